@@ -1,0 +1,30 @@
+"""Arrow schemas of every dataset corpusflow reads or writes.
+
+Each module exports one ``pa.Schema`` constant; this is the only place where columns and
+their dtypes are named. ``SCHEMA_VERSION`` is stored in the key-value metadata of every
+Parquet file written, so a later version can tell what it is reading.
+"""
+
+from schemas.articles import ARTICLES, ARTICLES_PARTITION
+from schemas.comments import COMMENTS, COMMENTS_PARTITION
+from schemas.common import SCHEMA_VERSION
+from schemas.duplicates import DUPLICATES, DUPLICATES_PARTITION
+from schemas.pages import PAGES
+from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
+from schemas.rejects import REJECTS, REJECTS_PARTITION
+
+__all__ = [
+    "ARTICLES",
+    "ARTICLES_PARTITION",
+    "COMMENTS",
+    "COMMENTS_PARTITION",
+    "DUPLICATES",
+    "DUPLICATES_PARTITION",
+    "LINES",
+    "PAGES",
+    "PARSED_ARTICLES",
+    "PARSED_COMMENTS",
+    "REJECTS",
+    "REJECTS_PARTITION",
+    "SCHEMA_VERSION",
+]

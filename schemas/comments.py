@@ -1,0 +1,42 @@
+"""``COMMENTS``: reader comments of the shipped articles (``OUT/comments/``).
+
+Hive-partitioned by the comment's own ``language`` and the article's ``crawl_month``.
+"""
+
+import pyarrow as pa
+
+from schemas.common import UTC_TIMESTAMP, field
+
+COMMENTS_PARTITION = pa.schema(
+    [
+        field("language", pa.string(), "ISO 639-1 code of the comment text, or 'und' when undetermined.",
+              nullable=False),
+        field("crawl_month", pa.string(), "crawl_month of the article the comment belongs to.", nullable=False),
+    ]
+)
+
+COMMENTS = pa.schema(
+    [
+        field("comment_id", pa.string(), "Stable id: xxh3-64 hex of article_id, author and normalised text.",
+              nullable=False),
+        field("article_id", pa.string(), "Article the comment belongs to (join key to articles).",
+              nullable=False),
+        field("page_id", pa.string(), "Input record the comment was parsed from.", nullable=False),
+        field("site", pa.string(), "Site of the page the comment was read on.", nullable=False),
+        field("position", pa.int32(), "0-based order of the comment on the page.", nullable=False),
+        field("parent_position", pa.int32(), "position of the comment this one replies to, when the page shows it."),
+        field("author", pa.string(), "Display name of the commenter; null when the page shows none."),
+        field("text", pa.string(), "Comment paragraphs joined by a blank line.", nullable=False),
+        field("posted_at_text", pa.string(), "The comment's date as written on the page."),
+        field("posted_at", UTC_TIMESTAMP, "posted_at_text parsed to UTC, where the format allows."),
+        field("language_score", pa.float64(), "langdetect probability of language (null when 'und')."),
+        field("language_inferred", pa.string(),
+              "language when measured, else the article's language: inferred, not measured."),
+        field("repeat_count", pa.int32(),
+              "How many comments of the corpus carry this exact normalised text (1: unique).", nullable=False),
+        field("is_repeated", pa.bool_(),
+              "True when the same text stands under several articles (spam, signatures).", nullable=False),
+        field("source_path", pa.string(), "Input file the comment came from, as given.", nullable=False),
+        *COMMENTS_PARTITION,
+    ]
+)

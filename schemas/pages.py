@@ -1,0 +1,30 @@
+"""``PAGES``: one row per input page, as ingest decoded it (stage files under ``_work/pages``)."""
+
+import pyarrow as pa
+
+from schemas.common import UTC_TIMESTAMP, field
+
+PAGES = pa.schema(
+    [
+        field("page_id", pa.string(), "Stable id of the input record: xxh3-64 hex of source_path and record.",
+              nullable=False),
+        field("source_path", pa.string(), "The input file as given on the command line or found in a folder.",
+              nullable=False),
+        field("record", pa.int32(), "Index of the page inside its file (0 for one-page files; WARC/JSONL order).",
+              nullable=False),
+        field("input_format", pa.string(), "How the page was read: txt, html, warc or jsonl.", nullable=False),
+        field("url", pa.string(), "URL of the page when known (manifest, WARC header, JSONL, canonical link)."),
+        field("site", pa.string(), "Site of the page (registrable domain) or 'unknown'.", nullable=False),
+        field("site_source", pa.string(), "Where site came from: manifest, url, signature or unknown.",
+              nullable=False),
+        field("fetched_at", UTC_TIMESTAMP, "When the page was fetched (UTC), when known."),
+        field("fetched_at_source", pa.string(), "Where fetched_at came from: warc, manifest, jsonl or file_mtime."),
+        field("text", pa.string(), "The page's visible text (innerText style), lines separated by newlines."),
+        field("html", pa.string(), "The page's HTML when the input was HTML; null for text pages."),
+        field("n_bytes", pa.int64(), "Size of the raw page in bytes before decoding.", nullable=False),
+        field("encoding", pa.string(), "Character encoding used to decode the page."),
+        field("has_replacement_chars", pa.bool_(), "True when decoding had to insert U+FFFD.", nullable=False),
+        field("reject_reason", pa.string(), "Why this page cannot become an article (null when it can)."),
+        field("ingested_at", UTC_TIMESTAMP, "When this run read the page (UTC).", nullable=False),
+    ]
+)

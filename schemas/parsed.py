@@ -1,0 +1,50 @@
+"""Intermediate stage files: the page's lines as the stripper tagged them, and the parse output.
+
+``LINES`` (``_work/lines``): one row per line of a page's text. ``PARSED_ARTICLES`` and
+``PARSED_COMMENTS`` (``_work/parsed``): what the parser made of each page, before language
+detection and deduplication.
+"""
+
+import pyarrow as pa
+
+from schemas.common import UTC_TIMESTAMP, field
+
+LINES = pa.schema(
+    [
+        field("page_id", pa.string(), "Page the line belongs to.", nullable=False),
+        field("line_no", pa.int32(), "0-based line number in the page text.", nullable=False),
+        field("text", pa.string(), "The line, stripped of surrounding white space.", nullable=False),
+        field("strip_rule", pa.string(),
+              "Rule family that marked the line as boilerplate (null: kept for parsing)."),
+        field("region", pa.string(),
+              "Where the parser placed the line: title, body, comment_author, comment_text, comment_meta, "
+              "or null when it is stripped or outside article and comments."),
+        field("comment_position", pa.int32(), "0-based comment the line belongs to (null outside comments)."),
+    ]
+)
+
+STRIP_COUNTS = pa.list_(pa.struct([("rule", pa.string()), ("n_lines", pa.int32())]))
+
+PARSED_ARTICLES = pa.schema(
+    [
+        field("page_id", pa.string(), "Page the article was parsed from.", nullable=False),
+        field("title", pa.string(), "Article headline; null when none was found."),
+        field("body", pa.string(), "Article paragraphs joined by a blank line.", nullable=False),
+        field("n_lines", pa.int32(), "Non-blank lines in the page text.", nullable=False),
+        field("n_lines_stripped", pa.int32(), "Non-blank lines removed as boilerplate.", nullable=False),
+        field("stripped_by_rule", STRIP_COUNTS, "Lines removed per rule family.", nullable=False),
+        field("n_comments_stated", pa.int32(), "Comment count the page states ('18 Comments'), when it does."),
+    ]
+)
+
+PARSED_COMMENTS = pa.schema(
+    [
+        field("page_id", pa.string(), "Page the comment was parsed from.", nullable=False),
+        field("position", pa.int32(), "0-based order of the comment on the page.", nullable=False),
+        field("author", pa.string(), "Display name of the commenter; null when the page shows none."),
+        field("text", pa.string(), "Comment paragraphs joined by a blank line.", nullable=False),
+        field("posted_at_text", pa.string(), "The comment's date as written on the page."),
+        field("posted_at", UTC_TIMESTAMP, "posted_at_text parsed to UTC, where the format allows."),
+        field("parent_position", pa.int32(), "position of the comment this one replies to, when shown."),
+    ]
+)
