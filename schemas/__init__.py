@@ -9,7 +9,7 @@ from schemas.articles import ARTICLES, ARTICLES_PARTITION
 from schemas.comments import COMMENTS, COMMENTS_PARTITION
 from schemas.common import SCHEMA_VERSION
 from schemas.duplicates import DUPLICATES, DUPLICATES_PARTITION
-from schemas.pages import PAGES
+from schemas.pages import PAGES, RAW_RECORDS
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.rejects import REJECTS, REJECTS_PARTITION
 
@@ -24,6 +24,7 @@ __all__ = [
     "PAGES",
     "PARSED_ARTICLES",
     "PARSED_COMMENTS",
+    "RAW_RECORDS",
     "REJECTS",
     "REJECTS_PARTITION",
     "SCHEMA_VERSION",

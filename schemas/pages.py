@@ -25,6 +25,26 @@ PAGES = pa.schema(
         field("encoding", pa.string(), "Character encoding used to decode the page."),
         field("has_replacement_chars", pa.bool_(), "True when decoding had to insert U+FFFD.", nullable=False),
         field("reject_reason", pa.string(), "Why this page cannot become an article (null when it can)."),
+        field("reject_detail", pa.string(), "Human-readable explanation of reject_reason."),
         field("ingested_at", UTC_TIMESTAMP, "When this run read the page (UTC).", nullable=False),
+    ]
+)
+
+RAW_RECORDS = pa.schema(
+    [
+        field("source_path", pa.string(), "The input file as given.", nullable=False),
+        field("record", pa.int32(), "Index of the record inside its file.", nullable=False),
+        field("input_format", pa.string(), "txt, html, warc or jsonl.", nullable=False),
+        field("url", pa.string(), "URL stated by the container (WARC header, JSONL, manifest)."),
+        field("site", pa.string(), "Site stated by a manifest or JSONL record."),
+        field("fetched_at", UTC_TIMESTAMP, "Fetch time stated by the container, or the file's mtime."),
+        field("fetched_at_source", pa.string(), "warc, manifest, jsonl or file_mtime."),
+        field("content", pa.binary(), "Raw bytes of the page (null when it could not be read)."),
+        field("text", pa.string(), "Page text given directly (JSONL 'text'), instead of content."),
+        field("is_html", pa.bool_(), "True when content is HTML.", nullable=False),
+        field("declared_charset", pa.string(), "Charset declared by the container (HTTP header)."),
+        field("n_bytes", pa.int64(), "Size of the raw record in bytes.", nullable=False),
+        field("read_error", pa.string(), "Reason code when the record could not be read (too_large, bad_gzip...)."),
+        field("read_detail", pa.string(), "Human-readable explanation of read_error."),
     ]
 )

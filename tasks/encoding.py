@@ -1,0 +1,94 @@
+"""Decode page bytes to text without ever raising.
+
+Order of evidence: a byte-order mark, the charset the caller knows (HTTP header, ``<meta
+charset>``), strict UTF-8, then detection by charset-normalizer. When nothing decodes cleanly
+the bytes are decoded as UTF-8 with replacement characters and the page is flagged.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+logger = logging.getLogger(__name__)
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]{2,40})""", re.IGNORECASE)
+_DETECT_SAMPLE = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Text decoded from bytes, with the encoding used and whether U+FFFD had to be inserted."""
+
+    text: str
+    encoding: str
+    has_replacement_chars: bool
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def meta_charset(data: bytes) -> str | None:
+    """Return the charset declared by ``<meta charset>`` in the first 4 kB of an HTML page, if valid."""
+    match = _META_CHARSET.search(data[:4096])
+    return _codec(match.group(1).decode("ascii", "ignore")) if match else None
+
+
+def decode_bytes(data: bytes, *, declared: str | None = None, is_html: bool = False) -> Decoded:
+    """Decode ``data`` to text, trying BOM, ``declared``, ``<meta charset>`` (HTML), UTF-8, detection."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            text = data[len(bom):].decode(name.replace("-sig", ""), errors="replace")
+            return Decoded(text, name.replace("-sig", ""), "\ufffd" in text)
+    candidates = [_codec(declared)]
+    if is_html:
+        candidates.append(meta_charset(data))
+    candidates.append("utf-8")
+    for name in candidates:
+        if name is None:
+            continue
+        try:
+            return Decoded(data.decode(name), name, has_replacement_chars=False)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = from_bytes(data[:_DETECT_SAMPLE]).best()
+    if best is not None and best.encoding:
+        text = data.decode(best.encoding, errors="replace")
+        return Decoded(text, _codec(best.encoding) or best.encoding, "\ufffd" in text)
+    text = data.decode("utf-8", errors="replace")
+    logger.debug("no encoding fits; decoded as UTF-8 with replacement")
+    return Decoded(text, "utf-8", has_replacement_chars=True)
+
+
+def looks_binary(data: bytes, *, sample: int = 8192) -> bool:
+    """True when the first ``sample`` bytes look like binary data rather than text.
+
+    UTF-16/32 text (with a BOM) is text; otherwise a NUL byte or more than 10% C0 control
+    characters (other than tab, newline, carriage return, form feed) marks binary data.
+    """
+    head = data[:sample]
+    if not head:
+        return False
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls > len(head) * 0.10

@@ -1,0 +1,91 @@
+"""Ingest: turn raw input records into decoded pages.
+
+Reads the ``RAW_RECORDS`` columns (bytes as read by ``tasks/io.py``); returns ``PAGES`` rows:
+decoded ``text`` (HTML is kept in ``html`` and rendered to text when a renderer is available),
+``page_id``, ``site``/``site_source``, and ``reject_reason`` for records that cannot become an
+article (empty, binary, undecodable, unreadable). Rows are tagged, never dropped: the selection
+step turns ``reject_reason`` into ``rejects`` rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import polars as pl
+
+from schemas.pages import PAGES
+from schemas.validate import polars_schema
+from tasks.encoding import decode_bytes, looks_binary
+from tasks.hashing import hash_columns
+from tasks.sites import assign_sites
+
+logger = logging.getLogger(__name__)
+
+MIN_TEXT_CHARS = 1
+"""A page whose decoded text has fewer non-space characters than this is rejected as empty."""
+
+
+def _decode_row(
+    content: bytes | None, text: str | None, is_html: bool, declared: str | None,  # noqa: FBT001 -- one comprehension calls it positionally
+) -> dict[str, object]:
+    if text is not None:
+        return {"text": text, "html": None, "encoding": "utf-8", "has_replacement_chars": "\ufffd" in text,
+                "reject": None, "detail": None}
+    if content is None:
+        return {"text": None, "html": None, "encoding": None, "has_replacement_chars": False,
+                "reject": None, "detail": None}
+    if looks_binary(content):
+        return {"text": None, "html": None, "encoding": None, "has_replacement_chars": False,
+                "reject": "binary", "detail": "content looks binary (NUL or control bytes), not text"}
+    decoded = decode_bytes(content, declared=declared, is_html=is_html)
+    return {
+        "text": None if is_html else decoded.text,
+        "html": decoded.text if is_html else None,
+        "encoding": decoded.encoding,
+        "has_replacement_chars": decoded.has_replacement_chars,
+        "reject": None,
+        "detail": None,
+    }
+
+
+def build_pages(raw: pl.DataFrame, *, ingested_at: datetime) -> pl.DataFrame:
+    """Decode raw records into pages.
+
+    Reads RAW_RECORDS columns. Returns PAGES columns, one row per record, in the same order.
+    ``page_id`` is the xxh3-64 hex of ``source_path`` and ``record``.
+    """
+    decoded = pl.DataFrame(
+        [
+            _decode_row(c, t, h, d)
+            for c, t, h, d in zip(
+                raw["content"].to_list(), raw["text"].to_list(), raw["is_html"].to_list(),
+                raw["declared_charset"].to_list(), strict=True,
+            )
+        ],
+        schema={"text": pl.String, "html": pl.String, "encoding": pl.String, "has_replacement_chars": pl.Boolean,
+                "reject": pl.String, "detail": pl.String},
+    )
+    pages = raw.select(
+        "source_path", "record", "input_format", "url", "site", "fetched_at", "fetched_at_source", "n_bytes",
+        "read_error", "read_detail",
+    ).with_columns(decoded)
+    pages = pages.with_columns(
+        page_id=hash_columns(pages, ["source_path", "record"]),
+        ingested_at=pl.lit(ingested_at, dtype=polars_schema(PAGES)["ingested_at"]),
+    )
+    empty_text = pl.coalesce("text", "html").str.strip_chars().str.len_chars().fill_null(0) < MIN_TEXT_CHARS
+    pages = pages.with_columns(
+        reject_reason=pl.coalesce(
+            "read_error",
+            "reject",
+            pl.when(empty_text).then(pl.lit("empty")),
+        ),
+        reject_detail=pl.coalesce(
+            "read_detail",
+            "detail",
+            pl.when(empty_text).then(pl.lit("the page has no text")),
+        ),
+    )
+    pages = assign_sites(pages)
+    return pages.select(PAGES.names).cast(dict(polars_schema(PAGES)))  # type: ignore[arg-type]

@@ -1,0 +1,195 @@
+"""Disk access for stage files and inputs: the only module (with ``tasks/write.py``) that touches disk.
+
+- Inputs: expand files, folders and globs into a sorted list of input files; read a file's
+  bytes with caps on compressed and decompressed size, so a gzip bomb or a huge file cannot
+  exhaust memory.
+- Stage files: ``read_batch`` / ``write_batch`` read and write one Parquet file per shard
+  and stage, conformed to a declared schema; writes go to a temporary file renamed into place,
+  so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import json
+import os
+import tempfile
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from schemas.common import SCHEMA_VERSION
+from schemas.pages import RAW_RECORDS
+from schemas.validate import conform, empty_frame, polars_schema
+from tasks.readers import InputFile, error_record, input_kind, records_from_bytes
+
+PARQUET_COMPRESSION = "zstd"
+PARQUET_COMPRESSION_LEVEL = 3
+
+
+class InputTooLargeError(ValueError):
+    """An input file, or its decompressed content, is over the configured cap."""
+
+
+class BadCompressionError(ValueError):
+    """A ``.gz`` input is truncated or not gzip at all."""
+
+
+def _is_within(path: Path, roots: Sequence[Path]) -> bool:
+    real = path.resolve()
+    return any(real == root or root in real.parents for root in roots)
+
+
+def expand_inputs(inputs: Iterable[str], *, follow_symlinks: bool = False) -> tuple[list[InputFile], list[str]]:
+    """Expand files, folders (recursively) and glob patterns into input files.
+
+    Returns the sorted, de-duplicated input files and the list of given inputs that matched
+    nothing. Files inside folders are kept when :func:`input_kind` knows them; files named
+    explicitly are kept whatever their name (an unknown kind is rejected later, with its reason).
+    Symbolic links that lead outside the given roots are skipped unless ``follow_symlinks``.
+    """
+    found: dict[str, InputFile] = {}
+    unmatched: list[str] = []
+    for given in inputs:
+        paths: list[Path]
+        if any(ch in given for ch in "*?[") and not Path(given).exists():
+            paths = [Path(p) for p in sorted(glob.glob(given, recursive=True))]
+        else:
+            paths = [Path(given)]
+        if not paths or not any(p.exists() for p in paths):
+            unmatched.append(given)
+            continue
+        for path in paths:
+            if path.is_dir():
+                root = path.resolve()
+                for dirpath, dirnames, filenames in os.walk(path, followlinks=follow_symlinks):
+                    dirnames.sort()
+                    for name in sorted(filenames):
+                        child = Path(dirpath) / name
+                        if input_kind(name) is None or name.startswith("."):
+                            continue
+                        if child.is_symlink() and not follow_symlinks and not _is_within(child, [root]):
+                            continue
+                        _add(found, child)
+            elif path.is_file():
+                _add(found, path)
+    return [found[k] for k in sorted(found)], unmatched
+
+
+def _add(found: dict[str, InputFile], path: Path) -> None:
+    st = path.stat()
+    found[str(path)] = InputFile(str(path), st.st_size, st.st_mtime_ns)
+
+
+def read_input_bytes(path: str, *, max_bytes: int) -> bytes:
+    """Read an input file, gunzipping ``.gz``; raise when over ``max_bytes`` or corrupt.
+
+    Raises:
+        InputTooLargeError: the file or its decompressed content exceeds ``max_bytes``.
+        BadCompressionError: a ``.gz`` file is truncated or not gzip.
+    """
+    p = Path(path)
+    if p.stat().st_size > max_bytes:
+        raise InputTooLargeError(f"file is {p.stat().st_size:,} bytes, over the cap of {max_bytes:,}")
+    if not path.lower().endswith(".gz"):
+        return p.read_bytes()
+    try:
+        with gzip.open(p, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BadCompressionError(f"not a valid gzip file: {exc}") from exc
+    if len(data) > max_bytes:
+        raise InputTooLargeError(f"decompresses to more than the cap of {max_bytes:,} bytes")
+    return data
+
+
+def file_fingerprint(path: Path) -> str:
+    """Cheap content fingerprint of a file: size and modification time, or 'missing'."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _schema_metadata(schema: pa.Schema, extra: dict[str, str] | None) -> dict[bytes, bytes]:
+    meta = dict(schema.metadata or {})
+    meta[b"corpusflow.schema_version"] = SCHEMA_VERSION.encode()
+    for key, value in (extra or {}).items():
+        meta[f"corpusflow.{key}".encode()] = value.encode()
+    return meta
+
+
+def write_batch(df: pl.DataFrame, path: Path, schema: pa.Schema, *, metadata: dict[str, str] | None = None) -> Path:
+    """Write ``df`` conformed to ``schema`` as one Parquet file, atomically. Returns ``path``."""
+    table = conform(df, schema)
+    table = table.replace_schema_metadata(_schema_metadata(schema, metadata))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression=PARQUET_COMPRESSION, compression_level=PARQUET_COMPRESSION_LEVEL)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def read_batch(path: Path, schema: pa.Schema) -> pl.DataFrame:
+    """Read one stage file and check it against ``schema`` (raises on mismatch)."""
+    if not path.exists():
+        return empty_frame(schema)
+    table = pq.read_table(path)
+    frame = pl.from_arrow(conform(pl.from_arrow(table), schema))  # type: ignore[arg-type]
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def scan_batches(paths: Sequence[Path], schema: pa.Schema) -> pl.LazyFrame:
+    """Lazily scan several stage files of one schema (missing files are skipped)."""
+    existing = [str(p) for p in paths if p.exists()]
+    if not existing:
+        return empty_frame(schema).lazy()
+    return pl.scan_parquet(existing)
+
+
+def write_json(obj: Any, path: Path) -> Path:
+    """Write JSON atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_raw_records(files: Sequence[InputFile], *, max_bytes: int) -> pl.DataFrame:
+    """Read input files into ``RAW_RECORDS`` rows; unreadable files become rows with ``read_error``."""
+    rows: list[dict[str, Any]] = []
+    for src in files:
+        try:
+            data = read_input_bytes(src.path, max_bytes=max_bytes)
+        except InputTooLargeError as exc:
+            rows.append(error_record(src, "too_large", str(exc)))
+            continue
+        except BadCompressionError as exc:
+            rows.append(error_record(src, "bad_gzip", str(exc)))
+            continue
+        except OSError as exc:
+            rows.append(error_record(src, "unreadable", f"{type(exc).__name__}: {exc}"))
+            continue
+        rows.extend(records_from_bytes(src, data))
+    if not rows:
+        return empty_frame(RAW_RECORDS)
+    return pl.DataFrame(rows, schema=polars_schema(RAW_RECORDS))
