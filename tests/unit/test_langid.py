@@ -1,0 +1,146 @@
+"""Unit tests of tasks/langid.py: shape, `und` handling, determinism and accuracy (issue 5)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from bench.langdata import fragments
+from tasks.langid import UND, detect_language, init_detector, iso_639_1
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "langid" / "labelled.json"
+REPO = Path(__file__).resolve().parents[2]
+
+EN = "The council voted on Tuesday to build a new bridge over the river next spring."
+DE = "Der Gemeinderat hat am Dienstag beschlossen, im Frühjahr eine neue Brücke zu bauen."
+RU = "Городской совет во вторник решил построить новый мост через реку весной."
+FR = "Le conseil municipal a décidé mardi de construire un nouveau pont au printemps."
+ZH = "市议会星期二决定明年春天在河上建造一座新桥。这是一个很大的项目。"
+
+
+@pytest.fixture(scope="module")
+def labelled() -> dict[str, dict[str, list[str]]]:
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+def test_init_detector_is_idempotent() -> None:
+    init_detector()
+    init_detector()
+
+
+def test_empty_frame_gets_typed_columns() -> None:
+    out = detect_language(pl.DataFrame({"text": []}, schema={"text": pl.String}))
+    assert out.schema == pl.Schema({"text": pl.String, "language": pl.String, "language_score": pl.Float64})
+    assert out.height == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [None, "", "   ", "??????", "ok", "lol!!", "https://example.com/a/very/long/path/to/some-page.html",
+     "mail me: someone.name@example.org", "12345 67890 2024-05-01", "😂😂😂👍👍👍🔥🔥🔥😂😂😂👍👍👍🔥🔥🔥", "+1", "Thanks!"],
+)
+def test_short_or_uninformative_text_is_und(text: str | None) -> None:
+    out = detect_language(pl.DataFrame({"text": [text]}, schema={"text": pl.String}))
+    assert out["language"].to_list() == [UND]
+    assert out["language_score"].to_list() == [None]
+
+
+@pytest.mark.parametrize(("text", "code"), [(EN, "en"), (DE, "de"), (RU, "ru"), (FR, "fr"), (ZH, "zh")])
+def test_clear_sentences(text: str, code: str) -> None:
+    out = detect_language(pl.DataFrame({"text": [text]}))
+    assert out["language"].to_list() == [code]
+    score = out["language_score"][0]
+    assert score is not None
+    assert 0.5 < score <= 1.0
+
+
+def test_same_rows_same_order_other_columns_kept() -> None:
+    frame = pl.DataFrame({"id": [3, 1, 2, 4], "body": [DE, None, EN, RU]})
+    out = detect_language(frame, text_column="body")
+    assert_frame_equal(out.select("id", "body"), frame)
+    assert out["language"].to_list() == ["de", UND, "en", "ru"]
+    assert out["language_score"].null_count() == 1
+
+
+def test_answer_does_not_depend_on_batch(labelled: dict[str, dict[str, list[str]]]) -> None:
+    texts = fragments(labelled["sentences"], per_language=15)["text"].to_list()
+    together = detect_language(pl.DataFrame({"text": texts}))
+    backwards = detect_language(pl.DataFrame({"text": texts[::-1]}))
+    assert_frame_equal(together, backwards.reverse())
+    alone = pl.concat([detect_language(pl.DataFrame({"text": [t]})) for t in texts[:40]])
+    assert_frame_equal(alone, together.head(40))
+
+
+def test_same_answer_in_another_process(labelled: dict[str, dict[str, list[str]]]) -> None:
+    texts = fragments(labelled["sentences"], per_language=10)["text"].to_list()
+    here = detect_language(pl.DataFrame({"text": texts}))
+    script = (
+        "import json, sys, random; random.seed(12345)\n"
+        "import polars as pl\n"
+        "from tasks.langid import detect_language\n"
+        "texts = json.load(sys.stdin)\n"
+        "out = detect_language(pl.DataFrame({'text': texts}))\n"
+        "print(json.dumps(out.select('language', 'language_score').rows()))\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "7"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=json.dumps(texts), capture_output=True, text=True,
+        check=True, cwd=REPO, env=env, timeout=120,
+    )
+    there = [tuple(row) for row in json.loads(done.stdout)]
+    assert there == here.select("language", "language_score").rows()
+
+
+def test_languages_narrows_the_candidates() -> None:
+    frame = pl.DataFrame({"text": [EN, DE, FR]})
+    out = detect_language(frame, languages=["en", "de"])
+    assert out["language"].to_list()[:2] == ["en", "de"]
+    assert set(out["language"].to_list()) <= {"en", "de", UND}
+
+
+def test_unknown_languages_raise() -> None:
+    with pytest.raises(ValueError, match="langdetect"):
+        detect_language(pl.DataFrame({"text": [EN]}), languages=["xx"])
+
+
+def test_iso_639_1() -> None:
+    assert [iso_639_1(c) for c in ("zh-cn", "zh-tw", "en")] == ["zh", "zh", "en"]
+
+
+def test_max_chars_reads_only_the_head() -> None:
+    text = DE + " " + " ".join([EN] * 40)
+    assert detect_language(pl.DataFrame({"text": [text]}), max_chars=len(DE))["language"][0] == "de"
+    assert detect_language(pl.DataFrame({"text": [text]}), max_chars=len(text))["language"][0] == "en"
+
+
+def _accuracy(out: pl.DataFrame) -> pl.DataFrame:
+    return out.group_by("length_class").agg(
+        n=pl.len(),
+        accuracy=(pl.col("language") == pl.col("label")).mean(),
+        wrong=((pl.col("language") != pl.col("label")) & (pl.col("language") != UND)).sum(),
+        und=(pl.col("language") == UND).mean(),
+    )
+
+
+def test_articles_are_all_right(labelled: dict[str, dict[str, list[str]]]) -> None:
+    """Issue 5: >= 99% on articles (every article of the sample)."""
+    rows = [(text, code) for code, texts in labelled["articles"].items() for text in texts]
+    out = detect_language(pl.DataFrame(rows, schema=["text", "label"], orient="row"))
+    assert out["language"].to_list() == out["label"].to_list()
+
+
+def test_accuracy_per_length_class(labelled: dict[str, dict[str, list[str]]]) -> None:
+    """Issue 5: accuracy on comment-length fragments, with few wrong answers."""
+    out = detect_language(fragments(labelled["sentences"]))
+    stats = {row["length_class"]: row for row in _accuracy(out).to_dicts()}
+    assert stats["comments_80_200"]["accuracy"] >= 0.95
+    assert stats["comments_30_80"]["accuracy"] >= 0.85
+    assert stats["comments_30_80"]["wrong"] / stats["comments_30_80"]["n"] <= 0.05
+    assert stats["comments_10_30"]["wrong"] / stats["comments_10_30"]["n"] <= 0.10
