@@ -14,6 +14,7 @@ import glob
 import gzip
 import json
 import os
+import shutil
 import tempfile
 import zlib
 from collections.abc import Iterable, Sequence
@@ -174,22 +175,68 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def read_raw_records(files: Sequence[InputFile], *, max_bytes: int) -> pl.DataFrame:
-    """Read input files into ``RAW_RECORDS`` rows; unreadable files become rows with ``read_error``."""
+def read_raw_records(files: pl.DataFrame, *, max_bytes: int) -> pl.DataFrame:
+    """Read a shard's input files (SHARD_FILES rows) into RAW_RECORDS rows.
+
+    Unreadable files become rows with ``read_error``. A manifest's ``url``, ``site`` and
+    ``fetched_at`` (when present in ``files``) override what the file itself says.
+    """
     rows: list[dict[str, Any]] = []
-    for src in files:
+    for entry in files.iter_rows(named=True):
+        src = InputFile(entry["path"], entry["size"], entry["mtime_ns"])
         try:
             data = read_input_bytes(src.path, max_bytes=max_bytes)
+            records = list(records_from_bytes(src, data))
         except InputTooLargeError as exc:
-            rows.append(error_record(src, "too_large", str(exc)))
-            continue
+            records = [error_record(src, "too_large", str(exc))]
         except BadCompressionError as exc:
-            rows.append(error_record(src, "bad_gzip", str(exc)))
-            continue
+            records = [error_record(src, "bad_gzip", str(exc))]
         except OSError as exc:
-            rows.append(error_record(src, "unreadable", f"{type(exc).__name__}: {exc}"))
-            continue
-        rows.extend(records_from_bytes(src, data))
+            records = [error_record(src, "unreadable", f"{type(exc).__name__}: {exc}")]
+        for rec in records:
+            for key in ("url", "site"):
+                if entry.get(key):
+                    rec[key] = entry[key]
+            if entry.get("fetched_at") is not None:
+                rec["fetched_at"] = entry["fetched_at"]
+                rec["fetched_at_source"] = "manifest"
+        rows.extend(records)
     if not rows:
         return empty_frame(RAW_RECORDS)
     return pl.DataFrame(rows, schema=polars_schema(RAW_RECORDS))
+
+
+def read_manifest(path: Path) -> pl.DataFrame:
+    """Read a CSV or JSONL manifest with ``path`` and any of ``url``, ``site``, ``fetched_at``.
+
+    ``fetched_at`` is parsed as an ISO 8601 date-time (UTC when no offset is given).
+
+    Raises:
+        ValueError: the manifest has no ``path`` column.
+    """
+    name = path.name.lower()
+    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+        frame = pl.read_ndjson(path, infer_schema_length=None)
+    else:
+        frame = pl.read_csv(path, infer_schema=False)
+    if "path" not in frame.columns:
+        raise ValueError(f"manifest {path} has no 'path' column (columns: {frame.columns})")
+    for col in ("url", "site", "fetched_at"):
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col))
+    return frame.select(
+        pl.col("path").cast(pl.String),
+        pl.col("url").cast(pl.String),
+        pl.col("site").cast(pl.String),
+        pl.col("fetched_at").cast(pl.String).str.to_datetime(time_zone="UTC", strict=False, time_unit="us"),
+    )
+
+
+def copy_atomic(src: Path, dest: Path) -> None:
+    """Copy ``src`` to ``dest`` through a temporary file renamed into place (no-op when src is missing)."""
+    if not src.exists():
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dest)

@@ -1,0 +1,147 @@
+"""The ``build-corpus`` flow: wiring only; every stage is a task in ``tasks/steps.py``.
+
+Order of the stages (per shard unless marked global):
+
+1. plan (global): find input files, skip those an earlier run built, cut shards;
+2. ingest: read and decode pages;
+3. strip-boilerplate: tag every line with the rule family that strips it;
+4. learn-templates (global): lines repeated across many pages of a site are template;
+5. parse: one article (title, body) and its comments per page; parsing comes before language
+   detection because comments need a language of their own, and before dedup because
+   duplicates are judged on the article body, not on the page with its changing comments and widgets;
+6. detect-language: articles (title + body) and each comment;
+7. dedup-keys, then find-duplicates (global) and merge-comments (global): fold duplicate pages into
+   canonical articles and merge their comment threads;
+8. write: the one step that decides what ships, into articles/, comments/, duplicates/, rejects/;
+9. finish (global): check that every input page is accounted for, keep the state for later runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.config import BuildConfig
+from schemas.validate import empty_frame
+from schemas.work import INPUT_LEDGER, SHARD_FILES
+from tasks import io
+from tasks.select import account
+from tasks.stages import assign_shards, attach_manifest
+from tasks.steps import (
+    dedup_keys_task,
+    dedup_task,
+    ingest_task,
+    langid_task,
+    learn_templates_task,
+    merge_comments_task,
+    parse_task,
+    strip_task,
+    write_task,
+)
+
+logger = logging.getLogger(__name__)
+
+STATE_FILES = ("dedup_index.parquet", "comment_keys.parquet", "template_lines.parquet")
+
+
+@task(name="plan", cache_policy=NO_CACHE)
+def plan_task(config: BuildConfig) -> dict[str, Any]:
+    """Find the input files, drop those already built into this output, cut and record the shards."""
+    files, unmatched = io.expand_inputs(config.inputs, follow_symlinks=config.follow_symlinks)
+    frame = pl.DataFrame([{"path": f.path, "size": f.size, "mtime_ns": f.mtime_ns} for f in files],
+                         schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
+    ledger = io.read_batch(config.state_dir / "inputs.parquet", INPUT_LEDGER)
+    fresh = frame.join(ledger.select("path", "size", "mtime_ns"), on=["path", "size", "mtime_ns"], how="anti")
+    manifest = io.read_manifest(config.manifest) if config.manifest else None
+    shards = assign_shards(attach_manifest(fresh, manifest), shard_size=config.shard_size)
+    paths = [(sid, str(io.write_batch(f, config.work_dir / "shards" / f"{sid}.parquet", SHARD_FILES)))
+             for sid, f in shards]
+    return {"shards": paths, "files": frame.height, "already_built": frame.height - fresh.height,
+            "unmatched": unmatched}
+
+
+@task(name="finish", cache_policy=NO_CACHE)
+def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], state: dict[str, Path],
+                seconds: float) -> dict[str, Any]:
+    """Sum the shards' counts, check the accounting, keep the state for later runs, publish the report."""
+    totals: dict[str, int] = {}
+    for path in counts:
+        for key, value in io.read_json(path).items():
+            if key != "shard_id":
+                totals[key] = totals.get(key, 0) + int(value)
+    for key in ("pages_in", "articles", "duplicates", "rejects", "filtered_language", "comments"):
+        totals.setdefault(key, 0)
+    account(totals)
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    for name, src in state.items():
+        io.copy_atomic(src, config.state_dir / name)
+    shard_files = [io.read_batch(Path(p), SHARD_FILES).with_columns(shard_id=pl.lit(sid))
+                   for sid, p in plan["shards"]]
+    built = pl.concat([f.select("path", "size", "mtime_ns", "shard_id") for f in shard_files]) if shard_files \
+        else empty_frame(INPUT_LEDGER).drop("built_at")
+    ledger = pl.concat([
+        io.read_batch(config.state_dir / "inputs.parquet", INPUT_LEDGER),
+        built.with_columns(built_at=pl.lit(datetime.now(UTC))).cast({"built_at": pl.Datetime("us", "UTC")}),
+    ]).unique("path", keep="last", maintain_order=True)
+    io.write_batch(ledger, config.state_dir / "inputs.parquet", INPUT_LEDGER)
+    summary = {"files": plan["files"], "already_built": plan["already_built"], "shards": len(plan["shards"]),
+               **totals, "seconds": round(seconds, 2)}
+    io.write_json(summary, config.state_dir / "last_run.json")
+    rows = [{"count": k, "value": v} for k, v in summary.items()]
+    create_table_artifact(key="corpus-build-counts", table=rows, description="Counts of the last corpus build")
+    create_markdown_artifact(key="corpus-build-summary", markdown=_markdown(summary, config.out))
+    return summary
+
+
+def _markdown(summary: dict[str, Any], out: Path) -> str:
+    lines = [f"# corpus build into `{out}`", "", "| count | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in summary.items()]
+    return "\n".join(lines)
+
+
+@flow(name="build-corpus", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False)
+def build_corpus(config: BuildConfig) -> dict[str, Any]:
+    """Build (or extend) the corpus in ``config.out`` from ``config.inputs``; returns the run summary."""
+    started = time.perf_counter()
+    work, state = config.work_dir, config.state_dir
+    plan = plan_task(config)
+    shards = [(sid, Path(p)) for sid, p in plan["shards"]]
+    pages = [ingest_task.submit(p, max_page_bytes=config.max_page_bytes, out=work / "pages" / f"{sid}.parquet")
+             for sid, p in shards]
+    lines = [strip_task.submit(pf, out=work / "lines" / f"{sid}.parquet")
+             for (sid, _), pf in zip(shards, pages, strict=True)]
+    templates = learn_templates_task.submit(lines, pages, state / "template_lines.parquet",
+                                            out=work / "state" / "template_lines.parquet")
+    parsed = [parse_task.submit(lf, pf, templates, out=(work / "parsed" / f"{sid}-articles.parquet",
+                                                        work / "parsed" / f"{sid}-comments.parquet"))
+              for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
+    tagged = [langid_task.submit(pa_, pf, config.langid, out=(work / "tagged" / f"{sid}-articles.parquet",
+                                                             work / "tagged" / f"{sid}-comments.parquet"))
+              for (sid, _), pa_, pf in zip(shards, parsed, pages, strict=True)]
+    tagged_paths = [t.result() for t in tagged]
+    page_paths = [p.result() for p in pages]
+    keys = [dedup_keys_task.submit(t[0], pf, config.dedup, out=work / "dedup" / f"{sid}-keys.parquet")
+            for (sid, _), t, pf in zip(shards, tagged_paths, page_paths, strict=True)]
+    clusters, index = dedup_task(keys, state / "dedup_index.parquet", config.dedup,
+                                 out=(work / "dedup" / "clusters.parquet", work / "state" / "dedup_index.parquet"))
+    merged, comment_keys = merge_comments_task(
+        [t[1] for t in tagged_paths], page_paths, shard_ids=[sid for sid, _ in shards],
+        tagged=[t[0] for t in tagged_paths], clusters=clusters, prior_keys=state / "comment_keys.parquet",
+        out=(work / "dedup" / "comments.parquet", work / "state" / "comment_keys.parquet"))
+    counts = [write_task.submit(sid, pf, tagged=t[0], keys=k, clusters=clusters, merged=merged, root=config.out,
+                                languages=config.langid.languages, out=work / "counts" / f"{sid}.json")
+              for (sid, _), pf, t, k in zip(shards, page_paths, tagged_paths, keys, strict=True)]
+    counts_paths = [c.result() for c in counts]
+    new_state = {"dedup_index.parquet": index, "comment_keys.parquet": comment_keys,
+                 "template_lines.parquet": templates.result()}
+    return finish_task(config, plan, counts_paths, new_state, time.perf_counter() - started)
+

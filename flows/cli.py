@@ -1,0 +1,159 @@
+"""The ``corpus`` command line: ``build``, ``inspect``, ``eval``.
+
+Prefect's environment (home folder, no telemetry, start-up timeout) is set before Prefect is
+imported, so this module imports the flow lazily.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flows.runtime import configure_prefect
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_REJECTS = 3
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="corpus", description="Build a research corpus from scraped news pages.")
+    parser.add_argument("--prefect-home", type=Path, default=None,
+                        help="Prefect's home folder (default: $PREFECT_HOME or ~/.corpusflow/prefect).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="Build (or extend) a corpus from input files, folders or globs.")
+    build.add_argument("inputs", nargs="+", help="Files (.txt .html .warc .jsonl, optionally .gz), folders, globs.")
+    build.add_argument("--out", type=Path, default=Path("data/corpus"), help="Output folder (default: data/corpus).")
+    build.add_argument("--manifest", type=Path, default=None,
+                       help="CSV or JSONL with path, url, fetched_at, site for the input files.")
+    build.add_argument("--languages", default=None,
+                       help="Comma-separated ISO 639-1 codes to keep (others are counted, not written).")
+    build.add_argument("--shard-size", type=int, default=500, help="Input files per shard (default: 500).")
+    build.add_argument("--max-page-bytes", type=int, default=20_000_000,
+                       help="Reject inputs larger than this after decompression (default: 20 MB).")
+    build.add_argument("--follow-symlinks", action="store_true", help="Follow symbolic links out of input folders.")
+    build.add_argument("--fail-on-reject", action="store_true",
+                       help=f"Exit with status {EXIT_REJECTS} when any input was rejected.")
+    build.add_argument("--json", action="store_true", help="Print the run summary as JSON.")
+
+    inspect = sub.add_parser("inspect", help="Run one page through strip, parse and language detection.")
+    inspect.add_argument("file", type=Path, help="A .txt or .html page.")
+    inspect.add_argument("--json", action="store_true", help="Print JSON (the default, kept for scripts).")
+
+    ev = sub.add_parser("eval", help="Score the parser on pages that have NAME.truth.json beside them.")
+    ev.add_argument("folder", type=Path, help="Folder with NAME.txt (or .html) and NAME.truth.json.")
+    ev.add_argument("--json", action="store_true", help="Print the full result as JSON.")
+    ev.add_argument("--html", action="store_true", help="Use the pages' HTML instead of their text.")
+    return parser
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    width = max(len(k) for k in summary)
+    print("corpus build summary")
+    for key, value in summary.items():
+        print(f"  {key:<{width}}  {value}")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Run the build flow; return the exit status."""
+    from flows.build_corpus import build_corpus
+    from flows.config import BuildConfig, LangIdConfig
+
+    languages = tuple(x.strip() for x in args.languages.split(",") if x.strip()) if args.languages else None
+    config = BuildConfig(inputs=tuple(args.inputs), out=args.out, manifest=args.manifest,
+                         shard_size=args.shard_size, max_page_bytes=args.max_page_bytes,
+                         follow_symlinks=args.follow_symlinks, langid=LangIdConfig(languages=languages))
+    summary = build_corpus(config)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print_summary(summary)
+    if summary.get("unmatched"):
+        print(f"warning: inputs that matched no file: {summary['unmatched']}", file=sys.stderr)
+    if args.fail_on_reject and summary.get("rejects", 0):
+        return EXIT_REJECTS
+    return EXIT_OK
+
+
+def inspect_page(path: Path) -> dict[str, Any]:
+    """One page through ingest, strip, parse and language detection; no dedup, nothing written."""
+    import polars as pl
+
+    from flows.config import LangIdConfig
+    from tasks.boilerplate import strip_boilerplate
+    from tasks.ingest import build_pages
+    from tasks.io import expand_inputs, read_raw_records
+    from tasks.stages import attach_manifest, parse_shard, tag_languages
+
+    files, _ = expand_inputs([str(path)])
+    frame = pl.DataFrame([{"path": f.path, "size": f.size, "mtime_ns": f.mtime_ns} for f in files],
+                         schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
+    pages = build_pages(read_raw_records(attach_manifest(frame, None), max_bytes=20_000_000),
+                        ingested_at=datetime.now(UTC))
+    page = pages.row(0, named=True)
+    if page["reject_reason"]:
+        return {"source_path": str(path), "rejected": page["reject_reason"], "detail": page["reject_detail"]}
+    from schemas.parsed import TEMPLATE_LINES
+    from schemas.validate import empty_frame
+
+    lines = strip_boilerplate(pages)
+    arts, coms = parse_shard(lines, pages.select("page_id", "site"), empty_frame(TEMPLATE_LINES))
+    arts, coms = tag_languages(arts, coms, pages.select("page_id", "text", "html"), LangIdConfig())
+    art = arts.row(0, named=True)
+    return {
+        "source_path": str(path),
+        "site": page["site"],
+        "title": art["title"],
+        "body": art["body"],
+        "language": art["language"],
+        "language_score": art["language_score"],
+        "n_lines_stripped": art["n_lines_stripped"],
+        "stripped_by_rule": art["stripped_by_rule"],
+        "comments": [
+            {k: c[k] for k in ("position", "author", "text", "posted_at_text", "parent_position", "language")}
+            | {"posted_at": c["posted_at"].isoformat() if c["posted_at"] else None}
+            for c in coms.sort("position").iter_rows(named=True)
+        ],
+    }
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Print one page as the pipeline sees it."""
+    print(json.dumps(inspect_page(args.file), indent=2, ensure_ascii=False, default=str))
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Score the parser on a folder of pages with truth files."""
+    from flows.evaluate import format_report, run_eval
+
+    result = run_eval(args.folder, use_html=args.html)
+    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else format_report(result))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``corpus`` command."""
+    args = _build_parser().parse_args(argv)
+    configure_prefect(args.prefect_home)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handlers = {"build": cmd_build, "inspect": cmd_inspect, "eval": cmd_eval}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("corpus: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print(f"corpus: {args.command} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Configuration of a build: one pydantic model, the flow's only parameter.
+
+Nested models are frozen; the flow unpacks them into the keyword arguments of the stage
+functions. Every field has a description, shown by ``corpus build --help`` and the README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LangIdConfig(BaseModel):
+    """Language detection tunables (see tasks/langid.py for the accuracy each gives)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    article_min_chars: int = Field(20, description="Articles shorter than this (title + body) get 'und'.")
+    comment_min_chars: int = Field(20, description="Comments shorter than this get 'und'.")
+    min_score: float = Field(0.80, description="Below this detector probability the language is 'und'.")
+    languages: tuple[str, ...] | None = Field(
+        None, description="Keep only articles in these ISO 639-1 languages (others are counted, not written)."
+    )
+
+
+class DedupConfig(BaseModel):
+    """Near-duplicate detection tunables (see tasks/dedup.py for the precision and recall they give)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    shingle_size: int = Field(5, description="Words per shingle.")
+    num_perm: int = Field(128, description="MinHash permutations (= bands x rows).")
+    bands: int = Field(16, description="LSH bands.")
+    rows: int = Field(8, description="Rows per LSH band.")
+    threshold: float = Field(0.8, description="Estimated Jaccard similarity at or above which two bodies fold.")
+
+
+class BuildConfig(BaseModel):
+    """Everything one ``corpus build`` needs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    inputs: tuple[str, ...] = Field(..., description="Input files, folders or glob patterns.")
+    out: Path = Field(Path("data/corpus"), description="Output folder.")
+    manifest: Path | None = Field(None, description="CSV or JSONL with path, url, fetched_at, site per page.")
+    shard_size: int = Field(500, ge=1, description="Input files per shard (one task run per stage per shard).")
+    max_page_bytes: int = Field(20_000_000, ge=1, description="Larger inputs (after gunzip) are rejected.")
+    follow_symlinks: bool = Field(default=False, description="Follow symbolic links out of the input folders.")
+    langid: LangIdConfig = Field(default_factory=LangIdConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+
+    @property
+    def work_dir(self) -> Path:
+        """Stage files of this output folder."""
+        return self.out / "_work"
+
+    @property
+    def state_dir(self) -> Path:
+        """State kept with the output for later runs (dedup index, learned template lines)."""
+        return self.out / "_state"

@@ -1,0 +1,179 @@
+"""Glue between stages: pure functions that adapt one stage's frames to the next.
+
+The stage modules (``ingest``, ``boilerplate``, ``parse``, ``langid``, ``dedup``, ``select``)
+each do one thing; the functions here join their frames, so the Prefect wrappers in
+``tasks/steps.py`` stay a few lines each. No I/O here.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from flows.config import LangIdConfig
+from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_LINES
+from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
+from schemas.validate import polars_schema
+from schemas.work import SHARD_FILES
+from tasks.boilerplate import learn_template_lines
+from tasks.dedup import comment_keys, merge_comments
+from tasks.hashing import hash_columns, xxh3_hex
+from tasks.langid import detect_language
+from tasks.parse import parse_articles, parse_comments, segment_pages
+
+UNDETERMINED = "und"
+
+
+def _cast(df: pl.DataFrame, schema_names: list[str], dtypes: pl.Schema) -> pl.DataFrame:
+    return df.select(schema_names).cast(dict(dtypes))  # type: ignore[arg-type]
+
+
+def assign_shards(files: pl.DataFrame, *, shard_size: int) -> list[tuple[str, pl.DataFrame]]:
+    """Split the input file table (SHARD_FILES columns, sorted by path) into shards of ``shard_size`` files.
+
+    A shard's id is the xxh3 of its files' paths, sizes and modification times, so the same input
+    gives the same shards (and the same output file names) on every run, and changed input new ones.
+    """
+    out: list[tuple[str, pl.DataFrame]] = []
+    files = files.sort("path")
+    for start in range(0, files.height, shard_size):
+        chunk = files.slice(start, shard_size)
+        key = "\n".join(f"{p}\t{s}\t{m}" for p, s, m in chunk.select("path", "size", "mtime_ns").iter_rows())
+        out.append((xxh3_hex(key), _cast(chunk, SHARD_FILES.names, polars_schema(SHARD_FILES))))
+    return out
+
+
+def learn_templates(lines: pl.DataFrame, pages: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """Template lines learned from this run's pages, merged with those of earlier runs.
+
+    Reads LINES rows and PAGES (page_id, site); returns TEMPLATE_LINES rows, one per (site, text),
+    the larger page count winning.
+    """
+    learned = learn_template_lines(lines, pages.select("page_id", "site"))
+    both = pl.concat([previous, learned.select(previous.columns)], how="vertical_relaxed")
+    if both.is_empty():
+        return previous
+    return _cast(
+        both.sort("n_pages", descending=True).unique(subset=["site", "text"], keep="first", maintain_order=True),
+        TEMPLATE_LINES.names, polars_schema(TEMPLATE_LINES),
+    )
+
+
+def parse_shard(
+    lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Parse one shard into articles and comments.
+
+    Lines that the learned templates name (same site, same text) and no general rule stripped are
+    stripped as ``template``; then the text parser segments every page. Returns PARSED_ARTICLES
+    (one row per readable page) and PARSED_COMMENTS.
+    """
+    if not templates.is_empty():
+        site_of = pages.select("page_id", "site")
+        tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
+        lines = (
+            lines.join(site_of, on="page_id", how="left")
+            .join(tmpl, on=["site", "text"], how="left")
+            .with_columns(
+                strip_rule=pl.when(pl.col("strip_rule").is_null() & pl.col("is_template").fill_null(value=False))
+                .then(pl.lit("template"))
+                .otherwise(pl.col("strip_rule"))
+            )
+            .drop("site", "is_template")
+        )
+    segmented = segment_pages(lines)
+    articles = parse_articles(segmented)
+    comments = parse_comments(segmented)
+    return (
+        _cast(articles, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
+        _cast(comments, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
+    )
+
+
+def tag_languages(
+    articles: pl.DataFrame, comments: pl.DataFrame, pages: pl.DataFrame, cfg: LangIdConfig
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Add ``article_id`` and the language of every article (title + body) and every comment.
+
+    Reads PARSED_ARTICLES, PARSED_COMMENTS and PAGES (page_id, text, html); returns TAGGED_ARTICLES
+    and TAGGED_COMMENTS. ``article_id`` is the xxh3 of the page text (of the HTML for HTML pages).
+    """
+    ids = pages.select("page_id", pl.coalesce("text", "html").fill_null("").alias("_content"))
+    ids = ids.with_columns(article_id=hash_columns(ids, ["_content"])).select("page_id", "article_id")
+    arts = articles.join(ids, on="page_id", how="left").with_columns(
+        _lang_text=pl.concat_str([pl.col("title").fill_null(""), pl.col("body")], separator="\n")
+    )
+    arts = detect_language(arts, text_column="_lang_text", min_chars=cfg.article_min_chars,
+                           min_score=cfg.min_score).drop("_lang_text")
+    coms = detect_language(comments, text_column="text", min_chars=cfg.comment_min_chars, min_score=cfg.min_score)
+    return (
+        _cast(arts, TAGGED_ARTICLES.names, polars_schema(TAGGED_ARTICLES)),
+        _cast(coms, TAGGED_COMMENTS.names, polars_schema(TAGGED_COMMENTS)),
+    )
+
+
+def merge_run_comments(
+    comments: pl.DataFrame,
+    pages: pl.DataFrame,
+    clusters: pl.DataFrame,
+    articles: pl.DataFrame,
+    prior_keys: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Re-attach this run's comments to their canonical articles and tag repeats.
+
+    Args:
+        comments: TAGGED_COMMENTS of the run.
+        pages: page_id, site, source_path, shard_id of the run's pages.
+        clusters: DUPLICATE_CLUSTERS of the run.
+        articles: page_id, article_id, language of the run's tagged articles.
+        prior_keys: COMMENT_KEYS written by earlier runs (or None).
+
+    Returns:
+        MERGED_COMMENTS rows and the COMMENT_KEYS to keep for later runs.
+    """
+    with_site = comments.join(pages.select("page_id", "site", "source_path"), on="page_id", how="left")
+    merged = merge_comments(with_site, clusters, prior_comment_keys=prior_keys)
+    canon_page = (
+        clusters.filter(~pl.col("is_duplicate"))
+        .select(pl.col("canonical_article_id").alias("article_id"), "page_id")
+        .join(pages.select("page_id", "shard_id"), on="page_id", how="left")
+        .join(articles.select("page_id", pl.col("language").alias("_article_language")), on="page_id", how="left")
+        .drop("page_id")
+        .unique(subset=["article_id"], keep="first")
+    )
+    merged = merged.join(canon_page, on="article_id", how="left").with_columns(
+        language_inferred=pl.when(pl.col("language") != UNDETERMINED)
+        .then(pl.col("language"))
+        .otherwise(pl.col("_article_language")),
+        shard_id=pl.col("shard_id").fill_null(""),
+    )
+    keys = comment_keys(merged)
+    if prior_keys is not None:
+        keys = pl.concat([prior_keys, keys.select(prior_keys.columns)]).unique("comment_id", keep="first",
+                                                                              maintain_order=True)
+    return _cast(merged, MERGED_COMMENTS.names, polars_schema(MERGED_COMMENTS)), keys
+
+
+def attach_manifest(files: pl.DataFrame, manifest: pl.DataFrame | None) -> pl.DataFrame:
+    """Add the manifest's url, site and fetched_at to the input files (SHARD_FILES columns).
+
+    A manifest row matches a file by its path as given, else by its file name.
+    """
+    dtypes = polars_schema(SHARD_FILES)
+    if manifest is None or manifest.is_empty():
+        return files.with_columns(
+            pl.lit(None, dtype=dtypes["url"]).alias("url"),
+            pl.lit(None, dtype=dtypes["site"]).alias("site"),
+            pl.lit(None, dtype=dtypes["fetched_at"]).alias("fetched_at"),
+        )
+    man = manifest.unique("path", keep="first")
+    by_name = man.with_columns(pl.col("path").str.split("/").list.last().alias("_name")).drop("path")
+    out = files.join(man, on="path", how="left").with_columns(
+        pl.col("path").str.split("/").list.last().alias("_name")
+    )
+    out = out.join(by_name.unique("_name", keep="first"), on="_name", how="left", suffix="_by_name")
+    return out.select(
+        "path", "size", "mtime_ns",
+        pl.coalesce("url", "url_by_name").alias("url"),
+        pl.coalesce("site", "site_by_name").alias("site"),
+        pl.coalesce("fetched_at", "fetched_at_by_name").alias("fetched_at"),
+    ).cast(dict(dtypes))  # type: ignore[arg-type]
