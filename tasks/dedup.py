@@ -1,0 +1,658 @@
+"""Deduplication of articles (exact, near, re-scrape) and of their comments.
+
+Two phases (HOUSE_STYLE "Dedup is two-phase and deterministic"):
+
+1. ``add_dedup_keys`` (per shard) reads ``page_id``, ``article_id``, ``body`` and, when present,
+   ``site``, ``url``, ``fetched_at``, ``ingested_at``; it returns the ``DEDUP_KEYS`` columns:
+   ``content_hash`` (xxh3-64 of the normalised body), ``signature`` (one-permutation MinHash of word
+   shingles, null for short bodies), ``url_key``, ``body_len``, ``n_tokens``, ``minhash_config``.
+2. ``find_duplicate_clusters`` (global, over all shards of the run plus the ``DEDUP_INDEX`` of earlier
+   runs) links pages by exact ``content_hash``, by LSH candidates (band keys joined in polars) whose
+   signatures agree on at least ``threshold`` of their values, and by equal ``url_key`` when the
+   signatures agree on at least ``rescrape_threshold``; connected components are the clusters.
+
+Canonical rule, per cluster, in this order: an article written by an earlier run wins; then the
+earliest ``fetched_at`` (unknown last); then the longest normalised body; then the smallest
+``article_id``; then the smallest ``page_id``. Once written, a canonical article stays canonical: later
+runs fold new pages into it and never rewrite it.
+
+``merge_comments`` re-attaches the comments of every page to its canonical article and tags (never
+drops) repeated comments; ``update_index`` and ``comment_keys`` give what the next run needs.
+
+Signatures: every word 5-gram (``shingle_size``) of the normalised body is hashed with a fixed-seed
+polynomial byte hash mixed by splitmix64 (numpy, stable across versions and processes); one hash per
+shingle is split into ``num_perm`` bins (one-permutation hashing) and empty bins are filled from the
+next non-empty bin to the right (rotation densification). Two signatures agree in a bin with
+probability close to the Jaccard similarity of the shingle sets, as with classic MinHash, at one hash
+per shingle instead of ``num_perm``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import xxhash
+
+from schemas.dedup import COMMENT_KEYS, DEDUP_INDEX, DEDUP_KEYS, DUPLICATE_CLUSTERS
+from schemas.validate import polars_schema
+
+logger = logging.getLogger(__name__)
+
+_U64 = np.uint64
+_MASK32 = _U64(0xFFFFFFFF)
+_EMPTY = np.uint32(0xFFFFFFFF)
+_GOLDEN = _U64(0x9E3779B97F4A7C15)
+_ROTATION_STEP = np.uint32(0x9E3779B1)
+_CONFIG_PREFIX = "oph1"
+
+_NON_WORD = r"[^\p{L}\p{N}\p{M}]+"
+_TRACKING_PARAMS = r"(?:utm_[a-z_]+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid|ocid)=[^&]*&?"
+
+
+# ----------------------------------------------------------------------------------------------
+# Hash helpers (stable: fixed constants, numpy wrap-around arithmetic)
+# ----------------------------------------------------------------------------------------------
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """Return the splitmix64 finaliser of a uint64 array (a stable bijective mixer)."""
+    x = x ^ (x >> _U64(30))
+    x = x * _U64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> _U64(27))
+    x = x * _U64(0x94D049BB133111EB)
+    return x ^ (x >> _U64(31))
+
+
+def _xxh3_series(values: pl.Series) -> pl.Series:
+    """Return the xxh3-64 hex digests of a string Series (nulls hash as the empty string)."""
+    return pl.Series([xxhash.xxh3_64_hexdigest(v.encode()) for v in values.fill_null("")], dtype=pl.String)
+
+
+def _normalise(text: pl.Series) -> pl.Series:
+    """Lower case, every run of characters that are not letters, digits or marks as one space, stripped.
+
+    Rows that still hold non-ASCII characters are NFKC-normalised first (ligatures, full-width forms,
+    decomposed accents); pure ASCII rows skip that step, which is most of its cost.
+    """
+    fast = text.fill_null("").str.to_lowercase().str.replace_all(_NON_WORD, " ")
+    idx = fast.str.contains(r"[^\x00-\x7F]").fill_null(value=False).arg_true()
+    if idx.len():
+        fixed = fast.gather(idx).str.normalize("NFKC").str.to_lowercase().str.replace_all(_NON_WORD, " ")
+        fast = fast.scatter(idx, fixed)
+    return fast.str.strip_chars()
+
+
+def _url_key(expr: pl.Expr) -> pl.Expr:
+    """Return the re-scrape key of a URL: no scheme, 'www.', fragment, tracking parameters, end slash."""
+    key = (
+        expr.str.strip_chars()
+        .str.to_lowercase()
+        .str.replace(r"^[a-z][a-z0-9+.\-]*://", "")
+        .str.replace(r"^www\d*\.", "")
+        .str.replace(r"#.*$", "")
+        .str.replace_all(_TRACKING_PARAMS, "")
+        .str.replace(r"[?&]+$", "")
+        .str.replace(r"/+$", "")
+    )
+    return pl.when(key.str.len_chars() > 0).then(key)
+
+
+def _token_hashes(norm: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Hash every space-separated token of a normalised string Series.
+
+    A token's hash mixes its length, its first 16 bytes and, for longer tokens, its last 16 bytes
+    (read as little-endian 64-bit words, so the hash is the same on every platform).
+
+    Returns:
+        ``(hashes, doc)``: uint64 token hashes in text order and the int64 row index of each token.
+    """
+    arr = norm.to_arrow().cast(pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data_buf = arr.buffers()[2]
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    if hi == lo or data_buf is None:
+        return np.zeros(0, _U64), np.zeros(0, np.int64)
+    data = np.frombuffer(data_buf, dtype=np.uint8)[lo:hi]
+    rel = offsets - lo
+    size = hi - lo
+    sep = data == 32
+    starts_mask = np.zeros(size, dtype=bool)
+    ends_mask = np.zeros(size, dtype=bool)
+    nonempty = rel[1:] > rel[:-1]
+    starts_mask[rel[:-1][nonempty]] = True
+    ends_mask[rel[1:][nonempty] - 1] = True
+    not_sep = ~sep
+    tok_start = np.flatnonzero(not_sep & (starts_mask | np.concatenate(([True], sep[:-1]))))
+    tok_end = np.flatnonzero(not_sep & (ends_mask | np.concatenate((sep[1:], [True])))) + 1
+    padded = np.concatenate((data, np.zeros(16, dtype=np.uint8)))
+    words = np.ndarray(shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    length = (tok_end - tok_start).astype(_U64)
+    all_ones = _U64(0xFFFFFFFFFFFFFFFF)
+
+    def low_bytes(n: np.ndarray) -> np.ndarray:
+        n = np.minimum(n, _U64(8))
+        return np.where(n >= _U64(8), all_ones, (_U64(1) << (n * _U64(8))) - _U64(1))
+
+    w0 = words[tok_start] & low_bytes(length)
+    w1 = words[tok_start + 8] & low_bytes(np.where(length > _U64(8), length - _U64(8), _U64(0)))
+    h = _mix64(w0 ^ _mix64(w1 ^ (length * _GOLDEN)))
+    long = np.flatnonzero(length > _U64(16))
+    if long.size:
+        tail = words[tok_end[long] - 8] ^ _mix64(words[tok_end[long] - 16] + _GOLDEN)
+        h[long] = _mix64(h[long] ^ _mix64(tail))
+    doc = np.searchsorted(rel, tok_start, side="right").astype(np.int64) - 1
+    return h, doc
+
+
+def _shingle_hashes(tokens: np.ndarray, doc: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the uint64 hashes of every k-token window inside one row, and the row of each."""
+    if tokens.size < k:
+        return np.zeros(0, _U64), np.zeros(0, np.int64)
+    m = tokens.size - k + 1
+    acc = np.zeros(m, dtype=_U64)
+    for j in range(k):
+        acc = acc * _U64(0x100000001B3) + tokens[j : j + m]
+    valid = doc[:m] == doc[k - 1 :]
+    return _mix64(acc[valid]), doc[:m][valid]
+
+
+def _oph_signatures(shingles: np.ndarray, doc: np.ndarray, n_rows: int, *, num_perm: int, seed: int) -> np.ndarray:
+    """Return an ``(n_rows, num_perm)`` uint32 one-permutation MinHash matrix (densified)."""
+    h = _mix64(shingles ^ _mix64(np.array([seed], dtype=_U64) + _GOLDEN)[0])
+    bins = (((h >> _U64(32)) * _U64(num_perm)) >> _U64(32)).astype(np.int64)
+    vals = (h & _MASK32).astype(np.uint32)
+    sig = np.full((n_rows, num_perm), _EMPTY, dtype=np.uint32)
+    np.minimum.at(sig, (doc, bins), vals)
+    return _densify(sig)
+
+
+def _densify(sig: np.ndarray) -> np.ndarray:
+    """Fill empty bins from the next non-empty bin to the right (circular), offset by the distance."""
+    empty = sig == _EMPTY
+    if not empty.any():
+        return sig
+    p = sig.shape[1]
+    idx = np.where(~empty, np.arange(p), np.iinfo(np.int64).max)
+    idx2 = np.concatenate((idx, idx + p), axis=1)
+    idx2[idx2 < 0] = np.iinfo(np.int64).max
+    nxt = np.minimum.accumulate(idx2[:, ::-1], axis=1)[:, ::-1][:, :p]
+    full_empty = nxt == np.iinfo(np.int64).max
+    nxt = np.where(full_empty, np.arange(p), nxt)
+    dist = (nxt - np.arange(p)).astype(np.uint32)
+    donor = np.take_along_axis(sig, nxt % p, axis=1)
+    filled = donor + dist * _ROTATION_STEP
+    return np.where(empty & ~full_empty, filled, sig)
+
+
+def _band_keys(sig: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
+    """Return an ``(n, bands)`` int64 matrix of band keys (stable mix of each band's values)."""
+    n = sig.shape[0]
+    s = sig[:, : bands * rows].astype(_U64).reshape(n, bands, rows)
+    acc = np.zeros((n, bands), dtype=_U64)
+    for r in range(rows):
+        acc = acc * _U64(0x100000001B3) + s[:, :, r]
+    acc = _mix64(acc + np.arange(bands, dtype=_U64) * _GOLDEN)
+    return acc.view(np.int64)
+
+
+def minhash_config(*, shingle_size: int, num_perm: int, seed: int) -> str:
+    """Return the ``minhash_config`` string that identifies comparable signatures."""
+    return f"{_CONFIG_PREFIX};k={shingle_size};p={num_perm};seed={seed}"
+
+
+# ----------------------------------------------------------------------------------------------
+# Phase 1: per shard
+# ----------------------------------------------------------------------------------------------
+
+
+def add_dedup_keys(
+    articles: pl.DataFrame,
+    *,
+    shingle_size: int = 5,
+    num_perm: int = 128,
+    seed: int = 0,
+    min_tokens: int = 25,
+) -> pl.DataFrame:
+    """Compute the dedup keys of one shard of articles.
+
+    Args:
+        articles: reads ``page_id``, ``article_id``, ``body`` and, when present, ``site``, ``url``,
+            ``fetched_at``, ``ingested_at`` (missing optional columns count as unknown).
+        shingle_size: words per shingle.
+        num_perm: values per signature (bins of the one-permutation MinHash).
+        seed: seed of the shingle hash; signatures of different seeds are never compared.
+        min_tokens: bodies with fewer words get no signature and are matched exactly only.
+
+    Returns:
+        One row per input row with the ``DEDUP_KEYS`` columns: ``page_id``, ``article_id``, ``site``,
+        ``url_key``, ``fetched_at``, ``ingested_at``, ``body_len``, ``n_tokens``, ``content_hash``,
+        ``signature``, ``minhash_config``.
+    """
+    if min_tokens < shingle_size:
+        raise ValueError("min_tokens must be at least shingle_size")
+    schema = polars_schema(DEDUP_KEYS)
+    optional_types = {
+        "site": pl.String,
+        "url": pl.String,
+        "fetched_at": schema["fetched_at"],
+        "ingested_at": schema["ingested_at"],
+    }
+    frame = articles.select(
+        "page_id",
+        "article_id",
+        *[pl.col(c).cast(optional_types[c]) if c in articles.columns else pl.lit(None, optional_types[c]).alias(c)
+          for c in optional_types],
+        _normalise(articles.get_column("body").cast(pl.String)).alias("_norm"),
+    ).with_columns(
+        _url_key(pl.col("url")).alias("url_key"),
+        pl.col("_norm").str.len_chars().cast(pl.Int32).alias("body_len"),
+        pl.when(pl.col("_norm").str.len_bytes() > 0)
+        .then(pl.col("_norm").str.count_matches(" ", literal=True) + 1)
+        .otherwise(0)
+        .cast(pl.Int32)
+        .alias("n_tokens"),
+    )
+    norm = frame.get_column("_norm")
+    signed = frame.get_column("n_tokens").to_numpy() >= min_tokens
+    signed_rows = np.flatnonzero(signed)
+    sig_type = pl.List(pl.UInt32)
+    signature = pl.Series("signature", [None] * frame.height, dtype=sig_type)
+    if signed_rows.size:
+        tokens, doc = _token_hashes(norm.gather(signed_rows))
+        shingles, sdoc = _shingle_hashes(tokens, doc, shingle_size)
+        sig = _oph_signatures(shingles, sdoc, signed_rows.size, num_perm=num_perm, seed=seed)
+        signed_sig = pl.Series("signature", sig).cast(sig_type)
+        signature = (
+            pl.DataFrame({"_row": signed_rows, "signature": signed_sig})
+            .join(pl.DataFrame({"_row": np.arange(frame.height)}), on="_row", how="right")
+            .sort("_row")
+            .get_column("signature")
+        )
+    return frame.with_columns(
+        _xxh3_series(norm).alias("content_hash"),
+        signature,
+        pl.lit(minhash_config(shingle_size=shingle_size, num_perm=num_perm, seed=seed)).alias("minhash_config"),
+    ).select([pl.col(c).cast(schema[c]) for c in DEDUP_KEYS.names])
+
+
+# ----------------------------------------------------------------------------------------------
+# Phase 2: global
+# ----------------------------------------------------------------------------------------------
+
+
+def _signature_matrix(sigs: pl.Series, num_perm: int) -> np.ndarray:
+    """Return the non-null signatures of a List(UInt32) Series as an ``(n, num_perm)`` array."""
+    flat = sigs.explode().to_numpy()
+    return np.ascontiguousarray(flat, dtype=np.uint32).reshape(-1, num_perm)
+
+
+def _agreement(sig: np.ndarray, a: np.ndarray, b: np.ndarray, *, block: int = 1 << 16) -> np.ndarray:
+    """Return the share of equal signature values for each pair of rows ``(a[i], b[i])``."""
+    out = np.empty(a.size, dtype=np.float64)
+    for s in range(0, a.size, block):
+        e = min(a.size, s + block)
+        out[s:e] = (sig[a[s:e]] == sig[b[s:e]]).mean(axis=1)
+    return out
+
+
+def _bucket_pairs(members: pl.DataFrame, key: list[str], *, max_bucket: int) -> pl.DataFrame:
+    """Return candidate pairs ``(a, b)`` (a < b) of nodes sharing ``key``.
+
+    Buckets up to ``max_bucket`` members give all their pairs; larger ones (template text, boilerplate)
+    give one pair per member with the bucket's smallest node, so the pair count stays linear.
+    """
+    sized = members.with_columns(
+        pl.len().over(key).alias("_size"), pl.col("nid").min().over(key).alias("_root")
+    ).filter(pl.col("_size") > 1)
+    small = sized.filter(pl.col("_size") <= max_bucket).select([*key, "nid"])
+    all_pairs = (
+        small.join(small, on=key, suffix="_b")
+        .filter(pl.col("nid") < pl.col("nid_b"))
+        .select(pl.col("nid").alias("a"), pl.col("nid_b").alias("b"))
+    )
+    star = sized.filter((pl.col("_size") > max_bucket) & (pl.col("nid") != pl.col("_root"))).select(
+        pl.col("_root").alias("a"), pl.col("nid").alias("b")
+    )
+    return pl.concat([all_pairs, star]).unique()
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return the connected-component label (smallest member) of each of ``n`` nodes."""
+    labels = np.arange(n, dtype=np.int64)
+    if a.size == 0:
+        return labels
+    while True:
+        la, lb = labels[a], labels[b]
+        low = np.minimum(la, lb)
+        before = labels.copy()
+        np.minimum.at(labels, la, low)
+        np.minimum.at(labels, lb, low)
+        while True:  # pointer jumping
+            nxt = labels[labels]
+            if np.array_equal(nxt, labels):
+                break
+            labels = nxt
+        if np.array_equal(labels, before):
+            return labels
+
+
+def _nodes(keys: pl.DataFrame, index: pl.DataFrame | None) -> pl.DataFrame:
+    """Stack the index of earlier runs (first) and this run's keys into one node frame with ``nid``."""
+    cols = ["page_id", "article_id", "url_key", "fetched_at", "body_len", "content_hash", "signature",
+            "minhash_config"]
+    new = keys.select(cols).with_columns(
+        pl.lit(value=True).alias("is_new"),
+        pl.lit(value=False).alias("is_written"),
+        pl.lit(None, pl.String).alias("prior_cluster_id"),
+        pl.lit(None, pl.String).alias("prior_canonical_id"),
+    )
+    if index is None or index.height == 0:
+        stacked = new
+    else:
+        old = index.select(cols).with_columns(
+            pl.lit(value=False).alias("is_new"),
+            index.get_column("is_canonical").alias("is_written"),
+            index.get_column("cluster_id").alias("prior_cluster_id"),
+            index.get_column("canonical_article_id").alias("prior_canonical_id"),
+        )
+        stacked = pl.concat([old, new.cast(old.schema)])
+    return stacked.with_row_index("nid").with_columns(pl.col("nid").cast(pl.Int64))
+
+
+def _exact_edges(nodes: pl.DataFrame) -> list[pl.DataFrame]:
+    """Edges between nodes of equal non-empty normalised body, and within clusters of earlier runs."""
+    exact = (
+        nodes.filter(pl.col("body_len") > 0)
+        .with_columns(pl.col("nid").min().over("content_hash").alias("a"))
+        .filter(pl.col("a") != pl.col("nid"))
+        .select("a", pl.col("nid").alias("b"))
+    )
+    prior = (
+        nodes.filter(pl.col("prior_cluster_id").is_not_null())
+        .with_columns(pl.col("nid").min().over("prior_cluster_id").alias("a"))
+        .filter(pl.col("a") != pl.col("nid"))
+        .select("a", pl.col("nid").alias("b"))
+    )
+    return [exact, prior]
+
+
+def _near_edges(
+    nodes: pl.DataFrame,
+    sig: np.ndarray,
+    sig_row: np.ndarray,
+    *,
+    bands: int,
+    rows: int,
+    threshold: float,
+    rescrape_threshold: float,
+    max_bucket: int,
+) -> list[pl.DataFrame]:
+    """Edges of verified LSH candidates and of same-URL pages, each touching a page of this run."""
+    signed = nodes.filter(pl.col("signature").is_not_null())
+    # One representative per content hash: exact copies are linked already.
+    rep_nid = signed.filter(pl.col("nid") == pl.col("nid").min().over("content_hash")).get_column("nid").to_numpy()
+    bkeys = _band_keys(sig[sig_row[rep_nid]], bands=bands, rows=rows)
+    is_new = nodes.get_column("is_new").to_numpy()
+    band_frame = pl.DataFrame(
+        {
+            "nid": np.repeat(rep_nid, bands),
+            "band": np.tile(np.arange(bands, dtype=np.int16), rep_nid.size),
+            "bkey": bkeys.reshape(-1),
+        }
+    )
+    # Only buckets that hold a page of this run matter: pairs of earlier pages are settled.
+    new_buckets = band_frame.filter(pl.Series(np.repeat(is_new[rep_nid], bands))).select("band", "bkey").unique()
+    band_frame = band_frame.join(new_buckets, on=["band", "bkey"], how="semi")
+    lsh_pairs = _bucket_pairs(band_frame, ["band", "bkey"], max_bucket=max_bucket)
+    url_members = signed.filter(pl.col("url_key").is_not_null()).select("nid", "url_key")
+    url_pairs = _bucket_pairs(url_members, ["url_key"], max_bucket=max_bucket)
+    edges = []
+    for pairs, floor in ((lsh_pairs, threshold), (url_pairs, rescrape_threshold)):
+        a = pairs.get_column("a").to_numpy()
+        b = pairs.get_column("b").to_numpy()
+        keep = is_new[a] | is_new[b]
+        a, b = a[keep], b[keep]
+        ok = _agreement(sig, sig_row[a], sig_row[b]) >= floor
+        edges.append(pl.DataFrame({"a": a[ok], "b": b[ok]}))
+        logger.info("dedup: %d candidate pairs, %d at or above %.2f", a.size, int(ok.sum()), floor)
+    return edges
+
+
+def _decide(nodes: pl.DataFrame, labels: np.ndarray, sig: np.ndarray, sig_row: np.ndarray) -> pl.DataFrame:
+    """Pick the canonical node of every component and describe each page of this run against it."""
+    nodes = nodes.with_columns(pl.Series("comp", labels))
+    ranked = nodes.sort(
+        ["comp", "is_written", "fetched_at", "body_len", "article_id", "page_id"],
+        descending=[False, True, False, True, False, False],
+        nulls_last=True,
+    )
+    canon = ranked.group_by("comp", maintain_order=True).first().select(
+        "comp",
+        pl.col("nid").alias("canon_nid"),
+        pl.coalesce("prior_canonical_id", "article_id").alias("canonical_article_id"),
+        pl.coalesce("prior_cluster_id", "article_id").alias("cluster_id"),
+        pl.col("url_key").alias("canon_url_key"),
+        pl.col("content_hash").alias("canon_hash"),
+    )
+    out = nodes.filter(pl.col("is_new")).join(canon, on="comp", how="left").sort("nid")
+    a = out.get_column("nid").to_numpy()
+    b = out.get_column("canon_nid").to_numpy()
+    both = (sig_row[a] >= 0) & (sig_row[b] >= 0)
+    est = np.full(a.size, np.nan)
+    if both.any():
+        est[both] = _agreement(sig, sig_row[a[both]], sig_row[b[both]])
+    is_dup = pl.col("nid") != pl.col("canon_nid")
+    same_hash = pl.col("content_hash") == pl.col("canon_hash")
+    return out.with_columns(pl.Series("_est", est, nan_to_null=True)).select(
+        "page_id",
+        "article_id",
+        "cluster_id",
+        "canonical_article_id",
+        is_dup.alias("is_duplicate"),
+        pl.when(~is_dup)
+        .then(None)
+        .when(pl.col("url_key").is_not_null() & (pl.col("url_key") == pl.col("canon_url_key")))
+        .then(pl.lit("rescrape"))
+        .when(same_hash)
+        .then(pl.lit("exact"))
+        .otherwise(pl.lit("near"))
+        .alias("duplicate_kind"),
+        pl.when(~is_dup).then(None).when(same_hash).then(1.0).otherwise(pl.col("_est")).alias("similarity"),
+    )
+
+
+def find_duplicate_clusters(
+    keys: pl.DataFrame | pl.LazyFrame,
+    *,
+    index: pl.DataFrame | None = None,
+    bands: int = 32,
+    rows: int = 4,
+    threshold: float = 0.7,
+    rescrape_threshold: float = 0.5,
+    max_bucket: int = 64,
+) -> pl.DataFrame:
+    """Cluster the pages of this run with each other and with the pages of earlier runs.
+
+    Pages are linked by equal ``content_hash`` (non-empty bodies), by LSH candidates (pages sharing
+    one of ``bands`` band keys) whose signatures agree on at least ``threshold`` of their values, and by
+    equal ``url_key`` when the signatures agree on at least ``rescrape_threshold``; clusters are the
+    connected components. The canonical rule is in the module docstring.
+
+    Args:
+        keys: ``DEDUP_KEYS`` rows of every shard of this run (reads all their columns but ``site``
+            and ``ingested_at``).
+        index: ``DEDUP_INDEX`` of earlier runs (None on the first run).
+        bands: LSH bands; ``bands * rows`` must not exceed the signature length.
+        rows: signature values per band.
+        threshold: a candidate pair is a near duplicate when its signatures agree on at least this share.
+        rescrape_threshold: pages with the same ``url_key`` fold when their signatures agree on at least
+            this share (a re-scrape with changed widgets or a corrected paragraph).
+        max_bucket: buckets with more pages are linked to their first page only (linear pair count).
+
+    Returns:
+        One row per row of ``keys`` (same order) with the ``DUPLICATE_CLUSTERS`` columns: ``page_id``,
+        ``article_id``, ``cluster_id``, ``canonical_article_id``, ``is_duplicate``, ``duplicate_kind``,
+        ``similarity``.
+
+    Raises:
+        ValueError: when signatures of different settings meet, or ``bands * rows`` is too large.
+    """
+    keys_df = keys.collect() if isinstance(keys, pl.LazyFrame) else keys
+    nodes = _nodes(keys_df, index)
+    configs = nodes.get_column("minhash_config").unique().to_list()
+    if len(configs) > 1:
+        raise ValueError(f"signatures made with different settings cannot be compared: {sorted(configs)}")
+    n = nodes.height
+    if n == 0:
+        return pl.DataFrame(schema=polars_schema(DUPLICATE_CLUSTERS))
+    edges = _exact_edges(nodes)
+    signed = nodes.filter(pl.col("signature").is_not_null())
+    sig_row = np.full(n, -1, dtype=np.int64)
+    sig = np.zeros((0, 0), dtype=np.uint32)
+    if signed.height:
+        num_perm = int(signed.get_column("signature").list.len().min())  # type: ignore[arg-type]
+        if bands * rows > num_perm:
+            raise ValueError(f"bands * rows = {bands * rows} exceeds the signature length {num_perm}")
+        sig = _signature_matrix(signed.get_column("signature"), num_perm)
+        sig_row[signed.get_column("nid").to_numpy()] = np.arange(signed.height)
+        edges += _near_edges(nodes, sig, sig_row, bands=bands, rows=rows, threshold=threshold,
+                             rescrape_threshold=rescrape_threshold, max_bucket=max_bucket)
+    edge_frame = pl.concat([e.cast({"a": pl.Int64, "b": pl.Int64}) for e in edges])
+    labels = _components(n, edge_frame.get_column("a").to_numpy(), edge_frame.get_column("b").to_numpy())
+    result = _decide(nodes, labels, sig, sig_row)
+    logger.info(
+        "dedup: %d pages of this run, %d folded (%s)",
+        result.height,
+        int(result.get_column("is_duplicate").sum()),
+        dict(result.get_column("duplicate_kind").drop_nulls().value_counts().iter_rows()),
+    )
+    return result.select([pl.col(c).cast(t) for c, t in polars_schema(DUPLICATE_CLUSTERS).items()])
+
+
+def update_index(index: pl.DataFrame | None, keys: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
+    """Return the persistent dedup index after this run.
+
+    Args:
+        index: ``DEDUP_INDEX`` of earlier runs, or None.
+        keys: ``DEDUP_KEYS`` of this run (reads the ``DEDUP_INDEX`` columns it has).
+        clusters: ``DUPLICATE_CLUSTERS`` of this run (reads ``page_id``, ``cluster_id``,
+            ``canonical_article_id``, ``is_duplicate``, ``similarity``).
+
+    Returns:
+        ``DEDUP_INDEX`` rows: the earlier rows unchanged, then one row per page of this run not yet in the
+        index. A page whose body equals its canonical's keeps no signature (the canonical row has it).
+    """
+    schema = polars_schema(DEDUP_INDEX)
+    fresh = keys.join(
+        clusters.select("page_id", "cluster_id", "canonical_article_id", "is_duplicate", "similarity"),
+        on="page_id",
+        how="inner",
+    ).with_columns(
+        pl.when(pl.col("is_duplicate") & (pl.col("similarity") == 1.0))
+        .then(None)
+        .otherwise(pl.col("signature"))
+        .alias("signature"),
+        (~pl.col("is_duplicate")).alias("is_canonical"),
+    ).select([pl.col(c).cast(t) for c, t in schema.items()])
+    if index is None or index.height == 0:
+        return fresh.unique("page_id", keep="first", maintain_order=True)
+    old = index.select([pl.col(c).cast(t) for c, t in schema.items()])
+    fresh = fresh.join(old.select("page_id"), on="page_id", how="anti")
+    return pl.concat([old, fresh.unique("page_id", keep="first", maintain_order=True)])
+
+
+# ----------------------------------------------------------------------------------------------
+# Comments
+# ----------------------------------------------------------------------------------------------
+
+
+def _comment_text_key(expr: pl.Expr) -> pl.Expr:
+    """NFKC, lower case, white space collapsed: what makes two comment texts 'the same'."""
+    return expr.fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+
+
+def merge_comments(
+    comments: pl.DataFrame,
+    clusters: pl.DataFrame,
+    *,
+    prior_comment_keys: pl.DataFrame | None = None,
+    min_articles_repeated: int = 2,
+) -> pl.DataFrame:
+    """Attach comments to their canonical article and tag repeats (nothing is dropped).
+
+    Args:
+        comments: reads ``page_id``, ``position``, ``author``, ``text`` (other columns such as ``site``
+            are kept as they are).
+        clusters: ``DUPLICATE_CLUSTERS`` (reads ``page_id``, ``canonical_article_id``, ``is_duplicate``).
+        prior_comment_keys: ``COMMENT_KEYS`` of comments written by earlier runs.
+        min_articles_repeated: a text standing under at least this many articles is ``is_repeated``.
+
+    Returns:
+        The comments (pages missing from ``clusters`` keep their own page as article) with ``article_id``
+        set to the canonical article, plus ``comment_id`` (xxh3-64 of article_id, author and normalised
+        text), ``text_hash``, ``is_duplicate`` (the same author and text already in the merged thread:
+        an earlier comment of the canonical page, of another page of the cluster, or of an earlier run),
+        ``repeat_count`` (comments of the corpus, earlier runs included, with this normalised text, each
+        merged-thread comment counted once) and ``is_repeated``. Within a thread the canonical page's
+        comments come first, then the other pages by ``page_id``, each in ``position`` order.
+    """
+    base = comments.drop(
+        [c for c in ("article_id", "comment_id", "text_hash", "is_duplicate", "repeat_count", "is_repeated")
+         if c in comments.columns]
+    )
+    joined = base.with_row_index("_row").join(
+        clusters.select("page_id", "canonical_article_id", pl.col("is_duplicate").alias("_page_dup")),
+        on="page_id",
+        how="left",
+    )
+    text_norm = joined.select(_comment_text_key(pl.col("text"))).to_series()
+    author_norm = joined.select(_comment_text_key(pl.col("author"))).to_series()
+    article = joined.select(pl.coalesce("canonical_article_id", "page_id")).to_series()
+    joined = joined.with_columns(
+        article.alias("article_id"),
+        _xxh3_series(text_norm).alias("text_hash"),
+        _xxh3_series(article + "\x1f" + author_norm + "\x1f" + text_norm).alias("comment_id"),
+    )
+    prior = (
+        prior_comment_keys.select(list(COMMENT_KEYS.names))
+        if prior_comment_keys is not None
+        else pl.DataFrame(schema=polars_schema(COMMENT_KEYS))
+    )
+    ordered = joined.sort(
+        [pl.col("_page_dup").fill_null(value=False), "page_id", "position", "_row"]
+    ).with_columns(
+        (pl.int_range(pl.len()).over("comment_id") > 0).alias("_seen_run"),
+        pl.col("comment_id").is_in(prior.get_column("comment_id").implode()).alias("_seen_prior"),
+    ).with_columns((pl.col("_seen_run") | pl.col("_seen_prior")).alias("is_duplicate"))
+    # Counts over distinct merged-thread comments of this run and of earlier runs.
+    first = ordered.filter(~pl.col("is_duplicate")).select("comment_id", "article_id", "text_hash")
+    corpus = pl.concat([prior, first.cast(prior.schema)]).unique("comment_id")
+    counts = corpus.group_by("text_hash").agg(
+        pl.len().cast(pl.Int32).alias("repeat_count"),
+        pl.col("article_id").n_unique().alias("_n_articles"),
+    )
+    out = (
+        ordered.join(counts, on="text_hash", how="left")
+        .with_columns(
+            pl.col("repeat_count").fill_null(1),
+            (pl.col("_n_articles").fill_null(1) >= min_articles_repeated).alias("is_repeated"),
+        )
+        .sort("_row")
+    )
+    return out.drop("_row", "_page_dup", "canonical_article_id", "_seen_run", "_seen_prior", "_n_articles")
+
+
+def comment_keys(merged: pl.DataFrame) -> pl.DataFrame:
+    """Return the ``COMMENT_KEYS`` of the comments ``merge_comments`` kept (``is_duplicate`` false).
+
+    Reads ``comment_id``, ``article_id``, ``text_hash``, ``is_duplicate``. Append them to the keys of
+    earlier runs to make the next run's ``prior_comment_keys``.
+    """
+    return merged.filter(~pl.col("is_duplicate")).select(list(COMMENT_KEYS.names)).unique(
+        "comment_id", keep="first", maintain_order=True
+    )
