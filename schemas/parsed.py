@@ -48,3 +48,16 @@ PARSED_COMMENTS = pa.schema(
         field("parent_position", pa.int32(), "position of the comment this one replies to, when shown."),
     ]
 )
+
+TEMPLATE_LINES = pa.schema(
+    [
+        field("site", pa.string(), "Site whose pages repeat the line.", nullable=False),
+        field("text", pa.string(), "The repeated line, stripped of surrounding white space.", nullable=False),
+        field("n_pages", pa.int32(), "Pages of the site in the learning batch that contain the line.",
+              nullable=False),
+        field("n_site_pages", pa.int32(), "Pages of the site in the learning batch.", nullable=False),
+        field("share", pa.float64(), "n_pages / n_site_pages.", nullable=False),
+    ]
+)
+"""Lines learned as site template by ``tasks.boilerplate.learn_template_lines`` (kept with the output
+so that later runs strip them too)."""

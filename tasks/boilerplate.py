@@ -1,0 +1,191 @@
+"""Boilerplate stripping: split page text into lines and tag the lines that are page chrome.
+
+Reads the ``PAGES`` columns ``page_id``, ``site``, ``text``; returns ``LINES`` rows (one per non-blank
+line, ``line_no`` keeps the position in the page so blank lines stay visible as gaps) with
+``strip_rule`` naming the rule family that marked the line as boilerplate, or null when the line is
+kept for parsing. ``region`` and ``comment_position`` are left null for ``tasks.parse``.
+
+Three layers decide, in this order:
+
+1. per-run learned template lines (``learn_template_lines``): a line that repeats on many pages of one
+   site is site chrome (``template``);
+2. site profiles (``tasks.profiles``): patterns a user wrote for a site (``profile``,
+   ``profile_body_end``, ``profile_comments_start``);
+3. general rule families from ``tasks.selectors`` (``share``, ``nav``, ``comment_form``, …), each one
+   alternation regex applied to all lines at once.
+
+Nothing is dropped: every line stays in the output, tagged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import polars as pl
+
+from schemas.parsed import LINES, TEMPLATE_LINES
+from schemas.validate import empty_frame, polars_schema
+from tasks import selectors
+from tasks.profiles import SiteProfile
+
+logger = logging.getLogger(__name__)
+
+PROSE_MIN_WORDS = 12
+"""A line with at least this many words that ends like a sentence counts as prose."""
+
+
+def family_pattern(family: str) -> str:
+    """Return the one whole-line, case-insensitive alternation regex of a rule family."""
+    alternatives = "|".join(f"(?:{p})" for p in selectors.RULES[family])
+    return rf"(?i)^(?:{alternatives})$"
+
+
+def is_prose(text: pl.Expr) -> pl.Expr:
+    """Expression: the line reads like a sentence of running text (many words, sentence end)."""
+    n_words = text.str.count_matches(r"\S+")
+    ends_like_sentence = text.str.contains(r"[.!?…:;\"”»’)]$")
+    return ((n_words >= PROSE_MIN_WORDS) & ends_like_sentence) | (text.str.len_chars() >= 200)
+
+
+def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
+    """Split each page's ``text`` into non-blank, stripped lines.
+
+    Args:
+        pages: frame with ``page_id``, ``site`` and ``text`` (null text gives no lines).
+
+    Returns:
+        ``page_id``, ``site``, ``line_no`` (0-based position in the page text), ``text``.
+    """
+    schema = polars_schema(LINES)
+    if pages.height == 0:
+        return pl.DataFrame(
+            schema={"page_id": schema["page_id"], "site": pl.String, "line_no": schema["line_no"],
+                    "text": schema["text"]}
+        )
+    return (
+        pages.select(
+            pl.col("page_id"),
+            pl.col("site").fill_null("unknown"),
+            pl.col("text").fill_null("").str.replace_all("\r\n?", "\n").str.split("\n"),
+        )
+        .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=schema["line_no"]))
+        .explode(["text", "line_no"])
+        .with_columns(pl.col("text").str.strip_chars())
+        .filter(pl.col("text").is_not_null() & (pl.col("text").str.len_chars() > 0))
+        .with_columns(pl.col("line_no").cast(schema["line_no"]))
+    )
+
+
+def _general_rules(text: pl.Expr) -> pl.Expr:
+    """Expression naming the first general rule family that matches the line, else null."""
+    length = text.str.len_chars()
+    prose = is_prose(text)
+    expr: pl.Expr | None = None
+    for family in selectors.RULE_ORDER:
+        match = text.str.contains(family_pattern(family)) & (length <= selectors.RULE_MAX_CHARS[family])
+        if family in selectors.PROSE_GUARDED:
+            match = match & ~prose
+        expr = pl.when(match).then(pl.lit(family)) if expr is None else expr.when(match).then(pl.lit(family))
+    assert expr is not None
+    return expr.otherwise(pl.lit(None, dtype=pl.String))
+
+
+def _profile_rules(profiles: Mapping[str, SiteProfile]) -> pl.Expr:
+    """Expression naming the profile rule that matches the line of a profiled site, else null."""
+    expr: pl.Expr | None = None
+    for site, profile in sorted(profiles.items()):
+        for rule, patterns in (
+            ("profile_body_end", profile.body_end),
+            ("profile_comments_start", profile.comments_start),
+            ("profile", profile.strip),
+        ):
+            if not patterns:
+                continue
+            pattern = "|".join(f"(?:{p})" for p in patterns)
+            match = (pl.col("site") == site) & pl.col("text").str.contains(pattern)
+            expr = pl.when(match).then(pl.lit(rule)) if expr is None else expr.when(match).then(pl.lit(rule))
+    if expr is None:
+        return pl.lit(None, dtype=pl.String)
+    return expr.otherwise(pl.lit(None, dtype=pl.String))
+
+
+def strip_boilerplate(
+    pages: pl.DataFrame,
+    *,
+    template_lines: pl.DataFrame | None = None,
+    profiles: Mapping[str, SiteProfile] | None = None,
+) -> pl.DataFrame:
+    """Tag each line of each page with the boilerplate rule family that matches it.
+
+    Args:
+        pages: reads ``page_id``, ``site`` and ``text`` (``PAGES`` columns); null or empty text is fine.
+        template_lines: ``TEMPLATE_LINES`` rows from earlier runs or this batch; a line whose
+            ``(site, text)`` is listed is tagged ``template``.
+        profiles: site profiles by site; their patterns tag lines ``profile``, ``profile_body_end``
+            or ``profile_comments_start``.
+
+    Returns:
+        ``LINES`` columns: ``page_id``, ``line_no``, ``text``, ``strip_rule`` (null: kept), and null
+        ``region`` and ``comment_position``. One row per non-blank line, in page order.
+    """
+    schema = polars_schema(LINES)
+    lines = explode_lines(pages)
+    if lines.height == 0:
+        return empty_frame(LINES)
+    rule = _general_rules(pl.col("text"))
+    if profiles:
+        rule = pl.coalesce(_profile_rules(profiles), rule)
+    if template_lines is not None and template_lines.height > 0:
+        known = template_lines.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
+        lines = lines.join(known, on=["site", "text"], how="left", maintain_order="left")
+        rule = pl.when(pl.col("is_template").fill_null(value=False)).then(pl.lit("template")).otherwise(rule)
+    out = lines.with_columns(
+        strip_rule=rule,
+        region=pl.lit(None, dtype=schema["region"]),
+        comment_position=pl.lit(None, dtype=schema["comment_position"]),
+    ).select(LINES.names)
+    logger.debug("tagged %d lines, %d as boilerplate", out.height, out["strip_rule"].is_not_null().sum())
+    return out.cast(dict(schema))  # type: ignore[arg-type]
+
+
+def learn_template_lines(
+    lines: pl.DataFrame,
+    sites: pl.DataFrame,
+    *,
+    min_pages: int = 3,
+    min_share: float = 0.5,
+) -> pl.DataFrame:
+    """Find lines that repeat across many pages of one site: site template, not content.
+
+    Args:
+        lines: ``LINES`` rows (reads ``page_id`` and ``text``).
+        sites: ``page_id`` and ``site`` of the same pages (``PAGES`` columns).
+        min_pages: a line must occur on at least this many pages of the site.
+        min_share: and on at least this share of the site's pages in the batch.
+
+    Returns:
+        ``TEMPLATE_LINES`` rows: ``site``, ``text``, ``n_pages``, ``n_site_pages``, ``share``; pass them
+        back to ``strip_boilerplate(template_lines=...)`` in this run and later ones.
+    """
+    schema = polars_schema(TEMPLATE_LINES)
+    if lines.height == 0 or sites.height == 0:
+        return empty_frame(TEMPLATE_LINES)
+    site_of = sites.select("page_id", pl.col("site").fill_null("unknown")).unique(subset="page_id")
+    per_site = site_of.group_by("site").agg(n_site_pages=pl.len())
+    counts = (
+        lines.select("page_id", "text")
+        .unique()
+        .join(site_of, on="page_id", how="inner")
+        .group_by("site", "text")
+        .agg(n_pages=pl.len())
+        .join(per_site, on="site", how="inner")
+        .with_columns(share=pl.col("n_pages") / pl.col("n_site_pages"))
+        .filter(
+            (pl.col("site") != "unknown")
+            & (pl.col("n_pages") >= min_pages)
+            & (pl.col("share") >= min_share)
+        )
+        .sort("site", "text")
+    )
+    return counts.select(TEMPLATE_LINES.names).cast(dict(schema))  # type: ignore[arg-type]

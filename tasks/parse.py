@@ -1,0 +1,659 @@
+"""Page parsing: place each tagged line in the title, the body or a comment, then build the outputs.
+
+``segment_pages`` reads ``LINES`` (as ``tasks.boilerplate.strip_boilerplate`` made them) and fills
+``region`` (title, body, comment_author, comment_text, comment_meta) and ``comment_position``.
+``parse_articles`` and ``parse_comments`` turn the segmented lines into ``PARSED_ARTICLES`` and
+``PARSED_COMMENTS`` rows.
+
+How a page is segmented (per page, linear in its lines):
+
+1. Comments. Header lines are found by pattern: "NAME says:" lines, "NAME DATE" lines, or standalone
+   date lines next to a name line (before or after it, whichever the page uses). A run of headers
+   with text between them is a comment list when the page gives evidence for it (a stated count
+   such as "18 Comments", a comments heading, "says" lines, or reply buttons). Without dates
+   (wpDiscuz-style widgets print only the name), the stated count picks the author lines: a dynamic
+   programme chooses exactly that many name-like lines, never two in a row, preferring names that
+   repeat on the page.
+2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
+   count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
+   comment form cannot be crossed) picks the article text.
+3. Title. The best heading-like line shortly above the body: close to it, repeated on the page or
+   quoted in the comment-count line, not a breadcrumb, date or byline.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
+from schemas.validate import empty_frame, polars_schema
+from tasks import selectors
+
+logger = logging.getLogger(__name__)
+
+TITLE = "title"
+BODY = "body"
+COMMENT_AUTHOR = "comment_author"
+COMMENT_TEXT = "comment_text"
+COMMENT_META = "comment_meta"
+
+NAME_MAX_WORDS = 6
+NAME_MAX_CHARS = 60
+TITLE_WINDOW = 25
+EVIDENCE_WINDOW = 20
+UNPLACED = "unplaced"
+MIN_COMMENTS = 2
+"""A comment list needs this many comments unless the page states a matching count."""
+
+_SOFT_RULES = frozenset({"template", "comment_chrome"})
+_COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
+                             "pagination", "profile_body_end"})
+_BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_start"}
+
+
+# --------------------------------------------------------------------------------------------------
+# Line features (vectorised)
+# --------------------------------------------------------------------------------------------------
+
+
+def line_features(lines: pl.DataFrame) -> pl.DataFrame:
+    """Add the per-line pattern features the segmenter reads.
+
+    Reads ``text`` and ``strip_rule``; adds ``f_date`` (the line is a date), ``f_says`` (author of a
+    "NAME says:" line), ``f_ad_author`` / ``f_ad_date`` (a "NAME DATE" line), ``f_count`` (a stated
+    comment count), ``f_heading`` (a comments heading), ``f_numeric``, ``f_words``, ``f_prose``.
+    """
+    text = pl.col("text")
+    count = pl.coalesce(
+        text.str.extract(selectors.COMMENT_COUNT_RE, 1),
+        text.str.extract(selectors.COMMENT_COUNT_TRAILING_RE, 1),
+    ).cast(pl.Int32, strict=False)
+    heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
+    n_words = text.str.count_matches(r"\S+").cast(pl.Int32)
+    return lines.with_columns(
+        f_date=text.str.contains(selectors.DATE_LINE_RE) & (text.str.len_chars() <= 120),
+        f_says=text.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars(),
+        f_ad_author=text.str.extract(selectors.AUTHOR_DATE_LINE_RE, 1).str.strip_chars(" ·|•,–—-"),
+        f_ad_date=text.str.extract(selectors.AUTHOR_DATE_LINE_RE, 2),
+        f_count=pl.when(text.str.len_chars() <= 200).then(count),
+        f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
+        f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
+        f_words=n_words,
+        f_prose=(n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)]$") | (text.str.len_chars() >= 200),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Per-page segmentation
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Comment:
+    author: int | None
+    meta: list[int] = field(default_factory=list)
+    text: list[int] = field(default_factory=list)
+
+
+def _name_like(row: dict[str, Any]) -> bool:
+    text: str = row["text"]
+    if row["strip_rule"] not in (None, "template") or row["f_date"] or row["f_numeric"]:
+        return False
+    if len(text) > NAME_MAX_CHARS or row["f_words"] > NAME_MAX_WORDS:
+        return False
+    if row["f_count"] is not None or row["f_heading"]:
+        return False
+    return not re.search(r"[.!?:;,]$", text) or text.endswith(("...", "…", ".", "!"))
+
+
+def _is_meta(row: dict[str, Any]) -> bool:
+    return bool(row["f_date"] or row["f_numeric"] or row["strip_rule"] == "comment_chrome")
+
+
+def _header_kind(row: dict[str, Any]) -> tuple[str, str] | None:
+    """(kind, author) when the line is a comment header of kind 'says' or 'author_date'."""
+    if row["f_says"] and len(row["f_says"]) <= NAME_MAX_CHARS and row["f_words"] <= NAME_MAX_WORDS + 6:
+        return ("says", row["f_says"])
+    author = row["f_ad_author"]
+    if (
+        author
+        and row["f_ad_date"]
+        and len(author) <= NAME_MAX_CHARS
+        and not row["f_date"]
+        and len(author.split()) <= NAME_MAX_WORDS
+        and not re.search(r"[.!?]$", author)
+    ):
+        return ("author_date", author)
+    return None
+
+
+def _runs(headers: list[tuple[int, int, int]], rows: list[dict[str, Any]]) -> list[list[tuple[int, int, int]]]:
+    """Split header spans (first, last, author) into runs not separated by a comment break."""
+    runs: list[list[tuple[int, int, int]]] = []
+    current: list[tuple[int, int, int]] = []
+    for h in headers:
+        if current:
+            gap = range(current[-1][1] + 1, h[0])
+            broken = any(rows[i]["strip_rule"] in _COMMENT_BREAKS for i in gap) or len(gap) > 120
+            if broken or len(gap) == 0:
+                runs.append(current)
+                current = []
+        current.append(h)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _anchored_candidates(rows: list[dict[str, Any]]) -> list[list[tuple[int, int, int]]]:
+    """All header runs per header kind: lists of (first_line, last_line, author_line)."""
+    n = len(rows)
+    by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "author_date": []}
+    for i, row in enumerate(rows):
+        kind = _header_kind(row)
+        if kind is not None:
+            last = i
+            while last + 1 < n and (rows[last + 1]["f_date"] or rows[last + 1]["f_numeric"]):
+                last += 1
+            by_kind[kind[0]].append((i, last, i))
+    # standalone date lines with a name line next to them, on the side the page uses
+    dates = [i for i, r in enumerate(rows) if r["f_date"] and _header_kind(r) is None]
+    before = [i for i in dates if i > 0 and _name_like(rows[i - 1])]
+    after = [i for i in dates if i + 1 < n and _name_like(rows[i + 1])]
+    date_headers = (
+        [(i - 1, i, i - 1) for i in before] if len(before) >= len(after) else [(i, i + 1, i + 1) for i in after]
+    )
+    candidates: list[list[tuple[int, int, int]]] = []
+    for headers in (*by_kind.values(), date_headers):
+        # a header must be followed by text before the next header
+        clean = [h for k, h in enumerate(headers) if k + 1 >= len(headers) or headers[k + 1][0] > h[1] + 1]
+        candidates.extend(run for run in _runs(clean, rows) if run)
+    return candidates
+
+
+def _evidence(rows: list[dict[str, Any]], first: int, *, says: bool, n_chrome: int, n_comments: int) -> bool:
+    """Is there evidence that a header run starting at ``first`` is a comment list?"""
+    if says:
+        return True
+    lo = max(0, first - EVIDENCE_WINDOW)
+    for row in rows[lo:first]:
+        if (row["f_count"] is not None and row["f_count"] > 0) or row["f_heading"]:
+            return True
+        if row["strip_rule"] in ("profile_comments_start", "comment_form"):
+            return True
+    return False
+
+
+def _stated_before(rows: list[dict[str, Any]], first: int) -> int | None:
+    """The comment count stated shortly before line ``first``, if any."""
+    for row in reversed(rows[max(0, first - EVIDENCE_WINDOW):first]):
+        if row["f_count"] is not None:
+            return int(row["f_count"])
+    return None
+
+
+def _comment_end(rows: list[dict[str, Any]], start: int, *, stop_at_chrome: bool) -> int:
+    """Index one past the last line of the comment whose text starts at ``start``."""
+    i = start
+    while i < len(rows):
+        row = rows[i]
+        rule = row["strip_rule"]
+        if rule in _COMMENT_BREAKS or row["f_count"] is not None or row["f_heading"]:
+            break
+        if stop_at_chrome and rule == "comment_chrome" and i > start:
+            return i + 1
+        i += 1
+    return i
+
+
+def _build_anchored(rows: list[dict[str, Any]], run: list[tuple[int, int, int]]) -> list[_Comment]:
+    comments: list[_Comment] = []
+    ends_with_chrome = 0
+    for k, (first, last, author) in enumerate(run):
+        nxt = run[k + 1][0] if k + 1 < len(run) else None
+        meta = [i for i in range(first, last + 1) if i != author]
+        end = nxt if nxt is not None else _comment_end(rows, last + 1, stop_at_chrome=ends_with_chrome * 2 > k)
+        body = list(range(last + 1, end))
+        if nxt is not None and any(rows[i]["strip_rule"] == "comment_chrome" for i in body):
+            ends_with_chrome += 1
+        text = [i for i in body if not _is_meta(rows[i])]
+        meta += [i for i in body if _is_meta(rows[i])]
+        comments.append(_Comment(author=author, meta=meta, text=text))
+    return [c for c in comments if c.text]
+
+
+def _alternating(rows: list[dict[str, Any]]) -> list[_Comment]:
+    """wpDiscuz-style lists without dates: a stated count N picks N author lines."""
+    counts = [i for i, r in enumerate(rows) if r["f_count"] is not None and r["f_count"] > 0]
+    for c in reversed(counts):
+        n_stated = rows[c]["f_count"]
+        end = _comment_end(rows, c + 1, stop_at_chrome=False)
+        idx = [i for i in range(c + 1, end) if not _is_meta(rows[i]) and rows[i]["strip_rule"] in (None, "template")]
+        if len(idx) < 2 * n_stated:
+            continue
+        chosen = _choose_authors(rows, idx, n_stated)
+        if chosen is None:
+            continue
+        comments: list[_Comment] = []
+        for k, a in enumerate(chosen):
+            stop = chosen[k + 1] if k + 1 < len(chosen) else end
+            text = [i for i in idx if a < i < stop]
+            meta = [i for i in range(a + 1, stop) if i not in set(text)]
+            comments.append(_Comment(author=a, meta=meta, text=text))
+        return comments
+    return []
+
+
+def _choose_authors(rows: list[dict[str, Any]], idx: list[int], n: int) -> list[int] | None:
+    """Choose exactly ``n`` author lines among ``idx``: first line is one, never two adjacent, last is text.
+
+    Maximises the summed author score (name-like lines; names that repeat score higher).
+    """
+    m = len(idx)
+    names = [rows[i]["text"] for i in idx]
+    freq: dict[str, int] = {}
+    for t in names:
+        freq[t] = freq.get(t, 0) + 1
+    score = [
+        (1.0 + (1.0 if freq[names[j]] > 1 else 0.0)) if _name_like(rows[idx[j]]) else None for j in range(m)
+    ]
+    neg = float("-inf")
+    # best[k][a]: best score over idx[:j+1] with k authors, a = 1 when idx[j] is an author
+    best = [[neg, neg] for _ in range(n + 1)]
+    back: list[list[list[int]]] = []
+    if score[0] is None:
+        return None
+    best[1][1] = score[0]
+    back.append([[-1, -1] for _ in range(n + 1)])
+    for j in range(1, m):
+        new = [[neg, neg] for _ in range(n + 1)]
+        ptr = [[-1, -1] for _ in range(n + 1)]
+        for k in range(1, n + 1):
+            # text line: previous may be author or text
+            if best[k][0] >= best[k][1]:
+                new[k][0], ptr[k][0] = best[k][0], 0
+            else:
+                new[k][0], ptr[k][0] = best[k][1], 1
+            s = score[j]
+            if s is not None and best[k - 1][0] > neg:
+                new[k][1], ptr[k][1] = best[k - 1][0] + s, 0
+        best = new
+        back.append(ptr)
+    if best[n][0] == neg:
+        return None
+    chosen: list[int] = []
+    k, a = n, 0
+    for j in range(m - 1, -1, -1):
+        if a == 1:
+            chosen.append(idx[j])
+        prev = back[j][k][a] if j > 0 else -1
+        if a == 1:
+            k -= 1
+        a = prev
+    return sorted(chosen)
+
+
+def _find_comments(rows: list[dict[str, Any]]) -> list[_Comment]:
+    best: list[_Comment] = []
+    for run in _anchored_candidates(rows):
+        comments = _build_anchored(rows, run)
+        if not comments:
+            continue
+        says = _header_kind(rows[run[0][2]]) is not None and _header_kind(rows[run[0][2]])[0] == "says"  # type: ignore[index]
+        n_chrome = sum(any(rows[i]["strip_rule"] == "comment_chrome" for i in c.meta) for c in comments)
+        if len(comments) < MIN_COMMENTS and _stated_before(rows, run[0][0]) != len(comments):
+            continue
+        if _evidence(rows, run[0][0], says=says, n_chrome=n_chrome, n_comments=len(comments)) and len(
+            comments
+        ) > len(best):
+            best = comments
+    if not best:
+        best = _alternating(rows)
+    return best
+
+
+def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | None:
+    """Maximum-sum window of line weights over ``rows[:limit]``; returns (first, last) or None."""
+    best_sum, best = 0.0, None
+    run_sum, run_start = 0.0, 0
+    for i in range(limit):
+        row = rows[i]
+        rule = row["strip_rule"]
+        if rule in _BODY_BREAKS:
+            run_sum, run_start = 0.0, i + 1
+            continue
+        if rule is not None:
+            w = -2.0
+        elif row["f_prose"]:
+            w = float(row["f_words"])
+        elif row["f_words"] >= 6:
+            w = row["f_words"] * 0.5
+        else:
+            w = -1.0
+        if run_sum <= 0:
+            run_sum, run_start = 0.0, i
+        run_sum += w
+        if run_sum > best_sum:
+            best_sum, best = run_sum, (run_start, i)
+    return best
+
+
+def _title_score(rows: list[dict[str, Any]], i: int, start: int, quoted: set[str], freq: dict[str, int]) -> float:
+    row = rows[i]
+    text: str = row["text"]
+    if row["strip_rule"] is not None or row["f_date"] or row["f_numeric"] or row["f_count"] is not None:
+        return float("-inf")
+    words = row["f_words"]
+    if words < 2 or len(text) < 8 or len(text) > 250 or text.endswith((":", ",")):
+        return float("-inf")
+    score = 3.0 - 0.25 * (start - i)
+    if text.casefold() in quoted:
+        score += 6.0
+    if freq.get(text, 0) > 1:
+        score += 2.0
+    if text.endswith(".") and len(text) > 90:
+        score -= 3.0
+    if row["f_prose"]:
+        score -= 2.0
+    if 4 <= words <= 25:
+        score += 1.0
+    return score
+
+
+def _find_title(rows: list[dict[str, Any]], start: int) -> int | None:
+    quoted: set[str] = set()
+    for row in rows:
+        if row["f_count"] is not None:
+            m = re.search(selectors.QUOTED_TITLE_RE, row["text"])
+            if m:
+                quoted.add(m.group("title").strip().casefold())
+    freq: dict[str, int] = {}
+    for row in rows:
+        freq[row["text"]] = freq.get(row["text"], 0) + 1
+    best, best_score = None, float("-inf")
+    for i in range(start, max(-1, start - TITLE_WINDOW), -1):
+        s = _title_score(rows, i, start, quoted, freq)
+        if s > best_score:
+            best, best_score = i, s
+    return best
+
+
+def segment_page(rows: list[dict[str, Any]]) -> tuple[list[str | None], list[int | None]]:
+    """Segment one page's lines (dicts with text, strip_rule and the ``line_features`` columns).
+
+    Returns:
+        ``(region, comment_position)`` per line, in the order given.
+    """
+    n = len(rows)
+    region: list[str | None] = [None] * n
+    position: list[int | None] = [None] * n
+    if n == 0:
+        return region, position
+    comments = _find_comments(rows)
+    limit = n
+    if comments:
+        head = comments[0]
+        first = min(([head.author] if head.author is not None else []) + head.text + head.meta)
+        limit = first
+        for j in range(first - 1, max(-1, first - EVIDENCE_WINDOW), -1):
+            if rows[j]["f_count"] is not None or rows[j]["f_heading"]:
+                limit = j
+                break
+        for k, c in enumerate(comments):
+            if c.author is not None:
+                region[c.author], position[c.author] = COMMENT_AUTHOR, k
+            for i in c.meta:
+                region[i], position[i] = COMMENT_META, k
+            for i in c.text:
+                region[i], position[i] = COMMENT_TEXT, k
+    window = _body_window(rows, limit)
+    if window is None:
+        return region, position
+    lo, hi = window
+    title = _find_title(rows, lo)
+    title_text = rows[title]["text"] if title is not None else None
+    if title is not None:
+        region[title] = TITLE
+    for i in range(lo, hi + 1):
+        row = rows[i]
+        if region[i] is None and row["strip_rule"] is None and not row["f_date"] and row["text"] != title_text:
+            region[i] = BODY
+    return region, position
+
+
+def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
+    """Fill ``region`` and ``comment_position`` of tagged lines.
+
+    Args:
+        lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
+
+    Returns:
+        The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
+        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``.
+    """
+    schema = polars_schema(LINES)
+    if lines.height == 0:
+        return empty_frame(LINES)
+    feats = line_features(lines.sort("page_id", "line_no", maintain_order=True))
+    cols = ["text", "strip_rule", "f_date", "f_says", "f_ad_author", "f_ad_date", "f_count", "f_heading",
+            "f_numeric", "f_words", "f_prose"]
+    pages = feats.group_by("page_id", maintain_order=True).agg(pl.struct(cols).alias("rows"))
+    # feats is sorted by page then line, so the groups (kept in order) flatten back to its row order
+    results = [segment_page(rows) for rows in pages["rows"].to_list()]
+    region = pl.Series("region", [r for res in results for r in res[0]], dtype=schema["region"])
+    position = pl.Series("comment_position", [p for res in results for p in res[1]],
+                         dtype=schema["comment_position"])
+    return feats.select(LINES.names).with_columns(region=region, comment_position=position)
+
+
+# --------------------------------------------------------------------------------------------------
+# Output builders
+# --------------------------------------------------------------------------------------------------
+
+
+def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None) -> pl.DataFrame:
+    """Build one article row per page from segmented lines.
+
+    Args:
+        segmented: ``LINES`` rows after ``segment_pages`` (reads every column).
+        page_ids: pages to report even when they have no lines (empty or null text); their body is
+            empty. Defaults to the pages present in ``segmented``.
+
+    Returns:
+        ``PARSED_ARTICLES`` columns: ``page_id``, ``title``, ``body`` (body lines joined by a blank
+        line), ``n_lines``, ``n_lines_stripped`` (lines outside title, body and comments),
+        ``stripped_by_rule`` (per rule family; ``unplaced`` counts kept lines outside every region),
+        ``n_comments_stated``.
+    """
+    schema = polars_schema(PARSED_ARTICLES)
+    if segmented.height == 0 and (page_ids is None or page_ids.len() == 0):
+        return empty_frame(PARSED_ARTICLES)
+    seg = segmented.sort("page_id", "line_no")
+    count = pl.coalesce(
+        pl.col("text").str.extract(selectors.COMMENT_COUNT_RE, 1),
+        pl.col("text").str.extract(selectors.COMMENT_COUNT_TRAILING_RE, 1),
+    ).cast(pl.Int32, strict=False)
+    before_comments = pl.col("comment_position").is_null()
+    seg = seg.with_columns(
+        _rule=pl.when(pl.col("region").is_null()).then(pl.col("strip_rule").fill_null(UNPLACED)),
+        _count=pl.when(pl.col("text").str.len_chars() <= 200).then(count),
+    )
+    stated = (
+        seg.filter(before_comments & pl.col("_count").is_not_null() & (pl.col("_count") > 0))
+        .group_by("page_id")
+        .agg(n_comments_stated=pl.col("_count").last())
+    )
+    main = seg.group_by("page_id", maintain_order=True).agg(
+        title=pl.col("text").filter(pl.col("region") == TITLE).first(),
+        body=pl.col("text").filter(pl.col("region") == BODY).str.join("\n\n"),
+        n_lines=pl.len().cast(pl.Int32),
+        n_lines_stripped=pl.col("_rule").is_not_null().sum().cast(pl.Int32),
+    )
+    per_rule = (
+        seg.filter(pl.col("_rule").is_not_null())
+        .group_by("page_id", "_rule")
+        .agg(n_lines=pl.len().cast(pl.Int32))
+        .sort("page_id", "_rule")
+        .group_by("page_id", maintain_order=True)
+        .agg(stripped_by_rule=pl.struct(pl.col("_rule").alias("rule"), pl.col("n_lines")))
+    )
+    ids = (
+        pl.DataFrame({"page_id": page_ids}).unique(maintain_order=True)
+        if page_ids is not None
+        else main.select("page_id")
+    )
+    out = (
+        ids.join(main, on="page_id", how="left")
+        .join(per_rule, on="page_id", how="left")
+        .join(stated, on="page_id", how="left")
+        .with_columns(
+            body=pl.col("body").fill_null(""),
+            n_lines=pl.col("n_lines").fill_null(0),
+            n_lines_stripped=pl.col("n_lines_stripped").fill_null(0),
+            stripped_by_rule=pl.col("stripped_by_rule").fill_null(pl.lit([], dtype=schema["stripped_by_rule"])),
+        )
+    )
+    return out.select(PARSED_ARTICLES.names).cast(dict(schema))  # type: ignore[arg-type]
+
+
+_BADGE = re.compile(selectors.AUTHOR_BADGE_RE)
+
+
+def clean_author(name: str | None) -> str | None:
+    """Strip a role badge and separators from an author name ("Mathias Autor" -> "Mathias")."""
+    if name is None:
+        return None
+    cleaned = _BADGE.sub("", name).strip(" \t·|•,–—-:")
+    return cleaned or name.strip() or None
+
+
+_MONTH_RE = re.compile(rf"(?i)({selectors.MONTH_RE})")
+_NUM_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{2,4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?([^\d\s,.]+)\.?,?\s*(?:de\s+)?(\d{4})", re.I)
+_MONTH_DAY_YEAR = re.compile(r"([^\d\s,.]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I)
+_TIME = re.compile(r"(\d{1,2})[:.h](\d{2})(?:[:.](\d{2}))?\s*([ap])?\.?m?\.?", re.I)
+
+
+def parse_posted_at(text: str | None) -> datetime | None:
+    """Parse a comment date as written to a UTC datetime (times without a zone are taken as UTC).
+
+    Relative dates ("2 years ago") and unknown formats give None.
+    """
+    if not text:
+        return None
+    year = month = day = None
+    rest = text
+    m_iso = _ISO_DATE.search(text)
+    m_num = _NUM_DATE.search(text)
+    m_dmy = _DAY_MONTH_YEAR.search(text)
+    m_mdy = _MONTH_DAY_YEAR.search(text)
+    if m_iso:
+        year, month, day = int(m_iso.group(1)), int(m_iso.group(2)), int(m_iso.group(3))
+        rest = text[m_iso.end():]
+    elif m_dmy and m_dmy.group(2).casefold().rstrip(".") in selectors.MONTHS:
+        day, month, year = int(m_dmy.group(1)), selectors.MONTHS[m_dmy.group(2).casefold().rstrip(".")], int(
+            m_dmy.group(3)
+        )
+        rest = text[m_dmy.end():]
+    elif m_mdy and m_mdy.group(1).casefold().rstrip(".") in selectors.MONTHS:
+        month, day, year = selectors.MONTHS[m_mdy.group(1).casefold().rstrip(".")], int(m_mdy.group(2)), int(
+            m_mdy.group(3)
+        )
+        rest = text[m_mdy.end():]
+    elif m_num:
+        day, month, year = int(m_num.group(1)), int(m_num.group(2)), int(m_num.group(3))
+        if year < 100:
+            year += 2000
+        rest = text[m_num.end():]
+    if year is None or month is None or day is None:
+        return None
+    hour = minute = second = 0
+    m_time = _TIME.search(rest)
+    if m_time:
+        hour, minute = int(m_time.group(1)), int(m_time.group(2))
+        second = int(m_time.group(3) or 0)
+        ampm = (m_time.group(4) or "").lower()
+        if ampm == "p" and hour < 12:
+            hour += 12
+        elif ampm == "a" and hour == 12:
+            hour = 0
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _parents(authors: list[str | None], texts: list[str]) -> list[int | None]:
+    """Reply parents where the text shows them: a comment opening with "@Name" answers Name's latest comment."""
+    parents: list[int | None] = []
+    last_by_author: dict[str, int] = {}
+    for k, (author, text) in enumerate(zip(authors, texts, strict=True)):
+        parent = None
+        m = re.match(r"\s*@\s?([^\s:,]+(?:\s[^\s:,]+)?)", text)
+        if m:
+            target = m.group(1).casefold()
+            for name, pos in last_by_author.items():
+                if name.startswith(target) or target.startswith(name):
+                    parent = pos if parent is None or pos > parent else parent
+        parents.append(parent)
+        if author:
+            last_by_author[author.casefold()] = k
+    return parents
+
+
+def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
+    """Build one row per comment from segmented lines.
+
+    Args:
+        segmented: ``LINES`` rows after ``segment_pages`` (reads ``page_id``, ``line_no``, ``text``,
+            ``region``, ``comment_position``).
+
+    Returns:
+        ``PARSED_COMMENTS`` columns: ``page_id``, ``position``, ``author``, ``text``, ``posted_at_text``,
+        ``posted_at`` (UTC), ``parent_position``.
+    """
+    schema = polars_schema(PARSED_COMMENTS)
+    if segmented.height == 0:
+        return empty_frame(PARSED_COMMENTS)
+    seg = segmented.filter(pl.col("comment_position").is_not_null()).sort("page_id", "line_no")
+    if seg.height == 0:
+        return empty_frame(PARSED_COMMENTS)
+    text = pl.col("text")
+    author_raw = pl.coalesce(
+        text.str.extract(selectors.SAYS_LINE_RE, 1),
+        text.str.extract(selectors.AUTHOR_DATE_LINE_RE, 1),
+        text,
+    )
+    date_in_author = text.str.extract(selectors.AUTHOR_DATE_LINE_RE, 2)
+    seg = seg.with_columns(
+        _author=pl.when(pl.col("region") == COMMENT_AUTHOR).then(author_raw),
+        _date=pl.when(pl.col("region") == COMMENT_AUTHOR)
+        .then(date_in_author)
+        .when((pl.col("region") == COMMENT_META) & text.str.contains(selectors.DATE_LINE_RE))
+        .then(text),
+    )
+    grouped = seg.group_by("page_id", "comment_position", maintain_order=True).agg(
+        author=pl.col("_author").drop_nulls().first(),
+        text=text.filter(pl.col("region") == COMMENT_TEXT).str.join("\n\n"),
+        posted_at_text=pl.col("_date").drop_nulls().first(),
+    )
+    authors = [clean_author(a) for a in grouped["author"].to_list()]
+    posted = [parse_posted_at(t) for t in grouped["posted_at_text"].to_list()]
+    parents: list[int | None] = []
+    for _, part in grouped.with_columns(author=pl.Series(authors, dtype=pl.String)).group_by(
+        "page_id", maintain_order=True
+    ):
+        parents.extend(_parents(part["author"].to_list(), part["text"].to_list()))
+    out = grouped.with_columns(
+        position=pl.col("comment_position"),
+        author=pl.Series(authors, dtype=schema["author"]),
+        posted_at=pl.Series(posted, dtype=schema["posted_at"]),
+        parent_position=pl.Series(parents, dtype=schema["parent_position"]),
+    )
+    return out.select(PARSED_COMMENTS.names).cast(dict(schema))  # type: ignore[arg-type]

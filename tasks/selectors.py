@@ -1,0 +1,358 @@
+"""Rules as data: the line patterns the stripper and the parser use, per rule family and language.
+
+Nothing here runs; ``tasks.boilerplate`` and ``tasks.parse`` compile these lists into one alternation
+regex per family and apply it to exploded lines with polars. Patterns are written for polars' RE2-like
+engine: no lookaround, no backreferences; word boundaries are ``(?-u:\\b)`` where ASCII suffices.
+Each family is matched against the whole stripped line (``^(?:...)$``) unless it sits in a
+``*_CONTAINS`` list, which matches anywhere in the line.
+
+Languages covered: en, de, fr, es, it, pt, ru. To support another language, add its words to the
+lists below; no code changes are needed.
+
+Rule families (the values of ``LINES.strip_rule``):
+
+- ``share``: share and follow buttons.
+- ``nav``: menus, skip links, search boxes, login links, breadcrumbs.
+- ``pagination``: previous/next post links.
+- ``related``: "related posts", "read more", "you may also like" headings.
+- ``taxonomy``: category and tag lines ("Filed under", "Tags:", "Schlagwörter:").
+- ``byline``: author and date lines of the article ("By Jane Doe", "Posted on", "5 min read").
+- ``caption``: image captions and credits ("Photo: …", "Image copyright …", "ILLUSTRATIVE IMAGE").
+- ``newsletter``: subscription boxes.
+- ``donation``: donation and support appeals.
+- ``cookie``: cookie and consent banners.
+- ``comment_form``: the comment form ("Leave a Reply", "Name *", "Your email address will not be published").
+- ``comment_chrome``: comment-widget controls ("Reply", "Antworten", "Oldest", "Newest Most Voted").
+- ``footer``: copyright, legal links, "all rights reserved".
+- ``template``: lines learned per site from the batch (see ``learn_template_lines``).
+- ``profile``: lines a site profile marks as boilerplate.
+"""
+
+from __future__ import annotations
+
+# --------------------------------------------------------------------------------------------------
+# Vocabulary shared by several families
+# --------------------------------------------------------------------------------------------------
+
+MONTHS: dict[str, int] = {
+    # en
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+    # de
+    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "mai": 5, "juni": 6, "juli": 7,
+    "oktober": 10, "dezember": 12, "okt": 10, "dez": 12, "mär": 3,
+    # fr
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7,
+    "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+    "janv": 1, "févr": 2, "avr": 4, "juil": 7, "déc": 12,
+    # es
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+    # it
+    "gennaio": 1, "febbraio": 2, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7,
+    "settembre": 9, "ottobre": 10, "dicembre": 12,
+    # pt
+    "janeiro": 1, "fevereiro": 2, "março": 3, "maio": 5, "junho": 6, "julho": 7,
+    "setembro": 9, "outubro": 10, "novembro": 11, "dezembro": 12,
+    # ru (genitive, as written in dates)
+    "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6, "июля": 7,
+    "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
+}
+"""Month names and abbreviations (lower case) to month numbers, for dates as written on pages."""
+
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+MONTH_RE = rf"(?:{_MONTH_ALT})\.?"
+"""One month name, optionally abbreviated with a dot."""
+
+DATE_RE = (
+    r"(?:"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\.?\s*(?:de\s+)?{MONTH_RE},?\s*(?:de\s+)?\d{{4}}"  # 22. Dezember 2019
+    rf"|{MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"  # November 19, 2019
+    rf"|{MONTH_RE}\s+\d{{4}}"  # March 2019
+    r"|\d{1,2}[./]\d{1,2}[./]\d{2,4}"  # 29.07.2020, 14/04/2020
+    r"|\d{4}-\d{2}-\d{2}"  # 2019-08-02
+    rf"|{MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?"  # Nov 12
+    r")"
+)
+"""A calendar date in the common written forms of the covered languages."""
+
+TIME_RE = r"(?:\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*uhr)?(?:\s*[A-Z]{2,4})?)"
+"""A clock time: 6:34 am, 11:16 Uhr, 13h36, 21.11."""
+
+RELATIVE_DATE_RE = (
+    r"(?:\d+|an?|one|un|une|ein|eine|einem|einer)\s+"
+    r"(?:second|minute|hour|day|week|month|year|sekunde|minute|stunde|tag|woche|monat|jahr|"
+    r"seconde|heure|jour|semaine|mois|an|année|segundo|minuto|hora|día|dia|semana|mes|año|ano|"
+    r"secondo|ora|giorno|settimana|mese|anno)[a-zäöüéèñ]*\s*(?:ago|her|ago\.)?"
+    r"|(?:vor|il y a|hace|há)\s+\d+\s+\w+"
+)
+"""Relative dates as comment widgets print them: "2 years ago", "vor 3 Tagen", "il y a 2 jours"."""
+
+# A line that is only a date (and maybe a time), with the small words sites put around it.
+DATE_LINE_BODY = (
+    r"[\s\-–—|•·(]*(?:(?:posted|published|updated|modified|veröffentlicht|aktualisiert|publié|"
+    r"publicado|pubblicato|am|on|le|el|il|em|den|der|at|um|à|a las|alle|às)\s*:?\s*)*"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)[a-z]*\.?,?\s*)?"
+    rf"(?:{DATE_RE}|{RELATIVE_DATE_RE})"
+    rf"(?:,?\s*(?:at|um|à|a las|alle|às|-|–|//|\||,|kl\.)?\s*{TIME_RE})?"
+    r"[\s\-–—|•·)]*(?:permalink|link|uhr|said:?|sagte:?|#\d+|reply|antworten)?\s*[|)]?\s*"
+)
+"""A date line (optionally with "Posted", a time, "| Permalink"), without anchors."""
+
+DATE_LINE_RE = rf"(?i)^(?:{DATE_LINE_BODY})$"
+"""Full-line pattern of a date line."""
+
+# --------------------------------------------------------------------------------------------------
+# Comment structure
+# --------------------------------------------------------------------------------------------------
+
+SAYS_WORDS = [
+    "says", "said", "writes", "wrote", "sagt", "sagte", "schreibt", "schrieb", "meint", "dit", "a dit",
+    "écrit", "dice", "dijo", "escribe", "diz", "disse", "escreveu", "scrive", "ha scritto", "dice:",
+    "говорит", "пишет", "написал", "написала",
+]
+"""Verbs that follow a commenter's name on the author line ("Jane says:", "Peter sagt:")."""
+
+_SAYS_ALT = "|".join(sorted((w.rstrip(":") for w in SAYS_WORDS), key=len, reverse=True))
+
+SAYS_LINE_RE = (
+    r"(?i)^(?:#?\d{1,4}\.?\s+)?(?P<author>\S.{0,80}?)"
+    rf"(?:\s+(?:on|am|le|el|il|em)\s+.{{0,60}}?)?\s+(?:{_SAYS_ALT})\s*:?\s*$"
+)
+"""Author line of the form "[12.] NAME [on DATE] says:"; the name is captured as ``author``."""
+
+AUTHOR_DATE_LINE_RE = (
+    r"(?i)^(?:#?\d{1,4}\.?\s+)?(?P<author>\S.{0,80}?)\s*(?:[·|•,–—-]|\s(?:on|am|le|el|il|em)\s)?\s*"
+    r"(?:(?:author|autor|autorin|auteur|admin|moderator|site owner)\s*)?"
+    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*(?:at|um|à|a las|alle|às|-|–|//|\||,)?\s*{TIME_RE})?)"
+    r"\s*(?:\|?\s*(?:permalink|reply|antworten|#\d+))?\s*$"
+)
+"""Author and date on one line: "Jane Doe · March 10, 2017 at 12:20 AM", "Rolf 29.07.2020 // 12:56"."""
+
+AUTHOR_BADGE_RE = r"(?i)\s*(?:\(?(?:author|autor|autorin|auteur|autore|admin|moderator|site owner)\)?)\s*$"
+"""A role badge glued to an author name ("Mathias Autor"), removed from the name."""
+
+COMMENT_COUNT_RE = (
+    r"(?i)^(?:there (?:are|is)\s+)?(?:comments\s*\[?\s*)?(?P<n>\d{1,5})\s*\]?\s*"
+    r"(?:leser-?)?(?:comments?|responses?|replies|thoughts?|reactions?|kommentare?|antworten|"
+    r"gedanken|reaktionen|ergänzungen|commentaires?|réactions?|comentarios?|respuestas?|commenti|"
+    r"risposte|comentários?|respostas?|комментари[а-яё]*|отзыв[а-яё]*)"
+    r"(?:\s+(?:to|on|zu|zum|sur|a|para|en|su|на|к)\b.*|\s*[:.]?.*)?$"
+)
+"""A stated comment count: "18 Comments", "22 Responses to “…”", "45 Gedanken zu", "COMMENTS[8]"."""
+
+COMMENT_COUNT_TRAILING_RE = (
+    r"(?i)^(?:comments|kommentare|commentaires|comentarios|commenti|comentários|комментарии)\s*[:(\[]?\s*"
+    r"(?P<n>\d{1,5})\s*[)\]]?$"
+)
+"""A stated comment count written after the word: "Kommentare 8", "Comments (12)"."""
+
+QUOTED_TITLE_RE = r"[“\"„«‘'](?P<title>[^”\"“»’']{3,300})[”\"“»’']"
+"""The quoted post title inside a comment-count header ("22 Responses to “Title”")."""
+
+COMMENT_HEADING = [
+    "comments", "comment", "reader interactions", "discussion", "responses", "kommentare", "kommentar",
+    "diskussion", "leserkommentare", "commentaires", "réactions", "comentarios", "comentários",
+    "commenti", "комментарии", "join the discussion", "conversation",
+]
+"""Headings that open a comment section."""
+
+COMMENT_FORM = [
+    r"leave a (?:reply|comment)", r"post a comment", r"add (?:a|your) comment", r"write a comment",
+    r"speak your mind", r"submit (?:a )?comment", r"post comment", r"comment on this article",
+    r"(?:your )?e-?mail(?: address)? (?:will not|is never|wird nicht).*", r"(?:e-?mail|mail)\s*(?:\*|\(.{0,60}\))",
+    r"name\s*\(?required\)?\s*\*?", r"name\s*\*", r"e-?mail\s*\*", r"mail\s*\(.*\)", r"website(?: url)?",
+    r"comment\s*\*?", r"required fields are marked.*", r"notify me of .*", r"save my name.*",
+    r"cancel reply", r"you must be logged in.*", r"log in to (?:reply|comment).*",
+    r"schreibe einen kommentar", r"einen kommentar schreiben", r"kommentar verfassen",
+    r"kommentar (?:schreiben|abgeben|hinterlassen)", r"hinterlasse einen kommentar", r"deine ergänzung",
+    r"ihr kommentar\s*\*?", r"kommentar\s*\*?", r"deine e-mail-adresse wird nicht veröffentlicht.*",
+    r"ihre e-mail-adresse wird nicht veröffentlicht.*", r"benachrichtige mich .*",
+    r"meinen namen, (?:meine )?e-mail.*", r"die kommentarfunktion ist geschlossen\.?",
+    r"comments are closed\.?", r"laisser un commentaire", r"ajouter un commentaire",
+    r"votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*", r"répondre à ce message",
+    r"deja un comentario", r"dejar un comentario", r"deja una respuesta", r"lascia un commento",
+    r"deixe um comentário", r"deixe uma resposta", r"оставить комментарий", r"добавить комментарий",
+    r"gib hier deinen kommentar ein.*", r"enter your comment here.*", r"senden", r"absenden",
+    r"post a reply", r"join the discussion", r"be the first to comment.*", r"no comments yet.*",
+    r"recipe rating", r"click here to cancel reply\.?",
+]
+"""Comment-form lines. Their first occurrence after the comments ends the comment section."""
+
+COMMENT_CHROME = [
+    r"reply(?:\s*↓)?", r"reply to this comment", r"antworten(?:\s*↓)?", r"antwort(?:\s*↓)?",
+    r"répondre", r"responder", r"rispondi", r"responder", r"ответить", r"report(?: comment)?",
+    r"melden", r"like", r"likes?\s*\(\d+\)", r"liken\s*liken", r"likenliken", r"gefällt mir",
+    r"oldest", r"newest", r"newest most voted", r"most voted", r"inline feedbacks",
+    r"view all comments", r"notify of", r"guest", r"subscribe", r"login", r"log in", r"sort by.*",
+    r"load more comments", r"show more comments", r"show comments", r"kommentare anzeigen",
+    r"would love your thoughts, please comment\.?x?", r"\(\)", r"x", r"permalink", r"edit",
+    r"flag", r"share ›", r"reply\s*•\s*share\s*›?", r"quote", r"upvote", r"downvote",
+    r"loading\.\.\.", r"wird geladen\.\.\.", r"lade …", r"liken lade …", r"in reply to.*",
+    r"powered by disqus", r"disqus", r"comments powered by disqus\.?", r"rate this:?",
+    r"delete", r"hide", r"unflag", r"flagged", r"invite(?: manually)?", r"promote", r"go to permalink",
+    r"(?:un)?follow \S+(?: for .{1,40})?", r"block for .{1,40}", r"profile\s*follow\s*unfollow",
+    r"x\s*dismiss\s*x\s*undismiss", r"\d+\s*reply", r"all replies", r"view (?:all )?replies",
+    r"\d+ (?:replies|antworten|réponses|respuestas|risposte|respostas)", r"show (?:all )?replies",
+    r"(?:upvote|downvote|vote up|vote down)\s*\d*", r"ответить\s*пожаловаться", r"пожаловаться",
+]
+"""Comment-widget controls: never part of a comment's text."""
+
+# --------------------------------------------------------------------------------------------------
+# Line rule families (whole-line patterns, case-insensitive)
+# --------------------------------------------------------------------------------------------------
+
+_SOCIAL = (
+    r"(?:facebook|twitter|x|linkedin|pinterest|pin|reddit|whatsapp|telegram|e-?mail|email|print|tumblr|"
+    r"flipboard|pocket|xing|vk|messenger|mix|yummly|flattr|digg|delicious|stumbleupon|instagram|youtube|"
+    r"rss|feed|copy link|google\+?|google plus|threads|mastodon|bluesky|viber|skype)"
+)
+
+RULES: dict[str, list[str]] = {
+    "share": [
+        rf"(?:share|teilen|partager|compartir|condividi|compartilhar|поделиться|tweet|pin it!?|share it!?)"
+        rf"(?:\s+(?:this|on|via|with|by|auf|sur|en|su|em)?\s*(?:story|post|article|this)?\s*{_SOCIAL}?)?\s*[:|]?",
+        r"(?:share this with|share on|share via|share by|click to share on|click to email|click to print|"
+        r"partager sur|compartir en|condividi su|compartilhar no)\s+.{0,40}",
+        _SOCIAL,
+        rf"(?:{_SOCIAL}\s*[|•·,/]?\s*){{2,}}",
+        r"\d+(?:[.,]\d+)?\s*[kK]?\s*(?:shares?|teilen|partages)",
+        rf"(?:follow|folgen|suivre|seguir|segui)(?:\s+(?:us|uns|nous|rt|me))?(?:\s+(?:on|auf|sur|en|su))?"
+        rf"\s*:?(?:\s*{_SOCIAL})*",
+        r"send it!?|yum it!?|copy this link|close share panel|read more about sharing\.?",
+        rf"share to {_SOCIAL}|share to \w+",
+        r"these are external links and will open in a new window",
+        r"share this (?:story|article|post)(?: about sharing)?",
+    ],
+    "nav": [
+        r"(?:skip to (?:main )?content|zum inhalt springen|aller au contenu|saltar al contenido|"
+        r"vai al contenuto|pular para o conteúdo|перейти к содержанию)",
+        r"(?:menu|menü|main menu|toggle (?:main )?menu|toggle navigation|navigation|search|suche|"
+        r"suche nach:?|suchen|rechercher|recherche|buscar|cerca|pesquisar|поиск|home|startseite|accueil|"
+        r"inicio|início|главная|close|schließen|schliessen|fermer|cerrar|chiudi|expand search form|"
+        r"search submit|log ?in|sign in|sign up|register|anmelden|registrieren|mein konto|my account|"
+        r"se connecter|connexion|iniciar sesión|accedi|entrar|войти|toggle dark mode|toggle search|"
+        r"submit|go|ok|top|back to top|nach oben|zurück nach oben|haut de page|volver arriba|torna su)",
+        r"(?:menu|menü)\s+.{0,40}",
+        r"(?:home|startseite|accueil|inicio|início|главная)\s*(?:[»>/|›]|>>).*",
+        r"[^«]{1,80}(?:\s(?:»|›|>>?|/)\s[^«]{1,100}){2,}",
+        r"you are here:?.*|sie sind hier:?.*",
+    ],
+    "pagination": [
+        r"(?:«|←|‹)\s*[^«»]{0,120}",
+        r"[^«»]{0,120}(?:»|→|›)",
+        r"(?:previous|next|older|newer|vorheriger|nächster|vorige|nächste|précédent|suivant|anterior|"
+        r"siguiente|próximo|precedente|successivo|предыдущая|следующая)"
+        r"(?:\s+(?:post|article|beitrag|artikel|story|entry|page|seite))?\s*:?.{0,200}",
+        r"(?:post|beitrags)[ -]?navigation|beitragsnavigation|navigation des articles",
+    ],
+    "related": [
+        r"(?:related|similar|recommended|more)\s+(?:posts?|articles?|stories|reading|news|content)\s*:?",
+        r"(?:you (?:may|might) also like|you may be interested in|read (?:more|also|next)|see also|"
+        r"more on (?:the|this) topic|more from .{1,40}|more stories|popular (?:posts|articles|stories)|"
+        r"most (?:read|popular|viewed)|trending(?: now)?|recent posts|latest posts|latest news|top stories|"
+        r"editor'?s picks|don'?t miss|what to read next)\s*:?",
+        r"(?:ähnliche beiträge|ähnliche artikel|verwandte artikel|das könnte (?:sie|dich) auch interessieren|"
+        r"mehr zum thema|weitere artikel|auch interessant|lesen sie auch|neueste beiträge|neueste kommentare|"
+        r"unsere lesetipps|meistgelesen|beliebte beiträge|empfohlene artikel|mehr über:?.*)\s*:?",
+        r"(?:articles similaires|à lire aussi|lire aussi|sur le même sujet|voir aussi|"
+        r"artículos relacionados|te puede interesar|lee también|articoli correlati|potrebbe interessarti|"
+        r"leggi anche|artigos relacionados|leia também|veja também|читайте также|похожие статьи|"
+        r"по теме)\s*:?",
+        r"(?:in\s+\"[^\"]{1,60}\"|in “[^”]{1,60}”)",
+    ],
+    "taxonomy": [
+        r"(?:tags?|topics?|categories|category|schlagwörter|schlagworte|stichwörter|kategorien|kategorie|"
+        r"themen|étiquettes|mots-clés|catégories|rubriques?|etiquetas|categorías|categorias|argomenti|"
+        r"categorie|теги|метки|рубрики?)\s*:.{0,300}",
+        r"(?:tags|topics|categories|schlagwörter|schlagworte|kategorien|étiquettes|etiquetas|categorie|"
+        r"теги|related topics|more about|mehr über)\s*:?",
+        r"(?:filed (?:under|to)|posted in|tagged(?: with)?|getaggt mit|veröffentlicht in|archivado en|"
+        r"publié dans|pubblicato in|kategorien\S)\s*:?.{0,300}",
+        r"(?:this (?:entry|post) was posted in|dieser eintrag wurde veröffentlicht in).*",
+        r"bookmark the permalink\.?.*",
+    ],
+    "byline": [
+        r"(?:by|von|par|por|от|автор:?|text:|texte:|texto:)\s+\S.{0,60}",
+        r"(?:posted|published|written|geschrieben|veröffentlicht|publié|publicado|pubblicato)\s+"
+        r"(?:by|on|at|von|am|le|par|por|el|em|da|il)?.{0,120}",
+        r".{0,60}\s(?:-|–|—|·|\|)\s.{0,40}\d{1,2}[.:]\d{2}\s*(?:uhr|am|pm)?",
+        r"\d+\s*(?:min(?:ute)?s?\.?|minuten)\s*(?:read|lesezeit|de lecture|de lectura|di lettura)",
+        r"(?:lesezeit|reading time|temps de lecture|tiempo de lectura)\s*:?.{0,20}",
+        r"(?:updated|aktualisiert|mis à jour|actualizado|aggiornato|atualizado|last modified on)\s*:?.{0,80}",
+        r"(?:about the author|über den autor(?:/ die autorin)?|über die autorin|à propos de l'auteur|"
+        r"sobre el autor|sull'autore|sobre o autor|об авторе|published by|view all posts by.*)",
+        r"(?:redaktion|editorial)(?:\s+.{0,40})?",
+        r"\d[\d.,]*\s*(?:views|aufrufe|vues|visitas|letture|visualizações|просмотр[а-я]*|letture)",
+    ],
+    "caption": [
+        r"(?:photo|foto|image|bild|picture|photograph|quelle|source|fuente|fonte|crédit|credit|"
+        r"illustration|grafik|fotografía|immagine|imagem|фото|источник)s?\s*(?:credit)?\s*[:©].{0,200}",
+        r"(?:image|media)\s*(?:copyright|caption).{0,300}",
+        r"(?:getty images|afp|reuters|ap photo|dpa|epa|shutterstock|istock|imago)(?:\s*/.{0,60})?",
+        r"\(?(?:bild|foto|photo|image|picture)(?:\s*:|\s+by|\s+von|\s+de|\s+par)\s.{0,80}\)?",
+        r"(?:illustrative image|illustration image|symbolbild|archivbild|image d'illustration|"
+        r"imagen ilustrativa|immagine di repertorio|file photo:?.*)",
+        r".{0,160}\((?:foto|photo|bild|image|picture|quelle)\s*:.{0,60}\)",
+        r"media playback is unsupported on your device|media caption.{0,200}",
+    ],
+    "newsletter": [
+        r".{0,60}(?:newsletter|subscribe|abonnieren|abonnez-vous|suscríbete|suscribite|iscriviti|"
+        r"assine|inscreva-se|подписаться|подпишитесь|sign up for|get updates|stay updated|"
+        r"jetzt abonnieren).{0,120}",
+        r"(?:enter your email|your email address|e-?mail-adresse|adresse e-?mail|correo electrónico)\s*\*?",
+    ],
+    "donation": [
+        r".{0,40}(?:donate|donation|spenden?|faire un don|donar|donazione|doação|пожертвовать|"
+        r"support us|support (?:our|independent) .{0,40}|unterstützen sie|jetzt unterstützen!?|"
+        r"become a (?:patron|member|supporter)|patreon|paypal).{0,120}",
+        r"support\s+\S{2,40}",
+        r"\d+\s+days? left.{0,80}",
+        r"[\d.,]+\s*[$€£]|[$€£]\s*[\d.,]+|(?:\d+\s*[$€£]\s*){2,}",
+        r"(?:anderer betrag|other amount|autre montant|otro importe)",
+    ],
+    "cookie": [
+        r".{0,200}(?:cookies?|gdpr|dsgvo|consent|einwilligung|datenschutzerklärung|privacy policy)"
+        r".{0,300}",
+    ],
+    "footer": [
+        r".{0,80}(?:©|\(c\)|copyright|all rights reserved|alle rechte vorbehalten|tous droits réservés|"
+        r"todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|"
+        r"все права защищены).{0,200}",
+        r"(?:impressum|imprint|about us|über uns|contact(?: us)?|kontakt|terms of (?:use|service)|"
+        r"privacy|agb|nutzungsbedingungen|mentions légales|contacto|aviso legal|chi siamo|contatti|"
+        r"sobre nós|contato|контакты|sitemap|advertise|werbung|jobs|careers|faq|help|hilfe|"
+        r"ad choices|accessibility)",
+        r"(?:proudly )?powered by .{1,60}|theme by .{1,60}|built with .{1,40}",
+    ],
+}
+"""Whole-line patterns per rule family. Order matters: the first family that matches wins."""
+
+RULES["dateline"] = [DATE_LINE_BODY]
+RULES["comment_form"] = COMMENT_FORM
+RULES["comment_chrome"] = COMMENT_CHROME
+
+RULE_ORDER: list[str] = [
+    "comment_form", "comment_chrome", "cookie", "share", "nav", "pagination", "related", "taxonomy",
+    "caption", "newsletter", "donation", "footer", "dateline", "byline",
+]
+"""Families in the order they are tried (``template`` and ``profile`` come first, see boilerplate)."""
+
+RULE_MAX_CHARS: dict[str, int] = {
+    "share": 120, "nav": 260, "pagination": 220, "related": 160, "taxonomy": 400, "byline": 140,
+    "caption": 320, "newsletter": 200, "donation": 200, "cookie": 600, "footer": 300,
+    "comment_form": 300, "comment_chrome": 80, "dateline": 120,
+}
+
+PROSE_GUARDED: frozenset[str] = frozenset({"newsletter", "donation", "footer", "byline", "share", "related"})
+"""Families that never strip a prose sentence (12+ words ending in . ! ? or a quote)."""
+"""Longest line each family may strip: a long line is prose, whatever words it contains."""
+
+STRONG_BREAKS: frozenset[str] = frozenset(
+    {"related", "comment_form", "footer", "newsletter", "cookie", "taxonomy", "pagination"}
+)
+"""Families whose lines end an article body: the body never spans across them."""
