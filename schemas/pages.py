@@ -27,6 +27,9 @@ PAGES = pa.schema(
         field("reject_reason", pa.string(), "Why this page cannot become an article (null when it can)."),
         field("reject_detail", pa.string(), "Human-readable explanation of reject_reason."),
         field("ingested_at", UTC_TIMESTAMP, "When this run read the page (UTC).", nullable=False),
+        field("published_at", UTC_TIMESTAMP,
+              "Publication time the HTML page states (meta article:published_time, JSON-LD datePublished, "
+              "<time> element), UTC; null when it states none or the page is text."),
     ]
 )
 
@@ -48,3 +51,13 @@ RAW_RECORDS = pa.schema(
         field("read_detail", pa.string(), "Human-readable explanation of read_error."),
     ]
 )
+
+MANIFEST = pa.schema(
+    [
+        field("path", pa.string(), "Input file the row describes, as written in the manifest.", nullable=False),
+        field("url", pa.string(), "URL of the page in that file."),
+        field("fetched_at", UTC_TIMESTAMP, "When the page was fetched (UTC)."),
+        field("site", pa.string(), "Site of the page, as the manifest states it."),
+    ]
+)
+"""A manifest (CSV or JSONL) that attaches metadata to input files, as ``tasks.readers.parse_manifest`` reads it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -25,6 +26,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]{2,40})""", re.IGNORECASE)
 _DETECT_SAMPLE = 200_000
+_WESTERN_MAX_SHARE = 0.3
+_WESTERN_MIN_ALPHA = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +39,21 @@ class Decoded:
     has_replacement_chars: bool
 
 
+_WHATWG_ALIASES = {"latin_1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254",
+                   "iso8859-11": "cp874", "gb2312": "gb18030", "gbk": "gb18030", "euc_kr": "cp949",
+                   "shift_jis": "cp932", "utf-16": "utf-8", "utf-16-le": "utf-8", "utf-16-be": "utf-8"}
+"""Labels a browser reads as another encoding (WHATWG Encoding Standard): a page declaring ISO-8859-1
+is decoded as windows-1252, and so on; a UTF-16 label in bytes without a BOM means UTF-8."""
+
+
 def _codec(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
+        found = codecs.lookup(name.strip().strip("\"'")).name
     except LookupError:
         return None
+    return _WHATWG_ALIASES.get(found, found)
 
 
 def meta_charset(data: bytes) -> str | None:
@@ -68,6 +79,8 @@ def decode_bytes(data: bytes, *, declared: str | None = None, is_html: bool = Fa
             return Decoded(data.decode(name), name, has_replacement_chars=False)
         except (UnicodeDecodeError, LookupError):
             continue
+    if (western := _western_text(data)) is not None:
+        return Decoded(western, "cp1252", has_replacement_chars=False)
     best = from_bytes(data[:_DETECT_SAMPLE]).best()
     if best is not None and best.encoding:
         text = data.decode(best.encoding, errors="replace")
@@ -75,6 +88,34 @@ def decode_bytes(data: bytes, *, declared: str | None = None, is_html: bool = Fa
     text = data.decode("utf-8", errors="replace")
     logger.debug("no encoding fits; decoded as UTF-8 with replacement")
     return Decoded(text, "utf-8", has_replacement_chars=True)
+
+
+def _western_text(data: bytes) -> str | None:
+    """Decode as windows-1252 when the bytes read as Western European text, else None.
+
+    Detection libraries guess poorly between the Latin single-byte code pages on short Western
+    texts (French latin-1 came out as cp1257), while browsers fall back to windows-1252. The bytes
+    qualify when windows-1252 decodes them, at most ``_WESTERN_MAX_SHARE`` of the letters are
+    non-ASCII (Cyrillic or Greek text in a single-byte code page is almost all high bytes), and
+    the non-ASCII characters are letters (Polish cp1250 turns into symbols such as ``¹``/``³``).
+    """
+    try:
+        text = data[:_DETECT_SAMPLE].decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    # punctuation and spaces (typographic quotes, dashes, U+00A0) say nothing about the code page
+    high = [ch for ch in text if ord(ch) > 127 and unicodedata.category(ch)[0] not in "PZ"]
+    if not high:
+        return None
+    letters = sum(1 for ch in text if ch.isalpha())
+    if len(high) > letters * _WESTERN_MAX_SHARE:
+        return None
+    if sum(1 for ch in high if ch.isalpha()) < len(high) * _WESTERN_MIN_ALPHA:
+        return None
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
 
 
 def looks_binary(data: bytes, *, sample: int = 8192) -> bool:

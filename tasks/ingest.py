@@ -1,10 +1,12 @@
 """Ingest: turn raw input records into decoded pages.
 
 Reads the ``RAW_RECORDS`` columns (bytes as read by ``tasks/io.py``); returns ``PAGES`` rows:
-decoded ``text`` (HTML is kept in ``html`` and rendered to text when a renderer is available),
-``page_id``, ``site``/``site_source``, and ``reject_reason`` for records that cannot become an
-article (empty, binary, undecodable, unreadable). Rows are tagged, never dropped: the selection
-step turns ``reject_reason`` into ``rejects`` rows.
+decoded ``text`` (HTML is kept in ``html`` and rendered to innerText-style ``text`` by
+``tasks.html``, its canonical link replaces ``url`` and its stated publication time fills
+``published_at``), ``page_id``, ``site``/``site_source``, and ``reject_reason`` for records that
+cannot become an article (empty, binary, unreadable, ``html_too_large``, ``html_too_complex``, and
+the ``skipped_*`` container records of ``tasks.readers``). Rows are tagged, never dropped: the
+selection step turns ``reject_reason`` into ``rejects`` rows (and counts ``skipped_*`` ones).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import logging
 from datetime import datetime
 
 import polars as pl
+from selectolax.lexbor import LexborHTMLParser
 
 from schemas.pages import PAGES
 from schemas.validate import polars_schema
 from tasks.encoding import decode_bytes, looks_binary
 from tasks.hashing import hash_columns
+from tasks.html import DEFAULT_MAX_HTML_BYTES, DEFAULT_MAX_NODES, render_page
 from tasks.sites import assign_sites
 
 logger = logging.getLogger(__name__)
@@ -49,11 +53,42 @@ def _decode_row(
     }
 
 
-def build_pages(raw: pl.DataFrame, *, ingested_at: datetime) -> pl.DataFrame:
-    """Decode raw records into pages.
+_RENDER_SCHEMA = {"text": pl.String, "canonical_url": pl.String, "published_at": pl.Datetime("us", "UTC"),
+                  "reject": pl.String, "detail": pl.String}
+
+
+def _render_row(html: str | None, url: str | None, *, max_html_bytes: int, max_nodes: int) -> dict[str, object]:
+    none: dict[str, object] = {"text": None, "canonical_url": None, "published_at": None, "reject": None,
+                               "detail": None}
+    if html is None:
+        return none
+    n_bytes = len(html.encode("utf-8", "surrogatepass"))
+    if n_bytes > max_html_bytes:
+        return {**none, "reject": "html_too_large",
+                "detail": f"decoded HTML is {n_bytes:,} bytes, over the cap of {max_html_bytes:,}"}
+    page = render_page(LexborHTMLParser(html), base_url=url, max_nodes=max_nodes)
+    if page.truncated:
+        return {**none, "reject": "html_too_complex",
+                "detail": f"the page has more than {max_nodes:,} DOM nodes"}
+    return {"text": page.text, "canonical_url": page.canonical_url, "published_at": page.published_at,
+            "reject": None, "detail": None}
+
+
+def build_pages(
+    raw: pl.DataFrame,
+    *,
+    ingested_at: datetime,
+    max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> pl.DataFrame:
+    """Decode raw records into pages; render HTML pages to innerText-style text.
 
     Reads RAW_RECORDS columns. Returns PAGES columns, one row per record, in the same order.
-    ``page_id`` is the xxh3-64 hex of ``source_path`` and ``record``.
+    ``page_id`` is the xxh3-64 hex of ``source_path`` and ``record``. For HTML pages ``html`` is the
+    decoded page, ``text`` its innerText rendering, ``url`` its canonical link when it has one
+    (else the container's URL) and ``published_at`` the time the page states. HTML over
+    ``max_html_bytes`` (UTF-8) is rejected as ``html_too_large`` and HTML with more than
+    ``max_nodes`` DOM nodes as ``html_too_complex``, so no page can stall a shard.
     """
     decoded = pl.DataFrame(
         [
@@ -66,15 +101,28 @@ def build_pages(raw: pl.DataFrame, *, ingested_at: datetime) -> pl.DataFrame:
         schema={"text": pl.String, "html": pl.String, "encoding": pl.String, "has_replacement_chars": pl.Boolean,
                 "reject": pl.String, "detail": pl.String},
     )
+    rendered = pl.DataFrame(
+        [
+            _render_row(h, u, max_html_bytes=max_html_bytes, max_nodes=max_nodes)
+            for h, u in zip(decoded["html"].to_list(), raw["url"].to_list(), strict=True)
+        ],
+        schema=_RENDER_SCHEMA,
+    )
+    decoded = decoded.with_columns(
+        text=pl.coalesce(decoded["text"], rendered["text"]),
+        reject=pl.coalesce(decoded["reject"], rendered["reject"]),
+        detail=pl.coalesce(decoded["detail"], rendered["detail"]),
+    )
     pages = raw.select(
         "source_path", "record", "input_format", "url", "site", "fetched_at", "fetched_at_source", "n_bytes",
         "read_error", "read_detail",
-    ).with_columns(decoded)
+    ).with_columns(decoded, published_at=rendered["published_at"])
+    pages = pages.with_columns(url=pl.coalesce(rendered["canonical_url"], pl.col("url")))
     pages = pages.with_columns(
         page_id=hash_columns(pages, ["source_path", "record"]),
         ingested_at=pl.lit(ingested_at, dtype=polars_schema(PAGES)["ingested_at"]),
     )
-    empty_text = pl.coalesce("text", "html").str.strip_chars().str.len_chars().fill_null(0) < MIN_TEXT_CHARS
+    empty_text = pl.col("text").str.strip_chars().str.len_chars().fill_null(0) < MIN_TEXT_CHARS
     pages = pages.with_columns(
         reject_reason=pl.coalesce(
             "read_error",

@@ -1,16 +1,50 @@
-"""Readers: split one input file into raw page records (``RAW_RECORDS`` rows as dicts).
+"""Readers: split one input file into raw page records (``RAW_RECORDS`` rows as dicts), and read manifests.
 
-A text or HTML file is one record. Container formats (WARC, JSONL) hold many. Readers never
-raise on bad content: a record that cannot be read carries ``read_error`` and ``read_detail``.
-Only ``tasks/io.py`` calls these, with the file's bytes already read and capped.
+A text or HTML file is one record. Container formats hold many: a WARC file one record per HTML
+response (read with ``warcio``, plain or one gzip member per record), a JSONL file one record per
+line (``url``, ``html`` or ``text``, optional ``fetched_at`` and ``site``). Readers never raise on bad
+content: a record that cannot be read carries ``read_error`` and ``read_detail``.
+
+WARC records that are not pages (request, metadata, revisit, warcinfo, conversion records;
+responses that are not HTML or not a 2xx status) become records with no content and
+``read_error = "skipped_<kind>"`` (see ``SKIPPED_PREFIX``): the selection step counts them per
+reason and does not report them as rejected pages.
+
+Only ``tasks/io.py`` calls the record readers, with the file's bytes already read and capped.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from email.utils import parsedate_to_datetime
+from typing import IO, Any
+
+import polars as pl
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from schemas.pages import MANIFEST
+from schemas.validate import polars_schema
+
+logger = logging.getLogger(__name__)
+
+SKIPPED_PREFIX = "skipped_"
+"""``read_error`` values starting with this mark container records that are not pages (counted, not rejected)."""
+
+DEFAULT_MAX_RECORD_BYTES = 20_000_000
+"""A WARC or JSONL record whose content is larger than this is not kept (``read_error = "too_large"``)."""
+
+HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xhtml"})
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_\-:.]{1,40})""", re.IGNORECASE)
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
+                         re.IGNORECASE | re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +61,57 @@ def input_kind(path: str) -> str | None:
     name = path.lower()
     if name.endswith(".gz"):
         name = name[:-3]
-    if name.endswith((".html", ".htm")):
+    if name.endswith((".html", ".htm", ".xhtml")):
         return "html"
     for suffix in (".txt", ".warc", ".jsonl"):
         if name.endswith(suffix):
             return suffix[1:]
+    if name.endswith(".arc"):
+        return "warc"
     return None
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """Parse a fetch or publication time to an aware UTC datetime; None when it cannot be read.
+
+    Accepts ISO 8601 / WARC-Date strings (``2024-05-01T12:00:00Z``, with or without offset or
+    fractional seconds; a naive time is taken as UTC), 14-digit WARC/ARC stamps
+    (``20240501120000``), HTTP dates (``Wed, 01 May 2024 12:00:00 GMT``) and epoch seconds
+    (or milliseconds when the number is too large for seconds).
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        seconds = float(value)
+        if abs(seconds) > 1e11:
+            seconds /= 1000.0
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{14}", text):
+        try:
+            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+    if re.fullmatch(r"-?\d+(?:\.\d+)?", text):
+        return parse_timestamp(float(text))
+    iso = text.replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _base(src: InputFile, kind: str) -> dict[str, Any]:
@@ -61,7 +140,151 @@ def error_record(src: InputFile, reason: str, detail: str) -> dict[str, Any]:
     return rec
 
 
-def records_from_bytes(src: InputFile, data: bytes) -> Iterator[dict[str, Any]]:
+def charset_of(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header value, if any."""
+    if not content_type:
+        return None
+    match = _CHARSET.search(content_type)
+    return match.group(1) if match else None
+
+
+def media_type_of(content_type: str | None) -> str | None:
+    """The lower-cased media type of a Content-Type header value (``text/html``), if any."""
+    if not content_type:
+        return None
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media or None
+
+
+def looks_like_html(data: bytes) -> bool:
+    """True when the bytes start (after white space and comments) like an HTML document."""
+    return _HTML_START.match(data[:2048].lstrip(b"\xef\xbb\xbf")) is not None
+
+
+def _skipped(rec: dict[str, Any], kind: str, detail: str) -> dict[str, Any]:
+    rec.update(read_error=f"{SKIPPED_PREFIX}{kind}", read_detail=detail)
+    return rec
+
+
+def _warc_record(
+    src: InputFile, index: int, record: Any, *, max_record_bytes: int,
+) -> dict[str, Any]:
+    rec = _base(src, "warc")
+    rec["record"] = index
+    headers = record.rec_headers
+    rec_type = (record.rec_type or "").lower()
+    rec["url"] = headers.get_header("WARC-Target-URI") or None
+    warc_date = parse_timestamp(headers.get_header("WARC-Date"))
+    if warc_date is not None:
+        rec.update(fetched_at=warc_date, fetched_at_source="warc")
+    length = int(record.length or 0)
+    rec["n_bytes"] = length
+    if rec_type not in ("response", "resource"):
+        return _skipped(rec, rec_type or "unknown", f"WARC {rec_type or 'untyped'} record, not a page")
+    http = record.http_headers
+    if http is not None and rec_type == "response":
+        status = http.get_statuscode() or ""
+        if not status.startswith("2"):
+            return _skipped(rec, "http_status", f"HTTP status {status or 'missing'}, not a page")
+        content_type = http.get_header("Content-Type")
+    else:
+        content_type = headers.get_header("Content-Type")
+    media = media_type_of(content_type)
+    if length > max_record_bytes:
+        rec.update(read_error="too_large",
+                   read_detail=f"record is {length:,} bytes, over the cap of {max_record_bytes:,}")
+        return rec
+    try:
+        body = record.content_stream().read(max_record_bytes + 1)
+    except Exception as exc:  # warcio surfaces decoding failures (gzip, brotli, chunking) as many types
+        rec.update(read_error="bad_warc_record", read_detail=f"{type(exc).__name__}: {exc}")
+        return rec
+    if len(body) > max_record_bytes:
+        rec.update(read_error="too_large", read_detail=f"record content is over the cap of {max_record_bytes:,} bytes")
+        return rec
+    missing = getattr(record.raw_stream, "limit", 0) or 0
+    if missing > 0:
+        rec.update(read_error="truncated", read_detail=f"the file ends {missing:,} bytes before the record does")
+        return rec
+    if media not in HTML_MEDIA_TYPES and not (media in (None, "text/plain", "application/octet-stream")
+                                              and looks_like_html(body)):
+        return _skipped(rec, "non_html", f"content type {media or 'missing'} is not HTML")
+    rec.update(content=body, n_bytes=len(body), is_html=True, declared_charset=charset_of(content_type))
+    return rec
+
+
+def warc_records(
+    src: InputFile, stream: IO[bytes], *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> Iterator[dict[str, Any]]:
+    """Yield one raw record per WARC record of ``stream`` (plain WARC, or gzip member per record).
+
+    HTML responses (and HTML ``resource`` records) carry their HTTP payload, de-chunked and
+    content-decoded, with ``declared_charset`` from the HTTP Content-Type; ``url`` is
+    ``WARC-Target-URI`` and ``fetched_at`` is ``WARC-Date``. Other records are yielded with
+    ``read_error = "skipped_<kind>"``: request, metadata, revisit, warcinfo, conversion,
+    http_status (not 2xx), non_html. A record cut off by the end of the file gets ``truncated``; a
+    file that cannot be parsed further yields what came before it and one ``bad_warc`` record.
+    """
+    index = 0
+    try:
+        for record in ArchiveIterator(stream, arc2warc=True):
+            yield _warc_record(src, index, record, max_record_bytes=max_record_bytes)
+            index += 1
+    except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
+        rec = error_record(src, "bad_warc", f"WARC reading stopped after {index} records: {exc}")
+        rec["record"] = index
+        yield rec
+
+
+def jsonl_records(
+    src: InputFile, data: bytes, *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> Iterator[dict[str, Any]]:
+    """Yield one raw record per non-blank line of a JSONL file.
+
+    Each line is an object with ``url``, ``html`` or ``text``, and optionally ``fetched_at`` (ISO 8601
+    or epoch seconds) and ``site``. ``html`` becomes UTF-8 ``content`` with ``is_html``; ``text`` is
+    kept as given. Lines that are not JSON objects or carry neither ``html`` nor ``text`` get
+    ``read_error`` ``bad_json`` or ``no_content``.
+    """
+    index = 0
+    for raw_line in data.splitlines():
+        if not raw_line.strip():
+            continue
+        rec = _base(src, "jsonl")
+        rec.update(record=index, n_bytes=len(raw_line), is_html=False)
+        index += 1
+        if len(raw_line) > max_record_bytes:
+            rec.update(read_error="too_large", read_detail=f"line is {len(raw_line):,} bytes, over the cap")
+            yield rec
+            continue
+        try:
+            obj = json.loads(raw_line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            rec.update(read_error="bad_json", read_detail=f"line {index} is not JSON: {exc}")
+            yield rec
+            continue
+        if not isinstance(obj, dict):
+            rec.update(read_error="bad_json", read_detail=f"line {index} is not a JSON object")
+            yield rec
+            continue
+        url, site = obj.get("url"), obj.get("site")
+        rec["url"] = url if isinstance(url, str) and url.strip() else None
+        rec["site"] = site if isinstance(site, str) and site.strip() else None
+        if (fetched := parse_timestamp(obj.get("fetched_at"))) is not None:
+            rec.update(fetched_at=fetched, fetched_at_source="jsonl")
+        html, text = obj.get("html"), obj.get("text")
+        if isinstance(html, str) and html.strip():
+            rec.update(content=html.encode("utf-8", "surrogatepass"), is_html=True, declared_charset="utf-8")
+        elif isinstance(text, str):
+            rec["text"] = text
+        else:
+            rec.update(read_error="no_content", read_detail=f"line {index} has neither 'html' nor 'text'")
+        yield rec
+
+
+def records_from_bytes(
+    src: InputFile, data: bytes, *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> Iterator[dict[str, Any]]:
     """Yield the raw records of one input file's (decompressed) bytes."""
     kind = input_kind(src.path)
     if kind in ("txt", "html"):
@@ -69,5 +292,76 @@ def records_from_bytes(src: InputFile, data: bytes) -> Iterator[dict[str, Any]]:
         rec.update(content=data, n_bytes=len(data))
         yield rec
         return
+    if kind == "warc":
+        yield from warc_records(src, io.BytesIO(data), max_record_bytes=max_record_bytes)
+        return
+    if kind == "jsonl":
+        yield from jsonl_records(src, data, max_record_bytes=max_record_bytes)
+        return
     yield error_record(src, "unsupported_format",
-                       f"cannot read {kind or 'this kind of'} file {src.path!r}: supported are .txt and .html")
+                       f"cannot read {kind or 'this kind of'} file {src.path!r}: "
+                       "supported are .txt, .html/.htm, .warc, .jsonl (each optionally .gz)")
+
+
+def _manifest_rows(data: bytes, name: str) -> list[dict[str, Any]]:
+    text = data.decode("utf-8-sig", errors="replace")
+    lower = name.lower().removesuffix(".gz")
+    if lower.endswith((".jsonl", ".json", ".ndjson")):
+        rows: list[dict[str, Any]] = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                logger.warning("manifest %s: line %d is not JSON; skipped", name, n)
+                continue
+            if isinstance(obj, dict):
+                rows.append(obj)
+        return rows
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    return [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
+
+
+def _clean(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def parse_manifest(data: bytes, *, name: str) -> pl.DataFrame:
+    """Parse a CSV or JSONL manifest that attaches metadata to input files.
+
+    ``name`` (the manifest's file name) chooses the format: ``.jsonl``/``.json``/``.ndjson`` is one
+    object per line, anything else CSV (delimiter sniffed, header row required). Columns read:
+    ``path`` (required), ``url``, ``fetched_at`` (ISO 8601, epoch seconds, HTTP date), ``site``;
+    others are ignored. Rows without a path are dropped with a warning; unreadable times become null.
+
+    Returns:
+        ``MANIFEST`` columns: path, url, fetched_at (UTC), site. Paths are returned as written;
+        the caller resolves relative paths against the manifest's folder.
+    """
+    rows = _manifest_rows(data, name)
+    out: list[dict[str, Any]] = []
+    bad_times = 0
+    for row in rows:
+        path = _clean(row.get("path"))
+        if path is None:
+            continue
+        raw_time = row.get("fetched_at")
+        fetched = parse_timestamp(raw_time.strip() if isinstance(raw_time, str) else raw_time)
+        if fetched is None and _clean(raw_time) is not None:
+            bad_times += 1
+        out.append({"path": path, "url": _clean(row.get("url")), "fetched_at": fetched,
+                    "site": _clean(row.get("site"))})
+    if len(out) < len(rows):
+        logger.warning("manifest %s: %d rows without a path skipped", name, len(rows) - len(out))
+    if bad_times:
+        logger.warning("manifest %s: %d fetched_at values could not be read", name, bad_times)
+    return pl.DataFrame(out, schema=polars_schema(MANIFEST))

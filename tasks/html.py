@@ -1,0 +1,289 @@
+"""HTML pages: render them to innerText-style text, and read article and comments from their markup.
+
+``html_to_text`` approximates a browser's ``document.body.innerText`` without a CSS engine (the way
+the dev pages' ``.txt`` files were made), so HTML input can share the text path. ``extract_from_html``
+reads the page's markup for the article (title, body paragraphs) and the reader comments (author,
+date, reply structure) where common comment markup makes that reliable; pages it cannot handle are
+left out of its output, and the caller falls back to the text path for them.
+
+Work is bounded per page: pages over ``max_html_bytes`` are not parsed, and every walk over the
+DOM stops after ``max_nodes`` nodes, so no page can stall a shard (signal-based timeouts do not work
+in worker threads).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from tasks.readers import parse_timestamp
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_HTML_BYTES = 5_000_000
+"""Pages larger than this (UTF-8 bytes of the decoded HTML) are not parsed."""
+
+DEFAULT_MAX_NODES = 200_000
+"""Each walk over a page's DOM visits at most this many nodes (text nodes included)."""
+
+SKIPPED_TAGS = frozenset({
+    "head", "script", "style", "noscript", "template", "svg", "iframe", "img", "input", "select", "textarea",
+    "-comment", "-doctype", "math", "object", "embed", "video", "audio", "canvas", "map", "title", "meta", "link",
+    "base",
+})
+"""Elements whose content a browser's innerText does not show (or that have none)."""
+
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "dir", "div",
+    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "frameset", "h1", "h2", "h3", "h4", "h5",
+    "h6", "header", "hgroup", "hr", "html", "legend", "li", "listing", "main", "menu", "nav", "ol", "optgroup",
+    "option", "plaintext", "pre", "search", "section", "summary", "table", "ul", "xmp", "caption", "thead",
+    "tbody", "tfoot", "tr", "frame", "noframes",
+})
+"""Elements the default user-agent style sheet displays as blocks (one line break before and after)."""
+
+_CELL_TAGS = frozenset({"td", "th"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_WS = re.compile(r"[ \t\n\r\f]+")
+_SPACES = re.compile(r" {2,}")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_PRE_EXIT = "\x01pre"
+
+
+def is_hidden(node: LexborNode) -> bool:
+    """True when the element has the ``hidden`` attribute or an inline ``display:none``/``visibility:hidden``."""
+    attrs = node.attributes
+    if not attrs:
+        return False
+    if "hidden" in attrs:
+        return True
+    style = attrs.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+
+
+def _children(node: LexborNode) -> list[LexborNode]:
+    out: list[LexborNode] = []
+    child = node.child
+    while child is not None:
+        out.append(child)
+        child = child.next
+    return out
+
+
+def _pre_items(text: str) -> list[str]:
+    lines = text.replace("\r\n", "\n").split("\n")
+    out = [_WS.sub(" ", lines[0])]
+    for line in lines[1:]:
+        out.extend(("\n", _WS.sub(" ", line)))
+    return out
+
+
+def _next_cell(node: LexborNode) -> bool:
+    sib = node.next
+    while sib is not None:
+        if sib.tag in _CELL_TAGS:
+            return True
+        sib = sib.next
+    return False
+
+
+def _open_element(node: LexborNode, tag: str, items: list[str | int], stack: list[LexborNode | str | int]) -> int:
+    """Emit what comes before an element's content and schedule what comes after; 1 when it opens a pre."""
+    if tag == "p":
+        items.append(2)
+        stack.append(2)
+    elif tag in BLOCK_TAGS:
+        items.append(1)
+        stack.append(1)
+        if tag in ("pre", "listing", "xmp", "plaintext"):
+            stack.append(_PRE_EXIT)
+            return 1
+    elif tag in _CELL_TAGS and _next_cell(node):
+        stack.append("\t")
+    return 0
+
+
+def render_items(root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES) -> tuple[list[str | int], bool]:
+    """Walk ``root`` and return innerText items (strings, and ints standing for required line breaks).
+
+    Text is white-space collapsed per text node; ``<br>`` gives a ``"\\n"`` string; blocks give 1 before
+    and after, ``<p>`` 2; a table cell followed by another cell gives a TAB. At most ``max_nodes`` nodes
+    are visited (iteratively, so deep markup cannot exhaust the stack); the second value is True when
+    the walk stopped there.
+    """
+    items: list[str | int] = []
+    stack: list[LexborNode | str | int] = [root]
+    in_pre = 0
+    visited = 0
+    while stack:
+        entry = stack.pop()
+        if isinstance(entry, int):
+            items.append(entry)
+            continue
+        if isinstance(entry, str):
+            if entry == _PRE_EXIT:
+                in_pre -= 1
+            else:
+                items.append(entry)
+            continue
+        visited += 1
+        if visited > max_nodes:
+            logger.debug("innerText walk stopped after %d nodes", max_nodes)
+            return items, True
+        tag = entry.tag
+        if tag == "-text":
+            text = entry.text_content or ""
+            if in_pre:
+                items.extend(_pre_items(text))
+            else:
+                items.append(_WS.sub(" ", text))
+            continue
+        if tag is None or tag in SKIPPED_TAGS or is_hidden(entry):
+            continue
+        if tag == "br":
+            items.append("\n")
+            continue
+        in_pre += _open_element(entry, tag, items, stack)
+        stack.extend(reversed(_children(entry)))
+    return items, False
+
+
+def join_items(items: list[str | int]) -> str:
+    """Join innerText items: collapse spaces, strip line ends, and turn runs of line-break counts into newlines."""
+    parts: list[str] = []
+    chunk: list[str] = []
+    pending = 0
+
+    def flush() -> None:
+        nonlocal pending
+        if not chunk:
+            return
+        text = _SPACES.sub(" ", "".join(chunk))
+        chunk.clear()
+        text = "\n".join(line.strip(" ") for line in text.split("\n"))
+        if not text:
+            return
+        if parts and pending:
+            parts.append("\n" * pending)
+        parts.append(text)
+        pending = 0
+
+    for item in items:
+        if isinstance(item, int):
+            flush()
+            pending = max(pending, item)
+        else:
+            chunk.append(item)
+    flush()
+    return _BLANK_RUNS.sub("\n\n", "".join(parts)).strip("\n")
+
+
+def html_to_text(html: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    """Render an HTML page to text the way a browser's ``document.body.innerText`` would, without CSS.
+
+    Head, script, style, noscript, template, svg, iframe, img and form fields are dropped, as are
+    elements with ``hidden`` or an inline ``display:none``/``visibility:hidden``. Block elements start
+    and end a line, ``<p>`` is set off by a blank line, ``<br>`` breaks the line, table cells are
+    TAB-separated, white space is collapsed and U+00A0 is kept. The result ends with a newline
+    unless it is empty. At most ``max_nodes`` nodes are rendered.
+    """
+    return render_page(LexborHTMLParser(html), max_nodes=max_nodes).text
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    """What ingest needs from an HTML page: its innerText, canonical URL and stated publication time."""
+
+    text: str
+    canonical_url: str | None
+    published_at: datetime | None
+    truncated: bool
+
+
+def node_text(root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    """innerText of one element (no trailing newline)."""
+    items, _ = render_items(root, max_nodes=max_nodes)
+    return join_items(items)
+
+
+def render_page(tree: LexborHTMLParser, *, base_url: str | None = None,
+                max_nodes: int = DEFAULT_MAX_NODES) -> RenderedPage:
+    """Render a parsed page to innerText and read its canonical URL and publication time."""
+    root = tree.body or tree.root
+    text, truncated = "", False
+    if root is not None:
+        items, truncated = render_items(root, max_nodes=max_nodes)
+        text = join_items(items)
+    return RenderedPage(
+        text=text + "\n" if text else "",
+        canonical_url=canonical_url(tree, base_url=base_url),
+        published_at=published_at(tree),
+        truncated=truncated,
+    )
+
+
+def canonical_url(tree: LexborHTMLParser, *, base_url: str | None = None) -> str | None:
+    """The page's ``<link rel=canonical>`` (else ``og:url``) as an absolute http(s) URL, or None.
+
+    A relative link is resolved against ``base_url``; without one it is ignored.
+    """
+    candidates: list[str] = []
+    for node in tree.css('link[rel~="canonical" i]'):
+        if href := (node.attributes.get("href") or "").strip():
+            candidates.append(href)
+    node = tree.css_first('meta[property="og:url" i]')
+    if node is not None and (content := (node.attributes.get("content") or "").strip()):
+        candidates.append(content)
+    for href in candidates:
+        url = urljoin(base_url, href) if base_url else href
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return url
+    return None
+
+
+_PUBLISHED_META = (
+    'meta[property="article:published_time" i]',
+    'meta[name="article:published_time" i]',
+    'meta[itemprop="datePublished" i]',
+    'meta[property="og:published_time" i]',
+    'meta[name="parsely-pub-date" i]',
+    'meta[name="sailthru.date" i]',
+    'meta[name="dc.date.issued" i]',
+    'meta[name="dcterms.issued" i]',
+    'meta[name="dcterms.created" i]',
+    'meta[name="pubdate" i]',
+    'meta[name="publishdate" i]',
+    'meta[name="publish-date" i]',
+    'meta[name="date" i]',
+)
+_PUBLISHED_TIME = (
+    'time[itemprop="datePublished" i]',
+    "time.published",
+    "time.entry-date",
+    "article time[pubdate]",
+)
+_JSONLD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]{6,40})"')
+
+
+def published_at(tree: LexborHTMLParser) -> datetime | None:
+    """Publication time the page states, in UTC: article meta tags, JSON-LD ``datePublished``, then
+    ``<time>`` elements marked as the publication date. None when none of them can be read."""
+    for selector in _PUBLISHED_META:
+        node = tree.css_first(selector)
+        if node is not None and (found := parse_timestamp(node.attributes.get("content"))) is not None:
+            return found
+    for node in tree.css('script[type="application/ld+json" i]'):
+        match = _JSONLD_PUBLISHED.search(node.text(deep=True) or "")
+        if match and (found := parse_timestamp(match.group(1))) is not None:
+            return found
+    for selector in _PUBLISHED_TIME:
+        node = tree.css_first(selector)
+        if node is not None and (found := parse_timestamp(node.attributes.get("datetime"))) is not None:
+            return found
+    return None
