@@ -45,9 +45,17 @@ COMMENT_META = "comment_meta"
 
 NAME_MAX_WORDS = 6
 NAME_MAX_CHARS = 60
-TITLE_WINDOW = 25
+TITLE_WINDOW = 40
+TITLE_DISTANCE_COST = 0.4
+TITLE_ROW_COST = 0.05
+MIN_TITLE_SCORE = -4.0
 EVIDENCE_WINDOW = 20
 UNPLACED = "unplaced"
+STRIPPED_WEIGHT = -2.0
+SHORT_LINE_WEIGHT = -1.5
+ISOLATED_PROSE_FACTOR = 0.5
+"""Body window weights: boilerplate and non-prose lines cost, prose earns its word count (half when
+no prose line is next to it, as in teaser lists)."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
 
@@ -321,6 +329,7 @@ def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | No
     """Maximum-sum window of line weights over ``rows[:limit]``; returns (first, last) or None."""
     best_sum, best = 0.0, None
     run_sum, run_start = 0.0, 0
+    prose = [r["f_prose"] and r["strip_rule"] is None for r in rows[:limit]]
     for i in range(limit):
         row = rows[i]
         rule = row["strip_rule"]
@@ -328,13 +337,12 @@ def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | No
             run_sum, run_start = 0.0, i + 1
             continue
         if rule is not None:
-            w = -2.0
-        elif row["f_prose"]:
-            w = float(row["f_words"])
-        elif row["f_words"] >= 6:
-            w = row["f_words"] * 0.5
+            w = STRIPPED_WEIGHT
+        elif prose[i]:
+            paired = (i > 0 and prose[i - 1]) or (i + 1 < limit and prose[i + 1])
+            w = float(row["f_words"]) * (1.0 if paired else ISOLATED_PROSE_FACTOR)
         else:
-            w = -1.0
+            w = SHORT_LINE_WEIGHT
         if run_sum <= 0:
             run_sum, run_start = 0.0, i
         run_sum += w
@@ -343,44 +351,79 @@ def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | No
     return best
 
 
-def _title_score(rows: list[dict[str, Any]], i: int, start: int, quoted: set[str], freq: dict[str, int]) -> float:
-    row = rows[i]
+_DATE_ANYWHERE = re.compile(rf"(?i){selectors.DATE_RE}")
+_TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
+_PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}$")
+_NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
+
+
+def _title_score(row: dict[str, Any], kept_distance: float, hints: set[str], repeated: set[str]) -> float:
+    """How much a line looks like the article headline (-inf: it cannot be one)."""
     text: str = row["text"]
     if row["strip_rule"] is not None or row["f_date"] or row["f_numeric"] or row["f_count"] is not None:
         return float("-inf")
     words = row["f_words"]
-    if words < 2 or len(text) < 8 or len(text) > 250 or text.endswith((":", ",")):
+    if words < 2 or len(text) < 8 or len(text) > 220 or text.endswith((":", ",", "–", "-", "—", ";")):
         return float("-inf")
-    score = 3.0 - 0.25 * (start - i)
-    if text.casefold() in quoted:
-        score += 6.0
-    if freq.get(text, 0) > 1:
-        score += 2.0
-    if text.endswith(".") and len(text) > 90:
-        score -= 3.0
-    if row["f_prose"]:
+    if _NOT_TITLE.search(text) or _DATE_ANYWHERE.search(text):
+        return float("-inf")
+    score = 2.0 - TITLE_DISTANCE_COST * kept_distance
+    key = text.casefold()
+    if key in hints:
+        score += 5.0
+    elif key in repeated:
+        score += 1.5
+    if 4 <= words <= 20:
+        score += 2.0 + (1.0 if words <= 14 else 0.0)
+    elif words > 25:
         score -= 2.0
-    if 4 <= words <= 25:
-        score += 1.0
+    if text[0].islower():
+        score -= 2.0
+    if _TWO_SENTENCES.search(text):
+        score -= 3.0
+    if _PERSON_NAME.match(text):
+        score -= 2.5
+    if row["f_prose"] or (text.endswith(".") and words > 15):
+        score -= 3.0
+    elif text.endswith("."):
+        score -= 1.5
     return score
 
 
-def _find_title(rows: list[dict[str, Any]], start: int) -> int | None:
-    quoted: set[str] = set()
+def _title_hints(rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
+    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"); and, weaker, lines that
+    occur twice."""
+    hints: set[str] = set()
+    repeated: set[str] = set()
+    seen: set[str] = set()
     for row in rows:
+        text: str = row["text"]
         if row["f_count"] is not None:
-            m = re.search(selectors.QUOTED_TITLE_RE, row["text"])
+            m = re.search(selectors.QUOTED_TITLE_RE, text)
             if m:
-                quoted.add(m.group("title").strip().casefold())
-    freq: dict[str, int] = {}
-    for row in rows:
-        freq[row["text"]] = freq.get(row["text"], 0) + 1
+                hints.add(m.group("title").strip().casefold())
+        parts = re.split(r"\s(?:»|›|>>?|\|)\s", text)
+        if len(parts) >= 3:
+            hints.add(parts[-1].strip().casefold())
+        key = text.casefold()
+        if key in seen and len(text.split()) >= 4:
+            repeated.add(key)
+        seen.add(key)
+    return hints, repeated
+
+
+def _find_title(rows: list[dict[str, Any]], start: int) -> int | None:
+    hints, repeated = _title_hints(rows)
     best, best_score = None, float("-inf")
+    kept = 0.0
     for i in range(start, max(-1, start - TITLE_WINDOW), -1):
-        s = _title_score(rows, i, start, quoted, freq)
+        s = _title_score(rows[i], kept, hints, repeated) - TITLE_ROW_COST * (start - i)
         if s > best_score:
             best, best_score = i, s
-    return best
+        if i < start and rows[i]["strip_rule"] is None and not rows[i]["f_date"]:
+            kept += 1.0 if rows[i]["f_words"] >= 4 else 0.5
+    return best if best_score > MIN_TITLE_SCORE else None
 
 
 def segment_page(rows: list[dict[str, Any]]) -> tuple[list[str | None], list[int | None]]:

@@ -209,7 +209,7 @@ COMMENT_CHROME = [
 _SOCIAL = (
     r"(?:facebook|twitter|x|linkedin|pinterest|pin|reddit|whatsapp|telegram|e-?mail|email|print|tumblr|"
     r"flipboard|pocket|xing|vk|messenger|mix|yummly|flattr|digg|delicious|stumbleupon|instagram|youtube|"
-    r"rss|feed|copy link|google\+?|google plus|threads|mastodon|bluesky|viber|skype)"
+    r"rss|feed|copy link|google\+?|google plus|threads|mastodon|bluesky|viber|skype|baixar|download|pint|fb|tw|insta|ig|sc|yt)"
 )
 
 RULES: dict[str, list[str]] = {
@@ -241,6 +241,8 @@ RULES: dict[str, list[str]] = {
         r"(?:home|startseite|accueil|inicio|início|главная)\s*(?:[»>/|›]|>>).*",
         r"[^«]{1,80}(?:\s(?:»|›|>>?|/)\s[^«]{1,100}){2,}",
         r"you are here:?.*|sie sind hier:?.*",
+        r"(?:.{0,30}\s)?(?:navigation|menu|menü)\s*:.{0,40}",
+        r"switch to the .{1,30} edition|skip to .{1,40}|jump to .{1,40}",
     ],
     "pagination": [
         r"(?:«|←|‹)\s*[^«»]{0,120}",
@@ -259,7 +261,9 @@ RULES: dict[str, list[str]] = {
         r"(?:ähnliche beiträge|ähnliche artikel|verwandte artikel|das könnte (?:sie|dich) auch interessieren|"
         r"mehr zum thema|weitere artikel|auch interessant|lesen sie auch|neueste beiträge|neueste kommentare|"
         r"unsere lesetipps|meistgelesen|beliebte beiträge|empfohlene artikel|mehr über:?.*)\s*:?",
-        r"(?:articles similaires|à lire aussi|lire aussi|sur le même sujet|voir aussi|"
+        r"(?:você pode gostar|voce pode gostar|vous aimerez aussi|potrebbe piacerti|te puede gustar|"
+        r"you might like|you may like|more like this|recommended for you|auch auf .{1,30}|"
+        r"articles similaires|à lire aussi|lire aussi|sur le même sujet|voir aussi|"
         r"artículos relacionados|te puede interesar|lee también|articoli correlati|potrebbe interessarti|"
         r"leggi anche|artigos relacionados|leia também|veja também|читайте также|похожие статьи|"
         r"по теме)\s*:?",
