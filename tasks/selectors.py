@@ -209,7 +209,8 @@ COMMENT_CHROME = [
 _SOCIAL = (
     r"(?:facebook|twitter|x|linkedin|pinterest|pin|reddit|whatsapp|telegram|e-?mail|email|print|tumblr|"
     r"flipboard|pocket|xing|vk|messenger|mix|yummly|flattr|digg|delicious|stumbleupon|instagram|youtube|"
-    r"rss|feed|copy link|google\+?|google plus|threads|mastodon|bluesky|viber|skype|baixar|download|pint|fb|tw|insta|ig|sc|yt)"
+    r"rss|feed|copy link|google\+?|google plus|threads|mastodon|bluesky|viber|skype|baixar|download|pint|"
+    r"fb|tw|insta|ig|sc|yt)"
 )
 
 RULES: dict[str, list[str]] = {
