@@ -115,6 +115,8 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
     work, state = config.work_dir, config.state_dir
     plan = plan_task(config)
     shards = [(sid, Path(p)) for sid, p in plan["shards"]]
+    if not shards:  # nothing new: every input is already in the output
+        return finish_task(config, plan, [], {}, time.perf_counter() - started)
     pages = [ingest_task.submit(p, max_page_bytes=config.max_page_bytes, out=work / "pages" / f"{sid}.parquet")
              for sid, p in shards]
     lines = [strip_task.submit(pf, out=work / "lines" / f"{sid}.parquet")

@@ -11,7 +11,8 @@ COMMENTS_PARTITION = pa.schema(
     [
         field("language", pa.string(), "ISO 639-1 code of the comment text, or 'und' when undetermined.",
               nullable=False),
-        field("crawl_month", pa.string(), "crawl_month of the article the comment belongs to.", nullable=False),
+        field("crawl_month", pa.string(), "YYYY-MM of the fetch of the page the comment was read on.",
+              nullable=False),
     ]
 )
 

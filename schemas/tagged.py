@@ -36,7 +36,10 @@ MERGED_COMMENTS = pa.schema(
               nullable=False),
         field("is_repeated", pa.bool_(), "Same text under several articles.", nullable=False),
         field("is_duplicate", pa.bool_(), "Already in the canonical article's thread.", nullable=False),
-        field("shard_id", pa.string(), "Shard of the canonical article (the write step of that shard ships it).",
+        field("shard_id", pa.string(),
+              "Shard whose write step ships the comment: the canonical article's shard when this run wrote it, "
+              "else the shard of the page the comment was read on.", nullable=False),
+        field("crawl_month", pa.string(), "YYYY-MM of the fetch of the page the comment was read on.",
               nullable=False),
     ]
 )

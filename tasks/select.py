@@ -41,8 +41,10 @@ class Selection:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _crawl_month() -> pl.Expr:
-    return pl.coalesce("fetched_at", "ingested_at").dt.convert_time_zone("UTC").dt.strftime("%Y-%m")
+def crawl_month() -> pl.Expr:
+    """``crawl_month``: YYYY-MM (UTC) of fetched_at, of ingested_at when the fetch time is unknown."""
+    return pl.coalesce("fetched_at", "ingested_at").dt.convert_time_zone("UTC").dt.strftime("%Y-%m").alias(
+        "crawl_month")
 
 
 def select_outputs(
@@ -63,7 +65,7 @@ def select_outputs(
             n_lines_stripped, stripped_by_rule, n_comments_stated, language, language_score).
         clusters: dedup decisions for the shard's pages (reads page_id, article_id, content_hash,
             cluster_id, canonical_article_id, is_duplicate, duplicate_kind, similarity).
-        comments: merged comments whose canonical article is in this shard (reads article_id, page_id,
+        comments: merged comments this shard ships (reads article_id, page_id, crawl_month,
             position, parent_position, author, text, posted_at_text, posted_at, language,
             language_score, language_inferred, repeat_count, is_repeated, is_duplicate, site).
         languages: ISO codes to keep; None keeps all.
@@ -77,7 +79,7 @@ def select_outputs(
         ok_pages.drop("reject_reason", "reject_detail")
         .join(articles, on="page_id", how="left")
         .join(clusters, on="page_id", how="left")
-        .with_columns(crawl_month=_crawl_month())
+        .with_columns(crawl_month())
     )
     no_article = joined.filter(pl.col("body").fill_null("").str.strip_chars() == "")
     candidates = joined.filter(pl.col("body").fill_null("").str.strip_chars() != "")
@@ -112,6 +114,10 @@ def select_outputs(
         "ingested_at", pl.col("duplicate_kind").alias("kind"),
     ).cast(dict(polars_schema(DUPLICATES)))  # type: ignore[arg-type]
 
+    unshipped = pl.concat([no_article.select("article_id"), filtered.select("article_id")])["article_id"]
+    orphan = pl.col("article_id").is_in(unshipped.implode())
+    orphans = comments.filter(orphan)
+    comments = comments.filter(~orphan)
     kept_comments = comments.filter(~pl.col("is_duplicate").fill_null(value=False))
     n_comments = kept_comments.group_by("article_id").agg(pl.len().cast(pl.Int32).alias("n_comments"))
     out_articles = (
@@ -120,10 +126,8 @@ def select_outputs(
         .select(ARTICLES.names)
         .cast(dict(polars_schema(ARTICLES)))  # type: ignore[arg-type]
     )
-    months = out_articles.select("article_id", "crawl_month")
     out_comments = (
-        kept_comments.join(months, on="article_id", how="inner")
-        .select(COMMENTS.names)
+        kept_comments.select(COMMENTS.names)
         .cast(dict(polars_schema(COMMENTS)))  # type: ignore[arg-type]
     )
     counts = {
@@ -134,6 +138,7 @@ def select_outputs(
         "filtered_language": filtered.height,
         "comments": out_comments.height,
         "comments_duplicate": comments.height - kept_comments.height,
+        "comments_of_unshipped_pages": orphans.height,
     }
     for reason, n in rejects.group_by("reason").len().iter_rows():
         counts[f"rejected_{reason}"] = n

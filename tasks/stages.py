@@ -122,7 +122,7 @@ def merge_run_comments(
 
     Args:
         comments: TAGGED_COMMENTS of the run.
-        pages: page_id, site, source_path, shard_id of the run's pages.
+        pages: page_id, site, source_path, shard_id, crawl_month of the run's pages.
         clusters: DUPLICATE_CLUSTERS of the run.
         articles: page_id, article_id, language of the run's tagged articles.
         prior_keys: COMMENT_KEYS written by earlier runs (or None).
@@ -130,7 +130,8 @@ def merge_run_comments(
     Returns:
         MERGED_COMMENTS rows and the COMMENT_KEYS to keep for later runs.
     """
-    with_site = comments.join(pages.select("page_id", "site", "source_path"), on="page_id", how="left")
+    with_site = comments.join(pages.select("page_id", "site", "source_path", "crawl_month",
+                                           pl.col("shard_id").alias("_own_shard")), on="page_id", how="left")
     merged = merge_comments(with_site, clusters, prior_comment_keys=prior_keys)
     canon_page = (
         clusters.filter(~pl.col("is_duplicate"))
@@ -144,7 +145,7 @@ def merge_run_comments(
         language_inferred=pl.when(pl.col("language") != UNDETERMINED)
         .then(pl.col("language"))
         .otherwise(pl.col("_article_language")),
-        shard_id=pl.col("shard_id").fill_null(""),
+        shard_id=pl.coalesce("shard_id", "_own_shard"),
     )
     keys = comment_keys(merged)
     if prior_keys is not None:

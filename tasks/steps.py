@@ -29,7 +29,7 @@ from tasks.boilerplate import strip_boilerplate
 from tasks.caching import StageCache, code_version
 from tasks.dedup import add_dedup_keys, find_duplicate_clusters, update_index
 from tasks.ingest import build_pages
-from tasks.select import select_outputs
+from tasks.select import crawl_month, select_outputs
 from tasks.stages import learn_templates, merge_run_comments, parse_shard, tag_languages
 from tasks.write import write_partitioned
 
@@ -108,7 +108,7 @@ def dedup_task(keys: list[Path], index: Path, cfg: DedupConfig, *, out: tuple[Pa
 def merge_comments_task(comments: list[Path], pages: list[Path], *, shard_ids: list[str], tagged: list[Path],
                         clusters: Path, prior_keys: Path, out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Re-attach comments to their canonical articles and count repeats (global)."""
-    page_frame = pl.concat([io.read_batch(p, PAGES).select("page_id", "site", "source_path")
+    page_frame = pl.concat([io.read_batch(p, PAGES).select("page_id", "site", "source_path", crawl_month())
                             .with_columns(shard_id=pl.lit(s)) for p, s in zip(pages, shard_ids, strict=True)])
     merged, keys = merge_run_comments(
         io.scan_batches(comments, TAGGED_COMMENTS).collect(), page_frame, io.read_batch(clusters, DUPLICATE_CLUSTERS),

@@ -1,0 +1,30 @@
+"""Shared fixtures: Prefect runs against a throw-away test server for the whole session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.runtime import configure_prefect
+
+# Before anything imports prefect: a private home and quiet, offline settings.
+_HOME = Path(tempfile.mkdtemp(prefix="corpusflow-prefect-"))
+os.environ["PREFECT_HOME"] = str(_HOME)
+configure_prefect(_HOME)
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One Prefect test server (temporary database) for every flow test of the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
