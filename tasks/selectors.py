@@ -255,19 +255,18 @@ RULES: dict[str, list[str]] = {
     ],
     "related": [
         r"(?:related|similar|recommended|more)\s+(?:posts?|articles?|stories|reading|news|content)\s*:?",
-        r"(?:you (?:may|might) also like|you may be interested in|read (?:more|also|next)|see also|"
+        r"(?:you (?:may|might) also like|you may be interested in|"
         r"more on (?:the|this) topic|more from .{1,40}|more stories|popular (?:posts|articles|stories)|"
         r"most (?:read|popular|viewed)|trending(?: now)?|recent posts|latest posts|latest news|top stories|"
         r"editor'?s picks|don'?t miss|what to read next)\s*:?",
         r"(?:ähnliche beiträge|ähnliche artikel|verwandte artikel|das könnte (?:sie|dich) auch interessieren|"
-        r"mehr zum thema|weitere artikel|auch interessant|lesen sie auch|neueste beiträge|neueste kommentare|"
+        r"mehr zum thema|weitere artikel|auch interessant|neueste beiträge|neueste kommentare|"
         r"unsere lesetipps|meistgelesen|beliebte beiträge|empfohlene artikel|mehr über:?.*)\s*:?",
         r"(?:você pode gostar|voce pode gostar|vous aimerez aussi|potrebbe piacerti|te puede gustar|"
         r"you might like|you may like|more like this|recommended for you|auch auf .{1,30}|"
-        r"articles similaires|à lire aussi|lire aussi|sur le même sujet|voir aussi|"
-        r"artículos relacionados|te puede interesar|lee también|articoli correlati|potrebbe interessarti|"
-        r"leggi anche|artigos relacionados|leia também|veja também|читайте также|похожие статьи|"
-        r"по теме)\s*:?",
+        r"articles similaires|sur le même sujet|"
+        r"artículos relacionados|te puede interesar|articoli correlati|potrebbe interessarti|"
+        r"artigos relacionados|похожие статьи|по теме)\s*:?",
         r"(?:in\s+\"[^\"]{1,60}\"|in “[^”]{1,60}”)",
     ],
     "taxonomy": [
@@ -305,6 +304,13 @@ RULES: dict[str, list[str]] = {
         r".{0,160}\((?:foto|photo|bild|image|picture|quelle)\s*:.{0,60}\)",
         r"media playback is unsupported on your device|media caption.{0,200}",
     ],
+    "readmore": [
+        r"(?:read (?:more|also|next|the full story)|see also|continue reading|lesen sie (?:auch|mehr)|"
+        r"weiterlesen|mehr lesen|lire (?:aussi|la suite)|à lire aussi|voir aussi|leer más|lee también|"
+        r"leggi (?:anche|tutto)|leia (?:também|mais)|veja também|читайте также|читать далее)\s*[:»›→.…]*",
+        r"(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|publicidade|реклама|"
+        r"sponsored|gesponsert|ad|ads)",
+    ],
     "newsletter": [
         r".{0,60}(?:newsletter|subscribe|abonnieren|abonnez-vous|suscríbete|suscribite|iscriviti|"
         r"assine|inscreva-se|подписаться|подпишитесь|sign up for|get updates|stay updated|"
@@ -321,8 +327,16 @@ RULES: dict[str, list[str]] = {
         r"(?:anderer betrag|other amount|autre montant|otro importe)",
     ],
     "cookie": [
-        r".{0,200}(?:cookies?|gdpr|dsgvo|consent|einwilligung|datenschutzerklärung|privacy policy)"
-        r".{0,300}",
+        r".{0,200}(?:cookies?|tracking|gdpr|dsgvo)(?:\s|\S){0,300}"
+        r"(?:accept|consent|agree|policy|settings|browser|website|this site|our site|use of|"
+        r"zustimm|einverstanden|einwilligung|akzeptier|datenschutz|verwende|nutzung|"
+        r"accepte|consent|utilis|navegación|acepta|aceptar|accetta|utilizz|aceitar|utiliza|"
+        r"соглас|используем).{0,300}",
+        r".{0,200}(?:we use|wir verwenden|wir nutzen|nous utilisons|utilizamos|utilizziamo|usamos|"
+        r"мы используем|this (?:site|website) uses|diese (?:website|seite) (?:verwendet|nutzt))"
+        r".{0,200}(?:cookies?|tracking).{0,300}",
+        r"(?:accept|accept all|reject all|manage cookies|cookie settings|alle akzeptieren|akzeptieren|"
+        r"ablehnen|tout accepter|aceptar todo|accetta tutti|aceitar todos|принять)",
     ],
     "footer": [
         r".{0,80}(?:©|\(c\)|copyright|all rights reserved|alle rechte vorbehalten|tous droits réservés|"
@@ -343,12 +357,12 @@ RULES["comment_chrome"] = COMMENT_CHROME
 
 RULE_ORDER: list[str] = [
     "comment_form", "comment_chrome", "cookie", "share", "nav", "pagination", "related", "taxonomy",
-    "caption", "newsletter", "donation", "footer", "dateline", "byline",
+    "caption", "readmore", "newsletter", "donation", "footer", "dateline", "byline",
 ]
 """Families in the order they are tried (``template`` and ``profile`` come first, see boilerplate)."""
 
 RULE_MAX_CHARS: dict[str, int] = {
-    "share": 120, "nav": 260, "pagination": 220, "related": 160, "taxonomy": 400, "byline": 140,
+    "share": 120, "readmore": 60, "nav": 260, "pagination": 220, "related": 160, "taxonomy": 400, "byline": 140,
     "caption": 320, "newsletter": 200, "donation": 200, "cookie": 600, "footer": 300,
     "comment_form": 300, "comment_chrome": 80, "dateline": 120,
 }
