@@ -1,0 +1,63 @@
+"""write_partitioned: hive layout, declared types on read, and shard files replaced on re-run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from schemas.rejects import REJECTS, REJECTS_PARTITION
+from schemas.validate import SchemaMismatchError, conform, polars_schema
+from tasks.write import read_partitioned, write_partitioned
+
+pytestmark = pytest.mark.write_disk
+
+
+def _rejects(n: int, stage: str = "ingest") -> pl.DataFrame:
+    return pl.DataFrame(
+        {"source_path": [f"f{i}.txt" for i in range(n)], "record": [0] * n, "page_id": [None] * n,
+         "reason": ["empty"] * n, "detail": ["no text"] * n,
+         "ingested_at": [None] * n, "stage": [stage] * n},
+    ).with_columns(pl.lit("2024-05-01T00:00:00Z").str.to_datetime(time_zone="UTC").alias("ingested_at")).cast(
+        dict(polars_schema(REJECTS))  # type: ignore[arg-type]
+    )
+
+
+def test_round_trip_keeps_declared_types_and_partitions(tmp_path: Path) -> None:
+    root = tmp_path / "rejects"
+    write_partitioned(_rejects(3, "01"), root, REJECTS, REJECTS_PARTITION, shard_id="s0", staging=tmp_path / "st")
+    assert (root / "stage=01" / "part-s0-0.parquet").exists()
+    back = read_partitioned(root, REJECTS, REJECTS_PARTITION).collect()
+    assert back.columns == REJECTS.names
+    assert back["stage"].to_list() == ["01"] * 3  # a string, leading zero kept
+    assert back.schema == polars_schema(REJECTS)
+
+
+def test_rerun_of_a_shard_replaces_its_files_and_keeps_other_shards(tmp_path: Path) -> None:
+    root, staging = tmp_path / "rejects", tmp_path / "st"
+    write_partitioned(_rejects(2, "ingest"), root, REJECTS, REJECTS_PARTITION, shard_id="s0", staging=staging)
+    write_partitioned(_rejects(5, "parse"), root, REJECTS, REJECTS_PARTITION, shard_id="s1", staging=staging)
+    write_partitioned(_rejects(1, "parse"), root, REJECTS, REJECTS_PARTITION, shard_id="s0", staging=staging)
+    back = read_partitioned(root, REJECTS, REJECTS_PARTITION).collect()
+    assert back.height == 6
+    assert not list(root.glob("stage=ingest/*.parquet"))
+    assert not list(staging.rglob("*.parquet"))
+
+
+def test_conform_names_missing_and_extra_columns() -> None:
+    df = _rejects(1).drop("reason").with_columns(pl.lit(1).alias("bogus"))
+    with pytest.raises(SchemaMismatchError, match=r"missing=\['reason'\] extra=\['bogus'\]"):
+        conform(df, REJECTS)
+
+
+def test_conform_rejects_nulls_in_non_nullable_columns() -> None:
+    df = _rejects(1).with_columns(pl.lit(None, dtype=pl.String).alias("reason"))
+    with pytest.raises(SchemaMismatchError, match="reason"):
+        conform(df, REJECTS)
+
+
+def test_conform_casts_to_declared_types() -> None:
+    table = conform(_rejects(2).with_columns(pl.col("record").cast(pl.Int64)), REJECTS)
+    assert table.schema.field("record").type == pa.int32()
