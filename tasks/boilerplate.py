@@ -44,7 +44,7 @@ def family_pattern(family: str) -> str:
 def is_prose(text: pl.Expr) -> pl.Expr:
     """Expression: the line reads like a sentence of running text (many words, sentence end)."""
     n_words = text.str.count_matches(r"\S+")
-    ends_like_sentence = text.str.contains(r"[.!?…:;\"”»’)]$")
+    ends_like_sentence = text.str.contains(r"[.!?…:;\"”»’)]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
     return ((n_words >= PROSE_MIN_WORDS) & ends_like_sentence) | (text.str.len_chars() >= 200)
 
 

@@ -93,7 +93,10 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
         f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
         f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
         f_words=n_words,
-        f_prose=(n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)]$") | (text.str.len_chars() >= 200),
+        f_prose=(
+            (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
+        )
+        | (text.str.len_chars() >= 200),
     )
 
 
@@ -357,16 +360,22 @@ _PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}
 _NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
 
 
-def _title_score(row: dict[str, Any], kept_distance: float, hints: set[str], repeated: set[str]) -> float:
-    """How much a line looks like the article headline (-inf: it cannot be one)."""
+def _can_be_title(row: dict[str, Any]) -> bool:
+    """Hard limits: a headline is kept, not a date, count or crumb trail, 2+ words, not cut off."""
     text: str = row["text"]
     if row["strip_rule"] is not None or row["f_date"] or row["f_numeric"] or row["f_count"] is not None:
+        return False
+    if row["f_words"] < 2 or len(text) < 8 or len(text) > 220 or text.endswith((":", ",", "–", "-", "—", ";")):
+        return False
+    return not (_NOT_TITLE.search(text) or _DATE_ANYWHERE.search(text))
+
+
+def _title_score(row: dict[str, Any], kept_distance: float, hints: set[str], repeated: set[str]) -> float:
+    """How much a line looks like the article headline (-inf: it cannot be one)."""
+    if not _can_be_title(row):
         return float("-inf")
+    text: str = row["text"]
     words = row["f_words"]
-    if words < 2 or len(text) < 8 or len(text) > 220 or text.endswith((":", ",", "–", "-", "—", ";")):
-        return float("-inf")
-    if _NOT_TITLE.search(text) or _DATE_ANYWHERE.search(text):
-        return float("-inf")
     score = 2.0 - TITLE_DISTANCE_COST * kept_distance
     key = text.casefold()
     if key in hints:
@@ -379,6 +388,8 @@ def _title_score(row: dict[str, Any], kept_distance: float, hints: set[str], rep
         score -= 2.0
     if text[0].islower():
         score -= 2.0
+    if not any(c.isupper() for c in text):
+        score -= 3.0
     if _TWO_SENTENCES.search(text):
         score -= 3.0
     if _PERSON_NAME.match(text):

@@ -151,7 +151,7 @@ COMMENT_COUNT_TRAILING_RE = (
 )
 """A stated comment count written after the word: "Kommentare 8", "Comments (12)"."""
 
-QUOTED_TITLE_RE = r"[“\"„«‘'](?P<title>[^”\"“»’']{3,300})[”\"“»’']"
+QUOTED_TITLE_RE = r"[“\"„«‘'](?P<title>.{3,300})[”\"“»’']\s*$"
 """The quoted post title inside a comment-count header ("22 Responses to “Title”")."""
 
 COMMENT_HEADING = [
