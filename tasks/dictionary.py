@@ -1,0 +1,190 @@
+"""The data dictionary of the published datasets, rendered from ``schemas/``.
+
+``docs/DATA_DICTIONARY.md`` is this module's output; regenerate it after a schema change with
+``.venv/bin/python -m tasks.dictionary > docs/DATA_DICTIONARY.md``. Field names, types,
+nullability and descriptions come from the arrow schemas; the only thing kept here is one
+example value per field (``EXAMPLES``), checked against the field's type by the tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from schemas import (
+    ARTICLES,
+    ARTICLES_PARTITION,
+    COMMENTS,
+    COMMENTS_PARTITION,
+    DUPLICATES,
+    DUPLICATES_PARTITION,
+    REJECTS,
+    REJECTS_PARTITION,
+    SCHEMA_VERSION,
+)
+from schemas import articles as _articles
+from schemas import comments as _comments
+from schemas import duplicates as _duplicates
+from schemas import rejects as _rejects
+
+REGENERATE = ".venv/bin/python -m tasks.dictionary > docs/DATA_DICTIONARY.md"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One published dataset: its folder under the output, schema, hive keys and module docstring."""
+
+    name: str
+    schema: pa.Schema
+    partition: pa.Schema
+    doc: str
+
+
+DATASETS: tuple[Dataset, ...] = (
+    Dataset("articles", ARTICLES, ARTICLES_PARTITION, inspect.getdoc(_articles) or ""),
+    Dataset("comments", COMMENTS, COMMENTS_PARTITION, inspect.getdoc(_comments) or ""),
+    Dataset("duplicates", DUPLICATES, DUPLICATES_PARTITION, inspect.getdoc(_duplicates) or ""),
+    Dataset("rejects", REJECTS, REJECTS_PARTITION, inspect.getdoc(_rejects) or ""),
+)
+
+_FETCHED = dt.datetime(2024, 5, 3, 14, 20, 5, tzinfo=dt.UTC)
+_INGESTED = dt.datetime(2024, 6, 1, 9, 0, 0, tzinfo=dt.UTC)
+
+_SHARED: dict[str, Any] = {
+    "page_id": "594d21e9ca9b1347",
+    "article_id": "d383b8b69d670ccf",
+    "site": "example-news.org",
+    "url": "https://www.example-news.org/politics/2024/05/budget-vote",
+    "source_path": "pages/example-news-org-budget-vote.txt",
+    "fetched_at": _FETCHED,
+    "ingested_at": _INGESTED,
+    "language": "en",
+    "crawl_month": "2024-05",
+    "language_score": 0.9999,
+    "cluster_id": "d383b8b69d670ccf",
+}
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "articles": _SHARED | {
+        "site_source": "url",
+        "title": "Council passes the 2025 budget after a late-night vote",
+        "body": "The city council approved the budget on Thursday.\n\nThe vote was 7 to 4.",
+        "n_comments": 18,
+        "n_comments_stated": 18,
+        "content_hash": "aef77f01cbf2423f",
+        "input_format": "txt",
+        "fetched_at_source": "manifest",
+        "n_lines_stripped": 65,
+        "stripped_by_rule": [{"rule": "nav", "n_lines": 12}, {"rule": "share", "n_lines": 6}],
+        "has_replacement_chars": False,
+    },
+    "comments": {k: _SHARED[k] for k in ("page_id", "article_id", "site", "source_path", "language",
+                                          "crawl_month", "language_score")} | {
+        "comment_id": "a470afae31bfe5b2",
+        "position": 3,
+        "parent_position": 1,
+        "author": "jsmith",
+        "text": "Finally some sense on the housing budget.",
+        "posted_at_text": "3 May 2024 at 16:05",
+        "posted_at": dt.datetime(2024, 5, 3, 16, 5, tzinfo=dt.UTC),
+        "language_inferred": "en",
+        "repeat_count": 1,
+        "is_repeated": False,
+    },
+    "duplicates": {k: _SHARED[k] for k in ("page_id", "source_path", "url", "site", "fetched_at", "ingested_at",
+                                            "cluster_id")} | {
+        "page_id": "4562c67c9b8cadfa",
+        "article_id": "6a14079bb2135242",
+        "duplicate_of": "d383b8b69d670ccf",
+        "similarity": 0.93,
+        "kind": "near",
+    },
+    "rejects": {k: _SHARED[k] for k in ("source_path", "page_id", "ingested_at")} | {
+        "record": 0,
+        "reason": "no_article",
+        "detail": "no paragraph of prose long enough to be an article body",
+        "stage": "parse",
+    },
+}
+"""One example value per field of each dataset (a Python value of the field's arrow type)."""
+
+
+def format_example(value: Any) -> str:
+    """Render one example value the way a reader would see it in a table cell."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f'"{shown}"'.replace("\n", "\\n")
+    if isinstance(value, list):
+        return "[" + ", ".join(format_example(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {format_example(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _description(f: pa.Field) -> str:
+    return (f.metadata or {}).get(b"description", b"").decode()
+
+
+def render_dataset(dataset: Dataset) -> str:
+    """Render one dataset's section: where it lives, its hive keys and a table of its fields."""
+    keys = dataset.partition.names
+    folders = "/".join(f"{k}=…" for k in keys)
+    lines = [
+        f"## `{dataset.name}`",
+        "",
+        dataset.doc.split("\n\n")[0].replace("\n", " ").replace("``", "`"),
+        "",
+        f"Files: `OUT/{dataset.name}/{folders}/part-*.parquet`. Hive partition keys: "
+        + ", ".join(f"`{k}`" for k in keys)
+        + " (read them as strings, e.g. `hive_schema={"
+        + ", ".join(f'"{k}": pl.String' for k in keys)
+        + "}`; they come last, as in the table).",
+        "",
+        "| field | type | nullable | description | example |",
+        "|---|---|---|---|---|",
+    ]
+    examples = EXAMPLES[dataset.name]
+    for f in dataset.schema:
+        name = f"`{f.name}`" + (" (partition)" if f.name in keys else "")
+        lines.append(
+            f"| {name} | `{_cell(str(f.type))}` | {'yes' if f.nullable else 'no'} "
+            f"| {_cell(_description(f))} | `{_cell(format_example(examples.get(f.name)))}` |"
+        )
+    return "\n".join(lines)
+
+
+def render_data_dictionary() -> str:
+    """Render the whole data dictionary (Markdown) of the four published datasets."""
+    head = [
+        "# Data dictionary",
+        "",
+        "<!-- Generated from schemas/ by tasks/dictionary.py; do not edit by hand. Regenerate with:",
+        f"     {REGENERATE} -->",
+        "",
+        f"Schema version {SCHEMA_VERSION} (stored as `corpusflow.schema_version` in every Parquet file's "
+        "key-value metadata). Timestamps are UTC microseconds; ids are 16-hex-digit xxh3-64 digests. "
+        "Join comments to articles on `article_id`; a duplicate's `duplicate_of` is the `article_id` "
+        "of the article it was folded into.",
+        "",
+    ]
+    body = "\n\n".join(render_dataset(d) for d in DATASETS)
+    return "\n".join(head) + "\n" + body + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render_data_dictionary())
