@@ -16,12 +16,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
+import polars as pl
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
+from schemas.validate import polars_schema
 from tasks.readers import parse_timestamp
+from tasks.selectors import MONTHS
 
 logger = logging.getLogger(__name__)
 
@@ -108,13 +112,15 @@ def _open_element(node: LexborNode, tag: str, items: list[str | int], stack: lis
     return 0
 
 
-def render_items(root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES) -> tuple[list[str | int], bool]:
+def render_items(
+    root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES, skip: frozenset[int] | set[int] | None = None,
+) -> tuple[list[str | int], bool]:
     """Walk ``root`` and return innerText items (strings, and ints standing for required line breaks).
 
     Text is white-space collapsed per text node; ``<br>`` gives a ``"\\n"`` string; blocks give 1 before
     and after, ``<p>`` 2; a table cell followed by another cell gives a TAB. At most ``max_nodes`` nodes
     are visited (iteratively, so deep markup cannot exhaust the stack); the second value is True when
-    the walk stopped there.
+    the walk stopped there. Elements whose ``mem_id`` is in ``skip`` are left out with their content.
     """
     items: list[str | int] = []
     stack: list[LexborNode | str | int] = [root]
@@ -143,7 +149,7 @@ def render_items(root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES) -> tup
             else:
                 items.append(_WS.sub(" ", text))
             continue
-        if tag is None or tag in SKIPPED_TAGS or is_hidden(entry):
+        if tag is None or tag in SKIPPED_TAGS or is_hidden(entry) or (skip and entry.mem_id in skip):
             continue
         if tag == "br":
             items.append("\n")
@@ -205,9 +211,10 @@ class RenderedPage:
     truncated: bool
 
 
-def node_text(root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
-    """innerText of one element (no trailing newline)."""
-    items, _ = render_items(root, max_nodes=max_nodes)
+def node_text(root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES,
+              skip: frozenset[int] | set[int] | None = None) -> str:
+    """innerText of one element (no trailing newline), leaving out the elements whose ``mem_id`` is in ``skip``."""
+    items, _ = render_items(root, max_nodes=max_nodes, skip=skip)
     return join_items(items)
 
 
@@ -287,3 +294,661 @@ def published_at(tree: LexborHTMLParser) -> datetime | None:
         if node is not None and (found := parse_timestamp(node.attributes.get("datetime"))) is not None:
             return found
     return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Article and comments from markup
+# --------------------------------------------------------------------------------------------------
+
+COMMENT_ITEM_SELECTORS = (
+    '[class~="comment"]', '[class~="wpd-comment"]', '[class~="comment-item"]', '[class~="single-comment"]',
+    '[class~="forum-message"]', '[class~="forum-fil"]', '[itemtype*="schema.org/Comment" i]', '[id^="comment-"]',
+    '[id^="li-comment-"]',
+    '[id^="div-comment-"]', '[id^="wpd-comm-"]', ".commentlist > li", ".comment-list > li", ".comments-list > li",
+    "ol.comments > li",
+)
+"""Elements that may be one reader comment: WordPress comment lists and their themes, wpDiscuz, SPIP
+forums, schema.org ``Comment`` microdata. Wrappers and parts are sorted out structurally."""
+
+_ITEM_ID = re.compile(r"^(?:li-|div-)?comment-?\d+$|^wpd-comm-\d+(?:_\d+)?$", re.IGNORECASE)
+_PART_TOKEN = re.compile(
+    r"(?:^|[-_])comments?[-_]?(?:body|content|text|meta|metadata|author|footer|header|date|avatar|reply|"
+    r"actions?|form|respond|count|list|title|link|number|navigation|nav|area|section|wrap-area)$"
+    r"|^(?:pingback|trackback|comments|comments-area|commentlist|comment-respond|respond)$",
+    re.IGNORECASE,
+)
+_ITEM_TAGS = frozenset({"li", "article", "div", "section", "dd", "blockquote", "td", "tr", "aside"})
+_LINKBACK = re.compile(r"(?:^|\s)(?:pingback|trackback)(?:\s|$)", re.IGNORECASE)
+
+COMMENT_TEXT_SELECTORS = (
+    ".comment-content", ".comment-text", ".comment_text", ".commenttext", ".comment-entry", ".wpd-comment-text",
+    '[itemprop="text"]', '[itemprop="commentText"]', ".forum-texte", '[class*="comment-content"]',
+    '[class*="comment-text"]', '[class*="comment_content"]', '[class*="commentcontent"]', '[class*="comment-body"]',
+    ".comment-body",
+)
+"""The element holding a comment's own text, most specific first."""
+
+COMMENT_CHROME_SELECTORS = (
+    ".reply", '[class*="reply"]', '[class*="comment-meta"]', ".commentmetadata", '[class*="comment-author"]',
+    '[class*="avatar"]', '[class*="like"]', '[class*="vote"]', '[class*="rating"]', '[class*="report"]',
+    '[class*="share"]', '[class*="edit-link"]', '[class*="actions"]', ".says", "form", "footer", "header",
+    '[class*="date"]', "time", ".fn", "cite", '[class*="author"]', '[class*="byline"]', '[class*="permalink"]',
+    ".forum-chapo", '[class*="comment-header"]', '[class*="comment-footer"]', '[class*="awaiting"]',
+)
+"""Controls and meta inside a comment: removed from its text."""
+
+AUTHOR_SELECTORS = (
+    ".fn", '[itemprop="author"] [itemprop="name"]', '[itemprop="author"]', ".wpd-comment-author",
+    '[class*="author-name"]', '[class*="author_name"]', '[class*="authorname"]', '[class*="author-link"]',
+    '[class*="comment-name"]', '[class*="commenter"]', '[class*="username"]', '[class*="user-name"]',
+    '[class*="nickname"]', '[class*="comment-author"]', '[class*="author"]', "cite", '[class*="name"]',
+    ".forum-chapo small a", ".forum-chapo small",
+)
+"""Where a comment's author name is written, most specific first."""
+
+DATE_SELECTORS = (
+    "time", '[itemprop="dateCreated"]', '[itemprop="datePublished"]', ".wpd-comment-date", '[class*="comment-date"]',
+    '[class*="commentdate"]', '[class*="date"]', ".commentmetadata", '[class*="comment-meta"]', '[class*="time"]',
+    ".forum-chapo small",
+)
+"""Where a comment's date is written."""
+
+COMMENT_SECTION_SELECTORS = (
+    "#comments", ".comments-area", "#disqus_thread", ".comments", "#respond", ".comment-respond",
+    '[id*="comments"]', '[class*="comments"]',
+)
+"""Containers of a comment section (used to tell the article apart and to notice unparsed comments)."""
+
+BODY_SELECTORS = (
+    '[itemprop="articleBody"]', ".entry-content", ".post-content", ".article-body", ".article__body",
+    ".article-content", ".story-body", ".story-content", ".post-body", ".post-entry", ".entry-body",
+    ".td-post-content", ".single-content", ".content-body", "#article-body", ".articleBody", ".body-text",
+    ".article-text", ".article__content", ".post__content", ".entry", "article", '[role="main"]', "main",
+)
+"""Main-content containers, most specific first."""
+
+BODY_JUNK_SELECTORS = (
+    "figcaption", ".wp-caption-text", "aside", "nav", "form", ".sharedaddy", '[class*="share"]',
+    '[class*="social"]', '[class*="related"]', ".jp-relatedposts", '[class*="newsletter"]', '[class*="subscribe"]',
+    '[class*="author-bio"]', '[class*="author-box"]', '[class*="advert"]', '[class*="-ad-"]', ".ad", ".ads",
+    '[class*="promo"]', '[class*="breadcrumb"]', '[class*="comments"]', "#comments",
+    '[class*="caption"]', '[class*="credit"]', '[class*="byline"]', '[class*="post-meta"]', '[class*="entry-meta"]',
+    '[class*="navigation"]', '[class*="pagination"]', '[class*="widget"]', '[class*="sidebar"]',
+    "footer", "button", '[class*="popup"]', '[class*="modal"]', '[class*="cookie"]', '[class*="signup"]',
+    '[class*="recommend"]', '[class*="read-more"]', '[class*="yarpp"]', '[class*="tags"]',
+)
+"""Chrome inside a main-content container: left out of the body."""
+
+TITLE_SELECTORS = (
+    "h1.entry-title", ".entry-title", "h1.post-title", ".post-title", "h1.article-title", ".article-title",
+    '[itemprop="headline"]', "h1.headline", ".headline", "article h1", "main h1", "h1",
+)
+"""Where the article's headline is, most specific first."""
+
+MIN_BODY_CHARS = 80
+"""A page whose body has fewer characters is not handled from markup (the text path takes it)."""
+
+MIN_ROOT_CHARS = 120
+"""A main-content container needs at least this much paragraph text to be chosen by its selector."""
+
+MIN_PARAGRAPH_CHARS = 25
+"""Paragraphs shorter than this count less when locating the main content by text density."""
+
+MAX_COMMENTS = 5_000
+"""At most this many comment candidates are examined per page."""
+
+MAX_AUTHOR_CHARS = 80
+
+_SAYS = re.compile(
+    r"\s*(?:\b(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|dit|a dit|écrit|dice|dijo|escribe|diz|"
+    r"disse|escreveu|scrive|ha scritto|говорит|пишет|написал|написала)\b\s*:?|:)\s*$",
+    re.IGNORECASE,
+)
+_NUMBERING = re.compile(r"^\s*#?\d{1,4}[.)]?\s+")
+_CHROME_LINE = re.compile(
+    r"^(?:reply|antworten|antwort|répondre|responder|rispondi|responder|ответить|like|gefällt mir|report|"
+    r"melden|permalink|link|edit|bearbeiten|quote|zitieren|\d+\s*(?:likes?|points?)|↓|↑|says:?|sagt:?|"
+    r"reply ↓|antwort ↓|loading\.{0,3}|cancel reply|log in to reply|\(?\d+\)?|[↓↑·|•]+)$",
+    re.IGNORECASE,
+)
+_COUNT = re.compile(
+    r"(\d{1,5})\s*(?:leser-?)?(?:comments?|responses?|replies|thoughts?|reactions?|kommentare?|antworten|"
+    r"gedanken|reaktionen|ergänzungen|commentaires?|réactions?|comentarios?|respuestas?|commenti|risposte|"
+    r"comentários?|respostas?|комментари[а-яё]*|отзыв[а-яё]*)",
+    re.IGNORECASE,
+)
+_BODY_END = re.compile(
+    r"^(?:related(?: posts| articles| stories| reading)?|you (?:may|might) also like|more on this topic|"
+    r"ähnliche (?:beiträge|artikel)|das könnte dich auch interessieren|weitere (?:artikel|beiträge)|"
+    r"articles? similaires?|artículos relacionados|articoli correlati|posts relacionados|"
+    r"похожие (?:статьи|материалы)|share this|like this|teilen mit|gefällt mir|diesen beitrag teilen)\s*:?\s*$",
+    re.IGNORECASE,
+)
+"""A heading that ends the article inside a content block ("Related posts:", "Share this:")."""
+_SITE_SUFFIX = re.compile(r"\s+[|–—:-]\s+[^|–—]{2,60}$")
+
+
+def _class_tokens(node: LexborNode) -> list[str]:
+    cls = node.attributes.get("class") if node.attributes else None
+    return cls.split() if cls else []
+
+
+def _is_part(node: LexborNode) -> bool:
+    """True when a class names a part of a comment (body, meta, author...) or a whole section."""
+    return any(_PART_TOKEN.search(t) for t in _class_tokens(node))
+
+
+def _comment_candidates(tree: LexborHTMLParser) -> list[LexborNode]:
+    seen: set[int] = set()
+    found: list[LexborNode] = []
+    for selector in COMMENT_ITEM_SELECTORS:
+        for node in tree.css(selector):
+            mid = node.mem_id
+            if mid in seen:
+                continue
+            seen.add(mid)
+            if node.tag not in _ITEM_TAGS:
+                continue
+            attrs = node.attributes or {}
+            node_id = attrs.get("id") or ""
+            if selector.startswith("[id") and not _ITEM_ID.match(node_id):
+                continue
+            if _LINKBACK.search(attrs.get("class") or ""):
+                continue
+            if _is_part(node) and not (_ITEM_ID.match(node_id) and not node_id.lower().startswith("div-")):
+                continue
+            found.append(node)
+            if len(found) >= MAX_COMMENTS:
+                return found
+    return found
+
+
+def _ancestors(node: LexborNode, limit: int = 200) -> list[LexborNode]:
+    out: list[LexborNode] = []
+    parent = node.parent
+    while parent is not None and len(out) < limit:
+        out.append(parent)
+        parent = parent.parent
+    return out
+
+
+def _doc_order(nodes: list[LexborNode], tree: LexborHTMLParser) -> list[LexborNode]:
+    """Sort nodes into document order (lexbor hands them out per selector)."""
+    wanted = {n.mem_id: n for n in nodes}
+    ordered: list[LexborNode] = []
+    root = tree.root
+    if root is None:
+        return ordered
+    for node in root.traverse():
+        if node.mem_id in wanted:
+            ordered.append(wanted.pop(node.mem_id))
+            if not wanted:
+                break
+    return ordered
+
+
+@dataclass(slots=True)
+class _Comment:
+    node: LexborNode
+    parent: int | None
+    author: str | None
+    text: str
+    posted_at_text: str | None
+    posted_at: datetime | None
+
+
+def _first_match(region: LexborNode, selectors: tuple[str, ...], excluded: set[int]) -> LexborNode | None:
+    for selector in selectors:
+        for node in region.css(selector):
+            if not (_ancestor_ids(node, region) & excluded) and node.mem_id not in excluded:
+                return node
+    return None
+
+
+def _ancestor_ids(node: LexborNode, stop: LexborNode) -> set[int]:
+    out: set[int] = set()
+    parent = node.parent
+    stop_id = stop.mem_id
+    while parent is not None and parent.mem_id != stop_id:
+        out.add(parent.mem_id)
+        parent = parent.parent
+    return out
+
+
+def clean_author(text: str) -> str | None:
+    """The display name from an author element's text: "says:", numbering, a date and extra lines removed."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if not lines:
+        return None
+    name = lines[0]
+    date = _WRITTEN_DATE.search(name) or _RELATIVE_DATE.search(name)
+    if date is not None and date.start() > 0:
+        name = name[: date.start()]
+        name = re.sub(r"\s+(?:on|am|le|el|il|em|at|um)\s*$", "", name, flags=re.IGNORECASE)
+    name = _SAYS.sub("", _NUMBERING.sub("", name)).strip(" \u00a0\t:·|•").rstrip(" \u00a0\t–—-,")
+    if not name or len(name) > MAX_AUTHOR_CHARS:
+        return None
+    return name
+
+
+def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, LexborNode | None]:
+    for selector in AUTHOR_SELECTORS:
+        for node in region.css(selector):
+            if node.mem_id in excluded or _ancestor_ids(node, region) & excluded:
+                continue
+            # prefer the innermost element that carries the name
+            inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
+            for cand in [*inner, node]:
+                name = clean_author(node_text(cand, skip=excluded))
+                if name and not _DATE_ONLY.match(name):
+                    return name, cand
+    return None, None
+
+
+_DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
+
+
+def _date_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, datetime | None]:
+    for selector in DATE_SELECTORS:
+        for node in region.css(selector):
+            if node.mem_id in excluded or _ancestor_ids(node, region) & excluded:
+                continue
+            attrs = node.attributes or {}
+            stamp = attrs.get("datetime") or attrs.get("content") or attrs.get("title")
+            text = " ".join(node_text(node, skip=excluded).split())
+            parsed = parse_timestamp(stamp) if stamp else None
+            written = find_written_date(text)
+            if written is None and parsed is None:
+                continue
+            if written is not None and (parsed is None or len(stamp or "") <= 10):
+                parsed = parse_written_date(written) or parsed
+            if parsed is None and stamp:
+                parsed = parse_written_date(stamp)
+            return (written or text or None), parsed
+    return None, None
+
+
+def _comment_text(region: LexborNode, excluded: set[int], author_node: LexborNode | None) -> str:
+    container = None
+    for selector in COMMENT_TEXT_SELECTORS:
+        for node in region.css(selector):
+            if node.mem_id in excluded or _ancestor_ids(node, region) & excluded:
+                continue
+            if author_node is not None and (node.mem_id == author_node.mem_id
+                                            or node.mem_id in _ancestor_ids(author_node, region)):
+                # the element holds the author too: usable, with chrome removed
+                pass
+            container = node
+            break
+        if container is not None:
+            break
+    root = container or region
+    skip = set(excluded)
+    for selector in COMMENT_CHROME_SELECTORS:
+        for node in root.css(selector):
+            if node.mem_id != root.mem_id:
+                skip.add(node.mem_id)
+    if author_node is not None:
+        skip.add(author_node.mem_id)
+    text = node_text(root, skip=skip)
+    lines = [ln.strip() for ln in text.split("\n")]
+    kept = [ln for ln in lines if ln and not _CHROME_LINE.match(ln)]
+    return "\n\n".join(kept)
+
+
+def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
+    candidates = _comment_candidates(tree)
+    if not candidates:
+        return []
+    candidates = _doc_order(candidates, tree)
+    cand_ids = {c.mem_id for c in candidates}
+    # descendants that are candidates, per candidate (via each candidate's nearest candidate ancestor)
+    nearest: dict[int, int | None] = {}
+    for node in candidates:
+        nearest[node.mem_id] = next((a.mem_id for a in _ancestors(node) if a.mem_id in cand_ids), None)
+    children: dict[int, list[int]] = {c.mem_id: [] for c in candidates}
+    for mid, parent in nearest.items():
+        if parent is not None:
+            children[parent].append(mid)
+    by_id = {c.mem_id: c for c in candidates}
+
+    def subtree_ids(mid: int) -> set[int]:
+        out: set[int] = set()
+        todo = list(children[mid])
+        while todo:
+            cur = todo.pop()
+            out.add(cur)
+            todo.extend(children[cur])
+        return out
+
+    # a wrapper holds nothing of its own outside the candidates inside it
+    rep: dict[int, int] = {}
+    for node in candidates:
+        mid = node.mem_id
+        own = node_text(node, skip=set(children[mid]), max_nodes=max_nodes) if children[mid] else "x"
+        rep[mid] = children[mid][0] if len(own.strip()) < 2 and children[mid] else mid
+    def resolve(mid: int) -> int:
+        seen = 0
+        while rep[mid] != mid and seen < 50:
+            mid = rep[mid]
+            seen += 1
+        return mid
+
+    items = [c for c in candidates if rep[c.mem_id] == c.mem_id]
+    comments: list[_Comment] = []
+    position: dict[int, int] = {}
+    for node in items:
+        mid = node.mem_id
+        parent = None
+        anc = nearest[mid]
+        while anc is not None:
+            target = resolve(anc)
+            if target != mid and target in position:
+                parent = position[target]
+                break
+            anc = nearest[anc]
+        excluded = subtree_ids(mid)
+        author, author_node = _author_of(node, excluded)
+        posted_text, posted = _date_of(node, excluded)
+        text = _comment_text(node, excluded, author_node)
+        if not text or (author is None and posted_text is None):
+            continue
+        position[mid] = len(comments)
+        comments.append(_Comment(by_id[mid], parent, author, text, posted_text, posted))
+    return comments
+
+
+_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+_TIME = r"(?:,?\s*(?:at|um|à|a las|alle|às|-|–|//|\||,|kl\.)?\s*(?P<hh>\d{1,2})[:.h](?P<mi>\d{2})(?::(?P<ss>\d{2}))?" \
+        r"\s*(?P<ampm>[ap]\.?\s?m\.?)?)?"
+_WRITTEN_DATE = re.compile(
+    r"(?:"
+    rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?(?P<m1>{_MONTH_ALT})\.?,?\s*(?:de\s+)?(?P<y1>\d{{4}})"
+    rf"|(?P<m2>{_MONTH_ALT})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{1,2})-(?P<d3>\d{1,2})"
+    r"|(?P<d4>\d{1,2})[./](?P<m4>\d{1,2})[./](?P<y4>\d{4}|\d{2})\b"
+    rf"){_TIME}",
+    re.IGNORECASE,
+)
+_RELATIVE_DATE = re.compile(
+    r"\b(?:\d+|an?|one|ein|eine|einem|einer|un|une)\s+(?:second|minute|hour|day|week|month|year|sekunde|stunde|tag|"
+    r"woche|monat|jahr|seconde|heure|jour|semaine|mois|an|année|segundo|minuto|hora|día|dia|semana|mes|año|ano|"
+    r"secondo|ora|giorno|settimana|mese|anno)[a-zäöüéèñ]*\s+ago\b|\b(?:vor|il y a|hace|há)\s+\d+\s+\w+",
+    re.IGNORECASE,
+)
+
+
+def find_written_date(text: str) -> str | None:
+    """The first date (with its time, if given) written in ``text``, as written; relative dates too."""
+    match = _WRITTEN_DATE.search(text)
+    if match:
+        return match.group(0).strip(" ,")
+    rel = _RELATIVE_DATE.search(text)
+    return rel.group(0) if rel else None
+
+
+def parse_written_date(text: str) -> datetime | None:
+    """Parse a date as pages write it (``22. Dezember 2019 um 10:15``, ``August 9th, 2012 at 1:11 pm``,
+    ``29.07.2020 // 12:56``, ``2019-08-02``) to UTC; the page's time zone is unknown, so the written
+    clock time is taken as UTC. None for relative or unreadable dates."""
+    match = _WRITTEN_DATE.search(text)
+    if not match:
+        return None
+    g = match.groupdict()
+    try:
+        if g["y1"]:
+            day, month, year = int(g["d1"]), MONTHS[g["m1"].lower()], int(g["y1"])
+        elif g["y2"]:
+            day, month, year = int(g["d2"]), MONTHS[g["m2"].lower()], int(g["y2"])
+        elif g["y3"]:
+            day, month, year = int(g["d3"]), int(g["m3"]), int(g["y3"])
+        else:
+            day, month, year = int(g["d4"]), int(g["m4"]), int(g["y4"])
+            if month > 12 >= day:
+                day, month = month, day
+            if year < 100:
+                year += 2000 if year < 70 else 1900
+        hour = int(g["hh"]) if g["hh"] else 0
+        minute = int(g["mi"]) if g["mi"] else 0
+        second = int(g["ss"]) if g["ss"] else 0
+        if g["ampm"]:
+            pm = g["ampm"].lower().startswith("p")
+            hour = (hour % 12) + (12 if pm else 0)
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except (KeyError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Article
+# --------------------------------------------------------------------------------------------------
+
+
+def _inside(node: LexborNode, ids: set[int]) -> bool:
+    if node.mem_id in ids:
+        return True
+    return any(a.mem_id in ids for a in _ancestors(node))
+
+
+def _section_ids(tree: LexborHTMLParser, comments: list[_Comment]) -> set[int]:
+    ids: set[int] = set()
+    for selector in COMMENT_SECTION_SELECTORS[:6]:
+        for node in tree.css(selector):
+            ids.add(node.mem_id)
+    for comment in comments:
+        ids.add(comment.node.mem_id)
+    return ids
+
+
+def _density_root(tree: LexborHTMLParser, excluded: set[int]) -> tuple[LexborNode | None, int]:
+    """The element whose paragraphs hold the most text (readability-style: a paragraph's text counts for
+    its parent in full and for its grandparent in half)."""
+    scores: dict[int, float] = {}
+    nodes: dict[int, LexborNode] = {}
+    for p in tree.css("p"):
+        text = p.text(deep=True, separator="", strip=False)
+        length = len(" ".join(text.split()))
+        if length < MIN_PARAGRAPH_CHARS:
+            continue
+        parent = p.parent
+        if parent is None or _inside(parent, excluded):
+            continue
+        weight = float(length)
+        for level, node in enumerate((parent, parent.parent)):
+            if node is None:
+                break
+            nodes[node.mem_id] = node
+            scores[node.mem_id] = scores.get(node.mem_id, 0.0) + weight / (1 + level)
+    if not scores:
+        return None, 0
+    best = max(scores, key=lambda k: scores[k])
+    return nodes[best], int(scores[best])
+
+
+def _paragraph_chars(node: LexborNode) -> int:
+    return sum(len(" ".join(p.text(deep=True).split())) for p in node.css("p"))
+
+
+def _title_node(tree: LexborHTMLParser) -> LexborNode | None:
+    for selector in TITLE_SELECTORS:
+        node = tree.css_first(selector)
+        if node is not None:
+            return node
+    return None
+
+
+def _body_root(tree: LexborHTMLParser, excluded: set[int]) -> LexborNode | None:
+    title = _title_node(tree)
+    title_chain = {a.mem_id for a in _ancestors(title)} if title is not None else set()
+    title_id = 0 if title is not None else None
+    dense, _ = _density_root(tree, excluded)
+    dense_chars = _paragraph_chars(dense) if dense is not None else 0
+    for selector in BODY_SELECTORS:
+        matches = [n for n in tree.css(selector) if not _inside(n, excluded)]
+        if not matches:
+            continue
+        sized = [(n, _paragraph_chars(n)) for n in matches]
+        # the block that holds the headline, when it has text of its own
+        if title_id is not None:
+            for node, chars in sized:
+                if chars >= MIN_ROOT_CHARS and node.mem_id in title_chain:
+                    return node
+        # else the first block with enough text: teasers of other posts come after the article
+        floor = max(MIN_ROOT_CHARS, 0.6 * dense_chars)
+        best = max(chars for _, chars in sized)
+        for node, chars in sized:
+            if chars >= floor and chars >= 0.5 * best:
+                return node
+    return dense
+
+
+def _body_text(root: LexborNode, excluded: set[int], *, max_nodes: int) -> str:
+    skip = {n.mem_id for sel in BODY_JUNK_SELECTORS for n in root.css(sel) if n.mem_id != root.mem_id}
+    skip |= excluded
+    text = node_text(root, skip=skip, max_nodes=max_nodes)
+    lines = [ln.strip(" \t") for ln in text.split("\n")]
+    lines = [ln for ln in lines if ln]
+    # a "Related posts" heading after the first paragraph ends the article
+    for i in range(1, len(lines)):
+        if _BODY_END.match(lines[i]):
+            lines = lines[:i]
+            break
+    return "\n\n".join(lines)
+
+
+def clean_title(text: str, site_name: str | None) -> str:
+    """A headline without a trailing `` | Site name`` part."""
+    title = " ".join(text.split())
+    if site_name and title.lower().endswith(site_name.lower()):
+        title = _SITE_SUFFIX.sub("", title)
+    return title
+
+
+def _title(tree: LexborHTMLParser, body_root: LexborNode | None) -> str | None:
+    for selector in TITLE_SELECTORS:
+        node = tree.css_first(selector)
+        if node is not None:
+            text = " ".join(node_text(node).split())
+            if 3 <= len(text) <= 400:
+                return text
+    for selector in ('meta[property="og:title" i]', 'meta[name="twitter:title" i]'):
+        node = tree.css_first(selector)
+        if node is not None and (content := (node.attributes.get("content") or "").strip()):
+            site = tree.css_first('meta[property="og:site_name" i]')
+            return clean_title(content, (site.attributes.get("content") if site is not None else None))
+    node = tree.css_first("title")
+    if node is not None and (text := " ".join(node.text().split())):
+        return _SITE_SUFFIX.sub("", text)
+    del body_root
+    return None
+
+
+def stated_comment_count(tree: LexborHTMLParser) -> int | None:
+    """The comment count a comment section heading states ("18 Comments", "91 Ergänzungen")."""
+    for selector in ("#comments", ".comments-area", ".comments", '[id*="comments"]'):
+        for section in tree.css(selector)[:3]:
+            for heading in section.css("h1, h2, h3, h4, .comments-title, [class*='title'], [class*='headline']")[:5]:
+                match = _COUNT.search(" ".join(heading.text(deep=True).split()))
+                if match:
+                    return int(match.group(1))
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# The stage function
+# --------------------------------------------------------------------------------------------------
+
+STRIP_RULE_MARKUP = "html_markup"
+"""The ``stripped_by_rule`` family of lines the markup path left out of title, body and comments."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedPage:
+    """What the markup gave for one page: title, body, stated comment count and the comments."""
+
+    title: str | None
+    body: str
+    n_comments_stated: int | None
+    comments: list[dict[str, object]]
+
+
+def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
+                 max_nodes: int = DEFAULT_MAX_NODES) -> ExtractedPage | None:
+    """Read title, body and comments of one page from its markup; None when the markup is not usable.
+
+    None when the page is over ``max_html_bytes`` or ``max_nodes`` elements, when no main content of
+    at least ``MIN_BODY_CHARS`` is found, or when a comment section states comments that the known
+    comment markup does not yield (the text path then reads the page).
+    """
+    if len(html) > max_html_bytes or len(html.encode("utf-8", "surrogatepass")) > max_html_bytes:
+        return None
+    tree = LexborHTMLParser(html)
+    if len(tree.css("*")) > max_nodes:
+        logger.debug("page over %d elements: not extracted from markup", max_nodes)
+        return None
+    comments = _collect_comments(tree, max_nodes=max_nodes)
+    stated = stated_comment_count(tree)
+    if not comments and stated:
+        return None
+    excluded = _section_ids(tree, comments)
+    root = _body_root(tree, excluded)
+    if root is None:
+        return None
+    title_node = _title_node(tree)
+    body_skip = excluded | ({title_node.mem_id} if title_node is not None else set())
+    body = _body_text(root, body_skip, max_nodes=max_nodes)
+    if len(body) < MIN_BODY_CHARS:
+        return None
+    rows = [
+        {"position": i, "author": c.author, "text": c.text, "posted_at_text": c.posted_at_text,
+         "posted_at": c.posted_at, "parent_position": c.parent}
+        for i, c in enumerate(comments)
+    ]
+    return ExtractedPage(_title(tree, root), body, stated, rows)
+
+
+def extract_from_html(
+    pages: pl.DataFrame,
+    *,
+    max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Parse articles and comments from the pages' HTML where the markup makes that reliable.
+
+    Reads ``page_id`` and ``html`` (and ``text``, when present, to count the page's lines). Pages
+    without HTML, over ``max_html_bytes`` (UTF-8) or ``max_nodes`` elements, without a main-content
+    block of ``MIN_BODY_CHARS``, or with a comment section whose comments the known markup does not
+    yield are absent from both outputs: the caller reads those through the text path.
+
+    Returns:
+        ``PARSED_ARTICLES`` rows (``page_id``, ``title``, ``body`` with paragraphs joined by a blank
+        line, ``n_lines``, ``n_lines_stripped``, ``stripped_by_rule`` under ``html_markup``,
+        ``n_comments_stated``) and ``PARSED_COMMENTS`` rows (``page_id``, ``position``, ``author``,
+        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``).
+    """
+    texts = pages["text"].to_list() if "text" in pages.columns else [None] * pages.height
+    articles: list[dict[str, object]] = []
+    comments: list[dict[str, object]] = []
+    for page_id, html, text in zip(pages["page_id"].to_list(), pages["html"].to_list(), texts, strict=True):
+        if not html:
+            continue
+        try:
+            page = extract_page(html, max_html_bytes=max_html_bytes, max_nodes=max_nodes)
+        except (ValueError, RecursionError) as exc:  # a malformed page must not stop the batch
+            logger.warning("page %s: markup extraction failed: %s", page_id, exc)
+            continue
+        if page is None:
+            continue
+        kept = 1 + page.body.count("\n\n") + 1 + sum(1 + str(c["text"]).count("\n\n") for c in page.comments)
+        n_lines = sum(1 for ln in text.split("\n") if ln.strip()) if text else kept
+        stripped = max(n_lines - kept, 0)
+        articles.append({
+            "page_id": page_id, "title": page.title, "body": page.body, "n_lines": n_lines,
+            "n_lines_stripped": stripped, "stripped_by_rule": [{"rule": STRIP_RULE_MARKUP, "n_lines": stripped}],
+            "n_comments_stated": page.n_comments_stated,
+        })
+        comments.extend({"page_id": page_id, **c} for c in page.comments)
+    return (
+        pl.DataFrame(articles, schema=polars_schema(PARSED_ARTICLES)),
+        pl.DataFrame(comments, schema=polars_schema(PARSED_COMMENTS)),
+    )

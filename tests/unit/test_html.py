@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from schemas.validate import polars_schema
 from tasks.html import html_to_text, render_page
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
@@ -83,3 +84,199 @@ def test_published_at_from_json_ld_and_time() -> None:
     tm = '<article><time class="entry-date published" datetime="2020-01-02T03:04:05+00:00">2. Januar</time></article>'
     assert render_page(LexborHTMLParser(tm)).published_at == datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert render_page(LexborHTMLParser("<p>none</p>")).published_at is None
+
+
+# --------------------------------------------------------------------------------------------------
+# Article and comments from markup
+# --------------------------------------------------------------------------------------------------
+
+import polars as pl  # noqa: E402 -- grouped with the extraction tests
+
+from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS  # noqa: E402
+from schemas.validate import conform  # noqa: E402
+from tasks.evaluate import score_page  # noqa: E402
+from tasks.html import extract_from_html, extract_page, parse_written_date  # noqa: E402
+
+
+def _frame(**pages: str | None) -> pl.DataFrame:
+    return pl.DataFrame({"page_id": list(pages), "html": list(pages.values())},
+                        schema={"page_id": pl.String, "html": pl.String})
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_extract_golden_pages(name: str) -> None:
+    """Issue 4: golden dev pages: body, comment split and authors from the markup."""
+    truth = _truth(name)
+    articles, comments = extract_from_html(_frame(**{name: _html(name)}))
+    conform(articles, PARSED_ARTICLES)
+    conform(comments, PARSED_COMMENTS)
+    assert articles.height == 1
+    got = [(r["author"], r["text"]) for r in comments.sort("position").iter_rows(named=True)]
+    want = [(c["author"], c["text"]) for c in truth["comments"]]  # type: ignore[union-attr]
+    score = score_page(title=articles["title"][0], body=articles["body"][0], comments=got,
+                       true_title=truth["title"], true_body=truth["body"], true_comments=want)  # type: ignore[arg-type]
+    assert score["body_f1"] >= 0.9
+    assert score["title_ok"]
+    assert score["n_pred_comments"] == score["n_true_comments"]
+    assert score["n_matched"] == score["n_true_comments"]
+    assert score["n_author_ok"] == score["n_true_comments"]
+    assert not score["spurious"]
+
+
+def test_golden_page_dates_and_replies() -> None:
+    """Issue 4: dates as written and parsed, and reply structure, on a WordPress page."""
+    _, comments = extract_from_html(_frame(page=_html("getelastic-com-dragnetr1000")))
+    rows = comments.sort("position").to_dicts()
+    assert rows[0]["posted_at_text"] == "November 12, 2012 at 5:49 am"
+    assert rows[0]["posted_at"] == datetime(2012, 11, 12, 5, 49, tzinfo=UTC)
+    assert rows[0]["parent_position"] is None
+    # the third comment answers the second (nested in its ul.children)
+    assert [r["parent_position"] for r in rows] == [None, None, 1, None]
+
+
+WP_THREAD = """<html><head><title>Post | Blog</title></head><body>
+<article><h1 class="entry-title">A post about things</h1>
+<div class="entry-content"><p>{body}</p><p>Second paragraph of the article, long enough to count.</p>
+<div class="sharedaddy">Share this: Twitter Facebook</div></div></article>
+<div id="comments" class="comments-area"><h2 class="comments-title">3 thoughts on “A post”</h2>
+<ol class="comment-list">
+ <li id="comment-1" class="comment depth-1 parent"><article id="div-comment-1" class="comment-body">
+  <footer class="comment-meta"><div class="comment-author vcard"><img class="avatar" src="a.png">
+   <b class="fn"><a href="http://x.example">Anna</a></b> <span class="says">says:</span></div>
+   <div class="comment-metadata"><a href="#comment-1"><time datetime="2021-03-04T05:06:07+01:00">
+   March 4, 2021 at 5:06 am</time></a></div></footer>
+  <div class="comment-content"><p>First line of Anna.</p><p>Second line of Anna.</p></div>
+  <div class="reply"><a class="comment-reply-link" href="#">Reply</a></div></article>
+  <ol class="children"><li id="comment-2" class="comment depth-2"><article id="div-comment-2" class="comment-body">
+   <footer class="comment-meta"><div class="comment-author vcard"><b class="fn">Ben</b> <span class="says">says:</span>
+   </div><div class="comment-metadata"><time datetime="2021-03-05T00:00:00+00:00">March 5, 2021</time></div></footer>
+   <div class="comment-content"><p>Ben answers Anna.</p></div>
+   <div class="reply"><a class="comment-reply-link" href="#">Reply</a></div></article></li></ol>
+ </li>
+ <li id="comment-3" class="pingback"><p>Pingback: <a href="http://y.example">Some other blog</a></p></li>
+ <li id="comment-4" class="comment depth-1"><article id="div-comment-4" class="comment-body">
+  <footer class="comment-meta"><div class="comment-author vcard"><b class="fn">Cleo</b></div>
+  <div class="comment-metadata"><a href="#comment-4">5. März 2021 um 10:15</a></div></footer>
+  <div class="comment-content"><p>Cleo writes in German: Hallo!</p></div></article></li>
+</ol><div id="respond"><form><textarea></textarea><label>Name *</label></form></div></div>
+</body></html>"""
+
+BODY = ("This is the first paragraph of the article, and it is long enough to be taken for the body "
+        "of a real post with several sentences in it. It goes on for a while so that it counts.")
+
+
+def test_wordpress_thread() -> None:
+    articles, comments = extract_from_html(_frame(p=WP_THREAD.format(body=BODY)))
+    art = articles.row(0, named=True)
+    assert art["title"] == "A post about things"
+    assert art["body"] == BODY + "\n\nSecond paragraph of the article, long enough to count."
+    assert art["n_comments_stated"] == 3
+    assert art["stripped_by_rule"] == [{"rule": "html_markup", "n_lines": 0}]
+    rows = comments.sort("position").to_dicts()
+    assert [(r["author"], r["text"], r["parent_position"]) for r in rows] == [
+        ("Anna", "First line of Anna.\n\nSecond line of Anna.", None),
+        ("Ben", "Ben answers Anna.", 0),
+        ("Cleo", "Cleo writes in German: Hallo!", None),
+    ]
+    assert rows[0]["posted_at"] == datetime(2021, 3, 4, 4, 6, 7, tzinfo=UTC)
+    assert rows[0]["posted_at_text"] == "March 4, 2021 at 5:06 am"
+    assert rows[2]["posted_at_text"] == "5. März 2021 um 10:15"
+    assert rows[2]["posted_at"] == datetime(2021, 3, 5, 10, 15, tzinfo=UTC)
+
+
+WPDISCUZ = """<html><body><h1>Title of the story here</h1><div class="entry-content"><p>{body}</p></div>
+<div id="comments"><div id="wpdcom" class="wpdiscuz_unauth"><div class="wpd-thread-list">
+ <div id="wpd-comm-11_0" class="comment even thread-even depth-1 wpd-comment wpd_comment_level-1">
+  <div class="wpd-comment-wrap wpd-blog-guest">
+  <div class="wpd-comment-left"><div class="wpd-avatar"><img src="x"></div></div>
+  <div id="comment-11" class="wpd-comment-right"><div class="wpd-comment-header">
+   <div class="wpd-comment-author">RichardD</div>
+   <div class="wpd-comment-date" title="27/06/2018 8:41 am">2 years ago</div></div>
+   <div class="wpd-comment-text"><p>Turkey will do what it wants.</p></div>
+   <div class="wpd-comment-footer"><div class="wpd-vote"><div class="wpd-vote-result">12</div></div>
+   <div class="wpd-reply-button"><span>Reply</span></div></div></div></div>
+  <div id="wpd-comm-12_11" class="comment odd alt depth-2 wpd-comment wpd-reply wpd_comment_level-2">
+   <div class="wpd-comment-wrap wpd-blog-guest"><div id="comment-12" class="wpd-comment-right">
+    <div class="wpd-comment-header"><div class="wpd-comment-author">Zionism = EVIL</div>
+    <div class="wpd-comment-date" title="27/06/2018 9:02 am">2 years ago</div></div>
+    <div class="wpd-comment-text"><p>Agreed.</p><p>Fully.</p></div>
+    <div class="wpd-comment-footer"><div class="wpd-reply-button"><span>Reply</span></div></div></div></div></div>
+ </div></div></div></div></body></html>"""
+
+
+def test_wpdiscuz_thread() -> None:
+    _, comments = extract_from_html(_frame(p=WPDISCUZ.format(body=BODY)))
+    rows = comments.sort("position").to_dicts()
+    assert [(r["author"], r["text"], r["parent_position"]) for r in rows] == [
+        ("RichardD", "Turkey will do what it wants.", None),
+        ("Zionism = EVIL", "Agreed.\n\nFully.", 0),
+    ]
+    assert rows[0]["posted_at_text"] == "2 years ago"
+    assert rows[0]["posted_at"] == datetime(2018, 6, 27, 8, 41, tzinfo=UTC)
+
+
+SPIP = """<html><body><h1 class="crayon article-titre">Un article de SPIP</h1>
+<div class="texte"><p>{body}</p><p>{body}</p></div>
+<div class="comments"><h2>2 messages</h2><ul class="comments-items">
+ <li class="comment-item odd first"><div class="comment hentry" id="forum101">
+  <div class="comment-meta"><a href="#forum101" class="permalink">#</a>
+   <span class="date">le <abbr class="published" title="2013-03-12T10:33:00Z">12 mars 2013 à 10:33</abbr></span>,
+   par <span class="vcard author"><strong class="fn">Jeanne</strong></span></div>
+  <div class="comment-content"><div class="forum-texte"><p>Très bon article.</p></div></div></div>
+  <ul class="comments-items"><li class="comment-item"><div class="comment hentry" id="forum102">
+   <div class="comment-meta"><span class="date">le 13 mars 2013 à 08:00</span>,
+   par <span class="vcard author"><strong class="fn">Paul</strong></span></div>
+   <div class="comment-content"><div class="forum-texte"><p>Je suis d'accord.</p></div></div></div></li></ul>
+ </li></ul></div></body></html>"""
+
+
+def test_spip_forum() -> None:
+    _, comments = extract_from_html(_frame(p=SPIP.format(body=BODY)))
+    rows = comments.sort("position").to_dicts()
+    assert [(r["author"], r["text"], r["parent_position"]) for r in rows] == [
+        ("Jeanne", "Très bon article.", None),
+        ("Paul", "Je suis d'accord.", 0),
+    ]
+    assert rows[1]["posted_at"] == datetime(2013, 3, 13, 8, 0, tzinfo=UTC)
+
+
+def test_pages_without_usable_markup_are_absent() -> None:
+    """Issue 4: pages the markup path cannot handle are left to the text path."""
+    unparsed = ("<html><body><h1>T</h1><div class='entry-content'><p>" + BODY + "</p></div>"
+                "<div id='comments'><h3>12 Comments</h3><div class='x'><span>Someone</span>"
+                "<p>An unusual comment markup.</p></div></div></body></html>")
+    articles, comments = extract_from_html(_frame(
+        none=None, empty="", short="<p>Too short.</p>", unparsed=unparsed,
+        big=WP_THREAD.format(body=BODY * 400),
+    ), max_html_bytes=50_000)
+    assert articles.height == 0
+    assert comments.height == 0
+    assert extract_page(WP_THREAD.format(body=BODY), max_nodes=20) is None
+
+
+def test_article_without_comments() -> None:
+    html = f"<html><body><main><h1>Headline of it</h1><p>{BODY}</p><p>{BODY}</p></main></body></html>"
+    articles, comments = extract_from_html(_frame(a=html))
+    assert articles["body"].to_list() == [f"{BODY}\n\n{BODY}"]
+    assert articles["title"].to_list() == ["Headline of it"]
+    assert comments.height == 0
+
+
+def test_extract_empty_frame() -> None:
+    articles, comments = extract_from_html(_frame())
+    assert articles.schema == polars_schema(PARSED_ARTICLES)
+    assert comments.schema == polars_schema(PARSED_COMMENTS)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("22. Dezember 2019 um 10:15", datetime(2019, 12, 22, 10, 15, tzinfo=UTC)),
+    ("August 9th, 2012 at 1:11 pm", datetime(2012, 8, 9, 13, 11, tzinfo=UTC)),
+    ("29.07.2020 // 12:56", datetime(2020, 7, 29, 12, 56, tzinfo=UTC)),
+    ("2019-08-02", datetime(2019, 8, 2, tzinfo=UTC)),
+    ("12 mars 2013 à 10:33", datetime(2013, 3, 12, 10, 33, tzinfo=UTC)),
+    ("11/20/2019", datetime(2019, 11, 20, tzinfo=UTC)),
+    ("2 years ago", None),
+    ("no date", None),
+])
+def test_parse_written_date(text: str, expected: datetime | None) -> None:
+    assert parse_written_date(text) == expected

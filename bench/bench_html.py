@@ -1,0 +1,131 @@
+"""Bench: article and comment extraction from HTML, ours against trafilatura, on the dev pages.
+
+Runs both extractors over the same ``.html``/``.html.gz`` pages in one run and prints body F1,
+comment precision/recall/F1, author accuracy, spurious comment pages and pages per second per core
+(pages / process CPU seconds). Scoring is ``tasks.evaluate`` (bag of case-folded ``\\w+`` tokens;
+comments aligned in order, a pair matching at text F1 >= 0.5). trafilatura gives comments only as
+one blob without authors, so it is scored as one comment per page with no author.
+
+Pages the markup path leaves out (``extract_from_html`` returns nothing for them) score as empty
+here, which is the strict view; ``--per-page`` lists every page.
+
+Usage: ``python -m bench.bench_html [--dev DIR] [--repeat N] [--per-page] [--json OUT]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from tasks.evaluate import score_pages, summarize_scores
+from tasks.html import extract_from_html
+
+DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus-dev"
+
+
+def load_pages(dev: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The dev pages that have HTML: (pages: page_id, html), truth articles, truth comments."""
+    pages, truth_articles, truth_comments = [], [], []
+    for truth_path in sorted(dev.glob("*.truth.json")):
+        name = truth_path.name.removesuffix(".truth.json")
+        html_path = next((p for p in (dev / f"{name}.html", dev / f"{name}.html.gz") if p.exists()), None)
+        if html_path is None:
+            continue
+        raw = html_path.read_bytes()
+        if html_path.suffix == ".gz":
+            raw = gzip.decompress(raw)
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        pages.append({"page_id": name, "html": raw.decode("utf-8", errors="replace")})
+        truth_articles.append({"page_id": name, "title": truth["title"], "body": truth["body"],
+                               "language": truth.get("language")})
+        truth_comments.extend({"page_id": name, "position": i, "author": c["author"], "text": c["text"]}
+                              for i, c in enumerate(truth["comments"]))
+    schema = {"page_id": pl.String, "position": pl.Int64, "author": pl.String, "text": pl.String}
+    return pl.DataFrame(pages), pl.DataFrame(truth_articles), pl.DataFrame(truth_comments, schema=schema)
+
+
+def run_ours(pages: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+    start = time.process_time()
+    articles, comments = extract_from_html(pages)
+    return articles, comments, time.process_time() - start
+
+
+def run_trafilatura(pages: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, float, float]:
+    """trafilatura with comments on (timed, scored for comments), and with comments off (scored for body)."""
+    import trafilatura
+
+    bodies, blobs = [], []
+    start = time.process_time()
+    for page_id, html in pages.select("page_id", "html").iter_rows():
+        result = trafilatura.bare_extraction(html, include_comments=True, with_metadata=False)
+        blob = None
+        if result is not None:
+            blob = result.comments if hasattr(result, "comments") else result.get("comments")
+        blobs.append({"page_id": page_id, "position": 0, "author": None, "text": blob or ""})
+    with_comments = time.process_time() - start
+    start = time.process_time()
+    for page_id, html in pages.select("page_id", "html").iter_rows():
+        body = trafilatura.extract(html, include_comments=False, with_metadata=False)
+        bodies.append({"page_id": page_id, "title": None, "body": body or ""})
+    without_comments = time.process_time() - start
+    comments = pl.DataFrame([b for b in blobs if b["text"]],
+                            schema={"page_id": pl.String, "position": pl.Int64, "author": pl.String,
+                                    "text": pl.String})
+    return pl.DataFrame(bodies), comments, with_comments, without_comments
+
+
+def _figures(summary: dict[str, Any], n_pages: int, cpu: float) -> dict[str, Any]:
+    keys = ("body_f1", "title_accuracy", "comment_precision", "comment_recall", "comment_f1", "author_accuracy",
+            "matched_text_f1", "count_exact_share", "spurious_comment_pages", "n_true_comments", "n_pred_comments")
+    out = {k: summary.get(k) for k in keys}
+    out["pages_per_cpu_s"] = n_pages / cpu if cpu else None
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dev", type=Path, default=DEFAULT_DEV)
+    parser.add_argument("--repeat", type=int, default=1, help="repeat our extractor N times for the timing")
+    parser.add_argument("--per-page", action="store_true")
+    parser.add_argument("--no-trafilatura", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    pages, truth_articles, truth_comments = load_pages(args.dev)
+    n = pages.height
+    # warm up both extractors on one page (imports, lazy initialisation) before timing
+    extract_from_html(pages.head(1))
+    if not args.no_trafilatura:
+        run_trafilatura(pages.head(1))
+    ours_cpu = 0.0
+    for _ in range(max(args.repeat, 1)):
+        articles, comments, cpu = run_ours(pages)
+        ours_cpu += cpu
+    ours_cpu /= max(args.repeat, 1)
+    scores = score_pages(articles, comments, truth_articles, truth_comments)
+    report: dict[str, Any] = {"n_pages": n, "n_pages_extracted": articles.height,
+                              "ours": _figures(summarize_scores(scores), n, ours_cpu)}
+    if not args.no_trafilatura:
+        t_bodies, t_comments, t_with, t_without = run_trafilatura(pages)
+        t_scores = score_pages(t_bodies, t_comments, truth_articles, truth_comments)
+        figures = _figures(summarize_scores(t_scores), n, t_with)
+        figures["pages_per_cpu_s_without_comments"] = n / t_without if t_without else None
+        report["trafilatura"] = figures
+    if args.per_page:
+        cols = ["page_id", "body_f1", "title_ok", "n_true_comments", "n_pred_comments", "n_matched", "n_author_ok",
+                "comment_f1"]
+        with pl.Config(tbl_rows=100, tbl_cols=20, tbl_width_chars=200, fmt_str_lengths=45):
+            print(scores.select(cols))
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
