@@ -84,11 +84,14 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     ).cast(pl.Int32, strict=False)
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
     n_words = text.str.count_matches(r"\S+").cast(pl.Int32)
+    # the author+date pattern is costly: run it only on short lines that hold a digit
+    maybe_dated = pl.when((text.str.len_chars() <= 160) & text.str.contains(r"\d")).then(text)
+    author_date = maybe_dated.str.extract_groups(selectors.AUTHOR_DATE_LINE_RE)
     return lines.with_columns(
         f_date=text.str.contains(selectors.DATE_LINE_RE) & (text.str.len_chars() <= 120),
         f_says=text.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars(),
-        f_ad_author=text.str.extract(selectors.AUTHOR_DATE_LINE_RE, 1).str.strip_chars(" ·|•,–—-"),
-        f_ad_date=text.str.extract(selectors.AUTHOR_DATE_LINE_RE, 2),
+        f_ad_author=author_date.struct.field("author").str.strip_chars(" ·|•,–—-"),
+        f_ad_date=author_date.struct.field("date"),
         f_count=pl.when(text.str.len_chars() <= 200).then(count),
         f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
         f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
@@ -679,12 +682,17 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     if seg.height == 0:
         return empty_frame(PARSED_COMMENTS)
     text = pl.col("text")
+    author_date = (
+        pl.when((pl.col("region") == COMMENT_AUTHOR) & (text.str.len_chars() <= 160) & text.str.contains(r"\d"))
+        .then(text)
+        .str.extract_groups(selectors.AUTHOR_DATE_LINE_RE)
+    )
     author_raw = pl.coalesce(
         text.str.extract(selectors.SAYS_LINE_RE, 1),
-        text.str.extract(selectors.AUTHOR_DATE_LINE_RE, 1),
+        author_date.struct.field("author"),
         text,
     )
-    date_in_author = text.str.extract(selectors.AUTHOR_DATE_LINE_RE, 2)
+    date_in_author = author_date.struct.field("date")
     seg = seg.with_columns(
         _author=pl.when(pl.col("region") == COMMENT_AUTHOR).then(author_raw),
         _date=pl.when(pl.col("region") == COMMENT_AUTHOR)

@@ -1,0 +1,144 @@
+"""Unit tests for tasks.boilerplate: line splitting, each rule family, templates and profiles (issue 3)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from schemas.parsed import LINES, TEMPLATE_LINES
+from schemas.validate import empty_frame, polars_schema
+from tasks.boilerplate import learn_template_lines, strip_boilerplate
+from tasks.profiles import SiteProfile, profile_from_dict
+
+
+def _pages(*texts: str | None, site: str = "example.org") -> pl.DataFrame:
+    return pl.DataFrame(
+        {"page_id": [f"p{i}" for i in range(len(texts))], "site": [site] * len(texts), "text": list(texts)},
+        schema={"page_id": pl.String, "site": pl.String, "text": pl.String},
+    )
+
+
+def _rule(line: str) -> str | None:
+    return strip_boilerplate(_pages(line))["strip_rule"][0]
+
+
+def test_empty_frame_gives_empty_lines() -> None:
+    assert_frame_equal(strip_boilerplate(_pages()), empty_frame(LINES))
+
+
+def test_null_and_blank_text_give_no_lines() -> None:
+    out = strip_boilerplate(_pages(None, "", "  \n\n \t"))
+    assert out.height == 0
+    assert out.schema == polars_schema(LINES)
+
+
+def test_lines_keep_their_position_and_are_stripped() -> None:
+    out = strip_boilerplate(_pages("  First line  \r\n\nThird line\n"))
+    assert out.select("line_no", "text").to_dicts() == [
+        {"line_no": 0, "text": "First line"},
+        {"line_no": 2, "text": "Third line"},
+    ]
+    assert out["region"].null_count() == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "family"),
+    [
+        ("Share this:", "share"),
+        ("Share on Facebook", "share"),
+        ("Facebook Twitter Pinterest", "share"),
+        ("Skip to content", "nav"),
+        ("Zum Inhalt springen", "nav"),
+        ("Home » Recipes » Cake Recipes » Chocolate Cake", "nav"),
+        ("« Older Post", "pagination"),
+        ("Next Post: Passion Fruit Cookies »", "pagination"),
+        ("Related posts:", "related"),
+        ("Ähnliche Beiträge", "related"),
+        ("Filed Under: Lunch, Sharing, Sides", "taxonomy"),
+        ("Schlagwörter: Alltag, Religionen", "taxonomy"),
+        ("Tags: json, simd", "taxonomy"),
+        ("By Jane Doe", "byline"),
+        ("Posted by Michael Smith on November 19, 2019", "byline"),
+        ("5 min read", "byline"),
+        ("Photo: Getty Images", "caption"),
+        ("ILLUSTRATIVE IMAGE", "caption"),
+        ("Read more", "readmore"),
+        ("Advertisement", "readmore"),
+        ("Subscribe to our newsletter for free!", "newsletter"),
+        ("Support SouthFront", "donation"),
+        ("8 DAYS LEFT UNTIL THE END OF SEPTEMBER", "donation"),
+        ("2,500 $", "donation"),
+        ("We use cookies to improve your experience on our website.", "cookie"),
+        ("© 2019 NBC Universal", "footer"),
+        ("Impressum", "footer"),
+        ("Leave a Reply", "comment_form"),
+        ("Schreibe einen Kommentar", "comment_form"),
+        ("Your email address will not be published. Required fields are marked *", "comment_form"),
+        ("Reply", "comment_chrome"),
+        ("Antworten", "comment_chrome"),
+        ("Répondre", "comment_chrome"),
+        ("Newest Most Voted", "comment_chrome"),
+        ("November 19, 2019 at 6:34 am", "dateline"),
+        ("22. Dezember 2019 um 11:16 Uhr", "dateline"),
+        ("11 октября 2018", "dateline"),
+    ],
+)
+def test_rule_families(line: str, family: str) -> None:
+    assert _rule(line) == family
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Iran, Turkey and Russia do have no plans to carry out joint military operations in Syria.",
+        "I came to realize that the cookies my friends baked were better than mine, and that is fine with me.",
+        "Users who subscribe to the newsletter of the city council get the agenda a week before each meeting.",
+        "Tag für Tag",
+        "Auf dem Weg nach Hause",
+        "« Nous ne céderons pas », a déclaré le ministre devant les députés.",
+        "Mustafa Mehmet",
+        "Joker",
+    ],
+)
+def test_content_lines_are_kept(line: str) -> None:
+    assert _rule(line) is None
+
+
+def test_learned_template_lines_are_stripped() -> None:
+    pages = _pages("Site Slogan\nStory one is here.", "Site Slogan\nStory two.", "Site Slogan\nStory three.")
+    lines = strip_boilerplate(pages)
+    templates = learn_template_lines(lines, pages.select("page_id", "site"), min_pages=3, min_share=0.5)
+    assert templates.schema == polars_schema(TEMPLATE_LINES)
+    assert templates.select("site", "text", "n_pages").to_dicts() == [
+        {"site": "example.org", "text": "Site Slogan", "n_pages": 3}
+    ]
+    again = strip_boilerplate(pages, template_lines=templates)
+    assert again.filter(pl.col("text") == "Site Slogan")["strip_rule"].to_list() == ["template"] * 3
+    assert again.filter(pl.col("text") != "Site Slogan")["strip_rule"].null_count() == 3
+
+
+def test_template_learning_ignores_unknown_sites_and_rare_lines() -> None:
+    pages = _pages("A\nB", "A\nC", site="unknown")
+    lines = strip_boilerplate(pages)
+    assert learn_template_lines(lines, pages.select("page_id", "site"), min_pages=2).height == 0
+    assert learn_template_lines(empty_frame(LINES), pages.select("page_id", "site")).height == 0
+
+
+def test_profile_rules_tag_only_their_site() -> None:
+    profile = profile_from_dict(
+        {"site": "example.org", "strip": ["^Sponsored story$"], "body_end": ["^The End$"], "comments_start": []}
+    )
+    pages = pl.concat([_pages("Sponsored story\nThe End"), _pages("Sponsored story", site="other.org")
+                       .with_columns(page_id=pl.lit("q0"))])
+    out = strip_boilerplate(pages, profiles={"example.org": profile})
+    rules = dict(zip(out["page_id"] + ":" + out["text"], out["strip_rule"], strict=True))
+    assert rules["p0:Sponsored story"] == "profile"
+    assert rules["p0:The End"] == "profile_body_end"
+    assert rules["q0:Sponsored story"] is None
+
+
+def test_profile_rejects_unknown_keys() -> None:
+    with pytest.raises(ValueError, match="unknown profile keys"):
+        profile_from_dict({"site": "x.org", "strip_lines": []})
+    assert SiteProfile(site="x.org").strip == ()

@@ -1,0 +1,80 @@
+"""Unit tests for tasks.evaluate (the parse metrics of issue 3) and the flows.evaluate runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows.evaluate import format_report, run_eval
+from tasks.evaluate import align_comments, fold, score_page, score_pages, summarize_scores, token_f1
+
+
+def test_token_f1() -> None:
+    assert token_f1("The cat sat", "the CAT sat") == 1.0
+    assert token_f1("", "") == 1.0
+    assert token_f1("a", "") == 0.0
+    assert token_f1("a b", "a c") == pytest.approx(0.5)
+    assert fold("  Hello\n World ") == "hello world"
+
+
+def test_alignment_is_in_order_and_needs_half_overlap() -> None:
+    pred = ["hello there friend", "totally unrelated words", "good night moon"]
+    truth = ["hello there friend", "good night moon", "extra comment"]
+    assert [(i, j) for i, j, _ in align_comments(pred, truth)] == [(0, 0), (2, 1)]
+    assert align_comments(["b a"], ["a b"])[0][2] == 1.0
+    assert align_comments([], ["x"]) == []
+
+
+def test_score_page_counts_authors_and_spurious() -> None:
+    scores = score_page(
+        title="Title", body="one two three", comments=[("Ann", "first comment here"), ("bob", "second one")],
+        true_title="title ", true_body="one two four", true_comments=[("ann", "first comment here"), ("Bob", "x y")],
+    )
+    assert scores["title_ok"] is True
+    assert scores["n_matched"] == 1
+    assert scores["n_author_ok"] == 1
+    assert scores["count_exact"] is True
+    spurious = score_page(title=None, body="", comments=[("a", "b")], true_title="t", true_body="x",
+                          true_comments=[])
+    assert spurious["spurious"] is True
+    assert spurious["title_ok"] is False
+
+
+def test_score_pages_and_summary() -> None:
+    articles = pl.DataFrame({"page_id": ["a", "b"], "title": ["T", "U"], "body": ["x y", "z"]})
+    comments = pl.DataFrame({"page_id": ["a"], "position": [0], "author": ["Ann"], "text": ["hello"]})
+    truth = pl.DataFrame({"page_id": ["a", "b"], "title": ["T", "V"], "body": ["x y", "z"], "language": ["en", None]})
+    truth_comments = pl.DataFrame({"page_id": ["a"], "position": [0], "author": ["Ann"], "text": ["hello"]})
+    languages = pl.DataFrame({"page_id": ["a", "b"], "language": ["en", "de"]})
+    scores = score_pages(articles, comments, truth, truth_comments, languages=languages)
+    summary = summarize_scores(scores, n_worst=1)
+    assert summary["title_accuracy"] == 0.5
+    assert summary["body_f1"] == 1.0
+    assert summary["comment_f1"] == 1.0
+    assert summary["author_accuracy"] == 1.0
+    assert summary["count_exact_share"] == 1.0
+    assert summary["spurious_comment_pages"] == 0
+    assert summary["language_accuracy"] == 1.0
+    assert summary["worst_pages"][0]["page_id"] == "b"
+    assert summarize_scores(scores.head(0))["n_pages"] == 0
+
+
+def test_run_eval_on_fixture_pages(tmp_path: Path) -> None:
+    pages = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+    for name in ("southfront-000", "lemonde-fr-moz-lemonde-1"):
+        for suffix in (".txt", ".truth.json"):
+            (tmp_path / f"{name}{suffix}").write_bytes((pages / f"{name}{suffix}").read_bytes())
+    result = run_eval(tmp_path)
+    json.dumps(result)
+    overall = result["overall"]
+    assert overall["n_pages"] == 2
+    assert overall["comment_f1"] == 1.0
+    assert overall["spurious_comment_pages"] == 0
+    assert overall["body_f1"] > 0.95
+    report = format_report(result)
+    assert "overall" in report and "Worst pages" in report
+    with pytest.raises(NotImplementedError):
+        run_eval(tmp_path, use_html=True)

@@ -1,0 +1,186 @@
+"""Unit tests for tasks.parse: segmentation layouts, output builders, dates, and a property test (issue 3)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
+from schemas.validate import empty_frame, polars_schema
+from tasks.boilerplate import strip_boilerplate
+from tasks.parse import clean_author, parse_articles, parse_comments, parse_posted_at, segment_pages
+
+PARA = [
+    "The council voted on Tuesday to extend the tram line to the northern districts by the year 2030.",
+    "Opponents said the plan was too expensive and would disrupt traffic for several years to come.",
+    "The mayor replied that the city had already secured most of the money from regional funds.",
+]
+
+
+def _parse(text: str) -> tuple[dict, list[dict]]:
+    pages = pl.DataFrame({"page_id": ["p"], "site": ["example.org"], "text": [text]})
+    seg = segment_pages(strip_boilerplate(pages))
+    return parse_articles(seg).row(0, named=True), parse_comments(seg).sort("position").to_dicts()
+
+
+def _article(title: str = "City Extends Tram Line to the North") -> str:
+    return "\n".join(["Home", "News", "", title, "", "\n\n".join(PARA), ""])
+
+
+def test_empty_inputs() -> None:
+    assert segment_pages(empty_frame(LINES)).schema == polars_schema(LINES)
+    assert parse_articles(empty_frame(LINES)).schema == polars_schema(PARSED_ARTICLES)
+    assert parse_comments(empty_frame(LINES)).schema == polars_schema(PARSED_COMMENTS)
+
+
+def test_every_page_gets_an_article_row() -> None:
+    pages = pl.DataFrame({"page_id": ["a", "b", "c"], "site": ["x"] * 3, "text": [_article(), None, ""]})
+    articles = parse_articles(segment_pages(strip_boilerplate(pages)), page_ids=pages["page_id"])
+    assert articles["page_id"].to_list() == ["a", "b", "c"]
+    assert articles["body"].to_list()[1:] == ["", ""]
+    assert articles.schema == polars_schema(PARSED_ARTICLES)
+
+
+def test_article_without_comments() -> None:
+    article, comments = _parse(_article() + "\nRelated posts:\nAnother story about trams\n© 2024 Example")
+    assert article["title"] == "City Extends Tram Line to the North"
+    assert article["body"] == "\n\n".join(PARA)
+    assert comments == []
+    rules = {r["rule"]: r["n_lines"] for r in article["stripped_by_rule"]}
+    assert rules["related"] == 1
+    assert rules["footer"] == 1
+    assert article["n_lines_stripped"] == article["n_lines"] - 1 - len(PARA)
+
+
+def test_says_layout_with_dates_and_reply_buttons() -> None:
+    text = _article() + "\n".join([
+        "2 Comments", "Anna says:", "March 3, 2021 at 4:05 pm", "", "Great news for the north.", "", "Reply",
+        "Bert Müller sagt:", "4. März 2021 um 09:15 Uhr", "", "@Anna I doubt it.", "Second paragraph.", "Antworten",
+        "Leave a Reply", "Your email address will not be published.",
+    ])
+    article, comments = _parse(text)
+    assert article["n_comments_stated"] == 2
+    assert [c["author"] for c in comments] == ["Anna", "Bert Müller"]
+    assert comments[1]["text"] == "@Anna I doubt it.\n\nSecond paragraph."
+    assert comments[0]["posted_at_text"] == "March 3, 2021 at 4:05 pm"
+    assert comments[0]["posted_at"] == datetime(2021, 3, 3, 16, 5, tzinfo=UTC)
+    assert comments[1]["parent_position"] == 0
+    assert "Reply" not in comments[0]["text"]
+
+
+def test_author_and_date_on_one_line() -> None:
+    text = _article() + "\n".join([
+        "3 Kommentare", "Julia 14.09.2022 um 21.11", "Danke dafür!", "Antworten ↓",
+        "Pia · March 10, 2017 at 12:20 AM", "Sehr schön.", "Antworten ↓",
+        "Nora 14.09.2022 // 21:57", "Toll.", "Antworten ↓", "Schreibe einen Kommentar",
+    ])
+    _, comments = _parse(text)
+    assert [(c["author"], c["text"]) for c in comments] == [("Julia", "Danke dafür!"), ("Pia", "Sehr schön."),
+                                                             ("Nora", "Toll.")]
+    assert comments[0]["posted_at"] == datetime(2022, 9, 14, 21, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("date_first", [True, False])
+def test_name_and_date_lines_either_order(date_first: bool) -> None:
+    blocks = []
+    for name, body in [("Dan Garner", "I too need focus."), ("Gigi", "More speaking gigs."), ("Hope", "Same here.")]:
+        head = ["November 5, 2012", name] if date_first else [name, "November 5, 2012"]
+        blocks += [*head, "", body, ""]
+    text = _article() + "Comments\n" + "\n".join(blocks) + "Leave a Reply\n"
+    _, comments = _parse(text)
+    assert [c["author"] for c in comments] == ["Dan Garner", "Gigi", "Hope"]
+    assert [c["text"] for c in comments] == ["I too need focus.", "More speaking gigs.", "Same here."]
+
+
+def test_widget_without_dates_uses_the_stated_count() -> None:
+    """Issue 2: wpDiscuz-like lists print only names; the count decides which short lines are names."""
+    text = _article() + "\n".join([
+        "Subscribe", "Notify of", "guest", "4 Comments", "Oldest", "Newest Most Voted", "View all comments",
+        "Ann", "", "This is a long comment about the tram line and its many costs.", "",
+        "Bob", "", "Joker", "",
+        "Ann", "", "Another opinion from Ann on the matter of money.", "",
+        "Bob", "", "Yes", "", "4", "0", "Would love your thoughts, please comment.x",
+    ])
+    _, comments = _parse(text)
+    assert [(c["author"], c["text"]) for c in comments] == [
+        ("Ann", "This is a long comment about the tram line and its many costs."),
+        ("Bob", "Joker"),
+        ("Ann", "Another opinion from Ann on the matter of money."),
+        ("Bob", "Yes"),
+    ]
+
+
+def test_dated_teasers_without_comment_evidence_are_not_comments() -> None:
+    """A spurious comment is worse than a missed one: dated lists need a count, heading or 'says' line."""
+    text = _article() + "\n".join([
+        "Jane Roe", "June 3, 2019", "Another story teaser that runs for a while.",
+        "John Doe", "June 4, 2019", "Yet another teaser with some words in it.",
+        "Max Muster", "June 5, 2019", "A third teaser here.",
+    ])
+    _, comments = _parse(text)
+    assert comments == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("November 19, 2019 at 6:34 am", datetime(2019, 11, 19, 6, 34, tzinfo=UTC)),
+        ("November 19, 2019 at 12:05 pm", datetime(2019, 11, 19, 12, 5, tzinfo=UTC)),
+        ("22. Dezember 2019 um 11:16 Uhr", datetime(2019, 12, 22, 11, 16, tzinfo=UTC)),
+        ("29.07.2020 // 12:56", datetime(2020, 7, 29, 12, 56, tzinfo=UTC)),
+        ("14/04/2020 at 3:00 pm", datetime(2020, 4, 14, 15, 0, tzinfo=UTC)),
+        ("August 9th, 2012 at 1:11 pm", datetime(2012, 8, 9, 13, 11, tzinfo=UTC)),
+        ("13 Dezember, 2015 um 01:10", datetime(2015, 12, 13, 1, 10, tzinfo=UTC)),
+        ("le 4 mai 2015 à 13h36", datetime(2015, 5, 4, 13, 36, tzinfo=UTC)),
+        ("11 октября 2018", datetime(2018, 10, 11, tzinfo=UTC)),
+        ("2 years ago", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_posted_at(text: str | None, expected: datetime | None) -> None:
+    assert parse_posted_at(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"), [("Mathias Autor", "Mathias"), ("Jane ·", "Jane"), ("d'Artagnan", "d'Artagnan"), (None, None)]
+)
+def test_clean_author(raw: str | None, clean: str | None) -> None:
+    assert clean_author(raw) == clean
+
+
+_LINES = st.sampled_from([
+    "", "Reply", "Antworten", "18 Comments", "3 Kommentare", "Anna says:", "Bob sagt:", "March 3, 2021 at 4:05 pm",
+    "14.09.2022 um 21.11", "Julia 14.09.2022 um 21.11", "Leave a Reply", "Related posts:", "Share", "Joker",
+    "Mustafa Mehmet", "1", "0", "© 2024", "Home » News » Title", *PARA,
+    "A Headline About Something Important", "Short line.", "Oldest", "Newest Most Voted",
+])
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.one_of(_LINES, st.text(max_size=40)), max_size=60))
+def test_parser_never_raises_and_never_invents_text(lines: list[str]) -> None:
+    """Every output line is an input line (white space aside) and no input line is used twice."""
+    text = "\n".join(lines)
+    pages = pl.DataFrame({"page_id": ["p"], "site": ["example.org"], "text": [text]})
+    seg = segment_pages(strip_boilerplate(pages))
+    articles = parse_articles(seg, page_ids=pages["page_id"])
+    comments = parse_comments(seg)
+    assert articles.height == 1
+    inputs = Counter(ln.strip() for ln in text.replace("\r", "\n").split("\n") if ln.strip())
+    outputs: Counter[str] = Counter()
+    row = articles.row(0, named=True)
+    if row["title"]:
+        outputs[row["title"]] += 1
+    outputs.update(p for p in row["body"].split("\n\n") if p)
+    for c in comments.iter_rows(named=True):
+        outputs.update(p for p in c["text"].split("\n\n") if p)
+    for line, n in outputs.items():
+        assert inputs[line] >= n, line
+    placed = seg.filter(pl.col("region").is_not_null())
+    assert placed.select("page_id", "line_no").is_unique().all()
