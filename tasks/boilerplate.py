@@ -158,11 +158,14 @@ def learn_template_lines(
 ) -> pl.DataFrame:
     """Find lines that repeat across many pages of one site: site template, not content.
 
+    Pages are counted by content, not by fetch: pages of a site that share their longest line are
+    one page here, so three fetches of the same article never turn its paragraphs into template.
+
     Args:
         lines: ``LINES`` rows (reads ``page_id`` and ``text``).
         sites: ``page_id`` and ``site`` of the same pages (``PAGES`` columns).
-        min_pages: a line must occur on at least this many pages of the site.
-        min_share: and on at least this share of the site's pages in the batch.
+        min_pages: a line must occur on at least this many distinct pages of the site.
+        min_share: and on at least this share of the site's distinct pages in the batch.
 
     Returns:
         ``TEMPLATE_LINES`` rows: ``site``, ``text``, ``n_pages``, ``n_site_pages``, ``share``; pass them
@@ -172,13 +175,21 @@ def learn_template_lines(
     if lines.height == 0 or sites.height == 0:
         return empty_frame(TEMPLATE_LINES)
     site_of = sites.select("page_id", pl.col("site").fill_null("unknown")).unique(subset="page_id")
-    per_site = site_of.group_by("site").agg(n_site_pages=pl.len())
+    # a page's content key: its longest line (ties broken by text), shared by re-fetches of one article
+    content_key = (
+        lines.select("page_id", "text")
+        .sort(pl.col("text").str.len_chars(), "text", descending=[True, False])
+        .group_by("page_id")
+        .agg(content=pl.col("text").first())
+    )
+    site_of = site_of.join(content_key, on="page_id", how="inner")
+    per_site = site_of.group_by("site").agg(n_site_pages=pl.col("content").n_unique())
     counts = (
         lines.select("page_id", "text")
         .unique()
         .join(site_of, on="page_id", how="inner")
         .group_by("site", "text")
-        .agg(n_pages=pl.len())
+        .agg(n_pages=pl.col("content").n_unique())
         .join(per_site, on="site", how="inner")
         .with_columns(share=pl.col("n_pages") / pl.col("n_site_pages"))
         .filter(

@@ -254,19 +254,19 @@ RULES: dict[str, list[str]] = {
         r"(?:post|beitrags)[ -]?navigation|beitragsnavigation|navigation des articles",
     ],
     "related": [
-        r"(?:related|similar|recommended|more)\s+(?:posts?|articles?|stories|reading|news|content)\s*:?",
+        r"(?:related|similar|recommended|more)\s+(?:posts?|articles?|stories|reading|news|content)\s*[:.…]*",
         r"(?:you (?:may|might) also like|you may be interested in|"
         r"more on (?:the|this) topic|more from .{1,40}|more stories|popular (?:posts|articles|stories)|"
         r"most (?:read|popular|viewed)|trending(?: now)?|recent posts|latest posts|latest news|top stories|"
-        r"editor'?s picks|don'?t miss|what to read next)\s*:?",
+        r"editor'?s picks|don'?t miss|what to read next)\s*[:.…]*",
         r"(?:ähnliche beiträge|ähnliche artikel|verwandte artikel|das könnte (?:sie|dich) auch interessieren|"
         r"mehr zum thema|weitere artikel|auch interessant|neueste beiträge|neueste kommentare|"
-        r"unsere lesetipps|meistgelesen|beliebte beiträge|empfohlene artikel|mehr über:?.*)\s*:?",
+        r"unsere lesetipps|meistgelesen|beliebte beiträge|empfohlene artikel|mehr über:?.*)\s*[:.…]*",
         r"(?:você pode gostar|voce pode gostar|vous aimerez aussi|potrebbe piacerti|te puede gustar|"
         r"you might like|you may like|more like this|recommended for you|auch auf .{1,30}|"
         r"articles similaires|sur le même sujet|"
         r"artículos relacionados|te puede interesar|articoli correlati|potrebbe interessarti|"
-        r"artigos relacionados|похожие статьи|по теме)\s*:?",
+        r"artigos relacionados|похожие статьи|по теме)\s*[:.…]*",
         r"(?:in\s+\"[^\"]{1,60}\"|in “[^”]{1,60}”)",
     ],
     "taxonomy": [

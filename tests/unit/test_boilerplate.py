@@ -142,3 +142,13 @@ def test_profile_rejects_unknown_keys() -> None:
     with pytest.raises(ValueError, match="unknown profile keys"):
         profile_from_dict({"site": "x.org", "strip_lines": []})
     assert SiteProfile(site="x.org").strip == ()
+
+
+def test_refetches_of_one_article_do_not_make_it_template() -> None:
+    article = "Site Slogan\nThe one long paragraph of the article that every fetch of it repeats word for word."
+    pages = _pages(article, article + "\nA new comment", article, "Site Slogan\nOther story.",
+                   "Site Slogan\nThird story.")
+    lines = strip_boilerplate(pages)
+    templates = learn_template_lines(lines, pages.select("page_id", "site"), min_pages=3, min_share=0.5)
+    assert templates["text"].to_list() == ["Site Slogan"]
+    assert templates["n_pages"].to_list() == [3]
