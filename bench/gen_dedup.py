@@ -2,7 +2,8 @@
 
 Every story has one original page plus planted copies of these kinds:
 
-- ``exact``: the same body under another URL of the same site (an alias or AMP page), own comments;
+- ``exact``: the same body under another URL of the same site (an alias or AMP page), own comments
+  (the only kind planted for short bodies, which are matched exactly);
 - ``near``: one paragraph edited (one sentence rewritten and two words changed), another URL;
 - ``rescrape``: the same URL fetched later, with every earlier comment plus new ones, and a donation
   widget line left in the body whose counter changed;
@@ -187,7 +188,8 @@ def generate_planted(
         slug = f"story-{story}-{int(rng.integers(0, 1 << 30)):x}"
         title = _sentence(rng, p.vocab).rstrip(".")
         fetched = base + dt.timedelta(minutes=int(rng.integers(0, 60 * 24 * 30)))
-        if rng.random() < short_rate:
+        is_short = rng.random() < short_rate
+        if is_short:
             paras = [" ".join(_words(rng, p.vocab, int(rng.integers(3, 12)))).capitalize() + "."]
         elif paragraphs:
             paras = [paragraphs[int(i)] for i in rng.integers(0, len(paragraphs), size=int(rng.integers(4, 12)))]
@@ -197,10 +199,16 @@ def generate_planted(
             paras = [*paras, f"Read more news from {site} every day. Subscribe to our newsletter for updates."]
         body = "\n\n".join(paras)
         thread = p.thread(int(rng.integers(0, max_comments + 1)), story, "c")
-        widget = int(rng.integers(100, 50_000)) if rng.random() < 0.5 else None
+        widget = int(rng.integers(100, 50_000)) if rng.random() < 0.5 and not is_short else None
         p.add(story, "original", site=site, url=f"https://www.{site}/news/{slug}", fetched=fetched, title=title,
               body=_with_widget(body, widget), thread=thread)
-        if rng.random() < copy_rate and len(paras) >= 2:
+        if rng.random() >= copy_rate:
+            continue
+        if is_short:  # a short text can only be matched exactly: plant an exact copy only
+            p.add(story, "exact", site=site, url=f"https://{site}/amp/news/{slug}",
+                  fetched=fetched + dt.timedelta(hours=int(rng.integers(1, 72))), title=title,
+                  body=_with_widget(body, widget), thread=p.thread(int(rng.integers(0, 4)), story, "e"))
+        else:
             _plant_copies(p, story, site=site, sites=sites, slug=slug, fetched=fetched, title=title, paras=paras,
                           body=body, widget=widget, thread=thread)
     articles = pl.DataFrame(p.art, schema_overrides={"fetched_at": pl.Datetime("us", "UTC")}).with_columns(

@@ -1,0 +1,362 @@
+"""Benchmark of the dedup stage: ours against datasketch, and a 1,000,000-article scale run.
+
+Run ``.venv/bin/python -m bench.bench_dedup`` (``--help`` for sizes). Writes ``bench/results/dedup.json``.
+
+Part 1 (quality and speed, same documents, same run): a planted set from ``bench.gen_dedup``.
+Both sides get the same normalised bodies and the same word 5-gram shingles:
+
+- ours: ``add_dedup_keys`` (normalisation included) + ``find_duplicate_clusters``;
+- datasketch: ``MinHash.bulk`` (128 permutations) + ``MinHashLSH`` at the same threshold, each
+  candidate checked with ``MinHash.jaccard``, clusters by union-find.
+
+Per core = documents / process CPU seconds (polars threads are counted). Precision and recall are
+pairwise over pages of the same story.
+
+Part 2 (scale): 1,000,000 synthetic articles made in shards of 50,000 (10% planted copies: 40%
+exact, 60% with 12 words rewritten), keys per shard spilled to Parquet, then one global clustering over
+``pl.scan_parquet`` of the spilled keys, the index written, a second (incremental) run of 50,000 new
+pages against that index, and ``merge_comments`` over 2,000,000 comments. Costs are reported per
+million articles (or comments): CPU seconds, wall seconds, bytes on disk; peak RSS is the process's.
+
+Plan for 10 million articles and 100 million comments on 2 cores / 24 GB (from the per-million costs):
+keys are made per shard (memory bounded by the shard) and spilled (~0.6 GB of Parquet per million
+articles, dominated by the 512-byte signatures). The global step holds, per article, the signature
+(512 B in polars plus a 512 B numpy copy) and about 100 B of ids, and runs LSH four bands at a time,
+so 10 million articles need about 11 GB plus the band block. Beyond that, or to leave room, cluster
+in two passes: LSH candidate pairs per band block from ``scan_parquet(...).select(nid, band keys)``,
+then verify pairs against signatures read by row group. Incremental runs only bucket band keys that
+hold a page of the new run (semi-join), so a daily run against a 10-million index costs the index
+scan plus the new pages. Comments: ``merge_comments`` is hash and group-by work on string columns;
+100 million comments should run per month partition (comments of one article share a partition), with
+``COMMENT_KEYS`` of earlier runs read per partition too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from bench.gen_dedup import generate_planted, pair_scores
+from tasks.dedup import (
+    _mix64,
+    _normalise,
+    add_dedup_keys,
+    find_duplicate_clusters,
+    merge_comments,
+    update_index,
+)
+
+RESULTS = Path(__file__).parent / "results" / "dedup.json"
+SHINGLE = 5
+NUM_PERM = 128
+THRESHOLD = 0.6
+
+
+def _cpu() -> float:
+    return time.process_time()
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 1: ours versus datasketch on the planted set
+# ----------------------------------------------------------------------------------------------
+
+
+def _run_ours(articles: pl.DataFrame, *, bands: int, rows: int) -> tuple[float, float, dict[str, float]]:
+    t0 = _cpu()
+    keys = add_dedup_keys(articles, shingle_size=SHINGLE, num_perm=NUM_PERM)
+    t1 = _cpu()
+    clusters = find_duplicate_clusters(keys, bands=bands, rows=rows, threshold=THRESHOLD)
+    t2 = _cpu()
+    return t1 - t0, t2 - t1, pair_scores(clusters, articles)
+
+
+def _run_datasketch(articles: pl.DataFrame) -> tuple[float, float, dict[str, float], tuple[int, int]]:
+    from datasketch import MinHash, MinHashLSH
+
+    norm = _normalise(articles.get_column("body")).to_list()  # the same normalisation, untimed
+    ids = articles.get_column("page_id").to_list()
+    t0 = _cpu()
+    shingle_sets = []
+    for text in norm:
+        words = text.split(" ")
+        grams = [" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)] or [text]
+        shingle_sets.append([g.encode() for g in grams])
+    hashes = MinHash.bulk(shingle_sets, num_perm=NUM_PERM)
+    t1 = _cpu()
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    with lsh.insertion_session() as session:
+        for key, m in zip(ids, hashes, strict=True):
+            session.insert(key, m)
+    parent = {k: k for k in ids}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_id = dict(zip(ids, hashes, strict=True))
+    for key, m in zip(ids, hashes, strict=True):
+        for other in lsh.query(m):
+            if other != key and m.jaccard(by_id[other]) >= THRESHOLD:
+                parent[find(key)] = find(other)
+    t2 = _cpu()
+    clusters = pl.DataFrame({"page_id": ids, "cluster_id": [find(k) for k in ids]})
+    return t1 - t0, t2 - t1, pair_scores(clusters, articles), (lsh.b, lsh.r)
+
+
+def compare(n_stories: int, *, seed: int, bands: int, rows: int) -> dict[str, object]:
+    """Part 1: speed and quality of ours and of datasketch on the same planted documents."""
+    planted = generate_planted(n_stories, seed=seed, copy_rate=0.5)
+    articles = planted.articles
+    n = articles.height
+    words = articles.select(pl.col("body").str.count_matches(r"\S+").mean()).item()
+    ours_sig, ours_lsh, ours_scores = _run_ours(articles, bands=bands, rows=rows)
+    ds_sig, ds_lsh, ds_scores, ds_br = _run_datasketch(articles)
+    ours_rate = n / (ours_sig + ours_lsh)
+    ds_rate = n / (ds_sig + ds_lsh)
+    out: dict[str, object] = {
+        "documents": n,
+        "mean_words": round(float(words), 1),
+        "planted_kinds": dict(articles.group_by("planted_kind").len().iter_rows()),
+        "ours": {
+            "config": f"one-permutation MinHash, k={SHINGLE}, {NUM_PERM} bins, {bands}x{rows} bands, "
+                      f"threshold {THRESHOLD}",
+            "signature_docs_per_s_per_core": round(n / ours_sig),
+            "lsh_docs_per_s_per_core": round(n / ours_lsh),
+            "total_docs_per_s_per_core": round(ours_rate),
+            **{k: round(v, 4) for k, v in ours_scores.items()},
+        },
+        "datasketch": {
+            "config": f"MinHash.bulk {NUM_PERM} perms, MinHashLSH threshold {THRESHOLD} (b={ds_br[0]}, r={ds_br[1]})",
+            "signature_docs_per_s_per_core": round(n / ds_sig),
+            "lsh_docs_per_s_per_core": round(n / ds_lsh),
+            "total_docs_per_s_per_core": round(ds_rate),
+            **{k: round(v, 4) for k, v in ds_scores.items()},
+        },
+        "speedup": round(ours_rate / ds_rate, 1),
+    }
+    print(f"planted set: {n} documents, {words:.0f} words on average")
+    for name in ("ours", "datasketch"):
+        r = out[name]
+        assert isinstance(r, dict)
+        print(f"  {name:10s} {r['total_docs_per_s_per_core']:>8,} docs/s/core "
+              f"(signatures {r['signature_docs_per_s_per_core']:,}, LSH {r['lsh_docs_per_s_per_core']:,})  "
+              f"precision {r['precision']:.4f} recall {r['recall']:.4f}   [{r['config']}]")
+    print(f"  speedup {out['speedup']}x")
+    return out
+
+
+def sweep(n_stories: int, *, seed: int) -> list[dict[str, object]]:
+    """Precision and recall of a few (bands, rows, threshold) settings on one planted set."""
+    articles = generate_planted(n_stories, seed=seed + 1, copy_rate=0.5).articles
+    keys = add_dedup_keys(articles, shingle_size=SHINGLE, num_perm=NUM_PERM)
+    rows_out = []
+    for bands, rows, threshold in ((16, 8, 0.8), (16, 8, 0.7), (32, 4, 0.7), (16, 8, 0.6), (32, 4, 0.6),
+                                   (40, 3, 0.6), (40, 3, 0.5), (64, 2, 0.5)):
+        clusters = find_duplicate_clusters(keys, bands=bands, rows=rows, threshold=threshold)
+        s = pair_scores(clusters, articles)
+        rows_out.append({"bands": bands, "rows": rows, "threshold": threshold,
+                         "precision": round(s["precision"], 4), "recall": round(s["recall"], 4)})
+        print(f"  sweep {bands}x{rows} t={threshold}: precision {s['precision']:.4f} recall {s['recall']:.4f}")
+    return rows_out
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 2: scale
+# ----------------------------------------------------------------------------------------------
+
+
+def _scale_shard(first: int, n: int, *, vocab: pl.Series, table: np.ndarray, copy_rate: float = 0.1) -> pl.DataFrame:
+    """Synthetic articles ``first .. first+n``; copies share a story with an earlier document."""
+    u64 = np.uint64
+    doc = np.arange(first, first + n, dtype=np.int64)
+    h = _mix64(doc.astype(u64) + u64(0x1234))
+    is_copy = ((h & u64(0xFFFF)).astype(np.float64) / 65536.0 < copy_rate) & (doc > 0)
+    story = np.where(is_copy, (h >> u64(16)).astype(np.int64) % np.maximum(doc, 1), doc)
+    near = is_copy & (((h >> u64(40)) & u64(0xFF)) < u64(154))  # 60% of copies are edited
+    length = 150 + (_mix64(story.astype(u64) * u64(31)) % u64(500)).astype(np.int64)
+    word_doc = np.repeat(np.arange(n), length)
+    starts = np.concatenate(([0], np.cumsum(length)[:-1]))
+    pos = np.arange(word_doc.size) - starts[word_doc]
+    seed = story[word_doc].astype(u64) * u64(1 << 20) + pos.astype(u64)
+    edit_at = (_mix64(doc.astype(u64) * u64(7)) % u64(100)).astype(np.int64)
+    edited = near[word_doc] & (pos >= edit_at[word_doc]) & (pos < edit_at[word_doc] + 12)
+    seed = np.where(edited, seed ^ _mix64(doc[word_doc].astype(u64) + u64(99)), seed)
+    word_id = table[(_mix64(seed) % u64(table.size)).astype(np.int64)]
+    bodies = (
+        pl.DataFrame({"d": word_doc, "w": vocab.gather(word_id)})
+        .group_by("d", maintain_order=True)
+        .agg(pl.col("w").str.join(" "))
+        .get_column("w")
+    )
+    base = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    ids = pl.Series(doc).cast(pl.String)
+    return pl.DataFrame(
+        {
+            "page_id": "p" + ids,
+            "article_id": "a" + ids,
+            "site": "s" + pl.Series(doc % 997).cast(pl.String) + ".example",
+            "url": "https://s" + pl.Series(doc % 997).cast(pl.String) + ".example/a/" + ids,
+            "fetched_at": pl.Series(int(base.timestamp()) * 1_000_000 + doc * 1_000_000).cast(
+                pl.Datetime("us", "UTC")
+            ),
+            "body": bodies,
+            "story_id": story,
+        }
+    )
+
+
+def _scale_comments(n: int, pages: pl.Series, *, seed: int) -> pl.DataFrame:
+    """``n`` comments on ``pages``: 5% spam texts, 3% posted twice, the rest unique."""
+    rng = np.random.default_rng(seed)
+    page = pages.gather(rng.integers(0, pages.len(), size=n))
+    kind = rng.random(n)
+    text = pl.Series(np.arange(n)).cast(pl.String)
+    text = pl.select(
+        pl.when(pl.Series(kind < 0.05)).then(pl.lit("Buy followers cheap, see profile"))
+        .otherwise("comment number " + text + " about the article")
+    ).to_series()
+    return pl.DataFrame(
+        {
+            "page_id": page,
+            "position": pl.Series(np.arange(n) % 50, dtype=pl.Int32),
+            "author": "user" + pl.Series(rng.integers(0, 100_000, size=n)).cast(pl.String),
+            "text": text,
+        }
+    ).with_columns(site=pl.lit("s.example"))
+
+
+def scale(n_docs: int, *, shard_size: int, work: Path) -> dict[str, object]:
+    """Part 2: keys per shard spilled to Parquet, global clustering, index, incremental run, comments."""
+    rng = np.random.default_rng(7)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    vocab = pl.Series(sorted({"".join(rng.choice(letters, size=int(k))) for k in rng.integers(2, 11, 60_000)}))
+    table = (np.minimum(rng.zipf(1.1, size=1 << 20), vocab.len()) - 1).astype(np.int64)
+    keys_dir = work / "keys"
+    keys_dir.mkdir(parents=True)
+    gen_wall = keys_cpu = keys_wall = 0.0
+    truth = []
+    for i, first in enumerate(range(0, n_docs, shard_size)):
+        w0 = time.time()
+        shard = _scale_shard(first, min(shard_size, n_docs - first), vocab=vocab, table=table)
+        gen_wall += time.time() - w0
+        truth.append(shard.select("page_id", "story_id"))
+        c0, w0 = _cpu(), time.time()
+        keys = add_dedup_keys(shard)
+        keys_cpu += _cpu() - c0
+        keys_wall += time.time() - w0
+        keys.write_parquet(keys_dir / f"keys-{i:04d}.parquet")
+        del shard, keys
+    keys_bytes = sum(p.stat().st_size for p in keys_dir.glob("*.parquet"))
+    print(f"scale: {n_docs:,} articles, keys {keys_cpu:.0f} s CPU / {keys_wall:.0f} s wall "
+          f"(generation {gen_wall:.0f} s wall), keys on disk {keys_bytes / 1e6:.0f} MB, "
+          f"peak RSS {_peak_rss_mb():.0f} MB")
+    c0, w0 = _cpu(), time.time()
+    clusters = find_duplicate_clusters(pl.scan_parquet(keys_dir / "*.parquet"))
+    cluster_cpu, cluster_wall = _cpu() - c0, time.time() - w0
+    rss_after_cluster = _peak_rss_mb()
+    scores = pair_scores(clusters, pl.concat(truth))
+    print(f"scale: clustering {cluster_cpu:.0f} s CPU / {cluster_wall:.0f} s wall, peak RSS {rss_after_cluster:.0f} MB, "
+          f"precision {scores['precision']:.4f} recall {scores['recall']:.4f}, "
+          f"{int(clusters.get_column('is_duplicate').sum()):,} folded")
+    c0 = _cpu()
+    index = update_index(None, pl.read_parquet(keys_dir / "*.parquet"), clusters)
+    index_cpu = _cpu() - c0
+    index.write_parquet(work / "index.parquet")
+    index_bytes = (work / "index.parquet").stat().st_size
+    del clusters
+
+    # Incremental: 50,000 new pages (10% copies of earlier stories) against the index.
+    n_new = min(50_000, n_docs)
+    new = _scale_shard(n_docs, n_new, vocab=vocab, table=table)
+    c0, w0 = _cpu(), time.time()
+    new_keys = add_dedup_keys(new)
+    index = pl.read_parquet(work / "index.parquet")
+    inc = find_duplicate_clusters(new_keys, index=index)
+    inc_cpu, inc_wall = _cpu() - c0, time.time() - w0
+    inc_folded = int(inc.get_column("is_duplicate").sum())
+    print(f"scale: incremental run of {n_new:,} pages against a {index.height:,}-row index: "
+          f"{inc_cpu:.0f} s CPU / {inc_wall:.0f} s wall, {inc_folded:,} folded")
+    del index, new, new_keys
+
+    n_comments = 2_000_000
+    pages = pl.concat(truth).get_column("page_id")
+    comments = _scale_comments(n_comments, pages, seed=3)
+    fake_clusters = pl.DataFrame({"page_id": pages, "canonical_article_id": pages, "is_duplicate": False})
+    c0, w0 = _cpu(), time.time()
+    merged = merge_comments(comments, fake_clusters)
+    com_cpu, com_wall = _cpu() - c0, time.time() - w0
+    print(f"scale: merge_comments over {n_comments:,} comments {com_cpu:.0f} s CPU / {com_wall:.0f} s wall, "
+          f"{int(merged.get_column('is_repeated').sum()):,} repeated")
+    per_m = 1_000_000 / n_docs
+    return {
+        "articles": n_docs,
+        "shard_size": shard_size,
+        "keys_cpu_s": round(keys_cpu, 1),
+        "keys_wall_s": round(keys_wall, 1),
+        "generation_wall_s": round(gen_wall, 1),
+        "cluster_cpu_s": round(cluster_cpu, 1),
+        "cluster_wall_s": round(cluster_wall, 1),
+        "index_cpu_s": round(index_cpu, 1),
+        "peak_rss_mb": round(_peak_rss_mb()),
+        "peak_rss_mb_after_clustering": round(rss_after_cluster),
+        "keys_parquet_mb": round(keys_bytes / 1e6, 1),
+        "index_parquet_mb": round(index_bytes / 1e6, 1),
+        "precision": round(scores["precision"], 4),
+        "recall": round(scores["recall"], 4),
+        "per_million_articles": {
+            "keys_cpu_s": round(keys_cpu * per_m, 1),
+            "cluster_cpu_s": round(cluster_cpu * per_m, 1),
+            "cluster_wall_s": round(cluster_wall * per_m, 1),
+            "keys_parquet_mb": round(keys_bytes / 1e6 * per_m, 1),
+            "index_parquet_mb": round(index_bytes / 1e6 * per_m, 1),
+        },
+        "incremental": {"new_pages": n_new, "index_rows": n_docs, "cpu_s": round(inc_cpu, 1),
+                        "wall_s": round(inc_wall, 1), "folded": inc_folded},
+        "comments": {"comments": n_comments, "cpu_s": round(com_cpu, 1), "wall_s": round(com_wall, 1),
+                     "per_million_cpu_s": round(com_cpu / n_comments * 1e6, 1)},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run both parts and write ``bench/results/dedup.json``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, default=4000, help="stories of the planted set (part 1)")
+    parser.add_argument("--scale", type=int, default=1_000_000, help="articles of the scale run (0: skip)")
+    parser.add_argument("--shard-size", type=int, default=50_000, help="articles per shard in the scale run")
+    parser.add_argument("--bands", type=int, default=40, help="LSH bands of ours")
+    parser.add_argument("--rows", type=int, default=3, help="rows per band of ours")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the planted set")
+    args = parser.parse_args(argv)
+    results: dict[str, object] = {
+        "machine_cores": 2,
+        "compare": compare(args.stories, seed=args.seed, bands=args.bands, rows=args.rows),
+        "sweep": sweep(args.stories // 2, seed=args.seed),
+    }
+    if args.scale:
+        work = Path(tempfile.mkdtemp(prefix="bench-dedup-"))
+        try:
+            results["scale"] = scale(args.scale, shard_size=args.shard_size, work=work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
