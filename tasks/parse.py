@@ -87,11 +87,16 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     # the author+date pattern is costly: run it only on short lines that hold a digit
     maybe_dated = pl.when((text.str.len_chars() <= 160) & text.str.contains(r"\d")).then(text)
     author_date = maybe_dated.str.extract_groups(selectors.AUTHOR_DATE_LINE_RE)
+    date_author = pl.coalesce(
+        maybe_dated.str.extract(selectors.DATE_AUTHOR_LINE_RE, 2),
+        maybe_dated.str.extract(selectors.BY_AUTHOR_DATE_LINE_RE, 1),
+    )
     return lines.with_columns(
         f_date=text.str.contains(selectors.DATE_LINE_RE) & (text.str.len_chars() <= 120),
         f_says=text.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars(),
         f_ad_author=author_date.struct.field("author").str.strip_chars(" ·|•,–—-"),
         f_ad_date=author_date.struct.field("date"),
+        f_by_author=date_author.str.strip_chars(" ·|•,–—-:"),
         f_count=pl.when(text.str.len_chars() <= 200).then(count),
         f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
         f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
@@ -131,9 +136,12 @@ def _is_meta(row: dict[str, Any]) -> bool:
 
 
 def _header_kind(row: dict[str, Any]) -> tuple[str, str] | None:
-    """(kind, author) when the line is a comment header of kind 'says' or 'author_date'."""
+    """(kind, author) when the line is a comment header of kind 'says', 'by_author' or 'author_date'."""
     if row["f_says"] and len(row["f_says"]) <= NAME_MAX_CHARS and row["f_words"] <= NAME_MAX_WORDS + 6:
         return ("says", row["f_says"])
+    by_author = row["f_by_author"]
+    if by_author and len(by_author.split()) <= NAME_MAX_WORDS and not re.search(r"[.!?]$", by_author):
+        return ("by_author", by_author)
     author = row["f_ad_author"]
     if (
         author
@@ -167,7 +175,7 @@ def _runs(headers: list[tuple[int, int, int]], rows: list[dict[str, Any]]) -> li
 def _anchored_candidates(rows: list[dict[str, Any]]) -> list[list[tuple[int, int, int]]]:
     """All header runs per header kind: lists of (first_line, last_line, author_line)."""
     n = len(rows)
-    by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "author_date": []}
+    by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": []}
     for i, row in enumerate(rows):
         kind = _header_kind(row)
         if kind is not None:
@@ -497,8 +505,8 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     if lines.height == 0:
         return empty_frame(LINES)
     feats = line_features(lines.sort("page_id", "line_no", maintain_order=True))
-    cols = ["text", "strip_rule", "f_date", "f_says", "f_ad_author", "f_ad_date", "f_count", "f_heading",
-            "f_numeric", "f_words", "f_prose"]
+    cols = ["text", "strip_rule", "f_date", "f_says", "f_ad_author", "f_ad_date", "f_by_author", "f_count",
+            "f_heading", "f_numeric", "f_words", "f_prose"]
     pages = feats.group_by("page_id", maintain_order=True).agg(pl.struct(cols).alias("rows"))
     # feats is sorted by page then line, so the groups (kept in order) flatten back to its row order
     results = [segment_page(rows) for rows in pages["rows"].to_list()]
@@ -687,12 +695,19 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
         .then(text)
         .str.extract_groups(selectors.AUTHOR_DATE_LINE_RE)
     )
+    dated_author = pl.when(pl.col("region") == COMMENT_AUTHOR).then(text)
     author_raw = pl.coalesce(
         text.str.extract(selectors.SAYS_LINE_RE, 1),
+        dated_author.str.extract(selectors.DATE_AUTHOR_LINE_RE, 2),
+        dated_author.str.extract(selectors.BY_AUTHOR_DATE_LINE_RE, 1),
         author_date.struct.field("author"),
         text,
     )
-    date_in_author = author_date.struct.field("date")
+    date_in_author = pl.coalesce(
+        dated_author.str.extract(selectors.DATE_AUTHOR_LINE_RE, 1),
+        dated_author.str.extract(selectors.BY_AUTHOR_DATE_LINE_RE, 2),
+        author_date.struct.field("date"),
+    )
     seg = seg.with_columns(
         _author=pl.when(pl.col("region") == COMMENT_AUTHOR).then(author_raw),
         _date=pl.when(pl.col("region") == COMMENT_AUTHOR)

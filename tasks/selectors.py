@@ -133,6 +133,22 @@ AUTHOR_DATE_LINE_RE = (
 )
 """Author and date on one line: "Jane Doe · March 10, 2017 at 12:20 AM", "Rolf 29.07.2020 // 12:56"."""
 
+DATE_AUTHOR_LINE_RE = (
+    r"(?i)^(?:#?\d{1,4}\.?\s+)?(?:(?:posted|written|submitted|message|publié|publicado|pubblicato|"
+    r"veröffentlicht|geschrieben)\s+)?(?:(?:le|on|am|el|il|em)\s+)?"
+    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*(?:at|um|à|a las|alle|às|-|–|,)?\s*{TIME_RE})?)"
+    r"\s*[,|·•–—-]?\s*(?:by|par|von|por|da|di|от)\s+(?P<author>\S.{0,60}?)\s*$"
+)
+"""Date then author on one line, as forums and SPIP print it: "le 12 mars 2019 à 10:15, par Jean"."""
+
+BY_AUTHOR_DATE_LINE_RE = (
+    r"(?i)^(?:#?\d{1,4}\.?\s+)?(?:posted|written|submitted|message|publié|publicado|pubblicato|"
+    r"veröffentlicht|geschrieben)?\s*(?:by|par|von|por|da|di|от)\s+(?P<author>\S.{0,60}?)\s+"
+    r"(?:on|le|am|el|il|em|at|um|,|-|–|·|•|\|)\s*"
+    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*(?:at|um|à|a las|alle|às|-|–|,)?\s*{TIME_RE})?)\s*$"
+)
+"""Author then date with "by": "Posted by Jane on March 3, 2021 at 4:05 pm" (forum posts)."""
+
 AUTHOR_BADGE_RE = r"(?i)\s*(?:\(?(?:author|autor|autorin|auteur|autore|admin|moderator|site owner)\)?)\s*$"
 """A role badge glued to an author name ("Mathias Autor"), removed from the name."""
 
@@ -140,7 +156,7 @@ COMMENT_COUNT_RE = (
     r"(?i)^(?:there (?:are|is)\s+)?(?:comments\s*\[?\s*)?(?P<n>\d{1,5})\s*\]?\s*"
     r"(?:leser-?)?(?:comments?|responses?|replies|thoughts?|reactions?|kommentare?|antworten|"
     r"gedanken|reaktionen|ergänzungen|commentaires?|réactions?|comentarios?|respuestas?|commenti|"
-    r"risposte|comentários?|respostas?|комментари[а-яё]*|отзыв[а-яё]*)"
+    r"risposte|comentários?|respostas?|messages?|beiträge|комментари[а-яё]*|отзыв[а-яё]*)"
     r"(?:\s+(?:to|on|zu|zum|sur|a|para|en|su|на|к)\b.*|\s*[:.]?.*)?$"
 )
 """A stated comment count: "18 Comments", "22 Responses to “…”", "45 Gedanken zu", "COMMENTS[8]"."""
@@ -174,7 +190,7 @@ COMMENT_FORM = [
     r"ihre e-mail-adresse wird nicht veröffentlicht.*", r"benachrichtige mich .*",
     r"meinen namen, (?:meine )?e-mail.*", r"die kommentarfunktion ist geschlossen\.?",
     r"comments are closed\.?", r"laisser un commentaire", r"ajouter un commentaire",
-    r"votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*", r"répondre à ce message",
+    r"votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*",
     r"deja un comentario", r"dejar un comentario", r"deja una respuesta", r"lascia un commento",
     r"deixe um comentário", r"deixe uma resposta", r"оставить комментарий", r"добавить комментарий",
     r"gib hier deinen kommentar ein.*", r"enter your comment here.*", r"senden", r"absenden",
@@ -185,7 +201,7 @@ COMMENT_FORM = [
 
 COMMENT_CHROME = [
     r"reply(?:\s*↓)?", r"reply to this comment", r"antworten(?:\s*↓)?", r"antwort(?:\s*↓)?",
-    r"répondre", r"responder", r"rispondi", r"responder", r"ответить", r"report(?: comment)?",
+    r"répondre", r"répondre à ce message", r"responder", r"rispondi", r"ответить", r"report(?: comment)?",
     r"melden", r"like", r"likes?\s*\(\d+\)", r"liken\s*liken", r"likenliken", r"gefällt mir",
     r"oldest", r"newest", r"newest most voted", r"most voted", r"inline feedbacks",
     r"view all comments", r"notify of", r"guest", r"subscribe", r"login", r"log in", r"sort by.*",

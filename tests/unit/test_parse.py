@@ -184,3 +184,30 @@ def test_parser_never_raises_and_never_invents_text(lines: list[str]) -> None:
         assert inputs[line] >= n, line
     placed = seg.filter(pl.col("region").is_not_null())
     assert placed.select("page_id", "line_no").is_unique().all()
+
+
+@pytest.mark.parametrize(
+    ("lines", "authors"),
+    [
+        (  # SPIP forum: date, then "par NAME"
+            ["2 messages", "le 12 mars 2019 à 10:15, par Jean Dupont", "Très bon article.", "Répondre à ce message",
+             "le 13 mars 2019 à 08:00, par Marie", "Je ne suis pas d'accord.", "Répondre à ce message"],
+            ["Jean Dupont", "Marie"],
+        ),
+        (  # forum thread: "Posted by NAME on DATE"
+            ["Comments", "Posted by jdoe on March 3, 2021 at 4:05 pm", "First post in the thread.", "Quote",
+             "Posted by asmith on March 4, 2021 at 9:00 am", "Second post here.", "Quote"],
+            ["jdoe", "asmith"],
+        ),
+        (  # Disqus-style text: name, "• N years ago", text, "Reply•Share ›"
+            ["3 Comments", "Sort by Best", "John Smith", "• 3 years ago", "This is my comment.", "Reply•Share ›",
+             "Maria", "• 2 years ago", "Mine too.", "Reply•Share ›", "Ken", "• a year ago", "And mine.",
+             "Reply•Share ›"],
+            ["John Smith", "Maria", "Ken"],
+        ),
+    ],
+)
+def test_more_comment_systems(lines: list[str], authors: list[str]) -> None:
+    _, comments = _parse(_article() + "\n".join(lines))
+    assert [c["author"] for c in comments] == authors
+    assert all(c["text"] and "Reply" not in c["text"] for c in comments)
