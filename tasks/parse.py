@@ -198,7 +198,7 @@ def _anchored_candidates(rows: list[dict[str, Any]]) -> list[list[tuple[int, int
     return candidates
 
 
-def _evidence(rows: list[dict[str, Any]], first: int, *, says: bool, n_chrome: int, n_comments: int) -> bool:
+def _evidence(rows: list[dict[str, Any]], first: int, *, says: bool) -> bool:
     """Is there evidence that a header run starting at ``first`` is a comment list?"""
     if says:
         return True
@@ -208,7 +208,7 @@ def _evidence(rows: list[dict[str, Any]], first: int, *, says: bool, n_chrome: i
             return True
         if row["strip_rule"] in ("profile_comments_start", "comment_form"):
             return True
-    return False
+    return False  # reply buttons alone are not enough: forum-like widgets fill sidebars and feeds too
 
 
 def _stated_before(rows: list[dict[str, Any]], first: int) -> int | None:
@@ -326,13 +326,16 @@ def _find_comments(rows: list[dict[str, Any]]) -> list[_Comment]:
         comments = _build_anchored(rows, run)
         if not comments:
             continue
-        says = _header_kind(rows[run[0][2]]) is not None and _header_kind(rows[run[0][2]])[0] == "says"  # type: ignore[index]
-        n_chrome = sum(any(rows[i]["strip_rule"] == "comment_chrome" for i in c.meta) for c in comments)
+        kind = _header_kind(rows[run[0][2]])
+        # "NAME says:" lines are comment headers on their own only when dates or reply buttons go with
+        # them (an interview may print "Smith says:" before a quote)
+        n_marked = sum(
+            any(rows[i]["f_date"] or rows[i]["strip_rule"] == "comment_chrome" for i in c.meta) for c in comments
+        )
+        says = kind is not None and kind[0] in ("says", "by_author") and n_marked * 2 >= len(comments)
         if len(comments) < MIN_COMMENTS and _stated_before(rows, run[0][0]) != len(comments):
             continue
-        if _evidence(rows, run[0][0], says=says, n_chrome=n_chrome, n_comments=len(comments)) and len(
-            comments
-        ) > len(best):
+        if _evidence(rows, run[0][0], says=says) and len(comments) > len(best):
             best = comments
     if not best:
         best = _alternating(rows)

@@ -211,3 +211,12 @@ def test_more_comment_systems(lines: list[str], authors: list[str]) -> None:
     _, comments = _parse(_article() + "\n".join(lines))
     assert [c["author"] for c in comments] == authors
     assert all(c["text"] and "Reply" not in c["text"] for c in comments)
+
+
+def test_interview_says_lines_are_not_comments() -> None:
+    """Issue 3: 'NAME says:' inside an article without dates or reply buttons is not a comment list."""
+    text = "\n".join(["Interview With the Mayor", "", PARA[0], "", "Smith says:", "", PARA[1], "", "Jones says:", "",
+                      PARA[2], ""])
+    article, comments = _parse(text)
+    assert comments == []
+    assert PARA[2] in article["body"]
