@@ -94,7 +94,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(
         f_date=text.str.contains(selectors.DATE_LINE_RE) & (text.str.len_chars() <= 120),
         f_says=text.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars(),
-        f_ad_author=author_date.struct.field("author").str.strip_chars(" ·|•,–—-"),
+        f_ad_author=author_date.struct.field("author").str.strip_chars_end(" ·|•,–—-"),
         f_ad_date=author_date.struct.field("date"),
         f_by_author=date_author.str.strip_chars(" ·|•,–—-:"),
         f_count=pl.when(text.str.len_chars() <= 200).then(count),
@@ -339,7 +339,20 @@ def _find_comments(rows: list[dict[str, Any]]) -> list[_Comment]:
             best = comments
     if not best:
         best = _alternating(rows)
-    return best
+    return _drop_repeats(rows, best)
+
+
+def _drop_repeats(rows: list[dict[str, Any]], comments: list[_Comment]) -> list[_Comment]:
+    """Drop a comment printed again verbatim (same header and text), as quoting widgets do."""
+    seen: set[tuple[str, ...]] = set()
+    kept: list[_Comment] = []
+    for c in comments:
+        key = tuple(rows[i]["text"] for i in sorted([*([c.author] if c.author is not None else []), *c.meta, *c.text]))
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(c)
+    return kept
 
 
 def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | None:
@@ -596,7 +609,8 @@ def clean_author(name: str | None) -> str | None:
     """Strip a role badge and separators from an author name ("Mathias Autor" -> "Mathias")."""
     if name is None:
         return None
-    cleaned = _BADGE.sub("", name).strip(" \t·|•,–—-:")
+    cleaned = _BADGE.sub("", name).strip()
+    cleaned = re.sub(r"^[·|•,–—-]+\s+", "", re.sub(r"[\s·|•,–—:-]+$", "", cleaned))
     return cleaned or name.strip() or None
 
 

@@ -209,7 +209,7 @@ COMMENT_CHROME = [
     r"would love your thoughts, please comment\.?x?", r"\(\)", r"x", r"permalink", r"edit",
     r"flag", r"share ›", r"reply\s*•\s*share\s*›?", r"quote", r"upvote", r"downvote",
     r"loading\.\.\.", r"wird geladen\.\.\.", r"lade …", r"liken lade …", r"in reply to.*",
-    r"powered by disqus", r"disqus", r"comments powered by disqus\.?", r"rate this:?",
+    r"(?:pingback|trackback)\s*:.*", r"powered by disqus", r"disqus", r"comments powered by disqus\.?", r"rate this:?",
     r"delete", r"hide", r"unflag", r"flagged", r"invite(?: manually)?", r"promote", r"go to permalink",
     r"(?:un)?follow \S+(?: for .{1,40})?", r"block for .{1,40}", r"profile\s*follow\s*unfollow",
     r"x\s*dismiss\s*x\s*undismiss", r"\d+\s*reply", r"all replies", r"view (?:all )?replies",
@@ -380,7 +380,7 @@ RULE_ORDER: list[str] = [
 RULE_MAX_CHARS: dict[str, int] = {
     "share": 120, "readmore": 60, "nav": 260, "pagination": 220, "related": 160, "taxonomy": 400, "byline": 140,
     "caption": 320, "newsletter": 200, "donation": 200, "cookie": 600, "footer": 300,
-    "comment_form": 300, "comment_chrome": 80, "dateline": 120,
+    "comment_form": 300, "comment_chrome": 300, "dateline": 120,
 }
 
 PROSE_GUARDED: frozenset[str] = frozenset({"newsletter", "donation", "footer", "byline", "share", "related"})
