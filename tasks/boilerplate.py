@@ -48,14 +48,20 @@ def is_prose(text: pl.Expr) -> pl.Expr:
     return ((n_words >= PROSE_MIN_WORDS) & ends_like_sentence) | (text.str.len_chars() >= 200)
 
 
+EMPTY_PAGE = "empty_page"
+"""strip_rule of the one placeholder line (empty text) that keeps a page without text in ``LINES``."""
+
+
 def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
     """Split each page's ``text`` into non-blank, stripped lines.
 
     Args:
-        pages: frame with ``page_id``, ``site`` and ``text`` (null text gives no lines).
+        pages: frame with ``page_id``, ``site`` and ``text``.
 
     Returns:
-        ``page_id``, ``site``, ``line_no`` (0-based position in the page text), ``text``.
+        ``page_id``, ``site``, ``line_no`` (0-based position in the page text), ``text``. A page whose
+        text is null or blank keeps one placeholder row (``line_no`` 0, empty ``text``) so that it stays
+        visible to the later stages.
     """
     schema = polars_schema(LINES)
     if pages.height == 0:
@@ -63,7 +69,7 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
             schema={"page_id": schema["page_id"], "site": pl.String, "line_no": schema["line_no"],
                     "text": schema["text"]}
         )
-    return (
+    lines = (
         pages.select(
             pl.col("page_id"),
             pl.col("site").fill_null("unknown"),
@@ -72,9 +78,17 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
         .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=schema["line_no"]))
         .explode(["text", "line_no"])
         .with_columns(pl.col("text").str.strip_chars())
-        .filter(pl.col("text").is_not_null() & (pl.col("text").str.len_chars() > 0))
         .with_columns(pl.col("line_no").cast(schema["line_no"]))
     )
+    blank = pl.col("text").is_null() | (pl.col("text").str.len_chars() == 0)
+    empty_pages = (
+        lines.group_by("page_id", "site", maintain_order=True)
+        .agg(all_blank=blank.all())
+        .filter(pl.col("all_blank"))
+        .select("page_id", "site", line_no=pl.lit(0, dtype=schema["line_no"]), text=pl.lit(""))
+    )
+    kept = lines.filter(~blank).select("page_id", "site", "line_no", "text")
+    return pl.concat([kept, empty_pages]).sort("page_id", "line_no", maintain_order=True)
 
 
 def _general_rules(text: pl.Expr) -> pl.Expr:
@@ -127,13 +141,14 @@ def strip_boilerplate(
 
     Returns:
         ``LINES`` columns: ``page_id``, ``line_no``, ``text``, ``strip_rule`` (null: kept), and null
-        ``region`` and ``comment_position``. One row per non-blank line, in page order.
+        ``region`` and ``comment_position``. One row per non-blank line, in page order; a page without
+        text keeps one empty row tagged ``empty_page``.
     """
     schema = polars_schema(LINES)
     lines = explode_lines(pages)
     if lines.height == 0:
         return empty_frame(LINES)
-    rule = _general_rules(pl.col("text"))
+    rule = pl.when(pl.col("text") == "").then(pl.lit(EMPTY_PAGE)).otherwise(_general_rules(pl.col("text")))
     if profiles:
         rule = pl.coalesce(_profile_rules(profiles), rule)
     if template_lines is not None and template_lines.height > 0:

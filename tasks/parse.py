@@ -561,7 +561,9 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
     ).cast(pl.Int32, strict=False)
     before_comments = pl.col("comment_position").is_null()
     seg = seg.with_columns(
-        _rule=pl.when(pl.col("region").is_null()).then(pl.col("strip_rule").fill_null(UNPLACED)),
+        _rule=pl.when(pl.col("region").is_null() & (pl.col("text") != "")).then(
+            pl.col("strip_rule").fill_null(UNPLACED)
+        ),
         _count=pl.when(pl.col("text").str.len_chars() <= 200).then(count),
     )
     stated = (
@@ -572,7 +574,7 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
     main = seg.group_by("page_id", maintain_order=True).agg(
         title=pl.col("text").filter(pl.col("region") == TITLE).first(),
         body=pl.col("text").filter(pl.col("region") == BODY).str.join("\n\n"),
-        n_lines=pl.len().cast(pl.Int32),
+        n_lines=(pl.col("text") != "").sum().cast(pl.Int32),
         n_lines_stripped=pl.col("_rule").is_not_null().sum().cast(pl.Int32),
     )
     per_rule = (

@@ -27,9 +27,14 @@ def test_empty_frame_gives_empty_lines() -> None:
     assert_frame_equal(strip_boilerplate(_pages()), empty_frame(LINES))
 
 
-def test_null_and_blank_text_give_no_lines() -> None:
-    out = strip_boilerplate(_pages(None, "", "  \n\n \t"))
-    assert out.height == 0
+def test_null_and_blank_text_keep_one_placeholder_line() -> None:
+    out = strip_boilerplate(_pages(None, "", "  \n\n \t", "text"))
+    assert out.select("page_id", "line_no", "text", "strip_rule").to_dicts() == [
+        {"page_id": "p0", "line_no": 0, "text": "", "strip_rule": "empty_page"},
+        {"page_id": "p1", "line_no": 0, "text": "", "strip_rule": "empty_page"},
+        {"page_id": "p2", "line_no": 0, "text": "", "strip_rule": "empty_page"},
+        {"page_id": "p3", "line_no": 0, "text": "text", "strip_rule": None},
+    ]
     assert out.schema == polars_schema(LINES)
 
 

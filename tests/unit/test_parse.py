@@ -40,9 +40,11 @@ def test_empty_inputs() -> None:
 
 def test_every_page_gets_an_article_row() -> None:
     pages = pl.DataFrame({"page_id": ["a", "b", "c"], "site": ["x"] * 3, "text": [_article(), None, ""]})
-    articles = parse_articles(segment_pages(strip_boilerplate(pages)), page_ids=pages["page_id"])
+    articles = parse_articles(segment_pages(strip_boilerplate(pages)))
     assert articles["page_id"].to_list() == ["a", "b", "c"]
     assert articles["body"].to_list()[1:] == ["", ""]
+    assert articles["n_lines"].to_list()[1:] == [0, 0]
+    assert articles["stripped_by_rule"].to_list()[1:] == [[], []]
     assert articles.schema == polars_schema(PARSED_ARTICLES)
 
 
