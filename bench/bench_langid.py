@@ -12,6 +12,7 @@ raises). Throughput is texts per second of process CPU time ("per core"). Writes
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import platform
 import time
@@ -147,6 +148,11 @@ def main() -> None:
         "python": platform.python_version(),
         "langdetect": getattr(langdetect, "__version__", "1.0.9"),
         "init_detector_cpu_s": init_seconds,
+        "defaults": {
+            name: param.default
+            for name, param in inspect.signature(detect_language).parameters.items()
+            if param.kind is inspect.Parameter.KEYWORD_ONLY
+        },
         "classes": results,
     }
     RESULTS.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

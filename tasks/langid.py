@@ -24,7 +24,27 @@ body of 45 pages in 7 languages; short texts = their body sentences cut at a wor
 comment lengths), as accuracy / wrong answers / ``und`` rate, against the naive loop
 (seeded ``langdetect.detect_langs`` on the whole text):
 
-RESULTS_TABLE
+=================  =====  ======================  =======================  ========
+class              texts  naive: acc / wrong      ours: acc / wrong / und  speed-up
+=================  =====  ======================  =======================  ========
+articles              45  1.000 / 0               1.000 / 0 / 0.000            38x
+comments 10-30      2220  0.810 / 422             0.780 / 61 / 0.193          302x
+comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006          126x
+comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            53x
+=================  =====  ======================  =======================  ========
+
+(speed-up: texts per CPU second against the naive loop in the same run, one batch per class; in
+batches of 20 texts, about one page of comments, 13-34x.) What each threshold does, other
+settings at their defaults (``--sweep``):
+
+- ``min_score`` (0.6): 0.5 / 0.6 / 0.7 / 0.8 give on 30-80 chars accuracy 0.987 / 0.985 / 0.982 /
+  0.978 with 20 / 18 / 14 / 13 wrong; on 10-30 chars 0.801 / 0.780 / 0.758 / 0.728 with
+  93 / 61 / 41 / 32 wrong. Raise it to trade accuracy for fewer wrong answers.
+- ``min_chars`` (10 letters): at 5 a one-word comment gets scored (10-30 chars: accuracy 0.859,
+  69 wrong); at 15, 50% of 10-30 char texts become ``und`` (0.484, 34 wrong). 30+ chars unchanged.
+- ``max_chars`` (1000): every dev article is right from its first 100 characters on.
+- ``prior_weight`` (0.5): 0 (langdetect's uniform prior) gives 30-80 chars 0.970 with 28 wrong;
+  1.0 gives 0.986 with 20 wrong but one wrong answer on 80-200 chars.
 """
 
 from __future__ import annotations
