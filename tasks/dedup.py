@@ -398,7 +398,7 @@ def _near_edges(
     threshold: float,
     rescrape_threshold: float,
     max_bucket: int,
-    band_block: int = 4,
+    band_rows: int = 4_000_000,
 ) -> list[pl.DataFrame]:
     """Edges of verified LSH candidates and of same-URL pages, each touching a page of this run."""
     signed = nodes.filter(pl.col("signature").is_not_null())
@@ -408,7 +408,10 @@ def _near_edges(
     rep_sig = sig[sig_row[rep_nid]]
     rep_is_new = is_new[rep_nid]
     lsh_parts = []
-    for first in range(0, bands, band_block):  # a few bands at a time bounds the memory of the joins
+    all_new = bool(rep_is_new.all())
+    # A few bands at a time bound the memory of the joins (about band_rows rows per block).
+    band_block = max(1, min(bands, band_rows // max(rep_nid.size, 1)))
+    for first in range(0, bands, band_block):
         n_bands = min(band_block, bands - first)
         bkeys = _band_keys(rep_sig[:, first * rows : (first + n_bands) * rows], bands=n_bands, rows=rows)
         band_frame = pl.DataFrame(
@@ -418,9 +421,9 @@ def _near_edges(
                 "bkey": bkeys.reshape(-1),
             }
         )
-        # Only buckets that hold a page of this run matter: pairs of earlier pages are settled.
-        new_buckets = band_frame.filter(pl.Series(np.repeat(rep_is_new, n_bands))).select("band", "bkey").unique()
-        band_frame = band_frame.join(new_buckets, on=["band", "bkey"], how="semi")
+        if not all_new:  # only buckets holding a page of this run matter: earlier pairs are settled
+            new_buckets = band_frame.filter(pl.Series(np.repeat(rep_is_new, n_bands))).select("band", "bkey")
+            band_frame = band_frame.join(new_buckets.unique(), on=["band", "bkey"], how="semi")
         lsh_parts.append(_bucket_pairs(band_frame, ["band", "bkey"], max_bucket=max_bucket))
     lsh_pairs = pl.concat(lsh_parts).unique()
     url_members = signed.filter(pl.col("url_key").is_not_null()).select("nid", "url_key", "is_new")
