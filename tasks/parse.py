@@ -54,8 +54,10 @@ UNPLACED = "unplaced"
 STRIPPED_WEIGHT = -2.0
 SHORT_LINE_WEIGHT = -1.5
 ISOLATED_PROSE_FACTOR = 0.5
-"""Body window weights: boilerplate and non-prose lines cost, prose earns its word count (half when
-no prose line is next to it, as in teaser lists)."""
+LIST_ITEM_MIN_WORDS = 8
+LIST_ITEM_WEIGHT = 0.0
+"""Body window weights: boilerplate and short lines cost, long list or table lines are neutral, prose
+earns its word count (half when no prose line is next to it, as in teaser lists)."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
 
@@ -371,6 +373,8 @@ def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | No
         elif prose[i]:
             paired = (i > 0 and prose[i - 1]) or (i + 1 < limit and prose[i + 1])
             w = float(row["f_words"]) * (1.0 if paired else ISOLATED_PROSE_FACTOR)
+        elif row["f_words"] >= LIST_ITEM_MIN_WORDS:
+            w = LIST_ITEM_WEIGHT
         else:
             w = SHORT_LINE_WEIGHT
         if run_sum <= 0:

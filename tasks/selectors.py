@@ -241,6 +241,8 @@ RULES: dict[str, list[str]] = {
         rf"(?:follow|folgen|suivre|seguir|segui)(?:\s+(?:us|uns|nous|rt|me))?(?:\s+(?:on|auf|sur|en|su))?"
         rf"\s*:?(?:\s*{_SOCIAL})*",
         r"send it!?|yum it!?|copy this link|close share panel|read more about sharing\.?",
+        r"(?:like this|gefällt mir|j'aime|me gusta|mi piace|curtir|нравится)\s*:?\s*\d*",
+        r"(?:likes?|gefällt|j'aime)\s*:\s*\d+",
         rf"share to {_SOCIAL}|share to \w+",
         r"these are external links and will open in a new window",
         r"share this (?:story|article|post)(?: about sharing)?",
@@ -271,7 +273,8 @@ RULES: dict[str, list[str]] = {
     ],
     "related": [
         r"(?:related|similar|recommended|more)\s+(?:posts?|articles?|stories|reading|news|content)\s*[:.…]*",
-        r"(?:you (?:may|might) also like|you may be interested in|"
+        r"(?:related|verwandt|similar|ähnlich|relacionados|correlati|liés|relacionadas|похожие)",
+        r"(?:you (?:may|might) also (?:want to )?(?:like|enjoy|read|check (?:these|this) out)|you may be interested in|"
         r"more on (?:the|this) topic|more from .{1,40}|more stories|popular (?:posts|articles|stories)|"
         r"most (?:read|popular|viewed)|trending(?: now)?|recent posts|latest posts|latest news|top stories|"
         r"editor'?s picks|don'?t miss|what to read next)\s*[:.…]*",
@@ -332,6 +335,9 @@ RULES: dict[str, list[str]] = {
         r"assine|inscreva-se|подписаться|подпишитесь|sign up for|get updates|stay updated|"
         r"jetzt abonnieren).{0,120}",
         r"(?:enter your email|your email address|e-?mail-adresse|adresse e-?mail|correo electrónico)\s*\*?",
+        r"(?:receive|get) (?:new|our|the latest) (?:posts|articles|stories|news).{0,80}",
+        r"(?:jetzt|hier)\s.{0,40}(?:anmelden|registrieren)|anmelden und weiterlesen|anmelden registrieren",
+        r"(?:sign up|log ?in|register)(?: now)?(?: to .{0,60})?!?",
     ],
     "donation": [
         r".{0,40}(?:donate|donation|spenden?|faire un don|donar|donazione|doação|пожертвовать|"
