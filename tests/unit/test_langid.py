@@ -200,3 +200,36 @@ def test_fewer_wrong_and_as_accurate_as_the_naive_loop(labelled: dict[str, dict[
     naive = _accuracy(data.with_columns(language=pl.Series([_naive(t) for t in data["text"]]))).row(0, named=True)
     assert ours["accuracy"] >= naive["accuracy"]
     assert ours["wrong"] < naive["wrong"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("El govern de la Generalitat ha aprovat avui el pressupost per a l'any vinent.", "ca"),
+        ("Die regering het vandag aangekondig dat belasting volgende jaar sal styg.", "af"),
+        ("Vlada je danes sprejela proračun za prihodnje leto.", "sl"),
+        ("Bedankt voor dit artikel, heel interessant.", "nl"),
+        ("Inihayag ng pamahalaan ngayong araw na tataas ang buwis sa susunod na taon.", "tl"),
+        ("Serikali imetangaza leo kwamba kodi zitaongezeka mwaka ujao.", "sw"),
+        ("Regjeringen kunngjorde i dag at skattene vil øke neste år.", "no"),
+        ("Regeringen meddelte i dag, at skatterne stiger næste år.", "da"),
+    ],
+)
+def test_prior_does_not_hide_less_common_languages(text: str, code: str) -> None:
+    """The web-share prior tips close calls only: a clear sentence keeps its rarer language."""
+    assert detect_language(pl.DataFrame({"text": [text]}))["language"].to_list() == [code]
+
+
+def test_prior_weight_zero_is_langdetects_uniform_prior() -> None:
+    out = detect_language(pl.DataFrame({"text": [EN, DE]}), prior_weight=0.0)
+    assert out["language"].to_list() == ["en", "de"]
+
+
+def test_infer_comment_language() -> None:
+    comments = pl.DataFrame(
+        {"article_id": ["a", "a", "b", "c", "b"], "language": ["en", UND, UND, UND, "ru"]}
+    )
+    articles = pl.DataFrame({"article_id": ["b", "a", "a"], "language": [UND, "de", "fr"]})
+    out = langid.infer_comment_language(comments, articles)
+    assert_frame_equal(out.select(comments.columns), comments)
+    assert out["language_inferred"].to_list() == ["en", "de", UND, None, "ru"]
