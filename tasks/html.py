@@ -35,6 +35,18 @@ DEFAULT_MAX_HTML_BYTES = 5_000_000
 DEFAULT_MAX_NODES = 200_000
 """Each walk over a page's DOM visits at most this many nodes (text nodes included)."""
 
+DEFAULT_MAX_DEPTH = 2_000
+"""Pages whose block elements nest deeper than this are not parsed: the HTML5 tree builder checks the
+stack of open elements at every block start tag, so its time grows with the square of the depth
+(40,000 nested ``<div>`` took 8 s to parse)."""
+
+_DEPTH_SCAN_MIN_TAGS = 20_000
+_BLOCK_TAG = re.compile(
+    r"<(/?)(?:div|section|article|aside|header|footer|nav|main|blockquote|ul|ol|dl|fieldset|figure|form|"
+    r"table|center|details|address)\b",
+    re.IGNORECASE,
+)
+
 SKIPPED_TAGS = frozenset({
     "head", "script", "style", "noscript", "template", "svg", "iframe", "img", "input", "select", "textarea",
     "-comment", "-doctype", "math", "object", "embed", "video", "audio", "canvas", "map", "title", "meta", "link",
@@ -57,6 +69,34 @@ _WS = re.compile(r"[ \t\n\r\f]+")
 _SPACES = re.compile(r" {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _PRE_EXIT = "\x01pre"
+
+
+def markup_depth(html: str) -> int:
+    """Deepest nesting of block start tags, counted from the tags as written (an upper estimate)."""
+    depth = deepest = 0
+    for match in _BLOCK_TAG.finditer(html):
+        if match.group(1):
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def check_markup(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
+                 max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[str, str] | None:
+    """Why a page should not be parsed at all, as ``(reason, detail)``, or None when it can be.
+
+    Reasons: ``html_too_large`` (over ``max_html_bytes`` UTF-8 bytes) and ``html_too_deep`` (block
+    elements nested deeper than ``max_depth``; only scanned on pages with many tags, since the
+    parser's cost is quadratic only in depth).
+    """
+    n_bytes = len(html.encode("utf-8", "surrogatepass")) if len(html) * 4 > max_html_bytes else len(html)
+    if n_bytes > max_html_bytes:
+        return "html_too_large", f"decoded HTML is {n_bytes:,} bytes, over the cap of {max_html_bytes:,}"
+    if html.count("<") > _DEPTH_SCAN_MIN_TAGS and (depth := markup_depth(html)) > max_depth:
+        return "html_too_deep", f"block elements nest {depth:,} deep, over the cap of {max_depth:,}"
+    return None
 
 
 def is_hidden(node: LexborNode) -> bool:
@@ -394,8 +434,16 @@ MIN_ROOT_CHARS = 120
 MIN_PARAGRAPH_CHARS = 25
 """Paragraphs shorter than this count less when locating the main content by text density."""
 
-MAX_COMMENTS = 5_000
+MAX_COMMENTS = 2_000
 """At most this many comment candidates are examined per page."""
+
+MAX_THREAD_DEPTH = 60
+"""Comment markup nested deeper than this (replies of replies...) is left to the text path: the work on
+nested comments grows with depth times size."""
+
+
+class _TooDeepError(Exception):
+    """Comment markup nested deeper than ``MAX_THREAD_DEPTH``."""
 
 MAX_AUTHOR_CHARS = 80
 
@@ -596,65 +644,87 @@ def _comment_text(region: LexborNode, excluded: set[int], author_node: LexborNod
     return "\n\n".join(kept)
 
 
+def _thread(candidates: list[LexborNode]) -> tuple[dict[int, int | None], dict[int, list[int]]]:
+    """Each candidate's nearest candidate ancestor, and each candidate's candidate children.
+
+    Raises:
+        _TooDeepError: candidates nest deeper than ``MAX_THREAD_DEPTH``.
+    """
+    cand_ids = {c.mem_id for c in candidates}
+    nearest: dict[int, int | None] = {}
+    depth: dict[int, int] = {}
+    for node in candidates:  # document order: an ancestor's depth is known before its descendants'
+        parent_id = next((a.mem_id for a in _ancestors(node) if a.mem_id in cand_ids), None)
+        nearest[node.mem_id] = parent_id
+        depth[node.mem_id] = 0 if parent_id is None else depth.get(parent_id, 0) + 1
+        if depth[node.mem_id] > MAX_THREAD_DEPTH:
+            raise _TooDeepError
+    children: dict[int, list[int]] = {c.mem_id: [] for c in candidates}
+    for mid, parent in nearest.items():
+        if parent is not None:
+            children[parent].append(mid)
+    return nearest, children
+
+
+def _subtree_ids(mid: int, children: dict[int, list[int]]) -> set[int]:
+    out: set[int] = set()
+    todo = list(children[mid])
+    while todo:
+        cur = todo.pop()
+        out.add(cur)
+        todo.extend(children[cur])
+    return out
+
+
+def _representatives(candidates: list[LexborNode], children: dict[int, list[int]], *, max_nodes: int) -> dict[int, int]:
+    """Map each candidate to the candidate that stands for it: a wrapper, which holds nothing of its own
+    outside the candidates inside it, is represented by its first candidate child (followed down)."""
+    rep: dict[int, int] = {}
+    for node in candidates:
+        mid = node.mem_id
+        if children[mid]:
+            own = node_text(node, skip=set(children[mid]), max_nodes=max_nodes)
+            rep[mid] = children[mid][0] if len(own.strip()) < 2 else mid
+        else:
+            rep[mid] = mid
+    resolved: dict[int, int] = {}
+    for mid in rep:
+        cur, steps = mid, 0
+        while rep[cur] != cur and steps <= MAX_THREAD_DEPTH:
+            cur, steps = rep[cur], steps + 1
+        resolved[mid] = cur
+    return resolved
+
+
 def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
     candidates = _comment_candidates(tree)
     if not candidates:
         return []
     candidates = _doc_order(candidates, tree)
-    cand_ids = {c.mem_id for c in candidates}
-    # descendants that are candidates, per candidate (via each candidate's nearest candidate ancestor)
-    nearest: dict[int, int | None] = {}
-    for node in candidates:
-        nearest[node.mem_id] = next((a.mem_id for a in _ancestors(node) if a.mem_id in cand_ids), None)
-    children: dict[int, list[int]] = {c.mem_id: [] for c in candidates}
-    for mid, parent in nearest.items():
-        if parent is not None:
-            children[parent].append(mid)
-    by_id = {c.mem_id: c for c in candidates}
-
-    def subtree_ids(mid: int) -> set[int]:
-        out: set[int] = set()
-        todo = list(children[mid])
-        while todo:
-            cur = todo.pop()
-            out.add(cur)
-            todo.extend(children[cur])
-        return out
-
-    # a wrapper holds nothing of its own outside the candidates inside it
-    rep: dict[int, int] = {}
-    for node in candidates:
-        mid = node.mem_id
-        own = node_text(node, skip=set(children[mid]), max_nodes=max_nodes) if children[mid] else "x"
-        rep[mid] = children[mid][0] if len(own.strip()) < 2 and children[mid] else mid
-    def resolve(mid: int) -> int:
-        seen = 0
-        while rep[mid] != mid and seen < 50:
-            mid = rep[mid]
-            seen += 1
-        return mid
-
-    items = [c for c in candidates if rep[c.mem_id] == c.mem_id]
+    nearest, children = _thread(candidates)
+    rep = _representatives(candidates, children, max_nodes=max_nodes)
     comments: list[_Comment] = []
     position: dict[int, int] = {}
-    for node in items:
+    for node in candidates:
         mid = node.mem_id
+        if rep[mid] != mid:
+            continue
         parent = None
         anc = nearest[mid]
         while anc is not None:
-            target = resolve(anc)
+            target = rep[anc]
             if target != mid and target in position:
                 parent = position[target]
                 break
             anc = nearest[anc]
-        excluded = subtree_ids(mid)
+        excluded = _subtree_ids(mid, children)
         author, author_node = _author_of(node, excluded)
         posted_text, posted = _date_of(node, excluded)
         text = _comment_text(node, excluded, author_node)
         if not text or (author is None and posted_text is None):
             continue
         position[mid] = len(comments)
-        comments.append(_Comment(by_id[mid], parent, author, text, posted_text, posted))
+        comments.append(_Comment(node, parent, author, text, posted_text, posted))
     return comments
 
 
@@ -880,13 +950,17 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     at least ``MIN_BODY_CHARS`` is found, or when a comment section states comments that the known
     comment markup does not yield (the text path then reads the page).
     """
-    if len(html) > max_html_bytes or len(html.encode("utf-8", "surrogatepass")) > max_html_bytes:
+    if check_markup(html, max_html_bytes=max_html_bytes) is not None:
         return None
     tree = LexborHTMLParser(html)
     if len(tree.css("*")) > max_nodes:
         logger.debug("page over %d elements: not extracted from markup", max_nodes)
         return None
-    comments = _collect_comments(tree, max_nodes=max_nodes)
+    try:
+        comments = _collect_comments(tree, max_nodes=max_nodes)
+    except _TooDeepError:
+        logger.debug("comment threads nested over %d deep: not extracted from markup", MAX_THREAD_DEPTH)
+        return None
     stated = stated_comment_count(tree)
     if not comments and stated:
         return None

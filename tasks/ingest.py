@@ -4,7 +4,8 @@ Reads the ``RAW_RECORDS`` columns (bytes as read by ``tasks/io.py``); returns ``
 decoded ``text`` (HTML is kept in ``html`` and rendered to innerText-style ``text`` by
 ``tasks.html``, its canonical link replaces ``url`` and its stated publication time fills
 ``published_at``), ``page_id``, ``site``/``site_source``, and ``reject_reason`` for records that
-cannot become an article (empty, binary, unreadable, ``html_too_large``, ``html_too_complex``, and
+cannot become an article (empty, binary, unreadable, ``html_too_large``, ``html_too_deep``,
+``html_too_complex``, and
 the ``skipped_*`` container records of ``tasks.readers``). Rows are tagged, never dropped: the
 selection step turns ``reject_reason`` into ``rejects`` rows (and counts ``skipped_*`` ones).
 """
@@ -21,7 +22,7 @@ from schemas.pages import PAGES
 from schemas.validate import polars_schema
 from tasks.encoding import decode_bytes, looks_binary
 from tasks.hashing import hash_columns
-from tasks.html import DEFAULT_MAX_HTML_BYTES, DEFAULT_MAX_NODES, render_page
+from tasks.html import DEFAULT_MAX_HTML_BYTES, DEFAULT_MAX_NODES, check_markup, render_page
 from tasks.sites import assign_sites
 
 logger = logging.getLogger(__name__)
@@ -62,10 +63,8 @@ def _render_row(html: str | None, url: str | None, *, max_html_bytes: int, max_n
                                "detail": None}
     if html is None:
         return none
-    n_bytes = len(html.encode("utf-8", "surrogatepass"))
-    if n_bytes > max_html_bytes:
-        return {**none, "reject": "html_too_large",
-                "detail": f"decoded HTML is {n_bytes:,} bytes, over the cap of {max_html_bytes:,}"}
+    if (problem := check_markup(html, max_html_bytes=max_html_bytes)) is not None:
+        return {**none, "reject": problem[0], "detail": problem[1]}
     page = render_page(LexborHTMLParser(html), base_url=url, max_nodes=max_nodes)
     if page.truncated:
         return {**none, "reject": "html_too_complex",
@@ -87,8 +86,9 @@ def build_pages(
     ``page_id`` is the xxh3-64 hex of ``source_path`` and ``record``. For HTML pages ``html`` is the
     decoded page, ``text`` its innerText rendering, ``url`` its canonical link when it has one
     (else the container's URL) and ``published_at`` the time the page states. HTML over
-    ``max_html_bytes`` (UTF-8) is rejected as ``html_too_large`` and HTML with more than
-    ``max_nodes`` DOM nodes as ``html_too_complex``, so no page can stall a shard.
+    ``max_html_bytes`` (UTF-8) is rejected as ``html_too_large``, block markup nested deeper than
+    ``tasks.html.DEFAULT_MAX_DEPTH`` as ``html_too_deep`` and HTML with more than ``max_nodes`` DOM
+    nodes as ``html_too_complex``, so no page can stall a shard.
     """
     decoded = pl.DataFrame(
         [

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from schemas.validate import polars_schema
@@ -280,3 +282,45 @@ def test_extract_empty_frame() -> None:
 ])
 def test_parse_written_date(text: str, expected: datetime | None) -> None:
     assert parse_written_date(text) == expected
+
+
+def test_deeply_nested_markup_is_not_parsed() -> None:
+    """Issue 4: the HTML5 parser is quadratic in nesting depth, so very deep pages are refused up front."""
+    from tasks.html import check_markup
+
+    soup = "<div>" * 30_000 + "<p>x</p>"
+    assert check_markup(soup) is not None
+    assert check_markup(soup)[0] == "html_too_deep"  # type: ignore[index]
+    assert extract_page(soup) is None
+    assert check_markup("<div>" * 30 + "<p>x</p>") is None
+    assert check_markup("<p>x</p>" * 10, max_html_bytes=20)[0] == "html_too_large"  # type: ignore[index]
+
+
+def test_deep_comment_threads_are_left_to_the_text_path() -> None:
+    item = ('<li id="comment-{i}" class="comment"><div class="comment-author"><b class="fn">U{i}</b></div>'
+            '<time datetime="2021-03-04T05:06:07Z">March 4, 2021</time>'
+            '<div class="comment-content"><p>Reply number {i}.</p></div><ol class="children">')
+    html = (f"<h1 class='entry-title'>T</h1><div class='entry-content'><p>{BODY}</p></div><ol class='comment-list'>"
+            + "".join(item.format(i=i) for i in range(100)) + "</ol></li>" * 100 + "</ol>")
+    assert extract_page(html) is None
+    shallow = (f"<h1 class='entry-title'>T</h1><div class='entry-content'><p>{BODY}</p></div><ol class='comment-list'>"
+               + "".join(item.format(i=i) for i in range(5)) + "</ol></li>" * 5 + "</ol>")
+    page = extract_page(shallow)
+    assert page is not None
+    assert [c["parent_position"] for c in page.comments] == [None, 0, 1, 2, 3]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([
+    "<div>", "</div>", "<p>", "</p>", "<li class='comment'>", "</li>", "<ol class='children'>", "<br>",
+    "<b class='fn'>", "</b>", "<time datetime='2020-01-01'>", "</time>", "<table><tr><td>", "<script>",
+    "<div class='comment-content'>", "<h1>", "</h1>", "text ", "Jan 5, 2020 ", "\u00a0", "<!--", "-->", "&amp;",
+    "<pre>", "</pre>", "<div hidden>", "<article id='comment-3'>", "</article>", "\x00", "<",
+]), max_size=80))
+def test_random_markup_never_raises(parts: list[str]) -> None:
+    """Issue 4: malformed markup never raises in rendering or extraction."""
+    html = "".join(parts)
+    assert isinstance(html_to_text(html), str)
+    articles, comments = extract_from_html(_frame(p=html))
+    assert articles.height <= 1
+    assert comments["page_id"].is_in(articles["page_id"]).all()
