@@ -56,6 +56,8 @@ SHORT_LINE_WEIGHT = -1.5
 ISOLATED_PROSE_FACTOR = 0.5
 LIST_ITEM_MIN_WORDS = 8
 LIST_ITEM_WEIGHT = 0.0
+RELATED_LIST_FACTOR = 0.25
+RELATED_LIST_REACH = 3
 """Body window weights: boilerplate and short lines cost, long list or table lines are neutral, prose
 earns its word count (half when no prose line is next to it, as in teaser lists)."""
 MIN_COMMENTS = 2
@@ -358,15 +360,22 @@ def _drop_repeats(rows: list[dict[str, Any]], comments: list[_Comment]) -> list[
 
 
 def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | None:
-    """Maximum-sum window of line weights over ``rows[:limit]``; returns (first, last) or None."""
+    """Maximum-sum window of line weights over ``rows[:limit]``; returns (first, last) or None.
+
+    A window that opens right under a "related posts" heading is a list of related stories, not the
+    article: it competes with its sum scaled by ``RELATED_LIST_FACTOR``.
+    """
     best_sum, best = 0.0, None
     run_sum, run_start = 0.0, 0
+    last_related = -RELATED_LIST_REACH - 1
     prose = [r["f_prose"] and r["strip_rule"] is None for r in rows[:limit]]
     for i in range(limit):
         row = rows[i]
         rule = row["strip_rule"]
         if rule in _BODY_BREAKS:
             run_sum, run_start = 0.0, i + 1
+            if rule == "related":
+                last_related = i
             continue
         if rule is not None:
             w = STRIPPED_WEIGHT
@@ -380,8 +389,9 @@ def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | No
         if run_sum <= 0:
             run_sum, run_start = 0.0, i
         run_sum += w
-        if run_sum > best_sum:
-            best_sum, best = run_sum, (run_start, i)
+        score = run_sum * (RELATED_LIST_FACTOR if run_start - last_related <= RELATED_LIST_REACH else 1.0)
+        if score > best_sum:
+            best_sum, best = score, (run_start, i)
     return best
 
 

@@ -222,3 +222,14 @@ def test_interview_says_lines_are_not_comments() -> None:
     article, comments = _parse(text)
     assert comments == []
     assert PARA[2] in article["body"]
+
+
+def test_related_list_after_a_short_article_is_not_the_body() -> None:
+    """Issue 3: teasers under a 'related' heading outweigh a one-paragraph article but are not its body."""
+    teasers = []
+    for k in range(6):
+        teasers += [f"Teaser Headline Number {k}", "", PARA[k % 3] + " " + PARA[(k + 1) % 3], ""]
+    text = "\n".join(["A Short Note on Trams", "", PARA[0], "", "You may also like:", "", *teasers])
+    article, _ = _parse(text)
+    assert article["title"] == "A Short Note on Trams"
+    assert article["body"] == PARA[0]
