@@ -51,7 +51,8 @@ DUPLICATE_CLUSTERS = pa.schema(
               nullable=False),
         field("is_duplicate", pa.bool_(), "True when the page folds into another article.", nullable=False),
         field("duplicate_kind", pa.string(),
-              "rescrape (same URL as the canonical), exact (same normalised body) or near; null when canonical."),
+              "rescrape (a page ranked before it in the cluster has the same URL), exact (same normalised "
+              "body as the canonical) or near; null when canonical."),
         field("similarity", pa.float64(),
               "Estimated Jaccard similarity to the canonical body (1.0 for the same normalised body); "
               "null when canonical."),

@@ -103,7 +103,7 @@ def test_exact_near_rescrape_and_distinct() -> None:
     # Earliest fetch wins: the copy on b.example.
     assert by["copy"]["is_duplicate"] is False
     assert by["copy"]["canonical_article_id"] == "art-copy"
-    for page, kind in (("orig", "exact"), ("near", "near"), ("again", "near")):
+    for page, kind in (("orig", "exact"), ("near", "near"), ("again", "rescrape")):
         assert by[page]["is_duplicate"] is True, page
         assert by[page]["canonical_article_id"] == "art-copy", page
         assert by[page]["duplicate_kind"] == kind, page
@@ -270,3 +270,21 @@ def test_planted_set_precision_recall(seed: int) -> None:
     assert got.sort(pl.all()).equals(want.sort(pl.all()))
     assert kept.group_by("story_id").agg(pl.col("article_id").n_unique()).join(folded, on="story_id")[
         "article_id"].max() == 1
+
+
+def test_refetch_of_syndicated_copy_is_rescrape() -> None:
+    body = "\n\n".join(PARAS)
+    rows = [_article("orig", body, url="https://a.example/tram"),
+            _article("syn1", body, url="https://b.example/tram", site="b.example", hours=2),
+            _article("syn2", body + "\n\nShare this story.", url="https://b.example/tram", site="b.example", hours=9)]
+    result = _clusters(rows)
+    by = _by_page(result)
+    assert by["syn1"]["duplicate_kind"] == "exact"
+    assert by["syn2"]["duplicate_kind"] == "rescrape"
+    assert by["syn2"]["canonical_article_id"] == "art-orig"
+    comments = _comments([("syn1", 0, "Dan", "Wire copy."), ("orig", 0, "Eve", "Original.")]).with_columns(
+        site=pl.Series(["b.example", "a.example"])
+    )
+    merged = merge_comments(comments, result)
+    assert merged.select("article_id", "site").rows() == [("art-orig", "b.example"), ("art-orig", "a.example")]
+    assert not merged.get_column("is_duplicate").any()
