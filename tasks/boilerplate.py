@@ -77,7 +77,7 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=schema["line_no"]))
         .explode(["text", "line_no"])
-        .with_columns(pl.col("text").str.strip_chars())
+        .with_columns(pl.col("text").str.replace_all(r"^[\s\p{Cc}\p{Cf}]+|[\s\p{Cc}\p{Cf}]+$", ""))
         .with_columns(pl.col("line_no").cast(schema["line_no"]))
     )
     blank = pl.col("text").is_null() | (pl.col("text").str.len_chars() == 0)
