@@ -129,6 +129,8 @@ class _Model:
     """langdetect's character normalisation, per code point."""
     upper: npt.NDArray[np.bool_]
     """``str.isupper`` per code point."""
+    lower: npt.NDArray[np.bool_]
+    """``str.islower`` per code point."""
     letter: npt.NDArray[np.bool_]
     """``str.isalpha`` per code point (what ``min_chars`` counts)."""
 
@@ -190,6 +192,7 @@ def _load_model() -> _Model:
         slot_ids=slot_ids,
         normalize=normalize,
         upper=np.strings.isupper(chars),
+        lower=np.strings.islower(chars),
         letter=np.strings.isalpha(chars),
     )
 
@@ -345,25 +348,43 @@ def detect_language(
 def _clean(
     model: _Model, texts: list[str], sizes: npt.NDArray[np.int64], *, min_chars: int
 ) -> tuple[list[str], npt.NDArray[np.int64]]:
-    """Blank texts with fewer than ``min_chars`` letters; remove Latin letters from mostly non-Latin
-    text, as langdetect does ('A'-'z' against U+0300 and above outside Latin Extended Additional)."""
+    """Prepare texts for scoring, as langdetect does, plus one step of our own.
+
+    Texts with fewer than ``min_chars`` letters are blanked. Latin letters are removed from mostly
+    non-Latin text, as langdetect does ('A'-'z' against U+0300 and above outside Latin Extended
+    Additional). Text with more upper-case than lower-case letters is lower-cased: langdetect reads
+    no n-gram inside an upper-case run, so a comment in capitals would otherwise leave it almost
+    nothing to read.
+    """
     n = len(texts)
     cp = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     text_of = np.repeat(np.arange(n), sizes)
+
+    def per_text(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+        return np.bincount(text_of, weights=mask, minlength=n)
+
     latin = (cp >= ord("A")) & (cp <= ord("z"))
     non_latin = (cp >= 0x300) & ~((cp >= 0x1E00) & (cp <= 0x1EFF))
-    letters = np.bincount(text_of, weights=model.letter[cp], minlength=n)
-    mostly_non_latin = np.bincount(text_of, weights=latin, minlength=n) * 2 < np.bincount(
-        text_of, weights=non_latin, minlength=n
-    )
-    short = letters < min_chars
-    if not (short.any() or mostly_non_latin.any()):
+    short = per_text(model.letter[cp]) < min_chars
+    mostly_non_latin = per_text(latin) * 2 < per_text(non_latin)
+    shouting = per_text(model.upper[cp]) > per_text(model.lower[cp])
+    if not (short.any() or mostly_non_latin.any() or shouting.any()):
         return texts, sizes
     cleaned = [
-        " " if too_short else _LATIN.sub("", text) if strip else text
-        for text, too_short, strip in zip(texts, short.tolist(), mostly_non_latin.tolist(), strict=True)
+        _clean_one(text, blank=blank, strip_latin=strip, lower=lower)
+        for text, blank, strip, lower in zip(
+            texts, short.tolist(), mostly_non_latin.tolist(), shouting.tolist(), strict=True
+        )
     ]
     return cleaned, np.array([len(t) for t in cleaned], dtype=np.int64)
+
+
+def _clean_one(text: str, *, blank: bool, strip_latin: bool, lower: bool) -> str:
+    if blank:
+        return " "
+    if strip_latin:
+        text = _LATIN.sub("", text)
+    return text.lower() if lower else text
 
 
 @dataclass(frozen=True)

@@ -233,3 +233,16 @@ def test_infer_comment_language() -> None:
     out = langid.infer_comment_language(comments, articles)
     assert_frame_equal(out.select(comments.columns), comments)
     assert out["language_inferred"].to_list() == ["en", "de", UND, None, "ru"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("DAS IST DER BESTE ARTIKEL DEN ICH DIESES JAHR GELESEN HABE", "de"),
+        ("C'EST LE MEILLEUR ARTICLE QUE J'AI LU CETTE ANNÉE", "fr"),
+        ("THIS IS THE BEST ARTICLE I HAVE READ ALL YEAR", "en"),
+    ],
+)
+def test_text_in_capitals(text: str, code: str) -> None:
+    """langdetect reads no n-gram inside an upper-case run; a comment in capitals is read lower-cased."""
+    assert detect_language(pl.DataFrame({"text": [text]}))["language"].to_list() == [code]
