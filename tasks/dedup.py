@@ -78,6 +78,8 @@ _CONFIG_PREFIX = "oph1"
 # Every run of characters that are not letters, digits or marks, written so that the single spaces
 # between words (most runs) do not match: 4x faster than "[^\p{L}\p{N}\p{M}]+", same result.
 _NON_WORD = r"[^\p{L}\p{N}\p{M}]*[^\p{L}\p{N}\p{M} ][^\p{L}\p{N}\p{M}]*| {2,}"
+# Runs of white space that are not already one plain space (single spaces, most runs, do not match).
+_WHITE_RUN = r"\s*[^\S ]\s*| {2,}"
 _TRACKING_PARAMS = r"(?:utm_[a-z_]+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid|ocid)=[^&]*&?"
 
 
@@ -622,9 +624,14 @@ def update_index(index: pl.DataFrame | None, keys: pl.DataFrame, clusters: pl.Da
 # ----------------------------------------------------------------------------------------------
 
 
-def _comment_text_key(expr: pl.Expr) -> pl.Expr:
-    """NFKC, lower case, white space collapsed: what makes two comment texts 'the same'."""
-    return expr.fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+def _comment_text_key(text: pl.Series) -> pl.Series:
+    """Lower case, white space collapsed, NFKC where not ASCII: what makes two comment texts 'the same'."""
+    fast = text.fill_null("").str.to_lowercase().str.replace_all(_WHITE_RUN, " ")
+    idx = (fast.str.len_bytes() != fast.str.len_chars()).arg_true()
+    if idx.len():
+        fixed = fast.gather(idx).str.normalize("NFKC").str.to_lowercase().str.replace_all(_WHITE_RUN, " ")
+        fast = fast.scatter(idx, fixed)
+    return fast.str.strip_chars()
 
 
 def merge_comments(
@@ -661,8 +668,8 @@ def merge_comments(
         on="page_id",
         how="left",
     )
-    text_norm = joined.select(_comment_text_key(pl.col("text"))).to_series()
-    author_norm = joined.select(_comment_text_key(pl.col("author"))).to_series()
+    text_norm = _comment_text_key(joined.get_column("text").cast(pl.String))
+    author_norm = _comment_text_key(joined.get_column("author").cast(pl.String))
     article = joined.select(pl.coalesce("canonical_article_id", "page_id")).to_series()
     joined = joined.with_columns(
         article.alias("article_id"),
@@ -674,12 +681,15 @@ def merge_comments(
         if prior_comment_keys is not None
         else pl.DataFrame(schema=polars_schema(COMMENT_KEYS))
     )
-    ordered = joined.sort(
-        [pl.col("_page_dup").fill_null(value=False), "page_id", "position", "_row"]
-    ).with_columns(
-        (pl.int_range(pl.len()).over("comment_id") > 0).alias("_seen_run"),
-        pl.col("comment_id").is_in(prior.get_column("comment_id").implode()).alias("_seen_prior"),
-    ).with_columns((pl.col("_seen_run") | pl.col("_seen_prior")).alias("is_duplicate"))
+    seen_prior = prior.select("comment_id").unique().with_columns(pl.lit(value=True).alias("_seen_prior"))
+    ordered = (
+        joined.sort([pl.col("_page_dup").fill_null(value=False), "page_id", "position", "_row"])
+        .join(seen_prior, on="comment_id", how="left", maintain_order="left")
+        .with_columns(
+            ((pl.int_range(pl.len()).over("comment_id") > 0) | pl.col("_seen_prior").fill_null(value=False))
+            .alias("is_duplicate")
+        )
+    )
     # Counts over distinct merged-thread comments of this run and of earlier runs.
     first = ordered.filter(~pl.col("is_duplicate")).select("comment_id", "article_id", "text_hash")
     corpus = pl.concat([prior, first.cast(prior.schema)]).unique("comment_id")
@@ -695,7 +705,7 @@ def merge_comments(
         )
         .sort("_row")
     )
-    return out.drop("_row", "_page_dup", "canonical_article_id", "_seen_run", "_seen_prior", "_n_articles")
+    return out.drop("_row", "_page_dup", "canonical_article_id", "_seen_prior", "_n_articles")
 
 
 def comment_keys(merged: pl.DataFrame) -> pl.DataFrame:
