@@ -473,6 +473,7 @@ _BODY_END = re.compile(
     re.IGNORECASE,
 )
 """A heading that ends the article inside a content block ("Related posts:", "Share this:")."""
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»:]\s+|\s+-\s+")
 _SITE_SUFFIX = re.compile(r"\s+[|–—:-]\s+[^|–—]{2,60}$")
 
 
@@ -908,7 +909,8 @@ def _title(tree: LexborHTMLParser, body_root: LexborNode | None) -> str | None:
             return clean_title(content, (site.attributes.get("content") if site is not None else None))
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
-        return _SITE_SUFFIX.sub("", text)
+        # "Headline | Blog name | Publisher": the headline is the longest part
+        return max(_TITLE_SEPARATOR.split(text), key=len)
     del body_root
     return None
 

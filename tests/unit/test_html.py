@@ -150,7 +150,8 @@ WP_THREAD = """<html><head><title>Post | Blog</title></head><body>
   <div class="comment-content"><p>First line of Anna.</p><p>Second line of Anna.</p></div>
   <div class="reply"><a class="comment-reply-link" href="#">Reply</a></div></article>
   <ol class="children"><li id="comment-2" class="comment depth-2"><article id="div-comment-2" class="comment-body">
-   <footer class="comment-meta"><div class="comment-author vcard"><b class="fn">Ben</b> <span class="says">says:</span>
+   <footer class="comment-meta"><div class="comment-author vcard">
+<b class="fn">Ben</b> <span class="says">says:</span>
    </div><div class="comment-metadata"><time datetime="2021-03-05T00:00:00+00:00">March 5, 2021</time></div></footer>
    <div class="comment-content"><p>Ben answers Anna.</p></div>
    <div class="reply"><a class="comment-reply-link" href="#">Reply</a></div></article></li></ol>
@@ -324,3 +325,55 @@ def test_random_markup_never_raises(parts: list[str]) -> None:
     articles, comments = extract_from_html(_frame(p=html))
     assert articles.height <= 1
     assert comments["page_id"].is_in(articles["page_id"]).all()
+
+
+# Other common comment markup: Blogger (nested replies) and Drupal (replies in a sibling "indented" block).
+BLOGGER = """<html><body><div class="post hentry"><h3 class="post-title entry-title">Blog title</h3>
+<div class="post-body entry-content"><p>{body}</p></div></div>
+<div class="comments" id="comments"><h4>2 comments:</h4><div class="comments-content"><div class="comment-thread">
+<ol><li class="comment" id="c111"><div class="avatar-image-container"><img src="x"></div>
+<div class="comment-block"><div class="comment-header"><cite class="user"><a href="p">Maria K.</a></cite>
+<span class="icon user"></span><span class="datetime secondary-text">
+<a rel="nofollow" href="#c111">5 March 2020 at 10:02</a></span></div>
+<p class="comment-content">Lovely post!<br>Thanks.</p><span class="comment-actions secondary-text">
+<a class="comment-reply">Reply</a><a>Delete</a></span></div>
+<div class="comment-replies"><div class="comment-thread inline-thread"><span class="thread-toggle">Replies</span>
+<div class="comment-thread"><ol>
+<li class="comment" id="c112"><div class="comment-block"><div class="comment-header"><cite class="user blog-author">
+<a>Blog Owner</a></cite>
+<span class="datetime secondary-text"><a href="#c112">6 March 2020 at 08:00</a></span></div>
+<p class="comment-content">Thank you Maria.</p>
+<span class="comment-actions secondary-text"><a>Delete</a></span></div></li></ol></div></div></div></li></ol></div>
+</div></div></body></html>"""
+
+DRUPAL = """<html><body><h1 class="page-title">Drupal title here</h1><div class="node"><div class="content">
+<div class="field-name-body"><p>{body}</p></div></div></div>
+<div id="comments" class="comment-wrapper"><h2 class="title">Comments</h2>
+<a id="comment-5"></a><div class="comment comment-by-anonymous clearfix"><div class="attribution">
+<div class="comment-submitted">
+<p class="commenter-name"><span class="username">Hans</span></p><p class="comment-time">Mon, 03/05/2012 - 10:00</p>
+</div></div>
+<div class="comment-text"><div class="content"><div class="field field-name-comment-body"><p>Erster Kommentar.</p>
+</div></div>
+<ul class="links inline"><li class="comment-reply"><a>reply</a></li></ul></div></div>
+<div class="indented"><a id="comment-6"></a><div class="comment clearfix"><div class="attribution">
+<div class="comment-submitted">
+<p class="commenter-name"><span class="username">Eva</span></p><p class="comment-time">Tue, 03/06/2012 - 11:00</p>
+</div></div>
+<div class="comment-text"><div class="content"><div class="field field-name-comment-body"><p>Antwort an Hans.</p>
+</div></div></div></div></div>
+</div></body></html>"""
+
+
+def test_blogger_and_drupal_comments() -> None:
+    page = extract_page(BLOGGER.format(body=BODY))
+    assert page is not None
+    assert [(c["author"], c["text"], c["parent_position"]) for c in page.comments] == [
+        ("Maria K.", "Lovely post!\n\nThanks.", None), ("Blog Owner", "Thank you Maria.", 0)]
+    assert page.comments[0]["posted_at"] == datetime(2020, 3, 5, 10, 2, tzinfo=UTC)
+    page = extract_page(DRUPAL.format(body=BODY))
+    assert page is not None
+    assert page.title == "Drupal title here"
+    assert [(c["author"], c["text"]) for c in page.comments] == [("Hans", "Erster Kommentar."),
+                                                                   ("Eva", "Antwort an Hans.")]
+    assert page.comments[0]["posted_at_text"] == "03/05/2012 - 10:00"
