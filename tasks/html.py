@@ -697,6 +697,25 @@ def _representatives(candidates: list[LexborNode], children: dict[int, list[int]
     return resolved
 
 
+_REPLY_BLOCK_TOKENS = frozenset({"indented", "children", "replies", "comment-replies", "sub-comments",
+                                 "comments-children", "reply-list", "replies-list"})
+
+
+def _sibling_parent(node: LexborNode, rep: dict[int, int], position: dict[int, int]) -> int | None:
+    """Position of the comment a reply block follows, for markup that puts replies in a block beside
+    the parent comment rather than inside it (Drupal's ``div.indented``)."""
+    for anc in _ancestors(node, limit=8):
+        if not _REPLY_BLOCK_TOKENS.intersection(_class_tokens(anc)):
+            continue
+        sib = anc.prev
+        while sib is not None and (sib.tag == "-text" or (sib.tag == "a" and not (sib.text() or "").strip())):
+            sib = sib.prev
+        if sib is not None and sib.mem_id in rep and rep[sib.mem_id] in position:
+            return position[rep[sib.mem_id]]
+        return None
+    return None
+
+
 def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
     candidates = _comment_candidates(tree)
     if not candidates:
@@ -718,6 +737,8 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
                 parent = position[target]
                 break
             anc = nearest[anc]
+        if parent is None and nearest[mid] is None:
+            parent = _sibling_parent(node, rep, position)
         excluded = _subtree_ids(mid, children)
         author, author_node = _author_of(node, excluded)
         posted_text, posted = _date_of(node, excluded)

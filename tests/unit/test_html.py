@@ -374,6 +374,6 @@ def test_blogger_and_drupal_comments() -> None:
     page = extract_page(DRUPAL.format(body=BODY))
     assert page is not None
     assert page.title == "Drupal title here"
-    assert [(c["author"], c["text"]) for c in page.comments] == [("Hans", "Erster Kommentar."),
-                                                                   ("Eva", "Antwort an Hans.")]
+    assert [(c["author"], c["text"], c["parent_position"]) for c in page.comments] == [
+        ("Hans", "Erster Kommentar.", None), ("Eva", "Antwort an Hans.", 0)]
     assert page.comments[0]["posted_at_text"] == "03/05/2012 - 10:00"
