@@ -60,6 +60,10 @@ RELATED_LIST_FACTOR = 0.25
 RELATED_LIST_REACH = 3
 """Body window weights: boilerplate and short lines cost, long list or table lines are neutral, prose
 earns its word count (half when no prose line is next to it, as in teaser lists)."""
+MAX_NAME_ONLY = 1000
+MAX_COUNT_LINES_TRIED = 3
+"""Bounds on the name-only search (its cost is lines x stated count): the largest count believed and
+how many count lines (from the last) are tried."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
 
@@ -255,8 +259,8 @@ def _build_anchored(rows: list[dict[str, Any]], run: list[tuple[int, int, int]])
 
 def _alternating(rows: list[dict[str, Any]]) -> list[_Comment]:
     """wpDiscuz-style lists without dates: a stated count N picks N author lines."""
-    counts = [i for i, r in enumerate(rows) if r["f_count"] is not None and r["f_count"] > 0]
-    for c in reversed(counts):
+    counts = [i for i, r in enumerate(rows) if r["f_count"] is not None and 0 < r["f_count"] <= MAX_NAME_ONLY]
+    for c in reversed(counts[-MAX_COUNT_LINES_TRIED:]):
         n_stated = rows[c]["f_count"]
         end = _comment_end(rows, c + 1, stop_at_chrome=False)
         idx = [i for i in range(c + 1, end) if not _is_meta(rows[i]) and rows[i]["strip_rule"] in (None, "template")]
