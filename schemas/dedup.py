@@ -76,6 +76,8 @@ DEDUP_INDEX = pa.schema(
         field("canonical_article_id", pa.string(), "Article the page was folded into (or its own id).",
               nullable=False),
         field("is_canonical", pa.bool_(), "True when the page was written as an article.", nullable=False),
+        field("duplicate_kind", pa.string(), "duplicate_kind decided for the page (null when canonical)."),
+        field("similarity", pa.float64(), "similarity decided for the page (null when canonical)."),
     ]
 )
 

@@ -556,6 +556,22 @@ def find_duplicate_clusters(
         ValueError: when signatures of different settings meet, or ``bands * rows`` is too large.
     """
     keys_df = keys.collect() if isinstance(keys, pl.LazyFrame) else keys
+    if index is not None and index.height:
+        # Pages an earlier run has already decided (the same input read again) keep that decision,
+        # so building the same input twice gives the same answer.
+        seen = index.join(keys_df.select("page_id"), on="page_id", how="semi")
+        if seen.height:
+            fresh = find_duplicate_clusters(
+                keys_df.join(seen.select("page_id"), on="page_id", how="anti"), index=index, bands=bands,
+                rows=rows, threshold=threshold, rescrape_threshold=rescrape_threshold, max_bucket=max_bucket,
+            )
+            again = seen.unique("page_id", keep="first").select(
+                "page_id", "article_id", "cluster_id", "canonical_article_id",
+                (~pl.col("is_canonical")).alias("is_duplicate"), "duplicate_kind", "similarity",
+            )
+            return keys_df.select("page_id").join(
+                pl.concat([fresh, again.cast(fresh.schema)]), on="page_id", how="left", maintain_order="left"
+            )
     nodes = _nodes(keys_df, index)
     configs = nodes.get_column("minhash_config").unique().to_list()
     if len(configs) > 1:
@@ -602,7 +618,8 @@ def update_index(index: pl.DataFrame | None, keys: pl.DataFrame, clusters: pl.Da
     """
     schema = polars_schema(DEDUP_INDEX)
     fresh = keys.join(
-        clusters.select("page_id", "cluster_id", "canonical_article_id", "is_duplicate", "similarity"),
+        clusters.select("page_id", "cluster_id", "canonical_article_id", "is_duplicate", "duplicate_kind",
+                        "similarity"),
         on="page_id",
         how="inner",
     ).with_columns(
