@@ -12,6 +12,7 @@ raises). Throughput is texts per second of process CPU time ("per core"). Writes
 from __future__ import annotations
 
 import argparse
+import functools
 import inspect
 import json
 import platform
@@ -43,6 +44,11 @@ def naive_detect(text: str) -> tuple[str, float | None]:
     except LangDetectException:
         return UND, None
     return (iso_639_1(found[0].lang), found[0].prob) if found else (UND, None)
+
+
+def naive_loop(texts: list[str]) -> list[tuple[str, float | None]]:
+    """The naive loop: one seeded langdetect call per text."""
+    return [naive_detect(t) for t in texts]
 
 
 def cpu_rate(work: Callable[[], object], n_texts: int) -> float:
@@ -77,9 +83,9 @@ def measure(data: pl.DataFrame, **options: Any) -> dict[str, dict[str, Any]]:
         texts, labels = part["text"].to_list(), part["label"].to_list()
         naive = [naive_detect(t)[0] for t in texts]
         ours = detect_language(part, **options)["language"].to_list()
-        naive_rate = cpu_rate(lambda texts=texts: [naive_detect(t) for t in texts], len(texts))
-        ours_rate = cpu_rate(lambda part=part: detect_language(part, **options), len(texts))
-        small_rate = cpu_rate(lambda part=part: in_batches(part, PAGE_BATCH, **options), len(texts))
+        naive_rate = cpu_rate(functools.partial(naive_loop, texts), len(texts))
+        ours_rate = cpu_rate(functools.partial(detect_language, part, **options), len(texts))
+        small_rate = cpu_rate(functools.partial(in_batches, part, PAGE_BATCH, **options), len(texts))
         out[name] = {
             "n": len(texts),
             "mean_chars": sum(map(len, texts)) / len(texts),
@@ -94,7 +100,7 @@ def measure(data: pl.DataFrame, **options: Any) -> dict[str, dict[str, Any]]:
 
 def sweep(data: pl.DataFrame) -> pl.DataFrame:
     """Accuracy, wrong and und per class over a grid of ``prior_weight``, ``min_chars`` and ``min_score``."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for prior_weight in (0.0, 0.5, 1.0):
         for min_chars in (5, 10, 15):
             for min_score in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9):
@@ -102,10 +108,8 @@ def sweep(data: pl.DataFrame) -> pl.DataFrame:
                 for name in CLASSES:
                     part = out.filter(pl.col("length_class") == name)
                     stats = quality(part["language"].to_list(), part["label"].to_list())
-                    rows.append(
-                        {"prior_weight": prior_weight, "min_chars": min_chars, "min_score": min_score, "class": name}
-                        | stats
-                    )
+                    settings = {"prior_weight": prior_weight, "min_chars": min_chars, "min_score": min_score}
+                    rows.append({**settings, "class": name, **stats})
     return pl.DataFrame(rows).pivot(
         "class", index=["prior_weight", "min_chars", "min_score"], values=["accuracy", "wrong", "und_rate"]
     )

@@ -360,8 +360,8 @@ def _clean(
     cp = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     text_of = np.repeat(np.arange(n), sizes)
 
-    def per_text(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
-        return np.bincount(text_of, weights=mask, minlength=n)
+    def per_text(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+        return np.bincount(text_of[mask], minlength=n)
 
     latin = (cp >= ord("A")) & (cp <= ord("z"))
     non_latin = (cp >= 0x300) & ~((cp >= 0x1E00) & (cp <= 0x1EFF))
