@@ -16,7 +16,6 @@ Order of the stages (per shard unless marked global):
 9. finish (global): check that every input page is accounted for, keep the state for later runs.
 """
 
-from __future__ import annotations
 
 import logging
 import time
@@ -50,7 +49,7 @@ from tasks.steps import (
 
 logger = logging.getLogger(__name__)
 
-STATE_FILES = ("dedup_index.parquet", "comment_keys.parquet", "template_lines.parquet")
+DATASETS = ("articles", "comments", "duplicates", "rejects")
 
 
 @task(name="plan", cache_policy=NO_CACHE)
@@ -59,12 +58,21 @@ def plan_task(config: BuildConfig) -> dict[str, Any]:
     files, unmatched = io.expand_inputs(config.inputs, follow_symlinks=config.follow_symlinks)
     frame = pl.DataFrame([{"path": f.path, "size": f.size, "mtime_ns": f.mtime_ns} for f in files],
                          schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
-    ledger = io.read_batch(config.state_dir / "inputs.parquet", INPUT_LEDGER)
+    pointer = io.read_pointer(config.state_dir)
+    if pointer.get("pending"):  # an earlier run stopped before its commit: roll its files back
+        removed = io.remove_shard_files(config.out, pointer["pending"], DATASETS)
+        for sid in pointer["pending"]:
+            (config.work_dir / "counts" / f"{sid}.json").unlink(missing_ok=True)
+        logger.warning("rolled back %d files of a run that did not finish", removed)
+    ledger = io.read_batch(io.state_file(config.state_dir, "inputs.parquet"), INPUT_LEDGER)
     fresh = frame.join(ledger.select("path", "size", "mtime_ns"), on=["path", "size", "mtime_ns"], how="anti")
     manifest = io.read_manifest(config.manifest) if config.manifest else None
     shards = assign_shards(attach_manifest(fresh, manifest), shard_size=config.shard_size)
-    paths = [(sid, str(io.write_batch(f, config.work_dir / "shards" / f"{sid}.parquet", SHARD_FILES)))
-             for sid, f in shards]
+    paths = []
+    for sid, files_of_shard in shards:  # a shard file is named by its content: never rewritten, so
+        path = config.work_dir / "shards" / f"{sid}.parquet"  # its fingerprint (and the caches) hold
+        paths.append((sid, str(path if path.exists() else io.write_batch(files_of_shard, path, SHARD_FILES))))
+    io.write_pointer(config.state_dir, {"version": pointer.get("version"), "pending": [sid for sid, _ in paths]})
     return {"shards": paths, "files": frame.height, "already_built": frame.height - fresh.height,
             "unmatched": unmatched}
 
@@ -81,20 +89,24 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
     for key in ("pages_in", "articles", "duplicates", "rejects", "filtered_language", "comments"):
         totals.setdefault(key, 0)
     account(totals)
-    config.state_dir.mkdir(parents=True, exist_ok=True)
-    for name, src in state.items():
-        io.copy_atomic(src, config.state_dir / name)
+    previous = io.read_pointer(config.state_dir).get("version")
+    version = f"v-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    for name in ("dedup_index.parquet", "comment_keys.parquet", "template_lines.parquet", "inputs.parquet"):
+        src = state.get(name) or io.state_file(config.state_dir, name)
+        io.copy_atomic(src, config.state_dir / version / name)
     shard_files = [io.read_batch(Path(p), SHARD_FILES).with_columns(shard_id=pl.lit(sid))
                    for sid, p in plan["shards"]]
     built = pl.concat([f.select("path", "size", "mtime_ns", "shard_id") for f in shard_files]) if shard_files \
         else empty_frame(INPUT_LEDGER).drop("built_at")
     ledger = pl.concat([
-        io.read_batch(config.state_dir / "inputs.parquet", INPUT_LEDGER),
+        io.read_batch(io.state_file(config.state_dir, "inputs.parquet"), INPUT_LEDGER),
         built.with_columns(built_at=pl.lit(datetime.now(UTC))).cast({"built_at": pl.Datetime("us", "UTC")}),
     ]).unique("path", keep="last", maintain_order=True)
-    io.write_batch(ledger, config.state_dir / "inputs.parquet", INPUT_LEDGER)
+    io.write_batch(ledger, config.state_dir / version / "inputs.parquet", INPUT_LEDGER)
+    io.write_pointer(config.state_dir, {"version": version, "pending": None})  # the commit point of the run
+    io.prune_state_versions(config.state_dir, keep=version)
     summary = {"files": plan["files"], "already_built": plan["already_built"], "shards": len(plan["shards"]),
-               **totals, "seconds": round(seconds, 2)}
+               **totals, "seconds": round(seconds, 2), "previous_state": previous, "state": version}
     io.write_json(summary, config.state_dir / "last_run.json")
     rows = [{"count": k, "value": v} for k, v in summary.items()]
     create_table_artifact(key="corpus-build-counts", table=rows, description="Counts of the last corpus build")
@@ -111,8 +123,16 @@ def _markdown(summary: dict[str, Any], out: Path) -> str:
 @flow(name="build-corpus", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False)
 def build_corpus(config: BuildConfig) -> dict[str, Any]:
     """Build (or extend) the corpus in ``config.out`` from ``config.inputs``; returns the run summary."""
+    io.acquire_lock(config.out)
+    try:
+        return _build(config)
+    finally:
+        io.release_lock(config.out)
+
+
+def _build(config: BuildConfig) -> dict[str, Any]:
     started = time.perf_counter()
-    work, state = config.work_dir, config.state_dir
+    work = config.work_dir
     plan = plan_task(config)
     shards = [(sid, Path(p)) for sid, p in plan["shards"]]
     if not shards:  # nothing new: every input is already in the output
@@ -121,7 +141,7 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
              for sid, p in shards]
     lines = [strip_task.submit(pf, out=work / "lines" / f"{sid}.parquet")
              for (sid, _), pf in zip(shards, pages, strict=True)]
-    templates = learn_templates_task.submit(lines, pages, state / "template_lines.parquet",
+    templates = learn_templates_task.submit(lines, pages, io.state_file(config.state_dir, "template_lines.parquet"),
                                             out=work / "state" / "template_lines.parquet")
     parsed = [parse_task.submit(lf, pf, templates, out=(work / "parsed" / f"{sid}-articles.parquet",
                                                         work / "parsed" / f"{sid}-comments.parquet"))
@@ -133,11 +153,12 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
     page_paths = [p.result() for p in pages]
     keys = [dedup_keys_task.submit(t[0], pf, config.dedup, out=work / "dedup" / f"{sid}-keys.parquet")
             for (sid, _), t, pf in zip(shards, tagged_paths, page_paths, strict=True)]
-    clusters, index = dedup_task(keys, state / "dedup_index.parquet", config.dedup,
+    clusters, index = dedup_task(keys, io.state_file(config.state_dir, "dedup_index.parquet"), config.dedup,
                                  out=(work / "dedup" / "clusters.parquet", work / "state" / "dedup_index.parquet"))
     merged, comment_keys = merge_comments_task(
         [t[1] for t in tagged_paths], page_paths, shard_ids=[sid for sid, _ in shards],
-        tagged=[t[0] for t in tagged_paths], clusters=clusters, prior_keys=state / "comment_keys.parquet",
+        tagged=[t[0] for t in tagged_paths], clusters=clusters,
+        prior_keys=io.state_file(config.state_dir, "comment_keys.parquet"),
         out=(work / "dedup" / "comments.parquet", work / "state" / "comment_keys.parquet"))
     counts = [write_task.submit(sid, pf, tagged=t[0], keys=k, clusters=clusters, merged=merged, root=config.out,
                                 languages=config.langid.languages, out=work / "counts" / f"{sid}.json")

@@ -43,6 +43,13 @@ def _build_parser() -> argparse.ArgumentParser:
                        help=f"Exit with status {EXIT_REJECTS} when any input was rejected.")
     build.add_argument("--json", action="store_true", help="Print the run summary as JSON.")
 
+    serve = sub.add_parser("serve", help="Serve build-corpus as a deployment (needs PREFECT_API_URL of a server).")
+    serve.add_argument("inputs", nargs="+", help="Input files, folders or globs (e.g. a drop folder).")
+    serve.add_argument("--out", type=Path, default=Path("data/corpus"), help="Output folder (default: data/corpus).")
+    serve.add_argument("--manifest", type=Path, default=None, help="CSV or JSONL manifest of the inputs.")
+    serve.add_argument("--cron", default=None, help="Cron schedule, e.g. '0 3 * * *' (default: none, manual runs).")
+    serve.add_argument("--name", default="corpus-build", help="Deployment name (default: corpus-build).")
+
     inspect = sub.add_parser("inspect", help="Run one page through strip, parse and language detection.")
     inspect.add_argument("file", type=Path, help="A .txt or .html page.")
     inspect.add_argument("--json", action="store_true", help="Print JSON (the default, kept for scripts).")
@@ -79,6 +86,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"warning: inputs that matched no file: {summary['unmatched']}", file=sys.stderr)
     if args.fail_on_reject and summary.get("rejects", 0):
         return EXIT_REJECTS
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the flow until interrupted."""
+    from flows.config import BuildConfig
+    from flows.serve import serve
+
+    serve(BuildConfig(inputs=tuple(args.inputs), out=args.out, manifest=args.manifest), name=args.name,
+          cron=args.cron)
     return EXIT_OK
 
 
@@ -144,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     configure_prefect(args.prefect_home)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"build": cmd_build, "inspect": cmd_inspect, "eval": cmd_eval}
+    handlers = {"build": cmd_build, "serve": cmd_serve, "inspect": cmd_inspect, "eval": cmd_eval}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

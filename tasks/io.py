@@ -15,7 +15,9 @@ import gzip
 import json
 import os
 import shutil
+import socket
 import tempfile
+import time
 import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -240,3 +242,113 @@ def copy_atomic(src: Path, dest: Path) -> None:
     tmp = dest.with_name(f".{dest.name}.tmp")
     shutil.copyfile(src, tmp)
     os.replace(tmp, dest)
+
+
+# ------------------------------------------------------------------------------------------------
+# Output folder: lock, state versions and the commit point of a run
+# ------------------------------------------------------------------------------------------------
+
+LOCK_NAME = ".corpusflow.lock"
+POINTER_NAME = "CURRENT.json"
+
+
+class OutputLockedError(RuntimeError):
+    """Another live build holds the output folder."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def acquire_lock(out: Path) -> Path:
+    """Take the output folder's lock, or raise :class:`OutputLockedError` naming its holder.
+
+    A lock left by a process that no longer runs on this host is stale and taken over.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    lock = out / LOCK_NAME
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                holder = json.loads(lock.read_text(encoding="utf-8") or "{}")
+            except (OSError, ValueError):
+                holder = {}
+            same_host = holder.get("host") == me["host"]
+            if holder and (not same_host or _pid_alive(int(holder.get("pid", -1)))):
+                since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(holder.get("started", 0)))
+                raise OutputLockedError(
+                    f"{out} is being built by process {holder.get('pid')} on {holder.get('host')} since {since}; "
+                    f"wait for it to finish (or remove {lock} if that process is gone)"
+                ) from None
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(me, fh)
+        return lock
+    raise OutputLockedError(f"could not take the lock {lock}")
+
+
+def release_lock(out: Path) -> None:
+    """Release the lock if this process holds it."""
+    lock = out / LOCK_NAME
+    try:
+        holder = json.loads(lock.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if holder.get("pid") == os.getpid():
+        lock.unlink(missing_ok=True)
+
+
+def read_pointer(state_dir: Path) -> dict[str, Any]:
+    """The output's commit pointer: ``{"version": name or None, "pending": [shard ids] or None}``."""
+    path = state_dir / POINTER_NAME
+    if not path.exists():
+        return {"version": None, "pending": None}
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def write_pointer(state_dir: Path, pointer: dict[str, Any]) -> None:
+    """Replace the commit pointer atomically: the one write that commits or opens a run."""
+    write_json(pointer, state_dir / POINTER_NAME)
+
+
+def state_file(state_dir: Path, name: str) -> Path:
+    """Path of a state file in the committed state version (a missing path when none is committed)."""
+    version = read_pointer(state_dir).get("version") or "none"
+    return state_dir / version / name
+
+
+def remove_shard_files(out: Path, shard_ids: Iterable[str], datasets: Iterable[str]) -> int:
+    """Delete the dataset files of the given shards (the rollback of a run that never committed)."""
+    removed = 0
+    names = list(datasets)
+    for sid in shard_ids:
+        for name in names:
+            for path in (out / name).rglob(f"part-{sid}-*.parquet"):
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def prune_state_versions(state_dir: Path, *, keep: str) -> None:
+    """Remove state versions other than ``keep``."""
+    for child in state_dir.iterdir():
+        if child.is_dir() and child.name != keep and child.name.startswith("v-"):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def record_execution(work_dir: Path, stage: str, detail: str) -> None:
+    """Append one line to ``_work/executions.jsonl``: a stage's body really ran (cache hits write nothing)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"stage": stage, "detail": detail, "pid": os.getpid(), "at": time.time()})
+    with (work_dir / "executions.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")

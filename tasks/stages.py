@@ -30,14 +30,15 @@ def _cast(df: pl.DataFrame, schema_names: list[str], dtypes: pl.Schema) -> pl.Da
 def assign_shards(files: pl.DataFrame, *, shard_size: int) -> list[tuple[str, pl.DataFrame]]:
     """Split the input file table (SHARD_FILES columns, sorted by path) into shards of ``shard_size`` files.
 
-    A shard's id is the xxh3 of its files' paths, sizes and modification times, so the same input
-    gives the same shards (and the same output file names) on every run, and changed input new ones.
+    A shard's id is the xxh3 of its rows (paths, sizes, modification times and manifest fields), so
+    the same input gives the same shards (and the same output file names) on every run, and changed
+    input new ones.
     """
     out: list[tuple[str, pl.DataFrame]] = []
     files = files.sort("path")
     for start in range(0, files.height, shard_size):
         chunk = files.slice(start, shard_size)
-        key = "\n".join(f"{p}\t{s}\t{m}" for p, s, m in chunk.select("path", "size", "mtime_ns").iter_rows())
+        key = "\n".join("\t".join(str(v) for v in row) for row in chunk.select(SHARD_FILES.names).iter_rows())
         out.append((xxh3_hex(key), _cast(chunk, SHARD_FILES.names, polars_schema(SHARD_FILES))))
     return out
 
