@@ -67,6 +67,7 @@ def test_dev_pages_meet_thresholds(name: str, min_body_f1: float) -> None:
         true_body=truth["body"],
         true_comments=[(c["author"], c["text"]) for c in truth["comments"]],
     )
+    assert scores["title_ok"], (article["title"], truth["title"])
     assert scores["body_f1"] >= min_body_f1
     if truth["comments"]:
         assert scores["comment_f1"] >= 0.95
