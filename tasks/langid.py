@@ -104,8 +104,11 @@ _HASH_BITS = 18
 _EMPTY = -1
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
-_CHUNK_CHARS = 1 << 15
+_CHUNK_CHARS = 1 << 14
 """Characters scored together (bounds the gather of one chunk to about 20 MB)."""
+
+_FRACTION_BITS = 20
+"""Log-probabilities are rounded to multiples of 2**-20 (an error below 1e-6 per n-gram)."""
 
 _LOAD_LOCK = threading.Lock()
 
@@ -169,7 +172,10 @@ def _load_model() -> _Model:
         itertools.chain.from_iterable(table[g] for g in ngrams), dtype=np.float64, count=len(ngrams) * len(order)
     ).reshape(len(ngrams), len(order))[:, order]
     smoothing = Detector.ALPHA_DEFAULT / Detector.BASE_FREQ
-    log_prob = np.hstack([np.zeros((len(order), 1)), np.log(probs + smoothing).T]).astype(np.float32)
+    log_prob = np.hstack([np.zeros((len(order), 1)), np.log(probs + smoothing).T])
+    # Fixed point: multiples of 2**-_FRACTION_BITS, exact in float32 (|log p| < 10 < 2**4). Sums of
+    # such values are exact in float64, so they do not depend on summation order, SIMD path or batch.
+    log_prob = (np.round(log_prob * 2.0**_FRACTION_BITS) / 2.0**_FRACTION_BITS).astype(np.float32)
     unigram = np.zeros(_N_CODEPOINTS, dtype=np.int32)
     longer: dict[int, int] = {}
     for i, gram in enumerate(ngrams):
@@ -268,8 +274,7 @@ def _log_likelihoods(
         width = log_prob.shape[1]
         distinct, counts = np.unique(owner * width + flat[known], return_counts=True)
         owners = distinct // width
-        gathered = np.take(log_prob, distinct % width, axis=1)
-        gathered *= counts.astype(np.float32)
+        gathered = np.take(log_prob, distinct % width, axis=1) * counts.astype(np.float64)
         starts = np.searchsorted(owners, np.flatnonzero(found))
         sums[found > 0] = np.add.reduceat(gathered, starts, axis=1).T
     return sums, found

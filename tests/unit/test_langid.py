@@ -246,3 +246,15 @@ def test_infer_comment_language() -> None:
 def test_text_in_capitals(text: str, code: str) -> None:
     """langdetect reads no n-gram inside an upper-case run; a comment in capitals is read lower-cased."""
     assert detect_language(pl.DataFrame({"text": [text]}))["language"].to_list() == [code]
+
+
+def test_sums_are_exact_whatever_the_batch(labelled: dict[str, dict[str, list[str]]]) -> None:
+    """Fixed-point log-probabilities make every per-text sum exact: bit-identical at any offset."""
+    model = langid._model()
+    texts = [" " + t for t in fragments(labelled["sentences"], per_language=3)["text"].to_list()]
+    target = " " + labelled["articles"]["de"][0]
+    alone, _ = langid._log_likelihoods(model, [target], np.array([len(target)]), model.log_prob)
+    for k in range(1, 9):
+        batch = [*texts[:k], target, *texts[k : 2 * k]]
+        sums, _ = langid._log_likelihoods(model, batch, np.array([len(t) for t in batch]), model.log_prob)
+        assert np.array_equal(sums[k], alone[0])
