@@ -15,10 +15,11 @@ Languages follow ``LANGUAGE_MIX`` (a page's language picks a template of that la
 counts are negative-binomial with ``mean_comments`` over all pages (comment-less templates give
 comment-less pages, as news sites without a comment section do).
 
-Planted duplicates, each a copy of an original page generated at most ``window`` pages earlier:
+Pages come in fetch order (``fetched_at`` grows with the file number). Planted duplicates, each a copy
+of an original page generated at most ``window`` pages earlier and fetched at its own place in the crawl:
 
 - ``exact``: the same page text under another URL of the same site (an AMP or mobile alias);
-- ``rescrape``: the same URL fetched one to fourteen days later, every earlier comment plus new ones;
+- ``rescrape``: the same URL fetched again, every earlier comment plus one to five new ones;
 - ``near``: another URL of the same site, the same body with one paragraph edited (one sentence
   replaced and two words changed), its own comment thread.
 
@@ -511,22 +512,19 @@ def iter_pages(
             template = templates[source.template]
             if kind == "exact":
                 spec = PageSpec(template=source.template, title=source.title, paragraphs=source.paragraphs,
-                                comments=source.comments, url=source.url + "amp/",
-                                fetched_at=source.fetched_at + dt.timedelta(minutes=rand.uniform(1, 600)),
+                                comments=source.comments, url=source.url + "amp/", fetched_at=clock,
                                 story_id=source.story_id, path=path)
             elif kind == "rescrape":
                 extra = maker.thread(template, rand.randint(1, 5) if template.blocks else 0,
                                      after=len(source.comments))
                 spec = PageSpec(template=source.template, title=source.title, paragraphs=source.paragraphs,
-                                comments=source.comments + extra, url=source.url,
-                                fetched_at=source.fetched_at + dt.timedelta(days=rand.uniform(1, 14)),
+                                comments=source.comments + extra, url=source.url, fetched_at=clock,
                                 story_id=source.story_id, path=path)
             else:
                 spec = PageSpec(template=source.template, title=source.title,
                                 paragraphs=maker.edit(source.paragraphs, template.language),
                                 comments=maker.thread(template, maker.n_comments(template)),
-                                url=source.url.rstrip("/") + "-update/",
-                                fetched_at=source.fetched_at + dt.timedelta(hours=rand.uniform(1, 72)),
+                                url=source.url.rstrip("/") + "-update/", fetched_at=clock,
                                 story_id=source.story_id, path=path)
         yield GeneratedPage(
             path=path, url=spec.url, fetched_at=spec.fetched_at, text=render_page(template, spec), kind=kind,

@@ -1,0 +1,587 @@
+"""End-to-end and per-stage benchmark of the pipeline against the obvious one, on a generated corpus.
+
+Run ``.venv/bin/python -m bench.bench_pipeline --pages 2000`` (``--help`` for the options). In one run:
+
+1. ``bench.gen_corpus`` writes (or reuses) a corpus of text pages under ``bench/work/``;
+2. **ours, 1 core**: the stages of ``flows/build_corpus.py`` called in flow order as plain functions
+   (the Prefect tasks' ``.fn``: the same stage code and stage-file I/O, no orchestration), in one
+   subprocess with ``POLARS_MAX_THREADS=1``;
+3. **ours, 2 cores**: the same, with the per-shard stages run by two processes each taking half the
+   shards (one polars thread each) and the global stages (plan,
+   learn-templates, find-duplicates, merge-comments) in the parent;
+4. **baseline**: ``bench.baseline`` (the obvious pipeline) on the same pages, one process;
+5. **flow**: ``build_corpus`` itself (its own ``ThreadPoolTaskRunner(max_workers=2)``) in a
+   subprocess with a fresh Prefect home; the ephemeral API server is started by a warm-up flow
+   first and its start-up is reported apart.
+
+Figures: pages/s per core = pages / process CPU seconds (all threads; the server's CPU is added for
+the flow); pages/s wall = pages / wall seconds; peak RSS from ``resource.getrusage`` (the largest
+process; for 2 cores also the sum of the parent and its largest child); bytes written into the
+output datasets and stage files; Prefect's share = 1 - (CPU of the same stages run plainly) / (CPU of
+the flow's process and its API server). Quality against the planted truth: articles, comments and
+duplicates found, duplicate recall per planted kind, and false duplicates.
+
+Writes ``bench/results/pipeline.json`` (and ``pipeline-<pages>.json``) and prints a short table.
+``--profile`` runs the stages in one process under cProfile and prints the top lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import csv
+import io as stdio
+import json
+import os
+import platform
+import pstats
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+RESULTS = BENCH / "results"
+WORK = BENCH / "work"
+OURS_STAGES = ("plan", "ingest", "strip-boilerplate", "learn-templates", "parse", "detect-language", "dedup-keys",
+               "find-duplicates", "merge-comments", "write")
+OUTPUTS = ("articles", "comments", "duplicates", "rejects")
+
+
+# ------------------------------------------------------------------------------------------------
+# Measuring
+# ------------------------------------------------------------------------------------------------
+
+def _cpu() -> float:
+    return time.process_time()
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size of this process (or of its largest waited-for child), MB."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def dir_bytes(root: Path) -> int:
+    """Bytes of every file under ``root``."""
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.exists() else 0
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the live child processes of this process (the Prefect API server), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[1] == me:  # ppid
+                total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
+# ------------------------------------------------------------------------------------------------
+# Ours: the flow's stages as plain functions
+# ------------------------------------------------------------------------------------------------
+
+def _config(corpus: Path, out: Path, shard_size: int) -> Any:
+    from flows.config import BuildConfig
+
+    return BuildConfig(inputs=(str(corpus / "pages"),), out=out, manifest=corpus / "manifest.csv",
+                       shard_size=shard_size)
+
+
+def _timed(cpu: dict[str, float], stage: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    start = _cpu()
+    result = fn(*args, **kwargs)
+    cpu[stage] = cpu.get(stage, 0.0) + _cpu() - start
+    return result
+
+
+def _phase_a(shards: list[tuple[str, str]], cfg: dict[str, Any]) -> tuple[dict[str, float], list[tuple[str, str]]]:
+    """Ingest and strip a list of shards; returns CPU per stage and (pages, lines) paths."""
+    from tasks.steps import ingest_task, strip_task
+
+    work = Path(cfg["work"])
+    cpu: dict[str, float] = {}
+    out = []
+    for sid, shard in shards:
+        pages = _timed(cpu, "ingest", ingest_task.fn, Path(shard), max_page_bytes=cfg["max_page_bytes"],
+                       out=work / "pages" / f"{sid}.parquet")
+        lines = _timed(cpu, "strip-boilerplate", strip_task.fn, pages, out=work / "lines" / f"{sid}.parquet")
+        out.append((str(pages), str(lines)))
+    return cpu, out
+
+
+def _phase_b(jobs: list[tuple[str, str, str, str]], cfg: dict[str, Any]) -> tuple[dict[str, float], list[Any]]:
+    """Parse, detect language and make dedup keys for (shard id, pages, lines, templates) jobs."""
+    from flows.config import DedupConfig, LangIdConfig
+    from tasks.steps import dedup_keys_task, langid_task, parse_task
+
+    work = Path(cfg["work"])
+    langid, dedup = LangIdConfig(**cfg["langid"]), DedupConfig(**cfg["dedup"])
+    cpu: dict[str, float] = {}
+    out = []
+    for sid, pages, lines, templates in jobs:
+        parsed = _timed(cpu, "parse", parse_task.fn, Path(lines), Path(pages), Path(templates),
+                        out=(work / "parsed" / f"{sid}-articles.parquet", work / "parsed" / f"{sid}-comments.parquet"))
+        tagged = _timed(cpu, "detect-language", langid_task.fn, parsed, Path(pages), langid,
+                        out=(work / "tagged" / f"{sid}-articles.parquet", work / "tagged" / f"{sid}-comments.parquet"))
+        keys = _timed(cpu, "dedup-keys", dedup_keys_task.fn, tagged[0], Path(pages), dedup,
+                      out=work / "dedup" / f"{sid}-keys.parquet")
+        out.append((tuple(str(t) for t in tagged), str(keys)))
+    return cpu, out
+
+
+def _phase_c(jobs: list[tuple[str, str, str, str]], cfg: dict[str, Any]) -> tuple[dict[str, float], list[str]]:
+    """Select and write (shard id, pages, tagged articles, keys) jobs."""
+    from tasks.steps import write_task
+
+    work = Path(cfg["work"])
+    cpu: dict[str, float] = {}
+    out = []
+    for sid, pages, tagged, keys in jobs:
+        counts = _timed(cpu, "write", write_task.fn, sid, Path(pages), tagged=Path(tagged), keys=Path(keys),
+                        clusters=Path(cfg["clusters"]), merged=Path(cfg["merged"]), root=Path(cfg["root"]),
+                        languages=None, out=work / "counts" / f"{sid}.json")
+        out.append(str(counts))
+    return cpu, out
+
+
+def _warm() -> None:
+    """Import the stage code (Prefect included) before the clock starts."""
+    import tasks.steps  # noqa: F401 -- imported for its import cost only
+
+
+class _Runner:
+    """Runs a phase over shards in this process, or in two pinned processes each taking half."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pools: list[ProcessPoolExecutor] = []
+        if workers > 1:
+            previous = os.environ.get("POLARS_MAX_THREADS")
+            os.environ["POLARS_MAX_THREADS"] = "1"
+            ctx = get_context("spawn")
+            self.pools = [ProcessPoolExecutor(1, mp_context=ctx) for _ in range(workers)]
+            for pool in self.pools:
+                pool.submit(_warm).result()
+            if previous is None:
+                os.environ.pop("POLARS_MAX_THREADS")
+            else:
+                os.environ["POLARS_MAX_THREADS"] = previous
+
+    def map(self, phase: Callable[..., tuple[dict[str, float], list[Any]]], jobs: list[Any],
+            cfg: dict[str, Any]) -> tuple[dict[str, float], list[Any]]:
+        if not self.pools:
+            return phase(jobs, cfg)
+        half = (len(jobs) + 1) // 2
+        parts = [jobs[:half], jobs[half:]]
+        futures = [pool.submit(phase, part, cfg) for pool, part in zip(self.pools, parts, strict=True) if part]
+        cpu: dict[str, float] = {}
+        out: list[Any] = []
+        for fut in futures:
+            part_cpu, part_out = fut.result()
+            for k, v in part_cpu.items():
+                cpu[k] = cpu.get(k, 0.0) + v
+            out.extend(part_out)
+        return cpu, out
+
+    def child_rss_mb(self) -> list[float]:
+        """Peak RSS of each worker process, MB."""
+        return [pool.submit(peak_rss_mb).result() for pool in self.pools]
+
+    def close(self) -> None:
+        for pool in self.pools:
+            pool.shutdown()
+
+
+def _walled(walls: dict[str, float], phase: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    walls[phase] = walls.get(phase, 0.0) + time.perf_counter() - started
+    return result
+
+
+def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) -> dict[str, Any]:
+    """The flow's stages in flow order without Prefect; CPU per stage, wall, RSS and bytes."""
+    from flows.build_corpus import plan_task
+    from tasks.steps import dedup_task, learn_templates_task, merge_comments_task
+
+    if work_root.exists():
+        shutil.rmtree(work_root)
+    config = _config(corpus, work_root / "out", shard_size)
+    work, state = config.work_dir, config.state_dir
+    cfg = {"work": str(work), "max_page_bytes": config.max_page_bytes, "langid": config.langid.model_dump(),
+           "dedup": config.dedup.model_dump(), "root": str(config.out)}
+    runner = _Runner(workers)
+    cpu: dict[str, float] = {}
+    walls: dict[str, float] = {}
+
+    def add(part: dict[str, float]) -> None:
+        for k, v in part.items():
+            cpu[k] = cpu.get(k, 0.0) + v
+
+    try:
+        started = time.perf_counter()
+        plan = _walled(walls, "plan", _timed, cpu, "plan", plan_task.fn, config)
+        shards = [(sid, p) for sid, p in plan["shards"]]
+        part, paths_a = _walled(walls, "ingest+strip", runner.map, _phase_a, shards, cfg)
+        add(part)
+        pages, lines = [Path(p) for p, _ in paths_a], [Path(x) for _, x in paths_a]
+        templates = _walled(walls, "learn-templates", _timed, cpu, "learn-templates", learn_templates_task.fn, lines,
+                            pages, state / "template_lines.parquet", out=work / "state" / "template_lines.parquet")
+        jobs_b = [(sid, str(p), str(x), str(templates)) for (sid, _), p, x in zip(shards, pages, lines, strict=True)]
+        part, paths_b = _walled(walls, "parse+langid+keys", runner.map, _phase_b, jobs_b, cfg)
+        add(part)
+        tagged, keys = [(Path(t[0]), Path(t[1])) for t, _ in paths_b], [Path(k) for _, k in paths_b]
+        clusters, _index = _walled(walls, "find-duplicates", _timed, cpu, "find-duplicates", dedup_task.fn, keys,
+                                   state / "dedup_index.parquet", config.dedup,
+                                   out=(work / "dedup" / "clusters.parquet", work / "state" / "dedup_index.parquet"))
+        merged, _keys = _walled(walls, "merge-comments", _timed, cpu, "merge-comments", merge_comments_task.fn,
+                                [t[1] for t in tagged], pages, shard_ids=[sid for sid, _ in shards],
+                                tagged=[t[0] for t in tagged], clusters=clusters,
+                                prior_keys=state / "comment_keys.parquet",
+                                out=(work / "dedup" / "comments.parquet", work / "state" / "comment_keys.parquet"))
+        jobs_c = [(sid, str(p), str(t[0]), str(k)) for (sid, _), p, t, k in zip(shards, pages, tagged, keys,
+                                                                                strict=True)]
+        part, _ = _walled(walls, "write", runner.map, _phase_c, jobs_c,
+                          {**cfg, "clusters": str(clusters), "merged": str(merged)})
+        add(part)
+        total_wall = time.perf_counter() - started
+        children = runner.child_rss_mb()
+    finally:
+        runner.close()
+    cpu = {stage: cpu.get(stage, 0.0) for stage in OURS_STAGES}
+    out_bytes = {name: dir_bytes(config.out / name) for name in OUTPUTS}
+    return {
+        "workers": workers, "shards": len(shards), "cpu_seconds": cpu, "cpu_total": sum(cpu.values()),
+        "wall_seconds": total_wall, "wall_by_phase": walls,
+        "peak_rss_mb": max([peak_rss_mb(), *children]), "peak_rss_mb_parent_plus_children": peak_rss_mb()
+        + sum(children), "bytes_output": out_bytes, "bytes_output_total": sum(out_bytes.values()),
+        "bytes_work": dir_bytes(work), "out": str(config.out),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# Quality against the planted truth, and the Parquet size check
+# ------------------------------------------------------------------------------------------------
+
+def read_truth(corpus: Path) -> dict[str, dict[str, str]]:
+    """truth.csv rows by path."""
+    with (corpus / "truth.csv").open(encoding="utf-8", newline="") as fh:
+        return {row["path"]: row for row in csv.DictReader(fh)}
+
+
+def expected_counts(truth: dict[str, dict[str, str]]) -> dict[str, int]:
+    """Articles, merged comments and duplicates a perfect pipeline would report."""
+    comments = 0
+    for row in truth.values():
+        n = int(row["n_comments"])
+        if row["kind"] in ("original", "near"):
+            comments += n
+        elif row["kind"] == "rescrape":
+            comments += n - int(truth[row["source_path"]]["n_comments"])
+    duplicates = sum(row["kind"] != "original" for row in truth.values())
+    return {"pages": len(truth), "articles": len(truth) - duplicates, "comments": comments, "duplicates": duplicates}
+
+
+def duplicate_quality(truth: dict[str, dict[str, str]], flagged: set[str]) -> dict[str, Any]:
+    """Recall of each planted kind and the originals wrongly flagged."""
+    by_kind: dict[str, list[bool]] = {}
+    for path, row in truth.items():
+        by_kind.setdefault(row["kind"], []).append(path in flagged)
+    recall = {k: round(sum(v) / len(v), 4) for k, v in by_kind.items() if k != "original" and v}
+    false = sum(by_kind.get("original", []))
+    return {"recall_by_kind": recall, "false_duplicates": false, "flagged": len(flagged & set(truth))}
+
+
+def ours_quality(out: Path, truth: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """Counts of our output datasets and duplicate quality."""
+    import polars as pl
+
+    def rows(name: str, *cols: str) -> pl.DataFrame:
+        files = sorted(str(p) for p in (out / name).rglob("*.parquet"))
+        if not files:
+            return pl.DataFrame()
+        return pl.scan_parquet(files, hive_partitioning=False).select(*cols).collect()
+
+    dups = rows("duplicates", "source_path")
+    flagged = set(dups["source_path"].to_list()) if dups.height else set()
+    return {"articles": rows("articles", "article_id").height, "comments": rows("comments", "comment_id").height,
+            "duplicates": len(flagged), **duplicate_quality(truth, flagged)}
+
+
+def zstd3_bytes(out: Path) -> dict[str, int]:
+    """Bytes of the articles and comments columns rewritten as one zstd level 3 Parquet file each."""
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    sizes = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("articles", "comments"):
+            if not (out / name).exists():
+                continue
+            table = ds.dataset(out / name, format="parquet").to_table()
+            target = Path(tmp) / f"{name}.parquet"
+            pq.write_table(table, target, compression="zstd", compression_level=3)
+            sizes[name] = target.stat().st_size
+    return sizes
+
+
+# ------------------------------------------------------------------------------------------------
+# Workers (each run in its own subprocess)
+# ------------------------------------------------------------------------------------------------
+
+def worker_ours(args: argparse.Namespace) -> dict[str, Any]:
+    """Ours on 1 or 2 cores."""
+    result = run_ours(args.corpus, args.work, shard_size=args.shard_size, workers=args.cores)
+    out = Path(result["out"])
+    result["quality"] = ours_quality(out, read_truth(args.corpus))
+    if args.cores == 1:
+        result["zstd3_bytes_same_columns"] = zstd3_bytes(out)
+        result["bytes_articles_comments"] = result["bytes_output"]["articles"] + result["bytes_output"]["comments"]
+    return result
+
+
+def worker_baseline(args: argparse.Namespace) -> dict[str, Any]:
+    """The obvious pipeline, 1 core."""
+    from bench.baseline import read_manifest, run_baseline
+
+    start = _cpu()
+    res = run_baseline(args.corpus, args.work, limit=args.limit)
+    truth = read_truth(args.corpus)
+    if args.limit is not None:
+        kept = {r["path"] for r in read_manifest(args.corpus)[:args.limit]}
+        truth = {k: v for k, v in truth.items() if k in kept}
+    return {"pages": res.pages, "cpu_seconds": res.cpu, "cpu_total": _cpu() - start, "wall_seconds": res.wall_seconds,
+            "peak_rss_mb": peak_rss_mb(), "bytes_output_total": res.bytes_written,
+            "quality": {"articles": res.articles, "comments": res.comments, "duplicates": res.duplicates,
+                        **duplicate_quality(truth, set(res.duplicate_paths))},
+            "expected": expected_counts(truth)}
+
+
+def worker_flow(args: argparse.Namespace) -> dict[str, Any]:
+    """``build_corpus`` with a fresh Prefect home; the server is warmed up first."""
+    from flows.runtime import configure_prefect
+
+    home = Path(tempfile.mkdtemp(prefix="bench-prefect-"))
+    os.environ["PREFECT_HOME"] = str(home)
+    configure_prefect(home)
+    from prefect import flow
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from flows.build_corpus import build_corpus
+
+    @flow(name="bench-warm-up")
+    def warm_up() -> int:
+        return 1
+
+    t0 = time.perf_counter()
+    warm_up()
+    server_start = time.perf_counter() - t0
+    if args.work.exists():
+        shutil.rmtree(args.work)
+    config = _config(args.corpus, args.work / "out", args.shard_size)
+    cpu0, child0 = _cpu(), _children_cpu()
+    t0 = time.perf_counter()
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        summary = build_corpus(config)
+    flow_wall = time.perf_counter() - t0
+    cpu, server_cpu = _cpu() - cpu0, _children_cpu() - child0
+    out_bytes = {name: dir_bytes(config.out / name) for name in OUTPUTS}
+    shutil.rmtree(home, ignore_errors=True)
+    return {"server_start_seconds": server_start, "wall_seconds": flow_wall, "cpu_process": cpu,
+            "cpu_server": server_cpu, "peak_rss_mb": peak_rss_mb(), "bytes_output": out_bytes,
+            "bytes_output_total": sum(out_bytes.values()), "summary": summary}
+
+
+def profile_stages(corpus: Path, work: Path, *, shard_size: int, top: int) -> str:
+    """Run our stages in this process under cProfile; the top lines by own time and by cumulative time."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_ours(corpus, work, shard_size=shard_size, workers=1)
+    profiler.disable()
+    buf = stdio.StringIO()
+    stats = pstats.Stats(profiler, stream=buf).strip_dirs()
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(r"(tasks|schemas)/|\{method|\{built-in", top)
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------
+# Orchestration
+# ------------------------------------------------------------------------------------------------
+
+def _subprocess(kind: str, args: argparse.Namespace, *extra: str, threads: int | None = None) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        result_path = Path(fh.name)
+    env = dict(os.environ)
+    if threads is not None:
+        env["POLARS_MAX_THREADS"] = str(threads)
+    cmd = [sys.executable, "-m", "bench.bench_pipeline", "--worker", kind, "--corpus", str(args.corpus),
+           "--work", str(WORK / f"run-{kind}-{args.pages}"), "--shard-size", str(args.shard_size),
+           "--result", str(result_path), *extra]
+    subprocess.run(cmd, check=True, cwd=REPO, env=env)
+    try:
+        return json.loads(result_path.read_text())
+    finally:
+        result_path.unlink(missing_ok=True)
+
+
+def ensure_corpus(pages: int, seed: int, folder: Path | None) -> tuple[Path, dict[str, Any]]:
+    """Generate the corpus unless one of that size and seed is already there."""
+    from bench.gen_corpus import write_corpus
+
+    corpus = folder or WORK / f"corpus-{pages}-s{seed}"
+    truth = corpus / "truth.csv"
+    if truth.exists() and sum(1 for _ in truth.open(encoding="utf-8")) == pages + 1:
+        return corpus, {"reused": True}
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    summary = write_corpus(corpus, n_pages=pages, seed=seed)
+    return corpus, {"reused": False, **summary.__dict__}
+
+
+def _rate(pages: int, seconds: float) -> float | None:
+    return round(pages / seconds, 2) if seconds > 0 else None
+
+
+def summarise(pages: int, ours1: dict[str, Any], ours2: dict[str, Any] | None, base: dict[str, Any] | None,
+              flow: dict[str, Any] | None) -> dict[str, Any]:
+    """Per-stage and end-to-end rates and ratios."""
+    stages = {s: {"cpu_seconds": round(c, 3), "pages_per_cpu_second": _rate(pages, c)}
+              for s, c in ours1["cpu_seconds"].items()}
+    e2e: dict[str, Any] = {"ours_1core_pages_per_core": _rate(pages, ours1["cpu_total"]),
+                           "ours_1core_pages_per_wall_second": _rate(pages, ours1["wall_seconds"])}
+    if ours2:
+        e2e["ours_2core_pages_per_wall_second"] = _rate(pages, ours2["wall_seconds"])
+        e2e["ours_2core_pages_per_core"] = _rate(pages, ours2["cpu_total"])
+        e2e["ours_2core_speedup_wall"] = round(ours1["wall_seconds"] / ours2["wall_seconds"], 2)
+    baseline_stages: dict[str, Any] = {}
+    if base:
+        bp = base["pages"]
+        e2e["baseline_pages_per_core"] = _rate(bp, base["cpu_total"])
+        e2e["ratio_ours_over_baseline_per_core"] = round((pages / ours1["cpu_total"]) / (bp / base["cpu_total"]), 2)
+        baseline_stages = {s: {"cpu_seconds": round(c, 3), "pages_per_cpu_second": _rate(bp, c)}
+                           for s, c in base["cpu_seconds"].items()}
+        pairs = {"boilerplate": ["strip-boilerplate", "learn-templates"], "parse": ["parse"],
+                 "langid": ["detect-language"], "dedup": ["dedup-keys", "find-duplicates", "merge-comments"],
+                 "read": ["plan", "ingest"], "write": ["write"]}
+        for bstage, ostages in pairs.items():
+            ours_cpu = sum(ours1["cpu_seconds"].get(s, 0.0) for s in ostages) / pages
+            base_cpu = base["cpu_seconds"][bstage] / bp
+            baseline_stages[bstage]["ratio_ours_over_baseline"] = round(base_cpu / ours_cpu, 2) if ours_cpu else None
+    if flow:
+        plain = ours1["cpu_total"]
+        flow_cpu = flow["cpu_process"] + flow["cpu_server"]
+        e2e["flow_pages_per_wall_second"] = _rate(pages, flow["wall_seconds"])
+        e2e["flow_pages_per_core"] = _rate(pages, flow_cpu)
+        e2e["prefect_share_of_cpu"] = round(max(0.0, 1 - plain / flow_cpu), 4) if flow_cpu else None
+        e2e["prefect_server_start_seconds"] = round(flow["server_start_seconds"], 1)
+    return {"stages_ours": stages, "stages_baseline": baseline_stages, "end_to_end": e2e}
+
+
+def print_table(res: dict[str, Any]) -> None:
+    """A short table of the figures."""
+    s = res["summary"]
+    print(f"\npipeline benchmark: {res['pages']:,} pages, {res['machine']['cpus']} CPUs, shards of {res['shard_size']}")
+    print(f"{'stage':<20}{'ours p/s/core':>15}{'baseline p/s/core':>19}{'ratio':>8}")
+    for stage, row in s["stages_ours"].items():
+        print(f"{stage:<20}{row['pages_per_cpu_second'] or 0:>15,.1f}")
+    for stage, row in s["stages_baseline"].items():
+        print(f"{'  baseline ' + stage:<20}{'':>15}{row['pages_per_cpu_second'] or 0:>19,.1f}"
+              f"{row.get('ratio_ours_over_baseline') or 0:>8.1f}")
+    print("end to end:")
+    for k, v in s["end_to_end"].items():
+        print(f"  {k:<40}{v}")
+    for name in ("ours_1core", "ours_2core", "baseline", "flow"):
+        run = res.get(name)
+        if run:
+            written = run["bytes_output_total"] / 1e6
+            quality = f", quality {run['quality']}" if "quality" in run else ""
+            print(f"  {name:<12} peak RSS {run['peak_rss_mb']:,.0f} MB, written {written:,.1f} MB{quality}")
+    print(f"  expected (planted truth): {res['expected']}")
+
+
+@contextlib.contextmanager
+def _stage(name: str) -> Iterator[None]:
+    print(f"[{time.strftime('%H:%M:%S')}] {name} ...", flush=True)
+    t0 = time.perf_counter()
+    yield
+    print(f"[{time.strftime('%H:%M:%S')}] {name} done in {time.perf_counter() - t0:,.1f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(description="Per-stage and end-to-end pipeline benchmark against the baseline.")
+    parser.add_argument("--pages", type=int, default=2000, help="Pages in the generated corpus (default 2,000).")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shard-size", type=int, default=500, help="Input files per shard (default 500).")
+    parser.add_argument("--baseline-pages", type=int, default=None,
+                        help="Run the baseline on the first N pages only (default: all; it is slow).")
+    parser.add_argument("--skip", default="", help="Comma-separated runs to skip: ours2, baseline, flow.")
+    parser.add_argument("--profile", action="store_true", help="Profile our stages (cProfile) and print the top lines.")
+    parser.add_argument("--top", type=int, default=30, help="Lines of the profile to print.")
+    parser.add_argument("--corpus", type=Path, default=None, help="Use this corpus folder.")
+    parser.add_argument("--worker", choices=["ours", "baseline", "flow"], help=argparse.SUPPRESS)
+    parser.add_argument("--cores", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        workers = {"ours": worker_ours, "baseline": worker_baseline, "flow": worker_flow}
+        result = workers[args.worker](args)
+        args.result.write_text(json.dumps(result, default=str))
+        return 0
+
+    skip = {x.strip() for x in args.skip.split(",") if x.strip()}
+    with _stage(f"corpus of {args.pages:,} pages"):
+        args.corpus, gen = ensure_corpus(args.pages, args.seed, args.corpus)
+    if args.profile:
+        with _stage("profile of our stages (1 process)"):
+            print(profile_stages(args.corpus, WORK / f"run-profile-{args.pages}", shard_size=args.shard_size,
+                                 top=args.top))
+        return 0
+    res: dict[str, Any] = {"pages": args.pages, "seed": args.seed, "shard_size": args.shard_size,
+                           "corpus": str(args.corpus), "generator": gen,
+                           "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                       "platform": platform.platform(),
+                                       "load_average_at_start": os.getloadavg()},
+                           "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    with _stage("ours, 1 core"):
+        res["ours_1core"] = _subprocess("ours", args, "--cores", "1", threads=1)
+    if "ours2" not in skip:
+        with _stage("ours, 2 cores (two processes, half the shards each)"):
+            res["ours_2core"] = _subprocess("ours", args, "--cores", "2", threads=2)
+    if "baseline" not in skip:
+        with _stage("baseline, 1 core"):
+            extra = ["--limit", str(args.baseline_pages)] if args.baseline_pages else []
+            res["baseline"] = _subprocess("baseline", args, *extra, threads=1)
+    if "flow" not in skip:
+        with _stage("flow (Prefect, its own 2-thread task runner)"):
+            res["flow"] = _subprocess("flow", args, threads=2)
+    res["expected"] = expected_counts(read_truth(args.corpus))
+    res["summary"] = summarise(args.pages, res["ours_1core"], res.get("ours_2core"), res.get("baseline"),
+                               res.get("flow"))
+    res["machine"]["load_average_at_end"] = os.getloadavg()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(res, indent=2, default=str)
+    (RESULTS / "pipeline.json").write_text(text)
+    (RESULTS / f"pipeline-{args.pages}.json").write_text(text)
+    print_table(res)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
