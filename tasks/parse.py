@@ -219,6 +219,12 @@ def _evidence(rows: list[dict[str, Any]], first: int, *, says: bool) -> bool:
     return False  # reply buttons alone are not enough: forum-like widgets fill sidebars and feeds too
 
 
+def _form_follows(rows: list[dict[str, Any]], last: _Comment) -> bool:
+    """Does a comment form ("Leave a Reply") follow the last comment closely?"""
+    end = max([*last.text, *last.meta, last.author if last.author is not None else 0])
+    return any(row["strip_rule"] == "comment_form" for row in rows[end + 1:end + 1 + EVIDENCE_WINDOW // 2])
+
+
 def _stated_before(rows: list[dict[str, Any]], first: int) -> int | None:
     """The comment count stated shortly before line ``first``, if any."""
     for row in reversed(rows[max(0, first - EVIDENCE_WINDOW):first]):
@@ -340,10 +346,12 @@ def _find_comments(rows: list[dict[str, Any]]) -> list[_Comment]:
         n_marked = sum(
             any(rows[i]["f_date"] or rows[i]["strip_rule"] == "comment_chrome" for i in c.meta) for c in comments
         )
-        says = kind is not None and kind[0] in ("says", "by_author") and n_marked * 2 >= len(comments)
+        marked = n_marked * 2 >= len(comments)
+        says = kind is not None and kind[0] in ("says", "by_author") and marked
         if len(comments) < MIN_COMMENTS and _stated_before(rows, run[0][0]) != len(comments):
             continue
-        if _evidence(rows, run[0][0], says=says) and len(comments) > len(best):
+        evidence = _evidence(rows, run[0][0], says=says) or (marked and _form_follows(rows, comments[-1]))
+        if evidence and len(comments) > len(best):
             best = comments
     if not best:
         best = _alternating(rows)
@@ -639,7 +647,7 @@ _NUM_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{2,4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?([^\d\s,.]+)\.?,?\s*(?:de\s+)?(\d{4})", re.I)
 _MONTH_DAY_YEAR = re.compile(r"([^\d\s,.]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I)
-_TIME = re.compile(r"(\d{1,2})[:.h](\d{2})(?:[:.](\d{2}))?\s*([ap])?\.?m?\.?", re.I)
+_TIME = re.compile(r"(\d{1,2})\s?[:.h]\s?(\d{2})(?:[:.](\d{2}))?\s*([ap])?\.?m?\.?", re.I)
 
 
 def parse_posted_at(text: str | None) -> datetime | None:

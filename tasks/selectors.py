@@ -79,8 +79,13 @@ DATE_RE = (
 )
 """A calendar date in the common written forms of the covered languages."""
 
-TIME_RE = r"(?:\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*uhr)?(?:\s*[A-Z]{2,4})?)"
-"""A clock time: 6:34 am, 11:16 Uhr, 13h36, 21.11."""
+TIME_RE = (
+    r"(?:\d{1,2}\s?[:.h]\s?\d{2}(?:[:.]\d{2})?\s*(?:min)?\s*(?:[ap]\.?m\.?)?(?:\s*uhr)?(?:\s*[A-Z]{2,4})?)"
+)
+"""A clock time: 6:34 am, 11:16 Uhr, 13h36, 10 h 15 min, 21.11."""
+
+TIME_CONNECTOR_RE = r"(?:at|um|à|a las|a la|alle|às|в|o|kl\.|-|–|//|\||,)"
+"""Words and marks between a date and its time: "at", "um", "à", "a las", "alle", "às", "в", "//"."""
 
 RELATIVE_DATE_RE = (
     r"(?:\d+|an?|one|un|une|ein|eine|einem|einer)\s+"
@@ -98,7 +103,7 @@ DATE_LINE_BODY = (
     r"(?:(?:mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
     r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)[a-z]*\.?,?\s*)?"
     rf"(?:{DATE_RE}|{RELATIVE_DATE_RE})"
-    rf"(?:,?\s*(?:at|um|à|a las|alle|às|-|–|//|\||,|kl\.)?\s*{TIME_RE})?"
+    rf"(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?"
     r"[\s\-–—|•·)]*(?:permalink|link|uhr|said:?|sagte:?|#\d+|reply|antworten)?\s*[|)]?\s*"
 )
 """A date line (optionally with "Posted", a time, "| Permalink"), without anchors."""
@@ -112,7 +117,7 @@ DATE_LINE_RE = rf"(?i)^(?:{DATE_LINE_BODY})$"
 
 SAYS_WORDS = [
     "says", "said", "writes", "wrote", "sagt", "sagte", "schreibt", "schrieb", "meint", "dit", "a dit",
-    "écrit", "dice", "dijo", "escribe", "diz", "disse", "escreveu", "scrive", "ha scritto", "dice:",
+    "écrit", "dice", "dijo", "escribe", "diz", "disse", "escreveu", "scrive", "ha scritto", "ha detto",
     "говорит", "пишет", "написал", "написала",
 ]
 """Verbs that follow a commenter's name on the author line ("Jane says:", "Peter sagt:")."""
@@ -128,7 +133,7 @@ SAYS_LINE_RE = (
 AUTHOR_DATE_LINE_RE = (
     r"(?i)^(?:#?\d{1,4}\.?\s+)?(?P<author>\S.{0,80}?)\s*(?:[·|•,–—-]|\s(?:on|am|le|el|il|em)\s)?\s*"
     r"(?:(?:author|autor|autorin|auteur|admin|moderator|site owner)\s*)?"
-    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*(?:at|um|à|a las|alle|às|-|–|//|\||,)?\s*{TIME_RE})?)"
+    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?)"
     r"\s*(?:\|?\s*(?:permalink|reply|antworten|#\d+))?\s*$"
 )
 """Author and date on one line: "Jane Doe · March 10, 2017 at 12:20 AM", "Rolf 29.07.2020 // 12:56"."""
@@ -136,7 +141,7 @@ AUTHOR_DATE_LINE_RE = (
 DATE_AUTHOR_LINE_RE = (
     r"(?i)^(?:#?\d{1,4}\.?\s+)?(?:(?:posted|written|submitted|message|publié|publicado|pubblicato|"
     r"veröffentlicht|geschrieben)\s+)?(?:(?:le|on|am|el|il|em)\s+)?"
-    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*(?:at|um|à|a las|alle|às|-|–|,)?\s*{TIME_RE})?)"
+    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?)"
     r"\s*[,|·•–—-]?\s*(?:by|par|von|por|da|di|от)\s+(?P<author>\S.{0,60}?)\s*$"
 )
 """Date then author on one line, as forums and SPIP print it: "le 12 mars 2019 à 10:15, par Jean"."""
@@ -145,7 +150,7 @@ BY_AUTHOR_DATE_LINE_RE = (
     r"(?i)^(?:#?\d{1,4}\.?\s+)?(?:posted|written|submitted|message|publié|publicado|pubblicato|"
     r"veröffentlicht|geschrieben)?\s*(?:by|par|von|por|da|di|от)\s+(?P<author>\S.{0,60}?)\s+"
     r"(?:on|le|am|el|il|em|at|um|,|-|–|·|•|\|)\s*"
-    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*(?:at|um|à|a las|alle|às|-|–|,)?\s*{TIME_RE})?)\s*$"
+    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?)\s*$"
 )
 """Author then date with "by": "Posted by Jane on March 3, 2021 at 4:05 pm" (forum posts)."""
 
@@ -207,7 +212,9 @@ COMMENT_CHROME = [
     r"view all comments", r"notify of", r"guest", r"subscribe", r"login", r"log in", r"sort by.*",
     r"load more comments", r"show more comments", r"show comments", r"kommentare anzeigen",
     r"would love your thoughts, please comment\.?x?", r"\(\)", r"x", r"permalink", r"edit",
-    r"flag", r"share ›", r"reply\s*•\s*share\s*›?", r"quote", r"upvote", r"downvote",
+    r"flag", r"share ›",
+    r"avatar(?: photo| image| of .{1,40})?", r"(?:anonymous|guest) avatar",
+    r"reply\s*•\s*share\s*›?", r"quote", r"upvote", r"downvote",
     r"loading\.\.\.", r"wird geladen\.\.\.", r"lade …", r"liken lade …", r"in reply to.*",
     r"(?:pingback|trackback)\s*:.*", r"powered by disqus", r"disqus", r"comments powered by disqus\.?", r"rate this:?",
     r"delete", r"hide", r"unflag", r"flagged", r"invite(?: manually)?", r"promote", r"go to permalink",

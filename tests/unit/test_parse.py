@@ -244,3 +244,42 @@ def test_related_list_after_a_short_article_is_not_the_body() -> None:
     article, _ = _parse(text)
     assert article["title"] == "A Short Note on Trams"
     assert article["body"] == note
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["3 comentarios", "María dice:", "5 de mayo de 2020 a las 10:15", "Muy buen artículo.", "Responder",
+          "Juan dice:", "6 de mayo de 2020 a las 11:00", "Gracias.", "Responder", "Deja una respuesta"],
+         [("María", "Muy buen artículo.", datetime(2020, 5, 5, 10, 15, tzinfo=UTC)), ("Juan", "Gracias.", None)]),
+        (["2 commenti", "Marco ha detto:", "12 marzo 2019 alle 10:15", "Ottimo articolo.", "Rispondi",
+          "Giulia ha detto:", "13 marzo 2019 alle 08:00", "Grazie mille.", "Rispondi"],
+         [("Marco", "Ottimo articolo.", datetime(2019, 3, 12, 10, 15, tzinfo=UTC)), ("Giulia", "Grazie mille.", None)]),
+        (["2 comentários", "Ana disse:", "12 de março de 2019 às 10:15", "Ótimo texto.", "Responder",
+          "Rui disse:", "13 de março de 2019 às 08:00", "Obrigado.", "Responder"],
+         [("Ana", "Ótimo texto.", datetime(2019, 3, 12, 10, 15, tzinfo=UTC)), ("Rui", "Obrigado.", None)]),
+        (["2 комментария", "Иван", "12 марта 2019 в 10:15", "Отличная статья.", "Ответить",
+          "Мария", "13 марта 2019 в 08:00", "Спасибо.", "Ответить"],
+         [("Иван", "Отличная статья.", datetime(2019, 3, 12, 10, 15, tzinfo=UTC)), ("Мария", "Спасибо.", None)]),
+        (["2 commentaires", "Jean dit :", "12 mars 2019 à 10 h 15 min", "Très bon article.", "Répondre",
+          "Marie dit :", "13 mars 2019 à 8 h 00 min", "Merci.", "Répondre", "Laisser un commentaire"],
+         [("Jean", "Très bon article.", datetime(2019, 3, 12, 10, 15, tzinfo=UTC)), ("Marie", "Merci.", None)]),
+        (  # wpDiscuz with relative dates and vote counts
+            ["2 Comments", "Oldest", "Newest Most Voted", "Inline Feedbacks", "View all comments", "RichardD",
+             "2 years ago", "Those are good points.", "0", "0", "Reply", "Mase", "1 year ago",
+             "Russia only provided air power.", "1", "0", "Reply", "Would love your thoughts, please comment.x"],
+            [("RichardD", "Those are good points.", None), ("Mase", "Russia only provided air power.", None)],
+        ),
+        (  # no count or heading before, but reply buttons and a comment form after
+            ["Avatar photo", "Jane Doe", "March 3, 2021 at 4:05 pm", "Nice article.", "Reply", "Avatar photo", "Bob",
+             "March 4, 2021 at 9:05 am", "Thanks!", "Reply", "Leave a Reply",
+             "Your email address will not be published."],
+            [("Jane Doe", "Nice article.", datetime(2021, 3, 3, 16, 5, tzinfo=UTC)), ("Bob", "Thanks!", None)],
+        ),
+    ],
+)
+def test_comment_lists_in_several_languages(lines: list[str], expected: list[tuple]) -> None:
+    _, comments = _parse(_article() + "\n".join(lines))
+    assert [(c["author"], c["text"]) for c in comments] == [(a, t) for a, t, _ in expected]
+    if expected[0][2] is not None:
+        assert comments[0]["posted_at"] == expected[0][2]
