@@ -182,6 +182,23 @@ def sweep(n_stories: int, *, seed: int) -> list[dict[str, object]]:
     return rows_out
 
 
+def quality_on_real_paragraphs(dev_dir: Path, n_stories: int, *, seed: int) -> dict[str, object]:
+    """Precision and recall of the defaults on a planted set built from real paragraphs (dev pages)."""
+    paragraphs = [
+        p
+        for f in sorted(dev_dir.glob("*.truth.json"))
+        for p in json.loads(f.read_text())["body"].split("\n\n")
+        if len(p.split()) >= 8
+    ]
+    articles = generate_planted(n_stories, seed=seed + 5, paragraphs=paragraphs).articles
+    clusters = find_duplicate_clusters(add_dedup_keys(articles))
+    s = pair_scores(clusters, articles)
+    print(f"  real paragraphs ({len(paragraphs)} from {dev_dir.name}), {articles.height} pages: "
+          f"precision {s['precision']:.4f} recall {s['recall']:.4f}")
+    return {"paragraphs": len(paragraphs), "documents": articles.height,
+            **{k: round(v, 4) for k, v in s.items()}}
+
+
 # ----------------------------------------------------------------------------------------------
 # Part 2: scale
 # ----------------------------------------------------------------------------------------------
@@ -355,12 +372,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bands", type=int, default=40, help="LSH bands of ours")
     parser.add_argument("--rows", type=int, default=3, help="rows per band of ours")
     parser.add_argument("--seed", type=int, default=0, help="seed of the planted set")
+    parser.add_argument("--dev-pages", type=Path, default=Path("/work/shared/corpus-dev"),
+                        help="folder of NAME.truth.json pages whose paragraphs make a second planted set")
     args = parser.parse_args(argv)
     results: dict[str, object] = {
         "machine_cores": 2,
         "compare": compare(args.stories, seed=args.seed, bands=args.bands, rows=args.rows),
         "sweep": sweep(args.stories // 2, seed=args.seed),
     }
+    if args.dev_pages.is_dir():
+        results["real_paragraphs"] = quality_on_real_paragraphs(args.dev_pages, 1500, seed=args.seed)
     if args.scale:
         work = Path(tempfile.mkdtemp(prefix="bench-dedup-"))
         try:

@@ -272,9 +272,9 @@ def add_dedup_keys(
     if min_tokens < shingle_size:
         raise ValueError("min_tokens must be at least shingle_size")
     schema = polars_schema(DEDUP_KEYS)
-    optional_types = {
-        "site": pl.String,
-        "url": pl.String,
+    optional_types: dict[str, pl.DataType] = {
+        "site": pl.String(),
+        "url": pl.String(),
         "fetched_at": schema["fetched_at"],
         "ingested_at": schema["ingested_at"],
     }
