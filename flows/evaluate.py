@@ -39,7 +39,9 @@ def load_folder(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
         truth articles ``page_id``, ``title``, ``body``, ``language``; truth comments ``page_id``,
         ``position``, ``author``, ``text``.
     """
-    pages, articles, comments = [], [], []
+    pages: list[dict[str, Any]] = []
+    articles: list[dict[str, Any]] = []
+    comments: list[dict[str, Any]] = []
     for truth_path in sorted(folder.glob(f"*{TRUTH_SUFFIX}")):
         name = truth_path.name[: -len(TRUTH_SUFFIX)]
         text_path = folder / f"{name}.txt"

@@ -75,7 +75,7 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
             pl.col("site").fill_null("unknown"),
             pl.col("text").fill_null("").str.replace_all("\r\n?", "\n").str.split("\n"),
         )
-        .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=schema["line_no"]))
+        .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=pl.Int32))
         .explode(["text", "line_no"])
         .with_columns(pl.col("text").str.replace_all(r"^[\s\p{Cc}\p{Cf}]+|[\s\p{Cc}\p{Cf}]+$", ""))
         .with_columns(pl.col("line_no").cast(schema["line_no"]))
@@ -95,19 +95,18 @@ def _general_rules(text: pl.Expr) -> pl.Expr:
     """Expression naming the first general rule family that matches the line, else null."""
     length = text.str.len_chars()
     prose = is_prose(text)
-    expr: pl.Expr | None = None
+    tagged: list[pl.Expr] = []
     for family in selectors.RULE_ORDER:
         match = text.str.contains(family_pattern(family)) & (length <= selectors.RULE_MAX_CHARS[family])
         if family in selectors.PROSE_GUARDED:
             match = match & ~prose
-        expr = pl.when(match).then(pl.lit(family)) if expr is None else expr.when(match).then(pl.lit(family))
-    assert expr is not None
-    return expr.otherwise(pl.lit(None, dtype=pl.String))
+        tagged.append(pl.when(match).then(pl.lit(family, dtype=pl.String)))
+    return pl.coalesce(tagged)  # the first family in RULE_ORDER that matches
 
 
 def _profile_rules(profiles: Mapping[str, SiteProfile]) -> pl.Expr:
     """Expression naming the profile rule that matches the line of a profiled site, else null."""
-    expr: pl.Expr | None = None
+    tagged: list[pl.Expr] = []
     for site, profile in sorted(profiles.items()):
         for rule, patterns in (
             ("profile_body_end", profile.body_end),
@@ -118,10 +117,10 @@ def _profile_rules(profiles: Mapping[str, SiteProfile]) -> pl.Expr:
                 continue
             pattern = "|".join(f"(?:{p})" for p in patterns)
             match = (pl.col("site") == site) & pl.col("text").str.contains(pattern)
-            expr = pl.when(match).then(pl.lit(rule)) if expr is None else expr.when(match).then(pl.lit(rule))
-    if expr is None:
+            tagged.append(pl.when(match).then(pl.lit(rule, dtype=pl.String)))
+    if not tagged:
         return pl.lit(None, dtype=pl.String)
-    return expr.otherwise(pl.lit(None, dtype=pl.String))
+    return pl.coalesce(tagged)
 
 
 def strip_boilerplate(
