@@ -41,6 +41,7 @@ ARTICLES = pa.schema(
         field("input_format", pa.string(), "txt, html, warc or jsonl.", nullable=False),
         field("fetched_at", UTC_TIMESTAMP, "When the page was fetched (UTC), when known."),
         field("fetched_at_source", pa.string(), "Where fetched_at came from: warc, manifest, jsonl or file_mtime."),
+        field("published_at", UTC_TIMESTAMP, "When the article was published (UTC), where the page states it."),
         field("n_lines_stripped", pa.int32(), "Non-blank lines of the page removed as boilerplate.",
               nullable=False),
         field("stripped_by_rule", STRIP_COUNTS, "Lines removed per rule family, for auditing the stripper.",

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from schemas.common import SCHEMA_VERSION
 from schemas.pages import RAW_RECORDS
 from schemas.validate import conform, empty_frame, polars_schema
-from tasks.readers import InputFile, error_record, input_kind, records_from_bytes
+from tasks.readers import InputFile, error_record, input_kind, records_from_bytes, warc_records
 
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3
@@ -187,8 +187,12 @@ def read_raw_records(files: pl.DataFrame, *, max_bytes: int) -> pl.DataFrame:
     for entry in files.iter_rows(named=True):
         src = InputFile(entry["path"], entry["size"], entry["mtime_ns"])
         try:
-            data = read_input_bytes(src.path, max_bytes=max_bytes)
-            records = list(records_from_bytes(src, data))
+            if input_kind(src.path) == "warc":  # streamed: the cap applies to each record, not the file
+                with Path(src.path).open("rb") as fh:
+                    records = list(warc_records(src, fh, max_record_bytes=max_bytes))
+            else:
+                records = list(records_from_bytes(src, read_input_bytes(src.path, max_bytes=max_bytes),
+                                                  max_record_bytes=max_bytes))
         except InputTooLargeError as exc:
             records = [error_record(src, "too_large", str(exc))]
         except BadCompressionError as exc:

@@ -24,6 +24,7 @@ from schemas.comments import COMMENTS
 from schemas.duplicates import DUPLICATES
 from schemas.rejects import REJECTS
 from schemas.validate import polars_schema
+from tasks.readers import SKIPPED_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +60,9 @@ def select_outputs(
 
     Args:
         pages: PAGES rows of the shard (reads page_id, source_path, record, site, site_source, url,
-            input_format, fetched_at, fetched_at_source, has_replacement_chars, reject_reason,
-            reject_detail, ingested_at, text).
+            input_format, fetched_at, fetched_at_source, published_at, has_replacement_chars,
+            reject_reason, reject_detail, ingested_at). Records whose reject_reason starts with
+            ``skipped_`` (WARC requests, metadata, non-HTML responses) are not pages: counted, not shipped.
         articles: parsed, language-tagged articles of the shard (reads page_id, title, body,
             n_lines_stripped, stripped_by_rule, n_comments_stated, language, language_score).
         clusters: dedup decisions for the shard's pages (reads page_id, article_id, content_hash,
@@ -73,6 +75,9 @@ def select_outputs(
     Returns:
         The ARTICLES, COMMENTS, DUPLICATES and REJECTS frames and the counts per reason.
     """
+    is_skipped = pl.col("reject_reason").fill_null("").str.starts_with(SKIPPED_PREFIX)
+    skipped = pages.filter(is_skipped)  # container records that are not pages (WARC requests, metadata...)
+    pages = pages.filter(~is_skipped)
     ing = pages.filter(pl.col("reject_reason").is_not_null())
     ok_pages = pages.filter(pl.col("reject_reason").is_null())
     joined = (
@@ -140,6 +145,8 @@ def select_outputs(
         "comments_duplicate": comments.height - kept_comments.height,
         "comments_of_unshipped_pages": orphans.height,
     }
+    for reason, n in skipped.group_by("reject_reason").len().iter_rows():
+        counts[f"records_{reason}"] = n
     for reason, n in rejects.group_by("reason").len().iter_rows():
         counts[f"rejected_{reason}"] = n
     for kind, n in duplicates.group_by("kind").len().iter_rows():

@@ -17,6 +17,7 @@ from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
 from tasks.dedup import comment_keys, merge_comments
 from tasks.hashing import hash_columns, xxh3_hex
+from tasks.html import extract_from_html
 from tasks.langid import detect_language
 from tasks.parse import parse_articles, parse_comments, segment_pages
 
@@ -64,10 +65,15 @@ def parse_shard(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse one shard into articles and comments.
 
-    Lines that the learned templates name (same site, same text) and no general rule stripped are
-    stripped as ``template``; then the text parser segments every page. Returns PARSED_ARTICLES
-    (one row per readable page) and PARSED_COMMENTS.
+    HTML pages are parsed from their markup where it is reliable (``tasks.html``); every other page
+    goes through the text path: lines that the learned templates name (same site, same text) and no
+    general rule stripped are stripped as ``template``, then the text parser segments the page.
+    Reads LINES rows and PAGES (page_id, site, text, html). Returns PARSED_ARTICLES (one row per
+    readable page) and PARSED_COMMENTS.
     """
+    html_pages = pages.filter(pl.col("html").is_not_null())
+    html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
+    lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
     if not templates.is_empty():
         site_of = pages.select("page_id", "site")
         tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
@@ -82,12 +88,11 @@ def parse_shard(
             .drop("site", "is_template")
         )
     segmented = segment_pages(lines)
-    articles = parse_articles(segmented)
-    comments = parse_comments(segmented)
-    return (
-        _cast(articles, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
-        _cast(comments, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
-    )
+    articles = pl.concat([_cast(parse_articles(segmented), PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
+                          _cast(html_arts, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES))])
+    comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
+                          _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
+    return articles, comments
 
 
 def tag_languages(

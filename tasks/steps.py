@@ -92,11 +92,12 @@ def learn_templates_task(lines: list[Path], pages: list[Path], previous: Path, *
     return io.write_batch(learned, out, TEMPLATE_LINES)
 
 
-@task(name="parse", retries=1, persist_result=True, cache_policy=_cache("tasks.parse", *_STRIP))
+@task(name="parse", retries=1, persist_result=True, cache_policy=_cache("tasks.parse", "tasks.html", *_STRIP))
 @recorded
 def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Split each page into one article and its comments (PARSED_ARTICLES, PARSED_COMMENTS)."""
-    page_frame = io.read_batch(pages, PAGES).select("page_id", "site")
+    page_frame = io.read_batch(pages, PAGES).filter(pl.col("reject_reason").is_null()).select(
+        "page_id", "site", "text", "html")
     arts, coms = parse_shard(io.read_batch(lines, LINES), page_frame, io.read_batch(templates, TEMPLATE_LINES))
     return io.write_batch(arts, out[0], PARSED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
 
