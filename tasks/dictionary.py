@@ -3,7 +3,7 @@
 ``docs/DATA_DICTIONARY.md`` is this module's output; regenerate it after a schema change with
 ``.venv/bin/python -m tasks.dictionary > docs/DATA_DICTIONARY.md``. Field names, types,
 nullability and descriptions come from the arrow schemas; the only thing kept here is one
-example value per field (``EXAMPLES``), checked against the field's type by the tests.
+example value per field name (``FIELD_EXAMPLES``), checked against the field's type by the tests.
 """
 
 from __future__ import annotations
@@ -55,63 +55,65 @@ DATASETS: tuple[Dataset, ...] = (
 _FETCHED = dt.datetime(2024, 5, 3, 14, 20, 5, tzinfo=dt.UTC)
 _INGESTED = dt.datetime(2024, 6, 1, 9, 0, 0, tzinfo=dt.UTC)
 
-_SHARED: dict[str, Any] = {
+FIELD_EXAMPLES: dict[str, Any] = {
     "page_id": "594d21e9ca9b1347",
     "article_id": "d383b8b69d670ccf",
+    "comment_id": "a470afae31bfe5b2",
+    "cluster_id": "d383b8b69d670ccf",
+    "duplicate_of": "d383b8b69d670ccf",
+    "content_hash": "aef77f01cbf2423f",
     "site": "example-news.org",
+    "site_source": "url",
     "url": "https://www.example-news.org/politics/2024/05/budget-vote",
     "source_path": "pages/example-news-org-budget-vote.txt",
+    "record": 0,
+    "input_format": "txt",
     "fetched_at": _FETCHED,
+    "fetched_at_source": "manifest",
+    "published_at": dt.datetime(2024, 5, 3, 6, 30, tzinfo=dt.UTC),
     "ingested_at": _INGESTED,
     "language": "en",
-    "crawl_month": "2024-05",
     "language_score": 0.9999,
-    "cluster_id": "d383b8b69d670ccf",
+    "language_inferred": "en",
+    "crawl_month": "2024-05",
+    "title": "Council passes the 2025 budget after a late-night vote",
+    "body": "The city council approved the budget on Thursday.\n\nThe vote was 7 to 4.",
+    "n_comments": 18,
+    "n_comments_stated": 18,
+    "n_lines_stripped": 65,
+    "stripped_by_rule": [{"rule": "nav", "n_lines": 12}, {"rule": "share", "n_lines": 6}],
+    "has_replacement_chars": False,
+    "position": 3,
+    "parent_position": 1,
+    "author": "jsmith",
+    "text": "Finally some sense on the housing budget.",
+    "posted_at_text": "3 May 2024 at 16:05",
+    "posted_at": dt.datetime(2024, 5, 3, 16, 5, tzinfo=dt.UTC),
+    "repeat_count": 1,
+    "is_repeated": False,
+    "similarity": 0.93,
+    "kind": "near",
+    "reason": "no_article",
+    "detail": "no paragraph of prose long enough to be an article body",
+    "stage": "parse",
 }
+"""One example value per field name (a Python value of the field's arrow type). A name means the same
+thing in every dataset, so one example serves all; ``DATASET_EXAMPLES`` holds the few exceptions."""
 
-EXAMPLES: dict[str, dict[str, Any]] = {
-    "articles": _SHARED | {
-        "site_source": "url",
-        "title": "Council passes the 2025 budget after a late-night vote",
-        "body": "The city council approved the budget on Thursday.\n\nThe vote was 7 to 4.",
-        "n_comments": 18,
-        "n_comments_stated": 18,
-        "content_hash": "aef77f01cbf2423f",
-        "input_format": "txt",
-        "fetched_at_source": "manifest",
-        "n_lines_stripped": 65,
-        "stripped_by_rule": [{"rule": "nav", "n_lines": 12}, {"rule": "share", "n_lines": 6}],
-        "has_replacement_chars": False,
-    },
-    "comments": {k: _SHARED[k] for k in ("page_id", "article_id", "site", "source_path", "language",
-                                          "crawl_month", "language_score")} | {
-        "comment_id": "a470afae31bfe5b2",
-        "position": 3,
-        "parent_position": 1,
-        "author": "jsmith",
-        "text": "Finally some sense on the housing budget.",
-        "posted_at_text": "3 May 2024 at 16:05",
-        "posted_at": dt.datetime(2024, 5, 3, 16, 5, tzinfo=dt.UTC),
-        "language_inferred": "en",
-        "repeat_count": 1,
-        "is_repeated": False,
-    },
-    "duplicates": {k: _SHARED[k] for k in ("page_id", "source_path", "url", "site", "fetched_at", "ingested_at",
-                                            "cluster_id")} | {
-        "page_id": "4562c67c9b8cadfa",
-        "article_id": "6a14079bb2135242",
-        "duplicate_of": "d383b8b69d670ccf",
-        "similarity": 0.93,
-        "kind": "near",
-    },
-    "rejects": {k: _SHARED[k] for k in ("source_path", "page_id", "ingested_at")} | {
-        "record": 0,
-        "reason": "no_article",
-        "detail": "no paragraph of prose long enough to be an article body",
-        "stage": "parse",
-    },
+DATASET_EXAMPLES: dict[str, dict[str, Any]] = {
+    "duplicates": {"page_id": "4562c67c9b8cadfa", "article_id": "6a14079bb2135242"},
 }
-"""One example value per field of each dataset (a Python value of the field's arrow type)."""
+"""Per-dataset examples where the shared one would mislead (a folded page has its own ids)."""
+
+
+def dataset_examples(dataset: Dataset) -> dict[str, Any]:
+    """The example row of a dataset: one value per field that has an example, in schema order."""
+    own = DATASET_EXAMPLES.get(dataset.name, {})
+    return {n: own.get(n, FIELD_EXAMPLES.get(n)) for n in dataset.schema.names if n in own or n in FIELD_EXAMPLES}
+
+
+EXAMPLES: dict[str, dict[str, Any]] = {d.name: dataset_examples(d) for d in DATASETS}
+"""The example row of each dataset, by dataset name."""
 
 
 def format_example(value: Any) -> str:
@@ -158,12 +160,12 @@ def render_dataset(dataset: Dataset) -> str:
         "| field | type | nullable | description | example |",
         "|---|---|---|---|---|",
     ]
-    examples = EXAMPLES[dataset.name]
+    examples = dataset_examples(dataset)
     for f in dataset.schema:
         name = f"`{f.name}`" + (" (partition)" if f.name in keys else "")
         lines.append(
             f"| {name} | `{_cell(str(f.type))}` | {'yes' if f.nullable else 'no'} "
-            f"| {_cell(_description(f))} | `{_cell(format_example(examples.get(f.name)))}` |"
+            f"| {_cell(_description(f))} | `{_cell(format_example(examples[f.name])) if f.name in examples else '?'}` |"
         )
     return "\n".join(lines)
 
