@@ -15,9 +15,11 @@ the 1-3 character n-grams of every text of the batch (extracted with langdetect'
 e-mail removal, its character normalisation, Latin removed from mostly non-Latin text, no n-gram
 ending inside an upper-case run) are looked up at once in arrays built from langdetect's profiles,
 and their log-probabilities are summed per text with numpy. The posterior is
-``softmax(log-likelihood / TEMPERATURE + prior_weight * log(WEB_SHARES))``. Nothing is random and
-every text is scored on its own, so a text gets the same answer in every process and run, whatever
-else is in the batch.
+``softmax(log-likelihood / TEMPERATURE + prior_weight * log(WEB_SHARES))``. One step is our own:
+text with more upper-case than lower-case letters is read lower-cased (langdetect reads nothing
+inside upper-case runs). Nothing is random, every text is scored on its own, and the log-probabilities
+are fixed-point numbers whose sums are exact, so a text gets the same answer in every process and
+run, whatever else is in the batch.
 
 Defaults, measured with ``python -m bench.bench_langid`` on labelled dev text (articles = title +
 body of 45 pages in 7 languages; short texts = their body sentences cut at a word boundary to
@@ -27,14 +29,16 @@ comment lengths), as accuracy / wrong answers / ``und`` rate, against the naive 
 =================  =====  ======================  =======================  ========
 class              texts  naive: acc / wrong      ours: acc / wrong / und  speed-up
 =================  =====  ======================  =======================  ========
-articles              45  1.000 / 0               1.000 / 0 / 0.000            38x
-comments 10-30      2220  0.810 / 422             0.780 / 61 / 0.193          302x
-comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006          126x
-comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            53x
+articles              45  1.000 / 0               1.000 / 0 / 0.000            25x
+comments 10-30      2220  0.810 / 422             0.781 / 66 / 0.190          290x
+comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006           92x
+comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            39x
 =================  =====  ======================  =======================  ========
 
 (speed-up: texts per CPU second against the naive loop in the same run, one batch per class; in
-batches of 20 texts, about one page of comments, 13-34x.) What each threshold does, other
+batches of 20 texts, about one page of comments, 16-46x. Measured on 2 shared cores; between
+runs the ratios moved by about a third, e.g. 38x / 302x / 126x / 53x in an earlier run.)
+What each threshold does, other
 settings at their defaults (``--sweep``):
 
 - ``min_score`` (0.6): 0.5 / 0.6 / 0.7 / 0.8 give on 30-80 chars accuracy 0.987 / 0.985 / 0.982 /
@@ -323,6 +327,9 @@ def detect_language(
     Returns:
         ``frame`` with the same rows in the same order plus ``language`` (String, never null) and
         ``language_score`` (Float64, null when ``language`` is ``und``).
+
+    Raises:
+        ValueError: when ``languages`` names no language that langdetect has a profile for.
     """
     model = _model()
     candidates = _candidates(model, tuple(sorted(set(languages))) if languages is not None else None)
