@@ -477,17 +477,41 @@ def _title_hints(rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
     return hints, repeated
 
 
-def _find_title(rows: list[dict[str, Any]], start: int) -> int | None:
+def _find_title(rows: list[dict[str, Any]], start: int, placed: list[str | None]) -> int | None:
     hints, repeated = _title_hints(rows)
     best, best_score = None, float("-inf")
     kept = 0.0
     for i in range(start, max(-1, start - TITLE_WINDOW), -1):
         s = _title_score(rows[i], kept, hints, repeated) - TITLE_ROW_COST * (start - i)
-        if s > best_score:
+        if s > best_score and placed[i] is None:
             best, best_score = i, s
         if i < start and rows[i]["strip_rule"] is None and not rows[i]["f_date"]:
             kept += 1.0 if rows[i]["f_words"] >= 4 else 0.5
     return best if best_score > MIN_TITLE_SCORE else None
+
+
+def _place_comments(
+    rows: list[dict[str, Any]], comments: list[_Comment], region: list[str | None], position: list[int | None]
+) -> int:
+    """Write the comments' regions and positions; return where the comment section starts (its count
+    line or heading when one is close above the first comment), or the page length."""
+    if not comments:
+        return len(rows)
+    head = comments[0]
+    first = min(([head.author] if head.author is not None else []) + head.text + head.meta)
+    limit = first
+    for j in range(first - 1, max(-1, first - EVIDENCE_WINDOW), -1):
+        if rows[j]["f_count"] is not None or rows[j]["f_heading"]:
+            limit = j
+            break
+    for k, c in enumerate(comments):
+        if c.author is not None:
+            region[c.author], position[c.author] = COMMENT_AUTHOR, k
+        for i in c.meta:
+            region[i], position[i] = COMMENT_META, k
+        for i in c.text:
+            region[i], position[i] = COMMENT_TEXT, k
+    return limit
 
 
 def segment_page(rows: list[dict[str, Any]]) -> tuple[list[str | None], list[int | None]]:
@@ -502,27 +526,17 @@ def segment_page(rows: list[dict[str, Any]]) -> tuple[list[str | None], list[int
     if n == 0:
         return region, position
     comments = _find_comments(rows)
-    limit = n
-    if comments:
-        head = comments[0]
-        first = min(([head.author] if head.author is not None else []) + head.text + head.meta)
-        limit = first
-        for j in range(first - 1, max(-1, first - EVIDENCE_WINDOW), -1):
-            if rows[j]["f_count"] is not None or rows[j]["f_heading"]:
-                limit = j
-                break
-        for k, c in enumerate(comments):
-            if c.author is not None:
-                region[c.author], position[c.author] = COMMENT_AUTHOR, k
-            for i in c.meta:
-                region[i], position[i] = COMMENT_META, k
-            for i in c.text:
-                region[i], position[i] = COMMENT_TEXT, k
+    limit = _place_comments(rows, comments, region, position)
     window = _body_window(rows, limit)
+    if window is None and comments:
+        # no article above the comments: some layouts print the article after them
+        after = max(i for i, r in enumerate(region) if r is not None) + 1
+        shifted = _body_window(rows[after:], n - after)
+        window = (shifted[0] + after, shifted[1] + after) if shifted is not None else None
     if window is None:
         return region, position
     lo, hi = window
-    title = _find_title(rows, lo)
+    title = _find_title(rows, lo, region)
     title_text = rows[title]["text"] if title is not None else None
     if title is not None:
         region[title] = TITLE

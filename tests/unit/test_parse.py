@@ -283,3 +283,12 @@ def test_comment_lists_in_several_languages(lines: list[str], expected: list[tup
     assert [(c["author"], c["text"]) for c in comments] == [(a, t) for a, t, _ in expected]
     if expected[0][2] is not None:
         assert comments[0]["posted_at"] == expected[0][2]
+
+
+def test_article_printed_after_its_comments() -> None:
+    text = "\n".join(["2 Comments", "Anna says:", "March 3, 2021 at 4:05 pm", "Great.", "Reply", "Bob says:",
+                      "March 4, 2021 at 4:05 pm", "Meh.", "Reply", "City Extends Tram Line to the North", "", *PARA])
+    article, comments = _parse(text)
+    assert article["title"] == "City Extends Tram Line to the North"
+    assert article["body"] == "\n\n".join(PARA)
+    assert [c["author"] for c in comments] == ["Anna", "Bob"]
