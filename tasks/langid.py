@@ -436,34 +436,3 @@ def _candidates_of(codes: tuple[str, ...], languages: tuple[str, ...] | None) ->
 def _candidates(model: _Model, languages: tuple[str, ...] | None) -> _Candidates:
     return _candidates_of(model.codes, languages)
 
-
-def infer_comment_language(
-    comments: pl.DataFrame, articles: pl.DataFrame, *, key: str = "article_id"
-) -> pl.DataFrame:
-    """Add ``language_inferred``: the comment's own language, or its article's when it has none.
-
-    A comment too short to tell (``language == 'und'``) takes the language of the article it
-    stands under, in this separate column only, so measured and inferred languages stay apart.
-
-    Args:
-        comments: reads ``key`` and ``language`` (from ``detect_language``).
-        articles: reads ``key`` and ``language``; the first row per ``key`` is used.
-        key: the column joining a comment to its article.
-
-    Returns:
-        ``comments`` with the same rows in the same order plus ``language_inferred`` (String):
-        ``language`` when measured, else the article's language (``und`` when that is
-        undetermined too), null when the article is not in ``articles``.
-    """
-    article_language = articles.select(key, pl.col("language").alias("_article_language")).unique(
-        subset=key, keep="first", maintain_order=True
-    )
-    return (
-        comments.join(article_language, on=key, how="left", maintain_order="left")
-        .with_columns(
-            language_inferred=pl.when(pl.col("language") != UND)
-            .then(pl.col("language"))
-            .otherwise(pl.col("_article_language"))
-        )
-        .drop("_article_language")
-    )

@@ -225,16 +225,6 @@ def test_prior_weight_zero_is_langdetects_uniform_prior() -> None:
     assert out["language"].to_list() == ["en", "de"]
 
 
-def test_infer_comment_language() -> None:
-    comments = pl.DataFrame(
-        {"article_id": ["a", "a", "b", "c", "b"], "language": ["en", UND, UND, UND, "ru"]}
-    )
-    articles = pl.DataFrame({"article_id": ["b", "a", "a"], "language": [UND, "de", "fr"]})
-    out = langid.infer_comment_language(comments, articles)
-    assert_frame_equal(out.select(comments.columns), comments)
-    assert out["language_inferred"].to_list() == ["en", "de", UND, None, "ru"]
-
-
 @pytest.mark.parametrize(
     ("text", "code"),
     [
