@@ -31,8 +31,8 @@ from schemas import (
     REJECTS,
     REJECTS_PARTITION,
 )
+from schemas.validate import empty_frame, polars_schema
 from tasks.stats import compute_stats, stage_times_from_files
-from tasks.write import read_partitioned
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +57,26 @@ TITLES = {
 }
 
 
+def scan_dataset(root: Path, schema: pa.Schema, partition: pa.Schema) -> pl.LazyFrame:
+    """Scan a dataset with its declared column and hive key types, tolerant of files of other versions.
+
+    Files written before a column was added read it as null; columns a file has that the schema
+    does not are ignored. An empty or missing dataset gives an empty frame with the declared columns.
+    """
+    declared = polars_schema(schema)
+    if not (root.is_dir() and any(root.rglob("*.parquet"))):
+        return empty_frame(schema).lazy()
+    in_files = {k: v for k, v in declared.items() if k not in partition.names}
+    return pl.scan_parquet(
+        root / "**" / "*.parquet", hive_partitioning=True, hive_schema=polars_schema(partition),
+        schema=in_files, missing_columns="insert", extra_columns="ignore",
+    ).select(schema.names)
+
+
 def read_datasets(out: Path) -> dict[str, pl.DataFrame]:
     """Read the columns the statistics need from the four datasets of the corpus in ``out``."""
     return {
-        name: read_partitioned(out / name, schema, part).select(cols).collect()
+        name: scan_dataset(out / name, schema, part).select(cols).collect()
         for name, (schema, part, cols) in _COLUMNS.items()
     }
 

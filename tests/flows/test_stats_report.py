@@ -177,3 +177,17 @@ def test_html_report_renders_in_headless_chromium(corpus: Path, tmp_path: Path, 
     keep = os.environ.get("CORPUSFLOW_KEEP_SCREENSHOT")
     if keep:
         shutil.copyfile(shot, keep)
+
+
+def test_stats_read_files_of_an_older_schema(corpus: Path) -> None:
+    """A corpus extended by a newer version holds files without the newer columns; stats still read them."""
+    older = pa.schema([f for f in ARTICLES if f.name != "published_at"])
+    rows = [EXAMPLES["articles"] | {"article_id": "old", "language": "en", "n_comments": 7}]
+    old = pl.from_arrow(pa.Table.from_pylist([{k: r[k] for k in older.names} for r in rows], schema=older))
+    assert isinstance(old, pl.DataFrame)
+    write_partitioned(old, corpus / "articles", older, ARTICLES_PARTITION, shard_id="0" * 16,
+                      staging=corpus / "_work" / "staging")
+    console = Console(record=True, width=120, force_terminal=False)
+    print_stats(corpus, console=console)
+    text = console.export_text()
+    assert "articles               │     4" in text.replace("┃", "│")
