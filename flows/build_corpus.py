@@ -114,6 +114,18 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
     return summary
 
 
+def on_dask(address: str) -> Any:
+    """The build flow with its tasks on the Dask cluster at ``address`` (prefect-dask's DaskTaskRunner).
+
+    Each worker imports the stage modules once; the langid profiles load on the first call in each
+    worker process. The workers must reach the same files (input, output folder) and the same
+    Prefect API and result storage as the process that starts the flow.
+    """
+    from prefect_dask import DaskTaskRunner  # noqa: PLC0415 -- optional dependency (extra "dask")
+
+    return build_corpus.with_options(task_runner=DaskTaskRunner(address=address))
+
+
 def _markdown(summary: dict[str, Any], out: Path) -> str:
     lines = [f"# corpus build into `{out}`", "", "| count | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary.items()]

@@ -42,6 +42,9 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--fail-on-reject", action="store_true",
                        help=f"Exit with status {EXIT_REJECTS} when any input was rejected.")
     build.add_argument("--json", action="store_true", help="Print the run summary as JSON.")
+    build.add_argument("--cluster", default=None, metavar="ADDRESS",
+                       help="Run the stage tasks on an existing Dask cluster (e.g. tcp://HOST:8786) through "
+                            "prefect-dask; the default runs them in this process's threads.")
 
     serve = sub.add_parser("serve", help="Serve build-corpus as a deployment (needs PREFECT_API_URL of a server).")
     serve.add_argument("inputs", nargs="+", help="Input files, folders or globs (e.g. a drop folder).")
@@ -77,7 +80,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     config = BuildConfig(inputs=tuple(args.inputs), out=args.out, manifest=args.manifest,
                          shard_size=args.shard_size, max_page_bytes=args.max_page_bytes,
                          follow_symlinks=args.follow_symlinks, langid=LangIdConfig(languages=languages))
-    summary = build_corpus(config)
+    flow = build_corpus
+    if args.cluster:
+        from flows.build_corpus import on_dask
+
+        flow = on_dask(args.cluster)
+    summary = flow(config)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -85,9 +85,9 @@ def api_env(prefect_server: None) -> dict[str, str]:
 @pytest.mark.slow
 @pytest.mark.write_disk
 def test_killed_builds_resume_to_the_uninterrupted_result(tmp_path: Path, api_env: dict[str, str]) -> None:
-    src = _make_input(tmp_path, copies=12)
+    src = _make_input(tmp_path, copies=6)
     n_files = len(list(src.iterdir()))
-    args = [str(src), "--shard-size", "12", "--manifest", str(SAMPLE / "manifest.csv")]
+    args = [str(src), "--shard-size", "8", "--manifest", str(SAMPLE / "manifest.csv")]
     reference = tmp_path / "reference"
     t0 = time.monotonic()
     proc = _corpus(["build", *args, "--out", str(reference)], api_env)
