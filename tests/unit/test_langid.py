@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from langdetect import DetectorFactory, detect_langs
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
@@ -248,3 +250,13 @@ def test_sums_are_exact_whatever_the_batch(labelled: dict[str, dict[str, list[st
         batch = [*texts[:k], target, *texts[k : 2 * k]]
         sums, _ = langid._log_likelihoods(model, batch, np.array([len(t) for t in batch]), model.log_prob)
         assert np.array_equal(sums[k], alone[0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300))))
+def test_any_text_gets_a_language_or_und(texts: list[str | None]) -> None:
+    out = detect_language(pl.DataFrame({"text": texts}, schema={"text": pl.String}))
+    assert out.height == len(texts)
+    assert out["language"].null_count() == 0
+    assert ((out["language"] == UND) == out["language_score"].is_null()).all()
+    assert out["language_score"].drop_nulls().is_between(0.0, 1.0).all()
