@@ -31,6 +31,13 @@ from tasks.profiles import SiteProfile
 
 logger = logging.getLogger(__name__)
 
+_TRIM_CHARS = "".join(
+    chr(c)
+    for c in [*range(0x00, 0x21), *range(0x7F, 0xA1), 0xAD, 0x1680, 0x180E, *range(0x2000, 0x2010),
+              *range(0x2028, 0x2030), *range(0x205F, 0x2065), *range(0x2066, 0x2070), 0x3000, 0xFEFF]
+)
+"""White space plus control and format characters, trimmed from both ends of every line."""
+
 PROSE_MIN_WORDS = 12
 """A line with at least this many words that ends like a sentence counts as prose."""
 
@@ -77,7 +84,7 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=pl.Int32))
         .explode(["text", "line_no"])
-        .with_columns(pl.col("text").str.replace_all(r"^[\s\p{Cc}\p{Cf}]+|[\s\p{Cc}\p{Cf}]+$", ""))
+        .with_columns(pl.col("text").str.strip_chars(_TRIM_CHARS))
         .with_columns(pl.col("line_no").cast(schema["line_no"]))
     )
     blank = pl.col("text").is_null() | (pl.col("text").str.len_chars() == 0)

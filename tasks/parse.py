@@ -93,7 +93,10 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
     n_words = text.str.count_matches(r"\S+").cast(pl.Int32)
     # the author+date pattern is costly: run it only on short lines that hold a digit
-    maybe_dated = pl.when((text.str.len_chars() <= 160) & text.str.contains(r"\d")).then(text)
+    has_date = text.str.contains(rf"(?i){selectors.DATE_RE}")
+    maybe_dated = pl.when(
+        (text.str.len_chars() <= 160) & (has_date | text.str.contains(rf"(?i){selectors.RELATIVE_DATE_RE}"))
+    ).then(text)
     author_date = maybe_dated.str.extract_groups(selectors.AUTHOR_DATE_LINE_RE)
     date_author = pl.coalesce(
         maybe_dated.str.extract(selectors.DATE_AUTHOR_LINE_RE, 2),
@@ -101,6 +104,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     )
     return lines.with_columns(
         f_date=text.str.contains(selectors.DATE_LINE_RE) & (text.str.len_chars() <= 120),
+        f_has_date=has_date,
         f_says=text.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars(),
         f_ad_author=author_date.struct.field("author").str.strip_chars_end(" ·|•,–—-"),
         f_ad_date=author_date.struct.field("date"),
@@ -407,7 +411,7 @@ def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | No
     return best
 
 
-_DATE_ANYWHERE = re.compile(rf"(?i){selectors.DATE_RE}")
+_CRUMB_SEPARATORS = (" » ", " › ", " > ", " >> ", " | ")
 _TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
 _PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}$")
 _NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
@@ -420,7 +424,7 @@ def _can_be_title(row: dict[str, Any]) -> bool:
         return False
     if row["f_words"] < 2 or len(text) < 8 or len(text) > 220 or text.endswith((":", ",", "–", "-", "—", ";")):
         return False
-    return not (_NOT_TITLE.search(text) or _DATE_ANYWHERE.search(text))
+    return not (row["f_has_date"] or _NOT_TITLE.search(text))
 
 
 def _title_score(row: dict[str, Any], kept_distance: float, hints: set[str], repeated: set[str]) -> float:
@@ -467,9 +471,10 @@ def _title_hints(rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
             m = re.search(selectors.QUOTED_TITLE_RE, text)
             if m:
                 hints.add(m.group("title").strip().casefold())
-        parts = re.split(r"\s(?:»|›|>>?|\|)\s", text)
-        if len(parts) >= 3:
-            hints.add(parts[-1].strip().casefold())
+        if any(sep in text for sep in _CRUMB_SEPARATORS):
+            parts = re.split(r"\s(?:»|›|>>?|\|)\s", text)
+            if len(parts) >= 3:
+                hints.add(parts[-1].strip().casefold())
         key = text.casefold()
         if key in seen and len(text.split()) >= 4:
             repeated.add(key)
@@ -561,8 +566,8 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     if lines.height == 0:
         return empty_frame(LINES)
     feats = line_features(lines.sort("page_id", "line_no", maintain_order=True))
-    cols = ["text", "strip_rule", "f_date", "f_says", "f_ad_author", "f_ad_date", "f_by_author", "f_count",
-            "f_heading", "f_numeric", "f_words", "f_prose"]
+    cols = ["text", "strip_rule", "f_date", "f_has_date", "f_says", "f_ad_author", "f_ad_date", "f_by_author",
+            "f_count", "f_heading", "f_numeric", "f_words", "f_prose"]
     pages = feats.group_by("page_id", maintain_order=True).agg(pl.struct(cols).alias("rows"))
     # feats is sorted by page then line, so the groups (kept in order) flatten back to its row order
     results = [segment_page(rows) for rows in pages["rows"].to_list()]

@@ -356,14 +356,14 @@ RULES: dict[str, list[str]] = {
         r"(?:anderer betrag|other amount|autre montant|otro importe)",
     ],
     "cookie": [
-        r".{0,200}(?:cookies?|tracking|gdpr|dsgvo)(?:\s|\S){0,300}"
+        r".*(?:cookies?|tracking|gdpr|dsgvo).*"
         r"(?:accept|consent|agree|policy|settings|browser|website|this site|our site|use of|"
         r"zustimm|einverstanden|einwilligung|akzeptier|datenschutz|verwende|nutzung|"
         r"accepte|consent|utilis|navegación|acepta|aceptar|accetta|utilizz|aceitar|utiliza|"
-        r"соглас|используем).{0,300}",
-        r".{0,200}(?:we use|wir verwenden|wir nutzen|nous utilisons|utilizamos|utilizziamo|usamos|"
+        r"соглас|используем).*",
+        r".*(?:we use|wir verwenden|wir nutzen|nous utilisons|utilizamos|utilizziamo|usamos|"
         r"мы используем|this (?:site|website) uses|diese (?:website|seite) (?:verwendet|nutzt))"
-        r".{0,200}(?:cookies?|tracking).{0,300}",
+        r".*(?:cookies?|tracking).*",
         r"(?:accept|accept all|reject all|manage cookies|cookie settings|alle akzeptieren|akzeptieren|"
         r"ablehnen|tout accepter|aceptar todo|accetta tutti|aceitar todos|принять)",
     ],
