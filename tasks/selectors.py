@@ -19,7 +19,8 @@ Rule families (the values of ``LINES.strip_rule``):
 - ``byline``: author and date lines of the article ("By Jane Doe", "Posted on", "5 min read").
 - ``caption``: image captions and credits ("Photo: …", "Image copyright …", "ILLUSTRATIVE IMAGE").
 - ``newsletter``: subscription boxes.
-- ``donation``: donation and support appeals.
+- ``donation``: donation and support widgets (amounts, "Donate", "Support us").
+- ``appeal``: sentences asking readers to pay for the journalism ("Your support helps …").
 - ``cookie``: cookie and consent banners.
 - ``comment_form``: the comment form ("Leave a Reply", "Name *", "Your email address will not be published").
 - ``comment_chrome``: comment-widget controls ("Reply", "Antworten", "Oldest", "Newest Most Voted").
@@ -355,6 +356,13 @@ RULES: dict[str, list[str]] = {
         r"[\d.,]+\s*[$€£]|[$€£]\s*[\d.,]+|(?:\d+\s*[$€£]\s*){2,}",
         r"(?:anderer betrag|other amount|autre montant|otro importe)",
     ],
+    "appeal": [
+        r".*(?:ihr beitrag hilft|ihre unterstützung hilft|unterstützen sie (?:uns|unsere|unabhängigen)|"
+        r"your (?:support|contribution|donation) (?:helps|keeps|makes)|support (?:our|independent|quality) "
+        r"journalism|(?:please )?consider (?:supporting|donating)|soutenez (?:notre|le) journalisme|"
+        r"apoya (?:nuestro|el) periodismo|sostieni (?:il nostro|il) giornalismo|apoie o jornalismo|"
+        r"поддержите (?:нас|редакцию)).*",
+    ],
     "cookie": [
         r".*(?:cookies?|tracking|gdpr|dsgvo).*"
         r"(?:accept|consent|agree|policy|settings|browser|website|this site|our site|use of|"
@@ -386,13 +394,13 @@ RULES["comment_chrome"] = COMMENT_CHROME
 
 RULE_ORDER: list[str] = [
     "comment_form", "comment_chrome", "cookie", "share", "nav", "pagination", "related", "taxonomy",
-    "caption", "readmore", "newsletter", "donation", "footer", "dateline", "byline",
+    "caption", "readmore", "newsletter", "donation", "appeal", "footer", "dateline", "byline",
 ]
 """Families in the order they are tried (``template`` and ``profile`` come first, see boilerplate)."""
 
 RULE_MAX_CHARS: dict[str, int] = {
     "share": 120, "readmore": 60, "nav": 260, "pagination": 220, "related": 160, "taxonomy": 400, "byline": 140,
-    "caption": 320, "newsletter": 200, "donation": 200, "cookie": 600, "footer": 300,
+    "caption": 320, "newsletter": 200, "donation": 200, "appeal": 400, "cookie": 600, "footer": 300,
     "comment_form": 300, "comment_chrome": 300, "dateline": 120,
 }
 

@@ -74,6 +74,7 @@ def test_lines_keep_their_position_and_are_stripped() -> None:
         ("Support SouthFront", "donation"),
         ("8 DAYS LEFT UNTIL THE END OF SEPTEMBER", "donation"),
         ("2,500 $", "donation"),
+        ("Ihr Beitrag hilft, unsere Berichterstattung noch weiter auszubauen und kostenlos anzubieten.", "appeal"),
         ("We use cookies to improve your experience on our website.", "cookie"),
         ("© 2019 NBC Universal", "footer"),
         ("Impressum", "footer"),
