@@ -270,13 +270,14 @@ def _incremental(n_docs: int, *, vocab: pl.Series, table: np.ndarray, index_path
     new = _scale_shard(n_docs, n_new, vocab=vocab, table=table)
     c0, w0 = _cpu(), time.time()
     new_keys = add_dedup_keys(new)
-    index = pl.read_parquet(index_path)
+    index = pl.scan_parquet(index_path)
     inc = find_duplicate_clusters(new_keys, index=index)
     inc_cpu, inc_wall = _cpu() - c0, time.time() - w0
     folded = int(inc.get_column("is_duplicate").sum())
-    print(f"scale: incremental run of {n_new:,} pages against a {index.height:,}-row index: "
+    index_rows = int(index.select(pl.len()).collect().item())
+    print(f"scale: incremental run of {n_new:,} pages against a {index_rows:,}-row index: "
           f"{inc_cpu:.0f} s CPU / {inc_wall:.0f} s wall, {folded:,} folded")
-    return {"new_pages": n_new, "index_rows": index.height, "cpu_s": round(inc_cpu, 1),
+    return {"new_pages": n_new, "index_rows": index_rows, "cpu_s": round(inc_cpu, 1),
             "wall_s": round(inc_wall, 1), "folded": folded}
 
 

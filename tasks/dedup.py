@@ -320,8 +320,31 @@ def add_dedup_keys(
 
 def _signature_matrix(sigs: pl.Series, num_perm: int) -> np.ndarray:
     """Return the non-null signatures of a List(UInt32) Series as an ``(n, num_perm)`` array."""
-    flat = sigs.explode().to_numpy()
+    flat = sigs.drop_nulls().explode().to_numpy()
     return np.ascontiguousarray(flat, dtype=np.uint32).reshape(-1, num_perm)
+
+
+def _load_signatures(sources: list[pl.LazyFrame], n_signed: int, *, chunk: int = 262_144) -> np.ndarray:
+    """Read the non-null signatures of ``sources`` (in order) into one ``(n_signed, num_perm)`` array.
+
+    Reads ``chunk`` rows at a time, so the list column never exists whole next to the array.
+    """
+    sig: np.ndarray | None = None
+    pos = 0
+    for source in sources:
+        total = int(source.select(pl.len()).collect().item())
+        for offset in range(0, total, chunk):
+            part = source.slice(offset, chunk).select("signature").collect().get_column("signature").drop_nulls()
+            if part.len() == 0:
+                continue
+            if sig is None:
+                num_perm = int(part.list.len().first())  # type: ignore[arg-type]
+                sig = np.empty((n_signed, num_perm), dtype=np.uint32)
+            sig[pos : pos + part.len()] = _signature_matrix(part, sig.shape[1])
+            pos += part.len()
+    if sig is None or pos != n_signed:
+        raise ValueError("signatures changed while they were read")
+    return sig
 
 
 def _agreement(sig: np.ndarray, a: np.ndarray, b: np.ndarray, *, block: int = 1 << 16) -> np.ndarray:
@@ -374,25 +397,33 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             return labels
 
 
-def _nodes(keys: pl.DataFrame, index: pl.DataFrame | None) -> pl.DataFrame:
-    """Stack the index of earlier runs (first) and this run's keys into one node frame with ``nid``."""
-    cols = ["page_id", "article_id", "url_key", "fetched_at", "body_len", "content_hash", "signature",
-            "minhash_config"]
-    new = keys.select(cols).with_columns(
+def _nodes(keys: pl.LazyFrame, index: pl.LazyFrame | None) -> pl.DataFrame:
+    """Stack the index of earlier runs (first) and this run's keys into one node frame with ``nid``.
+
+    Signatures stay out (``has_sig`` tells which nodes have one); ``_load_signatures`` reads them.
+    """
+    cols = [pl.col(c) for c in ("page_id", "article_id", "url_key", "fetched_at", "body_len", "content_hash",
+                                "minhash_config")]
+    has_sig = pl.col("signature").is_not_null().alias("has_sig")
+    new = keys.select(
+        *cols,
+        has_sig,
         pl.lit(value=True).alias("is_new"),
         pl.lit(value=False).alias("is_written"),
         pl.lit(None, pl.String).alias("prior_cluster_id"),
         pl.lit(None, pl.String).alias("prior_canonical_id"),
-    )
-    if index is None or index.height == 0:
+    ).collect()
+    if index is None:
         stacked = new
     else:
-        old = index.select(cols).with_columns(
+        old = index.select(
+            *cols,
+            has_sig,
             pl.lit(value=False).alias("is_new"),
-            index.get_column("is_canonical").alias("is_written"),
-            index.get_column("cluster_id").alias("prior_cluster_id"),
-            index.get_column("canonical_article_id").alias("prior_canonical_id"),
-        )
+            pl.col("is_canonical").alias("is_written"),
+            pl.col("cluster_id").alias("prior_cluster_id"),
+            pl.col("canonical_article_id").alias("prior_canonical_id"),
+        ).collect()
         stacked = pl.concat([old, new.cast(old.schema)])
     return stacked.with_row_index("nid").with_columns(pl.col("nid").cast(pl.Int64))
 
@@ -427,7 +458,7 @@ def _near_edges(
     band_rows: int = 4_000_000,
 ) -> list[pl.DataFrame]:
     """Edges of verified LSH candidates and of same-URL pages, each touching a page of this run."""
-    signed = nodes.filter(pl.col("signature").is_not_null())
+    signed = nodes.filter(pl.col("has_sig"))
     # One representative per content hash: exact copies are linked already.
     rep_nid = signed.filter(pl.col("nid") == pl.col("nid").min().over("content_hash")).get_column("nid").to_numpy()
     is_new = nodes.get_column("is_new").to_numpy()
@@ -522,7 +553,7 @@ def _decide(nodes: pl.DataFrame, labels: np.ndarray, sig: np.ndarray, sig_row: n
 def find_duplicate_clusters(
     keys: pl.DataFrame | pl.LazyFrame,
     *,
-    index: pl.DataFrame | None = None,
+    index: pl.DataFrame | pl.LazyFrame | None = None,
     bands: int = 40,
     rows: int = 3,
     threshold: float = 0.6,
@@ -539,7 +570,8 @@ def find_duplicate_clusters(
     Args:
         keys: ``DEDUP_KEYS`` rows of every shard of this run (reads all their columns but ``site``
             and ``ingested_at``).
-        index: ``DEDUP_INDEX`` of earlier runs (None on the first run).
+        index: ``DEDUP_INDEX`` of earlier runs (None on the first run); a LazyFrame (``scan_parquet``)
+            keeps memory low, as signatures are then read in chunks straight into one numpy array.
         bands: LSH bands; ``bands * rows`` must not exceed the signature length.
         rows: signature values per band.
         threshold: a candidate pair is a near duplicate when its signatures agree on at least this share.
@@ -555,24 +587,25 @@ def find_duplicate_clusters(
     Raises:
         ValueError: when signatures of different settings meet, or ``bands * rows`` is too large.
     """
-    keys_df = keys.collect() if isinstance(keys, pl.LazyFrame) else keys
-    if index is not None and index.height:
+    keys_lf = keys.lazy()
+    index_lf = None if index is None else index.lazy()
+    if index_lf is not None:
         # Pages an earlier run has already decided (the same input read again) keep that decision,
         # so building the same input twice gives the same answer.
-        seen = index.join(keys_df.select("page_id"), on="page_id", how="semi")
+        seen = index_lf.join(keys_lf.select("page_id"), on="page_id", how="semi").collect()
         if seen.height:
             fresh = find_duplicate_clusters(
-                keys_df.join(seen.select("page_id"), on="page_id", how="anti"), index=index, bands=bands,
+                keys_lf.join(seen.select("page_id").lazy(), on="page_id", how="anti"), index=index, bands=bands,
                 rows=rows, threshold=threshold, rescrape_threshold=rescrape_threshold, max_bucket=max_bucket,
             )
             again = seen.unique("page_id", keep="first").select(
                 "page_id", "article_id", "cluster_id", "canonical_article_id",
                 (~pl.col("is_canonical")).alias("is_duplicate"), "duplicate_kind", "similarity",
             )
-            return keys_df.select("page_id").join(
+            return keys_lf.select("page_id").collect().join(
                 pl.concat([fresh, again.cast(fresh.schema)]), on="page_id", how="left", maintain_order="left"
             )
-    nodes = _nodes(keys_df, index)
+    nodes = _nodes(keys_lf, index_lf)
     configs = nodes.get_column("minhash_config").unique().to_list()
     if len(configs) > 1:
         raise ValueError(f"signatures made with different settings cannot be compared: {sorted(configs)}")
@@ -580,15 +613,15 @@ def find_duplicate_clusters(
     if n == 0:
         return pl.DataFrame(schema=polars_schema(DUPLICATE_CLUSTERS))
     edges = _exact_edges(nodes)
-    signed = nodes.filter(pl.col("signature").is_not_null())
     sig_row = np.full(n, -1, dtype=np.int64)
     sig = np.zeros((0, 0), dtype=np.uint32)
-    if signed.height:
-        num_perm = int(signed.get_column("signature").list.len().min())  # type: ignore[arg-type]
-        if bands * rows > num_perm:
-            raise ValueError(f"bands * rows = {bands * rows} exceeds the signature length {num_perm}")
-        sig = _signature_matrix(signed.get_column("signature"), num_perm)
-        sig_row[signed.get_column("nid").to_numpy()] = np.arange(signed.height)
+    signed_nid = nodes.filter(pl.col("has_sig")).get_column("nid").to_numpy()
+    if signed_nid.size:
+        sources = [keys_lf] if index_lf is None else [index_lf, keys_lf]
+        sig = _load_signatures(sources, signed_nid.size)
+        if bands * rows > sig.shape[1]:
+            raise ValueError(f"bands * rows = {bands * rows} exceeds the signature length {sig.shape[1]}")
+        sig_row[signed_nid] = np.arange(signed_nid.size)
         edges += _near_edges(nodes, sig, sig_row, bands=bands, rows=rows, threshold=threshold,
                              rescrape_threshold=rescrape_threshold, max_bucket=max_bucket)
     edge_frame = pl.concat([e.cast({"a": pl.Int64, "b": pl.Int64}) for e in edges])

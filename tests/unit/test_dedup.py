@@ -233,6 +233,8 @@ def test_incremental_two_runs() -> None:
     conform(index2, DEDUP_INDEX)
     assert index2.height == 5
     assert index2.head(2).equals(index1)
+    # The index may come lazily (scan_parquet), signatures then load in chunks.
+    assert find_duplicate_clusters(keys2.lazy(), index=index1.lazy()).equals(clusters2)
     # Building the same input again into the same folder gives the same decisions.
     assert find_duplicate_clusters(keys2, index=index2).equals(clusters2)
     assert find_duplicate_clusters(keys1, index=index2).equals(clusters1)
