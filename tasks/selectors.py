@@ -238,6 +238,9 @@ _SOCIAL = (
 )
 
 RULES: dict[str, list[str]] = {
+    "comment_form": COMMENT_FORM,
+    "comment_chrome": COMMENT_CHROME,
+    "dateline": [DATE_LINE_BODY],
     "share": [
         rf"(?:share|teilen|partager|compartir|condividi|compartilhar|поделиться|tweet|pin it!?|share it!?)"
         rf"(?:\s+(?:this|on|via|with|by|auf|sur|en|su|em)?\s*(?:story|post|article|this)?\s*{_SOCIAL}?)?\s*[:|]?",
@@ -388,9 +391,6 @@ RULES: dict[str, list[str]] = {
 }
 """Whole-line patterns per rule family. Order matters: the first family that matches wins."""
 
-RULES["dateline"] = [DATE_LINE_BODY]
-RULES["comment_form"] = COMMENT_FORM
-RULES["comment_chrome"] = COMMENT_CHROME
 
 RULE_ORDER: list[str] = [
     "comment_form", "comment_chrome", "cookie", "share", "nav", "pagination", "related", "taxonomy",
