@@ -98,21 +98,27 @@ def measure(data: pl.DataFrame, **options: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+SWEEP: dict[str, tuple[Any, ...]] = {
+    "min_chars": (3, 5, 10, 15, 20),
+    "min_words": (1, 2, 3),
+    "min_score": (0.0, 0.5, 0.6, 0.7, 0.8, 0.9),
+    "max_chars": (100, 300, 1000, 3000),
+    "prior_weight": (0.0, 0.5, 1.0),
+}
+"""Values tried per setting, one setting at a time, the others at their defaults."""
+
+
 def sweep(data: pl.DataFrame) -> pl.DataFrame:
-    """Accuracy, wrong and und per class over a grid of ``prior_weight``, ``min_chars`` and ``min_score``."""
+    """Accuracy, wrong and und per class for each value of each setting in ``SWEEP``."""
     rows: list[dict[str, Any]] = []
-    for prior_weight in (0.0, 0.5, 1.0):
-        for min_chars in (5, 10, 15):
-            for min_score in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9):
-                out = detect_language(data, min_chars=min_chars, min_score=min_score, prior_weight=prior_weight)
-                for name in CLASSES:
-                    part = out.filter(pl.col("length_class") == name)
-                    stats = quality(part["language"].to_list(), part["label"].to_list())
-                    settings = {"prior_weight": prior_weight, "min_chars": min_chars, "min_score": min_score}
-                    rows.append({**settings, "class": name, **stats})
-    return pl.DataFrame(rows).pivot(
-        "class", index=["prior_weight", "min_chars", "min_score"], values=["accuracy", "wrong", "und_rate"]
-    )
+    for setting, values in SWEEP.items():
+        for value in values:
+            out = detect_language(data, **{setting: value})
+            for name in CLASSES:
+                part = out.filter(pl.col("length_class") == name)
+                stats = quality(part["language"].to_list(), part["label"].to_list())
+                rows.append({"setting": setting, "value": float(value), "class": name, **stats})
+    return pl.DataFrame(rows).pivot("class", index=["setting", "value"], values=["accuracy", "wrong", "und_rate"])
 
 
 def main() -> None:

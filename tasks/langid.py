@@ -38,17 +38,20 @@ comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            3
 (speed-up: texts per CPU second against the naive loop in the same run, one batch per class; in
 batches of 20 texts, about one page of comments, 16-46x. Measured on 2 shared cores; between
 runs the ratios moved by about a third, e.g. 38x / 302x / 126x / 53x in an earlier run.)
-What each threshold does, other
-settings at their defaults (``--sweep``):
+What each setting does, the others at their defaults (``python -m bench.bench_langid --sweep``),
+as accuracy / wrong on 10-30 and on 30-80 characters (articles and 80-200 stay at 1.000 / 0 unless
+noted):
 
-- ``min_score`` (0.6): 0.5 / 0.6 / 0.7 / 0.8 give on 30-80 chars accuracy 0.987 / 0.985 / 0.982 /
-  0.978 with 20 / 18 / 14 / 13 wrong; on 10-30 chars 0.801 / 0.780 / 0.758 / 0.728 with
-  93 / 61 / 41 / 32 wrong. Raise it to trade accuracy for fewer wrong answers.
-- ``min_chars`` (10 letters): at 5 a one-word comment gets scored (10-30 chars: accuracy 0.859,
-  69 wrong); at 15, 50% of 10-30 char texts become ``und`` (0.484, 34 wrong). 30+ chars unchanged.
-- ``max_chars`` (1000): every dev article is right from its first 100 characters on.
-- ``prior_weight`` (0.5): 0 (langdetect's uniform prior) gives 30-80 chars 0.970 with 28 wrong;
-  1.0 gives 0.986 with 20 wrong but one wrong answer on 80-200 chars.
+- ``min_score`` (0.6): 0.5 -> 0.868 / 108, 0.987 / 20; 0.6 -> 0.846 / 72, 0.985 / 18;
+  0.7 -> 0.818 / 51, 0.982 / 14; 0.8 -> 0.780 / 37, 0.978 / 13 (below the naive loop's accuracy on
+  30-80) and one 80-200 text ``und``. Raise it to trade accuracy for fewer wrong answers.
+- ``min_chars`` (5 letters) and ``min_words`` (2; a one-word comment is ``und``): min_words 1 ->
+  0.860 / 74; 3 -> 0.706 / 49. min_chars 10 -> 0.772 / 64; 15 -> 0.484 / 36 (50% ``und``);
+  20 -> 0.212 / 10 (78% ``und``). Texts of 30+ characters barely change.
+- ``max_chars`` (1000): 100 to 3000 give the same figures; every dev article is right from its
+  first 100 characters on.
+- ``prior_weight`` (0.5): 0 (langdetect's uniform prior) -> 0.695 / 119, 0.970 / 29;
+  1.0 -> 0.884 / 100, 0.986 / 20 and one wrong answer on 80-200.
 """
 
 from __future__ import annotations
@@ -140,6 +143,9 @@ class _Model:
     """``str.islower`` per code point."""
     letter: npt.NDArray[np.bool_]
     """``str.isalpha`` per code point (what ``min_chars`` counts)."""
+    unspaced: npt.NDArray[np.bool_]
+    """Letters of scripts written without spaces between words (Han, kana, Thai, Lao, Khmer,
+    Myanmar): each counts as a word for ``min_words``."""
 
 
 def _key(ngram: str) -> int:
@@ -204,7 +210,27 @@ def _load_model() -> _Model:
         upper=np.strings.isupper(chars),
         lower=np.strings.islower(chars),
         letter=np.strings.isalpha(chars),
+        unspaced=_unspaced(np.strings.isalpha(chars)),
     )
+
+
+_UNSPACED_BLOCKS = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3400, 0x4DBF),  # CJK Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
+    (0x20000, 0x3FFFF),  # CJK Extensions B and later
+)
+
+
+def _unspaced(letter: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    unspaced = np.zeros_like(letter)
+    for first, last in _UNSPACED_BLOCKS:
+        unspaced[first : last + 1] = letter[first : last + 1]
+    return unspaced
 
 
 def _model() -> _Model:
@@ -304,7 +330,8 @@ def detect_language(
     frame: pl.DataFrame,
     *,
     text_column: str = "text",
-    min_chars: int = 10,
+    min_chars: int = 5,
+    min_words: int = 2,
     min_score: float = 0.6,
     max_chars: int = 1000,
     languages: Sequence[str] | None = None,
@@ -317,6 +344,8 @@ def detect_language(
         text_column: column with the text (String; nulls give ``und``).
         min_chars: texts with fewer letters than this (after removing URLs and e-mail addresses)
             get ``und`` without being scored.
+        min_words: texts with fewer words (runs of letters; in Chinese, Japanese and Thai every
+            letter) get ``und`` without being scored: a one-word comment is not a language sample.
         min_score: a language whose probability is below this gives ``und``.
         max_chars: only the first ``max_chars`` characters of a text are read.
         languages: ISO 639-1 codes the detector may choose from (None: all of langdetect's 55
@@ -339,7 +368,7 @@ def detect_language(
     # langdetect starts its n-gram buffer with a space: so does every text here.
     texts = [" " + text for text in prepared.to_list()]
     sizes = np.array([len(text) for text in texts], dtype=np.int64)
-    texts, sizes = _clean(model, texts, sizes, min_chars=max(min_chars, 1))
+    texts, sizes = _clean(model, texts, sizes, min_chars=max(min_chars, 1), min_words=min_words)
     sums, found = _score(model, texts, sizes, log_prob)
     scaled = sums / TEMPERATURE + prior_weight * candidates.log_prior
     scaled -= scaled.max(axis=1, keepdims=True, initial=-np.inf)
@@ -358,7 +387,7 @@ def detect_language(
 
 
 def _clean(
-    model: _Model, texts: list[str], sizes: npt.NDArray[np.int64], *, min_chars: int
+    model: _Model, texts: list[str], sizes: npt.NDArray[np.int64], *, min_chars: int, min_words: int
 ) -> tuple[list[str], npt.NDArray[np.int64]]:
     """Prepare texts for scoring, as langdetect does, plus one step of our own.
 
@@ -377,7 +406,10 @@ def _clean(
 
     latin = (cp >= ord("A")) & (cp <= ord("z"))
     non_latin = (cp >= 0x300) & ~((cp >= 0x1E00) & (cp <= 0x1EFF))
-    short = per_text(model.letter[cp]) < min_chars
+    letter = model.letter[cp]
+    # A word is a run of letters; in scripts written without spaces every letter counts as one.
+    words = per_text(letter & ~np.roll(letter, 1)) + per_text(model.unspaced[cp])
+    short = (per_text(letter) < min_chars) | (words < min_words)
     mostly_non_latin = per_text(latin) * 2 < per_text(non_latin)
     shouting = per_text(model.upper[cp]) > per_text(model.lower[cp])
     if not (short.any() or mostly_non_latin.any() or shouting.any()):

@@ -260,3 +260,24 @@ def test_any_text_gets_a_language_or_und(texts: list[str | None]) -> None:
     assert out["language"].null_count() == 0
     assert ((out["language"] == UND) == out["language_score"].is_null()).all()
     assert out["language_score"].drop_nulls().is_between(0.0, 1.0).all()
+
+
+@pytest.mark.parametrize("text", ["Congratulations", "Wonderful!!", "Dankeschön!", "Спасибо!", "ok ok"])
+def test_one_word_is_und(text: str) -> None:
+    """Issue 5: a one-word comment gets und, not a guess."""
+    assert detect_language(pl.DataFrame({"text": [text]}))["language"].to_list() == [UND]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Danke schön", "de"),
+        ("Спасибо большое", "ru"),
+        ("很好的文章", "zh"),
+        ("日本語です", "ja"),
+        ("บทความดีมาก", "th"),
+    ],
+)
+def test_two_words_or_unspaced_script_are_read(text: str, code: str) -> None:
+    """Chinese, Japanese and Thai write no spaces: each letter counts as a word."""
+    assert detect_language(pl.DataFrame({"text": [text]}))["language"].to_list() == [code]
