@@ -71,6 +71,8 @@ def parse_shard(
     Reads LINES rows and PAGES (page_id, site, text, html). Returns PARSED_ARTICLES (one row per
     readable page) and PARSED_COMMENTS.
     """
+    if "html" not in pages.columns:  # text pages only
+        pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias("html"))
     html_pages = pages.filter(pl.col("html").is_not_null())
     html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
     lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
