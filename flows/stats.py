@@ -279,16 +279,16 @@ def _chart(name: str, frame: pl.DataFrame) -> str:
 def render_html(stats: Mapping[str, pl.DataFrame], summary: Mapping[str, Any], *, title: str,
                 stage_source: str, generated_at: datetime) -> str:
     """Render the whole report as one self-contained HTML page (inline CSS and SVG, no scripts)."""
-    cards = []
+    cards: list[tuple[str, str]] = []
     overview = stats.get("comment_summary")
     if overview is not None and overview.height:
         glance = dict(overview.iter_rows())
         cards += [(f"{glance['articles']:,.0f}", "articles"), (f"{glance['comments']:,.0f}", "comments"),
                   (f"{glance['mean_per_article']:.1f}", "comments per article")]
     dups = stats.get("dedup_kinds")
-    cards.append((int(dups["n"].sum()) if dups is not None else 0, "duplicates folded"))
+    cards.append((f"{int(dups['n'].sum()) if dups is not None else 0:,}", "duplicates folded"))
     rej = stats.get("rejects_by_reason")
-    cards.append((int(rej["n"].sum()) if rej is not None else 0, "rejects"))
+    cards.append((f"{int(rej['n'].sum()) if rej is not None else 0:,}", "rejects"))
     if summary.get("seconds") is not None:
         cards.append((f"{float(summary['seconds']):,.1f} s", "last run"))
     card_html = "".join(f'<div class="card"><b>{_esc(v)}</b><span>{_esc(k)}</span></div>' for v, k in cards)

@@ -139,7 +139,7 @@ def _cell(text: str) -> str:
 
 
 def _description(f: pa.Field) -> str:
-    return (f.metadata or {}).get(b"description", b"").decode()
+    return str((f.metadata or {}).get(b"description", b"").decode())
 
 
 def render_dataset(dataset: Dataset) -> str:
