@@ -526,6 +526,16 @@ def _stage(name: str) -> Iterator[None]:
     print(f"[{time.strftime('%H:%M:%S')}] {name} done in {time.perf_counter() - t0:,.1f} s", flush=True)
 
 
+def _code_version() -> str:
+    """The commit the stage code was read from ('+dirty' when tasks/ or flows/ differ from it)."""
+    def git(*cmd: str) -> str:
+        done = subprocess.run(["git", *cmd], cwd=REPO, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+dirty" if git("status", "--porcelain", "--", "tasks", "flows", "schemas") else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description="Per-stage and end-to-end pipeline benchmark against the baseline.")
@@ -568,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
                            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                        "platform": platform.platform(),
                                        "load_average_at_start": os.getloadavg()},
-                           "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                           "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "code": _code_version()}
     extra = ["--limit", str(args.baseline_pages)] if args.baseline_pages else []
     runs = [("ours_1core", "ours, 1 core", "ours", ["--cores", "1"], 1),
             ("ours_2core", "ours, 2 cores (two processes, half the shards each)", "ours", ["--cores", "2"], 2),
