@@ -177,7 +177,7 @@ h1{font-size:1.6em;margin-bottom:4px}h2{font-size:1.15em;margin:0 0 8px}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:18px}
 section{border:1px solid #e3e3e3;border-radius:6px;padding:12px 14px;overflow-x:auto}
 table{border-collapse:collapse;font-size:.85em;margin-top:8px}
-th,td{padding:2px 10px;border-bottom:1px solid #eee;text-align:left}td.n{text-align:right}
+th,td{padding:2px 6px;border-bottom:1px solid #eee;text-align:left}td.n{text-align:right}
 .note{color:#666;font-size:.85em}.empty{color:#888;font-style:italic}
 svg text{font-family:inherit;font-size:12px;fill:#333}
 """
