@@ -53,6 +53,13 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", default=None, help="Cron schedule, e.g. '0 3 * * *' (default: none, manual runs).")
     serve.add_argument("--name", default="corpus-build", help="Deployment name (default: corpus-build).")
 
+    stats = sub.add_parser("stats", help="Summarise a corpus folder: terminal tables, or a self-contained HTML report.")
+    stats.add_argument("out", type=Path, help="The corpus folder (the --out of corpus build).")
+    stats.add_argument("--html", type=Path, default=None, metavar="FILE", help="Also write an HTML report here.")
+
+    compact = sub.add_parser("compact", help="Merge small files of many runs, atomically, keeping every row.")
+    compact.add_argument("out", type=Path, help="The corpus folder.")
+
     inspect = sub.add_parser("inspect", help="Run one page through strip, parse and language detection.")
     inspect.add_argument("file", type=Path, help="A .txt or .html page.")
     inspect.add_argument("--json", action="store_true", help="Print JSON (the default, kept for scripts).")
@@ -104,6 +111,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     serve(BuildConfig(inputs=tuple(args.inputs), out=args.out, manifest=args.manifest), name=args.name,
           cron=args.cron)
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print the corpus summary; write the HTML report when asked."""
+    from flows.stats import print_stats, write_html_report
+
+    print_stats(args.out)
+    if args.html:
+        print(f"report written to {write_html_report(args.out, args.html)}")
+    return EXIT_OK
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    """Compact a corpus folder and print what changed."""
+    from flows.compact import compact
+
+    print(json.dumps(compact(args.out), indent=2, default=str))
     return EXIT_OK
 
 
@@ -169,7 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     configure_prefect(args.prefect_home)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"build": cmd_build, "serve": cmd_serve, "inspect": cmd_inspect, "eval": cmd_eval}
+    handlers = {"build": cmd_build, "serve": cmd_serve, "stats": cmd_stats, "compact": cmd_compact,
+                "inspect": cmd_inspect, "eval": cmd_eval}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
