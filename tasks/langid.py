@@ -4,8 +4,9 @@ Reads one text column (``text`` by default; the integrator passes title + "\\n" 
 and the comment text for comments) and adds:
 
 - ``language``: ISO 639-1 code (langdetect's ``zh-cn``/``zh-tw`` become ``zh``), or ``und`` when the
-  text has fewer than ``min_chars`` letters, holds nothing langdetect knows (a URL, digits, emoji,
-  "??????") or no language reaches ``min_score``. Never null.
+  text has fewer than ``min_chars`` letters or ``min_words`` words (a one-word comment), holds
+  nothing langdetect knows (a URL, digits, emoji, "??????") or no language reaches ``min_score``.
+  Never null.
 - ``language_score``: the model's probability of ``language`` (float64), null when ``und``.
 
 How. langdetect multiplies, for n-grams it draws at random from a text, the smoothed probabilities
@@ -29,15 +30,16 @@ comment lengths), as accuracy / wrong answers / ``und`` rate, against the naive 
 =================  =====  ======================  =======================  ========
 class              texts  naive: acc / wrong      ours: acc / wrong / und  speed-up
 =================  =====  ======================  =======================  ========
-articles              45  1.000 / 0               1.000 / 0 / 0.000            25x
-comments 10-30      2220  0.810 / 422             0.781 / 66 / 0.190          290x
-comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006           92x
-comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            39x
+articles              45  1.000 / 0               1.000 / 0 / 0.000            29x
+comments 10-30      2220  0.810 / 422             0.846 / 72 / 0.121          264x
+comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006           87x
+comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            33x
 =================  =====  ======================  =======================  ========
 
 (speed-up: texts per CPU second against the naive loop in the same run, one batch per class; in
-batches of 20 texts, about one page of comments, 16-46x. Measured on 2 shared cores; between
-runs the ratios moved by about a third, e.g. 38x / 302x / 126x / 53x in an earlier run.)
+batches of 20 texts, about one page of comments: 25x / 37x / 21x / 11x. Measured on 2 shared,
+heavily loaded cores; between runs the ratios moved by about a third.)
+
 What each setting does, the others at their defaults (``python -m bench.bench_langid --sweep``),
 as accuracy / wrong on 10-30 and on 30-80 characters (articles and 80-200 stay at 1.000 / 0 unless
 noted):
