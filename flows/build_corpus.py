@@ -105,9 +105,14 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
     io.write_batch(ledger, config.state_dir / version / "inputs.parquet", INPUT_LEDGER)
     io.write_pointer(config.state_dir, {"version": version, "pending": None})  # the commit point of the run
     io.prune_state_versions(config.state_dir, keep=version)
+    stage_seconds: dict[str, float] = {}
+    for rec in io.read_executions(config.work_dir, since=time.time() - seconds):
+        stage_seconds[rec["stage"]] = round(stage_seconds.get(rec["stage"], 0.0) + rec["seconds"], 3)
     summary = {"files": plan["files"], "already_built": plan["already_built"], "shards": len(plan["shards"]),
-               **totals, "seconds": round(seconds, 2), "previous_state": previous, "state": version}
-    io.write_json(summary, config.state_dir / "last_run.json")
+               **dict(sorted(totals.items())), "seconds": round(seconds, 2),
+               **{f"seconds_{k}": v for k, v in stage_seconds.items()},
+               "previous_state": previous, "state": version}
+    io.write_json({**summary, "stage_seconds": stage_seconds}, config.state_dir / "last_run.json")
     rows = [{"count": k, "value": v} for k, v in summary.items()]
     create_table_artifact(key="corpus-build-counts", table=rows, description="Counts of the last corpus build")
     create_markdown_artifact(key="corpus-build-summary", markdown=_markdown(summary, config.out))

@@ -350,9 +350,19 @@ def prune_state_versions(state_dir: Path, *, keep: str) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-def record_execution(work_dir: Path, stage: str, detail: str) -> None:
+def record_execution(work_dir: Path, stage: str, detail: str, *, started: float, seconds: float, ok: bool) -> None:
     """Append one line to ``_work/executions.jsonl``: a stage's body really ran (cache hits write nothing)."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({"stage": stage, "detail": detail, "pid": os.getpid(), "at": time.time()})
+    line = json.dumps({"stage": stage, "detail": detail, "pid": os.getpid(), "at": started,
+                       "seconds": round(seconds, 4), "ok": ok})
     with (work_dir / "executions.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(line + "\n")
+
+
+def read_executions(work_dir: Path, *, since: float) -> list[dict[str, Any]]:
+    """The execution records of stages that started at or after ``since`` (a ``time.time()`` value)."""
+    path = work_dir / "executions.jsonl"
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r.get("at", 0) >= since]

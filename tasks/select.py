@@ -145,6 +145,13 @@ def select_outputs(
         "comments_duplicate": comments.height - kept_comments.height,
         "comments_of_unshipped_pages": orphans.height,
     }
+    for lang, n in out_articles.group_by("language").len().iter_rows():
+        counts[f"articles_language_{lang}"] = n
+    for lang, n in out_comments.group_by("language").len().iter_rows():
+        counts[f"comments_language_{lang}"] = n
+    stripped = out_articles.select(pl.col("stripped_by_rule").explode().struct.unnest()).drop_nulls("rule")
+    for rule, n in stripped.group_by("rule").agg(pl.col("n_lines").sum()).iter_rows():
+        counts[f"lines_stripped_{rule}"] = int(n)
     for reason, n in skipped.group_by("reject_reason").len().iter_rows():
         counts[f"records_{reason}"] = n
     for reason, n in rejects.group_by("reason").len().iter_rows():

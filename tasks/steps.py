@@ -9,6 +9,7 @@ input file, configuration or stage code runs the stage again.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,8 +57,14 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
         first = out[0] if isinstance(out, tuple) else out
         assert isinstance(first, Path)
         work = next(p for p in first.parents if p.name == "_work")
-        io.record_execution(work, fn.__name__.removesuffix("_task"), first.name)
-        return fn(*args, **kwargs)
+        started, clock, ok = time.time(), time.perf_counter(), False
+        try:
+            result = fn(*args, **kwargs)
+            ok = True
+            return result
+        finally:
+            io.record_execution(work, fn.__name__.removesuffix("_task"), first.name, started=started,
+                                seconds=time.perf_counter() - clock, ok=ok)
 
     return wrapper
 
