@@ -365,10 +365,16 @@ def detect_language(
     model = _model()
     candidates = _candidates(model, tuple(sorted(set(languages))) if languages is not None else None)
     log_prob = model.log_prob if candidates.all_codes else model.log_prob[list(candidates.rows)]
-    prepared = frame.get_column(text_column).cast(pl.String).fill_null("").str.slice(0, max_chars)
-    prepared = prepared.str.replace_all(_URL_OR_MAIL, " ").str.normalize("NFC")
+    prepared = frame.select(
+        pl.col(text_column)
+        .cast(pl.String)
+        .fill_null("")
+        .str.slice(0, max_chars)
+        .str.replace_all(_URL_OR_MAIL, " ")
+        .str.normalize("NFC")
+    )
     # langdetect starts its n-gram buffer with a space: so does every text here.
-    texts = [" " + text for text in prepared.to_list()]
+    texts = [" " + text for text in prepared.to_series().to_list()]
     sizes = np.array([len(text) for text in texts], dtype=np.int64)
     texts, sizes = _clean(model, texts, sizes, min_chars=max(min_chars, 1), min_words=min_words)
     sums, found = _score(model, texts, sizes, log_prob)
@@ -382,10 +388,13 @@ def detect_language(
     ok = (found > 0) & (score >= min_score)
     language = np.where(ok, np.array(candidates.names, dtype=object)[best], UND)
     logger.debug("detected %d texts, %d und", frame.height, int((~ok).sum()))
-    return frame.with_columns(
+    added = [
         pl.Series("language", language, dtype=pl.String),
         pl.Series("language_score", np.where(ok, score, np.nan), dtype=pl.Float64, nan_to_null=True),
-    )
+    ]
+    if {"language", "language_score"} & set(frame.columns):
+        return frame.with_columns(added)
+    return frame.hstack(added)  # no query plan: cheaper for the small batches of one page
 
 
 def _clean(

@@ -281,3 +281,10 @@ def test_one_word_is_und(text: str) -> None:
 def test_two_words_or_unspaced_script_are_read(text: str, code: str) -> None:
     """Chinese, Japanese and Thai write no spaces: each letter counts as a word."""
     assert detect_language(pl.DataFrame({"text": [text]}))["language"].to_list() == [code]
+
+
+def test_running_twice_replaces_the_columns() -> None:
+    once = detect_language(pl.DataFrame({"text": [EN, DE]}))
+    twice = detect_language(once.select("language", "text", "language_score"))
+    assert twice.columns == ["language", "text", "language_score"]
+    assert_frame_equal(twice.select(once.columns), once, check_exact=True)
