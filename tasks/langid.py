@@ -30,15 +30,15 @@ comment lengths), as accuracy / wrong answers / ``und`` rate, against the naive 
 =================  =====  ======================  =======================  ========
 class              texts  naive: acc / wrong      ours: acc / wrong / und  speed-up
 =================  =====  ======================  =======================  ========
-articles              45  1.000 / 0               1.000 / 0 / 0.000            29x
-comments 10-30      2220  0.810 / 422             0.846 / 72 / 0.121          264x
-comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006           87x
+articles              45  1.000 / 0               1.000 / 0 / 0.000            27x
+comments 10-30      2220  0.810 / 422             0.846 / 72 / 0.121          252x
+comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006           72x
 comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            33x
 =================  =====  ======================  =======================  ========
 
 (speed-up: texts per CPU second against the naive loop in the same run, one batch per class; in
-batches of 20 texts, about one page of comments: 25x / 37x / 21x / 11x. Measured on 2 shared,
-heavily loaded cores; between runs the ratios moved by about a third.)
+batches of 20 texts, about one page of comments: 22x / 60x / 28x / 15x. Measured on 2 shared
+cores; between runs the ratios moved by about a third.)
 
 What each setting does, the others at their defaults (``python -m bench.bench_langid --sweep``),
 as accuracy / wrong on 10-30 and on 30-80 characters (articles and 80-200 stay at 1.000 / 0 unless
