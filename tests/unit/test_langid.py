@@ -154,10 +154,11 @@ def test_accuracy_per_length_class(labelled: dict[str, dict[str, list[str]]]) ->
     """Issue 5: accuracy on comment-length fragments, with few wrong answers."""
     out = detect_language(fragments(labelled["sentences"]))
     stats = {row["length_class"]: row for row in _accuracy(out).to_dicts()}
-    assert stats["comments_80_200"]["accuracy"] >= 0.95
-    assert stats["comments_30_80"]["accuracy"] >= 0.85
-    assert stats["comments_30_80"]["wrong"] / stats["comments_30_80"]["n"] <= 0.05
-    assert stats["comments_10_30"]["wrong"] / stats["comments_10_30"]["n"] <= 0.10
+    assert stats["comments_80_200"]["accuracy"] >= 0.99
+    assert stats["comments_30_80"]["accuracy"] >= 0.97
+    assert stats["comments_30_80"]["wrong"] / stats["comments_30_80"]["n"] <= 0.02
+    assert stats["comments_10_30"]["accuracy"] >= 0.78
+    assert stats["comments_10_30"]["wrong"] / stats["comments_10_30"]["n"] <= 0.08
 
 
 def test_ngrams_and_probabilities_are_langdetects(labelled: dict[str, dict[str, list[str]]]) -> None:
