@@ -14,6 +14,9 @@ Run ``.venv/bin/python -m bench.bench_pipeline --pages 2000`` (``--help`` for th
    subprocess with a fresh Prefect home; the ephemeral API server is started by a warm-up flow
    first and its start-up is reported apart.
 
+Every run imports the code from one copy of ``tasks``, ``flows``, ``schemas`` and ``bench`` taken when the
+benchmark starts (``bench/work/code-<pages>``), so all runs measure the same code.
+
 Figures: pages/s per core = pages / process CPU seconds (all threads; the server's CPU is added for
 the flow); pages/s wall = pages / wall seconds; peak RSS from ``resource.getrusage`` (the largest
 process; for 2 cores also the sum of the parent and its largest child); bytes written into the
@@ -427,6 +430,17 @@ def profile_stages(corpus: Path, work: Path, *, shard_size: int, top: int) -> st
 # Orchestration
 # ------------------------------------------------------------------------------------------------
 
+def snapshot_code(target: Path) -> Path:
+    """Copy the code (tasks, flows, schemas, bench) into ``target``, so every run of a benchmark measures the
+    same code even while the working tree changes; subprocesses run from there."""
+    if target.exists():
+        shutil.rmtree(target)
+    ignore = shutil.ignore_patterns("__pycache__", "work", "results")
+    for package in ("tasks", "flows", "schemas", "bench"):
+        shutil.copytree(REPO / package, target / package, ignore=ignore)
+    return target
+
+
 def _subprocess(kind: str, args: argparse.Namespace, *extra: str, threads: int | None = None) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         result_path = Path(fh.name)
@@ -436,7 +450,7 @@ def _subprocess(kind: str, args: argparse.Namespace, *extra: str, threads: int |
     cmd = [sys.executable, "-m", "bench.bench_pipeline", "--worker", kind, "--corpus", str(args.corpus),
            "--work", str(WORK / f"run-{kind}-{args.pages}"), "--shard-size", str(args.shard_size),
            "--result", str(result_path), *extra]
-    subprocess.run(cmd, check=True, cwd=REPO, env=env)
+    subprocess.run(cmd, check=True, cwd=args.code or REPO, env=env)
     try:
         return json.loads(result_path.read_text())
     finally:
@@ -536,8 +550,8 @@ def _code_version() -> str:
     return commit + ("+dirty" if git("status", "--porcelain", "--", "tasks", "flows", "schemas") else "")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line (see the module docstring)."""
+def _parser() -> argparse.ArgumentParser:
+    """The command line options."""
     parser = argparse.ArgumentParser(description="Per-stage and end-to-end pipeline benchmark against the baseline.")
     parser.add_argument("--pages", type=int, default=2000, help="Pages in the generated corpus (default 2,000).")
     parser.add_argument("--seed", type=int, default=0)
@@ -555,6 +569,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--code", type=Path, default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line (see the module docstring)."""
+    parser = _parser()
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -573,6 +594,7 @@ def main(argv: list[str] | None = None) -> int:
             print(profile_stages(args.corpus, WORK / f"run-profile-{args.pages}", shard_size=args.shard_size,
                                  top=args.top))
         return 0
+    args.code = snapshot_code(WORK / f"code-{args.pages}")
     res: dict[str, Any] = {"pages": args.pages, "seed": args.seed, "shard_size": args.shard_size,
                            "corpus": str(args.corpus), "generator": gen,
                            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
