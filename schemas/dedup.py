@@ -37,6 +37,9 @@ DEDUP_KEYS = pa.schema(
               "min_tokens words (such bodies are matched exactly only)."),
         field("minhash_config", pa.string(), "Settings that made signature, e.g. 'oph1;k=5;p=128;seed=0'.",
               nullable=False),
+        field("title_hash", pa.string(),
+              "xxh3-64 hex of the normalised title (null without title): short bodies, which have no "
+              "signature, fold only when their titles match too (paywall stubs, 'Photo gallery')."),
     ]
 )
 
@@ -78,6 +81,7 @@ DEDUP_INDEX = pa.schema(
         field("is_canonical", pa.bool_(), "True when the page was written as an article.", nullable=False),
         field("duplicate_kind", pa.string(), "duplicate_kind decided for the page (null when canonical)."),
         field("similarity", pa.float64(), "similarity decided for the page (null when canonical)."),
+        field("title_hash", pa.string(), "xxh3-64 hex of the normalised title (see DEDUP_KEYS)."),
     ]
 )
 

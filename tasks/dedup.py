@@ -257,8 +257,8 @@ def add_dedup_keys(
     """Compute the dedup keys of one shard of articles.
 
     Args:
-        articles: reads ``page_id``, ``article_id``, ``body`` and, when present, ``site``, ``url``,
-            ``fetched_at``, ``ingested_at`` (missing optional columns count as unknown).
+        articles: reads ``page_id``, ``article_id``, ``body`` and, when present, ``title``, ``site``,
+            ``url``, ``fetched_at``, ``ingested_at`` (missing optional columns count as unknown).
         shingle_size: words per shingle.
         num_perm: values per signature (bins of the one-permutation MinHash).
         seed: seed of the shingle hash; signatures of different seeds are never compared.
@@ -267,7 +267,7 @@ def add_dedup_keys(
     Returns:
         One row per input row with the ``DEDUP_KEYS`` columns: ``page_id``, ``article_id``, ``site``,
         ``url_key``, ``fetched_at``, ``ingested_at``, ``body_len``, ``n_tokens``, ``content_hash``,
-        ``signature``, ``minhash_config``.
+        ``signature``, ``minhash_config``, ``title_hash``.
     """
     if min_tokens < shingle_size:
         raise ValueError("min_tokens must be at least shingle_size")
@@ -277,6 +277,7 @@ def add_dedup_keys(
         "url": pl.String(),
         "fetched_at": schema["fetched_at"],
         "ingested_at": schema["ingested_at"],
+        "title": pl.String(),
     }
     frame = articles.select(
         "page_id",
@@ -307,8 +308,10 @@ def add_dedup_keys(
         pl.Series("n_tokens", counts, dtype=pl.Int32),
         pl.when(signed).then(pl.Series(sig).cast(pl.List(pl.UInt32))).alias("signature"),
     )
+    title_norm = _normalise(frame.get_column("title"))
     return frame.with_columns(
         _xxh3_series(norm).alias("content_hash"),
+        pl.when(title_norm.str.len_bytes() > 0).then(_xxh3_series(title_norm)).alias("title_hash"),
         pl.lit(minhash_config(shingle_size=shingle_size, num_perm=num_perm, seed=seed)).alias("minhash_config"),
     ).select([pl.col(c).cast(schema[c]) for c in DEDUP_KEYS.names])
 
@@ -403,7 +406,7 @@ def _nodes(keys: pl.LazyFrame, index: pl.LazyFrame | None) -> pl.DataFrame:
     Signatures stay out (``has_sig`` tells which nodes have one); ``_load_signatures`` reads them.
     """
     cols = [pl.col(c) for c in ("page_id", "article_id", "url_key", "fetched_at", "body_len", "content_hash",
-                                "minhash_config")]
+                                "minhash_config", "title_hash")]
     has_sig = pl.col("signature").is_not_null().alias("has_sig")
     new = keys.select(
         *cols,
@@ -429,10 +432,15 @@ def _nodes(keys: pl.LazyFrame, index: pl.LazyFrame | None) -> pl.DataFrame:
 
 
 def _exact_edges(nodes: pl.DataFrame) -> list[pl.DataFrame]:
-    """Edges between nodes of equal non-empty normalised body, and within clusters of earlier runs."""
+    """Edges between nodes of equal non-empty normalised body, and within clusters of earlier runs.
+
+    Bodies without signature (short) must have equal titles too: two paywall stubs or 'Photo gallery'
+    pages of different stories share a body but not a title.
+    """
+    key = pl.when(pl.col("has_sig")).then(pl.lit("")).otherwise(pl.col("title_hash").fill_null("-"))
     exact = (
         nodes.filter(pl.col("body_len") > 0)
-        .with_columns(pl.col("nid").min().over("content_hash").alias("a"))
+        .with_columns(pl.col("nid").min().over("content_hash", key).alias("a"))
         .filter(pl.col("a") != pl.col("nid"))
         .select("a", pl.col("nid").alias("b"))
     )
@@ -568,8 +576,8 @@ def find_duplicate_clusters(
     connected components. The canonical rule is in the module docstring.
 
     Args:
-        keys: ``DEDUP_KEYS`` rows of every shard of this run (reads all their columns but ``site``
-            and ``ingested_at``).
+        keys: ``DEDUP_KEYS`` rows of every shard of this run (reads all their columns but ``site``,
+            ``ingested_at`` and ``n_tokens``).
         index: ``DEDUP_INDEX`` of earlier runs (None on the first run); a LazyFrame (``scan_parquet``)
             keeps memory low, as signatures are then read in chunks straight into one numpy array.
         bands: LSH bands; ``bands * rows`` must not exceed the signature length.

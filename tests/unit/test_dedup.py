@@ -35,9 +35,10 @@ OTHER = [
 
 
 def _article(page_id: str, body: str, *, url: str | None = None, site: str = "a.example",
-             hours: int = 0) -> dict[str, object]:
+             hours: int = 0, title: str | None = None) -> dict[str, object]:
     return {
         "page_id": page_id,
+        "title": title,
         "article_id": f"art-{page_id}",
         "site": site,
         "url": url,
@@ -291,3 +292,18 @@ def test_refetch_of_syndicated_copy_is_rescrape() -> None:
     merged = merge_comments(comments, result)
     assert merged.select("article_id", "site").rows() == [("art-orig", "b.example"), ("art-orig", "a.example")]
     assert not merged.get_column("is_duplicate").any()
+
+
+def test_short_bodies_fold_only_with_the_same_title() -> None:
+    stub = "Subscribe to read the full article."
+    rows = [_article("s1", stub, title="Council votes on tram plan"),
+            _article("s2", stub, title="Comet visible next week", site="b.example"),
+            _article("s3", stub, title="Council votes on tram plan", site="c.example", hours=3),
+            _article("long1", "\n\n".join(PARAS), title="One title"),
+            _article("long2", "\n\n".join(PARAS), title="Another title", hours=1)]
+    by = _by_page(_clusters(rows))
+    assert by["s1"]["is_duplicate"] is False
+    assert by["s2"]["is_duplicate"] is False
+    assert by["s3"]["canonical_article_id"] == "art-s1"
+    # Long bodies fold whatever their titles (syndicated copies are often retitled).
+    assert by["long2"]["canonical_article_id"] == "art-long1"
