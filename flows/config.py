@@ -12,13 +12,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class LangIdConfig(BaseModel):
-    """Language detection tunables (see tasks/langid.py for the accuracy each gives)."""
+    """Language detection tunables; the defaults are the measured ones (see tasks/langid.py).
+
+    On labelled dev text they give: articles 1.000 accuracy; comments of 10-30 characters 0.846
+    with 12% ``und``; 30-80 characters 0.985 (18 wrong of 2,104, against 44 for a plain langdetect loop).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    article_min_chars: int = Field(20, description="Articles shorter than this (title + body) get 'und'.")
-    comment_min_chars: int = Field(20, description="Comments shorter than this get 'und'.")
-    min_score: float = Field(0.80, description="Below this detector probability the language is 'und'.")
+    min_chars: int = Field(5, description="Texts with fewer letters than this get 'und'.")
+    min_words: int = Field(2, description="Texts with fewer words than this get 'und' (a one-word comment).")
+    min_score: float = Field(0.6, description="Below this probability the language is 'und'; raise it for fewer "
+                                              "wrong answers on short text at some loss of accuracy.")
+    max_chars: int = Field(1000, description="Only the first max_chars characters of a text are read.")
     languages: tuple[str, ...] | None = Field(
         None, description="Keep only articles in these ISO 639-1 languages (others are counted, not written)."
     )

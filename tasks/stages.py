@@ -71,8 +71,9 @@ def parse_shard(
     Reads LINES rows and PAGES (page_id, site, text, html). Returns PARSED_ARTICLES (one row per
     readable page) and PARSED_COMMENTS.
     """
-    if "html" not in pages.columns:  # text pages only
-        pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias("html"))
+    for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
+        if optional not in pages.columns:
+            pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     html_pages = pages.filter(pl.col("html").is_not_null())
     html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
     lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
@@ -110,9 +111,10 @@ def tag_languages(
     arts = articles.join(ids, on="page_id", how="left").with_columns(
         _lang_text=pl.concat_str([pl.col("title").fill_null(""), pl.col("body")], separator="\n")
     )
-    arts = detect_language(arts, text_column="_lang_text", min_chars=cfg.article_min_chars,
-                           min_score=cfg.min_score).drop("_lang_text")
-    coms = detect_language(comments, text_column="text", min_chars=cfg.comment_min_chars, min_score=cfg.min_score)
+    tunables = {"min_chars": cfg.min_chars, "min_words": cfg.min_words, "min_score": cfg.min_score,
+                "max_chars": cfg.max_chars}
+    arts = detect_language(arts, text_column="_lang_text", **tunables).drop("_lang_text")
+    coms = detect_language(comments, text_column="text", **tunables)
     return (
         _cast(arts, TAGGED_ARTICLES.names, polars_schema(TAGGED_ARTICLES)),
         _cast(coms, TAGGED_COMMENTS.names, polars_schema(TAGGED_COMMENTS)),
