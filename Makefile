@@ -29,6 +29,7 @@ lint: install
 
 eval: install
 	$(BIN)/corpus eval ../shared/corpus-dev
+	$(BIN)/corpus eval --html ../shared/corpus-dev
 
 bench: install
 	$(BIN)/python -m bench.bench_langid

@@ -12,16 +12,22 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from schemas.pages import RAW_RECORDS
+from schemas.validate import polars_schema
 from tasks import selectors
 from tasks.boilerplate import learn_template_lines, strip_boilerplate
 from tasks.evaluate import score_pages, summarize_scores
-from tasks.parse import parse_articles, parse_comments, segment_pages
+from tasks.ingest import build_pages
+from tasks.io import read_input_bytes
 from tasks.profiles import load_profiles
+from tasks.readers import InputFile, records_from_bytes
+from tasks.stages import parse_shard
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +37,13 @@ LAYOUTS = ("no comments", "says lines", "author+date lines", "name + date lines"
 """Layout families the report breaks figures down by (decided from the truth and the page text)."""
 
 
-def load_folder(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Read every ``NAME.txt`` with a ``NAME.truth.json`` of a folder.
+MAX_PAGE_BYTES = 20_000_000
+
+
+def load_folder(folder: Path, *, use_html: bool = False) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Read every ``NAME.txt`` (``NAME.html`` / ``NAME.html.gz`` with ``use_html``) with a ``NAME.truth.json``.
+
+    HTML pages go through ingest (decoding, rendering to text) exactly as in a build.
 
     Returns:
         ``(pages, truth_articles, truth_comments)``: pages have ``page_id`` (= NAME), ``site``, ``text``;
@@ -44,19 +55,25 @@ def load_folder(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
     comments: list[dict[str, Any]] = []
     for truth_path in sorted(folder.glob(f"*{TRUTH_SUFFIX}")):
         name = truth_path.name[: -len(TRUTH_SUFFIX)]
-        text_path = folder / f"{name}.txt"
-        if not text_path.is_file():
+        candidates = [folder / f"{name}.html", folder / f"{name}.html.gz"] if use_html else [folder / f"{name}.txt"]
+        page_path = next((p for p in candidates if p.is_file()), None)
+        if page_path is None:
             continue
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        pages.append({"page_id": name, "site": truth.get("site") or "unknown",
-                      "text": text_path.read_text(encoding="utf-8", errors="replace")})
+        site = truth.get("site") or "unknown"
+        if use_html:
+            pages.append({"page_id": name, "site": site, **_render(page_path)})
+        else:
+            pages.append({"page_id": name, "site": site, "html": None,
+                          "text": page_path.read_text(encoding="utf-8", errors="replace")})
         articles.append({"page_id": name, "title": truth.get("title"), "body": truth.get("body") or "",
                          "language": truth.get("language")})
         comments.extend(
             {"page_id": name, "position": k, "author": c.get("author"), "text": c.get("text") or ""}
             for k, c in enumerate(truth.get("comments") or [])
         )
-    pages_df = pl.DataFrame(pages, schema={"page_id": pl.String, "site": pl.String, "text": pl.String})
+    pages_df = pl.DataFrame(pages, schema={"page_id": pl.String, "site": pl.String, "html": pl.String,
+                                           "text": pl.String})
     articles_df = pl.DataFrame(
         articles, schema={"page_id": pl.String, "title": pl.String, "body": pl.String, "language": pl.String}
     )
@@ -64,6 +81,16 @@ def load_folder(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
         comments, schema={"page_id": pl.String, "position": pl.Int64, "author": pl.String, "text": pl.String}
     )
     return pages_df, articles_df, comments_df
+
+
+def _render(path: Path) -> dict[str, Any]:
+    """``html`` and rendered ``text`` of one HTML file, read and decoded the way ingest does it."""
+    st = path.stat()
+    src = InputFile(str(path), st.st_size, st.st_mtime_ns)
+    raw = pl.DataFrame(list(records_from_bytes(src, read_input_bytes(str(path), max_bytes=MAX_PAGE_BYTES))),
+                       schema=polars_schema(RAW_RECORDS))
+    page = build_pages(raw, ingested_at=datetime.now(UTC)).row(0, named=True)
+    return {"html": page["html"], "text": page["text"]}
 
 
 def _detect_languages(articles: pl.DataFrame) -> pl.DataFrame:
@@ -115,24 +142,21 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
 
     Args:
         folder: folder of ``NAME.txt`` + ``NAME.truth.json`` files.
-        use_html: score the HTML path instead of the text path (not available yet).
+        use_html: score the pages' HTML (markup extraction, falling back to the text path) instead of
+            their ``.txt``.
         use_profiles: apply the shipped site profiles (off by default: the general rules are scored).
 
     Returns:
         A JSON-able dict: ``folder``, ``overall`` (see ``tasks.evaluate.summarize_scores``),
         ``by_layout`` (the same figures per layout family) and ``pages`` (per-page figures).
     """
-    if use_html:
-        raise NotImplementedError("HTML evaluation is not available yet; score the .txt pages")
-    pages, truth_articles, truth_comments = load_folder(folder)
+    pages, truth_articles, truth_comments = load_folder(folder, use_html=use_html)
     profiles = load_profiles() if use_profiles else None
     lines = strip_boilerplate(pages, profiles=profiles)
     templates = learn_template_lines(lines, pages.select("page_id", "site"))
-    if templates.height:
-        lines = strip_boilerplate(pages, template_lines=templates, profiles=profiles)
-    segmented = segment_pages(lines)
-    articles = parse_articles(segmented, page_ids=pages["page_id"])
-    comments = parse_comments(segmented)
+    articles, comments = parse_shard(lines, pages, templates)  # the build's own parse step
+    missing = pages.select("page_id").join(articles.select("page_id"), on="page_id", how="anti")
+    articles = pl.concat([articles, missing.with_columns(body=pl.lit(""))], how="diagonal_relaxed")
     languages = _detect_languages(articles)
     scores = score_pages(articles, comments, truth_articles, truth_comments, languages=languages)
     n_true = dict(truth_comments.group_by("page_id").agg(pl.len()).iter_rows())
