@@ -76,5 +76,17 @@ def test_run_eval_on_fixture_pages(tmp_path: Path) -> None:
     assert overall["body_f1"] > 0.95
     report = format_report(result)
     assert "overall" in report and "Worst pages" in report
-    with pytest.raises(NotImplementedError):
-        run_eval(tmp_path, use_html=True)
+
+
+def test_run_eval_on_fixture_html_pages(tmp_path: Path) -> None:
+    """Issue 4: ``corpus eval --html`` scores the markup path on pages with truth."""
+    html = Path(__file__).resolve().parents[1] / "fixtures" / "html"
+    for name in ("rete-mirabile-net-15jahre", "stylegart-de-naturkosmetik", "mensagensreflexao-com-br-b3c19dd5f0"):
+        for suffix in (".html.gz", ".truth.json"):
+            (tmp_path / f"{name}{suffix}").write_bytes((html / f"{name}{suffix}").read_bytes())
+    overall = run_eval(tmp_path, use_html=True)["overall"]
+    assert overall["n_pages"] == 3
+    assert overall["comment_f1"] >= 0.95
+    assert overall["author_accuracy"] >= 0.95
+    assert overall["spurious_comment_pages"] == 0
+    assert overall["body_f1"] > 0.9
