@@ -58,6 +58,7 @@ def plan_task(config: BuildConfig) -> dict[str, Any]:
     files, unmatched = io.expand_inputs(config.inputs, follow_symlinks=config.follow_symlinks)
     frame = pl.DataFrame([{"path": f.path, "size": f.size, "mtime_ns": f.mtime_ns} for f in files],
                          schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
+    io.check_schema_versions(config.out, DATASETS)
     pointer = io.read_pointer(config.state_dir)
     if pointer.get("pending"):  # an earlier run stopped before its commit: roll its files back
         removed = io.remove_shard_files(config.out, pointer["pending"], DATASETS)

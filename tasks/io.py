@@ -366,3 +366,27 @@ def read_executions(work_dir: Path, *, since: float) -> list[dict[str, Any]]:
         return []
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r for r in rows if r.get("at", 0) >= since]
+
+
+class SchemaVersionError(RuntimeError):
+    """The output folder holds datasets written with another schema version."""
+
+
+def check_schema_versions(out: Path, datasets: Iterable[str]) -> None:
+    """Raise :class:`SchemaVersionError` when a dataset file of ``out`` has another schema version.
+
+    A build never adds files of one schema version to a dataset written with another, so a reader
+    never meets a silent mix of schemas.
+    """
+    for name in datasets:
+        seen: set[str] = set()
+        for path in sorted((out / name).rglob("*.parquet")) if (out / name).exists() else []:
+            meta = pq.read_schema(path).metadata or {}
+            seen.add(meta.get(b"corpusflow.schema_version", b"unknown").decode())
+        other = sorted(seen - {SCHEMA_VERSION})
+        if other:
+            raise SchemaVersionError(
+                f"{out / name} holds files of schema version {', '.join(other)}; this corpusflow writes version "
+                f"{SCHEMA_VERSION}. Build into a new output folder (or rebuild this one from its inputs); the "
+                f"columns of each version are in docs/DATA_DICTIONARY.md"
+            )

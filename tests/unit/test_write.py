@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet
 import pytest
 
 from schemas.rejects import REJECTS, REJECTS_PARTITION
@@ -61,3 +62,17 @@ def test_conform_rejects_nulls_in_non_nullable_columns() -> None:
 def test_conform_casts_to_declared_types() -> None:
     table = conform(_rejects(2).with_columns(pl.col("record").cast(pl.Int64)), REJECTS)
     assert table.schema.field("record").type == pa.int32()
+
+
+def test_output_of_another_schema_version_stops_the_build_with_advice(tmp_path: Path) -> None:
+    """Issue 8: never a silent mix of schemas in one dataset."""
+    from tasks.io import SchemaVersionError, check_schema_versions
+
+    root = tmp_path / "rejects"
+    write_partitioned(_rejects(1), root, REJECTS, REJECTS_PARTITION, shard_id="s0", staging=tmp_path / "st")
+    check_schema_versions(tmp_path, ["rejects"])
+    old = next(root.rglob("*.parquet"))
+    table = pa.parquet.read_table(old)
+    pa.parquet.write_table(table.replace_schema_metadata({b"corpusflow.schema_version": b"0"}), old)
+    with pytest.raises(SchemaVersionError, match="schema version 0; this corpusflow writes version 1"):
+        check_schema_versions(tmp_path, ["rejects"])
