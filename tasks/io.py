@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import gzip
 import json
+import logging
 import os
 import shutil
 import socket
@@ -31,6 +32,8 @@ from schemas.common import SCHEMA_VERSION
 from schemas.pages import RAW_RECORDS
 from schemas.validate import conform, empty_frame, polars_schema
 from tasks.readers import InputFile, error_record, input_kind, records_from_bytes, warc_records
+
+logger = logging.getLogger(__name__)
 
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3
@@ -199,6 +202,9 @@ def read_raw_records(files: pl.DataFrame, *, max_bytes: int) -> pl.DataFrame:
             records = [error_record(src, "bad_gzip", str(exc))]
         except OSError as exc:
             records = [error_record(src, "unreadable", f"{type(exc).__name__}: {exc}")]
+        except Exception as exc:
+            logger.warning("reading %s failed: %r", src.path, exc)
+            records = [error_record(src, "unreadable", f"reading failed: {type(exc).__name__}: {exc}")]
         for rec in records:
             for key in ("url", "site"):
                 if entry.get(key):

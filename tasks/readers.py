@@ -28,7 +28,6 @@ from typing import IO, Any
 
 import polars as pl
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 from schemas.pages import MANIFEST
 from schemas.validate import polars_schema
@@ -230,8 +229,9 @@ def warc_records(
         for record in ArchiveIterator(stream, arc2warc=True):
             yield _warc_record(src, index, record, max_record_bytes=max_record_bytes)
             index += 1
-    except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
-        rec = error_record(src, "bad_warc", f"WARC reading stopped after {index} records: {exc}")
+    except Exception as exc:
+        rec = error_record(src, "bad_warc",
+                           f"WARC reading stopped after {index} records: {type(exc).__name__}: {exc}")
         rec["record"] = index
         yield rec
 
