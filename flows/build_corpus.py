@@ -30,6 +30,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.config import BuildConfig
+from flows.progress import track
 from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
 from tasks import io
@@ -167,6 +168,9 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     tagged = [langid_task.submit(pa_, pf, config.langid, out=(work / "tagged" / f"{sid}-articles.parquet",
                                                              work / "tagged" / f"{sid}-comments.parquet"))
               for (sid, _), pa_, pf in zip(shards, parsed, pages, strict=True)]
+    sizes = [io.read_batch(p, SHARD_FILES).height for _, p in shards]
+    track({"ingest": pages, "strip-boilerplate": lines, "parse": parsed, "detect-language": tagged},
+          pages_per_shard=sizes)
     tagged_paths = [t.result() for t in tagged]
     page_paths = [p.result() for p in pages]
     keys = [dedup_keys_task.submit(t[0], pf, config.dedup, out=work / "dedup" / f"{sid}-keys.parquet")
@@ -181,6 +185,7 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     counts = [write_task.submit(sid, pf, tagged=t[0], keys=k, clusters=clusters, merged=merged, root=config.out,
                                 languages=config.langid.languages, out=work / "counts" / f"{sid}.json")
               for (sid, _), pf, t, k in zip(shards, page_paths, tagged_paths, keys, strict=True)]
+    track({"dedup-keys": keys, "write": counts}, pages_per_shard=sizes)
     counts_paths = [c.result() for c in counts]
     new_state = {"dedup_index.parquet": index, "comment_keys.parquet": comment_keys,
                  "template_lines.parquet": templates.result()}

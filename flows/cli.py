@@ -42,6 +42,7 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--fail-on-reject", action="store_true",
                        help=f"Exit with status {EXIT_REJECTS} when any input was rejected.")
     build.add_argument("--json", action="store_true", help="Print the run summary as JSON.")
+    build.add_argument("--verbose", action="store_true", help="Log every task run's state as well.")
     build.add_argument("--cluster", default=None, metavar="ADDRESS",
                        help="Run the stage tasks on an existing Dask cluster (e.g. tcp://HOST:8786) through "
                             "prefect-dask; the default runs them in this process's threads.")
@@ -87,6 +88,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     config = BuildConfig(inputs=tuple(args.inputs), out=args.out, manifest=args.manifest,
                          shard_size=args.shard_size, max_page_bytes=args.max_page_bytes,
                          follow_symlinks=args.follow_symlinks, langid=LangIdConfig(languages=languages))
+    if not args.verbose:  # stage progress is shown by flows/progress.py; one line per task state is noise
+        logging.getLogger("prefect.task_runs").setLevel(logging.WARNING)
     flow = build_corpus
     if args.cluster:
         from flows.build_corpus import on_dask
