@@ -31,6 +31,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.config import BuildConfig
 from flows.progress import track
+from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
 from tasks import io
@@ -50,7 +51,7 @@ from tasks.steps import (
 
 logger = logging.getLogger(__name__)
 
-DATASETS = ("articles", "comments", "duplicates", "rejects")
+DATASETS = tuple(OUTPUT_DATASETS)
 
 
 @task(name="plan", cache_policy=NO_CACHE)

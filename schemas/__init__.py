@@ -13,6 +13,14 @@ from schemas.pages import PAGES, RAW_RECORDS
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.rejects import REJECTS, REJECTS_PARTITION
 
+OUTPUT_DATASETS = {
+    "articles": (ARTICLES, ARTICLES_PARTITION),
+    "comments": (COMMENTS, COMMENTS_PARTITION),
+    "duplicates": (DUPLICATES, DUPLICATES_PARTITION),
+    "rejects": (REJECTS, REJECTS_PARTITION),
+}
+"""The four published datasets under the output folder: name -> (schema, hive partition schema)."""
+
 __all__ = [
     "ARTICLES",
     "ARTICLES_PARTITION",
@@ -21,6 +29,7 @@ __all__ = [
     "DUPLICATES",
     "DUPLICATES_PARTITION",
     "LINES",
+    "OUTPUT_DATASETS",
     "PAGES",
     "PARSED_ARTICLES",
     "PARSED_COMMENTS",

@@ -19,13 +19,10 @@ import polars as pl
 from prefect import task
 
 from flows.config import DedupConfig, LangIdConfig
-from schemas.articles import ARTICLES, ARTICLES_PARTITION
-from schemas.comments import COMMENTS, COMMENTS_PARTITION
+from schemas import OUTPUT_DATASETS
 from schemas.dedup import COMMENT_KEYS, DEDUP_INDEX, DEDUP_KEYS, DUPLICATE_CLUSTERS
-from schemas.duplicates import DUPLICATES, DUPLICATES_PARTITION
 from schemas.pages import PAGES
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_LINES
-from schemas.rejects import REJECTS, REJECTS_PARTITION
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.work import SHARD_FILES
 from tasks import io
@@ -40,8 +37,6 @@ from tasks.write import write_partitioned
 _COMMON = ("tasks.io", "tasks.steps", "tasks.stages", "schemas.validate")
 P = ParamSpec("P")
 R = TypeVar("R")
-_OUTPUTS = (("articles", ARTICLES, ARTICLES_PARTITION), ("comments", COMMENTS, COMMENTS_PARTITION),
-            ("duplicates", DUPLICATES, DUPLICATES_PARTITION), ("rejects", REJECTS, REJECTS_PARTITION))
 
 
 def _cache(*modules: str) -> StageCache:
@@ -167,7 +162,7 @@ def write_task(shard_id: str, pages: Path, *, tagged: Path, keys: Path, clusters
     shard_comments = io.read_batch(merged, MERGED_COMMENTS).filter(pl.col("shard_id") == shard_id)
     sel = select_outputs(page_frame, io.read_batch(tagged, TAGGED_ARTICLES), shard_clusters, shard_comments,
                          languages=languages)
-    for name, schema, part in _OUTPUTS:
+    for name, (schema, part) in OUTPUT_DATASETS.items():
         write_partitioned(getattr(sel, name), root / name, schema, part, shard_id=shard_id,
                           staging=root / "_work" / "staging")
     return io.write_json({"shard_id": shard_id, **sel.counts}, out)

@@ -11,27 +11,12 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from schemas import (
-    ARTICLES,
-    ARTICLES_PARTITION,
-    COMMENTS,
-    COMMENTS_PARTITION,
-    DUPLICATES,
-    DUPLICATES_PARTITION,
-    REJECTS,
-    REJECTS_PARTITION,
-)
+from schemas import OUTPUT_DATASETS as DATASETS
 from tasks.write import read_partitioned
 from tests.conftest import FIXTURES, SAMPLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.write_disk, pytest.mark.usefixtures("prefect_server")]
 
-DATASETS = {
-    "articles": (ARTICLES, ARTICLES_PARTITION),
-    "comments": (COMMENTS, COMMENTS_PARTITION),
-    "duplicates": (DUPLICATES, DUPLICATES_PARTITION),
-    "rejects": (REJECTS, REJECTS_PARTITION),
-}
 
 
 def _build(inputs: list[Path], out: Path, *, manifest: Path | None = None) -> dict:

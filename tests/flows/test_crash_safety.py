@@ -16,26 +16,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from schemas import (
-    ARTICLES,
-    ARTICLES_PARTITION,
-    COMMENTS,
-    COMMENTS_PARTITION,
-    DUPLICATES,
-    DUPLICATES_PARTITION,
-    REJECTS,
-    REJECTS_PARTITION,
-)
+from schemas import OUTPUT_DATASETS as DATASETS
 from tasks.io import LOCK_NAME, OutputLockedError, acquire_lock, release_lock
 from tasks.write import read_partitioned
 from tests.conftest import REPO, SAMPLE
 
-DATASETS = {
-    "articles": (ARTICLES, ARTICLES_PARTITION),
-    "comments": (COMMENTS, COMMENTS_PARTITION),
-    "duplicates": (DUPLICATES, DUPLICATES_PARTITION),
-    "rejects": (REJECTS, REJECTS_PARTITION),
-}
 KILL_POINTS = int(os.environ.get("CORPUSFLOW_KILL_POINTS", "10"))
 
 
