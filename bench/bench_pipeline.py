@@ -560,7 +560,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="Run the baseline on the first N pages only (default: all; it is slow).")
     parser.add_argument("--skip", default="", help="Comma-separated runs to skip: ours2, baseline, flow.")
     parser.add_argument("--resume", action="store_true",
-                        help="Reuse the runs of an interrupted benchmark of the same size (its .partial.json).")
+                        help="Reuse the runs (and the code snapshot) of an interrupted benchmark of the same size.")
     parser.add_argument("--profile", action="store_true", help="Profile our stages (cProfile) and print the top lines.")
     parser.add_argument("--top", type=int, default=30, help="Lines of the profile to print.")
     parser.add_argument("--corpus", type=Path, default=None, help="Use this corpus folder.")
@@ -594,13 +594,15 @@ def main(argv: list[str] | None = None) -> int:
             print(profile_stages(args.corpus, WORK / f"run-profile-{args.pages}", shard_size=args.shard_size,
                                  top=args.top))
         return 0
-    args.code = snapshot_code(WORK / f"code-{args.pages}")
+    code = WORK / f"code-{args.pages}"
+    args.code = code if args.resume and code.exists() else snapshot_code(code)  # a resumed run keeps its code
     res: dict[str, Any] = {"pages": args.pages, "seed": args.seed, "shard_size": args.shard_size,
                            "corpus": str(args.corpus), "generator": gen,
                            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                        "platform": platform.platform(),
                                        "load_average_at_start": os.getloadavg()},
-                           "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "code": _code_version()}
+                           "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                           "code": done.get("code") or _code_version()}
     extra = ["--limit", str(args.baseline_pages)] if args.baseline_pages else []
     runs = [("ours_1core", "ours, 1 core", "ours", ["--cores", "1"], 1),
             ("ours_2core", "ours, 2 cores (two processes, half the shards each)", "ours", ["--cores", "2"], 2),
