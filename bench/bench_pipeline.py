@@ -106,6 +106,8 @@ def _timed(cpu: dict[str, float], stage: str, fn: Callable[..., Any], *args: Any
     start = _cpu()
     result = fn(*args, **kwargs)
     cpu[stage] = cpu.get(stage, 0.0) + _cpu() - start
+    # the process's peak RSS so far, after this stage: where the peak jumps is the stage that holds the memory
+    cpu[f"rss_mb_after:{stage}"] = peak_rss_mb()
     return result
 
 
@@ -231,7 +233,7 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
 
     def add(part: dict[str, float]) -> None:
         for k, v in part.items():
-            cpu[k] = cpu.get(k, 0.0) + v
+            cpu[k] = max(cpu.get(k, 0.0), v) if k.startswith("rss_mb_after:") else cpu.get(k, 0.0) + v
 
     try:
         started = time.perf_counter()
@@ -263,11 +265,12 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
         children = runner.child_rss_mb()
     finally:
         runner.close()
+    rss_after = {k.split(":", 1)[1]: round(v) for k, v in cpu.items() if k.startswith("rss_mb_after:")}
     cpu = {stage: cpu.get(stage, 0.0) for stage in OURS_STAGES}
     out_bytes = {name: dir_bytes(config.out / name) for name in OUTPUTS}
     return {
         "workers": workers, "shards": len(shards), "cpu_seconds": cpu, "cpu_total": sum(cpu.values()),
-        "wall_seconds": total_wall, "wall_by_phase": walls,
+        "wall_seconds": total_wall, "wall_by_phase": walls, "peak_rss_mb_after_stage": rss_after,
         "peak_rss_mb": max([peak_rss_mb(), *children]), "peak_rss_mb_parent_plus_children": peak_rss_mb()
         + sum(children), "bytes_output": out_bytes, "bytes_output_total": sum(out_bytes.values()),
         "bytes_work": dir_bytes(work), "out": str(config.out),
@@ -461,7 +464,7 @@ def ensure_corpus(pages: int, seed: int, folder: Path | None) -> tuple[Path, dic
     """Generate the corpus unless one of that size and seed is already there."""
     from bench.gen_corpus import write_corpus
 
-    corpus = folder or WORK / f"corpus-{pages}-s{seed}"
+    corpus = (folder or WORK / f"corpus-{pages}-s{seed}").resolve()  # runs start elsewhere (the code snapshot)
     truth = corpus / "truth.csv"
     if truth.exists() and sum(1 for _ in truth.open(encoding="utf-8")) == pages + 1:
         return corpus, {"reused": True}
