@@ -7,7 +7,7 @@ OUT    ?= data/corpus
 # Prefect's home (its SQLite database and persisted task results) for runs started from here.
 export PREFECT_HOME ?= $(CURDIR)/data/.prefect
 
-.PHONY: install demo test lint eval bench clean
+.PHONY: install demo test lint eval bench bench-scale clean
 
 install: $(STAMP)
 
@@ -31,9 +31,16 @@ eval: install
 	$(BIN)/corpus eval ../shared/corpus-dev
 	$(BIN)/corpus eval --html ../shared/corpus-dev
 
+# Each benchmark measures ours and a baseline on the same data in the same run and prints the ratio.
+BENCH_PAGES ?= 2000
 bench: install
 	$(BIN)/python -m bench.bench_langid
-	$(BIN)/python -m bench.bench_dedup
+	$(BIN)/python -m bench.bench_dedup --scale 0
+	$(BIN)/python -m bench.bench_html
+	$(BIN)/python -m bench.bench_pipeline --pages $(BENCH_PAGES)
+
+bench-scale: install  # dedup at 1,000,000 articles (about 15 minutes, 3 GB of disk)
+	$(BIN)/python -m bench.bench_dedup --scale 1000000
 
 clean:
 	rm -rf $(OUT) data/.prefect
