@@ -48,6 +48,7 @@ from tasks.steps import (
     strip_task,
     write_task,
 )
+from tasks.write import publish_shard, staged_shard
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,9 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
         built.with_columns(built_at=pl.lit(datetime.now(UTC))).cast({"built_at": pl.Datetime("us", "UTC")}),
     ]).unique("path", keep="last", maintain_order=True)
     io.write_batch(ledger, config.state_dir / version / "inputs.parquet", INPUT_LEDGER)
+    for sid, _ in plan["shards"]:  # the datasets change only here, right before the commit
+        for name in DATASETS:
+            publish_shard(staged_shard(config.out, name, sid), config.out / name, shard_id=sid)
     io.write_pointer(config.state_dir, {"version": version, "pending": None})  # the commit point of the run
     io.prune_state_versions(config.state_dir, keep=version)
     stage_seconds: dict[str, float] = {}

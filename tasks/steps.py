@@ -32,7 +32,7 @@ from tasks.dedup import add_dedup_keys, find_duplicate_clusters, update_index
 from tasks.ingest import build_pages
 from tasks.select import crawl_month, select_outputs
 from tasks.stages import learn_templates, merge_run_comments, parse_shard, tag_languages
-from tasks.write import write_partitioned
+from tasks.write import stage_partitioned, staged_shard
 
 _COMMON = ("tasks.io", "tasks.steps", "tasks.stages", "schemas.validate")
 P = ParamSpec("P")
@@ -151,18 +151,18 @@ def merge_comments_task(comments: list[Path], pages: list[Path], *, shard_ids: l
     return io.write_batch(merged, out[0], MERGED_COMMENTS), io.write_batch(keys, out[1], COMMENT_KEYS)
 
 
-@task(name="write", retries=1, persist_result=True, cache_policy=_cache("tasks.select", "tasks.write"))
+@task(name="write", retries=1, persist_result=True,
+      cache_policy=StageCache(version=code_version(*_COMMON, "tasks.select", "tasks.write"), exclude=["root"]))
 @recorded
 def write_task(shard_id: str, pages: Path, *, tagged: Path, keys: Path, clusters: Path, merged: Path, root: Path,
                languages: tuple[str, ...] | None, out: Path) -> Path:
-    """Decide what ships for one shard, write it into the four datasets; returns the shard's counts (JSON)."""
+    """Decide what ships for one shard and stage it for the four datasets; returns the shard's counts (JSON)."""
     page_frame = io.read_batch(pages, PAGES)
     shard_clusters = (io.read_batch(clusters, DUPLICATE_CLUSTERS).drop("article_id")
                       .join(io.read_batch(keys, DEDUP_KEYS).select("page_id", "content_hash"), on="page_id"))
     shard_comments = io.read_batch(merged, MERGED_COMMENTS).filter(pl.col("shard_id") == shard_id)
     sel = select_outputs(page_frame, io.read_batch(tagged, TAGGED_ARTICLES), shard_clusters, shard_comments,
                          languages=languages)
-    for name, (schema, part) in OUTPUT_DATASETS.items():
-        write_partitioned(getattr(sel, name), root / name, schema, part, shard_id=shard_id,
-                          staging=root / "_work" / "staging")
+    for name, (schema, part) in OUTPUT_DATASETS.items():  # published by the flow's commit step
+        stage_partitioned(getattr(sel, name), staged_shard(root, name, shard_id), schema, part, shard_id=shard_id)
     return io.write_json({"shard_id": shard_id, **sel.counts}, out)

@@ -1,10 +1,11 @@
 """Writing the output datasets: hive-partitioned Parquet, conformed to the declared schemas.
 
 Each shard writes its rows into every partition it touches with file names
-``part-{shard_id}-{i}.parquet``. The files are first written to a staging folder, then the
-shard's older files (from an earlier run of the same shard) are removed and the new ones moved
-into place with ``os.replace``, so a re-run replaces a shard's output instead of adding to it and
-a reader never sees a half-written file.
+``part-{shard_id}-{i}.parquet``. The write step only stages them (``stage_partitioned``); the
+build's commit step publishes every shard (``publish_shard``: the shard's older files removed, the
+new ones moved into place with ``os.replace``) right before it commits the run, so a re-run replaces
+a shard's output instead of adding to it, a reader never sees a half-written file, and the
+dataset changes only in the moments of the commit.
 """
 
 from __future__ import annotations
@@ -30,25 +31,23 @@ def _file_options() -> ds.FileWriteOptions:
     )
 
 
-def write_partitioned(
+def stage_partitioned(
     df: pl.DataFrame,
-    root: Path,
+    stage_dir: Path,
     schema: pa.Schema,
     partition: pa.Schema,
     *,
     shard_id: str,
-    staging: Path,
     metadata: dict[str, str] | None = None,
-) -> list[Path]:
-    """Write ``df`` under ``root`` as hive partitions of ``partition``; replace the shard's older files.
+) -> Path:
+    """Write ``df`` as hive partitions of ``partition`` into ``stage_dir`` (emptied first); returns it.
 
-    Returns the paths of the files now in place for this shard.
+    Nothing is visible in the dataset until :func:`publish_shard` moves the files into place.
     """
     table = conform(df, schema)
     meta = {b"corpusflow.schema_version": SCHEMA_VERSION.encode()}
     meta.update({f"corpusflow.{k}".encode(): v.encode() for k, v in (metadata or {}).items()})
     table = table.replace_schema_metadata(meta)
-    stage_dir = staging / root.name / shard_id
     if stage_dir.exists():
         shutil.rmtree(stage_dir)
     stage_dir.mkdir(parents=True)
@@ -64,6 +63,17 @@ def write_partitioned(
             min_rows_per_group=min(ROWS_PER_GROUP, table.num_rows),
             max_rows_per_group=ROWS_PER_GROUP,
         )
+    (stage_dir / ".complete").touch()
+    return stage_dir
+
+
+def publish_shard(stage_dir: Path, root: Path, *, shard_id: str) -> list[Path]:
+    """Replace the shard's files under ``root`` with the staged ones (removes the shard's older files).
+
+    A no-op when the stage folder is gone (already published). Returns the files now in place.
+    """
+    if not (stage_dir / ".complete").exists():
+        return []
     root.mkdir(parents=True, exist_ok=True)
     for old in root.rglob(f"part-{shard_id}-*.parquet"):
         old.unlink()
@@ -75,6 +85,27 @@ def write_partitioned(
         placed.append(target)
     shutil.rmtree(stage_dir, ignore_errors=True)
     return placed
+
+
+def write_partitioned(
+    df: pl.DataFrame,
+    root: Path,
+    schema: pa.Schema,
+    partition: pa.Schema,
+    *,
+    shard_id: str,
+    staging: Path,
+    metadata: dict[str, str] | None = None,
+) -> list[Path]:
+    """Stage and publish at once: write ``df`` under ``root``, replacing the shard's older files."""
+    stage_dir = stage_partitioned(df, staging / root.name / shard_id, schema, partition, shard_id=shard_id,
+                                  metadata=metadata)
+    return publish_shard(stage_dir, root, shard_id=shard_id)
+
+
+def staged_shard(root: Path, dataset: str, shard_id: str) -> Path:
+    """Where the write step stages a shard's files of one dataset before the commit publishes them."""
+    return root / "_work" / "staging" / dataset / shard_id
 
 
 def read_partitioned(root: Path, schema: pa.Schema, partition: pa.Schema) -> pl.LazyFrame:
