@@ -98,6 +98,10 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
         (text.str.len_chars() <= 160) & (has_date | text.str.contains(rf"(?i){selectors.RELATIVE_DATE_RE}"))
     ).then(text)
     author_date = maybe_dated.str.extract_groups(selectors.AUTHOR_DATE_LINE_RE)
+    # a "says" line ends with a say-verb and is short (its pattern bounds it under 200 characters)
+    maybe_says = pl.when(
+        (text.str.len_chars() <= 200) & text.str.contains(rf"(?i)(?:{selectors._SAYS_ALT})\s*:?\s*$")
+    ).then(text)
     date_author = pl.coalesce(
         maybe_dated.str.extract(selectors.DATE_AUTHOR_LINE_RE, 2),
         maybe_dated.str.extract(selectors.BY_AUTHOR_DATE_LINE_RE, 1),
@@ -105,7 +109,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(
         f_date=text.str.contains(selectors.DATE_LINE_RE) & (text.str.len_chars() <= 120),
         f_has_date=has_date,
-        f_says=text.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars(),
+        f_says=maybe_says.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars(),
         f_ad_author=author_date.struct.field("author").str.strip_chars_end(" ·|•,–—-"),
         f_ad_date=author_date.struct.field("date"),
         f_by_author=date_author.str.strip_chars(" ·|•,–—-:"),
