@@ -21,26 +21,20 @@ import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 
-from schemas import (
-    ARTICLES,
-    ARTICLES_PARTITION,
-    COMMENTS,
-    COMMENTS_PARTITION,
-    DUPLICATES,
-    DUPLICATES_PARTITION,
-    REJECTS,
-    REJECTS_PARTITION,
-)
+from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame, polars_schema
 from tasks.stats import compute_stats, stage_times_from_files
 
 logger = logging.getLogger(__name__)
 
+_READ_COLUMNS = {
+    "articles": ("language", "site", "n_comments", "stripped_by_rule"),
+    "comments": ("language", "is_repeated"),
+    "duplicates": ("kind", "similarity", "cluster_id"),
+    "rejects": ("stage", "reason"),
+}
 _COLUMNS: dict[str, tuple[pa.Schema, pa.Schema, tuple[str, ...]]] = {
-    "articles": (ARTICLES, ARTICLES_PARTITION, ("language", "site", "n_comments", "stripped_by_rule")),
-    "comments": (COMMENTS, COMMENTS_PARTITION, ("language", "is_repeated")),
-    "duplicates": (DUPLICATES, DUPLICATES_PARTITION, ("kind", "similarity", "cluster_id")),
-    "rejects": (REJECTS, REJECTS_PARTITION, ("stage", "reason")),
+    name: (*OUTPUT_DATASETS[name], columns) for name, columns in _READ_COLUMNS.items()
 }
 
 TITLES = {
