@@ -69,7 +69,11 @@ def server(tmp_path: Path):
         yield api, client_env
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 def _flow_run(api: str, run_id: str) -> dict:
