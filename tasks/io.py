@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from schemas.common import SCHEMA_VERSION
 from schemas.pages import RAW_RECORDS
 from schemas.validate import conform, empty_frame, polars_schema
-from tasks.readers import InputFile, error_record, input_kind, records_from_bytes, warc_records
+from tasks.readers import InputFile, error_record, input_kind, parse_manifest, records_from_bytes, warc_records
 
 logger = logging.getLogger(__name__)
 
@@ -219,29 +219,18 @@ def read_raw_records(files: pl.DataFrame, *, max_bytes: int) -> pl.DataFrame:
 
 
 def read_manifest(path: Path) -> pl.DataFrame:
-    """Read a CSV or JSONL manifest with ``path`` and any of ``url``, ``site``, ``fetched_at``.
+    """Read a CSV or JSONL manifest (``path`` and any of ``url``, ``site``, ``fetched_at``): MANIFEST rows.
 
-    ``fetched_at`` is parsed as an ISO 8601 date-time (UTC when no offset is given).
+    Parsing is ``tasks.readers.parse_manifest`` (delimiter sniffing; ISO 8601, epoch and HTTP dates).
 
     Raises:
-        ValueError: the manifest has no ``path`` column.
+        ValueError: the manifest has content but no row with a ``path``.
     """
-    name = path.name.lower()
-    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
-        frame = pl.read_ndjson(path, infer_schema_length=None)
-    else:
-        frame = pl.read_csv(path, infer_schema=False)
-    if "path" not in frame.columns:
-        raise ValueError(f"manifest {path} has no 'path' column (columns: {frame.columns})")
-    for col in ("url", "site", "fetched_at"):
-        if col not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col))
-    return frame.select(
-        pl.col("path").cast(pl.String),
-        pl.col("url").cast(pl.String),
-        pl.col("site").cast(pl.String),
-        pl.col("fetched_at").cast(pl.String).str.to_datetime(time_zone="UTC", strict=False, time_unit="us"),
-    )
+    data = path.read_bytes()
+    frame = parse_manifest(data, name=path.name)
+    if frame.is_empty() and data.strip():
+        raise ValueError(f"manifest {path} has no row with a 'path' column value")
+    return frame
 
 
 def copy_atomic(src: Path, dest: Path) -> None:

@@ -28,8 +28,6 @@ from tasks.readers import SKIPPED_PREFIX
 
 logger = logging.getLogger(__name__)
 
-UNDETERMINED = "und"
-
 
 @dataclass(slots=True)
 class Selection:

@@ -18,10 +18,8 @@ from tasks.boilerplate import learn_template_lines
 from tasks.dedup import comment_keys, merge_comments
 from tasks.hashing import hash_columns, xxh3_hex
 from tasks.html import extract_from_html
-from tasks.langid import detect_language
+from tasks.langid import UND, detect_language
 from tasks.parse import parse_articles, parse_comments, segment_pages
-
-UNDETERMINED = "und"
 
 
 def _cast(df: pl.DataFrame, schema_names: list[str], dtypes: pl.Schema) -> pl.DataFrame:
@@ -152,7 +150,7 @@ def merge_run_comments(
         .unique(subset=["article_id"], keep="first")
     )
     merged = merged.join(canon_page, on="article_id", how="left").with_columns(
-        language_inferred=pl.when(pl.col("language") != UNDETERMINED)
+        language_inferred=pl.when(pl.col("language") != UND)
         .then(pl.col("language"))
         .otherwise(pl.col("_article_language")),
         shard_id=pl.coalesce("shard_id", "_own_shard"),

@@ -17,16 +17,7 @@ import pytest
 from rich.console import Console
 
 from flows.stats import print_stats, svg_bars, write_html_report
-from schemas import (
-    ARTICLES,
-    ARTICLES_PARTITION,
-    COMMENTS,
-    COMMENTS_PARTITION,
-    DUPLICATES,
-    DUPLICATES_PARTITION,
-    REJECTS,
-    REJECTS_PARTITION,
-)
+from schemas import OUTPUT_DATASETS
 from tasks.dictionary import EXAMPLES
 from tasks.write import write_partitioned
 
@@ -41,7 +32,8 @@ def _frame(schema: pa.Schema, base: dict[str, Any], rows: list[dict[str, Any]]) 
     return frame
 
 
-def _write(out: Path, name: str, schema: pa.Schema, part: pa.Schema, rows: list[dict[str, Any]], *, shard: str) -> None:
+def _write(out: Path, name: str, rows: list[dict[str, Any]], *, shard: str) -> None:
+    schema, part = OUTPUT_DATASETS[name]
     write_partitioned(_frame(schema, EXAMPLES[name], rows), out / name, schema, part, shard_id=shard,
                       staging=out / "_work" / "staging")
 
@@ -51,14 +43,14 @@ def corpus(tmp_path: Path) -> Path:
     out = tmp_path / "corpus"
     arts = [{"article_id": f"a{i}", "language": lang, "n_comments": n, "site": site}
             for i, (lang, n, site) in enumerate([("en", 3, "x.org"), ("de", 0, "y.de"), ("en", 30, "x.org")])]
-    _write(out, "articles", ARTICLES, ARTICLES_PARTITION, arts, shard="s1")
+    _write(out, "articles", arts, shard="s1")
     coms = [{"comment_id": f"c{i}", "article_id": "a0" if i < 3 else "a2", "language": "en" if i % 4 else "und",
              "author": f"user{i % 5}", "position": i} for i in range(33)]
-    _write(out, "comments", COMMENTS, COMMENTS_PARTITION, coms, shard="s1")
-    _write(out, "duplicates", DUPLICATES, DUPLICATES_PARTITION,
+    _write(out, "comments", coms, shard="s1")
+    _write(out, "duplicates",
            [{"page_id": "p9", "kind": "exact", "similarity": 1.0}, {"page_id": "p8", "kind": "near"}], shard="s1")
-    _write(out, "rejects", REJECTS, REJECTS_PARTITION,
-           [{"reason": "empty", "stage": "ingest"}, {"reason": "no_article"}, {"reason": "no_article"}], shard="s1")
+    _write(out, "rejects", [{"reason": "empty", "stage": "ingest"}, {"reason": "no_article"}, {"reason": "no_article"}],
+           shard="s1")
     (out / "_state").mkdir()
     summary = {"files": 8, "pages_in": 8, "articles": 3, "comments": 33, "duplicates": 2, "rejects": 3,
                "seconds": 4.0, "stage_seconds": {"ingest": 0.5, "parse": 2.5, "write": 1.0}}
@@ -181,11 +173,12 @@ def test_html_report_renders_in_headless_chromium(corpus: Path, tmp_path: Path, 
 
 def test_stats_read_files_of_an_older_schema(corpus: Path) -> None:
     """A corpus extended by a newer version holds files without the newer columns; stats still read them."""
-    older = pa.schema([f for f in ARTICLES if f.name != "published_at"])
+    articles, articles_partition = OUTPUT_DATASETS["articles"]
+    older = pa.schema([f for f in articles if f.name != "published_at"])
     rows = [EXAMPLES["articles"] | {"article_id": "old", "language": "en", "n_comments": 7}]
     old = pl.from_arrow(pa.Table.from_pylist([{k: r[k] for k in older.names} for r in rows], schema=older))
     assert isinstance(old, pl.DataFrame)
-    write_partitioned(old, corpus / "articles", older, ARTICLES_PARTITION, shard_id="0" * 16,
+    write_partitioned(old, corpus / "articles", older, articles_partition, shard_id="0" * 16,
                       staging=corpus / "_work" / "staging")
     console = Console(record=True, width=120, force_terminal=False)
     print_stats(corpus, console=console)
