@@ -56,7 +56,7 @@ REPO = BENCH.parent
 RESULTS = BENCH / "results"
 WORK = BENCH / "work"
 OURS_STAGES = ("plan", "ingest", "strip-boilerplate", "learn-templates", "parse", "detect-language", "dedup-keys",
-               "find-duplicates", "merge-comments", "write")
+               "find-duplicates", "merge-comments", "write", "commit")
 OUTPUTS = ("articles", "comments", "duplicates", "rejects")
 
 
@@ -219,12 +219,14 @@ def _walled(walls: dict[str, float], phase: str, fn: Callable[..., Any], *args: 
 def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) -> dict[str, Any]:
     """The flow's stages in flow order without Prefect; CPU per stage, wall, RSS and bytes."""
     from flows.build_corpus import plan_task
+    from tasks import io
     from tasks.steps import dedup_task, learn_templates_task, merge_comments_task
+    from tasks.write import commit_run
 
     if work_root.exists():
         shutil.rmtree(work_root)
     config = _config(corpus, work_root / "out", shard_size)
-    work, state = config.work_dir, config.state_dir
+    work = config.work_dir
     cfg = {"work": str(work), "max_page_bytes": config.max_page_bytes, "langid": config.langid.model_dump(),
            "dedup": config.dedup.model_dump(), "root": str(config.out)}
     runner = _Runner(workers)
@@ -243,24 +245,26 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
         add(part)
         pages, lines = [Path(p) for p, _ in paths_a], [Path(x) for _, x in paths_a]
         templates = _walled(walls, "learn-templates", _timed, cpu, "learn-templates", learn_templates_task.fn, lines,
-                            pages, state / "template_lines.parquet", out=work / "state" / "template_lines.parquet")
+                            pages, io.state_file(config.out, "template_lines.parquet"),
+                            out=work / "state" / "template_lines.parquet")
         jobs_b = [(sid, str(p), str(x), str(templates)) for (sid, _), p, x in zip(shards, pages, lines, strict=True)]
         part, paths_b = _walled(walls, "parse+langid+keys", runner.map, _phase_b, jobs_b, cfg)
         add(part)
         tagged, keys = [(Path(t[0]), Path(t[1])) for t, _ in paths_b], [Path(k) for _, k in paths_b]
         clusters, _index = _walled(walls, "find-duplicates", _timed, cpu, "find-duplicates", dedup_task.fn, keys,
-                                   state / "dedup_index.parquet", config.dedup,
+                                   io.state_file(config.out, "dedup_index.parquet"), config.dedup,
                                    out=(work / "dedup" / "clusters.parquet", work / "state" / "dedup_index.parquet"))
         merged, _keys = _walled(walls, "merge-comments", _timed, cpu, "merge-comments", merge_comments_task.fn,
                                 [t[1] for t in tagged], pages, shard_ids=[sid for sid, _ in shards],
                                 tagged=[t[0] for t in tagged], clusters=clusters,
-                                prior_keys=state / "comment_keys.parquet",
+                                prior_keys=io.state_file(config.out, "comment_keys.parquet"),
                                 out=(work / "dedup" / "comments.parquet", work / "state" / "comment_keys.parquet"))
         jobs_c = [(sid, str(p), str(t[0]), str(k)) for (sid, _), p, t, k in zip(shards, pages, tagged, keys,
                                                                                 strict=True)]
         part, _ = _walled(walls, "write", runner.map, _phase_c, jobs_c,
                           {**cfg, "clusters": str(clusters), "merged": str(merged)})
         add(part)
+        _walled(walls, "commit", _timed, cpu, "commit", commit_run, config.out, [sid for sid, _ in shards])
         total_wall = time.perf_counter() - started
         children = runner.child_rss_mb()
     finally:

@@ -48,7 +48,7 @@ from tasks.steps import (
     strip_task,
     write_task,
 )
-from tasks.write import publish_shard, staged_shard
+from tasks.write import commit_run
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +61,12 @@ def plan_task(config: BuildConfig) -> dict[str, Any]:
     files, unmatched = io.expand_inputs(config.inputs, follow_symlinks=config.follow_symlinks)
     frame = pl.DataFrame([{"path": f.path, "size": f.size, "mtime_ns": f.mtime_ns} for f in files],
                          schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
+    io.open_output(config.out, DATASETS)  # an earlier layout migrated, unfinished snapshots removed
+    outcome = io.settle_open_run(config.out, config.state_dir, config.work_dir)
+    if outcome != "none":
+        logger.warning("the previous run stopped before it finished; it %s", outcome)
     io.check_schema_versions(config.out, DATASETS)
-    pointer = io.read_pointer(config.state_dir)
-    if pointer.get("pending"):  # an earlier run stopped before its commit: roll its files back
-        removed = io.remove_shard_files(config.out, pointer["pending"], DATASETS)
-        for sid in pointer["pending"]:
-            (config.work_dir / "counts" / f"{sid}.json").unlink(missing_ok=True)
-        logger.warning("rolled back %d files of a run that did not finish", removed)
-    ledger = io.read_batch(io.state_file(config.state_dir, "inputs.parquet"), INPUT_LEDGER)
+    ledger = io.read_batch(io.state_file(config.out, "inputs.parquet"), INPUT_LEDGER)
     fresh = frame.join(ledger.select("path", "size", "mtime_ns"), on=["path", "size", "mtime_ns"], how="anti")
     manifest = io.read_manifest(config.manifest) if config.manifest else None
     shards = assign_shards(attach_manifest(fresh, manifest), shard_size=config.shard_size)
@@ -76,7 +74,8 @@ def plan_task(config: BuildConfig) -> dict[str, Any]:
     for sid, files_of_shard in shards:  # a shard file is named by its content: never rewritten, so
         path = config.work_dir / "shards" / f"{sid}.parquet"  # its fingerprint (and the caches) hold
         paths.append((sid, str(path if path.exists() else io.write_batch(files_of_shard, path, SHARD_FILES))))
-    io.write_pointer(config.state_dir, {"version": pointer.get("version"), "pending": [sid for sid, _ in paths]})
+    io.write_pointer(config.state_dir, {"version": io.snapshot_version(config.out),
+                                        "pending": [sid for sid, _ in paths]})
     return {"shards": paths, "files": frame.height, "already_built": frame.height - fresh.height,
             "unmatched": unmatched}
 
@@ -93,32 +92,31 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
     for key in ("pages_in", "articles", "duplicates", "rejects", "filtered_language", "comments"):
         totals.setdefault(key, 0)
     account(totals)
-    previous = io.read_pointer(config.state_dir).get("version")
-    version = f"v-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
-    for name in ("dedup_index.parquet", "comment_keys.parquet", "template_lines.parquet", "inputs.parquet"):
-        src = state.get(name) or io.state_file(config.state_dir, name)
-        io.copy_atomic(src, config.state_dir / version / name)
-    shard_files = [io.read_batch(Path(p), SHARD_FILES).with_columns(shard_id=pl.lit(sid))
-                   for sid, p in plan["shards"]]
-    built = pl.concat([f.select("path", "size", "mtime_ns", "shard_id") for f in shard_files]) if shard_files \
-        else empty_frame(INPUT_LEDGER).drop("built_at")
-    ledger = pl.concat([
-        io.read_batch(io.state_file(config.state_dir, "inputs.parquet"), INPUT_LEDGER),
-        built.with_columns(built_at=pl.lit(datetime.now(UTC))).cast({"built_at": pl.Datetime("us", "UTC")}),
-    ]).unique("path", keep="last", maintain_order=True)
-    io.write_batch(ledger, config.state_dir / version / "inputs.parquet", INPUT_LEDGER)
-    for sid, _ in plan["shards"]:  # the datasets change only here, right before the commit
-        for name in DATASETS:
-            publish_shard(staged_shard(config.out, name, sid), config.out / name, shard_id=sid)
-    io.write_pointer(config.state_dir, {"version": version, "pending": None})  # the commit point of the run
-    io.prune_state_versions(config.state_dir, keep=version)
+    previous = io.snapshot_version(config.out)
+    version, commit_seconds = previous, 0.0
+    if plan["shards"] or previous is None:  # nothing new in a committed output: nothing to commit
+        shard_files = [io.read_batch(Path(p), SHARD_FILES).with_columns(shard_id=pl.lit(sid))
+                       for sid, p in plan["shards"]]
+        built = pl.concat([f.select("path", "size", "mtime_ns", "shard_id") for f in shard_files]) if shard_files \
+            else empty_frame(INPUT_LEDGER).drop("built_at")
+        ledger = pl.concat([
+            io.read_batch(io.state_file(config.out, "inputs.parquet"), INPUT_LEDGER),
+            built.with_columns(built_at=pl.lit(datetime.now(UTC))).cast({"built_at": pl.Datetime("us", "UTC")}),
+        ]).unique("path", keep="last", maintain_order=True)
+        new_state = {**state, "inputs.parquet": io.write_batch(ledger, config.work_dir / "state" / "inputs.parquet",
+                                                               INPUT_LEDGER)}
+        clock = time.perf_counter()  # the commit point of the run: datasets and state in one snapshot
+        version = commit_run(config.out, [sid for sid, _ in plan["shards"]], state=new_state, datasets=DATASETS)
+        commit_seconds = time.perf_counter() - clock
+        logger.info("committed snapshot %s in %.3f s", version, commit_seconds)
+    io.write_pointer(config.state_dir, {"version": version, "pending": None})
     stage_seconds: dict[str, float] = {}
     for rec in io.read_executions(config.work_dir, since=time.time() - seconds):
         stage_seconds[rec["stage"]] = round(stage_seconds.get(rec["stage"], 0.0) + rec["seconds"], 3)
     summary = {"files": plan["files"], "already_built": plan["already_built"], "shards": len(plan["shards"]),
                **dict(sorted(totals.items())), "seconds": round(seconds, 2),
                **{f"seconds_{k}": v for k, v in stage_seconds.items()},
-               "previous_state": previous, "state": version}
+               "seconds_commit": round(commit_seconds, 3), "previous_state": previous, "state": version}
     io.write_json({**summary, "stage_seconds": stage_seconds}, config.state_dir / "last_run.json")
     rows = [{"count": k, "value": v} for k, v in summary.items()]
     create_table_artifact(key="corpus-build-counts", table=rows, description="Counts of the last corpus build")
@@ -165,7 +163,7 @@ def _build(config: BuildConfig) -> dict[str, Any]:
              for sid, p in shards]
     lines = [strip_task.submit(pf, out=work / "lines" / f"{sid}.parquet")
              for (sid, _), pf in zip(shards, pages, strict=True)]
-    templates = learn_templates_task.submit(lines, pages, io.state_file(config.state_dir, "template_lines.parquet"),
+    templates = learn_templates_task.submit(lines, pages, io.state_file(config.out, "template_lines.parquet"),
                                             out=work / "state" / "template_lines.parquet")
     parsed = [parse_task.submit(lf, pf, templates, out=(work / "parsed" / f"{sid}-articles.parquet",
                                                         work / "parsed" / f"{sid}-comments.parquet"))
@@ -180,12 +178,12 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     page_paths = [p.result() for p in pages]
     keys = [dedup_keys_task.submit(t[0], pf, config.dedup, out=work / "dedup" / f"{sid}-keys.parquet")
             for (sid, _), t, pf in zip(shards, tagged_paths, page_paths, strict=True)]
-    clusters, index = dedup_task(keys, io.state_file(config.state_dir, "dedup_index.parquet"), config.dedup,
+    clusters, index = dedup_task(keys, io.state_file(config.out, "dedup_index.parquet"), config.dedup,
                                  out=(work / "dedup" / "clusters.parquet", work / "state" / "dedup_index.parquet"))
     merged, comment_keys = merge_comments_task(
         [t[1] for t in tagged_paths], page_paths, shard_ids=[sid for sid, _ in shards],
         tagged=[t[0] for t in tagged_paths], clusters=clusters,
-        prior_keys=io.state_file(config.state_dir, "comment_keys.parquet"),
+        prior_keys=io.state_file(config.out, "comment_keys.parquet"),
         out=(work / "dedup" / "comments.parquet", work / "state" / "comment_keys.parquet"))
     counts = [write_task.submit(sid, pf, tagged=t[0], keys=k, clusters=clusters, merged=merged, root=config.out,
                                 languages=config.langid.languages, out=work / "counts" / f"{sid}.json")

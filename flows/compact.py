@@ -1,22 +1,19 @@
 """``corpus compact``: merge the many small files that many runs left in each partition into few.
 
 Every row is kept: a partition's files are streamed, row group by row group, into new zstd files
-with statistics and ``ROWS_PER_GROUP``-row groups. A reader never sees a partition twice or half
-merged: the new partition folder is built beside the output (``OUT/_compact/``: the merged files
-plus hard links of the files left alone), its row count is checked against the old one, and the
-two folders are then exchanged in one ``renameat2(RENAME_EXCHANGE)`` call. Where the platform
-lacks it, the old folder is renamed away before the new one is renamed in: a reader may then
-briefly miss the partition but never sees its rows doubled, and a crash between the two renames
-is repaired by the next ``compact`` (the checked new folder is still in ``OUT/_compact/``).
+with statistics and ``ROWS_PER_GROUP``-row groups, written beside the output (``OUT/_compact/``),
+and each partition's row count is checked against the files it replaces. The merged files then go
+in through the same commit as a build's (``tasks.io.commit_snapshot``): one new snapshot, hard links
+of every file left alone plus the merged ones, made current by one rename of ``OUT/_current``. A
+reader sees the corpus before or after the compaction, never a partition twice or half merged, and
+a compaction stopped before its commit leaves the corpus as it was (what it had merged is removed
+by the next ``compact`` or build).
 
-Compaction holds the output's build lock and refuses to run while a build has not committed,
-because rolling back an unfinished run deletes files by their shard names.
+Compaction holds the output's build lock and refuses to run while a build has not committed.
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import logging
 import os
 import shutil
@@ -39,41 +36,9 @@ logger = logging.getLogger(__name__)
 DATASETS = ("articles", "comments", "duplicates", "rejects")
 STAGING = "_compact"
 
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
-
 
 class CompactionError(RuntimeError):
     """Compaction cannot run on this output now, or a merged partition failed its check."""
-
-
-def exchange_paths(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux ``renameat2`` with ``RENAME_EXCHANGE``).
-
-    Returns False, having changed nothing, when the platform or file system does not support it.
-    """
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    renameat2.restype = ctypes.c_int
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), str(a))
-
-
-def swap_in(new: Path, target: Path, trash: Path) -> None:
-    """Put folder ``new`` at ``target``; the old ``target`` ends at ``trash`` (or ``new`` when exchanged)."""
-    if exchange_paths(new, target):
-        os.rename(new, trash)
-        return
-    os.rename(target, trash)
-    os.rename(new, target)
 
 
 def _schema_key(schema: pa.Schema) -> str:
@@ -82,10 +47,14 @@ def _schema_key(schema: pa.Schema) -> str:
 
 
 def list_files(out: Path, datasets: Sequence[str] = DATASETS) -> pl.DataFrame:
-    """One row per Parquet file of the datasets: dataset, partition, file, n_rows, n_bytes, schema_key."""
+    """One row per Parquet file of the datasets: dataset, partition, file, n_rows, n_bytes, schema_key.
+
+    The files of the committed snapshot (of ``out`` itself when nothing is committed).
+    """
+    snap = io.current_snapshot(out) or out
     rows = []
     for name in datasets:
-        root = out / name
+        root = snap / name
         for path in sorted(root.rglob("*.parquet")) if root.exists() else []:
             meta = pq.read_metadata(path)
             rel = path.parent.relative_to(root).as_posix()
@@ -125,72 +94,36 @@ def merge_files(sources: Sequence[Path], dest: Path) -> int:
     return written
 
 
-def _rows(folder: Path) -> int:
-    return sum(pq.read_metadata(p).num_rows for p in folder.glob("*.parquet"))
+def merge_partition(folder: Path, plan: pl.DataFrame, dest: Path) -> dict[str, int]:
+    """Merge the files of one partition ``folder`` per ``plan`` into ``dest``; check that no row is lost.
 
+    Returns the partition's ``rows``, ``files_before`` and ``files_after``.
 
-def _link_or_copy(src: Path, dest: Path) -> None:
-    try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copy2(src, dest)
-
-
-def recover(out: Path) -> int:
-    """Finish or discard what an interrupted compaction left in ``OUT/_compact``; return partitions restored."""
-    staging = out / STAGING
-    restored = 0
-    new_root = staging / "new"
-    if new_root.exists():
-        for marker in sorted(new_root.rglob(".complete")):
-            folder = marker.parent
-            target = out / folder.relative_to(new_root)
-            if not target.exists():  # stopped between the two renames of swap_in: the checked folder goes in
-                marker.unlink()
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.rename(folder, target)
-                restored += 1
-                logger.warning("restored partition %s from an interrupted compaction", target)
-    shutil.rmtree(staging, ignore_errors=True)
-    return restored
-
-
-def compact_partition(out: Path, dataset: str, partition: str, plan: pl.DataFrame) -> dict[str, int]:
-    """Rewrite one partition folder per ``plan`` (its rows of the compaction plan) and swap it in."""
-    rel = Path(dataset) / partition
-    target = out / rel
-    new = out / STAGING / "new" / rel
-    trash = out / STAGING / "old" / rel
-    shutil.rmtree(new, ignore_errors=True)
-    new.mkdir(parents=True)
-    merged = set(plan["file"].to_list())
-    for path in sorted(target.iterdir()):
-        if path.is_file() and path.name not in merged:
-            _link_or_copy(path, new / path.name)
+    Raises:
+        CompactionError: the merged files do not hold the rows of the files they replace.
+    """
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
     for (name,), group in plan.group_by(["target"], maintain_order=True):
-        sources = [target / f for f in sorted(group["file"].to_list())]
-        tmp = new / f".{name}.tmp"
+        sources = [folder / f for f in sorted(group["file"].to_list())]
+        tmp = dest / f".{name}.tmp"
         merge_files(sources, tmp)
-        os.rename(tmp, new / str(name))
-    files_before = len(list(target.glob("*.parquet")))
-    before, after = _rows(target), _rows(new)
-    if before != after:
-        shutil.rmtree(new, ignore_errors=True)
-        raise CompactionError(f"{target}: merged files hold {after} rows, the partition {before}; nothing changed")
-    (new / ".complete").touch()
-    trash.parent.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(trash, ignore_errors=True)
-    swap_in(new, target, trash)
-    (target / ".complete").unlink(missing_ok=True)
-    shutil.rmtree(trash, ignore_errors=True)
-    return {"rows": after, "files_before": files_before, "files_after": len(list(target.glob("*.parquet")))}
+        os.rename(tmp, dest / str(name))
+    merged_rows = sum(pq.read_metadata(p).num_rows for p in dest.glob("*.parquet"))
+    replaced_rows = sum(pq.read_metadata(folder / f).num_rows for f in plan["file"].to_list())
+    if merged_rows != replaced_rows:
+        raise CompactionError(f"{folder}: merged files hold {merged_rows} rows, the files they replace "
+                              f"{replaced_rows}; nothing changed")
+    files = len(list(folder.glob("*.parquet")))
+    return {"rows": sum(pq.read_metadata(p).num_rows for p in folder.glob("*.parquet")), "files_before": files,
+            "files_after": files - plan.height + plan["target"].n_unique()}
 
 
 def compact(out: Path, *, target_bytes: int = TARGET_BYTES, datasets: Sequence[str] = DATASETS) -> dict[str, Any]:
     """Merge the small files of every partition of the corpus in ``out`` into few; keep every row.
 
     Returns a summary: ``files_before``, ``files_after``, ``rows``, ``bytes_before``, ``bytes_after``,
-    ``partitions_compacted``, ``partitions_restored`` (repaired after an interrupted compaction),
+    ``partitions_compacted``, ``snapshot`` (the version committed, None when nothing was worth merging),
     ``seconds`` and ``datasets`` (the same counts per dataset).
 
     Raises:
@@ -205,19 +138,27 @@ def compact(out: Path, *, target_bytes: int = TARGET_BYTES, datasets: Sequence[s
         pending = io.read_pointer(out / "_state").get("pending")
         if pending:
             raise CompactionError(f"a build of {out} has not finished (shards {pending}); run the build again first")
-        restored = recover(out)
+        shutil.rmtree(out / STAGING, ignore_errors=True)  # what a compaction stopped before its commit merged
+        io.open_output(out)
+        snap = io.current_snapshot(out) or out
         files = list_files(out, datasets)
         plan = plan_compaction(files, target_bytes=target_bytes)
+        add: dict[str, Path] = {}
         for (dataset, partition), part_plan in plan.group_by(["dataset", "partition"], maintain_order=True):
-            folder = out / str(dataset) / str(partition)
-            if any(p.is_dir() for p in folder.iterdir()):  # swapping it would move the folders below it too
-                logger.warning("not compacting %s: it holds files and folders side by side", folder)
+            rel = Path(str(dataset)) / str(partition)
+            if any(p.is_dir() for p in (snap / rel).iterdir()):  # not a layout a build writes: left as it is
+                logger.warning("not compacting %s: it holds files and folders side by side", out / rel)
                 plan = plan.filter((pl.col("dataset") != dataset) | (pl.col("partition") != partition))
                 continue
-            compact_partition(out, str(dataset), str(partition), part_plan)
-        shutil.rmtree(out / STAGING, ignore_errors=True)
+            merge_partition(snap / rel, part_plan, out / STAGING / rel)
+            add |= {(rel / f.name).as_posix(): f for f in sorted((out / STAGING / rel).glob("*.parquet"))}
+        version = None
+        if add:
+            replaced = {(Path(d) / p / f).as_posix() for d, p, f in plan.select("dataset", "partition", "file").rows()}
+            version = io.commit_snapshot(out, add=add, drop=replaced.__contains__)
         after = list_files(out, datasets)
     finally:
+        shutil.rmtree(out / STAGING, ignore_errors=True)
         io.release_lock(out)
     per = {
         name: {
@@ -235,7 +176,7 @@ def compact(out: Path, *, target_bytes: int = TARGET_BYTES, datasets: Sequence[s
         "bytes_before": int(files["n_bytes"].sum()),
         "bytes_after": int(after["n_bytes"].sum()),
         "partitions_compacted": sum(d["partitions_compacted"] for d in per.values()),
-        "partitions_restored": restored,
+        "snapshot": version,
         "seconds": round(time.perf_counter() - started, 2),
         "datasets": per,
     }

@@ -24,6 +24,7 @@ from rich.table import Table
 from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame, polars_schema
 from tasks.stats import compute_stats, stage_times_from_files
+from tasks.write import dataset_roots
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def scan_dataset(root: Path, schema: pa.Schema, partition: pa.Schema) -> pl.Lazy
     does not are ignored. An empty or missing dataset gives an empty frame with the declared columns.
     """
     declared = polars_schema(schema)
+    root = root.resolve() if root.exists() else root  # OUT/<dataset> read in the snapshot it shows now
     if not (root.is_dir() and any(root.rglob("*.parquet"))):
         return empty_frame(schema).lazy()
     in_files = {k: v for k, v in declared.items() if k not in partition.names}
@@ -68,9 +70,10 @@ def scan_dataset(root: Path, schema: pa.Schema, partition: pa.Schema) -> pl.Lazy
 
 
 def read_datasets(out: Path) -> dict[str, pl.DataFrame]:
-    """Read the columns the statistics need from the four datasets of the corpus in ``out``."""
+    """Read the columns the statistics need from the four datasets of the corpus in ``out`` (one snapshot)."""
+    roots = dataset_roots(out, _COLUMNS)
     return {
-        name: scan_dataset(out / name, schema, part).select(cols).collect()
+        name: scan_dataset(roots[name], schema, part).select(cols).collect()
         for name, (schema, part, cols) in _COLUMNS.items()
     }
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import errno
 import glob
 import gzip
 import json
@@ -20,7 +21,8 @@ import socket
 import tempfile
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from schemas import OUTPUT_DATASETS
 from schemas.common import SCHEMA_VERSION
 from schemas.pages import RAW_RECORDS
 from schemas.validate import conform, empty_frame, polars_schema
@@ -233,16 +236,6 @@ def read_manifest(path: Path) -> pl.DataFrame:
     return frame
 
 
-def copy_atomic(src: Path, dest: Path) -> None:
-    """Copy ``src`` to ``dest`` through a temporary file renamed into place (no-op when src is missing)."""
-    if not src.exists():
-        return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dest)
-
-
 # ------------------------------------------------------------------------------------------------
 # Output folder: lock, state versions and the commit point of a run
 # ------------------------------------------------------------------------------------------------
@@ -308,7 +301,13 @@ def release_lock(out: Path) -> None:
 
 
 def read_pointer(state_dir: Path) -> dict[str, Any]:
-    """The output's commit pointer: ``{"version": name or None, "pending": [shard ids] or None}``."""
+    """The output's run record: ``{"version": snapshot the run started from, "pending": [shard ids] or None}``.
+
+    ``pending`` is set while a run is open (from its plan to its commit). The committed version
+    itself is the target of ``OUT/_current`` (:func:`snapshot_version`); ``version`` here is the
+    one the open run started from, so a run that flipped ``_current`` but stopped before clearing
+    ``pending`` is told apart from one that stopped before its commit.
+    """
     path = state_dir / POINTER_NAME
     if not path.exists():
         return {"version": None, "pending": None}
@@ -316,18 +315,241 @@ def read_pointer(state_dir: Path) -> dict[str, Any]:
 
 
 def write_pointer(state_dir: Path, pointer: dict[str, Any]) -> None:
-    """Replace the commit pointer atomically: the one write that commits or opens a run."""
+    """Replace the run record atomically (opens a run with its pending shards, or closes it)."""
     write_json(pointer, state_dir / POINTER_NAME)
 
 
-def state_file(state_dir: Path, name: str) -> Path:
-    """Path of a state file in the committed state version (a missing path when none is committed)."""
-    version = read_pointer(state_dir).get("version") or "none"
-    return state_dir / version / name
+# ------------------------------------------------------------------------------------------------
+# Snapshots: every commit (a build's, a compaction's) makes one new snapshot current at once
+# ------------------------------------------------------------------------------------------------
+
+SNAPSHOTS = "_snapshots"
+CURRENT_LINK = "_current"
+SNAPSHOT_STATE = "_state"
+SNAPSHOT_INFO = "SNAPSHOT.json"
+DATASET_NAMES = tuple(OUTPUT_DATASETS)
 
 
-def remove_shard_files(out: Path, shard_ids: Iterable[str], datasets: Iterable[str]) -> int:
-    """Delete the dataset files of the given shards (the rollback of a run that never committed)."""
+def snapshot_version(out: Path) -> str | None:
+    """The committed version of ``out``: the snapshot ``OUT/_current`` points to (None before any commit)."""
+    try:
+        target = os.readlink(out / CURRENT_LINK)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:  # _current exists but is not a symbolic link
+        if exc.errno == errno.EINVAL:
+            return None
+        raise
+    return Path(target).name
+
+
+def current_snapshot(out: Path) -> Path | None:
+    """The committed snapshot folder ``OUT/_snapshots/<version>``, resolved once (None before any commit)."""
+    version = snapshot_version(out)
+    return out / SNAPSHOTS / version if version else None
+
+
+def state_file(out: Path, name: str) -> Path:
+    """Path of a build state file in the committed snapshot (a missing path when none is committed)."""
+    snap = current_snapshot(out)
+    return (snap if snap is not None else out / SNAPSHOTS / "none") / SNAPSHOT_STATE / name
+
+
+def _new_version(out: Path) -> str:
+    taken = {p.name for p in (out / SNAPSHOTS).iterdir()} if (out / SNAPSHOTS).is_dir() else set()
+    while True:
+        version = f"v-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+        if version not in taken and version > max(taken, default=""):
+            return version
+        time.sleep(1e-6)
+
+
+def _link(src: Path, dest: Path) -> None:
+    """Hard-link ``src`` at ``dest``; copy it where the file system has no hard links."""
+    try:
+        os.link(src, dest)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        shutil.copy2(src, dest)
+
+
+def _link_tree(src: Path, dest: Path, *, skip: Callable[[str], bool]) -> int:
+    """Hard-link every file under ``src`` to the same place under ``dest``, but those ``skip`` names; count them."""
+    files = 0
+    for dirpath, dirnames, filenames in os.walk(src):
+        dirnames.sort()
+        rel_dir = Path(dirpath).relative_to(src)
+        for name in sorted(filenames):
+            rel = (rel_dir / name).as_posix()
+            if rel == SNAPSHOT_INFO or skip(rel):
+                continue
+            (dest / rel_dir).mkdir(parents=True, exist_ok=True)
+            _link(Path(dirpath) / name, dest / rel)
+            files += 1
+    return files
+
+
+def flip_current(out: Path, version: str) -> None:
+    """Point ``OUT/_current`` at snapshot ``version`` in one rename: the commit point of the datasets and state."""
+    tmp = out / f".{CURRENT_LINK}.{version}.tmp"
+    tmp.unlink(missing_ok=True)
+    os.symlink(f"{SNAPSHOTS}/{version}", tmp)
+    os.replace(tmp, out / CURRENT_LINK)
+
+
+def link_datasets(out: Path, datasets: Iterable[str] = DATASET_NAMES) -> None:
+    """Make the fixed links ``OUT/<dataset> -> _current/<dataset>`` the users read through (once)."""
+    for name in datasets:
+        link = out / name
+        if not link.is_symlink():
+            os.symlink(f"{CURRENT_LINK}/{name}", link)
+
+
+def commit_snapshot(out: Path, *, add: Mapping[str, Path], drop: Callable[[str], bool],
+                    datasets: Iterable[str] = DATASET_NAMES) -> str:
+    """Build the next snapshot from the current one and make it current; return its version.
+
+    The next snapshot holds a hard link of every file of the current one (datasets and build
+    state) except those ``drop`` names (paths relative to the snapshot, ``articles/language=en/...``)
+    or ``add`` replaces, plus a hard link of each file of ``add`` (relative path -> source file on
+    the same file system). No data is copied (but where the file system has no hard links) and no
+    file of a snapshot is ever changed, so a reader holding the current snapshot keeps a
+    consistent view; a folder left without files is not carried over. Until :func:`flip_current` the new
+    folder is invisible; a build stopped before the flip leaves the old snapshot current and its
+    unfinished folder is removed by the next :func:`open_output`.
+    """
+    names = list(datasets)
+    old_version = snapshot_version(out)
+    version = _new_version(out)
+    new = out / SNAPSHOTS / version
+    new.mkdir(parents=True)
+    started = time.perf_counter()
+    files = 0
+    if old_version is not None:
+        files = _link_tree(out / SNAPSHOTS / old_version, new, skip=lambda rel: rel in add or drop(rel))
+    for rel, src in sorted(add.items()):
+        (new / rel).parent.mkdir(parents=True, exist_ok=True)
+        _link(src, new / rel)
+        files += 1
+    for name in names:
+        (new / name).mkdir(exist_ok=True)
+    write_json({"version": version, "previous": old_version, "files": files, "added": len(add),
+                "created_at": datetime.now(UTC).isoformat(), "link_seconds": round(time.perf_counter() - started, 4)},
+               new / SNAPSHOT_INFO)
+    flip_current(out, version)
+    link_datasets(out, names)
+    prune_snapshots(out)
+    return version
+
+
+def prune_snapshots(out: Path) -> list[str]:
+    """Remove every snapshot but the current one and the one before it; return the versions removed.
+
+    The previous snapshot stays until the next commit, so a reader that resolved it just before a
+    commit can finish its read. Unfinished snapshots of stopped commits go too.
+    """
+    root = out / SNAPSHOTS
+    if not root.is_dir():
+        return []
+    current = snapshot_version(out)
+    keep = {current} if current else set()
+    info = root / str(current) / SNAPSHOT_INFO
+    if current and info.exists():
+        keep.add(str(read_json(info).get("previous")))
+    removed = []
+    for child in sorted(root.iterdir()):
+        if child.name not in keep:
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child.name)
+    for tmp in out.glob(f".{CURRENT_LINK}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+    return removed
+
+
+class OutputLayoutError(RuntimeError):
+    """The output folder is in a state this corpusflow cannot read or repair by itself."""
+
+
+def migrate_layout(out: Path, datasets: Iterable[str] = DATASET_NAMES) -> str | None:
+    """Move an output folder of the earlier layout (datasets as plain folders) into a first snapshot.
+
+    The earlier layout kept ``OUT/<dataset>/`` as folders and the build state in
+    ``OUT/_state/<version>/``. Both move, by rename, into ``OUT/_snapshots/<version>/``, the
+    ``_current`` link is made and the dataset folders become links. Files of a run that stopped
+    before its commit are removed first, as that layout's rollback did. Repeating a migration that
+    was interrupted finishes it. Returns the version made current, or None when nothing was to move.
+
+    Raises:
+        OutputLayoutError: ``OUT/_current`` exists and a dataset is a plain folder beside it.
+    """
+    names = list(datasets)
+    plain = [n for n in names if (out / n).is_dir() and not (out / n).is_symlink()]
+    if snapshot_version(out) is not None:
+        if plain:
+            raise OutputLayoutError(
+                f"{out} has a committed snapshot ({out / CURRENT_LINK}) and plain dataset folders "
+                f"{', '.join(plain)}; move those folders out of {out} (they are not part of the corpus) "
+                f"and run again")
+        return None
+    state_dir = out / "_state"
+    pointer = read_pointer(state_dir)
+    version = pointer.get("version") or "v-00000000T000000000000"
+    new = out / SNAPSHOTS / version
+    if not plain and not new.is_dir():
+        return None
+    if pointer.get("pending"):
+        removed = _remove_shard_files(out, pointer["pending"], plain)
+        logger.warning("rolled back %d files of a run that did not finish", removed)
+    new.mkdir(parents=True, exist_ok=True)
+    for name in plain:
+        os.rename(out / name, new / name)
+    if (state_dir / version).is_dir() and not (new / SNAPSHOT_STATE).exists():
+        os.rename(state_dir / version, new / SNAPSHOT_STATE)
+    for name in names:
+        (new / name).mkdir(exist_ok=True)
+    write_json({"version": version, "previous": None, "migrated_at": datetime.now(UTC).isoformat()},
+               new / SNAPSHOT_INFO)
+    flip_current(out, version)
+    link_datasets(out, names)
+    for child in state_dir.iterdir() if state_dir.is_dir() else []:
+        if child.is_dir() and child.name.startswith("v-"):
+            shutil.rmtree(child, ignore_errors=True)
+    logger.warning("moved the datasets and state of %s into the snapshot %s", out, new)
+    return version
+
+
+def open_output(out: Path, datasets: Iterable[str] = DATASET_NAMES) -> None:
+    """Make ``out`` ready for a commit (hold its lock): migrate an earlier layout, drop unfinished snapshots."""
+    migrate_layout(out, datasets)
+    prune_snapshots(out)
+
+
+def settle_open_run(out: Path, state_dir: Path, work_dir: Path) -> str:
+    """Close the record of a run that stopped before it finished; return ``none``, ``committed`` or ``rolled back``.
+
+    A run whose snapshot became current (``_current`` moved on from the version the run started
+    from) committed: only its record is closed. Otherwise its shards' counts are removed so their
+    write step runs again; what it staged is removed in either case (the snapshots never saw it).
+    """
+    shutil.rmtree(work_dir / "staging", ignore_errors=True)
+    pointer = read_pointer(state_dir)
+    pending = pointer.get("pending")
+    if not pending:
+        return "none"
+    current = snapshot_version(out)
+    if current is not None and current != pointer.get("version"):
+        outcome = "committed"
+    else:
+        for sid in pending:
+            (work_dir / "counts" / f"{sid}.json").unlink(missing_ok=True)
+        outcome = "rolled back"
+    write_pointer(state_dir, {"version": current, "pending": None})
+    return outcome
+
+
+def _remove_shard_files(out: Path, shard_ids: Iterable[str], datasets: Iterable[str]) -> int:
+    """Delete the dataset files of the given shards from plain dataset folders (the earlier layout's rollback)."""
     removed = 0
     names = list(datasets)
     for sid in shard_ids:
@@ -336,13 +558,6 @@ def remove_shard_files(out: Path, shard_ids: Iterable[str], datasets: Iterable[s
                 path.unlink()
                 removed += 1
     return removed
-
-
-def prune_state_versions(state_dir: Path, *, keep: str) -> None:
-    """Remove state versions other than ``keep``."""
-    for child in state_dir.iterdir():
-        if child.is_dir() and child.name != keep and child.name.startswith("v-"):
-            shutil.rmtree(child, ignore_errors=True)
 
 
 def record_execution(work_dir: Path, stage: str, detail: str, *, started: float, seconds: float, ok: bool) -> None:
@@ -371,11 +586,12 @@ def check_schema_versions(out: Path, datasets: Iterable[str]) -> None:
     """Raise :class:`SchemaVersionError` when a dataset file of ``out`` has another schema version.
 
     A build never adds files of one schema version to a dataset written with another, so a reader
-    never meets a silent mix of schemas.
+    never meets a silent mix of schemas. The committed snapshot is read (``out`` itself before any commit).
     """
+    snap = current_snapshot(out) or out
     for name in datasets:
         seen: set[str] = set()
-        for path in sorted((out / name).rglob("*.parquet")) if (out / name).exists() else []:
+        for path in sorted((snap / name).rglob("*.parquet")) if (snap / name).is_dir() else []:
             meta = pq.read_schema(path).metadata or {}
             seen.add(meta.get(b"corpusflow.schema_version", b"unknown").decode())
         other = sorted(seen - {SCHEMA_VERSION})

@@ -1,25 +1,31 @@
-"""Writing the output datasets: hive-partitioned Parquet, conformed to the declared schemas.
+"""Writing and reading the output datasets: hive-partitioned Parquet, conformed to the declared schemas.
 
 Each shard writes its rows into every partition it touches with file names
 ``part-{shard_id}-{i}.parquet``. The write step only stages them (``stage_partitioned``); the
-build's commit step publishes every shard (``publish_shard``: the shard's older files removed, the
-new ones moved into place with ``os.replace``) right before it commits the run, so a re-run replaces
-a shard's output instead of adding to it, a reader never sees a half-written file, and the
-dataset changes only in the moments of the commit.
+build's commit (``commit_run``) makes one new snapshot of the whole output current at once
+(``tasks.io.commit_snapshot``): the run's shards' older files are left out of it, their staged
+files linked in, every other file linked from the snapshot before. So a re-run replaces a shard's
+output instead of adding to it, and a reader sees either all of a run (every shard, every
+dataset, its build state) or none of it.
+
+Readers: :func:`dataset_roots` resolves the committed snapshot once, :func:`scan_corpus` scans the
+four datasets of that one snapshot, :func:`read_partitioned` scans one dataset folder.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from schemas import OUTPUT_DATASETS
 from schemas.common import SCHEMA_VERSION
 from schemas.validate import conform
+from tasks import io
 
 ROWS_PER_GROUP = 64_000
 ZSTD_LEVEL = 3
@@ -42,7 +48,7 @@ def stage_partitioned(
 ) -> Path:
     """Write ``df`` as hive partitions of ``partition`` into ``stage_dir`` (emptied first); returns it.
 
-    Nothing is visible in the dataset until :func:`publish_shard` moves the files into place.
+    Nothing is visible in the dataset until :func:`commit_run` links the files into a new snapshot.
     """
     table = conform(df, schema)
     meta = {b"corpusflow.schema_version": SCHEMA_VERSION.encode()}
@@ -67,24 +73,35 @@ def stage_partitioned(
     return stage_dir
 
 
-def publish_shard(stage_dir: Path, root: Path, *, shard_id: str) -> list[Path]:
-    """Replace the shard's files under ``root`` with the staged ones (removes the shard's older files).
+def _shard_of(file_name: str) -> str:
+    """The shard id in a dataset file name ``part-{shard_id}-{i}.parquet``."""
+    return file_name.removeprefix("part-").rsplit("-", 1)[0]
 
-    A no-op when the stage folder is gone (already published). Returns the files now in place.
+
+def commit_run(out: Path, shard_ids: Iterable[str], *, state: Mapping[str, Path] | None = None,
+               datasets: Iterable[str] = tuple(OUTPUT_DATASETS)) -> str:
+    """Commit a run: one new snapshot with the shards' staged files and the new build state; return its version.
+
+    For each dataset and shard whose staging is complete, the shard's older files are replaced by
+    the staged ones; a shard without complete staging keeps its files. ``state`` maps build state
+    file names (``dedup_index.parquet`` ...) to their new versions; other state files are kept.
+    The staging folders are removed once the snapshot is current.
     """
-    if not (stage_dir / ".complete").exists():
-        return []
-    root.mkdir(parents=True, exist_ok=True)
-    for old in root.rglob(f"part-{shard_id}-*.parquet"):
-        old.unlink()
-    placed: list[Path] = []
-    for new in sorted(stage_dir.rglob("*.parquet")):
-        target = root / new.relative_to(stage_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(new, target)
-        placed.append(target)
-    shutil.rmtree(stage_dir, ignore_errors=True)
-    return placed
+    names = list(datasets)
+    staged = {(name, sid): staged_shard(out, name, sid) for sid in shard_ids for name in names}
+    staged = {key: folder for key, folder in staged.items() if (folder / ".complete").exists()}
+    add = {f"{name}/{path.relative_to(folder).as_posix()}": path
+           for (name, _), folder in staged.items() for path in sorted(folder.rglob("*.parquet"))}
+    add |= {f"{io.SNAPSHOT_STATE}/{name}": path for name, path in (state or {}).items() if path.exists()}
+
+    def replaced(rel: str) -> bool:
+        parts = rel.split("/")
+        return (parts[0], _shard_of(parts[-1])) in staged
+
+    version = io.commit_snapshot(out, add=add, drop=replaced, datasets=names)
+    for folder in staged.values():
+        shutil.rmtree(folder, ignore_errors=True)
+    return version
 
 
 def write_partitioned(
@@ -94,22 +111,52 @@ def write_partitioned(
     partition: pa.Schema,
     *,
     shard_id: str,
-    staging: Path,
     metadata: dict[str, str] | None = None,
-) -> list[Path]:
-    """Stage and publish at once: write ``df`` under ``root``, replacing the shard's older files."""
-    stage_dir = stage_partitioned(df, staging / root.name / shard_id, schema, partition, shard_id=shard_id,
-                                  metadata=metadata)
-    return publish_shard(stage_dir, root, shard_id=shard_id)
+) -> Path:
+    """Stage and commit at once: ``df`` replaces the shard's files of the dataset ``root`` (``OUT/<name>``).
+
+    One commit of its own (a new snapshot of ``root.parent``); returns the snapshot folder of the dataset.
+    """
+    out, name = root.parent, root.name
+    stage_partitioned(df, staged_shard(out, name, shard_id), schema, partition, shard_id=shard_id, metadata=metadata)
+    version = commit_run(out, [shard_id], datasets=[name])
+    return out / io.SNAPSHOTS / version / name
 
 
 def staged_shard(root: Path, dataset: str, shard_id: str) -> Path:
-    """Where the write step stages a shard's files of one dataset before the commit publishes them."""
+    """Where the write step stages a shard's files of one dataset before the commit links them in."""
     return root / "_work" / "staging" / dataset / shard_id
 
 
+def dataset_roots(out: Path, datasets: Iterable[str] = tuple(OUTPUT_DATASETS)) -> dict[str, Path]:
+    """The dataset folders of the committed snapshot of ``out``, resolved once: a consistent read.
+
+    A read that spans a commit through ``OUT/articles`` and ``OUT/comments`` may meet the snapshot
+    before the commit in one and the one after it in the other; these folders belong to one
+    snapshot, which stays on disk until the commit after the next. Before any commit: the plain
+    ``OUT/<dataset>`` folders of an output of the earlier layout, else missing paths (empty
+    datasets), never the links a first commit is about to make.
+    """
+    snap = io.current_snapshot(out)
+    if snap is not None:
+        return {name: snap / name for name in datasets}
+    return {name: out / name if (out / name).is_dir() and not (out / name).is_symlink()
+            else out / io.SNAPSHOTS / "none" / name for name in datasets}
+
+
+def scan_corpus(out: Path, datasets: Iterable[str] = tuple(OUTPUT_DATASETS)) -> dict[str, pl.LazyFrame]:
+    """Lazy scans of the datasets of ``out``, all of one committed snapshot, with their declared types."""
+    roots = dataset_roots(out, datasets)
+    return {name: read_partitioned(root, *OUTPUT_DATASETS[name]) for name, root in roots.items()}
+
+
 def read_partitioned(root: Path, schema: pa.Schema, partition: pa.Schema) -> pl.LazyFrame:
-    """Scan a written dataset with its declared hive partition types (never inferred)."""
+    """Scan a written dataset with its declared hive partition types (never inferred).
+
+    ``OUT/<dataset>`` is resolved once to the snapshot it shows now, so the scan reads one snapshot
+    even when a commit happens before it is collected.
+    """
+    root = root.resolve() if root.exists() else root
     files = sorted(root.rglob("*.parquet")) if root.exists() else []
     if not files:
         frame = pl.from_arrow(schema.empty_table())

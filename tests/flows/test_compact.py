@@ -1,8 +1,7 @@
-"""``corpus compact``: many small runs' files merged into few, every row kept, partitions swapped atomically."""
+"""``corpus compact``: many small runs' files merged into few, every row kept, committed in one snapshot."""
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,9 @@ from polars.testing import assert_frame_equal
 
 import flows.compact as fc
 from schemas import ARTICLES, ARTICLES_PARTITION, COMMENTS, COMMENTS_PARTITION, REJECTS, REJECTS_PARTITION
+from tasks import io
 from tasks.dictionary import EXAMPLES
-from tasks.write import read_partitioned, write_partitioned
+from tasks.write import dataset_roots, read_partitioned, write_partitioned
 
 pytestmark = [pytest.mark.write_disk]
 
@@ -29,7 +29,7 @@ def _write(out: Path, name: str, rows: list[dict[str, Any]], shard: str) -> None
     schema, part = DATASETS[name]
     frame = pl.from_arrow(pa.Table.from_pylist([EXAMPLES[name] | r for r in rows], schema=schema))
     assert isinstance(frame, pl.DataFrame)
-    write_partitioned(frame, out / name, schema, part, shard_id=shard, staging=out / "_work" / "staging")
+    write_partitioned(frame, out / name, schema, part, shard_id=shard)
 
 
 def _many_small_runs(out: Path) -> None:
@@ -112,64 +112,55 @@ def _counting_reader(out: Path, seen: list[int]) -> None:
         seen.append(-1)  # a file listed before a swap and gone after it: readers retry
 
 
-def test_readers_never_see_a_partition_doubled_when_folders_are_exchanged(corpus: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readers_see_the_corpus_before_or_after_the_commit_never_a_mix(corpus: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     total = sum(f.height for f in _read_all(corpus).values())
     seen: list[int] = []
-    real = fc.swap_in
+    real = io.flip_current
 
-    def checked(new: Path, target: Path, trash: Path) -> None:
+    def checked(out: Path, version: str) -> None:
         _counting_reader(corpus, seen)
-        real(new, target, trash)
+        real(out, version)
         _counting_reader(corpus, seen)
 
-    monkeypatch.setattr(fc, "swap_in", checked)
+    monkeypatch.setattr(io, "flip_current", checked)
     fc.compact(corpus)
-    assert seen
+    assert len(seen) == 2
     assert set(seen) == {total}
+    assert _n_files(corpus) == 4
 
 
-def test_without_exchange_readers_may_miss_a_partition_but_never_see_it_doubled(
-        corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    total = sum(f.height for f in _read_all(corpus).values())
-    monkeypatch.setattr(fc, "exchange_paths", lambda a, b: False)
-    seen: list[int] = []
-    real_rename = os.rename
-
-    def rename(src: Any, dst: Any) -> None:
-        real_rename(src, dst)
-        _counting_reader(corpus, seen)
-
-    monkeypatch.setattr(os, "rename", rename)
-    fc.compact(corpus)
-    monkeypatch.setattr(os, "rename", real_rename)
-    assert max(seen) == total
-    assert min(seen) < total  # the fallback has a moment where a partition is missing
-    assert sum(f.height for f in _read_all(corpus).values()) == total
-
-
-def test_an_interrupted_swap_is_repaired_by_the_next_compaction(corpus: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reader_holding_the_snapshot_before_the_commit_can_finish(corpus: Path) -> None:
+    """Issue 8: the snapshot a reader resolved stays on disk until the commit after the next."""
     before = _read_all(corpus)
-    monkeypatch.setattr(fc, "exchange_paths", lambda a, b: False)
-    real_rename = os.rename
-    calls = {"n": 0}
+    roots = dataset_roots(corpus, DATASETS)
+    n_files = sum(len(list(r.rglob("*.parquet"))) for r in roots.values())
+    fc.compact(corpus)
+    assert sum(len(list(r.rglob("*.parquet"))) for r in roots.values()) == n_files == 16
+    for name, (schema, part) in DATASETS.items():
+        frame = read_partitioned(roots[name], schema, part).collect()
+        assert_frame_equal(frame.sort(frame.columns[:3]), before[name].sort(frame.columns[:3]))
 
-    def crash_between_renames(src: Any, dst: Any) -> None:
-        if Path(src).is_relative_to(corpus / fc.STAGING / "new") and Path(src).name.startswith("crawl_month="):
-            calls["n"] += 1
-            raise KeyboardInterrupt  # stop after the old folder was moved away, before the new one went in
-        real_rename(src, dst)
 
-    monkeypatch.setattr(os, "rename", crash_between_renames)
+def test_a_compaction_stopped_before_its_commit_changes_nothing_and_the_next_one_finishes(
+        corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before, version = _read_all(corpus), io.snapshot_version(corpus)
+
+    def stop(out: Path, version: str) -> None:
+        raise KeyboardInterrupt  # killed after the merged files and the new snapshot folder were made
+
+    monkeypatch.setattr(io, "flip_current", stop)
     with pytest.raises(KeyboardInterrupt):
         fc.compact(corpus)
-    monkeypatch.setattr(os, "rename", real_rename)
-    assert calls["n"] == 1
-    assert _read_all(corpus)["articles"].height < before["articles"].height  # one partition is missing now
+    monkeypatch.undo()
+    assert io.snapshot_version(corpus) == version
+    assert _n_files(corpus) == 16
+    unfinished = [p for p in (corpus / io.SNAPSHOTS).iterdir() if p.name > str(version)]
+    assert len(unfinished) == 1
     (corpus / ".corpusflow.lock").unlink(missing_ok=True)  # the interrupted process is gone
     summary = fc.compact(corpus)
-    assert summary["partitions_restored"] == 1
+    assert not unfinished[0].exists()
+    assert summary["files_after"] == 4
     after = _read_all(corpus)
     for name in DATASETS:
         assert_frame_equal(after[name], before[name])

@@ -1,4 +1,8 @@
-"""Issue 8: a build killed at any moment and run again gives the output of an uninterrupted build."""
+"""Issue 8: a build killed at any moment and run again gives the output of an uninterrupted build.
+
+While the killed builds and their re-runs go on, a reader polls the output: every read sees either
+nothing committed yet or the whole corpus, never a part of a run.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,7 +23,7 @@ import pytest
 
 from schemas import OUTPUT_DATASETS as DATASETS
 from tasks.io import LOCK_NAME, OutputLockedError, acquire_lock, release_lock
-from tasks.write import read_partitioned
+from tasks.write import read_partitioned, scan_corpus
 from tests.conftest import REPO, SAMPLE
 
 KILL_POINTS = int(os.environ.get("CORPUSFLOW_KILL_POINTS", "10"))
@@ -52,6 +57,37 @@ def _diff(a: pl.DataFrame, b: pl.DataFrame) -> list[tuple[object, ...]]:
     return a.select(keys).join(b.select(keys), on=keys, how="anti", nulls_equal=True).rows()[:10]
 
 
+def _counts(out: Path) -> tuple[int, ...]:
+    frames = scan_corpus(out)  # the committed snapshot, resolved once for the four datasets
+    return tuple(int(frames[name].select(pl.len()).collect().item()) for name in DATASETS)
+
+
+class _Reader(threading.Thread):
+    """Reads the four datasets of ``self.out`` over and over; records each read's row counts."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.out: Path | None = None
+        self.seen: list[tuple[int, ...]] = []
+        self.errors: list[Exception] = []
+        self.stop = threading.Event()
+        self.idle = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            out = self.out
+            if out is None:
+                self.idle.set()
+                time.sleep(0.05)
+                continue
+            self.idle.clear()
+            try:
+                self.seen.append(_counts(out))
+            except Exception as exc:  # a read that failed is a finding too: reported by the test
+                self.errors.append(exc)
+            time.sleep(0.02)  # leave the builds their share of the CPU
+
+
 def _corpus(args: list[str], env: dict[str, str], **kw: object) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, **kw)
@@ -82,10 +118,14 @@ def test_killed_builds_resume_to_the_uninterrupted_result(tmp_path: Path, api_en
     expected = _snapshot(reference)
     assert sum(expected[n].height for n in ("articles", "duplicates", "rejects")) == n_files
 
+    committed = tuple(expected[name].height for name in DATASETS)
+    reader = _Reader()
+    reader.start()
     rng = random.Random(8)
     survived = 0
     for k in range(KILL_POINTS):
         out = tmp_path / f"killed-{k}"
+        reader.out = out
         proc = _corpus(["build", *args, "--out", str(out)], api_env)
         time.sleep(rng.uniform(0.5, full))
         if proc.poll() is None:
@@ -105,8 +145,17 @@ def test_killed_builds_resume_to_the_uninterrupted_result(tmp_path: Path, api_en
                 f"kill point {k}: {name} differs: only expected {_diff(expected[name], got[name])}, "
                 f"only got {_diff(got[name], expected[name])}")
         survived += 1
+        reader.out = None
+        reader.idle.wait(timeout=60)
         shutil.rmtree(out)
+    reader.stop.set()
+    reader.join(timeout=60)
     assert survived == KILL_POINTS
+    assert reader.seen
+    assert not reader.errors, reader.errors[:3]
+    partial = [c for c in reader.seen if c not in {committed, (0, 0, 0, 0)}]
+    assert not partial, f"{len(partial)} of {len(reader.seen)} reads saw part of a run: {partial[:3]}"
+    print(f"kill points survived: {survived}; concurrent reads checked: {len(reader.seen)}")
 
 
 @pytest.mark.write_disk

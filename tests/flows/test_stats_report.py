@@ -34,8 +34,7 @@ def _frame(schema: pa.Schema, base: dict[str, Any], rows: list[dict[str, Any]]) 
 
 def _write(out: Path, name: str, rows: list[dict[str, Any]], *, shard: str) -> None:
     schema, part = OUTPUT_DATASETS[name]
-    write_partitioned(_frame(schema, EXAMPLES[name], rows), out / name, schema, part, shard_id=shard,
-                      staging=out / "_work" / "staging")
+    write_partitioned(_frame(schema, EXAMPLES[name], rows), out / name, schema, part, shard_id=shard)
 
 
 @pytest.fixture
@@ -178,8 +177,7 @@ def test_stats_read_files_of_an_older_schema(corpus: Path) -> None:
     rows = [EXAMPLES["articles"] | {"article_id": "old", "language": "en", "n_comments": 7}]
     old = pl.from_arrow(pa.Table.from_pylist([{k: r[k] for k in older.names} for r in rows], schema=older))
     assert isinstance(old, pl.DataFrame)
-    write_partitioned(old, corpus / "articles", older, articles_partition, shard_id="0" * 16,
-                      staging=corpus / "_work" / "staging")
+    write_partitioned(old, corpus / "articles", older, articles_partition, shard_id="0" * 16)
     console = Console(record=True, width=120, force_terminal=False)
     print_stats(corpus, console=console)
     text = console.export_text()

@@ -28,7 +28,7 @@ def _rejects(n: int, stage: str = "ingest") -> pl.DataFrame:
 
 def test_round_trip_keeps_declared_types_and_partitions(tmp_path: Path) -> None:
     root = tmp_path / "rejects"
-    write_partitioned(_rejects(3, "01"), root, REJECTS, REJECTS_PARTITION, shard_id="s0", staging=tmp_path / "st")
+    write_partitioned(_rejects(3, "01"), root, REJECTS, REJECTS_PARTITION, shard_id="s0")
     assert (root / "stage=01" / "part-s0-0.parquet").exists()
     back = read_partitioned(root, REJECTS, REJECTS_PARTITION).collect()
     assert back.columns == REJECTS.names
@@ -37,10 +37,10 @@ def test_round_trip_keeps_declared_types_and_partitions(tmp_path: Path) -> None:
 
 
 def test_rerun_of_a_shard_replaces_its_files_and_keeps_other_shards(tmp_path: Path) -> None:
-    root, staging = tmp_path / "rejects", tmp_path / "st"
-    write_partitioned(_rejects(2, "ingest"), root, REJECTS, REJECTS_PARTITION, shard_id="s0", staging=staging)
-    write_partitioned(_rejects(5, "parse"), root, REJECTS, REJECTS_PARTITION, shard_id="s1", staging=staging)
-    write_partitioned(_rejects(1, "parse"), root, REJECTS, REJECTS_PARTITION, shard_id="s0", staging=staging)
+    root, staging = tmp_path / "rejects", tmp_path / "_work" / "staging"
+    write_partitioned(_rejects(2, "ingest"), root, REJECTS, REJECTS_PARTITION, shard_id="s0")
+    write_partitioned(_rejects(5, "parse"), root, REJECTS, REJECTS_PARTITION, shard_id="s1")
+    write_partitioned(_rejects(1, "parse"), root, REJECTS, REJECTS_PARTITION, shard_id="s0")
     back = read_partitioned(root, REJECTS, REJECTS_PARTITION).collect()
     assert back.height == 6
     assert not list(root.glob("stage=ingest/*.parquet"))
@@ -69,7 +69,7 @@ def test_output_of_another_schema_version_stops_the_build_with_advice(tmp_path: 
     from tasks.io import SchemaVersionError, check_schema_versions
 
     root = tmp_path / "rejects"
-    write_partitioned(_rejects(1), root, REJECTS, REJECTS_PARTITION, shard_id="s0", staging=tmp_path / "st")
+    write_partitioned(_rejects(1), root, REJECTS, REJECTS_PARTITION, shard_id="s0")
     check_schema_versions(tmp_path, ["rejects"])
     old = next(root.rglob("*.parquet"))
     table = pa.parquet.read_table(old)
