@@ -23,6 +23,7 @@ from rich.table import Table
 
 from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame, polars_schema
+from tasks.io import check_snapshot_kept
 from tasks.stats import compute_stats, stage_times_from_files
 from tasks.write import dataset_roots
 
@@ -60,7 +61,9 @@ def scan_dataset(root: Path, schema: pa.Schema, partition: pa.Schema) -> pl.Lazy
     """
     declared = polars_schema(schema)
     root = root.resolve() if root.exists() else root  # OUT/<dataset> read in the snapshot it shows now
-    if not (root.is_dir() and any(root.rglob("*.parquet"))):
+    has_files = root.is_dir() and any(root.rglob("*.parquet"))
+    check_snapshot_kept(root)
+    if not has_files:
         return empty_frame(schema).lazy()
     in_files = {k: v for k, v in declared.items() if k not in partition.names}
     return pl.scan_parquet(

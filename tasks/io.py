@@ -349,6 +349,23 @@ def current_snapshot(out: Path) -> Path | None:
     return out / SNAPSHOTS / version if version else None
 
 
+class SnapshotGoneError(FileNotFoundError):
+    """A read resolved a snapshot that later commits have removed since; read again."""
+
+
+def check_snapshot_kept(root: Path) -> None:
+    """Raise :class:`SnapshotGoneError` when ``root`` lies in a snapshot folder that is gone.
+
+    Commits remove a snapshot by one rename before deleting it, so a read that checks this after
+    listing its files either listed the whole snapshot or fails: it never reads part of one.
+    """
+    for parent in root.parents:
+        if parent.parent.name == SNAPSHOTS and parent.name.startswith("v-"):
+            if not parent.is_dir():
+                raise SnapshotGoneError(f"the snapshot {parent} was removed by later commits; read again")
+            return
+
+
 def state_file(out: Path, name: str) -> Path:
     """Path of a build state file in the committed snapshot (a missing path when none is committed)."""
     snap = current_snapshot(out)
@@ -460,8 +477,13 @@ def prune_snapshots(out: Path) -> list[str]:
     removed = []
     for child in sorted(root.iterdir()):
         if child.name not in keep:
-            shutil.rmtree(child, ignore_errors=True)
+            trash = out / f".{SNAPSHOTS}-removed-{child.name}"
+            shutil.rmtree(trash, ignore_errors=True)
+            os.rename(child, trash)  # at once: a reader still on it fails loudly, never reads half of it
+            shutil.rmtree(trash, ignore_errors=True)
             removed.append(child.name)
+    for trash in out.glob(f".{SNAPSHOTS}-removed-*"):
+        shutil.rmtree(trash, ignore_errors=True)
     for tmp in out.glob(f".{CURRENT_LINK}.*.tmp"):
         tmp.unlink(missing_ok=True)
     return removed

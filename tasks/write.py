@@ -155,9 +155,13 @@ def read_partitioned(root: Path, schema: pa.Schema, partition: pa.Schema) -> pl.
 
     ``OUT/<dataset>`` is resolved once to the snapshot it shows now, so the scan reads one snapshot
     even when a commit happens before it is collected.
+
+    Raises:
+        tasks.io.SnapshotGoneError: the snapshot was removed (two commits happened since it was resolved).
     """
     root = root.resolve() if root.exists() else root
     files = sorted(root.rglob("*.parquet")) if root.exists() else []
+    io.check_snapshot_kept(root)
     if not files:
         frame = pl.from_arrow(schema.empty_table())
         assert isinstance(frame, pl.DataFrame)

@@ -16,7 +16,7 @@ import flows.compact as fc
 from schemas import OUTPUT_DATASETS as DATASETS
 from tasks import io
 from tasks.dictionary import EXAMPLES
-from tasks.write import commit_run, dataset_roots, scan_corpus, stage_partitioned, staged_shard
+from tasks.write import commit_run, dataset_roots, read_partitioned, scan_corpus, stage_partitioned, staged_shard
 
 pytestmark = pytest.mark.write_disk
 
@@ -237,21 +237,26 @@ def test_a_concurrent_reader_sees_only_committed_states(tmp_path: Path) -> None:
         finally:
             done.set()
 
+    failed: list[Exception] = []
     thread = threading.Thread(target=writer)
     thread.start()
     try:
         while not done.is_set() or len(seen) < 2:
-            seen.append(_counts(out))
+            try:
+                seen.append(_counts(out))
+            except (FileNotFoundError, pl.exceptions.ComputeError) as exc:
+                failed.append(exc)  # a read slower than two commits: its snapshot is gone, it fails loudly
     finally:
         done.set()
         thread.join()
     assert not errors, errors
+    assert len(failed) < len(seen), failed[:3]
     mixed = [s for s in seen if s not in allowed]
     assert not mixed, f"{len(mixed)} of {len(seen)} reads mixed commits, e.g. {mixed[:3]}"
     final = tuple(f + commits * s for f, s in zip(FIXED, STEP, strict=True))
     assert _counts(out) == final
     assert len(set(seen)) >= 2  # the reads did span commits
-    print(f"{len(seen)} concurrent reads, {len(set(seen))} distinct committed states")
+    print(f"{len(seen)} concurrent reads, {len(set(seen))} distinct committed states, {len(failed)} failed reads")
 
 
 def test_a_read_before_the_first_commit_never_meets_the_links_the_commit_makes(tmp_path: Path) -> None:
@@ -264,3 +269,18 @@ def test_a_read_before_the_first_commit_never_meets_the_links_the_commit_makes(t
     assert _counts(out) == (1, 0, 0, 1)
     (tmp_path / "plain" / "articles").mkdir(parents=True)  # the earlier layout, not yet migrated
     assert dataset_roots(tmp_path / "plain")["articles"] == tmp_path / "plain" / "articles"
+
+
+def test_a_read_of_a_snapshot_removed_since_fails_loudly(tmp_path: Path) -> None:
+    """Issue 8: a reader two commits behind gets an error, never an empty or partial dataset."""
+    out = tmp_path / "out"
+    _stage(out, "s0", {"articles": 2, "comments": 1})
+    commit_run(out, ["s0"])
+    roots = dataset_roots(out)
+    for k in range(2):
+        _stage(out, f"s{k + 1}", {"articles": 1})
+        commit_run(out, [f"s{k + 1}"])
+    assert not roots["articles"].exists()
+    with pytest.raises(io.SnapshotGoneError, match="read again"):
+        read_partitioned(roots["comments"], *DATASETS["comments"])
+    assert not list(out.glob(f".{io.SNAPSHOTS}-removed-*"))
