@@ -13,7 +13,8 @@ Order of the stages (per shard unless marked global):
 7. dedup-keys, then find-duplicates (global) and merge-comments (global): fold duplicate pages into
    canonical articles and merge their comment threads;
 8. write: the one step that decides what ships, into articles/, comments/, duplicates/, rejects/;
-9. finish (global): check that every input page is accounted for, keep the state for later runs.
+9. finish (global): check that every input page is accounted for, then commit: the run's files
+   and the state for later runs become current together, in one new snapshot of the output.
 """
 
 
@@ -83,7 +84,7 @@ def plan_task(config: BuildConfig) -> dict[str, Any]:
 @task(name="finish", cache_policy=NO_CACHE)
 def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], state: dict[str, Path],
                 seconds: float) -> dict[str, Any]:
-    """Sum the shards' counts, check the accounting, keep the state for later runs, publish the report."""
+    """Sum the shards' counts, check the accounting, commit the run (datasets and state), report it."""
     totals: dict[str, int] = {}
     for path in counts:
         for key, value in io.read_json(path).items():

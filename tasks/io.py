@@ -373,12 +373,14 @@ def state_file(out: Path, name: str) -> Path:
 
 
 def _new_version(out: Path) -> str:
+    """A snapshot name not taken yet: ``v-`` and the UTC time to the microsecond."""
     taken = {p.name for p in (out / SNAPSHOTS).iterdir()} if (out / SNAPSHOTS).is_dir() else set()
-    while True:
-        version = f"v-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
-        if version not in taken and version > max(taken, default=""):
-            return version
-        time.sleep(1e-6)
+    version = candidate = f"v-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    n = 0
+    while candidate in taken:
+        n += 1
+        candidate = f"{version}-{n}"
+    return candidate
 
 
 def _link(src: Path, dest: Path) -> None:
