@@ -173,3 +173,53 @@ def test_later_run_folds_into_earlier_output(tmp_path: Path) -> None:
     comments = _read(out, "comments").filter(pl.col("article_id") == dup["duplicate_of"])
     assert comments.select("author", "text").is_duplicated().sum() == 0
     assert comments.height >= 16
+
+
+def _frames(out: Path) -> dict[str, pl.DataFrame]:
+    return {name: _read(out, name).drop("ingested_at", strict=False).sort(pl.all().exclude(pl.List(pl.Struct)))
+            for name in DATASETS}
+
+
+def test_a_build_stopped_at_its_commit_point_resumes_right(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8: stopped before the flip of _current, a run is rolled back; after it, it counts as committed."""
+    from tasks import io
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("southfront-000.txt", "blogs-discovermagazine-com-dragnett162.txt",
+                 "blogs-discovermagazine-com-dragnett177.txt"):
+        shutil.copy(SAMPLE / "pages" / name, src)
+    _build([src], tmp_path / "reference", manifest=SAMPLE / "manifest.csv")
+    expected = _frames(tmp_path / "reference")
+    real_flip, real_pointer = io.flip_current, io.write_pointer
+
+    def stop(*args: object) -> None:
+        raise RuntimeError("stopped at the commit point")
+
+    before = tmp_path / "before"  # stopped after the snapshot was linked, before it became current
+    monkeypatch.setattr(io, "flip_current", stop)
+    with pytest.raises(RuntimeError, match="commit point"):
+        _build([src], before, manifest=SAMPLE / "manifest.csv")
+    monkeypatch.setattr(io, "flip_current", real_flip)
+    assert io.snapshot_version(before) is None
+    assert all(_read(before, name).is_empty() for name in DATASETS)
+    summary = _build([src], before, manifest=SAMPLE / "manifest.csv")
+    assert summary["pages_in"] == 3
+    assert len(list((before / io.SNAPSHOTS).iterdir())) == 1  # the unfinished snapshot is gone
+    after_commit = _frames(before)
+
+    after = tmp_path / "after"  # stopped after _current moved on, before the run record was closed
+    monkeypatch.setattr(io, "write_pointer",
+                        lambda state, pointer: real_pointer(state, pointer) if pointer["pending"] else stop())
+    with pytest.raises(RuntimeError, match="commit point"):
+        _build([src], after, manifest=SAMPLE / "manifest.csv")
+    monkeypatch.setattr(io, "write_pointer", real_pointer)
+    assert io.read_pointer(after / "_state")["pending"]
+    committed = _frames(after)
+    summary = _build([src], after, manifest=SAMPLE / "manifest.csv")
+    assert summary["already_built"] == summary["files"] == 3
+    assert io.read_pointer(after / "_state")["pending"] is None
+    for name in DATASETS:
+        assert after_commit[name].equals(expected[name]), name
+        assert committed[name].equals(expected[name]), name
+        assert _frames(after)[name].equals(expected[name]), name
