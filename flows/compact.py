@@ -26,6 +26,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from schemas.common import statistics_columns
 from tasks import io
 from tasks.compact import TARGET_BYTES, plan_compaction
 from tasks.hashing import xxh3_hex
@@ -43,7 +44,7 @@ class CompactionError(RuntimeError):
 
 def _schema_key(schema: pa.Schema) -> str:
     meta = sorted((schema.metadata or {}).items())
-    return xxh3_hex(schema.remove_metadata().to_string() + "\n" + repr(meta))
+    return xxh3_hex(schema.remove_metadata().to_string(show_field_metadata=False) + "\n" + repr(meta))
 
 
 def list_files(out: Path, datasets: Sequence[str] = DATASETS) -> pl.DataFrame:
@@ -75,7 +76,7 @@ def merge_files(sources: Sequence[Path], dest: Path) -> int:
     schema = pq.read_schema(sources[0])
     written = 0
     with pq.ParquetWriter(dest, schema, compression="zstd", compression_level=ZSTD_LEVEL,
-                          write_statistics=True) as writer:
+                          write_statistics=statistics_columns(schema)) as writer:
         buffer: list[pa.RecordBatch] = []
         buffered = 0
         for src in sources:

@@ -26,9 +26,9 @@ COMMENTS = pa.schema(
         field("site", pa.string(), "Site of the page the comment was read on.", nullable=False),
         field("position", pa.int32(), "0-based order of the comment on the page.", nullable=False),
         field("parent_position", pa.int32(), "position of the comment this one replies to, when the page shows it."),
-        field("author", pa.string(), "Display name of the commenter; null when the page shows none."),
-        field("text", pa.string(), "Comment paragraphs joined by a blank line.", nullable=False),
-        field("posted_at_text", pa.string(), "The comment's date as written on the page."),
+        field("author", pa.string(), "Display name of the commenter; null when the page shows none.", text=True),
+        field("text", pa.string(), "Comment paragraphs joined by a blank line.", nullable=False, text=True),
+        field("posted_at_text", pa.string(), "The comment's date as written on the page.", text=True),
         field("posted_at", UTC_TIMESTAMP, "posted_at_text parsed to UTC, where the format allows."),
         field("language_score", pa.float64(), "langdetect probability of language (null when 'und')."),
         field("language_inferred", pa.string(),
@@ -37,7 +37,7 @@ COMMENTS = pa.schema(
               "How many comments of the corpus carry this exact normalised text (1: unique).", nullable=False),
         field("is_repeated", pa.bool_(),
               "True when the same text stands under several articles (spam, signatures).", nullable=False),
-        field("source_path", pa.string(), "Input file the comment came from, as given.", nullable=False),
+        field("source_path", pa.string(), "Input file the comment came from, as given.", nullable=False, text=True),
         *COMMENTS_PARTITION,
     ]
 )

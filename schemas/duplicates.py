@@ -11,8 +11,8 @@ DUPLICATES_PARTITION = pa.schema(
 DUPLICATES = pa.schema(
     [
         field("page_id", pa.string(), "Input record that was folded.", nullable=False),
-        field("source_path", pa.string(), "Input file of the folded page, as given.", nullable=False),
-        field("url", pa.string(), "URL of the folded page when known."),
+        field("source_path", pa.string(), "Input file of the folded page, as given.", nullable=False, text=True),
+        field("url", pa.string(), "URL of the folded page when known.", text=True),
         field("site", pa.string(), "Site of the folded page.", nullable=False),
         field("article_id", pa.string(), "article_id the folded page would have had.", nullable=False),
         field("duplicate_of", pa.string(), "article_id of the canonical article it was folded into.",

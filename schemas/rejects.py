@@ -10,12 +10,12 @@ REJECTS_PARTITION = pa.schema(
 
 REJECTS = pa.schema(
     [
-        field("source_path", pa.string(), "Input file, as given.", nullable=False),
+        field("source_path", pa.string(), "Input file, as given.", nullable=False, text=True),
         field("record", pa.int32(), "Index of the page inside its file, when the file holds several."),
         field("page_id", pa.string(), "Input record id, when the record could be read at all."),
         field("reason", pa.string(), "Short machine-readable reason, e.g. empty, binary, no_article.",
               nullable=False),
-        field("detail", pa.string(), "Human-readable explanation."),
+        field("detail", pa.string(), "Human-readable explanation.", text=True),
         field("ingested_at", UTC_TIMESTAMP, "When the run that wrote this row read the input (UTC).",
               nullable=False),
         *REJECTS_PARTITION,

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from schemas import OUTPUT_DATASETS
-from schemas.common import SCHEMA_VERSION
+from schemas.common import SCHEMA_VERSION, statistics_columns
 from schemas.validate import conform
 from tasks import io
 
@@ -31,9 +31,9 @@ ROWS_PER_GROUP = 64_000
 ZSTD_LEVEL = 3
 
 
-def _file_options() -> ds.FileWriteOptions:
+def _file_options(schema: pa.Schema) -> ds.FileWriteOptions:
     return ds.ParquetFileFormat().make_write_options(
-        compression="zstd", compression_level=ZSTD_LEVEL, write_statistics=True
+        compression="zstd", compression_level=ZSTD_LEVEL, write_statistics=statistics_columns(schema)
     )
 
 
@@ -65,7 +65,7 @@ def stage_partitioned(
             partitioning=ds.partitioning(partition, flavor="hive"),
             basename_template=f"part-{shard_id}-{{i}}.parquet",
             existing_data_behavior="overwrite_or_ignore",
-            file_options=_file_options(),
+            file_options=_file_options(schema),
             min_rows_per_group=min(ROWS_PER_GROUP, table.num_rows),
             max_rows_per_group=ROWS_PER_GROUP,
         )

@@ -76,3 +76,14 @@ def test_output_of_another_schema_version_stops_the_build_with_advice(tmp_path: 
     pa.parquet.write_table(table.replace_schema_metadata({b"corpusflow.schema_version": b"0"}), old)
     with pytest.raises(SchemaVersionError, match="schema version 0; this corpusflow writes version 1"):
         check_schema_versions(tmp_path, ["rejects"])
+
+
+def test_statistics_are_written_for_keys_and_dates_not_for_free_text(tmp_path: Path) -> None:
+    """Issue 10: min/max of free text (up to 8 kB each, in every chunk and page) only inflated the files."""
+    root = tmp_path / "rejects"
+    write_partitioned(_rejects(3), root, REJECTS, REJECTS_PARTITION, shard_id="s0")
+    meta = pyarrow.parquet.ParquetFile(root / "stage=ingest" / "part-s0-0.parquet").metadata
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    with_stats = {name for i, name in enumerate(names) if meta.row_group(0).column(i).is_stats_set}
+    assert {"reason", "ingested_at", "record"} <= with_stats
+    assert not {"source_path", "detail"} & with_stats
