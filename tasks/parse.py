@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
+import numpy as np
 import polars as pl
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
@@ -67,7 +70,6 @@ how many count lines (from the last) are tried."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
 
-_SOFT_RULES = frozenset({"template", "comment_chrome"})
 _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
                              "pagination", "profile_body_end"})
 _BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_start"}
@@ -196,49 +198,80 @@ class _Comment:
     text: list[int] = field(default_factory=list)
 
 
-def _name_like(row: dict[str, Any]) -> bool:
-    text: str = row["text"]
-    if row["strip_rule"] not in (None, "template") or row["f_date"] or row["f_numeric"]:
+@dataclass(slots=True)
+class _Page:
+    """One page's lines as parallel lists of the ``line_features`` columns (index = line in the page), and
+    the few lines that the comment and title finders start from."""
+
+    text: list[str]
+    rule: list[str | None]
+    date: list[bool]
+    has_date: list[bool]
+    count: list[int | None]
+    heading: list[bool]
+    numeric: list[bool]
+    words: list[int]
+    prose: list[bool]
+    headers: dict[int, tuple[str, str]]
+    """Comment header lines, in line order: line -> (kind, author), see ``_header_kind``."""
+    dates: list[int]
+    """Lines with ``f_date``."""
+    counts: list[int]
+    """Lines with a stated comment count."""
+    crumbs: list[int]
+    """Lines that hold a breadcrumb separator."""
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+_NAME_END = re.compile(r"[.!?:;,]$")
+_SENTENCE_END = re.compile(r"[.!?]$")
+
+
+def _name_like(p: _Page, i: int) -> bool:
+    text = p.text[i]
+    if p.rule[i] not in (None, "template") or p.date[i] or p.numeric[i]:
         return False
-    if len(text) > NAME_MAX_CHARS or row["f_words"] > NAME_MAX_WORDS:
+    if len(text) > NAME_MAX_CHARS or p.words[i] > NAME_MAX_WORDS:
         return False
-    if row["f_count"] is not None or row["f_heading"]:
+    if p.count[i] is not None or p.heading[i]:
         return False
-    return not re.search(r"[.!?:;,]$", text) or text.endswith(("...", "…", ".", "!"))
+    return not _NAME_END.search(text) or text.endswith(("...", "…", ".", "!"))
 
 
-def _is_meta(row: dict[str, Any]) -> bool:
-    return bool(row["f_date"] or row["f_numeric"] or row["strip_rule"] == "comment_chrome")
+def _is_meta(p: _Page, i: int) -> bool:
+    return p.date[i] or p.numeric[i] or p.rule[i] == "comment_chrome"
 
 
-def _header_kind(row: dict[str, Any]) -> tuple[str, str] | None:
-    """(kind, author) when the line is a comment header of kind 'says', 'by_author' or 'author_date'."""
-    if row["f_says"] and len(row["f_says"]) <= NAME_MAX_CHARS and row["f_words"] <= NAME_MAX_WORDS + 6:
-        return ("says", row["f_says"])
-    by_author = row["f_by_author"]
-    if by_author and len(by_author.split()) <= NAME_MAX_WORDS and not re.search(r"[.!?]$", by_author):
+def _header_kind(
+    says: str | None, by_author: str | None, author: str | None, *, is_date: bool, words: int
+) -> tuple[str, str] | None:
+    """(kind, author) when a line with these features is a comment header of kind 'says', 'by_author' or
+    'author_date'."""
+    if says and len(says) <= NAME_MAX_CHARS and words <= NAME_MAX_WORDS + 6:
+        return ("says", says)
+    if by_author and len(by_author.split()) <= NAME_MAX_WORDS and not _SENTENCE_END.search(by_author):
         return ("by_author", by_author)
-    author = row["f_ad_author"]
     if (
         author
-        and row["f_ad_date"]
         and len(author) <= NAME_MAX_CHARS
-        and not row["f_date"]
+        and not is_date
         and len(author.split()) <= NAME_MAX_WORDS
-        and not re.search(r"[.!?]$", author)
+        and not _SENTENCE_END.search(author)
     ):
         return ("author_date", author)
     return None
 
 
-def _runs(headers: list[tuple[int, int, int]], rows: list[dict[str, Any]]) -> list[list[tuple[int, int, int]]]:
+def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int, int, int]]]:
     """Split header spans (first, last, author) into runs not separated by a comment break."""
     runs: list[list[tuple[int, int, int]]] = []
     current: list[tuple[int, int, int]] = []
     for h in headers:
         if current:
             gap = range(current[-1][1] + 1, h[0])
-            broken = any(rows[i]["strip_rule"] in _COMMENT_BREAKS for i in gap) or len(gap) > 120
+            broken = len(gap) > 120 or any(p.rule[i] in _COMMENT_BREAKS for i in gap)
             if broken or len(gap) == 0:
                 runs.append(current)
                 current = []
@@ -248,21 +281,19 @@ def _runs(headers: list[tuple[int, int, int]], rows: list[dict[str, Any]]) -> li
     return runs
 
 
-def _anchored_candidates(rows: list[dict[str, Any]]) -> list[list[tuple[int, int, int]]]:
+def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
     """All header runs per header kind: lists of (first_line, last_line, author_line)."""
-    n = len(rows)
+    n = len(p)
     by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": []}
-    for i, row in enumerate(rows):
-        kind = _header_kind(row)
-        if kind is not None:
-            last = i
-            while last + 1 < n and (rows[last + 1]["f_date"] or rows[last + 1]["f_numeric"]):
-                last += 1
-            by_kind[kind[0]].append((i, last, i))
+    for i, (kind, _) in p.headers.items():
+        last = i
+        while last + 1 < n and (p.date[last + 1] or p.numeric[last + 1]):
+            last += 1
+        by_kind[kind].append((i, last, i))
     # standalone date lines with a name line next to them, on the side the page uses
-    dates = [i for i, r in enumerate(rows) if r["f_date"] and _header_kind(r) is None]
-    before = [i for i in dates if i > 0 and _name_like(rows[i - 1])]
-    after = [i for i in dates if i + 1 < n and _name_like(rows[i + 1])]
+    dates = [i for i in p.dates if i not in p.headers]
+    before = [i for i in dates if i > 0 and _name_like(p, i - 1)]
+    after = [i for i in dates if i + 1 < n and _name_like(p, i + 1)]
     date_headers = (
         [(i - 1, i, i - 1) for i in before] if len(before) >= len(after) else [(i, i + 1, i + 1) for i in after]
     )
@@ -270,44 +301,43 @@ def _anchored_candidates(rows: list[dict[str, Any]]) -> list[list[tuple[int, int
     for headers in (*by_kind.values(), date_headers):
         # a header must be followed by text before the next header
         clean = [h for k, h in enumerate(headers) if k + 1 >= len(headers) or headers[k + 1][0] > h[1] + 1]
-        candidates.extend(run for run in _runs(clean, rows) if run)
+        candidates.extend(run for run in _runs(clean, p) if run)
     return candidates
 
 
-def _evidence(rows: list[dict[str, Any]], first: int, *, says: bool) -> bool:
+def _evidence(p: _Page, first: int, *, says: bool) -> bool:
     """Is there evidence that a header run starting at ``first`` is a comment list?"""
     if says:
         return True
-    lo = max(0, first - EVIDENCE_WINDOW)
-    for row in rows[lo:first]:
-        if (row["f_count"] is not None and row["f_count"] > 0) or row["f_heading"]:
+    for i in range(max(0, first - EVIDENCE_WINDOW), first):
+        count = p.count[i]
+        if (count is not None and count > 0) or p.heading[i]:
             return True
-        if row["strip_rule"] in ("profile_comments_start", "comment_form"):
+        if p.rule[i] in ("profile_comments_start", "comment_form"):
             return True
     return False  # reply buttons alone are not enough: forum-like widgets fill sidebars and feeds too
 
 
-def _form_follows(rows: list[dict[str, Any]], last: _Comment) -> bool:
+def _form_follows(p: _Page, last: _Comment) -> bool:
     """Does a comment form ("Leave a Reply") follow the last comment closely?"""
     end = max([*last.text, *last.meta, last.author if last.author is not None else 0])
-    return any(row["strip_rule"] == "comment_form" for row in rows[end + 1:end + 1 + EVIDENCE_WINDOW // 2])
+    return "comment_form" in p.rule[end + 1:end + 1 + EVIDENCE_WINDOW // 2]
 
 
-def _stated_before(rows: list[dict[str, Any]], first: int) -> int | None:
+def _stated_before(p: _Page, first: int) -> int | None:
     """The comment count stated shortly before line ``first``, if any."""
-    for row in reversed(rows[max(0, first - EVIDENCE_WINDOW):first]):
-        if row["f_count"] is not None:
-            return int(row["f_count"])
+    for i in range(first - 1, max(0, first - EVIDENCE_WINDOW) - 1, -1):
+        if p.count[i] is not None:
+            return int(p.count[i])  # type: ignore[arg-type]
     return None
 
 
-def _comment_end(rows: list[dict[str, Any]], start: int, *, stop_at_chrome: bool) -> int:
+def _comment_end(p: _Page, start: int, *, stop_at_chrome: bool) -> int:
     """Index one past the last line of the comment whose text starts at ``start``."""
     i = start
-    while i < len(rows):
-        row = rows[i]
-        rule = row["strip_rule"]
-        if rule in _COMMENT_BREAKS or row["f_count"] is not None or row["f_heading"]:
+    while i < len(p):
+        rule = p.rule[i]
+        if rule in _COMMENT_BREAKS or p.count[i] is not None or p.heading[i]:
             break
         if stop_at_chrome and rule == "comment_chrome" and i > start:
             return i + 1
@@ -315,32 +345,32 @@ def _comment_end(rows: list[dict[str, Any]], start: int, *, stop_at_chrome: bool
     return i
 
 
-def _build_anchored(rows: list[dict[str, Any]], run: list[tuple[int, int, int]]) -> list[_Comment]:
+def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]:
     comments: list[_Comment] = []
     ends_with_chrome = 0
     for k, (first, last, author) in enumerate(run):
         nxt = run[k + 1][0] if k + 1 < len(run) else None
         meta = [i for i in range(first, last + 1) if i != author]
-        end = nxt if nxt is not None else _comment_end(rows, last + 1, stop_at_chrome=ends_with_chrome * 2 > k)
-        body = list(range(last + 1, end))
-        if nxt is not None and any(rows[i]["strip_rule"] == "comment_chrome" for i in body):
+        end = nxt if nxt is not None else _comment_end(p, last + 1, stop_at_chrome=ends_with_chrome * 2 > k)
+        body = range(last + 1, end)
+        if nxt is not None and "comment_chrome" in p.rule[last + 1:end]:
             ends_with_chrome += 1
-        text = [i for i in body if not _is_meta(rows[i])]
-        meta += [i for i in body if _is_meta(rows[i])]
+        text = [i for i in body if not _is_meta(p, i)]
+        meta += [i for i in body if _is_meta(p, i)]
         comments.append(_Comment(author=author, meta=meta, text=text))
     return [c for c in comments if c.text]
 
 
-def _alternating(rows: list[dict[str, Any]]) -> list[_Comment]:
+def _alternating(p: _Page) -> list[_Comment]:
     """wpDiscuz-style lists without dates: a stated count N picks N author lines."""
-    counts = [i for i, r in enumerate(rows) if r["f_count"] is not None and 0 < r["f_count"] <= MAX_NAME_ONLY]
+    counts = [i for i in p.counts if 0 < p.count[i] <= MAX_NAME_ONLY]  # type: ignore[operator]
     for c in reversed(counts[-MAX_COUNT_LINES_TRIED:]):
-        n_stated = rows[c]["f_count"]
-        end = _comment_end(rows, c + 1, stop_at_chrome=False)
-        idx = [i for i in range(c + 1, end) if not _is_meta(rows[i]) and rows[i]["strip_rule"] in (None, "template")]
+        n_stated: int = p.count[c]  # type: ignore[assignment]
+        end = _comment_end(p, c + 1, stop_at_chrome=False)
+        idx = [i for i in range(c + 1, end) if not _is_meta(p, i) and p.rule[i] in (None, "template")]
         if len(idx) < 2 * n_stated:
             continue
-        chosen = _choose_authors(rows, idx, n_stated)
+        chosen = _choose_authors(p, idx, n_stated)
         if chosen is None:
             continue
         comments: list[_Comment] = []
@@ -353,18 +383,18 @@ def _alternating(rows: list[dict[str, Any]]) -> list[_Comment]:
     return []
 
 
-def _choose_authors(rows: list[dict[str, Any]], idx: list[int], n: int) -> list[int] | None:
+def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     """Choose exactly ``n`` author lines among ``idx``: first line is one, never two adjacent, last is text.
 
     Maximises the summed author score (name-like lines; names that repeat score higher).
     """
     m = len(idx)
-    names = [rows[i]["text"] for i in idx]
+    names = [p.text[i] for i in idx]
     freq: dict[str, int] = {}
     for t in names:
         freq[t] = freq.get(t, 0) + 1
     score = [
-        (1.0 + (1.0 if freq[names[j]] > 1 else 0.0)) if _name_like(rows[idx[j]]) else None for j in range(m)
+        (1.0 + (1.0 if freq[names[j]] > 1 else 0.0)) if _name_like(p, idx[j]) else None for j in range(m)
     ]
     neg = float("-inf")
     # best[k][a]: best score over idx[:j+1] with k authors, a = 1 when idx[j] is an author
@@ -402,36 +432,38 @@ def _choose_authors(rows: list[dict[str, Any]], idx: list[int], n: int) -> list[
     return sorted(chosen)
 
 
-def _find_comments(rows: list[dict[str, Any]]) -> list[_Comment]:
+
+
+def _find_comments(p: _Page) -> list[_Comment]:
+    if not p.headers and not p.dates and not p.counts:
+        return []  # no header line and no stated count: nothing to anchor a comment list on
     best: list[_Comment] = []
-    for run in _anchored_candidates(rows):
-        comments = _build_anchored(rows, run)
+    for run in _anchored_candidates(p):
+        comments = _build_anchored(p, run)
         if not comments:
             continue
-        kind = _header_kind(rows[run[0][2]])
+        kind = p.headers.get(run[0][2])
         # "NAME says:" lines are comment headers on their own only when dates or reply buttons go with
         # them (an interview may print "Smith says:" before a quote)
-        n_marked = sum(
-            any(rows[i]["f_date"] or rows[i]["strip_rule"] == "comment_chrome" for i in c.meta) for c in comments
-        )
+        n_marked = sum(any(p.date[i] or p.rule[i] == "comment_chrome" for i in c.meta) for c in comments)
         marked = n_marked * 2 >= len(comments)
         says = kind is not None and kind[0] in ("says", "by_author") and marked
-        if len(comments) < MIN_COMMENTS and _stated_before(rows, run[0][0]) != len(comments):
+        if len(comments) < MIN_COMMENTS and _stated_before(p, run[0][0]) != len(comments):
             continue
-        evidence = _evidence(rows, run[0][0], says=says) or (marked and _form_follows(rows, comments[-1]))
+        evidence = _evidence(p, run[0][0], says=says) or (marked and _form_follows(p, comments[-1]))
         if evidence and len(comments) > len(best):
             best = comments
     if not best:
-        best = _alternating(rows)
-    return _drop_repeats(rows, best)
+        best = _alternating(p)
+    return _drop_repeats(p, best)
 
 
-def _drop_repeats(rows: list[dict[str, Any]], comments: list[_Comment]) -> list[_Comment]:
+def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     """Drop a comment printed again verbatim (same header and text), as quoting widgets do."""
     seen: set[tuple[str, ...]] = set()
     kept: list[_Comment] = []
     for c in comments:
-        key = tuple(rows[i]["text"] for i in sorted([*([c.author] if c.author is not None else []), *c.meta, *c.text]))
+        key = tuple(p.text[i] for i in sorted([*([c.author] if c.author is not None else []), *c.meta, *c.text]))
         if key in seen:
             continue
         seen.add(key)
@@ -439,30 +471,31 @@ def _drop_repeats(rows: list[dict[str, Any]], comments: list[_Comment]) -> list[
     return kept
 
 
-def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | None:
-    """Maximum-sum window of line weights over ``rows[:limit]``; returns (first, last) or None.
+def _body_window(p: _Page, start: int, limit: int) -> tuple[int, int] | None:
+    """Maximum-sum window of line weights over lines ``start`` to ``limit - 1`` (the lines outside do not
+    count as neighbours); returns (first, last) or None.
 
     A window that opens right under a "related posts" heading is a list of related stories, not the
     article: it competes with its sum scaled by ``RELATED_LIST_FACTOR``.
     """
     best_sum, best = 0.0, None
-    run_sum, run_start = 0.0, 0
-    last_related = -RELATED_LIST_REACH - 1
-    prose = [r["f_prose"] and r["strip_rule"] is None for r in rows[:limit]]
-    for i in range(limit):
-        row = rows[i]
-        rule = row["strip_rule"]
-        if rule in _BODY_BREAKS:
-            run_sum, run_start = 0.0, i + 1
-            if rule == "related":
-                last_related = i
-            continue
+    run_sum, run_start = 0.0, start
+    last_related = start - RELATED_LIST_REACH - 1
+    rules, words = p.rule, p.words
+    prose = [False] * start + [pr and r is None for pr, r in zip(p.prose[start:limit], rules[start:limit], strict=True)]
+    for i in range(start, limit):
+        rule = rules[i]
         if rule is not None:
+            if rule in _BODY_BREAKS:
+                run_sum, run_start = 0.0, i + 1
+                if rule == "related":
+                    last_related = i
+                continue
             w = STRIPPED_WEIGHT
         elif prose[i]:
-            paired = (i > 0 and prose[i - 1]) or (i + 1 < limit and prose[i + 1])
-            w = float(row["f_words"]) * (1.0 if paired else ISOLATED_PROSE_FACTOR)
-        elif row["f_words"] >= LIST_ITEM_MIN_WORDS:
+            paired = (i > start and prose[i - 1]) or (i + 1 < limit and prose[i + 1])
+            w = float(words[i]) * (1.0 if paired else ISOLATED_PROSE_FACTOR)
+        elif words[i] >= LIST_ITEM_MIN_WORDS:
             w = LIST_ITEM_WEIGHT
         else:
             w = SHORT_LINE_WEIGHT
@@ -476,27 +509,27 @@ def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | No
 
 
 _CRUMB_SEPARATORS = (" » ", " › ", " > ", " >> ", " | ")
+_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
+_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
 _TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
 _PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}$")
 _NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
 
 
-def _can_be_title(row: dict[str, Any]) -> bool:
+def _can_be_title(p: _Page, i: int) -> bool:
     """Hard limits: a headline is kept, not a date, count or crumb trail, 2+ words, not cut off."""
-    text: str = row["text"]
-    if row["strip_rule"] is not None or row["f_date"] or row["f_numeric"] or row["f_count"] is not None:
+    text = p.text[i]
+    if p.rule[i] is not None or p.date[i] or p.numeric[i] or p.count[i] is not None:
         return False
-    if row["f_words"] < 2 or len(text) < 8 or len(text) > 220 or text.endswith((":", ",", "–", "-", "—", ";")):
+    if p.words[i] < 2 or len(text) < 8 or len(text) > 220 or text.endswith((":", ",", "–", "-", "—", ";")):
         return False
-    return not (row["f_has_date"] or _NOT_TITLE.search(text))
+    return not (p.has_date[i] or _NOT_TITLE.search(text))
 
 
-def _title_score(row: dict[str, Any], kept_distance: float, hints: set[str], repeated: set[str]) -> float:
-    """How much a line looks like the article headline (-inf: it cannot be one)."""
-    if not _can_be_title(row):
-        return float("-inf")
-    text: str = row["text"]
-    words = row["f_words"]
+def _title_score(p: _Page, i: int, kept_distance: float, hints: set[str], repeated: set[str]) -> float:
+    """How much line ``i`` looks like the article headline (the caller checks ``_can_be_title``)."""
+    text = p.text[i]
+    words = p.words[i]
     score = 2.0 - TITLE_DISTANCE_COST * kept_distance
     key = text.casefold()
     if key in hints:
@@ -515,105 +548,140 @@ def _title_score(row: dict[str, Any], kept_distance: float, hints: set[str], rep
         score -= 3.0
     if _PERSON_NAME.match(text):
         score -= 2.5
-    if row["f_prose"] or (text.endswith(".") and words > 15):
+    if p.prose[i] or (text.endswith(".") and words > 15):
         score -= 3.0
     elif text.endswith("."):
         score -= 1.5
     return score
 
 
-def _title_hints(rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+def _title_hints(p: _Page) -> tuple[set[str], set[str]]:
     """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
     to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"); and, weaker, lines that
-    occur twice."""
+    occur twice (compared case-folded; lines of 4+ words)."""
     hints: set[str] = set()
-    repeated: set[str] = set()
-    seen: set[str] = set()
-    for row in rows:
-        text: str = row["text"]
-        if row["f_count"] is not None:
-            m = re.search(selectors.QUOTED_TITLE_RE, text)
-            if m:
-                hints.add(m.group("title").strip().casefold())
-        if any(sep in text for sep in _CRUMB_SEPARATORS):
-            parts = re.split(r"\s(?:»|›|>>?|\|)\s", text)
-            if len(parts) >= 3:
-                hints.add(parts[-1].strip().casefold())
-        key = text.casefold()
-        if key in seen and len(text.split()) >= 4:
-            repeated.add(key)
-        seen.add(key)
+    for i in p.counts:
+        m = _QUOTED_TITLE.search(p.text[i])
+        if m:
+            hints.add(m.group("title").strip().casefold())
+    for i in p.crumbs:
+        parts = _CRUMB_SPLIT.split(p.text[i])
+        if len(parts) >= 3:
+            hints.add(parts[-1].strip().casefold())
+    # case folding keeps the white space of a line (no character folds into or out of white space),
+    # so lines that fold alike have the same number of words
+    folded = Counter(map(str.casefold, p.text))
+    repeated = {key for key, n in folded.items() if n > 1 and len(key.split()) >= 4}
     return hints, repeated
 
 
-def _find_title(rows: list[dict[str, Any]], start: int, placed: list[str | None]) -> int | None:
-    hints, repeated = _title_hints(rows)
+def _find_title(p: _Page, start: int, placed: dict[int, tuple[str, int | None]]) -> int | None:
+    hints: set[str] | None = None
+    repeated: set[str] = set()
     best, best_score = None, float("-inf")
     kept = 0.0
     for i in range(start, max(-1, start - TITLE_WINDOW), -1):
-        s = _title_score(rows[i], kept, hints, repeated) - TITLE_ROW_COST * (start - i)
-        if s > best_score and placed[i] is None:
-            best, best_score = i, s
-        if i < start and rows[i]["strip_rule"] is None and not rows[i]["f_date"]:
-            kept += 1.0 if rows[i]["f_words"] >= 4 else 0.5
+        if _can_be_title(p, i):
+            if hints is None:
+                hints, repeated = _title_hints(p)
+            s = _title_score(p, i, kept, hints, repeated) - TITLE_ROW_COST * (start - i)
+            if s > best_score and i not in placed:
+                best, best_score = i, s
+        if i < start and p.rule[i] is None and not p.date[i]:
+            kept += 1.0 if p.words[i] >= 4 else 0.5
     return best if best_score > MIN_TITLE_SCORE else None
 
 
-def _place_comments(
-    rows: list[dict[str, Any]], comments: list[_Comment], region: list[str | None], position: list[int | None]
-) -> int:
-    """Write the comments' regions and positions; return where the comment section starts (its count
-    line or heading when one is close above the first comment), or the page length."""
+def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[str, int | None]]) -> int:
+    """Place the comments' lines (region and comment position); return where the comment section starts
+    (its count line or heading when one is close above the first comment), or the page length."""
     if not comments:
-        return len(rows)
+        return len(p)
     head = comments[0]
     first = min(([head.author] if head.author is not None else []) + head.text + head.meta)
     limit = first
     for j in range(first - 1, max(-1, first - EVIDENCE_WINDOW), -1):
-        if rows[j]["f_count"] is not None or rows[j]["f_heading"]:
+        if p.count[j] is not None or p.heading[j]:
             limit = j
             break
     for k, c in enumerate(comments):
         if c.author is not None:
-            region[c.author], position[c.author] = COMMENT_AUTHOR, k
+            placed[c.author] = (COMMENT_AUTHOR, k)
         for i in c.meta:
-            region[i], position[i] = COMMENT_META, k
+            placed[i] = (COMMENT_META, k)
         for i in c.text:
-            region[i], position[i] = COMMENT_TEXT, k
+            placed[i] = (COMMENT_TEXT, k)
     return limit
 
 
-def segment_page(rows: list[dict[str, Any]]) -> tuple[list[str | None], list[int | None]]:
-    """Segment one page's lines (dicts with text, strip_rule and the ``line_features`` columns).
+def segment_page(p: _Page) -> dict[int, tuple[str, int | None]]:
+    """Segment one page's lines.
 
     Returns:
-        ``(region, comment_position)`` per line, in the order given.
+        The placed lines: line -> (region, comment position or None); lines not named stay unplaced.
     """
-    n = len(rows)
-    region: list[str | None] = [None] * n
-    position: list[int | None] = [None] * n
+    placed: dict[int, tuple[str, int | None]] = {}
+    n = len(p)
     if n == 0:
-        return region, position
-    comments = _find_comments(rows)
-    limit = _place_comments(rows, comments, region, position)
-    window = _body_window(rows, limit)
+        return placed
+    comments = _find_comments(p)
+    limit = _place_comments(p, comments, placed)
+    window = _body_window(p, 0, limit)
     if window is None and comments:
         # no article above the comments: some layouts print the article after them
-        after = max(i for i, r in enumerate(region) if r is not None) + 1
-        shifted = _body_window(rows[after:], n - after)
-        window = (shifted[0] + after, shifted[1] + after) if shifted is not None else None
+        window = _body_window(p, max(placed) + 1, n)
     if window is None:
-        return region, position
+        return placed
     lo, hi = window
-    title = _find_title(rows, lo, region)
-    title_text = rows[title]["text"] if title is not None else None
+    title = _find_title(p, lo, placed)
+    title_text = p.text[title] if title is not None else None
     if title is not None:
-        region[title] = TITLE
+        placed[title] = (TITLE, None)
     for i in range(lo, hi + 1):
-        row = rows[i]
-        if region[i] is None and row["strip_rule"] is None and not row["f_date"] and row["text"] != title_text:
-            region[i] = BODY
-    return region, position
+        if i not in placed and p.rule[i] is None and not p.date[i] and p.text[i] != title_text:
+            placed[i] = (BODY, None)
+    return placed
+
+
+def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
+    """The pages of ``line_features`` output (sorted by page), as (index of the first line, page)."""
+    is_header = (
+        pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null() | pl.col("f_ad_author").is_not_null()
+    )
+    header_rows = feats.with_row_index("_row").filter(is_header)
+    kinds: dict[int, tuple[str, str]] = {}
+    for row, says, by_author, author, is_date, words in header_rows.select(
+        "_row", "f_says", "f_by_author", "f_ad_author", "f_date", "f_words"
+    ).iter_rows():
+        kind = _header_kind(says, by_author, author, is_date=is_date, words=words)
+        if kind is not None:
+            kinds[row] = kind
+
+    def rows_where(expr: pl.Expr) -> list[int]:
+        return feats.select(pl.arg_where(expr)).to_series().to_list()
+
+    dates = rows_where(pl.col("f_date"))
+    counts = rows_where(pl.col("f_count").is_not_null())
+    crumbs = rows_where(pl.col("text").str.contains_any(list(_CRUMB_SEPARATORS)))
+    header_list = list(kinds)
+    cols = [feats[c].to_list() for c in ("text", "strip_rule", "f_date", "f_has_date", "f_count", "f_heading",
+                                         "f_numeric", "f_words", "f_prose")]
+    lo = 0
+    for n in feats["page_id"].rle().struct.field("len").to_list():
+        hi = lo + n
+
+        def local(rows: list[int], lo: int = lo, hi: int = hi) -> list[int]:
+            return [i - lo for i in rows[bisect_left(rows, lo):bisect_left(rows, hi)]]
+
+        yield lo, _Page(
+            *(c[lo:hi] for c in cols),
+            headers={i: kinds[i + lo] for i in local(header_list)},
+            dates=local(dates), counts=local(counts), crumbs=local(crumbs),
+        )
+        lo = hi
+
+
+_REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
 
 
 def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
@@ -630,15 +698,18 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     if lines.height == 0:
         return empty_frame(LINES)
     feats = line_features(lines.sort("page_id", "line_no", maintain_order=True))
-    cols = ["text", "strip_rule", "f_date", "f_has_date", "f_says", "f_ad_author", "f_ad_date", "f_by_author",
-            "f_count", "f_heading", "f_numeric", "f_words", "f_prose"]
-    pages = feats.group_by("page_id", maintain_order=True).agg(pl.struct(cols).alias("rows"))
-    # feats is sorted by page then line, so the groups (kept in order) flatten back to its row order
-    results = [segment_page(rows) for rows in pages["rows"].to_list()]
-    region = pl.Series("region", [r for res in results for r in res[0]], dtype=schema["region"])
-    position = pl.Series("comment_position", [p for res in results for p in res[1]],
-                         dtype=schema["comment_position"])
-    return feats.select(LINES.names).with_columns(region=region, comment_position=position)
+    region = np.zeros(feats.height, dtype=np.int8)  # 0: unplaced, else _REGION_CODES
+    position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
+    for lo, page in _pages(feats):
+        for i, (name, k) in segment_page(page).items():
+            region[lo + i] = _REGION_CODES[name]
+            if k is not None:
+                position[lo + i] = k
+    names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
+    return feats.select(LINES.names).with_columns(
+        region=names.gather(region),
+        comment_position=pl.when(pl.Series(position) >= 0).then(pl.Series(position)).cast(schema["comment_position"]),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
