@@ -49,6 +49,7 @@ COMMENT_META = "comment_meta"
 NAME_MAX_WORDS = 6
 NAME_MAX_CHARS = 60
 TITLE_WINDOW = 40
+TITLE_MAX_CHARS = 220
 TITLE_DISTANCE_COST = 0.4
 TITLE_ROW_COST = 0.05
 MIN_TITLE_SCORE = -4.0
@@ -84,6 +85,7 @@ _TAIL_RE = rf"(?i){selectors.AUTHOR_DATE_TAIL_RE}"
 _DATE_BY_RE = rf"(?i){selectors.DATE_BY_RE}\S"
 _BY_AUTHOR_HEAD_RE = rf"(?i){selectors.BY_AUTHOR_HEAD_RE}\S"
 _SAYS_END_RE = rf"(?i)(?:{selectors._SAYS_ALT})\s*:?\s*$"
+_BY_WORD_RE = rf"(?i){selectors.BY_RE}\s+\S"
 
 
 def _author_end(frame: pl.DataFrame, column: str, start: str, out: str) -> pl.DataFrame:
@@ -92,27 +94,28 @@ def _author_end(frame: pl.DataFrame, column: str, start: str, out: str) -> pl.Da
     (and no line break) is followed by the tail (separator, date, "| Permalink" to the end of the line)."""
     text, first = pl.col(column), pl.col(start)
     # the leftmost match of the tail (which reaches the end of the line) starts where the shortest author ends
-    frame = frame.with_columns(_rest=text.str.slice(first + 1)).with_columns(
-        _head=pl.col("_rest").str.replace(_TAIL_RE, "").str.len_chars()
+    frame = frame.with_columns(_ad_rest=text.str.slice(first + 1)).with_columns(
+        _ad_head=pl.col("_ad_rest").str.replace(_TAIL_RE, "").str.len_chars()
     )
-    end = first + 1 + pl.col("_head")
+    end = first + 1 + pl.col("_ad_head")
     valid = (
-        (pl.col("_head") < pl.col("_rest").str.len_chars())
+        (pl.col("_ad_head") < pl.col("_ad_rest").str.len_chars())
         & (end - first <= selectors.AUTHOR_DATE_MAX_AUTHOR)
         & ~text.str.slice(first, end - first).str.contains("\n", literal=True)
     )
-    return frame.with_columns(pl.when(valid).then(end).alias(out)).drop("_rest", "_head")
+    return frame.with_columns(pl.when(valid).then(end).alias(out)).drop("_ad_rest", "_ad_head")
 
 
-def author_date(frame: pl.DataFrame, column: str) -> pl.DataFrame:
-    """Add ``_ad_author`` and ``_ad_date``: the groups of ``AUTHOR_DATE_LINE_RE`` in ``column`` (null where
-    it does not match).
+def author_date(frame: pl.DataFrame, column: str, *, with_date: bool = True) -> pl.DataFrame:
+    """Add ``_ad_author`` and (``with_date``) ``_ad_date``: the groups of ``AUTHOR_DATE_LINE_RE`` in
+    ``column`` (null where it does not match).
 
     The same groups as ``str.extract_groups(AUTHOR_DATE_LINE_RE)``, for a fraction of the cost: the
     regex engine cannot run a lazy, bounded author in front of the large date alternation on its fast
     path. The pattern tries the comment number ("12. ") first, then the shortest author that the tail
     can follow; here the tail is searched from one character after the author's start, and its
-    leftmost match gives the shortest author.
+    leftmost match gives the shortest author. Give it only the rows that can match: polars' regex
+    search runs over every row of a column, null or not.
     """
     text = pl.col(column)
     frame = frame.with_columns(
@@ -128,62 +131,84 @@ def author_date(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     )
     start, end = pl.col("_ad_start"), pl.col("_ad_end")
     found = pl.when(end.is_not_null()).then(text)
-    return frame.with_columns(
-        _ad_author=found.str.slice(start, end - start),
-        _ad_date=found.str.slice(end).str.extract(rf"(?i)^{selectors.AUTHOR_DATE_TAIL_RE}", 1),
-    ).drop("_ad_number", "_ad_zero", "_ad_end_number", "_ad_end_zero", "_ad_start", "_ad_end")
+    groups = [found.str.slice(start, end - start).alias("_ad_author")]
+    if with_date:
+        groups.append(found.str.slice(end).str.extract(rf"(?i)^{selectors.AUTHOR_DATE_TAIL_RE}", 1).alias("_ad_date"))
+    return frame.with_columns(groups).drop(
+        "_ad_number", "_ad_zero", "_ad_end_number", "_ad_end_zero", "_ad_start", "_ad_end"
+    )
+
+
+def _header_features(short: pl.DataFrame) -> pl.DataFrame:
+    """The comment-header features of short lines (``_row``, ``text``, ``_chars``, ``f_has_date``):
+    ``_row`` with ``f_says``, ``f_ad_author`` and ``f_by_author``, for the lines that have one."""
+    text, chars = pl.col("text"), pl.col("_chars")
+    # a "says" line ends with a say-verb and is short (its pattern bounds it under 200 characters)
+    says = short.filter((chars <= 200) & text.str.contains(_SAYS_END_RE)).select(
+        "_row", f_says=text.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars()
+    )
+    # the author+date patterns need a date: run them only on short lines that hold one
+    dated = short.filter(chars <= 160)
+    dated = pl.concat([
+        dated.filter(pl.col("f_has_date")),
+        dated.filter(~pl.col("f_has_date")).filter(text.str.contains(rf"(?i){selectors.RELATIVE_DATE_RE}")),
+    ]).select("_row", "text")
+    dated = author_date(dated, "text", with_date=False)
+    # the date+author and by+author patterns only where their part up to the author matches
+    by_lines = dated.filter(text.str.contains(_BY_WORD_RE))
+    by_lines = by_lines.select(
+        "_row",
+        f_by_author=pl.coalesce(
+            pl.when(text.str.contains(_DATE_BY_RE)).then(text).str.extract(selectors.DATE_AUTHOR_LINE_RE, 2),
+            pl.when(text.str.contains(_BY_AUTHOR_HEAD_RE)).then(text).str.extract(
+                selectors.BY_AUTHOR_DATE_LINE_RE, 1),
+        ).str.strip_chars(" ·|•,–—-:"),
+    )
+    dated = dated.select("_row", f_ad_author=pl.col("_ad_author").str.strip_chars_end(" ·|•,–—-"))
+    found = dated.join(by_lines, on="_row", how="full", coalesce=True).join(says, on="_row", how="full", coalesce=True)
+    return found.filter(pl.any_horizontal(pl.col("f_says", "f_ad_author", "f_by_author").is_not_null()))
 
 
 def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     """Add the per-line pattern features the segmenter reads.
 
     Reads ``text`` and ``strip_rule``; adds ``f_date`` (the line is a date), ``f_has_date`` (it holds a
-    date), ``f_says`` (author of a "NAME says:" line), ``f_ad_author`` / ``f_ad_date`` (a "NAME DATE"
-    line), ``f_by_author`` (a "DATE by NAME" or "by NAME on DATE" line), ``f_count`` (a stated comment
-    count), ``f_heading`` (a comments heading), ``f_numeric``, ``f_words``, ``f_prose``.
+    date; computed for lines that can be a title, else false), ``f_says`` (author of a "NAME says:"
+    line), ``f_ad_author`` (author of a "NAME DATE" line), ``f_by_author`` (a "DATE by NAME" or "by NAME
+    on DATE" line), ``f_count`` (a stated comment count), ``f_heading`` (a comments heading),
+    ``f_numeric``, ``f_words``, ``f_prose``.
     """
-    text = pl.col("text")
-    n_chars = text.str.len_chars()
+    text, chars = pl.col("text"), pl.col("_chars")
     count = pl.coalesce(
         text.str.extract(selectors.COMMENT_COUNT_RE, 1),
         text.str.extract(selectors.COMMENT_COUNT_TRAILING_RE, 1),
     ).cast(pl.Int32, strict=False)
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
-    n_words = text.str.count_matches(r"\S+").cast(pl.Int32)
-    has_date = text.str.contains(rf"(?i){selectors.DATE_RE}")
-    # the comment-header patterns need a date: run them only on short lines that hold one
-    frame = lines.with_columns(
-        f_has_date=has_date,
-        _dated=pl.when(
-            (n_chars <= 160) & (has_date | text.str.contains(rf"(?i){selectors.RELATIVE_DATE_RE}"))
-        ).then(text),
+    n_words = pl.col("f_words")
+    frame = lines.with_row_index("_row").with_columns(
+        _chars=text.str.len_chars(), f_words=text.str.count_matches(r"\S+").cast(pl.Int32)
     )
-    frame = author_date(frame, "_dated")
-    dated = pl.col("_dated")
-    # a "says" line ends with a say-verb and is short (its pattern bounds it under 200 characters)
-    maybe_says = pl.when(
-        (n_chars <= 200) & text.str.contains(_SAYS_END_RE)
-    ).then(text)
-    # the date+author patterns only where their start (up to the author) matches
-    date_author = pl.coalesce(
-        pl.when(dated.str.contains(_DATE_BY_RE)).then(dated).str.extract(selectors.DATE_AUTHOR_LINE_RE, 2),
-        pl.when(dated.str.contains(_BY_AUTHOR_HEAD_RE)).then(dated).str.extract(selectors.BY_AUTHOR_DATE_LINE_RE, 1),
+    # the date patterns run on the lines short enough to need them (a masked column would still be scanned)
+    short = frame.filter(chars <= TITLE_MAX_CHARS).select(
+        "_row", "text", "_chars", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}")
     )
-    return frame.with_columns(
-        f_date=text.str.contains(selectors.DATE_LINE_RE) & (n_chars <= 120),
-        f_says=maybe_says.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars(),
-        f_ad_author=pl.col("_ad_author").str.strip_chars_end(" ·|•,–—-"),
-        f_ad_date=pl.col("_ad_date"),
-        f_by_author=date_author.str.strip_chars(" ·|•,–—-:"),
-        f_count=pl.when(n_chars <= 200).then(count),
-        f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
-        f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
-        f_words=n_words,
-        f_prose=(
-            (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
+    has_date = np.zeros(frame.height, dtype=bool)
+    has_date[short["_row"].to_numpy()] = short["f_has_date"].to_numpy()
+    return (
+        frame.with_columns(
+            f_has_date=pl.Series(has_date),
+            f_date=text.str.contains(selectors.DATE_LINE_RE) & (chars <= 120),
+            f_count=pl.when(chars <= 200).then(count),
+            f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
+            f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
+            f_prose=(
+                (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
+            )
+            | (chars >= 200),
         )
-        | (n_chars >= 200),
-    ).drop("_dated", "_ad_author", "_ad_date")
+        .join(_header_features(short), on="_row", how="left", maintain_order="left")
+        .drop("_row", "_chars")
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -521,7 +546,7 @@ def _can_be_title(p: _Page, i: int) -> bool:
     text = p.text[i]
     if p.rule[i] is not None or p.date[i] or p.numeric[i] or p.count[i] is not None:
         return False
-    if p.words[i] < 2 or len(text) < 8 or len(text) > 220 or text.endswith((":", ",", "–", "-", "—", ";")):
+    if p.words[i] < 2 or len(text) < 8 or len(text) > TITLE_MAX_CHARS or text.endswith((":", ",", "–", "-", "—", ";")):
         return False
     return not (p.has_date[i] or _NOT_TITLE.search(text))
 
@@ -785,6 +810,8 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
 
 
 _BADGE = re.compile(selectors.AUTHOR_BADGE_RE)
+_LEADING_MARKS = re.compile(r"^[·|•,–—-]+\s+")
+_TRAILING_MARKS = re.compile(r"[\s·|•,–—:-]+$")
 
 
 def clean_author(name: str | None) -> str | None:
@@ -792,7 +819,7 @@ def clean_author(name: str | None) -> str | None:
     if name is None:
         return None
     cleaned = _BADGE.sub("", name).strip()
-    cleaned = re.sub(r"^[·|•,–—-]+\s+", "", re.sub(r"[\s·|•,–—:-]+$", "", cleaned))
+    cleaned = _LEADING_MARKS.sub("", _TRAILING_MARKS.sub("", cleaned))
     return cleaned or name.strip() or None
 
 
@@ -811,32 +838,20 @@ def parse_posted_at(text: str | None) -> datetime | None:
     """
     if not text:
         return None
-    year = month = day = None
-    rest = text
-    m_iso = _ISO_DATE.search(text)
-    m_num = _NUM_DATE.search(text)
-    m_dmy = _DAY_MONTH_YEAR.search(text)
-    m_mdy = _MONTH_DAY_YEAR.search(text)
-    if m_iso:
-        year, month, day = int(m_iso.group(1)), int(m_iso.group(2)), int(m_iso.group(3))
-        rest = text[m_iso.end():]
-    elif m_dmy and m_dmy.group(2).casefold().rstrip(".") in selectors.MONTHS:
-        day, month, year = int(m_dmy.group(1)), selectors.MONTHS[m_dmy.group(2).casefold().rstrip(".")], int(
-            m_dmy.group(3)
-        )
-        rest = text[m_dmy.end():]
-    elif m_mdy and m_mdy.group(1).casefold().rstrip(".") in selectors.MONTHS:
-        month, day, year = selectors.MONTHS[m_mdy.group(1).casefold().rstrip(".")], int(m_mdy.group(2)), int(
-            m_mdy.group(3)
-        )
-        rest = text[m_mdy.end():]
-    elif m_num:
-        day, month, year = int(m_num.group(1)), int(m_num.group(2)), int(m_num.group(3))
+    # the forms in order of precedence: ISO, day-month-year, month-day-year (named months), numeric
+    if m := _ISO_DATE.search(text):
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif (m := _DAY_MONTH_YEAR.search(text)) and m.group(2).casefold().rstrip(".") in selectors.MONTHS:
+        day, month, year = int(m.group(1)), selectors.MONTHS[m.group(2).casefold().rstrip(".")], int(m.group(3))
+    elif (m := _MONTH_DAY_YEAR.search(text)) and m.group(1).casefold().rstrip(".") in selectors.MONTHS:
+        month, day, year = selectors.MONTHS[m.group(1).casefold().rstrip(".")], int(m.group(2)), int(m.group(3))
+    elif m := _NUM_DATE.search(text):
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if year < 100:
             year += 2000
-        rest = text[m_num.end():]
-    if year is None or month is None or day is None:
+    else:
         return None
+    rest = text[m.end():]
     hour = minute = second = 0
     m_time = _TIME.search(rest)
     if m_time:
@@ -889,37 +904,42 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     if seg.height == 0:
         return empty_frame(PARSED_COMMENTS)
     text = pl.col("text")
-    header = pl.col("_header")
-    seg = seg.with_columns(
-        _header=pl.when(pl.col("region") == COMMENT_AUTHOR).then(text),
-        _dated=pl.when(
-            (pl.col("region") == COMMENT_AUTHOR) & (text.str.len_chars() <= 160) & text.str.contains(r"\d")
-        ).then(text),
+    keys = ["page_id", "comment_position"]
+    # header patterns run on the author lines only, each where a necessary part of it matches
+    heads = seg.filter(pl.col("region") == COMMENT_AUTHOR).select(*keys, "line_no", "text").with_row_index("_hrow")
+    dated = author_date(heads.filter((text.str.len_chars() <= 160) & text.str.contains(r"\d")), "text")
+    by_lines = heads.filter(text.str.contains(_BY_WORD_RE))
+    by_lines = by_lines.select(
+        "_hrow",
+        _da=pl.when(text.str.contains(_DATE_BY_RE)).then(text).str.extract_groups(selectors.DATE_AUTHOR_LINE_RE),
+        _ba=pl.when(text.str.contains(_BY_AUTHOR_HEAD_RE)).then(text).str.extract_groups(
+            selectors.BY_AUTHOR_DATE_LINE_RE),
     )
-    seg = author_date(seg, "_dated")
-    # each header pattern runs only where a necessary part of it matches
-    date_author = pl.when(header.str.contains(_DATE_BY_RE)).then(header).str.extract_groups(
-        selectors.DATE_AUTHOR_LINE_RE)
-    by_author = pl.when(header.str.contains(_BY_AUTHOR_HEAD_RE)).then(header).str.extract_groups(
-        selectors.BY_AUTHOR_DATE_LINE_RE)
-    says = pl.when(header.str.contains(_SAYS_END_RE)).then(header).str.extract(selectors.SAYS_LINE_RE, 1)
-    seg = seg.with_columns(
-        _author=pl.coalesce(
-            says,
-            date_author.struct.field("author"),
-            by_author.struct.field("author"),
-            pl.col("_ad_author"),
-            header,
-        ),
-        _date=pl.when(header.is_not_null())
-        .then(pl.coalesce(date_author.struct.field("date"), by_author.struct.field("date"), pl.col("_ad_date")))
-        .when((pl.col("region") == COMMENT_META) & text.str.contains(selectors.DATE_LINE_RE))
-        .then(text),
+    says = heads.filter(text.str.contains(_SAYS_END_RE)).select(
+        "_hrow", _says=text.str.extract(selectors.SAYS_LINE_RE, 1)
     )
-    grouped = seg.group_by("page_id", "comment_position", maintain_order=True).agg(
-        author=pl.col("_author").drop_nulls().first(),
-        text=text.filter(pl.col("region") == COMMENT_TEXT).str.join("\n\n"),
-        posted_at_text=pl.col("_date").drop_nulls().first(),
+    heads = (
+        heads.join(dated.select("_hrow", "_ad_author", "_ad_date"), on="_hrow", how="left", maintain_order="left")
+        .join(by_lines, on="_hrow", how="left", maintain_order="left")
+        .join(says, on="_hrow", how="left", maintain_order="left")
+        .select(
+            *keys, "line_no",
+            _author=pl.coalesce("_says", pl.col("_da").struct.field("author"), pl.col("_ba").struct.field("author"),
+                                "_ad_author", text),
+            _date=pl.coalesce(pl.col("_da").struct.field("date"), pl.col("_ba").struct.field("date"), "_ad_date"),
+        )
+    )
+    meta_dates = seg.filter(pl.col("region") == COMMENT_META).filter(text.str.contains(selectors.DATE_LINE_RE))
+    headers = (
+        pl.concat([heads, meta_dates.select(*keys, "line_no", _author=pl.lit(None, dtype=pl.String), _date=text)])
+        .sort("page_id", "line_no")
+        .group_by(keys, maintain_order=True)
+        .agg(author=pl.col("_author").drop_nulls().first(), posted_at_text=pl.col("_date").drop_nulls().first())
+    )
+    grouped = (
+        seg.group_by(keys, maintain_order=True)
+        .agg(text=text.filter(pl.col("region") == COMMENT_TEXT).str.join("\n\n"))
+        .join(headers, on=keys, how="left", maintain_order="left")
     )
     authors = [clean_author(a) for a in grouped["author"].to_list()]
     posted = [parse_posted_at(t) for t in grouped["posted_at_text"].to_list()]
