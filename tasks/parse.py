@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
 
 import numpy as np
 import polars as pl
@@ -232,6 +233,10 @@ class _Page:
     rule: list[str | None]
     date: list[bool]
     has_date: list[bool]
+    meta: list[bool]
+    """Dates, numbers and comment-widget controls: never a comment's text."""
+    foldable: list[bool]
+    """Lines that can repeat a title line (see ``_title_hints``)."""
     count: list[int | None]
     heading: list[bool]
     numeric: list[bool]
@@ -263,10 +268,6 @@ def _name_like(p: _Page, i: int) -> bool:
     if p.count[i] is not None or p.heading[i]:
         return False
     return not _NAME_END.search(text) or text.endswith(("...", "…", ".", "!"))
-
-
-def _is_meta(p: _Page, i: int) -> bool:
-    return p.date[i] or p.numeric[i] or p.rule[i] == "comment_chrome"
 
 
 def _header_kind(
@@ -380,8 +381,8 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]
         body = range(last + 1, end)
         if nxt is not None and "comment_chrome" in p.rule[last + 1:end]:
             ends_with_chrome += 1
-        text = [i for i in body if not _is_meta(p, i)]
-        meta += [i for i in body if _is_meta(p, i)]
+        text = [i for i in body if not p.meta[i]]
+        meta += [i for i in body if p.meta[i]]
         comments.append(_Comment(author=author, meta=meta, text=text))
     return [c for c in comments if c.text]
 
@@ -392,7 +393,7 @@ def _alternating(p: _Page) -> list[_Comment]:
     for c in reversed(counts[-MAX_COUNT_LINES_TRIED:]):
         n_stated: int = p.count[c]  # type: ignore[assignment]
         end = _comment_end(p, c + 1, stop_at_chrome=False)
-        idx = [i for i in range(c + 1, end) if not _is_meta(p, i) and p.rule[i] in (None, "template")]
+        idx = [i for i in range(c + 1, end) if not p.meta[i] and p.rule[i] in (None, "template")]
         if len(idx) < 2 * n_stated:
             continue
         chosen = _choose_authors(p, idx, n_stated)
@@ -414,49 +415,43 @@ def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     Maximises the summed author score (name-like lines; names that repeat score higher).
     """
     m = len(idx)
-    names = [p.text[i] for i in idx]
-    freq: dict[str, int] = {}
-    for t in names:
-        freq[t] = freq.get(t, 0) + 1
-    score = [
-        (1.0 + (1.0 if freq[names[j]] > 1 else 0.0)) if _name_like(p, idx[j]) else None for j in range(m)
-    ]
-    neg = float("-inf")
-    # best[k][a]: best score over idx[:j+1] with k authors, a = 1 when idx[j] is an author
-    best = [[neg, neg] for _ in range(n + 1)]
-    back: list[list[list[int]]] = []
+    freq = Counter(p.text[i] for i in idx)
+    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0)) if _name_like(p, i) else None for i in idx]
     if score[0] is None:
         return None
-    best[1][1] = score[0]
-    back.append([[-1, -1] for _ in range(n + 1)])
+    neg = float("-inf")
+    # text[k] / author[k]: best score over idx[:j+1] with k authors, idx[j] being text / an author;
+    # back_*[j, k]: whether the line before idx[j] was an author (1) or text (0) on that best path
+    text, author = np.full(n + 1, neg), np.full(n + 1, neg)
+    author[1] = score[0]
+    back_text = np.full((m, n + 1), -1, dtype=np.int8)
+    back_author = np.full((m, n + 1), -1, dtype=np.int8)
     for j in range(1, m):
-        new = [[neg, neg] for _ in range(n + 1)]
-        ptr = [[-1, -1] for _ in range(n + 1)]
-        for k in range(1, n + 1):
-            # text line: previous may be author or text
-            if best[k][0] >= best[k][1]:
-                new[k][0], ptr[k][0] = best[k][0], 0
-            else:
-                new[k][0], ptr[k][0] = best[k][1], 1
-            s = score[j]
-            if s is not None and best[k - 1][0] > neg:
-                new[k][1], ptr[k][1] = best[k - 1][0] + s, 0
-        best = new
-        back.append(ptr)
-    if best[n][0] == neg:
+        # text line: the previous line may be author or text (text wins ties)
+        after_author = author[1:] > text[1:]
+        new_text = np.full(n + 1, neg)
+        new_text[1:] = np.where(after_author, author[1:], text[1:])
+        back_text[j, 1:] = after_author
+        new_author = np.full(n + 1, neg)
+        s = score[j]
+        if s is not None:
+            # author line: the previous line must be text
+            reachable = text[:-1] > neg
+            new_author[1:][reachable] = text[:-1][reachable] + s
+            back_author[j, 1:][reachable] = 0
+        text, author = new_text, new_author
+    if text[n] == neg:
         return None
     chosen: list[int] = []
     k, a = n, 0
     for j in range(m - 1, -1, -1):
         if a == 1:
             chosen.append(idx[j])
-        prev = back[j][k][a] if j > 0 else -1
+        prev = int((back_text if a == 0 else back_author)[j, k]) if j > 0 else -1
         if a == 1:
             k -= 1
         a = prev
     return sorted(chosen)
-
-
 
 
 def _find_comments(p: _Page) -> list[_Comment]:
@@ -594,8 +589,8 @@ def _title_hints(p: _Page) -> tuple[set[str], set[str]]:
         if len(parts) >= 3:
             hints.add(parts[-1].strip().casefold())
     # case folding keeps the white space of a line (no character folds into or out of white space),
-    # so lines that fold alike have the same number of words
-    folded = Counter(map(str.casefold, p.text))
+    # so lines that fold alike have the same number of words; only lines that can match a title count
+    folded = Counter(map(str.casefold, compress(p.text, p.foldable)))
     repeated = {key for key, n in folded.items() if n > 1 and len(key.split()) >= 4}
     return hints, repeated
 
@@ -689,8 +684,17 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
     counts = rows_where(pl.col("f_count").is_not_null())
     crumbs = rows_where(pl.col("text").str.contains_any(list(_CRUMB_SEPARATORS)))
     header_list = list(kinds)
-    cols = [feats[c].to_list() for c in ("text", "strip_rule", "f_date", "f_has_date", "f_count", "f_heading",
-                                         "f_numeric", "f_words", "f_prose")]
+    derived = feats.select(
+        meta=pl.col("f_date") | pl.col("f_numeric") | (pl.col("strip_rule") == "comment_chrome").fill_null(value=False),
+        # a line folds to the same text as a title line only if it is at most 3 times longer (no character
+        # folds to more than 3); words >= 4 unless the line holds \x1c-\x1f, which str.split takes for white
+        # space and the regex does not
+        foldable=(pl.col("text").str.len_chars() <= 3 * TITLE_MAX_CHARS)
+        & ((pl.col("f_words") >= 4) | pl.col("text").str.contains("[\x1c-\x1f]")),
+    )
+    cols = [feats[c].to_list() for c in ("text", "strip_rule", "f_date", "f_has_date")]
+    cols += [derived[c].to_list() for c in ("meta", "foldable")]
+    cols += [feats[c].to_list() for c in ("f_count", "f_heading", "f_numeric", "f_words", "f_prose")]
     lo = 0
     for n in feats["page_id"].rle().struct.field("len").to_list():
         hi = lo + n
