@@ -54,6 +54,10 @@ TITLE_MAX_CHARS = 220
 TITLE_DISTANCE_COST = 0.4
 TITLE_ROW_COST = 0.05
 MIN_TITLE_SCORE = -4.0
+HINTED_TITLE_BONUS = 5.0
+"""Title score bonus of a line that a breadcrumb or the comment-count line names."""
+REPEATED_TITLE_BONUS = 1.5
+"""Title score bonus of a line (4+ words) that occurs twice on the page."""
 EVIDENCE_WINDOW = 20
 UNPLACED = "unplaced"
 STRIPPED_WEIGHT = -2.0
@@ -553,9 +557,9 @@ def _title_score(p: _Page, i: int, kept_distance: float, hints: set[str], repeat
     score = 2.0 - TITLE_DISTANCE_COST * kept_distance
     key = text.casefold()
     if key in hints:
-        score += 5.0
+        score += HINTED_TITLE_BONUS
     elif key in repeated:
-        score += 1.5
+        score += REPEATED_TITLE_BONUS
     if 4 <= words <= 20:
         score += 2.0 + (1.0 if words <= 14 else 0.0)
     elif words > 25:
@@ -575,10 +579,9 @@ def _title_score(p: _Page, i: int, kept_distance: float, hints: set[str], repeat
     return score
 
 
-def _title_hints(p: _Page) -> tuple[set[str], set[str]]:
+def _title_hints(p: _Page) -> set[str]:
     """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
-    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"); and, weaker, lines that
-    occur twice (compared case-folded; lines of 4+ words)."""
+    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded."""
     hints: set[str] = set()
     for i in p.counts:
         m = _QUOTED_TITLE.search(p.text[i])
@@ -588,28 +591,42 @@ def _title_hints(p: _Page) -> tuple[set[str], set[str]]:
         parts = _CRUMB_SPLIT.split(p.text[i])
         if len(parts) >= 3:
             hints.add(parts[-1].strip().casefold())
+    return hints
+
+
+def _repeated_lines(p: _Page) -> set[str]:
+    """Weaker headline evidence: lines of 4+ words that occur twice on the page (compared case-folded)."""
     # case folding keeps the white space of a line (no character folds into or out of white space),
     # so lines that fold alike have the same number of words; only lines that can match a title count
     folded = Counter(map(str.casefold, compress(p.text, p.foldable)))
-    repeated = {key for key, n in folded.items() if n > 1 and len(key.split()) >= 4}
-    return hints, repeated
+    return {key for key, n in folded.items() if n > 1 and len(key.split()) >= 4}
 
 
 def _find_title(p: _Page, start: int, placed: dict[int, tuple[str, int | None]]) -> int | None:
-    hints: set[str] | None = None
-    repeated: set[str] = set()
-    best, best_score = None, float("-inf")
+    """The best-scoring headline line in the ``TITLE_WINDOW`` lines up to ``start`` (the first of equals
+    from ``start`` up), if it scores above ``MIN_TITLE_SCORE``."""
+    candidates: list[tuple[int, float]] = []  # (line, kept lines between it and the body)
     kept = 0.0
     for i in range(start, max(-1, start - TITLE_WINDOW), -1):
-        if _can_be_title(p, i):
-            if hints is None:
-                hints, repeated = _title_hints(p)
-            s = _title_score(p, i, kept, hints, repeated) - TITLE_ROW_COST * (start - i)
-            if s > best_score and i not in placed:
-                best, best_score = i, s
+        if i not in placed and _can_be_title(p, i):
+            candidates.append((i, kept))
         if i < start and p.rule[i] is None and not p.date[i]:
             kept += 1.0 if p.words[i] >= 4 else 0.5
-    return best if best_score > MIN_TITLE_SCORE else None
+    if not candidates:
+        return None
+    hints = _title_hints(p)
+
+    def best(repeated: set[str]) -> tuple[int, list[float]]:
+        scores = [_title_score(p, i, k, hints, repeated) - TITLE_ROW_COST * (start - i) for i, k in candidates]
+        return max(range(len(scores)), key=scores.__getitem__), scores
+
+    top, scores = best(set())
+    # the repeated-line bonus can change the choice only when another line scores within it of the best
+    # (the margin covers rounding); counting the page's repeated lines is the costly part
+    margin = REPEATED_TITLE_BONUS + 1e-6
+    if scores[top] <= MIN_TITLE_SCORE or any(s + margin > scores[top] for k, s in enumerate(scores) if k != top):
+        top, scores = best(_repeated_lines(p))
+    return candidates[top][0] if scores[top] > MIN_TITLE_SCORE else None
 
 
 def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[str, int | None]]) -> int:
