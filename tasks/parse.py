@@ -463,6 +463,8 @@ def _find_comments(p: _Page) -> list[_Comment]:
         return []  # no header line and no stated count: nothing to anchor a comment list on
     best: list[_Comment] = []
     for run in _anchored_candidates(p):
+        if len(run) <= len(best):
+            continue  # a run gives at most one comment per header: it cannot beat the best
         comments = _build_anchored(p, run)
         if not comments:
             continue
@@ -484,10 +486,19 @@ def _find_comments(p: _Page) -> list[_Comment]:
 
 def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     """Drop a comment printed again verbatim (same header and text), as quoting widgets do."""
+
+    def lines(c: _Comment) -> list[int]:
+        return sorted([*([c.author] if c.author is not None else []), *c.meta, *c.text])
+
+    # most lists repeat nothing: when no two comments agree in line count and first and last line,
+    # no two agree in all their lines
+    ends = [lines(c) for c in comments]
+    if len({(len(ln), p.text[ln[0]], p.text[ln[-1]]) for ln in ends}) == len(comments):
+        return comments
     seen: set[tuple[str, ...]] = set()
     kept: list[_Comment] = []
-    for c in comments:
-        key = tuple(p.text[i] for i in sorted([*([c.author] if c.author is not None else []), *c.meta, *c.text]))
+    for c, ln in zip(comments, ends, strict=True):
+        key = tuple(p.text[i] for i in ln)
         if key in seen:
             continue
         seen.add(key)
@@ -550,23 +561,21 @@ def _can_be_title(p: _Page, i: int) -> bool:
     return not (p.has_date[i] or _NOT_TITLE.search(text))
 
 
-def _title_score(p: _Page, i: int, kept_distance: float, hints: set[str], repeated: set[str]) -> float:
-    """How much line ``i`` looks like the article headline (the caller checks ``_can_be_title``)."""
+def _title_score(p: _Page, i: int, kept_distance: float, bonus: float) -> float:
+    """How much line ``i`` looks like the article headline (the caller checks ``_can_be_title``), with the
+    bonus of its evidence elsewhere on the page (``HINTED_TITLE_BONUS``, ``REPEATED_TITLE_BONUS`` or 0)."""
     text = p.text[i]
     words = p.words[i]
     score = 2.0 - TITLE_DISTANCE_COST * kept_distance
-    key = text.casefold()
-    if key in hints:
-        score += HINTED_TITLE_BONUS
-    elif key in repeated:
-        score += REPEATED_TITLE_BONUS
+    if bonus:
+        score += bonus
     if 4 <= words <= 20:
         score += 2.0 + (1.0 if words <= 14 else 0.0)
     elif words > 25:
         score -= 2.0
     if text[0].islower():
         score -= 2.0
-    if not any(c.isupper() for c in text):
+    if not any(map(str.isupper, text)):
         score -= 3.0
     if _TWO_SENTENCES.search(text):
         score -= 3.0
@@ -615,17 +624,21 @@ def _find_title(p: _Page, start: int, placed: dict[int, tuple[str, int | None]])
     if not candidates:
         return None
     hints = _title_hints(p)
-
-    def best(repeated: set[str]) -> tuple[int, list[float]]:
-        scores = [_title_score(p, i, k, hints, repeated) - TITLE_ROW_COST * (start - i) for i, k in candidates]
-        return max(range(len(scores)), key=scores.__getitem__), scores
-
-    top, scores = best(set())
+    keys = [p.text[i].casefold() for i, _ in candidates]
+    scores = [
+        _title_score(p, i, kept, HINTED_TITLE_BONUS if key in hints else 0.0) - TITLE_ROW_COST * (start - i)
+        for (i, kept), key in zip(candidates, keys, strict=True)
+    ]
+    top = max(range(len(scores)), key=scores.__getitem__)  # the first of equals
     # the repeated-line bonus can change the choice only when another line scores within it of the best
     # (the margin covers rounding); counting the page's repeated lines is the costly part
     margin = REPEATED_TITLE_BONUS + 1e-6
     if scores[top] <= MIN_TITLE_SCORE or any(s + margin > scores[top] for k, s in enumerate(scores) if k != top):
-        top, scores = best(_repeated_lines(p))
+        repeated = _repeated_lines(p)
+        for k, ((i, kept), key) in enumerate(zip(candidates, keys, strict=True)):
+            if key not in hints and key in repeated:
+                scores[k] = _title_score(p, i, kept, REPEATED_TITLE_BONUS) - TITLE_ROW_COST * (start - i)
+        top = max(range(len(scores)), key=scores.__getitem__)
     return candidates[top][0] if scores[top] > MIN_TITLE_SCORE else None
 
 
@@ -746,11 +759,16 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     feats = line_features(lines.sort("page_id", "line_no", maintain_order=True))
     region = np.zeros(feats.height, dtype=np.int8)  # 0: unplaced, else _REGION_CODES
     position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
+    rows: list[int] = []
+    codes: list[int] = []
+    positions: list[int] = []
     for lo, page in _pages(feats):
         for i, (name, k) in segment_page(page).items():
-            region[lo + i] = _REGION_CODES[name]
-            if k is not None:
-                position[lo + i] = k
+            rows.append(lo + i)
+            codes.append(_REGION_CODES[name])
+            positions.append(-1 if k is None else k)
+    region[rows] = codes
+    position[rows] = positions
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
     return feats.select(LINES.names).with_columns(
         region=names.gather(region),
@@ -889,13 +907,16 @@ def parse_posted_at(text: str | None) -> datetime | None:
         return None
 
 
+_REPLY_TO = re.compile(r"\s*@\s?([^\s:,]+(?:\s[^\s:,]+)?)")
+
+
 def _parents(authors: list[str | None], texts: list[str]) -> list[int | None]:
     """Reply parents where the text shows them: a comment opening with "@Name" answers Name's latest comment."""
     parents: list[int | None] = []
     last_by_author: dict[str, int] = {}
     for k, (author, text) in enumerate(zip(authors, texts, strict=True)):
         parent = None
-        m = re.match(r"\s*@\s?([^\s:,]+(?:\s[^\s:,]+)?)", text)
+        m = _REPLY_TO.match(text) if "@" in text else None
         if m:
             target = m.group(1).casefold()
             for name, pos in last_by_author.items():
