@@ -19,6 +19,11 @@ How a page is segmented (per page, linear in its lines):
    comment form cannot be crossed) picks the article text.
 3. Title. The best heading-like line shortly above the body: close to it, repeated on the page or
    quoted in the comment-count line, not a breadcrumb, date or byline.
+
+Where the time goes: the line patterns run in polars over all lines of the shard (``line_features``),
+each on a sub-frame of the lines that can match it (a regex search in polars scans every value of a
+column, also those a ``when`` masked to null). The per-page steps above run in Python over plain lists
+of those columns (``_Page``), starting from the few lines the features point at.
 """
 
 from __future__ import annotations
