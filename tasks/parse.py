@@ -245,7 +245,7 @@ class _Page:
     meta: list[bool]
     """Dates, numbers and comment-widget controls: never a comment's text."""
     foldable: list[bool]
-    """Lines that can repeat a title line (see ``_title_hints``)."""
+    """Lines that can repeat a title line (see ``_repeated_lines``)."""
     count: list[int | None]
     heading: list[bool]
     numeric: list[bool]
@@ -727,9 +727,10 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
         foldable=(pl.col("text").str.len_chars() <= 3 * TITLE_MAX_CHARS)
         & ((pl.col("f_words") >= 4) | pl.col("text").str.contains("[\x1c-\x1f]")),
     )
-    cols = [feats[c].to_list() for c in ("text", "strip_rule", "f_date", "f_has_date")]
-    cols += [derived[c].to_list() for c in ("meta", "foldable")]
-    cols += [feats[c].to_list() for c in ("f_count", "f_heading", "f_numeric", "f_words", "f_prose")]
+    columns = {"text": "text", "rule": "strip_rule", "date": "f_date", "has_date": "f_has_date", "count": "f_count",
+               "heading": "f_heading", "numeric": "f_numeric", "words": "f_words", "prose": "f_prose"}
+    cols = {field: feats[column].to_list() for field, column in columns.items()}
+    cols.update({field: derived[field].to_list() for field in ("meta", "foldable")})
     lo = 0
     for n in feats["page_id"].rle().struct.field("len").to_list():
         hi = lo + n
@@ -738,7 +739,7 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
             return [i - lo for i in rows[bisect_left(rows, lo):bisect_left(rows, hi)]]
 
         yield lo, _Page(
-            *(c[lo:hi] for c in cols),
+            **{field: values[lo:hi] for field, values in cols.items()},
             headers={i: kinds[i + lo] for i in local(header_list)},
             dates=local(dates), counts=local(counts), crumbs=local(crumbs),
         )
