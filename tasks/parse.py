@@ -19,16 +19,25 @@ How a page is segmented (per page, linear in its lines):
    comment form cannot be crossed) picks the article text.
 3. Title. The best heading-like line shortly above the body: close to it, repeated on the page or
    quoted in the comment-count line, not a breadcrumb, date or byline.
+
+Where the time goes: the line patterns run in polars over all lines of the shard (``line_features``),
+each on a sub-frame of the lines that can match it (a regex search in polars scans every value of a
+column, also those a ``when`` masked to null). The per-page steps above run in Python over plain lists
+of those columns (``_Page``), starting from the few lines the features point at.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from itertools import compress
 
+import numpy as np
 import polars as pl
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
@@ -46,9 +55,14 @@ COMMENT_META = "comment_meta"
 NAME_MAX_WORDS = 6
 NAME_MAX_CHARS = 60
 TITLE_WINDOW = 40
+TITLE_MAX_CHARS = 220
 TITLE_DISTANCE_COST = 0.4
 TITLE_ROW_COST = 0.05
 MIN_TITLE_SCORE = -4.0
+HINTED_TITLE_BONUS = 5.0
+"""Title score bonus of a line that a breadcrumb or the comment-count line names."""
+REPEATED_TITLE_BONUS = 1.5
+"""Title score bonus of a line (4+ words) that occurs twice on the page."""
 EVIDENCE_WINDOW = 20
 UNPLACED = "unplaced"
 STRIPPED_WEIGHT = -2.0
@@ -67,7 +81,6 @@ how many count lines (from the last) are tried."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
 
-_SOFT_RULES = frozenset({"template", "comment_chrome"})
 _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
                              "pagination", "profile_body_end"})
 _BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_start"}
@@ -78,49 +91,133 @@ _BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_
 # --------------------------------------------------------------------------------------------------
 
 
+_TAIL_RE = rf"(?i){selectors.AUTHOR_DATE_TAIL_RE}"
+_DATE_BY_RE = rf"(?i){selectors.DATE_BY_RE}\S"
+_BY_AUTHOR_HEAD_RE = rf"(?i){selectors.BY_AUTHOR_HEAD_RE}\S"
+_SAYS_END_RE = rf"(?i)(?:{selectors._SAYS_ALT})\s*:?\s*$"
+_BY_WORD_RE = rf"(?i){selectors.BY_RE}\s+\S"
+
+
+def _author_end(frame: pl.DataFrame, column: str, start: str, out: str) -> pl.DataFrame:
+    """Add ``out``: the end (in characters) of the shortest author of ``AUTHOR_DATE_LINE_RE`` in ``column``
+    that starts at column ``start``; null when no author of at most ``AUTHOR_DATE_MAX_AUTHOR`` characters
+    (and no line break) is followed by the tail (separator, date, "| Permalink" to the end of the line)."""
+    text, first = pl.col(column), pl.col(start)
+    # the leftmost match of the tail (which reaches the end of the line) starts where the shortest author ends
+    frame = frame.with_columns(_ad_rest=text.str.slice(first + 1)).with_columns(
+        _ad_head=pl.col("_ad_rest").str.replace(_TAIL_RE, "").str.len_chars()
+    )
+    end = first + 1 + pl.col("_ad_head")
+    valid = (
+        (pl.col("_ad_head") < pl.col("_ad_rest").str.len_chars())
+        & (end - first <= selectors.AUTHOR_DATE_MAX_AUTHOR)
+        & ~text.str.slice(first, end - first).str.contains("\n", literal=True)
+    )
+    return frame.with_columns(pl.when(valid).then(end).alias(out)).drop("_ad_rest", "_ad_head")
+
+
+def author_date(frame: pl.DataFrame, column: str, *, with_date: bool = True) -> pl.DataFrame:
+    """Add ``_ad_author`` and (``with_date``) ``_ad_date``: the groups of ``AUTHOR_DATE_LINE_RE`` in
+    ``column`` (null where it does not match).
+
+    The same groups as ``str.extract_groups(AUTHOR_DATE_LINE_RE)``, for a fraction of the cost: the
+    regex engine cannot run a lazy, bounded author in front of the large date alternation on its fast
+    path. The pattern tries the comment number ("12. ") first, then the shortest author that the tail
+    can follow; here the tail is searched from one character after the author's start, and its
+    leftmost match gives the shortest author. Give it only the rows that can match: polars' regex
+    search runs over every row of a column, null or not.
+    """
+    text = pl.col(column)
+    frame = frame.with_columns(
+        _ad_number=text.str.extract(rf"^({selectors.LINE_NUMBER_RE})\S", 1).str.len_chars(),
+        _ad_zero=pl.when(text.str.contains(r"^\S")).then(pl.lit(0, dtype=pl.UInt32)),
+    )
+    frame = _author_end(frame, column, "_ad_number", "_ad_end_number")
+    frame = _author_end(frame, column, "_ad_zero", "_ad_end_zero")
+    numbered = pl.col("_ad_end_number").is_not_null()
+    frame = frame.with_columns(
+        _ad_start=pl.when(numbered).then(pl.col("_ad_number")).otherwise(pl.col("_ad_zero")),
+        _ad_end=pl.when(numbered).then(pl.col("_ad_end_number")).otherwise(pl.col("_ad_end_zero")),
+    )
+    start, end = pl.col("_ad_start"), pl.col("_ad_end")
+    found = pl.when(end.is_not_null()).then(text)
+    groups = [found.str.slice(start, end - start).alias("_ad_author")]
+    if with_date:
+        groups.append(found.str.slice(end).str.extract(rf"(?i)^{selectors.AUTHOR_DATE_TAIL_RE}", 1).alias("_ad_date"))
+    return frame.with_columns(groups).drop(
+        "_ad_number", "_ad_zero", "_ad_end_number", "_ad_end_zero", "_ad_start", "_ad_end"
+    )
+
+
+def _header_features(short: pl.DataFrame) -> pl.DataFrame:
+    """The comment-header features of short lines (``_row``, ``text``, ``_chars``, ``f_has_date``):
+    ``_row`` with ``f_says``, ``f_ad_author`` and ``f_by_author``, for the lines that have one."""
+    text, chars = pl.col("text"), pl.col("_chars")
+    # a "says" line ends with a say-verb and is short (its pattern bounds it under 200 characters)
+    says = short.filter((chars <= 200) & text.str.contains(_SAYS_END_RE)).select(
+        "_row", f_says=text.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars()
+    )
+    # the author+date patterns need a date: run them only on short lines that hold one
+    dated = short.filter(chars <= 160)
+    dated = pl.concat([
+        dated.filter(pl.col("f_has_date")),
+        dated.filter(~pl.col("f_has_date")).filter(text.str.contains(rf"(?i){selectors.RELATIVE_DATE_RE}")),
+    ]).select("_row", "text")
+    dated = author_date(dated, "text", with_date=False)
+    # the date+author and by+author patterns only where their part up to the author matches
+    by_lines = dated.filter(text.str.contains(_BY_WORD_RE))
+    by_lines = by_lines.select(
+        "_row",
+        f_by_author=pl.coalesce(
+            pl.when(text.str.contains(_DATE_BY_RE)).then(text).str.extract(selectors.DATE_AUTHOR_LINE_RE, 2),
+            pl.when(text.str.contains(_BY_AUTHOR_HEAD_RE)).then(text).str.extract(
+                selectors.BY_AUTHOR_DATE_LINE_RE, 1),
+        ).str.strip_chars(" ·|•,–—-:"),
+    )
+    dated = dated.select("_row", f_ad_author=pl.col("_ad_author").str.strip_chars_end(" ·|•,–—-"))
+    found = dated.join(by_lines, on="_row", how="full", coalesce=True).join(says, on="_row", how="full", coalesce=True)
+    return found.filter(pl.any_horizontal(pl.col("f_says", "f_ad_author", "f_by_author").is_not_null()))
+
+
 def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     """Add the per-line pattern features the segmenter reads.
 
-    Reads ``text`` and ``strip_rule``; adds ``f_date`` (the line is a date), ``f_says`` (author of a
-    "NAME says:" line), ``f_ad_author`` / ``f_ad_date`` (a "NAME DATE" line), ``f_count`` (a stated
-    comment count), ``f_heading`` (a comments heading), ``f_numeric``, ``f_words``, ``f_prose``.
+    Reads ``text`` and ``strip_rule``; adds ``f_date`` (the line is a date), ``f_has_date`` (it holds a
+    date; computed for lines that can be a title, else false), ``f_says`` (author of a "NAME says:"
+    line), ``f_ad_author`` (author of a "NAME DATE" line), ``f_by_author`` (a "DATE by NAME" or "by NAME
+    on DATE" line), ``f_count`` (a stated comment count), ``f_heading`` (a comments heading),
+    ``f_numeric``, ``f_words``, ``f_prose``.
     """
-    text = pl.col("text")
+    text, chars = pl.col("text"), pl.col("_chars")
     count = pl.coalesce(
         text.str.extract(selectors.COMMENT_COUNT_RE, 1),
         text.str.extract(selectors.COMMENT_COUNT_TRAILING_RE, 1),
     ).cast(pl.Int32, strict=False)
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
-    n_words = text.str.count_matches(r"\S+").cast(pl.Int32)
-    # the author+date pattern is costly: run it only on short lines that hold a digit
-    has_date = text.str.contains(rf"(?i){selectors.DATE_RE}")
-    maybe_dated = pl.when(
-        (text.str.len_chars() <= 160) & (has_date | text.str.contains(rf"(?i){selectors.RELATIVE_DATE_RE}"))
-    ).then(text)
-    author_date = maybe_dated.str.extract_groups(selectors.AUTHOR_DATE_LINE_RE)
-    # a "says" line ends with a say-verb and is short (its pattern bounds it under 200 characters)
-    maybe_says = pl.when(
-        (text.str.len_chars() <= 200) & text.str.contains(rf"(?i)(?:{selectors._SAYS_ALT})\s*:?\s*$")
-    ).then(text)
-    date_author = pl.coalesce(
-        maybe_dated.str.extract(selectors.DATE_AUTHOR_LINE_RE, 2),
-        maybe_dated.str.extract(selectors.BY_AUTHOR_DATE_LINE_RE, 1),
+    n_words = pl.col("f_words")
+    frame = lines.with_row_index("_row").with_columns(
+        _chars=text.str.len_chars(), f_words=text.str.count_matches(r"\S+").cast(pl.Int32)
     )
-    return lines.with_columns(
-        f_date=text.str.contains(selectors.DATE_LINE_RE) & (text.str.len_chars() <= 120),
-        f_has_date=has_date,
-        f_says=maybe_says.str.extract(selectors.SAYS_LINE_RE, 1).str.strip_chars(),
-        f_ad_author=author_date.struct.field("author").str.strip_chars_end(" ·|•,–—-"),
-        f_ad_date=author_date.struct.field("date"),
-        f_by_author=date_author.str.strip_chars(" ·|•,–—-:"),
-        f_count=pl.when(text.str.len_chars() <= 200).then(count),
-        f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
-        f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
-        f_words=n_words,
-        f_prose=(
-            (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
+    # the date patterns run on the lines short enough to need them (a masked column would still be scanned)
+    short = frame.filter(chars <= TITLE_MAX_CHARS).select(
+        "_row", "text", "_chars", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}")
+    )
+    has_date = np.zeros(frame.height, dtype=bool)
+    has_date[short["_row"].to_numpy()] = short["f_has_date"].to_numpy()
+    return (
+        frame.with_columns(
+            f_has_date=pl.Series(has_date),
+            f_date=text.str.contains(selectors.DATE_LINE_RE) & (chars <= 120),
+            f_count=pl.when(chars <= 200).then(count),
+            f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
+            f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
+            f_prose=(
+                (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
+            )
+            | (chars >= 200),
         )
-        | (text.str.len_chars() >= 200),
+        .join(_header_features(short), on="_row", how="left", maintain_order="left")
+        .drop("_row", "_chars")
     )
 
 
@@ -136,49 +233,80 @@ class _Comment:
     text: list[int] = field(default_factory=list)
 
 
-def _name_like(row: dict[str, Any]) -> bool:
-    text: str = row["text"]
-    if row["strip_rule"] not in (None, "template") or row["f_date"] or row["f_numeric"]:
+@dataclass(slots=True)
+class _Page:
+    """One page's lines as parallel lists of the ``line_features`` columns (index = line in the page), and
+    the few lines that the comment and title finders start from."""
+
+    text: list[str]
+    rule: list[str | None]
+    date: list[bool]
+    has_date: list[bool]
+    meta: list[bool]
+    """Dates, numbers and comment-widget controls: never a comment's text."""
+    foldable: list[bool]
+    """Lines that can repeat a title line (see ``_repeated_lines``)."""
+    count: list[int | None]
+    heading: list[bool]
+    numeric: list[bool]
+    words: list[int]
+    prose: list[bool]
+    headers: dict[int, tuple[str, str]]
+    """Comment header lines, in line order: line -> (kind, author), see ``_header_kind``."""
+    dates: list[int]
+    """Lines with ``f_date``."""
+    counts: list[int]
+    """Lines with a stated comment count."""
+    crumbs: list[int]
+    """Lines that hold a breadcrumb separator."""
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+_NAME_END = re.compile(r"[.!?:;,]$")
+_SENTENCE_END = re.compile(r"[.!?]$")
+
+
+def _name_like(p: _Page, i: int) -> bool:
+    text = p.text[i]
+    if p.rule[i] not in (None, "template") or p.date[i] or p.numeric[i]:
         return False
-    if len(text) > NAME_MAX_CHARS or row["f_words"] > NAME_MAX_WORDS:
+    if len(text) > NAME_MAX_CHARS or p.words[i] > NAME_MAX_WORDS:
         return False
-    if row["f_count"] is not None or row["f_heading"]:
+    if p.count[i] is not None or p.heading[i]:
         return False
-    return not re.search(r"[.!?:;,]$", text) or text.endswith(("...", "…", ".", "!"))
+    return not _NAME_END.search(text) or text.endswith(("...", "…", ".", "!"))
 
 
-def _is_meta(row: dict[str, Any]) -> bool:
-    return bool(row["f_date"] or row["f_numeric"] or row["strip_rule"] == "comment_chrome")
-
-
-def _header_kind(row: dict[str, Any]) -> tuple[str, str] | None:
-    """(kind, author) when the line is a comment header of kind 'says', 'by_author' or 'author_date'."""
-    if row["f_says"] and len(row["f_says"]) <= NAME_MAX_CHARS and row["f_words"] <= NAME_MAX_WORDS + 6:
-        return ("says", row["f_says"])
-    by_author = row["f_by_author"]
-    if by_author and len(by_author.split()) <= NAME_MAX_WORDS and not re.search(r"[.!?]$", by_author):
+def _header_kind(
+    says: str | None, by_author: str | None, author: str | None, *, is_date: bool, words: int
+) -> tuple[str, str] | None:
+    """(kind, author) when a line with these features is a comment header of kind 'says', 'by_author' or
+    'author_date'."""
+    if says and len(says) <= NAME_MAX_CHARS and words <= NAME_MAX_WORDS + 6:
+        return ("says", says)
+    if by_author and len(by_author.split()) <= NAME_MAX_WORDS and not _SENTENCE_END.search(by_author):
         return ("by_author", by_author)
-    author = row["f_ad_author"]
     if (
         author
-        and row["f_ad_date"]
         and len(author) <= NAME_MAX_CHARS
-        and not row["f_date"]
+        and not is_date
         and len(author.split()) <= NAME_MAX_WORDS
-        and not re.search(r"[.!?]$", author)
+        and not _SENTENCE_END.search(author)
     ):
         return ("author_date", author)
     return None
 
 
-def _runs(headers: list[tuple[int, int, int]], rows: list[dict[str, Any]]) -> list[list[tuple[int, int, int]]]:
+def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int, int, int]]]:
     """Split header spans (first, last, author) into runs not separated by a comment break."""
     runs: list[list[tuple[int, int, int]]] = []
     current: list[tuple[int, int, int]] = []
     for h in headers:
         if current:
             gap = range(current[-1][1] + 1, h[0])
-            broken = any(rows[i]["strip_rule"] in _COMMENT_BREAKS for i in gap) or len(gap) > 120
+            broken = len(gap) > 120 or any(p.rule[i] in _COMMENT_BREAKS for i in gap)
             if broken or len(gap) == 0:
                 runs.append(current)
                 current = []
@@ -188,21 +316,19 @@ def _runs(headers: list[tuple[int, int, int]], rows: list[dict[str, Any]]) -> li
     return runs
 
 
-def _anchored_candidates(rows: list[dict[str, Any]]) -> list[list[tuple[int, int, int]]]:
+def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
     """All header runs per header kind: lists of (first_line, last_line, author_line)."""
-    n = len(rows)
+    n = len(p)
     by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": []}
-    for i, row in enumerate(rows):
-        kind = _header_kind(row)
-        if kind is not None:
-            last = i
-            while last + 1 < n and (rows[last + 1]["f_date"] or rows[last + 1]["f_numeric"]):
-                last += 1
-            by_kind[kind[0]].append((i, last, i))
+    for i, (kind, _) in p.headers.items():
+        last = i
+        while last + 1 < n and (p.date[last + 1] or p.numeric[last + 1]):
+            last += 1
+        by_kind[kind].append((i, last, i))
     # standalone date lines with a name line next to them, on the side the page uses
-    dates = [i for i, r in enumerate(rows) if r["f_date"] and _header_kind(r) is None]
-    before = [i for i in dates if i > 0 and _name_like(rows[i - 1])]
-    after = [i for i in dates if i + 1 < n and _name_like(rows[i + 1])]
+    dates = [i for i in p.dates if i not in p.headers]
+    before = [i for i in dates if i > 0 and _name_like(p, i - 1)]
+    after = [i for i in dates if i + 1 < n and _name_like(p, i + 1)]
     date_headers = (
         [(i - 1, i, i - 1) for i in before] if len(before) >= len(after) else [(i, i + 1, i + 1) for i in after]
     )
@@ -210,44 +336,43 @@ def _anchored_candidates(rows: list[dict[str, Any]]) -> list[list[tuple[int, int
     for headers in (*by_kind.values(), date_headers):
         # a header must be followed by text before the next header
         clean = [h for k, h in enumerate(headers) if k + 1 >= len(headers) or headers[k + 1][0] > h[1] + 1]
-        candidates.extend(run for run in _runs(clean, rows) if run)
+        candidates.extend(run for run in _runs(clean, p) if run)
     return candidates
 
 
-def _evidence(rows: list[dict[str, Any]], first: int, *, says: bool) -> bool:
+def _evidence(p: _Page, first: int, *, says: bool) -> bool:
     """Is there evidence that a header run starting at ``first`` is a comment list?"""
     if says:
         return True
-    lo = max(0, first - EVIDENCE_WINDOW)
-    for row in rows[lo:first]:
-        if (row["f_count"] is not None and row["f_count"] > 0) or row["f_heading"]:
+    for i in range(max(0, first - EVIDENCE_WINDOW), first):
+        count = p.count[i]
+        if (count is not None and count > 0) or p.heading[i]:
             return True
-        if row["strip_rule"] in ("profile_comments_start", "comment_form"):
+        if p.rule[i] in ("profile_comments_start", "comment_form"):
             return True
     return False  # reply buttons alone are not enough: forum-like widgets fill sidebars and feeds too
 
 
-def _form_follows(rows: list[dict[str, Any]], last: _Comment) -> bool:
+def _form_follows(p: _Page, last: _Comment) -> bool:
     """Does a comment form ("Leave a Reply") follow the last comment closely?"""
     end = max([*last.text, *last.meta, last.author if last.author is not None else 0])
-    return any(row["strip_rule"] == "comment_form" for row in rows[end + 1:end + 1 + EVIDENCE_WINDOW // 2])
+    return "comment_form" in p.rule[end + 1:end + 1 + EVIDENCE_WINDOW // 2]
 
 
-def _stated_before(rows: list[dict[str, Any]], first: int) -> int | None:
+def _stated_before(p: _Page, first: int) -> int | None:
     """The comment count stated shortly before line ``first``, if any."""
-    for row in reversed(rows[max(0, first - EVIDENCE_WINDOW):first]):
-        if row["f_count"] is not None:
-            return int(row["f_count"])
+    for i in range(first - 1, max(0, first - EVIDENCE_WINDOW) - 1, -1):
+        if p.count[i] is not None:
+            return int(p.count[i])  # type: ignore[arg-type]
     return None
 
 
-def _comment_end(rows: list[dict[str, Any]], start: int, *, stop_at_chrome: bool) -> int:
+def _comment_end(p: _Page, start: int, *, stop_at_chrome: bool) -> int:
     """Index one past the last line of the comment whose text starts at ``start``."""
     i = start
-    while i < len(rows):
-        row = rows[i]
-        rule = row["strip_rule"]
-        if rule in _COMMENT_BREAKS or row["f_count"] is not None or row["f_heading"]:
+    while i < len(p):
+        rule = p.rule[i]
+        if rule in _COMMENT_BREAKS or p.count[i] is not None or p.heading[i]:
             break
         if stop_at_chrome and rule == "comment_chrome" and i > start:
             return i + 1
@@ -255,32 +380,32 @@ def _comment_end(rows: list[dict[str, Any]], start: int, *, stop_at_chrome: bool
     return i
 
 
-def _build_anchored(rows: list[dict[str, Any]], run: list[tuple[int, int, int]]) -> list[_Comment]:
+def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]:
     comments: list[_Comment] = []
     ends_with_chrome = 0
     for k, (first, last, author) in enumerate(run):
         nxt = run[k + 1][0] if k + 1 < len(run) else None
         meta = [i for i in range(first, last + 1) if i != author]
-        end = nxt if nxt is not None else _comment_end(rows, last + 1, stop_at_chrome=ends_with_chrome * 2 > k)
-        body = list(range(last + 1, end))
-        if nxt is not None and any(rows[i]["strip_rule"] == "comment_chrome" for i in body):
+        end = nxt if nxt is not None else _comment_end(p, last + 1, stop_at_chrome=ends_with_chrome * 2 > k)
+        body = range(last + 1, end)
+        if nxt is not None and "comment_chrome" in p.rule[last + 1:end]:
             ends_with_chrome += 1
-        text = [i for i in body if not _is_meta(rows[i])]
-        meta += [i for i in body if _is_meta(rows[i])]
+        text = [i for i in body if not p.meta[i]]
+        meta += [i for i in body if p.meta[i]]
         comments.append(_Comment(author=author, meta=meta, text=text))
     return [c for c in comments if c.text]
 
 
-def _alternating(rows: list[dict[str, Any]]) -> list[_Comment]:
+def _alternating(p: _Page) -> list[_Comment]:
     """wpDiscuz-style lists without dates: a stated count N picks N author lines."""
-    counts = [i for i, r in enumerate(rows) if r["f_count"] is not None and 0 < r["f_count"] <= MAX_NAME_ONLY]
+    counts = [i for i in p.counts if 0 < p.count[i] <= MAX_NAME_ONLY]  # type: ignore[operator]
     for c in reversed(counts[-MAX_COUNT_LINES_TRIED:]):
-        n_stated = rows[c]["f_count"]
-        end = _comment_end(rows, c + 1, stop_at_chrome=False)
-        idx = [i for i in range(c + 1, end) if not _is_meta(rows[i]) and rows[i]["strip_rule"] in (None, "template")]
+        n_stated: int = p.count[c]  # type: ignore[assignment]
+        end = _comment_end(p, c + 1, stop_at_chrome=False)
+        idx = [i for i in range(c + 1, end) if not p.meta[i] and p.rule[i] in (None, "template")]
         if len(idx) < 2 * n_stated:
             continue
-        chosen = _choose_authors(rows, idx, n_stated)
+        chosen = _choose_authors(p, idx, n_stated)
         if chosen is None:
             continue
         comments: list[_Comment] = []
@@ -293,85 +418,92 @@ def _alternating(rows: list[dict[str, Any]]) -> list[_Comment]:
     return []
 
 
-def _choose_authors(rows: list[dict[str, Any]], idx: list[int], n: int) -> list[int] | None:
+def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     """Choose exactly ``n`` author lines among ``idx``: first line is one, never two adjacent, last is text.
 
     Maximises the summed author score (name-like lines; names that repeat score higher).
     """
     m = len(idx)
-    names = [rows[i]["text"] for i in idx]
-    freq: dict[str, int] = {}
-    for t in names:
-        freq[t] = freq.get(t, 0) + 1
-    score = [
-        (1.0 + (1.0 if freq[names[j]] > 1 else 0.0)) if _name_like(rows[idx[j]]) else None for j in range(m)
-    ]
-    neg = float("-inf")
-    # best[k][a]: best score over idx[:j+1] with k authors, a = 1 when idx[j] is an author
-    best = [[neg, neg] for _ in range(n + 1)]
-    back: list[list[list[int]]] = []
+    freq = Counter(p.text[i] for i in idx)
+    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0)) if _name_like(p, i) else None for i in idx]
     if score[0] is None:
         return None
-    best[1][1] = score[0]
-    back.append([[-1, -1] for _ in range(n + 1)])
+    neg = float("-inf")
+    # text[k] / author[k]: best score over idx[:j+1] with k authors, idx[j] being text / an author;
+    # back_*[j, k]: whether the line before idx[j] was an author (1) or text (0) on that best path
+    text, author = np.full(n + 1, neg), np.full(n + 1, neg)
+    author[1] = score[0]
+    back_text = np.full((m, n + 1), -1, dtype=np.int8)
+    back_author = np.full((m, n + 1), -1, dtype=np.int8)
     for j in range(1, m):
-        new = [[neg, neg] for _ in range(n + 1)]
-        ptr = [[-1, -1] for _ in range(n + 1)]
-        for k in range(1, n + 1):
-            # text line: previous may be author or text
-            if best[k][0] >= best[k][1]:
-                new[k][0], ptr[k][0] = best[k][0], 0
-            else:
-                new[k][0], ptr[k][0] = best[k][1], 1
-            s = score[j]
-            if s is not None and best[k - 1][0] > neg:
-                new[k][1], ptr[k][1] = best[k - 1][0] + s, 0
-        best = new
-        back.append(ptr)
-    if best[n][0] == neg:
+        # text line: the previous line may be author or text (text wins ties)
+        after_author = author[1:] > text[1:]
+        new_text = np.full(n + 1, neg)
+        new_text[1:] = np.where(after_author, author[1:], text[1:])
+        back_text[j, 1:] = after_author
+        new_author = np.full(n + 1, neg)
+        s = score[j]
+        if s is not None:
+            # author line: the previous line must be text
+            reachable = text[:-1] > neg
+            new_author[1:][reachable] = text[:-1][reachable] + s
+            back_author[j, 1:][reachable] = 0
+        text, author = new_text, new_author
+    if text[n] == neg:
         return None
     chosen: list[int] = []
     k, a = n, 0
     for j in range(m - 1, -1, -1):
         if a == 1:
             chosen.append(idx[j])
-        prev = back[j][k][a] if j > 0 else -1
+        prev = int((back_text if a == 0 else back_author)[j, k]) if j > 0 else -1
         if a == 1:
             k -= 1
         a = prev
     return sorted(chosen)
 
 
-def _find_comments(rows: list[dict[str, Any]]) -> list[_Comment]:
+def _find_comments(p: _Page) -> list[_Comment]:
+    if not p.headers and not p.dates and not p.counts:
+        return []  # no header line and no stated count: nothing to anchor a comment list on
     best: list[_Comment] = []
-    for run in _anchored_candidates(rows):
-        comments = _build_anchored(rows, run)
+    for run in _anchored_candidates(p):
+        if len(run) <= len(best):
+            continue  # a run gives at most one comment per header: it cannot beat the best
+        comments = _build_anchored(p, run)
         if not comments:
             continue
-        kind = _header_kind(rows[run[0][2]])
+        kind = p.headers.get(run[0][2])
         # "NAME says:" lines are comment headers on their own only when dates or reply buttons go with
         # them (an interview may print "Smith says:" before a quote)
-        n_marked = sum(
-            any(rows[i]["f_date"] or rows[i]["strip_rule"] == "comment_chrome" for i in c.meta) for c in comments
-        )
+        n_marked = sum(any(p.date[i] or p.rule[i] == "comment_chrome" for i in c.meta) for c in comments)
         marked = n_marked * 2 >= len(comments)
         says = kind is not None and kind[0] in ("says", "by_author") and marked
-        if len(comments) < MIN_COMMENTS and _stated_before(rows, run[0][0]) != len(comments):
+        if len(comments) < MIN_COMMENTS and _stated_before(p, run[0][0]) != len(comments):
             continue
-        evidence = _evidence(rows, run[0][0], says=says) or (marked and _form_follows(rows, comments[-1]))
+        evidence = _evidence(p, run[0][0], says=says) or (marked and _form_follows(p, comments[-1]))
         if evidence and len(comments) > len(best):
             best = comments
     if not best:
-        best = _alternating(rows)
-    return _drop_repeats(rows, best)
+        best = _alternating(p)
+    return _drop_repeats(p, best)
 
 
-def _drop_repeats(rows: list[dict[str, Any]], comments: list[_Comment]) -> list[_Comment]:
+def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     """Drop a comment printed again verbatim (same header and text), as quoting widgets do."""
+
+    def lines(c: _Comment) -> list[int]:
+        return sorted([*([c.author] if c.author is not None else []), *c.meta, *c.text])
+
+    # most lists repeat nothing: when no two comments agree in line count and first and last line,
+    # no two agree in all their lines
+    ends = [lines(c) for c in comments]
+    if len({(len(ln), p.text[ln[0]], p.text[ln[-1]]) for ln in ends}) == len(comments):
+        return comments
     seen: set[tuple[str, ...]] = set()
     kept: list[_Comment] = []
-    for c in comments:
-        key = tuple(rows[i]["text"] for i in sorted([*([c.author] if c.author is not None else []), *c.meta, *c.text]))
+    for c, ln in zip(comments, ends, strict=True):
+        key = tuple(p.text[i] for i in ln)
         if key in seen:
             continue
         seen.add(key)
@@ -379,30 +511,31 @@ def _drop_repeats(rows: list[dict[str, Any]], comments: list[_Comment]) -> list[
     return kept
 
 
-def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | None:
-    """Maximum-sum window of line weights over ``rows[:limit]``; returns (first, last) or None.
+def _body_window(p: _Page, start: int, limit: int) -> tuple[int, int] | None:
+    """Maximum-sum window of line weights over lines ``start`` to ``limit - 1`` (the lines outside do not
+    count as neighbours); returns (first, last) or None.
 
     A window that opens right under a "related posts" heading is a list of related stories, not the
     article: it competes with its sum scaled by ``RELATED_LIST_FACTOR``.
     """
     best_sum, best = 0.0, None
-    run_sum, run_start = 0.0, 0
-    last_related = -RELATED_LIST_REACH - 1
-    prose = [r["f_prose"] and r["strip_rule"] is None for r in rows[:limit]]
-    for i in range(limit):
-        row = rows[i]
-        rule = row["strip_rule"]
-        if rule in _BODY_BREAKS:
-            run_sum, run_start = 0.0, i + 1
-            if rule == "related":
-                last_related = i
-            continue
+    run_sum, run_start = 0.0, start
+    last_related = start - RELATED_LIST_REACH - 1
+    rules, words = p.rule, p.words
+    prose = [False] * start + [pr and r is None for pr, r in zip(p.prose[start:limit], rules[start:limit], strict=True)]
+    for i in range(start, limit):
+        rule = rules[i]
         if rule is not None:
+            if rule in _BODY_BREAKS:
+                run_sum, run_start = 0.0, i + 1
+                if rule == "related":
+                    last_related = i
+                continue
             w = STRIPPED_WEIGHT
         elif prose[i]:
-            paired = (i > 0 and prose[i - 1]) or (i + 1 < limit and prose[i + 1])
-            w = float(row["f_words"]) * (1.0 if paired else ISOLATED_PROSE_FACTOR)
-        elif row["f_words"] >= LIST_ITEM_MIN_WORDS:
+            paired = (i > start and prose[i - 1]) or (i + 1 < limit and prose[i + 1])
+            w = float(words[i]) * (1.0 if paired else ISOLATED_PROSE_FACTOR)
+        elif words[i] >= LIST_ITEM_MIN_WORDS:
             w = LIST_ITEM_WEIGHT
         else:
             w = SHORT_LINE_WEIGHT
@@ -416,144 +549,204 @@ def _body_window(rows: list[dict[str, Any]], limit: int) -> tuple[int, int] | No
 
 
 _CRUMB_SEPARATORS = (" » ", " › ", " > ", " >> ", " | ")
+_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
+_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
 _TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
 _PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}$")
 _NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
 
 
-def _can_be_title(row: dict[str, Any]) -> bool:
+def _can_be_title(p: _Page, i: int) -> bool:
     """Hard limits: a headline is kept, not a date, count or crumb trail, 2+ words, not cut off."""
-    text: str = row["text"]
-    if row["strip_rule"] is not None or row["f_date"] or row["f_numeric"] or row["f_count"] is not None:
+    text = p.text[i]
+    if p.rule[i] is not None or p.date[i] or p.numeric[i] or p.count[i] is not None:
         return False
-    if row["f_words"] < 2 or len(text) < 8 or len(text) > 220 or text.endswith((":", ",", "–", "-", "—", ";")):
+    if p.words[i] < 2 or len(text) < 8 or len(text) > TITLE_MAX_CHARS or text.endswith((":", ",", "–", "-", "—", ";")):
         return False
-    return not (row["f_has_date"] or _NOT_TITLE.search(text))
+    return not (p.has_date[i] or _NOT_TITLE.search(text))
 
 
-def _title_score(row: dict[str, Any], kept_distance: float, hints: set[str], repeated: set[str]) -> float:
-    """How much a line looks like the article headline (-inf: it cannot be one)."""
-    if not _can_be_title(row):
-        return float("-inf")
-    text: str = row["text"]
-    words = row["f_words"]
+def _title_score(p: _Page, i: int, kept_distance: float, bonus: float) -> float:
+    """How much line ``i`` looks like the article headline (the caller checks ``_can_be_title``), with the
+    bonus of its evidence elsewhere on the page (``HINTED_TITLE_BONUS``, ``REPEATED_TITLE_BONUS`` or 0)."""
+    text = p.text[i]
+    words = p.words[i]
     score = 2.0 - TITLE_DISTANCE_COST * kept_distance
-    key = text.casefold()
-    if key in hints:
-        score += 5.0
-    elif key in repeated:
-        score += 1.5
+    if bonus:
+        score += bonus
     if 4 <= words <= 20:
         score += 2.0 + (1.0 if words <= 14 else 0.0)
     elif words > 25:
         score -= 2.0
     if text[0].islower():
         score -= 2.0
-    if not any(c.isupper() for c in text):
+    if not any(map(str.isupper, text)):
         score -= 3.0
     if _TWO_SENTENCES.search(text):
         score -= 3.0
     if _PERSON_NAME.match(text):
         score -= 2.5
-    if row["f_prose"] or (text.endswith(".") and words > 15):
+    if p.prose[i] or (text.endswith(".") and words > 15):
         score -= 3.0
     elif text.endswith("."):
         score -= 1.5
     return score
 
 
-def _title_hints(rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+def _title_hints(p: _Page) -> set[str]:
     """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
-    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"); and, weaker, lines that
-    occur twice."""
+    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded."""
     hints: set[str] = set()
-    repeated: set[str] = set()
-    seen: set[str] = set()
-    for row in rows:
-        text: str = row["text"]
-        if row["f_count"] is not None:
-            m = re.search(selectors.QUOTED_TITLE_RE, text)
-            if m:
-                hints.add(m.group("title").strip().casefold())
-        if any(sep in text for sep in _CRUMB_SEPARATORS):
-            parts = re.split(r"\s(?:»|›|>>?|\|)\s", text)
-            if len(parts) >= 3:
-                hints.add(parts[-1].strip().casefold())
-        key = text.casefold()
-        if key in seen and len(text.split()) >= 4:
-            repeated.add(key)
-        seen.add(key)
-    return hints, repeated
+    for i in p.counts:
+        m = _QUOTED_TITLE.search(p.text[i])
+        if m:
+            hints.add(m.group("title").strip().casefold())
+    for i in p.crumbs:
+        parts = _CRUMB_SPLIT.split(p.text[i])
+        if len(parts) >= 3:
+            hints.add(parts[-1].strip().casefold())
+    return hints
 
 
-def _find_title(rows: list[dict[str, Any]], start: int, placed: list[str | None]) -> int | None:
-    hints, repeated = _title_hints(rows)
-    best, best_score = None, float("-inf")
+def _repeated_lines(p: _Page) -> set[str]:
+    """Weaker headline evidence: lines of 4+ words that occur twice on the page (compared case-folded)."""
+    # case folding keeps the white space of a line (no character folds into or out of white space),
+    # so lines that fold alike have the same number of words; only lines that can match a title count
+    folded = Counter(map(str.casefold, compress(p.text, p.foldable)))
+    return {key for key, n in folded.items() if n > 1 and len(key.split()) >= 4}
+
+
+def _find_title(p: _Page, start: int, placed: dict[int, tuple[str, int | None]]) -> int | None:
+    """The best-scoring headline line in the ``TITLE_WINDOW`` lines up to ``start`` (the first of equals
+    from ``start`` up), if it scores above ``MIN_TITLE_SCORE``."""
+    candidates: list[tuple[int, float]] = []  # (line, kept lines between it and the body)
     kept = 0.0
     for i in range(start, max(-1, start - TITLE_WINDOW), -1):
-        s = _title_score(rows[i], kept, hints, repeated) - TITLE_ROW_COST * (start - i)
-        if s > best_score and placed[i] is None:
-            best, best_score = i, s
-        if i < start and rows[i]["strip_rule"] is None and not rows[i]["f_date"]:
-            kept += 1.0 if rows[i]["f_words"] >= 4 else 0.5
-    return best if best_score > MIN_TITLE_SCORE else None
+        if i not in placed and _can_be_title(p, i):
+            candidates.append((i, kept))
+        if i < start and p.rule[i] is None and not p.date[i]:
+            kept += 1.0 if p.words[i] >= 4 else 0.5
+    if not candidates:
+        return None
+    hints = _title_hints(p)
+    keys = [p.text[i].casefold() for i, _ in candidates]
+    scores = [
+        _title_score(p, i, kept, HINTED_TITLE_BONUS if key in hints else 0.0) - TITLE_ROW_COST * (start - i)
+        for (i, kept), key in zip(candidates, keys, strict=True)
+    ]
+    top = max(range(len(scores)), key=scores.__getitem__)  # the first of equals
+    # the repeated-line bonus can change the choice only when another line scores within it of the best
+    # (the margin covers rounding); counting the page's repeated lines is the costly part
+    margin = REPEATED_TITLE_BONUS + 1e-6
+    if scores[top] <= MIN_TITLE_SCORE or any(s + margin > scores[top] for k, s in enumerate(scores) if k != top):
+        repeated = _repeated_lines(p)
+        for k, ((i, kept), key) in enumerate(zip(candidates, keys, strict=True)):
+            if key not in hints and key in repeated:
+                scores[k] = _title_score(p, i, kept, REPEATED_TITLE_BONUS) - TITLE_ROW_COST * (start - i)
+        top = max(range(len(scores)), key=scores.__getitem__)
+    return candidates[top][0] if scores[top] > MIN_TITLE_SCORE else None
 
 
-def _place_comments(
-    rows: list[dict[str, Any]], comments: list[_Comment], region: list[str | None], position: list[int | None]
-) -> int:
-    """Write the comments' regions and positions; return where the comment section starts (its count
-    line or heading when one is close above the first comment), or the page length."""
+def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[str, int | None]]) -> int:
+    """Place the comments' lines (region and comment position); return where the comment section starts
+    (its count line or heading when one is close above the first comment), or the page length."""
     if not comments:
-        return len(rows)
+        return len(p)
     head = comments[0]
     first = min(([head.author] if head.author is not None else []) + head.text + head.meta)
     limit = first
     for j in range(first - 1, max(-1, first - EVIDENCE_WINDOW), -1):
-        if rows[j]["f_count"] is not None or rows[j]["f_heading"]:
+        if p.count[j] is not None or p.heading[j]:
             limit = j
             break
     for k, c in enumerate(comments):
         if c.author is not None:
-            region[c.author], position[c.author] = COMMENT_AUTHOR, k
+            placed[c.author] = (COMMENT_AUTHOR, k)
         for i in c.meta:
-            region[i], position[i] = COMMENT_META, k
+            placed[i] = (COMMENT_META, k)
         for i in c.text:
-            region[i], position[i] = COMMENT_TEXT, k
+            placed[i] = (COMMENT_TEXT, k)
     return limit
 
 
-def segment_page(rows: list[dict[str, Any]]) -> tuple[list[str | None], list[int | None]]:
-    """Segment one page's lines (dicts with text, strip_rule and the ``line_features`` columns).
+def segment_page(p: _Page) -> dict[int, tuple[str, int | None]]:
+    """Segment one page's lines.
 
     Returns:
-        ``(region, comment_position)`` per line, in the order given.
+        The placed lines: line -> (region, comment position or None); lines not named stay unplaced.
     """
-    n = len(rows)
-    region: list[str | None] = [None] * n
-    position: list[int | None] = [None] * n
+    placed: dict[int, tuple[str, int | None]] = {}
+    n = len(p)
     if n == 0:
-        return region, position
-    comments = _find_comments(rows)
-    limit = _place_comments(rows, comments, region, position)
-    window = _body_window(rows, limit)
+        return placed
+    comments = _find_comments(p)
+    limit = _place_comments(p, comments, placed)
+    window = _body_window(p, 0, limit)
     if window is None and comments:
         # no article above the comments: some layouts print the article after them
-        after = max(i for i, r in enumerate(region) if r is not None) + 1
-        shifted = _body_window(rows[after:], n - after)
-        window = (shifted[0] + after, shifted[1] + after) if shifted is not None else None
+        window = _body_window(p, max(placed) + 1, n)
     if window is None:
-        return region, position
+        return placed
     lo, hi = window
-    title = _find_title(rows, lo, region)
-    title_text = rows[title]["text"] if title is not None else None
+    title = _find_title(p, lo, placed)
+    title_text = p.text[title] if title is not None else None
     if title is not None:
-        region[title] = TITLE
+        placed[title] = (TITLE, None)
     for i in range(lo, hi + 1):
-        row = rows[i]
-        if region[i] is None and row["strip_rule"] is None and not row["f_date"] and row["text"] != title_text:
-            region[i] = BODY
-    return region, position
+        if i not in placed and p.rule[i] is None and not p.date[i] and p.text[i] != title_text:
+            placed[i] = (BODY, None)
+    return placed
+
+
+def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
+    """The pages of ``line_features`` output (sorted by page), as (index of the first line, page)."""
+    is_header = (
+        pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null() | pl.col("f_ad_author").is_not_null()
+    )
+    header_rows = feats.with_row_index("_row").filter(is_header)
+    kinds: dict[int, tuple[str, str]] = {}
+    for row, says, by_author, author, is_date, words in header_rows.select(
+        "_row", "f_says", "f_by_author", "f_ad_author", "f_date", "f_words"
+    ).iter_rows():
+        kind = _header_kind(says, by_author, author, is_date=is_date, words=words)
+        if kind is not None:
+            kinds[row] = kind
+
+    def rows_where(expr: pl.Expr) -> list[int]:
+        return feats.select(pl.arg_where(expr)).to_series().to_list()
+
+    dates = rows_where(pl.col("f_date"))
+    counts = rows_where(pl.col("f_count").is_not_null())
+    crumbs = rows_where(pl.col("text").str.contains_any(list(_CRUMB_SEPARATORS)))
+    header_list = list(kinds)
+    derived = feats.select(
+        meta=pl.col("f_date") | pl.col("f_numeric") | (pl.col("strip_rule") == "comment_chrome").fill_null(value=False),
+        # a line folds to the same text as a title line only if it is at most 3 times longer (no character
+        # folds to more than 3); words >= 4 unless the line holds \x1c-\x1f, which str.split takes for white
+        # space and the regex does not
+        foldable=(pl.col("text").str.len_chars() <= 3 * TITLE_MAX_CHARS)
+        & ((pl.col("f_words") >= 4) | pl.col("text").str.contains("[\x1c-\x1f]")),
+    )
+    columns = {"text": "text", "rule": "strip_rule", "date": "f_date", "has_date": "f_has_date", "count": "f_count",
+               "heading": "f_heading", "numeric": "f_numeric", "words": "f_words", "prose": "f_prose"}
+    cols = {field: feats[column].to_list() for field, column in columns.items()}
+    cols.update({field: derived[field].to_list() for field in ("meta", "foldable")})
+    lo = 0
+    for n in feats["page_id"].rle().struct.field("len").to_list():
+        hi = lo + n
+
+        def local(rows: list[int], lo: int = lo, hi: int = hi) -> list[int]:
+            return [i - lo for i in rows[bisect_left(rows, lo):bisect_left(rows, hi)]]
+
+        yield lo, _Page(
+            **{field: values[lo:hi] for field, values in cols.items()},
+            headers={i: kinds[i + lo] for i in local(header_list)},
+            dates=local(dates), counts=local(counts), crumbs=local(crumbs),
+        )
+        lo = hi
+
+
+_REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
 
 
 def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
@@ -570,15 +763,23 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     if lines.height == 0:
         return empty_frame(LINES)
     feats = line_features(lines.sort("page_id", "line_no", maintain_order=True))
-    cols = ["text", "strip_rule", "f_date", "f_has_date", "f_says", "f_ad_author", "f_ad_date", "f_by_author",
-            "f_count", "f_heading", "f_numeric", "f_words", "f_prose"]
-    pages = feats.group_by("page_id", maintain_order=True).agg(pl.struct(cols).alias("rows"))
-    # feats is sorted by page then line, so the groups (kept in order) flatten back to its row order
-    results = [segment_page(rows) for rows in pages["rows"].to_list()]
-    region = pl.Series("region", [r for res in results for r in res[0]], dtype=schema["region"])
-    position = pl.Series("comment_position", [p for res in results for p in res[1]],
-                         dtype=schema["comment_position"])
-    return feats.select(LINES.names).with_columns(region=region, comment_position=position)
+    region = np.zeros(feats.height, dtype=np.int8)  # 0: unplaced, else _REGION_CODES
+    position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
+    rows: list[int] = []
+    codes: list[int] = []
+    positions: list[int] = []
+    for lo, page in _pages(feats):
+        for i, (name, k) in segment_page(page).items():
+            rows.append(lo + i)
+            codes.append(_REGION_CODES[name])
+            positions.append(-1 if k is None else k)
+    region[rows] = codes
+    position[rows] = positions
+    names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
+    return feats.select(LINES.names).with_columns(
+        region=names.gather(region),
+        comment_position=pl.when(pl.Series(position) >= 0).then(pl.Series(position)).cast(schema["comment_position"]),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -654,6 +855,8 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
 
 
 _BADGE = re.compile(selectors.AUTHOR_BADGE_RE)
+_LEADING_MARKS = re.compile(r"^[·|•,–—-]+\s+")
+_TRAILING_MARKS = re.compile(r"[\s·|•,–—:-]+$")
 
 
 def clean_author(name: str | None) -> str | None:
@@ -661,7 +864,7 @@ def clean_author(name: str | None) -> str | None:
     if name is None:
         return None
     cleaned = _BADGE.sub("", name).strip()
-    cleaned = re.sub(r"^[·|•,–—-]+\s+", "", re.sub(r"[\s·|•,–—:-]+$", "", cleaned))
+    cleaned = _LEADING_MARKS.sub("", _TRAILING_MARKS.sub("", cleaned))
     return cleaned or name.strip() or None
 
 
@@ -680,32 +883,20 @@ def parse_posted_at(text: str | None) -> datetime | None:
     """
     if not text:
         return None
-    year = month = day = None
-    rest = text
-    m_iso = _ISO_DATE.search(text)
-    m_num = _NUM_DATE.search(text)
-    m_dmy = _DAY_MONTH_YEAR.search(text)
-    m_mdy = _MONTH_DAY_YEAR.search(text)
-    if m_iso:
-        year, month, day = int(m_iso.group(1)), int(m_iso.group(2)), int(m_iso.group(3))
-        rest = text[m_iso.end():]
-    elif m_dmy and m_dmy.group(2).casefold().rstrip(".") in selectors.MONTHS:
-        day, month, year = int(m_dmy.group(1)), selectors.MONTHS[m_dmy.group(2).casefold().rstrip(".")], int(
-            m_dmy.group(3)
-        )
-        rest = text[m_dmy.end():]
-    elif m_mdy and m_mdy.group(1).casefold().rstrip(".") in selectors.MONTHS:
-        month, day, year = selectors.MONTHS[m_mdy.group(1).casefold().rstrip(".")], int(m_mdy.group(2)), int(
-            m_mdy.group(3)
-        )
-        rest = text[m_mdy.end():]
-    elif m_num:
-        day, month, year = int(m_num.group(1)), int(m_num.group(2)), int(m_num.group(3))
+    # the forms in order of precedence: ISO, day-month-year, month-day-year (named months), numeric
+    if m := _ISO_DATE.search(text):
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif (m := _DAY_MONTH_YEAR.search(text)) and m.group(2).casefold().rstrip(".") in selectors.MONTHS:
+        day, month, year = int(m.group(1)), selectors.MONTHS[m.group(2).casefold().rstrip(".")], int(m.group(3))
+    elif (m := _MONTH_DAY_YEAR.search(text)) and m.group(1).casefold().rstrip(".") in selectors.MONTHS:
+        month, day, year = selectors.MONTHS[m.group(1).casefold().rstrip(".")], int(m.group(2)), int(m.group(3))
+    elif m := _NUM_DATE.search(text):
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if year < 100:
             year += 2000
-        rest = text[m_num.end():]
-    if year is None or month is None or day is None:
+    else:
         return None
+    rest = text[m.end():]
     hour = minute = second = 0
     m_time = _TIME.search(rest)
     if m_time:
@@ -722,13 +913,16 @@ def parse_posted_at(text: str | None) -> datetime | None:
         return None
 
 
+_REPLY_TO = re.compile(r"\s*@\s?([^\s:,]+(?:\s[^\s:,]+)?)")
+
+
 def _parents(authors: list[str | None], texts: list[str]) -> list[int | None]:
     """Reply parents where the text shows them: a comment opening with "@Name" answers Name's latest comment."""
     parents: list[int | None] = []
     last_by_author: dict[str, int] = {}
     for k, (author, text) in enumerate(zip(authors, texts, strict=True)):
         parent = None
-        m = re.match(r"\s*@\s?([^\s:,]+(?:\s[^\s:,]+)?)", text)
+        m = _REPLY_TO.match(text) if "@" in text else None
         if m:
             target = m.group(1).casefold()
             for name, pos in last_by_author.items():
@@ -758,43 +952,52 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     if seg.height == 0:
         return empty_frame(PARSED_COMMENTS)
     text = pl.col("text")
-    author_date = (
-        pl.when((pl.col("region") == COMMENT_AUTHOR) & (text.str.len_chars() <= 160) & text.str.contains(r"\d"))
-        .then(text)
-        .str.extract_groups(selectors.AUTHOR_DATE_LINE_RE)
+    keys = ["page_id", "comment_position"]
+    # header patterns run on the author lines only, each where a necessary part of it matches
+    heads = seg.filter(pl.col("region") == COMMENT_AUTHOR).select(*keys, "line_no", "text").with_row_index("_hrow")
+    dated = author_date(heads.filter((text.str.len_chars() <= 160) & text.str.contains(r"\d")), "text")
+    by_lines = heads.filter(text.str.contains(_BY_WORD_RE))
+    by_lines = by_lines.select(
+        "_hrow",
+        _da=pl.when(text.str.contains(_DATE_BY_RE)).then(text).str.extract_groups(selectors.DATE_AUTHOR_LINE_RE),
+        _ba=pl.when(text.str.contains(_BY_AUTHOR_HEAD_RE)).then(text).str.extract_groups(
+            selectors.BY_AUTHOR_DATE_LINE_RE),
     )
-    dated_author = pl.when(pl.col("region") == COMMENT_AUTHOR).then(text)
-    author_raw = pl.coalesce(
-        text.str.extract(selectors.SAYS_LINE_RE, 1),
-        dated_author.str.extract(selectors.DATE_AUTHOR_LINE_RE, 2),
-        dated_author.str.extract(selectors.BY_AUTHOR_DATE_LINE_RE, 1),
-        author_date.struct.field("author"),
-        text,
+    says = heads.filter(text.str.contains(_SAYS_END_RE)).select(
+        "_hrow", _says=text.str.extract(selectors.SAYS_LINE_RE, 1)
     )
-    date_in_author = pl.coalesce(
-        dated_author.str.extract(selectors.DATE_AUTHOR_LINE_RE, 1),
-        dated_author.str.extract(selectors.BY_AUTHOR_DATE_LINE_RE, 2),
-        author_date.struct.field("date"),
+    heads = (
+        heads.join(dated.select("_hrow", "_ad_author", "_ad_date"), on="_hrow", how="left", maintain_order="left")
+        .join(by_lines, on="_hrow", how="left", maintain_order="left")
+        .join(says, on="_hrow", how="left", maintain_order="left")
+        .select(
+            *keys, "line_no",
+            _author=pl.coalesce("_says", pl.col("_da").struct.field("author"), pl.col("_ba").struct.field("author"),
+                                "_ad_author", text),
+            _date=pl.coalesce(pl.col("_da").struct.field("date"), pl.col("_ba").struct.field("date"), "_ad_date"),
+        )
     )
-    seg = seg.with_columns(
-        _author=pl.when(pl.col("region") == COMMENT_AUTHOR).then(author_raw),
-        _date=pl.when(pl.col("region") == COMMENT_AUTHOR)
-        .then(date_in_author)
-        .when((pl.col("region") == COMMENT_META) & text.str.contains(selectors.DATE_LINE_RE))
-        .then(text),
+    meta_dates = seg.filter(pl.col("region") == COMMENT_META).filter(text.str.contains(selectors.DATE_LINE_RE))
+    headers = (
+        pl.concat([heads, meta_dates.select(*keys, "line_no", _author=pl.lit(None, dtype=pl.String), _date=text)])
+        .sort("page_id", "line_no")
+        .group_by(keys, maintain_order=True)
+        .agg(author=pl.col("_author").drop_nulls().first(), posted_at_text=pl.col("_date").drop_nulls().first())
     )
-    grouped = seg.group_by("page_id", "comment_position", maintain_order=True).agg(
-        author=pl.col("_author").drop_nulls().first(),
-        text=text.filter(pl.col("region") == COMMENT_TEXT).str.join("\n\n"),
-        posted_at_text=pl.col("_date").drop_nulls().first(),
+    grouped = (
+        seg.group_by(keys, maintain_order=True)
+        .agg(text=text.filter(pl.col("region") == COMMENT_TEXT).str.join("\n\n"))
+        .join(headers, on=keys, how="left", maintain_order="left")
     )
     authors = [clean_author(a) for a in grouped["author"].to_list()]
     posted = [parse_posted_at(t) for t in grouped["posted_at_text"].to_list()]
     parents: list[int | None] = []
-    for _, part in grouped.with_columns(author=pl.Series(authors, dtype=pl.String)).group_by(
-        "page_id", maintain_order=True
-    ):
-        parents.extend(_parents(part["author"].to_list(), part["text"].to_list()))
+    page_ids, texts = grouped["page_id"].to_list(), grouped["text"].to_list()
+    start = 0
+    for end in range(1, len(page_ids) + 1):  # comments are grouped by page, in order
+        if end == len(page_ids) or page_ids[end] != page_ids[start]:
+            parents.extend(_parents(authors[start:end], texts[start:end]))
+            start = end
     out = grouped.with_columns(
         position=pl.col("comment_position"),
         author=pl.Series(authors, dtype=schema["author"]),

@@ -131,27 +131,51 @@ SAYS_LINE_RE = (
 )
 """Author line of the form "[12.] NAME [on DATE] says:"; the name is captured as ``author``."""
 
-AUTHOR_DATE_LINE_RE = (
-    r"(?i)^(?:#?\d{1,4}\.?\s+)?(?P<author>\S.{0,80}?)\s*(?:[·|•,–—-]|\s(?:on|am|le|el|il|em)\s)?\s*"
+LINE_NUMBER_RE = r"#?\d{1,4}\.?\s+"
+"""A comment's number before its header line ("12. ", "#3 ")."""
+
+COMMENT_DATE_RE = rf"(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?"
+"""The date (and time) on a comment header line."""
+
+BY_RE = r"(?:by|par|von|por|da|di|от)"
+"""The word before an author's name ("by", "par", "von")."""
+
+AUTHOR_DATE_MAX_AUTHOR = 81
+"""Longest author (in characters) of an author+date line."""
+
+AUTHOR_DATE_TAIL_RE = (
+    r"\s*(?:[·|•,–—-]|\s(?:on|am|le|el|il|em)\s)?\s*"
     r"(?:(?:author|autor|autorin|auteur|admin|moderator|site owner)\s*)?"
-    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?)"
+    rf"(?P<date>{COMMENT_DATE_RE})"
     r"\s*(?:\|?\s*(?:permalink|reply|antworten|#\d+))?\s*$"
+)
+"""What follows the author on an author+date line: separator, role badge, date, "| Permalink"."""
+
+AUTHOR_DATE_LINE_RE = (
+    rf"(?i)^(?:{LINE_NUMBER_RE})?(?P<author>\S.{{0,{AUTHOR_DATE_MAX_AUTHOR - 1}}}?){AUTHOR_DATE_TAIL_RE}"
 )
 """Author and date on one line: "Jane Doe · March 10, 2017 at 12:20 AM", "Rolf 29.07.2020 // 12:56"."""
 
+DATE_BY_RE = rf"(?P<date>{COMMENT_DATE_RE})\s*[,|·•–—-]?\s*{BY_RE}\s+"
+"""A comment date followed by "by" (the part of ``DATE_AUTHOR_LINE_RE`` before the author)."""
+
 DATE_AUTHOR_LINE_RE = (
-    r"(?i)^(?:#?\d{1,4}\.?\s+)?(?:(?:posted|written|submitted|message|publié|publicado|pubblicato|"
+    rf"(?i)^(?:{LINE_NUMBER_RE})?(?:(?:posted|written|submitted|message|publié|publicado|pubblicato|"
     r"veröffentlicht|geschrieben)\s+)?(?:(?:le|on|am|el|il|em)\s+)?"
-    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?)"
-    r"\s*[,|·•–—-]?\s*(?:by|par|von|por|da|di|от)\s+(?P<author>\S.{0,60}?)\s*$"
+    rf"{DATE_BY_RE}(?P<author>\S.{{0,60}}?)\s*$"
 )
 """Date then author on one line, as forums and SPIP print it: "le 12 mars 2019 à 10:15, par Jean"."""
 
+BY_AUTHOR_HEAD_RE = (
+    rf"^(?:{LINE_NUMBER_RE})?(?:posted|written|submitted|message|publié|publicado|pubblicato|"
+    rf"veröffentlicht|geschrieben)?\s*{BY_RE}\s+"
+)
+"""The start of ``BY_AUTHOR_DATE_LINE_RE``, up to the author."""
+
 BY_AUTHOR_DATE_LINE_RE = (
-    r"(?i)^(?:#?\d{1,4}\.?\s+)?(?:posted|written|submitted|message|publié|publicado|pubblicato|"
-    r"veröffentlicht|geschrieben)?\s*(?:by|par|von|por|da|di|от)\s+(?P<author>\S.{0,60}?)\s+"
+    rf"(?i){BY_AUTHOR_HEAD_RE}(?P<author>\S.{{0,60}}?)\s+"
     r"(?:on|le|am|el|il|em|at|um|,|-|–|·|•|\|)\s*"
-    rf"(?P<date>(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?)\s*$"
+    rf"(?P<date>{COMMENT_DATE_RE})\s*$"
 )
 """Author then date with "by": "Posted by Jane on March 3, 2021 at 4:05 pm" (forum posts)."""
 

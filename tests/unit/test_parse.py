@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
+from tasks import selectors
 from tasks.boilerplate import strip_boilerplate
-from tasks.parse import clean_author, parse_articles, parse_comments, parse_posted_at, segment_pages
+from tasks.parse import author_date, clean_author, parse_articles, parse_comments, parse_posted_at, segment_pages
 
 PARA = [
     "The council voted on Tuesday to extend the tram line to the northern districts by the year 2030.",
@@ -196,6 +197,24 @@ def test_parser_never_raises_and_never_invents_text(lines: list[str]) -> None:
         assert inputs[line] >= n, line
     placed = seg.filter(pl.col("region").is_not_null())
     assert placed.select("page_id", "line_no").is_unique().all()
+
+
+_HEADER_PARTS = st.sampled_from([
+    "Jane", "Jane Doe", "12.", "#3", "1234", "12345", " ", "  ", "\n", "\u00a0", "·", " · ", " | ", ",", " - ", " on ",
+    " am ", "Autor", "admin ", "March 10, 2017", "10. März 2019", "29.07.2020", "2019-08-02", "Nov 12", "March 2019",
+    " at 12:20 AM", " // 12:56", ", 14:05", "um 21.11 Uhr", "2 years ago", "vor 3 Tagen", "a day ago", " | Permalink",
+    " Reply", "#12", "x" * 79, "y" * 40, "é", "Ж",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HEADER_PARTS, min_size=1, max_size=8).map("".join))
+def test_author_date_matches_the_full_pattern(line: str) -> None:
+    """author_date gives the groups of AUTHOR_DATE_LINE_RE: the shortest author, the comment number tried first."""
+    frame = pl.DataFrame({"text": [line]})
+    expected = frame.select(pl.col("text").str.extract_groups(selectors.AUTHOR_DATE_LINE_RE).alias("g")).unnest("g")
+    got = author_date(frame, "text").select(author="_ad_author", date="_ad_date")
+    assert got.row(0) == expected.row(0)
 
 
 @pytest.mark.parametrize(
