@@ -158,8 +158,8 @@ class _Model:
     """Open-addressing hash table of 2- and 3-gram keys (``_EMPTY`` in free slots)..."""
     slot_ids: npt.NDArray[np.int32]
     """... and their rows in ``log_prob``."""
-    normalize: npt.NDArray[np.int32]
-    """langdetect's character normalisation, per code point."""
+    normalize: npt.NDArray[np.int64]
+    """langdetect's character normalisation, per code point (int64: n-gram keys are built from it)."""
     classes: npt.NDArray[np.uint8]
     """Per code point: ``_UPPER`` (``str.isupper``), ``_LOWER`` (``str.islower``), ``_LETTER``
     (``str.isalpha``, what ``min_chars`` counts) and ``_UNSPACED`` (letters of scripts written
@@ -224,7 +224,7 @@ def _build_model() -> _Model:
     log_prob = log_prob + log_prob[last_char] + log_prob[last_two]
     ngram_count = (1 + (last_char > 0) + (last_two > 0)).astype(np.uint8)
     ngram_count[0] = 0
-    normalize = np.arange(_N_CODEPOINTS, dtype=np.int32)
+    normalize = np.arange(_N_CODEPOINTS, dtype=np.int64)
     for cp in range(0x10000):  # langdetect only normalises characters of the Basic Multilingual Plane
         normalized = NGram.normalize(chr(cp))
         if normalized != chr(cp):
@@ -390,9 +390,11 @@ def _series_codepoints(texts: pl.Series) -> tuple[npt.NDArray[np.int32], npt.NDA
 
 def _per_text(values: npt.NDArray[np.generic], sizes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Sum ``values`` (one per code point) over each text."""
-    totals = np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
-    ends = np.cumsum(sizes)
-    return totals[ends] - totals[ends - sizes]
+    out = np.zeros(len(sizes), dtype=np.int64)
+    filled = sizes > 0
+    if filled.any():  # reduceat needs the start of each non-empty segment (an empty one gives no row)
+        out[filled] = np.add.reduceat(values, (np.cumsum(sizes) - sizes)[filled], dtype=np.int64)
+    return out
 
 
 def _log_likelihoods(
@@ -411,30 +413,30 @@ def _log_likelihoods(
     # scipy.sparse takes a quarter of a second to import: only processes that score text pay it.
     from scipy import sparse  # noqa: PLC0415
 
-    n = len(sizes)
-    chars = model.normalize[codepoints].astype(np.int64)
+    chars = model.normalize[codepoints]
     first = np.zeros(len(chars), dtype=np.bool_)
     first[(np.cumsum(sizes) - sizes)[sizes > 0]] = True
-    prev1 = np.roll(chars, 1)
     upper = (model.classes[chars] & _UPPER).astype(np.bool_)
     # langdetect emits no n-gram ending on an upper-case letter that follows another one.
     emits = ~(upper & np.roll(upper, 1))
+    # Keys of the 2- and 3-gram ending at every character (those reaching into the previous text
+    # are masked below). A 3-gram is only known when its 2-gram is: no need to look up in order.
+    last_two = (np.roll(chars, 1) << _BITS) | chars
+    bigram = _lookup(model, last_two | (_NONE << (2 * _BITS)))
+    trigram = _lookup(model, last_two | (np.roll(chars, 2) << (2 * _BITS)))
+    second = np.roll(first, 1)
     # The longest known n-gram ending at each character (its row adds up its suffixes too).
-    longest = np.where(emits, model.unigram[chars], 0)
-    two = np.flatnonzero(emits & ~first)
-    bigram = _lookup(model, ((_NONE << (2 * _BITS)) | (prev1[two] << _BITS) | chars[two]))
-    longest[two] = np.where(bigram > 0, bigram, longest[two])
-    # Every 3-gram of the profiles ends with one of their 2-grams: look 3-grams up only after a hit.
-    three = two[(bigram > 0) & ~first[two - 1]]
-    trigram = _lookup(model, (chars[three - 2] << (2 * _BITS)) | (prev1[three] << _BITS) | chars[three])
-    longest[three] = np.where(trigram > 0, trigram, longest[three])
+    longest = np.where(bigram > 0, bigram, model.unigram[chars])
+    longest = np.where((trigram > 0) & ~second, trigram, longest)
+    longest = np.where(first, model.unigram[chars], longest)
+    longest[~emits] = 0
     found = _per_text(model.ngram_count[longest], sizes)
-    known = longest > 0
-    # One sparse (texts x n-grams) count matrix times the (n-grams x languages) table: the sums
-    # are exact (see _build_model), so the order in which they are added does not matter.
+    # One sparse (texts x n-grams) count matrix times the (n-grams x languages) table; row 0 of the
+    # table (no n-gram) is zeros. The sums are exact (see _build_model), so the order in which they
+    # are added does not matter.
     counts = sparse.csr_array(
-        (np.ones(int(known.sum())), longest[known], np.concatenate([[0], np.cumsum(_per_text(known, sizes))])),
-        shape=(n, model.log_prob.shape[0]),
+        (np.ones(len(longest)), longest, np.concatenate([[0], np.cumsum(sizes)])),
+        shape=(len(sizes), model.log_prob.shape[0]),
     )
     return np.asarray(counts @ model.log_prob), found
 
