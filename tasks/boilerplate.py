@@ -11,8 +11,10 @@ Three layers decide, in this order:
    site is site chrome (``template``);
 2. site profiles (``tasks.profiles``): patterns a user wrote for a site (``profile``,
    ``profile_body_end``, ``profile_comments_start``);
-3. general rule families from ``tasks.selectors`` (``share``, ``nav``, ``comment_form``, …), each one
-   alternation regex applied to all lines at once.
+3. general rule families from ``tasks.selectors`` (``share``, ``nav``, ``comment_form``, …), each a
+   few regexes applied to all lines at once: one alternation of the family's patterns, plus one regex
+   per pattern that opens with a wildcard, which reads only the lines that hold a part it requires
+   (``selectors.RULE_REQUIRES``).
 
 Nothing is dropped: every line stays in the output, tagged.
 """
@@ -56,6 +58,14 @@ def _whole_line(patterns: list[str]) -> str:
     return rf"(?i)^(?:{'|'.join(f'(?:{p})' for p in patterns)})$"
 
 
+def _family_regexes(family: str) -> list[tuple[str, bool]]:
+    """``family_patterns``, each with whether it may read only the lines that ``REQUIRED_PATTERN`` finds."""
+    patterns = selectors.RULES[family]
+    narrow = [p for p in patterns if not p.startswith(_WIDE_STARTS)]
+    wide = [(_whole_line([p]), p in selectors.RULE_REQUIRES) for p in patterns if p.startswith(_WIDE_STARTS)]
+    return [(_whole_line(narrow), False), *wide] if narrow else wide
+
+
 def family_patterns(family: str) -> list[str]:
     """Return whole-line, case-insensitive regexes of a rule family: a line matches the family when
     it matches any of them (exactly when it matches ``family_pattern``).
@@ -64,10 +74,7 @@ def family_patterns(family: str) -> list[str]:
     alternation (the first regex). One alternation of everything is several times slower: the
     wildcards multiply the states the regex engine tracks at once.
     """
-    patterns = selectors.RULES[family]
-    narrow = [p for p in patterns if not p.startswith(_WIDE_STARTS)]
-    wide = [_whole_line([p]) for p in patterns if p.startswith(_WIDE_STARTS)]
-    return [_whole_line(narrow), *wide] if narrow else wide
+    return [regex for regex, _ in _family_regexes(family)]
 
 
 REQUIRED_PATTERN = rf"(?i){'|'.join(f'(?:{r})' for r in dict.fromkeys(selectors.RULE_REQUIRES.values()))}"
@@ -140,13 +147,7 @@ def _general_matches(text: pl.Expr, length: pl.Expr, required: pl.Expr) -> dict[
     """
     matches: dict[str, pl.Expr] = {}
     for family in selectors.RULE_ORDER:
-        patterns = selectors.RULES[family]
-        narrow = [p for p in patterns if not p.startswith(_WIDE_STARTS)]
-        parts = [text.str.contains(_whole_line(narrow))] if narrow else []
-        for pattern in patterns:
-            if pattern.startswith(_WIDE_STARTS):
-                source = required if pattern in selectors.RULE_REQUIRES else text
-                parts.append(source.str.contains(_whole_line([pattern])))
+        parts = [(required if needs else text).str.contains(regex) for regex, needs in _family_regexes(family)]
         matches[family] = pl.any_horizontal(parts) & (length <= selectors.RULE_MAX_CHARS[family])
     return matches
 
