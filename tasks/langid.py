@@ -37,14 +37,14 @@ comment lengths), as accuracy / wrong answers / ``und`` rate, against the naive 
 =================  =====  ======================  =======================  ========
 class              texts  naive: acc / wrong      ours: acc / wrong / und  speed-up
 =================  =====  ======================  =======================  ========
-articles              45  1.000 / 0               1.000 / 0 / 0.000            27x
-comments 10-30      2220  0.810 / 422             0.846 / 72 / 0.121          252x
-comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006           72x
-comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            33x
+articles              45  1.000 / 0               1.000 / 0 / 0.000            83x
+comments 10-30      2220  0.810 / 422             0.846 / 72 / 0.121          487x
+comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006          183x
+comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            96x
 =================  =====  ======================  =======================  ========
 
 (speed-up: texts per CPU second against the naive loop in the same run, one batch per class; in
-batches of 20 texts, about one page of comments: 22x / 60x / 28x / 15x. Measured on 2 shared
+batches of 20 texts, about one page of comments: 57x / 55x / 41x / 31x. Measured on 2 shared
 cores; between runs the ratios moved by about a third.)
 
 What each setting does, the others at their defaults (``python -m bench.bench_langid --sweep``),
