@@ -11,8 +11,10 @@ Three layers decide, in this order:
    site is site chrome (``template``);
 2. site profiles (``tasks.profiles``): patterns a user wrote for a site (``profile``,
    ``profile_body_end``, ``profile_comments_start``);
-3. general rule families from ``tasks.selectors`` (``share``, ``nav``, ``comment_form``, …), each one
-   alternation regex applied to all lines at once.
+3. general rule families from ``tasks.selectors`` (``share``, ``nav``, ``comment_form``, …), each a
+   few regexes applied to all lines at once: one alternation of the family's patterns, plus one regex
+   per pattern that opens with a wildcard, which reads only the lines that hold a part it requires
+   (``selectors.RULE_REQUIRES``).
 
 Nothing is dropped: every line stays in the output, tagged.
 """
@@ -48,6 +50,38 @@ def family_pattern(family: str) -> str:
     return rf"(?i)^(?:{alternatives})$"
 
 
+_WIDE_STARTS = (".", "[^", "(?:.")
+"""How patterns that open with a wildcard (``.{0,60}``, ``.*``, ``[^«]{1,80}``) begin."""
+
+
+def _whole_line(patterns: list[str]) -> str:
+    return rf"(?i)^(?:{'|'.join(f'(?:{p})' for p in patterns)})$"
+
+
+def _family_regexes(family: str) -> list[tuple[str, bool]]:
+    """``family_patterns``, each with whether it may read only the lines that ``REQUIRED_PATTERN`` finds."""
+    patterns = selectors.RULES[family]
+    narrow = [p for p in patterns if not p.startswith(_WIDE_STARTS)]
+    wide = [(_whole_line([p]), p in selectors.RULE_REQUIRES) for p in patterns if p.startswith(_WIDE_STARTS)]
+    return [(_whole_line(narrow), False), *wide] if narrow else wide
+
+
+def family_patterns(family: str) -> list[str]:
+    """Return whole-line, case-insensitive regexes of a rule family: a line matches the family when
+    it matches any of them (exactly when it matches ``family_pattern``).
+
+    Patterns that open with a wildcard each get a regex of their own, the others share one
+    alternation (the first regex). One alternation of everything is several times slower: the
+    wildcards multiply the states the regex engine tracks at once.
+    """
+    return [regex for regex, _ in _family_regexes(family)]
+
+
+REQUIRED_PATTERN = rf"(?i){'|'.join(f'(?:{r})' for r in dict.fromkeys(selectors.RULE_REQUIRES.values()))}"
+"""One search for the parts that ``selectors.RULE_REQUIRES`` names: a line without any of them
+cannot match a pattern listed there."""
+
+
 def is_prose(text: pl.Expr) -> pl.Expr:
     """Expression: the line reads like a sentence of running text (many words, sentence end)."""
     n_words = text.str.count_matches(r"\S+")
@@ -66,9 +100,9 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
         pages: frame with ``page_id``, ``site`` and ``text``.
 
     Returns:
-        ``page_id``, ``site``, ``line_no`` (0-based position in the page text), ``text``. A page whose
-        text is null or blank keeps one placeholder row (``line_no`` 0, empty ``text``) so that it stays
-        visible to the later stages.
+        ``page_id``, ``site``, ``line_no`` (0-based position in the page text), ``text``, ordered by
+        ``page_id`` and ``line_no``. A page whose text is null or blank keeps one placeholder row
+        (``line_no`` 0, empty ``text``) so that it stays visible to the later stages.
     """
     schema = polars_schema(LINES)
     if pages.height == 0:
@@ -76,39 +110,63 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
             schema={"page_id": schema["page_id"], "site": pl.String, "line_no": schema["line_no"],
                     "text": schema["text"]}
         )
+    pages = pages.select(pl.col("page_id"), pl.col("site").fill_null("unknown"), pl.col("text").fill_null(""))
+    # Sorting the pages, not the lines, orders the lines (a page's lines stay in order). page_id is
+    # unique per input record; should two pages share one, their lines interleave by line_no, which
+    # only a sort of the lines gives.
+    repeated_ids = pages["page_id"].is_duplicated().any()
+    pages = pages.sort("page_id", maintain_order=True)
+    # Every line break and white space character is a trim character: a page is blank when nothing
+    # is left after trimming its whole text, and then gives one empty line.
+    blank_page = pl.col("text").str.strip_chars(_TRIM_CHARS) == ""
     lines = (
-        pages.select(
-            pl.col("page_id"),
-            pl.col("site").fill_null("unknown"),
-            pl.col("text").fill_null("").str.replace_all("\r\n?", "\n").str.split("\n"),
+        pages.with_columns(
+            blank_page=blank_page,
+            text=pl.when(blank_page)
+            .then(pl.lit(""))
+            .otherwise(pl.col("text").str.replace_all("\r\n", "\n", literal=True))
+            .str.replace_all("\r", "\n", literal=True)
+            .str.split("\n"),
         )
-        .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=pl.Int32))
+        .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=schema["line_no"]))
         .explode(["text", "line_no"])
         .with_columns(pl.col("text").str.strip_chars(_TRIM_CHARS))
-        .with_columns(pl.col("line_no").cast(schema["line_no"]))
+        .filter(pl.col("blank_page") | (pl.col("text") != ""))
+        .select("page_id", "site", "line_no", "text")
     )
-    blank = pl.col("text").is_null() | (pl.col("text").str.len_chars() == 0)
-    empty_pages = (
-        lines.group_by("page_id", "site", maintain_order=True)
-        .agg(all_blank=blank.all())
-        .filter(pl.col("all_blank"))
-        .select("page_id", "site", line_no=pl.lit(0, dtype=schema["line_no"]), text=pl.lit(""))
-    )
-    kept = lines.filter(~blank).select("page_id", "site", "line_no", "text")
-    return pl.concat([kept, empty_pages]).sort("page_id", "line_no", maintain_order=True)
+    return lines.sort("page_id", "line_no", maintain_order=True) if repeated_ids else lines
 
 
-def _general_rules(text: pl.Expr) -> pl.Expr:
-    """Expression naming the first general rule family that matches the line, else null."""
-    length = text.str.len_chars()
-    prose = is_prose(text)
-    tagged: list[pl.Expr] = []
+def _general_matches(text: pl.Expr, length: pl.Expr, required: pl.Expr) -> dict[str, pl.Expr]:
+    """Expressions: does the line match each general rule family (its patterns and length limit)?
+
+    ``length`` is the line's length in characters; ``required`` the line where it matches
+    ``REQUIRED_PATTERN``, else the empty string (not null: polars runs a regex on the values behind
+    nulls too): the patterns of ``selectors.RULE_REQUIRES``, which cannot match an empty line, read
+    only those.
+    """
+    matches: dict[str, pl.Expr] = {}
     for family in selectors.RULE_ORDER:
-        match = text.str.contains(family_pattern(family)) & (length <= selectors.RULE_MAX_CHARS[family])
+        parts = [(required if needs else text).str.contains(regex) for regex, needs in _family_regexes(family)]
+        matches[family] = pl.any_horizontal(parts) & (length <= selectors.RULE_MAX_CHARS[family])
+    return matches
+
+
+def _general_rules(matches: Mapping[str, pl.Expr], prose: pl.Expr, text: pl.Expr) -> pl.Expr:
+    """Expression: ``empty_page`` for the placeholder line, else the first general rule family that
+    matches the line, else null.
+
+    ``matches`` are the family columns (see ``_general_matches``); ``prose`` says whether the line
+    is prose (it needs to be right only where a prose-guarded family matched).
+    """
+    # One chained when/then: several times cheaper than a coalesce of one when/then per family.
+    rule = pl.when(text == "").then(pl.lit(EMPTY_PAGE, dtype=pl.String))
+    for family in selectors.RULE_ORDER:
+        match = matches[family]
         if family in selectors.PROSE_GUARDED:
             match = match & ~prose
-        tagged.append(pl.when(match).then(pl.lit(family, dtype=pl.String)))
-    return pl.coalesce(tagged)  # the first family in RULE_ORDER that matches
+        rule = rule.when(match).then(pl.lit(family, dtype=pl.String))  # type: ignore[assignment]
+    return rule.otherwise(pl.lit(None, dtype=pl.String))
 
 
 def _profile_rules(profiles: Mapping[str, SiteProfile]) -> pl.Expr:
@@ -154,7 +212,20 @@ def strip_boilerplate(
     lines = explode_lines(pages)
     if lines.height == 0:
         return empty_frame(LINES)
-    rule = pl.when(pl.col("text") == "").then(pl.lit(EMPTY_PAGE)).otherwise(_general_rules(pl.col("text")))
+    text = pl.col("text")
+    # Each intermediate column is computed once: the line's length, the line where it holds a part
+    # that wildcard patterns require, each family's match, then prose only where a guarded family
+    # matched (the prose test costs as much as several families).
+    family_columns = {family: f"_is_{family}" for family in selectors.RULE_ORDER}
+    lines = lines.with_columns(
+        _length=text.str.len_chars(),
+        _required=pl.when(text.str.contains(REQUIRED_PATTERN)).then(text).otherwise(pl.lit("")),
+    )
+    matches = _general_matches(text, pl.col("_length"), pl.col("_required"))
+    lines = lines.with_columns(expr.alias(family_columns[family]) for family, expr in matches.items())
+    guarded = [pl.col(family_columns[f]) for f in selectors.RULE_ORDER if f in selectors.PROSE_GUARDED]
+    lines = lines.with_columns(_prose=is_prose(pl.when(pl.any_horizontal(guarded)).then(text)).fill_null(value=False))
+    rule = _general_rules({f: pl.col(c) for f, c in family_columns.items()}, pl.col("_prose"), text)
     if profiles:
         rule = pl.coalesce(_profile_rules(profiles), rule)
     if template_lines is not None and template_lines.height > 0:
@@ -197,17 +268,17 @@ def learn_template_lines(
         return empty_frame(TEMPLATE_LINES)
     site_of = sites.select("page_id", pl.col("site").fill_null("unknown")).unique(subset="page_id")
     # a page's content key: its longest line (ties broken by text), shared by re-fetches of one article
+    length = pl.col("text").str.len_chars()
     content_key = (
         lines.select("page_id", "text")
-        .sort(pl.col("text").str.len_chars(), "text", descending=[True, False])
+        .filter(length == length.max().over("page_id"))
         .group_by("page_id")
-        .agg(content=pl.col("text").first())
+        .agg(content=pl.col("text").min())
     )
     site_of = site_of.join(content_key, on="page_id", how="inner")
     per_site = site_of.group_by("site").agg(n_site_pages=pl.col("content").n_unique())
     counts = (
-        lines.select("page_id", "text")
-        .unique()
+        lines.select("page_id", "text")  # a line twice on one page has one content key: n_unique counts it once
         .join(site_of, on="page_id", how="inner")
         .group_by("site", "text")
         .agg(n_pages=pl.col("content").n_unique())

@@ -15,12 +15,19 @@ per text, and the answer depends on the seed. Here the same naive-Bayes model is
 the 1-3 character n-grams of every text of the batch (extracted with langdetect's rules: URL and
 e-mail removal, its character normalisation, Latin removed from mostly non-Latin text, no n-gram
 ending inside an upper-case run) are looked up at once in arrays built from langdetect's profiles,
-and their log-probabilities are summed per text with numpy. The posterior is
+and their log-probabilities are summed per text by one sparse (texts x n-grams) by (n-grams x
+languages) matrix product. All of it is array work over the code points of the whole batch; no
+Python runs per text. The posterior is
 ``softmax(log-likelihood / TEMPERATURE + prior_weight * log(WEB_SHARES))``. One step is our own:
 text with more upper-case than lower-case letters is read lower-cased (langdetect reads nothing
 inside upper-case runs). Nothing is random, every text is scored on its own, and the log-probabilities
 are fixed-point numbers whose sums are exact, so a text gets the same answer in every process and
 run, whatever else is in the batch.
+
+The arrays (about 50 MB) are built from langdetect's bundled profiles on first use, about one CPU
+second, and saved to a cache folder (``cache_dir()``: ``$CORPUSFLOW_CACHE_DIR``, else
+``$XDG_CACHE_HOME/corpusflow`` or ``~/.cache/corpusflow``); later processes memory-map them in a few
+milliseconds. This module reads and writes that folder itself: it holds a model, not stage data.
 
 Defaults, measured with ``python -m bench.bench_langid`` on labelled dev text (articles = title +
 body of 45 pages in 7 languages; short texts = their body sentences cut at a word boundary to
@@ -30,14 +37,14 @@ comment lengths), as accuracy / wrong answers / ``und`` rate, against the naive 
 =================  =====  ======================  =======================  ========
 class              texts  naive: acc / wrong      ours: acc / wrong / und  speed-up
 =================  =====  ======================  =======================  ========
-articles              45  1.000 / 0               1.000 / 0 / 0.000            27x
-comments 10-30      2220  0.810 / 422             0.846 / 72 / 0.121          252x
-comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006           72x
-comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            33x
+articles              45  1.000 / 0               1.000 / 0 / 0.000            83x
+comments 10-30      2220  0.810 / 422             0.846 / 72 / 0.121          487x
+comments 30-80      2104  0.979 / 44              0.985 / 18 / 0.006          183x
+comments 80-200     1366  0.997 / 4               1.000 / 0 / 0.000            96x
 =================  =====  ======================  =======================  ========
 
 (speed-up: texts per CPU second against the naive loop in the same run, one batch per class; in
-batches of 20 texts, about one page of comments: 22x / 60x / 28x / 15x. Measured on 2 shared
+batches of 20 texts, about one page of comments: 57x / 55x / 41x / 31x. Measured on 2 shared
 cores; between runs the ratios moved by about a third.)
 
 What each setting does, the others at their defaults (``python -m bench.bench_langid --sweep``),
@@ -59,17 +66,22 @@ noted):
 from __future__ import annotations
 
 import functools
-import itertools
+import inspect
 import logging
-import re
+import os
+import shutil
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from importlib.metadata import version
+from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import xxhash
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.utils.ngram import NGram
@@ -100,54 +112,59 @@ _MIN_SHARE = 0.1
 _URL_OR_MAIL = r"https?://[-_.?&~;+=/#0-9A-Za-z]+|[-_.0-9A-Za-z]{1,64}@[-_0-9A-Za-z]{1,255}[-_.0-9A-Za-z]{1,255}"
 """langdetect's URL and e-mail patterns (removed before a text is read)."""
 
-_LATIN = re.compile("[A-z]")
-"""What langdetect counts as Latin, and removes from mostly non-Latin text."""
-
 _N_CODEPOINTS = 0x110000
 _BITS = 21
 """Bits per code point in an n-gram key (three code points fit an int64)."""
 _NONE = (1 << _BITS) - 1
 """Filler for the missing leading characters of 1- and 2-grams (not a code point)."""
-_HASH_BITS = 18
-"""Slots of the n-gram hash table: 2**18 for ~88k n-grams keeps probe runs short."""
+_HASH_BITS = 20
+"""Slots of the n-gram hash table: 2**20 for ~85k 2- and 3-grams, so that most keys sit in their
+home slot and most unknown keys meet an empty one."""
 _EMPTY = -1
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
-_CHUNK_CHARS = 1 << 14
-"""Characters scored together (bounds the gather of one chunk to about 20 MB)."""
+_CHUNK_CHARS = 1 << 20
+"""Characters scored together (bounds the temporary arrays of one chunk to about 100 MB)."""
 
 _FRACTION_BITS = 20
 """Log-probabilities are rounded to multiples of 2**-20 (an error below 1e-6 per n-gram)."""
+
+_UPPER, _LOWER, _LETTER, _UNSPACED = 1, 2, 4, 8
+"""Bits of ``_Model.classes``."""
+
+CACHE_ENV = "CORPUSFLOW_CACHE_DIR"
+"""Environment variable naming the folder of the model cache (default ``$XDG_CACHE_HOME/corpusflow``,
+else ``~/.cache/corpusflow``)."""
 
 _LOAD_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
 class _Model:
-    """langdetect's profiles as arrays, built once per process."""
+    """langdetect's profiles as arrays, built once per machine and memory-mapped by every process."""
 
     codes: tuple[str, ...]
-    """langdetect language codes, sorted (the rows of ``log_prob``)."""
-    log_prob: npt.NDArray[np.float32]
-    """log(p(ngram | language) + alpha / BASE_FREQ), one row per language; column 0 is zeros (no
-    n-gram). Language-major, so that gathering a text's n-grams reads short contiguous rows."""
+    """langdetect language codes, sorted (the columns of ``log_prob``)."""
+    log_prob: npt.NDArray[np.float64]
+    """One row per n-gram and one column per language: log(p(ngram | language) + alpha / BASE_FREQ)
+    of the n-gram plus that of its known suffixes (a 3-gram's 2-gram and 1-gram, a 2-gram's 1-gram).
+    langdetect reads every suffix of an n-gram it reads at the same position, so a text's sum needs
+    only the longest known n-gram ending at each character. Row 0 is zeros (no n-gram)."""
+    ngram_count: npt.NDArray[np.uint8]
+    """How many n-grams each row of ``log_prob`` adds up (0 for row 0)."""
     unigram: npt.NDArray[np.int32]
-    """Column of each single character's n-gram (0: none), per code point."""
+    """Row of each single character's n-gram (0: none), per code point."""
     slot_keys: npt.NDArray[np.int64]
     """Open-addressing hash table of 2- and 3-gram keys (``_EMPTY`` in free slots)..."""
     slot_ids: npt.NDArray[np.int32]
-    """... and their columns in ``log_prob``."""
+    """... and their rows in ``log_prob``."""
     normalize: npt.NDArray[np.int64]
-    """langdetect's character normalisation, per code point."""
-    upper: npt.NDArray[np.bool_]
-    """``str.isupper`` per code point."""
-    lower: npt.NDArray[np.bool_]
-    """``str.islower`` per code point."""
-    letter: npt.NDArray[np.bool_]
-    """``str.isalpha`` per code point (what ``min_chars`` counts)."""
-    unspaced: npt.NDArray[np.bool_]
-    """Letters of scripts written without spaces between words (Han, kana, Thai, Lao, Khmer,
-    Myanmar): each counts as a word for ``min_words``."""
+    """langdetect's character normalisation, per code point (int64: n-gram keys are built from it)."""
+    classes: npt.NDArray[np.uint8]
+    """Per code point: ``_UPPER`` (``str.isupper``), ``_LOWER`` (``str.islower``), ``_LETTER``
+    (``str.isalpha``, what ``min_chars`` counts) and ``_UNSPACED`` (letters of scripts written
+    without spaces between words: Han, kana, Thai, Lao, Khmer, Myanmar; each counts as a word for
+    ``min_words``)."""
 
 
 def _key(ngram: str) -> int:
@@ -156,7 +173,10 @@ def _key(ngram: str) -> int:
 
 
 def _hash(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    return ((keys.astype(np.uint64) * _GOLDEN) >> np.uint64(64 - _HASH_BITS)).astype(np.int64)
+    """Home slot of each key (Fibonacci hashing: the top bits of key * golden ratio * 2**64)."""
+    slots = keys.view(np.uint64) * _GOLDEN
+    slots >>= np.uint64(64 - _HASH_BITS)
+    return slots.view(np.int64)
 
 
 def _hash_table(keys: dict[int, int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
@@ -173,46 +193,59 @@ def _hash_table(keys: dict[int, int]) -> tuple[npt.NDArray[np.int64], npt.NDArra
     return np.array(slot_keys, dtype=np.int64), np.array(slot_ids, dtype=np.int32)
 
 
-@functools.cache
-def _load_model() -> _Model:
+def _build_model() -> _Model:
+    """Turn langdetect's profiles into arrays (about one CPU second)."""
     factory = DetectorFactory()
     factory.load_profile(PROFILES_DIRECTORY)
     order = sorted(range(len(factory.langlist)), key=lambda i: factory.langlist[i])
     ngrams = sorted(factory.word_lang_prob_map)
     table = factory.word_lang_prob_map
-    probs = np.fromiter(
-        itertools.chain.from_iterable(table[g] for g in ngrams), dtype=np.float64, count=len(ngrams) * len(order)
-    ).reshape(len(ngrams), len(order))[:, order]
+    probs = np.array([table[g] for g in ngrams], dtype=np.float64).reshape(len(ngrams), -1)[:, order]
     smoothing = Detector.ALPHA_DEFAULT / Detector.BASE_FREQ
-    log_prob = np.hstack([np.zeros((len(order), 1)), np.log(probs + smoothing).T])
-    # Fixed point: multiples of 2**-_FRACTION_BITS, exact in float32 (|log p| < 10 < 2**4). Sums of
-    # such values are exact in float64, so they do not depend on summation order, SIMD path or batch.
-    log_prob = (np.round(log_prob * 2.0**_FRACTION_BITS) / 2.0**_FRACTION_BITS).astype(np.float32)
+    log_prob = np.vstack([np.zeros((1, len(order))), np.log(probs + smoothing)])
+    # Fixed point: multiples of 2**-_FRACTION_BITS below 2**4 in magnitude (24 significant bits).
+    # Sums of up to 2**29 such values are exact in float64, so they do not depend on summation
+    # order, SIMD path or batch.
+    log_prob = np.round(log_prob * 2.0**_FRACTION_BITS) / 2.0**_FRACTION_BITS
     unigram = np.zeros(_N_CODEPOINTS, dtype=np.int32)
     longer: dict[int, int] = {}
+    row = {gram: i + 1 for i, gram in enumerate(ngrams)}
+    # Rows of each n-gram's known suffixes: the 1-gram of its last character and, for a 3-gram, the
+    # 2-gram of its last two (every 3-gram's 2-gram is in the profiles; not every 1-gram is).
+    last_char = np.array([0, *(row.get(g[-1], 0) if len(g) > 1 else 0 for g in ngrams)], dtype=np.intp)
+    last_two = np.array([0, *(row.get(g[-2:], 0) if len(g) > 2 else 0 for g in ngrams)], dtype=np.intp)
     for i, gram in enumerate(ngrams):
         if len(gram) == 1:
             unigram[ord(gram)] = i + 1
         else:
             longer[_key(gram)] = i + 1
     slot_keys, slot_ids = _hash_table(longer)
+    # Each term is a multiple of 2**-20 below 16 in magnitude: the sums of three stay exact.
+    log_prob = log_prob + log_prob[last_char] + log_prob[last_two]
+    ngram_count = (1 + (last_char > 0) + (last_two > 0)).astype(np.uint8)
+    ngram_count[0] = 0
     normalize = np.arange(_N_CODEPOINTS, dtype=np.int64)
     for cp in range(0x10000):  # langdetect only normalises characters of the Basic Multilingual Plane
         normalized = NGram.normalize(chr(cp))
         if normalized != chr(cp):
             normalize[cp] = ord(normalized)
     chars = np.arange(_N_CODEPOINTS, dtype=np.uint32).view("<U1")
+    letter = np.strings.isalpha(chars)
+    classes = (
+        np.strings.isupper(chars) * _UPPER
+        + np.strings.islower(chars) * _LOWER
+        + letter * _LETTER
+        + _unspaced(letter) * _UNSPACED
+    ).astype(np.uint8)
     return _Model(
         codes=tuple(factory.langlist[i] for i in order),
         log_prob=np.ascontiguousarray(log_prob),
+        ngram_count=ngram_count,
         unigram=unigram,
         slot_keys=slot_keys,
         slot_ids=slot_ids,
         normalize=normalize,
-        upper=np.strings.isupper(chars),
-        lower=np.strings.islower(chars),
-        letter=np.strings.isalpha(chars),
-        unspaced=_unspaced(np.strings.isalpha(chars)),
+        classes=classes,
     )
 
 
@@ -235,6 +268,76 @@ def _unspaced(letter: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     return unspaced
 
 
+def cache_dir() -> Path:
+    """Folder of the model cache: ``$CORPUSFLOW_CACHE_DIR``, else ``$XDG_CACHE_HOME/corpusflow``,
+    else ``~/.cache/corpusflow``."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "corpusflow"
+
+
+def _model_version() -> str:
+    """Changes with the code that builds the model, langdetect's version and its profile files."""
+    code = [inspect.getsource(f) for f in (_Model, _build_model, _key, _hash, _hash_table, _unspaced)]
+    constants = (_BITS, _HASH_BITS, _FRACTION_BITS, _UNSPACED_BLOCKS, _UPPER, _LOWER, _LETTER, _UNSPACED)
+    digest = xxhash.xxh3_64(("".join(code) + repr(constants)).encode())
+    digest.update(version("langdetect").encode())
+    for path in sorted(Path(PROFILES_DIRECTORY).iterdir()):
+        digest.update(f"{path.name}:{path.stat().st_size}".encode())
+    return digest.hexdigest()
+
+
+def _array_fields() -> list[str]:
+    return [f.name for f in fields(_Model) if f.name != "codes"]
+
+
+def _read_cached(folder: Path) -> _Model:
+    # Plain arrays over the mapped files: indexing an np.memmap goes through Python code.
+    arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in _array_fields()}
+    codes = tuple((folder / "codes.txt").read_text(encoding="utf-8").split())
+    return _Model(codes=codes, **arrays)
+
+
+def _write_cache(model: _Model, folder: Path) -> None:
+    """Write the arrays to a fresh folder and rename it into place (concurrent writers are safe)."""
+    staging = folder.with_name(f"{folder.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    staging.mkdir(parents=True)
+    try:
+        for name in _array_fields():
+            np.save(staging / f"{name}.npy", getattr(model, name))
+        (staging / "codes.txt").write_text("\n".join(model.codes), encoding="utf-8")
+        staging.rename(folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@functools.cache
+def _load_model() -> _Model:
+    """The model from the cache folder, built and cached on first use.
+
+    The cache only holds arrays derived from langdetect's bundled profiles (nothing is downloaded);
+    it saves each new process the second it takes to build them. When the folder cannot be written
+    the model is built in memory.
+    """
+    folder = cache_dir() / f"langid-{_model_version()}"
+    if (folder / "codes.txt").is_file():
+        try:
+            return _read_cached(folder)
+        except (OSError, ValueError) as error:
+            logger.warning("unreadable language model cache %s (%s): rebuilding it", folder, error)
+            shutil.rmtree(folder, ignore_errors=True)
+    model = _build_model()
+    try:
+        _write_cache(model, folder)
+    except OSError as error:
+        logger.warning("language model cache %s not written (%s)", folder, error)
+    return model
+
+
 def _model() -> _Model:
     # The cache makes the model a per-process constant; the lock makes the first build happen once
     # even when several threads ask for it at the same time.
@@ -253,77 +356,105 @@ def iso_639_1(code: str) -> str:
 
 
 def _lookup(model: _Model, query: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
-    """Column of each 2- or 3-gram key in ``log_prob`` (0 when langdetect does not know it)."""
+    """Row of each 2- or 3-gram key in ``log_prob`` (0 when langdetect does not know it)."""
     mask = (1 << _HASH_BITS) - 1
-    out = np.zeros(len(query), dtype=np.int32)
-    todo = np.arange(len(query))
     slot = _hash(query)
-    while todo.size:
-        found = model.slot_keys[slot]
-        hit = found == query
-        out[todo[hit]] = model.slot_ids[slot[hit]]
-        probe = ~hit & (found != _EMPTY)
-        todo, query, slot = todo[probe], query[probe], (slot[probe] + 1) & mask
+    found = model.slot_keys[slot]
+    out = model.slot_ids[slot]
+    # Most keys sit in their home slot; the others walk on until their key or an empty slot.
+    miss = np.flatnonzero(found != query)
+    out[miss] = 0
+    while miss.size:
+        miss = miss[found[miss] != _EMPTY]
+        slot[miss] = (slot[miss] + 1) & mask
+        found[miss] = model.slot_keys[slot[miss]]
+        hit = found[miss] == query[miss]
+        out[miss[hit]] = model.slot_ids[slot[miss[hit]]]
+        miss = miss[~hit]
+    return out
+
+
+def _codepoints(texts: Sequence[str]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """The code points of all texts, concatenated, and the length of each text."""
+    joined = "".join(texts)
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.frombuffer(joined.encode("utf-32-le"), dtype=np.int32), sizes
+
+
+def _series_codepoints(texts: pl.Series) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """``_codepoints`` of a String column without nulls, without a Python object per text."""
+    sizes = texts.str.len_chars().cast(pl.Int64).to_numpy()
+    joined = texts.str.join("").item() if len(texts) else ""
+    return np.frombuffer(joined.encode("utf-32-le"), dtype=np.int32), sizes
+
+
+def _per_text(values: npt.NDArray[np.generic], sizes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Sum ``values`` (one per code point) over each text."""
+    out = np.zeros(len(sizes), dtype=np.int64)
+    filled = sizes > 0
+    if filled.any():  # reduceat needs the start of each non-empty segment (an empty one gives no row)
+        out[filled] = np.add.reduceat(values, (np.cumsum(sizes) - sizes)[filled], dtype=np.int64)
     return out
 
 
 def _log_likelihoods(
-    model: _Model, texts: Sequence[str], sizes: npt.NDArray[np.int64], log_prob: npt.NDArray[np.float32]
+    model: _Model, codepoints: npt.NDArray[np.int32], sizes: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     """Sum the n-gram log-probabilities of each text.
 
     Args:
-        texts: the texts, each with a leading space (langdetect starts its n-gram buffer with one).
-        sizes: their lengths in code points.
+        codepoints: the texts' code points, concatenated; every text starts with a space
+            (langdetect starts its n-gram buffer with one).
+        sizes: the texts' lengths in code points.
 
     Returns:
-        (len(texts), n_languages) log-likelihoods and the number of known n-grams per text.
+        (len(sizes), n_languages) log-likelihoods and the number of known n-grams per text.
     """
-    n = len(texts)
-    chars = model.normalize[np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)]
-    text_of = np.repeat(np.arange(n), sizes)
-    local = np.arange(len(chars)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    prev1 = np.roll(chars, 1)
-    prev2 = np.roll(chars, 2)
-    upper = model.upper[chars]
+    # scipy.sparse takes a quarter of a second to import: only processes that score text pay it.
+    from scipy import sparse  # noqa: PLC0415
+
+    chars = model.normalize[codepoints]
+    first = np.zeros(len(chars), dtype=np.bool_)
+    first[(np.cumsum(sizes) - sizes)[sizes > 0]] = True
+    upper = (model.classes[chars] & _UPPER).astype(np.bool_)
     # langdetect emits no n-gram ending on an upper-case letter that follows another one.
     emits = ~(upper & np.roll(upper, 1))
-    two = emits & (local >= 1)
-    ids = np.zeros((len(chars), 3), dtype=np.int32)
-    ids[:, 0] = np.where(emits, model.unigram[chars], 0)
-    ids[two, 1] = _lookup(model, ((_NONE << (2 * _BITS)) | (prev1 << _BITS) | chars)[two])
-    # Every 3-gram of the profiles ends with one of their 2-grams: look 3-grams up only after a hit.
-    three = (ids[:, 1] > 0) & (local >= 2)
-    ids[three, 2] = _lookup(model, ((prev2 << (2 * _BITS)) | (prev1 << _BITS) | chars)[three])
-    flat = ids.ravel()
-    known = flat > 0
-    owner = np.repeat(text_of, 3)[known]
-    found = np.bincount(owner, minlength=n)
-    sums = np.zeros((n, log_prob.shape[0]))
-    if known.any():
-        # Each distinct n-gram of a text is gathered once and weighted by its count: long texts
-        # repeat most of their n-grams, and the gather is the main cost.
-        width = log_prob.shape[1]
-        distinct, counts = np.unique(owner * width + flat[known], return_counts=True)
-        owners = distinct // width
-        gathered = np.take(log_prob, distinct % width, axis=1) * counts.astype(np.float64)
-        starts = np.searchsorted(owners, np.flatnonzero(found))
-        sums[found > 0] = np.add.reduceat(gathered, starts, axis=1).T
-    return sums, found
+    # Keys of the 2- and 3-gram ending at every character (those reaching into the previous text
+    # are masked below). A 3-gram is only known when its 2-gram is: no need to look up in order.
+    last_two = (np.roll(chars, 1) << _BITS) | chars
+    bigram = _lookup(model, last_two | (_NONE << (2 * _BITS)))
+    trigram = _lookup(model, last_two | (np.roll(chars, 2) << (2 * _BITS)))
+    second = np.roll(first, 1)
+    # The longest known n-gram ending at each character (its row adds up its suffixes too).
+    longest = np.where(bigram > 0, bigram, model.unigram[chars])
+    longest = np.where((trigram > 0) & ~second, trigram, longest)
+    longest = np.where(first, model.unigram[chars], longest)
+    longest[~emits] = 0
+    found = _per_text(model.ngram_count[longest], sizes)
+    # One sparse (texts x n-grams) count matrix times the (n-grams x languages) table; row 0 of the
+    # table (no n-gram) is zeros. The sums are exact (see _build_model), so the order in which they
+    # are added does not matter.
+    counts = sparse.csr_array(
+        (np.ones(len(longest)), longest, np.concatenate([[0], np.cumsum(sizes)])),
+        shape=(len(sizes), model.log_prob.shape[0]),
+    )
+    return np.asarray(counts @ model.log_prob), found
 
 
 def _score(
-    model: _Model, texts: Sequence[str], sizes: npt.NDArray[np.int64], log_prob: npt.NDArray[np.float32]
+    model: _Model, codepoints: npt.NDArray[np.int32], sizes: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     """Score texts in chunks of about ``_CHUNK_CHARS`` characters (each text whole in one chunk)."""
-    sums = np.zeros((len(texts), log_prob.shape[0]))
-    found = np.zeros(len(texts), dtype=np.int64)
+    sums = np.zeros((len(sizes), model.log_prob.shape[1]))
+    found = np.zeros(len(sizes), dtype=np.int64)
     ends = np.cumsum(sizes)
     start = 0
-    while start < len(texts):
-        base = ends[start - 1] if start else 0
+    while start < len(sizes):
+        base = int(ends[start - 1]) if start else 0
         stop = max(int(np.searchsorted(ends, base + _CHUNK_CHARS, side="right")), start + 1)
-        sums[start:stop], found[start:stop] = _log_likelihoods(model, texts[start:stop], sizes[start:stop], log_prob)
+        sums[start:stop], found[start:stop] = _log_likelihoods(
+            model, codepoints[base : ends[stop - 1]], sizes[start:stop]
+        )
         start = stop
     return sums, found
 
@@ -364,27 +495,30 @@ def detect_language(
     """
     model = _model()
     candidates = _candidates(model, tuple(sorted(set(languages))) if languages is not None else None)
-    log_prob = model.log_prob if candidates.all_codes else model.log_prob[list(candidates.rows)]
-    prepared = frame.select(
-        pl.col(text_column)
-        .cast(pl.String)
-        .fill_null("")
-        .str.slice(0, max_chars)
-        .str.replace_all(_URL_OR_MAIL, " ")
-        .str.normalize("NFC")
-    )
     # langdetect starts its n-gram buffer with a space: so does every text here.
-    texts = [" " + text for text in prepared.to_series().to_list()]
-    sizes = np.array([len(text) for text in texts], dtype=np.int64)
-    texts, sizes = _clean(model, texts, sizes, min_chars=max(min_chars, 1), min_words=min_words)
-    sums, found = _score(model, texts, sizes, log_prob)
+    prepared = frame.select(
+        pl.concat_str(
+            pl.lit(" "),
+            pl.col(text_column)
+            .cast(pl.String)
+            .fill_null("")
+            .str.slice(0, max_chars)
+            .str.replace_all(_URL_OR_MAIL, " ")
+            .str.normalize("NFC"),
+        )
+    ).to_series()
+    codepoints, sizes = _series_codepoints(prepared)
+    codepoints, sizes = _clean(model, codepoints, sizes, min_chars=max(min_chars, 1), min_words=min_words)
+    sums, found = _score(model, codepoints, sizes)
+    if not candidates.all_codes:
+        sums = sums[:, list(candidates.rows)]
     scaled = sums / TEMPERATURE + prior_weight * candidates.log_prior
     scaled -= scaled.max(axis=1, keepdims=True, initial=-np.inf)
     weights = np.exp(scaled)
     # Columns are grouped by ISO 639-1 code, so zh-cn and zh-tw add up to zh.
     probs = np.add.reduceat(weights / weights.sum(axis=1, keepdims=True), candidates.groups, axis=1)
     best = np.argmax(probs, axis=1)
-    score = probs[np.arange(len(texts)), best]
+    score = probs[np.arange(len(sizes)), best]
     ok = (found > 0) & (score >= min_score)
     language = np.where(ok, np.array(candidates.names, dtype=object)[best], UND)
     logger.debug("detected %d texts, %d und", frame.height, int((~ok).sum()))
@@ -398,48 +532,60 @@ def detect_language(
 
 
 def _clean(
-    model: _Model, texts: list[str], sizes: npt.NDArray[np.int64], *, min_chars: int, min_words: int
-) -> tuple[list[str], npt.NDArray[np.int64]]:
+    model: _Model, codepoints: npt.NDArray[np.int32], sizes: npt.NDArray[np.int64], *, min_chars: int, min_words: int
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
     """Prepare texts for scoring, as langdetect does, plus one step of our own.
 
-    Texts with fewer than ``min_chars`` letters are blanked. Latin letters are removed from mostly
-    non-Latin text, as langdetect does ('A'-'z' against U+0300 and above outside Latin Extended
-    Additional). Text with more upper-case than lower-case letters is lower-cased: langdetect reads
-    no n-gram inside an upper-case run, so a comment in capitals would otherwise leave it almost
-    nothing to read.
+    Texts with fewer than ``min_chars`` letters are blanked (only their leading space is kept).
+    Latin letters are removed from mostly non-Latin text, as langdetect does ('A'-'z' against
+    U+0300 and above outside Latin Extended Additional). Text with more upper-case than lower-case
+    letters is lower-cased: langdetect reads no n-gram inside an upper-case run, so a comment in
+    capitals would otherwise leave it almost nothing to read. All of it is array work over the
+    code points of the batch except the lower-casing (Python's ``str.lower``, which depends on
+    context for a final sigma), done on the few texts that need it.
     """
-    n = len(texts)
-    cp = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    text_of = np.repeat(np.arange(n), sizes)
+    cp = codepoints
 
     def per_text(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-        return np.bincount(text_of[mask], minlength=n)
+        return _per_text(mask, sizes)
 
+    classes = model.classes[cp]
     latin = (cp >= ord("A")) & (cp <= ord("z"))
     non_latin = (cp >= 0x300) & ~((cp >= 0x1E00) & (cp <= 0x1EFF))
-    letter = model.letter[cp]
+    letter = (classes & _LETTER).astype(np.bool_)
     # A word is a run of letters; in scripts written without spaces every letter counts as one.
-    words = per_text(letter & ~np.roll(letter, 1)) + per_text(model.unspaced[cp])
+    words = per_text(letter & ~np.roll(letter, 1)) + per_text((classes & _UNSPACED).astype(np.bool_))
     short = (per_text(letter) < min_chars) | (words < min_words)
-    mostly_non_latin = per_text(latin) * 2 < per_text(non_latin)
-    shouting = per_text(model.upper[cp]) > per_text(model.lower[cp])
-    if not (short.any() or mostly_non_latin.any() or shouting.any()):
-        return texts, sizes
-    cleaned = [
-        _clean_one(text, blank=blank, strip_latin=strip, lower=lower)
-        for text, blank, strip, lower in zip(
-            texts, short.tolist(), mostly_non_latin.tolist(), shouting.tolist(), strict=True
-        )
-    ]
-    return cleaned, np.array([len(t) for t in cleaned], dtype=np.int64)
+    mostly_non_latin = (per_text(latin) * 2 < per_text(non_latin)) & ~short
+    shouting = (per_text((classes & _UPPER).astype(np.bool_)) > per_text((classes & _LOWER).astype(np.bool_))) & ~short
+    if short.any() or mostly_non_latin.any():
+        first = np.zeros(len(cp), dtype=np.bool_)
+        first[(np.cumsum(sizes) - sizes)[sizes > 0]] = True
+        blank, strip = np.repeat(short, sizes), np.repeat(mostly_non_latin, sizes)
+        keep = ~(blank & ~first) & ~(strip & latin)
+        cp, sizes = cp[keep], _per_text(keep, sizes)
+    if shouting.any():
+        cp, sizes = _lower_texts(cp, sizes, np.flatnonzero(shouting))
+    return cp, sizes
 
 
-def _clean_one(text: str, *, blank: bool, strip_latin: bool, lower: bool) -> str:
-    if blank:
-        return " "
-    if strip_latin:
-        text = _LATIN.sub("", text)
-    return text.lower() if lower else text
+def _lower_texts(
+    codepoints: npt.NDArray[np.int32], sizes: npt.NDArray[np.int64], which: npt.NDArray[np.intp]
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """Lower-case the texts ``which`` (``str.lower``) in the concatenated code points."""
+    starts = np.cumsum(sizes) - sizes
+    pieces: list[npt.NDArray[np.int32]] = []
+    sizes = sizes.copy()
+    done = 0
+    for i in which.tolist():
+        start, end = int(starts[i]), int(starts[i] + sizes[i])
+        text = codepoints[start:end].tobytes().decode("utf-32-le").lower()
+        lowered = np.frombuffer(text.encode("utf-32-le"), dtype=np.int32)
+        pieces += [codepoints[done:start], lowered]
+        sizes[i] = len(lowered)
+        done = end
+    pieces.append(codepoints[done:])
+    return np.concatenate(pieces), sizes
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Rules as data: the line patterns the stripper and the parser use, per rule family and language.
 
-Nothing here runs; ``tasks.boilerplate`` and ``tasks.parse`` compile these lists into one alternation
-regex per family and apply it to exploded lines with polars. Patterns are written for polars' RE2-like
-engine: no lookaround, no backreferences; word boundaries are ``(?-u:\\b)`` where ASCII suffices.
+Nothing here runs; ``tasks.boilerplate`` and ``tasks.parse`` compile these lists into alternation
+regexes per family and apply them to exploded lines with polars (a pattern that opens with a wildcard
+gets a regex of its own and reads only the lines holding the part ``RULE_REQUIRES`` names for it).
+Patterns are written for polars' RE2-like engine: no lookaround, no backreferences; word boundaries
+are ``(?-u:\\b)`` where ASCII suffices.
 Each family is matched against the whole stripped line (``^(?:...)$``) unless it sits in a
 ``*_CONTAINS`` list, which matches anywhere in the line.
 
@@ -261,6 +263,59 @@ _SOCIAL = (
     r"fb|tw|insta|ig|sc|yt)"
 )
 
+_NEWSLETTER_WORDS = (
+    r"newsletter|subscribe|abonnieren|abonnez-vous|suscríbete|suscribite|iscriviti|"
+    r"assine|inscreva-se|подписаться|подпишитесь|sign up for|get updates|stay updated|"
+    r"jetzt abonnieren"
+)
+_DONATION_WORDS = (
+    r"donate|donation|spenden?|faire un don|donar|donazione|doação|пожертвовать|"
+    r"support us|support (?:our|independent) .{0,40}|unterstützen sie|jetzt unterstützen!?|"
+    r"become a (?:patron|member|supporter)|patreon|paypal"
+)
+_APPEAL_WORDS = (
+    r"ihr beitrag hilft|ihre unterstützung hilft|unterstützen sie (?:uns|unsere|unabhängigen)|"
+    r"your (?:support|contribution|donation) (?:helps|keeps|makes)|support (?:our|independent|quality) "
+    r"journalism|(?:please )?consider (?:supporting|donating)|soutenez (?:notre|le) journalisme|"
+    r"apoya (?:nuestro|el) periodismo|sostieni (?:il nostro|il) giornalismo|apoie o jornalismo|"
+    r"поддержите (?:нас|редакцию)"
+)
+_COOKIE_WORDS = r"cookies?|tracking|gdpr|dsgvo"
+_COOKIE_OR_TRACKING = r"cookies?|tracking"
+_COPYRIGHT_WORDS = (
+    r"©|\(c\)|copyright|all rights reserved|alle rechte vorbehalten|tous droits réservés|"
+    r"todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|"
+    r"все права защищены"
+)
+_CRUMB_SEPARATOR = r"\s(?:»|›|>>?|/)\s"
+_NAV_LABEL = r"(?:navigation|menu|menü)\s*:"
+_NEXT_ARROW = r"»|→|›"
+_CLOCK = r"\d{1,2}[.:]\d{2}"
+_CAPTION_CREDIT = r"\((?:foto|photo|bild|image|picture|quelle)\s*:"
+
+# Patterns that open with a wildcard: the regex engine reads the whole line for each of them.
+_CRUMBS = rf"[^«]{{1,80}}(?:{_CRUMB_SEPARATOR}[^«]{{1,100}}){{2,}}"
+_NAV_LABELLED = rf"(?:.{{0,30}}\s)?{_NAV_LABEL}.{{0,40}}"
+_ENDS_WITH_ARROW = rf"[^«»]{{0,120}}(?:{_NEXT_ARROW})"
+_DASH_TIME = rf".{{0,60}}\s(?:-|–|—|·|\|)\s.{{0,40}}{_CLOCK}\s*(?:uhr|am|pm)?"
+_CREDIT_IN_PARENS = rf".{{0,160}}{_CAPTION_CREDIT}.{{0,60}}\)"
+_NEWSLETTER_ANY = rf".{{0,60}}(?:{_NEWSLETTER_WORDS}).{{0,120}}"
+_DONATION_ANY = rf".{{0,40}}(?:{_DONATION_WORDS}).{{0,120}}"
+_APPEAL_ANY = rf".*(?:{_APPEAL_WORDS}).*"
+_COOKIE_CONSENT = (
+    rf".*(?:{_COOKIE_WORDS}).*"
+    r"(?:accept|consent|agree|policy|settings|browser|website|this site|our site|use of|"
+    r"zustimm|einverstanden|einwilligung|akzeptier|datenschutz|verwende|nutzung|"
+    r"accepte|consent|utilis|navegación|acepta|aceptar|accetta|utilizz|aceitar|utiliza|"
+    r"соглас|используем).*"
+)
+_WE_USE_COOKIES = (
+    r".*(?:we use|wir verwenden|wir nutzen|nous utilisons|utilizamos|utilizziamo|usamos|"
+    r"мы используем|this (?:site|website) uses|diese (?:website|seite) (?:verwendet|nutzt))"
+    rf".*(?:{_COOKIE_OR_TRACKING}).*"
+)
+_COPYRIGHT_ANY = rf".{{0,80}}(?:{_COPYRIGHT_WORDS}).{{0,200}}"
+
 RULES: dict[str, list[str]] = {
     "comment_form": COMMENT_FORM,
     "comment_chrome": COMMENT_CHROME,
@@ -293,14 +348,14 @@ RULES: dict[str, list[str]] = {
         r"submit|go|ok|top|back to top|nach oben|zurück nach oben|haut de page|volver arriba|torna su)",
         r"(?:menu|menü)\s+.{0,40}",
         r"(?:home|startseite|accueil|inicio|início|главная)\s*(?:[»>/|›]|>>).*",
-        r"[^«]{1,80}(?:\s(?:»|›|>>?|/)\s[^«]{1,100}){2,}",
+        _CRUMBS,
         r"you are here:?.*|sie sind hier:?.*",
-        r"(?:.{0,30}\s)?(?:navigation|menu|menü)\s*:.{0,40}",
+        _NAV_LABELLED,
         r"switch to the .{1,30} edition|skip to .{1,40}|jump to .{1,40}",
     ],
     "pagination": [
         r"(?:«|←|‹)\s*[^«»]{0,120}",
-        r"[^«»]{0,120}(?:»|→|›)",
+        _ENDS_WITH_ARROW,
         r"(?:previous|next|older|newer|vorheriger|nächster|vorige|nächste|précédent|suivant|anterior|"
         r"siguiente|próximo|precedente|successivo|предыдущая|следующая)"
         r"(?:\s+(?:post|article|beitrag|artikel|story|entry|page|seite))?\s*:?.{0,200}",
@@ -338,7 +393,7 @@ RULES: dict[str, list[str]] = {
         r"(?:by|von|par|por|от|автор:?|text:|texte:|texto:)\s+\S.{0,60}",
         r"(?:posted|published|written|geschrieben|veröffentlicht|publié|publicado|pubblicato)\s+"
         r"(?:by|on|at|von|am|le|par|por|el|em|da|il)?.{0,120}",
-        r".{0,60}\s(?:-|–|—|·|\|)\s.{0,40}\d{1,2}[.:]\d{2}\s*(?:uhr|am|pm)?",
+        _DASH_TIME,
         r"\d+\s*(?:min(?:ute)?s?\.?|minuten)\s*(?:read|lesezeit|de lecture|de lectura|di lettura)",
         r"(?:lesezeit|reading time|temps de lecture|tiempo de lectura)\s*:?.{0,20}",
         r"(?:updated|aktualisiert|mis à jour|actualizado|aggiornato|atualizado|last modified on)\s*:?.{0,80}",
@@ -355,7 +410,7 @@ RULES: dict[str, list[str]] = {
         r"\(?(?:bild|foto|photo|image|picture)(?:\s*:|\s+by|\s+von|\s+de|\s+par)\s.{0,80}\)?",
         r"(?:illustrative image|illustration image|symbolbild|archivbild|image d'illustration|"
         r"imagen ilustrativa|immagine di repertorio|file photo:?.*)",
-        r".{0,160}\((?:foto|photo|bild|image|picture|quelle)\s*:.{0,60}\)",
+        _CREDIT_IN_PARENS,
         r"media playback is unsupported on your device|media caption.{0,200}",
     ],
     "readmore": [
@@ -366,46 +421,30 @@ RULES: dict[str, list[str]] = {
         r"sponsored|gesponsert|ad|ads)",
     ],
     "newsletter": [
-        r".{0,60}(?:newsletter|subscribe|abonnieren|abonnez-vous|suscríbete|suscribite|iscriviti|"
-        r"assine|inscreva-se|подписаться|подпишитесь|sign up for|get updates|stay updated|"
-        r"jetzt abonnieren).{0,120}",
+        _NEWSLETTER_ANY,
         r"(?:enter your email|your email address|e-?mail-adresse|adresse e-?mail|correo electrónico)\s*\*?",
         r"(?:receive|get) (?:new|our|the latest) (?:posts|articles|stories|news).{0,80}",
         r"(?:jetzt|hier)\s.{0,40}(?:anmelden|registrieren)|anmelden und weiterlesen|anmelden registrieren",
         r"(?:sign up|log ?in|register)(?: now)?(?: to .{0,60})?!?",
     ],
     "donation": [
-        r".{0,40}(?:donate|donation|spenden?|faire un don|donar|donazione|doação|пожертвовать|"
-        r"support us|support (?:our|independent) .{0,40}|unterstützen sie|jetzt unterstützen!?|"
-        r"become a (?:patron|member|supporter)|patreon|paypal).{0,120}",
+        _DONATION_ANY,
         r"support\s+\S{2,40}",
         r"\d+\s+days? left.{0,80}",
         r"[\d.,]+\s*[$€£]|[$€£]\s*[\d.,]+|(?:\d+\s*[$€£]\s*){2,}",
         r"(?:anderer betrag|other amount|autre montant|otro importe)",
     ],
     "appeal": [
-        r".*(?:ihr beitrag hilft|ihre unterstützung hilft|unterstützen sie (?:uns|unsere|unabhängigen)|"
-        r"your (?:support|contribution|donation) (?:helps|keeps|makes)|support (?:our|independent|quality) "
-        r"journalism|(?:please )?consider (?:supporting|donating)|soutenez (?:notre|le) journalisme|"
-        r"apoya (?:nuestro|el) periodismo|sostieni (?:il nostro|il) giornalismo|apoie o jornalismo|"
-        r"поддержите (?:нас|редакцию)).*",
+        _APPEAL_ANY,
     ],
     "cookie": [
-        r".*(?:cookies?|tracking|gdpr|dsgvo).*"
-        r"(?:accept|consent|agree|policy|settings|browser|website|this site|our site|use of|"
-        r"zustimm|einverstanden|einwilligung|akzeptier|datenschutz|verwende|nutzung|"
-        r"accepte|consent|utilis|navegación|acepta|aceptar|accetta|utilizz|aceitar|utiliza|"
-        r"соглас|используем).*",
-        r".*(?:we use|wir verwenden|wir nutzen|nous utilisons|utilizamos|utilizziamo|usamos|"
-        r"мы используем|this (?:site|website) uses|diese (?:website|seite) (?:verwendet|nutzt))"
-        r".*(?:cookies?|tracking).*",
+        _COOKIE_CONSENT,
+        _WE_USE_COOKIES,
         r"(?:accept|accept all|reject all|manage cookies|cookie settings|alle akzeptieren|akzeptieren|"
         r"ablehnen|tout accepter|aceptar todo|accetta tutti|aceitar todos|принять)",
     ],
     "footer": [
-        r".{0,80}(?:©|\(c\)|copyright|all rights reserved|alle rechte vorbehalten|tous droits réservés|"
-        r"todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|"
-        r"все права защищены).{0,200}",
+        _COPYRIGHT_ANY,
         r"(?:impressum|imprint|about us|über uns|contact(?: us)?|kontakt|terms of (?:use|service)|"
         r"privacy|agb|nutzungsbedingungen|mentions légales|contacto|aviso legal|chi siamo|contatti|"
         r"sobre nós|contato|контакты|sitemap|advertise|werbung|jobs|careers|faq|help|hilfe|"
@@ -414,6 +453,23 @@ RULES: dict[str, list[str]] = {
     ],
 }
 """Whole-line patterns per rule family. Order matters: the first family that matches wins."""
+
+RULE_REQUIRES: dict[str, str] = {
+    _CRUMBS: _CRUMB_SEPARATOR,
+    _NAV_LABELLED: _NAV_LABEL,
+    _ENDS_WITH_ARROW: _NEXT_ARROW,
+    _DASH_TIME: _CLOCK,
+    _CREDIT_IN_PARENS: _CAPTION_CREDIT,
+    _NEWSLETTER_ANY: _NEWSLETTER_WORDS,
+    _DONATION_ANY: _DONATION_WORDS,
+    _APPEAL_ANY: _APPEAL_WORDS,
+    _COOKIE_CONSENT: _COOKIE_WORDS,
+    _WE_USE_COOKIES: _COOKIE_OR_TRACKING,
+    _COPYRIGHT_ANY: _COPYRIGHT_WORDS,
+}
+"""For patterns that open with a wildcard: a regex that every line they match contains (a part
+the pattern cannot match without). One search for all of them, anywhere in the line and
+case-insensitive, picks the few lines worth running these patterns on."""
 
 
 RULE_ORDER: list[str] = [
@@ -427,10 +483,10 @@ RULE_MAX_CHARS: dict[str, int] = {
     "caption": 320, "newsletter": 200, "donation": 200, "appeal": 400, "cookie": 600, "footer": 300,
     "comment_form": 300, "comment_chrome": 300, "dateline": 120,
 }
+"""Longest line each family may strip: a long line is prose, whatever words it contains."""
 
 PROSE_GUARDED: frozenset[str] = frozenset({"newsletter", "donation", "footer", "byline", "share", "related"})
 """Families that never strip a prose sentence (12+ words ending in . ! ? or a quote)."""
-"""Longest line each family may strip: a long line is prose, whatever words it contains."""
 
 STRONG_BREAKS: frozenset[str] = frozenset(
     {"related", "comment_form", "footer", "newsletter", "cookie", "taxonomy", "pagination"}

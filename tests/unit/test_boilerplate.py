@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 from schemas.parsed import LINES, TEMPLATE_LINES
 from schemas.validate import empty_frame, polars_schema
-from tasks.boilerplate import learn_template_lines, strip_boilerplate
+from tasks import selectors
+from tasks.boilerplate import (
+    REQUIRED_PATTERN,
+    explode_lines,
+    family_pattern,
+    family_patterns,
+    learn_template_lines,
+    strip_boilerplate,
+)
 from tasks.profiles import SiteProfile, profile_from_dict
 
 
@@ -158,3 +168,54 @@ def test_refetches_of_one_article_do_not_make_it_template() -> None:
     templates = learn_template_lines(lines, pages.select("page_id", "site"), min_pages=3, min_share=0.5)
     assert templates["text"].to_list() == ["Site Slogan"]
     assert templates["n_pages"].to_list() == [3]
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def fixture_lines() -> pl.Series:
+    """Every stripped line of the fixture pages, plus lines made to hit the wildcard patterns."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*/*.txt"))]
+    made = [
+        "Home / News / Politics / Story", "Menu: Start", "Next page ›", "Jane Doe - March 3 - 12:45 pm",
+        "A river at dawn (Foto: Jane Doe)", "Sign up for our newsletter today", "Please donate via PayPal",
+        "Your support helps us keep going.", "This site uses cookies to improve your experience",
+        "We use cookies and tracking.", "© 2024 Example Media. All rights reserved.", "ſubscribe to the feed",
+        "ΣΥΝΔΡΟΜΗ newsletter", "",
+    ]
+    return explode_lines(_pages(*texts, "\n".join(made)))["text"]
+
+
+@pytest.mark.parametrize("family", selectors.RULE_ORDER)
+def test_family_patterns_split_one_alternation(family: str, fixture_lines: pl.Series) -> None:
+    """Matching any of family_patterns is matching the one alternation of family_pattern."""
+    frame = fixture_lines.to_frame()
+    one = frame.select(pl.col("text").str.contains(family_pattern(family)))["text"]
+    parts = frame.select(pl.any_horizontal(pl.col("text").str.contains(p) for p in family_patterns(family)))
+    assert parts.to_series().to_list() == one.to_list()
+
+
+def test_required_parts_are_necessary(fixture_lines: pl.Series) -> None:
+    """Every wildcard pattern holds its required part as a group, and matches no line without it."""
+    frame = fixture_lines.to_frame()
+    has_required = frame.select(pl.col("text").str.contains(REQUIRED_PATTERN))["text"]
+    for pattern, required in selectors.RULE_REQUIRES.items():
+        assert any(pattern in patterns for patterns in selectors.RULES.values())
+        assert f"(?:{required})" in pattern or required in pattern.replace(f"(?:{required})", "")
+        whole = f"(?i)^(?:{pattern})$"
+        matched = frame.select(pl.col("text").str.contains(whole))["text"]
+        assert not (matched & ~has_required).any(), pattern
+        assert not pl.select(pl.lit("").str.contains(whole)).item(), pattern
+        assert matched.any(), f"no fixture line reaches {pattern}"
+
+
+def test_lines_come_out_in_page_id_order() -> None:
+    pages = pl.DataFrame(
+        {"page_id": ["b", "a", "c", "a"], "site": ["s"] * 4, "text": ["b0\nb1", "a0\n\na2", " \n ", "x0\nx1\nx2"]}
+    )
+    out = strip_boilerplate(pages)
+    assert out.select("page_id", "line_no", "text").rows() == [
+        ("a", 0, "a0"), ("a", 0, "x0"), ("a", 1, "x1"), ("a", 2, "a2"), ("a", 2, "x2"),
+        ("b", 0, "b0"), ("b", 1, "b1"), ("c", 0, ""),
+    ]

@@ -182,7 +182,7 @@ def test_ngrams_and_probabilities_are_langdetects(labelled: dict[str, dict[str, 
         for gram in ngrams:
             expected += np.log(np.array(factory.word_lang_prob_map[gram])[order] + smoothing)
         padded = " " + detector.text
-        sums, found = langid._log_likelihoods(model, [padded], np.array([len(padded)]), model.log_prob)
+        sums, found = langid._log_likelihoods(model, *langid._codepoints([padded]))
         assert found.tolist() == [len(ngrams)], text
         np.testing.assert_allclose(sums[0], expected, rtol=1e-5, atol=1e-2, err_msg=text)
 
@@ -246,10 +246,10 @@ def test_sums_are_exact_whatever_the_batch(labelled: dict[str, dict[str, list[st
     model = langid._model()
     texts = [" " + t for t in fragments(labelled["sentences"], per_language=3)["text"].to_list()]
     target = " " + labelled["articles"]["de"][0]
-    alone, _ = langid._log_likelihoods(model, [target], np.array([len(target)]), model.log_prob)
+    alone, _ = langid._log_likelihoods(model, *langid._codepoints([target]))
     for k in range(1, 9):
         batch = [*texts[:k], target, *texts[k : 2 * k]]
-        sums, _ = langid._log_likelihoods(model, batch, np.array([len(t) for t in batch]), model.log_prob)
+        sums, _ = langid._log_likelihoods(model, *langid._codepoints(batch))
         assert np.array_equal(sums[k], alone[0])
 
 
@@ -289,3 +289,49 @@ def test_running_twice_replaces_the_columns() -> None:
     twice = detect_language(once.select("language", "text", "language_score"))
     assert twice.columns == ["language", "text", "language_score"]
     assert_frame_equal(twice.select(once.columns), once, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("ΑΥΤΟ ΕΙΝΑΙ ΤΟ ΚΑΛΥΤΕΡΟ ΑΡΘΡΟ ΠΟΥ ΔΙΑΒΑΣΑ ΦΕΤΟΣ ΣΤΙΣ ΕΙΔΗΣΕΙΣ", "el"),
+        ("ЭТО ЛУЧШАЯ СТАТЬЯ ПРО IBM, КОТОРУЮ Я ПРОЧИТАЛ В ЭТОМ ГОДУ", "ru"),
+    ],
+)
+def test_capitals_in_other_scripts(text: str, code: str) -> None:
+    """Lower-casing (final sigma included) and the removal of Latin from mostly non-Latin text combine."""
+    out = detect_language(pl.DataFrame({"text": [EN, text, "ok", text.lower()]}))
+    assert out["language"].to_list() == ["en", code, UND, code]
+    assert out["language_score"][1] == out["language_score"][3]
+
+
+def test_model_cache_round_trip(tmp_path: Path) -> None:
+    """The arrays read back from the cache folder are the ones built from langdetect's profiles."""
+    built = langid._build_model()
+    langid._write_cache(built, tmp_path / "model")
+    langid._write_cache(built, tmp_path / "model")  # a second writer finds the folder there: no error
+    read = langid._read_cached(tmp_path / "model")
+    assert read.codes == built.codes
+    for name in langid._array_fields():
+        assert np.array_equal(getattr(read, name), getattr(built, name)), name
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_model_without_a_writable_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache folder that cannot be created only costs the build: the model still loads."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(langid.CACHE_ENV, str(blocker / "cache"))
+    model = langid._load_model.__wrapped__()
+    assert model.codes == langid._model().codes
+    assert np.array_equal(model.log_prob, langid._model().log_prob)
+
+
+def test_model_is_cached_once_per_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(langid.CACHE_ENV, str(tmp_path))
+    first = langid._load_model.__wrapped__()
+    folders = list(tmp_path.iterdir())
+    assert [p.name for p in folders] == [f"langid-{langid._model_version()}"]
+    second = langid._load_model.__wrapped__()
+    assert list(tmp_path.iterdir()) == folders
+    assert np.array_equal(first.slot_keys, second.slot_keys)
