@@ -38,7 +38,12 @@ from tasks import io
 from tasks.select import account
 from tasks.stages import assign_shards, attach_manifest
 from tasks.steps import (
+    apply_task,
+    cluster_task,
+    count_repeats_task,
     dedup_keys_task,
+    dedup_prior_task,
+    dedup_rows_task,
     dedup_task,
     ingest_task,
     langid_task,
@@ -46,6 +51,7 @@ from tasks.steps import (
     merge_comments_task,
     parse_task,
     strip_task,
+    update_index_task,
     write_task,
 )
 from tasks.write import publish_shard, staged_shard
@@ -95,9 +101,9 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
     account(totals)
     previous = io.read_pointer(config.state_dir).get("version")
     version = f"v-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
-    for name in ("dedup_index.parquet", "comment_keys.parquet", "template_lines.parquet", "inputs.parquet"):
+    for name in ("dedup_index", "comment_keys", "template_lines.parquet", "inputs.parquet"):
         src = state.get(name) or io.state_file(config.state_dir, name)
-        io.copy_atomic(src, config.state_dir / version / name)
+        (io.copy_tree_atomic if src.is_dir() else io.copy_atomic)(src, config.state_dir / version / name)
     shard_files = [io.read_batch(Path(p), SHARD_FILES).with_columns(shard_id=pl.lit(sid))
                    for sid, p in plan["shards"]]
     built = pl.concat([f.select("path", "size", "mtime_ns", "shard_id") for f in shard_files]) if shard_files \
@@ -180,19 +186,41 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     page_paths = [p.result() for p in pages]
     keys = [dedup_keys_task.submit(t[0], pf, config.dedup, out=work / "dedup" / f"{sid}-keys.parquet")
             for (sid, _), t, pf in zip(shards, tagged_paths, page_paths, strict=True)]
-    clusters, index = dedup_task(keys, io.state_file(config.state_dir, "dedup_index.parquet"), config.dedup,
-                                 out=(work / "dedup" / "clusters.parquet", work / "state" / "dedup_index.parquet"))
-    merged, comment_keys = merge_comments_task(
-        [t[1] for t in tagged_paths], page_paths, shard_ids=[sid for sid, _ in shards],
-        tagged=[t[0] for t in tagged_paths], clusters=clusters,
-        prior_keys=io.state_file(config.state_dir, "comment_keys.parquet"),
-        out=(work / "dedup" / "comments.parquet", work / "state" / "comment_keys.parquet"))
-    counts = [write_task.submit(sid, pf, tagged=t[0], keys=k, clusters=clusters, merged=merged, root=config.out,
+    index = io.state_file(config.state_dir, "dedup_index")
+    meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
+    parts = int(meta.get("partitions") or config.dedup.partitions or min(64, max(2, -(-len(shards) // 4))))
+    base = int(meta.get("next_ord", 0))
+    dedup, state = work / "dedup", work / "state"
+    rows = [dedup_rows_task.submit(k, config.dedup, shard_no=i, base=base, parts=parts, out=dedup / "rows" / sid)
+            for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
+    excluded, _meta = dedup_prior_task(keys, index, base=base, parts=parts,
+                                       out=(dedup / "excluded.parquet", state / "dedup_index" / "meta.json"))
+    edges = [dedup_task.submit(p, rows, keys, index=index, excluded=excluded, cfg=config.dedup, base=base,
+                               out=io.part_path(dedup / "edges", p)) for p in range(parts)]
+    decided = cluster_task(edges, keys, index, excluded, base=base, out=dedup / "decided")
+    applied = [apply_task.submit(sid, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], cfg=config.dedup,
+                                 shard_no=i, base=base, parts=parts,
+                                 out=(dedup / "clusters" / f"{sid}.parquet", dedup / "applied" / sid))
+               for i, ((sid, _), k, t, pf) in enumerate(zip(shards, keys, tagged_paths, page_paths, strict=True))]
+    spread = [a.result()[1] for a in applied]
+    index_parts = [update_index_task.submit(p, spread, index, excluded, out=(
+        io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
+        for p in range(parts)]
+    merged = [merge_comments_task.submit(p, spread, io.state_file(config.state_dir, "comment_keys"), out=(
+        io.part_path(dedup / "merged", p), io.part_path(state / "comment_keys", p), io.part_path(dedup / "counts", p)))
+        for p in range(parts)]
+    merged_paths = [m.result() for m in merged]
+    repeats = count_repeats_task([m[0] for m in merged_paths], [m[2] for m in merged_paths],
+                                 out=dedup / "repeats.parquet")
+    counts = [write_task.submit(sid, pf, tagged=t[0], keys=k, clusters=a.result()[0],
+                                merged=[m[0] for m in merged_paths], repeats=repeats, root=config.out,
                                 languages=config.langid.languages, out=work / "counts" / f"{sid}.json")
-              for (sid, _), pf, t, k in zip(shards, page_paths, tagged_paths, keys, strict=True)]
+              for (sid, _), pf, t, k, a in zip(shards, page_paths, tagged_paths, keys, applied, strict=True)]
     track({"dedup-keys": keys, "write": counts}, pages_per_shard=sizes)
     counts_paths = [c.result() for c in counts]
-    new_state = {"dedup_index.parquet": index, "comment_keys.parquet": comment_keys,
+    for future in index_parts:
+        future.result()
+    new_state = {"dedup_index": state / "dedup_index", "comment_keys": state / "comment_keys",
                  "template_lines.parquet": templates.result()}
     return finish_task(config, plan, counts_paths, new_state, time.perf_counter() - started)
 

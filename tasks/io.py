@@ -385,3 +385,62 @@ def check_schema_versions(out: Path, datasets: Iterable[str]) -> None:
                 f"{SCHEMA_VERSION}. Build into a new output folder (or rebuild this one from its inputs); the "
                 f"columns of each version are in docs/DATA_DICTIONARY.md"
             )
+
+
+# ------------------------------------------------------------------------------------------------
+# Partitioned stage and state files (the global dedup and comment steps)
+# ------------------------------------------------------------------------------------------------
+
+
+def part_path(folder: Path, part: int) -> Path:
+    """The file of partition ``part`` in a partitioned folder."""
+    return folder / f"p{part:04d}.parquet"
+
+
+def write_parts(df: pl.DataFrame, folder: Path, schema: pa.Schema, *, column: str = "part") -> Path:
+    """Write the rows of each partition (``column``) as ``folder/pNNNN.parquet``; returns ``folder``.
+
+    Partitions without rows get no file; files of partitions no longer present are removed.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written = set()
+    for (part,), rows in df.partition_by(column, as_dict=True, maintain_order=True).items():
+        written.add(write_batch(rows.drop(column), part_path(folder, int(part)), schema).name)  # type: ignore[arg-type]
+    for old in folder.glob("p*.parquet"):
+        if old.name not in written:
+            old.unlink()
+    return folder
+
+
+def read_rows(path: Path, rows: Sequence[int], columns: Sequence[str]) -> pl.DataFrame:
+    """Read ``columns`` of the rows at positions ``rows`` of one Parquet file (row order), touching only
+    the row groups that hold them; adds ``_row``, the position."""
+    wanted = sorted({int(r) for r in rows})
+    pf = pq.ParquetFile(path)
+    sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
+    starts = [0]
+    for size in sizes:
+        starts.append(starts[-1] + size)
+    groups = sorted({next(g for g in range(len(sizes)) if starts[g] <= r < starts[g + 1]) for r in wanted})
+    if not groups:
+        return pl.DataFrame({"_row": pl.Series([], dtype=pl.Int64)})
+    table = pf.read_row_groups(groups, columns=list(columns))
+    offset, first_of = 0, {}
+    for g in groups:
+        first_of[g] = offset
+        offset += sizes[g]
+    positions = []
+    for r in wanted:
+        g = next(g for g in groups if starts[g] <= r < starts[g + 1])
+        positions.append(first_of[g] + r - starts[g])
+    frame = pl.from_arrow(table.take(positions))
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(pl.Series("_row", wanted, dtype=pl.Int64))
+
+
+def copy_tree_atomic(src: Path, dest: Path) -> None:
+    """Copy every file of the folder ``src`` into ``dest`` (each through :func:`copy_atomic`)."""
+    if not src.is_dir():
+        return
+    for path in sorted(p for p in src.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        copy_atomic(path, dest / path.relative_to(src))

@@ -10,12 +10,13 @@ from __future__ import annotations
 import polars as pl
 
 from flows.config import LangIdConfig
+from schemas.dedup import MERGED_COMMENT_PARTS
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_LINES
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
-from tasks.dedup import comment_keys, merge_comments
+from tasks.dedup import comment_keys, merge_comments, merge_threads, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
 from tasks.html import extract_from_html
 from tasks.langid import UND, detect_language
@@ -160,6 +161,43 @@ def merge_run_comments(
         keys = pl.concat([prior_keys, keys.select(prior_keys.columns)]).unique("comment_id", keep="first",
                                                                               maintain_order=True)
     return _cast(merged, MERGED_COMMENTS.names, polars_schema(MERGED_COMMENTS)), keys
+
+
+def merge_partition_comments(comments: pl.DataFrame, refs: pl.DataFrame, prior_keys: pl.DataFrame | None
+                             ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Merge the comment threads of one partition of ``hash(canonical article id)``.
+
+    Args:
+        comments: ``COMMENT_ROWS`` of the partition (every comment of its threads, from every shard).
+        refs: ``ARTICLE_REFS`` of the partition.
+        prior_keys: ``COMMENT_KEYS`` of earlier runs in the partition (or None).
+
+    Returns:
+        ``MERGED_COMMENT_PARTS`` rows (``merge_comments`` and the canonical page's shard and language,
+        without the corpus-wide repeat counts), the partition's ``COMMENT_KEYS`` after this run, and its
+        ``TEXT_COUNTS``.
+    """
+    if prior_keys is not None:  # keys of this run's own articles: a re-run after a stop before the commit
+        own = refs.filter(~pl.col("is_canonical")).get_column("article_id")
+        prior_keys = prior_keys.filter(~pl.col("article_id").is_in(own.implode()))
+    comments = comments.sort("comment_row")
+    pages = comments.select("page_id", "canonical_article_id",
+                            pl.col("page_is_duplicate").alias("is_duplicate")).unique("page_id", keep="first")
+    threads = merge_threads(comments.drop("canonical_article_id", "page_is_duplicate"), pages,
+                            prior_comment_keys=prior_keys)
+    canon = (refs.filter(pl.col("is_canonical")).sort("ord").unique("article_id", keep="first", maintain_order=True)
+             .select("article_id", "shard_id", pl.col("language").alias("_article_language")))
+    merged = threads.join(canon, on="article_id", how="left", maintain_order="left").with_columns(
+        language_inferred=pl.when(pl.col("language") != UND).then(pl.col("language"))
+        .otherwise(pl.col("_article_language")),
+        shard_id=pl.coalesce("shard_id", "own_shard"),
+    )
+    keys = comment_keys(merged)
+    if prior_keys is not None:
+        keys = pl.concat([prior_keys.select(keys.columns), keys]).unique("comment_id", keep="first",
+                                                                         maintain_order=True)
+    return (_cast(merged, MERGED_COMMENT_PARTS.names, polars_schema(MERGED_COMMENT_PARTS)), keys,
+            text_counts(threads, prior_keys))
 
 
 def attach_manifest(files: pl.DataFrame, manifest: pl.DataFrame | None) -> pl.DataFrame:
