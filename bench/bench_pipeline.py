@@ -217,6 +217,23 @@ def _walled(walls: dict[str, float], phase: str, fn: Callable[..., Any], *args: 
     return result
 
 
+def _templates(cpu: dict[str, float], config: Any, shards: list[tuple[str, str]], *, lines: list[Path],
+               pages: list[Path]) -> Path:
+    """learn-templates as the flow runs it (rows per shard, counts per partition, the merge), in this process."""
+    from tasks import io
+    from tasks.steps import learn_templates_task, merge_templates_task, template_rows_task
+
+    work = config.work_dir / "templates"
+    parts = config.dedup.partitions or min(64, max(2, -(-len(shards) // 4)))
+    counted = [_timed(cpu, "learn-templates", template_rows_task.fn, lf, pf, parts=parts, out=work / sid)
+               for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
+    learned = [_timed(cpu, "learn-templates", learn_templates_task.fn, p, counted,
+                      out=io.part_path(work / "learned", p)) for p in range(parts)]
+    return _timed(cpu, "learn-templates", merge_templates_task.fn, learned,
+                  config.state_dir / "none" / "template_lines.parquet",
+                  out=config.work_dir / "state" / "template_lines.parquet")
+
+
 def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, str]], *, pages: list[Path],
                   tagged: list[tuple[Path, Path]], keys: list[Path]) -> tuple[list[Path], list[Path], Path]:
     """The partitioned dedup and comment steps in flow order, one task after the other in this process.
@@ -265,12 +282,11 @@ def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, st
 def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) -> dict[str, Any]:
     """The flow's stages in flow order without Prefect; CPU per stage, wall, RSS and bytes."""
     from flows.build_corpus import plan_task
-    from tasks.steps import learn_templates_task
 
     if work_root.exists():
         shutil.rmtree(work_root)
     config = _config(corpus, work_root / "out", shard_size)
-    work, state = config.work_dir, config.state_dir
+    work = config.work_dir
     cfg = {"work": str(work), "max_page_bytes": config.max_page_bytes, "langid": config.langid.model_dump(),
            "dedup": config.dedup.model_dump(), "root": str(config.out)}
     runner = _Runner(workers)
@@ -288,8 +304,7 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
         part, paths_a = _walled(walls, "ingest+strip", runner.map, _phase_a, shards, cfg)
         add(part)
         pages, lines = [Path(p) for p, _ in paths_a], [Path(x) for _, x in paths_a]
-        templates = _walled(walls, "learn-templates", _timed, cpu, "learn-templates", learn_templates_task.fn, lines,
-                            pages, state / "template_lines.parquet", out=work / "state" / "template_lines.parquet")
+        templates = _walled(walls, "learn-templates", _templates, cpu, config, shards, lines=lines, pages=pages)
         jobs_b = [(sid, str(p), str(x), str(templates)) for (sid, _), p, x in zip(shards, pages, lines, strict=True)]
         part, paths_b = _walled(walls, "parse+langid+keys", runner.map, _phase_b, jobs_b, cfg)
         add(part)

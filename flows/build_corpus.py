@@ -49,8 +49,10 @@ from tasks.steps import (
     langid_task,
     learn_templates_task,
     merge_comments_task,
+    merge_templates_task,
     parse_task,
     strip_task,
+    template_rows_task,
     update_index_task,
     write_task,
 )
@@ -171,7 +173,14 @@ def _build(config: BuildConfig) -> dict[str, Any]:
              for sid, p in shards]
     lines = [strip_task.submit(pf, out=work / "lines" / f"{sid}.parquet")
              for (sid, _), pf in zip(shards, pages, strict=True)]
-    templates = learn_templates_task.submit(lines, pages, io.state_file(config.state_dir, "template_lines.parquet"),
+    index = io.state_file(config.state_dir, "dedup_index")
+    meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
+    parts = int(meta.get("partitions") or config.dedup.partitions or min(64, max(2, -(-len(shards) // 4))))
+    counted = [template_rows_task.submit(lf, pf, parts=parts, out=work / "templates" / sid)
+               for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
+    learned = [learn_templates_task.submit(p, counted, out=io.part_path(work / "templates" / "learned", p))
+               for p in range(parts)]
+    templates = merge_templates_task.submit(learned, io.state_file(config.state_dir, "template_lines.parquet"),
                                             out=work / "state" / "template_lines.parquet")
     parsed = [parse_task.submit(lf, pf, templates, out=(work / "parsed" / f"{sid}-articles.parquet",
                                                         work / "parsed" / f"{sid}-comments.parquet"))
@@ -186,9 +195,6 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     page_paths = [p.result() for p in pages]
     keys = [dedup_keys_task.submit(t[0], pf, config.dedup, out=work / "dedup" / f"{sid}-keys.parquet")
             for (sid, _), t, pf in zip(shards, tagged_paths, page_paths, strict=True)]
-    index = io.state_file(config.state_dir, "dedup_index")
-    meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
-    parts = int(meta.get("partitions") or config.dedup.partitions or min(64, max(2, -(-len(shards) // 4))))
     base = int(meta.get("next_ord", 0))
     dedup, state = work / "dedup", work / "state"
     rows = [dedup_rows_task.submit(k, config.dedup, shard_no=i, base=base, parts=parts, out=dedup / "rows" / sid)

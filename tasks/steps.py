@@ -36,7 +36,7 @@ from schemas.dedup import (
     TEXT_COUNTS,
 )
 from schemas.pages import PAGES
-from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_LINES
+from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_LINES, TEMPLATE_PAGES, TEMPLATE_ROWS
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import empty_frame
 from schemas.work import SHARD_FILES
@@ -64,7 +64,14 @@ from tasks.dedup import (
 )
 from tasks.ingest import build_pages
 from tasks.select import crawl_month, select_outputs
-from tasks.stages import learn_templates, merge_partition_comments, parse_shard, tag_languages
+from tasks.stages import (
+    count_template_lines,
+    merge_partition_comments,
+    merge_template_lines,
+    parse_shard,
+    tag_languages,
+    template_rows,
+)
 from tasks.write import stage_partitioned, staged_shard
 
 _COMMON = ("tasks.io", "tasks.steps", "tasks.stages", "schemas.validate")
@@ -117,14 +124,33 @@ def strip_task(pages: Path, *, out: Path) -> Path:
     return io.write_batch(strip_boilerplate(frame), out, LINES)
 
 
-@task(name="learn-templates", persist_result=True, cache_policy=_cache(*_STRIP))
+@task(name="template-rows", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
 @recorded
-def learn_templates_task(lines: list[Path], pages: list[Path], previous: Path, *, out: Path) -> Path:
-    """Learn each site's template lines from this run's pages, merged with earlier runs' (global)."""
-    learned = learn_templates(io.scan_batches(lines, LINES).collect(),
-                              io.scan_batches(pages, PAGES).select("page_id", "site").collect(),
-                              io.read_batch(previous, TEMPLATE_LINES))
-    return io.write_batch(learned, out, TEMPLATE_LINES)
+def template_rows_task(lines: Path, pages: Path, *, parts: int, out: Path) -> Path:
+    """What a shard adds to the template counts: distinct (site, line, page content) by partition, and its pages."""
+    rows, page_rows = template_rows(io.read_batch(lines, LINES), io.read_batch(pages, PAGES).select("page_id", "site"),
+                                    parts=parts)
+    io.write_parts(rows, out / "rows", TEMPLATE_ROWS)
+    io.write_batch(page_rows, out / "pages.parquet", TEMPLATE_PAGES)
+    return out
+
+
+@task(name="learn-templates", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
+@recorded
+def learn_templates_task(part: int, shards: list[Path], *, out: Path) -> Path:
+    """Template lines of one partition of hash(site, line), counted over the pages of every shard."""
+    rows = io.scan_batches([io.part_path(s / "rows", part) for s in shards], TEMPLATE_ROWS).collect()
+    pages = io.scan_batches([s / "pages.parquet" for s in shards], TEMPLATE_PAGES).collect()
+    return io.write_batch(count_template_lines(rows, pages), out, TEMPLATE_LINES)
+
+
+@task(name="merge-templates", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
+@recorded
+def merge_templates_task(learned: list[Path], previous: Path, *, out: Path) -> Path:
+    """This run's template lines merged with earlier runs' (global, small)."""
+    merged = merge_template_lines(io.scan_batches(learned, TEMPLATE_LINES).collect(),
+                                  io.read_batch(previous, TEMPLATE_LINES))
+    return io.write_batch(merged, out, TEMPLATE_LINES)
 
 
 @task(name="parse", retries=1, persist_result=True, cache_policy=_cache("tasks.parse", "tasks.html", *_STRIP))

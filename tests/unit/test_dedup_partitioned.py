@@ -1,8 +1,9 @@
 """The partitioned global steps give exactly the decisions of the one-process functions.
 
-Issues 6, 7 and 10: find-duplicates and merge-comments run as P partition tasks plus small global
-steps; these tests run the same pure functions in memory, partition by partition, and compare with
-``find_duplicate_clusters`` / ``merge_run_comments`` on the planted set, across shards and across runs.
+Issues 6, 7 and 10: find-duplicates, merge-comments and learn-templates run as P partition tasks plus
+small global steps; these tests run the same pure functions in memory, partition by partition, and
+compare with ``find_duplicate_clusters``, ``merge_run_comments`` and ``learn_templates`` on the planted
+set, across shards and across runs.
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ from tasks.dedup import (
     update_index,
     verified_pairs,
 )
-from tasks.stages import merge_partition_comments, merge_run_comments
+from tasks.stages import (
+    count_template_lines,
+    learn_templates,
+    merge_partition_comments,
+    merge_run_comments,
+    merge_template_lines,
+    template_rows,
+)
 from tests.unit.test_dedup import OTHER, PARAS, _article, _frame
 
 T0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
@@ -189,3 +197,32 @@ def test_comment_merge_per_partition_equals_the_whole_run(parts: int) -> None:
         assert got.filter(pl.col("shard_id") == sid).equals(expected.filter(pl.col("shard_id") == sid)), sid
     assert got.sort("comment_id", "page_id", "position").equals(expected.sort("comment_id", "page_id", "position"))
     assert pl.concat(new_keys).sort("comment_id").equals(expected_keys.sort("comment_id"))
+
+
+@pytest.mark.parametrize("parts", [1, 4])
+def test_template_lines_learned_per_partition_equal_the_whole_run(parts: int) -> None:
+    """Issue 10: learn-templates counts per shard and partition; the lines equal learn_templates over the run."""
+    rows = []
+    for page in range(90):
+        site = f"s{page % 3}.example" if page % 10 else None
+        story = page % 37  # pages 37 apart are re-fetches of one story, often in another shard
+        lines = [f"Story {story} paragraph {k} with enough words to be the longest line." for k in range(3)]
+        lines += [f"Menu of {site}", "Share this"] if page % 4 else [f"Footer of {site}"]
+        lines += [f"Sidebar {page % 5}"]
+        rows += [{"page_id": f"p{page}", "line_no": i, "text": t, "site": site} for i, t in enumerate(lines)]
+    frame = pl.DataFrame(rows)
+    lines, pages = frame.select("page_id", "line_no", "text"), frame.select("page_id", "site").unique("page_id")
+    previous = pl.DataFrame({"site": ["s1.example", "s9.example"], "text": ["Menu of s1.example", "Old line"],
+                             "n_pages": [99, 5], "n_site_pages": [120, 6], "share": [0.8, 0.8]}).cast(
+        {"n_pages": pl.Int32, "n_site_pages": pl.Int32})
+    expected = learn_templates(lines, pages, previous)
+    assert expected.height >= 4
+    shard_rows, shard_pages = [], []
+    for shard in range(3):
+        own = pages.filter(pl.col("page_id").str.slice(1).cast(pl.Int32) % 3 == shard)
+        got_rows, got_pages = template_rows(lines.join(own, on="page_id", how="semi"), own, parts=parts)
+        shard_rows.append(got_rows)
+        shard_pages.append(got_pages)
+    learned = [count_template_lines(pl.concat(shard_rows).filter(pl.col("part") == p).drop("part"),
+                                    pl.concat(shard_pages)) for p in range(parts)]
+    assert merge_template_lines(pl.concat(learned), previous).equals(expected)
