@@ -258,7 +258,7 @@ def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, st
     step = "find-duplicates"
     rows = [_timed(cpu, step, dedup_rows_task.fn, k, config.dedup, shard_no=i, base=0, parts=parts,
                    out=work / "rows" / sid) for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
-    excluded, _ = _timed(cpu, step, dedup_prior_task.fn, keys, index, base=0, parts=parts,
+    excluded, _ = _timed(cpu, step, dedup_prior_task.fn, keys, index, config.dedup, base=0, parts=parts,
                          out=(work / "excluded.parquet", state / "dedup_index" / "meta.json"))
     edges = [_timed(cpu, step, dedup_task.fn, p, rows, keys, index=index, excluded=excluded, cfg=config.dedup,
                     base=0, out=io.part_path(work / "edges", p)) for p in range(parts)]

@@ -50,6 +50,7 @@ from tasks.steps import (
     learn_templates_task,
     merge_comments_task,
     merge_templates_task,
+    migrate_state_task,
     parse_task,
     strip_task,
     template_rows_task,
@@ -173,9 +174,15 @@ def _build(config: BuildConfig) -> dict[str, Any]:
              for sid, p in shards]
     lines = [strip_task.submit(pf, out=work / "lines" / f"{sid}.parquet")
              for (sid, _), pf in zip(shards, pages, strict=True)]
-    index = io.state_file(config.state_dir, "dedup_index")
+    index, prior_keys = io.state_file(config.state_dir, "dedup_index"), io.state_file(config.state_dir, "comment_keys")
     meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
     parts = int(meta.get("partitions") or config.dedup.partitions or min(64, max(2, -(-len(shards) // 4))))
+    if not index.exists() and io.state_file(config.state_dir, "dedup_index.parquet").exists():  # an older output
+        index, prior_keys = migrate_state_task(
+            io.state_file(config.state_dir, "dedup_index.parquet"),
+            io.state_file(config.state_dir, "comment_keys.parquet"), config.dedup, parts=parts,
+            out=(work / "state" / "migrated" / "dedup_index", work / "state" / "migrated" / "comment_keys"))
+        meta = io.read_json(index / "meta.json")
     counted = [template_rows_task.submit(lf, pf, parts=parts, out=work / "templates" / sid)
                for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
     learned = [learn_templates_task.submit(p, counted, out=io.part_path(work / "templates" / "learned", p))
@@ -199,7 +206,7 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     dedup, state = work / "dedup", work / "state"
     rows = [dedup_rows_task.submit(k, config.dedup, shard_no=i, base=base, parts=parts, out=dedup / "rows" / sid)
             for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
-    excluded, _meta = dedup_prior_task(keys, index, base=base, parts=parts,
+    excluded, _meta = dedup_prior_task(keys, index, config.dedup, base=base, parts=parts,
                                        out=(dedup / "excluded.parquet", state / "dedup_index" / "meta.json"))
     edges = [dedup_task.submit(p, rows, keys, index=index, excluded=excluded, cfg=config.dedup, base=base,
                                out=io.part_path(dedup / "edges", p)) for p in range(parts)]
@@ -212,7 +219,7 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     index_parts = [update_index_task.submit(p, spread, index, excluded, out=(
         io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
         for p in range(parts)]
-    merged = [merge_comments_task.submit(p, spread, io.state_file(config.state_dir, "comment_keys"), out=(
+    merged = [merge_comments_task.submit(p, spread, prior_keys, out=(
         io.part_path(dedup / "merged", p), io.part_path(state / "comment_keys", p), io.part_path(dedup / "counts", p)))
         for p in range(parts)]
     merged_paths = [m.result() for m in merged]

@@ -1090,3 +1090,16 @@ def sum_text_counts(counts: pl.LazyFrame, texts: pl.LazyFrame) -> pl.DataFrame:
     return (counts.join(texts.select("text_hash").unique(), on="text_hash", how="semi")
             .group_by("text_hash").agg(pl.col("repeat_count").sum(), pl.col("n_articles").sum())
             .collect(engine="streaming"))
+
+
+def partitioned_index(index: pl.DataFrame, *, parts: int, bands: int, rows: int
+                      ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A one-file ``DEDUP_INDEX`` (outputs built before the index was partitioned) as ``shard_index_rows`` gives it.
+
+    Pages keep their order (``ord`` is the row number), so later runs decide exactly as before.
+    Returns ``DEDUP_NODES`` plus ``part`` and their lookup rows (``key_rows``).
+    """
+    nodes = index.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("ord"))
+    nodes = nodes.with_columns(partition_of(nodes.get_column("cluster_id"), parts).alias("part"))
+    lookups = key_rows(nodes.with_columns(pl.col("part").alias("node_part")), parts=parts, bands=bands, rows=rows)
+    return nodes, lookups

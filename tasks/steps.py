@@ -27,6 +27,7 @@ from schemas.dedup import (
     COMMENT_ROWS,
     DECISIONS,
     DEDUP_EDGES,
+    DEDUP_INDEX,
     DEDUP_KEYS,
     DEDUP_NODES,
     DEDUP_ROWS,
@@ -55,6 +56,8 @@ from tasks.dedup import (
     key_rows,
     ord_locations,
     partition_candidates,
+    partition_of,
+    partitioned_index,
     prior_rows_of,
     shard_clusters,
     shard_index_rows,
@@ -207,6 +210,26 @@ def _prior_signatures(index: Path, ends: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames) if frames else pl.DataFrame(schema={"ord": pl.Int64, "signature": pl.List(pl.UInt32)})
 
 
+@task(name="migrate-state", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@recorded
+def migrate_state_task(index: Path, comment_keys: Path, cfg: DedupConfig, *, parts: int,
+                       out: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The one-file dedup index and comment keys of an output built before they were partitioned, partitioned."""
+    old = io.read_batch(index, DEDUP_INDEX)
+    nodes, lookups = partitioned_index(old, parts=parts, bands=cfg.bands, rows=cfg.rows)
+    for name, frame, schema in (("nodes", nodes, DEDUP_NODES), ("rows", lookups, DEDUP_ROWS)):
+        for p in range(parts):
+            io.write_batch(frame.filter(pl.col("part") == p).drop("part"), io.part_path(out[0] / name, p), schema)
+    keys = io.read_batch(comment_keys, COMMENT_KEYS)
+    keys = keys.with_columns(partition_of(keys.get_column("article_id"), parts).alias("part"))
+    for p in range(parts):
+        io.write_batch(keys.filter(pl.col("part") == p).drop("part"), io.part_path(out[1], p), COMMENT_KEYS)
+    configs = sorted(set(old.get_column("minhash_config").unique().to_list()))
+    io.write_json({"partitions": parts, "next_ord": old.height, "minhash_configs": configs, "bands": cfg.bands,
+                   "rows": cfg.rows}, out[0] / "meta.json")
+    return out
+
+
 @task(name="dedup-rows", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
 @recorded
 def dedup_rows_task(keys: Path, cfg: DedupConfig, *, shard_no: int, base: int, parts: int, out: Path) -> Path:
@@ -218,10 +241,13 @@ def dedup_rows_task(keys: Path, cfg: DedupConfig, *, shard_no: int, base: int, p
 
 @task(name="dedup-prior", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
 @recorded
-def dedup_prior_task(keys: list[Path], index: Path, *, base: int, parts: int, out: tuple[Path, Path]
-                     ) -> tuple[Path, Path]:
+def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: int, parts: int,
+                     out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Index pages this run reads again (decided afresh), and the index's next settings (global, small)."""
     meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
+    if meta and (meta.get("bands"), meta.get("rows")) != (cfg.bands, cfg.rows):
+        raise ValueError(f"the dedup index of this output keeps LSH keys of {meta.get('bands')} bands x "
+                         f"{meta.get('rows')} rows; build it with those settings (or into a new output folder)")
     run_keys = io.scan_batches(keys, DEDUP_KEYS)
     configs = sorted(set(meta.get("minhash_configs", [])) | set(
         run_keys.select(pl.col("minhash_config").unique()).collect().get_column("minhash_config").to_list()))
@@ -230,8 +256,8 @@ def dedup_prior_task(keys: list[Path], index: Path, *, base: int, parts: int, ou
     nodes = [io.part_path(index / "nodes", p) for p in range(parts)]
     excluded = (io.scan_batches(nodes, DEDUP_NODES).select("page_id", "ord")
                 .join(run_keys.select("page_id"), on="page_id", how="semi").select("ord").collect())
-    io.write_json({"partitions": parts, "next_ord": base + (len(keys) << ORD_SHARD_BITS), "minhash_configs": configs},
-                  out[1])
+    io.write_json({"partitions": parts, "next_ord": base + (len(keys) << ORD_SHARD_BITS), "minhash_configs": configs,
+                   "bands": cfg.bands, "rows": cfg.rows}, out[1])
     return io.write_batch(excluded, out[0], EXCLUDED), out[1]
 
 

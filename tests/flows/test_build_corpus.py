@@ -173,3 +173,32 @@ def test_later_run_folds_into_earlier_output(tmp_path: Path) -> None:
     comments = _read(out, "comments").filter(pl.col("article_id") == dup["duplicate_of"])
     assert comments.select("author", "text").is_duplicated().sum() == 0
     assert comments.height >= 16
+
+
+def test_output_with_a_one_file_index_is_partitioned_and_extended_alike(tmp_path: Path) -> None:
+    """Issue 7: an output whose dedup index and comment keys are single files (older builds) is extended alike."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(SAMPLE / "pages" / "blogs-discovermagazine-com-dragnett162.txt", first)
+    shutil.copy(SAMPLE / "pages" / "southfront-000.txt", first)
+    shutil.copy(SAMPLE / "pages" / "blogs-discovermagazine-com-dragnett177.txt", second)
+    outs = [tmp_path / "partitioned", tmp_path / "one-file"]
+    for out in outs:
+        _build([first], out, manifest=SAMPLE / "manifest.csv")
+    state = outs[1] / "_state" / json.loads((outs[1] / "_state" / "CURRENT.json").read_text())["version"]
+    nodes = pl.read_parquet(state / "dedup_index" / "nodes" / "*.parquet").sort("ord").drop("ord")
+    nodes.write_parquet(state / "dedup_index.parquet")
+    pl.read_parquet(state / "comment_keys" / "*.parquet").write_parquet(state / "comment_keys.parquet")
+    shutil.rmtree(state / "dedup_index")
+    shutil.rmtree(state / "comment_keys")
+    for out in outs:
+        _build([second], out, manifest=SAMPLE / "manifest.csv")
+    for name in DATASETS:
+        got, want = _read(outs[1], name), _read(outs[0], name)
+        assert got.drop("ingested_at", strict=False).equals(want.drop("ingested_at", strict=False)), name
+    assert _read(outs[1], "duplicates").height == 1
+    stages = [json.loads(line)["stage"] for line in (outs[1] / "_work" / "executions.jsonl").open()]
+    assert "migrate_state" in stages
+    assert (outs[1] / "_state" / json.loads((outs[1] / "_state" / "CURRENT.json").read_text())["version"]
+            / "dedup_index" / "meta.json").exists()
