@@ -257,12 +257,13 @@ def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, st
     parts = config.dedup.partitions or min(64, max(2, -(-len(shards) // 4)))
     step = "find-duplicates"
     rows = [_timed(cpu, step, dedup_rows_task.fn, k, config.dedup, shard_no=i, base=0, parts=parts,
-                   out=work / "rows" / sid) for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
+                   out=work / "rows" / f"{sid}.parquet")
+            for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
     excluded, _ = _timed(cpu, step, dedup_prior_task.fn, keys, index, config.dedup, base=0, parts=parts,
                          out=(work / "excluded.parquet", state / "dedup_index" / "meta.json"))
     edges = [_timed(cpu, step, dedup_task.fn, p, rows, keys, index=index, excluded=excluded, cfg=config.dedup,
                     base=0, out=io.part_path(work / "edges", p)) for p in range(parts)]
-    decided = _timed(cpu, step, cluster_task.fn, edges, keys, index, excluded, base=0, out=work / "decided")
+    decided = _timed(cpu, step, cluster_task.fn, edges, keys, index, excluded, base=0, out=work / "decided.parquet")
     applied = [_timed(cpu, step, apply_task.fn, sid, k, decided=decided, comments=t[1], pages=pf, tagged=t[0],
                       cfg=config.dedup, shard_no=i, base=0, parts=parts,
                       out=(work / "clusters" / f"{sid}.parquet", work / "applied" / sid))

@@ -204,13 +204,14 @@ def _build(config: BuildConfig) -> dict[str, Any]:
             for (sid, _), t, pf in zip(shards, tagged_paths, page_paths, strict=True)]
     base = int(meta.get("next_ord", 0))
     dedup, state = work / "dedup", work / "state"
-    rows = [dedup_rows_task.submit(k, config.dedup, shard_no=i, base=base, parts=parts, out=dedup / "rows" / sid)
+    rows = [dedup_rows_task.submit(k, config.dedup, shard_no=i, base=base, parts=parts,
+                                   out=dedup / "rows" / f"{sid}.parquet")
             for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
     excluded, _meta = dedup_prior_task(keys, index, config.dedup, base=base, parts=parts,
                                        out=(dedup / "excluded.parquet", state / "dedup_index" / "meta.json"))
     edges = [dedup_task.submit(p, rows, keys, index=index, excluded=excluded, cfg=config.dedup, base=base,
                                out=io.part_path(dedup / "edges", p)) for p in range(parts)]
-    decided = cluster_task(edges, keys, index, excluded, base=base, out=dedup / "decided")
+    decided = cluster_task(edges, keys, index, excluded, base=base, out=dedup / "decided.parquet")
     applied = [apply_task.submit(sid, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], cfg=config.dedup,
                                  shard_no=i, base=base, parts=parts,
                                  out=(dedup / "clusters" / f"{sid}.parquet", dedup / "applied" / sid))

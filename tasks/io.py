@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import glob
 import gzip
+import itertools
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -397,19 +399,38 @@ def part_path(folder: Path, part: int) -> Path:
     return folder / f"p{part:04d}.parquet"
 
 
-def write_parts(df: pl.DataFrame, folder: Path, schema: pa.Schema, *, column: str = "part") -> Path:
-    """Write the rows of each partition (``column``) as ``folder/pNNNN.parquet``; returns ``folder``.
+def write_parts(df: pl.DataFrame, path: Path, schema: pa.Schema, *, column: str = "part") -> Path:
+    """Write ``df`` conformed to ``schema`` plus its partition ``column`` as one Parquet file, atomically:
+    sorted by partition, one row group per partition, so :func:`read_part` reads only its own rows."""
+    full = pa.schema([*schema, pa.field(column, pa.int32(), nullable=False)])
+    table = conform(df.sort(column, maintain_order=True), full)
+    table = table.replace_schema_metadata(_schema_metadata(full, None))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        parts = table.column(column).to_numpy()
+        cuts = [0, *(np.flatnonzero(np.diff(parts)) + 1).tolist(), len(parts)]
+        with pq.ParquetWriter(tmp, full, compression=PARQUET_COMPRESSION,
+                              compression_level=PARQUET_COMPRESSION_LEVEL) as writer:
+            for lo, hi in itertools.pairwise(cuts):
+                writer.write_table(table.slice(lo, hi - lo))
+            if not len(parts):
+                writer.write_table(table)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
 
-    Partitions without rows get no file; files of partitions no longer present are removed.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    written = set()
-    for (part,), rows in df.partition_by(column, as_dict=True, maintain_order=True).items():
-        written.add(write_batch(rows.drop(column), part_path(folder, int(part)), schema).name)  # type: ignore[arg-type]
-    for old in folder.glob("p*.parquet"):
-        if old.name not in written:
-            old.unlink()
-    return folder
+
+def read_part(paths: Sequence[Path], schema: pa.Schema, part: int, *, column: str = "part") -> pl.LazyFrame:
+    """The rows of partition ``part`` of files written by :func:`write_parts` (missing files are skipped);
+    row groups of other partitions are skipped by their statistics."""
+    existing = [str(p) for p in paths if p.exists()]
+    if not existing:
+        return empty_frame(schema).lazy()
+    return pl.scan_parquet(existing).filter(pl.col(column) == part).drop(column)
 
 
 def read_rows(path: Path, rows: Sequence[int], columns: Sequence[str]) -> pl.DataFrame:

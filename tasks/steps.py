@@ -133,7 +133,7 @@ def template_rows_task(lines: Path, pages: Path, *, parts: int, out: Path) -> Pa
     """What a shard adds to the template counts: distinct (site, line, page content) by partition, and its pages."""
     rows, page_rows = template_rows(io.read_batch(lines, LINES), io.read_batch(pages, PAGES).select("page_id", "site"),
                                     parts=parts)
-    io.write_parts(rows, out / "rows", TEMPLATE_ROWS)
+    io.write_parts(rows, out / "rows.parquet", TEMPLATE_ROWS)
     io.write_batch(page_rows, out / "pages.parquet", TEMPLATE_PAGES)
     return out
 
@@ -142,7 +142,7 @@ def template_rows_task(lines: Path, pages: Path, *, parts: int, out: Path) -> Pa
 @recorded
 def learn_templates_task(part: int, shards: list[Path], *, out: Path) -> Path:
     """Template lines of one partition of hash(site, line), counted over the pages of every shard."""
-    rows = io.scan_batches([io.part_path(s / "rows", part) for s in shards], TEMPLATE_ROWS).collect()
+    rows = io.read_part([s / "rows.parquet" for s in shards], TEMPLATE_ROWS, part).collect()
     pages = io.scan_batches([s / "pages.parquet" for s in shards], TEMPLATE_PAGES).collect()
     return io.write_batch(count_template_lines(rows, pages), out, TEMPLATE_LINES)
 
@@ -266,7 +266,7 @@ def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: i
 def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, excluded: Path, cfg: DedupConfig,
                base: int, out: Path) -> Path:
     """Verified links of one partition: exact groups, LSH buckets and same-URL pages touching this run."""
-    new = io.scan_batches([io.part_path(r, part) for r in rows], DEDUP_ROWS).collect()
+    new = io.read_part(rows, DEDUP_ROWS, part).collect()
     prior = prior_rows_of(new, io.scan_batches([io.part_path(index / "rows", part)], DEDUP_ROWS),
                           io.scan_batches([excluded], EXCLUDED))
     both = pl.concat([new, prior])
@@ -304,8 +304,7 @@ def cluster_task(edges: list[Path], keys: list[Path], index: Path, excluded: Pat
     decided = decide_touched(links.select("a", "b"), new_nodes,
                              pl.concat(prior) if prior else empty_frame(DEDUP_NODES))
     shard_of = ((decided.get_column("ord") - base) // (1 << ORD_SHARD_BITS)).alias("part")
-    io.write_parts(decided.with_columns(shard_of), out, DECISIONS)
-    return out
+    return io.write_parts(decided.with_columns(shard_of), out, DECISIONS)
 
 
 @task(name="apply-duplicates", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
@@ -315,16 +314,16 @@ def apply_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, page
     """A shard's decisions (DUPLICATE_CLUSTERS), its new index rows and its comments, spread by partition."""
     frame = io.read_batch(keys, DEDUP_KEYS)
     frame = frame.with_columns(shard_ords(base, shard_no, frame.height))
-    clusters = shard_clusters(frame, io.read_batch(io.part_path(decided, shard_no), DECISIONS))
+    clusters = shard_clusters(frame, io.read_part([decided], DECISIONS, shard_no).collect())
     nodes, lookups = shard_index_rows(frame, clusters, parts=parts, bands=cfg.bands, rows=cfg.rows)
-    io.write_parts(nodes, out[1] / "nodes", DEDUP_NODES)
-    io.write_parts(lookups, out[1] / "rows", DEDUP_ROWS)
+    io.write_parts(nodes, out[1] / "nodes.parquet", DEDUP_NODES)
+    io.write_parts(lookups, out[1] / "rows.parquet", DEDUP_ROWS)
     page_frame = io.read_batch(pages, PAGES).select("page_id", "site", "source_path", crawl_month())
     io.write_parts(comment_rows(io.read_batch(comments, TAGGED_COMMENTS), page_frame, clusters, shard_id=shard_id,
-                                shard_no=shard_no, parts=parts), out[1] / "comments", COMMENT_ROWS)
+                                shard_no=shard_no, parts=parts), out[1] / "comments.parquet", COMMENT_ROWS)
     articles = io.read_batch(tagged, TAGGED_ARTICLES).select("page_id", "article_id", "language")
     io.write_parts(article_refs(clusters, articles, frame.select("page_id", "ord"), shard_id=shard_id, parts=parts),
-                   out[1] / "refs", ARTICLE_REFS)
+                   out[1] / "refs.parquet", ARTICLE_REFS)
     return io.write_batch(clusters, out[0], DUPLICATE_CLUSTERS), out[1]
 
 
@@ -337,7 +336,7 @@ def update_index_task(part: int, applied: list[Path], index: Path, excluded: Pat
     written = []
     for name, schema, dest in (("nodes", DEDUP_NODES, out[0]), ("rows", DEDUP_ROWS, out[1])):
         prior = io.scan_batches([io.part_path(index / name, part)], schema).join(gone, on="ord", how="anti")
-        added = io.scan_batches([io.part_path(a / name, part) for a in applied], schema)
+        added = io.read_part([a / f"{name}.parquet" for a in applied], schema, part)
         written.append(io.write_batch(pl.concat([prior, added]).collect(), dest, schema))
     return written[0], written[1]
 
@@ -349,8 +348,8 @@ def merge_comments_task(part: int, applied: list[Path], prior_keys: Path, *,
     """Merge the comment threads of one partition of hash(canonical article id); its text counts."""
     prior_file = io.part_path(prior_keys, part)
     merged, keys, counts = merge_partition_comments(
-        io.scan_batches([io.part_path(a / "comments", part) for a in applied], COMMENT_ROWS).collect(),
-        io.scan_batches([io.part_path(a / "refs", part) for a in applied], ARTICLE_REFS).collect(),
+        io.read_part([a / "comments.parquet" for a in applied], COMMENT_ROWS, part).collect(),
+        io.read_part([a / "refs.parquet" for a in applied], ARTICLE_REFS, part).collect(),
         io.read_batch(prior_file, COMMENT_KEYS) if prior_file.exists() else None)
     return (io.write_batch(merged, out[0], MERGED_COMMENT_PARTS), io.write_batch(keys, out[1], COMMENT_KEYS),
             io.write_batch(counts, out[2], TEXT_COUNTS))
