@@ -112,7 +112,8 @@ DEDUP_ROWS = pa.schema(
         field("bkey", pa.int64(), "Band key (band rows only); its low bits choose the partition."),
         field("key", pa.string(),
               "Exact rows: content_hash and the short-body title key; URL rows: url_key; null for band rows."),
-        field("content_hash", pa.string(), "Normalised body hash (band rows: one representative per body)."),
+        field("body", pa.uint64(),
+              "Band rows: the normalised body hash (content_hash) as a number; one representative per body."),
         ORD,
         field("node_part", pa.int32(), "Partition of the page's row in the dedup index (null for this run's pages)."),
     ]

@@ -865,7 +865,7 @@ def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.Da
         pl.lit(None, pl.Int16).alias("band"),
         pl.lit(None, pl.Int64).alias("bkey"),
         (pl.col("content_hash") + "\x1f" + ekey).alias("key"),
-        pl.lit(None, pl.String).alias("content_hash"),
+        pl.lit(None, pl.UInt64).alias("body"),
         "ord",
         pl.col("node_part").cast(pl.Int32),
     )
@@ -874,7 +874,7 @@ def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.Da
         pl.lit(None, pl.Int16).alias("band"),
         pl.lit(None, pl.Int64).alias("bkey"),
         pl.col("url_key").alias("key"),
-        pl.lit(None, pl.String).alias("content_hash"),
+        pl.lit(None, pl.UInt64).alias("body"),
         "ord",
         pl.col("node_part").cast(pl.Int32),
     )
@@ -894,7 +894,7 @@ def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.Da
                 "band": np.tile(np.arange(bands, dtype=np.int16), signed.height),
                 "bkey": bkeys,
                 "key": pl.Series([None] * bkeys.size, dtype=pl.String),
-                "content_hash": signed.get_column("content_hash").gather(each),
+                "body": signed.get_column("content_hash").str.to_integer(base=16, dtype=pl.UInt64).gather(each),
                 "ord": signed.get_column("ord").gather(each),
                 "node_part": signed.get_column("node_part").cast(pl.Int32).gather(each),
                 "part": (bkeys.view(_U64) % _U64(parts)).astype(np.int32),
@@ -903,27 +903,32 @@ def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.Da
     return pl.concat([exact, url, band_frame.select(exact.columns)], how="vertical")
 
 
-def prior_rows_of(new: pl.DataFrame, prior: pl.LazyFrame, excluded: pl.LazyFrame) -> pl.DataFrame:
+def prior_rows_of(new: pl.LazyFrame, prior: pl.LazyFrame, excluded: pl.LazyFrame) -> pl.DataFrame:
     """Return the rows of earlier runs (``DEDUP_ROWS``) that share a key with this run's rows of a partition.
 
     Rows of excluded pages (read again by this run, decided afresh) are left out.
     """
     prior = prior.join(excluded, on="ord", how="anti")
     by_key = prior.filter(pl.col("kind") != KIND_BAND).join(
-        new.lazy().filter(pl.col("kind") != KIND_BAND).select("kind", "key").unique(), on=["kind", "key"], how="semi")
+        new.filter(pl.col("kind") != KIND_BAND).select("kind", "key").unique(), on=["kind", "key"], how="semi")
     by_band = prior.filter(pl.col("kind") == KIND_BAND).join(
-        new.lazy().filter(pl.col("kind") == KIND_BAND).select("band", "bkey").unique(), on=["band", "bkey"],
-        how="semi")
-    return pl.concat([by_key, by_band]).collect()
+        new.filter(pl.col("kind") == KIND_BAND).select("band", "bkey").unique(), on=["band", "bkey"], how="semi")
+    return pl.concat([by_key, by_band]).collect(engine="streaming")
 
 
-def partition_candidates(rows: pl.DataFrame, *, base: int, max_bucket: int = MAX_BUCKET
+def _shared(frame: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
+    """Rows whose ``key`` occurs more than once (a group of one gives no pair)."""
+    multi = frame.group_by(key).agg(pl.len().alias("_n")).filter(pl.col("_n") > 1).select(key)
+    return frame.join(multi, on=key, how="semi")
+
+
+def partition_candidates(rows: pl.DataFrame | pl.LazyFrame, *, base: int, max_bucket: int = MAX_BUCKET
                          ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Exact edges and unverified LSH and URL pairs of one partition (the rules of find_duplicate_clusters).
 
     Args:
         rows: ``DEDUP_ROWS`` of this run's pages of the partition and the rows of earlier runs sharing
-            their keys (pages with ``ord >= base`` are this run's).
+            their keys (pages with ``ord >= base`` are this run's); a LazyFrame is read column by column.
         base: the first ord of this run.
         max_bucket: as in find_duplicate_clusters.
 
@@ -932,16 +937,20 @@ def partition_candidates(rows: pl.DataFrame, *, base: int, max_bucket: int = MAX
         edges link every page of an exact group to its first page; LSH buckets hold one representative
         per body (its first page: copies of one body share every band key, so they meet in every bucket).
     """
+    lf = rows.lazy()
     new = pl.col("ord") >= base
-    exact = rows.filter(pl.col("kind") == KIND_EXACT).filter(new.any().over("key"))
+    exact = _shared(lf.filter(pl.col("kind") == KIND_EXACT).select("key", "ord"), ["key"]).collect(
+        engine="streaming").filter(new.any().over("key"))
     exact_edges = (exact.with_columns(pl.col("ord").min().over("key").alias("a"))
                    .filter(pl.col("a") != pl.col("ord")).select("a", pl.col("ord").alias("b")))
-    band = rows.filter(pl.col("kind") == KIND_BAND).select("band", "bkey", "content_hash", pl.col("ord").alias("nid"))
-    reps = band.filter(pl.col("nid") == pl.col("nid").min().over("band", "bkey", "content_hash"))
+    band = _shared(lf.filter(pl.col("kind") == KIND_BAND).select("band", "bkey", "body", pl.col("ord").alias("nid")),
+                   ["band", "bkey"]).collect(engine="streaming")
+    reps = band.filter(pl.col("nid") == pl.col("nid").min().over("band", "bkey", "body"))
     reps = reps.filter((pl.col("nid") >= base).any().over("band", "bkey"))
     touching = (pl.col("a") >= base) | (pl.col("b") >= base)
     lsh = _bucket_pairs(reps.select("band", "bkey", "nid"), ["band", "bkey"], max_bucket=max_bucket).filter(touching)
-    url = rows.filter(pl.col("kind") == KIND_URL).select("key", pl.col("ord").alias("nid"))
+    url = _shared(lf.filter(pl.col("kind") == KIND_URL).select("key", pl.col("ord").alias("nid")), ["key"]).collect(
+        engine="streaming")
     url = url.filter((pl.col("nid") >= base).any().over("key"))
     url_pairs = _bucket_pairs(url, ["key"], max_bucket=max_bucket).filter(touching)
     return exact_edges, lsh, url_pairs

@@ -266,13 +266,13 @@ def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: i
 def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, excluded: Path, cfg: DedupConfig,
                base: int, out: Path) -> Path:
     """Verified links of one partition: exact groups, LSH buckets and same-URL pages touching this run."""
-    new = io.read_part(rows, DEDUP_ROWS, part).collect()
-    prior = prior_rows_of(new, io.scan_batches([io.part_path(index / "rows", part)], DEDUP_ROWS),
-                          io.scan_batches([excluded], EXCLUDED))
-    both = pl.concat([new, prior])
-    exact, lsh, url = partition_candidates(both, base=base, max_bucket=MAX_BUCKET)
+    new = io.read_part(rows, DEDUP_ROWS, part)
+    prior_file = io.part_path(index / "rows", part)
+    prior = new.clear().collect() if not prior_file.exists() else prior_rows_of(
+        new, io.scan_batches([prior_file], DEDUP_ROWS), io.scan_batches([excluded], EXCLUDED))
+    exact, lsh, url = partition_candidates(pl.concat([new, prior.lazy()]), base=base, max_bucket=MAX_BUCKET)
     ends = pl.concat([lsh, url]).select(pl.concat_list("a", "b").alias("ord")).explode("ord").unique()
-    node_part = both.select("ord", "node_part").unique("ord")
+    node_part = prior.select("ord", "node_part").unique("ord")
     old = ends.filter(pl.col("ord") < base).join(node_part, on="ord", how="left")
     signatures = pl.concat([
         _run_nodes(keys, ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base,

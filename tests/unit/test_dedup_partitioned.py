@@ -75,7 +75,7 @@ def _partitioned_run(shards: list[pl.DataFrame], state: State | None, *, parts: 
     edges = []
     for p in range(parts):
         new = run_rows.filter(pl.col("part") == p).drop("part")
-        prior = prior_rows_of(new, prior_rows.filter(pl.col("part") == p).drop("part").lazy(), excluded.lazy())
+        prior = prior_rows_of(new.lazy(), prior_rows.filter(pl.col("part") == p).drop("part").lazy(), excluded.lazy())
         exact, lsh, url = partition_candidates(pl.concat([new, prior]), base=base)
         edges += [exact, verified_pairs(lsh, all_sigs, floor=0.6), verified_pairs(url, all_sigs, floor=0.5)]
     edge_frame = pl.concat([e.cast({"a": pl.Int64, "b": pl.Int64}) for e in edges]).unique()
