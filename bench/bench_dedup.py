@@ -22,27 +22,21 @@ Then the same keys go through the build's partitioned find-duplicates steps (``-
 rows per shard, P partition tasks, the clustering of the linked pages), each kind of step in a fresh
 process so its peak RSS is its own; their decisions must equal the one-process clustering.
 
-Plan for 10 million articles and 100 million comments on 2 cores / 24 GB, from the measured costs
-(bench/results/dedup.json, 1,000,000 articles of ~400 words; ranges are two runs on a machine
-shared with other jobs, so CPU seconds vary by about 20%):
+Costs of the one-process functions (bench/results/dedup.json, 1,000,000 articles of ~400 words; ranges
+are runs on a machine shared with other jobs, so CPU seconds vary by about 20%):
 
-- Keys, per shard: 49-59 CPU-s per million articles (about 5 min of 2 cores for 10 million); memory is
-  bounded by the shard. Spilled keys: 532 MB of Parquet per million (5.3 GB), almost all signatures.
-- Global clustering: 43-48 CPU-s and 2.5 GB peak RSS per million, precision and recall 1.000 on the
-  planted copies. ``find_duplicate_clusters`` takes the keys (and the index) as LazyFrames and reads
-  signatures in chunks into one numpy array (512 B per article: 5.1 GB for 10 million); the node
-  frame without signatures is about 0.25 GB per million, and LSH runs a few bands at a time (about
-  four million band rows per block), so 10 million articles need an estimated 12 to 14 GB. Past that,
-  a second pass would read signatures only for candidate pairs (by row group) instead of all of them.
-- Index: 521 MB of Parquet per million pages (signatures dropped for exact copies). An incremental run
-  of 50,000 pages against a 1-million index took 21-23 CPU-s, most of it the band keys of the index:
-  about 15 CPU-s per million index rows, so about 3 min per run against 10 million. Storing the band
-  keys next to the index would remove that recomputation.
-- Comments: ``merge_comments`` costs 5.8-8.3 CPU-s per million (10-14 min for 100 million). Holding 100
-  million comment texts at once does not fit, so the merge runs per partition of
-  ``hash(canonical_article_id)`` (every comment of a thread lands in one partition, duplicates and
-  re-scrapes included), then ``repeat_count``/``is_repeated`` come from one streaming ``group_by`` on
-  ``text_hash`` over all partitions (16 B per comment).
+- Keys, per shard: 26-59 CPU-s per million articles; memory is bounded by the shard. Spilled keys:
+  532 MB of Parquet per million, almost all signatures.
+- One-process clustering (``find_duplicate_clusters``, the reference the build's partitioned steps
+  are checked against): 22-48 CPU-s and 2.5 GB peak RSS per million, precision and recall 1.000 on
+  the planted copies; it holds every signature (512 B per article), so it does not go much past 10
+  million articles. The build runs the partitioned steps instead (docs/SCALING.md): each partition
+  task holds 1/P of the band keys and the signatures of its candidate pages only.
+- Index: 521 MB of Parquet per million pages (signatures dropped for exact copies). The build keeps
+  the index's band keys partitioned next to it, so a later run reads only the rows of its own keys.
+- Comments: ``merge_comments`` costs 5.8-8.3 CPU-s per million; the build runs it per partition of
+  ``hash(canonical_article_id)`` (every comment of a thread lands in one partition), and the repeat
+  counts come from one streaming ``group_by`` on ``text_hash`` over the partitions' counts.
 """
 
 from __future__ import annotations

@@ -5,13 +5,16 @@ Order of the stages (per shard unless marked global):
 1. plan (global): find input files, skip those an earlier run built, cut shards;
 2. ingest: read and decode pages;
 3. strip-boilerplate: tag every line with the rule family that strips it;
-4. learn-templates (global): lines repeated across many pages of a site are template;
+4. learn-templates (per shard, then per partition of hash(site, line), then a small merge): lines
+   repeated across many pages of a site are template;
 5. parse: one article (title, body) and its comments per page; parsing comes before language
    detection because comments need a language of their own, and before dedup because
    duplicates are judged on the article body, not on the page with its changing comments and widgets;
 6. detect-language: articles (title + body) and each comment;
-7. dedup-keys, then find-duplicates (global) and merge-comments (global): fold duplicate pages into
-   canonical articles and merge their comment threads;
+7. dedup-keys, then find-duplicates and merge-comments: fold duplicate pages into canonical articles
+   and merge their comment threads. Neither holds the run in one task: lookup keys are spread over P
+   partitions (``dedup.partitions``), one small step clusters the linked pages, and the threads are
+   merged per partition of hash(canonical article id) (docs/SCALING.md);
 8. write: the one step that decides what ships, into articles/, comments/, duplicates/, rejects/;
 9. finish (global): check that every input page is accounted for, keep the state for later runs.
 """

@@ -16,6 +16,11 @@ earliest ``fetched_at`` (unknown last); then the longest normalised body; then t
 ``article_id``; then the smallest ``page_id``. Once written, a canonical article stays canonical: later
 runs fold new pages into it and never rewrite it.
 
+The build runs phase 2 partitioned ("Phase 2, partitioned" below: ``key_rows`` per shard,
+``partition_candidates`` and ``verified_pairs`` per partition of the keys, ``decide_touched`` over the
+linked pages), with exactly the decisions of ``find_duplicate_clusters``, which stays the one-process
+reference.
+
 ``merge_comments`` re-attaches the comments of every page to its canonical article and tags (never
 drops) repeated comments; ``update_index`` and ``comment_keys`` give what the next run needs.
 
@@ -42,8 +47,9 @@ Lower rows per band find more candidates (each checked against the signatures, s
 a small cost; a lower threshold folds more heavily edited versions.
 
 Incremental runs and the merged view: the output folder keeps ``DEDUP_INDEX`` (one row per page
-ever seen; a run appends the rows ``update_index`` adds after ``index.height`` as a new part file) and
-``COMMENT_KEYS`` (``comment_keys`` of every run, appended likewise). A later run passes both in, so
+ever seen, the rows ``update_index`` adds; in the build, ``DEDUP_NODES`` partitioned by ``cluster_id``
+with their ``DEDUP_ROWS`` partitioned by key) and ``COMMENT_KEYS`` (``comment_keys`` of every run,
+partitioned by ``article_id``). A later run passes both in, so
 its pages fold into articles written earlier (which win the canonical rule and are never rewritten),
 and comments of re-scrapes land under the earlier ``article_id`` with ``is_duplicate`` set on those
 already written. Readers get the merged view by joining on ``article_id``: an article's comments are
