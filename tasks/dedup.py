@@ -522,6 +522,18 @@ def _near_edges(
 
 def _decide(nodes: pl.DataFrame, labels: np.ndarray, sig: np.ndarray, sig_row: np.ndarray) -> pl.DataFrame:
     """Pick the canonical node of every component and describe each page of this run against it."""
+    out = _rank(nodes, labels)
+    a = out.get_column("nid").to_numpy()
+    b = out.get_column("canon_nid").to_numpy()
+    both = (sig_row[a] >= 0) & (sig_row[b] >= 0)
+    est = np.full(a.size, np.nan)
+    if both.any():
+        est[both] = _agreement(sig, sig_row[a[both]], sig_row[b[both]])
+    return _describe(out, est)
+
+
+def _rank(nodes: pl.DataFrame, labels: np.ndarray) -> pl.DataFrame:
+    """The pages of this run (``is_new``), each with its component's canonical node (by the documented rule)."""
     nodes = nodes.with_columns(pl.Series("comp", labels))
     ranked = nodes.sort(
         ["comp", "is_written", "fetched_at", "body_len", "article_id", "page_id"],
@@ -543,13 +555,11 @@ def _decide(nodes: pl.DataFrame, labels: np.ndarray, sig: np.ndarray, sig_row: n
         pl.coalesce("prior_cluster_id", "article_id").alias("cluster_id"),
         pl.col("content_hash").alias("canon_hash"),
     )
-    out = nodes.filter(pl.col("is_new")).join(canon, on="comp", how="left").sort("nid")
-    a = out.get_column("nid").to_numpy()
-    b = out.get_column("canon_nid").to_numpy()
-    both = (sig_row[a] >= 0) & (sig_row[b] >= 0)
-    est = np.full(a.size, np.nan)
-    if both.any():
-        est[both] = _agreement(sig, sig_row[a[both]], sig_row[b[both]])
+    return nodes.filter(pl.col("is_new")).join(canon, on="comp", how="left").sort("nid")
+
+
+def _describe(out: pl.DataFrame, est: np.ndarray) -> pl.DataFrame:
+    """``DUPLICATE_CLUSTERS`` columns of ranked pages; ``est``: signature agreement with the canonical (NaN: none)."""
     is_dup = pl.col("nid") != pl.col("canon_nid")
     same_hash = pl.col("content_hash") == pl.col("canon_hash")
     return out.with_columns(pl.Series("_est", est, nan_to_null=True)).select(
@@ -978,38 +988,32 @@ def verified_pairs(pairs: pl.DataFrame, signatures: pl.DataFrame, *, floor: floa
     return pl.DataFrame({"a": a[ok], "b": b[ok]}, schema={"a": pl.Int64, "b": pl.Int64})
 
 
-def decide_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl.DataFrame) -> pl.DataFrame:
+def rank_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl.DataFrame) -> pl.DataFrame:
     """Cluster the pages that have a link and choose the canonical of each cluster (the documented rule).
 
     Args:
         edges: ``a``, ``b`` ords of every verified link of the run (all partitions).
-        new_nodes: ``DEDUP_KEYS`` rows plus ``ord`` of this run's pages that have a link.
-        prior_nodes: ``DEDUP_NODES`` rows of every page of the earlier clusters that have a link (all
-            pages of such a cluster are linked through it, as in find_duplicate_clusters).
+        new_nodes: ``DEDUP_KEYS`` rows (``has_sig`` in place of ``signature``) plus ``ord`` of this run's
+            pages that have a link.
+        prior_nodes: ``DEDUP_NODES`` rows (``has_sig`` in place of ``signature``) of every page of the
+            earlier clusters that have a link (all pages of such a cluster are linked through it, as in
+            find_duplicate_clusters).
 
     Returns:
-        ``DUPLICATE_CLUSTERS`` rows (plus ``ord``) of the pages of ``new_nodes``; every other page of the
-        run is its own canonical.
+        The pages of ``new_nodes`` with their canonical: ``ord``, ``canon_ord``, ``has_sig``,
+        ``canon_has_sig`` and what ``describe_touched`` needs. Signatures are not held: only the
+        agreement of near copies with their canonical needs them, afterwards.
     """
     cols = ["ord", "page_id", "article_id", "url_key", "fetched_at", "body_len", "content_hash", "minhash_config",
-            "title_hash"]
-    has_sig = pl.col("signature").is_not_null().alias("has_sig")
-    new = new_nodes.select(*cols, "signature", has_sig, pl.lit(value=True).alias("is_new"),
-                           pl.lit(value=False).alias("is_written"), pl.lit(None, pl.String).alias("prior_cluster_id"),
+            "title_hash", "has_sig"]
+    new = new_nodes.select(*cols, pl.lit(value=True).alias("is_new"), pl.lit(value=False).alias("is_written"),
+                           pl.lit(None, pl.String).alias("prior_cluster_id"),
                            pl.lit(None, pl.String).alias("prior_canonical_id"))
-    old = prior_nodes.select(*cols, "signature", has_sig, pl.lit(value=False).alias("is_new"),
-                             pl.col("is_canonical").alias("is_written"), pl.col("cluster_id").alias("prior_cluster_id"),
+    old = prior_nodes.select(*cols, pl.lit(value=False).alias("is_new"), pl.col("is_canonical").alias("is_written"),
+                             pl.col("cluster_id").alias("prior_cluster_id"),
                              pl.col("canonical_article_id").alias("prior_canonical_id"))
     nodes = pl.concat([old, new.cast(old.schema)]).sort("ord").with_row_index("nid").with_columns(
         pl.col("nid").cast(pl.Int64))
-    if nodes.is_empty():
-        return pl.DataFrame(schema={**polars_schema(DUPLICATE_CLUSTERS), "ord": pl.Int64})
-    signed = nodes.filter(pl.col("has_sig"))
-    sig = np.zeros((0, 0), dtype=np.uint32)
-    if signed.height:
-        sig = _signature_matrix(signed.get_column("signature"), len(signed.get_column("signature")[0]))
-    sig_row = np.full(nodes.height, -1, dtype=np.int64)
-    sig_row[signed.get_column("nid").to_numpy()] = np.arange(signed.height)
     nid_of = nodes.select("ord", "nid")
     linked = (edges.join(nid_of.rename({"ord": "a", "nid": "na"}), on="a")
               .join(nid_of.rename({"ord": "b", "nid": "nb"}), on="b"))
@@ -1018,10 +1022,43 @@ def decide_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl
              .filter(pl.col("na") != pl.col("nid")).select("na", pl.col("nid").alias("nb")))
     both = pl.concat([linked.select("na", "nb"), prior])
     labels = _components(nodes.height, both.get_column("na").to_numpy(), both.get_column("nb").to_numpy())
-    decided = _decide(nodes.drop("signature"), labels, sig, sig_row)
-    ords = new_nodes.select("page_id", "ord").unique("page_id", keep="first")
-    return decided.join(ords, on="page_id", how="left").select(
+    ranked = _rank(nodes, labels)
+    return ranked.join(nodes.select(pl.col("nid").alias("canon_nid"), pl.col("ord").alias("canon_ord"),
+                                    pl.col("has_sig").alias("canon_has_sig")), on="canon_nid", how="left",
+                       maintain_order="left")
+
+
+def needs_agreement(ranked: pl.DataFrame) -> pl.DataFrame:
+    """``ord``, ``canon_ord`` of the ranked pages whose similarity comes from their signatures (near copies)."""
+    return ranked.filter((pl.col("nid") != pl.col("canon_nid")) & (pl.col("content_hash") != pl.col("canon_hash"))
+                         & pl.col("has_sig") & pl.col("canon_has_sig")).select("ord", "canon_ord")
+
+
+def describe_touched(ranked: pl.DataFrame, signatures: pl.DataFrame) -> pl.DataFrame:
+    """``DUPLICATE_CLUSTERS`` rows (plus ``ord``) of ranked pages; ``signatures`` (``ord``, ``signature``) holds
+    at least the pages of ``needs_agreement``. Every other page of the run is its own canonical."""
+    need = needs_agreement(ranked)
+    est = np.full(ranked.height, np.nan)
+    if need.height:
+        known = signatures.unique("ord").sort("ord")
+        ords = known.get_column("ord").to_numpy()
+        sig = _signature_matrix(known.get_column("signature"), len(known.get_column("signature")[0]))
+        mask = ((pl.col("nid") != pl.col("canon_nid")) & (pl.col("content_hash") != pl.col("canon_hash"))
+                & pl.col("has_sig") & pl.col("canon_has_sig"))
+        rows = ranked.select(mask).to_series().to_numpy()
+        a = np.searchsorted(ords, ranked.get_column("ord").to_numpy()[rows])
+        b = np.searchsorted(ords, ranked.get_column("canon_ord").to_numpy()[rows])
+        est[rows] = _agreement(sig, a, b)
+    return _describe(ranked, est).with_columns(ranked.get_column("ord")).select(
         [pl.col(c).cast(t) for c, t in polars_schema(DUPLICATE_CLUSTERS).items()] + [pl.col("ord")])
+
+
+def decide_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl.DataFrame) -> pl.DataFrame:
+    """``rank_touched`` and ``describe_touched`` over nodes that carry their ``signature`` (in memory)."""
+    has_sig = pl.col("signature").is_not_null().alias("has_sig")
+    ranked = rank_touched(edges, new_nodes.with_columns(has_sig), prior_nodes.with_columns(has_sig))
+    signatures = pl.concat([new_nodes.select("ord", "signature"), prior_nodes.select("ord", "signature")])
+    return describe_touched(ranked, signatures.filter(pl.col("signature").is_not_null()))
 
 
 def shard_clusters(keys: pl.DataFrame, decided: pl.DataFrame) -> pl.DataFrame:

@@ -52,13 +52,15 @@ from tasks.dedup import (
     add_repeat_counts,
     article_refs,
     comment_rows,
-    decide_touched,
+    describe_touched,
     key_rows,
+    needs_agreement,
     ord_locations,
     partition_candidates,
     partition_of,
     partitioned_index,
     prior_rows_of,
+    rank_touched,
     shard_clusters,
     shard_index_rows,
     shard_ords,
@@ -191,14 +193,23 @@ def dedup_keys_task(tagged: Path, pages: Path, cfg: DedupConfig, *, out: Path) -
 # rows and comments spread by partition; per partition, the index updated and the threads merged.
 
 
-def _run_nodes(keys: list[Path], ords: np.ndarray, base: int, columns: list[str]) -> pl.DataFrame:
-    """Columns of this run's key rows at ``ords`` (read from their shards' key files) plus ``ord``."""
+def _run_nodes(keys: list[Path], ords: np.ndarray, base: int, columns: list[str], *,
+               has_sig: bool = False) -> pl.DataFrame:
+    """Columns of this run's key rows at ``ords`` (read from their shards' key files) plus ``ord``, and
+    ``has_sig`` (whether the row has a signature) when asked, one shard at a time."""
     shard_no, row = ord_locations(ords, base)
+    read = [*columns, "signature"] if has_sig and "signature" not in columns else columns
     frames = []
     for s in sorted({int(x) for x in shard_no}):
-        got = io.read_rows(keys[s], row[shard_no == s].tolist(), columns)
-        frames.append(got.with_columns((pl.col("_row") + base + (s << ORD_SHARD_BITS)).alias("ord")).drop("_row"))
+        got = io.read_rows(keys[s], row[shard_no == s].tolist(), read)
+        got = got.with_columns((pl.col("_row") + base + (s << ORD_SHARD_BITS)).alias("ord")).drop("_row")
+        if has_sig:
+            got = got.with_columns(pl.col("signature").is_not_null().alias("has_sig")).select(*columns, "ord",
+                                                                                            "has_sig")
+        frames.append(got)
     empty = empty_frame(DEDUP_KEYS).select(columns).with_columns(pl.lit(0, pl.Int64).alias("ord")).clear()
+    if has_sig:
+        empty = empty.with_columns(pl.lit(value=True).alias("has_sig")).clear()
     return pl.concat([empty, *[f.cast(empty.schema) for f in frames]]) if frames else empty
 
 
@@ -288,21 +299,38 @@ def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, ex
 @task(name="cluster-duplicates", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
 @recorded
 def cluster_task(edges: list[Path], keys: list[Path], index: Path, excluded: Path, *, base: int, out: Path) -> Path:
-    """Clusters and canonicals of the linked pages (global, over the few links); one decisions file per shard."""
+    """Clusters and canonicals of the linked pages (global, over the few links); one decisions file per shard.
+
+    Holds the links and the ranking columns of the linked pages; signatures only of near copies and
+    their canonicals.
+    """
     links = io.scan_batches(edges, DEDUP_EDGES).unique(["a", "b"]).collect()
     ends = pl.concat([links.select(pl.col("a").alias("ord"), pl.col("a_part").alias("node_part")),
                       links.select(pl.col("b").alias("ord"), pl.col("b_part").alias("node_part"))]).unique("ord")
-    new_nodes = _run_nodes(keys, ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base,
-                           DEDUP_KEYS.names)
+    columns = [c for c in DEDUP_KEYS.names if c != "signature"]
+    new_nodes = _run_nodes(keys, ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base, columns,
+                           has_sig=True)
     gone = io.scan_batches([excluded], EXCLUDED)
     prior = []
     for (part,), group in ends.filter(pl.col("ord") < base).partition_by("node_part", as_dict=True).items():
         nodes = io.scan_batches([io.part_path(index / "nodes", int(part))], DEDUP_NODES).join(gone, on="ord",
                                                                                                how="anti")
         touched = nodes.filter(pl.col("ord").is_in(group.get_column("ord").implode())).select("cluster_id")
-        prior.append(nodes.join(touched.unique(), on="cluster_id", how="semi").collect())
-    decided = decide_touched(links.select("a", "b"), new_nodes,
-                             pl.concat(prior) if prior else empty_frame(DEDUP_NODES))
+        prior.append(nodes.join(touched.unique(), on="cluster_id", how="semi").select(
+            pl.exclude("signature"), pl.col("signature").is_not_null().alias("has_sig"),
+            pl.lit(int(part), pl.Int32).alias("node_part")).collect())
+    empty_prior = empty_frame(DEDUP_NODES).select(pl.exclude("signature"), pl.lit(value=True).alias("has_sig"),
+                                                  pl.lit(0, pl.Int32).alias("node_part"))
+    prior_nodes = pl.concat(prior) if prior else empty_prior
+    ranked = rank_touched(links.select("a", "b"), new_nodes, prior_nodes)
+    need = needs_agreement(ranked)
+    ords = pl.concat([need.get_column("ord"), need.get_column("canon_ord")]).unique().alias("ord").to_frame()
+    signatures = pl.concat([
+        _run_nodes(keys, ords.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base,
+                   ["signature"]).select("ord", "signature"),
+        _prior_signatures(index, ords.filter(pl.col("ord") < base).join(
+            prior_nodes.select("ord", "node_part"), on="ord", how="left"))])
+    decided = describe_touched(ranked, signatures)
     shard_of = ((decided.get_column("ord") - base) // (1 << ORD_SHARD_BITS)).alias("part")
     return io.write_parts(decided.with_columns(shard_of), out, DECISIONS)
 
