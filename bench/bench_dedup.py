@@ -18,28 +18,25 @@ exact, 60% with 12 words rewritten), keys per shard spilled to Parquet, then one
 ``pl.scan_parquet`` of the spilled keys, the index written, a second (incremental) run of 50,000 new
 pages against that index, and ``merge_comments`` over 2,000,000 comments. Costs are reported per
 million articles (or comments): CPU seconds, wall seconds, bytes on disk; peak RSS is the process's.
+Then the same keys go through the build's partitioned find-duplicates steps (``--partitions`` P: lookup
+rows per shard, P partition tasks, the clustering of the linked pages), each kind of step in a fresh
+process so its peak RSS is its own; their decisions must equal the one-process clustering.
 
-Plan for 10 million articles and 100 million comments on 2 cores / 24 GB, from the measured costs
-(bench/results/dedup.json, 1,000,000 articles of ~400 words; ranges are two runs on a machine
-shared with other jobs, so CPU seconds vary by about 20%):
+Costs of the one-process functions (bench/results/dedup.json, 1,000,000 articles of ~400 words; ranges
+are runs on a machine shared with other jobs, so CPU seconds vary by about 20%):
 
-- Keys, per shard: 49-59 CPU-s per million articles (about 5 min of 2 cores for 10 million); memory is
-  bounded by the shard. Spilled keys: 532 MB of Parquet per million (5.3 GB), almost all signatures.
-- Global clustering: 43-48 CPU-s and 2.5 GB peak RSS per million, precision and recall 1.000 on the
-  planted copies. ``find_duplicate_clusters`` takes the keys (and the index) as LazyFrames and reads
-  signatures in chunks into one numpy array (512 B per article: 5.1 GB for 10 million); the node
-  frame without signatures is about 0.25 GB per million, and LSH runs a few bands at a time (about
-  four million band rows per block), so 10 million articles need an estimated 12 to 14 GB. Past that,
-  a second pass would read signatures only for candidate pairs (by row group) instead of all of them.
-- Index: 521 MB of Parquet per million pages (signatures dropped for exact copies). An incremental run
-  of 50,000 pages against a 1-million index took 21-23 CPU-s, most of it the band keys of the index:
-  about 15 CPU-s per million index rows, so about 3 min per run against 10 million. Storing the band
-  keys next to the index would remove that recomputation.
-- Comments: ``merge_comments`` costs 5.8-8.3 CPU-s per million (10-14 min for 100 million). Holding 100
-  million comment texts at once does not fit, so the merge runs per partition of
-  ``hash(canonical_article_id)`` (every comment of a thread lands in one partition, duplicates and
-  re-scrapes included), then ``repeat_count``/``is_repeated`` come from one streaming ``group_by`` on
-  ``text_hash`` over all partitions (16 B per comment).
+- Keys, per shard: 26-59 CPU-s per million articles; memory is bounded by the shard. Spilled keys:
+  532 MB of Parquet per million, almost all signatures.
+- One-process clustering (``find_duplicate_clusters``, the reference the build's partitioned steps
+  are checked against): 22-48 CPU-s and 2.5 GB peak RSS per million, precision and recall 1.000 on
+  the planted copies; it holds every signature (512 B per article), so it does not go much past 10
+  million articles. The build runs the partitioned steps instead (docs/SCALING.md): each partition
+  task holds 1/P of the band keys and the signatures of its candidate pages only.
+- Index: 521 MB of Parquet per million pages (signatures dropped for exact copies). The build keeps
+  the index's band keys partitioned next to it, so a later run reads only the rows of its own keys.
+- Comments: ``merge_comments`` costs 5.8-8.3 CPU-s per million; the build runs it per partition of
+  ``hash(canonical_article_id)`` (every comment of a thread lands in one partition), and the repeat
+  counts come from one streaming ``group_by`` on ``text_hash`` over the partitions' counts.
 """
 
 from __future__ import annotations
@@ -51,6 +48,8 @@ import resource
 import shutil
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -304,7 +303,84 @@ def _comments_run(pages: pl.Series, n_comments: int = 2_000_000) -> dict[str, ob
             "per_million_cpu_s": round(cpu / n_comments * 1e6, 1), "peak_rss_mb": round(_peak_rss_mb())}
 
 
-def scale(n_docs: int, *, shard_size: int, work: Path) -> dict[str, object]:
+def _step_in_child(name: str, calls: list[tuple[object, tuple[object, ...], dict[str, object]]]) -> dict[str, object]:
+    """Run ``calls`` (function, args, kwargs) one after the other in a fresh process: its CPU and peak RSS."""
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        pool.submit(_warm).result()
+        cpu, rss = pool.submit(_run_calls, calls).result()
+    print(f"scale: partitioned {name}: {cpu:.1f} s CPU, peak RSS {rss:.0f} MB ({len(calls)} task runs)")
+    return {"cpu_s": round(cpu, 2), "peak_rss_mb": round(rss), "task_runs": len(calls)}
+
+
+def _warm() -> None:
+    import tasks.steps  # noqa: F401 -- the import's memory is part of every task's process
+
+
+def _run_calls(calls: list[tuple[object, tuple[object, ...], dict[str, object]]]) -> tuple[float, float]:
+    import tasks.steps
+
+    c0 = _cpu()
+    for name, args, kwargs in calls:
+        getattr(tasks.steps, str(name)).fn(*args, **kwargs)
+    return _cpu() - c0, _own_peak_rss_mb()
+
+
+def _own_peak_rss_mb() -> float:
+    """Peak RSS of this process since it started (VmHWM: getrusage would count the parent's pages before exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return _peak_rss_mb()
+
+
+def partitioned(keys: list[Path], expected: pl.DataFrame, *, parts: int, work: Path) -> dict[str, object]:
+    """Part 3: the flow's partitioned find-duplicates steps over the spilled keys, each step type in a fresh process.
+
+    Each step's peak RSS is that of its own process (imports included, about 230 MB); the decisions
+    must equal ``find_duplicate_clusters`` over all keys at once.
+    """
+    from flows.config import DedupConfig
+    from tasks import io
+    from tasks.dedup import shard_clusters
+
+    cfg = DedupConfig(partitions=parts)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "_work").mkdir(exist_ok=True)
+    w = work / "_work"
+    index = work / "none"
+    rows = [w / "rows" / f"{i:04d}.parquet" for i in range(len(keys))]
+    edges = [io.part_path(w / "edges", p) for p in range(parts)]
+    excluded = w / "excluded.parquet"
+    steps = {
+        "dedup-rows (per shard)": [("dedup_rows_task", (k, cfg), {"shard_no": i, "base": 0, "parts": parts,
+                                                                    "out": rows[i]}) for i, k in enumerate(keys)],
+        "dedup-prior": [("dedup_prior_task", (keys, index, cfg), {"base": 0, "parts": parts,
+                                                                   "out": (excluded, w / "meta.json")})],
+        "find-duplicates (per partition)": [
+            ("dedup_task", (p, rows, keys), {"index": index, "excluded": excluded, "cfg": cfg, "base": 0,
+                                              "out": edges[p]}) for p in range(parts)],
+        "cluster-duplicates": [("cluster_task", (edges, keys, index, excluded), {"base": 0,
+                                                                                 "out": w / "decided.parquet"})],
+    }
+    out: dict[str, object] = {"partitions": parts}
+    for name, calls in steps.items():
+        out[name] = _step_in_child(name, calls)
+    decided = pl.read_parquet(w / "decided.parquet")
+    got = pl.concat([
+        shard_clusters(pl.read_parquet(k, columns=["page_id", "article_id"]),
+                       decided.filter(pl.col("part") == i).drop("part"))
+        for i, k in enumerate(keys)])
+    same = got.equals(expected)
+    out["edges"] = int(pl.scan_parquet(edges).select(pl.len()).collect().item())
+    out["linked_pages"] = decided.height
+    out["decisions_equal_one_process"] = same
+    print(f"scale: partitioned decisions equal the one-process clustering: {same} "
+          f"({out['edges']:,} links, {decided.height:,} linked pages)")
+    return out
+
+
+def scale(n_docs: int, *, shard_size: int, work: Path, parts: int) -> dict[str, object]:
     """Part 2: keys per shard spilled to Parquet, global clustering, index, incremental run, comments."""
     rng = np.random.default_rng(7)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
@@ -342,8 +418,9 @@ def scale(n_docs: int, *, shard_size: int, work: Path) -> dict[str, object]:
     index_cpu = _cpu() - c0
     index.write_parquet(work / "index.parquet")
     index_bytes = (work / "index.parquet").stat().st_size
-    del clusters
+    del index
 
+    parted = partitioned(sorted(keys_dir.glob("*.parquet")), clusters, parts=parts, work=work / "partitioned")
     incremental = _incremental(n_docs, vocab=vocab, table=table, index_path=work / "index.parquet")
     comments = _comments_run(pl.concat(truth).get_column("page_id"))
     per_m = 1_000_000 / n_docs
@@ -371,6 +448,7 @@ def scale(n_docs: int, *, shard_size: int, work: Path) -> dict[str, object]:
         },
         "incremental": incremental,
         "comments": comments,
+        "partitioned": parted,
     }
 
 
@@ -380,6 +458,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stories", type=int, default=4000, help="stories of the planted set (part 1)")
     parser.add_argument("--scale", type=int, default=1_000_000, help="articles of the scale run (0: skip)")
     parser.add_argument("--shard-size", type=int, default=50_000, help="articles per shard in the scale run")
+    parser.add_argument("--partitions", type=int, default=8, help="partitions of the partitioned scale run")
     parser.add_argument("--bands", type=int, default=40, help="LSH bands of ours")
     parser.add_argument("--rows", type=int, default=3, help="rows per band of ours")
     parser.add_argument("--seed", type=int, default=0, help="seed of the planted set")
@@ -396,7 +475,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.scale:
         work = Path(tempfile.mkdtemp(prefix="bench-dedup-"))
         try:
-            results["scale"] = scale(args.scale, shard_size=args.shard_size, work=work)
+            results["scale"] = scale(args.scale, shard_size=args.shard_size, work=work, parts=args.partitions)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

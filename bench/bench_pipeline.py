@@ -146,17 +146,18 @@ def _phase_b(jobs: list[tuple[str, str, str, str]], cfg: dict[str, Any]) -> tupl
     return cpu, out
 
 
-def _phase_c(jobs: list[tuple[str, str, str, str]], cfg: dict[str, Any]) -> tuple[dict[str, float], list[str]]:
-    """Select and write (shard id, pages, tagged articles, keys) jobs."""
+def _phase_c(jobs: list[tuple[str, str, str, str, str]], cfg: dict[str, Any]) -> tuple[dict[str, float], list[str]]:
+    """Select and write (shard id, pages, tagged articles, keys, clusters) jobs."""
     from tasks.steps import write_task
 
     work = Path(cfg["work"])
     cpu: dict[str, float] = {}
     out = []
-    for sid, pages, tagged, keys in jobs:
+    for sid, pages, tagged, keys, clusters in jobs:
         counts = _timed(cpu, "write", write_task.fn, sid, Path(pages), tagged=Path(tagged), keys=Path(keys),
-                        clusters=Path(cfg["clusters"]), merged=Path(cfg["merged"]), root=Path(cfg["root"]),
-                        languages=None, out=work / "counts" / f"{sid}.json")
+                        clusters=Path(clusters), merged=[Path(m) for m in cfg["merged"]],
+                        repeats=Path(cfg["repeats"]), root=Path(cfg["root"]), languages=None,
+                        out=work / "counts" / f"{sid}.json")
         out.append(str(counts))
     return cpu, out
 
@@ -216,11 +217,72 @@ def _walled(walls: dict[str, float], phase: str, fn: Callable[..., Any], *args: 
     return result
 
 
+def _templates(cpu: dict[str, float], config: Any, shards: list[tuple[str, str]], *, lines: list[Path],
+               pages: list[Path]) -> Path:
+    """learn-templates as the flow runs it (rows per shard, counts per partition, the merge), in this process."""
+    from tasks import io
+    from tasks.steps import learn_templates_task, merge_templates_task, template_rows_task
+
+    work = config.work_dir / "templates"
+    parts = config.dedup.partitions or min(64, max(2, -(-len(shards) // 4)))
+    counted = [_timed(cpu, "learn-templates", template_rows_task.fn, lf, pf, parts=parts, out=work / sid)
+               for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
+    learned = [_timed(cpu, "learn-templates", learn_templates_task.fn, p, counted,
+                      out=io.part_path(work / "learned", p)) for p in range(parts)]
+    return _timed(cpu, "learn-templates", merge_templates_task.fn, learned,
+                  config.state_dir / "none" / "template_lines.parquet",
+                  out=config.work_dir / "state" / "template_lines.parquet")
+
+
+def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, str]], *, pages: list[Path],
+                  tagged: list[tuple[Path, Path]], keys: list[Path]) -> tuple[list[Path], list[Path], Path]:
+    """The partitioned dedup and comment steps in flow order, one task after the other in this process.
+
+    CPU of the dedup steps counts as find-duplicates, of the comment merge and repeat counts as merge-comments.
+    """
+    from tasks import io
+    from tasks.steps import (
+        apply_task,
+        cluster_task,
+        count_repeats_task,
+        dedup_prior_task,
+        dedup_rows_task,
+        dedup_task,
+        merge_comments_task,
+        update_index_task,
+    )
+
+    work, state = config.work_dir / "dedup", config.work_dir / "state"
+    index, prior_keys = config.state_dir / "none" / "dedup_index", config.state_dir / "none" / "comment_keys"
+    parts = config.dedup.partitions or min(64, max(2, -(-len(shards) // 4)))
+    step = "find-duplicates"
+    rows = [_timed(cpu, step, dedup_rows_task.fn, k, config.dedup, shard_no=i, base=0, parts=parts,
+                   out=work / "rows" / f"{sid}.parquet")
+            for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
+    excluded, _ = _timed(cpu, step, dedup_prior_task.fn, keys, index, config.dedup, base=0, parts=parts,
+                         out=(work / "excluded.parquet", state / "dedup_index" / "meta.json"))
+    edges = [_timed(cpu, step, dedup_task.fn, p, rows, keys, index=index, excluded=excluded, cfg=config.dedup,
+                    base=0, out=io.part_path(work / "edges", p)) for p in range(parts)]
+    decided = _timed(cpu, step, cluster_task.fn, edges, keys, index, excluded, base=0, out=work / "decided.parquet")
+    applied = [_timed(cpu, step, apply_task.fn, sid, k, decided=decided, comments=t[1], pages=pf, tagged=t[0],
+                      cfg=config.dedup, shard_no=i, base=0, parts=parts,
+                      out=(work / "clusters" / f"{sid}.parquet", work / "applied" / sid))
+               for i, ((sid, _), k, t, pf) in enumerate(zip(shards, keys, tagged, pages, strict=True))]
+    spread = [a[1] for a in applied]
+    for p in range(parts):
+        _timed(cpu, step, update_index_task.fn, p, spread, index, excluded,
+               out=(io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
+    merged = [_timed(cpu, "merge-comments", merge_comments_task.fn, p, spread, prior_keys,
+                     out=(io.part_path(work / "merged", p), io.part_path(state / "comment_keys", p),
+                          io.part_path(work / "counts", p))) for p in range(parts)]
+    repeats = _timed(cpu, "merge-comments", count_repeats_task.fn, [m[0] for m in merged], [m[2] for m in merged],
+                     out=work / "repeats.parquet")
+    return [a[0] for a in applied], [m[0] for m in merged], repeats
+
+
 def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) -> dict[str, Any]:
     """The flow's stages in flow order without Prefect; CPU per stage, wall, RSS and bytes."""
     from flows.build_corpus import plan_task
-    from tasks import io
-    from tasks.steps import dedup_task, learn_templates_task, merge_comments_task
     from tasks.write import commit_run
 
     if work_root.exists():
@@ -244,25 +306,17 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
         part, paths_a = _walled(walls, "ingest+strip", runner.map, _phase_a, shards, cfg)
         add(part)
         pages, lines = [Path(p) for p, _ in paths_a], [Path(x) for _, x in paths_a]
-        templates = _walled(walls, "learn-templates", _timed, cpu, "learn-templates", learn_templates_task.fn, lines,
-                            pages, io.state_file(config.out, "template_lines.parquet"),
-                            out=work / "state" / "template_lines.parquet")
+        templates = _walled(walls, "learn-templates", _templates, cpu, config, shards, lines=lines, pages=pages)
         jobs_b = [(sid, str(p), str(x), str(templates)) for (sid, _), p, x in zip(shards, pages, lines, strict=True)]
         part, paths_b = _walled(walls, "parse+langid+keys", runner.map, _phase_b, jobs_b, cfg)
         add(part)
         tagged, keys = [(Path(t[0]), Path(t[1])) for t, _ in paths_b], [Path(k) for _, k in paths_b]
-        clusters, _index = _walled(walls, "find-duplicates", _timed, cpu, "find-duplicates", dedup_task.fn, keys,
-                                   io.state_file(config.out, "dedup_index.parquet"), config.dedup,
-                                   out=(work / "dedup" / "clusters.parquet", work / "state" / "dedup_index.parquet"))
-        merged, _keys = _walled(walls, "merge-comments", _timed, cpu, "merge-comments", merge_comments_task.fn,
-                                [t[1] for t in tagged], pages, shard_ids=[sid for sid, _ in shards],
-                                tagged=[t[0] for t in tagged], clusters=clusters,
-                                prior_keys=io.state_file(config.out, "comment_keys.parquet"),
-                                out=(work / "dedup" / "comments.parquet", work / "state" / "comment_keys.parquet"))
-        jobs_c = [(sid, str(p), str(t[0]), str(k)) for (sid, _), p, t, k in zip(shards, pages, tagged, keys,
-                                                                                strict=True)]
+        clusters, merged, repeats = _walled(walls, "find-duplicates+merge-comments", _global_steps, cpu, config,
+                                            shards, pages=pages, tagged=tagged, keys=keys)
+        jobs_c = [(sid, str(p), str(t[0]), str(k), str(c)) for (sid, _), p, t, k, c in zip(shards, pages, tagged, keys,
+                                                                                           clusters, strict=True)]
         part, _ = _walled(walls, "write", runner.map, _phase_c, jobs_c,
-                          {**cfg, "clusters": str(clusters), "merged": str(merged)})
+                          {**cfg, "merged": [str(m) for m in merged], "repeats": str(repeats)})
         add(part)
         _walled(walls, "commit", _timed, cpu, "commit", commit_run, config.out, [sid for sid, _ in shards])
         total_wall = time.perf_counter() - started

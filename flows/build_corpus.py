@@ -5,13 +5,16 @@ Order of the stages (per shard unless marked global):
 1. plan (global): find input files, skip those an earlier run built, cut shards;
 2. ingest: read and decode pages;
 3. strip-boilerplate: tag every line with the rule family that strips it;
-4. learn-templates (global): lines repeated across many pages of a site are template;
+4. learn-templates (per shard, then per partition of hash(site, line), then a small merge): lines
+   repeated across many pages of a site are template;
 5. parse: one article (title, body) and its comments per page; parsing comes before language
    detection because comments need a language of their own, and before dedup because
    duplicates are judged on the article body, not on the page with its changing comments and widgets;
 6. detect-language: articles (title + body) and each comment;
-7. dedup-keys, then find-duplicates (global) and merge-comments (global): fold duplicate pages into
-   canonical articles and merge their comment threads;
+7. dedup-keys, then find-duplicates and merge-comments: fold duplicate pages into canonical articles
+   and merge their comment threads. Neither holds the run in one task: lookup keys are spread over P
+   partitions (``dedup.partitions``), one small step clusters the linked pages, and the threads are
+   merged per partition of hash(canonical article id) (docs/SCALING.md);
 8. write: the one step that decides what ships, into articles/, comments/, duplicates/, rejects/;
 9. finish (global): check that every input page is accounted for, then commit: the run's files
    and the state for later runs become current together, in one new snapshot of the output.
@@ -39,14 +42,23 @@ from tasks import io
 from tasks.select import account
 from tasks.stages import assign_shards, attach_manifest
 from tasks.steps import (
+    apply_task,
+    cluster_task,
+    count_repeats_task,
     dedup_keys_task,
+    dedup_prior_task,
+    dedup_rows_task,
     dedup_task,
     ingest_task,
     langid_task,
     learn_templates_task,
     merge_comments_task,
+    merge_templates_task,
+    migrate_state_task,
     parse_task,
     strip_task,
+    template_rows_task,
+    update_index_task,
     write_task,
 )
 from tasks.write import commit_run
@@ -164,7 +176,20 @@ def _build(config: BuildConfig) -> dict[str, Any]:
              for sid, p in shards]
     lines = [strip_task.submit(pf, out=work / "lines" / f"{sid}.parquet")
              for (sid, _), pf in zip(shards, pages, strict=True)]
-    templates = learn_templates_task.submit(lines, pages, io.state_file(config.out, "template_lines.parquet"),
+    index, prior_keys = io.state_file(config.out, "dedup_index"), io.state_file(config.out, "comment_keys")
+    meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
+    parts = int(meta.get("partitions") or config.dedup.partitions or min(64, max(2, -(-len(shards) // 4))))
+    if not index.exists() and io.state_file(config.out, "dedup_index.parquet").exists():  # an older output
+        index, prior_keys = migrate_state_task(
+            io.state_file(config.out, "dedup_index.parquet"),
+            io.state_file(config.out, "comment_keys.parquet"), config.dedup, parts=parts,
+            out=(work / "state" / "migrated" / "dedup_index", work / "state" / "migrated" / "comment_keys"))
+        meta = io.read_json(index / "meta.json")
+    counted = [template_rows_task.submit(lf, pf, parts=parts, out=work / "templates" / sid)
+               for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
+    learned = [learn_templates_task.submit(p, counted, out=io.part_path(work / "templates" / "learned", p))
+               for p in range(parts)]
+    templates = merge_templates_task.submit(learned, io.state_file(config.out, "template_lines.parquet"),
                                             out=work / "state" / "template_lines.parquet")
     parsed = [parse_task.submit(lf, pf, templates, out=(work / "parsed" / f"{sid}-articles.parquet",
                                                         work / "parsed" / f"{sid}-comments.parquet"))
@@ -179,19 +204,39 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     page_paths = [p.result() for p in pages]
     keys = [dedup_keys_task.submit(t[0], pf, config.dedup, out=work / "dedup" / f"{sid}-keys.parquet")
             for (sid, _), t, pf in zip(shards, tagged_paths, page_paths, strict=True)]
-    clusters, index = dedup_task(keys, io.state_file(config.out, "dedup_index.parquet"), config.dedup,
-                                 out=(work / "dedup" / "clusters.parquet", work / "state" / "dedup_index.parquet"))
-    merged, comment_keys = merge_comments_task(
-        [t[1] for t in tagged_paths], page_paths, shard_ids=[sid for sid, _ in shards],
-        tagged=[t[0] for t in tagged_paths], clusters=clusters,
-        prior_keys=io.state_file(config.out, "comment_keys.parquet"),
-        out=(work / "dedup" / "comments.parquet", work / "state" / "comment_keys.parquet"))
-    counts = [write_task.submit(sid, pf, tagged=t[0], keys=k, clusters=clusters, merged=merged, root=config.out,
+    base = int(meta.get("next_ord", 0))
+    dedup, state = work / "dedup", work / "state"
+    rows = [dedup_rows_task.submit(k, config.dedup, shard_no=i, base=base, parts=parts,
+                                   out=dedup / "rows" / f"{sid}.parquet")
+            for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
+    excluded, _meta = dedup_prior_task(keys, index, config.dedup, base=base, parts=parts,
+                                       out=(dedup / "excluded.parquet", state / "dedup_index" / "meta.json"))
+    edges = [dedup_task.submit(p, rows, keys, index=index, excluded=excluded, cfg=config.dedup, base=base,
+                               out=io.part_path(dedup / "edges", p)) for p in range(parts)]
+    decided = cluster_task(edges, keys, index, excluded, base=base, out=dedup / "decided.parquet")
+    applied = [apply_task.submit(sid, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], cfg=config.dedup,
+                                 shard_no=i, base=base, parts=parts,
+                                 out=(dedup / "clusters" / f"{sid}.parquet", dedup / "applied" / sid))
+               for i, ((sid, _), k, t, pf) in enumerate(zip(shards, keys, tagged_paths, page_paths, strict=True))]
+    spread = [a.result()[1] for a in applied]
+    index_parts = [update_index_task.submit(p, spread, index, excluded, out=(
+        io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
+        for p in range(parts)]
+    merged = [merge_comments_task.submit(p, spread, prior_keys, out=(
+        io.part_path(dedup / "merged", p), io.part_path(state / "comment_keys", p), io.part_path(dedup / "counts", p)))
+        for p in range(parts)]
+    merged_paths = [m.result() for m in merged]
+    repeats = count_repeats_task([m[0] for m in merged_paths], [m[2] for m in merged_paths],
+                                 out=dedup / "repeats.parquet")
+    counts = [write_task.submit(sid, pf, tagged=t[0], keys=k, clusters=a.result()[0],
+                                merged=[m[0] for m in merged_paths], repeats=repeats, root=config.out,
                                 languages=config.langid.languages, out=work / "counts" / f"{sid}.json")
-              for (sid, _), pf, t, k in zip(shards, page_paths, tagged_paths, keys, strict=True)]
+              for (sid, _), pf, t, k, a in zip(shards, page_paths, tagged_paths, keys, applied, strict=True)]
     track({"dedup-keys": keys, "write": counts}, pages_per_shard=sizes)
     counts_paths = [c.result() for c in counts]
-    new_state = {"dedup_index.parquet": index, "comment_keys.parquet": comment_keys,
+    for future in index_parts:
+        future.result()
+    new_state = {"dedup_index": state / "dedup_index", "comment_keys": state / "comment_keys",
                  "template_lines.parquet": templates.result()}
     return finish_task(config, plan, counts_paths, new_state, time.perf_counter() - started)
 

@@ -45,6 +45,11 @@ class DedupConfig(BaseModel):
     bands: int = Field(40, description="LSH bands.")
     rows: int = Field(3, description="Rows per LSH band.")
     threshold: float = Field(0.6, description="Estimated Jaccard similarity at or above which two bodies fold.")
+    partitions: int | None = Field(
+        None, ge=1, le=4096,
+        description="Partitions of the global dedup and comment steps: each of their tasks holds about 1/P of "
+                    "the run's keys and of the index. Default: one per 4 shards, 2 to 64. Fixed when an output "
+                    "folder is first built (its dedup index and comment keys are kept in these partitions).")
 
 
 class BuildConfig(BaseModel):

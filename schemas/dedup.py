@@ -13,6 +13,7 @@ that made them are recorded in ``minhash_config``, so signatures of other settin
 import pyarrow as pa
 
 from schemas.common import UTC_TIMESTAMP, field
+from schemas.tagged import MERGED_COMMENTS, TAGGED_COMMENTS
 
 SIGNATURE = pa.list_(pa.uint32())
 """A MinHash signature: ``num_perm`` unsigned 32-bit values (null for short bodies)."""
@@ -92,3 +93,94 @@ COMMENT_KEYS = pa.schema(
         field("text_hash", pa.string(), "xxh3-64 hex of the comment's normalised text.", nullable=False),
     ]
 )
+
+# ------------------------------------------------------------------------------------------------
+# The partitioned global steps (``tasks.dedup``, "Phase 2, partitioned"): every node of the dedup
+# graph has an ``ord`` (earlier runs' pages first, then this run's in shard and row order), and its
+# lookup keys are spread over P partitions by a stable hash of the key, so each global step holds
+# 1/P of the keys. The dedup index and the comment keys are kept the same way in ``OUT/_state``.
+# ------------------------------------------------------------------------------------------------
+
+ORD = field("ord", pa.int64(),
+            "Position of the page in the dedup graph: pages of earlier runs first, then this run's pages "
+            "in shard and row order (base + shard number * 2**26 + row).", nullable=False)
+
+DEDUP_ROWS = pa.schema(
+    [
+        field("kind", pa.int8(), "0: exact key, 1: URL key, 2: LSH band key.", nullable=False),
+        field("band", pa.int16(), "LSH band (band rows only)."),
+        field("bkey", pa.int64(), "Band key (band rows only); its low bits choose the partition."),
+        field("key", pa.string(),
+              "Exact rows: content_hash and the short-body title key; URL rows: url_key; null for band rows."),
+        field("body", pa.uint64(),
+              "Band rows: the normalised body hash (content_hash) as a number; one representative per body."),
+        ORD,
+        field("node_part", pa.int32(), "Partition of the page's row in the dedup index (null for this run's pages)."),
+    ]
+)
+"""The lookup keys of pages, one file per partition: a later run reads only the rows of its own keys."""
+
+DEDUP_NODES = pa.schema([*DEDUP_INDEX, ORD])
+"""The dedup index, partitioned by a hash of ``cluster_id`` (all pages of a cluster in one file)."""
+
+DEDUP_EDGES = pa.schema(
+    [
+        field("a", pa.int64(), "ord of one page.", nullable=False),
+        field("b", pa.int64(), "ord of the other page.", nullable=False),
+        field("a_part", pa.int32(), "Index partition of page a when it is from an earlier run."),
+        field("b_part", pa.int32(), "Index partition of page b when it is from an earlier run."),
+    ]
+)
+"""Verified links of one partition, each touching a page of this run."""
+
+EXCLUDED = pa.schema([ORD])
+"""Index rows of pages this run reads again (they are decided afresh)."""
+
+_COMMENT_ROW = field("comment_row", pa.int64(), "Order of the comment in the run (shard number * 2**32 + row).",
+                     nullable=False)
+
+COMMENT_ROWS = pa.schema(
+    [
+        _COMMENT_ROW,
+        *TAGGED_COMMENTS,
+        *(MERGED_COMMENTS.field(name) for name in ("site", "source_path", "crawl_month")),
+        field("own_shard", pa.string(), "Shard of the page the comment was read on.", nullable=False),
+        field("canonical_article_id", pa.string(), "Article the page folds into."),
+        field("page_is_duplicate", pa.bool_(), "The page folds into another article."),
+    ]
+)
+"""This run's comments, one file per partition of ``hash(canonical article id)``: a thread is in one file."""
+
+ARTICLE_REFS = pa.schema(
+    [
+        field("article_id", pa.string(), "An article id of this run.", nullable=False),
+        field("is_canonical", pa.bool_(),
+              "True: a canonical page of this run (the article its comments ship with); False: an article "
+              "id of any page of this run.", nullable=False),
+        ORD,
+        field("shard_id", pa.string(), "Shard of the canonical page."),
+        field("language", pa.string(), "Language of the canonical page's article."),
+    ]
+)
+"""Article ids of this run, per partition of ``hash(article_id)``."""
+
+MERGED_COMMENT_PARTS = pa.schema(
+    [
+        _COMMENT_ROW,
+        *(f for f in MERGED_COMMENTS if f.name not in ("repeat_count", "is_repeated")),
+        COMMENT_KEYS.field("text_hash"),
+    ]
+)
+"""Merged comments of one partition, before the repeat counts of the whole corpus are added."""
+
+TEXT_COUNTS = pa.schema(
+    [
+        field("text_hash", pa.string(), "xxh3-64 hex of a normalised comment text.", nullable=False),
+        field("repeat_count", pa.int64(), "Distinct comments with this text.", nullable=False),
+        field("n_articles", pa.int64(), "Articles with a comment of this text.", nullable=False),
+    ]
+)
+"""Comment text counts of one partition, or summed over all partitions for the texts of this run."""
+
+DECISIONS = pa.schema([*DUPLICATE_CLUSTERS, ORD])
+"""``DUPLICATE_CLUSTERS`` of this run's linked pages, one file per shard (every other page is its own canonical)."""

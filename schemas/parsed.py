@@ -61,3 +61,16 @@ TEMPLATE_LINES = pa.schema(
 )
 """Lines learned as site template by ``tasks.boilerplate.learn_template_lines`` (kept with the output
 so that later runs strip them too)."""
+
+TEMPLATE_ROWS = pa.schema(
+    [
+        TEMPLATE_LINES.field("site"),
+        TEMPLATE_LINES.field("text"),
+        field("content_hash", pa.string(), "xxh3-64 hex of the page's longest line: pages sharing it are one page "
+                                           "(re-fetches of one article).", nullable=False),
+    ]
+)
+"""Distinct (site, line, page content) of a shard's lines, one file per partition of ``hash(site, text)``."""
+
+TEMPLATE_PAGES = pa.schema([TEMPLATE_LINES.field("site"), TEMPLATE_ROWS.field("content_hash")])
+"""Distinct (site, page content) of a shard: the pages each site's share is counted over."""

@@ -16,6 +16,11 @@ earliest ``fetched_at`` (unknown last); then the longest normalised body; then t
 ``article_id``; then the smallest ``page_id``. Once written, a canonical article stays canonical: later
 runs fold new pages into it and never rewrite it.
 
+The build runs phase 2 partitioned ("Phase 2, partitioned" below: ``key_rows`` per shard,
+``partition_candidates`` and ``verified_pairs`` per partition of the keys, ``decide_touched`` over the
+linked pages), with exactly the decisions of ``find_duplicate_clusters``, which stays the one-process
+reference.
+
 ``merge_comments`` re-attaches the comments of every page to its canonical article and tags (never
 drops) repeated comments; ``update_index`` and ``comment_keys`` give what the next run needs.
 
@@ -42,8 +47,9 @@ Lower rows per band find more candidates (each checked against the signatures, s
 a small cost; a lower threshold folds more heavily edited versions.
 
 Incremental runs and the merged view: the output folder keeps ``DEDUP_INDEX`` (one row per page
-ever seen; a run appends the rows ``update_index`` adds after ``index.height`` as a new part file) and
-``COMMENT_KEYS`` (``comment_keys`` of every run, appended likewise). A later run passes both in, so
+ever seen, the rows ``update_index`` adds; in the build, ``DEDUP_NODES`` partitioned by ``cluster_id``
+with their ``DEDUP_ROWS`` partitioned by key) and ``COMMENT_KEYS`` (``comment_keys`` of every run,
+partitioned by ``article_id``). A later run passes both in, so
 its pages fold into articles written earlier (which win the canonical rule and are never rewritten),
 and comments of re-scrapes land under the earlier ``article_id`` with ``is_duplicate`` set on those
 already written. Readers get the merged view by joining on ``article_id``: an article's comments are
@@ -82,6 +88,10 @@ _CONFIG_PREFIX = "oph1"
 _NON_WORD = r"[^\p{L}\p{N}\p{M}]*[^\p{L}\p{N}\p{M} ][^\p{L}\p{N}\p{M}]*| {2,}"
 # Runs of white space that are not already one plain space (single spaces, most runs, do not match).
 _WHITE_RUN = r"\s*[^\S ]\s*| {2,}"
+RESCRAPE_THRESHOLD = 0.5
+"""Pages with the same URL fold when their signatures agree on at least this share."""
+MAX_BUCKET = 64
+"""Buckets with more pages are linked to their first page only (linear pair count)."""
 _TRACKING_PARAMS = r"(?:utm_[a-z_]+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid|ocid)=[^&]*&?"
 
 
@@ -512,6 +522,18 @@ def _near_edges(
 
 def _decide(nodes: pl.DataFrame, labels: np.ndarray, sig: np.ndarray, sig_row: np.ndarray) -> pl.DataFrame:
     """Pick the canonical node of every component and describe each page of this run against it."""
+    out = _rank(nodes, labels)
+    a = out.get_column("nid").to_numpy()
+    b = out.get_column("canon_nid").to_numpy()
+    both = (sig_row[a] >= 0) & (sig_row[b] >= 0)
+    est = np.full(a.size, np.nan)
+    if both.any():
+        est[both] = _agreement(sig, sig_row[a[both]], sig_row[b[both]])
+    return _describe(out, est)
+
+
+def _rank(nodes: pl.DataFrame, labels: np.ndarray) -> pl.DataFrame:
+    """The pages of this run (``is_new``), each with its component's canonical node (by the documented rule)."""
     nodes = nodes.with_columns(pl.Series("comp", labels))
     ranked = nodes.sort(
         ["comp", "is_written", "fetched_at", "body_len", "article_id", "page_id"],
@@ -533,13 +555,11 @@ def _decide(nodes: pl.DataFrame, labels: np.ndarray, sig: np.ndarray, sig_row: n
         pl.coalesce("prior_cluster_id", "article_id").alias("cluster_id"),
         pl.col("content_hash").alias("canon_hash"),
     )
-    out = nodes.filter(pl.col("is_new")).join(canon, on="comp", how="left").sort("nid")
-    a = out.get_column("nid").to_numpy()
-    b = out.get_column("canon_nid").to_numpy()
-    both = (sig_row[a] >= 0) & (sig_row[b] >= 0)
-    est = np.full(a.size, np.nan)
-    if both.any():
-        est[both] = _agreement(sig, sig_row[a[both]], sig_row[b[both]])
+    return nodes.filter(pl.col("is_new")).join(canon, on="comp", how="left").sort("nid")
+
+
+def _describe(out: pl.DataFrame, est: np.ndarray) -> pl.DataFrame:
+    """``DUPLICATE_CLUSTERS`` columns of ranked pages; ``est``: signature agreement with the canonical (NaN: none)."""
     is_dup = pl.col("nid") != pl.col("canon_nid")
     same_hash = pl.col("content_hash") == pl.col("canon_hash")
     return out.with_columns(pl.Series("_est", est, nan_to_null=True)).select(
@@ -567,8 +587,8 @@ def find_duplicate_clusters(
     bands: int = 40,
     rows: int = 3,
     threshold: float = 0.6,
-    rescrape_threshold: float = 0.5,
-    max_bucket: int = 64,
+    rescrape_threshold: float = RESCRAPE_THRESHOLD,
+    max_bucket: int = MAX_BUCKET,
 ) -> pl.DataFrame:
     """Cluster the pages of this run with each other and with the pages of earlier runs.
 
@@ -719,6 +739,19 @@ def merge_comments(
         merged-thread comment counted once) and ``is_repeated``. Within a thread the canonical page's
         comments come first, then the other pages by ``page_id``, each in ``position`` order.
     """
+    threads = merge_threads(comments, clusters, prior_comment_keys=prior_comment_keys)
+    return add_repeat_counts(threads, text_counts(threads, prior_comment_keys),
+                             min_articles_repeated=min_articles_repeated)
+
+
+def merge_threads(
+    comments: pl.DataFrame, clusters: pl.DataFrame, *, prior_comment_keys: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``merge_comments`` without the repeat counts: ``article_id``, ``comment_id``, ``text_hash``, ``is_duplicate``.
+
+    Every comment of a thread (all pages folded into one canonical article) must be in ``comments``;
+    the other threads may be elsewhere (each partition of ``hash(canonical article id)`` is merged alone).
+    """
     base = comments.drop(
         [c for c in ("article_id", "comment_id", "text_hash", "is_duplicate", "repeat_count", "is_repeated")
          if c in comments.columns]
@@ -736,11 +769,7 @@ def merge_comments(
         _xxh3_series(text_norm).alias("text_hash"),
         _xxh3_series(article + "\x1f" + author_norm + "\x1f" + text_norm).alias("comment_id"),
     )
-    prior = (
-        prior_comment_keys.select(list(COMMENT_KEYS.names))
-        if prior_comment_keys is not None
-        else pl.DataFrame(schema=polars_schema(COMMENT_KEYS))
-    )
+    prior = _prior_keys(prior_comment_keys)
     seen_prior = prior.select("comment_id").unique().with_columns(pl.lit(value=True).alias("_seen_prior"))
     ordered = (
         joined.sort([pl.col("_page_dup").fill_null(value=False), "page_id", "position", "_row"])
@@ -750,22 +779,43 @@ def merge_comments(
             .alias("is_duplicate")
         )
     )
-    # Counts over distinct merged-thread comments of this run and of earlier runs.
-    first = ordered.filter(~pl.col("is_duplicate")).select("comment_id", "article_id", "text_hash")
+    return ordered.sort("_row").drop("_row", "_page_dup", "canonical_article_id", "_seen_prior")
+
+
+def _prior_keys(prior_comment_keys: pl.DataFrame | None) -> pl.DataFrame:
+    if prior_comment_keys is None:
+        return pl.DataFrame(schema=polars_schema(COMMENT_KEYS))
+    return prior_comment_keys.select(list(COMMENT_KEYS.names))
+
+
+def text_counts(threads: pl.DataFrame, prior_comment_keys: pl.DataFrame | None) -> pl.DataFrame:
+    """Count distinct merged-thread comments (this run's and earlier runs') and articles per text.
+
+    Reads ``comment_id``, ``article_id``, ``text_hash``, ``is_duplicate`` of ``merge_threads`` output.
+    Returns ``TEXT_COUNTS`` rows. Counts of disjoint sets of threads add up (a comment id names its
+    article), so partitions of ``hash(canonical article id)`` are counted alone and summed.
+    """
+    prior = _prior_keys(prior_comment_keys)
+    first = threads.filter(~pl.col("is_duplicate")).select("comment_id", "article_id", "text_hash")
     corpus = pl.concat([prior, first.cast(prior.schema)]).unique("comment_id")
-    counts = corpus.group_by("text_hash").agg(
-        pl.len().cast(pl.Int32).alias("repeat_count"),
-        pl.col("article_id").n_unique().alias("_n_articles"),
+    return corpus.group_by("text_hash").agg(
+        pl.len().cast(pl.Int64).alias("repeat_count"),
+        pl.col("article_id").n_unique().cast(pl.Int64).alias("n_articles"),
     )
-    out = (
-        ordered.join(counts, on="text_hash", how="left")
+
+
+def add_repeat_counts(threads: pl.DataFrame, counts: pl.DataFrame, *, min_articles_repeated: int = 2
+                      ) -> pl.DataFrame:
+    """Add ``repeat_count`` and ``is_repeated`` from ``TEXT_COUNTS`` rows (joined on ``text_hash``, order kept)."""
+    return (
+        threads.join(counts.select("text_hash", "repeat_count", "n_articles"), on="text_hash", how="left",
+                     maintain_order="left")
         .with_columns(
-            pl.col("repeat_count").fill_null(1),
-            (pl.col("_n_articles").fill_null(1) >= min_articles_repeated).alias("is_repeated"),
+            pl.col("repeat_count").fill_null(1).cast(pl.Int32),
+            (pl.col("n_articles").fill_null(1) >= min_articles_repeated).alias("is_repeated"),
         )
-        .sort("_row")
+        .drop("n_articles")
     )
-    return out.drop("_row", "_page_dup", "canonical_article_id", "_seen_prior", "_n_articles")
 
 
 def comment_keys(merged: pl.DataFrame) -> pl.DataFrame:
@@ -777,3 +827,331 @@ def comment_keys(merged: pl.DataFrame) -> pl.DataFrame:
     return merged.filter(~pl.col("is_duplicate")).select(list(COMMENT_KEYS.names)).unique(
         "comment_id", keep="first", maintain_order=True
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Phase 2, partitioned: the decisions of find_duplicate_clusters without holding the run (or the
+# index) in one process. See docs/SCALING.md for the steps and why each gives the same answer.
+# ----------------------------------------------------------------------------------------------
+
+ORD_SHARD_BITS = 26
+"""A shard's pages get ords ``base + shard_no * 2**26 + row``: fewer than 67 million rows per shard."""
+COMMENT_SHARD_BITS = 32
+KIND_EXACT, KIND_URL, KIND_BAND = 0, 1, 2
+
+
+def shard_ords(base: int, shard_no: int, n: int) -> pl.Series:
+    """Return the ``ord`` of each of a shard's ``n`` key rows (the node order of find_duplicate_clusters)."""
+    return pl.Series("ord", np.arange(n, dtype=np.int64) + base + (shard_no << ORD_SHARD_BITS), dtype=pl.Int64)
+
+
+def ord_locations(ords: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the shard number and row of this run's ``ords``."""
+    rel = np.asarray(ords, dtype=np.int64) - base
+    return rel >> ORD_SHARD_BITS, rel & ((1 << ORD_SHARD_BITS) - 1)
+
+
+def partition_of(values: pl.Series, parts: int) -> pl.Series:
+    """Return the partition (xxh3-64 of the UTF-8 string, modulo ``parts``) of each value; null goes to 0.
+
+    Stable across processes, versions and platforms, so partitioned state stays readable.
+    """
+    return pl.Series([xxhash.xxh3_64_intdigest(v.encode()) % parts if v is not None else 0 for v in values],
+                     dtype=pl.Int32)
+
+
+def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.DataFrame:
+    """Return the lookup rows of pages (``DEDUP_ROWS`` columns plus ``part``).
+
+    Args:
+        nodes: reads ``ord``, ``signature``, ``url_key``, ``body_len``, ``content_hash``, ``title_hash``
+            and ``node_part`` (null for this run's pages).
+        parts: number of partitions.
+        bands: LSH bands; rows: values per band.
+
+    Returns:
+        One exact row per page with a body (key: content hash plus the title for short bodies, as in
+        ``_exact_edges``), one URL row per signed page with a URL, and ``bands`` band rows per signed page.
+        ``part`` is the partition of the key (band rows: of the band key).
+    """
+    has_sig = pl.col("signature").is_not_null()
+    ekey = pl.when(has_sig).then(pl.lit("")).otherwise(pl.col("title_hash").fill_null("-"))
+    exact = nodes.filter(pl.col("body_len") > 0).select(
+        pl.lit(KIND_EXACT, pl.Int8).alias("kind"),
+        pl.lit(None, pl.Int16).alias("band"),
+        pl.lit(None, pl.Int64).alias("bkey"),
+        (pl.col("content_hash") + "\x1f" + ekey).alias("key"),
+        pl.lit(None, pl.UInt64).alias("body"),
+        "ord",
+        pl.col("node_part").cast(pl.Int32),
+    )
+    url = nodes.filter(has_sig & pl.col("url_key").is_not_null()).select(
+        pl.lit(KIND_URL, pl.Int8).alias("kind"),
+        pl.lit(None, pl.Int16).alias("band"),
+        pl.lit(None, pl.Int64).alias("bkey"),
+        pl.col("url_key").alias("key"),
+        pl.lit(None, pl.UInt64).alias("body"),
+        "ord",
+        pl.col("node_part").cast(pl.Int32),
+    )
+    exact = exact.with_columns(partition_of(exact.get_column("key"), parts).alias("part"))
+    url = url.with_columns(partition_of(url.get_column("key"), parts).alias("part"))
+    signed = nodes.filter(has_sig)
+    band_frame = exact.clear().with_columns(pl.lit(0, pl.Int32).alias("part"))
+    if signed.height:
+        sig = _signature_matrix(signed.get_column("signature"), len(signed.get_column("signature")[0]))
+        if bands * rows > sig.shape[1]:
+            raise ValueError(f"bands * rows = {bands * rows} exceeds the signature length {sig.shape[1]}")
+        bkeys = _band_keys(sig, bands=bands, rows=rows).reshape(-1)
+        each = np.repeat(np.arange(signed.height), bands)
+        band_frame = pl.DataFrame(
+            {
+                "kind": pl.Series(np.full(bkeys.size, KIND_BAND, dtype=np.int8)),
+                "band": np.tile(np.arange(bands, dtype=np.int16), signed.height),
+                "bkey": bkeys,
+                "key": pl.Series([None] * bkeys.size, dtype=pl.String),
+                "body": signed.get_column("content_hash").str.to_integer(base=16, dtype=pl.UInt64).gather(each),
+                "ord": signed.get_column("ord").gather(each),
+                "node_part": signed.get_column("node_part").cast(pl.Int32).gather(each),
+                "part": (bkeys.view(_U64) % _U64(parts)).astype(np.int32),
+            }
+        )
+    return pl.concat([exact, url, band_frame.select(exact.columns)], how="vertical")
+
+
+def prior_rows_of(new: pl.LazyFrame, prior: pl.LazyFrame, excluded: pl.LazyFrame) -> pl.DataFrame:
+    """Return the rows of earlier runs (``DEDUP_ROWS``) that share a key with this run's rows of a partition.
+
+    Rows of excluded pages (read again by this run, decided afresh) are left out.
+    """
+    prior = prior.join(excluded, on="ord", how="anti")
+    by_key = prior.filter(pl.col("kind") != KIND_BAND).join(
+        new.filter(pl.col("kind") != KIND_BAND).select("kind", "key").unique(), on=["kind", "key"], how="semi")
+    by_band = prior.filter(pl.col("kind") == KIND_BAND).join(
+        new.filter(pl.col("kind") == KIND_BAND).select("band", "bkey").unique(), on=["band", "bkey"], how="semi")
+    return pl.concat([by_key, by_band]).collect(engine="streaming")
+
+
+def _shared(frame: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
+    """Rows whose ``key`` occurs more than once (a group of one gives no pair)."""
+    multi = frame.group_by(key).agg(pl.len().alias("_n")).filter(pl.col("_n") > 1).select(key)
+    return frame.join(multi, on=key, how="semi")
+
+
+def partition_candidates(rows: pl.DataFrame | pl.LazyFrame, *, base: int, max_bucket: int = MAX_BUCKET
+                         ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Exact edges and unverified LSH and URL pairs of one partition (the rules of find_duplicate_clusters).
+
+    Args:
+        rows: ``DEDUP_ROWS`` of this run's pages of the partition and the rows of earlier runs sharing
+            their keys (pages with ``ord >= base`` are this run's); a LazyFrame is read column by column.
+        base: the first ord of this run.
+        max_bucket: as in find_duplicate_clusters.
+
+    Returns:
+        ``(exact, lsh, url)`` frames of ``a``, ``b`` ords, each pair touching a page of this run. Exact
+        edges link every page of an exact group to its first page; LSH buckets hold one representative
+        per body (its first page: copies of one body share every band key, so they meet in every bucket).
+    """
+    lf = rows.lazy()
+    new = pl.col("ord") >= base
+    exact = _shared(lf.filter(pl.col("kind") == KIND_EXACT).select("key", "ord"), ["key"]).collect(
+        engine="streaming").filter(new.any().over("key"))
+    exact_edges = (exact.with_columns(pl.col("ord").min().over("key").alias("a"))
+                   .filter(pl.col("a") != pl.col("ord")).select("a", pl.col("ord").alias("b")))
+    band = _shared(lf.filter(pl.col("kind") == KIND_BAND).select("band", "bkey", "body", pl.col("ord").alias("nid")),
+                   ["band", "bkey"]).collect(engine="streaming")
+    reps = band.filter(pl.col("nid") == pl.col("nid").min().over("band", "bkey", "body"))
+    reps = reps.filter((pl.col("nid") >= base).any().over("band", "bkey"))
+    touching = (pl.col("a") >= base) | (pl.col("b") >= base)
+    lsh = _bucket_pairs(reps.select("band", "bkey", "nid"), ["band", "bkey"], max_bucket=max_bucket).filter(touching)
+    url = _shared(lf.filter(pl.col("kind") == KIND_URL).select("key", pl.col("ord").alias("nid")), ["key"]).collect(
+        engine="streaming")
+    url = url.filter((pl.col("nid") >= base).any().over("key"))
+    url_pairs = _bucket_pairs(url, ["key"], max_bucket=max_bucket).filter(touching)
+    return exact_edges, lsh, url_pairs
+
+
+def verified_pairs(pairs: pl.DataFrame, signatures: pl.DataFrame, *, floor: float) -> pl.DataFrame:
+    """Return the pairs (``a``, ``b`` ords) whose signatures agree on at least ``floor`` of their values.
+
+    ``signatures`` holds ``ord`` and ``signature`` of (at least) every page of ``pairs``.
+    """
+    if pairs.is_empty():
+        return pairs.select("a", "b")
+    known = signatures.unique("ord").sort("ord")
+    ords = known.get_column("ord").to_numpy()
+    sig = _signature_matrix(known.get_column("signature"), len(known.get_column("signature")[0]))
+    a = pairs.get_column("a").to_numpy()
+    b = pairs.get_column("b").to_numpy()
+    ok = _agreement(sig, np.searchsorted(ords, a), np.searchsorted(ords, b)) >= floor
+    return pl.DataFrame({"a": a[ok], "b": b[ok]}, schema={"a": pl.Int64, "b": pl.Int64})
+
+
+def rank_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl.DataFrame) -> pl.DataFrame:
+    """Cluster the pages that have a link and choose the canonical of each cluster (the documented rule).
+
+    Args:
+        edges: ``a``, ``b`` ords of every verified link of the run (all partitions).
+        new_nodes: ``DEDUP_KEYS`` rows (``has_sig`` in place of ``signature``) plus ``ord`` of this run's
+            pages that have a link.
+        prior_nodes: ``DEDUP_NODES`` rows (``has_sig`` in place of ``signature``) of every page of the
+            earlier clusters that have a link (all pages of such a cluster are linked through it, as in
+            find_duplicate_clusters).
+
+    Returns:
+        The pages of ``new_nodes`` with their canonical: ``ord``, ``canon_ord``, ``has_sig``,
+        ``canon_has_sig`` and what ``describe_touched`` needs. Signatures are not held: only the
+        agreement of near copies with their canonical needs them, afterwards.
+    """
+    cols = ["ord", "page_id", "article_id", "url_key", "fetched_at", "body_len", "content_hash", "minhash_config",
+            "title_hash", "has_sig"]
+    new = new_nodes.select(*cols, pl.lit(value=True).alias("is_new"), pl.lit(value=False).alias("is_written"),
+                           pl.lit(None, pl.String).alias("prior_cluster_id"),
+                           pl.lit(None, pl.String).alias("prior_canonical_id"))
+    old = prior_nodes.select(*cols, pl.lit(value=False).alias("is_new"), pl.col("is_canonical").alias("is_written"),
+                             pl.col("cluster_id").alias("prior_cluster_id"),
+                             pl.col("canonical_article_id").alias("prior_canonical_id"))
+    nodes = pl.concat([old, new.cast(old.schema)]).sort("ord").with_row_index("nid").with_columns(
+        pl.col("nid").cast(pl.Int64))
+    nid_of = nodes.select("ord", "nid")
+    linked = (edges.join(nid_of.rename({"ord": "a", "nid": "na"}), on="a")
+              .join(nid_of.rename({"ord": "b", "nid": "nb"}), on="b"))
+    prior = (nodes.filter(pl.col("prior_cluster_id").is_not_null())
+             .with_columns(pl.col("nid").min().over("prior_cluster_id").alias("na"))
+             .filter(pl.col("na") != pl.col("nid")).select("na", pl.col("nid").alias("nb")))
+    both = pl.concat([linked.select("na", "nb"), prior])
+    labels = _components(nodes.height, both.get_column("na").to_numpy(), both.get_column("nb").to_numpy())
+    ranked = _rank(nodes, labels)
+    return ranked.join(nodes.select(pl.col("nid").alias("canon_nid"), pl.col("ord").alias("canon_ord"),
+                                    pl.col("has_sig").alias("canon_has_sig")), on="canon_nid", how="left",
+                       maintain_order="left")
+
+
+def needs_agreement(ranked: pl.DataFrame) -> pl.DataFrame:
+    """``ord``, ``canon_ord`` of the ranked pages whose similarity comes from their signatures (near copies)."""
+    return ranked.filter((pl.col("nid") != pl.col("canon_nid")) & (pl.col("content_hash") != pl.col("canon_hash"))
+                         & pl.col("has_sig") & pl.col("canon_has_sig")).select("ord", "canon_ord")
+
+
+def describe_touched(ranked: pl.DataFrame, signatures: pl.DataFrame) -> pl.DataFrame:
+    """``DUPLICATE_CLUSTERS`` rows (plus ``ord``) of ranked pages; ``signatures`` (``ord``, ``signature``) holds
+    at least the pages of ``needs_agreement``. Every other page of the run is its own canonical."""
+    need = needs_agreement(ranked)
+    est = np.full(ranked.height, np.nan)
+    if need.height:
+        known = signatures.unique("ord").sort("ord")
+        ords = known.get_column("ord").to_numpy()
+        sig = _signature_matrix(known.get_column("signature"), len(known.get_column("signature")[0]))
+        mask = ((pl.col("nid") != pl.col("canon_nid")) & (pl.col("content_hash") != pl.col("canon_hash"))
+                & pl.col("has_sig") & pl.col("canon_has_sig"))
+        rows = ranked.select(mask).to_series().to_numpy()
+        a = np.searchsorted(ords, ranked.get_column("ord").to_numpy()[rows])
+        b = np.searchsorted(ords, ranked.get_column("canon_ord").to_numpy()[rows])
+        est[rows] = _agreement(sig, a, b)
+    return _describe(ranked, est).with_columns(ranked.get_column("ord")).select(
+        [pl.col(c).cast(t) for c, t in polars_schema(DUPLICATE_CLUSTERS).items()] + [pl.col("ord")])
+
+
+def decide_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl.DataFrame) -> pl.DataFrame:
+    """``rank_touched`` and ``describe_touched`` over nodes that carry their ``signature`` (in memory)."""
+    has_sig = pl.col("signature").is_not_null().alias("has_sig")
+    ranked = rank_touched(edges, new_nodes.with_columns(has_sig), prior_nodes.with_columns(has_sig))
+    signatures = pl.concat([new_nodes.select("ord", "signature"), prior_nodes.select("ord", "signature")])
+    return describe_touched(ranked, signatures.filter(pl.col("signature").is_not_null()))
+
+
+def shard_clusters(keys: pl.DataFrame, decided: pl.DataFrame) -> pl.DataFrame:
+    """Return the ``DUPLICATE_CLUSTERS`` rows of a shard's pages (keys order).
+
+    ``decided`` holds the rows ``decide_touched`` gave for the shard's linked pages; any other page is
+    its own canonical article and cluster.
+    """
+    out = keys.select("page_id", "article_id").join(decided.drop("article_id", "ord", strict=False), on="page_id",
+                                                     how="left", maintain_order="left")
+    return out.with_columns(
+        pl.coalesce("cluster_id", "article_id").alias("cluster_id"),
+        pl.coalesce("canonical_article_id", "article_id").alias("canonical_article_id"),
+        pl.col("is_duplicate").fill_null(value=False),
+    ).select([pl.col(c).cast(t) for c, t in polars_schema(DUPLICATE_CLUSTERS).items()])
+
+
+def shard_index_rows(keys: pl.DataFrame, clusters: pl.DataFrame, *, parts: int, bands: int, rows: int
+                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The dedup index rows a shard adds (``DEDUP_NODES`` plus ``part``) and their lookup rows (``key_rows``).
+
+    Reads ``DEDUP_KEYS`` plus ``ord``, and the shard's ``DUPLICATE_CLUSTERS``. A page's index row goes to
+    the partition of its ``cluster_id``, so every page of a cluster is in one file.
+    """
+    index = update_index(None, keys.drop("ord"), clusters)
+    index = index.join(keys.select("page_id", "ord").unique("page_id", keep="first"), on="page_id", how="left",
+                       maintain_order="left")
+    index = index.with_columns(partition_of(index.get_column("cluster_id"), parts).alias("part"))
+    lookups = key_rows(index.with_columns(pl.col("part").alias("node_part")), parts=parts, bands=bands, rows=rows)
+    return index, lookups
+
+
+def comment_rows(comments: pl.DataFrame, pages: pl.DataFrame, clusters: pl.DataFrame, *, shard_id: str,
+                 shard_no: int, parts: int) -> pl.DataFrame:
+    """A shard's comments with what the merge needs (``COMMENT_ROWS`` plus ``part``: of the canonical article).
+
+    Args:
+        comments: ``TAGGED_COMMENTS`` of the shard.
+        pages: ``page_id``, ``site``, ``source_path``, ``crawl_month`` of the shard's pages.
+        clusters: ``DUPLICATE_CLUSTERS`` of the shard.
+        shard_id: the shard; shard_no: its number in the run; parts: partitions.
+    """
+    out = comments.with_row_index("comment_row").with_columns(
+        (pl.col("comment_row").cast(pl.Int64) + (shard_no << COMMENT_SHARD_BITS)).alias("comment_row")
+    ).join(pages.select("page_id", "site", "source_path", "crawl_month"), on="page_id", how="left",
+           maintain_order="left").join(
+        clusters.select("page_id", "canonical_article_id", pl.col("is_duplicate").alias("page_is_duplicate")),
+        on="page_id", how="left", maintain_order="left",
+    ).with_columns(pl.lit(shard_id).alias("own_shard"))
+    article = out.select(pl.coalesce("canonical_article_id", "page_id")).to_series()
+    return out.with_columns(partition_of(article, parts).alias("part"))
+
+
+def article_refs(clusters: pl.DataFrame, articles: pl.DataFrame, ords: pl.DataFrame, *, shard_id: str,
+                 parts: int) -> pl.DataFrame:
+    """A shard's article ids (``ARTICLE_REFS`` plus ``part``: of the article id).
+
+    Args:
+        clusters: ``DUPLICATE_CLUSTERS`` of the shard (its canonical pages give the rows with
+            ``is_canonical``: the shard and language its comments ship with).
+        articles: ``page_id``, ``article_id``, ``language`` of the shard's tagged articles (rows without
+            ``is_canonical``: earlier comment keys of these articles are replaced by this run's).
+        ords: ``page_id``, ``ord`` of the shard's pages.
+    """
+    canon = (
+        clusters.filter(~pl.col("is_duplicate"))
+        .select(pl.col("canonical_article_id").alias("article_id"), "page_id")
+        .join(articles.select("page_id", "language"), on="page_id", how="left", maintain_order="left")
+        .with_columns(pl.lit(value=True).alias("is_canonical"), pl.lit(shard_id).alias("shard_id"))
+    )
+    own = articles.select("article_id", "page_id").with_columns(
+        pl.lit(value=False).alias("is_canonical"), pl.lit(None, pl.String).alias("shard_id"),
+        pl.lit(None, pl.String).alias("language"))
+    both = pl.concat([canon.select(own.columns), own]).join(ords.unique("page_id", keep="first"), on="page_id",
+                                                            how="left", maintain_order="left")
+    return both.drop("page_id").with_columns(partition_of(both.get_column("article_id"), parts).alias("part"))
+
+
+def sum_text_counts(counts: pl.LazyFrame, texts: pl.LazyFrame) -> pl.DataFrame:
+    """Sum the ``TEXT_COUNTS`` of every partition for the texts in ``texts`` (a ``text_hash`` column)."""
+    return (counts.join(texts.select("text_hash").unique(), on="text_hash", how="semi")
+            .group_by("text_hash").agg(pl.col("repeat_count").sum(), pl.col("n_articles").sum())
+            .collect(engine="streaming"))
+
+
+def partitioned_index(index: pl.DataFrame, *, parts: int, bands: int, rows: int
+                      ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A one-file ``DEDUP_INDEX`` (outputs built before the index was partitioned) as ``shard_index_rows`` gives it.
+
+    Pages keep their order (``ord`` is the row number), so later runs decide exactly as before.
+    Returns ``DEDUP_NODES`` plus ``part`` and their lookup rows (``key_rows``).
+    """
+    nodes = index.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("ord"))
+    nodes = nodes.with_columns(partition_of(nodes.get_column("cluster_id"), parts).alias("part"))
+    lookups = key_rows(nodes.with_columns(pl.col("part").alias("node_part")), parts=parts, bands=bands, rows=rows)
+    return nodes, lookups

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import glob
 import gzip
+import itertools
 import json
 import logging
 import os
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -625,3 +627,73 @@ def check_schema_versions(out: Path, datasets: Iterable[str]) -> None:
                 f"{SCHEMA_VERSION}. Build into a new output folder (or rebuild this one from its inputs); the "
                 f"columns of each version are in docs/DATA_DICTIONARY.md"
             )
+
+
+# ------------------------------------------------------------------------------------------------
+# Partitioned stage and state files (the global dedup and comment steps)
+# ------------------------------------------------------------------------------------------------
+
+
+def part_path(folder: Path, part: int) -> Path:
+    """The file of partition ``part`` in a partitioned folder."""
+    return folder / f"p{part:04d}.parquet"
+
+
+def write_parts(df: pl.DataFrame, path: Path, schema: pa.Schema, *, column: str = "part") -> Path:
+    """Write ``df`` conformed to ``schema`` plus its partition ``column`` as one Parquet file, atomically:
+    sorted by partition, one row group per partition, so :func:`read_part` reads only its own rows."""
+    full = pa.schema([*schema, pa.field(column, pa.int32(), nullable=False)])
+    table = conform(df.sort(column, maintain_order=True), full)
+    table = table.replace_schema_metadata(_schema_metadata(full, None))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        parts = table.column(column).to_numpy()
+        cuts = [0, *(np.flatnonzero(np.diff(parts)) + 1).tolist(), len(parts)]
+        with pq.ParquetWriter(tmp, full, compression=PARQUET_COMPRESSION,
+                              compression_level=PARQUET_COMPRESSION_LEVEL) as writer:
+            for lo, hi in itertools.pairwise(cuts):
+                writer.write_table(table.slice(lo, hi - lo))
+            if not len(parts):
+                writer.write_table(table)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def read_part(paths: Sequence[Path], schema: pa.Schema, part: int, *, column: str = "part") -> pl.LazyFrame:
+    """The rows of partition ``part`` of files written by :func:`write_parts` (missing files are skipped);
+    row groups of other partitions are skipped by their statistics."""
+    existing = [str(p) for p in paths if p.exists()]
+    if not existing:
+        return empty_frame(schema).lazy()
+    return pl.scan_parquet(existing).filter(pl.col(column) == part).drop(column)
+
+
+def read_rows(path: Path, rows: Sequence[int], columns: Sequence[str]) -> pl.DataFrame:
+    """Read ``columns`` of the rows at positions ``rows`` of one Parquet file (row order), touching only
+    the row groups that hold them; adds ``_row``, the position."""
+    wanted = sorted({int(r) for r in rows})
+    pf = pq.ParquetFile(path)
+    sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
+    starts = [0]
+    for size in sizes:
+        starts.append(starts[-1] + size)
+    groups = sorted({next(g for g in range(len(sizes)) if starts[g] <= r < starts[g + 1]) for r in wanted})
+    if not groups:
+        return pl.DataFrame({"_row": pl.Series([], dtype=pl.Int64)})
+    table = pf.read_row_groups(groups, columns=list(columns))
+    offset, first_of = 0, {}
+    for g in groups:
+        first_of[g] = offset
+        offset += sizes[g]
+    positions = []
+    for r in wanted:
+        g = next(g for g in groups if starts[g] <= r < starts[g + 1])
+        positions.append(first_of[g] + r - starts[g])
+    frame = pl.from_arrow(table.take(positions))
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(pl.Series("_row", wanted, dtype=pl.Int64))

@@ -10,12 +10,13 @@ from __future__ import annotations
 import polars as pl
 
 from flows.config import LangIdConfig
+from schemas.dedup import MERGED_COMMENT_PARTS
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_LINES
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
-from tasks.dedup import comment_keys, merge_comments
+from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
 from tasks.html import extract_from_html
 from tasks.langid import UND, detect_language
@@ -48,7 +49,72 @@ def learn_templates(lines: pl.DataFrame, pages: pl.DataFrame, previous: pl.DataF
     Reads LINES rows and PAGES (page_id, site); returns TEMPLATE_LINES rows, one per (site, text),
     the larger page count winning.
     """
-    learned = learn_template_lines(lines, pages.select("page_id", "site"))
+    return merge_template_lines(learn_template_lines(lines, pages.select("page_id", "site")), previous)
+
+
+def template_rows(lines: pl.DataFrame, pages: pl.DataFrame, *, parts: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A shard's share of ``learn_template_lines``: what it counts, without counting (per shard).
+
+    Pages are counted by content (the page's longest line, ties broken by text), so re-fetches of one
+    article in different shards are one page when the partitions count. Lines of pages of an unknown
+    site are never template and are left out.
+
+    Args:
+        lines: ``LINES`` rows of the shard (reads ``page_id``, ``text``).
+        pages: ``page_id``, ``site`` of the shard's pages.
+        parts: partitions of ``hash(site, text)``.
+
+    Returns:
+        ``TEMPLATE_ROWS`` plus ``part`` (distinct site, line, page content) and ``TEMPLATE_PAGES`` rows.
+    """
+    site_of = pages.select("page_id", pl.col("site").fill_null("unknown")).unique(subset="page_id")
+    content = (
+        lines.select("page_id", "text")
+        .sort(pl.col("text").str.len_chars(), "text", descending=[True, False])
+        .group_by("page_id")
+        .agg(content=pl.col("text").first())
+    )
+    content = content.with_columns(hash_columns(content, ["content"]).alias("content_hash")).drop("content")
+    site_of = site_of.join(content, on="page_id", how="inner")
+    page_rows = site_of.select("site", "content_hash").unique(maintain_order=True)
+    rows = (lines.select("page_id", "text").unique(maintain_order=True)
+            .join(site_of.filter(pl.col("site") != "unknown"), on="page_id", how="inner")
+            .select("site", "text", "content_hash").unique(maintain_order=True))
+    key = rows.select(pl.concat_str("site", "text", separator="\x1f")).to_series()
+    return rows.with_columns(partition_of(key, parts).alias("part")), page_rows
+
+
+def count_template_lines(rows: pl.DataFrame, pages: pl.DataFrame, *, min_pages: int = 3,
+                         min_share: float = 0.5) -> pl.DataFrame:
+    """The template lines of one partition: ``learn_template_lines`` over ``template_rows`` output.
+
+    Args:
+        rows: ``TEMPLATE_ROWS`` of every shard for one partition of ``hash(site, text)``.
+        pages: ``TEMPLATE_PAGES`` of every shard (each site's page count is over all of them).
+        min_pages: a line must occur on at least this many distinct pages of the site.
+        min_share: and on at least this share of the site's distinct pages in the run.
+
+    Returns:
+        ``TEMPLATE_LINES`` rows, sorted by site and text.
+    """
+    per_site = pages.group_by("site").agg(n_site_pages=pl.col("content_hash").n_unique())
+    counts = (
+        rows.group_by("site", "text")
+        .agg(n_pages=pl.col("content_hash").n_unique())
+        .join(per_site, on="site", how="inner")
+        .with_columns(share=pl.col("n_pages") / pl.col("n_site_pages"))
+        .filter((pl.col("site") != "unknown") & (pl.col("n_pages") >= min_pages) & (pl.col("share") >= min_share))
+        .sort("site", "text")
+    )
+    return _cast(counts, TEMPLATE_LINES.names, polars_schema(TEMPLATE_LINES))
+
+
+def merge_template_lines(learned: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """This run's template lines (``TEMPLATE_LINES``, any order) merged with earlier runs'.
+
+    The same as ``learn_templates`` after its learning step: one row per (site, text), the larger page count winning.
+    """
+    learned = learned.sort("site", "text")
     both = pl.concat([previous, learned.select(previous.columns)], how="vertical_relaxed")
     if both.is_empty():
         return previous
@@ -160,6 +226,43 @@ def merge_run_comments(
         keys = pl.concat([prior_keys, keys.select(prior_keys.columns)]).unique("comment_id", keep="first",
                                                                               maintain_order=True)
     return _cast(merged, MERGED_COMMENTS.names, polars_schema(MERGED_COMMENTS)), keys
+
+
+def merge_partition_comments(comments: pl.DataFrame, refs: pl.DataFrame, prior_keys: pl.DataFrame | None
+                             ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Merge the comment threads of one partition of ``hash(canonical article id)``.
+
+    Args:
+        comments: ``COMMENT_ROWS`` of the partition (every comment of its threads, from every shard).
+        refs: ``ARTICLE_REFS`` of the partition.
+        prior_keys: ``COMMENT_KEYS`` of earlier runs in the partition (or None).
+
+    Returns:
+        ``MERGED_COMMENT_PARTS`` rows (``merge_comments`` and the canonical page's shard and language,
+        without the corpus-wide repeat counts), the partition's ``COMMENT_KEYS`` after this run, and its
+        ``TEXT_COUNTS``.
+    """
+    if prior_keys is not None:  # keys of this run's own articles: a re-run after a stop before the commit
+        own = refs.filter(~pl.col("is_canonical")).get_column("article_id")
+        prior_keys = prior_keys.filter(~pl.col("article_id").is_in(own.implode()))
+    comments = comments.sort("comment_row")
+    pages = comments.select("page_id", "canonical_article_id",
+                            pl.col("page_is_duplicate").alias("is_duplicate")).unique("page_id", keep="first")
+    threads = merge_threads(comments.drop("canonical_article_id", "page_is_duplicate"), pages,
+                            prior_comment_keys=prior_keys)
+    canon = (refs.filter(pl.col("is_canonical")).sort("ord").unique("article_id", keep="first", maintain_order=True)
+             .select("article_id", "shard_id", pl.col("language").alias("_article_language")))
+    merged = threads.join(canon, on="article_id", how="left", maintain_order="left").with_columns(
+        language_inferred=pl.when(pl.col("language") != UND).then(pl.col("language"))
+        .otherwise(pl.col("_article_language")),
+        shard_id=pl.coalesce("shard_id", "own_shard"),
+    )
+    keys = comment_keys(merged)
+    if prior_keys is not None:
+        keys = pl.concat([prior_keys.select(keys.columns), keys]).unique("comment_id", keep="first",
+                                                                         maintain_order=True)
+    return (_cast(merged, MERGED_COMMENT_PARTS.names, polars_schema(MERGED_COMMENT_PARTS)), keys,
+            text_counts(threads, prior_keys))
 
 
 def attach_manifest(files: pl.DataFrame, manifest: pl.DataFrame | None) -> pl.DataFrame:

@@ -15,23 +15,68 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+import numpy as np
 import polars as pl
 from prefect import task
 
 from flows.config import DedupConfig, LangIdConfig
 from schemas import OUTPUT_DATASETS
-from schemas.dedup import COMMENT_KEYS, DEDUP_INDEX, DEDUP_KEYS, DUPLICATE_CLUSTERS
+from schemas.dedup import (
+    ARTICLE_REFS,
+    COMMENT_KEYS,
+    COMMENT_ROWS,
+    DECISIONS,
+    DEDUP_EDGES,
+    DEDUP_INDEX,
+    DEDUP_KEYS,
+    DEDUP_NODES,
+    DEDUP_ROWS,
+    DUPLICATE_CLUSTERS,
+    EXCLUDED,
+    MERGED_COMMENT_PARTS,
+    TEXT_COUNTS,
+)
 from schemas.pages import PAGES
-from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_LINES
+from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_LINES, TEMPLATE_PAGES, TEMPLATE_ROWS
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
+from schemas.validate import empty_frame
 from schemas.work import SHARD_FILES
 from tasks import io
 from tasks.boilerplate import strip_boilerplate
 from tasks.caching import StageCache, code_version
-from tasks.dedup import add_dedup_keys, find_duplicate_clusters, update_index
+from tasks.dedup import (
+    MAX_BUCKET,
+    ORD_SHARD_BITS,
+    RESCRAPE_THRESHOLD,
+    add_dedup_keys,
+    add_repeat_counts,
+    article_refs,
+    comment_rows,
+    describe_touched,
+    key_rows,
+    needs_agreement,
+    ord_locations,
+    partition_candidates,
+    partition_of,
+    partitioned_index,
+    prior_rows_of,
+    rank_touched,
+    shard_clusters,
+    shard_index_rows,
+    shard_ords,
+    sum_text_counts,
+    verified_pairs,
+)
 from tasks.ingest import build_pages
 from tasks.select import crawl_month, select_outputs
-from tasks.stages import learn_templates, merge_run_comments, parse_shard, tag_languages
+from tasks.stages import (
+    count_template_lines,
+    merge_partition_comments,
+    merge_template_lines,
+    parse_shard,
+    tag_languages,
+    template_rows,
+)
 from tasks.write import stage_partitioned, staged_shard
 
 _COMMON = ("tasks.io", "tasks.steps", "tasks.stages", "schemas.validate")
@@ -84,14 +129,33 @@ def strip_task(pages: Path, *, out: Path) -> Path:
     return io.write_batch(strip_boilerplate(frame), out, LINES)
 
 
-@task(name="learn-templates", persist_result=True, cache_policy=_cache(*_STRIP))
+@task(name="template-rows", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
 @recorded
-def learn_templates_task(lines: list[Path], pages: list[Path], previous: Path, *, out: Path) -> Path:
-    """Learn each site's template lines from this run's pages, merged with earlier runs' (global)."""
-    learned = learn_templates(io.scan_batches(lines, LINES).collect(),
-                              io.scan_batches(pages, PAGES).select("page_id", "site").collect(),
-                              io.read_batch(previous, TEMPLATE_LINES))
-    return io.write_batch(learned, out, TEMPLATE_LINES)
+def template_rows_task(lines: Path, pages: Path, *, parts: int, out: Path) -> Path:
+    """What a shard adds to the template counts: distinct (site, line, page content) by partition, and its pages."""
+    rows, page_rows = template_rows(io.read_batch(lines, LINES), io.read_batch(pages, PAGES).select("page_id", "site"),
+                                    parts=parts)
+    io.write_parts(rows, out / "rows.parquet", TEMPLATE_ROWS)
+    io.write_batch(page_rows, out / "pages.parquet", TEMPLATE_PAGES)
+    return out
+
+
+@task(name="learn-templates", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
+@recorded
+def learn_templates_task(part: int, shards: list[Path], *, out: Path) -> Path:
+    """Template lines of one partition of hash(site, line), counted over the pages of every shard."""
+    rows = io.read_part([s / "rows.parquet" for s in shards], TEMPLATE_ROWS, part).collect()
+    pages = io.scan_batches([s / "pages.parquet" for s in shards], TEMPLATE_PAGES).collect()
+    return io.write_batch(count_template_lines(rows, pages), out, TEMPLATE_LINES)
+
+
+@task(name="merge-templates", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
+@recorded
+def merge_templates_task(learned: list[Path], previous: Path, *, out: Path) -> Path:
+    """This run's template lines merged with earlier runs' (global, small)."""
+    merged = merge_template_lines(io.scan_batches(learned, TEMPLATE_LINES).collect(),
+                                  io.read_batch(previous, TEMPLATE_LINES))
+    return io.write_batch(merged, out, TEMPLATE_LINES)
 
 
 @task(name="parse", retries=1, persist_result=True, cache_policy=_cache("tasks.parse", "tasks.html", *_STRIP))
@@ -123,45 +187,225 @@ def dedup_keys_task(tagged: Path, pages: Path, cfg: DedupConfig, *, out: Path) -
     return io.write_batch(add_dedup_keys(frame, shingle_size=cfg.shingle_size, num_perm=cfg.num_perm), out, DEDUP_KEYS)
 
 
+# The global dedup and comment steps, partitioned (docs/SCALING.md): per shard, the lookup rows of its
+# pages by partition; per partition, candidate pairs verified on the signatures of just their pages;
+# one small step clusters the linked pages; per shard, the decisions applied and the shard's index
+# rows and comments spread by partition; per partition, the index updated and the threads merged.
+
+
+def _run_nodes(keys: list[Path], ords: np.ndarray, base: int, columns: list[str], *,
+               has_sig: bool = False) -> pl.DataFrame:
+    """Columns of this run's key rows at ``ords`` (read from their shards' key files) plus ``ord``, and
+    ``has_sig`` (whether the row has a signature) when asked, one shard at a time."""
+    shard_no, row = ord_locations(ords, base)
+    read = [*columns, "signature"] if has_sig and "signature" not in columns else columns
+    frames = []
+    for s in sorted({int(x) for x in shard_no}):
+        got = io.read_rows(keys[s], row[shard_no == s].tolist(), read)
+        got = got.with_columns((pl.col("_row") + base + (s << ORD_SHARD_BITS)).alias("ord")).drop("_row")
+        if has_sig:
+            got = got.with_columns(pl.col("signature").is_not_null().alias("has_sig")).select(*columns, "ord",
+                                                                                            "has_sig")
+        frames.append(got)
+    empty = empty_frame(DEDUP_KEYS).select(columns).with_columns(pl.lit(0, pl.Int64).alias("ord")).clear()
+    if has_sig:
+        empty = empty.with_columns(pl.lit(value=True).alias("has_sig")).clear()
+    return pl.concat([empty, *[f.cast(empty.schema) for f in frames]]) if frames else empty
+
+
+def _prior_signatures(index: Path, ends: pl.DataFrame) -> pl.DataFrame:
+    """``ord``, ``signature`` of index pages (``ord``, ``node_part``), reading only their partitions."""
+    frames = [io.scan_batches([io.part_path(index / "nodes", int(part))], DEDUP_NODES)
+              .filter(pl.col("ord").is_in(group.get_column("ord").implode())).select("ord", "signature").collect()
+              for (part,), group in ends.partition_by("node_part", as_dict=True).items()]
+    return pl.concat(frames) if frames else pl.DataFrame(schema={"ord": pl.Int64, "signature": pl.List(pl.UInt32)})
+
+
+@task(name="migrate-state", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@recorded
+def migrate_state_task(index: Path, comment_keys: Path, cfg: DedupConfig, *, parts: int,
+                       out: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The one-file dedup index and comment keys of an output built before they were partitioned, partitioned."""
+    old = io.read_batch(index, DEDUP_INDEX)
+    nodes, lookups = partitioned_index(old, parts=parts, bands=cfg.bands, rows=cfg.rows)
+    for name, frame, schema in (("nodes", nodes, DEDUP_NODES), ("rows", lookups, DEDUP_ROWS)):
+        for p in range(parts):
+            io.write_batch(frame.filter(pl.col("part") == p).drop("part"), io.part_path(out[0] / name, p), schema)
+    keys = io.read_batch(comment_keys, COMMENT_KEYS)
+    keys = keys.with_columns(partition_of(keys.get_column("article_id"), parts).alias("part"))
+    for p in range(parts):
+        io.write_batch(keys.filter(pl.col("part") == p).drop("part"), io.part_path(out[1], p), COMMENT_KEYS)
+    configs = sorted(set(old.get_column("minhash_config").unique().to_list()))
+    io.write_json({"partitions": parts, "next_ord": old.height, "minhash_configs": configs, "bands": cfg.bands,
+                   "rows": cfg.rows}, out[0] / "meta.json")
+    return out
+
+
+@task(name="dedup-rows", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@recorded
+def dedup_rows_task(keys: Path, cfg: DedupConfig, *, shard_no: int, base: int, parts: int, out: Path) -> Path:
+    """The lookup rows (exact, URL, LSH band keys) of a shard's pages, one file per partition."""
+    frame = io.read_batch(keys, DEDUP_KEYS)
+    nodes = frame.with_columns(shard_ords(base, shard_no, frame.height), pl.lit(None, pl.Int32).alias("node_part"))
+    return io.write_parts(key_rows(nodes, parts=parts, bands=cfg.bands, rows=cfg.rows), out, DEDUP_ROWS)
+
+
+@task(name="dedup-prior", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@recorded
+def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: int, parts: int,
+                     out: tuple[Path, Path]) -> tuple[Path, Path]:
+    """Index pages this run reads again (decided afresh), and the index's next settings (global, small)."""
+    meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
+    if meta and (meta.get("bands"), meta.get("rows")) != (cfg.bands, cfg.rows):
+        raise ValueError(f"the dedup index of this output keeps LSH keys of {meta.get('bands')} bands x "
+                         f"{meta.get('rows')} rows; build it with those settings (or into a new output folder)")
+    run_keys = io.scan_batches(keys, DEDUP_KEYS)
+    configs = sorted(set(meta.get("minhash_configs", [])) | set(
+        run_keys.select(pl.col("minhash_config").unique()).collect().get_column("minhash_config").to_list()))
+    if len(configs) > 1:
+        raise ValueError(f"signatures made with different settings cannot be compared: {configs}")
+    nodes = [io.part_path(index / "nodes", p) for p in range(parts)]
+    excluded = (io.scan_batches(nodes, DEDUP_NODES).select("page_id", "ord")
+                .join(run_keys.select("page_id"), on="page_id", how="semi").select("ord").collect())
+    io.write_json({"partitions": parts, "next_ord": base + (len(keys) << ORD_SHARD_BITS), "minhash_configs": configs,
+                   "bands": cfg.bands, "rows": cfg.rows}, out[1])
+    return io.write_batch(excluded, out[0], EXCLUDED), out[1]
+
+
 @task(name="find-duplicates", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
 @recorded
-def dedup_task(keys: list[Path], index: Path, cfg: DedupConfig, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
-    """Cluster this run's pages with each other and with earlier runs' (global); the updated index."""
-    run_keys = io.scan_batches(keys, DEDUP_KEYS).collect()
-    prior = io.read_batch(index, DEDUP_INDEX) if index.exists() else None
-    if prior is not None:  # pages of this run already in the index: a re-run after a stop before the commit
-        prior = prior.filter(~pl.col("page_id").is_in(run_keys["page_id"].implode()))
-    clusters = find_duplicate_clusters(run_keys, index=prior, bands=cfg.bands, rows=cfg.rows, threshold=cfg.threshold)
-    return (io.write_batch(clusters, out[0], DUPLICATE_CLUSTERS),
-            io.write_batch(update_index(prior, run_keys, clusters), out[1], DEDUP_INDEX))
+def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, excluded: Path, cfg: DedupConfig,
+               base: int, out: Path) -> Path:
+    """Verified links of one partition: exact groups, LSH buckets and same-URL pages touching this run."""
+    new = io.read_part(rows, DEDUP_ROWS, part)
+    prior_file = io.part_path(index / "rows", part)
+    prior = new.clear().collect() if not prior_file.exists() else prior_rows_of(
+        new, io.scan_batches([prior_file], DEDUP_ROWS), io.scan_batches([excluded], EXCLUDED))
+    exact, lsh, url = partition_candidates(pl.concat([new, prior.lazy()]), base=base, max_bucket=MAX_BUCKET)
+    ends = pl.concat([lsh, url]).select(pl.concat_list("a", "b").alias("ord")).explode("ord").unique()
+    node_part = prior.select("ord", "node_part").unique("ord")
+    old = ends.filter(pl.col("ord") < base).join(node_part, on="ord", how="left")
+    signatures = pl.concat([
+        _run_nodes(keys, ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base,
+                   ["signature"]).select("ord", "signature"),
+        _prior_signatures(index, old)])
+    edges = pl.concat([exact, verified_pairs(lsh, signatures, floor=cfg.threshold),
+                       verified_pairs(url, signatures, floor=RESCRAPE_THRESHOLD)]).unique()
+    edges = (edges.join(node_part.rename({"ord": "a", "node_part": "a_part"}), on="a", how="left")
+             .join(node_part.rename({"ord": "b", "node_part": "b_part"}), on="b", how="left"))
+    return io.write_batch(edges, out, DEDUP_EDGES)
+
+
+@task(name="cluster-duplicates", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@recorded
+def cluster_task(edges: list[Path], keys: list[Path], index: Path, excluded: Path, *, base: int, out: Path) -> Path:
+    """Clusters and canonicals of the linked pages (global, over the few links); one decisions file per shard.
+
+    Holds the links and the ranking columns of the linked pages; signatures only of near copies and
+    their canonicals.
+    """
+    links = io.scan_batches(edges, DEDUP_EDGES).unique(["a", "b"]).collect()
+    ends = pl.concat([links.select(pl.col("a").alias("ord"), pl.col("a_part").alias("node_part")),
+                      links.select(pl.col("b").alias("ord"), pl.col("b_part").alias("node_part"))]).unique("ord")
+    columns = [c for c in DEDUP_KEYS.names if c != "signature"]
+    new_nodes = _run_nodes(keys, ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base, columns,
+                           has_sig=True)
+    gone = io.scan_batches([excluded], EXCLUDED)
+    prior = []
+    for (part,), group in ends.filter(pl.col("ord") < base).partition_by("node_part", as_dict=True).items():
+        nodes = io.scan_batches([io.part_path(index / "nodes", int(part))], DEDUP_NODES).join(gone, on="ord",
+                                                                                               how="anti")
+        touched = nodes.filter(pl.col("ord").is_in(group.get_column("ord").implode())).select("cluster_id")
+        prior.append(nodes.join(touched.unique(), on="cluster_id", how="semi").select(
+            pl.exclude("signature"), pl.col("signature").is_not_null().alias("has_sig"),
+            pl.lit(int(part), pl.Int32).alias("node_part")).collect())
+    empty_prior = empty_frame(DEDUP_NODES).select(pl.exclude("signature"), pl.lit(value=True).alias("has_sig"),
+                                                  pl.lit(0, pl.Int32).alias("node_part"))
+    prior_nodes = pl.concat(prior) if prior else empty_prior
+    ranked = rank_touched(links.select("a", "b"), new_nodes, prior_nodes)
+    need = needs_agreement(ranked)
+    ords = pl.concat([need.get_column("ord"), need.get_column("canon_ord")]).unique().alias("ord").to_frame()
+    signatures = pl.concat([
+        _run_nodes(keys, ords.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base,
+                   ["signature"]).select("ord", "signature"),
+        _prior_signatures(index, ords.filter(pl.col("ord") < base).join(
+            prior_nodes.select("ord", "node_part"), on="ord", how="left"))])
+    decided = describe_touched(ranked, signatures)
+    shard_of = ((decided.get_column("ord") - base) // (1 << ORD_SHARD_BITS)).alias("part")
+    return io.write_parts(decided.with_columns(shard_of), out, DECISIONS)
+
+
+@task(name="apply-duplicates", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@recorded
+def apply_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, pages: Path, tagged: Path,
+               cfg: DedupConfig, shard_no: int, base: int, parts: int, out: tuple[Path, Path]) -> tuple[Path, Path]:
+    """A shard's decisions (DUPLICATE_CLUSTERS), its new index rows and its comments, spread by partition."""
+    frame = io.read_batch(keys, DEDUP_KEYS)
+    frame = frame.with_columns(shard_ords(base, shard_no, frame.height))
+    clusters = shard_clusters(frame, io.read_part([decided], DECISIONS, shard_no).collect())
+    nodes, lookups = shard_index_rows(frame, clusters, parts=parts, bands=cfg.bands, rows=cfg.rows)
+    io.write_parts(nodes, out[1] / "nodes.parquet", DEDUP_NODES)
+    io.write_parts(lookups, out[1] / "rows.parquet", DEDUP_ROWS)
+    page_frame = io.read_batch(pages, PAGES).select("page_id", "site", "source_path", crawl_month())
+    io.write_parts(comment_rows(io.read_batch(comments, TAGGED_COMMENTS), page_frame, clusters, shard_id=shard_id,
+                                shard_no=shard_no, parts=parts), out[1] / "comments.parquet", COMMENT_ROWS)
+    articles = io.read_batch(tagged, TAGGED_ARTICLES).select("page_id", "article_id", "language")
+    io.write_parts(article_refs(clusters, articles, frame.select("page_id", "ord"), shard_id=shard_id, parts=parts),
+                   out[1] / "refs.parquet", ARTICLE_REFS)
+    return io.write_batch(clusters, out[0], DUPLICATE_CLUSTERS), out[1]
+
+
+@task(name="update-index", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@recorded
+def update_index_task(part: int, applied: list[Path], index: Path, excluded: Path, *,
+                      out: tuple[Path, Path]) -> tuple[Path, Path]:
+    """One partition of the dedup index after this run: earlier rows (less re-read pages), then this run's."""
+    gone = io.scan_batches([excluded], EXCLUDED)
+    written = []
+    for name, schema, dest in (("nodes", DEDUP_NODES, out[0]), ("rows", DEDUP_ROWS, out[1])):
+        prior = io.scan_batches([io.part_path(index / name, part)], schema).join(gone, on="ord", how="anti")
+        added = io.read_part([a / f"{name}.parquet" for a in applied], schema, part)
+        written.append(io.write_batch(pl.concat([prior, added]).collect(), dest, schema))
+    return written[0], written[1]
 
 
 @task(name="merge-comments", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
 @recorded
-def merge_comments_task(comments: list[Path], pages: list[Path], *, shard_ids: list[str], tagged: list[Path],
-                        clusters: Path, prior_keys: Path, out: tuple[Path, Path]) -> tuple[Path, Path]:
-    """Re-attach comments to their canonical articles and count repeats (global)."""
-    page_frame = pl.concat([io.read_batch(p, PAGES).select("page_id", "site", "source_path", crawl_month())
-                            .with_columns(shard_id=pl.lit(s)) for p, s in zip(pages, shard_ids, strict=True)])
-    run_articles = io.scan_batches(tagged, TAGGED_ARTICLES).select("page_id", "article_id", "language").collect()
-    prior = io.read_batch(prior_keys, COMMENT_KEYS).filter(  # keys of this run's own articles: a re-run
-        ~pl.col("article_id").is_in(run_articles["article_id"].implode())) if prior_keys.exists() else None
-    merged, keys = merge_run_comments(io.scan_batches(comments, TAGGED_COMMENTS).collect(), page_frame,
-                                      io.read_batch(clusters, DUPLICATE_CLUSTERS), run_articles, prior)
-    return io.write_batch(merged, out[0], MERGED_COMMENTS), io.write_batch(keys, out[1], COMMENT_KEYS)
+def merge_comments_task(part: int, applied: list[Path], prior_keys: Path, *,
+                        out: tuple[Path, Path, Path]) -> tuple[Path, Path, Path]:
+    """Merge the comment threads of one partition of hash(canonical article id); its text counts."""
+    prior_file = io.part_path(prior_keys, part)
+    merged, keys, counts = merge_partition_comments(
+        io.read_part([a / "comments.parquet" for a in applied], COMMENT_ROWS, part).collect(),
+        io.read_part([a / "refs.parquet" for a in applied], ARTICLE_REFS, part).collect(),
+        io.read_batch(prior_file, COMMENT_KEYS) if prior_file.exists() else None)
+    return (io.write_batch(merged, out[0], MERGED_COMMENT_PARTS), io.write_batch(keys, out[1], COMMENT_KEYS),
+            io.write_batch(counts, out[2], TEXT_COUNTS))
+
+
+@task(name="count-repeats", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@recorded
+def count_repeats_task(merged: list[Path], counts: list[Path], *, out: Path) -> Path:
+    """Comments per text over the corpus, for the texts of this run (one streaming group_by)."""
+    totals = sum_text_counts(io.scan_batches(counts, TEXT_COUNTS), io.scan_batches(merged, MERGED_COMMENT_PARTS))
+    return io.write_batch(totals, out, TEXT_COUNTS)
 
 
 @task(name="write", retries=1, persist_result=True,
       cache_policy=StageCache(version=code_version(*_COMMON, "tasks.select", "tasks.write"), exclude=["root"]))
 @recorded
-def write_task(shard_id: str, pages: Path, *, tagged: Path, keys: Path, clusters: Path, merged: Path, root: Path,
-               languages: tuple[str, ...] | None, out: Path) -> Path:
+def write_task(shard_id: str, pages: Path, *, tagged: Path, keys: Path, clusters: Path, merged: list[Path],
+               repeats: Path, root: Path, languages: tuple[str, ...] | None, out: Path) -> Path:
     """Decide what ships for one shard and stage it for the four datasets; returns the shard's counts (JSON)."""
     page_frame = io.read_batch(pages, PAGES)
-    shard_clusters = (io.read_batch(clusters, DUPLICATE_CLUSTERS).drop("article_id")
-                      .join(io.read_batch(keys, DEDUP_KEYS).select("page_id", "content_hash"), on="page_id"))
-    shard_comments = io.read_batch(merged, MERGED_COMMENTS).filter(pl.col("shard_id") == shard_id)
-    sel = select_outputs(page_frame, io.read_batch(tagged, TAGGED_ARTICLES), shard_clusters, shard_comments,
+    shard_clusters_ = (io.read_batch(clusters, DUPLICATE_CLUSTERS).drop("article_id")
+                       .join(io.read_batch(keys, DEDUP_KEYS).select("page_id", "content_hash"), on="page_id"))
+    threads = (io.scan_batches(merged, MERGED_COMMENT_PARTS).filter(pl.col("shard_id") == shard_id).collect()
+               .sort("comment_row"))
+    counts = io.scan_batches([repeats], TEXT_COUNTS).join(threads.lazy().select("text_hash").unique(),
+                                                          on="text_hash", how="semi").collect()
+    shard_comments = add_repeat_counts(threads, counts).select(MERGED_COMMENTS.names)
+    sel = select_outputs(page_frame, io.read_batch(tagged, TAGGED_ARTICLES), shard_clusters_, shard_comments,
                          languages=languages)
     for name, (schema, part) in OUTPUT_DATASETS.items():  # published by the flow's commit step
         stage_partitioned(getattr(sel, name), staged_shard(root, name, shard_id), schema, part, shard_id=shard_id)

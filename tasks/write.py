@@ -84,7 +84,9 @@ def commit_run(out: Path, shard_ids: Iterable[str], *, state: Mapping[str, Path]
 
     For each dataset and shard whose staging is complete, the shard's older files are replaced by
     the staged ones; a shard without complete staging keeps its files. ``state`` maps build state
-    file names (``dedup_index.parquet`` ...) to their new versions; other state files are kept.
+    names (``inputs.parquet``, the folder ``dedup_index`` ...) to their new versions; a folder
+    replaces the old folder whole (and the one file ``NAME.parquet`` of the older layout); other
+    state is kept.
     The staging folders are removed once the snapshot is current.
     """
     names = list(datasets)
@@ -92,9 +94,19 @@ def commit_run(out: Path, shard_ids: Iterable[str], *, state: Mapping[str, Path]
     staged = {key: folder for key, folder in staged.items() if (folder / ".complete").exists()}
     add = {f"{name}/{path.relative_to(folder).as_posix()}": path
            for (name, _), folder in staged.items() for path in sorted(folder.rglob("*.parquet"))}
-    add |= {f"{io.SNAPSHOT_STATE}/{name}": path for name, path in (state or {}).items() if path.exists()}
+    folders: list[str] = []
+    for name, path in (state or {}).items():
+        if path.is_dir():  # a partitioned state folder replaces the old folder, or the older layout's one file
+            add |= {f"{io.SNAPSHOT_STATE}/{name}/{f.relative_to(path).as_posix()}": f
+                    for f in sorted(path.rglob("*")) if f.is_file() and not f.name.startswith(".")}
+            folders.append(f"{io.SNAPSHOT_STATE}/{name}/")
+            folders.append(f"{io.SNAPSHOT_STATE}/{name}.parquet")
+        elif path.exists():
+            add[f"{io.SNAPSHOT_STATE}/{name}"] = path
 
     def replaced(rel: str) -> bool:
+        if rel.startswith(tuple(folders)):
+            return True
         parts = rel.split("/")
         return (parts[0], _shard_of(parts[-1])) in staged
 

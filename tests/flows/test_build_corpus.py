@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from schemas import OUTPUT_DATASETS as DATASETS
+from tasks import io
 from tasks.write import read_partitioned
 from tests.conftest import FIXTURES, SAMPLE
 
@@ -182,8 +183,6 @@ def _frames(out: Path) -> dict[str, pl.DataFrame]:
 
 def test_a_build_stopped_at_its_commit_point_resumes_right(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 8: stopped before the flip of _current, a run is rolled back; after it, it counts as committed."""
-    from tasks import io
-
     src = tmp_path / "in"
     src.mkdir()
     for name in ("southfront-000.txt", "blogs-discovermagazine-com-dragnett162.txt",
@@ -223,3 +222,32 @@ def test_a_build_stopped_at_its_commit_point_resumes_right(tmp_path: Path, monke
         assert after_commit[name].equals(expected[name]), name
         assert committed[name].equals(expected[name]), name
         assert _frames(after)[name].equals(expected[name]), name
+def test_output_with_a_one_file_index_is_partitioned_and_extended_alike(tmp_path: Path) -> None:
+    """Issue 7: an output whose dedup index and comment keys are single files (older builds) is extended alike."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(SAMPLE / "pages" / "blogs-discovermagazine-com-dragnett162.txt", first)
+    shutil.copy(SAMPLE / "pages" / "southfront-000.txt", first)
+    shutil.copy(SAMPLE / "pages" / "blogs-discovermagazine-com-dragnett177.txt", second)
+    outs = [tmp_path / "partitioned", tmp_path / "one-file"]
+    for out in outs:
+        _build([first], out, manifest=SAMPLE / "manifest.csv")
+    snapshot = io.current_snapshot(outs[1])
+    assert snapshot is not None
+    state = snapshot / io.SNAPSHOT_STATE
+    nodes = pl.read_parquet(state / "dedup_index" / "nodes" / "*.parquet").sort("ord").drop("ord")
+    nodes.write_parquet(state / "dedup_index.parquet")
+    pl.read_parquet(state / "comment_keys" / "*.parquet").write_parquet(state / "comment_keys.parquet")
+    shutil.rmtree(state / "dedup_index")
+    shutil.rmtree(state / "comment_keys")
+    for out in outs:
+        _build([second], out, manifest=SAMPLE / "manifest.csv")
+    for name in DATASETS:
+        got, want = _read(outs[1], name), _read(outs[0], name)
+        assert got.drop("ingested_at", strict=False).equals(want.drop("ingested_at", strict=False)), name
+    assert _read(outs[1], "duplicates").height == 1
+    stages = [json.loads(line)["stage"] for line in (outs[1] / "_work" / "executions.jsonl").open()]
+    assert "migrate_state" in stages
+    assert io.state_file(outs[1], "dedup_index/meta.json").exists()
+    assert not io.state_file(outs[1], "dedup_index.parquet").exists()  # the older layout's file is gone

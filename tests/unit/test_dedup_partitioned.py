@@ -1,0 +1,228 @@
+"""The partitioned global steps give exactly the decisions of the one-process functions.
+
+Issues 6, 7 and 10: find-duplicates, merge-comments and learn-templates run as P partition tasks plus
+small global steps; these tests run the same pure functions in memory, partition by partition, and
+compare with ``find_duplicate_clusters``, ``merge_run_comments`` and ``learn_templates`` on the planted
+set, across shards and across runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+import polars as pl
+import pytest
+
+from bench.gen_dedup import generate_planted, pair_scores
+from schemas.dedup import DEDUP_NODES
+from schemas.validate import empty_frame
+from tasks.dedup import (
+    ORD_SHARD_BITS,
+    add_dedup_keys,
+    add_repeat_counts,
+    article_refs,
+    comment_rows,
+    decide_touched,
+    find_duplicate_clusters,
+    key_rows,
+    partition_candidates,
+    partition_of,
+    prior_rows_of,
+    shard_clusters,
+    shard_index_rows,
+    shard_ords,
+    sum_text_counts,
+    update_index,
+    verified_pairs,
+)
+from tasks.stages import (
+    count_template_lines,
+    learn_templates,
+    merge_partition_comments,
+    merge_run_comments,
+    merge_template_lines,
+    template_rows,
+)
+from tests.unit.test_dedup import OTHER, PARAS, _article, _frame
+
+T0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+
+
+@dataclass
+class State:
+    """The partitioned dedup index in memory: nodes and lookup rows, each with its ``part``."""
+
+    nodes: pl.DataFrame
+    rows: pl.DataFrame
+    next_ord: int
+
+
+def _partitioned_run(shards: list[pl.DataFrame], state: State | None, *, parts: int
+                     ) -> tuple[pl.DataFrame, State, list[pl.DataFrame]]:
+    """What the flow's steps do, in memory: rows per shard, P candidate tasks, decide, apply, index update."""
+    base = state.next_ord if state else 0
+    keys = [k.with_columns(shard_ords(base, i, k.height)) for i, k in enumerate(shards)]
+    run_rows = pl.concat([key_rows(k.with_columns(pl.lit(None, pl.Int32).alias("node_part")), parts=parts,
+                                   bands=40, rows=3) for k in keys])
+    prior_nodes = state.nodes if state else empty_frame(DEDUP_NODES).with_columns(pl.lit(0, pl.Int32).alias("part"))
+    prior_rows = state.rows if state else run_rows.clear()
+    run_ids = pl.concat(keys).get_column("page_id")
+    excluded = prior_nodes.filter(pl.col("page_id").is_in(run_ids.implode())).select("ord")
+    all_sigs = pl.concat([pl.concat(keys).select("ord", "signature"),
+                          prior_nodes.select("ord", "signature")]).filter(pl.col("signature").is_not_null())
+    edges = []
+    for p in range(parts):
+        new = run_rows.filter(pl.col("part") == p).drop("part")
+        prior = prior_rows_of(new.lazy(), prior_rows.filter(pl.col("part") == p).drop("part").lazy(), excluded.lazy())
+        exact, lsh, url = partition_candidates(pl.concat([new, prior]), base=base)
+        edges += [exact, verified_pairs(lsh, all_sigs, floor=0.6), verified_pairs(url, all_sigs, floor=0.5)]
+    edge_frame = pl.concat([e.cast({"a": pl.Int64, "b": pl.Int64}) for e in edges]).unique()
+    ends = pl.concat([edge_frame.get_column("a"), edge_frame.get_column("b")]).unique()
+    new_nodes = pl.concat(keys).filter(pl.col("ord").is_in(ends.implode()))
+    live = prior_nodes.join(excluded, on="ord", how="anti")
+    touched = live.filter(pl.col("ord").is_in(ends.implode())).get_column("cluster_id")
+    decided = decide_touched(edge_frame, new_nodes, live.filter(pl.col("cluster_id").is_in(touched.implode())))
+    clusters = [shard_clusters(k, decided.filter((pl.col("ord") - base) // (1 << ORD_SHARD_BITS) == i))
+                for i, k in enumerate(keys)]
+    added = [shard_index_rows(k, c, parts=parts, bands=40, rows=3) for k, c in zip(keys, clusters, strict=True)]
+    nodes = pl.concat([live, *[a[0].select(live.columns) for a in added]])
+    rows = pl.concat([prior_rows.join(excluded, on="ord", how="anti"), *[a[1] for a in added]])
+    return pl.concat(clusters), State(nodes, rows, base + (len(shards) << ORD_SHARD_BITS)), keys
+
+
+def _reference_index(state: State) -> pl.DataFrame:
+    return state.nodes.sort("ord").drop("ord", "part")
+
+
+@pytest.mark.parametrize("parts", [1, 3, 8])
+def test_planted_set_same_decisions_in_every_partitioning(parts: int) -> None:
+    """Issue 6: the planted set over three shards, clustered partition by partition, equals the one-process answer."""
+    planted = generate_planted(400, seed=3, copy_rate=0.6)
+    articles = planted.articles
+    cut = [0, articles.height // 3, 2 * articles.height // 3, articles.height]
+    shards = [add_dedup_keys(articles[a:b]) for a, b in itertools.pairwise(cut)]
+    expected = find_duplicate_clusters(pl.concat(shards))
+    got, state, _ = _partitioned_run(shards, None, parts=parts)
+    assert got.equals(expected)
+    scores = pair_scores(got, articles)
+    assert scores["precision"] >= 0.99
+    assert scores["recall"] >= 0.98
+    assert _reference_index(state).equals(update_index(None, pl.concat(shards), expected))
+
+
+@pytest.mark.parametrize("parts", [1, 4])
+def test_incremental_runs_read_the_partitioned_index(parts: int) -> None:
+    """Issue 7: a later run folds into earlier articles exactly as find_duplicate_clusters with the whole index."""
+    body = "\n\n".join(PARAS)
+    planted = generate_planted(150, seed=5, copy_rate=0.6).articles
+    run1 = [add_dedup_keys(planted[:150]), add_dedup_keys(_frame([
+        _article("r1-tram", body, url="https://a.example/tram"),
+        _article("r1-comet", "\n\n".join(OTHER), url="https://a.example/comet")]))]
+    clusters1, state1, _ = _partitioned_run(run1, None, parts=parts)
+    index1 = update_index(None, pl.concat(run1), find_duplicate_clusters(pl.concat(run1)))
+    assert clusters1.equals(find_duplicate_clusters(pl.concat(run1)))
+    run2 = [add_dedup_keys(planted[150:])[:40], add_dedup_keys(_frame([
+        _article("r2-tram", body + "\n\nDonate: 99 raised.", url="https://a.example/tram", hours=48),
+        _article("r2-syn", body, url="https://b.example/tram", site="b.example", hours=-5),
+        _article("r2-new", "\n\n".join(reversed(PARAS[:2] + OTHER[:1])), url="https://a.example/new")])),
+        add_dedup_keys(planted[190:])]
+    clusters2, state2, _ = _partitioned_run(run2, state1, parts=parts)
+    expected2 = find_duplicate_clusters(pl.concat(run2), index=index1)
+    assert clusters2.equals(expected2)
+    by = {r["page_id"]: r for r in clusters2.iter_rows(named=True)}
+    assert by["r2-tram"]["canonical_article_id"] == "art-r1-tram"
+    assert by["r2-syn"]["duplicate_kind"] == "exact"
+    index2 = update_index(index1, pl.concat(run2), expected2)
+    assert _reference_index(state2).equals(index2)
+    # A run reading some of the same pages again (the flow drops their index rows first) decides afresh.
+    again = [pl.concat(run2)[:25], add_dedup_keys(planted[175:190])]
+    prior = index2.filter(~pl.col("page_id").is_in(pl.concat(again).get_column("page_id").implode()))
+    clusters3, state3, _ = _partitioned_run(again, state2, parts=parts)
+    expected3 = find_duplicate_clusters(pl.concat(again), index=prior)
+    assert clusters3.equals(expected3)
+    assert _reference_index(state3).equals(update_index(prior, pl.concat(again), expected3))
+
+
+@pytest.mark.parametrize("parts", [1, 5])
+def test_comment_merge_per_partition_equals_the_whole_run(parts: int) -> None:
+    """Issue 7: threads merged per partition of hash(canonical article), repeats summed, equal the one-process merge."""
+    planted = generate_planted(200, seed=4, copy_rate=0.6)
+    articles = planted.articles.with_columns(language=pl.lit("en"))
+    cut = [0, articles.height // 2, articles.height]
+    shards = [add_dedup_keys(articles[a:b]) for a, b in itertools.pairwise(cut)]
+    clusters, _, keys = _partitioned_run(shards, None, parts=parts)
+    comments = planted.comments.with_columns(
+        pl.lit(None, pl.Int32).alias("parent_position"), pl.lit(None, pl.String).alias("posted_at_text"),
+        pl.lit(None, pl.Datetime("us", "UTC")).alias("posted_at"),
+        pl.when(pl.int_range(pl.len()) % 7 == 0).then(pl.lit("und")).otherwise(pl.lit("en")).alias("language"),
+        pl.lit(0.9).alias("language_score"))
+    pages = articles.select("page_id", pl.col("site").fill_null("s"), pl.col("page_id").alias("source_path"),
+                            pl.lit("2024-05").alias("crawl_month"))
+    shard_of = pl.concat([k.select("page_id").with_columns(pl.lit(f"s{i}").alias("shard_id"))
+                          for i, k in enumerate(keys)])
+    page_shard = pages.join(shard_of, on="page_id")
+    # Comment keys of an earlier run: some are repeated now (their texts count towards the repeats).
+    old_page = comments.head(3).with_columns(pl.lit("old-page").alias("page_id"))
+    prior = merge_run_comments(old_page, page_shard, clusters, articles.select("page_id", "article_id",
+                                                                                "language"), None)[1]
+    assert prior.height == 3
+    expected, expected_keys = merge_run_comments(
+        comments, page_shard, clusters, articles.select("page_id", "article_id", "language"), prior)
+    ordered = comments.join(shard_of, on="page_id", how="left", maintain_order="left")
+    rows, refs = [], []
+    for i, k in enumerate(keys):
+        sid = f"s{i}"
+        own = ordered.filter(pl.col("shard_id") == sid).drop("shard_id")
+        shard_clusters_ = clusters.join(k.select("page_id"), on="page_id", how="semi", maintain_order="left")
+        rows.append(comment_rows(own.select(comments.columns), pages, shard_clusters_, shard_id=sid, shard_no=i,
+                                 parts=parts))
+        refs.append(article_refs(shard_clusters_, articles.select("page_id", "article_id", "language"),
+                                 k.select("page_id", "ord"), shard_id=sid, parts=parts))
+    prior_parts = prior.with_columns(partition_of(prior.get_column("article_id"), parts).alias("part"))
+    merged, new_keys, counts = [], [], []
+    for p in range(parts):
+        m, kk, c = merge_partition_comments(
+            pl.concat(rows).filter(pl.col("part") == p).drop("part"),
+            pl.concat(refs).filter(pl.col("part") == p).drop("part"),
+            prior_parts.filter(pl.col("part") == p).drop("part"))
+        merged.append(m)
+        new_keys.append(kk)
+        counts.append(c)
+    got = pl.concat(merged).sort("comment_row")
+    totals = sum_text_counts(pl.concat(counts).lazy(), got.lazy())
+    got = add_repeat_counts(got, totals).select(expected.columns).cast(expected.schema)
+    for sid in ("s0", "s1"):  # what each shard's write step reads, in the same order
+        assert got.filter(pl.col("shard_id") == sid).equals(expected.filter(pl.col("shard_id") == sid)), sid
+    assert got.sort("comment_id", "page_id", "position").equals(expected.sort("comment_id", "page_id", "position"))
+    assert pl.concat(new_keys).sort("comment_id").equals(expected_keys.sort("comment_id"))
+
+
+@pytest.mark.parametrize("parts", [1, 4])
+def test_template_lines_learned_per_partition_equal_the_whole_run(parts: int) -> None:
+    """Issue 10: learn-templates counts per shard and partition; the lines equal learn_templates over the run."""
+    rows = []
+    for page in range(90):
+        site = f"s{page % 3}.example" if page % 10 else None
+        story = page % 37  # pages 37 apart are re-fetches of one story, often in another shard
+        lines = [f"Story {story} paragraph {k} with enough words to be the longest line." for k in range(3)]
+        lines += [f"Menu of {site}", "Share this"] if page % 4 else [f"Footer of {site}"]
+        lines += [f"Sidebar {page % 5}"]
+        rows += [{"page_id": f"p{page}", "line_no": i, "text": t, "site": site} for i, t in enumerate(lines)]
+    frame = pl.DataFrame(rows)
+    lines, pages = frame.select("page_id", "line_no", "text"), frame.select("page_id", "site").unique("page_id")
+    previous = pl.DataFrame({"site": ["s1.example", "s9.example"], "text": ["Menu of s1.example", "Old line"],
+                             "n_pages": [99, 5], "n_site_pages": [120, 6], "share": [0.8, 0.8]}).cast(
+        {"n_pages": pl.Int32, "n_site_pages": pl.Int32})
+    expected = learn_templates(lines, pages, previous)
+    assert expected.height >= 4
+    shard_rows, shard_pages = [], []
+    for shard in range(3):
+        own = pages.filter(pl.col("page_id").str.slice(1).cast(pl.Int32) % 3 == shard)
+        got_rows, got_pages = template_rows(lines.join(own, on="page_id", how="semi"), own, parts=parts)
+        shard_rows.append(got_rows)
+        shard_pages.append(got_pages)
+    learned = [count_template_lines(pl.concat(shard_rows).filter(pl.col("part") == p).drop("part"),
+                                    pl.concat(shard_pages)) for p in range(parts)]
+    assert merge_template_lines(pl.concat(learned), previous).equals(expected)
