@@ -40,7 +40,7 @@ from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
 from tasks import io
 from tasks.select import account
-from tasks.stages import assign_shards, attach_manifest
+from tasks.stages import assign_shards, attach_manifest, auto_shard_size
 from tasks.steps import (
     apply_task,
     cluster_task,
@@ -82,7 +82,8 @@ def plan_task(config: BuildConfig) -> dict[str, Any]:
     ledger = io.read_batch(io.state_file(config.out, "inputs.parquet"), INPUT_LEDGER)
     fresh = frame.join(ledger.select("path", "size", "mtime_ns"), on=["path", "size", "mtime_ns"], how="anti")
     manifest = io.read_manifest(config.manifest) if config.manifest else None
-    shards = assign_shards(attach_manifest(fresh, manifest), shard_size=config.shard_size)
+    shards = assign_shards(attach_manifest(fresh, manifest),
+                           shard_size=config.shard_size or auto_shard_size(fresh.height))
     paths = []
     for sid, files_of_shard in shards:  # a shard file is named by its content: never rewritten, so
         path = config.work_dir / "shards" / f"{sid}.parquet"  # its fingerprint (and the caches) hold

@@ -60,7 +60,9 @@ class BuildConfig(BaseModel):
     inputs: tuple[str, ...] = Field(..., description="Input files, folders or glob patterns.")
     out: Path = Field(Path("data/corpus"), description="Output folder.")
     manifest: Path | None = Field(None, description="CSV or JSONL with path, url, fetched_at, site per page.")
-    shard_size: int = Field(500, ge=1, description="Input files per shard (one task run per stage per shard).")
+    shard_size: int | None = Field(
+        None, ge=1, description="Input files per shard (one task run per stage per shard); default: an eighth of "
+                                "the new input files, at least 500 and at most 5,000.")
     max_page_bytes: int = Field(20_000_000, ge=1, description="Larger inputs (after gunzip) are rejected.")
     follow_symlinks: bool = Field(default=False, description="Follow symbolic links out of the input folders.")
     langid: LangIdConfig = Field(default_factory=LangIdConfig)

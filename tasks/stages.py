@@ -27,6 +27,19 @@ def _cast(df: pl.DataFrame, schema_names: list[str], dtypes: pl.Schema) -> pl.Da
     return df.select(schema_names).cast(dict(dtypes))  # type: ignore[arg-type]
 
 
+MIN_SHARD_FILES, MAX_SHARD_FILES, SHARDS_WANTED = 500, 5_000, 8
+
+
+def auto_shard_size(n_files: int) -> int:
+    """Files per shard when the user sets none: about ``SHARDS_WANTED`` shards, 500 to 5,000 files each.
+
+    Each shard costs a task run per stage (about 0.1 CPU s of Prefect client and API server), so a
+    large build wants large shards (Prefect's share of a 100,000-page build: 20 shards, not 200),
+    while a small one wants several shards to keep the workers busy.
+    """
+    return min(MAX_SHARD_FILES, max(MIN_SHARD_FILES, -(-n_files // SHARDS_WANTED)))
+
+
 def assign_shards(files: pl.DataFrame, *, shard_size: int) -> list[tuple[str, pl.DataFrame]]:
     """Split the input file table (SHARD_FILES columns, sorted by path) into shards of ``shard_size`` files.
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from tasks.stages import assign_shards, attach_manifest
+from tasks.stages import assign_shards, attach_manifest, auto_shard_size
 
 
 def _files(n: int, mtime: int = 1) -> pl.DataFrame:
@@ -33,3 +33,12 @@ def test_manifest_matches_by_path_then_by_file_name() -> None:
     assert out["url"].to_list() == ["https://a.org/1", "https://b.org/2", None]
     assert out["site"].to_list() == [None, "b.org", None]
     assert out["fetched_at"].to_list()[0] == datetime(2024, 1, 2, tzinfo=UTC)
+
+
+def test_default_shards_grow_with_the_input_within_bounds() -> None:
+    """Issue 10: a large build gets few large shards (Prefect pays per task run), a small one several."""
+    assert auto_shard_size(8) == 500
+    assert auto_shard_size(4_000) == 500
+    assert auto_shard_size(20_000) == 2_500
+    assert auto_shard_size(100_000) == 5_000
+    assert auto_shard_size(10_000_000) == 5_000
