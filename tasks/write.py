@@ -28,7 +28,11 @@ from schemas.validate import conform
 from tasks import io
 
 ROWS_PER_GROUP = 64_000
-ZSTD_LEVEL = 3
+ZSTD_LEVEL = 12
+"""zstd level of the published datasets. On the 20,000-page bench output (135 files of articles and
+comments): level 3 18.76 MB in 0.56 CPU s, 9 17.06 MB in 1.45 s, 12 16.69 MB in 3.79 s, against 16.96 MB
+for the same columns as one zstd-3 file each; about 0.2 ms of CPU a page buys files smaller than one
+unpartitioned zstd-3 file. Reading is as fast at any level."""
 
 
 def _file_options(schema: pa.Schema) -> ds.FileWriteOptions:
