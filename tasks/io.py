@@ -103,13 +103,14 @@ def read_input_bytes(path: str, *, max_bytes: int) -> bytes:
         InputTooLargeError: the file or its decompressed content exceeds ``max_bytes``.
         BadCompressionError: a ``.gz`` file is truncated or not gzip.
     """
-    p = Path(path)
-    if p.stat().st_size > max_bytes:
-        raise InputTooLargeError(f"file is {p.stat().st_size:,} bytes, over the cap of {max_bytes:,}")
+    size = os.stat(path).st_size
+    if size > max_bytes:
+        raise InputTooLargeError(f"file is {size:,} bytes, over the cap of {max_bytes:,}")
     if not path.lower().endswith(".gz"):
-        return p.read_bytes()
+        with open(path, "rb", buffering=0) as raw:  # one unbuffered read of the whole file
+            return raw.read()
     try:
-        with gzip.open(p, "rb") as fh:
+        with gzip.open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except (OSError, EOFError, zlib.error) as exc:
         raise BadCompressionError(f"not a valid gzip file: {exc}") from exc
