@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from schemas import OUTPUT_DATASETS
 from schemas.common import SCHEMA_VERSION
 from schemas.pages import RAW_RECORDS
-from schemas.validate import conform, empty_frame, polars_schema
+from schemas.validate import SchemaMismatchError, conform, empty_frame, polars_schema
 from tasks.readers import InputFile, error_record, input_kind, parse_manifest, records_from_bytes, warc_records
 
 logger = logging.getLogger(__name__)
@@ -152,14 +152,35 @@ def write_batch(df: pl.DataFrame, path: Path, schema: pa.Schema, *, metadata: di
     return path
 
 
-def read_batch(path: Path, schema: pa.Schema) -> pl.DataFrame:
-    """Read one stage file and check it against ``schema`` (raises on mismatch)."""
+def read_batch(
+    path: Path, schema: pa.Schema, *, columns: Sequence[str] | None = None, where: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """Read one stage file and check it against ``schema`` (raises on mismatch).
+
+    ``columns`` reads only those columns of the schema (in that order) and ``where`` only the rows
+    it holds for: polars decodes the other columns, and the columns of rows ``where`` rejects, not
+    at all. The file's columns are checked against the whole schema either way.
+
+    Raises:
+        schemas.validate.SchemaMismatchError: the file's columns are not the schema's, a non-nullable
+            column holds nulls, or a column cannot be cast to its declared type.
+    """
+    wanted = schema if columns is None else pa.schema([schema.field(name) for name in columns])
     if not path.exists():
-        return empty_frame(schema)
-    table = pq.read_table(path)
-    frame = pl.from_arrow(conform(pl.from_arrow(table), schema))  # type: ignore[arg-type]
-    assert isinstance(frame, pl.DataFrame)
-    return frame
+        return empty_frame(wanted)
+    scan = pl.scan_parquet(path, glob=False, hive_partitioning=False)
+    found = scan.collect_schema().names()
+    if sorted(found) != sorted(schema.names):
+        raise SchemaMismatchError(f"{path} does not hold the columns of its schema: missing="
+                                  f"{[n for n in schema.names if n not in found]} "
+                                  f"extra={[n for n in found if n not in schema.names]}")
+    frame = (scan if where is None else scan.filter(where)).select(wanted.names).collect()
+    if frame.schema == polars_schema(wanted) and not any(
+            frame[f.name].null_count() for f in wanted if not f.nullable):
+        return frame  # what the file holds is what the schema declares: nothing to convert
+    converted = pl.from_arrow(conform(frame, wanted))
+    assert isinstance(converted, pl.DataFrame)
+    return converted
 
 
 def scan_batches(paths: Sequence[Path], schema: pa.Schema) -> pl.LazyFrame:

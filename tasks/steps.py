@@ -30,7 +30,7 @@ from tasks.boilerplate import strip_boilerplate
 from tasks.caching import StageCache, code_version
 from tasks.dedup import add_dedup_keys, find_duplicate_clusters, update_index
 from tasks.ingest import build_pages
-from tasks.select import crawl_month, select_outputs
+from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
 from tasks.stages import learn_templates, merge_run_comments, parse_shard, tag_languages
 from tasks.write import stage_partitioned, staged_shard
 
@@ -157,10 +157,10 @@ def merge_comments_task(comments: list[Path], pages: list[Path], *, shard_ids: l
 def write_task(shard_id: str, pages: Path, *, tagged: Path, keys: Path, clusters: Path, merged: Path, root: Path,
                languages: tuple[str, ...] | None, out: Path) -> Path:
     """Decide what ships for one shard and stage it for the four datasets; returns the shard's counts (JSON)."""
-    page_frame = io.read_batch(pages, PAGES)
+    page_frame = io.read_batch(pages, PAGES, columns=PAGE_COLUMNS)
     shard_clusters = (io.read_batch(clusters, DUPLICATE_CLUSTERS).drop("article_id")
-                      .join(io.read_batch(keys, DEDUP_KEYS).select("page_id", "content_hash"), on="page_id"))
-    shard_comments = io.read_batch(merged, MERGED_COMMENTS).filter(pl.col("shard_id") == shard_id)
+                      .join(io.read_batch(keys, DEDUP_KEYS, columns=["page_id", "content_hash"]), on="page_id"))
+    shard_comments = io.read_batch(merged, MERGED_COMMENTS, where=pl.col("shard_id") == shard_id)
     sel = select_outputs(page_frame, io.read_batch(tagged, TAGGED_ARTICLES), shard_clusters, shard_comments,
                          languages=languages)
     for name, (schema, part) in OUTPUT_DATASETS.items():  # published by the flow's commit step
