@@ -240,7 +240,8 @@ def read_raw_records(files: pl.DataFrame, *, max_bytes: int) -> pl.DataFrame:
         rows.extend(records)
     if not rows:
         return empty_frame(RAW_RECORDS)
-    return pl.DataFrame(rows, schema=polars_schema(RAW_RECORDS))
+    schema = polars_schema(RAW_RECORDS)  # every record has all of its keys (tasks.readers builds them on one base)
+    return pl.DataFrame({name: [rec[name] for rec in rows] for name in schema.names()}, schema=schema)
 
 
 def read_manifest(path: Path) -> pl.DataFrame:
