@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3
+"""Stage files: on a shard of 500 generated text pages, zstd 3 wrote 0.76 MB in 13 ms; zstd 1 took as long for
+2.4 MB, lz4 as long for 4.2 MB; uncompressed took 4 ms for 6.6 MB (and a later stage reads each file again)."""
 
 
 class InputTooLargeError(ValueError):
