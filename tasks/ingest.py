@@ -82,7 +82,7 @@ def _render_html(html: pl.Series, urls: pl.Series, *, max_html_bytes: int, max_n
     )
     if rows.len() == html.len():
         return rendered
-    return (pl.DataFrame({"row": pl.int_range(html.len(), dtype=pl.UInt32, eager=True)})
+    return (pl.DataFrame({"row": pl.int_range(html.len(), dtype=rows.dtype, eager=True)})
             .join(rendered.with_columns(row=rows), on="row", how="left", maintain_order="left")
             .drop("row"))
 
