@@ -24,8 +24,11 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+_BOM_BYTES = tuple(bom for bom, _ in _BOMS)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]{2,40})""", re.IGNORECASE)
 _DETECT_SAMPLE = 200_000
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13))
+"""Every byte but the C0 controls that never occur in text: deleting these leaves the suspicious ones."""
 _WESTERN_MAX_SHARE = 0.3
 _WESTERN_MIN_ALPHA = 0.9
 
@@ -127,9 +130,9 @@ def looks_binary(data: bytes, *, sample: int = 8192) -> bool:
     head = data[:sample]
     if not head:
         return False
-    if any(head.startswith(bom) for bom, _ in _BOMS):
+    if head.startswith(_BOM_BYTES):
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(head.translate(None, _NOT_CONTROL))  # one C pass, no loop over the bytes
     return controls > len(head) * 0.10

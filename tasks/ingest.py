@@ -31,46 +31,60 @@ MIN_TEXT_CHARS = 1
 """A page whose decoded text has fewer non-space characters than this is rejected as empty."""
 
 
+_DECODED_SCHEMA = {"text": pl.String, "html": pl.String, "encoding": pl.String, "has_replacement_chars": pl.Boolean,
+                   "reject": pl.String, "detail": pl.String}
+_Decoded = tuple[str | None, str | None, str | None, bool, str | None, str | None]
+_NOTHING: _Decoded = (None, None, None, False, None, None)
+_BINARY: _Decoded = (None, None, None, False, "binary", "content looks binary (NUL or control bytes), not text")
+
+
 def _decode_row(
     content: bytes | None, text: str | None, is_html: bool, declared: str | None,  # noqa: FBT001 -- one comprehension calls it positionally
-) -> dict[str, object]:
+) -> _Decoded:
+    """One record's ``_DECODED_SCHEMA`` values, in that order."""
     if text is not None:
-        return {"text": text, "html": None, "encoding": "utf-8", "has_replacement_chars": "\ufffd" in text,
-                "reject": None, "detail": None}
+        return text, None, "utf-8", "\ufffd" in text, None, None
     if content is None:
-        return {"text": None, "html": None, "encoding": None, "has_replacement_chars": False,
-                "reject": None, "detail": None}
+        return _NOTHING
     if looks_binary(content):
-        return {"text": None, "html": None, "encoding": None, "has_replacement_chars": False,
-                "reject": "binary", "detail": "content looks binary (NUL or control bytes), not text"}
+        return _BINARY
     decoded = decode_bytes(content, declared=declared, is_html=is_html)
-    return {
-        "text": None if is_html else decoded.text,
-        "html": decoded.text if is_html else None,
-        "encoding": decoded.encoding,
-        "has_replacement_chars": decoded.has_replacement_chars,
-        "reject": None,
-        "detail": None,
-    }
+    if is_html:
+        return None, decoded.text, decoded.encoding, decoded.has_replacement_chars, None, None
+    return decoded.text, None, decoded.encoding, decoded.has_replacement_chars, None, None
 
 
 _RENDER_SCHEMA = {"text": pl.String, "canonical_url": pl.String, "published_at": pl.Datetime("us", "UTC"),
                   "reject": pl.String, "detail": pl.String}
+_Rendered = tuple[str | None, str | None, datetime | None, str | None, str | None]
 
 
-def _render_row(html: str | None, url: str | None, *, max_html_bytes: int, max_nodes: int) -> dict[str, object]:
-    none: dict[str, object] = {"text": None, "canonical_url": None, "published_at": None, "reject": None,
-                               "detail": None}
-    if html is None:
-        return none
+def _render_row(html: str, url: str | None, *, max_html_bytes: int, max_nodes: int) -> _Rendered:
+    """One HTML page's ``_RENDER_SCHEMA`` values, in that order."""
     if (problem := check_markup(html, max_html_bytes=max_html_bytes)) is not None:
-        return {**none, "reject": problem[0], "detail": problem[1]}
+        return None, None, None, problem[0], problem[1]
     page = render_page(LexborHTMLParser(html), base_url=url, max_nodes=max_nodes)
     if page.truncated:
-        return {**none, "reject": "html_too_complex",
-                "detail": f"the page has more than {max_nodes:,} DOM nodes"}
-    return {"text": page.text, "canonical_url": page.canonical_url, "published_at": page.published_at,
-            "reject": None, "detail": None}
+        return None, None, None, "html_too_complex", f"the page has more than {max_nodes:,} DOM nodes"
+    return page.text, page.canonical_url, page.published_at, None, None
+
+
+def _render_html(html: pl.Series, urls: pl.Series, *, max_html_bytes: int, max_nodes: int) -> pl.DataFrame:
+    """``_RENDER_SCHEMA`` rows for the pages (all null where ``html`` is null); only HTML rows are parsed."""
+    rows = html.is_not_null().arg_true()
+    rendered = pl.DataFrame(
+        [
+            _render_row(h, u, max_html_bytes=max_html_bytes, max_nodes=max_nodes)
+            for h, u in zip(html.gather(rows).to_list(), urls.gather(rows).to_list(), strict=True)
+        ],
+        schema=_RENDER_SCHEMA,
+        orient="row",
+    )
+    if rows.len() == html.len():
+        return rendered
+    return (pl.DataFrame({"row": pl.int_range(html.len(), dtype=rows.dtype, eager=True)})
+            .join(rendered.with_columns(row=rows), on="row", how="left", maintain_order="left")
+            .drop("row"))
 
 
 def build_pages(
@@ -98,16 +112,10 @@ def build_pages(
                 raw["declared_charset"].to_list(), strict=True,
             )
         ],
-        schema={"text": pl.String, "html": pl.String, "encoding": pl.String, "has_replacement_chars": pl.Boolean,
-                "reject": pl.String, "detail": pl.String},
+        schema=_DECODED_SCHEMA,
+        orient="row",
     )
-    rendered = pl.DataFrame(
-        [
-            _render_row(h, u, max_html_bytes=max_html_bytes, max_nodes=max_nodes)
-            for h, u in zip(decoded["html"].to_list(), raw["url"].to_list(), strict=True)
-        ],
-        schema=_RENDER_SCHEMA,
-    )
+    rendered = _render_html(decoded["html"], raw["url"], max_html_bytes=max_html_bytes, max_nodes=max_nodes)
     decoded = decoded.with_columns(
         text=pl.coalesce(decoded["text"], rendered["text"]),
         reject=pl.coalesce(decoded["reject"], rendered["reject"]),

@@ -28,6 +28,11 @@ from tasks.readers import SKIPPED_PREFIX
 
 logger = logging.getLogger(__name__)
 
+PAGE_COLUMNS = ("page_id", "source_path", "record", "input_format", "url", "site", "site_source", "fetched_at",
+                "fetched_at_source", "has_replacement_chars", "reject_reason", "reject_detail", "ingested_at",
+                "published_at")
+"""The PAGES columns :func:`select_outputs` reads: a caller need not read the pages' text and HTML."""
+
 
 @dataclass(slots=True)
 class Selection:
@@ -57,9 +62,9 @@ def select_outputs(
     """Decide what ships for one shard.
 
     Args:
-        pages: PAGES rows of the shard (reads page_id, source_path, record, site, site_source, url,
-            input_format, fetched_at, fetched_at_source, published_at, has_replacement_chars,
-            reject_reason, reject_detail, ingested_at). Records whose reject_reason starts with
+        pages: PAGES rows of the shard (reads ``PAGE_COLUMNS``: page_id, source_path, record, site,
+            site_source, url, input_format, fetched_at, fetched_at_source, published_at,
+            has_replacement_chars, reject_reason, reject_detail, ingested_at). Records whose reject_reason starts with
             ``skipped_`` (WARC requests, metadata, non-HTML responses) are not pages: counted, not shipped.
         articles: parsed, language-tagged articles of the shard (reads page_id, title, body,
             n_lines_stripped, stripped_by_rule, n_comments_stated, language, language_score).

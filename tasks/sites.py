@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import polars as pl
 import tldextract
+from tldextract.remote import lenient_netloc
 
 UNKNOWN_SITE = "unknown"
 
@@ -79,35 +80,50 @@ def site_from_signature(text: str | None) -> str | None:
     return None
 
 
+def _site_of_url(url: str | None, by_host: dict[str, str | None]) -> str | None:
+    """:func:`site_from_url`, computed once per host: the registrable domain depends on the host alone."""
+    if not url:
+        return None
+    host = lenient_netloc(url.strip())  # what tldextract reads of a URL
+    if host not in by_host:
+        by_host[host] = site_from_url(url)
+    return by_host[host]
+
+
 def assign_sites(pages: pl.DataFrame) -> pl.DataFrame:
     """Fill ``site`` and ``site_source`` (and ``url`` from the text head when missing).
 
     Reads ``site`` (stated, may be null), ``url``, ``text``. Returns the same rows with
-    ``site`` never null and ``site_source`` in manifest / url / signature / unknown.
+    ``site`` never null and ``site_source`` in manifest / url / signature / unknown. Texts are
+    only read on the rows that need them (no URL; no site from the manifest or the URL).
     """
     stated = pages["site"].to_list()
-    urls = pages["url"].to_list()
-    texts = pages["text"].to_list()
+    urls: list[str | None] = pages["url"].to_list()
+    texts = pages["text"]
+    no_url = [i for i, url in enumerate(urls) if not url]
+    for i, text in zip(no_url, texts.gather(no_url).to_list(), strict=True):
+        urls[i] = url_in_head(text)
+    by_host: dict[str, str | None] = {}
     out_site: list[str] = []
     out_source: list[str] = []
-    out_url: list[str | None] = []
-    for site, given_url, text in zip(stated, urls, texts, strict=True):
-        url = given_url or url_in_head(text)
-        out_url.append(url)
+    unresolved: list[int] = []
+    for i, (site, url) in enumerate(zip(stated, urls, strict=True)):
         if clean := sanitise_site(site):
             out_site.append(clean)
             out_source.append("manifest")
-        elif from_url := site_from_url(url):
+        elif from_url := _site_of_url(url, by_host):
             out_site.append(from_url)
             out_source.append("url")
-        elif from_sig := site_from_signature(text):
-            out_site.append(from_sig)
-            out_source.append("signature")
         else:
             out_site.append(UNKNOWN_SITE)
             out_source.append("unknown")
+            unresolved.append(i)
+    for i, text in zip(unresolved, texts.gather(unresolved).to_list(), strict=True):
+        if from_sig := site_from_signature(text):
+            out_site[i] = from_sig
+            out_source[i] = "signature"
     return pages.with_columns(
         pl.Series("site", out_site, dtype=pl.String),
         pl.Series("site_source", out_source, dtype=pl.String),
-        pl.Series("url", out_url, dtype=pl.String),
+        pl.Series("url", urls, dtype=pl.String),
     )

@@ -68,7 +68,7 @@ from tasks.dedup import (
     verified_pairs,
 )
 from tasks.ingest import build_pages
-from tasks.select import crawl_month, select_outputs
+from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
 from tasks.stages import (
     count_template_lines,
     merge_partition_comments,
@@ -397,9 +397,9 @@ def count_repeats_task(merged: list[Path], counts: list[Path], *, out: Path) -> 
 def write_task(shard_id: str, pages: Path, *, tagged: Path, keys: Path, clusters: Path, merged: list[Path],
                repeats: Path, root: Path, languages: tuple[str, ...] | None, out: Path) -> Path:
     """Decide what ships for one shard and stage it for the four datasets; returns the shard's counts (JSON)."""
-    page_frame = io.read_batch(pages, PAGES)
+    page_frame = io.read_batch(pages, PAGES, columns=PAGE_COLUMNS)
     shard_clusters_ = (io.read_batch(clusters, DUPLICATE_CLUSTERS).drop("article_id")
-                       .join(io.read_batch(keys, DEDUP_KEYS).select("page_id", "content_hash"), on="page_id"))
+                       .join(io.read_batch(keys, DEDUP_KEYS, columns=["page_id", "content_hash"]), on="page_id"))
     threads = (io.scan_batches(merged, MERGED_COMMENT_PARTS).filter(pl.col("shard_id") == shard_id).collect()
                .sort("comment_row"))
     counts = io.scan_batches([repeats], TEXT_COUNTS).join(threads.lazy().select("text_hash").unique(),

@@ -92,6 +92,30 @@ def test_looks_binary(data: bytes, binary: bool) -> None:
     assert looks_binary(data) is binary
 
 
+@pytest.mark.parametrize(("data", "binary"), [
+    (b"a" * 90 + b"\x01" * 10, False),  # 10% control bytes: still text
+    (b"a" * 89 + b"\x01" * 11, True),  # over 10%
+    (b"\t\n\x0c\r" * 25, False),  # tab, newline, form feed, carriage return are text
+    (b"\x7f" * 50 + b"\x1b" * 5, False),  # DEL is not a C0 control; 5 ESC of 55 bytes is 9%
+    (bytes(range(128, 256)) + b"\x1f" * 14, False),  # high bytes are text (any code page); 14 of 142 <= 10%
+    (bytes(range(128, 256)) + b"\x1f" * 15, True),
+    (b"a" * 8192 + b"\x01" * 5000, False),  # only the first 8,192 bytes are looked at
+])
+def test_looks_binary_counts_c0_controls_but_tab_newline_formfeed_return(data: bytes, binary: bool) -> None:
+    assert looks_binary(data) is binary
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_looks_binary_is_its_stated_rule(data: bytes) -> None:
+    """A NUL, or more than 10% C0 controls other than tab, newline, form feed and return (BOM: text)."""
+    head = data[:8192]
+    boms = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    expected = bool(head) and not head.startswith(boms) and (b"\x00" in head or controls > len(head) * 0.10)
+    assert looks_binary(data) is expected
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=2000), st.sampled_from([None, "utf-8", "cp1251", "latin-1", "utf-16", "nonsense"]),
        st.booleans())

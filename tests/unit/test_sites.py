@@ -37,3 +37,20 @@ def test_assign_sites_prefers_stated_then_url_then_signature_else_unknown() -> N
     out = assign_sites(pages)
     assert out["site"].to_list() == ["example.org", "example.com", "southfront.org", UNKNOWN_SITE]
     assert out["site_source"].to_list() == ["manifest", "url", "signature", "unknown"]
+
+
+def test_assign_sites_per_row_when_urls_share_hosts() -> None:
+    """Sites are computed once per host; each row still gets its own URL's site, in row order."""
+    pages = pl.DataFrame({
+        "site": [None, None, None, None, "Stated.example", None, None],
+        "url": ["https://a.example.co.uk/1", "https://b.example.com/2", "https://a.example.co.uk/3?x=1",
+                "", "https://b.example.com/4", None, "not a url"],
+        "text": ["x", "x", "x", "\n  https://c.example.net/story  \nBody", "x", "Support SouthFront", "x"],
+    })
+    out = assign_sites(pages)
+    assert out["site"].to_list() == ["example.co.uk", "example.com", "example.co.uk", "example.net",
+                                     "stated.example", "southfront.org", UNKNOWN_SITE]
+    assert out["site_source"].to_list() == ["url", "url", "url", "url", "manifest", "signature", "unknown"]
+    assert out["url"].to_list() == ["https://a.example.co.uk/1", "https://b.example.com/2",
+                                    "https://a.example.co.uk/3?x=1", "https://c.example.net/story",
+                                    "https://b.example.com/4", None, "not a url"]
