@@ -616,7 +616,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Per-stage and end-to-end pipeline benchmark against the baseline.")
     parser.add_argument("--pages", type=int, default=2000, help="Pages in the generated corpus (default 2,000).")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--shard-size", type=int, default=500, help="Input files per shard (default 500).")
+    parser.add_argument("--shard-size", type=int, default=None,
+                        help="Input files per shard (default: the build's own, an eighth of the pages, 500 to 5,000).")
     parser.add_argument("--baseline-pages", type=int, default=None,
                         help="Run the baseline on the first N pages only (default: all; it is slow).")
     parser.add_argument("--skip", default="", help="Comma-separated runs to skip: ours2, baseline, flow.")
@@ -646,6 +647,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     skip = {x.strip() for x in args.skip.split(",") if x.strip()}
+    if args.shard_size is None:  # the build's default for a corpus of this size
+        from tasks.stages import auto_shard_size
+
+        args.shard_size = auto_shard_size(args.pages)
     partial = RESULTS / f"pipeline-{args.pages}.partial.json"
     done: dict[str, Any] = json.loads(partial.read_text()) if args.resume and partial.exists() else {}
     with _stage(f"corpus of {args.pages:,} pages"):
