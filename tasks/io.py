@@ -701,24 +701,17 @@ def read_part(paths: Sequence[Path], schema: pa.Schema, part: int, *, column: st
 def read_rows(path: Path, rows: Sequence[int], columns: Sequence[str]) -> pl.DataFrame:
     """Read ``columns`` of the rows at positions ``rows`` of one Parquet file (row order), touching only
     the row groups that hold them; adds ``_row``, the position."""
-    wanted = sorted({int(r) for r in rows})
+    wanted = np.unique(np.asarray(rows, dtype=np.int64))
     pf = pq.ParquetFile(path)
-    sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
-    starts = [0]
-    for size in sizes:
-        starts.append(starts[-1] + size)
-    groups = sorted({next(g for g in range(len(sizes)) if starts[g] <= r < starts[g + 1]) for r in wanted})
-    if not groups:
+    if not wanted.size:
         return pl.DataFrame({"_row": pl.Series([], dtype=pl.Int64)})
-    table = pf.read_row_groups(groups, columns=list(columns))
-    offset, first_of = 0, {}
-    for g in groups:
-        first_of[g] = offset
-        offset += sizes[g]
-    positions = []
-    for r in wanted:
-        g = next(g for g in groups if starts[g] <= r < starts[g + 1])
-        positions.append(first_of[g] + r - starts[g])
-    frame = pl.from_arrow(table.take(positions))
+    starts = np.concatenate([[0], np.cumsum([pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)])])
+    group_of = np.searchsorted(starts, wanted, side="right") - 1
+    groups = np.unique(group_of)
+    table = pf.read_row_groups(groups.tolist(), columns=list(columns))
+    sizes = starts[groups + 1] - starts[groups]
+    first_of = np.concatenate([[0], np.cumsum(sizes)[:-1]])  # where each read group starts in ``table``
+    positions = first_of[np.searchsorted(groups, group_of)] + wanted - starts[group_of]
+    frame = pl.from_arrow(table.take(pa.array(positions)))
     assert isinstance(frame, pl.DataFrame)
     return frame.with_columns(pl.Series("_row", wanted, dtype=pl.Int64))

@@ -87,3 +87,16 @@ def test_paths_with_glob_characters_are_read_as_given(tmp_path: Path) -> None:
     path = io.write_batch(_frame(), folder / "stage.parquet", SCHEMA)
     assert_frame_equal(io.read_batch(path, SCHEMA), _frame())
 
+
+
+def test_read_rows_takes_rows_from_the_row_groups_that_hold_them(tmp_path: Path) -> None:
+    """Issue 6: a partition task reads the signatures of its candidate rows only, in row order, repeats once."""
+    path = tmp_path / "keys.parquet"
+    pq.write_table(pa.table({"a": list(range(1000)), "b": [str(i) for i in range(1000)]}),
+                                path, row_group_size=97)
+    rows = [999, 0, 96, 97, 500, 96, 193, 194]
+    got = io.read_rows(path, rows, ["a", "b"])
+    want = sorted(set(rows))
+    assert got["_row"].to_list() == got["a"].to_list() == want
+    assert got["b"].to_list() == [str(r) for r in want]
+    assert io.read_rows(path, [], ["a"]).columns == ["_row"]
