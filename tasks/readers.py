@@ -303,65 +303,111 @@ def records_from_bytes(
                        "supported are .txt, .html/.htm, .warc, .jsonl (each optionally .gz)")
 
 
-def _manifest_rows(data: bytes, name: str) -> list[dict[str, Any]]:
-    text = data.decode("utf-8-sig", errors="replace")
-    lower = name.lower().removesuffix(".gz")
-    if lower.endswith((".jsonl", ".json", ".ndjson")):
-        rows: list[dict[str, Any]] = []
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                logger.warning("manifest %s: line %d is not JSON; skipped", name, n)
-                continue
-            if isinstance(obj, dict):
-                rows.append(obj)
-        return rows
-    sample = text[:4096]
+_ISO_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z")
+_NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f")
+_ISO_SHAPE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})?$"
+_STAMP = r"^\d{14}$"
+_NUMBER = r"^-?\d+(?:\.\d+)?$"
+_MAX_EPOCH_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime holds
+
+
+def parse_timestamps(values: pl.Series) -> pl.Series:
+    """``parse_timestamp`` over a String series, as polars expressions for the usual forms.
+
+    ISO 8601 with ``T`` or a space (fraction and offset optional, ``Z`` for UTC), 14-digit stamps and
+    epoch seconds (or milliseconds) are parsed in polars; any other value (HTTP dates, dates without a
+    time, offsets without a colon) goes through :func:`parse_timestamp` once per distinct value.
+    Returns a ``Datetime("us", "UTC")`` series, null where a value cannot be read.
+    """
+    text = values.cast(pl.String).str.strip_chars()
+    iso = pl.when(pl.col("text").str.contains(_ISO_SHAPE)).then(pl.col("text").str.replace_all("[Zz]", "+00:00"))
+    epoch = pl.col("text").str.contains(_NUMBER) & ~pl.col("text").str.contains(_STAMP)
+    number = pl.when(epoch).then(pl.col("text").cast(pl.Float64, strict=False))
+    seconds = pl.when(number.abs() > 1e11).then(number / 1000.0).otherwise(number)
+    frame = pl.DataFrame({"text": text}).with_columns(iso=iso, seconds=seconds)
+    parsed = frame.select(pl.coalesce(
+        pl.when(pl.col("text").str.contains(_STAMP))
+        .then(pl.col("text").str.to_datetime("%Y%m%d%H%M%S", time_unit="us", time_zone="UTC", strict=False)),
+        pl.when(pl.col("seconds").abs() <= _MAX_EPOCH_SECONDS)
+        .then((pl.col("seconds") * 1e6).round().cast(pl.Int64).cast(pl.Datetime("us", "UTC"))),
+        *(pl.col("iso").str.to_datetime(f, time_unit="us", time_zone="UTC", strict=False) for f in _ISO_FORMATS),
+        *(pl.col("iso").str.to_datetime(f, time_unit="us", strict=False).dt.replace_time_zone("UTC")
+          for f in _NAIVE_FORMATS),
+    ).alias("parsed")).to_series()
+    rest = text.filter(parsed.is_null() & text.is_not_null() & (text != "") & ~text.str.contains(_NUMBER))
+    if rest.is_empty():
+        return parsed.alias(values.name)
+    known = {v: parse_timestamp(v) for v in rest.unique().to_list()}  # the odd forms, once per distinct value
+    found = text.replace_strict(list(known), list(known.values()), default=None, return_dtype=pl.Datetime("us", "UTC"))
+    return parsed.fill_null(found).alias(values.name)
+
+
+def _csv_columns(data: bytes, name: str) -> pl.DataFrame:
+    """The manifest's CSV as String columns named in lower case (delimiter and quote sniffed)."""
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    sample = body[:4096].decode("utf-8", errors="replace")
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    return [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
+    try:
+        frame = pl.read_csv(body, separator=dialect.delimiter, quote_char=dialect.quotechar or None,
+                            infer_schema=False, truncate_ragged_lines=True, encoding="utf8-lossy",
+                            raise_if_empty=False)
+    except pl.exceptions.PolarsError as exc:  # quoting polars rejects: the csv module reads it row by row
+        logger.warning("manifest %s: read row by row (%s)", name, exc)
+        reader = csv.DictReader(io.StringIO(body.decode("utf-8", errors="replace")), dialect=dialect)
+        rows = [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
+        columns = sorted({k for row in rows for k in row if k})
+        return pl.DataFrame({c: [row.get(c) for row in rows] for c in columns},
+                            schema=dict.fromkeys(columns, pl.String))
+    named = {column.strip().lower(): column for column in frame.columns}  # the last of equal names wins
+    return frame.select(pl.col(column).alias(key) for key, column in named.items() if key)
 
 
-def _clean(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+def _jsonl_columns(data: bytes, name: str) -> pl.DataFrame:
+    """The manifest's JSONL objects as the four manifest fields (values kept as text)."""
+    fields = ("path", "url", "fetched_at", "site")
+    columns: dict[str, list[str | None]] = {f: [] for f in fields}
+    for n, line in enumerate(data.decode("utf-8-sig", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            logger.warning("manifest %s: line %d is not JSON; skipped", name, n)
+            continue
+        if isinstance(obj, dict):
+            for f in fields:  # numbers stay readable as epoch times; other kinds of value count as absent
+                value = obj.get(f)
+                columns[f].append(str(value) if isinstance(value, str | int | float) and not isinstance(value, bool)
+                                  else None)
+    return pl.DataFrame(columns, schema=dict.fromkeys(fields, pl.String))
 
 
 def parse_manifest(data: bytes, *, name: str) -> pl.DataFrame:
     """Parse a CSV or JSONL manifest that attaches metadata to input files.
 
     ``name`` (the manifest's file name) chooses the format: ``.jsonl``/``.json``/``.ndjson`` is one
-    object per line, anything else CSV (delimiter sniffed, header row required). Columns read:
-    ``path`` (required), ``url``, ``fetched_at`` (ISO 8601, epoch seconds, HTTP date), ``site``;
-    others are ignored. Rows without a path are dropped with a warning; unreadable times become null.
+    object per line, anything else CSV (delimiter sniffed, header row required, read by polars).
+    Columns read: ``path`` (required), ``url``, ``fetched_at`` (ISO 8601, epoch seconds, HTTP date,
+    see :func:`parse_timestamps`), ``site``; others are ignored. Rows without a path are dropped with a
+    warning; unreadable times become null (counted in a warning).
 
     Returns:
         ``MANIFEST`` columns: path, url, fetched_at (UTC), site. Paths are returned as written;
         the caller resolves relative paths against the manifest's folder.
     """
-    rows = _manifest_rows(data, name)
-    out: list[dict[str, Any]] = []
-    bad_times = 0
-    for row in rows:
-        path = _clean(row.get("path"))
-        if path is None:
-            continue
-        raw_time = row.get("fetched_at")
-        fetched = parse_timestamp(raw_time.strip() if isinstance(raw_time, str) else raw_time)
-        if fetched is None and _clean(raw_time) is not None:
-            bad_times += 1
-        out.append({"path": path, "url": _clean(row.get("url")), "fetched_at": fetched,
-                    "site": _clean(row.get("site"))})
-    if len(out) < len(rows):
-        logger.warning("manifest %s: %d rows without a path skipped", name, len(rows) - len(out))
+    lower = name.lower().removesuffix(".gz")
+    raw = _jsonl_columns(data, name) if lower.endswith((".jsonl", ".json", ".ndjson")) else _csv_columns(data, name)
+    fields = ("path", "url", "fetched_at", "site")
+    raw = raw.with_columns(pl.Series(c, [None] * raw.height, dtype=pl.String) for c in fields if c not in raw.columns)
+    clean = raw.select(pl.col(c).str.strip_chars().replace("", None) for c in fields)
+    kept = clean.filter(pl.col("path").is_not_null())
+    if kept.height < clean.height:
+        logger.warning("manifest %s: %d rows without a path skipped", name, clean.height - kept.height)
+    out = kept.with_columns(parse_timestamps(kept["fetched_at"]).alias("fetched_at"))
+    bad_times = kept["fetched_at"].is_not_null().sum() - out["fetched_at"].is_not_null().sum()
     if bad_times:
         logger.warning("manifest %s: %d fetched_at values could not be read", name, bad_times)
-    return pl.DataFrame(out, schema=polars_schema(MANIFEST))
+    return out.cast(polars_schema(MANIFEST))  # type: ignore[arg-type]

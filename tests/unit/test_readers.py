@@ -5,7 +5,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +24,7 @@ from tasks.readers import (
     jsonl_records,
     parse_manifest,
     parse_timestamp,
+    parse_timestamps,
     records_from_bytes,
     warc_records,
 )
@@ -228,3 +230,21 @@ def test_parse_manifest_semicolon_csv_and_jsonl() -> None:
     df = parse_manifest(jsonl, name="m.jsonl")
     assert df.rows() == [("p.txt", None, datetime(2024, 5, 1, 12, 30, tzinfo=UTC), "e.example")]
     assert parse_manifest(b"", name="empty.csv").height == 0
+
+
+def test_parse_timestamps_agrees_with_parse_timestamp() -> None:
+    rng = random.Random(7)
+    values: list[str | None] = [None, "", "  ", "yesterday", "NaN", "1e5", "2024-02-30T00:00:00", "20240230120000",
+                                "2024-05-01", "2024-5-1T12:00:00", "2024-05-01T12:00:00+0200", "Z",
+                                "Wed, 01 May 2024 12:30:00 GMT", "Thu, 02 May 2024 01:00:00 +0200",
+                                "99999999999999999", "-86400", "2024-05-01T12:00:00.1234567891Z"]
+    for _ in range(400):
+        moment = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.uniform(0, 9e8))
+        offset = timezone(timedelta(minutes=rng.choice([-300, 0, 60, 330])))
+        local = moment.astimezone(offset)
+        values += [local.isoformat(), local.isoformat(sep=" "), local.replace(tzinfo=None).isoformat(),
+                   moment.isoformat().replace("+00:00", rng.choice(["Z", "z", "+00:00"])),
+                   moment.strftime("%Y%m%d%H%M%S"), str(int(moment.timestamp())), f"{moment.timestamp():.3f}",
+                   str(int(moment.timestamp() * 1000)), f" {local.isoformat(timespec='milliseconds')} "]
+    got = parse_timestamps(pl.Series("t", values, dtype=pl.String)).to_list()
+    assert got == [parse_timestamp(v) for v in values]
