@@ -23,6 +23,7 @@ from tasks.readers import (
     jsonl_records,
     parse_manifest,
     parse_timestamp,
+    read_manifest_rows,
     records_from_bytes,
     warc_records,
 )
@@ -219,6 +220,24 @@ def test_parse_manifest_csv() -> None:
     assert df["url"].to_list() == ["https://www.example.com/1", None]
     assert df["fetched_at"].to_list() == [datetime(2024, 5, 1, 12, tzinfo=UTC), None]
     assert df["site"].to_list() == ["example.com", None]
+
+
+@pytest.mark.parametrize("name", ["manifest.csv", "manifest.jsonl"])
+def test_manifest_read_in_chunks_equals_one_read(name: str) -> None:
+    """A manifest is streamed and turned into columns a chunk of rows at a time: the same frame as in one go."""
+    rows = [{"path": f"p{i}.txt", "url": f"https://e.example/{i}" if i % 3 else "",
+             "fetched_at": f"2024-05-{1 + i % 28:02d}T12:00:00Z" if i % 4 else "never", "site": "e.example"}
+            for i in range(23)] + [{"path": "", "url": "https://nopath.example/", "fetched_at": "", "site": ""}]
+    if name.endswith(".csv"):
+        data = ("\ufeffpath,url,fetched_at,site\r\n" + "".join(
+            f"{r['path']},{r['url']},{r['fetched_at']},{r['site']}\r\n" for r in rows)).encode()
+    else:
+        data = "\n".join(json.dumps(r) for r in rows).encode()
+    whole = parse_manifest(data, name=name)
+    assert whole.height == 23
+    assert whole["path"].to_list() == [f"p{i}.txt" for i in range(23)]
+    for chunk_rows in (1, 5, 23, 1000):
+        assert read_manifest_rows(io.BytesIO(data), name=name, chunk_rows=chunk_rows).equals(whole)
 
 
 def test_parse_manifest_semicolon_csv_and_jsonl() -> None:
