@@ -238,12 +238,14 @@ def _templates(cpu: dict[str, float], config: Any, shards: list[tuple[str, str]]
 
 
 def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, str]], *, pages: list[Path],
-                  tagged: list[tuple[Path, Path]], keys: list[Path]) -> tuple[list[Path], list[Path], Path]:
+                  tagged: list[tuple[Path, Path]], keys: list[Path],
+                  n_files: int) -> tuple[list[Path], list[Path], Path]:
     """The partitioned dedup and comment steps in flow order, one task after the other in this process.
 
     CPU of the dedup steps counts as find-duplicates, of the comment merge and repeat counts as merge-comments.
     """
     from tasks import io
+    from tasks.stages import dedup_partitions
     from tasks.steps import (
         apply_task,
         cluster_task,
@@ -257,7 +259,7 @@ def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, st
 
     work, state = config.work_dir / "dedup", config.work_dir / "state"
     index, prior_keys = config.state_dir / "none" / "dedup_index", config.state_dir / "none" / "comment_keys"
-    parts = config.dedup.partitions or min(64, max(2, -(-len(shards) // 4)))
+    parts = config.dedup.partitions or dedup_partitions(n_files)
     step = "find-duplicates"
     rows = [_timed(cpu, step, dedup_rows_task.fn, k, config.dedup, shard_no=i, base=0, parts=parts,
                    out=work / "rows" / f"{sid}.parquet")
@@ -317,7 +319,8 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
         add(part)
         tagged, keys = [(Path(t[0]), Path(t[1])) for t, _ in paths_b], [Path(k) for _, k in paths_b]
         clusters, merged, repeats = _walled(walls, "find-duplicates+merge-comments", _global_steps, cpu, config,
-                                            shards, pages=pages, tagged=tagged, keys=keys)
+                                            shards, pages=pages, tagged=tagged, keys=keys,
+                                            n_files=plan["files"] - plan["already_built"])
         jobs_c = [(sid, i, str(p), str(t[0]), str(k), str(c))
                   for i, ((sid, _), p, t, k, c) in enumerate(zip(shards, pages, tagged, keys, clusters, strict=True))]
         part, _ = _walled(walls, "write", runner.map, _phase_c, jobs_c,

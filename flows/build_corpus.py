@@ -40,7 +40,7 @@ from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
 from tasks import io
 from tasks.select import account
-from tasks.stages import assign_shards, attach_manifest, auto_shard_size, template_partitions
+from tasks.stages import assign_shards, attach_manifest, auto_shard_size, dedup_partitions, template_partitions
 from tasks.steps import (
     apply_task,
     cluster_task,
@@ -181,14 +181,15 @@ def _build(config: BuildConfig) -> dict[str, Any]:
              for (sid, _), pf in zip(shards, pages, strict=True)]
     index, prior_keys = io.state_file(config.out, "dedup_index"), io.state_file(config.out, "comment_keys")
     meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
-    parts = int(meta.get("partitions") or config.dedup.partitions or min(64, max(2, -(-len(shards) // 4))))
+    n_files = plan["files"] - plan["already_built"]
+    parts = int(meta.get("partitions") or config.dedup.partitions or dedup_partitions(n_files))
     if not index.exists() and io.state_file(config.out, "dedup_index.parquet").exists():  # an older output
         index, prior_keys = migrate_state_task(
             io.state_file(config.out, "dedup_index.parquet"),
             io.state_file(config.out, "comment_keys.parquet"), config.dedup, parts=parts,
             out=(work / "state" / "migrated" / "dedup_index", work / "state" / "migrated" / "comment_keys"))
         meta = io.read_json(index / "meta.json")
-    template_parts = template_partitions(plan["files"] - plan["already_built"])
+    template_parts = template_partitions(n_files)
     counted = [template_rows_task.submit(lf, pf, parts=template_parts, out=work / "templates" / sid)
                for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
     learned = [learn_templates_task.submit(p, counted, out=io.part_path(work / "templates" / "learned", p))

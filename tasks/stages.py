@@ -27,17 +27,30 @@ def _cast(df: pl.DataFrame, schema_names: list[str], dtypes: pl.Schema) -> pl.Da
     return df.select(schema_names).cast(dict(dtypes))  # type: ignore[arg-type]
 
 
-MIN_SHARD_FILES, MAX_SHARD_FILES, SHARDS_WANTED = 500, 5_000, 8
+MIN_SHARD_FILES, MAX_SHARD_FILES, SHARDS_WANTED = 500, 2_500, 8
 
 
 def auto_shard_size(n_files: int) -> int:
-    """Files per shard when the user sets none: about ``SHARDS_WANTED`` shards, 500 to 5,000 files each.
+    """Files per shard when the user sets none: about ``SHARDS_WANTED`` shards, 500 to 2,500 files each.
 
-    Each shard costs a task run per stage (about 0.1 CPU s of Prefect client and API server), so a
-    large build wants large shards (Prefect's share of a 100,000-page build: 20 shards, not 200),
-    while a small one wants several shards to keep the workers busy.
+    A per-shard step holds its shard in memory (parse: about 140 kB a text page of 13 kB, 355 MB for
+    2,500 pages) and the flow runs two at a time, so the cap bounds the build's memory at any size:
+    5,000-file shards took the flow to 2.6 GB at 100,000 pages. Each shard costs a task run per
+    stage (about 45 ms of the API server's CPU): at 1,000,000 pages 400 shards are about 3,600 runs.
     """
     return min(MAX_SHARD_FILES, max(MIN_SHARD_FILES, -(-n_files // SHARDS_WANTED)))
+
+
+FILES_PER_PARTITION, MAX_PARTITIONS = 20_000, 64
+
+
+def dedup_partitions(n_files: int) -> int:
+    """Partitions of the dedup index and comment keys (``dedup.partitions`` unset) for a first build of ``n_files``.
+
+    One per ``FILES_PER_PARTITION`` input files, 2 to ``MAX_PARTITIONS``: a find-duplicates partition reads
+    the signatures of its candidate pages from every shard, so partitions follow the pages, not the shards.
+    """
+    return min(MAX_PARTITIONS, max(2, -(-n_files // FILES_PER_PARTITION)))
 
 
 FILES_PER_TEMPLATE_PART = 10_000
