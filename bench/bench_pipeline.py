@@ -146,15 +146,17 @@ def _phase_b(jobs: list[tuple[str, str, str, str]], cfg: dict[str, Any]) -> tupl
     return cpu, out
 
 
-def _phase_c(jobs: list[tuple[str, str, str, str, str]], cfg: dict[str, Any]) -> tuple[dict[str, float], list[str]]:
-    """Select and write (shard id, pages, tagged articles, keys, clusters) jobs."""
+def _phase_c(jobs: list[tuple[str, int, str, str, str, str]],
+             cfg: dict[str, Any]) -> tuple[dict[str, float], list[str]]:
+    """Select and write (shard id, shard number, pages, tagged articles, keys, clusters) jobs."""
     from tasks.steps import write_task
 
     work = Path(cfg["work"])
     cpu: dict[str, float] = {}
     out = []
-    for sid, pages, tagged, keys, clusters in jobs:
-        counts = _timed(cpu, "write", write_task.fn, sid, Path(pages), tagged=Path(tagged), keys=Path(keys),
+    for sid, shard_no, pages, tagged, keys, clusters in jobs:
+        counts = _timed(cpu, "write", write_task.fn, sid, Path(pages), shard_no=shard_no, tagged=Path(tagged),
+                        keys=Path(keys),
                         clusters=Path(clusters), merged=[Path(m) for m in cfg["merged"]],
                         repeats=Path(cfg["repeats"]), root=Path(cfg["root"]), languages=None,
                         out=work / "counts" / f"{sid}.json")
@@ -218,29 +220,32 @@ def _walled(walls: dict[str, float], phase: str, fn: Callable[..., Any], *args: 
 
 
 def _templates(cpu: dict[str, float], config: Any, shards: list[tuple[str, str]], *, lines: list[Path],
-               pages: list[Path]) -> Path:
+               pages: list[Path], n_files: int) -> Path:
     """learn-templates as the flow runs it (rows per shard, counts per partition, the merge), in this process."""
     from tasks import io
+    from tasks.stages import template_partitions
     from tasks.steps import learn_templates_task, merge_templates_task, template_rows_task
 
     work = config.work_dir / "templates"
-    parts = config.dedup.partitions or min(64, max(2, -(-len(shards) // 4)))
+    parts = template_partitions(n_files)
     counted = [_timed(cpu, "learn-templates", template_rows_task.fn, lf, pf, parts=parts, out=work / sid)
                for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
     learned = [_timed(cpu, "learn-templates", learn_templates_task.fn, p, counted,
                       out=io.part_path(work / "learned", p)) for p in range(parts)]
-    return _timed(cpu, "learn-templates", merge_templates_task.fn, learned,
+    return _timed(cpu, "learn-templates", merge_templates_task.fn, learned, counted,
                   config.state_dir / "none" / "template_lines.parquet",
                   out=config.work_dir / "state" / "template_lines.parquet")
 
 
 def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, str]], *, pages: list[Path],
-                  tagged: list[tuple[Path, Path]], keys: list[Path]) -> tuple[list[Path], list[Path], Path]:
+                  tagged: list[tuple[Path, Path]], keys: list[Path],
+                  n_files: int) -> tuple[list[Path], list[Path], Path]:
     """The partitioned dedup and comment steps in flow order, one task after the other in this process.
 
     CPU of the dedup steps counts as find-duplicates, of the comment merge and repeat counts as merge-comments.
     """
     from tasks import io
+    from tasks.stages import dedup_partitions
     from tasks.steps import (
         apply_task,
         cluster_task,
@@ -254,7 +259,7 @@ def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, st
 
     work, state = config.work_dir / "dedup", config.work_dir / "state"
     index, prior_keys = config.state_dir / "none" / "dedup_index", config.state_dir / "none" / "comment_keys"
-    parts = config.dedup.partitions or min(64, max(2, -(-len(shards) // 4)))
+    parts = config.dedup.partitions or dedup_partitions(n_files)
     step = "find-duplicates"
     rows = [_timed(cpu, step, dedup_rows_task.fn, k, config.dedup, shard_no=i, base=0, parts=parts,
                    out=work / "rows" / f"{sid}.parquet")
@@ -273,6 +278,7 @@ def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, st
         _timed(cpu, step, update_index_task.fn, p, spread, index, excluded,
                out=(io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
     merged = [_timed(cpu, "merge-comments", merge_comments_task.fn, p, spread, prior_keys,
+                     shards=[sid for sid, _ in shards],
                      out=(io.part_path(work / "merged", p), io.part_path(state / "comment_keys", p),
                           io.part_path(work / "counts", p))) for p in range(parts)]
     repeats = _timed(cpu, "merge-comments", count_repeats_task.fn, [m[0] for m in merged], [m[2] for m in merged],
@@ -306,15 +312,17 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
         part, paths_a = _walled(walls, "ingest+strip", runner.map, _phase_a, shards, cfg)
         add(part)
         pages, lines = [Path(p) for p, _ in paths_a], [Path(x) for _, x in paths_a]
-        templates = _walled(walls, "learn-templates", _templates, cpu, config, shards, lines=lines, pages=pages)
+        templates = _walled(walls, "learn-templates", _templates, cpu, config, shards, lines=lines, pages=pages,
+                            n_files=plan["files"] - plan["already_built"])
         jobs_b = [(sid, str(p), str(x), str(templates)) for (sid, _), p, x in zip(shards, pages, lines, strict=True)]
         part, paths_b = _walled(walls, "parse+langid+keys", runner.map, _phase_b, jobs_b, cfg)
         add(part)
         tagged, keys = [(Path(t[0]), Path(t[1])) for t, _ in paths_b], [Path(k) for _, k in paths_b]
         clusters, merged, repeats = _walled(walls, "find-duplicates+merge-comments", _global_steps, cpu, config,
-                                            shards, pages=pages, tagged=tagged, keys=keys)
-        jobs_c = [(sid, str(p), str(t[0]), str(k), str(c)) for (sid, _), p, t, k, c in zip(shards, pages, tagged, keys,
-                                                                                           clusters, strict=True)]
+                                            shards, pages=pages, tagged=tagged, keys=keys,
+                                            n_files=plan["files"] - plan["already_built"])
+        jobs_c = [(sid, i, str(p), str(t[0]), str(k), str(c))
+                  for i, ((sid, _), p, t, k, c) in enumerate(zip(shards, pages, tagged, keys, clusters, strict=True))]
         part, _ = _walled(walls, "write", runner.map, _phase_c, jobs_c,
                           {**cfg, "merged": [str(m) for m in merged], "repeats": str(repeats)})
         add(part)

@@ -40,7 +40,7 @@ from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
 from tasks import io
 from tasks.select import account
-from tasks.stages import assign_shards, attach_manifest, auto_shard_size
+from tasks.stages import assign_shards, attach_manifest, auto_shard_size, dedup_partitions, template_partitions
 from tasks.steps import (
     apply_task,
     cluster_task,
@@ -72,8 +72,10 @@ DATASETS = tuple(OUTPUT_DATASETS)
 def plan_task(config: BuildConfig) -> dict[str, Any]:
     """Find the input files, drop those already built into this output, cut and record the shards."""
     files, unmatched = io.expand_inputs(config.inputs, follow_symlinks=config.follow_symlinks)
-    frame = pl.DataFrame([{"path": f.path, "size": f.size, "mtime_ns": f.mtime_ns} for f in files],
+    frame = pl.DataFrame({"path": [f.path for f in files], "size": [f.size for f in files],
+                          "mtime_ns": [f.mtime_ns for f in files]},
                          schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
+    del files  # a Python object per file: the frame holds them in a tenth of the memory
     io.open_output(config.out, DATASETS)  # an earlier layout migrated, unfinished snapshots removed
     outcome = io.settle_open_run(config.out, config.state_dir, config.work_dir)
     if outcome != "none":
@@ -179,18 +181,20 @@ def _build(config: BuildConfig) -> dict[str, Any]:
              for (sid, _), pf in zip(shards, pages, strict=True)]
     index, prior_keys = io.state_file(config.out, "dedup_index"), io.state_file(config.out, "comment_keys")
     meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
-    parts = int(meta.get("partitions") or config.dedup.partitions or min(64, max(2, -(-len(shards) // 4))))
+    n_files = plan["files"] - plan["already_built"]
+    parts = int(meta.get("partitions") or config.dedup.partitions or dedup_partitions(n_files))
     if not index.exists() and io.state_file(config.out, "dedup_index.parquet").exists():  # an older output
         index, prior_keys = migrate_state_task(
             io.state_file(config.out, "dedup_index.parquet"),
             io.state_file(config.out, "comment_keys.parquet"), config.dedup, parts=parts,
             out=(work / "state" / "migrated" / "dedup_index", work / "state" / "migrated" / "comment_keys"))
         meta = io.read_json(index / "meta.json")
-    counted = [template_rows_task.submit(lf, pf, parts=parts, out=work / "templates" / sid)
+    template_parts = template_partitions(n_files)
+    counted = [template_rows_task.submit(lf, pf, parts=template_parts, out=work / "templates" / sid)
                for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
     learned = [learn_templates_task.submit(p, counted, out=io.part_path(work / "templates" / "learned", p))
-               for p in range(parts)]
-    templates = merge_templates_task.submit(learned, io.state_file(config.out, "template_lines.parquet"),
+               for p in range(template_parts)]
+    templates = merge_templates_task.submit(learned, counted, io.state_file(config.out, "template_lines.parquet"),
                                             out=work / "state" / "template_lines.parquet")
     parsed = [parse_task.submit(lf, pf, templates, out=(work / "parsed" / f"{sid}-articles.parquet",
                                                         work / "parsed" / f"{sid}-comments.parquet"))
@@ -223,16 +227,17 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     index_parts = [update_index_task.submit(p, spread, index, excluded, out=(
         io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
         for p in range(parts)]
-    merged = [merge_comments_task.submit(p, spread, prior_keys, out=(
+    merged = [merge_comments_task.submit(p, spread, prior_keys, shards=[sid for sid, _ in shards], out=(
         io.part_path(dedup / "merged", p), io.part_path(state / "comment_keys", p), io.part_path(dedup / "counts", p)))
         for p in range(parts)]
     merged_paths = [m.result() for m in merged]
     repeats = count_repeats_task([m[0] for m in merged_paths], [m[2] for m in merged_paths],
                                  out=dedup / "repeats.parquet")
-    counts = [write_task.submit(sid, pf, tagged=t[0], keys=k, clusters=a.result()[0],
+    counts = [write_task.submit(sid, pf, shard_no=i, tagged=t[0], keys=k, clusters=a.result()[0],
                                 merged=[m[0] for m in merged_paths], repeats=repeats, root=config.out,
                                 languages=config.langid.languages, out=work / "counts" / f"{sid}.json")
-              for (sid, _), pf, t, k, a in zip(shards, page_paths, tagged_paths, keys, applied, strict=True)]
+              for i, ((sid, _), pf, t, k, a) in enumerate(zip(shards, page_paths, tagged_paths, keys, applied,
+                                                              strict=True))]
     track({"dedup-keys": keys, "write": counts}, pages_per_shard=sizes)
     counts_paths = [c.result() for c in counts]
     for future in index_parts:

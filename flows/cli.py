@@ -36,7 +36,7 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--languages", default=None,
                        help="Comma-separated ISO 639-1 codes to keep (others are counted, not written).")
     build.add_argument("--shard-size", type=int, default=None,
-                       help="Input files per shard (default: an eighth of the new files, 500 to 5,000).")
+                       help="Input files per shard (default: an eighth of the new files, 500 to 2,500).")
     build.add_argument("--max-page-bytes", type=int, default=20_000_000,
                        help="Reject inputs larger than this after decompression (default: 20 MB).")
     build.add_argument("--follow-symlinks", action="store_true", help="Follow symbolic links out of input folders.")

@@ -48,8 +48,9 @@ class DedupConfig(BaseModel):
     partitions: int | None = Field(
         None, ge=1, le=4096,
         description="Partitions of the global dedup and comment steps: each of their tasks holds about 1/P of "
-                    "the run's keys and of the index. Default: one per 4 shards, 2 to 64. Fixed when an output "
-                    "folder is first built (its dedup index and comment keys are kept in these partitions).")
+                    "the run's keys and of the index. Default: one per 20,000 new input files, 2 to 64. Fixed "
+                    "when an output folder is first built (its dedup index and comment keys are kept in these "
+                    "partitions).")
 
 
 class BuildConfig(BaseModel):
@@ -62,7 +63,7 @@ class BuildConfig(BaseModel):
     manifest: Path | None = Field(None, description="CSV or JSONL with path, url, fetched_at, site per page.")
     shard_size: int | None = Field(
         None, ge=1, description="Input files per shard (one task run per stage per shard); default: an eighth of "
-                                "the new input files, at least 500 and at most 5,000.")
+                                "the new input files, at least 500 and at most 2,500.")
     max_page_bytes: int = Field(20_000_000, ge=1, description="Larger inputs (after gunzip) are rejected.")
     follow_symlinks: bool = Field(default=False, description="Follow symbolic links out of the input folders.")
     langid: LangIdConfig = Field(default_factory=LangIdConfig)

@@ -74,3 +74,7 @@ TEMPLATE_ROWS = pa.schema(
 
 TEMPLATE_PAGES = pa.schema([TEMPLATE_LINES.field("site"), TEMPLATE_ROWS.field("content_hash")])
 """Distinct (site, page content) of a shard: the pages each site's share is counted over."""
+
+TEMPLATE_COUNTS = pa.schema([TEMPLATE_LINES.field(name) for name in ("site", "text", "n_pages")])
+"""Lines of one partition of ``hash(site, text)`` on enough distinct pages to be template, before the share
+of their site's pages (counted once over the run) is checked."""

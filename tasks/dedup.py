@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -1142,6 +1143,27 @@ def sum_text_counts(counts: pl.LazyFrame, texts: pl.LazyFrame) -> pl.DataFrame:
     return (counts.join(texts.select("text_hash").unique(), on="text_hash", how="semi")
             .group_by("text_hash").agg(pl.col("repeat_count").sum(), pl.col("n_articles").sum())
             .collect(engine="streaming"))
+
+
+def shard_text_counts(counts: pl.LazyFrame, texts: pl.LazyFrame) -> pl.DataFrame:
+    """``sum_text_counts`` spread by shard: for each shard (``part``) the summed counts of its own texts.
+
+    Args:
+        counts: ``TEXT_COUNTS`` of every partition.
+        texts: ``part`` (the shard number) and ``text_hash`` of the run's merged comments.
+
+    Returns:
+        ``TEXT_COUNTS`` plus ``part``: one row per distinct (shard, text) that has a count, so the write
+        step of a shard reads only its own rows, not the counts of the whole run.
+    """
+    totals = sum_text_counts(counts, texts)
+    return (texts.select("part", "text_hash").unique().join(totals.lazy(), on="text_hash", how="inner")
+            .collect(engine="streaming"))
+
+
+def shard_numbers(shard_id: pl.Expr, shards: Sequence[str]) -> pl.Expr:
+    """Expression: the number (position in ``shards``, the run's shard ids in order) of each shard id."""
+    return shard_id.replace_strict(list(shards), list(range(len(shards))), return_dtype=pl.Int32)
 
 
 def partitioned_index(index: pl.DataFrame, *, parts: int, bands: int, rows: int

@@ -36,7 +36,14 @@ from schemas import OUTPUT_DATASETS
 from schemas.common import SCHEMA_VERSION
 from schemas.pages import RAW_RECORDS
 from schemas.validate import SchemaMismatchError, conform, empty_frame, polars_schema
-from tasks.readers import InputFile, error_record, input_kind, parse_manifest, records_from_bytes, warc_records
+from tasks.readers import (
+    InputFile,
+    error_record,
+    input_kind,
+    parse_manifest,
+    records_from_bytes,
+    warc_records,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -251,16 +258,26 @@ def read_raw_records(files: pl.DataFrame, *, max_bytes: int) -> pl.DataFrame:
 def read_manifest(path: Path) -> pl.DataFrame:
     """Read a CSV or JSONL manifest (``path`` and any of ``url``, ``site``, ``fetched_at``): MANIFEST rows.
 
-    Parsing is ``tasks.readers.parse_manifest`` (delimiter sniffing; ISO 8601, epoch and HTTP dates).
+    Parsing is ``tasks.readers.parse_manifest`` (delimiter sniffing; ISO 8601, epoch and HTTP dates):
+    polars reads a CSV file itself and a JSONL file is read line by line, so memory holds the parsed
+    columns, not the file or its rows.
 
     Raises:
         ValueError: the manifest has content but no row with a ``path``.
     """
-    data = path.read_bytes()
-    frame = parse_manifest(data, name=path.name)
-    if frame.is_empty() and data.strip():
+    frame = parse_manifest(path, name=path.name)
+    if frame.is_empty() and _has_content(path):
         raise ValueError(f"manifest {path} has no row with a 'path' column value")
     return frame
+
+
+def _has_content(path: Path, *, block: int = 1 << 20) -> bool:
+    """Whether the file holds anything but white space."""
+    with path.open("rb") as fh:
+        while chunk := fh.read(block):
+            if chunk.strip():
+                return True
+    return False
 
 
 # ------------------------------------------------------------------------------------------------

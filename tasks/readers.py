@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
@@ -303,6 +304,7 @@ def records_from_bytes(
                        "supported are .txt, .html/.htm, .warc, .jsonl (each optionally .gz)")
 
 
+_BOM = b"\xef\xbb\xbf"
 _ISO_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z")
 _NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f")
 _ISO_SHAPE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})?$"
@@ -342,10 +344,19 @@ def parse_timestamps(values: pl.Series) -> pl.Series:
     return parsed.fill_null(found).alias(values.name)
 
 
-def _csv_columns(data: bytes, name: str) -> pl.DataFrame:
-    """The manifest's CSV as String columns named in lower case (delimiter and quote sniffed)."""
-    body = data.removeprefix(b"\xef\xbb\xbf")
-    sample = body[:4096].decode("utf-8", errors="replace")
+def _csv_columns(source: bytes | Path, name: str) -> pl.DataFrame:
+    """The manifest's CSV as String columns named in lower case (delimiter and quote sniffed).
+
+    ``source`` is the manifest's bytes or its path; polars reads a path itself, so the file's bytes
+    are never held as one Python object.
+    """
+    if isinstance(source, Path):
+        with source.open("rb") as fh:
+            head = fh.read(4096)
+        body: bytes | Path = source
+    else:
+        head = body = source.removeprefix(_BOM)
+    sample = head.removeprefix(_BOM).decode("utf-8", errors="replace")
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
@@ -356,37 +367,41 @@ def _csv_columns(data: bytes, name: str) -> pl.DataFrame:
                             raise_if_empty=False)
     except pl.exceptions.PolarsError as exc:  # quoting polars rejects: the csv module reads it row by row
         logger.warning("manifest %s: read row by row (%s)", name, exc)
-        reader = csv.DictReader(io.StringIO(body.decode("utf-8", errors="replace")), dialect=dialect)
+        data = source.read_bytes() if isinstance(source, Path) else source
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig", errors="replace")), dialect=dialect)
         rows = [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
         columns = sorted({k for row in rows for k in row if k})
         return pl.DataFrame({c: [row.get(c) for row in rows] for c in columns},
                             schema=dict.fromkeys(columns, pl.String))
-    named = {column.strip().lower(): column for column in frame.columns}  # the last of equal names wins
+    # the last of equal names wins, as in csv.DictReader
+    named = {column.removeprefix("\ufeff").strip().lower(): column for column in frame.columns}
     return frame.select(pl.col(column).alias(key) for key, column in named.items() if key)
 
 
-def _jsonl_columns(data: bytes, name: str) -> pl.DataFrame:
-    """The manifest's JSONL objects as the four manifest fields (values kept as text)."""
+def _jsonl_columns(source: bytes | Path, name: str) -> pl.DataFrame:
+    """The manifest's JSONL objects as the four manifest fields (values kept as text), read line by line."""
     fields = ("path", "url", "fetched_at", "site")
     columns: dict[str, list[str | None]] = {f: [] for f in fields}
-    for n, line in enumerate(data.decode("utf-8-sig", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            logger.warning("manifest %s: line %d is not JSON; skipped", name, n)
-            continue
-        if isinstance(obj, dict):
-            for f in fields:  # numbers stay readable as epoch times; other kinds of value count as absent
-                value = obj.get(f)
-                columns[f].append(str(value) if isinstance(value, str | int | float) and not isinstance(value, bool)
-                                  else None)
+    stream = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
+    with io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace") as lines:
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                logger.warning("manifest %s: line %d is not JSON; skipped", name, n)
+                continue
+            if isinstance(obj, dict):
+                for f in fields:  # numbers stay readable as epoch times; other kinds of value count as absent
+                    value = obj.get(f)
+                    readable = isinstance(value, str | int | float) and not isinstance(value, bool)
+                    columns[f].append(str(value) if readable else None)
     return pl.DataFrame(columns, schema=dict.fromkeys(fields, pl.String))
 
 
-def parse_manifest(data: bytes, *, name: str) -> pl.DataFrame:
-    """Parse a CSV or JSONL manifest that attaches metadata to input files.
+def parse_manifest(source: bytes | Path, *, name: str) -> pl.DataFrame:
+    """Parse a CSV or JSONL manifest (its bytes, or its path) that attaches metadata to input files.
 
     ``name`` (the manifest's file name) chooses the format: ``.jsonl``/``.json``/``.ndjson`` is one
     object per line, anything else CSV (delimiter sniffed, header row required, read by polars).
@@ -399,7 +414,8 @@ def parse_manifest(data: bytes, *, name: str) -> pl.DataFrame:
         the caller resolves relative paths against the manifest's folder.
     """
     lower = name.lower().removesuffix(".gz")
-    raw = _jsonl_columns(data, name) if lower.endswith((".jsonl", ".json", ".ndjson")) else _csv_columns(data, name)
+    jsonl = lower.endswith((".jsonl", ".json", ".ndjson"))
+    raw = _jsonl_columns(source, name) if jsonl else _csv_columns(source, name)
     fields = ("path", "url", "fetched_at", "site")
     raw = raw.with_columns(pl.Series(c, [None] * raw.height, dtype=pl.String) for c in fields if c not in raw.columns)
     clean = raw.select(pl.col(c).str.strip_chars().replace("", None) for c in fields)

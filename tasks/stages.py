@@ -11,7 +11,7 @@ import polars as pl
 
 from flows.config import LangIdConfig
 from schemas.dedup import MERGED_COMMENT_PARTS
-from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_LINES
+from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_COUNTS, TEMPLATE_LINES
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
@@ -27,17 +27,42 @@ def _cast(df: pl.DataFrame, schema_names: list[str], dtypes: pl.Schema) -> pl.Da
     return df.select(schema_names).cast(dict(dtypes))  # type: ignore[arg-type]
 
 
-MIN_SHARD_FILES, MAX_SHARD_FILES, SHARDS_WANTED = 500, 5_000, 8
+MIN_SHARD_FILES, MAX_SHARD_FILES, SHARDS_WANTED = 500, 2_500, 8
 
 
 def auto_shard_size(n_files: int) -> int:
-    """Files per shard when the user sets none: about ``SHARDS_WANTED`` shards, 500 to 5,000 files each.
+    """Files per shard when the user sets none: about ``SHARDS_WANTED`` shards, 500 to 2,500 files each.
 
-    Each shard costs a task run per stage (about 0.1 CPU s of Prefect client and API server), so a
-    large build wants large shards (Prefect's share of a 100,000-page build: 20 shards, not 200),
-    while a small one wants several shards to keep the workers busy.
+    A per-shard step holds its shard in memory (parse: about 140 kB a text page of 13 kB, 355 MB for
+    2,500 pages) and the flow runs two at a time, so the cap bounds the build's memory at any size:
+    5,000-file shards took the flow to 2.6 GB at 100,000 pages. Each shard costs a task run per
+    stage (about 45 ms of the API server's CPU): at 1,000,000 pages 400 shards are about 3,600 runs.
     """
     return min(MAX_SHARD_FILES, max(MIN_SHARD_FILES, -(-n_files // SHARDS_WANTED)))
+
+
+FILES_PER_PARTITION, MAX_PARTITIONS = 20_000, 64
+
+
+def dedup_partitions(n_files: int) -> int:
+    """Partitions of the dedup index and comment keys (``dedup.partitions`` unset) for a first build of ``n_files``.
+
+    One per ``FILES_PER_PARTITION`` input files, 2 to ``MAX_PARTITIONS``: a find-duplicates partition reads
+    the signatures of its candidate pages from every shard, so partitions follow the pages, not the shards.
+    """
+    return min(MAX_PARTITIONS, max(2, -(-n_files // FILES_PER_PARTITION)))
+
+
+FILES_PER_TEMPLATE_PART = 10_000
+
+
+def template_partitions(n_files: int) -> int:
+    """Partitions of ``hash(site, line)`` for learn-templates: one per ``FILES_PER_TEMPLATE_PART`` input files (>= 2).
+
+    A partition holds every distinct (site, line, page) of its share of the run's pages (about a hundred
+    lines a page), so its memory stays flat as the run grows; 10,000 pages are about a million rows.
+    """
+    return max(2, -(-n_files // FILES_PER_TEMPLATE_PART))
 
 
 def assign_shards(files: pl.DataFrame, *, shard_size: int) -> list[tuple[str, pl.DataFrame]]:
@@ -101,6 +126,8 @@ def count_template_lines(rows: pl.DataFrame, pages: pl.DataFrame, *, min_pages: 
                          min_share: float = 0.5) -> pl.DataFrame:
     """The template lines of one partition: ``learn_template_lines`` over ``template_rows`` output.
 
+    The same as ``template_lines_of(template_line_counts(rows), site_page_counts(pages))``.
+
     Args:
         rows: ``TEMPLATE_ROWS`` of every shard for one partition of ``hash(site, text)``.
         pages: ``TEMPLATE_PAGES`` of every shard (each site's page count is over all of them).
@@ -110,16 +137,45 @@ def count_template_lines(rows: pl.DataFrame, pages: pl.DataFrame, *, min_pages: 
     Returns:
         ``TEMPLATE_LINES`` rows, sorted by site and text.
     """
-    per_site = pages.group_by("site").agg(n_site_pages=pl.col("content_hash").n_unique())
+    return template_lines_of(template_line_counts(rows, min_pages=min_pages), site_page_counts(pages),
+                             min_share=min_share)
+
+
+def template_line_counts(rows: pl.DataFrame, *, min_pages: int = 3) -> pl.DataFrame:
+    """Distinct pages per line of one partition, for the lines on at least ``min_pages`` of them (per partition).
+
+    Reads ``TEMPLATE_ROWS`` of every shard for one partition of ``hash(site, text)``; returns
+    ``TEMPLATE_COUNTS`` rows (site, text, n_pages), sorted by site and text. Pages of an unknown site are left out.
+    """
     counts = (
-        rows.group_by("site", "text")
+        rows.filter(pl.col("site") != "unknown")
+        .group_by("site", "text")
         .agg(n_pages=pl.col("content_hash").n_unique())
-        .join(per_site, on="site", how="inner")
-        .with_columns(share=pl.col("n_pages") / pl.col("n_site_pages"))
-        .filter((pl.col("site") != "unknown") & (pl.col("n_pages") >= min_pages) & (pl.col("share") >= min_share))
+        .filter(pl.col("n_pages") >= min_pages)
         .sort("site", "text")
     )
-    return _cast(counts, TEMPLATE_LINES.names, polars_schema(TEMPLATE_LINES))
+    return _cast(counts, TEMPLATE_COUNTS.names, polars_schema(TEMPLATE_COUNTS))
+
+
+def site_page_counts(pages: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Distinct pages per site (``site``, ``n_site_pages``) of ``TEMPLATE_PAGES`` rows of every shard (global).
+
+    Counted once per run, in polars' streaming engine: a site's share of pages is over all of its pages.
+    """
+    return (pages.lazy().group_by("site").agg(n_site_pages=pl.col("content_hash").n_unique())
+            .collect(engine="streaming"))
+
+
+def template_lines_of(counts: pl.DataFrame, site_pages: pl.DataFrame, *, min_share: float = 0.5) -> pl.DataFrame:
+    """``TEMPLATE_LINES`` rows of the counted lines (``TEMPLATE_COUNTS``) on at least ``min_share`` of their
+    site's distinct pages (``site_page_counts``), sorted by site and text."""
+    lines = (
+        counts.join(site_pages, on="site", how="inner")
+        .with_columns(share=pl.col("n_pages") / pl.col("n_site_pages"))
+        .filter(pl.col("share") >= min_share)
+        .sort("site", "text")
+    )
+    return _cast(lines, TEMPLATE_LINES.names, polars_schema(TEMPLATE_LINES))
 
 
 def merge_template_lines(learned: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:

@@ -37,7 +37,15 @@ from schemas.dedup import (
     TEXT_COUNTS,
 )
 from schemas.pages import PAGES
-from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_LINES, TEMPLATE_PAGES, TEMPLATE_ROWS
+from schemas.parsed import (
+    LINES,
+    PARSED_ARTICLES,
+    PARSED_COMMENTS,
+    TEMPLATE_COUNTS,
+    TEMPLATE_LINES,
+    TEMPLATE_PAGES,
+    TEMPLATE_ROWS,
+)
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import empty_frame
 from schemas.work import SHARD_FILES
@@ -63,18 +71,21 @@ from tasks.dedup import (
     rank_touched,
     shard_clusters,
     shard_index_rows,
+    shard_numbers,
     shard_ords,
-    sum_text_counts,
+    shard_text_counts,
     verified_pairs,
 )
 from tasks.ingest import build_pages
 from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
 from tasks.stages import (
-    count_template_lines,
     merge_partition_comments,
     merge_template_lines,
     parse_shard,
+    site_page_counts,
     tag_languages,
+    template_line_counts,
+    template_lines_of,
     template_rows,
 )
 from tasks.write import stage_partitioned, staged_shard
@@ -113,12 +124,19 @@ _INGEST = ("tasks.ingest", "tasks.readers", "tasks.encoding", "tasks.sites", "ta
 _STRIP = ("tasks.boilerplate", "tasks.selectors", "tasks.profiles")
 
 
+INGEST_BATCH_FILES = 500
+"""Input files read and decoded at a time: a file's bytes and its Python objects (about ten times the text)
+live only while its batch is decoded, so the step's memory follows the shard's pages, not ten times them."""
+
+
 @task(name="ingest", retries=1, persist_result=True, cache_policy=_cache(*_INGEST))
 @recorded
 def ingest_task(shard: Path, *, max_page_bytes: int, out: Path) -> Path:
-    """Read the shard's input files into PAGES rows."""
-    raw = io.read_raw_records(io.read_batch(shard, SHARD_FILES), max_bytes=max_page_bytes)
-    return io.write_batch(build_pages(raw, ingested_at=datetime.now(UTC)), out, PAGES)
+    """Read the shard's input files into PAGES rows, ``INGEST_BATCH_FILES`` at a time (rows are per record)."""
+    files, ingested_at = io.read_batch(shard, SHARD_FILES), datetime.now(UTC)
+    pages = [build_pages(io.read_raw_records(files.slice(start, INGEST_BATCH_FILES), max_bytes=max_page_bytes),
+                         ingested_at=ingested_at) for start in range(0, max(files.height, 1), INGEST_BATCH_FILES)]
+    return io.write_batch(pl.concat(pages), out, PAGES)
 
 
 @task(name="strip-boilerplate", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
@@ -143,19 +161,20 @@ def template_rows_task(lines: Path, pages: Path, *, parts: int, out: Path) -> Pa
 @task(name="learn-templates", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
 @recorded
 def learn_templates_task(part: int, shards: list[Path], *, out: Path) -> Path:
-    """Template lines of one partition of hash(site, line), counted over the pages of every shard."""
+    """Lines of one partition of hash(site, line) on enough distinct pages of their site, over every shard."""
     rows = io.read_part([s / "rows.parquet" for s in shards], TEMPLATE_ROWS, part).collect()
-    pages = io.scan_batches([s / "pages.parquet" for s in shards], TEMPLATE_PAGES).collect()
-    return io.write_batch(count_template_lines(rows, pages), out, TEMPLATE_LINES)
+    return io.write_batch(template_line_counts(rows), out, TEMPLATE_COUNTS)
 
 
 @task(name="merge-templates", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
 @recorded
-def merge_templates_task(learned: list[Path], previous: Path, *, out: Path) -> Path:
-    """This run's template lines merged with earlier runs' (global, small)."""
-    merged = merge_template_lines(io.scan_batches(learned, TEMPLATE_LINES).collect(),
-                                  io.read_batch(previous, TEMPLATE_LINES))
-    return io.write_batch(merged, out, TEMPLATE_LINES)
+def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path, *, out: Path) -> Path:
+    """This run's template lines (the counted lines on enough of their site's pages, counted once over every
+    shard) merged with earlier runs' (global, small)."""
+    site_pages = site_page_counts(io.scan_batches([s / "pages.parquet" for s in shards], TEMPLATE_PAGES))
+    learned_lines = template_lines_of(io.scan_batches(learned, TEMPLATE_COUNTS).collect(), site_pages)
+    return io.write_batch(merge_template_lines(learned_lines, io.read_batch(previous, TEMPLATE_LINES)), out,
+                          TEMPLATE_LINES)
 
 
 @task(name="parse", retries=1, persist_result=True, cache_policy=_cache("tasks.parse", "tasks.html", *_STRIP))
@@ -371,39 +390,44 @@ def update_index_task(part: int, applied: list[Path], index: Path, excluded: Pat
 
 @task(name="merge-comments", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
 @recorded
-def merge_comments_task(part: int, applied: list[Path], prior_keys: Path, *,
+def merge_comments_task(part: int, applied: list[Path], prior_keys: Path, *, shards: list[str],
                         out: tuple[Path, Path, Path]) -> tuple[Path, Path, Path]:
-    """Merge the comment threads of one partition of hash(canonical article id); its text counts."""
+    """Merge the comment threads of one partition of hash(canonical article id); its text counts.
+
+    The merged comments are written by the number (in ``shards``) of the shard that ships them.
+    """
     prior_file = io.part_path(prior_keys, part)
     merged, keys, counts = merge_partition_comments(
         io.read_part([a / "comments.parquet" for a in applied], COMMENT_ROWS, part).collect(),
         io.read_part([a / "refs.parquet" for a in applied], ARTICLE_REFS, part).collect(),
         io.read_batch(prior_file, COMMENT_KEYS) if prior_file.exists() else None)
-    return (io.write_batch(merged, out[0], MERGED_COMMENT_PARTS), io.write_batch(keys, out[1], COMMENT_KEYS),
+    merged = merged.with_columns(shard_numbers(pl.col("shard_id"), shards).alias("part"))
+    return (io.write_parts(merged, out[0], MERGED_COMMENT_PARTS), io.write_batch(keys, out[1], COMMENT_KEYS),
             io.write_batch(counts, out[2], TEXT_COUNTS))
 
 
 @task(name="count-repeats", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
 @recorded
 def count_repeats_task(merged: list[Path], counts: list[Path], *, out: Path) -> Path:
-    """Comments per text over the corpus, for the texts of this run (one streaming group_by)."""
-    totals = sum_text_counts(io.scan_batches(counts, TEXT_COUNTS), io.scan_batches(merged, MERGED_COMMENT_PARTS))
-    return io.write_batch(totals, out, TEXT_COUNTS)
+    """Comments per text over the corpus, for the texts of this run, by the shard that ships them."""
+    texts = io.scan_batches(merged, MERGED_COMMENT_PARTS).select("part", "text_hash")  # written by write_parts
+    return io.write_parts(shard_text_counts(io.scan_batches(counts, TEXT_COUNTS), texts), out, TEXT_COUNTS)
 
 
 @task(name="write", retries=1, persist_result=True,
       cache_policy=StageCache(version=code_version(*_COMMON, "tasks.select", "tasks.write"), exclude=["root"]))
 @recorded
-def write_task(shard_id: str, pages: Path, *, tagged: Path, keys: Path, clusters: Path, merged: list[Path],
-               repeats: Path, root: Path, languages: tuple[str, ...] | None, out: Path) -> Path:
-    """Decide what ships for one shard and stage it for the four datasets; returns the shard's counts (JSON)."""
+def write_task(shard_id: str, pages: Path, *, shard_no: int, tagged: Path, keys: Path, clusters: Path,
+               merged: list[Path], repeats: Path, root: Path, languages: tuple[str, ...] | None, out: Path) -> Path:
+    """Decide what ships for one shard and stage it for the four datasets; returns the shard's counts (JSON).
+
+    Reads only the shard's own rows of the merged comments and of the repeat counts (``shard_no``).
+    """
     page_frame = io.read_batch(pages, PAGES, columns=PAGE_COLUMNS)
     shard_clusters_ = (io.read_batch(clusters, DUPLICATE_CLUSTERS).drop("article_id")
                        .join(io.read_batch(keys, DEDUP_KEYS, columns=["page_id", "content_hash"]), on="page_id"))
-    threads = (io.scan_batches(merged, MERGED_COMMENT_PARTS).filter(pl.col("shard_id") == shard_id).collect()
-               .sort("comment_row"))
-    counts = io.scan_batches([repeats], TEXT_COUNTS).join(threads.lazy().select("text_hash").unique(),
-                                                          on="text_hash", how="semi").collect()
+    threads = io.read_part(merged, MERGED_COMMENT_PARTS, shard_no).collect().sort("comment_row")
+    counts = io.read_part([repeats], TEXT_COUNTS, shard_no).collect()
     shard_comments = add_repeat_counts(threads, counts).select(MERGED_COMMENTS.names)
     sel = select_outputs(page_frame, io.read_batch(tagged, TAGGED_ARTICLES), shard_clusters_, shard_comments,
                          languages=languages)

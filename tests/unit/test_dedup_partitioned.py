@@ -32,7 +32,9 @@ from tasks.dedup import (
     prior_rows_of,
     shard_clusters,
     shard_index_rows,
+    shard_numbers,
     shard_ords,
+    shard_text_counts,
     sum_text_counts,
     update_index,
     verified_pairs,
@@ -43,6 +45,10 @@ from tasks.stages import (
     merge_partition_comments,
     merge_run_comments,
     merge_template_lines,
+    site_page_counts,
+    template_line_counts,
+    template_lines_of,
+    template_partitions,
     template_rows,
 )
 from tests.unit.test_dedup import OTHER, PARAS, _article, _frame
@@ -195,6 +201,16 @@ def test_comment_merge_per_partition_equals_the_whole_run(parts: int) -> None:
     got = add_repeat_counts(got, totals).select(expected.columns).cast(expected.schema)
     for sid in ("s0", "s1"):  # what each shard's write step reads, in the same order
         assert got.filter(pl.col("shard_id") == sid).equals(expected.filter(pl.col("shard_id") == sid)), sid
+    # the write step of a shard reads only its own part of the merged comments and of the counts
+    shards = [f"s{i}" for i in range(len(keys))]
+    by_shard = pl.concat(merged).with_columns(shard_numbers(pl.col("shard_id"), shards).alias("part"))
+    per_shard = shard_text_counts(pl.concat(counts).lazy(), by_shard.lazy())
+    assert per_shard.select("part", "text_hash").is_unique().all()
+    for no, sid in enumerate(shards):
+        threads = by_shard.filter(pl.col("part") == no).drop("part").sort("comment_row")
+        own = add_repeat_counts(threads, per_shard.filter(pl.col("part") == no).drop("part"))
+        assert own.select(expected.columns).cast(expected.schema).equals(
+            expected.filter(pl.col("shard_id") == sid)), sid
     assert got.sort("comment_id", "page_id", "position").equals(expected.sort("comment_id", "page_id", "position"))
     assert pl.concat(new_keys).sort("comment_id").equals(expected_keys.sort("comment_id"))
 
@@ -226,3 +242,13 @@ def test_template_lines_learned_per_partition_equal_the_whole_run(parts: int) ->
     learned = [count_template_lines(pl.concat(shard_rows).filter(pl.col("part") == p).drop("part"),
                                     pl.concat(shard_pages)) for p in range(parts)]
     assert merge_template_lines(pl.concat(learned), previous).equals(expected)
+    # as the flow runs it: lines counted per partition, the sites' pages counted once in the merge
+    counted = [template_line_counts(pl.concat(shard_rows).filter(pl.col("part") == p).drop("part"))
+               for p in range(parts)]
+    site_pages = site_page_counts(pl.concat(shard_pages).lazy())
+    assert merge_template_lines(template_lines_of(pl.concat(counted), site_pages), previous).equals(expected)
+
+
+def test_template_partitions_grow_with_the_run() -> None:
+    """learn-templates' partitions follow the input, so a partition holds about the same rows at any size."""
+    assert [template_partitions(n) for n in (0, 1, 20_000, 100_000, 1_000_000)] == [2, 2, 2, 10, 100]

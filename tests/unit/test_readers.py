@@ -223,6 +223,25 @@ def test_parse_manifest_csv() -> None:
     assert df["site"].to_list() == ["example.com", None]
 
 
+@pytest.mark.parametrize("name", ["manifest.csv", "manifest.jsonl"])
+def test_manifest_read_from_its_file_equals_its_bytes(name: str, tmp_path: Path) -> None:
+    """A manifest file is read by polars (CSV) or line by line (JSONL): the same frame as from its bytes."""
+    rows = [{"path": f"p{i}.txt", "url": f"https://e.example/{i}" if i % 3 else "",
+             "fetched_at": f"2024-05-{1 + i % 28:02d}T12:00:00Z" if i % 4 else "never", "site": "e.example"}
+            for i in range(23)] + [{"path": "", "url": "https://nopath.example/", "fetched_at": "", "site": ""}]
+    if name.endswith(".csv"):
+        data = ("\ufeffpath,url,fetched_at,site\r\n" + "".join(
+            f"{r['path']},{r['url']},{r['fetched_at']},{r['site']}\r\n" for r in rows)).encode()
+    else:
+        data = "\n".join(json.dumps(r) for r in rows).encode()
+    whole = parse_manifest(data, name=name)
+    assert whole.height == 23
+    assert whole["path"].to_list() == [f"p{i}.txt" for i in range(23)]
+    assert whole["fetched_at"].null_count() == 6
+    (tmp_path / name).write_bytes(data)
+    assert parse_manifest(tmp_path / name, name=name).equals(whole)
+
+
 def test_parse_manifest_semicolon_csv_and_jsonl() -> None:
     csv_df = parse_manifest(b"path;url\nx.txt;https://e.example/\n", name="m.csv")
     assert csv_df.select("path", "url").rows() == [("x.txt", "https://e.example/")]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from tasks.stages import assign_shards, attach_manifest, auto_shard_size
+from tasks.stages import assign_shards, attach_manifest, auto_shard_size, dedup_partitions
 
 
 def _files(n: int, mtime: int = 1) -> pl.DataFrame:
@@ -40,5 +40,10 @@ def test_default_shards_grow_with_the_input_within_bounds() -> None:
     assert auto_shard_size(8) == 500
     assert auto_shard_size(4_000) == 500
     assert auto_shard_size(20_000) == 2_500
-    assert auto_shard_size(100_000) == 5_000
-    assert auto_shard_size(10_000_000) == 5_000
+    assert auto_shard_size(100_000) == 2_500
+    assert auto_shard_size(10_000_000) == 2_500
+
+
+def test_default_partitions_follow_the_input_files() -> None:
+    """Partitions follow the pages (one per 20,000 files, 2 to 64), not the shards."""
+    assert [dedup_partitions(n) for n in (0, 2_000, 20_000, 100_000, 1_000_000, 10_000_000)] == [2, 2, 2, 5, 50, 64]
