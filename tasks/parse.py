@@ -32,10 +32,11 @@ import logging
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import compress
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -45,6 +46,8 @@ from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 TITLE = "title"
 BODY = "body"
@@ -198,17 +201,22 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     frame = lines.with_row_index("_row").with_columns(
         _chars=text.str.len_chars(), f_words=text.str.count_matches(r"\S+").cast(pl.Int32)
     )
-    # the date patterns run on the lines short enough to need them (a masked column would still be scanned)
+    # the date and count patterns run on the lines short enough to need them (a masked column would still
+    # be scanned)
     short = frame.filter(chars <= TITLE_MAX_CHARS).select(
-        "_row", "text", "_chars", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}")
+        "_row", "text", "_chars", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}"),
+        _count=pl.when(chars <= 200).then(count).fill_null(-1),  # counts are >= 0
     )
+    rows = short["_row"].to_numpy()
     has_date = np.zeros(frame.height, dtype=bool)
-    has_date[short["_row"].to_numpy()] = short["f_has_date"].to_numpy()
+    has_date[rows] = short["f_has_date"].to_numpy()
+    stated = np.full(frame.height, -1, dtype=np.int32)
+    stated[rows] = short["_count"].to_numpy()
     return (
         frame.with_columns(
             f_has_date=pl.Series(has_date),
             f_date=text.str.contains(selectors.DATE_LINE_RE) & (chars <= 120),
-            f_count=pl.when(chars <= 200).then(count),
+            f_count=pl.when(pl.Series(stated) >= 0).then(pl.Series(stated)),
             f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
             f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
             f_prose=(
@@ -749,6 +757,17 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
 
 
+def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """``lines`` sorted by ``page_id`` and ``line_no``; returned as they are when their keys already
+    increase strictly (as the boilerplate stage writes them), which is cheaper to check than to sort."""
+    page, line = pl.col("page_id"), pl.col("line_no")
+    prev_page = page.shift(1)
+    increasing = (page > prev_page) | ((page == prev_page) & (line > line.shift(1)))  # null where a key is
+    if lines.height < 2 or lines.select(increasing.slice(1).all(ignore_nulls=False)).item():
+        return lines
+    return lines.sort("page_id", "line_no", maintain_order=True)
+
+
 def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
@@ -762,17 +781,17 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     schema = polars_schema(LINES)
     if lines.height == 0:
         return empty_frame(LINES)
-    feats = line_features(lines.sort("page_id", "line_no", maintain_order=True))
+    feats = line_features(sorted_lines(lines))
     region = np.zeros(feats.height, dtype=np.int8)  # 0: unplaced, else _REGION_CODES
     position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
     rows: list[int] = []
     codes: list[int] = []
     positions: list[int] = []
     for lo, page in _pages(feats):
-        for i, (name, k) in segment_page(page).items():
-            rows.append(lo + i)
-            codes.append(_REGION_CODES[name])
-            positions.append(-1 if k is None else k)
+        placed = segment_page(page)
+        rows.extend([lo + i for i in placed])
+        codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
+        positions.extend([-1 if k is None else k for _, k in placed.values()])
     region[rows] = codes
     position[rows] = positions
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
@@ -804,7 +823,7 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
     schema = polars_schema(PARSED_ARTICLES)
     if segmented.height == 0 and (page_ids is None or page_ids.len() == 0):
         return empty_frame(PARSED_ARTICLES)
-    seg = segmented.sort("page_id", "line_no")
+    seg = sorted_lines(segmented)
     count = pl.coalesce(
         pl.col("text").str.extract(selectors.COMMENT_COUNT_RE, 1),
         pl.col("text").str.extract(selectors.COMMENT_COUNT_TRAILING_RE, 1),
@@ -814,10 +833,11 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
         _rule=pl.when(pl.col("region").is_null() & (pl.col("text") != "")).then(
             pl.col("strip_rule").fill_null(UNPLACED)
         ),
-        _count=pl.when(pl.col("text").str.len_chars() <= 200).then(count),
     )
     stated = (
-        seg.filter(before_comments & pl.col("_count").is_not_null() & (pl.col("_count") > 0))
+        seg.filter(before_comments & (pl.col("text").str.len_chars() <= 200))  # the count patterns on these only
+        .with_columns(_count=count)
+        .filter(pl.col("_count").is_not_null() & (pl.col("_count") > 0))
         .group_by("page_id")
         .agg(n_comments_stated=pl.col("_count").last())
     )
@@ -934,6 +954,13 @@ def _parents(authors: list[str | None], texts: list[str]) -> list[int | None]:
     return parents
 
 
+def _map_distinct(values: pl.Series, fn: Callable[[str | None], _T]) -> list[_T]:
+    """``[fn(v) for v in values]``, calling ``fn`` (a pure function) once per distinct value."""
+    distinct = values.unique(maintain_order=True)
+    results = dict(zip(distinct.to_list(), map(fn, distinct.to_list()), strict=True))
+    return [results[v] for v in values.to_list()]
+
+
 def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     """Build one row per comment from segmented lines.
 
@@ -948,7 +975,7 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     schema = polars_schema(PARSED_COMMENTS)
     if segmented.height == 0:
         return empty_frame(PARSED_COMMENTS)
-    seg = segmented.filter(pl.col("comment_position").is_not_null()).sort("page_id", "line_no")
+    seg = sorted_lines(segmented.filter(pl.col("comment_position").is_not_null()))
     if seg.height == 0:
         return empty_frame(PARSED_COMMENTS)
     text = pl.col("text")
@@ -989,8 +1016,9 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
         .agg(text=text.filter(pl.col("region") == COMMENT_TEXT).str.join("\n\n"))
         .join(headers, on=keys, how="left", maintain_order="left")
     )
-    authors = [clean_author(a) for a in grouped["author"].to_list()]
-    posted = [parse_posted_at(t) for t in grouped["posted_at_text"].to_list()]
+    # both parsers are pure and a shard repeats its author names and date strings: run them once per value
+    authors = _map_distinct(grouped["author"], clean_author)
+    posted = _map_distinct(grouped["posted_at_text"], parse_posted_at)
     parents: list[int | None] = []
     page_ids, texts = grouped["page_id"].to_list(), grouped["text"].to_list()
     start = 0
