@@ -254,6 +254,11 @@ class _Page:
     """Dates, numbers and comment-widget controls: never a comment's text."""
     foldable: list[bool]
     """Lines that can repeat a title line (see ``_repeated_lines``)."""
+    name_like: list[bool]
+    """Lines that can be a commenter's name: kept (or template), not a date, number, count or heading, at
+    most ``NAME_MAX_CHARS`` characters and ``NAME_MAX_WORDS`` words, not ending like a clause (",", ":")."""
+    title_ok: list[bool]
+    """Lines that pass the limits of ``_can_be_title`` that do not need a regex."""
     count: list[int | None]
     heading: list[bool]
     numeric: list[bool]
@@ -272,19 +277,7 @@ class _Page:
         return len(self.text)
 
 
-_NAME_END = re.compile(r"[.!?:;,]$")
 _SENTENCE_END = re.compile(r"[.!?]$")
-
-
-def _name_like(p: _Page, i: int) -> bool:
-    text = p.text[i]
-    if p.rule[i] not in (None, "template") or p.date[i] or p.numeric[i]:
-        return False
-    if len(text) > NAME_MAX_CHARS or p.words[i] > NAME_MAX_WORDS:
-        return False
-    if p.count[i] is not None or p.heading[i]:
-        return False
-    return not _NAME_END.search(text) or text.endswith(("...", "…", ".", "!"))
 
 
 def _header_kind(
@@ -335,8 +328,8 @@ def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
         by_kind[kind].append((i, last, i))
     # standalone date lines with a name line next to them, on the side the page uses
     dates = [i for i in p.dates if i not in p.headers]
-    before = [i for i in dates if i > 0 and _name_like(p, i - 1)]
-    after = [i for i in dates if i + 1 < n and _name_like(p, i + 1)]
+    before = [i for i in dates if i > 0 and p.name_like[i - 1]]
+    after = [i for i in dates if i + 1 < n and p.name_like[i + 1]]
     date_headers = (
         [(i - 1, i, i - 1) for i in before] if len(before) >= len(after) else [(i, i + 1, i + 1) for i in after]
     )
@@ -433,7 +426,7 @@ def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     """
     m = len(idx)
     freq = Counter(p.text[i] for i in idx)
-    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0)) if _name_like(p, i) else None for i in idx]
+    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0)) if p.name_like[i] else None for i in idx]
     if score[0] is None:
         return None
     neg = float("-inf")
@@ -556,7 +549,8 @@ def _body_window(p: _Page, start: int, limit: int) -> tuple[int, int] | None:
     return best
 
 
-_CRUMB_SEPARATORS = (" » ", " › ", " > ", " >> ", " | ")
+_CRUMB_RE = r" (?:»|›|>>?|\|) "
+"""A breadcrumb separator: " » ", " › ", " > ", " >> " or " | "."""
 _CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
 _QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
 _TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
@@ -564,14 +558,13 @@ _PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}
 _NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
 
 
+_TITLE_CUT_OFF = (":", ",", "–", "-", "—", ";")
+
+
 def _can_be_title(p: _Page, i: int) -> bool:
-    """Hard limits: a headline is kept, not a date, count or crumb trail, 2+ words, not cut off."""
-    text = p.text[i]
-    if p.rule[i] is not None or p.date[i] or p.numeric[i] or p.count[i] is not None:
-        return False
-    if p.words[i] < 2 or len(text) < 8 or len(text) > TITLE_MAX_CHARS or text.endswith((":", ",", "–", "-", "—", ";")):
-        return False
-    return not (p.has_date[i] or _NOT_TITLE.search(text))
+    """Hard limits: a headline is kept, not a date, count or crumb trail, 2+ words, not cut off
+    (``title_ok``, see ``_pages``), and holds no crumb or list separator."""
+    return p.title_ok[i] and not _NOT_TITLE.search(p.text[i])
 
 
 def _title_score(p: _Page, i: int, kept_distance: float, bonus: float) -> float:
@@ -713,9 +706,10 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
     )
     header_rows = feats.with_row_index("_row").filter(is_header)
     kinds: dict[int, tuple[str, str]] = {}
-    for row, says, by_author, author, is_date, words in header_rows.select(
-        "_row", "f_says", "f_by_author", "f_ad_author", "f_date", "f_words"
-    ).iter_rows():
+    for row, says, by_author, author, is_date, words in zip(
+        *(header_rows[c].to_list() for c in ("_row", "f_says", "f_by_author", "f_ad_author", "f_date", "f_words")),
+        strict=True,
+    ):
         kind = _header_kind(says, by_author, author, is_date=is_date, words=words)
         if kind is not None:
             kinds[row] = kind
@@ -725,10 +719,18 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
 
     dates = rows_where(pl.col("f_date"))
     counts = rows_where(pl.col("f_count").is_not_null())
-    crumbs = rows_where(pl.col("text").str.contains_any(list(_CRUMB_SEPARATORS)))
+    crumbs = rows_where(pl.col("text").str.contains(_CRUMB_RE))
     header_list = list(kinds)
+    text, chars, rule = pl.col("text"), pl.col("text").str.len_chars(), pl.col("strip_rule")
+    unstated = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
     derived = feats.select(
-        meta=pl.col("f_date") | pl.col("f_numeric") | (pl.col("strip_rule") == "comment_chrome").fill_null(value=False),
+        meta=pl.col("f_date") | pl.col("f_numeric") | (rule == "comment_chrome").fill_null(value=False),
+        # Python's "$" also matches before a final newline
+        name_like=(rule.is_null() | (rule == "template")) & unstated & ~pl.col("f_heading")
+        & (chars <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS)
+        & (~text.str.contains(r"[.!?:;,]\n?$") | text.str.ends_with(".") | text.str.ends_with("!")),
+        title_ok=rule.is_null() & unstated & ~pl.col("f_has_date") & (pl.col("f_words") >= 2)
+        & chars.is_between(8, TITLE_MAX_CHARS) & ~pl.any_horizontal(text.str.ends_with(e) for e in _TITLE_CUT_OFF),
         # a line folds to the same text as a title line only if it is at most 3 times longer (no character
         # folds to more than 3); words >= 4 unless the line holds \x1c-\x1f, which str.split takes for white
         # space and the regex does not
@@ -738,7 +740,7 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
     columns = {"text": "text", "rule": "strip_rule", "date": "f_date", "has_date": "f_has_date", "count": "f_count",
                "heading": "f_heading", "numeric": "f_numeric", "words": "f_words", "prose": "f_prose"}
     cols = {field: feats[column].to_list() for field, column in columns.items()}
-    cols.update({field: derived[field].to_list() for field in ("meta", "foldable")})
+    cols.update({field: derived[field].to_list() for field in derived.columns})
     lo = 0
     for n in feats["page_id"].rle().struct.field("len").to_list():
         hi = lo + n
