@@ -32,10 +32,11 @@ import logging
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import compress
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -45,6 +46,8 @@ from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 TITLE = "title"
 BODY = "body"
@@ -198,17 +201,22 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     frame = lines.with_row_index("_row").with_columns(
         _chars=text.str.len_chars(), f_words=text.str.count_matches(r"\S+").cast(pl.Int32)
     )
-    # the date patterns run on the lines short enough to need them (a masked column would still be scanned)
+    # the date and count patterns run on the lines short enough to need them (a masked column would still
+    # be scanned)
     short = frame.filter(chars <= TITLE_MAX_CHARS).select(
-        "_row", "text", "_chars", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}")
+        "_row", "text", "_chars", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}"),
+        _count=pl.when(chars <= 200).then(count).fill_null(-1),  # counts are >= 0
     )
+    rows = short["_row"].to_numpy()
     has_date = np.zeros(frame.height, dtype=bool)
-    has_date[short["_row"].to_numpy()] = short["f_has_date"].to_numpy()
+    has_date[rows] = short["f_has_date"].to_numpy()
+    stated = np.full(frame.height, -1, dtype=np.int32)
+    stated[rows] = short["_count"].to_numpy()
     return (
         frame.with_columns(
             f_has_date=pl.Series(has_date),
             f_date=text.str.contains(selectors.DATE_LINE_RE) & (chars <= 120),
-            f_count=pl.when(chars <= 200).then(count),
+            f_count=pl.when(pl.Series(stated) >= 0).then(pl.Series(stated)),
             f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
             f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
             f_prose=(
@@ -246,6 +254,11 @@ class _Page:
     """Dates, numbers and comment-widget controls: never a comment's text."""
     foldable: list[bool]
     """Lines that can repeat a title line (see ``_repeated_lines``)."""
+    name_like: list[bool]
+    """Lines that can be a commenter's name: kept (or template), not a date, number, count or heading, at
+    most ``NAME_MAX_CHARS`` characters and ``NAME_MAX_WORDS`` words, not ending like a clause (",", ":")."""
+    title_ok: list[bool]
+    """Lines that pass the limits of ``_can_be_title`` that do not need a regex."""
     count: list[int | None]
     heading: list[bool]
     numeric: list[bool]
@@ -264,19 +277,7 @@ class _Page:
         return len(self.text)
 
 
-_NAME_END = re.compile(r"[.!?:;,]$")
 _SENTENCE_END = re.compile(r"[.!?]$")
-
-
-def _name_like(p: _Page, i: int) -> bool:
-    text = p.text[i]
-    if p.rule[i] not in (None, "template") or p.date[i] or p.numeric[i]:
-        return False
-    if len(text) > NAME_MAX_CHARS or p.words[i] > NAME_MAX_WORDS:
-        return False
-    if p.count[i] is not None or p.heading[i]:
-        return False
-    return not _NAME_END.search(text) or text.endswith(("...", "…", ".", "!"))
 
 
 def _header_kind(
@@ -327,8 +328,8 @@ def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
         by_kind[kind].append((i, last, i))
     # standalone date lines with a name line next to them, on the side the page uses
     dates = [i for i in p.dates if i not in p.headers]
-    before = [i for i in dates if i > 0 and _name_like(p, i - 1)]
-    after = [i for i in dates if i + 1 < n and _name_like(p, i + 1)]
+    before = [i for i in dates if i > 0 and p.name_like[i - 1]]
+    after = [i for i in dates if i + 1 < n and p.name_like[i + 1]]
     date_headers = (
         [(i - 1, i, i - 1) for i in before] if len(before) >= len(after) else [(i, i + 1, i + 1) for i in after]
     )
@@ -425,7 +426,7 @@ def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     """
     m = len(idx)
     freq = Counter(p.text[i] for i in idx)
-    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0)) if _name_like(p, i) else None for i in idx]
+    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0)) if p.name_like[i] else None for i in idx]
     if score[0] is None:
         return None
     neg = float("-inf")
@@ -548,7 +549,8 @@ def _body_window(p: _Page, start: int, limit: int) -> tuple[int, int] | None:
     return best
 
 
-_CRUMB_SEPARATORS = (" » ", " › ", " > ", " >> ", " | ")
+_CRUMB_RE = r" (?:»|›|>>?|\|) "
+"""A breadcrumb separator: " » ", " › ", " > ", " >> " or " | "."""
 _CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
 _QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
 _TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
@@ -556,14 +558,13 @@ _PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}
 _NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
 
 
+_TITLE_CUT_OFF = (":", ",", "–", "-", "—", ";")
+
+
 def _can_be_title(p: _Page, i: int) -> bool:
-    """Hard limits: a headline is kept, not a date, count or crumb trail, 2+ words, not cut off."""
-    text = p.text[i]
-    if p.rule[i] is not None or p.date[i] or p.numeric[i] or p.count[i] is not None:
-        return False
-    if p.words[i] < 2 or len(text) < 8 or len(text) > TITLE_MAX_CHARS or text.endswith((":", ",", "–", "-", "—", ";")):
-        return False
-    return not (p.has_date[i] or _NOT_TITLE.search(text))
+    """Hard limits: a headline is kept, not a date, count or crumb trail, 2+ words, not cut off
+    (``title_ok``, see ``_pages``), and holds no crumb or list separator."""
+    return p.title_ok[i] and not _NOT_TITLE.search(p.text[i])
 
 
 def _title_score(p: _Page, i: int, kept_distance: float, bonus: float) -> float:
@@ -705,9 +706,10 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
     )
     header_rows = feats.with_row_index("_row").filter(is_header)
     kinds: dict[int, tuple[str, str]] = {}
-    for row, says, by_author, author, is_date, words in header_rows.select(
-        "_row", "f_says", "f_by_author", "f_ad_author", "f_date", "f_words"
-    ).iter_rows():
+    for row, says, by_author, author, is_date, words in zip(
+        *(header_rows[c].to_list() for c in ("_row", "f_says", "f_by_author", "f_ad_author", "f_date", "f_words")),
+        strict=True,
+    ):
         kind = _header_kind(says, by_author, author, is_date=is_date, words=words)
         if kind is not None:
             kinds[row] = kind
@@ -717,10 +719,18 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
 
     dates = rows_where(pl.col("f_date"))
     counts = rows_where(pl.col("f_count").is_not_null())
-    crumbs = rows_where(pl.col("text").str.contains_any(list(_CRUMB_SEPARATORS)))
+    crumbs = rows_where(pl.col("text").str.contains(_CRUMB_RE))
     header_list = list(kinds)
+    text, chars, rule = pl.col("text"), pl.col("text").str.len_chars(), pl.col("strip_rule")
+    unstated = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
     derived = feats.select(
-        meta=pl.col("f_date") | pl.col("f_numeric") | (pl.col("strip_rule") == "comment_chrome").fill_null(value=False),
+        meta=pl.col("f_date") | pl.col("f_numeric") | (rule == "comment_chrome").fill_null(value=False),
+        # Python's "$" also matches before a final newline
+        name_like=(rule.is_null() | (rule == "template")) & unstated & ~pl.col("f_heading")
+        & (chars <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS)
+        & (~text.str.contains(r"[.!?:;,]\n?$") | text.str.ends_with(".") | text.str.ends_with("!")),
+        title_ok=rule.is_null() & unstated & ~pl.col("f_has_date") & (pl.col("f_words") >= 2)
+        & chars.is_between(8, TITLE_MAX_CHARS) & ~pl.any_horizontal(text.str.ends_with(e) for e in _TITLE_CUT_OFF),
         # a line folds to the same text as a title line only if it is at most 3 times longer (no character
         # folds to more than 3); words >= 4 unless the line holds \x1c-\x1f, which str.split takes for white
         # space and the regex does not
@@ -730,7 +740,7 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
     columns = {"text": "text", "rule": "strip_rule", "date": "f_date", "has_date": "f_has_date", "count": "f_count",
                "heading": "f_heading", "numeric": "f_numeric", "words": "f_words", "prose": "f_prose"}
     cols = {field: feats[column].to_list() for field, column in columns.items()}
-    cols.update({field: derived[field].to_list() for field in ("meta", "foldable")})
+    cols.update({field: derived[field].to_list() for field in derived.columns})
     lo = 0
     for n in feats["page_id"].rle().struct.field("len").to_list():
         hi = lo + n
@@ -749,6 +759,17 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
 
 
+def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """``lines`` sorted by ``page_id`` and ``line_no``; returned as they are when their keys already
+    increase strictly (as the boilerplate stage writes them), which is cheaper to check than to sort."""
+    page, line = pl.col("page_id"), pl.col("line_no")
+    prev_page = page.shift(1)
+    increasing = (page > prev_page) | ((page == prev_page) & (line > line.shift(1)))  # null where a key is
+    if lines.height < 2 or lines.select(increasing.slice(1).all(ignore_nulls=False)).item():
+        return lines
+    return lines.sort("page_id", "line_no", maintain_order=True)
+
+
 def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
@@ -762,17 +783,17 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     schema = polars_schema(LINES)
     if lines.height == 0:
         return empty_frame(LINES)
-    feats = line_features(lines.sort("page_id", "line_no", maintain_order=True))
+    feats = line_features(sorted_lines(lines))
     region = np.zeros(feats.height, dtype=np.int8)  # 0: unplaced, else _REGION_CODES
     position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
     rows: list[int] = []
     codes: list[int] = []
     positions: list[int] = []
     for lo, page in _pages(feats):
-        for i, (name, k) in segment_page(page).items():
-            rows.append(lo + i)
-            codes.append(_REGION_CODES[name])
-            positions.append(-1 if k is None else k)
+        placed = segment_page(page)
+        rows.extend([lo + i for i in placed])
+        codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
+        positions.extend([-1 if k is None else k for _, k in placed.values()])
     region[rows] = codes
     position[rows] = positions
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
@@ -804,7 +825,7 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
     schema = polars_schema(PARSED_ARTICLES)
     if segmented.height == 0 and (page_ids is None or page_ids.len() == 0):
         return empty_frame(PARSED_ARTICLES)
-    seg = segmented.sort("page_id", "line_no")
+    seg = sorted_lines(segmented)
     count = pl.coalesce(
         pl.col("text").str.extract(selectors.COMMENT_COUNT_RE, 1),
         pl.col("text").str.extract(selectors.COMMENT_COUNT_TRAILING_RE, 1),
@@ -814,10 +835,11 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
         _rule=pl.when(pl.col("region").is_null() & (pl.col("text") != "")).then(
             pl.col("strip_rule").fill_null(UNPLACED)
         ),
-        _count=pl.when(pl.col("text").str.len_chars() <= 200).then(count),
     )
     stated = (
-        seg.filter(before_comments & pl.col("_count").is_not_null() & (pl.col("_count") > 0))
+        seg.filter(before_comments & (pl.col("text").str.len_chars() <= 200))  # the count patterns on these only
+        .with_columns(_count=count)
+        .filter(pl.col("_count").is_not_null() & (pl.col("_count") > 0))
         .group_by("page_id")
         .agg(n_comments_stated=pl.col("_count").last())
     )
@@ -934,6 +956,13 @@ def _parents(authors: list[str | None], texts: list[str]) -> list[int | None]:
     return parents
 
 
+def _map_distinct(values: pl.Series, fn: Callable[[str | None], _T]) -> list[_T]:
+    """``[fn(v) for v in values]``, calling ``fn`` (a pure function) once per distinct value."""
+    distinct = values.unique(maintain_order=True)
+    results = dict(zip(distinct.to_list(), map(fn, distinct.to_list()), strict=True))
+    return [results[v] for v in values.to_list()]
+
+
 def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     """Build one row per comment from segmented lines.
 
@@ -948,7 +977,7 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     schema = polars_schema(PARSED_COMMENTS)
     if segmented.height == 0:
         return empty_frame(PARSED_COMMENTS)
-    seg = segmented.filter(pl.col("comment_position").is_not_null()).sort("page_id", "line_no")
+    seg = sorted_lines(segmented.filter(pl.col("comment_position").is_not_null()))
     if seg.height == 0:
         return empty_frame(PARSED_COMMENTS)
     text = pl.col("text")
@@ -989,8 +1018,9 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
         .agg(text=text.filter(pl.col("region") == COMMENT_TEXT).str.join("\n\n"))
         .join(headers, on=keys, how="left", maintain_order="left")
     )
-    authors = [clean_author(a) for a in grouped["author"].to_list()]
-    posted = [parse_posted_at(t) for t in grouped["posted_at_text"].to_list()]
+    # both parsers are pure and a shard repeats its author names and date strings: run them once per value
+    authors = _map_distinct(grouped["author"], clean_author)
+    posted = _map_distinct(grouped["posted_at_text"], parse_posted_at)
     parents: list[int | None] = []
     page_ids, texts = grouped["page_id"].to_list(), grouped["text"].to_list()
     start = 0

@@ -311,3 +311,39 @@ def test_article_printed_after_its_comments() -> None:
     assert article["title"] == "City Extends Tram Line to the North"
     assert article["body"] == "\n\n".join(PARA)
     assert [c["author"] for c in comments] == ["Anna", "Bob"]
+
+
+def test_sorted_lines_sorts_only_unsorted_frames() -> None:
+    """Lines out of order (or with a repeated key) are sorted; sorted lines come back as they are."""
+    from tasks.parse import sorted_lines
+
+    frame = pl.DataFrame({"page_id": ["b", "a", "a", "b"], "line_no": [0, 1, 0, 1]})
+    expected = pl.DataFrame({"page_id": ["a", "a", "b", "b"], "line_no": [0, 1, 0, 1]})
+    assert sorted_lines(frame).equals(expected)
+    assert sorted_lines(expected) is expected
+    repeated = pl.DataFrame({"page_id": ["a", "a", "a"], "line_no": [1, 1, 0], "text": ["x", "y", "z"]})
+    assert sorted_lines(repeated)["text"].to_list() == ["z", "x", "y"]
+
+
+def test_segment_pages_does_not_depend_on_line_order() -> None:
+    pages = pl.DataFrame({"page_id": ["p", "q"], "site": ["example.org"] * 2,
+                          "text": [_article(), _article("Bridge Closed for Repairs Until Spring")]})
+    lines = strip_boilerplate(pages)
+    in_order = segment_pages(lines)
+    assert segment_pages(lines.reverse()).equals(in_order)
+    assert in_order.filter(pl.col("region") == "title")["text"].to_list() == [
+        "City Extends Tram Line to the North", "Bridge Closed for Repairs Until Spring"]
+
+
+@pytest.mark.parametrize(
+    ("line", "is_crumb"),
+    [("Home » News » Title", True), ("Home › News", True), ("a > b", True), ("a >> b", True), ("a | b", True),
+     ("a>b", False), ("a » b".replace(" ", "\u00a0"), False), ("a |b", False), ("a >>> b", False)],
+)
+def test_crumb_separator_pattern(line: str, is_crumb: bool) -> None:
+    """The breadcrumb pattern finds exactly the lines that hold one of the separators."""
+    from tasks.parse import _CRUMB_RE
+
+    separators = (" » ", " › ", " > ", " >> ", " | ")
+    assert any(s in line for s in separators) == is_crumb
+    assert pl.Series([line]).str.contains(_CRUMB_RE).item() == is_crumb
