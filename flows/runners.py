@@ -26,8 +26,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from prefect.context import SettingsContext, get_settings_context
 from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-from prefect.settings.context import temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 RUNNER_ENV = "CORPUSFLOW_TASK_RUNNER"
@@ -91,14 +91,30 @@ class SharedServerProcessPool(ProcessPoolTaskRunner):
 
     def __enter__(self) -> SharedServerProcessPool:
         self._api_url = shared_api_url()
-        return super().__enter__()
+        super().__enter__()
+        if self._executor is not None:  # start every worker now: their imports overlap the flow's first steps
+            for _ in range(self._max_workers):
+                self._executor.submit(os.getpid)
+        return self
+
+    def _worker_settings(self) -> SettingsContext | None:
+        """The settings in force with the shared API URL, made once per settings object (building one
+        costs tens of milliseconds); ``None`` when they carry it already."""
+        current = get_settings_context()
+        if not self._api_url or current.settings.api.url == self._api_url:
+            return None
+        if self._settings is None or self._settings[0] is not current.settings:
+            shared = current.settings.copy_with_update(updates={PREFECT_API_URL: self._api_url})
+            self._settings = (current.settings, SettingsContext(profile=current.profile, settings=shared))
+        return self._settings[1]
 
     def submit(self, task: Any, parameters: dict[str, Any], wait_for: Any = None,
                dependencies: Any = None) -> Any:
         """Submit with the shared API URL in the settings and environment the worker receives."""
-        if not self._api_url or PREFECT_API_URL.value() == self._api_url:
+        settings = self._worker_settings()
+        if settings is None:
             return super().submit(task, parameters, wait_for=wait_for, dependencies=dependencies)
-        with temporary_settings(updates={PREFECT_API_URL: self._api_url}):
+        with settings.model_copy():  # a context object can be entered once at a time
             return super().submit(task, parameters, wait_for=wait_for, dependencies=dependencies)
 
 
