@@ -11,10 +11,10 @@ Run ``.venv/bin/python -m bench.bench_pipeline --pages 2000`` (``--help`` for th
    the shards or partitions (one polars thread each); the small global tasks (merge-templates,
    dedup-prior, cluster-duplicates, count-repeats) in one of them, the plan and the commit in the parent;
 4. **baseline**: ``bench.baseline`` (the obvious pipeline) on the same pages, one process;
-5. **flow**: ``build_corpus`` itself with its default task runner (on 2 cores: worker processes sharing
-   the flow's API server, ``flows/runners.py``), and **flow_threads** with two threads of one process
-   (``--runner threads``), each in a subprocess with a fresh Prefect home; the ephemeral API server is
-   started by a warm-up flow first and its start-up is reported apart.
+5. **flow**: ``build_corpus`` itself with worker processes sharing the flow's API server
+   (``--runner processes``, ``flows/runners.py``), and **flow_threads** with two threads of one process
+   (``--runner threads``, the build's default), each in a subprocess with a fresh Prefect home; the
+   ephemeral API server is started by a warm-up flow first and its start-up is reported apart.
 
 Every run imports the code from one copy of ``tasks``, ``flows``, ``schemas`` and ``bench`` taken when the
 benchmark starts (``bench/work/code-<pages>``), so all runs measure the same code.
@@ -757,7 +757,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = [("ours_1core", "ours, 1 core", "ours", ["--cores", "1"], 1),
             ("ours_2core", "ours, 2 cores (two processes, half the shards each)", "ours", ["--cores", "2"], 2),
             ("baseline", "baseline, 1 core", "baseline", extra, 1),
-            ("flow", "flow (Prefect, its default task runner: processes on 2 cores)", "flow", [], 2),
+            ("flow", "flow (Prefect, worker processes)", "flow", ["--runner", "processes"], 2),
             ("flow_threads", "flow (Prefect, 2 threads)", "flow", ["--runner", "threads"], 2)]
     short = {"ours_2core": "ours2", "baseline": "baseline", "flow": "flow", "flow_threads": "flowthreads"}
     RESULTS.mkdir(parents=True, exist_ok=True)

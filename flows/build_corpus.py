@@ -160,12 +160,12 @@ def _markdown(summary: dict[str, Any], out: Path) -> str:
 def build_corpus(config: BuildConfig) -> dict[str, Any]:
     """Build (or extend) the corpus in ``config.out`` from ``config.inputs``; returns the run summary.
 
-    The tasks run in worker processes, one per core (``flows.runners.SharedServerProcessPool``: the
-    workers use this flow's Prefect API server, none starts its own), on a machine with two cores or
-    more; in two threads of this process on one core, or with ``CORPUSFLOW_TASK_RUNNER=threads``
-    (``corpus build --runner threads``). Processes are the faster choice where the stage code holds
-    the GIL (parsing, line rules); each task's inputs and outputs are paths, so nothing large
-    crosses between processes.
+    The tasks run in two threads of this process by default; with ``CORPUSFLOW_TASK_RUNNER=processes``
+    (``corpus build --runner processes``) in worker processes, one per core
+    (``flows.runners.SharedServerProcessPool``: the workers use this flow's Prefect API server, none
+    starts its own). Each task's inputs and outputs are paths, so nothing large crosses between
+    processes. Threads stay the default: measured on 2 cores, the workers' own Prefect overhead cost
+    more than the GIL costs the threads (``flows/runners.py``).
     """
     io.acquire_lock(config.out)
     try:

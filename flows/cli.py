@@ -45,10 +45,10 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--json", action="store_true", help="Print the run summary as JSON.")
     build.add_argument("--verbose", action="store_true", help="Log every task run's state as well.")
     build.add_argument("--runner", choices=["processes", "threads"], default=None,
-                       help="Run the stage tasks in worker processes (the default on 2 cores or more) or in "
-                            "threads of this process (the default on 1 core).")
+                       help="Run the stage tasks in threads of this process (the default) or in worker "
+                            "processes sharing this build's Prefect API server.")
     build.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="Worker processes or threads (default: one process per core, at most 4; 2 threads).")
+                       help="Worker threads or processes (default: 2 threads; one process per core, at most 4).")
     build.add_argument("--cluster", default=None, metavar="ADDRESS",
                        help="Run the stage tasks on an existing Dask cluster (e.g. tcp://HOST:8786) through "
                             "prefect-dask; the default runs them in this process's threads.")

@@ -2,7 +2,7 @@
 runs only dedup and the stages after it; the finished stages are served from their persisted results.
 
 Uses a real local Prefect server (its own home in tmp_path, a free loopback port) and ``corpus serve``,
-with the tasks in worker processes (the default on 2 cores or more).
+with the tasks in worker processes (``CORPUSFLOW_TASK_RUNNER=processes``).
 """
 
 from __future__ import annotations

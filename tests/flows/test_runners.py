@@ -26,10 +26,9 @@ def test_pick_runner_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
     assert procs._max_workers == 3
     with pytest.raises(ValueError, match="processes"):
         pick_runner("fibers", None)
+    assert isinstance(pick_runner(None, None), ThreadPoolTaskRunner)  # the default
     monkeypatch.setattr("flows.runners.usable_cores", lambda: 1)
-    assert isinstance(pick_runner(None, None), ThreadPoolTaskRunner)  # one core: threads
-    monkeypatch.setattr("flows.runners.usable_cores", lambda: 2)
-    assert isinstance(pick_runner(None, None), SharedServerProcessPool)
+    assert isinstance(pick_runner("processes", None), ThreadPoolTaskRunner)  # one core: threads
 
 
 def test_default_runner_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
