@@ -6,22 +6,25 @@ Run ``.venv/bin/python -m bench.bench_pipeline --pages 2000`` (``--help`` for th
 2. **ours, 1 core**: the stages of ``flows/build_corpus.py`` called in flow order as plain functions
    (the Prefect tasks' ``.fn``: the same stage code and stage-file I/O, no orchestration), in one
    subprocess with ``POLARS_MAX_THREADS=1``;
-3. **ours, 2 cores**: the same, with the per-shard stages run by two processes each taking half the
-   shards (one polars thread each) and the global stages (plan,
-   learn-templates, find-duplicates, merge-comments) in the parent;
+3. **ours, 2 cores**: the same, with every per-shard and per-partition task (of the global steps too:
+   learn-templates, find-duplicates, update-index, merge-comments) run by two processes each taking half
+   the shards or partitions (one polars thread each); the small global tasks (merge-templates,
+   dedup-prior, cluster-duplicates, count-repeats) in one of them, the plan and the commit in the parent;
 4. **baseline**: ``bench.baseline`` (the obvious pipeline) on the same pages, one process;
-5. **flow**: ``build_corpus`` itself (its own ``ThreadPoolTaskRunner(max_workers=2)``) in a
-   subprocess with a fresh Prefect home; the ephemeral API server is started by a warm-up flow
-   first and its start-up is reported apart.
+5. **flow**: ``build_corpus`` itself with worker processes sharing the flow's API server
+   (``--runner processes``, ``flows/runners.py``), and **flow_threads** with two threads of one process
+   (``--runner threads``, the build's default), each in a subprocess with a fresh Prefect home; the
+   ephemeral API server is started by a warm-up flow first and its start-up is reported apart.
 
 Every run imports the code from one copy of ``tasks``, ``flows``, ``schemas`` and ``bench`` taken when the
 benchmark starts (``bench/work/code-<pages>``), so all runs measure the same code.
 
-Figures: pages/s per core = pages / process CPU seconds (all threads; the server's CPU is added for
-the flow); pages/s wall = pages / wall seconds; peak RSS from ``resource.getrusage`` (the largest
-process; for 2 cores also the sum of the parent and its largest child); bytes written into the
+Figures: pages/s per core = pages / process CPU seconds (all threads; for the flow, its process, its
+task worker processes and its API server); pages/s wall = pages / wall seconds; peak RSS from
+``resource.getrusage`` (the largest process; for 2 cores also the sum of the parent and its largest
+child; for the flow also the sum over its processes, sampled from ``/proc``); bytes written into the
 output datasets and stage files; Prefect's share = 1 - (CPU of the same stages run plainly) / (CPU of
-the flow's process and its API server). Quality against the planted truth: articles, comments and
+the flow's processes and its API server). Quality against the planted truth: articles, comments and
 duplicates found, duplicate recall per planted kind, and false duplicates.
 
 Writes ``bench/results/pipeline.json`` (and ``pipeline-<pages>.json``) and prints a short table.
@@ -44,6 +47,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -76,6 +80,52 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 def dir_bytes(root: Path) -> int:
     """Bytes of every file under ``root``."""
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.exists() else 0
+
+
+def _waited_children_cpu() -> float:
+    """CPU seconds of the child processes of this process that ended and were waited for (task workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _TreeRss:
+    """Samples the peak RSS (VmHWM) of every process below this one, in a thread, until stopped."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = interval
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        parents: dict[int, int] = {}
+        hwm: dict[int, float] = {}
+        for status in Path("/proc").glob("[0-9]*/status"):
+            with contextlib.suppress(OSError, ValueError):
+                fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+                pid = int(status.parent.name)
+                parents[pid] = int(fields["PPid"])
+                if "VmHWM" in fields:
+                    hwm[pid] = int(fields["VmHWM"].split()[0]) / 1024
+        me = os.getpid()
+        for pid, peak in hwm.items():
+            up, seen = parents.get(pid), 0
+            while up and up != me and seen < 64:
+                up, seen = parents.get(up), seen + 1
+            if up == me:
+                self.peaks[pid] = max(self.peaks.get(pid, 0.0), peak)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self) -> _TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
 
 
 def _children_cpu() -> float:
@@ -170,7 +220,7 @@ def _warm() -> None:
 
 
 class _Runner:
-    """Runs a phase over shards in this process, or in two pinned processes each taking half."""
+    """Runs a phase over jobs (shards or partitions) in this process, or in two processes each taking half."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -219,70 +269,89 @@ def _walled(walls: dict[str, float], phase: str, fn: Callable[..., Any], *args: 
     return result
 
 
-def _templates(cpu: dict[str, float], config: Any, shards: list[tuple[str, str]], *, lines: list[Path],
-               pages: list[Path], n_files: int) -> Path:
-    """learn-templates as the flow runs it (rows per shard, counts per partition, the merge), in this process."""
+def _calls(jobs: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]],
+           cfg: dict[str, Any]) -> tuple[dict[str, float], list[Any]]:
+    """Run (stage, task name, args, kwargs) jobs: each the ``.fn`` of that task of ``tasks.steps``, timed
+    under ``stage``; returns CPU per stage and the tasks' results in order."""
+    import tasks.steps
+
+    cpu: dict[str, float] = {}
+    out = [_timed(cpu, stage, getattr(tasks.steps, name).fn, *args, **kwargs) for stage, name, args, kwargs in jobs]
+    return cpu, out
+
+
+def _templates(runner: _Runner, add: Callable[[dict[str, float]], None], config: Any,
+               shards: list[tuple[str, str]], *, lines: list[Path], pages: list[Path], n_files: int) -> Path:
+    """learn-templates as the flow runs it: rows per shard and counts per partition spread over the
+    runner's processes, the small merge in this process."""
     from tasks import io
     from tasks.stages import template_partitions
-    from tasks.steps import learn_templates_task, merge_templates_task, template_rows_task
 
     work = config.work_dir / "templates"
     parts = template_partitions(n_files)
-    counted = [_timed(cpu, "learn-templates", template_rows_task.fn, lf, pf, parts=parts, out=work / sid)
-               for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
-    learned = [_timed(cpu, "learn-templates", learn_templates_task.fn, p, counted,
-                      out=io.part_path(work / "learned", p)) for p in range(parts)]
-    return _timed(cpu, "learn-templates", merge_templates_task.fn, learned, counted,
-                  config.state_dir / "none" / "template_lines.parquet",
-                  out=config.work_dir / "state" / "template_lines.parquet")
+    step = "learn-templates"
+
+    def spread(jobs: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]]) -> list[Any]:
+        part, out = runner.map(_calls, jobs, {})
+        add(part)
+        return out
+
+    counted = spread([(step, "template_rows_task", (lf, pf), {"parts": parts, "out": work / sid})
+                      for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)])
+    learned = spread([(step, "learn_templates_task", (p, counted), {"out": io.part_path(work / "learned", p)})
+                      for p in range(parts)])
+    return spread([(step, "merge_templates_task",
+                    (learned, counted, config.state_dir / "none" / "template_lines.parquet"),
+                    {"out": config.work_dir / "state" / "template_lines.parquet"})])[0]
 
 
-def _global_steps(cpu: dict[str, float], config: Any, shards: list[tuple[str, str]], *, pages: list[Path],
-                  tagged: list[tuple[Path, Path]], keys: list[Path],
-                  n_files: int) -> tuple[list[Path], list[Path], Path]:
-    """The partitioned dedup and comment steps in flow order, one task after the other in this process.
+def _global_steps(runner: _Runner, add: Callable[[dict[str, float]], None], config: Any,
+                  shards: list[tuple[str, str]], *, pages: list[Path], tagged: list[tuple[Path, Path]],
+                  keys: list[Path], n_files: int) -> tuple[list[Path], list[Path], Path]:
+    """The partitioned dedup and comment steps in flow order: the per-shard and per-partition tasks of each
+    step spread over the runner's processes, the global ones (dedup-prior, cluster, count-repeats) in one.
 
     CPU of the dedup steps counts as find-duplicates, of the comment merge and repeat counts as merge-comments.
     """
     from tasks import io
     from tasks.stages import dedup_partitions
-    from tasks.steps import (
-        apply_task,
-        cluster_task,
-        count_repeats_task,
-        dedup_prior_task,
-        dedup_rows_task,
-        dedup_task,
-        merge_comments_task,
-        update_index_task,
-    )
 
     work, state = config.work_dir / "dedup", config.work_dir / "state"
     index, prior_keys = config.state_dir / "none" / "dedup_index", config.state_dir / "none" / "comment_keys"
     parts = config.dedup.partitions or dedup_partitions(n_files)
-    step = "find-duplicates"
-    rows = [_timed(cpu, step, dedup_rows_task.fn, k, config.dedup, shard_no=i, base=0, parts=parts,
-                   out=work / "rows" / f"{sid}.parquet")
-            for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
-    excluded, _ = _timed(cpu, step, dedup_prior_task.fn, keys, index, config.dedup, base=0, parts=parts,
-                         out=(work / "excluded.parquet", state / "dedup_index" / "meta.json"))
-    edges = [_timed(cpu, step, dedup_task.fn, p, rows, keys, index=index, excluded=excluded, cfg=config.dedup,
-                    base=0, out=io.part_path(work / "edges", p)) for p in range(parts)]
-    decided = _timed(cpu, step, cluster_task.fn, edges, keys, index, excluded, base=0, out=work / "decided.parquet")
-    applied = [_timed(cpu, step, apply_task.fn, sid, k, decided=decided, comments=t[1], pages=pf, tagged=t[0],
-                      cfg=config.dedup, shard_no=i, base=0, parts=parts,
-                      out=(work / "clusters" / f"{sid}.parquet", work / "applied" / sid))
-               for i, ((sid, _), k, t, pf) in enumerate(zip(shards, keys, tagged, pages, strict=True))]
-    spread = [a[1] for a in applied]
-    for p in range(parts):
-        _timed(cpu, step, update_index_task.fn, p, spread, index, excluded,
-               out=(io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
-    merged = [_timed(cpu, "merge-comments", merge_comments_task.fn, p, spread, prior_keys,
-                     shards=[sid for sid, _ in shards],
-                     out=(io.part_path(work / "merged", p), io.part_path(state / "comment_keys", p),
-                          io.part_path(work / "counts", p))) for p in range(parts)]
-    repeats = _timed(cpu, "merge-comments", count_repeats_task.fn, [m[0] for m in merged], [m[2] for m in merged],
-                     out=work / "repeats.parquet")
+    step, dedup = "find-duplicates", config.dedup
+
+    def spread(jobs: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]]) -> list[Any]:
+        part, out = runner.map(_calls, jobs, {})
+        add(part)
+        return out
+
+    rows = spread([(step, "dedup_rows_task", (k, dedup),
+                    {"shard_no": i, "base": 0, "parts": parts, "out": work / "rows" / f"{sid}.parquet"})
+                   for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))])
+    excluded, _ = spread([(step, "dedup_prior_task", (keys, index, dedup), {
+        "base": 0, "parts": parts, "out": (work / "excluded.parquet", state / "dedup_index" / "meta.json")})])[0]
+    edges = spread([(step, "dedup_task", (p, rows, keys), {"index": index, "excluded": excluded, "cfg": dedup,
+                                                             "base": 0, "out": io.part_path(work / "edges", p)})
+                    for p in range(parts)])
+    decided = spread([(step, "cluster_task", (edges, keys, index, excluded),
+                       {"base": 0, "out": work / "decided.parquet"})])[0]
+    applied = spread([(step, "apply_task", (sid, k), {
+        "decided": decided, "comments": t[1], "pages": pf, "tagged": t[0], "cfg": dedup, "shard_no": i, "base": 0,
+        "parts": parts, "out": (work / "clusters" / f"{sid}.parquet", work / "applied" / sid)})
+        for i, ((sid, _), k, t, pf) in enumerate(zip(shards, keys, tagged, pages, strict=True))])
+    spread_ = [a[1] for a in applied]
+    jobs = []
+    for p in range(parts):  # independent of each other: one round for both, each process taking whole partitions
+        jobs.append((step, "update_index_task", (p, spread_, index, excluded), {"out": (
+            io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p))}))
+        jobs.append(("merge-comments", "merge_comments_task", (p, spread_, prior_keys), {
+            "shards": [sid for sid, _ in shards], "out": (
+            io.part_path(work / "merged", p), io.part_path(state / "comment_keys", p),
+            io.part_path(work / "counts", p))}))
+    merged = spread(jobs)[1::2]
+    repeats = spread([("merge-comments", "count_repeats_task", ([m[0] for m in merged], [m[2] for m in merged]),
+                       {"out": work / "repeats.parquet"})])[0]
     return [a[0] for a in applied], [m[0] for m in merged], repeats
 
 
@@ -312,15 +381,15 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
         part, paths_a = _walled(walls, "ingest+strip", runner.map, _phase_a, shards, cfg)
         add(part)
         pages, lines = [Path(p) for p, _ in paths_a], [Path(x) for _, x in paths_a]
-        templates = _walled(walls, "learn-templates", _templates, cpu, config, shards, lines=lines, pages=pages,
-                            n_files=plan["files"] - plan["already_built"])
+        n_files = plan["files"] - plan["already_built"]
+        templates = _walled(walls, "learn-templates", _templates, runner, add, config, shards, lines=lines,
+                            pages=pages, n_files=n_files)
         jobs_b = [(sid, str(p), str(x), str(templates)) for (sid, _), p, x in zip(shards, pages, lines, strict=True)]
         part, paths_b = _walled(walls, "parse+langid+keys", runner.map, _phase_b, jobs_b, cfg)
         add(part)
         tagged, keys = [(Path(t[0]), Path(t[1])) for t, _ in paths_b], [Path(k) for _, k in paths_b]
-        clusters, merged, repeats = _walled(walls, "find-duplicates+merge-comments", _global_steps, cpu, config,
-                                            shards, pages=pages, tagged=tagged, keys=keys,
-                                            n_files=plan["files"] - plan["already_built"])
+        clusters, merged, repeats = _walled(walls, "find-duplicates+merge-comments", _global_steps, runner, add,
+                                            config, shards, pages=pages, tagged=tagged, keys=keys, n_files=n_files)
         jobs_c = [(sid, i, str(p), str(t[0]), str(k), str(c))
                   for i, ((sid, _), p, t, k, c) in enumerate(zip(shards, pages, tagged, keys, clusters, strict=True))]
         part, _ = _walled(walls, "write", runner.map, _phase_c, jobs_c,
@@ -452,6 +521,9 @@ def worker_flow(args: argparse.Namespace) -> dict[str, Any]:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.build_corpus import build_corpus
+    from flows.runners import pick_runner
+
+    runner = pick_runner(args.runner, None)
 
     @flow(name="bench-warm-up")
     def warm_up() -> int:
@@ -463,16 +535,19 @@ def worker_flow(args: argparse.Namespace) -> dict[str, Any]:
     if args.work.exists():
         shutil.rmtree(args.work)
     config = _config(args.corpus, args.work / "out", args.shard_size)
-    cpu0, child0 = _cpu(), _children_cpu()
+    cpu0, child0, workers0 = _cpu(), _children_cpu(), _waited_children_cpu()
     t0 = time.perf_counter()
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        summary = build_corpus(config)
+    with _TreeRss() as tree, temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        summary = build_corpus.with_options(task_runner=runner)(config)
     flow_wall = time.perf_counter() - t0
     cpu, server_cpu = _cpu() - cpu0, _children_cpu() - child0
+    workers_cpu = _waited_children_cpu() - workers0  # the task workers end with the flow run
     out_bytes = {name: dir_bytes(config.out / name) for name in OUTPUTS}
     shutil.rmtree(home, ignore_errors=True)
-    return {"server_start_seconds": server_start, "wall_seconds": flow_wall, "cpu_process": cpu,
-            "cpu_server": server_cpu, "peak_rss_mb": peak_rss_mb(), "bytes_output": out_bytes,
+    return {"runner": type(runner).__name__, "server_start_seconds": server_start, "wall_seconds": flow_wall,
+            "cpu_process": cpu, "cpu_server": server_cpu, "cpu_workers": workers_cpu, "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_mb_children": {str(k): round(v) for k, v in tree.peaks.items()},
+            "peak_rss_mb_sum": round(peak_rss_mb() + sum(tree.peaks.values())), "bytes_output": out_bytes,
             "bytes_output_total": sum(out_bytes.values()), "summary": summary}
 
 
@@ -545,7 +620,7 @@ def _rate(pages: int, seconds: float) -> float | None:
 
 
 def summarise(pages: int, ours1: dict[str, Any], ours2: dict[str, Any] | None, base: dict[str, Any] | None,
-              flow: dict[str, Any] | None) -> dict[str, Any]:
+              flow: dict[str, Any] | None, *, flow_threads: dict[str, Any] | None = None) -> dict[str, Any]:
     """Per-stage and end-to-end rates and ratios."""
     stages = {s: {"cpu_seconds": round(c, 3), "pages_per_cpu_second": _rate(pages, c)}
               for s, c in ours1["cpu_seconds"].items()}
@@ -569,13 +644,17 @@ def summarise(pages: int, ours1: dict[str, Any], ours2: dict[str, Any] | None, b
             ours_cpu = sum(ours1["cpu_seconds"].get(s, 0.0) for s in ostages) / pages
             base_cpu = base["cpu_seconds"][bstage] / bp
             baseline_stages[bstage]["ratio_ours_over_baseline"] = round(base_cpu / ours_cpu, 2) if ours_cpu else None
-    if flow:
+    for name, run in (("flow", flow), ("flow_threads", flow_threads)):
+        if not run:
+            continue
         plain = ours1["cpu_total"]
-        flow_cpu = flow["cpu_process"] + flow["cpu_server"]
-        e2e["flow_pages_per_wall_second"] = _rate(pages, flow["wall_seconds"])
-        e2e["flow_pages_per_core"] = _rate(pages, flow_cpu)
-        e2e["prefect_share_of_cpu"] = round(max(0.0, 1 - plain / flow_cpu), 4) if flow_cpu else None
-        e2e["prefect_server_start_seconds"] = round(flow["server_start_seconds"], 1)
+        flow_cpu = run["cpu_process"] + run["cpu_server"] + run.get("cpu_workers", 0.0)
+        e2e[f"{name}_pages_per_wall_second"] = _rate(pages, run["wall_seconds"])
+        e2e[f"{name}_speedup_wall_over_1core_per_cpu"] = round((pages / run["wall_seconds"]) /
+                                                               (pages / ours1["cpu_total"]), 2)
+        e2e[f"{name}_pages_per_core"] = _rate(pages, flow_cpu)
+        e2e[f"{name}_prefect_share_of_cpu"] = round(max(0.0, 1 - plain / flow_cpu), 4) if flow_cpu else None
+        e2e[f"{name}_server_start_seconds"] = round(run["server_start_seconds"], 1)
     return {"stages_ours": stages, "stages_baseline": baseline_stages, "end_to_end": e2e}
 
 
@@ -592,12 +671,14 @@ def print_table(res: dict[str, Any]) -> None:
     print("end to end:")
     for k, v in s["end_to_end"].items():
         print(f"  {k:<40}{v}")
-    for name in ("ours_1core", "ours_2core", "baseline", "flow"):
+    for name in ("ours_1core", "ours_2core", "baseline", "flow", "flow_threads"):
         run = res.get(name)
         if run:
             written = run["bytes_output_total"] / 1e6
             quality = f", quality {run['quality']}" if "quality" in run else ""
-            print(f"  {name:<12} peak RSS {run['peak_rss_mb']:,.0f} MB, written {written:,.1f} MB{quality}")
+            rss = f"{run['peak_rss_mb']:,.0f} MB" + (f" (sum over processes {run['peak_rss_mb_sum']:,.0f} MB)"
+                                                    if "peak_rss_mb_sum" in run else "")
+            print(f"  {name:<12} peak RSS {rss}, written {written:,.1f} MB{quality}")
     print(f"  expected (planted truth): {res['expected']}")
 
 
@@ -628,7 +709,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="Input files per shard (default: the build's own, an eighth of the pages, 500 to 5,000).")
     parser.add_argument("--baseline-pages", type=int, default=None,
                         help="Run the baseline on the first N pages only (default: all; it is slow).")
-    parser.add_argument("--skip", default="", help="Comma-separated runs to skip: ours2, baseline, flow.")
+    parser.add_argument("--skip", default="",
+                        help="Comma-separated runs to skip: ours2, baseline, flow, flowthreads.")
+    parser.add_argument("--runner", choices=["processes", "threads"], default=None, help=argparse.SUPPRESS)
     parser.add_argument("--resume", action="store_true",
                         help="Reuse the runs (and the code snapshot) of an interrupted benchmark of the same size.")
     parser.add_argument("--profile", action="store_true", help="Profile our stages (cProfile) and print the top lines.")
@@ -681,8 +764,9 @@ def main(argv: list[str] | None = None) -> int:
     runs = [("ours_1core", "ours, 1 core", "ours", ["--cores", "1"], 1),
             ("ours_2core", "ours, 2 cores (two processes, half the shards each)", "ours", ["--cores", "2"], 2),
             ("baseline", "baseline, 1 core", "baseline", extra, 1),
-            ("flow", "flow (Prefect, its own 2-thread task runner)", "flow", [], 2)]
-    short = {"ours_2core": "ours2", "baseline": "baseline", "flow": "flow"}
+            ("flow", "flow (Prefect, worker processes)", "flow", ["--runner", "processes"], 2),
+            ("flow_threads", "flow (Prefect, 2 threads)", "flow", ["--runner", "threads"], 2)]
+    short = {"ours_2core": "ours2", "baseline": "baseline", "flow": "flow", "flow_threads": "flowthreads"}
     RESULTS.mkdir(parents=True, exist_ok=True)
     for key, label, kind, flags, threads in runs:
         if short.get(key) in skip:
@@ -695,7 +779,7 @@ def main(argv: list[str] | None = None) -> int:
         partial.write_text(json.dumps(res, indent=2, default=str))
     res["expected"] = expected_counts(read_truth(args.corpus))
     res["summary"] = summarise(args.pages, res["ours_1core"], res.get("ours_2core"), res.get("baseline"),
-                               res.get("flow"))
+                               res.get("flow"), flow_threads=res.get("flow_threads"))
     res["machine"]["load_average_at_end"] = os.getloadavg()
     text = json.dumps(res, indent=2, default=str)
     (RESULTS / "pipeline.json").write_text(text)

@@ -31,10 +31,10 @@ import polars as pl
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.config import BuildConfig
 from flows.progress import track
+from flows.runners import default_runner
 from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
@@ -158,9 +158,17 @@ def _markdown(summary: dict[str, Any], out: Path) -> str:
     return "\n".join(lines)
 
 
-@flow(name="build-corpus", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False)
+@flow(name="build-corpus", task_runner=default_runner(), log_prints=False)
 def build_corpus(config: BuildConfig) -> dict[str, Any]:
-    """Build (or extend) the corpus in ``config.out`` from ``config.inputs``; returns the run summary."""
+    """Build (or extend) the corpus in ``config.out`` from ``config.inputs``; returns the run summary.
+
+    The tasks run in two threads of this process by default; with ``CORPUSFLOW_TASK_RUNNER=processes``
+    (``corpus build --runner processes``) in worker processes, one per core
+    (``flows.runners.SharedServerProcessPool``: the workers use this flow's Prefect API server, none
+    starts its own). Each task's inputs and outputs are paths, so nothing large crosses between
+    processes. Threads stay the default: measured on 2 cores, the workers' own Prefect overhead cost
+    more than the GIL costs the threads (``flows/runners.py``).
+    """
     io.acquire_lock(config.out)
     try:
         return _build(config)

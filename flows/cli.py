@@ -44,6 +44,11 @@ def _build_parser() -> argparse.ArgumentParser:
                        help=f"Exit with status {EXIT_REJECTS} when any input was rejected.")
     build.add_argument("--json", action="store_true", help="Print the run summary as JSON.")
     build.add_argument("--verbose", action="store_true", help="Log every task run's state as well.")
+    build.add_argument("--runner", choices=["processes", "threads"], default=None,
+                       help="Run the stage tasks in threads of this process (the default) or in worker "
+                            "processes sharing this build's Prefect API server.")
+    build.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="Worker threads or processes (default: 2 threads; one process per core, at most 4).")
     build.add_argument("--cluster", default=None, metavar="ADDRESS",
                        help="Run the stage tasks on an existing Dask cluster (e.g. tcp://HOST:8786) through "
                             "prefect-dask; the default runs them in this process's threads.")
@@ -92,6 +97,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not args.verbose:  # stage progress is shown by flows/progress.py; one line per task state is noise
         logging.getLogger("prefect.task_runs").setLevel(logging.WARNING)
     flow = build_corpus
+    if args.runner or args.workers:
+        from flows.runners import pick_runner
+
+        flow = build_corpus.with_options(task_runner=pick_runner(args.runner, args.workers))
     if args.cluster:
         from flows.build_corpus import on_dask
 

@@ -15,6 +15,10 @@ from flows.runtime import configure_prefect
 _HOME = Path(tempfile.mkdtemp(prefix="corpusflow-prefect-"))
 os.environ["PREFECT_HOME"] = str(_HOME)
 configure_prefect(_HOME)
+# The flow tests run on the default runner (threads); the process runner has its own tests
+# (tests/flows/test_runners.py, and the Retry test runs with it). CORPUSFLOW_TASK_RUNNER=processes
+# runs the whole suite with it.
+os.environ.setdefault("CORPUSFLOW_TASK_RUNNER", "threads")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"

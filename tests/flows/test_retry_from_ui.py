@@ -1,7 +1,8 @@
 """Issue 7: a deployment run that fails in dedup, retried the way the UI's Retry button does it,
 runs only dedup and the stages after it; the finished stages are served from their persisted results.
 
-Uses a real local Prefect server (its own home in tmp_path, a free loopback port) and ``corpus serve``.
+Uses a real local Prefect server (its own home in tmp_path, a free loopback port) and ``corpus serve``,
+with the tasks in worker processes (``CORPUSFLOW_TASK_RUNNER=processes``).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def server(tmp_path: Path):
         _wait(healthy, 120, "the Prefect server")
         client_env = dict(os.environ)
         client_env.update(PREFECT_API_URL=api, PREFECT_HOME=str(tmp_path / "client-home"),
-                          PREFECT_RUNNER_POLL_FREQUENCY="2")
+                          PREFECT_RUNNER_POLL_FREQUENCY="2", CORPUSFLOW_TASK_RUNNER="processes")
         yield api, client_env
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

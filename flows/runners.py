@@ -1,0 +1,140 @@
+"""Task runners of the build: worker processes that share the flow's Prefect API server, or threads.
+
+The stage code is Python (parsing, line rules) as much as polars, so threads of one process are
+bound by the GIL: two threads gave about 1.45x one core. :class:`SharedServerProcessPool` runs the
+tasks in worker processes instead (Prefect's ``ProcessPoolTaskRunner``, spawned), with three
+changes that make it work and pay on a small machine:
+
+- **One API server.** A worker process inherits the flow's Prefect settings. With no
+  ``PREFECT_API_URL`` configured (Prefect's embedded mode) each worker would start a temporary API
+  server of its own, and several servers on one SQLite database fight over it. The runner hands the
+  workers the URL of the flow process's own server: the one Prefect started for the flow run
+  (embedded mode), the test server of ``prefect_test_harness``, or the configured ``PREFECT_API_URL``
+  (then nothing is started).
+- **Warm workers.** Each worker imports the stage code once, when it starts, with
+  ``POLARS_MAX_THREADS`` set to its share of the cores.
+- **No nested pools.** Prefect enters a copy of the flow's task runner around every task it runs in
+  a worker; here that copy is a one-thread runner, not another process pool.
+
+:func:`default_runner` picks the runner: ``CORPUSFLOW_TASK_RUNNER`` (``processes`` or ``threads``) and
+``CORPUSFLOW_WORKERS`` when set, else two threads. Threads stay the default because, measured at
+20,000 pages on 2 cores, the workers spent 25-40% more CPU than the same stages in one process
+(start-up imports, Prefect's engine and client set up again for every task in a worker, logs and
+events relayed through the flow process), more than the GIL costs the threads: the process flow
+took 92 s against 70 s for threads in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prefect.context import SettingsContext, get_settings_context
+from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+RUNNER_ENV = "CORPUSFLOW_TASK_RUNNER"
+"""Environment variable choosing the task runner: ``processes`` or ``threads``."""
+WORKERS_ENV = "CORPUSFLOW_WORKERS"
+"""Environment variable setting the number of worker processes or threads."""
+MAX_DEFAULT_WORKERS = 4
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def shared_api_url() -> str | None:
+    """The API URL every process of a run should use: the configured one, else the flow process's
+    temporary server (started now if Prefect has not started it yet), else ``None`` (no API)."""
+    configured = PREFECT_API_URL.value()
+    if configured:
+        return str(configured)
+    if not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return None
+    from prefect.server.api.server import SubprocessASGIServer  # noqa: PLC0415 -- server code only in this mode
+
+    server = SubprocessASGIServer()  # the same instance Prefect's own client starts for the flow run
+    server.start()  # no-op when it runs already; bounded by PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+    return server.api_url
+
+
+_WORKER = {"inside": False}  # set once in a worker process by _init_worker: which kind of process this is
+
+
+def _init_worker(polars_threads: int) -> None:
+    """Set up a worker process once: polars' thread count, the stage code."""
+    _WORKER["inside"] = True
+    # The worker's share of the cores, whatever the flow process was given: N workers each with the
+    # flow's thread count would oversubscribe the cores.
+    os.environ["POLARS_MAX_THREADS"] = str(polars_threads)
+    import tasks.steps  # noqa: F401, PLC0415 -- imported for its import cost, before the first task
+
+
+class SharedServerProcessPool(ProcessPoolTaskRunner):
+    """``ProcessPoolTaskRunner`` whose workers use the flow's API server and start warm (module docstring)."""
+
+    def __init__(self, max_workers: int | None = None, **kwargs: Any) -> None:
+        workers = max_workers or min(MAX_DEFAULT_WORKERS, usable_cores())
+        threads = max(1, usable_cores() // workers)
+        kwargs.setdefault("initializer", _init_worker)
+        kwargs.setdefault("initargs", (threads,))
+        super().__init__(max_workers=workers, **kwargs)
+        self._api_url: str | None = None
+        self._settings: tuple[Any, Any] | None = None
+
+    def duplicate(self) -> Any:
+        """A fresh runner like this one for a flow run; in a worker process, where Prefect enters one
+        around each task it runs, a one-thread runner: never a pool of pools."""
+        if _WORKER["inside"]:
+            return ThreadPoolTaskRunner(max_workers=1)
+        return type(self)(max_workers=self._max_workers, initializer=self._initializer, initargs=self._initargs)
+
+    def __enter__(self) -> SharedServerProcessPool:
+        self._api_url = shared_api_url()
+        super().__enter__()
+        if self._executor is not None:  # start every worker now: their imports overlap the flow's first steps
+            for _ in range(self._max_workers):
+                self._executor.submit(os.getpid)
+        return self
+
+    def _worker_settings(self) -> SettingsContext | None:
+        """The settings in force with the shared API URL, made once per settings object (building one
+        costs tens of milliseconds); ``None`` when they carry it already."""
+        current = get_settings_context()
+        if not self._api_url or current.settings.api.url == self._api_url:
+            return None
+        if self._settings is None or self._settings[0] is not current.settings:
+            shared = current.settings.copy_with_update(updates={PREFECT_API_URL: self._api_url})
+            self._settings = (current.settings, SettingsContext(profile=current.profile, settings=shared))
+        return self._settings[1]
+
+    def submit(self, task: Any, parameters: dict[str, Any], wait_for: Any = None,
+               dependencies: Any = None) -> Any:
+        """Submit with the shared API URL in the settings and environment the worker receives."""
+        settings = self._worker_settings()
+        if settings is None:
+            return super().submit(task, parameters, wait_for=wait_for, dependencies=dependencies)
+        with settings.model_copy():  # a context object can be entered once at a time
+            return super().submit(task, parameters, wait_for=wait_for, dependencies=dependencies)
+
+
+def pick_runner(kind: str | None, workers: int | None) -> TaskRunner[Any]:
+    """``processes`` (one per core up to four unless ``workers``) or ``threads`` (two unless ``workers``);
+    ``None`` picks threads (module docstring), as does ``processes`` on a one-core machine."""
+    if kind not in {None, "", "processes", "threads"}:
+        raise ValueError(f"the task runner must be 'processes' or 'threads', not {kind!r}")
+    if kind != "processes" or usable_cores() < 2:
+        return ThreadPoolTaskRunner(max_workers=workers or 2)
+    return SharedServerProcessPool(max_workers=workers)
+
+
+def default_runner() -> TaskRunner[Any]:
+    """The build's task runner: :func:`pick_runner` with ``CORPUSFLOW_TASK_RUNNER`` and
+    ``CORPUSFLOW_WORKERS`` when set (module docstring)."""
+    return pick_runner(os.environ.get(RUNNER_ENV, "").strip().lower() or None,
+                       int(os.environ.get(WORKERS_ENV, "0") or 0) or None)

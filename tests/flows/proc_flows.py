@@ -1,0 +1,38 @@
+"""Small flows on the build's process runner, for tests/flows/test_runners.py (importable by spawned workers)."""
+
+from __future__ import annotations
+
+import os
+
+from prefect import flow, task
+
+from flows.runners import SharedServerProcessPool
+
+
+@task(name="where-am-i")
+def where_am_i(n: int) -> tuple[int, int]:
+    """The process id that ran the task, with its input."""
+    return os.getpid(), n
+
+
+@task(name="die")
+def die(n: int) -> int:
+    """End the worker process at once, the way a crash or the kernel's OOM killer does."""
+    os._exit(n)
+
+
+@flow(name="runner-probe", task_runner=SharedServerProcessPool(max_workers=2))
+def probe(n: int = 4) -> list[tuple[int, int]]:
+    """Run ``n`` trivial tasks in the worker processes; their process ids."""
+    return [f.result() for f in [where_am_i.submit(i) for i in range(n)]]
+
+
+@flow(name="runner-crash", task_runner=SharedServerProcessPool(max_workers=2))
+def crash() -> list[int]:
+    """One task ends its worker process."""
+    return [f.result() for f in [where_am_i.submit(1), die.submit(3), where_am_i.submit(2)]]
+
+
+if __name__ == "__main__":  # embedded mode: run in a fresh process with no PREFECT_API_URL
+    pids = probe(4)
+    print("PIDS", os.getpid(), sorted({p for p, _ in pids}), flush=True)

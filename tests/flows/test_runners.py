@@ -1,0 +1,118 @@
+"""The build's task runners: worker processes that share the flow's API server, or threads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from prefect.task_runners import ThreadPoolTaskRunner
+
+import flows.runners
+from flows.runners import RUNNER_ENV, WORKERS_ENV, SharedServerProcessPool, default_runner, pick_runner
+from tests.conftest import REPO, SAMPLE
+from tests.flows.test_crash_safety import _snapshot
+
+pytestmark = [pytest.mark.slow]
+
+
+def test_pick_runner_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(pick_runner("threads", None), ThreadPoolTaskRunner)
+    procs = pick_runner("processes", 3)
+    assert isinstance(procs, SharedServerProcessPool)
+    assert procs._max_workers == 3
+    with pytest.raises(ValueError, match="processes"):
+        pick_runner("fibers", None)
+    assert isinstance(pick_runner(None, None), ThreadPoolTaskRunner)  # the default
+    monkeypatch.setattr("flows.runners.usable_cores", lambda: 1)
+    assert isinstance(pick_runner("processes", None), ThreadPoolTaskRunner)  # one core: threads
+
+
+def test_default_runner_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(RUNNER_ENV, "threads")
+    monkeypatch.setenv(WORKERS_ENV, "3")
+    runner = default_runner()
+    assert isinstance(runner, ThreadPoolTaskRunner)
+    assert runner._max_workers == 3
+    monkeypatch.setenv(RUNNER_ENV, "processes")
+    monkeypatch.delenv(WORKERS_ENV)
+    assert isinstance(default_runner(), SharedServerProcessPool)
+
+
+def test_worker_copy_is_not_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flow run gets a fresh process pool; inside a worker, where Prefect enters a copy of the flow's
+    runner around each task, the copy is never another process pool."""
+    runner = SharedServerProcessPool(max_workers=3)
+    copy = runner.duplicate()
+    assert isinstance(copy, SharedServerProcessPool)
+    assert copy._max_workers == 3
+    monkeypatch.setitem(flows.runners._WORKER, "inside", True)
+    assert isinstance(runner.duplicate(), ThreadPoolTaskRunner)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_tasks_run_in_workers_reporting_to_the_flows_server() -> None:
+    """Every task runs in a worker process, and its task run is recorded by the flow's own API server."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from tests.flows.proc_flows import probe
+
+    state = probe(4, return_state=True)
+    pids = state.result()
+    assert sorted(n for _, n in pids) == [0, 1, 2, 3]
+    assert os.getpid() not in {p for p, _ in pids}
+    this_run = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+    with get_client(sync_client=True) as client:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # task states reach the API asynchronously
+            runs = client.read_task_runs(flow_run_filter=this_run)
+            if len(runs) == 4 and all(r.state and r.state.is_completed() for r in runs):
+                break
+            time.sleep(0.5)
+    assert len(runs) == 4
+    assert all(r.state is not None and r.state.is_completed() for r in runs)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_dead_worker_fails_the_run_without_hanging() -> None:
+    from tests.flows.proc_flows import crash
+
+    started = time.monotonic()
+    state = crash(return_state=True)
+    assert state.is_failed() or state.is_crashed()
+    assert time.monotonic() - started < 120
+
+
+def test_embedded_mode_starts_one_server(tmp_path: Path) -> None:
+    """With no PREFECT_API_URL, the flow's temporary API server is the only one: no worker starts its own."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "home")
+    proc = subprocess.run([sys.executable, "-m", "tests.flows.proc_flows"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    assert log.count("Starting temporary server") == 1, log[-3000:]
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("PIDS"))
+    assert str(os.getpid()) not in line
+
+
+@pytest.mark.write_disk
+@pytest.mark.usefixtures("prefect_server")
+def test_processes_and_threads_build_the_same_corpus(tmp_path: Path) -> None:
+    from flows.build_corpus import build_corpus
+    from flows.config import BuildConfig
+
+    snaps = {}
+    for kind in ("processes", "threads"):
+        config = BuildConfig(inputs=(str(SAMPLE / "pages"),), out=tmp_path / kind, manifest=SAMPLE / "manifest.csv",
+                             shard_size=3)
+        summary = build_corpus.with_options(task_runner=pick_runner(kind, 2))(config)
+        assert summary["pages_in"] == len(list((SAMPLE / "pages").glob("*.txt")))
+        snaps[kind] = _snapshot(config.out)
+    for name, frame in snaps["threads"].items():
+        assert snaps["processes"][name].drop("fetched_at", strict=False).equals(
+            frame.drop("fetched_at", strict=False)), name
