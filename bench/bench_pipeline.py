@@ -208,7 +208,7 @@ def _phase_c(jobs: list[tuple[str, int, str, str, str, str]],
         counts = _timed(cpu, "write", write_task.fn, sid, Path(pages), shard_no=shard_no, tagged=Path(tagged),
                         keys=Path(keys),
                         clusters=Path(clusters), merged=[Path(m) for m in cfg["merged"]],
-                        repeats=Path(cfg["repeats"]), root=Path(cfg["root"]), languages=None,
+                        repeats=[Path(r) for r in cfg["repeats"]], root=Path(cfg["root"]), languages=None,
                         out=work / "counts" / f"{sid}.json")
         out.append(str(counts))
     return cpu, out
@@ -351,7 +351,7 @@ def _global_steps(runner: _Runner, add: Callable[[dict[str, float]], None], conf
             io.part_path(work / "counts", p))}))
     merged = spread(jobs)[1::2]
     repeats = spread([("merge-comments", "count_repeats_task", ([m[0] for m in merged], [m[2] for m in merged]),
-                       {"out": work / "repeats.parquet"})])[0]
+                       {"out": work / "repeats"})])[0]
     return [a[0] for a in applied], [m[0] for m in merged], repeats
 
 
@@ -393,7 +393,7 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
         jobs_c = [(sid, i, str(p), str(t[0]), str(k), str(c))
                   for i, ((sid, _), p, t, k, c) in enumerate(zip(shards, pages, tagged, keys, clusters, strict=True))]
         part, _ = _walled(walls, "write", runner.map, _phase_c, jobs_c,
-                          {**cfg, "merged": [str(m) for m in merged], "repeats": str(repeats)})
+                          {**cfg, "merged": [str(m) for m in merged], "repeats": [str(r) for r in repeats]})
         add(part)
         _walled(walls, "commit", _timed, cpu, "commit", commit_run, config.out, [sid for sid, _ in shards])
         total_wall = time.perf_counter() - started

@@ -240,7 +240,7 @@ def _build(config: BuildConfig) -> dict[str, Any]:
         for p in range(parts)]
     merged_paths = [m.result() for m in merged]
     repeats = count_repeats_task([m[0] for m in merged_paths], [m[2] for m in merged_paths],
-                                 out=dedup / "repeats.parquet")
+                                 out=dedup / "repeats")
     counts = [write_task.submit(sid, pf, shard_no=i, tagged=t[0], keys=k, clusters=a.result()[0],
                                 merged=[m[0] for m in merged_paths], repeats=repeats, root=config.out,
                                 languages=config.langid.languages, out=work / "counts" / f"{sid}.json")

@@ -1161,6 +1161,20 @@ def shard_text_counts(counts: pl.LazyFrame, texts: pl.LazyFrame) -> pl.DataFrame
             .collect(engine="streaming"))
 
 
+REPEAT_PIECE_ROWS = 2_000_000
+"""Merged comment rows per piece of count-repeats: a piece's distinct texts and counts are held at once."""
+
+
+def repeat_pieces(comment_rows: int) -> int:
+    """Pieces of hash(text) that count-repeats cuts ``comment_rows`` merged comments into (at least one)."""
+    return max(1, -(-comment_rows // REPEAT_PIECE_ROWS))
+
+
+def in_piece(piece: int, pieces: int) -> pl.Expr:
+    """Expression: the row's ``text_hash`` falls in piece ``piece`` of ``pieces``."""
+    return (pl.col("text_hash").hash() % pieces) == piece
+
+
 def shard_numbers(shard_id: pl.Expr, shards: Sequence[str]) -> pl.Expr:
     """Expression: the number (position in ``shards``, the run's shard ids in order) of each shard id."""
     return shard_id.replace_strict(list(shards), list(range(len(shards))), return_dtype=pl.Int32)

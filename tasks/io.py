@@ -715,6 +715,11 @@ def read_part(paths: Sequence[Path], schema: pa.Schema, part: int, *, column: st
     return pl.scan_parquet(existing).filter(pl.col(column) == part).drop(column)
 
 
+def row_count(paths: Sequence[Path]) -> int:
+    """Rows of the Parquet files ``paths`` (missing files count none), from their footers."""
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in paths if p.exists())
+
+
 def read_rows(path: Path, rows: Sequence[int], columns: Sequence[str]) -> pl.DataFrame:
     """Read ``columns`` of the rows at positions ``rows`` of one Parquet file (row order), touching only
     the row groups that hold them; adds ``_row``, the position."""

@@ -61,6 +61,7 @@ from tasks.dedup import (
     article_refs,
     comment_rows,
     describe_touched,
+    in_piece,
     key_rows,
     needs_agreement,
     ord_locations,
@@ -69,6 +70,7 @@ from tasks.dedup import (
     partitioned_index,
     prior_rows_of,
     rank_touched,
+    repeat_pieces,
     shard_clusters,
     shard_index_rows,
     shard_numbers,
@@ -408,17 +410,24 @@ def merge_comments_task(part: int, applied: list[Path], prior_keys: Path, *, sha
 
 @task(name="count-repeats", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
 @recorded
-def count_repeats_task(merged: list[Path], counts: list[Path], *, out: Path) -> Path:
-    """Comments per text over the corpus, for the texts of this run, by the shard that ships them."""
+def count_repeats_task(merged: list[Path], counts: list[Path], *, out: Path) -> list[Path]:
+    """Comments per text over the corpus, for the texts of this run, by the shard that ships them.
+
+    Done in pieces of hash(text), one file each, so memory holds one piece's texts, not the run's.
+    """
     texts = io.scan_batches(merged, MERGED_COMMENT_PARTS).select("part", "text_hash")  # written by write_parts
-    return io.write_parts(shard_text_counts(io.scan_batches(counts, TEXT_COUNTS), texts), out, TEXT_COUNTS)
+    totals = io.scan_batches(counts, TEXT_COUNTS)
+    pieces = repeat_pieces(io.row_count(merged))
+    return [io.write_parts(shard_text_counts(totals.filter(in_piece(k, pieces)), texts.filter(in_piece(k, pieces))),
+                           io.part_path(out, k), TEXT_COUNTS) for k in range(pieces)]
 
 
 @task(name="write", retries=1, persist_result=True,
       cache_policy=StageCache(version=code_version(*_COMMON, "tasks.select", "tasks.write"), exclude=["root"]))
 @recorded
 def write_task(shard_id: str, pages: Path, *, shard_no: int, tagged: Path, keys: Path, clusters: Path,
-               merged: list[Path], repeats: Path, root: Path, languages: tuple[str, ...] | None, out: Path) -> Path:
+               merged: list[Path], repeats: list[Path], root: Path, languages: tuple[str, ...] | None,
+               out: Path) -> Path:
     """Decide what ships for one shard and stage it for the four datasets; returns the shard's counts (JSON).
 
     Reads only the shard's own rows of the merged comments and of the repeat counts (``shard_no``).
@@ -427,7 +436,7 @@ def write_task(shard_id: str, pages: Path, *, shard_no: int, tagged: Path, keys:
     shard_clusters_ = (io.read_batch(clusters, DUPLICATE_CLUSTERS).drop("article_id")
                        .join(io.read_batch(keys, DEDUP_KEYS, columns=["page_id", "content_hash"]), on="page_id"))
     threads = io.read_part(merged, MERGED_COMMENT_PARTS, shard_no).collect().sort("comment_row")
-    counts = io.read_part([repeats], TEXT_COUNTS, shard_no).collect()
+    counts = io.read_part(repeats, TEXT_COUNTS, shard_no).collect()
     shard_comments = add_repeat_counts(threads, counts).select(MERGED_COMMENTS.names)
     sel = select_outputs(page_frame, io.read_batch(tagged, TAGGED_ARTICLES), shard_clusters_, shard_comments,
                          languages=languages)

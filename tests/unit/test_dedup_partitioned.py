@@ -20,16 +20,19 @@ from schemas.dedup import DEDUP_NODES
 from schemas.validate import empty_frame
 from tasks.dedup import (
     ORD_SHARD_BITS,
+    REPEAT_PIECE_ROWS,
     add_dedup_keys,
     add_repeat_counts,
     article_refs,
     comment_rows,
     decide_touched,
     find_duplicate_clusters,
+    in_piece,
     key_rows,
     partition_candidates,
     partition_of,
     prior_rows_of,
+    repeat_pieces,
     shard_clusters,
     shard_index_rows,
     shard_numbers,
@@ -206,6 +209,11 @@ def test_comment_merge_per_partition_equals_the_whole_run(parts: int) -> None:
     by_shard = pl.concat(merged).with_columns(shard_numbers(pl.col("shard_id"), shards).alias("part"))
     per_shard = shard_text_counts(pl.concat(counts).lazy(), by_shard.lazy())
     assert per_shard.select("part", "text_hash").is_unique().all()
+    for pieces in (2, 3):  # count-repeats cuts the texts into pieces of hash(text): the same rows, each once
+        cut = [shard_text_counts(pl.concat(counts).lazy().filter(in_piece(k, pieces)),
+                                 by_shard.lazy().filter(in_piece(k, pieces))) for k in range(pieces)]
+        assert all(c.height for c in cut)
+        assert pl.concat(cut).sort("part", "text_hash").equals(per_shard.sort("part", "text_hash"))
     for no, sid in enumerate(shards):
         threads = by_shard.filter(pl.col("part") == no).drop("part").sort("comment_row")
         own = add_repeat_counts(threads, per_shard.filter(pl.col("part") == no).drop("part"))
@@ -252,3 +260,8 @@ def test_template_lines_learned_per_partition_equal_the_whole_run(parts: int) ->
 def test_template_partitions_grow_with_the_run() -> None:
     """learn-templates' partitions follow the input, so a partition holds about the same rows at any size."""
     assert [template_partitions(n) for n in (0, 1, 20_000, 100_000, 1_000_000)] == [2, 2, 2, 10, 100]
+
+
+def test_repeat_pieces_follow_the_comment_rows() -> None:
+    assert [repeat_pieces(n) for n in (0, 1, REPEAT_PIECE_ROWS, REPEAT_PIECE_ROWS + 1, 10 * REPEAT_PIECE_ROWS)] == \
+        [1, 1, 1, 2, 10]
