@@ -63,7 +63,8 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -372,25 +373,41 @@ def _agreement(sig: np.ndarray, a: np.ndarray, b: np.ndarray, *, block: int = 1 
     return out
 
 
-def _bucket_pairs(members: pl.DataFrame, key: list[str], *, max_bucket: int) -> pl.DataFrame:
-    """Return candidate pairs ``(a, b)`` (a < b) of nodes sharing ``key``.
+def _sized_buckets(members: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Members (``nid``) of buckets of more than one, with ``_size`` and ``_root`` (the smallest member)."""
+    return members.with_columns(
+        pl.len().over(key).alias("_size"), pl.col("nid").min().over(key).alias("_root")
+    ).filter(pl.col("_size") > 1)
+
+
+def _bucket_pair_pieces(members: pl.DataFrame, key: list[str], *, max_bucket: int,
+                        piece_rows: int | None = None) -> Iterator[pl.DataFrame]:
+    """Yield the candidate pairs ``(a, b)`` (a < b) of nodes sharing ``key``, in pieces.
 
     Buckets up to ``max_bucket`` members give all their pairs; larger ones (template text, boilerplate)
     give one pair per member with the bucket's smallest node, so the pair count stays linear.
+    Piece ``i`` of ``k`` holds the pairs with ``a % k == i``, each once: a pair found in several buckets
+    has one ``a``, so no pair is in two pieces. ``k`` is chosen so that a piece's bucket join makes
+    about ``piece_rows`` rows (one piece when None).
     """
-    sized = members.with_columns(
-        pl.len().over(key).alias("_size"), pl.col("nid").min().over(key).alias("_root")
-    ).filter(pl.col("_size") > 1)
-    small = sized.filter(pl.col("_size") <= max_bucket).select([*key, "nid"])
-    all_pairs = (
-        small.join(small, on=key, suffix="_b")
-        .filter(pl.col("nid") < pl.col("nid_b"))
-        .select(pl.col("nid").alias("a"), pl.col("nid_b").alias("b"))
-    )
+    sized = _sized_buckets(members, key)
+    small = sized.filter(pl.col("_size") <= max_bucket).select([*key, "nid", "_size"])
     star = sized.filter((pl.col("_size") > max_bucket) & (pl.col("nid") != pl.col("_root"))).select(
         pl.col("_root").alias("a"), pl.col("nid").alias("b")
     )
-    return pl.concat([all_pairs, star]).unique()
+    join_rows = int(small.get_column("_size").sum() or 0)
+    pieces = 1 if piece_rows is None else max(1, -(-join_rows // piece_rows))
+    small = small.drop("_size")
+    for i in range(pieces):
+        left = small if pieces == 1 else small.filter(pl.col("nid") % pieces == i)
+        pairs = (left.join(small, on=key, suffix="_b").filter(pl.col("nid") < pl.col("nid_b"))
+                 .select(pl.col("nid").alias("a"), pl.col("nid_b").alias("b")))
+        yield pl.concat([pairs, star if pieces == 1 else star.filter(pl.col("a") % pieces == i)]).unique()
+
+
+def _bucket_pairs(members: pl.DataFrame, key: list[str], *, max_bucket: int) -> pl.DataFrame:
+    """Return all candidate pairs of :func:`_bucket_pair_pieces` at once."""
+    return next(_bucket_pair_pieces(members, key, max_bucket=max_bucket))
 
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -855,10 +872,17 @@ def ord_locations(ords: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
 def partition_of(values: pl.Series, parts: int) -> pl.Series:
     """Return the partition (xxh3-64 of the UTF-8 string, modulo ``parts``) of each value; null goes to 0.
 
-    Stable across processes, versions and platforms, so partitioned state stays readable.
+    Stable across processes, versions and platforms, so partitioned state stays readable. Each distinct
+    value is hashed once (template lines and article ids repeat).
     """
-    return pl.Series([xxhash.xxh3_64_intdigest(v.encode()) % parts if v is not None else 0 for v in values],
-                     dtype=pl.Int32)
+    distinct = values.drop_nulls().unique()
+    if 2 * distinct.len() > values.len():
+        distinct = values
+    hashed = pl.Series([xxhash.xxh3_64_intdigest(v.encode()) % parts if v is not None else 0 for v in distinct],
+                       dtype=pl.Int32)
+    if distinct is values:
+        return hashed
+    return values.replace_strict(distinct, hashed, default=0, return_dtype=pl.Int32)
 
 
 def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.DataFrame:
@@ -939,20 +963,28 @@ def _shared(frame: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
     return frame.join(multi, on=key, how="semi")
 
 
-def partition_candidates(rows: pl.DataFrame | pl.LazyFrame, *, base: int, max_bucket: int = MAX_BUCKET
+PAIR_PIECE_ROWS = 1_000_000
+"""Rows of the bucket join per piece of a partition's LSH pairs (about 32 bytes each): the pairs are made,
+deduplicated and verified a piece at a time, so a partition's memory follows this, not the quadratic
+pair count of its buckets (1.6 million pairs in a partition of a 1,000,000-page build)."""
+
+
+def partition_candidates(rows: pl.DataFrame | pl.LazyFrame, *, base: int
                          ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Exact edges and unverified LSH and URL pairs of one partition (the rules of find_duplicate_clusters).
+    """Exact edges, LSH bucket members and same-URL members of one partition (the rules of
+    find_duplicate_clusters).
 
     Args:
         rows: ``DEDUP_ROWS`` of this run's pages of the partition and the rows of earlier runs sharing
             their keys (pages with ``ord >= base`` are this run's); a LazyFrame is read column by column.
         base: the first ord of this run.
-        max_bucket: as in find_duplicate_clusters.
 
     Returns:
-        ``(exact, lsh, url)`` frames of ``a``, ``b`` ords, each pair touching a page of this run. Exact
-        edges link every page of an exact group to its first page; LSH buckets hold one representative
-        per body (its first page: copies of one body share every band key, so they meet in every bucket).
+        ``exact``: edges (``a``, ``b`` ords) linking every page of an exact group holding a page of this
+        run to the group's first page. ``buckets``: ``band``, ``bkey``, ``nid`` (the ord) of the LSH
+        buckets holding a page of this run, one representative per body (its first page: copies of one
+        body share every band key, so they meet in every bucket). ``urls``: ``key``, ``nid`` of the URL
+        groups holding a page of this run. Pairs come from :func:`lsh_pair_pieces` and :func:`url_pairs`.
     """
     lf = rows.lazy()
     new = pl.col("ord") >= base
@@ -963,30 +995,101 @@ def partition_candidates(rows: pl.DataFrame | pl.LazyFrame, *, base: int, max_bu
     band = _shared(lf.filter(pl.col("kind") == KIND_BAND).select("band", "bkey", "body", pl.col("ord").alias("nid")),
                    ["band", "bkey"]).collect(engine="streaming")
     reps = band.filter(pl.col("nid") == pl.col("nid").min().over("band", "bkey", "body"))
-    reps = reps.filter((pl.col("nid") >= base).any().over("band", "bkey"))
-    touching = (pl.col("a") >= base) | (pl.col("b") >= base)
-    lsh = _bucket_pairs(reps.select("band", "bkey", "nid"), ["band", "bkey"], max_bucket=max_bucket).filter(touching)
-    url = _shared(lf.filter(pl.col("kind") == KIND_URL).select("key", pl.col("ord").alias("nid")), ["key"]).collect(
+    reps = reps.filter((pl.col("nid") >= base).any().over("band", "bkey")).select("band", "bkey", "nid")
+    urls = _shared(lf.filter(pl.col("kind") == KIND_URL).select("key", pl.col("ord").alias("nid")), ["key"]).collect(
         engine="streaming")
-    url = url.filter((pl.col("nid") >= base).any().over("key"))
-    url_pairs = _bucket_pairs(url, ["key"], max_bucket=max_bucket).filter(touching)
-    return exact_edges, lsh, url_pairs
+    return exact_edges, reps, urls.filter((pl.col("nid") >= base).any().over("key"))
 
 
-def verified_pairs(pairs: pl.DataFrame, signatures: pl.DataFrame, *, floor: float) -> pl.DataFrame:
-    """Return the pairs (``a``, ``b`` ords) whose signatures agree on at least ``floor`` of their values.
+def _touching(base: int) -> pl.Expr:
+    return (pl.col("a") >= base) | (pl.col("b") >= base)
 
-    ``signatures`` holds ``ord`` and ``signature`` of (at least) every page of ``pairs``.
-    """
-    if pairs.is_empty():
-        return pairs.select("a", "b")
-    known = signatures.unique("ord").sort("ord")
-    ords = known.get_column("ord").to_numpy()
-    sig = _signature_matrix(known.get_column("signature"), len(known.get_column("signature")[0]))
-    a = pairs.get_column("a").to_numpy()
-    b = pairs.get_column("b").to_numpy()
-    ok = _agreement(sig, np.searchsorted(ords, a), np.searchsorted(ords, b)) >= floor
-    return pl.DataFrame({"a": a[ok], "b": b[ok]}, schema={"a": pl.Int64, "b": pl.Int64})
+
+def lsh_pair_pieces(buckets: pl.DataFrame, *, base: int, max_bucket: int = MAX_BUCKET,
+                    piece_rows: int = PAIR_PIECE_ROWS) -> Iterator[pl.DataFrame]:
+    """Yield the unverified LSH pairs (``a``, ``b`` ords, each touching this run) of ``buckets`` (from
+    :func:`partition_candidates`), in pieces of about ``piece_rows`` join rows; no pair is in two pieces."""
+    for pairs in _bucket_pair_pieces(buckets, ["band", "bkey"], max_bucket=max_bucket, piece_rows=piece_rows):
+        yield pairs.filter(_touching(base))
+
+
+def url_pairs(urls: pl.DataFrame, *, base: int, max_bucket: int = MAX_BUCKET) -> pl.DataFrame:
+    """The unverified same-URL pairs (``a``, ``b`` ords, each touching this run) of ``urls``."""
+    return _bucket_pairs(urls, ["key"], max_bucket=max_bucket).filter(_touching(base))
+
+
+def candidate_ends(buckets: pl.DataFrame, urls: pl.DataFrame, *, base: int, max_bucket: int = MAX_BUCKET
+                   ) -> pl.Series:
+    """The ords (``ord``, unique) of every page of a candidate pair of :func:`lsh_pair_pieces` and
+    :func:`url_pairs`: the pages whose signatures verifying the partition needs, found without making the
+    pairs. Every member of a small bucket holding a page of this run pairs with that page; a large
+    bucket links its members to its smallest one."""
+    ends = []
+    for members, key in ((buckets, ["band", "bkey"]), (urls, ["key"])):
+        sized = _sized_buckets(members, key)
+        ends.append(sized.filter(pl.col("_size") <= max_bucket).get_column("nid"))
+        star = sized.filter((pl.col("_size") > max_bucket) & (pl.col("nid") != pl.col("_root"))).select(
+            pl.col("_root").alias("a"), pl.col("nid").alias("b")).filter(_touching(base))
+        ends += [star.get_column("a"), star.get_column("b")]
+    return pl.concat([e.cast(pl.Int64) for e in ends]).unique().sort().alias("ord")
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """Signatures by ord, for checking candidate pairs: row ``i`` of ``matrix`` is the signature of
+    ``ords[i]`` (ascending)."""
+
+    ords: np.ndarray
+    matrix: np.ndarray
+
+    @classmethod
+    def of(cls, signatures: pl.DataFrame) -> Signatures:
+        """From ``ord`` and ``signature`` columns (rows without a signature are left out)."""
+        return cls.stacked([signatures], capacity=signatures.height)
+
+    @classmethod
+    def stacked(cls, frames: Iterable[pl.DataFrame], *, capacity: int) -> Signatures:
+        """From frames of ``ord`` and ``signature`` (no ord in two frames; at most ``capacity`` rows in all),
+        turned into array rows one frame at a time, so the list columns never exist whole beside the array."""
+        ords = np.empty(capacity, dtype=np.int64)
+        matrix = np.empty((0, 0), dtype=np.uint32)
+        n = 0
+        for frame in frames:
+            known = frame.filter(pl.col("signature").is_not_null()).unique("ord").sort("ord")
+            if known.is_empty():
+                continue
+            column = known.get_column("signature")
+            if not matrix.size:
+                matrix = np.empty((capacity, len(column[0])), dtype=np.uint32)
+            ords[n : n + known.height] = known.get_column("ord").to_numpy()
+            matrix[n : n + known.height] = _signature_matrix(column, matrix.shape[1])
+            n += known.height
+        ords, matrix = ords[:n], matrix[:n]
+        if n > 1 and not bool((np.diff(ords) > 0).all()):  # frames out of order: sort the rows
+            order = np.argsort(ords, kind="stable")
+            ords, matrix = ords[order], matrix[order]
+        return cls(ords, matrix)
+
+    def verified(self, pairs: pl.DataFrame, *, floor: float) -> pl.DataFrame:
+        """The pairs (``a``, ``b`` ords, both held here) whose signatures agree on at least ``floor``."""
+        if pairs.is_empty():
+            return pairs.select(pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64))
+        a = pairs.get_column("a").to_numpy()
+        b = pairs.get_column("b").to_numpy()
+        ok = _agreement(self.matrix, np.searchsorted(self.ords, a), np.searchsorted(self.ords, b)) >= floor
+        return pl.DataFrame({"a": a[ok], "b": b[ok]}, schema={"a": pl.Int64, "b": pl.Int64})
+
+
+def partition_edges(exact: pl.DataFrame, buckets: pl.DataFrame, urls: pl.DataFrame, signatures: Signatures, *,
+                    base: int, threshold: float, piece_rows: int = PAIR_PIECE_ROWS) -> pl.DataFrame:
+    """The verified links (``a``, ``b`` ords) of one partition: its exact edges, the LSH pairs whose
+    signatures agree on at least ``threshold`` (made and checked a piece at a time) and the same-URL pairs
+    that agree on at least ``RESCRAPE_THRESHOLD``. ``signatures`` holds every page of
+    :func:`candidate_ends`."""
+    lsh = [signatures.verified(p, floor=threshold)
+           for p in lsh_pair_pieces(buckets, base=base, piece_rows=piece_rows)]
+    same_url = signatures.verified(url_pairs(urls, base=base), floor=RESCRAPE_THRESHOLD)
+    return pl.concat([exact.cast({"a": pl.Int64, "b": pl.Int64}), *lsh, same_url]).unique()
 
 
 def rank_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl.DataFrame) -> pl.DataFrame:

@@ -9,8 +9,9 @@ input file, configuration or stage code runs the stage again.
 from __future__ import annotations
 
 import functools
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -53,12 +54,12 @@ from tasks import io
 from tasks.boilerplate import strip_boilerplate
 from tasks.caching import StageCache, code_version
 from tasks.dedup import (
-    MAX_BUCKET,
     ORD_SHARD_BITS,
-    RESCRAPE_THRESHOLD,
+    Signatures,
     add_dedup_keys,
     add_repeat_counts,
     article_refs,
+    candidate_ends,
     comment_rows,
     describe_touched,
     in_piece,
@@ -66,6 +67,7 @@ from tasks.dedup import (
     needs_agreement,
     ord_locations,
     partition_candidates,
+    partition_edges,
     partition_of,
     partitioned_index,
     prior_rows_of,
@@ -76,7 +78,6 @@ from tasks.dedup import (
     shard_numbers,
     shard_ords,
     shard_text_counts,
-    verified_pairs,
 )
 from tasks.ingest import build_pages
 from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
@@ -214,24 +215,29 @@ def dedup_keys_task(tagged: Path, pages: Path, cfg: DedupConfig, *, out: Path) -
 # rows and comments spread by partition; per partition, the index updated and the threads merged.
 
 
-def _run_nodes(keys: list[Path], ords: np.ndarray, base: int, columns: list[str], *,
-               has_sig: bool = False) -> pl.DataFrame:
+def _run_node_frames(keys: list[Path], ords: np.ndarray, base: int, columns: list[str], *,
+                     has_sig: bool = False) -> Iterator[pl.DataFrame]:
     """Columns of this run's key rows at ``ords`` (read from their shards' key files) plus ``ord``, and
-    ``has_sig`` (whether the row has a signature) when asked, one shard at a time."""
+    ``has_sig`` (whether the row has a signature) when asked: one frame per shard, in shard and row order."""
     shard_no, row = ord_locations(ords, base)
     read = [*columns, "signature"] if has_sig and "signature" not in columns else columns
-    frames = []
     for s in sorted({int(x) for x in shard_no}):
         got = io.read_rows(keys[s], row[shard_no == s].tolist(), read)
         got = got.with_columns((pl.col("_row") + base + (s << ORD_SHARD_BITS)).alias("ord")).drop("_row")
         if has_sig:
             got = got.with_columns(pl.col("signature").is_not_null().alias("has_sig")).select(*columns, "ord",
                                                                                             "has_sig")
-        frames.append(got)
+        yield got
+
+
+def _run_nodes(keys: list[Path], ords: np.ndarray, base: int, columns: list[str], *,
+               has_sig: bool = False) -> pl.DataFrame:
+    """The frames of :func:`_run_node_frames` as one frame (typed as ``DEDUP_KEYS`` when empty)."""
     empty = empty_frame(DEDUP_KEYS).select(columns).with_columns(pl.lit(0, pl.Int64).alias("ord")).clear()
     if has_sig:
         empty = empty.with_columns(pl.lit(value=True).alias("has_sig")).clear()
-    return pl.concat([empty, *[f.cast(empty.schema) for f in frames]]) if frames else empty
+    frames = [f.cast(empty.schema) for f in _run_node_frames(keys, ords, base, columns, has_sig=has_sig)]
+    return pl.concat([empty, *frames]) if frames else empty
 
 
 def _prior_signatures(index: Path, ends: pl.DataFrame) -> pl.DataFrame:
@@ -302,16 +308,14 @@ def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, ex
     prior_file = io.part_path(index / "rows", part)
     prior = new.clear().collect() if not prior_file.exists() else prior_rows_of(
         new, io.scan_batches([prior_file], DEDUP_ROWS), io.scan_batches([excluded], EXCLUDED))
-    exact, lsh, url = partition_candidates(pl.concat([new, prior.lazy()]), base=base, max_bucket=MAX_BUCKET)
-    ends = pl.concat([lsh, url]).select(pl.concat_list("a", "b").alias("ord")).explode("ord").unique()
+    exact, buckets, urls = partition_candidates(pl.concat([new, prior.lazy()]), base=base)
+    ends = candidate_ends(buckets, urls, base=base).to_frame()
     node_part = prior.select("ord", "node_part").unique("ord")
     old = ends.filter(pl.col("ord") < base).join(node_part, on="ord", how="left")
-    signatures = pl.concat([
-        _run_nodes(keys, ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base,
-                   ["signature"]).select("ord", "signature"),
-        _prior_signatures(index, old)])
-    edges = pl.concat([exact, verified_pairs(lsh, signatures, floor=cfg.threshold),
-                       verified_pairs(url, signatures, floor=RESCRAPE_THRESHOLD)]).unique()
+    run_ends = ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy()
+    signatures = Signatures.stacked(itertools.chain([_prior_signatures(index, old)], _run_node_frames(
+        keys, run_ends, base, ["signature"])), capacity=ends.height)
+    edges = partition_edges(exact, buckets, urls, signatures, base=base, threshold=cfg.threshold)
     edges = (edges.join(node_part.rename({"ord": "a", "node_part": "a_part"}), on="a", how="left")
              .join(node_part.rename({"ord": "b", "node_part": "b_part"}), on="b", how="left"))
     return io.write_batch(edges, out, DEDUP_EDGES)

@@ -14,22 +14,28 @@ from dataclasses import dataclass
 
 import polars as pl
 import pytest
+import xxhash
 
 from bench.gen_dedup import generate_planted, pair_scores
 from schemas.dedup import DEDUP_NODES
 from schemas.validate import empty_frame
 from tasks.dedup import (
     ORD_SHARD_BITS,
+    PAIR_PIECE_ROWS,
     REPEAT_PIECE_ROWS,
+    Signatures,
     add_dedup_keys,
     add_repeat_counts,
     article_refs,
+    candidate_ends,
     comment_rows,
     decide_touched,
     find_duplicate_clusters,
     in_piece,
     key_rows,
+    lsh_pair_pieces,
     partition_candidates,
+    partition_edges,
     partition_of,
     prior_rows_of,
     repeat_pieces,
@@ -40,7 +46,7 @@ from tasks.dedup import (
     shard_text_counts,
     sum_text_counts,
     update_index,
-    verified_pairs,
+    url_pairs,
 )
 from tasks.stages import (
     count_template_lines,
@@ -68,8 +74,8 @@ class State:
     next_ord: int
 
 
-def _partitioned_run(shards: list[pl.DataFrame], state: State | None, *, parts: int
-                     ) -> tuple[pl.DataFrame, State, list[pl.DataFrame]]:
+def _partitioned_run(shards: list[pl.DataFrame], state: State | None, *, parts: int,
+                     piece_rows: int = PAIR_PIECE_ROWS) -> tuple[pl.DataFrame, State, list[pl.DataFrame]]:
     """What the flow's steps do, in memory: rows per shard, P candidate tasks, decide, apply, index update."""
     base = state.next_ord if state else 0
     keys = [k.with_columns(shard_ords(base, i, k.height)) for i, k in enumerate(shards)]
@@ -85,8 +91,9 @@ def _partitioned_run(shards: list[pl.DataFrame], state: State | None, *, parts: 
     for p in range(parts):
         new = run_rows.filter(pl.col("part") == p).drop("part")
         prior = prior_rows_of(new.lazy(), prior_rows.filter(pl.col("part") == p).drop("part").lazy(), excluded.lazy())
-        exact, lsh, url = partition_candidates(pl.concat([new, prior]), base=base)
-        edges += [exact, verified_pairs(lsh, all_sigs, floor=0.6), verified_pairs(url, all_sigs, floor=0.5)]
+        exact, buckets, urls = partition_candidates(pl.concat([new, prior]), base=base)
+        edges.append(partition_edges(exact, buckets, urls, Signatures.of(all_sigs), base=base, threshold=0.6,
+                                     piece_rows=piece_rows))
     edge_frame = pl.concat([e.cast({"a": pl.Int64, "b": pl.Int64}) for e in edges]).unique()
     ends = pl.concat([edge_frame.get_column("a"), edge_frame.get_column("b")]).unique()
     new_nodes = pl.concat(keys).filter(pl.col("ord").is_in(ends.implode()))
@@ -105,20 +112,58 @@ def _reference_index(state: State) -> pl.DataFrame:
     return state.nodes.sort("ord").drop("ord", "part")
 
 
-@pytest.mark.parametrize("parts", [1, 3, 8])
-def test_planted_set_same_decisions_in_every_partitioning(parts: int) -> None:
-    """Issue 6: the planted set over three shards, clustered partition by partition, equals the one-process answer."""
+@pytest.mark.parametrize(("parts", "piece_rows"), [(1, PAIR_PIECE_ROWS), (3, PAIR_PIECE_ROWS), (8, PAIR_PIECE_ROWS),
+                                                  (1, 64), (3, 300)])
+def test_planted_set_same_decisions_in_every_partitioning(parts: int, piece_rows: int) -> None:
+    """Issue 6: the planted set over three shards, clustered partition by partition, equals the one-process
+    answer; also when each partition's LSH pairs are made and checked in many small pieces (issue 10)."""
     planted = generate_planted(400, seed=3, copy_rate=0.6)
     articles = planted.articles
     cut = [0, articles.height // 3, 2 * articles.height // 3, articles.height]
     shards = [add_dedup_keys(articles[a:b]) for a, b in itertools.pairwise(cut)]
     expected = find_duplicate_clusters(pl.concat(shards))
-    got, state, _ = _partitioned_run(shards, None, parts=parts)
+    got, state, _ = _partitioned_run(shards, None, parts=parts, piece_rows=piece_rows)
     assert got.equals(expected)
     scores = pair_scores(got, articles)
     assert scores["precision"] >= 0.99
     assert scores["recall"] >= 0.98
     assert _reference_index(state).equals(update_index(None, pl.concat(shards), expected))
+
+
+@pytest.mark.parametrize("max_bucket", [64, 3])
+def test_lsh_pairs_in_pieces_are_every_pair_once(max_bucket: int) -> None:
+    """Issue 10: the pieces of a partition's LSH pairs are disjoint and together are every pair, and
+    ``candidate_ends`` names exactly the pages of the pairs, with pages of an earlier run among them."""
+    planted = generate_planted(400, seed=3, copy_rate=0.6).articles
+    keys = add_dedup_keys(planted).with_columns(shard_ords(0, 0, planted.height))
+    base = planted.height // 2  # the first half counts as an earlier run's pages
+    rows = key_rows(keys.with_columns(pl.lit(None, pl.Int32).alias("node_part")), parts=1, bands=40, rows=3)
+    _, buckets, urls = partition_candidates(rows.drop("part"), base=base)
+    whole = list(lsh_pair_pieces(buckets, base=base, max_bucket=max_bucket, piece_rows=10**12))
+    pieces = list(lsh_pair_pieces(buckets, base=base, max_bucket=max_bucket, piece_rows=200))
+    assert len(whole) == 1
+    assert len(pieces) > 5
+    joined = pl.concat(pieces)
+    assert joined.height == joined.unique().height == whole[0].height > 100
+    assert joined.sort("a", "b").equals(whole[0].sort("a", "b"))
+    assert joined.filter((pl.col("a") < base) & (pl.col("b") < base)).is_empty()
+    assert joined.filter(pl.col("a") < base).height > 0
+    same_url = url_pairs(urls, base=base, max_bucket=max_bucket)
+    ends = pl.concat([joined.get_column("a"), joined.get_column("b"), same_url.get_column("a"),
+                      same_url.get_column("b")]).unique().sort()
+    assert candidate_ends(buckets, urls, base=base, max_bucket=max_bucket).to_list() == ends.to_list()
+
+
+def test_signatures_verify_pairs_by_ord() -> None:
+    """Pairs are checked on the signatures of their own ords, whatever the order of the rows given."""
+    sigs = pl.DataFrame({"ord": [30, 10, 20, 40],
+                         "signature": [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 9, 9], None]},
+                        schema={"ord": pl.Int64, "signature": pl.List(pl.UInt32)})
+    table = Signatures.of(sigs)
+    assert table.ords.tolist() == [10, 20, 30]
+    pairs = pl.DataFrame({"a": [10, 10, 20], "b": [30, 20, 30]})
+    assert table.verified(pairs, floor=0.75).rows() == [(10, 30)]
+    assert table.verified(pairs, floor=0.5).sort("a", "b").rows() == [(10, 20), (10, 30), (20, 30)]
 
 
 @pytest.mark.parametrize("parts", [1, 4])
@@ -265,3 +310,15 @@ def test_template_partitions_grow_with_the_run() -> None:
 def test_repeat_pieces_follow_the_comment_rows() -> None:
     assert [repeat_pieces(n) for n in (0, 1, REPEAT_PIECE_ROWS, REPEAT_PIECE_ROWS + 1, 10 * REPEAT_PIECE_ROWS)] == \
         [1, 1, 1, 2, 10]
+
+
+def test_partition_of_is_xxh3_of_each_value() -> None:
+    """Partitions are stored state: xxh3-64 of the UTF-8 value modulo the partitions, null in 0, the same
+    whether the values repeat (hashed once per distinct value) or not."""
+    values = [f"site\x1fline {i % 37}" for i in range(500)] + [None, "é", ""]
+    expected = [xxhash.xxh3_64_intdigest(v.encode()) % 7 if v is not None else 0 for v in values]
+    assert partition_of(pl.Series(values, dtype=pl.String), 7).to_list() == expected
+    distinct = [f"id-{i}" for i in range(50)] + [None]
+    assert partition_of(pl.Series(distinct), 5).to_list() == [
+        xxhash.xxh3_64_intdigest(v.encode()) % 5 if v is not None else 0 for v in distinct]
+    assert partition_of(pl.Series(["a", "a", "a"]), 3).dtype == pl.Int32
