@@ -215,8 +215,11 @@ def _phase_c(jobs: list[tuple[str, int, str, str, str, str]],
 
 
 def _warm() -> None:
-    """Import the stage code (Prefect included) before the clock starts."""
-    import tasks.steps  # noqa: F401 -- imported for its import cost only
+    """Import the stage code (Prefect included) and build what it builds once per process before the clock
+    starts, as the flow's worker processes do when they start (``flows.runners``)."""
+    from tasks.steps import warm_up
+
+    warm_up()
 
 
 class _Runner:
@@ -530,6 +533,7 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
     cfg = {"work": str(work), "max_page_bytes": config.max_page_bytes, "langid": config.langid.model_dump(),
            "dedup": config.dedup.model_dump(), "root": str(config.out)}
     runner = _Runner(workers)
+    _warm()  # in this process too: 1 core runs the stages here
     cpu: dict[str, float] = {}
     walls: dict[str, float] = {}
 

@@ -79,7 +79,9 @@ from tasks.dedup import (
     verified_pairs,
 )
 from tasks.ingest import build_pages
+from tasks.langid import init_detector
 from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
+from tasks.sites import init_sites
 from tasks.stages import (
     merge_partition_comments,
     merge_template_lines,
@@ -120,6 +122,14 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
                                 seconds=time.perf_counter() - clock, ok=ok)
 
     return wrapper
+
+
+def warm_up() -> None:
+    """Build now what the stages build once per process (the public-suffix table of ingest, langdetect's
+    profiles and sparse matrices of detect-language): a worker process that calls this when it starts,
+    while the flow plans, pays for them before its first task instead of in it."""
+    init_sites()
+    init_detector()
 
 
 _INGEST = ("tasks.ingest", "tasks.readers", "tasks.encoding", "tasks.sites", "tasks.html")
