@@ -817,8 +817,8 @@ def summarise(pages: int, ours1: dict[str, Any], ours2: dict[str, Any] | None, b
         e2e["ours_2core_pages_per_wall_second"] = _rate(pages, ours2["wall_seconds"])
         e2e["ours_2core_pages_per_core"] = _rate(pages, ours2["cpu_total"])
         e2e["ours_2core_speedup_wall"] = round(ours1["wall_seconds"] / ours2["wall_seconds"], 2)
-        # the 1-core run's own pages per CPU s: its wall time is shorter than its CPU time (pyarrow's threads
-        # compress the output files of write in parallel), so this is the ratio to one core's work rate
+        # over the 1-core run's pages per CPU s: its wall time is shorter than its CPU time (mostly in write,
+        # whose files pyarrow compresses in its own threads), so this is the ratio to one core's work rate
         e2e["ours_2core_speedup_over_1core_cpu_rate"] = round(ours1["cpu_total"] / ours2["wall_seconds"], 2)
     baseline_stages: dict[str, Any] = {}
     if base:
