@@ -210,13 +210,13 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     tagged = [langid_task.submit(pa_, pf, config.langid, out=(work / "tagged" / f"{sid}-articles.parquet",
                                                              work / "tagged" / f"{sid}-comments.parquet"))
               for (sid, _), pa_, pf in zip(shards, parsed, pages, strict=True)]
+    keys = [dedup_keys_task.submit(t, pf, config.dedup, out=work / "dedup" / f"{sid}-keys.parquet")
+            for (sid, _), t, pf in zip(shards, tagged, pages, strict=True)]  # each as soon as its shard is tagged
     sizes = [io.read_batch(p, SHARD_FILES).height for _, p in shards]
-    track({"ingest": pages, "strip-boilerplate": lines, "parse": parsed, "detect-language": tagged},
-          pages_per_shard=sizes)
+    track({"ingest": pages, "strip-boilerplate": lines, "parse": parsed, "detect-language": tagged,
+           "dedup-keys": keys}, pages_per_shard=sizes)
     tagged_paths = [t.result() for t in tagged]
     page_paths = [p.result() for p in pages]
-    keys = [dedup_keys_task.submit(t[0], pf, config.dedup, out=work / "dedup" / f"{sid}-keys.parquet")
-            for (sid, _), t, pf in zip(shards, tagged_paths, page_paths, strict=True)]
     base = int(meta.get("next_ord", 0))
     dedup, state = work / "dedup", work / "state"
     rows = [dedup_rows_task.submit(k, config.dedup, shard_no=i, base=base, parts=parts,
@@ -246,7 +246,7 @@ def _build(config: BuildConfig) -> dict[str, Any]:
                                 languages=config.langid.languages, out=work / "counts" / f"{sid}.json")
               for i, ((sid, _), pf, t, k, a) in enumerate(zip(shards, page_paths, tagged_paths, keys, applied,
                                                               strict=True))]
-    track({"dedup-keys": keys, "write": counts}, pages_per_shard=sizes)
+    track({"write": counts}, pages_per_shard=sizes)
     counts_paths = [c.result() for c in counts]
     for future in index_parts:
         future.result()

@@ -346,7 +346,10 @@ def _model() -> _Model:
 
 
 def init_detector() -> None:
-    """Load langdetect's profiles once per process/worker (thread-safe to call repeatedly)."""
+    """Load langdetect's profiles once per process/worker, and the sparse matrices that score texts
+    (thread-safe to call repeatedly)."""
+    from scipy import sparse  # noqa: F401, PLC0415 -- imported for its import cost, as _log_likelihoods does
+
     _model()
 
 

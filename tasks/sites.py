@@ -35,6 +35,11 @@ def _extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+def init_sites() -> None:
+    """Build the public-suffix table once per process (about 0.14 s of CPU), before the first URL needs it."""
+    _extractor()("https://example.com")
+
+
 def sanitise_site(value: str | None) -> str | None:
     """Lower-case, keep ``[a-z0-9.-]``, strip dots, cap the length; None when nothing is left."""
     if value is None:

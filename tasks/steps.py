@@ -80,7 +80,9 @@ from tasks.dedup import (
     shard_text_counts,
 )
 from tasks.ingest import build_pages
+from tasks.langid import init_detector
 from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
+from tasks.sites import init_sites
 from tasks.stages import (
     merge_partition_comments,
     merge_template_lines,
@@ -121,6 +123,14 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
                                 seconds=time.perf_counter() - clock, ok=ok)
 
     return wrapper
+
+
+def warm_up() -> None:
+    """Build now what the stages build once per process (the public-suffix table of ingest, langdetect's
+    profiles and sparse matrices of detect-language): a worker process that calls this when it starts,
+    while the flow plans, pays for them before its first task instead of in it."""
+    init_sites()
+    init_detector()
 
 
 _INGEST = ("tasks.ingest", "tasks.readers", "tasks.encoding", "tasks.sites", "tasks.html")
@@ -202,10 +212,11 @@ def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
 
 @task(name="dedup-keys", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
 @recorded
-def dedup_keys_task(tagged: Path, pages: Path, cfg: DedupConfig, *, out: Path) -> Path:
-    """Exact and MinHash keys of every article body of a shard."""
+def dedup_keys_task(tagged: tuple[Path, Path], pages: Path, cfg: DedupConfig, *, out: Path) -> Path:
+    """Exact and MinHash keys of every article body of a shard (``tagged``: the shard's detect-language
+    output, articles and comments, so that the flow hands it on as the future it is)."""
     meta = io.read_batch(pages, PAGES).select("page_id", "site", "url", "fetched_at", "ingested_at")
-    frame = io.read_batch(tagged, TAGGED_ARTICLES).join(meta, on="page_id", how="left")
+    frame = io.read_batch(tagged[0], TAGGED_ARTICLES).join(meta, on="page_id", how="left")
     return io.write_batch(add_dedup_keys(frame, shingle_size=cfg.shingle_size, num_perm=cfg.num_perm), out, DEDUP_KEYS)
 
 
