@@ -697,8 +697,33 @@ def worker_baseline(args: argparse.Namespace) -> dict[str, Any]:
             "expected": expected_counts(truth)}
 
 
+def _settle_prefect() -> float:
+    """Send what the flow process still holds (events, logs), stop the temporary API server so it records
+    what it has queued, and return the server's CPU seconds over its whole life (``0.0`` with no server)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.server.api.server import SubprocessASGIServer
+
+    EventsWorker.drain_all(timeout=60)
+    APILogWorker.drain_all(timeout=60)
+    server = SubprocessASGIServer()  # the instance Prefect's client started for the flow runs
+    if server.server_process is None:
+        return 0.0
+    before = _waited_children_cpu()
+    server.stop()  # SIGTERM: the server's services flush their queues before it exits
+    return _waited_children_cpu() - before
+
+
 def worker_flow(args: argparse.Namespace) -> dict[str, Any]:
-    """``build_corpus`` with a fresh Prefect home; the server is warmed up first."""
+    """``build_corpus`` with a fresh Prefect home; the server is warmed up first.
+
+    polars' threads are set as ``corpus build`` sets them for the runner (``flows.runners.set_polars_threads``).
+    The flow's CPU includes what Prefect does for it after the flow returns: the flow process sends its
+    last events and logs, and the server's CPU is taken when it has stopped, after it recorded them.
+    """
+    from flows.runners import set_polars_threads
+
+    set_polars_threads(args.runner, None)  # before polars is imported, as the command line does
     from flows.runtime import configure_prefect
 
     home = Path(tempfile.mkdtemp(prefix="bench-prefect-"))
@@ -727,12 +752,18 @@ def worker_flow(args: argparse.Namespace) -> dict[str, Any]:
     with _TreeRss() as tree, temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         summary = build_corpus.with_options(task_runner=runner)(config)
     flow_wall = time.perf_counter() - t0
-    cpu, server_cpu = _cpu() - cpu0, _children_cpu() - child0
+    server_at_end = _children_cpu() - child0  # what the server had done when the flow returned
     workers_cpu = _waited_children_cpu() - workers0  # the task workers end with the flow run
+    lifetime = _settle_prefect()
+    server_cpu = lifetime - child0 if lifetime else server_at_end
+    cpu = _cpu() - cpu0
+    task_runs = 2 + sum(1 for _ in (config.work_dir / "executions.jsonl").open())  # plan and finish record none
     out_bytes = {name: dir_bytes(config.out / name) for name in OUTPUTS}
     shutil.rmtree(home, ignore_errors=True)
     return {"runner": type(runner).__name__, "server_start_seconds": server_start, "wall_seconds": flow_wall,
-            "cpu_process": cpu, "cpu_server": server_cpu, "cpu_workers": workers_cpu, "peak_rss_mb": peak_rss_mb(),
+            "cpu_process": cpu, "cpu_server": server_cpu, "cpu_server_at_flow_end": server_at_end,
+            "cpu_workers": workers_cpu, "task_runs": task_runs, "polars_threads": os.environ.get("POLARS_MAX_THREADS"),
+            "peak_rss_mb": peak_rss_mb(),
             "peak_rss_mb_children": {str(k): round(v) for k, v in tree.peaks.items()},
             "peak_rss_mb_sum": round(peak_rss_mb() + sum(tree.peaks.values())), "bytes_output": out_bytes,
             "bytes_output_total": sum(out_bytes.values()), "summary": summary}
@@ -844,6 +875,13 @@ def summarise(pages: int, ours1: dict[str, Any], ours2: dict[str, Any] | None, b
                                                                (pages / ours1["cpu_total"]), 2)
         e2e[f"{name}_pages_per_core"] = _rate(pages, flow_cpu)
         e2e[f"{name}_prefect_share_of_cpu"] = round(max(0.0, 1 - plain / flow_cpu), 4) if flow_cpu else None
+        if run.get("task_runs"):
+            extra = run["cpu_process"] + run.get("cpu_workers", 0.0) - plain
+            e2e[f"{name}_task_runs"] = run["task_runs"]
+            e2e[f"{name}_server_cpu_seconds"] = round(run["cpu_server"], 2)
+            e2e[f"{name}_server_ms_per_task_run"] = round(run["cpu_server"] / run["task_runs"] * 1000, 1)
+            e2e[f"{name}_flow_extra_cpu_seconds"] = round(extra, 2)
+            e2e[f"{name}_flow_extra_ms_per_task_run"] = round(extra / run["task_runs"] * 1000, 1)
         e2e[f"{name}_server_start_seconds"] = round(run["server_start_seconds"], 1)
     return {"stages_ours": stages, "stages_baseline": baseline_stages, "end_to_end": e2e}
 
@@ -957,8 +995,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = [("ours_1core", "ours, 1 core", "ours", ["--cores", "1"], 1),
             ("ours_2core", "ours, 2 cores (the task graph on two processes)", "ours", ["--cores", "2"], 2),
             ("baseline", "baseline, 1 core", "baseline", extra, 1),
-            ("flow", "flow (Prefect, worker processes)", "flow", ["--runner", "processes"], 2),
-            ("flow_threads", "flow (Prefect, 2 threads)", "flow", ["--runner", "threads"], 2)]
+            ("flow", "flow (Prefect, worker processes)", "flow", ["--runner", "processes"], None),
+            ("flow_threads", "flow (Prefect, 2 threads)", "flow", ["--runner", "threads"], None)]
     short = {"ours_2core": "ours2", "baseline": "baseline", "flow": "flow", "flow_threads": "flowthreads"}
     RESULTS.mkdir(parents=True, exist_ok=True)
     for key, label, kind, flags, threads in runs:

@@ -87,6 +87,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Run the build flow; return the exit status."""
+    if not args.cluster:  # before polars is imported (by the flow's modules): it reads the variable once
+        from flows.runners import set_polars_threads
+
+        set_polars_threads(args.runner, args.workers)
     from flows.build_corpus import build_corpus
     from flows.config import BuildConfig, LangIdConfig
 
@@ -119,6 +123,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the flow until interrupted."""
+    from flows.runners import set_polars_threads
+
+    set_polars_threads(None, None)  # its runs inherit this process's environment
     from flows.config import BuildConfig
     from flows.serve import serve
 

@@ -12,7 +12,14 @@ import pytest
 from prefect.task_runners import ThreadPoolTaskRunner
 
 import flows.runners
-from flows.runners import RUNNER_ENV, WORKERS_ENV, SharedServerProcessPool, default_runner, pick_runner
+from flows.runners import (
+    RUNNER_ENV,
+    WORKERS_ENV,
+    SharedServerProcessPool,
+    default_runner,
+    pick_runner,
+    set_polars_threads,
+)
 from tests.conftest import REPO, SAMPLE
 from tests.flows.test_crash_safety import _snapshot
 
@@ -40,6 +47,67 @@ def test_default_runner_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv(RUNNER_ENV, "processes")
     monkeypatch.delenv(WORKERS_ENV)
     assert isinstance(default_runner(), SharedServerProcessPool)
+
+
+def test_polars_threads_for_task_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Task threads share the cores: polars gets the cores per task thread, unless the user chose."""
+    monkeypatch.setattr("flows.runners.usable_cores", lambda: 2)
+    monkeypatch.delenv(RUNNER_ENV, raising=False)
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+    monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    assert set_polars_threads(None, None) == 1
+    assert os.environ["POLARS_MAX_THREADS"] == "1"
+    monkeypatch.delenv("POLARS_MAX_THREADS")
+    assert set_polars_threads("threads", 1) == 2
+    monkeypatch.setattr("flows.runners.usable_cores", lambda: 8)
+    monkeypatch.delenv("POLARS_MAX_THREADS")
+    assert set_polars_threads(None, None) == 4
+    monkeypatch.setenv("POLARS_MAX_THREADS", "3")  # the user's own value stays
+    assert set_polars_threads(None, None) is None
+    assert os.environ["POLARS_MAX_THREADS"] == "3"
+    monkeypatch.delenv("POLARS_MAX_THREADS")
+    assert set_polars_threads("processes", None) is None  # worker processes set their own
+    monkeypatch.setenv(RUNNER_ENV, "processes")
+    assert set_polars_threads(None, None) is None
+    assert "POLARS_MAX_THREADS" not in os.environ
+
+
+_CLI_PROBE = """
+import os, sys, types
+fake = types.ModuleType("flows.build_corpus")
+class Flow:
+    def with_options(self, **options):
+        return self
+    def __call__(self, config):
+        import polars
+        print("POLARS", polars.thread_pool_size(), os.environ.get("POLARS_MAX_THREADS"))
+        return {"pages_in": 0}
+fake.build_corpus = Flow()
+sys.modules["flows.build_corpus"] = fake
+from flows.cli import main
+raise SystemExit(main(["--prefect-home", sys.argv[1], "build", "nothing", "--json", *sys.argv[2:]]))
+"""
+
+
+@pytest.mark.parametrize(("flags", "user", "expected"), [
+    ([], None, "one per task thread"), (["--workers", "1"], None, "all"), ([], "2", "2"),
+    (["--runner", "processes"], None, "unset")])
+def test_cli_sets_polars_threads_before_polars_loads(tmp_path: Path, flags: list[str], user: str | None,
+                                                     expected: str) -> None:
+    """``corpus build`` on task threads runs polars with the cores per task thread (one with the default two
+    threads on two cores); a user's POLARS_MAX_THREADS stays; worker processes set their own."""
+    env = {k: v for k, v in os.environ.items() if k not in {"POLARS_MAX_THREADS", RUNNER_ENV, WORKERS_ENV}}
+    if user:
+        env["POLARS_MAX_THREADS"] = user
+    proc = subprocess.run([sys.executable, "-c", _CLI_PROBE, str(tmp_path / "home"), *flags], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    _, size, variable = next(x for x in proc.stdout.splitlines() if x.startswith("POLARS")).split()
+    cores = flows.runners.usable_cores()
+    want = {"one per task thread": str(max(1, cores // 2)), "all": str(cores), "2": "2", "unset": "None"}[expected]
+    assert variable == want
+    if expected != "unset":
+        assert size == want
 
 
 def test_worker_copy_is_not_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
