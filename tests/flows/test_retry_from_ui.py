@@ -77,6 +77,12 @@ def server(tmp_path: Path):
             proc.wait(timeout=30)
 
 
+def _created(response: httpx.Response) -> dict | None:
+    """The created object, or None when the server answered with an error (it can be busy under load:
+    the request is sent again until the wait times out)."""
+    return response.json() if response.status_code in (200, 201) else None
+
+
 def _flow_run(api: str, run_id: str) -> dict:
     return httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()
 
@@ -100,7 +106,8 @@ def test_retry_runs_only_the_failed_stage_and_after(tmp_path: Path, server: tupl
     try:
         deployment = _wait(lambda: httpx.get(f"{api}/deployments/name/build-corpus/retry-test",
                                              timeout=5).json().get("id"), 120, "the served deployment")
-        run = httpx.post(f"{api}/deployments/{deployment}/create_flow_run", json={}, timeout=10).json()
+        run = _wait(lambda: _created(httpx.post(f"{api}/deployments/{deployment}/create_flow_run", json={},
+                                                timeout=10)), 60, "the flow run to be created")
         _wait(lambda: _flow_run(api, run["id"])["state"]["type"] in ("FAILED", "CRASHED"), 300,
               "the first run to fail")
         log = (tmp_path / "serve.log").read_text(errors="replace")
