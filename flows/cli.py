@@ -102,9 +102,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         logging.getLogger("prefect.task_runs").setLevel(logging.WARNING)
     flow = build_corpus
     if args.runner or args.workers:
-        from flows.runners import pick_runner
+        from flows.runners import pick_runner, runner_choice
 
-        flow = build_corpus.with_options(task_runner=pick_runner(args.runner, args.workers))
+        flow = build_corpus.with_options(task_runner=pick_runner(*runner_choice(args.runner, args.workers)))
     if args.cluster:
         from flows.build_corpus import on_dask
 

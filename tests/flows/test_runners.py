@@ -18,6 +18,7 @@ from flows.runners import (
     SharedServerProcessPool,
     default_runner,
     pick_runner,
+    runner_choice,
     set_polars_threads,
 )
 from tests.conftest import REPO, SAMPLE
@@ -47,6 +48,15 @@ def test_default_runner_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv(RUNNER_ENV, "processes")
     monkeypatch.delenv(WORKERS_ENV)
     assert isinstance(default_runner(), SharedServerProcessPool)
+
+
+def test_workers_flag_keeps_the_runner_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``corpus build --workers N`` with ``CORPUSFLOW_TASK_RUNNER=processes``: N processes, not threads."""
+    monkeypatch.setattr("flows.runners.usable_cores", lambda: 2)
+    monkeypatch.setenv(RUNNER_ENV, "processes")
+    assert runner_choice(None, 3) == ("processes", 3)
+    assert runner_choice("threads", 3) == ("threads", 3)  # the flag wins over the environment
+    assert isinstance(pick_runner(*runner_choice(None, 3)), SharedServerProcessPool)
 
 
 def test_polars_threads_for_task_threads(monkeypatch: pytest.MonkeyPatch) -> None:
