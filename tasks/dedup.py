@@ -380,6 +380,13 @@ def _sized_buckets(members: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     ).filter(pl.col("_size") > 1)
 
 
+def _star_pairs(sized: pl.DataFrame, max_bucket: int) -> pl.DataFrame:
+    """Pairs ``(a, b)`` linking each member of a bucket larger than ``max_bucket`` to its smallest one."""
+    return sized.filter((pl.col("_size") > max_bucket) & (pl.col("nid") != pl.col("_root"))).select(
+        pl.col("_root").alias("a"), pl.col("nid").alias("b")
+    )
+
+
 def _bucket_pair_pieces(members: pl.DataFrame, key: list[str], *, max_bucket: int,
                         piece_rows: int | None = None) -> Iterator[pl.DataFrame]:
     """Yield the candidate pairs ``(a, b)`` (a < b) of nodes sharing ``key``, in pieces.
@@ -392,9 +399,7 @@ def _bucket_pair_pieces(members: pl.DataFrame, key: list[str], *, max_bucket: in
     """
     sized = _sized_buckets(members, key)
     small = sized.filter(pl.col("_size") <= max_bucket).select([*key, "nid", "_size"])
-    star = sized.filter((pl.col("_size") > max_bucket) & (pl.col("nid") != pl.col("_root"))).select(
-        pl.col("_root").alias("a"), pl.col("nid").alias("b")
-    )
+    star = _star_pairs(sized, max_bucket)
     join_rows = int(small.get_column("_size").sum() or 0)
     pieces = 1 if piece_rows is None else max(1, -(-join_rows // piece_rows))
     small = small.drop("_size")
@@ -1028,8 +1033,7 @@ def candidate_ends(buckets: pl.DataFrame, urls: pl.DataFrame, *, base: int, max_
     for members, key in ((buckets, ["band", "bkey"]), (urls, ["key"])):
         sized = _sized_buckets(members, key)
         ends.append(sized.filter(pl.col("_size") <= max_bucket).get_column("nid"))
-        star = sized.filter((pl.col("_size") > max_bucket) & (pl.col("nid") != pl.col("_root"))).select(
-            pl.col("_root").alias("a"), pl.col("nid").alias("b")).filter(_touching(base))
+        star = _star_pairs(sized, max_bucket).filter(_touching(base))
         ends += [star.get_column("a"), star.get_column("b")]
     return pl.concat([e.cast(pl.Int64) for e in ends]).unique().sort().alias("ord")
 

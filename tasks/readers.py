@@ -305,6 +305,8 @@ def records_from_bytes(
 
 
 _BOM = b"\xef\xbb\xbf"
+_MANIFEST_FIELDS = tuple(MANIFEST.names)
+"""The manifest's fields, in ``MANIFEST`` order: path, url, fetched_at, site."""
 _ISO_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z")
 _NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f")
 _ISO_SHAPE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})?$"
@@ -380,8 +382,7 @@ def _csv_columns(source: bytes | Path, name: str) -> pl.DataFrame:
 
 def _jsonl_columns(source: bytes | Path, name: str) -> pl.DataFrame:
     """The manifest's JSONL objects as the four manifest fields (values kept as text), read line by line."""
-    fields = ("path", "url", "fetched_at", "site")
-    columns: dict[str, list[str | None]] = {f: [] for f in fields}
+    columns: dict[str, list[str | None]] = {f: [] for f in _MANIFEST_FIELDS}
     stream = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
     with io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace") as lines:
         for n, line in enumerate(lines, start=1):
@@ -393,11 +394,11 @@ def _jsonl_columns(source: bytes | Path, name: str) -> pl.DataFrame:
                 logger.warning("manifest %s: line %d is not JSON; skipped", name, n)
                 continue
             if isinstance(obj, dict):
-                for f in fields:  # numbers stay readable as epoch times; other kinds of value count as absent
+                for f in _MANIFEST_FIELDS:  # numbers stay readable as epoch times; other kinds of value count as absent
                     value = obj.get(f)
                     readable = isinstance(value, str | int | float) and not isinstance(value, bool)
                     columns[f].append(str(value) if readable else None)
-    return pl.DataFrame(columns, schema=dict.fromkeys(fields, pl.String))
+    return pl.DataFrame(columns, schema=dict.fromkeys(_MANIFEST_FIELDS, pl.String))
 
 
 def parse_manifest(source: bytes | Path, *, name: str) -> pl.DataFrame:
@@ -416,9 +417,9 @@ def parse_manifest(source: bytes | Path, *, name: str) -> pl.DataFrame:
     lower = name.lower().removesuffix(".gz")
     jsonl = lower.endswith((".jsonl", ".json", ".ndjson"))
     raw = _jsonl_columns(source, name) if jsonl else _csv_columns(source, name)
-    fields = ("path", "url", "fetched_at", "site")
-    raw = raw.with_columns(pl.Series(c, [None] * raw.height, dtype=pl.String) for c in fields if c not in raw.columns)
-    clean = raw.select(pl.col(c).str.strip_chars().replace("", None) for c in fields)
+    raw = raw.with_columns(pl.Series(c, [None] * raw.height, dtype=pl.String) for c in _MANIFEST_FIELDS
+                         if c not in raw.columns)
+    clean = raw.select(pl.col(c).str.strip_chars().replace("", None) for c in _MANIFEST_FIELDS)
     kept = clean.filter(pl.col("path").is_not_null())
     if kept.height < clean.height:
         logger.warning("manifest %s: %d rows without a path skipped", name, clean.height - kept.height)
