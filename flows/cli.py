@@ -25,7 +25,8 @@ EXIT_REJECTS = 3
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="corpus", description="Build a research corpus from scraped news pages.")
     parser.add_argument("--prefect-home", type=Path, default=None,
-                        help="Prefect's home folder (default: $PREFECT_HOME or ~/.corpusflow/prefect).")
+                        help="Prefect's home folder for this command, even when PREFECT_HOME is set "
+                             "(default: $PREFECT_HOME, else $CORPUSFLOW_PREFECT_HOME, else ~/.corpusflow/prefect).")
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="Build (or extend) a corpus from input files, folders or globs.")

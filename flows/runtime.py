@@ -3,7 +3,8 @@
 Defaults (each can be overridden by setting the variable yourself):
 
 - ``PREFECT_HOME``: ``~/.corpusflow/prefect`` (its ``prefect.db`` is the ephemeral server's
-  database); ``corpus --prefect-home DIR`` or ``CORPUSFLOW_PREFECT_HOME`` choose another.
+  database); ``CORPUSFLOW_PREFECT_HOME`` chooses another. ``corpus --prefect-home DIR`` chooses one for
+  that command and wins over ``PREFECT_HOME`` set in the environment.
 - no telemetry: ``DO_NOT_TRACK=1``, ``PREFECT_SERVER_ANALYTICS_ENABLED=false``.
 - ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=90``: the ephemeral API server takes
   10-17 s to start on a small machine, and Prefect's default of 20 s leaves little headroom.
@@ -34,9 +35,16 @@ QUIET_DEFAULTS = {
 
 
 def configure_prefect(home: Path | None = None) -> Path:
-    """Set Prefect's environment for a local run and return the Prefect home in use."""
-    chosen = home or Path(os.environ.get("CORPUSFLOW_PREFECT_HOME", "") or DEFAULT_PREFECT_HOME)
-    os.environ.setdefault("PREFECT_HOME", str(chosen.expanduser().resolve()))
+    """Set Prefect's environment for a local run and return the Prefect home in use.
+
+    ``home`` (``corpus --prefect-home``) is used even when ``PREFECT_HOME`` is set; without it,
+    ``PREFECT_HOME`` if set, else ``CORPUSFLOW_PREFECT_HOME``, else ``DEFAULT_PREFECT_HOME``.
+    """
+    if home is not None:
+        os.environ["PREFECT_HOME"] = str(home.expanduser().resolve())
+    else:
+        chosen = Path(os.environ.get("CORPUSFLOW_PREFECT_HOME", "") or DEFAULT_PREFECT_HOME)
+        os.environ.setdefault("PREFECT_HOME", str(chosen.expanduser().resolve()))
     for key, value in QUIET_DEFAULTS.items():
         os.environ.setdefault(key, value)
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,45 @@
+"""Which Prefect home a command uses (``flows.runtime.configure_prefect``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from flows import runtime
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    for key in ("PREFECT_HOME", "CORPUSFLOW_PREFECT_HOME", *runtime.QUIET_DEFAULTS):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr(runtime, "DEFAULT_PREFECT_HOME", tmp_path / "default")
+    return monkeypatch
+
+
+def test_the_flag_wins_over_prefect_home(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env.setenv("PREFECT_HOME", str(tmp_path / "from-env"))
+    assert runtime.configure_prefect(tmp_path / "flag") == (tmp_path / "flag").resolve()
+    assert (tmp_path / "flag").is_dir()
+
+
+def test_prefect_home_wins_over_corpusflow_prefect_home(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env.setenv("PREFECT_HOME", str(tmp_path / "from-env"))
+    env.setenv("CORPUSFLOW_PREFECT_HOME", str(tmp_path / "ours"))
+    assert runtime.configure_prefect() == tmp_path / "from-env"
+
+
+def test_corpusflow_prefect_home_then_the_default(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env.setenv("CORPUSFLOW_PREFECT_HOME", str(tmp_path / "ours"))
+    assert runtime.configure_prefect() == (tmp_path / "ours").resolve()
+    env.delenv("PREFECT_HOME")
+    env.delenv("CORPUSFLOW_PREFECT_HOME")
+    assert runtime.configure_prefect() == (tmp_path / "default").resolve()
+
+
+def test_quiet_defaults_keep_what_the_user_set(env: pytest.MonkeyPatch) -> None:
+    env.setenv("DO_NOT_TRACK", "0")
+    runtime.configure_prefect()
+    assert os.environ["DO_NOT_TRACK"] == "0"
+    assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
