@@ -3,13 +3,13 @@
 Run ``.venv/bin/python -m bench.bench_pipeline --pages 2000`` (``--help`` for the options). In one run:
 
 1. ``bench.gen_corpus`` writes (or reuses) a corpus of text pages under ``bench/work/``;
-2. **ours, 1 core**: the stages of ``flows/build_corpus.py`` called in flow order as plain functions
-   (the Prefect tasks' ``.fn``: the same stage code and stage-file I/O, no orchestration), in one
-   subprocess with ``POLARS_MAX_THREADS=1``;
-3. **ours, 2 cores**: the same tasks as the flow's task graph on two worker processes (one polars thread
-   each): every task, per shard, per partition or global, starts as soon as the tasks whose files it reads
-   are done, on whichever process is free, in the order the flow submits them (as the flow's runner
-   does: no barrier between steps that the flow does not have); the plan and the commit in the parent;
+2. **ours, 1 core**: the tasks of ``flows/build_corpus.py`` called as plain functions (the Prefect tasks'
+   ``.fn``: the same stage code and stage-file I/O, no orchestration) as the flow's task graph: every
+   task, per shard, per partition or global, runs once the tasks whose files it reads are done, in the
+   order the flow submits them; in one subprocess with ``POLARS_MAX_THREADS=1``;
+3. **ours, 2 cores**: the same task graph on two worker processes (one polars thread each): each task
+   starts on whichever process is free (as the flow's runner does: no barrier between steps that the
+   flow does not have); the plan and the commit in the parent;
 4. **baseline**: ``bench.baseline`` (the obvious pipeline) on the same pages, one process;
 5. **flow**: ``build_corpus`` itself with worker processes sharing the flow's API server
    (``--runner processes``, ``flows/runners.py``), and **flow_threads** with two threads of one process
@@ -50,7 +50,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -161,59 +161,6 @@ def _timed(cpu: dict[str, float], stage: str, fn: Callable[..., Any], *args: Any
     return result
 
 
-def _phase_a(shards: list[tuple[str, str]], cfg: dict[str, Any]) -> tuple[dict[str, float], list[tuple[str, str]]]:
-    """Ingest and strip a list of shards; returns CPU per stage and (pages, lines) paths."""
-    from tasks.steps import ingest_task, strip_task
-
-    work = Path(cfg["work"])
-    cpu: dict[str, float] = {}
-    out = []
-    for sid, shard in shards:
-        pages = _timed(cpu, "ingest", ingest_task.fn, Path(shard), max_page_bytes=cfg["max_page_bytes"],
-                       out=work / "pages" / f"{sid}.parquet")
-        lines = _timed(cpu, "strip-boilerplate", strip_task.fn, pages, out=work / "lines" / f"{sid}.parquet")
-        out.append((str(pages), str(lines)))
-    return cpu, out
-
-
-def _phase_b(jobs: list[tuple[str, str, str, str]], cfg: dict[str, Any]) -> tuple[dict[str, float], list[Any]]:
-    """Parse, detect language and make dedup keys for (shard id, pages, lines, templates) jobs."""
-    from flows.config import DedupConfig, LangIdConfig
-    from tasks.steps import dedup_keys_task, langid_task, parse_task
-
-    work = Path(cfg["work"])
-    langid, dedup = LangIdConfig(**cfg["langid"]), DedupConfig(**cfg["dedup"])
-    cpu: dict[str, float] = {}
-    out = []
-    for sid, pages, lines, templates in jobs:
-        parsed = _timed(cpu, "parse", parse_task.fn, Path(lines), Path(pages), Path(templates),
-                        out=(work / "parsed" / f"{sid}-articles.parquet", work / "parsed" / f"{sid}-comments.parquet"))
-        tagged = _timed(cpu, "detect-language", langid_task.fn, parsed, Path(pages), langid,
-                        out=(work / "tagged" / f"{sid}-articles.parquet", work / "tagged" / f"{sid}-comments.parquet"))
-        keys = _timed(cpu, "dedup-keys", dedup_keys_task.fn, tagged, Path(pages), dedup,
-                      out=work / "dedup" / f"{sid}-keys.parquet")
-        out.append((tuple(str(t) for t in tagged), str(keys)))
-    return cpu, out
-
-
-def _phase_c(jobs: list[tuple[str, int, str, str, str, str]],
-             cfg: dict[str, Any]) -> tuple[dict[str, float], list[str]]:
-    """Select and write (shard id, shard number, pages, tagged articles, keys, clusters) jobs."""
-    from tasks.steps import write_task
-
-    work = Path(cfg["work"])
-    cpu: dict[str, float] = {}
-    out = []
-    for sid, shard_no, pages, tagged, keys, clusters in jobs:
-        counts = _timed(cpu, "write", write_task.fn, sid, Path(pages), shard_no=shard_no, tagged=Path(tagged),
-                        keys=Path(keys),
-                        clusters=Path(clusters), merged=[Path(m) for m in cfg["merged"]],
-                        repeats=[Path(r) for r in cfg["repeats"]], root=Path(cfg["root"]), languages=None,
-                        out=work / "counts" / f"{sid}.json")
-        out.append(str(counts))
-    return cpu, out
-
-
 def _warm() -> None:
     """Import the stage code (Prefect included) and build what it builds once per process before the clock
     starts, as the flow's worker processes do when they start (``flows.runners``)."""
@@ -222,13 +169,25 @@ def _warm() -> None:
     warm_up()
 
 
+class _InProcess:
+    """A one-task pool that runs each task in this process as it is handed over (the 1-core run)."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+        done: Future = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
+
+    def shutdown(self) -> None:
+        """Nothing to stop."""
+
+
 class _Runner:
-    """Runs a phase over jobs (shards or partitions) in this process (1 core), or holds the worker processes
-    that :class:`_Graph` hands tasks to (2 cores)."""
+    """The processes that :class:`_Graph` hands tasks to: this process alone (1 core) or ``workers`` worker
+    processes with one polars thread each, warmed up as the flow's are."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.pools: list[ProcessPoolExecutor] = []
+        self.pools: list[ProcessPoolExecutor | _InProcess] = [_InProcess()]
         if workers > 1:
             previous = os.environ.get("POLARS_MAX_THREADS")
             os.environ["POLARS_MAX_THREADS"] = "1"
@@ -241,15 +200,9 @@ class _Runner:
             else:
                 os.environ["POLARS_MAX_THREADS"] = previous
 
-    def map(self, phase: Callable[..., tuple[dict[str, float], list[Any]]], jobs: list[Any],
-            cfg: dict[str, Any]) -> tuple[dict[str, float], list[Any]]:
-        if self.pools:
-            raise RuntimeError("worker processes run the task graph (_Graph), not phases")
-        return phase(jobs, cfg)
-
     def child_rss_mb(self) -> list[float]:
-        """Peak RSS of each worker process, MB."""
-        return [pool.submit(peak_rss_mb).result() for pool in self.pools]
+        """Peak RSS of each worker process, MB (none when the tasks run in this process)."""
+        return [pool.submit(peak_rss_mb).result() for pool in self.pools if isinstance(pool, ProcessPoolExecutor)]
 
     def close(self) -> None:
         for pool in self.pools:
@@ -272,79 +225,6 @@ def _calls(jobs: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]],
     cpu: dict[str, float] = {}
     out = [_timed(cpu, stage, getattr(tasks.steps, name).fn, *args, **kwargs) for stage, name, args, kwargs in jobs]
     return cpu, out
-
-
-def _templates(runner: _Runner, add: Callable[[dict[str, float]], None], config: Any,
-               shards: list[tuple[str, str]], *, lines: list[Path], pages: list[Path], n_files: int) -> Path:
-    """learn-templates in flow order (1 core): rows per shard, counts per partition, the small merge."""
-    from tasks import io
-    from tasks.stages import template_partitions
-
-    work = config.work_dir / "templates"
-    parts = template_partitions(n_files)
-    step = "learn-templates"
-
-    def spread(jobs: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]]) -> list[Any]:
-        part, out = runner.map(_calls, jobs, {})
-        add(part)
-        return out
-
-    counted = spread([(step, "template_rows_task", (lf, pf), {"parts": parts, "out": work / sid})
-                      for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)])
-    learned = spread([(step, "learn_templates_task", (p, counted), {"out": io.part_path(work / "learned", p)})
-                      for p in range(parts)])
-    return spread([(step, "merge_templates_task",
-                    (learned, counted, config.state_dir / "none" / "template_lines.parquet"),
-                    {"out": config.work_dir / "state" / "template_lines.parquet"})])[0]
-
-
-def _global_steps(runner: _Runner, add: Callable[[dict[str, float]], None], config: Any,
-                  shards: list[tuple[str, str]], *, pages: list[Path], tagged: list[tuple[Path, Path]],
-                  keys: list[Path], n_files: int) -> tuple[list[Path], list[Path], Path]:
-    """The partitioned dedup and comment steps in flow order (1 core): per shard, per partition and global.
-
-    CPU of the dedup steps counts as find-duplicates, of the comment merge and repeat counts as merge-comments.
-    """
-    from tasks import io
-    from tasks.stages import dedup_partitions
-
-    work, state = config.work_dir / "dedup", config.work_dir / "state"
-    index, prior_keys = config.state_dir / "none" / "dedup_index", config.state_dir / "none" / "comment_keys"
-    parts = config.dedup.partitions or dedup_partitions(n_files)
-    step, dedup = "find-duplicates", config.dedup
-
-    def spread(jobs: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]]) -> list[Any]:
-        part, out = runner.map(_calls, jobs, {})
-        add(part)
-        return out
-
-    rows = spread([(step, "dedup_rows_task", (k, dedup),
-                    {"shard_no": i, "base": 0, "parts": parts, "out": work / "rows" / f"{sid}.parquet"})
-                   for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))])
-    excluded, _ = spread([(step, "dedup_prior_task", (keys, index, dedup), {
-        "base": 0, "parts": parts, "out": (work / "excluded.parquet", state / "dedup_index" / "meta.json")})])[0]
-    edges = spread([(step, "dedup_task", (p, rows, keys), {"index": index, "excluded": excluded, "cfg": dedup,
-                                                             "base": 0, "out": io.part_path(work / "edges", p)})
-                    for p in range(parts)])
-    decided = spread([(step, "cluster_task", (edges, keys, index, excluded),
-                       {"base": 0, "out": work / "decided.parquet"})])[0]
-    applied = spread([(step, "apply_task", (sid, k), {
-        "decided": decided, "comments": t[1], "pages": pf, "tagged": t[0], "cfg": dedup, "shard_no": i, "base": 0,
-        "parts": parts, "out": (work / "clusters" / f"{sid}.parquet", work / "applied" / sid)})
-        for i, ((sid, _), k, t, pf) in enumerate(zip(shards, keys, tagged, pages, strict=True))])
-    spread_ = [a[1] for a in applied]
-    jobs = []
-    for p in range(parts):  # independent of each other: one round for both, each process taking whole partitions
-        jobs.append((step, "update_index_task", (p, spread_, index, excluded), {"out": (
-            io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p))}))
-        jobs.append(("merge-comments", "merge_comments_task", (p, spread_, prior_keys), {
-            "shards": [sid for sid, _ in shards], "out": (
-            io.part_path(work / "merged", p), io.part_path(state / "comment_keys", p),
-            io.part_path(work / "counts", p))}))
-    merged = spread(jobs)[1::2]
-    repeats = spread([("merge-comments", "count_repeats_task", ([m[0] for m in merged], [m[2] for m in merged]),
-                       {"out": work / "repeats"})])[0]
-    return [a[0] for a in applied], [m[0] for m in merged], repeats
 
 
 class _Graph:
@@ -371,7 +251,7 @@ class _Graph:
         and per task its process, start and end (seconds since the first start) and CPU in ``self.tasks``."""
         pending = list(self.nodes)
         free = list(self.runner.pools)
-        running: dict[Any, tuple[str, ProcessPoolExecutor]] = {}
+        running: dict[Future, tuple[str, ProcessPoolExecutor | _InProcess]] = {}
         while pending or running:
             for node in [n for n in pending if all(d in self.results for d in self.nodes[n][3])]:
                 if not free:
@@ -379,8 +259,8 @@ class _Graph:
                 stage, name, call, _ = self.nodes[node]
                 args, kwargs = call()
                 pool = free.pop(0)
-                running[pool.submit(_calls, [(stage, name, args, kwargs)], {})] = (node, pool)
                 self.spans[node] = (time.perf_counter(), 0.0)
+                running[pool.submit(_calls, [(stage, name, args, kwargs)], {})] = (node, pool)
                 pending.remove(node)
             if not running:
                 raise RuntimeError(f"tasks wait on tasks that never run: {pending}")
@@ -522,16 +402,14 @@ def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> Non
 
 
 def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) -> dict[str, Any]:
-    """The flow's stages in flow order without Prefect; CPU per stage, wall, RSS and bytes."""
+    """The flow's stages as the flow's task graph (:class:`_Graph`) without Prefect, in this process (1 core) or
+    on ``workers`` worker processes; CPU per stage, wall, RSS and bytes."""
     from flows.build_corpus import plan_task
     from tasks.write import commit_run
 
     if work_root.exists():
         shutil.rmtree(work_root)
     config = _config(corpus, work_root / "out", shard_size)
-    work = config.work_dir
-    cfg = {"work": str(work), "max_page_bytes": config.max_page_bytes, "langid": config.langid.model_dump(),
-           "dedup": config.dedup.model_dump(), "root": str(config.out)}
     runner = _Runner(workers)
     _warm()  # in this process too: 1 core runs the stages here
     cpu: dict[str, float] = {}
@@ -546,41 +424,19 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
         plan = _walled(walls, "plan", _timed, cpu, "plan", plan_task.fn, config)
         shards = [(sid, p) for sid, p in plan["shards"]]
         n_files = plan["files"] - plan["already_built"]
-        if workers > 1:
-            phases, sids, graph = _graph_steps(runner, add, config, shards, n_files=n_files)
-            walls.update(phases)
-            _walled(walls, "commit", _timed, cpu, "commit", commit_run, config.out, sids)
-            total_wall = time.perf_counter() - started
-            children = runner.child_rss_mb()
-            span = max(e for _, e in graph.spans.values()) - min(s for s, _ in graph.spans.values())
-            busy = [sum(t["span"][1] - t["span"][0] for t in graph.tasks if t["process"] == i) for i in range(workers)]
-            return {**_ours_result(workers, shards, cpu, total_wall=total_wall, walls=walls, children=children,
-                                   config=config),
-                    "graph_seconds": round(span, 3), "idle_seconds_per_process": [round(span - b, 3) for b in busy],
-                    "tasks": graph.tasks}
-        part, paths_a = _walled(walls, "ingest+strip", runner.map, _phase_a, shards, cfg)
-        add(part)
-        pages, lines = [Path(p) for p, _ in paths_a], [Path(x) for _, x in paths_a]
-        templates = _walled(walls, "learn-templates", _templates, runner, add, config, shards, lines=lines,
-                            pages=pages, n_files=n_files)
-        jobs_b = [(sid, str(p), str(x), str(templates)) for (sid, _), p, x in zip(shards, pages, lines, strict=True)]
-        part, paths_b = _walled(walls, "parse+langid+keys", runner.map, _phase_b, jobs_b, cfg)
-        add(part)
-        tagged, keys = [(Path(t[0]), Path(t[1])) for t, _ in paths_b], [Path(k) for _, k in paths_b]
-        clusters, merged, repeats = _walled(walls, "find-duplicates+merge-comments", _global_steps, runner, add,
-                                            config, shards, pages=pages, tagged=tagged, keys=keys, n_files=n_files)
-        jobs_c = [(sid, i, str(p), str(t[0]), str(k), str(c))
-                  for i, ((sid, _), p, t, k, c) in enumerate(zip(shards, pages, tagged, keys, clusters, strict=True))]
-        part, _ = _walled(walls, "write", runner.map, _phase_c, jobs_c,
-                          {**cfg, "merged": [str(m) for m in merged], "repeats": [str(r) for r in repeats]})
-        add(part)
-        _walled(walls, "commit", _timed, cpu, "commit", commit_run, config.out, [sid for sid, _ in shards])
+        phases, sids, graph = _graph_steps(runner, add, config, shards, n_files=n_files)
+        walls.update(phases)
+        _walled(walls, "commit", _timed, cpu, "commit", commit_run, config.out, sids)
         total_wall = time.perf_counter() - started
         children = runner.child_rss_mb()
     finally:
         runner.close()
-    return _ours_result(workers, shards, cpu, total_wall=total_wall, walls=walls, children=children,
-                        config=config)
+    span = max(e for _, e in graph.spans.values()) - min(s for s, _ in graph.spans.values())
+    busy = [sum(t["span"][1] - t["span"][0] for t in graph.tasks if t["process"] == i) for i in range(workers)]
+    return {**_ours_result(workers, shards, cpu, total_wall=total_wall, walls=walls, children=children,
+                           config=config),
+            "graph_seconds": round(span, 3), "idle_seconds_per_process": [round(span - b, 3) for b in busy],
+            "tasks": graph.tasks}
 
 
 def _ours_result(workers: int, shards: list[tuple[str, str]], cpu: dict[str, float], *, total_wall: float,
