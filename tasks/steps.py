@@ -214,7 +214,11 @@ def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
 @recorded
 def dedup_keys_task(tagged: tuple[Path, Path], pages: Path, cfg: DedupConfig, *, out: Path) -> Path:
     """Exact and MinHash keys of every article body of a shard (``tagged``: the shard's detect-language
-    output, articles and comments, so that the flow hands it on as the future it is)."""
+    output, articles and comments, so that the flow hands it on as the future it is).
+
+    Only the articles file is read. The cache key also covers the comments file, but one detect-language
+    run writes both, so the key changes only when the articles file is written again too.
+    """
     meta = io.read_batch(pages, PAGES).select("page_id", "site", "url", "fetched_at", "ingested_at")
     frame = io.read_batch(tagged[0], TAGGED_ARTICLES).join(meta, on="page_id", how="left")
     return io.write_batch(add_dedup_keys(frame, shingle_size=cfg.shingle_size, num_perm=cfg.num_perm), out, DEDUP_KEYS)
