@@ -73,6 +73,7 @@ import xxhash
 
 from schemas.dedup import COMMENT_KEYS, DEDUP_INDEX, DEDUP_KEYS, DUPLICATE_CLUSTERS
 from schemas.validate import polars_schema
+from tasks.distinct import map_distinct
 
 logger = logging.getLogger(__name__)
 
@@ -880,14 +881,7 @@ def partition_of(values: pl.Series, parts: int) -> pl.Series:
     Stable across processes, versions and platforms, so partitioned state stays readable. Each distinct
     value is hashed once (template lines and article ids repeat).
     """
-    distinct = values.drop_nulls().unique()
-    if 2 * distinct.len() > values.len():
-        distinct = values
-    hashed = pl.Series([xxhash.xxh3_64_intdigest(v.encode()) % parts if v is not None else 0 for v in distinct],
-                       dtype=pl.Int32)
-    if distinct is values:
-        return hashed
-    return values.replace_strict(distinct, hashed, default=0, return_dtype=pl.Int32)
+    return map_distinct(values, lambda v: xxhash.xxh3_64_intdigest(v.encode()) % parts, pl.Int32, null=0)
 
 
 def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.DataFrame:

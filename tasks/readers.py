@@ -32,6 +32,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from schemas.pages import MANIFEST
 from schemas.validate import polars_schema
+from tasks.distinct import map_distinct
 
 logger = logging.getLogger(__name__)
 
@@ -338,11 +339,11 @@ def parse_timestamps(values: pl.Series) -> pl.Series:
         *(pl.col("iso").str.to_datetime(f, time_unit="us", strict=False).dt.replace_time_zone("UTC")
           for f in _NAIVE_FORMATS),
     ).alias("parsed")).to_series()
-    rest = text.filter(parsed.is_null() & text.is_not_null() & (text != "") & ~text.str.contains(_NUMBER))
-    if rest.is_empty():
+    odd = parsed.is_null() & text.is_not_null() & (text != "") & ~text.str.contains(_NUMBER)
+    if not odd.any():
         return parsed.alias(values.name)
-    known = {v: parse_timestamp(v) for v in rest.unique().to_list()}  # the odd forms, once per distinct value
-    found = text.replace_strict(list(known), list(known.values()), default=None, return_dtype=pl.Datetime("us", "UTC"))
+    found = map_distinct(text.zip_with(odd, pl.repeat(None, text.len(), dtype=pl.String, eager=True)), parse_timestamp,
+                         pl.Datetime("us", "UTC"))
     return parsed.fill_null(found).alias(values.name)
 
 
