@@ -570,6 +570,19 @@ def _settle_prefect() -> float:
     return _waited_children_cpu() - before
 
 
+def _flow_environment(runner: str | None) -> Path:
+    """Set up this process as ``corpus build`` does, in the same order: Prefect's settings for a fresh home
+    before prefect is imported (its settings are read once, at import), then polars' threads for the runner
+    before polars is imported. Returns the Prefect home."""
+    from flows.runtime import configure_prefect
+
+    home = configure_prefect(Path(tempfile.mkdtemp(prefix="bench-prefect-")))
+    from flows.runners import set_polars_threads  # imports prefect
+
+    set_polars_threads(runner, None)
+    return home
+
+
 def worker_flow(args: argparse.Namespace) -> dict[str, Any]:
     """``build_corpus`` with a fresh Prefect home; the server is warmed up first.
 
@@ -577,14 +590,7 @@ def worker_flow(args: argparse.Namespace) -> dict[str, Any]:
     The flow's CPU includes what Prefect does for it after the flow returns: the flow process sends its
     last events and logs, and the server's CPU is taken when it has stopped, after it recorded them.
     """
-    from flows.runners import set_polars_threads
-
-    set_polars_threads(args.runner, None)  # before polars is imported, as the command line does
-    from flows.runtime import configure_prefect
-
-    home = Path(tempfile.mkdtemp(prefix="bench-prefect-"))
-    os.environ["PREFECT_HOME"] = str(home)
-    configure_prefect(home)
+    home = _flow_environment(args.runner)
     from prefect import flow
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 

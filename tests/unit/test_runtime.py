@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,19 @@ def test_quiet_defaults_keep_what_the_user_set(env: pytest.MonkeyPatch) -> None:
     runtime.configure_prefect()
     assert os.environ["DO_NOT_TRACK"] == "0"
     assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+
+
+def test_the_bench_flow_sets_prefect_up_before_importing_it(tmp_path: Path) -> None:
+    """Prefect reads its settings once, when imported: the flow benchmark must configure it first, as the
+    command line does, or its flow runs with Prefect's default home and start-up timeout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CORPUSFLOW_"))}
+    code = ("from bench.bench_pipeline import _flow_environment\n"
+            "home = _flow_environment('threads')\n"
+            "from prefect.settings import get_current_settings\n"
+            "s = get_current_settings()\n"
+            "print(home, s.home, s.server.ephemeral.startup_timeout_seconds, sep='|')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout.strip().splitlines()[-1]
+    home, prefect_home, timeout = out.split("|")
+    assert Path(prefect_home) == Path(home)
+    assert timeout == runtime.QUIET_DEFAULTS["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]
