@@ -35,7 +35,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import compress
 from typing import TypeVar
 
 import numpy as np
@@ -243,35 +242,26 @@ class _Comment:
 
 @dataclass(slots=True)
 class _Page:
-    """One page's lines as parallel lists of the ``line_features`` columns (index = line in the page), and
-    the few lines that the comment and title finders start from."""
+    """One page's lines as parallel lists of the columns the comment finder reads (index = line in the
+    page), and the few lines that it starts from."""
 
     text: list[str]
     rule: list[str | None]
     date: list[bool]
-    has_date: list[bool]
     meta: list[bool]
     """Dates, numbers and comment-widget controls: never a comment's text."""
-    foldable: list[bool]
-    """Lines that can repeat a title line (see ``_repeated_lines``)."""
     name_like: list[bool]
     """Lines that can be a commenter's name: kept (or template), not a date, number, count or heading, at
     most ``NAME_MAX_CHARS`` characters and ``NAME_MAX_WORDS`` words, not ending like a clause (",", ":")."""
-    title_ok: list[bool]
-    """Lines that pass the limits of ``_can_be_title`` that do not need a regex."""
     count: list[int | None]
     heading: list[bool]
     numeric: list[bool]
-    words: list[int]
-    prose: list[bool]
     headers: dict[int, tuple[str, str]]
     """Comment header lines, in line order: line -> (kind, author), see ``_header_kind``."""
     dates: list[int]
     """Lines with ``f_date``."""
     counts: list[int]
     """Lines with a stated comment count."""
-    crumbs: list[int]
-    """Lines that hold a breadcrumb separator."""
 
     def __len__(self) -> int:
         return len(self.text)
@@ -512,142 +502,6 @@ def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     return kept
 
 
-def _body_window(p: _Page, start: int, limit: int) -> tuple[int, int] | None:
-    """Maximum-sum window of line weights over lines ``start`` to ``limit - 1`` (the lines outside do not
-    count as neighbours); returns (first, last) or None.
-
-    A window that opens right under a "related posts" heading is a list of related stories, not the
-    article: it competes with its sum scaled by ``RELATED_LIST_FACTOR``.
-    """
-    best_sum, best = 0.0, None
-    run_sum, run_start = 0.0, start
-    last_related = start - RELATED_LIST_REACH - 1
-    rules, words = p.rule, p.words
-    prose = [False] * start + [pr and r is None for pr, r in zip(p.prose[start:limit], rules[start:limit], strict=True)]
-    for i in range(start, limit):
-        rule = rules[i]
-        if rule is not None:
-            if rule in _BODY_BREAKS:
-                run_sum, run_start = 0.0, i + 1
-                if rule == "related":
-                    last_related = i
-                continue
-            w = STRIPPED_WEIGHT
-        elif prose[i]:
-            paired = (i > start and prose[i - 1]) or (i + 1 < limit and prose[i + 1])
-            w = float(words[i]) * (1.0 if paired else ISOLATED_PROSE_FACTOR)
-        elif words[i] >= LIST_ITEM_MIN_WORDS:
-            w = LIST_ITEM_WEIGHT
-        else:
-            w = SHORT_LINE_WEIGHT
-        if run_sum <= 0:
-            run_sum, run_start = 0.0, i
-        run_sum += w
-        score = run_sum * (RELATED_LIST_FACTOR if run_start - last_related <= RELATED_LIST_REACH else 1.0)
-        if score > best_sum:
-            best_sum, best = score, (run_start, i)
-    return best
-
-
-_CRUMB_RE = r" (?:»|›|>>?|\|) "
-"""A breadcrumb separator: " » ", " › ", " > ", " >> " or " | "."""
-_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
-_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
-_TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
-_PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}$")
-_NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
-
-
-_TITLE_CUT_OFF = (":", ",", "–", "-", "—", ";")
-
-
-def _can_be_title(p: _Page, i: int) -> bool:
-    """Hard limits: a headline is kept, not a date, count or crumb trail, 2+ words, not cut off
-    (``title_ok``, see ``_pages``), and holds no crumb or list separator."""
-    return p.title_ok[i] and not _NOT_TITLE.search(p.text[i])
-
-
-def _title_score(p: _Page, i: int, kept_distance: float, bonus: float) -> float:
-    """How much line ``i`` looks like the article headline (the caller checks ``_can_be_title``), with the
-    bonus of its evidence elsewhere on the page (``HINTED_TITLE_BONUS``, ``REPEATED_TITLE_BONUS`` or 0)."""
-    text = p.text[i]
-    words = p.words[i]
-    score = 2.0 - TITLE_DISTANCE_COST * kept_distance
-    if bonus:
-        score += bonus
-    if 4 <= words <= 20:
-        score += 2.0 + (1.0 if words <= 14 else 0.0)
-    elif words > 25:
-        score -= 2.0
-    if text[0].islower():
-        score -= 2.0
-    if not any(map(str.isupper, text)):
-        score -= 3.0
-    if _TWO_SENTENCES.search(text):
-        score -= 3.0
-    if _PERSON_NAME.match(text):
-        score -= 2.5
-    if p.prose[i] or (text.endswith(".") and words > 15):
-        score -= 3.0
-    elif text.endswith("."):
-        score -= 1.5
-    return score
-
-
-def _title_hints(p: _Page) -> set[str]:
-    """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
-    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded."""
-    hints: set[str] = set()
-    for i in p.counts:
-        m = _QUOTED_TITLE.search(p.text[i])
-        if m:
-            hints.add(m.group("title").strip().casefold())
-    for i in p.crumbs:
-        parts = _CRUMB_SPLIT.split(p.text[i])
-        if len(parts) >= 3:
-            hints.add(parts[-1].strip().casefold())
-    return hints
-
-
-def _repeated_lines(p: _Page) -> set[str]:
-    """Weaker headline evidence: lines of 4+ words that occur twice on the page (compared case-folded)."""
-    # case folding keeps the white space of a line (no character folds into or out of white space),
-    # so lines that fold alike have the same number of words; only lines that can match a title count
-    folded = Counter(map(str.casefold, compress(p.text, p.foldable)))
-    return {key for key, n in folded.items() if n > 1 and len(key.split()) >= 4}
-
-
-def _find_title(p: _Page, start: int, placed: dict[int, tuple[str, int | None]]) -> int | None:
-    """The best-scoring headline line in the ``TITLE_WINDOW`` lines up to ``start`` (the first of equals
-    from ``start`` up), if it scores above ``MIN_TITLE_SCORE``."""
-    candidates: list[tuple[int, float]] = []  # (line, kept lines between it and the body)
-    kept = 0.0
-    for i in range(start, max(-1, start - TITLE_WINDOW), -1):
-        if i not in placed and _can_be_title(p, i):
-            candidates.append((i, kept))
-        if i < start and p.rule[i] is None and not p.date[i]:
-            kept += 1.0 if p.words[i] >= 4 else 0.5
-    if not candidates:
-        return None
-    hints = _title_hints(p)
-    keys = [p.text[i].casefold() for i, _ in candidates]
-    scores = [
-        _title_score(p, i, kept, HINTED_TITLE_BONUS if key in hints else 0.0) - TITLE_ROW_COST * (start - i)
-        for (i, kept), key in zip(candidates, keys, strict=True)
-    ]
-    top = max(range(len(scores)), key=scores.__getitem__)  # the first of equals
-    # the repeated-line bonus can change the choice only when another line scores within it of the best
-    # (the margin covers rounding); counting the page's repeated lines is the costly part
-    margin = REPEATED_TITLE_BONUS + 1e-6
-    if scores[top] <= MIN_TITLE_SCORE or any(s + margin > scores[top] for k, s in enumerate(scores) if k != top):
-        repeated = _repeated_lines(p)
-        for k, ((i, kept), key) in enumerate(zip(candidates, keys, strict=True)):
-            if key not in hints and key in repeated:
-                scores[k] = _title_score(p, i, kept, REPEATED_TITLE_BONUS) - TITLE_ROW_COST * (start - i)
-        top = max(range(len(scores)), key=scores.__getitem__)
-    return candidates[top][0] if scores[top] > MIN_TITLE_SCORE else None
-
-
 def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[str, int | None]]) -> int:
     """Place the comments' lines (region and comment position); return where the comment section starts
     (its count line or heading when one is close above the first comment), or the page length."""
@@ -670,44 +524,225 @@ def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[
     return limit
 
 
-def segment_page(p: _Page) -> dict[int, tuple[str, int | None]]:
-    """Segment one page's lines.
+def _segment_comments(p: _Page) -> tuple[dict[int, tuple[str, int]], int]:
+    """The comment lines of one page (line -> (region, comment position)) and the line where the comment
+    section starts (the page length when there are no comments)."""
+    placed: dict[int, tuple[str, int]] = {}
+    limit = _place_comments(p, _find_comments(p), placed)
+    return placed, limit
+
+
+# --------------------------------------------------------------------------------------------------
+# Body and title (vectorised over all pages)
+# --------------------------------------------------------------------------------------------------
+
+
+def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
+    """Per page, the maximum-sum window of line weights over its lines ``_start`` to ``_limit - 1`` (the
+    lines outside do not count as neighbours).
+
+    Weights: a strong break (``_BODY_BREAKS``) cannot be crossed; other stripped lines weigh
+    ``STRIPPED_WEIGHT``; prose weighs its word count (times ``ISOLATED_PROSE_FACTOR`` without a prose
+    neighbour); long list lines weigh ``LIST_ITEM_WEIGHT`` and short lines ``SHORT_LINE_WEIGHT``. A window
+    that opens right under a "related posts" heading is a list of related stories, not the article: it
+    competes with its sum scaled by ``RELATED_LIST_FACTOR``. Of equal sums the first window wins.
+
+    The running sum of the classic scan (restart where it drops to zero or below) is the prefix sum
+    minus the lowest earlier prefix sum (or zero) of the segment between breaks; the weights are
+    multiples of 0.5, so these sums are exact.
+
+    Args:
+        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, sorted by
+            page and line.
+        bounds: ``_page``, ``_start``, ``_limit``: the pages to search and their line range.
 
     Returns:
-        The placed lines: line -> (region, comment position or None); lines not named stay unplaced.
+        ``_page``, ``_lo``, ``_hi`` (first and last line of the window) for the pages that have one.
     """
-    placed: dict[int, tuple[str, int | None]] = {}
-    n = len(p)
-    if n == 0:
-        return placed
-    comments = _find_comments(p)
-    limit = _place_comments(p, comments, placed)
-    window = _body_window(p, 0, limit)
-    if window is None and comments:
-        # no article above the comments: some layouts print the article after them
-        window = _body_window(p, max(placed) + 1, n)
-    if window is None:
-        return placed
-    lo, hi = window
-    title = _find_title(p, lo, placed)
-    title_text = p.text[title] if title is not None else None
-    if title is not None:
-        placed[title] = (TITLE, None)
-    for i in range(lo, hi + 1):
-        if i not in placed and p.rule[i] is None and not p.date[i] and p.text[i] != title_text:
-            placed[i] = (BODY, None)
-    return placed
+    rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", ["_page", "_seg"]
+    prose = pl.col("f_prose") & rule.is_null()
+    paired = prose.shift(1).over(page).fill_null(value=False) | prose.shift(-1).over(page).fill_null(value=False)
+    weight = (
+        pl.when(rule.is_not_null()).then(STRIPPED_WEIGHT)
+        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(paired).then(1.0).otherwise(
+            ISOLATED_PROSE_FACTOR))
+        .when(pl.col("f_words") >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
+        .otherwise(SHORT_LINE_WEIGHT)
+    )
+    is_break = rule.is_in(sorted(_BODY_BREAKS)).fill_null(value=False)
+    scan = (
+        lines.join(bounds, on=page, how="inner", maintain_order="left")
+        .filter(i.is_between(pl.col("_start"), pl.col("_limit") - 1))
+        .with_columns(
+            _w=weight,
+            _seg=is_break.cum_sum().over(page),
+            _related=pl.when(rule == "related").then(i).forward_fill().over(page),
+            _break=is_break,
+        )
+        .filter(~pl.col("_break"))
+    )
+    prefix = pl.col("_w").cum_sum().over(seg)
+    scan = scan.with_columns(_prefix=prefix).with_columns(
+        _run=pl.col("_prefix") - pl.min_horizontal(pl.col("_prefix").cum_min().shift(1).over(seg), 0.0).fill_null(0.0)
+    )
+    restart = pl.col("_run").shift(1).over(seg).fill_null(0.0) <= 0  # the first line of a segment opens a run
+    scan = scan.with_columns(_run_start=pl.when(restart).then(i).forward_fill().over(seg))
+    near_related = (pl.col("_run_start") - pl.col("_related") <= RELATED_LIST_REACH).fill_null(value=False)
+    scored = scan.select(
+        page, "_run_start", i, _score=pl.col("_run") * pl.when(near_related).then(RELATED_LIST_FACTOR).otherwise(1.0)
+    ).filter(pl.col("_score") > 0)
+    best = scored.filter(pl.col("_score") == pl.col("_score").max().over(page))
+    return best.group_by(page, maintain_order=True).agg(_lo=pl.col("_run_start").first(), _hi=i.first())
 
 
-def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
-    """The pages of ``line_features`` output (sorted by page), as (index of the first line, page)."""
+_CRUMB_RE = r" (?:»|›|>>?|\|) "
+"""A breadcrumb separator: " » ", " › ", " > ", " >> " or " | "."""
+_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
+_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
+_TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
+_PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}$")
+_NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
+
+
+_TITLE_CUT_OFF = (":", ",", "–", "-", "—", ";")
+
+
+def _title_score(text: str, words: int, *, prose: bool, kept_distance: float, bonus: float) -> float:
+    """How much a line looks like the article headline (the caller checks that it can be one), with the
+    bonus of its evidence elsewhere on the page (``HINTED_TITLE_BONUS``, ``REPEATED_TITLE_BONUS`` or 0)."""
+    score = 2.0 - TITLE_DISTANCE_COST * kept_distance
+    if bonus:
+        score += bonus
+    if 4 <= words <= 20:
+        score += 2.0 + (1.0 if words <= 14 else 0.0)
+    elif words > 25:
+        score -= 2.0
+    if text[0].islower():
+        score -= 2.0
+    if not any(map(str.isupper, text)):
+        score -= 3.0
+    if _TWO_SENTENCES.search(text):
+        score -= 3.0
+    if _PERSON_NAME.match(text):
+        score -= 2.5
+    if prose or (text.endswith(".") and words > 15):
+        score -= 3.0
+    elif text.endswith("."):
+        score -= 1.5
+    return score
+
+
+def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
+    """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
+    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded.
+
+    Reads ``_page``, ``text``, ``f_count`` and ``_crumb`` (the line holds a crumb separator); returns
+    distinct ``_page``, ``_key``."""
+    hints: list[tuple[str, str]] = []
+    counts = lines.filter(pl.col("f_count").is_not_null())
+    for page_id, text in zip(counts["_page"].to_list(), counts["text"].to_list(), strict=True):
+        if m := _QUOTED_TITLE.search(text):
+            hints.append((page_id, m.group("title").strip().casefold()))
+    crumbs = lines.filter(pl.col("_crumb"))
+    for page_id, text in zip(crumbs["_page"].to_list(), crumbs["text"].to_list(), strict=True):
+        parts = _CRUMB_SPLIT.split(text)
+        if len(parts) >= 3:
+            hints.append((page_id, parts[-1].strip().casefold()))
+    return pl.DataFrame(hints, schema={"_page": pl.UInt32, "_key": pl.String}, orient="row").unique()
+
+
+def _repeated_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """Weaker headline evidence: lines of 4+ words that occur twice on the page (compared case-folded).
+
+    Reads ``_page``, ``text``, ``foldable`` (see ``_pages``); returns distinct ``_page``, ``_key``."""
+    # case folding keeps the white space of a line (no character folds into or out of white space), so
+    # lines that fold alike have the same number of words; only lines that can match a title count
+    foldable = lines.filter(pl.col("foldable"))
+    folded = foldable.select("_page", _key=pl.Series([t.casefold() for t in foldable["text"].to_list()],
+                                                       dtype=pl.String))
+    twice = folded.group_by("_page", "_key").agg(pl.len()).filter(pl.col("len") > 1).drop("len")
+    return twice.filter(pl.Series([len(k.split()) >= 4 for k in twice["_key"].to_list()], dtype=pl.Boolean))
+
+
+def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """Per page, the best-scoring headline line in the ``TITLE_WINDOW`` lines up to the body's first line
+    (the first of equals from there up), if it scores above ``MIN_TITLE_SCORE``.
+
+    A candidate is a line not placed in a comment that passes ``title_ok`` and holds no crumb or list
+    separator (``_NOT_TITLE``). Its score (``_title_score``) falls with the kept lines between it and the
+    body and with its distance in lines; a line that a breadcrumb or the comment-count line names gets
+    ``HINTED_TITLE_BONUS``; where the repeated-line bonus could change the choice (another candidate
+    scores within it of the best, or none is good enough), lines repeated on the page get
+    ``REPEATED_TITLE_BONUS``.
+
+    Args:
+        lines: ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_date``, ``f_words``, ``f_prose``,
+            ``f_count``, ``title_ok``, ``foldable``, ``_crumb`` and ``_placed`` (the line is in a comment),
+            sorted by page and line.
+        windows: ``_page``, ``_lo`` (the body's first line).
+
+    Returns:
+        ``_page``, ``_title`` (the line of the title) for the pages that have one.
+    """
+    i, lo = pl.col("_i"), pl.col("_lo")
+    near = (
+        lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_words", "f_prose", "title_ok", "_placed")
+        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
+        .filter(i.is_between(lo - (TITLE_WINDOW - 1), lo))
+    )
+    # kept lines between a line and the body: those after it and before the body's first line
+    kept_line = (i < lo) & pl.col("strip_rule").is_null() & ~pl.col("f_date")
+    near = near.with_columns(
+        _kept=pl.when(kept_line).then(pl.when(pl.col("f_words") >= 4).then(1.0).otherwise(0.5)).otherwise(0.0)
+    ).with_columns(_kept=pl.col("_kept").cum_sum(reverse=True).over("_page") - pl.col("_kept"))
+    cands = near.filter(pl.col("title_ok") & ~pl.col("_placed"))
+    cands = cands.filter(pl.Series([not _NOT_TITLE.search(t) for t in cands["text"].to_list()], dtype=pl.Boolean))
+    if cands.height == 0:
+        return pl.DataFrame(schema={"_page": pl.UInt32, "_title": pl.Int32})
+    pages = cands.select("_page").unique()
+    hint_lines = lines.filter(pl.col("f_count").is_not_null() | pl.col("_crumb")).join(pages, on="_page", how="semi")
+    cands = cands.with_columns(_key=pl.Series([t.casefold() for t in cands["text"].to_list()], dtype=pl.String))
+    cands = cands.join(_title_hints(hint_lines).with_columns(_hinted=pl.lit(value=True)), on=["_page", "_key"],
+                       how="left", maintain_order="left").with_columns(pl.col("_hinted").fill_null(value=False))
+
+    def scores(rows: pl.DataFrame, bonus: pl.Expr) -> pl.Series:
+        """``_title_score`` of the candidate ``rows``, less the cost of their distance to the body."""
+        return pl.Series(
+            [_title_score(text, words, prose=prose, kept_distance=kept, bonus=b) - TITLE_ROW_COST * (start - line)
+             for text, words, prose, kept, start, line, b in zip(
+                *(rows[c].to_list() for c in ("text", "f_words", "f_prose", "_kept", "_lo", "_i")),
+                rows.with_columns(_bonus=bonus)["_bonus"].to_list(), strict=True)],
+            dtype=pl.Float64,
+        )
+
+    cands = cands.with_columns(_score=scores(cands, pl.when("_hinted").then(HINTED_TITLE_BONUS).otherwise(0.0)))
+    # the repeated-line bonus can change the choice only when another line scores within it of the best
+    # (the margin covers rounding); finding the page's repeated lines is the costly part
+    top = pl.col("_score").max().over("_page")
+    close = ((pl.col("_score") + (REPEATED_TITLE_BONUS + 1e-6) > top).sum().over("_page") > 1) | (
+        top <= MIN_TITLE_SCORE)
+    unsure = cands.filter(close).select("_page").unique()
+    if unsure.height:
+        repeated = _repeated_lines(lines.filter(pl.col("foldable")).join(unsure, on="_page", how="semi"))
+        cands = cands.join(repeated.with_columns(_repeated=pl.lit(value=True)), on=["_page", "_key"], how="left",
+                           maintain_order="left").with_row_index("_cand")
+        rescore = cands.filter(pl.col("_repeated") & ~pl.col("_hinted"))
+        cands = cands.with_columns(
+            _score=cands["_score"].scatter(rescore["_cand"], scores(rescore, pl.lit(REPEATED_TITLE_BONUS))))
+    best = cands.filter((pl.col("_score") == top) & (pl.col("_score") > MIN_TITLE_SCORE))
+    return best.group_by("_page", maintain_order=True).agg(_title=i.max())
+
+
+def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, _Page]]:
+    """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``meta`` and ``name_like``, sorted
+    by page) as (``_page``, ``_row`` of the page's first line, page)."""
     is_header = (
         pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null() | pl.col("f_ad_author").is_not_null()
     )
-    header_rows = feats.with_row_index("_row").filter(is_header)
+    header_rows = feats.with_row_index("_local").filter(is_header)
     kinds: dict[int, tuple[str, str]] = {}
     for row, says, by_author, author, is_date, words in zip(
-        *(header_rows[c].to_list() for c in ("_row", "f_says", "f_by_author", "f_ad_author", "f_date", "f_words")),
+        *(header_rows[c].to_list() for c in ("_local", "f_says", "f_by_author", "f_ad_author", "f_date", "f_words")),
         strict=True,
     ):
         kind = _header_kind(says, by_author, author, is_date=is_date, words=words)
@@ -719,11 +754,34 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
 
     dates = rows_where(pl.col("f_date"))
     counts = rows_where(pl.col("f_count").is_not_null())
-    crumbs = rows_where(pl.col("text").str.contains(_CRUMB_RE))
     header_list = list(kinds)
+    columns = {"text": "text", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
+               "numeric": "f_numeric", "meta": "meta", "name_like": "name_like"}
+    cols = {name: feats[column].to_list() for name, column in columns.items()}
+    first_rows, page_ids = feats["_row"].to_list(), feats["_page"].to_list()
+    lo = 0
+    for n in feats["_page"].rle().struct.field("len").to_list():
+        hi = lo + n
+
+        def local(rows: list[int], lo: int = lo, hi: int = hi) -> list[int]:
+            return [i - lo for i in rows[bisect_left(rows, lo):bisect_left(rows, hi)]]
+
+        yield page_ids[lo], first_rows[lo], _Page(
+            **{name: values[lo:hi] for name, values in cols.items()},
+            headers={i: kinds[i + lo] for i in local(header_list)},
+            dates=local(dates), counts=local(counts),
+        )
+        lo = hi
+
+
+def _line_flags(feats: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_row`` (the line's row), ``_page`` (a number per page), ``_i`` (its line in the page) and the
+    flags that the comment and title finders read: ``meta``, ``name_like``, ``title_ok``, ``foldable`` (see
+    ``_Page``) and ``_crumb`` (the line holds a breadcrumb separator). Reads the ``line_features`` columns."""
     text, chars, rule = pl.col("text"), pl.col("text").str.len_chars(), pl.col("strip_rule")
     unstated = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
-    derived = feats.select(
+    return feats.with_row_index("_row").with_columns(_page=pl.col("page_id").rle_id()).with_columns(
+        _i=pl.int_range(pl.len(), dtype=pl.Int32).over("_page"),
         meta=pl.col("f_date") | pl.col("f_numeric") | (rule == "comment_chrome").fill_null(value=False),
         # Python's "$" also matches before a final newline
         name_like=(rule.is_null() | (rule == "template")) & unstated & ~pl.col("f_heading")
@@ -734,26 +792,16 @@ def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
         # a line folds to the same text as a title line only if it is at most 3 times longer (no character
         # folds to more than 3); words >= 4 unless the line holds \x1c-\x1f, which str.split takes for white
         # space and the regex does not
-        foldable=(pl.col("text").str.len_chars() <= 3 * TITLE_MAX_CHARS)
-        & ((pl.col("f_words") >= 4) | pl.col("text").str.contains("[\x1c-\x1f]")),
+        foldable=(chars <= 3 * TITLE_MAX_CHARS) & ((pl.col("f_words") >= 4) | text.str.contains("[\x1c-\x1f]")),
+        _crumb=text.str.contains(_CRUMB_RE),
     )
-    columns = {"text": "text", "rule": "strip_rule", "date": "f_date", "has_date": "f_has_date", "count": "f_count",
-               "heading": "f_heading", "numeric": "f_numeric", "words": "f_words", "prose": "f_prose"}
-    cols = {field: feats[column].to_list() for field, column in columns.items()}
-    cols.update({field: derived[field].to_list() for field in derived.columns})
-    lo = 0
-    for n in feats["page_id"].rle().struct.field("len").to_list():
-        hi = lo + n
 
-        def local(rows: list[int], lo: int = lo, hi: int = hi) -> list[int]:
-            return [i - lo for i in rows[bisect_left(rows, lo):bisect_left(rows, hi)]]
 
-        yield lo, _Page(
-            **{field: values[lo:hi] for field, values in cols.items()},
-            headers={i: kinds[i + lo] for i in local(header_list)},
-            dates=local(dates), counts=local(counts), crumbs=local(crumbs),
-        )
-        lo = hi
+def _may_hold_comments(feats: pl.DataFrame) -> pl.Expr:
+    """Per line, whether its page may hold a comment list: a list needs a stated count, or two header
+    or date lines (one header makes one comment, and a lone comment needs a stated count)."""
+    anchor = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date")
+    return ((pl.col("f_count") >= 1).any() | (anchor.sum() >= 2)).over("_page")
 
 
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
@@ -773,6 +821,9 @@ def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
 def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
+    The comment finder runs per page in Python on the pages that may hold comments; the body window,
+    the title and the body lines are then found for all pages at once.
+
     Args:
         lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
 
@@ -783,19 +834,56 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     schema = polars_schema(LINES)
     if lines.height == 0:
         return empty_frame(LINES)
-    feats = line_features(sorted_lines(lines))
+    feats = _line_flags(line_features(sorted_lines(lines)))
     region = np.zeros(feats.height, dtype=np.int8)  # 0: unplaced, else _REGION_CODES
     position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
+    # 1. comments, and where each page's comment section starts
     rows: list[int] = []
     codes: list[int] = []
     positions: list[int] = []
-    for lo, page in _pages(feats):
-        placed = segment_page(page)
-        rows.extend([lo + i for i in placed])
-        codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
-        positions.extend([-1 if k is None else k for _, k in placed.values()])
+    sections: list[tuple[int, int, int]] = []  # (_page, section start, line after the last comment line)
+    for page_key, first, page in _comment_pages(feats.filter(_may_hold_comments(feats))):
+        placed, limit = _segment_comments(page)
+        if placed:
+            rows.extend([first + i for i in placed])
+            codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
+            positions.extend([k for _, k in placed.values()])
+            sections.append((page_key, limit, max(placed) + 1))
     region[rows] = codes
     position[rows] = positions
+    feats = feats.with_columns(_placed=pl.Series(region > 0))
+    # 2. the body window above the comments; where there is none, below them (some layouts print the
+    # article after the comments)
+    page_len = feats.group_by("_page", maintain_order=True).agg(_n=pl.len().cast(pl.Int32))
+    comment_pages = pl.DataFrame(sections, schema={"_page": pl.UInt32, "_limit": pl.Int32, "_after": pl.Int32},
+                                 orient="row")
+    bounds = page_len.join(comment_pages, on="_page", how="left", maintain_order="left").select(
+        "_page", "_after", "_n", _start=pl.lit(0, dtype=pl.Int32), _limit=pl.col("_limit").fill_null(pl.col("_n"))
+    )
+    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words")
+    above = _body_windows(window_columns, bounds)
+    below = _body_windows(
+        window_columns,
+        bounds.filter(pl.col("_after").is_not_null()).join(above, on="_page", how="anti").select(
+            "_page", _start=pl.col("_after"), _limit=pl.col("_n")),
+    )
+    windows = pl.concat([above, below])
+    # 3. the title shortly above the body, then the body lines
+    titles = _find_titles(feats, windows)
+    title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
+        pl.col("_i") == pl.col("_title"))
+    i = pl.col("_i")
+    body = (
+        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed")
+        .join(windows, on="_page", how="inner")
+        .join(title_rows.select("_page", _title_text="text"), on="_page", how="left")
+        .filter(
+            i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
+            & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text")))
+        )
+    )
+    region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
+    region[body["_row"].to_numpy()] = _REGION_CODES[BODY]
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
     return feats.select(LINES.names).with_columns(
         region=names.gather(region),
