@@ -636,28 +636,27 @@ def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
     """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
     to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded.
 
-    Reads ``_page``, ``text``, ``f_count`` and ``_crumb`` (the line holds a crumb separator); returns
-    distinct ``_page``, ``_key``."""
-    hints: list[tuple[str, str]] = []
+    Reads ``_page``, ``text`` and ``f_count``; returns distinct ``_page``, ``_key``."""
+    hints: list[tuple[int, str]] = []
     counts = lines.filter(pl.col("f_count").is_not_null())
-    for page_id, text in zip(counts["_page"].to_list(), counts["text"].to_list(), strict=True):
+    for page, text in zip(counts["_page"].to_list(), counts["text"].to_list(), strict=True):
         if m := _QUOTED_TITLE.search(text):
-            hints.append((page_id, m.group("title").strip().casefold()))
-    crumbs = lines.filter(pl.col("_crumb"))
-    for page_id, text in zip(crumbs["_page"].to_list(), crumbs["text"].to_list(), strict=True):
+            hints.append((page, m.group("title").strip().casefold()))
+    crumbs = lines.filter(_TEXT.str.contains(_CRUMB_RE))
+    for page, text in zip(crumbs["_page"].to_list(), crumbs["text"].to_list(), strict=True):
         parts = _CRUMB_SPLIT.split(text)
         if len(parts) >= 3:
-            hints.append((page_id, parts[-1].strip().casefold()))
+            hints.append((page, parts[-1].strip().casefold()))
     return pl.DataFrame(hints, schema={"_page": pl.UInt32, "_key": pl.String}, orient="row").unique()
 
 
 def _repeated_lines(lines: pl.DataFrame) -> pl.DataFrame:
     """Weaker headline evidence: lines of 4+ words that occur twice on the page (compared case-folded).
 
-    Reads ``_page``, ``text``, ``foldable`` (see ``_pages``); returns distinct ``_page``, ``_key``."""
+    Reads ``_page``, ``text``, ``f_words``; returns distinct ``_page``, ``_key``."""
     # case folding keeps the white space of a line (no character folds into or out of white space), so
     # lines that fold alike have the same number of words; only lines that can match a title count
-    foldable = lines.filter(pl.col("foldable"))
+    foldable = lines.filter(_FOLDABLE)
     folded = foldable.select("_page", _key=pl.Series([t.casefold() for t in foldable["text"].to_list()],
                                                        dtype=pl.String))
     twice = folded.group_by("_page", "_key").agg(pl.len()).filter(pl.col("len") > 1).drop("len")
@@ -668,7 +667,7 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     """Per page, the best-scoring headline line in the ``TITLE_WINDOW`` lines up to the body's first line
     (the first of equals from there up), if it scores above ``MIN_TITLE_SCORE``.
 
-    A candidate is a line not placed in a comment that passes ``title_ok`` and holds no crumb or list
+    A candidate is a line not placed in a comment that passes ``_TITLE_OK`` and holds no crumb or list
     separator (``_NOT_TITLE``). Its score (``_title_score``) falls with the kept lines between it and the
     body and with its distance in lines; a line that a breadcrumb or the comment-count line names gets
     ``HINTED_TITLE_BONUS``; where the repeated-line bonus could change the choice (another candidate
@@ -676,9 +675,8 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     ``REPEATED_TITLE_BONUS``.
 
     Args:
-        lines: ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_date``, ``f_words``, ``f_prose``,
-            ``f_count``, ``title_ok``, ``foldable``, ``_crumb`` and ``_placed`` (the line is in a comment),
-            sorted by page and line.
+        lines: ``_page``, ``_i``, the ``line_features`` columns and ``_placed`` (the line is in a
+            comment), sorted by page and line.
         windows: ``_page``, ``_lo`` (the body's first line).
 
     Returns:
@@ -686,9 +684,10 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     """
     i, lo = pl.col("_i"), pl.col("_lo")
     near = (
-        lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_words", "f_prose", "title_ok", "_placed")
-        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
+        lines.join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
         .filter(i.is_between(lo - (TITLE_WINDOW - 1), lo))
+        .select("_page", "_i", "_lo", "text", "strip_rule", "f_date", "f_words", "f_prose", "_placed",
+                title_ok=_TITLE_OK)
     )
     # kept lines between a line and the body: those after it and before the body's first line
     kept_line = (i < lo) & pl.col("strip_rule").is_null() & ~pl.col("f_date")
@@ -700,10 +699,10 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     if cands.height == 0:
         return pl.DataFrame(schema={"_page": pl.UInt32, "_title": pl.Int32})
     pages = cands.select("_page").unique()
-    hint_lines = lines.filter(pl.col("f_count").is_not_null() | pl.col("_crumb")).join(pages, on="_page", how="semi")
     cands = cands.with_columns(_key=pl.Series([t.casefold() for t in cands["text"].to_list()], dtype=pl.String))
-    cands = cands.join(_title_hints(hint_lines).with_columns(_hinted=pl.lit(value=True)), on=["_page", "_key"],
-                       how="left", maintain_order="left").with_columns(pl.col("_hinted").fill_null(value=False))
+    hints = _title_hints(lines.join(pages, on="_page", how="semi")).with_columns(_hinted=pl.lit(value=True))
+    cands = cands.join(hints, on=["_page", "_key"], how="left", maintain_order="left").with_columns(
+        pl.col("_hinted").fill_null(value=False))
 
     def scores(rows: pl.DataFrame, bonus: pl.Expr) -> pl.Series:
         """``_title_score`` of the candidate ``rows``, less the cost of their distance to the body."""
@@ -723,7 +722,7 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
         top <= MIN_TITLE_SCORE)
     unsure = cands.filter(close).select("_page").unique()
     if unsure.height:
-        repeated = _repeated_lines(lines.filter(pl.col("foldable")).join(unsure, on="_page", how="semi"))
+        repeated = _repeated_lines(lines.join(unsure, on="_page", how="semi"))
         cands = cands.join(repeated.with_columns(_repeated=pl.lit(value=True)), on=["_page", "_key"], how="left",
                            maintain_order="left").with_row_index("_cand")
         rescore = cands.filter(pl.col("_repeated") & ~pl.col("_hinted"))
@@ -734,8 +733,9 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, _Page]]:
-    """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``meta`` and ``name_like``, sorted
-    by page) as (``_page``, ``_row`` of the page's first line, page)."""
+    """The pages of ``feats`` (``line_features`` columns plus ``_row`` and ``_page``, sorted by page) as
+    (``_page``, ``_row`` of the page's first line, page)."""
+    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE)
     is_header = (
         pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null() | pl.col("f_ad_author").is_not_null()
     )
@@ -774,34 +774,42 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, _Page]]:
         lo = hi
 
 
-def _line_flags(feats: pl.DataFrame) -> pl.DataFrame:
-    """Add ``_row`` (the line's row), ``_page`` (a number per page), ``_i`` (its line in the page) and the
-    flags that the comment and title finders read: ``meta``, ``name_like``, ``title_ok``, ``foldable`` (see
-    ``_Page``) and ``_crumb`` (the line holds a breadcrumb separator). Reads the ``line_features`` columns."""
-    text, chars, rule = pl.col("text"), pl.col("text").str.len_chars(), pl.col("strip_rule")
-    unstated = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
+def _number_lines(feats: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_row`` (the line's row), ``_page`` (a number per page) and ``_i`` (its line in the page) to
+    lines sorted by page."""
     return feats.with_row_index("_row").with_columns(_page=pl.col("page_id").rle_id()).with_columns(
-        _i=pl.int_range(pl.len(), dtype=pl.Int32).over("_page"),
-        meta=pl.col("f_date") | pl.col("f_numeric") | (rule == "comment_chrome").fill_null(value=False),
-        # Python's "$" also matches before a final newline
-        name_like=(rule.is_null() | (rule == "template")) & unstated & ~pl.col("f_heading")
-        & (chars <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS)
-        & (~text.str.contains(r"[.!?:;,]\n?$") | text.str.ends_with(".") | text.str.ends_with("!")),
-        title_ok=rule.is_null() & unstated & ~pl.col("f_has_date") & (pl.col("f_words") >= 2)
-        & chars.is_between(8, TITLE_MAX_CHARS) & ~pl.any_horizontal(text.str.ends_with(e) for e in _TITLE_CUT_OFF),
-        # a line folds to the same text as a title line only if it is at most 3 times longer (no character
-        # folds to more than 3); words >= 4 unless the line holds \x1c-\x1f, which str.split takes for white
-        # space and the regex does not
-        foldable=(chars <= 3 * TITLE_MAX_CHARS) & ((pl.col("f_words") >= 4) | text.str.contains("[\x1c-\x1f]")),
-        _crumb=text.str.contains(_CRUMB_RE),
+        _i=pl.int_range(pl.len(), dtype=pl.Int32).over("_page")
     )
 
 
-def _may_hold_comments(feats: pl.DataFrame) -> pl.Expr:
-    """Per line, whether its page may hold a comment list: a list needs a stated count, or two header
-    or date lines (one header makes one comment, and a lone comment needs a stated count)."""
-    anchor = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date")
-    return ((pl.col("f_count") >= 1).any() | (anchor.sum() >= 2)).over("_page")
+# Line flags of the ``line_features`` columns, computed on the lines that a finder reads.
+_RULE, _TEXT, _CHARS = pl.col("strip_rule"), pl.col("text"), pl.col("text").str.len_chars()
+_UNSTATED = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
+_META = pl.col("f_date") | pl.col("f_numeric") | (_RULE == "comment_chrome").fill_null(value=False)
+"""Dates, numbers and comment-widget controls: never a comment's text."""
+_NAME_LIKE = (
+    (_RULE.is_null() | (_RULE == "template")) & _UNSTATED & ~pl.col("f_heading")
+    & (_CHARS <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS)
+    # Python's "$" also matches before a final newline
+    & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
+)
+"""Lines that can be a commenter's name (see ``_Page``)."""
+_TITLE_OK = (
+    _RULE.is_null() & _UNSTATED & ~pl.col("f_has_date") & (pl.col("f_words") >= 2)
+    & _CHARS.is_between(8, TITLE_MAX_CHARS) & ~pl.any_horizontal(_TEXT.str.ends_with(e) for e in _TITLE_CUT_OFF)
+)
+"""A headline is kept, not a date, count or crumb trail, 2+ words, not cut off (the limits that need no
+Python regex; ``_NOT_TITLE`` is the other)."""
+_FOLDABLE = (_CHARS <= 3 * TITLE_MAX_CHARS) & ((pl.col("f_words") >= 4) | _TEXT.str.contains("[\x1c-\x1f]"))
+"""Lines that can repeat a title line: a line folds to the same text as a title line only if it is at most
+3 times longer (no character folds to more than 3); words >= 4 unless the line holds \\x1c-\\x1f, which
+str.split takes for white space and the regex does not."""
+
+
+_ANCHOR = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date")
+_MAY_HOLD_COMMENTS = ((pl.col("f_count") >= 1).any() | (_ANCHOR.sum() >= 2)).over("_page")
+"""Per line, whether its page may hold a comment list: a list needs a stated count, or two header or date
+lines (one header makes one comment, and a lone comment needs a stated count)."""
 
 
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
@@ -834,7 +842,7 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     schema = polars_schema(LINES)
     if lines.height == 0:
         return empty_frame(LINES)
-    feats = _line_flags(line_features(sorted_lines(lines)))
+    feats = _number_lines(line_features(sorted_lines(lines)))
     region = np.zeros(feats.height, dtype=np.int8)  # 0: unplaced, else _REGION_CODES
     position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
     # 1. comments, and where each page's comment section starts
@@ -842,7 +850,9 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     codes: list[int] = []
     positions: list[int] = []
     sections: list[tuple[int, int, int]] = []  # (_page, section start, line after the last comment line)
-    for page_key, first, page in _comment_pages(feats.filter(_may_hold_comments(feats))):
+    finder_columns = ["_row", "_page", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
+                      "f_says", "f_by_author", "f_ad_author"]
+    for page_key, first, page in _comment_pages(feats.select(finder_columns).filter(_MAY_HOLD_COMMENTS)):
         placed, limit = _segment_comments(page)
         if placed:
             rows.extend([first + i for i in placed])
