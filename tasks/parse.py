@@ -82,6 +82,10 @@ MAX_COUNT_LINES_TRIED = 3
 how many count lines (from the last) are tried."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
+COMMENT_REACH = EVIDENCE_WINDOW + 1
+"""The comment finder reads no line more than this many lines above a page's first header, date or count
+line (its evidence and stated count are looked for in the ``EVIDENCE_WINDOW`` lines above a comment list,
+whose first header may be the name line just above a date)."""
 
 _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
                              "pagination", "profile_body_end"})
@@ -256,8 +260,8 @@ class _Page:
     count: list[int | None]
     heading: list[bool]
     numeric: list[bool]
-    headers: dict[int, tuple[str, str]]
-    """Comment header lines, in line order: line -> (kind, author), see ``_header_kind``."""
+    headers: dict[int, str]
+    """Comment header lines, in line order: line -> kind, see ``_HEADER_KIND``."""
     dates: list[int]
     """Lines with ``f_date``."""
     counts: list[int]
@@ -267,27 +271,29 @@ class _Page:
         return len(self.text)
 
 
-_SENTENCE_END = re.compile(r"[.!?]$")
+def _py_words(expr: pl.Expr) -> pl.Expr:
+    """Python's ``len(s.split())``: \\x1c-\\x1f are white space to ``str.split`` and not to the regex ``\\s``."""
+    return expr.str.count_matches(r"[^\s\x1c-\x1f]+")
 
 
-def _header_kind(
-    says: str | None, by_author: str | None, author: str | None, *, is_date: bool, words: int
-) -> tuple[str, str] | None:
-    """(kind, author) when a line with these features is a comment header of kind 'says', 'by_author' or
-    'author_date'."""
-    if says and len(says) <= NAME_MAX_CHARS and words <= NAME_MAX_WORDS + 6:
-        return ("says", says)
-    if by_author and len(by_author.split()) <= NAME_MAX_WORDS and not _SENTENCE_END.search(by_author):
-        return ("by_author", by_author)
-    if (
-        author
-        and len(author) <= NAME_MAX_CHARS
-        and not is_date
-        and len(author.split()) <= NAME_MAX_WORDS
-        and not _SENTENCE_END.search(author)
-    ):
-        return ("author_date", author)
-    return None
+def _sentence_end(expr: pl.Expr) -> pl.Expr:
+    """Does the text end a sentence ("." "!" "?" at the end; Python's "$" also matches before a final newline)."""
+    return expr.str.contains(r"[.!?]\n?$")
+
+
+_SAYS, _BY_AUTHOR, _AD_AUTHOR = pl.col("f_says"), pl.col("f_by_author"), pl.col("f_ad_author")
+_HEADER_KIND = (
+    pl.when((_SAYS.str.len_chars() > 0) & (_SAYS.str.len_chars() <= NAME_MAX_CHARS)
+            & (pl.col("f_words") <= NAME_MAX_WORDS + 6))
+    .then(pl.lit("says"))
+    .when((_BY_AUTHOR.str.len_chars() > 0) & (_py_words(_BY_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_BY_AUTHOR))
+    .then(pl.lit("by_author"))
+    .when((_AD_AUTHOR.str.len_chars() > 0) & (_AD_AUTHOR.str.len_chars() <= NAME_MAX_CHARS) & ~pl.col("f_date")
+          & (_py_words(_AD_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_AD_AUTHOR))
+    .then(pl.lit("author_date"))
+)
+"""The kind of comment header a line is ('says', 'by_author' or 'author_date'), null if none; reads the
+``f_says``, ``f_by_author`` and ``f_ad_author`` authors (a "says" line may be longer than a name)."""
 
 
 def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int, int, int]]]:
@@ -311,7 +317,7 @@ def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
     """All header runs per header kind: lists of (first_line, last_line, author_line)."""
     n = len(p)
     by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": []}
-    for i, (kind, _) in p.headers.items():
+    for i, kind in p.headers.items():
         last = i
         while last + 1 < n and (p.date[last + 1] or p.numeric[last + 1]):
             last += 1
@@ -469,7 +475,7 @@ def _find_comments(p: _Page) -> list[_Comment]:
         # them (an interview may print "Smith says:" before a quote)
         n_marked = sum(any(p.date[i] or p.rule[i] == "comment_chrome" for i in c.meta) for c in comments)
         marked = n_marked * 2 >= len(comments)
-        says = kind is not None and kind[0] in ("says", "by_author") and marked
+        says = kind in ("says", "by_author") and marked
         if len(comments) < MIN_COMMENTS and _stated_before(p, run[0][0]) != len(comments):
             continue
         evidence = _evidence(p, run[0][0], says=says) or (marked and _form_follows(p, comments[-1]))
@@ -732,22 +738,12 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     return best.group_by("_page", maintain_order=True).agg(_title=i.max())
 
 
-def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, _Page]]:
-    """The pages of ``feats`` (``line_features`` columns plus ``_row`` and ``_page``, sorted by page) as
-    (``_page``, ``_row`` of the page's first line, page)."""
+def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
+    """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``_page`` and ``_i``, sorted by page;
+    a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
     feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE)
-    is_header = (
-        pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null() | pl.col("f_ad_author").is_not_null()
-    )
-    header_rows = feats.with_row_index("_local").filter(is_header)
-    kinds: dict[int, tuple[str, str]] = {}
-    for row, says, by_author, author, is_date, words in zip(
-        *(header_rows[c].to_list() for c in ("_local", "f_says", "f_by_author", "f_ad_author", "f_date", "f_words")),
-        strict=True,
-    ):
-        kind = _header_kind(says, by_author, author, is_date=is_date, words=words)
-        if kind is not None:
-            kinds[row] = kind
+    headers = feats.with_row_index("_local").select("_local", _kind=_HEADER_KIND).drop_nulls()
+    kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
 
     def rows_where(expr: pl.Expr) -> list[int]:
         return feats.select(pl.arg_where(expr)).to_series().to_list()
@@ -758,7 +754,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, _Page]]:
     columns = {"text": "text", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
                "numeric": "f_numeric", "meta": "meta", "name_like": "name_like"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
-    first_rows, page_ids = feats["_row"].to_list(), feats["_page"].to_list()
+    first_rows, first_lines, page_keys = (feats[c].to_list() for c in ("_row", "_i", "_page"))
     lo = 0
     for n in feats["_page"].rle().struct.field("len").to_list():
         hi = lo + n
@@ -766,7 +762,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, _Page]]:
         def local(rows: list[int], lo: int = lo, hi: int = hi) -> list[int]:
             return [i - lo for i in rows[bisect_left(rows, lo):bisect_left(rows, hi)]]
 
-        yield page_ids[lo], first_rows[lo], _Page(
+        yield page_keys[lo], first_rows[lo], first_lines[lo], _Page(
             **{name: values[lo:hi] for name, values in cols.items()},
             headers={i: kinds[i + lo] for i in local(header_list)},
             dates=local(dates), counts=local(counts),
@@ -850,15 +846,19 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     codes: list[int] = []
     positions: list[int] = []
     sections: list[tuple[int, int, int]] = []  # (_page, section start, line after the last comment line)
-    finder_columns = ["_row", "_page", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
-                      "f_says", "f_by_author", "f_ad_author"]
-    for page_key, first, page in _comment_pages(feats.select(finder_columns).filter(_MAY_HOLD_COMMENTS)):
+    # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
+    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page")
+    finder_lines = feats.select(
+        "_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
+        "f_says", "f_by_author", "f_ad_author",
+    ).filter(_MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH))
+    for page_key, first_row, first_line, page in _comment_pages(finder_lines):
         placed, limit = _segment_comments(page)
         if placed:
-            rows.extend([first + i for i in placed])
+            rows.extend([first_row + i for i in placed])
             codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
             positions.extend([k for _, k in placed.values()])
-            sections.append((page_key, limit, max(placed) + 1))
+            sections.append((page_key, first_line + limit, first_line + max(placed) + 1))
     region[rows] = codes
     position[rows] = positions
     feats = feats.with_columns(_placed=pl.Series(region > 0))
