@@ -35,7 +35,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -46,7 +45,6 @@ from tasks import selectors
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
 
 TITLE = "title"
 BODY = "body"
@@ -1054,11 +1052,12 @@ def _parents(authors: list[str | None], texts: list[str]) -> list[int | None]:
     return parents
 
 
-def _map_distinct(values: pl.Series, fn: Callable[[str | None], _T]) -> list[_T]:
-    """``[fn(v) for v in values]``, calling ``fn`` (a pure function) once per distinct value."""
+def _map_distinct(values: pl.Series, fn: Callable[[str | None], object], dtype: pl.DataType) -> pl.Series:
+    """``fn`` (a pure function) of every value, as a ``dtype`` Series; ``fn`` runs once per distinct value."""
     distinct = values.unique(maintain_order=True)
-    results = dict(zip(distinct.to_list(), map(fn, distinct.to_list()), strict=True))
-    return [results[v] for v in values.to_list()]
+    table = pl.DataFrame({"_value": distinct, "_mapped": pl.Series([fn(v) for v in distinct.to_list()], dtype=dtype)})
+    return values.to_frame("_value").join(table, on="_value", how="left", nulls_equal=True, maintain_order="left")[
+        "_mapped"]
 
 
 def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
@@ -1117,19 +1116,20 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
         .join(headers, on=keys, how="left", maintain_order="left")
     )
     # both parsers are pure and a shard repeats its author names and date strings: run them once per value
-    authors = _map_distinct(grouped["author"], clean_author)
-    posted = _map_distinct(grouped["posted_at_text"], parse_posted_at)
-    parents: list[int | None] = []
-    page_ids, texts = grouped["page_id"].to_list(), grouped["text"].to_list()
-    start = 0
-    for end in range(1, len(page_ids) + 1):  # comments are grouped by page, in order
-        if end == len(page_ids) or page_ids[end] != page_ids[start]:
-            parents.extend(_parents(authors[start:end], texts[start:end]))
-            start = end
-    out = grouped.with_columns(
+    grouped = grouped.with_columns(
         position=pl.col("comment_position"),
-        author=pl.Series(authors, dtype=schema["author"]),
-        posted_at=pl.Series(posted, dtype=schema["posted_at"]),
-        parent_position=pl.Series(parents, dtype=schema["parent_position"]),
+        author=_map_distinct(grouped["author"], clean_author, schema["author"]),
+        posted_at=_map_distinct(grouped["posted_at_text"], parse_posted_at, schema["posted_at"]),
     )
+    # a reply names its parent with "@Name": only the pages with an "@" in a comment need the search
+    replies = grouped.with_row_index("_row").filter(text.str.contains("@", literal=True).any().over("page_id"))
+    parents: list[int | None] = [None] * grouped.height
+    rows, page_ids, authors, texts = (replies[c].to_list() for c in ("_row", "page_id", "author", "text"))
+    start = 0
+    for end in range(1, len(rows) + 1):  # comments are grouped by page, in order
+        if end == len(rows) or page_ids[end] != page_ids[start]:
+            for row, parent in zip(rows[start:end], _parents(authors[start:end], texts[start:end]), strict=True):
+                parents[row] = parent
+            start = end
+    out = grouped.with_columns(parent_position=pl.Series(parents, dtype=schema["parent_position"]))
     return out.select(PARSED_COMMENTS.names).cast(dict(schema))  # type: ignore[arg-type]
