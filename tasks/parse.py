@@ -301,7 +301,7 @@ def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int,
     for h in headers:
         if current:
             gap = range(current[-1][1] + 1, h[0])
-            broken = len(gap) > 120 or any(p.rule[i] in _COMMENT_BREAKS for i in gap)
+            broken = len(gap) > 120 or not _COMMENT_BREAKS.isdisjoint(p.rule[gap.start:gap.stop])
             if broken or len(gap) == 0:
                 runs.append(current)
                 current = []
@@ -563,7 +563,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     Returns:
         ``_page``, ``_lo``, ``_hi`` (first and last line of the window) for the pages that have one.
     """
-    rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", ["_page", "_seg"]
+    rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", "_seg"
     prose = pl.col("f_prose") & rule.is_null()
     paired = prose.shift(1).over(page).fill_null(value=False) | prose.shift(-1).over(page).fill_null(value=False)
     weight = (
@@ -579,17 +579,17 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         .filter(i.is_between(pl.col("_start"), pl.col("_limit") - 1))
         .with_columns(
             _w=weight,
-            _seg=is_break.cum_sum().over(page),
+            # segments between breaks, numbered over all pages (a page's first line opens one)
+            _seg=(is_break | (i == pl.col("_start"))).cum_sum(),
             _related=pl.when(rule == "related").then(i).forward_fill().over(page),
             _break=is_break,
         )
         .filter(~pl.col("_break"))
     )
-    prefix = pl.col("_w").cum_sum().over(seg)
-    scan = scan.with_columns(_prefix=prefix).with_columns(
-        _run=pl.col("_prefix") - pl.min_horizontal(pl.col("_prefix").cum_min().shift(1).over(seg), 0.0).fill_null(0.0)
-    )
-    restart = pl.col("_run").shift(1).over(seg).fill_null(0.0) <= 0  # the first line of a segment opens a run
+    prefix = pl.col("_w").cum_sum()
+    lowest_before = pl.min_horizontal(prefix.cum_min().shift(1).fill_null(0.0), 0.0)
+    scan = scan.with_columns(_run=(prefix - lowest_before).over(seg))
+    restart = pl.col("_run").shift(1).fill_null(0.0) <= 0  # the first line of a segment opens a run
     scan = scan.with_columns(_run_start=pl.when(restart).then(i).forward_fill().over(seg))
     near_related = (pl.col("_run_start") - pl.col("_related") <= RELATED_LIST_REACH).fill_null(value=False)
     scored = scan.select(
@@ -688,10 +688,11 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     """
     i, lo = pl.col("_i"), pl.col("_lo")
     near = (
-        lines.join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
+        lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric", "f_words",
+                     "f_prose", "_placed")
+        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
         .filter(i.is_between(lo - (TITLE_WINDOW - 1), lo))
-        .select("_page", "_i", "_lo", "text", "strip_rule", "f_date", "f_words", "f_prose", "_placed",
-                title_ok=_TITLE_OK)
+        .with_columns(title_ok=_TITLE_OK)
     )
     # kept lines between a line and the body: those after it and before the body's first line
     kept_line = (i < lo) & pl.col("strip_rule").is_null() & ~pl.col("f_date")
