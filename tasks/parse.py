@@ -22,8 +22,11 @@ How a page is segmented (per page, linear in its lines):
 
 Where the time goes: the line patterns run in polars over all lines of the shard (``line_features``),
 each on a sub-frame of the lines that can match it (a regex search in polars scans every value of a
-column, also those a ``when`` masked to null). The per-page steps above run in Python over plain lists
-of those columns (``_Page``), starting from the few lines the features point at.
+column, also those a ``when`` masked to null). Step 1 runs per page in Python over plain lists of those
+columns (``_Page``), and only on the pages that may hold a comment list, from a little above their first
+header, date or count line; steps 2 and 3 run in polars over all pages at once (``_body_windows``,
+``_find_titles``), with Python only for the title candidates' scores. Polars releases the GIL, so the
+Python part is what keeps two parse tasks on two threads from running side by side.
 """
 
 from __future__ import annotations
@@ -73,7 +76,8 @@ LIST_ITEM_WEIGHT = 0.0
 RELATED_LIST_FACTOR = 0.25
 RELATED_LIST_REACH = 3
 """Body window weights: boilerplate and short lines cost, long list or table lines are neutral, prose
-earns its word count (half when no prose line is next to it, as in teaser lists)."""
+earns its word count (half when no prose line is next to it, as in teaser lists). All weights are
+multiples of 0.5, which keeps the window sums of ``_body_windows`` exact."""
 MAX_NAME_ONLY = 1000
 MAX_COUNT_LINES_TRIED = 3
 """Bounds on the name-only search (its cost is lines x stated count): the largest count believed and
@@ -810,6 +814,40 @@ lines (one header makes one comment, and a lone comment needs a stated count).""
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
 
 
+def _all_comments(feats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Step 1 (comments) on the pages that may hold a comment list.
+
+    Args:
+        feats: ``line_features`` columns plus ``_row``, ``_page`` and ``_i`` (``_number_lines``).
+
+    Returns:
+        The comment lines (``_row``, ``_region`` as in ``_REGION_CODES``, ``_position``), and per page with
+        comments ``_page``, ``_limit`` (where its comment section starts) and ``_after`` (the line after
+        its last comment line).
+    """
+    rows: list[int] = []
+    codes: list[int] = []
+    positions: list[int] = []
+    sections: list[tuple[int, int, int]] = []
+    # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
+    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page")
+    finder_lines = feats.select(
+        "_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
+        "f_says", "f_by_author", "f_ad_author",
+    ).filter(_MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH))
+    for page_key, first_row, first_line, page in _comment_pages(finder_lines):
+        placed, limit = _segment_comments(page)
+        if placed:
+            rows.extend([first_row + i for i in placed])
+            codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
+            positions.extend([k for _, k in placed.values()])
+            sections.append((page_key, first_line + limit, first_line + max(placed) + 1))
+    comments = pl.DataFrame({"_row": rows, "_region": codes, "_position": positions},
+                            schema={"_row": pl.UInt32, "_region": pl.Int8, "_position": pl.Int32})
+    return comments, pl.DataFrame(sections, schema={"_page": pl.UInt32, "_limit": pl.Int32, "_after": pl.Int32},
+                                  orient="row")
+
+
 def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
     """``lines`` sorted by ``page_id`` and ``line_no``; returned as they are when their keys already
     increase strictly (as the boilerplate stage writes them), which is cheaper to check than to sort."""
@@ -838,35 +876,17 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     if lines.height == 0:
         return empty_frame(LINES)
     feats = _number_lines(line_features(sorted_lines(lines)))
+    # 1. comments, and where each page's comment section starts
+    comments, sections = _all_comments(feats)
     region = np.zeros(feats.height, dtype=np.int8)  # 0: unplaced, else _REGION_CODES
     position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
-    # 1. comments, and where each page's comment section starts
-    rows: list[int] = []
-    codes: list[int] = []
-    positions: list[int] = []
-    sections: list[tuple[int, int, int]] = []  # (_page, section start, line after the last comment line)
-    # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
-    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page")
-    finder_lines = feats.select(
-        "_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
-        "f_says", "f_by_author", "f_ad_author",
-    ).filter(_MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH))
-    for page_key, first_row, first_line, page in _comment_pages(finder_lines):
-        placed, limit = _segment_comments(page)
-        if placed:
-            rows.extend([first_row + i for i in placed])
-            codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
-            positions.extend([k for _, k in placed.values()])
-            sections.append((page_key, first_line + limit, first_line + max(placed) + 1))
-    region[rows] = codes
-    position[rows] = positions
+    region[comments["_row"].to_numpy()] = comments["_region"].to_numpy()
+    position[comments["_row"].to_numpy()] = comments["_position"].to_numpy()
     feats = feats.with_columns(_placed=pl.Series(region > 0))
     # 2. the body window above the comments; where there is none, below them (some layouts print the
     # article after the comments)
     page_len = feats.group_by("_page", maintain_order=True).agg(_n=pl.len().cast(pl.Int32))
-    comment_pages = pl.DataFrame(sections, schema={"_page": pl.UInt32, "_limit": pl.Int32, "_after": pl.Int32},
-                                 orient="row")
-    bounds = page_len.join(comment_pages, on="_page", how="left", maintain_order="left").select(
+    bounds = page_len.join(sections, on="_page", how="left", maintain_order="left").select(
         "_page", "_after", "_n", _start=pl.lit(0, dtype=pl.Int32), _limit=pl.col("_limit").fill_null(pl.col("_n"))
     )
     window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words")
