@@ -665,8 +665,7 @@ def _repeated_lines(lines: pl.DataFrame) -> pl.DataFrame:
     # case folding keeps the white space of a line (no character folds into or out of white space), so
     # lines that fold alike have the same number of words; only lines that can match a title count
     foldable = lines.filter(_FOLDABLE)
-    folded = foldable.select("_page", _key=pl.Series([t.casefold() for t in foldable["text"].to_list()],
-                                                       dtype=pl.String))
+    folded = foldable.select("_page", _key=pl.Series(map(str.casefold, foldable["text"].to_list()), dtype=pl.String))
     twice = folded.group_by("_page", "_key").agg(pl.len()).filter(pl.col("len") > 1).drop("len")
     return twice.filter(pl.Series([len(k.split()) >= 4 for k in twice["_key"].to_list()], dtype=pl.Boolean))
 
@@ -708,8 +707,9 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     if cands.height == 0:
         return pl.DataFrame(schema={"_page": pl.UInt32, "_title": pl.Int32})
     pages = cands.select("_page").unique()
-    cands = cands.with_columns(_key=pl.Series([t.casefold() for t in cands["text"].to_list()], dtype=pl.String))
-    hints = _title_hints(lines.join(pages, on="_page", how="semi")).with_columns(_hinted=pl.lit(value=True))
+    cands = cands.with_columns(_key=pl.Series(map(str.casefold, cands["text"].to_list()), dtype=pl.String))
+    page_lines = lines.select("_page", "text", "f_count", "f_words")
+    hints = _title_hints(page_lines.join(pages, on="_page", how="semi")).with_columns(_hinted=pl.lit(value=True))
     cands = cands.join(hints, on=["_page", "_key"], how="left", maintain_order="left").with_columns(
         pl.col("_hinted").fill_null(value=False))
 
@@ -731,7 +731,7 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
         top <= MIN_TITLE_SCORE)
     unsure = cands.filter(close).select("_page").unique()
     if unsure.height:
-        repeated = _repeated_lines(lines.join(unsure, on="_page", how="semi"))
+        repeated = _repeated_lines(page_lines.join(unsure, on="_page", how="semi"))
         cands = cands.join(repeated.with_columns(_repeated=pl.lit(value=True)), on=["_page", "_key"], how="left",
                            maintain_order="left").with_row_index("_cand")
         rescore = cands.filter(pl.col("_repeated") & ~pl.col("_hinted"))
