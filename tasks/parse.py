@@ -806,9 +806,14 @@ str.split takes for white space and the regex does not."""
 
 
 _ANCHOR = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date")
-_MAY_HOLD_COMMENTS = ((pl.col("f_count") >= 1).any() | (_ANCHOR.sum() >= 2)).over("_page")
-"""Per line, whether its page may hold a comment list: a list needs a stated count, or two header or date
-lines (one header makes one comment, and a lone comment needs a stated count)."""
+_EVIDENCE = (
+    pl.col("f_heading") | pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
+    | pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null()
+)
+_MAY_HOLD_COMMENTS = ((pl.col("f_count") >= 1).any() | (_EVIDENCE.any() & (_ANCHOR.sum() >= 2))).over("_page")
+"""Per line, whether its page may hold a comment list. Without a stated count (which ``_alternating`` and a
+lone comment need), a list needs two header or date lines and evidence (``_evidence``, ``_form_follows``):
+a comments heading, a comment form, or "says" and "by" headers."""
 
 
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
