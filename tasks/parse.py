@@ -251,7 +251,8 @@ class _Page:
     """One page's lines as parallel lists of the columns the comment finder reads (index = line in the
     page), and the few lines that it starts from."""
 
-    text: list[str]
+    text: list[int]
+    """Each line's text as a number, the same for the same text: the finder only compares texts."""
     rule: list[str | None]
     date: list[bool]
     meta: list[bool]
@@ -744,7 +745,7 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
 def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
     """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``_page`` and ``_i``, sorted by page;
     a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
-    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE)
+    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, _text_id=pl.col("text").rank("dense").over("_page"))
     headers = feats.with_row_index("_local").select("_local", _kind=_HEADER_KIND).drop_nulls()
     kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
 
@@ -754,7 +755,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
     dates = rows_where(pl.col("f_date"))
     counts = rows_where(pl.col("f_count").is_not_null())
     header_list = list(kinds)
-    columns = {"text": "text", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
+    columns = {"text": "_text_id", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
                "numeric": "f_numeric", "meta": "meta", "name_like": "name_like"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
     first_rows, first_lines, page_keys = (feats[c].to_list() for c in ("_row", "_i", "_page"))
