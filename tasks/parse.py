@@ -22,8 +22,11 @@ How a page is segmented (per page, linear in its lines):
 
 Where the time goes: the line patterns run in polars over all lines of the shard (``line_features``),
 each on a sub-frame of the lines that can match it (a regex search in polars scans every value of a
-column, also those a ``when`` masked to null). The per-page steps above run in Python over plain lists
-of those columns (``_Page``), starting from the few lines the features point at.
+column, also those a ``when`` masked to null). Step 1 runs per page in Python over plain lists of those
+columns (``_Page``), and only on the pages that may hold a comment list, from a little above their first
+header, date or count line; steps 2 and 3 run in polars over all pages at once (``_body_windows``,
+``_find_titles``), with Python only for the title candidates' scores. Polars releases the GIL, so the
+Python part is what keeps two parse tasks on two threads from running side by side.
 """
 
 from __future__ import annotations
@@ -35,8 +38,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import compress
-from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -47,7 +48,6 @@ from tasks import selectors
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
 
 TITLE = "title"
 BODY = "body"
@@ -76,13 +76,18 @@ LIST_ITEM_WEIGHT = 0.0
 RELATED_LIST_FACTOR = 0.25
 RELATED_LIST_REACH = 3
 """Body window weights: boilerplate and short lines cost, long list or table lines are neutral, prose
-earns its word count (half when no prose line is next to it, as in teaser lists)."""
+earns its word count (half when no prose line is next to it, as in teaser lists). All weights are
+multiples of 0.5, which keeps the window sums of ``_body_windows`` exact."""
 MAX_NAME_ONLY = 1000
 MAX_COUNT_LINES_TRIED = 3
 """Bounds on the name-only search (its cost is lines x stated count): the largest count believed and
 how many count lines (from the last) are tried."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
+COMMENT_REACH = EVIDENCE_WINDOW + 1
+"""The comment finder reads no line more than this many lines above a page's first header, date or count
+line (its evidence and stated count are looked for in the ``EVIDENCE_WINDOW`` lines above a comment list,
+whose first header may be the name line just above a date)."""
 
 _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
                              "pagination", "profile_body_end"})
@@ -243,61 +248,55 @@ class _Comment:
 
 @dataclass(slots=True)
 class _Page:
-    """One page's lines as parallel lists of the ``line_features`` columns (index = line in the page), and
-    the few lines that the comment and title finders start from."""
+    """One page's lines as parallel lists of the columns the comment finder reads (index = line in the
+    page), and the few lines that it starts from."""
 
-    text: list[str]
+    text: list[int]
+    """Each line's text as a number, the same for the same text: the finder only compares texts."""
     rule: list[str | None]
     date: list[bool]
-    has_date: list[bool]
     meta: list[bool]
     """Dates, numbers and comment-widget controls: never a comment's text."""
-    foldable: list[bool]
-    """Lines that can repeat a title line (see ``_repeated_lines``)."""
     name_like: list[bool]
     """Lines that can be a commenter's name: kept (or template), not a date, number, count or heading, at
     most ``NAME_MAX_CHARS`` characters and ``NAME_MAX_WORDS`` words, not ending like a clause (",", ":")."""
-    title_ok: list[bool]
-    """Lines that pass the limits of ``_can_be_title`` that do not need a regex."""
     count: list[int | None]
     heading: list[bool]
     numeric: list[bool]
-    words: list[int]
-    prose: list[bool]
-    headers: dict[int, tuple[str, str]]
-    """Comment header lines, in line order: line -> (kind, author), see ``_header_kind``."""
+    headers: dict[int, str]
+    """Comment header lines, in line order: line -> kind, see ``_HEADER_KIND``."""
     dates: list[int]
     """Lines with ``f_date``."""
     counts: list[int]
     """Lines with a stated comment count."""
-    crumbs: list[int]
-    """Lines that hold a breadcrumb separator."""
 
     def __len__(self) -> int:
         return len(self.text)
 
 
-_SENTENCE_END = re.compile(r"[.!?]$")
+def _py_words(expr: pl.Expr) -> pl.Expr:
+    """Python's ``len(s.split())``: \\x1c-\\x1f are white space to ``str.split`` and not to the regex ``\\s``."""
+    return expr.str.count_matches(r"[^\s\x1c-\x1f]+")
 
 
-def _header_kind(
-    says: str | None, by_author: str | None, author: str | None, *, is_date: bool, words: int
-) -> tuple[str, str] | None:
-    """(kind, author) when a line with these features is a comment header of kind 'says', 'by_author' or
-    'author_date'."""
-    if says and len(says) <= NAME_MAX_CHARS and words <= NAME_MAX_WORDS + 6:
-        return ("says", says)
-    if by_author and len(by_author.split()) <= NAME_MAX_WORDS and not _SENTENCE_END.search(by_author):
-        return ("by_author", by_author)
-    if (
-        author
-        and len(author) <= NAME_MAX_CHARS
-        and not is_date
-        and len(author.split()) <= NAME_MAX_WORDS
-        and not _SENTENCE_END.search(author)
-    ):
-        return ("author_date", author)
-    return None
+def _sentence_end(expr: pl.Expr) -> pl.Expr:
+    """Does the text end a sentence ("." "!" "?" at the end; Python's "$" also matches before a final newline)."""
+    return expr.str.contains(r"[.!?]\n?$")
+
+
+_SAYS, _BY_AUTHOR, _AD_AUTHOR = pl.col("f_says"), pl.col("f_by_author"), pl.col("f_ad_author")
+_HEADER_KIND = (
+    pl.when((_SAYS.str.len_chars() > 0) & (_SAYS.str.len_chars() <= NAME_MAX_CHARS)
+            & (pl.col("f_words") <= NAME_MAX_WORDS + 6))
+    .then(pl.lit("says"))
+    .when((_BY_AUTHOR.str.len_chars() > 0) & (_py_words(_BY_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_BY_AUTHOR))
+    .then(pl.lit("by_author"))
+    .when((_AD_AUTHOR.str.len_chars() > 0) & (_AD_AUTHOR.str.len_chars() <= NAME_MAX_CHARS) & ~pl.col("f_date")
+          & (_py_words(_AD_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_AD_AUTHOR))
+    .then(pl.lit("author_date"))
+)
+"""The kind of comment header a line is ('says', 'by_author' or 'author_date'), null if none; reads the
+``f_says``, ``f_by_author`` and ``f_ad_author`` authors (a "says" line may be longer than a name)."""
 
 
 def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int, int, int]]]:
@@ -307,7 +306,7 @@ def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int,
     for h in headers:
         if current:
             gap = range(current[-1][1] + 1, h[0])
-            broken = len(gap) > 120 or any(p.rule[i] in _COMMENT_BREAKS for i in gap)
+            broken = len(gap) > 120 or not _COMMENT_BREAKS.isdisjoint(p.rule[gap.start:gap.stop])
             if broken or len(gap) == 0:
                 runs.append(current)
                 current = []
@@ -321,7 +320,7 @@ def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
     """All header runs per header kind: lists of (first_line, last_line, author_line)."""
     n = len(p)
     by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": []}
-    for i, (kind, _) in p.headers.items():
+    for i, kind in p.headers.items():
         last = i
         while last + 1 < n and (p.date[last + 1] or p.numeric[last + 1]):
             last += 1
@@ -479,7 +478,7 @@ def _find_comments(p: _Page) -> list[_Comment]:
         # them (an interview may print "Smith says:" before a quote)
         n_marked = sum(any(p.date[i] or p.rule[i] == "comment_chrome" for i in c.meta) for c in comments)
         marked = n_marked * 2 >= len(comments)
-        says = kind is not None and kind[0] in ("says", "by_author") and marked
+        says = kind in ("says", "by_author") and marked
         if len(comments) < MIN_COMMENTS and _stated_before(p, run[0][0]) != len(comments):
             continue
         evidence = _evidence(p, run[0][0], says=says) or (marked and _form_follows(p, comments[-1]))
@@ -512,142 +511,6 @@ def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     return kept
 
 
-def _body_window(p: _Page, start: int, limit: int) -> tuple[int, int] | None:
-    """Maximum-sum window of line weights over lines ``start`` to ``limit - 1`` (the lines outside do not
-    count as neighbours); returns (first, last) or None.
-
-    A window that opens right under a "related posts" heading is a list of related stories, not the
-    article: it competes with its sum scaled by ``RELATED_LIST_FACTOR``.
-    """
-    best_sum, best = 0.0, None
-    run_sum, run_start = 0.0, start
-    last_related = start - RELATED_LIST_REACH - 1
-    rules, words = p.rule, p.words
-    prose = [False] * start + [pr and r is None for pr, r in zip(p.prose[start:limit], rules[start:limit], strict=True)]
-    for i in range(start, limit):
-        rule = rules[i]
-        if rule is not None:
-            if rule in _BODY_BREAKS:
-                run_sum, run_start = 0.0, i + 1
-                if rule == "related":
-                    last_related = i
-                continue
-            w = STRIPPED_WEIGHT
-        elif prose[i]:
-            paired = (i > start and prose[i - 1]) or (i + 1 < limit and prose[i + 1])
-            w = float(words[i]) * (1.0 if paired else ISOLATED_PROSE_FACTOR)
-        elif words[i] >= LIST_ITEM_MIN_WORDS:
-            w = LIST_ITEM_WEIGHT
-        else:
-            w = SHORT_LINE_WEIGHT
-        if run_sum <= 0:
-            run_sum, run_start = 0.0, i
-        run_sum += w
-        score = run_sum * (RELATED_LIST_FACTOR if run_start - last_related <= RELATED_LIST_REACH else 1.0)
-        if score > best_sum:
-            best_sum, best = score, (run_start, i)
-    return best
-
-
-_CRUMB_RE = r" (?:»|›|>>?|\|) "
-"""A breadcrumb separator: " » ", " › ", " > ", " >> " or " | "."""
-_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
-_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
-_TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
-_PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}$")
-_NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
-
-
-_TITLE_CUT_OFF = (":", ",", "–", "-", "—", ";")
-
-
-def _can_be_title(p: _Page, i: int) -> bool:
-    """Hard limits: a headline is kept, not a date, count or crumb trail, 2+ words, not cut off
-    (``title_ok``, see ``_pages``), and holds no crumb or list separator."""
-    return p.title_ok[i] and not _NOT_TITLE.search(p.text[i])
-
-
-def _title_score(p: _Page, i: int, kept_distance: float, bonus: float) -> float:
-    """How much line ``i`` looks like the article headline (the caller checks ``_can_be_title``), with the
-    bonus of its evidence elsewhere on the page (``HINTED_TITLE_BONUS``, ``REPEATED_TITLE_BONUS`` or 0)."""
-    text = p.text[i]
-    words = p.words[i]
-    score = 2.0 - TITLE_DISTANCE_COST * kept_distance
-    if bonus:
-        score += bonus
-    if 4 <= words <= 20:
-        score += 2.0 + (1.0 if words <= 14 else 0.0)
-    elif words > 25:
-        score -= 2.0
-    if text[0].islower():
-        score -= 2.0
-    if not any(map(str.isupper, text)):
-        score -= 3.0
-    if _TWO_SENTENCES.search(text):
-        score -= 3.0
-    if _PERSON_NAME.match(text):
-        score -= 2.5
-    if p.prose[i] or (text.endswith(".") and words > 15):
-        score -= 3.0
-    elif text.endswith("."):
-        score -= 1.5
-    return score
-
-
-def _title_hints(p: _Page) -> set[str]:
-    """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
-    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded."""
-    hints: set[str] = set()
-    for i in p.counts:
-        m = _QUOTED_TITLE.search(p.text[i])
-        if m:
-            hints.add(m.group("title").strip().casefold())
-    for i in p.crumbs:
-        parts = _CRUMB_SPLIT.split(p.text[i])
-        if len(parts) >= 3:
-            hints.add(parts[-1].strip().casefold())
-    return hints
-
-
-def _repeated_lines(p: _Page) -> set[str]:
-    """Weaker headline evidence: lines of 4+ words that occur twice on the page (compared case-folded)."""
-    # case folding keeps the white space of a line (no character folds into or out of white space),
-    # so lines that fold alike have the same number of words; only lines that can match a title count
-    folded = Counter(map(str.casefold, compress(p.text, p.foldable)))
-    return {key for key, n in folded.items() if n > 1 and len(key.split()) >= 4}
-
-
-def _find_title(p: _Page, start: int, placed: dict[int, tuple[str, int | None]]) -> int | None:
-    """The best-scoring headline line in the ``TITLE_WINDOW`` lines up to ``start`` (the first of equals
-    from ``start`` up), if it scores above ``MIN_TITLE_SCORE``."""
-    candidates: list[tuple[int, float]] = []  # (line, kept lines between it and the body)
-    kept = 0.0
-    for i in range(start, max(-1, start - TITLE_WINDOW), -1):
-        if i not in placed and _can_be_title(p, i):
-            candidates.append((i, kept))
-        if i < start and p.rule[i] is None and not p.date[i]:
-            kept += 1.0 if p.words[i] >= 4 else 0.5
-    if not candidates:
-        return None
-    hints = _title_hints(p)
-    keys = [p.text[i].casefold() for i, _ in candidates]
-    scores = [
-        _title_score(p, i, kept, HINTED_TITLE_BONUS if key in hints else 0.0) - TITLE_ROW_COST * (start - i)
-        for (i, kept), key in zip(candidates, keys, strict=True)
-    ]
-    top = max(range(len(scores)), key=scores.__getitem__)  # the first of equals
-    # the repeated-line bonus can change the choice only when another line scores within it of the best
-    # (the margin covers rounding); counting the page's repeated lines is the costly part
-    margin = REPEATED_TITLE_BONUS + 1e-6
-    if scores[top] <= MIN_TITLE_SCORE or any(s + margin > scores[top] for k, s in enumerate(scores) if k != top):
-        repeated = _repeated_lines(p)
-        for k, ((i, kept), key) in enumerate(zip(candidates, keys, strict=True)):
-            if key not in hints and key in repeated:
-                scores[k] = _title_score(p, i, kept, REPEATED_TITLE_BONUS) - TITLE_ROW_COST * (start - i)
-        top = max(range(len(scores)), key=scores.__getitem__)
-    return candidates[top][0] if scores[top] > MIN_TITLE_SCORE else None
-
-
 def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[str, int | None]]) -> int:
     """Place the comments' lines (region and comment position); return where the comment section starts
     (its count line or heading when one is close above the first comment), or the page length."""
@@ -670,93 +533,325 @@ def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[
     return limit
 
 
-def segment_page(p: _Page) -> dict[int, tuple[str, int | None]]:
-    """Segment one page's lines.
+def _segment_comments(p: _Page) -> tuple[dict[int, tuple[str, int]], int]:
+    """The comment lines of one page (line -> (region, comment position)) and the line where the comment
+    section starts (the page length when there are no comments)."""
+    placed: dict[int, tuple[str, int]] = {}
+    limit = _place_comments(p, _find_comments(p), placed)
+    return placed, limit
+
+
+# --------------------------------------------------------------------------------------------------
+# Body and title (vectorised over all pages)
+# --------------------------------------------------------------------------------------------------
+
+
+def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
+    """Per page, the maximum-sum window of line weights over its lines ``_start`` to ``_limit - 1`` (the
+    lines outside do not count as neighbours).
+
+    Weights: a strong break (``_BODY_BREAKS``) cannot be crossed; other stripped lines weigh
+    ``STRIPPED_WEIGHT``; prose weighs its word count (times ``ISOLATED_PROSE_FACTOR`` without a prose
+    neighbour); long list lines weigh ``LIST_ITEM_WEIGHT`` and short lines ``SHORT_LINE_WEIGHT``. A window
+    that opens right under a "related posts" heading is a list of related stories, not the article: it
+    competes with its sum scaled by ``RELATED_LIST_FACTOR``. Of equal sums the first window wins.
+
+    The running sum of the classic scan (restart where it drops to zero or below) is the prefix sum
+    minus the lowest earlier prefix sum (or zero) of the segment between breaks; the weights are
+    multiples of 0.5, so these sums are exact.
+
+    Args:
+        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, sorted by
+            page and line.
+        bounds: ``_page``, ``_start``, ``_limit``: the pages to search and their line range.
 
     Returns:
-        The placed lines: line -> (region, comment position or None); lines not named stay unplaced.
+        ``_page``, ``_lo``, ``_hi`` (first and last line of the window) for the pages that have one.
     """
-    placed: dict[int, tuple[str, int | None]] = {}
-    n = len(p)
-    if n == 0:
-        return placed
-    comments = _find_comments(p)
-    limit = _place_comments(p, comments, placed)
-    window = _body_window(p, 0, limit)
-    if window is None and comments:
-        # no article above the comments: some layouts print the article after them
-        window = _body_window(p, max(placed) + 1, n)
-    if window is None:
-        return placed
-    lo, hi = window
-    title = _find_title(p, lo, placed)
-    title_text = p.text[title] if title is not None else None
-    if title is not None:
-        placed[title] = (TITLE, None)
-    for i in range(lo, hi + 1):
-        if i not in placed and p.rule[i] is None and not p.date[i] and p.text[i] != title_text:
-            placed[i] = (BODY, None)
-    return placed
-
-
-def _pages(feats: pl.DataFrame) -> Iterator[tuple[int, _Page]]:
-    """The pages of ``line_features`` output (sorted by page), as (index of the first line, page)."""
-    is_header = (
-        pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null() | pl.col("f_ad_author").is_not_null()
+    rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", "_seg"
+    prose = pl.col("f_prose") & rule.is_null()
+    paired = prose.shift(1).over(page).fill_null(value=False) | prose.shift(-1).over(page).fill_null(value=False)
+    weight = (
+        pl.when(rule.is_not_null()).then(STRIPPED_WEIGHT)
+        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(paired).then(1.0).otherwise(
+            ISOLATED_PROSE_FACTOR))
+        .when(pl.col("f_words") >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
+        .otherwise(SHORT_LINE_WEIGHT)
     )
-    header_rows = feats.with_row_index("_row").filter(is_header)
-    kinds: dict[int, tuple[str, str]] = {}
-    for row, says, by_author, author, is_date, words in zip(
-        *(header_rows[c].to_list() for c in ("_row", "f_says", "f_by_author", "f_ad_author", "f_date", "f_words")),
-        strict=True,
-    ):
-        kind = _header_kind(says, by_author, author, is_date=is_date, words=words)
-        if kind is not None:
-            kinds[row] = kind
+    is_break = rule.is_in(sorted(_BODY_BREAKS)).fill_null(value=False)
+    scan = (
+        lines.join(bounds, on=page, how="inner", maintain_order="left")
+        .filter(i.is_between(pl.col("_start"), pl.col("_limit") - 1))
+        .with_columns(
+            _w=weight,
+            # segments between breaks, numbered over all pages (a page's first line opens one)
+            _seg=(is_break | (i == pl.col("_start"))).cum_sum(),
+            _related=pl.when(rule == "related").then(i).forward_fill().over(page),
+            _break=is_break,
+        )
+        .filter(~pl.col("_break"))
+    )
+    prefix = pl.col("_w").cum_sum()
+    lowest_before = pl.min_horizontal(prefix.cum_min().shift(1).fill_null(0.0), 0.0)
+    scan = scan.with_columns(_run=(prefix - lowest_before).over(seg))
+    restart = pl.col("_run").shift(1).fill_null(0.0) <= 0  # the first line of a segment opens a run
+    scan = scan.with_columns(_run_start=pl.when(restart).then(i).forward_fill().over(seg))
+    near_related = (pl.col("_run_start") - pl.col("_related") <= RELATED_LIST_REACH).fill_null(value=False)
+    scored = scan.select(
+        page, "_run_start", i, _score=pl.col("_run") * pl.when(near_related).then(RELATED_LIST_FACTOR).otherwise(1.0)
+    ).filter(pl.col("_score") > 0)
+    best = scored.filter(pl.col("_score") == pl.col("_score").max().over(page))
+    return best.group_by(page, maintain_order=True).agg(_lo=pl.col("_run_start").first(), _hi=i.first())
+
+
+_CRUMB_RE = r" (?:»|›|>>?|\|) "
+"""A breadcrumb separator: " » ", " › ", " > ", " >> " or " | "."""
+_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
+_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
+_TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
+_PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}$")
+_NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
+
+
+_TITLE_CUT_OFF = (":", ",", "–", "-", "—", ";")
+
+
+def _title_score(text: str, words: int, *, prose: bool, kept_distance: float, bonus: float) -> float:
+    """How much a line looks like the article headline (the caller checks that it can be one), with the
+    bonus of its evidence elsewhere on the page (``HINTED_TITLE_BONUS``, ``REPEATED_TITLE_BONUS`` or 0)."""
+    score = 2.0 - TITLE_DISTANCE_COST * kept_distance
+    if bonus:
+        score += bonus
+    if 4 <= words <= 20:
+        score += 2.0 + (1.0 if words <= 14 else 0.0)
+    elif words > 25:
+        score -= 2.0
+    if text[0].islower():
+        score -= 2.0
+    if not any(map(str.isupper, text)):
+        score -= 3.0
+    if _TWO_SENTENCES.search(text):
+        score -= 3.0
+    if _PERSON_NAME.match(text):
+        score -= 2.5
+    if prose or (text.endswith(".") and words > 15):
+        score -= 3.0
+    elif text.endswith("."):
+        score -= 1.5
+    return score
+
+
+def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
+    """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
+    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded.
+
+    Reads ``_page``, ``text`` and ``f_count``; returns distinct ``_page``, ``_key``."""
+    hints: list[tuple[int, str]] = []
+    counts = lines.filter(pl.col("f_count").is_not_null())
+    for page, text in zip(counts["_page"].to_list(), counts["text"].to_list(), strict=True):
+        if m := _QUOTED_TITLE.search(text):
+            hints.append((page, m.group("title").strip().casefold()))
+    crumbs = lines.filter(_TEXT.str.contains(_CRUMB_RE))
+    for page, text in zip(crumbs["_page"].to_list(), crumbs["text"].to_list(), strict=True):
+        parts = _CRUMB_SPLIT.split(text)
+        if len(parts) >= 3:
+            hints.append((page, parts[-1].strip().casefold()))
+    return pl.DataFrame(hints, schema={"_page": pl.UInt32, "_key": pl.String}, orient="row").unique()
+
+
+def _repeated_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """Weaker headline evidence: lines of 4+ words that occur twice on the page (compared case-folded).
+
+    Reads ``_page``, ``text``, ``f_words``; returns distinct ``_page``, ``_key``."""
+    # case folding keeps the white space of a line (no character folds into or out of white space), so
+    # lines that fold alike have the same number of words; only lines that can match a title count
+    foldable = lines.filter(_FOLDABLE)
+    folded = foldable.select("_page", _key=pl.Series(map(str.casefold, foldable["text"].to_list()), dtype=pl.String))
+    twice = folded.group_by("_page", "_key").agg(pl.len()).filter(pl.col("len") > 1).drop("len")
+    return twice.filter(pl.Series([len(k.split()) >= 4 for k in twice["_key"].to_list()], dtype=pl.Boolean))
+
+
+def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """Per page, the best-scoring headline line in the ``TITLE_WINDOW`` lines up to the body's first line
+    (the first of equals from there up), if it scores above ``MIN_TITLE_SCORE``.
+
+    A candidate is a line not placed in a comment that passes ``_TITLE_OK`` and holds no crumb or list
+    separator (``_NOT_TITLE``). Its score (``_title_score``) falls with the kept lines between it and the
+    body and with its distance in lines; a line that a breadcrumb or the comment-count line names gets
+    ``HINTED_TITLE_BONUS``; where the repeated-line bonus could change the choice (another candidate
+    scores within it of the best, or none is good enough), lines repeated on the page get
+    ``REPEATED_TITLE_BONUS``.
+
+    Args:
+        lines: ``_page``, ``_i``, the ``line_features`` columns and ``_placed`` (the line is in a
+            comment), sorted by page and line.
+        windows: ``_page``, ``_lo`` (the body's first line).
+
+    Returns:
+        ``_page``, ``_title`` (the line of the title) for the pages that have one.
+    """
+    i, lo = pl.col("_i"), pl.col("_lo")
+    near = (
+        lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric", "f_words",
+                     "f_prose", "_placed")
+        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
+        .filter(i.is_between(lo - (TITLE_WINDOW - 1), lo))
+        .with_columns(title_ok=_TITLE_OK)
+    )
+    # kept lines between a line and the body: those after it and before the body's first line
+    kept_line = (i < lo) & pl.col("strip_rule").is_null() & ~pl.col("f_date")
+    near = near.with_columns(
+        _kept=pl.when(kept_line).then(pl.when(pl.col("f_words") >= 4).then(1.0).otherwise(0.5)).otherwise(0.0)
+    ).with_columns(_kept=pl.col("_kept").cum_sum(reverse=True).over("_page") - pl.col("_kept"))
+    cands = near.filter(pl.col("title_ok") & ~pl.col("_placed"))
+    cands = cands.filter(pl.Series([not _NOT_TITLE.search(t) for t in cands["text"].to_list()], dtype=pl.Boolean))
+    if cands.height == 0:
+        return pl.DataFrame(schema={"_page": pl.UInt32, "_title": pl.Int32})
+    pages = cands.select("_page").unique()
+    cands = cands.with_columns(_key=pl.Series(map(str.casefold, cands["text"].to_list()), dtype=pl.String))
+    page_lines = lines.select("_page", "text", "f_count", "f_words")
+    hints = _title_hints(page_lines.join(pages, on="_page", how="semi")).with_columns(_hinted=pl.lit(value=True))
+    cands = cands.join(hints, on=["_page", "_key"], how="left", maintain_order="left").with_columns(
+        pl.col("_hinted").fill_null(value=False))
+
+    def scores(rows: pl.DataFrame, bonus: pl.Expr) -> pl.Series:
+        """``_title_score`` of the candidate ``rows``, less the cost of their distance to the body."""
+        return pl.Series(
+            [_title_score(text, words, prose=prose, kept_distance=kept, bonus=b) - TITLE_ROW_COST * (start - line)
+             for text, words, prose, kept, start, line, b in zip(
+                *(rows[c].to_list() for c in ("text", "f_words", "f_prose", "_kept", "_lo", "_i")),
+                rows.with_columns(_bonus=bonus)["_bonus"].to_list(), strict=True)],
+            dtype=pl.Float64,
+        )
+
+    cands = cands.with_columns(_score=scores(cands, pl.when("_hinted").then(HINTED_TITLE_BONUS).otherwise(0.0)))
+    # the repeated-line bonus can change the choice only when another line scores within it of the best
+    # (the margin covers rounding); finding the page's repeated lines is the costly part
+    top = pl.col("_score").max().over("_page")
+    close = ((pl.col("_score") + (REPEATED_TITLE_BONUS + 1e-6) > top).sum().over("_page") > 1) | (
+        top <= MIN_TITLE_SCORE)
+    unsure = cands.filter(close).select("_page").unique()
+    if unsure.height:
+        repeated = _repeated_lines(page_lines.join(unsure, on="_page", how="semi"))
+        cands = cands.join(repeated.with_columns(_repeated=pl.lit(value=True)), on=["_page", "_key"], how="left",
+                           maintain_order="left").with_row_index("_cand")
+        rescore = cands.filter(pl.col("_repeated") & ~pl.col("_hinted"))
+        cands = cands.with_columns(
+            _score=cands["_score"].scatter(rescore["_cand"], scores(rescore, pl.lit(REPEATED_TITLE_BONUS))))
+    best = cands.filter((pl.col("_score") == top) & (pl.col("_score") > MIN_TITLE_SCORE))
+    return best.group_by("_page", maintain_order=True).agg(_title=i.max())
+
+
+def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
+    """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``_page`` and ``_i``, sorted by page;
+    a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
+    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, _text_id=pl.col("text").rank("dense").over("_page"))
+    headers = feats.with_row_index("_local").select("_local", _kind=_HEADER_KIND).drop_nulls()
+    kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
 
     def rows_where(expr: pl.Expr) -> list[int]:
         return feats.select(pl.arg_where(expr)).to_series().to_list()
 
     dates = rows_where(pl.col("f_date"))
     counts = rows_where(pl.col("f_count").is_not_null())
-    crumbs = rows_where(pl.col("text").str.contains(_CRUMB_RE))
     header_list = list(kinds)
-    text, chars, rule = pl.col("text"), pl.col("text").str.len_chars(), pl.col("strip_rule")
-    unstated = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
-    derived = feats.select(
-        meta=pl.col("f_date") | pl.col("f_numeric") | (rule == "comment_chrome").fill_null(value=False),
-        # Python's "$" also matches before a final newline
-        name_like=(rule.is_null() | (rule == "template")) & unstated & ~pl.col("f_heading")
-        & (chars <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS)
-        & (~text.str.contains(r"[.!?:;,]\n?$") | text.str.ends_with(".") | text.str.ends_with("!")),
-        title_ok=rule.is_null() & unstated & ~pl.col("f_has_date") & (pl.col("f_words") >= 2)
-        & chars.is_between(8, TITLE_MAX_CHARS) & ~pl.any_horizontal(text.str.ends_with(e) for e in _TITLE_CUT_OFF),
-        # a line folds to the same text as a title line only if it is at most 3 times longer (no character
-        # folds to more than 3); words >= 4 unless the line holds \x1c-\x1f, which str.split takes for white
-        # space and the regex does not
-        foldable=(pl.col("text").str.len_chars() <= 3 * TITLE_MAX_CHARS)
-        & ((pl.col("f_words") >= 4) | pl.col("text").str.contains("[\x1c-\x1f]")),
-    )
-    columns = {"text": "text", "rule": "strip_rule", "date": "f_date", "has_date": "f_has_date", "count": "f_count",
-               "heading": "f_heading", "numeric": "f_numeric", "words": "f_words", "prose": "f_prose"}
-    cols = {field: feats[column].to_list() for field, column in columns.items()}
-    cols.update({field: derived[field].to_list() for field in derived.columns})
+    columns = {"text": "_text_id", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
+               "numeric": "f_numeric", "meta": "meta", "name_like": "name_like"}
+    cols = {name: feats[column].to_list() for name, column in columns.items()}
+    first_rows, first_lines, page_keys = (feats[c].to_list() for c in ("_row", "_i", "_page"))
     lo = 0
-    for n in feats["page_id"].rle().struct.field("len").to_list():
+    for n in feats["_page"].rle().struct.field("len").to_list():
         hi = lo + n
 
         def local(rows: list[int], lo: int = lo, hi: int = hi) -> list[int]:
             return [i - lo for i in rows[bisect_left(rows, lo):bisect_left(rows, hi)]]
 
-        yield lo, _Page(
-            **{field: values[lo:hi] for field, values in cols.items()},
+        yield page_keys[lo], first_rows[lo], first_lines[lo], _Page(
+            **{name: values[lo:hi] for name, values in cols.items()},
             headers={i: kinds[i + lo] for i in local(header_list)},
-            dates=local(dates), counts=local(counts), crumbs=local(crumbs),
+            dates=local(dates), counts=local(counts),
         )
         lo = hi
 
 
+def _number_lines(feats: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_row`` (the line's row), ``_page`` (a number per page) and ``_i`` (its line in the page) to
+    lines sorted by page."""
+    return feats.with_row_index("_row").with_columns(_page=pl.col("page_id").rle_id()).with_columns(
+        _i=pl.int_range(pl.len(), dtype=pl.Int32).over("_page")
+    )
+
+
+# Line flags of the ``line_features`` columns, computed on the lines that a finder reads.
+_RULE, _TEXT, _CHARS = pl.col("strip_rule"), pl.col("text"), pl.col("text").str.len_chars()
+_UNSTATED = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
+_META = pl.col("f_date") | pl.col("f_numeric") | (_RULE == "comment_chrome").fill_null(value=False)
+"""Dates, numbers and comment-widget controls: never a comment's text."""
+_NAME_LIKE = (
+    (_RULE.is_null() | (_RULE == "template")) & _UNSTATED & ~pl.col("f_heading")
+    & (_CHARS <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS)
+    # Python's "$" also matches before a final newline
+    & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
+)
+"""Lines that can be a commenter's name (see ``_Page``)."""
+_TITLE_OK = (
+    _RULE.is_null() & _UNSTATED & ~pl.col("f_has_date") & (pl.col("f_words") >= 2)
+    & _CHARS.is_between(8, TITLE_MAX_CHARS) & ~pl.any_horizontal(_TEXT.str.ends_with(e) for e in _TITLE_CUT_OFF)
+)
+"""A headline is kept, not a date, count or crumb trail, 2+ words, not cut off (the limits that need no
+Python regex; ``_NOT_TITLE`` is the other)."""
+_FOLDABLE = (_CHARS <= 3 * TITLE_MAX_CHARS) & ((pl.col("f_words") >= 4) | _TEXT.str.contains("[\x1c-\x1f]"))
+"""Lines that can repeat a title line: a line folds to the same text as a title line only if it is at most
+3 times longer (no character folds to more than 3); words >= 4 unless the line holds \\x1c-\\x1f, which
+str.split takes for white space and the regex does not."""
+
+
+_ANCHOR = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date")
+_EVIDENCE = (
+    pl.col("f_heading") | pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
+    | pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null()
+)
+_MAY_HOLD_COMMENTS = ((pl.col("f_count") >= 1).any() | (_EVIDENCE.any() & (_ANCHOR.sum() >= 2))).over("_page")
+"""Per line, whether its page may hold a comment list. Without a stated count (which ``_alternating`` and a
+lone comment need), a list needs two header or date lines and evidence (``_evidence``, ``_form_follows``):
+a comments heading, a comment form, or "says" and "by" headers."""
+
+
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
+
+
+def _all_comments(feats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Step 1 (comments) on the pages that may hold a comment list.
+
+    Args:
+        feats: ``line_features`` columns plus ``_row``, ``_page`` and ``_i`` (``_number_lines``).
+
+    Returns:
+        The comment lines (``_row``, ``_region`` as in ``_REGION_CODES``, ``_position``), and per page with
+        comments ``_page``, ``_limit`` (where its comment section starts) and ``_after`` (the line after
+        its last comment line).
+    """
+    rows: list[int] = []
+    codes: list[int] = []
+    positions: list[int] = []
+    sections: list[tuple[int, int, int]] = []
+    # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
+    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page")
+    finder_lines = feats.select(
+        "_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
+        "f_says", "f_by_author", "f_ad_author",
+    ).filter(_MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH))
+    for page_key, first_row, first_line, page in _comment_pages(finder_lines):
+        placed, limit = _segment_comments(page)
+        if placed:
+            rows.extend([first_row + i for i in placed])
+            codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
+            positions.extend([k for _, k in placed.values()])
+            sections.append((page_key, first_line + limit, first_line + max(placed) + 1))
+    comments = pl.DataFrame({"_row": rows, "_region": codes, "_position": positions},
+                            schema={"_row": pl.UInt32, "_region": pl.Int8, "_position": pl.Int32})
+    return comments, pl.DataFrame(sections, schema={"_page": pl.UInt32, "_limit": pl.Int32, "_after": pl.Int32},
+                                  orient="row")
 
 
 def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
@@ -773,6 +868,9 @@ def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
 def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
+    The comment finder runs per page in Python on the pages that may hold comments; the body window,
+    the title and the body lines are then found for all pages at once.
+
     Args:
         lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
 
@@ -783,19 +881,44 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     schema = polars_schema(LINES)
     if lines.height == 0:
         return empty_frame(LINES)
-    feats = line_features(sorted_lines(lines))
+    feats = _number_lines(line_features(sorted_lines(lines)))
+    # 1. comments, and where each page's comment section starts
+    comments, sections = _all_comments(feats)
     region = np.zeros(feats.height, dtype=np.int8)  # 0: unplaced, else _REGION_CODES
     position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
-    rows: list[int] = []
-    codes: list[int] = []
-    positions: list[int] = []
-    for lo, page in _pages(feats):
-        placed = segment_page(page)
-        rows.extend([lo + i for i in placed])
-        codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
-        positions.extend([-1 if k is None else k for _, k in placed.values()])
-    region[rows] = codes
-    position[rows] = positions
+    region[comments["_row"].to_numpy()] = comments["_region"].to_numpy()
+    position[comments["_row"].to_numpy()] = comments["_position"].to_numpy()
+    feats = feats.with_columns(_placed=pl.Series(region > 0))
+    # 2. the body window above the comments; where there is none, below them (some layouts print the
+    # article after the comments)
+    page_len = feats.group_by("_page", maintain_order=True).agg(_n=pl.len().cast(pl.Int32))
+    bounds = page_len.join(sections, on="_page", how="left", maintain_order="left").select(
+        "_page", "_after", "_n", _start=pl.lit(0, dtype=pl.Int32), _limit=pl.col("_limit").fill_null(pl.col("_n"))
+    )
+    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words")
+    above = _body_windows(window_columns, bounds)
+    below = _body_windows(
+        window_columns,
+        bounds.filter(pl.col("_after").is_not_null()).join(above, on="_page", how="anti").select(
+            "_page", _start=pl.col("_after"), _limit=pl.col("_n")),
+    )
+    windows = pl.concat([above, below])
+    # 3. the title shortly above the body, then the body lines
+    titles = _find_titles(feats, windows)
+    title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
+        pl.col("_i") == pl.col("_title"))
+    i = pl.col("_i")
+    body = (
+        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed")
+        .join(windows, on="_page", how="inner")
+        .join(title_rows.select("_page", _title_text="text"), on="_page", how="left")
+        .filter(
+            i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
+            & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text")))
+        )
+    )
+    region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
+    region[body["_row"].to_numpy()] = _REGION_CODES[BODY]
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
     return feats.select(LINES.names).with_columns(
         region=names.gather(region),
@@ -956,11 +1079,12 @@ def _parents(authors: list[str | None], texts: list[str]) -> list[int | None]:
     return parents
 
 
-def _map_distinct(values: pl.Series, fn: Callable[[str | None], _T]) -> list[_T]:
-    """``[fn(v) for v in values]``, calling ``fn`` (a pure function) once per distinct value."""
+def _map_distinct(values: pl.Series, fn: Callable[[str | None], object], dtype: pl.DataType) -> pl.Series:
+    """``fn`` (a pure function) of every value, as a ``dtype`` Series; ``fn`` runs once per distinct value."""
     distinct = values.unique(maintain_order=True)
-    results = dict(zip(distinct.to_list(), map(fn, distinct.to_list()), strict=True))
-    return [results[v] for v in values.to_list()]
+    table = pl.DataFrame({"_value": distinct, "_mapped": pl.Series([fn(v) for v in distinct.to_list()], dtype=dtype)})
+    return values.to_frame("_value").join(table, on="_value", how="left", nulls_equal=True, maintain_order="left")[
+        "_mapped"]
 
 
 def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
@@ -1019,19 +1143,20 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
         .join(headers, on=keys, how="left", maintain_order="left")
     )
     # both parsers are pure and a shard repeats its author names and date strings: run them once per value
-    authors = _map_distinct(grouped["author"], clean_author)
-    posted = _map_distinct(grouped["posted_at_text"], parse_posted_at)
-    parents: list[int | None] = []
-    page_ids, texts = grouped["page_id"].to_list(), grouped["text"].to_list()
-    start = 0
-    for end in range(1, len(page_ids) + 1):  # comments are grouped by page, in order
-        if end == len(page_ids) or page_ids[end] != page_ids[start]:
-            parents.extend(_parents(authors[start:end], texts[start:end]))
-            start = end
-    out = grouped.with_columns(
+    grouped = grouped.with_columns(
         position=pl.col("comment_position"),
-        author=pl.Series(authors, dtype=schema["author"]),
-        posted_at=pl.Series(posted, dtype=schema["posted_at"]),
-        parent_position=pl.Series(parents, dtype=schema["parent_position"]),
+        author=_map_distinct(grouped["author"], clean_author, schema["author"]),
+        posted_at=_map_distinct(grouped["posted_at_text"], parse_posted_at, schema["posted_at"]),
     )
+    # a reply names its parent with "@Name": only the pages with an "@" in a comment need the search
+    replies = grouped.with_row_index("_row").filter(text.str.contains("@", literal=True).any().over("page_id"))
+    parents: list[int | None] = [None] * grouped.height
+    rows, page_ids, authors, texts = (replies[c].to_list() for c in ("_row", "page_id", "author", "text"))
+    start = 0
+    for end in range(1, len(rows) + 1):  # comments are grouped by page, in order
+        if end == len(rows) or page_ids[end] != page_ids[start]:
+            for row, parent in zip(rows[start:end], _parents(authors[start:end], texts[start:end]), strict=True):
+                parents[row] = parent
+            start = end
+    out = grouped.with_columns(parent_position=pl.Series(parents, dtype=schema["parent_position"]))
     return out.select(PARSED_COMMENTS.names).cast(dict(schema))  # type: ignore[arg-type]

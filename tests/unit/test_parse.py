@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
@@ -347,3 +347,88 @@ def test_crumb_separator_pattern(line: str, is_crumb: bool) -> None:
     separators = (" » ", " › ", " > ", " >> ", " | ")
     assert any(s in line for s in separators) == is_crumb
     assert pl.Series([line]).str.contains(_CRUMB_RE).item() == is_crumb
+
+
+def _reference_window(
+    rules: list[str | None], prose: list[bool], words: list[int], start: int, limit: int
+) -> tuple[int, int] | None:
+    """The body window as a sequential scan (Kadane's, restarting at breaks), for ``_body_windows``."""
+    from tasks import parse
+
+    best_sum, best = 0.0, None
+    run_sum, run_start = 0.0, start
+    last_related = start - parse.RELATED_LIST_REACH - 1
+    kept_prose = [start <= i < limit and pr and r is None for i, (pr, r) in enumerate(zip(prose, rules, strict=True))]
+    for i in range(start, limit):
+        if rules[i] is not None:
+            if rules[i] in parse._BODY_BREAKS:
+                run_sum, run_start = 0.0, i + 1
+                if rules[i] == "related":
+                    last_related = i
+                continue
+            w = parse.STRIPPED_WEIGHT
+        elif kept_prose[i]:
+            paired = (i > start and kept_prose[i - 1]) or (i + 1 < limit and kept_prose[i + 1])
+            w = float(words[i]) * (1.0 if paired else parse.ISOLATED_PROSE_FACTOR)
+        elif words[i] >= parse.LIST_ITEM_MIN_WORDS:
+            w = parse.LIST_ITEM_WEIGHT
+        else:
+            w = parse.SHORT_LINE_WEIGHT
+        if run_sum <= 0:
+            run_sum, run_start = 0.0, i
+        run_sum += w
+        related = run_start - last_related <= parse.RELATED_LIST_REACH
+        score = run_sum * (parse.RELATED_LIST_FACTOR if related else 1.0)
+        if score > best_sum:
+            best_sum, best = score, (run_start, i)
+    return best
+
+
+_WINDOW_LINE = st.tuples(
+    st.sampled_from([None, None, None, "related", "related", "footer", "comment_form", "share", "template"]),
+    st.booleans(),
+    st.integers(min_value=0, max_value=30),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.lists(_WINDOW_LINE, min_size=1, max_size=40), st.integers(0, 40), st.integers(0, 40)),
+                min_size=1, max_size=4))
+# a list opening RELATED_LIST_REACH lines under a "related" heading still counts as related
+@example([([("related", False, 0), (None, False, 1), (None, False, 1), (None, True, 10), (None, True, 10),
+            ("footer", False, 0), (None, True, 6), (None, True, 6)], 0, 8)])
+def test_body_windows_match_a_sequential_scan(pages: list[tuple[list[tuple[str | None, bool, int]], int, int]]) -> None:
+    """The vectorised maximum-sum window (prefix sums per segment between breaks) picks the window of the
+    sequential scan, ties and the related-list factor included, on several pages at once."""
+    from tasks.parse import _body_windows
+
+    rows, bounds, expected = [], [], {}
+    for page, (lines, a, b) in enumerate(pages):
+        start, limit = min(a, b, len(lines)), min(max(a, b), len(lines))
+        rows += [{"_page": page, "_i": i, "strip_rule": r, "f_prose": p, "f_words": w}
+                 for i, (r, p, w) in enumerate(lines)]
+        bounds.append({"_page": page, "_start": start, "_limit": limit})
+        rules, prose, words = (list(col) for col in zip(*lines, strict=True))
+        if (window := _reference_window(rules, prose, words, start, limit)) is not None:
+            expected[page] = window
+    schema = {"_page": pl.UInt32, "_i": pl.Int32, "strip_rule": pl.String, "f_prose": pl.Boolean, "f_words": pl.Int32}
+    got = _body_windows(pl.DataFrame(rows, schema=schema),
+                        pl.DataFrame(bounds, schema={"_page": pl.UInt32, "_start": pl.Int32, "_limit": pl.Int32}))
+    assert {page: (lo, hi) for page, lo, hi in got.iter_rows()} == expected
+
+
+_WORDS_TEXT = st.text(alphabet=st.sampled_from(["a", "é", " ", "\t", "\n", "\x1c", "\x1f", "\u00a0", "\u2003", "\u3000",
+                                                 "\x85", "\u200b", ".", "!"]), max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS_TEXT, min_size=1, max_size=5))
+def test_python_word_count_and_sentence_end_match_python(texts: list[str]) -> None:
+    """``_py_words`` counts as ``len(s.split())`` (\\x1c-\\x1f split too) and ``_sentence_end`` reads "$" as Python."""
+    import re
+
+    from tasks.parse import _py_words, _sentence_end
+
+    got = pl.DataFrame({"t": texts}).select(w=_py_words(pl.col("t")), e=_sentence_end(pl.col("t")))
+    assert got["w"].to_list() == [len(t.split()) for t in texts]
+    assert got["e"].to_list() == [bool(re.search(r"[.!?]$", t)) for t in texts]
