@@ -35,7 +35,7 @@ import logging
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -45,6 +45,7 @@ import polars as pl
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
+from tasks.distinct import map_distinct
 
 logger = logging.getLogger(__name__)
 
@@ -1079,14 +1080,6 @@ def _parents(authors: list[str | None], texts: list[str]) -> list[int | None]:
     return parents
 
 
-def _map_distinct(values: pl.Series, fn: Callable[[str | None], object], dtype: pl.DataType) -> pl.Series:
-    """``fn`` (a pure function) of every value, as a ``dtype`` Series; ``fn`` runs once per distinct value."""
-    distinct = values.unique(maintain_order=True)
-    table = pl.DataFrame({"_value": distinct, "_mapped": pl.Series([fn(v) for v in distinct.to_list()], dtype=dtype)})
-    return values.to_frame("_value").join(table, on="_value", how="left", nulls_equal=True, maintain_order="left")[
-        "_mapped"]
-
-
 def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     """Build one row per comment from segmented lines.
 
@@ -1145,8 +1138,8 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     # both parsers are pure and a shard repeats its author names and date strings: run them once per value
     grouped = grouped.with_columns(
         position=pl.col("comment_position"),
-        author=_map_distinct(grouped["author"], clean_author, schema["author"]),
-        posted_at=_map_distinct(grouped["posted_at_text"], parse_posted_at, schema["posted_at"]),
+        author=map_distinct(grouped["author"], clean_author, schema["author"]),
+        posted_at=map_distinct(grouped["posted_at_text"], parse_posted_at, schema["posted_at"]),
     )
     # a reply names its parent with "@Name": only the pages with an "@" in a comment need the search
     replies = grouped.with_row_index("_row").filter(text.str.contains("@", literal=True).any().over("page_id"))
