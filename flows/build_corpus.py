@@ -35,6 +35,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.config import BuildConfig
 from flows.progress import track
 from flows.runners import default_runner
+from flows.runtime import limit_malloc_retention
 from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
@@ -168,7 +169,11 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
     starts its own). Each task's inputs and outputs are paths, so nothing large crosses between
     processes. Threads stay the default: measured on 2 cores, the workers' own Prefect overhead cost
     more than the GIL costs the threads (``flows/runners.py``).
+
+    Memory a finished task freed goes back to the system (:func:`flows.runtime.limit_malloc_retention`),
+    so the process's low point stays level through a long run instead of rising stage by stage.
     """
+    limit_malloc_retention()
     io.acquire_lock(config.out)
     try:
         return _build(config)

@@ -34,6 +34,8 @@ from prefect.context import SettingsContext, get_settings_context
 from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
+from flows.runtime import limit_malloc_retention
+
 RUNNER_ENV = "CORPUSFLOW_TASK_RUNNER"
 """Environment variable choosing the task runner: ``processes`` or ``threads``."""
 WORKERS_ENV = "CORPUSFLOW_WORKERS"
@@ -73,6 +75,7 @@ def _init_worker(polars_threads: int) -> None:
     # The worker's share of the cores, whatever the flow process was given: N workers each with the
     # flow's thread count would oversubscribe the cores.
     os.environ["POLARS_MAX_THREADS"] = str(polars_threads)
+    limit_malloc_retention()  # as in the flow process: freed memory goes back to the system
     import tasks.steps  # noqa: PLC0415 -- imported for its import cost, before the first task
 
     tasks.steps.warm_up()

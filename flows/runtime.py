@@ -14,10 +14,15 @@ Defaults (each can be overridden by setting the variable yourself):
   server about a third of the CPU. Task states reach the UI up to 5 s later; nothing is dropped (the
   server records what is queued when it stops). It applies to a server started from this environment:
   the embedded one and ``prefect server start``.
+
+:func:`limit_malloc_retention` (called by the build flow) is not a Prefect setting but a process one:
+it keeps glibc's allocator from holding on to the memory a finished task freed.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
 from pathlib import Path
 
@@ -49,3 +54,62 @@ def configure_prefect(home: Path | None = None) -> Path:
         os.environ.setdefault(key, value)
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     return Path(os.environ["PREFECT_HOME"])
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library this process runs on (its symbols), or ``None`` where it cannot be loaded."""
+    try:
+        return ctypes.CDLL(None)
+    except OSError:
+        return None
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+MMAP_THRESHOLD_BYTES = 4 << 20
+"""Allocations of this size or more get pages of their own, given back to the system when freed."""
+TRIM_THRESHOLD_BYTES = 8 << 20
+"""Free memory at the top of an allocator heap beyond this is given back to the system."""
+MALLOC_ENV = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
+"""Variables by which the allocator is tuned from outside; when one is set, its choice is kept."""
+
+
+def limit_malloc_retention() -> bool:
+    """Pin glibc's mmap and trim thresholds (4 and 8 MB) so that freed memory goes back to the system.
+
+    By default glibc raises the size from which it maps a block on its own each time such a block is
+    freed (up to 32 MB) and keeps up to twice that free at the top of each thread's heap. A build
+    frees blocks of every size in its two task threads (decoded pages, line lists, langid's arrays,
+    zstd's compression contexts in the write step), so those heaps filled with freed memory that
+    was never returned: at the end of a 20,000-page build with 2,500-page shards, glibc held 438 MB
+    of which 83 MB were in use, most of the rest in the two task threads' heaps, and the process's
+    low point rose stage by stage with it. Pinned thresholds also switch the raising off.
+
+    Returns whether the thresholds were set: not on a C library without ``mallopt`` (macOS) or with
+    one that does nothing (musl), nor when ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or
+    ``GLIBC_TUNABLES`` is set (the user's choice is kept). Safe to call more than once.
+    """
+    if any(os.environ.get(name) for name in MALLOC_ENV):
+        return False
+    mallopt = getattr(_libc(), "mallopt", None)
+    if mallopt is None:
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
+
+
+def trim_freed_memory() -> bool:
+    """Give the free memory inside glibc's heaps back to the system (``malloc_trim(0)``); whether it could.
+
+    The pinned thresholds (:func:`limit_malloc_retention`) return what is freed at the top of a heap;
+    this returns the holes inside it, which a large shard's many mid-size blocks leave. A stage task
+    calls it when its body ends (``tasks.steps.recorded``): about 2 ms of CPU a call, and the next task
+    touches the pages afresh (more page faults). At 20,000 pages in 2,500-page shards, the build's low
+    point in the write step was 956 MB with the pinned thresholds alone, 718 MB with this as well.
+    """
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is None:
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
+    return True

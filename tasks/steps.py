@@ -21,6 +21,7 @@ import polars as pl
 from prefect import task
 
 from flows.config import DedupConfig, LangIdConfig
+from flows.runtime import trim_freed_memory
 from schemas import OUTPUT_DATASETS
 from schemas.dedup import (
     ARTICLE_REFS,
@@ -105,7 +106,8 @@ def _cache(*modules: str) -> StageCache:
 
 
 def recorded(fn: Callable[P, R]) -> Callable[P, R]:
-    """Record in ``_work/executions.jsonl`` each time a stage's body runs (served from cache: no record)."""
+    """Record in ``_work/executions.jsonl`` each time a stage's body runs (served from cache: no record),
+    and give the memory the body freed back to the system (``flows.runtime.trim_freed_memory``)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -119,8 +121,10 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
             ok = True
             return result
         finally:
+            seconds = time.perf_counter() - clock
+            trim_freed_memory()  # a build's low point otherwise rises with what finished tasks freed
             io.record_execution(work, fn.__name__.removesuffix("_task"), first.name, started=started,
-                                seconds=time.perf_counter() - clock, ok=ok)
+                                seconds=seconds, ok=ok)
 
     return wrapper
 
