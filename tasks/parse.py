@@ -669,7 +669,7 @@ def _repeated_lines(lines: pl.DataFrame) -> pl.DataFrame:
     foldable = lines.filter(_FOLDABLE)
     folded = foldable.select("_page", _key=pl.Series(map(str.casefold, foldable["text"].to_list()), dtype=pl.String))
     twice = folded.group_by("_page", "_key").agg(pl.len()).filter(pl.col("len") > 1).drop("len")
-    return twice.filter(pl.Series([len(k.split()) >= 4 for k in twice["_key"].to_list()], dtype=pl.Boolean))
+    return twice.filter(_py_words(pl.col("_key")) >= 4)
 
 
 def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
