@@ -76,6 +76,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("folder", type=Path, help="Folder with NAME.txt (or .html) and NAME.truth.json.")
     ev.add_argument("--json", action="store_true", help="Print the full result as JSON.")
     ev.add_argument("--html", action="store_true", help="Use the pages' HTML instead of their text.")
+    ev.add_argument("--fold", choices=("all", "open", "sealed"), default="all",
+                    help="Score every page, or only the open or the sealed fold (truth site's xxh3_64 %% 5 == 0 "
+                         "is sealed; a sealed fold is reported in aggregate only).")
     return parser
 
 
@@ -205,7 +208,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Score the parser on a folder of pages with truth files."""
     from flows.evaluate import format_report, run_eval
 
-    result = run_eval(args.folder, use_html=args.html)
+    result = run_eval(args.folder, use_html=args.html, fold=args.fold)
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else format_report(result))
     return EXIT_OK
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import xxhash
 
 from schemas.pages import RAW_RECORDS
 from schemas.validate import polars_schema
@@ -39,9 +40,28 @@ LAYOUTS = ("no comments", "says lines", "author+date lines", "name + date lines"
 
 MAX_PAGE_BYTES = 20_000_000
 
+FOLDS = ("all", "open", "sealed")
+"""Which pages of a folder ``run_eval`` scores: every page, or one side of the seal (``is_sealed``)."""
 
-def load_folder(folder: Path, *, use_html: bool = False) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+SEAL_MODULUS = 5
+"""The sealed fifth: pages whose truth ``site`` gives ``xxh3_64(site) % SEAL_MODULUS == 0``."""
+
+
+def is_sealed(site: str | None) -> bool:
+    """Whether a truth page belongs to the sealed fold (held out from parser development).
+
+    The rule, fixed before any parser change: ``xxhash.xxh3_64(site.encode()).intdigest() % 5 == 0`` on the
+    truth file's ``site``. Sealed pages are scored only in aggregate (``run_eval(fold="sealed")`` returns
+    no per-page rows and no worst pages), so that their figures estimate pages no rule was written on.
+    """
+    return xxhash.xxh3_64((site or "").encode()).intdigest() % SEAL_MODULUS == 0
+
+
+def load_folder(folder: Path, *, use_html: bool = False,
+                fold: str = "all") -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Read every ``NAME.txt`` (``NAME.html`` / ``NAME.html.gz`` with ``use_html``) with a ``NAME.truth.json``.
+
+    ``fold`` keeps every page (``all``), only the open pages or only the sealed ones (see ``is_sealed``).
 
     HTML pages go through ingest (decoding, rendering to text) exactly as in a build.
 
@@ -60,6 +80,8 @@ def load_folder(folder: Path, *, use_html: bool = False) -> tuple[pl.DataFrame, 
         if page_path is None:
             continue
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        if fold != "all" and is_sealed(truth.get("site")) != (fold == "sealed"):
+            continue
         site = truth.get("site") or "unknown"
         if use_html:
             pages.append({"page_id": name, "site": site, **_render(page_path)})
@@ -137,7 +159,8 @@ def _layout(text: str, n_true: int) -> str:
     return LAYOUTS[4]
 
 
-def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False) -> dict[str, Any]:
+def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False,
+             fold: str = "all") -> dict[str, Any]:
     """Parse the truth pages of ``folder`` and score them.
 
     Args:
@@ -145,12 +168,16 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
         use_html: score the pages' HTML (markup extraction, falling back to the text path) instead of
             their ``.txt``.
         use_profiles: apply the shipped site profiles (off by default: the general rules are scored).
+        fold: ``all`` pages, the ``open`` ones or the ``sealed`` ones (see ``is_sealed``); a sealed run
+            reports aggregates only: no per-page rows and no worst pages.
 
     Returns:
         A JSON-able dict: ``folder``, ``overall`` (see ``tasks.evaluate.summarize_scores``),
         ``by_layout`` (the same figures per layout family) and ``pages`` (per-page figures).
     """
-    pages, truth_articles, truth_comments = load_folder(folder, use_html=use_html)
+    if fold not in FOLDS:
+        raise ValueError(f"fold must be one of {FOLDS}, not {fold!r}")
+    pages, truth_articles, truth_comments = load_folder(folder, use_html=use_html, fold=fold)
     profiles = load_profiles() if use_profiles else None
     lines = strip_boilerplate(pages, profiles=profiles)
     templates = learn_template_lines(lines, pages.select("page_id", "site"))
@@ -170,13 +197,24 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
         for layout in LAYOUTS
         if scores.filter(pl.col("layout") == layout).height
     }
-    return {
+    result = {
         "folder": str(folder),
+        "fold": fold,
         "n_template_lines": templates.height,
         "overall": summarize_scores(scores.drop("layout")),
         "by_layout": by_layout,
         "pages": scores.to_dicts(),
     }
+    return _without_pages(result) if fold == "sealed" else result
+
+
+def _without_pages(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` with every per-page figure removed (a sealed fold is reported in aggregate only)."""
+    def aggregate(summary: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in summary.items() if k != "worst_pages"}
+
+    return {**result, "overall": aggregate(result["overall"]),
+            "by_layout": {k: aggregate(v) for k, v in result["by_layout"].items()}, "pages": []}
 
 
 def _fmt(value: Any) -> str:
@@ -203,7 +241,8 @@ def format_report(result: dict[str, Any]) -> str:
     header = ["", *[c for c, _ in _COLUMNS]]
     table = [header] + [[name, *[_fmt(summary.get(key)) for _, key in _COLUMNS]] for name, summary in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    lines = [f"Parse evaluation of {result.get('folder', '')}", ""]
+    fold = result.get("fold", "all")
+    lines = [f"Parse evaluation of {result.get('folder', '')}" + ("" if fold == "all" else f" ({fold} fold)"), ""]
     lines += ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths,
                                                                                               strict=True)))
               for r in table]
