@@ -85,6 +85,9 @@ MAX_COUNT_LINES_TRIED = 3
 how many count lines (from the last) are tried."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
+FOOTER_REACH = 80
+"""How far above a comment list's first header the finder looks for its heading when the headers may be
+footers (the first comment's text lies between them, so the reach is longer than ``EVIDENCE_WINDOW``)."""
 COMMENT_REACH = EVIDENCE_WINDOW + 1
 """The comment finder reads no line more than this many lines above a page's first header, date or count
 line (its evidence and stated count are looked for in the ``EVIDENCE_WINDOW`` lines above a comment list,
@@ -188,6 +191,30 @@ def _header_features(short: pl.DataFrame) -> pl.DataFrame:
     return found.filter(pl.any_horizontal(pl.col("f_says", "f_ad_author", "f_by_author").is_not_null()))
 
 
+AFFIX_MIN_LINES = 3
+"""Lines sharing a first or last word: how many a page needs before they count as repeated headers."""
+
+
+def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
+    """``_row`` and ``f_affix`` of the name lines that end with the same word, closed by a mark (``.``,
+    ``:``, ``…``, ``,``), as at least ``AFFIX_MIN_LINES - 1`` other such lines of the same page: the
+    repeated frame of comment headers ("NAME said...", "NAME schrieb:", "NAME a écrit :") in any
+    language, found from the repetition itself rather than from a word list. The part before the
+    shared word must read as a name (a letter, at most ``NAME_MAX_WORDS`` words, no clause end).
+
+    Reads ``page_id``, ``_row``, ``text``, ``_chars``, ``f_words``.
+    """
+    text = pl.col("text")
+    name = text.str.replace(r"\s+\S+$", "")
+    short = frame.filter(
+        pl.col("f_words").is_between(2, NAME_MAX_WORDS + 1) & (pl.col("_chars") <= NAME_MAX_CHARS + 20)
+        & text.str.contains(r"\w[^\w\s]*\s+\S*\w\S*[.:…,]$") & name.str.contains(r"[^\W\d_]")
+        & ~name.str.contains(r"[.!?:;,]$")
+    ).select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
+    shared = pl.len().over("page_id", "_last") >= AFFIX_MIN_LINES
+    return short.filter(shared).select("_row", f_affix=pl.lit(value=True))
+
+
 def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     """Add the per-line pattern features the segmenter reads.
 
@@ -231,6 +258,8 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             | (chars >= 200),
         )
         .join(_header_features(short), on="_row", how="left", maintain_order="left")
+        .join(_affix_headers(frame), on="_row", how="left", maintain_order="left")
+        .with_columns(f_affix=pl.col("f_affix").fill_null(value=False))
         .drop("_row", "_chars")
     )
 
@@ -264,6 +293,7 @@ class _Page:
     count: list[int | None]
     heading: list[bool]
     numeric: list[bool]
+    prose: list[bool]
     headers: dict[int, str]
     """Comment header lines, in line order: line -> kind, see ``_HEADER_KIND``."""
     dates: list[int]
@@ -295,6 +325,8 @@ _HEADER_KIND = (
     .when((_AD_AUTHOR.str.len_chars() > 0) & (_AD_AUTHOR.str.len_chars() <= NAME_MAX_CHARS) & ~pl.col("f_date")
           & (_py_words(_AD_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_AD_AUTHOR))
     .then(pl.lit("author_date"))
+    .when(pl.col("f_affix") & ~pl.col("f_date") & pl.col("f_count").is_null() & ~pl.col("f_heading"))
+    .then(pl.lit("affix"))
 )
 """The kind of comment header a line is ('says', 'by_author' or 'author_date'), null if none; reads the
 ``f_says``, ``f_by_author`` and ``f_ad_author`` authors (a "says" line may be longer than a name)."""
@@ -307,7 +339,10 @@ def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int,
     for h in headers:
         if current:
             gap = range(current[-1][1] + 1, h[0])
-            broken = len(gap) > 120 or not _COMMENT_BREAKS.isdisjoint(p.rule[gap.start:gap.stop])
+            # a comments heading or count line between two headers starts a new section: the header
+            # above it belongs to the article (its byline), the ones below to the comments
+            broken = (len(gap) > 120 or not _COMMENT_BREAKS.isdisjoint(p.rule[gap.start:gap.stop])
+                      or any(p.heading[i] or p.count[i] is not None for i in gap))
             if broken or len(gap) == 0:
                 runs.append(current)
                 current = []
@@ -320,7 +355,7 @@ def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int,
 def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
     """All header runs per header kind: lists of (first_line, last_line, author_line)."""
     n = len(p)
-    by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": []}
+    by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": [], "affix": []}
     for i, kind in p.headers.items():
         last = i
         while last + 1 < n and (p.date[last + 1] or p.numeric[last + 1]):
@@ -381,7 +416,53 @@ def _comment_end(p: _Page, start: int, *, stop_at_chrome: bool) -> int:
     return i
 
 
+def _section_start(p: _Page, first: int) -> int | None:
+    """The comments heading, count line or comments-start line closest above line ``first``, if one is
+    within ``FOOTER_REACH`` lines and no comment break lies between."""
+    for i in range(first - 1, max(-1, first - FOOTER_REACH), -1):
+        if p.heading[i] or p.count[i] is not None or p.rule[i] == "profile_comments_start":
+            return i
+        if p.rule[i] in _COMMENT_BREAKS:
+            return None
+    return None
+
+
+def _text_lines(p: _Page, lines: range) -> list[int]:
+    """The lines of ``lines`` that can be a comment's text (kept, not a date, number or widget control)."""
+    return [i for i in lines if not p.meta[i] and p.rule[i] in (None, "template")]
+
+
+def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> list[list[int]] | None:
+    """The comments' text lines when the headers of ``run`` are footers ("Posted by: NAME | DATE" printed
+    below each comment), else None.
+
+    A run is read as footers when a comments heading or count line stands above its first header with
+    text lines between them (the first comment's text), and the last header is followed by fewer text
+    lines than that before the section ends (a header layout ends on a comment's text, a footer layout
+    on the header of the last comment). Each comment is then the text between the previous header (or
+    the heading) and its own.
+    """
+    start = _section_start(p, run[0][0])
+    if start is None:
+        return None
+    before = _text_lines(p, range(start + 1, run[0][0]))
+    after = _text_lines(p, range(run[-1][1] + 1, _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)))
+    if not before or (len(after) >= len(before) and not any(p.prose[i] for i in before)):
+        return None
+    bounds = [start, *(last for _, last, _ in run)]
+    return [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
+
+
 def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]:
+    footer_texts = _footer_texts(p, run)
+    if footer_texts is not None:
+        footed = [
+            _Comment(author=author, meta=[i for i in range(first, last + 1) if i != author]
+                     + [i for i in range(bound + 1, first) if p.meta[i]], text=text)
+            for (first, last, author), text, bound in zip(
+                run, footer_texts, [_section_start(p, run[0][0]), *(h[1] for h in run[:-1])], strict=True)
+        ]
+        return [c for c in footed if c.text]
     comments: list[_Comment] = []
     ends_with_chrome = 0
     for k, (first, last, author) in enumerate(run):
@@ -757,7 +838,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
     counts = rows_where(pl.col("f_count").is_not_null())
     header_list = list(kinds)
     columns = {"text": "_text_id", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
-               "numeric": "f_numeric", "meta": "meta", "name_like": "name_like"}
+               "numeric": "f_numeric", "prose": "f_prose", "meta": "meta", "name_like": "name_like"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
     first_rows, first_lines, page_keys = (feats[c].to_list() for c in ("_row", "_i", "_page"))
     lo = 0
@@ -807,7 +888,8 @@ _FOLDABLE = (_CHARS <= 3 * TITLE_MAX_CHARS) & ((pl.col("f_words") >= 4) | _TEXT.
 str.split takes for white space and the regex does not."""
 
 
-_ANCHOR = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date")
+_ANCHOR = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date") | pl.col(
+    "f_affix")
 _EVIDENCE = (
     pl.col("f_heading") | pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
     | pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null()
@@ -840,7 +922,7 @@ def _all_comments(feats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page")
     finder_lines = feats.select(
         "_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
-        "f_says", "f_by_author", "f_ad_author",
+        "f_prose", "f_affix", "f_says", "f_by_author", "f_ad_author",
     ).filter(_MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH))
     for page_key, first_row, first_line, page in _comment_pages(finder_lines):
         placed, limit = _segment_comments(page)
@@ -1059,6 +1141,50 @@ def parse_posted_at(text: str | None) -> datetime | None:
         return None
 
 
+AFFIX_SHARE = 0.8
+"""Share of a page's comment authors that must begin (or end) with the same words for those words to be
+taken as the header's frame ("Posted by:", "said...") rather than part of the names."""
+MAX_AFFIX_WORDS = 3
+_GLUED_DATE = r"\s*[(\[]?\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b.*$"
+_NAME_SEPARATOR = r"\s+[|·•]\s+.*$"
+
+
+def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MIN_LINES) -> pl.DataFrame:
+    """Strip from ``author`` the words that most authors of the same page share at their start or end.
+
+    Header lines frame the name the same way on every comment of a page ("Posted by: NAME | DATE",
+    "NAME said...", "NAME schrieb:"): on pages with at least ``min_comments`` authors, the longest run of
+    up to ``MAX_AFFIX_WORDS`` leading (then trailing) words that ``AFFIX_SHARE`` of the authors have,
+    each keeping at least one word of its own, is cut; then a date glued to the name ("Skelly09-12-2012")
+    and what follows a ``|``, ``·`` or ``•`` separator. No word list: the frame is what repeats.
+
+    Reads ``page_id`` and ``author``; returns the same rows with ``author`` replaced.
+    """
+    author = pl.col("author")
+    words = author.str.split(" ")
+    n_authors = author.is_not_null().sum().over("page_id")
+    out = comments.with_columns(_w=words)
+    for side in ("head", "tail"):
+        best = pl.lit(0)
+        for k in range(MAX_AFFIX_WORDS, 0, -1):
+            part = (pl.col("_w").list.head(k) if side == "head" else pl.col("_w").list.tail(k)).list.join(" ")
+            longer = pl.col("_w").list.len() > k
+            top = part.filter(longer).mode().first().over("page_id")
+            share = (longer & (part == top)).sum().over("page_id") / n_authors
+            hit = (n_authors >= min_comments) & (share >= AFFIX_SHARE) & longer & (part == top)
+            best = pl.when((best == 0) & hit).then(pl.lit(k)).otherwise(best)
+        out = out.with_columns(_k=best).with_columns(
+            _w=pl.when(pl.col("_k") > 0).then(
+                pl.col("_w").list.slice(pl.col("_k"), None) if side == "head"
+                else pl.col("_w").list.head(pl.col("_w").list.len() - pl.col("_k"))
+            ).otherwise(pl.col("_w"))
+        )
+    cleaned = pl.col("_w").list.join(" ").str.replace(_GLUED_DATE, "").str.replace(_NAME_SEPARATOR, "").str.strip_chars(
+        " ·|•,–—:-")
+    return out.with_columns(author=pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(author)).drop(
+        "_w", "_k")
+
+
 _REPLY_TO = re.compile(r"\s*@\s?([^\s:,]+(?:\s[^\s:,]+)?)")
 
 
@@ -1141,6 +1267,7 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
         author=map_distinct(grouped["author"], clean_author, schema["author"]),
         posted_at=map_distinct(grouped["posted_at_text"], parse_posted_at, schema["posted_at"]),
     )
+    grouped = strip_shared_affixes(grouped)
     # a reply names its parent with "@Name": only the pages with an "@" in a comment need the search
     replies = grouped.with_row_index("_row").filter(text.str.contains("@", literal=True).any().over("page_id"))
     parents: list[int | None] = [None] * grouped.height
