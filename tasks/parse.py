@@ -88,6 +88,8 @@ MIN_COMMENTS = 2
 FOOTER_REACH = 80
 """How far above a comment list's first header the finder looks for its heading when the headers may be
 footers (the first comment's text lies between them, so the reach is longer than ``EVIDENCE_WINDOW``)."""
+SENTENCE_MIN_WORDS = 20
+THREAD_SENTENCE_SHARE = 0.5
 COMMENT_REACH = EVIDENCE_WINDOW + 1
 """The comment finder reads no line more than this many lines above a page's first header, date or count
 line (its evidence and stated count are looked for in the ``EVIDENCE_WINDOW`` lines above a comment list,
@@ -294,6 +296,8 @@ class _Page:
     heading: list[bool]
     numeric: list[bool]
     prose: list[bool]
+    sentence: list[bool]
+    """Lines that end like a sentence (a closing mark) or are long (``SENTENCE_MIN_WORDS`` words)."""
     headers: dict[int, str]
     """Comment header lines, in line order: line -> kind, see ``_HEADER_KIND``."""
     dates: list[int]
@@ -545,6 +549,24 @@ def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     return sorted(chosen)
 
 
+def _reads_as_thread(p: _Page, comments: list[_Comment]) -> bool:
+    """Do the comments' texts read as readers' writing rather than a list of teasers or tags?
+
+    A teaser list ("Politics" / headline / date, repeated) has the shape of a thread, but its "texts"
+    are headlines: they do not end like sentences. A thread needs ``THREAD_SENTENCE_SHARE`` of its
+    comments to hold at least one line that ends like a sentence or is long, and no single "author"
+    may head more than two thirds of four or more comments (a repeated "read more" or section label).
+    """
+    with_sentence = sum(any(p.sentence[i] for i in c.text) for c in comments)
+    if with_sentence < THREAD_SENTENCE_SHARE * len(comments):
+        return False
+    if len(comments) >= 4:
+        authors = Counter(p.text[c.author] for c in comments if c.author is not None)
+        if authors and authors.most_common(1)[0][1] * 3 > len(comments) * 2:
+            return False
+    return True
+
+
 def _find_comments(p: _Page) -> list[_Comment]:
     if not p.headers and not p.dates and not p.counts:
         return []  # no header line and no stated count: nothing to anchor a comment list on
@@ -553,7 +575,7 @@ def _find_comments(p: _Page) -> list[_Comment]:
         if len(run) <= len(best):
             continue  # a run gives at most one comment per header: it cannot beat the best
         comments = _build_anchored(p, run)
-        if not comments:
+        if not comments or not _reads_as_thread(p, comments):
             continue
         kind = p.headers.get(run[0][2])
         # "NAME says:" lines are comment headers on their own only when dates or reply buttons go with
@@ -827,7 +849,8 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
 def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
     """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``_page`` and ``_i``, sorted by page;
     a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
-    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, _text_id=pl.col("text").rank("dense").over("_page"))
+    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, sentence=_SENTENCE,
+                               _text_id=pl.col("text").rank("dense").over("_page"))
     headers = feats.with_row_index("_local").select("_local", _kind=_HEADER_KIND).drop_nulls()
     kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
 
@@ -838,7 +861,8 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
     counts = rows_where(pl.col("f_count").is_not_null())
     header_list = list(kinds)
     columns = {"text": "_text_id", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
-               "numeric": "f_numeric", "prose": "f_prose", "meta": "meta", "name_like": "name_like"}
+               "numeric": "f_numeric", "prose": "f_prose", "sentence": "sentence", "meta": "meta",
+               "name_like": "name_like"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
     first_rows, first_lines, page_keys = (feats[c].to_list() for c in ("_row", "_i", "_page"))
     lo = 0
@@ -876,6 +900,8 @@ _NAME_LIKE = (
     & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
 )
 """Lines that can be a commenter's name (see ``_Page``)."""
+_SENTENCE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’]\s*$") | (pl.col("f_words") >= SENTENCE_MIN_WORDS)
+"""Lines that end like a sentence, or are long enough to be one (see ``_reads_as_thread``)."""
 _TITLE_OK = (
     _RULE.is_null() & _UNSTATED & ~pl.col("f_has_date") & (pl.col("f_words") >= 2)
     & _CHARS.is_between(8, TITLE_MAX_CHARS) & ~pl.any_horizontal(_TEXT.str.ends_with(e) for e in _TITLE_CUT_OFF)
