@@ -211,7 +211,7 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
     short = frame.filter(
         pl.col("f_words").is_between(2, NAME_MAX_WORDS + 1) & (pl.col("_chars") <= NAME_MAX_CHARS + 20)
         & text.str.contains(r"\w[^\w\s]*\s+\S*\w\S*[.:…,]$") & name.str.contains(r"[^\W\d_]")
-        & ~name.str.contains(r"[.!?:;,]$")
+        & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$"))
     ).select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
     shared = pl.len().over("page_id", "_last") >= AFFIX_MIN_LINES
     return short.filter(shared).select("_row", f_affix=pl.lit(value=True))
@@ -315,8 +315,9 @@ def _py_words(expr: pl.Expr) -> pl.Expr:
 
 
 def _sentence_end(expr: pl.Expr) -> pl.Expr:
-    """Does the text end a sentence ("." "!" "?" at the end; Python's "$" also matches before a final newline)."""
-    return expr.str.contains(r"[.!?]\n?$")
+    """Does the text end a sentence ("." "!" "?" at the end; Python's "$" also matches before a final newline)?
+    An initial or a short abbreviation ("Anna K.", "Rao Jr.") does not end one."""
+    return expr.str.contains(r"[.!?]\n?$") & ~expr.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.\n?$")
 
 
 _SAYS, _BY_AUTHOR, _AD_AUTHOR = pl.col("f_says"), pl.col("f_by_author"), pl.col("f_ad_author")
