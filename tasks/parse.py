@@ -247,10 +247,18 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     has_date[rows] = short["f_has_date"].to_numpy()
     stated = np.full(frame.height, -1, dtype=np.int32)
     stated[rows] = short["_count"].to_numpy()
+    # a line opening with a date whose shape (digits masked) the page repeats is a comment's date line
+    # even with widget words after the date ("17.10.2019, 14:14 Reply Quote #")
+    dated = short.filter(pl.col("f_has_date") & text.str.contains(r"^\d")).join(
+        frame.select("_row", "page_id"), on="_row").select(
+        "_row", _shape=text.str.replace_all(r"\d", "0"), page_id="page_id")
+    repeated = dated.filter(pl.len().over("page_id", "_shape") >= AFFIX_MIN_LINES)["_row"].to_numpy()
+    shaped = np.zeros(frame.height, dtype=bool)
+    shaped[repeated] = True
     return (
         frame.with_columns(
             f_has_date=pl.Series(has_date),
-            f_date=text.str.contains(selectors.DATE_LINE_RE) & (chars <= 120),
+            f_date=(text.str.contains(selectors.DATE_LINE_RE) | pl.Series(shaped)) & (chars <= 120),
             f_count=pl.when(pl.Series(stated) >= 0).then(pl.Series(stated)),
             f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
             f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),

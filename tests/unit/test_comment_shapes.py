@@ -92,3 +92,12 @@ def test_teaser_list_is_not_a_thread() -> None:
         teasers += ["Politics", f"Minister number {k} resigns over the budget", f"0{k + 1}.11.2024"]
     _, comments = _parse(_page(teasers))
     assert comments == []
+
+
+def test_repeated_date_line_with_widget_words_heads_comments() -> None:
+    thread = ["Comments"]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [name, f"1{day}.10.2019, 14:1{day} Antworten Zitieren #", remark]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments] == REMARKS
