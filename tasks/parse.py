@@ -198,19 +198,23 @@ AFFIX_MIN_LINES = 3
 
 
 def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
-    """``_row`` and ``f_affix`` of the name lines that end with the same word, closed by a mark (``.``,
-    ``:``, ``…``, ``,``), as at least ``AFFIX_MIN_LINES - 1`` other such lines of the same page: the
-    repeated frame of comment headers ("NAME said...", "NAME schrieb:", "NAME a écrit :") in any
-    language, found from the repetition itself rather than from a word list. The part before the
-    shared word must read as a name (a letter, at most ``NAME_MAX_WORDS`` words, no clause end).
+    """``_row`` and ``f_affix`` of the header-like lines that end with the same word as at least
+    ``AFFIX_MIN_LINES - 1`` other such lines of the same page: the repeated frame of comment headers in
+    any language, found from the repetition itself rather than from a word list. Header-like is a name
+    closed by a mark ("NAME said...", "NAME schrieb:", "NAME a écrit :"; at most ``NAME_MAX_WORDS``
+    words before the shared word) or a line that opens with a letter and holds a date ("NAME, Do 9 Apr
+    2020 / 08:34 Reply"). The part before the shared word must not end like a clause.
 
-    Reads ``page_id``, ``_row``, ``text``, ``_chars``, ``f_words``.
+    Reads ``page_id``, ``_row``, ``text``, ``_chars``, ``f_words``, ``f_has_date``.
     """
     text = pl.col("text")
     name = text.str.replace(r"\s+\S+$", "")
+    closed = pl.col("f_words").is_between(2, NAME_MAX_WORDS + 1) & text.str.contains(
+        r"\w[^\w\s]*\s+\S*\w\S*[.:…,]$")
+    dated = pl.col("f_words").is_between(3, NAME_MAX_WORDS + 8) & pl.col("f_has_date") & text.str.contains(
+        r"^[^\W\d_]")
     short = frame.filter(
-        pl.col("f_words").is_between(2, NAME_MAX_WORDS + 1) & (pl.col("_chars") <= NAME_MAX_CHARS + 20)
-        & text.str.contains(r"\w[^\w\s]*\s+\S*\w\S*[.:…,]$") & name.str.contains(r"[^\W\d_]")
+        (pl.col("_chars") <= NAME_MAX_CHARS + 60) & (closed | dated) & name.str.contains(r"[^\W\d_]")
         & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$"))
     ).select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
     shared = pl.len().over("page_id", "_last") >= AFFIX_MIN_LINES
@@ -249,7 +253,10 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     stated[rows] = short["_count"].to_numpy()
     # a line opening with a date whose shape (digits masked) the page repeats is a comment's date line
     # even with widget words after the date ("17.10.2019, 14:14 Reply Quote #")
-    dated = short.filter(pl.col("f_has_date") & text.str.contains(r"^\d")).join(
+    dated = short.filter(
+        (pl.col("f_has_date") & text.str.contains(r"^\d"))
+        | text.str.contains(rf"(?i)^(?:{selectors.RELATIVE_DATE_RE})")
+    ).join(
         frame.select("_row", "page_id"), on="_row").select(
         "_row", _shape=text.str.replace_all(r"\d", "0"), page_id="page_id")
     repeated = dated.filter(pl.len().over("page_id", "_shape") >= AFFIX_MIN_LINES)["_row"].to_numpy()
@@ -268,7 +275,8 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             | (chars >= 200),
         )
         .join(_header_features(short), on="_row", how="left", maintain_order="left")
-        .join(_affix_headers(frame), on="_row", how="left", maintain_order="left")
+        .join(_affix_headers(frame.with_columns(f_has_date=pl.Series(has_date))), on="_row", how="left",
+              maintain_order="left")
         .with_columns(f_affix=pl.col("f_affix").fill_null(value=False))
         .drop("_row", "_chars")
     )
@@ -323,9 +331,13 @@ def _py_words(expr: pl.Expr) -> pl.Expr:
 
 
 def _sentence_end(expr: pl.Expr) -> pl.Expr:
-    """Does the text end a sentence ("." "!" "?" at the end; Python's "$" also matches before a final newline)?
-    An initial or a short abbreviation ("Anna K.", "Rao Jr.") does not end one."""
-    return expr.str.contains(r"[.!?]\n?$") & ~expr.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.\n?$")
+    """Does the text end a sentence ("." "!" "?" at the end; Python's "$" also matches before a final newline)."""
+    return expr.str.contains(r"[.!?]\n?$")
+
+
+def _name_end(expr: pl.Expr) -> pl.Expr:
+    """Does a name end like a sentence? An initial or a short abbreviation ("Anna K.", "Rao Jr.") does not."""
+    return _sentence_end(expr) & ~expr.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.\n?$")
 
 
 _SAYS, _BY_AUTHOR, _AD_AUTHOR = pl.col("f_says"), pl.col("f_by_author"), pl.col("f_ad_author")
@@ -333,10 +345,10 @@ _HEADER_KIND = (
     pl.when((_SAYS.str.len_chars() > 0) & (_SAYS.str.len_chars() <= NAME_MAX_CHARS)
             & (pl.col("f_words") <= NAME_MAX_WORDS + 6))
     .then(pl.lit("says"))
-    .when((_BY_AUTHOR.str.len_chars() > 0) & (_py_words(_BY_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_BY_AUTHOR))
+    .when((_BY_AUTHOR.str.len_chars() > 0) & (_py_words(_BY_AUTHOR) <= NAME_MAX_WORDS) & ~_name_end(_BY_AUTHOR))
     .then(pl.lit("by_author"))
     .when((_AD_AUTHOR.str.len_chars() > 0) & (_AD_AUTHOR.str.len_chars() <= NAME_MAX_CHARS) & ~pl.col("f_date")
-          & (_py_words(_AD_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_AD_AUTHOR))
+          & (_py_words(_AD_AUTHOR) <= NAME_MAX_WORDS) & ~_name_end(_AD_AUTHOR))
     .then(pl.lit("author_date"))
     .when(pl.col("f_affix") & ~pl.col("f_date") & pl.col("f_count").is_null() & ~pl.col("f_heading"))
     .then(pl.lit("affix"))
@@ -1181,7 +1193,7 @@ AFFIX_SHARE = 0.8
 taken as the header's frame ("Posted by:", "said...") rather than part of the names."""
 MAX_AFFIX_WORDS = 3
 _GLUED_DATE = r"\s*[(\[]?\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b.*$"
-_NAME_SEPARATOR = r"\s+[|·•]\s+.*$"
+_NAME_SEPARATOR = r"\s+[|·•]\s+.*$|,\s+[^,]*\d.*$"
 
 
 def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MIN_LINES) -> pl.DataFrame:
@@ -1190,8 +1202,9 @@ def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MI
     Header lines frame the name the same way on every comment of a page ("Posted by: NAME | DATE",
     "NAME said...", "NAME schrieb:"): on pages with at least ``min_comments`` authors, the longest run of
     up to ``MAX_AFFIX_WORDS`` leading (then trailing) words that ``AFFIX_SHARE`` of the authors have,
-    each keeping at least one word of its own, is cut; then a date glued to the name ("Skelly09-12-2012")
-    and what follows a ``|``, ``·`` or ``•`` separator. No word list: the frame is what repeats.
+    each keeping at least one word of its own, is cut; then a date glued to the name ("Skelly09-12-2012"),
+    what follows a ``|``, ``·`` or ``•`` separator, and a comma with a date or number after it. No word
+    list: the frame is what repeats.
 
     Reads ``page_id`` and ``author``; returns the same rows with ``author`` replaced.
     """

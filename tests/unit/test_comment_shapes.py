@@ -101,3 +101,21 @@ def test_repeated_date_line_with_widget_words_heads_comments() -> None:
     _, comments = _parse(_page(thread))
     assert [c["author"] for c in comments] == NAMES
     assert [c["text"] for c in comments] == REMARKS
+
+
+def test_dated_headers_sharing_a_closing_word() -> None:
+    # "NAME, DATE Antworten": the repeated last word and the date mark the header, a comma cuts the name
+    thread = ["4 Comments"]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [f"{name}, Do {day} Apr 2020 / 08:3{day} Antworten", remark]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments] == REMARKS
+
+
+def test_bracketed_count_is_a_stated_count() -> None:
+    from tasks.parse import line_features
+
+    lines = pl.DataFrame({"page_id": ["p"] * 2, "line_no": [0, 1], "text": ["[ 167 comments ]", "(12 Kommentare)"],
+                          "strip_rule": [None, None]}, schema_overrides={"strip_rule": pl.String})
+    assert line_features(lines)["f_count"].to_list() == [167, 12]
