@@ -214,7 +214,10 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
     dated = pl.col("f_words").is_between(3, NAME_MAX_WORDS + 8) & pl.col("f_has_date") & text.str.contains(
         r"^[^\W\d_]")
     short = frame.filter(
-        (pl.col("_chars") <= NAME_MAX_CHARS + 60) & (closed | dated) & name.str.contains(r"[^\W\d_]")
+        (pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8)
+        & (pl.col("f_has_date") | text.str.slice(-1).is_in([".", ":", "…", ","]))
+    ).filter(
+        (closed | dated) & name.str.contains(r"[^\W\d_]")
         & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$"))
     ).select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
     shared = pl.len().over("page_id", "_last") >= AFFIX_MIN_LINES
@@ -251,11 +254,11 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     has_date[rows] = short["f_has_date"].to_numpy()
     stated = np.full(frame.height, -1, dtype=np.int32)
     stated[rows] = short["_count"].to_numpy()
-    # a line opening with a date whose shape (digits masked) the page repeats is a comment's date line
-    # even with widget words after the date ("17.10.2019, 14:14 Reply Quote #")
-    dated = short.filter(
-        (pl.col("f_has_date") & text.str.contains(r"^\d"))
-        | text.str.contains(rf"(?i)^(?:{selectors.RELATIVE_DATE_RE})")
+    # a line opening with a date (or a relative one: "2 days ago at 07:52 am") whose shape (digits masked)
+    # the page repeats is a comment's date line, widget words after the date and all
+    # ("17.10.2019, 14:14 Reply Quote #")
+    dated = short.filter(text.str.contains(r"^\d")).filter(
+        pl.col("f_has_date") | text.str.contains(rf"(?i)^(?:{selectors.RELATIVE_DATE_RE})")
     ).join(
         frame.select("_row", "page_id"), on="_row").select(
         "_row", _shape=text.str.replace_all(r"\d", "0"), page_id="page_id")
@@ -320,6 +323,8 @@ class _Page:
     """Lines with ``f_date``."""
     counts: list[int]
     """Lines with a stated comment count."""
+    sections: list[int]
+    """Lines that open a comment section: a stated count or a comments heading."""
 
     def __len__(self) -> int:
         return len(self.text)
@@ -367,7 +372,7 @@ def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int,
             # a comments heading or count line between two headers starts a new section: the header
             # above it belongs to the article (its byline), the ones below to the comments
             broken = (len(gap) > 120 or not _COMMENT_BREAKS.isdisjoint(p.rule[gap.start:gap.stop])
-                      or any(p.heading[i] or p.count[i] is not None for i in gap))
+                      or bisect_left(p.sections, gap.start) < bisect_left(p.sections, gap.stop))
             if broken or len(gap) == 0:
                 runs.append(current)
                 current = []
@@ -444,12 +449,14 @@ def _comment_end(p: _Page, start: int, *, stop_at_chrome: bool) -> int:
 def _section_start(p: _Page, first: int) -> int | None:
     """The comments heading, count line or comments-start line closest above line ``first``, if one is
     within ``FOOTER_REACH`` lines and no comment break lies between."""
-    for i in range(first - 1, max(-1, first - FOOTER_REACH), -1):
-        if p.heading[i] or p.count[i] is not None or p.rule[i] == "profile_comments_start":
-            return i
-        if p.rule[i] in _COMMENT_BREAKS:
-            return None
-    return None
+    k = bisect_left(p.sections, first)
+    start = p.sections[k - 1] if k else -1
+    if "profile_comments_start" in p.rule[max(start + 1, first - FOOTER_REACH):first]:
+        start = max(i for i in range(max(start + 1, first - FOOTER_REACH), first)
+                    if p.rule[i] == "profile_comments_start")
+    if start < 0 or first - start >= FOOTER_REACH or not _COMMENT_BREAKS.isdisjoint(p.rule[start + 1:first]):
+        return None
+    return start
 
 
 def _text_lines(p: _Page, lines: range) -> list[int]:
@@ -471,8 +478,10 @@ def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> list[list[int]] 
     if start is None:
         return None
     before = _text_lines(p, range(start + 1, run[0][0]))
+    if not before:
+        return None
     after = _text_lines(p, range(run[-1][1] + 1, _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)))
-    if not before or (len(after) >= len(before) and not any(p.prose[i] for i in before)):
+    if (len(after) >= len(before) and not any(p.prose[i] for i in before)):
         return None
     bounds = [start, *(last for _, last, _ in run)]
     return [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
@@ -596,7 +605,7 @@ def _find_comments(p: _Page) -> list[_Comment]:
         if len(run) <= len(best):
             continue  # a run gives at most one comment per header: it cannot beat the best
         comments = _build_anchored(p, run)
-        if not comments or not _reads_as_thread(p, comments):
+        if not comments:
             continue
         kind = p.headers.get(run[0][2])
         # "NAME says:" lines are comment headers on their own only when dates or reply buttons go with
@@ -607,7 +616,7 @@ def _find_comments(p: _Page) -> list[_Comment]:
         if len(comments) < MIN_COMMENTS and _stated_before(p, run[0][0]) != len(comments):
             continue
         evidence = _evidence(p, run[0][0], says=says) or (marked and _form_follows(p, comments[-1]))
-        if evidence and len(comments) > len(best):
+        if evidence and len(comments) > len(best) and _reads_as_thread(p, comments):
             best = comments
     if not best:
         best = _alternating(p)
@@ -880,6 +889,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
 
     dates = rows_where(pl.col("f_date"))
     counts = rows_where(pl.col("f_count").is_not_null())
+    sections = rows_where(pl.col("f_count").is_not_null() | pl.col("f_heading"))
     header_list = list(kinds)
     columns = {"text": "_text_id", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
                "numeric": "f_numeric", "prose": "f_prose", "sentence": "sentence", "meta": "meta",
@@ -896,7 +906,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
         yield page_keys[lo], first_rows[lo], first_lines[lo], _Page(
             **{name: values[lo:hi] for name, values in cols.items()},
             headers={i: kinds[i + lo] for i in local(header_list)},
-            dates=local(dates), counts=local(counts),
+            dates=local(dates), counts=local(counts), sections=local(sections),
         )
         lo = hi
 
@@ -1209,28 +1219,30 @@ def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MI
     Reads ``page_id`` and ``author``; returns the same rows with ``author`` replaced.
     """
     author = pl.col("author")
-    words = author.str.split(" ")
-    n_authors = author.is_not_null().sum().over("page_id")
-    out = comments.with_columns(_w=words)
+    out = comments.with_row_index("_r").with_columns(
+        _w=author.str.split(" "), _n=author.is_not_null().sum().over("page_id"))
+    # only pages with enough authors can show a frame; the others keep their names as they are
+    framed = out.filter(pl.col("_n") >= min_comments).select("_r", "page_id", "_w", "_n")
     for side in ("head", "tail"):
-        best = pl.lit(0)
+        best = framed.select("_r", _k=pl.lit(0))
         for k in range(MAX_AFFIX_WORDS, 0, -1):
             part = (pl.col("_w").list.head(k) if side == "head" else pl.col("_w").list.tail(k)).list.join(" ")
-            longer = pl.col("_w").list.len() > k
-            top = part.filter(longer).mode().first().over("page_id")
-            share = (longer & (part == top)).sum().over("page_id") / n_authors
-            hit = (n_authors >= min_comments) & (share >= AFFIX_SHARE) & longer & (part == top)
-            best = pl.when((best == 0) & hit).then(pl.lit(k)).otherwise(best)
-        out = out.with_columns(_k=best).with_columns(
-            _w=pl.when(pl.col("_k") > 0).then(
-                pl.col("_w").list.slice(pl.col("_k"), None) if side == "head"
-                else pl.col("_w").list.head(pl.col("_w").list.len() - pl.col("_k"))
-            ).otherwise(pl.col("_w"))
-        )
+            parts = framed.filter(pl.col("_w").list.len() > k).select("_r", "page_id", "_n", _part=part)
+            shared = parts.group_by("page_id", "_part").agg(_c=pl.len(), _n=pl.col("_n").first()).filter(
+                pl.col("_c") >= AFFIX_SHARE * pl.col("_n")).select("page_id", "_part")
+            hits = parts.join(shared, on=["page_id", "_part"], how="semi").select("_r", _h=pl.lit(k))
+            best = best.join(hits, on="_r", how="left").select(
+                "_r", _k=pl.when(pl.col("_k") == 0).then(pl.col("_h").fill_null(0)).otherwise(pl.col("_k")))
+        framed = framed.join(best, on="_r").with_columns(
+            _w=pl.col("_w").list.slice(pl.col("_k"), None) if side == "head"
+            else pl.col("_w").list.head(pl.col("_w").list.len() - pl.col("_k"))
+        ).drop("_k")
+    out = out.join(framed.select("_r", _f=pl.col("_w")), on="_r", how="left").with_columns(
+        _w=pl.coalesce("_f", "_w"))
     cleaned = pl.col("_w").list.join(" ").str.replace(_GLUED_DATE, "").str.replace(_NAME_SEPARATOR, "").str.strip_chars(
         " ·|•,–—:-")
-    return out.with_columns(author=pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(author)).drop(
-        "_w", "_k")
+    return out.sort("_r").with_columns(
+        author=pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(author)).drop("_r", "_w", "_n", "_f")
 
 
 _REPLY_TO = re.compile(r"\s*@\s?([^\s:,]+(?:\s[^\s:,]+)?)")
