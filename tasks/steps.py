@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import polars as pl
-from prefect import task
+from prefect import get_run_logger, task
+from prefect.exceptions import MissingContextError
 
 from flows.config import DedupConfig, LangIdConfig
 from flows.runtime import trim_freed_memory
@@ -98,6 +100,14 @@ from tasks.write import stage_partitioned, staged_shard
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _run_logger() -> logging.Logger | logging.LoggerAdapter[Any]:
+    """The task run's logger (its lines go to the run's log in the UI); the module's outside a run (``.fn()``)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
 
 
 def recorded(fn: Callable[P, R]) -> Callable[P, R]:
@@ -325,7 +335,8 @@ def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, ex
     run_ends = ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy()
     signatures = Signatures.stacked(itertools.chain([_prior_signatures(index, old)], _run_node_frames(
         keys, run_ends, base, ["signature"])), capacity=ends.height)
-    edges = partition_edges(exact, buckets, urls, signatures, base=base, threshold=cfg.threshold, part=part)
+    edges = partition_edges(exact, buckets, urls, signatures, base=base, threshold=cfg.threshold, part=part,
+                            log=_run_logger())
     edges = (edges.join(node_part.rename({"ord": "a", "node_part": "a_part"}), on="a", how="left")
              .join(node_part.rename({"ord": "b", "node_part": "b_part"}), on="b", how="left"))
     return io.write_batch(edges, out, DEDUP_EDGES)

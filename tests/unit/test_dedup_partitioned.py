@@ -147,8 +147,8 @@ def test_partition_edges_log_candidate_and_verified_counts(caplog: pytest.LogCap
     verified = signatures.verified(lsh, floor=0.6).height
     assert [r.getMessage() for r in caplog.records if r.name == "tasks.dedup"] == [
         f"dedup partition 7: {exact.height} exact links",
-        f"dedup partition 7: {lsh.height} candidate pairs, {verified} at or above 0.60",
-        f"dedup partition 7: {same_url.height} candidate pairs, "
+        f"dedup partition 7: {lsh.height} LSH candidate pairs, {verified} at or above 0.60",
+        f"dedup partition 7: {same_url.height} same-URL candidate pairs, "
         f"{signatures.verified(same_url, floor=RESCRAPE_THRESHOLD).height} at or above {RESCRAPE_THRESHOLD:.2f}",
     ]
     assert lsh.height >= verified > 0
