@@ -260,7 +260,11 @@ def resolve_posted_at(comments: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFra
         "offset": [o[0] if o else None for o in offsets],
         "time_of_day": [o[1] if o else None for o in offsets],
     }, schema={"posted_at_text": pl.String, "plain": dtype, "offset": pl.String, "time_of_day": pl.Int64})
-    written = written.with_columns(numeric=pl.col("posted_at_text").str.contains(_NUMERIC))
+    fields = pl.col("posted_at_text").str.extract_groups(_NUMERIC)
+    written = written.with_columns(
+        numeric=fields.struct.field("1").is_not_null(),
+        ambiguous=(fields.struct.field("1").cast(pl.Int32) <= 12) & (fields.struct.field("2").cast(pl.Int32) <= 12),
+    )
     frame = (comments.with_row_index("_row")
              .join(written, on="posted_at_text", how="left", maintain_order="left")
              .join(pages.select("page_id", "fetched_at").unique("page_id", keep="first"), on="page_id", how="left",
@@ -268,8 +272,10 @@ def resolve_posted_at(comments: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFra
     from_text = pl.col("posted_at").is_null() | (pl.col("posted_at") == pl.col("plain")).fill_null(value=False)
     # numeric dates are read again with their page's order and fetch year (only they depend on them)
     numeric = frame.filter(from_text & pl.col("numeric").fill_null(value=False)).select(
-        "_row", "page_id", "posted_at_text", year=pl.col("fetched_at").dt.year())
-    numeric = numeric.join(day_first_evidence(numeric, pages), on="page_id", how="left")
+        "_row", "page_id", "posted_at_text", "ambiguous", year=pl.col("fetched_at").dt.year())
+    # the order is open only on pages with an ambiguous date: evidence for those alone
+    evidence = day_first_evidence(numeric.filter(pl.col("ambiguous").any().over("page_id")), pages)
+    numeric = numeric.join(evidence, on="page_id", how="left").with_columns(pl.col("day_first").fill_null(value=True))
     keys = numeric.select("posted_at_text", "day_first", "year").unique()
     keys = keys.with_columns(reread=pl.Series([_absolute(t, day_first=d, reference_year=y)
                                                for t, d, y in keys.iter_rows()], dtype=dtype))
