@@ -16,6 +16,7 @@ from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
+from tasks.dates import resolve_posted_at
 from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
 from tasks.html import extract_from_html
@@ -206,8 +207,10 @@ def parse_shard(
     finder (its comments are kept, its article is not). Every other page goes through the text path:
     lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page.
-    Reads LINES rows and PAGES (page_id, site, text, html). Returns PARSED_ARTICLES (one row per
-    readable page) and PARSED_COMMENTS.
+    Comment dates of both paths are read again with their page's fetch time and day/month evidence
+    (``tasks.dates.resolve_posted_at``). Reads LINES rows and PAGES (page_id, site, text, html,
+    fetched_at; fetched_at may be missing). Returns PARSED_ARTICLES (one row per readable page) and
+    PARSED_COMMENTS.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
         if optional not in pages.columns:
@@ -238,7 +241,7 @@ def parse_shard(
                           _cast(html_arts, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES))])
     comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
                           _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
-    return articles, comments
+    return articles, resolve_posted_at(comments, pages)
 
 
 def tag_languages(
