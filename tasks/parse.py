@@ -97,7 +97,10 @@ whose first header may be the name line just above a date)."""
 
 _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
                              "pagination", "profile_body_end"})
+_SOFT_BREAKS = frozenset({"related", "newsletter"})
 _BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_start"}
+SOFT_BREAK_WEIGHT = -20.0
+SOFT_BREAK_REACH = 8
 
 
 # --------------------------------------------------------------------------------------------------
@@ -705,14 +708,18 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", "_seg"
     prose = pl.col("f_prose") & rule.is_null()
     paired = prose.shift(1).over(page).fill_null(value=False) | prose.shift(-1).over(page).fill_null(value=False)
+    pair_start = pl.when(prose & prose.shift(-1).over(page).fill_null(value=False)).then(i)
+    next_pair = pair_start.backward_fill().over(page)
+    soft = rule.is_in(sorted(_SOFT_BREAKS)) & ((next_pair - i) <= SOFT_BREAK_REACH).fill_null(value=False)
     weight = (
-        pl.when(rule.is_not_null()).then(STRIPPED_WEIGHT)
+        pl.when(soft).then(SOFT_BREAK_WEIGHT)
+        .when(rule.is_not_null()).then(STRIPPED_WEIGHT)
         .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(paired).then(1.0).otherwise(
             ISOLATED_PROSE_FACTOR))
         .when(pl.col("f_words") >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
         .otherwise(SHORT_LINE_WEIGHT)
     )
-    is_break = rule.is_in(sorted(_BODY_BREAKS)).fill_null(value=False)
+    is_break = (rule.is_in(sorted(_BODY_BREAKS)) & ~soft).fill_null(value=False)
     scan = (
         lines.join(bounds, on=page, how="inner", maintain_order="left")
         .filter(i.is_between(pl.col("_start"), pl.col("_limit") - 1))
