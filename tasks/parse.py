@@ -737,7 +737,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     scan = scan.with_columns(_run=(prefix - lowest_before).over(seg))
     restart = pl.col("_run").shift(1).fill_null(0.0) <= 0  # the first line of a segment opens a run
     scan = scan.with_columns(_run_start=pl.when(restart).then(i).forward_fill().over(seg))
-    near_related = (pl.col("_run_start") - pl.col("_related") <= RELATED_LIST_REACH).fill_null(value=False)
+    near_related = (pl.col("_run_start") - pl.col("_related")).is_between(0, RELATED_LIST_REACH).fill_null(value=False)
     scored = scan.select(
         page, "_run_start", i, _score=pl.col("_run") * pl.when(near_related).then(RELATED_LIST_FACTOR).otherwise(1.0)
     ).filter(pl.col("_score") > 0)
