@@ -101,6 +101,9 @@ _SOFT_BREAKS = frozenset({"related", "newsletter"})
 _BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_start"}
 SOFT_BREAK_WEIGHT = -20.0
 SOFT_BREAK_REACH = 8
+TEASER_REACH = 2
+TEASER_MIN_ITEMS = 3
+TEASER_WEIGHT = -2.0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -711,11 +714,14 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     pair_start = pl.when(prose & prose.shift(-1).over(page).fill_null(value=False)).then(i)
     next_pair = pair_start.backward_fill().over(page)
     soft = rule.is_in(sorted(_SOFT_BREAKS)) & ((next_pair - i) <= SOFT_BREAK_REACH).fill_null(value=False)
+    item = (rule.is_null() & ~prose & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS)).cast(pl.Int32)
+    teaser = item.rolling_sum(2 * TEASER_REACH + 1, center=True, min_samples=1).over(page) >= TEASER_MIN_ITEMS
     weight = (
         pl.when(soft).then(SOFT_BREAK_WEIGHT)
         .when(rule.is_not_null()).then(STRIPPED_WEIGHT)
-        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(paired).then(1.0).otherwise(
+        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(paired & ~teaser).then(1.0).otherwise(
             ISOLATED_PROSE_FACTOR))
+        .when(teaser & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS)).then(TEASER_WEIGHT)
         .when(pl.col("f_words") >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
         .otherwise(SHORT_LINE_WEIGHT)
     )
@@ -1042,7 +1048,7 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     bounds = page_len.join(sections, on="_page", how="left", maintain_order="left").select(
         "_page", "_after", "_n", _start=pl.lit(0, dtype=pl.Int32), _limit=pl.col("_limit").fill_null(pl.col("_n"))
     )
-    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words")
+    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words", "text")
     above = _body_windows(window_columns, bounds)
     below = _body_windows(
         window_columns,
