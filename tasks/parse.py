@@ -103,7 +103,10 @@ SOFT_BREAK_WEIGHT = -20.0
 SOFT_BREAK_REACH = 8
 TEASER_REACH = 2
 TEASER_MIN_ITEMS = 3
+LONG_TEASER_REACH = 3
+LONG_TEASER_MIN_ITEMS = 5
 TEASER_WEIGHT = -2.0
+TEASER_PROSE_FACTOR = 0.0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -716,11 +719,14 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     soft = rule.is_in(sorted(_SOFT_BREAKS)) & ((next_pair - i) <= SOFT_BREAK_REACH).fill_null(value=False)
     item = (rule.is_null() & ~prose & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS)).cast(pl.Int32)
     teaser = item.rolling_sum(2 * TEASER_REACH + 1, center=True, min_samples=1).over(page) >= TEASER_MIN_ITEMS
+    long_teaser = (
+        item.rolling_sum(2 * LONG_TEASER_REACH + 1, center=True, min_samples=1).over(page) >= LONG_TEASER_MIN_ITEMS
+    )
     weight = (
         pl.when(soft).then(SOFT_BREAK_WEIGHT)
         .when(rule.is_not_null()).then(STRIPPED_WEIGHT)
-        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(paired & ~teaser).then(1.0).otherwise(
-            ISOLATED_PROSE_FACTOR))
+        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(long_teaser).then(TEASER_PROSE_FACTOR)
+                          .when(paired & ~teaser).then(1.0).otherwise(ISOLATED_PROSE_FACTOR))
         .when(teaser & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS)).then(TEASER_WEIGHT)
         .when(pl.col("f_words") >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
         .otherwise(SHORT_LINE_WEIGHT)
