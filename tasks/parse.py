@@ -724,7 +724,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     )
     weight = (
         pl.when(soft).then(SOFT_BREAK_WEIGHT)
-        .when(rule.is_not_null()).then(STRIPPED_WEIGHT)
+        .when(rule.is_not_null() | (pl.len().over(page, "text") > 1)).then(STRIPPED_WEIGHT)
         .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(long_teaser).then(TEASER_PROSE_FACTOR)
                           .when(paired & ~teaser).then(1.0).otherwise(ISOLATED_PROSE_FACTOR))
         .when(teaser & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS)).then(TEASER_WEIGHT)
