@@ -107,6 +107,8 @@ LONG_TEASER_REACH = 3
 LONG_TEASER_MIN_ITEMS = 5
 TEASER_WEIGHT = -2.0
 TEASER_PROSE_FACTOR = 0.0
+TEASER_HEAD_MIN_WORDS = 4
+TEASER_BLURB_MAX_WORDS = 30
 
 
 # --------------------------------------------------------------------------------------------------
@@ -722,10 +724,13 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     long_teaser = (
         item.rolling_sum(2 * LONG_TEASER_REACH + 1, center=True, min_samples=1).over(page) >= LONG_TEASER_MIN_ITEMS
     )
+    headline = (rule.is_null() & ~prose & (pl.col("f_words") >= TEASER_HEAD_MIN_WORDS)).shift(1).over(page)
+    blurb = (prose & ~paired & (pl.col("f_words") < TEASER_BLURB_MAX_WORDS) & headline).fill_null(value=False)
+    blurbs = blurb & (blurb.shift(2).over(page) | blurb.shift(-2).over(page)).fill_null(value=False)
     weight = (
         pl.when(soft).then(SOFT_BREAK_WEIGHT)
         .when(rule.is_not_null() | (pl.len().over(page, "text") > 1)).then(STRIPPED_WEIGHT)
-        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(long_teaser).then(TEASER_PROSE_FACTOR)
+        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(long_teaser | blurbs).then(TEASER_PROSE_FACTOR)
                           .when(paired & ~teaser).then(1.0).otherwise(ISOLATED_PROSE_FACTOR))
         .when(teaser & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS)).then(TEASER_WEIGHT)
         .when(pl.col("f_words") >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
