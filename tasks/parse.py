@@ -714,37 +714,68 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         ``_page``, ``_lo``, ``_hi`` (first and last line of the window) for the pages that have one.
     """
     rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", "_seg"
+    if bounds.is_empty():
+        return pl.DataFrame(schema={page: lines.schema[page], "_lo": lines.schema["_i"], "_hi": lines.schema["_i"]})
+    scan = lines.join(bounds, on=page, how="inner", maintain_order="left").filter(
+        i.is_between(pl.col("_start"), pl.col("_limit") - 1))
+    # the rows of a page are consecutive lines from here on: a neighbour k lines away is in the page when
+    # _start <= _i + k < _limit, so shifts need no per-page window
+    up, down = i - pl.col("_start"), pl.col("_limit") - 1 - i  # lines of the page above and below
+
+    def near(expr: pl.Expr, k: int) -> pl.Expr:
+        """``expr`` of the line ``k`` lines away (negative: above), false outside the page."""
+        inside = (down >= k) if k > 0 else (up >= -k)
+        return expr.shift(-k).fill_null(value=False) & inside
+
+    rows = scan.height
     prose = pl.col("f_prose") & rule.is_null()
-    paired = prose.shift(1).over(page).fill_null(value=False) | prose.shift(-1).over(page).fill_null(value=False)
-    pair_start = pl.when(prose & prose.shift(-1).over(page).fill_null(value=False)).then(i)
-    next_pair = pair_start.backward_fill().over(page)
-    soft = rule.is_in(sorted(_SOFT_BREAKS)) & ((next_pair - i) <= SOFT_BREAK_REACH).fill_null(value=False)
-    item = (rule.is_null() & ~prose & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS)).cast(pl.Int32)
-    teaser = item.rolling_sum(2 * TEASER_REACH + 1, center=True, min_samples=1).over(page) >= TEASER_MIN_ITEMS
-    long_teaser = (
-        item.rolling_sum(2 * LONG_TEASER_REACH + 1, center=True, min_samples=1).over(page) >= LONG_TEASER_MIN_ITEMS
+    words = pl.col("f_words")
+    item_np, up_np, down_np = (
+        col.to_numpy() for col in scan.select(rule.is_null() & ~prose & (words >= LIST_ITEM_MIN_WORDS), up, down)
     )
-    headline = (rule.is_null() & ~prose & (pl.col("f_words") >= TEASER_HEAD_MIN_WORDS)).shift(1).over(page)
-    blurb = (prose & ~paired & (pl.col("f_words") < TEASER_BLURB_MAX_WORDS) & headline).fill_null(value=False)
-    blurbs = blurb & (blurb.shift(2).over(page) | blurb.shift(-2).over(page)).fill_null(value=False)
+    total = np.concatenate([[0], np.cumsum(item_np, dtype=np.int64)])
+    idx = np.arange(rows)
+
+    def items_around(reach: int) -> pl.Series:
+        """How many lines within ``reach`` lines of each line (itself included, its page only) are list items."""
+        lo = idx - np.minimum(up_np, reach)
+        hi = idx + np.minimum(down_np, reach)
+        return pl.Series(total[hi + 1] - total[lo]) if rows else pl.Series([], dtype=pl.Int64)
+
+    paired = near(prose, -1) | near(prose, 1)
+    pair_row = pl.when(prose & near(prose, 1)).then(pl.int_range(pl.len()))
+    to_pair = pair_row.backward_fill() - pl.int_range(pl.len())
+    soft = rule.is_in(sorted(_SOFT_BREAKS)) & (to_pair <= pl.min_horizontal(down, SOFT_BREAK_REACH)).fill_null(
+        value=False)
+    teaser = pl.col("_items") >= TEASER_MIN_ITEMS
+    long_teaser = pl.col("_long_items") >= LONG_TEASER_MIN_ITEMS
+    headline = near(rule.is_null() & ~prose & (words >= TEASER_HEAD_MIN_WORDS), -1)
+    blurb = prose & ~paired & (words < TEASER_BLURB_MAX_WORDS) & headline
+    blurbs = pl.col("_blurb") & (near(pl.col("_blurb"), -2) | near(pl.col("_blurb"), 2))
     weight = (
         pl.when(soft).then(SOFT_BREAK_WEIGHT)
-        .when(rule.is_not_null() | (pl.len().over(page, "text") > 1)).then(STRIPPED_WEIGHT)
-        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(long_teaser | blurbs).then(TEASER_PROSE_FACTOR)
+        .when(rule.is_not_null() | pl.col("_repeated")).then(STRIPPED_WEIGHT)
+        .when(prose).then(words.cast(pl.Float64) * pl.when(long_teaser | blurbs).then(TEASER_PROSE_FACTOR)
                           .when(paired & ~teaser).then(1.0).otherwise(ISOLATED_PROSE_FACTOR))
-        .when(teaser & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS)).then(TEASER_WEIGHT)
-        .when(pl.col("f_words") >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
+        .when(teaser & (words >= LIST_ITEM_MIN_WORDS)).then(TEASER_WEIGHT)
+        .when(words >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
         .otherwise(SHORT_LINE_WEIGHT)
     )
     is_break = (rule.is_in(sorted(_BODY_BREAKS)) & ~soft).fill_null(value=False)
+    # lines from each line up to the last "related" line at or above it in the page (null: none)
+    row = pl.int_range(pl.len())
+    related_dist = row - pl.when(rule == "related").then(row).forward_fill()
+    related_dist = pl.when(related_dist <= up).then(related_dist)
     scan = (
-        lines.join(bounds, on=page, how="inner", maintain_order="left")
-        .filter(i.is_between(pl.col("_start"), pl.col("_limit") - 1))
+        scan.with_columns(
+            _items=items_around(TEASER_REACH), _long_items=items_around(LONG_TEASER_REACH), _blurb=blurb,
+            _repeated=pl.struct(page, "text").is_duplicated(),
+        )
         .with_columns(
             _w=weight,
             # segments between breaks, numbered over all pages (a page's first line opens one)
             _seg=(is_break | (i == pl.col("_start"))).cum_sum(),
-            _related=pl.when(rule == "related").then(i).forward_fill().over(page),
+            _related=i - related_dist,
             _break=is_break,
         )
         .filter(~pl.col("_break"))
