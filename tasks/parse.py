@@ -98,17 +98,28 @@ whose first header may be the name line just above a date)."""
 _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
                              "pagination", "profile_body_end"})
 _SOFT_BREAKS = frozenset({"related", "newsletter"})
+"""Breaks that boxes inside an article also print ("Join our newsletter", "More from ..." above a few
+links): crossable when the article goes on right under them."""
 _BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_start"}
 SOFT_BREAK_WEIGHT = -20.0
 SOFT_BREAK_REACH = 8
+"""A soft break is crossable (at ``SOFT_BREAK_WEIGHT``) when two consecutive prose lines start within this
+many lines under it; otherwise it ends the body like any strong break."""
 TEASER_REACH = 2
 TEASER_MIN_ITEMS = 3
+"""A teaser run: ``TEASER_MIN_ITEMS`` long non-prose lines (headlines) among a line and its ``TEASER_REACH``
+neighbours each side; its items weigh ``TEASER_WEIGHT`` and its prose counts as isolated."""
 LONG_TEASER_REACH = 3
 LONG_TEASER_MIN_ITEMS = 5
+"""A long teaser run (``LONG_TEASER_MIN_ITEMS`` items among ``LONG_TEASER_REACH`` neighbours each side):
+its prose lines are teaser texts, weighed by ``TEASER_PROSE_FACTOR``."""
 TEASER_WEIGHT = -2.0
 TEASER_PROSE_FACTOR = 0.0
 TEASER_HEAD_MIN_WORDS = 4
 TEASER_BLURB_MAX_WORDS = 30
+"""A teaser blurb: an isolated prose line under ``TEASER_BLURB_MAX_WORDS`` words right under a non-prose line
+of ``TEASER_HEAD_MIN_WORDS``+ words, with another blurb two lines above or below (headline, blurb,
+headline, blurb); it weighs by ``TEASER_PROSE_FACTOR``."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -695,9 +706,13 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     """Per page, the maximum-sum window of line weights over its lines ``_start`` to ``_limit - 1`` (the
     lines outside do not count as neighbours).
 
-    Weights: a strong break (``_BODY_BREAKS``) cannot be crossed; other stripped lines weigh
+    Weights: a strong break (``_BODY_BREAKS``) cannot be crossed, except a soft one (``_SOFT_BREAKS``) with
+    the article going on under it (``SOFT_BREAK_REACH``), which weighs ``SOFT_BREAK_WEIGHT``; other
+    stripped lines, and lines whose text the page prints more than once (a repeated widget), weigh
     ``STRIPPED_WEIGHT``; prose weighs its word count (times ``ISOLATED_PROSE_FACTOR`` without a prose
-    neighbour); long list lines weigh ``LIST_ITEM_WEIGHT`` and short lines ``SHORT_LINE_WEIGHT``. A window
+    neighbour or in a teaser run, times ``TEASER_PROSE_FACTOR`` in a long teaser run or as a teaser
+    blurb); long list lines weigh ``LIST_ITEM_WEIGHT`` (``TEASER_WEIGHT`` in a teaser run) and short lines
+    ``SHORT_LINE_WEIGHT``. A window
     that opens right under a "related posts" heading is a list of related stories, not the article: it
     competes with its sum scaled by ``RELATED_LIST_FACTOR``. Of equal sums the first window wins.
 
@@ -706,7 +721,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     multiples of 0.5, so these sums are exact.
 
     Args:
-        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, sorted by
+        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, ``text``, sorted by
             page and line.
         bounds: ``_page``, ``_start``, ``_limit``: the pages to search and their line range.
 
