@@ -8,12 +8,18 @@
 How a page is segmented (per page, linear in its lines):
 
 1. Comments. Header lines are found by pattern: "NAME says:" lines, "NAME DATE" lines, or standalone
-   date lines next to a name line (before or after it, whichever the page uses). A run of headers
-   with text between them is a comment list when the page gives evidence for it (a stated count
-   such as "18 Comments", a comments heading, "says" lines, or reply buttons). Without dates
-   (wpDiscuz-style widgets print only the name), the stated count picks the author lines: a dynamic
-   programme chooses exactly that many name-like lines, never two in a row, preferring names that
-   repeat on the page.
+   date lines next to a name line (before or after it, whichever the page uses); and by repetition,
+   whatever the language: name lines that share their closing word ("NAME said...", "NAME schrieb:",
+   "NAME, DATE Reply"), and lines that open with a date in a shape the page repeats ("17.10.2019,
+   14:14 Reply Quote #"). A run of headers with text between them is a comment list when the page
+   gives evidence for it (a stated count such as "18 Comments", a comments heading, "says" lines, or
+   reply buttons) and its texts read as readers' writing (sentence ends, not a teaser list's headlines
+   under one repeated label). Headers may be footers ("Posted by: NAME | DATE" under each comment): a
+   comments heading followed by text before the first header says so, and each comment is then the
+   text above its header. Without dates (wpDiscuz-style widgets print only the name), the stated count
+   picks the author lines: a dynamic programme chooses exactly that many name-like lines, never two in
+   a row, preferring names that repeat on the page. Authors lose the words most headers of the page
+   share ("Posted by:", "said..."), a date glued on, and what follows a separator.
 2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
    count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
    comment form cannot be crossed) picks the article text.
