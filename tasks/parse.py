@@ -46,6 +46,7 @@ from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
 from tasks.distinct import map_distinct
+from tasks.titles import candidate_features, rank_titles
 
 logger = logging.getLogger(__name__)
 
@@ -866,22 +867,18 @@ def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.sort("page_id", "line_no", maintain_order=True)
 
 
-def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
-    """Fill ``region`` and ``comment_position`` of tagged lines.
-
-    The comment finder runs per page in Python on the pages that may hold comments; the body window,
-    the title and the body lines are then found for all pages at once.
+def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, pl.DataFrame]:
+    """Steps 1 and 2 of ``segment_pages``: the comments, then the body window of each page.
 
     Args:
-        lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
+        lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``), not empty.
 
     Returns:
-        The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
-        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``.
+        The lines sorted by page and line with the ``line_features`` columns, ``_row``, ``_page``, ``_i``
+        and ``_placed`` (the line is in a comment); per line its region code (``_REGION_CODES``, 0 where
+        unplaced) and comment position (-1 outside comments); and per page ``_page``, ``_lo``, ``_hi``
+        (the body window's first and last line) for the pages that have one.
     """
-    schema = polars_schema(LINES)
-    if lines.height == 0:
-        return empty_frame(LINES)
     feats = _number_lines(line_features(sorted_lines(lines)))
     # 1. comments, and where each page's comment section starts
     comments, sections = _all_comments(feats)
@@ -904,8 +901,28 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
             "_page", _start=pl.col("_after"), _limit=pl.col("_n")),
     )
     windows = pl.concat([above, below])
-    # 3. the title shortly above the body, then the body lines
-    titles = _find_titles(feats, windows)
+    return feats, region, position, windows
+
+
+def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
+    """Fill ``region`` and ``comment_position`` of tagged lines.
+
+    The comment finder runs per page in Python on the pages that may hold comments; the body window,
+    the title and the body lines are then found for all pages at once.
+
+    Args:
+        lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
+
+    Returns:
+        The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
+        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``.
+    """
+    schema = polars_schema(LINES)
+    if lines.height == 0:
+        return empty_frame(LINES)
+    feats, region, position, windows = body_windows(lines)
+    # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
+    titles = rank_titles(candidate_features(feats, windows))
     title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
         pl.col("_i") == pl.col("_title"))
     i = pl.col("_i")

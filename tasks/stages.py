@@ -196,6 +196,25 @@ def merge_template_lines(learned: pl.DataFrame, previous: pl.DataFrame) -> pl.Da
     )
 
 
+def tag_template_lines(lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame) -> pl.DataFrame:
+    """Strip as ``template`` the lines that the learned templates name (same site, same text) and no
+    general rule stripped. Reads LINES rows, ``page_id`` and ``site`` of PAGES, TEMPLATE_LINES rows."""
+    if templates.is_empty():
+        return lines
+    site_of = pages.select("page_id", "site")
+    tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
+    return (
+        lines.join(site_of, on="page_id", how="left")
+        .join(tmpl, on=["site", "text"], how="left")
+        .with_columns(
+            strip_rule=pl.when(pl.col("strip_rule").is_null() & pl.col("is_template").fill_null(value=False))
+            .then(pl.lit("template"))
+            .otherwise(pl.col("strip_rule"))
+        )
+        .drop("site", "is_template")
+    )
+
+
 def parse_shard(
     lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -213,20 +232,7 @@ def parse_shard(
     html_pages = pages.filter(pl.col("html").is_not_null())
     html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
     lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
-    if not templates.is_empty():
-        site_of = pages.select("page_id", "site")
-        tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
-        lines = (
-            lines.join(site_of, on="page_id", how="left")
-            .join(tmpl, on=["site", "text"], how="left")
-            .with_columns(
-                strip_rule=pl.when(pl.col("strip_rule").is_null() & pl.col("is_template").fill_null(value=False))
-                .then(pl.lit("template"))
-                .otherwise(pl.col("strip_rule"))
-            )
-            .drop("site", "is_template")
-        )
-    segmented = segment_pages(lines)
+    segmented = segment_pages(tag_template_lines(lines, pages, templates))
     articles = pl.concat([_cast(parse_articles(segmented), PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
                           _cast(html_arts, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES))])
     comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),

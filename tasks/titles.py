@@ -1,0 +1,270 @@
+"""Title finding on the text path: candidate lines near the body start, their features, a learned ranker.
+
+A page's title candidates are the kept lines from ``WINDOW_ABOVE`` lines above its body window's first line
+to ``WINDOW_BELOW`` lines below it (``candidate_features``). Each candidate gets shape features (length,
+case, punctuation, script), position features (lines and kept lines to the body start, its rank among
+the candidates above the body), evidence features (named by a breadcrumb or a comment-count line,
+repeated on the page) and neighbour features (how many headline-like lines surround it, as in a list of
+teaser headlines; how near a date or byline line follows it). No feature names a site or a word of a
+language: the cues are shapes and positions.
+
+The ranker is a conditional logit (a softmax over a page's candidates, ``rank_titles``): one weight per
+feature, learned by ``flows.train_titles`` from labelled pages and kept in ``models/title_ranker.json``
+beside this module (a few kB, read once per process). The page's title is its best-scoring candidate
+when that scores above the model's threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from tasks import selectors
+
+WINDOW_ABOVE = 40
+"""Candidates start this many lines above the body's first line."""
+WINDOW_BELOW = 6
+"""... and end this many lines below it (a body window may open on a teaser above the headline)."""
+MAX_CHARS = 220
+"""A title line holds at most this many characters."""
+NEIGHBOURS = 3
+"""Lines on each side that count as a candidate's neighbours (teaser-run and date features)."""
+DATE_REACH = 8
+"""Distances to the next date or byline line are capped here."""
+MODEL_PATH = Path(__file__).with_name("models") / "title_ranker.json"
+
+_CRUMB_RE = r" (?:»|›|>>?|\|) "
+_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
+_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
+_CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
+_UPPER = r"\p{Lu}"
+_LOWER = r"\p{Ll}"
+
+_TEXT, _WORDS = pl.col("text"), pl.col("f_words")
+_CHARS = _TEXT.str.len_chars()
+_KEPT = pl.col("strip_rule").is_null()
+
+FEATURES: tuple[str, ...] = (
+    "words_1", "words_2_3", "words_4_14", "words_15_20", "words_21_25", "words_over_25", "log_chars", "cjk",
+    "starts_lower", "no_upper", "all_upper", "two_sentences", "person_name", "prose", "ends_period",
+    "ends_cut", "ends_mark", "odd_start", "separator", "digits",
+    "below", "log_lines_above", "log_kept_above", "first_above", "cand_rank", "page_pos",
+    "hinted", "repeated",
+    "headline_neighbours", "date_next", "date_between", "date_before", "stripped_prev", "stripped_next",
+    "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
+)
+"""The features of a candidate, in the model's order (see ``candidate_features``)."""
+
+
+def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
+    """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
+    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded.
+
+    Reads ``_page``, ``text`` and ``f_count``; returns distinct ``_page``, ``_key``."""
+    hints: list[tuple[int, str]] = []
+    counts = lines.filter(pl.col("f_count").is_not_null())
+    for page, text in zip(counts["_page"].to_list(), counts["text"].to_list(), strict=True):
+        if m := _QUOTED_TITLE.search(text):
+            hints.append((page, m.group("title").strip().casefold()))
+    crumbs = lines.filter(_TEXT.str.contains(_CRUMB_RE))
+    for page, text in zip(crumbs["_page"].to_list(), crumbs["text"].to_list(), strict=True):
+        parts = _CRUMB_SPLIT.split(text)
+        if len(parts) >= 3:
+            hints.append((page, parts[-1].strip().casefold()))
+    return pl.DataFrame(hints, schema={"_page": pl.UInt32, "_key": pl.String}, orient="row").unique()
+
+
+def _repeated_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """How often each line text of at most ``3 * MAX_CHARS`` characters occurs on its page (compared
+    lower-cased). Reads ``_page``, ``text``; returns ``_page``, ``_key``, ``_rep``."""
+    return (
+        lines.filter(_CHARS <= 3 * MAX_CHARS)
+        .group_by("_page", _key=_TEXT.str.to_lowercase())
+        .agg(_rep=pl.len().cast(pl.Int32))
+    )
+
+
+def _headline_like() -> pl.Expr:
+    """A kept line shaped like a headline: 4 to 20 words, at most ``MAX_CHARS``, not prose, not ending in
+    a full stop (the lines a run of teaser headlines is made of)."""
+    return (
+        _KEPT & _WORDS.is_between(4, 20) & (_CHARS <= MAX_CHARS) & ~pl.col("f_prose")
+        & ~_TEXT.str.ends_with(".") & ~pl.col("f_date")
+    )
+
+
+def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """The title candidates of each page and their ``FEATURES``.
+
+    Args:
+        lines: ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_date``, ``f_has_date``, ``f_count``,
+            ``f_numeric``, ``f_words``, ``f_prose``, ``f_by_author``, ``_placed`` (in a comment), sorted by
+            page and line.
+        windows: ``_page``, ``_lo`` (the body's first line).
+
+    Returns:
+        ``_page``, ``_i``, ``text`` and the ``FEATURES`` columns (Float64), one row per candidate.
+    """
+    page, i, lo = "_page", pl.col("_i"), pl.col("_lo")
+    near = (
+        lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric", "f_words",
+                     "f_prose", "f_by_author", "_placed")
+        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
+        .filter(i.is_between(lo - WINDOW_ABOVE - NEIGHBOURS, lo + WINDOW_BELOW + NEIGHBOURS))
+    )
+    dateish = (pl.col("f_date") | pl.col("f_has_date") | pl.col("f_by_author").is_not_null()
+               | (pl.col("strip_rule") == "byline").fill_null(value=False)) & (_CHARS <= 160)
+    kept_body = (i < lo) & _KEPT & ~pl.col("f_date")
+    near = near.with_columns(
+        _headline=_headline_like().cast(pl.Int32),
+        _date_i=pl.when(dateish).then(i),
+        _kept=pl.when(kept_body).then(pl.when(_WORDS >= 4).then(1.0).otherwise(0.5)).otherwise(0.0),
+        _prose=(pl.col("f_prose") & _KEPT).cast(pl.Float64),
+        _stripped=(~_KEPT).cast(pl.Float64),
+        _numeric=pl.col("f_numeric").cast(pl.Float64),
+    ).with_columns(
+        _next_date=pl.col("_date_i").shift(-1).backward_fill().over(page),
+        _prev_date=pl.col("_date_i").shift(1).forward_fill().over(page),
+        _kept=pl.col("_kept").cum_sum(reverse=True).over(page) - pl.col("_kept"),
+        _run=pl.col("_headline").rolling_sum(2 * NEIGHBOURS + 1, center=True, min_samples=1).over(page)
+        - pl.col("_headline"),
+        prose_next=pl.col("_prose").shift(-1).over(page).fill_null(0.0),
+        prose_prev=pl.col("_prose").shift(1).over(page).fill_null(0.0),
+        stripped_next=pl.col("_stripped").shift(-1).over(page).fill_null(1.0),
+        stripped_prev=pl.col("_stripped").shift(1).over(page).fill_null(1.0),
+        numeric_next=pl.col("_numeric").shift(-1).over(page).fill_null(0.0),
+        numeric_prev=pl.col("_numeric").shift(1).over(page).fill_null(0.0),
+    )
+    ok = (
+        i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & _KEPT & ~pl.col("_placed") & ~pl.col("f_date")
+        & pl.col("f_count").is_null() & ~pl.col("f_numeric") & (_WORDS >= 1) & _CHARS.is_between(2, MAX_CHARS)
+    )
+    cands = near.filter(ok)
+    if cands.height == 0:
+        return pl.DataFrame(schema={"_page": pl.UInt32, "_i": pl.Int32, "text": pl.String,
+                                    **dict.fromkeys(FEATURES, pl.Float64)})
+    key = _TEXT.str.to_lowercase()
+    pages = cands.select(page).unique()
+    page_lines = lines.select("_page", "text", "f_count").join(pages, on=page, how="semi")
+    hints = _title_hints(page_lines).with_columns(_hinted=pl.lit(value=True))
+    repeated = _repeated_lines(page_lines)
+    n_lines = lines.join(pages, on=page, how="semi").group_by(page).agg(_n=pl.len())
+    cands = (
+        cands.with_columns(_key=key)
+        .join(repeated, on=["_page", "_key"], how="left", maintain_order="left")
+        .join(hints.with_columns(_key=pl.col("_key").str.to_lowercase()).unique(), on=["_page", "_key"], how="left",
+              maintain_order="left")
+        .join(n_lines, on=page, how="left", maintain_order="left")
+    )
+    above = (i < lo).cast(pl.Int32)
+    words, chars = _WORDS, _CHARS
+    cjk_share = _TEXT.str.count_matches(_CJK).cast(pl.Float64) / chars.cast(pl.Float64)
+    upper = _TEXT.str.count_matches(_UPPER)
+    lower = _TEXT.str.count_matches(_LOWER)
+    feats = cands.with_columns(
+        words_1=words == 1,
+        words_2_3=words.is_between(2, 3),
+        words_4_14=words.is_between(4, 14),
+        words_15_20=words.is_between(15, 20),
+        words_21_25=words.is_between(21, 25),
+        words_over_25=words > 25,
+        log_chars=chars.cast(pl.Float64).log1p(),
+        cjk=cjk_share > 0.3,
+        starts_lower=_TEXT.str.contains(r"^\p{Ll}"),
+        no_upper=(upper == 0) & (lower > 0),
+        all_upper=(lower == 0) & (upper >= 4),
+        two_sentences=_TEXT.str.contains(r"\w[.!?]\s+\p{Lu}"),
+        person_name=_TEXT.str.contains(r"^(?:\p{Lu}[\w'’.-]*\s?){2,3}$"),
+        prose=pl.col("f_prose"),
+        ends_period=_TEXT.str.ends_with("."),
+        ends_cut=pl.any_horizontal(_TEXT.str.ends_with(e) for e in (":", ",", "–", "-", "—", ";")),
+        ends_mark=_TEXT.str.contains(r"[!?»”\"]$"),
+        odd_start=_TEXT.str.contains(r"^[^\w“\"„«‘'¿¡]"),
+        separator=_TEXT.str.contains(r"[|•]|\s[>/]\s"),
+        digits=_TEXT.str.count_matches(r"\d").cast(pl.Float64) / chars.cast(pl.Float64),
+        below=i >= lo,
+        log_lines_above=(lo - i).clip(lower_bound=0).cast(pl.Float64).log1p(),
+        log_kept_above=pl.col("_kept").log1p(),
+        first_above=(above.cum_sum(reverse=True).over(page) == 1) & (above == 1),
+        cand_rank=(above.cum_sum(reverse=True).over(page).clip(upper_bound=10) * above).cast(pl.Float64) / 10.0,
+        page_pos=i.cast(pl.Float64) / pl.col("_n").cast(pl.Float64),
+        hinted=pl.col("_hinted").fill_null(value=False),
+        repeated=pl.col("_rep").fill_null(1).clip(1, 3) - 1,
+        headline_neighbours=pl.col("_run").cast(pl.Float64) / (2 * NEIGHBOURS),
+        date_next=(DATE_REACH - (pl.col("_next_date") - i).clip(upper_bound=DATE_REACH)).fill_null(0)
+        .cast(pl.Float64) / DATE_REACH,
+        date_between=(pl.col("_next_date") <= lo).fill_null(value=False) & (i < lo),
+        date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
+    )
+    feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo)).with_columns(rule_score=_rule_score())
+    top = pl.col("rule_score").max().over(page)
+    feats = feats.with_columns(rule_best=(pl.col("rule_score") == top) & pl.col("rule_ok"),
+                               rule_gap=(pl.col("rule_score") - top).clip(lower_bound=-10.0))
+    return feats.select("_page", "_i", "text", *(pl.col(f).cast(pl.Float64) for f in FEATURES))
+
+
+_RULE_OK = (
+    pl.col("f_count").is_null() & ~pl.col("f_has_date") & (_WORDS >= 2) & _CHARS.is_between(8, MAX_CHARS)
+    & ~pl.col("ends_cut") & ~pl.col("separator") & ~pl.col("odd_start")
+)
+"""The hand-written rules' headline filter: no date, 2+ words, 8+ characters, not cut off, no separator."""
+
+
+def _rule_score() -> pl.Expr:
+    """The hand-written headline score (the ranker takes it as one feature among the others): shape
+    points, less 0.4 per kept line and 0.05 per line between the line and the body; -10 where
+    ``rule_ok`` fails. Reads the shape feature columns, ``_kept``, ``_i``, ``_lo``."""
+    f = pl.col
+    score = (
+        2.0 - 0.4 * f("_kept") - 0.05 * (f("_lo") - f("_i")).clip(lower_bound=0)
+        + pl.when(f("hinted")).then(5.0).when(f("repeated") > 0).then(1.5).otherwise(0.0)
+        + pl.when(f("words_4_14")).then(3.0).when(f("words_15_20")).then(2.0).when(f("words_over_25")).then(-2.0)
+        .otherwise(0.0)
+        - 2.0 * f("starts_lower").cast(pl.Float64) - 3.0 * (_TEXT.str.count_matches(_UPPER) == 0).cast(pl.Float64)
+        - 3.0 * f("two_sentences").cast(pl.Float64) - 2.5 * f("person_name").cast(pl.Float64)
+        - pl.when(f("prose") | (f("ends_period") & (_WORDS > 15))).then(3.0).when(f("ends_period")).then(1.5)
+        .otherwise(0.0)
+    )
+    return pl.when(f("rule_ok")).then(score.clip(lower_bound=-10.0)).otherwise(-10.0)
+
+
+@cache
+def load_model(path: Path = MODEL_PATH) -> dict[str, Any]:
+    """The ranker's weights (``weights``: feature -> weight, ``mean``, ``scale``, ``threshold``)."""
+    model = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(model["features"]) != FEATURES:
+        raise ValueError(f"{path}: the model's features differ from FEATURES; retrain it (make train)")
+    return model
+
+
+def candidate_scores(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
+    """The ranker's score of each candidate row (one matrix product over all candidates)."""
+    x = feats.select(FEATURES).to_numpy().astype(np.float64)
+    x = (x - np.asarray(model["mean"])) / np.asarray(model["scale"])
+    return x @ np.asarray(model["weights"]) + float(model.get("bias", 0.0))
+
+
+def rank_titles(feats: pl.DataFrame, model: dict[str, Any] | None = None) -> pl.DataFrame:
+    """Per page, the candidate line with the best score (the nearest to the body of equals), when it
+    scores above the model's threshold.
+
+    Args:
+        feats: ``candidate_features`` output.
+        model: weights as ``load_model`` gives them (the shipped model by default).
+
+    Returns:
+        ``_page``, ``_title`` (the line of the title).
+    """
+    if feats.height == 0:
+        return pl.DataFrame(schema={"_page": pl.UInt32, "_title": pl.Int32})
+    model = model or load_model()
+    scored = feats.select("_page", "_i", _score=pl.Series(candidate_scores(feats, model)))
+    best = scored.filter((pl.col("_score") == pl.col("_score").max().over("_page"))
+                         & (pl.col("_score") > float(model["threshold"])))
+    return best.group_by("_page", maintain_order=True).agg(_title=pl.col("_i").max())
