@@ -30,12 +30,12 @@ from scipy.optimize import minimize
 from flows.evaluate import load_folder
 from tasks.boilerplate import learn_template_lines, strip_boilerplate
 from tasks.evaluate import fold as fold_text
-from tasks.parse import body_windows
+from tasks.parse import body_windows, page_urls
 from tasks.stages import tag_template_lines
 from tasks.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
-L2 = 1.0
+L2 = 3.0
 """The L2 penalty on the (standardised) weights, summed over the training pages' losses."""
 THRESHOLD = -1e9
 """Score a best candidate must beat: every page with a candidate gets a title (a wrong title and none
@@ -51,14 +51,16 @@ def labelled_candidates(folder: Path, fold: str) -> pl.DataFrame:
     templates = learn_template_lines(lines, pages.select("page_id", "site"))
     feats, _, _, windows = body_windows(tag_template_lines(lines, pages, templates))
     ids = feats.select("_page", "page_id").unique()
-    cands = candidate_features(feats, windows).join(ids, on="_page", how="left")
+    urls = page_urls(feats, pages.select("page_id", "url"))
+    cands = candidate_features(feats, windows, urls).join(ids, on="_page", how="left")
     keys = truth.select("page_id", _true=pl.col("title").map_elements(fold_text, return_dtype=pl.String))
     cands = (
         cands.join(keys, on="page_id", how="left")
         .join(pages.select("page_id", "site"), on="page_id", how="left")
         .with_columns(_label=(pl.col("text").map_elements(fold_text, return_dtype=pl.String) == pl.col("_true"))
                       .cast(pl.Float64))
-        .with_columns(_reachable=pl.col("_label").max().over("page_id") > 0, page_id=folder.name + "/" + pl.col("page_id"))
+        .with_columns(_reachable=pl.col("_label").max().over("page_id") > 0,
+                      page_id=folder.name + "/" + pl.col("page_id"))
     )
     return cands
 

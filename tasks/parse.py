@@ -867,6 +867,15 @@ def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.sort("page_id", "line_no", maintain_order=True)
 
 
+def page_urls(feats: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame | None:
+    """``_page``, ``url`` of the pages of ``feats`` (``page_id``, ``_page``) that ``urls`` (``page_id``,
+    ``url``) names."""
+    if urls is None:
+        return None
+    pages = feats.select("page_id", "_page").unique("_page")
+    return pages.join(urls.select("page_id", "url"), on="page_id", how="inner").select("_page", "url")
+
+
 def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, pl.DataFrame]:
     """Steps 1 and 2 of ``segment_pages``: the comments, then the body window of each page.
 
@@ -904,7 +913,7 @@ def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndar
     return feats, region, position, windows
 
 
-def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
+def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
     The comment finder runs per page in Python on the pages that may hold comments; the body window,
@@ -912,6 +921,7 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
 
     Args:
         lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
+        urls: ``page_id``, ``url`` (the page's URL where known; its slug is a title cue), or None.
 
     Returns:
         The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
@@ -922,7 +932,7 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
         return empty_frame(LINES)
     feats, region, position, windows = body_windows(lines)
     # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
-    titles = rank_titles(candidate_features(feats, windows))
+    titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls)))
     title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
         pl.col("_i") == pl.col("_title"))
     i = pl.col("_i")

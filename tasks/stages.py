@@ -223,7 +223,8 @@ def parse_shard(
     HTML pages are parsed from their markup where it is reliable (``tasks.html``); every other page
     goes through the text path: lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page.
-    Reads LINES rows and PAGES (page_id, site, text, html). Returns PARSED_ARTICLES (one row per
+    Reads LINES rows and PAGES (page_id, site, text, html, and url where the frame has it: the URL's slug
+    is a title cue). Returns PARSED_ARTICLES (one row per
     readable page) and PARSED_COMMENTS.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
@@ -232,7 +233,8 @@ def parse_shard(
     html_pages = pages.filter(pl.col("html").is_not_null())
     html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
     lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
-    segmented = segment_pages(tag_template_lines(lines, pages, templates))
+    urls = pages.select("page_id", "url") if "url" in pages.columns else None
+    segmented = segment_pages(tag_template_lines(lines, pages, templates), urls)
     articles = pl.concat([_cast(parse_articles(segmented), PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
                           _cast(html_arts, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES))])
     comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),

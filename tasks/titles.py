@@ -58,6 +58,7 @@ FEATURES: tuple[str, ...] = (
     "hinted", "repeated",
     "headline_neighbours", "date_next", "date_between", "date_before", "stripped_prev", "stripped_next",
     "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
+    "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 
@@ -99,7 +100,60 @@ def _headline_like() -> pl.Expr:
     )
 
 
-def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+def _ascii_fold(expr: pl.Expr) -> pl.Expr:
+    """Lower case, accents dropped, umlaut spellings folded ("ü" and "ue" both to "u"), letters and digits
+    only: how a URL slug spells a headline's words."""
+    folded = (
+        expr.str.to_lowercase().str.replace_all("ß", "ss").str.replace_all("æ", "ae").str.replace_all("ø", "o")
+        .str.normalize("NFKD").str.replace_all(r"\p{M}", "")
+    )
+    return folded.str.replace_all("ae", "a").str.replace_all("oe", "o").str.replace_all("ue", "u")
+
+
+SLUG_MIN_TOKENS = 3
+"""A URL path segment is a slug when it splits into at least this many words at "-" or "_"."""
+
+
+def slug_tokens(urls: pl.DataFrame) -> pl.DataFrame:
+    """The words of each page's URL slug: the path segment with the most "-" or "_" separators (file
+    extension dropped, at least ``SLUG_MIN_TOKENS`` words), split there, folded (``_ascii_fold``), words
+    of 3+ characters that are not all digits and hold no run of 4 digits (ids, dates).
+
+    Reads ``_page``, ``url``; returns ``_page``, ``_token``, ``_n_tokens`` (the slug's words)."""
+    path = pl.col("url").str.replace(r"^[a-zA-Z][\w+.-]*://[^/]*", "").str.replace(r"[?#].*$", "")
+    segments = urls.filter(pl.col("url").is_not_null()).select(
+        "_page", _seg=path.str.split("/")).explode("_seg").with_columns(
+        _seg=pl.col("_seg").str.replace(r"\.[A-Za-z]{2,5}$", ""))
+    segments = segments.with_columns(_sep=pl.col("_seg").str.count_matches(r"[-_]+"))
+    slugs = segments.filter((pl.col("_sep") == pl.col("_sep").max().over("_page"))
+                            & (pl.col("_sep") >= SLUG_MIN_TOKENS - 1)).group_by("_page").agg(pl.col("_seg").last())
+    tokens = slugs.select("_page", _token=_ascii_fold(pl.col("_seg")).str.replace_all("_", "-").str.split("-")).explode(
+        "_token").with_columns(_token=pl.col("_token").str.replace_all(r"[^a-z0-9]", ""))
+    tokens = tokens.filter((pl.col("_token").str.len_chars() >= 3) & ~pl.col("_token").str.contains(r"^\d+$|\d{4}"))
+    return tokens.unique(maintain_order=True).with_columns(_n_tokens=pl.len().over("_page").cast(pl.Int32))
+
+
+def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
+    """``_page``, ``_i``, ``slug_share``: the share of the page's slug words (``slug_tokens``) that the
+    candidate's folded text holds; 0 where the page has no URL or no slug."""
+    empty = cands.select("_page", "_i", slug_share=pl.lit(0.0))
+    if urls is None or urls.height == 0:
+        return empty
+    tokens = slug_tokens(urls)
+    if tokens.height == 0:
+        return empty
+    folded = cands.select("_page", "_i", _folded=_ascii_fold(_TEXT).str.replace_all(r"[^a-z0-9]", ""))
+    hits = (
+        folded.join(tokens, on="_page", how="inner")
+        .group_by("_page", "_i")
+        .agg(slug_share=(pl.col("_folded").str.contains(pl.col("_token"), literal=True).sum()
+                         / pl.col("_n_tokens").first()).cast(pl.Float64))
+    )
+    return empty.drop("slug_share").join(hits, on=["_page", "_i"], how="left", maintain_order="left").with_columns(
+        pl.col("slug_share").fill_null(0.0))
+
+
+def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
     """The title candidates of each page and their ``FEATURES``.
 
     Args:
@@ -107,6 +161,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFra
             ``f_numeric``, ``f_words``, ``f_prose``, ``f_by_author``, ``_placed`` (in a comment), sorted by
             page and line.
         windows: ``_page``, ``_lo`` (the body's first line).
+        urls: ``_page``, ``url`` (the page's URL where known) or None.
 
     Returns:
         ``_page``, ``_i``, ``text`` and the ``FEATURES`` columns (Float64), one row per candidate.
@@ -140,6 +195,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFra
         stripped_prev=pl.col("_stripped").shift(1).over(page).fill_null(1.0),
         numeric_next=pl.col("_numeric").shift(-1).over(page).fill_null(0.0),
         numeric_prev=pl.col("_numeric").shift(1).over(page).fill_null(0.0),
+        **_near_relations(page),
     )
     ok = (
         i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & _KEPT & ~pl.col("_placed") & ~pl.col("f_date")
@@ -182,9 +238,9 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFra
         two_sentences=_TEXT.str.contains(r"\w[.!?]\s+\p{Lu}"),
         person_name=_TEXT.str.contains(r"^(?:\p{Lu}[\w'’.-]*\s?){2,3}$"),
         prose=pl.col("f_prose"),
-        ends_period=_TEXT.str.ends_with("."),
+        ends_period=_TEXT.str.contains(r"[.。][\"”’»)]*$"),
         ends_cut=pl.any_horizontal(_TEXT.str.ends_with(e) for e in (":", ",", "–", "-", "—", ";")),
-        ends_mark=_TEXT.str.contains(r"[!?»”\"]$"),
+        ends_mark=_TEXT.str.contains(r"[!?][\"”’»)]*$"),
         odd_start=_TEXT.str.contains(r"^[^\w“\"„«‘'¿¡]"),
         separator=_TEXT.str.contains(r"[|•]|\s[>/]\s"),
         digits=_TEXT.str.count_matches(r"\d").cast(pl.Float64) / chars.cast(pl.Float64),
@@ -195,6 +251,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFra
         cand_rank=(above.cum_sum(reverse=True).over(page).clip(upper_bound=10) * above).cast(pl.Float64) / 10.0,
         page_pos=i.cast(pl.Float64) / pl.col("_n").cast(pl.Float64),
         hinted=pl.col("_hinted").fill_null(value=False),
+        credit=_TEXT.str.contains(r"©|\)$"),
+        glued=_TEXT.str.count_matches(r"\p{Ll}\p{Lu}\p{Ll}") >= 2,
         repeated=pl.col("_rep").fill_null(1).clip(1, 3) - 1,
         headline_neighbours=pl.col("_run").cast(pl.Float64) / (2 * NEIGHBOURS),
         date_next=(DATE_REACH - (pl.col("_next_date") - i).clip(upper_bound=DATE_REACH)).fill_null(0)
@@ -202,11 +260,36 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFra
         date_between=(pl.col("_next_date") <= lo).fill_null(value=False) & (i < lo),
         date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
     )
+    feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left")
+    feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
+                               & (pl.col("slug_share") > 0))
     feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo)).with_columns(rule_score=_rule_score())
     top = pl.col("rule_score").max().over(page)
     feats = feats.with_columns(rule_best=(pl.col("rule_score") == top) & pl.col("rule_ok"),
                                rule_gap=(pl.col("rule_score") - top).clip(lower_bound=-10.0))
     return feats.select("_page", "_i", "text", *(pl.col(f).cast(pl.Float64) for f in FEATURES))
+
+
+def _near_relations(page: str) -> dict[str, pl.Expr]:
+    """How a line relates to the kept lines up to ``NEIGHBOURS`` away: ``holds_near`` (it holds a shorter
+    such line: a kicker glued to a headline), ``held_near`` (a longer such line holds it), ``twin_first``
+    and ``twin_second`` (the line one to ``NEIGHBOURS`` lines below, or above, has the same letters and
+    digits: a headline printed twice, once with its punctuation)."""
+    key = _TEXT.str.to_lowercase().str.replace_all(r"[^\w]+", "")
+    long_enough = _CHARS >= 8
+    holds, held, first, second = [], [], [], []
+    for k in range(1, NEIGHBOURS + 1):
+        for shift in (k, -k):
+            other = _TEXT.shift(shift).over(page)
+            other_chars = _CHARS.shift(shift).over(page)
+            other_ok = _KEPT.shift(shift).over(page).fill_null(value=False) & (other_chars >= 8)
+            holds.append(other_ok & (other_chars < _CHARS) & _TEXT.str.contains(other, literal=True))
+            held.append(other_ok & long_enough & (other_chars > _CHARS) & other.str.contains(_TEXT, literal=True))
+            twin = other_ok & long_enough & (key == key.shift(shift).over(page)) & (other != _TEXT)
+            (first if shift < 0 else second).append(twin)
+    return {name: pl.any_horizontal(exprs).fill_null(value=False)
+            for name, exprs in (("holds_near", holds), ("held_near", held), ("twin_first", first),
+                                ("twin_second", second))}
 
 
 _RULE_OK = (
