@@ -27,7 +27,7 @@ import polars as pl
 
 from tasks import selectors
 
-WINDOW_ABOVE = 40
+WINDOW_ABOVE = 30
 """Candidates start this many lines above the body's first line."""
 WINDOW_BELOW = 6
 """... and end this many lines below it (a body window may open on a teaser above the headline)."""
@@ -42,9 +42,6 @@ MODEL_PATH = Path(__file__).with_name("models") / "title_ranker.json"
 _CRUMB_RE = r" (?:»|›|>>?|\|) "
 _CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
 _QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
-_CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
-_UPPER = r"\p{Lu}"
-_LOWER = r"\p{Ll}"
 
 _TEXT, _WORDS = pl.col("text"), pl.col("f_words")
 _CHARS = _TEXT.str.len_chars()
@@ -81,14 +78,14 @@ def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(hints, schema={"_page": pl.UInt32, "_key": pl.String}, orient="row").unique()
 
 
-def _repeated_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """How often each line text of at most ``3 * MAX_CHARS`` characters occurs on its page (compared
-    lower-cased). Reads ``_page``, ``text``; returns ``_page``, ``_key``, ``_rep``."""
-    return (
-        lines.filter(_CHARS <= 3 * MAX_CHARS)
-        .group_by("_page", _key=_TEXT.str.to_lowercase())
-        .agg(_rep=pl.len().cast(pl.Int32))
-    )
+def _repeated_lines(lines: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
+    """How often each candidate's text occurs on its page, compared lower-cased (only lines with as many
+    words as a candidate of their page are lower-cased and counted; lower-casing keeps white space).
+
+    Reads ``_page``, ``text``, ``f_words`` of ``lines`` and ``cands``; returns ``_page``, ``_key``, ``_rep``."""
+    lengths = cands.select("_page", "f_words").unique()
+    same_length = lines.join(lengths, on=["_page", "f_words"], how="semi")
+    return same_length.group_by("_page", _key=_TEXT.str.to_lowercase()).agg(_rep=pl.len().cast(pl.Int32))
 
 
 def _headline_like() -> pl.Expr:
@@ -100,14 +97,16 @@ def _headline_like() -> pl.Expr:
     )
 
 
-def _ascii_fold(expr: pl.Expr) -> pl.Expr:
+def _ascii_fold(expr: pl.Expr, *, ascii_only: bool = False) -> pl.Expr:
     """Lower case, accents dropped, umlaut spellings folded ("ü" and "ue" both to "u"), letters and digits
-    only: how a URL slug spells a headline's words."""
-    folded = (
-        expr.str.to_lowercase().str.replace_all("ß", "ss").str.replace_all("æ", "ae").str.replace_all("ø", "o")
-        .str.normalize("NFKD").str.replace_all(r"\p{M}", "")
-    )
-    return folded.str.replace_all("ae", "a").str.replace_all("oe", "o").str.replace_all("ue", "u")
+    only: how a URL slug spells a headline's words (``ascii_only``: the text is known to be ASCII)."""
+    folded = expr.str.to_lowercase()
+    if not ascii_only:
+        folded = (
+            folded.str.replace_all("ß", "ss", literal=True).str.replace_all("æ", "ae", literal=True)
+            .str.replace_all("ø", "o", literal=True).str.normalize("NFKD").str.replace_all(r"\p{M}", "")
+        )
+    return folded.str.replace_all(r"[^a-z0-9]+", "").str.replace_all(r"([aou])e", "${1}")
 
 
 SLUG_MIN_TOKENS = 3
@@ -127,8 +126,8 @@ def slug_tokens(urls: pl.DataFrame) -> pl.DataFrame:
     segments = segments.with_columns(_sep=pl.col("_seg").str.count_matches(r"[-_]+"))
     slugs = segments.filter((pl.col("_sep") == pl.col("_sep").max().over("_page"))
                             & (pl.col("_sep") >= SLUG_MIN_TOKENS - 1)).group_by("_page").agg(pl.col("_seg").last())
-    tokens = slugs.select("_page", _token=_ascii_fold(pl.col("_seg")).str.replace_all("_", "-").str.split("-")).explode(
-        "_token").with_columns(_token=pl.col("_token").str.replace_all(r"[^a-z0-9]", ""))
+    words = pl.col("_seg").str.replace_all("_", "-", literal=True).str.split("-")
+    tokens = slugs.select("_page", _token=words).explode("_token").with_columns(_token=_ascii_fold(pl.col("_token")))
     tokens = tokens.filter((pl.col("_token").str.len_chars() >= 3) & ~pl.col("_token").str.contains(r"^\d+$|\d{4}"))
     return tokens.unique(maintain_order=True).with_columns(_n_tokens=pl.len().over("_page").cast(pl.Int32))
 
@@ -142,7 +141,12 @@ def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
     tokens = slug_tokens(urls)
     if tokens.height == 0:
         return empty
-    folded = cands.select("_page", "_i", _folded=_ascii_fold(_TEXT).str.replace_all(r"[^a-z0-9]", ""))
+    texts = cands.join(tokens.select("_page").unique(), on="_page", how="semi").select(
+        "_page", "_i", "text", _ascii=_TEXT.str.len_bytes() == _CHARS)
+    folded = pl.concat([
+        texts.filter("_ascii").select("_page", "_i", _folded=_ascii_fold(_TEXT, ascii_only=True)),
+        texts.filter(~pl.col("_ascii")).select("_page", "_i", _folded=_ascii_fold(_TEXT)),
+    ])
     hits = (
         folded.join(tokens, on="_page", how="inner")
         .group_by("_page", "_i")
@@ -153,6 +157,15 @@ def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
         pl.col("slug_share").fill_null(0.0))
 
 
+def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """``_page``, ``_lo``: the longest kept line of each page of ``lines`` (``_page``, ``_i``, ``text``,
+    ``strip_rule``, ``_placed``), where the title is looked for on a page without a body window (as in
+    scripts written without spaces, whose lines the word-weighted window does not see as prose)."""
+    kept = lines.filter(_KEPT & ~pl.col("_placed")).select("_page", "_i", _c=_CHARS)
+    return kept.filter(pl.col("_c") == pl.col("_c").max().over("_page")).group_by("_page").agg(
+        _lo=pl.col("_i").min())
+
+
 def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
     """The title candidates of each page and their ``FEATURES``.
 
@@ -160,13 +173,15 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         lines: ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_date``, ``f_has_date``, ``f_count``,
             ``f_numeric``, ``f_words``, ``f_prose``, ``f_by_author``, ``_placed`` (in a comment), sorted by
             page and line.
-        windows: ``_page``, ``_lo`` (the body's first line).
+        windows: ``_page``, ``_lo`` (the body's first line); a page without one is searched above its
+            longest kept line.
         urls: ``_page``, ``url`` (the page's URL where known) or None.
 
     Returns:
         ``_page``, ``_i``, ``text`` and the ``FEATURES`` columns (Float64), one row per candidate.
     """
     page, i, lo = "_page", pl.col("_i"), pl.col("_lo")
+    windows = pl.concat([windows.select("_page", "_lo"), _longest_lines(lines.join(windows, on=page, how="anti"))])
     near = (
         lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric", "f_words",
                      "f_prose", "f_by_author", "_placed")
@@ -184,18 +199,24 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         _stripped=(~_KEPT).cast(pl.Float64),
         _numeric=pl.col("f_numeric").cast(pl.Float64),
     ).with_columns(
-        _next_date=pl.col("_date_i").shift(-1).backward_fill().over(page),
-        _prev_date=pl.col("_date_i").shift(1).forward_fill().over(page),
+        _date_pg=pl.when(pl.col("_date_i").is_not_null()).then(pl.col(page)),
         _kept=pl.col("_kept").cum_sum(reverse=True).over(page) - pl.col("_kept"),
-        _run=pl.col("_headline").rolling_sum(2 * NEIGHBOURS + 1, center=True, min_samples=1).over(page)
+        _run=_within_page(pl.col("_headline").rolling_sum(2 * NEIGHBOURS + 1, center=True, min_samples=1), 0)
         - pl.col("_headline"),
-        prose_next=pl.col("_prose").shift(-1).over(page).fill_null(0.0),
-        prose_prev=pl.col("_prose").shift(1).over(page).fill_null(0.0),
-        stripped_next=pl.col("_stripped").shift(-1).over(page).fill_null(1.0),
-        stripped_prev=pl.col("_stripped").shift(1).over(page).fill_null(1.0),
-        numeric_next=pl.col("_numeric").shift(-1).over(page).fill_null(0.0),
-        numeric_prev=pl.col("_numeric").shift(1).over(page).fill_null(0.0),
-        **_near_relations(page),
+        prose_next=_within_page(pl.col("_prose"), -1).fill_null(0.0),
+        prose_prev=_within_page(pl.col("_prose"), 1).fill_null(0.0),
+        stripped_next=_within_page(pl.col("_stripped"), -1).fill_null(1.0),
+        stripped_prev=_within_page(pl.col("_stripped"), 1).fill_null(1.0),
+        numeric_next=_within_page(pl.col("_numeric"), -1).fill_null(0.0),
+        numeric_prev=_within_page(pl.col("_numeric"), 1).fill_null(0.0),
+        # the texts of the kept lines around (null where stripped or on another page)
+        **{f"_t{k}": _within_page(pl.when(_KEPT).then(_TEXT), k) for k in _OFFSETS},
+    ).with_columns(
+        # the nearest date line below and above, on the same page
+        _next_date=pl.when(pl.col("_date_pg").shift(-1).backward_fill() == pl.col(page))
+        .then(pl.col("_date_i").shift(-1).backward_fill()),
+        _prev_date=pl.when(pl.col("_date_pg").shift(1).forward_fill() == pl.col(page))
+        .then(pl.col("_date_i").shift(1).forward_fill()),
     )
     ok = (
         i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & _KEPT & ~pl.col("_placed") & ~pl.col("f_date")
@@ -205,12 +226,13 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     if cands.height == 0:
         return pl.DataFrame(schema={"_page": pl.UInt32, "_i": pl.Int32, "text": pl.String,
                                     **dict.fromkeys(FEATURES, pl.Float64)})
+    cands = cands.join(_near_relations(cands), on=["_page", "_i"], how="left", maintain_order="left").with_columns(
+        pl.col(_RELATIONS).fill_null(value=False))
     key = _TEXT.str.to_lowercase()
-    pages = cands.select(page).unique()
-    page_lines = lines.select("_page", "text", "f_count").join(pages, on=page, how="semi")
+    page_lines = lines.select("_page", "text", "f_count", "f_words")
     hints = _title_hints(page_lines).with_columns(_hinted=pl.lit(value=True))
-    repeated = _repeated_lines(page_lines)
-    n_lines = lines.join(pages, on=page, how="semi").group_by(page).agg(_n=pl.len())
+    repeated = _repeated_lines(page_lines, cands)
+    n_lines = lines.group_by(page).agg(_n=pl.col("_i").max() + 1)
     cands = (
         cands.with_columns(_key=key)
         .join(repeated, on=["_page", "_key"], how="left", maintain_order="left")
@@ -220,9 +242,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     )
     above = (i < lo).cast(pl.Int32)
     words, chars = _WORDS, _CHARS
-    cjk_share = _TEXT.str.count_matches(_CJK).cast(pl.Float64) / chars.cast(pl.Float64)
-    upper = _TEXT.str.count_matches(_UPPER)
-    lower = _TEXT.str.count_matches(_LOWER)
+    # case without a regex: a text holds an upper-case letter when lower-casing changes it
+    has_upper, has_lower = _TEXT.str.to_lowercase() != _TEXT, _TEXT.str.to_uppercase() != _TEXT
     feats = cands.with_columns(
         words_1=words == 1,
         words_2_3=words.is_between(2, 3),
@@ -231,10 +252,10 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         words_21_25=words.is_between(21, 25),
         words_over_25=words > 25,
         log_chars=chars.cast(pl.Float64).log1p(),
-        cjk=cjk_share > 0.3,
+        cjk=_TEXT.str.len_bytes() >= 2.4 * chars,  # mostly 3-byte characters: CJK scripts
         starts_lower=_TEXT.str.contains(r"^\p{Ll}"),
-        no_upper=(upper == 0) & (lower > 0),
-        all_upper=(lower == 0) & (upper >= 4),
+        no_upper=~has_upper & has_lower,
+        all_upper=has_upper & ~has_lower & (chars >= 4),
         two_sentences=_TEXT.str.contains(r"\w[.!?]\s+\p{Lu}"),
         person_name=_TEXT.str.contains(r"^(?:\p{Lu}[\w'’.-]*\s?){2,3}$"),
         prose=pl.col("f_prose"),
@@ -243,7 +264,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         ends_mark=_TEXT.str.contains(r"[!?][\"”’»)]*$"),
         odd_start=_TEXT.str.contains(r"^[^\w“\"„«‘'¿¡]"),
         separator=_TEXT.str.contains(r"[|•]|\s[>/]\s"),
-        digits=_TEXT.str.count_matches(r"\d").cast(pl.Float64) / chars.cast(pl.Float64),
+        digits=_TEXT.str.count_matches("[0-9]").cast(pl.Float64) / chars.cast(pl.Float64),
         below=i >= lo,
         log_lines_above=(lo - i).clip(lower_bound=0).cast(pl.Float64).log1p(),
         log_kept_above=pl.col("_kept").log1p(),
@@ -270,26 +291,48 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     return feats.select("_page", "_i", "text", *(pl.col(f).cast(pl.Float64) for f in FEATURES))
 
 
-def _near_relations(page: str) -> dict[str, pl.Expr]:
-    """How a line relates to the kept lines up to ``NEIGHBOURS`` away: ``holds_near`` (it holds a shorter
-    such line: a kicker glued to a headline), ``held_near`` (a longer such line holds it), ``twin_first``
-    and ``twin_second`` (the line one to ``NEIGHBOURS`` lines below, or above, has the same letters and
-    digits: a headline printed twice, once with its punctuation)."""
-    key = _TEXT.str.to_lowercase().str.replace_all(r"[^\w]+", "")
-    long_enough = _CHARS >= 8
-    holds, held, first, second = [], [], [], []
-    for k in range(1, NEIGHBOURS + 1):
-        for shift in (k, -k):
-            other = _TEXT.shift(shift).over(page)
-            other_chars = _CHARS.shift(shift).over(page)
-            other_ok = _KEPT.shift(shift).over(page).fill_null(value=False) & (other_chars >= 8)
-            holds.append(other_ok & (other_chars < _CHARS) & _TEXT.str.contains(other, literal=True))
-            held.append(other_ok & long_enough & (other_chars > _CHARS) & other.str.contains(_TEXT, literal=True))
-            twin = other_ok & long_enough & (key == key.shift(shift).over(page)) & (other != _TEXT)
-            (first if shift < 0 else second).append(twin)
-    return {name: pl.any_horizontal(exprs).fill_null(value=False)
-            for name, exprs in (("holds_near", holds), ("held_near", held), ("twin_first", first),
-                                ("twin_second", second))}
+def _within_page(expr: pl.Expr, shift: int) -> pl.Expr:
+    """``expr`` of the line ``shift`` rows away (0: the value itself) where that line is on the same page,
+    else null. Rows are lines sorted by page and line; a rolling ``expr`` may mix pages only within
+    ``NEIGHBOURS`` lines of a page's first or last near line, which no candidate is."""
+    if shift == 0:
+        return expr
+    return pl.when(pl.col("_page").shift(shift) == pl.col("_page")).then(expr.shift(shift))
+
+
+_OFFSETS = tuple(k for d in range(1, NEIGHBOURS + 1) for k in (d, -d))
+"""Row offsets of a line's neighbours: positive above it, negative below."""
+_RELATIONS = ("holds_near", "held_near", "twin_first", "twin_second")
+
+
+def _near_relations(cands: pl.DataFrame) -> pl.DataFrame:
+    """How each candidate relates to the kept lines up to ``NEIGHBOURS`` away (columns ``_t{offset}``):
+    ``holds_near`` (it starts or ends with a shorter such line of 8+ characters: a kicker glued to a
+    headline), ``held_near`` (a longer such line starts or ends with it), ``twin_first`` and
+    ``twin_second`` (a line below, or above, has the same letters and digits but other text: a headline
+    printed twice, once with its punctuation). Computed over (candidate, neighbour) pairs; letters are
+    compared only for pairs of near equal length. Returns ``_page``, ``_i`` and the four flags."""
+    chars, other = _CHARS, pl.col("_o")
+    pairs = pl.concat([
+        cands.select("_page", "_i", "text", _o=pl.col(f"_t{k}"), _above=pl.lit(k > 0)) for k in _OFFSETS
+    ]).filter(other.is_not_null() & (other.str.len_chars() >= 8))
+    o_chars = other.str.len_chars()
+    pairs = pairs.with_columns(
+        _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
+        _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
+    )
+    close = pairs.filter(((o_chars - chars).abs() <= 6) & (chars >= 8) & (other != _TEXT))
+    def key(e: pl.Expr) -> pl.Expr:
+        return e.str.to_lowercase().str.replace_all(r"[^\w]+", "")
+
+    twins = close.filter(key(_TEXT) == key(other)).select("_page", "_i", "_above", _twin=pl.lit(value=True))
+    flags = pairs.join(twins, on=["_page", "_i", "_above"], how="left").group_by("_page", "_i").agg(
+        holds_near=pl.col("_holds").any(),
+        held_near=pl.col("_held").any(),
+        twin_first=(pl.col("_twin").fill_null(value=False) & ~pl.col("_above")).any(),
+        twin_second=(pl.col("_twin").fill_null(value=False) & pl.col("_above")).any(),
+    )
+    return flags
 
 
 _RULE_OK = (
@@ -309,7 +352,7 @@ def _rule_score() -> pl.Expr:
         + pl.when(f("hinted")).then(5.0).when(f("repeated") > 0).then(1.5).otherwise(0.0)
         + pl.when(f("words_4_14")).then(3.0).when(f("words_15_20")).then(2.0).when(f("words_over_25")).then(-2.0)
         .otherwise(0.0)
-        - 2.0 * f("starts_lower").cast(pl.Float64) - 3.0 * (_TEXT.str.count_matches(_UPPER) == 0).cast(pl.Float64)
+        - 2.0 * f("starts_lower").cast(pl.Float64) - 3.0 * (_TEXT.str.to_lowercase() == _TEXT).cast(pl.Float64)
         - 3.0 * f("two_sentences").cast(pl.Float64) - 2.5 * f("person_name").cast(pl.Float64)
         - pl.when(f("prose") | (f("ends_period") & (_WORDS > 15))).then(3.0).when(f("ends_period")).then(1.5)
         .otherwise(0.0)
