@@ -35,7 +35,7 @@ from tasks.stages import tag_template_lines
 from tasks.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
-L2 = 3.0
+L2 = 5.0
 """The L2 penalty on the (standardised) weights, summed over the training pages' losses."""
 THRESHOLD = -1e9
 """Score a best candidate must beat: every page with a candidate gets a title (a wrong title and none

@@ -56,6 +56,7 @@ FEATURES: tuple[str, ...] = (
     "headline_neighbours", "date_next", "date_between", "date_before", "stripped_prev", "stripped_next",
     "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
     "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
+    "lead_like",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 
@@ -281,6 +282,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         date_between=(pl.col("_next_date") <= lo).fill_null(value=False) & (i < lo),
         date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
     )
+    feats = feats.with_columns(lead_like=pl.col("ends_period") & (_WORDS >= 12))
     feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left")
     feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
                                & (pl.col("slug_share") > 0))
