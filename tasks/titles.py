@@ -323,7 +323,8 @@ def _near_relations(cands: pl.DataFrame) -> pl.DataFrame:
         _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
         _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
     )
-    close = pairs.filter(((o_chars - chars).abs() <= 6) & (chars >= 8) & (other != _TEXT))
+    close = pairs.filter(((o_chars.cast(pl.Int64) - chars.cast(pl.Int64)).abs() <= 6) & (chars >= 8)
+                         & (other != _TEXT))
     def key(e: pl.Expr) -> pl.Expr:
         return e.str.to_lowercase().str.replace_all(r"[^\w]+", "")
 
