@@ -16,6 +16,7 @@ from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
+from tasks.dates import resolve_posted_at
 from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
 from tasks.html import extract_from_html
@@ -220,26 +221,34 @@ def parse_shard(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse one shard into articles and comments.
 
-    HTML pages are parsed from their markup where it is reliable (``tasks.html``); every other page
-    goes through the text path: lines that the learned templates name (same site, same text) and no
+    HTML pages are parsed from their markup where it is reliable (``tasks.html``); where the markup
+    gives an article but no comment, the page's rendered lines still go through the text path's comment
+    finder (its comments are kept, its article is not). Every other page goes through the text path:
+    lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page.
-    Reads LINES rows and PAGES (page_id, site, text, html, and url where the frame has it: the URL's slug
-    is a title cue). Returns PARSED_ARTICLES (one row per
-    readable page) and PARSED_COMMENTS.
+    Comment dates of both paths are read again with their page's fetch time and day/month evidence
+    (``tasks.dates.resolve_posted_at``). Reads LINES rows and PAGES (page_id, site, text, html,
+    fetched_at, url; fetched_at and url may be missing: the URL's slug is a title cue). Returns
+    PARSED_ARTICLES (one row per readable page) and PARSED_COMMENTS.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
         if optional not in pages.columns:
             pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     html_pages = pages.filter(pl.col("html").is_not_null())
     html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
-    lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
+    # pages whose markup gave an article but no comment: their rendered text goes through the text
+    # path's comment finder too (comment markup the selectors do not know still prints as a thread)
+    markup_only = html_arts.join(html_coms.select("page_id").unique(), on="page_id", how="anti").select("page_id")
+    lines = lines.join(html_arts.join(markup_only, on="page_id", how="anti").select("page_id"), on="page_id",
+                       how="anti")
     urls = pages.select("page_id", "url") if "url" in pages.columns else None
     segmented = segment_pages(tag_template_lines(lines, pages, templates), urls)
-    articles = pl.concat([_cast(parse_articles(segmented), PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
+    text_articles = parse_articles(segmented.join(markup_only, on="page_id", how="anti"))
+    articles = pl.concat([_cast(text_articles, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
                           _cast(html_arts, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES))])
     comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
                           _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
-    return articles, comments
+    return articles, resolve_posted_at(comments, pages)
 
 
 def tag_languages(
