@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ import polars as pl
 
 from tasks import selectors
 
-WINDOW_ABOVE = 30
+WINDOW_ABOVE = 40
 """Candidates start this many lines above the body's first line."""
 WINDOW_BELOW = 6
 """... and end this many lines below it (a body window may open on a teaser above the headline)."""
@@ -98,15 +99,28 @@ def _headline_like() -> pl.Expr:
     )
 
 
+def _latin_letters() -> tuple[list[str], list[str]]:
+    """Lower-case Latin letters with diacritics (U+00C0-U+024F) and their ASCII spelling, from their
+    Unicode decomposition, plus the letters that do not decompose (ß, æ, ø, œ, đ, ł)."""
+    src, dst = ["ß", "æ", "ø", "œ", "đ", "ł"], ["ss", "ae", "o", "oe", "d", "l"]
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        if ch.islower() and base and base.isascii() and base != ch and ch not in src:
+            src.append(ch)
+            dst.append(base.lower())
+    return src, dst
+
+
+_LATIN_FROM, _LATIN_TO = _latin_letters()
+
+
 def _ascii_fold(expr: pl.Expr, *, ascii_only: bool = False) -> pl.Expr:
-    """Lower case, accents dropped, umlaut spellings folded ("ü" and "ue" both to "u"), letters and digits
-    only: how a URL slug spells a headline's words (``ascii_only``: the text is known to be ASCII)."""
+    """Lower case, Latin diacritics dropped, umlaut spellings folded ("ü" and "ue" both to "u"), letters and
+    digits only: how a URL slug spells a headline's words (``ascii_only``: the text is known to be ASCII)."""
     folded = expr.str.to_lowercase()
     if not ascii_only:
-        folded = (
-            folded.str.replace_all("ß", "ss", literal=True).str.replace_all("æ", "ae", literal=True)
-            .str.replace_all("ø", "o", literal=True).str.normalize("NFKD").str.replace_all(r"\p{M}", "")
-        )
+        folded = folded.str.replace_many(_LATIN_FROM, _LATIN_TO)
     return folded.str.replace_all(r"[^a-z0-9]+", "").str.replace_all(r"([aou])e", "${1}")
 
 
@@ -182,7 +196,9 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         ``_page``, ``_i``, ``text`` and the ``FEATURES`` columns (Float64), one row per candidate.
     """
     page, i, lo = "_page", pl.col("_i"), pl.col("_lo")
-    windows = pl.concat([windows.select("_page", "_lo"), _longest_lines(lines.join(windows, on=page, how="anti"))])
+    windows = windows.select("_page", "_lo")
+    if lines.height and windows.height < int(lines["_page"][-1]) + 1:  # pages are numbered 0, 1, ... in order
+        windows = pl.concat([windows, _longest_lines(lines.join(windows, on=page, how="anti"))])
     near = (
         lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric", "f_words",
                      "f_prose", "f_by_author", "_placed")
