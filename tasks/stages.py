@@ -324,22 +324,20 @@ def merge_partition_comments(comments: pl.DataFrame, refs: pl.DataFrame, prior_k
     Args:
         comments: ``COMMENT_ROWS`` of the partition (every comment of its threads, from every shard).
         refs: ``ARTICLE_REFS`` of the partition.
-        prior_keys: ``COMMENT_KEYS`` of earlier runs in the partition (or None).
+        prior_keys: ``COMMENT_KEYS`` of earlier runs in the partition (or None), all of them: a comment
+            already written (by an earlier run, of a page now read again) is a duplicate, never a second row.
 
     Returns:
         ``MERGED_COMMENT_PARTS`` rows (``merge_comments`` and the canonical page's shard and language,
         without the corpus-wide repeat counts), the partition's ``COMMENT_KEYS`` after this run, and its
         ``TEXT_COUNTS``.
     """
-    if prior_keys is not None:  # keys of this run's own articles: a re-run after a stop before the commit
-        own = refs.filter(~pl.col("is_canonical")).get_column("article_id")
-        prior_keys = prior_keys.filter(~pl.col("article_id").is_in(own.implode()))
     comments = comments.sort("comment_row")
     pages = comments.select("page_id", "canonical_article_id",
                             pl.col("page_is_duplicate").alias("is_duplicate")).unique("page_id", keep="first")
     threads = merge_threads(comments.drop("canonical_article_id", "page_is_duplicate"), pages,
                             prior_comment_keys=prior_keys)
-    canon = (refs.filter(pl.col("is_canonical")).sort("ord").unique("article_id", keep="first", maintain_order=True)
+    canon = (refs.sort("ord").unique("article_id", keep="first", maintain_order=True)
              .select("article_id", "shard_id", pl.col("language").alias("_article_language")))
     merged = threads.join(canon, on="article_id", how="left", maintain_order="left").with_columns(
         language_inferred=pl.when(pl.col("language") != UND).then(pl.col("language"))
