@@ -226,8 +226,6 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         stripped_prev=_within_page(pl.col("_stripped"), 1).fill_null(1.0),
         numeric_next=_within_page(pl.col("_numeric"), -1).fill_null(0.0),
         numeric_prev=_within_page(pl.col("_numeric"), 1).fill_null(0.0),
-        # the texts of the kept lines around (null where stripped or on another page)
-        **{f"_t{k}": _within_page(pl.when(_KEPT).then(_TEXT), k) for k in _OFFSETS},
     ).with_columns(
         # the nearest date line below and above, on the same page
         _next_date=pl.when(pl.col("_date_pg").shift(-1).backward_fill() == pl.col(page))
@@ -239,11 +237,13 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & _KEPT & ~pl.col("_placed") & ~pl.col("f_date")
         & pl.col("f_count").is_null() & ~pl.col("f_numeric") & (_WORDS >= 1) & _CHARS.is_between(2, MAX_CHARS)
     )
+    near = near.with_row_index("_r")
     cands = near.filter(ok)
     if cands.height == 0:
         return pl.DataFrame(schema={"_page": pl.UInt32, "_i": pl.Int32, "text": pl.String,
                                     **dict.fromkeys(FEATURES, pl.Float64)})
-    cands = cands.join(_near_relations(cands), on=["_page", "_i"], how="left", maintain_order="left").with_columns(
+    relations = _near_relations(near, cands)
+    cands = cands.join(relations, on=["_page", "_i"], how="left", maintain_order="left").with_columns(
         pl.col(_RELATIONS).fill_null(value=False))
     key = _TEXT.str.to_lowercase()
     page_lines = lines.select("_page", "text", "f_count", "f_words")
@@ -323,17 +323,28 @@ _OFFSETS = tuple(k for d in range(1, NEIGHBOURS + 1) for k in (d, -d))
 _RELATIONS = ("holds_near", "held_near", "twin_first", "twin_second")
 
 
-def _near_relations(cands: pl.DataFrame) -> pl.DataFrame:
-    """How each candidate relates to the kept lines up to ``NEIGHBOURS`` away (columns ``_t{offset}``):
+def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
+    """How each candidate relates to the kept lines up to ``NEIGHBOURS`` away:
     ``holds_near`` (it starts or ends with a shorter such line of 8+ characters: a kicker glued to a
     headline), ``held_near`` (a longer such line starts or ends with it), ``twin_first`` and
     ``twin_second`` (a line below, or above, has the same letters and digits but other text: a headline
-    printed twice, once with its punctuation). Computed over (candidate, neighbour) pairs; letters are
-    compared only for pairs of near equal length. Returns ``_page``, ``_i`` and the four flags."""
+    printed twice, once with its punctuation). Computed over (candidate, neighbour) pairs, the neighbour
+    taken from ``near`` (``_r``, ``_page``, ``text``, ``strip_rule``) by row; letters are compared only for
+    pairs of near equal length. Returns ``_page``, ``_i`` and the four flags."""
     chars, other = _CHARS, pl.col("_o")
-    pairs = pl.concat([
-        cands.select("_page", "_i", "text", _o=pl.col(f"_t{k}"), _above=pl.lit(k > 0)) for k in _OFFSETS
-    ]).filter(other.is_not_null() & (other.str.len_chars() >= 8))
+    rows = cands["_r"].cast(pl.Int64)
+    n = near.height
+    parts = []
+    for k in _OFFSETS:
+        at = (rows - k).clip(0, n - 1)
+        parts.append(pl.DataFrame({
+            "_page": cands["_page"], "_i": cands["_i"], "text": cands["text"],
+            "_o": near["text"].gather(at), "_o_page": near["_page"].gather(at),
+            "_o_kept": near["strip_rule"].gather(at).is_null(), "_above": pl.Series([k > 0] * cands.height),
+            "_inside": (rows - k).is_between(0, n - 1),
+        }))
+    pairs = pl.concat(parts).filter(pl.col("_inside") & (pl.col("_o_page") == pl.col("_page")) & pl.col("_o_kept")
+                                    & (other.str.len_chars() >= 8))
     o_chars = other.str.len_chars()
     pairs = pairs.with_columns(
         _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
