@@ -11,11 +11,12 @@ import polars as pl
 
 from flows.config import LangIdConfig
 from schemas.dedup import MERGED_COMMENT_PARTS
-from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_COUNTS, TEMPLATE_LINES
+from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, SCORED_ARTICLES, TEMPLATE_COUNTS, TEMPLATE_LINES
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
+from tasks.confidence import add_parse_confidence, fallback_bodies, fill_empty_bodies
 from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
 from tasks.html import extract_from_html
@@ -203,8 +204,10 @@ def parse_shard(
 
     HTML pages are parsed from their markup where it is reliable (``tasks.html``); every other page
     goes through the text path: lines that the learned templates name (same site, same text) and no
-    general rule stripped are stripped as ``template``, then the text parser segments the page.
-    Reads LINES rows and PAGES (page_id, site, text, html). Returns PARSED_ARTICLES (one row per
+    general rule stripped are stripped as ``template``, then the text parser segments the page. A text
+    page without a body gets its best other text (``tasks.confidence.fallback_bodies``); every article
+    gets ``parse_confidence`` and ``is_suspect``.
+    Reads LINES rows and PAGES (page_id, site, text, html). Returns SCORED_ARTICLES (one row per
     readable page) and PARSED_COMMENTS.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
@@ -227,8 +230,11 @@ def parse_shard(
             .drop("site", "is_template")
         )
     segmented = segment_pages(lines)
-    articles = pl.concat([_cast(parse_articles(segmented), PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
-                          _cast(html_arts, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES))])
+    text_arts = fill_empty_bodies(parse_articles(segmented), fallback_bodies(segmented))
+    names = [*PARSED_ARTICLES.names, "_fallback"]
+    parsed = pl.concat([text_arts.select(names),
+                        html_arts.with_columns(_fallback=pl.lit(value=False)).select(names)], how="vertical_relaxed")
+    articles = _cast(add_parse_confidence(parsed), SCORED_ARTICLES.names, polars_schema(SCORED_ARTICLES))
     comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
                           _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
     return articles, comments
@@ -239,7 +245,7 @@ def tag_languages(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Add ``article_id`` and the language of every article (title + body) and every comment.
 
-    Reads PARSED_ARTICLES, PARSED_COMMENTS and PAGES (page_id, text, html); returns TAGGED_ARTICLES
+    Reads SCORED_ARTICLES, PARSED_COMMENTS and PAGES (page_id, text, html); returns TAGGED_ARTICLES
     and TAGGED_COMMENTS. ``article_id`` is the xxh3 of the page text (of the HTML for HTML pages).
     """
     ids = pages.select("page_id", pl.coalesce("text", "html").fill_null("").alias("_content"))
