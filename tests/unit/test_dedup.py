@@ -320,3 +320,30 @@ def test_short_bodies_fold_only_with_the_same_title() -> None:
     assert by["s6"]["canonical_article_id"] == "art-s5"  # the same page again
     # Long bodies fold whatever their titles (syndicated copies are often retitled).
     assert by["long2"]["canonical_article_id"] == "art-long1"
+
+
+def test_suspect_bodies_are_no_evidence_of_sameness() -> None:
+    """Issue 21: a long body the parser is not sure of (a blog's tagline on every post) folds only on the page."""
+    tagline = "\n\n".join(PARAS[:1])
+
+    def suspect(page_id: str, **kwargs: object) -> dict[str, object]:
+        return {**_article(page_id, tagline, title="Life as a CIO", **kwargs), "is_suspect": True}  # type: ignore[arg-type]
+
+    rows = [suspect("post1", url="https://blog.example/2012/10/post-one.html"),
+            suspect("post2", url="https://blog.example/2012/10/post-two.html", hours=1),
+            suspect("post1again", url="https://blog.example/2012/10/post-one.html", hours=2),
+            suspect("dump1", hours=3), suspect("dump2", hours=4),
+            {**suspect("dump1again", hours=5), "article_id": "art-dump1"},
+            {**_article("sure1", tagline, title="Life as a CIO", url="https://x.example/a"), "is_suspect": False},
+            {**_article("sure2", tagline, title="Life as a CIO", url="https://y.example/b", hours=1),
+             "is_suspect": False}]
+    keys = add_dedup_keys(_frame(rows))
+    assert keys.filter(pl.col("page_id").str.starts_with("post")).get_column("signature").is_null().all()
+    by = _by_page(find_duplicate_clusters(keys))
+    assert by["post2"]["is_duplicate"] is False  # another known URL
+    assert by["post1again"]["canonical_article_id"] == "art-post1"  # the same URL fetched again
+    assert by["post1again"]["duplicate_kind"] == "rescrape"
+    assert by["dump2"]["is_duplicate"] is False  # URL unknown, another page
+    assert by["dump1again"]["canonical_article_id"] == "art-dump1"  # the same page read again
+    # a body the parser is sure of is evidence on its own (a syndicated copy on another site)
+    assert by["sure2"]["canonical_article_id"] == "art-sure1"
