@@ -4,10 +4,12 @@ Tag, don't drop: a readable page on which the parser finds no article window sti
 row, with the page's best text as its body and ``is_suspect`` set. Only a page without any readable text
 is rejected (``no_article``).
 
-``parse_confidence`` reads the body as the body window does (``tasks.parse``): prose paragraphs earn
-their word count (``tasks.words.count_words``, so Chinese or Japanese prose counts too), at half weight
-when the body holds a single prose paragraph (a profile box, a blog's tagline or one teaser is one
-paragraph; an article rarely is); the sum over ``CONFIDENT_EVIDENCE`` is the confidence, capped at 1.
+``parse_confidence`` reads the body as the body window does (``tasks.parse``): prose paragraphs that
+are not template or rule-stripped lines of their page (learned per site, or general rule families: an
+HTML body taken from a sidebar is made of them) earn their word count (``tasks.words.count_words``, so
+Chinese or Japanese prose counts too), at half weight when the body holds a single prose paragraph (a
+profile box, a blog's tagline or one teaser is one paragraph; an article rarely is); the sum over
+``CONFIDENT_EVIDENCE`` is the confidence, capped at 1.
 A fallback body (no window was found) scores 0. ``is_suspect``: confidence under ``SUSPECT_BELOW``.
 Deduplication does not take a suspect body as evidence that two pages tell the same story
 (``tasks.dedup``).
@@ -63,15 +65,31 @@ def fill_empty_bodies(articles: pl.DataFrame, fallback: pl.DataFrame) -> pl.Data
     ).drop("fallback_body")
 
 
-def add_parse_confidence(articles: pl.DataFrame) -> pl.DataFrame:
+def chrome_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """The distinct ``page_id``, ``text`` of the lines a rule stripped (a learned ``template`` line of the
+    page's site, or a general rule family), from ``LINES`` rows (reads ``page_id``, ``text``, ``strip_rule``)."""
+    tagged = pl.col("strip_rule").is_not_null() & (pl.col("strip_rule") != EMPTY_PAGE)
+    return lines.filter(tagged).select("page_id", "text").unique()
+
+
+def add_parse_confidence(articles: pl.DataFrame, *, chrome: pl.DataFrame | None = None) -> pl.DataFrame:
     """Add ``parse_confidence`` and ``is_suspect`` (see the module docstring).
 
-    Reads ``page_id``, ``body`` and, when present, ``_fallback`` (dropped); returns the same rows.
+    Args:
+        articles: reads ``page_id``, ``body`` and, when present, ``_fallback`` (dropped).
+        chrome: ``page_id``, ``text`` of lines stripped on each page (``chrome_lines``): body paragraphs
+            equal to one of them (a body made of the site's template lines) earn no confidence.
+
+    Returns:
+        The same rows plus ``parse_confidence`` and ``is_suspect``.
     """
     fallback = pl.col("_fallback") if "_fallback" in articles.columns else pl.lit(value=False)
     paragraphs = articles.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), pl.col("body").fill_null("").str.split("\n\n")
-    ).explode("body").filter(is_prose(pl.col("body").str.strip_chars()))
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "page_id",
+        pl.col("body").fill_null("").str.split("\n\n"),
+    ).explode("body").with_columns(pl.col("body").str.strip_chars()).filter(is_prose(pl.col("body")))
+    if chrome is not None and chrome.height:
+        paragraphs = paragraphs.join(chrome.rename({"text": "body"}), on=["page_id", "body"], how="anti")
     evidence = paragraphs.group_by("_row").agg(
         _words=count_words(pl.col("body")).sum().cast(pl.Float64), _n=pl.len()
     ).select("_row", _evidence=pl.col("_words") * pl.when(pl.col("_n") > 1).then(1.0).otherwise(

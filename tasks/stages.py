@@ -16,7 +16,7 @@ from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
-from tasks.confidence import add_parse_confidence, fallback_bodies, fill_empty_bodies
+from tasks.confidence import add_parse_confidence, chrome_lines, fallback_bodies, fill_empty_bodies
 from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
 from tasks.html import extract_from_html
@@ -206,7 +206,8 @@ def parse_shard(
     goes through the text path: lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page. A text
     page without a body gets its best other text (``tasks.confidence.fallback_bodies``); every article
-    gets ``parse_confidence`` and ``is_suspect``.
+    gets ``parse_confidence`` and ``is_suspect``, in which paragraphs that are template or rule-stripped
+    lines of their page (an HTML body taken from a sidebar) count for nothing.
     Reads LINES rows and PAGES (page_id, site, text, html). Returns SCORED_ARTICLES (one row per
     readable page) and PARSED_COMMENTS.
     """
@@ -215,7 +216,6 @@ def parse_shard(
             pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     html_pages = pages.filter(pl.col("html").is_not_null())
     html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
-    lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
     if not templates.is_empty():
         site_of = pages.select("page_id", "site")
         tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
@@ -229,12 +229,15 @@ def parse_shard(
             )
             .drop("site", "is_template")
         )
+    chrome = chrome_lines(lines)
+    lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
     segmented = segment_pages(lines)
     text_arts = fill_empty_bodies(parse_articles(segmented), fallback_bodies(segmented))
     names = [*PARSED_ARTICLES.names, "_fallback"]
     parsed = pl.concat([text_arts.select(names),
                         html_arts.with_columns(_fallback=pl.lit(value=False)).select(names)], how="vertical_relaxed")
-    articles = _cast(add_parse_confidence(parsed), SCORED_ARTICLES.names, polars_schema(SCORED_ARTICLES))
+    articles = _cast(add_parse_confidence(parsed, chrome=chrome), SCORED_ARTICLES.names,
+                     polars_schema(SCORED_ARTICLES))
     comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
                           _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
     return articles, comments

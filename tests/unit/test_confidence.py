@@ -102,3 +102,19 @@ def test_page_without_article_keeps_its_best_text_as_a_suspect_article() -> None
     assert by["menu"]["parse_confidence"] == 0.0
     assert by["story"]["is_suspect"] is False
     assert by["blank"]["body"] == ""  # no readable text at all: the one case left to no_article
+
+
+def test_body_made_of_template_lines_is_suspect() -> None:
+    """Issue 21: a body made of lines the page's site repeats (learned template or rule-stripped) earns nothing."""
+    about = ("Every day I write about life in the world of healthcare IT, supporting doctors, faculty and patients, "
+             "and about what it takes to run it.")
+    footer = ("The opinions expressed here are the personal views of the author and do not represent the views of "
+              "the employer in any way.")
+    own = "A cool product of nature turned up this morning in the orchard, bigger than a car tire, and edible too."
+    frame = pl.DataFrame({"page_id": ["p1", "p2"], "body": [f"{about}\n\n{footer}", f"{about}\n\n{footer}"]})
+    chrome = pl.DataFrame({"page_id": ["p1", "p1", "p2"], "text": [about, footer, own]})
+    scored = add_parse_confidence(frame, chrome=chrome)
+    assert scored.get_column("is_suspect").to_list() == [True, False]
+    assert scored.get_column("parse_confidence")[0] == 0.0
+    # p2's chrome is another line: its body keeps the confidence it has without chrome
+    assert scored.get_column("parse_confidence")[1] == add_parse_confidence(frame).get_column("parse_confidence")[1]
