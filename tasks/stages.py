@@ -202,8 +202,10 @@ def parse_shard(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse one shard into articles and comments.
 
-    HTML pages are parsed from their markup where it is reliable (``tasks.html``); every other page
-    goes through the text path: lines that the learned templates name (same site, same text) and no
+    HTML pages are parsed from their markup where it is reliable (``tasks.html``); where the markup
+    gives an article but no comment, the page's rendered lines still go through the text path's comment
+    finder (its comments are kept, its article is not). Every other page goes through the text path:
+    lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page. A text
     page without a body gets its best other text (``tasks.confidence.fallback_bodies``); every article
     gets ``parse_confidence`` and ``is_suspect``, in which paragraphs that are template or rule-stripped
@@ -216,6 +218,9 @@ def parse_shard(
             pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     html_pages = pages.filter(pl.col("html").is_not_null())
     html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
+    # pages whose markup gave an article but no comment: their rendered text goes through the text
+    # path's comment finder too (comment markup the selectors do not know still prints as a thread)
+    markup_only = html_arts.join(html_coms.select("page_id").unique(), on="page_id", how="anti").select("page_id")
     if not templates.is_empty():
         site_of = pages.select("page_id", "site")
         tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
@@ -230,9 +235,11 @@ def parse_shard(
             .drop("site", "is_template")
         )
     chrome = chrome_lines(lines)
-    lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
+    lines = lines.join(html_arts.join(markup_only, on="page_id", how="anti").select("page_id"), on="page_id",
+                       how="anti")
     segmented = segment_pages(lines)
-    text_arts = fill_empty_bodies(parse_articles(segmented), fallback_bodies(segmented))
+    text_segmented = segmented.join(markup_only, on="page_id", how="anti")
+    text_arts = fill_empty_bodies(parse_articles(text_segmented), fallback_bodies(text_segmented))
     names = [*PARSED_ARTICLES.names, "_fallback"]
     parsed = pl.concat([text_arts.select(names),
                         html_arts.with_columns(_fallback=pl.lit(value=False)).select(names)], how="vertical_relaxed")
