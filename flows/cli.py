@@ -181,7 +181,8 @@ def inspect_page(path: Path) -> dict[str, Any]:
     from schemas.validate import empty_frame
 
     lines = strip_boilerplate(pages)
-    arts, coms = parse_shard(lines, pages.select("page_id", "site", "text", "html"), empty_frame(TEMPLATE_LINES))
+    arts, coms = parse_shard(lines, pages.select("page_id", "site", "text", "html", "fetched_at"),
+                             empty_frame(TEMPLATE_LINES))
     arts, coms = tag_languages(arts, coms, pages.select("page_id", "text", "html"), LangIdConfig())
     art = arts.row(0, named=True)
     return {

@@ -8,12 +8,18 @@
 How a page is segmented (per page, linear in its lines):
 
 1. Comments. Header lines are found by pattern: "NAME says:" lines, "NAME DATE" lines, or standalone
-   date lines next to a name line (before or after it, whichever the page uses). A run of headers
-   with text between them is a comment list when the page gives evidence for it (a stated count
-   such as "18 Comments", a comments heading, "says" lines, or reply buttons). Without dates
-   (wpDiscuz-style widgets print only the name), the stated count picks the author lines: a dynamic
-   programme chooses exactly that many name-like lines, never two in a row, preferring names that
-   repeat on the page.
+   date lines next to a name line (before or after it, whichever the page uses); and by repetition,
+   whatever the language: name lines that share their closing word ("NAME said...", "NAME schrieb:",
+   "NAME, DATE Reply"), and lines that open with a date in a shape the page repeats ("17.10.2019,
+   14:14 Reply Quote #"). A run of headers with text between them is a comment list when the page
+   gives evidence for it (a stated count such as "18 Comments", a comments heading, "says" lines, or
+   reply buttons) and its texts read as readers' writing (sentence ends, not a teaser list's headlines
+   under one repeated label). Headers may be footers ("Posted by: NAME | DATE" under each comment): a
+   comments heading followed by text before the first header says so, and each comment is then the
+   text above its header. Without dates (wpDiscuz-style widgets print only the name), the stated count
+   picks the author lines: a dynamic programme chooses exactly that many name-like lines, never two in
+   a row, preferring names that repeat on the page. Authors lose the words most headers of the page
+   share ("Posted by:", "said..."), a date glued on, and what follows a separator.
 2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
    count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
    comment form cannot be crossed) picks the article text.
@@ -37,7 +43,6 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -45,6 +50,7 @@ import polars as pl
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
+from tasks.dates import parse_date
 from tasks.distinct import map_distinct
 from tasks.words import count_words
 
@@ -1157,51 +1163,6 @@ def clean_author(name: str | None) -> str | None:
     return cleaned or name.strip() or None
 
 
-_MONTH_RE = re.compile(rf"(?i)({selectors.MONTH_RE})")
-_NUM_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{2,4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?([^\d\s,.]+)\.?,?\s*(?:de\s+)?(\d{4})", re.I)
-_MONTH_DAY_YEAR = re.compile(r"([^\d\s,.]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I)
-_TIME = re.compile(r"(\d{1,2})\s?[:.h]\s?(\d{2})(?:[:.](\d{2}))?\s*([ap])?\.?m?\.?", re.I)
-
-
-def parse_posted_at(text: str | None) -> datetime | None:
-    """Parse a comment date as written to a UTC datetime (times without a zone are taken as UTC).
-
-    Relative dates ("2 years ago") and unknown formats give None.
-    """
-    if not text:
-        return None
-    # the forms in order of precedence: ISO, day-month-year, month-day-year (named months), numeric
-    if m := _ISO_DATE.search(text):
-        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    elif (m := _DAY_MONTH_YEAR.search(text)) and m.group(2).casefold().rstrip(".") in selectors.MONTHS:
-        day, month, year = int(m.group(1)), selectors.MONTHS[m.group(2).casefold().rstrip(".")], int(m.group(3))
-    elif (m := _MONTH_DAY_YEAR.search(text)) and m.group(1).casefold().rstrip(".") in selectors.MONTHS:
-        month, day, year = selectors.MONTHS[m.group(1).casefold().rstrip(".")], int(m.group(2)), int(m.group(3))
-    elif m := _NUM_DATE.search(text):
-        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if year < 100:
-            year += 2000
-    else:
-        return None
-    rest = text[m.end():]
-    hour = minute = second = 0
-    m_time = _TIME.search(rest)
-    if m_time:
-        hour, minute = int(m_time.group(1)), int(m_time.group(2))
-        second = int(m_time.group(3) or 0)
-        ampm = (m_time.group(4) or "").lower()
-        if ampm == "p" and hour < 12:
-            hour += 12
-        elif ampm == "a" and hour == 12:
-            hour = 0
-    try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    except ValueError:
-        return None
-
-
 AFFIX_SHARE = 0.8
 """Share of a page's comment authors that must begin (or end) with the same words for those words to be
 taken as the header's frame ("Posted by:", "said...") rather than part of the names."""
@@ -1329,7 +1290,7 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     grouped = grouped.with_columns(
         position=pl.col("comment_position"),
         author=map_distinct(grouped["author"], clean_author, schema["author"]),
-        posted_at=map_distinct(grouped["posted_at_text"], parse_posted_at, schema["posted_at"]),
+        posted_at=map_distinct(grouped["posted_at_text"], parse_date, schema["posted_at"]),
     )
     grouped = strip_shared_affixes(grouped)
     # a reply names its parent with "@Name": only the pages with an "@" in a comment need the search

@@ -17,6 +17,7 @@ from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
 from tasks.confidence import add_parse_confidence, chrome_lines, fallback_bodies, fill_empty_bodies
+from tasks.dates import resolve_posted_at
 from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
 from tasks.html import extract_from_html
@@ -210,8 +211,10 @@ def parse_shard(
     page without a body gets its best other text (``tasks.confidence.fallback_bodies``); every article
     gets ``parse_confidence`` and ``is_suspect``, in which paragraphs that are template or rule-stripped
     lines of their page (an HTML body taken from a sidebar) count for nothing.
-    Reads LINES rows and PAGES (page_id, site, text, html). Returns SCORED_ARTICLES (one row per
-    readable page) and PARSED_COMMENTS.
+    Comment dates of both paths are read again with their page's fetch time and day/month evidence
+    (``tasks.dates.resolve_posted_at``). Reads LINES rows and PAGES (page_id, site, text, html,
+    fetched_at; fetched_at may be missing). Returns SCORED_ARTICLES (one row per readable page) and
+    PARSED_COMMENTS.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
         if optional not in pages.columns:
@@ -247,7 +250,7 @@ def parse_shard(
                      polars_schema(SCORED_ARTICLES))
     comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
                           _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
-    return articles, comments
+    return articles, resolve_posted_at(comments, pages)
 
 
 def tag_languages(
@@ -323,22 +326,20 @@ def merge_partition_comments(comments: pl.DataFrame, refs: pl.DataFrame, prior_k
     Args:
         comments: ``COMMENT_ROWS`` of the partition (every comment of its threads, from every shard).
         refs: ``ARTICLE_REFS`` of the partition.
-        prior_keys: ``COMMENT_KEYS`` of earlier runs in the partition (or None).
+        prior_keys: ``COMMENT_KEYS`` of earlier runs in the partition (or None), all of them: a comment
+            already written (by an earlier run, of a page now read again) is a duplicate, never a second row.
 
     Returns:
         ``MERGED_COMMENT_PARTS`` rows (``merge_comments`` and the canonical page's shard and language,
         without the corpus-wide repeat counts), the partition's ``COMMENT_KEYS`` after this run, and its
         ``TEXT_COUNTS``.
     """
-    if prior_keys is not None:  # keys of this run's own articles: a re-run after a stop before the commit
-        own = refs.filter(~pl.col("is_canonical")).get_column("article_id")
-        prior_keys = prior_keys.filter(~pl.col("article_id").is_in(own.implode()))
     comments = comments.sort("comment_row")
     pages = comments.select("page_id", "canonical_article_id",
                             pl.col("page_is_duplicate").alias("is_duplicate")).unique("page_id", keep="first")
     threads = merge_threads(comments.drop("canonical_article_id", "page_is_duplicate"), pages,
                             prior_comment_keys=prior_keys)
-    canon = (refs.filter(pl.col("is_canonical")).sort("ord").unique("article_id", keep="first", maintain_order=True)
+    canon = (refs.sort("ord").unique("article_id", keep="first", maintain_order=True)
              .select("article_id", "shard_id", pl.col("language").alias("_article_language")))
     merged = threads.join(canon, on="article_id", how="left", maintain_order="left").with_columns(
         language_inferred=pl.when(pl.col("language") != UND).then(pl.col("language"))
