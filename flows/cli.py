@@ -190,6 +190,8 @@ def inspect_page(path: Path) -> dict[str, Any]:
         "site": page["site"],
         "title": art["title"],
         "body": art["body"],
+        "parse_confidence": art["parse_confidence"],
+        "is_suspect": art["is_suspect"],
         "language": art["language"],
         "language_score": art["language_score"],
         "n_lines_stripped": art["n_lines_stripped"],

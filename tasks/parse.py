@@ -54,6 +54,7 @@ from tasks import selectors
 from tasks.dates import parse_date
 from tasks.distinct import map_distinct
 from tasks.titles import candidate_features, rank_titles
+from tasks.words import count_words
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +242,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
     n_words = pl.col("f_words")
     frame = lines.with_row_index("_row").with_columns(
-        _chars=text.str.len_chars(), f_words=text.str.count_matches(r"\S+").cast(pl.Int32)
+        _chars=text.str.len_chars(), f_words=_py_words(text).cast(pl.Int32)
     )
     # the date and count patterns run on the lines short enough to need them (a masked column would still
     # be scanned)
@@ -273,7 +274,8 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
             f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
             f_prose=(
-                (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
+                (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)。！？」』]$")
+                & ~text.str.contains(r"\(\d[\d.,]*\)$")
             )
             | (chars >= 200),
         )
@@ -331,8 +333,10 @@ class _Page:
 
 
 def _py_words(expr: pl.Expr) -> pl.Expr:
-    """Python's ``len(s.split())``: \\x1c-\\x1f are white space to ``str.split`` and not to the regex ``\\s``."""
-    return expr.str.count_matches(r"[^\s\x1c-\x1f]+")
+    """Words of a text (``tasks.words.count_words``): Python's ``len(s.split())`` (\\x1c-\\x1f are white
+    space to ``str.split`` and not to the regex ``\\s``), letters of scripts without spaces (Chinese,
+    Japanese, Thai) counted two to a word."""
+    return count_words(expr)
 
 
 def _sentence_end(expr: pl.Expr) -> pl.Expr:
@@ -793,7 +797,7 @@ _NAME_LIKE = (
     & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
 )
 """Lines that can be a commenter's name (see ``_Page``)."""
-_SENTENCE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’]\s*$") | (pl.col("f_words") >= SENTENCE_MIN_WORDS)
+_SENTENCE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | (pl.col("f_words") >= SENTENCE_MIN_WORDS)
 """Lines that end like a sentence, or are long enough to be one (see ``_reads_as_thread``)."""
 
 
