@@ -181,7 +181,7 @@ def inspect_page(path: Path) -> dict[str, Any]:
     from schemas.validate import empty_frame
 
     lines = strip_boilerplate(pages)
-    arts, coms = parse_shard(lines, pages.select("page_id", "site", "text", "html", "fetched_at"),
+    arts, coms = parse_shard(lines, pages.select("page_id", "site", "url", "text", "html", "fetched_at"),
                              empty_frame(TEMPLATE_LINES))
     arts, coms = tag_languages(arts, coms, pages.select("page_id", "text", "html"), LangIdConfig())
     art = arts.row(0, named=True)
@@ -190,6 +190,8 @@ def inspect_page(path: Path) -> dict[str, Any]:
         "site": page["site"],
         "title": art["title"],
         "body": art["body"],
+        "parse_confidence": art["parse_confidence"],
+        "is_suspect": art["is_suspect"],
         "language": art["language"],
         "language_score": art["language_score"],
         "n_lines_stripped": art["n_lines_stripped"],

@@ -42,8 +42,8 @@ from schemas.dedup import (
 from schemas.pages import PAGES
 from schemas.parsed import (
     LINES,
-    PARSED_ARTICLES,
     PARSED_COMMENTS,
+    SCORED_ARTICLES,
     TEMPLATE_COUNTS,
     TEMPLATE_LINES,
     TEMPLATE_PAGES,
@@ -199,9 +199,9 @@ def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path
 def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Split each page into one article and its comments (PARSED_ARTICLES, PARSED_COMMENTS)."""
     page_frame = io.read_batch(pages, PAGES).filter(pl.col("reject_reason").is_null()).select(
-        "page_id", "site", "text", "html", "fetched_at")
+        "page_id", "site", "url", "text", "html", "fetched_at")
     arts, coms = parse_shard(io.read_batch(lines, LINES), page_frame, io.read_batch(templates, TEMPLATE_LINES))
-    return io.write_batch(arts, out[0], PARSED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
+    return io.write_batch(arts, out[0], SCORED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
 
 
 @task(name="detect-language", retries=1, persist_result=True, cache_policy=StageCache())
@@ -209,7 +209,7 @@ def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Pa
 def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
                 out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Language of every article (title + body) and of every comment."""
-    arts, coms = tag_languages(io.read_batch(parsed[0], PARSED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
+    arts, coms = tag_languages(io.read_batch(parsed[0], SCORED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
                                io.read_batch(pages, PAGES).select("page_id", "text", "html"), cfg)
     return io.write_batch(arts, out[0], TAGGED_ARTICLES), io.write_batch(coms, out[1], TAGGED_COMMENTS)
 

@@ -321,7 +321,7 @@ def test_segment_pages_does_not_depend_on_line_order() -> None:
 )
 def test_crumb_separator_pattern(line: str, is_crumb: bool) -> None:
     """The breadcrumb pattern finds exactly the lines that hold one of the separators."""
-    from tasks.parse import _CRUMB_RE
+    from tasks.titles import _CRUMB_RE
 
     separators = (" » ", " › ", " > ", " >> ", " | ")
     assert any(s in line for s in separators) == is_crumb
