@@ -225,10 +225,10 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
 def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     started = time.perf_counter()
     work = config.work_dir
-    plan = Pipeline([]).call(plan_task, config)
+    plan = Pipeline([], out=config.out).call(plan_task, config)
     shards = [(sid, Path(p)) for sid, p in plan["shards"]]
     sizes = [io.read_batch(p, SHARD_FILES).height for _, p in shards]
-    run = Pipeline(sizes)
+    run = Pipeline(sizes, out=config.out)
     n = len(shards)
     if not shards:  # nothing new: every input is already in the output
         return run.call(finish_task, config, plan, [], {}, time.perf_counter() - started, task_runs={})

@@ -22,10 +22,11 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flows.progress import Reporter, stage_progress
-from flows.runtime import describe_disk_full
+from flows.runtime import DiskFullError, describe_disk_full, disk_full_error, is_disk_full
 
 Submit = Callable[[int, list[Any]], Any]
 """Submits one stage of shard ``i`` given the futures of the shard's earlier stages (completed, in stage order)."""
@@ -87,6 +88,8 @@ class Pipeline:
     """Submits, names and waits for the build's task runs (module docstring)."""
 
     pages_per_shard: Sequence[int]
+    out: Path | None = None
+    """The output folder: a full disk met by a task that did not say where is reported as this folder's."""
     runs: dict[str, StageRuns] = field(default_factory=dict)
     failures: list[tuple[str, str | None, BaseException | str]] = field(default_factory=list)
 
@@ -102,10 +105,10 @@ class Pipeline:
     def call(self, task: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a global task (``plan``, ``cluster-duplicates`` ...) in the flow's thread and return its
         result; its failure is raised as :class:`StageFailedError`. Its inputs must have completed."""
-        state = task(*args, return_state=True, **kwargs)
+        state = named(task, None)(*args, return_state=True, **kwargs)
         if state.is_failed() or state.is_crashed() or state.is_cancelled():
             error = state.result(raise_on_failure=False)
-            raise StageFailedError(task.name, None, error if isinstance(error, BaseException) else str(state.message))
+            self._fail(task.name, None, error if isinstance(error, BaseException) else str(state.message))
         runs = self.runs.setdefault(task.name, StageRuns())
         runs.cached += state.name == "Cached"
         runs.ran += state.name != "Cached"
@@ -138,7 +141,7 @@ class Pipeline:
                 name = stages[k][0]
                 error = failure_of(future)
                 if error is not None:
-                    self.failures.append((name, shard_label(i, n), error))
+                    self._fail(name, shard_label(i, n), error, now=False)
                     continue
                 progress(name, i, future)
                 if k + 1 < len(stages):
@@ -162,7 +165,7 @@ class Pipeline:
                 i = index[id(future)]
                 error = failure_of(future)
                 if error is not None:
-                    self.failures.append((stage, labels[i], error))
+                    self._fail(stage, labels[i], error, now=False)
                 elif progress is not None:
                     progress(stage, i, future)
                 else:
@@ -202,6 +205,16 @@ class Pipeline:
                             cached=cached[name], rate=rate)
 
         return progress
+
+    def _fail(self, stage: str, label: str | None, error: BaseException | str, *, now: bool = True) -> None:
+        """Record a failed run (and raise its :class:`StageFailedError` when ``now``)."""
+        if isinstance(error, BaseException) and self.out is not None and is_disk_full(error) and not any(
+                isinstance(e, DiskFullError) for e in (error, error.__cause__)):
+            cause, error = error, disk_full_error(self.out)
+            error.__cause__ = cause
+        self.failures.append((stage, label, error))
+        if now:
+            self._raise_failures()
 
     def _raise_failures(self) -> None:
         if self.failures:

@@ -206,8 +206,11 @@ def write_json(obj: Any, path: Path) -> Path:
     """Write JSON atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:  # a write that failed (a full disk) leaves no temporary file behind
+        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -125,7 +125,7 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
             return result
         except Exception as exc:
             if is_disk_full(exc) and not isinstance(exc, DiskFullError):  # say which folder filled up
-                raise disk_full_error(first.parent) from exc
+                raise disk_full_error(work.parent) from exc
             raise
         finally:
             seconds = time.perf_counter() - clock
