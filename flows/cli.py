@@ -96,6 +96,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         from flows.runners import set_polars_threads
 
         set_polars_threads(args.runner, args.workers)
+    from flows.runtime import check_prefect_home_space
+
+    check_prefect_home_space(Path(os.environ["PREFECT_HOME"]))  # before Prefect's server creates its database
     from flows.build_corpus import build_corpus
     from flows.config import BuildConfig, LangIdConfig
 

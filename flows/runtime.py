@@ -188,3 +188,21 @@ def full_disks(folders: dict[str, Path], *, below: int = 1 << 20) -> list[str]:
         if free < below:
             found.append(f"{name} {folder} (file system mounted at {mount}, {free:,} bytes free)")
     return found
+
+
+PREFECT_HOME_MIN_FREE = 32 << 20
+"""Bytes a build's embedded Prefect server needs free beside its home: the database takes about 6 MB when
+it is created and grows by 20-26 KB per task run. A database created on a fuller disk was left half
+migrated (its server could not start again even once space was freed), so a build does not start."""
+
+
+def check_prefect_home_space(home: Path, *, minimum: int = PREFECT_HOME_MIN_FREE) -> None:
+    """Raise :class:`DiskFullError` when the Prefect home's file system has less than ``minimum`` bytes free
+    and the build would start its own API server there (no ``PREFECT_API_URL``)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    mount, free = disk_of(home)
+    if free < minimum:
+        raise DiskFullError(f"disk full: {free:,} bytes free for the Prefect home {home} (file system mounted at "
+                            f"{mount}); its database needs {minimum >> 20} MB free: free space there, or choose "
+                            f"another home with --prefect-home or PREFECT_HOME, then run again", str(home))
