@@ -135,6 +135,20 @@ def test_retry_runs_only_the_failed_stage_and_after(tmp_path: Path, server: tupl
                    "task states to reach the API")
     assert any(name == "Cached" for _, name in states)
 
+    # Issue 19: the summary of the retried run covers the whole run, the stages served from the cache marked
+    last = json.loads((out / "_state" / "last_run.json").read_text())
+    assert last["attempt"] == 2
+    stages = {row["stage"]: row for row in last["stages"]}
+    for stage in ("ingest", "strip-boilerplate", "parse", "detect-language"):
+        assert stages[stage]["cached"] == stages[stage]["task_runs"] >= 1, (stage, stages[stage])
+        assert stages[stage]["seconds"] > 0, (stage, stages[stage])  # ran in the first attempt
+    assert stages["write"]["cached"] == 0
+    assert last["seconds_ingest"] > 0
+    artifacts = httpx.post(f"{api}/artifacts/filter", timeout=10,
+                           json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}).json()
+    summary = [a for a in artifacts if a["key"] == "corpus-build-summary" and a["task_run_id"] is None]
+    assert summary and "| parse | " in summary[-1]["data"] and "(cached)" in summary[-1]["data"], artifacts
+
     reference = tmp_path / "reference"  # the same build, uninterrupted
     proc = subprocess.run([sys.executable, "-m", "flows.cli", "build", str(SAMPLE / "pages"), "--out",
                            str(reference), "--manifest", str(SAMPLE / "manifest.csv")],
