@@ -275,20 +275,20 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ])
     tagged_paths = [t.result() for t in tagged]
     page_paths = [p.result() for p in pages]
-    excluded, _meta = run.call(dedup_prior_task, keys, index, config.dedup, base=base, parts=parts,
-                               out=(dedup / "excluded.parquet", state / "dedup_index" / "meta.json"))
+    run.call(dedup_prior_task, keys, index, config.dedup, base=base, parts=parts,
+             out=state / "dedup_index" / "meta.json")
     part_names = [part_label(p, parts) for p in range(parts)]
-    edges = [run.submit(dedup_task, part_names[p], p, rows, keys, index=index, excluded=excluded,
-                        cfg=config.dedup, base=base, out=io.part_path(dedup / "edges", p)) for p in range(parts)]
+    edges = [run.submit(dedup_task, part_names[p], p, rows, keys, index=index, cfg=config.dedup, base=base,
+                        out=io.part_path(dedup / "edges", p)) for p in range(parts)]
     run.settle("find-duplicates", edges, part_names)
-    decided = run.call(cluster_task, edges, keys, index, excluded, base=base, out=dedup / "decided.parquet")
+    decided = run.call(cluster_task, edges, keys, index, base=base, out=dedup / "decided.parquet")
     applied = [each(apply_task, i, s, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], cfg=config.dedup,
                     shard_no=i, base=base, parts=parts,
                     out=(dedup / "clusters" / f"{s}.parquet", dedup / "applied" / s))
                for i, (s, k, t, pf) in enumerate(zip(sid, keys, tagged_paths, page_paths, strict=True))]
     applied_paths = run.settle("apply-duplicates", applied, [shard_label(i, n) for i in range(n)], shards=True)
     spread = [a[1] for a in applied_paths]
-    index_parts = [run.submit(update_index_task, part_names[p], p, spread, index, excluded, out=(
+    index_parts = [run.submit(update_index_task, part_names[p], p, spread, index, out=(
         io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
         for p in range(parts)]
     merged = [run.submit(merge_comments_task, part_names[p], p, spread, prior_keys, shards=sid, out=(
