@@ -18,6 +18,13 @@ Order of the stages (per shard unless marked global):
 8. write: the one step that decides what ships, into articles/, comments/, duplicates/, rejects/;
 9. finish (global): check that every input page is accounted for, then commit: the run's files
    and the state for later runs become current together, in one new snapshot of the output.
+
+The tasks go through :class:`flows.pipeline.Pipeline`: task runs are named after their stage and
+shard or partition (``parse [shard 3/8]``), a shard's next stage is submitted once its previous one
+completed, and a failed task run stops the flow with one ``StageFailedError`` naming the stage, the
+shard or partition and the original error (a full disk: the folder that filled up). The summary
+and the two artifacts are published on the flow run and cover every attempt of it (after a Retry,
+the stages served from the cache are marked).
 """
 
 
