@@ -2,10 +2,12 @@
 
 A deployment's relative paths (``data/incoming``, ``data/corpus``) are read from the folder its flow
 runs start in. The process worker starts each run in a temporary folder; the pull step
-:func:`enter_project_root` moves to ``CORPUSFLOW_ROOT`` instead. That variable is read in the
-environment of the worker (``prefect worker start``), when each run starts; ``prefect deploy`` runs
-:func:`check_project_root` as a build step, so a deployment made without it fails at once, naming
-the variable, instead of every run failing later in a temporary folder.
+:func:`enter_project_root` moves to ``CORPUSFLOW_ROOT`` instead. ``prefect deploy`` fills in
+``{{ $CORPUSFLOW_ROOT }}`` from its own environment and stores the folder in the deployment (the
+worker's environment does not matter); it also runs :func:`check_project_root` as a build step, so
+a deployment made without the variable fails at once, naming it, instead of every run failing later
+in a temporary folder. A run of a deployment stored without it fails in its pull step, saying so in
+the run's logs.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ def project_root(directory: str | None) -> Path:
     value = (directory or "").strip()
     if not value or value.startswith("{{"):
         raise ProjectRootError(
-            f"{ROOT_ENV} is not set: set it to the corpusflow project folder (the one with prefect.yaml) in the "
-            f"environment of `prefect deploy` and of `prefect worker start`, e.g. "
-            f"`export {ROOT_ENV}=/srv/corpusflow`")
+            f"{ROOT_ENV} was not set when this deployment was made: set it to the corpusflow project folder (the "
+            f"one with prefect.yaml) where you run `prefect deploy`, e.g. `export {ROOT_ENV}=/srv/corpusflow`, "
+            f"and deploy again (the deployment keeps the folder; the worker needs nothing)")
     root = Path(value).expanduser()
     if not root.is_dir():
         raise ProjectRootError(f"{ROOT_ENV}={value} is not a folder: set {ROOT_ENV} to the corpusflow project folder "
@@ -49,7 +51,18 @@ def check_project_root(directory: str | None = None) -> dict[str, str]:
 
 
 def enter_project_root(directory: str | None = None) -> dict[str, str]:
-    """Pull step of a flow run: start in the project folder, or fail at once naming ``CORPUSFLOW_ROOT``."""
-    root = project_root(directory)
+    """Pull step of a flow run: start in the project folder, or fail at once naming ``CORPUSFLOW_ROOT``.
+
+    The error is also logged to the flow run (its logs in the UI): Prefect marks a run whose pull step
+    failed ``Crashed`` with only the process's exit status as message.
+    """
+    try:
+        root = project_root(directory)
+    except ProjectRootError as exc:
+        from prefect.logging import get_logger  # noqa: PLC0415 -- only in a flow run's process
+        from prefect.runtime import flow_run  # noqa: PLC0415
+
+        get_logger("flow_runs").error("%s", exc, extra={"flow_run_id": flow_run.id} if flow_run.id else {})
+        raise
     os.chdir(root)
     return {"directory": str(root)}

@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 @pytest.mark.parametrize("value", [None, "", "   ", "{{ $CORPUSFLOW_ROOT }}"])
 def test_an_unset_root_names_the_variable(value: str | None) -> None:
-    with pytest.raises(ProjectRootError, match="CORPUSFLOW_ROOT is not set"):
+    with pytest.raises(ProjectRootError, match="CORPUSFLOW_ROOT was not set when this deployment was made"):
         check_project_root(value)
 
 
