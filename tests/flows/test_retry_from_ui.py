@@ -111,6 +111,8 @@ def test_retry_runs_only_the_failed_stage_and_after(tmp_path: Path, server: tupl
         _wait(lambda: _flow_run(api, run["id"])["state"]["type"] in ("FAILED", "CRASHED"), 300,
               "the first run to fail")
         log = (tmp_path / "serve.log").read_text(errors="replace")
+        message = _flow_run(api, run["id"])["state"]["message"]  # issue 19: the UI names the stage and the error
+        assert "dedup-keys [shard 1/1] failed: FileExistsError" in message and "NoneType" not in message, message
         assert (out / "_work" / "executions.jsonl").exists(), log[-3000:]
         executed = Counter(json.loads(line)["stage"] for line in (out / "_work" / "executions.jsonl").open())
         assert executed["write"] == 0
