@@ -20,10 +20,12 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 import polars as pl
 from prefect import get_run_logger, task
+from prefect.context import TaskRunContext
 from prefect.exceptions import MissingContextError
+from prefect.runtime import flow_run
 
 from flows.config import DedupConfig, LangIdConfig
-from flows.runtime import trim_freed_memory
+from flows.runtime import DiskFullError, disk_full_error, is_disk_full, trim_freed_memory
 from schemas import OUTPUT_DATASETS
 from schemas.dedup import (
     ARTICLE_REFS,
@@ -124,11 +126,20 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
             result = fn(*args, **kwargs)
             ok = True
             return result
+        except Exception as exc:
+            if is_disk_full(exc) and not isinstance(exc, DiskFullError):  # say which folder filled up
+                raise disk_full_error(work.parent) from exc
+            raise
         finally:
             seconds = time.perf_counter() - clock
             trim_freed_memory()  # a build's low point otherwise rises with what finished tasks freed
-            io.record_execution(work, fn.__name__.removesuffix("_task"), first.name, started=started,
-                                seconds=seconds, ok=ok)
+            context = TaskRunContext.get()
+            try:
+                io.record_execution(work, fn.__name__.removesuffix("_task"), first.name, started=started,
+                                    seconds=seconds, ok=ok, run=str(flow_run.id or ""),
+                                    task=context.task.name if context else None)
+            except OSError as exc:  # a full disk: the stage's own error (raised above) is the one to report
+                logging.getLogger(__name__).warning("could not record the execution of %s: %s", fn.__name__, exc)
 
     return wrapper
 
