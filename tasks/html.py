@@ -24,6 +24,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
+from tasks.mainbody import combine_bodies, drop_comment_text, trafilatura_body
 from tasks.readers import parse_timestamp
 from tasks.selectors import MONTHS
 
@@ -957,21 +958,30 @@ STRIP_RULE_MARKUP = "html_markup"
 
 @dataclass(frozen=True, slots=True)
 class ExtractedPage:
-    """What the markup gave for one page: title, body, stated comment count and the comments."""
+    """What the markup gave for one page: title, body, stated comment count and the comments.
+
+    ``complete`` is False when only the body is to be trusted (the comment markup did not yield the
+    comments the page states, or our container search found no body but trafilatura did): the text
+    path then reads title and comments, and ``body_source`` says where the body came from.
+    """
 
     title: str | None
     body: str
     n_comments_stated: int | None
     comments: list[dict[str, object]]
+    complete: bool = True
+    body_source: str = "ours"
 
 
 def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
-                 max_nodes: int = DEFAULT_MAX_NODES) -> ExtractedPage | None:
+                 max_nodes: int = DEFAULT_MAX_NODES, use_trafilatura: bool = True) -> ExtractedPage | None:
     """Read title, body and comments of one page from its markup; None when the markup is not usable.
 
-    None when the page is over ``max_html_bytes`` or ``max_nodes`` elements, when no main content of
-    at least ``MIN_BODY_CHARS`` is found, or when a comment section states comments that the known
-    comment markup does not yield (the text path then reads the page).
+    The body is ours or trafilatura's, chosen by ``tasks.mainbody.combine_bodies`` (``use_trafilatura``
+    off: ours alone), less any line that is a paragraph of a comment found here. None when the page is
+    over ``max_html_bytes`` or ``max_nodes`` elements, or when neither extractor finds a body of
+    ``MIN_BODY_CHARS``. A page whose comment section states comments that the known comment markup
+    does not yield, or whose body only trafilatura found, comes back with ``complete=False``.
     """
     if check_markup(html, max_html_bytes=max_html_bytes) is not None:
         return None
@@ -979,62 +989,78 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     if len(tree.css("*")) > max_nodes:
         logger.debug("page over %d elements: not extracted from markup", max_nodes)
         return None
+    theirs = trafilatura_body(html) if use_trafilatura else None
     try:
         comments = _collect_comments(tree, max_nodes=max_nodes)
     except _TooDeepError:
         logger.debug("comment threads nested over %d deep: not extracted from markup", MAX_THREAD_DEPTH)
-        return None
+        comments = None
     stated = stated_comment_count(tree)
-    if not comments and stated:
-        return None
-    excluded = _section_ids(tree, comments)
+    complete = comments is not None and not (not comments and stated)
+    found = comments or []
+    excluded = _section_ids(tree, found)
     root = _body_root(tree, excluded)
-    if root is None:
-        return None
     title_node = _title_node(tree)
-    body_skip = excluded | ({title_node.mem_id} if title_node is not None else set())
-    body = _body_text(root, body_skip, max_nodes=max_nodes)
+    ours = None
+    if root is not None:
+        ours = _body_text(root, excluded | ({title_node.mem_id} if title_node is not None else set()),
+                          max_nodes=max_nodes)
+        if len(ours) < MIN_BODY_CHARS:
+            ours = None
+    title = _title(tree, root)
+    body, source = combine_bodies(ours, theirs, title=title)
+    body = drop_comment_text(body, (c.text for c in found))
     if len(body) < MIN_BODY_CHARS:
         return None
+    complete = complete and ours is not None
     rows = [
         {"position": i, "author": c.author, "text": c.text, "posted_at_text": c.posted_at_text,
          "posted_at": c.posted_at, "parent_position": c.parent}
-        for i, c in enumerate(comments)
-    ]
-    return ExtractedPage(_title(tree, root), body, stated, rows)
+        for i, c in enumerate(found)
+    ] if complete else []
+    return ExtractedPage(title, body, stated, rows, complete=complete, body_source=source)
 
 
-def extract_from_html(
+def extract_html_pages(
     pages: pl.DataFrame,
     *,
     max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     max_nodes: int = DEFAULT_MAX_NODES,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Parse articles and comments from the pages' HTML where the markup makes that reliable.
+    use_trafilatura: bool = True,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Parse articles and comments from the pages' HTML, and the bodies of the pages left to the text path.
 
     Reads ``page_id`` and ``html`` (and ``text``, when present, to count the page's lines). Pages
-    without HTML, over ``max_html_bytes`` (UTF-8) or ``max_nodes`` elements, without a main-content
-    block of ``MIN_BODY_CHARS``, or with a comment section whose comments the known markup does not
-    yield are absent from both outputs: the caller reads those through the text path.
+    whose markup gives title, body and comments reliably are in the first two outputs; pages whose
+    markup gives only a body (see ``ExtractedPage.complete``) are in the third, for
+    ``replace_partial_bodies`` once the text path has read them; pages without HTML, over
+    ``max_html_bytes`` (UTF-8) or ``max_nodes`` elements, or without a body of ``MIN_BODY_CHARS`` are
+    in none.
 
     Returns:
         ``PARSED_ARTICLES`` rows (``page_id``, ``title``, ``body`` with paragraphs joined by a blank
         line, ``n_lines``, ``n_lines_stripped``, ``stripped_by_rule`` under ``html_markup``,
-        ``n_comments_stated``) and ``PARSED_COMMENTS`` rows (``page_id``, ``position``, ``author``,
-        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``).
+        ``n_comments_stated``), ``PARSED_COMMENTS`` rows (``page_id``, ``position``, ``author``,
+        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``), and ``page_id``, ``body``,
+        ``body_source`` of the body-only pages.
     """
     texts = pages["text"].to_list() if "text" in pages.columns else [None] * pages.height
     articles: list[dict[str, object]] = []
     comments: list[dict[str, object]] = []
+    partial: list[dict[str, object]] = []
     for page_id, html, text in zip(pages["page_id"].to_list(), pages["html"].to_list(), texts, strict=True):
         if not html:
             continue
         try:
-            page = extract_page(html, max_html_bytes=max_html_bytes, max_nodes=max_nodes)
+            page = extract_page(html, max_html_bytes=max_html_bytes, max_nodes=max_nodes,
+                                use_trafilatura=use_trafilatura)
         except (ValueError, RecursionError) as exc:  # a malformed page must not stop the batch
             logger.warning("page %s: markup extraction failed: %s", page_id, exc)
             continue
         if page is None:
+            continue
+        if not page.complete:
+            partial.append({"page_id": page_id, "body": page.body, "body_source": page.body_source})
             continue
         kept = 1 + page.body.count("\n\n") + 1 + sum(1 + str(c["text"]).count("\n\n") for c in page.comments)
         n_lines = sum(1 for ln in text.split("\n") if ln.strip()) if text else kept
@@ -1048,4 +1074,43 @@ def extract_from_html(
     return (
         pl.DataFrame(articles, schema=polars_schema(PARSED_ARTICLES)),
         pl.DataFrame(comments, schema=polars_schema(PARSED_COMMENTS)),
+        pl.DataFrame(partial, schema={"page_id": pl.String, "body": pl.String, "body_source": pl.String}),
     )
+
+
+def extract_from_html(
+    pages: pl.DataFrame,
+    *,
+    max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    use_trafilatura: bool = True,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The articles and comments of ``extract_html_pages`` (pages the markup reads completely)."""
+    articles, comments, _ = extract_html_pages(pages, max_html_bytes=max_html_bytes, max_nodes=max_nodes,
+                                               use_trafilatura=use_trafilatura)
+    return articles, comments
+
+
+def replace_partial_bodies(articles: pl.DataFrame, comments: pl.DataFrame, partial: pl.DataFrame) -> pl.DataFrame:
+    """Give the text path's articles of body-only HTML pages the body their markup gave.
+
+    Reads ``page_id``, ``body`` of ``articles`` (text path), ``page_id``, ``text`` of ``comments`` (the
+    text path's comments of those pages) and ``page_id``, ``body`` of ``partial``
+    (``extract_html_pages``' third output). Returns ``articles`` with ``body`` replaced on those pages,
+    less any line that is a paragraph of one of the page's comments. Pages the text path did not
+    read keep no article (title, accounting and comments are the text path's).
+    """
+    if partial.is_empty() or articles.is_empty():
+        return articles
+    markup = dict(partial.select("page_id", "body").iter_rows())
+    ids = articles["page_id"].to_list()
+    wanted = [i for i, pid in enumerate(ids) if pid in markup]
+    if not wanted:
+        return articles
+    by_page: dict[str, list[str]] = {}
+    for pid, text in comments.filter(pl.col("page_id").is_in(list(markup))).select("page_id", "text").iter_rows():
+        by_page.setdefault(pid, []).append(text)
+    bodies = articles["body"].to_list()
+    for i in wanted:
+        bodies[i] = drop_comment_text(str(markup[ids[i]]), by_page.get(ids[i], []))
+    return articles.with_columns(pl.Series("body", bodies, dtype=articles.schema["body"]))

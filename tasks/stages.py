@@ -18,7 +18,7 @@ from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
 from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
-from tasks.html import extract_from_html
+from tasks.html import extract_html_pages, replace_partial_bodies
 from tasks.langid import UND, detect_language
 from tasks.parse import parse_articles, parse_comments, segment_pages
 
@@ -201,8 +201,9 @@ def parse_shard(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse one shard into articles and comments.
 
-    HTML pages are parsed from their markup where it is reliable (``tasks.html``); every other page
-    goes through the text path: lines that the learned templates name (same site, same text) and no
+    HTML pages are parsed from their markup where it is reliable (``tasks.html``); a page whose
+    markup gives only a body takes title and comments from the text path and that body
+    (``tasks.html.replace_partial_bodies``); every other page goes through the text path: lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page.
     Reads LINES rows and PAGES (page_id, site, text, html). Returns PARSED_ARTICLES (one row per
     readable page) and PARSED_COMMENTS.
@@ -211,7 +212,7 @@ def parse_shard(
         if optional not in pages.columns:
             pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     html_pages = pages.filter(pl.col("html").is_not_null())
-    html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
+    html_arts, html_coms, html_bodies = extract_html_pages(html_pages.select("page_id", "html", "text"))
     lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
     if not templates.is_empty():
         site_of = pages.select("page_id", "site")
@@ -227,9 +228,11 @@ def parse_shard(
             .drop("site", "is_template")
         )
     segmented = segment_pages(lines)
-    articles = pl.concat([_cast(parse_articles(segmented), PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
+    text_comments = parse_comments(segmented)
+    text_articles = replace_partial_bodies(parse_articles(segmented), text_comments, html_bodies)
+    articles = pl.concat([_cast(text_articles, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
                           _cast(html_arts, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES))])
-    comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
+    comments = pl.concat([_cast(text_comments, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
                           _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
     return articles, comments
 
