@@ -204,7 +204,8 @@ def parse_shard(
     HTML pages are parsed from their markup where it is reliable (``tasks.html``); a page whose
     markup gives only a body takes title and comments from the text path and that body
     (``tasks.html.replace_partial_bodies``); every other page goes through the text path: lines that
-    the learned templates name (same site, same text) and no general rule stripped are stripped as ``template``, then the text parser segments the page.
+    the learned templates name (same site, same text) and no general rule stripped are stripped as
+    ``template``, then the text parser segments the page.
     Reads LINES rows and PAGES (page_id, site, text, html). Returns PARSED_ARTICLES (one row per
     readable page) and PARSED_COMMENTS.
     """
