@@ -24,7 +24,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
-from tasks.mainbody import combine_bodies, drop_comment_text, trafilatura_body
+from tasks.mainbody import choose_body, drop_comment_text
 from tasks.readers import parse_timestamp
 from tasks.selectors import MONTHS
 
@@ -419,6 +419,8 @@ BODY_JUNK_SELECTORS = (
     '[class*="recommend"]', '[class*="read-more"]', '[class*="yarpp"]', '[class*="tags"]',
 )
 """Chrome inside a main-content container: left out of the body."""
+
+_BODY_JUNK = ", ".join(BODY_JUNK_SELECTORS)
 
 TITLE_SELECTORS = (
     "h1.entry-title", ".entry-title", "h1.post-title", ".post-title", "h1.article-title", ".article-title",
@@ -870,8 +872,7 @@ def _title_node(tree: LexborHTMLParser) -> LexborNode | None:
     return None
 
 
-def _body_root(tree: LexborHTMLParser, excluded: set[int]) -> LexborNode | None:
-    title = _title_node(tree)
+def _body_root(tree: LexborHTMLParser, excluded: set[int], title: LexborNode | None) -> LexborNode | None:
     title_chain = {a.mem_id for a in _ancestors(title)} if title is not None else set()
     title_id = 0 if title is not None else None
     dense, _ = _density_root(tree, excluded)
@@ -896,7 +897,7 @@ def _body_root(tree: LexborHTMLParser, excluded: set[int]) -> LexborNode | None:
 
 
 def _body_text(root: LexborNode, excluded: set[int], *, max_nodes: int) -> str:
-    skip = {n.mem_id for sel in BODY_JUNK_SELECTORS for n in root.css(sel) if n.mem_id != root.mem_id}
+    skip = {n.mem_id for n in root.css(_BODY_JUNK) if n.mem_id != root.mem_id}
     skip |= excluded
     text = node_text(root, skip=skip, max_nodes=max_nodes)
     lines = [ln.strip(" \t") for ln in text.split("\n")]
@@ -977,7 +978,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
                  max_nodes: int = DEFAULT_MAX_NODES, use_trafilatura: bool = True) -> ExtractedPage | None:
     """Read title, body and comments of one page from its markup; None when the markup is not usable.
 
-    The body is ours or trafilatura's, chosen by ``tasks.mainbody.combine_bodies`` (``use_trafilatura``
+    The body is ours or trafilatura's, chosen by ``tasks.mainbody.choose_body`` (``use_trafilatura``
     off: ours alone), less any line that is a paragraph of a comment found here. None when the page is
     over ``max_html_bytes`` or ``max_nodes`` elements, or when neither extractor finds a body of
     ``MIN_BODY_CHARS``. A page whose comment section states comments that the known comment markup
@@ -989,7 +990,6 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     if len(tree.css("*")) > max_nodes:
         logger.debug("page over %d elements: not extracted from markup", max_nodes)
         return None
-    theirs = trafilatura_body(html) if use_trafilatura else None
     try:
         comments = _collect_comments(tree, max_nodes=max_nodes)
     except _TooDeepError:
@@ -999,8 +999,8 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     complete = comments is not None and not (not comments and stated)
     found = comments or []
     excluded = _section_ids(tree, found)
-    root = _body_root(tree, excluded)
     title_node = _title_node(tree)
+    root = _body_root(tree, excluded, title_node)
     ours = None
     if root is not None:
         ours = _body_text(root, excluded | ({title_node.mem_id} if title_node is not None else set()),
@@ -1008,7 +1008,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
         if len(ours) < MIN_BODY_CHARS:
             ours = None
     title = _title(tree, root)
-    body, source = combine_bodies(ours, theirs, title=title)
+    body, source = choose_body(html, ours, title=title, use_trafilatura=use_trafilatura)
     body = drop_comment_text(body, (c.text for c in found))
     if len(body) < MIN_BODY_CHARS:
         return None

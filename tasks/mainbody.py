@@ -44,6 +44,9 @@ MAX_SHORT_WORDS = 20
 MAX_COMMENT_SHARE = 0.5
 """At most this share of a body's words is removed as comment text (see ``drop_comment_text``)."""
 
+UNCONFIRMED = "trafilatura_unconfirmed"
+"""``combine_bodies``' source for a trafilatura body that ours does not confirm."""
+
 _WORD = re.compile(r"\w+")
 
 
@@ -60,8 +63,8 @@ def _n_words(line: str) -> int:
 
 
 def trafilatura_body(html: str, *, fast: bool = False) -> str | None:
-    """trafilatura's main text of ``html`` (comments, tables' and images' metadata left out), one line
-    per paragraph, or None when it finds none. ``fast`` skips its fallback extractors."""
+    """trafilatura's main text of ``html`` (comments left out), one line per paragraph, or None when it
+    finds none. ``fast`` skips its fallback extractors."""
     try:
         text = trafilatura.extract(html, include_comments=False, with_metadata=False, fast=fast)
     except (ValueError, TypeError, RecursionError) as exc:  # a malformed page must not stop the batch
@@ -77,7 +80,9 @@ def combine_bodies(ours: str | None, theirs: str | None, *, title: str | None = 
 
     Returns:
         ``(body, source)``: the body with paragraphs joined by a blank line, and which extractor it
-        came from (``ours``, ``trafilatura``, ``trafilatura_trimmed``, or ``none`` when both are empty).
+        came from: ``ours``, ``trafilatura`` or ``trafilatura_trimmed`` (the two agree),
+        ``UNCONFIRMED`` (trafilatura's, which ours does not confirm: they disagree or ours is empty),
+        or ``none`` when both are empty.
     """
     title_key = _fold(title) if title else None
     ours_lines = [ln for i, ln in enumerate(_lines(ours or "")) if not (i == 0 and _fold(ln) == title_key)]
@@ -85,13 +90,13 @@ def combine_bodies(ours: str | None, theirs: str | None, *, title: str | None = 
     if not their_lines:
         return "\n\n".join(ours_lines), "ours" if ours_lines else "none"
     if not ours_lines:
-        return "\n\n".join(their_lines), "trafilatura"
+        return "\n\n".join(their_lines), UNCONFIRMED
     ours_text, their_text = _fold("\n".join(ours_lines)), _fold("\n".join(their_lines))
     ours_words = [_n_words(ln) for ln in ours_lines]
     agreed = sum(n for ln, n in zip(ours_lines, ours_words, strict=True) if _fold(ln) in their_text)
     shared = [_fold(ln) in ours_text for ln in their_lines]
     if agreed < min_agreement * max(sum(ours_words), 1):
-        return "\n\n".join(their_lines), "trafilatura"
+        return "\n\n".join(their_lines), UNCONFIRMED
     if not any(shared):  # ours lies inside trafilatura's lines, which run across paragraphs: keep ours
         return "\n\n".join(ours_lines), "ours"
     first = shared.index(True)
@@ -104,6 +109,18 @@ def combine_bodies(ours: str | None, theirs: str | None, *, title: str | None = 
         return "\n\n".join(ours_lines), "ours"
     kept = [ln for i, ln in enumerate(their_lines) if i >= first or their_words[i] > max_short_words]
     return "\n\n".join(kept), ("trafilatura_trimmed" if len(kept) < len(their_lines) else "trafilatura")
+
+
+def choose_body(html: str, ours: str | None, *, title: str | None = None,
+                use_trafilatura: bool = True) -> tuple[str, str]:
+    """The page body from ours and trafilatura's (``combine_bodies``); ``use_trafilatura`` off: ours alone.
+
+    trafilatura runs once, in full (its fallback extractors on): running it first without them and
+    again in full only where ours does not confirm its body scored 0.003 higher on the open pages of
+    corpus-train but cost more CPU than one full run, as ours disagrees on a third of unseen pages.
+    """
+    theirs = trafilatura_body(html) if use_trafilatura else None
+    return combine_bodies(ours, theirs, title=title)
 
 
 def drop_comment_text(body: str, comment_texts: Iterable[str | None], *,
