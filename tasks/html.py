@@ -918,23 +918,130 @@ def clean_title(text: str, site_name: str | None) -> str:
     return title
 
 
+TITLE_CANDIDATES = (*TITLE_SELECTORS, "h2", "h3")
+"""Elements that may hold the visible headline, in order of preference among those that agree."""
+
+MIN_TITLE_AGREEMENT = 0.7
+"""Token F1 with the page's stated titles (``og:title``, ``twitter:title``, ``<title>``, URL slug)
+at which a visible heading is taken as the headline."""
+
+MAX_TITLE_CANDIDATES = 60
+_TITLE_WORD = re.compile(r"\w+")
+
+
+def _word_bag(text: str) -> dict[str, int]:
+    bag: dict[str, int] = {}
+    for word in _TITLE_WORD.findall(text.casefold()):
+        bag[word] = bag.get(word, 0) + 1
+    return bag
+
+
+def title_agreement(text: str, reference: str) -> float:
+    """Token F1 of two titles (case-folded ``\\w+`` words); 0.0 when either has none."""
+    a, b = _word_bag(text), _word_bag(reference)
+    overlap = sum(min(n, b.get(w, 0)) for w, n in a.items())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(a.values()), overlap / sum(b.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def _meta(tree: LexborHTMLParser, selector: str) -> str | None:
+    node = tree.css_first(selector)
+    content = " ".join((node.attributes.get("content") or "").split()) if node is not None else ""
+    return content or None
+
+
+def stated_titles(tree: LexborHTMLParser) -> list[str]:
+    """What the page states its title to be outside the visible text: ``og:title``, ``twitter:title``,
+    ``<title>`` and the last path segment of its canonical URL (the slug, hyphens as spaces)."""
+    refs = [t for t in (_meta(tree, 'meta[property="og:title" i]'), _meta(tree, 'meta[name="twitter:title" i]'))
+            if t]
+    node = tree.css_first("title")
+    if node is not None and (text := " ".join(node.text().split())):
+        refs.append(text)
+    url = canonical_url(tree)
+    if url:
+        slug = [seg for seg in urlsplit(url).path.split("/") if seg]
+        if slug and (words := re.sub(r"\.[a-z]{2,5}$|[-_+]|\d{5,}", " ", slug[-1])).strip():
+            refs.append(words)
+    return refs
+
+
+def _site_names(tree: LexborHTMLParser) -> set[str]:
+    """Folded site names the page states (``og:site_name``, ``application-name``), and the text of links
+    to the site's front page (``href="/"`` or the bare host), which name the site in its header."""
+    names = {t.casefold() for t in (_meta(tree, 'meta[property="og:site_name" i]'),
+                                     _meta(tree, 'meta[name="application-name" i]')) if t}
+    for link in tree.css("a[href]")[:400]:
+        href = (link.attributes.get("href") or "").strip()
+        parts = urlsplit(href)
+        front = parts.path in ("", "/") and not parts.query and not parts.fragment and (href == "/" or parts.netloc)
+        if front and (text := " ".join(node_text(link).split())):
+            names.add(text.casefold())
+    return names
+
+
+def _stated_part(text: str, refs: list[str]) -> str:
+    """``text`` cut to the stated title it begins or ends with, when it holds one of at least three words
+    and half its length beside a kicker, date or byline ("Politics / May 1 Headline" -> "Headline")."""
+    parts = {ref.strip() for ref in refs if ref.strip()}
+    folded = text.casefold()
+    best = text
+    for part in parts:
+        key = part.casefold()
+        if len(key) < len(folded) and len(key) * 2 >= len(folded) and len(_TITLE_WORD.findall(key)) >= 3:
+            if folded.startswith(key):
+                cut = text[: len(part)]
+            elif folded.endswith(key):
+                cut = text[len(text) - len(part):]
+            else:
+                continue
+            if best == text or len(cut) > len(best):
+                best = cut.strip()
+    return best
+
+
 def _title(tree: LexborHTMLParser, body_root: LexborNode | None) -> str | None:
-    for selector in TITLE_SELECTORS:
-        node = tree.css_first(selector)
-        if node is not None:
+    """The page's headline.
+
+    Signals, none naming a site: a visible heading (``TITLE_CANDIDATES``, in that order) that agrees
+    with what the page states its title to be (``stated_titles``, token F1 at least
+    ``MIN_TITLE_AGREEMENT``) and is not the site's name (``_site_names``) is taken, the most specific
+    selector first and, among equals, the best agreement; a kicker, date or byline beside a stated
+    title inside that heading is cut off (``_stated_part``). Without one: the first candidate that is not
+    the site name, then ``og:title`` less a trailing site name, then the longest part of ``<title>``.
+    """
+    del body_root
+    refs = stated_titles(tree)
+    sites = _site_names(tree)
+    seen: set[int] = set()
+    first_plain: str | None = None
+    best: tuple[float, str] | None = None
+    for selector in TITLE_CANDIDATES:
+        for node in tree.css(selector)[:MAX_TITLE_CANDIDATES]:
+            if node.mem_id in seen:
+                continue
+            seen.add(node.mem_id)
             text = " ".join(node_text(node).split())
-            if 3 <= len(text) <= 400:
-                return text
-    for selector in ('meta[property="og:title" i]', 'meta[name="twitter:title" i]'):
-        node = tree.css_first(selector)
-        if node is not None and (content := (node.attributes.get("content") or "").strip()):
-            site = tree.css_first('meta[property="og:site_name" i]')
-            return clean_title(content, (site.attributes.get("content") if site is not None else None))
+            if not 3 <= len(text) <= 400 or text.casefold() in sites:
+                continue
+            if first_plain is None and selector in TITLE_SELECTORS:
+                first_plain = text
+            score = max((title_agreement(text, ref) for ref in refs), default=0.0)
+            if score >= MIN_TITLE_AGREEMENT and (best is None or score > best[0]):
+                best = (score, text)
+        if best is not None:
+            return _stated_part(best[1], refs)
+    if first_plain is not None:
+        return first_plain
+    og = _meta(tree, 'meta[property="og:title" i]') or _meta(tree, 'meta[name="twitter:title" i]')
+    if og:
+        return clean_title(og, _meta(tree, 'meta[property="og:site_name" i]'))
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
         # "Headline | Blog name | Publisher": the headline is the longest part
         return max(_TITLE_SEPARATOR.split(text), key=len)
-    del body_root
     return None
 
 
