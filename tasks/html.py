@@ -1148,8 +1148,8 @@ def extract_html_pages(
         ``PARSED_ARTICLES`` rows (``page_id``, ``title``, ``body`` with paragraphs joined by a blank
         line, ``n_lines``, ``n_lines_stripped``, ``stripped_by_rule`` under ``html_markup``,
         ``n_comments_stated``), ``PARSED_COMMENTS`` rows (``page_id``, ``position``, ``author``,
-        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``), and ``page_id``, ``body``,
-        ``body_source`` of the body-only pages.
+        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``), and ``page_id``, ``title``,
+        ``body``, ``body_source`` of the pages whose comments the markup does not give.
     """
     texts = pages["text"].to_list() if "text" in pages.columns else [None] * pages.height
     articles: list[dict[str, object]] = []
@@ -1167,7 +1167,8 @@ def extract_html_pages(
         if page is None:
             continue
         if not page.complete:
-            partial.append({"page_id": page_id, "body": page.body, "body_source": page.body_source})
+            partial.append({"page_id": page_id, "title": page.title, "body": page.body,
+                            "body_source": page.body_source})
             continue
         kept = 1 + page.body.count("\n\n") + 1 + sum(1 + str(c["text"]).count("\n\n") for c in page.comments)
         n_lines = sum(1 for ln in text.split("\n") if ln.strip()) if text else kept
@@ -1181,7 +1182,8 @@ def extract_html_pages(
     return (
         pl.DataFrame(articles, schema=polars_schema(PARSED_ARTICLES)),
         pl.DataFrame(comments, schema=polars_schema(PARSED_COMMENTS)),
-        pl.DataFrame(partial, schema={"page_id": pl.String, "body": pl.String, "body_source": pl.String}),
+        pl.DataFrame(partial, schema={"page_id": pl.String, "title": pl.String, "body": pl.String,
+                                      "body_source": pl.String}),
     )
 
 
@@ -1199,17 +1201,19 @@ def extract_from_html(
 
 
 def replace_partial_bodies(articles: pl.DataFrame, comments: pl.DataFrame, partial: pl.DataFrame) -> pl.DataFrame:
-    """Give the text path's articles of body-only HTML pages the body their markup gave.
+    """Give the text path's articles of HTML pages whose comments the markup does not give the title and
+    body their markup gave.
 
-    Reads ``page_id``, ``body`` of ``articles`` (text path), ``page_id``, ``text`` of ``comments`` (the
-    text path's comments of those pages) and ``page_id``, ``body`` of ``partial``
-    (``extract_html_pages``' third output). Returns ``articles`` with ``body`` replaced on those pages,
-    less any line that is a paragraph of one of the page's comments. Pages the text path did not
-    read keep no article (title, accounting and comments are the text path's).
+    Reads ``page_id``, ``title``, ``body`` of ``articles`` (text path), ``page_id``, ``text`` of
+    ``comments`` (the text path's comments of those pages) and ``page_id``, ``title``, ``body`` of
+    ``partial`` (``extract_html_pages``' third output). Returns ``articles`` with ``body`` replaced on
+    those pages, less any line that is a paragraph of one of the page's comments, and ``title``
+    replaced where the markup gave one. Pages the text path did not read keep no article (accounting
+    and comments are the text path's).
     """
     if partial.is_empty() or articles.is_empty():
         return articles
-    markup = dict(partial.select("page_id", "body").iter_rows())
+    markup = {pid: (title, body) for pid, title, body in partial.select("page_id", "title", "body").iter_rows()}
     ids = articles["page_id"].to_list()
     wanted = [i for i, pid in enumerate(ids) if pid in markup]
     if not wanted:
@@ -1218,6 +1222,10 @@ def replace_partial_bodies(articles: pl.DataFrame, comments: pl.DataFrame, parti
     for pid, text in comments.filter(pl.col("page_id").is_in(list(markup))).select("page_id", "text").iter_rows():
         by_page.setdefault(pid, []).append(text)
     bodies = articles["body"].to_list()
+    titles = articles["title"].to_list()
     for i in wanted:
-        bodies[i] = drop_comment_text(str(markup[ids[i]]), by_page.get(ids[i], []))
-    return articles.with_columns(pl.Series("body", bodies, dtype=articles.schema["body"]))
+        title, body = markup[ids[i]]
+        bodies[i] = drop_comment_text(str(body), by_page.get(ids[i], []))
+        titles[i] = title or titles[i]
+    return articles.with_columns(pl.Series("body", bodies, dtype=articles.schema["body"]),
+                                 pl.Series("title", titles, dtype=articles.schema["title"]))
