@@ -65,6 +65,7 @@ import itertools
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -1079,14 +1080,26 @@ class Signatures:
 
 
 def partition_edges(exact: pl.DataFrame, buckets: pl.DataFrame, urls: pl.DataFrame, signatures: Signatures, *,
-                    base: int, threshold: float, piece_rows: int = PAIR_PIECE_ROWS) -> pl.DataFrame:
+                    base: int, threshold: float, piece_rows: int = PAIR_PIECE_ROWS, part: int | None = None,
+                    log: logging.Logger | logging.LoggerAdapter[Any] = logger) -> pl.DataFrame:
     """The verified links (``a``, ``b`` ords) of one partition: its exact edges, the LSH pairs whose
     signatures agree on at least ``threshold`` (made and checked a piece at a time) and the same-URL pairs
     that agree on at least ``RESCRAPE_THRESHOLD``. ``signatures`` holds every page of
-    :func:`candidate_ends`."""
-    lsh = [signatures.verified(p, floor=threshold)
-           for p in lsh_pair_pieces(buckets, base=base, piece_rows=piece_rows)]
-    same_url = signatures.verified(url_pairs(urls, base=base), floor=RESCRAPE_THRESHOLD)
+    :func:`candidate_ends`. Logs the partition's (``part``) candidate and verified pair counts to ``log``
+    (the module's logger, or the task run's that the wrapper passes), as ``find_duplicate_clusters`` does
+    for the whole run."""
+    lsh, lsh_candidates = [], 0
+    for pairs in lsh_pair_pieces(buckets, base=base, piece_rows=piece_rows):
+        lsh_candidates += pairs.height
+        lsh.append(signatures.verified(pairs, floor=threshold))
+    url_candidates = url_pairs(urls, base=base)
+    same_url = signatures.verified(url_candidates, floor=RESCRAPE_THRESHOLD)
+    label = "dedup" if part is None else f"dedup partition {part}"
+    log.info("%s: %d exact links", label, exact.height)
+    log.info("%s: %d LSH candidate pairs, %d at or above %.2f", label, lsh_candidates,
+             sum(v.height for v in lsh), threshold)
+    log.info("%s: %d same-URL candidate pairs, %d at or above %.2f", label, url_candidates.height, same_url.height,
+             RESCRAPE_THRESHOLD)
     return pl.concat([exact.cast({"a": pl.Int64, "b": pl.Int64}), *lsh, same_url]).unique()
 
 

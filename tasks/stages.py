@@ -16,9 +16,10 @@ from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
+from tasks.dates import resolve_posted_at
 from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
-from tasks.html import extract_html_pages, replace_partial_bodies
+from tasks.html import drop_comment_lines, extract_html_pages, replace_partial_bodies
 from tasks.langid import UND, detect_language
 from tasks.parse import parse_articles, parse_comments, segment_pages
 
@@ -201,20 +202,28 @@ def parse_shard(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse one shard into articles and comments.
 
-    HTML pages are parsed from their markup where it is reliable (``tasks.html``); a page whose
-    markup gives only a body takes title and comments from the text path and that body
-    (``tasks.html.replace_partial_bodies``); every other page goes through the text path: lines that
-    the learned templates name (same site, same text) and no general rule stripped are stripped as
-    ``template``, then the text parser segments the page.
-    Reads LINES rows and PAGES (page_id, site, text, html). Returns PARSED_ARTICLES (one row per
-    readable page) and PARSED_COMMENTS.
+    HTML pages are parsed from their markup where it is reliable (``tasks.html``); where the markup
+    gives an article but no comment, the page's rendered lines still go through the text path's comment
+    finder (its comments are kept, its article is not). Every other page goes through the text path:
+    lines that the learned templates name (same site, same text) and no
+    general rule stripped are stripped as ``template``, then the text parser segments the page.
+    Comment dates of both paths are read again with their page's fetch time and day/month evidence
+    (``tasks.dates.resolve_posted_at``). Reads LINES rows and PAGES (page_id, site, text, html,
+    fetched_at; fetched_at may be missing). Returns PARSED_ARTICLES (one row per readable page) and
+    PARSED_COMMENTS. A page whose markup gives no reliable comment thread at all takes title and body
+    from its markup and the rest from the text path (``tasks.html.replace_partial_bodies``); text-path
+    comments found on pages of either kind are left out of their markup bodies.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
         if optional not in pages.columns:
             pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     html_pages = pages.filter(pl.col("html").is_not_null())
     html_arts, html_coms, html_bodies = extract_html_pages(html_pages.select("page_id", "html", "text"))
-    lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
+    # pages whose markup gave an article but no comment: their rendered text goes through the text
+    # path's comment finder too (comment markup the selectors do not know still prints as a thread)
+    markup_only = html_arts.join(html_coms.select("page_id").unique(), on="page_id", how="anti").select("page_id")
+    lines = lines.join(html_arts.join(markup_only, on="page_id", how="anti").select("page_id"), on="page_id",
+                       how="anti")
     if not templates.is_empty():
         site_of = pages.select("page_id", "site")
         tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
@@ -230,12 +239,14 @@ def parse_shard(
         )
     segmented = segment_pages(lines)
     text_comments = parse_comments(segmented)
-    text_articles = replace_partial_bodies(parse_articles(segmented), text_comments, html_bodies)
+    text_articles = replace_partial_bodies(parse_articles(segmented.join(markup_only, on="page_id", how="anti")),
+                                           text_comments, html_bodies)
+    html_arts = drop_comment_lines(html_arts, text_comments)
     articles = pl.concat([_cast(text_articles, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
                           _cast(html_arts, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES))])
     comments = pl.concat([_cast(text_comments, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
                           _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
-    return articles, comments
+    return articles, resolve_posted_at(comments, pages)
 
 
 def tag_languages(

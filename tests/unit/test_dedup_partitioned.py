@@ -23,6 +23,7 @@ from tasks.dedup import (
     ORD_SHARD_BITS,
     PAIR_PIECE_ROWS,
     REPEAT_PIECE_ROWS,
+    RESCRAPE_THRESHOLD,
     Signatures,
     add_dedup_keys,
     add_repeat_counts,
@@ -93,7 +94,7 @@ def _partitioned_run(shards: list[pl.DataFrame], state: State | None, *, parts: 
         prior = prior_rows_of(new.lazy(), prior_rows.filter(pl.col("part") == p).drop("part").lazy(), excluded.lazy())
         exact, buckets, urls = partition_candidates(pl.concat([new, prior]), base=base)
         edges.append(partition_edges(exact, buckets, urls, Signatures.of(all_sigs), base=base, threshold=0.6,
-                                     piece_rows=piece_rows))
+                                     piece_rows=piece_rows, part=p))
     edge_frame = pl.concat([e.cast({"a": pl.Int64, "b": pl.Int64}) for e in edges]).unique()
     ends = pl.concat([edge_frame.get_column("a"), edge_frame.get_column("b")]).unique()
     new_nodes = pl.concat(keys).filter(pl.col("ord").is_in(ends.implode()))
@@ -128,6 +129,30 @@ def test_planted_set_same_decisions_in_every_partitioning(parts: int, piece_rows
     assert scores["precision"] >= 0.99
     assert scores["recall"] >= 0.98
     assert _reference_index(state).equals(update_index(None, pl.concat(shards), expected))
+
+
+def test_partition_edges_log_candidate_and_verified_counts(caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 22: a find-duplicates partition logs its candidate and verified pair counts, summed over its
+    pieces, as ``find_duplicate_clusters`` logs the run's."""
+    planted = generate_planted(300, seed=5, copy_rate=0.6)
+    keys = add_dedup_keys(planted.articles)
+    keys = keys.with_columns(shard_ords(0, 0, keys.height))
+    rows = key_rows(keys.with_columns(pl.lit(None, pl.Int32).alias("node_part")), parts=1, bands=40, rows=3)
+    exact, buckets, urls = partition_candidates(rows.drop("part"), base=0)
+    signatures = Signatures.of(keys.select("ord", "signature").filter(pl.col("signature").is_not_null()))
+    lsh = pl.concat(list(lsh_pair_pieces(buckets, base=0)))
+    same_url = url_pairs(urls, base=0)
+    with caplog.at_level("INFO", logger="tasks.dedup"):
+        partition_edges(exact, buckets, urls, signatures, base=0, threshold=0.6, piece_rows=64, part=7)
+    verified = signatures.verified(lsh, floor=0.6).height
+    assert [r.getMessage() for r in caplog.records if r.name == "tasks.dedup"] == [
+        f"dedup partition 7: {exact.height} exact links",
+        f"dedup partition 7: {lsh.height} LSH candidate pairs, {verified} at or above 0.60",
+        f"dedup partition 7: {same_url.height} same-URL candidate pairs, "
+        f"{signatures.verified(same_url, floor=RESCRAPE_THRESHOLD).height} at or above {RESCRAPE_THRESHOLD:.2f}",
+    ]
+    assert lsh.height >= verified > 0
+    assert exact.height > 0
 
 
 @pytest.mark.parametrize("max_bucket", [64, 3])
