@@ -47,6 +47,9 @@ MAX_COMMENT_SHARE = 0.5
 RERUN_BELOW = 0.6
 """trafilatura runs again with its fallbacks when its fast run finds fewer than this times ours' words."""
 
+RERUN_ABOVE = 4.0
+"""... or, unconfirmed by ours, more than this times ours' words (it may have kept the whole page)."""
+
 UNCONFIRMED = "trafilatura_unconfirmed"
 """``combine_bodies``' source for a trafilatura body that ours does not confirm."""
 
@@ -115,21 +118,26 @@ def combine_bodies(ours: str | None, theirs: str | None, *, title: str | None = 
 
 
 def choose_body(html: str, ours: str | None, *, title: str | None = None,
-                use_trafilatura: bool = True, rerun_below: float = RERUN_BELOW) -> tuple[str, str]:
+                use_trafilatura: bool = True, rerun_below: float = RERUN_BELOW,
+                rerun_above: float = RERUN_ABOVE) -> tuple[str, str]:
     """The page body from ours and trafilatura's (``combine_bodies``); ``use_trafilatura`` off: ours alone.
 
     trafilatura first runs without its fallback extractors (``fast``). Only when that finds nothing,
-    or fewer than ``rerun_below`` times the words ours found, or ours found nothing, does it run again
-    in full (its fallbacks rescue pages where its main pass keeps a fragment), and the choice is made
-    on that body. Most pages need the fast run alone.
+    or fewer than ``rerun_below`` times the words ours found, or ours found nothing, or ours does not
+    confirm it and it has over ``rerun_above`` times ours' words, does it run again in full (its
+    fallbacks rescue pages where its main pass keeps a fragment or the whole page), and the choice is
+    made on that body. Most pages need the fast run alone.
     """
     if not use_trafilatura:
         return combine_bodies(ours, None, title=title)
     theirs = trafilatura_body(html, fast=True)
-    n_ours = _n_words(ours or "")
-    if theirs is None or not n_ours or _n_words(theirs) < rerun_below * n_ours:
+    n_ours, n_theirs = _n_words(ours or ""), _n_words(theirs or "")
+    body, source = combine_bodies(ours, theirs, title=title)
+    if not n_theirs or not n_ours or n_theirs < rerun_below * n_ours or (
+            source == UNCONFIRMED and n_theirs > rerun_above * n_ours):
         theirs = trafilatura_body(html, fast=False) or theirs
-    return combine_bodies(ours, theirs, title=title)
+        body, source = combine_bodies(ours, theirs, title=title)
+    return body, source
 
 
 def drop_comment_text(body: str, comment_texts: Iterable[str | None], *,
