@@ -864,7 +864,7 @@ MIN_TITLE_AGREEMENT = 0.7
 """Token F1 with the page's stated titles (``og:title``, ``twitter:title``, ``<title>``, URL slug)
 at which a visible heading is taken as the headline."""
 
-MAX_TITLE_CANDIDATES = 60
+MAX_TITLE_CANDIDATES = 30
 _TITLE_WORD = re.compile(r"\w+")
 
 
@@ -877,7 +877,10 @@ def _word_bag(text: str) -> dict[str, int]:
 
 def title_agreement(text: str, reference: str) -> float:
     """Token F1 of two titles (case-folded ``\\w+`` words); 0.0 when either has none."""
-    a, b = _word_bag(text), _word_bag(reference)
+    return _bag_f1(_word_bag(text), _word_bag(reference))
+
+
+def _bag_f1(a: dict[str, int], b: dict[str, int]) -> float:
     overlap = sum(min(n, b.get(w, 0)) for w, n in a.items())
     if not overlap:
         return 0.0
@@ -907,6 +910,9 @@ def stated_titles(tree: LexborHTMLParser) -> list[str]:
     return refs
 
 
+_FRONT_PAGE = re.compile(r"^(?:(?:https?:)?//[^/?#]+)?/?$", re.IGNORECASE)
+
+
 def _site_names(tree: LexborHTMLParser) -> set[str]:
     """Folded site names the page states (``og:site_name``, ``application-name``), and the text of links
     to the site's front page (``href="/"`` or the bare host), which name the site in its header."""
@@ -914,9 +920,7 @@ def _site_names(tree: LexborHTMLParser) -> set[str]:
                                      _meta(tree, 'meta[name="application-name" i]')) if t}
     for link in tree.css("a[href]")[:400]:
         href = (link.attributes.get("href") or "").strip()
-        parts = urlsplit(href)
-        front = parts.path in ("", "/") and not parts.query and not parts.fragment and (href == "/" or parts.netloc)
-        if front and (text := " ".join(node_text(link).split())):
+        if href and _FRONT_PAGE.match(href) and (text := " ".join(node_text(link).split())):
             names.add(text.casefold())
     return names
 
@@ -953,7 +957,8 @@ def _title(tree: LexborHTMLParser, body_root: LexborNode | None) -> str | None:
     """
     del body_root
     refs = stated_titles(tree)
-    sites = _site_names(tree)
+    ref_bags = [_word_bag(ref) for ref in refs]
+    sites: set[str] | None = None  # read only when a candidate needs it
     seen: set[int] = set()
     first_plain: str | None = None
     best: tuple[float, str] | None = None
@@ -963,17 +968,28 @@ def _title(tree: LexborHTMLParser, body_root: LexborNode | None) -> str | None:
                 continue
             seen.add(node.mem_id)
             text = " ".join(node_text(node).split())
-            if not 3 <= len(text) <= 400 or text.casefold() in sites:
+            if not 3 <= len(text) <= 400:
                 continue
-            if first_plain is None and selector in TITLE_SELECTORS:
+            bag = _word_bag(text)
+            score = max((_bag_f1(bag, ref) for ref in ref_bags), default=0.0)
+            plain = first_plain is None and selector in TITLE_SELECTORS
+            if not plain and (score < MIN_TITLE_AGREEMENT or (best is not None and score <= best[0])):
+                continue
+            if sites is None:
+                sites = _site_names(tree)
+            if text.casefold() in sites:
+                continue
+            if plain:
                 first_plain = text
-            score = max((title_agreement(text, ref) for ref in refs), default=0.0)
             if score >= MIN_TITLE_AGREEMENT and (best is None or score > best[0]):
                 best = (score, text)
         if best is not None:
             return _stated_part(best[1], refs)
-    if first_plain is not None:
-        return first_plain
+    return first_plain if first_plain is not None else _stated_title(tree)
+
+
+def _stated_title(tree: LexborHTMLParser) -> str | None:
+    """``og:title`` (else ``twitter:title``) less a trailing site name, else the longest part of ``<title>``."""
     og = _meta(tree, 'meta[property="og:title" i]') or _meta(tree, 'meta[name="twitter:title" i]')
     if og:
         return clean_title(og, _meta(tree, 'meta[property="og:site_name" i]'))
