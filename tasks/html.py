@@ -894,15 +894,14 @@ def _meta(tree: LexborHTMLParser, selector: str) -> str | None:
     return content or None
 
 
-def stated_titles(tree: LexborHTMLParser) -> list[str]:
+def stated_titles(tree: LexborHTMLParser, url: str | None = None) -> list[str]:
     """What the page states its title to be outside the visible text: ``og:title``, ``twitter:title``,
-    ``<title>`` and the last path segment of its canonical URL (the slug, hyphens as spaces)."""
+    ``<title>`` and the last path segment of its canonical ``url`` (the slug, hyphens as spaces)."""
     refs = [t for t in (_meta(tree, 'meta[property="og:title" i]'), _meta(tree, 'meta[name="twitter:title" i]'))
             if t]
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
         refs.append(text)
-    url = canonical_url(tree)
     if url:
         slug = [seg for seg in urlsplit(url).path.split("/") if seg]
         if slug and (words := re.sub(r"\.[a-z]{2,5}$|[-_+]|\d{5,}", " ", slug[-1])).strip():
@@ -910,17 +909,18 @@ def stated_titles(tree: LexborHTMLParser) -> list[str]:
     return refs
 
 
-_FRONT_PAGE = re.compile(r"^(?:(?:https?:)?//[^/?#]+)?/?$", re.IGNORECASE)
-
-
-def _site_names(tree: LexborHTMLParser) -> set[str]:
+def _site_names(tree: LexborHTMLParser, host: str | None) -> set[str]:
     """Folded site names the page states (``og:site_name``, ``application-name``), and the text of links
-    to the site's front page (``href="/"`` or the bare host), which name the site in its header."""
+    to the site's front page (``href="/"``, or the bare ``host`` of its canonical URL), which name the
+    site in its header."""
     names = {t.casefold() for t in (_meta(tree, 'meta[property="og:site_name" i]'),
                                      _meta(tree, 'meta[name="application-name" i]')) if t}
-    for link in tree.css("a[href]")[:400]:
-        href = (link.attributes.get("href") or "").strip()
-        if href and _FRONT_PAGE.match(href) and (text := " ".join(node_text(link).split())):
+    selector = 'a[href="/"]'
+    if host and '"' not in host and "\\" not in host:
+        selector += "".join(f', a[href="{scheme}{host}{end}" i]' for scheme in ("https://", "http://", "//")
+                            for end in ("", "/"))
+    for link in tree.css(selector)[:50]:
+        if text := " ".join(node_text(link).split()):
             names.add(text.casefold())
     return names
 
@@ -956,7 +956,8 @@ def _title(tree: LexborHTMLParser, body_root: LexborNode | None) -> str | None:
     the site name, then ``og:title`` less a trailing site name, then the longest part of ``<title>``.
     """
     del body_root
-    refs = stated_titles(tree)
+    url = canonical_url(tree)
+    refs = stated_titles(tree, url)
     ref_bags = [_word_bag(ref) for ref in refs]
     sites: set[str] | None = None  # read only when a candidate needs it
     seen: set[int] = set()
@@ -976,7 +977,7 @@ def _title(tree: LexborHTMLParser, body_root: LexborNode | None) -> str | None:
             if not plain and (score < MIN_TITLE_AGREEMENT or (best is not None and score <= best[0])):
                 continue
             if sites is None:
-                sites = _site_names(tree)
+                sites = _site_names(tree, urlsplit(url).netloc if url else None)
             if text.casefold() in sites:
                 continue
             if plain:
