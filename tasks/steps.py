@@ -20,10 +20,12 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 import polars as pl
 from prefect import get_run_logger, task
+from prefect.context import TaskRunContext
 from prefect.exceptions import MissingContextError
+from prefect.runtime import flow_run
 
 from flows.config import DedupConfig, LangIdConfig
-from flows.runtime import trim_freed_memory
+from flows.runtime import DiskFullError, disk_full_error, is_disk_full, trim_freed_memory
 from schemas import OUTPUT_DATASETS
 from schemas.dedup import (
     ARTICLE_REFS,
@@ -36,15 +38,14 @@ from schemas.dedup import (
     DEDUP_NODES,
     DEDUP_ROWS,
     DUPLICATE_CLUSTERS,
-    EXCLUDED,
     MERGED_COMMENT_PARTS,
     TEXT_COUNTS,
 )
 from schemas.pages import PAGES
 from schemas.parsed import (
     LINES,
-    PARSED_ARTICLES,
     PARSED_COMMENTS,
+    SCORED_ARTICLES,
     TEMPLATE_COUNTS,
     TEMPLATE_LINES,
     TEMPLATE_PAGES,
@@ -125,11 +126,20 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
             result = fn(*args, **kwargs)
             ok = True
             return result
+        except Exception as exc:
+            if is_disk_full(exc) and not isinstance(exc, DiskFullError):  # say which folder filled up
+                raise disk_full_error(work.parent) from exc
+            raise
         finally:
             seconds = time.perf_counter() - clock
             trim_freed_memory()  # a build's low point otherwise rises with what finished tasks freed
-            io.record_execution(work, fn.__name__.removesuffix("_task"), first.name, started=started,
-                                seconds=seconds, ok=ok)
+            context = TaskRunContext.get()
+            try:
+                io.record_execution(work, fn.__name__.removesuffix("_task"), first.name, started=started,
+                                    seconds=seconds, ok=ok, run=str(flow_run.id or ""),
+                                    task=context.task.name if context else None)
+            except OSError as exc:  # a full disk: the stage's own error (raised above) is the one to report
+                logging.getLogger(__name__).warning("could not record the execution of %s: %s", fn.__name__, exc)
 
     return wrapper
 
@@ -200,9 +210,9 @@ def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path
 def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Split each page into one article and its comments (PARSED_ARTICLES, PARSED_COMMENTS)."""
     page_frame = io.read_batch(pages, PAGES).filter(pl.col("reject_reason").is_null()).select(
-        "page_id", "site", "text", "html", "fetched_at")
+        "page_id", "site", "url", "text", "html", "fetched_at")
     arts, coms = parse_shard(io.read_batch(lines, LINES), page_frame, io.read_batch(templates, TEMPLATE_LINES))
-    return io.write_batch(arts, out[0], PARSED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
+    return io.write_batch(arts, out[0], SCORED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
 
 
 @task(name="detect-language", retries=1, persist_result=True, cache_policy=StageCache())
@@ -210,7 +220,7 @@ def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Pa
 def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
                 out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Language of every article (title + body) and of every comment."""
-    arts, coms = tag_languages(io.read_batch(parsed[0], PARSED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
+    arts, coms = tag_languages(io.read_batch(parsed[0], SCORED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
                                io.read_batch(pages, PAGES).select("page_id", "text", "html"), cfg)
     return io.write_batch(arts, out[0], TAGGED_ARTICLES), io.write_batch(coms, out[1], TAGGED_COMMENTS)
 
@@ -299,9 +309,13 @@ def dedup_rows_task(keys: Path, cfg: DedupConfig, *, shard_no: int, base: int, p
 
 @task(name="dedup-prior", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: int, parts: int,
-                     out: tuple[Path, Path]) -> tuple[Path, Path]:
-    """Index pages this run reads again (decided afresh), and the index's next settings (global, small)."""
+def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: int, parts: int, out: Path) -> Path:
+    """The dedup index's settings after this run, checked against the run's (global, small).
+
+    Every page of the run is decided against the whole index: a page read again (the same file
+    touched, copied or rewritten) meets its earlier self there and folds into the article written
+    then, never a second copy of it.
+    """
     meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
     if meta and (meta.get("bands"), meta.get("rows")) != (cfg.bands, cfg.rows):
         raise ValueError(f"the dedup index of this output keeps LSH keys of {meta.get('bands')} bands x "
@@ -311,23 +325,19 @@ def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: i
         run_keys.select(pl.col("minhash_config").unique()).collect().get_column("minhash_config").to_list()))
     if len(configs) > 1:
         raise ValueError(f"signatures made with different settings cannot be compared: {configs}")
-    nodes = [io.part_path(index / "nodes", p) for p in range(parts)]
-    excluded = (io.scan_batches(nodes, DEDUP_NODES).select("page_id", "ord")
-                .join(run_keys.select("page_id"), on="page_id", how="semi").select("ord").collect())
-    io.write_json({"partitions": parts, "next_ord": base + (len(keys) << ORD_SHARD_BITS), "minhash_configs": configs,
-                   "bands": cfg.bands, "rows": cfg.rows}, out[1])
-    return io.write_batch(excluded, out[0], EXCLUDED), out[1]
+    return io.write_json({"partitions": parts, "next_ord": base + (len(keys) << ORD_SHARD_BITS),
+                          "minhash_configs": configs, "bands": cfg.bands, "rows": cfg.rows}, out)
 
 
 @task(name="find-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, excluded: Path, cfg: DedupConfig,
-               base: int, out: Path) -> Path:
+def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, cfg: DedupConfig, base: int,
+               out: Path) -> Path:
     """Verified links of one partition: exact groups, LSH buckets and same-URL pages touching this run."""
     new = io.read_part(rows, DEDUP_ROWS, part)
     prior_file = io.part_path(index / "rows", part)
     prior = new.clear().collect() if not prior_file.exists() else prior_rows_of(
-        new, io.scan_batches([prior_file], DEDUP_ROWS), io.scan_batches([excluded], EXCLUDED))
+        new, io.scan_batches([prior_file], DEDUP_ROWS))
     exact, buckets, urls = partition_candidates(pl.concat([new, prior.lazy()]), base=base)
     ends = candidate_ends(buckets, urls, base=base).to_frame()
     node_part = prior.select("ord", "node_part").unique("ord")
@@ -344,7 +354,7 @@ def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, ex
 
 @task(name="cluster-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def cluster_task(edges: list[Path], keys: list[Path], index: Path, excluded: Path, *, base: int, out: Path) -> Path:
+def cluster_task(edges: list[Path], keys: list[Path], index: Path, *, base: int, out: Path) -> Path:
     """Clusters and canonicals of the linked pages (global, over the few links); one decisions file per shard.
 
     Holds the links and the ranking columns of the linked pages; signatures only of near copies and
@@ -356,11 +366,9 @@ def cluster_task(edges: list[Path], keys: list[Path], index: Path, excluded: Pat
     columns = [c for c in DEDUP_KEYS.names if c != "signature"]
     new_nodes = _run_nodes(keys, ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base, columns,
                            has_sig=True)
-    gone = io.scan_batches([excluded], EXCLUDED)
     prior = []
     for (part,), group in ends.filter(pl.col("ord") < base).partition_by("node_part", as_dict=True).items():
-        nodes = io.scan_batches([io.part_path(index / "nodes", int(part))], DEDUP_NODES).join(gone, on="ord",
-                                                                                               how="anti")
+        nodes = io.scan_batches([io.part_path(index / "nodes", int(part))], DEDUP_NODES)
         touched = nodes.filter(pl.col("ord").is_in(group.get_column("ord").implode())).select("cluster_id")
         prior.append(nodes.join(touched.unique(), on="cluster_id", how="semi").select(
             pl.exclude("signature"), pl.col("signature").is_not_null().alias("has_sig"),
@@ -403,13 +411,11 @@ def apply_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, page
 
 @task(name="update-index", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def update_index_task(part: int, applied: list[Path], index: Path, excluded: Path, *,
-                      out: tuple[Path, Path]) -> tuple[Path, Path]:
-    """One partition of the dedup index after this run: earlier rows (less re-read pages), then this run's."""
-    gone = io.scan_batches([excluded], EXCLUDED)
+def update_index_task(part: int, applied: list[Path], index: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
+    """One partition of the dedup index after this run: earlier rows, then this run's."""
     written = []
     for name, schema, dest in (("nodes", DEDUP_NODES, out[0]), ("rows", DEDUP_ROWS, out[1])):
-        prior = io.scan_batches([io.part_path(index / name, part)], schema).join(gone, on="ord", how="anti")
+        prior = io.scan_batches([io.part_path(index / name, part)], schema)
         added = io.read_part([a / f"{name}.parquet" for a in applied], schema, part)
         written.append(io.write_batch(pl.concat([prior, added]).collect(), dest, schema))
     return written[0], written[1]
