@@ -279,6 +279,7 @@ def write_real_corpus(out: Path, *, n_pages: int, seed: int = 0, shared: Path | 
                       exact_rate: float = 0.03, rescrape_rate: float = 0.05, near_rate: float = 0.04) -> RealSummary:
     """Write a corpus of varied real pages into ``out`` (``pages/``, ``manifest.csv``, ``truth.csv``)."""
     started = time.perf_counter()
+    out = out.resolve()  # manifest and truth name absolute paths: runs read them from other folders
     shared = shared or default_shared_dir()
     if shared is None:
         raise FileNotFoundError("no ../shared/corpus-dev and corpus-train (set $CORPUSFLOW_SHARED)")
