@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -76,6 +77,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("folder", type=Path, help="Folder with NAME.txt (or .html) and NAME.truth.json.")
     ev.add_argument("--json", action="store_true", help="Print the full result as JSON.")
     ev.add_argument("--html", action="store_true", help="Use the pages' HTML instead of their text.")
+    ev.add_argument("--report", type=Path, default=None, metavar="FILE",
+                    help="Also write a self-contained HTML report: figures per source and layout, and per page "
+                         "the predicted against the true title, body start and end, and comments.")
     ev.add_argument("--fold", choices=("all", "open", "sealed"), default="all",
                     help="Score every page, or only the open or the sealed fold (truth site's xxh3_64 %% 5 == 0 "
                          "is sealed; a sealed fold is reported in aggregate only).")
@@ -91,6 +95,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Run the build flow; return the exit status."""
+    from flows.runtime import check_prefect_home_space
+
+    check_prefect_home_space(Path(os.environ["PREFECT_HOME"]))  # before Prefect's server creates its database
     server = None
     if not args.cluster:  # before polars is imported (by the flow's modules): it reads the variable once
         from flows.runners import set_polars_threads, start_api_server_early
@@ -187,7 +194,8 @@ def inspect_page(path: Path) -> dict[str, Any]:
     from schemas.validate import empty_frame
 
     lines = strip_boilerplate(pages)
-    arts, coms = parse_shard(lines, pages.select("page_id", "site", "text", "html"), empty_frame(TEMPLATE_LINES))
+    arts, coms = parse_shard(lines, pages.select("page_id", "site", "url", "text", "html", "fetched_at"),
+                             empty_frame(TEMPLATE_LINES))
     arts, coms = tag_languages(arts, coms, pages.select("page_id", "text", "html"), LangIdConfig())
     art = arts.row(0, named=True)
     return {
@@ -195,6 +203,8 @@ def inspect_page(path: Path) -> dict[str, Any]:
         "site": page["site"],
         "title": art["title"],
         "body": art["body"],
+        "parse_confidence": art["parse_confidence"],
+        "is_suspect": art["is_suspect"],
         "language": art["language"],
         "language_score": art["language_score"],
         "n_lines_stripped": art["n_lines_stripped"],
@@ -218,8 +228,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from flows.evaluate import format_report, run_eval
 
     result = run_eval(args.folder, use_html=args.html, fold=args.fold)
-    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else format_report(result))
+    if args.report:
+        from flows.eval_report import write_eval_report
+
+        print(f"report written to {write_eval_report(result, args.report)}", file=sys.stderr)
+    shown = {k: v for k, v in result.items() if k != "details"}
+    print(json.dumps(shown, indent=2, ensure_ascii=False) if args.json else format_report(result))
     return EXIT_OK
+
+
+def failure_line(args: argparse.Namespace, exc: Exception) -> str:
+    """The one line ``corpus`` prints when a command fails: the failed stage with its shard or partition
+    and the original error, and which folder's disk filled up when one did (the output folder, or
+    Prefect's home, whose database and cached results fill it too)."""
+    from flows.runtime import describe_disk_full, full_disks
+
+    if type(exc).__name__ == "StageFailedError":  # flows.pipeline: it names the stage and the error
+        return str(exc)
+    message = describe_disk_full(exc) or f"{type(exc).__name__}: {exc}"
+    folders = {"the Prefect home": Path(os.environ.get("PREFECT_HOME", "."))}
+    if getattr(args, "out", None) is not None:
+        folders["the output folder"] = args.out
+    full = full_disks(folders)
+    if full and not message.startswith("disk full"):
+        message = f"disk full: no space left for {' and '.join(full)}; free space there, then run again ({message})"
+    return f"{args.command} failed: {message}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -235,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("corpus: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        print(f"corpus: {args.command} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"corpus: {failure_line(args, exc)}", file=sys.stderr)
         return EXIT_FAILED
 
 

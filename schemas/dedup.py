@@ -34,13 +34,14 @@ DEDUP_KEYS = pa.schema(
         field("content_hash", pa.string(), "xxh3-64 hex of the normalised body, the exact-duplicate key.",
               nullable=False),
         field("signature", SIGNATURE,
-              "One-permutation MinHash of the body's word shingles; null when the body has fewer than "
-              "min_tokens words (such bodies are matched exactly only)."),
+              "One-permutation MinHash of the body's word shingles; null when the body is no evidence of "
+              "sameness (fewer than min_tokens words, or is_suspect): such bodies are matched exactly only."),
         field("minhash_config", pa.string(), "Settings that made signature, e.g. 'oph1;k=5;p=128;seed=0'.",
               nullable=False),
         field("title_hash", pa.string(),
-              "xxh3-64 hex of the normalised title (null without title): short bodies, which have no "
-              "signature, fold only when their titles match too (paywall stubs, 'Photo gallery')."),
+              "What a body without signature must match besides itself: xxh3-64 hex of its URL key (an AMP "
+              "alias as the page it renders) and normalised title, or of the whole page (article_id) when the "
+              "URL is unknown; for signed bodies the hash of the normalised title (null without title)."),
     ]
 )
 
@@ -133,9 +134,6 @@ DEDUP_EDGES = pa.schema(
 )
 """Verified links of one partition, each touching a page of this run."""
 
-EXCLUDED = pa.schema([ORD])
-"""Index rows of pages this run reads again (they are decided afresh)."""
-
 _COMMENT_ROW = field("comment_row", pa.int64(), "Order of the comment in the run (shard number * 2**32 + row).",
                      nullable=False)
 
@@ -153,16 +151,14 @@ COMMENT_ROWS = pa.schema(
 
 ARTICLE_REFS = pa.schema(
     [
-        field("article_id", pa.string(), "An article id of this run.", nullable=False),
-        field("is_canonical", pa.bool_(),
-              "True: a canonical page of this run (the article its comments ship with); False: an article "
-              "id of any page of this run.", nullable=False),
+        field("article_id", pa.string(), "A canonical article of this run (the article its comments ship with).",
+              nullable=False),
         ORD,
         field("shard_id", pa.string(), "Shard of the canonical page."),
         field("language", pa.string(), "Language of the canonical page's article."),
     ]
 )
-"""Article ids of this run, per partition of ``hash(article_id)``."""
+"""Canonical articles of this run, per partition of ``hash(article_id)``."""
 
 MERGED_COMMENT_PARTS = pa.schema(
     [

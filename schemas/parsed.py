@@ -37,6 +37,19 @@ PARSED_ARTICLES = pa.schema(
     ]
 )
 
+SCORED_ARTICLES = pa.schema(
+    [
+        *PARSED_ARTICLES,
+        field("parse_confidence", pa.float64(),
+              "How sure the parser is that body is the article, 0-1: weighted prose words of the body over 60 "
+              "(tasks.confidence); 0 when no article was found and body is the page's best other text.",
+              nullable=False),
+        field("is_suspect", pa.bool_(), "parse_confidence under 0.5: body may be page chrome or a fallback.",
+              nullable=False),
+    ]
+)
+"""What the parse step writes: the parsers' ``PARSED_ARTICLES`` plus how sure they are of each body."""
+
 PARSED_COMMENTS = pa.schema(
     [
         field("page_id", pa.string(), "Page the comment was parsed from.", nullable=False),
@@ -44,7 +57,9 @@ PARSED_COMMENTS = pa.schema(
         field("author", pa.string(), "Display name of the commenter; null when the page shows none."),
         field("text", pa.string(), "Comment paragraphs joined by a blank line.", nullable=False),
         field("posted_at_text", pa.string(), "The comment's date as written on the page."),
-        field("posted_at", UTC_TIMESTAMP, "posted_at_text parsed to UTC, where the format allows."),
+        field("posted_at", UTC_TIMESTAMP,
+              "posted_at_text read to UTC (tasks.dates): two-digit years and relative dates by the page's "
+              "fetch time, day/month order by the page's and site's dates; null where it cannot be read."),
         field("parent_position", pa.int32(), "position of the comment this one replies to, when shown."),
     ]
 )

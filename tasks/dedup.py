@@ -5,7 +5,8 @@ Two phases (HOUSE_STYLE "Dedup is two-phase and deterministic"):
 1. ``add_dedup_keys`` (per shard) reads ``page_id``, ``article_id``, ``body`` and, when present,
    ``site``, ``url``, ``fetched_at``, ``ingested_at``; it returns the ``DEDUP_KEYS`` columns:
    ``content_hash`` (xxh3-64 of the normalised body), ``signature`` (one-permutation MinHash of word
-   shingles, null for short bodies), ``url_key``, ``body_len``, ``n_tokens``, ``minhash_config``.
+   shingles, null for bodies that are no evidence of sameness), ``url_key``, ``body_len``, ``n_tokens``,
+   ``minhash_config``, ``title_hash``.
 2. ``find_duplicate_clusters`` (global, over all shards of the run plus the ``DEDUP_INDEX`` of earlier
    runs) links pages by exact ``content_hash``, by LSH candidates (band keys joined in polars) whose
    signatures agree on at least ``threshold`` of their values, and by equal ``url_key`` when the
@@ -34,8 +35,16 @@ bytes (little-endian 64-bit reads, splitmix64 mixing: numpy with fixed constants
 versions, processes and platforms); one hash per shingle is split into ``num_perm`` bins
 (one-permutation hashing) and empty bins are filled from the next non-empty bin to the right (rotation
 densification). Two signatures agree in a bin with probability close to the Jaccard similarity of the
-shingle sets, as with classic MinHash, at one hash per shingle instead of ``num_perm``. Bodies under
-``min_tokens`` words get no signature and fold only on an equal normalised body; empty bodies never fold.
+shingle sets, as with classic MinHash, at one hash per shingle instead of ``num_perm``. Empty bodies never
+fold.
+
+Bodies that may be chrome are no evidence of sameness: a body under ``min_tokens`` words, or one the
+parser tagged ``is_suspect`` (``tasks.confidence``: no confident article, e.g. a profile box or a blog's
+tagline that every post of the blog shows). They get no signature (no near or same-URL folding on
+them) and fold only exactly, when the page says so too: with a known URL, the same URL (an AMP alias
+counts as the page it renders) and the same title; without one, the same whole page (``article_id``).
+Pages with different known URLs therefore fold as exact or near copies only on a body of ``min_tokens``
+words or more that the parser is sure of.
 
 Settings and what they gave on the planted set of ``bench.gen_dedup`` (7,881 pages, 483 words on
 average; ``python -m bench.bench_dedup``, results in ``bench/results/dedup.json``): the defaults, 40
@@ -65,6 +74,7 @@ import itertools
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -148,6 +158,17 @@ def _url_key(expr: pl.Expr) -> pl.Expr:
         .str.replace(r"/+$", "")
     )
     return pl.when(key.str.len_chars() > 0).then(key)
+
+
+def _alias_url_key(url_key: pl.Expr) -> pl.Expr:
+    """The ``url_key`` of a page's canonical URL where the URL names an alias of it: an AMP page ("amp."
+    host, "/amp" path segment, "amp" or "outputType=amp" parameter) is the page it renders."""
+    return (
+        url_key.str.replace(r"^amp\.", "")
+        .str.replace_all(r"/amp(?:/|$)", "/")
+        .str.replace(r"[?&](?:amp(?:=1|=true)?|outputtype=amp)$", "")
+        .str.replace(r"/+$", "")
+    )
 
 
 def _token_hashes(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
@@ -273,11 +294,13 @@ def add_dedup_keys(
 
     Args:
         articles: reads ``page_id``, ``article_id``, ``body`` and, when present, ``title``, ``site``,
-            ``url``, ``fetched_at``, ``ingested_at`` (missing optional columns count as unknown).
+            ``url``, ``fetched_at``, ``ingested_at``, ``is_suspect`` (missing optional columns count as
+            unknown; a missing ``is_suspect`` as false).
         shingle_size: words per shingle.
         num_perm: values per signature (bins of the one-permutation MinHash).
         seed: seed of the shingle hash; signatures of different seeds are never compared.
-        min_tokens: bodies with fewer words get no signature and are matched exactly only.
+        min_tokens: bodies with fewer words (and suspect bodies) get no signature and are matched exactly
+            only, on the body plus their URL and title, or their whole page (see the module docstring).
 
     Returns:
         One row per input row with the ``DEDUP_KEYS`` columns: ``page_id``, ``article_id``, ``site``,
@@ -293,6 +316,7 @@ def add_dedup_keys(
         "fetched_at": schema["fetched_at"],
         "ingested_at": schema["ingested_at"],
         "title": pl.String(),
+        "is_suspect": pl.Boolean(),
     }
     frame = articles.select(
         "page_id",
@@ -318,15 +342,27 @@ def add_dedup_keys(
         tokens, counts[lo:hi] = _token_hashes(arr.slice(lo, hi - lo))
         shingles, sdoc = _shingle_hashes(tokens, counts[lo:hi], shingle_size, seed)
         sig[lo:hi] = _oph_signatures(shingles, sdoc, hi - lo, num_perm=num_perm)
-    signed = pl.Series(counts >= min_tokens)
+    # a body that may be chrome (short, or one the parser is not sure of) is no evidence of sameness
+    weak = pl.Series(counts < min_tokens) | frame.get_column("is_suspect").fill_null(value=False)
+    signed = ~weak
     frame = frame.with_columns(
         pl.Series("n_tokens", counts, dtype=pl.Int32),
         pl.when(signed).then(pl.Series(sig).cast(pl.List(pl.UInt32))).alias("signature"),
     )
     title_norm = _normalise(frame.get_column("title"))
+    # what a weak body must match besides the body: its URL (an AMP alias counts as the page) and
+    # title, or where the URL is unknown the whole page (article_id hashes the page content)
+    alias = _alias_url_key(pl.col("url_key"))
+    evidence = frame.select(
+        pl.when(pl.lit(weak))
+        .then(pl.when(alias.is_not_null())
+              .then(pl.concat_str([pl.lit("url"), alias, pl.lit(title_norm).fill_null("")], separator="\x1f"))
+              .otherwise(pl.concat_str([pl.lit("page"), pl.col("article_id")], separator="\x1f")))
+    ).to_series()
+    title_hash = pl.when(title_norm.str.len_bytes() > 0).then(_xxh3_series(title_norm))
     return frame.with_columns(
         _xxh3_series(norm).alias("content_hash"),
-        pl.when(title_norm.str.len_bytes() > 0).then(_xxh3_series(title_norm)).alias("title_hash"),
+        pl.when(evidence.is_not_null()).then(_xxh3_series(evidence)).otherwise(title_hash).alias("title_hash"),
         pl.lit(minhash_config(shingle_size=shingle_size, num_perm=num_perm, seed=seed)).alias("minhash_config"),
     ).select([pl.col(c).cast(schema[c]) for c in DEDUP_KEYS.names])
 
@@ -643,22 +679,6 @@ def find_duplicate_clusters(
     """
     keys_lf = keys.lazy()
     index_lf = None if index is None else index.lazy()
-    if index_lf is not None:
-        # Pages an earlier run has already decided (the same input read again) keep that decision,
-        # so building the same input twice gives the same answer.
-        seen = index_lf.join(keys_lf.select("page_id"), on="page_id", how="semi").collect()
-        if seen.height:
-            fresh = find_duplicate_clusters(
-                keys_lf.join(seen.select("page_id").lazy(), on="page_id", how="anti"), index=index, bands=bands,
-                rows=rows, threshold=threshold, rescrape_threshold=rescrape_threshold, max_bucket=max_bucket,
-            )
-            again = seen.unique("page_id", keep="first").select(
-                "page_id", "article_id", "cluster_id", "canonical_article_id",
-                (~pl.col("is_canonical")).alias("is_duplicate"), "duplicate_kind", "similarity",
-            )
-            return keys_lf.select("page_id").collect().join(
-                pl.concat([fresh, again.cast(fresh.schema)]), on="page_id", how="left", maintain_order="left"
-            )
     nodes = _nodes(keys_lf, index_lf)
     configs = nodes.get_column("minhash_config").unique().to_list()
     if len(configs) > 1:
@@ -700,8 +720,9 @@ def update_index(index: pl.DataFrame | None, keys: pl.DataFrame, clusters: pl.Da
             ``canonical_article_id``, ``is_duplicate``, ``similarity``).
 
     Returns:
-        ``DEDUP_INDEX`` rows: the earlier rows unchanged, then one row per page of this run not yet in the
-        index. A page whose body equals its canonical's keeps no signature (the canonical row has it).
+        ``DEDUP_INDEX`` rows: the earlier rows unchanged, then one row per page of this run (a page read
+        again, by an earlier run too, has a row per read: the content it had each time). A page whose
+        body equals its canonical's keeps no signature (the canonical row has it).
     """
     schema = polars_schema(DEDUP_INDEX)
     fresh = keys.join(
@@ -719,7 +740,6 @@ def update_index(index: pl.DataFrame | None, keys: pl.DataFrame, clusters: pl.Da
     if index is None or index.height == 0:
         return fresh.unique("page_id", keep="first", maintain_order=True)
     old = index.select([pl.col(c).cast(t) for c, t in schema.items()])
-    fresh = fresh.join(old.select("page_id"), on="page_id", how="anti")
     return pl.concat([old, fresh.unique("page_id", keep="first", maintain_order=True)])
 
 
@@ -943,12 +963,12 @@ def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.Da
     return pl.concat([exact, url, band_frame.select(exact.columns)], how="vertical")
 
 
-def prior_rows_of(new: pl.LazyFrame, prior: pl.LazyFrame, excluded: pl.LazyFrame) -> pl.DataFrame:
+def prior_rows_of(new: pl.LazyFrame, prior: pl.LazyFrame) -> pl.DataFrame:
     """Return the rows of earlier runs (``DEDUP_ROWS``) that share a key with this run's rows of a partition.
 
-    Rows of excluded pages (read again by this run, decided afresh) are left out.
+    Pages an earlier run read are all kept, those this run reads again included: a page read again
+    links to its earlier self and folds into the article written then.
     """
-    prior = prior.join(excluded, on="ord", how="anti")
     by_key = prior.filter(pl.col("kind") != KIND_BAND).join(
         new.filter(pl.col("kind") != KIND_BAND).select("kind", "key").unique(), on=["kind", "key"], how="semi")
     by_band = prior.filter(pl.col("kind") == KIND_BAND).join(
@@ -1079,14 +1099,26 @@ class Signatures:
 
 
 def partition_edges(exact: pl.DataFrame, buckets: pl.DataFrame, urls: pl.DataFrame, signatures: Signatures, *,
-                    base: int, threshold: float, piece_rows: int = PAIR_PIECE_ROWS) -> pl.DataFrame:
+                    base: int, threshold: float, piece_rows: int = PAIR_PIECE_ROWS, part: int | None = None,
+                    log: logging.Logger | logging.LoggerAdapter[Any] = logger) -> pl.DataFrame:
     """The verified links (``a``, ``b`` ords) of one partition: its exact edges, the LSH pairs whose
     signatures agree on at least ``threshold`` (made and checked a piece at a time) and the same-URL pairs
     that agree on at least ``RESCRAPE_THRESHOLD``. ``signatures`` holds every page of
-    :func:`candidate_ends`."""
-    lsh = [signatures.verified(p, floor=threshold)
-           for p in lsh_pair_pieces(buckets, base=base, piece_rows=piece_rows)]
-    same_url = signatures.verified(url_pairs(urls, base=base), floor=RESCRAPE_THRESHOLD)
+    :func:`candidate_ends`. Logs the partition's (``part``) candidate and verified pair counts to ``log``
+    (the module's logger, or the task run's that the wrapper passes), as ``find_duplicate_clusters`` does
+    for the whole run."""
+    lsh, lsh_candidates = [], 0
+    for pairs in lsh_pair_pieces(buckets, base=base, piece_rows=piece_rows):
+        lsh_candidates += pairs.height
+        lsh.append(signatures.verified(pairs, floor=threshold))
+    url_candidates = url_pairs(urls, base=base)
+    same_url = signatures.verified(url_candidates, floor=RESCRAPE_THRESHOLD)
+    label = "dedup" if part is None else f"dedup partition {part}"
+    log.info("%s: %d exact links", label, exact.height)
+    log.info("%s: %d LSH candidate pairs, %d at or above %.2f", label, lsh_candidates,
+             sum(v.height for v in lsh), threshold)
+    log.info("%s: %d same-URL candidate pairs, %d at or above %.2f", label, url_candidates.height, same_url.height,
+             RESCRAPE_THRESHOLD)
     return pl.concat([exact.cast({"a": pl.Int64, "b": pl.Int64}), *lsh, same_url]).unique()
 
 
@@ -1216,27 +1248,23 @@ def comment_rows(comments: pl.DataFrame, pages: pl.DataFrame, clusters: pl.DataF
 
 def article_refs(clusters: pl.DataFrame, articles: pl.DataFrame, ords: pl.DataFrame, *, shard_id: str,
                  parts: int) -> pl.DataFrame:
-    """A shard's article ids (``ARTICLE_REFS`` plus ``part``: of the article id).
+    """A shard's canonical articles (``ARTICLE_REFS`` plus ``part``: of the article id): the shard and
+    language their comments ship with.
 
     Args:
-        clusters: ``DUPLICATE_CLUSTERS`` of the shard (its canonical pages give the rows with
-            ``is_canonical``: the shard and language its comments ship with).
-        articles: ``page_id``, ``article_id``, ``language`` of the shard's tagged articles (rows without
-            ``is_canonical``: earlier comment keys of these articles are replaced by this run's).
+        clusters: ``DUPLICATE_CLUSTERS`` of the shard (reads its canonical pages).
+        articles: ``page_id``, ``language`` of the shard's tagged articles.
         ords: ``page_id``, ``ord`` of the shard's pages.
     """
     canon = (
         clusters.filter(~pl.col("is_duplicate"))
         .select(pl.col("canonical_article_id").alias("article_id"), "page_id")
         .join(articles.select("page_id", "language"), on="page_id", how="left", maintain_order="left")
-        .with_columns(pl.lit(value=True).alias("is_canonical"), pl.lit(shard_id).alias("shard_id"))
+        .with_columns(pl.lit(shard_id).alias("shard_id"))
+        .join(ords.unique("page_id", keep="first"), on="page_id", how="left", maintain_order="left")
     )
-    own = articles.select("article_id", "page_id").with_columns(
-        pl.lit(value=False).alias("is_canonical"), pl.lit(None, pl.String).alias("shard_id"),
-        pl.lit(None, pl.String).alias("language"))
-    both = pl.concat([canon.select(own.columns), own]).join(ords.unique("page_id", keep="first"), on="page_id",
-                                                            how="left", maintain_order="left")
-    return both.drop("page_id").with_columns(partition_of(both.get_column("article_id"), parts).alias("part"))
+    return canon.select("article_id", "ord", "shard_id", "language").with_columns(
+        partition_of(canon.get_column("article_id"), parts).alias("part"))
 
 
 def sum_text_counts(counts: pl.LazyFrame, texts: pl.LazyFrame) -> pl.DataFrame:

@@ -8,24 +8,31 @@
 How a page is segmented (per page, linear in its lines):
 
 1. Comments. Header lines are found by pattern: "NAME says:" lines, "NAME DATE" lines, or standalone
-   date lines next to a name line (before or after it, whichever the page uses). A run of headers
-   with text between them is a comment list when the page gives evidence for it (a stated count
-   such as "18 Comments", a comments heading, "says" lines, or reply buttons). Without dates
-   (wpDiscuz-style widgets print only the name), the stated count picks the author lines: a dynamic
-   programme chooses exactly that many name-like lines, never two in a row, preferring names that
-   repeat on the page.
+   date lines next to a name line (before or after it, whichever the page uses); and by repetition,
+   whatever the language: name lines that share their closing word ("NAME said...", "NAME schrieb:",
+   "NAME, DATE Reply"), and lines that open with a date in a shape the page repeats ("17.10.2019,
+   14:14 Reply Quote #"). A run of headers with text between them is a comment list when the page
+   gives evidence for it (a stated count such as "18 Comments", a comments heading, "says" lines, or
+   reply buttons) and its texts read as readers' writing (sentence ends, not a teaser list's headlines
+   under one repeated label). Headers may be footers ("Posted by: NAME | DATE" under each comment): a
+   comments heading followed by text before the first header says so, and each comment is then the
+   text above its header. Without dates (wpDiscuz-style widgets print only the name), the stated count
+   picks the author lines: a dynamic programme chooses exactly that many name-like lines, never two in
+   a row, preferring names that repeat on the page. Authors lose the words most headers of the page
+   share ("Posted by:", "said..."), a date glued on, and what follows a separator.
 2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
    count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
    comment form cannot be crossed) picks the article text.
-3. Title. The best heading-like line shortly above the body: close to it, repeated on the page or
-   quoted in the comment-count line, not a breadcrumb, date or byline.
+3. Title. A learned ranker (``tasks.titles``) scores the kept lines from 30 lines above to 6 below the
+   body's first line on shape, position, evidence (breadcrumb, comment-count quote, repetition, the URL's
+   slug) and neighbours (teaser runs, a date or byline below); the best one is the title.
 
 Where the time goes: the line patterns run in polars over all lines of the shard (``line_features``),
 each on a sub-frame of the lines that can match it (a regex search in polars scans every value of a
 column, also those a ``when`` masked to null). Step 1 runs per page in Python over plain lists of those
 columns (``_Page``), and only on the pages that may hold a comment list, from a little above their first
 header, date or count line; steps 2 and 3 run in polars over all pages at once (``_body_windows``,
-``_find_titles``), with Python only for the title candidates' scores. Polars releases the GIL, so the
+``tasks.titles.candidate_features``; the ranker is one matrix product). Polars releases the GIL, so the
 Python part is what keeps two parse tasks on two threads from running side by side.
 """
 
@@ -37,7 +44,6 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -45,7 +51,10 @@ import polars as pl
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
+from tasks.dates import parse_date
 from tasks.distinct import map_distinct
+from tasks.titles import candidate_features, rank_titles
+from tasks.words import count_words
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +67,7 @@ COMMENT_META = "comment_meta"
 
 NAME_MAX_WORDS = 6
 NAME_MAX_CHARS = 60
-TITLE_WINDOW = 40
 TITLE_MAX_CHARS = 220
-TITLE_DISTANCE_COST = 0.4
-TITLE_ROW_COST = 0.05
-MIN_TITLE_SCORE = -4.0
-HINTED_TITLE_BONUS = 5.0
-"""Title score bonus of a line that a breadcrumb or the comment-count line names."""
-REPEATED_TITLE_BONUS = 1.5
-"""Title score bonus of a line (4+ words) that occurs twice on the page."""
 EVIDENCE_WINDOW = 20
 UNPLACED = "unplaced"
 STRIPPED_WEIGHT = -2.0
@@ -85,6 +86,11 @@ MAX_COUNT_LINES_TRIED = 3
 how many count lines (from the last) are tried."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
+FOOTER_REACH = 80
+"""How far above a comment list's first header the finder looks for its heading when the headers may be
+footers (the first comment's text lies between them, so the reach is longer than ``EVIDENCE_WINDOW``)."""
+SENTENCE_MIN_WORDS = 20
+THREAD_SENTENCE_SHARE = 0.5
 COMMENT_REACH = EVIDENCE_WINDOW + 1
 """The comment finder reads no line more than this many lines above a page's first header, date or count
 line (its evidence and stated count are looked for in the ``EVIDENCE_WINDOW`` lines above a comment list,
@@ -92,7 +98,29 @@ whose first header may be the name line just above a date)."""
 
 _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
                              "pagination", "profile_body_end"})
+_SOFT_BREAKS = frozenset({"related", "newsletter"})
+"""Breaks that boxes inside an article also print ("Join our newsletter", "More from ..." above a few
+links): crossable when the article goes on right under them."""
 _BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_start"}
+SOFT_BREAK_WEIGHT = -20.0
+SOFT_BREAK_REACH = 8
+"""A soft break is crossable (at ``SOFT_BREAK_WEIGHT``) when two consecutive prose lines start within this
+many lines under it; otherwise it ends the body like any strong break."""
+TEASER_REACH = 2
+TEASER_MIN_ITEMS = 3
+"""A teaser run: ``TEASER_MIN_ITEMS`` long non-prose lines (headlines) among a line and its ``TEASER_REACH``
+neighbours each side; its items weigh ``TEASER_WEIGHT`` and its prose counts as isolated."""
+LONG_TEASER_REACH = 3
+LONG_TEASER_MIN_ITEMS = 5
+"""A long teaser run (``LONG_TEASER_MIN_ITEMS`` items among ``LONG_TEASER_REACH`` neighbours each side):
+its prose lines are teaser texts, weighed by ``TEASER_PROSE_FACTOR``."""
+TEASER_WEIGHT = -2.0
+TEASER_PROSE_FACTOR = 0.0
+TEASER_HEAD_MIN_WORDS = 4
+TEASER_BLURB_MAX_WORDS = 30
+"""A teaser blurb: an isolated prose line under ``TEASER_BLURB_MAX_WORDS`` words right under a non-prose line
+of ``TEASER_HEAD_MIN_WORDS``+ words, with another blurb two lines above or below (headline, blurb,
+headline, blurb); it weighs by ``TEASER_PROSE_FACTOR``."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -188,6 +216,37 @@ def _header_features(short: pl.DataFrame) -> pl.DataFrame:
     return found.filter(pl.any_horizontal(pl.col("f_says", "f_ad_author", "f_by_author").is_not_null()))
 
 
+AFFIX_MIN_LINES = 3
+"""Lines sharing a first or last word: how many a page needs before they count as repeated headers."""
+
+
+def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
+    """``_row`` and ``f_affix`` of the header-like lines that end with the same word as at least
+    ``AFFIX_MIN_LINES - 1`` other such lines of the same page: the repeated frame of comment headers in
+    any language, found from the repetition itself rather than from a word list. Header-like is a name
+    closed by a mark ("NAME said...", "NAME schrieb:", "NAME a écrit :"; at most ``NAME_MAX_WORDS``
+    words before the shared word) or a line that opens with a letter and holds a date ("NAME, Do 9 Apr
+    2020 / 08:34 Reply"). The part before the shared word must not end like a clause.
+
+    Reads ``page_id``, ``_row``, ``text``, ``_chars``, ``f_words``, ``f_has_date``.
+    """
+    text = pl.col("text")
+    name = text.str.replace(r"\s+\S+$", "")
+    closed = pl.col("f_words").is_between(2, NAME_MAX_WORDS + 1) & text.str.contains(
+        r"\w[^\w\s]*\s+\S*\w\S*[.:…,]$")
+    dated = pl.col("f_words").is_between(3, NAME_MAX_WORDS + 8) & pl.col("f_has_date") & text.str.contains(
+        r"^[^\W\d_]")
+    short = frame.filter(
+        (pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8)
+        & (pl.col("f_has_date") | text.str.slice(-1).is_in([".", ":", "…", ","]))
+    ).filter(
+        (closed | dated) & name.str.contains(r"[^\W\d_]")
+        & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$"))
+    ).select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
+    shared = pl.len().over("page_id", "_last") >= AFFIX_MIN_LINES
+    return short.filter(shared).select("_row", f_affix=pl.lit(value=True))
+
+
 def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     """Add the per-line pattern features the segmenter reads.
 
@@ -205,7 +264,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
     n_words = pl.col("f_words")
     frame = lines.with_row_index("_row").with_columns(
-        _chars=text.str.len_chars(), f_words=text.str.count_matches(r"\S+").cast(pl.Int32)
+        _chars=text.str.len_chars(), f_words=_py_words(text).cast(pl.Int32)
     )
     # the date and count patterns run on the lines short enough to need them (a masked column would still
     # be scanned)
@@ -218,19 +277,34 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     has_date[rows] = short["f_has_date"].to_numpy()
     stated = np.full(frame.height, -1, dtype=np.int32)
     stated[rows] = short["_count"].to_numpy()
+    # a line opening with a date (or a relative one: "2 days ago at 07:52 am") whose shape (digits masked)
+    # the page repeats is a comment's date line, widget words after the date and all
+    # ("17.10.2019, 14:14 Reply Quote #")
+    dated = short.filter(text.str.contains(r"^\d")).filter(
+        pl.col("f_has_date") | text.str.contains(rf"(?i)^(?:{selectors.RELATIVE_DATE_RE})")
+    ).join(
+        frame.select("_row", "page_id"), on="_row").select(
+        "_row", _shape=text.str.replace_all(r"\d", "0"), page_id="page_id")
+    repeated = dated.filter(pl.len().over("page_id", "_shape") >= AFFIX_MIN_LINES)["_row"].to_numpy()
+    shaped = np.zeros(frame.height, dtype=bool)
+    shaped[repeated] = True
     return (
         frame.with_columns(
             f_has_date=pl.Series(has_date),
-            f_date=text.str.contains(selectors.DATE_LINE_RE) & (chars <= 120),
+            f_date=(text.str.contains(selectors.DATE_LINE_RE) | pl.Series(shaped)) & (chars <= 120),
             f_count=pl.when(pl.Series(stated) >= 0).then(pl.Series(stated)),
             f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
             f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
             f_prose=(
-                (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
+                (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)。！？」』]$")
+                & ~text.str.contains(r"\(\d[\d.,]*\)$")
             )
             | (chars >= 200),
         )
         .join(_header_features(short), on="_row", how="left", maintain_order="left")
+        .join(_affix_headers(frame.with_columns(f_has_date=pl.Series(has_date))), on="_row", how="left",
+              maintain_order="left")
+        .with_columns(f_affix=pl.col("f_affix").fill_null(value=False))
         .drop("_row", "_chars")
     )
 
@@ -264,20 +338,27 @@ class _Page:
     count: list[int | None]
     heading: list[bool]
     numeric: list[bool]
+    prose: list[bool]
+    sentence: list[bool]
+    """Lines that end like a sentence (a closing mark) or are long (``SENTENCE_MIN_WORDS`` words)."""
     headers: dict[int, str]
     """Comment header lines, in line order: line -> kind, see ``_HEADER_KIND``."""
     dates: list[int]
     """Lines with ``f_date``."""
     counts: list[int]
     """Lines with a stated comment count."""
+    sections: list[int]
+    """Lines that open a comment section: a stated count or a comments heading."""
 
     def __len__(self) -> int:
         return len(self.text)
 
 
 def _py_words(expr: pl.Expr) -> pl.Expr:
-    """Python's ``len(s.split())``: \\x1c-\\x1f are white space to ``str.split`` and not to the regex ``\\s``."""
-    return expr.str.count_matches(r"[^\s\x1c-\x1f]+")
+    """Words of a text (``tasks.words.count_words``): Python's ``len(s.split())`` (\\x1c-\\x1f are white
+    space to ``str.split`` and not to the regex ``\\s``), letters of scripts without spaces (Chinese,
+    Japanese, Thai) counted two to a word."""
+    return count_words(expr)
 
 
 def _sentence_end(expr: pl.Expr) -> pl.Expr:
@@ -285,16 +366,23 @@ def _sentence_end(expr: pl.Expr) -> pl.Expr:
     return expr.str.contains(r"[.!?]\n?$")
 
 
+def _name_end(expr: pl.Expr) -> pl.Expr:
+    """Does a name end like a sentence? An initial or a short abbreviation ("Anna K.", "Rao Jr.") does not."""
+    return _sentence_end(expr) & ~expr.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.\n?$")
+
+
 _SAYS, _BY_AUTHOR, _AD_AUTHOR = pl.col("f_says"), pl.col("f_by_author"), pl.col("f_ad_author")
 _HEADER_KIND = (
     pl.when((_SAYS.str.len_chars() > 0) & (_SAYS.str.len_chars() <= NAME_MAX_CHARS)
             & (pl.col("f_words") <= NAME_MAX_WORDS + 6))
     .then(pl.lit("says"))
-    .when((_BY_AUTHOR.str.len_chars() > 0) & (_py_words(_BY_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_BY_AUTHOR))
+    .when((_BY_AUTHOR.str.len_chars() > 0) & (_py_words(_BY_AUTHOR) <= NAME_MAX_WORDS) & ~_name_end(_BY_AUTHOR))
     .then(pl.lit("by_author"))
     .when((_AD_AUTHOR.str.len_chars() > 0) & (_AD_AUTHOR.str.len_chars() <= NAME_MAX_CHARS) & ~pl.col("f_date")
-          & (_py_words(_AD_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_AD_AUTHOR))
+          & (_py_words(_AD_AUTHOR) <= NAME_MAX_WORDS) & ~_name_end(_AD_AUTHOR))
     .then(pl.lit("author_date"))
+    .when(pl.col("f_affix") & ~pl.col("f_date") & pl.col("f_count").is_null() & ~pl.col("f_heading"))
+    .then(pl.lit("affix"))
 )
 """The kind of comment header a line is ('says', 'by_author' or 'author_date'), null if none; reads the
 ``f_says``, ``f_by_author`` and ``f_ad_author`` authors (a "says" line may be longer than a name)."""
@@ -307,7 +395,10 @@ def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int,
     for h in headers:
         if current:
             gap = range(current[-1][1] + 1, h[0])
-            broken = len(gap) > 120 or not _COMMENT_BREAKS.isdisjoint(p.rule[gap.start:gap.stop])
+            # a comments heading or count line between two headers starts a new section: the header
+            # above it belongs to the article (its byline), the ones below to the comments
+            broken = (len(gap) > 120 or not _COMMENT_BREAKS.isdisjoint(p.rule[gap.start:gap.stop])
+                      or bisect_left(p.sections, gap.start) < bisect_left(p.sections, gap.stop))
             if broken or len(gap) == 0:
                 runs.append(current)
                 current = []
@@ -320,7 +411,7 @@ def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int,
 def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
     """All header runs per header kind: lists of (first_line, last_line, author_line)."""
     n = len(p)
-    by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": []}
+    by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": [], "affix": []}
     for i, kind in p.headers.items():
         last = i
         while last + 1 < n and (p.date[last + 1] or p.numeric[last + 1]):
@@ -381,7 +472,57 @@ def _comment_end(p: _Page, start: int, *, stop_at_chrome: bool) -> int:
     return i
 
 
+def _section_start(p: _Page, first: int) -> int | None:
+    """The comments heading, count line or comments-start line closest above line ``first``, if one is
+    within ``FOOTER_REACH`` lines and no comment break lies between."""
+    k = bisect_left(p.sections, first)
+    start = p.sections[k - 1] if k else -1
+    if "profile_comments_start" in p.rule[max(start + 1, first - FOOTER_REACH):first]:
+        start = max(i for i in range(max(start + 1, first - FOOTER_REACH), first)
+                    if p.rule[i] == "profile_comments_start")
+    if start < 0 or first - start >= FOOTER_REACH or not _COMMENT_BREAKS.isdisjoint(p.rule[start + 1:first]):
+        return None
+    return start
+
+
+def _text_lines(p: _Page, lines: range) -> list[int]:
+    """The lines of ``lines`` that can be a comment's text (kept, not a date, number or widget control)."""
+    return [i for i in lines if not p.meta[i] and p.rule[i] in (None, "template")]
+
+
+def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> list[list[int]] | None:
+    """The comments' text lines when the headers of ``run`` are footers ("Posted by: NAME | DATE" printed
+    below each comment), else None.
+
+    A run is read as footers when a comments heading or count line stands above its first header with
+    text lines between them (the first comment's text), and the last header is followed by fewer text
+    lines than that before the section ends (a header layout ends on a comment's text, a footer layout
+    on the header of the last comment). Each comment is then the text between the previous header (or
+    the heading) and its own.
+    """
+    start = _section_start(p, run[0][0])
+    if start is None:
+        return None
+    before = _text_lines(p, range(start + 1, run[0][0]))
+    if not before:
+        return None
+    after = _text_lines(p, range(run[-1][1] + 1, _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)))
+    if (len(after) >= len(before) and not any(p.prose[i] for i in before)):
+        return None
+    bounds = [start, *(last for _, last, _ in run)]
+    return [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
+
+
 def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]:
+    footer_texts = _footer_texts(p, run)
+    if footer_texts is not None:
+        footed = [
+            _Comment(author=author, meta=[i for i in range(first, last + 1) if i != author]
+                     + [i for i in range(bound + 1, first) if p.meta[i]], text=text)
+            for (first, last, author), text, bound in zip(
+                run, footer_texts, [_section_start(p, run[0][0]), *(h[1] for h in run[:-1])], strict=True)
+        ]
+        return [c for c in footed if c.text]
     comments: list[_Comment] = []
     ends_with_chrome = 0
     for k, (first, last, author) in enumerate(run):
@@ -464,6 +605,24 @@ def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     return sorted(chosen)
 
 
+def _reads_as_thread(p: _Page, comments: list[_Comment]) -> bool:
+    """Do the comments' texts read as readers' writing rather than a list of teasers or tags?
+
+    A teaser list ("Politics" / headline / date, repeated) has the shape of a thread, but its "texts"
+    are headlines: they do not end like sentences. A thread needs ``THREAD_SENTENCE_SHARE`` of its
+    comments to hold at least one line that ends like a sentence or is long, and no single "author"
+    may head more than two thirds of four or more comments (a repeated "read more" or section label).
+    """
+    with_sentence = sum(any(p.sentence[i] for i in c.text) for c in comments)
+    if with_sentence < THREAD_SENTENCE_SHARE * len(comments):
+        return False
+    if len(comments) >= 4:
+        authors = Counter(p.text[c.author] for c in comments if c.author is not None)
+        if authors and authors.most_common(1)[0][1] * 3 > len(comments) * 2:
+            return False
+    return True
+
+
 def _find_comments(p: _Page) -> list[_Comment]:
     if not p.headers and not p.dates and not p.counts:
         return []  # no header line and no stated count: nothing to anchor a comment list on
@@ -483,7 +642,7 @@ def _find_comments(p: _Page) -> list[_Comment]:
         if len(comments) < MIN_COMMENTS and _stated_before(p, run[0][0]) != len(comments):
             continue
         evidence = _evidence(p, run[0][0], says=says) or (marked and _form_follows(p, comments[-1]))
-        if evidence and len(comments) > len(best):
+        if evidence and len(comments) > len(best) and _reads_as_thread(p, comments):
             best = comments
     if not best:
         best = _alternating(p)
@@ -551,9 +710,13 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     """Per page, the maximum-sum window of line weights over its lines ``_start`` to ``_limit - 1`` (the
     lines outside do not count as neighbours).
 
-    Weights: a strong break (``_BODY_BREAKS``) cannot be crossed; other stripped lines weigh
+    Weights: a strong break (``_BODY_BREAKS``) cannot be crossed, except a soft one (``_SOFT_BREAKS``) with
+    the article going on under it (``SOFT_BREAK_REACH``), which weighs ``SOFT_BREAK_WEIGHT``; other
+    stripped lines, and lines whose text the page prints more than once (a repeated widget), weigh
     ``STRIPPED_WEIGHT``; prose weighs its word count (times ``ISOLATED_PROSE_FACTOR`` without a prose
-    neighbour); long list lines weigh ``LIST_ITEM_WEIGHT`` and short lines ``SHORT_LINE_WEIGHT``. A window
+    neighbour or in a teaser run, times ``TEASER_PROSE_FACTOR`` in a long teaser run or as a teaser
+    blurb); long list lines weigh ``LIST_ITEM_WEIGHT`` (``TEASER_WEIGHT`` in a teaser run) and short lines
+    ``SHORT_LINE_WEIGHT``. A window
     that opens right under a "related posts" heading is a list of related stories, not the article: it
     competes with its sum scaled by ``RELATED_LIST_FACTOR``. Of equal sums the first window wins.
 
@@ -562,7 +725,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     multiples of 0.5, so these sums are exact.
 
     Args:
-        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, sorted by
+        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, ``text``, sorted by
             page and line.
         bounds: ``_page``, ``_start``, ``_limit``: the pages to search and their line range.
 
@@ -570,24 +733,68 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         ``_page``, ``_lo``, ``_hi`` (first and last line of the window) for the pages that have one.
     """
     rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", "_seg"
+    if bounds.is_empty():
+        return pl.DataFrame(schema={page: lines.schema[page], "_lo": lines.schema["_i"], "_hi": lines.schema["_i"]})
+    scan = lines.join(bounds, on=page, how="inner", maintain_order="left").filter(
+        i.is_between(pl.col("_start"), pl.col("_limit") - 1))
+    # the rows of a page are consecutive lines from here on: a neighbour k lines away is in the page when
+    # _start <= _i + k < _limit, so shifts need no per-page window
+    up, down = i - pl.col("_start"), pl.col("_limit") - 1 - i  # lines of the page above and below
+
+    def near(expr: pl.Expr, k: int) -> pl.Expr:
+        """``expr`` of the line ``k`` lines away (negative: above), false outside the page."""
+        inside = (down >= k) if k > 0 else (up >= -k)
+        return expr.shift(-k).fill_null(value=False) & inside
+
+    rows = scan.height
     prose = pl.col("f_prose") & rule.is_null()
-    paired = prose.shift(1).over(page).fill_null(value=False) | prose.shift(-1).over(page).fill_null(value=False)
+    words = pl.col("f_words")
+    item_np, up_np, down_np = (
+        col.to_numpy() for col in scan.select(rule.is_null() & ~prose & (words >= LIST_ITEM_MIN_WORDS), up, down)
+    )
+    total = np.concatenate([[0], np.cumsum(item_np, dtype=np.int64)])
+    idx = np.arange(rows)
+
+    def items_around(reach: int) -> pl.Series:
+        """How many lines within ``reach`` lines of each line (itself included, its page only) are list items."""
+        lo = idx - np.minimum(up_np, reach)
+        hi = idx + np.minimum(down_np, reach)
+        return pl.Series(total[hi + 1] - total[lo]) if rows else pl.Series([], dtype=pl.Int64)
+
+    paired = near(prose, -1) | near(prose, 1)
+    pair_row = pl.when(prose & near(prose, 1)).then(pl.int_range(pl.len()))
+    to_pair = pair_row.backward_fill() - pl.int_range(pl.len())
+    soft = rule.is_in(sorted(_SOFT_BREAKS)) & (to_pair <= pl.min_horizontal(down, SOFT_BREAK_REACH)).fill_null(
+        value=False)
+    teaser = pl.col("_items") >= TEASER_MIN_ITEMS
+    long_teaser = pl.col("_long_items") >= LONG_TEASER_MIN_ITEMS
+    headline = near(rule.is_null() & ~prose & (words >= TEASER_HEAD_MIN_WORDS), -1)
+    blurb = prose & ~paired & (words < TEASER_BLURB_MAX_WORDS) & headline
+    blurbs = pl.col("_blurb") & (near(pl.col("_blurb"), -2) | near(pl.col("_blurb"), 2))
     weight = (
-        pl.when(rule.is_not_null()).then(STRIPPED_WEIGHT)
-        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(paired).then(1.0).otherwise(
-            ISOLATED_PROSE_FACTOR))
-        .when(pl.col("f_words") >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
+        pl.when(soft).then(SOFT_BREAK_WEIGHT)
+        .when(rule.is_not_null() | pl.col("_repeated")).then(STRIPPED_WEIGHT)
+        .when(prose).then(words.cast(pl.Float64) * pl.when(long_teaser | blurbs).then(TEASER_PROSE_FACTOR)
+                          .when(paired & ~teaser).then(1.0).otherwise(ISOLATED_PROSE_FACTOR))
+        .when(teaser & (words >= LIST_ITEM_MIN_WORDS)).then(TEASER_WEIGHT)
+        .when(words >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
         .otherwise(SHORT_LINE_WEIGHT)
     )
-    is_break = rule.is_in(sorted(_BODY_BREAKS)).fill_null(value=False)
+    is_break = (rule.is_in(sorted(_BODY_BREAKS)) & ~soft).fill_null(value=False)
+    # lines from each line up to the last "related" line at or above it in the page (null: none)
+    row = pl.int_range(pl.len())
+    related_dist = row - pl.when(rule == "related").then(row).forward_fill()
+    related_dist = pl.when(related_dist <= up).then(related_dist)
     scan = (
-        lines.join(bounds, on=page, how="inner", maintain_order="left")
-        .filter(i.is_between(pl.col("_start"), pl.col("_limit") - 1))
+        scan.with_columns(
+            _items=items_around(TEASER_REACH), _long_items=items_around(LONG_TEASER_REACH), _blurb=blurb,
+            _repeated=pl.struct(page, "text").is_duplicated(),
+        )
         .with_columns(
             _w=weight,
             # segments between breaks, numbered over all pages (a page's first line opens one)
             _seg=(is_break | (i == pl.col("_start"))).cum_sum(),
-            _related=pl.when(rule == "related").then(i).forward_fill().over(page),
+            _related=i - related_dist,
             _break=is_break,
         )
         .filter(~pl.col("_break"))
@@ -597,7 +804,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     scan = scan.with_columns(_run=(prefix - lowest_before).over(seg))
     restart = pl.col("_run").shift(1).fill_null(0.0) <= 0  # the first line of a segment opens a run
     scan = scan.with_columns(_run_start=pl.when(restart).then(i).forward_fill().over(seg))
-    near_related = (pl.col("_run_start") - pl.col("_related") <= RELATED_LIST_REACH).fill_null(value=False)
+    near_related = (pl.col("_run_start") - pl.col("_related")).is_between(0, RELATED_LIST_REACH).fill_null(value=False)
     scored = scan.select(
         page, "_run_start", i, _score=pl.col("_run") * pl.when(near_related).then(RELATED_LIST_FACTOR).otherwise(1.0)
     ).filter(pl.col("_score") > 0)
@@ -605,148 +812,11 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     return best.group_by(page, maintain_order=True).agg(_lo=pl.col("_run_start").first(), _hi=i.first())
 
 
-_CRUMB_RE = r" (?:»|›|>>?|\|) "
-"""A breadcrumb separator: " » ", " › ", " > ", " >> " or " | "."""
-_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
-_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
-_TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
-_PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}$")
-_NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
-
-
-_TITLE_CUT_OFF = (":", ",", "–", "-", "—", ";")
-
-
-def _title_score(text: str, words: int, *, prose: bool, kept_distance: float, bonus: float) -> float:
-    """How much a line looks like the article headline (the caller checks that it can be one), with the
-    bonus of its evidence elsewhere on the page (``HINTED_TITLE_BONUS``, ``REPEATED_TITLE_BONUS`` or 0)."""
-    score = 2.0 - TITLE_DISTANCE_COST * kept_distance
-    if bonus:
-        score += bonus
-    if 4 <= words <= 20:
-        score += 2.0 + (1.0 if words <= 14 else 0.0)
-    elif words > 25:
-        score -= 2.0
-    if text[0].islower():
-        score -= 2.0
-    if not any(map(str.isupper, text)):
-        score -= 3.0
-    if _TWO_SENTENCES.search(text):
-        score -= 3.0
-    if _PERSON_NAME.match(text):
-        score -= 2.5
-    if prose or (text.endswith(".") and words > 15):
-        score -= 3.0
-    elif text.endswith("."):
-        score -= 1.5
-    return score
-
-
-def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
-    """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
-    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded.
-
-    Reads ``_page``, ``text`` and ``f_count``; returns distinct ``_page``, ``_key``."""
-    hints: list[tuple[int, str]] = []
-    counts = lines.filter(pl.col("f_count").is_not_null())
-    for page, text in zip(counts["_page"].to_list(), counts["text"].to_list(), strict=True):
-        if m := _QUOTED_TITLE.search(text):
-            hints.append((page, m.group("title").strip().casefold()))
-    crumbs = lines.filter(_TEXT.str.contains(_CRUMB_RE))
-    for page, text in zip(crumbs["_page"].to_list(), crumbs["text"].to_list(), strict=True):
-        parts = _CRUMB_SPLIT.split(text)
-        if len(parts) >= 3:
-            hints.append((page, parts[-1].strip().casefold()))
-    return pl.DataFrame(hints, schema={"_page": pl.UInt32, "_key": pl.String}, orient="row").unique()
-
-
-def _repeated_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """Weaker headline evidence: lines of 4+ words that occur twice on the page (compared case-folded).
-
-    Reads ``_page``, ``text``, ``f_words``; returns distinct ``_page``, ``_key``."""
-    # case folding keeps the white space of a line (no character folds into or out of white space), so
-    # lines that fold alike have the same number of words; only lines that can match a title count
-    foldable = lines.filter(_FOLDABLE)
-    folded = foldable.select("_page", _key=pl.Series(map(str.casefold, foldable["text"].to_list()), dtype=pl.String))
-    twice = folded.group_by("_page", "_key").agg(pl.len()).filter(pl.col("len") > 1).drop("len")
-    return twice.filter(_py_words(pl.col("_key")) >= 4)
-
-
-def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
-    """Per page, the best-scoring headline line in the ``TITLE_WINDOW`` lines up to the body's first line
-    (the first of equals from there up), if it scores above ``MIN_TITLE_SCORE``.
-
-    A candidate is a line not placed in a comment that passes ``_TITLE_OK`` and holds no crumb or list
-    separator (``_NOT_TITLE``). Its score (``_title_score``) falls with the kept lines between it and the
-    body and with its distance in lines; a line that a breadcrumb or the comment-count line names gets
-    ``HINTED_TITLE_BONUS``; where the repeated-line bonus could change the choice (another candidate
-    scores within it of the best, or none is good enough), lines repeated on the page get
-    ``REPEATED_TITLE_BONUS``.
-
-    Args:
-        lines: ``_page``, ``_i``, the ``line_features`` columns and ``_placed`` (the line is in a
-            comment), sorted by page and line.
-        windows: ``_page``, ``_lo`` (the body's first line).
-
-    Returns:
-        ``_page``, ``_title`` (the line of the title) for the pages that have one.
-    """
-    i, lo = pl.col("_i"), pl.col("_lo")
-    near = (
-        lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric", "f_words",
-                     "f_prose", "_placed")
-        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
-        .filter(i.is_between(lo - (TITLE_WINDOW - 1), lo))
-        .with_columns(title_ok=_TITLE_OK)
-    )
-    # kept lines between a line and the body: those after it and before the body's first line
-    kept_line = (i < lo) & pl.col("strip_rule").is_null() & ~pl.col("f_date")
-    near = near.with_columns(
-        _kept=pl.when(kept_line).then(pl.when(pl.col("f_words") >= 4).then(1.0).otherwise(0.5)).otherwise(0.0)
-    ).with_columns(_kept=pl.col("_kept").cum_sum(reverse=True).over("_page") - pl.col("_kept"))
-    cands = near.filter(pl.col("title_ok") & ~pl.col("_placed"))
-    cands = cands.filter(pl.Series([not _NOT_TITLE.search(t) for t in cands["text"].to_list()], dtype=pl.Boolean))
-    if cands.height == 0:
-        return pl.DataFrame(schema={"_page": pl.UInt32, "_title": pl.Int32})
-    pages = cands.select("_page").unique()
-    cands = cands.with_columns(_key=pl.Series(map(str.casefold, cands["text"].to_list()), dtype=pl.String))
-    page_lines = lines.select("_page", "text", "f_count", "f_words")
-    hints = _title_hints(page_lines.join(pages, on="_page", how="semi")).with_columns(_hinted=pl.lit(value=True))
-    cands = cands.join(hints, on=["_page", "_key"], how="left", maintain_order="left").with_columns(
-        pl.col("_hinted").fill_null(value=False))
-
-    def scores(rows: pl.DataFrame, bonus: pl.Expr) -> pl.Series:
-        """``_title_score`` of the candidate ``rows``, less the cost of their distance to the body."""
-        return pl.Series(
-            [_title_score(text, words, prose=prose, kept_distance=kept, bonus=b) - TITLE_ROW_COST * (start - line)
-             for text, words, prose, kept, start, line, b in zip(
-                *(rows[c].to_list() for c in ("text", "f_words", "f_prose", "_kept", "_lo", "_i")),
-                rows.with_columns(_bonus=bonus)["_bonus"].to_list(), strict=True)],
-            dtype=pl.Float64,
-        )
-
-    cands = cands.with_columns(_score=scores(cands, pl.when("_hinted").then(HINTED_TITLE_BONUS).otherwise(0.0)))
-    # the repeated-line bonus can change the choice only when another line scores within it of the best
-    # (the margin covers rounding); finding the page's repeated lines is the costly part
-    top = pl.col("_score").max().over("_page")
-    close = ((pl.col("_score") + (REPEATED_TITLE_BONUS + 1e-6) > top).sum().over("_page") > 1) | (
-        top <= MIN_TITLE_SCORE)
-    unsure = cands.filter(close).select("_page").unique()
-    if unsure.height:
-        repeated = _repeated_lines(page_lines.join(unsure, on="_page", how="semi"))
-        cands = cands.join(repeated.with_columns(_repeated=pl.lit(value=True)), on=["_page", "_key"], how="left",
-                           maintain_order="left").with_row_index("_cand")
-        rescore = cands.filter(pl.col("_repeated") & ~pl.col("_hinted"))
-        cands = cands.with_columns(
-            _score=cands["_score"].scatter(rescore["_cand"], scores(rescore, pl.lit(REPEATED_TITLE_BONUS))))
-    best = cands.filter((pl.col("_score") == top) & (pl.col("_score") > MIN_TITLE_SCORE))
-    return best.group_by("_page", maintain_order=True).agg(_title=i.max())
-
-
 def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
     """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``_page`` and ``_i``, sorted by page;
     a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
-    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, _text_id=pl.col("text").rank("dense").over("_page"))
+    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, sentence=_SENTENCE,
+                               _text_id=pl.col("text").rank("dense").over("_page"))
     headers = feats.with_row_index("_local").select("_local", _kind=_HEADER_KIND).drop_nulls()
     kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
 
@@ -755,9 +825,11 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
 
     dates = rows_where(pl.col("f_date"))
     counts = rows_where(pl.col("f_count").is_not_null())
+    sections = rows_where(pl.col("f_count").is_not_null() | pl.col("f_heading"))
     header_list = list(kinds)
     columns = {"text": "_text_id", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
-               "numeric": "f_numeric", "meta": "meta", "name_like": "name_like"}
+               "numeric": "f_numeric", "prose": "f_prose", "sentence": "sentence", "meta": "meta",
+               "name_like": "name_like"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
     first_rows, first_lines, page_keys = (feats[c].to_list() for c in ("_row", "_i", "_page"))
     lo = 0
@@ -770,7 +842,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
         yield page_keys[lo], first_rows[lo], first_lines[lo], _Page(
             **{name: values[lo:hi] for name, values in cols.items()},
             headers={i: kinds[i + lo] for i in local(header_list)},
-            dates=local(dates), counts=local(counts),
+            dates=local(dates), counts=local(counts), sections=local(sections),
         )
         lo = hi
 
@@ -795,19 +867,13 @@ _NAME_LIKE = (
     & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
 )
 """Lines that can be a commenter's name (see ``_Page``)."""
-_TITLE_OK = (
-    _RULE.is_null() & _UNSTATED & ~pl.col("f_has_date") & (pl.col("f_words") >= 2)
-    & _CHARS.is_between(8, TITLE_MAX_CHARS) & ~pl.any_horizontal(_TEXT.str.ends_with(e) for e in _TITLE_CUT_OFF)
-)
-"""A headline is kept, not a date, count or crumb trail, 2+ words, not cut off (the limits that need no
-Python regex; ``_NOT_TITLE`` is the other)."""
-_FOLDABLE = (_CHARS <= 3 * TITLE_MAX_CHARS) & ((pl.col("f_words") >= 4) | _TEXT.str.contains("[\x1c-\x1f]"))
-"""Lines that can repeat a title line: a line folds to the same text as a title line only if it is at most
-3 times longer (no character folds to more than 3); words >= 4 unless the line holds \\x1c-\\x1f, which
-str.split takes for white space and the regex does not."""
+_SENTENCE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | (pl.col("f_words") >= SENTENCE_MIN_WORDS)
+"""Lines that end like a sentence, or are long enough to be one (see ``_reads_as_thread``)."""
 
 
-_ANCHOR = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date")
+
+_ANCHOR = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date") | pl.col(
+    "f_affix")
 _EVIDENCE = (
     pl.col("f_heading") | pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
     | pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null()
@@ -840,7 +906,7 @@ def _all_comments(feats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page")
     finder_lines = feats.select(
         "_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
-        "f_says", "f_by_author", "f_ad_author",
+        "f_prose", "f_affix", "f_says", "f_by_author", "f_ad_author",
     ).filter(_MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH))
     for page_key, first_row, first_line, page in _comment_pages(finder_lines):
         placed, limit = _segment_comments(page)
@@ -866,22 +932,27 @@ def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.sort("page_id", "line_no", maintain_order=True)
 
 
-def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
-    """Fill ``region`` and ``comment_position`` of tagged lines.
+def page_urls(feats: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame | None:
+    """``_page``, ``url`` of the pages of ``feats`` (``page_id``, ``_page``) that ``urls`` (``page_id``,
+    ``url``) names."""
+    if urls is None:
+        return None
+    pages = feats.select("page_id", "_page").unique("_page")
+    return pages.join(urls.select("page_id", "url"), on="page_id", how="inner").select("_page", "url")
 
-    The comment finder runs per page in Python on the pages that may hold comments; the body window,
-    the title and the body lines are then found for all pages at once.
+
+def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, pl.DataFrame]:
+    """Steps 1 and 2 of ``segment_pages``: the comments, then the body window of each page.
 
     Args:
-        lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
+        lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``), not empty.
 
     Returns:
-        The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
-        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``.
+        The lines sorted by page and line with the ``line_features`` columns, ``_row``, ``_page``, ``_i``
+        and ``_placed`` (the line is in a comment); per line its region code (``_REGION_CODES``, 0 where
+        unplaced) and comment position (-1 outside comments); and per page ``_page``, ``_lo``, ``_hi``
+        (the body window's first and last line) for the pages that have one.
     """
-    schema = polars_schema(LINES)
-    if lines.height == 0:
-        return empty_frame(LINES)
     feats = _number_lines(line_features(sorted_lines(lines)))
     # 1. comments, and where each page's comment section starts
     comments, sections = _all_comments(feats)
@@ -896,7 +967,7 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     bounds = page_len.join(sections, on="_page", how="left", maintain_order="left").select(
         "_page", "_after", "_n", _start=pl.lit(0, dtype=pl.Int32), _limit=pl.col("_limit").fill_null(pl.col("_n"))
     )
-    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words")
+    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words", "text")
     above = _body_windows(window_columns, bounds)
     below = _body_windows(
         window_columns,
@@ -904,8 +975,29 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
             "_page", _start=pl.col("_after"), _limit=pl.col("_n")),
     )
     windows = pl.concat([above, below])
-    # 3. the title shortly above the body, then the body lines
-    titles = _find_titles(feats, windows)
+    return feats, region, position, windows
+
+
+def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Fill ``region`` and ``comment_position`` of tagged lines.
+
+    The comment finder runs per page in Python on the pages that may hold comments; the body window,
+    the title and the body lines are then found for all pages at once.
+
+    Args:
+        lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
+        urls: ``page_id``, ``url`` (the page's URL where known; its slug is a title cue), or None.
+
+    Returns:
+        The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
+        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``.
+    """
+    schema = polars_schema(LINES)
+    if lines.height == 0:
+        return empty_frame(LINES)
+    feats, region, position, windows = body_windows(lines)
+    # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
+    titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls)))
     title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
         pl.col("_i") == pl.col("_title"))
     i = pl.col("_i")
@@ -1014,49 +1106,51 @@ def clean_author(name: str | None) -> str | None:
     return cleaned or name.strip() or None
 
 
-_MONTH_RE = re.compile(rf"(?i)({selectors.MONTH_RE})")
-_NUM_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{2,4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?([^\d\s,.]+)\.?,?\s*(?:de\s+)?(\d{4})", re.I)
-_MONTH_DAY_YEAR = re.compile(r"([^\d\s,.]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I)
-_TIME = re.compile(r"(\d{1,2})\s?[:.h]\s?(\d{2})(?:[:.](\d{2}))?\s*([ap])?\.?m?\.?", re.I)
+AFFIX_SHARE = 0.8
+"""Share of a page's comment authors that must begin (or end) with the same words for those words to be
+taken as the header's frame ("Posted by:", "said...") rather than part of the names."""
+MAX_AFFIX_WORDS = 3
+_GLUED_DATE = r"\s*[(\[]?\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b.*$"
+_NAME_SEPARATOR = r"\s+[|·•]\s+.*$|,\s+[^,]*\d.*$"
 
 
-def parse_posted_at(text: str | None) -> datetime | None:
-    """Parse a comment date as written to a UTC datetime (times without a zone are taken as UTC).
+def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MIN_LINES) -> pl.DataFrame:
+    """Strip from ``author`` the words that most authors of the same page share at their start or end.
 
-    Relative dates ("2 years ago") and unknown formats give None.
+    Header lines frame the name the same way on every comment of a page ("Posted by: NAME | DATE",
+    "NAME said...", "NAME schrieb:"): on pages with at least ``min_comments`` authors, the longest run of
+    up to ``MAX_AFFIX_WORDS`` leading (then trailing) words that ``AFFIX_SHARE`` of the authors have,
+    each keeping at least one word of its own, is cut; then a date glued to the name ("Skelly09-12-2012"),
+    what follows a ``|``, ``·`` or ``•`` separator, and a comma with a date or number after it. No word
+    list: the frame is what repeats.
+
+    Reads ``page_id`` and ``author``; returns the same rows with ``author`` replaced.
     """
-    if not text:
-        return None
-    # the forms in order of precedence: ISO, day-month-year, month-day-year (named months), numeric
-    if m := _ISO_DATE.search(text):
-        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    elif (m := _DAY_MONTH_YEAR.search(text)) and m.group(2).casefold().rstrip(".") in selectors.MONTHS:
-        day, month, year = int(m.group(1)), selectors.MONTHS[m.group(2).casefold().rstrip(".")], int(m.group(3))
-    elif (m := _MONTH_DAY_YEAR.search(text)) and m.group(1).casefold().rstrip(".") in selectors.MONTHS:
-        month, day, year = selectors.MONTHS[m.group(1).casefold().rstrip(".")], int(m.group(2)), int(m.group(3))
-    elif m := _NUM_DATE.search(text):
-        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if year < 100:
-            year += 2000
-    else:
-        return None
-    rest = text[m.end():]
-    hour = minute = second = 0
-    m_time = _TIME.search(rest)
-    if m_time:
-        hour, minute = int(m_time.group(1)), int(m_time.group(2))
-        second = int(m_time.group(3) or 0)
-        ampm = (m_time.group(4) or "").lower()
-        if ampm == "p" and hour < 12:
-            hour += 12
-        elif ampm == "a" and hour == 12:
-            hour = 0
-    try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    except ValueError:
-        return None
+    author = pl.col("author")
+    out = comments.with_row_index("_r").with_columns(
+        _w=author.str.split(" "), _n=author.is_not_null().sum().over("page_id"))
+    # only pages with enough authors can show a frame; the others keep their names as they are
+    framed = out.filter(pl.col("_n") >= min_comments).select("_r", "page_id", "_w", "_n")
+    for side in ("head", "tail"):
+        best = framed.select("_r", _k=pl.lit(0))
+        for k in range(MAX_AFFIX_WORDS, 0, -1):
+            part = (pl.col("_w").list.head(k) if side == "head" else pl.col("_w").list.tail(k)).list.join(" ")
+            parts = framed.filter(pl.col("_w").list.len() > k).select("_r", "page_id", "_n", _part=part)
+            shared = parts.group_by("page_id", "_part").agg(_c=pl.len(), _n=pl.col("_n").first()).filter(
+                pl.col("_c") >= AFFIX_SHARE * pl.col("_n")).select("page_id", "_part")
+            hits = parts.join(shared, on=["page_id", "_part"], how="semi").select("_r", _h=pl.lit(k))
+            best = best.join(hits, on="_r", how="left").select(
+                "_r", _k=pl.when(pl.col("_k") == 0).then(pl.col("_h").fill_null(0)).otherwise(pl.col("_k")))
+        framed = framed.join(best, on="_r").with_columns(
+            _w=pl.col("_w").list.slice(pl.col("_k"), None) if side == "head"
+            else pl.col("_w").list.head(pl.col("_w").list.len() - pl.col("_k"))
+        ).drop("_k")
+    out = out.join(framed.select("_r", _f=pl.col("_w")), on="_r", how="left").with_columns(
+        _w=pl.coalesce("_f", "_w"))
+    cleaned = pl.col("_w").list.join(" ").str.replace(_GLUED_DATE, "").str.replace(_NAME_SEPARATOR, "").str.strip_chars(
+        " ·|•,–—:-")
+    return out.sort("_r").with_columns(
+        author=pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(author)).drop("_r", "_w", "_n", "_f")
 
 
 _REPLY_TO = re.compile(r"\s*@\s?([^\s:,]+(?:\s[^\s:,]+)?)")
@@ -1139,8 +1233,9 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     grouped = grouped.with_columns(
         position=pl.col("comment_position"),
         author=map_distinct(grouped["author"], clean_author, schema["author"]),
-        posted_at=map_distinct(grouped["posted_at_text"], parse_posted_at, schema["posted_at"]),
+        posted_at=map_distinct(grouped["posted_at_text"], parse_date, schema["posted_at"]),
     )
+    grouped = strip_shared_affixes(grouped)
     # a reply names its parent with "@Name": only the pages with an "@" in a comment need the search
     replies = grouped.with_row_index("_row").filter(text.str.contains("@", literal=True).any().over("page_id"))
     parents: list[int | None] = [None] * grouped.height

@@ -94,7 +94,9 @@ def test_exact_near_rescrape_and_distinct() -> None:
         _article("again", body + "\n\nDonate: 1,234 raised.", url="https://a.example/tram/", hours=30),
         _article("comet", "\n\n".join(OTHER), url="https://a.example/comet"),
         _article("tiny1", "Photo gallery of the week."),
-        _article("tiny2", "Photo gallery of the week!"),
+        # the same page read again (same page content, so the same article_id), URL unknown
+        {**_article("tiny2", "Photo gallery of the week!"), "article_id": "art-tiny1"},
+        _article("tiny3", "Photo gallery of the week."),
         _article("empty1", ""),
         _article("empty2", ""),
     ]
@@ -113,8 +115,10 @@ def test_exact_near_rescrape_and_distinct() -> None:
     assert 0.7 <= by["near"]["similarity"] < 1.0
     assert by["comet"]["is_duplicate"] is False
     assert by["comet"]["cluster_id"] != by["copy"]["cluster_id"]
-    # Short texts match exactly (after normalisation); empty bodies never match.
+    # Short texts match exactly (after normalisation) and only where the page says so too: without a URL,
+    # the same whole page (issue 21); empty bodies never match.
     assert by["tiny2"]["is_duplicate"] != by["tiny1"]["is_duplicate"]
+    assert by["tiny3"]["is_duplicate"] is False
     assert by["empty1"]["is_duplicate"] is False
     assert by["empty2"]["is_duplicate"] is False
 
@@ -236,10 +240,17 @@ def test_incremental_two_runs() -> None:
     assert index2.head(2).equals(index1)
     # The index may come lazily (scan_parquet), signatures then load in chunks.
     assert find_duplicate_clusters(keys2.lazy(), index=index1.lazy()).equals(clusters2)
-    # Building the same input again into the same folder gives the same decisions.
-    assert find_duplicate_clusters(keys2, index=index2).equals(clusters2)
-    assert find_duplicate_clusters(keys1, index=index2).equals(clusters1)
-    assert update_index(index2, keys2, clusters2).equals(index2)
+    # Issue 19: the same input built again into the same folder folds into the articles written for
+    # it (a page meets its earlier self in the index), never a second copy; each read is in the index.
+    again2 = _by_page(find_duplicate_clusters(keys2, index=index2))
+    again1 = _by_page(find_duplicate_clusters(keys1, index=index2))
+    assert {p: r["canonical_article_id"] for p, r in {**again1, **again2}.items()} == {
+        "r1-tram": "art-r1-tram", "r1-comet": "art-r1-comet", "r2-tram": "art-r1-tram", "r2-syn": "art-r1-tram",
+        "r2-new": "art-r2-new"}
+    assert all(r["is_duplicate"] for r in [*again1.values(), *again2.values()])
+    assert again2["r2-new"]["duplicate_kind"] == "rescrape"  # the same URL fetched (read) again
+    assert again2["r2-new"]["similarity"] == 1.0
+    assert update_index(index2, keys2, clusters2).height == index2.height + keys2.height
 
 
 @pytest.mark.parametrize("seed", [3])
@@ -295,15 +306,51 @@ def test_refetch_of_syndicated_copy_is_rescrape() -> None:
 
 
 def test_short_bodies_fold_only_with_the_same_title() -> None:
+    """Issue 21: a short body folds only on the same URL (an AMP alias counts) and title, or the same page."""
     stub = "Subscribe to read the full article."
-    rows = [_article("s1", stub, title="Council votes on tram plan"),
-            _article("s2", stub, title="Comet visible next week", site="b.example"),
-            _article("s3", stub, title="Council votes on tram plan", site="c.example", hours=3),
+    url = "https://www.a.example/news/tram-plan"
+    rows = [_article("s1", stub, title="Council votes on tram plan", url=url),
+            _article("s2", stub, title="Comet visible next week", url=url, hours=1),
+            _article("s3", stub, title="Council votes on tram plan", url="https://a.example/amp/news/tram-plan",
+                     hours=3),
+            _article("s4", stub, title="Council votes on tram plan", url="https://a.example/news/other", hours=4),
+            _article("s5", stub, title="Council votes on tram plan", hours=5),
+            {**_article("s6", stub, title="Council votes on tram plan", hours=6), "article_id": "art-s5"},
             _article("long1", "\n\n".join(PARAS), title="One title"),
             _article("long2", "\n\n".join(PARAS), title="Another title", hours=1)]
     by = _by_page(_clusters(rows))
     assert by["s1"]["is_duplicate"] is False
-    assert by["s2"]["is_duplicate"] is False
-    assert by["s3"]["canonical_article_id"] == "art-s1"
+    assert by["s2"]["is_duplicate"] is False  # same URL, another title
+    assert by["s3"]["canonical_article_id"] == "art-s1"  # the AMP page of s1
+    assert by["s4"]["is_duplicate"] is False  # another known URL: a short body is no evidence
+    assert by["s5"]["is_duplicate"] is False  # URL unknown, another page
+    assert by["s6"]["canonical_article_id"] == "art-s5"  # the same page again
     # Long bodies fold whatever their titles (syndicated copies are often retitled).
     assert by["long2"]["canonical_article_id"] == "art-long1"
+
+
+def test_suspect_bodies_are_no_evidence_of_sameness() -> None:
+    """Issue 21: a long body the parser is not sure of (a blog's tagline on every post) folds only on the page."""
+    tagline = "\n\n".join(PARAS[:1])
+
+    def suspect(page_id: str, **kwargs: object) -> dict[str, object]:
+        return {**_article(page_id, tagline, title="Life as a CIO", **kwargs), "is_suspect": True}  # type: ignore[arg-type]
+
+    rows = [suspect("post1", url="https://blog.example/2012/10/post-one.html"),
+            suspect("post2", url="https://blog.example/2012/10/post-two.html", hours=1),
+            suspect("post1again", url="https://blog.example/2012/10/post-one.html", hours=2),
+            suspect("dump1", hours=3), suspect("dump2", hours=4),
+            {**suspect("dump1again", hours=5), "article_id": "art-dump1"},
+            {**_article("sure1", tagline, title="Life as a CIO", url="https://x.example/a"), "is_suspect": False},
+            {**_article("sure2", tagline, title="Life as a CIO", url="https://y.example/b", hours=1),
+             "is_suspect": False}]
+    keys = add_dedup_keys(_frame(rows))
+    assert keys.filter(pl.col("page_id").str.starts_with("post")).get_column("signature").is_null().all()
+    by = _by_page(find_duplicate_clusters(keys))
+    assert by["post2"]["is_duplicate"] is False  # another known URL
+    assert by["post1again"]["canonical_article_id"] == "art-post1"  # the same URL fetched again
+    assert by["post1again"]["duplicate_kind"] == "rescrape"
+    assert by["dump2"]["is_duplicate"] is False  # URL unknown, another page
+    assert by["dump1again"]["canonical_article_id"] == "art-dump1"  # the same page read again
+    # a body the parser is sure of is evidence on its own (a syndicated copy on another site)
+    assert by["sure2"]["canonical_article_id"] == "art-sure1"
