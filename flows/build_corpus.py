@@ -133,7 +133,8 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
     summary = {"files": plan["files"], "already_built": plan["already_built"], "shards": len(plan["shards"]),
                **dict(sorted(totals.items())), "seconds": round(seconds, 2),
                **{f"seconds_{k}": v for k, v in stage_seconds.items()},
-               "seconds_commit": round(commit_seconds, 3), "previous_state": previous, "state": version}
+               "seconds_commit": round(commit_seconds, 3), "previous_state": previous, "state": version,
+               "pseudonymize": config.privacy.pseudonymize, "redact_pii": config.privacy.redact_pii}
     io.write_json({**summary, "stage_seconds": stage_seconds}, config.state_dir / "last_run.json")
     rows = [{"count": k, "value": v} for k, v in summary.items()]
     create_table_artifact(key="corpus-build-counts", table=rows, description="Counts of the last corpus build")
@@ -246,9 +247,11 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     merged_paths = [m.result() for m in merged]
     repeats = count_repeats_task([m[0] for m in merged_paths], [m[2] for m in merged_paths],
                                  out=dedup / "repeats")
+    key_file = io.pseudonym_key_file(config.out, config.privacy.pseudonym_key)  # kept in OUT/_state, no dataset
     counts = [write_task.submit(sid, pf, shard_no=i, tagged=t[0], keys=k, clusters=a.result()[0],
                                 merged=[m[0] for m in merged_paths], repeats=repeats, root=config.out,
-                                languages=config.langid.languages, out=work / "counts" / f"{sid}.json")
+                                languages=config.langid.languages, privacy=config.privacy, key_file=key_file,
+                                out=work / "counts" / f"{sid}.json")
               for i, ((sid, _), pf, t, k, a) in enumerate(zip(shards, page_paths, tagged_paths, keys, applied,
                                                               strict=True))]
     track({"write": counts}, pages_per_shard=sizes)

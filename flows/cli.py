@@ -43,6 +43,15 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--follow-symlinks", action="store_true", help="Follow symbolic links out of input folders.")
     build.add_argument("--fail-on-reject", action="store_true",
                        help=f"Exit with status {EXIT_REJECTS} when any input was rejected.")
+    build.add_argument("--pseudonymize", action="store_true",
+                       help="Write no author names (author null, author_id kept); thread commenters' names in "
+                            "comments become their ids.")
+    build.add_argument("--redact-pii", action="store_true",
+                       help="Replace e-mail addresses, phone numbers, IPs and URLs with user names by typed "
+                            "placeholders (<EMAIL>, <PHONE>, <IP>, <URL_WITH_USER>).")
+    build.add_argument("--pseudonym-key", type=Path, default=None, metavar="FILE",
+                       help="Secret key of author_id (at least 16 bytes); default: OUT/_state/pseudonym.key, "
+                            "made by the output's first build. Outputs built with one key share ids.")
     build.add_argument("--json", action="store_true", help="Print the run summary as JSON.")
     build.add_argument("--verbose", action="store_true", help="Log every task run's state as well.")
     build.add_argument("--runner", choices=["processes", "threads"], default=None,
@@ -96,12 +105,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         set_polars_threads(args.runner, args.workers)
     from flows.build_corpus import build_corpus
-    from flows.config import BuildConfig, LangIdConfig
+    from flows.config import BuildConfig, LangIdConfig, PrivacyConfig
 
     languages = tuple(x.strip() for x in args.languages.split(",") if x.strip()) if args.languages else None
     config = BuildConfig(inputs=tuple(args.inputs), out=args.out, manifest=args.manifest,
                          shard_size=args.shard_size, max_page_bytes=args.max_page_bytes,
-                         follow_symlinks=args.follow_symlinks, langid=LangIdConfig(languages=languages))
+                         follow_symlinks=args.follow_symlinks, langid=LangIdConfig(languages=languages),
+                         privacy=PrivacyConfig(pseudonymize=args.pseudonymize, redact_pii=args.redact_pii,
+                                               pseudonym_key=args.pseudonym_key))
     if not args.verbose:  # stage progress is shown by flows/progress.py; one line per task state is noise
         logging.getLogger("prefect.task_runs").setLevel(logging.WARNING)
     flow = build_corpus
