@@ -1,4 +1,4 @@
-"""The ``corpus`` command line: ``build``, ``inspect``, ``eval``.
+"""The ``corpus`` command line: ``build``, ``serve``, ``stats``, ``card``, ``compact``, ``inspect``, ``eval``.
 
 Prefect's environment (home folder, no telemetry, start-up timeout) is set before Prefect is
 imported, so this module imports the flow lazily.
@@ -73,6 +73,12 @@ def _build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="Summarise a corpus folder: terminal tables, or a self-contained HTML report.")
     stats.add_argument("out", type=Path, help="The corpus folder (the --out of corpus build).")
     stats.add_argument("--html", type=Path, default=None, metavar="FILE", help="Also write an HTML report here.")
+
+    card = sub.add_parser("card", help="Print a Markdown dataset card of a corpus folder (counts, languages, sites, "
+                                       "processing, privacy, schema, how to load).")
+    card.add_argument("out", type=Path, help="The corpus folder (the --out of corpus build).")
+    card.add_argument("--out", dest="card_file", type=Path, default=None, metavar="FILE",
+                      help="Write the card to FILE instead of printing it.")
 
     compact = sub.add_parser("compact", help="Merge small files of many runs, atomically, keeping every row.")
     compact.add_argument("out", type=Path, help="The corpus folder.")
@@ -159,6 +165,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_card(args: argparse.Namespace) -> int:
+    """Print the dataset card, or write it to ``--out FILE``."""
+    from flows.card import write_card
+
+    card = write_card(args.out, args.card_file)
+    if args.card_file:
+        print(f"card written to {args.card_file}")
+    else:
+        print(card)
+    return EXIT_OK
+
+
 def cmd_compact(args: argparse.Namespace) -> int:
     """Compact a corpus folder and print what changed."""
     from flows.compact import compact
@@ -229,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     configure_prefect(args.prefect_home)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"build": cmd_build, "serve": cmd_serve, "stats": cmd_stats, "compact": cmd_compact,
+    handlers = {"build": cmd_build, "serve": cmd_serve, "stats": cmd_stats, "card": cmd_card, "compact": cmd_compact,
                 "inspect": cmd_inspect, "eval": cmd_eval}
     try:
         return handlers[args.command](args)
