@@ -161,6 +161,14 @@ def test_pseudonymize_replaces_thread_names_and_drops_authors() -> None:
     assert pseudonymize_comments(frame, key=KEY).get_column("comment_id").to_list() == new_ids
 
 
+def test_pseudonymize_with_one_name_per_comment() -> None:
+    frame = add_author_ids(pl.DataFrame({
+        "comment_id": ["c1", "c2"], "article_id": ["a", "a"], "site": ["s", "s"],
+        "author": ["RichardD", "Sukhoi-35"], "text": ["@Sukhoi-35 no", "RichardD, yes"]}), key=KEY)
+    ids = frame.get_column("author_id").to_list()
+    assert pseudonymize_comments(frame, key=KEY).get_column("text").to_list() == [f"@{ids[1]} no", f"{ids[0]}, yes"]
+
+
 def test_pseudonymize_leaves_a_name_that_opens_a_longer_word() -> None:
     frame = add_author_ids(pl.DataFrame({
         "comment_id": ["c1", "c2"], "article_id": ["a", "a"], "site": ["s", "s"],
