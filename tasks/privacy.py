@@ -184,6 +184,11 @@ def add_author_ids(comments: pl.DataFrame, *, key: bytes) -> pl.DataFrame:
     return comments.with_columns(map_distinct(values, _hmac_hex(key), pl.String()))
 
 
+def _first_word(text: pl.Expr) -> pl.Expr:
+    """The first white-space-delimited word of ``text`` without punctuation at its end (a join key)."""
+    return text.str.extract(r"^\s*(\S+)").str.strip_chars_end(".,:;!?)]}'\"")
+
+
 def pseudonymize_comments(comments: pl.DataFrame, *, key: bytes) -> pl.DataFrame:
     """Replace commenter names by their ids (needs ``author_id``, see :func:`add_author_ids`).
 
@@ -195,11 +200,20 @@ def pseudonymize_comments(comments: pl.DataFrame, *, key: bytes) -> pl.DataFrame
     """
     authors = (comments.filter(pl.col("author").str.strip_chars().str.len_chars() > 1)
                .select("article_id", pl.col("author").str.strip_chars().alias("_name"), "author_id")
-               .unique(["article_id", "_name"]))
+               .unique(["article_id", "_name"])
+               .with_columns(_first_word(pl.col("_name")).alias("_word")))
     work = comments.select("article_id", "text").with_row_index("_row")
-    pairs = (work.join(authors, on="article_id", how="inner")
+    # Candidates by an equi-join on (thread, first word), never thread x authors: the word after each "@",
+    # and the text's first word, against the first word of each commenter's name of the thread.
+    mentioned = (work.filter(pl.col("text").str.contains("@", literal=True))
+                 .select("_row", "article_id", pl.col("text").str.extract_all(r"@[^\s@]+").alias("_word"))
+                 .explode("_word").drop_nulls("_word")
+                 .with_columns(_first_word(pl.col("_word").str.slice(1))))
+    opening = work.select("_row", "article_id", _first_word(pl.col("text")).alias("_word"))
+    candidates = pl.concat([mentioned, opening]).join(authors, on=["article_id", "_word"], how="inner")
+    pairs = (candidates.unique(["_row", "_name"]).join(work.select("_row", "text"), on="_row", how="inner")
              .filter(pl.col("text").str.contains(pl.col("_name"), literal=True))
-             .sort("_row", pl.col("_name").str.len_chars(), descending=[False, True])
+             .sort("_row", pl.col("_name").str.len_chars(), "_name", descending=[False, True, False])
              .with_columns(pl.int_range(pl.len()).over("_row").alias("_rank"))
              .select("_row", "_name", "author_id", "_rank"))
     texts = work.select("_row", "text")
