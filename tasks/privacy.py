@@ -21,7 +21,8 @@ matched as groups ``pre`` and ``post`` and written back, which is how a span is 
 or ending inside a longer number or word. Numbers that look like phones or IPs but are dates
 (``12.05.2024``, ``2024-05-12``) or version numbers (``version 1.2.3.4``, ``v10.0.2.15``, ``build
 22.04.1``) are first protected by a private-use marker (U+E000) that no pattern accepts before a
-span, and the marker is removed at the end. Kinds are searched in :data:`PII_KINDS` order on the
+span, and the marker is removed at the end (a U+E000 the text itself held goes with it under
+``redact``). Kinds are searched in :data:`PII_KINDS` order on the
 text with the earlier kinds already replaced, so a span counts once (the user part of a URL is not
 also an e-mail address).
 
@@ -129,17 +130,16 @@ def redact_pii(frame: pl.DataFrame, column: str, *, redact: bool) -> pl.DataFram
     Returns:
         The same rows plus ``pii_kinds`` (List(String), kinds in :data:`PII_KINDS` order, empty when none).
     """
-    work = _protect(pl.col(column))
-    found: list[pl.Expr] = []
-    for kind in PII_KINDS:
-        pattern = PATTERNS[kind]
-        found.append(pl.when(work.str.contains(pattern)).then(pl.lit(kind)))
-        work = work.str.replace_all(pattern, "${pre}" + PLACEHOLDERS[kind] + "${post}")
-    kinds = pl.concat_list(found).list.drop_nulls().fill_null(pl.lit([], pl.List(pl.String)))
-    out = frame.with_columns(kinds.alias("pii_kinds"))
+    out = frame.with_columns(_protect(pl.col(column)).alias("_pii_work"))
+    for kind in PII_KINDS:  # one column at a time: each kind reads the text with the earlier kinds replaced
+        replaced = pl.col("_pii_work").str.replace_all(PATTERNS[kind], "${pre}" + PLACEHOLDERS[kind] + "${post}")
+        out = out.with_columns(replaced.alias("_pii_work"),
+                               pl.when(replaced.ne_missing(pl.col("_pii_work"))).then(pl.lit(kind)).alias(f"_pii_{kind}"))
+    kinds = pl.concat_list([f"_pii_{k}" for k in PII_KINDS]).list.drop_nulls()
+    out = out.with_columns(kinds.alias("pii_kinds"))
     if redact:
-        out = out.with_columns(work.str.replace_all(GUARD, "", literal=True).alias(column))
-    return out
+        out = out.with_columns(pl.col("_pii_work").str.replace_all(GUARD, "", literal=True).alias(column))
+    return out.drop("_pii_work", *[f"_pii_{k}" for k in PII_KINDS])
 
 
 def find_pii(texts: pl.Series) -> pl.DataFrame:
