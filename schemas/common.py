@@ -23,7 +23,8 @@ def field(name: str, type_: pa.DataType, description: str, *, nullable: bool = T
 SIGNALS = pa.struct([
     field("n_words", pa.int32(), "Words; in Chinese, Japanese kana, Thai, Lao, Khmer and Myanmar script each letter "
                                  "counts as a word.", nullable=False),
-    field("mean_word_length", pa.float32(), "Letters and digits per word; null without words."),
+    field("mean_word_length", pa.float32(), "Characters per word (letters, digits, marks, inner ' or -); "
+                                            "null without words."),
     field("upper_share", pa.float32(), "Upper-case letters over cased letters; null without cased letters."),
     field("symbol_share", pa.float32(), "Characters that are not letters, marks, digits or white space "
                                         "(punctuation, symbols, emoji) over non-space characters; null when blank."),

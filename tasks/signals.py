@@ -7,7 +7,8 @@ Reads a text column (``body``, ``text``) and ``language``; adds ``signals`` (``S
   scripts written with spaces; in Chinese, Japanese kana and Thai, Lao, Khmer and Myanmar script,
   which are written without spaces, each letter counts as one word (the convention of word
   processors for East Asian text: it over-counts Thai, whose words run to several letters).
-- ``mean_word_length``: letters and digits per word; null without words.
+- ``mean_word_length``: characters per word (letters, digits, marks and inner ``'`` or ``-``); null
+  without words.
 - ``upper_share``: upper-case letters over cased letters (Latin, Cyrillic, Greek, ...); null without any.
 - ``symbol_share``: characters that are neither letters, marks, digits nor white space (punctuation,
   symbols, emoji) over all non-space characters; null for a blank text.
@@ -76,27 +77,31 @@ def add_signals(frame: pl.DataFrame, *, text_column: str) -> pl.DataFrame:
         text_column: the text measured (``body`` for articles, ``text`` for comments).
     """
     text = pl.col(text_column).fill_null("")
-    words = frame.select(text.str.to_lowercase().str.extract_all(WORD).alias("_words"), "language")
+    lines = text.str.split("\n").list.eval(pl.element().str.strip_chars()).list.eval(pl.element().filter(
+        pl.element() != ""))
+    words = frame.select(text.str.to_lowercase().str.extract_all(WORD).alias("_words"), "language",
+                         lines.alias("_lines"))
     stop = _stopword_counts(words)
-    word_list = pl.col("_words")
+    word_list, line_list = pl.col("_words"), pl.col("_lines")
     n_words = word_list.list.len()
-    cased = text.str.count_matches(r"[\p{Lu}\p{Ll}\p{Lt}]")
-    non_space = text.str.count_matches(r"\S")
-    lines = text.str.split("\n").list.eval(pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != ""))
+    n_grams = (n_words - 2).clip(lower_bound=0)
     grams = word_list.list.eval(pl.concat_str([pl.element(), pl.element().shift(-1), pl.element().shift(-2)],
                                               separator=" ").drop_nulls())
+    cased = text.str.replace_all(r"[^\p{Lu}\p{Ll}\p{Lt}]+", "").str.len_chars()  # a match per gap, not per letter
+    upper = text.str.replace_all(r"[^\p{Lu}\p{Lt}]+", "").str.len_chars()
+    non_space = text.str.len_chars() - text.str.count_matches(r"\s")
     signals = pl.struct(
         n_words.cast(pl.Int32).alias("n_words"),
-        _ratio(text.str.count_matches(r"[\p{L}\p{N}]"), n_words).alias("mean_word_length"),
-        _ratio(text.str.count_matches(r"[\p{Lu}\p{Lt}]"), cased).alias("upper_share"),
+        _ratio(word_list.list.eval(pl.element().str.len_chars()).list.sum(), n_words).alias("mean_word_length"),
+        _ratio(upper, cased).alias("upper_share"),
         _ratio(text.str.count_matches(r"[^\p{L}\p{M}\p{N}\s]"), non_space).alias("symbol_share"),
-        _ratio(lines.list.len() - lines.list.n_unique(), lines.list.len()).alias("dup_line_share"),
-        _ratio(grams.list.len() - grams.list.n_unique(), grams.list.len()).alias("dup_3gram_share"),
+        _ratio(line_list.list.len() - line_list.list.n_unique(), line_list.list.len()).alias("dup_line_share"),
+        _ratio(n_grams - grams.list.n_unique(), n_grams).alias("dup_3gram_share"),
         text.str.count_matches(URL).cast(pl.Int32).alias("n_urls"),
         _ratio(pl.col("_stop"), n_words).alias("stopword_share"),
     )
-    return (frame.with_columns(words.get_column("_words"), stop.alias("_stop"))
-            .with_columns(signals.cast(SIGNALS_DTYPE).alias("signals")).drop("_words", "_stop"))
+    return (frame.with_columns(words.get_column("_words"), words.get_column("_lines"), stop.alias("_stop"))
+            .with_columns(signals.cast(SIGNALS_DTYPE).alias("signals")).drop("_words", "_lines", "_stop"))
 
 
 SIGNALS_DTYPE = pl.from_arrow(pa.table({"signals": pa.array([], SIGNALS)})).schema["signals"]  # type: ignore[union-attr]
