@@ -630,16 +630,20 @@ def _remove_shard_files(out: Path, shard_ids: Iterable[str], datasets: Iterable[
 
 
 PSEUDONYM_KEY_NAME = "pseudonym.key"
+PSEUDONYM_KEY_ENV = "CORPUSFLOW_PSEUDONYM_KEY"
 MIN_KEY_BYTES = 16
 
 
 def pseudonym_key_file(out: Path, given: Path | None) -> Path:
     """The file holding the pseudonym key of a build into ``out``.
 
-    ``given`` (``--pseudonym-key``) when set; else ``OUT/_state/pseudonym.key``, made with 32 random
-    bytes (hex, owner-only permissions) by the first build of the output and reused by the later ones.
-    It stays beside the output's state, never in a dataset or a snapshot.
+    ``given`` (``--pseudonym-key``) when set; else the file named by ``$CORPUSFLOW_PSEUDONYM_KEY``; else
+    ``OUT/_state/pseudonym.key``, made with 32 random bytes (hex, owner-only permissions) by the first
+    build of the output and reused by the later ones. It stays beside the output's state, never in a
+    dataset or a snapshot.
     """
+    if given is None and os.environ.get(PSEUDONYM_KEY_ENV):
+        given = Path(os.environ[PSEUDONYM_KEY_ENV])
     if given is not None:
         read_pseudonym_key(given)  # fail before the build when the file is missing or too short
         return given

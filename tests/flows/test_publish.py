@@ -58,7 +58,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     key = root / "pseudonym.key"
     key.write_text("a shared key file of the research team\n")
     outs = {"plain": root / "plain", "one": root / "one", "two": root / "two"}
-    _build(inputs, outs["plain"])
+    with pytest.MonkeyPatch.context() as env:  # "plain" makes and keeps its own key
+        env.delenv(io.PSEUDONYM_KEY_ENV, raising=False)
+        _build(inputs, outs["plain"])
     _build(inputs, outs["one"], pseudonymize=True, redact_pii=True, pseudonym_key=key)
     _build(inputs, outs["two"], pseudonymize=True, redact_pii=True, pseudonym_key=key)
     return {**outs, "key": key, "inputs": inputs}
@@ -112,7 +114,9 @@ def test_default_key_lives_in_the_output_state_and_is_reused(built: dict[str, Pa
     extra = built["inputs"].parent / "more"
     extra.mkdir()
     shutil.copy(SAMPLE / "pages" / "exxpress-at-zaehne.txt", extra)
-    _build(extra, out)
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv(io.PSEUDONYM_KEY_ENV, raising=False)
+        _build(extra, out)
     assert key_file.read_bytes() == first
     comments = _read(out, "comments")
     key = io.read_pseudonym_key(key_file)

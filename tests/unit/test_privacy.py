@@ -176,13 +176,25 @@ def test_pseudonymize_leaves_a_name_that_opens_a_longer_word() -> None:
     assert pseudonymize_comments(frame, key=KEY).get_column("text").to_list() == ["first", "Bobby said so"]
 
 
-def test_key_file_is_made_once_and_reused(tmp_path: Path) -> None:
+def test_key_file_is_made_once_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(io.PSEUDONYM_KEY_ENV, raising=False)
     out = tmp_path / "corpus"
     path = io.pseudonym_key_file(out, None)
     key = io.read_pseudonym_key(path)
     assert path == out / "_state" / "pseudonym.key" and len(key) >= 32
     assert path.stat().st_mode & 0o077 == 0
     assert io.read_pseudonym_key(io.pseudonym_key_file(out, None)) == key
+
+
+def test_key_file_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "shared.key"
+    shared.write_text("the team's shared key file\n")
+    monkeypatch.setenv(io.PSEUDONYM_KEY_ENV, str(shared))
+    assert io.pseudonym_key_file(tmp_path / "corpus", None) == shared
+    explicit = tmp_path / "k"
+    explicit.write_text("an explicit key file wins over it")
+    assert io.pseudonym_key_file(tmp_path / "corpus", explicit) == explicit
+    assert not (tmp_path / "corpus" / "_state" / "pseudonym.key").exists()
 
 
 def test_given_key_file_is_used_and_checked(tmp_path: Path) -> None:
