@@ -15,7 +15,8 @@ and ``author``; adds:
   hash of the author name and text) is replaced by its keyed hash, so that it cannot confirm a
   guessed name.
 
-How. Each kind is one regular expression (polars' Rust regex engine, which has no look-around), run
+How. Each kind is one regular expression (polars' Rust regex engine, which has no look-around; no
+Unicode ``\b`` either, which would take it off its fast automaton), run
 over the whole batch with ``str.replace_all``: the characters just before and after a span are
 matched as groups ``pre`` and ``post`` and written back, which is how a span is kept from starting
 or ending inside a longer number or word. Numbers that look like phones or IPs but are dates
@@ -90,7 +91,7 @@ PATTERNS: dict[str, str] = {
     "url_with_user": r"(?i)(?P<pre>)(?P<span>\b[a-z][a-z0-9+.\-]*://[^\s/@:]+(?::[^\s/@]*)?@[^\s/?#]+\S*)(?P<post>)",
     "email": (r"(?i)(?P<pre>^|[^\p{Latin}\d.+\-_%])(?P<span>"
               rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})*\.\p{{Latin}}{{2,}}"                        # anna@example.com
-              rf"|{_LOCAL}(?:{_DOT_WORD}{_LOCAL})*(?:\s*@\s*|{_AT}){_LABEL}(?:{_DOT}{_LABEL})*{_DOT}{_TLD}\b"
+              rf"|{_LOCAL}(?:{_DOT_WORD}{_LOCAL})*(?:\s*@\s*|{_AT}){_LABEL}(?:{_DOT}{_LABEL})*{_DOT}{_TLD}(?-u:\b)"
               r")(?P<post>)"),                                                   # anna [at] example dot com
     "ip": (rf"(?i){_PRE_NUM}(?P<span>(?:{_OCTET}\.){{3}}{_OCTET}"
            r"|(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?)"
@@ -104,7 +105,7 @@ _PROTECT = [
     (r"(?P<pre>^|[^\w.,/\-])(?P<span>\d{1,2}[./\-]\d{1,2}[./\-](?:\d{4}|\d{2})|\d{4}[./\-]\d{1,2}[./\-]\d{1,2})"
      r"(?P<post>$|[^\w.\-/]|[.\-/](?:[^\w]|$))"),
     # version and section numbers after a word that announces them ("update to 4.0.1.2"), and v1.2.3
-    (r"(?i)(?P<pre>\b(?:v|ver\.?|version|versión|versione|versão|versie|wersja|versio|verze|верси[яиюе]|build|"
+    (r"(?i)(?P<pre>(?:^|[^\p{L}\p{N}_])(?:v|ver\.?|version|versión|versione|versão|versie|wersja|versio|verze|верси[яиюе]|build|"
      r"release|patch|update|upgrade|firmware|kernel|ios|android|python|windows|macos|ubuntu|chrome|firefox|"
      r"isbn|doi|oid|sdk|api|rev\.?|section|sección|sezione|abschnitt|kapitel|chapter|chapitre|capítulo|"
      r"capitolo|article|artikel|artículo|articolo|art\.|§)(?:\s+(?:to|auf|à|a|from|von|de|naar|na))?\s*)"
