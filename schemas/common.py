@@ -25,13 +25,11 @@ SIGNALS = pa.struct([
                                  "counts as a word.", nullable=False),
     field("mean_word_length", pa.float32(), "Characters per word (letters, digits, marks, inner ' or -); "
                                             "null without words."),
-    field("upper_share", pa.float32(), "Upper-case letters over cased letters; null without cased letters."),
+    field("upper_share", pa.float32(), "Upper-case letters over the characters of the words; null without words."),
     field("symbol_share", pa.float32(), "Characters that are not letters, marks, digits or white space "
-                                        "(punctuation, symbols, emoji) over non-space characters; null when blank."),
+                                        "(punctuation, symbols, emoji) over all characters; null when empty."),
     field("dup_line_share", pa.float32(), "Non-blank lines repeating an earlier line of the text, over non-blank "
                                           "lines; null when blank."),
-    field("dup_3gram_share", pa.float32(), "Word 3-grams (lower case) repeating an earlier 3-gram of the text, over "
-                                           "3-grams; null under three words."),
     field("n_urls", pa.int32(), "http(s):// and www. links in the text.", nullable=False),
     field("stopword_share", pa.float32(), "Stop words of the text's language (lists of the stop-words package) over "
                                           "words; null for 'und' and languages without a list."),

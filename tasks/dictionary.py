@@ -89,7 +89,7 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "author_id": "3f9c2a71d0b4e85c6a12f0de",
     "pii_kinds": ["email"],
     "signals": {"n_words": 16, "mean_word_length": 4.5, "upper_share": 0.0625, "symbol_share": 0.046875,
-                "dup_line_share": 0.0, "dup_3gram_share": 0.0, "n_urls": 0, "stopword_share": 0.4375},
+                "dup_line_share": 0.0, "n_urls": 0, "stopword_share": 0.4375},
     "text": "Finally some sense on the housing budget.",
     "posted_at_text": "3 May 2024 at 16:05",
     "posted_at": dt.datetime(2024, 5, 3, 16, 5, tzinfo=dt.UTC),

@@ -9,13 +9,11 @@ Reads a text column (``body``, ``text``) and ``language``; adds ``signals`` (``S
   processors for East Asian text: it over-counts Thai, whose words run to several letters).
 - ``mean_word_length``: characters per word (letters, digits, marks and inner ``'`` or ``-``); null
   without words.
-- ``upper_share``: upper-case letters over cased letters (Latin, Cyrillic, Greek, ...); null without any.
+- ``upper_share``: upper-case letters over the characters of the words; null without words.
 - ``symbol_share``: characters that are neither letters, marks, digits nor white space (punctuation,
-  symbols, emoji) over all non-space characters; null for a blank text.
+  symbols, emoji) over all characters; null for an empty text.
 - ``dup_line_share``: non-blank lines (paragraphs) that repeat an earlier line of the same text,
   over non-blank lines.
-- ``dup_3gram_share``: word 3-grams (lower case) that repeat an earlier 3-gram of the same text, over
-  all 3-grams; null under three words.
 - ``n_urls``: ``http(s)://`` and ``www.`` links.
 - ``stopword_share``: words that are stop words of ``language`` over ``n_words``; null for ``und``
   and for languages without a list (in unspaced scripts only one-letter stop words can count). The
@@ -84,19 +82,15 @@ def add_signals(frame: pl.DataFrame, *, text_column: str) -> pl.DataFrame:
     stop = _stopword_counts(words)
     word_list, line_list = pl.col("_words"), pl.col("_lines")
     n_words = word_list.list.len()
-    n_grams = (n_words - 2).clip(lower_bound=0)
-    grams = word_list.list.eval(pl.concat_str([pl.element(), pl.element().shift(-1), pl.element().shift(-2)],
-                                              separator=" ").drop_nulls())
-    cased = text.str.replace_all(r"[^\p{Lu}\p{Ll}\p{Lt}]+", "").str.len_chars()  # a match per gap, not per letter
-    upper = text.str.replace_all(r"[^\p{Lu}\p{Lt}]+", "").str.len_chars()
-    non_space = text.str.len_chars() - text.str.count_matches(r"\s")
+    word_chars = word_list.list.eval(pl.element().str.len_chars()).list.sum()
+    # Counted with regexes whose matches are rare (upper-case letters, symbols): a match per letter of
+    # the text would cost more than the rest of the signals together.
     signals = pl.struct(
         n_words.cast(pl.Int32).alias("n_words"),
-        _ratio(word_list.list.eval(pl.element().str.len_chars()).list.sum(), n_words).alias("mean_word_length"),
-        _ratio(upper, cased).alias("upper_share"),
-        _ratio(text.str.count_matches(r"[^\p{L}\p{M}\p{N}\s]"), non_space).alias("symbol_share"),
+        _ratio(word_chars, n_words).alias("mean_word_length"),
+        _ratio(text.str.count_matches(r"[\p{Lu}\p{Lt}]"), word_chars).alias("upper_share"),
+        _ratio(text.str.count_matches(r"[^\p{L}\p{M}\p{N}\s]"), text.str.len_chars()).alias("symbol_share"),
         _ratio(line_list.list.len() - line_list.list.n_unique(), line_list.list.len()).alias("dup_line_share"),
-        _ratio(n_grams - grams.list.n_unique(), n_grams).alias("dup_3gram_share"),
         text.str.count_matches(URL).cast(pl.Int32).alias("n_urls"),
         _ratio(pl.col("_stop"), n_words).alias("stopword_share"),
     )
