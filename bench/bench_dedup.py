@@ -351,17 +351,15 @@ def partitioned(keys: list[Path], expected: pl.DataFrame, *, parts: int, work: P
     index = work / "none"
     rows = [w / "rows" / f"{i:04d}.parquet" for i in range(len(keys))]
     edges = [io.part_path(w / "edges", p) for p in range(parts)]
-    excluded = w / "excluded.parquet"
     steps = {
         "dedup-rows (per shard)": [("dedup_rows_task", (k, cfg), {"shard_no": i, "base": 0, "parts": parts,
                                                                     "out": rows[i]}) for i, k in enumerate(keys)],
         "dedup-prior": [("dedup_prior_task", (keys, index, cfg), {"base": 0, "parts": parts,
-                                                                   "out": (excluded, w / "meta.json")})],
+                                                                   "out": w / "meta.json"})],
         "find-duplicates (per partition)": [
-            ("dedup_task", (p, rows, keys), {"index": index, "excluded": excluded, "cfg": cfg, "base": 0,
-                                              "out": edges[p]}) for p in range(parts)],
-        "cluster-duplicates": [("cluster_task", (edges, keys, index, excluded), {"base": 0,
-                                                                                 "out": w / "decided.parquet"})],
+            ("dedup_task", (p, rows, keys), {"index": index, "cfg": cfg, "base": 0, "out": edges[p]})
+            for p in range(parts)],
+        "cluster-duplicates": [("cluster_task", (edges, keys, index), {"base": 0, "out": w / "decided.parquet"})],
     }
     out: dict[str, object] = {"partitions": parts}
     for name, calls in steps.items():

@@ -363,16 +363,15 @@ def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> Non
             (r[f"keys:{sid}"], dedup), {"shard_no": i, "base": 0, "parts": parts,
                                         "out": dedup_dir / "rows" / f"{sid}.parquet"}), [f"keys:{sid}"])
     g.add("dprior", step, "dedup_prior_task", lambda: (([r[k] for k in keys], index, dedup), {
-        "base": 0, "parts": parts, "out": (dedup_dir / "excluded.parquet", state / "dedup_index" / "meta.json")}),
+        "base": 0, "parts": parts, "out": state / "dedup_index" / "meta.json"}),
         keys)
     rows = _nodes("drows", sids)
     for p in range(parts):
         g.add(f"dedup:{p}", step, "dedup_task", lambda p=p: ((p, [r[x] for x in rows], [r[k] for k in keys]), {
-            "index": index, "excluded": r["dprior"][0], "cfg": dedup, "base": 0,
+            "index": index, "cfg": dedup, "base": 0,
             "out": io.part_path(dedup_dir / "edges", p)}), [*rows, "dprior"])
     edges = _nodes("dedup", range(parts))
-    g.add("cluster", step, "cluster_task", lambda: (([r[e] for e in edges], [r[k] for k in keys], index,
-                                                     r["dprior"][0]),
+    g.add("cluster", step, "cluster_task", lambda: (([r[e] for e in edges], [r[k] for k in keys], index),
                                                     {"base": 0, "out": dedup_dir / "decided.parquet"}), edges)
     for i, sid in enumerate(sids):
         g.add(f"apply:{sid}", step, "apply_task", lambda i=i, sid=sid: ((sid, r[f"keys:{sid}"]), {
@@ -382,7 +381,7 @@ def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> Non
     applied = _nodes("apply", sids)
     for p in range(parts):
         g.add(f"uindex:{p}", step, "update_index_task", lambda p=p: (
-            (p, [r[a][1] for a in applied], index, r["dprior"][0]), {"out": (
+            (p, [r[a][1] for a in applied], index), {"out": (
                 io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p))}),
             applied)
     for p in range(parts):

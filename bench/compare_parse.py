@@ -78,7 +78,7 @@ def dump_corpus(corpus: Path, out: Path) -> None:
                          schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
     raw = read_raw_records(attach_manifest(frame, read_manifest(corpus / "manifest.csv")), max_bytes=20_000_000)
     pages = build_pages(raw, ingested_at=datetime(2025, 1, 1, tzinfo=UTC))
-    pages = pages.filter(pl.col("reject_reason").is_null()).select("page_id", "site", "text", "html")
+    pages = pages.filter(pl.col("reject_reason").is_null()).select("page_id", "site", "text", "html", "fetched_at")
     lines = strip_boilerplate(pages)
     templates = learn_template_lines(lines, pages.select("page_id", "site"))
     arts, coms = parse(lines, pages, templates)
@@ -95,8 +95,8 @@ def dump_stages(work: Path, out: Path) -> None:
     for lines_path in sorted((work / "lines").glob("*.parquet")):
         kept.clear()
         pages = io.read_batch(work / "pages" / lines_path.name, PAGES).filter(pl.col("reject_reason").is_null())
-        arts, coms = parse(io.read_batch(lines_path, LINES), pages.select("page_id", "site", "text", "html"),
-                           templates)
+        arts, coms = parse(io.read_batch(lines_path, LINES),
+                           pages.select("page_id", "site", "text", "html", "fetched_at"), templates)
         _save(out, f"stages-{lines_path.stem}", {"segmented": pl.concat(kept), "articles": arts, "comments": coms})
 
 

@@ -228,17 +228,16 @@ def _build(config: BuildConfig) -> dict[str, Any]:
     rows = [dedup_rows_task.submit(k, config.dedup, shard_no=i, base=base, parts=parts,
                                    out=dedup / "rows" / f"{sid}.parquet")
             for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
-    excluded, _meta = dedup_prior_task(keys, index, config.dedup, base=base, parts=parts,
-                                       out=(dedup / "excluded.parquet", state / "dedup_index" / "meta.json"))
-    edges = [dedup_task.submit(p, rows, keys, index=index, excluded=excluded, cfg=config.dedup, base=base,
+    dedup_prior_task(keys, index, config.dedup, base=base, parts=parts, out=state / "dedup_index" / "meta.json")
+    edges = [dedup_task.submit(p, rows, keys, index=index, cfg=config.dedup, base=base,
                                out=io.part_path(dedup / "edges", p)) for p in range(parts)]
-    decided = cluster_task(edges, keys, index, excluded, base=base, out=dedup / "decided.parquet")
+    decided = cluster_task(edges, keys, index, base=base, out=dedup / "decided.parquet")
     applied = [apply_task.submit(sid, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], cfg=config.dedup,
                                  shard_no=i, base=base, parts=parts,
                                  out=(dedup / "clusters" / f"{sid}.parquet", dedup / "applied" / sid))
                for i, ((sid, _), k, t, pf) in enumerate(zip(shards, keys, tagged_paths, page_paths, strict=True))]
     spread = [a.result()[1] for a in applied]
-    index_parts = [update_index_task.submit(p, spread, index, excluded, out=(
+    index_parts = [update_index_task.submit(p, spread, index, out=(
         io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
         for p in range(parts)]
     merged = [merge_comments_task.submit(p, spread, prior_keys, shards=[sid for sid, _ in shards], out=(

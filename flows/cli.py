@@ -91,6 +91,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("folder", type=Path, help="Folder with NAME.txt (or .html) and NAME.truth.json.")
     ev.add_argument("--json", action="store_true", help="Print the full result as JSON.")
     ev.add_argument("--html", action="store_true", help="Use the pages' HTML instead of their text.")
+    ev.add_argument("--report", type=Path, default=None, metavar="FILE",
+                    help="Also write a self-contained HTML report: figures per source and layout, and per page "
+                         "the predicted against the true title, body start and end, and comments.")
     ev.add_argument("--fold", choices=("all", "open", "sealed"), default="all",
                     help="Score every page, or only the open or the sealed fold (truth site's xxh3_64 %% 5 == 0 "
                          "is sealed; a sealed fold is reported in aggregate only).")
@@ -207,7 +210,8 @@ def inspect_page(path: Path) -> dict[str, Any]:
     from schemas.validate import empty_frame
 
     lines = strip_boilerplate(pages)
-    arts, coms = parse_shard(lines, pages.select("page_id", "site", "text", "html"), empty_frame(TEMPLATE_LINES))
+    arts, coms = parse_shard(lines, pages.select("page_id", "site", "text", "html", "fetched_at"),
+                             empty_frame(TEMPLATE_LINES))
     arts, coms = tag_languages(arts, coms, pages.select("page_id", "text", "html"), LangIdConfig())
     art = arts.row(0, named=True)
     return {
@@ -238,7 +242,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from flows.evaluate import format_report, run_eval
 
     result = run_eval(args.folder, use_html=args.html, fold=args.fold)
-    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else format_report(result))
+    if args.report:
+        from flows.eval_report import write_eval_report
+
+        print(f"report written to {write_eval_report(result, args.report)}", file=sys.stderr)
+    shown = {k: v for k, v in result.items() if k != "details"}
+    print(json.dumps(shown, indent=2, ensure_ascii=False) if args.json else format_report(result))
     return EXIT_OK
 
 

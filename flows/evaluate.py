@@ -67,7 +67,8 @@ def load_folder(folder: Path, *, use_html: bool = False,
 
     Returns:
         ``(pages, truth_articles, truth_comments)``: pages have ``page_id`` (= NAME), ``site``, ``text``;
-        truth articles ``page_id``, ``title``, ``body``, ``language``; truth comments ``page_id``,
+        truth articles ``page_id``, ``title``, ``body``, ``language``, ``source`` (the truth's
+        ``source_repo``); truth comments ``page_id``,
         ``position``, ``author``, ``text``.
     """
     pages: list[dict[str, Any]] = []
@@ -89,7 +90,7 @@ def load_folder(folder: Path, *, use_html: bool = False,
             pages.append({"page_id": name, "site": site, "html": None,
                           "text": page_path.read_text(encoding="utf-8", errors="replace")})
         articles.append({"page_id": name, "title": truth.get("title"), "body": truth.get("body") or "",
-                         "language": truth.get("language")})
+                         "language": truth.get("language"), "source": truth.get("source_repo") or "unknown"})
         comments.extend(
             {"page_id": name, "position": k, "author": c.get("author"), "text": c.get("text") or ""}
             for k, c in enumerate(truth.get("comments") or [])
@@ -97,7 +98,8 @@ def load_folder(folder: Path, *, use_html: bool = False,
     pages_df = pl.DataFrame(pages, schema={"page_id": pl.String, "site": pl.String, "html": pl.String,
                                            "text": pl.String})
     articles_df = pl.DataFrame(
-        articles, schema={"page_id": pl.String, "title": pl.String, "body": pl.String, "language": pl.String}
+        articles, schema={"page_id": pl.String, "title": pl.String, "body": pl.String, "language": pl.String,
+                          "source": pl.String}
     )
     comments_df = pl.DataFrame(
         comments, schema={"page_id": pl.String, "position": pl.Int64, "author": pl.String, "text": pl.String}
@@ -191,21 +193,46 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
         {"page_id": pages["page_id"],
          "layout": [_layout(t, n_true.get(p, 0)) for p, t in pages.select("page_id", "text").iter_rows()]}
     )
-    scores = scores.join(layouts, on="page_id", how="left")
+    scores = scores.join(layouts, on="page_id", how="left").join(
+        truth_articles.select("page_id", "source"), on="page_id", how="left")
     by_layout = {
-        layout: summarize_scores(scores.filter(pl.col("layout") == layout).drop("layout"), n_worst=3)
+        layout: summarize_scores(scores.filter(pl.col("layout") == layout).drop("layout", "source"), n_worst=3)
         for layout in LAYOUTS
         if scores.filter(pl.col("layout") == layout).height
+    }
+    by_source = {
+        source: summarize_scores(scores.filter(pl.col("source") == source).drop("layout", "source"), n_worst=3)
+        for source in sorted(set(scores["source"].to_list()))
     }
     result = {
         "folder": str(folder),
         "fold": fold,
+        "path": "html" if use_html else "text",
         "n_template_lines": templates.height,
-        "overall": summarize_scores(scores.drop("layout")),
+        "overall": summarize_scores(scores.drop("layout", "source")),
         "by_layout": by_layout,
+        "by_source": by_source,
         "pages": scores.to_dicts(),
+        "details": _details(articles, comments, truth_articles, truth_comments),
     }
     return _without_pages(result) if fold == "sealed" else result
+
+
+def _details(articles: pl.DataFrame, comments: pl.DataFrame, truth_articles: pl.DataFrame,
+             truth_comments: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per page, what was predicted and what is true: ``title``, ``body`` and ``comments`` (each a list of
+    ``{author, text}`` in page order), as ``{"pred": ..., "true": ...}`` (the report shows them side by side)."""
+    def by_page(arts: pl.DataFrame, coms: pl.DataFrame) -> dict[str, dict[str, Any]]:
+        out = {r["page_id"]: {"title": r["title"], "body": r["body"] or "", "comments": []}
+               for r in arts.select("page_id", "title", "body").iter_rows(named=True)}
+        for r in coms.sort("page_id", "position").select("page_id", "author", "text").iter_rows(named=True):
+            if r["page_id"] in out:
+                out[r["page_id"]]["comments"].append({"author": r["author"], "text": r["text"] or ""})
+        return out
+
+    pred, true = by_page(articles, comments), by_page(truth_articles, truth_comments)
+    empty: dict[str, Any] = {"title": None, "body": "", "comments": []}
+    return {page: {"pred": pred.get(page, empty), "true": page_truth} for page, page_truth in true.items()}
 
 
 def _without_pages(result: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +241,8 @@ def _without_pages(result: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in summary.items() if k != "worst_pages"}
 
     return {**result, "overall": aggregate(result["overall"]),
-            "by_layout": {k: aggregate(v) for k, v in result["by_layout"].items()}, "pages": []}
+            "by_layout": {k: aggregate(v) for k, v in result["by_layout"].items()},
+            "by_source": {k: aggregate(v) for k, v in result["by_source"].items()}, "pages": [], "details": {}}
 
 
 def _fmt(value: Any) -> str:

@@ -34,7 +34,9 @@ COMMENTS = pa.schema(
               "across articles and runs. Null without an author."),
         field("text", pa.string(), "Comment paragraphs joined by a blank line.", nullable=False, text=True),
         field("posted_at_text", pa.string(), "The comment's date as written on the page.", text=True),
-        field("posted_at", UTC_TIMESTAMP, "posted_at_text parsed to UTC, where the format allows."),
+        field("posted_at", UTC_TIMESTAMP,
+              "posted_at_text read to UTC (tasks.dates): two-digit years and relative dates by the page's "
+              "fetch time, day/month order by the page's and site's dates; null where it cannot be read."),
         field("language_score", pa.float64(), "langdetect probability of language (null when 'und')."),
         field("language_inferred", pa.string(),
               "language when measured, else the article's language: inferred, not measured."),

@@ -133,9 +133,6 @@ DEDUP_EDGES = pa.schema(
 )
 """Verified links of one partition, each touching a page of this run."""
 
-EXCLUDED = pa.schema([ORD])
-"""Index rows of pages this run reads again (they are decided afresh)."""
-
 _COMMENT_ROW = field("comment_row", pa.int64(), "Order of the comment in the run (shard number * 2**32 + row).",
                      nullable=False)
 
@@ -153,16 +150,14 @@ COMMENT_ROWS = pa.schema(
 
 ARTICLE_REFS = pa.schema(
     [
-        field("article_id", pa.string(), "An article id of this run.", nullable=False),
-        field("is_canonical", pa.bool_(),
-              "True: a canonical page of this run (the article its comments ship with); False: an article "
-              "id of any page of this run.", nullable=False),
+        field("article_id", pa.string(), "A canonical article of this run (the article its comments ship with).",
+              nullable=False),
         ORD,
         field("shard_id", pa.string(), "Shard of the canonical page."),
         field("language", pa.string(), "Language of the canonical page's article."),
     ]
 )
-"""Article ids of this run, per partition of ``hash(article_id)``."""
+"""Canonical articles of this run, per partition of ``hash(article_id)``."""
 
 MERGED_COMMENT_PARTS = pa.schema(
     [

@@ -44,7 +44,9 @@ PARSED_COMMENTS = pa.schema(
         field("author", pa.string(), "Display name of the commenter; null when the page shows none."),
         field("text", pa.string(), "Comment paragraphs joined by a blank line.", nullable=False),
         field("posted_at_text", pa.string(), "The comment's date as written on the page."),
-        field("posted_at", UTC_TIMESTAMP, "posted_at_text parsed to UTC, where the format allows."),
+        field("posted_at", UTC_TIMESTAMP,
+              "posted_at_text read to UTC (tasks.dates): two-digit years and relative dates by the page's "
+              "fetch time, day/month order by the page's and site's dates; null where it cannot be read."),
         field("parent_position", pa.int32(), "position of the comment this one replies to, when shown."),
     ]
 )

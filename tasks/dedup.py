@@ -65,6 +65,7 @@ import itertools
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -643,22 +644,6 @@ def find_duplicate_clusters(
     """
     keys_lf = keys.lazy()
     index_lf = None if index is None else index.lazy()
-    if index_lf is not None:
-        # Pages an earlier run has already decided (the same input read again) keep that decision,
-        # so building the same input twice gives the same answer.
-        seen = index_lf.join(keys_lf.select("page_id"), on="page_id", how="semi").collect()
-        if seen.height:
-            fresh = find_duplicate_clusters(
-                keys_lf.join(seen.select("page_id").lazy(), on="page_id", how="anti"), index=index, bands=bands,
-                rows=rows, threshold=threshold, rescrape_threshold=rescrape_threshold, max_bucket=max_bucket,
-            )
-            again = seen.unique("page_id", keep="first").select(
-                "page_id", "article_id", "cluster_id", "canonical_article_id",
-                (~pl.col("is_canonical")).alias("is_duplicate"), "duplicate_kind", "similarity",
-            )
-            return keys_lf.select("page_id").collect().join(
-                pl.concat([fresh, again.cast(fresh.schema)]), on="page_id", how="left", maintain_order="left"
-            )
     nodes = _nodes(keys_lf, index_lf)
     configs = nodes.get_column("minhash_config").unique().to_list()
     if len(configs) > 1:
@@ -700,8 +685,9 @@ def update_index(index: pl.DataFrame | None, keys: pl.DataFrame, clusters: pl.Da
             ``canonical_article_id``, ``is_duplicate``, ``similarity``).
 
     Returns:
-        ``DEDUP_INDEX`` rows: the earlier rows unchanged, then one row per page of this run not yet in the
-        index. A page whose body equals its canonical's keeps no signature (the canonical row has it).
+        ``DEDUP_INDEX`` rows: the earlier rows unchanged, then one row per page of this run (a page read
+        again, by an earlier run too, has a row per read: the content it had each time). A page whose
+        body equals its canonical's keeps no signature (the canonical row has it).
     """
     schema = polars_schema(DEDUP_INDEX)
     fresh = keys.join(
@@ -719,7 +705,6 @@ def update_index(index: pl.DataFrame | None, keys: pl.DataFrame, clusters: pl.Da
     if index is None or index.height == 0:
         return fresh.unique("page_id", keep="first", maintain_order=True)
     old = index.select([pl.col(c).cast(t) for c, t in schema.items()])
-    fresh = fresh.join(old.select("page_id"), on="page_id", how="anti")
     return pl.concat([old, fresh.unique("page_id", keep="first", maintain_order=True)])
 
 
@@ -943,12 +928,12 @@ def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.Da
     return pl.concat([exact, url, band_frame.select(exact.columns)], how="vertical")
 
 
-def prior_rows_of(new: pl.LazyFrame, prior: pl.LazyFrame, excluded: pl.LazyFrame) -> pl.DataFrame:
+def prior_rows_of(new: pl.LazyFrame, prior: pl.LazyFrame) -> pl.DataFrame:
     """Return the rows of earlier runs (``DEDUP_ROWS``) that share a key with this run's rows of a partition.
 
-    Rows of excluded pages (read again by this run, decided afresh) are left out.
+    Pages an earlier run read are all kept, those this run reads again included: a page read again
+    links to its earlier self and folds into the article written then.
     """
-    prior = prior.join(excluded, on="ord", how="anti")
     by_key = prior.filter(pl.col("kind") != KIND_BAND).join(
         new.filter(pl.col("kind") != KIND_BAND).select("kind", "key").unique(), on=["kind", "key"], how="semi")
     by_band = prior.filter(pl.col("kind") == KIND_BAND).join(
@@ -1079,14 +1064,26 @@ class Signatures:
 
 
 def partition_edges(exact: pl.DataFrame, buckets: pl.DataFrame, urls: pl.DataFrame, signatures: Signatures, *,
-                    base: int, threshold: float, piece_rows: int = PAIR_PIECE_ROWS) -> pl.DataFrame:
+                    base: int, threshold: float, piece_rows: int = PAIR_PIECE_ROWS, part: int | None = None,
+                    log: logging.Logger | logging.LoggerAdapter[Any] = logger) -> pl.DataFrame:
     """The verified links (``a``, ``b`` ords) of one partition: its exact edges, the LSH pairs whose
     signatures agree on at least ``threshold`` (made and checked a piece at a time) and the same-URL pairs
     that agree on at least ``RESCRAPE_THRESHOLD``. ``signatures`` holds every page of
-    :func:`candidate_ends`."""
-    lsh = [signatures.verified(p, floor=threshold)
-           for p in lsh_pair_pieces(buckets, base=base, piece_rows=piece_rows)]
-    same_url = signatures.verified(url_pairs(urls, base=base), floor=RESCRAPE_THRESHOLD)
+    :func:`candidate_ends`. Logs the partition's (``part``) candidate and verified pair counts to ``log``
+    (the module's logger, or the task run's that the wrapper passes), as ``find_duplicate_clusters`` does
+    for the whole run."""
+    lsh, lsh_candidates = [], 0
+    for pairs in lsh_pair_pieces(buckets, base=base, piece_rows=piece_rows):
+        lsh_candidates += pairs.height
+        lsh.append(signatures.verified(pairs, floor=threshold))
+    url_candidates = url_pairs(urls, base=base)
+    same_url = signatures.verified(url_candidates, floor=RESCRAPE_THRESHOLD)
+    label = "dedup" if part is None else f"dedup partition {part}"
+    log.info("%s: %d exact links", label, exact.height)
+    log.info("%s: %d LSH candidate pairs, %d at or above %.2f", label, lsh_candidates,
+             sum(v.height for v in lsh), threshold)
+    log.info("%s: %d same-URL candidate pairs, %d at or above %.2f", label, url_candidates.height, same_url.height,
+             RESCRAPE_THRESHOLD)
     return pl.concat([exact.cast({"a": pl.Int64, "b": pl.Int64}), *lsh, same_url]).unique()
 
 
@@ -1216,27 +1213,23 @@ def comment_rows(comments: pl.DataFrame, pages: pl.DataFrame, clusters: pl.DataF
 
 def article_refs(clusters: pl.DataFrame, articles: pl.DataFrame, ords: pl.DataFrame, *, shard_id: str,
                  parts: int) -> pl.DataFrame:
-    """A shard's article ids (``ARTICLE_REFS`` plus ``part``: of the article id).
+    """A shard's canonical articles (``ARTICLE_REFS`` plus ``part``: of the article id): the shard and
+    language their comments ship with.
 
     Args:
-        clusters: ``DUPLICATE_CLUSTERS`` of the shard (its canonical pages give the rows with
-            ``is_canonical``: the shard and language its comments ship with).
-        articles: ``page_id``, ``article_id``, ``language`` of the shard's tagged articles (rows without
-            ``is_canonical``: earlier comment keys of these articles are replaced by this run's).
+        clusters: ``DUPLICATE_CLUSTERS`` of the shard (reads its canonical pages).
+        articles: ``page_id``, ``language`` of the shard's tagged articles.
         ords: ``page_id``, ``ord`` of the shard's pages.
     """
     canon = (
         clusters.filter(~pl.col("is_duplicate"))
         .select(pl.col("canonical_article_id").alias("article_id"), "page_id")
         .join(articles.select("page_id", "language"), on="page_id", how="left", maintain_order="left")
-        .with_columns(pl.lit(value=True).alias("is_canonical"), pl.lit(shard_id).alias("shard_id"))
+        .with_columns(pl.lit(shard_id).alias("shard_id"))
+        .join(ords.unique("page_id", keep="first"), on="page_id", how="left", maintain_order="left")
     )
-    own = articles.select("article_id", "page_id").with_columns(
-        pl.lit(value=False).alias("is_canonical"), pl.lit(None, pl.String).alias("shard_id"),
-        pl.lit(None, pl.String).alias("language"))
-    both = pl.concat([canon.select(own.columns), own]).join(ords.unique("page_id", keep="first"), on="page_id",
-                                                            how="left", maintain_order="left")
-    return both.drop("page_id").with_columns(partition_of(both.get_column("article_id"), parts).alias("part"))
+    return canon.select("article_id", "ord", "shard_id", "language").with_columns(
+        partition_of(canon.get_column("article_id"), parts).alias("part"))
 
 
 def sum_text_counts(counts: pl.LazyFrame, texts: pl.LazyFrame) -> pl.DataFrame:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import polars as pl
@@ -24,8 +24,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
+from tasks.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.readers import parse_timestamp
-from tasks.selectors import MONTHS
 
 logger = logging.getLogger(__name__)
 
@@ -570,7 +570,7 @@ def clean_author(text: str) -> str | None:
     if not lines:
         return None
     name = lines[0]
-    date = _WRITTEN_DATE.search(name) or _RELATIVE_DATE.search(name)
+    date = WRITTEN_DATE.search(name) or RELATIVE_DATE.search(name)
     if date is not None and date.start() > 0:
         name = name[: date.start()]
         name = re.sub(r"\s+(?:on|am|le|el|il|em|at|um)\s*$", "", name, flags=re.IGNORECASE)
@@ -606,13 +606,13 @@ def _date_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, dateti
             stamp = attrs.get("datetime") or attrs.get("content") or attrs.get("title")
             text = " ".join(node_text(node, skip=excluded).split())
             parsed = parse_timestamp(stamp) if stamp else None
-            written = find_written_date(text)
+            written = find_date(text)
             if written is None and parsed is None:
                 continue
             if written is not None and (parsed is None or len(stamp or "") <= 10):
-                parsed = parse_written_date(written) or parsed
+                parsed = parse_date(written) or parsed
             if parsed is None and stamp:
-                parsed = parse_written_date(stamp)
+                parsed = parse_date(stamp)
             return (written or text or None), parsed
     return None, None
 
@@ -748,67 +748,6 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         position[mid] = len(comments)
         comments.append(_Comment(node, parent, author, text, posted_text, posted))
     return comments
-
-
-_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
-_TIME = r"(?:,?\s*(?:at|um|à|a las|alle|às|-|–|//|\||,|kl\.)?\s*(?P<hh>\d{1,2})[:.h](?P<mi>\d{2})(?::(?P<ss>\d{2}))?" \
-        r"\s*(?P<ampm>[ap]\.?\s?m\.?)?)?"
-_WRITTEN_DATE = re.compile(
-    r"(?:"
-    rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?(?P<m1>{_MONTH_ALT})\.?,?\s*(?:de\s+)?(?P<y1>\d{{4}})"
-    rf"|(?P<m2>{_MONTH_ALT})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})"
-    r"|(?P<y3>\d{4})-(?P<m3>\d{1,2})-(?P<d3>\d{1,2})"
-    r"|(?P<d4>\d{1,2})[./](?P<m4>\d{1,2})[./](?P<y4>\d{4}|\d{2})\b"
-    rf"){_TIME}",
-    re.IGNORECASE,
-)
-_RELATIVE_DATE = re.compile(
-    r"\b(?:\d+|an?|one|ein|eine|einem|einer|un|une)\s+(?:second|minute|hour|day|week|month|year|sekunde|stunde|tag|"
-    r"woche|monat|jahr|seconde|heure|jour|semaine|mois|an|année|segundo|minuto|hora|día|dia|semana|mes|año|ano|"
-    r"secondo|ora|giorno|settimana|mese|anno)[a-zäöüéèñ]*\s+ago\b|\b(?:vor|il y a|hace|há)\s+\d+\s+\w+",
-    re.IGNORECASE,
-)
-
-
-def find_written_date(text: str) -> str | None:
-    """The first date (with its time, if given) written in ``text``, as written; relative dates too."""
-    match = _WRITTEN_DATE.search(text)
-    if match:
-        return match.group(0).strip(" ,")
-    rel = _RELATIVE_DATE.search(text)
-    return rel.group(0) if rel else None
-
-
-def parse_written_date(text: str) -> datetime | None:
-    """Parse a date as pages write it (``22. Dezember 2019 um 10:15``, ``August 9th, 2012 at 1:11 pm``,
-    ``29.07.2020 // 12:56``, ``2019-08-02``) to UTC; the page's time zone is unknown, so the written
-    clock time is taken as UTC. None for relative or unreadable dates."""
-    match = _WRITTEN_DATE.search(text)
-    if not match:
-        return None
-    g = match.groupdict()
-    try:
-        if g["y1"]:
-            day, month, year = int(g["d1"]), MONTHS[g["m1"].lower()], int(g["y1"])
-        elif g["y2"]:
-            day, month, year = int(g["d2"]), MONTHS[g["m2"].lower()], int(g["y2"])
-        elif g["y3"]:
-            day, month, year = int(g["d3"]), int(g["m3"]), int(g["y3"])
-        else:
-            day, month, year = int(g["d4"]), int(g["m4"]), int(g["y4"])
-            if month > 12 >= day:
-                day, month = month, day
-            if year < 100:
-                year += 2000 if year < 70 else 1900
-        hour = int(g["hh"]) if g["hh"] else 0
-        minute = int(g["mi"]) if g["mi"] else 0
-        second = int(g["ss"]) if g["ss"] else 0
-        if g["ampm"]:
-            pm = g["ampm"].lower().startswith("p")
-            hour = (hour % 12) + (12 if pm else 0)
-        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    except (KeyError, ValueError):
-        return None
 
 
 # --------------------------------------------------------------------------------------------------

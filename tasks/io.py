@@ -428,19 +428,22 @@ def _new_version(out: Path) -> str:
     return candidate
 
 
-def _link(src: Path, dest: Path) -> None:
-    """Hard-link ``src`` at ``dest``; copy it where the file system has no hard links."""
+def _link(src: Path, dest: Path) -> bool:
+    """Hard-link ``src`` at ``dest``; copy it where the file system has no hard links (then return True)."""
     try:
         os.link(src, dest)
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
             raise
         shutil.copy2(src, dest)
+        return True
+    return False
 
 
-def _link_tree(src: Path, dest: Path, *, skip: Callable[[str], bool]) -> int:
-    """Hard-link every file under ``src`` to the same place under ``dest``, but those ``skip`` names; count them."""
-    files = 0
+def _link_tree(src: Path, dest: Path, *, skip: Callable[[str], bool]) -> tuple[int, list[Path]]:
+    """Hard-link every file under ``src`` to the same place under ``dest``, but those ``skip`` names; return
+    their count and the files that had to be copied (a file system without hard links)."""
+    files, copied = 0, []
     for dirpath, dirnames, filenames in os.walk(src):
         dirnames.sort()
         rel_dir = Path(dirpath).relative_to(src)
@@ -449,25 +452,65 @@ def _link_tree(src: Path, dest: Path, *, skip: Callable[[str], bool]) -> int:
             if rel == SNAPSHOT_INFO or skip(rel):
                 continue
             (dest / rel_dir).mkdir(parents=True, exist_ok=True)
-            _link(Path(dirpath) / name, dest / rel)
+            if _link(Path(dirpath) / name, dest / rel):
+                copied.append(dest / rel)
             files += 1
-    return files
+    return files, copied
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's data, or a folder's entries, from the page cache to the disk (``fsync``)."""
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_snapshot(snapshot: Path, added: Iterable[Path]) -> tuple[int, int]:
+    """Flush a new snapshot to the disk before it becomes current; return (files, folders) flushed.
+
+    The files a commit adds (``added``: this run's staged dataset files and build state, by their
+    hard links in the snapshot, and any file a file system without hard links made a copy of) have
+    their data flushed, then every folder of the snapshot (its
+    entries: the hard links, the sub-folders), then ``_snapshots/`` (the entry of the snapshot).
+    Files linked from the snapshot before were flushed by the commit that added them.
+    """
+    files = folders = 0
+    for path in added:
+        fsync_path(path)
+        files += 1
+    for dirpath, _, _ in os.walk(snapshot):
+        fsync_path(Path(dirpath))
+        folders += 1
+    fsync_path(snapshot.parent)
+    fsync_path(snapshot.parent.parent)  # the entry of _snapshots/ itself, new at the first commit
+    return files, folders + 2
 
 
 def flip_current(out: Path, version: str) -> None:
-    """Point ``OUT/_current`` at snapshot ``version`` in one rename: the commit point of the datasets and state."""
+    """Point ``OUT/_current`` at snapshot ``version`` in one rename: the commit point of the datasets and state.
+
+    ``OUT`` is flushed after the rename, so the commit survives a power loss once this returns;
+    before, the old ``_current`` or the new one is on the disk, never a mix (the rename is atomic).
+    """
     tmp = out / f".{CURRENT_LINK}.{version}.tmp"
     tmp.unlink(missing_ok=True)
     os.symlink(f"{SNAPSHOTS}/{version}", tmp)
     os.replace(tmp, out / CURRENT_LINK)
+    fsync_path(out)
 
 
 def link_datasets(out: Path, datasets: Iterable[str] = DATASET_NAMES) -> None:
     """Make the fixed links ``OUT/<dataset> -> _current/<dataset>`` the users read through (once)."""
+    made = False
     for name in datasets:
         link = out / name
         if not link.is_symlink():
             os.symlink(f"{CURRENT_LINK}/{name}", link)
+            made = True
+    if made:
+        fsync_path(out)
 
 
 def commit_snapshot(out: Path, *, add: Mapping[str, Path], drop: Callable[[str], bool],
@@ -481,7 +524,9 @@ def commit_snapshot(out: Path, *, add: Mapping[str, Path], drop: Callable[[str],
     file of a snapshot is ever changed, so a reader holding the current snapshot keeps a
     consistent view; a folder left without files is not carried over. Until :func:`flip_current` the new
     folder is invisible; a build stopped before the flip leaves the old snapshot current and its
-    unfinished folder is removed by the next :func:`open_output`.
+    unfinished folder is removed by the next :func:`open_output`. The new snapshot is flushed to the
+    disk before the flip (:func:`sync_snapshot`) and ``OUT`` after it, so a power loss at any moment
+    leaves the previous snapshot current or the new one whole, never a torn one.
     """
     names = list(datasets)
     old_version = snapshot_version(out)
@@ -489,9 +534,9 @@ def commit_snapshot(out: Path, *, add: Mapping[str, Path], drop: Callable[[str],
     new = out / SNAPSHOTS / version
     new.mkdir(parents=True)
     started = time.perf_counter()
-    files = 0
+    files, copied = 0, []
     if old_version is not None:
-        files = _link_tree(out / SNAPSHOTS / old_version, new, skip=lambda rel: rel in add or drop(rel))
+        files, copied = _link_tree(out / SNAPSHOTS / old_version, new, skip=lambda rel: rel in add or drop(rel))
     for rel, src in sorted(add.items()):
         (new / rel).parent.mkdir(parents=True, exist_ok=True)
         _link(src, new / rel)
@@ -501,6 +546,10 @@ def commit_snapshot(out: Path, *, add: Mapping[str, Path], drop: Callable[[str],
     write_json({"version": version, "previous": old_version, "files": files, "added": len(add),
                 "created_at": datetime.now(UTC).isoformat(), "link_seconds": round(time.perf_counter() - started, 4)},
                new / SNAPSHOT_INFO)
+    started = time.perf_counter()
+    synced = sync_snapshot(new, [*(new / rel for rel in sorted(add)), *copied, new / SNAPSHOT_INFO])
+    logger.info("commit %s: %d new files and %d folders flushed to disk in %.3f s", version, *synced,
+                time.perf_counter() - started)
     flip_current(out, version)
     link_datasets(out, names)
     prune_snapshots(out)

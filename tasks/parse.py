@@ -8,12 +8,18 @@
 How a page is segmented (per page, linear in its lines):
 
 1. Comments. Header lines are found by pattern: "NAME says:" lines, "NAME DATE" lines, or standalone
-   date lines next to a name line (before or after it, whichever the page uses). A run of headers
-   with text between them is a comment list when the page gives evidence for it (a stated count
-   such as "18 Comments", a comments heading, "says" lines, or reply buttons). Without dates
-   (wpDiscuz-style widgets print only the name), the stated count picks the author lines: a dynamic
-   programme chooses exactly that many name-like lines, never two in a row, preferring names that
-   repeat on the page.
+   date lines next to a name line (before or after it, whichever the page uses); and by repetition,
+   whatever the language: name lines that share their closing word ("NAME said...", "NAME schrieb:",
+   "NAME, DATE Reply"), and lines that open with a date in a shape the page repeats ("17.10.2019,
+   14:14 Reply Quote #"). A run of headers with text between them is a comment list when the page
+   gives evidence for it (a stated count such as "18 Comments", a comments heading, "says" lines, or
+   reply buttons) and its texts read as readers' writing (sentence ends, not a teaser list's headlines
+   under one repeated label). Headers may be footers ("Posted by: NAME | DATE" under each comment): a
+   comments heading followed by text before the first header says so, and each comment is then the
+   text above its header. Without dates (wpDiscuz-style widgets print only the name), the stated count
+   picks the author lines: a dynamic programme chooses exactly that many name-like lines, never two in
+   a row, preferring names that repeat on the page. Authors lose the words most headers of the page
+   share ("Posted by:", "said..."), a date glued on, and what follows a separator.
 2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
    count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
    comment form cannot be crossed) picks the article text.
@@ -37,7 +43,6 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -45,6 +50,7 @@ import polars as pl
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
+from tasks.dates import parse_date
 from tasks.distinct import map_distinct
 
 logger = logging.getLogger(__name__)
@@ -85,6 +91,11 @@ MAX_COUNT_LINES_TRIED = 3
 how many count lines (from the last) are tried."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
+FOOTER_REACH = 80
+"""How far above a comment list's first header the finder looks for its heading when the headers may be
+footers (the first comment's text lies between them, so the reach is longer than ``EVIDENCE_WINDOW``)."""
+SENTENCE_MIN_WORDS = 20
+THREAD_SENTENCE_SHARE = 0.5
 COMMENT_REACH = EVIDENCE_WINDOW + 1
 """The comment finder reads no line more than this many lines above a page's first header, date or count
 line (its evidence and stated count are looked for in the ``EVIDENCE_WINDOW`` lines above a comment list,
@@ -188,6 +199,37 @@ def _header_features(short: pl.DataFrame) -> pl.DataFrame:
     return found.filter(pl.any_horizontal(pl.col("f_says", "f_ad_author", "f_by_author").is_not_null()))
 
 
+AFFIX_MIN_LINES = 3
+"""Lines sharing a first or last word: how many a page needs before they count as repeated headers."""
+
+
+def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
+    """``_row`` and ``f_affix`` of the header-like lines that end with the same word as at least
+    ``AFFIX_MIN_LINES - 1`` other such lines of the same page: the repeated frame of comment headers in
+    any language, found from the repetition itself rather than from a word list. Header-like is a name
+    closed by a mark ("NAME said...", "NAME schrieb:", "NAME a écrit :"; at most ``NAME_MAX_WORDS``
+    words before the shared word) or a line that opens with a letter and holds a date ("NAME, Do 9 Apr
+    2020 / 08:34 Reply"). The part before the shared word must not end like a clause.
+
+    Reads ``page_id``, ``_row``, ``text``, ``_chars``, ``f_words``, ``f_has_date``.
+    """
+    text = pl.col("text")
+    name = text.str.replace(r"\s+\S+$", "")
+    closed = pl.col("f_words").is_between(2, NAME_MAX_WORDS + 1) & text.str.contains(
+        r"\w[^\w\s]*\s+\S*\w\S*[.:…,]$")
+    dated = pl.col("f_words").is_between(3, NAME_MAX_WORDS + 8) & pl.col("f_has_date") & text.str.contains(
+        r"^[^\W\d_]")
+    short = frame.filter(
+        (pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8)
+        & (pl.col("f_has_date") | text.str.slice(-1).is_in([".", ":", "…", ","]))
+    ).filter(
+        (closed | dated) & name.str.contains(r"[^\W\d_]")
+        & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$"))
+    ).select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
+    shared = pl.len().over("page_id", "_last") >= AFFIX_MIN_LINES
+    return short.filter(shared).select("_row", f_affix=pl.lit(value=True))
+
+
 def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     """Add the per-line pattern features the segmenter reads.
 
@@ -218,10 +260,21 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     has_date[rows] = short["f_has_date"].to_numpy()
     stated = np.full(frame.height, -1, dtype=np.int32)
     stated[rows] = short["_count"].to_numpy()
+    # a line opening with a date (or a relative one: "2 days ago at 07:52 am") whose shape (digits masked)
+    # the page repeats is a comment's date line, widget words after the date and all
+    # ("17.10.2019, 14:14 Reply Quote #")
+    dated = short.filter(text.str.contains(r"^\d")).filter(
+        pl.col("f_has_date") | text.str.contains(rf"(?i)^(?:{selectors.RELATIVE_DATE_RE})")
+    ).join(
+        frame.select("_row", "page_id"), on="_row").select(
+        "_row", _shape=text.str.replace_all(r"\d", "0"), page_id="page_id")
+    repeated = dated.filter(pl.len().over("page_id", "_shape") >= AFFIX_MIN_LINES)["_row"].to_numpy()
+    shaped = np.zeros(frame.height, dtype=bool)
+    shaped[repeated] = True
     return (
         frame.with_columns(
             f_has_date=pl.Series(has_date),
-            f_date=text.str.contains(selectors.DATE_LINE_RE) & (chars <= 120),
+            f_date=(text.str.contains(selectors.DATE_LINE_RE) | pl.Series(shaped)) & (chars <= 120),
             f_count=pl.when(pl.Series(stated) >= 0).then(pl.Series(stated)),
             f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
             f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
@@ -231,6 +284,9 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             | (chars >= 200),
         )
         .join(_header_features(short), on="_row", how="left", maintain_order="left")
+        .join(_affix_headers(frame.with_columns(f_has_date=pl.Series(has_date))), on="_row", how="left",
+              maintain_order="left")
+        .with_columns(f_affix=pl.col("f_affix").fill_null(value=False))
         .drop("_row", "_chars")
     )
 
@@ -264,12 +320,17 @@ class _Page:
     count: list[int | None]
     heading: list[bool]
     numeric: list[bool]
+    prose: list[bool]
+    sentence: list[bool]
+    """Lines that end like a sentence (a closing mark) or are long (``SENTENCE_MIN_WORDS`` words)."""
     headers: dict[int, str]
     """Comment header lines, in line order: line -> kind, see ``_HEADER_KIND``."""
     dates: list[int]
     """Lines with ``f_date``."""
     counts: list[int]
     """Lines with a stated comment count."""
+    sections: list[int]
+    """Lines that open a comment section: a stated count or a comments heading."""
 
     def __len__(self) -> int:
         return len(self.text)
@@ -285,16 +346,23 @@ def _sentence_end(expr: pl.Expr) -> pl.Expr:
     return expr.str.contains(r"[.!?]\n?$")
 
 
+def _name_end(expr: pl.Expr) -> pl.Expr:
+    """Does a name end like a sentence? An initial or a short abbreviation ("Anna K.", "Rao Jr.") does not."""
+    return _sentence_end(expr) & ~expr.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.\n?$")
+
+
 _SAYS, _BY_AUTHOR, _AD_AUTHOR = pl.col("f_says"), pl.col("f_by_author"), pl.col("f_ad_author")
 _HEADER_KIND = (
     pl.when((_SAYS.str.len_chars() > 0) & (_SAYS.str.len_chars() <= NAME_MAX_CHARS)
             & (pl.col("f_words") <= NAME_MAX_WORDS + 6))
     .then(pl.lit("says"))
-    .when((_BY_AUTHOR.str.len_chars() > 0) & (_py_words(_BY_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_BY_AUTHOR))
+    .when((_BY_AUTHOR.str.len_chars() > 0) & (_py_words(_BY_AUTHOR) <= NAME_MAX_WORDS) & ~_name_end(_BY_AUTHOR))
     .then(pl.lit("by_author"))
     .when((_AD_AUTHOR.str.len_chars() > 0) & (_AD_AUTHOR.str.len_chars() <= NAME_MAX_CHARS) & ~pl.col("f_date")
-          & (_py_words(_AD_AUTHOR) <= NAME_MAX_WORDS) & ~_sentence_end(_AD_AUTHOR))
+          & (_py_words(_AD_AUTHOR) <= NAME_MAX_WORDS) & ~_name_end(_AD_AUTHOR))
     .then(pl.lit("author_date"))
+    .when(pl.col("f_affix") & ~pl.col("f_date") & pl.col("f_count").is_null() & ~pl.col("f_heading"))
+    .then(pl.lit("affix"))
 )
 """The kind of comment header a line is ('says', 'by_author' or 'author_date'), null if none; reads the
 ``f_says``, ``f_by_author`` and ``f_ad_author`` authors (a "says" line may be longer than a name)."""
@@ -307,7 +375,10 @@ def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int,
     for h in headers:
         if current:
             gap = range(current[-1][1] + 1, h[0])
-            broken = len(gap) > 120 or not _COMMENT_BREAKS.isdisjoint(p.rule[gap.start:gap.stop])
+            # a comments heading or count line between two headers starts a new section: the header
+            # above it belongs to the article (its byline), the ones below to the comments
+            broken = (len(gap) > 120 or not _COMMENT_BREAKS.isdisjoint(p.rule[gap.start:gap.stop])
+                      or bisect_left(p.sections, gap.start) < bisect_left(p.sections, gap.stop))
             if broken or len(gap) == 0:
                 runs.append(current)
                 current = []
@@ -320,7 +391,7 @@ def _runs(headers: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int,
 def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
     """All header runs per header kind: lists of (first_line, last_line, author_line)."""
     n = len(p)
-    by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": []}
+    by_kind: dict[str, list[tuple[int, int, int]]] = {"says": [], "by_author": [], "author_date": [], "affix": []}
     for i, kind in p.headers.items():
         last = i
         while last + 1 < n and (p.date[last + 1] or p.numeric[last + 1]):
@@ -381,7 +452,57 @@ def _comment_end(p: _Page, start: int, *, stop_at_chrome: bool) -> int:
     return i
 
 
+def _section_start(p: _Page, first: int) -> int | None:
+    """The comments heading, count line or comments-start line closest above line ``first``, if one is
+    within ``FOOTER_REACH`` lines and no comment break lies between."""
+    k = bisect_left(p.sections, first)
+    start = p.sections[k - 1] if k else -1
+    if "profile_comments_start" in p.rule[max(start + 1, first - FOOTER_REACH):first]:
+        start = max(i for i in range(max(start + 1, first - FOOTER_REACH), first)
+                    if p.rule[i] == "profile_comments_start")
+    if start < 0 or first - start >= FOOTER_REACH or not _COMMENT_BREAKS.isdisjoint(p.rule[start + 1:first]):
+        return None
+    return start
+
+
+def _text_lines(p: _Page, lines: range) -> list[int]:
+    """The lines of ``lines`` that can be a comment's text (kept, not a date, number or widget control)."""
+    return [i for i in lines if not p.meta[i] and p.rule[i] in (None, "template")]
+
+
+def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> list[list[int]] | None:
+    """The comments' text lines when the headers of ``run`` are footers ("Posted by: NAME | DATE" printed
+    below each comment), else None.
+
+    A run is read as footers when a comments heading or count line stands above its first header with
+    text lines between them (the first comment's text), and the last header is followed by fewer text
+    lines than that before the section ends (a header layout ends on a comment's text, a footer layout
+    on the header of the last comment). Each comment is then the text between the previous header (or
+    the heading) and its own.
+    """
+    start = _section_start(p, run[0][0])
+    if start is None:
+        return None
+    before = _text_lines(p, range(start + 1, run[0][0]))
+    if not before:
+        return None
+    after = _text_lines(p, range(run[-1][1] + 1, _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)))
+    if (len(after) >= len(before) and not any(p.prose[i] for i in before)):
+        return None
+    bounds = [start, *(last for _, last, _ in run)]
+    return [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
+
+
 def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]:
+    footer_texts = _footer_texts(p, run)
+    if footer_texts is not None:
+        footed = [
+            _Comment(author=author, meta=[i for i in range(first, last + 1) if i != author]
+                     + [i for i in range(bound + 1, first) if p.meta[i]], text=text)
+            for (first, last, author), text, bound in zip(
+                run, footer_texts, [_section_start(p, run[0][0]), *(h[1] for h in run[:-1])], strict=True)
+        ]
+        return [c for c in footed if c.text]
     comments: list[_Comment] = []
     ends_with_chrome = 0
     for k, (first, last, author) in enumerate(run):
@@ -464,6 +585,24 @@ def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     return sorted(chosen)
 
 
+def _reads_as_thread(p: _Page, comments: list[_Comment]) -> bool:
+    """Do the comments' texts read as readers' writing rather than a list of teasers or tags?
+
+    A teaser list ("Politics" / headline / date, repeated) has the shape of a thread, but its "texts"
+    are headlines: they do not end like sentences. A thread needs ``THREAD_SENTENCE_SHARE`` of its
+    comments to hold at least one line that ends like a sentence or is long, and no single "author"
+    may head more than two thirds of four or more comments (a repeated "read more" or section label).
+    """
+    with_sentence = sum(any(p.sentence[i] for i in c.text) for c in comments)
+    if with_sentence < THREAD_SENTENCE_SHARE * len(comments):
+        return False
+    if len(comments) >= 4:
+        authors = Counter(p.text[c.author] for c in comments if c.author is not None)
+        if authors and authors.most_common(1)[0][1] * 3 > len(comments) * 2:
+            return False
+    return True
+
+
 def _find_comments(p: _Page) -> list[_Comment]:
     if not p.headers and not p.dates and not p.counts:
         return []  # no header line and no stated count: nothing to anchor a comment list on
@@ -483,7 +622,7 @@ def _find_comments(p: _Page) -> list[_Comment]:
         if len(comments) < MIN_COMMENTS and _stated_before(p, run[0][0]) != len(comments):
             continue
         evidence = _evidence(p, run[0][0], says=says) or (marked and _form_follows(p, comments[-1]))
-        if evidence and len(comments) > len(best):
+        if evidence and len(comments) > len(best) and _reads_as_thread(p, comments):
             best = comments
     if not best:
         best = _alternating(p)
@@ -746,7 +885,8 @@ def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
 def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
     """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``_page`` and ``_i``, sorted by page;
     a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
-    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, _text_id=pl.col("text").rank("dense").over("_page"))
+    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, sentence=_SENTENCE,
+                               _text_id=pl.col("text").rank("dense").over("_page"))
     headers = feats.with_row_index("_local").select("_local", _kind=_HEADER_KIND).drop_nulls()
     kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
 
@@ -755,9 +895,11 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
 
     dates = rows_where(pl.col("f_date"))
     counts = rows_where(pl.col("f_count").is_not_null())
+    sections = rows_where(pl.col("f_count").is_not_null() | pl.col("f_heading"))
     header_list = list(kinds)
     columns = {"text": "_text_id", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
-               "numeric": "f_numeric", "meta": "meta", "name_like": "name_like"}
+               "numeric": "f_numeric", "prose": "f_prose", "sentence": "sentence", "meta": "meta",
+               "name_like": "name_like"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
     first_rows, first_lines, page_keys = (feats[c].to_list() for c in ("_row", "_i", "_page"))
     lo = 0
@@ -770,7 +912,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
         yield page_keys[lo], first_rows[lo], first_lines[lo], _Page(
             **{name: values[lo:hi] for name, values in cols.items()},
             headers={i: kinds[i + lo] for i in local(header_list)},
-            dates=local(dates), counts=local(counts),
+            dates=local(dates), counts=local(counts), sections=local(sections),
         )
         lo = hi
 
@@ -795,6 +937,8 @@ _NAME_LIKE = (
     & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
 )
 """Lines that can be a commenter's name (see ``_Page``)."""
+_SENTENCE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’]\s*$") | (pl.col("f_words") >= SENTENCE_MIN_WORDS)
+"""Lines that end like a sentence, or are long enough to be one (see ``_reads_as_thread``)."""
 _TITLE_OK = (
     _RULE.is_null() & _UNSTATED & ~pl.col("f_has_date") & (pl.col("f_words") >= 2)
     & _CHARS.is_between(8, TITLE_MAX_CHARS) & ~pl.any_horizontal(_TEXT.str.ends_with(e) for e in _TITLE_CUT_OFF)
@@ -807,7 +951,8 @@ _FOLDABLE = (_CHARS <= 3 * TITLE_MAX_CHARS) & ((pl.col("f_words") >= 4) | _TEXT.
 str.split takes for white space and the regex does not."""
 
 
-_ANCHOR = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date")
+_ANCHOR = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date") | pl.col(
+    "f_affix")
 _EVIDENCE = (
     pl.col("f_heading") | pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
     | pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null()
@@ -840,7 +985,7 @@ def _all_comments(feats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page")
     finder_lines = feats.select(
         "_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
-        "f_says", "f_by_author", "f_ad_author",
+        "f_prose", "f_affix", "f_says", "f_by_author", "f_ad_author",
     ).filter(_MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH))
     for page_key, first_row, first_line, page in _comment_pages(finder_lines):
         placed, limit = _segment_comments(page)
@@ -1014,49 +1159,51 @@ def clean_author(name: str | None) -> str | None:
     return cleaned or name.strip() or None
 
 
-_MONTH_RE = re.compile(rf"(?i)({selectors.MONTH_RE})")
-_NUM_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{2,4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?([^\d\s,.]+)\.?,?\s*(?:de\s+)?(\d{4})", re.I)
-_MONTH_DAY_YEAR = re.compile(r"([^\d\s,.]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I)
-_TIME = re.compile(r"(\d{1,2})\s?[:.h]\s?(\d{2})(?:[:.](\d{2}))?\s*([ap])?\.?m?\.?", re.I)
+AFFIX_SHARE = 0.8
+"""Share of a page's comment authors that must begin (or end) with the same words for those words to be
+taken as the header's frame ("Posted by:", "said...") rather than part of the names."""
+MAX_AFFIX_WORDS = 3
+_GLUED_DATE = r"\s*[(\[]?\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b.*$"
+_NAME_SEPARATOR = r"\s+[|·•]\s+.*$|,\s+[^,]*\d.*$"
 
 
-def parse_posted_at(text: str | None) -> datetime | None:
-    """Parse a comment date as written to a UTC datetime (times without a zone are taken as UTC).
+def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MIN_LINES) -> pl.DataFrame:
+    """Strip from ``author`` the words that most authors of the same page share at their start or end.
 
-    Relative dates ("2 years ago") and unknown formats give None.
+    Header lines frame the name the same way on every comment of a page ("Posted by: NAME | DATE",
+    "NAME said...", "NAME schrieb:"): on pages with at least ``min_comments`` authors, the longest run of
+    up to ``MAX_AFFIX_WORDS`` leading (then trailing) words that ``AFFIX_SHARE`` of the authors have,
+    each keeping at least one word of its own, is cut; then a date glued to the name ("Skelly09-12-2012"),
+    what follows a ``|``, ``·`` or ``•`` separator, and a comma with a date or number after it. No word
+    list: the frame is what repeats.
+
+    Reads ``page_id`` and ``author``; returns the same rows with ``author`` replaced.
     """
-    if not text:
-        return None
-    # the forms in order of precedence: ISO, day-month-year, month-day-year (named months), numeric
-    if m := _ISO_DATE.search(text):
-        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    elif (m := _DAY_MONTH_YEAR.search(text)) and m.group(2).casefold().rstrip(".") in selectors.MONTHS:
-        day, month, year = int(m.group(1)), selectors.MONTHS[m.group(2).casefold().rstrip(".")], int(m.group(3))
-    elif (m := _MONTH_DAY_YEAR.search(text)) and m.group(1).casefold().rstrip(".") in selectors.MONTHS:
-        month, day, year = selectors.MONTHS[m.group(1).casefold().rstrip(".")], int(m.group(2)), int(m.group(3))
-    elif m := _NUM_DATE.search(text):
-        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if year < 100:
-            year += 2000
-    else:
-        return None
-    rest = text[m.end():]
-    hour = minute = second = 0
-    m_time = _TIME.search(rest)
-    if m_time:
-        hour, minute = int(m_time.group(1)), int(m_time.group(2))
-        second = int(m_time.group(3) or 0)
-        ampm = (m_time.group(4) or "").lower()
-        if ampm == "p" and hour < 12:
-            hour += 12
-        elif ampm == "a" and hour == 12:
-            hour = 0
-    try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    except ValueError:
-        return None
+    author = pl.col("author")
+    out = comments.with_row_index("_r").with_columns(
+        _w=author.str.split(" "), _n=author.is_not_null().sum().over("page_id"))
+    # only pages with enough authors can show a frame; the others keep their names as they are
+    framed = out.filter(pl.col("_n") >= min_comments).select("_r", "page_id", "_w", "_n")
+    for side in ("head", "tail"):
+        best = framed.select("_r", _k=pl.lit(0))
+        for k in range(MAX_AFFIX_WORDS, 0, -1):
+            part = (pl.col("_w").list.head(k) if side == "head" else pl.col("_w").list.tail(k)).list.join(" ")
+            parts = framed.filter(pl.col("_w").list.len() > k).select("_r", "page_id", "_n", _part=part)
+            shared = parts.group_by("page_id", "_part").agg(_c=pl.len(), _n=pl.col("_n").first()).filter(
+                pl.col("_c") >= AFFIX_SHARE * pl.col("_n")).select("page_id", "_part")
+            hits = parts.join(shared, on=["page_id", "_part"], how="semi").select("_r", _h=pl.lit(k))
+            best = best.join(hits, on="_r", how="left").select(
+                "_r", _k=pl.when(pl.col("_k") == 0).then(pl.col("_h").fill_null(0)).otherwise(pl.col("_k")))
+        framed = framed.join(best, on="_r").with_columns(
+            _w=pl.col("_w").list.slice(pl.col("_k"), None) if side == "head"
+            else pl.col("_w").list.head(pl.col("_w").list.len() - pl.col("_k"))
+        ).drop("_k")
+    out = out.join(framed.select("_r", _f=pl.col("_w")), on="_r", how="left").with_columns(
+        _w=pl.coalesce("_f", "_w"))
+    cleaned = pl.col("_w").list.join(" ").str.replace(_GLUED_DATE, "").str.replace(_NAME_SEPARATOR, "").str.strip_chars(
+        " ·|•,–—:-")
+    return out.sort("_r").with_columns(
+        author=pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(author)).drop("_r", "_w", "_n", "_f")
 
 
 _REPLY_TO = re.compile(r"\s*@\s?([^\s:,]+(?:\s[^\s:,]+)?)")
@@ -1139,8 +1286,9 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     grouped = grouped.with_columns(
         position=pl.col("comment_position"),
         author=map_distinct(grouped["author"], clean_author, schema["author"]),
-        posted_at=map_distinct(grouped["posted_at_text"], parse_posted_at, schema["posted_at"]),
+        posted_at=map_distinct(grouped["posted_at_text"], parse_date, schema["posted_at"]),
     )
+    grouped = strip_shared_affixes(grouped)
     # a reply names its parent with "@Name": only the pages with an "@" in a comment need the search
     replies = grouped.with_row_index("_row").filter(text.str.contains("@", literal=True).any().over("page_id"))
     parents: list[int | None] = [None] * grouped.height

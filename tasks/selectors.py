@@ -185,13 +185,13 @@ AUTHOR_BADGE_RE = r"(?i)\s*(?:\(?(?:author|autor|autorin|auteur|autore|admin|mod
 """A role badge glued to an author name ("Mathias Autor"), removed from the name."""
 
 COMMENT_COUNT_RE = (
-    r"(?i)^(?:there (?:are|is)\s+)?(?:comments\s*\[?\s*)?(?P<n>\d{1,5})\s*\]?\s*"
+    r"(?i)^[\[(]?\s*(?:there (?:are|is)\s+)?(?:comments\s*\[?\s*)?(?P<n>\d{1,5})\s*\]?\s*"
     r"(?:leser-?)?(?:comments?|responses?|replies|thoughts?|reactions?|kommentare?|antworten|"
     r"gedanken|reaktionen|ergänzungen|commentaires?|réactions?|comentarios?|respuestas?|commenti|"
     r"risposte|comentários?|respostas?|messages?|beiträge|комментари[а-яё]*|отзыв[а-яё]*)"
     r"(?:\s+(?:to|on|zu|zum|sur|a|para|en|su|на|к)\b.*|\s*[:.]?.*)?$"
 )
-"""A stated comment count: "18 Comments", "22 Responses to “…”", "45 Gedanken zu", "COMMENTS[8]"."""
+"""A stated comment count: "18 Comments", "22 Responses to “…”", "45 Gedanken zu", "COMMENTS[8]", "[ 167 comments ]"."""
 
 COMMENT_COUNT_TRAILING_RE = (
     r"(?i)^(?:comments|kommentare|commentaires|comentarios|commenti|comentários|комментарии)\s*[:(\[]?\s*"

@@ -16,6 +16,7 @@ from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
+from tasks.dates import resolve_posted_at
 from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
 from tasks.html import extract_from_html
@@ -201,18 +202,26 @@ def parse_shard(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse one shard into articles and comments.
 
-    HTML pages are parsed from their markup where it is reliable (``tasks.html``); every other page
-    goes through the text path: lines that the learned templates name (same site, same text) and no
+    HTML pages are parsed from their markup where it is reliable (``tasks.html``); where the markup
+    gives an article but no comment, the page's rendered lines still go through the text path's comment
+    finder (its comments are kept, its article is not). Every other page goes through the text path:
+    lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page.
-    Reads LINES rows and PAGES (page_id, site, text, html). Returns PARSED_ARTICLES (one row per
-    readable page) and PARSED_COMMENTS.
+    Comment dates of both paths are read again with their page's fetch time and day/month evidence
+    (``tasks.dates.resolve_posted_at``). Reads LINES rows and PAGES (page_id, site, text, html,
+    fetched_at; fetched_at may be missing). Returns PARSED_ARTICLES (one row per readable page) and
+    PARSED_COMMENTS.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
         if optional not in pages.columns:
             pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     html_pages = pages.filter(pl.col("html").is_not_null())
     html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
-    lines = lines.join(html_arts.select("page_id"), on="page_id", how="anti")
+    # pages whose markup gave an article but no comment: their rendered text goes through the text
+    # path's comment finder too (comment markup the selectors do not know still prints as a thread)
+    markup_only = html_arts.join(html_coms.select("page_id").unique(), on="page_id", how="anti").select("page_id")
+    lines = lines.join(html_arts.join(markup_only, on="page_id", how="anti").select("page_id"), on="page_id",
+                       how="anti")
     if not templates.is_empty():
         site_of = pages.select("page_id", "site")
         tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
@@ -227,11 +236,12 @@ def parse_shard(
             .drop("site", "is_template")
         )
     segmented = segment_pages(lines)
-    articles = pl.concat([_cast(parse_articles(segmented), PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
+    text_articles = parse_articles(segmented.join(markup_only, on="page_id", how="anti"))
+    articles = pl.concat([_cast(text_articles, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
                           _cast(html_arts, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES))])
     comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
                           _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
-    return articles, comments
+    return articles, resolve_posted_at(comments, pages)
 
 
 def tag_languages(
@@ -307,22 +317,20 @@ def merge_partition_comments(comments: pl.DataFrame, refs: pl.DataFrame, prior_k
     Args:
         comments: ``COMMENT_ROWS`` of the partition (every comment of its threads, from every shard).
         refs: ``ARTICLE_REFS`` of the partition.
-        prior_keys: ``COMMENT_KEYS`` of earlier runs in the partition (or None).
+        prior_keys: ``COMMENT_KEYS`` of earlier runs in the partition (or None), all of them: a comment
+            already written (by an earlier run, of a page now read again) is a duplicate, never a second row.
 
     Returns:
         ``MERGED_COMMENT_PARTS`` rows (``merge_comments`` and the canonical page's shard and language,
         without the corpus-wide repeat counts), the partition's ``COMMENT_KEYS`` after this run, and its
         ``TEXT_COUNTS``.
     """
-    if prior_keys is not None:  # keys of this run's own articles: a re-run after a stop before the commit
-        own = refs.filter(~pl.col("is_canonical")).get_column("article_id")
-        prior_keys = prior_keys.filter(~pl.col("article_id").is_in(own.implode()))
     comments = comments.sort("comment_row")
     pages = comments.select("page_id", "canonical_article_id",
                             pl.col("page_is_duplicate").alias("is_duplicate")).unique("page_id", keep="first")
     threads = merge_threads(comments.drop("canonical_article_id", "page_is_duplicate"), pages,
                             prior_comment_keys=prior_keys)
-    canon = (refs.filter(pl.col("is_canonical")).sort("ord").unique("article_id", keep="first", maintain_order=True)
+    canon = (refs.sort("ord").unique("article_id", keep="first", maintain_order=True)
              .select("article_id", "shard_id", pl.col("language").alias("_article_language")))
     merged = threads.join(canon, on="article_id", how="left", maintain_order="left").with_columns(
         language_inferred=pl.when(pl.col("language") != UND).then(pl.col("language"))

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import polars as pl
-from prefect import task
+from prefect import get_run_logger, task
+from prefect.exceptions import MissingContextError
 
 from flows.config import DedupConfig, LangIdConfig, PrivacyConfig
 from flows.runtime import trim_freed_memory
@@ -34,7 +36,6 @@ from schemas.dedup import (
     DEDUP_NODES,
     DEDUP_ROWS,
     DUPLICATE_CLUSTERS,
-    EXCLUDED,
     MERGED_COMMENT_PARTS,
     TEXT_COUNTS,
 )
@@ -53,7 +54,7 @@ from schemas.validate import empty_frame
 from schemas.work import SHARD_FILES
 from tasks import io
 from tasks.boilerplate import strip_boilerplate
-from tasks.caching import StageCache, code_version
+from tasks.caching import StageCache
 from tasks.dedup import (
     ORD_SHARD_BITS,
     Signatures,
@@ -97,13 +98,16 @@ from tasks.stages import (
 )
 from tasks.write import stage_partitioned, staged_shard
 
-_COMMON = ("tasks.io", "tasks.steps", "tasks.stages", "schemas.validate")
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _cache(*modules: str) -> StageCache:
-    return StageCache(version=code_version(*_COMMON, *modules))
+def _run_logger() -> logging.Logger | logging.LoggerAdapter[Any]:
+    """The task run's logger (its lines go to the run's log in the UI); the module's outside a run (``.fn()``)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
 
 
 def recorded(fn: Callable[P, R]) -> Callable[P, R]:
@@ -138,16 +142,12 @@ def warm_up() -> None:
     init_detector()
 
 
-_INGEST = ("tasks.ingest", "tasks.readers", "tasks.encoding", "tasks.sites", "tasks.html")
-_STRIP = ("tasks.boilerplate", "tasks.selectors", "tasks.profiles")
-
-
 INGEST_BATCH_FILES = 500
 """Input files read and decoded at a time: a file's bytes and its Python objects (about ten times the text)
 live only while its batch is decoded, so the step's memory follows the shard's pages, not ten times them."""
 
 
-@task(name="ingest", retries=1, persist_result=True, cache_policy=_cache(*_INGEST))
+@task(name="ingest", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def ingest_task(shard: Path, *, max_page_bytes: int, out: Path) -> Path:
     """Read the shard's input files into PAGES rows, ``INGEST_BATCH_FILES`` at a time (rows are per record)."""
@@ -157,7 +157,7 @@ def ingest_task(shard: Path, *, max_page_bytes: int, out: Path) -> Path:
     return io.write_batch(pl.concat(pages), out, PAGES)
 
 
-@task(name="strip-boilerplate", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
+@task(name="strip-boilerplate", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def strip_task(pages: Path, *, out: Path) -> Path:
     """Tag every line of every readable page with the rule that strips it (LINES)."""
@@ -165,7 +165,7 @@ def strip_task(pages: Path, *, out: Path) -> Path:
     return io.write_batch(strip_boilerplate(frame), out, LINES)
 
 
-@task(name="template-rows", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
+@task(name="template-rows", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def template_rows_task(lines: Path, pages: Path, *, parts: int, out: Path) -> Path:
     """What a shard adds to the template counts: distinct (site, line, page content) by partition, and its pages."""
@@ -176,7 +176,7 @@ def template_rows_task(lines: Path, pages: Path, *, parts: int, out: Path) -> Pa
     return out
 
 
-@task(name="learn-templates", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
+@task(name="learn-templates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def learn_templates_task(part: int, shards: list[Path], *, out: Path) -> Path:
     """Lines of one partition of hash(site, line) on enough distinct pages of their site, over every shard."""
@@ -184,7 +184,7 @@ def learn_templates_task(part: int, shards: list[Path], *, out: Path) -> Path:
     return io.write_batch(template_line_counts(rows), out, TEMPLATE_COUNTS)
 
 
-@task(name="merge-templates", retries=1, persist_result=True, cache_policy=_cache(*_STRIP))
+@task(name="merge-templates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path, *, out: Path) -> Path:
     """This run's template lines (the counted lines on enough of their site's pages, counted once over every
@@ -195,17 +195,17 @@ def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path
                           TEMPLATE_LINES)
 
 
-@task(name="parse", retries=1, persist_result=True, cache_policy=_cache("tasks.parse", "tasks.html", *_STRIP))
+@task(name="parse", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Split each page into one article and its comments (PARSED_ARTICLES, PARSED_COMMENTS)."""
     page_frame = io.read_batch(pages, PAGES).filter(pl.col("reject_reason").is_null()).select(
-        "page_id", "site", "text", "html")
+        "page_id", "site", "text", "html", "fetched_at")
     arts, coms = parse_shard(io.read_batch(lines, LINES), page_frame, io.read_batch(templates, TEMPLATE_LINES))
     return io.write_batch(arts, out[0], PARSED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
 
 
-@task(name="detect-language", retries=1, persist_result=True, cache_policy=_cache("tasks.langid"))
+@task(name="detect-language", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
                 out: tuple[Path, Path]) -> tuple[Path, Path]:
@@ -215,7 +215,7 @@ def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
     return io.write_batch(arts, out[0], TAGGED_ARTICLES), io.write_batch(coms, out[1], TAGGED_COMMENTS)
 
 
-@task(name="dedup-keys", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@task(name="dedup-keys", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def dedup_keys_task(tagged: tuple[Path, Path], pages: Path, cfg: DedupConfig, *, out: Path) -> Path:
     """Exact and MinHash keys of every article body of a shard (``tagged``: the shard's detect-language
@@ -268,7 +268,7 @@ def _prior_signatures(index: Path, ends: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames) if frames else pl.DataFrame(schema={"ord": pl.Int64, "signature": pl.List(pl.UInt32)})
 
 
-@task(name="migrate-state", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@task(name="migrate-state", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def migrate_state_task(index: Path, comment_keys: Path, cfg: DedupConfig, *, parts: int,
                        out: tuple[Path, Path]) -> tuple[Path, Path]:
@@ -288,7 +288,7 @@ def migrate_state_task(index: Path, comment_keys: Path, cfg: DedupConfig, *, par
     return out
 
 
-@task(name="dedup-rows", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@task(name="dedup-rows", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def dedup_rows_task(keys: Path, cfg: DedupConfig, *, shard_no: int, base: int, parts: int, out: Path) -> Path:
     """The lookup rows (exact, URL, LSH band keys) of a shard's pages, one file per partition."""
@@ -297,11 +297,15 @@ def dedup_rows_task(keys: Path, cfg: DedupConfig, *, shard_no: int, base: int, p
     return io.write_parts(key_rows(nodes, parts=parts, bands=cfg.bands, rows=cfg.rows), out, DEDUP_ROWS)
 
 
-@task(name="dedup-prior", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@task(name="dedup-prior", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: int, parts: int,
-                     out: tuple[Path, Path]) -> tuple[Path, Path]:
-    """Index pages this run reads again (decided afresh), and the index's next settings (global, small)."""
+def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: int, parts: int, out: Path) -> Path:
+    """The dedup index's settings after this run, checked against the run's (global, small).
+
+    Every page of the run is decided against the whole index: a page read again (the same file
+    touched, copied or rewritten) meets its earlier self there and folds into the article written
+    then, never a second copy of it.
+    """
     meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
     if meta and (meta.get("bands"), meta.get("rows")) != (cfg.bands, cfg.rows):
         raise ValueError(f"the dedup index of this output keeps LSH keys of {meta.get('bands')} bands x "
@@ -311,23 +315,19 @@ def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: i
         run_keys.select(pl.col("minhash_config").unique()).collect().get_column("minhash_config").to_list()))
     if len(configs) > 1:
         raise ValueError(f"signatures made with different settings cannot be compared: {configs}")
-    nodes = [io.part_path(index / "nodes", p) for p in range(parts)]
-    excluded = (io.scan_batches(nodes, DEDUP_NODES).select("page_id", "ord")
-                .join(run_keys.select("page_id"), on="page_id", how="semi").select("ord").collect())
-    io.write_json({"partitions": parts, "next_ord": base + (len(keys) << ORD_SHARD_BITS), "minhash_configs": configs,
-                   "bands": cfg.bands, "rows": cfg.rows}, out[1])
-    return io.write_batch(excluded, out[0], EXCLUDED), out[1]
+    return io.write_json({"partitions": parts, "next_ord": base + (len(keys) << ORD_SHARD_BITS),
+                          "minhash_configs": configs, "bands": cfg.bands, "rows": cfg.rows}, out)
 
 
-@task(name="find-duplicates", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@task(name="find-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, excluded: Path, cfg: DedupConfig,
-               base: int, out: Path) -> Path:
+def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, cfg: DedupConfig, base: int,
+               out: Path) -> Path:
     """Verified links of one partition: exact groups, LSH buckets and same-URL pages touching this run."""
     new = io.read_part(rows, DEDUP_ROWS, part)
     prior_file = io.part_path(index / "rows", part)
     prior = new.clear().collect() if not prior_file.exists() else prior_rows_of(
-        new, io.scan_batches([prior_file], DEDUP_ROWS), io.scan_batches([excluded], EXCLUDED))
+        new, io.scan_batches([prior_file], DEDUP_ROWS))
     exact, buckets, urls = partition_candidates(pl.concat([new, prior.lazy()]), base=base)
     ends = candidate_ends(buckets, urls, base=base).to_frame()
     node_part = prior.select("ord", "node_part").unique("ord")
@@ -335,15 +335,16 @@ def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, ex
     run_ends = ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy()
     signatures = Signatures.stacked(itertools.chain([_prior_signatures(index, old)], _run_node_frames(
         keys, run_ends, base, ["signature"])), capacity=ends.height)
-    edges = partition_edges(exact, buckets, urls, signatures, base=base, threshold=cfg.threshold)
+    edges = partition_edges(exact, buckets, urls, signatures, base=base, threshold=cfg.threshold, part=part,
+                            log=_run_logger())
     edges = (edges.join(node_part.rename({"ord": "a", "node_part": "a_part"}), on="a", how="left")
              .join(node_part.rename({"ord": "b", "node_part": "b_part"}), on="b", how="left"))
     return io.write_batch(edges, out, DEDUP_EDGES)
 
 
-@task(name="cluster-duplicates", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@task(name="cluster-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def cluster_task(edges: list[Path], keys: list[Path], index: Path, excluded: Path, *, base: int, out: Path) -> Path:
+def cluster_task(edges: list[Path], keys: list[Path], index: Path, *, base: int, out: Path) -> Path:
     """Clusters and canonicals of the linked pages (global, over the few links); one decisions file per shard.
 
     Holds the links and the ranking columns of the linked pages; signatures only of near copies and
@@ -355,11 +356,9 @@ def cluster_task(edges: list[Path], keys: list[Path], index: Path, excluded: Pat
     columns = [c for c in DEDUP_KEYS.names if c != "signature"]
     new_nodes = _run_nodes(keys, ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base, columns,
                            has_sig=True)
-    gone = io.scan_batches([excluded], EXCLUDED)
     prior = []
     for (part,), group in ends.filter(pl.col("ord") < base).partition_by("node_part", as_dict=True).items():
-        nodes = io.scan_batches([io.part_path(index / "nodes", int(part))], DEDUP_NODES).join(gone, on="ord",
-                                                                                               how="anti")
+        nodes = io.scan_batches([io.part_path(index / "nodes", int(part))], DEDUP_NODES)
         touched = nodes.filter(pl.col("ord").is_in(group.get_column("ord").implode())).select("cluster_id")
         prior.append(nodes.join(touched.unique(), on="cluster_id", how="semi").select(
             pl.exclude("signature"), pl.col("signature").is_not_null().alias("has_sig"),
@@ -380,7 +379,7 @@ def cluster_task(edges: list[Path], keys: list[Path], index: Path, excluded: Pat
     return io.write_parts(decided.with_columns(shard_of), out, DECISIONS)
 
 
-@task(name="apply-duplicates", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@task(name="apply-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def apply_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, pages: Path, tagged: Path,
                cfg: DedupConfig, shard_no: int, base: int, parts: int, out: tuple[Path, Path]) -> tuple[Path, Path]:
@@ -400,21 +399,19 @@ def apply_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, page
     return io.write_batch(clusters, out[0], DUPLICATE_CLUSTERS), out[1]
 
 
-@task(name="update-index", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@task(name="update-index", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def update_index_task(part: int, applied: list[Path], index: Path, excluded: Path, *,
-                      out: tuple[Path, Path]) -> tuple[Path, Path]:
-    """One partition of the dedup index after this run: earlier rows (less re-read pages), then this run's."""
-    gone = io.scan_batches([excluded], EXCLUDED)
+def update_index_task(part: int, applied: list[Path], index: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
+    """One partition of the dedup index after this run: earlier rows, then this run's."""
     written = []
     for name, schema, dest in (("nodes", DEDUP_NODES, out[0]), ("rows", DEDUP_ROWS, out[1])):
-        prior = io.scan_batches([io.part_path(index / name, part)], schema).join(gone, on="ord", how="anti")
+        prior = io.scan_batches([io.part_path(index / name, part)], schema)
         added = io.read_part([a / f"{name}.parquet" for a in applied], schema, part)
         written.append(io.write_batch(pl.concat([prior, added]).collect(), dest, schema))
     return written[0], written[1]
 
 
-@task(name="merge-comments", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@task(name="merge-comments", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def merge_comments_task(part: int, applied: list[Path], prior_keys: Path, *, shards: list[str],
                         out: tuple[Path, Path, Path]) -> tuple[Path, Path, Path]:
@@ -432,7 +429,7 @@ def merge_comments_task(part: int, applied: list[Path], prior_keys: Path, *, sha
             io.write_batch(counts, out[2], TEXT_COUNTS))
 
 
-@task(name="count-repeats", retries=1, persist_result=True, cache_policy=_cache("tasks.dedup"))
+@task(name="count-repeats", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def count_repeats_task(merged: list[Path], counts: list[Path], *, out: Path) -> list[Path]:
     """Comments per text over the corpus, for the texts of this run, by the shard that ships them.
@@ -447,8 +444,7 @@ def count_repeats_task(merged: list[Path], counts: list[Path], *, out: Path) -> 
 
 
 @task(name="write", retries=1, persist_result=True,
-      cache_policy=StageCache(version=code_version(*_COMMON, "tasks.select", "tasks.write", "tasks.publish",
-                                                   "tasks.privacy", "tasks.signals"), exclude=["root"]))
+      cache_policy=StageCache(exclude=["root"]))
 @recorded
 def write_task(shard_id: str, pages: Path, *, shard_no: int, tagged: Path, keys: Path, clusters: Path,
                merged: list[Path], repeats: list[Path], root: Path, languages: tuple[str, ...] | None,

@@ -182,3 +182,24 @@ def test_stats_read_files_of_an_older_schema(corpus: Path) -> None:
     print_stats(corpus, console=console)
     text = console.export_text()
     assert "articles               │     4" in text.replace("┃", "│")
+
+
+def test_eval_report_renders_in_headless_chromium(tmp_path: Path, chromium: str) -> None:
+    """``corpus eval --report``: the page renders, with its tables and the per-page sections."""
+    from flows.eval_report import write_eval_report
+    from flows.evaluate import run_eval
+
+    pages = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in ("southfront-000", "lemonde-fr-moz-lemonde-1"):
+        for suffix in (".txt", ".truth.json"):
+            (folder / f"{name}{suffix}").write_bytes((pages / f"{name}{suffix}").read_bytes())
+    html = write_eval_report(run_eval(folder), tmp_path / "eval.html")
+    dom = _browser(chromium, tmp_path / "profile-dom", "--dump-dom", html.as_uri())
+    assert dom.returncode == 0, dom.stderr[-500:]
+    assert "Per layout" in dom.stdout and 'id="southfront-000"' in dom.stdout
+    shot = tmp_path / "eval.png"
+    run = _browser(chromium, tmp_path / "profile-shot", "--window-size=1200,1600", f"--screenshot={shot}",
+                   html.as_uri())
+    assert run.returncode == 0 and shot.stat().st_size > 10_000

@@ -23,6 +23,7 @@ from tasks.dedup import (
     ORD_SHARD_BITS,
     PAIR_PIECE_ROWS,
     REPEAT_PIECE_ROWS,
+    RESCRAPE_THRESHOLD,
     Signatures,
     add_dedup_keys,
     add_repeat_counts,
@@ -83,28 +84,26 @@ def _partitioned_run(shards: list[pl.DataFrame], state: State | None, *, parts: 
                                    bands=40, rows=3) for k in keys])
     prior_nodes = state.nodes if state else empty_frame(DEDUP_NODES).with_columns(pl.lit(0, pl.Int32).alias("part"))
     prior_rows = state.rows if state else run_rows.clear()
-    run_ids = pl.concat(keys).get_column("page_id")
-    excluded = prior_nodes.filter(pl.col("page_id").is_in(run_ids.implode())).select("ord")
     all_sigs = pl.concat([pl.concat(keys).select("ord", "signature"),
                           prior_nodes.select("ord", "signature")]).filter(pl.col("signature").is_not_null())
     edges = []
     for p in range(parts):
         new = run_rows.filter(pl.col("part") == p).drop("part")
-        prior = prior_rows_of(new.lazy(), prior_rows.filter(pl.col("part") == p).drop("part").lazy(), excluded.lazy())
+        prior = prior_rows_of(new.lazy(), prior_rows.filter(pl.col("part") == p).drop("part").lazy())
         exact, buckets, urls = partition_candidates(pl.concat([new, prior]), base=base)
         edges.append(partition_edges(exact, buckets, urls, Signatures.of(all_sigs), base=base, threshold=0.6,
-                                     piece_rows=piece_rows))
+                                     piece_rows=piece_rows, part=p))
     edge_frame = pl.concat([e.cast({"a": pl.Int64, "b": pl.Int64}) for e in edges]).unique()
     ends = pl.concat([edge_frame.get_column("a"), edge_frame.get_column("b")]).unique()
     new_nodes = pl.concat(keys).filter(pl.col("ord").is_in(ends.implode()))
-    live = prior_nodes.join(excluded, on="ord", how="anti")
+    live = prior_nodes
     touched = live.filter(pl.col("ord").is_in(ends.implode())).get_column("cluster_id")
     decided = decide_touched(edge_frame, new_nodes, live.filter(pl.col("cluster_id").is_in(touched.implode())))
     clusters = [shard_clusters(k, decided.filter((pl.col("ord") - base) // (1 << ORD_SHARD_BITS) == i))
                 for i, k in enumerate(keys)]
     added = [shard_index_rows(k, c, parts=parts, bands=40, rows=3) for k, c in zip(keys, clusters, strict=True)]
     nodes = pl.concat([live, *[a[0].select(live.columns) for a in added]])
-    rows = pl.concat([prior_rows.join(excluded, on="ord", how="anti"), *[a[1] for a in added]])
+    rows = pl.concat([prior_rows, *[a[1] for a in added]])
     return pl.concat(clusters), State(nodes, rows, base + (len(shards) << ORD_SHARD_BITS)), keys
 
 
@@ -128,6 +127,30 @@ def test_planted_set_same_decisions_in_every_partitioning(parts: int, piece_rows
     assert scores["precision"] >= 0.99
     assert scores["recall"] >= 0.98
     assert _reference_index(state).equals(update_index(None, pl.concat(shards), expected))
+
+
+def test_partition_edges_log_candidate_and_verified_counts(caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 22: a find-duplicates partition logs its candidate and verified pair counts, summed over its
+    pieces, as ``find_duplicate_clusters`` logs the run's."""
+    planted = generate_planted(300, seed=5, copy_rate=0.6)
+    keys = add_dedup_keys(planted.articles)
+    keys = keys.with_columns(shard_ords(0, 0, keys.height))
+    rows = key_rows(keys.with_columns(pl.lit(None, pl.Int32).alias("node_part")), parts=1, bands=40, rows=3)
+    exact, buckets, urls = partition_candidates(rows.drop("part"), base=0)
+    signatures = Signatures.of(keys.select("ord", "signature").filter(pl.col("signature").is_not_null()))
+    lsh = pl.concat(list(lsh_pair_pieces(buckets, base=0)))
+    same_url = url_pairs(urls, base=0)
+    with caplog.at_level("INFO", logger="tasks.dedup"):
+        partition_edges(exact, buckets, urls, signatures, base=0, threshold=0.6, piece_rows=64, part=7)
+    verified = signatures.verified(lsh, floor=0.6).height
+    assert [r.getMessage() for r in caplog.records if r.name == "tasks.dedup"] == [
+        f"dedup partition 7: {exact.height} exact links",
+        f"dedup partition 7: {lsh.height} LSH candidate pairs, {verified} at or above 0.60",
+        f"dedup partition 7: {same_url.height} same-URL candidate pairs, "
+        f"{signatures.verified(same_url, floor=RESCRAPE_THRESHOLD).height} at or above {RESCRAPE_THRESHOLD:.2f}",
+    ]
+    assert lsh.height >= verified > 0
+    assert exact.height > 0
 
 
 @pytest.mark.parametrize("max_bucket", [64, 3])
@@ -190,13 +213,19 @@ def test_incremental_runs_read_the_partitioned_index(parts: int) -> None:
     assert by["r2-syn"]["duplicate_kind"] == "exact"
     index2 = update_index(index1, pl.concat(run2), expected2)
     assert _reference_index(state2).equals(index2)
-    # A run reading some of the same pages again (the flow drops their index rows first) decides afresh.
+    # Issue 19: a run reading some of the same pages again decides them against the whole index: each
+    # folds into the article written for it before (the earlier canonical wins), none ships twice.
     again = [pl.concat(run2)[:25], add_dedup_keys(planted[175:190])]
-    prior = index2.filter(~pl.col("page_id").is_in(pl.concat(again).get_column("page_id").implode()))
     clusters3, state3, _ = _partitioned_run(again, state2, parts=parts)
-    expected3 = find_duplicate_clusters(pl.concat(again), index=prior)
+    expected3 = find_duplicate_clusters(pl.concat(again), index=index2)
     assert clusters3.equals(expected3)
-    assert _reference_index(state3).equals(update_index(prior, pl.concat(again), expected3))
+    assert clusters3.get_column("is_duplicate").all()
+    written = index2.filter(pl.col("is_canonical")).get_column("article_id")
+    assert clusters3.get_column("canonical_article_id").is_in(written.implode()).all()
+    before = index2.join(pl.concat(again).select("page_id"), on="page_id", how="semi")
+    assert clusters3.join(before.select("page_id", pl.col("canonical_article_id").alias("was")), on="page_id").select(
+        (pl.col("canonical_article_id") == pl.col("was")).all()).item()
+    assert _reference_index(state3).equals(update_index(index2, pl.concat(again), expected3))
 
 
 @pytest.mark.parametrize("parts", [1, 5])

@@ -35,11 +35,10 @@ def _run(shards: list[pl.DataFrame], work: Path, index: Path, *, parts: int, bas
     keys = [io.write_batch(k, work / "dedup" / f"{i}-keys.parquet", DEDUP_KEYS) for i, k in enumerate(shards)]
     rows = [dedup_rows_task.fn(k, cfg, shard_no=i, base=base, parts=parts, out=work / "dedup" / "rows" / f"{i}.parquet")
             for i, k in enumerate(keys)]
-    excluded, _ = dedup_prior_task.fn(keys, index, cfg, base=base, parts=parts,
-                                      out=(work / "dedup" / "excluded.parquet", next_index / "meta.json"))
-    edges = [dedup_task.fn(p, rows, keys, index=index, excluded=excluded, cfg=cfg, base=base,
+    dedup_prior_task.fn(keys, index, cfg, base=base, parts=parts, out=next_index / "meta.json")
+    edges = [dedup_task.fn(p, rows, keys, index=index, cfg=cfg, base=base,
                            out=io.part_path(work / "dedup" / "edges", p)) for p in range(parts)]
-    decided = cluster_task.fn(edges, keys, index, excluded, base=base, out=work / "dedup" / "decided.parquet")
+    decided = cluster_task.fn(edges, keys, index, base=base, out=work / "dedup" / "decided.parquet")
     clusters, applied = [], []
     for i, k in enumerate(shards):
         frame = k.with_columns(shard_ords(base, i, k.height))
@@ -50,8 +49,8 @@ def _run(shards: list[pl.DataFrame], work: Path, index: Path, *, parts: int, bas
         clusters.append(c)
         applied.append(work / "dedup" / "applied" / str(i))
     for p in range(parts):
-        update_index_task.fn(p, applied, index, excluded, out=(io.part_path(next_index / "nodes", p),
-                                                              io.part_path(next_index / "rows", p)))
+        update_index_task.fn(p, applied, index, out=(io.part_path(next_index / "nodes", p),
+                                                    io.part_path(next_index / "rows", p)))
     return pl.concat(clusters)
 
 

@@ -97,7 +97,7 @@ import polars as pl  # noqa: E402 -- grouped with the extraction tests
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS  # noqa: E402
 from schemas.validate import conform  # noqa: E402
 from tasks.evaluate import score_page  # noqa: E402
-from tasks.html import extract_from_html, extract_page, parse_written_date  # noqa: E402
+from tasks.html import extract_from_html, extract_page  # noqa: E402
 
 
 def _frame(**pages: str | None) -> pl.DataFrame:
@@ -269,20 +269,6 @@ def test_extract_empty_frame() -> None:
     articles, comments = extract_from_html(_frame())
     assert articles.schema == polars_schema(PARSED_ARTICLES)
     assert comments.schema == polars_schema(PARSED_COMMENTS)
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("22. Dezember 2019 um 10:15", datetime(2019, 12, 22, 10, 15, tzinfo=UTC)),
-    ("August 9th, 2012 at 1:11 pm", datetime(2012, 8, 9, 13, 11, tzinfo=UTC)),
-    ("29.07.2020 // 12:56", datetime(2020, 7, 29, 12, 56, tzinfo=UTC)),
-    ("2019-08-02", datetime(2019, 8, 2, tzinfo=UTC)),
-    ("12 mars 2013 à 10:33", datetime(2013, 3, 12, 10, 33, tzinfo=UTC)),
-    ("11/20/2019", datetime(2019, 11, 20, tzinfo=UTC)),
-    ("2 years ago", None),
-    ("no date", None),
-])
-def test_parse_written_date(text: str, expected: datetime | None) -> None:
-    assert parse_written_date(text) == expected
 
 
 def test_deeply_nested_markup_is_not_parsed() -> None:

@@ -15,7 +15,7 @@ from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
 from tasks.boilerplate import strip_boilerplate
-from tasks.parse import author_date, clean_author, parse_articles, parse_comments, parse_posted_at, segment_pages
+from tasks.parse import author_date, clean_author, parse_articles, parse_comments, segment_pages
 
 PARA = [
     "The council voted on Tuesday to extend the tram line to the northern districts by the year 2030.",
@@ -128,27 +128,6 @@ def test_dated_teasers_without_comment_evidence_are_not_comments() -> None:
     ])
     _, comments = _parse(text)
     assert comments == []
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("November 19, 2019 at 6:34 am", datetime(2019, 11, 19, 6, 34, tzinfo=UTC)),
-        ("November 19, 2019 at 12:05 pm", datetime(2019, 11, 19, 12, 5, tzinfo=UTC)),
-        ("22. Dezember 2019 um 11:16 Uhr", datetime(2019, 12, 22, 11, 16, tzinfo=UTC)),
-        ("29.07.2020 // 12:56", datetime(2020, 7, 29, 12, 56, tzinfo=UTC)),
-        ("14/04/2020 at 3:00 pm", datetime(2020, 4, 14, 15, 0, tzinfo=UTC)),
-        ("August 9th, 2012 at 1:11 pm", datetime(2012, 8, 9, 13, 11, tzinfo=UTC)),
-        ("13 Dezember, 2015 um 01:10", datetime(2015, 12, 13, 1, 10, tzinfo=UTC)),
-        ("le 4 mai 2015 à 13h36", datetime(2015, 5, 4, 13, 36, tzinfo=UTC)),
-        ("11 октября 2018", datetime(2018, 10, 11, tzinfo=UTC)),
-        ("2 years ago", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_parse_posted_at(text: str | None, expected: datetime | None) -> None:
-    assert parse_posted_at(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -112,6 +112,44 @@ def test_a_commit_stopped_before_the_flip_leaves_the_old_snapshot_and_is_cleaned
     assert _counts(out) == (7, 1, 0, 0)
 
 
+def test_a_commit_is_flushed_to_disk_before_and_after_its_rename(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19: the files a commit adds, every folder of its snapshot and _snapshots/ are flushed (fsync)
+    before _current is renamed, and OUT after it; the files linked from the snapshot before are not."""
+    out = tmp_path / "out"
+    _stage(out, "s0", {"articles": 2, "comments": 2})
+    _stage(out, "s1", {"rejects": 1})
+    first = commit_run(out, ["s0", "s1"])
+    _stage(out, "s0", {"articles": 3, "comments": 1})
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        events.append(("rename", str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    second = commit_run(out, ["s0"])
+    monkeypatch.undo()
+    flip = events.index(("rename", str(out / io.CURRENT_LINK)))
+    before = {path for kind, path in events[:flip] if kind == "fsync"}
+    new = (out / io.SNAPSHOTS / second).resolve()
+    added = {str(p) for p in new.rglob("part-s0-*.parquet")}
+    assert len(added) >= 3
+    assert added | {str(new / io.SNAPSHOT_INFO)} <= before
+    folders = {str(p) for p in new.rglob("*") if p.is_dir()} | {str(new), str(new.parent), str(out.resolve())}
+    assert folders <= before
+    kept = {str(p) for p in new.rglob("part-s1-*.parquet")}
+    assert kept and not kept & before  # flushed by the first commit, linked since
+    assert ("fsync", str(out.resolve())) in events[flip + 1:]
+    assert first != second
+
+
 def test_only_the_current_and_the_previous_snapshot_are_kept(tmp_path: Path) -> None:
     out = tmp_path / "out"
     versions = []

@@ -1,0 +1,121 @@
+"""Unit tests for the comment finder's layout-independent cues: footer headers, headers found from a
+shared closing word, authors cut of a page's shared frame, and teaser lists that are not threads."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tasks.boilerplate import strip_boilerplate
+from tasks.parse import parse_articles, parse_comments, segment_pages, strip_shared_affixes
+
+PARA = [
+    "The council voted on Tuesday to extend the tram line to the northern districts by the year 2030.",
+    "Opponents said the plan was too expensive and would disrupt traffic for several years to come.",
+    "The mayor replied that the city had already secured most of the money from regional funds.",
+]
+REMARKS = [
+    "I think the tram will help a lot of commuters in the north.",
+    "Too expensive for what it gives us, in my opinion.",
+    "We waited twenty years for this line. Finally!",
+    "Will the buses stop running once it opens?",
+]
+NAMES = ["Anna K.", "bob1984", "Chris", "Dana from Leeds"]
+
+
+def _parse(text: str) -> tuple[dict, list[dict]]:
+    pages = pl.DataFrame({"page_id": ["p"], "site": ["example.org"], "text": [text]})
+    seg = segment_pages(strip_boilerplate(pages))
+    return parse_articles(seg).row(0, named=True), parse_comments(seg).sort("position").to_dicts()
+
+
+def _page(thread: list[str]) -> str:
+    return "\n".join(["City Extends Tram Line to the North", "", "\n\n".join(PARA), "", *thread, "",
+                      "Leave a comment", "Your email address will not be published."])
+
+
+def test_footer_headers_close_each_comment() -> None:
+    thread = ["Comments"]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [remark, f"Posted by: {name} | November 0{day}, 2012 at 03:22 PM"]
+    article, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments] == REMARKS
+    assert article["body"] == "\n\n".join(PARA)
+
+
+def test_header_layout_is_not_read_as_footers() -> None:
+    thread = ["Comments"]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [f"{name} | November 0{day}, 2012 at 03:22 PM", remark]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments] == REMARKS
+
+
+def test_headers_found_from_a_shared_closing_word() -> None:
+    # no word list knows "sagte…": the repetition of the closing word is the cue
+    thread = ["4 Kommentare:"]
+    for name, remark in zip(NAMES, REMARKS, strict=True):
+        thread += [f"{name} sagte…", remark, "12. November 2012 um 09:24"]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments] == REMARKS
+
+
+def test_shared_frame_is_cut_from_authors_but_names_stay_whole() -> None:
+    frame = pl.DataFrame({
+        "page_id": ["a"] * 4 + ["b"] * 5 + ["c"] * 2,
+        "author": ["Posted by: Ann", "Posted by: Bo Li", "Posted by: Cy", "Posted by: Dee | Friday",
+                   "Ann said...", "Bo said...", "Cy said...", "Di said...", "Heather",
+                   "Posted by: Ann", "Posted by: Bo"],  # two comments: too few to tell a frame from names
+    })
+    out = strip_shared_affixes(frame)["author"].to_list()
+    assert out[:4] == ["Ann", "Bo Li", "Cy", "Dee"]
+    assert out[4:9] == ["Ann", "Bo", "Cy", "Di", "Heather"]
+    assert out[9:] == ["Posted by: Ann", "Posted by: Bo"]
+
+
+def test_shared_first_name_is_not_a_frame() -> None:
+    frame = pl.DataFrame({"page_id": ["a"] * 5,
+                          "author": ["Anna", "Anna", "Anna", "Anna B", "Tom"]})
+    assert strip_shared_affixes(frame)["author"].to_list() == ["Anna", "Anna", "Anna", "Anna B", "Tom"]
+
+
+def test_glued_date_is_cut() -> None:
+    frame = pl.DataFrame({"page_id": ["a"], "author": ["Skelly09-12-2012"]})
+    assert strip_shared_affixes(frame)["author"].to_list() == ["Skelly"]
+
+
+def test_teaser_list_is_not_a_thread() -> None:
+    teasers = ["Comments"]
+    for k in range(5):
+        teasers += ["Politics", f"Minister number {k} resigns over the budget", f"0{k + 1}.11.2024"]
+    _, comments = _parse(_page(teasers))
+    assert comments == []
+
+
+def test_repeated_date_line_with_widget_words_heads_comments() -> None:
+    thread = ["Comments"]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [name, f"1{day}.10.2019, 14:1{day} Antworten Zitieren #", remark]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments] == REMARKS
+
+
+def test_dated_headers_sharing_a_closing_word() -> None:
+    # "NAME, DATE Antworten": the repeated last word and the date mark the header, a comma cuts the name
+    thread = ["4 Comments"]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [f"{name}, Do {day} Apr 2020 / 08:3{day} Antworten", remark]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments] == REMARKS
+
+
+def test_bracketed_count_is_a_stated_count() -> None:
+    from tasks.parse import line_features
+
+    lines = pl.DataFrame({"page_id": ["p"] * 2, "line_no": [0, 1], "text": ["[ 167 comments ]", "(12 Kommentare)"],
+                          "strip_rule": [None, None]}, schema_overrides={"strip_rule": pl.String})
+    assert line_features(lines)["f_count"].to_list() == [167, 12]

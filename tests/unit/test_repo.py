@@ -1,0 +1,25 @@
+"""Issue 19: what the README's examples create under data/ stays out of git; the bundled sample stays in."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(), reason="not a git checkout")
+@pytest.mark.parametrize(("path", "ignored"), [
+    ("data/incoming/page.txt", True),            # corpus serve data/incoming, prefect.yaml's drop folder
+    ("data/corpus/_current", True),              # make demo, corpus build's default --out
+    ("data/corpus-2/articles/part-0.parquet", True),  # another --out under data/
+    ("data/.prefect/prefect.db", True),          # the make targets' Prefect home
+    ("data/report.html", True),                  # corpus stats --html
+    ("data/sample/pages/southfront-000.txt", False),
+    ("data/sample/manifest.csv", False),
+])
+def test_example_outputs_under_data_are_ignored(path: str, ignored: bool) -> None:
+    result = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=REPO, check=False)
+    assert (result.returncode == 0) is ignored, path
