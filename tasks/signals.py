@@ -3,19 +3,22 @@
 Reads a text column (``body``, ``text``) and ``language``; adds ``signals`` (``SIGNALS`` in
 ``schemas/common.py``), every field computed by polars expressions over the whole batch:
 
-- ``n_words``: words. A word is a run of letters, digits and marks (with inner ``'`` or ``-``) in
+- ``n_words``: words (a word cut by the ``SAMPLE_CHARS`` boundary counts twice). A word is a run of
+  letters, digits and marks (with inner ``'`` or ``-``) in
   scripts written with spaces; in Chinese, Japanese kana and Thai, Lao, Khmer and Myanmar script,
   which are written without spaces, each letter counts as one word (the convention of word
   processors for East Asian text: it over-counts Thai, whose words run to several letters).
-- ``mean_word_length``: characters per word (letters, digits, marks and inner ``'`` or ``-``); null
-  without words.
-- ``upper_share``: upper-case letters over the characters of the words; null without words.
+- ``mean_word_length``: characters per word (letters, digits, marks and inner ``'`` or ``-``), in the
+  first ``SAMPLE_CHARS`` characters; null without words.
+- ``upper_share``: upper-case letters over the characters of the words, in the first ``SAMPLE_CHARS``
+  characters; null without words.
 - ``symbol_share``: characters that are neither letters, marks, digits nor white space (punctuation,
   symbols, emoji) over all characters; null for an empty text.
 - ``dup_line_share``: non-blank lines (paragraphs) that repeat an earlier line of the same text,
   over non-blank lines.
 - ``n_urls``: ``http(s)://`` and ``www.`` links.
-- ``stopword_share``: words that are stop words of ``language`` over ``n_words``; null for ``und``
+- ``stopword_share``: words that are stop words of ``language`` over words, in the first
+  ``SAMPLE_CHARS`` characters; null for ``und``
   and for languages without a list (in unspaced scripts only one-letter stop words can count). The
   lists are those of the ``stop-words`` package (installed with corpusflow, no download), which
   covers 33 languages.
@@ -39,6 +42,9 @@ WORD = (rf"[{UNSPACED}--\p{{M}}]"
 """One word: a letter of an unspaced script, or a run of letters, digits and marks of any other."""
 
 URL = r"(?i)\b(?:https?://|www\.)\S+"
+SAMPLE_CHARS = 2000
+"""``mean_word_length``, ``upper_share`` and ``stopword_share`` are measured on the first SAMPLE_CHARS
+characters of a text (all of nearly every comment; the opening of a long body)."""
 _UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 
 
@@ -75,24 +81,27 @@ def add_signals(frame: pl.DataFrame, *, text_column: str) -> pl.DataFrame:
         text_column: the text measured (``body`` for articles, ``text`` for comments).
     """
     text = pl.col(text_column).fill_null("")
+    head = text.str.head(SAMPLE_CHARS)
     lines = text.str.split("\n").list.eval(pl.element().str.strip_chars()).list.eval(pl.element().filter(
         pl.element() != ""))
-    words = frame.select(text.str.to_lowercase().str.extract_all(WORD).alias("_words"), "language",
+    words = frame.select(head.str.to_lowercase().str.extract_all(WORD).alias("_words"), "language",
                          lines.alias("_lines"))
     stop = _stopword_counts(words)
-    word_list, line_list = pl.col("_words"), pl.col("_lines")
-    n_words = word_list.list.len()
-    word_chars = word_list.list.eval(pl.element().str.len_chars()).list.sum()
-    # Counted with regexes whose matches are rare (upper-case letters, symbols): a match per letter of
-    # the text would cost more than the rest of the signals together.
+    sampled, line_list = pl.col("_words"), pl.col("_lines")
+    n_sampled = sampled.list.len()
+    sampled_chars = sampled.list.eval(pl.element().str.len_chars()).list.sum()
+    # Words are listed (lower case, for the stop words) in the first SAMPLE_CHARS characters only, and
+    # counted beyond them (a word cut by that boundary counts twice); the shares of letters and words are
+    # measured on the first SAMPLE_CHARS characters, which is enough for a share and bounds the cost of
+    # long bodies; symbols and links are counted over the whole text (rare matches, cheap).
     signals = pl.struct(
-        n_words.cast(pl.Int32).alias("n_words"),
-        _ratio(word_chars, n_words).alias("mean_word_length"),
-        _ratio(text.str.count_matches(r"[\p{Lu}\p{Lt}]"), word_chars).alias("upper_share"),
+        (n_sampled + text.str.slice(SAMPLE_CHARS).str.count_matches(WORD)).cast(pl.Int32).alias("n_words"),
+        _ratio(sampled_chars, n_sampled).alias("mean_word_length"),
+        _ratio(head.str.count_matches(r"[\p{Lu}\p{Lt}]"), sampled_chars).alias("upper_share"),
         _ratio(text.str.count_matches(r"[^\p{L}\p{M}\p{N}\s]"), text.str.len_chars()).alias("symbol_share"),
         _ratio(line_list.list.len() - line_list.list.n_unique(), line_list.list.len()).alias("dup_line_share"),
         text.str.count_matches(URL).cast(pl.Int32).alias("n_urls"),
-        _ratio(pl.col("_stop"), n_words).alias("stopword_share"),
+        _ratio(pl.col("_stop"), n_sampled).alias("stopword_share"),
     )
     return (frame.with_columns(words.get_column("_words"), words.get_column("_lines"), stop.alias("_stop"))
             .with_columns(signals.cast(SIGNALS_DTYPE).alias("signals")).drop("_words", "_lines", "_stop"))

@@ -73,3 +73,15 @@ def test_blank_text_gives_nulls_not_errors() -> None:
 
 def test_empty_frame() -> None:
     assert _signals([], []) == []
+
+
+def test_long_text_counts_every_word_and_samples_the_shares() -> None:
+    """Words are counted over the whole text; shares over its first SAMPLE_CHARS characters."""
+    from tasks.signals import SAMPLE_CHARS
+
+    text = "the dog " * SAMPLE_CHARS + "BARK " * 100  # 8 characters a pair: the cut falls between words
+    row = _signals([text], ["en"])[0]
+    assert row["n_words"] == 2 * SAMPLE_CHARS + 100
+    assert row["stopword_share"] == pytest.approx(0.5)
+    assert row["upper_share"] == 0.0  # the capitals stand beyond the sample
+    assert row["dup_line_share"] == 0.0
