@@ -45,7 +45,6 @@ URL = r"(?i)\b(?:https?://|www\.)\S+"
 SAMPLE_CHARS = 2000
 """``mean_word_length``, ``upper_share`` and ``stopword_share`` are measured on the first SAMPLE_CHARS
 characters of a text (all of nearly every comment; the opening of a long body)."""
-_UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 
 
 @functools.cache
