@@ -58,9 +58,11 @@ GUARD = "\ue000"
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _OPEN, _CLOSE = r"[\[(\{<]\s*", r"\s*[\])\}>]"
-_AT = rf"(?:\s*{_OPEN}(?:at|arroba|@){_CLOSE}\s*|\s+(?:at|arroba)\s+)"
+_AT = rf"(?:\s*{_OPEN}(?:at|arroba|arobase|@){_CLOSE}\s*|\s+(?:arroba|arobase)\s+)"
+_AT_WORD = r"\s+at\s+"  # a plain " at " only with an obfuscated dot ("at this point in" is no address)
 _DOT_WORD = rf"(?:\s*{_OPEN}(?:dot|punkt|point|punto|ponto|\.){_CLOSE}\s*|\s+(?:dot|punkt|point|punto|ponto)\s+)"
 _DOT = rf"(?:{_DOT_WORD}|\.)"
+_DOT_EN = rf"(?:\s*{_OPEN}(?:dot|punkt|point|punto|ponto|\.){_CLOSE}\s*|\s+dot\s+)"
 _TLD = (r"(?:com|org|net|edu|gov|info|biz|io|me|co|de|fr|es|it|nl|pl|ru|uk|at|ch|be|br|jp|cn|in|eu|se|no|dk|"
         r"fi|pt|cz|gr|tr|ua|ca|au|mx|ar|ro|hu|sk|ie|us)")
 _LOCAL = r"[\p{Latin}\d._%+\-]+"
@@ -92,6 +94,7 @@ PATTERNS: dict[str, str] = {
     "email": (r"(?i)(?P<pre>^|[^\p{Latin}\d.+\-_%])(?P<span>"
               rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})*\.\p{{Latin}}{{2,}}"                        # anna@example.com
               rf"|{_LOCAL}(?:{_DOT_WORD}{_LOCAL})*(?:\s*@\s*|{_AT}){_LABEL}(?:{_DOT}{_LABEL})*{_DOT}{_TLD}(?-u:\b)"
+              rf"|{_LOCAL}(?:{_DOT_EN}{_LOCAL})*{_AT_WORD}{_LABEL}(?:(?:{_DOT_EN}|\.){_LABEL})*{_DOT_EN}{_TLD}(?-u:\b)"
               r")(?P<post>)"),                                                   # anna [at] example dot com
     "ip": (rf"(?i){_PRE_NUM}(?P<span>(?:{_OCTET}\.){{3}}{_OCTET}"
            r"|(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?)"

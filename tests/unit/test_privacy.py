@@ -38,6 +38,7 @@ def _redacted(text: str) -> str:
     ("mail anna.k@example.org please", ["email"]),
     ("john.smith at gmail dot com", ["email"]),                     # obfuscated
     ("max.mustermann (at) web (punkt) de", ["email"]),              # obfuscated, German
+    ("nom arobase domaine point fr", ["email"]),                    # obfuscated, French
     ("server 192.168.1.254 is down", ["ip"]),
     ("IPv6 2001:db8:85a3::8a2e:370:7334 here", ["ip"]),
     ("see ftp://admin:secret@files.example.org/x", ["url_with_user"]),
@@ -61,6 +62,8 @@ def test_each_kind_is_found(text: str, kinds: list[str]) -> None:
     "ISBN 978-3-16-148410-0",                         # ISBN
     "std::vector and 10:30:00",                       # not IPv6
     "look at the page, it is great",                  # 'at' without an address
+    "how I feel at this point in time",               # 'at', 'point' and a TLD-like word (bench corpus)
+    "look at example.com now",                        # a plain 'at' needs an obfuscated dot
 ])
 def test_false_friends_are_not_pii(text: str) -> None:
     assert _kinds(text) == []
