@@ -50,7 +50,7 @@ def load_shards(corpus: Path, n_shards: int, shard_pages: int) -> tuple[list[Sha
                          schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
     raw = read_raw_records(attach_manifest(frame, read_manifest(corpus / "manifest.csv")), max_bytes=20_000_000)
     pages = build_pages(raw, ingested_at=datetime(2025, 1, 1, tzinfo=UTC))
-    pages = pages.filter(pl.col("reject_reason").is_null()).select("page_id", "site", "text", "html")
+    pages = pages.filter(pl.col("reject_reason").is_null()).select("page_id", "site", "url", "text", "html")
     shards = []
     for k in range(n_shards):
         shard_pages_frame = pages.slice(k * shard_pages, shard_pages)

@@ -18,6 +18,13 @@ Order of the stages (per shard unless marked global):
 8. write: the one step that decides what ships, into articles/, comments/, duplicates/, rejects/;
 9. finish (global): check that every input page is accounted for, then commit: the run's files
    and the state for later runs become current together, in one new snapshot of the output.
+
+The tasks go through :class:`flows.pipeline.Pipeline`: task runs are named after their stage and
+shard or partition (``parse [shard 3/8]``), a shard's next stage is submitted once its previous one
+completed, and a failed task run stops the flow with one ``StageFailedError`` naming the stage, the
+shard or partition and the original error (a full disk: the folder that filled up). The summary
+and the two artifacts are published on the flow run and cover every attempt of it (after a Retry,
+the stages served from the cache are marked).
 """
 
 
@@ -31,11 +38,12 @@ import polars as pl
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from flows.config import BuildConfig
-from flows.progress import track
+from flows.pipeline import Pipeline, part_label, shard_label
 from flows.runners import default_runner
-from flows.runtime import limit_malloc_retention
+from flows.runtime import disk_full_error, is_disk_full, limit_malloc_retention
 from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
@@ -99,8 +107,13 @@ def plan_task(config: BuildConfig) -> dict[str, Any]:
 
 @task(name="finish", cache_policy=NO_CACHE)
 def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], state: dict[str, Path],
-                seconds: float) -> dict[str, Any]:
-    """Sum the shards' counts, check the accounting, commit the run (datasets and state), report it."""
+                seconds: float, *, task_runs: dict[str, tuple[int, int]],
+                ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Sum the shards' counts, check the accounting, commit the run (datasets and state), report it.
+
+    ``task_runs``: per stage, the task runs of this attempt that ran and those served from the cache.
+    Returns the summary and one row per stage (task runs, cached, seconds over every attempt of the flow run).
+    """
     totals: dict[str, int] = {}
     for path in counts:
         for key, value in io.read_json(path).items():
@@ -127,19 +140,44 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
         commit_seconds = time.perf_counter() - clock
         logger.info("committed snapshot %s in %.3f s", version, commit_seconds)
     io.write_pointer(config.state_dir, {"version": version, "pending": None})
-    stage_seconds: dict[str, float] = {}
-    for rec in io.read_executions(config.work_dir, since=time.time() - seconds):
-        stage_seconds[rec["stage"]] = round(stage_seconds.get(rec["stage"], 0.0) + rec["seconds"], 3)
+    stage_seconds, task_seconds = _stage_seconds(config.work_dir, since=time.time() - seconds)
+    cached = {stage: c for stage, (_, c) in task_runs.items() if c}
     summary = {"files": plan["files"], "already_built": plan["already_built"], "shards": len(plan["shards"]),
                **dict(sorted(totals.items())), "seconds": round(seconds, 2),
                **{f"seconds_{k}": v for k, v in stage_seconds.items()},
-               "seconds_commit": round(commit_seconds, 3), "previous_state": previous, "state": version,
+               "seconds_commit": round(commit_seconds, 3), "attempt": flow_run.run_count or 1,
+               "cached": ", ".join(f"{stage} {c}/{sum(task_runs[stage])}" for stage, c in cached.items()) or "none",
+               "previous_state": previous, "state": version,
                "pseudonymize": config.privacy.pseudonymize, "redact_pii": config.privacy.redact_pii}
-    io.write_json({**summary, "stage_seconds": stage_seconds}, config.state_dir / "last_run.json")
+    stages = [{"stage": stage, "task_runs": ran + hit, "cached": hit, "seconds": task_seconds.get(stage, 0.0)}
+              for stage, (ran, hit) in task_runs.items()]
+    io.write_json({**summary, "stage_seconds": stage_seconds, "stages": stages}, config.state_dir / "last_run.json")
+    return summary, stages
+
+
+def _stage_seconds(work: Path, *, since: float) -> tuple[dict[str, float], dict[str, float]]:
+    """Seconds the stage bodies of this flow run took, by stage function and by task name, over every attempt
+    of the run (a Retry's cached stages included: they ran in an earlier attempt); records without a run id,
+    from an older corpusflow or outside a flow run, count from ``since``."""
+    run = str(flow_run.id or "")
+    by_stage: dict[str, float] = {}
+    by_task: dict[str, float] = {}
+    for rec in io.read_executions(work, since=0.0):
+        if rec.get("run") != run and (rec.get("run") or rec.get("at", 0) < since):
+            continue
+        by_stage[rec["stage"]] = round(by_stage.get(rec["stage"], 0.0) + rec["seconds"], 3)
+        task_name = rec.get("task") or rec["stage"]
+        by_task[task_name] = round(by_task.get(task_name, 0.0) + rec["seconds"], 3)
+    return by_stage, by_task
+
+
+def publish_artifacts(summary: dict[str, Any], stages: list[dict[str, Any]], out: Path) -> None:
+    """The run's counts (a table) and summary (markdown, with a row per stage, cached ones marked) as
+    artifacts of the flow run: called in the flow, so they show on the flow run's Artifacts tab."""
     rows = [{"count": k, "value": v} for k, v in summary.items()]
     create_table_artifact(key="corpus-build-counts", table=rows, description="Counts of the last corpus build")
-    create_markdown_artifact(key="corpus-build-summary", markdown=_markdown(summary, config.out))
-    return summary
+    create_markdown_artifact(key="corpus-build-summary", markdown=_markdown(summary, stages, out),
+                             description="Summary of the last corpus build")
 
 
 def on_dask(address: str) -> Any:
@@ -154,9 +192,14 @@ def on_dask(address: str) -> Any:
     return build_corpus.with_options(task_runner=DaskTaskRunner(address=address))
 
 
-def _markdown(summary: dict[str, Any], out: Path) -> str:
+def _markdown(summary: dict[str, Any], stages: list[dict[str, Any]], out: Path) -> str:
     lines = [f"# corpus build into `{out}`", "", "| count | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary.items()]
+    if stages:
+        lines += ["", f"## Stages (attempt {summary.get('attempt', 1)} of this flow run)", "",
+                  "| stage | task runs | served from cache | seconds (every attempt) |", "|---|---|---|---|"]
+        lines += [f"| {s['stage']} | {s['task_runs']} | {s['cached']}{' (cached)' if s['cached'] else ''} | "
+                  f"{s['seconds']} |" for s in stages]
     return "\n".join(lines)
 
 
@@ -175,89 +218,103 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
     so the process's low point stays level through a long run instead of rising stage by stage.
     """
     limit_malloc_retention()
-    io.acquire_lock(config.out)
     try:
-        return _build(config)
+        io.acquire_lock(config.out)
+    except OSError as exc:
+        raise (disk_full_error(config.out) if is_disk_full(exc) else exc) from exc
+    try:
+        summary, stages = _build(config)
     finally:
         io.release_lock(config.out)
+    publish_artifacts(summary, stages, config.out)
+    return summary
 
 
-def _build(config: BuildConfig) -> dict[str, Any]:
+def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     started = time.perf_counter()
     work = config.work_dir
-    plan = plan_task(config)
+    plan = Pipeline([], out=config.out).call(plan_task, config)
     shards = [(sid, Path(p)) for sid, p in plan["shards"]]
+    sizes = [io.read_batch(p, SHARD_FILES).height for _, p in shards]
+    run = Pipeline(sizes, out=config.out)
+    n = len(shards)
     if not shards:  # nothing new: every input is already in the output
-        return finish_task(config, plan, [], {}, time.perf_counter() - started)
-    pages = [ingest_task.submit(p, max_page_bytes=config.max_page_bytes, out=work / "pages" / f"{sid}.parquet")
-             for sid, p in shards]
-    lines = [strip_task.submit(pf, out=work / "lines" / f"{sid}.parquet")
-             for (sid, _), pf in zip(shards, pages, strict=True)]
+        return run.call(finish_task, config, plan, [], {}, time.perf_counter() - started, task_runs={})
+
+    def each(stage: Any, i: int, *args: Any, **kwargs: Any) -> Any:
+        return run.submit(stage, shard_label(i, n), *args, **kwargs)
+
     index, prior_keys = io.state_file(config.out, "dedup_index"), io.state_file(config.out, "comment_keys")
     meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
     n_files = plan["files"] - plan["already_built"]
     parts = int(meta.get("partitions") or config.dedup.partitions or dedup_partitions(n_files))
     if not index.exists() and io.state_file(config.out, "dedup_index.parquet").exists():  # an older output
-        index, prior_keys = migrate_state_task(
-            io.state_file(config.out, "dedup_index.parquet"),
+        index, prior_keys = run.call(
+            migrate_state_task, io.state_file(config.out, "dedup_index.parquet"),
             io.state_file(config.out, "comment_keys.parquet"), config.dedup, parts=parts,
             out=(work / "state" / "migrated" / "dedup_index", work / "state" / "migrated" / "comment_keys"))
         meta = io.read_json(index / "meta.json")
     template_parts = template_partitions(n_files)
-    counted = [template_rows_task.submit(lf, pf, parts=template_parts, out=work / "templates" / sid)
-               for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
-    learned = [learn_templates_task.submit(p, counted, out=io.part_path(work / "templates" / "learned", p))
-               for p in range(template_parts)]
-    templates = merge_templates_task.submit(learned, counted, io.state_file(config.out, "template_lines.parquet"),
-                                            out=work / "state" / "template_lines.parquet")
-    parsed = [parse_task.submit(lf, pf, templates, out=(work / "parsed" / f"{sid}-articles.parquet",
-                                                        work / "parsed" / f"{sid}-comments.parquet"))
-              for (sid, _), lf, pf in zip(shards, lines, pages, strict=True)]
-    tagged = [langid_task.submit(pa_, pf, config.langid, out=(work / "tagged" / f"{sid}-articles.parquet",
-                                                             work / "tagged" / f"{sid}-comments.parquet"))
-              for (sid, _), pa_, pf in zip(shards, parsed, pages, strict=True)]
-    keys = [dedup_keys_task.submit(t, pf, config.dedup, out=work / "dedup" / f"{sid}-keys.parquet")
-            for (sid, _), t, pf in zip(shards, tagged, pages, strict=True)]  # each as soon as its shard is tagged
-    sizes = [io.read_batch(p, SHARD_FILES).height for _, p in shards]
-    track({"ingest": pages, "strip-boilerplate": lines, "parse": parsed, "detect-language": tagged,
-           "dedup-keys": keys}, pages_per_shard=sizes)
-    tagged_paths = [t.result() for t in tagged]
-    page_paths = [p.result() for p in pages]
+    sid = [s for s, _ in shards]
+    pages, lines, counted = run.chain([  # per shard: each stage submitted when the shard's previous one completed
+        ("ingest", lambda i, up: each(ingest_task, i, shards[i][1], max_page_bytes=config.max_page_bytes,
+                                      out=work / "pages" / f"{sid[i]}.parquet")),
+        ("strip-boilerplate", lambda i, up: each(strip_task, i, up[0], out=work / "lines" / f"{sid[i]}.parquet")),
+        ("template-rows", lambda i, up: each(template_rows_task, i, up[1], up[0], parts=template_parts,
+                                             out=work / "templates" / sid[i])),
+    ])
+    learned = [run.submit(learn_templates_task, part_label(p, template_parts), p, counted,
+                          out=io.part_path(work / "templates" / "learned", p)) for p in range(template_parts)]
+    run.settle("learn-templates", learned, [part_label(p, template_parts) for p in range(template_parts)])
+    templates = run.call(merge_templates_task, learned, counted,
+                         io.state_file(config.out, "template_lines.parquet"),
+                         out=work / "state" / "template_lines.parquet")
     base = int(meta.get("next_ord", 0))
     dedup, state = work / "dedup", work / "state"
-    rows = [dedup_rows_task.submit(k, config.dedup, shard_no=i, base=base, parts=parts,
-                                   out=dedup / "rows" / f"{sid}.parquet")
-            for i, ((sid, _), k) in enumerate(zip(shards, keys, strict=True))]
-    dedup_prior_task(keys, index, config.dedup, base=base, parts=parts, out=state / "dedup_index" / "meta.json")
-    edges = [dedup_task.submit(p, rows, keys, index=index, cfg=config.dedup, base=base,
-                               out=io.part_path(dedup / "edges", p)) for p in range(parts)]
-    decided = cluster_task(edges, keys, index, base=base, out=dedup / "decided.parquet")
-    applied = [apply_task.submit(sid, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], cfg=config.dedup,
-                                 shard_no=i, base=base, parts=parts,
-                                 out=(dedup / "clusters" / f"{sid}.parquet", dedup / "applied" / sid))
-               for i, ((sid, _), k, t, pf) in enumerate(zip(shards, keys, tagged_paths, page_paths, strict=True))]
-    spread = [a.result()[1] for a in applied]
-    index_parts = [update_index_task.submit(p, spread, index, out=(
+    _parsed, tagged, keys, rows = run.chain([
+        ("parse", lambda i, up: each(parse_task, i, lines[i], pages[i], templates, out=(
+            work / "parsed" / f"{sid[i]}-articles.parquet", work / "parsed" / f"{sid[i]}-comments.parquet"))),
+        ("detect-language", lambda i, up: each(langid_task, i, up[0], pages[i], config.langid, out=(
+            work / "tagged" / f"{sid[i]}-articles.parquet", work / "tagged" / f"{sid[i]}-comments.parquet"))),
+        ("dedup-keys", lambda i, up: each(dedup_keys_task, i, up[1], pages[i], config.dedup,
+                                          out=work / "dedup" / f"{sid[i]}-keys.parquet")),
+        ("dedup-rows", lambda i, up: each(dedup_rows_task, i, up[2], config.dedup, shard_no=i, base=base,
+                                          parts=parts, out=dedup / "rows" / f"{sid[i]}.parquet")),
+    ])
+    tagged_paths = [t.result() for t in tagged]
+    page_paths = [p.result() for p in pages]
+    run.call(dedup_prior_task, keys, index, config.dedup, base=base, parts=parts,
+             out=state / "dedup_index" / "meta.json")
+    part_names = [part_label(p, parts) for p in range(parts)]
+    edges = [run.submit(dedup_task, part_names[p], p, rows, keys, index=index, cfg=config.dedup, base=base,
+                        out=io.part_path(dedup / "edges", p)) for p in range(parts)]
+    run.settle("find-duplicates", edges, part_names)
+    decided = run.call(cluster_task, edges, keys, index, base=base, out=dedup / "decided.parquet")
+    applied = [each(apply_task, i, s, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], cfg=config.dedup,
+                    shard_no=i, base=base, parts=parts,
+                    out=(dedup / "clusters" / f"{s}.parquet", dedup / "applied" / s))
+               for i, (s, k, t, pf) in enumerate(zip(sid, keys, tagged_paths, page_paths, strict=True))]
+    applied_paths = run.settle("apply-duplicates", applied, [shard_label(i, n) for i in range(n)], shards=True)
+    spread = [a[1] for a in applied_paths]
+    index_parts = [run.submit(update_index_task, part_names[p], p, spread, index, out=(
         io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
         for p in range(parts)]
-    merged = [merge_comments_task.submit(p, spread, prior_keys, shards=[sid for sid, _ in shards], out=(
+    merged = [run.submit(merge_comments_task, part_names[p], p, spread, prior_keys, shards=sid, out=(
         io.part_path(dedup / "merged", p), io.part_path(state / "comment_keys", p), io.part_path(dedup / "counts", p)))
         for p in range(parts)]
-    merged_paths = [m.result() for m in merged]
-    repeats = count_repeats_task([m[0] for m in merged_paths], [m[2] for m in merged_paths],
-                                 out=dedup / "repeats")
+    merged_paths = run.settle("merge-comments", merged, part_names)
+    repeats = run.call(count_repeats_task, [m[0] for m in merged_paths], [m[2] for m in merged_paths],
+                       out=dedup / "repeats")
     key_file = io.pseudonym_key_file(config.out, config.privacy.pseudonym_key)  # kept in OUT/_state, no dataset
-    counts = [write_task.submit(sid, pf, shard_no=i, tagged=t[0], keys=k, clusters=a.result()[0],
-                                merged=[m[0] for m in merged_paths], repeats=repeats, root=config.out,
-                                languages=config.langid.languages, privacy=config.privacy, key_file=key_file,
-                                out=work / "counts" / f"{sid}.json")
-              for i, ((sid, _), pf, t, k, a) in enumerate(zip(shards, page_paths, tagged_paths, keys, applied,
-                                                              strict=True))]
-    track({"write": counts}, pages_per_shard=sizes)
-    counts_paths = [c.result() for c in counts]
-    for future in index_parts:
-        future.result()
+    counts = [each(write_task, i, s, pf, shard_no=i, tagged=t[0], keys=k, clusters=a[0],
+                   merged=[m[0] for m in merged_paths], repeats=repeats, root=config.out,
+                   languages=config.langid.languages, privacy=config.privacy, key_file=key_file,
+                   out=work / "counts" / f"{s}.json")
+              for i, (s, pf, t, k, a) in enumerate(zip(sid, page_paths, tagged_paths, keys, applied_paths,
+                                                       strict=True))]
+    counts_paths = run.settle("write", counts, [shard_label(i, n) for i in range(n)], shards=True)
+    run.settle("update-index", index_parts, part_names)
     new_state = {"dedup_index": state / "dedup_index", "comment_keys": state / "comment_keys",
-                 "template_lines.parquet": templates.result()}
-    return finish_task(config, plan, counts_paths, new_state, time.perf_counter() - started)
-
+                 "template_lines.parquet": templates}
+    return run.call(finish_task, config, plan, counts_paths, new_state, time.perf_counter() - started,
+                    task_runs={stage: (r.ran, r.cached) for stage, r in run.runs.items()})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -113,6 +114,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         from flows.runners import set_polars_threads
 
         set_polars_threads(args.runner, args.workers)
+    from flows.runtime import check_prefect_home_space
+
+    check_prefect_home_space(Path(os.environ["PREFECT_HOME"]))  # before Prefect's server creates its database
     from flows.build_corpus import build_corpus
     from flows.config import BuildConfig, LangIdConfig, PrivacyConfig
 
@@ -210,7 +214,7 @@ def inspect_page(path: Path) -> dict[str, Any]:
     from schemas.validate import empty_frame
 
     lines = strip_boilerplate(pages)
-    arts, coms = parse_shard(lines, pages.select("page_id", "site", "text", "html", "fetched_at"),
+    arts, coms = parse_shard(lines, pages.select("page_id", "site", "url", "text", "html", "fetched_at"),
                              empty_frame(TEMPLATE_LINES))
     arts, coms = tag_languages(arts, coms, pages.select("page_id", "text", "html"), LangIdConfig())
     art = arts.row(0, named=True)
@@ -219,6 +223,8 @@ def inspect_page(path: Path) -> dict[str, Any]:
         "site": page["site"],
         "title": art["title"],
         "body": art["body"],
+        "parse_confidence": art["parse_confidence"],
+        "is_suspect": art["is_suspect"],
         "language": art["language"],
         "language_score": art["language_score"],
         "n_lines_stripped": art["n_lines_stripped"],
@@ -251,6 +257,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def failure_line(args: argparse.Namespace, exc: Exception) -> str:
+    """The one line ``corpus`` prints when a command fails: the failed stage with its shard or partition
+    and the original error, and which folder's disk filled up when one did (the output folder, or
+    Prefect's home, whose database and cached results fill it too)."""
+    from flows.runtime import describe_disk_full, full_disks
+
+    if type(exc).__name__ == "StageFailedError":  # flows.pipeline: it names the stage and the error
+        return str(exc)
+    message = describe_disk_full(exc) or f"{type(exc).__name__}: {exc}"
+    folders = {"the Prefect home": Path(os.environ.get("PREFECT_HOME", "."))}
+    if getattr(args, "out", None) is not None:
+        folders["the output folder"] = args.out
+    full = full_disks(folders)
+    if full and not message.startswith("disk full"):
+        message = f"disk full: no space left for {' and '.join(full)}; free space there, then run again ({message})"
+    return f"{args.command} failed: {message}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``corpus`` command."""
     args = _build_parser().parse_args(argv)
@@ -264,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("corpus: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        print(f"corpus: {args.command} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"corpus: {failure_line(args, exc)}", file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -66,7 +66,8 @@ def load_folder(folder: Path, *, use_html: bool = False,
     HTML pages go through ingest (decoding, rendering to text) exactly as in a build.
 
     Returns:
-        ``(pages, truth_articles, truth_comments)``: pages have ``page_id`` (= NAME), ``site``, ``text``;
+        ``(pages, truth_articles, truth_comments)``: pages have ``page_id`` (= NAME), ``site``, ``url`` (the
+        page's own URL where the truth file names it, as a crawl manifest would), ``text``;
         truth articles ``page_id``, ``title``, ``body``, ``language``, ``source`` (the truth's
         ``source_repo``); truth comments ``page_id``,
         ``position``, ``author``, ``text``.
@@ -85,9 +86,9 @@ def load_folder(folder: Path, *, use_html: bool = False,
             continue
         site = truth.get("site") or "unknown"
         if use_html:
-            pages.append({"page_id": name, "site": site, **_render(page_path)})
+            pages.append({"page_id": name, "site": site, "url": truth.get("url"), **_render(page_path)})
         else:
-            pages.append({"page_id": name, "site": site, "html": None,
+            pages.append({"page_id": name, "site": site, "url": truth.get("url"), "html": None,
                           "text": page_path.read_text(encoding="utf-8", errors="replace")})
         articles.append({"page_id": name, "title": truth.get("title"), "body": truth.get("body") or "",
                          "language": truth.get("language"), "source": truth.get("source_repo") or "unknown"})
@@ -95,8 +96,8 @@ def load_folder(folder: Path, *, use_html: bool = False,
             {"page_id": name, "position": k, "author": c.get("author"), "text": c.get("text") or ""}
             for k, c in enumerate(truth.get("comments") or [])
         )
-    pages_df = pl.DataFrame(pages, schema={"page_id": pl.String, "site": pl.String, "html": pl.String,
-                                           "text": pl.String})
+    pages_df = pl.DataFrame(pages, schema={"page_id": pl.String, "site": pl.String, "url": pl.String,
+                                           "html": pl.String, "text": pl.String})
     articles_df = pl.DataFrame(
         articles, schema={"page_id": pl.String, "title": pl.String, "body": pl.String, "language": pl.String,
                           "source": pl.String}

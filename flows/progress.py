@@ -1,59 +1,80 @@
 """Progress of a build, per stage: bars with pages/s and ETA on a terminal, log lines elsewhere.
 
-The flow hands each stage's futures (one per shard) to :func:`track`, which waits for them with
-:func:`prefect.futures.as_completed`: completion comes from the futures' own done callbacks, so
-waiting costs no API request (reading ``future.state`` of an unfinished future is one request to the
-API server each time). On a terminal (stderr is a TTY) it draws one rich progress bar per stage;
-otherwise (deployments, CI, redirected output) it logs one line per finished shard through the
-flow run's logger, so the lines reach the Prefect UI too.
+:class:`flows.pipeline.Pipeline` waits for the stage tasks (completion comes from the futures' own
+done callbacks, so waiting costs no API request) and calls :func:`stage_progress`'s report function
+each time a shard's run of a stage completes. On a terminal (stderr is a TTY) it draws one rich
+progress bar per stage; otherwise (deployments, CI, redirected output) it logs one line per finished
+shard through the flow run's logger, so the lines reach the Prefect UI too. A stage whose finished
+runs were all served from the cache (a rerun, a Retry) says ``cached`` instead of a rate; a stage
+with some runs cached counts them and its rate counts only the pages that ran.
 """
 
-import sys
-import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from __future__ import annotations
 
-from prefect.futures import as_completed
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Protocol
+
 from prefect.logging import get_run_logger
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 
-def track(stages: Mapping[str, Sequence[Any]], *, pages_per_shard: Sequence[int]) -> None:
-    """Wait for every future of ``stages`` (stage name -> one future per shard), showing progress.
+class Reporter(Protocol):
+    """Told each time a shard's run of a stage completes."""
 
-    ``pages_per_shard[i]`` is the number of input files of shard ``i``; pages/s and ETA count them.
-    """
-    total = sum(pages_per_shard)
-    if sys.stderr.isatty():
-        columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[rate]:>8} pages/s"), TimeElapsedColumn(), TimeRemainingColumn())
-        with Progress(*columns, transient=False) as bars:
-            ids = {name: bars.add_task(name, total=total, rate="-") for name in stages}
+    def report(self, name: str, *, done: int, shards: int, pages: int, total: int, cached: int,
+               rate: float) -> None:
+        """``done`` of ``shards`` runs of stage ``name`` completed (``cached`` of them from the cache),
+        covering ``pages`` of ``total`` pages; ``rate``: pages per second of the runs that ran."""
 
-            def draw(name: str, done: int, pages: int, rate: float) -> None:
-                bars.update(ids[name], completed=pages, rate=f"{rate:,.0f}")
 
-            _wait(stages, pages_per_shard, draw)
+def progress_line(name: str, *, done: int, shards: int, pages: int, total: int, cached: int, rate: float) -> str:
+    """One log line of a stage's progress: ``parse: 3/8 shards, 1500/4000 pages, 812 pages/s, ETA 3s``,
+    or ``cached`` instead of the rate when every run so far was served from the cache."""
+    head = f"{name}: {done}/{shards} shards"
+    if cached == done:
+        return f"{head}, {pages}/{total} pages, cached"
+    if cached:
+        head += f" ({cached} cached)"
+    eta = f"ETA {(total - pages) / rate:.0f}s" if rate else "ETA -"
+    return f"{head}, {pages}/{total} pages, {rate:.0f} pages/s, {eta}"
+
+
+class LogReporter:
+    """Progress as one line per completed shard run, through the flow run's logger."""
+
+    def __init__(self) -> None:
+        self.logger = get_run_logger()
+
+    def report(self, name: str, *, done: int, shards: int, pages: int, total: int, cached: int,
+               rate: float) -> None:
+        """Log the stage's progress line."""
+        self.logger.info("%s", progress_line(name, done=done, shards=shards, pages=pages, total=total,
+                                             cached=cached, rate=rate))
+
+
+class BarReporter:
+    """Progress as one rich bar per stage (on a terminal)."""
+
+    def __init__(self, bars: Progress, names: Sequence[str], total: int) -> None:
+        self.bars = bars
+        self.ids = {name: bars.add_task(name, total=total, rate="-") for name in names}
+
+    def report(self, name: str, *, done: int, shards: int, pages: int, total: int, cached: int,
+               rate: float) -> None:
+        """Move the stage's bar."""
+        self.bars.update(self.ids[name], completed=pages,
+                         rate="cached" if cached == done else f"{rate:,.0f} pages/s")
+
+
+@contextmanager
+def stage_progress(names: Sequence[str], *, total: int) -> Iterator[Reporter]:
+    """A reporter for the stages ``names`` (``total`` pages each): bars on a terminal, log lines elsewhere."""
+    if not sys.stderr.isatty():
+        yield LogReporter()
         return
-    logger = get_run_logger()
-
-    def log(name: str, done: int, pages: int, rate: float) -> None:
-        eta = (total - pages) / rate if rate else float("nan")
-        logger.info("%s: %d/%d shards, %d/%d pages, %.0f pages/s, ETA %.0fs", name, done, len(stages[name]),
-                    pages, total, rate, eta)
-
-    _wait(stages, pages_per_shard, log)
-
-
-def _wait(stages: Mapping[str, Sequence[Any]], pages_per_shard: Sequence[int],
-          report: Callable[[str, int, int, float], None]) -> None:
-    """Call ``report(stage, shards done, pages done, pages/s)`` each time a future of ``stages`` ends."""
-    started = time.monotonic()
-    owner = {id(f): (name, i) for name, futures in stages.items() for i, f in enumerate(futures)}
-    done: dict[str, int] = dict.fromkeys(stages, 0)
-    pages: dict[str, int] = dict.fromkeys(stages, 0)
-    for future in as_completed([f for futures in stages.values() for f in futures]):
-        name, i = owner[id(future)]
-        done[name] += 1
-        pages[name] += pages_per_shard[i]
-        report(name, done[name], pages[name], pages[name] / max(time.monotonic() - started, 1e-6))
+    columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]:>14}"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=False) as bars:
+        yield BarReporter(bars, names, total)

@@ -22,8 +22,10 @@ it keeps glibc's allocator from holding on to the memory a finished task freed.
 from __future__ import annotations
 
 import ctypes
+import errno
 import functools
 import os
+import shutil
 from pathlib import Path
 
 DEFAULT_PREFECT_HOME = Path.home() / ".corpusflow" / "prefect"
@@ -113,3 +115,94 @@ def trim_freed_memory() -> bool:
     trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
     trim(0)
     return True
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+DISK_FULL_TEXTS = ("no space left on device", "os error 28", "database or disk is full", "disk quota exceeded")
+"""How a full disk shows in errors that carry no errno: pyarrow's and polars' messages, SQLite's."""
+
+
+class DiskFullError(OSError):
+    """A write under ``folder`` found its file system full (ENOSPC or a quota); made by :func:`disk_full_error`."""
+
+    def __init__(self, message: str, folder: str = "") -> None:
+        super().__init__(errno.ENOSPC, message)
+        self.folder = folder
+
+    def __reduce__(self) -> tuple[type[DiskFullError], tuple[str, str]]:
+        return type(self), (str(self.strerror), self.folder)  # crosses to the flow process from a worker
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def disk_full_error(folder: Path) -> DiskFullError:
+    """The error of a full disk met while writing under ``folder``: it names the folder and its file system."""
+    mount, free = disk_of(folder)
+    return DiskFullError(f"disk full: no space left in {folder} (file system mounted at {mount}, {free:,} bytes "
+                         f"free now); free space there, then run the build again (or press Retry)", str(folder))
+
+
+def disk_of(folder: Path) -> tuple[Path, int]:
+    """The mount point of the file system holding ``folder`` (or its nearest existing parent) and the bytes
+    free on it for this user."""
+    path = Path(os.path.abspath(folder))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    free = shutil.disk_usage(path).free
+    while not os.path.ismount(path) and path != path.parent:
+        path = path.parent
+    return path, free
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from or during, outermost first."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not e for e in seen):
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an error it came from) says that a disk is full."""
+    return any(getattr(e, "errno", None) in DISK_FULL_ERRNOS or any(t in str(e).lower() for t in DISK_FULL_TEXTS)
+               for e in _chain(exc))
+
+
+def describe_disk_full(exc: BaseException) -> str | None:
+    """The one-line message of a full disk behind ``exc``: the :class:`DiskFullError`'s (it names the folder),
+    else the error's own; ``None`` when no disk was full."""
+    for e in _chain(exc):
+        if isinstance(e, DiskFullError):
+            return str(e)
+    return f"disk full: {type(exc).__name__}: {exc}" if is_disk_full(exc) else None
+
+
+def full_disks(folders: dict[str, Path], *, below: int = 1 << 20) -> list[str]:
+    """``name (folder, mount point)`` of each of ``folders`` whose file system has less than ``below`` bytes free."""
+    found = []
+    for name, folder in folders.items():
+        mount, free = disk_of(folder)
+        if free < below:
+            found.append(f"{name} {folder} (file system mounted at {mount}, {free:,} bytes free)")
+    return found
+
+
+PREFECT_HOME_MIN_FREE = 32 << 20
+"""Bytes a build's embedded Prefect server needs free beside its home: the database takes about 6 MB when
+it is created and grows by 20-26 KB per task run. A database created on a fuller disk was left half
+migrated (its server could not start again even once space was freed), so a build does not start."""
+
+
+def check_prefect_home_space(home: Path, *, minimum: int = PREFECT_HOME_MIN_FREE) -> None:
+    """Raise :class:`DiskFullError` when the Prefect home's file system has less than ``minimum`` bytes free
+    and the build would start its own API server there (no ``PREFECT_API_URL``)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    mount, free = disk_of(home)
+    if free < minimum:
+        raise DiskFullError(f"disk full: {free:,} bytes free for the Prefect home {home} (file system mounted at "
+                            f"{mount}); its database needs {minimum >> 20} MB free: free space there, or choose "
+                            f"another home with --prefect-home or PREFECT_HOME, then run again", str(home))

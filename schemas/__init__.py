@@ -10,7 +10,7 @@ from schemas.comments import COMMENTS, COMMENTS_PARTITION
 from schemas.common import SCHEMA_VERSION
 from schemas.duplicates import DUPLICATES, DUPLICATES_PARTITION
 from schemas.pages import PAGES, RAW_RECORDS
-from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
+from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS, SCORED_ARTICLES
 from schemas.rejects import REJECTS, REJECTS_PARTITION
 
 OUTPUT_DATASETS = {
@@ -37,4 +37,5 @@ __all__ = [
     "REJECTS",
     "REJECTS_PARTITION",
     "SCHEMA_VERSION",
+    "SCORED_ARTICLES",
 ]

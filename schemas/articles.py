@@ -32,6 +32,12 @@ ARTICLES = pa.schema(
         field("body", pa.string(), "Article paragraphs joined by a blank line.", nullable=False, text=True),
         field("n_comments", pa.int32(), "Comments shipped for this article.", nullable=False),
         field("n_comments_stated", pa.int32(), "Comment count stated on the page ('18 Comments'), when shown."),
+        field("parse_confidence", pa.float64(),
+              "How sure the parser is that body is the article, 0-1 (weighted prose words of the body over 60); "
+              "0 when no article was found and body is the page's best other text.", nullable=False),
+        field("is_suspect", pa.bool_(),
+              "parse_confidence under 0.5: no article found with confidence; body may be page chrome. Filter on it.",
+              nullable=False),
         field("language_score", pa.float64(), "langdetect probability of language (null when 'und')."),
         field("content_hash", pa.string(), "xxh3-64 hex of the normalised body, the exact-duplicate key.",
               nullable=False),

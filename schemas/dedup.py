@@ -34,13 +34,14 @@ DEDUP_KEYS = pa.schema(
         field("content_hash", pa.string(), "xxh3-64 hex of the normalised body, the exact-duplicate key.",
               nullable=False),
         field("signature", SIGNATURE,
-              "One-permutation MinHash of the body's word shingles; null when the body has fewer than "
-              "min_tokens words (such bodies are matched exactly only)."),
+              "One-permutation MinHash of the body's word shingles; null when the body is no evidence of "
+              "sameness (fewer than min_tokens words, or is_suspect): such bodies are matched exactly only."),
         field("minhash_config", pa.string(), "Settings that made signature, e.g. 'oph1;k=5;p=128;seed=0'.",
               nullable=False),
         field("title_hash", pa.string(),
-              "xxh3-64 hex of the normalised title (null without title): short bodies, which have no "
-              "signature, fold only when their titles match too (paywall stubs, 'Photo gallery')."),
+              "What a body without signature must match besides itself: xxh3-64 hex of its URL key (an AMP "
+              "alias as the page it renders) and normalised title, or of the whole page (article_id) when the "
+              "URL is unknown; for signed bodies the hash of the normalised title (null without title)."),
     ]
 )
 

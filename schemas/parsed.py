@@ -37,6 +37,19 @@ PARSED_ARTICLES = pa.schema(
     ]
 )
 
+SCORED_ARTICLES = pa.schema(
+    [
+        *PARSED_ARTICLES,
+        field("parse_confidence", pa.float64(),
+              "How sure the parser is that body is the article, 0-1: weighted prose words of the body over 60 "
+              "(tasks.confidence); 0 when no article was found and body is the page's best other text.",
+              nullable=False),
+        field("is_suspect", pa.bool_(), "parse_confidence under 0.5: body may be page chrome or a fallback.",
+              nullable=False),
+    ]
+)
+"""What the parse step writes: the parsers' ``PARSED_ARTICLES`` plus how sure they are of each body."""
+
 PARSED_COMMENTS = pa.schema(
     [
         field("page_id", pa.string(), "Page the comment was parsed from.", nullable=False),

@@ -7,7 +7,7 @@ declared once: the parse columns in ``schemas/parsed.py``, the added ones here.
 import pyarrow as pa
 
 from schemas.common import field
-from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
+from schemas.parsed import PARSED_COMMENTS, SCORED_ARTICLES
 
 _LANGUAGE = [
     field("language", pa.string(), "ISO 639-1 code, or 'und' when undetermined.", nullable=False),
@@ -16,7 +16,7 @@ _LANGUAGE = [
 
 TAGGED_ARTICLES = pa.schema(
     [
-        *PARSED_ARTICLES,
+        *SCORED_ARTICLES,
         field("article_id", pa.string(), "xxh3-64 hex of the page text.", nullable=False),
         *_LANGUAGE,
     ]

@@ -30,6 +30,7 @@ from schemas.parsed import LINES, TEMPLATE_LINES
 from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
 from tasks.profiles import SiteProfile
+from tasks.words import count_words
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +84,10 @@ cannot match a pattern listed there."""
 
 
 def is_prose(text: pl.Expr) -> pl.Expr:
-    """Expression: the line reads like a sentence of running text (many words, sentence end)."""
-    n_words = text.str.count_matches(r"\S+")
-    ends_like_sentence = text.str.contains(r"[.!?…:;\"”»’)]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
+    """Expression: the line reads like a sentence of running text (many words, sentence end; words of
+    scripts without spaces counted by ``tasks.words.count_words``)."""
+    n_words = count_words(text)
+    ends_like_sentence = text.str.contains(r"[.!?…:;\"”»’)。！？」』]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
     return ((n_words >= PROSE_MIN_WORDS) & ends_like_sentence) | (text.str.len_chars() >= 200)
 
 

@@ -5,7 +5,8 @@ Two phases (HOUSE_STYLE "Dedup is two-phase and deterministic"):
 1. ``add_dedup_keys`` (per shard) reads ``page_id``, ``article_id``, ``body`` and, when present,
    ``site``, ``url``, ``fetched_at``, ``ingested_at``; it returns the ``DEDUP_KEYS`` columns:
    ``content_hash`` (xxh3-64 of the normalised body), ``signature`` (one-permutation MinHash of word
-   shingles, null for short bodies), ``url_key``, ``body_len``, ``n_tokens``, ``minhash_config``.
+   shingles, null for bodies that are no evidence of sameness), ``url_key``, ``body_len``, ``n_tokens``,
+   ``minhash_config``, ``title_hash``.
 2. ``find_duplicate_clusters`` (global, over all shards of the run plus the ``DEDUP_INDEX`` of earlier
    runs) links pages by exact ``content_hash``, by LSH candidates (band keys joined in polars) whose
    signatures agree on at least ``threshold`` of their values, and by equal ``url_key`` when the
@@ -34,8 +35,16 @@ bytes (little-endian 64-bit reads, splitmix64 mixing: numpy with fixed constants
 versions, processes and platforms); one hash per shingle is split into ``num_perm`` bins
 (one-permutation hashing) and empty bins are filled from the next non-empty bin to the right (rotation
 densification). Two signatures agree in a bin with probability close to the Jaccard similarity of the
-shingle sets, as with classic MinHash, at one hash per shingle instead of ``num_perm``. Bodies under
-``min_tokens`` words get no signature and fold only on an equal normalised body; empty bodies never fold.
+shingle sets, as with classic MinHash, at one hash per shingle instead of ``num_perm``. Empty bodies never
+fold.
+
+Bodies that may be chrome are no evidence of sameness: a body under ``min_tokens`` words, or one the
+parser tagged ``is_suspect`` (``tasks.confidence``: no confident article, e.g. a profile box or a blog's
+tagline that every post of the blog shows). They get no signature (no near or same-URL folding on
+them) and fold only exactly, when the page says so too: with a known URL, the same URL (an AMP alias
+counts as the page it renders) and the same title; without one, the same whole page (``article_id``).
+Pages with different known URLs therefore fold as exact or near copies only on a body of ``min_tokens``
+words or more that the parser is sure of.
 
 Settings and what they gave on the planted set of ``bench.gen_dedup`` (7,881 pages, 483 words on
 average; ``python -m bench.bench_dedup``, results in ``bench/results/dedup.json``): the defaults, 40
@@ -149,6 +158,17 @@ def _url_key(expr: pl.Expr) -> pl.Expr:
         .str.replace(r"/+$", "")
     )
     return pl.when(key.str.len_chars() > 0).then(key)
+
+
+def _alias_url_key(url_key: pl.Expr) -> pl.Expr:
+    """The ``url_key`` of a page's canonical URL where the URL names an alias of it: an AMP page ("amp."
+    host, "/amp" path segment, "amp" or "outputType=amp" parameter) is the page it renders."""
+    return (
+        url_key.str.replace(r"^amp\.", "")
+        .str.replace_all(r"/amp(?:/|$)", "/")
+        .str.replace(r"[?&](?:amp(?:=1|=true)?|outputtype=amp)$", "")
+        .str.replace(r"/+$", "")
+    )
 
 
 def _token_hashes(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
@@ -274,11 +294,13 @@ def add_dedup_keys(
 
     Args:
         articles: reads ``page_id``, ``article_id``, ``body`` and, when present, ``title``, ``site``,
-            ``url``, ``fetched_at``, ``ingested_at`` (missing optional columns count as unknown).
+            ``url``, ``fetched_at``, ``ingested_at``, ``is_suspect`` (missing optional columns count as
+            unknown; a missing ``is_suspect`` as false).
         shingle_size: words per shingle.
         num_perm: values per signature (bins of the one-permutation MinHash).
         seed: seed of the shingle hash; signatures of different seeds are never compared.
-        min_tokens: bodies with fewer words get no signature and are matched exactly only.
+        min_tokens: bodies with fewer words (and suspect bodies) get no signature and are matched exactly
+            only, on the body plus their URL and title, or their whole page (see the module docstring).
 
     Returns:
         One row per input row with the ``DEDUP_KEYS`` columns: ``page_id``, ``article_id``, ``site``,
@@ -294,6 +316,7 @@ def add_dedup_keys(
         "fetched_at": schema["fetched_at"],
         "ingested_at": schema["ingested_at"],
         "title": pl.String(),
+        "is_suspect": pl.Boolean(),
     }
     frame = articles.select(
         "page_id",
@@ -319,15 +342,27 @@ def add_dedup_keys(
         tokens, counts[lo:hi] = _token_hashes(arr.slice(lo, hi - lo))
         shingles, sdoc = _shingle_hashes(tokens, counts[lo:hi], shingle_size, seed)
         sig[lo:hi] = _oph_signatures(shingles, sdoc, hi - lo, num_perm=num_perm)
-    signed = pl.Series(counts >= min_tokens)
+    # a body that may be chrome (short, or one the parser is not sure of) is no evidence of sameness
+    weak = pl.Series(counts < min_tokens) | frame.get_column("is_suspect").fill_null(value=False)
+    signed = ~weak
     frame = frame.with_columns(
         pl.Series("n_tokens", counts, dtype=pl.Int32),
         pl.when(signed).then(pl.Series(sig).cast(pl.List(pl.UInt32))).alias("signature"),
     )
     title_norm = _normalise(frame.get_column("title"))
+    # what a weak body must match besides the body: its URL (an AMP alias counts as the page) and
+    # title, or where the URL is unknown the whole page (article_id hashes the page content)
+    alias = _alias_url_key(pl.col("url_key"))
+    evidence = frame.select(
+        pl.when(pl.lit(weak))
+        .then(pl.when(alias.is_not_null())
+              .then(pl.concat_str([pl.lit("url"), alias, pl.lit(title_norm).fill_null("")], separator="\x1f"))
+              .otherwise(pl.concat_str([pl.lit("page"), pl.col("article_id")], separator="\x1f")))
+    ).to_series()
+    title_hash = pl.when(title_norm.str.len_bytes() > 0).then(_xxh3_series(title_norm))
     return frame.with_columns(
         _xxh3_series(norm).alias("content_hash"),
-        pl.when(title_norm.str.len_bytes() > 0).then(_xxh3_series(title_norm)).alias("title_hash"),
+        pl.when(evidence.is_not_null()).then(_xxh3_series(evidence)).otherwise(title_hash).alias("title_hash"),
         pl.lit(minhash_config(shingle_size=shingle_size, num_perm=num_perm, seed=seed)).alias("minhash_config"),
     ).select([pl.col(c).cast(schema[c]) for c in DEDUP_KEYS.names])
 

@@ -83,6 +83,8 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "n_lines_stripped": 65,
     "stripped_by_rule": [{"rule": "nav", "n_lines": 12}, {"rule": "share", "n_lines": 6}],
     "has_replacement_chars": False,
+    "parse_confidence": 1.0,
+    "is_suspect": False,
     "position": 3,
     "parent_position": 1,
     "author": "jsmith",

@@ -207,8 +207,11 @@ def write_json(obj: Any, path: Path) -> Path:
     """Write JSON atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:  # a write that failed (a full disk) leaves no temporary file behind
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -716,11 +719,13 @@ def read_pseudonym_key(path: Path) -> bytes:
     return key
 
 
-def record_execution(work_dir: Path, stage: str, detail: str, *, started: float, seconds: float, ok: bool) -> None:
-    """Append one line to ``_work/executions.jsonl``: a stage's body really ran (cache hits write nothing)."""
+def record_execution(work_dir: Path, stage: str, detail: str, *, started: float, seconds: float, ok: bool,
+                     run: str | None = None, task: str | None = None) -> None:
+    """Append one line to ``_work/executions.jsonl``: a stage's body really ran (cache hits write nothing);
+    ``run`` is the id of the flow run (the same in every attempt of it), ``task`` the Prefect task name."""
     work_dir.mkdir(parents=True, exist_ok=True)
     line = json.dumps({"stage": stage, "detail": detail, "pid": os.getpid(), "at": started,
-                       "seconds": round(seconds, 4), "ok": ok})
+                       "seconds": round(seconds, 4), "ok": ok, "run": run, "task": task})
     with (work_dir / "executions.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(line + "\n")
 

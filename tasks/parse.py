@@ -23,15 +23,16 @@ How a page is segmented (per page, linear in its lines):
 2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
    count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
    comment form cannot be crossed) picks the article text.
-3. Title. The best heading-like line shortly above the body: close to it, repeated on the page or
-   quoted in the comment-count line, not a breadcrumb, date or byline.
+3. Title. A learned ranker (``tasks.titles``) scores the kept lines from 30 lines above to 6 below the
+   body's first line on shape, position, evidence (breadcrumb, comment-count quote, repetition, the URL's
+   slug) and neighbours (teaser runs, a date or byline below); the best one is the title.
 
 Where the time goes: the line patterns run in polars over all lines of the shard (``line_features``),
 each on a sub-frame of the lines that can match it (a regex search in polars scans every value of a
 column, also those a ``when`` masked to null). Step 1 runs per page in Python over plain lists of those
 columns (``_Page``), and only on the pages that may hold a comment list, from a little above their first
 header, date or count line; steps 2 and 3 run in polars over all pages at once (``_body_windows``,
-``_find_titles``), with Python only for the title candidates' scores. Polars releases the GIL, so the
+``tasks.titles.candidate_features``; the ranker is one matrix product). Polars releases the GIL, so the
 Python part is what keeps two parse tasks on two threads from running side by side.
 """
 
@@ -52,6 +53,8 @@ from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
 from tasks.dates import parse_date
 from tasks.distinct import map_distinct
+from tasks.titles import candidate_features, rank_titles
+from tasks.words import count_words
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +67,7 @@ COMMENT_META = "comment_meta"
 
 NAME_MAX_WORDS = 6
 NAME_MAX_CHARS = 60
-TITLE_WINDOW = 40
 TITLE_MAX_CHARS = 220
-TITLE_DISTANCE_COST = 0.4
-TITLE_ROW_COST = 0.05
-MIN_TITLE_SCORE = -4.0
-HINTED_TITLE_BONUS = 5.0
-"""Title score bonus of a line that a breadcrumb or the comment-count line names."""
-REPEATED_TITLE_BONUS = 1.5
-"""Title score bonus of a line (4+ words) that occurs twice on the page."""
 EVIDENCE_WINDOW = 20
 UNPLACED = "unplaced"
 STRIPPED_WEIGHT = -2.0
@@ -103,7 +98,29 @@ whose first header may be the name line just above a date)."""
 
 _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
                              "pagination", "profile_body_end"})
+_SOFT_BREAKS = frozenset({"related", "newsletter"})
+"""Breaks that boxes inside an article also print ("Join our newsletter", "More from ..." above a few
+links): crossable when the article goes on right under them."""
 _BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_start"}
+SOFT_BREAK_WEIGHT = -20.0
+SOFT_BREAK_REACH = 8
+"""A soft break is crossable (at ``SOFT_BREAK_WEIGHT``) when two consecutive prose lines start within this
+many lines under it; otherwise it ends the body like any strong break."""
+TEASER_REACH = 2
+TEASER_MIN_ITEMS = 3
+"""A teaser run: ``TEASER_MIN_ITEMS`` long non-prose lines (headlines) among a line and its ``TEASER_REACH``
+neighbours each side; its items weigh ``TEASER_WEIGHT`` and its prose counts as isolated."""
+LONG_TEASER_REACH = 3
+LONG_TEASER_MIN_ITEMS = 5
+"""A long teaser run (``LONG_TEASER_MIN_ITEMS`` items among ``LONG_TEASER_REACH`` neighbours each side):
+its prose lines are teaser texts, weighed by ``TEASER_PROSE_FACTOR``."""
+TEASER_WEIGHT = -2.0
+TEASER_PROSE_FACTOR = 0.0
+TEASER_HEAD_MIN_WORDS = 4
+TEASER_BLURB_MAX_WORDS = 30
+"""A teaser blurb: an isolated prose line under ``TEASER_BLURB_MAX_WORDS`` words right under a non-prose line
+of ``TEASER_HEAD_MIN_WORDS``+ words, with another blurb two lines above or below (headline, blurb,
+headline, blurb); it weighs by ``TEASER_PROSE_FACTOR``."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -247,7 +264,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
     n_words = pl.col("f_words")
     frame = lines.with_row_index("_row").with_columns(
-        _chars=text.str.len_chars(), f_words=text.str.count_matches(r"\S+").cast(pl.Int32)
+        _chars=text.str.len_chars(), f_words=_py_words(text).cast(pl.Int32)
     )
     # the date and count patterns run on the lines short enough to need them (a masked column would still
     # be scanned)
@@ -279,7 +296,8 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
             f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
             f_prose=(
-                (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
+                (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)。！？」』]$")
+                & ~text.str.contains(r"\(\d[\d.,]*\)$")
             )
             | (chars >= 200),
         )
@@ -337,8 +355,10 @@ class _Page:
 
 
 def _py_words(expr: pl.Expr) -> pl.Expr:
-    """Python's ``len(s.split())``: \\x1c-\\x1f are white space to ``str.split`` and not to the regex ``\\s``."""
-    return expr.str.count_matches(r"[^\s\x1c-\x1f]+")
+    """Words of a text (``tasks.words.count_words``): Python's ``len(s.split())`` (\\x1c-\\x1f are white
+    space to ``str.split`` and not to the regex ``\\s``), letters of scripts without spaces (Chinese,
+    Japanese, Thai) counted two to a word."""
+    return count_words(expr)
 
 
 def _sentence_end(expr: pl.Expr) -> pl.Expr:
@@ -690,9 +710,13 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     """Per page, the maximum-sum window of line weights over its lines ``_start`` to ``_limit - 1`` (the
     lines outside do not count as neighbours).
 
-    Weights: a strong break (``_BODY_BREAKS``) cannot be crossed; other stripped lines weigh
+    Weights: a strong break (``_BODY_BREAKS``) cannot be crossed, except a soft one (``_SOFT_BREAKS``) with
+    the article going on under it (``SOFT_BREAK_REACH``), which weighs ``SOFT_BREAK_WEIGHT``; other
+    stripped lines, and lines whose text the page prints more than once (a repeated widget), weigh
     ``STRIPPED_WEIGHT``; prose weighs its word count (times ``ISOLATED_PROSE_FACTOR`` without a prose
-    neighbour); long list lines weigh ``LIST_ITEM_WEIGHT`` and short lines ``SHORT_LINE_WEIGHT``. A window
+    neighbour or in a teaser run, times ``TEASER_PROSE_FACTOR`` in a long teaser run or as a teaser
+    blurb); long list lines weigh ``LIST_ITEM_WEIGHT`` (``TEASER_WEIGHT`` in a teaser run) and short lines
+    ``SHORT_LINE_WEIGHT``. A window
     that opens right under a "related posts" heading is a list of related stories, not the article: it
     competes with its sum scaled by ``RELATED_LIST_FACTOR``. Of equal sums the first window wins.
 
@@ -701,7 +725,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     multiples of 0.5, so these sums are exact.
 
     Args:
-        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, sorted by
+        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, ``text``, sorted by
             page and line.
         bounds: ``_page``, ``_start``, ``_limit``: the pages to search and their line range.
 
@@ -709,24 +733,68 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         ``_page``, ``_lo``, ``_hi`` (first and last line of the window) for the pages that have one.
     """
     rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", "_seg"
+    if bounds.is_empty():
+        return pl.DataFrame(schema={page: lines.schema[page], "_lo": lines.schema["_i"], "_hi": lines.schema["_i"]})
+    scan = lines.join(bounds, on=page, how="inner", maintain_order="left").filter(
+        i.is_between(pl.col("_start"), pl.col("_limit") - 1))
+    # the rows of a page are consecutive lines from here on: a neighbour k lines away is in the page when
+    # _start <= _i + k < _limit, so shifts need no per-page window
+    up, down = i - pl.col("_start"), pl.col("_limit") - 1 - i  # lines of the page above and below
+
+    def near(expr: pl.Expr, k: int) -> pl.Expr:
+        """``expr`` of the line ``k`` lines away (negative: above), false outside the page."""
+        inside = (down >= k) if k > 0 else (up >= -k)
+        return expr.shift(-k).fill_null(value=False) & inside
+
+    rows = scan.height
     prose = pl.col("f_prose") & rule.is_null()
-    paired = prose.shift(1).over(page).fill_null(value=False) | prose.shift(-1).over(page).fill_null(value=False)
+    words = pl.col("f_words")
+    item_np, up_np, down_np = (
+        col.to_numpy() for col in scan.select(rule.is_null() & ~prose & (words >= LIST_ITEM_MIN_WORDS), up, down)
+    )
+    total = np.concatenate([[0], np.cumsum(item_np, dtype=np.int64)])
+    idx = np.arange(rows)
+
+    def items_around(reach: int) -> pl.Series:
+        """How many lines within ``reach`` lines of each line (itself included, its page only) are list items."""
+        lo = idx - np.minimum(up_np, reach)
+        hi = idx + np.minimum(down_np, reach)
+        return pl.Series(total[hi + 1] - total[lo]) if rows else pl.Series([], dtype=pl.Int64)
+
+    paired = near(prose, -1) | near(prose, 1)
+    pair_row = pl.when(prose & near(prose, 1)).then(pl.int_range(pl.len()))
+    to_pair = pair_row.backward_fill() - pl.int_range(pl.len())
+    soft = rule.is_in(sorted(_SOFT_BREAKS)) & (to_pair <= pl.min_horizontal(down, SOFT_BREAK_REACH)).fill_null(
+        value=False)
+    teaser = pl.col("_items") >= TEASER_MIN_ITEMS
+    long_teaser = pl.col("_long_items") >= LONG_TEASER_MIN_ITEMS
+    headline = near(rule.is_null() & ~prose & (words >= TEASER_HEAD_MIN_WORDS), -1)
+    blurb = prose & ~paired & (words < TEASER_BLURB_MAX_WORDS) & headline
+    blurbs = pl.col("_blurb") & (near(pl.col("_blurb"), -2) | near(pl.col("_blurb"), 2))
     weight = (
-        pl.when(rule.is_not_null()).then(STRIPPED_WEIGHT)
-        .when(prose).then(pl.col("f_words").cast(pl.Float64) * pl.when(paired).then(1.0).otherwise(
-            ISOLATED_PROSE_FACTOR))
-        .when(pl.col("f_words") >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
+        pl.when(soft).then(SOFT_BREAK_WEIGHT)
+        .when(rule.is_not_null() | pl.col("_repeated")).then(STRIPPED_WEIGHT)
+        .when(prose).then(words.cast(pl.Float64) * pl.when(long_teaser | blurbs).then(TEASER_PROSE_FACTOR)
+                          .when(paired & ~teaser).then(1.0).otherwise(ISOLATED_PROSE_FACTOR))
+        .when(teaser & (words >= LIST_ITEM_MIN_WORDS)).then(TEASER_WEIGHT)
+        .when(words >= LIST_ITEM_MIN_WORDS).then(LIST_ITEM_WEIGHT)
         .otherwise(SHORT_LINE_WEIGHT)
     )
-    is_break = rule.is_in(sorted(_BODY_BREAKS)).fill_null(value=False)
+    is_break = (rule.is_in(sorted(_BODY_BREAKS)) & ~soft).fill_null(value=False)
+    # lines from each line up to the last "related" line at or above it in the page (null: none)
+    row = pl.int_range(pl.len())
+    related_dist = row - pl.when(rule == "related").then(row).forward_fill()
+    related_dist = pl.when(related_dist <= up).then(related_dist)
     scan = (
-        lines.join(bounds, on=page, how="inner", maintain_order="left")
-        .filter(i.is_between(pl.col("_start"), pl.col("_limit") - 1))
+        scan.with_columns(
+            _items=items_around(TEASER_REACH), _long_items=items_around(LONG_TEASER_REACH), _blurb=blurb,
+            _repeated=pl.struct(page, "text").is_duplicated(),
+        )
         .with_columns(
             _w=weight,
             # segments between breaks, numbered over all pages (a page's first line opens one)
             _seg=(is_break | (i == pl.col("_start"))).cum_sum(),
-            _related=pl.when(rule == "related").then(i).forward_fill().over(page),
+            _related=i - related_dist,
             _break=is_break,
         )
         .filter(~pl.col("_break"))
@@ -736,150 +804,12 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     scan = scan.with_columns(_run=(prefix - lowest_before).over(seg))
     restart = pl.col("_run").shift(1).fill_null(0.0) <= 0  # the first line of a segment opens a run
     scan = scan.with_columns(_run_start=pl.when(restart).then(i).forward_fill().over(seg))
-    near_related = (pl.col("_run_start") - pl.col("_related") <= RELATED_LIST_REACH).fill_null(value=False)
+    near_related = (pl.col("_run_start") - pl.col("_related")).is_between(0, RELATED_LIST_REACH).fill_null(value=False)
     scored = scan.select(
         page, "_run_start", i, _score=pl.col("_run") * pl.when(near_related).then(RELATED_LIST_FACTOR).otherwise(1.0)
     ).filter(pl.col("_score") > 0)
     best = scored.filter(pl.col("_score") == pl.col("_score").max().over(page))
     return best.group_by(page, maintain_order=True).agg(_lo=pl.col("_run_start").first(), _hi=i.first())
-
-
-_CRUMB_RE = r" (?:»|›|>>?|\|) "
-"""A breadcrumb separator: " » ", " › ", " > ", " >> " or " | "."""
-_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
-_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
-_TWO_SENTENCES = re.compile(r"\w[.!?]\s+[A-ZÄÖÜÉÀА-Я]")
-_PERSON_NAME = re.compile(r"^(?:[A-ZÄÖÜÉÈÁÍÓÚА-Я][\w'’.-]*\s?){2,3}$")
-_NOT_TITLE = re.compile(r"[|•]|\s[>/]\s|^[^\w“\"„«‘'¿¡]")
-
-
-_TITLE_CUT_OFF = (":", ",", "–", "-", "—", ";")
-
-
-def _title_score(text: str, words: int, *, prose: bool, kept_distance: float, bonus: float) -> float:
-    """How much a line looks like the article headline (the caller checks that it can be one), with the
-    bonus of its evidence elsewhere on the page (``HINTED_TITLE_BONUS``, ``REPEATED_TITLE_BONUS`` or 0)."""
-    score = 2.0 - TITLE_DISTANCE_COST * kept_distance
-    if bonus:
-        score += bonus
-    if 4 <= words <= 20:
-        score += 2.0 + (1.0 if words <= 14 else 0.0)
-    elif words > 25:
-        score -= 2.0
-    if text[0].islower():
-        score -= 2.0
-    if not any(map(str.isupper, text)):
-        score -= 3.0
-    if _TWO_SENTENCES.search(text):
-        score -= 3.0
-    if _PERSON_NAME.match(text):
-        score -= 2.5
-    if prose or (text.endswith(".") and words > 15):
-        score -= 3.0
-    elif text.endswith("."):
-        score -= 1.5
-    return score
-
-
-def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
-    """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
-    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded.
-
-    Reads ``_page``, ``text`` and ``f_count``; returns distinct ``_page``, ``_key``."""
-    hints: list[tuple[int, str]] = []
-    counts = lines.filter(pl.col("f_count").is_not_null())
-    for page, text in zip(counts["_page"].to_list(), counts["text"].to_list(), strict=True):
-        if m := _QUOTED_TITLE.search(text):
-            hints.append((page, m.group("title").strip().casefold()))
-    crumbs = lines.filter(_TEXT.str.contains(_CRUMB_RE))
-    for page, text in zip(crumbs["_page"].to_list(), crumbs["text"].to_list(), strict=True):
-        parts = _CRUMB_SPLIT.split(text)
-        if len(parts) >= 3:
-            hints.append((page, parts[-1].strip().casefold()))
-    return pl.DataFrame(hints, schema={"_page": pl.UInt32, "_key": pl.String}, orient="row").unique()
-
-
-def _repeated_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """Weaker headline evidence: lines of 4+ words that occur twice on the page (compared case-folded).
-
-    Reads ``_page``, ``text``, ``f_words``; returns distinct ``_page``, ``_key``."""
-    # case folding keeps the white space of a line (no character folds into or out of white space), so
-    # lines that fold alike have the same number of words; only lines that can match a title count
-    foldable = lines.filter(_FOLDABLE)
-    folded = foldable.select("_page", _key=pl.Series(map(str.casefold, foldable["text"].to_list()), dtype=pl.String))
-    twice = folded.group_by("_page", "_key").agg(pl.len()).filter(pl.col("len") > 1).drop("len")
-    return twice.filter(_py_words(pl.col("_key")) >= 4)
-
-
-def _find_titles(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
-    """Per page, the best-scoring headline line in the ``TITLE_WINDOW`` lines up to the body's first line
-    (the first of equals from there up), if it scores above ``MIN_TITLE_SCORE``.
-
-    A candidate is a line not placed in a comment that passes ``_TITLE_OK`` and holds no crumb or list
-    separator (``_NOT_TITLE``). Its score (``_title_score``) falls with the kept lines between it and the
-    body and with its distance in lines; a line that a breadcrumb or the comment-count line names gets
-    ``HINTED_TITLE_BONUS``; where the repeated-line bonus could change the choice (another candidate
-    scores within it of the best, or none is good enough), lines repeated on the page get
-    ``REPEATED_TITLE_BONUS``.
-
-    Args:
-        lines: ``_page``, ``_i``, the ``line_features`` columns and ``_placed`` (the line is in a
-            comment), sorted by page and line.
-        windows: ``_page``, ``_lo`` (the body's first line).
-
-    Returns:
-        ``_page``, ``_title`` (the line of the title) for the pages that have one.
-    """
-    i, lo = pl.col("_i"), pl.col("_lo")
-    near = (
-        lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric", "f_words",
-                     "f_prose", "_placed")
-        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
-        .filter(i.is_between(lo - (TITLE_WINDOW - 1), lo))
-        .with_columns(title_ok=_TITLE_OK)
-    )
-    # kept lines between a line and the body: those after it and before the body's first line
-    kept_line = (i < lo) & pl.col("strip_rule").is_null() & ~pl.col("f_date")
-    near = near.with_columns(
-        _kept=pl.when(kept_line).then(pl.when(pl.col("f_words") >= 4).then(1.0).otherwise(0.5)).otherwise(0.0)
-    ).with_columns(_kept=pl.col("_kept").cum_sum(reverse=True).over("_page") - pl.col("_kept"))
-    cands = near.filter(pl.col("title_ok") & ~pl.col("_placed"))
-    cands = cands.filter(pl.Series([not _NOT_TITLE.search(t) for t in cands["text"].to_list()], dtype=pl.Boolean))
-    if cands.height == 0:
-        return pl.DataFrame(schema={"_page": pl.UInt32, "_title": pl.Int32})
-    pages = cands.select("_page").unique()
-    cands = cands.with_columns(_key=pl.Series(map(str.casefold, cands["text"].to_list()), dtype=pl.String))
-    page_lines = lines.select("_page", "text", "f_count", "f_words")
-    hints = _title_hints(page_lines.join(pages, on="_page", how="semi")).with_columns(_hinted=pl.lit(value=True))
-    cands = cands.join(hints, on=["_page", "_key"], how="left", maintain_order="left").with_columns(
-        pl.col("_hinted").fill_null(value=False))
-
-    def scores(rows: pl.DataFrame, bonus: pl.Expr) -> pl.Series:
-        """``_title_score`` of the candidate ``rows``, less the cost of their distance to the body."""
-        return pl.Series(
-            [_title_score(text, words, prose=prose, kept_distance=kept, bonus=b) - TITLE_ROW_COST * (start - line)
-             for text, words, prose, kept, start, line, b in zip(
-                *(rows[c].to_list() for c in ("text", "f_words", "f_prose", "_kept", "_lo", "_i")),
-                rows.with_columns(_bonus=bonus)["_bonus"].to_list(), strict=True)],
-            dtype=pl.Float64,
-        )
-
-    cands = cands.with_columns(_score=scores(cands, pl.when("_hinted").then(HINTED_TITLE_BONUS).otherwise(0.0)))
-    # the repeated-line bonus can change the choice only when another line scores within it of the best
-    # (the margin covers rounding); finding the page's repeated lines is the costly part
-    top = pl.col("_score").max().over("_page")
-    close = ((pl.col("_score") + (REPEATED_TITLE_BONUS + 1e-6) > top).sum().over("_page") > 1) | (
-        top <= MIN_TITLE_SCORE)
-    unsure = cands.filter(close).select("_page").unique()
-    if unsure.height:
-        repeated = _repeated_lines(page_lines.join(unsure, on="_page", how="semi"))
-        cands = cands.join(repeated.with_columns(_repeated=pl.lit(value=True)), on=["_page", "_key"], how="left",
-                           maintain_order="left").with_row_index("_cand")
-        rescore = cands.filter(pl.col("_repeated") & ~pl.col("_hinted"))
-        cands = cands.with_columns(
-            _score=cands["_score"].scatter(rescore["_cand"], scores(rescore, pl.lit(REPEATED_TITLE_BONUS))))
-    best = cands.filter((pl.col("_score") == top) & (pl.col("_score") > MIN_TITLE_SCORE))
-    return best.group_by("_page", maintain_order=True).agg(_title=i.max())
 
 
 def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
@@ -937,18 +867,9 @@ _NAME_LIKE = (
     & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
 )
 """Lines that can be a commenter's name (see ``_Page``)."""
-_SENTENCE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’]\s*$") | (pl.col("f_words") >= SENTENCE_MIN_WORDS)
+_SENTENCE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | (pl.col("f_words") >= SENTENCE_MIN_WORDS)
 """Lines that end like a sentence, or are long enough to be one (see ``_reads_as_thread``)."""
-_TITLE_OK = (
-    _RULE.is_null() & _UNSTATED & ~pl.col("f_has_date") & (pl.col("f_words") >= 2)
-    & _CHARS.is_between(8, TITLE_MAX_CHARS) & ~pl.any_horizontal(_TEXT.str.ends_with(e) for e in _TITLE_CUT_OFF)
-)
-"""A headline is kept, not a date, count or crumb trail, 2+ words, not cut off (the limits that need no
-Python regex; ``_NOT_TITLE`` is the other)."""
-_FOLDABLE = (_CHARS <= 3 * TITLE_MAX_CHARS) & ((pl.col("f_words") >= 4) | _TEXT.str.contains("[\x1c-\x1f]"))
-"""Lines that can repeat a title line: a line folds to the same text as a title line only if it is at most
-3 times longer (no character folds to more than 3); words >= 4 unless the line holds \\x1c-\\x1f, which
-str.split takes for white space and the regex does not."""
+
 
 
 _ANCHOR = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_date") | pl.col(
@@ -1011,22 +932,27 @@ def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.sort("page_id", "line_no", maintain_order=True)
 
 
-def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
-    """Fill ``region`` and ``comment_position`` of tagged lines.
+def page_urls(feats: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame | None:
+    """``_page``, ``url`` of the pages of ``feats`` (``page_id``, ``_page``) that ``urls`` (``page_id``,
+    ``url``) names."""
+    if urls is None:
+        return None
+    pages = feats.select("page_id", "_page").unique("_page")
+    return pages.join(urls.select("page_id", "url"), on="page_id", how="inner").select("_page", "url")
 
-    The comment finder runs per page in Python on the pages that may hold comments; the body window,
-    the title and the body lines are then found for all pages at once.
+
+def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, pl.DataFrame]:
+    """Steps 1 and 2 of ``segment_pages``: the comments, then the body window of each page.
 
     Args:
-        lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
+        lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``), not empty.
 
     Returns:
-        The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
-        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``.
+        The lines sorted by page and line with the ``line_features`` columns, ``_row``, ``_page``, ``_i``
+        and ``_placed`` (the line is in a comment); per line its region code (``_REGION_CODES``, 0 where
+        unplaced) and comment position (-1 outside comments); and per page ``_page``, ``_lo``, ``_hi``
+        (the body window's first and last line) for the pages that have one.
     """
-    schema = polars_schema(LINES)
-    if lines.height == 0:
-        return empty_frame(LINES)
     feats = _number_lines(line_features(sorted_lines(lines)))
     # 1. comments, and where each page's comment section starts
     comments, sections = _all_comments(feats)
@@ -1041,7 +967,7 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
     bounds = page_len.join(sections, on="_page", how="left", maintain_order="left").select(
         "_page", "_after", "_n", _start=pl.lit(0, dtype=pl.Int32), _limit=pl.col("_limit").fill_null(pl.col("_n"))
     )
-    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words")
+    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words", "text")
     above = _body_windows(window_columns, bounds)
     below = _body_windows(
         window_columns,
@@ -1049,8 +975,29 @@ def segment_pages(lines: pl.DataFrame) -> pl.DataFrame:
             "_page", _start=pl.col("_after"), _limit=pl.col("_n")),
     )
     windows = pl.concat([above, below])
-    # 3. the title shortly above the body, then the body lines
-    titles = _find_titles(feats, windows)
+    return feats, region, position, windows
+
+
+def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Fill ``region`` and ``comment_position`` of tagged lines.
+
+    The comment finder runs per page in Python on the pages that may hold comments; the body window,
+    the title and the body lines are then found for all pages at once.
+
+    Args:
+        lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
+        urls: ``page_id``, ``url`` (the page's URL where known; its slug is a title cue), or None.
+
+    Returns:
+        The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
+        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``.
+    """
+    schema = polars_schema(LINES)
+    if lines.height == 0:
+        return empty_frame(LINES)
+    feats, region, position, windows = body_windows(lines)
+    # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
+    titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls)))
     title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
         pl.col("_i") == pl.col("_title"))
     i = pl.col("_i")

@@ -5,7 +5,7 @@ Here the tags become the four output datasets:
 
 - ``articles``: pages with a body, not folded into another article, in an accepted language;
 - ``duplicates``: pages folded into a canonical article (exact, near, rescrape);
-- ``rejects``: pages that could not become an article (unreadable, empty, binary, no article);
+- ``rejects``: pages that could not become an article (unreadable, empty, binary, no readable text);
 - pages whose language is not among those asked for are counted, not rejected.
 
 Every input page lands in exactly one of these, and :func:`account` checks it.
@@ -69,7 +69,9 @@ def select_outputs(
             has_replacement_chars, reject_reason, reject_detail, ingested_at). Records whose reject_reason starts with
             ``skipped_`` (WARC requests, metadata, non-HTML responses) are not pages: counted, not shipped.
         articles: parsed, language-tagged articles of the shard (reads page_id, title, body,
-            n_lines_stripped, stripped_by_rule, n_comments_stated, language, language_score).
+            n_lines_stripped, stripped_by_rule, n_comments_stated, parse_confidence, is_suspect, language,
+            language_score). Articles found without confidence ship tagged ``is_suspect`` (counted as
+            ``articles_suspect``); only a page whose parse has no text at all is a ``no_article`` reject.
         clusters: dedup decisions for the shard's pages (reads page_id, article_id, content_hash,
             cluster_id, canonical_article_id, is_duplicate, duplicate_kind, similarity).
         comments: merged comments this shard ships (reads article_id, page_id, crawl_month,
@@ -150,6 +152,7 @@ def select_outputs(
         "comments": out_comments.height,
         "comments_duplicate": comments.height - kept_comments.height,
         "comments_of_unshipped_pages": orphans.height,
+        "articles_suspect": int(out_articles.get_column("is_suspect").sum()),
     }
     for lang, n in out_articles.group_by("language").len().iter_rows():
         counts[f"articles_language_{lang}"] = n

@@ -11,11 +11,12 @@ import polars as pl
 
 from flows.config import LangIdConfig
 from schemas.dedup import MERGED_COMMENT_PARTS
-from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, TEMPLATE_COUNTS, TEMPLATE_LINES
+from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, SCORED_ARTICLES, TEMPLATE_COUNTS, TEMPLATE_LINES
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
 from tasks.boilerplate import learn_template_lines
+from tasks.confidence import add_parse_confidence, chrome_lines, fallback_bodies, fill_empty_bodies
 from tasks.dates import resolve_posted_at
 from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
@@ -197,6 +198,25 @@ def merge_template_lines(learned: pl.DataFrame, previous: pl.DataFrame) -> pl.Da
     )
 
 
+def tag_template_lines(lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame) -> pl.DataFrame:
+    """Strip as ``template`` the lines that the learned templates name (same site, same text) and no
+    general rule stripped. Reads LINES rows, ``page_id`` and ``site`` of PAGES, TEMPLATE_LINES rows."""
+    if templates.is_empty():
+        return lines
+    site_of = pages.select("page_id", "site")
+    tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
+    return (
+        lines.join(site_of, on="page_id", how="left")
+        .join(tmpl, on=["site", "text"], how="left")
+        .with_columns(
+            strip_rule=pl.when(pl.col("strip_rule").is_null() & pl.col("is_template").fill_null(value=False))
+            .then(pl.lit("template"))
+            .otherwise(pl.col("strip_rule"))
+        )
+        .drop("site", "is_template")
+    )
+
+
 def parse_shard(
     lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -206,11 +226,14 @@ def parse_shard(
     gives an article but no comment, the page's rendered lines still go through the text path's comment
     finder (its comments are kept, its article is not). Every other page goes through the text path:
     lines that the learned templates name (same site, same text) and no
-    general rule stripped are stripped as ``template``, then the text parser segments the page.
+    general rule stripped are stripped as ``template``, then the text parser segments the page. A text
+    page without a body gets its best other text (``tasks.confidence.fallback_bodies``); every article
+    gets ``parse_confidence`` and ``is_suspect``, in which paragraphs that are template or rule-stripped
+    lines of their page (an HTML body taken from a sidebar) count for nothing.
     Comment dates of both paths are read again with their page's fetch time and day/month evidence
     (``tasks.dates.resolve_posted_at``). Reads LINES rows and PAGES (page_id, site, text, html,
-    fetched_at; fetched_at may be missing). Returns PARSED_ARTICLES (one row per readable page) and
-    PARSED_COMMENTS.
+    fetched_at, url; fetched_at and url may be missing: the URL's slug is a title cue). Returns
+    SCORED_ARTICLES (one row per readable page) and PARSED_COMMENTS.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
         if optional not in pages.columns:
@@ -220,25 +243,19 @@ def parse_shard(
     # pages whose markup gave an article but no comment: their rendered text goes through the text
     # path's comment finder too (comment markup the selectors do not know still prints as a thread)
     markup_only = html_arts.join(html_coms.select("page_id").unique(), on="page_id", how="anti").select("page_id")
+    lines = tag_template_lines(lines, pages, templates)
+    chrome = chrome_lines(lines)
     lines = lines.join(html_arts.join(markup_only, on="page_id", how="anti").select("page_id"), on="page_id",
                        how="anti")
-    if not templates.is_empty():
-        site_of = pages.select("page_id", "site")
-        tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
-        lines = (
-            lines.join(site_of, on="page_id", how="left")
-            .join(tmpl, on=["site", "text"], how="left")
-            .with_columns(
-                strip_rule=pl.when(pl.col("strip_rule").is_null() & pl.col("is_template").fill_null(value=False))
-                .then(pl.lit("template"))
-                .otherwise(pl.col("strip_rule"))
-            )
-            .drop("site", "is_template")
-        )
-    segmented = segment_pages(lines)
-    text_articles = parse_articles(segmented.join(markup_only, on="page_id", how="anti"))
-    articles = pl.concat([_cast(text_articles, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES)),
-                          _cast(html_arts, PARSED_ARTICLES.names, polars_schema(PARSED_ARTICLES))])
+    urls = pages.select("page_id", "url") if "url" in pages.columns else None
+    segmented = segment_pages(lines, urls)
+    text_segmented = segmented.join(markup_only, on="page_id", how="anti")
+    text_arts = fill_empty_bodies(parse_articles(text_segmented), fallback_bodies(text_segmented))
+    names = [*PARSED_ARTICLES.names, "_fallback"]
+    parsed = pl.concat([text_arts.select(names),
+                        html_arts.with_columns(_fallback=pl.lit(value=False)).select(names)], how="vertical_relaxed")
+    articles = _cast(add_parse_confidence(parsed, chrome=chrome), SCORED_ARTICLES.names,
+                     polars_schema(SCORED_ARTICLES))
     comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
                           _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
     return articles, resolve_posted_at(comments, pages)
@@ -249,7 +266,7 @@ def tag_languages(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Add ``article_id`` and the language of every article (title + body) and every comment.
 
-    Reads PARSED_ARTICLES, PARSED_COMMENTS and PAGES (page_id, text, html); returns TAGGED_ARTICLES
+    Reads SCORED_ARTICLES, PARSED_COMMENTS and PAGES (page_id, text, html); returns TAGGED_ARTICLES
     and TAGGED_COMMENTS. ``article_id`` is the xxh3 of the page text (of the HTML for HTML pages).
     """
     ids = pages.select("page_id", pl.coalesce("text", "html").fill_null("").alias("_content"))

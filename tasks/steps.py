@@ -20,10 +20,12 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 import polars as pl
 from prefect import get_run_logger, task
+from prefect.context import TaskRunContext
 from prefect.exceptions import MissingContextError
+from prefect.runtime import flow_run
 
 from flows.config import DedupConfig, LangIdConfig, PrivacyConfig
-from flows.runtime import trim_freed_memory
+from flows.runtime import DiskFullError, disk_full_error, is_disk_full, trim_freed_memory
 from schemas import OUTPUT_DATASETS
 from schemas.dedup import (
     ARTICLE_REFS,
@@ -42,8 +44,8 @@ from schemas.dedup import (
 from schemas.pages import PAGES
 from schemas.parsed import (
     LINES,
-    PARSED_ARTICLES,
     PARSED_COMMENTS,
+    SCORED_ARTICLES,
     TEMPLATE_COUNTS,
     TEMPLATE_LINES,
     TEMPLATE_PAGES,
@@ -125,11 +127,20 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
             result = fn(*args, **kwargs)
             ok = True
             return result
+        except Exception as exc:
+            if is_disk_full(exc) and not isinstance(exc, DiskFullError):  # say which folder filled up
+                raise disk_full_error(work.parent) from exc
+            raise
         finally:
             seconds = time.perf_counter() - clock
             trim_freed_memory()  # a build's low point otherwise rises with what finished tasks freed
-            io.record_execution(work, fn.__name__.removesuffix("_task"), first.name, started=started,
-                                seconds=seconds, ok=ok)
+            context = TaskRunContext.get()
+            try:
+                io.record_execution(work, fn.__name__.removesuffix("_task"), first.name, started=started,
+                                    seconds=seconds, ok=ok, run=str(flow_run.id or ""),
+                                    task=context.task.name if context else None)
+            except OSError as exc:  # a full disk: the stage's own error (raised above) is the one to report
+                logging.getLogger(__name__).warning("could not record the execution of %s: %s", fn.__name__, exc)
 
     return wrapper
 
@@ -200,9 +211,9 @@ def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path
 def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Split each page into one article and its comments (PARSED_ARTICLES, PARSED_COMMENTS)."""
     page_frame = io.read_batch(pages, PAGES).filter(pl.col("reject_reason").is_null()).select(
-        "page_id", "site", "text", "html", "fetched_at")
+        "page_id", "site", "url", "text", "html", "fetched_at")
     arts, coms = parse_shard(io.read_batch(lines, LINES), page_frame, io.read_batch(templates, TEMPLATE_LINES))
-    return io.write_batch(arts, out[0], PARSED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
+    return io.write_batch(arts, out[0], SCORED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
 
 
 @task(name="detect-language", retries=1, persist_result=True, cache_policy=StageCache())
@@ -210,7 +221,7 @@ def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Pa
 def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
                 out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Language of every article (title + body) and of every comment."""
-    arts, coms = tag_languages(io.read_batch(parsed[0], PARSED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
+    arts, coms = tag_languages(io.read_batch(parsed[0], SCORED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
                                io.read_batch(pages, PAGES).select("page_id", "text", "html"), cfg)
     return io.write_batch(arts, out[0], TAGGED_ARTICLES), io.write_batch(coms, out[1], TAGGED_COMMENTS)
 

@@ -61,19 +61,23 @@ def stage_partitioned(
     if stage_dir.exists():
         shutil.rmtree(stage_dir)
     stage_dir.mkdir(parents=True)
-    if table.num_rows:
-        ds.write_dataset(
-            table,
-            stage_dir,
-            format="parquet",
-            partitioning=ds.partitioning(partition, flavor="hive"),
-            basename_template=f"part-{shard_id}-{{i}}.parquet",
-            existing_data_behavior="overwrite_or_ignore",
-            file_options=_file_options(schema),
-            min_rows_per_group=min(ROWS_PER_GROUP, table.num_rows),
-            max_rows_per_group=ROWS_PER_GROUP,
-        )
-    (stage_dir / ".complete").touch()
+    try:
+        if table.num_rows:
+            ds.write_dataset(
+                table,
+                stage_dir,
+                format="parquet",
+                partitioning=ds.partitioning(partition, flavor="hive"),
+                basename_template=f"part-{shard_id}-{{i}}.parquet",
+                existing_data_behavior="overwrite_or_ignore",
+                file_options=_file_options(schema),
+                min_rows_per_group=min(ROWS_PER_GROUP, table.num_rows),
+                max_rows_per_group=ROWS_PER_GROUP,
+            )
+        (stage_dir / ".complete").touch()
+    except BaseException:  # a failed write (a full disk) leaves no partial files behind
+        shutil.rmtree(stage_dir, ignore_errors=True)
+        raise
     return stage_dir
 
 

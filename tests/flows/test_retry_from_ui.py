@@ -111,6 +111,8 @@ def test_retry_runs_only_the_failed_stage_and_after(tmp_path: Path, server: tupl
         _wait(lambda: _flow_run(api, run["id"])["state"]["type"] in ("FAILED", "CRASHED"), 300,
               "the first run to fail")
         log = (tmp_path / "serve.log").read_text(errors="replace")
+        message = _flow_run(api, run["id"])["state"]["message"]  # issue 19: the UI names the stage and the error
+        assert "dedup-keys [shard 1/1] failed: FileExistsError" in message and "NoneType" not in message, message
         assert (out / "_work" / "executions.jsonl").exists(), log[-3000:]
         executed = Counter(json.loads(line)["stage"] for line in (out / "_work" / "executions.jsonl").open())
         assert executed["write"] == 0
@@ -134,6 +136,20 @@ def test_retry_runs_only_the_failed_stage_and_after(tmp_path: Path, server: tupl
     states = _wait(lambda: (s := _task_states(api, run["id"])) and any(n == "Cached" for _, n in s) and s, 30,
                    "task states to reach the API")
     assert any(name == "Cached" for _, name in states)
+
+    # Issue 19: the summary of the retried run covers the whole run, the stages served from the cache marked
+    last = json.loads((out / "_state" / "last_run.json").read_text())
+    assert last["attempt"] == 2
+    stages = {row["stage"]: row for row in last["stages"]}
+    for stage in ("ingest", "strip-boilerplate", "parse", "detect-language"):
+        assert stages[stage]["cached"] == stages[stage]["task_runs"] >= 1, (stage, stages[stage])
+        assert stages[stage]["seconds"] > 0, (stage, stages[stage])  # ran in the first attempt
+    assert stages["write"]["cached"] == 0
+    assert last["seconds_ingest"] > 0
+    artifacts = httpx.post(f"{api}/artifacts/filter", timeout=10,
+                           json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}).json()
+    summary = [a for a in artifacts if a["key"] == "corpus-build-summary" and a["task_run_id"] is None]
+    assert summary and "| parse | " in summary[-1]["data"] and "(cached)" in summary[-1]["data"], artifacts
 
     reference = tmp_path / "reference"  # the same build, uninterrupted
     proc = subprocess.run([sys.executable, "-m", "flows.cli", "build", str(SAMPLE / "pages"), "--out",

@@ -94,7 +94,9 @@ def test_exact_near_rescrape_and_distinct() -> None:
         _article("again", body + "\n\nDonate: 1,234 raised.", url="https://a.example/tram/", hours=30),
         _article("comet", "\n\n".join(OTHER), url="https://a.example/comet"),
         _article("tiny1", "Photo gallery of the week."),
-        _article("tiny2", "Photo gallery of the week!"),
+        # the same page read again (same page content, so the same article_id), URL unknown
+        {**_article("tiny2", "Photo gallery of the week!"), "article_id": "art-tiny1"},
+        _article("tiny3", "Photo gallery of the week."),
         _article("empty1", ""),
         _article("empty2", ""),
     ]
@@ -113,8 +115,10 @@ def test_exact_near_rescrape_and_distinct() -> None:
     assert 0.7 <= by["near"]["similarity"] < 1.0
     assert by["comet"]["is_duplicate"] is False
     assert by["comet"]["cluster_id"] != by["copy"]["cluster_id"]
-    # Short texts match exactly (after normalisation); empty bodies never match.
+    # Short texts match exactly (after normalisation) and only where the page says so too: without a URL,
+    # the same whole page (issue 21); empty bodies never match.
     assert by["tiny2"]["is_duplicate"] != by["tiny1"]["is_duplicate"]
+    assert by["tiny3"]["is_duplicate"] is False
     assert by["empty1"]["is_duplicate"] is False
     assert by["empty2"]["is_duplicate"] is False
 
@@ -302,15 +306,51 @@ def test_refetch_of_syndicated_copy_is_rescrape() -> None:
 
 
 def test_short_bodies_fold_only_with_the_same_title() -> None:
+    """Issue 21: a short body folds only on the same URL (an AMP alias counts) and title, or the same page."""
     stub = "Subscribe to read the full article."
-    rows = [_article("s1", stub, title="Council votes on tram plan"),
-            _article("s2", stub, title="Comet visible next week", site="b.example"),
-            _article("s3", stub, title="Council votes on tram plan", site="c.example", hours=3),
+    url = "https://www.a.example/news/tram-plan"
+    rows = [_article("s1", stub, title="Council votes on tram plan", url=url),
+            _article("s2", stub, title="Comet visible next week", url=url, hours=1),
+            _article("s3", stub, title="Council votes on tram plan", url="https://a.example/amp/news/tram-plan",
+                     hours=3),
+            _article("s4", stub, title="Council votes on tram plan", url="https://a.example/news/other", hours=4),
+            _article("s5", stub, title="Council votes on tram plan", hours=5),
+            {**_article("s6", stub, title="Council votes on tram plan", hours=6), "article_id": "art-s5"},
             _article("long1", "\n\n".join(PARAS), title="One title"),
             _article("long2", "\n\n".join(PARAS), title="Another title", hours=1)]
     by = _by_page(_clusters(rows))
     assert by["s1"]["is_duplicate"] is False
-    assert by["s2"]["is_duplicate"] is False
-    assert by["s3"]["canonical_article_id"] == "art-s1"
+    assert by["s2"]["is_duplicate"] is False  # same URL, another title
+    assert by["s3"]["canonical_article_id"] == "art-s1"  # the AMP page of s1
+    assert by["s4"]["is_duplicate"] is False  # another known URL: a short body is no evidence
+    assert by["s5"]["is_duplicate"] is False  # URL unknown, another page
+    assert by["s6"]["canonical_article_id"] == "art-s5"  # the same page again
     # Long bodies fold whatever their titles (syndicated copies are often retitled).
     assert by["long2"]["canonical_article_id"] == "art-long1"
+
+
+def test_suspect_bodies_are_no_evidence_of_sameness() -> None:
+    """Issue 21: a long body the parser is not sure of (a blog's tagline on every post) folds only on the page."""
+    tagline = "\n\n".join(PARAS[:1])
+
+    def suspect(page_id: str, **kwargs: object) -> dict[str, object]:
+        return {**_article(page_id, tagline, title="Life as a CIO", **kwargs), "is_suspect": True}  # type: ignore[arg-type]
+
+    rows = [suspect("post1", url="https://blog.example/2012/10/post-one.html"),
+            suspect("post2", url="https://blog.example/2012/10/post-two.html", hours=1),
+            suspect("post1again", url="https://blog.example/2012/10/post-one.html", hours=2),
+            suspect("dump1", hours=3), suspect("dump2", hours=4),
+            {**suspect("dump1again", hours=5), "article_id": "art-dump1"},
+            {**_article("sure1", tagline, title="Life as a CIO", url="https://x.example/a"), "is_suspect": False},
+            {**_article("sure2", tagline, title="Life as a CIO", url="https://y.example/b", hours=1),
+             "is_suspect": False}]
+    keys = add_dedup_keys(_frame(rows))
+    assert keys.filter(pl.col("page_id").str.starts_with("post")).get_column("signature").is_null().all()
+    by = _by_page(find_duplicate_clusters(keys))
+    assert by["post2"]["is_duplicate"] is False  # another known URL
+    assert by["post1again"]["canonical_article_id"] == "art-post1"  # the same URL fetched again
+    assert by["post1again"]["duplicate_kind"] == "rescrape"
+    assert by["dump2"]["is_duplicate"] is False  # URL unknown, another page
+    assert by["dump1again"]["canonical_article_id"] == "art-dump1"  # the same page read again
+    # a body the parser is sure of is evidence on its own (a syndicated copy on another site)
+    assert by["sure2"]["canonical_article_id"] == "art-sure1"

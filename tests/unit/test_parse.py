@@ -321,15 +321,68 @@ def test_segment_pages_does_not_depend_on_line_order() -> None:
 )
 def test_crumb_separator_pattern(line: str, is_crumb: bool) -> None:
     """The breadcrumb pattern finds exactly the lines that hold one of the separators."""
-    from tasks.parse import _CRUMB_RE
+    from tasks.titles import _CRUMB_RE
 
     separators = (" » ", " › ", " > ", " >> ", " | ")
     assert any(s in line for s in separators) == is_crumb
     assert pl.Series([line]).str.contains(_CRUMB_RE).item() == is_crumb
 
 
+def _reference_weights(
+    rules: list[str | None], prose: list[bool], words: list[int], texts: list[str], *, start: int, limit: int
+) -> dict[int, float | None]:
+    """Each line's weight in ``start .. limit - 1`` as ``_body_windows`` defines it, line by line (None: a
+    break that cannot be crossed)."""
+    from tasks import parse
+
+    span = range(start, limit)
+
+    def kept(i: int) -> bool:
+        return i in span and prose[i] and rules[i] is None
+
+    def item(i: int, min_words: int = parse.LIST_ITEM_MIN_WORDS) -> bool:
+        return i in span and rules[i] is None and not kept(i) and words[i] >= min_words
+
+    def paired(i: int) -> bool:
+        return kept(i - 1) or kept(i + 1)
+
+    def blurb(i: int) -> bool:
+        return (kept(i) and not paired(i) and words[i] < parse.TEASER_BLURB_MAX_WORDS
+                and item(i - 1, parse.TEASER_HEAD_MIN_WORDS))
+
+    pair_starts = [i for i in span if kept(i) and kept(i + 1)]
+    seen = Counter(texts[i] for i in span)
+    weights: dict[int, float | None] = {}
+    for i in span:
+        teaser = sum(item(j) for j in range(i - parse.TEASER_REACH, i + parse.TEASER_REACH + 1)) \
+            >= parse.TEASER_MIN_ITEMS
+        long_teaser = sum(item(j) for j in range(i - parse.LONG_TEASER_REACH, i + parse.LONG_TEASER_REACH + 1)) \
+            >= parse.LONG_TEASER_MIN_ITEMS
+        soft = rules[i] in parse._SOFT_BREAKS and any(0 <= j - i <= parse.SOFT_BREAK_REACH for j in pair_starts)
+        if soft:
+            w: float | None = parse.SOFT_BREAK_WEIGHT
+        elif rules[i] in parse._BODY_BREAKS:
+            w = None
+        elif rules[i] is not None or seen[texts[i]] > 1:
+            w = parse.STRIPPED_WEIGHT
+        elif kept(i):
+            if long_teaser or (blurb(i) and (blurb(i - 2) or blurb(i + 2))):
+                factor = parse.TEASER_PROSE_FACTOR
+            else:
+                factor = 1.0 if paired(i) and not teaser else parse.ISOLATED_PROSE_FACTOR
+            w = float(words[i]) * factor
+        elif teaser and words[i] >= parse.LIST_ITEM_MIN_WORDS:
+            w = parse.TEASER_WEIGHT
+        elif words[i] >= parse.LIST_ITEM_MIN_WORDS:
+            w = parse.LIST_ITEM_WEIGHT
+        else:
+            w = parse.SHORT_LINE_WEIGHT
+        weights[i] = w
+    return weights
+
+
 def _reference_window(
-    rules: list[str | None], prose: list[bool], words: list[int], start: int, limit: int
+    rules: list[str | None], prose: list[bool], words: list[int], texts: list[str], *, start: int, limit: int
 ) -> tuple[int, int] | None:
     """The body window as a sequential scan (Kadane's, restarting at breaks), for ``_body_windows``."""
     from tasks import parse
@@ -337,26 +390,18 @@ def _reference_window(
     best_sum, best = 0.0, None
     run_sum, run_start = 0.0, start
     last_related = start - parse.RELATED_LIST_REACH - 1
-    kept_prose = [start <= i < limit and pr and r is None for i, (pr, r) in enumerate(zip(prose, rules, strict=True))]
+    weights = _reference_weights(rules, prose, words, texts, start=start, limit=limit)
     for i in range(start, limit):
-        if rules[i] is not None:
-            if rules[i] in parse._BODY_BREAKS:
-                run_sum, run_start = 0.0, i + 1
-                if rules[i] == "related":
-                    last_related = i
-                continue
-            w = parse.STRIPPED_WEIGHT
-        elif kept_prose[i]:
-            paired = (i > start and kept_prose[i - 1]) or (i + 1 < limit and kept_prose[i + 1])
-            w = float(words[i]) * (1.0 if paired else parse.ISOLATED_PROSE_FACTOR)
-        elif words[i] >= parse.LIST_ITEM_MIN_WORDS:
-            w = parse.LIST_ITEM_WEIGHT
-        else:
-            w = parse.SHORT_LINE_WEIGHT
+        if rules[i] == "related":
+            last_related = i
+        w = weights[i]
+        if w is None:
+            run_sum, run_start = 0.0, i + 1
+            continue
         if run_sum <= 0:
             run_sum, run_start = 0.0, i
         run_sum += w
-        related = run_start - last_related <= parse.RELATED_LIST_REACH
+        related = 0 <= run_start - last_related <= parse.RELATED_LIST_REACH
         score = run_sum * (parse.RELATED_LIST_FACTOR if related else 1.0)
         if score > best_sum:
             best_sum, best = score, (run_start, i)
@@ -364,9 +409,11 @@ def _reference_window(
 
 
 _WINDOW_LINE = st.tuples(
-    st.sampled_from([None, None, None, "related", "related", "footer", "comment_form", "share", "template"]),
+    st.sampled_from([None, None, None, "related", "related", "newsletter", "footer", "comment_form", "share",
+                     "template"]),
     st.booleans(),
-    st.integers(min_value=0, max_value=30),
+    st.integers(min_value=0, max_value=40),
+    st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h"]),
 )
 
 
@@ -374,9 +421,11 @@ _WINDOW_LINE = st.tuples(
 @given(st.lists(st.tuples(st.lists(_WINDOW_LINE, min_size=1, max_size=40), st.integers(0, 40), st.integers(0, 40)),
                 min_size=1, max_size=4))
 # a list opening RELATED_LIST_REACH lines under a "related" heading still counts as related
-@example([([("related", False, 0), (None, False, 1), (None, False, 1), (None, True, 10), (None, True, 10),
-            ("footer", False, 0), (None, True, 6), (None, True, 6)], 0, 8)])
-def test_body_windows_match_a_sequential_scan(pages: list[tuple[list[tuple[str | None, bool, int]], int, int]]) -> None:
+@example([([("related", False, 0, "a"), (None, False, 1, "b"), (None, False, 1, "c"), (None, True, 10, "d"),
+            (None, True, 10, "e"), ("footer", False, 0, "f"), (None, True, 6, "g"), (None, True, 6, "h")], 0, 8)])
+def test_body_windows_match_a_sequential_scan(
+    pages: list[tuple[list[tuple[str | None, bool, int, str]], int, int]],
+) -> None:
     """The vectorised maximum-sum window (prefix sums per segment between breaks) picks the window of the
     sequential scan, ties and the related-list factor included, on several pages at once."""
     from tasks.parse import _body_windows
@@ -384,13 +433,14 @@ def test_body_windows_match_a_sequential_scan(pages: list[tuple[list[tuple[str |
     rows, bounds, expected = [], [], {}
     for page, (lines, a, b) in enumerate(pages):
         start, limit = min(a, b, len(lines)), min(max(a, b), len(lines))
-        rows += [{"_page": page, "_i": i, "strip_rule": r, "f_prose": p, "f_words": w}
-                 for i, (r, p, w) in enumerate(lines)]
+        rows += [{"_page": page, "_i": i, "strip_rule": r, "f_prose": p, "f_words": w, "text": t}
+                 for i, (r, p, w, t) in enumerate(lines)]
         bounds.append({"_page": page, "_start": start, "_limit": limit})
-        rules, prose, words = (list(col) for col in zip(*lines, strict=True))
-        if (window := _reference_window(rules, prose, words, start, limit)) is not None:
+        rules, prose, words, texts = (list(col) for col in zip(*lines, strict=True))
+        if (window := _reference_window(rules, prose, words, texts, start=start, limit=limit)) is not None:
             expected[page] = window
-    schema = {"_page": pl.UInt32, "_i": pl.Int32, "strip_rule": pl.String, "f_prose": pl.Boolean, "f_words": pl.Int32}
+    schema = {"_page": pl.UInt32, "_i": pl.Int32, "strip_rule": pl.String, "f_prose": pl.Boolean, "f_words": pl.Int32,
+              "text": pl.String}
     got = _body_windows(pl.DataFrame(rows, schema=schema),
                         pl.DataFrame(bounds, schema={"_page": pl.UInt32, "_start": pl.Int32, "_limit": pl.Int32}))
     assert {page: (lo, hi) for page, lo, hi in got.iter_rows()} == expected
@@ -411,3 +461,56 @@ def test_python_word_count_and_sentence_end_match_python(texts: list[str]) -> No
     got = pl.DataFrame({"t": texts}).select(w=_py_words(pl.col("t")), e=_sentence_end(pl.col("t")))
     assert got["w"].to_list() == [len(t.split()) for t in texts]
     assert got["e"].to_list() == [bool(re.search(r"[.!?]$", t)) for t in texts]
+
+
+MORE = [
+    "Engineers expect the first trams to run on the new tracks in the spring, a year later than planned.",
+    "The regional transport authority will publish a revised timetable for the whole network next month.",
+]
+
+
+def _body_lines(text: str) -> list[str]:
+    article, _ = _parse(text)
+    return [line for line in article["body"].split("\n\n") if line]
+
+
+def test_body_crosses_a_newsletter_box_when_the_article_goes_on() -> None:
+    """A newsletter box between paragraphs, with two prose lines right under it, does not end the body."""
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, "Subscribe to our newsletter",
+                      "Sign up", *MORE, "© 2024 Example"])
+    assert _body_lines(text) == [*PARA, *MORE]
+
+
+def test_body_stops_at_a_newsletter_box_followed_by_single_teasers() -> None:
+    """Under a newsletter box, prose lines that never come two in a row (teasers between widgets) are no
+    continuation: the break holds."""
+    teasers = []
+    for k in range(4):
+        teasers += [f"Part {k}: {MORE[k % 2]}", "Share on Facebook"]
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, "Subscribe to our newsletter", *teasers])
+    assert _body_lines(text) == PARA
+
+
+def test_teaser_headlines_after_the_article_are_not_body() -> None:
+    """A run of long headline-like lines (no sentence end) after the article weighs against the window,
+    even with a few prose-shaped teasers among them."""
+    heads = [f"Number {k} of the stories readers of this site also looked at this week in the city" for k in range(8)]
+    teasers = [*heads[:3], MORE[0], *heads[3:6], MORE[1], *heads[6:]]
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, *teasers])
+    assert _body_lines(text) == PARA
+
+
+def test_lines_printed_twice_on_the_page_are_not_body() -> None:
+    """A widget the page prints twice (its prose lines repeated verbatim) does not pull the window up."""
+    widget = ["Traffic", MORE[0], MORE[1], "All traffic news"]
+    text = "\n".join([*widget, "Menu", "Search", *widget, "City Extends Tram Line to the North", "", *PARA])
+    assert _body_lines(text) == PARA
+
+
+def test_teaser_blurbs_under_headlines_are_not_body() -> None:
+    """Headline + one short sentence, repeated: a list of teasers after the article, not more article."""
+    blurbs = []
+    for k in range(3):
+        blurbs += [f"Another story number {k} from the region", MORE[k % 2].replace("tracks", f"tracks {k}")]
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, "Short", *blurbs])
+    assert _body_lines(text) == PARA

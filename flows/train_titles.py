@@ -1,0 +1,160 @@
+"""Train the text path's title ranker (``tasks.titles``) on labelled pages: ``make train``.
+
+Reads the truth folders given (by default ``../shared/corpus-dev`` and the open four fifths of
+``../shared/corpus-train``; the sealed fifth is never read), runs the parse stage's own steps up to the
+body windows on their ``.txt`` pages, labels each title candidate by whether it equals the true title
+(white space collapsed, case folded) and fits a conditional logit (a softmax over each page's
+candidates, L2-penalised, L-BFGS from zeros: deterministic). Pages whose true title is no candidate
+line add nothing to the fit.
+
+It prints the in-sample title accuracy and a site-grouped cross-validation estimate (folds by a hash
+of the truth ``site``: no site is in both the training and the scored part), the figure to expect on
+sites never seen, then writes the model to ``tasks/models/title_ranker.json``.
+
+    python -m flows.train_titles [--out PATH] [--folds 5] [FOLDER[:FOLD] ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import xxhash
+from scipy.optimize import minimize
+
+from flows.evaluate import load_folder
+from tasks.boilerplate import learn_template_lines, strip_boilerplate
+from tasks.evaluate import fold as fold_text
+from tasks.parse import body_windows, page_urls
+from tasks.stages import tag_template_lines
+from tasks.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
+
+DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
+L2 = 5.0
+"""The L2 penalty on the (standardised) weights, summed over the training pages' losses."""
+THRESHOLD = -1e9
+"""Score a best candidate must beat: every page with a candidate gets a title (a wrong title and none
+score alike, and the true title is a candidate on most pages)."""
+
+
+def labelled_candidates(folder: Path, fold: str) -> pl.DataFrame:
+    """The title candidates of the ``.txt`` pages of ``folder`` (``fold``: all, open) with their features,
+    ``page_id``, ``site``, ``_label`` (1.0 where the line is the true title) and ``_reachable`` (the page's
+    true title is one of its candidates)."""
+    pages, truth, _ = load_folder(folder, fold=fold)
+    lines = strip_boilerplate(pages)
+    templates = learn_template_lines(lines, pages.select("page_id", "site"))
+    feats, _, _, windows = body_windows(tag_template_lines(lines, pages, templates))
+    ids = feats.select("_page", "page_id").unique()
+    urls = page_urls(feats, pages.select("page_id", "url"))
+    cands = candidate_features(feats, windows, urls).join(ids, on="_page", how="left")
+    keys = truth.select("page_id", _true=pl.col("title").map_elements(fold_text, return_dtype=pl.String))
+    cands = (
+        cands.join(keys, on="page_id", how="left")
+        .join(pages.select("page_id", "site"), on="page_id", how="left")
+        .with_columns(_label=(pl.col("text").map_elements(fold_text, return_dtype=pl.String) == pl.col("_true"))
+                      .cast(pl.Float64))
+        .with_columns(_reachable=pl.col("_label").max().over("page_id") > 0,
+                      page_id=folder.name + "/" + pl.col("page_id"))
+    )
+    return cands
+
+
+def fit(cands: pl.DataFrame, *, l2: float = L2) -> dict[str, Any]:
+    """Fit the conditional logit on the reachable pages of ``cands``; returns the model dict."""
+    x = cands.select(FEATURES).to_numpy().astype(np.float64)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    groups = cands["page_id"].rank("dense").cast(pl.Int64).to_numpy() - 1
+    label = cands["_label"].to_numpy()
+    use = cands["_reachable"].to_numpy()
+    z, groups, label = z[use], groups[use], label[use]
+    groups = np.unique(groups, return_inverse=True)[1]
+    n_groups = int(groups.max()) + 1 if len(groups) else 0
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = z @ w
+        top = np.full(n_groups, -np.inf)
+        np.maximum.at(top, groups, s)
+        e = np.exp(s - top[groups])
+        total = np.zeros(n_groups)
+        np.add.at(total, groups, e)
+        p = e / total[groups]
+        n_true = np.zeros(n_groups)
+        np.add.at(n_true, groups, label)
+        target = label / n_true[groups]  # several lines may hold the true title: share the target
+        log_z = np.log(total) + top
+        value = float(-(target * (s - log_z[groups])).sum()) + l2 * float(w @ w)
+        grad = z.T @ (p - target) + 2 * l2 * w
+        return value, grad
+
+    result = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
+    return {
+        "features": list(FEATURES),
+        "weights": [round(float(v), 6) for v in result.x],
+        "mean": [round(float(v), 6) for v in mean],
+        "scale": [round(float(v), 6) for v in scale],
+        "bias": 0.0,
+        "threshold": THRESHOLD,
+        "l2": l2,
+        "n_pages": n_groups,
+    }
+
+
+def accuracy(cands: pl.DataFrame, model: dict[str, Any], n_pages: int) -> float:
+    """Share of ``n_pages`` pages whose best candidate under ``model`` is the true title."""
+    scored = cands.select("page_id", "_i", "_label", _score=pl.Series(candidate_scores(cands, model)))
+    best = scored.filter(pl.col("_score") == pl.col("_score").max().over("page_id")).group_by("page_id").agg(
+        pl.col("_label").sort_by("_i").last())
+    return float(best["_label"].sum()) / n_pages if n_pages else 0.0
+
+
+def site_fold(site: str, folds: int) -> int:
+    """The cross-validation fold of a site."""
+    return xxhash.xxh3_64(f"cv:{site}".encode()).intdigest() % folds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("sources", nargs="*", default=list(DEFAULT_SOURCES),
+                        help="FOLDER[:FOLD] truth folders (FOLD all or open; default: corpus-dev, corpus-train open)")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--l2", type=float, default=L2)
+    args = parser.parse_args(argv)
+    parts, n_pages = [], 0
+    for source in args.sources:
+        folder, _, fold = source.partition(":")
+        if (fold or "all") == "sealed":
+            parser.error("the sealed fold is never trained on")
+        n_pages += load_folder(Path(folder), fold=fold or "all")[0].height
+        parts.append(labelled_candidates(Path(folder), fold or "all"))
+    cands = pl.concat(parts)
+    model = fit(cands, l2=args.l2)
+    reachable = cands.filter(pl.col("_reachable"))["page_id"].n_unique()
+    print(f"pages {n_pages}, true title among the candidates on {reachable}")
+    print(f"in-sample title accuracy {accuracy(cands, model, n_pages):.3f}")
+    cands = cands.with_columns(_fold=pl.col("site").map_elements(lambda s: site_fold(s, args.folds),
+                                                                  return_dtype=pl.Int64))
+    hits = 0.0
+    for k in range(args.folds):
+        train, test = cands.filter(pl.col("_fold") != k), cands.filter(pl.col("_fold") == k)
+        n_test = test["page_id"].n_unique()
+        hits += accuracy(test, fit(train, l2=args.l2), n_test) * n_test
+    print(f"site-grouped {args.folds}-fold CV title accuracy (pages with a candidate) "
+          f"{hits / cands['page_id'].n_unique():.3f}; over all pages {hits / n_pages:.3f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    print(f"model written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

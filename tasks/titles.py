@@ -1,0 +1,426 @@
+"""Title finding on the text path: candidate lines near the body start, their features, a learned ranker.
+
+A page's title candidates are the kept lines from ``WINDOW_ABOVE`` lines above its body window's first line
+to ``WINDOW_BELOW`` lines below it (``candidate_features``). Each candidate gets shape features (length,
+case, punctuation, script), position features (lines and kept lines to the body start, its rank among
+the candidates above the body), evidence features (named by a breadcrumb or a comment-count line,
+repeated on the page) and neighbour features (how many headline-like lines surround it, as in a list of
+teaser headlines; how near a date or byline line follows it). No feature names a site or a word of a
+language: the cues are shapes and positions.
+
+The ranker is a conditional logit (a softmax over a page's candidates, ``rank_titles``): one weight per
+feature, learned by ``flows.train_titles`` from labelled pages and kept in ``models/title_ranker.json``
+beside this module (a few kB, read once per process). The page's title is its best-scoring candidate
+when that scores above the model's threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from tasks import selectors
+
+WINDOW_ABOVE = 40
+"""Candidates start this many lines above the body's first line."""
+WINDOW_BELOW = 6
+"""... and end this many lines below it (a body window may open on a teaser above the headline)."""
+MAX_CHARS = 220
+"""A title line holds at most this many characters."""
+NEIGHBOURS = 3
+"""Lines on each side that count as a candidate's neighbours (teaser-run and date features)."""
+DATE_REACH = 8
+"""Distances to the next date or byline line are capped here."""
+MODEL_PATH = Path(__file__).with_name("models") / "title_ranker.json"
+
+_CRUMB_RE = r" (?:»|›|>>?|\|) "
+_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
+_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
+
+_TEXT, _WORDS = pl.col("text"), pl.col("f_words")
+_CHARS = _TEXT.str.len_chars()
+_KEPT = pl.col("strip_rule").is_null()
+
+FEATURES: tuple[str, ...] = (
+    "words_1", "words_2_3", "words_4_14", "words_15_20", "words_21_25", "words_over_25", "log_chars", "cjk",
+    "starts_lower", "no_upper", "all_upper", "two_sentences", "person_name", "prose", "ends_period",
+    "ends_cut", "ends_mark", "odd_start", "separator", "digits",
+    "below", "log_lines_above", "log_kept_above", "first_above", "cand_rank", "page_pos",
+    "hinted", "repeated",
+    "headline_neighbours", "date_next", "date_between", "date_before", "stripped_prev", "stripped_next",
+    "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
+    "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
+    "lead_like",
+)
+"""The features of a candidate, in the model's order (see ``candidate_features``)."""
+
+
+def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
+    """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
+    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded.
+
+    Reads ``_page``, ``text`` and ``f_count``; returns distinct ``_page``, ``_key``."""
+    hints: list[tuple[int, str]] = []
+    counts = lines.filter(pl.col("f_count").is_not_null())
+    for page, text in zip(counts["_page"].to_list(), counts["text"].to_list(), strict=True):
+        if m := _QUOTED_TITLE.search(text):
+            hints.append((page, m.group("title").strip().casefold()))
+    crumbs = lines.filter(_TEXT.str.contains(_CRUMB_RE))
+    for page, text in zip(crumbs["_page"].to_list(), crumbs["text"].to_list(), strict=True):
+        parts = _CRUMB_SPLIT.split(text)
+        if len(parts) >= 3:
+            hints.append((page, parts[-1].strip().casefold()))
+    return pl.DataFrame(hints, schema={"_page": pl.UInt32, "_key": pl.String}, orient="row").unique()
+
+
+def _repeated_lines(lines: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
+    """How often each candidate's text occurs on its page, compared lower-cased (only lines with as many
+    words as a candidate of their page are lower-cased and counted; lower-casing keeps white space).
+
+    Reads ``_page``, ``text``, ``f_words`` of ``lines`` and ``cands``; returns ``_page``, ``_key``, ``_rep``."""
+    lengths = cands.select("_page", "f_words").unique()
+    same_length = lines.join(lengths, on=["_page", "f_words"], how="semi")
+    return same_length.group_by("_page", _key=_TEXT.str.to_lowercase()).agg(_rep=pl.len().cast(pl.Int32))
+
+
+def _headline_like() -> pl.Expr:
+    """A kept line shaped like a headline: 4 to 20 words, at most ``MAX_CHARS``, not prose, not ending in
+    a full stop (the lines a run of teaser headlines is made of)."""
+    return (
+        _KEPT & _WORDS.is_between(4, 20) & (_CHARS <= MAX_CHARS) & ~pl.col("f_prose")
+        & ~_TEXT.str.ends_with(".") & ~pl.col("f_date")
+    )
+
+
+def _latin_letters() -> tuple[list[str], list[str]]:
+    """Lower-case Latin letters with diacritics (U+00C0-U+024F) and their ASCII spelling, from their
+    Unicode decomposition, plus the letters that do not decompose (ß, æ, ø, œ, đ, ł)."""
+    src, dst = ["ß", "æ", "ø", "œ", "đ", "ł"], ["ss", "ae", "o", "oe", "d", "l"]
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        if ch.islower() and base and base.isascii() and base != ch and ch not in src:
+            src.append(ch)
+            dst.append(base.lower())
+    return src, dst
+
+
+_LATIN_FROM, _LATIN_TO = _latin_letters()
+
+
+def _ascii_fold(expr: pl.Expr, *, ascii_only: bool = False) -> pl.Expr:
+    """Lower case, Latin diacritics dropped, umlaut spellings folded ("ü" and "ue" both to "u"), letters and
+    digits only: how a URL slug spells a headline's words (``ascii_only``: the text is known to be ASCII)."""
+    folded = expr.str.to_lowercase()
+    if not ascii_only:
+        folded = folded.str.replace_many(_LATIN_FROM, _LATIN_TO)
+    return folded.str.replace_all(r"[^a-z0-9]+", "").str.replace_all(r"([aou])e", "${1}")
+
+
+SLUG_MIN_TOKENS = 3
+"""A URL path segment is a slug when it splits into at least this many words at "-" or "_"."""
+
+
+def slug_tokens(urls: pl.DataFrame) -> pl.DataFrame:
+    """The words of each page's URL slug: the path segment with the most "-" or "_" separators (file
+    extension dropped, at least ``SLUG_MIN_TOKENS`` words), split there, folded (``_ascii_fold``), words
+    of 3+ characters that are not all digits and hold no run of 4 digits (ids, dates).
+
+    Reads ``_page``, ``url``; returns ``_page``, ``_token``, ``_n_tokens`` (the slug's words)."""
+    path = pl.col("url").str.replace(r"^[a-zA-Z][\w+.-]*://[^/]*", "").str.replace(r"[?#].*$", "")
+    segments = urls.filter(pl.col("url").is_not_null()).select(
+        "_page", _seg=path.str.split("/")).explode("_seg").with_columns(
+        _seg=pl.col("_seg").str.replace(r"\.[A-Za-z]{2,5}$", ""))
+    segments = segments.with_columns(_sep=pl.col("_seg").str.count_matches(r"[-_]+"))
+    slugs = segments.filter((pl.col("_sep") == pl.col("_sep").max().over("_page"))
+                            & (pl.col("_sep") >= SLUG_MIN_TOKENS - 1)).group_by("_page").agg(pl.col("_seg").last())
+    words = pl.col("_seg").str.replace_all("_", "-", literal=True).str.split("-")
+    tokens = slugs.select("_page", _token=words).explode("_token").with_columns(_token=_ascii_fold(pl.col("_token")))
+    tokens = tokens.filter((pl.col("_token").str.len_chars() >= 3) & ~pl.col("_token").str.contains(r"^\d+$|\d{4}"))
+    return tokens.unique(maintain_order=True).with_columns(_n_tokens=pl.len().over("_page").cast(pl.Int32))
+
+
+def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
+    """``_page``, ``_i``, ``slug_share``: the share of the page's slug words (``slug_tokens``) that the
+    candidate's folded text holds; 0 where the page has no URL or no slug."""
+    empty = cands.select("_page", "_i", slug_share=pl.lit(0.0))
+    if urls is None or urls.height == 0:
+        return empty
+    tokens = slug_tokens(urls)
+    if tokens.height == 0:
+        return empty
+    texts = cands.join(tokens.select("_page").unique(), on="_page", how="semi").select(
+        "_page", "_i", "text", _ascii=_TEXT.str.len_bytes() == _CHARS)
+    folded = pl.concat([
+        texts.filter("_ascii").select("_page", "_i", _folded=_ascii_fold(_TEXT, ascii_only=True)),
+        texts.filter(~pl.col("_ascii")).select("_page", "_i", _folded=_ascii_fold(_TEXT)),
+    ])
+    hits = (
+        folded.join(tokens, on="_page", how="inner")
+        .group_by("_page", "_i")
+        .agg(slug_share=(pl.col("_folded").str.contains(pl.col("_token"), literal=True).sum()
+                         / pl.col("_n_tokens").first()).cast(pl.Float64))
+    )
+    return empty.drop("slug_share").join(hits, on=["_page", "_i"], how="left", maintain_order="left").with_columns(
+        pl.col("slug_share").fill_null(0.0))
+
+
+def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """``_page``, ``_lo``: the longest kept line of each page of ``lines`` (``_page``, ``_i``, ``text``,
+    ``strip_rule``, ``_placed``), where the title is looked for on a page without a body window (as in
+    scripts written without spaces, whose lines the word-weighted window does not see as prose)."""
+    kept = lines.filter(_KEPT & ~pl.col("_placed")).select("_page", "_i", _c=_CHARS)
+    return kept.filter(pl.col("_c") == pl.col("_c").max().over("_page")).group_by("_page").agg(
+        _lo=pl.col("_i").min())
+
+
+def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The title candidates of each page and their ``FEATURES``.
+
+    Args:
+        lines: ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_date``, ``f_has_date``, ``f_count``,
+            ``f_numeric``, ``f_words``, ``f_prose``, ``f_by_author``, ``_placed`` (in a comment), sorted by
+            page and line.
+        windows: ``_page``, ``_lo`` (the body's first line); a page without one is searched above its
+            longest kept line.
+        urls: ``_page``, ``url`` (the page's URL where known) or None.
+
+    Returns:
+        ``_page``, ``_i``, ``text`` and the ``FEATURES`` columns (Float64), one row per candidate.
+    """
+    page, i, lo = "_page", pl.col("_i"), pl.col("_lo")
+    windows = windows.select("_page", "_lo")
+    if lines.height and windows.height < int(lines["_page"][-1]) + 1:  # pages are numbered 0, 1, ... in order
+        windows = pl.concat([windows, _longest_lines(lines.join(windows, on=page, how="anti"))])
+    near = (
+        lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric", "f_words",
+                     "f_prose", "f_by_author", "_placed")
+        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
+        .filter(i.is_between(lo - WINDOW_ABOVE - NEIGHBOURS, lo + WINDOW_BELOW + NEIGHBOURS))
+    )
+    dateish = (pl.col("f_date") | pl.col("f_has_date") | pl.col("f_by_author").is_not_null()
+               | (pl.col("strip_rule") == "byline").fill_null(value=False)) & (_CHARS <= 160)
+    kept_body = (i < lo) & _KEPT & ~pl.col("f_date")
+    near = near.with_columns(
+        _headline=_headline_like().cast(pl.Int32),
+        _date_i=pl.when(dateish).then(i),
+        _kept=pl.when(kept_body).then(pl.when(_WORDS >= 4).then(1.0).otherwise(0.5)).otherwise(0.0),
+        _prose=(pl.col("f_prose") & _KEPT).cast(pl.Float64),
+        _stripped=(~_KEPT).cast(pl.Float64),
+        _numeric=pl.col("f_numeric").cast(pl.Float64),
+    ).with_columns(
+        _date_pg=pl.when(pl.col("_date_i").is_not_null()).then(pl.col(page)),
+        _kept=pl.col("_kept").cum_sum(reverse=True).over(page) - pl.col("_kept"),
+        _run=_within_page(pl.col("_headline").rolling_sum(2 * NEIGHBOURS + 1, center=True, min_samples=1), 0)
+        - pl.col("_headline"),
+        prose_next=_within_page(pl.col("_prose"), -1).fill_null(0.0),
+        prose_prev=_within_page(pl.col("_prose"), 1).fill_null(0.0),
+        stripped_next=_within_page(pl.col("_stripped"), -1).fill_null(1.0),
+        stripped_prev=_within_page(pl.col("_stripped"), 1).fill_null(1.0),
+        numeric_next=_within_page(pl.col("_numeric"), -1).fill_null(0.0),
+        numeric_prev=_within_page(pl.col("_numeric"), 1).fill_null(0.0),
+    ).with_columns(
+        # the nearest date line below and above, on the same page
+        _next_date=pl.when(pl.col("_date_pg").shift(-1).backward_fill() == pl.col(page))
+        .then(pl.col("_date_i").shift(-1).backward_fill()),
+        _prev_date=pl.when(pl.col("_date_pg").shift(1).forward_fill() == pl.col(page))
+        .then(pl.col("_date_i").shift(1).forward_fill()),
+    )
+    ok = (
+        i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & _KEPT & ~pl.col("_placed") & ~pl.col("f_date")
+        & pl.col("f_count").is_null() & ~pl.col("f_numeric") & (_WORDS >= 1) & _CHARS.is_between(2, MAX_CHARS)
+    )
+    near = near.with_row_index("_r")
+    cands = near.filter(ok)
+    if cands.height == 0:
+        return pl.DataFrame(schema={"_page": pl.UInt32, "_i": pl.Int32, "text": pl.String,
+                                    **dict.fromkeys(FEATURES, pl.Float64)})
+    relations = _near_relations(near, cands)
+    cands = cands.join(relations, on=["_page", "_i"], how="left", maintain_order="left").with_columns(
+        pl.col(_RELATIONS).fill_null(value=False))
+    key = _TEXT.str.to_lowercase()
+    page_lines = lines.select("_page", "text", "f_count", "f_words")
+    hints = _title_hints(page_lines).with_columns(_hinted=pl.lit(value=True))
+    repeated = _repeated_lines(page_lines, cands)
+    n_lines = lines.group_by(page).agg(_n=pl.col("_i").max() + 1)
+    cands = (
+        cands.with_columns(_key=key)
+        .join(repeated, on=["_page", "_key"], how="left", maintain_order="left")
+        .join(hints.with_columns(_key=pl.col("_key").str.to_lowercase()).unique(), on=["_page", "_key"], how="left",
+              maintain_order="left")
+        .join(n_lines, on=page, how="left", maintain_order="left")
+    )
+    above = (i < lo).cast(pl.Int32)
+    words, chars = _WORDS, _CHARS
+    # case without a regex: a text holds an upper-case letter when lower-casing changes it
+    has_upper, has_lower = _TEXT.str.to_lowercase() != _TEXT, _TEXT.str.to_uppercase() != _TEXT
+    feats = cands.with_columns(
+        words_1=words == 1,
+        words_2_3=words.is_between(2, 3),
+        words_4_14=words.is_between(4, 14),
+        words_15_20=words.is_between(15, 20),
+        words_21_25=words.is_between(21, 25),
+        words_over_25=words > 25,
+        log_chars=chars.cast(pl.Float64).log1p(),
+        cjk=_TEXT.str.len_bytes() >= 2.4 * chars,  # mostly 3-byte characters: CJK scripts
+        starts_lower=_TEXT.str.contains(r"^\p{Ll}"),
+        no_upper=~has_upper & has_lower,
+        all_upper=has_upper & ~has_lower & (chars >= 4),
+        two_sentences=_TEXT.str.contains(r"\w[.!?]\s+\p{Lu}"),
+        person_name=_TEXT.str.contains(r"^(?:\p{Lu}[\w'’.-]*\s?){2,3}$"),
+        prose=pl.col("f_prose"),
+        ends_period=_TEXT.str.contains(r"[.。][\"”’»)]*$"),
+        ends_cut=pl.any_horizontal(_TEXT.str.ends_with(e) for e in (":", ",", "–", "-", "—", ";")),
+        ends_mark=_TEXT.str.contains(r"[!?][\"”’»)]*$"),
+        odd_start=_TEXT.str.contains(r"^[^\w“\"„«‘'¿¡]"),
+        separator=_TEXT.str.contains(r"[|•]|\s[>/]\s"),
+        digits=_TEXT.str.count_matches("[0-9]").cast(pl.Float64) / chars.cast(pl.Float64),
+        below=i >= lo,
+        log_lines_above=(lo - i).clip(lower_bound=0).cast(pl.Float64).log1p(),
+        log_kept_above=pl.col("_kept").log1p(),
+        first_above=(above.cum_sum(reverse=True).over(page) == 1) & (above == 1),
+        cand_rank=(above.cum_sum(reverse=True).over(page).clip(upper_bound=10) * above).cast(pl.Float64) / 10.0,
+        page_pos=i.cast(pl.Float64) / pl.col("_n").cast(pl.Float64),
+        hinted=pl.col("_hinted").fill_null(value=False),
+        credit=_TEXT.str.contains(r"©|\)$"),
+        glued=_TEXT.str.count_matches(r"\p{Ll}\p{Lu}\p{Ll}") >= 2,
+        repeated=pl.col("_rep").fill_null(1).clip(1, 3) - 1,
+        headline_neighbours=pl.col("_run").cast(pl.Float64) / (2 * NEIGHBOURS),
+        date_next=(DATE_REACH - (pl.col("_next_date") - i).clip(upper_bound=DATE_REACH)).fill_null(0)
+        .cast(pl.Float64) / DATE_REACH,
+        date_between=(pl.col("_next_date") <= lo).fill_null(value=False) & (i < lo),
+        date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
+    )
+    feats = feats.with_columns(lead_like=pl.col("ends_period") & (_WORDS >= 12))
+    feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left")
+    feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
+                               & (pl.col("slug_share") > 0))
+    feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo)).with_columns(rule_score=_rule_score())
+    top = pl.col("rule_score").max().over(page)
+    feats = feats.with_columns(rule_best=(pl.col("rule_score") == top) & pl.col("rule_ok"),
+                               rule_gap=(pl.col("rule_score") - top).clip(lower_bound=-10.0))
+    return feats.select("_page", "_i", "text", *(pl.col(f).cast(pl.Float64) for f in FEATURES))
+
+
+def _within_page(expr: pl.Expr, shift: int) -> pl.Expr:
+    """``expr`` of the line ``shift`` rows away (0: the value itself) where that line is on the same page,
+    else null. Rows are lines sorted by page and line; a rolling ``expr`` may mix pages only within
+    ``NEIGHBOURS`` lines of a page's first or last near line, which no candidate is."""
+    if shift == 0:
+        return expr
+    return pl.when(pl.col("_page").shift(shift) == pl.col("_page")).then(expr.shift(shift))
+
+
+_OFFSETS = tuple(k for d in range(1, NEIGHBOURS + 1) for k in (d, -d))
+"""Row offsets of a line's neighbours: positive above it, negative below."""
+_RELATIONS = ("holds_near", "held_near", "twin_first", "twin_second")
+
+
+def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
+    """How each candidate relates to the kept lines up to ``NEIGHBOURS`` away:
+    ``holds_near`` (it starts or ends with a shorter such line of 8+ characters: a kicker glued to a
+    headline), ``held_near`` (a longer such line starts or ends with it), ``twin_first`` and
+    ``twin_second`` (a line below, or above, has the same letters and digits but other text: a headline
+    printed twice, once with its punctuation). Computed over (candidate, neighbour) pairs, the neighbour
+    taken from ``near`` (``_r``, ``_page``, ``text``, ``strip_rule``) by row; letters are compared only for
+    pairs of near equal length. Returns ``_page``, ``_i`` and the four flags."""
+    chars, other = _CHARS, pl.col("_o")
+    rows = cands["_r"].cast(pl.Int64)
+    n = near.height
+    parts = []
+    for k in _OFFSETS:
+        at = (rows - k).clip(0, n - 1)
+        parts.append(pl.DataFrame({
+            "_page": cands["_page"], "_i": cands["_i"], "text": cands["text"],
+            "_o": near["text"].gather(at), "_o_page": near["_page"].gather(at),
+            "_o_kept": near["strip_rule"].gather(at).is_null(), "_above": pl.Series([k > 0] * cands.height),
+            "_inside": (rows - k).is_between(0, n - 1),
+        }))
+    pairs = pl.concat(parts).filter(pl.col("_inside") & (pl.col("_o_page") == pl.col("_page")) & pl.col("_o_kept")
+                                    & (other.str.len_chars() >= 8))
+    o_chars = other.str.len_chars()
+    pairs = pairs.with_columns(
+        _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
+        _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
+    )
+    close = pairs.filter(((o_chars.cast(pl.Int64) - chars.cast(pl.Int64)).abs() <= 6) & (chars >= 8)
+                         & (other != _TEXT))
+    def key(e: pl.Expr) -> pl.Expr:
+        return e.str.to_lowercase().str.replace_all(r"[^\w]+", "")
+
+    twins = close.filter(key(_TEXT) == key(other)).select("_page", "_i", "_above", _twin=pl.lit(value=True))
+    flags = pairs.join(twins, on=["_page", "_i", "_above"], how="left").group_by("_page", "_i").agg(
+        holds_near=pl.col("_holds").any(),
+        held_near=pl.col("_held").any(),
+        twin_first=(pl.col("_twin").fill_null(value=False) & ~pl.col("_above")).any(),
+        twin_second=(pl.col("_twin").fill_null(value=False) & pl.col("_above")).any(),
+    )
+    return flags
+
+
+_RULE_OK = (
+    pl.col("f_count").is_null() & ~pl.col("f_has_date") & (_WORDS >= 2) & _CHARS.is_between(8, MAX_CHARS)
+    & ~pl.col("ends_cut") & ~pl.col("separator") & ~pl.col("odd_start")
+)
+"""The hand-written rules' headline filter: no date, 2+ words, 8+ characters, not cut off, no separator."""
+
+
+def _rule_score() -> pl.Expr:
+    """The hand-written headline score (the ranker takes it as one feature among the others): shape
+    points, less 0.4 per kept line and 0.05 per line between the line and the body; -10 where
+    ``rule_ok`` fails. Reads the shape feature columns, ``_kept``, ``_i``, ``_lo``."""
+    f = pl.col
+    score = (
+        2.0 - 0.4 * f("_kept") - 0.05 * (f("_lo") - f("_i")).clip(lower_bound=0)
+        + pl.when(f("hinted")).then(5.0).when(f("repeated") > 0).then(1.5).otherwise(0.0)
+        + pl.when(f("words_4_14")).then(3.0).when(f("words_15_20")).then(2.0).when(f("words_over_25")).then(-2.0)
+        .otherwise(0.0)
+        - 2.0 * f("starts_lower").cast(pl.Float64) - 3.0 * (_TEXT.str.to_lowercase() == _TEXT).cast(pl.Float64)
+        - 3.0 * f("two_sentences").cast(pl.Float64) - 2.5 * f("person_name").cast(pl.Float64)
+        - pl.when(f("prose") | (f("ends_period") & (_WORDS > 15))).then(3.0).when(f("ends_period")).then(1.5)
+        .otherwise(0.0)
+    )
+    return pl.when(f("rule_ok")).then(score.clip(lower_bound=-10.0)).otherwise(-10.0)
+
+
+@cache
+def load_model(path: Path = MODEL_PATH) -> dict[str, Any]:
+    """The ranker's weights (``weights``: feature -> weight, ``mean``, ``scale``, ``threshold``)."""
+    model = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(model["features"]) != FEATURES:
+        raise ValueError(f"{path}: the model's features differ from FEATURES; retrain it (make train)")
+    return model
+
+
+def candidate_scores(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
+    """The ranker's score of each candidate row (one matrix product over all candidates)."""
+    x = feats.select(FEATURES).to_numpy().astype(np.float64)
+    x = (x - np.asarray(model["mean"])) / np.asarray(model["scale"])
+    return x @ np.asarray(model["weights"]) + float(model.get("bias", 0.0))
+
+
+def rank_titles(feats: pl.DataFrame, model: dict[str, Any] | None = None) -> pl.DataFrame:
+    """Per page, the candidate line with the best score (the nearest to the body of equals), when it
+    scores above the model's threshold.
+
+    Args:
+        feats: ``candidate_features`` output.
+        model: weights as ``load_model`` gives them (the shipped model by default).
+
+    Returns:
+        ``_page``, ``_title`` (the line of the title).
+    """
+    if feats.height == 0:
+        return pl.DataFrame(schema={"_page": pl.UInt32, "_title": pl.Int32})
+    model = model or load_model()
+    scored = feats.select("_page", "_i", _score=pl.Series(candidate_scores(feats, model)))
+    best = scored.filter((pl.col("_score") == pl.col("_score").max().over("_page"))
+                         & (pl.col("_score") > float(model["threshold"])))
+    return best.group_by("_page", maintain_order=True).agg(_title=pl.col("_i").max())

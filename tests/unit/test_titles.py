@@ -1,0 +1,148 @@
+"""Unit tests of the title candidates, their features and the ranker (tasks/titles.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tasks import titles
+from tasks.boilerplate import strip_boilerplate
+from tasks.parse import body_windows, page_urls, parse_articles, segment_pages
+
+LEAD = ("The city council voted on Tuesday to extend the tram line by four kilometres to the northern "
+        "districts, a project that has been discussed for more than ten years.")
+PARA = [
+    "Construction is planned to begin next spring and should take about three years, according to the "
+    "transport department, which presented the plans to the council in a long session.",
+    "Residents of the northern districts have long asked for a better connection to the centre, where most "
+    "of them work, and welcomed the decision in a statement published after the vote.",
+    "The project is expected to cost about 120 million euros, most of which will be paid by the regional "
+    "government, while the city will cover the rest from its own budget over the next years.",
+]
+
+
+def _features(lines: list[str], url: str | None = None) -> pl.DataFrame:
+    pages = pl.DataFrame({"page_id": ["p"], "site": ["example.org"], "text": ["\n".join(lines)]})
+    feats, _, _, windows = body_windows(strip_boilerplate(pages))
+    urls = page_urls(feats, pl.DataFrame({"page_id": ["p"], "url": [url]}, schema={"page_id": pl.String,
+                                                                                     "url": pl.String}))
+    return titles.candidate_features(feats, windows, urls)
+
+
+def _row(feats: pl.DataFrame, text: str) -> dict:
+    rows = feats.filter(pl.col("text") == text)
+    assert rows.height == 1, (text, feats["text"].to_list())
+    return rows.row(0, named=True)
+
+
+def _title(lines: list[str], url: str | None = None) -> str | None:
+    pages = pl.DataFrame({"page_id": ["p"], "site": ["example.org"], "text": ["\n".join(lines)]})
+    urls = pl.DataFrame({"page_id": ["p"], "url": [url]}, schema={"page_id": pl.String, "url": pl.String})
+    return parse_articles(segment_pages(strip_boilerplate(pages), urls)).row(0, named=True)["title"]
+
+
+def test_features_are_the_models() -> None:
+    """The shipped model names exactly ``FEATURES`` and loads without network."""
+    model = titles.load_model()
+    assert tuple(model["features"]) == titles.FEATURES
+    assert len(model["weights"]) == len(model["mean"]) == len(model["scale"]) == len(titles.FEATURES)
+
+
+def test_model_with_other_features_is_refused(tmp_path: Path) -> None:
+    model = json.loads(titles.MODEL_PATH.read_text(encoding="utf-8"))
+    model["features"] = model["features"][:-1]
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(model), encoding="utf-8")
+    with pytest.raises(ValueError, match="retrain"):
+        titles.load_model(path)
+
+
+def test_rank_titles_takes_the_best_candidate_per_page() -> None:
+    feats = pl.DataFrame({"_page": [0, 0, 1], "_i": [3, 5, 2], "text": ["a", "b", "c"]}, schema={
+        "_page": pl.UInt32, "_i": pl.Int32, "text": pl.String}).with_columns(
+        [pl.lit(0.0).alias(f) for f in titles.FEATURES]).with_columns(log_chars=pl.Series([1.0, 3.0, 2.0]))
+    n = len(titles.FEATURES)
+    model = {"features": list(titles.FEATURES), "weights": [1.0 if f == "log_chars" else 0.0 for f in titles.FEATURES],
+             "mean": [0.0] * n, "scale": [1.0] * n, "threshold": 0.0}
+    assert titles.rank_titles(feats, model).sort("_page").rows() == [(0, 5), (1, 2)]
+    model["threshold"] = 2.5  # page 1's best scores 2.0: no title
+    assert titles.rank_titles(feats, model).rows() == [(0, 5)]
+    scores = titles.candidate_scores(feats, model)
+    assert np.allclose(scores, [1.0, 3.0, 2.0])
+
+
+def test_headline_above_the_body_is_the_title() -> None:
+    assert _title(["Home", "News", "City Extends Tram Line to the North", LEAD, *PARA]) == (
+        "City Extends Tram Line to the North")
+
+
+def test_teaser_run_counts_headline_neighbours() -> None:
+    teasers = ["Mayor Opens New Library in the Old Harbour", "Storm Damages Roofs Across the Western Districts",
+               "Local Team Wins Cup After Dramatic Final", "Museum Extends Opening Hours for the Summer"]
+    feats = _features(["Home", *teasers, "City Extends Tram Line to the North", "12 March 2024", LEAD, *PARA])
+    assert _row(feats, teasers[1])["headline_neighbours"] > _row(feats, "City Extends Tram Line to the North")[
+        "headline_neighbours"]
+    assert _row(feats, "City Extends Tram Line to the North")["date_next"] > 0
+    assert _row(feats, "City Extends Tram Line to the North")["first_above"] == 1.0
+
+
+def test_slug_agreement() -> None:
+    lines = ["Other Story About the Harbour Museum Today", "City Extends Tram Line to the North", LEAD, *PARA]
+    feats = _features(lines, url="https://example.org/news/2024/city-extends-tram-line-north-id4521.html")
+    assert _row(feats, "City Extends Tram Line to the North")["slug_share"] == 1.0
+    assert _row(feats, "City Extends Tram Line to the North")["slug_best"] == 1.0
+    assert _row(feats, "Other Story About the Harbour Museum Today")["slug_share"] == 0.0
+
+
+def test_slug_tokens_fold_umlauts_and_drop_ids() -> None:
+    urls = pl.DataFrame({"_page": [0, 1, 2], "url": [
+        "https://www.example.de/politik/Trump-spricht-ueber-Bodeneinsaetze-id30134161.html",
+        "https://example.jp/articles/20250114/k00/00m/030/335000c",
+        None]}, schema={"_page": pl.UInt32, "url": pl.String})
+    tokens = titles.slug_tokens(urls)
+    assert tokens.filter(pl.col("_page") == 0)["_token"].to_list() == ["trump", "spricht", "uber", "bodeneinsatze"]
+    assert tokens.filter(pl.col("_page") != 0).height == 0  # no slug: ids only, or no URL
+    folded = pl.select(titles._ascii_fold(pl.lit("Über Bodeneinsätze, Straße")).alias("f")).item()
+    assert folded == "uberbodeneinsatzestrasse"
+
+
+def test_kicker_glued_to_headline_and_twins() -> None:
+    feats = _features(["Home", "Warum Putin vor einer Zerschlagung warnt",
+                       "Dekolonisierung:Warum Putin vor einer Zerschlagung warnt",
+                       "Bericht 2022: Aktivistin getötet", "Bericht 2022 Aktivistin getötet", LEAD, *PARA])
+    assert _row(feats, "Dekolonisierung:Warum Putin vor einer Zerschlagung warnt")["holds_near"] == 1.0
+    assert _row(feats, "Warum Putin vor einer Zerschlagung warnt")["held_near"] == 1.0
+    assert _row(feats, "Bericht 2022: Aktivistin getötet")["twin_first"] == 1.0
+    assert _row(feats, "Bericht 2022 Aktivistin getötet")["twin_second"] == 1.0
+
+
+def test_shape_features() -> None:
+    lines = ["NewsSportBusinessLifestyleCulture", "an insider's perspective on storage and clouds",
+             "Graduation ceremony of the school in Jakarta (Dok. IGI)", "南海トラフ、一時調査　巨大地震、基準達せず",
+             "City Extends Tram Line to the North", LEAD, *PARA]
+    feats = _features(lines)
+    assert _row(feats, "NewsSportBusinessLifestyleCulture")["glued"] == 1.0
+    assert _row(feats, "an insider's perspective on storage and clouds")["starts_lower"] == 1.0
+    assert _row(feats, "an insider's perspective on storage and clouds")["no_upper"] == 1.0
+    assert _row(feats, "Graduation ceremony of the school in Jakarta (Dok. IGI)")["credit"] == 1.0
+    assert _row(feats, "南海トラフ、一時調査　巨大地震、基準達せず")["cjk"] == 1.0
+    assert _row(feats, "City Extends Tram Line to the North")["cjk"] == 0.0
+    assert _row(feats, "City Extends Tram Line to the North")["rule_ok"] == 1.0
+
+
+def test_page_without_body_window_searched_above_its_longest_line() -> None:
+    """Scripts without spaces give no prose by word count: the title is looked for above the longest line."""
+    body = ("１３日午後９時１９分ごろ、宮崎県で震度５弱の地震があった。"
+            "気象庁によると、震源地は日向灘で、震源の深さは約３６キロ。") * 3
+    lines = ["ホーム", "社会", "南海トラフ、一時調査　巨大地震、基準達せず", "2025年1月14日 01時28分", body]
+    assert _title(lines) == "南海トラフ、一時調査　巨大地震、基準達せず"
+
+
+def test_no_candidates_no_title() -> None:
+    assert _title(["", "   "]) is None
+    empty = _features(["Home"])
+    assert empty.height == 0 or set(empty.columns) >= set(titles.FEATURES)
