@@ -2,7 +2,8 @@
 
 Run ``.venv/bin/python -m bench.bench_pipeline --pages 2000`` (``--help`` for the options). In one run:
 
-1. ``bench.gen_corpus`` writes (or reuses) a corpus of text pages under ``bench/work/``;
+1. ``bench.gen_real`` writes (or reuses) a corpus of varied real text pages under ``bench/work/``
+   (``--synthetic``: the generated pages of ``bench.gen_corpus``, for scale tests);
 2. **ours, 1 core**: the tasks of ``flows/build_corpus.py`` called as plain functions (the Prefect tasks'
    ``.fn``: the same stage code and stage-file I/O, no orchestration) as the flow's task graph: every
    task, per shard, per partition or global, runs once the tasks whose files it reads are done, in the
@@ -27,7 +28,8 @@ output datasets and stage files; Prefect's share = 1 - (CPU of the same stages r
 the flow's processes and its API server). Quality against the planted truth: articles, comments and
 duplicates found, duplicate recall per planted kind, and false duplicates.
 
-Writes ``bench/results/pipeline.json`` (and ``pipeline-<pages>.json``) and prints a short table.
+Writes ``bench/results/pipeline.json`` (and ``pipeline-real-<pages>.json``, ``pipeline-<pages>.json`` with
+``--synthetic``) and prints a short table.
 ``--profile`` runs the stages in one process under cProfile and prints the top lines.
 """
 
@@ -682,17 +684,24 @@ def _subprocess(kind: str, args: argparse.Namespace, *extra: str, threads: int |
         result_path.unlink(missing_ok=True)
 
 
-def ensure_corpus(pages: int, seed: int, folder: Path | None) -> tuple[Path, dict[str, Any]]:
-    """Generate the corpus unless one of that size and seed is already there."""
-    from bench.gen_corpus import write_corpus
+def ensure_corpus(pages: int, seed: int, folder: Path | None, *,
+                  synthetic: bool = False) -> tuple[Path, dict[str, Any]]:
+    """Generate the corpus unless one of that size and seed is already there.
 
-    corpus = (folder or WORK / f"corpus-{pages}-s{seed}").resolve()  # runs start elsewhere (the code snapshot)
+    The default is varied real pages (``bench.gen_real``); ``synthetic`` the generated pages of ``bench.gen_corpus``.
+    """
+    from bench.gen_corpus import write_corpus
+    from bench.gen_real import write_real_corpus
+
+    name = f"corpus-{pages}-s{seed}" if synthetic else f"real-{pages}-s{seed}"
+    corpus = (folder or WORK / name).resolve()  # runs start elsewhere (the code snapshot)
     truth = corpus / "truth.csv"
     if truth.exists() and sum(1 for _ in truth.open(encoding="utf-8")) == pages + 1:
         return corpus, {"reused": True}
     if corpus.exists():
         shutil.rmtree(corpus)
-    summary = write_corpus(corpus, n_pages=pages, seed=seed)
+    summary = write_corpus(corpus, n_pages=pages, seed=seed) if synthetic else \
+        write_real_corpus(corpus, n_pages=pages, seed=seed)
     return corpus, {"reused": False, **summary.__dict__}
 
 
@@ -811,6 +820,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", action="store_true", help="Profile our stages (cProfile) and print the top lines.")
     parser.add_argument("--top", type=int, default=30, help="Lines of the profile to print.")
     parser.add_argument("--corpus", type=Path, default=None, help="Use this corpus folder.")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="The generated pages of bench.gen_corpus (scale tests) instead of varied real pages.")
     parser.add_argument("--worker", choices=["ours", "baseline", "flow"], help=argparse.SUPPRESS)
     parser.add_argument("--cores", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -836,10 +847,11 @@ def main(argv: list[str] | None = None) -> int:
         from tasks.stages import auto_shard_size
 
         args.shard_size = auto_shard_size(args.pages)
-    partial = RESULTS / f"pipeline-{args.pages}.partial.json"
+    tag = f"{args.pages}" if args.synthetic else f"real-{args.pages}"
+    partial = RESULTS / f"pipeline-{tag}.partial.json"
     done: dict[str, Any] = json.loads(partial.read_text()) if args.resume and partial.exists() else {}
     with _stage(f"corpus of {args.pages:,} pages"):
-        args.corpus, gen = ensure_corpus(args.pages, args.seed, args.corpus)
+        args.corpus, gen = ensure_corpus(args.pages, args.seed, args.corpus, synthetic=args.synthetic)
     if args.profile:
         with _stage("profile of our stages (1 process)"):
             print(profile_stages(args.corpus, WORK / f"run-profile-{args.pages}", shard_size=args.shard_size,
@@ -877,7 +889,7 @@ def main(argv: list[str] | None = None) -> int:
     res["machine"]["load_average_at_end"] = os.getloadavg()
     text = json.dumps(res, indent=2, default=str)
     (RESULTS / "pipeline.json").write_text(text)
-    (RESULTS / f"pipeline-{args.pages}.json").write_text(text)
+    (RESULTS / f"pipeline-{tag}.json").write_text(text)
     partial.unlink(missing_ok=True)
     print_table(res)
     return 0

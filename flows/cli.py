@@ -110,13 +110,15 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Run the build flow; return the exit status."""
-    if not args.cluster:  # before polars is imported (by the flow's modules): it reads the variable once
-        from flows.runners import set_polars_threads
-
-        set_polars_threads(args.runner, args.workers)
     from flows.runtime import check_prefect_home_space
 
     check_prefect_home_space(Path(os.environ["PREFECT_HOME"]))  # before Prefect's server creates its database
+    server = None
+    if not args.cluster:  # before polars is imported (by the flow's modules): it reads the variable once
+        from flows.runners import set_polars_threads, start_api_server_early
+
+        set_polars_threads(args.runner, args.workers)
+        server = start_api_server_early()  # boots while the stage code below is imported
     from flows.build_corpus import build_corpus
     from flows.config import BuildConfig, LangIdConfig, PrivacyConfig
 
@@ -137,6 +139,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         from flows.build_corpus import on_dask
 
         flow = on_dask(args.cluster)
+    if server is not None:
+        from flows.runners import runner_choice
+        from tasks.steps import warm_up
+
+        if runner_choice(args.runner, args.workers)[0] == "threads":  # worker processes build their own
+            warm_up()  # the tables the first tasks would build, while the server boots
+        server.join()  # a server that failed to start is started again (and its error raised) by the flow
     summary = flow(config)
     if args.json:
         print(json.dumps(summary, indent=2))

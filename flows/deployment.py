@@ -62,7 +62,8 @@ def enter_project_root(directory: str | None = None) -> dict[str, str]:
         from prefect.logging import get_logger  # noqa: PLC0415 -- only in a flow run's process
         from prefect.runtime import flow_run  # noqa: PLC0415
 
-        get_logger("flow_runs").error("%s", exc, extra={"flow_run_id": flow_run.id} if flow_run.id else {})
+        if flow_run.id:  # outside a flow run (a test, a shell) there is no run to log to: the error says it
+            get_logger("flow_runs").error("%s", exc, extra={"flow_run_id": flow_run.id})
         raise
     os.chdir(root)
     return {"directory": str(root)}

@@ -23,7 +23,7 @@ from schemas.pages import RAW_RECORDS
 from schemas.validate import polars_schema
 from tasks import selectors
 from tasks.boilerplate import learn_template_lines, strip_boilerplate
-from tasks.evaluate import score_pages, summarize_scores
+from tasks.evaluate import score_pages, summarize_scores, token_f1
 from tasks.ingest import build_pages
 from tasks.io import read_input_bytes
 from tasks.profiles import load_profiles
@@ -144,6 +144,25 @@ def _detect_languages(articles: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def trafilatura_body_scores(pages: pl.DataFrame, truth_articles: pl.DataFrame) -> pl.DataFrame | None:
+    """``page_id``, ``trafilatura_body_f1``: trafilatura's own body (``include_comments=False``) scored
+    against the truth, or None when trafilatura is not installed.
+
+    Reads ``page_id``, ``html`` of ``pages`` and ``page_id``, ``body`` of ``truth_articles``.
+    """
+    try:
+        import trafilatura  # noqa: PLC0415  (optional here: the eval works without it)
+    except ImportError:
+        return None
+    truth = dict(truth_articles.select("page_id", "body").iter_rows())
+    scores = [
+        token_f1(trafilatura.extract(html, include_comments=False, with_metadata=False) if html else None,
+                 truth.get(page_id))
+        for page_id, html in pages.select("page_id", "html").iter_rows()
+    ]
+    return pl.DataFrame({"page_id": pages["page_id"], "trafilatura_body_f1": pl.Series(scores, dtype=pl.Float64)})
+
+
 def _layout(text: str, n_true: int) -> str:
     """Layout family of a page, from its truth comment count and its text."""
     if n_true == 0:
@@ -175,7 +194,9 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
             reports aggregates only: no per-page rows and no worst pages.
 
     Returns:
-        A JSON-able dict: ``folder``, ``overall`` (see ``tasks.evaluate.summarize_scores``),
+        A JSON-able dict: ``folder``, ``trafilatura`` (whether its body was scored beside ours: HTML
+        runs with trafilatura installed; then ``trafilatura_body_f1`` per page and summary), ``overall``
+        (see ``tasks.evaluate.summarize_scores``),
         ``by_layout`` (the same figures per layout family) and ``pages`` (per-page figures).
     """
     if fold not in FOLDS:
@@ -196,13 +217,25 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
     )
     scores = scores.join(layouts, on="page_id", how="left").join(
         truth_articles.select("page_id", "source"), on="page_id", how="left")
+    theirs = trafilatura_body_scores(pages, truth_articles) if use_html else None
+    extra = ["layout", "source"]
+    if theirs is not None:
+        scores = scores.join(theirs, on="page_id", how="left")
+        extra.append("trafilatura_body_f1")
+
+    def summary(frame: pl.DataFrame, n_worst: int) -> dict[str, Any]:
+        out = summarize_scores(frame.drop(extra), n_worst=n_worst)
+        if theirs is not None:
+            out["trafilatura_body_f1"] = float(frame["trafilatura_body_f1"].mean())  # type: ignore[arg-type]
+        return out
+
     by_layout = {
-        layout: summarize_scores(scores.filter(pl.col("layout") == layout).drop("layout", "source"), n_worst=3)
+        layout: summary(scores.filter(pl.col("layout") == layout), 3)
         for layout in LAYOUTS
         if scores.filter(pl.col("layout") == layout).height
     }
     by_source = {
-        source: summarize_scores(scores.filter(pl.col("source") == source).drop("layout", "source"), n_worst=3)
+        source: summary(scores.filter(pl.col("source") == source), 3)
         for source in sorted(set(scores["source"].to_list()))
     }
     result = {
@@ -210,7 +243,9 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
         "fold": fold,
         "path": "html" if use_html else "text",
         "n_template_lines": templates.height,
-        "overall": summarize_scores(scores.drop("layout", "source")),
+        "trafilatura": ("absent: not installed" if theirs is None else "present")
+        if use_html else "not run (text pages)",
+        "overall": summary(scores, 5),
         "by_layout": by_layout,
         "by_source": by_source,
         "pages": scores.to_dicts(),
@@ -261,6 +296,7 @@ _COLUMNS = [
     ("cmt P", "comment_precision"), ("cmt R", "comment_recall"), ("cmt F1", "comment_f1"),
     ("author acc", "author_accuracy"), ("text F1", "matched_text_f1"), ("count exact", "count_exact_share"),
     ("spurious", "spurious_comment_pages"), ("lang acc", "language_accuracy"),
+    ("traf body F1", "trafilatura_body_f1"),
 ]
 
 
@@ -275,6 +311,8 @@ def format_report(result: dict[str, Any]) -> str:
     lines += ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths,
                                                                                               strict=True)))
               for r in table]
+    if result.get("trafilatura", "").startswith("absent"):
+        lines += ["", "trafilatura body F1: trafilatura is not installed, column left empty."]
     lines += ["", "Worst pages:"]
     for page in result["overall"].get("worst_pages", []):
         lines.append(

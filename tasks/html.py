@@ -25,6 +25,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
 from tasks.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
+from tasks.mainbody import choose_body, drop_comment_text
 from tasks.readers import parse_timestamp
 
 logger = logging.getLogger(__name__)
@@ -419,6 +420,8 @@ BODY_JUNK_SELECTORS = (
 )
 """Chrome inside a main-content container: left out of the body."""
 
+_BODY_JUNK = ", ".join(BODY_JUNK_SELECTORS)
+
 TITLE_SELECTORS = (
     "h1.entry-title", ".entry-title", "h1.post-title", ".post-title", "h1.article-title", ".article-title",
     '[itemprop="headline"]', "h1.headline", ".headline", "article h1", "main h1", "h1",
@@ -808,8 +811,7 @@ def _title_node(tree: LexborHTMLParser) -> LexborNode | None:
     return None
 
 
-def _body_root(tree: LexborHTMLParser, excluded: set[int]) -> LexborNode | None:
-    title = _title_node(tree)
+def _body_root(tree: LexborHTMLParser, excluded: set[int], title: LexborNode | None) -> LexborNode | None:
     title_chain = {a.mem_id for a in _ancestors(title)} if title is not None else set()
     title_id = 0 if title is not None else None
     dense, _ = _density_root(tree, excluded)
@@ -834,7 +836,7 @@ def _body_root(tree: LexborHTMLParser, excluded: set[int]) -> LexborNode | None:
 
 
 def _body_text(root: LexborNode, excluded: set[int], *, max_nodes: int) -> str:
-    skip = {n.mem_id for sel in BODY_JUNK_SELECTORS for n in root.css(sel) if n.mem_id != root.mem_id}
+    skip = {n.mem_id for n in root.css(_BODY_JUNK) if n.mem_id != root.mem_id}
     skip |= excluded
     text = node_text(root, skip=skip, max_nodes=max_nodes)
     lines = [ln.strip(" \t") for ln in text.split("\n")]
@@ -855,23 +857,147 @@ def clean_title(text: str, site_name: str | None) -> str:
     return title
 
 
+TITLE_CANDIDATES = (*TITLE_SELECTORS, "h2", "h3")
+"""Elements that may hold the visible headline, in order of preference among those that agree."""
+
+MIN_TITLE_AGREEMENT = 0.7
+"""Token F1 with the page's stated titles (``og:title``, ``twitter:title``, ``<title>``, URL slug)
+at which a visible heading is taken as the headline."""
+
+MAX_TITLE_CANDIDATES = 30
+_TITLE_WORD = re.compile(r"\w+")
+
+
+def _word_bag(text: str) -> dict[str, int]:
+    bag: dict[str, int] = {}
+    for word in _TITLE_WORD.findall(text.casefold()):
+        bag[word] = bag.get(word, 0) + 1
+    return bag
+
+
+def title_agreement(text: str, reference: str) -> float:
+    """Token F1 of two titles (case-folded ``\\w+`` words); 0.0 when either has none."""
+    return _bag_f1(_word_bag(text), _word_bag(reference))
+
+
+def _bag_f1(a: dict[str, int], b: dict[str, int]) -> float:
+    overlap = sum(min(n, b.get(w, 0)) for w, n in a.items())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(a.values()), overlap / sum(b.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def _meta(tree: LexborHTMLParser, selector: str) -> str | None:
+    node = tree.css_first(selector)
+    content = " ".join((node.attributes.get("content") or "").split()) if node is not None else ""
+    return content or None
+
+
+def stated_titles(tree: LexborHTMLParser, url: str | None = None) -> list[str]:
+    """What the page states its title to be outside the visible text: ``og:title``, ``twitter:title``,
+    ``<title>`` and the last path segment of its canonical ``url`` (the slug, hyphens as spaces)."""
+    refs = [t for t in (_meta(tree, 'meta[property="og:title" i]'), _meta(tree, 'meta[name="twitter:title" i]'))
+            if t]
+    node = tree.css_first("title")
+    if node is not None and (text := " ".join(node.text().split())):
+        refs.append(text)
+    if url:
+        slug = [seg for seg in urlsplit(url).path.split("/") if seg]
+        if slug and (words := re.sub(r"\.[a-z]{2,5}$|[-_+]|\d{5,}", " ", slug[-1])).strip():
+            refs.append(words)
+    return refs
+
+
+def _site_names(tree: LexborHTMLParser, host: str | None) -> set[str]:
+    """Folded site names the page states (``og:site_name``, ``application-name``), and the text of links
+    to the site's front page (``href="/"``, or the bare ``host`` of its canonical URL), which name the
+    site in its header."""
+    names = {t.casefold() for t in (_meta(tree, 'meta[property="og:site_name" i]'),
+                                     _meta(tree, 'meta[name="application-name" i]')) if t}
+    selector = 'a[href="/"]'
+    if host and '"' not in host and "\\" not in host:
+        selector += "".join(f', a[href="{scheme}{host}{end}" i]' for scheme in ("https://", "http://", "//")
+                            for end in ("", "/"))
+    for link in tree.css(selector)[:50]:
+        if text := " ".join(node_text(link).split()):
+            names.add(text.casefold())
+    return names
+
+
+def _stated_part(text: str, refs: list[str]) -> str:
+    """``text`` cut to the stated title it begins or ends with, when it holds one of at least three words
+    and half its length beside a kicker, date or byline ("Politics / May 1 Headline" -> "Headline")."""
+    parts = {ref.strip() for ref in refs if ref.strip()}
+    folded = text.casefold()
+    best = text
+    for part in parts:
+        key = part.casefold()
+        if len(key) < len(folded) and len(key) * 2 >= len(folded) and len(_TITLE_WORD.findall(key)) >= 3:
+            if folded.startswith(key):
+                cut = text[: len(part)]
+            elif folded.endswith(key):
+                cut = text[len(text) - len(part):]
+            else:
+                continue
+            if best == text or len(cut) > len(best):
+                best = cut.strip()
+    return best
+
+
 def _title(tree: LexborHTMLParser, body_root: LexborNode | None) -> str | None:
-    for selector in TITLE_SELECTORS:
-        node = tree.css_first(selector)
-        if node is not None:
+    """The page's headline.
+
+    Signals, none naming a site: a visible heading (``TITLE_CANDIDATES``, in that order) that agrees
+    with what the page states its title to be (``stated_titles``, token F1 at least
+    ``MIN_TITLE_AGREEMENT``) and is not the site's name (``_site_names``) is taken, the most specific
+    selector first and, among equals, the best agreement; a kicker, date or byline beside a stated
+    title inside that heading is cut off (``_stated_part``). Without one: the first candidate that is not
+    the site name, then ``og:title`` less a trailing site name, then the longest part of ``<title>``.
+    """
+    del body_root
+    url = canonical_url(tree)
+    refs = stated_titles(tree, url)
+    ref_bags = [_word_bag(ref) for ref in refs]
+    sites: set[str] | None = None  # read only when a candidate needs it
+    seen: set[int] = set()
+    first_plain: str | None = None
+    best: tuple[float, str] | None = None
+    for selector in TITLE_CANDIDATES:
+        for node in tree.css(selector)[:MAX_TITLE_CANDIDATES]:
+            if node.mem_id in seen:
+                continue
+            seen.add(node.mem_id)
             text = " ".join(node_text(node).split())
-            if 3 <= len(text) <= 400:
-                return text
-    for selector in ('meta[property="og:title" i]', 'meta[name="twitter:title" i]'):
-        node = tree.css_first(selector)
-        if node is not None and (content := (node.attributes.get("content") or "").strip()):
-            site = tree.css_first('meta[property="og:site_name" i]')
-            return clean_title(content, (site.attributes.get("content") if site is not None else None))
+            if not 3 <= len(text) <= 400:
+                continue
+            bag = _word_bag(text)
+            score = max((_bag_f1(bag, ref) for ref in ref_bags), default=0.0)
+            plain = first_plain is None and selector in TITLE_SELECTORS
+            if not plain and (score < MIN_TITLE_AGREEMENT or (best is not None and score <= best[0])):
+                continue
+            if sites is None:
+                sites = _site_names(tree, urlsplit(url).netloc if url else None)
+            if text.casefold() in sites:
+                continue
+            if plain:
+                first_plain = text
+            if score >= MIN_TITLE_AGREEMENT and (best is None or score > best[0]):
+                best = (score, text)
+        if best is not None:
+            return _stated_part(best[1], refs)
+    return first_plain if first_plain is not None else _stated_title(tree)
+
+
+def _stated_title(tree: LexborHTMLParser) -> str | None:
+    """``og:title`` (else ``twitter:title``) less a trailing site name, else the longest part of ``<title>``."""
+    og = _meta(tree, 'meta[property="og:title" i]') or _meta(tree, 'meta[name="twitter:title" i]')
+    if og:
+        return clean_title(og, _meta(tree, 'meta[property="og:site_name" i]'))
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
         # "Headline | Blog name | Publisher": the headline is the longest part
         return max(_TITLE_SEPARATOR.split(text), key=len)
-    del body_root
     return None
 
 
@@ -896,21 +1022,30 @@ STRIP_RULE_MARKUP = "html_markup"
 
 @dataclass(frozen=True, slots=True)
 class ExtractedPage:
-    """What the markup gave for one page: title, body, stated comment count and the comments."""
+    """What the markup gave for one page: title, body, stated comment count and the comments.
+
+    ``complete`` is False when only the body is to be trusted (the comment markup did not yield the
+    comments the page states, or our container search found no body but trafilatura did): the text
+    path then reads title and comments, and ``body_source`` says where the body came from.
+    """
 
     title: str | None
     body: str
     n_comments_stated: int | None
     comments: list[dict[str, object]]
+    complete: bool = True
+    body_source: str = "ours"
 
 
 def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
-                 max_nodes: int = DEFAULT_MAX_NODES) -> ExtractedPage | None:
+                 max_nodes: int = DEFAULT_MAX_NODES, use_trafilatura: bool = True) -> ExtractedPage | None:
     """Read title, body and comments of one page from its markup; None when the markup is not usable.
 
-    None when the page is over ``max_html_bytes`` or ``max_nodes`` elements, when no main content of
-    at least ``MIN_BODY_CHARS`` is found, or when a comment section states comments that the known
-    comment markup does not yield (the text path then reads the page).
+    The body is ours or trafilatura's, chosen by ``tasks.mainbody.choose_body`` (``use_trafilatura``
+    off: ours alone), less any line that is a paragraph of a comment found here. None when the page is
+    over ``max_html_bytes`` or ``max_nodes`` elements, or when neither extractor finds a body of
+    ``MIN_BODY_CHARS``. A page whose comment section states comments that the known comment markup
+    does not yield, or whose body only trafilatura found, comes back with ``complete=False``.
     """
     if check_markup(html, max_html_bytes=max_html_bytes) is not None:
         return None
@@ -922,58 +1057,74 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
         comments = _collect_comments(tree, max_nodes=max_nodes)
     except _TooDeepError:
         logger.debug("comment threads nested over %d deep: not extracted from markup", MAX_THREAD_DEPTH)
-        return None
+        comments = None
     stated = stated_comment_count(tree)
-    if not comments and stated:
-        return None
-    excluded = _section_ids(tree, comments)
-    root = _body_root(tree, excluded)
-    if root is None:
-        return None
+    complete = comments is not None and not (not comments and stated)
+    found = comments or []
+    excluded = _section_ids(tree, found)
     title_node = _title_node(tree)
-    body_skip = excluded | ({title_node.mem_id} if title_node is not None else set())
-    body = _body_text(root, body_skip, max_nodes=max_nodes)
+    root = _body_root(tree, excluded, title_node)
+    ours = None
+    if root is not None:
+        ours = _body_text(root, excluded | ({title_node.mem_id} if title_node is not None else set()),
+                          max_nodes=max_nodes)
+        if len(ours) < MIN_BODY_CHARS:
+            ours = None
+    title = _title(tree, root)
+    body, source = choose_body(html, ours, title=title, use_trafilatura=use_trafilatura)
+    body = drop_comment_text(body, (c.text for c in found))
     if len(body) < MIN_BODY_CHARS:
         return None
+    complete = complete and ours is not None
     rows = [
         {"position": i, "author": c.author, "text": c.text, "posted_at_text": c.posted_at_text,
          "posted_at": c.posted_at, "parent_position": c.parent}
-        for i, c in enumerate(comments)
-    ]
-    return ExtractedPage(_title(tree, root), body, stated, rows)
+        for i, c in enumerate(found)
+    ] if complete else []
+    return ExtractedPage(title, body, stated, rows, complete=complete, body_source=source)
 
 
-def extract_from_html(
+def extract_html_pages(
     pages: pl.DataFrame,
     *,
     max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     max_nodes: int = DEFAULT_MAX_NODES,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Parse articles and comments from the pages' HTML where the markup makes that reliable.
+    use_trafilatura: bool = True,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Parse articles and comments from the pages' HTML, and the bodies of the pages left to the text path.
 
     Reads ``page_id`` and ``html`` (and ``text``, when present, to count the page's lines). Pages
-    without HTML, over ``max_html_bytes`` (UTF-8) or ``max_nodes`` elements, without a main-content
-    block of ``MIN_BODY_CHARS``, or with a comment section whose comments the known markup does not
-    yield are absent from both outputs: the caller reads those through the text path.
+    whose markup gives title, body and comments reliably are in the first two outputs; pages whose
+    markup gives only a body (see ``ExtractedPage.complete``) are in the third, for
+    ``replace_partial_bodies`` once the text path has read them; pages without HTML, over
+    ``max_html_bytes`` (UTF-8) or ``max_nodes`` elements, or without a body of ``MIN_BODY_CHARS`` are
+    in none.
 
     Returns:
         ``PARSED_ARTICLES`` rows (``page_id``, ``title``, ``body`` with paragraphs joined by a blank
         line, ``n_lines``, ``n_lines_stripped``, ``stripped_by_rule`` under ``html_markup``,
-        ``n_comments_stated``) and ``PARSED_COMMENTS`` rows (``page_id``, ``position``, ``author``,
-        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``).
+        ``n_comments_stated``), ``PARSED_COMMENTS`` rows (``page_id``, ``position``, ``author``,
+        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``), and ``page_id``, ``title``,
+        ``body``, ``body_source`` of the pages whose comments the markup does not give.
     """
     texts = pages["text"].to_list() if "text" in pages.columns else [None] * pages.height
     articles: list[dict[str, object]] = []
     comments: list[dict[str, object]] = []
+    partial: list[dict[str, object]] = []
     for page_id, html, text in zip(pages["page_id"].to_list(), pages["html"].to_list(), texts, strict=True):
         if not html:
             continue
         try:
-            page = extract_page(html, max_html_bytes=max_html_bytes, max_nodes=max_nodes)
+            page = extract_page(html, max_html_bytes=max_html_bytes, max_nodes=max_nodes,
+                                use_trafilatura=use_trafilatura)
         except (ValueError, RecursionError) as exc:  # a malformed page must not stop the batch
             logger.warning("page %s: markup extraction failed: %s", page_id, exc)
             continue
         if page is None:
+            continue
+        if not page.complete:
+            partial.append({"page_id": page_id, "title": page.title, "body": page.body,
+                            "body_source": page.body_source})
             continue
         kept = 1 + page.body.count("\n\n") + 1 + sum(1 + str(c["text"]).count("\n\n") for c in page.comments)
         n_lines = sum(1 for ln in text.split("\n") if ln.strip()) if text else kept
@@ -987,4 +1138,70 @@ def extract_from_html(
     return (
         pl.DataFrame(articles, schema=polars_schema(PARSED_ARTICLES)),
         pl.DataFrame(comments, schema=polars_schema(PARSED_COMMENTS)),
+        pl.DataFrame(partial, schema={"page_id": pl.String, "title": pl.String, "body": pl.String,
+                                      "body_source": pl.String}),
     )
+
+
+def extract_from_html(
+    pages: pl.DataFrame,
+    *,
+    max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    use_trafilatura: bool = True,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The articles and comments of ``extract_html_pages`` (pages the markup reads completely)."""
+    articles, comments, _ = extract_html_pages(pages, max_html_bytes=max_html_bytes, max_nodes=max_nodes,
+                                               use_trafilatura=use_trafilatura)
+    return articles, comments
+
+
+def replace_partial_bodies(articles: pl.DataFrame, comments: pl.DataFrame, partial: pl.DataFrame) -> pl.DataFrame:
+    """Give the text path's articles of HTML pages whose comments the markup does not give the title and
+    body their markup gave.
+
+    Reads ``page_id``, ``title``, ``body`` of ``articles`` (text path), ``page_id``, ``text`` of
+    ``comments`` (the text path's comments of those pages) and ``page_id``, ``title``, ``body`` of
+    ``partial`` (``extract_html_pages``' third output). Returns ``articles`` with ``body`` replaced on
+    those pages, less any line that is a paragraph of one of the page's comments, and ``title``
+    replaced where the markup gave one. Pages the text path did not read keep no article (accounting
+    and comments are the text path's).
+    """
+    if partial.is_empty() or articles.is_empty():
+        return articles
+    markup = {pid: (title, body) for pid, title, body in partial.select("page_id", "title", "body").iter_rows()}
+    ids = articles["page_id"].to_list()
+    wanted = [i for i, pid in enumerate(ids) if pid in markup]
+    if not wanted:
+        return articles
+    by_page: dict[str, list[str]] = {}
+    for pid, text in comments.filter(pl.col("page_id").is_in(list(markup))).select("page_id", "text").iter_rows():
+        by_page.setdefault(pid, []).append(text)
+    bodies = articles["body"].to_list()
+    titles = articles["title"].to_list()
+    for i in wanted:
+        title, body = markup[ids[i]]
+        bodies[i] = drop_comment_text(str(body), by_page.get(ids[i], []))
+        titles[i] = title or titles[i]
+    return articles.with_columns(pl.Series("body", bodies, dtype=articles.schema["body"]),
+                                 pl.Series("title", titles, dtype=articles.schema["title"]))
+
+
+def drop_comment_lines(articles: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
+    """``articles`` with every body line that is a paragraph of one of its page's ``comments`` left out.
+
+    Reads ``page_id``, ``body`` of ``articles`` and ``page_id``, ``text`` of ``comments`` (the text path's
+    comments of pages whose article came from markup); see ``tasks.mainbody.drop_comment_text``.
+    """
+    if articles.is_empty() or comments.is_empty():
+        return articles
+    by_page: dict[str, list[str]] = {}
+    pages = set(articles["page_id"].to_list())
+    for pid, text in comments.select("page_id", "text").iter_rows():
+        if pid in pages:
+            by_page.setdefault(pid, []).append(text)
+    if not by_page:
+        return articles
+    bodies = [drop_comment_text(body or "", by_page[pid]) if pid in by_page else body
+              for pid, body in articles.select("page_id", "body").iter_rows()]
+    return articles.with_columns(pl.Series("body", bodies, dtype=articles.schema["body"]))

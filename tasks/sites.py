@@ -1,7 +1,9 @@
 """Which site a page comes from, offline.
 
 Evidence, strongest first: the site a manifest or record states; the registrable domain of the
-page's URL (public-suffix list bundled with ``tldextract``, never fetched); a URL standing alone
+page's URL (public-suffix list bundled with ``tldextract``, never fetched, private section
+included, so a blog under a hosting suffix such as ``NAME.blogspot.com`` or ``NAME.wordpress.com``
+is its own site); a URL standing alone
 on one of the first lines of the text (scrapers often write the source URL first); a recognised
 signature line of the page (``SITE_SIGNATURES``). Otherwise the site is ``UNKNOWN_SITE``: never a
 guess. Site values are sanitised, since they become partition values and file names.
@@ -30,9 +32,20 @@ _SAFE = re.compile(r"[^a-z0-9.\-]")
 _MAX_SITE_LEN = 100
 
 
+BLOG_HOST_SUFFIXES = (
+    "wordpress.com", "typepad.com", "tumblr.com", "livejournal.com", "over-blog.com", "blog.fc2.com",
+    "hatenablog.com", "substack.com",
+)
+"""Blog hosts whose every subdomain is one author's site, beyond those the public suffix list's private
+section already names (``blogspot.com``, ``github.io``, ...): ``NAME.wordpress.com`` is the site
+``name.wordpress.com``, not ``wordpress.com``."""
+
+
 @lru_cache(maxsize=1)
 def _extractor() -> tldextract.TLDExtract:
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    """The bundled public-suffix snapshot with its private section; no list is fetched or cached on disk."""
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True,
+                                 extra_suffixes=BLOG_HOST_SUFFIXES)
 
 
 def init_sites() -> None:
@@ -50,11 +63,14 @@ def sanitise_site(value: str | None) -> str | None:
 
 
 def site_from_url(url: str | None) -> str | None:
-    """Registrable domain of ``url`` (``blogs.example.co.uk`` -> ``example.co.uk``), or None."""
+    """Registrable domain of ``url`` (``blogs.example.co.uk`` -> ``example.co.uk``,
+    ``name.blogspot.com`` -> ``name.blogspot.com``), or None."""
     if not url:
         return None
     result = _extractor()(url.strip())
     domain = result.top_domain_under_public_suffix
+    if not domain and result.suffix and not result.subdomain:
+        domain = result.suffix  # the blog host's own pages (``wordpress.com``)
     return sanitise_site(domain) if domain else None
 
 

@@ -20,7 +20,7 @@ from tasks.confidence import add_parse_confidence, chrome_lines, fallback_bodies
 from tasks.dates import resolve_posted_at
 from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
 from tasks.hashing import hash_columns, xxh3_hex
-from tasks.html import extract_from_html
+from tasks.html import drop_comment_lines, extract_html_pages, replace_partial_bodies
 from tasks.langid import UND, detect_language
 from tasks.parse import parse_articles, parse_comments, segment_pages
 
@@ -233,13 +233,16 @@ def parse_shard(
     Comment dates of both paths are read again with their page's fetch time and day/month evidence
     (``tasks.dates.resolve_posted_at``). Reads LINES rows and PAGES (page_id, site, text, html,
     fetched_at, url; fetched_at and url may be missing: the URL's slug is a title cue). Returns
-    SCORED_ARTICLES (one row per readable page) and PARSED_COMMENTS.
+    SCORED_ARTICLES (one row per readable page) and PARSED_COMMENTS. A page whose markup gives no
+    reliable comment thread at all takes title and body from its markup and the rest from the text path
+    (``tasks.html.replace_partial_bodies``); text-path comments found on pages of either kind are left
+    out of their markup bodies.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
         if optional not in pages.columns:
             pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     html_pages = pages.filter(pl.col("html").is_not_null())
-    html_arts, html_coms = extract_from_html(html_pages.select("page_id", "html", "text"))
+    html_arts, html_coms, html_bodies = extract_html_pages(html_pages.select("page_id", "html", "text"))
     # pages whose markup gave an article but no comment: their rendered text goes through the text
     # path's comment finder too (comment markup the selectors do not know still prints as a thread)
     markup_only = html_arts.join(html_coms.select("page_id").unique(), on="page_id", how="anti").select("page_id")
@@ -249,14 +252,18 @@ def parse_shard(
                        how="anti")
     urls = pages.select("page_id", "url") if "url" in pages.columns else None
     segmented = segment_pages(lines, urls)
+    text_comments = parse_comments(segmented)
     text_segmented = segmented.join(markup_only, on="page_id", how="anti")
     text_arts = fill_empty_bodies(parse_articles(text_segmented), fallback_bodies(text_segmented))
+    text_arts = replace_partial_bodies(text_arts, text_comments, html_bodies).with_columns(
+        _fallback=pl.col("_fallback") & ~pl.col("page_id").is_in(html_bodies["page_id"].implode()))
+    html_arts = drop_comment_lines(html_arts, text_comments)
     names = [*PARSED_ARTICLES.names, "_fallback"]
     parsed = pl.concat([text_arts.select(names),
                         html_arts.with_columns(_fallback=pl.lit(value=False)).select(names)], how="vertical_relaxed")
     articles = _cast(add_parse_confidence(parsed, chrome=chrome), SCORED_ARTICLES.names,
                      polars_schema(SCORED_ARTICLES))
-    comments = pl.concat([_cast(parse_comments(segmented), PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
+    comments = pl.concat([_cast(text_comments, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
                           _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
     return articles, resolve_posted_at(comments, pages)
 

@@ -28,11 +28,13 @@ from schemas.validate import conform
 from tasks import io
 
 ROWS_PER_GROUP = 64_000
-ZSTD_LEVEL = 12
-"""zstd level of the published datasets. On the 20,000-page bench output (135 files of articles and
-comments): level 3 18.76 MB in 0.56 CPU s, 9 17.06 MB in 1.45 s, 12 16.69 MB in 3.79 s, against 16.96 MB
-for the same columns as one zstd-3 file each; about 0.2 ms of CPU a page buys files smaller than one
-unpartitioned zstd-3 file. Reading is as fast at any level."""
+ZSTD_LEVEL = 6
+"""zstd level of the published datasets. On the articles and comments of 5,000 real pages (``bench.gen_real``,
+one polars thread): level 3 13.23 MB in 0.46 CPU s, 6 12.43 MB in 0.77 s, 9 12.06 MB in 1.19 s, 12 11.80 MB
+in 2.60 s, against 13.10 MB for the same columns as one zstd-3 file each. Level 6 stays 5% below that file
+at 0.37 ms of CPU a page less than level 12 (a tenth of a build's CPU). (On the synthetic pages of
+``bench.gen_corpus``, 20,000: 3 18.76 MB, 9 17.06, 12 16.69, one zstd-3 file 16.96.) Reading is as fast
+at any level."""
 
 
 def _file_options(schema: pa.Schema) -> ds.FileWriteOptions:

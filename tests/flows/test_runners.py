@@ -20,6 +20,7 @@ from flows.runners import (
     pick_runner,
     runner_choice,
     set_polars_threads,
+    start_api_server_early,
 )
 from tests.conftest import REPO, SAMPLE
 from tests.flows.test_crash_safety import _snapshot
@@ -107,6 +108,7 @@ def test_cli_sets_polars_threads_before_polars_loads(tmp_path: Path, flags: list
     """``corpus build`` on task threads runs polars with the cores per task thread (one with the default two
     threads on two cores); a user's POLARS_MAX_THREADS stays; worker processes set their own."""
     env = {k: v for k, v in os.environ.items() if k not in {"POLARS_MAX_THREADS", RUNNER_ENV, WORKERS_ENV}}
+    env["PREFECT_API_URL"] = "http://127.0.0.1:9/api"  # the fake flow needs no API: no server is started early
     if user:
         env["POLARS_MAX_THREADS"] = user
     proc = subprocess.run([sys.executable, "-c", _CLI_PROBE, str(tmp_path / "home"), *flags], cwd=REPO, env=env,
@@ -163,6 +165,34 @@ def test_a_dead_worker_fails_the_run_without_hanging() -> None:
     state = crash(return_state=True)
     assert state.is_failed() or state.is_crashed()
     assert time.monotonic() - started < 120
+
+
+_EARLY_PROBE = """
+import sys
+from flows.runtime import configure_prefect
+from pathlib import Path
+configure_prefect(Path(sys.argv[1]))
+from flows.runners import start_api_server_early
+from prefect.server.api.server import SubprocessASGIServer
+thread = start_api_server_early()
+thread.join()
+print("UP", SubprocessASGIServer().running)
+SubprocessASGIServer().stop()
+"""
+
+
+def test_early_server_start_only_in_embedded_mode(tmp_path: Path) -> None:
+    """``corpus build`` starts the temporary API server before it imports the stage code, so the server boots
+    meanwhile; with a configured PREFECT_API_URL (here the test server) there is nothing to start."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        assert start_api_server_early() is None
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    proc = subprocess.run([sys.executable, "-c", _EARLY_PROBE, str(tmp_path / "home")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "UP True" in proc.stdout, proc.stdout
 
 
 def test_embedded_mode_starts_one_server(tmp_path: Path) -> None:

@@ -14,12 +14,37 @@ from tasks.sites import UNKNOWN_SITE, assign_sites, sanitise_site, site_from_url
         ("https://www.bbc.co.uk/news/x", "bbc.co.uk"),
         ("http://blogs.discovermagazine.com/a/b", "discovermagazine.com"),
         ("https://southfront.org/x?y=1", "southfront.org"),
+        ("https://thefischbowl.blogspot.com/2012/10/post.html", "thefischbowl.blogspot.com"),
+        ("http://virtualgeek.typepad.com/virtual_geek/2012/x.html", "virtualgeek.typepad.com"),
+        ("https://zulang.wordpress.com/2019/01/01/a/", "zulang.wordpress.com"),
+        ("https://Name.GitHub.io/p", "name.github.io"),
+        ("https://wordpress.com/about/", "wordpress.com"),
+        ("https://www.blogger.com/profile/1", "blogger.com"),
         ("not a url", None),
         (None, None),
     ],
 )
 def test_site_from_url(url: str | None, site: str | None) -> None:
     assert site_from_url(url) == site
+
+
+def test_site_list_is_the_bundled_snapshot_never_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: private suffixes come from tldextract's bundled list; no URL is fetched or cache written."""
+    import tldextract.cache
+
+    from tasks import sites
+
+    def no_network(*_: object, **__: object) -> None:
+        raise AssertionError("the public suffix list was fetched")
+
+    monkeypatch.setattr(tldextract.cache.DiskCache, "cached_fetch_url", no_network)
+    sites._extractor.cache_clear()
+    try:
+        extractor = sites._extractor()
+        assert extractor.suffix_list_urls == ()
+        assert site_from_url("https://someone.blogspot.com/") == "someone.blogspot.com"
+    finally:
+        sites._extractor.cache_clear()
 
 
 @pytest.mark.parametrize("bad", ["../../etc", "a/b", "x\x00y", "..", "A" * 500])

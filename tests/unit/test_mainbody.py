@@ -1,0 +1,139 @@
+"""HTML bodies: ours and trafilatura's combined by line agreement; comment text kept out (issue 17)."""
+
+from __future__ import annotations
+
+import sys
+
+import polars as pl
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from tasks.html import _title, drop_comment_lines, replace_partial_bodies, title_agreement
+from tasks.mainbody import UNCONFIRMED, choose_body, combine_bodies, drop_comment_text
+
+P1 = "The council voted on Tuesday to close the old bridge to cars after engineers found deep cracks."
+P2 = "Cyclists and walkers may still cross it while the repair work is planned for the coming spring."
+P3 = "The mayor said the city would pay for a ferry service during the months of the closure period."
+TEASER = ("Read next: a long teaser of another story that runs on for many words about something else "
+          "entirely and is not part of this article at all, no matter how long it gets.")
+
+
+def test_agreeing_bodies_with_trafilatura_running_past_the_article_take_ours() -> None:
+    body, source = combine_bodies(f"{P1}\n\n{P2}\n\n{P3}", f"{P1}\n{P2}\n{P3}\n{TEASER}\nMore stories")
+    assert (body, source) == (f"{P1}\n\n{P2}\n\n{P3}", "ours")
+
+
+def test_agreeing_bodies_take_trafilatura_less_the_short_lines_before_the_article() -> None:
+    """Ours keeps a caption and misses a paragraph inside the article; trafilatura's byline before it is dropped."""
+    ours = f"{P1}\n\nPhoto: Agency\n\n{P2}"
+    body, source = combine_bodies(ours, f"By A. Writer\n{P1}\n{P3}\n{P2}")
+    assert (body, source) == (f"{P1}\n\n{P3}\n\n{P2}", "trafilatura_trimmed")
+
+
+def test_prose_before_the_shared_lines_means_ours_missed_the_start() -> None:
+    body, source = combine_bodies(f"{P2}\n\n{P3}", f"{TEASER}\n{P2}\n{P3}\n{P1}")
+    assert source == "trafilatura"
+    assert body.startswith(TEASER)
+
+
+def test_disagreeing_bodies_take_trafilatura_unconfirmed() -> None:
+    assert combine_bodies("Popular now\n\nMost read", f"{P1}\n{P2}") == (f"{P1}\n\n{P2}", UNCONFIRMED)
+
+
+@pytest.mark.parametrize(("ours", "theirs", "expected"), [
+    (None, f"{P1}\n{P2}", (f"{P1}\n\n{P2}", UNCONFIRMED)),
+    (f"{P1}\n\n{P2}", None, (f"{P1}\n\n{P2}", "ours")),
+    (None, None, ("", "none")),
+    # trafilatura's lines run across our paragraphs (its baseline): ours is kept
+    (f"{P1}\n\n{P2}", f"{P1} {P2} Share this", (f"{P1}\n\n{P2}", "ours")),
+])
+def test_one_or_no_extractor(ours: str | None, theirs: str | None, expected: tuple[str, str]) -> None:
+    assert combine_bodies(ours, theirs) == expected
+
+
+def test_a_leading_title_line_is_dropped() -> None:
+    body, _ = combine_bodies(None, f"The Bridge Closes\n{P1}\n{P2}", title="The bridge closes")
+    assert body == f"{P1}\n\n{P2}"
+
+
+def test_comment_paragraphs_are_dropped_from_the_body() -> None:
+    comment = "I cross that bridge every day.\n\nGood riddance to the traffic."
+    body = f"{P1}\n\n{P2}\n\nI cross that bridge every day.\n\nGood riddance to the traffic."
+    assert drop_comment_text(body, [comment, None]) == f"{P1}\n\n{P2}"
+    assert drop_comment_text(body, []) == body
+
+
+def test_comments_that_would_take_most_of_the_body_are_a_misreading() -> None:
+    """Issue 17: when comment text would be most of the body, the comment finder misread the article."""
+    body = f"{P1}\n\n{P2}\n\n{P3}"
+    assert drop_comment_text(body, [f"{P1}\n\n{P2}"]) == body
+    assert drop_comment_text(body, [P3]) == f"{P1}\n\n{P2}"
+
+
+def test_choose_body_without_trafilatura_is_ours() -> None:
+    assert choose_body("<p>x</p>", f"{P1}\n\n{P2}", use_trafilatura=False) == (f"{P1}\n\n{P2}", "ours")
+
+
+def test_choose_body_on_a_page() -> None:
+    html = (f"<html><body><nav><a href='/'>Home</a></nav><article><h1>The bridge closes</h1><p>{P1}</p>"
+            f"<p>{P2}</p><p>{P3}</p></article><footer>Contact us</footer></body></html>")
+    body, source = choose_body(html, f"{P1}\n\n{P2}\n\n{P3}", title="The bridge closes")
+    assert body == f"{P1}\n\n{P2}\n\n{P3}"
+    assert source in ("ours", "trafilatura", "trafilatura_trimmed")
+
+
+def test_replace_partial_bodies_and_drop_comment_lines() -> None:
+    articles = pl.DataFrame({"page_id": ["a", "b"], "title": ["text title", "kept"],
+                             "body": ["text body", f"{P1}\n\nNice post!"]})
+    comments = pl.DataFrame({"page_id": ["a", "b"], "text": [P3, "Nice post!"]})
+    partial = pl.DataFrame({"page_id": ["a"], "title": ["Markup title"], "body": [f"{P1}\n\n{P2}\n\n{P3}"],
+                            "body_source": ["ours"]})
+    out = replace_partial_bodies(articles, comments, partial)
+    assert out.row(0, named=True) == {"page_id": "a", "title": "Markup title", "body": f"{P1}\n\n{P2}"}
+    assert out.row(1, named=True)["body"] == f"{P1}\n\nNice post!"
+    assert drop_comment_lines(articles.slice(1), comments)["body"].to_list() == [P1]
+
+
+@pytest.mark.parametrize(("a", "b", "score"), [
+    ("The bridge closes", "the BRIDGE closes!", 1.0),
+    ("The bridge closes", "The bridge closes | City News", 0.75),
+    ("Ihr Feedback", "The bridge closes", 0.0),
+    ("", "x", 0.0),
+])
+def test_title_agreement(a: str, b: str, score: float) -> None:
+    assert title_agreement(a, b) == pytest.approx(score)
+
+
+@pytest.mark.parametrize(("html", "title"), [
+    # the site's name is the h1 (it links to the front page); the post title is an h3 agreeing with <title>
+    ("<title>Outlaw the phrase at work | Web Ink Now</title><h1><a href='/'>Web Ink Now</a></h1>"
+     "<h3 class='post-header'>Outlaw the phrase at work</h3><p>text</p>", "Outlaw the phrase at work"),
+    # a widget label as the first h1; the headline h1 agrees with og:title
+    ("<meta property='og:title' content='Putin faces a challenger'><h1>Ihr Feedback</h1>"
+     "<article><h1>Putin faces a challenger</h1></article>", "Putin faces a challenger"),
+    # a kicker inside the heading, beside the stated title
+    ("<meta property='og:title' content='Hotel opens as a theatre once more'>"
+     "<h2>Premiere in the east - Hotel opens as a theatre once more</h2>", "Hotel opens as a theatre once more"),
+    # og:site_name names the site: the h1 is skipped, og:title is taken
+    ("<meta property='og:site_name' content='Daily Paper'><meta property='og:title' content='Rain all week'>"
+     "<h1>Daily Paper</h1>", "Rain all week"),
+    # nothing agrees: the first headline selector as before
+    ("<title>Site</title><h1 class='entry-title'>A post</h1>", "A post"),
+    # no heading at all: the longest part of <title>
+    ("<title>Rain is coming this week | Daily Paper</title><p>x</p>", "Rain is coming this week"),
+])
+def test_title_rules(html: str, title: str) -> None:
+    assert _title(LexborHTMLParser(html), None) == title
+
+
+def test_eval_says_when_trafilatura_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: ``corpus eval --html`` works without trafilatura and says so."""
+    from flows.evaluate import format_report, trafilatura_body_scores
+
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # import trafilatura now raises ImportError
+    pages = pl.DataFrame({"page_id": ["a"], "html": ["<p>x</p>"]})
+    truth = pl.DataFrame({"page_id": ["a"], "body": ["x"]})
+    assert trafilatura_body_scores(pages, truth) is None
+    report = format_report({"folder": "f", "trafilatura": "absent: not installed",
+                            "overall": {"n_pages": 1, "worst_pages": []}})
+    assert "trafilatura is not installed" in report
