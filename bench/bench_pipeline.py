@@ -398,7 +398,9 @@ def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> Non
         g.add(f"write:{sid}", "write", "write_task", lambda i=i, sid=sid: ((sid, r[f"ingest:{sid}"]), {
             "shard_no": i, "tagged": r[f"langid:{sid}"][0], "keys": r[f"keys:{sid}"],
             "clusters": r[f"apply:{sid}"][0], "merged": [r[m][0] for m in merged], "repeats": r["mrepeats"],
-            "root": config.out, "languages": None, "out": work / "counts" / f"{sid}.json"}),
+            "root": config.out, "languages": None, "privacy": config.privacy,
+            "key_file": io.pseudonym_key_file(config.out, config.privacy.pseudonym_key),
+            "out": work / "counts" / f"{sid}.json"}),
             ["mrepeats", f"apply:{sid}"])
 
 

@@ -147,7 +147,8 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
                **{f"seconds_{k}": v for k, v in stage_seconds.items()},
                "seconds_commit": round(commit_seconds, 3), "attempt": flow_run.run_count or 1,
                "cached": ", ".join(f"{stage} {c}/{sum(task_runs[stage])}" for stage, c in cached.items()) or "none",
-               "previous_state": previous, "state": version}
+               "previous_state": previous, "state": version,
+               "pseudonymize": config.privacy.pseudonymize, "redact_pii": config.privacy.redact_pii}
     stages = [{"stage": stage, "task_runs": ran + hit, "cached": hit, "seconds": task_seconds.get(stage, 0.0)}
               for stage, (ran, hit) in task_runs.items()]
     io.write_json({**summary, "stage_seconds": stage_seconds, "stages": stages}, config.state_dir / "last_run.json")
@@ -304,9 +305,11 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     merged_paths = run.settle("merge-comments", merged, part_names)
     repeats = run.call(count_repeats_task, [m[0] for m in merged_paths], [m[2] for m in merged_paths],
                        out=dedup / "repeats")
+    key_file = io.pseudonym_key_file(config.out, config.privacy.pseudonym_key)  # kept in OUT/_state, no dataset
     counts = [each(write_task, i, s, pf, shard_no=i, tagged=t[0], keys=k, clusters=a[0],
                    merged=[m[0] for m in merged_paths], repeats=repeats, root=config.out,
-                   languages=config.langid.languages, out=work / "counts" / f"{s}.json")
+                   languages=config.langid.languages, privacy=config.privacy, key_file=key_file,
+                   out=work / "counts" / f"{s}.json")
               for i, (s, pf, t, k, a) in enumerate(zip(sid, page_paths, tagged_paths, keys, applied_paths,
                                                        strict=True))]
     counts_paths = run.settle("write", counts, [shard_label(i, n) for i in range(n)], shards=True)

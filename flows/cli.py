@@ -1,4 +1,4 @@
-"""The ``corpus`` command line: ``build``, ``inspect``, ``eval``.
+"""The ``corpus`` command line: ``build``, ``serve``, ``stats``, ``card``, ``compact``, ``inspect``, ``eval``.
 
 Prefect's environment (home folder, no telemetry, start-up timeout) is set before Prefect is
 imported, so this module imports the flow lazily.
@@ -44,6 +44,15 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--follow-symlinks", action="store_true", help="Follow symbolic links out of input folders.")
     build.add_argument("--fail-on-reject", action="store_true",
                        help=f"Exit with status {EXIT_REJECTS} when any input was rejected.")
+    build.add_argument("--pseudonymize", action="store_true",
+                       help="Write no author names (author null, author_id kept); thread commenters' names in "
+                            "comments become their ids.")
+    build.add_argument("--redact-pii", action="store_true",
+                       help="Replace e-mail addresses, phone numbers, IPs and URLs with user names by typed "
+                            "placeholders (<EMAIL>, <PHONE>, <IP>, <URL_WITH_USER>).")
+    build.add_argument("--pseudonym-key", type=Path, default=None, metavar="FILE",
+                       help="Secret key of author_id (at least 16 bytes); default: OUT/_state/pseudonym.key, "
+                            "made by the output's first build. Outputs built with one key share ids.")
     build.add_argument("--json", action="store_true", help="Print the run summary as JSON.")
     build.add_argument("--verbose", action="store_true", help="Log every task run's state as well.")
     build.add_argument("--runner", choices=["processes", "threads"], default=None,
@@ -65,6 +74,12 @@ def _build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="Summarise a corpus folder: terminal tables, or a self-contained HTML report.")
     stats.add_argument("out", type=Path, help="The corpus folder (the --out of corpus build).")
     stats.add_argument("--html", type=Path, default=None, metavar="FILE", help="Also write an HTML report here.")
+
+    card = sub.add_parser("card", help="Print a Markdown dataset card of a corpus folder (counts, languages, sites, "
+                                       "processing, privacy, schema, how to load).")
+    card.add_argument("out", type=Path, help="The corpus folder (the --out of corpus build).")
+    card.add_argument("--out", dest="card_file", type=Path, default=None, metavar="FILE",
+                      help="Write the card to FILE instead of printing it.")
 
     compact = sub.add_parser("compact", help="Merge small files of many runs, atomically, keeping every row.")
     compact.add_argument("out", type=Path, help="The corpus folder.")
@@ -105,12 +120,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         set_polars_threads(args.runner, args.workers)
         server = start_api_server_early()  # boots while the stage code below is imported
     from flows.build_corpus import build_corpus
-    from flows.config import BuildConfig, LangIdConfig
+    from flows.config import BuildConfig, LangIdConfig, PrivacyConfig
 
     languages = tuple(x.strip() for x in args.languages.split(",") if x.strip()) if args.languages else None
     config = BuildConfig(inputs=tuple(args.inputs), out=args.out, manifest=args.manifest,
                          shard_size=args.shard_size, max_page_bytes=args.max_page_bytes,
-                         follow_symlinks=args.follow_symlinks, langid=LangIdConfig(languages=languages))
+                         follow_symlinks=args.follow_symlinks, langid=LangIdConfig(languages=languages),
+                         privacy=PrivacyConfig(pseudonymize=args.pseudonymize, redact_pii=args.redact_pii,
+                                               pseudonym_key=args.pseudonym_key))
     if not args.verbose:  # stage progress is shown by flows/progress.py; one line per task state is noise
         logging.getLogger("prefect.task_runs").setLevel(logging.WARNING)
     flow = build_corpus
@@ -161,6 +178,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print_stats(args.out)
     if args.html:
         print(f"report written to {write_html_report(args.out, args.html)}")
+    return EXIT_OK
+
+
+def cmd_card(args: argparse.Namespace) -> int:
+    """Print the dataset card, or write it to ``--out FILE``."""
+    from flows.card import write_card
+
+    card = write_card(args.out, args.card_file)
+    if args.card_file:
+        print(f"card written to {args.card_file}")
+    else:
+        print(card)
     return EXIT_OK
 
 
@@ -260,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     configure_prefect(args.prefect_home)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"build": cmd_build, "serve": cmd_serve, "stats": cmd_stats, "compact": cmd_compact,
+    handlers = {"build": cmd_build, "serve": cmd_serve, "stats": cmd_stats, "card": cmd_card, "compact": cmd_compact,
                 "inspect": cmd_inspect, "eval": cmd_eval}
     try:
         return handlers[args.command](args)

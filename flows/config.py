@@ -53,6 +53,21 @@ class DedupConfig(BaseModel):
                     "partitions).")
 
 
+class PrivacyConfig(BaseModel):
+    """What the datasets may hold of the commenters and of personal data in texts (tasks/publish.py)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pseudonymize: bool = Field(default=False, description="Write no author names: author is null, author_id stays, "
+                                                          "names of thread commenters in texts become their ids.")
+    redact_pii: bool = Field(default=False, description="Replace e-mail addresses, phone numbers, IP addresses and "
+                                                        "URLs with a user name by <EMAIL>, <PHONE>, <IP>, "
+                                                        "<URL_WITH_USER> in bodies and comments.")
+    pseudonym_key: Path | None = Field(None, description="File with the secret key of author_id (at least 16 bytes). "
+                                                         "Default: OUT/_state/pseudonym.key, made by the first build "
+                                                         "of the output.")
+
+
 class BuildConfig(BaseModel):
     """Everything one ``corpus build`` needs."""
 
@@ -68,6 +83,7 @@ class BuildConfig(BaseModel):
     follow_symlinks: bool = Field(default=False, description="Follow symbolic links out of the input folders.")
     langid: LangIdConfig = Field(default_factory=LangIdConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
 
     @property
     def work_dir(self) -> Path:

@@ -30,8 +30,8 @@ from tasks.write import dataset_roots
 logger = logging.getLogger(__name__)
 
 _READ_COLUMNS = {
-    "articles": ("language", "site", "n_comments", "stripped_by_rule"),
-    "comments": ("language", "is_repeated"),
+    "articles": ("language", "site", "n_comments", "stripped_by_rule", "signals"),
+    "comments": ("language", "is_repeated", "signals"),
     "duplicates": ("kind", "similarity", "cluster_id"),
     "rejects": ("stage", "reason"),
 }
@@ -48,6 +48,8 @@ TITLES = {
     "dedup_kinds": "Duplicates per kind",
     "duplicate_clusters": "Duplicate cluster sizes",
     "rejects_by_reason": "Rejects by reason",
+    "signal_quantiles": "Quality signals: percentiles",
+    "signal_histogram": "Quality signals: share signals, rows per bucket",
     "run_counts": "Last run",
     "stage_throughput": "Throughput per stage (last run)",
 }
@@ -265,6 +267,12 @@ def _chart(name: str, frame: pl.DataFrame) -> str:
         "dedup_kinds": ("kind", "n", "{:,.0f}"),
         "stage_throughput": ("stage", "seconds", "{:,.2f} s"),
     }
+    if name == "signal_histogram":
+        if not frame.height:
+            return ""
+        labels = [f"{s} {b}" for s, b in frame.select("signal", "bucket").iter_rows()]
+        return svg_bars(labels, {ds: [v * 100 for v in frame[ds].to_list()] for ds in ("articles", "comments")},
+                        value_format="{:.0f}%", label_width=190)
     if name == "rejects_by_reason":
         if not frame.height:
             return ""

@@ -6,7 +6,7 @@ readers such as ``polars.scan_parquet(hive_partitioning=True)`` return them.
 
 import pyarrow as pa
 
-from schemas.common import UTC_TIMESTAMP, field
+from schemas.common import PII_KINDS_TYPE, SIGNALS, UTC_TIMESTAMP, field
 from schemas.parsed import STRIP_COUNTS
 
 ARTICLES_PARTITION = pa.schema(
@@ -55,6 +55,10 @@ ARTICLES = pa.schema(
         field("has_replacement_chars", pa.bool_(), "True when decoding the page inserted U+FFFD.", nullable=False),
         field("ingested_at", UTC_TIMESTAMP, "When the run that wrote this row read the page (UTC).",
               nullable=False),
+        field("pii_kinds", PII_KINDS_TYPE, "Kinds of personal data found in the body (url_with_user, email, ip, "
+              "phone); empty when none. With --redact-pii each span is replaced by <URL_WITH_USER>, <EMAIL>, <IP> or "
+              "<PHONE>.", nullable=False),
+        field("signals", SIGNALS, "Quality signals of the body (tasks/signals.py).", nullable=False),
         *ARTICLES_PARTITION,
     ]
 )

@@ -5,7 +5,7 @@ Hive-partitioned by the comment's own ``language`` and the article's ``crawl_mon
 
 import pyarrow as pa
 
-from schemas.common import UTC_TIMESTAMP, field
+from schemas.common import PII_KINDS_TYPE, SIGNALS, UTC_TIMESTAMP, field
 
 COMMENTS_PARTITION = pa.schema(
     [
@@ -18,7 +18,8 @@ COMMENTS_PARTITION = pa.schema(
 
 COMMENTS = pa.schema(
     [
-        field("comment_id", pa.string(), "Stable id: xxh3-64 hex of article_id, author and normalised text.",
+        field("comment_id", pa.string(), "Stable id: xxh3-64 hex of article_id, author and normalised text (with "
+              "--pseudonymize: the HMAC-SHA256 of that id under the pseudonym key, 16 hex characters).",
               nullable=False),
         field("article_id", pa.string(), "Article the comment belongs to (join key to articles).",
               nullable=False),
@@ -26,7 +27,11 @@ COMMENTS = pa.schema(
         field("site", pa.string(), "Site of the page the comment was read on.", nullable=False),
         field("position", pa.int32(), "0-based order of the comment on the page.", nullable=False),
         field("parent_position", pa.int32(), "position of the comment this one replies to, when the page shows it."),
-        field("author", pa.string(), "Display name of the commenter; null when the page shows none.", text=True),
+        field("author", pa.string(), "Display name of the commenter; null when the page shows none, and always "
+              "null with --pseudonymize.", text=True),
+        field("author_id", pa.string(), "Pseudonymous commenter id: HMAC-SHA256 (24 hex characters) under the "
+              "output's pseudonym key of site and the normalised author name; the same commenter of a site keeps it "
+              "across articles and runs. Null without an author."),
         field("text", pa.string(), "Comment paragraphs joined by a blank line.", nullable=False, text=True),
         field("posted_at_text", pa.string(), "The comment's date as written on the page.", text=True),
         field("posted_at", UTC_TIMESTAMP,
@@ -40,6 +45,9 @@ COMMENTS = pa.schema(
         field("is_repeated", pa.bool_(),
               "True when the same text stands under several articles (spam, signatures).", nullable=False),
         field("source_path", pa.string(), "Input file the comment came from, as given.", nullable=False, text=True),
+        field("pii_kinds", PII_KINDS_TYPE, "Kinds of personal data found in the text (url_with_user, email, ip, "
+              "phone); empty when none. With --redact-pii each span is replaced by its placeholder.", nullable=False),
+        field("signals", SIGNALS, "Quality signals of the text (tasks/signals.py).", nullable=False),
         *COMMENTS_PARTITION,
     ]
 )

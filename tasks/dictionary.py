@@ -88,6 +88,10 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "position": 3,
     "parent_position": 1,
     "author": "jsmith",
+    "author_id": "3f9c2a71d0b4e85c6a12f0de",
+    "pii_kinds": ["email"],
+    "signals": {"n_words": 16, "mean_word_length": 4.5, "upper_share": 0.0625, "symbol_share": 0.046875,
+                "dup_line_share": 0.0, "n_urls": 0, "stopword_share": 0.4375},
     "text": "Finally some sense on the housing budget.",
     "posted_at_text": "3 May 2024 at 16:05",
     "posted_at": dt.datetime(2024, 5, 3, 16, 5, tzinfo=dt.UTC),
@@ -169,6 +173,12 @@ def render_dataset(dataset: Dataset) -> str:
             f"| {name} | `{_cell(str(f.type))}` | {'yes' if f.nullable else 'no'} "
             f"| {_cell(_description(f))} | `{_cell(format_example(examples[f.name])) if f.name in examples else '?'}` |"
         )
+    for f in dataset.schema:  # struct columns: their fields, one row each
+        if pa.types.is_struct(f.type):
+            lines += ["", f"Fields of `{f.name}`:", "", "| field | type | nullable | description |",
+                      "|---|---|---|---|"]
+            lines += [f"| {f.name} . `{sub.name}` | `{_cell(str(sub.type))}` | {'yes' if sub.nullable else 'no'} "
+                      f"| {_cell(_description(sub))} |" for sub in f.type]
     return "\n".join(lines)
 
 

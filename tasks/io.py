@@ -17,6 +17,7 @@ import itertools
 import json
 import logging
 import os
+import secrets
 import shutil
 import socket
 import tempfile
@@ -678,6 +679,44 @@ def _remove_shard_files(out: Path, shard_ids: Iterable[str], datasets: Iterable[
                 path.unlink()
                 removed += 1
     return removed
+
+
+PSEUDONYM_KEY_NAME = "pseudonym.key"
+PSEUDONYM_KEY_ENV = "CORPUSFLOW_PSEUDONYM_KEY"
+MIN_KEY_BYTES = 16
+
+
+def pseudonym_key_file(out: Path, given: Path | None) -> Path:
+    """The file holding the pseudonym key of a build into ``out``.
+
+    ``given`` (``--pseudonym-key``) when set; else the file named by ``$CORPUSFLOW_PSEUDONYM_KEY``; else
+    ``OUT/_state/pseudonym.key``, made with 32 random bytes (hex, owner-only permissions) by the first
+    build of the output and reused by the later ones. It stays beside the output's state, never in a
+    dataset or a snapshot.
+    """
+    if given is None and os.environ.get(PSEUDONYM_KEY_ENV):
+        given = Path(os.environ[PSEUDONYM_KEY_ENV])
+    if given is not None:
+        read_pseudonym_key(given)  # fail before the build when the file is missing or too short
+        return given
+    path = out / "_state" / PSEUDONYM_KEY_NAME
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+        os.replace(tmp, path)
+    return path
+
+
+def read_pseudonym_key(path: Path) -> bytes:
+    """The key bytes of a pseudonym key file (a text file's trailing white space is not part of it)."""
+    raw = Path(path).read_bytes()
+    key = raw.rstrip(b" \t\r\n")
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"the pseudonym key in {path} has {len(key)} bytes; it needs at least {MIN_KEY_BYTES}")
+    return key
 
 
 def record_execution(work_dir: Path, stage: str, detail: str, *, started: float, seconds: float, ok: bool,

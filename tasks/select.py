@@ -18,12 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
+import pyarrow as pa
 
 from schemas.articles import ARTICLES
 from schemas.comments import COMMENTS
 from schemas.duplicates import DUPLICATES
 from schemas.rejects import REJECTS
 from schemas.validate import polars_schema
+from tasks.publish import ADDED_COLUMNS
 from tasks.readers import SKIPPED_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -78,7 +80,8 @@ def select_outputs(
         languages: ISO codes to keep; None keeps all.
 
     Returns:
-        The ARTICLES, COMMENTS, DUPLICATES and REJECTS frames and the counts per reason.
+        The ARTICLES (less ``pii_kinds``, ``signals``), COMMENTS (less ``author_id``, ``pii_kinds``,
+        ``signals``: ``tasks.publish`` adds them), DUPLICATES and REJECTS frames and the counts per reason.
     """
     is_skipped = pl.col("reject_reason").fill_null("").str.starts_with(SKIPPED_PREFIX)
     skipped = pages.filter(is_skipped)  # container records that are not pages (WARC requests, metadata...)
@@ -133,12 +136,12 @@ def select_outputs(
     out_articles = (
         kept.join(n_comments, on="article_id", how="left")
         .with_columns(pl.col("n_comments").fill_null(0))
-        .select(ARTICLES.names)
-        .cast(dict(polars_schema(ARTICLES)))  # type: ignore[arg-type]
+        .select(list(_selected(ARTICLES)))
+        .cast(_selected(ARTICLES))  # type: ignore[arg-type]
     )
     out_comments = (
-        kept_comments.select(COMMENTS.names)
-        .cast(dict(polars_schema(COMMENTS)))  # type: ignore[arg-type]
+        kept_comments.select(list(_selected(COMMENTS)))
+        .cast(_selected(COMMENTS))  # type: ignore[arg-type]
     )
     counts = {
         "pages_in": pages.height,
@@ -165,6 +168,12 @@ def select_outputs(
     for kind, n in duplicates.group_by("kind").len().iter_rows():
         counts[f"duplicate_{kind}"] = n
     return Selection(out_articles, out_comments, duplicates, rejects, counts)
+
+
+def _selected(schema: pa.Schema) -> dict[str, pl.DataType]:
+    """The columns of a shipped dataset that selection decides, with their dtypes: all but those the
+    publish step adds (``tasks.publish.ADDED_COLUMNS``)."""
+    return {n: t for n, t in polars_schema(schema).items() if n not in ADDED_COLUMNS}
 
 
 class AccountingError(RuntimeError):

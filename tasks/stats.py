@@ -6,7 +6,8 @@ small frame that ``flows/stats.py`` prints as a table or draws as a chart.
 Columns read: ``articles.language``, ``articles.site``, ``articles.n_comments``,
 ``articles.n_lines_stripped``, ``articles.stripped_by_rule``; ``comments.language``,
 ``comments.is_repeated``; ``duplicates.kind``, ``duplicates.similarity``, ``duplicates.cluster_id``;
-``rejects.stage``, ``rejects.reason``; and the run summary written to ``_state/last_run.json``.
+``rejects.stage``, ``rejects.reason``; ``articles.signals`` and ``comments.signals`` (their
+distributions); and the run summary written to ``_state/last_run.json``.
 """
 
 from __future__ import annotations
@@ -238,6 +239,50 @@ def stage_throughput(stage_seconds: pl.DataFrame, *, pages: int) -> pl.DataFrame
     )
 
 
+SIGNAL_FIELDS = ("n_words", "mean_word_length", "upper_share", "symbol_share", "dup_line_share", "n_urls",
+                 "stopword_share")
+"""The ``signals`` fields whose distributions the report shows."""
+
+SHARE_BUCKETS = (0.0, 0.01, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8)
+"""Lower edges of the histogram buckets of the share signals (the last bucket includes 1.0)."""
+
+
+def _signals_long(articles: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
+    frames = [frame.select(pl.lit(name).alias("dataset"), pl.col("signals").struct.unnest())
+              .select("dataset", *[pl.col(f).cast(pl.Float64) for f in SIGNAL_FIELDS])
+              for name, frame in (("articles", articles), ("comments", comments)) if "signals" in frame.columns]
+    if not frames:
+        return pl.DataFrame(schema={"dataset": pl.String, "signal": pl.String, "value": pl.Float64})
+    return pl.concat(frames).unpivot(index="dataset", variable_name="signal").drop_nulls("value")
+
+
+def signal_quantiles(articles: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
+    """Per dataset and signal: rows with a value, mean and the 10th, 50th and 90th percentiles."""
+    long = _signals_long(articles, comments)
+    return (long.group_by("dataset", "signal", maintain_order=True)
+            .agg(n=pl.len(), mean=pl.col("value").mean(),
+                 p10=pl.col("value").quantile(0.1), p50=pl.col("value").median(), p90=pl.col("value").quantile(0.9))
+            .sort("dataset", pl.col("signal").replace_strict(list(SIGNAL_FIELDS), list(range(len(SIGNAL_FIELDS))))))
+
+
+def signal_histogram(articles: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFrame:
+    """Share of articles and of comments per bucket of each share signal (``signal``, ``bucket``, ``articles``,
+    ``comments``), buckets of :data:`SHARE_BUCKETS`."""
+    shares = [f for f in SIGNAL_FIELDS if f.endswith("_share")]
+    long = _signals_long(articles, comments).filter(pl.col("signal").is_in(shares))
+    edges = list(SHARE_BUCKETS)
+    labels = [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(edges, [*edges[1:], 1.0], strict=True)]
+    index = sum((pl.col("value") >= e).cast(pl.Int32) for e in edges[1:])
+    grid = pl.DataFrame({"signal": [s for s in shares for _ in labels], "bucket": labels * len(shares)})
+    counts = (long.with_columns(pl.lit(labels).list.get(index).alias("bucket"))
+              .group_by("dataset", "signal", "bucket").len()
+              .with_columns((pl.col("len") / pl.col("len").sum().over("dataset", "signal")).alias("share")))
+    for name in ("articles", "comments"):
+        shares_of = counts.filter(pl.col("dataset") == name).select("signal", "bucket", pl.col("share").alias(name))
+        grid = grid.join(shares_of, on=["signal", "bucket"], how="left", maintain_order="left")
+    return grid.with_columns(pl.col("articles", "comments").fill_null(0.0))
+
+
 def compute_stats(
     articles: pl.DataFrame,
     comments: pl.DataFrame,
@@ -251,8 +296,8 @@ def compute_stats(
     """Every statistics frame of the report, keyed by name, in display order.
 
     Args:
-        articles: ``language``, ``site``, ``n_comments``, ``stripped_by_rule``.
-        comments: ``language``, ``is_repeated``.
+        articles: ``language``, ``site``, ``n_comments``, ``stripped_by_rule``, ``signals``.
+        comments: ``language``, ``is_repeated``, ``signals``.
         duplicates: ``kind``, ``similarity``, ``cluster_id``.
         rejects: ``stage``, ``reason``.
         summary: the last run's summary (``_state/last_run.json``), when there is one.
@@ -268,6 +313,8 @@ def compute_stats(
         "dedup_kinds": dedup_kinds(duplicates),
         "duplicate_clusters": duplicate_clusters(duplicates),
         "rejects_by_reason": rejects_by_reason(rejects),
+        "signal_quantiles": signal_quantiles(articles, comments),
+        "signal_histogram": signal_histogram(articles, comments),
     }
     if summary:
         stats["run_counts"] = run_counts(summary)

@@ -24,7 +24,7 @@ from prefect.context import TaskRunContext
 from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
 
-from flows.config import DedupConfig, LangIdConfig
+from flows.config import DedupConfig, LangIdConfig, PrivacyConfig
 from flows.runtime import DiskFullError, disk_full_error, is_disk_full, trim_freed_memory
 from schemas import OUTPUT_DATASETS
 from schemas.dedup import (
@@ -85,6 +85,7 @@ from tasks.dedup import (
 )
 from tasks.ingest import build_pages
 from tasks.langid import init_detector
+from tasks.publish import PublishOptions, publish_articles, publish_comments, publish_counts
 from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
 from tasks.sites import init_sites
 from tasks.stages import (
@@ -458,8 +459,9 @@ def count_repeats_task(merged: list[Path], counts: list[Path], *, out: Path) -> 
 @recorded
 def write_task(shard_id: str, pages: Path, *, shard_no: int, tagged: Path, keys: Path, clusters: Path,
                merged: list[Path], repeats: list[Path], root: Path, languages: tuple[str, ...] | None,
-               out: Path) -> Path:
-    """Decide what ships for one shard and stage it for the four datasets; returns the shard's counts (JSON).
+               privacy: PrivacyConfig, key_file: Path, out: Path) -> Path:
+    """Decide what ships for one shard, add its PII tags, commenter ids and signals (``tasks.publish``), and
+    stage it for the four datasets; returns the shard's counts (JSON).
 
     Reads only the shard's own rows of the merged comments and of the repeat counts (``shard_no``).
     """
@@ -471,6 +473,10 @@ def write_task(shard_id: str, pages: Path, *, shard_no: int, tagged: Path, keys:
     shard_comments = add_repeat_counts(threads, counts).select(MERGED_COMMENTS.names)
     sel = select_outputs(page_frame, io.read_batch(tagged, TAGGED_ARTICLES), shard_clusters_, shard_comments,
                          languages=languages)
+    options = PublishOptions(key=io.read_pseudonym_key(key_file), pseudonymize=privacy.pseudonymize,
+                             redact_pii=privacy.redact_pii)
+    sel.articles, sel.comments = publish_articles(sel.articles, options), publish_comments(sel.comments, options)
+    sel.counts |= publish_counts(sel.articles, sel.comments)
     for name, (schema, part) in OUTPUT_DATASETS.items():  # published by the flow's commit step
         stage_partitioned(getattr(sel, name), staged_shard(root, name, shard_id), schema, part, shard_id=shard_id)
     return io.write_json({"shard_id": shard_id, **sel.counts}, out)

@@ -65,7 +65,7 @@ def test_datasets_conform_to_declared_schemas(sample_build: tuple[Path, dict]) -
                 assert frame[f.name].null_count() == 0, f"{name}.{f.name} has nulls"
     files = list((out / "articles").rglob("*.parquet"))
     meta = pa.parquet.read_schema(files[0]).metadata
-    assert meta[b"corpusflow.schema_version"] == b"1"
+    assert meta[b"corpusflow.schema_version"] == b"2"
 
 
 def test_seed_page_comes_out_right(sample_build: tuple[Path, dict]) -> None:

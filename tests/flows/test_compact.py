@@ -87,7 +87,7 @@ def test_compacted_files_are_zstd_with_statistics_and_keep_their_metadata(corpus
     assert column.compression == "ZSTD"
     assert column.is_stats_set
     assert meta.num_rows == 3 * N_SHARDS
-    assert meta.schema.to_arrow_schema().metadata[b"corpusflow.schema_version"] == b"1"
+    assert meta.schema.to_arrow_schema().metadata[b"corpusflow.schema_version"] == b"2"
 
 
 def test_compact_twice_changes_nothing_more(corpus: Path) -> None:

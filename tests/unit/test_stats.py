@@ -171,6 +171,25 @@ def test_compute_stats_names_every_frame() -> None:
                           summary={"pages_in": 1}, stage_seconds=pl.DataFrame({"stage": ["parse"], "seconds": [1.0]}))
     assert list(stats) == ["comment_summary", "language_mix", "comments_per_article", "articles_per_site",
                            "boilerplate_by_rule", "dedup_kinds", "duplicate_clusters", "rejects_by_reason",
-                           "run_counts", "stage_throughput"]
+                           "signal_quantiles", "signal_histogram", "run_counts", "stage_throughput"]
     assert "run_counts" not in compute_stats(_articles([1]), _comments(["en"]), empty_frame(DUPLICATES),
                                              empty_frame(REJECTS))
+
+
+def test_signal_distributions_of_articles_and_comments() -> None:
+    """Issue 20: the report shows the distributions of the quality signals."""
+    from tasks.signals import add_signals
+    from tasks.stats import signal_histogram, signal_quantiles
+
+    arts = add_signals(pl.DataFrame({"body": ["The cat and the dog.", "SHOUTING HERE"], "language": ["en", "en"]}),
+                       text_column="body")
+    coms = add_signals(pl.DataFrame({"text": ["ok ok ok ok", "fine"], "language": ["en", "und"]}), text_column="text")
+    q = signal_quantiles(arts, coms)
+    row = q.filter((pl.col("dataset") == "articles") & (pl.col("signal") == "upper_share")).row(0, named=True)
+    assert row["n"] == 2 and row["p90"] == pytest.approx(1.0) and row["mean"] == pytest.approx((1 / 15 + 1) / 2)
+    assert q.filter(pl.col("dataset") == "comments", pl.col("signal") == "stopword_share")["n"].to_list() == [1]
+    hist = signal_histogram(arts, coms)
+    upper = hist.filter(pl.col("signal") == "upper_share")
+    assert upper["articles"].sum() == pytest.approx(1.0)
+    assert upper.filter(pl.col("bucket") == "0.80-1.00")["articles"].to_list() == [0.5]
+    assert signal_quantiles(_articles([1]), _comments(["en"])).height == 0  # no signals column: nothing to show

@@ -74,7 +74,7 @@ def test_output_of_another_schema_version_stops_the_build_with_advice(tmp_path: 
     old = next(root.rglob("*.parquet"))
     table = pa.parquet.read_table(old)
     pa.parquet.write_table(table.replace_schema_metadata({b"corpusflow.schema_version": b"0"}), old)
-    with pytest.raises(SchemaVersionError, match="schema version 0; this corpusflow writes version 1"):
+    with pytest.raises(SchemaVersionError, match="schema version 0; this corpusflow writes version 2"):
         check_schema_versions(tmp_path, ["rejects"])
 
 
