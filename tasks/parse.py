@@ -867,8 +867,10 @@ _NAME_LIKE = (
     & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
 )
 """Lines that can be a commenter's name (see ``_Page``)."""
-_SENTENCE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | (pl.col("f_words") >= SENTENCE_MIN_WORDS)
-"""Lines that end like a sentence, or are long enough to be one (see ``_reads_as_thread``)."""
+_SENTENCE = (_TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | _TEXT.str.contains(r"\w[.!?…。！？]\s+\w")
+             | (pl.col("f_words") >= SENTENCE_MIN_WORDS))
+"""Lines that end like a sentence, hold a sentence end followed by more words, or are long enough to be
+one (see ``_reads_as_thread``)."""
 
 
 
