@@ -47,9 +47,10 @@ import random
 import re
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -553,21 +554,32 @@ def write_corpus(
     templates, pools = load_templates(templates_dir)
     pages_dir = out / "pages"
     summary = GenSummary()
+    pages = iter_pages(templates, pools, n_pages=n_pages, seed=seed, mean_comments=mean_comments,
+                       exact_rate=exact_rate, rescrape_rate=rescrape_rate, near_rate=near_rate)
+    write_pages(pages, out, pages_dir, summary, text_of=lambda page: page.text)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def write_pages(pages: Iterable[Any], out: Path, pages_dir: Path, summary: Any, *,
+                text_of: Callable[[Any], str]) -> None:
+    """Write generated pages under ``pages_dir`` with ``out/manifest.csv`` and ``out/truth.csv``, counting
+    them into ``summary`` (``pages``, ``bytes``, ``comments``, ``kinds``, ``languages``). A page has ``path``,
+    ``url``, ``fetched_at``, ``kind``, ``source_path``, ``story_id``, ``site``, ``language``, ``template`` and
+    ``n_comments``; ``text_of`` gives its text. Shared by this generator and ``bench.gen_real``."""
     made: set[str] = set()
     out.mkdir(parents=True, exist_ok=True)
     with (out / "manifest.csv").open("w", newline="", encoding="utf-8") as man_fh, \
             (out / "truth.csv").open("w", newline="", encoding="utf-8") as truth_fh:
-        manifest = csv.writer(man_fh)
-        truth = csv.writer(truth_fh)
+        manifest, truth = csv.writer(man_fh), csv.writer(truth_fh)
         manifest.writerow(["path", "url", "fetched_at"])
         truth.writerow(["path", "kind", "source_path", "story_id", "site", "language", "template", "n_comments"])
-        for page in iter_pages(templates, pools, n_pages=n_pages, seed=seed, mean_comments=mean_comments,
-                               exact_rate=exact_rate, rescrape_rate=rescrape_rate, near_rate=near_rate):
+        for page in pages:
             target = pages_dir / page.path
             if target.parent.name not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent.name)
-            data = page.text.encode("utf-8")
+            data = text_of(page).encode("utf-8")
             target.write_bytes(data)
             full = str(pages_dir / page.path)
             manifest.writerow([full, page.url, page.fetched_at.isoformat()])
@@ -578,8 +590,6 @@ def write_corpus(
             summary.comments += page.n_comments
             summary.kinds[page.kind] += 1
             summary.languages[page.language] = summary.languages.get(page.language, 0) + 1
-    summary.seconds = time.perf_counter() - started
-    return summary
 
 
 def main(argv: Sequence[str] | None = None) -> int:

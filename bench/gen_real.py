@@ -46,6 +46,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.gen_corpus import write_pages
 from flows.evaluate import is_sealed
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -286,30 +287,9 @@ def write_real_corpus(out: Path, *, n_pages: int, seed: int = 0, shared: Path | 
     sources = load_sources(shared, html=html)
     pages_dir = out / "pages"
     summary = RealSummary(sources=len(sources))
-    made: set[str] = set()
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "manifest.csv").open("w", newline="", encoding="utf-8") as man_fh, \
-            (out / "truth.csv").open("w", newline="", encoding="utf-8") as truth_fh:
-        manifest, truth = csv.writer(man_fh), csv.writer(truth_fh)
-        manifest.writerow(["path", "url", "fetched_at"])
-        truth.writerow(["path", "kind", "source_path", "story_id", "site", "language", "template", "n_comments"])
-        for page in iter_real_pages(sources, n_pages=n_pages, seed=seed, html=html, exact_rate=exact_rate,
-                                    rescrape_rate=rescrape_rate, near_rate=near_rate):
-            target = pages_dir / page.path
-            if target.parent.name not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent.name)
-            data = page.page.encode("utf-8")
-            target.write_bytes(data)
-            full = str(pages_dir / page.path)
-            manifest.writerow([full, page.url, page.fetched_at.isoformat()])
-            truth.writerow([full, page.kind, str(pages_dir / page.source_path), page.story_id, page.site,
-                            page.language, page.template, page.n_comments])
-            summary.pages += 1
-            summary.bytes += len(data)
-            summary.comments += page.n_comments
-            summary.kinds[page.kind] += 1
-            summary.languages[page.language] = summary.languages.get(page.language, 0) + 1
+    pages = iter_real_pages(sources, n_pages=n_pages, seed=seed, html=html, exact_rate=exact_rate,
+                            rescrape_rate=rescrape_rate, near_rate=near_rate)
+    write_pages(pages, out, pages_dir, summary, text_of=lambda page: page.page)
     summary.seconds = round(time.perf_counter() - started, 2)
     if summary.pages:
         summary.kb_per_page = round(summary.bytes / summary.pages / 1000, 2)
