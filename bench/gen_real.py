@@ -43,10 +43,10 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench.gen_corpus import write_pages
+from bench.gen_corpus import GenSummary, write_pages
 from flows.evaluate import is_sealed
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -263,17 +263,13 @@ def iter_real_pages(sources: Sequence[Source], *, n_pages: int, seed: int = 0, h
 
 
 @dataclass
-class RealSummary:
-    """Counts of a generated corpus."""
-    pages: int = 0
+class RealSummary(GenSummary):
+    """Counts of a corpus made from real pages: ``GenSummary``'s, the real pages it was made from, and the
+    mean size of a page."""
+
     sources: int = 0
-    bytes: int = 0
-    comments: int = 0
     kb_per_page: float = 0.0
     comments_per_page: float = 0.0
-    seconds: float = 0.0
-    kinds: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
-    languages: dict[str, int] = field(default_factory=dict)
 
 
 def write_real_corpus(out: Path, *, n_pages: int, seed: int = 0, shared: Path | None = None, html: bool = False,
