@@ -259,12 +259,11 @@ def _details(articles: pl.DataFrame, comments: pl.DataFrame, truth_articles: pl.
     """Per page, what was predicted and what is true: ``title``, ``body`` and ``comments`` (each a list of
     ``{author, text}`` in page order), as ``{"pred": ..., "true": ...}`` (the report shows them side by side)."""
     def by_page(arts: pl.DataFrame, coms: pl.DataFrame) -> dict[str, dict[str, Any]]:
-        out = {r["page_id"]: {"title": r["title"], "body": r["body"] or "", "comments": []}
-               for r in arts.select("page_id", "title", "body").iter_rows(named=True)}
-        for r in coms.sort("page_id", "position").select("page_id", "author", "text").iter_rows(named=True):
-            if r["page_id"] in out:
-                out[r["page_id"]]["comments"].append({"author": r["author"], "text": r["text"] or ""})
-        return out
+        threads = coms.sort("page_id", "position").group_by("page_id", maintain_order=True).agg(
+            comments=pl.struct("author", pl.col("text").fill_null("")))
+        rows = arts.select("page_id", "title", pl.col("body").fill_null("")).join(
+            threads, on="page_id", how="left").with_columns(pl.col("comments").fill_null([]))
+        return {r.pop("page_id"): r for r in rows.to_dicts()}
 
     pred, true = by_page(articles, comments), by_page(truth_articles, truth_comments)
     empty: dict[str, Any] = {"title": None, "body": "", "comments": []}

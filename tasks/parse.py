@@ -217,7 +217,8 @@ def _header_features(short: pl.DataFrame) -> pl.DataFrame:
 
 
 AFFIX_MIN_LINES = 3
-"""Lines sharing a first or last word: how many a page needs before they count as repeated headers."""
+"""How often a page must repeat a header's shape (a closing word, a date line's shape, an author frame)
+before it counts as the frame of comment headers."""
 
 
 def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
@@ -340,7 +341,7 @@ class _Page:
     numeric: list[bool]
     prose: list[bool]
     sentence: list[bool]
-    """Lines that end like a sentence (a closing mark) or are long (``SENTENCE_MIN_WORDS`` words)."""
+    """Lines that read as a sentence (see ``_SENTENCE``)."""
     headers: dict[int, str]
     """Comment header lines, in line order: line -> kind, see ``_HEADER_KIND``."""
     dates: list[int]
@@ -490,9 +491,9 @@ def _text_lines(p: _Page, lines: range) -> list[int]:
     return [i for i in lines if not p.meta[i] and p.rule[i] in (None, "template")]
 
 
-def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> list[list[int]] | None:
-    """The comments' text lines when the headers of ``run`` are footers ("Posted by: NAME | DATE" printed
-    below each comment), else None.
+def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, list[list[int]]] | None:
+    """The section's first line and the comments' text lines when the headers of ``run`` are footers
+    ("Posted by: NAME | DATE" printed below each comment), else None.
 
     A run is read as footers when a comments heading or count line stands above its first header with
     text lines between them (the first comment's text), and the last header is followed by fewer text
@@ -507,20 +508,20 @@ def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> list[list[int]] 
     if not before:
         return None
     after = _text_lines(p, range(run[-1][1] + 1, _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)))
-    if (len(after) >= len(before) and not any(p.prose[i] for i in before)):
+    if len(after) >= len(before) and not any(p.prose[i] for i in before):
         return None
     bounds = [start, *(last for _, last, _ in run)]
-    return [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
+    return start, [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
 
 
 def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]:
-    footer_texts = _footer_texts(p, run)
-    if footer_texts is not None:
+    footers = _footer_texts(p, run)
+    if footers is not None:
+        start, texts = footers
         footed = [
             _Comment(author=author, meta=[i for i in range(first, last + 1) if i != author]
                      + [i for i in range(bound + 1, first) if p.meta[i]], text=text)
-            for (first, last, author), text, bound in zip(
-                run, footer_texts, [_section_start(p, run[0][0]), *(h[1] for h in run[:-1])], strict=True)
+            for (first, last, author), text, bound in zip(run, texts, [start, *(h[1] for h in run[:-1])], strict=True)
         ]
         return [c for c in footed if c.text]
     comments: list[_Comment] = []
