@@ -235,7 +235,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     work = config.work_dir
     plan = Pipeline([], out=config.out).call(plan_task, config)
     shards = [(sid, Path(p)) for sid, p in plan["shards"]]
-    sizes = [io.read_batch(p, SHARD_FILES).height for _, p in shards]
+    sizes = [io.row_count([p]) for _, p in shards]
     run = Pipeline(sizes, out=config.out)
     n = len(shards)
     if not shards:  # nothing new: every input is already in the output

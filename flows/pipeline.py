@@ -65,7 +65,11 @@ def named(task: Any, label: str | None) -> Any:
 def failure_of(future: Any) -> BaseException | str | None:
     """The error a finished task run ended with (its exception, else its state message), or ``None``."""
     future.wait()  # a done future: this only takes its final state from it (``state`` alone asks the API)
-    state = future.state
+    return failure_in(future.state)
+
+
+def failure_in(state: Any) -> BaseException | str | None:
+    """The error a final task-run state holds (its exception, else its message), or ``None``."""
     if not (state.is_failed() or state.is_crashed() or state.is_cancelled()):
         return None
     try:
@@ -106,9 +110,9 @@ class Pipeline:
         """Run a global task (``plan``, ``cluster-duplicates`` ...) in the flow's thread and return its
         result; its failure is raised as :class:`StageFailedError`. Its inputs must have completed."""
         state = named(task, None)(*args, return_state=True, **kwargs)
-        if state.is_failed() or state.is_crashed() or state.is_cancelled():
-            error = state.result(raise_on_failure=False)
-            self._fail(task.name, None, error if isinstance(error, BaseException) else str(state.message))
+        error = failure_in(state)
+        if error is not None:
+            self._fail(task.name, None, error)
         runs = self.runs.setdefault(task.name, StageRuns())
         runs.cached += state.name == "Cached"
         runs.ran += state.name != "Cached"

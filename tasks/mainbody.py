@@ -30,6 +30,8 @@ from collections.abc import Iterable
 
 import trafilatura
 
+from tasks.evaluate import fold as _fold
+
 logger = logging.getLogger(__name__)
 
 MIN_AGREEMENT = 0.85
@@ -54,10 +56,6 @@ UNCONFIRMED = "trafilatura_unconfirmed"
 """``combine_bodies``' source for a trafilatura body that ours does not confirm."""
 
 _WORD = re.compile(r"\w+")
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 def _lines(body: str) -> list[str]:

@@ -33,9 +33,12 @@ import pyarrow as pa
 import stop_words
 
 from schemas.common import SIGNALS
+from schemas.validate import polars_schema
+from tasks.words import SPACELESS
 
-UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
-"""Scripts written without spaces between words: each letter counts as a word."""
+UNSPACED = SPACELESS
+"""Letters of scripts written without spaces between words (``tasks.words.SPACELESS``): here each counts
+as a word (a signal measures text, where ``count_words`` weighs lines for the parser)."""
 
 WORD = (rf"[{UNSPACED}--\p{{M}}]"
         rf"|[\p{{L}}\p{{N}}\p{{M}}--{UNSPACED}]+(?:['’\-][\p{{L}}\p{{N}}\p{{M}}--{UNSPACED}]+)*")
@@ -106,5 +109,5 @@ def add_signals(frame: pl.DataFrame, *, text_column: str) -> pl.DataFrame:
             .with_columns(signals.cast(SIGNALS_DTYPE).alias("signals")).drop("_words", "_lines", "_stop"))
 
 
-SIGNALS_DTYPE = pl.from_arrow(pa.table({"signals": pa.array([], SIGNALS)})).schema["signals"]  # type: ignore[union-attr]
+SIGNALS_DTYPE = polars_schema(pa.schema([pa.field("signals", SIGNALS)]))["signals"]
 """``SIGNALS`` as a polars dtype (derived from the arrow type, never restated)."""

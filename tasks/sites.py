@@ -34,7 +34,7 @@ _MAX_SITE_LEN = 100
 
 BLOG_HOST_SUFFIXES = (
     "wordpress.com", "typepad.com", "tumblr.com", "livejournal.com", "over-blog.com", "blog.fc2.com",
-    "hatenablog.com", "substack.com",
+    "substack.com",
 )
 """Blog hosts whose every subdomain is one author's site, beyond those the public suffix list's private
 section already names (``blogspot.com``, ``github.io``, ...): ``NAME.wordpress.com`` is the site

@@ -18,6 +18,8 @@ from typing import Any
 
 import polars as pl
 
+from schemas.common import SIGNALS
+
 logger = logging.getLogger(__name__)
 
 COMMENT_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -239,8 +241,7 @@ def stage_throughput(stage_seconds: pl.DataFrame, *, pages: int) -> pl.DataFrame
     )
 
 
-SIGNAL_FIELDS = ("n_words", "mean_word_length", "upper_share", "symbol_share", "dup_line_share", "n_urls",
-                 "stopword_share")
+SIGNAL_FIELDS = tuple(f.name for f in SIGNALS)
 """The ``signals`` fields whose distributions the report shows."""
 
 SHARE_BUCKETS = (0.0, 0.01, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8)

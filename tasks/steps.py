@@ -404,7 +404,7 @@ def apply_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, page
     page_frame = io.read_batch(pages, PAGES).select("page_id", "site", "source_path", crawl_month())
     io.write_parts(comment_rows(io.read_batch(comments, TAGGED_COMMENTS), page_frame, clusters, shard_id=shard_id,
                                 shard_no=shard_no, parts=parts), out[1] / "comments.parquet", COMMENT_ROWS)
-    articles = io.read_batch(tagged, TAGGED_ARTICLES).select("page_id", "article_id", "language")
+    articles = io.read_batch(tagged, TAGGED_ARTICLES).select("page_id", "language")
     io.write_parts(article_refs(clusters, articles, frame.select("page_id", "ord"), shard_id=shard_id, parts=parts),
                    out[1] / "refs.parquet", ARTICLE_REFS)
     return io.write_batch(clusters, out[0], DUPLICATE_CLUSTERS), out[1]

@@ -34,8 +34,3 @@ def count_words(text: pl.Expr) -> pl.Expr:
     spaceless = text.str.count_matches(_SPACELESS_CHAR)
     per = SPACELESS_CHARS_PER_WORD
     return text.str.count_matches(_SPACED_WORD) + (spaceless + (per - 1)) // per
-
-
-def has_spaceless(text: pl.Expr) -> pl.Expr:
-    """Expression: the text holds a letter of a script written without spaces."""
-    return text.str.contains(_SPACELESS_CHAR)
