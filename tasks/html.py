@@ -945,7 +945,7 @@ def _stated_part(text: str, refs: list[str]) -> str:
     return best
 
 
-def _title(tree: LexborHTMLParser, body_root: LexborNode | None) -> str | None:
+def _title(tree: LexborHTMLParser) -> str | None:
     """The page's headline.
 
     Signals, none naming a site: a visible heading (``TITLE_CANDIDATES``, in that order) that agrees
@@ -955,7 +955,6 @@ def _title(tree: LexborHTMLParser, body_root: LexborNode | None) -> str | None:
     title inside that heading is cut off (``_stated_part``). Without one: the first candidate that is not
     the site name, then ``og:title`` less a trailing site name, then the longest part of ``<title>``.
     """
-    del body_root
     url = canonical_url(tree)
     refs = stated_titles(tree, url)
     ref_bags = [_word_bag(ref) for ref in refs]
@@ -1070,7 +1069,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
                           max_nodes=max_nodes)
         if len(ours) < MIN_BODY_CHARS:
             ours = None
-    title = _title(tree, root)
+    title = _title(tree)
     body, source = choose_body(html, ours, title=title, use_trafilatura=use_trafilatura)
     body = drop_comment_text(body, (c.text for c in found))
     if len(body) < MIN_BODY_CHARS:
