@@ -123,7 +123,7 @@ def test_title_agreement(a: str, b: str, score: float) -> None:
     ("<title>Rain is coming this week | Daily Paper</title><p>x</p>", "Rain is coming this week"),
 ])
 def test_title_rules(html: str, title: str) -> None:
-    assert _title(LexborHTMLParser(html), None) == title
+    assert _title(LexborHTMLParser(html)) == title
 
 
 def test_eval_says_when_trafilatura_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
