@@ -1,12 +1,14 @@
 """Title finding on the text path: candidate lines near the body start, their features, a learned ranker.
 
-A page's title candidates are the kept lines from ``WINDOW_ABOVE`` lines above its body window's first line
-to ``WINDOW_BELOW`` lines below it (``candidate_features``). Each candidate gets shape features (length,
-case, punctuation, script), position features (lines and kept lines to the body start, its rank among
-the candidates above the body), evidence features (named by a breadcrumb or a comment-count line,
-repeated on the page) and neighbour features (how many headline-like lines surround it, as in a list of
-teaser headlines; how near a date or byline line follows it). No feature names a site or a word of a
-language: the cues are shapes and positions.
+A page's title candidates are the kept lines (and the lines stripped as a site template or a byline,
+flagged: ``RULES_SEEN``) from ``WINDOW_ABOVE`` lines above its body window's first line to ``WINDOW_BELOW``
+lines below it (``candidate_features``). Each candidate gets shape features (length, case, punctuation,
+script), position features (lines and kept lines to the body start, its rank among the candidates above
+the body), evidence features (named by a breadcrumb or a comment-count line, repeated on the page, the
+share of its words the body's first prose lines hold, the URL slug's words it holds) and neighbour
+features (how many headline-like lines surround it, as in a list of teaser headlines; how near a date or
+byline line follows it; how much of it a line just above retells, as a standfirst retells its headline).
+No feature names a site or a word of a language: the cues are shapes, positions and repetition.
 
 The ranker is a conditional logit (a softmax over a page's candidates, ``rank_titles``): one weight per
 feature, learned by ``flows.train_titles`` from labelled pages and kept in ``models/title_ranker.json``
@@ -38,6 +40,10 @@ NEIGHBOURS = 3
 """Lines on each side that count as a candidate's neighbours (teaser-run and date features)."""
 DATE_REACH = 8
 """Distances to the next date or byline line are capped here."""
+RULES_SEEN = ("template", "byline")
+"""Stripped lines that stay candidates (flagged ``template_line``, ``byline_line``): a post's headline recurs
+in the other posts' archive lists of its site (so is learned as a template line), and a headline may open
+with the word a byline opens with."""
 MODEL_PATH = Path(__file__).with_name("models") / "title_ranker.json"
 
 _CRUMB_RE = r" (?:»|›|>>?|\|) "
@@ -57,7 +63,7 @@ FEATURES: tuple[str, ...] = (
     "headline_neighbours", "date_next", "date_between", "date_before", "stripped_prev", "stripped_next",
     "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
     "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
-    "lead_like",
+    "lead_like", "body_share", "echo_above", "template_line", "byline_line",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 
@@ -97,6 +103,13 @@ def _headline_like() -> pl.Expr:
         _KEPT & _WORDS.is_between(4, 20) & (_CHARS <= MAX_CHARS) & ~pl.col("f_prose")
         & ~_TEXT.str.ends_with(".") & ~pl.col("f_date")
     )
+
+
+def _number_shaped() -> pl.Expr:
+    """A short line of two or more numbers and no more letters than digits: the shape of a date or time in
+    any script ("2025年1月13日 20時01分", "15.04.2026 - 15:48")."""
+    return (_CHARS <= 40) & (_TEXT.str.count_matches(r"\d+") >= 2) & (
+        _TEXT.str.count_matches(r"[^\d\W]") <= _TEXT.str.count_matches(r"\d"))
 
 
 def _latin_letters() -> tuple[list[str], list[str]]:
@@ -172,6 +185,65 @@ def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
         pl.col("slug_share").fill_null(0.0))
 
 
+BODY_LINES = 6
+"""The body's first prose lines (from the body window's first line) whose words a title shares."""
+BODY_CHARS = 250
+"""... their first characters."""
+_BODY_TOKEN = r"\p{Han}|[\w--\p{Han}]{4,}"
+"""Words a title shares with its body: single Han characters (scripts written without spaces), else runs of
+4+ word characters (shorter words are mostly function words)."""
+
+
+def _word_shares(lines: pl.DataFrame, windows: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
+    """``_page``, ``_i``, ``body_share``: the share of a candidate's distinct words (``_BODY_TOKEN``,
+    lower-cased) found in the page's first ``BODY_LINES`` kept prose lines from the body window's first
+    line on (their first ``BODY_CHARS`` characters; the candidate's own line left out): a headline retells
+    its article's lead; widget labels, site names and other stories' teasers do not. ``echo_above``: the
+    largest share of its words that one candidate up to ``NEIGHBOURS`` lines above it holds (a standfirst
+    retells the headline above it). Words are compared by their hash.
+
+    Reads ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_prose``, ``_placed`` of ``lines``, ``_page``,
+    ``_lo`` of ``windows`` and ``_page``, ``_i``, ``text`` of ``cands``."""
+    i, line = pl.col("_i"), pl.col("_line")
+    body = (
+        lines.select("_page", "_i", "text", "strip_rule", "f_prose", "_placed")
+        .join(windows, on="_page", how="inner", maintain_order="left")
+        .filter((i >= pl.col("_lo")) & _KEPT & pl.col("f_prose") & ~pl.col("_placed"))
+        .filter(pl.int_range(pl.len()).over("_page") < BODY_LINES)
+        .select("_page", "_i", "text", _cand=pl.lit(value=False), _body=pl.lit(value=True))
+    )
+    # each line once: the candidates (flagged where they are body lines too), then the other body lines
+    rows = pl.concat([
+        cands.select("_page", "_i", "text", _cand=pl.lit(value=True))
+        .join(body.select("_page", "_i", "_body"), on=["_page", "_i"], how="left", maintain_order="left")
+        .with_columns(pl.col("_body").fill_null(value=False)),
+        body.join(cands, on=["_page", "_i"], how="anti"),
+    ])
+    found = rows.select("_page", "_cand", "_body", _line=i,
+                        _w=_TEXT.str.slice(0, BODY_CHARS).str.to_lowercase().str.extract_all(_BODY_TOKEN))
+    words = found.explode("_w").drop_nulls().with_columns(_w=pl.col("_w").hash()).unique()
+    cand_words = words.filter("_cand").select("_page", "_line", "_w")
+    n_words = cand_words.group_by("_page", "_line").agg(_n=pl.len())
+    hits = (
+        cand_words.join(words.filter("_body").select("_page", "_w", _b=line), on=["_page", "_w"], how="inner")
+        .filter(pl.col("_b") != line).select("_page", "_line", "_w").unique()
+        .group_by("_page", "_line").agg(_body=pl.len())
+    )
+    echoes = (
+        cand_words.join(cand_words.rename({"_line": "_o"}), on=["_page", "_w"], how="inner")
+        .filter((line - pl.col("_o")).is_between(1, NEIGHBOURS))
+        .group_by("_page", "_line", "_o").agg(_k=pl.len())
+        .group_by("_page", "_line").agg(_above=pl.col("_k").max())
+    )
+    shares = (
+        n_words.join(hits, on=["_page", "_line"], how="left").join(echoes, on=["_page", "_line"], how="left")
+        .select("_page", _i=line, body_share=pl.col("_body").fill_null(0) / pl.col("_n"),
+                echo_above=pl.col("_above").fill_null(0) / pl.col("_n"))
+    )
+    return cands.select("_page", "_i").join(shares, on=["_page", "_i"], how="left", maintain_order="left").select(
+        "_page", "_i", *(pl.col(c).fill_null(0.0) for c in ("body_share", "echo_above")))
+
+
 def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
     """``_page``, ``_lo``: the longest kept line of each page of ``lines`` (``_page``, ``_i``, ``text``,
     ``strip_rule``, ``_placed``), where the title is looked for on a page without a body window (as in
@@ -206,7 +278,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         .filter(i.is_between(lo - WINDOW_ABOVE - NEIGHBOURS, lo + WINDOW_BELOW + NEIGHBOURS))
     )
     dateish = (pl.col("f_date") | pl.col("f_has_date") | pl.col("f_by_author").is_not_null()
-               | (pl.col("strip_rule") == "byline").fill_null(value=False)) & (_CHARS <= 160)
+               | (pl.col("strip_rule") == "byline").fill_null(value=False) | _number_shaped()) & (_CHARS <= 160)
     kept_body = (i < lo) & _KEPT & ~pl.col("f_date")
     near = near.with_columns(
         _headline=_headline_like().cast(pl.Int32),
@@ -234,7 +306,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         .then(pl.col("_date_i").shift(1).forward_fill()),
     )
     ok = (
-        i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & _KEPT & ~pl.col("_placed") & ~pl.col("f_date")
+        i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & (_KEPT | pl.col("strip_rule").is_in(RULES_SEEN))
+        & ~pl.col("_placed") & ~pl.col("f_date")
         & pl.col("f_count").is_null() & ~pl.col("f_numeric") & (_WORDS >= 1) & _CHARS.is_between(2, MAX_CHARS)
     )
     near = near.with_row_index("_r")
@@ -290,6 +363,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         page_pos=i.cast(pl.Float64) / pl.col("_n").cast(pl.Float64),
         hinted=pl.col("_hinted").fill_null(value=False),
         credit=_TEXT.str.contains(r"©|\)$"),
+        template_line=(pl.col("strip_rule") == "template").fill_null(value=False),
+        byline_line=(pl.col("strip_rule") == "byline").fill_null(value=False),
         glued=_TEXT.str.count_matches(r"\p{Ll}\p{Lu}\p{Ll}") >= 2,
         repeated=pl.col("_rep").fill_null(1).clip(1, 3) - 1,
         headline_neighbours=pl.col("_run").cast(pl.Float64) / (2 * NEIGHBOURS),
@@ -299,6 +374,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
     )
     feats = feats.with_columns(lead_like=pl.col("ends_period") & (_WORDS >= 12))
+    feats = feats.join(_word_shares(lines, windows, feats), on=["_page", "_i"], how="left", maintain_order="left")
     feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left")
     feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
                                & (pl.col("slug_share") > 0))
