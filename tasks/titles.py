@@ -19,7 +19,6 @@ when that scores above the model's threshold.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -47,8 +46,7 @@ with the word a byline opens with."""
 MODEL_PATH = Path(__file__).with_name("models") / "title_ranker.json"
 
 _CRUMB_RE = r" (?:»|›|>>?|\|) "
-_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
-_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
+_CRUMB_SPLIT = r"\s(?:»|›|>>?|\|)\s"
 
 _TEXT, _WORDS = pl.col("text"), pl.col("f_words")
 _CHARS = _TEXT.str.len_chars()
@@ -70,20 +68,16 @@ FEATURES: tuple[str, ...] = (
 
 def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
     """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
-    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded.
+    to “Title”") and the last crumb of a breadcrumb of three or more crumbs ("Home » News » Title"),
+    lower-cased as the candidates' ``_key`` is.
 
     Reads ``_page``, ``text`` and ``f_count``; returns distinct ``_page``, ``_key``."""
-    hints: list[tuple[int, str]] = []
-    counts = lines.filter(pl.col("f_count").is_not_null())
-    for page, text in zip(counts["_page"].to_list(), counts["text"].to_list(), strict=True):
-        if m := _QUOTED_TITLE.search(text):
-            hints.append((page, m.group("title").strip().casefold()))
-    crumbs = lines.filter(_TEXT.str.contains(_CRUMB_RE))
-    for page, text in zip(crumbs["_page"].to_list(), crumbs["text"].to_list(), strict=True):
-        parts = _CRUMB_SPLIT.split(text)
-        if len(parts) >= 3:
-            hints.append((page, parts[-1].strip().casefold()))
-    return pl.DataFrame(hints, schema={"_page": pl.UInt32, "_key": pl.String}, orient="row").unique()
+    quoted = lines.filter(pl.col("f_count").is_not_null()).select(
+        "_page", _key=_TEXT.str.extract(selectors.QUOTED_TITLE_RE, 1))
+    crumbs = lines.filter(_TEXT.str.contains(_CRUMB_RE)).filter(_TEXT.str.count_matches(_CRUMB_SPLIT) >= 2).select(
+        "_page", _key=_TEXT.str.replace(f"^.*{_CRUMB_SPLIT}", ""))
+    return pl.concat([quoted, crumbs]).select(
+        "_page", _key=pl.col("_key").str.strip_chars().str.to_lowercase()).drop_nulls().unique()
 
 
 def _repeated_lines(lines: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
@@ -326,8 +320,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     cands = (
         cands.with_columns(_key=key)
         .join(repeated, on=["_page", "_key"], how="left", maintain_order="left")
-        .join(hints.with_columns(_key=pl.col("_key").str.to_lowercase()).unique(), on=["_page", "_key"], how="left",
-              maintain_order="left")
+        .join(hints, on=["_page", "_key"], how="left", maintain_order="left")
         .join(n_lines, on=page, how="left", maintain_order="left")
     )
     above = (i < lo).cast(pl.Int32)

@@ -181,3 +181,15 @@ def test_a_date_in_any_script_is_date_shaped() -> None:
     assert shaped.to_series().to_list() == [True, True, False, False]
     feats = _features(["Home", "東京女子医大元理事長を逮捕　警視庁", "2025年1月13日 20時01分", LEAD, *PARA])
     assert _row(feats, "東京女子医大元理事長を逮捕　警視庁")["date_next"] > 0
+
+
+def test_title_hints_from_breadcrumbs_and_comment_counts() -> None:
+    lines = pl.DataFrame({
+        "_page": [0, 0, 0, 1],
+        "text": ["Home » Straßen » Die Große Straße", "Home » News", "22 Responses to “Tram Line Opens”",
+                 "A | B | C"],
+        "f_count": [None, None, 22, None],
+    }, schema={"_page": pl.UInt32, "text": pl.String, "f_count": pl.Int32})
+    hints = titles._title_hints(lines).sort("_page", "_key")
+    # lower-cased as candidate keys are ("ß" kept), two crumbs are no breadcrumb of a title
+    assert hints.rows() == [(0, "die große straße"), (0, "tram line opens"), (1, "c")]
