@@ -99,11 +99,23 @@ def _headline_like() -> pl.Expr:
     )
 
 
-def _number_shaped() -> pl.Expr:
-    """A short line of two or more numbers and no more letters than digits: the shape of a date or time in
-    any script ("2025年1月13日 20時01分", "15.04.2026 - 15:48")."""
-    return (_CHARS <= 40) & (_TEXT.str.count_matches(r"\d+") >= 2) & (
-        _TEXT.str.count_matches(r"[^\d\W]") <= _TEXT.str.count_matches(r"\d"))
+NUMBER_SHAPE_CHARS = 40
+"""A date or time line of numbers holds at most this many characters."""
+
+
+def number_shaped(texts: pl.Series) -> pl.Series:
+    """Whether each line is a short line of two or more numbers and no more letters than digits: the shape
+    of a date or time in any script ("2025年1月13日 20時01分", "15.04.2026 - 15:48"). The letter count (a
+    costly regex) runs only on the lines of at most ``NUMBER_SHAPE_CHARS`` characters with two numbers."""
+    text = pl.col("t")
+    frame = texts.to_frame("t")
+    maybe = frame.select((text.str.len_chars() <= NUMBER_SHAPE_CHARS) & text.str.contains(r"\d\D+\d"))
+    at = maybe.to_series().arg_true()
+    shaped = np.zeros(len(texts), dtype=bool)
+    if len(at):
+        some = frame[at].select(text.str.count_matches(r"[^\d\W]") <= text.str.count_matches(r"\d"))
+        shaped[at.to_numpy()] = some.to_series().to_numpy()
+    return pl.Series(texts.name, shaped)
 
 
 def _latin_letters() -> tuple[list[str], list[str]]:
@@ -215,23 +227,24 @@ def _word_shares(lines: pl.DataFrame, windows: pl.DataFrame, cands: pl.DataFrame
     ])
     found = rows.select("_page", "_cand", "_body", _line=i,
                         _w=_TEXT.str.slice(0, BODY_CHARS).str.to_lowercase().str.extract_all(_BODY_TOKEN))
-    words = found.explode("_w").drop_nulls().with_columns(_w=pl.col("_w").hash()).unique()
-    cand_words = words.filter("_cand").select("_page", "_line", "_w")
-    n_words = cand_words.group_by("_page", "_line").agg(_n=pl.len())
-    hits = (
-        cand_words.join(words.filter("_body").select("_page", "_w", _b=line), on=["_page", "_w"], how="inner")
-        .filter(pl.col("_b") != line).select("_page", "_line", "_w").unique()
-        .group_by("_page", "_line").agg(_body=pl.len())
-    )
+    words = found.explode("_w").drop_nulls().with_columns(_w=pl.col("_w").hash())
+    cand_words = words.filter("_cand").select("_page", "_line", "_w").unique()
+    # each candidate word against every line that holds it: other body lines (the body share) and the
+    # candidates just above (the echo)
+    other = pl.col("_o")
+    pairs = cand_words.join(words.select("_page", "_w", "_cand", "_body", _o=line), on=["_page", "_w"],
+                            how="inner").filter(other != line)
+    hits = pairs.filter("_body").select("_page", "_line", "_w").unique().group_by("_page", "_line").agg(
+        _hits=pl.len())
     echoes = (
-        cand_words.join(cand_words.rename({"_line": "_o"}), on=["_page", "_w"], how="inner")
-        .filter((line - pl.col("_o")).is_between(1, NEIGHBOURS))
-        .group_by("_page", "_line", "_o").agg(_k=pl.len())
+        pairs.filter(pl.col("_cand") & (line - other).is_between(1, NEIGHBOURS)).select("_page", "_line", "_o", "_w")
+        .unique().group_by("_page", "_line", "_o").agg(_k=pl.len())
         .group_by("_page", "_line").agg(_above=pl.col("_k").max())
     )
     shares = (
-        n_words.join(hits, on=["_page", "_line"], how="left").join(echoes, on=["_page", "_line"], how="left")
-        .select("_page", _i=line, body_share=pl.col("_body").fill_null(0) / pl.col("_n"),
+        cand_words.group_by("_page", "_line").agg(_n=pl.len())
+        .join(hits, on=["_page", "_line"], how="left").join(echoes, on=["_page", "_line"], how="left")
+        .select("_page", _i=line, body_share=pl.col("_hits").fill_null(0) / pl.col("_n"),
                 echo_above=pl.col("_above").fill_null(0) / pl.col("_n"))
     )
     return cands.select("_page", "_i").join(shares, on=["_page", "_i"], how="left", maintain_order="left").select(
@@ -271,8 +284,9 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
         .filter(i.is_between(lo - WINDOW_ABOVE - NEIGHBOURS, lo + WINDOW_BELOW + NEIGHBOURS))
     )
+    near = near.with_columns(_shaped=number_shaped(near["text"]))
     dateish = (pl.col("f_date") | pl.col("f_has_date") | pl.col("f_by_author").is_not_null()
-               | (pl.col("strip_rule") == "byline").fill_null(value=False) | _number_shaped()) & (_CHARS <= 160)
+               | (pl.col("strip_rule") == "byline").fill_null(value=False) | pl.col("_shaped")) & (_CHARS <= 160)
     kept_body = (i < lo) & _KEPT & ~pl.col("f_date")
     near = near.with_columns(
         _headline=_headline_like().cast(pl.Int32),
@@ -400,37 +414,37 @@ def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     printed twice, once with its punctuation). Computed over (candidate, neighbour) pairs, the neighbour
     taken from ``near`` (``_r``, ``_page``, ``text``, ``strip_rule``) by row; letters are compared only for
     pairs of near equal length. Returns ``_page``, ``_i`` and the four flags."""
-    chars, other = _CHARS, pl.col("_o")
-    rows = cands["_r"].cast(pl.Int64)
+    chars, other, o_chars = _CHARS, pl.col("_o"), pl.col("_o_chars")
+    rows = cands["_r"].cast(pl.Int64).to_numpy()
     n = near.height
-    parts = []
-    for k in _OFFSETS:
-        at = (rows - k).clip(0, n - 1)
-        parts.append(pl.DataFrame({
-            "_page": cands["_page"], "_i": cands["_i"], "text": cands["text"],
-            "_o": near["text"].gather(at), "_o_page": near["_page"].gather(at),
-            "_o_kept": near["strip_rule"].gather(at).is_null(), "_above": pl.Series([k > 0] * cands.height),
-            "_inside": (rows - k).is_between(0, n - 1),
-        }))
-    pairs = pl.concat(parts).filter(pl.col("_inside") & (pl.col("_o_page") == pl.col("_page")) & pl.col("_o_kept")
-                                    & (other.str.len_chars() >= 8))
-    o_chars = other.str.len_chars()
-    pairs = pairs.with_columns(
+    offsets = np.tile(np.asarray(_OFFSETS, dtype=np.int64), len(rows))
+    cand = np.repeat(np.arange(len(rows)), len(_OFFSETS))
+    at = rows[cand] - offsets
+    inside = (at >= 0) & (at < n)
+    at = np.clip(at, 0, n - 1)
+    pages = near["_page"].to_numpy()
+    lengths = near["text"].str.len_chars().to_numpy()
+    # neighbours on the same page, kept, of 8+ characters; only their text is gathered
+    use = inside & (pages[at] == pages[rows[cand]]) & near["strip_rule"].is_null().to_numpy()[at] & (lengths[at] >= 8)
+    cand, at = cand[use], at[use]
+    pairs = pl.DataFrame({
+        "_page": cands["_page"].gather(cand), "_i": cands["_i"].gather(cand), "text": cands["text"].gather(cand),
+        "_o": near["text"].gather(at), "_o_chars": lengths[at], "_above": offsets[use] > 0,
+    }).with_columns(
         _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
         _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
     )
     close = pairs.filter(((o_chars.cast(pl.Int64) - chars.cast(pl.Int64)).abs() <= 6) & (chars >= 8)
                          & (other != _TEXT))
+
     def key(e: pl.Expr) -> pl.Expr:
         return e.str.to_lowercase().str.replace_all(r"[^\w]+", "")
 
-    twins = close.filter(key(_TEXT) == key(other)).select("_page", "_i", "_above", _twin=pl.lit(value=True))
-    flags = pairs.join(twins, on=["_page", "_i", "_above"], how="left").group_by("_page", "_i").agg(
-        holds_near=pl.col("_holds").any(),
-        held_near=pl.col("_held").any(),
-        twin_first=(pl.col("_twin").fill_null(value=False) & ~pl.col("_above")).any(),
-        twin_second=(pl.col("_twin").fill_null(value=False) & pl.col("_above")).any(),
-    )
+    twins = close.filter(key(_TEXT) == key(other)).group_by("_page", "_i").agg(
+        twin_first=(~pl.col("_above")).any(), twin_second=pl.col("_above").any())
+    flags = pairs.group_by("_page", "_i").agg(holds_near=pl.col("_holds").any(), held_near=pl.col("_held").any())
+    flags = flags.join(twins, on=["_page", "_i"], how="left").with_columns(
+        pl.col("twin_first", "twin_second").fill_null(value=False))
     return flags
 
 

@@ -176,9 +176,9 @@ def test_template_and_byline_lines_stay_candidates() -> None:
 
 
 def test_a_date_in_any_script_is_date_shaped() -> None:
-    shaped = pl.DataFrame({"text": ["2025年1月13日 20時01分", "15.04.2026 - 15:48", "Top 10 Tips for 2024",
-                                    "はてなブックマーク"]}).select(titles._number_shaped())
-    assert shaped.to_series().to_list() == [True, True, False, False]
+    shaped = titles.number_shaped(pl.Series(["2025年1月13日 20時01分", "15.04.2026 - 15:48", "Top 10 Tips for 2024",
+                                             "はてなブックマーク", "Am 15.04.2026 um 15:48 Uhr und später, 2 Tage"]))
+    assert shaped.to_list() == [True, True, False, False, False]
     feats = _features(["Home", "東京女子医大元理事長を逮捕　警視庁", "2025年1月13日 20時01分", LEAD, *PARA])
     assert _row(feats, "東京女子医大元理事長を逮捕　警視庁")["date_next"] > 0
 
