@@ -19,7 +19,7 @@ import polars as pl
 from selectolax.lexbor import LexborHTMLParser
 
 from schemas.pages import PAGES
-from schemas.validate import polars_schema
+from schemas.validate import cast_to, polars_schema
 from tasks.encoding import decode_bytes, looks_binary
 from tasks.hashing import hash_columns
 from tasks.html import DEFAULT_MAX_HTML_BYTES, DEFAULT_MAX_NODES, check_markup, render_page
@@ -144,4 +144,4 @@ def build_pages(
         ),
     )
     pages = assign_sites(pages)
-    return pages.select(PAGES.names).cast(dict(polars_schema(PAGES)))  # type: ignore[arg-type]
+    return cast_to(pages, PAGES)

@@ -89,9 +89,12 @@ from tasks.publish import PublishOptions, publish_articles, publish_comments, pu
 from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
 from tasks.sites import init_sites
 from tasks.stages import (
+    LANGID_PAGE_COLUMNS,
+    PARSE_PAGE_COLUMNS,
     merge_partition_comments,
     merge_template_lines,
     parse_shard,
+    readable_pages,
     site_page_counts,
     tag_languages,
     template_line_counts,
@@ -172,8 +175,7 @@ def ingest_task(shard: Path, *, max_page_bytes: int, out: Path) -> Path:
 @recorded
 def strip_task(pages: Path, *, out: Path) -> Path:
     """Tag every line of every readable page with the rule that strips it (LINES)."""
-    frame = io.read_batch(pages, PAGES).filter(pl.col("reject_reason").is_null())
-    return io.write_batch(strip_boilerplate(frame), out, LINES)
+    return io.write_batch(strip_boilerplate(readable_pages(io.read_batch(pages, PAGES))), out, LINES)
 
 
 @task(name="template-rows", retries=1, persist_result=True, cache_policy=StageCache())
@@ -210,8 +212,7 @@ def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path
 @recorded
 def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Split each page into one article and its comments (PARSED_ARTICLES, PARSED_COMMENTS)."""
-    page_frame = io.read_batch(pages, PAGES).filter(pl.col("reject_reason").is_null()).select(
-        "page_id", "site", "url", "text", "html", "fetched_at")
+    page_frame = readable_pages(io.read_batch(pages, PAGES)).select(PARSE_PAGE_COLUMNS)
     arts, coms = parse_shard(io.read_batch(lines, LINES), page_frame, io.read_batch(templates, TEMPLATE_LINES))
     return io.write_batch(arts, out[0], SCORED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
 
@@ -222,7 +223,7 @@ def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
                 out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Language of every article (title + body) and of every comment."""
     arts, coms = tag_languages(io.read_batch(parsed[0], SCORED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
-                               io.read_batch(pages, PAGES).select("page_id", "text", "html"), cfg)
+                               io.read_batch(pages, PAGES).select(LANGID_PAGE_COLUMNS), cfg)
     return io.write_batch(arts, out[0], TAGGED_ARTICLES), io.write_batch(coms, out[1], TAGGED_COMMENTS)
 
 

@@ -30,8 +30,6 @@ from tasks.dedup import (
     article_refs,
     candidate_ends,
     comment_rows,
-    decide_touched,
-    find_duplicate_clusters,
     in_piece,
     key_rows,
     lsh_pair_pieces,
@@ -49,11 +47,15 @@ from tasks.dedup import (
     update_index,
     url_pairs,
 )
-from tasks.stages import (
+from tasks.reference import (
     count_template_lines,
+    decide_touched,
+    find_duplicate_clusters,
     learn_templates,
-    merge_partition_comments,
     merge_run_comments,
+)
+from tasks.stages import (
+    merge_partition_comments,
     merge_template_lines,
     site_page_counts,
     template_line_counts,
