@@ -25,7 +25,7 @@ from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
 
 from flows.config import DedupConfig, LangIdConfig, PrivacyConfig
-from flows.runtime import DiskFullError, disk_full_error, is_disk_full, trim_freed_memory
+from flows.runtime import disk_full_from, trim_freed_memory
 from schemas import OUTPUT_DATASETS
 from schemas.dedup import (
     ARTICLE_REFS,
@@ -131,9 +131,10 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
             ok = True
             return result
         except Exception as exc:
-            if is_disk_full(exc) and not isinstance(exc, DiskFullError):  # say which folder filled up
-                raise disk_full_error(work.parent) from exc
-            raise
+            full = disk_full_from(exc, work.parent)  # a full disk: say which folder filled up
+            if full is None:
+                raise
+            raise full from exc
         finally:
             seconds = time.perf_counter() - clock
             trim_freed_memory()  # a build's low point otherwise rises with what finished tasks freed
