@@ -25,6 +25,7 @@ import logging
 from collections.abc import Mapping
 
 import polars as pl
+from polars.datatypes import IntegerType
 
 from schemas.parsed import LINES
 from schemas.validate import cast_to, empty_frame, polars_schema
@@ -107,6 +108,8 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
         (``line_no`` 0, empty ``text``) so that it stays visible to the later stages.
     """
     schema = polars_schema(LINES)
+    line_no = schema["line_no"]
+    assert isinstance(line_no, IntegerType)  # LINES declares line_no an integer (int_ranges needs one)
     if pages.height == 0:
         return pl.DataFrame(
             schema={"page_id": schema["page_id"], "site": pl.String, "line_no": schema["line_no"],
@@ -130,7 +133,7 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
             .str.replace_all("\r", "\n", literal=True)
             .str.split("\n"),
         )
-        .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=schema["line_no"]))
+        .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=line_no))
         .explode(["text", "line_no"])
         .with_columns(pl.col("text").str.strip_chars(_TRIM_CHARS))
         .filter(pl.col("blank_page") | (pl.col("text") != ""))

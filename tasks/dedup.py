@@ -671,7 +671,7 @@ def partition_of(values: pl.Series, parts: int) -> pl.Series:
     Stable across processes, versions and platforms, so partitioned state stays readable. Each distinct
     value is hashed once (template lines and article ids repeat).
     """
-    return map_distinct(values, lambda v: xxhash.xxh3_64_intdigest(v.encode()) % parts, pl.Int32, null=0)
+    return map_distinct(values, lambda v: xxhash.xxh3_64_intdigest(v.encode()) % parts, pl.Int32(), null=0)
 
 
 def exact_key(signed: pl.Expr) -> pl.Expr:

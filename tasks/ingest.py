@@ -54,8 +54,9 @@ def _decode_row(
     return decoded.text, None, decoded.encoding, decoded.has_replacement_chars, None, None
 
 
-_RENDER_SCHEMA = {"text": pl.String, "canonical_url": pl.String, "published_at": pl.Datetime("us", "UTC"),
-                  "reject": pl.String, "detail": pl.String}
+_RENDER_SCHEMA = pl.Schema({"text": pl.String(), "canonical_url": pl.String(),
+                            "published_at": polars_schema(PAGES)["published_at"], "reject": pl.String(),
+                            "detail": pl.String()})
 _Rendered = tuple[str | None, str | None, datetime | None, str | None, str | None]
 
 
@@ -82,7 +83,7 @@ def _render_html(html: pl.Series, urls: pl.Series, *, max_html_bytes: int, max_n
     )
     if rows.len() == html.len():
         return rendered
-    return (pl.DataFrame({"row": pl.int_range(html.len(), dtype=rows.dtype, eager=True)})
+    return (pl.DataFrame({"row": pl.int_range(html.len(), eager=True).cast(rows.dtype)})
             .join(rendered.with_columns(row=rows), on="row", how="left", maintain_order="left")
             .drop("row"))
 

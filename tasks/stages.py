@@ -7,6 +7,7 @@ each do one thing; the functions here join their frames, so the Prefect wrappers
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import polars as pl
@@ -286,10 +287,10 @@ def tag_languages(
     arts = articles.join(ids, on="page_id", how="left").with_columns(
         _lang_text=pl.concat_str([pl.col("title").fill_null(""), pl.col("body")], separator="\n")
     )
-    tunables = {"min_chars": cfg.min_chars, "min_words": cfg.min_words, "min_score": cfg.min_score,
-                "max_chars": cfg.max_chars}
-    arts = detect_language(arts, text_column="_lang_text", **tunables).drop("_lang_text")
-    coms = detect_language(comments, text_column="text", **tunables)
+    detect = functools.partial(detect_language, min_chars=cfg.min_chars, min_words=cfg.min_words,
+                               min_score=cfg.min_score, max_chars=cfg.max_chars)
+    arts = detect(arts, text_column="_lang_text").drop("_lang_text")
+    coms = detect(comments, text_column="text")
     return (
         cast_to(arts, TAGGED_ARTICLES),
         cast_to(coms, TAGGED_COMMENTS),
