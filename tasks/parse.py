@@ -661,7 +661,7 @@ def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     ends = [lines(c) for c in comments]
     if len({(len(ln), p.text[ln[0]], p.text[ln[-1]]) for ln in ends}) == len(comments):
         return comments
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple[int, ...]] = set()  # line texts as numbers (_Page.text)
     kept: list[_Comment] = []
     for c, ln in zip(comments, ends, strict=True):
         key = tuple(p.text[i] for i in ln)
@@ -672,7 +672,7 @@ def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     return kept
 
 
-def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[str, int | None]]) -> int:
+def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[str, int]]) -> int:
     """Place the comments' lines (region and comment position); return where the comment section starts
     (its count line or heading when one is close above the first comment), or the page length."""
     if not comments:
