@@ -2,7 +2,12 @@
 
 The stage modules (``ingest``, ``boilerplate``, ``parse``, ``langid``, ``dedup``, ``select``)
 each do one thing; the functions here join their frames, so the Prefect wrappers in
-``tasks/steps.py`` stay a few lines each. No I/O here.
+``tasks/steps.py`` stay a few lines each. No I/O here. What they own: shard planning
+(``auto_shard_size``, ``assign_shards``, partition counts, ``attach_manifest``); template learning
+(``template_rows`` to ``merge_template_lines``, and ``learn_template_lines`` over one batch); the parse
+step (``parse_shard``); ``article_id`` and the language step (``tag_languages``); the per-page chain in one
+process (``parse_pages``, for ``corpus inspect`` and ``corpus eval``); the comment merge of one partition
+(``merge_partition_comments``). The one-process oracles of these steps are in ``tasks.reference``.
 """
 
 from __future__ import annotations
