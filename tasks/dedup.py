@@ -80,11 +80,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import xxhash
 
 from schemas.dedup import COMMENT_KEYS, DEDUP_INDEX, DEDUP_KEYS, DUPLICATE_CLUSTERS
 from schemas.validate import cast_to, polars_schema
-from tasks.distinct import map_distinct
+from tasks.hashing import hash_series, partition_of
 
 logger = logging.getLogger(__name__)
 
@@ -125,11 +124,6 @@ def _mix64(x: np.ndarray) -> np.ndarray:
     np.right_shift(x, _U64(31), out=tmp)
     np.bitwise_xor(x, tmp, out=x)
     return x
-
-
-def _xxh3_series(values: pl.Series) -> pl.Series:
-    """Return the xxh3-64 hex digests of a string Series (nulls hash as the empty string)."""
-    return pl.Series([xxhash.xxh3_64_hexdigest(v.encode()) for v in values.fill_null("")], dtype=pl.String)
 
 
 def _normalise(text: pl.Series) -> pl.Series:
@@ -360,10 +354,10 @@ def add_dedup_keys(
               .then(pl.concat_str([pl.lit("url"), alias, pl.lit(title_norm).fill_null("")], separator="\x1f"))
               .otherwise(pl.concat_str([pl.lit("page"), pl.col("article_id")], separator="\x1f")))
     ).to_series()
-    title_hash = pl.when(title_norm.str.len_bytes() > 0).then(_xxh3_series(title_norm))
+    title_hash = pl.when(title_norm.str.len_bytes() > 0).then(hash_series(title_norm))
     return frame.with_columns(
-        _xxh3_series(norm).alias("content_hash"),
-        pl.when(evidence.is_not_null()).then(_xxh3_series(evidence)).otherwise(title_hash).alias("title_hash"),
+        hash_series(norm).alias("content_hash"),
+        pl.when(evidence.is_not_null()).then(hash_series(evidence)).otherwise(title_hash).alias("title_hash"),
         pl.lit(minhash_config(shingle_size=shingle_size, num_perm=num_perm, seed=seed)).alias("minhash_config"),
     ).select([pl.col(c).cast(schema[c]) for c in DEDUP_KEYS.names])
 
@@ -576,8 +570,8 @@ def merge_threads(
     article = joined.select(pl.coalesce("canonical_article_id", "page_id")).to_series()
     joined = joined.with_columns(
         article.alias("article_id"),
-        _xxh3_series(text_norm).alias("text_hash"),
-        _xxh3_series(article + "\x1f" + author_norm + "\x1f" + text_norm).alias("comment_id"),
+        hash_series(text_norm).alias("text_hash"),
+        hash_series(article + "\x1f" + author_norm + "\x1f" + text_norm).alias("comment_id"),
     )
     prior = _prior_keys(prior_comment_keys)
     seen_prior = prior.select("comment_id").unique().with_columns(pl.lit(value=True).alias("_seen_prior"))
@@ -663,15 +657,6 @@ def ord_locations(ords: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
     """Return the shard number and row of this run's ``ords``."""
     rel = np.asarray(ords, dtype=np.int64) - base
     return rel >> ORD_SHARD_BITS, rel & ((1 << ORD_SHARD_BITS) - 1)
-
-
-def partition_of(values: pl.Series, parts: int) -> pl.Series:
-    """Return the partition (xxh3-64 of the UTF-8 string, modulo ``parts``) of each value; null goes to 0.
-
-    Stable across processes, versions and platforms, so partitioned state stays readable. Each distinct
-    value is hashed once (template lines and article ids repeat).
-    """
-    return map_distinct(values, lambda v: xxhash.xxh3_64_intdigest(v.encode()) % parts, pl.Int32(), null=0)
 
 
 def exact_key(signed: pl.Expr) -> pl.Expr:

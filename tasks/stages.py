@@ -26,8 +26,8 @@ from schemas.work import SHARD_FILES
 from tasks.boilerplate import strip_boilerplate
 from tasks.confidence import add_parse_confidence, chrome_lines, fallback_bodies, fill_empty_bodies
 from tasks.dates import resolve_posted_at
-from tasks.dedup import comment_keys, merge_threads, partition_of, text_counts
-from tasks.hashing import hash_columns, xxh3_hex
+from tasks.dedup import comment_keys, merge_threads, text_counts
+from tasks.hashing import hash_columns, partition_of, xxh3_hex
 from tasks.html import drop_comment_lines, extract_html_pages, replace_partial_bodies
 from tasks.langid import UND, detect_language
 from tasks.parse import parse_articles, parse_comments, segment_pages

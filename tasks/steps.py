@@ -72,7 +72,6 @@ from tasks.dedup import (
     ord_locations,
     partition_candidates,
     partition_edges,
-    partition_of,
     partitioned_index,
     prior_rows_of,
     rank_touched,
@@ -83,6 +82,7 @@ from tasks.dedup import (
     shard_ords,
     shard_text_counts,
 )
+from tasks.hashing import partition_of
 from tasks.ingest import build_pages
 from tasks.langid import init_detector
 from tasks.publish import PublishOptions, publish_articles, publish_comments, publish_counts
