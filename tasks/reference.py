@@ -16,6 +16,10 @@ benchmark measures them as the simple way to do it.
 - ``learn_templates``, ``template_lines_at_once``, ``count_template_lines``: template lines in one
   group-by. The build: ``tasks.stages.template_rows`` per shard, ``template_line_counts`` per partition,
   ``template_lines_of`` and ``merge_template_lines`` over the run.
+
+The oracles share the building blocks the build's steps use (``tasks.dedup``'s canonical rule ``_rank`` and
+``_describe``, bucket pairs, components, signature agreement; ``merge_threads``; ``merge_template_lines``), so
+each rule has one owner; what they do at once is how the pairs and counts are gathered.
 """
 
 from __future__ import annotations
