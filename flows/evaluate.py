@@ -54,7 +54,13 @@ def is_sealed(site: str | None) -> bool:
     truth file's ``site``. Sealed pages are scored only in aggregate (``run_eval(fold="sealed")`` returns
     no per-page rows and no worst pages), so that their figures estimate pages no rule was written on.
     """
-    return xxhash.xxh3_64((site or "").encode()).intdigest() % SEAL_MODULUS == 0
+    return site_bucket(site, SEAL_MODULUS) == 0
+
+
+def site_bucket(site: str | None, buckets: int, *, salt: str = "") -> int:
+    """The bucket of a truth ``site``: ``xxh3_64(salt + site) % buckets`` (the seal: no salt, 5 buckets;
+    other splits of the sites, as the title ranker's cross-validation folds, take a salt of their own)."""
+    return xxhash.xxh3_64((salt + (site or "")).encode()).intdigest() % buckets
 
 
 def load_folder(folder: Path, *, use_html: bool = False,

@@ -7,9 +7,9 @@ body windows on their ``.txt`` pages, labels each title candidate by whether it 
 candidates, L2-penalised, L-BFGS from zeros: deterministic). Pages whose true title is no candidate
 line add nothing to the fit.
 
-It prints the in-sample title accuracy and a site-grouped cross-validation estimate (folds by a hash
-of the truth ``site``: no site is in both the training and the scored part), the figure to expect on
-sites never seen, then writes the model to ``tasks/models/title_ranker.json``.
+It prints the in-sample title accuracy and a site-grouped cross-validation estimate (folds by a salted
+hash of the truth ``site``, ``flows.evaluate.site_bucket``: no site is in both the training and the
+scored part), the figure to expect on sites never seen, then writes the model to ``tasks/models/title_ranker.json``.
 
     python -m flows.train_titles [--out PATH] [--folds 5] [FOLDER[:FOLD] ...]
 """
@@ -24,12 +24,11 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import xxhash
 from scipy.optimize import minimize
 
-from flows.evaluate import load_folder
+from flows.evaluate import load_folder, site_bucket
 from tasks.boilerplate import strip_boilerplate
-from tasks.evaluate import fold as fold_text
+from tasks.evaluate import fold_expr
 from tasks.parse import body_windows, page_urls
 from tasks.stages import learn_template_lines, tag_template_lines
 from tasks.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
@@ -42,27 +41,25 @@ THRESHOLD = -1e9
 score alike, and the true title is a candidate on most pages)."""
 
 
-def labelled_candidates(folder: Path, fold: str) -> pl.DataFrame:
-    """The title candidates of the ``.txt`` pages of ``folder`` (``fold``: all, open) with their features,
-    ``page_id``, ``site``, ``_label`` (1.0 where the line is the true title) and ``_reachable`` (the page's
-    true title is one of its candidates)."""
-    pages, truth, _ = load_folder(folder, fold=fold)
+def labelled_candidates(pages: pl.DataFrame, truth: pl.DataFrame, source: str) -> pl.DataFrame:
+    """The title candidates of ``pages`` (``load_folder`` output of the folder named ``source``) with their
+    features, ``page_id`` (``source/NAME``), ``site``, ``_label`` (1.0 where the line is the true title of
+    ``truth``, compared as ``tasks.evaluate.fold`` does) and ``_reachable`` (the page's true title is one of
+    its candidates)."""
     lines = strip_boilerplate(pages)
     templates = learn_template_lines(lines, pages.select("page_id", "site"))
     feats, _, _, windows = body_windows(tag_template_lines(lines, pages, templates))
     ids = feats.select("_page", "page_id").unique()
     urls = page_urls(feats, pages.select("page_id", "url"))
     cands = candidate_features(feats, windows, urls).join(ids, on="_page", how="left")
-    keys = truth.select("page_id", _true=pl.col("title").map_elements(fold_text, return_dtype=pl.String))
-    cands = (
+    keys = truth.select("page_id", _true=fold_expr(pl.col("title")))
+    return (
         cands.join(keys, on="page_id", how="left")
         .join(pages.select("page_id", "site"), on="page_id", how="left")
-        .with_columns(_label=(pl.col("text").map_elements(fold_text, return_dtype=pl.String) == pl.col("_true"))
-                      .cast(pl.Float64))
+        .with_columns(_label=(fold_expr(pl.col("text")) == pl.col("_true")).fill_null(value=False).cast(pl.Float64))
         .with_columns(_reachable=pl.col("_label").max().over("page_id") > 0,
-                      page_id=folder.name + "/" + pl.col("page_id"))
+                      page_id=source + "/" + pl.col("page_id"))
     )
-    return cands
 
 
 def fit(cands: pl.DataFrame, *, l2: float = L2) -> dict[str, Any]:
@@ -116,9 +113,12 @@ def accuracy(cands: pl.DataFrame, model: dict[str, Any], n_pages: int) -> float:
     return float(best["_label"].sum()) / n_pages if n_pages else 0.0
 
 
-def site_fold(site: str, folds: int) -> int:
-    """The cross-validation fold of a site."""
-    return xxhash.xxh3_64(f"cv:{site}".encode()).intdigest() % folds
+def site_folds(sites: pl.Series, folds: int) -> pl.Series:
+    """The cross-validation fold of each site (``flows.evaluate.site_bucket`` salted "cv:"; one hash per
+    distinct site)."""
+    distinct = sites.unique().to_list()
+    return sites.replace_strict(distinct, [site_bucket(s, folds, salt="cv:") for s in distinct],
+                                return_dtype=pl.Int64)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,15 +134,15 @@ def main(argv: list[str] | None = None) -> int:
         folder, _, fold = source.partition(":")
         if (fold or "all") == "sealed":
             parser.error("the sealed fold is never trained on")
-        n_pages += load_folder(Path(folder), fold=fold or "all")[0].height
-        parts.append(labelled_candidates(Path(folder), fold or "all"))
+        pages, truth, _ = load_folder(Path(folder), fold=fold or "all")
+        n_pages += pages.height
+        parts.append(labelled_candidates(pages, truth, Path(folder).name))
     cands = pl.concat(parts)
     model = fit(cands, l2=args.l2)
     reachable = cands.filter(pl.col("_reachable"))["page_id"].n_unique()
     print(f"pages {n_pages}, true title among the candidates on {reachable}")
     print(f"in-sample title accuracy {accuracy(cands, model, n_pages):.3f}")
-    cands = cands.with_columns(_fold=pl.col("site").map_elements(lambda s: site_fold(s, args.folds),
-                                                                  return_dtype=pl.Int64))
+    cands = cands.with_columns(_fold=site_folds(cands["site"], args.folds))
     hits = 0.0
     for k in range(args.folds):
         train, test = cands.filter(pl.col("_fold") != k), cands.filter(pl.col("_fold") == k)

@@ -53,9 +53,25 @@ def fold(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip().casefold()
 
 
+def fold_expr(text: pl.Expr) -> pl.Expr:
+    """``fold`` as a polars expression over a string column: case folding is lower-casing plus "ß" as "ss"
+    (the two differ only on rarer letters: a final sigma, ligatures)."""
+    return text.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase().str.replace_all("ß", "ss",
+                                                                                                  literal=True)
+
+
 def tokens(text: str | None) -> Counter[str]:
     """Bag of case-folded ``\\w+`` tokens."""
     return Counter(_TOKEN.findall((text or "").casefold()))
+
+
+def bag_f1(predicted: Counter[str], truth: Counter[str]) -> float:
+    """F1 of two token bags (``tokens``); 0.0 when they share no token (or either is empty)."""
+    overlap = sum((predicted & truth).values())
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / sum(predicted.values()), overlap / sum(truth.values())
+    return 2 * precision * recall / (precision + recall)
 
 
 def token_f1(predicted: str | None, truth: str | None) -> float:
@@ -63,13 +79,7 @@ def token_f1(predicted: str | None, truth: str | None) -> float:
     p, t = tokens(predicted), tokens(truth)
     if not p and not t:
         return 1.0
-    if not p or not t:
-        return 0.0
-    overlap = sum((p & t).values())
-    if overlap == 0:
-        return 0.0
-    precision, recall = overlap / sum(p.values()), overlap / sum(t.values())
-    return 2 * precision * recall / (precision + recall)
+    return bag_f1(p, t)
 
 
 def align_comments(

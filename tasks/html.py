@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
@@ -25,6 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
 from tasks.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
+from tasks.evaluate import bag_f1, fold, tokens
 from tasks.mainbody import choose_body, drop_comment_text
 from tasks.readers import parse_timestamp
 
@@ -864,28 +866,26 @@ MIN_TITLE_AGREEMENT = 0.7
 """Token F1 with the page's stated titles (``og:title``, ``twitter:title``, ``<title>``, URL slug)
 at which a visible heading is taken as the headline."""
 
+MIN_WEAK_AGREEMENT = 0.5
+"""Below ``MIN_TITLE_AGREEMENT``: where no heading agrees that well, the best heading of a headline selector
+(``TITLE_SELECTORS``) at or above this agreement is still taken before the first one that agrees less."""
+
 MAX_TITLE_CANDIDATES = 30
 _TITLE_WORD = re.compile(r"\w+")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+"""Soft hyphens and zero-width characters: not word breaks when titles are compared."""
+_TITLE_SPAN = re.compile("[\\w\u00ad\u200b-\u200d\u2060\ufeff]+")
+"""A word of a title where it stands in the text, its invisible characters included."""
 
 
-def _word_bag(text: str) -> dict[str, int]:
-    bag: dict[str, int] = {}
-    for word in _TITLE_WORD.findall(text.casefold()):
-        bag[word] = bag.get(word, 0) + 1
-    return bag
+def _title_bag(text: str) -> Counter[str]:
+    return tokens(_INVISIBLE.sub("", text))
 
 
 def title_agreement(text: str, reference: str) -> float:
-    """Token F1 of two titles (case-folded ``\\w+`` words); 0.0 when either has none."""
-    return _bag_f1(_word_bag(text), _word_bag(reference))
-
-
-def _bag_f1(a: dict[str, int], b: dict[str, int]) -> float:
-    overlap = sum(min(n, b.get(w, 0)) for w, n in a.items())
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / sum(a.values()), overlap / sum(b.values())
-    return 2 * precision * recall / (precision + recall)
+    """Token F1 of two titles (``tasks.evaluate.tokens``, soft hyphens and zero-width characters
+    ignored); 0.0 when either has none."""
+    return bag_f1(_title_bag(text), _title_bag(reference))
 
 
 def _meta(tree: LexborHTMLParser, selector: str) -> str | None:
@@ -896,17 +896,23 @@ def _meta(tree: LexborHTMLParser, selector: str) -> str | None:
 
 def stated_titles(tree: LexborHTMLParser, url: str | None = None) -> list[str]:
     """What the page states its title to be outside the visible text: ``og:title``, ``twitter:title``,
-    ``<title>`` and the last path segment of its canonical ``url`` (the slug, hyphens as spaces)."""
+    ``<title>`` and the last path segment of its canonical ``url`` (the slug, hyphens as spaces; last)."""
     refs = [t for t in (_meta(tree, 'meta[property="og:title" i]'), _meta(tree, 'meta[name="twitter:title" i]'))
             if t]
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
         refs.append(text)
-    if url:
-        slug = [seg for seg in urlsplit(url).path.split("/") if seg]
-        if slug and (words := re.sub(r"\.[a-z]{2,5}$|[-_+]|\d{5,}", " ", slug[-1])).strip():
-            refs.append(words)
+    if url and (slug := _slug_title(url)):
+        refs.append(slug)
     return refs
+
+
+def _slug_title(url: str) -> str | None:
+    """The last path segment of ``url`` with hyphens as spaces (its extension and long numbers dropped)."""
+    slug = [seg for seg in urlsplit(url).path.split("/") if seg]
+    if slug and (words := re.sub(r"\.[a-z]{2,5}$|[-_+]|\d{5,}", " ", slug[-1])).strip():
+        return words
+    return None
 
 
 def _site_names(tree: LexborHTMLParser, host: str | None) -> set[str]:
@@ -925,23 +931,64 @@ def _site_names(tree: LexborHTMLParser, host: str | None) -> set[str]:
     return names
 
 
+def _stated_site_names(refs: list[str]) -> set[str]:
+    """Folded site names as the page states them beside its headline: the first or last part of a stated
+    title that a title separator splits ("Headline - Blog name", "Site | Headline") when it is not the
+    longest part and no other stated title agrees with it (a short headline beside a long blog name is
+    what ``og:title`` states alone)."""
+    names = set()
+    for k, ref in enumerate(refs):
+        split = [p.strip() for p in _TITLE_SEPARATOR.split(ref) if p.strip()]
+        if len(split) < 2:
+            continue
+        longest = max(split, key=len)
+        others = [_title_bag(r) for j, r in enumerate(refs) if j != k]
+        for part in {split[0], split[-1]} - {longest}:
+            bag = _title_bag(part)
+            if all(bag_f1(bag, other) < MIN_TITLE_AGREEMENT for other in others):
+                names.add(part.casefold())
+    return names
+
+
+_LEADING_MARKS = re.compile(r"[„“\"«‘'(¿¡]*$")
+_TRAILING_MARKS = re.compile(r"^[?!.…\"”»“’')]*")
+
+
 def _stated_part(text: str, refs: list[str]) -> str:
-    """``text`` cut to the stated title it begins or ends with, when it holds one of at least three words
-    and half its length beside a kicker, date or byline ("Politics / May 1 Headline" -> "Headline")."""
-    parts = {ref.strip() for ref in refs if ref.strip()}
-    folded = text.casefold()
+    """``text`` cut to the stated title it begins or ends with, when that holds at least three words and
+    half of ``text``'s words beside a kicker, date or byline ("Politics / May 1 Headline" -> "Headline");
+    words are compared, not characters (quotes and apostrophes may differ). The cut needs a mark between
+    the two (``Kicker: Headline``, ``Headline? May 1``) or a digit in the part cut off: a stated title
+    that the heading goes on from in words is a shortened headline. A heading that is itself a stated
+    title is kept whole. ``refs`` holds no URL slug (its words are too few to cut by)."""
+    if any(fold(text) == fold(ref) for ref in refs):
+        return text
+    words = [(w, m.start(), m.end()) for m in _TITLE_SPAN.finditer(text)
+             if (w := _INVISIBLE.sub("", m.group()).casefold())]
+    folded = [w for w, _, _ in words]
+    stated = [_TITLE_WORD.findall(_INVISIBLE.sub("", ref).casefold()) for ref in refs]
     best = text
-    for part in parts:
-        key = part.casefold()
-        if len(key) < len(folded) and len(key) * 2 >= len(folded) and len(_TITLE_WORD.findall(key)) >= 3:
-            if folded.startswith(key):
-                cut = text[: len(part)]
-            elif folded.endswith(key):
-                cut = text[len(text) - len(part):]
-            else:
-                continue
-            if best == text or len(cut) > len(best):
-                best = cut.strip()
+    for seq in stated:
+        n = len(seq)
+        if n < 3 or n >= len(folded) or 2 * n < len(folded):
+            continue
+        if folded[:n] == seq:
+            end = words[n - 1][2]
+            cut, rest = text[:end], text[end:words[n][1]]
+            cut += _TRAILING_MARKS.match(rest).group()  # type: ignore[union-attr]
+            dropped = text[end:]
+        elif folded[-n:] == seq:
+            start = words[-n][1]
+            cut, rest = text[start:], text[words[-n - 1][2]:start]
+            cut = _LEADING_MARKS.search(rest).group() + cut  # type: ignore[union-attr]
+            dropped = text[:start]
+        else:
+            continue
+        if not rest.strip() and not any(c.isdigit() for c in dropped):
+            continue  # the stated title goes on in words: a shortened headline, not a kicker or a date
+
+        if best == text or len(cut) > len(best):
+            best = cut.strip()
     return best
 
 
@@ -950,18 +997,23 @@ def _title(tree: LexborHTMLParser) -> str | None:
 
     Signals, none naming a site: a visible heading (``TITLE_CANDIDATES``, in that order) that agrees
     with what the page states its title to be (``stated_titles``, token F1 at least
-    ``MIN_TITLE_AGREEMENT``) and is not the site's name (``_site_names``) is taken, the most specific
-    selector first and, among equals, the best agreement; a kicker, date or byline beside a stated
-    title inside that heading is cut off (``_stated_part``). Without one: the first candidate that is not
-    the site name, then ``og:title`` less a trailing site name, then the longest part of ``<title>``.
+    ``MIN_TITLE_AGREEMENT``) and is not the site's name (``_site_names``, or the part of a stated title
+    that a separator sets beside its headline, ``_stated_site_names``) is taken, the most specific selector
+    first and, among equals, the best agreement; a kicker, date or byline beside a stated title inside
+    that heading is cut off (``_stated_part``). Without one: the best heading of a headline selector
+    agreeing at least ``MIN_WEAK_AGREEMENT``, else the first such heading that is not the site name, then
+    ``og:title`` less a trailing site name, then the longest part of ``<title>``.
     """
     url = canonical_url(tree)
-    refs = stated_titles(tree, url)
-    ref_bags = [_word_bag(ref) for ref in refs]
+    named = stated_titles(tree)
+    slug = _slug_title(url) if url else None
+    refs = [*named, slug] if slug else named
+    ref_bags = [_title_bag(ref) for ref in refs]
     sites: set[str] | None = None  # read only when a candidate needs it
     seen: set[int] = set()
     first_plain: str | None = None
     best: tuple[float, str] | None = None
+    weak: tuple[float, str] | None = None
     for selector in TITLE_CANDIDATES:
         for node in tree.css(selector)[:MAX_TITLE_CANDIDATES]:
             if node.mem_id in seen:
@@ -970,21 +1022,27 @@ def _title(tree: LexborHTMLParser) -> str | None:
             text = " ".join(node_text(node).split())
             if not 3 <= len(text) <= 400:
                 continue
-            bag = _word_bag(text)
-            score = max((_bag_f1(bag, ref) for ref in ref_bags), default=0.0)
+            bag = _title_bag(text)
+            score = max((bag_f1(bag, ref) for ref in ref_bags), default=0.0)
             plain = first_plain is None and selector in TITLE_SELECTORS
-            if not plain and (score < MIN_TITLE_AGREEMENT or (best is not None and score <= best[0])):
+            weakly = (score >= MIN_WEAK_AGREEMENT and selector in TITLE_SELECTORS
+                      and (weak is None or score > weak[0]))
+            if not plain and not weakly and (score < MIN_TITLE_AGREEMENT or (best is not None and score <= best[0])):
                 continue
             if sites is None:
-                sites = _site_names(tree, urlsplit(url).netloc if url else None)
+                sites = _site_names(tree, urlsplit(url).netloc if url else None) | _stated_site_names(refs)
             if text.casefold() in sites:
                 continue
             if plain:
                 first_plain = text
             if score >= MIN_TITLE_AGREEMENT and (best is None or score > best[0]):
                 best = (score, text)
+            elif weakly:
+                weak = (score, text)
         if best is not None:
-            return _stated_part(best[1], refs)
+            return _stated_part(best[1], named)
+    if weak is not None:
+        return _stated_part(weak[1], named)
     return first_plain if first_plain is not None else _stated_title(tree)
 
 

@@ -1,12 +1,14 @@
 """Title finding on the text path: candidate lines near the body start, their features, a learned ranker.
 
-A page's title candidates are the kept lines from ``WINDOW_ABOVE`` lines above its body window's first line
-to ``WINDOW_BELOW`` lines below it (``candidate_features``). Each candidate gets shape features (length,
-case, punctuation, script), position features (lines and kept lines to the body start, its rank among
-the candidates above the body), evidence features (named by a breadcrumb or a comment-count line,
-repeated on the page) and neighbour features (how many headline-like lines surround it, as in a list of
-teaser headlines; how near a date or byline line follows it). No feature names a site or a word of a
-language: the cues are shapes and positions.
+A page's title candidates are the kept lines (and the lines stripped as a site template or a byline,
+flagged: ``RULES_SEEN``) from ``WINDOW_ABOVE`` lines above its body window's first line to ``WINDOW_BELOW``
+lines below it (``candidate_features``). Each candidate gets shape features (length, case, punctuation,
+script), position features (lines and kept lines to the body start, its rank among the candidates above
+the body), evidence features (named by a breadcrumb or a comment-count line, repeated on the page, the
+share of its words the body's first prose lines hold, the URL slug's words it holds) and neighbour
+features (how many headline-like lines surround it, as in a list of teaser headlines; how near a date or
+byline line follows it; how much of it a line just above retells, as a standfirst retells its headline).
+No feature names a site or a word of a language: the cues are shapes, positions and repetition.
 
 The ranker is a conditional logit (a softmax over a page's candidates, ``rank_titles``): one weight per
 feature, learned by ``flows.train_titles`` from labelled pages and kept in ``models/title_ranker.json``
@@ -17,7 +19,6 @@ when that scores above the model's threshold.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -38,11 +39,14 @@ NEIGHBOURS = 3
 """Lines on each side that count as a candidate's neighbours (teaser-run and date features)."""
 DATE_REACH = 8
 """Distances to the next date or byline line are capped here."""
+RULES_SEEN = ("template", "byline")
+"""Stripped lines that stay candidates (flagged ``template_line``, ``byline_line``): a post's headline recurs
+in the other posts' archive lists of its site (so is learned as a template line), and a headline may open
+with the word a byline opens with."""
 MODEL_PATH = Path(__file__).with_name("models") / "title_ranker.json"
 
 _CRUMB_RE = r" (?:»|›|>>?|\|) "
-_CRUMB_SPLIT = re.compile(r"\s(?:»|›|>>?|\|)\s")
-_QUOTED_TITLE = re.compile(selectors.QUOTED_TITLE_RE)
+_CRUMB_SPLIT = r"\s(?:»|›|>>?|\|)\s"
 
 _TEXT, _WORDS = pl.col("text"), pl.col("f_words")
 _CHARS = _TEXT.str.len_chars()
@@ -57,27 +61,23 @@ FEATURES: tuple[str, ...] = (
     "headline_neighbours", "date_next", "date_between", "date_before", "stripped_prev", "stripped_next",
     "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
     "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
-    "lead_like",
+    "lead_like", "body_share", "echo_above", "template_line", "byline_line",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 
 
 def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
     """Headline evidence elsewhere on the page: the quoted title of a comment-count line ("22 Responses
-    to “Title”") and the last crumb of a breadcrumb ("Home » News » Title"), case-folded.
+    to “Title”") and the last crumb of a breadcrumb of three or more crumbs ("Home » News » Title"),
+    lower-cased as the candidates' ``_key`` is.
 
     Reads ``_page``, ``text`` and ``f_count``; returns distinct ``_page``, ``_key``."""
-    hints: list[tuple[int, str]] = []
-    counts = lines.filter(pl.col("f_count").is_not_null())
-    for page, text in zip(counts["_page"].to_list(), counts["text"].to_list(), strict=True):
-        if m := _QUOTED_TITLE.search(text):
-            hints.append((page, m.group("title").strip().casefold()))
-    crumbs = lines.filter(_TEXT.str.contains(_CRUMB_RE))
-    for page, text in zip(crumbs["_page"].to_list(), crumbs["text"].to_list(), strict=True):
-        parts = _CRUMB_SPLIT.split(text)
-        if len(parts) >= 3:
-            hints.append((page, parts[-1].strip().casefold()))
-    return pl.DataFrame(hints, schema={"_page": pl.UInt32, "_key": pl.String}, orient="row").unique()
+    quoted = lines.filter(pl.col("f_count").is_not_null()).select(
+        "_page", _key=_TEXT.str.extract(selectors.QUOTED_TITLE_RE, 1))
+    crumbs = lines.filter(_TEXT.str.contains(_CRUMB_RE)).filter(_TEXT.str.count_matches(_CRUMB_SPLIT) >= 2).select(
+        "_page", _key=_TEXT.str.replace(f"^.*{_CRUMB_SPLIT}", ""))
+    return pl.concat([quoted, crumbs]).select(
+        "_page", _key=pl.col("_key").str.strip_chars().str.to_lowercase()).drop_nulls().unique()
 
 
 def _repeated_lines(lines: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
@@ -97,6 +97,25 @@ def _headline_like() -> pl.Expr:
         _KEPT & _WORDS.is_between(4, 20) & (_CHARS <= MAX_CHARS) & ~pl.col("f_prose")
         & ~_TEXT.str.ends_with(".") & ~pl.col("f_date")
     )
+
+
+NUMBER_SHAPE_CHARS = 40
+"""A date or time line of numbers holds at most this many characters."""
+
+
+def number_shaped(texts: pl.Series) -> pl.Series:
+    """Whether each line is a short line of two or more numbers and no more letters than digits: the shape
+    of a date or time in any script ("2025年1月13日 20時01分", "15.04.2026 - 15:48"). The letter count (a
+    costly regex) runs only on the lines of at most ``NUMBER_SHAPE_CHARS`` characters with two numbers."""
+    text = pl.col("t")
+    frame = texts.to_frame("t")
+    maybe = frame.select((text.str.len_chars() <= NUMBER_SHAPE_CHARS) & text.str.contains(r"\d\D+\d"))
+    at = maybe.to_series().arg_true()
+    shaped = np.zeros(len(texts), dtype=bool)
+    if len(at):
+        some = frame[at].select(text.str.count_matches(r"[^\d\W]") <= text.str.count_matches(r"\d"))
+        shaped[at.to_numpy()] = some.to_series().to_numpy()
+    return pl.Series(texts.name, shaped)
 
 
 def _latin_letters() -> tuple[list[str], list[str]]:
@@ -172,6 +191,66 @@ def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
         pl.col("slug_share").fill_null(0.0))
 
 
+BODY_LINES = 6
+"""The body's first prose lines (from the body window's first line) whose words a title shares."""
+BODY_CHARS = 250
+"""... their first characters."""
+_BODY_TOKEN = r"\p{Han}|[\w--\p{Han}]{4,}"
+"""Words a title shares with its body: single Han characters (scripts written without spaces), else runs of
+4+ word characters (shorter words are mostly function words)."""
+
+
+def _word_shares(lines: pl.DataFrame, windows: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
+    """``_page``, ``_i``, ``body_share``: the share of a candidate's distinct words (``_BODY_TOKEN``,
+    lower-cased) found in the page's first ``BODY_LINES`` kept prose lines from the body window's first
+    line on (their first ``BODY_CHARS`` characters; the candidate's own line left out): a headline retells
+    its article's lead; widget labels, site names and other stories' teasers do not. ``echo_above``: the
+    largest share of its words that one candidate up to ``NEIGHBOURS`` lines above it holds (a standfirst
+    retells the headline above it). Words are compared by their hash.
+
+    Reads ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_prose``, ``_placed`` of ``lines``, ``_page``,
+    ``_lo`` of ``windows`` and ``_page``, ``_i``, ``text`` of ``cands``."""
+    i, line = pl.col("_i"), pl.col("_line")
+    body = (
+        lines.select("_page", "_i", "text", "strip_rule", "f_prose", "_placed")
+        .join(windows, on="_page", how="inner", maintain_order="left")
+        .filter((i >= pl.col("_lo")) & _KEPT & pl.col("f_prose") & ~pl.col("_placed"))
+        .filter(pl.int_range(pl.len()).over("_page") < BODY_LINES)
+        .select("_page", "_i", "text", _cand=pl.lit(value=False), _body=pl.lit(value=True))
+    )
+    # each line once: the candidates (flagged where they are body lines too), then the other body lines
+    rows = pl.concat([
+        cands.select("_page", "_i", "text", _cand=pl.lit(value=True))
+        .join(body.select("_page", "_i", "_body"), on=["_page", "_i"], how="left", maintain_order="left")
+        .with_columns(pl.col("_body").fill_null(value=False)),
+        body.join(cands, on=["_page", "_i"], how="anti"),
+    ])
+    found = rows.select("_page", "_cand", "_body", _line=i,
+                        _w=_TEXT.str.slice(0, BODY_CHARS).str.to_lowercase().str.extract_all(_BODY_TOKEN))
+    words = found.explode("_w").drop_nulls().with_columns(_w=pl.col("_w").hash())
+    cand_words = words.filter("_cand").select("_page", "_line", "_w").unique()
+    # each candidate word against every line that holds it: other body lines (the body share) and the
+    # candidates just above (the echo)
+    other = pl.col("_o")
+    pairs = cand_words.join(words.select("_page", "_w", "_cand", "_body", _o=line), on=["_page", "_w"],
+                            how="inner").filter(other != line)
+    hits = pairs.filter("_body").select("_page", "_line", "_w").unique().group_by("_page", "_line").agg(
+        _hits=pl.len())
+    echoes = (
+        pairs.filter(pl.col("_cand") & (line - other).is_between(1, NEIGHBOURS)).select("_page", "_line", "_o", "_w")
+        .unique().group_by("_page", "_line", "_o").agg(_k=pl.len())
+        .group_by("_page", "_line").agg(_above=pl.col("_k").max())
+    )
+    shares = (
+        cand_words.group_by("_page", "_line").agg(_n=pl.len())
+        .join(hits, on=["_page", "_line"], how="left").join(echoes, on=["_page", "_line"], how="left")
+        .select("_page", _i=line, body_share=pl.col("_hits").fill_null(0) / pl.col("_n"),
+                echo_above=pl.col("_above").fill_null(0) / pl.col("_n"))
+    )
+    return cands.select("_page", "_i").join(shares, on=["_page", "_i"], how="left", maintain_order="left").select(
+        "_page", "_i", *(pl.col(c).fill_null(0.0) for c in ("body_share", "echo_above")))
+
+
 def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
     """``_page``, ``_lo``: the longest kept line of each page of ``lines`` (``_page``, ``_i``, ``text``,
     ``strip_rule``, ``_placed``), where the title is looked for on a page without a body window (as in
@@ -205,8 +284,9 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
         .filter(i.is_between(lo - WINDOW_ABOVE - NEIGHBOURS, lo + WINDOW_BELOW + NEIGHBOURS))
     )
+    near = near.with_columns(_shaped=number_shaped(near["text"]))
     dateish = (pl.col("f_date") | pl.col("f_has_date") | pl.col("f_by_author").is_not_null()
-               | (pl.col("strip_rule") == "byline").fill_null(value=False)) & (_CHARS <= 160)
+               | (pl.col("strip_rule") == "byline").fill_null(value=False) | pl.col("_shaped")) & (_CHARS <= 160)
     kept_body = (i < lo) & _KEPT & ~pl.col("f_date")
     near = near.with_columns(
         _headline=_headline_like().cast(pl.Int32),
@@ -234,7 +314,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         .then(pl.col("_date_i").shift(1).forward_fill()),
     )
     ok = (
-        i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & _KEPT & ~pl.col("_placed") & ~pl.col("f_date")
+        i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & (_KEPT | pl.col("strip_rule").is_in(RULES_SEEN))
+        & ~pl.col("_placed") & ~pl.col("f_date")
         & pl.col("f_count").is_null() & ~pl.col("f_numeric") & (_WORDS >= 1) & _CHARS.is_between(2, MAX_CHARS)
     )
     near = near.with_row_index("_r")
@@ -253,8 +334,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     cands = (
         cands.with_columns(_key=key)
         .join(repeated, on=["_page", "_key"], how="left", maintain_order="left")
-        .join(hints.with_columns(_key=pl.col("_key").str.to_lowercase()).unique(), on=["_page", "_key"], how="left",
-              maintain_order="left")
+        .join(hints, on=["_page", "_key"], how="left", maintain_order="left")
         .join(n_lines, on=page, how="left", maintain_order="left")
     )
     above = (i < lo).cast(pl.Int32)
@@ -290,6 +370,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         page_pos=i.cast(pl.Float64) / pl.col("_n").cast(pl.Float64),
         hinted=pl.col("_hinted").fill_null(value=False),
         credit=_TEXT.str.contains(r"©|\)$"),
+        template_line=(pl.col("strip_rule") == "template").fill_null(value=False),
+        byline_line=(pl.col("strip_rule") == "byline").fill_null(value=False),
         glued=_TEXT.str.count_matches(r"\p{Ll}\p{Lu}\p{Ll}") >= 2,
         repeated=pl.col("_rep").fill_null(1).clip(1, 3) - 1,
         headline_neighbours=pl.col("_run").cast(pl.Float64) / (2 * NEIGHBOURS),
@@ -299,6 +381,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
     )
     feats = feats.with_columns(lead_like=pl.col("ends_period") & (_WORDS >= 12))
+    feats = feats.join(_word_shares(lines, windows, feats), on=["_page", "_i"], how="left", maintain_order="left")
     feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left")
     feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
                                & (pl.col("slug_share") > 0))
@@ -331,37 +414,37 @@ def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     printed twice, once with its punctuation). Computed over (candidate, neighbour) pairs, the neighbour
     taken from ``near`` (``_r``, ``_page``, ``text``, ``strip_rule``) by row; letters are compared only for
     pairs of near equal length. Returns ``_page``, ``_i`` and the four flags."""
-    chars, other = _CHARS, pl.col("_o")
-    rows = cands["_r"].cast(pl.Int64)
+    chars, other, o_chars = _CHARS, pl.col("_o"), pl.col("_o_chars")
+    rows = cands["_r"].cast(pl.Int64).to_numpy()
     n = near.height
-    parts = []
-    for k in _OFFSETS:
-        at = (rows - k).clip(0, n - 1)
-        parts.append(pl.DataFrame({
-            "_page": cands["_page"], "_i": cands["_i"], "text": cands["text"],
-            "_o": near["text"].gather(at), "_o_page": near["_page"].gather(at),
-            "_o_kept": near["strip_rule"].gather(at).is_null(), "_above": pl.Series([k > 0] * cands.height),
-            "_inside": (rows - k).is_between(0, n - 1),
-        }))
-    pairs = pl.concat(parts).filter(pl.col("_inside") & (pl.col("_o_page") == pl.col("_page")) & pl.col("_o_kept")
-                                    & (other.str.len_chars() >= 8))
-    o_chars = other.str.len_chars()
-    pairs = pairs.with_columns(
+    offsets = np.tile(np.asarray(_OFFSETS, dtype=np.int64), len(rows))
+    cand = np.repeat(np.arange(len(rows)), len(_OFFSETS))
+    at = rows[cand] - offsets
+    inside = (at >= 0) & (at < n)
+    at = np.clip(at, 0, n - 1)
+    pages = near["_page"].to_numpy()
+    lengths = near["text"].str.len_chars().to_numpy()
+    # neighbours on the same page, kept, of 8+ characters; only their text is gathered
+    use = inside & (pages[at] == pages[rows[cand]]) & near["strip_rule"].is_null().to_numpy()[at] & (lengths[at] >= 8)
+    cand, at = cand[use], at[use]
+    pairs = pl.DataFrame({
+        "_page": cands["_page"].gather(cand), "_i": cands["_i"].gather(cand), "text": cands["text"].gather(cand),
+        "_o": near["text"].gather(at), "_o_chars": lengths[at], "_above": offsets[use] > 0,
+    }).with_columns(
         _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
         _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
     )
     close = pairs.filter(((o_chars.cast(pl.Int64) - chars.cast(pl.Int64)).abs() <= 6) & (chars >= 8)
                          & (other != _TEXT))
+
     def key(e: pl.Expr) -> pl.Expr:
         return e.str.to_lowercase().str.replace_all(r"[^\w]+", "")
 
-    twins = close.filter(key(_TEXT) == key(other)).select("_page", "_i", "_above", _twin=pl.lit(value=True))
-    flags = pairs.join(twins, on=["_page", "_i", "_above"], how="left").group_by("_page", "_i").agg(
-        holds_near=pl.col("_holds").any(),
-        held_near=pl.col("_held").any(),
-        twin_first=(pl.col("_twin").fill_null(value=False) & ~pl.col("_above")).any(),
-        twin_second=(pl.col("_twin").fill_null(value=False) & pl.col("_above")).any(),
-    )
+    twins = close.filter(key(_TEXT) == key(other)).group_by("_page", "_i").agg(
+        twin_first=(~pl.col("_above")).any(), twin_second=pl.col("_above").any())
+    flags = pairs.group_by("_page", "_i").agg(holds_near=pl.col("_holds").any(), held_near=pl.col("_held").any())
+    flags = flags.join(twins, on=["_page", "_i"], how="left").with_columns(
+        pl.col("twin_first", "twin_second").fill_null(value=False))
     return flags
 
 

@@ -99,6 +99,7 @@ def test_replace_partial_bodies_and_drop_comment_lines() -> None:
     ("The bridge closes", "The bridge closes | City News", 0.75),
     ("Ihr Feedback", "The bridge closes", 0.0),
     ("", "x", 0.0),
+    ("Paläs\u00adti\u00adnenser legt Beschwerde ein", "Palästinenser legt Beschwerde ein", 1.0),  # soft hyphens
 ])
 def test_title_agreement(a: str, b: str, score: float) -> None:
     assert title_agreement(a, b) == pytest.approx(score)
@@ -121,6 +122,28 @@ def test_title_agreement(a: str, b: str, score: float) -> None:
     ("<title>Site</title><h1 class='entry-title'>A post</h1>", "A post"),
     # no heading at all: the longest part of <title>
     ("<title>Rain is coming this week | Daily Paper</title><p>x</p>", "Rain is coming this week"),
+    # the blog's name is the h1 and the part of <title> after the separator: skipped for <title>'s headline
+    ("<title>Airport sale spurs a lobbying effort - The Blog: Notes on Law</title>"
+     "<h1>The Blog: Notes on Law</h1><p>x</p>", "Airport sale spurs a lobbying effort"),
+    # ... but a short headline beside a longer blog name is no site name when og:title states it alone
+    ("<meta property='og:title' content='Paper cuts (3)'><title>Paper cuts (3) | notes of a slow reader</title>"
+     "<h1>notes of a slow reader</h1><h1>Paper cuts (3)</h1>", "Paper cuts (3)"),
+    # no heading agrees 0.7, the headline h1 agrees 0.67: taken before a widget label of a headline class
+    ("<meta property='og:title' content='Arms for the region: complaint filed'>"
+     "<div class='headline'>Citation</div><h1>Arms for the region: lawyer files complaint</h1>",
+     "Arms for the region: lawyer files complaint"),
+    # a date and byline after the stated title in the heading are cut off, apostrophes told apart
+    ("<meta property='og:title' content=\"Can Anna's phone switch to the new one?\">"
+     "<h1 class='entry-title'>Can Anna’s phone switch to the new one? May 12, 2012 by Anna Lee</h1>",
+     "Can Anna’s phone switch to the new one?"),
+    # a heading that goes on from the stated title in words is the headline, not a kicker beside it
+    ("<meta property='og:title' content='Who is the new coach of the city team?'>"
+     "<h1>Who is the new coach of the city team and what does he plan?</h1>",
+     "Who is the new coach of the city team and what does he plan?"),
+    # a heading that is itself a stated title is kept whole
+    ("<meta property='og:title' content='Report: activist killed'>"
+     "<title>In the 2022 protests: Report: activist killed</title>"
+     "<h1>In the 2022 protests: Report: activist killed</h1>", "In the 2022 protests: Report: activist killed"),
 ])
 def test_title_rules(html: str, title: str) -> None:
     assert _title(LexborHTMLParser(html)) == title

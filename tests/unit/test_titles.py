@@ -146,3 +146,50 @@ def test_no_candidates_no_title() -> None:
     assert _title(["", "   "]) is None
     empty = _features(["Home"])
     assert empty.height == 0 or set(empty.columns) >= set(titles.FEATURES)
+
+
+def test_body_share_and_echo_above() -> None:
+    widget = "Visit the Pitch Blog of Our Friends Today"
+    standfirst = "The council extends the tram line to the northern districts after ten years"
+    feats = _features(["Home", widget, "City Extends Tram Line to the North", standfirst, LEAD, *PARA])
+    headline = _row(feats, "City Extends Tram Line to the North")
+    assert headline["body_share"] > 0.5  # "city", "extends", "tram", "line", "north" are in the lead
+    assert _row(feats, widget)["body_share"] == 0.0
+    assert _row(feats, standfirst)["echo_above"] > headline["echo_above"]
+
+
+def test_body_share_leaves_out_the_candidates_own_line() -> None:
+    feats = _features(["Home", "City Extends Tram Line to the North", LEAD, *PARA])
+    # the lead is a candidate below the body start: its own words do not count as found in the body
+    assert _row(feats, LEAD)["body_share"] < 1.0
+
+
+def test_template_and_byline_lines_stay_candidates() -> None:
+    pages = pl.DataFrame({"page_id": ["p"], "site": ["example.org"],
+                          "text": ["\n".join(["Home", "Von München bis Aachen: Ein Netz von Agenten", LEAD, *PARA])]})
+    lines = strip_boilerplate(pages)
+    assert lines.filter(pl.col("text").str.starts_with("Von "))["strip_rule"].to_list() == ["byline"]
+    feats, _, _, windows = body_windows(lines)
+    row = _row(titles.candidate_features(feats, windows), "Von München bis Aachen: Ein Netz von Agenten")
+    assert row["byline_line"] == 1.0
+    assert row["template_line"] == 0.0
+
+
+def test_a_date_in_any_script_is_date_shaped() -> None:
+    shaped = titles.number_shaped(pl.Series(["2025年1月13日 20時01分", "15.04.2026 - 15:48", "Top 10 Tips for 2024",
+                                             "はてなブックマーク", "Am 15.04.2026 um 15:48 Uhr und später, 2 Tage"]))
+    assert shaped.to_list() == [True, True, False, False, False]
+    feats = _features(["Home", "東京女子医大元理事長を逮捕　警視庁", "2025年1月13日 20時01分", LEAD, *PARA])
+    assert _row(feats, "東京女子医大元理事長を逮捕　警視庁")["date_next"] > 0
+
+
+def test_title_hints_from_breadcrumbs_and_comment_counts() -> None:
+    lines = pl.DataFrame({
+        "_page": [0, 0, 0, 1],
+        "text": ["Home » Straßen » Die Große Straße", "Home » News", "22 Responses to “Tram Line Opens”",
+                 "A | B | C"],
+        "f_count": [None, None, 22, None],
+    }, schema={"_page": pl.UInt32, "text": pl.String, "f_count": pl.Int32})
+    hints = titles._title_hints(lines).sort("_page", "_key")
+    # lower-cased as candidate keys are ("ß" kept), two crumbs are no breadcrumb of a title
+    assert hints.rows() == [(0, "die große straße"), (0, "tram line opens"), (1, "c")]
