@@ -121,6 +121,14 @@ TEASER_BLURB_MAX_WORDS = 30
 """A teaser blurb: an isolated prose line under ``TEASER_BLURB_MAX_WORDS`` words right under a non-prose line
 of ``TEASER_HEAD_MIN_WORDS``+ words, with another blurb two lines above or below (headline, blurb,
 headline, blurb); it weighs by ``TEASER_PROSE_FACTOR``."""
+REPEATED_LABEL_MAX_WORDS = 4
+"""A line of at most this many words that the page prints more than once ("Article content", "Save",
+"View 6 Images" between paragraphs) is a widget label, left out of the body even inside its window;
+lines ending in ":" or a bracket (speaker labels of an interview, code) are kept."""
+_LONE_HEADLINE_END = r"[.!?…:;\"”»’)\]。！？」』]$"
+"""A line of ``LIST_ITEM_MIN_WORDS``+ words that does not end like this, with no prose line and no such long
+line right above or below it, is a lone headline: a caption, a teaser or a widget line inside the article,
+left out of the body (a list's items have list items next to them; a sub-heading has its paragraph under it)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -981,6 +989,34 @@ def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndar
     return feats, region, position, windows
 
 
+def _aside_lines() -> pl.Expr:
+    """Lone headlines (see ``_LONE_HEADLINE_END``) of lines sorted by page and line.
+
+    Reads ``_page``, ``strip_rule``, ``f_prose``, ``f_words``, ``text`` of consecutive lines (the line above
+    or below a page's first or last row counts as absent).
+    """
+    kept = pl.col("strip_rule").is_null()
+    prose = pl.col("f_prose") & kept
+    long_line = kept & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS)
+    near = prose | long_line  # a paragraph, or another long line (items of one list)
+    page = pl.col("_page")
+
+    def beside(k: int) -> pl.Expr:
+        return (near.shift(k) & (page.shift(k) == page)).fill_null(value=False)
+
+    lone = long_line & ~prose & ~pl.col("text").str.contains(_LONE_HEADLINE_END)
+    return lone & ~beside(1) & ~beside(-1)
+
+
+def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
+    """``_row`` of the widget labels of ``feats`` (see ``REPEATED_LABEL_MAX_WORDS``): short lines whose text
+    the page prints more than once. Reads ``_row``, ``_page``, ``text``, ``f_words``."""
+    short = feats.select("_row", "_page", "text", "f_words").filter(pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS)
+    return short.filter(
+        pl.struct("_page", "text").is_duplicated() & ~pl.col("text").str.contains(r"[:\[\](){}]$")
+    )["_row"]
+
+
 def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
@@ -1005,14 +1041,19 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
         pl.col("_i") == pl.col("_title"))
     i = pl.col("_i")
     body = (
-        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed")
-        .join(windows, on="_page", how="inner")
-        .join(title_rows.select("_page", _title_text="text"), on="_page", how="left")
+        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words")
+        .join(windows, on="_page", how="inner", maintain_order="left")
+        # the window and the line on each side of it (the neighbours the lone-headline test reads)
+        .filter(i.is_between(pl.col("_lo") - 1, pl.col("_hi") + 1))
+        .with_columns(_aside=_aside_lines())
+        .join(title_rows.select("_page", _title_text="text"), on="_page", how="left", maintain_order="left")
         .filter(
             i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
             & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text")))
+            & ~pl.col("_aside")
         )
     )
+    body = body.filter(~pl.col("_row").is_in(_repeated_labels(feats).implode()))
     region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
     region[body["_row"].to_numpy()] = _REGION_CODES[BODY]
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])

@@ -514,3 +514,25 @@ def test_teaser_blurbs_under_headlines_are_not_body() -> None:
         blurbs += [f"Another story number {k} from the region", MORE[k % 2].replace("tracks", f"tracks {k}")]
     text = "\n".join(["City Extends Tram Line to the North", "", *PARA, "Short", *blurbs])
     assert _body_lines(text) == PARA
+
+
+def test_short_lines_the_page_repeats_are_not_body_inside_the_window() -> None:
+    """A widget label printed between every paragraph ("Article content") stays out of the body; a
+    speaker label ending in ":" that an interview repeats is kept."""
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], "Article content", PARA[1],
+                      "Article content", PARA[2], "Article content", "Mayor:", MORE[0], "Mayor:", MORE[1]])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], "Mayor:", MORE[0], "Mayor:", MORE[1]]
+
+
+def test_a_lone_headline_between_widgets_is_not_body() -> None:
+    """A long line that is no sentence, with neither a paragraph nor another long line next to it (a caption
+    or a teaser between widget labels), stays out; a sub-heading over its paragraph and a list's items stay."""
+    caption = "The new tram depot in the northern district seen from the air last week"
+    items = ["Three new stops between the station and the hospital in the north",
+             "A second depot for the trams of the new line near the motorway"]
+    sub = "What the tram line costs the city and who pays for it in the end"
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], "Photo", caption, "Share", PARA[1],
+                      *items, PARA[2], sub, *MORE])
+    body = _body_lines(text)
+    assert caption not in body
+    assert [line for line in body if line not in ("Photo", "Share")] == [PARA[0], PARA[1], *items, PARA[2], sub, *MORE]
