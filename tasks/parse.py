@@ -129,6 +129,12 @@ _LONE_HEADLINE_END = r"[.!?…:;\"”»’)\]。！？」』]$"
 """A line of ``LIST_ITEM_MIN_WORDS``+ words that does not end like this, with no prose line and no such long
 line right above or below it, is a lone headline: a caption, a teaser or a widget line inside the article,
 left out of the body (a list's items have list items next to them; a sub-heading has its paragraph under it)."""
+LEDE_REACH = 12
+_LEDE_END = r"[.!?…\"”»’。！？」』]$"
+"""The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
+line of ``LIST_ITEM_MIN_WORDS``+ words between them (bylines, dates and share buttons are shorter or
+stripped) is the article's summary when it ends like a sentence and no caption line follows it; it joins
+the body."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -989,6 +995,31 @@ def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndar
     return feats, region, position, windows
 
 
+def _standfirsts(feats: pl.DataFrame, windows: pl.DataFrame, title_rows: pl.DataFrame) -> pl.Series:
+    """``_row`` of each page's standfirst (see ``LEDE_REACH``).
+
+    Reads ``_page``, ``_i``, ``_row``, ``text``, ``strip_rule``, ``f_words``, ``f_date``, ``_placed`` of
+    ``feats``, ``_page``, ``_lo`` of ``windows`` and ``_page``, ``_i`` of ``title_rows``.
+    """
+    i, lo, rule = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule")
+    between = (
+        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_words", "f_date", "_placed")
+        .join(title_rows.select("_page", _title="_i"), on="_page", how="inner", maintain_order="left")
+        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
+        .filter((lo - pl.col("_title") <= LEDE_REACH) & (i > pl.col("_title")) & (i <= lo))
+    )
+    # the rows of a page are consecutive lines here: the next row is the next line (the window's first
+    # line is the last row of each page)
+    under_caption = ((rule.shift(-1) == "caption") & (pl.col("_page").shift(-1) == pl.col("_page"))).fill_null(
+        value=False)
+    candidates = between.filter(
+        (i < lo) & rule.is_null() & ~pl.col("_placed") & ~pl.col("f_date")
+        & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS) & ~under_caption
+    )
+    first = candidates.group_by("_page", maintain_order=True).agg(pl.col("_row", "text").first())
+    return first.filter(pl.col("text").str.contains(_LEDE_END))["_row"]
+
+
 def _aside_lines() -> pl.Expr:
     """Lone headlines (see ``_LONE_HEADLINE_END``) of lines sorted by page and line.
 
@@ -1054,6 +1085,7 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
         )
     )
     body = body.filter(~pl.col("_row").is_in(_repeated_labels(feats).implode()))
+    region[_standfirsts(feats, windows, title_rows).to_numpy()] = _REGION_CODES[BODY]
     region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
     region[body["_row"].to_numpy()] = _REGION_CODES[BODY]
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])

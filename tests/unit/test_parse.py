@@ -536,3 +536,13 @@ def test_a_lone_headline_between_widgets_is_not_body() -> None:
     body = _body_lines(text)
     assert caption not in body
     assert [line for line in body if line not in ("Photo", "Share")] == [PARA[0], PARA[1], *items, PARA[2], sub, *MORE]
+
+
+def test_the_standfirst_between_title_and_byline_joins_the_body() -> None:
+    """The summary sentence printed right under the title, above the byline and share buttons, is the
+    article's first paragraph; a long caption line with its credit line under it is not."""
+    lede = "The northern districts get their tram eight years after the first plans, at twice the cost."
+    caption = "The tram depot in the northern district seen from the air."
+    head = ["Home", "News", "", "City Extends Tram Line to the North", caption, "Photo: Jane Doe", lede,
+            "By Jane Doe", "Share", "Facebook", "Twitter", "Email", "Print"]
+    assert _body_lines("\n".join([*head, *PARA, "© 2024 Example"])) == [lede, *PARA]
