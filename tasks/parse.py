@@ -129,6 +129,13 @@ _LONE_HEADLINE_END = r"[.!?…:;\"”»’)\]。！？」』]$"
 """A line of ``LIST_ITEM_MIN_WORDS``+ words that does not end like this, with no prose line and no such long
 line right above or below it, is a lone headline: a caption, a teaser or a widget line inside the article,
 left out of the body (a list's items have list items next to them; a sub-heading has its paragraph under it)."""
+TAIL_GAP_LINES = 3
+TAIL_MAX_WORDS = 100
+TAIL_MAX_SHARE = 4
+"""A window's tail: what follows its last run of ``TAIL_GAP_LINES``+ lines that are stripped or short and not
+prose. When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_SHARE`` of the window's, it is
+an author box, a tag list, a form or a teaser after the article (its few positive weights paid for the
+gap), and the window ends above the gap."""
 LEDE_REACH = 12
 _LEDE_END = r"[.!?…\"”»’。！？」』]$"
 """The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
@@ -991,8 +998,36 @@ def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndar
         bounds.filter(pl.col("_after").is_not_null()).join(above, on="_page", how="anti").select(
             "_page", _start=pl.col("_after"), _limit=pl.col("_n")),
     )
-    windows = pl.concat([above, below])
+    windows = _trim_tails(window_columns.with_columns(feats["f_date"]), pl.concat([above, below]))
     return feats, region, position, windows
+
+
+def _trim_tails(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """``windows`` with each window's tail cut (see ``TAIL_GAP_LINES``).
+
+    Args:
+        lines: ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``, sorted by page and line.
+        windows: ``_page``, ``_lo``, ``_hi``.
+
+    Returns:
+        ``windows`` with ``_hi`` moved above the tail where one is cut.
+    """
+    i, page, rule, words = pl.col("_i"), "_page", pl.col("strip_rule"), pl.col("f_words")
+    rows = lines.join(windows, on=page, how="inner", maintain_order="left").filter(
+        i.is_between(pl.col("_lo"), pl.col("_hi")))
+    gap = rule.is_not_null() | (~pl.col("f_prose") & (words < LIST_ITEM_MIN_WORDS))
+    body_words = pl.when(rule.is_null() & ~pl.col("f_date")).then(words).otherwise(0)
+    rows = rows.with_columns(_gap=gap, _words=body_words).with_columns(_run=pl.col("_gap").rle_id().over(page))
+    wide = pl.col("_gap") & (pl.len().over(page, "_run") >= TAIL_GAP_LINES)
+    rows = rows.with_columns(_start=wide & (i == i.min().over(page, "_run")),
+                             _after=pl.col("_words").cum_sum(reverse=True).over(page))
+    tails = rows.group_by(page, maintain_order=True).agg(
+        _cut=i.filter(pl.col("_start")).last(), _tail=pl.col("_after").filter(pl.col("_start")).last(),
+        _total=pl.col("_words").sum(),
+    )
+    cut = (pl.col("_tail") <= TAIL_MAX_WORDS) & (pl.col("_tail") * TAIL_MAX_SHARE <= pl.col("_total"))
+    return windows.join(tails, on=page, how="left", maintain_order="left").select(
+        page, "_lo", _hi=pl.when(cut.fill_null(value=False)).then(pl.col("_cut") - 1).otherwise(pl.col("_hi")))
 
 
 def _standfirsts(feats: pl.DataFrame, windows: pl.DataFrame, title_rows: pl.DataFrame) -> pl.Series:

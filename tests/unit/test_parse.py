@@ -546,3 +546,14 @@ def test_the_standfirst_between_title_and_byline_joins_the_body() -> None:
     head = ["Home", "News", "", "City Extends Tram Line to the North", caption, "Photo: Jane Doe", lede,
             "By Jane Doe", "Share", "Facebook", "Twitter", "Email", "Print"]
     assert _body_lines("\n".join([*head, *PARA, "© 2024 Example"])) == [lede, *PARA]
+
+
+def test_an_author_box_after_a_gap_of_short_lines_is_cut_from_the_window() -> None:
+    """A short tail after three short or stripped lines (an author's name, role and one-line bio under the
+    article) ends the window above the gap; a longer last section after such a gap stays."""
+    bio = "Jane Doe has reported on the city council and its transport plans for more than ten years."
+    article = ["City Extends Tram Line to the North", "", *PARA, *MORE]
+    tail = ["Jane Doe", "Reporter", "Follow", bio]
+    assert _body_lines("\n".join([*article, *tail])) == [*PARA, *MORE]
+    long_tail = [bio.replace("Jane Doe", f"Reporter {k}") for k in range(8)]
+    assert _body_lines("\n".join([*article, *tail[:3], *long_tail])) == [*PARA, *MORE, *tail[:2], *long_tail]
