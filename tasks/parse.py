@@ -136,6 +136,11 @@ TAIL_MAX_SHARE = 4
 prose. When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_SHARE`` of the window's, it is
 an author box, a tag list, a form or a teaser after the article (its few positive weights paid for the
 gap), and the window ends above the gap."""
+TEASER_BOX_MIN_ITEMS = 3
+"""A teaser box inside the article: this many headlines (lines of ``LIST_ITEM_MIN_WORDS``+ words, not prose, not
+ending like a sentence) in a row right under a label ("Editor's picks", "RELATED COVERAGE": a stripped line
+or one of at most ``REPEATED_LABEL_MAX_WORDS`` words not ending in ":", ".", "," or ";"); its lines are left
+out of the body. A list the article introduces ("Ingredients:", "Here is how:") opens under a colon."""
 LEDE_REACH = 12
 _LEDE_END = r"[.!?…\"”»’。！？」』]$"
 """The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
@@ -1055,11 +1060,12 @@ def _standfirsts(feats: pl.DataFrame, windows: pl.DataFrame, title_rows: pl.Data
     return first.filter(pl.col("text").str.contains(_LEDE_END))["_row"]
 
 
-def _aside_lines() -> pl.Expr:
-    """Lone headlines (see ``_LONE_HEADLINE_END``) of lines sorted by page and line.
+def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
+    """Lone headlines (see ``_LONE_HEADLINE_END``) and teaser boxes (see ``TEASER_BOX_MIN_ITEMS``) of lines
+    sorted by page and line.
 
-    Reads ``_page``, ``strip_rule``, ``f_prose``, ``f_words``, ``text`` of consecutive lines (the line above
-    or below a page's first or last row counts as absent).
+    Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``text`` of ``frame`` (consecutive lines
+    of each page; the line above or below a page's first or last row counts as absent); adds ``_aside``.
     """
     kept = pl.col("strip_rule").is_null()
     prose = pl.col("f_prose") & kept
@@ -1070,8 +1076,19 @@ def _aside_lines() -> pl.Expr:
     def beside(k: int) -> pl.Expr:
         return (near.shift(k) & (page.shift(k) == page)).fill_null(value=False)
 
-    lone = long_line & ~prose & ~pl.col("text").str.contains(_LONE_HEADLINE_END)
-    return lone & ~beside(1) & ~beside(-1)
+    headline = long_line & ~prose & ~pl.col("text").str.contains(_LONE_HEADLINE_END)
+    lone = headline & ~beside(1) & ~beside(-1)
+    # a teaser box: TEASER_BOX_MIN_ITEMS+ headlines in a row right under a label or a stripped line
+    label = pl.col("strip_rule").is_not_null() | (
+        (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~pl.col("text").str.contains(r"[:.,;]$"))
+    under_label = (label.shift(1) & (page.shift(1) == page)).fill_null(value=False)
+    frame = frame.with_columns(_headline=headline, _lone=lone, _under_label=under_label).with_columns(
+        _run=pl.col("_headline").rle_id())
+    run = [page, pl.col("_run")]
+    opens = pl.col("_i") == pl.col("_i").min().over(run)
+    box = pl.col("_headline") & (pl.len().over(run) >= TEASER_BOX_MIN_ITEMS) & (
+        opens & pl.col("_under_label")).any().over(run)
+    return frame.with_columns(_aside=pl.col("_lone") | box).drop("_headline", "_lone", "_under_label", "_run")
 
 
 def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
@@ -1111,7 +1128,7 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
         .join(windows, on="_page", how="inner", maintain_order="left")
         # the window and the line on each side of it (the neighbours the lone-headline test reads)
         .filter(i.is_between(pl.col("_lo") - 1, pl.col("_hi") + 1))
-        .with_columns(_aside=_aside_lines())
+        .pipe(_with_asides)
         .join(title_rows.select("_page", _title_text="text"), on="_page", how="left", maintain_order="left")
         .filter(
             i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()

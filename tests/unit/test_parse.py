@@ -557,3 +557,14 @@ def test_an_author_box_after_a_gap_of_short_lines_is_cut_from_the_window() -> No
     assert _body_lines("\n".join([*article, *tail])) == [*PARA, *MORE]
     long_tail = [bio.replace("Jane Doe", f"Reporter {k}") for k in range(8)]
     assert _body_lines("\n".join([*article, *tail[:3], *long_tail])) == [*PARA, *MORE, *tail[:2], *long_tail]
+
+
+def test_a_teaser_box_under_a_label_inside_the_article_is_not_body() -> None:
+    """Three headlines in a row under a short label between paragraphs are a teaser box and stay out; the
+    same shape under a line ending in ":" is the article's own list and stays in."""
+    heads = [f"Story number {k} that readers of this site looked at in the northern city" for k in range(3)]
+    start = ["City Extends Tram Line to the North", "", PARA[0], PARA[1]]
+    end = [PARA[2], *MORE]
+    assert _body_lines("\n".join([*start, "Editor's picks", *heads, *end])) == [PARA[0], PARA[1], *end]
+    assert _body_lines("\n".join([*start, "The plan has three parts:", *heads, *end])) == [
+        PARA[0], PARA[1], "The plan has three parts:", *heads, *end]
