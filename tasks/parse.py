@@ -1003,61 +1003,42 @@ def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndar
         bounds.filter(pl.col("_after").is_not_null()).join(above, on="_page", how="anti").select(
             "_page", _start=pl.col("_after"), _limit=pl.col("_n")),
     )
-    windows = _trim_tails(window_columns.with_columns(feats["f_date"]), pl.concat([above, below]))
+    windows = pl.concat([above, below])
     return feats, region, position, windows
 
 
-def _trim_tails(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
-    """``windows`` with each window's tail cut (see ``TAIL_GAP_LINES``).
+def _trimmed_end() -> pl.Expr:
+    """Each row's window end with the window's tail cut (see ``TAIL_GAP_LINES``).
 
-    Args:
-        lines: ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``, sorted by page and line.
-        windows: ``_page``, ``_lo``, ``_hi``.
-
-    Returns:
-        ``windows`` with ``_hi`` moved above the tail where one is cut.
+    Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``strip_rule``, ``f_words``, ``f_date``, ``_gap_start`` (the row
+    opens a run of ``TAIL_GAP_LINES``+ gap lines) of the rows of each page from above its window to below it.
     """
-    i, page, rule, words = pl.col("_i"), "_page", pl.col("strip_rule"), pl.col("f_words")
-    rows = lines.join(windows, on=page, how="inner", maintain_order="left").filter(
-        i.is_between(pl.col("_lo"), pl.col("_hi")))
-    gap = rule.is_not_null() | (~pl.col("f_prose") & (words < LIST_ITEM_MIN_WORDS))
-    body_words = pl.when(rule.is_null() & ~pl.col("f_date")).then(words).otherwise(0)
-    rows = rows.with_columns(_gap=gap, _words=body_words).with_columns(_run=pl.col("_gap").rle_id().over(page))
-    wide = pl.col("_gap") & (pl.len().over(page, "_run") >= TAIL_GAP_LINES)
-    rows = rows.with_columns(_start=wide & (i == i.min().over(page, "_run")),
-                             _after=pl.col("_words").cum_sum(reverse=True).over(page))
-    tails = rows.group_by(page, maintain_order=True).agg(
-        _cut=i.filter(pl.col("_start")).last(), _tail=pl.col("_after").filter(pl.col("_start")).last(),
-        _total=pl.col("_words").sum(),
-    )
-    cut = (pl.col("_tail") <= TAIL_MAX_WORDS) & (pl.col("_tail") * TAIL_MAX_SHARE <= pl.col("_total"))
-    return windows.join(tails, on=page, how="left", maintain_order="left").select(
-        page, "_lo", _hi=pl.when(cut.fill_null(value=False)).then(pl.col("_cut") - 1).otherwise(pl.col("_hi")))
+    i, page, words = pl.col("_i"), "_page", pl.col("f_words")
+    inside = i.is_between(pl.col("_lo"), pl.col("_hi"))
+    body_words = pl.when(inside & pl.col("strip_rule").is_null() & ~pl.col("f_date")).then(words).otherwise(0)
+    after = body_words.cum_sum(reverse=True).over(page)  # window words at and under each row
+    starts = inside & pl.col("_gap_start")
+    cut = i.filter(starts).last().over(page)
+    tail = after.filter(starts).last().over(page)
+    total = body_words.sum().over(page)
+    trim = ((tail <= TAIL_MAX_WORDS) & (tail * TAIL_MAX_SHARE <= total)).fill_null(value=False)
+    return pl.when(trim).then(cut - 1).otherwise(pl.col("_hi"))
 
 
-def _standfirsts(feats: pl.DataFrame, windows: pl.DataFrame, title_rows: pl.DataFrame) -> pl.Series:
-    """``_row`` of each page's standfirst (see ``LEDE_REACH``).
+def _standfirst() -> pl.Expr:
+    """Whether a row is its page's standfirst (see ``LEDE_REACH``).
 
-    Reads ``_page``, ``_i``, ``_row``, ``text``, ``strip_rule``, ``f_words``, ``f_date``, ``_placed`` of
-    ``feats``, ``_page``, ``_lo`` of ``windows`` and ``_page``, ``_i`` of ``title_rows``.
+    Reads ``_page``, ``_i``, ``_lo``, ``_title``, ``text``, ``strip_rule``, ``f_words``, ``f_date``, ``_placed``
+    of the rows of each page from above its window to below it (consecutive lines).
     """
-    i, lo, rule = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule")
-    between = (
-        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_words", "f_date", "_placed")
-        .join(title_rows.select("_page", _title="_i"), on="_page", how="inner", maintain_order="left")
-        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
-        .filter((lo - pl.col("_title") <= LEDE_REACH) & (i > pl.col("_title")) & (i <= lo))
-    )
-    # the rows of a page are consecutive lines here: the next row is the next line (the window's first
-    # line is the last row of each page)
-    under_caption = ((rule.shift(-1) == "caption") & (pl.col("_page").shift(-1) == pl.col("_page"))).fill_null(
-        value=False)
-    candidates = between.filter(
-        (i < lo) & rule.is_null() & ~pl.col("_placed") & ~pl.col("f_date")
-        & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS) & ~under_caption
-    )
-    first = candidates.group_by("_page", maintain_order=True).agg(pl.col("_row", "text").first())
-    return first.filter(pl.col("text").str.contains(_LEDE_END))["_row"]
+    i, lo, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule"), pl.col("_page")
+    under_caption = ((rule.shift(-1) == "caption") & (page.shift(-1) == page)).fill_null(value=False)
+    candidate = (
+        (lo - pl.col("_title") <= LEDE_REACH) & (i > pl.col("_title")) & (i < lo) & rule.is_null()
+        & ~pl.col("_placed") & ~pl.col("f_date") & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS) & ~under_caption
+    ).fill_null(value=False)
+    first = candidate & (i == i.filter(candidate).min().over(page))
+    return first & pl.col("text").str.contains(_LEDE_END)
 
 
 def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
@@ -1065,7 +1046,8 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     sorted by page and line.
 
     Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``text`` of ``frame`` (consecutive lines
-    of each page; the line above or below a page's first or last row counts as absent); adds ``_aside``.
+    of each page; the line above or below a page's first or last row counts as absent); adds ``_aside`` and
+    ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see ``_trimmed_end``).
     """
     kept = pl.col("strip_rule").is_null()
     prose = pl.col("f_prose") & kept
@@ -1082,22 +1064,28 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     label = pl.col("strip_rule").is_not_null() | (
         (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~pl.col("text").str.contains(r"[:.,;]$"))
     under_label = (label.shift(1) & (page.shift(1) == page)).fill_null(value=False)
-    frame = frame.with_columns(_headline=headline, _lone=lone, _under_label=under_label).with_columns(
-        _run=pl.col("_headline").rle_id())
-    run = [page, pl.col("_run")]
+    # a gap: a stripped line or a short one that is not prose (TAIL_GAP_LINES of them in a row may end the window)
+    gap = pl.col("strip_rule").is_not_null() | (~pl.col("f_prose") & (pl.col("f_words") < LIST_ITEM_MIN_WORDS))
+    frame = frame.with_columns(_headline=headline, _lone=lone, _under_label=under_label, _gap=gap).with_columns(
+        _run=pl.col("_headline").rle_id(), _gap_run=pl.col("_gap").rle_id())
+    run, gap_run = [page, pl.col("_run")], [page, pl.col("_gap_run")]
     opens = pl.col("_i") == pl.col("_i").min().over(run)
     box = pl.col("_headline") & (pl.len().over(run) >= TEASER_BOX_MIN_ITEMS) & (
         opens & pl.col("_under_label")).any().over(run)
-    return frame.with_columns(_aside=pl.col("_lone") | box).drop("_headline", "_lone", "_under_label", "_run")
+    gap_start = pl.col("_gap") & (pl.len().over(gap_run) >= TAIL_GAP_LINES) & (
+        pl.col("_i") == pl.col("_i").min().over(gap_run))
+    return frame.with_columns(_aside=pl.col("_lone") | box, _gap_start=gap_start).drop(
+        "_headline", "_lone", "_under_label", "_run", "_gap", "_gap_run")
 
 
 def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
     """``_row`` of the widget labels of ``feats`` (see ``REPEATED_LABEL_MAX_WORDS``): short lines whose text
     the page prints more than once. Reads ``_row``, ``_page``, ``text``, ``f_words``."""
     short = feats.select("_row", "_page", "text", "f_words").filter(pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS)
-    return short.filter(
-        pl.struct("_page", "text").is_duplicated() & ~pl.col("text").str.contains(r"[:\[\](){}]$")
-    )["_row"]
+    # (page, text) compared through a 64-bit hash of the text plus the page number: half the cost of
+    # comparing the pairs themselves, and two different lines of ~10^6 collide with odds of ~10^-7
+    key = pl.col("text").hash(seed=0) + pl.col("_page").cast(pl.UInt64)
+    return short.filter(key.is_duplicated() & ~pl.col("text").str.contains(r"[:\[\](){}]$"))["_row"]
 
 
 def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -1123,21 +1111,22 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
     title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
         pl.col("_i") == pl.col("_title"))
     i = pl.col("_i")
-    body = (
+    # each page's window, the LEDE_REACH lines above it (where a standfirst may stand) and the line under it
+    # (the neighbours the lone-headline test reads): consecutive lines of each page
+    near = (
         feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words")
-        .join(windows, on="_page", how="inner", maintain_order="left")
-        # the window and the line on each side of it (the neighbours the lone-headline test reads)
-        .filter(i.is_between(pl.col("_lo") - 1, pl.col("_hi") + 1))
+        .join(windows.join(title_rows.select("_page", _title="_i", _title_text="text"), on="_page", how="left"),
+              on="_page", how="inner", maintain_order="left")
+        .filter(i.is_between(pl.col("_lo") - LEDE_REACH, pl.col("_hi") + 1))
         .pipe(_with_asides)
-        .join(title_rows.select("_page", _title_text="text"), on="_page", how="left", maintain_order="left")
-        .filter(
-            i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
-            & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text")))
-            & ~pl.col("_aside")
-        )
+        .with_columns(_hi=_trimmed_end(), _standfirst=_standfirst())
+    )
+    body = near.filter(
+        (i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
+         & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text")))
+         & ~pl.col("_aside")) | pl.col("_standfirst")
     )
     body = body.filter(~pl.col("_row").is_in(_repeated_labels(feats).implode()))
-    region[_standfirsts(feats, windows, title_rows).to_numpy()] = _REGION_CODES[BODY]
     region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
     region[body["_row"].to_numpy()] = _REGION_CODES[BODY]
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
