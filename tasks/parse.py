@@ -125,7 +125,7 @@ REPEATED_LABEL_MAX_WORDS = 4
 """A line of at most this many words that the page prints more than once ("Article content", "Save",
 "View 6 Images" between paragraphs) is a widget label, left out of the body even inside its window;
 lines ending in ":" or a bracket (speaker labels of an interview, code) are kept."""
-_LONE_HEADLINE_END = r"[.!?…:;\"”»’)\]。！？」』]$"
+_LONE_HEADLINE_END = tuple('.!?…:;"”»’)]。！？」』')
 """A line of ``LIST_ITEM_MIN_WORDS``+ words that does not end like this, with no prose line and no such long
 line right above or below it, is a lone headline: a caption, a teaser or a widget line inside the article,
 left out of the body (a list's items have list items next to them; a sub-heading has its paragraph under it)."""
@@ -142,7 +142,7 @@ ending like a sentence) in a row right under a label ("Editor's picks", "RELATED
 or one of at most ``REPEATED_LABEL_MAX_WORDS`` words not ending in ":", ".", "," or ";"); its lines are left
 out of the body. A list the article introduces ("Ingredients:", "Here is how:") opens under a colon."""
 LEDE_REACH = 12
-_LEDE_END = r"[.!?…\"”»’。！？」』]$"
+_LEDE_END = tuple('.!?…"”»’。！？」』')
 """The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
 line of ``LIST_ITEM_MIN_WORDS``+ words between them (bylines, dates and share buttons are shorter or
 stripped) is the article's summary when it ends like a sentence and no caption line follows it; it joins
@@ -1007,21 +1007,58 @@ def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndar
     return feats, region, position, windows
 
 
+_LABEL_END_NOT = (":", ".", ",", ";")
+"""A teaser box's label does not end like this (a line ending so introduces the article's own list)."""
+_REPEATED_KEPT_END = (":", "[", "]", "(", ")", "{", "}")
+"""Repeated short lines ending like this are kept (speaker labels, code)."""
+
+
+def _last_char() -> pl.Expr:
+    """The last character of ``text`` (a cheaper test of how a line ends than an end-anchored regex)."""
+    return pl.col("text").str.slice(-1)
+
+
+_ROW = pl.int_range(pl.len())
+
+
+def _run_bounds(key: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Of rows sorted by page: whether each row opens its run of equal ``key`` values within its page, and the
+    row numbers of the run's first and last row (scans only, cheaper than windows over page and run)."""
+    page = pl.col("_page")
+    opens = ((key != key.shift(1)) | (page != page.shift(1))).fill_null(value=True)
+    closes = ((key != key.shift(-1)) | (page != page.shift(-1))).fill_null(value=True)
+    return opens, pl.when(opens).then(_ROW).forward_fill(), pl.when(closes).then(_ROW).backward_fill()
+
+
+def _page_value(expr: pl.Expr) -> pl.Expr:
+    """``expr`` of each page's last row, on every row of the page (rows sorted by page); where it is null
+    there, the value of a later page's last row."""
+    _, _, last = _run_bounds(pl.col("_page"))
+    return pl.when(last == _ROW).then(expr).backward_fill()
+
+
 def _trimmed_end() -> pl.Expr:
     """Each row's window end with the window's tail cut (see ``TAIL_GAP_LINES``).
 
     Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``strip_rule``, ``f_words``, ``f_date``, ``_gap_start`` (the row
-    opens a run of ``TAIL_GAP_LINES``+ gap lines) of the rows of each page from above its window to below it.
+    opens a run of ``TAIL_GAP_LINES``+ gap lines) of the rows of each page from above its window to below it,
+    sorted by page and line.
     """
-    i, page, words = pl.col("_i"), "_page", pl.col("f_words")
+    i = pl.col("_i")
     inside = i.is_between(pl.col("_lo"), pl.col("_hi"))
-    body_words = pl.when(inside & pl.col("strip_rule").is_null() & ~pl.col("f_date")).then(words).otherwise(0)
-    after = body_words.cum_sum(reverse=True).over(page)  # window words at and under each row
+    words = pl.when(inside & pl.col("strip_rule").is_null() & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0)
+    opens, first, last = _run_bounds(pl.col("_page"))
+    above = words.cum_sum() - words  # window words of the rows above, from the frame's first row on
+    page_above = pl.when(opens).then(above).forward_fill()
+    page_through = _page_value(words.cum_sum())
+    after = page_through - above  # window words at and under each row, in its page
+    # the last tail start of the page (one filled in from an earlier or a later page is not one)
     starts = inside & pl.col("_gap_start")
-    cut = i.filter(starts).last().over(page)
-    tail = after.filter(starts).last().over(page)
-    total = body_words.sum().over(page)
-    trim = ((tail <= TAIL_MAX_WORDS) & (tail * TAIL_MAX_SHARE <= total)).fill_null(value=False)
+    last_start = _page_value(pl.when(starts).then(_ROW).forward_fill())
+    cut = _page_value(pl.when(starts).then(i).forward_fill())
+    tail = _page_value(pl.when(starts).then(after).forward_fill())
+    trim = (last_start.is_between(first, last) & (tail <= TAIL_MAX_WORDS)
+            & (tail * TAIL_MAX_SHARE <= page_through - page_above)).fill_null(value=False)
     return pl.when(trim).then(cut - 1).otherwise(pl.col("_hi"))
 
 
@@ -1029,7 +1066,7 @@ def _standfirst() -> pl.Expr:
     """Whether a row is its page's standfirst (see ``LEDE_REACH``).
 
     Reads ``_page``, ``_i``, ``_lo``, ``_title``, ``text``, ``strip_rule``, ``f_words``, ``f_date``, ``_placed``
-    of the rows of each page from above its window to below it (consecutive lines).
+    of the rows of each page from above its window to below it (consecutive lines, sorted by page).
     """
     i, lo, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule"), pl.col("_page")
     under_caption = ((rule.shift(-1) == "caption") & (page.shift(-1) == page)).fill_null(value=False)
@@ -1037,8 +1074,10 @@ def _standfirst() -> pl.Expr:
         (lo - pl.col("_title") <= LEDE_REACH) & (i > pl.col("_title")) & (i < lo) & rule.is_null()
         & ~pl.col("_placed") & ~pl.col("f_date") & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS) & ~under_caption
     ).fill_null(value=False)
-    first = candidate & (i == i.filter(candidate).min().over(page))
-    return first & pl.col("text").str.contains(_LEDE_END)
+    seen = candidate.cast(pl.Int32).cum_sum() - candidate.cast(pl.Int32)  # candidates above, frame-wide
+    opens, _, _ = _run_bounds(page)
+    first = candidate & (seen == pl.when(opens).then(seen).forward_fill())
+    return first & _last_char().is_in(_LEDE_END)
 
 
 def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
@@ -1058,24 +1097,22 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     def beside(k: int) -> pl.Expr:
         return (near.shift(k) & (page.shift(k) == page)).fill_null(value=False)
 
-    headline = long_line & ~prose & ~pl.col("text").str.contains(_LONE_HEADLINE_END)
+    headline = long_line & ~prose & ~_last_char().is_in(_LONE_HEADLINE_END)
     lone = headline & ~beside(1) & ~beside(-1)
     # a teaser box: TEASER_BOX_MIN_ITEMS+ headlines in a row right under a label or a stripped line
     label = pl.col("strip_rule").is_not_null() | (
-        (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~pl.col("text").str.contains(r"[:.,;]$"))
+        (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~_last_char().is_in(_LABEL_END_NOT))
     under_label = (label.shift(1) & (page.shift(1) == page)).fill_null(value=False)
     # a gap: a stripped line or a short one that is not prose (TAIL_GAP_LINES of them in a row may end the window)
     gap = pl.col("strip_rule").is_not_null() | (~pl.col("f_prose") & (pl.col("f_words") < LIST_ITEM_MIN_WORDS))
-    frame = frame.with_columns(_headline=headline, _lone=lone, _under_label=under_label, _gap=gap).with_columns(
-        _run=pl.col("_headline").rle_id(), _gap_run=pl.col("_gap").rle_id())
-    run, gap_run = [page, pl.col("_run")], [page, pl.col("_gap_run")]
-    opens = pl.col("_i") == pl.col("_i").min().over(run)
-    box = pl.col("_headline") & (pl.len().over(run) >= TEASER_BOX_MIN_ITEMS) & (
-        opens & pl.col("_under_label")).any().over(run)
-    gap_start = pl.col("_gap") & (pl.len().over(gap_run) >= TAIL_GAP_LINES) & (
-        pl.col("_i") == pl.col("_i").min().over(gap_run))
+    frame = frame.with_columns(_headline=headline, _lone=lone, _under_label=under_label, _gap=gap)
+    opens, first, last = _run_bounds(pl.col("_headline"))
+    box = pl.col("_headline") & (last - first + 1 >= TEASER_BOX_MIN_ITEMS) & pl.when(opens).then(
+        pl.col("_under_label")).forward_fill()
+    gap_opens, gap_first, gap_last = _run_bounds(pl.col("_gap"))
+    gap_start = pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)
     return frame.with_columns(_aside=pl.col("_lone") | box, _gap_start=gap_start).drop(
-        "_headline", "_lone", "_under_label", "_run", "_gap", "_gap_run")
+        "_headline", "_lone", "_under_label", "_gap")
 
 
 def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
@@ -1085,7 +1122,7 @@ def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
     # (page, text) compared through a 64-bit hash of the text plus the page number: half the cost of
     # comparing the pairs themselves, and two different lines of ~10^6 collide with odds of ~10^-7
     key = pl.col("text").hash(seed=0) + pl.col("_page").cast(pl.UInt64)
-    return short.filter(key.is_duplicated() & ~pl.col("text").str.contains(r"[:\[\](){}]$"))["_row"]
+    return short.filter(key.is_duplicated()).filter(~_last_char().is_in(_REPEATED_KEPT_END))["_row"]
 
 
 def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:

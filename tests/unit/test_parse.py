@@ -568,3 +568,26 @@ def test_a_teaser_box_under_a_label_inside_the_article_is_not_body() -> None:
     assert _body_lines("\n".join([*start, "Editor's picks", *heads, *end])) == [PARA[0], PARA[1], *end]
     assert _body_lines("\n".join([*start, "The plan has three parts:", *heads, *end])) == [
         PARA[0], PARA[1], "The plan has three parts:", *heads, *end]
+
+
+def test_body_rules_read_each_page_alone() -> None:
+    """The tail cut, the standfirst and the asides are computed over many pages at once: a page parsed
+    beside others (before or after one whose tail is cut, or whose standfirst is taken) keeps its own body."""
+    bio = "Jane Doe has reported on the city council and its transport plans for more than ten years."
+    lede = "The northern districts get their tram eight years after the first plans, at twice the cost."
+    cut = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, "Jane Doe", "Reporter", "Follow", bio])
+    plain = "\n".join(["Harbour Bridge Reopens After Repairs", "", *[p.replace("tram", "bridge") for p in PARA],
+                       *[p.replace("the", "a") for p in MORE], *[p.replace("tram", "boat") for p in PARA]])
+    first = "\n".join(["Bus Lanes Planned for the South", lede, "By Jane Doe", "Share", "Facebook", "Twitter",
+                       "Email", "Print", *PARA])
+    texts = {"a": plain, "b": cut, "c": first, "d": plain}
+
+    def bodies(names: list[str]) -> dict[str, str]:
+        pages = pl.DataFrame({"page_id": names, "site": [f"{n}.example.org" for n in names],
+                              "text": [texts[n] for n in names]})
+        return dict(parse_articles(segment_pages(strip_boilerplate(pages))).select("page_id", "body").iter_rows())
+
+    together = bodies(["a", "b", "c", "d"])
+    assert together == {name: bodies([name])[name] for name in texts}
+    assert bio not in together["b"]
+    assert together["c"].startswith(lede)
