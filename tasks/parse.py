@@ -1030,54 +1030,57 @@ def _run_bounds(key: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return opens, pl.when(opens).then(_ROW).forward_fill(), pl.when(closes).then(_ROW).backward_fill()
 
 
-def _page_value(expr: pl.Expr) -> pl.Expr:
-    """``expr`` of each page's last row, on every row of the page (rows sorted by page); where it is null
-    there, the value of a later page's last row."""
-    _, _, last = _run_bounds(pl.col("_page"))
-    return pl.when(last == _ROW).then(expr).backward_fill()
+def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cut each window's tail (see ``TAIL_GAP_LINES``) and find each page's standfirst (see ``LEDE_REACH``).
 
-
-def _trimmed_end() -> pl.Expr:
-    """Each row's window end with the window's tail cut (see ``TAIL_GAP_LINES``).
-
-    Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``strip_rule``, ``f_words``, ``f_date``, ``_gap_start`` (the row
-    opens a run of ``TAIL_GAP_LINES``+ gap lines) of the rows of each page from above its window to below it,
-    sorted by page and line.
-    """
-    i = pl.col("_i")
-    inside = i.is_between(pl.col("_lo"), pl.col("_hi"))
-    words = pl.when(inside & pl.col("strip_rule").is_null() & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0)
-    opens, first, last = _run_bounds(pl.col("_page"))
-    above = words.cum_sum() - words  # window words of the rows above, from the frame's first row on
-    page_above = pl.when(opens).then(above).forward_fill()
-    page_through = _page_value(words.cum_sum())
-    after = page_through - above  # window words at and under each row, in its page
-    # the last tail start of the page (one filled in from an earlier or a later page is not one)
-    starts = inside & pl.col("_gap_start")
-    last_start = _page_value(pl.when(starts).then(_ROW).forward_fill())
-    cut = _page_value(pl.when(starts).then(i).forward_fill())
-    tail = _page_value(pl.when(starts).then(after).forward_fill())
-    trim = (last_start.is_between(first, last) & (tail <= TAIL_MAX_WORDS)
-            & (tail * TAIL_MAX_SHARE <= page_through - page_above)).fill_null(value=False)
-    return pl.when(trim).then(cut - 1).otherwise(pl.col("_hi"))
-
-
-def _standfirst() -> pl.Expr:
-    """Whether a row is its page's standfirst (see ``LEDE_REACH``).
-
-    Reads ``_page``, ``_i``, ``_lo``, ``_title``, ``text``, ``strip_rule``, ``f_words``, ``f_date``, ``_placed``
-    of the rows of each page from above its window to below it (consecutive lines, sorted by page).
+    Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``_title``, ``text``, ``strip_rule``, ``f_words``, ``f_date``,
+    ``_placed`` and ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines) of ``frame``: the rows
+    of each page from above its window to below it, sorted by page and line. Returns it with ``_hi`` moved
+    above a cut tail and ``_standfirst``. Per-page values come from scans (a value filled forward from a
+    page's first row, or backward from its last), cheaper than windows over the page.
     """
     i, lo, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule"), pl.col("_page")
+    inside = i.is_between(lo, pl.col("_hi"))
     under_caption = ((rule.shift(-1) == "caption") & (page.shift(-1) == page)).fill_null(value=False)
     candidate = (
         (lo - pl.col("_title") <= LEDE_REACH) & (i > pl.col("_title")) & (i < lo) & rule.is_null()
         & ~pl.col("_placed") & ~pl.col("f_date") & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS) & ~under_caption
     ).fill_null(value=False)
-    seen = candidate.cast(pl.Int32).cum_sum() - candidate.cast(pl.Int32)  # candidates above, frame-wide
-    opens, _, _ = _run_bounds(page)
-    first = candidate & (seen == pl.when(opens).then(seen).forward_fill())
-    return first & _last_char().is_in(_LEDE_END)
+    words, cand, n = pl.col("_words"), pl.col("_cand"), pl.col("_n")
+    opens, closes = pl.col("_opens"), pl.col("_closes")
+    frame = frame.with_columns(
+        _n=_ROW,
+        _opens=(page != page.shift(1)).fill_null(value=True),
+        _closes=(page != page.shift(-1)).fill_null(value=True),
+        _words=pl.when(inside & rule.is_null() & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0),
+        _cand=candidate.cast(pl.Int32),
+        _start=inside & pl.col("_gap_start"),
+    ).with_columns(
+        _above=words.cum_sum() - words,  # window words of the rows above, from the frame's first row on
+        _seen=cand.cum_sum() - cand,  # standfirst candidates above, likewise
+    )
+    start, above = pl.col("_start"), pl.col("_above")
+
+    def at_last_row(expr: pl.Expr) -> pl.Expr:
+        """``expr`` of the page's last row on every row of the page (where null there: a later page's)."""
+        return pl.when(closes).then(expr).backward_fill()
+
+    frame = frame.with_columns(
+        _first=pl.when(opens).then(n).forward_fill(), _last=at_last_row(n),
+        _page_above=pl.when(opens).then(above).forward_fill(), _through=at_last_row(above + words),
+        # the page's last tail start (filled in from another page where it has none: not taken)
+        _cut_row=at_last_row(pl.when(start).then(n).forward_fill()),
+        _cut=at_last_row(pl.when(start).then(i).forward_fill()),
+        _cut_above=at_last_row(pl.when(start).then(above).forward_fill()),
+        _standfirst=(cand == 1) & (pl.col("_seen") == pl.when(opens).then(pl.col("_seen")).forward_fill())
+        & _last_char().is_in(_LEDE_END),
+    )
+    tail, total = pl.col("_through") - pl.col("_cut_above"), pl.col("_through") - pl.col("_page_above")
+    trim = (pl.col("_cut_row").is_between(pl.col("_first"), pl.col("_last")) & (tail <= TAIL_MAX_WORDS)
+            & (tail * TAIL_MAX_SHARE <= total)).fill_null(value=False)
+    return frame.with_columns(_hi=pl.when(trim).then(pl.col("_cut") - 1).otherwise(pl.col("_hi"))).drop(
+        "_n", "_opens", "_closes", "_words", "_cand", "_start", "_above", "_seen", "_first", "_last", "_page_above",
+        "_through", "_cut_row", "_cut", "_cut_above")
 
 
 def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
@@ -1086,7 +1089,7 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
 
     Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``text`` of ``frame`` (consecutive lines
     of each page; the line above or below a page's first or last row counts as absent); adds ``_aside`` and
-    ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see ``_trimmed_end``).
+    ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see ``_cut_tails_and_standfirsts``).
     """
     kept = pl.col("strip_rule").is_null()
     prose = pl.col("f_prose") & kept
@@ -1150,13 +1153,21 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
     i = pl.col("_i")
     # each page's window, the LEDE_REACH lines above it (where a standfirst may stand) and the line under it
     # (the neighbours the lone-headline test reads): consecutive lines of each page
+    # (per-page values reach the lines by gathering on the page number, which runs 0, 1, ... over feats:
+    # cheaper than a join that keeps the line order)
+    per_page = pl.DataFrame({"_page": pl.int_range(feats["_page"].max() + 1, dtype=feats.schema["_page"],
+                                                   eager=True)}).join(
+        windows.join(title_rows.select("_page", _title="_i", _title_text="text"), on="_page", how="left"),
+        on="_page", how="left", maintain_order="left")
     near = (
         feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words")
-        .join(windows.join(title_rows.select("_page", _title="_i", _title_text="text"), on="_page", how="left"),
-              on="_page", how="inner", maintain_order="left")
+        .with_columns(per_page.select(pl.col("_lo", "_hi", "_title").gather(feats["_page"])))
         .filter(i.is_between(pl.col("_lo") - LEDE_REACH, pl.col("_hi") + 1))
+    )
+    near = (
+        near.with_columns(_title_text=per_page["_title_text"].gather(near["_page"]))
         .pipe(_with_asides)
-        .with_columns(_hi=_trimmed_end(), _standfirst=_standfirst())
+        .pipe(_cut_tails_and_standfirsts)
     )
     body = near.filter(
         (i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
