@@ -815,7 +815,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     scan = (
         scan.with_columns(
             _items=items_around(TEASER_REACH), _long_items=items_around(LONG_TEASER_REACH), _blurb=blurb,
-            _repeated=pl.struct(page, "text").is_duplicated(),
+            _repeated=_page_text_key().is_duplicated(),
         )
         .with_columns(
             _w=weight,
@@ -1118,14 +1118,17 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
         "_headline", "_lone", "_under_label", "_gap")
 
 
+def _page_text_key() -> pl.Expr:
+    """A key of (``_page``, ``text``): a 64-bit hash of the text xor the page number. Comparing it costs half
+    as much as comparing the pairs; two different lines among ~10^6 collide with odds of ~10^-7."""
+    return pl.col("text").hash(seed=0).xor(pl.col("_page").cast(pl.UInt64))
+
+
 def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
     """``_row`` of the widget labels of ``feats`` (see ``REPEATED_LABEL_MAX_WORDS``): short lines whose text
     the page prints more than once. Reads ``_row``, ``_page``, ``text``, ``f_words``."""
     short = feats.select("_row", "_page", "text", "f_words").filter(pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS)
-    # (page, text) compared through a 64-bit hash of the text plus the page number: half the cost of
-    # comparing the pairs themselves, and two different lines of ~10^6 collide with odds of ~10^-7
-    key = pl.col("text").hash(seed=0) + pl.col("_page").cast(pl.UInt64)
-    return short.filter(key.is_duplicated()).filter(~_last_char().is_in(_REPEATED_KEPT_END))["_row"]
+    return short.filter(_page_text_key().is_duplicated()).filter(~_last_char().is_in(_REPEATED_KEPT_END))["_row"]
 
 
 def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
