@@ -22,7 +22,11 @@ How a page is segmented (per page, linear in its lines):
    share ("Posted by:", "said..."), a date glued on, and what follows a separator.
 2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
    count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
-   comment form cannot be crossed) picks the article text.
+   comment form cannot be crossed) picks the article text. A short tail after the window's last gap of
+   short or stripped lines (an author box, tags, a form) is cut; inside the window, short lines the page
+   repeats (widget labels), lone headlines (captions, teasers: long lines that are no sentence, with no
+   paragraph or list item beside them) and teaser boxes (headlines in a row under a label) are left out;
+   the standfirst between the title and a window that starts a little below it is taken in.
 3. Title. A learned ranker (``tasks.titles``) scores the kept lines from 30 lines above to 6 below the
    body's first line on shape, position, evidence (breadcrumb, comment-count quote, repetition, the URL's
    slug) and neighbours (teaser runs, a date or byline below); the best one is the title.
