@@ -1162,8 +1162,8 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
     # (the neighbours the lone-headline test reads): consecutive lines of each page
     # (per-page values reach the lines by gathering on the page number, which runs 0, 1, ... over feats:
     # cheaper than a join that keeps the line order)
-    per_page = pl.DataFrame({"_page": pl.int_range(feats["_page"].max() + 1, dtype=feats.schema["_page"],
-                                                   eager=True)}).join(
+    n_pages = int(feats.select(pl.col("_page").max()).item()) + 1
+    per_page = pl.DataFrame({"_page": pl.Series(np.arange(n_pages), dtype=feats.schema["_page"])}).join(
         windows.join(title_rows.select("_page", _title="_i", _title_text="text"), on="_page", how="left"),
         on="_page", how="left", maintain_order="left")
     near = (
