@@ -22,7 +22,11 @@ How a page is segmented (per page, linear in its lines):
    share ("Posted by:", "said..."), a date glued on, and what follows a separator.
 2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
    count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
-   comment form cannot be crossed) picks the article text.
+   comment form cannot be crossed) picks the article text. A short tail after the window's last gap of
+   short or stripped lines (an author box, tags, a form) is cut; inside the window, short lines the page
+   repeats (widget labels), lone headlines (captions, teasers: long lines that are no sentence, with no
+   paragraph or list item beside them) and teaser boxes (headlines in a row under a label) are left out;
+   the standfirst between the title and a window that starts a little below it is taken in.
 3. Title. A learned ranker (``tasks.titles``) scores the kept lines from 30 lines above to 6 below the
    body's first line on shape, position, evidence (breadcrumb, comment-count quote, repetition, the URL's
    slug) and neighbours (teaser runs, a date or byline below); the best one is the title.
@@ -121,6 +125,32 @@ TEASER_BLURB_MAX_WORDS = 30
 """A teaser blurb: an isolated prose line under ``TEASER_BLURB_MAX_WORDS`` words right under a non-prose line
 of ``TEASER_HEAD_MIN_WORDS``+ words, with another blurb two lines above or below (headline, blurb,
 headline, blurb); it weighs by ``TEASER_PROSE_FACTOR``."""
+REPEATED_LABEL_MAX_WORDS = 4
+"""A line of at most this many words that the page prints more than once ("Article content", "Save",
+"View 6 Images" between paragraphs) is a widget label, left out of the body even inside its window;
+lines ending in ":" or a bracket (speaker labels of an interview, code) are kept."""
+_LONE_HEADLINE_END = tuple('.!?…:;"”»’)]。！？」』')
+"""A line of ``LIST_ITEM_MIN_WORDS``+ words that does not end like this, with no prose line and no such long
+line right above or below it, is a lone headline: a caption, a teaser or a widget line inside the article,
+left out of the body (a list's items have list items next to them; a sub-heading has its paragraph under it)."""
+TAIL_GAP_LINES = 3
+TAIL_MAX_WORDS = 100
+TAIL_MAX_SHARE = 4
+"""A window's tail: what follows its last run of ``TAIL_GAP_LINES``+ lines that are stripped or short and not
+prose. When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_SHARE`` of the window's, it is
+an author box, a tag list, a form or a teaser after the article (its few positive weights paid for the
+gap), and the window ends above the gap."""
+TEASER_BOX_MIN_ITEMS = 3
+"""A teaser box inside the article: this many headlines (lines of ``LIST_ITEM_MIN_WORDS``+ words, not prose, not
+ending like a sentence) in a row right under a label ("Editor's picks", "RELATED COVERAGE": a stripped line
+or one of at most ``REPEATED_LABEL_MAX_WORDS`` words not ending in ":", ".", "," or ";"); its lines are left
+out of the body. A list the article introduces ("Ingredients:", "Here is how:") opens under a colon."""
+LEDE_REACH = 12
+_LEDE_END = tuple('.!?…"”»’。！？」』')
+"""The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
+line of ``LIST_ITEM_MIN_WORDS``+ words between them (bylines, dates and share buttons are shorter or
+stripped) is the article's summary when it ends like a sentence and no caption line follows it; it joins
+the body."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -789,7 +819,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     scan = (
         scan.with_columns(
             _items=items_around(TEASER_REACH), _long_items=items_around(LONG_TEASER_REACH), _blurb=blurb,
-            _repeated=pl.struct(page, "text").is_duplicated(),
+            _repeated=_page_text_key().is_duplicated(),
         )
         .with_columns(
             _w=weight,
@@ -981,6 +1011,130 @@ def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndar
     return feats, region, position, windows
 
 
+_LABEL_END_NOT = (":", ".", ",", ";")
+"""A teaser box's label does not end like this (a line ending so introduces the article's own list)."""
+_REPEATED_KEPT_END = (":", "[", "]", "(", ")", "{", "}")
+"""Repeated short lines ending like this are kept (speaker labels, code)."""
+
+
+def _last_char() -> pl.Expr:
+    """The last character of ``text`` (a cheaper test of how a line ends than an end-anchored regex)."""
+    return pl.col("text").str.slice(-1)
+
+
+_ROW = pl.int_range(pl.len())
+
+
+def _run_bounds(key: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Of rows sorted by page: whether each row opens its run of equal ``key`` values within its page, and the
+    row numbers of the run's first and last row (scans only, cheaper than windows over page and run)."""
+    page = pl.col("_page")
+    opens = ((key != key.shift(1)) | (page != page.shift(1))).fill_null(value=True)
+    closes = ((key != key.shift(-1)) | (page != page.shift(-1))).fill_null(value=True)
+    return opens, pl.when(opens).then(_ROW).forward_fill(), pl.when(closes).then(_ROW).backward_fill()
+
+
+def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cut each window's tail (see ``TAIL_GAP_LINES``) and find each page's standfirst (see ``LEDE_REACH``).
+
+    Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``_title``, ``text``, ``strip_rule``, ``f_words``, ``f_date``,
+    ``_placed`` and ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines) of ``frame``: the rows
+    of each page from above its window to below it, sorted by page and line. Returns it with ``_hi`` moved
+    above a cut tail and ``_standfirst``. Per-page values come from scans (a value filled forward from a
+    page's first row, or backward from its last), cheaper than windows over the page.
+    """
+    i, lo, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule"), pl.col("_page")
+    inside = i.is_between(lo, pl.col("_hi"))
+    under_caption = ((rule.shift(-1) == "caption") & (page.shift(-1) == page)).fill_null(value=False)
+    candidate = (
+        (lo - pl.col("_title") <= LEDE_REACH) & (i > pl.col("_title")) & (i < lo) & rule.is_null()
+        & ~pl.col("_placed") & ~pl.col("f_date") & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS) & ~under_caption
+    ).fill_null(value=False)
+    words, cand, n = pl.col("_words"), pl.col("_cand"), pl.col("_n")
+    opens, closes = pl.col("_opens"), pl.col("_closes")
+    frame = frame.with_columns(
+        _n=_ROW,
+        _opens=(page != page.shift(1)).fill_null(value=True),
+        _closes=(page != page.shift(-1)).fill_null(value=True),
+        _words=pl.when(inside & rule.is_null() & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0),
+        _cand=candidate.cast(pl.Int32),
+        _start=inside & pl.col("_gap_start"),
+    ).with_columns(
+        _above=words.cum_sum() - words,  # window words of the rows above, from the frame's first row on
+        _seen=cand.cum_sum() - cand,  # standfirst candidates above, likewise
+    )
+    start, above = pl.col("_start"), pl.col("_above")
+
+    def at_last_row(expr: pl.Expr) -> pl.Expr:
+        """``expr`` of the page's last row on every row of the page (where null there: a later page's)."""
+        return pl.when(closes).then(expr).backward_fill()
+
+    frame = frame.with_columns(
+        _first=pl.when(opens).then(n).forward_fill(), _last=at_last_row(n),
+        _page_above=pl.when(opens).then(above).forward_fill(), _through=at_last_row(above + words),
+        # the page's last tail start (filled in from another page where it has none: not taken)
+        _cut_row=at_last_row(pl.when(start).then(n).forward_fill()),
+        _cut=at_last_row(pl.when(start).then(i).forward_fill()),
+        _cut_above=at_last_row(pl.when(start).then(above).forward_fill()),
+        _standfirst=(cand == 1) & (pl.col("_seen") == pl.when(opens).then(pl.col("_seen")).forward_fill())
+        & _last_char().is_in(_LEDE_END),
+    )
+    tail, total = pl.col("_through") - pl.col("_cut_above"), pl.col("_through") - pl.col("_page_above")
+    trim = (pl.col("_cut_row").is_between(pl.col("_first"), pl.col("_last")) & (tail <= TAIL_MAX_WORDS)
+            & (tail * TAIL_MAX_SHARE <= total)).fill_null(value=False)
+    return frame.with_columns(_hi=pl.when(trim).then(pl.col("_cut") - 1).otherwise(pl.col("_hi"))).drop(
+        "_n", "_opens", "_closes", "_words", "_cand", "_start", "_above", "_seen", "_first", "_last", "_page_above",
+        "_through", "_cut_row", "_cut", "_cut_above")
+
+
+def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
+    """Lone headlines (see ``_LONE_HEADLINE_END``) and teaser boxes (see ``TEASER_BOX_MIN_ITEMS``) of lines
+    sorted by page and line.
+
+    Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``text`` of ``frame`` (consecutive lines
+    of each page; the line above or below a page's first or last row counts as absent); adds ``_aside`` and
+    ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see ``_cut_tails_and_standfirsts``).
+    """
+    kept = pl.col("strip_rule").is_null()
+    prose = pl.col("f_prose") & kept
+    long_line = kept & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS)
+    near = prose | long_line  # a paragraph, or another long line (items of one list)
+    page = pl.col("_page")
+
+    def beside(k: int) -> pl.Expr:
+        return (near.shift(k) & (page.shift(k) == page)).fill_null(value=False)
+
+    headline = long_line & ~prose & ~_last_char().is_in(_LONE_HEADLINE_END)
+    lone = headline & ~beside(1) & ~beside(-1)
+    # a teaser box: TEASER_BOX_MIN_ITEMS+ headlines in a row right under a label or a stripped line
+    label = pl.col("strip_rule").is_not_null() | (
+        (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~_last_char().is_in(_LABEL_END_NOT))
+    under_label = (label.shift(1) & (page.shift(1) == page)).fill_null(value=False)
+    # a gap: a stripped line or a short one that is not prose (TAIL_GAP_LINES of them in a row may end the window)
+    gap = pl.col("strip_rule").is_not_null() | (~pl.col("f_prose") & (pl.col("f_words") < LIST_ITEM_MIN_WORDS))
+    frame = frame.with_columns(_headline=headline, _lone=lone, _under_label=under_label, _gap=gap)
+    opens, first, last = _run_bounds(pl.col("_headline"))
+    box = pl.col("_headline") & (last - first + 1 >= TEASER_BOX_MIN_ITEMS) & pl.when(opens).then(
+        pl.col("_under_label")).forward_fill()
+    gap_opens, gap_first, gap_last = _run_bounds(pl.col("_gap"))
+    gap_start = pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)
+    return frame.with_columns(_aside=pl.col("_lone") | box, _gap_start=gap_start).drop(
+        "_headline", "_lone", "_under_label", "_gap")
+
+
+def _page_text_key() -> pl.Expr:
+    """A key of (``_page``, ``text``): a 64-bit hash of the text xor the page number. Comparing it costs half
+    as much as comparing the pairs; two different lines among ~10^6 collide with odds of ~10^-7."""
+    return pl.col("text").hash(seed=0).xor(pl.col("_page").cast(pl.UInt64))
+
+
+def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
+    """``_row`` of the widget labels of ``feats`` (see ``REPEATED_LABEL_MAX_WORDS``): short lines whose text
+    the page prints more than once. Reads ``_row``, ``_page``, ``text``, ``f_words``."""
+    short = feats.select("_row", "_page", "text", "f_words").filter(pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS)
+    return short.filter(_page_text_key().is_duplicated()).filter(~_last_char().is_in(_REPEATED_KEPT_END))["_row"]
+
+
 def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
@@ -1004,15 +1158,30 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
     title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
         pl.col("_i") == pl.col("_title"))
     i = pl.col("_i")
-    body = (
-        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed")
-        .join(windows, on="_page", how="inner")
-        .join(title_rows.select("_page", _title_text="text"), on="_page", how="left")
-        .filter(
-            i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
-            & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text")))
-        )
+    # each page's window, the LEDE_REACH lines above it (where a standfirst may stand) and the line under it
+    # (the neighbours the lone-headline test reads): consecutive lines of each page
+    # (per-page values reach the lines by gathering on the page number, which runs 0, 1, ... over feats:
+    # cheaper than a join that keeps the line order)
+    n_pages = int(feats.select(pl.col("_page").max()).item()) + 1
+    per_page = pl.DataFrame({"_page": pl.Series(np.arange(n_pages), dtype=feats.schema["_page"])}).join(
+        windows.join(title_rows.select("_page", _title="_i", _title_text="text"), on="_page", how="left"),
+        on="_page", how="left", maintain_order="left")
+    near = (
+        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words")
+        .with_columns(per_page.select(pl.col("_lo", "_hi", "_title").gather(feats["_page"])))
+        .filter(i.is_between(pl.col("_lo") - LEDE_REACH, pl.col("_hi") + 1))
     )
+    near = (
+        near.with_columns(_title_text=per_page["_title_text"].gather(near["_page"]))
+        .pipe(_with_asides)
+        .pipe(_cut_tails_and_standfirsts)
+    )
+    body = near.filter(
+        (i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
+         & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text")))
+         & ~pl.col("_aside")) | pl.col("_standfirst")
+    )
+    body = body.filter(~pl.col("_row").is_in(_repeated_labels(feats).implode()))
     region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
     region[body["_row"].to_numpy()] = _REGION_CODES[BODY]
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])

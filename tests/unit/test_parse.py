@@ -514,3 +514,80 @@ def test_teaser_blurbs_under_headlines_are_not_body() -> None:
         blurbs += [f"Another story number {k} from the region", MORE[k % 2].replace("tracks", f"tracks {k}")]
     text = "\n".join(["City Extends Tram Line to the North", "", *PARA, "Short", *blurbs])
     assert _body_lines(text) == PARA
+
+
+def test_short_lines_the_page_repeats_are_not_body_inside_the_window() -> None:
+    """A widget label printed between every paragraph ("Article content") stays out of the body; a
+    speaker label ending in ":" that an interview repeats is kept."""
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], "Article content", PARA[1],
+                      "Article content", PARA[2], "Article content", "Mayor:", MORE[0], "Mayor:", MORE[1]])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], "Mayor:", MORE[0], "Mayor:", MORE[1]]
+
+
+def test_a_lone_headline_between_widgets_is_not_body() -> None:
+    """A long line that is no sentence, with neither a paragraph nor another long line next to it (a caption
+    or a teaser between widget labels), stays out; a sub-heading over its paragraph and a list's items stay."""
+    caption = "The new tram depot in the northern district seen from the air last week"
+    items = ["Three new stops between the station and the hospital in the north",
+             "A second depot for the trams of the new line near the motorway"]
+    sub = "What the tram line costs the city and who pays for it in the end"
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], "Photo", caption, "Share", PARA[1],
+                      *items, PARA[2], sub, *MORE])
+    body = _body_lines(text)
+    assert caption not in body
+    assert [line for line in body if line not in ("Photo", "Share")] == [PARA[0], PARA[1], *items, PARA[2], sub, *MORE]
+
+
+def test_the_standfirst_between_title_and_byline_joins_the_body() -> None:
+    """The summary sentence printed right under the title, above the byline and share buttons, is the
+    article's first paragraph; a long caption line with its credit line under it is not."""
+    lede = "The northern districts get their tram eight years after the first plans, at twice the cost."
+    caption = "The tram depot in the northern district seen from the air."
+    head = ["Home", "News", "", "City Extends Tram Line to the North", caption, "Photo: Jane Doe", lede,
+            "By Jane Doe", "Share", "Facebook", "Twitter", "Email", "Print"]
+    assert _body_lines("\n".join([*head, *PARA, "© 2024 Example"])) == [lede, *PARA]
+
+
+def test_an_author_box_after_a_gap_of_short_lines_is_cut_from_the_window() -> None:
+    """A short tail after three short or stripped lines (an author's name, role and one-line bio under the
+    article) ends the window above the gap; a longer last section after such a gap stays."""
+    bio = "Jane Doe has reported on the city council and its transport plans for more than ten years."
+    article = ["City Extends Tram Line to the North", "", *PARA, *MORE]
+    tail = ["Jane Doe", "Reporter", "Follow", bio]
+    assert _body_lines("\n".join([*article, *tail])) == [*PARA, *MORE]
+    long_tail = [bio.replace("Jane Doe", f"Reporter {k}") for k in range(8)]
+    assert _body_lines("\n".join([*article, *tail[:3], *long_tail])) == [*PARA, *MORE, *tail[:2], *long_tail]
+
+
+def test_a_teaser_box_under_a_label_inside_the_article_is_not_body() -> None:
+    """Three headlines in a row under a short label between paragraphs are a teaser box and stay out; the
+    same shape under a line ending in ":" is the article's own list and stays in."""
+    heads = [f"Story number {k} that readers of this site looked at in the northern city" for k in range(3)]
+    start = ["City Extends Tram Line to the North", "", PARA[0], PARA[1]]
+    end = [PARA[2], *MORE]
+    assert _body_lines("\n".join([*start, "Editor's picks", *heads, *end])) == [PARA[0], PARA[1], *end]
+    assert _body_lines("\n".join([*start, "The plan has three parts:", *heads, *end])) == [
+        PARA[0], PARA[1], "The plan has three parts:", *heads, *end]
+
+
+def test_body_rules_read_each_page_alone() -> None:
+    """The tail cut, the standfirst and the asides are computed over many pages at once: a page parsed
+    beside others (before or after one whose tail is cut, or whose standfirst is taken) keeps its own body."""
+    bio = "Jane Doe has reported on the city council and its transport plans for more than ten years."
+    lede = "The northern districts get their tram eight years after the first plans, at twice the cost."
+    cut = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, "Jane Doe", "Reporter", "Follow", bio])
+    plain = "\n".join(["Harbour Bridge Reopens After Repairs", "", *[p.replace("tram", "bridge") for p in PARA],
+                       *[p.replace("the", "a") for p in MORE], *[p.replace("tram", "boat") for p in PARA]])
+    first = "\n".join(["Bus Lanes Planned for the South", lede, "By Jane Doe", "Share", "Facebook", "Twitter",
+                       "Email", "Print", *PARA])
+    texts = {"a": plain, "b": cut, "c": first, "d": plain}
+
+    def bodies(names: list[str]) -> dict[str, str]:
+        pages = pl.DataFrame({"page_id": names, "site": [f"{n}.example.org" for n in names],
+                              "text": [texts[n] for n in names]})
+        return dict(parse_articles(segment_pages(strip_boilerplate(pages))).select("page_id", "body").iter_rows())
+
+    together = bodies(["a", "b", "c", "d"])
+    assert together == {name: bodies([name])[name] for name in texts}
+    assert bio not in together["b"]
+    assert together["c"].startswith(lede)
