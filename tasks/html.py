@@ -374,7 +374,7 @@ COMMENT_CHROME_SELECTORS = (
     '[class*="avatar"]', '[class*="like"]', '[class*="vote"]', '[class*="rating"]', '[class*="report"]',
     '[class*="share"]', '[class*="edit-link"]', '[class*="actions"]', ".says", "form", "footer", "header",
     '[class*="date"]', "time", ".fn", "cite", '[class*="author"]', '[class*="byline"]', '[class*="permalink"]',
-    ".forum-chapo", '[class*="comment-header"]', '[class*="comment-footer"]', '[class*="awaiting"]',
+    ".forum-chapo", '[class*="comment-header"]', '[class*="comment-footer"]', '[class*="awaiting"]', "button",
 )
 """Controls and meta inside a comment: removed from its text."""
 
@@ -583,7 +583,23 @@ def clean_author(text: str) -> str | None:
     return name
 
 
+_INITIALS = re.compile(r"[^\W_]{1,3}")
+_WORD_STARTS = re.compile(r"(?:^|[\s\-_.(\[])[(\[]?([^\W_])")
+
+
+def _initials_of(short: str, name: str) -> bool:
+    """Is ``short`` (one to three letters or digits, an avatar's placeholder: "EM", "6G") made of the
+    first letters of ``name``'s words, in order (case ignored), and ``name`` longer than it?"""
+    if len(name) <= len(short) or not _INITIALS.fullmatch(short):
+        return False
+    starts = iter(m.group(1).lower() for m in _WORD_STARTS.finditer(name))
+    return all(ch.lower() in starts for ch in short)
+
+
 def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, LexborNode | None]:
+    """The comment's author name and the element holding it. A name that is only the initials of a
+    longer name found in the same comment (an avatar drawn from the name) gives way to that name."""
+    found: tuple[str, LexborNode] | None = None
     for selector in AUTHOR_SELECTORS:
         for node in region.css(selector):
             if node.mem_id in excluded or _ancestor_ids(node, region) & excluded:
@@ -592,9 +608,15 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
             for cand in [*inner, node]:
                 name = clean_author(node_text(cand, skip=excluded))
-                if name and not _DATE_ONLY.match(name):
+                if not name or _DATE_ONLY.match(name):
+                    continue
+                if found is None:
+                    if not (_INITIALS.fullmatch(name) and name == name.upper()):
+                        return name, cand
+                    found = (name, cand)  # maybe an avatar's initials: look for the name they stand for
+                elif _initials_of(found[0], name):
                     return name, cand
-    return None, None
+    return found if found is not None else (None, None)
 
 
 _DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
