@@ -98,6 +98,8 @@ whose first header may be the name line just above a date)."""
 
 _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
                              "pagination", "profile_body_end"})
+_SECTION_BREAKS = _COMMENT_BREAKS - {"comment_form"}
+"""Breaks that end a comment section's reach upward: evidence above one of them is for another section."""
 _SOFT_BREAKS = frozenset({"related", "newsletter"})
 """Breaks that boxes inside an article also print ("Join our newsletter", "More from ..." above a few
 links): crossable when the article goes on right under them."""
@@ -434,15 +436,20 @@ def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
 
 
 def _evidence(p: _Page, first: int, *, says: bool) -> bool:
-    """Is there evidence that a header run starting at ``first`` is a comment list?"""
+    """Is there evidence that a header run starting at ``first`` is a comment list? A comments heading,
+    stated count, comment form or comments-start line within ``EVIDENCE_WINDOW`` lines above it, with no
+    other section break (related stories, footer, tags, ...) between: a closed comment section ("Be the
+    first to comment") followed by a teaser list is no evidence for the list."""
     if says:
         return True
-    for i in range(max(0, first - EVIDENCE_WINDOW), first):
+    for i in range(first - 1, max(0, first - EVIDENCE_WINDOW) - 1, -1):
         count = p.count[i]
         if (count is not None and count > 0) or p.heading[i]:
             return True
         if p.rule[i] in ("profile_comments_start", "comment_form"):
             return True
+        if p.rule[i] in _SECTION_BREAKS:
+            return False
     return False  # reply buttons alone are not enough: forum-like widgets fill sidebars and feeds too
 
 

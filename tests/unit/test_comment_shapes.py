@@ -155,3 +155,17 @@ def test_marked_frame_is_cut_from_two_authors() -> None:
     })
     out = strip_shared_affixes(frame, marked_pairs=True)["author"].to_list()
     assert out == ["Ann", "Bo Li", "Ann", "Bo Li", "John Smith", "John Doe"]  # a shared word without a mark stays
+
+
+def test_teasers_below_a_closed_comment_section_are_not_a_thread() -> None:
+    # "Comments" and the form's prompt close the section; a related list below it reads like a dated
+    # thread (a line with a name and a date, then sentences) but the related heading lies between
+    teasers = ["Comments", "Be the first to comment on this article", "Related articles"]
+    for k, remark in enumerate(REMARKS):
+        teasers += [f"In News, Portugal - 0{k + 1} Feb 2025, 20:02", remark]
+    _, comments = _parse(_page(teasers))
+    assert comments == []
+    # the same list right under the heading is a thread
+    thread = ["Comments", *teasers[3:]]
+    _, comments = _parse(_page(thread))
+    assert [c["text"] for c in comments] == REMARKS
