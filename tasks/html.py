@@ -1056,6 +1056,9 @@ class ExtractedPage:
     comments: list[dict[str, object]]
     complete: bool = True
     body_source: str = "ours"
+    comment_section: bool = True
+    """Does the markup hold a comment section (``COMMENT_SECTION_SELECTORS``) or a comment? A page
+    without either is not searched for comments in its rendered text."""
 
 
 def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
@@ -1102,7 +1105,8 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
          "posted_at": c.posted_at, "parent_position": c.parent}
         for i, c in enumerate(found)
     ] if complete else []
-    return ExtractedPage(title, body, stated, rows, complete=complete, body_source=source)
+    section = bool(found) or any(tree.css_first(selector) is not None for selector in COMMENT_SECTION_SELECTORS)
+    return ExtractedPage(title, body, stated, rows, complete=complete, body_source=source, comment_section=section)
 
 
 def extract_html_pages(
@@ -1111,7 +1115,7 @@ def extract_html_pages(
     max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     max_nodes: int = DEFAULT_MAX_NODES,
     use_trafilatura: bool = True,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Parse articles and comments from the pages' HTML, and the bodies of the pages left to the text path.
 
     Reads ``page_id`` and ``html`` (and ``text``, when present, to count the page's lines). Pages
@@ -1125,13 +1129,16 @@ def extract_html_pages(
         ``PARSED_ARTICLES`` rows (``page_id``, ``title``, ``body`` with paragraphs joined by a blank
         line, ``n_lines``, ``n_lines_stripped``, ``stripped_by_rule`` under ``html_markup``,
         ``n_comments_stated``), ``PARSED_COMMENTS`` rows (``page_id``, ``position``, ``author``,
-        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``), and ``page_id``, ``title``,
-        ``body``, ``body_source`` of the pages whose comments the markup does not give.
+        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``), ``page_id``, ``title``,
+        ``body``, ``body_source`` of the pages whose comments the markup does not give, and ``page_id``
+        of the pages of the first output whose markup gives no comment but holds a comment section
+        (``ExtractedPage.comment_section``): their rendered text is worth a search for comments.
     """
     texts = pages["text"].to_list() if "text" in pages.columns else [None] * pages.height
     articles: list[dict[str, object]] = []
     comments: list[dict[str, object]] = []
     partial: list[dict[str, object]] = []
+    unread: list[str] = []
     for page_id, html, text in zip(pages["page_id"].to_list(), pages["html"].to_list(), texts, strict=True):
         if not html:
             continue
@@ -1156,11 +1163,14 @@ def extract_html_pages(
             "n_comments_stated": page.n_comments_stated,
         })
         comments.extend({"page_id": page_id, **c} for c in page.comments)
+        if not page.comments and page.comment_section:
+            unread.append(page_id)
     return (
         pl.DataFrame(articles, schema=polars_schema(PARSED_ARTICLES)),
         pl.DataFrame(comments, schema=polars_schema(PARSED_COMMENTS)),
         pl.DataFrame(partial, schema={"page_id": pl.String, "title": pl.String, "body": pl.String,
                                       "body_source": pl.String}),
+        pl.DataFrame({"page_id": unread}, schema={"page_id": pl.String}),
     )
 
 
@@ -1172,7 +1182,7 @@ def extract_from_html(
     use_trafilatura: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The articles and comments of ``extract_html_pages`` (pages the markup reads completely)."""
-    articles, comments, _ = extract_html_pages(pages, max_html_bytes=max_html_bytes, max_nodes=max_nodes,
+    articles, comments, _, _ = extract_html_pages(pages, max_html_bytes=max_html_bytes, max_nodes=max_nodes,
                                                use_trafilatura=use_trafilatura)
     return articles, comments
 

@@ -223,9 +223,9 @@ def parse_shard(
     """Parse one shard into articles and comments.
 
     HTML pages are parsed from their markup where it is reliable (``tasks.html``); where the markup
-    gives an article but no comment, the page's rendered lines still go through the text path's comment
-    finder (its comments are kept, its article is not). Every other page goes through the text path:
-    lines that the learned templates name (same site, same text) and no
+    gives an article but no comment and holds a comment section, the page's rendered lines still go
+    through the text path's comment finder (its comments are kept, its article is not). Every other
+    page goes through the text path: lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page. A text
     page without a body gets its best other text (``tasks.confidence.fallback_bodies``); every article
     gets ``parse_confidence`` and ``is_suspect``, in which paragraphs that are template or rule-stripped
@@ -242,10 +242,10 @@ def parse_shard(
         if optional not in pages.columns:
             pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     html_pages = pages.filter(pl.col("html").is_not_null())
-    html_arts, html_coms, html_bodies = extract_html_pages(html_pages.select("page_id", "html", "text"))
-    # pages whose markup gave an article but no comment: their rendered text goes through the text
-    # path's comment finder too (comment markup the selectors do not know still prints as a thread)
-    markup_only = html_arts.join(html_coms.select("page_id").unique(), on="page_id", how="anti").select("page_id")
+    html_arts, html_coms, html_bodies, markup_only = extract_html_pages(html_pages.select("page_id", "html", "text"))
+    # pages whose markup gave an article but no comment, yet holds a comment section: their rendered text
+    # goes through the text path's comment finder too (comment markup the selectors do not know still
+    # prints as a thread); a page without a comment section in its markup is not searched for one
     lines = tag_template_lines(lines, pages, templates)
     chrome = chrome_lines(lines)
     lines = lines.join(html_arts.join(markup_only, on="page_id", how="anti").select("page_id"), on="page_id",

@@ -389,3 +389,20 @@ def test_avatar_initials_give_way_to_the_name() -> None:
     assert [r["author"] for r in rows] == ["Elon Musk kommt nicht ins Berghain", "663534 (Profil gelöscht)",
                                            "Magnus_15", "Q"]
     assert [r["text"] for r in rows] == [t for _, _, t in people]  # the button's label is no comment text
+
+
+PRINTED_THREAD = """<html><body><h1>A post about things</h1><div class="entry-content"><p>{body}</p></div>
+<div {section}><p><b>Anna</b> March 4, 2021</p><p>A remark by Anna on the post.</p>
+<p><b>Ben</b> March 5, 2021</p><p>A remark by Ben on the post.</p></div></body></html>"""
+
+
+def test_comment_section_without_comment_markup_is_left_to_the_text_path() -> None:
+    from tasks.html import extract_html_pages
+
+    pages = _frame(section=PRINTED_THREAD.format(body=BODY, section='id="comments"'),
+                   plain=PRINTED_THREAD.format(body=BODY, section='class="box"'))
+    articles, comments, partial, unread = extract_html_pages(pages)
+    assert sorted(articles["page_id"].to_list()) == ["plain", "section"]
+    assert comments.is_empty() and partial.is_empty()
+    # only the page whose markup holds a comment section has its rendered text searched for comments
+    assert unread["page_id"].to_list() == ["section"]
