@@ -15,6 +15,7 @@ from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, SCORED_ARTICLES, TE
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import polars_schema
 from schemas.work import SHARD_FILES
+from tasks.authors import reconcile_authors, unnamed_pages
 from tasks.boilerplate import learn_template_lines
 from tasks.confidence import add_parse_confidence, chrome_lines, fallback_bodies, fill_empty_bodies
 from tasks.dates import resolve_posted_at
@@ -224,7 +225,9 @@ def parse_shard(
 
     HTML pages are parsed from their markup where it is reliable (``tasks.html``); where the markup
     gives an article but no comment and holds a comment section, the page's rendered lines still go
-    through the text path's comment finder (its comments are kept, its article is not). Every other
+    through the text path's comment finder (its comments are kept, its article is not); where the
+    markup's authors do not look like names, it reads them too, and its authors replace those of the
+    same comments that fail the test (``tasks.authors``). Every other
     page goes through the text path: lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page. A text
     page without a body gets its best other text (``tasks.confidence.fallback_bodies``); every article
@@ -245,15 +248,21 @@ def parse_shard(
     html_arts, html_coms, html_bodies, markup_only = extract_html_pages(html_pages.select("page_id", "html", "text"))
     # pages whose markup gave an article but no comment, yet holds a comment section: their rendered text
     # goes through the text path's comment finder too (comment markup the selectors do not know still
-    # prints as a thread); a page without a comment section in its markup is not searched for one
+    # prints as a thread); a page without a comment section in its markup is not searched for one.
+    # Pages whose markup authors do not look like names go through it too, for their authors only.
+    unnamed = unnamed_pages(html_coms)
+    second = pl.concat([markup_only, unnamed])
     lines = tag_template_lines(lines, pages, templates)
     chrome = chrome_lines(lines)
-    lines = lines.join(html_arts.join(markup_only, on="page_id", how="anti").select("page_id"), on="page_id",
+    lines = lines.join(html_arts.join(second, on="page_id", how="anti").select("page_id"), on="page_id",
                        how="anti")
     urls = pages.select("page_id", "url") if "url" in pages.columns else None
     segmented = segment_pages(lines, urls)
     text_comments = parse_comments(segmented)
-    text_segmented = segmented.join(markup_only, on="page_id", how="anti")
+    is_unnamed = pl.col("page_id").is_in(unnamed["page_id"].implode())
+    html_coms = reconcile_authors(html_coms, text_comments.filter(is_unnamed))
+    text_comments = text_comments.filter(~is_unnamed)
+    text_segmented = segmented.join(second, on="page_id", how="anti")
     text_arts = fill_empty_bodies(parse_articles(text_segmented), fallback_bodies(text_segmented))
     text_arts = replace_partial_bodies(text_arts, text_comments, html_bodies).with_columns(
         _fallback=pl.col("_fallback") & ~pl.col("page_id").is_in(html_bodies["page_id"].implode()))
