@@ -32,6 +32,10 @@ UI_WORD_MIN_COMMENTS = 4
 name (threads where one reader writes most comments are rare at that size)."""
 MIN_OVERLAP = 0.5
 """Two comments are the same when their texts' token F1 reaches this (``tasks.evaluate.align_comments``)."""
+MIN_AGREEMENT = 2 / 3
+"""The text finder's authors are taken on a page only when it found at least this share of the markup's
+comments (the two readings agree on the thread): a text pass that read the page's chrome as a thread
+lines up with a comment now and then, and its "authors" are then labels."""
 
 _SENTENCE_END = r"[.!?:;]$"
 _INITIAL_END = r"(?:^|\s)[^\W\d_]{1,2}\.$"
@@ -88,7 +92,8 @@ def reconcile_authors(markup: pl.DataFrame, text: pl.DataFrame) -> pl.DataFrame:
 
     Reads ``page_id``, ``position``, ``author``, ``text`` of both (PARSED_COMMENTS rows of one set of
     pages: the markup finder's and the text finder's); comments are the same when their texts align
-    (``tasks.evaluate.align_comments``, in page order). Returns ``markup`` with ``author`` replaced.
+    (``tasks.evaluate.align_comments``, in page order), and a page's authors are replaced only where at
+    least ``MIN_AGREEMENT`` of its markup comments align. Returns ``markup`` with ``author`` replaced.
     """
     if markup.is_empty() or text.is_empty():
         return markup
@@ -105,6 +110,8 @@ def reconcile_authors(markup: pl.DataFrame, text: pl.DataFrame) -> pl.DataFrame:
         other = by_page.get(str(pid[0]), [])
         mine = rows.select("_r", "text", "_named").rows()
         pairs = align_comments([body or "" for _, body, _ in mine], [body for body, _, _ in other], min_f1=MIN_OVERLAP)
+        if len(pairs) < MIN_AGREEMENT * len(mine):
+            continue
         for i, j, _ in pairs:
             row, _, ok = mine[i]
             if not ok and other[j][2]:

@@ -52,3 +52,11 @@ def test_unaligned_comments_keep_their_markup_authors() -> None:
     markup = _comments("p", ["EM", "6G"], TEXTS[:2])
     text = _comments("p", ["Elon Musk", "Someone"], ["An unrelated line of the page.", "Another one here."])
     assert reconcile_authors(markup, text)["author"].to_list() == ["EM", "6G"]
+
+
+def test_a_text_reading_that_misses_the_thread_is_not_taken() -> None:
+    # the text path read the page's chrome as a thread and lines up with one comment of three only
+    markup = _comments("p", ["EM", "6G", "M"], TEXTS[:3])
+    text = _comments("p", ["Newest / Oldest", "Log in", "Log in"],
+                     ["Comments are closed under this article.", TEXTS[1], "You are logged in."])
+    assert reconcile_authors(markup, text)["author"].to_list() == ["EM", "6G", "M"]
