@@ -399,6 +399,7 @@ COMMENT_SECTION_SELECTORS = (
     '[id*="comments"]', '[class*="comments"]',
 )
 """Containers of a comment section (used to tell the article apart and to notice unparsed comments)."""
+_ANY_SECTION = ", ".join(COMMENT_SECTION_SELECTORS)
 
 BODY_SELECTORS = (
     '[itemprop="articleBody"]', ".entry-content", ".post-content", ".article-body", ".article__body",
@@ -1105,7 +1106,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
          "posted_at": c.posted_at, "parent_position": c.parent}
         for i, c in enumerate(found)
     ] if complete else []
-    section = bool(found) or any(tree.css_first(selector) is not None for selector in COMMENT_SECTION_SELECTORS)
+    section = bool(found) or tree.css_first(_ANY_SECTION) is not None
     return ExtractedPage(title, body, stated, rows, complete=complete, body_source=source, comment_section=section)
 
 
