@@ -65,7 +65,7 @@ def load_pages(dev: Path, *, fold: str = "all") -> tuple[pl.DataFrame, pl.DataFr
 def run_ours(pages: pl.DataFrame, *, use_trafilatura: bool = True) -> tuple[pl.DataFrame, pl.DataFrame, float]:
     """Our HTML path (``extract_html_pages``): body-only pages count with their body and no title/comments."""
     start = time.process_time()
-    articles, comments, partial = extract_html_pages(pages, use_trafilatura=use_trafilatura)
+    articles, comments, partial, _ = extract_html_pages(pages, use_trafilatura=use_trafilatura)
     cpu = time.process_time() - start
     articles = pl.concat([articles.select("page_id", "title", "body"),
                           partial.select("page_id", pl.lit(None, dtype=pl.String).alias("title"), "body")])

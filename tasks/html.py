@@ -376,7 +376,7 @@ COMMENT_CHROME_SELECTORS = (
     '[class*="avatar"]', '[class*="like"]', '[class*="vote"]', '[class*="rating"]', '[class*="report"]',
     '[class*="share"]', '[class*="edit-link"]', '[class*="actions"]', ".says", "form", "footer", "header",
     '[class*="date"]', "time", ".fn", "cite", '[class*="author"]', '[class*="byline"]', '[class*="permalink"]',
-    ".forum-chapo", '[class*="comment-header"]', '[class*="comment-footer"]', '[class*="awaiting"]',
+    ".forum-chapo", '[class*="comment-header"]', '[class*="comment-footer"]', '[class*="awaiting"]', "button",
 )
 """Controls and meta inside a comment: removed from its text."""
 
@@ -401,6 +401,7 @@ COMMENT_SECTION_SELECTORS = (
     '[id*="comments"]', '[class*="comments"]',
 )
 """Containers of a comment section (used to tell the article apart and to notice unparsed comments)."""
+_ANY_SECTION = ", ".join(COMMENT_SECTION_SELECTORS)
 
 BODY_SELECTORS = (
     '[itemprop="articleBody"]', ".entry-content", ".post-content", ".article-body", ".article__body",
@@ -585,7 +586,23 @@ def clean_author(text: str) -> str | None:
     return name
 
 
+_INITIALS = re.compile(r"[^\W_]{1,3}")
+_WORD_STARTS = re.compile(r"(?:^|[\s\-_.(\[])[(\[]?([^\W_])")
+
+
+def _initials_of(short: str, name: str) -> bool:
+    """Is ``short`` (one to three letters or digits, an avatar's placeholder: "EM", "6G") made of the
+    first letters of ``name``'s words, in order (case ignored), and ``name`` longer than it?"""
+    if len(name) <= len(short) or not _INITIALS.fullmatch(short):
+        return False
+    starts = iter(m.group(1).lower() for m in _WORD_STARTS.finditer(name))
+    return all(ch.lower() in starts for ch in short)
+
+
 def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, LexborNode | None]:
+    """The comment's author name and the element holding it. A name that is only the initials of a
+    longer name found in the same comment (an avatar drawn from the name) gives way to that name."""
+    found: tuple[str, LexborNode] | None = None
     for selector in AUTHOR_SELECTORS:
         for node in region.css(selector):
             if node.mem_id in excluded or _ancestor_ids(node, region) & excluded:
@@ -594,9 +611,15 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
             for cand in [*inner, node]:
                 name = clean_author(node_text(cand, skip=excluded))
-                if name and not _DATE_ONLY.match(name):
+                if not name or _DATE_ONLY.match(name):
+                    continue
+                if found is None:
+                    if not (_INITIALS.fullmatch(name) and name == name.upper()):
+                        return name, cand
+                    found = (name, cand)  # maybe an avatar's initials: look for the name they stand for
+                elif _initials_of(found[0], name):
                     return name, cand
-    return None, None
+    return found if found is not None else (None, None)
 
 
 _DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
@@ -1092,6 +1115,9 @@ class ExtractedPage:
     comments: list[dict[str, object]]
     complete: bool = True
     body_source: str = "ours"
+    comment_section: bool = True
+    """Does the markup hold a comment section (``COMMENT_SECTION_SELECTORS``) or a comment? A page
+    without either is not searched for comments in its rendered text."""
 
 
 def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
@@ -1138,7 +1164,8 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
          "posted_at": c.posted_at, "parent_position": c.parent}
         for i, c in enumerate(found)
     ] if complete else []
-    return ExtractedPage(title, body, stated, rows, complete=complete, body_source=source)
+    section = bool(found) or tree.css_first(_ANY_SECTION) is not None
+    return ExtractedPage(title, body, stated, rows, complete=complete, body_source=source, comment_section=section)
 
 
 def extract_html_pages(
@@ -1147,7 +1174,7 @@ def extract_html_pages(
     max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     max_nodes: int = DEFAULT_MAX_NODES,
     use_trafilatura: bool = True,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Parse articles and comments from the pages' HTML, and the bodies of the pages left to the text path.
 
     Reads ``page_id`` and ``html`` (and ``text``, when present, to count the page's lines). Pages
@@ -1161,13 +1188,16 @@ def extract_html_pages(
         ``PARSED_ARTICLES`` rows (``page_id``, ``title``, ``body`` with paragraphs joined by a blank
         line, ``n_lines``, ``n_lines_stripped``, ``stripped_by_rule`` under ``html_markup``,
         ``n_comments_stated``), ``PARSED_COMMENTS`` rows (``page_id``, ``position``, ``author``,
-        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``), and ``page_id``, ``title``,
-        ``body``, ``body_source`` of the pages whose comments the markup does not give.
+        ``text``, ``posted_at_text``, ``posted_at``, ``parent_position``), ``page_id``, ``title``,
+        ``body``, ``body_source`` of the pages whose comments the markup does not give, and ``page_id``
+        of the pages of the first output whose markup gives no comment but holds a comment section
+        (``ExtractedPage.comment_section``): their rendered text is worth a search for comments.
     """
     texts = pages["text"].to_list() if "text" in pages.columns else [None] * pages.height
     articles: list[dict[str, object]] = []
     comments: list[dict[str, object]] = []
     partial: list[dict[str, object]] = []
+    unread: list[str] = []
     for page_id, html, text in zip(pages["page_id"].to_list(), pages["html"].to_list(), texts, strict=True):
         if not html:
             continue
@@ -1192,11 +1222,14 @@ def extract_html_pages(
             "n_comments_stated": page.n_comments_stated,
         })
         comments.extend({"page_id": page_id, **c} for c in page.comments)
+        if not page.comments and page.comment_section:
+            unread.append(page_id)
     return (
         pl.DataFrame(articles, schema=polars_schema(PARSED_ARTICLES)),
         pl.DataFrame(comments, schema=polars_schema(PARSED_COMMENTS)),
         pl.DataFrame(partial, schema={"page_id": pl.String, "title": pl.String, "body": pl.String,
                                       "body_source": pl.String}),
+        pl.DataFrame({"page_id": unread}, schema={"page_id": pl.String}),
     )
 
 
@@ -1208,7 +1241,7 @@ def extract_from_html(
     use_trafilatura: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The articles and comments of ``extract_html_pages`` (pages the markup reads completely)."""
-    articles, comments, _ = extract_html_pages(pages, max_html_bytes=max_html_bytes, max_nodes=max_nodes,
+    articles, comments, _, _ = extract_html_pages(pages, max_html_bytes=max_html_bytes, max_nodes=max_nodes,
                                                use_trafilatura=use_trafilatura)
     return articles, comments
 

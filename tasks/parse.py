@@ -102,6 +102,8 @@ whose first header may be the name line just above a date)."""
 
 _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", "cookie", "taxonomy",
                              "pagination", "profile_body_end"})
+_SECTION_BREAKS = _COMMENT_BREAKS - {"comment_form"}
+"""Breaks that end a comment section's reach upward: evidence above one of them is for another section."""
 _SOFT_BREAKS = frozenset({"related", "newsletter"})
 """Breaks that boxes inside an article also print ("Join our newsletter", "More from ..." above a few
 links): crossable when the article goes on right under them."""
@@ -464,15 +466,20 @@ def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
 
 
 def _evidence(p: _Page, first: int, *, says: bool) -> bool:
-    """Is there evidence that a header run starting at ``first`` is a comment list?"""
+    """Is there evidence that a header run starting at ``first`` is a comment list? A comments heading,
+    stated count, comment form or comments-start line within ``EVIDENCE_WINDOW`` lines above it, with no
+    other section break (related stories, footer, tags, ...) between: a closed comment section ("Be the
+    first to comment") followed by a teaser list is no evidence for the list."""
     if says:
         return True
-    for i in range(max(0, first - EVIDENCE_WINDOW), first):
+    for i in range(first - 1, max(0, first - EVIDENCE_WINDOW) - 1, -1):
         count = p.count[i]
         if (count is not None and count > 0) or p.heading[i]:
             return True
         if p.rule[i] in ("profile_comments_start", "comment_form"):
             return True
+        if p.rule[i] in _SECTION_BREAKS:
+            return False
     return False  # reply buttons alone are not enough: forum-like widgets fill sidebars and feeds too
 
 
@@ -529,7 +536,10 @@ def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, list[
     text lines between them (the first comment's text), and the last header is followed by fewer text
     lines than that before the section ends (a header layout ends on a comment's text, a footer layout
     on the header of the last comment). Each comment is then the text between the previous header (or
-    the heading) and its own.
+    the heading) and its own. Two cues together also make footers when the text after the last header
+    is as long: prose between the heading and the first header (a comment's text, not a heading's
+    subtitle) and a first line after the last header that does not read as a sentence (a form's prompt,
+    not the last comment's text).
     """
     start = _section_start(p, run[0][0])
     if start is None:
@@ -538,7 +548,8 @@ def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, list[
     if not before:
         return None
     after = _text_lines(p, range(run[-1][1] + 1, _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)))
-    if len(after) >= len(before) and not any(p.prose[i] for i in before):
+    footer_cues = any(p.prose[i] for i in before) and not (after and p.sentence[after[0]])
+    if len(after) >= len(before) and not footer_cues:
         return None
     bounds = [start, *(last for _, last, _ in run)]
     return start, [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
@@ -1282,15 +1293,22 @@ AFFIX_SHARE = 0.8
 """Share of a page's comment authors that must begin (or end) with the same words for those words to be
 taken as the header's frame ("Posted by:", "said...") rather than part of the names."""
 MAX_AFFIX_WORDS = 3
+PAIR_AFFIX_MIN = 2
+"""Pages with fewer authors than ``AFFIX_MIN_LINES`` (but at least this many) have their shared words cut
+only when those words hold a frame mark (``_FRAME_MARK``: "Posted by:", "said..."): two names may share a
+word, they hardly share a colon or an ellipsis."""
+_FRAME_MARK = r"[:|…]|\.\."
 _GLUED_DATE = r"\s*[(\[]?\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b.*$"
 _NAME_SEPARATOR = r"\s+[|·•]\s+.*$|,\s+[^,]*\d.*$"
 
 
-def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MIN_LINES) -> pl.DataFrame:
+def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MIN_LINES,
+                         marked_pairs: bool = False) -> pl.DataFrame:
     """Strip from ``author`` the words that most authors of the same page share at their start or end.
 
     Header lines frame the name the same way on every comment of a page ("Posted by: NAME | DATE",
-    "NAME said...", "NAME schrieb:"): on pages with at least ``min_comments`` authors, the longest run of
+    "NAME said...", "NAME schrieb:"): on pages with at least ``min_comments`` authors (with
+    ``marked_pairs``, two when the shared words hold a frame mark: see ``PAIR_AFFIX_MIN``), the longest run of
     up to ``MAX_AFFIX_WORDS`` leading (then trailing) words that ``AFFIX_SHARE`` of the authors have,
     each keeping at least one word of its own, is cut; then a date glued to the name ("Skelly09-12-2012"),
     what follows a ``|``, ``·`` or ``•`` separator, and a comma with a date or number after it. No word
@@ -1302,14 +1320,17 @@ def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MI
     out = comments.with_row_index("_r").with_columns(
         _w=author.str.split(" "), _n=author.is_not_null().sum().over("page_id"))
     # only pages with enough authors can show a frame; the others keep their names as they are
-    framed = out.filter(pl.col("_n") >= min_comments).select("_r", "page_id", "_w", "_n")
+    fewest = min(min_comments, PAIR_AFFIX_MIN) if marked_pairs else min_comments
+    framed = out.filter(pl.col("_n") >= fewest).select("_r", "page_id", "_w", "_n")
     for side in ("head", "tail"):
         best = framed.select("_r", _k=pl.lit(0))
         for k in range(MAX_AFFIX_WORDS, 0, -1):
             part = (pl.col("_w").list.head(k) if side == "head" else pl.col("_w").list.tail(k)).list.join(" ")
             parts = framed.filter(pl.col("_w").list.len() > k).select("_r", "page_id", "_n", _part=part)
             shared = parts.group_by("page_id", "_part").agg(_c=pl.len(), _n=pl.col("_n").first()).filter(
-                pl.col("_c") >= AFFIX_SHARE * pl.col("_n")).select("page_id", "_part")
+                (pl.col("_c") >= AFFIX_SHARE * pl.col("_n"))
+                & ((pl.col("_n") >= min_comments) | pl.col("_part").str.contains(_FRAME_MARK))
+            ).select("page_id", "_part")
             hits = parts.join(shared, on=["page_id", "_part"], how="semi").select("_r", _h=pl.lit(k))
             best = best.join(hits, on="_r", how="left").select(
                 "_r", _k=pl.when(pl.col("_k") == 0).then(pl.col("_h").fill_null(0)).otherwise(pl.col("_k")))
@@ -1404,10 +1425,11 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
     # both parsers are pure and a shard repeats its author names and date strings: run them once per value
     grouped = grouped.with_columns(
         position=pl.col("comment_position"),
-        author=map_distinct(grouped["author"], clean_author, schema["author"]),
         posted_at=map_distinct(grouped["posted_at_text"], parse_date, schema["posted_at"]),
     )
-    grouped = strip_shared_affixes(grouped)
+    # the frame is cut before the name is cleaned: the marks that show a frame ("said...") are still there
+    grouped = strip_shared_affixes(grouped, marked_pairs=True)
+    grouped = grouped.with_columns(author=map_distinct(grouped["author"], clean_author, schema["author"]))
     # a reply names its parent with "@Name": only the pages with an "@" in a comment need the search
     replies = grouped.with_row_index("_row").filter(text.str.contains("@", literal=True).any().over("page_id"))
     parents: list[int | None] = [None] * grouped.height

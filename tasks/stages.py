@@ -23,6 +23,7 @@ from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, SCORED_ARTICLES, TE
 from schemas.tagged import TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import cast_to, polars_schema
 from schemas.work import SHARD_FILES
+from tasks.authors import reconcile_authors, unnamed_pages
 from tasks.boilerplate import strip_boilerplate
 from tasks.confidence import add_parse_confidence, chrome_lines, fallback_bodies, fill_empty_bodies
 from tasks.dates import resolve_posted_at
@@ -235,9 +236,11 @@ def parse_shard(
     """Parse one shard into articles and comments.
 
     HTML pages are parsed from their markup where it is reliable (``tasks.html``); where the markup
-    gives an article but no comment, the page's rendered lines still go through the text path's comment
-    finder (its comments are kept, its article is not). Every other page goes through the text path:
-    lines that the learned templates name (same site, same text) and no
+    gives an article but no comment and holds a comment section, the page's rendered lines still go
+    through the text path's comment finder (its comments are kept, its article is not); where the
+    markup's authors do not look like names, it reads them too, and its authors replace those of the
+    same comments that fail the test (``tasks.authors``). Every other
+    page goes through the text path: lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page. A text
     page without a body gets its best other text (``tasks.confidence.fallback_bodies``); every article
     gets ``parse_confidence`` and ``is_suspect``, in which paragraphs that are template or rule-stripped
@@ -254,18 +257,24 @@ def parse_shard(
         if optional not in pages.columns:
             pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     html_pages = pages.filter(pl.col("html").is_not_null())
-    html_arts, html_coms, html_bodies = extract_html_pages(html_pages.select("page_id", "html", "text"))
-    # pages whose markup gave an article but no comment: their rendered text goes through the text
-    # path's comment finder too (comment markup the selectors do not know still prints as a thread)
-    markup_only = html_arts.join(html_coms.select("page_id").unique(), on="page_id", how="anti").select("page_id")
+    html_arts, html_coms, html_bodies, markup_only = extract_html_pages(html_pages.select("page_id", "html", "text"))
+    # pages whose markup gave an article but no comment, yet holds a comment section: their rendered text
+    # goes through the text path's comment finder too (comment markup the selectors do not know still
+    # prints as a thread); a page without a comment section in its markup is not searched for one.
+    # Pages whose markup authors do not look like names go through it too, for their authors only.
+    unnamed = unnamed_pages(html_coms)
+    second = pl.concat([markup_only, unnamed])
     lines = tag_template_lines(lines, pages, templates)
     chrome = chrome_lines(lines)
-    lines = lines.join(html_arts.join(markup_only, on="page_id", how="anti").select("page_id"), on="page_id",
+    lines = lines.join(html_arts.join(second, on="page_id", how="anti").select("page_id"), on="page_id",
                        how="anti")
     urls = pages.select("page_id", "url") if "url" in pages.columns else None
     segmented = segment_pages(lines, urls)
     text_comments = parse_comments(segmented)
-    text_segmented = segmented.join(markup_only, on="page_id", how="anti")
+    is_unnamed = pl.col("page_id").is_in(unnamed["page_id"].implode())
+    html_coms = reconcile_authors(html_coms, text_comments.filter(is_unnamed))
+    text_comments = text_comments.filter(~is_unnamed)
+    text_segmented = segmented.join(second, on="page_id", how="anti")
     text_arts = fill_empty_bodies(parse_articles(text_segmented), fallback_bodies(text_segmented))
     text_arts = replace_partial_bodies(text_arts, text_comments, html_bodies).with_columns(
         _fallback=pl.col("_fallback") & ~pl.col("page_id").is_in(html_bodies["page_id"].implode()))

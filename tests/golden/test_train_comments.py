@@ -24,7 +24,11 @@ KINDS = {
     "repeated date lines": ["monsterdealz-de-d71bfdce9d"],
     # "[ 167 comments ]", relative date lines
     "bracketed count": ["macrumors-com-232a43fb15"],
+    # "Posted by: NAME | DATE" footers on a two-comment thread: the frame is cut from two authors
+    "frame on two comments": ["legaltimes-typepad-com-dragnetr527"],
 }
+AVATAR_PAGES = ["taz-de-taz"]
+"""Comment markup whose first author-classed element is an avatar holding the name's initials."""
 TEASER_PAGES = ["theportugalnews-com-theportugalnews", "lto-de-lto"]
 """News pages with teaser lists (tag or label line, headline, date) and no reader comments."""
 
@@ -55,3 +59,10 @@ def test_thread_kind_is_found(kind: str, use_html: bool, tmp_path: Path) -> None
 def test_teaser_lists_are_not_threads(use_html: bool, tmp_path: Path) -> None:
     folder = _folder(tmp_path, TEASER_PAGES, (".html", ".html.gz") if use_html else (".txt",))
     assert run_eval(folder, use_html=use_html)["overall"]["spurious_comment_pages"] == 0
+
+
+def test_avatar_initials_are_not_authors(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, AVATAR_PAGES, (".html", ".html.gz"))
+    overall = run_eval(folder, use_html=True)["overall"]
+    assert overall["comment_recall"] == 1.0, overall
+    assert overall["author_accuracy"] == 1.0, overall

@@ -119,3 +119,53 @@ def test_bracketed_count_is_a_stated_count() -> None:
     lines = pl.DataFrame({"page_id": ["p"] * 2, "line_no": [0, 1], "text": ["[ 167 comments ]", "(12 Kommentare)"],
                           "strip_rule": [None, None]}, schema_overrides={"strip_rule": pl.String})
     assert line_features(lines)["f_count"].to_list() == [167, 12]
+
+
+INTRO = "Please keep the discussion civil and on topic, comments are checked before they appear here."
+
+
+def test_header_layout_with_a_prose_intro_is_not_read_as_footers() -> None:
+    # prose between the heading and the first header is not enough for footers when the last header is
+    # followed by a comment's sentence
+    thread = ["Comments", INTRO]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [f"{name} | November 0{day}, 2012 at 03:22 PM", remark]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments] == REMARKS
+
+
+def test_footers_with_a_prose_intro_and_form_prompts_after() -> None:
+    # the first comment's text and an intro above the first footer; the form's prompts (no sentence)
+    # after the last one, as many lines as the text above
+    thread = ["Comments", INTRO]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [remark, f"Posted by: {name} | November 0{day}, 2012 at 03:22 PM"]
+    thread += ["Verify your Comment", "Previewing your Comment", "Posting your Comment"]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments][1:] == REMARKS[1:]
+    assert comments[0]["text"].endswith(REMARKS[0])
+
+
+def test_marked_frame_is_cut_from_two_authors() -> None:
+    frame = pl.DataFrame({
+        "page_id": ["a"] * 2 + ["b"] * 2 + ["c"] * 2,
+        "author": ["Posted by: Ann", "Posted by: Bo Li", "Ann said...", "Bo Li said...", "John Smith", "John Doe"],
+    })
+    out = strip_shared_affixes(frame, marked_pairs=True)["author"].to_list()
+    assert out == ["Ann", "Bo Li", "Ann", "Bo Li", "John Smith", "John Doe"]  # a shared word without a mark stays
+
+
+def test_teasers_below_a_closed_comment_section_are_not_a_thread() -> None:
+    # "Comments" and the form's prompt close the section; a related list below it reads like a dated
+    # thread (a line with a name and a date, then sentences) but the related heading lies between
+    teasers = ["Comments", "Be the first to comment on this article", "Related articles"]
+    for k, remark in enumerate(REMARKS):
+        teasers += [f"In News, Portugal - 0{k + 1} Feb 2025, 20:02", remark]
+    _, comments = _parse(_page(teasers))
+    assert comments == []
+    # the same list right under the heading is a thread
+    thread = ["Comments", *teasers[3:]]
+    _, comments = _parse(_page(thread))
+    assert [c["text"] for c in comments] == REMARKS

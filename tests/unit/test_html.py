@@ -368,3 +368,41 @@ def test_blogger_and_drupal_comments() -> None:
     assert [(c["author"], c["text"], c["parent_position"]) for c in page.comments] == [
         ("Hans", "Erster Kommentar.", None), ("Eva", "Antwort an Hans.", 0)]
     assert page.comments[0]["posted_at_text"] == "03/05/2012 - 10:00"
+
+
+AVATAR_THREAD = """<html><body><h1>A post about things</h1><div class="entry-content"><p>{body}</p></div>
+<ul class="comments-list">{items}</ul></body></html>"""
+AVATAR_ITEM = """<li class="comment" id="comment-{k}"><div class="image author-profile"><span>{initials}</span></div>
+<span class="author">{name}</span><button>Copy link</button>
+<time datetime="2023-04-29T11:14:10+02:00">29.04.2023, 11:14</time>
+<div class="text"><p>{text}</p></div></li>"""
+
+
+def test_avatar_initials_give_way_to_the_name() -> None:
+    people = [("EM", "Elon Musk kommt nicht ins Berghain", "First remark on the story."),
+              ("6G", "663534 (Profil gelöscht)", "Second remark on the story."),
+              ("M", "Magnus_15", "Third remark on the story."),
+              ("Q", "", "A remark by a reader whose only name is one letter.")]
+    items = "".join(AVATAR_ITEM.format(k=k, initials=i, name=n, text=t) for k, (i, n, t) in enumerate(people))
+    _, comments = extract_from_html(_frame(p=AVATAR_THREAD.format(body=BODY, items=items)))
+    rows = comments.sort("position").to_dicts()
+    assert [r["author"] for r in rows] == ["Elon Musk kommt nicht ins Berghain", "663534 (Profil gelöscht)",
+                                           "Magnus_15", "Q"]
+    assert [r["text"] for r in rows] == [t for _, _, t in people]  # the button's label is no comment text
+
+
+PRINTED_THREAD = """<html><body><h1>A post about things</h1><div class="entry-content"><p>{body}</p></div>
+<div {section}><p><b>Anna</b> March 4, 2021</p><p>A remark by Anna on the post.</p>
+<p><b>Ben</b> March 5, 2021</p><p>A remark by Ben on the post.</p></div></body></html>"""
+
+
+def test_comment_section_without_comment_markup_is_left_to_the_text_path() -> None:
+    from tasks.html import extract_html_pages
+
+    pages = _frame(section=PRINTED_THREAD.format(body=BODY, section='id="comments"'),
+                   plain=PRINTED_THREAD.format(body=BODY, section='class="box"'))
+    articles, comments, partial, unread = extract_html_pages(pages)
+    assert sorted(articles["page_id"].to_list()) == ["plain", "section"]
+    assert comments.is_empty() and partial.is_empty()
+    # only the page whose markup holds a comment section has its rendered text searched for comments
+    assert unread["page_id"].to_list() == ["section"]
