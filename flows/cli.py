@@ -163,7 +163,8 @@ def _build(args: argparse.Namespace, launched: Any) -> int:
     flow = _flow_of(args, build_corpus)
     from flows.runners import SharedServerProcessPool
 
-    pool = flow.task_runner if isinstance(flow.task_runner, SharedServerProcessPool) else None
+    runner = getattr(flow, "task_runner", None)
+    pool = runner if isinstance(runner, SharedServerProcessPool) else None
     try:
         if pool is not None:
             pool.prestart()  # the workers import and warm up while the server boots

@@ -66,12 +66,13 @@ def test_polars_threads_for_task_threads(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delenv(RUNNER_ENV, raising=False)
     monkeypatch.delenv(WORKERS_ENV, raising=False)
     monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
-    assert set_polars_threads(None, None) == 1
+    assert set_polars_threads("threads", None) == 1
     assert os.environ["POLARS_MAX_THREADS"] == "1"
     monkeypatch.delenv("POLARS_MAX_THREADS")
     assert set_polars_threads("threads", 1) == 2
     monkeypatch.setattr("flows.runners.usable_cores", lambda: 8)
     monkeypatch.delenv("POLARS_MAX_THREADS")
+    monkeypatch.setenv(RUNNER_ENV, "threads")
     assert set_polars_threads(None, None) == 4
     monkeypatch.setenv("POLARS_MAX_THREADS", "3")  # the user's own value stays
     assert set_polars_threads(None, None) is None
@@ -80,6 +81,8 @@ def test_polars_threads_for_task_threads(monkeypatch: pytest.MonkeyPatch) -> Non
     assert set_polars_threads("processes", None) is None  # worker processes set their own
     monkeypatch.setenv(RUNNER_ENV, "processes")
     assert set_polars_threads(None, None) is None
+    monkeypatch.delenv(RUNNER_ENV)
+    assert set_polars_threads(None, None) is None  # the default on 2+ cores: worker processes
     assert "POLARS_MAX_THREADS" not in os.environ
 
 
@@ -101,12 +104,12 @@ raise SystemExit(main(["--prefect-home", sys.argv[1], "build", "nothing", "--jso
 
 
 @pytest.mark.parametrize(("flags", "user", "expected"), [
-    ([], None, "one per task thread"), (["--workers", "1"], None, "all"), ([], "2", "2"),
-    (["--runner", "processes"], None, "unset")])
+    (["--runner", "threads"], None, "one per task thread"), (["--runner", "threads", "--workers", "1"], None, "all"),
+    ([], "2", "2"), (["--runner", "processes"], None, "unset"), ([], None, "the default's")])
 def test_cli_sets_polars_threads_before_polars_loads(tmp_path: Path, flags: list[str], user: str | None,
                                                      expected: str) -> None:
-    """``corpus build`` on task threads runs polars with the cores per task thread (one with the default two
-    threads on two cores); a user's POLARS_MAX_THREADS stays; worker processes set their own."""
+    """``corpus build`` on task threads runs polars with the cores per task thread (one with two threads on
+    two cores); a user's POLARS_MAX_THREADS stays; worker processes (the default on 2+ cores) set their own."""
     env = {k: v for k, v in os.environ.items() if k not in {"POLARS_MAX_THREADS", RUNNER_ENV, WORKERS_ENV}}
     env["PREFECT_API_URL"] = "http://127.0.0.1:9/api"  # the fake flow needs no API: no server is started early
     if user:
@@ -116,6 +119,8 @@ def test_cli_sets_polars_threads_before_polars_loads(tmp_path: Path, flags: list
     assert proc.returncode == 0, proc.stderr[-2000:]
     _, size, variable = next(x for x in proc.stdout.splitlines() if x.startswith("POLARS")).split()
     cores = flows.runners.usable_cores()
+    if expected == "the default's":
+        expected = "unset" if cores >= 2 else "one per task thread"
     want = {"one per task thread": str(max(1, cores // 2)), "all": str(cores), "2": "2", "unset": "None"}[expected]
     assert variable == want
     if expected != "unset":
