@@ -14,9 +14,13 @@ every ``--interval`` seconds:
   kind (build, API server, task workers) the last sampled ``utime + stime``;
 - **cores busy**: CPU seconds / wall seconds, start-up included; also from the first stage task on (the
   tree's CPU at the last sample before that task taken off);
+- **cores wanted**: the mean over the samples of min(cores, threads of the tree running or runnable): on a
+  shared machine CPU / wall is what the build got, this is how many cores it had work for (a thread waiting
+  for Python's GIL sleeps and does not count);
 - **time to the first task**: from the command's start to the earliest stage body it recorded in
   ``OUT/_work/executions.jsonl`` (``at``), and the API server's first sample (when its process appeared);
-- **peak RSS** per process kind (``VmHWM``), and of the build process while each stage ran (the highest
+- **peak RSS** per process kind (``VmHWM``), the highest sum of ``VmRSS`` over all processes at one sample,
+  and per stage the highest ``VmRSS`` sample of the process running a task of that stage (the
   ``VmRSS`` sample taken while a task of that stage was running, from the same ``executions.jsonl``):
   how memory follows the pages, stage by stage.
 
@@ -75,6 +79,27 @@ def _kind(pid: int, root: int) -> str:
     return "other"
 
 
+def _running_threads(pid: int) -> int:
+    """Threads of ``pid`` in state R (running, or runnable and waiting for a core); a thread waiting for
+    the GIL sleeps and does not count."""
+    count = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            count += stat.read_text().rsplit(")", 1)[1].split()[0] == "R"
+        except (OSError, IndexError):
+            continue
+    return count
+
+
+def cores_wanted(samples: list[tuple[float, int]], since: float, cores: int) -> float:
+    """Mean over the samples from ``since`` of min(cores, threads running or runnable): how many cores the
+    build had work for. On a machine shared with other jobs, CPU / wall is what the build got; this is
+    what it would have kept busy had the cores been its own (an estimate: the run's timeline stays that
+    of the shared machine)."""
+    values = [min(cores, n) for t, n in samples if t >= since]
+    return round(sum(values) / len(values), 2) if values else 0.0
+
+
 class Sampler(threading.Thread):
     """Samples the process tree below ``root``: per pid its kind, VmHWM, VmRSS and CPU ticks."""
 
@@ -85,13 +110,17 @@ class Sampler(threading.Thread):
         self.hwm: dict[int, float] = {}
         self.cpu: dict[int, float] = {}
         self.first_seen: dict[str, float] = {}
-        self.build_rss: list[tuple[float, float]] = []  # (time.time(), MB) of the build process
+        self.rss: dict[int, list[tuple[float, float]]] = {}  # per pid: (time.time(), VmRSS MB)
         self.tree_cpu: list[tuple[float, float]] = []  # (time.time(), CPU s of every process seen so far)
+        self.running: list[tuple[float, int]] = []  # (time.time(), threads of the tree running or runnable)
+        self.rss_sum = 0.0  # the highest sum of VmRSS over the tree's processes at one sample (MB)
 
     def run(self) -> None:
         while not self.stop.is_set():
             now = time.time()
+            running, rss_sum = 0, 0.0
             for pid in _descendants(self.root):
+                running += _running_threads(pid)
                 if pid not in self.kinds:
                     self.kinds[pid] = _kind(pid, self.root)
                     self.first_seen.setdefault(self.kinds[pid], now)
@@ -104,19 +133,23 @@ class Sampler(threading.Thread):
                           if line.startswith(("VmHWM", "VmRSS"))}
                 if "VmHWM" in values:
                     self.hwm[pid] = max(self.hwm.get(pid, 0.0), int(values["VmHWM"]) / 1024)
-                if pid == self.root and "VmRSS" in values:
-                    self.build_rss.append((now, int(values["VmRSS"]) / 1024))
+                if "VmRSS" in values:
+                    rss_sum += int(values["VmRSS"]) / 1024
+                if "VmRSS" in values:
+                    self.rss.setdefault(pid, []).append((now, int(values["VmRSS"]) / 1024))
                 self.cpu[pid] = (int(stat[11]) + int(stat[12])) / CLOCK_TICKS
             self.tree_cpu.append((now, sum(self.cpu.values())))
+            self.running.append((now, running))
+            self.rss_sum = max(self.rss_sum, rss_sum)
             self.stop.wait(self.interval)
 
 
-def stage_peaks(rss: list[tuple[float, float]], executions: list[dict[str, Any]]) -> dict[str, float]:
-    """The build process's highest RSS sample while a task of each stage ran (MB)."""
+def stage_peaks(rss: dict[int, list[tuple[float, float]]], executions: list[dict[str, Any]]) -> dict[str, float]:
+    """Per stage, the highest RSS sample (MB) of the process that ran a task of it, while it ran."""
     peaks: dict[str, float] = {}
     for rec in executions:
         start, end = rec["at"], rec["at"] + rec["seconds"]
-        inside = [mb for t, mb in rss if start <= t <= end]
+        inside = [mb for t, mb in rss.get(rec.get("pid", -1), []) if start <= t <= end]
         if inside:
             peaks[rec["stage"]] = round(max(peaks.get(rec["stage"], 0.0), *inside))
     return peaks
@@ -166,9 +199,12 @@ def measure(corpus: Path, out: Path, extra: list[str], *, interval: float, check
         "seconds_first_task_to_end": round(started + wall - first_task, 1),
         "cpu_seconds_before_first_task": round(cpu_before_first, 1),
         "cores_busy_from_first_task": round((cpu - cpu_before_first) / (started + wall - first_task), 2),
+        "cores_wanted": cores_wanted(sampler.running, started, os.cpu_count() or 1),
+        "cores_wanted_from_first_task": cores_wanted(sampler.running, first_task, os.cpu_count() or 1),
         "cpu_seconds_by_process_kind": by_kind,
         "peak_rss_mb_by_process_kind": hwm_by_kind,
-        "peak_rss_mb_build_by_stage": stage_peaks(sampler.build_rss, executions),
+        "peak_rss_mb_all_processes_at_once": round(sampler.rss_sum),
+        "peak_rss_mb_by_stage": stage_peaks(sampler.rss, executions),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "summary": {k: summary[k] for k in ("files", "shards", "articles", "comments", "duplicates", "rejects")

@@ -99,8 +99,13 @@ def adopt(launched: Launched | None) -> float | None:
 
     Call once Prefect is imported. When Prefect's settings turn out not to want a temporary server, or
     Prefect already runs one, the launched process is stopped (``None`` is returned). When the process
-    exits or does not answer within ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS``, it is stopped and
-    Prefect starts a server its own way (raising its own error should that fail too).
+    exits before it answers (its port taken: status 3), Prefect starts a server its own way (raising its
+    own error should that fail too). When it does not answer within
+    ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` of its launch, it is stopped and the error is
+    Prefect's own for that case.
+
+    Raises:
+        RuntimeError: the server did not answer in time.
     """
     if launched is None:
         return None
@@ -124,8 +129,10 @@ def adopt(launched: Launched | None) -> float | None:
             atexit.register(server.stop)  # as SubprocessASGIServer.start does
             return time.monotonic() - launched.started
         time.sleep(0.1)
-    _stop(launched.process)  # exited (a port taken: status 3) or too slow: Prefect's own start, its own errors
-    server.start()
+    if launched.process.poll() is None:  # still booting: too slow, as Prefect would have found it
+        _stop(launched.process)
+        raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server.")
+    server.start()  # it exited (a port taken: status 3): Prefect's own start, with its own errors
     return None
 
 

@@ -56,10 +56,10 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--json", action="store_true", help="Print the run summary as JSON.")
     build.add_argument("--verbose", action="store_true", help="Log every task run's state as well.")
     build.add_argument("--runner", choices=["processes", "threads"], default=None,
-                       help="Run the stage tasks in threads of this process (the default) or in worker "
-                            "processes sharing this build's Prefect API server.")
+                       help="Run the stage tasks in worker processes sharing this build's Prefect API server "
+                            "(the default on 2 or more cores) or in threads of this process.")
     build.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="Worker threads or processes (default: 2 threads; one process per core, at most 4).")
+                       help="Worker processes or threads (default: one process per core, at most 4; 2 threads).")
     build.add_argument("--cluster", default=None, metavar="ADDRESS",
                        help="Run the stage tasks on an existing Dask cluster (e.g. tcp://HOST:8786) through "
                             "prefect-dask; the default runs them in this process's threads.")

@@ -18,11 +18,13 @@ changes that make it work and pay on a small machine:
   a worker; here that copy is a one-thread runner, not another process pool.
 
 :func:`default_runner` picks the runner: ``CORPUSFLOW_TASK_RUNNER`` (``processes`` or ``threads``) and
-``CORPUSFLOW_WORKERS`` when set, else two threads. Threads stay the default because, measured at
-20,000 pages on 2 cores, the workers spent 25-40% more CPU than the same stages in one process
-(start-up imports, Prefect's engine and client set up again for every task in a worker, logs and
-events relayed through the flow process), more than the GIL costs the threads: the process flow
-took 92 s against 70 s for threads in the same run.
+``CORPUSFLOW_WORKERS`` when set, else worker processes on a machine of 2 or more cores (threads on one).
+Two task threads kept 1.0-1.2 of 2 cores busy (the GIL: parsing and the line rules hold it), so the
+default is processes. What made the workers cost 25-40% more CPU than threads was mostly per task run,
+and ``corpus build`` now avoids it: each worker builds one SSL context per CA file instead of two per task
+run (:func:`_share_ssl_contexts`), loads Prefect's collections when it starts, and receives the stage
+tasks' code versions from the flow process; the workers start while the API server boots
+(:meth:`SharedServerProcessPool.prestart`, ``flows.apiserver``).
 """
 
 from __future__ import annotations
