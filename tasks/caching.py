@@ -308,18 +308,6 @@ class StageCache(CachePolicy):
             self.version = code_version(fn.__module__, fn.__name__)
         return self.version
 
-
-def fill_code_versions(objects: Iterable[Any]) -> int:
-    """Fill the code version of every Prefect task among ``objects`` keyed by a :class:`StageCache`;
-    return how many there were."""
-    filled = 0
-    for obj in objects:
-        policy = getattr(obj, "cache_policy", None)
-        if isinstance(policy, StageCache) and callable(getattr(obj, "fn", None)):
-            policy.fill_version(obj.fn)
-            filled += 1
-    return filled
-
     def compute_key(
         self,
         task_ctx: TaskRunContext,
@@ -339,3 +327,15 @@ def fill_code_versions(objects: Iterable[Any]) -> int:
         if out is not None and not _exists(out) and store is not None and store.exists(key):
             return f"{key}-rerun-{time.time_ns()}"
         return key
+
+
+def fill_code_versions(objects: Iterable[Any]) -> int:
+    """Fill the code version of every Prefect task among ``objects`` keyed by a :class:`StageCache`;
+    return how many there were."""
+    filled = 0
+    for obj in objects:
+        policy = getattr(obj, "cache_policy", None)
+        if isinstance(policy, StageCache) and callable(getattr(obj, "fn", None)):
+            policy.fill_version(obj.fn)
+            filled += 1
+    return filled
