@@ -207,12 +207,12 @@ def _markdown(summary: dict[str, Any], stages: list[dict[str, Any]], out: Path) 
 def build_corpus(config: BuildConfig) -> dict[str, Any]:
     """Build (or extend) the corpus in ``config.out`` from ``config.inputs``; returns the run summary.
 
-    The tasks run in two threads of this process by default; with ``CORPUSFLOW_TASK_RUNNER=processes``
-    (``corpus build --runner processes``) in worker processes, one per core
+    The tasks run in worker processes by default, one per core up to four
     (``flows.runners.SharedServerProcessPool``: the workers use this flow's Prefect API server, none
-    starts its own). Each task's inputs and outputs are paths, so nothing large crosses between
-    processes. Threads stay the default: measured on 2 cores, the workers' own Prefect overhead cost
-    more than the GIL costs the threads (``flows/runners.py``).
+    starts its own), or in two threads of this process with ``CORPUSFLOW_TASK_RUNNER=threads``
+    (``corpus build --runner threads``; the default on a one-core machine). Each task's inputs and outputs
+    are paths, so nothing large crosses between processes. Threads are bound by the GIL: on 2 cores they
+    kept 1.0-1.2 cores busy (``flows/runners.py``).
 
     Memory a finished task freed goes back to the system (:func:`flows.runtime.limit_malloc_retention`),
     so the process's low point stays level through a long run instead of rising stage by stage.

@@ -56,10 +56,10 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--json", action="store_true", help="Print the run summary as JSON.")
     build.add_argument("--verbose", action="store_true", help="Log every task run's state as well.")
     build.add_argument("--runner", choices=["processes", "threads"], default=None,
-                       help="Run the stage tasks in threads of this process (the default) or in worker "
-                            "processes sharing this build's Prefect API server.")
+                       help="Run the stage tasks in worker processes sharing this build's Prefect API server "
+                            "(the default on 2 or more cores) or in threads of this process.")
     build.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="Worker threads or processes (default: 2 threads; one process per core, at most 4).")
+                       help="Worker processes or threads (default: one process per core, at most 4; 2 threads).")
     build.add_argument("--cluster", default=None, metavar="ADDRESS",
                        help="Run the stage tasks on an existing Dask cluster (e.g. tcp://HOST:8786) through "
                             "prefect-dask; the default runs them in this process's threads.")
@@ -113,12 +113,42 @@ def cmd_build(args: argparse.Namespace) -> int:
     from flows.runtime import check_prefect_home_space
 
     check_prefect_home_space(Path(os.environ["PREFECT_HOME"]))  # before Prefect's server creates its database
-    server = None
+    launched = None
+    if not args.cluster:
+        from flows.apiserver import launch
+
+        launched = launch()  # first of all: the server boots while Prefect, the flow and the stage code load
+    try:
+        return _build(args, launched)
+    finally:
+        if launched is not None and launched.process.poll() is None and not _server_adopted(launched):
+            launched.process.terminate()  # the build stopped before Prefect took the server over
+
+
+def _server_adopted(launched: Any) -> bool:
+    from prefect.server.api.server import SubprocessASGIServer
+
+    return SubprocessASGIServer().server_process is launched.process
+
+
+def _flow_of(args: argparse.Namespace, build_corpus: Any) -> Any:
+    """The build flow with the task runner the arguments choose (``--runner``, ``--workers``, ``--cluster``)."""
+    if args.cluster:
+        from flows.build_corpus import on_dask
+
+        return on_dask(args.cluster)
+    if args.runner or args.workers:
+        from flows.runners import pick_runner, runner_choice
+
+        return build_corpus.with_options(task_runner=pick_runner(*runner_choice(args.runner, args.workers)))
+    return build_corpus
+
+
+def _build(args: argparse.Namespace, launched: Any) -> int:
     if not args.cluster:  # before polars is imported (by the flow's modules): it reads the variable once
-        from flows.runners import set_polars_threads, start_api_server_early
+        from flows.runners import set_polars_threads
 
         set_polars_threads(args.runner, args.workers)
-        server = start_api_server_early()  # boots while the stage code below is imported
     from flows.build_corpus import build_corpus
     from flows.config import BuildConfig, LangIdConfig, PrivacyConfig
 
@@ -130,23 +160,26 @@ def cmd_build(args: argparse.Namespace) -> int:
                                                pseudonym_key=args.pseudonym_key))
     if not args.verbose:  # stage progress is shown by flows/progress.py; one line per task state is noise
         logging.getLogger("prefect.task_runs").setLevel(logging.WARNING)
-    flow = build_corpus
-    if args.runner or args.workers:
-        from flows.runners import pick_runner, runner_choice
+    flow = _flow_of(args, build_corpus)
+    from flows.runners import SharedServerProcessPool
 
-        flow = build_corpus.with_options(task_runner=pick_runner(*runner_choice(args.runner, args.workers)))
-    if args.cluster:
-        from flows.build_corpus import on_dask
+    runner = getattr(flow, "task_runner", None)
+    pool = runner if isinstance(runner, SharedServerProcessPool) else None
+    try:
+        if pool is not None:
+            pool.prestart()  # the workers import and warm up while the server boots
+        elif not args.cluster:
+            from tasks.steps import warm_up
 
-        flow = on_dask(args.cluster)
-    if server is not None:
-        from flows.runners import runner_choice
-        from tasks.steps import warm_up
-
-        if runner_choice(args.runner, args.workers)[0] == "threads":  # worker processes build their own
             warm_up()  # the tables the first tasks would build, while the server boots
-        server.join()  # a server that failed to start is started again (and its error raised) by the flow
-    summary = flow(config)
+        if launched is not None:
+            from flows.apiserver import adopt
+
+            adopt(launched)  # wait for the server; a server that failed is started again by Prefect
+        summary = flow(config)
+    finally:
+        if pool is not None:
+            pool.release()
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

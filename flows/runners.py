@@ -18,11 +18,13 @@ changes that make it work and pay on a small machine:
   a worker; here that copy is a one-thread runner, not another process pool.
 
 :func:`default_runner` picks the runner: ``CORPUSFLOW_TASK_RUNNER`` (``processes`` or ``threads``) and
-``CORPUSFLOW_WORKERS`` when set, else two threads. Threads stay the default because, measured at
-20,000 pages on 2 cores, the workers spent 25-40% more CPU than the same stages in one process
-(start-up imports, Prefect's engine and client set up again for every task in a worker, logs and
-events relayed through the flow process), more than the GIL costs the threads: the process flow
-took 92 s against 70 s for threads in the same run.
+``CORPUSFLOW_WORKERS`` when set, else worker processes on a machine of 2 or more cores (threads on one).
+Two task threads kept 1.0-1.2 of 2 cores busy (the GIL: parsing and the line rules hold it), so the
+default is processes. What made the workers cost 25-40% more CPU than threads was mostly per task run,
+and ``corpus build`` now avoids it: each worker builds one SSL context per CA file instead of two per task
+run (:func:`_share_ssl_contexts`), loads Prefect's collections when it starts, and receives the stage
+tasks' code versions from the flow process; the workers start while the API server boots
+(:meth:`SharedServerProcessPool.prestart`, ``flows.apiserver``).
 """
 
 from __future__ import annotations
@@ -67,24 +69,6 @@ def shared_api_url() -> str | None:
     return server.api_url
 
 
-def start_api_server_early() -> threading.Thread | None:
-    """Start this process's temporary API server now, in a thread; return the thread (join it before the flow).
-
-    In embedded mode (no ``PREFECT_API_URL``, the ephemeral server enabled) Prefect starts the server
-    when the flow is called and waits for it, one core idle while the server's process boots (about
-    10 s on 2 cores). Started first, the server boots on one core while this process imports the stage
-    code and builds its tables on the other. Prefect's client finds the server running (the same
-    ``SubprocessASGIServer`` instance). Returns ``None`` when there is no server to start.
-    """
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-        return None
-    from prefect.server.api.server import SubprocessASGIServer  # noqa: PLC0415 -- server code only in this mode
-
-    thread = threading.Thread(target=SubprocessASGIServer().start, name="prefect-server-start", daemon=True)
-    thread.start()  # launches the server's process at once, then waits for it to answer
-    return thread
-
-
 _WORKER = {"inside": False}  # set once in a worker process by _init_worker: which kind of process this is
 
 
@@ -95,9 +79,52 @@ def _init_worker(polars_threads: int) -> None:
     # flow's thread count would oversubscribe the cores.
     os.environ["POLARS_MAX_THREADS"] = str(polars_threads)
     limit_malloc_retention()  # as in the flow process: freed memory goes back to the system
+    _share_ssl_contexts()
+    from prefect._internal.plugins.collections import load_prefect_collections  # noqa: PLC0415
+
+    load_prefect_collections()  # what the first task would import (installed collections: prefect-dask's dask)
     import tasks.steps  # noqa: PLC0415 -- imported for its import cost, before the first task
 
     tasks.steps.warm_up()
+
+
+def _fill_code_versions() -> None:
+    """Work out the stage tasks' code versions (their cache keys' part) once, here, not in every worker."""
+    import tasks.steps  # noqa: PLC0415 -- the stage tasks (the flow imports them too)
+    from tasks.caching import fill_code_versions  # noqa: PLC0415
+
+    fill_code_versions(vars(tasks.steps).values())
+
+
+def _share_ssl_contexts() -> None:
+    """Make ``ssl.create_default_context(cafile=F)`` return one context per CA file in this process.
+
+    Prefect builds an API client for every task run a worker runs (two, in fact: one for the run's
+    context, one for its engine), and each client a verified SSL context from certifi's CA bundle:
+    about 40 ms of CPU per context, 11% of the workers' CPU at 5,000 pages, for a plain-HTTP API on
+    127.0.0.1 in embedded mode. A context verified against a CA file is the same for every client; calls
+    with other arguments (no CA file, ``capath``, ``cadata``, another purpose) build their own as before.
+    Only worker processes share them (:func:`_init_worker`).
+    """
+    import ssl  # noqa: PLC0415
+
+    original = ssl.create_default_context
+    if getattr(original, "shared_by_corpusflow", False):
+        return
+    made: dict[str, ssl.SSLContext] = {}
+    lock = threading.Lock()
+
+    def create_default_context(purpose: ssl.Purpose = ssl.Purpose.SERVER_AUTH, *, cafile: str | None = None,
+                               capath: str | None = None, cadata: str | bytes | None = None) -> ssl.SSLContext:
+        if cafile is None or capath is not None or cadata is not None or purpose != ssl.Purpose.SERVER_AUTH:
+            return original(purpose, cafile=cafile, capath=capath, cadata=cadata)
+        with lock:
+            if cafile not in made:
+                made[cafile] = original(purpose, cafile=cafile)
+            return made[cafile]
+
+    create_default_context.shared_by_corpusflow = True  # type: ignore[attr-defined]
+    ssl.create_default_context = create_default_context  # type: ignore[assignment]
 
 
 class SharedServerProcessPool(ProcessPoolTaskRunner):
@@ -111,21 +138,57 @@ class SharedServerProcessPool(ProcessPoolTaskRunner):
         super().__init__(max_workers=workers, **kwargs)
         self._api_url: str | None = None
         self._settings: tuple[Any, Any] | None = None
+        self._warm: SharedServerProcessPool | None = None  # a started copy (prestart) a flow run has not taken
+        self._taken_over: bool | None = None  # of a started copy: False until a flow run enters it
 
     def duplicate(self) -> Any:
         """A fresh runner like this one for a flow run; in a worker process, where Prefect enters one
         around each task it runs, a one-thread runner: never a pool of pools."""
         if _WORKER["inside"]:
             return ThreadPoolTaskRunner(max_workers=1)
+        if self._warm is not None:  # workers started by prestart(): handed over, once
+            warm, self._warm = self._warm, None
+            return warm
         return type(self)(max_workers=self._max_workers, initializer=self._initializer, initargs=self._initargs)
 
-    def __enter__(self) -> SharedServerProcessPool:
-        self._api_url = shared_api_url()
-        super().__enter__()
+    def prestart(self) -> None:
+        """Start worker processes now, before the flow runs and before the API server answers (they need it
+        only for their first task): their start-up (imports, ``tasks.steps.warm_up``) overlaps the server's
+        boot. The flow run takes them over (:meth:`duplicate`); call :meth:`release` after the flow, which
+        stops them should the flow never have taken them (it failed first)."""
+        if self._warm is None and not _WORKER["inside"]:
+            _fill_code_versions()
+            warm = type(self)(max_workers=self._max_workers, initializer=self._initializer, initargs=self._initargs)
+            ProcessPoolTaskRunner.__enter__(warm)
+            warm._start_workers()
+            warm._taken_over = False
+            self._warm = warm
+
+    def release(self) -> None:
+        """Stop the workers :meth:`prestart` started if no flow run took them over."""
+        warm, self._warm = self._warm, None
+        if warm is not None:
+            warm.__exit__(None, None, None)
+
+    def _start_workers(self) -> None:
         if self._executor is not None:  # start every worker now: their imports overlap the flow's first steps
             for _ in range(self._max_workers):
                 self._executor.submit(os.getpid)
+
+    def __enter__(self) -> SharedServerProcessPool:
+        if self._taken_over is False:  # started by prestart(): the flow run takes it over as it is
+            self._taken_over = True
+            self._api_url = shared_api_url()
+            return self
+        self._api_url = shared_api_url()
+        super().__enter__()
+        self._start_workers()
+        _fill_code_versions()
         return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the flow, in the context sent to every task run of a worker) without a started copy."""
+        return {**self.__dict__, "_warm": None}
 
     def _worker_settings(self) -> SettingsContext | None:
         """The settings in force with the shared API URL, made once per settings object (building one
@@ -150,12 +213,12 @@ class SharedServerProcessPool(ProcessPoolTaskRunner):
 
 def runner_choice(kind: str | None, workers: int | None) -> tuple[str, int | None]:
     """The runner kind and worker count a build uses: those given, else ``CORPUSFLOW_TASK_RUNNER`` and
-    ``CORPUSFLOW_WORKERS``, else threads (``processes`` on a one-core machine is threads too)."""
+    ``CORPUSFLOW_WORKERS``, else processes (threads on a one-core machine)."""
     kind = (kind or os.environ.get(RUNNER_ENV, "")).strip().lower() or None
     if kind not in {None, "processes", "threads"}:
         raise ValueError(f"the task runner must be 'processes' or 'threads', not {kind!r}")
     workers = workers or int(os.environ.get(WORKERS_ENV, "0") or 0) or None
-    return ("processes" if kind == "processes" and usable_cores() >= 2 else "threads"), workers
+    return ("processes" if kind in {None, "processes"} and usable_cores() >= 2 else "threads"), workers
 
 
 def set_polars_threads(kind: str | None, workers: int | None) -> int | None:
@@ -178,10 +241,10 @@ def set_polars_threads(kind: str | None, workers: int | None) -> int | None:
 
 def pick_runner(kind: str | None, workers: int | None) -> TaskRunner[Any]:
     """``processes`` (one per core up to four unless ``workers``) or ``threads`` (two unless ``workers``);
-    ``None`` picks threads (module docstring), as does ``processes`` on a one-core machine."""
+    ``None`` picks processes (module docstring); a one-core machine gets threads."""
     if kind not in {None, "", "processes", "threads"}:
         raise ValueError(f"the task runner must be 'processes' or 'threads', not {kind!r}")
-    if kind != "processes" or usable_cores() < 2:
+    if kind == "threads" or usable_cores() < 2:
         return ThreadPoolTaskRunner(max_workers=workers or 2)
     return SharedServerProcessPool(max_workers=workers)
 

@@ -119,11 +119,12 @@ def template_rows(lines: pl.DataFrame, pages: pl.DataFrame, *, parts: int) -> tu
         ``TEMPLATE_ROWS`` plus ``part`` (distinct site, line, page content) and ``TEMPLATE_PAGES`` rows.
     """
     site_of = pages.select("page_id", pl.col("site").fill_null("unknown")).unique(subset="page_id")
-    content = (
+    length = pl.col("text").str.len_chars()
+    content = (  # the longest lines of each page, then the first of them by text: no sort of every line
         lines.select("page_id", "text")
-        .sort(pl.col("text").str.len_chars(), "text", descending=[True, False])
+        .filter(length == length.max().over("page_id"))
         .group_by("page_id")
-        .agg(content=pl.col("text").first())
+        .agg(content=pl.col("text").min())
     )
     content = content.with_columns(hash_columns(content, ["content"]).alias("content_hash")).drop("content")
     site_of = site_of.join(content, on="page_id", how="inner")

@@ -176,15 +176,16 @@ def ingest_task(shard: Path, *, max_page_bytes: int, out: Path) -> Path:
 @recorded
 def strip_task(pages: Path, *, out: Path) -> Path:
     """Tag every line of every readable page with the rule that strips it (LINES)."""
-    return io.write_batch(strip_boilerplate(readable_pages(io.read_batch(pages, PAGES))), out, LINES)
+    frame = io.read_batch(pages, PAGES, columns=["page_id", "site", "text", "reject_reason"])  # no other column
+    return io.write_batch(strip_boilerplate(readable_pages(frame)), out, LINES)
 
 
 @task(name="template-rows", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def template_rows_task(lines: Path, pages: Path, *, parts: int, out: Path) -> Path:
     """What a shard adds to the template counts: distinct (site, line, page content) by partition, and its pages."""
-    rows, page_rows = template_rows(io.read_batch(lines, LINES), io.read_batch(pages, PAGES).select("page_id", "site"),
-                                    parts=parts)
+    rows, page_rows = template_rows(io.read_batch(lines, LINES),
+                                    io.read_batch(pages, PAGES, columns=["page_id", "site"]), parts=parts)
     io.write_parts(rows, out / "rows.parquet", TEMPLATE_ROWS)
     io.write_batch(page_rows, out / "pages.parquet", TEMPLATE_PAGES)
     return out
@@ -237,7 +238,7 @@ def dedup_keys_task(tagged: tuple[Path, Path], pages: Path, cfg: DedupConfig, *,
     Only the articles file is read. The cache key also covers the comments file, but one detect-language
     run writes both, so the key changes only when the articles file is written again too.
     """
-    meta = io.read_batch(pages, PAGES).select("page_id", "site", "url", "fetched_at", "ingested_at")
+    meta = io.read_batch(pages, PAGES, columns=["page_id", "site", "url", "fetched_at", "ingested_at"])
     frame = io.read_batch(tagged[0], TAGGED_ARTICLES).join(meta, on="page_id", how="left")
     return io.write_batch(add_dedup_keys(frame, shingle_size=cfg.shingle_size, num_perm=cfg.num_perm), out, DEDUP_KEYS)
 
@@ -403,7 +404,8 @@ def apply_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, page
     nodes, lookups = shard_index_rows(frame, clusters, parts=parts, bands=cfg.bands, rows=cfg.rows)
     io.write_parts(nodes, out[1] / "nodes.parquet", DEDUP_NODES)
     io.write_parts(lookups, out[1] / "rows.parquet", DEDUP_ROWS)
-    page_frame = io.read_batch(pages, PAGES).select("page_id", "site", "source_path", crawl_month())
+    page_frame = io.read_batch(pages, PAGES, columns=["page_id", "site", "source_path", "fetched_at", "ingested_at"]
+                               ).select("page_id", "site", "source_path", crawl_month())
     io.write_parts(comment_rows(io.read_batch(comments, TAGGED_COMMENTS), page_frame, clusters, shard_id=shard_id,
                                 shard_no=shard_no, parts=parts), out[1] / "comments.parquet", COMMENT_ROWS)
     articles = io.read_batch(tagged, TAGGED_ARTICLES).select("page_id", "language")

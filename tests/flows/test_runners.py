@@ -20,7 +20,6 @@ from flows.runners import (
     pick_runner,
     runner_choice,
     set_polars_threads,
-    start_api_server_early,
 )
 from tests.conftest import REPO, SAMPLE
 from tests.flows.test_crash_safety import _snapshot
@@ -35,7 +34,8 @@ def test_pick_runner_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
     assert procs._max_workers == 3
     with pytest.raises(ValueError, match="processes"):
         pick_runner("fibers", None)
-    assert isinstance(pick_runner(None, None), ThreadPoolTaskRunner)  # the default
+    monkeypatch.setattr("flows.runners.usable_cores", lambda: 2)
+    assert isinstance(pick_runner(None, None), SharedServerProcessPool)  # the default
     monkeypatch.setattr("flows.runners.usable_cores", lambda: 1)
     assert isinstance(pick_runner("processes", None), ThreadPoolTaskRunner)  # one core: threads
 
@@ -66,12 +66,13 @@ def test_polars_threads_for_task_threads(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delenv(RUNNER_ENV, raising=False)
     monkeypatch.delenv(WORKERS_ENV, raising=False)
     monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
-    assert set_polars_threads(None, None) == 1
+    assert set_polars_threads("threads", None) == 1
     assert os.environ["POLARS_MAX_THREADS"] == "1"
     monkeypatch.delenv("POLARS_MAX_THREADS")
     assert set_polars_threads("threads", 1) == 2
     monkeypatch.setattr("flows.runners.usable_cores", lambda: 8)
     monkeypatch.delenv("POLARS_MAX_THREADS")
+    monkeypatch.setenv(RUNNER_ENV, "threads")
     assert set_polars_threads(None, None) == 4
     monkeypatch.setenv("POLARS_MAX_THREADS", "3")  # the user's own value stays
     assert set_polars_threads(None, None) is None
@@ -80,6 +81,8 @@ def test_polars_threads_for_task_threads(monkeypatch: pytest.MonkeyPatch) -> Non
     assert set_polars_threads("processes", None) is None  # worker processes set their own
     monkeypatch.setenv(RUNNER_ENV, "processes")
     assert set_polars_threads(None, None) is None
+    monkeypatch.delenv(RUNNER_ENV)
+    assert set_polars_threads(None, None) is None  # the default on 2+ cores: worker processes
     assert "POLARS_MAX_THREADS" not in os.environ
 
 
@@ -101,12 +104,12 @@ raise SystemExit(main(["--prefect-home", sys.argv[1], "build", "nothing", "--jso
 
 
 @pytest.mark.parametrize(("flags", "user", "expected"), [
-    ([], None, "one per task thread"), (["--workers", "1"], None, "all"), ([], "2", "2"),
-    (["--runner", "processes"], None, "unset")])
+    (["--runner", "threads"], None, "one per task thread"), (["--runner", "threads", "--workers", "1"], None, "all"),
+    ([], "2", "2"), (["--runner", "processes"], None, "unset"), ([], None, "the default's")])
 def test_cli_sets_polars_threads_before_polars_loads(tmp_path: Path, flags: list[str], user: str | None,
                                                      expected: str) -> None:
-    """``corpus build`` on task threads runs polars with the cores per task thread (one with the default two
-    threads on two cores); a user's POLARS_MAX_THREADS stays; worker processes set their own."""
+    """``corpus build`` on task threads runs polars with the cores per task thread (one with two threads on
+    two cores); a user's POLARS_MAX_THREADS stays; worker processes (the default on 2+ cores) set their own."""
     env = {k: v for k, v in os.environ.items() if k not in {"POLARS_MAX_THREADS", RUNNER_ENV, WORKERS_ENV}}
     env["PREFECT_API_URL"] = "http://127.0.0.1:9/api"  # the fake flow needs no API: no server is started early
     if user:
@@ -116,6 +119,8 @@ def test_cli_sets_polars_threads_before_polars_loads(tmp_path: Path, flags: list
     assert proc.returncode == 0, proc.stderr[-2000:]
     _, size, variable = next(x for x in proc.stdout.splitlines() if x.startswith("POLARS")).split()
     cores = flows.runners.usable_cores()
+    if expected == "the default's":
+        expected = "unset" if cores >= 2 else "one per task thread"
     want = {"one per task thread": str(max(1, cores // 2)), "all": str(cores), "2": "2", "unset": "None"}[expected]
     assert variable == want
     if expected != "unset":
@@ -172,27 +177,35 @@ import sys
 from flows.runtime import configure_prefect
 from pathlib import Path
 configure_prefect(Path(sys.argv[1]))
-from flows.runners import start_api_server_early
+from flows.apiserver import adopt, launch
+launched = launch()
+assert "prefect" not in sys.modules  # launched before Prefect is imported
 from prefect.server.api.server import SubprocessASGIServer
-thread = start_api_server_early()
-thread.join()
-print("UP", SubprocessASGIServer().running)
-SubprocessASGIServer().stop()
+seconds = adopt(launched)
+server = SubprocessASGIServer()
+print("UP", server.running, server.server_process is launched.process, seconds is not None)
+from prefect.client.orchestration import get_client
+with get_client(sync_client=True) as client:  # Prefect's own client finds the adopted server
+    print("API", client.api_healthcheck() is None, str(client.api_url).rstrip("/") == server.api_url)
+server.stop()
+print("STOPPED", launched.process.poll() is not None)
 """
 
 
-def test_early_server_start_only_in_embedded_mode(tmp_path: Path) -> None:
-    """``corpus build`` starts the temporary API server before it imports the stage code, so the server boots
-    meanwhile; with a configured PREFECT_API_URL (here the test server) there is nothing to start."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def test_early_server_only_in_embedded_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``corpus build`` launches the temporary API server before it imports Prefect, so the server boots
+    meanwhile, and hands it to Prefect; with a configured PREFECT_API_URL there is nothing to launch."""
+    from flows.apiserver import launch
 
-    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
-        assert start_api_server_early() is None
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert launch() is None
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     proc = subprocess.run([sys.executable, "-c", _EARLY_PROBE, str(tmp_path / "home")], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "UP True" in proc.stdout, proc.stdout
+    assert "UP True True True" in proc.stdout, proc.stdout
+    assert "API True True" in proc.stdout, proc.stdout
+    assert "STOPPED True" in proc.stdout, proc.stdout
 
 
 def test_embedded_mode_starts_one_server(tmp_path: Path) -> None:

@@ -137,3 +137,18 @@ def test_stage_cache_keys_on_the_task_function() -> None:
     assert policy.version == code_version("tasks.steps", "parse_task")
     assert key == StageCache(version=policy.version).compute_key(ctx, {"x": 1}, {})
     assert key != StageCache(version=code_version("tasks.steps", "ingest_task")).compute_key(ctx, {"x": 1}, {})
+
+
+def test_filled_code_versions_are_those_the_key_would_work_out() -> None:
+    """The flow process fills the stage tasks' code versions before they go to worker processes."""
+    from tasks.caching import fill_code_versions
+
+    def fn() -> None: ...
+
+    fn.__module__, fn.__name__ = "tasks.steps", "parse_task"
+    task = SimpleNamespace(cache_policy=StageCache(), fn=fn)
+    other = SimpleNamespace(cache_policy=None, fn=fn)
+    assert fill_code_versions([task, other, "not a task"]) == 1
+    assert task.cache_policy.version == code_version("tasks.steps", "parse_task")
+    ctx: Any = SimpleNamespace(task=SimpleNamespace(name="parse", fn=fn), result_store=None)
+    assert task.cache_policy.compute_key(ctx, {"x": 1}, {}) == StageCache().compute_key(ctx, {"x": 1}, {})
