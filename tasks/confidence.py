@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tasks.boilerplate import EMPTY_PAGE, is_prose
+from tasks.boilerplate import EMPTY_PAGE, PROSE_MIN_CHARS, ends_like_sentence, is_prose
 from tasks.words import count_words
 
 CONFIDENT_EVIDENCE = 60.0
@@ -84,14 +84,17 @@ def add_parse_confidence(articles: pl.DataFrame, *, chrome: pl.DataFrame | None 
         The same rows plus ``parse_confidence`` and ``is_suspect``.
     """
     fallback = pl.col("_fallback") if "_fallback" in articles.columns else pl.lit(value=False)
+    body = pl.col("body")
     paragraphs = articles.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "page_id",
-        pl.col("body").fill_null("").str.split("\n\n"),
-    ).explode("body").with_columns(pl.col("body").str.strip_chars()).filter(is_prose(pl.col("body")))
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "page_id", body.fill_null("").str.split("\n\n"),
+    ).explode("body").with_columns(body.str.strip_chars())
+    # words are counted (once) only where a paragraph can be prose: it ends like a sentence or is long
+    paragraphs = paragraphs.filter(ends_like_sentence(body) | (body.str.len_chars() >= PROSE_MIN_CHARS)).with_columns(
+        _w=count_words(body)).filter(is_prose(body, n_words=pl.col("_w")))
     if chrome is not None and chrome.height:
         paragraphs = paragraphs.join(chrome.rename({"text": "body"}), on=["page_id", "body"], how="anti")
     evidence = paragraphs.group_by("_row").agg(
-        _words=count_words(pl.col("body")).sum().cast(pl.Float64), _n=pl.len()
+        _words=pl.col("_w").sum().cast(pl.Float64), _n=pl.len()
     ).select("_row", _evidence=pl.col("_words") * pl.when(pl.col("_n") > 1).then(1.0).otherwise(
         SINGLE_PARAGRAPH_FACTOR))
     scored = articles.with_row_index("_row").join(evidence, on="_row", how="left", maintain_order="left")
