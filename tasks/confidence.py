@@ -30,18 +30,26 @@ SINGLE_PARAGRAPH_FACTOR = 0.5
 """Weight of the prose of a body with one prose paragraph (the window's isolated-prose factor)."""
 
 
-def fallback_bodies(segmented: pl.DataFrame) -> pl.DataFrame:
+EMPTY_BODY = pl.col("body").fill_null("").str.strip_chars() == ""
+"""An article whose body is empty or blank (the pages that take a fallback body)."""
+
+
+def fallback_bodies(segmented: pl.DataFrame, *, articles: pl.DataFrame | None = None) -> pl.DataFrame:
     """The best text of each page outside its comments, for pages whose parse found no body.
 
     Args:
         segmented: ``LINES`` rows after ``tasks.parse.segment_pages`` (reads ``page_id``, ``text``,
             ``strip_rule``, ``region``, ``comment_position``).
+        articles: ``page_id``, ``body`` of the parsed articles: where given, only the pages among them
+            with an empty body (``EMPTY_BODY``) get a fallback (the others never use theirs).
 
     Returns:
         ``page_id``, ``fallback_body``: the kept lines (no rule stripped them) outside the title and the
         comments, joined by a blank line; when none is kept, every non-blank line outside the comments.
         Pages without any non-blank line outside their comments have no row.
     """
+    if articles is not None:
+        segmented = segmented.filter(pl.col("page_id").is_in(articles.filter(EMPTY_BODY)["page_id"].implode()))
     outside = segmented.filter(
         pl.col("comment_position").is_null() & (pl.col("text").str.strip_chars() != "")
         & (pl.col("strip_rule").fill_null("") != EMPTY_PAGE) & (pl.col("region").fill_null("") != "title")
@@ -57,7 +65,7 @@ def fill_empty_bodies(articles: pl.DataFrame, fallback: pl.DataFrame) -> pl.Data
 
     Reads ``page_id``, ``body``; adds ``_fallback`` (the body is the fallback) and replaces ``body``.
     """
-    empty = pl.col("body").fill_null("").str.strip_chars() == ""
+    empty = EMPTY_BODY
     out = articles.join(fallback, on="page_id", how="left", maintain_order="left")
     use = empty & pl.col("fallback_body").is_not_null()
     return out.with_columns(

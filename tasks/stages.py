@@ -254,7 +254,8 @@ def parse_shard(
     segmented = segment_pages(lines, urls)
     text_comments = parse_comments(segmented)
     text_segmented = segmented.join(markup_only, on="page_id", how="anti")
-    text_arts = fill_empty_bodies(parse_articles(text_segmented), fallback_bodies(text_segmented))
+    text_arts = parse_articles(text_segmented)
+    text_arts = fill_empty_bodies(text_arts, fallback_bodies(text_segmented, articles=text_arts))
     text_arts = replace_partial_bodies(text_arts, text_comments, html_bodies).with_columns(
         _fallback=pl.col("_fallback") & ~pl.col("page_id").is_in(html_bodies["page_id"].implode()))
     html_arts = drop_comment_lines(html_arts, text_comments)
