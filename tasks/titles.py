@@ -242,9 +242,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     if cands.height == 0:
         return pl.DataFrame(schema={"_page": pl.UInt32, "_i": pl.Int32, "text": pl.String,
                                     **dict.fromkeys(FEATURES, pl.Float64)})
-    relations = _near_relations(near, cands)
-    cands = cands.join(relations, on=["_page", "_i"], how="left", maintain_order="left").with_columns(
-        pl.col(_RELATIONS).fill_null(value=False))
+    cands = cands.with_columns(_near_relations(near, cands))
     key = _TEXT.str.to_lowercase()
     page_lines = lines.select("_page", "text", "f_count", "f_words")
     hints = _title_hints(page_lines).with_columns(_hinted=pl.lit(value=True))
@@ -320,7 +318,6 @@ def _within_page(expr: pl.Expr, shift: int) -> pl.Expr:
 
 _OFFSETS = tuple(k for d in range(1, NEIGHBOURS + 1) for k in (d, -d))
 """Row offsets of a line's neighbours: positive above it, negative below."""
-_RELATIONS = ("holds_near", "held_near", "twin_first", "twin_second")
 
 
 def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
@@ -329,40 +326,53 @@ def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     headline), ``held_near`` (a longer such line starts or ends with it), ``twin_first`` and
     ``twin_second`` (a line below, or above, has the same letters and digits but other text: a headline
     printed twice, once with its punctuation). Computed over (candidate, neighbour) pairs, the neighbour
-    taken from ``near`` (``_r``, ``_page``, ``text``, ``strip_rule``) by row; letters are compared only for
-    pairs of near equal length. Returns ``_page``, ``_i`` and the four flags."""
+    taken from ``near`` (``_r``, ``_page``, ``text``, ``strip_rule``) by row; pairs are chosen on the
+    neighbour's page, rule and length before any text is read, and letters are compared only for pairs
+    of near equal length. Returns the four flags, one row per candidate (in the order of ``cands``)."""
     chars, other = _CHARS, pl.col("_o")
     rows = cands["_r"].cast(pl.Int64)
     n = near.height
+    near_page = near["_page"]
+    near_ok = near["strip_rule"].is_null() & (near["text"].str.len_chars() >= 8)
     parts = []
     for k in _OFFSETS:
         at = (rows - k).clip(0, n - 1)
-        parts.append(pl.DataFrame({
-            "_page": cands["_page"], "_i": cands["_i"], "text": cands["text"],
-            "_o": near["text"].gather(at), "_o_page": near["_page"].gather(at),
-            "_o_kept": near["strip_rule"].gather(at).is_null(), "_above": pl.Series([k > 0] * cands.height),
-            "_inside": (rows - k).is_between(0, n - 1),
-        }))
-    pairs = pl.concat(parts).filter(pl.col("_inside") & (pl.col("_o_page") == pl.col("_page")) & pl.col("_o_kept")
-                                    & (other.str.len_chars() >= 8))
+        keep = (rows - k).is_between(0, n - 1) & (near_page.gather(at) == cands["_page"]) & near_ok.gather(at)
+        which = keep.arg_true()
+        parts.append(pl.DataFrame({"_c": which, "_at": at.gather(which),
+                                   "_above": pl.repeat(k > 0, which.len(), eager=True)}))
+    chosen = pl.concat(parts)
+    pairs = pl.DataFrame({"_c": chosen["_c"], "_at": chosen["_at"], "text": cands["text"].gather(chosen["_c"]),
+                          "_o": near["text"].gather(chosen["_at"]), "_above": chosen["_above"]})
     o_chars = other.str.len_chars()
-    pairs = pairs.with_columns(
-        _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
-        _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
-    )
-    close = pairs.filter(((o_chars.cast(pl.Int64) - chars.cast(pl.Int64)).abs() <= 6) & (chars >= 8)
-                         & (other != _TEXT))
+
     def key(e: pl.Expr) -> pl.Expr:
         return e.str.to_lowercase().str.replace_all(r"[^\w]+", "")
 
-    twins = close.filter(key(_TEXT) == key(other)).select("_page", "_i", "_above", _twin=pl.lit(value=True))
-    flags = pairs.join(twins, on=["_page", "_i", "_above"], how="left").group_by("_page", "_i").agg(
-        holds_near=pl.col("_holds").any(),
-        held_near=pl.col("_held").any(),
-        twin_first=(pl.col("_twin").fill_null(value=False) & ~pl.col("_above")).any(),
-        twin_second=(pl.col("_twin").fill_null(value=False) & pl.col("_above")).any(),
+    close = ((o_chars.cast(pl.Int64) - chars.cast(pl.Int64)).abs() <= 6) & (chars >= 8) & (other != _TEXT)
+    pairs = pairs.with_columns(
+        _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
+        _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
+        _close=close,
     )
-    return flags
+    # letters are compared on the close pairs only, each line's letters taken once
+    close_pairs = pairs.filter("_close")
+    mine, theirs = cands["_r"].cast(pl.Int64).gather(close_pairs["_c"]).to_numpy(), close_pairs["_at"].to_numpy()
+    keyed = np.unique(np.concatenate([mine, theirs]))
+    keys = near["text"].gather(keyed).to_frame().select(key(_TEXT)).to_series()
+    same = keys.gather(np.searchsorted(keyed, mine)) == keys.gather(np.searchsorted(keyed, theirs))
+    twins = close_pairs.filter(same)
+    size = cands.height
+
+    def any_of(index: pl.Series) -> pl.Series:
+        return pl.Series(np.bincount(index.to_numpy(), minlength=size) > 0)
+
+    return pl.DataFrame({
+        "holds_near": any_of(pairs["_c"].filter(pairs["_holds"])),
+        "held_near": any_of(pairs["_c"].filter(pairs["_held"])),
+        "twin_first": any_of(twins["_c"].filter(~twins["_above"])),
+        "twin_second": any_of(twins["_c"].filter(twins["_above"])),
+    })
 
 
 _RULE_OK = (
