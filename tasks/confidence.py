@@ -20,7 +20,7 @@ from __future__ import annotations
 import polars as pl
 
 from tasks.boilerplate import EMPTY_PAGE, PROSE_MIN_CHARS, ends_like_sentence, is_prose
-from tasks.words import count_words
+from tasks.words import with_word_counts
 
 CONFIDENT_EVIDENCE = 60.0
 """Weighted prose words of a body the parser is sure of (two paragraphs of 30 words)."""
@@ -97,8 +97,9 @@ def add_parse_confidence(articles: pl.DataFrame, *, chrome: pl.DataFrame | None 
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "page_id", body.fill_null("").str.split("\n\n"),
     ).explode("body").with_columns(body.str.strip_chars())
     # words are counted (once) only where a paragraph can be prose: it ends like a sentence or is long
-    paragraphs = paragraphs.filter(ends_like_sentence(body) | (body.str.len_chars() >= PROSE_MIN_CHARS)).with_columns(
-        _w=count_words(body)).filter(is_prose(body, n_words=pl.col("_w")))
+    paragraphs = with_word_counts(
+        paragraphs.filter(ends_like_sentence(body) | (body.str.len_chars() >= PROSE_MIN_CHARS)), "body", "_w"
+    ).filter(is_prose(body, n_words=pl.col("_w")))
     if chrome is not None and chrome.height:
         paragraphs = paragraphs.join(chrome.rename({"text": "body"}), on=["page_id", "body"], how="anti")
     evidence = paragraphs.group_by("_row").agg(

@@ -54,7 +54,7 @@ from tasks import selectors
 from tasks.dates import parse_date
 from tasks.distinct import map_distinct
 from tasks.titles import candidate_features, rank_titles
-from tasks.words import count_words
+from tasks.words import count_words, with_word_counts
 
 logger = logging.getLogger(__name__)
 
@@ -264,8 +264,8 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     ).cast(pl.Int32, strict=False)
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
     n_words = pl.col("f_words")
-    frame = lines.with_row_index("_row").with_columns(
-        _chars=text.str.len_chars(), f_words=_py_words(text).cast(pl.Int32)
+    frame = with_word_counts(lines.with_row_index("_row"), "text", "f_words").with_columns(
+        _chars=text.str.len_chars(), f_words=pl.col("f_words").cast(pl.Int32)
     )
     # the date and count patterns run on the lines short enough to need them (a masked column would still
     # be scanned)

@@ -12,7 +12,7 @@ from tasks.boilerplate import is_prose, strip_boilerplate
 from tasks.confidence import add_parse_confidence
 from tasks.parse import line_features, parse_articles, segment_pages
 from tasks.stages import parse_shard
-from tasks.words import count_words
+from tasks.words import count_words, with_word_counts
 
 JA_PARAS = [
     "昨年の元日に起きた能登半島地震を受け、救出救助活動に不可欠な警察の情報通信環境の整備が全国で進められる中、"
@@ -43,6 +43,17 @@ def test_count_words_counts_spaceless_letters_two_to_a_word(text: str, words: in
     """Issue 21: Chinese, Japanese and Thai text has words although it has no spaces."""
     got = pl.DataFrame({"t": [text]}).select(count_words(pl.col("t"))).to_series()
     assert got.to_list() == [words]
+
+
+def test_with_word_counts_equals_count_words() -> None:
+    """The frame form counts spaceless letters only on non-ASCII rows and gives the same counts."""
+    texts = [*JA_PARAS, ZH_PARA, TH_PARA, "", "plain ascii words here", "café  au\xa0lait", "Tokyo 東京 2024",
+             "a\x1cb", "“quoted” – dash", None]
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    got = with_word_counts(frame, "t", "w")
+    assert got.columns == ["t", "w"]
+    assert got["w"].to_list() == frame.select(count_words(pl.col("t"))).to_series().to_list()
+    assert got["w"].dtype == frame.select(count_words(pl.col("t"))).to_series().dtype
 
 
 def test_cjk_lines_weigh_as_prose() -> None:
