@@ -789,7 +789,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     scan = (
         scan.with_columns(
             _items=items_around(TEASER_REACH), _long_items=items_around(LONG_TEASER_REACH), _blurb=blurb,
-            _repeated=pl.struct(page, "text").is_duplicated(),
+            _repeated=pl.col("text").is_duplicated().over(page),
         )
         .with_columns(
             _w=weight,
