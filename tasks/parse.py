@@ -237,13 +237,16 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
         r"\w[^\w\s]*\s+\S*\w\S*[.:…,]$")
     dated = pl.col("f_words").is_between(3, NAME_MAX_WORDS + 8) & pl.col("f_has_date") & text.str.contains(
         r"^[^\W\d_]")
-    short = frame.filter(
-        (pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8)
-        & (pl.col("f_has_date") | text.str.slice(-1).is_in([".", ":", "…", ","]))
-    ).filter(
-        (closed | dated) & name.str.contains(r"[^\W\d_]")
-        & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$"))
-    ).select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
+    # each filter reads only the rows the cheaper ones before it kept
+    short = (
+        frame.select("page_id", "_row", "text", "_chars", "f_words", "f_has_date")
+        .filter((pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8)
+                & (pl.col("f_has_date") | pl.any_horizontal(text.str.ends_with(e) for e in (".", ":", "…", ","))))
+        .filter(closed | dated)
+        .filter(name.str.contains(r"[^\W\d_]")
+                & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$")))
+        .select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
+    )
     shared = pl.len().over("page_id", "_last") >= AFFIX_MIN_LINES
     return short.filter(shared).select("_row", f_affix=pl.lit(value=True))
 
