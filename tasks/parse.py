@@ -251,6 +251,17 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
     return short.filter(shared).select("_row", f_affix=pl.lit(value=True))
 
 
+def _digit_rows(frame: pl.DataFrame) -> pl.Series:
+    """Whether each ``text`` of ``frame`` holds a digit (the regex ``\\d``, any script's digits); the
+    Unicode search runs only on the rows with a non-ASCII character and no ASCII digit."""
+    text = pl.col("text")
+    ascii_digit = frame.select(text.str.contains("[0-9]")).to_series()
+    wide = frame.select(~ascii_digit & (text.str.len_bytes() != text.str.len_chars())).to_series().arg_true()
+    found = ascii_digit.to_numpy().copy()
+    found[wide.to_numpy()] = frame["text"].gather(wide).str.contains(r"\d").to_numpy()
+    return pl.Series(found)
+
+
 def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     """Add the per-line pattern features the segmenter reads.
 
@@ -270,25 +281,25 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     frame = with_word_counts(lines.with_row_index("_row"), "text", "f_words").with_columns(
         _chars=text.str.len_chars(), f_words=pl.col("f_words").cast(pl.Int32)
     )
-    # the date and count patterns run on the lines short enough to need them (a masked column would still
-    # be scanned)
-    short = frame.filter(chars <= TITLE_MAX_CHARS).select(
-        "_row", "text", "_chars", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}"),
+    # the date and count patterns run on the lines short enough to need them and holding a digit (which
+    # every date and count pattern needs; a masked column would still be scanned)
+    short = frame.filter(chars <= TITLE_MAX_CHARS).select("_row", "page_id", "text", "_chars")
+    numbered = short.filter(_digit_rows(short)).select(
+        "_row", "page_id", "text", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}"),
         _count=pl.when(chars <= 200).then(count).fill_null(-1),  # counts are >= 0
     )
-    rows = short["_row"].to_numpy()
+    rows = numbered["_row"].to_numpy()
     has_date = np.zeros(frame.height, dtype=bool)
-    has_date[rows] = short["f_has_date"].to_numpy()
+    has_date[rows] = numbered["f_has_date"].to_numpy()
     stated = np.full(frame.height, -1, dtype=np.int32)
-    stated[rows] = short["_count"].to_numpy()
+    stated[rows] = numbered["_count"].to_numpy()
+    short = short.select("_row", "text", "_chars", f_has_date=pl.Series(has_date[short["_row"].to_numpy()]))
     # a line opening with a date (or a relative one: "2 days ago at 07:52 am") whose shape (digits masked)
     # the page repeats is a comment's date line, widget words after the date and all
     # ("17.10.2019, 14:14 Reply Quote #")
-    dated = short.filter(text.str.contains(r"^\d")).filter(
+    dated = numbered.filter(text.str.contains(r"^\d")).filter(
         pl.col("f_has_date") | text.str.contains(rf"(?i)^(?:{selectors.RELATIVE_DATE_RE})")
-    ).join(
-        frame.select("_row", "page_id"), on="_row").select(
-        "_row", _shape=text.str.replace_all(r"\d", "0"), page_id="page_id")
+    ).select("_row", _shape=text.str.replace_all(r"\d", "0"), page_id="page_id")
     repeated = dated.filter(pl.len().over("page_id", "_shape") >= AFFIX_MIN_LINES)["_row"].to_numpy()
     shaped = np.zeros(frame.height, dtype=bool)
     shaped[repeated] = True
