@@ -7,6 +7,7 @@ each do one thing; the functions here join their frames, so the Prefect wrappers
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from flows.config import LangIdConfig
@@ -203,17 +204,20 @@ def tag_template_lines(lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.D
     general rule stripped. Reads LINES rows, ``page_id`` and ``site`` of PAGES, TEMPLATE_LINES rows."""
     if templates.is_empty():
         return lines
-    site_of = pages.select("page_id", "site")
-    tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
-    return (
-        lines.join(site_of, on="page_id", how="left")
-        .join(tmpl, on=["site", "text"], how="left")
-        .with_columns(
-            strip_rule=pl.when(pl.col("strip_rule").is_null() & pl.col("is_template").fill_null(value=False))
-            .then(pl.lit("template"))
-            .otherwise(pl.col("strip_rule"))
-        )
-        .drop("site", "is_template")
+    tmpl = templates.select("site", "text").unique()
+    # only kept lines whose text some site's template holds can be one: the site is looked up for those
+    maybe = lines.select(pl.col("strip_rule").is_null() & pl.col("text").is_in(tmpl["text"].implode())).to_series()
+    rows = maybe.arg_true()
+    hits = (
+        lines.select("page_id", "text")[rows]
+        .with_columns(_r=rows)
+        .join(pages.select("page_id", "site"), on="page_id", how="inner")
+        .join(tmpl, on=["site", "text"], how="semi")
+    )
+    is_template = np.zeros(lines.height, dtype=bool)
+    is_template[hits["_r"].to_numpy()] = True
+    return lines.with_columns(
+        strip_rule=pl.when(pl.Series(is_template)).then(pl.lit("template")).otherwise(pl.col("strip_rule"))
     )
 
 
