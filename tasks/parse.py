@@ -1069,8 +1069,10 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
             pl.col("strip_rule").fill_null(UNPLACED)
         ),
     )
+    stated = seg.select("page_id", "text", "comment_position").filter(
+        before_comments & (pl.col("text").str.len_chars() <= 200))
     stated = (
-        seg.filter(before_comments & (pl.col("text").str.len_chars() <= 200))  # the count patterns on these only
+        stated.filter(_digit_rows(stated))  # the count patterns (which need a digit) on these only
         .with_columns(_count=count)
         .filter(pl.col("_count").is_not_null() & (pl.col("_count") > 0))
         .group_by("page_id")
