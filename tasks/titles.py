@@ -199,12 +199,13 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     windows = windows.select("_page", "_lo")
     if lines.height and windows.height < int(lines["_page"][-1]) + 1:  # pages are numbered 0, 1, ... in order
         windows = pl.concat([windows, _longest_lines(lines.join(windows, on=page, how="anti"))])
-    near = (
-        lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric", "f_words",
-                     "f_prose", "f_by_author", "_placed")
-        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
-        .filter(i.is_between(lo - WINDOW_ABOVE - NEIGHBOURS, lo + WINDOW_BELOW + NEIGHBOURS))
-    )
+    # the lines near a body start are chosen on (page, line) alone; only they are copied with their features
+    starts = lines.select("_page", "_i").join(windows, on="_page", how="left", maintain_order="left")["_lo"]
+    chosen = lines.select(i.is_between(starts - WINDOW_ABOVE - NEIGHBOURS, starts + WINDOW_BELOW + NEIGHBOURS)
+                          .fill_null(value=False)).to_series()
+    near = lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric",
+                        "f_words", "f_prose", "f_by_author", "_placed").filter(chosen).with_columns(
+        _lo=starts.filter(chosen))
     dateish = (pl.col("f_date") | pl.col("f_has_date") | pl.col("f_by_author").is_not_null()
                | (pl.col("strip_rule") == "byline").fill_null(value=False)) & (_CHARS <= 160)
     kept_body = (i < lo) & _KEPT & ~pl.col("f_date")
