@@ -149,27 +149,26 @@ def slug_tokens(urls: pl.DataFrame) -> pl.DataFrame:
 
 def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
     """``_page``, ``_i``, ``slug_share``: the share of the page's slug words (``slug_tokens``) that the
-    candidate's folded text holds; 0 where the page has no URL or no slug."""
-    empty = cands.select("_page", "_i", slug_share=pl.lit(0.0))
+    candidate's folded text holds, for the candidates of pages with a slug (0 for the others, which have
+    no row here)."""
+    empty = pl.DataFrame(schema={"_page": cands.schema["_page"], "_i": cands.schema["_i"], "slug_share": pl.Float64})
     if urls is None or urls.height == 0:
         return empty
     tokens = slug_tokens(urls)
     if tokens.height == 0:
         return empty
-    texts = cands.join(tokens.select("_page").unique(), on="_page", how="semi").select(
-        "_page", "_i", "text", _ascii=_TEXT.str.len_bytes() == _CHARS)
+    texts = cands.select("_page", "_i", "text").join(tokens.select("_page").unique(), on="_page", how="semi")
+    texts = texts.with_columns(_ascii=_TEXT.str.len_bytes() == _CHARS)
     folded = pl.concat([
         texts.filter("_ascii").select("_page", "_i", _folded=_ascii_fold(_TEXT, ascii_only=True)),
         texts.filter(~pl.col("_ascii")).select("_page", "_i", _folded=_ascii_fold(_TEXT)),
     ])
-    hits = (
+    return (
         folded.join(tokens, on="_page", how="inner")
         .group_by("_page", "_i")
         .agg(slug_share=(pl.col("_folded").str.contains(pl.col("_token"), literal=True).sum()
                          / pl.col("_n_tokens").first()).cast(pl.Float64))
     )
-    return empty.drop("slug_share").join(hits, on=["_page", "_i"], how="left", maintain_order="left").with_columns(
-        pl.col("slug_share").fill_null(0.0))
 
 
 def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
@@ -259,7 +258,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     above = (i < lo).cast(pl.Int32)
     words, chars = _WORDS, _CHARS
     # case without a regex: a text holds an upper-case letter when lower-casing changes it
-    has_upper, has_lower = _TEXT.str.to_lowercase() != _TEXT, _TEXT.str.to_uppercase() != _TEXT
+    has_upper, has_lower = pl.col("_key") != _TEXT, _TEXT.str.to_uppercase() != _TEXT  # _key: the lower-cased text
     feats = cands.with_columns(
         words_1=words == 1,
         words_2_3=words.is_between(2, 3),
@@ -298,7 +297,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
     )
     feats = feats.with_columns(lead_like=pl.col("ends_period") & (_WORDS >= 12))
-    feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left")
+    feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left").with_columns(
+        pl.col("slug_share").fill_null(0.0))
     feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
                                & (pl.col("slug_share") > 0))
     feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo)).with_columns(rule_score=_rule_score())
@@ -386,14 +386,15 @@ _RULE_OK = (
 def _rule_score() -> pl.Expr:
     """The hand-written headline score (the ranker takes it as one feature among the others): shape
     points, less 0.4 per kept line and 0.05 per line between the line and the body; -10 where
-    ``rule_ok`` fails. Reads the shape feature columns, ``_kept``, ``_i``, ``_lo``."""
+    ``rule_ok`` fails. Reads the shape feature columns, ``_kept``, ``_i``, ``_lo``, ``_key`` (the lower-cased
+    text)."""
     f = pl.col
     score = (
         2.0 - 0.4 * f("_kept") - 0.05 * (f("_lo") - f("_i")).clip(lower_bound=0)
         + pl.when(f("hinted")).then(5.0).when(f("repeated") > 0).then(1.5).otherwise(0.0)
         + pl.when(f("words_4_14")).then(3.0).when(f("words_15_20")).then(2.0).when(f("words_over_25")).then(-2.0)
         .otherwise(0.0)
-        - 2.0 * f("starts_lower").cast(pl.Float64) - 3.0 * (_TEXT.str.to_lowercase() == _TEXT).cast(pl.Float64)
+        - 2.0 * f("starts_lower").cast(pl.Float64) - 3.0 * (f("_key") == _TEXT).cast(pl.Float64)
         - 3.0 * f("two_sentences").cast(pl.Float64) - 2.5 * f("person_name").cast(pl.Float64)
         - pl.when(f("prose") | (f("ends_period") & (_WORDS > 15))).then(3.0).when(f("ends_period")).then(1.5)
         .otherwise(0.0)
