@@ -22,10 +22,12 @@ demo: install
 
 test: install
 	$(BIN)/ruff check flows tasks schemas tests bench
+	$(BIN)/mypy --strict tasks schemas
 	$(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check flows tasks schemas tests bench
+	$(BIN)/mypy --strict tasks schemas
 
 # The text path's title ranker (tasks/models/title_ranker.json) from corpus-dev and the open four fifths of
 # corpus-train; prints its in-sample and site-grouped cross-validated title accuracy. Deterministic.

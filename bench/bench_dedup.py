@@ -60,10 +60,9 @@ from tasks.dedup import (
     _mix64,
     _normalise,
     add_dedup_keys,
-    find_duplicate_clusters,
-    merge_comments,
     update_index,
 )
+from tasks.reference import find_duplicate_clusters, merge_comments
 
 RESULTS = Path(__file__).parent / "results" / "dedup.json"
 SHINGLE = 5

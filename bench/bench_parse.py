@@ -39,10 +39,10 @@ Shard = tuple[pl.DataFrame, pl.DataFrame]
 
 def load_shards(corpus: Path, n_shards: int, shard_pages: int) -> tuple[list[Shard], pl.DataFrame]:
     """(lines, pages) per shard and the template lines learned from all of them."""
-    from tasks.boilerplate import learn_template_lines, strip_boilerplate
+    from tasks.boilerplate import strip_boilerplate
     from tasks.ingest import build_pages
     from tasks.io import expand_inputs, read_manifest, read_raw_records
-    from tasks.stages import attach_manifest
+    from tasks.stages import attach_manifest, learn_template_lines
 
     files, _ = expand_inputs([str(corpus / "pages")])
     files = sorted(files, key=lambda f: f.path)[: n_shards * shard_pages]

@@ -54,7 +54,8 @@ def _save(out: Path, name: str, frames: dict[str, pl.DataFrame]) -> None:
 
 def dump_dev(folder: Path, out: Path) -> None:
     from flows.evaluate import load_folder
-    from tasks.boilerplate import learn_template_lines, strip_boilerplate
+    from tasks.boilerplate import strip_boilerplate
+    from tasks.stages import learn_template_lines
 
     parse, kept = _recording_parse()
     for name, use_html in (("dev-text", False), ("dev-html", True)):
@@ -67,10 +68,10 @@ def dump_dev(folder: Path, out: Path) -> None:
 
 
 def dump_corpus(corpus: Path, out: Path) -> None:
-    from tasks.boilerplate import learn_template_lines, strip_boilerplate
+    from tasks.boilerplate import strip_boilerplate
     from tasks.ingest import build_pages
     from tasks.io import expand_inputs, read_manifest, read_raw_records
-    from tasks.stages import attach_manifest
+    from tasks.stages import attach_manifest, learn_template_lines
 
     parse, kept = _recording_parse()
     files, _ = expand_inputs([str(corpus / "pages")])

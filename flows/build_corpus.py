@@ -43,7 +43,7 @@ from prefect.runtime import flow_run
 from flows.config import BuildConfig
 from flows.pipeline import Pipeline, part_label, shard_label
 from flows.runners import default_runner
-from flows.runtime import disk_full_error, is_disk_full, limit_malloc_retention
+from flows.runtime import disk_full_from, limit_malloc_retention
 from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
@@ -221,7 +221,10 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
     try:
         io.acquire_lock(config.out)
     except OSError as exc:
-        raise (disk_full_error(config.out) if is_disk_full(exc) else exc) from exc
+        full = disk_full_from(exc, config.out)  # a full disk: say which folder filled up
+        if full is None:
+            raise
+        raise full from exc
     try:
         summary, stages = _build(config)
     finally:

@@ -21,29 +21,45 @@ import pyarrow as pa
 from flows.stats import scan_dataset
 from schemas import OUTPUT_DATASETS, SCHEMA_VERSION
 from tasks.privacy import PII_KINDS, PLACEHOLDERS
+from tasks.publish import publish_counts
+from tasks.stats import articles_per_site, boilerplate_by_rule, dedup_kinds, language_mix, rejects_by_reason
 from tasks.write import dataset_roots
 
 _COLUMNS = {
-    "articles": ("site", "language", "fetched_at", "published_at", "stripped_by_rule", "pii_kinds", "body"),
-    "comments": ("site", "language", "posted_at", "author", "author_id", "pii_kinds", "text"),
-    "duplicates": ("kind",),
+    "articles": ("site", "language", "n_comments", "fetched_at", "published_at", "stripped_by_rule", "pii_kinds"),
+    "comments": ("language", "posted_at", "author_id", "pii_kinds"),
+    "duplicates": ("kind", "similarity", "cluster_id"),
     "rejects": ("stage", "reason"),
 }
+"""The columns the card reads whole from each dataset (no text: its texts are only counted, in the scan)."""
+_TEXT = {"articles": "body", "comments": "text"}
+"""The text column of each dataset whose redaction placeholders the card counts."""
 
 
 def read_card_data(out: Path) -> dict[str, pl.DataFrame]:
-    """The columns the card needs from the four datasets of ``out`` (one snapshot)."""
-    roots = dataset_roots(out, _COLUMNS)
-    return {name: scan_dataset(roots[name], *OUTPUT_DATASETS[name]).select(cols).collect()
-            for name, cols in _COLUMNS.items()}
+    """What the card needs from the four datasets of ``out`` (one snapshot): the ``_COLUMNS`` of each, comments'
+    ``has_author`` (the name is not read into memory), and ``placeholders``: one row per dataset of ``_TEXT``
+    with the count of each kind's placeholder, summed in the scan."""
+    roots = dataset_roots(out, {**_COLUMNS, "comments": (*_COLUMNS["comments"], "author", "text"),
+                                "articles": (*_COLUMNS["articles"], "body")})
+    scans = {name: scan_dataset(roots[name], *OUTPUT_DATASETS[name]) for name in _COLUMNS}
+    data = {name: scans[name].select(cols).collect() for name, cols in _COLUMNS.items()}
+    data["comments"] = data["comments"].with_columns(
+        scans["comments"].select(pl.col("author").is_not_null().alias("has_author")).collect().to_series())
+    data["placeholders"] = pl.concat([
+        scans[name].select(pl.lit(name).alias("dataset"), *[
+            pl.col(column).str.count_matches(PLACEHOLDERS[kind], literal=True).sum().cast(pl.Int64).alias(kind)
+            for kind in PII_KINDS]).collect()
+        for name, column in _TEXT.items()])
+    return data
 
 
-def _count_table(frame: pl.DataFrame, key: str, *, top: int | None = None) -> list[str]:
-    counts = frame.group_by(key).len().sort(["len", key], descending=[True, False])
+def _count_table(counts: pl.DataFrame, key: str, *, top: int | None = None) -> list[str]:
+    """A Markdown table of ``key`` and its rows (``counts``: ``key``, ``n``, largest first)."""
     rows = counts.head(top) if top else counts
-    lines = [f"| {key} | rows |", "|---|---:|"] + [f"| {k} | {n:,} |" for k, n in rows.iter_rows()]
+    lines = [f"| {key} | rows |", "|---|---:|"] + [f"| {k} | {n:,} |" for k, n in rows.select(key, "n").iter_rows()]
     if top and counts.height > top:
-        lines.append(f"| ({counts.height - top} more) | {int(counts['len'].slice(top).sum()):,} |")
+        lines.append(f"| ({counts.height - top} more) | {int(counts['n'].slice(top).sum()):,} |")
     return lines
 
 
@@ -52,11 +68,6 @@ def _range(frame: pl.DataFrame, column: str) -> str:
     if values.is_empty():
         return "unknown"
     return f"{values.min():%Y-%m-%d} to {values.max():%Y-%m-%d}"
-
-
-def _placeholders(frame: pl.DataFrame, column: str) -> dict[str, int]:
-    return {kind: int(frame.select(pl.col(column).str.count_matches(PLACEHOLDERS[kind], literal=True).sum()).item()
-                      or 0) for kind in PII_KINDS}
 
 
 def _schema_table(schema: pa.Schema) -> list[str]:
@@ -72,18 +83,16 @@ def render_card(data: Mapping[str, pl.DataFrame], summary: Mapping[str, Any], *,
                 generated_at: datetime) -> str:
     """The dataset card (Markdown with a YAML header) of the frames read by :func:`read_card_data`."""
     arts, coms, dups, rejs = data["articles"], data["comments"], data["duplicates"], data["rejects"]
-    languages = sorted((set(arts["language"].to_list()) | set(coms["language"].to_list())) - {"und"})
+    mix = language_mix(arts, coms)
+    languages = sorted(set(mix["language"].to_list()) - {"und"})
     n_rows = arts.height + coms.height
     size = next(label for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
                                            (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"))
                 if n_rows < limit) if n_rows < 10_000_000 else "n>10M"
-    stripped = (arts.select(pl.col("stripped_by_rule").explode().struct.unnest()).drop_nulls("rule")
-                .group_by("rule").agg(pl.col("n_lines").sum()).sort("n_lines", descending=True))
-    named = int(coms["author"].is_not_null().sum())
-    with_id = int(coms["author_id"].is_not_null().sum())
-    pii = {ds: {k: int(f.select(pl.col("pii_kinds").list.contains(k).sum()).item() or 0) for k in PII_KINDS}
-           for ds, f in (("articles", arts), ("comments", coms))}
-    placed = {"articles": _placeholders(arts, "body"), "comments": _placeholders(coms, "text")}
+    stripped = boilerplate_by_rule(arts)
+    named = int(coms["has_author"].sum())
+    counts = publish_counts(arts, coms)
+    placed = {row.pop("dataset"): row for row in data["placeholders"].iter_rows(named=True)}
     filtered = summary.get("filtered_language")
     lines = [
         "---",
@@ -108,8 +117,8 @@ def render_card(data: Mapping[str, pl.DataFrame], summary: Mapping[str, Any], *,
         "ISO 639-1 codes from langdetect's profiles, per article (title + body) and per comment; `und` where the "
         "text is too short or too uncertain to tell.",
         "",
-        "Articles:", "", *_count_table(arts, "language"), "",
-        "Comments:", "", *_count_table(coms, "language"), "",
+        "Articles:", "", *_count_table(mix.filter(pl.col("dataset") == "articles"), "language"), "",
+        "Comments:", "", *_count_table(mix.filter(pl.col("dataset") == "comments"), "language"), "",
         "## Dataset structure",
         "",
         "Four Parquet datasets, hive-partitioned, joined on `article_id`: `articles/` (one row per story), "
@@ -122,7 +131,8 @@ def render_card(data: Mapping[str, pl.DataFrame], summary: Mapping[str, Any], *,
         "",
         "### Source data",
         "",
-        "Sites (articles per site, top 20):", "", *_count_table(arts, "site", top=20), "",
+        "Sites (articles per site, top 20):", "",
+        *_count_table(articles_per_site(arts, top=arts.height).rename({"n_articles": "n"}), "site", top=20), "",
         "### Processing steps",
         "",
         "1. ingest: read and decode the input files; unreadable input is rejected (counted below).",
@@ -135,11 +145,11 @@ def render_card(data: Mapping[str, pl.DataFrame], summary: Mapping[str, Any], *,
         "",
         "| step | count |", "|---|---:|",
         f"| lines stripped (all rules) | {int(stripped['n_lines'].sum()) if stripped.height else 0:,} |",
-        *[f"| lines stripped: {r} | {int(n):,} |" for r, n in stripped.head(10).iter_rows()],
-        *[f"| deduplicated: {k} | {n:,} |" for k, n in dups.group_by("kind").len().sort("kind").iter_rows()],
+        *[f"| lines stripped: {r} | {int(n):,} |" for r, n in stripped.head(10).select("rule", "n_lines").iter_rows()],
+        *[f"| deduplicated: {k} | {n:,} |" for k, n in dedup_kinds(dups).sort("kind").select("kind", "n").iter_rows()],
         f"| deduplicated (all) | {dups.height:,} |",
         *[f"| rejected: {s} / {r} | {n:,} |"
-          for s, r, n in rejs.group_by("stage", "reason").len().sort("stage", "reason").iter_rows()],
+          for s, r, n in rejects_by_reason(rejs).sort("stage", "reason").select("stage", "reason", "n").iter_rows()],
         f"| rejected (all) | {rejs.height:,} |",
         f"| filtered by language (last run only: not kept in the datasets) | "
         f"{'unknown' if filtered is None else f'{int(filtered):,}'} |",
@@ -150,12 +160,13 @@ def render_card(data: Mapping[str, pl.DataFrame], summary: Mapping[str, Any], *,
         f"{summary.get('redact_pii', 'unknown')}. A corpus extended by several builds may mix options; the "
         "figures below are counted in the data itself.",
         f"- Comments with an author name written: {named:,} of {coms.height:,}; with a pseudonymous `author_id` "
-        f"(HMAC-SHA256 of site and name under a key kept outside the datasets): {with_id:,}.",
+        f"(HMAC-SHA256 of site and name under a key kept outside the datasets): "
+        f"{counts['comments_with_author_id']:,}.",
         "- Rows tagged with each kind of personal data (`pii_kinds`), and placeholders written by redaction:",
         "",
         "| kind | articles tagged | comments tagged | placeholders in articles | placeholders in comments |",
         "|---|---:|---:|---:|---:|",
-        *[f"| {k} | {pii['articles'][k]:,} | {pii['comments'][k]:,} | {placed['articles'][k]:,} | "
+        *[f"| {k} | {counts[f'pii_articles_{k}']:,} | {counts[f'pii_comments_{k}']:,} | {placed['articles'][k]:,} | "
           f"{placed['comments'][k]:,} |" for k in PII_KINDS],
         "",
         "Pseudonymization replaces names of commenters of the same thread only where written `@Name` or at the "

@@ -205,11 +205,9 @@ def inspect_page(path: Path) -> dict[str, Any]:
     """One page through ingest, strip, parse and language detection; no dedup, nothing written."""
     import polars as pl
 
-    from flows.config import LangIdConfig
-    from tasks.boilerplate import strip_boilerplate
     from tasks.ingest import build_pages
     from tasks.io import expand_inputs, read_raw_records
-    from tasks.stages import attach_manifest, parse_shard, tag_languages
+    from tasks.stages import attach_manifest, parse_pages
 
     files, _ = expand_inputs([str(path)])
     frame = pl.DataFrame([{"path": f.path, "size": f.size, "mtime_ns": f.mtime_ns} for f in files],
@@ -219,13 +217,7 @@ def inspect_page(path: Path) -> dict[str, Any]:
     page = pages.row(0, named=True)
     if page["reject_reason"]:
         return {"source_path": str(path), "rejected": page["reject_reason"], "detail": page["reject_detail"]}
-    from schemas.parsed import TEMPLATE_LINES
-    from schemas.validate import empty_frame
-
-    lines = strip_boilerplate(pages)
-    arts, coms = parse_shard(lines, pages.select("page_id", "site", "url", "text", "html", "fetched_at"),
-                             empty_frame(TEMPLATE_LINES))
-    arts, coms = tag_languages(arts, coms, pages.select("page_id", "text", "html"), LangIdConfig())
+    _, arts, coms = parse_pages(pages)
     art = arts.row(0, named=True)
     return {
         "source_path": str(path),

@@ -1,8 +1,9 @@
 """Evaluation runner: parse a folder of pages that carry hand-checked truth and score the result.
 
 A folder holds ``NAME.txt`` (page text, innerText style) and ``NAME.truth.json``
-(``{site, language, title, body, comments: [{author, text}]}``). ``run_eval`` runs the text stages
-(boilerplate, template learning, parsing, language detection) and returns a JSON-able dict;
+(``{site, language, title, body, comments: [{author, text}]}``). ``run_eval`` runs the build's own stage
+functions over the folder's pages (``tasks.stages.parse_pages``: strip-boilerplate, template learning,
+parse, detect-language) and returns a JSON-able dict;
 ``format_report`` renders it as a table. The CLI (``corpus eval FOLDER [--json]``) and ``make eval``
 call these two functions.
 """
@@ -22,13 +23,12 @@ import xxhash
 from schemas.pages import RAW_RECORDS
 from schemas.validate import polars_schema
 from tasks import selectors
-from tasks.boilerplate import learn_template_lines, strip_boilerplate
 from tasks.evaluate import score_pages, summarize_scores, token_f1
 from tasks.ingest import build_pages
 from tasks.io import read_input_bytes
 from tasks.profiles import load_profiles
 from tasks.readers import InputFile, records_from_bytes
-from tasks.stages import parse_shard
+from tasks.stages import parse_pages
 
 logger = logging.getLogger(__name__)
 
@@ -118,32 +118,6 @@ def _render(path: Path) -> dict[str, Any]:
     return {"html": page["html"], "text": page["text"]}
 
 
-def _detect_languages(articles: pl.DataFrame) -> pl.DataFrame:
-    """``page_id``, ``language`` of each parsed body (tasks.langid when present, else seeded langdetect)."""
-    frame = articles.select("page_id", pl.col("body").alias("text"))
-    try:
-        from tasks.langid import detect_language  # noqa: PLC0415  (optional module, written separately)
-
-        detected = detect_language(frame)
-        return detected.select("page_id", "language")
-    except Exception as exc:
-        logger.info("tasks.langid unavailable (%s); using seeded langdetect", exc)
-    from langdetect import DetectorFactory, LangDetectException, detect  # noqa: PLC0415
-
-    def one(text: str) -> str | None:
-        if len(text or "") < 20:
-            return None
-        DetectorFactory.seed = 0
-        try:
-            return str(detect(text[:2000]))
-        except LangDetectException:
-            return None
-
-    return frame.select(
-        "page_id", language=pl.Series([one(t) for t in frame["text"].to_list()], dtype=pl.String)
-    )
-
-
 def trafilatura_body_scores(pages: pl.DataFrame, truth_articles: pl.DataFrame) -> pl.DataFrame | None:
     """``page_id``, ``trafilatura_body_f1``: trafilatura's own body (``include_comments=False``) scored
     against the truth, or None when trafilatura is not installed.
@@ -202,14 +176,11 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
     if fold not in FOLDS:
         raise ValueError(f"fold must be one of {FOLDS}, not {fold!r}")
     pages, truth_articles, truth_comments = load_folder(folder, use_html=use_html, fold=fold)
-    profiles = load_profiles() if use_profiles else None
-    lines = strip_boilerplate(pages, profiles=profiles)
-    templates = learn_template_lines(lines, pages.select("page_id", "site"))
-    articles, comments = parse_shard(lines, pages, templates)  # the build's own parse step
+    templates, articles, comments = parse_pages(pages, profiles=load_profiles() if use_profiles else None)
     missing = pages.select("page_id").join(articles.select("page_id"), on="page_id", how="anti")
     articles = pl.concat([articles, missing.with_columns(body=pl.lit(""))], how="diagonal_relaxed")
-    languages = _detect_languages(articles)
-    scores = score_pages(articles, comments, truth_articles, truth_comments, languages=languages)
+    scores = score_pages(articles, comments, truth_articles, truth_comments,
+                         languages=articles.select("page_id", "language"))
     n_true = dict(truth_comments.group_by("page_id").agg(pl.len()).iter_rows())
     layouts = pl.DataFrame(
         {"page_id": pages["page_id"],

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.progress import Reporter, stage_progress
-from flows.runtime import DiskFullError, describe_disk_full, disk_full_error, is_disk_full
+from flows.runtime import describe_disk_full, disk_full_from
 
 Submit = Callable[[int, list[Any]], Any]
 """Submits one stage of shard ``i`` given the futures of the shard's earlier stages (completed, in stage order)."""
@@ -212,10 +212,8 @@ class Pipeline:
 
     def _fail(self, stage: str, label: str | None, error: BaseException | str, *, now: bool = True) -> None:
         """Record a failed run (and raise its :class:`StageFailedError` when ``now``)."""
-        if isinstance(error, BaseException) and self.out is not None and is_disk_full(error) and not any(
-                isinstance(e, DiskFullError) for e in (error, error.__cause__)):
-            cause, error = error, disk_full_error(self.out)
-            error.__cause__ = cause
+        if isinstance(error, BaseException) and self.out is not None:
+            error = disk_full_from(error, self.out) or error
         self.failures.append((stage, label, error))
         if now:
             self._raise_failures()

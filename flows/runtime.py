@@ -143,6 +143,17 @@ def disk_full_error(folder: Path) -> DiskFullError:
                          f"free now); free space there, then run the build again (or press Retry)", str(folder))
 
 
+def disk_full_from(exc: BaseException, folder: Path) -> DiskFullError | None:
+    """The :class:`DiskFullError` to raise instead of ``exc``, met while writing under ``folder``: it names the
+    folder and has ``exc`` as its cause. ``None`` when no disk was full, or ``exc`` is such an error already
+    (or was raised from one). The one place that turns a write's ENOSPC into that message."""
+    if not is_disk_full(exc) or any(isinstance(e, DiskFullError) for e in (exc, exc.__cause__)):
+        return None
+    error = disk_full_error(folder)
+    error.__cause__ = exc
+    return error
+
+
 def disk_of(folder: Path) -> tuple[Path, int]:
     """The mount point of the file system holding ``folder`` (or its nearest existing parent) and the bytes
     free on it for this user."""

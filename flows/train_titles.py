@@ -28,10 +28,10 @@ import xxhash
 from scipy.optimize import minimize
 
 from flows.evaluate import load_folder
-from tasks.boilerplate import learn_template_lines, strip_boilerplate
+from tasks.boilerplate import strip_boilerplate
 from tasks.evaluate import fold as fold_text
 from tasks.parse import body_windows, page_urls
-from tasks.stages import tag_template_lines
+from tasks.stages import learn_template_lines, tag_template_lines
 from tasks.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")

@@ -1,9 +1,10 @@
 """Intermediate frames of the dedup stage (``_work/dedup`` and ``OUT/_index/dedup``).
 
 ``DEDUP_KEYS``: one row per page of this run, made per shard by ``tasks.dedup.add_dedup_keys``.
-``DUPLICATE_CLUSTERS``: one row per page of this run, the global decision of
-``tasks.dedup.find_duplicate_clusters``. ``DEDUP_INDEX``: the persistent index of every page
-an earlier run has seen, so a later run deduplicates against it (``tasks.dedup.update_index``).
+``DUPLICATE_CLUSTERS``: one row per page of this run, the global decision of the partitioned
+dedup steps (``tasks.dedup.rank_touched``, ``describe_touched``, ``shard_clusters``). ``DEDUP_INDEX``:
+the persistent index of every page an earlier run has seen, so a later run deduplicates against it
+(``tasks.dedup.update_index``).
 ``COMMENT_KEYS``: the persistent keys of the comments written so far (``tasks.dedup.comment_keys``).
 
 Signatures are one-permutation MinHash (``num_perm`` bins); their length and the settings

@@ -26,6 +26,16 @@ def empty_frame(schema: pa.Schema) -> pl.DataFrame:
     return frame
 
 
+def cast_to(df: pl.DataFrame, schema: pa.Schema) -> pl.DataFrame:
+    """``df``'s columns of ``schema``, in ``schema``'s order, cast to its dtypes; other columns are left out.
+
+    The one cast of a stage's result to its declared schema (dtypes from :func:`polars_schema`, never
+    restated). Raises polars' ``ColumnNotFoundError`` when a column of ``schema`` is missing and
+    ``InvalidOperationError`` when a value does not cast.
+    """
+    return df.select([pl.col(name).cast(dtype) for name, dtype in polars_schema(schema).items()])
+
+
 def conform(df: pl.DataFrame, schema: pa.Schema) -> pa.Table:
     """Return ``df`` as an arrow table with exactly ``schema``'s columns, order and types.
 

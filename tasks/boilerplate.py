@@ -25,9 +25,10 @@ import logging
 from collections.abc import Mapping
 
 import polars as pl
+from polars.datatypes import IntegerType
 
-from schemas.parsed import LINES, TEMPLATE_LINES
-from schemas.validate import empty_frame, polars_schema
+from schemas.parsed import LINES
+from schemas.validate import cast_to, empty_frame, polars_schema
 from tasks import selectors
 from tasks.profiles import SiteProfile
 from tasks.words import count_words
@@ -116,6 +117,8 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
         (``line_no`` 0, empty ``text``) so that it stays visible to the later stages.
     """
     schema = polars_schema(LINES)
+    line_no = schema["line_no"]
+    assert isinstance(line_no, IntegerType)  # LINES declares line_no an integer (int_ranges needs one)
     if pages.height == 0:
         return pl.DataFrame(
             schema={"page_id": schema["page_id"], "site": pl.String, "line_no": schema["line_no"],
@@ -139,7 +142,7 @@ def explode_lines(pages: pl.DataFrame) -> pl.DataFrame:
             .str.replace_all("\r", "\n", literal=True)
             .str.split("\n"),
         )
-        .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=schema["line_no"]))
+        .with_columns(line_no=pl.int_ranges(0, pl.col("text").list.len(), dtype=line_no))
         .explode(["text", "line_no"])
         .with_columns(pl.col("text").str.strip_chars(_TRIM_CHARS))
         .filter(pl.col("blank_page") | (pl.col("text") != ""))
@@ -247,59 +250,8 @@ def strip_boilerplate(
         strip_rule=rule,
         region=pl.lit(None, dtype=schema["region"]),
         comment_position=pl.lit(None, dtype=schema["comment_position"]),
-    ).select(LINES.names)
+    ).pipe(cast_to, LINES)
     logger.debug("tagged %d lines, %d as boilerplate", out.height, out["strip_rule"].is_not_null().sum())
-    return out.cast(dict(schema))  # type: ignore[arg-type]
+    return out
 
 
-def learn_template_lines(
-    lines: pl.DataFrame,
-    sites: pl.DataFrame,
-    *,
-    min_pages: int = 3,
-    min_share: float = 0.5,
-) -> pl.DataFrame:
-    """Find lines that repeat across many pages of one site: site template, not content.
-
-    Pages are counted by content, not by fetch: pages of a site that share their longest line are
-    one page here, so three fetches of the same article never turn its paragraphs into template.
-
-    Args:
-        lines: ``LINES`` rows (reads ``page_id`` and ``text``).
-        sites: ``page_id`` and ``site`` of the same pages (``PAGES`` columns).
-        min_pages: a line must occur on at least this many distinct pages of the site.
-        min_share: and on at least this share of the site's distinct pages in the batch.
-
-    Returns:
-        ``TEMPLATE_LINES`` rows: ``site``, ``text``, ``n_pages``, ``n_site_pages``, ``share``; pass them
-        back to ``strip_boilerplate(template_lines=...)`` in this run and later ones.
-    """
-    schema = polars_schema(TEMPLATE_LINES)
-    if lines.height == 0 or sites.height == 0:
-        return empty_frame(TEMPLATE_LINES)
-    site_of = sites.select("page_id", pl.col("site").fill_null("unknown")).unique(subset="page_id")
-    # a page's content key: its longest line (ties broken by text), shared by re-fetches of one article
-    length = pl.col("text").str.len_chars()
-    content_key = (
-        lines.select("page_id", "text")
-        .filter(length == length.max().over("page_id"))
-        .group_by("page_id")
-        .agg(content=pl.col("text").min())
-    )
-    site_of = site_of.join(content_key, on="page_id", how="inner")
-    per_site = site_of.group_by("site").agg(n_site_pages=pl.col("content").n_unique())
-    counts = (
-        lines.select("page_id", "text")  # a line twice on one page has one content key: n_unique counts it once
-        .join(site_of, on="page_id", how="inner")
-        .group_by("site", "text")
-        .agg(n_pages=pl.col("content").n_unique())
-        .join(per_site, on="site", how="inner")
-        .with_columns(share=pl.col("n_pages") / pl.col("n_site_pages"))
-        .filter(
-            (pl.col("site") != "unknown")
-            & (pl.col("n_pages") >= min_pages)
-            & (pl.col("share") >= min_share)
-        )
-        .sort("site", "text")
-    )
-    return counts.select(TEMPLATE_LINES.names).cast(dict(schema))  # type: ignore[arg-type]

@@ -31,17 +31,23 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from tasks.selectors import MONTHS, TIME_CONNECTOR_RE
+from tasks.selectors import (
+    MONTH_ALT,
+    MONTHS,
+    RELATIVE_AMOUNT_RE,
+    RELATIVE_BEFORE_RE,
+    RELATIVE_UNIT_RE,
+    TIME_CONNECTOR_RE,
+)
 
-_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 _TIME = (
     rf"(?:,?\s*(?:{TIME_CONNECTOR_RE}|—|@|T)?\s*"
     r"(?P<hh>\d{1,2})\s?[:.h]\s?(?P<mi>\d{2})(?::(?P<ss>\d{2}))?(?!\d)\s*(?P<ampm>[ap]\.?\s?m\b\.?)?)?"
 )
 WRITTEN_DATE = re.compile(
     r"(?:"
-    rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?(?P<m1>{_MONTH_ALT})\.?,?\s*(?:de\s+)?(?P<y1>\d{{4}})"
-    rf"|(?P<m2>{_MONTH_ALT})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})"
+    rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?(?P<m1>{MONTH_ALT})\.?,?\s*(?:de\s+)?(?P<y1>\d{{4}})"
+    rf"|(?P<m2>{MONTH_ALT})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})"
     r"|(?P<y3>\d{4})[-/](?P<m3>\d{1,2})[-/](?P<d3>\d{1,2})"
     r"|(?P<d4>\d{1,2})[./](?P<m4>\d{1,2})[./](?P<y4>\d{4}|\d{2})\b"
     rf"){_TIME}",
@@ -51,10 +57,7 @@ WRITTEN_DATE = re.compile(
 ``August 9th, 2012 at 1:11 pm``, ``2019-08-02``, ``29.07.2020 // 12:56``, ``05/08/99 10:15``."""
 
 RELATIVE_DATE = re.compile(
-    r"\b(?:\d+|an?|one|ein|eine|einem|einer|un|une)\s+(?:second|minute|hour|day|week|month|year|sekunde|stunde|tag|"
-    r"woche|monat|jahr|seconde|heure|jour|semaine|mois|an|année|segundo|minuto|hora|día|dia|semana|mes|año|ano|"
-    r"secondo|ora|giorno|settimana|mese|anno)[a-zäöüéèñ]*\s+ago\b|\b(?:vor|il y a|hace|há)\s+\d+\s+\w+",
-    re.IGNORECASE,
+    rf"\b{RELATIVE_AMOUNT_RE}\s+{RELATIVE_UNIT_RE}\s+ago\b|\b{RELATIVE_BEFORE_RE}", re.IGNORECASE
 )
 """Where a comment widget prints a relative date ("2 years ago", "vor 3 Tagen"): what the HTML path looks
 for in a date element (the set of forms :func:`relative_offset` reads is larger)."""
@@ -119,22 +122,17 @@ def find_date(text: str) -> str | None:
     return rel.group(0) if rel else None
 
 
-def parse_date(text: str | None, *, day_first: bool = True, fetched_at: datetime | None = None) -> datetime | None:
+def parse_date(text: str | None, *, day_first: bool = True) -> datetime | None:
     """Read a date as written (``22. Dezember 2019 um 10:15``, ``August 9th, 2012 at 1:11 pm``,
-    ``29.07.2020 // 12:56``, ``2019-08-02``, ``2 hours ago``) to UTC; None when no date can be read.
+    ``29.07.2020 // 12:56``, ``2019-08-02``) to UTC, as one string alone tells it; None when no date can be
+    read. Two-digit years follow the POSIX ``%y`` rule and relative dates give None: what the page's fetch
+    time and evidence tell is read again by :func:`resolve_posted_at`, over a shard's comments at once.
 
     Args:
         text: the written date (the first date in it is read).
         day_first: the order of a numeric date whose two fields are both 12 or less.
-        fetched_at: the page's fetch time (UTC): the pivot of two-digit years and the time relative
-            dates count back from; without it relative dates give None.
     """
-    if not text:
-        return None
-    found = _absolute(text, day_first=day_first, reference_year=None if fetched_at is None else fetched_at.year)
-    if found is None and fetched_at is not None and WRITTEN_DATE.search(text) is None:
-        return _relative(text, fetched_at)
-    return found
+    return _absolute(text, day_first=day_first)
 
 
 def _absolute(text: str | None, *, day_first: bool = True, reference_year: int | None = None) -> datetime | None:
@@ -181,17 +179,6 @@ def relative_offset(text: str | None) -> tuple[str, int | None] | None:
         hour, minute, second = _clock(m.groupdict())
         return f"{days}d", hour * 3600 + minute * 60 + second
     return None
-
-
-def _relative(text: str, fetched_at: datetime) -> datetime | None:
-    """``parse_date`` of a relative date, one value (the frame path is :func:`resolve_posted_at`)."""
-    found = relative_offset(text)
-    if found is None:
-        return None
-    frame = pl.DataFrame({"at": [fetched_at], "off": [found[0]], "tod": [found[1]]},
-                         schema={"at": pl.Datetime("us", "UTC"), "off": pl.String, "tod": pl.Int64})
-    value = frame.select(_shifted(pl.col("at"), pl.col("off"), pl.col("tod"))).item()
-    return value if isinstance(value, datetime) else None
 
 
 def _shifted(at: pl.Expr, offset: pl.Expr, time_of_day: pl.Expr) -> pl.Expr:

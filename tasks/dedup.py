@@ -7,23 +7,24 @@ Two phases (HOUSE_STYLE "Dedup is two-phase and deterministic"):
    ``content_hash`` (xxh3-64 of the normalised body), ``signature`` (one-permutation MinHash of word
    shingles, null for bodies that are no evidence of sameness), ``url_key``, ``body_len``, ``n_tokens``,
    ``minhash_config``, ``title_hash``.
-2. ``find_duplicate_clusters`` (global, over all shards of the run plus the ``DEDUP_INDEX`` of earlier
-   runs) links pages by exact ``content_hash``, by LSH candidates (band keys joined in polars) whose
-   signatures agree on at least ``threshold`` of their values, and by equal ``url_key`` when the
-   signatures agree on at least ``rescrape_threshold``; connected components are the clusters.
+2. Global, over all shards of the run plus the dedup index of earlier runs, partitioned by key ("Phase 2,
+   partitioned" below: ``key_rows`` per shard, ``partition_candidates`` and ``partition_edges`` per
+   partition of the keys, ``rank_touched`` and ``describe_touched`` over the linked pages): pages are
+   linked by equal :func:`exact_key`, by LSH candidates (pages sharing a band key) whose signatures agree
+   on at least ``threshold`` of their values, and by equal ``url_key`` when the signatures agree on at
+   least ``RESCRAPE_THRESHOLD``; connected components are the clusters.
 
 Canonical rule, per cluster, in this order: an article written by an earlier run wins; then the
 earliest ``fetched_at`` (unknown last); then the longest normalised body; then the smallest
 ``article_id``; then the smallest ``page_id``. Once written, a canonical article stays canonical: later
 runs fold new pages into it and never rewrite it.
 
-The build runs phase 2 partitioned ("Phase 2, partitioned" below: ``key_rows`` per shard,
-``partition_candidates`` and ``verified_pairs`` per partition of the keys, ``decide_touched`` over the
-linked pages), with exactly the decisions of ``find_duplicate_clusters``, which stays the one-process
-reference.
+``tasks.reference.find_duplicate_clusters`` makes the same decisions in one process (all nodes and
+signatures in memory); tests and benchmarks check the partitioned steps against it.
 
-``merge_comments`` re-attaches the comments of every page to its canonical article and tags (never
-drops) repeated comments; ``update_index`` and ``comment_keys`` give what the next run needs.
+``merge_threads`` re-attaches the comments of every page to its canonical article, ``text_counts`` and
+``add_repeat_counts`` tag (never drop) repeated comments; ``update_index`` and ``comment_keys`` give what
+the next run needs.
 
 Duplicate kinds: ``rescrape`` when a page ranked before it in its cluster has the same ``url_key``
 (the same URL fetched again); otherwise ``exact`` when its normalised body equals the canonical's;
@@ -79,11 +80,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import xxhash
 
 from schemas.dedup import COMMENT_KEYS, DEDUP_INDEX, DEDUP_KEYS, DUPLICATE_CLUSTERS
-from schemas.validate import polars_schema
-from tasks.distinct import map_distinct
+from schemas.validate import cast_to, polars_schema
+from tasks.hashing import hash_series, partition_of
 
 logger = logging.getLogger(__name__)
 
@@ -124,11 +124,6 @@ def _mix64(x: np.ndarray) -> np.ndarray:
     np.right_shift(x, _U64(31), out=tmp)
     np.bitwise_xor(x, tmp, out=x)
     return x
-
-
-def _xxh3_series(values: pl.Series) -> pl.Series:
-    """Return the xxh3-64 hex digests of a string Series (nulls hash as the empty string)."""
-    return pl.Series([xxhash.xxh3_64_hexdigest(v.encode()) for v in values.fill_null("")], dtype=pl.String)
 
 
 def _normalise(text: pl.Series) -> pl.Series:
@@ -359,16 +354,16 @@ def add_dedup_keys(
               .then(pl.concat_str([pl.lit("url"), alias, pl.lit(title_norm).fill_null("")], separator="\x1f"))
               .otherwise(pl.concat_str([pl.lit("page"), pl.col("article_id")], separator="\x1f")))
     ).to_series()
-    title_hash = pl.when(title_norm.str.len_bytes() > 0).then(_xxh3_series(title_norm))
+    title_hash = pl.when(title_norm.str.len_bytes() > 0).then(hash_series(title_norm))
     return frame.with_columns(
-        _xxh3_series(norm).alias("content_hash"),
-        pl.when(evidence.is_not_null()).then(_xxh3_series(evidence)).otherwise(title_hash).alias("title_hash"),
+        hash_series(norm).alias("content_hash"),
+        pl.when(evidence.is_not_null()).then(hash_series(evidence)).otherwise(title_hash).alias("title_hash"),
         pl.lit(minhash_config(shingle_size=shingle_size, num_perm=num_perm, seed=seed)).alias("minhash_config"),
     ).select([pl.col(c).cast(schema[c]) for c in DEDUP_KEYS.names])
 
 
 # ----------------------------------------------------------------------------------------------
-# Phase 2: global
+# Phase 2: building blocks (pairs, components, the canonical rule, the index rows)
 # ----------------------------------------------------------------------------------------------
 
 
@@ -376,29 +371,6 @@ def _signature_matrix(sigs: pl.Series, num_perm: int) -> np.ndarray:
     """Return the non-null signatures of a List(UInt32) Series as an ``(n, num_perm)`` array."""
     flat = sigs.drop_nulls().explode().to_numpy()
     return np.ascontiguousarray(flat, dtype=np.uint32).reshape(-1, num_perm)
-
-
-def _load_signatures(sources: list[pl.LazyFrame], n_signed: int, *, chunk: int = 262_144) -> np.ndarray:
-    """Read the non-null signatures of ``sources`` (in order) into one ``(n_signed, num_perm)`` array.
-
-    Reads ``chunk`` rows at a time, so the list column never exists whole next to the array.
-    """
-    sig: np.ndarray | None = None
-    pos = 0
-    for source in sources:
-        total = int(source.select(pl.len()).collect().item())
-        for offset in range(0, total, chunk):
-            part = source.slice(offset, chunk).select("signature").collect().get_column("signature").drop_nulls()
-            if part.len() == 0:
-                continue
-            if sig is None:
-                num_perm = int(part.list.len().first())  # type: ignore[arg-type]
-                sig = np.empty((n_signed, num_perm), dtype=np.uint32)
-            sig[pos : pos + part.len()] = _signature_matrix(part, sig.shape[1])
-            pos += part.len()
-    if sig is None or pos != n_signed:
-        raise ValueError("signatures changed while they were read")
-    return sig
 
 
 def _agreement(sig: np.ndarray, a: np.ndarray, b: np.ndarray, *, block: int = 1 << 16) -> np.ndarray:
@@ -472,126 +444,6 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             return labels
 
 
-def _nodes(keys: pl.LazyFrame, index: pl.LazyFrame | None) -> pl.DataFrame:
-    """Stack the index of earlier runs (first) and this run's keys into one node frame with ``nid``.
-
-    Signatures stay out (``has_sig`` tells which nodes have one); ``_load_signatures`` reads them.
-    """
-    cols = [pl.col(c) for c in ("page_id", "article_id", "url_key", "fetched_at", "body_len", "content_hash",
-                                "minhash_config", "title_hash")]
-    has_sig = pl.col("signature").is_not_null().alias("has_sig")
-    new = keys.select(
-        *cols,
-        has_sig,
-        pl.lit(value=True).alias("is_new"),
-        pl.lit(value=False).alias("is_written"),
-        pl.lit(None, pl.String).alias("prior_cluster_id"),
-        pl.lit(None, pl.String).alias("prior_canonical_id"),
-    ).collect()
-    if index is None:
-        stacked = new
-    else:
-        old = index.select(
-            *cols,
-            has_sig,
-            pl.lit(value=False).alias("is_new"),
-            pl.col("is_canonical").alias("is_written"),
-            pl.col("cluster_id").alias("prior_cluster_id"),
-            pl.col("canonical_article_id").alias("prior_canonical_id"),
-        ).collect()
-        stacked = pl.concat([old, new.cast(old.schema)])
-    return stacked.with_row_index("nid").with_columns(pl.col("nid").cast(pl.Int64))
-
-
-def _exact_edges(nodes: pl.DataFrame) -> list[pl.DataFrame]:
-    """Edges between nodes of equal non-empty normalised body, and within clusters of earlier runs.
-
-    Bodies without signature (short) must have equal titles too: two paywall stubs or 'Photo gallery'
-    pages of different stories share a body but not a title.
-    """
-    key = pl.when(pl.col("has_sig")).then(pl.lit("")).otherwise(pl.col("title_hash").fill_null("-"))
-    exact = (
-        nodes.filter(pl.col("body_len") > 0)
-        .with_columns(pl.col("nid").min().over("content_hash", key).alias("a"))
-        .filter(pl.col("a") != pl.col("nid"))
-        .select("a", pl.col("nid").alias("b"))
-    )
-    prior = (
-        nodes.filter(pl.col("prior_cluster_id").is_not_null())
-        .with_columns(pl.col("nid").min().over("prior_cluster_id").alias("a"))
-        .filter(pl.col("a") != pl.col("nid"))
-        .select("a", pl.col("nid").alias("b"))
-    )
-    return [exact, prior]
-
-
-def _near_edges(
-    nodes: pl.DataFrame,
-    sig: np.ndarray,
-    sig_row: np.ndarray,
-    *,
-    bands: int,
-    rows: int,
-    threshold: float,
-    rescrape_threshold: float,
-    max_bucket: int,
-    band_rows: int = 4_000_000,
-) -> list[pl.DataFrame]:
-    """Edges of verified LSH candidates and of same-URL pages, each touching a page of this run."""
-    signed = nodes.filter(pl.col("has_sig"))
-    # One representative per content hash: exact copies are linked already.
-    rep_nid = signed.filter(pl.col("nid") == pl.col("nid").min().over("content_hash")).get_column("nid").to_numpy()
-    is_new = nodes.get_column("is_new").to_numpy()
-    rep_sig = sig[sig_row[rep_nid]]
-    rep_is_new = is_new[rep_nid]
-    lsh_parts = []
-    all_new = bool(rep_is_new.all())
-    # A few bands at a time bound the memory of the joins (about band_rows rows per block).
-    band_block = max(1, min(bands, band_rows // max(rep_nid.size, 1)))
-    for first in range(0, bands, band_block):
-        n_bands = min(band_block, bands - first)
-        bkeys = _band_keys(rep_sig[:, first * rows : (first + n_bands) * rows], bands=n_bands, rows=rows)
-        band_frame = pl.DataFrame(
-            {
-                "nid": np.repeat(rep_nid, n_bands),
-                "band": np.tile(np.arange(first, first + n_bands, dtype=np.int16), rep_nid.size),
-                "bkey": bkeys.reshape(-1),
-            }
-        )
-        if not all_new:  # only buckets holding a page of this run matter: earlier pairs are settled
-            new_buckets = band_frame.filter(pl.Series(np.repeat(rep_is_new, n_bands))).select("band", "bkey")
-            band_frame = band_frame.join(new_buckets.unique(), on=["band", "bkey"], how="semi")
-        lsh_parts.append(_bucket_pairs(band_frame, ["band", "bkey"], max_bucket=max_bucket))
-    lsh_pairs = pl.concat(lsh_parts).unique()
-    url_members = signed.filter(pl.col("url_key").is_not_null()).select("nid", "url_key", "is_new")
-    url_members = url_members.join(
-        url_members.filter(pl.col("is_new")).select("url_key").unique(), on="url_key", how="semi"
-    ).select("nid", "url_key")
-    url_pairs = _bucket_pairs(url_members, ["url_key"], max_bucket=max_bucket)
-    edges = []
-    for pairs, floor in ((lsh_pairs, threshold), (url_pairs, rescrape_threshold)):
-        a = pairs.get_column("a").to_numpy()
-        b = pairs.get_column("b").to_numpy()
-        keep = is_new[a] | is_new[b]
-        a, b = a[keep], b[keep]
-        ok = _agreement(sig, sig_row[a], sig_row[b]) >= floor
-        edges.append(pl.DataFrame({"a": a[ok], "b": b[ok]}))
-        logger.info("dedup: %d candidate pairs, %d at or above %.2f", a.size, int(ok.sum()), floor)
-    return edges
-
-
-def _decide(nodes: pl.DataFrame, labels: np.ndarray, sig: np.ndarray, sig_row: np.ndarray) -> pl.DataFrame:
-    """Pick the canonical node of every component and describe each page of this run against it."""
-    out = _rank(nodes, labels)
-    a = out.get_column("nid").to_numpy()
-    b = out.get_column("canon_nid").to_numpy()
-    both = (sig_row[a] >= 0) & (sig_row[b] >= 0)
-    est = np.full(a.size, np.nan)
-    if both.any():
-        est[both] = _agreement(sig, sig_row[a[both]], sig_row[b[both]])
-    return _describe(out, est)
-
-
 def _rank(nodes: pl.DataFrame, labels: np.ndarray) -> pl.DataFrame:
     """The pages of this run (``is_new``), each with its component's canonical node (by the documented rule)."""
     nodes = nodes.with_columns(pl.Series("comp", labels))
@@ -640,76 +492,6 @@ def _describe(out: pl.DataFrame, est: np.ndarray) -> pl.DataFrame:
     )
 
 
-def find_duplicate_clusters(
-    keys: pl.DataFrame | pl.LazyFrame,
-    *,
-    index: pl.DataFrame | pl.LazyFrame | None = None,
-    bands: int = 40,
-    rows: int = 3,
-    threshold: float = 0.6,
-    rescrape_threshold: float = RESCRAPE_THRESHOLD,
-    max_bucket: int = MAX_BUCKET,
-) -> pl.DataFrame:
-    """Cluster the pages of this run with each other and with the pages of earlier runs.
-
-    Pages are linked by equal ``content_hash`` (non-empty bodies), by LSH candidates (pages sharing
-    one of ``bands`` band keys) whose signatures agree on at least ``threshold`` of their values, and by
-    equal ``url_key`` when the signatures agree on at least ``rescrape_threshold``; clusters are the
-    connected components. The canonical rule is in the module docstring.
-
-    Args:
-        keys: ``DEDUP_KEYS`` rows of every shard of this run (reads all their columns but ``site``,
-            ``ingested_at`` and ``n_tokens``).
-        index: ``DEDUP_INDEX`` of earlier runs (None on the first run); a LazyFrame (``scan_parquet``)
-            keeps memory low, as signatures are then read in chunks straight into one numpy array.
-        bands: LSH bands; ``bands * rows`` must not exceed the signature length.
-        rows: signature values per band.
-        threshold: a candidate pair is a near duplicate when its signatures agree on at least this share.
-        rescrape_threshold: pages with the same ``url_key`` fold when their signatures agree on at least
-            this share (a re-scrape with changed widgets or a corrected paragraph).
-        max_bucket: buckets with more pages are linked to their first page only (linear pair count).
-
-    Returns:
-        One row per row of ``keys`` (same order) with the ``DUPLICATE_CLUSTERS`` columns: ``page_id``,
-        ``article_id``, ``cluster_id``, ``canonical_article_id``, ``is_duplicate``, ``duplicate_kind``,
-        ``similarity``.
-
-    Raises:
-        ValueError: when signatures of different settings meet, or ``bands * rows`` is too large.
-    """
-    keys_lf = keys.lazy()
-    index_lf = None if index is None else index.lazy()
-    nodes = _nodes(keys_lf, index_lf)
-    configs = nodes.get_column("minhash_config").unique().to_list()
-    if len(configs) > 1:
-        raise ValueError(f"signatures made with different settings cannot be compared: {sorted(configs)}")
-    n = nodes.height
-    if n == 0:
-        return pl.DataFrame(schema=polars_schema(DUPLICATE_CLUSTERS))
-    edges = _exact_edges(nodes)
-    sig_row = np.full(n, -1, dtype=np.int64)
-    sig = np.zeros((0, 0), dtype=np.uint32)
-    signed_nid = nodes.filter(pl.col("has_sig")).get_column("nid").to_numpy()
-    if signed_nid.size:
-        sources = [keys_lf] if index_lf is None else [index_lf, keys_lf]
-        sig = _load_signatures(sources, signed_nid.size)
-        if bands * rows > sig.shape[1]:
-            raise ValueError(f"bands * rows = {bands * rows} exceeds the signature length {sig.shape[1]}")
-        sig_row[signed_nid] = np.arange(signed_nid.size)
-        edges += _near_edges(nodes, sig, sig_row, bands=bands, rows=rows, threshold=threshold,
-                             rescrape_threshold=rescrape_threshold, max_bucket=max_bucket)
-    edge_frame = pl.concat([e.cast({"a": pl.Int64, "b": pl.Int64}) for e in edges])
-    labels = _components(n, edge_frame.get_column("a").to_numpy(), edge_frame.get_column("b").to_numpy())
-    result = _decide(nodes, labels, sig, sig_row)
-    logger.info(
-        "dedup: %d pages of this run, %d folded (%s)",
-        result.height,
-        int(result.get_column("is_duplicate").sum()),
-        dict(result.get_column("duplicate_kind").drop_nulls().value_counts().iter_rows()),
-    )
-    return result.select([pl.col(c).cast(t) for c, t in polars_schema(DUPLICATE_CLUSTERS).items()])
-
-
 def update_index(index: pl.DataFrame | None, keys: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
     """Return the persistent dedup index after this run.
 
@@ -724,7 +506,6 @@ def update_index(index: pl.DataFrame | None, keys: pl.DataFrame, clusters: pl.Da
         again, by an earlier run too, has a row per read: the content it had each time). A page whose
         body equals its canonical's keeps no signature (the canonical row has it).
     """
-    schema = polars_schema(DEDUP_INDEX)
     fresh = keys.join(
         clusters.select("page_id", "cluster_id", "canonical_article_id", "is_duplicate", "duplicate_kind",
                         "similarity"),
@@ -736,10 +517,11 @@ def update_index(index: pl.DataFrame | None, keys: pl.DataFrame, clusters: pl.Da
         .otherwise(pl.col("signature"))
         .alias("signature"),
         (~pl.col("is_duplicate")).alias("is_canonical"),
-    ).select([pl.col(c).cast(t) for c, t in schema.items()])
+    )
+    fresh = cast_to(fresh, DEDUP_INDEX)
     if index is None or index.height == 0:
         return fresh.unique("page_id", keep="first", maintain_order=True)
-    old = index.select([pl.col(c).cast(t) for c, t in schema.items()])
+    old = cast_to(index, DEDUP_INDEX)
     return pl.concat([old, fresh.unique("page_id", keep="first", maintain_order=True)])
 
 
@@ -758,40 +540,18 @@ def _comment_text_key(text: pl.Series) -> pl.Series:
     return fast.str.strip_chars()
 
 
-def merge_comments(
-    comments: pl.DataFrame,
-    clusters: pl.DataFrame,
-    *,
-    prior_comment_keys: pl.DataFrame | None = None,
-    min_articles_repeated: int = 2,
-) -> pl.DataFrame:
-    """Attach comments to their canonical article and tag repeats (nothing is dropped).
-
-    Args:
-        comments: reads ``page_id``, ``position``, ``author``, ``text`` (other columns such as ``site``
-            are kept as they are).
-        clusters: ``DUPLICATE_CLUSTERS`` (reads ``page_id``, ``canonical_article_id``, ``is_duplicate``).
-        prior_comment_keys: ``COMMENT_KEYS`` of comments written by earlier runs.
-        min_articles_repeated: a text standing under at least this many articles is ``is_repeated``.
-
-    Returns:
-        The comments (pages missing from ``clusters`` keep their own page as article) with ``article_id``
-        set to the canonical article, plus ``comment_id`` (xxh3-64 of article_id, author and normalised
-        text), ``text_hash``, ``is_duplicate`` (the same author and text already in the merged thread:
-        an earlier comment of the canonical page, of another page of the cluster, or of an earlier run),
-        ``repeat_count`` (comments of the corpus, earlier runs included, with this normalised text, each
-        merged-thread comment counted once) and ``is_repeated``. Within a thread the canonical page's
-        comments come first, then the other pages by ``page_id``, each in ``position`` order.
-    """
-    threads = merge_threads(comments, clusters, prior_comment_keys=prior_comment_keys)
-    return add_repeat_counts(threads, text_counts(threads, prior_comment_keys),
-                             min_articles_repeated=min_articles_repeated)
-
-
 def merge_threads(
     comments: pl.DataFrame, clusters: pl.DataFrame, *, prior_comment_keys: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """``merge_comments`` without the repeat counts: ``article_id``, ``comment_id``, ``text_hash``, ``is_duplicate``.
+    """Attach comments to their canonical article: adds ``article_id``, ``comment_id``, ``text_hash``, ``is_duplicate``.
+
+    Reads ``page_id``, ``position``, ``author``, ``text`` of ``comments`` (other columns are kept) and
+    ``page_id``, ``canonical_article_id``, ``is_duplicate`` of ``clusters`` (pages missing there keep their own
+    page as article). ``comment_id`` is the xxh3-64 of article id, normalised author and normalised text;
+    ``is_duplicate``: the same author and text already stand in the merged thread (an earlier comment of the
+    canonical page, of another page of the cluster, or in ``prior_comment_keys`` of earlier runs). Within a
+    thread the canonical page's comments come first, then the other pages by ``page_id``, each in
+    ``position`` order.
 
     Every comment of a thread (all pages folded into one canonical article) must be in ``comments``;
     the other threads may be elsewhere (each partition of ``hash(canonical article id)`` is merged alone).
@@ -810,8 +570,8 @@ def merge_threads(
     article = joined.select(pl.coalesce("canonical_article_id", "page_id")).to_series()
     joined = joined.with_columns(
         article.alias("article_id"),
-        _xxh3_series(text_norm).alias("text_hash"),
-        _xxh3_series(article + "\x1f" + author_norm + "\x1f" + text_norm).alias("comment_id"),
+        hash_series(text_norm).alias("text_hash"),
+        hash_series(article + "\x1f" + author_norm + "\x1f" + text_norm).alias("comment_id"),
     )
     prior = _prior_keys(prior_comment_keys)
     seen_prior = prior.select("comment_id").unique().with_columns(pl.lit(value=True).alias("_seen_prior"))
@@ -863,7 +623,7 @@ def add_repeat_counts(threads: pl.DataFrame, counts: pl.DataFrame, *, min_articl
 
 
 def comment_keys(merged: pl.DataFrame) -> pl.DataFrame:
-    """Return the ``COMMENT_KEYS`` of the comments ``merge_comments`` kept (``is_duplicate`` false).
+    """Return the ``COMMENT_KEYS`` of the merged comments that are no duplicate (``is_duplicate`` false).
 
     Reads ``comment_id``, ``article_id``, ``text_hash``, ``is_duplicate``. Append them to the keys of
     earlier runs to make the next run's ``prior_comment_keys``.
@@ -874,8 +634,8 @@ def comment_keys(merged: pl.DataFrame) -> pl.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------------
-# Phase 2, partitioned: the decisions of find_duplicate_clusters without holding the run (or the
-# index) in one process. See docs/SCALING.md for the steps and why each gives the same answer.
+# Phase 2, partitioned: the global decisions without holding the run (or the index) in one process.
+# See docs/SCALING.md for the steps and why each gives the answer of tasks.reference.find_duplicate_clusters.
 # ----------------------------------------------------------------------------------------------
 
 ORD_SHARD_BITS = 26
@@ -885,7 +645,11 @@ KIND_EXACT, KIND_URL, KIND_BAND = 0, 1, 2
 
 
 def shard_ords(base: int, shard_no: int, n: int) -> pl.Series:
-    """Return the ``ord`` of each of a shard's ``n`` key rows (the node order of find_duplicate_clusters)."""
+    """Return the ``ord`` of each of a shard's ``n`` key rows.
+
+    Index pages come first, then the run's pages in shard and row order: the canonical rule's last ties
+    and the exact edges (to a group's first page) follow this order.
+    """
     return pl.Series("ord", np.arange(n, dtype=np.int64) + base + (shard_no << ORD_SHARD_BITS), dtype=pl.Int64)
 
 
@@ -895,13 +659,16 @@ def ord_locations(ords: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
     return rel >> ORD_SHARD_BITS, rel & ((1 << ORD_SHARD_BITS) - 1)
 
 
-def partition_of(values: pl.Series, parts: int) -> pl.Series:
-    """Return the partition (xxh3-64 of the UTF-8 string, modulo ``parts``) of each value; null goes to 0.
+def exact_key(signed: pl.Expr) -> pl.Expr:
+    """Expression: the exact-duplicate key of a page, null for a page without a body.
 
-    Stable across processes, versions and platforms, so partitioned state stays readable. Each distinct
-    value is hashed once (template lines and article ids repeat).
+    Reads ``body_len``, ``content_hash`` and ``title_hash``; ``signed`` is true for pages with a signature.
+    Pages with equal keys are exact copies: the same normalised body, and where the body has no signature
+    (short or suspect, no evidence of sameness by itself) the same ``title_hash`` too, which for such a
+    body holds its URL and title or its whole page (``add_dedup_keys``).
     """
-    return map_distinct(values, lambda v: xxhash.xxh3_64_intdigest(v.encode()) % parts, pl.Int32, null=0)
+    title = pl.when(signed).then(pl.lit("")).otherwise(pl.col("title_hash").fill_null("-"))
+    return pl.when(pl.col("body_len") > 0).then(pl.col("content_hash") + "\x1f" + title)
 
 
 def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.DataFrame:
@@ -914,21 +681,20 @@ def key_rows(nodes: pl.DataFrame, *, parts: int, bands: int, rows: int) -> pl.Da
         bands: LSH bands; rows: values per band.
 
     Returns:
-        One exact row per page with a body (key: content hash plus the title for short bodies, as in
-        ``_exact_edges``), one URL row per signed page with a URL, and ``bands`` band rows per signed page.
+        One exact row per page with a body (key: :func:`exact_key`), one URL row per signed page with a
+        URL, and ``bands`` band rows per signed page.
         ``part`` is the partition of the key (band rows: of the band key).
     """
     has_sig = pl.col("signature").is_not_null()
-    ekey = pl.when(has_sig).then(pl.lit("")).otherwise(pl.col("title_hash").fill_null("-"))
-    exact = nodes.filter(pl.col("body_len") > 0).select(
+    exact = nodes.select(
         pl.lit(KIND_EXACT, pl.Int8).alias("kind"),
         pl.lit(None, pl.Int16).alias("band"),
         pl.lit(None, pl.Int64).alias("bkey"),
-        (pl.col("content_hash") + "\x1f" + ekey).alias("key"),
+        exact_key(has_sig).alias("key"),
         pl.lit(None, pl.UInt64).alias("body"),
         "ord",
         pl.col("node_part").cast(pl.Int32),
-    )
+    ).filter(pl.col("key").is_not_null())
     url = nodes.filter(has_sig & pl.col("url_key").is_not_null()).select(
         pl.lit(KIND_URL, pl.Int8).alias("kind"),
         pl.lit(None, pl.Int16).alias("band"),
@@ -990,8 +756,8 @@ pair count of its buckets (1.6 million pairs in a partition of a 1,000,000-page 
 
 def partition_candidates(rows: pl.DataFrame | pl.LazyFrame, *, base: int
                          ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Exact edges, LSH bucket members and same-URL members of one partition (the rules of
-    find_duplicate_clusters).
+    """Exact edges, LSH bucket members and same-URL members of one partition (the linking rules of the
+    module docstring).
 
     Args:
         rows: ``DEDUP_ROWS`` of this run's pages of the partition and the rows of earlier runs sharing
@@ -1105,8 +871,7 @@ def partition_edges(exact: pl.DataFrame, buckets: pl.DataFrame, urls: pl.DataFra
     signatures agree on at least ``threshold`` (made and checked a piece at a time) and the same-URL pairs
     that agree on at least ``RESCRAPE_THRESHOLD``. ``signatures`` holds every page of
     :func:`candidate_ends`. Logs the partition's (``part``) candidate and verified pair counts to ``log``
-    (the module's logger, or the task run's that the wrapper passes), as ``find_duplicate_clusters`` does
-    for the whole run."""
+    (the module's logger, or the task run's that the wrapper passes)."""
     lsh, lsh_candidates = [], 0
     for pairs in lsh_pair_pieces(buckets, base=base, piece_rows=piece_rows):
         lsh_candidates += pairs.height
@@ -1130,8 +895,8 @@ def rank_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl.D
         new_nodes: ``DEDUP_KEYS`` rows (``has_sig`` in place of ``signature``) plus ``ord`` of this run's
             pages that have a link.
         prior_nodes: ``DEDUP_NODES`` rows (``has_sig`` in place of ``signature``) of every page of the
-            earlier clusters that have a link (all pages of such a cluster are linked through it, as in
-            find_duplicate_clusters).
+            earlier clusters that have a link (all pages of such a cluster are linked through it: a
+            cluster written once stays one).
 
     Returns:
         The pages of ``new_nodes`` with their canonical: ``ord``, ``canon_ord``, ``has_sig``,
@@ -1183,22 +948,13 @@ def describe_touched(ranked: pl.DataFrame, signatures: pl.DataFrame) -> pl.DataF
         a = np.searchsorted(ords, ranked.get_column("ord").to_numpy()[rows])
         b = np.searchsorted(ords, ranked.get_column("canon_ord").to_numpy()[rows])
         est[rows] = _agreement(sig, a, b)
-    return _describe(ranked, est).with_columns(ranked.get_column("ord")).select(
-        [pl.col(c).cast(t) for c, t in polars_schema(DUPLICATE_CLUSTERS).items()] + [pl.col("ord")])
-
-
-def decide_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl.DataFrame) -> pl.DataFrame:
-    """``rank_touched`` and ``describe_touched`` over nodes that carry their ``signature`` (in memory)."""
-    has_sig = pl.col("signature").is_not_null().alias("has_sig")
-    ranked = rank_touched(edges, new_nodes.with_columns(has_sig), prior_nodes.with_columns(has_sig))
-    signatures = pl.concat([new_nodes.select("ord", "signature"), prior_nodes.select("ord", "signature")])
-    return describe_touched(ranked, signatures.filter(pl.col("signature").is_not_null()))
+    return cast_to(_describe(ranked, est), DUPLICATE_CLUSTERS).with_columns(ranked.get_column("ord"))
 
 
 def shard_clusters(keys: pl.DataFrame, decided: pl.DataFrame) -> pl.DataFrame:
     """Return the ``DUPLICATE_CLUSTERS`` rows of a shard's pages (keys order).
 
-    ``decided`` holds the rows ``decide_touched`` gave for the shard's linked pages; any other page is
+    ``decided`` holds the rows ``describe_touched`` gave for the shard's linked pages; any other page is
     its own canonical article and cluster.
     """
     out = keys.select("page_id", "article_id").join(decided.drop("article_id", "ord", strict=False), on="page_id",
@@ -1207,7 +963,7 @@ def shard_clusters(keys: pl.DataFrame, decided: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce("cluster_id", "article_id").alias("cluster_id"),
         pl.coalesce("canonical_article_id", "article_id").alias("canonical_article_id"),
         pl.col("is_duplicate").fill_null(value=False),
-    ).select([pl.col(c).cast(t) for c, t in polars_schema(DUPLICATE_CLUSTERS).items()])
+    ).pipe(cast_to, DUPLICATE_CLUSTERS)
 
 
 def shard_index_rows(keys: pl.DataFrame, clusters: pl.DataFrame, *, parts: int, bands: int, rows: int

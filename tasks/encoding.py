@@ -75,11 +75,11 @@ def decode_bytes(data: bytes, *, declared: str | None = None, is_html: bool = Fa
     if is_html:
         candidates.append(meta_charset(data))
     candidates.append("utf-8")
-    for name in candidates:
-        if name is None:
+    for codec in candidates:
+        if codec is None:
             continue
         try:
-            return Decoded(data.decode(name), name, has_replacement_chars=False)
+            return Decoded(data.decode(codec), codec, has_replacement_chars=False)
         except (UnicodeDecodeError, LookupError):
             continue
     if (western := _western_text(data)) is not None:

@@ -108,7 +108,7 @@ def is_hidden(node: LexborNode) -> bool:
     if "hidden" in attrs:
         return True
     style = attrs.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+    return style is not None and _HIDDEN_STYLE.search(style) is not None
 
 
 def _children(node: LexborNode) -> list[LexborNode]:
@@ -284,8 +284,8 @@ def canonical_url(tree: LexborHTMLParser, *, base_url: str | None = None) -> str
     for node in tree.css('link[rel~="canonical" i]'):
         if href := (node.attributes.get("href") or "").strip():
             candidates.append(href)
-    node = tree.css_first('meta[property="og:url" i]')
-    if node is not None and (content := (node.attributes.get("content") or "").strip()):
+    meta = tree.css_first('meta[property="og:url" i]')
+    if meta is not None and (content := (meta.attributes.get("content") or "").strip()):
         candidates.append(content)
     for href in candidates:
         url = urljoin(base_url, href) if base_url else href
@@ -1075,7 +1075,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     if len(body) < MIN_BODY_CHARS:
         return None
     complete = complete and ours is not None
-    rows = [
+    rows: list[dict[str, object]] = [
         {"position": i, "author": c.author, "text": c.text, "posted_at_text": c.posted_at_text,
          "posted_at": c.posted_at, "parent_position": c.parent}
         for i, c in enumerate(found)

@@ -19,7 +19,7 @@ import polars as pl
 from selectolax.lexbor import LexborHTMLParser
 
 from schemas.pages import PAGES
-from schemas.validate import polars_schema
+from schemas.validate import cast_to, polars_schema
 from tasks.encoding import decode_bytes, looks_binary
 from tasks.hashing import hash_columns
 from tasks.html import DEFAULT_MAX_HTML_BYTES, DEFAULT_MAX_NODES, check_markup, render_page
@@ -54,8 +54,9 @@ def _decode_row(
     return decoded.text, None, decoded.encoding, decoded.has_replacement_chars, None, None
 
 
-_RENDER_SCHEMA = {"text": pl.String, "canonical_url": pl.String, "published_at": pl.Datetime("us", "UTC"),
-                  "reject": pl.String, "detail": pl.String}
+_RENDER_SCHEMA = pl.Schema({"text": pl.String(), "canonical_url": pl.String(),
+                            "published_at": polars_schema(PAGES)["published_at"], "reject": pl.String(),
+                            "detail": pl.String()})
 _Rendered = tuple[str | None, str | None, datetime | None, str | None, str | None]
 
 
@@ -82,7 +83,7 @@ def _render_html(html: pl.Series, urls: pl.Series, *, max_html_bytes: int, max_n
     )
     if rows.len() == html.len():
         return rendered
-    return (pl.DataFrame({"row": pl.int_range(html.len(), dtype=rows.dtype, eager=True)})
+    return (pl.DataFrame({"row": pl.int_range(html.len(), eager=True).cast(rows.dtype)})
             .join(rendered.with_columns(row=rows), on="row", how="left", maintain_order="left")
             .drop("row"))
 
@@ -144,4 +145,4 @@ def build_pages(
         ),
     )
     pages = assign_sites(pages)
-    return pages.select(PAGES.names).cast(dict(polars_schema(PAGES)))  # type: ignore[arg-type]
+    return cast_to(pages, PAGES)

@@ -446,7 +446,7 @@ def _link(src: Path, dest: Path) -> bool:
 def _link_tree(src: Path, dest: Path, *, skip: Callable[[str], bool]) -> tuple[int, list[Path]]:
     """Hard-link every file under ``src`` to the same place under ``dest``, but those ``skip`` names; return
     their count and the files that had to be copied (a file system without hard links)."""
-    files, copied = 0, []
+    files, copied = 0, list[Path]()
     for dirpath, dirnames, filenames in os.walk(src):
         dirnames.sort()
         rel_dir = Path(dirpath).relative_to(src)
@@ -537,7 +537,7 @@ def commit_snapshot(out: Path, *, add: Mapping[str, Path], drop: Callable[[str],
     new = out / SNAPSHOTS / version
     new.mkdir(parents=True)
     started = time.perf_counter()
-    files, copied = 0, []
+    files, copied = 0, list[Path]()
     if old_version is not None:
         files, copied = _link_tree(out / SNAPSHOTS / old_version, new, skip=lambda rel: rel in add or drop(rel))
     for rel, src in sorted(add.items()):

@@ -49,7 +49,7 @@ import numpy as np
 import polars as pl
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
-from schemas.validate import empty_frame, polars_schema
+from schemas.validate import cast_to, empty_frame, polars_schema
 from tasks import selectors
 from tasks.dates import parse_date
 from tasks.distinct import map_distinct
@@ -675,7 +675,7 @@ def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     ends = [lines(c) for c in comments]
     if len({(len(ln), p.text[ln[0]], p.text[ln[-1]]) for ln in ends}) == len(comments):
         return comments
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple[int, ...]] = set()  # line texts as numbers (_Page.text)
     kept: list[_Comment] = []
     for c, ln in zip(comments, ends, strict=True):
         key = tuple(p.text[i] for i in ln)
@@ -686,7 +686,7 @@ def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     return kept
 
 
-def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[str, int | None]]) -> int:
+def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[str, int]]) -> int:
     """Place the comments' lines (region and comment position); return where the comment section starts
     (its count line or heading when one is close above the first comment), or the page length."""
     if not comments:
@@ -1108,7 +1108,7 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
             stripped_by_rule=pl.col("stripped_by_rule").fill_null(pl.lit([], dtype=schema["stripped_by_rule"])),
         )
     )
-    return out.select(PARSED_ARTICLES.names).cast(dict(schema))  # type: ignore[arg-type]
+    return cast_to(out, PARSED_ARTICLES)
 
 
 _BADGE = re.compile(selectors.AUTHOR_BADGE_RE)
@@ -1266,4 +1266,4 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
                 parents[row] = parent
             start = end
     out = grouped.with_columns(parent_position=pl.Series(parents, dtype=schema["parent_position"]))
-    return out.select(PARSED_COMMENTS.names).cast(dict(schema))  # type: ignore[arg-type]
+    return cast_to(out, PARSED_COMMENTS)

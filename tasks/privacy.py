@@ -221,8 +221,7 @@ def pseudonymize_comments(comments: pl.DataFrame, *, key: bytes) -> pl.DataFrame
              .with_columns(pl.int_range(pl.len()).over("_row").alias("_rank"))
              .select("_row", "_name", "author_id", "_rank"))
     texts = work.select("_row", "text")
-    top_rank = pairs.get_column("_rank").max()
-    for rank in range(0 if top_rank is None else int(top_rank) + 1):  # rounds: a comment's n-th name
+    for rank in range(pairs.get_column("_rank").n_unique()):  # rounds: a comment's n-th name (ranks 0, 1, ...)
         step = texts.join(pairs.filter(pl.col("_rank") == rank), on="_row", how="inner")
         mention = pl.lit("@") + pl.col("_name")
         replaced = pl.col("text").str.split(mention).list.join(pl.lit("@") + pl.col("author_id"))

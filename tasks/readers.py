@@ -31,7 +31,7 @@ import polars as pl
 from warcio.archiveiterator import ArchiveIterator
 
 from schemas.pages import MANIFEST
-from schemas.validate import polars_schema
+from schemas.validate import cast_to
 from tasks.distinct import map_distinct
 
 logger = logging.getLogger(__name__)
@@ -425,7 +425,7 @@ def parse_manifest(source: bytes | Path, *, name: str) -> pl.DataFrame:
     if kept.height < clean.height:
         logger.warning("manifest %s: %d rows without a path skipped", name, clean.height - kept.height)
     out = kept.with_columns(parse_timestamps(kept["fetched_at"]).alias("fetched_at"))
-    bad_times = kept["fetched_at"].is_not_null().sum() - out["fetched_at"].is_not_null().sum()
+    bad_times = kept["fetched_at"].count() - out["fetched_at"].count()  # non-null values before and after
     if bad_times:
         logger.warning("manifest %s: %d fetched_at values could not be read", name, bad_times)
-    return out.cast(polars_schema(MANIFEST))  # type: ignore[arg-type]
+    return cast_to(out, MANIFEST)

@@ -24,7 +24,7 @@ from schemas.articles import ARTICLES
 from schemas.comments import COMMENTS
 from schemas.duplicates import DUPLICATES
 from schemas.rejects import REJECTS
-from schemas.validate import polars_schema
+from schemas.validate import cast_to, polars_schema
 from tasks.publish import ADDED_COLUMNS
 from tasks.readers import SKIPPED_PREFIX
 
@@ -119,13 +119,13 @@ def select_outputs(
                 pl.lit("parse").alias("stage"),
             ),
         ]
-    ).cast(dict(polars_schema(REJECTS)))  # type: ignore[arg-type]
+    ).pipe(cast_to, REJECTS)
 
     duplicates = dups.select(
         "page_id", "source_path", "url", "site", "article_id",
         pl.col("canonical_article_id").alias("duplicate_of"), "cluster_id", "similarity", "fetched_at",
         "ingested_at", pl.col("duplicate_kind").alias("kind"),
-    ).cast(dict(polars_schema(DUPLICATES)))  # type: ignore[arg-type]
+    ).pipe(cast_to, DUPLICATES)
 
     unshipped = pl.concat([no_article.select("article_id"), filtered.select("article_id")])["article_id"]
     orphan = pl.col("article_id").is_in(unshipped.implode())

@@ -65,9 +65,10 @@ MONTHS: dict[str, int] = {
 }
 """Month names and abbreviations (lower case) to month numbers, for dates as written on pages."""
 
-_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+"""The month names of ``MONTHS`` as one alternation, longest first (no name holds a regex special character)."""
 
-MONTH_RE = rf"(?:{_MONTH_ALT})\.?"
+MONTH_RE = rf"(?:{MONTH_ALT})\.?"
 """One month name, optionally abbreviated with a dot."""
 
 DATE_RE = (
@@ -90,13 +91,20 @@ TIME_RE = (
 TIME_CONNECTOR_RE = r"(?:at|um|à|a las|a la|alle|às|в|o|kl\.|-|–|//|\||,)"
 """Words and marks between a date and its time: "at", "um", "à", "a las", "alle", "às", "в", "//"."""
 
-RELATIVE_DATE_RE = (
-    r"(?:\d+|an?|one|un|une|ein|eine|einem|einer)\s+"
+RELATIVE_AMOUNT_RE = r"(?:\d+|an?|one|un|une|ein|eine|einem|einer)"
+"""The amount of a relative date: a number, or "a", "one", "un", "ein" and their forms."""
+
+RELATIVE_UNIT_RE = (
     r"(?:second|minute|hour|day|week|month|year|sekunde|minute|stunde|tag|woche|monat|jahr|"
     r"seconde|heure|jour|semaine|mois|an|année|segundo|minuto|hora|día|dia|semana|mes|año|ano|"
-    r"secondo|ora|giorno|settimana|mese|anno)[a-zäöüéèñ]*\s*(?:ago|her|ago\.)?"
-    r"|(?:vor|il y a|hace|há)\s+\d+\s+\w+"
+    r"secondo|ora|giorno|settimana|mese|anno)[a-zäöüéèñ]*"
 )
+"""The unit of a relative date, with its ending ("hours", "Tagen", "jours")."""
+
+RELATIVE_BEFORE_RE = r"(?:vor|il y a|hace|há)\s+\d+\s+\w+"
+"""A relative date written as "before N units": "vor 3 Tagen", "il y a 2 jours", "hace 3 días"."""
+
+RELATIVE_DATE_RE = rf"{RELATIVE_AMOUNT_RE}\s+{RELATIVE_UNIT_RE}\s*(?:ago|her|ago\.)?|{RELATIVE_BEFORE_RE}"
 """Relative dates as comment widgets print them: "2 years ago", "vor 3 Tagen", "il y a 2 jours"."""
 
 # A line that is only a date (and maybe a time), with the small words sites put around it.

@@ -2,10 +2,18 @@
 
 The stage modules (``ingest``, ``boilerplate``, ``parse``, ``langid``, ``dedup``, ``select``)
 each do one thing; the functions here join their frames, so the Prefect wrappers in
-``tasks/steps.py`` stay a few lines each. No I/O here.
+``tasks/steps.py`` stay a few lines each. No I/O here. What they own: shard planning
+(``auto_shard_size``, ``assign_shards``, partition counts, ``attach_manifest``); template learning
+(``template_rows`` to ``merge_template_lines``, and ``learn_template_lines`` over one batch); the parse
+step (``parse_shard``); ``article_id`` and the language step (``tag_languages``); the per-page chain in one
+process (``parse_pages``, for ``corpus inspect`` and ``corpus eval``); the comment merge of one partition
+(``merge_partition_comments``). The one-process oracles of these steps are in ``tasks.reference``.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
 
 import numpy as np
 import polars as pl
@@ -13,22 +21,18 @@ import polars as pl
 from flows.config import LangIdConfig
 from schemas.dedup import MERGED_COMMENT_PARTS
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, SCORED_ARTICLES, TEMPLATE_COUNTS, TEMPLATE_LINES
-from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
-from schemas.validate import polars_schema
+from schemas.tagged import TAGGED_ARTICLES, TAGGED_COMMENTS
+from schemas.validate import cast_to, polars_schema
 from schemas.work import SHARD_FILES
-from tasks.boilerplate import learn_template_lines
+from tasks.boilerplate import strip_boilerplate
 from tasks.confidence import add_parse_confidence, chrome_lines, fallback_bodies, fill_empty_bodies
 from tasks.dates import resolve_posted_at
-from tasks.dedup import comment_keys, merge_comments, merge_threads, partition_of, text_counts
-from tasks.hashing import hash_columns, xxh3_hex
+from tasks.dedup import comment_keys, merge_threads, text_counts
+from tasks.hashing import hash_columns, partition_of, xxh3_hex
 from tasks.html import drop_comment_lines, extract_html_pages, replace_partial_bodies
 from tasks.langid import UND, detect_language
 from tasks.parse import parse_articles, parse_comments, segment_pages
-
-
-def _cast(df: pl.DataFrame, schema_names: list[str], dtypes: pl.Schema) -> pl.DataFrame:
-    return df.select(schema_names).cast(dict(dtypes))  # type: ignore[arg-type]
-
+from tasks.profiles import SiteProfile
 
 MIN_SHARD_FILES, MAX_SHARD_FILES, SHARDS_WANTED = 500, 2_500, 8
 
@@ -83,21 +87,24 @@ def assign_shards(files: pl.DataFrame, *, shard_size: int) -> list[tuple[str, pl
     for start in range(0, files.height, shard_size):
         chunk = files.slice(start, shard_size)
         key = "\n".join("\t".join(str(v) for v in row) for row in chunk.select(SHARD_FILES.names).iter_rows())
-        out.append((xxh3_hex(key), _cast(chunk, SHARD_FILES.names, polars_schema(SHARD_FILES))))
+        out.append((xxh3_hex(key), cast_to(chunk, SHARD_FILES)))
     return out
 
 
-def learn_templates(lines: pl.DataFrame, pages: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
-    """Template lines learned from this run's pages, merged with those of earlier runs.
-
-    Reads LINES rows and PAGES (page_id, site); returns TEMPLATE_LINES rows, one per (site, text),
-    the larger page count winning.
-    """
-    return merge_template_lines(learn_template_lines(lines, pages.select("page_id", "site")), previous)
+TEMPLATE_MIN_PAGES = 3
+"""A template line occurs on at least this many distinct pages (by content) of its site..."""
+TEMPLATE_MIN_SHARE = 0.5
+"""...and on at least this share of the site's distinct pages in the run."""
 
 
 def template_rows(lines: pl.DataFrame, pages: pl.DataFrame, *, parts: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A shard's share of ``learn_template_lines``: what it counts, without counting (per shard).
+    """Template learning, per shard: what the shard adds to the counts, without counting.
+
+    Template lines (site template, not content) are lines on at least ``TEMPLATE_MIN_PAGES`` distinct pages
+    of their site and at least ``TEMPLATE_MIN_SHARE`` of them. The build learns them in four steps:
+    ``template_rows`` per shard, ``template_line_counts`` per partition of ``hash(site, text)``,
+    ``site_page_counts`` and ``template_lines_of`` over the run, then ``merge_template_lines`` with earlier
+    runs' (``learn_template_lines`` runs the same steps over one batch).
 
     Pages are counted by content (the page's longest line, ties broken by text), so re-fetches of one
     article in different shards are one page when the partitions count. Lines of pages of an unknown
@@ -128,26 +135,7 @@ def template_rows(lines: pl.DataFrame, pages: pl.DataFrame, *, parts: int) -> tu
     return rows.with_columns(partition_of(key, parts).alias("part")), page_rows
 
 
-def count_template_lines(rows: pl.DataFrame, pages: pl.DataFrame, *, min_pages: int = 3,
-                         min_share: float = 0.5) -> pl.DataFrame:
-    """The template lines of one partition: ``learn_template_lines`` over ``template_rows`` output.
-
-    The same as ``template_lines_of(template_line_counts(rows), site_page_counts(pages))``.
-
-    Args:
-        rows: ``TEMPLATE_ROWS`` of every shard for one partition of ``hash(site, text)``.
-        pages: ``TEMPLATE_PAGES`` of every shard (each site's page count is over all of them).
-        min_pages: a line must occur on at least this many distinct pages of the site.
-        min_share: and on at least this share of the site's distinct pages in the run.
-
-    Returns:
-        ``TEMPLATE_LINES`` rows, sorted by site and text.
-    """
-    return template_lines_of(template_line_counts(rows, min_pages=min_pages), site_page_counts(pages),
-                             min_share=min_share)
-
-
-def template_line_counts(rows: pl.DataFrame, *, min_pages: int = 3) -> pl.DataFrame:
+def template_line_counts(rows: pl.DataFrame, *, min_pages: int = TEMPLATE_MIN_PAGES) -> pl.DataFrame:
     """Distinct pages per line of one partition, for the lines on at least ``min_pages`` of them (per partition).
 
     Reads ``TEMPLATE_ROWS`` of every shard for one partition of ``hash(site, text)``; returns
@@ -160,7 +148,7 @@ def template_line_counts(rows: pl.DataFrame, *, min_pages: int = 3) -> pl.DataFr
         .filter(pl.col("n_pages") >= min_pages)
         .sort("site", "text")
     )
-    return _cast(counts, TEMPLATE_COUNTS.names, polars_schema(TEMPLATE_COUNTS))
+    return cast_to(counts, TEMPLATE_COUNTS)
 
 
 def site_page_counts(pages: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -172,7 +160,8 @@ def site_page_counts(pages: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
             .collect(engine="streaming"))
 
 
-def template_lines_of(counts: pl.DataFrame, site_pages: pl.DataFrame, *, min_share: float = 0.5) -> pl.DataFrame:
+def template_lines_of(counts: pl.DataFrame, site_pages: pl.DataFrame, *,
+                      min_share: float = TEMPLATE_MIN_SHARE) -> pl.DataFrame:
     """``TEMPLATE_LINES`` rows of the counted lines (``TEMPLATE_COUNTS``) on at least ``min_share`` of their
     site's distinct pages (``site_page_counts``), sorted by site and text."""
     lines = (
@@ -181,22 +170,45 @@ def template_lines_of(counts: pl.DataFrame, site_pages: pl.DataFrame, *, min_sha
         .filter(pl.col("share") >= min_share)
         .sort("site", "text")
     )
-    return _cast(lines, TEMPLATE_LINES.names, polars_schema(TEMPLATE_LINES))
+    return cast_to(lines, TEMPLATE_LINES)
 
 
 def merge_template_lines(learned: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
-    """This run's template lines (``TEMPLATE_LINES``, any order) merged with earlier runs'.
+    """This run's template lines (``TEMPLATE_LINES``, any order) merged with earlier runs' (``previous``).
 
-    The same as ``learn_templates`` after its learning step: one row per (site, text), the larger page count winning.
+    One row per (site, text), the larger page count winning.
     """
     learned = learned.sort("site", "text")
     both = pl.concat([previous, learned.select(previous.columns)], how="vertical_relaxed")
     if both.is_empty():
         return previous
-    return _cast(
+    return cast_to(
         both.sort("n_pages", descending=True).unique(subset=["site", "text"], keep="first", maintain_order=True),
-        TEMPLATE_LINES.names, polars_schema(TEMPLATE_LINES),
+        TEMPLATE_LINES,
     )
+
+
+def learn_template_lines(lines: pl.DataFrame, pages: pl.DataFrame, *, min_pages: int = TEMPLATE_MIN_PAGES,
+                         min_share: float = TEMPLATE_MIN_SHARE) -> pl.DataFrame:
+    """The build's template learning over one batch of pages (one shard, one partition): the lines that
+    repeat across many pages of one site, site template rather than content.
+
+    Pages are counted by content, not by fetch (see ``template_rows``), so three fetches of one article
+    never turn its paragraphs into template.
+
+    Args:
+        lines: ``LINES`` rows (reads ``page_id`` and ``text``).
+        pages: ``page_id`` and ``site`` of the same pages (``PAGES`` columns).
+        min_pages: a line must occur on at least this many distinct pages of the site.
+        min_share: and on at least this share of the site's distinct pages in the batch.
+
+    Returns:
+        ``TEMPLATE_LINES`` rows (``site``, ``text``, ``n_pages``, ``n_site_pages``, ``share``), sorted by site
+        and text.
+    """
+    rows, page_rows = template_rows(lines, pages, parts=1)
+    return template_lines_of(template_line_counts(rows.drop("part"), min_pages=min_pages),
+                             site_page_counts(page_rows), min_share=min_share)
 
 
 def tag_template_lines(lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame) -> pl.DataFrame:
@@ -266,10 +278,9 @@ def parse_shard(
     names = [*PARSED_ARTICLES.names, "_fallback"]
     parsed = pl.concat([text_arts.select(names),
                         html_arts.with_columns(_fallback=pl.lit(value=False)).select(names)], how="vertical_relaxed")
-    articles = _cast(add_parse_confidence(parsed, chrome=chrome), SCORED_ARTICLES.names,
-                     polars_schema(SCORED_ARTICLES))
-    comments = pl.concat([_cast(text_comments, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS)),
-                          _cast(html_coms, PARSED_COMMENTS.names, polars_schema(PARSED_COMMENTS))])
+    articles = cast_to(add_parse_confidence(parsed, chrome=chrome), SCORED_ARTICLES)
+    comments = pl.concat([cast_to(text_comments, PARSED_COMMENTS),
+                          cast_to(html_coms, PARSED_COMMENTS)])
     return articles, resolve_posted_at(comments, pages)
 
 
@@ -286,57 +297,60 @@ def tag_languages(
     arts = articles.join(ids, on="page_id", how="left").with_columns(
         _lang_text=pl.concat_str([pl.col("title").fill_null(""), pl.col("body")], separator="\n")
     )
-    tunables = {"min_chars": cfg.min_chars, "min_words": cfg.min_words, "min_score": cfg.min_score,
-                "max_chars": cfg.max_chars}
-    arts = detect_language(arts, text_column="_lang_text", **tunables).drop("_lang_text")
-    coms = detect_language(comments, text_column="text", **tunables)
+    detect = functools.partial(detect_language, min_chars=cfg.min_chars, min_words=cfg.min_words,
+                               min_score=cfg.min_score, max_chars=cfg.max_chars)
+    arts = detect(arts, text_column="_lang_text").drop("_lang_text")
+    coms = detect(comments, text_column="text")
     return (
-        _cast(arts, TAGGED_ARTICLES.names, polars_schema(TAGGED_ARTICLES)),
-        _cast(coms, TAGGED_COMMENTS.names, polars_schema(TAGGED_COMMENTS)),
+        cast_to(arts, TAGGED_ARTICLES),
+        cast_to(coms, TAGGED_COMMENTS),
     )
 
 
-def merge_run_comments(
-    comments: pl.DataFrame,
-    pages: pl.DataFrame,
-    clusters: pl.DataFrame,
-    articles: pl.DataFrame,
-    prior_keys: pl.DataFrame | None,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Re-attach this run's comments to their canonical articles and tag repeats.
+PARSE_PAGE_COLUMNS = ("page_id", "site", "url", "text", "html", "fetched_at")
+"""The ``PAGES`` columns ``parse_shard`` reads."""
+LANGID_PAGE_COLUMNS = ("page_id", "text", "html")
+"""The ``PAGES`` columns ``tag_languages`` reads (``article_id`` is made from the page's text or HTML)."""
+
+
+def readable_pages(pages: pl.DataFrame) -> pl.DataFrame:
+    """The pages ingest did not reject (``reject_reason`` null): the ones strip-boilerplate and parse read.
+
+    Frames without ``reject_reason`` (pages read for an evaluation) are readable as they are.
+    """
+    return pages.filter(pl.col("reject_reason").is_null()) if "reject_reason" in pages.columns else pages
+
+
+def parse_pages(pages: pl.DataFrame, *, templates: pl.DataFrame | None = None,
+                profiles: Mapping[str, SiteProfile] | None = None, langid: LangIdConfig | None = None
+                ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The build's per-shard chain over one batch of pages, in one process (``corpus inspect``, ``corpus eval``).
+
+    The same stage functions as the build's tasks, in their order: strip-boilerplate, template learning
+    over the batch (``learn_template_lines``: the batch as one shard and one partition, merged with
+    ``templates`` of earlier runs when given), parse, detect-language. Rejected pages are left out
+    (``readable_pages``). No dedup, nothing written.
 
     Args:
-        comments: TAGGED_COMMENTS of the run.
-        pages: page_id, site, source_path, shard_id, crawl_month of the run's pages.
-        clusters: DUPLICATE_CLUSTERS of the run.
-        articles: page_id, article_id, language of the run's tagged articles.
-        prior_keys: COMMENT_KEYS written by earlier runs (or None).
+        pages: ``PAGES`` rows (reads ``page_id``, ``site``, ``text``, ``html``, and ``url``, ``fetched_at``,
+            ``reject_reason`` where present).
+        templates: ``TEMPLATE_LINES`` of earlier runs, or None.
+        profiles: site profiles for strip-boilerplate (the build passes none).
+        langid: language detection settings (the build's defaults when None).
 
     Returns:
-        MERGED_COMMENTS rows and the COMMENT_KEYS to keep for later runs.
+        The ``TEMPLATE_LINES`` the parse used, ``TAGGED_ARTICLES`` and ``TAGGED_COMMENTS``.
     """
-    with_site = comments.join(pages.select("page_id", "site", "source_path", "crawl_month",
-                                           pl.col("shard_id").alias("_own_shard")), on="page_id", how="left")
-    merged = merge_comments(with_site, clusters, prior_comment_keys=prior_keys)
-    canon_page = (
-        clusters.filter(~pl.col("is_duplicate"))
-        .select(pl.col("canonical_article_id").alias("article_id"), "page_id")
-        .join(pages.select("page_id", "shard_id"), on="page_id", how="left")
-        .join(articles.select("page_id", pl.col("language").alias("_article_language")), on="page_id", how="left")
-        .drop("page_id")
-        .unique(subset=["article_id"], keep="first")
-    )
-    merged = merged.join(canon_page, on="article_id", how="left").with_columns(
-        language_inferred=pl.when(pl.col("language") != UND)
-        .then(pl.col("language"))
-        .otherwise(pl.col("_article_language")),
-        shard_id=pl.coalesce("shard_id", "_own_shard"),
-    )
-    keys = comment_keys(merged)
-    if prior_keys is not None:
-        keys = pl.concat([prior_keys, keys.select(prior_keys.columns)]).unique("comment_id", keep="first",
-                                                                              maintain_order=True)
-    return _cast(merged, MERGED_COMMENTS.names, polars_schema(MERGED_COMMENTS)), keys
+    readable = readable_pages(pages)
+    lines = strip_boilerplate(readable, profiles=profiles)
+    learned = learn_template_lines(lines, readable.select("page_id", "site"))
+    if templates is not None:
+        learned = merge_template_lines(learned, templates)
+    articles, comments = parse_shard(lines, readable.select([c for c in PARSE_PAGE_COLUMNS if c in readable.columns]),
+                                     learned)
+    articles, comments = tag_languages(articles, comments, readable.select(LANGID_PAGE_COLUMNS),
+                                       langid or LangIdConfig())
+    return learned, articles, comments
 
 
 def merge_partition_comments(comments: pl.DataFrame, refs: pl.DataFrame, prior_keys: pl.DataFrame | None
@@ -370,7 +384,7 @@ def merge_partition_comments(comments: pl.DataFrame, refs: pl.DataFrame, prior_k
     if prior_keys is not None:
         keys = pl.concat([prior_keys.select(keys.columns), keys]).unique("comment_id", keep="first",
                                                                          maintain_order=True)
-    return (_cast(merged, MERGED_COMMENT_PARTS.names, polars_schema(MERGED_COMMENT_PARTS)), keys,
+    return (cast_to(merged, MERGED_COMMENT_PARTS), keys,
             text_counts(threads, prior_keys))
 
 
@@ -392,9 +406,10 @@ def attach_manifest(files: pl.DataFrame, manifest: pl.DataFrame | None) -> pl.Da
         pl.col("path").str.split("/").list.last().alias("_name")
     )
     out = out.join(by_name.unique("_name", keep="first"), on="_name", how="left", suffix="_by_name")
-    return out.select(
+    out = out.select(
         "path", "size", "mtime_ns",
         pl.coalesce("url", "url_by_name").alias("url"),
         pl.coalesce("site", "site_by_name").alias("site"),
         pl.coalesce("fetched_at", "fetched_at_by_name").alias("fetched_at"),
-    ).cast(dict(dtypes))  # type: ignore[arg-type]
+    )
+    return cast_to(out, SHARD_FILES)

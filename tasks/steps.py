@@ -25,7 +25,7 @@ from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
 
 from flows.config import DedupConfig, LangIdConfig, PrivacyConfig
-from flows.runtime import DiskFullError, disk_full_error, is_disk_full, trim_freed_memory
+from flows.runtime import disk_full_from, trim_freed_memory
 from schemas import OUTPUT_DATASETS
 from schemas.dedup import (
     ARTICLE_REFS,
@@ -72,7 +72,6 @@ from tasks.dedup import (
     ord_locations,
     partition_candidates,
     partition_edges,
-    partition_of,
     partitioned_index,
     prior_rows_of,
     rank_touched,
@@ -83,15 +82,19 @@ from tasks.dedup import (
     shard_ords,
     shard_text_counts,
 )
+from tasks.hashing import partition_of
 from tasks.ingest import build_pages
 from tasks.langid import init_detector
 from tasks.publish import PublishOptions, publish_articles, publish_comments, publish_counts
 from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
 from tasks.sites import init_sites
 from tasks.stages import (
+    LANGID_PAGE_COLUMNS,
+    PARSE_PAGE_COLUMNS,
     merge_partition_comments,
     merge_template_lines,
     parse_shard,
+    readable_pages,
     site_page_counts,
     tag_languages,
     template_line_counts,
@@ -128,9 +131,10 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
             ok = True
             return result
         except Exception as exc:
-            if is_disk_full(exc) and not isinstance(exc, DiskFullError):  # say which folder filled up
-                raise disk_full_error(work.parent) from exc
-            raise
+            full = disk_full_from(exc, work.parent)  # a full disk: say which folder filled up
+            if full is None:
+                raise
+            raise full from exc
         finally:
             seconds = time.perf_counter() - clock
             trim_freed_memory()  # a build's low point otherwise rises with what finished tasks freed
@@ -172,8 +176,7 @@ def ingest_task(shard: Path, *, max_page_bytes: int, out: Path) -> Path:
 @recorded
 def strip_task(pages: Path, *, out: Path) -> Path:
     """Tag every line of every readable page with the rule that strips it (LINES)."""
-    frame = io.read_batch(pages, PAGES).filter(pl.col("reject_reason").is_null())
-    return io.write_batch(strip_boilerplate(frame), out, LINES)
+    return io.write_batch(strip_boilerplate(readable_pages(io.read_batch(pages, PAGES))), out, LINES)
 
 
 @task(name="template-rows", retries=1, persist_result=True, cache_policy=StageCache())
@@ -210,8 +213,7 @@ def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path
 @recorded
 def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Split each page into one article and its comments (PARSED_ARTICLES, PARSED_COMMENTS)."""
-    page_frame = io.read_batch(pages, PAGES).filter(pl.col("reject_reason").is_null()).select(
-        "page_id", "site", "url", "text", "html", "fetched_at")
+    page_frame = readable_pages(io.read_batch(pages, PAGES)).select(PARSE_PAGE_COLUMNS)
     arts, coms = parse_shard(io.read_batch(lines, LINES), page_frame, io.read_batch(templates, TEMPLATE_LINES))
     return io.write_batch(arts, out[0], SCORED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
 
@@ -222,7 +224,7 @@ def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
                 out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Language of every article (title + body) and of every comment."""
     arts, coms = tag_languages(io.read_batch(parsed[0], SCORED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
-                               io.read_batch(pages, PAGES).select("page_id", "text", "html"), cfg)
+                               io.read_batch(pages, PAGES).select(LANGID_PAGE_COLUMNS), cfg)
     return io.write_batch(arts, out[0], TAGGED_ARTICLES), io.write_batch(coms, out[1], TAGGED_COMMENTS)
 
 

@@ -405,7 +405,7 @@ def _rule_score() -> pl.Expr:
 @cache
 def load_model(path: Path = MODEL_PATH) -> dict[str, Any]:
     """The ranker's weights (``weights``: feature -> weight, ``mean``, ``scale``, ``threshold``)."""
-    model = json.loads(path.read_text(encoding="utf-8"))
+    model: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if tuple(model["features"]) != FEATURES:
         raise ValueError(f"{path}: the model's features differ from FEATURES; retrain it (make train)")
     return model
@@ -415,7 +415,8 @@ def candidate_scores(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
     """The ranker's score of each candidate row (one matrix product over all candidates)."""
     x = feats.select(FEATURES).to_numpy().astype(np.float64)
     x = (x - np.asarray(model["mean"])) / np.asarray(model["scale"])
-    return x @ np.asarray(model["weights"]) + float(model.get("bias", 0.0))
+    scores: np.ndarray = x @ np.asarray(model["weights"]) + float(model.get("bias", 0.0))
+    return scores
 
 
 def rank_titles(feats: pl.DataFrame, model: dict[str, Any] | None = None) -> pl.DataFrame:

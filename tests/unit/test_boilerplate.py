@@ -16,10 +16,10 @@ from tasks.boilerplate import (
     explode_lines,
     family_pattern,
     family_patterns,
-    learn_template_lines,
     strip_boilerplate,
 )
 from tasks.profiles import SiteProfile, profile_from_dict
+from tasks.stages import learn_template_lines
 
 
 def _pages(*texts: str | None, site: str = "example.org") -> pl.DataFrame:
@@ -134,13 +134,6 @@ def test_learned_template_lines_are_stripped() -> None:
     assert again.filter(pl.col("text") != "Site Slogan")["strip_rule"].null_count() == 3
 
 
-def test_template_learning_ignores_unknown_sites_and_rare_lines() -> None:
-    pages = _pages("A\nB", "A\nC", site="unknown")
-    lines = strip_boilerplate(pages)
-    assert learn_template_lines(lines, pages.select("page_id", "site"), min_pages=2).height == 0
-    assert learn_template_lines(empty_frame(LINES), pages.select("page_id", "site")).height == 0
-
-
 def test_profile_rules_tag_only_their_site() -> None:
     profile = profile_from_dict(
         {"site": "example.org", "strip": ["^Sponsored story$"], "body_end": ["^The End$"], "comments_start": []}
@@ -158,16 +151,6 @@ def test_profile_rejects_unknown_keys() -> None:
     with pytest.raises(ValueError, match="unknown profile keys"):
         profile_from_dict({"site": "x.org", "strip_lines": []})
     assert SiteProfile(site="x.org").strip == ()
-
-
-def test_refetches_of_one_article_do_not_make_it_template() -> None:
-    article = "Site Slogan\nThe one long paragraph of the article that every fetch of it repeats word for word."
-    pages = _pages(article, article + "\nA new comment", article, "Site Slogan\nOther story.",
-                   "Site Slogan\nThird story.")
-    lines = strip_boilerplate(pages)
-    templates = learn_template_lines(lines, pages.select("page_id", "site"), min_pages=3, min_share=0.5)
-    assert templates["text"].to_list() == ["Site Slogan"]
-    assert templates["n_pages"].to_list() == [3]
 
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

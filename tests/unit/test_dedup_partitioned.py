@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import polars as pl
 import pytest
-import xxhash
 
 from bench.gen_dedup import generate_planted, pair_scores
 from schemas.dedup import DEDUP_NODES
@@ -30,14 +29,11 @@ from tasks.dedup import (
     article_refs,
     candidate_ends,
     comment_rows,
-    decide_touched,
-    find_duplicate_clusters,
     in_piece,
     key_rows,
     lsh_pair_pieces,
     partition_candidates,
     partition_edges,
-    partition_of,
     prior_rows_of,
     repeat_pieces,
     shard_clusters,
@@ -49,11 +45,16 @@ from tasks.dedup import (
     update_index,
     url_pairs,
 )
-from tasks.stages import (
+from tasks.hashing import partition_of
+from tasks.reference import (
     count_template_lines,
+    decide_touched,
+    find_duplicate_clusters,
     learn_templates,
-    merge_partition_comments,
     merge_run_comments,
+)
+from tasks.stages import (
+    merge_partition_comments,
     merge_template_lines,
     site_page_counts,
     template_line_counts,
@@ -341,13 +342,3 @@ def test_repeat_pieces_follow_the_comment_rows() -> None:
         [1, 1, 1, 2, 10]
 
 
-def test_partition_of_is_xxh3_of_each_value() -> None:
-    """Partitions are stored state: xxh3-64 of the UTF-8 value modulo the partitions, null in 0, the same
-    whether the values repeat (hashed once per distinct value) or not."""
-    values = [f"site\x1fline {i % 37}" for i in range(500)] + [None, "é", ""]
-    expected = [xxhash.xxh3_64_intdigest(v.encode()) % 7 if v is not None else 0 for v in values]
-    assert partition_of(pl.Series(values, dtype=pl.String), 7).to_list() == expected
-    distinct = [f"id-{i}" for i in range(50)] + [None]
-    assert partition_of(pl.Series(distinct), 5).to_list() == [
-        xxhash.xxh3_64_intdigest(v.encode()) % 5 if v is not None else 0 for v in distinct]
-    assert partition_of(pl.Series(["a", "a", "a"]), 3).dtype == pl.Int32

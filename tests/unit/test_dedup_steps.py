@@ -19,12 +19,12 @@ from tasks import io
 from tasks.dedup import (
     ORD_SHARD_BITS,
     add_dedup_keys,
-    find_duplicate_clusters,
     shard_clusters,
     shard_index_rows,
     shard_ords,
     update_index,
 )
+from tasks.reference import find_duplicate_clusters
 from tasks.steps import cluster_task, dedup_prior_task, dedup_rows_task, dedup_task, update_index_task
 
 

@@ -61,3 +61,17 @@ def test_the_bench_flow_sets_prefect_up_before_importing_it(tmp_path: Path) -> N
     home, prefect_home, timeout = out.split("|")
     assert Path(prefect_home) == Path(home)
     assert timeout == runtime.QUIET_DEFAULTS["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]
+
+
+def test_disk_full_from_names_the_folder_once(tmp_path: Path) -> None:
+    """Issue 22: one owner of the disk-full wrapping (stage wrapper, pipeline, output lock)."""
+    full = OSError(28, "No space left on device")
+    wrapped = runtime.disk_full_from(full, tmp_path)
+    assert isinstance(wrapped, runtime.DiskFullError)
+    assert wrapped.__cause__ is full and wrapped.folder == str(tmp_path)
+    assert str(tmp_path) in str(wrapped)
+    assert runtime.disk_full_from(wrapped, tmp_path) is None  # already named
+    raised_from = RuntimeError("stage failed")
+    raised_from.__cause__ = wrapped
+    assert runtime.disk_full_from(raised_from, tmp_path) is None  # raised from one
+    assert runtime.disk_full_from(ValueError("bad input"), tmp_path) is None
