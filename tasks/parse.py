@@ -262,6 +262,19 @@ def _digit_rows(frame: pl.DataFrame) -> pl.Series:
     return pl.Series(found)
 
 
+def _prose_rows(frame: pl.DataFrame) -> np.ndarray:
+    """Per row of ``frame`` (``text``, ``_chars``, ``f_words``), whether the line is prose: 200+ characters,
+    or 12+ words ending like a sentence (not with a count in brackets); the end is read only on the
+    rows with the words and fewer characters."""
+    text = pl.col("text")
+    prose = frame.select(pl.col("_chars") >= 200).to_series().to_numpy().copy()
+    worded = frame.select((pl.col("f_words") >= 12) & (pl.col("_chars") < 200)).to_series().arg_true()
+    ends = frame["text"].gather(worded).to_frame().select(
+        text.str.contains(r"[.!?…:;\"”»’)。！？」』]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")).to_series()
+    prose[worded.to_numpy()] = ends.to_numpy()
+    return prose
+
+
 def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     """Add the per-line pattern features the segmenter reads.
 
@@ -277,7 +290,6 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
         text.str.extract(selectors.COMMENT_COUNT_TRAILING_RE, 1),
     ).cast(pl.Int32, strict=False)
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
-    n_words = pl.col("f_words")
     frame = with_word_counts(lines.with_row_index("_row"), "text", "f_words").with_columns(
         _chars=text.str.len_chars(), f_words=pl.col("f_words").cast(pl.Int32)
     )
@@ -310,11 +322,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             f_count=pl.when(pl.Series(stated) >= 0).then(pl.Series(stated)),
             f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
             f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
-            f_prose=(
-                (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)。！？」』]$")
-                & ~text.str.contains(r"\(\d[\d.,]*\)$")
-            )
-            | (chars >= 200),
+            f_prose=pl.Series(_prose_rows(frame)),
         )
         .join(_header_features(short), on="_row", how="left", maintain_order="left")
         .join(_affix_headers(frame.with_columns(f_has_date=pl.Series(has_date))), on="_row", how="left",
