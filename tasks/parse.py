@@ -1023,20 +1023,24 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
     feats, region, position, windows = body_windows(lines)
     # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
     titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls)))
-    title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
-        pl.col("_i") == pl.col("_title"))
-    i = pl.col("_i")
-    body = (
-        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed")
-        .join(windows, on="_page", how="inner")
-        .join(title_rows.select("_page", _title_text="text"), on="_page", how="left")
-        .filter(
-            i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
-            & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text")))
-        )
-    )
-    region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
-    region[body["_row"].to_numpy()] = _REGION_CODES[BODY]
+    # feats holds every line of its pages, numbered in order: a page's line i is row start[page] + i
+    start = np.flatnonzero(feats["_i"].to_numpy() == 0)
+    title_rows = start[titles["_page"].to_numpy()] + titles["_title"].to_numpy()
+    title_text = np.full(len(start), None, dtype=object)
+    title_text[titles["_page"].to_numpy()] = feats["text"].gather(title_rows).to_numpy()
+    # the body: the kept, unplaced, non-date lines of each window, other than the title's text
+    edges = np.zeros(feats.height + 1, dtype=np.int64)
+    win_page = windows["_page"].to_numpy()
+    np.add.at(edges, start[win_page] + windows["_lo"].to_numpy(), 1)
+    np.add.at(edges, start[win_page] + windows["_hi"].to_numpy() + 1, -1)
+    inside = np.cumsum(edges[:-1]) > 0
+    kept = feats.select(~pl.col("_placed") & pl.col("strip_rule").is_null() & ~pl.col("f_date")).to_series().to_numpy()
+    body_rows = np.flatnonzero(inside & kept)
+    own_title = pl.Series(title_text[feats["_page"].to_numpy()[body_rows]], dtype=pl.String)
+    texts = feats["text"].gather(body_rows)
+    body_rows = body_rows[(own_title.is_null() | (texts != own_title)).to_numpy()]
+    region[title_rows] = _REGION_CODES[TITLE]
+    region[body_rows] = _REGION_CODES[BODY]
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
     return feats.select(LINES.names).with_columns(
         region=names.gather(region),
