@@ -80,13 +80,16 @@ def chrome_lines(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.filter(tagged).select("page_id", "text").unique()
 
 
-def add_parse_confidence(articles: pl.DataFrame, *, chrome: pl.DataFrame | None = None) -> pl.DataFrame:
+def add_parse_confidence(articles: pl.DataFrame, *, chrome: pl.DataFrame | None = None,
+                         known_words: pl.DataFrame | None = None) -> pl.DataFrame:
     """Add ``parse_confidence`` and ``is_suspect`` (see the module docstring).
 
     Args:
         articles: reads ``page_id``, ``body`` and, when present, ``_fallback`` (dropped).
         chrome: ``page_id``, ``text`` of lines stripped on each page (``chrome_lines``): body paragraphs
             equal to one of them (a body made of the site's template lines) earn no confidence.
+        known_words: distinct ``text``, ``words`` (``tasks.words.count_words`` of the text, as the parser
+            counted its lines): paragraphs with one of these texts are not counted again.
 
     Returns:
         The same rows plus ``parse_confidence`` and ``is_suspect``.
@@ -97,9 +100,16 @@ def add_parse_confidence(articles: pl.DataFrame, *, chrome: pl.DataFrame | None 
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "page_id", body.fill_null("").str.split("\n\n"),
     ).explode("body").with_columns(body.str.strip_chars())
     # words are counted (once) only where a paragraph can be prose: it ends like a sentence or is long
-    paragraphs = with_word_counts(
-        paragraphs.filter(ends_like_sentence(body) | (body.str.len_chars() >= PROSE_MIN_CHARS)), "body", "_w"
-    ).filter(is_prose(body, n_words=pl.col("_w")))
+    paragraphs = paragraphs.filter(ends_like_sentence(body) | (body.str.len_chars() >= PROSE_MIN_CHARS))
+    if known_words is not None:
+        paragraphs = paragraphs.join(known_words.select(body=pl.col("text"), _w=pl.col("words").cast(pl.UInt32)),
+                                     on="body", how="left")
+        known = pl.col("_w").is_not_null()
+        paragraphs = pl.concat([paragraphs.filter(known),
+                                with_word_counts(paragraphs.filter(~known).drop("_w"), "body", "_w")])
+    else:
+        paragraphs = with_word_counts(paragraphs, "body", "_w")
+    paragraphs = paragraphs.filter(is_prose(body, n_words=pl.col("_w")))
     if chrome is not None and chrome.height:
         paragraphs = paragraphs.join(chrome.rename({"text": "body"}), on=["page_id", "body"], how="anti")
     evidence = paragraphs.group_by("_row").agg(

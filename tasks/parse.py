@@ -1003,7 +1003,7 @@ def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndar
     return feats, region, position, windows
 
 
-def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
+def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, words: bool = False) -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
     The comment finder runs per page in Python on the pages that may hold comments; the body window,
@@ -1012,14 +1012,18 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
     Args:
         lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
         urls: ``page_id``, ``url`` (the page's URL where known; its slug is a title cue), or None.
+        words: also return ``f_words``, each line's words (``tasks.words.count_words``), for later steps
+            that would count them again.
 
     Returns:
         The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
-        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``.
+        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``
+        (and ``f_words`` with ``words``).
     """
     schema = polars_schema(LINES)
     if lines.height == 0:
-        return empty_frame(LINES)
+        empty = empty_frame(LINES)
+        return empty.with_columns(f_words=pl.lit(None, dtype=pl.Int32)) if words else empty
     feats, region, position, windows = body_windows(lines)
     # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
     titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls)))
@@ -1042,7 +1046,7 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
     region[title_rows] = _REGION_CODES[TITLE]
     region[body_rows] = _REGION_CODES[BODY]
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
-    return feats.select(LINES.names).with_columns(
+    return feats.select(*LINES.names, *(["f_words"] if words else [])).with_columns(
         region=names.gather(region),
         comment_position=pl.when(pl.Series(position) >= 0).then(pl.Series(position)).cast(schema["comment_position"]),
     )

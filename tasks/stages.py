@@ -31,7 +31,7 @@ from tasks.dedup import comment_keys, merge_threads, text_counts
 from tasks.hashing import hash_columns, partition_of, xxh3_hex
 from tasks.html import drop_comment_lines, extract_html_pages, replace_partial_bodies
 from tasks.langid import UND, detect_language
-from tasks.parse import parse_articles, parse_comments, segment_pages
+from tasks.parse import BODY, parse_articles, parse_comments, segment_pages
 from tasks.profiles import SiteProfile
 
 MIN_SHARD_FILES, MAX_SHARD_FILES, SHARDS_WANTED = 500, 2_500, 8
@@ -267,7 +267,7 @@ def parse_shard(
     lines = lines.join(html_arts.join(markup_only, on="page_id", how="anti").select("page_id"), on="page_id",
                        how="anti")
     urls = pages.select("page_id", "url") if "url" in pages.columns else None
-    segmented = segment_pages(lines, urls)
+    segmented = segment_pages(lines, urls, words=True)
     text_comments = parse_comments(segmented)
     text_segmented = segmented.join(markup_only, on="page_id", how="anti")
     text_arts = parse_articles(text_segmented)
@@ -278,7 +278,9 @@ def parse_shard(
     names = [*PARSED_ARTICLES.names, "_fallback"]
     parsed = pl.concat([text_arts.select(names),
                         html_arts.with_columns(_fallback=pl.lit(value=False)).select(names)], how="vertical_relaxed")
-    articles = cast_to(add_parse_confidence(parsed, chrome=chrome), SCORED_ARTICLES)
+    # the text path's body paragraphs are its body lines, whose words the parser counted already
+    known_words = text_segmented.filter(pl.col("region") == BODY).select("text", words="f_words").unique("text")
+    articles = cast_to(add_parse_confidence(parsed, chrome=chrome, known_words=known_words), SCORED_ARTICLES)
     comments = pl.concat([cast_to(text_comments, PARSED_COMMENTS),
                           cast_to(html_coms, PARSED_COMMENTS)])
     return articles, resolve_posted_at(comments, pages)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from polars.testing import assert_series_equal
+from polars.testing import assert_frame_equal, assert_series_equal
 
 from schemas.parsed import SCORED_ARTICLES, TEMPLATE_LINES
 from schemas.validate import conform, empty_frame
@@ -91,6 +91,19 @@ def test_confidence_of_articles_and_of_single_paragraph_chrome() -> None:
     assert 0.0 < confidence[1] < 0.5
     assert confidence[2] == confidence[3] == 0.0
     assert scored.columns == [*frame.columns, "parse_confidence", "is_suspect"]
+
+
+def test_known_word_counts_give_the_same_confidence() -> None:
+    """Paragraphs whose words the parser counted already (``known_words``) score as if counted here."""
+    prose = ("The city council voted on Tuesday to expand the tram network into the northern districts, a plan "
+             "that has been debated for more than a decade.")
+    frame = pl.DataFrame({"page_id": ["a", "b", "ja"],
+                          "body": [f"{prose}\n\n{prose}", f"{prose}\n\nAnother line that ends here.",
+                                   "\n\n".join(JA_PARAS)]})
+    known = pl.DataFrame({"text": [prose, JA_PARAS[0]]}).with_columns(words=count_words(pl.col("text")).cast(pl.Int32))
+    assert_frame_equal(add_parse_confidence(frame, known_words=known), add_parse_confidence(frame))
+    wrong = known.with_columns(words=pl.lit(0, dtype=pl.Int32))  # the known counts are the ones used
+    assert add_parse_confidence(frame, known_words=wrong)["parse_confidence"][0] == 0.0
 
 
 def test_page_without_article_keeps_its_best_text_as_a_suspect_article() -> None:
