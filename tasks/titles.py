@@ -87,6 +87,17 @@ def _repeated_lines(lines: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     Reads ``_page``, ``text``, ``f_words`` of ``lines`` and ``cands``; returns ``_page``, ``_key``, ``_rep``."""
     lengths = cands.select("_page", "f_words").unique()
     same_length = lines.join(lengths, on=["_page", "f_words"], how="semi")
+    # an ASCII line lower-cases to an ASCII text of as many bytes: it can only equal a candidate's key that
+    # is ASCII and as long, so the other ASCII lines are not lower-cased
+    ascii_text = _TEXT.str.len_bytes() == _CHARS
+    keys = cands.select("_page", "f_words", _key=_TEXT.str.to_lowercase())
+    ascii_keys = keys.filter(pl.col("_key").str.len_bytes() == pl.col("_key").str.len_chars()).select(
+        "_page", "f_words", _bytes=pl.col("_key").str.len_bytes()).unique()
+    same_length = same_length.with_columns(_ascii=ascii_text, _bytes=_TEXT.str.len_bytes())
+    same_length = pl.concat([
+        same_length.filter(~pl.col("_ascii")),
+        same_length.filter("_ascii").join(ascii_keys, on=["_page", "f_words", "_bytes"], how="semi"),
+    ])
     return same_length.group_by("_page", _key=_TEXT.str.to_lowercase()).agg(_rep=pl.len().cast(pl.Int32))
 
 
