@@ -758,8 +758,11 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", "_seg"
     if bounds.is_empty():
         return pl.DataFrame(schema={page: lines.schema[page], "_lo": lines.schema["_i"], "_hi": lines.schema["_i"]})
-    scan = lines.join(bounds, on=page, how="inner", maintain_order="left").filter(
-        i.is_between(pl.col("_start"), pl.col("_limit") - 1))
+    # the lines in their page's range are chosen on (page, line) first; only they are copied
+    ranges = lines.select(page, "_i").join(bounds.select(page, "_start", "_limit"), on=page, how="left",
+                                           maintain_order="left")
+    inside = ranges.select(i.is_between(pl.col("_start"), pl.col("_limit") - 1).fill_null(value=False)).to_series()
+    scan = lines.filter(inside).with_columns(ranges.select("_start", "_limit").filter(inside))
     # the rows of a page are consecutive lines from here on: a neighbour k lines away is in the page when
     # _start <= _i + k < _limit, so shifts need no per-page window
     up, down = i - pl.col("_start"), pl.col("_limit") - 1 - i  # lines of the page above and below
