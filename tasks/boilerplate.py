@@ -84,12 +84,21 @@ REQUIRED_PATTERN = rf"(?i){'|'.join(f'(?:{r})' for r in dict.fromkeys(selectors.
 cannot match a pattern listed there."""
 
 
-def is_prose(text: pl.Expr) -> pl.Expr:
+PROSE_MIN_CHARS = 200
+"""A line with at least this many characters counts as prose whatever its end."""
+
+
+def ends_like_sentence(text: pl.Expr) -> pl.Expr:
+    """Expression: the line ends like a sentence (and not with a count in brackets, "(12)")."""
+    return text.str.contains(r"[.!?…:;\"”»’)。！？」』]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
+
+
+def is_prose(text: pl.Expr, n_words: pl.Expr | None = None) -> pl.Expr:
     """Expression: the line reads like a sentence of running text (many words, sentence end; words of
-    scripts without spaces counted by ``tasks.words.count_words``)."""
-    n_words = count_words(text)
-    ends_like_sentence = text.str.contains(r"[.!?…:;\"”»’)。！？」』]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")
-    return ((n_words >= PROSE_MIN_WORDS) & ends_like_sentence) | (text.str.len_chars() >= 200)
+    scripts without spaces counted by ``tasks.words.count_words``; ``n_words``: those words where the
+    caller has counted them already)."""
+    words = count_words(text) if n_words is None else n_words
+    return ((words >= PROSE_MIN_WORDS) & ends_like_sentence(text)) | (text.str.len_chars() >= PROSE_MIN_CHARS)
 
 
 EMPTY_PAGE = "empty_page"

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from tasks.boilerplate import EMPTY_PAGE, is_prose
-from tasks.words import count_words
+from tasks.boilerplate import EMPTY_PAGE, PROSE_MIN_CHARS, ends_like_sentence, is_prose
+from tasks.words import with_word_counts
 
 CONFIDENT_EVIDENCE = 60.0
 """Weighted prose words of a body the parser is sure of (two paragraphs of 30 words)."""
@@ -30,18 +30,26 @@ SINGLE_PARAGRAPH_FACTOR = 0.5
 """Weight of the prose of a body with one prose paragraph (the window's isolated-prose factor)."""
 
 
-def fallback_bodies(segmented: pl.DataFrame) -> pl.DataFrame:
+EMPTY_BODY = pl.col("body").fill_null("").str.strip_chars() == ""
+"""An article whose body is empty or blank (the pages that take a fallback body)."""
+
+
+def fallback_bodies(segmented: pl.DataFrame, *, articles: pl.DataFrame | None = None) -> pl.DataFrame:
     """The best text of each page outside its comments, for pages whose parse found no body.
 
     Args:
         segmented: ``LINES`` rows after ``tasks.parse.segment_pages`` (reads ``page_id``, ``text``,
             ``strip_rule``, ``region``, ``comment_position``).
+        articles: ``page_id``, ``body`` of the parsed articles: where given, only the pages among them
+            with an empty body (``EMPTY_BODY``) get a fallback (the others never use theirs).
 
     Returns:
         ``page_id``, ``fallback_body``: the kept lines (no rule stripped them) outside the title and the
         comments, joined by a blank line; when none is kept, every non-blank line outside the comments.
         Pages without any non-blank line outside their comments have no row.
     """
+    if articles is not None:
+        segmented = segmented.filter(pl.col("page_id").is_in(articles.filter(EMPTY_BODY)["page_id"].implode()))
     outside = segmented.filter(
         pl.col("comment_position").is_null() & (pl.col("text").str.strip_chars() != "")
         & (pl.col("strip_rule").fill_null("") != EMPTY_PAGE) & (pl.col("region").fill_null("") != "title")
@@ -57,7 +65,7 @@ def fill_empty_bodies(articles: pl.DataFrame, fallback: pl.DataFrame) -> pl.Data
 
     Reads ``page_id``, ``body``; adds ``_fallback`` (the body is the fallback) and replaces ``body``.
     """
-    empty = pl.col("body").fill_null("").str.strip_chars() == ""
+    empty = EMPTY_BODY
     out = articles.join(fallback, on="page_id", how="left", maintain_order="left")
     use = empty & pl.col("fallback_body").is_not_null()
     return out.with_columns(
@@ -72,26 +80,40 @@ def chrome_lines(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.filter(tagged).select("page_id", "text").unique()
 
 
-def add_parse_confidence(articles: pl.DataFrame, *, chrome: pl.DataFrame | None = None) -> pl.DataFrame:
+def add_parse_confidence(articles: pl.DataFrame, *, chrome: pl.DataFrame | None = None,
+                         known_words: pl.DataFrame | None = None) -> pl.DataFrame:
     """Add ``parse_confidence`` and ``is_suspect`` (see the module docstring).
 
     Args:
         articles: reads ``page_id``, ``body`` and, when present, ``_fallback`` (dropped).
         chrome: ``page_id``, ``text`` of lines stripped on each page (``chrome_lines``): body paragraphs
             equal to one of them (a body made of the site's template lines) earn no confidence.
+        known_words: distinct ``text``, ``words`` (``tasks.words.count_words`` of the text, as the parser
+            counted its lines): paragraphs with one of these texts are not counted again.
 
     Returns:
         The same rows plus ``parse_confidence`` and ``is_suspect``.
     """
     fallback = pl.col("_fallback") if "_fallback" in articles.columns else pl.lit(value=False)
+    body = pl.col("body")
     paragraphs = articles.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "page_id",
-        pl.col("body").fill_null("").str.split("\n\n"),
-    ).explode("body").with_columns(pl.col("body").str.strip_chars()).filter(is_prose(pl.col("body")))
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "page_id", body.fill_null("").str.split("\n\n"),
+    ).explode("body").with_columns(body.str.strip_chars())
+    # words are counted (once) only where a paragraph can be prose: it ends like a sentence or is long
+    paragraphs = paragraphs.filter(ends_like_sentence(body) | (body.str.len_chars() >= PROSE_MIN_CHARS))
+    if known_words is not None:
+        paragraphs = paragraphs.join(known_words.select(body=pl.col("text"), _w=pl.col("words").cast(pl.UInt32)),
+                                     on="body", how="left")
+        known = pl.col("_w").is_not_null()
+        paragraphs = pl.concat([paragraphs.filter(known),
+                                with_word_counts(paragraphs.filter(~known).drop("_w"), "body", "_w")])
+    else:
+        paragraphs = with_word_counts(paragraphs, "body", "_w")
+    paragraphs = paragraphs.filter(is_prose(body, n_words=pl.col("_w")))
     if chrome is not None and chrome.height:
         paragraphs = paragraphs.join(chrome.rename({"text": "body"}), on=["page_id", "body"], how="anti")
     evidence = paragraphs.group_by("_row").agg(
-        _words=count_words(pl.col("body")).sum().cast(pl.Float64), _n=pl.len()
+        _words=pl.col("_w").sum().cast(pl.Float64), _n=pl.len()
     ).select("_row", _evidence=pl.col("_words") * pl.when(pl.col("_n") > 1).then(1.0).otherwise(
         SINGLE_PARAGRAPH_FACTOR))
     scored = articles.with_row_index("_row").join(evidence, on="_row", how="left", maintain_order="left")

@@ -58,7 +58,7 @@ from tasks import selectors
 from tasks.dates import parse_date
 from tasks.distinct import map_distinct
 from tasks.titles import candidate_features, rank_titles
-from tasks.words import count_words
+from tasks.words import count_words, with_word_counts
 
 logger = logging.getLogger(__name__)
 
@@ -269,15 +269,42 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
         r"\w[^\w\s]*\s+\S*\w\S*[.:…,]$")
     dated = pl.col("f_words").is_between(3, NAME_MAX_WORDS + 8) & pl.col("f_has_date") & text.str.contains(
         r"^[^\W\d_]")
-    short = frame.filter(
-        (pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8)
-        & (pl.col("f_has_date") | text.str.slice(-1).is_in([".", ":", "…", ","]))
-    ).filter(
-        (closed | dated) & name.str.contains(r"[^\W\d_]")
-        & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$"))
-    ).select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
+    # each filter reads only the rows the cheaper ones before it kept
+    short = (
+        frame.select("page_id", "_row", "text", "_chars", "f_words", "f_has_date")
+        .filter((pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8)
+                & (pl.col("f_has_date") | pl.any_horizontal(text.str.ends_with(e) for e in (".", ":", "…", ","))))
+        .filter(closed | dated)
+        .filter(name.str.contains(r"[^\W\d_]")
+                & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$")))
+        .select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
+    )
     shared = pl.len().over("page_id", "_last") >= AFFIX_MIN_LINES
     return short.filter(shared).select("_row", f_affix=pl.lit(value=True))
+
+
+def _digit_rows(frame: pl.DataFrame) -> pl.Series:
+    """Whether each ``text`` of ``frame`` holds a digit (the regex ``\\d``, any script's digits); the
+    Unicode search runs only on the rows with a non-ASCII character and no ASCII digit."""
+    text = pl.col("text")
+    ascii_digit = frame.select(text.str.contains("[0-9]")).to_series()
+    wide = frame.select(~ascii_digit & (text.str.len_bytes() != text.str.len_chars())).to_series().arg_true()
+    found = ascii_digit.to_numpy().copy()
+    found[wide.to_numpy()] = frame["text"].gather(wide).str.contains(r"\d").to_numpy()
+    return pl.Series(found)
+
+
+def _prose_rows(frame: pl.DataFrame) -> np.ndarray:
+    """Per row of ``frame`` (``text``, ``_chars``, ``f_words``), whether the line is prose: 200+ characters,
+    or 12+ words ending like a sentence (not with a count in brackets); the end is read only on the
+    rows with the words and fewer characters."""
+    text = pl.col("text")
+    prose = frame.select(pl.col("_chars") >= 200).to_series().to_numpy().copy()
+    worded = frame.select((pl.col("f_words") >= 12) & (pl.col("_chars") < 200)).to_series().arg_true()
+    ends = frame["text"].gather(worded).to_frame().select(
+        text.str.contains(r"[.!?…:;\"”»’)。！？」』]$") & ~text.str.contains(r"\(\d[\d.,]*\)$")).to_series()
+    prose[worded.to_numpy()] = ends.to_numpy()
+    return prose
 
 
 def line_features(lines: pl.DataFrame) -> pl.DataFrame:
@@ -295,29 +322,28 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
         text.str.extract(selectors.COMMENT_COUNT_TRAILING_RE, 1),
     ).cast(pl.Int32, strict=False)
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
-    n_words = pl.col("f_words")
-    frame = lines.with_row_index("_row").with_columns(
-        _chars=text.str.len_chars(), f_words=_py_words(text).cast(pl.Int32)
+    frame = with_word_counts(lines.with_row_index("_row"), "text", "f_words").with_columns(
+        _chars=text.str.len_chars(), f_words=pl.col("f_words").cast(pl.Int32)
     )
-    # the date and count patterns run on the lines short enough to need them (a masked column would still
-    # be scanned)
-    short = frame.filter(chars <= TITLE_MAX_CHARS).select(
-        "_row", "text", "_chars", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}"),
+    # the date and count patterns run on the lines short enough to need them and holding a digit (which
+    # every date and count pattern needs; a masked column would still be scanned)
+    short = frame.filter(chars <= TITLE_MAX_CHARS).select("_row", "page_id", "text", "_chars")
+    numbered = short.filter(_digit_rows(short)).select(
+        "_row", "page_id", "text", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}"),
         _count=pl.when(chars <= 200).then(count).fill_null(-1),  # counts are >= 0
     )
-    rows = short["_row"].to_numpy()
+    rows = numbered["_row"].to_numpy()
     has_date = np.zeros(frame.height, dtype=bool)
-    has_date[rows] = short["f_has_date"].to_numpy()
+    has_date[rows] = numbered["f_has_date"].to_numpy()
     stated = np.full(frame.height, -1, dtype=np.int32)
-    stated[rows] = short["_count"].to_numpy()
+    stated[rows] = numbered["_count"].to_numpy()
+    short = short.select("_row", "text", "_chars", f_has_date=pl.Series(has_date[short["_row"].to_numpy()]))
     # a line opening with a date (or a relative one: "2 days ago at 07:52 am") whose shape (digits masked)
     # the page repeats is a comment's date line, widget words after the date and all
     # ("17.10.2019, 14:14 Reply Quote #")
-    dated = short.filter(text.str.contains(r"^\d")).filter(
+    dated = numbered.filter(text.str.contains(r"^\d")).filter(
         pl.col("f_has_date") | text.str.contains(rf"(?i)^(?:{selectors.RELATIVE_DATE_RE})")
-    ).join(
-        frame.select("_row", "page_id"), on="_row").select(
-        "_row", _shape=text.str.replace_all(r"\d", "0"), page_id="page_id")
+    ).select("_row", _shape=text.str.replace_all(r"\d", "0"), page_id="page_id")
     repeated = dated.filter(pl.len().over("page_id", "_shape") >= AFFIX_MIN_LINES)["_row"].to_numpy()
     shaped = np.zeros(frame.height, dtype=bool)
     shaped[repeated] = True
@@ -328,11 +354,7 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
             f_count=pl.when(pl.Series(stated) >= 0).then(pl.Series(stated)),
             f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
             f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
-            f_prose=(
-                (n_words >= 12) & text.str.contains(r"[.!?…:;\"”»’)。！？」』]$")
-                & ~text.str.contains(r"\(\d[\d.,]*\)$")
-            )
-            | (chars >= 200),
+            f_prose=pl.Series(_prose_rows(frame)),
         )
         .join(_header_features(short), on="_row", how="left", maintain_order="left")
         .join(_affix_headers(frame.with_columns(f_has_date=pl.Series(has_date))), on="_row", how="left",
@@ -777,8 +799,11 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", "_seg"
     if bounds.is_empty():
         return pl.DataFrame(schema={page: lines.schema[page], "_lo": lines.schema["_i"], "_hi": lines.schema["_i"]})
-    scan = lines.join(bounds, on=page, how="inner", maintain_order="left").filter(
-        i.is_between(pl.col("_start"), pl.col("_limit") - 1))
+    # the lines in their page's range are chosen on (page, line) first; only they are copied
+    ranges = lines.select(page, "_i").join(bounds.select(page, "_start", "_limit"), on=page, how="left",
+                                           maintain_order="left")
+    inside = ranges.select(i.is_between(pl.col("_start"), pl.col("_limit") - 1).fill_null(value=False)).to_series()
+    scan = lines.filter(inside).with_columns(ranges.select("_start", "_limit").filter(inside))
     # the rows of a page are consecutive lines from here on: a neighbour k lines away is in the page when
     # _start <= _i + k < _limit, so shifts need no per-page window
     up, down = i - pl.col("_start"), pl.col("_limit") - 1 - i  # lines of the page above and below
@@ -1146,7 +1171,7 @@ def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
     return short.filter(_page_text_key().is_duplicated()).filter(~_last_char().is_in(_REPEATED_KEPT_END))["_row"]
 
 
-def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
+def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, words: bool = False) -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
     The comment finder runs per page in Python on the pages that may hold comments; the body window,
@@ -1155,14 +1180,18 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
     Args:
         lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
         urls: ``page_id``, ``url`` (the page's URL where known; its slug is a title cue), or None.
+        words: also return ``f_words``, each line's words (``tasks.words.count_words``), for later steps
+            that would count them again.
 
     Returns:
         The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
-        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``.
+        (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``
+        (and ``f_words`` with ``words``).
     """
     schema = polars_schema(LINES)
     if lines.height == 0:
-        return empty_frame(LINES)
+        empty = empty_frame(LINES)
+        return empty.with_columns(f_words=pl.lit(None, dtype=pl.Int32)) if words else empty
     feats, region, position, windows = body_windows(lines)
     # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
     titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls)))
@@ -1196,7 +1225,7 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.D
     region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
     region[body["_row"].to_numpy()] = _REGION_CODES[BODY]
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
-    return feats.select(LINES.names).with_columns(
+    return feats.select(*LINES.names, *(["f_words"] if words else [])).with_columns(
         region=names.gather(region),
         comment_position=pl.when(pl.Series(position) >= 0).then(pl.Series(position)).cast(schema["comment_position"]),
     )
@@ -1235,8 +1264,10 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
             pl.col("strip_rule").fill_null(UNPLACED)
         ),
     )
+    stated = seg.select("page_id", "text", "comment_position").filter(
+        before_comments & (pl.col("text").str.len_chars() <= 200))
     stated = (
-        seg.filter(before_comments & (pl.col("text").str.len_chars() <= 200))  # the count patterns on these only
+        stated.filter(_digit_rows(stated))  # the count patterns (which need a digit) on these only
         .with_columns(_count=count)
         .filter(pl.col("_count").is_not_null() & (pl.col("_count") > 0))
         .group_by("page_id")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
+import numpy as np
 import polars as pl
 
 from flows.config import LangIdConfig
@@ -31,7 +32,7 @@ from tasks.dedup import comment_keys, merge_threads, text_counts
 from tasks.hashing import hash_columns, partition_of, xxh3_hex
 from tasks.html import drop_comment_lines, extract_html_pages, replace_partial_bodies
 from tasks.langid import UND, detect_language
-from tasks.parse import parse_articles, parse_comments, segment_pages
+from tasks.parse import BODY, parse_articles, parse_comments, segment_pages
 from tasks.profiles import SiteProfile
 
 MIN_SHARD_FILES, MAX_SHARD_FILES, SHARDS_WANTED = 500, 2_500, 8
@@ -217,17 +218,20 @@ def tag_template_lines(lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.D
     general rule stripped. Reads LINES rows, ``page_id`` and ``site`` of PAGES, TEMPLATE_LINES rows."""
     if templates.is_empty():
         return lines
-    site_of = pages.select("page_id", "site")
-    tmpl = templates.select("site", "text").unique().with_columns(is_template=pl.lit(value=True))
-    return (
-        lines.join(site_of, on="page_id", how="left")
-        .join(tmpl, on=["site", "text"], how="left")
-        .with_columns(
-            strip_rule=pl.when(pl.col("strip_rule").is_null() & pl.col("is_template").fill_null(value=False))
-            .then(pl.lit("template"))
-            .otherwise(pl.col("strip_rule"))
-        )
-        .drop("site", "is_template")
+    tmpl = templates.select("site", "text").unique()
+    # only kept lines whose text some site's template holds can be one: the site is looked up for those
+    maybe = lines.select(pl.col("strip_rule").is_null() & pl.col("text").is_in(tmpl["text"].implode())).to_series()
+    rows = maybe.arg_true()
+    hits = (
+        lines.select("page_id", "text")[rows]
+        .with_columns(_r=rows)
+        .join(pages.select("page_id", "site"), on="page_id", how="inner")
+        .join(tmpl, on=["site", "text"], how="semi")
+    )
+    is_template = np.zeros(lines.height, dtype=bool)
+    is_template[hits["_r"].to_numpy()] = True
+    return lines.with_columns(
+        strip_rule=pl.when(pl.Series(is_template)).then(pl.lit("template")).otherwise(pl.col("strip_rule"))
     )
 
 
@@ -270,20 +274,23 @@ def parse_shard(
     lines = lines.join(html_arts.join(second, on="page_id", how="anti").select("page_id"), on="page_id",
                        how="anti")
     urls = pages.select("page_id", "url") if "url" in pages.columns else None
-    segmented = segment_pages(lines, urls)
+    segmented = segment_pages(lines, urls, words=True)
     text_comments = parse_comments(segmented)
     is_unnamed = pl.col("page_id").is_in(unnamed["page_id"].implode())
     html_coms = reconcile_authors(html_coms, text_comments.filter(is_unnamed))
     text_comments = text_comments.filter(~is_unnamed)
     text_segmented = segmented.join(second, on="page_id", how="anti")
-    text_arts = fill_empty_bodies(parse_articles(text_segmented), fallback_bodies(text_segmented))
+    text_arts = parse_articles(text_segmented)
+    text_arts = fill_empty_bodies(text_arts, fallback_bodies(text_segmented, articles=text_arts))
     text_arts = replace_partial_bodies(text_arts, text_comments, html_bodies).with_columns(
         _fallback=pl.col("_fallback") & ~pl.col("page_id").is_in(html_bodies["page_id"].implode()))
     html_arts = drop_comment_lines(html_arts, text_comments)
     names = [*PARSED_ARTICLES.names, "_fallback"]
     parsed = pl.concat([text_arts.select(names),
                         html_arts.with_columns(_fallback=pl.lit(value=False)).select(names)], how="vertical_relaxed")
-    articles = cast_to(add_parse_confidence(parsed, chrome=chrome), SCORED_ARTICLES)
+    # the text path's body paragraphs are its body lines, whose words the parser counted already
+    known_words = text_segmented.filter(pl.col("region") == BODY).select("text", words="f_words").unique("text")
+    articles = cast_to(add_parse_confidence(parsed, chrome=chrome, known_words=known_words), SCORED_ARTICLES)
     comments = pl.concat([cast_to(text_comments, PARSED_COMMENTS),
                           cast_to(html_coms, PARSED_COMMENTS)])
     return articles, resolve_posted_at(comments, pages)

@@ -87,6 +87,17 @@ def _repeated_lines(lines: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     Reads ``_page``, ``text``, ``f_words`` of ``lines`` and ``cands``; returns ``_page``, ``_key``, ``_rep``."""
     lengths = cands.select("_page", "f_words").unique()
     same_length = lines.join(lengths, on=["_page", "f_words"], how="semi")
+    # an ASCII line lower-cases to an ASCII text of as many bytes: it can only equal a candidate's key that
+    # is ASCII and as long, so the other ASCII lines are not lower-cased
+    ascii_text = _TEXT.str.len_bytes() == _CHARS
+    keys = cands.select("_page", "f_words", _key=_TEXT.str.to_lowercase())
+    ascii_keys = keys.filter(pl.col("_key").str.len_bytes() == pl.col("_key").str.len_chars()).select(
+        "_page", "f_words", _bytes=pl.col("_key").str.len_bytes()).unique()
+    same_length = same_length.with_columns(_ascii=ascii_text, _bytes=_TEXT.str.len_bytes())
+    same_length = pl.concat([
+        same_length.filter(~pl.col("_ascii")),
+        same_length.filter("_ascii").join(ascii_keys, on=["_page", "f_words", "_bytes"], how="semi"),
+    ])
     return same_length.group_by("_page", _key=_TEXT.str.to_lowercase()).agg(_rep=pl.len().cast(pl.Int32))
 
 
@@ -168,27 +179,26 @@ def slug_tokens(urls: pl.DataFrame) -> pl.DataFrame:
 
 def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
     """``_page``, ``_i``, ``slug_share``: the share of the page's slug words (``slug_tokens``) that the
-    candidate's folded text holds; 0 where the page has no URL or no slug."""
-    empty = cands.select("_page", "_i", slug_share=pl.lit(0.0))
+    candidate's folded text holds, for the candidates of pages with a slug (0 for the others, which have
+    no row here)."""
+    empty = pl.DataFrame(schema={"_page": cands.schema["_page"], "_i": cands.schema["_i"], "slug_share": pl.Float64})
     if urls is None or urls.height == 0:
         return empty
     tokens = slug_tokens(urls)
     if tokens.height == 0:
         return empty
-    texts = cands.join(tokens.select("_page").unique(), on="_page", how="semi").select(
-        "_page", "_i", "text", _ascii=_TEXT.str.len_bytes() == _CHARS)
+    texts = cands.select("_page", "_i", "text").join(tokens.select("_page").unique(), on="_page", how="semi")
+    texts = texts.with_columns(_ascii=_TEXT.str.len_bytes() == _CHARS)
     folded = pl.concat([
         texts.filter("_ascii").select("_page", "_i", _folded=_ascii_fold(_TEXT, ascii_only=True)),
         texts.filter(~pl.col("_ascii")).select("_page", "_i", _folded=_ascii_fold(_TEXT)),
     ])
-    hits = (
+    return (
         folded.join(tokens, on="_page", how="inner")
         .group_by("_page", "_i")
         .agg(slug_share=(pl.col("_folded").str.contains(pl.col("_token"), literal=True).sum()
                          / pl.col("_n_tokens").first()).cast(pl.Float64))
     )
-    return empty.drop("slug_share").join(hits, on=["_page", "_i"], how="left", maintain_order="left").with_columns(
-        pl.col("slug_share").fill_null(0.0))
 
 
 BODY_LINES = 6
@@ -278,12 +288,13 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     windows = windows.select("_page", "_lo")
     if lines.height and windows.height < int(lines["_page"][-1]) + 1:  # pages are numbered 0, 1, ... in order
         windows = pl.concat([windows, _longest_lines(lines.join(windows, on=page, how="anti"))])
-    near = (
-        lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric", "f_words",
-                     "f_prose", "f_by_author", "_placed")
-        .join(windows.select("_page", "_lo"), on="_page", how="inner", maintain_order="left")
-        .filter(i.is_between(lo - WINDOW_ABOVE - NEIGHBOURS, lo + WINDOW_BELOW + NEIGHBOURS))
-    )
+    # the lines near a body start are chosen on (page, line) alone; only they are copied with their features
+    starts = lines.select("_page", "_i").join(windows, on="_page", how="left", maintain_order="left")["_lo"]
+    chosen = lines.select(i.is_between(starts - WINDOW_ABOVE - NEIGHBOURS, starts + WINDOW_BELOW + NEIGHBOURS)
+                          .fill_null(value=False)).to_series()
+    near = lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric",
+                        "f_words", "f_prose", "f_by_author", "_placed").filter(chosen).with_columns(
+        _lo=starts.filter(chosen))
     near = near.with_columns(_shaped=number_shaped(near["text"]))
     dateish = (pl.col("f_date") | pl.col("f_has_date") | pl.col("f_by_author").is_not_null()
                | (pl.col("strip_rule") == "byline").fill_null(value=False) | pl.col("_shaped")) & (_CHARS <= 160)
@@ -323,9 +334,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     if cands.height == 0:
         return pl.DataFrame(schema={"_page": pl.UInt32, "_i": pl.Int32, "text": pl.String,
                                     **dict.fromkeys(FEATURES, pl.Float64)})
-    relations = _near_relations(near, cands)
-    cands = cands.join(relations, on=["_page", "_i"], how="left", maintain_order="left").with_columns(
-        pl.col(_RELATIONS).fill_null(value=False))
+    cands = cands.with_columns(_near_relations(near, cands))
     key = _TEXT.str.to_lowercase()
     page_lines = lines.select("_page", "text", "f_count", "f_words")
     hints = _title_hints(page_lines).with_columns(_hinted=pl.lit(value=True))
@@ -340,7 +349,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     above = (i < lo).cast(pl.Int32)
     words, chars = _WORDS, _CHARS
     # case without a regex: a text holds an upper-case letter when lower-casing changes it
-    has_upper, has_lower = _TEXT.str.to_lowercase() != _TEXT, _TEXT.str.to_uppercase() != _TEXT
+    has_upper, has_lower = pl.col("_key") != _TEXT, _TEXT.str.to_uppercase() != _TEXT  # _key: the lower-cased text
     feats = cands.with_columns(
         words_1=words == 1,
         words_2_3=words.is_between(2, 3),
@@ -382,7 +391,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     )
     feats = feats.with_columns(lead_like=pl.col("ends_period") & (_WORDS >= 12))
     feats = feats.join(_word_shares(lines, windows, feats), on=["_page", "_i"], how="left", maintain_order="left")
-    feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left")
+    feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left").with_columns(
+        pl.col("slug_share").fill_null(0.0))
     feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
                                & (pl.col("slug_share") > 0))
     feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo)).with_columns(rule_score=_rule_score())
@@ -403,7 +413,6 @@ def _within_page(expr: pl.Expr, shift: int) -> pl.Expr:
 
 _OFFSETS = tuple(k for d in range(1, NEIGHBOURS + 1) for k in (d, -d))
 """Row offsets of a line's neighbours: positive above it, negative below."""
-_RELATIONS = ("holds_near", "held_near", "twin_first", "twin_second")
 
 
 def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
@@ -412,40 +421,53 @@ def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     headline), ``held_near`` (a longer such line starts or ends with it), ``twin_first`` and
     ``twin_second`` (a line below, or above, has the same letters and digits but other text: a headline
     printed twice, once with its punctuation). Computed over (candidate, neighbour) pairs, the neighbour
-    taken from ``near`` (``_r``, ``_page``, ``text``, ``strip_rule``) by row; letters are compared only for
-    pairs of near equal length. Returns ``_page``, ``_i`` and the four flags."""
-    chars, other, o_chars = _CHARS, pl.col("_o"), pl.col("_o_chars")
-    rows = cands["_r"].cast(pl.Int64).to_numpy()
+    taken from ``near`` (``_r``, ``_page``, ``text``, ``strip_rule``) by row; pairs are chosen on the
+    neighbour's page, rule and length before any text is read, and letters are compared only for pairs
+    of near equal length. Returns the four flags, one row per candidate (in the order of ``cands``)."""
+    chars, other = _CHARS, pl.col("_o")
+    rows = cands["_r"].cast(pl.Int64)
     n = near.height
-    offsets = np.tile(np.asarray(_OFFSETS, dtype=np.int64), len(rows))
-    cand = np.repeat(np.arange(len(rows)), len(_OFFSETS))
-    at = rows[cand] - offsets
-    inside = (at >= 0) & (at < n)
-    at = np.clip(at, 0, n - 1)
-    pages = near["_page"].to_numpy()
-    lengths = near["text"].str.len_chars().to_numpy()
-    # neighbours on the same page, kept, of 8+ characters; only their text is gathered
-    use = inside & (pages[at] == pages[rows[cand]]) & near["strip_rule"].is_null().to_numpy()[at] & (lengths[at] >= 8)
-    cand, at = cand[use], at[use]
-    pairs = pl.DataFrame({
-        "_page": cands["_page"].gather(cand), "_i": cands["_i"].gather(cand), "text": cands["text"].gather(cand),
-        "_o": near["text"].gather(at), "_o_chars": lengths[at], "_above": offsets[use] > 0,
-    }).with_columns(
-        _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
-        _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
-    )
-    close = pairs.filter(((o_chars.cast(pl.Int64) - chars.cast(pl.Int64)).abs() <= 6) & (chars >= 8)
-                         & (other != _TEXT))
+    near_page = near["_page"]
+    near_ok = near["strip_rule"].is_null() & (near["text"].str.len_chars() >= 8)
+    parts = []
+    for k in _OFFSETS:
+        at = (rows - k).clip(0, n - 1)
+        keep = (rows - k).is_between(0, n - 1) & (near_page.gather(at) == cands["_page"]) & near_ok.gather(at)
+        which = keep.arg_true()
+        parts.append(pl.DataFrame({"_c": which, "_at": at.gather(which),
+                                   "_above": pl.repeat(k > 0, which.len(), eager=True)}))
+    chosen = pl.concat(parts)
+    pairs = pl.DataFrame({"_c": chosen["_c"], "_at": chosen["_at"], "text": cands["text"].gather(chosen["_c"]),
+                          "_o": near["text"].gather(chosen["_at"]), "_above": chosen["_above"]})
+    o_chars = other.str.len_chars()
 
     def key(e: pl.Expr) -> pl.Expr:
         return e.str.to_lowercase().str.replace_all(r"[^\w]+", "")
 
-    twins = close.filter(key(_TEXT) == key(other)).group_by("_page", "_i").agg(
-        twin_first=(~pl.col("_above")).any(), twin_second=pl.col("_above").any())
-    flags = pairs.group_by("_page", "_i").agg(holds_near=pl.col("_holds").any(), held_near=pl.col("_held").any())
-    flags = flags.join(twins, on=["_page", "_i"], how="left").with_columns(
-        pl.col("twin_first", "twin_second").fill_null(value=False))
-    return flags
+    close = ((o_chars.cast(pl.Int64) - chars.cast(pl.Int64)).abs() <= 6) & (chars >= 8) & (other != _TEXT)
+    pairs = pairs.with_columns(
+        _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
+        _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
+        _close=close,
+    )
+    # letters are compared on the close pairs only, each line's letters taken once
+    close_pairs = pairs.filter("_close")
+    mine, theirs = cands["_r"].cast(pl.Int64).gather(close_pairs["_c"]).to_numpy(), close_pairs["_at"].to_numpy()
+    keyed = np.unique(np.concatenate([mine, theirs]))
+    keys = near["text"].gather(keyed).to_frame().select(key(_TEXT)).to_series()
+    same = keys.gather(np.searchsorted(keyed, mine)) == keys.gather(np.searchsorted(keyed, theirs))
+    twins = close_pairs.filter(same)
+    size = cands.height
+
+    def any_of(index: pl.Series) -> pl.Series:
+        return pl.Series(np.bincount(index.to_numpy(), minlength=size) > 0)
+
+    return pl.DataFrame({
+        "holds_near": any_of(pairs["_c"].filter(pairs["_holds"])),
+        "held_near": any_of(pairs["_c"].filter(pairs["_held"])),
+        "twin_first": any_of(twins["_c"].filter(~twins["_above"])),
+        "twin_second": any_of(twins["_c"].filter(twins["_above"])),
+    })
 
 
 _RULE_OK = (
@@ -458,14 +480,15 @@ _RULE_OK = (
 def _rule_score() -> pl.Expr:
     """The hand-written headline score (the ranker takes it as one feature among the others): shape
     points, less 0.4 per kept line and 0.05 per line between the line and the body; -10 where
-    ``rule_ok`` fails. Reads the shape feature columns, ``_kept``, ``_i``, ``_lo``."""
+    ``rule_ok`` fails. Reads the shape feature columns, ``_kept``, ``_i``, ``_lo``, ``_key`` (the lower-cased
+    text)."""
     f = pl.col
     score = (
         2.0 - 0.4 * f("_kept") - 0.05 * (f("_lo") - f("_i")).clip(lower_bound=0)
         + pl.when(f("hinted")).then(5.0).when(f("repeated") > 0).then(1.5).otherwise(0.0)
         + pl.when(f("words_4_14")).then(3.0).when(f("words_15_20")).then(2.0).when(f("words_over_25")).then(-2.0)
         .otherwise(0.0)
-        - 2.0 * f("starts_lower").cast(pl.Float64) - 3.0 * (_TEXT.str.to_lowercase() == _TEXT).cast(pl.Float64)
+        - 2.0 * f("starts_lower").cast(pl.Float64) - 3.0 * (f("_key") == _TEXT).cast(pl.Float64)
         - 3.0 * f("two_sentences").cast(pl.Float64) - 2.5 * f("person_name").cast(pl.Float64)
         - pl.when(f("prose") | (f("ends_period") & (_WORDS > 15))).then(3.0).when(f("ends_period")).then(1.5)
         .otherwise(0.0)

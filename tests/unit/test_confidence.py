@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from polars.testing import assert_series_equal
+from polars.testing import assert_frame_equal, assert_series_equal
 
 from schemas.parsed import SCORED_ARTICLES, TEMPLATE_LINES
 from schemas.validate import conform, empty_frame
@@ -12,7 +12,7 @@ from tasks.boilerplate import is_prose, strip_boilerplate
 from tasks.confidence import add_parse_confidence
 from tasks.parse import line_features, parse_articles, segment_pages
 from tasks.stages import parse_shard
-from tasks.words import count_words
+from tasks.words import count_words, with_word_counts
 
 JA_PARAS = [
     "昨年の元日に起きた能登半島地震を受け、救出救助活動に不可欠な警察の情報通信環境の整備が全国で進められる中、"
@@ -43,6 +43,17 @@ def test_count_words_counts_spaceless_letters_two_to_a_word(text: str, words: in
     """Issue 21: Chinese, Japanese and Thai text has words although it has no spaces."""
     got = pl.DataFrame({"t": [text]}).select(count_words(pl.col("t"))).to_series()
     assert got.to_list() == [words]
+
+
+def test_with_word_counts_equals_count_words() -> None:
+    """The frame form counts spaceless letters only on non-ASCII rows and gives the same counts."""
+    texts = [*JA_PARAS, ZH_PARA, TH_PARA, "", "plain ascii words here", "café  au\xa0lait", "Tokyo 東京 2024",
+             "a\x1cb", "“quoted” – dash", None]
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    got = with_word_counts(frame, "t", "w")
+    assert got.columns == ["t", "w"]
+    assert got["w"].to_list() == frame.select(count_words(pl.col("t"))).to_series().to_list()
+    assert got["w"].dtype == frame.select(count_words(pl.col("t"))).to_series().dtype
 
 
 def test_cjk_lines_weigh_as_prose() -> None:
@@ -80,6 +91,19 @@ def test_confidence_of_articles_and_of_single_paragraph_chrome() -> None:
     assert 0.0 < confidence[1] < 0.5
     assert confidence[2] == confidence[3] == 0.0
     assert scored.columns == [*frame.columns, "parse_confidence", "is_suspect"]
+
+
+def test_known_word_counts_give_the_same_confidence() -> None:
+    """Paragraphs whose words the parser counted already (``known_words``) score as if counted here."""
+    prose = ("The city council voted on Tuesday to expand the tram network into the northern districts, a plan "
+             "that has been debated for more than a decade.")
+    frame = pl.DataFrame({"page_id": ["a", "b", "ja"],
+                          "body": [f"{prose}\n\n{prose}", f"{prose}\n\nAnother line that ends here.",
+                                   "\n\n".join(JA_PARAS)]})
+    known = pl.DataFrame({"text": [prose, JA_PARAS[0]]}).with_columns(words=count_words(pl.col("text")).cast(pl.Int32))
+    assert_frame_equal(add_parse_confidence(frame, known_words=known), add_parse_confidence(frame))
+    wrong = known.with_columns(words=pl.lit(0, dtype=pl.Int32))  # the known counts are the ones used
+    assert add_parse_confidence(frame, known_words=wrong)["parse_confidence"][0] == 0.0
 
 
 def test_page_without_article_keeps_its_best_text_as_a_suspect_article() -> None:

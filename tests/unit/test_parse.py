@@ -15,7 +15,7 @@ from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
 from tasks import selectors
 from tasks.boilerplate import strip_boilerplate
-from tasks.parse import author_date, clean_author, parse_articles, parse_comments, segment_pages
+from tasks.parse import _digit_rows, author_date, clean_author, parse_articles, parse_comments, segment_pages
 
 PARA = [
     "The council voted on Tuesday to extend the tram line to the northern districts by the year 2030.",
@@ -591,3 +591,23 @@ def test_body_rules_read_each_page_alone() -> None:
     assert together == {name: bodies([name])[name] for name in texts}
     assert bio not in together["b"]
     assert together["c"].startswith(lede)
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab 19٣３é東\n"), max_size=12), max_size=20))
+@example(["no digit", "٣ أيام", "２０２０年", "2019", "", "é"])
+def test_digit_rows_match_the_unicode_digit_class(texts: list[str]) -> None:
+    """``_digit_rows`` (ASCII search, then ``\\d`` on non-ASCII rows) flags exactly the rows ``\\d`` finds."""
+    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
+    assert _digit_rows(frame).to_list() == frame.select(pl.col("text").str.contains(r"\d")).to_series().to_list()
+
+
+@pytest.mark.parametrize("text", ["Dezember", "March", "Comments", "Kommentare:", "vor einer Woche",
+                                  "a day ago", "le mardi", "Comments (many)", "comments [ ]"])
+def test_date_and_count_patterns_need_a_digit(text: str) -> None:
+    """line_features and parse_articles run the date and count patterns only on lines with a digit."""
+    frame = pl.DataFrame({"text": [text]})
+    found = frame.select(
+        date=pl.col("text").str.contains(rf"(?i){selectors.DATE_RE}"),
+        count=pl.col("text").str.contains(selectors.COMMENT_COUNT_RE),
+        trailing=pl.col("text").str.contains(selectors.COMMENT_COUNT_TRAILING_RE),
+    ).row(0)
+    assert found == (False, False, False)
