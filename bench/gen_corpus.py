@@ -453,6 +453,24 @@ def _slug(title: str) -> str:
     return re.sub(r"[^\w]+", "-", title.lower()).strip("-")[:60] or "post"
 
 
+
+def fetch_schedule(
+    rand: random.Random, n_pages: int, *, suffix: str, rates: Sequence[float], seconds_between_pages: float,
+    has_recent: Callable[[], bool],
+) -> Iterator[tuple[str, dt.datetime, str]]:
+    """The fetch order both generators share: for each of ``n_pages`` pages its path (``FILES_PER_FOLDER``
+    files a folder, ending in ``suffix``), its fetch time (exponential spacing from ``START``) and its kind:
+    a copy (``KINDS[1:]``, drawn with the cumulative ``rates`` of exact, re-scrape and near copies) once
+    ``has_recent()`` says an original is there to copy, else an original. Draws from ``rand`` in the same
+    order as the loops it replaced: the fetch time, then the kind."""
+    cum = list(itertools.accumulate(rates))
+    clock = START
+    for index in range(n_pages):
+        clock += dt.timedelta(seconds=rand.expovariate(1.0 / seconds_between_pages))
+        draw = rand.random()
+        kind = KINDS[1 + bisect.bisect_right(cum, draw)] if has_recent() and draw < cum[-1] else "original"
+        yield f"{index // FILES_PER_FOLDER:04d}/p{index:07d}.{suffix}", clock, kind
+
 def iter_pages(
     templates: Sequence[Template],
     pools: Pools,
@@ -485,16 +503,10 @@ def iter_pages(
     maker = _Maker(templates, pools, seed, mix=mix, mean_comments=mean_comments)
     rand = maker.rand
     recent: deque[PageSpec] = deque(maxlen=window)
-    cum = list(itertools.accumulate([exact_rate, rescrape_rate, near_rate]))
-    clock = START
     story = 0
-    for index in range(n_pages):
-        path = f"{index // FILES_PER_FOLDER:04d}/p{index:07d}.txt"
-        clock += dt.timedelta(seconds=rand.expovariate(1.0 / seconds_between_pages))
-        draw = rand.random()
-        kind = "original"
-        if recent and draw < cum[-1]:
-            kind = KINDS[1 + bisect.bisect_right(cum, draw)]
+    schedule = fetch_schedule(rand, n_pages, suffix="txt", rates=(exact_rate, rescrape_rate, near_rate),
+                              seconds_between_pages=seconds_between_pages, has_recent=lambda: bool(recent))
+    for index, (path, clock, kind) in enumerate(schedule):
         if kind == "original":
             t_index = maker.pick_template()
             template = templates[t_index]

@@ -30,12 +30,10 @@ Output: ``pages/NNNN/pNNNNNNN.txt`` (or ``.html``; 1,000 files per folder), ``ma
 from __future__ import annotations
 
 import argparse
-import bisect
 import csv
 import datetime as dt
 import gzip
 import html as html_lib
-import itertools
 import json
 import os
 import random
@@ -46,7 +44,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.gen_corpus import GenSummary, write_pages
+from bench.gen_corpus import GenSummary, fetch_schedule, write_pages
 from flows.evaluate import is_sealed
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -57,9 +55,6 @@ LONG_LINE = 60
 """Lines longer than this many characters are shuffled even when the truth does not name them as content."""
 MIN_WORDS = 3
 """A line of fewer space-separated words (a line of Chinese or Japanese) has its characters shuffled instead."""
-KINDS = ("original", "exact", "rescrape", "near")
-FILES_PER_FOLDER = 1000
-START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 _SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
@@ -227,16 +222,10 @@ def iter_real_pages(sources: Sequence[Source], *, n_pages: int, seed: int = 0, h
     suffix = "html" if html else "txt"
     order: list[int] = []
     recent: deque[tuple[RealPage, int]] = deque(maxlen=window)
-    cum = list(itertools.accumulate([exact_rate, rescrape_rate, near_rate]))
-    clock = START
     story = 0
-    for index in range(n_pages):
-        path = f"{index // FILES_PER_FOLDER:04d}/p{index:07d}.{suffix}"
-        clock += dt.timedelta(seconds=rand.expovariate(1.0 / seconds_between_pages))
-        draw = rand.random()
-        kind = "original"
-        if recent and draw < cum[-1]:
-            kind = KINDS[1 + bisect.bisect_right(cum, draw)]
+    schedule = fetch_schedule(rand, n_pages, suffix=suffix, rates=(exact_rate, rescrape_rate, near_rate),
+                              seconds_between_pages=seconds_between_pages, has_recent=lambda: bool(recent))
+    for index, (path, clock, kind) in enumerate(schedule):
         if kind == "original":
             if not order:
                 order = list(range(len(sources)))
