@@ -16,12 +16,9 @@ import polars as pl
 
 from tasks import selectors
 from tasks.evaluate import align_comments
+from tasks.parse import NAME_MAX_CHARS, NAME_MAX_WORDS
 from tasks.words import count_words
 
-NAME_MAX_CHARS = 60
-"""A name is at most this many characters (as ``tasks.parse.NAME_MAX_CHARS``)."""
-NAME_MAX_WORDS = 6
-"""A name is at most this many words (as ``tasks.parse.NAME_MAX_WORDS``)."""
 UNNAMED_SHARE = 1 / 3
 """A page's markup authors are checked against the text finder's when at least this share of its
 comments have an author that is not name-like."""
