@@ -46,7 +46,7 @@ import os
 import random
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,7 +188,8 @@ def _cut_comments(lines: list[str], norm_lines: list[str], comments: list[dict[s
             first_start = lead_start
         spans.append((lead_start, at, positions[-1], author))
         cursor = positions[-1] + 1
-    default_sep = max(set(seps), key=seps.count) if seps else "\n\n"
+    # the commonest separator; a tie goes to the one seen first (a set's order changes with the hash seed)
+    default_sep = Counter(seps).most_common(1)[0][0] if seps else "\n\n"
     for lead_start, at, _last, author in spans:
         lead = tuple(lines[lead_start:at])
         author_line = next((i for i, line in enumerate(lead) if author and author in line), None)
@@ -453,7 +454,6 @@ def _slug(title: str) -> str:
     return re.sub(r"[^\w]+", "-", title.lower()).strip("-")[:60] or "post"
 
 
-
 def fetch_schedule(
     rand: random.Random, n_pages: int, *, suffix: str, rates: Sequence[float], seconds_between_pages: float,
     has_recent: Callable[[], bool],
@@ -470,6 +470,7 @@ def fetch_schedule(
         draw = rand.random()
         kind = KINDS[1 + bisect.bisect_right(cum, draw)] if has_recent() and draw < cum[-1] else "original"
         yield f"{index // FILES_PER_FOLDER:04d}/p{index:07d}.{suffix}", clock, kind
+
 
 def iter_pages(
     templates: Sequence[Template],
