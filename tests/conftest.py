@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.evaluate import is_sealed
 from flows.runtime import configure_prefect
 
 # Before anything imports prefect: a private home and quiet, offline settings.
@@ -27,6 +29,24 @@ os.environ.setdefault("CORPUSFLOW_PSEUDONYM_KEY", str(_HOME / "pseudonym.key"))
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"
+TRAIN = REPO.parent / "shared" / "corpus-train"
+"""The labelled pages of sites no rule was written on (``../shared/corpus-train``); absent on a bare clone."""
+
+
+def open_fold_folder(tmp_path: Path, names: list[str], suffixes: tuple[str, ...]) -> Path:
+    """``tmp_path`` holding links to the named corpus-train pages (their truth and each of ``suffixes``
+    present): a folder ``corpus eval`` reads. Skips the test without ``../shared``; fails on a page of the
+    sealed fold, which no test may open."""
+    if not TRAIN.is_dir():
+        pytest.skip(f"{TRAIN} is not present")
+    for name in names:
+        truth = json.loads((TRAIN / f"{name}.truth.json").read_text(encoding="utf-8"))
+        assert not is_sealed(truth["site"]), f"{name} is in the sealed fold"
+        found = [suffix for suffix in (".truth.json", *suffixes) if (TRAIN / f"{name}{suffix}").is_file()]
+        assert len(found) > 1, f"{name} has none of {suffixes}"
+        for suffix in found:
+            (tmp_path / f"{name}{suffix}").symlink_to(TRAIN / f"{name}{suffix}")
+    return tmp_path
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -13,8 +12,7 @@ from flows.evaluate import is_sealed
 from tasks.boilerplate import strip_boilerplate
 from tasks.evaluate import fold
 from tasks.parse import parse_articles, segment_pages
-
-TRAIN = Path(__file__).resolve().parents[2].parent / "shared" / "corpus-train"
+from tests.conftest import TRAIN
 
 KINDS = {
     # a run of teaser headlines above or around the article's own

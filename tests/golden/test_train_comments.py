@@ -4,14 +4,12 @@ folder is absent; a page of the sealed fold is never used."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from flows.evaluate import is_sealed, run_eval
-
-TRAIN = Path(__file__).resolve().parents[3] / "shared" / "corpus-train"
+from flows.evaluate import run_eval
+from tests.conftest import open_fold_folder
 
 KINDS = {
     # footers: "Posted by: NAME | DATE" printed under each comment, a "Comments" heading above
@@ -33,22 +31,11 @@ TEASER_PAGES = ["theportugalnews-com-theportugalnews", "lto-de-lto"]
 """News pages with teaser lists (tag or label line, headline, date) and no reader comments."""
 
 
-def _folder(tmp_path: Path, names: list[str], suffixes: tuple[str, ...]) -> Path:
-    if not TRAIN.is_dir():
-        pytest.skip(f"{TRAIN} is not present")
-    for name in names:
-        truth = json.loads((TRAIN / f"{name}.truth.json").read_text(encoding="utf-8"))
-        assert not is_sealed(truth["site"]), f"{name} is in the sealed fold"
-        for suffix in (".truth.json", *suffixes):
-            if (TRAIN / f"{name}{suffix}").is_file():
-                (tmp_path / f"{name}{suffix}").symlink_to(TRAIN / f"{name}{suffix}")
-    return tmp_path
-
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 @pytest.mark.parametrize("use_html", [False, True], ids=["text", "html"])
 def test_thread_kind_is_found(kind: str, use_html: bool, tmp_path: Path) -> None:
-    folder = _folder(tmp_path, KINDS[kind], (".html", ".html.gz") if use_html else (".txt",))
+    folder = open_fold_folder(tmp_path, KINDS[kind], (".html", ".html.gz") if use_html else (".txt",))
     overall = run_eval(folder, use_html=use_html)["overall"]
     assert overall["comment_recall"] >= 0.9, overall
     assert overall["comment_precision"] >= 0.9, overall
@@ -57,12 +44,12 @@ def test_thread_kind_is_found(kind: str, use_html: bool, tmp_path: Path) -> None
 
 @pytest.mark.parametrize("use_html", [False, True], ids=["text", "html"])
 def test_teaser_lists_are_not_threads(use_html: bool, tmp_path: Path) -> None:
-    folder = _folder(tmp_path, TEASER_PAGES, (".html", ".html.gz") if use_html else (".txt",))
+    folder = open_fold_folder(tmp_path, TEASER_PAGES, (".html", ".html.gz") if use_html else (".txt",))
     assert run_eval(folder, use_html=use_html)["overall"]["spurious_comment_pages"] == 0
 
 
 def test_avatar_initials_are_not_authors(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, AVATAR_PAGES, (".html", ".html.gz"))
+    folder = open_fold_folder(tmp_path, AVATAR_PAGES, (".html", ".html.gz"))
     overall = run_eval(folder, use_html=True)["overall"]
     assert overall["comment_recall"] == 1.0, overall
     assert overall["author_accuracy"] == 1.0, overall

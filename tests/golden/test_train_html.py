@@ -4,14 +4,12 @@ of the sealed fold is never used. Each page is scored by ``corpus eval --html``'
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from flows.evaluate import is_sealed, run_eval
-
-TRAIN = Path(__file__).resolve().parents[3] / "shared" / "corpus-train"
+from flows.evaluate import run_eval
+from tests.conftest import open_fold_folder
 
 BODY_KINDS = {
     # our container search picks a teaser or sidebar block; trafilatura's body, unconfirmed, is taken
@@ -40,22 +38,11 @@ TITLE_KINDS = {
 }
 
 
-def _folder(tmp_path: Path, names: list[str]) -> Path:
-    if not TRAIN.is_dir():
-        pytest.skip(f"{TRAIN} is not present")
-    for name in names:
-        truth = json.loads((TRAIN / f"{name}.truth.json").read_text(encoding="utf-8"))
-        assert not is_sealed(truth["site"]), f"{name} is in the sealed fold"
-        for suffix in (".truth.json", ".html", ".html.gz"):
-            if (TRAIN / f"{name}{suffix}").is_file():
-                (tmp_path / f"{name}{suffix}").symlink_to(TRAIN / f"{name}{suffix}")
-    return tmp_path
-
 
 @pytest.mark.parametrize("kind", sorted(BODY_KINDS))
 def test_html_body_kind(kind: str, tmp_path: Path) -> None:
     """Issue 17: the combined body beats either extractor's worst and is near the truth on every page."""
-    result = run_eval(_folder(tmp_path, BODY_KINDS[kind]), use_html=True)
+    result = run_eval(open_fold_folder(tmp_path, BODY_KINDS[kind], (".html", ".html.gz")), use_html=True)
     for page in result["pages"]:
         assert page["body_f1"] >= 0.85, page
     overall = result["overall"]
@@ -65,5 +52,5 @@ def test_html_body_kind(kind: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", sorted(TITLE_KINDS))
 def test_html_title_kind(kind: str, tmp_path: Path) -> None:
     """Issue 17: the headline is the visible heading that agrees with the page's stated titles."""
-    result = run_eval(_folder(tmp_path, TITLE_KINDS[kind]), use_html=True)
+    result = run_eval(open_fold_folder(tmp_path, TITLE_KINDS[kind], (".html", ".html.gz")), use_html=True)
     assert [p["page_id"] for p in result["pages"] if not p["title_ok"]] == []

@@ -4,14 +4,12 @@ sealed fold is never used. Each page is scored by ``corpus eval``'s own runner o
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from flows.evaluate import is_sealed, run_eval
-
-TRAIN = Path(__file__).resolve().parents[3] / "shared" / "corpus-train"
+from flows.evaluate import run_eval
+from tests.conftest import open_fold_folder
 
 BODY_KINDS = {
     # widget labels and captions inside the article: short lines the page repeats ("Article content",
@@ -29,22 +27,12 @@ BODY_KINDS = {
 """Pages per text-body failure kind with the body F1 each reaches (each was below it before the rule)."""
 
 
-def _folder(tmp_path: Path, names: list[str]) -> Path:
-    if not TRAIN.is_dir():
-        pytest.skip(f"{TRAIN} is not present")
-    for name in names:
-        truth = json.loads((TRAIN / f"{name}.truth.json").read_text(encoding="utf-8"))
-        assert not is_sealed(truth["site"]), f"{name} is in the sealed fold"
-        for suffix in (".truth.json", ".txt"):
-            (tmp_path / f"{name}{suffix}").symlink_to(TRAIN / f"{name}{suffix}")
-    return tmp_path
-
 
 @pytest.mark.parametrize("kind", sorted(BODY_KINDS))
 def test_text_body_kind(kind: str, tmp_path: Path) -> None:
     """Issue 17: text-path bodies of each failure kind reach their F1 on sites no rule was written for."""
     pages = BODY_KINDS[kind]
-    result = run_eval(_folder(tmp_path, list(pages)))
+    result = run_eval(open_fold_folder(tmp_path, list(pages), (".txt",)))
     scores = {page["page_id"]: page["body_f1"] for page in result["pages"]}
     assert set(scores) == set(pages)
     for name, min_f1 in pages.items():
