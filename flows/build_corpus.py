@@ -43,7 +43,7 @@ from prefect.runtime import flow_run
 from flows.config import BuildConfig
 from flows.pipeline import Pipeline, part_label, shard_label
 from flows.runners import default_runner
-from flows.runtime import disk_full_from, limit_malloc_retention
+from flows.runtime import limit_malloc_retention, naming_full_disk
 from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
@@ -218,13 +218,8 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
     so the process's low point stays level through a long run instead of rising stage by stage.
     """
     limit_malloc_retention()
-    try:
+    with naming_full_disk(config.out):  # a full disk: say which folder filled up
         io.acquire_lock(config.out)
-    except OSError as exc:
-        full = disk_full_from(exc, config.out)  # a full disk: say which folder filled up
-        if full is None:
-            raise
-        raise full from exc
     try:
         summary, stages = _build(config)
     finally:

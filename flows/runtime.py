@@ -26,6 +26,8 @@ import errno
 import functools
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_PREFECT_HOME = Path.home() / ".corpusflow" / "prefect"
@@ -153,6 +155,19 @@ def disk_full_from(exc: BaseException, folder: Path) -> DiskFullError | None:
     error.__cause__ = exc
     return error
 
+
+
+@contextmanager
+def naming_full_disk(folder: Path) -> Iterator[None]:
+    """Run the block; a full disk met in it is raised as the :class:`DiskFullError` that names ``folder``
+    (:func:`disk_full_from`), any other error as it is."""
+    try:
+        yield
+    except Exception as exc:
+        full = disk_full_from(exc, folder)
+        if full is None:
+            raise
+        raise full from exc
 
 def disk_of(folder: Path) -> tuple[Path, int]:
     """The mount point of the file system holding ``folder`` (or its nearest existing parent) and the bytes

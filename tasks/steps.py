@@ -25,7 +25,7 @@ from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
 
 from flows.config import DedupConfig, LangIdConfig, PrivacyConfig
-from flows.runtime import disk_full_from, trim_freed_memory
+from flows.runtime import naming_full_disk, trim_freed_memory
 from schemas import OUTPUT_DATASETS
 from schemas.dedup import (
     ARTICLE_REFS,
@@ -127,14 +127,10 @@ def recorded(fn: Callable[P, R]) -> Callable[P, R]:
         work = next(p for p in first.parents if p.name == "_work")
         started, clock, ok = time.time(), time.perf_counter(), False
         try:
-            result = fn(*args, **kwargs)
+            with naming_full_disk(work.parent):  # a full disk: say which folder filled up
+                result = fn(*args, **kwargs)
             ok = True
             return result
-        except Exception as exc:
-            full = disk_full_from(exc, work.parent)  # a full disk: say which folder filled up
-            if full is None:
-                raise
-            raise full from exc
         finally:
             seconds = time.perf_counter() - clock
             trim_freed_memory()  # a build's low point otherwise rises with what finished tasks freed
