@@ -1,4 +1,4 @@
-"""Benchmark language detection: the naive loop against ``tasks.langid.detect_language``.
+"""Benchmark language detection: the naive loop against ``tasks.extract.langid.detect_language``.
 
 Run from the repository root: ``python -m bench.bench_langid [--corpus DIR] [--sweep]``.
 
@@ -27,7 +27,7 @@ from langdetect import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
 from bench.langdata import DEFAULT_CORPUS, labelled_set
-from tasks.langid import UND, detect_language, init_detector, iso_639_1
+from tasks.extract.langid import UND, detect_language, init_detector, iso_639_1
 
 RESULTS = Path(__file__).resolve().parent / "results" / "langid.json"
 CLASSES = ("articles", "comments_10_30", "comments_30_80", "comments_80_200")

@@ -4,7 +4,7 @@
 
 The first ``--shards`` x ``--shard-pages`` pages of a ``bench.gen_corpus`` corpus are ingested, stripped
 and cut into shards, with templates learned from all of them (as ``bench/compare_parse.py`` does); then
-``tasks.stages.parse_shard`` runs with one polars thread (``POLARS_MAX_THREADS=1``):
+``tasks.extract.chain.parse_shard`` runs with one polars thread (``POLARS_MAX_THREADS=1``):
 
 - serial: the shards one after the other, ``--repeat`` times; reports the least process CPU per 1,000
   pages, split into the CPU spent inside polars queries (which release the GIL) and the rest (Python
@@ -40,9 +40,10 @@ Shard = tuple[pl.DataFrame, pl.DataFrame]
 def load_shards(corpus: Path, n_shards: int, shard_pages: int) -> tuple[list[Shard], pl.DataFrame]:
     """(lines, pages) per shard and the template lines learned from all of them."""
     from tasks.boilerplate import strip_boilerplate
+    from tasks.extract.templates import learn_template_lines
     from tasks.ingest import build_pages
     from tasks.io import expand_inputs, read_manifest, read_raw_records
-    from tasks.stages import attach_manifest, learn_template_lines
+    from tasks.plan import attach_manifest
 
     files, _ = expand_inputs([str(corpus / "pages")])
     files = sorted(files, key=lambda f: f.path)[: n_shards * shard_pages]
@@ -86,7 +87,7 @@ def main() -> int:
     parser.add_argument("--shard-pages", type=int, default=2500)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    from tasks.stages import parse_shard
+    from tasks.extract.chain import parse_shard
 
     shards, templates = load_shards(args.corpus, args.shards, args.shard_pages)
     n_pages = sum(pages.height for _, pages in shards)

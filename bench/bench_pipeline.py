@@ -291,7 +291,7 @@ def _graph_steps(runner: _Runner, add: Callable[[dict[str, float]], None], confi
     """Every step after the plan as the flow's task graph (:class:`_Graph`), the tasks in the order the flow
     submits them; returns the wall seconds of each phase (from its first task's start to its last task's
     end: phases overlap), the shard ids for the commit and the graph run."""
-    from tasks.stages import dedup_partitions, template_partitions
+    from tasks.plan import dedup_partitions, template_partitions
 
     g = _Graph(runner)
     _shard_nodes(g, config, shards, tparts=template_partitions(n_files))
@@ -844,7 +844,7 @@ def main(argv: list[str] | None = None) -> int:
 
     skip = {x.strip() for x in args.skip.split(",") if x.strip()}
     if args.shard_size is None:  # the build's default for a corpus of this size
-        from tasks.stages import auto_shard_size
+        from tasks.plan import auto_shard_size
 
         args.shard_size = auto_shard_size(args.pages)
     tag = f"{args.pages}" if args.synthetic else f"real-{args.pages}"

@@ -32,18 +32,18 @@ PARTS = ("segmented", "articles", "comments")
 
 def _recording_parse() -> tuple[Callable[..., tuple[pl.DataFrame, pl.DataFrame]], list[pl.DataFrame]]:
     """``parse_shard`` with ``segment_pages`` wrapped to keep its output."""
-    from tasks import stages
+    from tasks.extract import chain
 
     kept: list[pl.DataFrame] = []
-    segment = stages.segment_pages
+    segment = chain.segment_pages
 
     def recorded(lines: pl.DataFrame) -> pl.DataFrame:
         out = segment(lines)
         kept.append(out)
         return out
 
-    stages.segment_pages = recorded  # type: ignore[assignment]
-    return stages.parse_shard, kept
+    chain.segment_pages = recorded  # type: ignore[assignment]
+    return chain.parse_shard, kept
 
 
 def _save(out: Path, name: str, frames: dict[str, pl.DataFrame]) -> None:
@@ -55,7 +55,7 @@ def _save(out: Path, name: str, frames: dict[str, pl.DataFrame]) -> None:
 def dump_dev(folder: Path, out: Path) -> None:
     from flows.evaluate import load_folder
     from tasks.boilerplate import strip_boilerplate
-    from tasks.stages import learn_template_lines
+    from tasks.extract.templates import learn_template_lines
 
     parse, kept = _recording_parse()
     for name, use_html in (("dev-text", False), ("dev-html", True)):
@@ -69,9 +69,10 @@ def dump_dev(folder: Path, out: Path) -> None:
 
 def dump_corpus(corpus: Path, out: Path) -> None:
     from tasks.boilerplate import strip_boilerplate
+    from tasks.extract.templates import learn_template_lines
     from tasks.ingest import build_pages
     from tasks.io import expand_inputs, read_manifest, read_raw_records
-    from tasks.stages import attach_manifest, learn_template_lines
+    from tasks.plan import attach_manifest
 
     parse, kept = _recording_parse()
     files, _ = expand_inputs([str(corpus / "pages")])

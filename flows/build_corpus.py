@@ -48,8 +48,8 @@ from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
 from tasks import io
+from tasks.plan import assign_shards, attach_manifest, auto_shard_size, dedup_partitions, template_partitions
 from tasks.select import account
-from tasks.stages import assign_shards, attach_manifest, auto_shard_size, dedup_partitions, template_partitions
 from tasks.steps import (
     apply_task,
     cluster_task,

@@ -238,9 +238,10 @@ def inspect_page(path: Path) -> dict[str, Any]:
     """One page through ingest, strip, parse and language detection; no dedup, nothing written."""
     import polars as pl
 
+    from tasks.extract.chain import parse_pages
     from tasks.ingest import build_pages
     from tasks.io import expand_inputs, read_raw_records
-    from tasks.stages import attach_manifest, parse_pages
+    from tasks.plan import attach_manifest
 
     files, _ = expand_inputs([str(path)])
     frame = pl.DataFrame([{"path": f.path, "size": f.size, "mtime_ns": f.mtime_ns} for f in files],

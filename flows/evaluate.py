@@ -2,7 +2,7 @@
 
 A folder holds ``NAME.txt`` (page text, innerText style) and ``NAME.truth.json``
 (``{site, language, title, body, comments: [{author, text}]}``). ``run_eval`` runs the build's own stage
-functions over the folder's pages (``tasks.stages.parse_pages``: strip-boilerplate, template learning,
+functions over the folder's pages (``tasks.extract.chain.parse_pages``: strip-boilerplate, template learning,
 parse, detect-language) and returns a JSON-able dict;
 ``format_report`` renders it as a table. The CLI (``corpus eval FOLDER [--json]``) and ``make eval``
 call these two functions.
@@ -24,11 +24,11 @@ from schemas.pages import RAW_RECORDS
 from schemas.validate import polars_schema
 from tasks import selectors
 from tasks.evaluate import score_pages, summarize_scores, token_f1
+from tasks.extract.chain import parse_pages
 from tasks.ingest import build_pages
 from tasks.io import read_input_bytes
 from tasks.profiles import load_profiles
 from tasks.readers import InputFile, records_from_bytes
-from tasks.stages import parse_pages
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from scipy.optimize import minimize
 from flows.evaluate import load_folder, site_bucket
 from tasks.boilerplate import strip_boilerplate
 from tasks.evaluate import fold_expr
+from tasks.extract.templates import learn_template_lines, tag_template_lines
 from tasks.parse import body_windows, page_urls
-from tasks.stages import learn_template_lines, tag_template_lines
 from tasks.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")

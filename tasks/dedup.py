@@ -81,8 +81,9 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from schemas.dedup import COMMENT_KEYS, DEDUP_INDEX, DEDUP_KEYS, DUPLICATE_CLUSTERS
+from schemas.dedup import COMMENT_KEYS, DEDUP_INDEX, DEDUP_KEYS, DUPLICATE_CLUSTERS, MERGED_COMMENT_PARTS
 from schemas.validate import cast_to, polars_schema
+from tasks.extract.langid import UND
 from tasks.hashing import hash_series, partition_of
 
 logger = logging.getLogger(__name__)
@@ -631,6 +632,41 @@ def comment_keys(merged: pl.DataFrame) -> pl.DataFrame:
     return merged.filter(~pl.col("is_duplicate")).select(list(COMMENT_KEYS.names)).unique(
         "comment_id", keep="first", maintain_order=True
     )
+
+
+def merge_partition_comments(comments: pl.DataFrame, refs: pl.DataFrame, prior_keys: pl.DataFrame | None
+                             ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Merge the comment threads of one partition of ``hash(canonical article id)``.
+
+    Args:
+        comments: ``COMMENT_ROWS`` of the partition (every comment of its threads, from every shard).
+        refs: ``ARTICLE_REFS`` of the partition.
+        prior_keys: ``COMMENT_KEYS`` of earlier runs in the partition (or None), all of them: a comment
+            already written (by an earlier run, of a page now read again) is a duplicate, never a second row.
+
+    Returns:
+        ``MERGED_COMMENT_PARTS`` rows (``merge_comments`` and the canonical page's shard and language,
+        without the corpus-wide repeat counts), the partition's ``COMMENT_KEYS`` after this run, and its
+        ``TEXT_COUNTS``.
+    """
+    comments = comments.sort("comment_row")
+    pages = comments.select("page_id", "canonical_article_id",
+                            pl.col("page_is_duplicate").alias("is_duplicate")).unique("page_id", keep="first")
+    threads = merge_threads(comments.drop("canonical_article_id", "page_is_duplicate"), pages,
+                            prior_comment_keys=prior_keys)
+    canon = (refs.sort("ord").unique("article_id", keep="first", maintain_order=True)
+             .select("article_id", "shard_id", pl.col("language").alias("_article_language")))
+    merged = threads.join(canon, on="article_id", how="left", maintain_order="left").with_columns(
+        language_inferred=pl.when(pl.col("language") != UND).then(pl.col("language"))
+        .otherwise(pl.col("_article_language")),
+        shard_id=pl.coalesce("shard_id", "own_shard"),
+    )
+    keys = comment_keys(merged)
+    if prior_keys is not None:
+        keys = pl.concat([prior_keys.select(keys.columns), keys]).unique("comment_id", keep="first",
+                                                                         maintain_order=True)
+    return (cast_to(merged, MERGED_COMMENT_PARTS), keys,
+            text_counts(threads, prior_keys))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -11,10 +11,10 @@ benchmark measures them as the simple way to do it.
   is ``tasks.dedup.exact_key``. The build: ``key_rows``, ``partition_candidates``, ``partition_edges``,
   ``rank_touched``, ``describe_touched`` (``tasks.steps`` find-duplicates and cluster-duplicates).
 - ``merge_comments``, ``merge_run_comments``: every comment of the run on its canonical article, repeats
-  counted over the corpus. The build: ``tasks.stages.merge_partition_comments`` per partition of the
+  counted over the corpus. The build: ``tasks.dedup.merge_partition_comments`` per partition of the
   article id, then ``tasks.dedup.add_repeat_counts``.
 - ``learn_templates``, ``template_lines_at_once``, ``count_template_lines``: template lines in one
-  group-by. The build: ``tasks.stages.template_rows`` per shard, ``template_line_counts`` per partition,
+  group-by. The build: ``tasks.extract.templates.template_rows`` per shard, ``template_line_counts`` per partition,
   ``template_lines_of`` and ``merge_template_lines`` over the run.
 
 The oracles share the building blocks the build's steps use (``tasks.dedup``'s canonical rule ``_rank`` and
@@ -51,8 +51,8 @@ from tasks.dedup import (
     rank_touched,
     text_counts,
 )
-from tasks.langid import UND
-from tasks.stages import (
+from tasks.extract.langid import UND
+from tasks.extract.templates import (
     TEMPLATE_MIN_PAGES,
     TEMPLATE_MIN_SHARE,
     merge_template_lines,
@@ -291,7 +291,7 @@ def decide_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl
 
 
 # ----------------------------------------------------------------------------------------------
-# Comment merge: merge_comments, merge_run_comments (the build: tasks.stages.merge_partition_comments)
+# Comment merge: merge_comments, merge_run_comments (the build: tasks.dedup.merge_partition_comments)
 # ----------------------------------------------------------------------------------------------
 
 
@@ -369,7 +369,7 @@ def merge_run_comments(
 
 
 # ----------------------------------------------------------------------------------------------
-# Template learning: learn_templates (the build: tasks.stages template_rows ... merge_template_lines)
+# Template learning: learn_templates (the build: tasks.extract.templates template_rows ... merge_template_lines)
 # ----------------------------------------------------------------------------------------------
 
 

@@ -68,6 +68,7 @@ from tasks.dedup import (
     describe_touched,
     in_piece,
     key_rows,
+    merge_partition_comments,
     needs_agreement,
     ord_locations,
     partition_candidates,
@@ -82,25 +83,20 @@ from tasks.dedup import (
     shard_ords,
     shard_text_counts,
 )
-from tasks.hashing import partition_of
-from tasks.ingest import build_pages
-from tasks.langid import init_detector
-from tasks.publish import PublishOptions, publish_articles, publish_comments, publish_counts
-from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
-from tasks.sites import init_sites
-from tasks.stages import (
-    LANGID_PAGE_COLUMNS,
-    PARSE_PAGE_COLUMNS,
-    merge_partition_comments,
+from tasks.extract.chain import PARSE_PAGE_COLUMNS, parse_shard, readable_pages
+from tasks.extract.langid import LANGID_PAGE_COLUMNS, init_detector, tag_languages
+from tasks.extract.templates import (
     merge_template_lines,
-    parse_shard,
-    readable_pages,
     site_page_counts,
-    tag_languages,
     template_line_counts,
     template_lines_of,
     template_rows,
 )
+from tasks.hashing import partition_of
+from tasks.ingest import build_pages
+from tasks.publish import PublishOptions, publish_articles, publish_comments, publish_counts
+from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
+from tasks.sites import init_sites
 from tasks.write import stage_partitioned, staged_shard
 
 P = ParamSpec("P")
@@ -221,7 +217,8 @@ def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
                 out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Language of every article (title + body) and of every comment."""
     arts, coms = tag_languages(io.read_batch(parsed[0], SCORED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
-                               io.read_batch(pages, PAGES).select(LANGID_PAGE_COLUMNS), cfg)
+                               io.read_batch(pages, PAGES).select(LANGID_PAGE_COLUMNS), min_chars=cfg.min_chars,
+                               min_words=cfg.min_words, min_score=cfg.min_score, max_chars=cfg.max_chars)
     return io.write_batch(arts, out[0], TAGGED_ARTICLES), io.write_batch(coms, out[1], TAGGED_COMMENTS)
 
 

@@ -12,7 +12,7 @@ import pytest
 from schemas.parsed import TEMPLATE_LINES
 from schemas.validate import empty_frame
 from tasks.boilerplate import strip_boilerplate
-from tasks.stages import parse_shard
+from tasks.extract.chain import parse_shard
 
 CASES = {
     "one line of spaces": "Title\n\n" + " " * 1_000_000 + "x\n\nBody text here.",

@@ -19,8 +19,9 @@ from schemas.parsed import TEMPLATE_LINES
 from schemas.validate import empty_frame
 from tasks import io
 from tasks.boilerplate import strip_boilerplate
+from tasks.extract.chain import parse_shard
 from tasks.ingest import build_pages
-from tasks.stages import attach_manifest, parse_shard
+from tasks.plan import attach_manifest
 
 
 @pytest.fixture(scope="module")

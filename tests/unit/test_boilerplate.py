@@ -18,8 +18,8 @@ from tasks.boilerplate import (
     family_patterns,
     strip_boilerplate,
 )
+from tasks.extract.templates import learn_template_lines
 from tasks.profiles import SiteProfile, profile_from_dict
-from tasks.stages import learn_template_lines
 
 
 def _pages(*texts: str | None, site: str = "example.org") -> pl.DataFrame:

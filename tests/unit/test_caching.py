@@ -116,14 +116,14 @@ def test_stage_tasks_reach_the_modules_they_run() -> None:
     ingest = code_closure("tasks.steps", "ingest_task")
     assert {"tasks.ingest", "tasks.hashing", "tasks.readers", "tasks.encoding", "tasks.sites", "tasks.html"} <= set(
         ingest)
-    assert "tasks.langid" not in ingest and "tasks.parse" not in ingest
+    assert "tasks.extract.langid" not in ingest and "tasks.parse" not in ingest
     parse = code_closure("tasks.steps", "parse_task")
-    assert {"tasks.parse", "tasks.html", "tasks.readers", "tasks.stages"} <= set(parse)
+    assert {"tasks.parse", "tasks.html", "tasks.readers", "tasks.extract.chain"} <= set(parse)
     # parse runs boilerplate's prose test and chrome lines (parse confidence), never langid or dedup
     assert "tasks.boilerplate" in parse
-    assert not {"tasks.langid", "tasks.dedup"} & set(parse)
+    assert not {"tasks.extract.langid", "tasks.dedup"} & set(parse)
     langid = code_closure("tasks.steps", "langid_task")
-    assert {"tasks.langid", "tasks.hashing"} <= set(langid)
+    assert {"tasks.extract.langid", "tasks.hashing"} <= set(langid)
     assert "tasks.parse" not in langid
     assert {"tasks.select", "tasks.write"} <= set(code_closure("tasks.steps", "write_task"))
 

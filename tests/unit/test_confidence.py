@@ -10,8 +10,8 @@ from schemas.parsed import SCORED_ARTICLES, TEMPLATE_LINES
 from schemas.validate import conform, empty_frame
 from tasks.boilerplate import is_prose, strip_boilerplate
 from tasks.confidence import add_parse_confidence
+from tasks.extract.chain import parse_shard
 from tasks.parse import line_features, parse_articles, segment_pages
-from tasks.stages import parse_shard
 from tasks.words import count_words, with_word_counts
 
 JA_PARAS = [

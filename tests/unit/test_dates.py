@@ -11,7 +11,7 @@ from schemas.parsed import PARSED_COMMENTS, TEMPLATE_LINES
 from schemas.validate import empty_frame, polars_schema
 from tasks.boilerplate import strip_boilerplate
 from tasks.dates import day_first_evidence, parse_date, relative_offset, resolve_posted_at
-from tasks.stages import parse_shard
+from tasks.extract.chain import parse_shard
 
 FETCHED = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
 

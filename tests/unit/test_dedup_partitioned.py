@@ -32,6 +32,7 @@ from tasks.dedup import (
     in_piece,
     key_rows,
     lsh_pair_pieces,
+    merge_partition_comments,
     partition_candidates,
     partition_edges,
     prior_rows_of,
@@ -45,22 +46,21 @@ from tasks.dedup import (
     update_index,
     url_pairs,
 )
+from tasks.extract.templates import (
+    merge_template_lines,
+    site_page_counts,
+    template_line_counts,
+    template_lines_of,
+    template_rows,
+)
 from tasks.hashing import partition_of
+from tasks.plan import template_partitions
 from tasks.reference import (
     count_template_lines,
     decide_touched,
     find_duplicate_clusters,
     learn_templates,
     merge_run_comments,
-)
-from tasks.stages import (
-    merge_partition_comments,
-    merge_template_lines,
-    site_page_counts,
-    template_line_counts,
-    template_lines_of,
-    template_partitions,
-    template_rows,
 )
 from tests.unit.test_dedup import OTHER, PARAS, _article, _frame
 

@@ -86,6 +86,10 @@ from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.utils.ngram import NGram
 
+from schemas.tagged import TAGGED_ARTICLES, TAGGED_COMMENTS
+from schemas.validate import cast_to
+from tasks.hashing import hash_columns
+
 logger = logging.getLogger(__name__)
 
 UND = "und"
@@ -628,3 +632,31 @@ def _candidates_of(codes: tuple[str, ...], languages: tuple[str, ...] | None) ->
 def _candidates(model: _Model, languages: tuple[str, ...] | None) -> _Candidates:
     return _candidates_of(model.codes, languages)
 
+
+def tag_languages(
+    articles: pl.DataFrame, comments: pl.DataFrame, pages: pl.DataFrame, *, min_chars: int = 5, min_words: int = 2,
+    min_score: float = 0.6, max_chars: int = 1000,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Add ``article_id`` and the language of every article (title + body) and every comment.
+
+    Reads SCORED_ARTICLES, PARSED_COMMENTS and PAGES (page_id, text, html); returns TAGGED_ARTICLES
+    and TAGGED_COMMENTS. ``article_id`` is the xxh3 of the page text (of the HTML for HTML pages). The
+    tunables are those of :func:`detect_language` (the build passes ``LangIdConfig``'s).
+    """
+    ids = pages.select("page_id", pl.coalesce("text", "html").fill_null("").alias("_content"))
+    ids = ids.with_columns(article_id=hash_columns(ids, ["_content"])).select("page_id", "article_id")
+    arts = articles.join(ids, on="page_id", how="left").with_columns(
+        _lang_text=pl.concat_str([pl.col("title").fill_null(""), pl.col("body")], separator="\n")
+    )
+    detect = functools.partial(detect_language, min_chars=min_chars, min_words=min_words,
+                               min_score=min_score, max_chars=max_chars)
+    arts = detect(arts, text_column="_lang_text").drop("_lang_text")
+    coms = detect(comments, text_column="text")
+    return (
+        cast_to(arts, TAGGED_ARTICLES),
+        cast_to(coms, TAGGED_COMMENTS),
+    )
+
+
+LANGID_PAGE_COLUMNS = ("page_id", "text", "html")
+"""The ``PAGES`` columns ``tag_languages`` reads (``article_id`` is made from the page's text or HTML)."""

@@ -1,4 +1,4 @@
-"""Unit tests of tasks/langid.py: shape, `und` handling, determinism and accuracy (issue 5)."""
+"""Unit tests of tasks/extract/langid.py: shape, `und` handling, determinism and accuracy (issue 5)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from langdetect.lang_detect_exception import LangDetectException
 from polars.testing import assert_frame_equal
 
 from bench.langdata import fragments
-from tasks import langid
-from tasks.langid import UND, detect_language, init_detector, iso_639_1
+from tasks.extract import langid
+from tasks.extract.langid import UND, detect_language, init_detector, iso_639_1
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "langid" / "labelled.json"
-REPO = Path(__file__).resolve().parents[2]
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "langid" / "labelled.json"
+REPO = Path(__file__).resolve().parents[3]
 
 EN = "The council voted on Tuesday to build a new bridge over the river next spring."
 DE = "Der Gemeinderat hat am Dienstag beschlossen, im Frühjahr eine neue Brücke zu bauen."
@@ -98,7 +98,7 @@ def test_same_answer_in_another_process(labelled: dict[str, dict[str, list[str]]
     script = (
         "import json, sys, random; random.seed(12345)\n"
         "import polars as pl\n"
-        "from tasks.langid import detect_language\n"
+        "from tasks.extract.langid import detect_language\n"
         "texts = json.load(sys.stdin)\n"
         "out = detect_language(pl.DataFrame({'text': texts}))\n"
         "print(json.dumps(out.select('language', 'language_score').rows()))\n"

@@ -1,0 +1,125 @@
+"""The parse step over one shard (``parse_shard``: the markup and text paths joined), and the build's
+per-shard chain over one batch of pages in one process (``parse_pages``, for ``corpus inspect`` and
+``corpus eval``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, SCORED_ARTICLES
+from schemas.validate import cast_to
+from tasks.authors import reconcile_authors, unnamed_pages
+from tasks.boilerplate import strip_boilerplate
+from tasks.confidence import add_parse_confidence, chrome_lines, fallback_bodies, fill_empty_bodies
+from tasks.dates import resolve_posted_at
+from tasks.extract.langid import LANGID_PAGE_COLUMNS, tag_languages
+from tasks.extract.templates import learn_template_lines, merge_template_lines, tag_template_lines
+from tasks.html import drop_comment_lines, extract_html_pages, replace_partial_bodies
+from tasks.parse import BODY, parse_articles, parse_comments, segment_pages
+from tasks.profiles import SiteProfile
+
+
+def parse_shard(
+    lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Parse one shard into articles and comments.
+
+    HTML pages are parsed from their markup where it is reliable (``tasks.html``); where the markup
+    gives an article but no comment and holds a comment section, the page's rendered lines still go
+    through the text path's comment finder (its comments are kept, its article is not); where the
+    markup's authors do not look like names, it reads them too, and its authors replace those of the
+    same comments that fail the test (``tasks.authors``). Every other
+    page goes through the text path: lines that the learned templates name (same site, same text) and no
+    general rule stripped are stripped as ``template``, then the text parser segments the page. A text
+    page without a body gets its best other text (``tasks.confidence.fallback_bodies``); every article
+    gets ``parse_confidence`` and ``is_suspect``, in which paragraphs that are template or rule-stripped
+    lines of their page (an HTML body taken from a sidebar) count for nothing.
+    Comment dates of both paths are read again with their page's fetch time and day/month evidence
+    (``tasks.dates.resolve_posted_at``). Reads LINES rows and PAGES (page_id, site, text, html,
+    fetched_at, url; fetched_at and url may be missing: the URL's slug is a title cue). Returns
+    SCORED_ARTICLES (one row per readable page) and PARSED_COMMENTS. A page whose markup gives no
+    reliable comment thread at all takes title and body from its markup and the rest from the text path
+    (``tasks.html.replace_partial_bodies``); text-path comments found on pages of either kind are left
+    out of their markup bodies.
+    """
+    for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
+        if optional not in pages.columns:
+            pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
+    html_pages = pages.filter(pl.col("html").is_not_null())
+    html_arts, html_coms, html_bodies, markup_only = extract_html_pages(html_pages.select("page_id", "html", "text"))
+    # pages whose markup gave an article but no comment, yet holds a comment section: their rendered text
+    # goes through the text path's comment finder too (comment markup the selectors do not know still
+    # prints as a thread); a page without a comment section in its markup is not searched for one.
+    # Pages whose markup authors do not look like names go through it too, for their authors only.
+    unnamed = unnamed_pages(html_coms)
+    second = pl.concat([markup_only, unnamed])
+    lines = tag_template_lines(lines, pages, templates)
+    chrome = chrome_lines(lines)
+    lines = lines.join(html_arts.join(second, on="page_id", how="anti").select("page_id"), on="page_id",
+                       how="anti")
+    urls = pages.select("page_id", "url") if "url" in pages.columns else None
+    segmented = segment_pages(lines, urls, words=True)
+    text_comments = parse_comments(segmented)
+    is_unnamed = pl.col("page_id").is_in(unnamed["page_id"].implode())
+    html_coms = reconcile_authors(html_coms, text_comments.filter(is_unnamed))
+    text_comments = text_comments.filter(~is_unnamed)
+    text_segmented = segmented.join(second, on="page_id", how="anti")
+    text_arts = parse_articles(text_segmented)
+    text_arts = fill_empty_bodies(text_arts, fallback_bodies(text_segmented, articles=text_arts))
+    text_arts = replace_partial_bodies(text_arts, text_comments, html_bodies).with_columns(
+        _fallback=pl.col("_fallback") & ~pl.col("page_id").is_in(html_bodies["page_id"].implode()))
+    html_arts = drop_comment_lines(html_arts, text_comments)
+    names = [*PARSED_ARTICLES.names, "_fallback"]
+    parsed = pl.concat([text_arts.select(names),
+                        html_arts.with_columns(_fallback=pl.lit(value=False)).select(names)], how="vertical_relaxed")
+    # the text path's body paragraphs are its body lines, whose words the parser counted already
+    known_words = text_segmented.filter(pl.col("region") == BODY).select("text", words="f_words").unique("text")
+    articles = cast_to(add_parse_confidence(parsed, chrome=chrome, known_words=known_words), SCORED_ARTICLES)
+    comments = pl.concat([cast_to(text_comments, PARSED_COMMENTS),
+                          cast_to(html_coms, PARSED_COMMENTS)])
+    return articles, resolve_posted_at(comments, pages)
+
+
+PARSE_PAGE_COLUMNS = ("page_id", "site", "url", "text", "html", "fetched_at")
+"""The ``PAGES`` columns ``parse_shard`` reads."""
+
+
+def readable_pages(pages: pl.DataFrame) -> pl.DataFrame:
+    """The pages ingest did not reject (``reject_reason`` null): the ones strip-boilerplate and parse read.
+
+    Frames without ``reject_reason`` (pages read for an evaluation) are readable as they are.
+    """
+    return pages.filter(pl.col("reject_reason").is_null()) if "reject_reason" in pages.columns else pages
+
+
+def parse_pages(pages: pl.DataFrame, *, templates: pl.DataFrame | None = None,
+                profiles: Mapping[str, SiteProfile] | None = None
+                ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The build's per-shard chain over one batch of pages, in one process (``corpus inspect``, ``corpus eval``).
+
+    The same stage functions as the build's tasks, in their order: strip-boilerplate, template learning
+    over the batch (``learn_template_lines``: the batch as one shard and one partition, merged with
+    ``templates`` of earlier runs when given), parse, detect-language (with the build's default settings).
+    Rejected pages are left out (``readable_pages``). No dedup, nothing written.
+
+    Args:
+        pages: ``PAGES`` rows (reads ``page_id``, ``site``, ``text``, ``html``, and ``url``, ``fetched_at``,
+            ``reject_reason`` where present).
+        templates: ``TEMPLATE_LINES`` of earlier runs, or None.
+        profiles: site profiles for strip-boilerplate (the build passes none).
+
+    Returns:
+        The ``TEMPLATE_LINES`` the parse used, ``TAGGED_ARTICLES`` and ``TAGGED_COMMENTS``.
+    """
+    readable = readable_pages(pages)
+    lines = strip_boilerplate(readable, profiles=profiles)
+    learned = learn_template_lines(lines, readable.select("page_id", "site"))
+    if templates is not None:
+        learned = merge_template_lines(learned, templates)
+    articles, comments = parse_shard(lines, readable.select([c for c in PARSE_PAGE_COLUMNS if c in readable.columns]),
+                                     learned)
+    articles, comments = tag_languages(articles, comments, readable.select(LANGID_PAGE_COLUMNS))
+    return learned, articles, comments

@@ -1,0 +1,96 @@
+"""Planning a build: cutting the input files into shards, and how many partitions the global steps use.
+
+Pure functions over the input file table (``SHARD_FILES`` columns); the flow's plan task calls them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas.validate import cast_to, polars_schema
+from schemas.work import SHARD_FILES
+from tasks.hashing import xxh3_hex
+
+MIN_SHARD_FILES, MAX_SHARD_FILES, SHARDS_WANTED = 500, 2_500, 8
+
+
+def auto_shard_size(n_files: int) -> int:
+    """Files per shard when the user sets none: about ``SHARDS_WANTED`` shards, 500 to 2,500 files each.
+
+    A per-shard step holds its shard in memory (parse: about 140 kB a text page of 13 kB, 355 MB for
+    2,500 pages) and the flow runs two at a time, so the cap bounds the build's memory at any size:
+    5,000-file shards took the flow to 2.6 GB at 100,000 pages. With one polars thread per task the
+    build's peak RSS while parse ran was 1.10 GB with 2,500-file shards and 1.61 GB with 5,000 (20,000
+    pages): a 1,000,000-page build, whose global steps reach about 1.9 GB, keeps the cap. Each shard
+    costs a task run per stage (about 17 ms of the API server's CPU and 11 ms of the flow process's,
+    measured at 2,000 pages): at 1,000,000 pages 400 shards are about 3,600 runs.
+    """
+    return min(MAX_SHARD_FILES, max(MIN_SHARD_FILES, -(-n_files // SHARDS_WANTED)))
+
+
+FILES_PER_PARTITION, MAX_PARTITIONS = 20_000, 64
+
+
+def dedup_partitions(n_files: int) -> int:
+    """Partitions of the dedup index and comment keys (``dedup.partitions`` unset) for a first build of ``n_files``.
+
+    One per ``FILES_PER_PARTITION`` input files, 2 to ``MAX_PARTITIONS``: a find-duplicates partition reads
+    the signatures of its candidate pages from every shard, so partitions follow the pages, not the shards.
+    """
+    return min(MAX_PARTITIONS, max(2, -(-n_files // FILES_PER_PARTITION)))
+
+
+FILES_PER_TEMPLATE_PART = 10_000
+
+
+def template_partitions(n_files: int) -> int:
+    """Partitions of ``hash(site, line)`` for learn-templates: one per ``FILES_PER_TEMPLATE_PART`` input files (>= 2).
+
+    A partition holds every distinct (site, line, page) of its share of the run's pages (about a hundred
+    lines a page), so its memory stays flat as the run grows; 10,000 pages are about a million rows.
+    """
+    return max(2, -(-n_files // FILES_PER_TEMPLATE_PART))
+
+
+def assign_shards(files: pl.DataFrame, *, shard_size: int) -> list[tuple[str, pl.DataFrame]]:
+    """Split the input file table (SHARD_FILES columns, sorted by path) into shards of ``shard_size`` files.
+
+    A shard's id is the xxh3 of its rows (paths, sizes, modification times and manifest fields), so
+    the same input gives the same shards (and the same output file names) on every run, and changed
+    input new ones.
+    """
+    out: list[tuple[str, pl.DataFrame]] = []
+    files = files.sort("path")
+    for start in range(0, files.height, shard_size):
+        chunk = files.slice(start, shard_size)
+        key = "\n".join("\t".join(str(v) for v in row) for row in chunk.select(SHARD_FILES.names).iter_rows())
+        out.append((xxh3_hex(key), cast_to(chunk, SHARD_FILES)))
+    return out
+
+
+
+def attach_manifest(files: pl.DataFrame, manifest: pl.DataFrame | None) -> pl.DataFrame:
+    """Add the manifest's url, site and fetched_at to the input files (SHARD_FILES columns).
+
+    A manifest row matches a file by its path as given, else by its file name.
+    """
+    dtypes = polars_schema(SHARD_FILES)
+    if manifest is None or manifest.is_empty():
+        return files.with_columns(
+            pl.lit(None, dtype=dtypes["url"]).alias("url"),
+            pl.lit(None, dtype=dtypes["site"]).alias("site"),
+            pl.lit(None, dtype=dtypes["fetched_at"]).alias("fetched_at"),
+        )
+    man = manifest.unique("path", keep="first")
+    by_name = man.with_columns(pl.col("path").str.split("/").list.last().alias("_name")).drop("path")
+    out = files.join(man, on="path", how="left").with_columns(
+        pl.col("path").str.split("/").list.last().alias("_name")
+    )
+    out = out.join(by_name.unique("_name", keep="first"), on="_name", how="left", suffix="_by_name")
+    out = out.select(
+        "path", "size", "mtime_ns",
+        pl.coalesce("url", "url_by_name").alias("url"),
+        pl.coalesce("site", "site_by_name").alias("site"),
+        pl.coalesce("fetched_at", "fetched_at_by_name").alias("fetched_at"),
+    )
+    return cast_to(out, SHARD_FILES)
