@@ -22,12 +22,12 @@ demo: install
 
 test: install
 	$(BIN)/ruff check flows tasks schemas tests bench
-	$(BIN)/mypy --strict tasks schemas
+	$(BIN)/mypy --strict tasks schemas flows/stage_tasks.py flows/caching.py
 	$(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check flows tasks schemas tests bench
-	$(BIN)/mypy --strict tasks schemas
+	$(BIN)/mypy --strict tasks schemas flows/stage_tasks.py flows/caching.py
 
 # The text path's title ranker (tasks/models/title_ranker.json) from corpus-dev and the open four fifths of
 # corpus-train; prints its in-sample and site-grouped cross-validated title accuracy. Deterministic.

@@ -313,15 +313,15 @@ def _step_in_child(name: str, calls: list[tuple[object, tuple[object, ...], dict
 
 
 def _warm() -> None:
-    import tasks.steps  # noqa: F401 -- the import's memory is part of every task's process
+    import flows.stage_tasks  # noqa: F401 -- the import's memory is part of every task's process
 
 
 def _run_calls(calls: list[tuple[object, tuple[object, ...], dict[str, object]]]) -> tuple[float, float]:
-    import tasks.steps
+    import flows.stage_tasks
 
     c0 = _cpu()
     for name, args, kwargs in calls:
-        getattr(tasks.steps, str(name)).fn(*args, **kwargs)
+        getattr(flows.stage_tasks, str(name)).fn(*args, **kwargs)
     return _cpu() - c0, _own_peak_rss_mb()
 
 

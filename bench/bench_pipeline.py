@@ -166,7 +166,7 @@ def _timed(cpu: dict[str, float], stage: str, fn: Callable[..., Any], *args: Any
 def _warm() -> None:
     """Import the stage code (Prefect included) and build what it builds once per process before the clock
     starts, as the flow's worker processes do when they start (``flows.runners``)."""
-    from tasks.steps import warm_up
+    from flows.stage_tasks import warm_up
 
     warm_up()
 
@@ -220,17 +220,18 @@ def _walled(walls: dict[str, float], phase: str, fn: Callable[..., Any], *args: 
 
 def _calls(jobs: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]],
            cfg: dict[str, Any]) -> tuple[dict[str, float], list[Any]]:
-    """Run (stage, task name, args, kwargs) jobs: each the ``.fn`` of that task of ``tasks.steps``, timed
+    """Run (stage, task name, args, kwargs) jobs: each the ``.fn`` of that task of ``flows.stage_tasks``, timed
     under ``stage``; returns CPU per stage and the tasks' results in order."""
-    import tasks.steps
+    import flows.stage_tasks
 
     cpu: dict[str, float] = {}
-    out = [_timed(cpu, stage, getattr(tasks.steps, name).fn, *args, **kwargs) for stage, name, args, kwargs in jobs]
+    out = [_timed(cpu, stage, getattr(flows.stage_tasks, name).fn, *args, **kwargs)
+           for stage, name, args, kwargs in jobs]
     return cpu, out
 
 
 class _Graph:
-    """The flow's task graph on the runner's processes: each task (the ``.fn`` of a task of ``tasks.steps``)
+    """The flow's task graph on the runner's processes: each task (the ``.fn`` of a task of ``flows.stage_tasks``)
     starts as soon as the tasks whose files it reads are done, on whichever process is free; among the
     tasks ready at once, the one the flow submits first. The flow's runner works the same way (futures
     passed to ``submit``), so no step waits at a barrier the flow does not have."""
@@ -637,8 +638,8 @@ def worker_flow(args: argparse.Namespace) -> dict[str, Any]:
 def profile_stages(corpus: Path, work: Path, *, shard_size: int, top: int) -> str:
     """Run our stages in this process under cProfile: the top lines by own time, by cumulative time in
     the project's modules, and the callers of polars' ``collect`` (where the lazy queries run)."""
-    import flows.build_corpus  # noqa: F401 -- see below
-    import tasks.steps  # noqa: F401 -- imported before profiling so import time stays out of the profile
+    import flows.build_corpus
+    import flows.stage_tasks  # noqa: F401 -- imported before profiling so import time stays out of the profile
 
     profiler = cProfile.Profile()
     profiler.enable()

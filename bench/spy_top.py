@@ -10,7 +10,7 @@ running (on CPU or waiting for the GIL); with ``--gil`` only the thread that hol
 limits a thread runner: two task threads run in parallel only while one of them is outside the GIL.
 
 Each sample's stack is put in one group: the stage task on it (a ``*_task`` function of
-``tasks/steps.py``), else ``startup`` for imports (of the command, Prefect and the stage code), else
+``flows/stage_tasks.py``), else ``startup`` for imports (of the command, Prefect and the stage code), else
 ``prefect`` when a frame of the ``prefect`` package is on it (the flow and task engines, the client,
 events and logs, outside any stage body), else ``other``. Then the top functions by own samples (the
 frame on top of the stack) and by samples they are on the stack for.
@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^():]*?)(?::\d+)?\)$")
-_TASK = re.compile(r"^(?P<task>\w+_task) \(tasks/steps\.py")
+_TASK = re.compile(r"^(?P<task>\w+_task) \(flows/stage_tasks\.py")
 
 
 def read_stacks(path: Path) -> Counter[tuple[str, ...]]:

@@ -1,4 +1,4 @@
-"""The ``build-corpus`` flow: wiring only; every stage is a task in ``tasks/steps.py``.
+"""The ``build-corpus`` flow: wiring only; every stage is a task in ``flows/stage_tasks.py``.
 
 Order of the stages (per shard unless marked global):
 
@@ -44,13 +44,7 @@ from flows.config import BuildConfig
 from flows.pipeline import Pipeline, part_label, shard_label
 from flows.runners import default_runner
 from flows.runtime import limit_malloc_retention, naming_full_disk
-from schemas import OUTPUT_DATASETS
-from schemas.validate import empty_frame
-from schemas.work import INPUT_LEDGER, SHARD_FILES
-from tasks import io
-from tasks.plan import assign_shards, attach_manifest, auto_shard_size, dedup_partitions, template_partitions
-from tasks.select import account
-from tasks.steps import (
+from flows.stage_tasks import (
     apply_task,
     cluster_task,
     count_repeats_task,
@@ -70,6 +64,12 @@ from tasks.steps import (
     update_index_task,
     write_task,
 )
+from schemas import OUTPUT_DATASETS
+from schemas.validate import empty_frame
+from schemas.work import INPUT_LEDGER, SHARD_FILES
+from tasks import io
+from tasks.plan import assign_shards, attach_manifest, auto_shard_size, dedup_partitions, template_partitions
+from tasks.select import account
 from tasks.write import commit_run
 
 logger = logging.getLogger(__name__)

@@ -169,7 +169,7 @@ def _build(args: argparse.Namespace, launched: Any) -> int:
         if pool is not None:
             pool.prestart()  # the workers import and warm up while the server boots
         elif not args.cluster:
-            from tasks.steps import warm_up
+            from flows.stage_tasks import warm_up
 
             warm_up()  # the tables the first tasks would build, while the server boots
         if launched is not None:

@@ -13,7 +13,7 @@ changes that make it work and pay on a small machine:
   (then nothing is started).
 - **Warm workers.** Each worker imports the stage code once, when it starts, with
   ``POLARS_MAX_THREADS`` set to its share of the cores, and builds what the stages build once per
-  process (``tasks.steps.warm_up``: about 0.2 s of CPU), while the flow plans.
+  process (``flows.stage_tasks.warm_up``: about 0.2 s of CPU), while the flow plans.
 - **No nested pools.** Prefect enters a copy of the flow's task runner around every task it runs in
   a worker; here that copy is a one-thread runner, not another process pool.
 
@@ -83,17 +83,17 @@ def _init_worker(polars_threads: int) -> None:
     from prefect._internal.plugins.collections import load_prefect_collections  # noqa: PLC0415
 
     load_prefect_collections()  # what the first task would import (installed collections: prefect-dask's dask)
-    import tasks.steps  # noqa: PLC0415 -- imported for its import cost, before the first task
+    import flows.stage_tasks  # noqa: PLC0415 -- imported for its import cost, before the first task
 
-    tasks.steps.warm_up()
+    flows.stage_tasks.warm_up()
 
 
 def _fill_code_versions() -> None:
     """Work out the stage tasks' code versions (their cache keys' part) once, here, not in every worker."""
-    import tasks.steps  # noqa: PLC0415 -- the stage tasks (the flow imports them too)
-    from tasks.caching import fill_code_versions  # noqa: PLC0415
+    import flows.stage_tasks  # noqa: PLC0415 -- the stage tasks (the flow imports them too)
+    from flows.caching import fill_code_versions  # noqa: PLC0415
 
-    fill_code_versions(vars(tasks.steps).values())
+    fill_code_versions(vars(flows.stage_tasks).values())
 
 
 def _share_ssl_contexts() -> None:
@@ -153,7 +153,7 @@ class SharedServerProcessPool(ProcessPoolTaskRunner):
 
     def prestart(self) -> None:
         """Start worker processes now, before the flow runs and before the API server answers (they need it
-        only for their first task): their start-up (imports, ``tasks.steps.warm_up``) overlaps the server's
+        only for their first task): their start-up (imports, ``flows.stage_tasks.warm_up``) overlaps the server's
         boot. The flow run takes them over (:meth:`duplicate`); call :meth:`release` after the flow, which
         stops them should the flow never have taken them (it failed first)."""
         if self._warm is None and not _WORKER["inside"]:

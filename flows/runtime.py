@@ -107,7 +107,7 @@ def trim_freed_memory() -> bool:
 
     The pinned thresholds (:func:`limit_malloc_retention`) return what is freed at the top of a heap;
     this returns the holes inside it, which a large shard's many mid-size blocks leave. A stage task
-    calls it when its body ends (``tasks.steps.recorded``): about 2 ms of CPU a call, and the next task
+    calls it when its body ends (``flows.stage_tasks.recorded``): about 2 ms of CPU a call, and the next task
     touches the pages afresh (more page faults). At 20,000 pages in 2,500-page shards, the build's low
     point in the write step was 956 MB with the pinned thresholds alone, 718 MB with this as well.
     """

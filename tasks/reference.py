@@ -9,7 +9,7 @@ benchmark measures them as the simple way to do it.
 - ``find_duplicate_clusters`` (and ``decide_touched``): article dedup over the run's ``DEDUP_KEYS`` and
   the whole ``DEDUP_INDEX`` of earlier runs; the rules are in ``tasks.dedup``'s docstring, the exact key
   is ``tasks.dedup.exact_key``. The build: ``key_rows``, ``partition_candidates``, ``partition_edges``,
-  ``rank_touched``, ``describe_touched`` (``tasks.steps`` find-duplicates and cluster-duplicates).
+  ``rank_touched``, ``describe_touched`` (``flows.stage_tasks`` find-duplicates and cluster-duplicates).
 - ``merge_comments``, ``merge_run_comments``: every comment of the run on its canonical article, repeats
   counted over the corpus. The build: ``tasks.dedup.merge_partition_comments`` per partition of the
   article id, then ``tasks.dedup.add_repeat_counts``.

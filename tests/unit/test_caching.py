@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tasks.caching import StageCache, code_closure, code_version
+from flows.caching import StageCache, code_closure, code_version
 
 PKG = "cfpkg_cache_test"
 
@@ -113,42 +113,42 @@ def test_new_module_imported_by_reached_code_changes_the_key(pkg: Path) -> None:
 
 def test_stage_tasks_reach_the_modules_they_run() -> None:
     """The modules the old hand-kept lists missed (issue 22) are in the keys; other stages' modules are not."""
-    ingest = code_closure("tasks.steps", "ingest_task")
+    ingest = code_closure("flows.stage_tasks", "ingest_task")
     assert {"tasks.ingest", "tasks.hashing", "tasks.readers", "tasks.encoding", "tasks.sites", "tasks.html"} <= set(
         ingest)
     assert "tasks.extract.langid" not in ingest and "tasks.parse" not in ingest
-    parse = code_closure("tasks.steps", "parse_task")
+    parse = code_closure("flows.stage_tasks", "parse_task")
     assert {"tasks.parse", "tasks.html", "tasks.readers", "tasks.extract.chain"} <= set(parse)
     # parse runs boilerplate's prose test and chrome lines (parse confidence), never langid or dedup
     assert "tasks.boilerplate" in parse
     assert not {"tasks.extract.langid", "tasks.dedup"} & set(parse)
-    langid = code_closure("tasks.steps", "langid_task")
+    langid = code_closure("flows.stage_tasks", "langid_task")
     assert {"tasks.extract.langid", "tasks.hashing"} <= set(langid)
     assert "tasks.parse" not in langid
-    assert {"tasks.select", "tasks.write"} <= set(code_closure("tasks.steps", "write_task"))
+    assert {"tasks.select", "tasks.write"} <= set(code_closure("flows.stage_tasks", "write_task"))
 
 
 def test_stage_cache_keys_on_the_task_function() -> None:
     """StageCache with no version takes it from the task's own function (its module and name)."""
-    fn = SimpleNamespace(__module__="tasks.steps", __name__="parse_task")
+    fn = SimpleNamespace(__module__="flows.stage_tasks", __name__="parse_task")
     ctx: Any = SimpleNamespace(task=SimpleNamespace(name="parse", fn=fn), result_store=None)
     policy = StageCache()
     key = policy.compute_key(ctx, {"x": 1}, {})
-    assert policy.version == code_version("tasks.steps", "parse_task")
+    assert policy.version == code_version("flows.stage_tasks", "parse_task")
     assert key == StageCache(version=policy.version).compute_key(ctx, {"x": 1}, {})
-    assert key != StageCache(version=code_version("tasks.steps", "ingest_task")).compute_key(ctx, {"x": 1}, {})
+    assert key != StageCache(version=code_version("flows.stage_tasks", "ingest_task")).compute_key(ctx, {"x": 1}, {})
 
 
 def test_filled_code_versions_are_those_the_key_would_work_out() -> None:
     """The flow process fills the stage tasks' code versions before they go to worker processes."""
-    from tasks.caching import fill_code_versions
+    from flows.caching import fill_code_versions
 
     def fn() -> None: ...
 
-    fn.__module__, fn.__name__ = "tasks.steps", "parse_task"
+    fn.__module__, fn.__name__ = "flows.stage_tasks", "parse_task"
     task = SimpleNamespace(cache_policy=StageCache(), fn=fn)
     other = SimpleNamespace(cache_policy=None, fn=fn)
     assert fill_code_versions([task, other, "not a task"]) == 1
-    assert task.cache_policy.version == code_version("tasks.steps", "parse_task")
+    assert task.cache_policy.version == code_version("flows.stage_tasks", "parse_task")
     ctx: Any = SimpleNamespace(task=SimpleNamespace(name="parse", fn=fn), result_store=None)
     assert task.cache_policy.compute_key(ctx, {"x": 1}, {}) == StageCache().compute_key(ctx, {"x": 1}, {})

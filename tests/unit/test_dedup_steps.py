@@ -14,6 +14,7 @@ import pytest
 
 from bench.gen_dedup import generate_planted
 from flows.config import DedupConfig
+from flows.stage_tasks import cluster_task, dedup_prior_task, dedup_rows_task, dedup_task, update_index_task
 from schemas.dedup import DECISIONS, DEDUP_KEYS, DEDUP_NODES, DEDUP_ROWS
 from tasks import io
 from tasks.dedup import (
@@ -25,7 +26,6 @@ from tasks.dedup import (
     update_index,
 )
 from tasks.reference import find_duplicate_clusters
-from tasks.steps import cluster_task, dedup_prior_task, dedup_rows_task, dedup_task, update_index_task
 
 
 def _run(shards: list[pl.DataFrame], work: Path, index: Path, *, parts: int, base: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 
@@ -23,3 +24,15 @@ from tests.conftest import REPO
 def test_example_outputs_under_data_are_ignored(path: str, ignored: bool) -> None:
     result = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=REPO, check=False)
     assert (result.returncode == 0) is ignored, path
+
+
+def test_stage_code_imports_neither_prefect_nor_flows() -> None:
+    """Issue 22: nothing in tasks/ imports up into flows/ or Prefect; the Prefect layer (stage tasks, cache
+    keys) is in flows/."""
+    upward = []
+    for path in sorted((REPO / "tasks").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            upward += [f"{path.relative_to(REPO)}: {n}" for n in names if n.split(".")[0] in {"flows", "prefect"}]
+    assert upward == []

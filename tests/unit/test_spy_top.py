@@ -8,8 +8,9 @@ from bench.spy_top import function, group, read_stacks, summarise
 
 _ROOT = "<module> (corpus:6);main (flows/cli.py:221);Flow.__call__ (prefect/flows.py:1887)"
 RAW = "\n".join([
-    f"{_ROOT};parse_task (tasks/steps.py:180);segment_pages (tasks/parse.py:790);segment_page (tasks/parse.py:680) 7",
-    f"{_ROOT};parse_task (tasks/steps.py:180);segment_pages (tasks/parse.py:791) 3",
+    f"{_ROOT};parse_task (flows/stage_tasks.py:180);segment_pages (tasks/parse.py:790);"
+    "segment_page (tasks/parse.py:680) 7",
+    f"{_ROOT};parse_task (flows/stage_tasks.py:180);segment_pages (tasks/parse.py:791) 3",
     f"{_ROOT};Task.__call__ (prefect/tasks.py:1238);emit_event (prefect/events/utilities.py:80) 4",
     f"{_ROOT};_find_and_load (<frozen importlib._bootstrap>:1176);<module> (prefect/task_engine.py:432) 2",
     "Thread._bootstrap (threading.py:1002);Thread.run (threading.py:982) 1",

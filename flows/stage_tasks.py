@@ -1,7 +1,8 @@
-"""The Prefect tasks: thin wrappers that read stage files, call pure stage code, write stage files.
+"""The build's stage tasks: thin Prefect wrappers that read stage files, call pure stage code, write stage files.
 
-This is the only Prefect-aware module of ``tasks/``. Every wrapper takes and returns paths
-(never DataFrames), names its output ``out``, and is keyed by :class:`tasks.caching.StageCache`,
+The stage code they call lives in ``tasks/``, which imports neither Prefect nor ``flows``: the wrappers
+unpack the build's configuration into the stages' keyword tunables. Every wrapper takes and returns paths
+(never DataFrames), names its output ``out``, and is keyed by :class:`flows.caching.StageCache`,
 so a re-run or a Retry serves finished stages from their persisted results, while a changed
 input file, configuration or stage code runs the stage again.
 """
@@ -24,6 +25,7 @@ from prefect.context import TaskRunContext
 from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
 
+from flows.caching import StageCache
 from flows.config import DedupConfig, LangIdConfig, PrivacyConfig
 from flows.runtime import naming_full_disk, trim_freed_memory
 from schemas import OUTPUT_DATASETS
@@ -56,7 +58,6 @@ from schemas.validate import empty_frame
 from schemas.work import SHARD_FILES
 from tasks import io
 from tasks.boilerplate import strip_boilerplate
-from tasks.caching import StageCache
 from tasks.dedup import (
     ORD_SHARD_BITS,
     Signatures,

@@ -10,7 +10,7 @@ stale from the cache, and ``TASK_SOURCE`` hashes only the task body, not the sta
   fingerprint of the file behind it (size and modification time, or ``missing``);
 - pydantic models by their JSON.
 
-The code version starts at the task's own definition (``tasks.steps.parse_task``) and follows, by
+The code version starts at the task's own definition (``flows.stage_tasks.parse_task``) and follows, by
 ``ast`` over the module sources, every name it uses: a name defined in the same module brings the
 top-level statements that define it, a name imported from a ``tasks.*`` or ``schemas.*`` module the
 statements that define it there, and a module imported as such (``from tasks import io``) the whole
