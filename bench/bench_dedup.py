@@ -344,6 +344,7 @@ def partitioned(keys: list[Path], expected: pl.DataFrame, *, parts: int, work: P
     from tasks.dedup import shard_clusters
 
     cfg = DedupConfig(partitions=parts)
+    lsh = {"bands": cfg.bands, "rows": cfg.rows}
     work.mkdir(parents=True, exist_ok=True)
     (work / "_work").mkdir(exist_ok=True)
     w = work / "_work"
@@ -351,12 +352,12 @@ def partitioned(keys: list[Path], expected: pl.DataFrame, *, parts: int, work: P
     rows = [w / "rows" / f"{i:04d}.parquet" for i in range(len(keys))]
     edges = [io.part_path(w / "edges", p) for p in range(parts)]
     steps = {
-        "dedup-rows (per shard)": [("dedup_rows_task", (k, cfg), {"shard_no": i, "base": 0, "parts": parts,
+        "dedup-rows (per shard)": [("dedup_rows_task", (k,), {**lsh, "shard_no": i, "base": 0, "parts": parts,
                                                                     "out": rows[i]}) for i, k in enumerate(keys)],
-        "dedup-prior": [("dedup_prior_task", (keys, index, cfg), {"base": 0, "parts": parts,
+        "dedup-prior": [("dedup_prior_task", (keys, index), {**lsh, "base": 0, "parts": parts,
                                                                    "out": w / "meta.json"})],
         "find-duplicates (per partition)": [
-            ("dedup_task", (p, rows, keys), {"index": index, "cfg": cfg, "base": 0, "out": edges[p]})
+            ("dedup_task", (p, rows, keys), {"index": index, "threshold": cfg.threshold, "base": 0, "out": edges[p]})
             for p in range(parts)],
         "cluster-duplicates": [("cluster_task", (edges, keys, index), {"base": 0, "out": w / "decided.parquet"})],
     }

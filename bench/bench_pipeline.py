@@ -343,12 +343,13 @@ def _shard_nodes(g: _Graph, config: Any, shards: list[tuple[str, str]], *, tpart
             ["tmerge"])
     for sid in sids:
         g.add(f"langid:{sid}", "detect-language", "langid_task", lambda sid=sid: (
-            (r[f"parse:{sid}"], r[f"ingest:{sid}"], langid),
-            {"out": (work / "tagged" / f"{sid}-articles.parquet", work / "tagged" / f"{sid}-comments.parquet")}),
+            (r[f"parse:{sid}"], r[f"ingest:{sid}"]), {**langid.model_dump(exclude={"languages"}), "out": (
+                work / "tagged" / f"{sid}-articles.parquet", work / "tagged" / f"{sid}-comments.parquet")}),
             [f"parse:{sid}"])
     for sid in sids:
         g.add(f"keys:{sid}", "dedup-keys", "dedup_keys_task", lambda sid=sid: (
-            (r[f"langid:{sid}"], r[f"ingest:{sid}"], dedup), {"out": dedup_dir / f"{sid}-keys.parquet"}),
+            (r[f"langid:{sid}"], r[f"ingest:{sid}"]), {"shingle_size": dedup.shingle_size, "num_perm": dedup.num_perm,
+                                                       "out": dedup_dir / f"{sid}-keys.parquet"}),
             [f"langid:{sid}"])
 
 
@@ -360,18 +361,19 @@ def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> Non
     dedup_dir, state = work / "dedup", work / "state"
     index, prior_keys = config.state_dir / "none" / "dedup_index", config.state_dir / "none" / "comment_keys"
     keys = _nodes("keys", sids)
+    lsh = {"bands": dedup.bands, "rows": dedup.rows}
     step = "find-duplicates"
     for i, sid in enumerate(sids):
         g.add(f"drows:{sid}", step, "dedup_rows_task", lambda i=i, sid=sid: (
-            (r[f"keys:{sid}"], dedup), {"shard_no": i, "base": 0, "parts": parts,
+            (r[f"keys:{sid}"],), {**lsh, "shard_no": i, "base": 0, "parts": parts,
                                         "out": dedup_dir / "rows" / f"{sid}.parquet"}), [f"keys:{sid}"])
-    g.add("dprior", step, "dedup_prior_task", lambda: (([r[k] for k in keys], index, dedup), {
-        "base": 0, "parts": parts, "out": state / "dedup_index" / "meta.json"}),
+    g.add("dprior", step, "dedup_prior_task", lambda: (([r[k] for k in keys], index), {
+        **lsh, "base": 0, "parts": parts, "out": state / "dedup_index" / "meta.json"}),
         keys)
     rows = _nodes("drows", sids)
     for p in range(parts):
         g.add(f"dedup:{p}", step, "dedup_task", lambda p=p: ((p, [r[x] for x in rows], [r[k] for k in keys]), {
-            "index": index, "cfg": dedup, "base": 0,
+            "index": index, "threshold": dedup.threshold, "base": 0,
             "out": io.part_path(dedup_dir / "edges", p)}), [*rows, "dprior"])
     edges = _nodes("dedup", range(parts))
     g.add("cluster", step, "cluster_task", lambda: (([r[e] for e in edges], [r[k] for k in keys], index),
@@ -379,7 +381,7 @@ def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> Non
     for i, sid in enumerate(sids):
         g.add(f"apply:{sid}", step, "apply_task", lambda i=i, sid=sid: ((sid, r[f"keys:{sid}"]), {
             "decided": r["cluster"], "comments": r[f"langid:{sid}"][1], "pages": r[f"ingest:{sid}"],
-            "tagged": r[f"langid:{sid}"][0], "cfg": dedup, "shard_no": i, "base": 0, "parts": parts,
+            "tagged": r[f"langid:{sid}"][0], **lsh, "shard_no": i, "base": 0, "parts": parts,
             "out": (dedup_dir / "clusters" / f"{sid}.parquet", dedup_dir / "applied" / sid)}), ["cluster"])
     applied = _nodes("apply", sids)
     for p in range(parts):
@@ -399,7 +401,8 @@ def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> Non
         g.add(f"write:{sid}", "write", "write_task", lambda i=i, sid=sid: ((sid, r[f"ingest:{sid}"]), {
             "shard_no": i, "tagged": r[f"langid:{sid}"][0], "keys": r[f"keys:{sid}"],
             "clusters": r[f"apply:{sid}"][0], "merged": [r[m][0] for m in merged], "repeats": r["mrepeats"],
-            "root": config.out, "languages": None, "privacy": config.privacy,
+            "root": config.out, "languages": None, "pseudonymize": config.privacy.pseudonymize,
+            "redact_pii": config.privacy.redact_pii,
             "key_file": io.pseudonym_key_file(config.out, config.privacy.pseudonym_key),
             "out": work / "counts" / f"{sid}.json"}),
             ["mrepeats", f"apply:{sid}"])

@@ -249,7 +249,8 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if not index.exists() and io.state_file(config.out, "dedup_index.parquet").exists():  # an older output
         index, prior_keys = run.call(
             migrate_state_task, io.state_file(config.out, "dedup_index.parquet"),
-            io.state_file(config.out, "comment_keys.parquet"), config.dedup, parts=parts,
+            io.state_file(config.out, "comment_keys.parquet"), bands=config.dedup.bands, rows=config.dedup.rows,
+            parts=parts,
             out=(work / "state" / "migrated" / "dedup_index", work / "state" / "migrated" / "comment_keys"))
         meta = io.read_json(index / "meta.json")
     template_parts = template_partitions(n_files)
@@ -268,27 +269,30 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                          io.state_file(config.out, "template_lines.parquet"),
                          out=work / "state" / "template_lines.parquet")
     base = int(meta.get("next_ord", 0))
+    langid = config.langid.model_dump(include={"min_chars", "min_words", "min_score", "max_chars"})
+    minhash = {"shingle_size": config.dedup.shingle_size, "num_perm": config.dedup.num_perm}
+    lsh = {"bands": config.dedup.bands, "rows": config.dedup.rows}  # the index's LSH keys
     dedup, state = work / "dedup", work / "state"
     _parsed, tagged, keys, rows = run.chain([
         ("parse", lambda i, up: each(parse_task, i, lines[i], pages[i], templates, out=(
             work / "parsed" / f"{sid[i]}-articles.parquet", work / "parsed" / f"{sid[i]}-comments.parquet"))),
-        ("detect-language", lambda i, up: each(langid_task, i, up[0], pages[i], config.langid, out=(
+        ("detect-language", lambda i, up: each(langid_task, i, up[0], pages[i], **langid, out=(
             work / "tagged" / f"{sid[i]}-articles.parquet", work / "tagged" / f"{sid[i]}-comments.parquet"))),
-        ("dedup-keys", lambda i, up: each(dedup_keys_task, i, up[1], pages[i], config.dedup,
+        ("dedup-keys", lambda i, up: each(dedup_keys_task, i, up[1], pages[i], **minhash,
                                           out=work / "dedup" / f"{sid[i]}-keys.parquet")),
-        ("dedup-rows", lambda i, up: each(dedup_rows_task, i, up[2], config.dedup, shard_no=i, base=base,
+        ("dedup-rows", lambda i, up: each(dedup_rows_task, i, up[2], **lsh, shard_no=i, base=base,
                                           parts=parts, out=dedup / "rows" / f"{sid[i]}.parquet")),
     ])
     tagged_paths = [t.result() for t in tagged]
     page_paths = [p.result() for p in pages]
-    run.call(dedup_prior_task, keys, index, config.dedup, base=base, parts=parts,
+    run.call(dedup_prior_task, keys, index, **lsh, base=base, parts=parts,
              out=state / "dedup_index" / "meta.json")
     part_names = [part_label(p, parts) for p in range(parts)]
-    edges = [run.submit(dedup_task, part_names[p], p, rows, keys, index=index, cfg=config.dedup, base=base,
-                        out=io.part_path(dedup / "edges", p)) for p in range(parts)]
+    edges = [run.submit(dedup_task, part_names[p], p, rows, keys, index=index, threshold=config.dedup.threshold,
+                        base=base, out=io.part_path(dedup / "edges", p)) for p in range(parts)]
     run.settle("find-duplicates", edges, part_names)
     decided = run.call(cluster_task, edges, keys, index, base=base, out=dedup / "decided.parquet")
-    applied = [each(apply_task, i, s, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], cfg=config.dedup,
+    applied = [each(apply_task, i, s, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], **lsh,
                     shard_no=i, base=base, parts=parts,
                     out=(dedup / "clusters" / f"{s}.parquet", dedup / "applied" / s))
                for i, (s, k, t, pf) in enumerate(zip(sid, keys, tagged_paths, page_paths, strict=True))]
@@ -306,7 +310,8 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     key_file = io.pseudonym_key_file(config.out, config.privacy.pseudonym_key)  # kept in OUT/_state, no dataset
     counts = [each(write_task, i, s, pf, shard_no=i, tagged=t[0], keys=k, clusters=a[0],
                    merged=[m[0] for m in merged_paths], repeats=repeats, root=config.out,
-                   languages=config.langid.languages, privacy=config.privacy, key_file=key_file,
+                   languages=config.langid.languages, pseudonymize=config.privacy.pseudonymize,
+                   redact_pii=config.privacy.redact_pii, key_file=key_file,
                    out=work / "counts" / f"{s}.json")
               for i, (s, pf, t, k, a) in enumerate(zip(sid, page_paths, tagged_paths, keys, applied_paths,
                                                        strict=True))]

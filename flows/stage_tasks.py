@@ -26,7 +26,6 @@ from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
 
 from flows.caching import StageCache
-from flows.config import DedupConfig, LangIdConfig, PrivacyConfig
 from flows.runtime import naming_full_disk, trim_freed_memory
 from schemas import OUTPUT_DATASETS
 from schemas.dedup import (
@@ -214,18 +213,18 @@ def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Pa
 
 @task(name="detect-language", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def langid_task(parsed: tuple[Path, Path], pages: Path, cfg: LangIdConfig, *,
-                out: tuple[Path, Path]) -> tuple[Path, Path]:
+def langid_task(parsed: tuple[Path, Path], pages: Path, *, min_chars: int, min_words: int, min_score: float,
+                max_chars: int, out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Language of every article (title + body) and of every comment."""
     arts, coms = tag_languages(io.read_batch(parsed[0], SCORED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
-                               io.read_batch(pages, PAGES).select(LANGID_PAGE_COLUMNS), min_chars=cfg.min_chars,
-                               min_words=cfg.min_words, min_score=cfg.min_score, max_chars=cfg.max_chars)
+                               io.read_batch(pages, PAGES).select(LANGID_PAGE_COLUMNS), min_chars=min_chars,
+                               min_words=min_words, min_score=min_score, max_chars=max_chars)
     return io.write_batch(arts, out[0], TAGGED_ARTICLES), io.write_batch(coms, out[1], TAGGED_COMMENTS)
 
 
 @task(name="dedup-keys", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def dedup_keys_task(tagged: tuple[Path, Path], pages: Path, cfg: DedupConfig, *, out: Path) -> Path:
+def dedup_keys_task(tagged: tuple[Path, Path], pages: Path, *, shingle_size: int, num_perm: int, out: Path) -> Path:
     """Exact and MinHash keys of every article body of a shard (``tagged``: the shard's detect-language
     output, articles and comments, so that the flow hands it on as the future it is).
 
@@ -234,7 +233,7 @@ def dedup_keys_task(tagged: tuple[Path, Path], pages: Path, cfg: DedupConfig, *,
     """
     meta = io.read_batch(pages, PAGES, columns=["page_id", "site", "url", "fetched_at", "ingested_at"])
     frame = io.read_batch(tagged[0], TAGGED_ARTICLES).join(meta, on="page_id", how="left")
-    return io.write_batch(add_dedup_keys(frame, shingle_size=cfg.shingle_size, num_perm=cfg.num_perm), out, DEDUP_KEYS)
+    return io.write_batch(add_dedup_keys(frame, shingle_size=shingle_size, num_perm=num_perm), out, DEDUP_KEYS)
 
 
 # The global dedup and comment steps, partitioned (docs/SCALING.md): per shard, the lookup rows of its
@@ -278,11 +277,11 @@ def _prior_signatures(index: Path, ends: pl.DataFrame) -> pl.DataFrame:
 
 @task(name="migrate-state", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def migrate_state_task(index: Path, comment_keys: Path, cfg: DedupConfig, *, parts: int,
+def migrate_state_task(index: Path, comment_keys: Path, *, bands: int, rows: int, parts: int,
                        out: tuple[Path, Path]) -> tuple[Path, Path]:
     """The one-file dedup index and comment keys of an output built before they were partitioned, partitioned."""
     old = io.read_batch(index, DEDUP_INDEX)
-    nodes, lookups = partitioned_index(old, parts=parts, bands=cfg.bands, rows=cfg.rows)
+    nodes, lookups = partitioned_index(old, parts=parts, bands=bands, rows=rows)
     for name, frame, schema in (("nodes", nodes, DEDUP_NODES), ("rows", lookups, DEDUP_ROWS)):
         for p in range(parts):
             io.write_batch(frame.filter(pl.col("part") == p).drop("part"), io.part_path(out[0] / name, p), schema)
@@ -291,23 +290,24 @@ def migrate_state_task(index: Path, comment_keys: Path, cfg: DedupConfig, *, par
     for p in range(parts):
         io.write_batch(keys.filter(pl.col("part") == p).drop("part"), io.part_path(out[1], p), COMMENT_KEYS)
     configs = sorted(set(old.get_column("minhash_config").unique().to_list()))
-    io.write_json({"partitions": parts, "next_ord": old.height, "minhash_configs": configs, "bands": cfg.bands,
-                   "rows": cfg.rows}, out[0] / "meta.json")
+    io.write_json({"partitions": parts, "next_ord": old.height, "minhash_configs": configs, "bands": bands,
+                   "rows": rows}, out[0] / "meta.json")
     return out
 
 
 @task(name="dedup-rows", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def dedup_rows_task(keys: Path, cfg: DedupConfig, *, shard_no: int, base: int, parts: int, out: Path) -> Path:
+def dedup_rows_task(keys: Path, *, bands: int, rows: int, shard_no: int, base: int, parts: int, out: Path) -> Path:
     """The lookup rows (exact, URL, LSH band keys) of a shard's pages, one file per partition."""
     frame = io.read_batch(keys, DEDUP_KEYS)
     nodes = frame.with_columns(shard_ords(base, shard_no, frame.height), pl.lit(None, pl.Int32).alias("node_part"))
-    return io.write_parts(key_rows(nodes, parts=parts, bands=cfg.bands, rows=cfg.rows), out, DEDUP_ROWS)
+    return io.write_parts(key_rows(nodes, parts=parts, bands=bands, rows=rows), out, DEDUP_ROWS)
 
 
 @task(name="dedup-prior", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: int, parts: int, out: Path) -> Path:
+def dedup_prior_task(keys: list[Path], index: Path, *, bands: int, rows: int, base: int, parts: int, out: Path
+                     ) -> Path:
     """The dedup index's settings after this run, checked against the run's (global, small).
 
     Every page of the run is decided against the whole index: a page read again (the same file
@@ -315,7 +315,7 @@ def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: i
     then, never a second copy of it.
     """
     meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
-    if meta and (meta.get("bands"), meta.get("rows")) != (cfg.bands, cfg.rows):
+    if meta and (meta.get("bands"), meta.get("rows")) != (bands, rows):
         raise ValueError(f"the dedup index of this output keeps LSH keys of {meta.get('bands')} bands x "
                          f"{meta.get('rows')} rows; build it with those settings (or into a new output folder)")
     run_keys = io.scan_batches(keys, DEDUP_KEYS)
@@ -324,12 +324,12 @@ def dedup_prior_task(keys: list[Path], index: Path, cfg: DedupConfig, *, base: i
     if len(configs) > 1:
         raise ValueError(f"signatures made with different settings cannot be compared: {configs}")
     return io.write_json({"partitions": parts, "next_ord": base + (len(keys) << ORD_SHARD_BITS),
-                          "minhash_configs": configs, "bands": cfg.bands, "rows": cfg.rows}, out)
+                          "minhash_configs": configs, "bands": bands, "rows": rows}, out)
 
 
 @task(name="find-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, cfg: DedupConfig, base: int,
+def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, threshold: float, base: int,
                out: Path) -> Path:
     """Verified links of one partition: exact groups, LSH buckets and same-URL pages touching this run."""
     new = io.read_part(rows, DEDUP_ROWS, part)
@@ -343,7 +343,7 @@ def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, cf
     run_ends = ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy()
     signatures = Signatures.stacked(itertools.chain([_prior_signatures(index, old)], _run_node_frames(
         keys, run_ends, base, ["signature"])), capacity=ends.height)
-    edges = partition_edges(exact, buckets, urls, signatures, base=base, threshold=cfg.threshold, part=part,
+    edges = partition_edges(exact, buckets, urls, signatures, base=base, threshold=threshold, part=part,
                             log=_run_logger())
     edges = (edges.join(node_part.rename({"ord": "a", "node_part": "a_part"}), on="a", how="left")
              .join(node_part.rename({"ord": "b", "node_part": "b_part"}), on="b", how="left"))
@@ -390,12 +390,13 @@ def cluster_task(edges: list[Path], keys: list[Path], index: Path, *, base: int,
 @task(name="apply-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def apply_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, pages: Path, tagged: Path,
-               cfg: DedupConfig, shard_no: int, base: int, parts: int, out: tuple[Path, Path]) -> tuple[Path, Path]:
+               bands: int, rows: int, shard_no: int, base: int, parts: int, out: tuple[Path, Path]
+               ) -> tuple[Path, Path]:
     """A shard's decisions (DUPLICATE_CLUSTERS), its new index rows and its comments, spread by partition."""
     frame = io.read_batch(keys, DEDUP_KEYS)
     frame = frame.with_columns(shard_ords(base, shard_no, frame.height))
     clusters = shard_clusters(frame, io.read_part([decided], DECISIONS, shard_no).collect())
-    nodes, lookups = shard_index_rows(frame, clusters, parts=parts, bands=cfg.bands, rows=cfg.rows)
+    nodes, lookups = shard_index_rows(frame, clusters, parts=parts, bands=bands, rows=rows)
     io.write_parts(nodes, out[1] / "nodes.parquet", DEDUP_NODES)
     io.write_parts(lookups, out[1] / "rows.parquet", DEDUP_ROWS)
     page_frame = io.read_batch(pages, PAGES, columns=["page_id", "site", "source_path", "fetched_at", "ingested_at"]
@@ -457,7 +458,7 @@ def count_repeats_task(merged: list[Path], counts: list[Path], *, out: Path) -> 
 @recorded
 def write_task(shard_id: str, pages: Path, *, shard_no: int, tagged: Path, keys: Path, clusters: Path,
                merged: list[Path], repeats: list[Path], root: Path, languages: tuple[str, ...] | None,
-               privacy: PrivacyConfig, key_file: Path, out: Path) -> Path:
+               pseudonymize: bool, redact_pii: bool, key_file: Path, out: Path) -> Path:
     """Decide what ships for one shard, add its PII tags, commenter ids and signals (``tasks.publish``), and
     stage it for the four datasets; returns the shard's counts (JSON).
 
@@ -471,8 +472,8 @@ def write_task(shard_id: str, pages: Path, *, shard_no: int, tagged: Path, keys:
     shard_comments = add_repeat_counts(threads, counts).select(MERGED_COMMENTS.names)
     sel = select_outputs(page_frame, io.read_batch(tagged, TAGGED_ARTICLES), shard_clusters_, shard_comments,
                          languages=languages)
-    options = PublishOptions(key=io.read_pseudonym_key(key_file), pseudonymize=privacy.pseudonymize,
-                             redact_pii=privacy.redact_pii)
+    options = PublishOptions(key=io.read_pseudonym_key(key_file), pseudonymize=pseudonymize,
+                             redact_pii=redact_pii)
     sel.articles, sel.comments = publish_articles(sel.articles, options), publish_comments(sel.comments, options)
     sel.counts |= publish_counts(sel.articles, sel.comments)
     for name, (schema, part) in OUTPUT_DATASETS.items():  # published by the flow's commit step

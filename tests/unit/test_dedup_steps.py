@@ -33,10 +33,11 @@ def _run(shards: list[pl.DataFrame], work: Path, index: Path, *, parts: int, bas
     """One run's find-duplicates tasks, then its index update; returns the run's DUPLICATE_CLUSTERS."""
     cfg = DedupConfig(partitions=parts)
     keys = [io.write_batch(k, work / "dedup" / f"{i}-keys.parquet", DEDUP_KEYS) for i, k in enumerate(shards)]
-    rows = [dedup_rows_task.fn(k, cfg, shard_no=i, base=base, parts=parts, out=work / "dedup" / "rows" / f"{i}.parquet")
-            for i, k in enumerate(keys)]
-    dedup_prior_task.fn(keys, index, cfg, base=base, parts=parts, out=next_index / "meta.json")
-    edges = [dedup_task.fn(p, rows, keys, index=index, cfg=cfg, base=base,
+    lsh = {"bands": cfg.bands, "rows": cfg.rows}
+    rows = [dedup_rows_task.fn(k, **lsh, shard_no=i, base=base, parts=parts,
+                               out=work / "dedup" / "rows" / f"{i}.parquet") for i, k in enumerate(keys)]
+    dedup_prior_task.fn(keys, index, **lsh, base=base, parts=parts, out=next_index / "meta.json")
+    edges = [dedup_task.fn(p, rows, keys, index=index, threshold=cfg.threshold, base=base,
                            out=io.part_path(work / "dedup" / "edges", p)) for p in range(parts)]
     decided = cluster_task.fn(edges, keys, index, base=base, out=work / "dedup" / "decided.parquet")
     clusters, applied = [], []
