@@ -322,7 +322,7 @@ def _shard_nodes(g: _Graph, config: Any, shards: list[tuple[str, str]], *, tpart
         g.add(f"ingest:{sid}", "ingest", "ingest_task", lambda shard=shard, sid=sid: (
             (Path(shard),), {"max_page_bytes": config.max_page_bytes, "out": work / "pages" / f"{sid}.parquet"}), [])
     for sid in sids:
-        g.add(f"strip:{sid}", "strip-boilerplate", "strip_task", lambda sid=sid: (
+        g.add(f"strip:{sid}", "strip-boilerplate", "strip_boilerplate_task", lambda sid=sid: (
             (r[f"ingest:{sid}"],), {"out": work / "lines" / f"{sid}.parquet"}), [f"ingest:{sid}"])
     for sid in sids:
         g.add(f"trows:{sid}", "learn-templates", "template_rows_task", lambda sid=sid: (
@@ -342,7 +342,7 @@ def _shard_nodes(g: _Graph, config: Any, shards: list[tuple[str, str]], *, tpart
             {"out": (work / "parsed" / f"{sid}-articles.parquet", work / "parsed" / f"{sid}-comments.parquet")}),
             ["tmerge"])
     for sid in sids:
-        g.add(f"langid:{sid}", "detect-language", "langid_task", lambda sid=sid: (
+        g.add(f"langid:{sid}", "detect-language", "detect_language_task", lambda sid=sid: (
             (r[f"parse:{sid}"], r[f"ingest:{sid}"]), {**langid.model_dump(exclude={"languages"}), "out": (
                 work / "tagged" / f"{sid}-articles.parquet", work / "tagged" / f"{sid}-comments.parquet")}),
             [f"parse:{sid}"])
@@ -372,14 +372,14 @@ def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> Non
         keys)
     rows = _nodes("drows", sids)
     for p in range(parts):
-        g.add(f"dedup:{p}", step, "dedup_task", lambda p=p: ((p, [r[x] for x in rows], [r[k] for k in keys]), {
+        g.add(f"dedup:{p}", step, "find_duplicates_task", lambda p=p: ((p, [r[x] for x in rows], [r[k] for k in keys]), {
             "index": index, "threshold": dedup.threshold, "base": 0,
             "out": io.part_path(dedup_dir / "edges", p)}), [*rows, "dprior"])
     edges = _nodes("dedup", range(parts))
-    g.add("cluster", step, "cluster_task", lambda: (([r[e] for e in edges], [r[k] for k in keys], index),
+    g.add("cluster", step, "cluster_duplicates_task", lambda: (([r[e] for e in edges], [r[k] for k in keys], index),
                                                     {"base": 0, "out": dedup_dir / "decided.parquet"}), edges)
     for i, sid in enumerate(sids):
-        g.add(f"apply:{sid}", step, "apply_task", lambda i=i, sid=sid: ((sid, r[f"keys:{sid}"]), {
+        g.add(f"apply:{sid}", step, "apply_duplicates_task", lambda i=i, sid=sid: ((sid, r[f"keys:{sid}"]), {
             "decided": r["cluster"], "comments": r[f"langid:{sid}"][1], "pages": r[f"ingest:{sid}"],
             "tagged": r[f"langid:{sid}"][0], **lsh, "shard_no": i, "base": 0, "parts": parts,
             "out": (dedup_dir / "clusters" / f"{sid}.parquet", dedup_dir / "applied" / sid)}), ["cluster"])

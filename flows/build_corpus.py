@@ -45,21 +45,21 @@ from flows.pipeline import Pipeline, part_label, shard_label
 from flows.runners import default_runner
 from flows.runtime import limit_malloc_retention, naming_full_disk
 from flows.stage_tasks import (
-    apply_task,
-    cluster_task,
+    apply_duplicates_task,
+    cluster_duplicates_task,
     count_repeats_task,
     dedup_keys_task,
     dedup_prior_task,
     dedup_rows_task,
-    dedup_task,
+    find_duplicates_task,
     ingest_task,
-    langid_task,
+    detect_language_task,
     learn_templates_task,
     merge_comments_task,
     merge_templates_task,
     migrate_state_task,
     parse_task,
-    strip_task,
+    strip_boilerplate_task,
     template_rows_task,
     update_index_task,
     write_task,
@@ -258,7 +258,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     pages, lines, counted = run.chain([  # per shard: each stage submitted when the shard's previous one completed
         ("ingest", lambda i, up: each(ingest_task, i, shards[i][1], max_page_bytes=config.max_page_bytes,
                                       out=work / "pages" / f"{sid[i]}.parquet")),
-        ("strip-boilerplate", lambda i, up: each(strip_task, i, up[0], out=work / "lines" / f"{sid[i]}.parquet")),
+        ("strip-boilerplate", lambda i, up: each(strip_boilerplate_task, i, up[0], out=work / "lines" / f"{sid[i]}.parquet")),
         ("template-rows", lambda i, up: each(template_rows_task, i, up[1], up[0], parts=template_parts,
                                              out=work / "templates" / sid[i])),
     ])
@@ -276,7 +276,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     _parsed, tagged, keys, rows = run.chain([
         ("parse", lambda i, up: each(parse_task, i, lines[i], pages[i], templates, out=(
             work / "parsed" / f"{sid[i]}-articles.parquet", work / "parsed" / f"{sid[i]}-comments.parquet"))),
-        ("detect-language", lambda i, up: each(langid_task, i, up[0], pages[i], **langid, out=(
+        ("detect-language", lambda i, up: each(detect_language_task, i, up[0], pages[i], **langid, out=(
             work / "tagged" / f"{sid[i]}-articles.parquet", work / "tagged" / f"{sid[i]}-comments.parquet"))),
         ("dedup-keys", lambda i, up: each(dedup_keys_task, i, up[1], pages[i], **minhash,
                                           out=work / "dedup" / f"{sid[i]}-keys.parquet")),
@@ -288,11 +288,11 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     run.call(dedup_prior_task, keys, index, **lsh, base=base, parts=parts,
              out=state / "dedup_index" / "meta.json")
     part_names = [part_label(p, parts) for p in range(parts)]
-    edges = [run.submit(dedup_task, part_names[p], p, rows, keys, index=index, threshold=config.dedup.threshold,
+    edges = [run.submit(find_duplicates_task, part_names[p], p, rows, keys, index=index, threshold=config.dedup.threshold,
                         base=base, out=io.part_path(dedup / "edges", p)) for p in range(parts)]
     run.settle("find-duplicates", edges, part_names)
-    decided = run.call(cluster_task, edges, keys, index, base=base, out=dedup / "decided.parquet")
-    applied = [each(apply_task, i, s, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], **lsh,
+    decided = run.call(cluster_duplicates_task, edges, keys, index, base=base, out=dedup / "decided.parquet")
+    applied = [each(apply_duplicates_task, i, s, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], **lsh,
                     shard_no=i, base=base, parts=parts,
                     out=(dedup / "clusters" / f"{s}.parquet", dedup / "applied" / s))
                for i, (s, k, t, pf) in enumerate(zip(sid, keys, tagged_paths, page_paths, strict=True))]

@@ -166,7 +166,7 @@ def ingest_task(shard: Path, *, max_page_bytes: int, out: Path) -> Path:
 
 @task(name="strip-boilerplate", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def strip_task(pages: Path, *, out: Path) -> Path:
+def strip_boilerplate_task(pages: Path, *, out: Path) -> Path:
     """Tag every line of every readable page with the rule that strips it (LINES)."""
     frame = io.read_batch(pages, PAGES, columns=["page_id", "site", "text", "reject_reason"])  # no other column
     return io.write_batch(strip_boilerplate(readable_pages(frame)), out, LINES)
@@ -213,7 +213,7 @@ def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Pa
 
 @task(name="detect-language", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def langid_task(parsed: tuple[Path, Path], pages: Path, *, min_chars: int, min_words: int, min_score: float,
+def detect_language_task(parsed: tuple[Path, Path], pages: Path, *, min_chars: int, min_words: int, min_score: float,
                 max_chars: int, out: tuple[Path, Path]) -> tuple[Path, Path]:
     """Language of every article (title + body) and of every comment."""
     arts, coms = tag_languages(io.read_batch(parsed[0], SCORED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
@@ -329,7 +329,7 @@ def dedup_prior_task(keys: list[Path], index: Path, *, bands: int, rows: int, ba
 
 @task(name="find-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, threshold: float, base: int,
+def find_duplicates_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, threshold: float, base: int,
                out: Path) -> Path:
     """Verified links of one partition: exact groups, LSH buckets and same-URL pages touching this run."""
     new = io.read_part(rows, DEDUP_ROWS, part)
@@ -352,7 +352,7 @@ def dedup_task(part: int, rows: list[Path], keys: list[Path], *, index: Path, th
 
 @task(name="cluster-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def cluster_task(edges: list[Path], keys: list[Path], index: Path, *, base: int, out: Path) -> Path:
+def cluster_duplicates_task(edges: list[Path], keys: list[Path], index: Path, *, base: int, out: Path) -> Path:
     """Clusters and canonicals of the linked pages (global, over the few links); one decisions file per shard.
 
     Holds the links and the ranking columns of the linked pages; signatures only of near copies and
@@ -389,7 +389,7 @@ def cluster_task(edges: list[Path], keys: list[Path], index: Path, *, base: int,
 
 @task(name="apply-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def apply_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, pages: Path, tagged: Path,
+def apply_duplicates_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, pages: Path, tagged: Path,
                bands: int, rows: int, shard_no: int, base: int, parts: int, out: tuple[Path, Path]
                ) -> tuple[Path, Path]:
     """A shard's decisions (DUPLICATE_CLUSTERS), its new index rows and its comments, spread by partition."""

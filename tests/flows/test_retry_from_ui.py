@@ -25,7 +25,7 @@ from tests.flows.test_crash_safety import _snapshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.write_disk]
 
-UPSTREAM = ("ingest", "strip", "learn_templates", "parse", "langid")
+UPSTREAM = ("ingest", "strip_boilerplate", "learn_templates", "parse", "detect_language")
 
 
 def _free_port() -> int:
@@ -131,7 +131,7 @@ def test_retry_runs_only_the_failed_stage_and_after(tmp_path: Path, server: tupl
     for stage in UPSTREAM:  # executed once, in the first attempt only
         assert after[stage] == executed[stage] and executed[stage] >= 1, (stage, executed, after)
     assert after["dedup_keys"] > executed["dedup_keys"]
-    for stage in ("dedup", "merge_comments", "write"):
+    for stage in ("find_duplicates", "merge_comments", "write"):
         assert after[stage] >= 1, (stage, after)
     states = _wait(lambda: (s := _task_states(api, run["id"])) and any(n == "Cached" for _, n in s) and s, 30,
                    "task states to reach the API")

@@ -122,7 +122,7 @@ def test_stage_tasks_reach_the_modules_they_run() -> None:
     # parse runs boilerplate's prose test and chrome lines (parse confidence), never langid or dedup
     assert "tasks.boilerplate" in parse
     assert not {"tasks.extract.langid", "tasks.dedup"} & set(parse)
-    langid = code_closure("flows.stage_tasks", "langid_task")
+    langid = code_closure("flows.stage_tasks", "detect_language_task")
     assert {"tasks.extract.langid", "tasks.hashing"} <= set(langid)
     assert "tasks.parse" not in langid
     assert {"tasks.select", "tasks.write"} <= set(code_closure("flows.stage_tasks", "write_task"))

@@ -14,7 +14,7 @@ import pytest
 
 from bench.gen_dedup import generate_planted
 from flows.config import DedupConfig
-from flows.stage_tasks import cluster_task, dedup_prior_task, dedup_rows_task, dedup_task, update_index_task
+from flows.stage_tasks import cluster_duplicates_task, dedup_prior_task, dedup_rows_task, find_duplicates_task, update_index_task
 from schemas.dedup import DECISIONS, DEDUP_KEYS, DEDUP_NODES, DEDUP_ROWS
 from tasks import io
 from tasks.dedup import (
@@ -37,9 +37,9 @@ def _run(shards: list[pl.DataFrame], work: Path, index: Path, *, parts: int, bas
     rows = [dedup_rows_task.fn(k, **lsh, shard_no=i, base=base, parts=parts,
                                out=work / "dedup" / "rows" / f"{i}.parquet") for i, k in enumerate(keys)]
     dedup_prior_task.fn(keys, index, **lsh, base=base, parts=parts, out=next_index / "meta.json")
-    edges = [dedup_task.fn(p, rows, keys, index=index, threshold=cfg.threshold, base=base,
+    edges = [find_duplicates_task.fn(p, rows, keys, index=index, threshold=cfg.threshold, base=base,
                            out=io.part_path(work / "dedup" / "edges", p)) for p in range(parts)]
-    decided = cluster_task.fn(edges, keys, index, base=base, out=work / "dedup" / "decided.parquet")
+    decided = cluster_duplicates_task.fn(edges, keys, index, base=base, out=work / "dedup" / "decided.parquet")
     clusters, applied = [], []
     for i, k in enumerate(shards):
         frame = k.with_columns(shard_ords(base, i, k.height))
