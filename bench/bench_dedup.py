@@ -357,9 +357,11 @@ def partitioned(keys: list[Path], expected: pl.DataFrame, *, parts: int, work: P
         "dedup-prior": [("dedup_prior_task", (keys, index), {**lsh, "base": 0, "parts": parts,
                                                                    "out": w / "meta.json"})],
         "find-duplicates (per partition)": [
-            ("find_duplicates_task", (p, rows, keys), {"index": index, "threshold": cfg.threshold, "base": 0, "out": edges[p]})
+            ("find_duplicates_task", (p, rows, keys), {"index": index, "threshold": cfg.threshold, "base": 0,
+                                                       "out": edges[p]})
             for p in range(parts)],
-        "cluster-duplicates": [("cluster_duplicates_task", (edges, keys, index), {"base": 0, "out": w / "decided.parquet"})],
+        "cluster-duplicates": [("cluster_duplicates_task", (edges, keys, index),
+                                {"base": 0, "out": w / "decided.parquet"})],
     }
     out: dict[str, object] = {"partitions": parts}
     for name, calls in steps.items():

@@ -372,8 +372,8 @@ def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> Non
         keys)
     rows = _nodes("drows", sids)
     for p in range(parts):
-        g.add(f"dedup:{p}", step, "find_duplicates_task", lambda p=p: ((p, [r[x] for x in rows], [r[k] for k in keys]), {
-            "index": index, "threshold": dedup.threshold, "base": 0,
+        g.add(f"dedup:{p}", step, "find_duplicates_task", lambda p=p: (
+            (p, [r[x] for x in rows], [r[k] for k in keys]), {"index": index, "threshold": dedup.threshold, "base": 0,
             "out": io.part_path(dedup_dir / "edges", p)}), [*rows, "dprior"])
     edges = _nodes("dedup", range(parts))
     g.add("cluster", step, "cluster_duplicates_task", lambda: (([r[e] for e in edges], [r[k] for k in keys], index),

@@ -51,9 +51,9 @@ from flows.stage_tasks import (
     dedup_keys_task,
     dedup_prior_task,
     dedup_rows_task,
+    detect_language_task,
     find_duplicates_task,
     ingest_task,
-    detect_language_task,
     learn_templates_task,
     merge_comments_task,
     merge_templates_task,
@@ -258,7 +258,8 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     pages, lines, counted = run.chain([  # per shard: each stage submitted when the shard's previous one completed
         ("ingest", lambda i, up: each(ingest_task, i, shards[i][1], max_page_bytes=config.max_page_bytes,
                                       out=work / "pages" / f"{sid[i]}.parquet")),
-        ("strip-boilerplate", lambda i, up: each(strip_boilerplate_task, i, up[0], out=work / "lines" / f"{sid[i]}.parquet")),
+        ("strip-boilerplate", lambda i, up: each(strip_boilerplate_task, i, up[0],
+                                                 out=work / "lines" / f"{sid[i]}.parquet")),
         ("template-rows", lambda i, up: each(template_rows_task, i, up[1], up[0], parts=template_parts,
                                              out=work / "templates" / sid[i])),
     ])
@@ -288,8 +289,9 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     run.call(dedup_prior_task, keys, index, **lsh, base=base, parts=parts,
              out=state / "dedup_index" / "meta.json")
     part_names = [part_label(p, parts) for p in range(parts)]
-    edges = [run.submit(find_duplicates_task, part_names[p], p, rows, keys, index=index, threshold=config.dedup.threshold,
-                        base=base, out=io.part_path(dedup / "edges", p)) for p in range(parts)]
+    edges = [run.submit(find_duplicates_task, part_names[p], p, rows, keys, index=index,
+                        threshold=config.dedup.threshold, base=base, out=io.part_path(dedup / "edges", p))
+             for p in range(parts)]
     run.settle("find-duplicates", edges, part_names)
     decided = run.call(cluster_duplicates_task, edges, keys, index, base=base, out=dedup / "decided.parquet")
     applied = [each(apply_duplicates_task, i, s, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], **lsh,

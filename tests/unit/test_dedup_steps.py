@@ -14,7 +14,13 @@ import pytest
 
 from bench.gen_dedup import generate_planted
 from flows.config import DedupConfig
-from flows.stage_tasks import cluster_duplicates_task, dedup_prior_task, dedup_rows_task, find_duplicates_task, update_index_task
+from flows.stage_tasks import (
+    cluster_duplicates_task,
+    dedup_prior_task,
+    dedup_rows_task,
+    find_duplicates_task,
+    update_index_task,
+)
 from schemas.dedup import DECISIONS, DEDUP_KEYS, DEDUP_NODES, DEDUP_ROWS
 from tasks import io
 from tasks.dedup import (
