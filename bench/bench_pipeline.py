@@ -314,6 +314,7 @@ def _nodes(prefix: str, keys: Any) -> list[str]:
 
 def _shard_nodes(g: _Graph, config: Any, shards: list[tuple[str, str]], *, tparts: int) -> None:
     """ingest, strip-boilerplate, learn-templates, parse, detect-language and dedup-keys, as the flow submits them."""
+    from flows.stage_tasks import ParsedFiles, TaggedFiles
     from tasks import io
 
     work, state, dedup, langid = config.work_dir, config.work_dir / "state", config.dedup, config.langid
@@ -339,11 +340,12 @@ def _shard_nodes(g: _Graph, config: Any, shards: list[tuple[str, str]], *, tpart
     for sid in sids:
         g.add(f"parse:{sid}", "parse", "parse_task", lambda sid=sid: (
             (r[f"strip:{sid}"], r[f"ingest:{sid}"], r["tmerge"]),
-            {"out": (work / "parsed" / f"{sid}-articles.parquet", work / "parsed" / f"{sid}-comments.parquet")}),
+            {"out": ParsedFiles(work / "parsed" / f"{sid}-articles.parquet",
+                                work / "parsed" / f"{sid}-comments.parquet")}),
             ["tmerge"])
     for sid in sids:
         g.add(f"langid:{sid}", "detect-language", "detect_language_task", lambda sid=sid: (
-            (r[f"parse:{sid}"], r[f"ingest:{sid}"]), {**langid.model_dump(exclude={"languages"}), "out": (
+            (r[f"parse:{sid}"], r[f"ingest:{sid}"]), {**langid.model_dump(exclude={"languages"}), "out": TaggedFiles(
                 work / "tagged" / f"{sid}-articles.parquet", work / "tagged" / f"{sid}-comments.parquet")}),
             [f"parse:{sid}"])
     for sid in sids:
@@ -355,6 +357,7 @@ def _shard_nodes(g: _Graph, config: Any, shards: list[tuple[str, str]], *, tpart
 
 def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> None:
     """find-duplicates, merge-comments and write, as the flow submits them."""
+    from flows.stage_tasks import AppliedFiles, IndexPart, MergedFiles
     from tasks import io
 
     work, dedup, r = config.work_dir, config.dedup, g.results
@@ -380,27 +383,27 @@ def _global_nodes(g: _Graph, config: Any, sids: list[str], *, parts: int) -> Non
                                                     {"base": 0, "out": dedup_dir / "decided.parquet"}), edges)
     for i, sid in enumerate(sids):
         g.add(f"apply:{sid}", step, "apply_duplicates_task", lambda i=i, sid=sid: ((sid, r[f"keys:{sid}"]), {
-            "decided": r["cluster"], "comments": r[f"langid:{sid}"][1], "pages": r[f"ingest:{sid}"],
-            "tagged": r[f"langid:{sid}"][0], **lsh, "shard_no": i, "base": 0, "parts": parts,
-            "out": (dedup_dir / "clusters" / f"{sid}.parquet", dedup_dir / "applied" / sid)}), ["cluster"])
+            "decided": r["cluster"], "comments": r[f"langid:{sid}"].comments, "pages": r[f"ingest:{sid}"],
+            "tagged": r[f"langid:{sid}"].articles, **lsh, "shard_no": i, "base": 0, "parts": parts,
+            "out": AppliedFiles(dedup_dir / "clusters" / f"{sid}.parquet", dedup_dir / "applied" / sid)}), ["cluster"])
     applied = _nodes("apply", sids)
     for p in range(parts):
         g.add(f"uindex:{p}", step, "update_index_task", lambda p=p: (
-            (p, [r[a][1] for a in applied], index), {"out": (
+            (p, [r[a].spread for a in applied], index), {"out": IndexPart(
                 io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p))}),
             applied)
     for p in range(parts):
         g.add(f"mcomm:{p}", "merge-comments", "merge_comments_task", lambda p=p: (
-            (p, [r[a][1] for a in applied], prior_keys), {"shards": sids, "out": (
+            (p, [r[a].spread for a in applied], prior_keys), {"shards": sids, "out": MergedFiles(
                 io.part_path(dedup_dir / "merged", p), io.part_path(state / "comment_keys", p),
                 io.part_path(dedup_dir / "counts", p))}), applied)
     merged = _nodes("mcomm", range(parts))
     g.add("mrepeats", "merge-comments", "count_repeats_task", lambda: (
-        ([r[m][0] for m in merged], [r[m][2] for m in merged]), {"out": dedup_dir / "repeats"}), merged)
+        ([r[m].merged for m in merged], [r[m].text_counts for m in merged]), {"out": dedup_dir / "repeats"}), merged)
     for i, sid in enumerate(sids):
         g.add(f"write:{sid}", "write", "write_task", lambda i=i, sid=sid: ((sid, r[f"ingest:{sid}"]), {
-            "shard_no": i, "tagged": r[f"langid:{sid}"][0], "keys": r[f"keys:{sid}"],
-            "clusters": r[f"apply:{sid}"][0], "merged": [r[m][0] for m in merged], "repeats": r["mrepeats"],
+            "shard_no": i, "tagged": r[f"langid:{sid}"].articles, "keys": r[f"keys:{sid}"],
+            "clusters": r[f"apply:{sid}"].clusters, "merged": [r[m].merged for m in merged], "repeats": r["mrepeats"],
             "root": config.out, "languages": None, "pseudonymize": config.privacy.pseudonymize,
             "redact_pii": config.privacy.redact_pii,
             "key_file": io.pseudonym_key_file(config.out, config.privacy.pseudonym_key),

@@ -45,6 +45,12 @@ from flows.pipeline import Pipeline, part_label, shard_label
 from flows.runners import default_runner
 from flows.runtime import limit_malloc_retention, naming_full_disk
 from flows.stage_tasks import (
+    AppliedFiles,
+    IndexFolders,
+    IndexPart,
+    MergedFiles,
+    ParsedFiles,
+    TaggedFiles,
     apply_duplicates_task,
     cluster_duplicates_task,
     count_repeats_task,
@@ -251,7 +257,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             migrate_state_task, io.state_file(config.out, "dedup_index.parquet"),
             io.state_file(config.out, "comment_keys.parquet"), bands=config.dedup.bands, rows=config.dedup.rows,
             parts=parts,
-            out=(work / "state" / "migrated" / "dedup_index", work / "state" / "migrated" / "comment_keys"))
+            out=IndexFolders(work / "state" / "migrated" / "dedup_index", work / "state" / "migrated" / "comment_keys"))
         meta = io.read_json(index / "meta.json")
     template_parts = template_partitions(n_files)
     sid = [s for s, _ in shards]
@@ -275,16 +281,16 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     lsh = {"bands": config.dedup.bands, "rows": config.dedup.rows}  # the index's LSH keys
     dedup, state = work / "dedup", work / "state"
     _parsed, tagged, keys, rows = run.chain([
-        ("parse", lambda i, up: each(parse_task, i, lines[i], pages[i], templates, out=(
+        ("parse", lambda i, up: each(parse_task, i, lines[i], pages[i], templates, out=ParsedFiles(
             work / "parsed" / f"{sid[i]}-articles.parquet", work / "parsed" / f"{sid[i]}-comments.parquet"))),
-        ("detect-language", lambda i, up: each(detect_language_task, i, up[0], pages[i], **langid, out=(
+        ("detect-language", lambda i, up: each(detect_language_task, i, up[0], pages[i], **langid, out=TaggedFiles(
             work / "tagged" / f"{sid[i]}-articles.parquet", work / "tagged" / f"{sid[i]}-comments.parquet"))),
         ("dedup-keys", lambda i, up: each(dedup_keys_task, i, up[1], pages[i], **minhash,
                                           out=work / "dedup" / f"{sid[i]}-keys.parquet")),
         ("dedup-rows", lambda i, up: each(dedup_rows_task, i, up[2], **lsh, shard_no=i, base=base,
                                           parts=parts, out=dedup / "rows" / f"{sid[i]}.parquet")),
     ])
-    tagged_paths = [t.result() for t in tagged]
+    tagged_paths: list[TaggedFiles] = [t.result() for t in tagged]
     page_paths = [p.result() for p in pages]
     run.call(dedup_prior_task, keys, index, **lsh, base=base, parts=parts,
              out=state / "dedup_index" / "meta.json")
@@ -294,24 +300,26 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
              for p in range(parts)]
     run.settle("find-duplicates", edges, part_names)
     decided = run.call(cluster_duplicates_task, edges, keys, index, base=base, out=dedup / "decided.parquet")
-    applied = [each(apply_duplicates_task, i, s, k, decided=decided, comments=t[1], pages=pf, tagged=t[0], **lsh,
+    applied = [each(apply_duplicates_task, i, s, k, decided=decided, comments=t.comments, pages=pf,
+                    tagged=t.articles, **lsh,
                     shard_no=i, base=base, parts=parts,
-                    out=(dedup / "clusters" / f"{s}.parquet", dedup / "applied" / s))
+                    out=AppliedFiles(dedup / "clusters" / f"{s}.parquet", dedup / "applied" / s))
                for i, (s, k, t, pf) in enumerate(zip(sid, keys, tagged_paths, page_paths, strict=True))]
-    applied_paths = run.settle("apply-duplicates", applied, [shard_label(i, n) for i in range(n)], shards=True)
-    spread = [a[1] for a in applied_paths]
-    index_parts = [run.submit(update_index_task, part_names[p], p, spread, index, out=(
+    applied_paths: list[AppliedFiles] = run.settle("apply-duplicates", applied, [shard_label(i, n) for i in range(n)],
+                                                   shards=True)
+    spread = [a.spread for a in applied_paths]
+    index_parts = [run.submit(update_index_task, part_names[p], p, spread, index, out=IndexPart(
         io.part_path(state / "dedup_index" / "nodes", p), io.part_path(state / "dedup_index" / "rows", p)))
         for p in range(parts)]
-    merged = [run.submit(merge_comments_task, part_names[p], p, spread, prior_keys, shards=sid, out=(
+    merged = [run.submit(merge_comments_task, part_names[p], p, spread, prior_keys, shards=sid, out=MergedFiles(
         io.part_path(dedup / "merged", p), io.part_path(state / "comment_keys", p), io.part_path(dedup / "counts", p)))
         for p in range(parts)]
-    merged_paths = run.settle("merge-comments", merged, part_names)
-    repeats = run.call(count_repeats_task, [m[0] for m in merged_paths], [m[2] for m in merged_paths],
+    merged_paths: list[MergedFiles] = run.settle("merge-comments", merged, part_names)
+    repeats = run.call(count_repeats_task, [m.merged for m in merged_paths], [m.text_counts for m in merged_paths],
                        out=dedup / "repeats")
     key_file = io.pseudonym_key_file(config.out, config.privacy.pseudonym_key)  # kept in OUT/_state, no dataset
-    counts = [each(write_task, i, s, pf, shard_no=i, tagged=t[0], keys=k, clusters=a[0],
-                   merged=[m[0] for m in merged_paths], repeats=repeats, root=config.out,
+    counts = [each(write_task, i, s, pf, shard_no=i, tagged=t.articles, keys=k, clusters=a.clusters,
+                   merged=[m.merged for m in merged_paths], repeats=repeats, root=config.out,
                    languages=config.langid.languages, pseudonymize=config.privacy.pseudonymize,
                    redact_pii=config.privacy.redact_pii, key_file=key_file,
                    out=work / "counts" / f"{s}.json")

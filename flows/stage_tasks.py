@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import numpy as np
 import polars as pl
@@ -101,6 +101,62 @@ from tasks.write import stage_partitioned, staged_shard
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class ParsedFiles(NamedTuple):
+    """What parse writes for one shard."""
+
+    articles: Path
+    """SCORED_ARTICLES"""
+    comments: Path
+    """PARSED_COMMENTS"""
+
+
+class TaggedFiles(NamedTuple):
+    """What detect-language writes for one shard."""
+
+    articles: Path
+    """TAGGED_ARTICLES"""
+    comments: Path
+    """TAGGED_COMMENTS"""
+
+
+class IndexFolders(NamedTuple):
+    """The dedup index and the comment keys, each a folder of partition files (migrate-state writes both)."""
+
+    dedup_index: Path
+    """``nodes/`` and ``rows/`` (DEDUP_NODES, DEDUP_ROWS by partition) and ``meta.json``"""
+    comment_keys: Path
+    """COMMENT_KEYS by partition"""
+
+
+class AppliedFiles(NamedTuple):
+    """What apply-duplicates writes for one shard."""
+
+    clusters: Path
+    """DUPLICATE_CLUSTERS of the shard's pages"""
+    spread: Path
+    """a folder: the shard's new index rows (nodes, rows), its comments and article refs, by partition"""
+
+
+class IndexPart(NamedTuple):
+    """One partition of the dedup index after this run (update-index)."""
+
+    nodes: Path
+    """DEDUP_NODES"""
+    rows: Path
+    """DEDUP_ROWS"""
+
+
+class MergedFiles(NamedTuple):
+    """What merge-comments writes for one partition."""
+
+    merged: Path
+    """MERGED_COMMENT_PARTS, by the number of the shard that ships them"""
+    comment_keys: Path
+    """COMMENT_KEYS of the partition after this run"""
+    text_counts: Path
+    """TEXT_COUNTS of the partition"""
 
 
 def _run_logger() -> logging.Logger | logging.LoggerAdapter[Any]:
@@ -204,27 +260,30 @@ def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path
 
 @task(name="parse", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def parse_task(lines: Path, pages: Path, templates: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
+def parse_task(lines: Path, pages: Path, templates: Path, *, out: ParsedFiles) -> ParsedFiles:
     """Split each page into one article and its comments (PARSED_ARTICLES, PARSED_COMMENTS)."""
     page_frame = readable_pages(io.read_batch(pages, PAGES)).select(PARSE_PAGE_COLUMNS)
     arts, coms = parse_shard(io.read_batch(lines, LINES), page_frame, io.read_batch(templates, TEMPLATE_LINES))
-    return io.write_batch(arts, out[0], SCORED_ARTICLES), io.write_batch(coms, out[1], PARSED_COMMENTS)
+    return ParsedFiles(io.write_batch(arts, out.articles, SCORED_ARTICLES),
+                       io.write_batch(coms, out.comments, PARSED_COMMENTS))
 
 
 @task(name="detect-language", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def detect_language_task(parsed: tuple[Path, Path], pages: Path, *, min_chars: int, min_words: int, min_score: float,
-                max_chars: int, out: tuple[Path, Path]) -> tuple[Path, Path]:
+def detect_language_task(parsed: ParsedFiles, pages: Path, *, min_chars: int, min_words: int, min_score: float,
+                         max_chars: int, out: TaggedFiles) -> TaggedFiles:
     """Language of every article (title + body) and of every comment."""
-    arts, coms = tag_languages(io.read_batch(parsed[0], SCORED_ARTICLES), io.read_batch(parsed[1], PARSED_COMMENTS),
+    arts, coms = tag_languages(io.read_batch(parsed.articles, SCORED_ARTICLES),
+                               io.read_batch(parsed.comments, PARSED_COMMENTS),
                                io.read_batch(pages, PAGES).select(LANGID_PAGE_COLUMNS), min_chars=min_chars,
                                min_words=min_words, min_score=min_score, max_chars=max_chars)
-    return io.write_batch(arts, out[0], TAGGED_ARTICLES), io.write_batch(coms, out[1], TAGGED_COMMENTS)
+    return TaggedFiles(io.write_batch(arts, out.articles, TAGGED_ARTICLES),
+                       io.write_batch(coms, out.comments, TAGGED_COMMENTS))
 
 
 @task(name="dedup-keys", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def dedup_keys_task(tagged: tuple[Path, Path], pages: Path, *, shingle_size: int, num_perm: int, out: Path) -> Path:
+def dedup_keys_task(tagged: TaggedFiles, pages: Path, *, shingle_size: int, num_perm: int, out: Path) -> Path:
     """Exact and MinHash keys of every article body of a shard (``tagged``: the shard's detect-language
     output, articles and comments, so that the flow hands it on as the future it is).
 
@@ -232,7 +291,7 @@ def dedup_keys_task(tagged: tuple[Path, Path], pages: Path, *, shingle_size: int
     run writes both, so the key changes only when the articles file is written again too.
     """
     meta = io.read_batch(pages, PAGES, columns=["page_id", "site", "url", "fetched_at", "ingested_at"])
-    frame = io.read_batch(tagged[0], TAGGED_ARTICLES).join(meta, on="page_id", how="left")
+    frame = io.read_batch(tagged.articles, TAGGED_ARTICLES).join(meta, on="page_id", how="left")
     return io.write_batch(add_dedup_keys(frame, shingle_size=shingle_size, num_perm=num_perm), out, DEDUP_KEYS)
 
 
@@ -278,20 +337,21 @@ def _prior_signatures(index: Path, ends: pl.DataFrame) -> pl.DataFrame:
 @task(name="migrate-state", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def migrate_state_task(index: Path, comment_keys: Path, *, bands: int, rows: int, parts: int,
-                       out: tuple[Path, Path]) -> tuple[Path, Path]:
+                       out: IndexFolders) -> IndexFolders:
     """The one-file dedup index and comment keys of an output built before they were partitioned, partitioned."""
     old = io.read_batch(index, DEDUP_INDEX)
     nodes, lookups = partitioned_index(old, parts=parts, bands=bands, rows=rows)
     for name, frame, schema in (("nodes", nodes, DEDUP_NODES), ("rows", lookups, DEDUP_ROWS)):
         for p in range(parts):
-            io.write_batch(frame.filter(pl.col("part") == p).drop("part"), io.part_path(out[0] / name, p), schema)
+            io.write_batch(frame.filter(pl.col("part") == p).drop("part"), io.part_path(out.dedup_index / name, p),
+                           schema)
     keys = io.read_batch(comment_keys, COMMENT_KEYS)
     keys = keys.with_columns(partition_of(keys.get_column("article_id"), parts).alias("part"))
     for p in range(parts):
-        io.write_batch(keys.filter(pl.col("part") == p).drop("part"), io.part_path(out[1], p), COMMENT_KEYS)
+        io.write_batch(keys.filter(pl.col("part") == p).drop("part"), io.part_path(out.comment_keys, p), COMMENT_KEYS)
     configs = sorted(set(old.get_column("minhash_config").unique().to_list()))
     io.write_json({"partitions": parts, "next_ord": old.height, "minhash_configs": configs, "bands": bands,
-                   "rows": rows}, out[0] / "meta.json")
+                   "rows": rows}, out.dedup_index / "meta.json")
     return out
 
 
@@ -390,41 +450,41 @@ def cluster_duplicates_task(edges: list[Path], keys: list[Path], index: Path, *,
 @task(name="apply-duplicates", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def apply_duplicates_task(shard_id: str, keys: Path, *, decided: Path, comments: Path, pages: Path, tagged: Path,
-               bands: int, rows: int, shard_no: int, base: int, parts: int, out: tuple[Path, Path]
-               ) -> tuple[Path, Path]:
+               bands: int, rows: int, shard_no: int, base: int, parts: int, out: AppliedFiles
+               ) -> AppliedFiles:
     """A shard's decisions (DUPLICATE_CLUSTERS), its new index rows and its comments, spread by partition."""
     frame = io.read_batch(keys, DEDUP_KEYS)
     frame = frame.with_columns(shard_ords(base, shard_no, frame.height))
     clusters = shard_clusters(frame, io.read_part([decided], DECISIONS, shard_no).collect())
     nodes, lookups = shard_index_rows(frame, clusters, parts=parts, bands=bands, rows=rows)
-    io.write_parts(nodes, out[1] / "nodes.parquet", DEDUP_NODES)
-    io.write_parts(lookups, out[1] / "rows.parquet", DEDUP_ROWS)
+    io.write_parts(nodes, out.spread / "nodes.parquet", DEDUP_NODES)
+    io.write_parts(lookups, out.spread / "rows.parquet", DEDUP_ROWS)
     page_frame = io.read_batch(pages, PAGES, columns=["page_id", "site", "source_path", "fetched_at", "ingested_at"]
                                ).select("page_id", "site", "source_path", crawl_month())
     io.write_parts(comment_rows(io.read_batch(comments, TAGGED_COMMENTS), page_frame, clusters, shard_id=shard_id,
-                                shard_no=shard_no, parts=parts), out[1] / "comments.parquet", COMMENT_ROWS)
+                                shard_no=shard_no, parts=parts), out.spread / "comments.parquet", COMMENT_ROWS)
     articles = io.read_batch(tagged, TAGGED_ARTICLES).select("page_id", "language")
     io.write_parts(article_refs(clusters, articles, frame.select("page_id", "ord"), shard_id=shard_id, parts=parts),
-                   out[1] / "refs.parquet", ARTICLE_REFS)
-    return io.write_batch(clusters, out[0], DUPLICATE_CLUSTERS), out[1]
+                   out.spread / "refs.parquet", ARTICLE_REFS)
+    return AppliedFiles(io.write_batch(clusters, out.clusters, DUPLICATE_CLUSTERS), out.spread)
 
 
 @task(name="update-index", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
-def update_index_task(part: int, applied: list[Path], index: Path, *, out: tuple[Path, Path]) -> tuple[Path, Path]:
+def update_index_task(part: int, applied: list[Path], index: Path, *, out: IndexPart) -> IndexPart:
     """One partition of the dedup index after this run: earlier rows, then this run's."""
     written = []
-    for name, schema, dest in (("nodes", DEDUP_NODES, out[0]), ("rows", DEDUP_ROWS, out[1])):
+    for name, schema, dest in (("nodes", DEDUP_NODES, out.nodes), ("rows", DEDUP_ROWS, out.rows)):
         prior = io.scan_batches([io.part_path(index / name, part)], schema)
         added = io.read_part([a / f"{name}.parquet" for a in applied], schema, part)
         written.append(io.write_batch(pl.concat([prior, added]).collect(), dest, schema))
-    return written[0], written[1]
+    return IndexPart(*written)
 
 
 @task(name="merge-comments", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def merge_comments_task(part: int, applied: list[Path], prior_keys: Path, *, shards: list[str],
-                        out: tuple[Path, Path, Path]) -> tuple[Path, Path, Path]:
+                        out: MergedFiles) -> MergedFiles:
     """Merge the comment threads of one partition of hash(canonical article id); its text counts.
 
     The merged comments are written by the number (in ``shards``) of the shard that ships them.
@@ -435,8 +495,9 @@ def merge_comments_task(part: int, applied: list[Path], prior_keys: Path, *, sha
         io.read_part([a / "refs.parquet" for a in applied], ARTICLE_REFS, part).collect(),
         io.read_batch(prior_file, COMMENT_KEYS) if prior_file.exists() else None)
     merged = merged.with_columns(shard_numbers(pl.col("shard_id"), shards).alias("part"))
-    return (io.write_parts(merged, out[0], MERGED_COMMENT_PARTS), io.write_batch(keys, out[1], COMMENT_KEYS),
-            io.write_batch(counts, out[2], TEXT_COUNTS))
+    return MergedFiles(io.write_parts(merged, out.merged, MERGED_COMMENT_PARTS),
+                       io.write_batch(keys, out.comment_keys, COMMENT_KEYS),
+                       io.write_batch(counts, out.text_counts, TEXT_COUNTS))
 
 
 @task(name="count-repeats", retries=1, persist_result=True, cache_policy=StageCache())

@@ -15,6 +15,7 @@ import pytest
 from bench.gen_dedup import generate_planted
 from flows.config import DedupConfig
 from flows.stage_tasks import (
+    IndexPart,
     cluster_duplicates_task,
     dedup_prior_task,
     dedup_rows_task,
@@ -56,8 +57,8 @@ def _run(shards: list[pl.DataFrame], work: Path, index: Path, *, parts: int, bas
         clusters.append(c)
         applied.append(work / "dedup" / "applied" / str(i))
     for p in range(parts):
-        update_index_task.fn(p, applied, index, out=(io.part_path(next_index / "nodes", p),
-                                                    io.part_path(next_index / "rows", p)))
+        update_index_task.fn(p, applied, index, out=IndexPart(io.part_path(next_index / "nodes", p),
+                                                             io.part_path(next_index / "rows", p)))
     return pl.concat(clusters)
 
 
