@@ -71,6 +71,7 @@ from flows.stage_tasks import (
     write_task,
 )
 from schemas import OUTPUT_DATASETS
+from schemas.dedup import INDEX_META_NAME
 from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
 from tasks import io
@@ -249,16 +250,16 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         return run.submit(stage, shard_label(i, n), *args, **kwargs)
 
     index, prior_keys = io.state_file(config.out, "dedup_index"), io.state_file(config.out, "comment_keys")
-    meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
+    meta = io.read_index_meta(index)
     n_files = plan["files"] - plan["already_built"]
-    parts = int(meta.get("partitions") or config.dedup.partitions or dedup_partitions(n_files))
+    parts = meta.partitions if meta else config.dedup.partitions or dedup_partitions(n_files)
     if not index.exists() and io.state_file(config.out, "dedup_index.parquet").exists():  # an older output
         index, prior_keys = run.call(
             migrate_state_task, io.state_file(config.out, "dedup_index.parquet"),
             io.state_file(config.out, "comment_keys.parquet"), bands=config.dedup.bands, rows=config.dedup.rows,
             parts=parts,
             out=IndexFolders(work / "state" / "migrated" / "dedup_index", work / "state" / "migrated" / "comment_keys"))
-        meta = io.read_json(index / "meta.json")
+        meta = io.read_index_meta(index)
     template_parts = template_partitions(n_files)
     sid = [s for s, _ in shards]
     pages, lines, counted = run.chain([  # per shard: each stage submitted when the shard's previous one completed
@@ -275,7 +276,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     templates = run.call(merge_templates_task, learned, counted,
                          io.state_file(config.out, "template_lines.parquet"),
                          out=work / "state" / "template_lines.parquet")
-    base = int(meta.get("next_ord", 0))
+    base = meta.next_ord if meta else 0
     langid = config.langid.model_dump(include={"min_chars", "min_words", "min_score", "max_chars"})
     minhash = {"shingle_size": config.dedup.shingle_size, "num_perm": config.dedup.num_perm}
     lsh = {"bands": config.dedup.bands, "rows": config.dedup.rows}  # the index's LSH keys
@@ -293,7 +294,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     tagged_paths: list[TaggedFiles] = [t.result() for t in tagged]
     page_paths = [p.result() for p in pages]
     run.call(dedup_prior_task, keys, index, **lsh, base=base, parts=parts,
-             out=state / "dedup_index" / "meta.json")
+             out=state / "dedup_index" / INDEX_META_NAME)
     part_names = [part_label(p, parts) for p in range(parts)]
     edges = [run.submit(find_duplicates_task, part_names[p], p, rows, keys, index=index,
                         threshold=config.dedup.threshold, base=base, out=io.part_path(dedup / "edges", p))

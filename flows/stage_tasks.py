@@ -39,8 +39,10 @@ from schemas.dedup import (
     DEDUP_NODES,
     DEDUP_ROWS,
     DUPLICATE_CLUSTERS,
+    INDEX_META_NAME,
     MERGED_COMMENT_PARTS,
     TEXT_COUNTS,
+    DedupIndexMeta,
 )
 from schemas.pages import PAGES
 from schemas.parsed import (
@@ -350,8 +352,8 @@ def migrate_state_task(index: Path, comment_keys: Path, *, bands: int, rows: int
     for p in range(parts):
         io.write_batch(keys.filter(pl.col("part") == p).drop("part"), io.part_path(out.comment_keys, p), COMMENT_KEYS)
     configs = sorted(set(old.get_column("minhash_config").unique().to_list()))
-    io.write_json({"partitions": parts, "next_ord": old.height, "minhash_configs": configs, "bands": bands,
-                   "rows": rows}, out.dedup_index / "meta.json")
+    io.write_index_meta(DedupIndexMeta(partitions=parts, next_ord=old.height, minhash_configs=tuple(configs),
+                                       bands=bands, rows=rows), out.dedup_index / INDEX_META_NAME)
     return out
 
 
@@ -374,17 +376,17 @@ def dedup_prior_task(keys: list[Path], index: Path, *, bands: int, rows: int, ba
     touched, copied or rewritten) meets its earlier self there and folds into the article written
     then, never a second copy of it.
     """
-    meta = io.read_json(index / "meta.json") if (index / "meta.json").exists() else {}
-    if meta and (meta.get("bands"), meta.get("rows")) != (bands, rows):
-        raise ValueError(f"the dedup index of this output keeps LSH keys of {meta.get('bands')} bands x "
-                         f"{meta.get('rows')} rows; build it with those settings (or into a new output folder)")
+    meta = io.read_index_meta(index)
+    if meta is not None and (meta.bands, meta.rows) != (bands, rows):
+        raise ValueError(f"the dedup index of this output keeps LSH keys of {meta.bands} bands x "
+                         f"{meta.rows} rows; build it with those settings (or into a new output folder)")
     run_keys = io.scan_batches(keys, DEDUP_KEYS)
-    configs = sorted(set(meta.get("minhash_configs", [])) | set(
+    configs = sorted(set(meta.minhash_configs if meta else ()) | set(
         run_keys.select(pl.col("minhash_config").unique()).collect().get_column("minhash_config").to_list()))
     if len(configs) > 1:
         raise ValueError(f"signatures made with different settings cannot be compared: {configs}")
-    return io.write_json({"partitions": parts, "next_ord": base + (len(keys) << ORD_SHARD_BITS),
-                          "minhash_configs": configs, "bands": bands, "rows": rows}, out)
+    return io.write_index_meta(DedupIndexMeta(partitions=parts, next_ord=base + (len(keys) << ORD_SHARD_BITS),
+                                              minhash_configs=tuple(configs), bands=bands, rows=rows), out)
 
 
 @task(name="find-duplicates", retries=1, persist_result=True, cache_policy=StageCache())

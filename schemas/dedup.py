@@ -6,10 +6,17 @@ dedup steps (``tasks.dedup.rank_touched``, ``describe_touched``, ``shard_cluster
 the persistent index of every page an earlier run has seen, so a later run deduplicates against it
 (``tasks.dedup.update_index``).
 ``COMMENT_KEYS``: the persistent keys of the comments written so far (``tasks.dedup.comment_keys``).
+``DedupIndexMeta``: the dedup index's ``meta.json`` (partitions, next ord, signature and LSH settings).
 
 Signatures are one-permutation MinHash (``num_perm`` bins); their length and the settings
 that made them are recorded in ``minhash_config``, so signatures of other settings are never compared.
 """
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -181,3 +188,35 @@ TEXT_COUNTS = pa.schema(
 
 DECISIONS = pa.schema([*DUPLICATE_CLUSTERS, ORD])
 """``DUPLICATE_CLUSTERS`` of this run's linked pages, one file per shard (every other page is its own canonical)."""
+
+
+INDEX_META_NAME = "meta.json"
+"""The file of :class:`DedupIndexMeta` in the dedup index folder (beside ``nodes/`` and ``rows/``)."""
+
+
+@dataclass(frozen=True)
+class DedupIndexMeta:
+    """The dedup index's settings and extent (``_state/dedup_index/meta.json``): what a later run needs to
+    add its pages to the index. Read and written only by ``tasks.io.read_index_meta`` / ``write_index_meta``."""
+
+    partitions: int
+    """Partitions of the index's ``nodes/`` and ``rows/`` and of the comment keys, fixed by the first build."""
+    next_ord: int
+    """The first ``ord`` free for the next run's pages (``ord`` numbers every page the index holds)."""
+    minhash_configs: tuple[str, ...]
+    """The ``minhash_config`` of the index's signatures (at most one: others cannot be compared)."""
+    bands: int
+    """LSH bands of the index's band keys (``DEDUP_ROWS``); a run must use the same."""
+    rows: int
+    """Rows per LSH band of the index's band keys; a run must use the same."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of ``meta.json``."""
+        return {**asdict(self), "minhash_configs": list(self.minhash_configs)}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> DedupIndexMeta:
+        """From the JSON object of ``meta.json``; raises ``KeyError`` on a missing field."""
+        return cls(partitions=int(raw["partitions"]), next_ord=int(raw["next_ord"]),
+                   minhash_configs=tuple(str(c) for c in raw["minhash_configs"]), bands=int(raw["bands"]),
+                   rows=int(raw["rows"]))

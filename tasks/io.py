@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from schemas import OUTPUT_DATASETS
 from schemas.common import SCHEMA_VERSION
+from schemas.dedup import INDEX_META_NAME, DedupIndexMeta
 from schemas.pages import RAW_RECORDS
 from schemas.validate import SchemaMismatchError, conform, empty_frame, polars_schema
 from tasks.readers import (
@@ -218,6 +219,17 @@ def write_json(obj: Any, path: Path) -> Path:
 def read_json(path: Path) -> Any:
     """Read a JSON file."""
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_index_meta(index: Path) -> DedupIndexMeta | None:
+    """The :class:`DedupIndexMeta` of the dedup index folder ``index``; None when it has none (no index yet)."""
+    path = index / INDEX_META_NAME
+    return DedupIndexMeta.from_json(read_json(path)) if path.exists() else None
+
+
+def write_index_meta(meta: DedupIndexMeta, path: Path) -> Path:
+    """Write ``meta`` as the dedup index's ``meta.json`` at ``path`` (atomically)."""
+    return write_json(meta.to_json(), path)
 
 
 def read_raw_records(files: pl.DataFrame, *, max_bytes: int) -> pl.DataFrame:

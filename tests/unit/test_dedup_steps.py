@@ -22,7 +22,7 @@ from flows.stage_tasks import (
     find_duplicates_task,
     update_index_task,
 )
-from schemas.dedup import DECISIONS, DEDUP_KEYS, DEDUP_NODES, DEDUP_ROWS
+from schemas.dedup import DECISIONS, DEDUP_KEYS, DEDUP_NODES, DEDUP_ROWS, INDEX_META_NAME, DedupIndexMeta
 from tasks import io
 from tasks.dedup import (
     ORD_SHARD_BITS,
@@ -84,3 +84,16 @@ def test_tasks_over_two_runs_equal_the_one_process_clustering(tmp_path: Path, pa
     assert near_of_old.height > 0
     index2 = pl.read_parquet(state2 / "nodes" / "*.parquet").sort("ord").drop("ord")
     assert index2.equals(update_index(index1, pl.concat(run2), want2))
+
+
+def test_index_meta_is_read_and_written_in_its_declared_shape(tmp_path: Path) -> None:
+    """Issue 22: the dedup index's meta.json has one shape (DedupIndexMeta), one reader and one writer."""
+    assert io.read_index_meta(tmp_path) is None  # no index yet
+    meta = DedupIndexMeta(partitions=3, next_ord=5 << 26, minhash_configs=("oph1-k5-p128-s0",), bands=40, rows=3)
+    io.write_index_meta(meta, tmp_path / INDEX_META_NAME)
+    assert io.read_index_meta(tmp_path) == meta
+    assert set(io.read_json(tmp_path / INDEX_META_NAME)) == {"partitions", "next_ord", "minhash_configs", "bands",
+                                                              "rows"}
+    io.write_json({"partitions": 3, "next_ord": 0, "bands": 40, "rows": 3}, tmp_path / INDEX_META_NAME)
+    with pytest.raises(KeyError):
+        io.read_index_meta(tmp_path)
