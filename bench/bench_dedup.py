@@ -56,12 +56,8 @@ import numpy as np
 import polars as pl
 
 from bench.gen_dedup import generate_planted, pair_scores
-from tasks.dedup import (
-    _mix64,
-    _normalise,
-    add_dedup_keys,
-    update_index,
-)
+from tasks.dedup.clusters import update_index
+from tasks.dedup.keys import _mix64, _normalise, add_dedup_keys
 from tasks.reference import find_duplicate_clusters, merge_comments
 
 RESULTS = Path(__file__).parent / "results" / "dedup.json"
@@ -341,7 +337,7 @@ def partitioned(keys: list[Path], expected: pl.DataFrame, *, parts: int, work: P
     """
     from flows.config import DedupConfig
     from tasks import io
-    from tasks.dedup import shard_clusters
+    from tasks.dedup.clusters import shard_clusters
 
     cfg = DedupConfig(partitions=parts)
     lsh = {"bands": cfg.bands, "rows": cfg.rows}

@@ -31,7 +31,7 @@ class LangIdConfig(BaseModel):
 
 
 class DedupConfig(BaseModel):
-    """Near-duplicate detection tunables; the defaults are the measured ones (see tasks/dedup.py).
+    """Near-duplicate detection tunables; the defaults are the measured ones (see tasks/dedup/).
 
     On a planted set built from the dev pages (2,991 pages: exact, one edited paragraph, re-scrape and
     syndicated copies) 40 bands x 3 rows at 0.6 gave precision 1.000 and recall 0.996; 16 x 8 at 0.8

@@ -59,18 +59,12 @@ from schemas.validate import empty_frame
 from schemas.work import SHARD_FILES
 from tasks import io
 from tasks.boilerplate import strip_boilerplate
-from tasks.dedup import (
+from tasks.dedup.clusters import (
     ORD_SHARD_BITS,
     Signatures,
-    add_dedup_keys,
-    add_repeat_counts,
-    article_refs,
     candidate_ends,
-    comment_rows,
     describe_touched,
-    in_piece,
     key_rows,
-    merge_partition_comments,
     needs_agreement,
     ord_locations,
     partition_candidates,
@@ -78,13 +72,21 @@ from tasks.dedup import (
     partitioned_index,
     prior_rows_of,
     rank_touched,
-    repeat_pieces,
     shard_clusters,
     shard_index_rows,
-    shard_numbers,
     shard_ords,
+)
+from tasks.dedup.comments import (
+    add_repeat_counts,
+    article_refs,
+    comment_rows,
+    in_piece,
+    merge_partition_comments,
+    repeat_pieces,
+    shard_numbers,
     shard_text_counts,
 )
+from tasks.dedup.keys import add_dedup_keys
 from tasks.extract.chain import PARSE_PAGE_COLUMNS, parse_shard, readable_pages
 from tasks.extract.langid import LANGID_PAGE_COLUMNS, init_detector, tag_languages
 from tasks.extract.templates import (

@@ -1,11 +1,11 @@
 """Intermediate frames of the dedup stage (``_work/dedup`` and ``OUT/_index/dedup``).
 
-``DEDUP_KEYS``: one row per page of this run, made per shard by ``tasks.dedup.add_dedup_keys``.
+``DEDUP_KEYS``: one row per page of this run, made per shard by ``tasks.dedup.keys.add_dedup_keys``.
 ``DUPLICATE_CLUSTERS``: one row per page of this run, the global decision of the partitioned
-dedup steps (``tasks.dedup.rank_touched``, ``describe_touched``, ``shard_clusters``). ``DEDUP_INDEX``:
+dedup steps (``tasks.dedup.clusters.rank_touched``, ``describe_touched``, ``shard_clusters``). ``DEDUP_INDEX``:
 the persistent index of every page an earlier run has seen, so a later run deduplicates against it
-(``tasks.dedup.update_index``).
-``COMMENT_KEYS``: the persistent keys of the comments written so far (``tasks.dedup.comment_keys``).
+(``tasks.dedup.clusters.update_index``).
+``COMMENT_KEYS``: the persistent keys of the comments written so far (``tasks.dedup.comments.comment_keys``).
 ``DedupIndexMeta``: the dedup index's ``meta.json`` (partitions, next ord, signature and LSH settings).
 
 Signatures are one-permutation MinHash (``num_perm`` bins); their length and the settings

@@ -3,16 +3,16 @@
 The build never imports this module. Each function here decides in one process, with everything in
 memory, what the build decides in steps over shards and partitions; the tests show that both give the
 same rows (``tests/unit/test_reference.py`` tests these functions themselves,
-``tests/unit/test_dedup_partitioned.py`` and ``tests/unit/test_dedup_steps.py`` compare), and the dedup
+``tests/unit/dedup/test_dedup_partitioned.py`` and ``tests/unit/dedup/test_dedup_steps.py`` compare), and the dedup
 benchmark measures them as the simple way to do it.
 
 - ``find_duplicate_clusters`` (and ``decide_touched``): article dedup over the run's ``DEDUP_KEYS`` and
   the whole ``DEDUP_INDEX`` of earlier runs; the rules are in ``tasks.dedup``'s docstring, the exact key
-  is ``tasks.dedup.exact_key``. The build: ``key_rows``, ``partition_candidates``, ``partition_edges``,
+  is ``tasks.dedup.clusters.exact_key``. The build: ``key_rows``, ``partition_candidates``, ``partition_edges``,
   ``rank_touched``, ``describe_touched`` (``flows.stage_tasks`` find-duplicates and cluster-duplicates).
 - ``merge_comments``, ``merge_run_comments``: every comment of the run on its canonical article, repeats
-  counted over the corpus. The build: ``tasks.dedup.merge_partition_comments`` per partition of the
-  article id, then ``tasks.dedup.add_repeat_counts``.
+  counted over the corpus. The build: ``tasks.dedup.comments.merge_partition_comments`` per partition of the
+  article id, then ``tasks.dedup.comments.add_repeat_counts``.
 - ``learn_templates``, ``template_lines_at_once``, ``count_template_lines``: template lines in one
   group-by. The build: ``tasks.extract.templates.template_rows`` per shard, ``template_line_counts`` per partition,
   ``template_lines_of`` and ``merge_template_lines`` over the run.
@@ -33,24 +33,21 @@ from schemas.dedup import DUPLICATE_CLUSTERS
 from schemas.parsed import TEMPLATE_LINES
 from schemas.tagged import MERGED_COMMENTS
 from schemas.validate import cast_to, empty_frame, polars_schema
-from tasks.dedup import (
+from tasks.dedup.clusters import (
     MAX_BUCKET,
     RESCRAPE_THRESHOLD,
     _agreement,
-    _band_keys,
     _bucket_pairs,
     _components,
     _describe,
     _rank,
     _signature_matrix,
-    add_repeat_counts,
-    comment_keys,
     describe_touched,
     exact_key,
-    merge_threads,
     rank_touched,
-    text_counts,
 )
+from tasks.dedup.comments import add_repeat_counts, comment_keys, merge_threads, text_counts
+from tasks.dedup.keys import _band_keys
 from tasks.extract.langid import UND
 from tasks.extract.templates import (
     TEMPLATE_MIN_PAGES,
@@ -124,7 +121,7 @@ def _nodes(keys: pl.LazyFrame, index: pl.LazyFrame | None) -> pl.DataFrame:
 
 
 def _exact_edges(nodes: pl.DataFrame) -> list[pl.DataFrame]:
-    """Edges between nodes of equal ``tasks.dedup.exact_key``, and within clusters of earlier runs.
+    """Edges between nodes of equal ``tasks.dedup.clusters.exact_key``, and within clusters of earlier runs.
 
     Bodies without signature (short) must have equal titles too: two paywall stubs or 'Photo gallery'
     pages of different stories share a body but not a title.
@@ -291,7 +288,7 @@ def decide_touched(edges: pl.DataFrame, new_nodes: pl.DataFrame, prior_nodes: pl
 
 
 # ----------------------------------------------------------------------------------------------
-# Comment merge: merge_comments, merge_run_comments (the build: tasks.dedup.merge_partition_comments)
+# Comment merge: merge_comments, merge_run_comments (the build: tasks.dedup.comments.merge_partition_comments)
 # ----------------------------------------------------------------------------------------------
 
 

@@ -9,9 +9,11 @@ import pytest
 from bench.gen_dedup import generate_planted, pair_scores
 from schemas.dedup import COMMENT_KEYS, DEDUP_INDEX, DUPLICATE_CLUSTERS
 from schemas.validate import conform, polars_schema
-from tasks.dedup import add_dedup_keys, comment_keys, update_index
+from tasks.dedup.clusters import update_index
+from tasks.dedup.comments import comment_keys
+from tasks.dedup.keys import add_dedup_keys
 from tasks.reference import find_duplicate_clusters, merge_comments
-from tests.unit.test_dedup import OTHER, PARAS, _article, _frame
+from tests.unit.dedup.test_dedup_keys import OTHER, PARAS, _article, _frame
 
 
 def _comments(rows: list[tuple[str, int, str | None, str]]) -> pl.DataFrame:

@@ -24,14 +24,8 @@ from flows.stage_tasks import (
 )
 from schemas.dedup import DECISIONS, DEDUP_KEYS, DEDUP_NODES, DEDUP_ROWS, INDEX_META_NAME, DedupIndexMeta
 from tasks import io
-from tasks.dedup import (
-    ORD_SHARD_BITS,
-    add_dedup_keys,
-    shard_clusters,
-    shard_index_rows,
-    shard_ords,
-    update_index,
-)
+from tasks.dedup.clusters import ORD_SHARD_BITS, shard_clusters, shard_index_rows, shard_ords, update_index
+from tasks.dedup.keys import add_dedup_keys
 from tasks.reference import find_duplicate_clusters
 
 

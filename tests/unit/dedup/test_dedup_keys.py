@@ -9,7 +9,8 @@ import polars as pl
 
 from schemas.dedup import DEDUP_KEYS
 from schemas.validate import conform
-from tasks.dedup import add_dedup_keys, exact_key
+from tasks.dedup.clusters import exact_key
+from tasks.dedup.keys import add_dedup_keys
 
 T0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
 

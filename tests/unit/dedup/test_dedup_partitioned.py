@@ -18,34 +18,36 @@ import pytest
 from bench.gen_dedup import generate_planted, pair_scores
 from schemas.dedup import DEDUP_NODES
 from schemas.validate import empty_frame
-from tasks.dedup import (
+from tasks.dedup.clusters import (
     ORD_SHARD_BITS,
     PAIR_PIECE_ROWS,
-    REPEAT_PIECE_ROWS,
     RESCRAPE_THRESHOLD,
     Signatures,
-    add_dedup_keys,
-    add_repeat_counts,
-    article_refs,
     candidate_ends,
-    comment_rows,
-    in_piece,
     key_rows,
     lsh_pair_pieces,
-    merge_partition_comments,
     partition_candidates,
     partition_edges,
     prior_rows_of,
-    repeat_pieces,
     shard_clusters,
     shard_index_rows,
-    shard_numbers,
     shard_ords,
-    shard_text_counts,
-    sum_text_counts,
     update_index,
     url_pairs,
 )
+from tasks.dedup.comments import (
+    REPEAT_PIECE_ROWS,
+    add_repeat_counts,
+    article_refs,
+    comment_rows,
+    in_piece,
+    merge_partition_comments,
+    repeat_pieces,
+    shard_numbers,
+    shard_text_counts,
+    sum_text_counts,
+)
+from tasks.dedup.keys import add_dedup_keys
 from tasks.extract.templates import (
     merge_template_lines,
     site_page_counts,
@@ -62,7 +64,7 @@ from tasks.reference import (
     learn_templates,
     merge_run_comments,
 )
-from tests.unit.test_dedup import OTHER, PARAS, _article, _frame
+from tests.unit.dedup.test_dedup_keys import OTHER, PARAS, _article, _frame
 
 T0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
 
@@ -141,10 +143,10 @@ def test_partition_edges_log_candidate_and_verified_counts(caplog: pytest.LogCap
     signatures = Signatures.of(keys.select("ord", "signature").filter(pl.col("signature").is_not_null()))
     lsh = pl.concat(list(lsh_pair_pieces(buckets, base=0)))
     same_url = url_pairs(urls, base=0)
-    with caplog.at_level("INFO", logger="tasks.dedup"):
+    with caplog.at_level("INFO", logger="tasks.dedup.clusters"):
         partition_edges(exact, buckets, urls, signatures, base=0, threshold=0.6, piece_rows=64, part=7)
     verified = signatures.verified(lsh, floor=0.6).height
-    assert [r.getMessage() for r in caplog.records if r.name == "tasks.dedup"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "tasks.dedup.clusters"] == [
         f"dedup partition 7: {exact.height} exact links",
         f"dedup partition 7: {lsh.height} LSH candidate pairs, {verified} at or above 0.60",
         f"dedup partition 7: {same_url.height} same-URL candidate pairs, "
