@@ -415,7 +415,7 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
     """The flow's stages as the flow's task graph (:class:`_Graph`) without Prefect, in this process (1 core) or
     on ``workers`` worker processes; CPU per stage, wall, RSS and bytes."""
     from flows.build_corpus import plan_task
-    from tasks.write import commit_run
+    from tasks.publish.write import commit_run
 
     if work_root.exists():
         shutil.rmtree(work_root)

@@ -5,7 +5,7 @@ generated corpus (``bench.gen_corpus``, as ``bench_pipeline`` makes it), each in
 one polars thread, alternating, ``--repeats`` times each:
 
 - **with**: the flow's stages as plain functions (``bench_pipeline.run_ours``, 1 core), the code as it is;
-- **without**: the same with ``tasks.publish.add_signals`` replaced by a constant ``signals`` column
+- **without**: the same with ``tasks.publish.release.add_signals`` replaced by a constant ``signals`` column
   (the same columns written, nothing measured).
 
 Reported: the stages' CPU seconds of each run, the median difference and its share of the median
@@ -37,7 +37,7 @@ def _without_signals() -> None:
     """Replace the signals by a constant column of the declared type (the build writes the same columns)."""
     import polars as pl
 
-    import tasks.publish
+    import tasks.publish.release
     from tasks.signals import SIGNALS_DTYPE
 
     def constant(frame: pl.DataFrame, *, text_column: str) -> pl.DataFrame:
@@ -47,14 +47,14 @@ def _without_signals() -> None:
                            for name, dtype in fields.items()])
         return frame.with_columns(value.cast(SIGNALS_DTYPE).alias("signals"))
 
-    tasks.publish.add_signals = constant  # type: ignore[assignment]
+    tasks.publish.release.add_signals = constant  # type: ignore[assignment]
 
 
 def _time_alone(out: Path) -> dict[str, float]:
     """CPU seconds of the publish functions alone on what the build wrote (articles' bodies, comments)."""
-    from tasks.privacy import add_author_ids, redact_pii
+    from tasks.publish.privacy import add_author_ids, redact_pii
+    from tasks.publish.write import scan_corpus
     from tasks.signals import add_signals
-    from tasks.write import scan_corpus
 
     frames = scan_corpus(out)
     arts = frames["articles"].select("body", "language").collect()

@@ -76,8 +76,8 @@ from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
 from tasks import io
 from tasks.plan import assign_shards, attach_manifest, auto_shard_size, dedup_partitions, template_partitions
-from tasks.select import account
-from tasks.write import commit_run
+from tasks.publish.select import account
+from tasks.publish.write import commit_run
 
 logger = logging.getLogger(__name__)
 

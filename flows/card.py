@@ -20,10 +20,10 @@ import pyarrow as pa
 
 from flows.stats import scan_dataset
 from schemas import OUTPUT_DATASETS, SCHEMA_VERSION
-from tasks.privacy import PII_KINDS, PLACEHOLDERS
-from tasks.publish import publish_counts
+from tasks.publish.privacy import PII_KINDS, PLACEHOLDERS
+from tasks.publish.release import publish_counts
+from tasks.publish.write import dataset_roots
 from tasks.stats import articles_per_site, boilerplate_by_rule, dedup_kinds, language_mix, rejects_by_reason
-from tasks.write import dataset_roots
 
 _COLUMNS = {
     "articles": ("site", "language", "n_comments", "fetched_at", "published_at", "stripped_by_rule", "pii_kinds"),

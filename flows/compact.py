@@ -28,9 +28,9 @@ import pyarrow.parquet as pq
 
 from schemas.common import statistics_columns
 from tasks import io
-from tasks.compact import TARGET_BYTES, plan_compaction
 from tasks.hashing import xxh3_hex
-from tasks.write import ROWS_PER_GROUP, ZSTD_LEVEL
+from tasks.publish.compaction_plan import TARGET_BYTES, plan_compaction
+from tasks.publish.write import ROWS_PER_GROUP, ZSTD_LEVEL
 
 logger = logging.getLogger(__name__)
 

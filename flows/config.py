@@ -54,7 +54,7 @@ class DedupConfig(BaseModel):
 
 
 class PrivacyConfig(BaseModel):
-    """What the datasets may hold of the commenters and of personal data in texts (tasks/publish.py)."""
+    """What the datasets may hold of the commenters and of personal data in texts (tasks/publish/release.py)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -98,10 +98,10 @@ from tasks.extract.templates import (
 )
 from tasks.hashing import partition_of
 from tasks.ingest import build_pages
-from tasks.publish import PublishOptions, publish_articles, publish_comments, publish_counts
-from tasks.select import PAGE_COLUMNS, crawl_month, select_outputs
+from tasks.publish.release import PublishOptions, publish_articles, publish_comments, publish_counts
+from tasks.publish.select import PAGE_COLUMNS, crawl_month, select_outputs
+from tasks.publish.write import stage_partitioned, staged_shard
 from tasks.sites import init_sites
-from tasks.write import stage_partitioned, staged_shard
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -524,7 +524,7 @@ def count_repeats_task(merged: list[Path], counts: list[Path], *, out: Path) -> 
 def write_task(shard_id: str, pages: Path, *, shard_no: int, tagged: Path, keys: Path, clusters: Path,
                merged: list[Path], repeats: list[Path], root: Path, languages: tuple[str, ...] | None,
                pseudonymize: bool, redact_pii: bool, key_file: Path, out: Path) -> Path:
-    """Decide what ships for one shard, add its PII tags, commenter ids and signals (``tasks.publish``), and
+    """Decide what ships for one shard, add its PII tags, commenter ids and signals (``tasks.publish.release``), and
     stage it for the four datasets; returns the shard's counts (JSON).
 
     Reads only the shard's own rows of the merged comments and of the repeat counts (``shard_no``).

@@ -24,8 +24,8 @@ from rich.table import Table
 from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame, polars_schema
 from tasks.io import check_snapshot_kept
+from tasks.publish.write import dataset_roots
 from tasks.stats import compute_stats, stage_times_from_files
-from tasks.write import dataset_roots
 
 logger = logging.getLogger(__name__)
 

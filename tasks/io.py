@@ -1,4 +1,4 @@
-"""Disk access for stage files and inputs: the only module (with ``tasks/write.py``) that touches disk.
+"""Disk access for stage files and inputs: the only module (with ``tasks/publish/write.py``) that touches disk.
 
 - Inputs: expand files, folders and globs into a sorted list of input files; read a file's
   bytes with caps on compressed and decompressed size, so a gzip bomb or a huge file cannot

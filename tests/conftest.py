@@ -23,7 +23,7 @@ configure_prefect(_HOME)
 os.environ.setdefault("CORPUSFLOW_TASK_RUNNER", "threads")
 # One pseudonym key for every build of the session, as a team shares one key file: outputs built from the
 # same inputs into different folders (resumed, on other runners, on Dask) then hold the same author_id.
-# Tests of the key made per output unset it (tests/flows/test_publish.py, tests/unit/test_privacy.py).
+# Tests of the key made per output unset it (tests/flows/test_publish.py, tests/unit/publish/test_privacy.py).
 (_HOME / "pseudonym.key").write_text("the test session's shared pseudonym key\n")
 os.environ.setdefault("CORPUSFLOW_PSEUDONYM_KEY", str(_HOME / "pseudonym.key"))
 

@@ -13,7 +13,7 @@ import pytest
 
 from schemas import OUTPUT_DATASETS as DATASETS
 from tasks import io
-from tasks.write import read_partitioned
+from tasks.publish.write import read_partitioned
 from tests.conftest import FIXTURES, SAMPLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.write_disk, pytest.mark.usefixtures("prefect_server")]

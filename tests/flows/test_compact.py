@@ -16,7 +16,7 @@ import flows.compact as fc
 from schemas import ARTICLES, ARTICLES_PARTITION, COMMENTS, COMMENTS_PARTITION, REJECTS, REJECTS_PARTITION
 from tasks import io
 from tasks.dictionary import EXAMPLES
-from tasks.write import dataset_roots, read_partitioned, write_partitioned
+from tasks.publish.write import dataset_roots, read_partitioned, write_partitioned
 
 pytestmark = [pytest.mark.write_disk]
 

@@ -23,7 +23,7 @@ import pytest
 
 from schemas import OUTPUT_DATASETS as DATASETS
 from tasks.io import LOCK_NAME, OutputLockedError, acquire_lock, release_lock
-from tasks.write import read_partitioned, scan_corpus
+from tasks.publish.write import read_partitioned, scan_corpus
 from tests.conftest import REPO, SAMPLE
 
 KILL_POINTS = int(os.environ.get("CORPUSFLOW_KILL_POINTS", "10"))

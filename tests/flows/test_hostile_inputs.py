@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from schemas import ARTICLES, ARTICLES_PARTITION, DUPLICATES, DUPLICATES_PARTITION, REJECTS, REJECTS_PARTITION
-from tasks.write import read_partitioned
+from tasks.publish.write import read_partitioned
 from tests.conftest import SAMPLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.write_disk, pytest.mark.usefixtures("prefect_server")]

@@ -13,8 +13,8 @@ import pytest
 from flows.card import write_card
 from schemas import OUTPUT_DATASETS as DATASETS
 from tasks import io
-from tasks.privacy import AUTHOR_ID_CHARS
-from tasks.write import read_partitioned
+from tasks.publish.privacy import AUTHOR_ID_CHARS
+from tasks.publish.write import read_partitioned
 from tests.conftest import SAMPLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.write_disk, pytest.mark.usefixtures("prefect_server")]

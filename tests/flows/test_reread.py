@@ -20,7 +20,7 @@ import pytest
 
 from schemas import OUTPUT_DATASETS as DATASETS
 from tasks import io
-from tasks.write import read_partitioned
+from tasks.publish.write import read_partitioned
 from tests.conftest import SAMPLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.write_disk, pytest.mark.usefixtures("prefect_server")]

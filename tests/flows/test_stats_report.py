@@ -19,7 +19,7 @@ from rich.console import Console
 from flows.stats import print_stats, svg_bars, write_html_report
 from schemas import OUTPUT_DATASETS
 from tasks.dictionary import EXAMPLES
-from tasks.write import write_partitioned
+from tasks.publish.write import write_partitioned
 
 pytestmark = [pytest.mark.write_disk]
 

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from schemas import OUTPUT_DATASETS as DATASETS
-from tasks.write import read_partitioned
+from tasks.publish.write import read_partitioned
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.write_disk, pytest.mark.usefixtures("prefect_server")]

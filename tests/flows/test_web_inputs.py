@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from schemas import ARTICLES, ARTICLES_PARTITION, COMMENTS, COMMENTS_PARTITION, REJECTS, REJECTS_PARTITION
-from tasks.write import read_partitioned
+from tasks.publish.write import read_partitioned
 from tests.conftest import FIXTURES
 from tests.unit.test_readers import _write_warc
 

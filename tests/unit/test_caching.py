@@ -125,7 +125,7 @@ def test_stage_tasks_reach_the_modules_they_run() -> None:
     langid = code_closure("flows.stage_tasks", "detect_language_task")
     assert {"tasks.extract.langid", "tasks.hashing"} <= set(langid)
     assert "tasks.parse" not in langid
-    assert {"tasks.select", "tasks.write"} <= set(code_closure("flows.stage_tasks", "write_task"))
+    assert {"tasks.publish.select", "tasks.publish.write"} <= set(code_closure("flows.stage_tasks", "write_task"))
 
 
 def test_stage_cache_keys_on_the_task_function() -> None:

@@ -1,4 +1,4 @@
-"""Issue 8: a commit makes one new snapshot of the whole output current at once (tasks.io, tasks.write)."""
+"""Issue 8: a commit makes one new snapshot of the whole output current at once (tasks.io, tasks.publish.write)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ import flows.compact as fc
 from schemas import OUTPUT_DATASETS as DATASETS
 from tasks import io
 from tasks.dictionary import EXAMPLES
-from tasks.write import commit_run, dataset_roots, read_partitioned, scan_corpus, stage_partitioned, staged_shard
+from tasks.publish.write import (
+    commit_run,
+    dataset_roots,
+    read_partitioned,
+    scan_corpus,
+    stage_partitioned,
+    staged_shard,
+)
 
 pytestmark = pytest.mark.write_disk
 

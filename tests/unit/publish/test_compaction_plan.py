@@ -7,7 +7,7 @@ import re
 import polars as pl
 import pytest
 
-from tasks.compact import COMPACTED_PREFIX, compacted_name, plan_compaction
+from tasks.publish.compaction_plan import COMPACTED_PREFIX, compacted_name, plan_compaction
 
 
 def _files(rows: list[tuple[str, str, str, int]], schema_key: str = "k") -> pl.DataFrame:

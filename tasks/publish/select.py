@@ -25,7 +25,7 @@ from schemas.comments import COMMENTS
 from schemas.duplicates import DUPLICATES
 from schemas.rejects import REJECTS
 from schemas.validate import cast_to, polars_schema
-from tasks.publish import ADDED_COLUMNS
+from tasks.publish.release import ADDED_COLUMNS
 from tasks.readers import SKIPPED_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def select_outputs(
 
     Returns:
         The ARTICLES (less ``pii_kinds``, ``signals``), COMMENTS (less ``author_id``, ``pii_kinds``,
-        ``signals``: ``tasks.publish`` adds them), DUPLICATES and REJECTS frames and the counts per reason.
+        ``signals``: ``tasks.publish.release`` adds them), DUPLICATES and REJECTS frames and the counts per reason.
     """
     is_skipped = pl.col("reject_reason").fill_null("").str.starts_with(SKIPPED_PREFIX)
     skipped = pages.filter(is_skipped)  # container records that are not pages (WARC requests, metadata...)
@@ -172,7 +172,7 @@ def select_outputs(
 
 def _selected(schema: pa.Schema) -> dict[str, pl.DataType]:
     """The columns of a shipped dataset that selection decides, with their dtypes: all but those the
-    publish step adds (``tasks.publish.ADDED_COLUMNS``)."""
+    publish step adds (``tasks.publish.release.ADDED_COLUMNS``)."""
     return {n: t for n, t in polars_schema(schema).items() if n not in ADDED_COLUMNS}
 
 

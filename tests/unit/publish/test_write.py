@@ -11,7 +11,7 @@ import pytest
 
 from schemas.rejects import REJECTS, REJECTS_PARTITION
 from schemas.validate import SchemaMismatchError, conform, polars_schema
-from tasks.write import read_partitioned, write_partitioned
+from tasks.publish.write import read_partitioned, write_partitioned
 
 pytestmark = pytest.mark.write_disk
 

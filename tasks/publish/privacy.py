@@ -27,7 +27,7 @@ span, and the marker is removed at the end (a U+E000 the text itself held goes w
 text with the earlier kinds already replaced, so a span counts once (the user part of a URL is not
 also an e-mail address).
 
-Measured on ``tests/fixtures/pii/labelled.jsonl`` (``tests/unit/test_privacy.py`` computes it; the
+Measured on ``tests/fixtures/pii/labelled.jsonl`` (``tests/unit/publish/test_privacy.py`` computes it; the
 README states the figures).
 """
 

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from tasks import io
-from tasks.privacy import AUTHOR_ID_CHARS, add_author_ids, find_pii, pseudonymize_comments, redact_pii
+from tasks.publish.privacy import AUTHOR_ID_CHARS, add_author_ids, find_pii, pseudonymize_comments, redact_pii
 from tests.conftest import FIXTURES
 
 KEY = b"0123456789abcdef-test-key"

@@ -11,7 +11,7 @@ from schemas.dedup import DUPLICATE_CLUSTERS
 from schemas.pages import PAGES
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES
 from schemas.validate import polars_schema
-from tasks.select import AccountingError, account, select_outputs
+from tasks.publish.select import AccountingError, account, select_outputs
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
 

@@ -1,6 +1,6 @@
 """What a corpus may publish: PII tags and redaction, pseudonymous commenters, quality signals.
 
-Runs in the write step on the rows that ship (after :func:`tasks.select.select_outputs`), so the
+Runs in the write step on the rows that ship (after :func:`tasks.publish.select.select_outputs`), so the
 datasets hold exactly what these functions return, and the earlier stages (dedup on bodies, comment
 keys, language detection) see the texts as the pages gave them.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tasks.privacy import PII_KINDS, add_author_ids, pseudonymize_comments, redact_pii
+from tasks.publish.privacy import PII_KINDS, add_author_ids, pseudonymize_comments, redact_pii
 from tasks.signals import add_signals
 
 ADDED_COLUMNS = frozenset({"pii_kinds", "signals", "author_id"})
