@@ -23,7 +23,13 @@ from schemas import OUTPUT_DATASETS, SCHEMA_VERSION
 from tasks.publish.privacy import PII_KINDS, PLACEHOLDERS
 from tasks.publish.release import publish_counts
 from tasks.publish.write import dataset_roots
-from tasks.stats import articles_per_site, boilerplate_by_rule, dedup_kinds, language_mix, rejects_by_reason
+from tasks.reports.corpus_stats import (
+    articles_per_site,
+    boilerplate_by_rule,
+    dedup_kinds,
+    language_mix,
+    rejects_by_reason,
+)
 
 _COLUMNS = {
     "articles": ("site", "language", "n_comments", "fetched_at", "published_at", "stripped_by_rule", "pii_kinds"),

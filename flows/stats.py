@@ -1,6 +1,6 @@
 """``corpus stats``: read a built corpus, print its statistics as tables, or write a self-contained HTML report.
 
-Reading and rendering only; the numbers come from the pure functions in ``tasks/stats.py``.
+Reading and rendering only; the numbers come from the pure functions in ``tasks/reports/corpus_stats.py``.
 The HTML report has no scripts and no external resources: styles are inline and every chart is
 an SVG drawn here, so the file opens the same offline, in a browser or attached to an e-mail.
 """
@@ -25,7 +25,7 @@ from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame, polars_schema
 from tasks.io import check_snapshot_kept
 from tasks.publish.write import dataset_roots
-from tasks.stats import compute_stats, stage_times_from_files
+from tasks.reports.corpus_stats import compute_stats, stage_times_from_files
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from polars.testing import assert_frame_equal
 import flows.compact as fc
 from schemas import ARTICLES, ARTICLES_PARTITION, COMMENTS, COMMENTS_PARTITION, REJECTS, REJECTS_PARTITION
 from tasks import io
-from tasks.dictionary import EXAMPLES
 from tasks.publish.write import dataset_roots, read_partitioned, write_partitioned
+from tasks.reports.dictionary import EXAMPLES
 
 pytestmark = [pytest.mark.write_disk]
 

@@ -18,8 +18,8 @@ from rich.console import Console
 
 from flows.stats import print_stats, svg_bars, write_html_report
 from schemas import OUTPUT_DATASETS
-from tasks.dictionary import EXAMPLES
 from tasks.publish.write import write_partitioned
+from tasks.reports.dictionary import EXAMPLES
 
 pytestmark = [pytest.mark.write_disk]
 

@@ -15,7 +15,6 @@ import pytest
 import flows.compact as fc
 from schemas import OUTPUT_DATASETS as DATASETS
 from tasks import io
-from tasks.dictionary import EXAMPLES
 from tasks.publish.write import (
     commit_run,
     dataset_roots,
@@ -24,6 +23,7 @@ from tasks.publish.write import (
     stage_partitioned,
     staged_shard,
 )
+from tasks.reports.dictionary import EXAMPLES
 
 pytestmark = pytest.mark.write_disk
 

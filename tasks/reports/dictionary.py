@@ -1,7 +1,7 @@
 """The data dictionary of the published datasets, rendered from ``schemas/``.
 
 ``docs/DATA_DICTIONARY.md`` is this module's output; regenerate it after a schema change with
-``.venv/bin/python -m tasks.dictionary > docs/DATA_DICTIONARY.md``. Field names, types,
+``.venv/bin/python -m tasks.reports.dictionary > docs/DATA_DICTIONARY.md``. Field names, types,
 nullability and descriptions come from the arrow schemas; the only thing kept here is one
 example value per field name (``FIELD_EXAMPLES``), checked against the field's type by the tests.
 """
@@ -32,7 +32,7 @@ from schemas import comments as _comments
 from schemas import duplicates as _duplicates
 from schemas import rejects as _rejects
 
-REGENERATE = ".venv/bin/python -m tasks.dictionary > docs/DATA_DICTIONARY.md"
+REGENERATE = ".venv/bin/python -m tasks.reports.dictionary > docs/DATA_DICTIONARY.md"
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def render_data_dictionary() -> str:
     head = [
         "# Data dictionary",
         "",
-        "<!-- Generated from schemas/ by tasks/dictionary.py; do not edit by hand. Regenerate with:",
+        "<!-- Generated from schemas/ by tasks/reports/dictionary.py; do not edit by hand. Regenerate with:",
         f"     {REGENERATE} -->",
         "",
         f"Schema version {SCHEMA_VERSION} (stored as `corpusflow.schema_version` in every Parquet file's "

@@ -7,7 +7,7 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from tasks.dictionary import (
+from tasks.reports.dictionary import (
     DATASET_EXAMPLES,
     DATASETS,
     REGENERATE,
@@ -28,7 +28,7 @@ def test_committed_dictionary_matches_the_schemas() -> None:
     current = render_data_dictionary()
     committed = DOC.read_text(encoding="utf-8")
     assert committed == current, (
-        "docs/DATA_DICTIONARY.md has drifted from schemas/ (or from the examples in tasks/dictionary.py); "
+        "docs/DATA_DICTIONARY.md has drifted from schemas/ (or from the examples in tasks/reports/dictionary.py); "
         f"regenerate it with: {REGENERATE}"
     )
 
@@ -37,7 +37,7 @@ def test_committed_dictionary_matches_the_schemas() -> None:
 def test_every_field_has_an_example(dataset: Dataset) -> None:
     examples = dataset_examples(dataset)
     missing = [n for n in dataset.schema.names if n not in examples]
-    assert not missing, f"add examples to FIELD_EXAMPLES in tasks/dictionary.py for {dataset.name}: {missing}"
+    assert not missing, f"add examples to FIELD_EXAMPLES in tasks/reports/dictionary.py for {dataset.name}: {missing}"
     assert list(examples) == dataset.schema.names
 
 
