@@ -239,7 +239,7 @@ def inspect_page(path: Path) -> dict[str, Any]:
     import polars as pl
 
     from tasks.extract.chain import parse_pages
-    from tasks.ingest import build_pages
+    from tasks.ingest.pages import build_pages
     from tasks.io import expand_inputs, read_raw_records
     from tasks.plan import attach_manifest
 

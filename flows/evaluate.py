@@ -25,7 +25,7 @@ from schemas.validate import polars_schema
 from tasks import selectors
 from tasks.evaluate import score_pages, summarize_scores, token_f1
 from tasks.extract.chain import parse_pages
-from tasks.ingest import build_pages
+from tasks.ingest.pages import build_pages
 from tasks.io import read_input_bytes
 from tasks.profiles import load_profiles
 from tasks.readers import InputFile, records_from_bytes

@@ -97,7 +97,7 @@ from tasks.extract.templates import (
     template_rows,
 )
 from tasks.hashing import partition_of
-from tasks.ingest import build_pages
+from tasks.ingest.pages import build_pages
 from tasks.publish.release import PublishOptions, publish_articles, publish_comments, publish_counts
 from tasks.publish.select import PAGE_COLUMNS, crawl_month, select_outputs
 from tasks.publish.write import stage_partitioned, staged_shard

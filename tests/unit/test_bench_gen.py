@@ -20,7 +20,7 @@ from schemas.validate import empty_frame
 from tasks import io
 from tasks.boilerplate import strip_boilerplate
 from tasks.extract.chain import parse_shard
-from tasks.ingest import build_pages
+from tasks.ingest.pages import build_pages
 from tasks.plan import attach_manifest
 
 

@@ -16,7 +16,7 @@ from warcio.warcwriter import WARCWriter
 
 from schemas.pages import MANIFEST, PAGES, RAW_RECORDS
 from schemas.validate import conform, polars_schema
-from tasks.ingest import build_pages
+from tasks.ingest.pages import build_pages
 from tasks.readers import (
     SKIPPED_PREFIX,
     InputFile,

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from schemas.pages import RAW_RECORDS
 from schemas.validate import polars_schema
-from tasks.encoding import decode_bytes, looks_binary, meta_charset
-from tasks.ingest import build_pages
+from tasks.ingest.encoding import decode_bytes, looks_binary, meta_charset
+from tasks.ingest.pages import build_pages
 
 RUSSIAN = ("Москва — столица России, крупнейший по численности населения город страны. "
            "В городе много музеев, театров и парков, а жители любят гулять по набережным.") * 3

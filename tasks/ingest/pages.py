@@ -20,9 +20,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from schemas.pages import PAGES
 from schemas.validate import cast_to, polars_schema
-from tasks.encoding import decode_bytes, looks_binary
 from tasks.hashing import hash_columns
 from tasks.html import DEFAULT_MAX_HTML_BYTES, DEFAULT_MAX_NODES, check_markup, render_page
+from tasks.ingest.encoding import decode_bytes, looks_binary
 from tasks.sites import assign_sites
 
 logger = logging.getLogger(__name__)
