@@ -13,12 +13,11 @@ import functools
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 
-import numpy as np
 import polars as pl
 from prefect import get_run_logger, task
 from prefect.context import TaskRunContext
@@ -55,7 +54,6 @@ from schemas.parsed import (
     TEMPLATE_ROWS,
 )
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
-from schemas.validate import empty_frame
 from schemas.work import SHARD_FILES
 from tasks import io
 from tasks.boilerplate import strip_boilerplate
@@ -66,7 +64,6 @@ from tasks.dedup.clusters import (
     describe_touched,
     key_rows,
     needs_agreement,
-    ord_locations,
     partition_candidates,
     partition_edges,
     partitioned_index,
@@ -86,6 +83,7 @@ from tasks.dedup.comments import (
     shard_numbers,
     shard_text_counts,
 )
+from tasks.dedup.index import prior_cluster_nodes, prior_signatures, run_node_frames, run_nodes
 from tasks.dedup.keys import add_dedup_keys
 from tasks.extract.chain import PARSE_PAGE_COLUMNS, parse_shard, readable_pages
 from tasks.extract.langid import LANGID_PAGE_COLUMNS, init_detector, tag_languages
@@ -305,39 +303,6 @@ def dedup_keys_task(tagged: TaggedFiles, pages: Path, *, shingle_size: int, num_
 # rows and comments spread by partition; per partition, the index updated and the threads merged.
 
 
-def _run_node_frames(keys: list[Path], ords: np.ndarray, base: int, columns: list[str], *,
-                     has_sig: bool = False) -> Iterator[pl.DataFrame]:
-    """Columns of this run's key rows at ``ords`` (read from their shards' key files) plus ``ord``, and
-    ``has_sig`` (whether the row has a signature) when asked: one frame per shard, in shard and row order."""
-    shard_no, row = ord_locations(ords, base)
-    read = [*columns, "signature"] if has_sig and "signature" not in columns else columns
-    for s in sorted({int(x) for x in shard_no}):
-        got = io.read_rows(keys[s], row[shard_no == s].tolist(), read)
-        got = got.with_columns((pl.col("_row") + base + (s << ORD_SHARD_BITS)).alias("ord")).drop("_row")
-        if has_sig:
-            got = got.with_columns(pl.col("signature").is_not_null().alias("has_sig")).select(*columns, "ord",
-                                                                                            "has_sig")
-        yield got
-
-
-def _run_nodes(keys: list[Path], ords: np.ndarray, base: int, columns: list[str], *,
-               has_sig: bool = False) -> pl.DataFrame:
-    """The frames of :func:`_run_node_frames` as one frame (typed as ``DEDUP_KEYS`` when empty)."""
-    empty = empty_frame(DEDUP_KEYS).select(columns).with_columns(pl.lit(0, pl.Int64).alias("ord")).clear()
-    if has_sig:
-        empty = empty.with_columns(pl.lit(value=True).alias("has_sig")).clear()
-    frames = [f.cast(empty.schema) for f in _run_node_frames(keys, ords, base, columns, has_sig=has_sig)]
-    return pl.concat([empty, *frames]) if frames else empty
-
-
-def _prior_signatures(index: Path, ends: pl.DataFrame) -> pl.DataFrame:
-    """``ord``, ``signature`` of index pages (``ord``, ``node_part``), reading only their partitions."""
-    frames = [io.scan_batches([io.part_path(index / "nodes", int(part))], DEDUP_NODES)
-              .filter(pl.col("ord").is_in(group.get_column("ord").implode())).select("ord", "signature").collect()
-              for (part,), group in ends.partition_by("node_part", as_dict=True).items()]
-    return pl.concat(frames) if frames else pl.DataFrame(schema={"ord": pl.Int64, "signature": pl.List(pl.UInt32)})
-
-
 @task(name="migrate-state", retries=1, persist_result=True, cache_policy=StageCache())
 @recorded
 def migrate_state_task(index: Path, comment_keys: Path, *, bands: int, rows: int, parts: int,
@@ -405,7 +370,7 @@ def find_duplicates_task(part: int, rows: list[Path], keys: list[Path], *, index
     node_part = prior.select("ord", "node_part").unique("ord")
     old = ends.filter(pl.col("ord") < base).join(node_part, on="ord", how="left")
     run_ends = ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy()
-    signatures = Signatures.stacked(itertools.chain([_prior_signatures(index, old)], _run_node_frames(
+    signatures = Signatures.stacked(itertools.chain([prior_signatures(index, old)], run_node_frames(
         keys, run_ends, base, ["signature"])), capacity=ends.height)
     edges = partition_edges(exact, buckets, urls, signatures, base=base, threshold=threshold, part=part,
                             log=_run_logger())
@@ -426,25 +391,16 @@ def cluster_duplicates_task(edges: list[Path], keys: list[Path], index: Path, *,
     ends = pl.concat([links.select(pl.col("a").alias("ord"), pl.col("a_part").alias("node_part")),
                       links.select(pl.col("b").alias("ord"), pl.col("b_part").alias("node_part"))]).unique("ord")
     columns = [c for c in DEDUP_KEYS.names if c != "signature"]
-    new_nodes = _run_nodes(keys, ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base, columns,
+    new_nodes = run_nodes(keys, ends.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base, columns,
                            has_sig=True)
-    prior = []
-    for (part,), group in ends.filter(pl.col("ord") < base).partition_by("node_part", as_dict=True).items():
-        nodes = io.scan_batches([io.part_path(index / "nodes", int(part))], DEDUP_NODES)
-        touched = nodes.filter(pl.col("ord").is_in(group.get_column("ord").implode())).select("cluster_id")
-        prior.append(nodes.join(touched.unique(), on="cluster_id", how="semi").select(
-            pl.exclude("signature"), pl.col("signature").is_not_null().alias("has_sig"),
-            pl.lit(int(part), pl.Int32).alias("node_part")).collect())
-    empty_prior = empty_frame(DEDUP_NODES).select(pl.exclude("signature"), pl.lit(value=True).alias("has_sig"),
-                                                  pl.lit(0, pl.Int32).alias("node_part"))
-    prior_nodes = pl.concat(prior) if prior else empty_prior
+    prior_nodes = prior_cluster_nodes(index, ends.filter(pl.col("ord") < base))
     ranked = rank_touched(links.select("a", "b"), new_nodes, prior_nodes)
     need = needs_agreement(ranked)
     ords = pl.concat([need.get_column("ord"), need.get_column("canon_ord")]).unique().alias("ord").to_frame()
     signatures = pl.concat([
-        _run_nodes(keys, ords.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base,
+        run_nodes(keys, ords.filter(pl.col("ord") >= base).get_column("ord").to_numpy(), base,
                    ["signature"]).select("ord", "signature"),
-        _prior_signatures(index, ords.filter(pl.col("ord") < base).join(
+        prior_signatures(index, ords.filter(pl.col("ord") < base).join(
             prior_nodes.select("ord", "node_part"), on="ord", how="left"))])
     decided = describe_touched(ranked, signatures)
     shard_of = ((decided.get_column("ord") - base) // (1 << ORD_SHARD_BITS)).alias("part")

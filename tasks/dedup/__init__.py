@@ -2,7 +2,8 @@
 
 Modules: ``keys`` (phase 1, per shard), ``clusters`` (phase 2, partitioned, and the building blocks it
 shares with the one-process oracle ``tasks.reference.find_duplicate_clusters``), ``comments`` (threads
-merged under their canonical article, repeated comments tagged). The Prefect tasks that run them are in
+merged under their canonical article, repeated comments tagged), ``index`` (reading the index and the run's
+key files by ord). The Prefect tasks that run them are in
 ``flows/stage_tasks.py``; the index's ``meta.json`` is ``schemas.dedup.DedupIndexMeta``.
 
 Two phases (HOUSE_STYLE "Dedup is two-phase and deterministic"):
