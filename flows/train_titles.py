@@ -124,6 +124,16 @@ def accuracy(cands: pl.DataFrame, model: dict[str, Any], n_pages: int) -> float:
     return float(best["_label"].sum()) / n_pages if n_pages else 0.0
 
 
+def misses(cands: pl.DataFrame, model: dict[str, Any]) -> pl.DataFrame:
+    """The pages of ``cands`` whose best candidate under ``model`` is not the true title: ``page_id``,
+    ``_reachable``, ``predicted`` (the chosen line), ``true`` (the true title, folded)."""
+    scored = cands.with_columns(_score=pl.Series(candidate_scores(cands, model)))
+    best = scored.filter(pl.col("_score") == pl.col("_score").max().over("page_id")).group_by("page_id").agg(
+        pl.all().sort_by("_i").last())
+    return best.filter(pl.col("_label") == 0).select("page_id", "_reachable", predicted="text", true="_true").sort(
+        "page_id")
+
+
 def site_folds(sites: pl.Series, folds: int) -> pl.Series:
     """The cross-validation fold of each site (``flows.evaluate.site_bucket`` salted "cv:"; one hash per
     distinct site)."""
@@ -139,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--l2", type=float, default=L2)
+    parser.add_argument("--misses", action="store_true",
+                        help="print the pages the cross-validation gets wrong (their predicted and true title)")
     parser.add_argument("--top-k", type=int, default=TOP_K,
                         help="candidates per page the cheap first pass keeps for the costly features")
     args = parser.parse_args(argv)
@@ -173,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         test_k = pl.concat([labelled_candidates(p, fold_model) for p in prepared])
         test_k = test_k.filter(pl.col("site").replace_strict(fold_of, default=-1) == k)
         hits_k += accuracy(test_k, fold_model, n_test) * n_test
+        if args.misses:
+            for page_id, reachable, predicted, true in misses(test_k, fold_model).iter_rows():
+                where = "a candidate" if reachable else "no candidate"
+                print(f"CV miss {page_id} (true title {where})\n  predicted: {predicted}\n  true:      {true}")
     n_cands = cands["page_id"].n_unique()
     print(f"site-grouped {args.folds}-fold CV title accuracy (pages with a candidate) "
           f"{hits / n_cands:.3f}; over all pages {hits / n_pages:.3f}; with the first pass "
