@@ -441,8 +441,8 @@ def _with_rule_ranks(feats: pl.DataFrame) -> pl.DataFrame:
 
 
 def _top_k(pages: pl.Series, scores: np.ndarray, k: int) -> pl.Series:
-    """Whether each candidate is among the ``k`` best ``scores`` of its page (of equal scores, the lower
-    ones first, as ``rank_titles`` prefers them)."""
+    """Whether each candidate is among the ``k`` best ``scores`` of its page (of equal scores, the later
+    rows first, as ``rank_titles`` prefers the later line)."""
     order = pl.DataFrame({"_p": pages, "_s": scores}).with_row_index("_r")
     ranked = order.sort(["_p", "_s", "_r"], descending=[False, True, True])
     keep = np.zeros(len(scores), dtype=bool)
