@@ -543,12 +543,13 @@ def _rule_score(*, repeated: bool = True) -> pl.Expr:
     ``rule_ok`` fails. Reads the shape feature columns, ``_kept``, ``_i``, ``_lo``, ``_key`` (the lower-cased
     text) and, with ``repeated``, ``repeated`` (the cheap pass scores without it)."""
     f = pl.col
-    bonus = pl.when(f("hinted")).then(5.0)
     if repeated:
-        bonus = bonus.when(f("repeated") > 0).then(1.5)
+        bonus = pl.when(f("hinted")).then(5.0).when(f("repeated") > 0).then(1.5).otherwise(0.0)
+    else:
+        bonus = pl.when(f("hinted")).then(5.0).otherwise(0.0)
     score = (
         2.0 - 0.4 * f("_kept") - 0.05 * (f("_lo") - f("_i")).clip(lower_bound=0)
-        + bonus.otherwise(0.0)
+        + bonus
         + pl.when(f("words_4_14")).then(3.0).when(f("words_15_20")).then(2.0).when(f("words_over_25")).then(-2.0)
         .otherwise(0.0)
         - 2.0 * f("starts_lower").cast(pl.Float64) - 3.0 * (f("_key") == _TEXT).cast(pl.Float64)
