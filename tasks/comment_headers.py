@@ -54,6 +54,7 @@ FEATURES: tuple[str, ...] = (
     "log_shape_count", "log_text_count", "regular_prev", "regular_next", "log_gap_prev", "log_gap_next",
     "next_prose", "next_long", "log_next_words", "prev_long", "prev_name_like", "next_date", "prev_date",
     "chrome_near", "chrome_above", "chrome_below",
+    "text_after", "text_before", "run_member", "log_run_size",
 )
 """The features of a line, in the model's order (see ``header_features``)."""
 
@@ -91,7 +92,9 @@ def header_features(lines: pl.DataFrame) -> pl.DataFrame:
     of the page above it, lines to the page end (log), a comment count or heading above, a comment form
     below. Repetition: how many short lines of the page share its shape and its text (log), the distance
     to the previous and next line of its shape (log, and whether it is regular: ``GAP_MIN`` to
-    ``GAP_MAX``). Neighbours: the next line prose or long, its words, the previous line long or name-like,
+    ``GAP_MAX``), whether a long line (8+ words or prose) lies between it and them, whether it is a run
+    member (a regular distance with a long line between, above or below) and how many run members of its
+    shape the page has (log). Neighbours: the next line prose or long, its words, the previous line long or name-like,
     dates next to it, and repeated widget words (``CHROME_*``) within ``NEAR`` lines, above, below.
     """
     frame = lines.select(FEATURE_COLUMNS)
@@ -111,12 +114,24 @@ def header_features(lines: pl.DataFrame) -> pl.DataFrame:
     form = (pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
             .cast(pl.Int32).cum_max(reverse=True).over("_page"))
     long_line = (words >= 8) | pl.col("f_prose")
+    # long lines up to each line (over the frame: differences within a page are what count)
+    frame = frame.with_columns(_cum_long=((words >= 8) | pl.col("f_prose")).cast(pl.Int32).cum_sum())
+    long_to_next = pl.col("_cum_long").shift(-1).over("_page", "_shape") - pl.col("_cum_long")
+    long_from_prev = pl.col("_cum_long") - pl.col("_cum_long").shift(1).over("_page", "_shape")
     frame = frame.with_columns(
         _chrome=chrome_word.fill_null(value=False),
+        _ta=pl.when(pl.col("_shape").is_not_null()).then(long_to_next > 0),
+        _tb=pl.when(pl.col("_shape").is_not_null()).then(long_from_prev > 0),
         _gp=pl.when(pl.col("_shape").is_not_null()).then(shape_gap_prev),
         _gn=pl.when(pl.col("_shape").is_not_null()).then(shape_gap_next),
         _long=long_line,
     )
+    # a run member: a short line with a line of its shape at a regular distance above or below, and a
+    # long line between them (a header with its comment's text, repeated)
+    member = ((pl.col("_gp").is_between(GAP_MIN, GAP_MAX) & pl.col("_tb"))
+              | (pl.col("_gn").is_between(GAP_MIN, GAP_MAX) & pl.col("_ta"))).fill_null(value=False)
+    frame = frame.with_columns(_member=member).with_columns(
+        _run_size=pl.col("_member").cast(pl.Int32).sum().over("_page", "_shape"))
     chrome_above = pl.any_horizontal([_near(pl.col("_chrome"), -k).fill_null(value=False) for k in range(1, NEAR + 1)])
     chrome_below = pl.any_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False) for k in range(1, NEAR + 1)])
     flag = pl.Float64
@@ -148,6 +163,8 @@ def header_features(lines: pl.DataFrame) -> pl.DataFrame:
         chrome_near=pl.sum_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False).cast(pl.Int32)
                                        for k in (*range(-NEAR, 0), *range(1, NEAR + 1))]),
         chrome_above=chrome_above, chrome_below=chrome_below,
+        text_after=pl.col("_ta"), text_before=pl.col("_tb"), run_member=pl.col("_member"),
+        log_run_size=pl.when(pl.col("_member")).then(_log(pl.col("_run_size"))),
     )
     return out.with_columns(pl.col(FEATURES).cast(flag).fill_null(0.0))
 

@@ -732,6 +732,32 @@ def _learned_thread(p: _Page) -> list[_Comment]:
     return best
 
 
+def _extended(p: _Page, comments: list[_Comment], run: list[tuple[int, int, int]]) -> list[_Comment]:
+    """``comments`` (built from the header ``run``) extended by the learned headers below the run's last
+    header, each at most ``HEADER_GAP_MAX`` lines below the one before and with no comment break between
+    (the rules' header pattern may change down a thread, as replies or older comments print otherwise):
+    the longer thread when it still reads as readers' writing, else ``comments``."""
+    n = len(p)
+    extra: list[tuple[int, int, int]] = []
+    last = run[-1][1]
+    for i in p.learned[bisect_left(p.learned, last + 2):]:
+        if i - (extra[-1][0] if extra else run[-1][0]) > HEADER_GAP_MAX:
+            break
+        end = i
+        while end + 1 < n and (p.date[end + 1] or p.numeric[end + 1]):
+            end += 1
+        if extra and i <= extra[-1][1] + 1:
+            continue
+        extra.append((i, end, i))
+    if not extra:
+        return comments
+    longer = [*run, *extra]
+    if len(_runs(longer, p)) > 1:
+        return comments
+    built = _build_anchored(p, longer)
+    return built if len(built) > len(comments) and _reads_as_thread(p, built) else comments
+
+
 def _find_comments(p: _Page, finder: str = "both") -> list[_Comment]:
     """The comments of one page: the rules' thread (the longest anchored run with evidence, else the
     stated count's name lines), else the learned headers' thread (``finder``: "both"; "rules" or
@@ -742,6 +768,7 @@ def _find_comments(p: _Page, finder: str = "both") -> list[_Comment]:
         # no header line and no stated count: nothing for the rules to anchor a comment list on
         return _drop_repeats(p, _learned_thread(p)) if p.learned and finder == "both" else []
     best: list[_Comment] = []
+    best_run: list[tuple[int, int, int]] = []
     for run in _anchored_candidates(p):
         if len(run) <= len(best):
             continue  # a run gives at most one comment per header: it cannot beat the best
@@ -758,7 +785,9 @@ def _find_comments(p: _Page, finder: str = "both") -> list[_Comment]:
             continue
         evidence = _evidence(p, run[0][0], says=says) or (marked and _form_follows(p, comments[-1]))
         if evidence and len(comments) > len(best) and _reads_as_thread(p, comments):
-            best = comments
+            best, best_run = comments, run
+    if best and p.learned and finder == "both":
+        best = _extended(p, best, best_run)
     if not best:
         best = _alternating(p)
     if not best and p.learned and finder == "both":
