@@ -758,6 +758,22 @@ def _extended(p: _Page, comments: list[_Comment], run: list[tuple[int, int, int]
     return built if len(built) > len(comments) and _reads_as_thread(p, built) else comments
 
 
+def _span(comments: list[_Comment]) -> tuple[int, int]:
+    """The first and last line of a thread."""
+    lines = [i for c in comments for i in ([c.author] if c.author is not None else []) + c.meta + c.text]
+    return min(lines), max(lines)
+
+
+def _longer_learned(p: _Page, comments: list[_Comment]) -> list[_Comment]:
+    """The learned headers' thread where it holds more comments than the rules' ``comments`` and overlaps
+    them (the same thread, split where the rules' pattern missed a header), else ``comments``."""
+    learned = _learned_thread(p)
+    if len(learned) <= len(comments):
+        return comments
+    (lo, hi), (first, last) = _span(comments), _span(learned)
+    return learned if first <= hi and lo <= last else comments
+
+
 def _find_comments(p: _Page, finder: str = "both") -> list[_Comment]:
     """The comments of one page: the rules' thread (the longest anchored run with evidence, else the
     stated count's name lines), else the learned headers' thread (``finder``: "both"; "rules" or
@@ -788,6 +804,7 @@ def _find_comments(p: _Page, finder: str = "both") -> list[_Comment]:
             best, best_run = comments, run
     if best and p.learned and finder == "both":
         best = _extended(p, best, best_run)
+        best = _longer_learned(p, best)
     if not best:
         best = _alternating(p)
     if not best and p.learned and finder == "both":
