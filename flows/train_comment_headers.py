@@ -172,11 +172,11 @@ def comment_figures(tagged: pl.DataFrame, truth: tuple[pl.DataFrame, pl.DataFram
 
 
 def summary(scores: pl.DataFrame) -> str:
-    """Comment precision, recall, F1 and spurious comment pages of per-page ``scores``."""
+    """Comment precision, recall, F1, author accuracy and spurious comment pages of per-page ``scores``."""
     s = summarize_scores(scores)
     empty = int((scores["n_true_comments"] == 0).sum())
     return (f"P {s['comment_precision']:.3f} R {s['comment_recall']:.3f} F1 {s['comment_f1']:.3f}, "
-            f"spurious {s['spurious_comment_pages']}/{empty} comment-less pages, "
+            f"authors {s['author_accuracy'] or 0.0:.3f}, spurious {s['spurious_comment_pages']}/{empty} comment-less pages, "
             f"{s['n_matched_comments']}/{s['n_true_comments']} comments matched, {s['n_pred_comments']} predicted")
 
 

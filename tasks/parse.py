@@ -758,20 +758,16 @@ def _extended(p: _Page, comments: list[_Comment], run: list[tuple[int, int, int]
     return built if len(built) > len(comments) and _reads_as_thread(p, built) else comments
 
 
-def _span(comments: list[_Comment]) -> tuple[int, int]:
-    """The first and last line of a thread."""
-    lines = [i for c in comments for i in ([c.author] if c.author is not None else []) + c.meta + c.text]
-    return min(lines), max(lines)
-
-
 def _longer_learned(p: _Page, comments: list[_Comment]) -> list[_Comment]:
-    """The learned headers' thread where it holds more comments than the rules' ``comments`` and overlaps
-    them (the same thread, split where the rules' pattern missed a header), else ``comments``."""
+    """The learned headers' thread where it holds more comments than the rules' ``comments`` and heads
+    each of them with the same line (the same thread, split also where the rules' pattern missed a
+    header), else ``comments``. A learned thread that drops one of the rules' headers is not taken: a
+    signature line at a comment's end can look like a name line."""
     learned = _learned_thread(p)
     if len(learned) <= len(comments):
         return comments
-    (lo, hi), (first, last) = _span(comments), _span(learned)
-    return learned if first <= hi and lo <= last else comments
+    heads = {c.author for c in learned}
+    return learned if all(c.author in heads for c in comments) else comments
 
 
 def _find_comments(p: _Page, finder: str = "both") -> list[_Comment]:
