@@ -176,7 +176,8 @@ def summary(scores: pl.DataFrame) -> str:
     s = summarize_scores(scores)
     empty = int((scores["n_true_comments"] == 0).sum())
     return (f"P {s['comment_precision']:.3f} R {s['comment_recall']:.3f} F1 {s['comment_f1']:.3f}, "
-            f"authors {s['author_accuracy'] or 0.0:.3f}, spurious {s['spurious_comment_pages']}/{empty} comment-less pages, "
+            f"authors {s['author_accuracy'] or 0.0:.3f}, "
+            f"spurious {s['spurious_comment_pages']}/{empty} comment-less pages, "
             f"{s['n_matched_comments']}/{s['n_true_comments']} comments matched, {s['n_pred_comments']} predicted")
 
 
