@@ -29,10 +29,12 @@ lint: install
 	$(BIN)/ruff check flows tasks schemas tests bench
 	$(BIN)/mypy --strict tasks schemas
 
-# The text path's title ranker (tasks/models/title_ranker.json) from corpus-dev and the open four fifths of
-# corpus-train; prints its in-sample and site-grouped cross-validated title accuracy. Deterministic.
+# The text path's title ranker (tasks/models/title_ranker.json) and comment-header classifier
+# (tasks/models/comment_headers.json) from corpus-dev and the open four fifths of corpus-train; each prints
+# its in-sample and site-grouped cross-validated figures. Deterministic.
 train: install
 	$(BIN)/python -m flows.train_titles
+	$(BIN)/python -m flows.train_comment_headers
 
 eval: install
 	$(BIN)/corpus eval ../shared/corpus-dev

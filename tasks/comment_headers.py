@@ -6,8 +6,9 @@ name. Across sites the one cue that holds is repetition: a run of similarly shap
 regular distances, with a block of the readers' text under each, widget words ("Reply", "Like", a
 permalink) repeated between them, below the article and above a comment form. ``header_features`` puts
 these cues in numbers, in any language: no feature reads a word of a language. A line's shape is its
-text with runs of letters written ``a`` and runs of digits ``0`` ("Anna K. 12 March 2021" -> "a a. 0 a
-0"); repetition counts lines of the same shape or text on the page, and the distances between them.
+word count, whether it holds a digit, and the class of its first and last characters (a letter, a digit,
+or the mark itself); repetition counts lines of the same shape or text on the page, and the distances
+between them.
 
 The classifier (``header_scores``) is a logistic model over ``FEATURES``: one weight per standardised
 feature, learned by ``flows.train_comment_headers`` from labelled pages and kept in
@@ -71,77 +72,109 @@ def _near(expr: pl.Expr, k: int) -> pl.Expr:
     return pl.when(same).then(expr.shift(-k))
 
 
+def _end_class(char: pl.Expr) -> pl.Expr:
+    """The class of a one-character string: ``a`` for a letter, ``0`` for a digit, else the character."""
+    return (pl.when(char.str.contains(r"^[^\W\d_]")).then(pl.lit("a"))
+            .when(char.str.contains(r"^\d")).then(pl.lit("0")).otherwise(char))
+
+
 def _shape() -> pl.Expr:
-    """A line's shape: letters runs as ``a``, digit runs as ``0``, white space as one space."""
-    return (_TEXT.str.replace_all(r"[^\W\d_]+", "a").str.replace_all(r"\d+", "0")
-            .str.replace_all(r"\s+", " "))
+    """A line's shape, hashed: its words, whether it holds a digit and the class of its first and last
+    characters (``_end_class``): "Anna Keller" and "Boris Lund" share one, as do "Anna, 12 May 2021 at
+    08:14" and "Bo, 3 June 2021 at 10:02". Reads ``text``, ``f_words`` and ``_digit`` (an ASCII digit)."""
+    return pl.struct(pl.col("f_words"), pl.col("_digit"),
+                     _end_class(_TEXT.str.slice(0, 1)).alias("s"), _end_class(_TEXT.str.slice(-1)).alias("e")
+                     ).hash(seed=0)
 
 
 def _log(expr: pl.Expr) -> pl.Expr:
     return (expr.cast(pl.Float64).clip(0, CAP) + 1.0).log()
 
 
-def header_features(lines: pl.DataFrame) -> pl.DataFrame:
-    """``_page``, ``_i`` and the ``FEATURES`` columns (Float64) of every line of ``lines``.
+def _shape_groups(frame: pl.DataFrame) -> pl.Series:
+    """Per line of ``frame`` (``_page``, ``_i``, ``text``, ``f_words``, ``_digit``, ``_long``; each page's
+    lines consecutive and in order), a struct of its shape group's figures (null fields for lines over
+    ``SHORT_CHARS``): ``_gp``, ``_gn`` (lines to the previous and next line of its shape on the page),
+    ``_tb``, ``_ta`` (a long line lies between it and them), ``_shapes`` (lines of its shape on the page),
+    ``_member`` (a run member) and ``_run_size`` (run members of its shape on the page).
 
-    Args:
-        lines: ``FEATURE_COLUMNS``, sorted by ``_page`` and ``_i`` with each page's lines consecutive.
+    One sort of the short lines by page, shape (hashed) and line replaces a window per figure."""
+    height = frame.height
+    short = frame.select(_CHARS <= SHORT_CHARS).to_series().to_numpy()
+    rows = np.flatnonzero(short)
+    key = frame.select("text", "f_words", "_digit").filter(pl.Series(short)).select(_shape()).to_series().to_numpy()
+    page = frame["_page"].to_numpy()[rows]
+    line = frame["_i"].to_numpy().astype(np.int64)
+    cum_long = np.cumsum(frame["_long"].to_numpy(), dtype=np.int64)
+    order = np.lexsort((line[rows], key, page))
+    rows, key, page = rows[order], key[order], page[order]
+    at, cum = line[rows], cum_long[rows]
+    same_prev = np.zeros(len(rows), dtype=bool)
+    same_prev[1:] = (key[1:] == key[:-1]) & (page[1:] == page[:-1])
+    same_next = np.zeros(len(rows), dtype=bool)
+    same_next[:-1] = same_prev[1:]
+    gap_prev = np.full(len(rows), -1, dtype=np.int64)
+    gap_prev[1:] = at[1:] - at[:-1]
+    gap_prev[~same_prev] = -1
+    gap_next = np.full(len(rows), -1, dtype=np.int64)
+    gap_next[:-1] = gap_prev[1:]
+    gap_next[~same_next] = -1
+    text_before = np.zeros(len(rows), dtype=bool)
+    text_before[1:] = cum[1:] - cum[:-1] > 0  # the long lines of the lines after the previous one, to this
+    text_before &= same_prev
+    text_after = np.zeros(len(rows), dtype=bool)
+    text_after[:-1] = text_before[1:]
+    text_after &= same_next
+    member = (((gap_prev >= GAP_MIN) & (gap_prev <= GAP_MAX) & text_before)
+              | ((gap_next >= GAP_MIN) & (gap_next <= GAP_MAX) & text_after))
+    group = np.cumsum(~same_prev) - 1
+    shapes = np.bincount(group)[group] if len(rows) else np.zeros(0, dtype=np.int64)
+    run_size = np.bincount(group, weights=member)[group] if len(rows) else np.zeros(0)
 
-    Own shape: characters (log), words (buckets), name-like, a date line / holding a date, digits, how it
-    ends and starts, kept or stripped (as comment chrome), the rule-based header kinds. Position: share
-    of the page above it, lines to the page end (log), a comment count or heading above, a comment form
-    below. Repetition: how many short lines of the page share its shape and its text (log), the distance
-    to the previous and next line of its shape (log, and whether it is regular: ``GAP_MIN`` to
-    ``GAP_MAX``), whether a long line (8+ words or prose) lies between it and them, whether it is a run
-    member (a regular distance with a long line between, above or below) and how many run members of its
-    shape the page has (log). Neighbours: the next line prose or long, its words, the previous line long or name-like,
-    dates next to it, and repeated widget words (``CHROME_*``) within ``NEAR`` lines, above, below.
-    """
+    def scatter(values: np.ndarray, missing: np.ndarray | None = None) -> pl.Series:
+        out = np.zeros(height, dtype=values.dtype)
+        out[rows] = values
+        series = pl.Series(out)
+        return series if missing is None else series.scatter(np.flatnonzero(missing), None)
+
+    has = np.zeros(height, dtype=bool)
+    has[rows] = True
+    gp_missing = np.ones(height, dtype=bool)
+    gp_missing[rows] = gap_prev < 0
+    gn_missing = np.ones(height, dtype=bool)
+    gn_missing[rows] = gap_next < 0
+    return pl.DataFrame({
+        "_gp": scatter(gap_prev, gp_missing), "_gn": scatter(gap_next, gn_missing),
+        "_tb": scatter(text_before, ~has), "_ta": scatter(text_after, ~has),
+        "_shapes": scatter(shapes, ~has), "_member": scatter(member),
+        "_run_size": scatter(run_size.astype(np.int64), ~has),
+    }).to_struct("_groups")
+
+
+def _feature_exprs(lines: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
+    """The lines with the helper columns the features read, and each feature's expression (see
+    ``header_features``)."""
     frame = lines.select(FEATURE_COLUMNS)
     words = pl.col("f_words")
-    short = _CHARS <= SHORT_CHARS
-    # shapes only for the short lines (the regex replaces run on those rows alone)
-    is_short = frame.select(short).to_series()
-    shapes = frame.filter(is_short).select("_page", "_i", _shape=_shape())
-    frame = frame.join(shapes, on=["_page", "_i"], how="left", maintain_order="left")
-    chrome_word = ((words <= CHROME_MAX_WORDS) & (words >= 1)
-                   & (pl.len().over("_page", "text") >= CHROME_MIN_REPEATS)) | (
+    long_line = (words >= 8) | pl.col("f_prose")
+    frame = frame.with_columns(_long=long_line, _count=pl.len().over(_TEXT.hash(seed=0), "_page"),
+                               _digit=_TEXT.str.contains("[0-9]"))
+    chrome_word = ((words <= CHROME_MAX_WORDS) & (words >= 1) & (pl.col("_count") >= CHROME_MIN_REPEATS)) | (
         pl.col("strip_rule") == "comment_chrome").fill_null(value=False)
-    shape_gap_prev = pl.col("_i") - pl.col("_i").shift(1).over("_page", "_shape")
-    shape_gap_next = pl.col("_i").shift(-1).over("_page", "_shape") - pl.col("_i")
     n = pl.len().over("_page")
     section = (pl.col("f_count").is_not_null() | pl.col("f_heading")).cast(pl.Int32).cum_max().over("_page")
     form = (pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
             .cast(pl.Int32).cum_max(reverse=True).over("_page"))
-    long_line = (words >= 8) | pl.col("f_prose")
-    # long lines up to each line (over the frame: differences within a page are what count)
-    frame = frame.with_columns(_cum_long=((words >= 8) | pl.col("f_prose")).cast(pl.Int32).cum_sum())
-    long_to_next = pl.col("_cum_long").shift(-1).over("_page", "_shape") - pl.col("_cum_long")
-    long_from_prev = pl.col("_cum_long") - pl.col("_cum_long").shift(1).over("_page", "_shape")
-    frame = frame.with_columns(
-        _chrome=chrome_word.fill_null(value=False),
-        _ta=pl.when(pl.col("_shape").is_not_null()).then(long_to_next > 0),
-        _tb=pl.when(pl.col("_shape").is_not_null()).then(long_from_prev > 0),
-        _gp=pl.when(pl.col("_shape").is_not_null()).then(shape_gap_prev),
-        _gn=pl.when(pl.col("_shape").is_not_null()).then(shape_gap_next),
-        _long=long_line,
-    )
-    # a run member: a short line with a line of its shape at a regular distance above or below, and a
-    # long line between them (a header with its comment's text, repeated)
-    member = ((pl.col("_gp").is_between(GAP_MIN, GAP_MAX) & pl.col("_tb"))
-              | (pl.col("_gn").is_between(GAP_MIN, GAP_MAX) & pl.col("_ta"))).fill_null(value=False)
-    frame = frame.with_columns(_member=member).with_columns(
-        _run_size=pl.col("_member").cast(pl.Int32).sum().over("_page", "_shape"))
+    frame = frame.with_columns(_shape_groups(frame), _chrome=chrome_word.fill_null(value=False)).unnest("_groups")
     chrome_above = pl.any_horizontal([_near(pl.col("_chrome"), -k).fill_null(value=False) for k in range(1, NEAR + 1)])
     chrome_below = pl.any_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False) for k in range(1, NEAR + 1)])
     flag = pl.Float64
-    out = frame.select(
-        "_page", "_i",
+    exprs = dict(  # noqa: C408  (keyword names read as the feature names)
         log_chars=(_CHARS.cast(flag) + 1.0).log(),
         words_1=words == 1, words_2_3=words.is_between(2, 3), words_4_6=words.is_between(4, 6),
         words_7_12=words.is_between(7, 12), words_over_12=words > 12,
         name_like=pl.col("name_like"), date=pl.col("f_date"), has_date=pl.col("f_has_date"),
-        digits=_TEXT.str.contains(r"\d"),
+        digits=pl.col("_digit"),
         ends_sentence=_TEXT.str.contains(r"[.!?…。！？]$"), ends_colon=_TEXT.str.ends_with(":"),
         starts_upper=_TEXT.str.contains(r"^\p{Lu}"), starts_digit=_TEXT.str.contains(r"^\W?\d"),
         kept=_KEPT.fill_null(value=False),
@@ -151,8 +184,8 @@ def header_features(lines: pl.DataFrame) -> pl.DataFrame:
         rel_pos=pl.col("_i").cast(flag) / n.cast(flag),
         log_to_end=_log(n - 1 - pl.col("_i")),
         section_above=section > 0, form_below=form > 0,
-        log_shape_count=pl.when(pl.col("_shape").is_not_null()).then(_log(pl.len().over("_page", "_shape"))),
-        log_text_count=_log(pl.len().over("_page", "text")),
+        log_shape_count=_log(pl.col("_shapes")),
+        log_text_count=_log(pl.col("_count")),
         regular_prev=pl.col("_gp").is_between(GAP_MIN, GAP_MAX),
         regular_next=pl.col("_gn").is_between(GAP_MIN, GAP_MAX),
         log_gap_prev=_log(pl.col("_gp")), log_gap_next=_log(pl.col("_gn")),
@@ -166,7 +199,45 @@ def header_features(lines: pl.DataFrame) -> pl.DataFrame:
         text_after=pl.col("_ta"), text_before=pl.col("_tb"), run_member=pl.col("_member"),
         log_run_size=pl.when(pl.col("_member")).then(_log(pl.col("_run_size"))),
     )
-    return out.with_columns(pl.col(FEATURES).cast(flag).fill_null(0.0))
+    return frame, exprs
+
+
+def header_features(lines: pl.DataFrame) -> pl.DataFrame:
+    """``_page``, ``_i`` and the ``FEATURES`` columns (Float64) of every line of ``lines``.
+
+    Args:
+        lines: ``FEATURE_COLUMNS``, sorted by ``_page`` and ``_i`` with each page's lines consecutive.
+
+    Own shape: characters (log), words (buckets), name-like, a date line / holding a date, digits, how it
+    ends and starts, kept or stripped (as comment chrome), the rule-based header kinds. Position: share
+    of the page above it, lines to the page end (log), a comment count or heading above, a comment form
+    below. Repetition (``_shape_groups``): how many short lines of the page share its shape and its text
+    (log), the distance to the previous and next line of its shape (log, and whether it is regular:
+    ``GAP_MIN`` to ``GAP_MAX``), whether a long line (8+ words or prose) lies between it and them, whether
+    it is a run member (a regular distance with a long line between, above or below) and how many run
+    members of its shape the page has (log). Neighbours: the next line prose or long, its words, the
+    previous line long or name-like, dates next to it, and repeated widget words (``CHROME_*``) within
+    ``NEAR`` lines, above, below.
+    """
+    frame, exprs = _feature_exprs(lines)
+    return frame.select("_page", "_i", *(expr.cast(pl.Float64).fill_null(0.0).alias(name)
+                                         for name, expr in exprs.items()))
+
+
+def line_scores(lines: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
+    """The classifier's log-odds per line of ``lines`` (as ``header_features`` takes them): the same as
+    ``header_scores(header_features(lines), model)``, in one select that never builds the feature
+    columns (a weight times a standardised feature is a constant times the feature plus a constant)."""
+    frame, exprs = _feature_exprs(lines)
+    offset = float(model.get("bias", 0.0))
+    terms = []
+    for name, weight, mean, scale in zip(FEATURES, model["weights"], model["mean"], model["scale"], strict=True):
+        if weight:
+            terms.append(exprs[name].cast(pl.Float64).fill_null(0.0) * (weight / scale))
+            offset -= weight * mean / scale
+    score = (pl.sum_horizontal(terms) if terms else pl.repeat(0.0, pl.len())) + offset
+    scores: np.ndarray = frame.select(score).to_series().to_numpy()
+    return scores
 
 
 @cache
@@ -180,9 +251,11 @@ def load_model(path: Path = MODEL_PATH) -> dict[str, Any]:
 
 
 def header_scores(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
-    """The log-odds that each row of ``feats`` (``header_features`` output) is a comment header (one
-    matrix product over all rows)."""
-    x = feats.select(FEATURES).to_numpy().astype(np.float64)
-    x = (x - np.asarray(model["mean"])) / np.asarray(model["scale"])
-    scores: np.ndarray = x @ np.asarray(model["weights"]) + float(model.get("bias", 0.0))
+    """The log-odds that each row of ``feats`` (``header_features`` output) is a comment header: the
+    weighted sum of the standardised features, one polars expression over all rows."""
+    terms = [(pl.col(f) - m) * (w / s) for f, w, m, s in zip(FEATURES, model["weights"], model["mean"],
+                                                            model["scale"], strict=True) if w]
+    bias = float(model.get("bias", 0.0))
+    scores: np.ndarray = feats.select(pl.sum_horizontal(terms) + bias if terms else pl.repeat(
+        bias, pl.len())).to_series().to_numpy()
     return scores

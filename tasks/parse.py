@@ -18,8 +18,13 @@ How a page is segmented (per page, linear in its lines):
    comments heading followed by text before the first header says so, and each comment is then the
    text above its header. Without dates (wpDiscuz-style widgets print only the name), the stated count
    picks the author lines: a dynamic programme chooses exactly that many name-like lines, never two in
-   a row, preferring names that repeat on the page. Authors lose the words most headers of the page
-   share ("Posted by:", "said..."), a date glued on, and what follows a separator.
+   a row, preferring names that repeat on the page. Where these rules find no thread, a learned
+   comment-header classifier (``tasks.comment_headers``, over every line of the shard at once) takes
+   over: a run of at least ``LEARNED_MIN_COMMENTS`` of its headers at regular distances whose texts
+   read as readers' writing is the thread (``_learned_thread``); its headers also extend a rule thread
+   below its last header and replace a shorter rule thread that they contain. Authors lose the words
+   most headers of the page share ("Posted by:", "said..."), a date glued on, and what follows a
+   separator.
 2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
    count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
    comment form cannot be crossed) picks the article text. A short tail after the window's last gap of
@@ -33,9 +38,11 @@ How a page is segmented (per page, linear in its lines):
 
 Where the time goes: the line patterns run in polars over all lines of the shard (``line_features``),
 each on a sub-frame of the lines that can match it (a regex search in polars scans every value of a
-column, also those a ``when`` masked to null). Step 1 runs per page in Python over plain lists of those
-columns (``_Page``), and only on the pages that may hold a comment list, from a little above their first
-header, date or count line; steps 2 and 3 run in polars over all pages at once (``_body_windows``,
+column, also those a ``when`` masked to null); the comment-header classifier's features too (its shape
+regexes on the short lines only) and its scores are one matrix product. Step 1 runs per page in Python
+over plain lists of those columns (``_Page``), and only on the pages that may hold a comment list (rule
+evidence, or three learned headers), from a little above their first header, date or count line;
+steps 2 and 3 run in polars over all pages at once (``_body_windows``,
 ``tasks.titles.candidate_features``; the ranker is one matrix product). Polars releases the GIL, so the
 Python part is what keeps two parse tasks on two threads from running side by side.
 """
@@ -58,7 +65,7 @@ from schemas.validate import cast_to, empty_frame, polars_schema
 from tasks import selectors
 from tasks.comment_headers import FEATURE_COLUMNS as HEADER_COLUMNS
 from tasks.comment_headers import GAP_MAX as HEADER_GAP_MAX
-from tasks.comment_headers import header_features, header_scores
+from tasks.comment_headers import header_features, line_scores
 from tasks.comment_headers import load_model as load_header_model
 from tasks.dates import parse_date
 from tasks.distinct import map_distinct
@@ -1052,11 +1059,16 @@ a comments heading, a comment form, or "says" and "by" headers."""
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
 
 
+def _header_lines(feats: pl.DataFrame) -> pl.DataFrame:
+    """The columns of ``feats`` that the comment-header classifier reads, ``name_like`` as the finder reads it."""
+    return feats.select([c for c in HEADER_COLUMNS if c != "name_like"]).with_columns(
+        name_like=_NAME_LIKE.fill_null(value=False))
+
+
 def learned_header_features(feats: pl.DataFrame) -> pl.DataFrame:
     """``tasks.comment_headers.header_features`` of every line of ``feats`` (``line_features`` columns plus
     ``_page`` and ``_i``, sorted by page and line), its ``name_like`` read as the finder reads it."""
-    return header_features(feats.select([c for c in HEADER_COLUMNS if c != "name_like"]).with_columns(
-        name_like=_NAME_LIKE.fill_null(value=False)))
+    return header_features(_header_lines(feats))
 
 
 def learned_headers(feats: pl.DataFrame, model: dict[str, Any] | None) -> pl.Series:
@@ -1064,7 +1076,7 @@ def learned_headers(feats: pl.DataFrame, model: dict[str, Any] | None) -> pl.Ser
     heads a comment (its log-odds at least the model's ``threshold``)."""
     if model is None or feats.height == 0:
         return pl.Series("_learned", np.zeros(feats.height, dtype=bool))
-    scores = header_scores(learned_header_features(feats), model)
+    scores = line_scores(_header_lines(feats), model)
     return pl.Series("_learned", scores >= float(model["threshold"]))
 
 
