@@ -45,22 +45,19 @@ CAP = 50
 
 _TEXT = pl.col("text")
 _CHARS = _TEXT.str.len_chars()
-_KEPT = pl.col("strip_rule").is_null() | (pl.col("strip_rule") == "template")
 
 FEATURES: tuple[str, ...] = (
-    "log_chars", "words_1", "words_2_3", "words_4_6", "words_7_12", "words_over_12", "name_like", "date",
-    "has_date", "digits", "ends_sentence", "ends_colon", "starts_upper", "starts_digit", "kept", "chrome_rule",
-    "says", "author_date", "by_author", "affix", "prose",
+    "log_chars", "words_1", "words_4_6", "words_7_12", "name_like", "date", "has_date", "digits",
+    "ends_sentence", "starts_digit", "chrome_rule", "says", "author_date", "affix", "prose",
     "rel_pos", "log_to_end", "section_above", "form_below",
-    "log_shape_count", "log_text_count", "regular_prev", "regular_next", "log_gap_prev", "log_gap_next",
-    "next_prose", "next_long", "log_next_words", "prev_long", "prev_name_like", "next_date", "prev_date",
-    "chrome_near", "chrome_above", "chrome_below",
-    "text_after", "text_before", "run_member", "log_run_size",
+    "log_shape_count", "regular_prev", "regular_next", "log_gap_prev",
+    "next_prose", "next_long", "log_next_words", "prev_long", "prev_name_like", "next_date",
+    "chrome_near", "chrome_above", "text_after", "run_member", "log_run_size",
 )
 """The features of a line, in the model's order (see ``header_features``)."""
 
 FEATURE_COLUMNS = ("_page", "_i", "text", "strip_rule", "f_words", "f_date", "f_has_date", "f_count", "f_heading",
-                   "f_numeric", "f_prose", "f_says", "f_ad_author", "f_by_author", "f_affix", "name_like")
+                   "f_numeric", "f_prose", "f_says", "f_ad_author", "f_affix", "name_like")
 """The columns ``header_features`` reads (``tasks.parse.line_features`` columns, the page number and line,
 and ``name_like``: the line can be a commenter's name, ``tasks.parse._NAME_LIKE``)."""
 
@@ -167,38 +164,31 @@ def _feature_exprs(lines: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.Expr
             .cast(pl.Int32).cum_max(reverse=True).over("_page"))
     frame = frame.with_columns(_shape_groups(frame), _chrome=chrome_word.fill_null(value=False)).unnest("_groups")
     chrome_above = pl.any_horizontal([_near(pl.col("_chrome"), -k).fill_null(value=False) for k in range(1, NEAR + 1)])
-    chrome_below = pl.any_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False) for k in range(1, NEAR + 1)])
     flag = pl.Float64
-    exprs = dict(  # noqa: C408  (keyword names read as the feature names)
-        log_chars=(_CHARS.cast(flag) + 1.0).log(),
-        words_1=words == 1, words_2_3=words.is_between(2, 3), words_4_6=words.is_between(4, 6),
-        words_7_12=words.is_between(7, 12), words_over_12=words > 12,
-        name_like=pl.col("name_like"), date=pl.col("f_date"), has_date=pl.col("f_has_date"),
-        digits=pl.col("_digit"),
-        ends_sentence=_TEXT.str.contains(r"[.!?…。！？]$"), ends_colon=_TEXT.str.ends_with(":"),
-        starts_upper=_TEXT.str.contains(r"^\p{Lu}"), starts_digit=_TEXT.str.contains(r"^\W?\d"),
-        kept=_KEPT.fill_null(value=False),
-        chrome_rule=(pl.col("strip_rule") == "comment_chrome").fill_null(value=False),
-        says=pl.col("f_says").is_not_null(), author_date=pl.col("f_ad_author").is_not_null(),
-        by_author=pl.col("f_by_author").is_not_null(), affix=pl.col("f_affix"), prose=pl.col("f_prose"),
-        rel_pos=pl.col("_i").cast(flag) / n.cast(flag),
-        log_to_end=_log(n - 1 - pl.col("_i")),
-        section_above=section > 0, form_below=form > 0,
-        log_shape_count=_log(pl.col("_shapes")),
-        log_text_count=_log(pl.col("_count")),
-        regular_prev=pl.col("_gp").is_between(GAP_MIN, GAP_MAX),
-        regular_next=pl.col("_gn").is_between(GAP_MIN, GAP_MAX),
-        log_gap_prev=_log(pl.col("_gp")), log_gap_next=_log(pl.col("_gn")),
-        next_prose=_near(pl.col("f_prose"), 1), next_long=_near(pl.col("_long"), 1),
-        log_next_words=_log(_near(words, 1)), prev_long=_near(pl.col("_long"), -1),
-        prev_name_like=_near(pl.col("name_like"), -1), next_date=_near(pl.col("f_date"), 1),
-        prev_date=_near(pl.col("f_date"), -1),
-        chrome_near=pl.sum_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False).cast(pl.Int32)
-                                       for k in (*range(-NEAR, 0), *range(1, NEAR + 1))]),
-        chrome_above=chrome_above, chrome_below=chrome_below,
-        text_after=pl.col("_ta"), text_before=pl.col("_tb"), run_member=pl.col("_member"),
-        log_run_size=pl.when(pl.col("_member")).then(_log(pl.col("_run_size"))),
-    )
+    exprs = {
+        "log_chars": (_CHARS.cast(flag) + 1.0).log(),
+        "words_1": words == 1, "words_4_6": words.is_between(4, 6), "words_7_12": words.is_between(7, 12),
+        "name_like": pl.col("name_like"), "date": pl.col("f_date"), "has_date": pl.col("f_has_date"),
+        "digits": pl.col("_digit"), "ends_sentence": _TEXT.str.contains(r"[.!?…。！？]$"),
+        "starts_digit": _TEXT.str.contains(r"^\W?\d"),
+        "chrome_rule": (pl.col("strip_rule") == "comment_chrome").fill_null(value=False),
+        "says": pl.col("f_says").is_not_null(), "author_date": pl.col("f_ad_author").is_not_null(),
+        "affix": pl.col("f_affix"), "prose": pl.col("f_prose"),
+        "rel_pos": pl.col("_i").cast(flag) / n.cast(flag), "log_to_end": _log(n - 1 - pl.col("_i")),
+        "section_above": section > 0, "form_below": form > 0,
+        "log_shape_count": _log(pl.col("_shapes")),
+        "regular_prev": pl.col("_gp").is_between(GAP_MIN, GAP_MAX),
+        "regular_next": pl.col("_gn").is_between(GAP_MIN, GAP_MAX),
+        "log_gap_prev": _log(pl.col("_gp")),
+        "next_prose": _near(pl.col("f_prose"), 1), "next_long": _near(pl.col("_long"), 1),
+        "log_next_words": _log(_near(words, 1)), "prev_long": _near(pl.col("_long"), -1),
+        "prev_name_like": _near(pl.col("name_like"), -1), "next_date": _near(pl.col("f_date"), 1),
+        "chrome_near": pl.sum_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False).cast(pl.Int32)
+                                          for k in (*range(-NEAR, 0), *range(1, NEAR + 1))]),
+        "chrome_above": chrome_above,
+        "text_after": pl.col("_ta"), "run_member": pl.col("_member"),
+        "log_run_size": pl.when(pl.col("_member")).then(_log(pl.col("_run_size"))),
+    }
     return frame, exprs
 
 
@@ -209,15 +199,16 @@ def header_features(lines: pl.DataFrame) -> pl.DataFrame:
         lines: ``FEATURE_COLUMNS``, sorted by ``_page`` and ``_i`` with each page's lines consecutive.
 
     Own shape: characters (log), words (buckets), name-like, a date line / holding a date, digits, how it
-    ends and starts, kept or stripped (as comment chrome), the rule-based header kinds. Position: share
-    of the page above it, lines to the page end (log), a comment count or heading above, a comment form
-    below. Repetition (``_shape_groups``): how many short lines of the page share its shape and its text
-    (log), the distance to the previous and next line of its shape (log, and whether it is regular:
-    ``GAP_MIN`` to ``GAP_MAX``), whether a long line (8+ words or prose) lies between it and them, whether
-    it is a run member (a regular distance with a long line between, above or below) and how many run
-    members of its shape the page has (log). Neighbours: the next line prose or long, its words, the
-    previous line long or name-like, dates next to it, and repeated widget words (``CHROME_*``) within
-    ``NEAR`` lines, above, below.
+    ends and starts, stripped as comment chrome, the rule-based header kinds. Position: share of the page
+    above it, lines to the page end (log), a comment count or heading above, a comment form below.
+    Repetition (``_shape_groups``): how many short lines of the page share its shape (log), the distance
+    to the previous line of its shape (log), whether the previous and next ones are at a regular distance
+    (``GAP_MIN`` to ``GAP_MAX``), whether a long line (8+ words or prose) lies between it and the next,
+    whether it is a run member (a regular distance with a long line between, above or below) and how many
+    run members of its shape the page has (log). Neighbours: the next line prose, long or a date, its
+    words, the previous line long or name-like, and repeated widget words (``CHROME_*``) within ``NEAR``
+    lines, and just above. Features whose weight stayed under 0.1 (standardised) in a fit over all of
+    them were left out (text repeats, the distance to the next line of the shape, case, "by" headers, ...).
     """
     frame, exprs = _feature_exprs(lines)
     return frame.select("_page", "_i", *(expr.cast(pl.Float64).fill_null(0.0).alias(name)

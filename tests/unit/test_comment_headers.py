@@ -35,10 +35,10 @@ def _lines(texts: list[str], rules: dict[int, str] | None = None, page: int = 0)
         "strip_rule": [rules.get(i) for i in range(n)], "f_words": words,
         "f_date": [False] * n, "f_has_date": [False] * n, "f_count": [None] * n, "f_heading": [False] * n,
         "f_numeric": [False] * n, "f_prose": [w >= 12 for w in words], "f_says": [None] * n,
-        "f_ad_author": [None] * n, "f_by_author": [None] * n, "f_affix": [False] * n,
+        "f_ad_author": [None] * n, "f_affix": [False] * n,
         "name_like": [w <= 3 and not t.endswith(".") for t, w in zip(texts, words, strict=True)],
     }, schema_overrides={"f_count": pl.Int32, "f_says": pl.String, "f_ad_author": pl.String,
-                         "f_by_author": pl.String, "f_words": pl.Int32, "_page": pl.UInt32, "_i": pl.Int32})
+                         "f_words": pl.Int32, "_page": pl.UInt32, "_i": pl.Int32})
 
 
 def _feature(frame: pl.DataFrame, name: str) -> list[float]:
@@ -83,7 +83,7 @@ def test_features_stay_in_their_page() -> None:
     assert _feature(out, "next_prose")[2] == 0.0
     assert _feature(out, "chrome_above")[3] == 0.0
     assert _feature(out, "chrome_above")[4] == 1.0  # "Reply" just above, on its own page
-    assert _feature(out, "chrome_below")[2] == 0.0  # the next page's "Reply" is not below it
+    assert _feature(out, "chrome_near")[2] == 0.0  # the next page's "Reply" is not its neighbour
     # same shape on two pages: counted per page
     assert _feature(out, "log_shape_count")[0] == pytest.approx(np.log(2.0))
 
