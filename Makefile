@@ -31,10 +31,11 @@ lint: install
 
 # The text path's title ranker (tasks/models/title_ranker.json) and comment-header classifier
 # (tasks/models/comment_headers.json) from corpus-dev and the open four fifths of corpus-train; each prints
-# its in-sample and site-grouped cross-validated figures. Deterministic.
+# its in-sample and site-grouped cross-validated figures. Deterministic. The comment headers come first: the
+# title ranker's training reads the body windows, which start above the comments.
 train: install
-	$(BIN)/python -m flows.train_titles
 	$(BIN)/python -m flows.train_comment_headers
+	$(BIN)/python -m flows.train_titles
 
 eval: install
 	$(BIN)/corpus eval ../shared/corpus-dev

@@ -69,7 +69,7 @@ from tasks.comment_headers import header_features, line_scores
 from tasks.comment_headers import load_model as load_header_model
 from tasks.dates import parse_date
 from tasks.distinct import map_distinct
-from tasks.titles import candidate_features, rank_titles
+from tasks.titles import candidate_features, load_model, rank_titles
 from tasks.words import count_words, with_word_counts
 
 logger = logging.getLogger(__name__)
@@ -1338,7 +1338,8 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, word
         return empty.with_columns(f_words=pl.lit(None, dtype=pl.Int32)) if words else empty
     feats, region, position, windows = body_windows(lines, header_model=header_model, finder=finder)
     # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
-    titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls)))
+    model = load_model()
+    titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls), model=model), model)
     title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
         pl.col("_i") == pl.col("_title"))
     i = pl.col("_i")
