@@ -53,6 +53,8 @@ THRESHOLD = 1.0
 also needs three of them at regular distances): the lowest with no spurious page in the CV."""
 AUTHOR_REACH = 4
 """How many lines above a comment's first text line its author line is looked for."""
+WITHOUT: tuple[str, ...] = ("section_above",)
+"""The features the shipped model does not read (``fit``'s ``without``)."""
 FOOTER_REACH = 40
 """How many lines below a comment's first text line its author line is looked for when none is above
 (footer layouts)."""
@@ -105,6 +107,15 @@ def header_labels(feats: pl.DataFrame, truth: pl.DataFrame) -> np.ndarray:
     return labels
 
 
+def headless(tagged: pl.DataFrame) -> pl.DataFrame:
+    """``tagged`` (template-tagged ``LINES`` rows) without the lines the parse stage reads as a comments
+    heading or a stated comment count (``f_heading``, ``f_count``): the pages as a thread that states
+    neither would print them."""
+    feats = line_features(sorted_lines(tagged))
+    heads = feats.filter(pl.col("f_heading") | pl.col("f_count").is_not_null()).select("page_id", "line_no")
+    return tagged.join(heads, on=["page_id", "line_no"], how="anti")
+
+
 def labelled_lines(pages: pl.DataFrame, truth: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The lines of ``pages`` (``load_folder`` output of the folder named ``source``) with ``page_id``
     (``source/NAME``), ``site``, the ``FEATURES`` and ``_label``; and the template-tagged ``LINES`` rows
@@ -120,9 +131,12 @@ def labelled_lines(pages: pl.DataFrame, truth: pl.DataFrame, source: str) -> tup
     return out, tagged
 
 
-def fit(lines: pl.DataFrame, *, l2: float = L2, threshold: float = THRESHOLD) -> dict[str, Any]:
-    """Fit the logistic model on ``lines`` (``FEATURES``, ``_label``); returns the model dict."""
-    x = lines.select(FEATURES).to_numpy().astype(np.float64)
+def fit(lines: pl.DataFrame, *, l2: float = L2, threshold: float = THRESHOLD, without: tuple[str, ...] = ()
+        ) -> dict[str, Any]:
+    """Fit the logistic model on ``lines`` (``FEATURES``, ``_label``); returns the model dict. The features
+    named in ``without`` are held at zero (weight 0: the model does not read them)."""
+    x = lines.select(pl.lit(0.0).alias(f) if f in without else pl.col(f) for f in FEATURES
+                     ).to_numpy().astype(np.float64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
@@ -189,7 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--l2", type=float, default=L2)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    parser.add_argument("--without", default=",".join(WITHOUT),
+                        help="comma-separated FEATURES the model does not read (default: %(default)s)")
     args = parser.parse_args(argv)
+    without = tuple(f for f in args.without.split(",") if f)
+    if set(without) - set(FEATURES):
+        parser.error(f"unknown features: {sorted(set(without) - set(FEATURES))}")
     parts, tagged_parts, articles, comments = [], [], [], []
     for source in args.sources:
         folder, _, fold_name = source.partition(":")
@@ -209,11 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     n_true = int(truth_comments.height)
     print(f"pages {truth_articles.height}, lines {lines.height}, true comments {n_true}, "
           f"header lines labelled {int(lines['_label'].sum())}")
-    model = fit(lines, l2=args.l2, threshold=args.threshold)
+    model = fit(lines, l2=args.l2, threshold=args.threshold, without=without)
     tp, n_pred, n_head = header_counts(lines, model)
     print(f"in-sample header lines: precision {tp / max(n_pred, 1):.3f} recall {tp / max(n_head, 1):.3f}")
     cross_validate(lines, tagged, (truth_articles, truth_comments), folds=args.folds, l2=args.l2,
-                   threshold=args.threshold)
+                   threshold=args.threshold, without=without)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(f"model written to {args.out}")
@@ -221,10 +240,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cross_validate(lines: pl.DataFrame, tagged: pl.DataFrame, truth: tuple[pl.DataFrame, pl.DataFrame], *,
-                   folds: int, l2: float, threshold: float) -> None:
+                   folds: int, l2: float, threshold: float, without: tuple[str, ...] = ()) -> None:
     """Print the site-grouped cross-validation: header lines' precision and recall, and the comment
     finder's figures on the held-out pages (a) by its rules alone, (b) with the classifier fitted
-    without them, (c) by that classifier alone; then the pages where (a) and (b) differ.
+    without them, (c) by that classifier alone, and (d) by it alone on the held-out pages with their
+    comments heading and stated count lines removed (``headless``: threads that state neither); then the
+    pages where (a) and (b) differ.
 
     ``lines``: ``labelled_lines`` of every page (with ``site``); ``tagged``: their ``LINES`` rows with
     ``site``; ``truth``: the truth articles (with ``site``) and comments."""
@@ -233,10 +254,11 @@ def cross_validate(lines: pl.DataFrame, tagged: pl.DataFrame, truth: tuple[pl.Da
     page_fold = truth_articles.select("page_id", _fold=site_folds(truth_articles["site"], folds))
     tp = n_pred = n_head = 0
     rules = comment_figures(tagged.drop("site"), (truth_articles, truth_comments), model=None, finder="rules")
-    learned_scores, alone_scores = [], []
+    learned_scores, alone_scores, headless_scores = [], [], []
+    unheaded = headless(tagged)
     for k in range(folds):
         train = lines.filter(pl.col("_fold") != k)
-        fold_model = fit(train, l2=l2, threshold=threshold)
+        fold_model = fit(train, l2=l2, threshold=threshold, without=without)
         a, b, c = header_counts(lines.filter(pl.col("_fold") == k), fold_model)
         tp, n_pred, n_head = tp + a, n_pred + b, n_head + c
         held = page_fold.filter(pl.col("_fold") == k).select("page_id")
@@ -244,12 +266,15 @@ def cross_validate(lines: pl.DataFrame, tagged: pl.DataFrame, truth: tuple[pl.Da
         held_truth = (truth_articles.join(held, on="page_id"), truth_comments.join(held, on="page_id"))
         learned_scores.append(comment_figures(held_lines, held_truth, model=fold_model, finder="both"))
         alone_scores.append(comment_figures(held_lines, held_truth, model=fold_model, finder="learned"))
+        headless_scores.append(comment_figures(unheaded.join(held, on="page_id").drop("site"), held_truth,
+                                               model=fold_model, finder="learned"))
     print(f"site-grouped {folds}-fold CV header lines: precision {tp / max(n_pred, 1):.3f} "
           f"recall {tp / max(n_head, 1):.3f} ({n_pred} predicted, {n_head} true)")
     both = pl.concat(learned_scores)
     print(f"comment finder, (a) rules alone:              {summary(rules)}")
     print(f"comment finder, (b) rules + out-of-fold model: {summary(both)}")
     print(f"comment finder, (c) out-of-fold model alone:   {summary(pl.concat(alone_scores))}")
+    print(f"comment finder, (d) (c) with no heading/count: {summary(pl.concat(headless_scores))}")
     changed = rules.join(both, on="page_id", suffix="_b").filter(
         pl.col("n_pred_comments") != pl.col("n_pred_comments_b"))
     for row in changed.sort("page_id").iter_rows(named=True):

@@ -56,6 +56,17 @@ FEATURES: tuple[str, ...] = (
 )
 """The features of a line, in the model's order (see ``header_features``)."""
 
+REPEAT_FEATURES: tuple[str, ...] = (
+    "log_shape_count", "regular_prev", "regular_next", "log_gap_prev", "text_after", "run_member", "log_run_size",
+    "chrome_near", "chrome_above",
+)
+"""The features that read the page's repetition (its shape groups and repeated widget words): the costly
+ones. ``line_scores``'s upper bound puts their most favourable value in their place."""
+_LOG_CAP = float(np.log(CAP + 1))
+_RANGES = {"log_shape_count": (0.0, _LOG_CAP), "log_gap_prev": (0.0, _LOG_CAP), "log_run_size": (0.0, _LOG_CAP),
+           "chrome_near": (0.0, float(2 * NEAR))}
+"""The range of each of ``REPEAT_FEATURES`` that is not a flag (0 to 1)."""
+
 FEATURE_COLUMNS = ("_page", "_i", "text", "strip_rule", "f_words", "f_date", "f_has_date", "f_count", "f_heading",
                    "f_numeric", "f_prose", "f_says", "f_ad_author", "f_affix", "name_like")
 """The columns ``header_features`` reads (``tasks.parse.line_features`` columns, the page number and line,
@@ -148,24 +159,22 @@ def _shape_groups(frame: pl.DataFrame) -> pl.Series:
     }).to_struct("_groups")
 
 
-def _feature_exprs(lines: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
+def _feature_exprs(lines: pl.DataFrame, *, repeats: bool = True) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
     """The lines with the helper columns the features read, and each feature's expression (see
-    ``header_features``)."""
+    ``header_features``); with ``repeats`` False, all but ``REPEAT_FEATURES`` (the helper columns they
+    read are not built)."""
     frame = lines.select(FEATURE_COLUMNS)
     words = pl.col("f_words")
     long_line = (words >= 8) | pl.col("f_prose")
-    frame = frame.with_columns(_long=long_line, _count=pl.len().over(_TEXT.hash(seed=0), "_page"),
-                               _digit=_TEXT.str.contains("[0-9]"))
+    frame = frame.with_columns(_long=long_line, _digit=_TEXT.str.contains("[0-9]"))
     chrome_word = ((words <= CHROME_MAX_WORDS) & (words >= 1) & (pl.col("_count") >= CHROME_MIN_REPEATS)) | (
         pl.col("strip_rule") == "comment_chrome").fill_null(value=False)
     n = pl.len().over("_page")
     section = (pl.col("f_count").is_not_null() | pl.col("f_heading")).cast(pl.Int32).cum_max().over("_page")
     form = (pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
             .cast(pl.Int32).cum_max(reverse=True).over("_page"))
-    frame = frame.with_columns(_shape_groups(frame), _chrome=chrome_word.fill_null(value=False)).unnest("_groups")
-    chrome_above = pl.any_horizontal([_near(pl.col("_chrome"), -k).fill_null(value=False) for k in range(1, NEAR + 1)])
     flag = pl.Float64
-    exprs = {
+    own = {
         "log_chars": (_CHARS.cast(flag) + 1.0).log(),
         "words_1": words == 1, "words_4_6": words.is_between(4, 6), "words_7_12": words.is_between(7, 12),
         "name_like": pl.col("name_like"), "date": pl.col("f_date"), "has_date": pl.col("f_has_date"),
@@ -176,19 +185,27 @@ def _feature_exprs(lines: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.Expr
         "affix": pl.col("f_affix"), "prose": pl.col("f_prose"),
         "rel_pos": pl.col("_i").cast(flag) / n.cast(flag), "log_to_end": _log(n - 1 - pl.col("_i")),
         "section_above": section > 0, "form_below": form > 0,
+        "next_prose": _near(pl.col("f_prose"), 1), "next_long": _near(pl.col("_long"), 1),
+        "log_next_words": _log(_near(words, 1)), "prev_long": _near(pl.col("_long"), -1),
+        "prev_name_like": _near(pl.col("name_like"), -1), "next_date": _near(pl.col("f_date"), 1),
+    }
+    if not repeats:
+        return frame, own
+    frame = frame.with_columns(_count=pl.len().over(_TEXT.hash(seed=0), "_page"))
+    frame = frame.with_columns(_shape_groups(frame), _chrome=chrome_word.fill_null(value=False)).unnest("_groups")
+    chrome_above = pl.any_horizontal([_near(pl.col("_chrome"), -k).fill_null(value=False) for k in range(1, NEAR + 1)])
+    repeat = {
         "log_shape_count": _log(pl.col("_shapes")),
         "regular_prev": pl.col("_gp").is_between(GAP_MIN, GAP_MAX),
         "regular_next": pl.col("_gn").is_between(GAP_MIN, GAP_MAX),
         "log_gap_prev": _log(pl.col("_gp")),
-        "next_prose": _near(pl.col("f_prose"), 1), "next_long": _near(pl.col("_long"), 1),
-        "log_next_words": _log(_near(words, 1)), "prev_long": _near(pl.col("_long"), -1),
-        "prev_name_like": _near(pl.col("name_like"), -1), "next_date": _near(pl.col("f_date"), 1),
         "chrome_near": pl.sum_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False).cast(pl.Int32)
                                           for k in (*range(-NEAR, 0), *range(1, NEAR + 1))]),
         "chrome_above": chrome_above,
         "text_after": pl.col("_ta"), "run_member": pl.col("_member"),
         "log_run_size": pl.when(pl.col("_member")).then(_log(pl.col("_run_size"))),
     }
+    exprs = {name: {**own, **repeat}[name] for name in FEATURES}
     return frame, exprs
 
 
@@ -215,17 +232,25 @@ def header_features(lines: pl.DataFrame) -> pl.DataFrame:
                                          for name, expr in exprs.items()))
 
 
-def line_scores(lines: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
+def line_scores(lines: pl.DataFrame, model: dict[str, Any], *, bound: bool = False) -> np.ndarray:
     """The classifier's log-odds per line of ``lines`` (as ``header_features`` takes them): the same as
     ``header_scores(header_features(lines), model)``, in one select that never builds the feature
-    columns (a weight times a standardised feature is a constant times the feature plus a constant)."""
-    frame, exprs = _feature_exprs(lines)
+    columns (a weight times a standardised feature is a constant times the feature plus a constant).
+
+    With ``bound``, an upper bound of them that skips the costly ``REPEAT_FEATURES`` (each at its most
+    favourable value): a line under the threshold there is under it in the full score."""
+    frame, exprs = _feature_exprs(lines, repeats=not bound)
     offset = float(model.get("bias", 0.0))
     terms = []
     for name, weight, mean, scale in zip(FEATURES, model["weights"], model["mean"], model["scale"], strict=True):
-        if weight:
+        if not weight:
+            continue
+        offset -= weight * mean / scale
+        if name in exprs:
             terms.append(exprs[name].cast(pl.Float64).fill_null(0.0) * (weight / scale))
-            offset -= weight * mean / scale
+        else:
+            low, high = _RANGES.get(name, (0.0, 1.0))
+            offset += max(weight * low, weight * high) / scale
     score = (pl.sum_horizontal(terms) if terms else pl.repeat(0.0, pl.len())) + offset
     scores: np.ndarray = frame.select(score).to_series().to_numpy()
     return scores

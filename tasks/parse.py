@@ -739,55 +739,14 @@ def _learned_thread(p: _Page) -> list[_Comment]:
     return best
 
 
-def _extended(p: _Page, comments: list[_Comment], run: list[tuple[int, int, int]]) -> list[_Comment]:
-    """``comments`` (built from the header ``run``) extended by the learned headers below the run's last
-    header, each at most ``HEADER_GAP_MAX`` lines below the one before and with no comment break between
-    (the rules' header pattern may change down a thread, as replies or older comments print otherwise):
-    the longer thread when it still reads as readers' writing, else ``comments``."""
-    n = len(p)
-    extra: list[tuple[int, int, int]] = []
-    last = run[-1][1]
-    for i in p.learned[bisect_left(p.learned, last + 2):]:
-        if i - (extra[-1][0] if extra else run[-1][0]) > HEADER_GAP_MAX:
-            break
-        end = i
-        while end + 1 < n and (p.date[end + 1] or p.numeric[end + 1]):
-            end += 1
-        if extra and i <= extra[-1][1] + 1:
-            continue
-        extra.append((i, end, i))
-    if not extra:
-        return comments
-    longer = [*run, *extra]
-    if len(_runs(longer, p)) > 1:
-        return comments
-    built = _build_anchored(p, longer)
-    return built if len(built) > len(comments) and _reads_as_thread(p, built) else comments
-
-
-def _longer_learned(p: _Page, comments: list[_Comment]) -> list[_Comment]:
-    """The learned headers' thread where it holds more comments than the rules' ``comments`` and heads
-    each of them with the same line (the same thread, split also where the rules' pattern missed a
-    header), else ``comments``. A learned thread that drops one of the rules' headers is not taken: a
-    signature line at a comment's end can look like a name line."""
-    learned = _learned_thread(p)
-    if len(learned) <= len(comments):
-        return comments
-    heads = {c.author for c in learned}
-    return learned if all(c.author in heads for c in comments) else comments
-
-
-def _find_comments(p: _Page, finder: str = "both") -> list[_Comment]:
-    """The comments of one page: the rules' thread (the longest anchored run with evidence, else the
-    stated count's name lines), else the learned headers' thread (``finder``: "both"; "rules" or
-    "learned" for one of them alone)."""
+def _find_comments(p: _Page, finder: str = "rules") -> list[_Comment]:
+    """The comments of one page: by the rules (``finder`` "rules": the longest anchored run with evidence,
+    else the stated count's name lines), or by the learned headers alone ("learned": ``_learned_thread``)."""
     if finder == "learned":
         return _drop_repeats(p, _learned_thread(p)) if p.learned else []
     if not p.headers and not p.dates and not p.counts:
-        # no header line and no stated count: nothing for the rules to anchor a comment list on
-        return _drop_repeats(p, _learned_thread(p)) if p.learned and finder == "both" else []
+        return []  # no header line and no stated count: nothing to anchor a comment list on
     best: list[_Comment] = []
-    best_run: list[tuple[int, int, int]] = []
     for run in _anchored_candidates(p):
         if len(run) <= len(best):
             continue  # a run gives at most one comment per header: it cannot beat the best
@@ -804,14 +763,9 @@ def _find_comments(p: _Page, finder: str = "both") -> list[_Comment]:
             continue
         evidence = _evidence(p, run[0][0], says=says) or (marked and _form_follows(p, comments[-1]))
         if evidence and len(comments) > len(best) and _reads_as_thread(p, comments):
-            best, best_run = comments, run
-    if best and p.learned and finder == "both":
-        best = _extended(p, best, best_run)
-        best = _longer_learned(p, best)
+            best = comments
     if not best:
         best = _alternating(p)
-    if not best and p.learned and finder == "both":
-        best = _learned_thread(p)
     return _drop_repeats(p, best)
 
 
@@ -859,7 +813,7 @@ def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[
     return limit
 
 
-def _segment_comments(p: _Page, finder: str = "both") -> tuple[dict[int, tuple[str, int]], int]:
+def _segment_comments(p: _Page, finder: str = "rules") -> tuple[dict[int, tuple[str, int]], int]:
     """The comment lines of one page (line -> (region, comment position)) and the line where the comment
     section starts (the page length when there are no comments)."""
     placed: dict[int, tuple[str, int]] = {}
@@ -993,7 +947,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
         return feats.select(pl.arg_where(expr)).to_series().to_list()
 
     dates = rows_where(pl.col("f_date"))
-    learned = rows_where(pl.col("_learned"))
+    learned = rows_where(pl.col("_learned")) if "_learned" in feats.columns else []
     counts = rows_where(pl.col("f_count").is_not_null())
     sections = rows_where(pl.col("f_count").is_not_null() | pl.col("f_heading"))
     header_list = list(kinds)
@@ -1080,35 +1034,37 @@ def learned_headers(feats: pl.DataFrame, model: dict[str, Any] | None) -> pl.Ser
     return pl.Series("_learned", scores >= float(model["threshold"]))
 
 
-def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = None, finder: str = "both"
-                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Step 1 (comments) on the pages that may hold a comment list: those with rule evidence
-    (``_MAY_HOLD_COMMENTS``) and those with ``LEARNED_MIN_COMMENTS`` lines the learned classifier
-    (``header_model``; None: rules only) takes for headers.
+_FINDER_COLUMNS = ("_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric",
+                   "f_words", "f_prose", "f_affix", "f_says", "f_by_author", "f_ad_author")
+"""The ``feats`` columns the comment finder reads (``_Page``)."""
 
-    Args:
-        feats: ``line_features`` columns plus ``_row``, ``_page`` and ``_i`` (``_number_lines``).
-        header_model: the comment-header classifier's weights (``tasks.comment_headers.load_model``).
-        finder: "both" (rules, else the classifier's headers), "rules" or "learned" (see ``_find_comments``).
 
-    Returns:
-        The comment lines (``_row``, ``_region`` as in ``_REGION_CODES``, ``_position``), and per page with
-        comments ``_page``, ``_limit`` (where its comment section starts) and ``_after`` (the line after
-        its last comment line).
-    """
-    rows: list[int] = []
-    codes: list[int] = []
-    positions: list[int] = []
-    sections: list[tuple[int, int, int]] = []
-    # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
-    learned = pl.col("_learned")
-    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null() | learned).then(pl.col("_i")).min().over("_page")
-    finder_lines = feats.select(
-        "_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
-        "f_prose", "f_affix", "f_says", "f_by_author", "f_ad_author", learned_headers(feats, header_model),
-    ).filter(((_MAY_HOLD_COMMENTS & (finder != "learned"))
-              | (learned.sum().over("_page") >= LEARNED_MIN_COMMENTS))
-             & (pl.col("_i") >= first_anchor - COMMENT_REACH))
+def _learned_candidates(feats: pl.DataFrame, found: pl.Series, model: dict[str, Any]) -> pl.DataFrame:
+    """The lines of the pages of ``feats`` where the classifier (``model``) may make a thread, with
+    ``_learned`` (the lines it is sure head a comment): pages whose rules found none (not in ``found``,
+    the ``_page`` of pages with rule comments) where at least ``LEARNED_MIN_COMMENTS`` lines reach the
+    threshold in an upper bound of the score that skips the costly repetition features
+    (``tasks.comment_headers.line_scores``). The features of a line read only its own page, so the pages
+    left out are those where the full score finds too few headers too: the result is the same as scoring
+    every page, at a fraction of the cost."""
+    columns = dict.fromkeys([*_FINDER_COLUMNS, *(c for c in HEADER_COLUMNS if c != "name_like")])
+    rest = feats.select(list(columns))
+    if found.len():
+        rest = rest.filter(~pl.col("_page").is_in(found.implode()))
+    if rest.height == 0:
+        return rest.with_columns(_learned=pl.lit(value=False))
+    threshold = float(model["threshold"])
+    bound = pl.Series("_bound", line_scores(_header_lines(rest), model, bound=True) >= threshold)
+    rest = rest.with_columns(bound).filter(pl.col("_bound").sum().over("_page") >= LEARNED_MIN_COMMENTS
+                                           ).drop("_bound")
+    return rest.with_columns(learned_headers(rest, model))
+
+
+def _comment_lines(finder_lines: pl.DataFrame, finder: str, out: tuple[list[int], list[int], list[int],
+                   list[tuple[int, int, int]]]) -> None:
+    """Run the comment finder (``finder``) on each page of ``finder_lines`` and add to ``out`` (rows,
+    region codes, comment positions, sections) what it places."""
+    rows, codes, positions, sections = out
     for page_key, first_row, first_line, page in _comment_pages(finder_lines):
         placed, limit = _segment_comments(page, finder)
         if placed:
@@ -1116,6 +1072,40 @@ def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = Non
             codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
             positions.extend([k for _, k in placed.values()])
             sections.append((page_key, first_line + limit, first_line + max(placed) + 1))
+
+
+def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = None, finder: str = "both"
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Step 1 (comments): the rules on the pages that may hold a comment list (``_MAY_HOLD_COMMENTS``),
+    then the learned classifier (``header_model``; None: rules only) on the pages where they found none
+    and a run of headers can be (``_learned_candidates``): its thread where it is sure of
+    ``LEARNED_MIN_COMMENTS`` headers or more.
+
+    Args:
+        feats: ``line_features`` columns plus ``_row``, ``_page`` and ``_i`` (``_number_lines``).
+        header_model: the comment-header classifier's weights (``tasks.comment_headers.load_model``).
+        finder: "both" (rules, else the classifier's headers), "rules" or "learned" (one of them alone).
+
+    Returns:
+        The comment lines (``_row``, ``_region`` as in ``_REGION_CODES``, ``_position``), and per page with
+        comments ``_page``, ``_limit`` (where its comment section starts) and ``_after`` (the line after
+        its last comment line).
+    """
+    out: tuple[list[int], list[int], list[int], list[tuple[int, int, int]]] = ([], [], [], [])
+    # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
+    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page")
+    if finder != "learned":
+        _comment_lines(feats.select(_FINDER_COLUMNS).filter(
+            _MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH)), "rules", out)
+    if header_model is not None and finder != "rules":
+        found = pl.Series("_page", [page for page, _, _ in out[3]], dtype=pl.UInt32)
+        rest = _learned_candidates(feats, found, header_model)
+        learned = pl.col("_learned")
+        first = pl.when(_ANCHOR | pl.col("f_count").is_not_null() | learned).then(pl.col("_i")).min().over("_page")
+        _comment_lines(rest.select(*_FINDER_COLUMNS, "_learned").filter(
+            (learned.sum().over("_page") >= LEARNED_MIN_COMMENTS) & (pl.col("_i") >= first - COMMENT_REACH)),
+            "learned", out)
+    rows, codes, positions, sections = out
     comments = pl.DataFrame({"_row": rows, "_region": codes, "_position": positions},
                             schema={"_row": pl.UInt32, "_region": pl.Int8, "_position": pl.Int32})
     return comments, pl.DataFrame(sections, schema={"_page": pl.UInt32, "_limit": pl.Int32, "_after": pl.Int32},

@@ -12,7 +12,7 @@ import pytest
 
 from flows.train_comment_headers import fit, header_labels
 from tasks.boilerplate import strip_boilerplate
-from tasks.comment_headers import FEATURES, header_features, header_scores, load_model
+from tasks.comment_headers import FEATURES, REPEAT_FEATURES, header_features, header_scores, line_scores, load_model
 from tasks.parse import (
     _number_lines,
     learned_header_features,
@@ -134,11 +134,39 @@ def test_training_is_deterministic_and_learns_the_signal() -> None:
     assert fit(_fixture_lines(8))["weights"] != first["weights"]
 
 
+def test_fit_without_a_feature_gives_it_no_weight() -> None:
+    lines = _fixture_lines(7)
+    model = fit(lines, without=(FEATURES[0],))
+    weights = dict(zip(model["features"], model["weights"], strict=True))
+    assert weights[FEATURES[0]] == 0.0
+    assert weights[FEATURES[3]] > 0.5  # the other signal is still learned
+
+
 def test_shipped_model_matches_the_features() -> None:
     model = load_model()
     assert model["features"] == list(FEATURES)
     assert len(model["weights"]) == len(model["mean"]) == len(model["scale"]) == len(FEATURES)
     assert model["n_headers"] > 500
+    # it does not lean on a comments heading or stated count above the line (threads may state neither)
+    assert dict(zip(FEATURES, model["weights"], strict=True))["section_above"] == 0.0
+
+
+def test_bound_is_never_under_the_score() -> None:
+    """``line_scores(..., bound=True)`` skips the repetition features: it is at least the full score on
+    every line, for the shipped model and for one whose repetition weights have either sign."""
+    texts = ["Site Name", "Home", PROSE, PROSE,
+             "Anna Keller", PROSE, "Reply", "Boris Lund", PROSE, PROSE, "Reply", "Chiara Neri", PROSE, "Reply",
+             "Leave a comment", "12 May 2021", "Reply"]
+    lines = pl.concat([_lines(texts, rules={14: "comment_form"}), _lines(texts[::-1], page=1)])
+    shipped = load_model()
+    signs = {name: (-1.0) ** k for k, name in enumerate(REPEAT_FEATURES)}
+    mixed = {**shipped, "weights": [signs.get(f, 1.0) * 2.0 if f in signs else w
+                                    for f, w in zip(FEATURES, shipped["weights"], strict=True)]}
+    for model in (shipped, mixed):
+        full, bound = line_scores(lines, model), line_scores(lines, model, bound=True)
+        assert full == pytest.approx(header_scores(header_features(lines), model))
+        assert (bound >= full - 1e-9).all()
+        assert (bound > full + 1e-6).any()  # and it is a bound, not the score
 
 
 def test_model_file_with_other_features_is_refused(tmp_path: Path) -> None:
@@ -187,6 +215,21 @@ def test_learned_thread_where_the_rules_find_none() -> None:
     assert comments["author"].to_list() == [a for a, _ in THREAD]
     assert comments["text"].to_list() == [t for _, t in THREAD]
     assert parse_comments(segment_pages(tagged, header_model=model, finder="learned")).height == 4
+
+
+def test_rules_thread_is_kept_where_the_rules_find_one() -> None:
+    """Where the rules find a thread, the classifier is not scored: its headers neither extend nor
+    replace the rules' thread (in cross-validation they never changed one)."""
+    lines = [*ARTICLE, "Comments", ""]
+    for author, text in THREAD:
+        lines += [f"{author} says:", "", text, ""]
+    lines += ["Boris Lund", "", "Another line under the thread that reads like a reader's text, and goes on.", ""]
+    lines += ["Leave a Reply"]
+    tagged = _page("\n".join(lines))
+    model = _always_header_model(set(), tagged)
+    rules = parse_comments(segment_pages(tagged, finder="rules"))
+    assert rules.height == len(THREAD)
+    assert parse_comments(segment_pages(tagged, header_model=model)).equals(rules)
 
 
 def test_learned_thread_needs_three_readers_texts() -> None:
