@@ -12,10 +12,13 @@ ranker's: ``flows.train_titles.site_folds``; no site is in both the training and
 the header lines' precision and recall at the model's threshold, and the comment finder end to end on
 the held-out pages, scored as ``corpus eval`` scores comments: (a) its rules alone, (b) rules plus the
 classifier trained without the held-out sites, and (c) the classifier's headers alone (no rule: how far
-it finds threads by itself on sites it never saw). Then it writes the model fitted on every page to
+it finds threads by itself on sites it never saw), and (d) the same on the held-out pages with their
+comments heading and stated count lines removed (threads that state neither). The model leaves out the
+features named by ``--without`` (default ``WITHOUT``: the comments heading or count above a line, which
+(d) showed it leaned on). Then it writes the model fitted on every page to
 ``tasks/models/comment_headers.json``.
 
-    python -m flows.train_comment_headers [--out PATH] [--folds 5] [FOLDER[:FOLD] ...]
+    python -m flows.train_comment_headers [--out PATH] [--folds 5] [--without F1,F2] [FOLDER[:FOLD] ...]
 """
 
 from __future__ import annotations

@@ -19,10 +19,9 @@ How a page is segmented (per page, linear in its lines):
    text above its header. Without dates (wpDiscuz-style widgets print only the name), the stated count
    picks the author lines: a dynamic programme chooses exactly that many name-like lines, never two in
    a row, preferring names that repeat on the page. Where these rules find no thread, a learned
-   comment-header classifier (``tasks.comment_headers``, over every line of the shard at once) takes
-   over: a run of at least ``LEARNED_MIN_COMMENTS`` of its headers at regular distances whose texts
-   read as readers' writing is the thread (``_learned_thread``); its headers also extend a rule thread
-   below its last header and replace a shorter rule thread that they contain. Authors lose the words
+   comment-header classifier (``tasks.comment_headers``, on those pages only) takes over: a run of at
+   least ``LEARNED_MIN_COMMENTS`` of its headers at regular distances whose texts read as readers'
+   writing is the thread (``_learned_thread``). Authors lose the words
    most headers of the page share ("Posted by:", "said..."), a date glued on, and what follows a
    separator.
 2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
@@ -38,10 +37,11 @@ How a page is segmented (per page, linear in its lines):
 
 Where the time goes: the line patterns run in polars over all lines of the shard (``line_features``),
 each on a sub-frame of the lines that can match it (a regex search in polars scans every value of a
-column, also those a ``when`` masked to null); the comment-header classifier's features too (its shape
-regexes on the short lines only) and its scores are one matrix product. Step 1 runs per page in Python
-over plain lists of those columns (``_Page``), and only on the pages that may hold a comment list (rule
-evidence, or three learned headers), from a little above their first header, date or count line;
+column, also those a ``when`` masked to null). Step 1 runs per page in Python over plain lists of those
+columns (``_Page``), first the rules on the pages that may hold a comment list (rule evidence), then the
+comment-header classifier on the pages where they found none: an upper bound of its scores without its
+costly repetition features, then the full scores on the few pages where three lines pass it
+(``_learned_candidates``); each from a little above their first header, date or count line;
 steps 2 and 3 run in polars over all pages at once (``_body_windows``,
 ``tasks.titles.candidate_features``; the ranker is one matrix product). Polars releases the GIL, so the
 Python part is what keeps two parse tasks on two threads from running side by side.
