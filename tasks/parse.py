@@ -18,8 +18,12 @@ How a page is segmented (per page, linear in its lines):
    comments heading followed by text before the first header says so, and each comment is then the
    text above its header. Without dates (wpDiscuz-style widgets print only the name), the stated count
    picks the author lines: a dynamic programme chooses exactly that many name-like lines, never two in
-   a row, preferring names that repeat on the page. Authors lose the words most headers of the page
-   share ("Posted by:", "said..."), a date glued on, and what follows a separator.
+   a row, preferring names that repeat on the page. Where these rules find no thread, a learned
+   comment-header classifier (``tasks.comment_headers``, on those pages only) takes over: a run of at
+   least ``LEARNED_MIN_COMMENTS`` of its headers at regular distances whose texts read as readers'
+   writing is the thread (``_learned_thread``). Authors lose the words
+   most headers of the page share ("Posted by:", "said..."), a date glued on, and what follows a
+   separator.
 2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
    count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
    comment form cannot be crossed) picks the article text. A short tail after the window's last gap of
@@ -34,8 +38,11 @@ How a page is segmented (per page, linear in its lines):
 Where the time goes: the line patterns run in polars over all lines of the shard (``line_features``),
 each on a sub-frame of the lines that can match it (a regex search in polars scans every value of a
 column, also those a ``when`` masked to null). Step 1 runs per page in Python over plain lists of those
-columns (``_Page``), and only on the pages that may hold a comment list, from a little above their first
-header, date or count line; steps 2 and 3 run in polars over all pages at once (``_body_windows``,
+columns (``_Page``), first the rules on the pages that may hold a comment list (rule evidence), then the
+comment-header classifier on the pages where they found none: an upper bound of its scores without its
+costly repetition features, then the full scores on the few pages where three lines pass it
+(``_learned_candidates``); each from a little above their first header, date or count line;
+steps 2 and 3 run in polars over all pages at once (``_body_windows``,
 ``tasks.titles.candidate_features``; the ranker is one matrix product). Polars releases the GIL, so the
 Python part is what keeps two parse tasks on two threads from running side by side.
 """
@@ -48,6 +55,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -55,6 +63,10 @@ import polars as pl
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import cast_to, empty_frame, polars_schema
 from tasks import selectors
+from tasks.comment_headers import FEATURE_COLUMNS as HEADER_COLUMNS
+from tasks.comment_headers import GAP_MAX as HEADER_GAP_MAX
+from tasks.comment_headers import header_features, line_scores
+from tasks.comment_headers import load_model as load_header_model
 from tasks.dates import parse_date
 from tasks.distinct import map_distinct
 from tasks.titles import candidate_features, load_model, rank_titles
@@ -90,6 +102,11 @@ MAX_COUNT_LINES_TRIED = 3
 how many count lines (from the last) are tried."""
 MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
+LEARNED_MIN_COMMENTS = 3
+"""A thread found from the learned headers alone (``_learned_thread``) needs this many comments."""
+FINDERS = ("both", "rules", "learned")
+"""What finds comments on the text path: the rules, else the learned headers (``both``, the default), or
+one of them alone (``rules``, ``learned``: for measuring them)."""
 FOOTER_REACH = 80
 """How far above a comment list's first header the finder looks for its heading when the headers may be
 footers (the first comment's text lies between them, so the reach is longer than ``EVIDENCE_WINDOW``)."""
@@ -404,6 +421,8 @@ class _Page:
     """Lines with a stated comment count."""
     sections: list[int]
     """Lines that open a comment section: a stated count or a comments heading."""
+    learned: list[int] = field(default_factory=list)
+    """Lines the learned classifier (``tasks.comment_headers``) is sure head a comment."""
 
     def __len__(self) -> int:
         return len(self.text)
@@ -687,7 +706,44 @@ def _reads_as_thread(p: _Page, comments: list[_Comment]) -> bool:
     return True
 
 
-def _find_comments(p: _Page) -> list[_Comment]:
+def _learned_thread(p: _Page) -> list[_Comment]:
+    """The longest thread headed by the learned headers (``_Page.learned``), for pages where the rules
+    find none: a run of at least ``LEARNED_MIN_COMMENTS`` headers, each at most ``HEADER_GAP_MAX`` lines
+    below the one before and with no comment break between (``_runs``), whose comments read as readers'
+    writing (``_reads_as_thread``). A header takes the date and number lines under it as its meta; the
+    last comment ends as a rule-found thread's last comment does (``_build_anchored``)."""
+    n = len(p)
+    heads: list[tuple[int, int, int]] = []
+    for i in p.learned:
+        last = i
+        while last + 1 < n and (p.date[last + 1] or p.numeric[last + 1]):
+            last += 1
+        heads.append((i, last, i))
+    clean = [h for k, h in enumerate(heads) if k + 1 >= len(heads) or heads[k + 1][0] > h[1] + 1]
+    runs: list[list[tuple[int, int, int]]] = []
+    for run in _runs(clean, p):
+        part = [run[0]]
+        for h in run[1:]:
+            if h[0] - part[-1][0] > HEADER_GAP_MAX:
+                runs.append(part)
+                part = []
+            part.append(h)
+        runs.append(part)
+    best: list[_Comment] = []
+    for run in runs:
+        if len(run) < max(LEARNED_MIN_COMMENTS, len(best) + 1):
+            continue
+        comments = _build_anchored(p, run)
+        if len(comments) >= max(LEARNED_MIN_COMMENTS, len(best) + 1) and _reads_as_thread(p, comments):
+            best = comments
+    return best
+
+
+def _find_comments(p: _Page, finder: str = "rules") -> list[_Comment]:
+    """The comments of one page: by the rules (``finder`` "rules": the longest anchored run with evidence,
+    else the stated count's name lines), or by the learned headers alone ("learned": ``_learned_thread``)."""
+    if finder == "learned":
+        return _drop_repeats(p, _learned_thread(p)) if p.learned else []
     if not p.headers and not p.dates and not p.counts:
         return []  # no header line and no stated count: nothing to anchor a comment list on
     best: list[_Comment] = []
@@ -757,11 +813,11 @@ def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[
     return limit
 
 
-def _segment_comments(p: _Page) -> tuple[dict[int, tuple[str, int]], int]:
+def _segment_comments(p: _Page, finder: str = "rules") -> tuple[dict[int, tuple[str, int]], int]:
     """The comment lines of one page (line -> (region, comment position)) and the line where the comment
     section starts (the page length when there are no comments)."""
     placed: dict[int, tuple[str, int]] = {}
-    limit = _place_comments(p, _find_comments(p), placed)
+    limit = _place_comments(p, _find_comments(p, finder), placed)
     return placed, limit
 
 
@@ -891,6 +947,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
         return feats.select(pl.arg_where(expr)).to_series().to_list()
 
     dates = rows_where(pl.col("f_date"))
+    learned = rows_where(pl.col("_learned")) if "_learned" in feats.columns else []
     counts = rows_where(pl.col("f_count").is_not_null())
     sections = rows_where(pl.col("f_count").is_not_null() | pl.col("f_heading"))
     header_list = list(kinds)
@@ -909,7 +966,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
         yield page_keys[lo], first_rows[lo], first_lines[lo], _Page(
             **{name: values[lo:hi] for name, values in cols.items()},
             headers={i: kinds[i + lo] for i in local(header_list)},
-            dates=local(dates), counts=local(counts), sections=local(sections),
+            dates=local(dates), counts=local(counts), sections=local(sections), learned=local(learned),
         )
         lo = hi
 
@@ -956,34 +1013,99 @@ a comments heading, a comment form, or "says" and "by" headers."""
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
 
 
-def _all_comments(feats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Step 1 (comments) on the pages that may hold a comment list.
+def _header_lines(feats: pl.DataFrame) -> pl.DataFrame:
+    """The columns of ``feats`` that the comment-header classifier reads, ``name_like`` as the finder reads it."""
+    return feats.select([c for c in HEADER_COLUMNS if c != "name_like"]).with_columns(
+        name_like=_NAME_LIKE.fill_null(value=False))
+
+
+def learned_header_features(feats: pl.DataFrame) -> pl.DataFrame:
+    """``tasks.comment_headers.header_features`` of every line of ``feats`` (``line_features`` columns plus
+    ``_page`` and ``_i``, sorted by page and line), its ``name_like`` read as the finder reads it."""
+    return header_features(_header_lines(feats))
+
+
+def learned_headers(feats: pl.DataFrame, model: dict[str, Any] | None) -> pl.Series:
+    """Per line of ``feats``, whether the learned classifier (``model``; None: no classifier) is sure it
+    heads a comment (its log-odds at least the model's ``threshold``)."""
+    if model is None or feats.height == 0:
+        return pl.Series("_learned", np.zeros(feats.height, dtype=bool))
+    scores = line_scores(_header_lines(feats), model)
+    return pl.Series("_learned", scores >= float(model["threshold"]))
+
+
+_FINDER_COLUMNS = ("_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric",
+                   "f_words", "f_prose", "f_affix", "f_says", "f_by_author", "f_ad_author")
+"""The ``feats`` columns the comment finder reads (``_Page``)."""
+
+
+def _learned_candidates(feats: pl.DataFrame, found: pl.Series, model: dict[str, Any]) -> pl.DataFrame:
+    """The lines of the pages of ``feats`` where the classifier (``model``) may make a thread, with
+    ``_learned`` (the lines it is sure head a comment): pages whose rules found none (not in ``found``,
+    the ``_page`` of pages with rule comments) where at least ``LEARNED_MIN_COMMENTS`` lines reach the
+    threshold in an upper bound of the score that skips the costly repetition features
+    (``tasks.comment_headers.line_scores``). The features of a line read only its own page, so the pages
+    left out are those where the full score finds too few headers too: the result is the same as scoring
+    every page, at a fraction of the cost."""
+    columns = dict.fromkeys([*_FINDER_COLUMNS, *(c for c in HEADER_COLUMNS if c != "name_like")])
+    rest = feats.select(list(columns))
+    if found.len():
+        rest = rest.filter(~pl.col("_page").is_in(found.implode()))
+    if rest.height == 0:
+        return rest.with_columns(_learned=pl.lit(value=False))
+    threshold = float(model["threshold"])
+    bound = pl.Series("_bound", line_scores(_header_lines(rest), model, bound=True) >= threshold)
+    rest = rest.with_columns(bound).filter(pl.col("_bound").sum().over("_page") >= LEARNED_MIN_COMMENTS
+                                           ).drop("_bound")
+    return rest.with_columns(learned_headers(rest, model))
+
+
+def _comment_lines(finder_lines: pl.DataFrame, finder: str, out: tuple[list[int], list[int], list[int],
+                   list[tuple[int, int, int]]]) -> None:
+    """Run the comment finder (``finder``) on each page of ``finder_lines`` and add to ``out`` (rows,
+    region codes, comment positions, sections) what it places."""
+    rows, codes, positions, sections = out
+    for page_key, first_row, first_line, page in _comment_pages(finder_lines):
+        placed, limit = _segment_comments(page, finder)
+        if placed:
+            rows.extend([first_row + i for i in placed])
+            codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
+            positions.extend([k for _, k in placed.values()])
+            sections.append((page_key, first_line + limit, first_line + max(placed) + 1))
+
+
+def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = None, finder: str = "both"
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Step 1 (comments): the rules on the pages that may hold a comment list (``_MAY_HOLD_COMMENTS``),
+    then the learned classifier (``header_model``; None: rules only) on the pages where they found none
+    and a run of headers can be (``_learned_candidates``): its thread where it is sure of
+    ``LEARNED_MIN_COMMENTS`` headers or more.
 
     Args:
         feats: ``line_features`` columns plus ``_row``, ``_page`` and ``_i`` (``_number_lines``).
+        header_model: the comment-header classifier's weights (``tasks.comment_headers.load_model``).
+        finder: "both" (rules, else the classifier's headers), "rules" or "learned" (one of them alone).
 
     Returns:
         The comment lines (``_row``, ``_region`` as in ``_REGION_CODES``, ``_position``), and per page with
         comments ``_page``, ``_limit`` (where its comment section starts) and ``_after`` (the line after
         its last comment line).
     """
-    rows: list[int] = []
-    codes: list[int] = []
-    positions: list[int] = []
-    sections: list[tuple[int, int, int]] = []
+    out: tuple[list[int], list[int], list[int], list[tuple[int, int, int]]] = ([], [], [], [])
     # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
     first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page")
-    finder_lines = feats.select(
-        "_row", "_page", "_i", "text", "strip_rule", "f_date", "f_count", "f_heading", "f_numeric", "f_words",
-        "f_prose", "f_affix", "f_says", "f_by_author", "f_ad_author",
-    ).filter(_MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH))
-    for page_key, first_row, first_line, page in _comment_pages(finder_lines):
-        placed, limit = _segment_comments(page)
-        if placed:
-            rows.extend([first_row + i for i in placed])
-            codes.extend([_REGION_CODES[name] for name, _ in placed.values()])
-            positions.extend([k for _, k in placed.values()])
-            sections.append((page_key, first_line + limit, first_line + max(placed) + 1))
+    if finder != "learned":
+        _comment_lines(feats.select(_FINDER_COLUMNS).filter(
+            _MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH)), "rules", out)
+    if header_model is not None and finder != "rules":
+        found = pl.Series("_page", [page for page, _, _ in out[3]], dtype=pl.UInt32)
+        rest = _learned_candidates(feats, found, header_model)
+        learned = pl.col("_learned")
+        first = pl.when(_ANCHOR | pl.col("f_count").is_not_null() | learned).then(pl.col("_i")).min().over("_page")
+        _comment_lines(rest.select(*_FINDER_COLUMNS, "_learned").filter(
+            (learned.sum().over("_page") >= LEARNED_MIN_COMMENTS) & (pl.col("_i") >= first - COMMENT_REACH)),
+            "learned", out)
+    rows, codes, positions, sections = out
     comments = pl.DataFrame({"_row": rows, "_region": codes, "_position": positions},
                             schema={"_row": pl.UInt32, "_region": pl.Int8, "_position": pl.Int32})
     return comments, pl.DataFrame(sections, schema={"_page": pl.UInt32, "_limit": pl.Int32, "_after": pl.Int32},
@@ -1010,11 +1132,15 @@ def page_urls(feats: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame | 
     return pages.join(urls.select("page_id", "url"), on="page_id", how="inner").select("_page", "url")
 
 
-def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, pl.DataFrame]:
+def body_windows(lines: pl.DataFrame, *, header_model: dict[str, Any] | None = None, finder: str = "both"
+                 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, pl.DataFrame]:
     """Steps 1 and 2 of ``segment_pages``: the comments, then the body window of each page.
 
     Args:
         lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``), not empty.
+        header_model: the comment-header classifier's weights (the shipped model by default).
+        finder: "both" (the comment finder's rules, else the classifier's headers), "rules" or "learned"
+            (one of them alone).
 
     Returns:
         The lines sorted by page and line with the ``line_features`` columns, ``_row``, ``_page``, ``_i``
@@ -1024,7 +1150,10 @@ def body_windows(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndar
     """
     feats = _number_lines(line_features(sorted_lines(lines)))
     # 1. comments, and where each page's comment section starts
-    comments, sections = _all_comments(feats)
+    if finder not in FINDERS:
+        raise ValueError(f"finder must be one of {FINDERS}, not {finder!r}")
+    model = None if finder == "rules" else header_model or load_header_model()
+    comments, sections = _all_comments(feats, model, finder)
     region = np.zeros(feats.height, dtype=np.int8)  # 0: unplaced, else _REGION_CODES
     position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
     region[comments["_row"].to_numpy()] = comments["_region"].to_numpy()
@@ -1171,7 +1300,8 @@ def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
     return short.filter(_page_text_key().is_duplicated()).filter(~_last_char().is_in(_REPEATED_KEPT_END))["_row"]
 
 
-def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, words: bool = False) -> pl.DataFrame:
+def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, words: bool = False,
+                  header_model: dict[str, Any] | None = None, finder: str = "both") -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
     The comment finder runs per page in Python on the pages that may hold comments; the body window,
@@ -1182,6 +1312,10 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, word
         urls: ``page_id``, ``url`` (the page's URL where known; its slug is a title cue), or None.
         words: also return ``f_words``, each line's words (``tasks.words.count_words``), for later steps
             that would count them again.
+        header_model: the comment-header classifier's weights (``tasks.comment_headers``; the shipped
+            model by default).
+        finder: "both": the classifier's headers make a thread where the comment finder's rules find none;
+            "rules" or "learned": one of them alone (for measuring them).
 
     Returns:
         The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
@@ -1192,7 +1326,7 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, word
     if lines.height == 0:
         empty = empty_frame(LINES)
         return empty.with_columns(f_words=pl.lit(None, dtype=pl.Int32)) if words else empty
-    feats, region, position, windows = body_windows(lines)
+    feats, region, position, windows = body_windows(lines, header_model=header_model, finder=finder)
     # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
     model = load_model()
     titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls), model=model), model)
