@@ -16,8 +16,10 @@ top-level statements that define it, a name imported from a ``tasks.*`` or ``sch
 statements that define it there, and a module imported as such (``from tasks import io``) the whole
 module; and so on transitively. The key hashes those statements (``ast.unparse``, so comments and
 formatting do not count). Editing a function the task reaches changes its key; editing one it does
-not reach (another task's wrapper, another stage's module) does not. Code outside these packages
-(polars, flows) and data files are not followed.
+not reach (another task's wrapper, another stage's module) does not. Data files a reached statement
+places beside its module by ``__file__`` (a model's weights, ``profiles/``) count by their bytes
+(:func:`data_files`), so retraining a model reruns the stages that read it. Code outside these
+packages (polars, flows) is not followed.
 
 The argument named ``out`` is the stage's own output (a file or folder). It is not part of the key,
 but when a cached result exists and its output is gone, the key is made unique for this run, so
@@ -225,10 +227,37 @@ _VERSIONS: dict[tuple[str, str | None, tuple[str, ...]], tuple[str, _Stamps]] = 
 """Code versions worked out in this process, with the size and modification time of the files they read."""
 
 
+def data_files(module: str, statements: Iterable[str]) -> list[Path]:
+    """The data files beside ``module`` that its ``statements`` name: a model's weights, a folder of profiles.
+
+    Only statements that place a path by ``__file__`` count. Each string in them that names a folder
+    beside the module brings the files named inside it by the same statements, or all its files when
+    none is named; a string naming a file beside the module brings that file.
+    """
+    source = module_path(module)
+    if source is None:
+        return []
+    words: set[str] = set()
+    for text in statements:
+        if "__file__" in text:
+            words |= {node.value for node in ast.walk(ast.parse(text))
+                      if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value}
+    found: set[Path] = set()
+    for word in words:
+        target = source.parent / word
+        if target.is_file():
+            found.add(target)
+        elif target.is_dir():
+            named = {target / other for other in words if (target / other).is_file()}
+            found |= named or {p for p in target.rglob("*") if p.is_file()}
+    return sorted(found)
+
+
 def _stamps(modules: Iterable[str]) -> _Stamps:
+    """Size and modification time of each module's source, or of a data file given as ``file:PATH``."""
     stamps = []
     for mod in modules:
-        path = module_path(mod)
+        path = Path(mod.removeprefix("file:")) if mod.startswith("file:") else module_path(mod)
         try:
             stat = path.stat() if path is not None else None
         except OSError:
@@ -248,14 +277,19 @@ def code_version(module: str, name: str | None = None, *, packages: tuple[str, .
     if known is not None and _stamps(mod for mod, _ in known[1]) == known[1]:
         return known[0]
     closure = code_closure(module, name, packages=packages)
-    stamps = _stamps(closure)
+    data = [path for mod, statements in closure.items() for path in data_files(mod, statements)]
+    read = [*closure, *(f"file:{path}" for path in data)]
+    stamps = _stamps(read)
     digest = xxhash.xxh3_64()
     for mod, statements in closure.items():
         digest.update(f"\0module {mod}\0".encode())
         for text in statements:
             digest.update(text.encode())
             digest.update(b"\0")
-    if _stamps(closure) == stamps:  # no file changed while it was read
+    for path in data:
+        digest.update(f"\0file {path.name}\0".encode())
+        digest.update(path.read_bytes())
+    if _stamps(read) == stamps:  # no file changed while it was read
         _VERSIONS[key] = (digest.hexdigest(), stamps)
     return digest.hexdigest()
 

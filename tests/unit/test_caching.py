@@ -38,7 +38,13 @@ FILES = {
         "def unrelated(x: int) -> int:\n"
         "    return nothing(x)\n"
     ),
-    "helpers.py": "def helper(x: int) -> int:\n    return x * 2\n",
+    "helpers.py": (
+        "from pathlib import Path\n"
+        "WEIGHTS = Path(__file__).with_name('models') / 'weights.json'\n"
+        "\n"
+        "def helper(x: int) -> int:\n"
+        "    return x * len(WEIGHTS.read_text())\n"
+    ),
     "io.py": "def write(x: int) -> int:\n    return x\n",
     "other.py": "def other_fn(x: int) -> int:\n    return x\n",
     "unused.py": "def nothing(x: int) -> int:\n    return x\n",
@@ -51,6 +57,9 @@ def pkg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root.mkdir()
     for name, text in FILES.items():
         (root / name).write_text(text, encoding="utf-8")
+    (root / "models").mkdir()
+    (root / "models" / "weights.json").write_text('{"w": 1}', encoding="utf-8")
+    (root / "models" / "other.json").write_text('{"w": 1}', encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.invalidate_caches()
     return root
@@ -75,7 +84,8 @@ def test_closure_follows_names_and_imports(pkg: Path) -> None:
 
 
 @pytest.mark.parametrize(("file", "old", "new"), [
-    ("helpers.py", "x * 2", "x * 3"),  # two imports away
+    ("helpers.py", "return x *", "return 3 * x *"),  # two imports away
+    ("models/weights.json", '"w": 1', '"w": 2'),  # a data file a reached statement names
     ("stage.py", "LIMIT = 3", "LIMIT = 4"),  # a constant the function reads
     ("io.py", "return x", "return x + 1"),  # a module imported as such
     ("steps.py", "io.write(run(x))", "io.write(run(x + 1))"),  # the task itself
@@ -91,7 +101,8 @@ def test_editing_reached_code_changes_the_key(pkg: Path, file: str, old: str, ne
     ("unused.py", "return x", "return x + 1"),  # imported by the stage module, used by a function not reached
     ("stage.py", "return nothing(x)", "return nothing(x) + 1"),  # same module, function not reached
     ("steps.py", "return other_fn(x)", "return other_fn(x) - 1"),  # another task of the same module
-    ("helpers.py", "return x * 2", "return x * 2  # doubled"),  # a comment
+    ("helpers.py", "read_text())\n", "read_text())  # scaled\n"),  # a comment
+    ("models/other.json", '"w": 1', '"w": 2'),  # a data file beside it that no statement names
     ("stage.py", "Stage docstring.", "Another docstring."),  # the module docstring
 ])
 def test_editing_code_not_reached_keeps_the_key(pkg: Path, file: str, old: str, new: str) -> None:
@@ -104,7 +115,7 @@ def test_new_module_imported_by_reached_code_changes_the_key(pkg: Path) -> None:
     before = _version()
     (pkg / "extra.py").write_text("K = 1\n", encoding="utf-8")
     _edit(pkg / "helpers.py", "def helper", f"from {PKG}.extra import K\n\ndef helper")
-    _edit(pkg / "helpers.py", "x * 2", "x * 2 * K")
+    _edit(pkg / "helpers.py", "return x *", "return K * x *")
     middle = _version()
     assert middle != before
     _edit(pkg / "extra.py", "K = 1", "K = 2")
