@@ -38,6 +38,7 @@ from flows.train_titles import site_folds
 from tasks.boilerplate import strip_boilerplate
 from tasks.comment_headers import FEATURES, MODEL_PATH, header_scores
 from tasks.evaluate import fold, score_pages, summarize_scores
+from tasks.extract.templates import learn_template_lines, tag_template_lines
 from tasks.parse import (
     _number_lines,
     learned_header_features,
@@ -46,7 +47,6 @@ from tasks.parse import (
     segment_pages,
     sorted_lines,
 )
-from tasks.extract.templates import learn_template_lines, tag_template_lines
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 L2 = 1.0
