@@ -37,7 +37,7 @@ from prefect.context import SettingsContext, get_settings_context
 from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from flows.runtime import limit_malloc_retention
+from flows.runtime import limit_malloc_retention, release_polars_memory_promptly
 
 RUNNER_ENV = "CORPUSFLOW_TASK_RUNNER"
 """Environment variable choosing the task runner: ``processes`` or ``threads``."""
@@ -233,6 +233,7 @@ class SharedServerProcessPool(ProcessPoolTaskRunner):
             warm.__exit__(None, None, None)
 
     def _start_workers(self) -> None:
+        release_polars_memory_promptly()  # in the workers' environment before they start
         if self._executor is not None:  # start every worker now: their imports overlap the flow's first steps
             for _ in range(self._max_workers):
                 self._executor.submit(os.getpid)
