@@ -19,7 +19,8 @@ every ``--interval`` seconds:
   for Python's GIL sleeps and does not count);
 - **time to the first task**: from the command's start to the earliest stage body it recorded in
   ``OUT/_work/executions.jsonl`` (``at``), and the API server's first sample (when its process appeared);
-- **peak RSS** per process kind (``VmHWM``), the highest sum of ``VmRSS`` over all processes at one sample,
+- **peak RSS** per process kind (``VmHWM``), the highest sum of ``VmRSS`` over all processes at one sample
+  (and what made it up: each process's ``VmRSS`` then and the stage tasks running),
   and per stage the highest ``VmRSS`` sample of the process running a task of that stage (the
   ``VmRSS`` sample taken while a task of that stage was running, from the same ``executions.jsonl``):
   how memory follows the pages, stage by stage.
