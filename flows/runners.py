@@ -22,8 +22,10 @@ changes that make it work and pay on a small machine:
 Two task threads kept 1.0-1.2 of 2 cores busy (the GIL: parsing and the line rules hold it), so the
 default is processes. What made the workers cost 25-40% more CPU than threads was mostly per task run,
 and ``corpus build`` now avoids it: each worker builds one SSL context per CA file instead of two per task
-run (:func:`_share_ssl_contexts`), loads Prefect's collections when it starts, and receives the stage
-tasks' code versions from the flow process; the workers start while the API server boots
+run (:func:`_share_ssl_contexts`), Prefect's settings once instead of per task run
+(:func:`_reuse_settings_contexts`), loads Prefect's collections when it starts but not the task-runner-only
+prefect-dask (:func:`_load_collections_but_runners`), and receives the stage tasks' code versions from the
+flow process; the workers start while the API server boots
 (:meth:`SharedServerProcessPool.prestart`, ``flows.apiserver``).
 """
 
