@@ -19,7 +19,8 @@ every ``--interval`` seconds:
   for Python's GIL sleeps and does not count);
 - **time to the first task**: from the command's start to the earliest stage body it recorded in
   ``OUT/_work/executions.jsonl`` (``at``), and the API server's first sample (when its process appeared);
-- **peak RSS** per process kind (``VmHWM``), the highest sum of ``VmRSS`` over all processes at one sample,
+- **peak RSS** per process kind (``VmHWM``), the highest sum of ``VmRSS`` over all processes at one sample
+  (and what made it up: each process's ``VmRSS`` then and the stage tasks running),
   and per stage the highest ``VmRSS`` sample of the process running a task of that stage (the
   ``VmRSS`` sample taken while a task of that stage was running, from the same ``executions.jsonl``):
   how memory follows the pages, stage by stage.
@@ -114,11 +115,12 @@ class Sampler(threading.Thread):
         self.tree_cpu: list[tuple[float, float]] = []  # (time.time(), CPU s of every process seen so far)
         self.running: list[tuple[float, int]] = []  # (time.time(), threads of the tree running or runnable)
         self.rss_sum = 0.0  # the highest sum of VmRSS over the tree's processes at one sample (MB)
+        self.rss_sum_at: tuple[float, dict[int, float]] = (0.0, {})  # that sample's time and VmRSS per pid
 
     def run(self) -> None:
         while not self.stop.is_set():
             now = time.time()
-            running, rss_sum = 0, 0.0
+            running, rss_sum, parts = 0, 0.0, {}
             for pid in _descendants(self.root):
                 running += _running_threads(pid)
                 if pid not in self.kinds:
@@ -135,13 +137,27 @@ class Sampler(threading.Thread):
                     self.hwm[pid] = max(self.hwm.get(pid, 0.0), int(values["VmHWM"]) / 1024)
                 if "VmRSS" in values:
                     rss_sum += int(values["VmRSS"]) / 1024
+                    parts[pid] = int(values["VmRSS"]) / 1024
                 if "VmRSS" in values:
                     self.rss.setdefault(pid, []).append((now, int(values["VmRSS"]) / 1024))
                 self.cpu[pid] = (int(stat[11]) + int(stat[12])) / CLOCK_TICKS
             self.tree_cpu.append((now, sum(self.cpu.values())))
             self.running.append((now, running))
-            self.rss_sum = max(self.rss_sum, rss_sum)
+            if rss_sum > self.rss_sum:
+                self.rss_sum, self.rss_sum_at = rss_sum, (now, parts)
             self.stop.wait(self.interval)
+
+
+def peak_at_once(sampler: Sampler, executions: list[dict[str, Any]], started: float) -> dict[str, Any]:
+    """What made up the highest sum of RSS: when (seconds from the start), each process's RSS (MB, by
+    kind) and the stage tasks running then (by process kind)."""
+    at, parts = sampler.rss_sum_at
+    running = [f"{sampler.kinds.get(rec.get('pid', -1), '?')}: {rec['stage']}" for rec in executions
+               if rec["at"] <= at <= rec["at"] + rec["seconds"]]
+    return {"seconds": round(at - started, 1),
+            "mb_by_process": sorted([[sampler.kinds.get(pid, "?"), round(mb)] for pid, mb in parts.items()],
+                                    key=lambda x: -x[1]),
+            "stages_running": sorted(running)}
 
 
 def stage_peaks(rss: dict[int, list[tuple[float, float]]], executions: list[dict[str, Any]]) -> dict[str, float]:
@@ -204,6 +220,7 @@ def measure(corpus: Path, out: Path, extra: list[str], *, interval: float, check
         "cpu_seconds_by_process_kind": by_kind,
         "peak_rss_mb_by_process_kind": hwm_by_kind,
         "peak_rss_mb_all_processes_at_once": round(sampler.rss_sum),
+        "peak_rss_at_once": peak_at_once(sampler, executions, started),
         "peak_rss_mb_by_stage": stage_peaks(sampler.rss, executions),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],

@@ -22,8 +22,10 @@ changes that make it work and pay on a small machine:
 Two task threads kept 1.0-1.2 of 2 cores busy (the GIL: parsing and the line rules hold it), so the
 default is processes. What made the workers cost 25-40% more CPU than threads was mostly per task run,
 and ``corpus build`` now avoids it: each worker builds one SSL context per CA file instead of two per task
-run (:func:`_share_ssl_contexts`), loads Prefect's collections when it starts, and receives the stage
-tasks' code versions from the flow process; the workers start while the API server boots
+run (:func:`_share_ssl_contexts`), Prefect's settings once instead of per task run
+(:func:`_reuse_settings_contexts`), loads Prefect's collections when it starts but not the task-runner-only
+prefect-dask (:func:`_load_collections_but_runners`), and receives the stage tasks' code versions from the
+flow process; the workers start while the API server boots
 (:meth:`SharedServerProcessPool.prestart`, ``flows.apiserver``).
 """
 
@@ -37,7 +39,7 @@ from prefect.context import SettingsContext, get_settings_context
 from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from flows.runtime import limit_malloc_retention
+from flows.runtime import limit_malloc_retention, release_polars_memory_promptly
 
 RUNNER_ENV = "CORPUSFLOW_TASK_RUNNER"
 """Environment variable choosing the task runner: ``processes`` or ``threads``."""
@@ -80,12 +82,74 @@ def _init_worker(polars_threads: int) -> None:
     os.environ["POLARS_MAX_THREADS"] = str(polars_threads)
     limit_malloc_retention()  # as in the flow process: freed memory goes back to the system
     _share_ssl_contexts()
-    from prefect._internal.plugins.collections import load_prefect_collections  # noqa: PLC0415
-
-    load_prefect_collections()  # what the first task would import (installed collections: prefect-dask's dask)
+    _reuse_settings_contexts()
+    _load_collections_but_runners()
     import flows.stage_tasks  # noqa: PLC0415 -- imported for its import cost, before the first task
 
     flows.stage_tasks.warm_up()
+
+
+RUNNER_ONLY_COLLECTIONS = frozenset({"prefect_dask"})
+"""Prefect collections (entry-point names) that hold task runners only: a worker runs the tasks it is sent
+and never makes a runner of theirs, so it does not import them."""
+
+
+def _load_collections_but_runners() -> None:
+    """Load Prefect's installed collections in this worker, except :data:`RUNNER_ONLY_COLLECTIONS`.
+
+    Prefect loads every collection the first time a task run looks up a block class (the result storage
+    of the run's context), and prefect-dask imports dask, distributed and pandas with it: 72 MB of the
+    worker's memory and about 0.2-0.5 s of CPU per worker, for a task runner the worker never makes.
+    Collections that register blocks (any other) load as before; Prefect's own cache of loaded
+    collections is then filled, so it does not load the left-out ones later.
+    """
+    from importlib.metadata import entry_points  # noqa: PLC0415
+
+    from prefect._internal.plugins import collections  # noqa: PLC0415
+
+    if collections._collections is not None:  # loaded already (by Prefect or an earlier call)
+        return
+    wanted = [ep for ep in entry_points(group="prefect.collections")
+              if (ep.name or ep.value) not in RUNNER_ONLY_COLLECTIONS]
+    collections._collections = collections.safe_load_entrypoints(wanted)  # type: ignore[arg-type]
+
+
+def _reuse_settings_contexts() -> None:
+    """Build Prefect's settings once per worker, not once per task run.
+
+    Each task run sent to a worker carries the flow's settings as a dict, and Prefect builds a
+    ``SettingsContext`` from it before the task runs (``prefect.context.hydrated_context``): a pydantic
+    ``BaseSettings`` that reads the environment and Prefect's profile and TOML sources again, about 18%
+    of the workers' CPU outside the stage bodies on 5,000 real pages (py-spy). The dict is the same for
+    every task run of a build, so the worker builds the context for the first one and enters a copy of
+    it for every later run whose dict and environment are equal; a different dict or environment builds
+    a new one, as Prefect would.
+    """
+    import prefect.task_runners as runners  # noqa: PLC0415
+    from prefect.context import SettingsContext  # noqa: PLC0415
+
+    original = runners._run_task_with_hydrated_context
+    if getattr(original, "shared_by_corpusflow", False):
+        return
+    built: list[Any] = []  # [serialized settings, environment, the context built from them]
+    lock = threading.Lock()
+
+    def run_with_settings(*args: Any, **kwargs: Any) -> Any:
+        context = kwargs.get("context") or {}
+        serialized = context.get("settings_context")
+        if not serialized:
+            return original(*args, **kwargs)
+        environ = dict(os.environ)  # the task's environment is in force here (_run_task_in_subprocess)
+        with lock:
+            if not built or built[0] != serialized or built[1] != environ:
+                built[:] = [serialized, environ, SettingsContext(**serialized)]
+            settings = built[2].model_copy()  # a context object can be entered once at a time
+        kwargs["context"] = {**context, "settings_context": None}  # entered here instead of by Prefect
+        with settings:
+            return original(*args, **kwargs)
+
+    run_with_settings.shared_by_corpusflow = True  # type: ignore[attr-defined]
+    runners._run_task_with_hydrated_context = run_with_settings
 
 
 def _fill_code_versions() -> None:
@@ -171,6 +235,7 @@ class SharedServerProcessPool(ProcessPoolTaskRunner):
             warm.__exit__(None, None, None)
 
     def _start_workers(self) -> None:
+        release_polars_memory_promptly()  # in the workers' environment before they start
         if self._executor is not None:  # start every worker now: their imports overlap the flow's first steps
             for _ in range(self._max_workers):
                 self._executor.submit(os.getpid)

@@ -26,6 +26,7 @@ import errno
 import functools
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,6 +101,30 @@ def limit_malloc_retention() -> bool:
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
+
+
+POLARS_ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"
+"""The variable polars' own allocator (jemalloc, built into polars under the ``_rjem_`` prefix) reads its
+options from, once, when polars is loaded."""
+POLARS_ALLOCATOR_CONF = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
+"""Pages polars freed go back to the system about a second after, from a background thread."""
+
+
+def release_polars_memory_promptly() -> bool:
+    """Have polars' allocator return the memory a task freed within about a second, in this process if polars
+    is not loaded yet and in every process started from it later (the worker processes); whether this
+    process is affected. A value the user set is kept.
+
+    polars allocates with jemalloc, not glibc, so :func:`trim_freed_memory` cannot return what a polars
+    query freed; jemalloc keeps freed pages for 10 s by default and returns them only while it is called
+    again, so a worker that finished a task held them while it waited for the next one, beside the other
+    worker's peak. Measured on one 2,500-page shard (strip, template rows, parse, one process, one polars
+    thread): 481-482 MB left after parse against 511-570 MB by default, the same CPU (10.6-11.5 s against
+    11.2-12.0 s); returning every freed page at once (``dirty_decay_ms:0``) left 376-390 MB but cost 13-20%
+    more CPU.
+    """
+    os.environ.setdefault(POLARS_ALLOCATOR_ENV, POLARS_ALLOCATOR_CONF)
+    return "polars" not in sys.modules
 
 
 def trim_freed_memory() -> bool:

@@ -40,14 +40,17 @@ def dedup_partitions(n_files: int) -> int:
     return min(MAX_PARTITIONS, max(2, -(-n_files // FILES_PER_PARTITION)))
 
 
-FILES_PER_TEMPLATE_PART = 10_000
+FILES_PER_TEMPLATE_PART = 5_000
 
 
 def template_partitions(n_files: int) -> int:
     """Partitions of ``hash(site, line)`` for learn-templates: one per ``FILES_PER_TEMPLATE_PART`` input files (>= 2).
 
     A partition holds every distinct (site, line, page) of its share of the run's pages (about a hundred
-    lines a page), so its memory stays flat as the run grows; 10,000 pages are about a million rows.
+    lines a page), so its memory stays flat as the run grows; 5,000 real pages are about 720,000 rows.
+    With 10,000 files a partition (1.44 million rows), a learn-templates task reached 824-869 MB in a worker
+    process and two of them at once were the build's highest memory (20,000 real pages, all processes
+    2.3 GB); a partition holds half as many rows now, for one more task run per 5,000 files.
     """
     return max(2, -(-n_files // FILES_PER_TEMPLATE_PART))
 

@@ -15,6 +15,20 @@ def where_am_i(n: int) -> tuple[int, int]:
     return os.getpid(), n
 
 
+@task(name="what-did-the-worker-load")
+def worker_state(n: int) -> tuple[int, int, bool, str | None, int]:
+    """The process id, whether prefect-dask is loaded, polars' allocator options in the environment and the
+    identity of the settings object the task ran under."""
+    import sys
+
+    from prefect.context import SettingsContext
+
+    settings = SettingsContext.get()
+    assert settings is not None
+    return (os.getpid(), n, "prefect_dask" in sys.modules, os.environ.get("_RJEM_MALLOC_CONF"),
+            id(settings.settings))
+
+
 @task(name="die")
 def die(n: int) -> int:
     """End the worker process at once, the way a crash or the kernel's OOM killer does."""
@@ -25,6 +39,12 @@ def die(n: int) -> int:
 def probe(n: int = 4) -> list[tuple[int, int]]:
     """Run ``n`` trivial tasks in the worker processes; their process ids."""
     return [f.result() for f in [where_am_i.submit(i) for i in range(n)]]
+
+
+@flow(name="runner-workers", task_runner=SharedServerProcessPool(max_workers=1))
+def worker_states(n: int = 3) -> list[tuple[int, int, bool, str | None, int]]:
+    """Run ``n`` tasks one after another in one worker process: what each saw (:func:`worker_state`)."""
+    return [worker_state.submit(i).result() for i in range(n)]
 
 
 @flow(name="runner-crash", task_runner=SharedServerProcessPool(max_workers=2))

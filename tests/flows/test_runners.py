@@ -21,6 +21,7 @@ from flows.runners import (
     runner_choice,
     set_polars_threads,
 )
+from flows.runtime import POLARS_ALLOCATOR_CONF, POLARS_ALLOCATOR_ENV
 from tests.conftest import REPO, SAMPLE
 from tests.flows.test_crash_safety import _snapshot
 
@@ -160,6 +161,20 @@ def test_tasks_run_in_workers_reporting_to_the_flows_server() -> None:
             time.sleep(0.5)
     assert len(runs) == 4
     assert all(r.state is not None and r.state.is_completed() for r in runs)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_workers_reuse_settings_and_skip_runner_collections() -> None:
+    """A worker builds Prefect's settings once for the task runs of one flow (not once per run), does not
+    load prefect-dask (a task runner it never makes), and has polars' allocator options from the runner."""
+    from tests.flows.proc_flows import worker_states
+
+    seen = worker_states(3)
+    assert len({pid for pid, *_ in seen}) == 1
+    assert [n for _, n, *_ in seen] == [0, 1, 2]
+    assert not any(dask for _, _, dask, *_ in seen)
+    assert {conf for *_, conf, _ in seen} == {os.environ.get(POLARS_ALLOCATOR_ENV, POLARS_ALLOCATOR_CONF)}
+    assert len({settings for *_, settings in seen}) == 1
 
 
 @pytest.mark.usefixtures("prefect_server")

@@ -336,7 +336,7 @@ def test_template_lines_learned_per_partition_equal_the_whole_run(parts: int) ->
 
 def test_template_partitions_grow_with_the_run() -> None:
     """learn-templates' partitions follow the input, so a partition holds about the same rows at any size."""
-    assert [template_partitions(n) for n in (0, 1, 20_000, 100_000, 1_000_000)] == [2, 2, 2, 10, 100]
+    assert [template_partitions(n) for n in (0, 1, 20_000, 100_000, 1_000_000)] == [2, 2, 4, 20, 200]
 
 
 def test_repeat_pieces_follow_the_comment_rows() -> None:
