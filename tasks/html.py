@@ -28,6 +28,7 @@ from schemas.validate import polars_schema
 from tasks.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.evaluate import bag_f1, fold, tokens
 from tasks.mainbody import choose_body, drop_comment_text
+from tasks.parse import NAME_MAX_WORDS as _NAME_MAX_WORDS
 from tasks.readers import parse_timestamp
 
 logger = logging.getLogger(__name__)
@@ -402,6 +403,9 @@ COMMENT_SECTION_SELECTORS = (
 )
 """Containers of a comment section (used to tell the article apart and to notice unparsed comments)."""
 _ANY_SECTION = ", ".join(COMMENT_SECTION_SELECTORS)
+_COMMENT_FORM = "form textarea"
+"""A form with a text area on the page: a place for readers' comments, named or not (with the section
+selectors, what lets the text finder search a page's rendered text for a thread)."""
 
 BODY_SELECTORS = (
     '[itemprop="articleBody"]', ".entry-content", ".post-content", ".article-body", ".article__body",
@@ -747,7 +751,7 @@ def _sibling_parent(node: LexborNode, rep: dict[int, int], position: dict[int, i
 def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
     candidates = _comment_candidates(tree)
     if not candidates:
-        return []
+        return _collect_structural(tree, max_nodes=max_nodes)
     candidates = _doc_order(candidates, tree)
     nearest, children = _thread(candidates)
     rep = _representatives(candidates, children, max_nodes=max_nodes)
@@ -775,6 +779,275 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
             continue
         position[mid] = len(comments)
         comments.append(_Comment(node, parent, author, text, posted_text, posted))
+    return comments
+
+
+# --------------------------------------------------------------------------------------------------
+# Comments from structure: threads whose class and id names the selectors do not know
+# --------------------------------------------------------------------------------------------------
+
+STRUCT_MIN_COMMENTS = 2
+"""A run of sibling blocks is read as a thread from its structure alone only with this many comments."""
+STRUCT_MIN_SHARE = 0.75
+"""... and when at least this share of the run's blocks read as a comment (the rest: a heading, a form)."""
+STRUCT_HEAD_LINES = 4
+"""A comment's name and date are among its first lines (before its text), or on one of its last lines."""
+STRUCT_DATE_LINE_WORDS = 3
+"""A date line holds at most this many words beside the date."""
+STRUCT_MAX_BLOCK_CHARS = 20_000
+"""A block with more text than this is a page part, not one comment."""
+STRUCT_MAX_LINK_SHARE = 0.5
+"""A run whose comment texts are mostly link text is a list of teasers or links, not a thread."""
+STRUCT_CHROME_SHARE = 0.5
+STRUCT_CHROME_CHARS = 40
+"""A short line (at most ``STRUCT_CHROME_CHARS``) in the text of at least this share of a thread's comments
+is the widget's control ("Reply", "Antworten ↓"), whatever its language: left out of the texts."""
+_STRUCT_TAGS = frozenset({"li", "article", "div", "section", "dd", "blockquote", "tr", "aside"})
+_STRUCT_NOT_IN = frozenset({"nav", "header", "footer", "form", "select", "menu", "button", "a"})
+_NAME_SHAPE = re.compile(r"[^\W_]")
+_SENTENCE_END = re.compile(r"[.!?;]$")
+_INITIAL_END = re.compile(r"(?:^|\s)[^\W\d_]{1,2}\.$")
+_DATE_REST = re.compile(r"^[\W\d_]*(?:\w{1,3}[\W\d_]*)?$")
+"""What may stand beside a date on a date line: marks, numbers and one short word ("at", "um", "à")."""
+
+
+def name_shaped(text: str) -> bool:
+    """Could ``text`` be a person's display name? One to ``NAME_MAX_WORDS`` words in at most
+    ``MAX_AUTHOR_CHARS`` characters, a letter or digit in it, no date in it and no sentence end (an initial
+    as in "Anna K." is fine). No word list: a numeric or one-character name passes."""
+    text = text.strip()
+    if not text or len(text) > MAX_AUTHOR_CHARS or len(text.split()) > _NAME_MAX_WORDS:
+        return False
+    if not _NAME_SHAPE.search(text) or _DATE_ONLY.match(text) and not text.isdigit():
+        return False
+    if WRITTEN_DATE.search(text) or RELATIVE_DATE.search(text) or _CHROME_LINE.match(text):
+        return False
+    return not (_SENTENCE_END.search(text) and not _INITIAL_END.search(text))
+
+
+def _date_in(line: str) -> re.Match[str] | None:
+    return WRITTEN_DATE.search(line) or RELATIVE_DATE.search(line)
+
+
+def _is_date_line(line: str) -> bool:
+    """A line that holds a date (and time) and at most ``STRUCT_DATE_LINE_WORDS`` other words ("Posted",
+    "at", "| Permalink"), or digits and marks only."""
+    match = _date_in(line)
+    if match is None:
+        return bool(_DATE_ONLY.match(line)) and any(c.isdigit() for c in line)
+    rest = line[: match.start()] + " " + line[match.end():]
+    return len(_WORDS.findall(rest)) <= STRUCT_DATE_LINE_WORDS
+
+
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_SEGMENT = re.compile(r"\s*[|•·]\s*|\s+[–—-]\s+")
+
+
+def _tail_name(line: str) -> str | None:
+    """The name on a signature line that ends a comment: the part before its date, the last segment
+    between separators, after a label's colon ("Posted by: Jane | May 1, 2012" -> "Jane")."""
+    match = _date_in(line)
+    if match is None or match.start() == 0:
+        return None
+    parts = [p for p in _SEGMENT.split(line[: match.start()]) if p.strip(" ,")]
+    if not parts:
+        return None
+    name = parts[-1].rsplit(":", 1)[-1]
+    name = clean_author(re.sub(r"\s+(?:\w{1,3})\s*$", "", name) if len(name.split()) > 1 else name) or ""
+    return name if name_shaped(name) else None
+
+
+@dataclass(slots=True)
+class _Block:
+    """One block read as a comment from its lines: the author line, the date and the text lines."""
+
+    author: str | None
+    posted_at_text: str | None
+    posted_at: datetime | None
+    lines: list[str]
+
+
+def _time_of(node: LexborNode, skip: set[int]) -> tuple[str | None, datetime | None]:
+    """The first ``<time>`` (or ``[datetime]``) element of a block outside ``skip``: its text and time."""
+    for el in node.css("time, [datetime]"):
+        if el.mem_id in skip or _ancestor_ids(el, node) & skip:
+            continue
+        stamp = (el.attributes or {}).get("datetime")
+        text = " ".join(node_text(el).split())
+        parsed = parse_timestamp(stamp) if stamp else None
+        written = find_date(text) if text else None
+        if written is not None and (parsed is None or len(stamp or "") <= 10):
+            parsed = parse_date(written) or parsed
+        if written or parsed or text:
+            return written or text or stamp, parsed
+    return None, None
+
+
+def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block | None:
+    """Read a block as one comment: within its first ``STRUCT_HEAD_LINES`` lines a name-shaped line (the
+    author; a date after it on the same line is cut off) and a date (written, or a ``<time>`` element),
+    then at least one line of text. None when the block does not read so."""
+    raw = node.text(deep=True)
+    if not raw or len(raw) > STRUCT_MAX_BLOCK_CHARS:
+        return None
+    lines = [" ".join(ln.split()) for ln in node_text(node, skip=skip, max_nodes=max_nodes).split("\n")]
+    lines = [ln for ln in lines if ln and not _CHROME_LINE.match(ln)]
+    if len(lines) < 2:
+        return None
+    posted_text, posted = _time_of(node, skip)
+    block = _head_block(lines, posted_text, posted)
+    if block is None:  # a signature line after the text: "Posted by: Jane | May 1, 2012 at 3:22 PM"
+        for i in range(len(lines) - 1, max(len(lines) - STRUCT_HEAD_LINES, 1) - 1, -1):
+            if (name := _line_name(lines[i])) is not None and (posted_text or _date_in(lines[i])):
+                written = find_date(lines[i])
+                if written:
+                    posted_text, posted = written, parse_date(written)
+                return _Block(name, posted_text, posted, lines[:i])
+    return block
+
+
+def _line_name(line: str) -> str | None:
+    """The name a header or signature line gives: the line itself when it is name-shaped (less "says:" and
+    a trailing date), or the part before its date (``_tail_name``)."""
+    match = _date_in(line)
+    if match is not None and match.start() > 0:
+        return _tail_name(line)
+    if match is not None:
+        return None
+    name = clean_author(line)
+    return name if name is not None and name_shaped(name) else None
+
+
+def _head_block(lines: list[str], posted_text: str | None, posted: datetime | None) -> _Block | None:
+    """A comment whose name and date are among its first ``STRUCT_HEAD_LINES`` lines, text after them."""
+    author = None
+    head = -1
+    for i, line in enumerate(lines[:STRUCT_HEAD_LINES]):
+        name = _line_name(line) if author is None else None
+        if name is not None:
+            author, head = name, i
+        if (match := _date_in(line)) is not None or _is_date_line(line):
+            if author is None and not _is_date_line(line):
+                continue  # a dated line before any name: text, not a header
+            head = max(head, i)
+            if posted_text is None:
+                posted_text = find_date(line) or (match.group(0) if match else line)
+                posted = parse_date(posted_text)
+        if author is not None and posted_text is not None:
+            break
+    if author is None or posted_text is None or head + 1 >= len(lines):
+        return None
+    return _Block(author, posted_text, posted, lines[head + 1:])
+
+
+def _outside(node: LexborNode, stop_tags: frozenset[str]) -> bool:
+    """True when no ancestor of ``node`` is one of ``stop_tags``."""
+    return not any(a.tag in stop_tags for a in _ancestors(node))
+
+
+def _link_share(node: LexborNode, skip: set[int]) -> tuple[int, int]:
+    """Characters of link text and of all text in ``node`` (outside ``skip``)."""
+    total = len("".join(node.text(deep=True).split()))
+    links = sum(len("".join(a.text(deep=True).split())) for a in node.css("a")
+                if not (_ancestor_ids(a, node) & skip))
+    return links, total
+
+
+def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]:
+    """Runs of two or more sibling elements of one tag (``_STRUCT_TAGS``) with text and a digit or a
+    ``<time>`` element in them (a date needs one): the places a thread may be."""
+    runs: list[list[LexborNode]] = []
+    visited = 0
+    for parent in root.traverse(include_text=False):
+        visited += 1
+        if visited > max_nodes:
+            break
+        by_tag: dict[str, list[LexborNode]] = {}
+        child = parent.child
+        while child is not None:
+            if child.tag in _STRUCT_TAGS:
+                by_tag.setdefault(child.tag, []).append(child)
+            child = child.next
+        for members in by_tag.values():
+            if len(members) >= STRUCT_MIN_COMMENTS:
+                runs.append(members)
+    return runs
+
+
+def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[LexborNode]:
+    """Comment blocks found by the shape of a thread, not by names: a run of sibling blocks of one tag of
+    which at least ``STRUCT_MIN_COMMENTS`` and ``STRUCT_MIN_SHARE`` read as a comment (``_read_block``: a
+    name-shaped line and a date at the head, text after), whose text is not mostly links, outside
+    navigation, header, footer and forms; and inside each such comment, blocks of the same tag that read
+    as a comment while the comment still reads as one without them (its replies). Document order."""
+    root = tree.body
+    if root is None:
+        return []
+    accepted: list[LexborNode] = []
+    taken: set[int] = set()
+    for run in _sibling_runs(root, max_nodes=max_nodes):
+        if run[0].mem_id in taken or not _outside(run[0], _STRUCT_NOT_IN):
+            continue
+        if any(a.mem_id in taken for a in _ancestors(run[0])):
+            continue  # inside a comment already taken: its replies are read below
+        read = [(node, _read_block(node, set(), max_nodes=max_nodes)) for node in run]
+        good = [(node, block) for node, block in read if block is not None]
+        if len(good) < STRUCT_MIN_COMMENTS or len(good) < STRUCT_MIN_SHARE * len(run):
+            continue
+        links = total = 0
+        for node, _ in good:
+            link, chars = _link_share(node, set())
+            links, total = links + link, total + chars
+        if total == 0 or links > STRUCT_MAX_LINK_SHARE * total:
+            continue
+        members = [node for node, _ in good]
+        todo = list(members)
+        while todo:  # replies: blocks of the same tag inside a comment that still reads as one without them
+            node = todo.pop()
+            for inner in node.css(node.tag or "div"):
+                if inner.mem_id == node.mem_id or inner.mem_id in taken or inner in members:
+                    continue
+                if _read_block(inner, set(), max_nodes=max_nodes) is None:
+                    continue
+                if _read_block(node, {inner.mem_id}, max_nodes=max_nodes) is None:
+                    continue
+                members.append(inner)
+                taken.add(inner.mem_id)
+                todo.append(inner)
+        taken.update(n.mem_id for n in members)
+        accepted.extend(members)
+        if len(accepted) >= MAX_COMMENTS:
+            break
+    return _doc_order(accepted, tree) if accepted else []
+
+
+def _collect_structural(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
+    """Comments of a thread found by its structure (``_structural_candidates``), each read from its lines
+    (``_read_block``) without its replies; a reply's parent is the comment it sits in."""
+    candidates = _structural_candidates(tree, max_nodes=max_nodes)
+    if not candidates:
+        return []
+    nearest, children = _thread(candidates)
+    blocks = [(node, _read_block(node, set(children[node.mem_id]), max_nodes=max_nodes)) for node in candidates]
+    seen = Counter(line for _, block in blocks if block is not None for line in set(block.lines))
+    n_read = sum(block is not None for _, block in blocks)
+    chrome = {line for line, n in seen.items()
+              if n >= max(STRUCT_MIN_COMMENTS, STRUCT_CHROME_SHARE * n_read) and len(line) <= STRUCT_CHROME_CHARS}
+    comments: list[_Comment] = []
+    position: dict[int, int] = {}
+    for node, block in blocks:
+        if block is None:
+            continue
+        text = [line for line in block.lines if line not in chrome]
+        if not text:
+            continue
+        mid = node.mem_id
+        parent = nearest[mid]
+        while parent is not None and parent not in position:
+            parent = nearest[parent]
+        position[mid] = len(comments)
+        comments.append(_Comment(node, position[parent] if parent is not None else None, block.author,
+                                 "\n\n".join(text), block.posted_at_text, block.posted_at))
     return comments
 
 
@@ -1164,7 +1437,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
          "posted_at": c.posted_at, "parent_position": c.parent}
         for i, c in enumerate(found)
     ] if complete else []
-    section = bool(found) or tree.css_first(_ANY_SECTION) is not None
+    section = bool(found) or tree.css_first(_ANY_SECTION) is not None or tree.css_first(_COMMENT_FORM) is not None
     return ExtractedPage(title, body, stated, rows, complete=complete, body_source=source, comment_section=section)
 
 
