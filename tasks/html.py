@@ -794,7 +794,7 @@ STRUCT_HEAD_LINES = 4
 """A comment's name and date are among its first lines (before its text), or on one of its last lines."""
 STRUCT_DATE_LINE_WORDS = 3
 """A date line holds at most this many words beside the date."""
-STRUCT_MAX_BLOCK_CHARS = 20_000
+STRUCT_MAX_BLOCK_CHARS = 10_000
 """A block with more text than this is a page part, not one comment."""
 STRUCT_MAX_LINK_SHARE = 0.5
 """A run whose comment texts are mostly link text is a list of teasers or links, not a thread."""
@@ -818,7 +818,7 @@ def name_shaped(text: str) -> bool:
     text = text.strip()
     if not text or len(text) > MAX_AUTHOR_CHARS or len(text.split()) > _NAME_MAX_WORDS:
         return False
-    if not _NAME_SHAPE.search(text) or _DATE_ONLY.match(text) and not text.isdigit():
+    if not _NAME_SHAPE.search(text) or (_DATE_ONLY.match(text) and not text.isdigit()):
         return False
     if WRITTEN_DATE.search(text) or RELATIVE_DATE.search(text) or _CHROME_LINE.match(text):
         return False
@@ -865,6 +865,8 @@ class _Block:
     posted_at_text: str | None
     posted_at: datetime | None
     lines: list[str]
+    controls: bool = False
+    """Did the block hold a line that is a known control ("Reply", "Antworten")?"""
 
 
 def _time_of(node: LexborNode, skip: set[int]) -> tuple[str | None, datetime | None]:
@@ -891,7 +893,9 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
     if not raw or len(raw) > STRUCT_MAX_BLOCK_CHARS:
         return None
     lines = [" ".join(ln.split()) for ln in node_text(node, skip=skip, max_nodes=max_nodes).split("\n")]
-    lines = [ln for ln in lines if ln and not _CHROME_LINE.match(ln)]
+    kept = [ln for ln in lines if ln and not _CHROME_LINE.match(ln)]
+    controls = any(_CHROME_LINE.match(ln) and _WORDS.search(ln) for ln in lines if ln)
+    lines = kept
     if len(lines) < 2:
         return None
     posted_text, posted = _time_of(node, skip)
@@ -902,7 +906,9 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
                 written = find_date(lines[i])
                 if written:
                     posted_text, posted = written, parse_date(written)
-                return _Block(name, posted_text, posted, lines[:i])
+                return _Block(name, posted_text, posted, lines[:i], controls)
+    if block is not None:
+        block.controls = controls
     return block
 
 
@@ -974,6 +980,43 @@ def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]
     return runs
 
 
+def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bool:
+    """Do the blocks that read as comments make a thread rather than a list of teasers or a page's parts?
+    Not when their text is mostly link text, or at least half of them open their text with a line that is
+    all link (a teaser's headline), or one holds a top-level heading (``h1``/``h2``: a page part), or one
+    "author" heads more than ``UI_REPEAT_SHARE`` of at least ``UI_REPEAT_MIN`` blocks (a section label).
+    And a thread shows where readers write: a comment form on the page (``has_form``), or controls in at
+    least half of its blocks (a known control line, or a short line that opens or ends the text of several
+    of them, in any language)."""
+    links = total = linked_first = 0
+    for node, block in good:
+        if node.css_first("h1, h2") is not None:
+            return False
+        link_texts = {" ".join(a.text(deep=True).split()) for a in node.css("a")}
+        linked_first += block.lines[0] in link_texts
+        link, chars = _link_share(node, set())
+        links, total = links + link, total + chars
+    if total == 0 or links > STRUCT_MAX_LINK_SHARE * total or 2 * linked_first >= len(good):
+        return False
+    authors = Counter(block.author for _, block in good)
+    if len(good) >= UI_REPEAT_MIN and authors.most_common(1)[0][1] > UI_REPEAT_SHARE * len(good):
+        return False
+    if has_form:
+        return True
+    edges = [{block.lines[0], block.lines[-1]} for _, block in good]
+    repeated = Counter(ln for edge in edges for ln in edge if len(ln) <= STRUCT_CHROME_CHARS and _WORDS.search(ln))
+    common = {ln for ln, n in repeated.items() if n >= STRUCT_MIN_COMMENTS and 2 * n >= len(good)}
+    with_controls = sum(block.controls or not common.isdisjoint(edge) for (_, block), edge in zip(good, edges,
+                                                                                                  strict=True))
+    return 2 * with_controls >= len(good)
+
+
+UI_REPEAT_MIN = 4
+UI_REPEAT_SHARE = 2 / 3
+"""A run of at least ``UI_REPEAT_MIN`` blocks where one name heads more than ``UI_REPEAT_SHARE`` of them
+is a list under a label, not a thread (as ``tasks.authors.UI_WORD_SHARE``)."""
+
+
 def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[LexborNode]:
     """Comment blocks found by the shape of a thread, not by names: a run of sibling blocks of one tag of
     which at least ``STRUCT_MIN_COMMENTS`` and ``STRUCT_MIN_SHARE`` read as a comment (``_read_block``: a
@@ -983,6 +1026,7 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
     root = tree.body
     if root is None:
         return []
+    has_form = tree.css_first(_COMMENT_FORM) is not None
     accepted: list[LexborNode] = []
     taken: set[int] = set()
     for run in _sibling_runs(root, max_nodes=max_nodes):
@@ -994,11 +1038,7 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
         good = [(node, block) for node, block in read if block is not None]
         if len(good) < STRUCT_MIN_COMMENTS or len(good) < STRUCT_MIN_SHARE * len(run):
             continue
-        links = total = 0
-        for node, _ in good:
-            link, chars = _link_share(node, set())
-            links, total = links + link, total + chars
-        if total == 0 or links > STRUCT_MAX_LINK_SHARE * total:
+        if not _thread_like(good, has_form=has_form):
             continue
         members = [node for node, _ in good]
         todo = list(members)
