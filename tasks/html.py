@@ -792,6 +792,11 @@ STRUCT_MIN_SHARE = 0.75
 """... and when at least this share of the run's blocks read as a comment (the rest: a heading, a form)."""
 STRUCT_HEAD_LINES = 4
 """A comment's name and date are among its first lines (before its text), or on one of its last lines."""
+STRUCT_MAX_DATE_LINES = 2
+STRUCT_DATE_LIST_SHARE = 0.4
+"""A block with more date lines than ``STRUCT_MAX_DATE_LINES``, making at least ``STRUCT_DATE_LIST_SHARE`` of
+its lines, is a dated list (of posts, of stories), not one comment (a comment with its replies has a
+date line in every three or four lines)."""
 STRUCT_DATE_LINE_WORDS = 3
 """A date line holds at most this many words beside the date."""
 STRUCT_MAX_BLOCK_CHARS = 10_000
@@ -822,7 +827,11 @@ def name_shaped(text: str) -> bool:
         return False
     if WRITTEN_DATE.search(text) or RELATIVE_DATE.search(text) or _CHROME_LINE.match(text):
         return False
-    return not (_SENTENCE_END.search(text) and not _INITIAL_END.search(text))
+    return not (_SENTENCE_END.search(text) and not _INITIAL_END.search(text) and not _CUT_END.search(text))
+
+
+_CUT_END = re.compile(r"(?:\.\.\.|…)$")
+"""A name a widget cut short ("mike...")."""
 
 
 def _date_in(line: str) -> re.Match[str] | None:
@@ -839,6 +848,7 @@ def _is_date_line(line: str) -> bool:
     return len(_WORDS.findall(rest)) <= STRUCT_DATE_LINE_WORDS
 
 
+_DIGITS = re.compile(r"\d+")
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 _SEGMENT = re.compile(r"\s*[|•·]\s*|\s+[–—-]\s+")
 
@@ -896,7 +906,8 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
     kept = [ln for ln in lines if ln and not _CHROME_LINE.match(ln)]
     controls = any(_CHROME_LINE.match(ln) and _WORDS.search(ln) for ln in lines if ln)
     lines = kept
-    if len(lines) < 2:
+    n_dates = sum(map(_is_date_line, lines))
+    if len(lines) < 2 or (n_dates > STRUCT_MAX_DATE_LINES and n_dates >= STRUCT_DATE_LIST_SHARE * len(lines)):
         return None
     posted_text, posted = _time_of(node, skip)
     block = _head_block(lines, posted_text, posted)
@@ -951,14 +962,6 @@ def _outside(node: LexborNode, stop_tags: frozenset[str]) -> bool:
     return not any(a.tag in stop_tags for a in _ancestors(node))
 
 
-def _link_share(node: LexborNode, skip: set[int]) -> tuple[int, int]:
-    """Characters of link text and of all text in ``node`` (outside ``skip``)."""
-    total = len("".join(node.text(deep=True).split()))
-    links = sum(len("".join(a.text(deep=True).split())) for a in node.css("a")
-                if not (_ancestor_ids(a, node) & skip))
-    return links, total
-
-
 def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]:
     """Runs of two or more sibling elements of one tag (``_STRUCT_TAGS``) with text and a digit or a
     ``<time>`` element in them (a date needs one): the places a thread may be."""
@@ -982,7 +985,7 @@ def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]
 
 def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bool:
     """Do the blocks that read as comments make a thread rather than a list of teasers or a page's parts?
-    Not when their text is mostly link text, or at least half of them open their text with a line that is
+    Not when their text is mostly lines that are links, or at least half of them open their text with a line that is
     all link (a teaser's headline), or one holds a top-level heading (``h1``/``h2``: a page part), or one
     "author" heads more than ``UI_REPEAT_SHARE`` of at least ``UI_REPEAT_MIN`` blocks (a section label).
     And a thread shows where readers write: a comment form on the page (``has_form``), or controls in at
@@ -992,10 +995,10 @@ def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bo
     for node, block in good:
         if node.css_first("h1, h2") is not None:
             return False
-        link_texts = {" ".join(a.text(deep=True).split()) for a in node.css("a")}
+        link_texts = {" ".join(ln.split()) for a in node.css("a") for ln in node_text(a).split("\n")}
         linked_first += block.lines[0] in link_texts
-        link, chars = _link_share(node, set())
-        links, total = links + link, total + chars
+        links += sum(len(ln) for ln in block.lines if ln in link_texts)
+        total += sum(len(ln) for ln in block.lines)
     if total == 0 or links > STRUCT_MAX_LINK_SHARE * total or 2 * linked_first >= len(good):
         return False
     authors = Counter(block.author for _, block in good)
@@ -1003,7 +1006,7 @@ def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bo
         return False
     if has_form:
         return True
-    edges = [{block.lines[0], block.lines[-1]} for _, block in good]
+    edges = [{_DIGITS.sub("0", block.lines[0]), _DIGITS.sub("0", block.lines[-1])} for _, block in good]
     repeated = Counter(ln for edge in edges for ln in edge if len(ln) <= STRUCT_CHROME_CHARS and _WORDS.search(ln))
     common = {ln for ln, n in repeated.items() if n >= STRUCT_MIN_COMMENTS and 2 * n >= len(good)}
     with_controls = sum(block.controls or not common.isdisjoint(edge) for (_, block), edge in zip(good, edges,
@@ -1069,7 +1072,7 @@ def _collect_structural(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comm
         return []
     nearest, children = _thread(candidates)
     blocks = [(node, _read_block(node, set(children[node.mem_id]), max_nodes=max_nodes)) for node in candidates]
-    seen = Counter(line for _, block in blocks if block is not None for line in set(block.lines))
+    seen = Counter(_DIGITS.sub("0", line) for _, block in blocks if block is not None for line in set(block.lines))
     n_read = sum(block is not None for _, block in blocks)
     chrome = {line for line, n in seen.items()
               if n >= max(STRUCT_MIN_COMMENTS, STRUCT_CHROME_SHARE * n_read) and len(line) <= STRUCT_CHROME_CHARS}
@@ -1078,7 +1081,7 @@ def _collect_structural(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comm
     for node, block in blocks:
         if block is None:
             continue
-        text = [line for line in block.lines if line not in chrome]
+        text = [line for line in block.lines if _DIGITS.sub("0", line) not in chrome]
         if not text:
             continue
         mid = node.mem_id
