@@ -793,10 +793,10 @@ STRUCT_MIN_SHARE = 0.75
 STRUCT_HEAD_LINES = 4
 """A comment's name and date are among its first lines (before its text), or on one of its last lines."""
 STRUCT_MAX_DATE_LINES = 2
-STRUCT_DATE_LIST_SHARE = 0.4
-"""A block with more date lines than ``STRUCT_MAX_DATE_LINES``, making at least ``STRUCT_DATE_LIST_SHARE`` of
-its lines, is a dated list (of posts, of stories), not one comment (a comment with its replies has a
-date line in every three or four lines)."""
+STRUCT_DATE_LIST_LINES = 6
+"""A block with more than ``STRUCT_MAX_DATE_LINES`` date lines (without a name) among its first
+``STRUCT_DATE_LIST_LINES`` is a
+dated list (of posts, of stories), not one comment (a comment and its first reply have two)."""
 STRUCT_DATE_LINE_WORDS = 3
 """A date line holds at most this many words beside the date."""
 STRUCT_MAX_BLOCK_CHARS = 10_000
@@ -906,8 +906,8 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
     kept = [ln for ln in lines if ln and not _CHROME_LINE.match(ln)]
     controls = any(_CHROME_LINE.match(ln) and _WORDS.search(ln) for ln in lines if ln)
     lines = kept
-    n_dates = sum(map(_is_date_line, lines))
-    if len(lines) < 2 or (n_dates > STRUCT_MAX_DATE_LINES and n_dates >= STRUCT_DATE_LIST_SHARE * len(lines)):
+    if len(lines) < 2 or sum(_is_date_line(ln) and _line_name(ln) is None
+                             for ln in lines[:STRUCT_DATE_LIST_LINES]) > STRUCT_MAX_DATE_LINES:
         return None
     posted_text, posted = _time_of(node, skip)
     block = _head_block(lines, posted_text, posted)
