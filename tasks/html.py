@@ -29,6 +29,7 @@ from tasks.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.evaluate import bag_f1, fold, tokens
 from tasks.mainbody import choose_body, drop_comment_text
 from tasks.parse import NAME_MAX_WORDS as _NAME_MAX_WORDS
+from tasks.parse import clean_author as _without_badge
 from tasks.readers import parse_timestamp
 
 logger = logging.getLogger(__name__)
@@ -774,6 +775,8 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         excluded = _subtree_ids(mid, children)
         author, author_node = _author_of(node, excluded)
         posted_text, posted = _date_of(node, excluded)
+        if author is None and (block := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
+            author = block.author  # no element the selectors know holds the name: the block's name line
         text = _comment_text(node, excluded, author_node)
         if not text or (author is None and posted_text is None):
             continue
@@ -854,17 +857,29 @@ _SEGMENT = re.compile(r"\s*[|•·]\s*|\s+[–—-]\s+")
 
 
 def _tail_name(line: str) -> str | None:
-    """The name on a signature line that ends a comment: the part before its date, the last segment
-    between separators, after a label's colon ("Posted by: Jane | May 1, 2012" -> "Jane")."""
+    """The name on a header or signature line with a date: the part before its date, the last segment
+    between separators, after a label's colon ("Posted by: Jane | May 1, 2012" -> "Jane"). A single word
+    with a comma just before the date is the date's weekday ("Thursday, April 5, 2012"), not a name, and a web address there is the author's site."""
     match = _date_in(line)
     if match is None or match.start() == 0:
         return None
-    parts = [p for p in _SEGMENT.split(line[: match.start()]) if p.strip(" ,")]
-    if not parts:
+    head = line[: match.start()]
+    cuts = list(_SEGMENT.finditer(head))
+    while cuts:  # a trailing weekday or web address between the name and the date
+        last = head[cuts[-1].end():].strip()
+        if last and not _URL_OR_WEEKDAY.search(last):
+            break
+        head = head[: cuts.pop().start()]
+    if not cuts and _URL_OR_WEEKDAY.search(head.strip()):
         return None
-    name = parts[-1].rsplit(":", 1)[-1]
-    name = clean_author(re.sub(r"\s+(?:\w{1,3})\s*$", "", name) if len(name.split()) > 1 else name) or ""
+    label = _LABEL.search(head)
+    name = clean_author(head[label.end():] if label else head) or ""
     return name if name_shaped(name) else None
+
+
+_URL_OR_WEEKDAY = re.compile(r"://|^www\.|^[^\W\d_]+,$")
+_LABEL = re.compile(r"^[^:]{1,30}:\s+")
+"""A label before a name ("Posted by: "): up to its colon and the space after it."""
 
 
 @dataclass(slots=True)
@@ -917,9 +932,10 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
                 written = find_date(lines[i])
                 if written:
                     posted_text, posted = written, parse_date(written)
-                return _Block(name, posted_text, posted, lines[:i], controls)
+                return _Block(_without_badge(name), posted_text, posted, lines[:i], controls)
     if block is not None:
         block.controls = controls
+        block.author = _without_badge(block.author)
     return block
 
 
