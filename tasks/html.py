@@ -857,9 +857,10 @@ _SEGMENT = re.compile(r"\s*[|•·]\s*|\s+[–—-]\s+")
 
 
 def _tail_name(line: str) -> str | None:
-    """The name on a header or signature line with a date: the part before its date, the last segment
-    between separators, after a label's colon ("Posted by: Jane | May 1, 2012" -> "Jane"). A single word
-    with a comma just before the date is the date's weekday ("Thursday, April 5, 2012"), not a name, and a web address there is the author's site."""
+    """The name on a header or signature line with a date: the part before its date, less a label up to
+    its colon ("Posted by: Jane | May 1, 2012" -> "Jane"). A single word with a comma just before the
+    date is the date's weekday ("Thursday, April 5, 2012"), and a web address there is the author's
+    site: neither is the name."""
     match = _date_in(line)
     if match is None or match.start() == 0:
         return None
@@ -982,10 +983,8 @@ def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]
     """Runs of two or more sibling elements of one tag (``_STRUCT_TAGS``) with text and a digit or a
     ``<time>`` element in them (a date needs one): the places a thread may be."""
     runs: list[list[LexborNode]] = []
-    visited = 0
-    for parent in root.traverse(include_text=False):
-        visited += 1
-        if visited > max_nodes:
+    for visited, parent in enumerate(root.traverse(include_text=False)):
+        if visited >= max_nodes:
             break
         by_tag: dict[str, list[LexborNode]] = {}
         child = parent.child
