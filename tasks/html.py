@@ -828,7 +828,7 @@ def name_shaped(text: str) -> bool:
         return False
     if not _NAME_SHAPE.search(text) or (_DATE_ONLY.match(text) and not text.isdigit()):
         return False
-    if WRITTEN_DATE.search(text) or RELATIVE_DATE.search(text) or _CHROME_LINE.match(text):
+    if WRITTEN_DATE.search(text) or RELATIVE_DATE.search(text) or (_CHROME_LINE.match(text) and not text.isdigit()):
         return False
     return not (_SENTENCE_END.search(text) and not _INITIAL_END.search(text) and not _CUT_END.search(text))
 
@@ -846,12 +846,13 @@ def _is_date_line(line: str) -> bool:
     "at", "| Permalink"), or digits and marks only."""
     match = _date_in(line)
     if match is None:
-        return bool(_DATE_ONLY.match(line)) and any(c.isdigit() for c in line)
+        return bool(_DATE_ONLY.match(line)) and _NUMERIC_DATE.search(line) is not None
     rest = line[: match.start()] + " " + line[match.end():]
     return len(_WORDS.findall(rest)) <= STRUCT_DATE_LINE_WORDS
 
 
 _DIGITS = re.compile(r"\d+")
+_NUMERIC_DATE = re.compile(r"\d[./:-]\d")
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 _SEGMENT = re.compile(r"\s*[|•·]\s*|\s+[–—-]\s+")
 
@@ -919,7 +920,7 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
     if not raw or len(raw) > STRUCT_MAX_BLOCK_CHARS:
         return None
     lines = [" ".join(ln.split()) for ln in node_text(node, skip=skip, max_nodes=max_nodes).split("\n")]
-    kept = [ln for ln in lines if ln and not _CHROME_LINE.match(ln)]
+    kept = [ln for ln in lines if ln and (ln.isdigit() or not _CHROME_LINE.match(ln))]
     controls = any(_CHROME_LINE.match(ln) and _WORDS.search(ln) for ln in lines if ln)
     lines = kept
     if len(lines) < 2 or sum(_is_date_line(ln) and _line_name(ln) is None
@@ -956,18 +957,19 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
     """A comment whose name and date are among its first ``STRUCT_HEAD_LINES`` lines, text after them."""
     author = None
     head = -1
+    dated = False  # a line of the head states the date (a <time> element may state it too)
     for i, line in enumerate(lines[:STRUCT_HEAD_LINES]):
         name = _line_name(line) if author is None else None
         if name is not None:
             author, head = name, i
-        if (match := _date_in(line)) is not None or _is_date_line(line):
+        if (match := _date_in(line)) is not None or (name is None and _is_date_line(line)):
             if author is None and not _is_date_line(line):
                 continue  # a dated line before any name: text, not a header
-            head = max(head, i)
+            head, dated = max(head, i), True
             if posted_text is None:
                 posted_text = find_date(line) or (match.group(0) if match else line)
                 posted = parse_date(posted_text)
-        if author is not None and posted_text is not None:
+        if author is not None and dated:
             break
     if author is None or posted_text is None or head + 1 >= len(lines):
         return None
@@ -1096,9 +1098,7 @@ def _collect_structural(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comm
     for node, block in blocks:
         if block is None:
             continue
-        text = [line for line in block.lines if _DIGITS.sub("0", line) not in chrome]
-        if not text:
-            continue
+        text = [line for line in block.lines if _DIGITS.sub("0", line) not in chrome] or block.lines
         mid = node.mem_id
         parent = nearest[mid]
         while parent is not None and parent not in position:
