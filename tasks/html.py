@@ -1447,8 +1447,8 @@ class ExtractedPage:
     complete: bool = True
     body_source: str = "ours"
     comment_section: bool = True
-    """Does the markup hold a comment section (``COMMENT_SECTION_SELECTORS``) or a comment? A page
-    without either is not searched for comments in its rendered text."""
+    """Does the markup hold a comment section (``COMMENT_SECTION_SELECTORS``, or a form with a text area),
+    or a comment? A page without any is not searched for comments in its rendered text."""
 
 
 def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
