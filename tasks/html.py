@@ -800,6 +800,8 @@ STRUCT_DATE_LIST_LINES = 6
 """A block with more than ``STRUCT_MAX_DATE_LINES`` date lines (without a name) among its first
 ``STRUCT_DATE_LIST_LINES`` is a
 dated list (of posts, of stories), not one comment (a comment and its first reply have two)."""
+STRUCT_HEADER_CHARS = 200
+"""A line longer than this is text, not a comment's header or signature (it is not searched for a date)."""
 STRUCT_DATE_LINE_WORDS = 3
 """A date line holds at most this many words beside the date."""
 STRUCT_MAX_BLOCK_CHARS = 10_000
@@ -838,6 +840,9 @@ _CUT_END = re.compile(r"(?:\.\.\.|…)$")
 
 
 def _date_in(line: str) -> re.Match[str] | None:
+    """The date written in a header-sized line (at most ``STRUCT_HEADER_CHARS``, a digit in it), or None."""
+    if len(line) > STRUCT_HEADER_CHARS or _DIGIT.search(line) is None:
+        return None
     return WRITTEN_DATE.search(line) or RELATIVE_DATE.search(line)
 
 
@@ -846,7 +851,8 @@ def _is_date_line(line: str) -> bool:
     "at", "| Permalink"), or digits and marks only."""
     match = _date_in(line)
     if match is None:
-        return bool(_DATE_ONLY.match(line)) and _NUMERIC_DATE.search(line) is not None
+        return (len(line) <= STRUCT_HEADER_CHARS and _DATE_ONLY.match(line) is not None
+                and _NUMERIC_DATE.search(line) is not None)
     rest = line[: match.start()] + " " + line[match.end():]
     return len(_WORDS.findall(rest)) <= STRUCT_DATE_LINE_WORDS
 
@@ -1000,6 +1006,18 @@ def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]
     return runs
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def _may_be_comment(node: LexborNode) -> bool:
+    """A cheap first test of ``_read_block`` on the raw text: some text, not over ``STRUCT_MAX_BLOCK_CHARS``,
+    and a digit in it (a written date has one) or a ``<time>`` element."""
+    raw = node.text(deep=True)
+    if not raw or len(raw) > STRUCT_MAX_BLOCK_CHARS or not raw.strip():
+        return False
+    return _DIGIT.search(raw) is not None or node.css_first("time, [datetime]") is not None
+
+
 def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bool:
     """Do the blocks that read as comments make a thread rather than a list of teasers or a page's parts?
     Not when their text is mostly lines that are links, or at least half of them open their text with a line that is
@@ -1037,6 +1055,26 @@ UI_REPEAT_SHARE = 2 / 3
 is a list under a label, not a thread (as ``tasks.authors.UI_WORD_SHARE``)."""
 
 
+def _with_replies(members: list[LexborNode], taken: set[int], *, max_nodes: int) -> list[LexborNode]:
+    """``members`` and their replies: blocks of the same tag inside a comment that read as a comment while
+    the comment still reads as one without them (followed down); their ids are added to ``taken``."""
+    members = list(members)
+    todo = list(members)
+    while todo:
+        node = todo.pop()
+        for inner in node.css(node.tag or "div"):
+            if inner.mem_id == node.mem_id or inner.mem_id in taken or inner in members:
+                continue
+            if _read_block(inner, set(), max_nodes=max_nodes) is None:
+                continue
+            if _read_block(node, {inner.mem_id}, max_nodes=max_nodes) is None:
+                continue
+            members.append(inner)
+            taken.add(inner.mem_id)
+            todo.append(inner)
+    return members
+
+
 def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[LexborNode]:
     """Comment blocks found by the shape of a thread, not by names: a run of sibling blocks of one tag of
     which at least ``STRUCT_MIN_COMMENTS`` and ``STRUCT_MIN_SHARE`` read as a comment (``_read_block``: a
@@ -1054,26 +1092,16 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
             continue
         if any(a.mem_id in taken for a in _ancestors(run[0])):
             continue  # inside a comment already taken: its replies are read below
-        read = [(node, _read_block(node, set(), max_nodes=max_nodes)) for node in run]
+        likely = [node for node in run if _may_be_comment(node)]
+        if len(likely) < STRUCT_MIN_COMMENTS or len(likely) < STRUCT_MIN_SHARE * len(run):
+            continue  # settled on the raw text alone: most pages' runs never need rendering
+        read = [(node, _read_block(node, set(), max_nodes=max_nodes)) for node in likely]
         good = [(node, block) for node, block in read if block is not None]
         if len(good) < STRUCT_MIN_COMMENTS or len(good) < STRUCT_MIN_SHARE * len(run):
             continue
         if not _thread_like(good, has_form=has_form):
             continue
-        members = [node for node, _ in good]
-        todo = list(members)
-        while todo:  # replies: blocks of the same tag inside a comment that still reads as one without them
-            node = todo.pop()
-            for inner in node.css(node.tag or "div"):
-                if inner.mem_id == node.mem_id or inner.mem_id in taken or inner in members:
-                    continue
-                if _read_block(inner, set(), max_nodes=max_nodes) is None:
-                    continue
-                if _read_block(node, {inner.mem_id}, max_nodes=max_nodes) is None:
-                    continue
-                members.append(inner)
-                taken.add(inner.mem_id)
-                todo.append(inner)
+        members = _with_replies([node for node, _ in good], taken, max_nodes=max_nodes)
         taken.update(n.mem_id for n in members)
         accepted.extend(members)
         if len(accepted) >= MAX_COMMENTS:
