@@ -221,7 +221,7 @@ def day_first_evidence(comments: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFr
     return out.select("page_id", decided.alias("day_first"))
 
 
-def resolve_posted_at(comments: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFrame:
+def resolve_posted_at(comments: pl.DataFrame, pages: pl.DataFrame, *, read: pl.DataFrame | None = None) -> pl.DataFrame:
     """Re-read the written dates of a batch of comments with what the page tells: the fetch time (two-digit
     years, relative dates) and the day/month order of its page and site (module docstring).
 
@@ -230,6 +230,8 @@ def resolve_posted_at(comments: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFra
     Args:
         comments: ``PARSED_COMMENTS`` rows (reads ``page_id``, ``posted_at_text``, ``posted_at``).
         pages: ``page_id``, ``fetched_at`` (UTC) and, where known, ``site``, ``text``, ``html``.
+        read: ``posted_at_text``, ``posted_at``: written dates already read by ``parse_date`` (the text
+            path's comments), which are not read again; None: every written date is read here.
 
     Returns:
         ``comments`` with ``posted_at`` rewritten; same rows, same columns, same order.
@@ -243,10 +245,19 @@ def resolve_posted_at(comments: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFra
     offsets = [relative_offset(t) for t in texts]
     written = pl.DataFrame({
         "posted_at_text": texts,
-        "plain": pl.Series([parse_date(t) for t in texts], dtype=dtype),
         "offset": [o[0] if o else None for o in offsets],
         "time_of_day": [o[1] if o else None for o in offsets],
-    }, schema={"posted_at_text": pl.String, "plain": dtype, "offset": pl.String, "time_of_day": pl.Int64})
+    }, schema={"posted_at_text": pl.String, "offset": pl.String, "time_of_day": pl.Int64})
+    known = (pl.DataFrame(schema={"posted_at_text": pl.String, "plain": dtype}) if read is None else
+             read.select("posted_at_text", plain=pl.col("posted_at").cast(dtype)).drop_nulls("posted_at_text")
+             .unique("posted_at_text", keep="first"))
+    written = written.join(known, on="posted_at_text", how="left", maintain_order="left")
+    unread = written["plain"].is_null() & ~written["posted_at_text"].is_in(known["posted_at_text"].implode())
+    at = unread.arg_true()
+    if len(at):
+        plain = written["plain"].scatter(at, pl.Series([parse_date(t) for t in written["posted_at_text"].gather(at)],
+                                                       dtype=dtype))
+        written = written.with_columns(plain=plain)
     fields = pl.col("posted_at_text").str.extract_groups(_NUMERIC)
     written = written.with_columns(
         numeric=fields.struct.field("1").is_not_null(),

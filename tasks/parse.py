@@ -57,7 +57,7 @@ from schemas.validate import cast_to, empty_frame, polars_schema
 from tasks import selectors
 from tasks.dates import parse_date
 from tasks.distinct import map_distinct
-from tasks.titles import candidate_features, rank_titles
+from tasks.titles import candidate_features, load_model, rank_titles
 from tasks.words import count_words, with_word_counts
 
 logger = logging.getLogger(__name__)
@@ -1194,7 +1194,8 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, word
         return empty.with_columns(f_words=pl.lit(None, dtype=pl.Int32)) if words else empty
     feats, region, position, windows = body_windows(lines)
     # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
-    titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls)))
+    model = load_model()
+    titles = rank_titles(candidate_features(feats, windows, page_urls(feats, urls), model=model), model)
     title_rows = feats.select("_page", "_i", "_row", "text").join(titles, on="_page", how="inner").filter(
         pl.col("_i") == pl.col("_title"))
     i = pl.col("_i")

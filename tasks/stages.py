@@ -293,7 +293,9 @@ def parse_shard(
     articles = cast_to(add_parse_confidence(parsed, chrome=chrome, known_words=known_words), SCORED_ARTICLES)
     comments = pl.concat([cast_to(text_comments, PARSED_COMMENTS),
                           cast_to(html_coms, PARSED_COMMENTS)])
-    return articles, resolve_posted_at(comments, pages)
+    # the text path's comments read their written dates with parse_date already: not read again
+    read = text_comments.select("posted_at_text", "posted_at")
+    return articles, resolve_posted_at(comments, pages, read=read)
 
 
 def tag_languages(

@@ -64,6 +64,13 @@ FEATURES: tuple[str, ...] = (
     "lead_like", "body_share", "echo_above", "template_line", "byline_line",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
+COSTLY: tuple[str, ...] = (
+    "repeated", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best", "body_share",
+    "echo_above",
+)
+"""The features computed only for the candidates the cheap pass keeps (``candidate_features``)."""
+CHEAP: tuple[str, ...] = tuple(f for f in FEATURES if f not in COSTLY)
+"""The features of the cheap pass."""
 
 
 def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
@@ -210,7 +217,8 @@ _BODY_TOKEN = r"\p{Han}|[\w--\p{Han}]{4,}"
 4+ word characters (shorter words are mostly function words)."""
 
 
-def _word_shares(lines: pl.DataFrame, windows: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
+def _word_shares(lines: pl.DataFrame, windows: pl.DataFrame, cands: pl.DataFrame,
+                 others: pl.DataFrame | None = None) -> pl.DataFrame:
     """``_page``, ``_i``, ``body_share``: the share of a candidate's distinct words (``_BODY_TOKEN``,
     lower-cased) found in the page's first ``BODY_LINES`` kept prose lines from the body window's first
     line on (their first ``BODY_CHARS`` characters; the candidate's own line left out): a headline retells
@@ -219,7 +227,8 @@ def _word_shares(lines: pl.DataFrame, windows: pl.DataFrame, cands: pl.DataFrame
     retells the headline above it). Words are compared by their hash.
 
     Reads ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_prose``, ``_placed`` of ``lines``, ``_page``,
-    ``_lo`` of ``windows`` and ``_page``, ``_i``, ``text`` of ``cands``."""
+    ``_lo`` of ``windows`` and ``_page``, ``_i``, ``text`` of ``cands`` and of ``others`` (all the page's
+    candidates, of which those just above one of ``cands`` count for its echo; None: ``cands``)."""
     i, line = pl.col("_i"), pl.col("_line")
     body = (
         lines.select("_page", "_i", "text", "strip_rule", "f_prose", "_placed")
@@ -228,26 +237,34 @@ def _word_shares(lines: pl.DataFrame, windows: pl.DataFrame, cands: pl.DataFrame
         .filter(pl.int_range(pl.len()).over("_page") < BODY_LINES)
         .select("_page", "_i", "text", _cand=pl.lit(value=False), _body=pl.lit(value=True))
     )
-    # each line once: the candidates (flagged where they are body lines too), then the other body lines
+    # each line once: the candidates (flagged where they are body lines too; ``_cand``: its shares are
+    # wanted, ``_echo``: it is a candidate, which may echo one below it), then the other body lines
+    keys = ["_page", "_i"]
+    echoing = cands.select(*keys, "text", _cand=pl.lit(value=True))
+    if others is not None:
+        above = pl.concat([cands.select("_page", i - d) for d in range(1, NEIGHBOURS + 1)]).unique()
+        echoing = pl.concat([echoing, others.select(*keys, "text").join(cands, on=keys, how="anti")
+                            .join(above, on=keys, how="semi").with_columns(_cand=pl.lit(value=False))])
     rows = pl.concat([
-        cands.select("_page", "_i", "text", _cand=pl.lit(value=True))
-        .join(body.select("_page", "_i", "_body"), on=["_page", "_i"], how="left", maintain_order="left")
-        .with_columns(pl.col("_body").fill_null(value=False)),
-        body.join(cands, on=["_page", "_i"], how="anti"),
+        echoing.with_columns(_echo=pl.lit(value=True))
+        .join(body.select(*keys, "_body"), on=keys, how="left", maintain_order="left")
+        .with_columns(pl.col("_body").fill_null(value=False)).select(*keys, "text", "_cand", "_echo", "_body"),
+        body.join(echoing, on=keys, how="anti").select(*keys, "text", "_cand", _echo=pl.lit(value=False),
+                                                       _body="_body"),
     ])
-    found = rows.select("_page", "_cand", "_body", _line=i,
+    found = rows.select("_page", "_cand", "_echo", "_body", _line=i,
                         _w=_TEXT.str.slice(0, BODY_CHARS).str.to_lowercase().str.extract_all(_BODY_TOKEN))
     words = found.explode("_w").drop_nulls().with_columns(_w=pl.col("_w").hash())
     cand_words = words.filter("_cand").select("_page", "_line", "_w").unique()
     # each candidate word against every line that holds it: other body lines (the body share) and the
     # candidates just above (the echo)
     other = pl.col("_o")
-    pairs = cand_words.join(words.select("_page", "_w", "_cand", "_body", _o=line), on=["_page", "_w"],
+    pairs = cand_words.join(words.select("_page", "_w", "_echo", "_body", _o=line), on=["_page", "_w"],
                             how="inner").filter(other != line)
     hits = pairs.filter("_body").select("_page", "_line", "_w").unique().group_by("_page", "_line").agg(
         _hits=pl.len())
     echoes = (
-        pairs.filter(pl.col("_cand") & (line - other).is_between(1, NEIGHBOURS)).select("_page", "_line", "_o", "_w")
+        pairs.filter(pl.col("_echo") & (line - other).is_between(1, NEIGHBOURS)).select("_page", "_line", "_o", "_w")
         .unique().group_by("_page", "_line", "_o").agg(_k=pl.len())
         .group_by("_page", "_line").agg(_above=pl.col("_k").max())
     )
@@ -270,8 +287,16 @@ def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
         _lo=pl.col("_i").min())
 
 
-def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.DataFrame | None = None) -> pl.DataFrame:
+def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.DataFrame | None = None, *,
+                       model: dict[str, Any] | None = None) -> pl.DataFrame:
     """The title candidates of each page and their ``FEATURES``.
+
+    The features are computed in two passes: the cheap ones (shape, position, neighbours, the rule score
+    without its repetition bonus) for every candidate, the costly ones (``COSTLY``: repetition, near
+    relations, word shares with the body and the slug) only for each page's ``model["top_k"]`` best
+    candidates under the cheap ones (``first_pass_scores``) when a ``model`` with a ``top_k`` is given;
+    the others are left out. ``rule_best``, ``rule_gap`` and ``slug_best`` compare a candidate with the
+    page's candidates that are kept.
 
     Args:
         lines: ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_date``, ``f_has_date``, ``f_count``,
@@ -280,9 +305,11 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         windows: ``_page``, ``_lo`` (the body's first line); a page without one is searched above its
             longest kept line.
         urls: ``_page``, ``url`` (the page's URL where known) or None.
+        model: the ranker (``load_model``) whose cheap pass chooses the candidates that get the costly
+            features; None: every candidate gets them.
 
     Returns:
-        ``_page``, ``_i``, ``text`` and the ``FEATURES`` columns (Float64), one row per candidate.
+        ``_page``, ``_i``, ``text`` and the ``FEATURES`` columns (Float64), one row per kept candidate.
     """
     page, i, lo = "_page", pl.col("_i"), pl.col("_lo")
     windows = windows.select("_page", "_lo")
@@ -334,15 +361,12 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     if cands.height == 0:
         return pl.DataFrame(schema={"_page": pl.UInt32, "_i": pl.Int32, "text": pl.String,
                                     **dict.fromkeys(FEATURES, pl.Float64)})
-    cands = cands.with_columns(_near_relations(near, cands))
     key = _TEXT.str.to_lowercase()
     page_lines = lines.select("_page", "text", "f_count", "f_words")
     hints = _title_hints(page_lines).with_columns(_hinted=pl.lit(value=True))
-    repeated = _repeated_lines(page_lines, cands)
     n_lines = lines.group_by(page).agg(_n=pl.col("_i").max() + 1)
     cands = (
         cands.with_columns(_key=key)
-        .join(repeated, on=["_page", "_key"], how="left", maintain_order="left")
         .join(hints, on=["_page", "_key"], how="left", maintain_order="left")
         .join(n_lines, on=page, how="left", maintain_order="left")
     )
@@ -382,7 +406,6 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         template_line=(pl.col("strip_rule") == "template").fill_null(value=False),
         byline_line=(pl.col("strip_rule") == "byline").fill_null(value=False),
         glued=_TEXT.str.count_matches(r"\p{Ll}\p{Lu}\p{Ll}") >= 2,
-        repeated=pl.col("_rep").fill_null(1).clip(1, 3) - 1,
         headline_neighbours=pl.col("_run").cast(pl.Float64) / (2 * NEIGHBOURS),
         date_next=(DATE_REACH - (pl.col("_next_date") - i).clip(upper_bound=DATE_REACH)).fill_null(0)
         .cast(pl.Float64) / DATE_REACH,
@@ -390,16 +413,53 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
     )
     feats = feats.with_columns(lead_like=pl.col("ends_period") & (_WORDS >= 12))
-    feats = feats.join(_word_shares(lines, windows, feats), on=["_page", "_i"], how="left", maintain_order="left")
+    feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo))
+    if model is not None and model.get("top_k"):
+        first = _with_rule_ranks(feats.with_columns(rule_score=_rule_score(repeated=False))).select(*CHEAP)
+        feats = feats.filter(_top_k(feats["_page"], first_pass_scores(first, model), int(model["top_k"])))
+    # the costly features, for the kept candidates only
+    feats = feats.with_columns(_near_relations(near, feats))
+    feats = feats.join(_repeated_lines(page_lines, feats), on=["_page", "_key"], how="left", maintain_order="left")
+    feats = feats.with_columns(repeated=pl.col("_rep").fill_null(1).clip(1, 3) - 1)
+    all_cands = near.filter(ok).select("_page", "_i", "text")
+    feats = feats.join(_word_shares(lines, windows, feats, all_cands), on=["_page", "_i"], how="left",
+                       maintain_order="left")
     feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left").with_columns(
         pl.col("slug_share").fill_null(0.0))
     feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
                                & (pl.col("slug_share") > 0))
-    feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo)).with_columns(rule_score=_rule_score())
-    top = pl.col("rule_score").max().over(page)
-    feats = feats.with_columns(rule_best=(pl.col("rule_score") == top) & pl.col("rule_ok"),
-                               rule_gap=(pl.col("rule_score") - top).clip(lower_bound=-10.0))
+    feats = _with_rule_ranks(feats.with_columns(rule_score=_rule_score()))
     return feats.select("_page", "_i", "text", *(pl.col(f).cast(pl.Float64) for f in FEATURES))
+
+
+def _with_rule_ranks(feats: pl.DataFrame) -> pl.DataFrame:
+    """``rule_best`` (the page's best ``rule_score`` among the candidates of ``feats``, and ``rule_ok``) and
+    ``rule_gap`` (how far below that best it scores, at most 10)."""
+    top = pl.col("rule_score").max().over("_page")
+    return feats.with_columns(rule_best=(pl.col("rule_score") == top) & pl.col("rule_ok"),
+                              rule_gap=(pl.col("rule_score") - top).clip(lower_bound=-10.0))
+
+
+def _top_k(pages: pl.Series, scores: np.ndarray, k: int) -> pl.Series:
+    """Whether each candidate is among the ``k`` best ``scores`` of its page (of equal scores, the later
+    rows first, as ``rank_titles`` prefers the later line)."""
+    order = pl.DataFrame({"_p": pages, "_s": scores}).with_row_index("_r")
+    ranked = order.sort(["_p", "_s", "_r"], descending=[False, True, True])
+    keep = np.zeros(len(scores), dtype=bool)
+    rank = ranked.select(pl.int_range(pl.len()).over("_p") < k).to_series().to_numpy()
+    keep[ranked["_r"].to_numpy()[rank]] = True
+    return pl.Series(keep)
+
+
+def first_pass_scores(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
+    """The ranker's score of each candidate with its ``COSTLY`` features at their training mean (they add
+    nothing): the cheap pass that chooses the candidates whose costly features are computed. Reads the
+    ``CHEAP`` columns of ``feats``."""
+    use = [k for k, f in enumerate(FEATURES) if f not in COSTLY]
+    x = feats.select(CHEAP).to_numpy().astype(np.float64)
+    x = (x - np.asarray(model["mean"])[use]) / np.asarray(model["scale"])[use]
+    scores: np.ndarray = x @ np.asarray(model["weights"])[use]
+    return scores
 
 
 def _within_page(expr: pl.Expr, shift: int) -> pl.Expr:
@@ -477,15 +537,19 @@ _RULE_OK = (
 """The hand-written rules' headline filter: no date, 2+ words, 8+ characters, not cut off, no separator."""
 
 
-def _rule_score() -> pl.Expr:
+def _rule_score(*, repeated: bool = True) -> pl.Expr:
     """The hand-written headline score (the ranker takes it as one feature among the others): shape
     points, less 0.4 per kept line and 0.05 per line between the line and the body; -10 where
     ``rule_ok`` fails. Reads the shape feature columns, ``_kept``, ``_i``, ``_lo``, ``_key`` (the lower-cased
-    text)."""
+    text) and, with ``repeated``, ``repeated`` (the cheap pass scores without it)."""
     f = pl.col
+    if repeated:
+        bonus = pl.when(f("hinted")).then(5.0).when(f("repeated") > 0).then(1.5).otherwise(0.0)
+    else:
+        bonus = pl.when(f("hinted")).then(5.0).otherwise(0.0)
     score = (
         2.0 - 0.4 * f("_kept") - 0.05 * (f("_lo") - f("_i")).clip(lower_bound=0)
-        + pl.when(f("hinted")).then(5.0).when(f("repeated") > 0).then(1.5).otherwise(0.0)
+        + bonus
         + pl.when(f("words_4_14")).then(3.0).when(f("words_15_20")).then(2.0).when(f("words_over_25")).then(-2.0)
         .otherwise(0.0)
         - 2.0 * f("starts_lower").cast(pl.Float64) - 3.0 * (f("_key") == _TEXT).cast(pl.Float64)

@@ -205,3 +205,24 @@ def test_text_and_html_paths_read_dates_alike(d1: str, d2: str, expected: list[d
     assert by_page["html"]["posted_at_text"].to_list() == [d1, d2]
     assert by_page["text"]["posted_at"].to_list() == expected
     assert by_page["html"]["posted_at"].to_list() == expected
+
+
+def test_dates_read_already_are_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written dates the text path read with parse_date (``read``) are taken as read: same result, and
+    parse_date runs only on the others (issue 17: the parse stage read each date twice)."""
+    stamp = datetime(2021, 3, 4, 4, 6, 7, tzinfo=UTC)
+    comments = _comments([("p", "November 19, 2019 at 6:34 am", None), ("p", "2 years ago", stamp),
+                          ("q", "05/08/99", None), ("q", "ayer", None), ("q", "11/20/2019", None)])
+    pages = pl.DataFrame({"page_id": ["p", "q"], "fetched_at": [FETCHED, FETCHED]})
+    expected = resolve_posted_at(comments, pages)
+    seen: list[str] = []
+
+    def counted(text: str | None, *, day_first: bool = True) -> datetime | None:
+        seen.append(str(text))
+        return parse_date(text, day_first=day_first)
+
+    monkeypatch.setattr("tasks.dates.parse_date", counted)
+    read = comments.filter(pl.col("page_id") == "q").select("posted_at_text", "posted_at")
+    got = resolve_posted_at(comments, pages, read=read)
+    assert got.equals(expected)
+    assert sorted(seen) == ["2 years ago", "November 19, 2019 at 6:34 am"]

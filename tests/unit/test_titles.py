@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from tasks import titles
 from tasks.boilerplate import strip_boilerplate
@@ -193,3 +194,52 @@ def test_title_hints_from_breadcrumbs_and_comment_counts() -> None:
     hints = titles._title_hints(lines).sort("_page", "_key")
     # lower-cased as candidate keys are ("ß" kept), two crumbs are no breadcrumb of a title
     assert hints.rows() == [(0, "die große straße"), (0, "tram line opens"), (1, "c")]
+
+
+def _prepared(lines: list[str], url: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    pages = pl.DataFrame({"page_id": ["p"], "site": ["example.org"], "text": ["\n".join(lines)]})
+    feats, _, _, windows = body_windows(strip_boilerplate(pages))
+    urls = page_urls(feats, pl.DataFrame({"page_id": ["p"], "url": [url]}, schema={"page_id": pl.String,
+                                                                                     "url": pl.String}))
+    return feats, windows, urls
+
+
+TEASERS = ["Mayor Opens New Library in the Old Harbour", "Storm Damages Roofs Across the Western Districts",
+           "Local Team Wins Cup After Dramatic Final", "Museum Extends Opening Hours for the Summer",
+           "Council Approves Budget for New Schools", "Festival Returns to the Market Square This Week"]
+
+
+def test_top_k_keeps_each_pages_best_and_prefers_the_later_of_equals() -> None:
+    pages = pl.Series([0, 0, 0, 0, 1, 1], dtype=pl.UInt32)
+    scores = np.array([1.0, 3.0, 3.0, 0.5, 2.0, -1.0])
+    assert titles._top_k(pages, scores, 2).to_list() == [False, True, True, False, True, True]
+    assert titles._top_k(pages, scores, 1).to_list() == [False, False, True, False, True, False]
+
+
+def test_first_pass_is_the_ranker_with_costly_features_at_their_mean() -> None:
+    """Issue 17: the cheap pass scores a candidate as the ranker does when its costly features are at
+    their training mean."""
+    feats = _features(["Home", *TEASERS, "City Extends Tram Line to the North", LEAD, *PARA])
+    model = titles.load_model()
+    at_mean = feats.with_columns(pl.lit(model["mean"][titles.FEATURES.index(f)]).alias(f) for f in titles.COSTLY)
+    assert np.allclose(titles.first_pass_scores(at_mean, model), titles.candidate_scores(at_mean, model))
+    assert set(titles.CHEAP) | set(titles.COSTLY) == set(titles.FEATURES)
+
+
+def test_costly_features_only_for_the_first_pass_top_k() -> None:
+    """Issue 17: with the model's ``top_k`` only that many candidates per page get the costly features;
+    their features equal the ones every candidate gets without it, and the title is the same."""
+    prepared = _prepared(["Home", "News", *TEASERS, "City Extends Tram Line to the North", "12 March 2024", LEAD,
+                          *PARA], url="https://example.org/news/city-extends-tram-line-north.html")
+    model = {**titles.load_model(), "top_k": 3}
+    every = titles.candidate_features(*prepared)
+    kept = titles.candidate_features(*prepared, model=model)
+    assert every.height > kept.height == 3
+    same = every.join(kept.select("_page", "_i"), on=["_page", "_i"], how="semi")
+    # rule_best, rule_gap and slug_best compare with the kept candidates; the title is among them here
+    assert_frame_equal(same, kept)
+    assert titles.rank_titles(kept, model).rows() == titles.rank_titles(every, model).rows()
+    best = titles.rank_titles(kept, model)["_title"].item()
+    assert kept.filter(pl.col("_i") == best)["text"].item() == "City Extends Tram Line to the North"
+    wide = titles.candidate_features(*prepared, model={**model, "top_k": 100})
+    assert_frame_equal(wide, every)
