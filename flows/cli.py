@@ -98,6 +98,10 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--fold", choices=("all", "open", "sealed"), default="all",
                     help="Score every page, or only the open or the sealed fold (truth site's xxh3_64 %% 5 == 0 "
                          "is sealed; a sealed fold is reported in aggregate only).")
+    ev.add_argument("--scramble", choices=("none", "classes", "tags"), default="none",
+                    help="With --html: replace every class and id name (classes), and custom tag names too "
+                         "(tags), by a meaningless token before parsing, to measure what an unknown site "
+                         "vocabulary costs the markup finder.")
     return parser
 
 
@@ -284,7 +288,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Score the parser on a folder of pages with truth files."""
     from flows.evaluate import format_report, run_eval
 
-    result = run_eval(args.folder, use_html=args.html, fold=args.fold)
+    result = run_eval(args.folder, use_html=args.html, fold=args.fold, scramble=args.scramble)
     if args.report:
         from flows.eval_report import write_eval_report
 

@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 import xxhash
 
+from flows.scramble import SCRAMBLE_MODES, scramble_html
 from schemas.pages import RAW_RECORDS
 from schemas.validate import polars_schema
 from tasks import selectors
@@ -63,11 +64,13 @@ def site_bucket(site: str | None, buckets: int, *, salt: str = "") -> int:
     return xxhash.xxh3_64((salt + (site or "")).encode()).intdigest() % buckets
 
 
-def load_folder(folder: Path, *, use_html: bool = False,
-                fold: str = "all") -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def load_folder(folder: Path, *, use_html: bool = False, fold: str = "all",
+                scramble: str = "none") -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Read every ``NAME.txt`` (``NAME.html`` / ``NAME.html.gz`` with ``use_html``) with a ``NAME.truth.json``.
 
     ``fold`` keeps every page (``all``), only the open pages or only the sealed ones (see ``is_sealed``).
+    ``scramble`` (HTML only) replaces class and id names, and with ``tags`` custom tag names, by meaningless
+    tokens before the page is read (``flows.scramble.scramble_html``): the robustness measure.
 
     HTML pages go through ingest (decoding, rendering to text) exactly as in a build.
 
@@ -92,7 +95,8 @@ def load_folder(folder: Path, *, use_html: bool = False,
             continue
         site = truth.get("site") or "unknown"
         if use_html:
-            pages.append({"page_id": name, "site": site, "url": truth.get("url"), **_render(page_path)})
+            pages.append({"page_id": name, "site": site, "url": truth.get("url"),
+                          **_render(page_path, scramble=scramble)})
         else:
             pages.append({"page_id": name, "site": site, "url": truth.get("url"), "html": None,
                           "text": page_path.read_text(encoding="utf-8", errors="replace")})
@@ -114,11 +118,13 @@ def load_folder(folder: Path, *, use_html: bool = False,
     return pages_df, articles_df, comments_df
 
 
-def _render(path: Path) -> dict[str, Any]:
-    """``html`` and rendered ``text`` of one HTML file, read and decoded the way ingest does it."""
+def _render(path: Path, *, scramble: str = "none") -> dict[str, Any]:
+    """``html`` and rendered ``text`` of one HTML file, read and decoded the way ingest does it (after
+    ``scramble_html`` with ``scramble`` other than ``none``)."""
     st = path.stat()
     src = InputFile(str(path), st.st_size, st.st_mtime_ns)
-    raw = pl.DataFrame(list(records_from_bytes(src, read_input_bytes(str(path), max_bytes=MAX_PAGE_BYTES))),
+    data = scramble_html(read_input_bytes(str(path), max_bytes=MAX_PAGE_BYTES), scramble)
+    raw = pl.DataFrame(list(records_from_bytes(src, data)),
                        schema=polars_schema(RAW_RECORDS))
     page = build_pages(raw, ingested_at=datetime.now(UTC)).row(0, named=True)
     return {"html": page["html"], "text": page["text"]}
@@ -162,7 +168,7 @@ def _layout(text: str, n_true: int) -> str:
 
 
 def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False,
-             fold: str = "all") -> dict[str, Any]:
+             fold: str = "all", scramble: str = "none") -> dict[str, Any]:
     """Parse the truth pages of ``folder`` and score them.
 
     Args:
@@ -172,6 +178,9 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
         use_profiles: apply the shipped site profiles (off by default: the general rules are scored).
         fold: ``all`` pages, the ``open`` ones or the ``sealed`` ones (see ``is_sealed``); a sealed run
             reports aggregates only: no per-page rows and no worst pages.
+        scramble: with ``use_html``, read the pages with their class and id names (``classes``), and
+            custom tag names too (``tags``), replaced by meaningless tokens (``flows.scramble``): what
+            the markup finder keeps on a site whose vocabulary it does not know. ``none``: as they are.
 
     Returns:
         A JSON-able dict: ``folder``, ``trafilatura`` (whether its body was scored beside ours: HTML
@@ -181,7 +190,9 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
     """
     if fold not in FOLDS:
         raise ValueError(f"fold must be one of {FOLDS}, not {fold!r}")
-    pages, truth_articles, truth_comments = load_folder(folder, use_html=use_html, fold=fold)
+    if scramble not in SCRAMBLE_MODES or (scramble != "none" and not use_html):
+        raise ValueError(f"scramble must be one of {SCRAMBLE_MODES}, and other than none only with use_html")
+    pages, truth_articles, truth_comments = load_folder(folder, use_html=use_html, fold=fold, scramble=scramble)
     templates, articles, comments = parse_pages(pages, profiles=load_profiles() if use_profiles else None)
     missing = pages.select("page_id").join(articles.select("page_id"), on="page_id", how="anti")
     articles = pl.concat([articles, missing.with_columns(body=pl.lit(""))], how="diagonal_relaxed")
@@ -219,6 +230,7 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
         "folder": str(folder),
         "fold": fold,
         "path": "html" if use_html else "text",
+        "scramble": scramble,
         "n_template_lines": templates.height,
         "trafilatura": ("absent: not installed" if theirs is None else "present")
         if use_html else "not run (text pages)",

@@ -28,6 +28,8 @@ from schemas.validate import polars_schema
 from tasks.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.evaluate import bag_f1, fold, tokens
 from tasks.mainbody import choose_body, drop_comment_text
+from tasks.parse import NAME_MAX_WORDS as _NAME_MAX_WORDS
+from tasks.parse import clean_author as _without_badge
 from tasks.readers import parse_timestamp
 
 logger = logging.getLogger(__name__)
@@ -402,6 +404,9 @@ COMMENT_SECTION_SELECTORS = (
 )
 """Containers of a comment section (used to tell the article apart and to notice unparsed comments)."""
 _ANY_SECTION = ", ".join(COMMENT_SECTION_SELECTORS)
+_COMMENT_FORM = "form textarea"
+"""A form with a text area on the page: a place for readers' comments, named or not (with the section
+selectors, what lets the text finder search a page's rendered text for a thread)."""
 
 BODY_SELECTORS = (
     '[itemprop="articleBody"]', ".entry-content", ".post-content", ".article-body", ".article__body",
@@ -747,7 +752,7 @@ def _sibling_parent(node: LexborNode, rep: dict[int, int], position: dict[int, i
 def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
     candidates = _comment_candidates(tree)
     if not candidates:
-        return []
+        return _collect_structural(tree, max_nodes=max_nodes)
     candidates = _doc_order(candidates, tree)
     nearest, children = _thread(candidates)
     rep = _representatives(candidates, children, max_nodes=max_nodes)
@@ -770,11 +775,365 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         excluded = _subtree_ids(mid, children)
         author, author_node = _author_of(node, excluded)
         posted_text, posted = _date_of(node, excluded)
+        if author is None and (block := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
+            author = block.author  # no element the selectors know holds the name: the block's name line
         text = _comment_text(node, excluded, author_node)
         if not text or (author is None and posted_text is None):
             continue
         position[mid] = len(comments)
         comments.append(_Comment(node, parent, author, text, posted_text, posted))
+    return comments
+
+
+# --------------------------------------------------------------------------------------------------
+# Comments from structure: threads whose class and id names the selectors do not know
+# --------------------------------------------------------------------------------------------------
+
+STRUCT_MIN_COMMENTS = 2
+"""A run of sibling blocks is read as a thread from its structure alone only with this many comments."""
+STRUCT_MIN_SHARE = 0.75
+"""... and when at least this share of the run's blocks read as a comment (the rest: a heading, a form)."""
+STRUCT_HEAD_LINES = 4
+"""A comment's name and date are among its first lines (before its text), or on one of its last lines."""
+STRUCT_MAX_DATE_LINES = 2
+STRUCT_DATE_LIST_LINES = 6
+"""A block with more than ``STRUCT_MAX_DATE_LINES`` date lines (without a name) among its first
+``STRUCT_DATE_LIST_LINES`` is a
+dated list (of posts, of stories), not one comment (a comment and its first reply have two)."""
+STRUCT_HEADER_CHARS = 200
+"""A line longer than this is text, not a comment's header or signature (it is not searched for a date)."""
+STRUCT_DATE_LINE_WORDS = 3
+"""A date line holds at most this many words beside the date."""
+STRUCT_MAX_BLOCK_CHARS = 10_000
+"""A block with more text than this is a page part, not one comment."""
+STRUCT_MAX_LINK_SHARE = 0.5
+"""A run whose comment texts are mostly link text is a list of teasers or links, not a thread."""
+STRUCT_CHROME_SHARE = 0.5
+STRUCT_CHROME_CHARS = 40
+"""A short line (at most ``STRUCT_CHROME_CHARS``) in the text of at least this share of a thread's comments
+is the widget's control ("Reply", "Antworten ↓"), whatever its language: left out of the texts."""
+_STRUCT_TAGS = frozenset({"li", "article", "div", "section", "dd", "blockquote", "tr", "aside"})
+_STRUCT_NOT_IN = frozenset({"nav", "header", "footer", "form", "select", "menu", "button", "a"})
+_NAME_SHAPE = re.compile(r"[^\W_]")
+_SENTENCE_END = re.compile(r"[.!?;]$")
+_INITIAL_END = re.compile(r"(?:^|\s)[^\W\d_]{1,2}\.$")
+_DATE_REST = re.compile(r"^[\W\d_]*(?:\w{1,3}[\W\d_]*)?$")
+"""What may stand beside a date on a date line: marks, numbers and one short word ("at", "um", "à")."""
+
+
+def name_shaped(text: str) -> bool:
+    """Could ``text`` be a person's display name? One to ``NAME_MAX_WORDS`` words in at most
+    ``MAX_AUTHOR_CHARS`` characters, a letter or digit in it, no date in it and no sentence end (an initial
+    as in "Anna K." is fine). No word list: a numeric or one-character name passes."""
+    text = text.strip()
+    if not text or len(text) > MAX_AUTHOR_CHARS or len(text.split()) > _NAME_MAX_WORDS:
+        return False
+    if not _NAME_SHAPE.search(text) or (_DATE_ONLY.match(text) and not text.isdigit()):
+        return False
+    if WRITTEN_DATE.search(text) or RELATIVE_DATE.search(text) or (_CHROME_LINE.match(text) and not text.isdigit()):
+        return False
+    return not (_SENTENCE_END.search(text) and not _INITIAL_END.search(text) and not _CUT_END.search(text))
+
+
+_CUT_END = re.compile(r"(?:\.\.\.|…)$")
+"""A name a widget cut short ("mike...")."""
+
+
+def _date_in(line: str) -> re.Match[str] | None:
+    """The date written in a header-sized line (at most ``STRUCT_HEADER_CHARS``, a digit in it), or None."""
+    if len(line) > STRUCT_HEADER_CHARS or _DIGIT.search(line) is None:
+        return None
+    return WRITTEN_DATE.search(line) or RELATIVE_DATE.search(line)
+
+
+def _is_date_line(line: str) -> bool:
+    """A line that holds a date (and time) and at most ``STRUCT_DATE_LINE_WORDS`` other words ("Posted",
+    "at", "| Permalink"), or digits and marks only."""
+    match = _date_in(line)
+    if match is None:
+        return (len(line) <= STRUCT_HEADER_CHARS and _DATE_ONLY.match(line) is not None
+                and _NUMERIC_DATE.search(line) is not None)
+    rest = line[: match.start()] + " " + line[match.end():]
+    return len(_WORDS.findall(rest)) <= STRUCT_DATE_LINE_WORDS
+
+
+_DIGITS = re.compile(r"\d+")
+_NUMERIC_DATE = re.compile(r"\d[./:-]\d")
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_SEGMENT = re.compile(r"\s*[|•·]\s*|\s+[–—-]\s+")
+
+
+def _tail_name(line: str) -> str | None:
+    """The name on a header or signature line with a date: the part before its date, less a label up to
+    its colon ("Posted by: Jane | May 1, 2012" -> "Jane"). A single word with a comma just before the
+    date is the date's weekday ("Thursday, April 5, 2012"), and a web address there is the author's
+    site: neither is the name."""
+    match = _date_in(line)
+    if match is None or match.start() == 0:
+        return None
+    head = line[: match.start()]
+    cuts = list(_SEGMENT.finditer(head))
+    while cuts:  # a trailing weekday or web address between the name and the date
+        last = head[cuts[-1].end():].strip()
+        if last and not _URL_OR_WEEKDAY.search(last):
+            break
+        head = head[: cuts.pop().start()]
+    if not cuts and _URL_OR_WEEKDAY.search(head.strip()):
+        return None
+    label = _LABEL.search(head)
+    name = clean_author(head[label.end():] if label else head) or ""
+    return name if name_shaped(name) else None
+
+
+_URL_OR_WEEKDAY = re.compile(r"://|^www\.|^[^\W\d_]+,$")
+_LABEL = re.compile(r"^[^:]{1,30}:\s+")
+"""A label before a name ("Posted by: "): up to its colon and the space after it."""
+
+
+@dataclass(slots=True)
+class _Block:
+    """One block read as a comment from its lines: the author line, the date and the text lines."""
+
+    author: str | None
+    posted_at_text: str | None
+    posted_at: datetime | None
+    lines: list[str]
+    controls: bool = False
+    """Did the block hold a line that is a known control ("Reply", "Antworten")?"""
+
+
+def _time_of(node: LexborNode, skip: set[int]) -> tuple[str | None, datetime | None]:
+    """The first ``<time>`` (or ``[datetime]``) element of a block outside ``skip``: its text and time."""
+    for el in node.css("time, [datetime]"):
+        if el.mem_id in skip or _ancestor_ids(el, node) & skip:
+            continue
+        stamp = (el.attributes or {}).get("datetime")
+        text = " ".join(node_text(el).split())
+        parsed = parse_timestamp(stamp) if stamp else None
+        written = find_date(text) if text else None
+        if written is not None and (parsed is None or len(stamp or "") <= 10):
+            parsed = parse_date(written) or parsed
+        if written or parsed or text:
+            return written or text or stamp, parsed
+    return None, None
+
+
+def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block | None:
+    """Read a block as one comment: within its first ``STRUCT_HEAD_LINES`` lines a name-shaped line (the
+    author; a date after it on the same line is cut off) and a date (written, or a ``<time>`` element),
+    then at least one line of text. None when the block does not read so."""
+    raw = node.text(deep=True)
+    if not raw or len(raw) > STRUCT_MAX_BLOCK_CHARS:
+        return None
+    lines = [" ".join(ln.split()) for ln in node_text(node, skip=skip, max_nodes=max_nodes).split("\n")]
+    kept = [ln for ln in lines if ln and (ln.isdigit() or not _CHROME_LINE.match(ln))]
+    controls = any(_CHROME_LINE.match(ln) and _WORDS.search(ln) for ln in lines if ln)
+    lines = kept
+    if len(lines) < 2 or sum(_is_date_line(ln) and _line_name(ln) is None
+                             for ln in lines[:STRUCT_DATE_LIST_LINES]) > STRUCT_MAX_DATE_LINES:
+        return None
+    posted_text, posted = _time_of(node, skip)
+    block = _head_block(lines, posted_text, posted)
+    if block is None:  # a signature line after the text: "Posted by: Jane | May 1, 2012 at 3:22 PM"
+        for i in range(len(lines) - 1, max(len(lines) - STRUCT_HEAD_LINES, 1) - 1, -1):
+            if (name := _line_name(lines[i])) is not None and (posted_text or _date_in(lines[i])):
+                written = find_date(lines[i])
+                if written:
+                    posted_text, posted = written, parse_date(written)
+                return _Block(_without_badge(name), posted_text, posted, lines[:i], controls)
+    if block is not None:
+        block.controls = controls
+        block.author = _without_badge(block.author)
+    return block
+
+
+def _line_name(line: str) -> str | None:
+    """The name a header or signature line gives: the line itself when it is name-shaped (less "says:" and
+    a trailing date), or the part before its date (``_tail_name``)."""
+    match = _date_in(line)
+    if match is not None and match.start() > 0:
+        return _tail_name(line)
+    if match is not None:
+        return None
+    name = clean_author(line)
+    return name if name is not None and name_shaped(name) else None
+
+
+def _head_block(lines: list[str], posted_text: str | None, posted: datetime | None) -> _Block | None:
+    """A comment whose name and date are among its first ``STRUCT_HEAD_LINES`` lines, text after them."""
+    author = None
+    head = -1
+    dated = False  # a line of the head states the date (a <time> element may state it too)
+    for i, line in enumerate(lines[:STRUCT_HEAD_LINES]):
+        name = _line_name(line) if author is None else None
+        if name is not None:
+            author, head = name, i
+        if (match := _date_in(line)) is not None or (name is None and _is_date_line(line)):
+            if author is None and not _is_date_line(line):
+                continue  # a dated line before any name: text, not a header
+            head, dated = max(head, i), True
+            if posted_text is None:
+                posted_text = find_date(line) or (match.group(0) if match else line)
+                posted = parse_date(posted_text)
+        if author is not None and dated:
+            break
+    if author is None or posted_text is None or head + 1 >= len(lines):
+        return None
+    return _Block(author, posted_text, posted, lines[head + 1:])
+
+
+def _outside(node: LexborNode, stop_tags: frozenset[str]) -> bool:
+    """True when no ancestor of ``node`` is one of ``stop_tags``."""
+    return not any(a.tag in stop_tags for a in _ancestors(node))
+
+
+def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]:
+    """Runs of two or more sibling elements of one tag (``_STRUCT_TAGS``) with text and a digit or a
+    ``<time>`` element in them (a date needs one): the places a thread may be."""
+    runs: list[list[LexborNode]] = []
+    for visited, parent in enumerate(root.traverse(include_text=False)):
+        if visited >= max_nodes:
+            break
+        by_tag: dict[str, list[LexborNode]] = {}
+        child = parent.child
+        while child is not None:
+            if child.tag in _STRUCT_TAGS:
+                by_tag.setdefault(child.tag, []).append(child)
+            child = child.next
+        for members in by_tag.values():
+            if len(members) >= STRUCT_MIN_COMMENTS:
+                runs.append(members)
+    return runs
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _may_be_comment(node: LexborNode) -> bool:
+    """A cheap first test of ``_read_block`` on the raw text: some text, not over ``STRUCT_MAX_BLOCK_CHARS``,
+    and a digit in it (a written date has one) or a ``<time>`` element."""
+    raw = node.text(deep=True)
+    if not raw or len(raw) > STRUCT_MAX_BLOCK_CHARS or not raw.strip():
+        return False
+    return _DIGIT.search(raw) is not None or node.css_first("time, [datetime]") is not None
+
+
+def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bool:
+    """Do the blocks that read as comments make a thread rather than a list of teasers or a page's parts?
+    Not when their text is mostly lines that are links, or at least half of them open their text with a line that is
+    all link (a teaser's headline), or one holds a top-level heading (``h1``/``h2``: a page part), or one
+    "author" heads more than ``UI_REPEAT_SHARE`` of at least ``UI_REPEAT_MIN`` blocks (a section label).
+    And a thread shows where readers write: a comment form on the page (``has_form``), or controls in at
+    least half of its blocks (a known control line, or a short line that opens or ends the text of several
+    of them, in any language)."""
+    links = total = linked_first = 0
+    for node, block in good:
+        if node.css_first("h1, h2") is not None:
+            return False
+        link_texts = {" ".join(ln.split()) for a in node.css("a") for ln in node_text(a).split("\n")}
+        linked_first += block.lines[0] in link_texts
+        links += sum(len(ln) for ln in block.lines if ln in link_texts)
+        total += sum(len(ln) for ln in block.lines)
+    if total == 0 or links > STRUCT_MAX_LINK_SHARE * total or 2 * linked_first >= len(good):
+        return False
+    authors = Counter(block.author for _, block in good)
+    if len(good) >= UI_REPEAT_MIN and authors.most_common(1)[0][1] > UI_REPEAT_SHARE * len(good):
+        return False
+    if has_form:
+        return True
+    edges = [{_DIGITS.sub("0", block.lines[0]), _DIGITS.sub("0", block.lines[-1])} for _, block in good]
+    repeated = Counter(ln for edge in edges for ln in edge if len(ln) <= STRUCT_CHROME_CHARS and _WORDS.search(ln))
+    common = {ln for ln, n in repeated.items() if n >= STRUCT_MIN_COMMENTS and 2 * n >= len(good)}
+    with_controls = sum(block.controls or not common.isdisjoint(edge) for (_, block), edge in zip(good, edges,
+                                                                                                  strict=True))
+    return 2 * with_controls >= len(good)
+
+
+UI_REPEAT_MIN = 4
+UI_REPEAT_SHARE = 2 / 3
+"""A run of at least ``UI_REPEAT_MIN`` blocks where one name heads more than ``UI_REPEAT_SHARE`` of them
+is a list under a label, not a thread (as ``tasks.authors.UI_WORD_SHARE``)."""
+
+
+def _with_replies(members: list[LexborNode], taken: set[int], *, max_nodes: int) -> list[LexborNode]:
+    """``members`` and their replies: blocks of the same tag inside a comment that read as a comment while
+    the comment still reads as one without them (followed down); their ids are added to ``taken``."""
+    members = list(members)
+    todo = list(members)
+    while todo:
+        node = todo.pop()
+        for inner in node.css(node.tag or "div"):
+            if inner.mem_id == node.mem_id or inner.mem_id in taken or inner in members:
+                continue
+            if _read_block(inner, set(), max_nodes=max_nodes) is None:
+                continue
+            if _read_block(node, {inner.mem_id}, max_nodes=max_nodes) is None:
+                continue
+            members.append(inner)
+            taken.add(inner.mem_id)
+            todo.append(inner)
+    return members
+
+
+def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[LexborNode]:
+    """Comment blocks found by the shape of a thread, not by names: a run of sibling blocks of one tag of
+    which at least ``STRUCT_MIN_COMMENTS`` and ``STRUCT_MIN_SHARE`` read as a comment (``_read_block``: a
+    name-shaped line and a date at the head, text after), whose text is not mostly links, outside
+    navigation, header, footer and forms; and inside each such comment, blocks of the same tag that read
+    as a comment while the comment still reads as one without them (its replies). Document order."""
+    root = tree.body
+    if root is None:
+        return []
+    has_form = tree.css_first(_COMMENT_FORM) is not None
+    accepted: list[LexborNode] = []
+    taken: set[int] = set()
+    for run in _sibling_runs(root, max_nodes=max_nodes):
+        if run[0].mem_id in taken or not _outside(run[0], _STRUCT_NOT_IN):
+            continue
+        if any(a.mem_id in taken for a in _ancestors(run[0])):
+            continue  # inside a comment already taken: its replies are read below
+        likely = [node for node in run if _may_be_comment(node)]
+        if len(likely) < STRUCT_MIN_COMMENTS or len(likely) < STRUCT_MIN_SHARE * len(run):
+            continue  # settled on the raw text alone: most pages' runs never need rendering
+        read = [(node, _read_block(node, set(), max_nodes=max_nodes)) for node in likely]
+        good = [(node, block) for node, block in read if block is not None]
+        if len(good) < STRUCT_MIN_COMMENTS or len(good) < STRUCT_MIN_SHARE * len(run):
+            continue
+        if not _thread_like(good, has_form=has_form):
+            continue
+        members = _with_replies([node for node, _ in good], taken, max_nodes=max_nodes)
+        taken.update(n.mem_id for n in members)
+        accepted.extend(members)
+        if len(accepted) >= MAX_COMMENTS:
+            break
+    return _doc_order(accepted, tree) if accepted else []
+
+
+def _collect_structural(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
+    """Comments of a thread found by its structure (``_structural_candidates``), each read from its lines
+    (``_read_block``) without its replies; a reply's parent is the comment it sits in."""
+    candidates = _structural_candidates(tree, max_nodes=max_nodes)
+    if not candidates:
+        return []
+    nearest, children = _thread(candidates)
+    blocks = [(node, _read_block(node, set(children[node.mem_id]), max_nodes=max_nodes)) for node in candidates]
+    seen = Counter(_DIGITS.sub("0", line) for _, block in blocks if block is not None for line in set(block.lines))
+    n_read = sum(block is not None for _, block in blocks)
+    chrome = {line for line, n in seen.items()
+              if n >= max(STRUCT_MIN_COMMENTS, STRUCT_CHROME_SHARE * n_read) and len(line) <= STRUCT_CHROME_CHARS}
+    comments: list[_Comment] = []
+    position: dict[int, int] = {}
+    for node, block in blocks:
+        if block is None:
+            continue
+        text = [line for line in block.lines if _DIGITS.sub("0", line) not in chrome] or block.lines
+        mid = node.mem_id
+        parent = nearest[mid]
+        while parent is not None and parent not in position:
+            parent = nearest[parent]
+        position[mid] = len(comments)
+        comments.append(_Comment(node, position[parent] if parent is not None else None, block.author,
+                                 "\n\n".join(text), block.posted_at_text, block.posted_at))
     return comments
 
 
@@ -1116,8 +1475,8 @@ class ExtractedPage:
     complete: bool = True
     body_source: str = "ours"
     comment_section: bool = True
-    """Does the markup hold a comment section (``COMMENT_SECTION_SELECTORS``) or a comment? A page
-    without either is not searched for comments in its rendered text."""
+    """Does the markup hold a comment section (``COMMENT_SECTION_SELECTORS``, or a form with a text area),
+    or a comment? A page without any is not searched for comments in its rendered text."""
 
 
 def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
@@ -1164,7 +1523,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
          "posted_at": c.posted_at, "parent_position": c.parent}
         for i, c in enumerate(found)
     ] if complete else []
-    section = bool(found) or tree.css_first(_ANY_SECTION) is not None
+    section = bool(found) or tree.css_first(_ANY_SECTION) is not None or tree.css_first(_COMMENT_FORM) is not None
     return ExtractedPage(title, body, stated, rows, complete=complete, body_source=source, comment_section=section)
 
 
