@@ -113,6 +113,12 @@ def is_hidden(node: LexborNode) -> bool:
     return style is not None and _HIDDEN_STYLE.search(style) is not None
 
 
+def _hidden_ids(root: LexborNode) -> set[int]:
+    """``mem_id`` of the elements at and under ``root`` that ``is_hidden``: one selector query for the
+    elements with a ``hidden`` or ``style`` attribute, instead of reading every element's attributes."""
+    return {node.mem_id for node in root.css("[hidden], [style]") if is_hidden(node)}
+
+
 def _children(node: LexborNode) -> list[LexborNode]:
     out: list[LexborNode] = []
     child = node.child
@@ -167,6 +173,7 @@ def render_items(
     """
     items: list[str | int] = []
     stack: list[LexborNode | str | int] = [root]
+    hidden = _hidden_ids(root)
     in_pre = 0
     visited = 0
     while stack:
@@ -189,21 +196,50 @@ def render_items(
             text = entry.text_content or ""
             if in_pre:
                 items.extend(_pre_items(text))
-            else:
-                items.append(_WS.sub(" ", text))
+            else:  # _WS only where it has something to collapse
+                items.append(_WS.sub(" ", text) if "  " in text or "\n" in text or "\t" in text or "\r" in text
+                             or "\f" in text else text)
             continue
-        if tag is None or tag in SKIPPED_TAGS or is_hidden(entry) or (skip and entry.mem_id in skip):
+        if tag is None or tag in SKIPPED_TAGS or (hidden and entry.mem_id in hidden) or (skip and entry.mem_id in skip):
             continue
         if tag == "br":
             items.append("\n")
             continue
         in_pre += _open_element(entry, tag, items, stack)
-        stack.extend(reversed(_children(entry)))
+        child = entry.last_child  # children pushed last to first, so the first is walked next
+        while child is not None:
+            stack.append(child)
+            child = child.prev
     return items, False
 
 
+_BREAK_MARKS = {1: "\x01", 2: "\x02"}
+_BLANK_LINE_RUN = re.compile("\x02[\x01\x02]*|\x01+\x02[\x01\x02]*")
+_LINE_RUN = re.compile("\x01+")
+
+
 def join_items(items: list[str | int]) -> str:
-    """Join innerText items: collapse spaces, strip line ends, and turn runs of line-break counts into newlines."""
+    """Join innerText items: collapse spaces, strip line ends, and turn runs of line-break counts into newlines.
+
+    The items between two line-break counts form a chunk; a chunk whose lines are all spaces is
+    dropped, and between two kept chunks stands the largest count of the run that separates them (a
+    blank line for 2). Done on one string with the counts as control marks; text that holds those
+    marks itself is joined chunk by chunk (``_join_chunks``), with the same result.
+    """
+    text = "".join([_BREAK_MARKS[item] if isinstance(item, int) else item for item in items])
+    n_marks = len(items) - sum(1 for item in items if isinstance(item, str))
+    if text.count("\x01") + text.count("\x02") != n_marks:
+        return _join_chunks(items)
+    text = _SPACES.sub(" ", text)
+    for edge in ("\n", "\x01", "\x02"):  # single spaces now: one replace each side strips every line end
+        text = text.replace(" " + edge, edge).replace(edge + " ", edge)
+    text = text.strip(" ").strip("\x01\x02")
+    text = _LINE_RUN.sub("\n", _BLANK_LINE_RUN.sub("\n\n", text))
+    return _BLANK_RUNS.sub("\n\n", text).strip("\n")
+
+
+def _join_chunks(items: list[str | int]) -> str:
+    """``join_items`` chunk by chunk, for text that holds the control marks it uses."""
     parts: list[str] = []
     chunk: list[str] = []
     pending = 0
