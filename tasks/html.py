@@ -163,6 +163,7 @@ def _open_element(node: LexborNode, tag: str, items: list[str | int], stack: lis
 
 def render_items(
     root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES, skip: frozenset[int] | set[int] | None = None,
+    hidden: set[int] | None = None,
 ) -> tuple[list[str | int], bool]:
     """Walk ``root`` and return innerText items (strings, and ints standing for required line breaks).
 
@@ -170,10 +171,11 @@ def render_items(
     and after, ``<p>`` 2; a table cell followed by another cell gives a TAB. At most ``max_nodes`` nodes
     are visited (iteratively, so deep markup cannot exhaust the stack); the second value is True when
     the walk stopped there. Elements whose ``mem_id`` is in ``skip`` are left out with their content.
+    ``hidden``: the ``_hidden_ids`` of a tree that holds ``root``, when the caller has them (each
+    element's attributes are read otherwise).
     """
     items: list[str | int] = []
     stack: list[LexborNode | str | int] = [root]
-    hidden = _hidden_ids(root)
     in_pre = 0
     visited = 0
     while stack:
@@ -200,7 +202,8 @@ def render_items(
                 items.append(_WS.sub(" ", text) if "  " in text or "\n" in text or "\t" in text or "\r" in text
                              or "\f" in text else text)
             continue
-        if tag is None or tag in SKIPPED_TAGS or (hidden and entry.mem_id in hidden) or (skip and entry.mem_id in skip):
+        if (tag is None or tag in SKIPPED_TAGS or (entry.mem_id in hidden if hidden is not None else is_hidden(entry))
+                or (skip and entry.mem_id in skip)):
             continue
         if tag == "br":
             items.append("\n")
@@ -291,9 +294,10 @@ class RenderedPage:
 
 
 def node_text(root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES,
-              skip: frozenset[int] | set[int] | None = None) -> str:
-    """innerText of one element (no trailing newline), leaving out the elements whose ``mem_id`` is in ``skip``."""
-    items, _ = render_items(root, max_nodes=max_nodes, skip=skip)
+              skip: frozenset[int] | set[int] | None = None, hidden: set[int] | None = None) -> str:
+    """innerText of one element (no trailing newline), leaving out the elements whose ``mem_id`` is in
+    ``skip``; ``hidden`` as in ``render_items``."""
+    items, _ = render_items(root, max_nodes=max_nodes, skip=skip, hidden=hidden)
     return join_items(items)
 
 
@@ -303,7 +307,7 @@ def render_page(tree: LexborHTMLParser, *, base_url: str | None = None,
     root = tree.body or tree.root
     text, truncated = "", False
     if root is not None:
-        items, truncated = render_items(root, max_nodes=max_nodes)
+        items, truncated = render_items(root, max_nodes=max_nodes, hidden=_hidden_ids(root))
         text = join_items(items)
     return RenderedPage(
         text=text + "\n" if text else "",
@@ -896,10 +900,10 @@ def _body_root(tree: LexborHTMLParser, excluded: set[int], title: LexborNode | N
     return dense
 
 
-def _body_text(root: LexborNode, excluded: set[int], *, max_nodes: int) -> str:
+def _body_text(root: LexborNode, excluded: set[int], *, max_nodes: int, hidden: set[int] | None = None) -> str:
     skip = {n.mem_id for n in root.css(_BODY_JUNK) if n.mem_id != root.mem_id}
     skip |= excluded
-    text = node_text(root, skip=skip, max_nodes=max_nodes)
+    text = node_text(root, skip=skip, max_nodes=max_nodes, hidden=hidden)
     lines = [ln.strip(" \t") for ln in text.split("\n")]
     lines = [ln for ln in lines if ln]
     # a "Related posts" heading after the first paragraph ends the article
@@ -974,7 +978,7 @@ def _slug_title(url: str) -> str | None:
     return None
 
 
-def _site_names(tree: LexborHTMLParser, host: str | None) -> set[str]:
+def _site_names(tree: LexborHTMLParser, host: str | None, hidden: set[int] | None = None) -> set[str]:
     """Folded site names the page states (``og:site_name``, ``application-name``), and the text of links
     to the site's front page (``href="/"``, or the bare ``host`` of its canonical URL), which name the
     site in its header."""
@@ -985,7 +989,7 @@ def _site_names(tree: LexborHTMLParser, host: str | None) -> set[str]:
         selector += "".join(f', a[href="{scheme}{host}{end}" i]' for scheme in ("https://", "http://", "//")
                             for end in ("", "/"))
     for link in tree.css(selector)[:50]:
-        if text := " ".join(node_text(link).split()):
+        if text := " ".join(node_text(link, hidden=hidden).split()):
             names.add(text.casefold())
     return names
 
@@ -1051,7 +1055,7 @@ def _stated_part(text: str, refs: list[str]) -> str:
     return best
 
 
-def _title(tree: LexborHTMLParser) -> str | None:
+def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None:
     """The page's headline.
 
     Signals, none naming a site: a visible heading (``TITLE_CANDIDATES``, in that order) that agrees
@@ -1078,7 +1082,7 @@ def _title(tree: LexborHTMLParser) -> str | None:
             if node.mem_id in seen:
                 continue
             seen.add(node.mem_id)
-            text = " ".join(node_text(node).split())
+            text = " ".join(node_text(node, hidden=hidden).split())
             if not 3 <= len(text) <= 400:
                 continue
             bag = _title_bag(text)
@@ -1089,7 +1093,7 @@ def _title(tree: LexborHTMLParser) -> str | None:
             if not plain and not weakly and (score < MIN_TITLE_AGREEMENT or (best is not None and score <= best[0])):
                 continue
             if sites is None:
-                sites = _site_names(tree, urlsplit(url).netloc if url else None) | _stated_site_names(refs)
+                sites = _site_names(tree, urlsplit(url).netloc if url else None, hidden) | _stated_site_names(refs)
             if text.casefold() in sites:
                 continue
             if plain:
@@ -1178,6 +1182,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
         logger.debug("comment threads nested over %d deep: not extracted from markup", MAX_THREAD_DEPTH)
         comments = None
     stated = stated_comment_count(tree)
+    hidden = _hidden_ids(tree.root) if tree.root is not None else None  # for the article's innerText walks
     complete = comments is not None and not (not comments and stated)
     found = comments or []
     excluded = _section_ids(tree, found)
@@ -1186,10 +1191,10 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     ours = None
     if root is not None:
         ours = _body_text(root, excluded | ({title_node.mem_id} if title_node is not None else set()),
-                          max_nodes=max_nodes)
+                          max_nodes=max_nodes, hidden=hidden)
         if len(ours) < MIN_BODY_CHARS:
             ours = None
-    title = _title(tree)
+    title = _title(tree, hidden)
     body, source = choose_body(html, ours, title=title, use_trafilatura=use_trafilatura)
     body = drop_comment_text(body, (c.text for c in found))
     if len(body) < MIN_BODY_CHARS:
