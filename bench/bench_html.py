@@ -46,7 +46,9 @@ def load_pages(dev: Path, *, fold: str = "all") -> tuple[pl.DataFrame, pl.DataFr
 
     ``fold="open"`` leaves out the sealed pages (``flows.evaluate.is_sealed``) without reading them.
     """
-    pages, truth_articles, truth_comments = [], [], []
+    pages: list[dict[str, Any]] = []
+    truth_articles: list[dict[str, Any]] = []
+    truth_comments: list[dict[str, Any]] = []
     for truth_path in sorted(dev.glob("*.truth.json")):
         name = truth_path.name.removesuffix(".truth.json")
         html_path = next((p for p in (dev / f"{name}.html", dev / f"{name}.html.gz") if p.exists()), None)

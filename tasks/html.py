@@ -839,14 +839,18 @@ def _section_ids(tree: LexborHTMLParser, comments: list[_Comment]) -> set[int]:
     return ids
 
 
-def _density_root(tree: LexborHTMLParser, excluded: set[int]) -> tuple[LexborNode | None, int]:
+def _density_root(tree: LexborHTMLParser, excluded: set[int],
+                  lengths: dict[int, int] | None = None) -> tuple[LexborNode | None, int]:
     """The element whose paragraphs hold the most text (readability-style: a paragraph's text counts for
-    its parent in full and for its grandparent in half)."""
+    its parent in full and for its grandparent in half). Every ``<p>``'s white-space-collapsed length is
+    put in ``lengths`` by ``mem_id`` (for ``_paragraph_chars``)."""
     scores: dict[int, float] = {}
     nodes: dict[int, LexborNode] = {}
     for p in tree.css("p"):
         text = p.text(deep=True, separator="", strip=False)
         length = len(" ".join(text.split()))
+        if lengths is not None:
+            lengths[p.mem_id] = length
         if length < MIN_PARAGRAPH_CHARS:
             continue
         parent = p.parent
@@ -864,8 +868,14 @@ def _density_root(tree: LexborHTMLParser, excluded: set[int]) -> tuple[LexborNod
     return nodes[best], int(scores[best])
 
 
-def _paragraph_chars(node: LexborNode) -> int:
-    return sum(len(" ".join(p.text(deep=True).split())) for p in node.css("p"))
+def _paragraph_chars(node: LexborNode, lengths: dict[int, int]) -> int:
+    """White-space-collapsed characters of the ``<p>`` elements at and under ``node`` (``lengths`` by
+    ``mem_id``, as ``_density_root`` fills it; a paragraph missing there is measured here)."""
+    total = 0
+    for p in node.css("p"):
+        length = lengths.get(p.mem_id)
+        total += len(" ".join(p.text(deep=True).split())) if length is None else length
+    return total
 
 
 def _title_node(tree: LexborHTMLParser) -> LexborNode | None:
@@ -879,13 +889,14 @@ def _title_node(tree: LexborHTMLParser) -> LexborNode | None:
 def _body_root(tree: LexborHTMLParser, excluded: set[int], title: LexborNode | None) -> LexborNode | None:
     title_chain = {a.mem_id for a in _ancestors(title)} if title is not None else set()
     title_id = 0 if title is not None else None
-    dense, _ = _density_root(tree, excluded)
-    dense_chars = _paragraph_chars(dense) if dense is not None else 0
+    lengths: dict[int, int] = {}
+    dense, _ = _density_root(tree, excluded, lengths)
+    dense_chars = _paragraph_chars(dense, lengths) if dense is not None else 0
     for selector in BODY_SELECTORS:
         matches = [n for n in tree.css(selector) if not _inside(n, excluded)]
         if not matches:
             continue
-        sized = [(n, _paragraph_chars(n)) for n in matches]
+        sized = [(n, _paragraph_chars(n, lengths)) for n in matches]
         # the block that holds the headline, when it has text of its own
         if title_id is not None:
             for node, chars in sized:
