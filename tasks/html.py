@@ -115,6 +115,12 @@ def is_hidden(node: LexborNode) -> bool:
     return style is not None and _HIDDEN_STYLE.search(style) is not None
 
 
+def _hidden_ids(root: LexborNode) -> set[int]:
+    """``mem_id`` of the elements at and under ``root`` that ``is_hidden``: one selector query for the
+    elements with a ``hidden`` or ``style`` attribute, instead of reading every element's attributes."""
+    return {node.mem_id for node in root.css("[hidden], [style]") if is_hidden(node)}
+
+
 def _children(node: LexborNode) -> list[LexborNode]:
     out: list[LexborNode] = []
     child = node.child
@@ -159,6 +165,7 @@ def _open_element(node: LexborNode, tag: str, items: list[str | int], stack: lis
 
 def render_items(
     root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES, skip: frozenset[int] | set[int] | None = None,
+    hidden: set[int] | None = None,
 ) -> tuple[list[str | int], bool]:
     """Walk ``root`` and return innerText items (strings, and ints standing for required line breaks).
 
@@ -166,6 +173,8 @@ def render_items(
     and after, ``<p>`` 2; a table cell followed by another cell gives a TAB. At most ``max_nodes`` nodes
     are visited (iteratively, so deep markup cannot exhaust the stack); the second value is True when
     the walk stopped there. Elements whose ``mem_id`` is in ``skip`` are left out with their content.
+    ``hidden``: the ``_hidden_ids`` of a tree that holds ``root``, when the caller has them (each
+    element's attributes are read otherwise).
     """
     items: list[str | int] = []
     stack: list[LexborNode | str | int] = [root]
@@ -191,21 +200,51 @@ def render_items(
             text = entry.text_content or ""
             if in_pre:
                 items.extend(_pre_items(text))
-            else:
-                items.append(_WS.sub(" ", text))
+            else:  # _WS only where it has something to collapse
+                items.append(_WS.sub(" ", text) if "  " in text or "\n" in text or "\t" in text or "\r" in text
+                             or "\f" in text else text)
             continue
-        if tag is None or tag in SKIPPED_TAGS or is_hidden(entry) or (skip and entry.mem_id in skip):
+        if (tag is None or tag in SKIPPED_TAGS or (entry.mem_id in hidden if hidden is not None else is_hidden(entry))
+                or (skip and entry.mem_id in skip)):
             continue
         if tag == "br":
             items.append("\n")
             continue
         in_pre += _open_element(entry, tag, items, stack)
-        stack.extend(reversed(_children(entry)))
+        child = entry.last_child  # children pushed last to first, so the first is walked next
+        while child is not None:
+            stack.append(child)
+            child = child.prev
     return items, False
 
 
+_BREAK_MARKS = {1: "\x01", 2: "\x02"}
+_BLANK_LINE_RUN = re.compile("\x02[\x01\x02]*|\x01+\x02[\x01\x02]*")
+_LINE_RUN = re.compile("\x01+")
+
+
 def join_items(items: list[str | int]) -> str:
-    """Join innerText items: collapse spaces, strip line ends, and turn runs of line-break counts into newlines."""
+    """Join innerText items: collapse spaces, strip line ends, and turn runs of line-break counts into newlines.
+
+    The items between two line-break counts form a chunk; a chunk whose lines are all spaces is
+    dropped, and between two kept chunks stands the largest count of the run that separates them (a
+    blank line for 2). Done on one string with the counts as control marks; text that holds those
+    marks itself is joined chunk by chunk (``_join_chunks``), with the same result.
+    """
+    text = "".join([_BREAK_MARKS[item] if isinstance(item, int) else item for item in items])
+    n_marks = len(items) - sum(1 for item in items if isinstance(item, str))
+    if text.count("\x01") + text.count("\x02") != n_marks:
+        return _join_chunks(items)
+    text = _SPACES.sub(" ", text)
+    for edge in ("\n", "\x01", "\x02"):  # single spaces now: one replace each side strips every line end
+        text = text.replace(" " + edge, edge).replace(edge + " ", edge)
+    text = text.strip(" ").strip("\x01\x02")
+    text = _LINE_RUN.sub("\n", _BLANK_LINE_RUN.sub("\n\n", text))
+    return _BLANK_RUNS.sub("\n\n", text).strip("\n")
+
+
+def _join_chunks(items: list[str | int]) -> str:
+    """``join_items`` chunk by chunk, for text that holds the control marks it uses."""
     parts: list[str] = []
     chunk: list[str] = []
     pending = 0
@@ -257,9 +296,10 @@ class RenderedPage:
 
 
 def node_text(root: LexborNode, *, max_nodes: int = DEFAULT_MAX_NODES,
-              skip: frozenset[int] | set[int] | None = None) -> str:
-    """innerText of one element (no trailing newline), leaving out the elements whose ``mem_id`` is in ``skip``."""
-    items, _ = render_items(root, max_nodes=max_nodes, skip=skip)
+              skip: frozenset[int] | set[int] | None = None, hidden: set[int] | None = None) -> str:
+    """innerText of one element (no trailing newline), leaving out the elements whose ``mem_id`` is in
+    ``skip``; ``hidden`` as in ``render_items``."""
+    items, _ = render_items(root, max_nodes=max_nodes, skip=skip, hidden=hidden)
     return join_items(items)
 
 
@@ -269,7 +309,7 @@ def render_page(tree: LexborHTMLParser, *, base_url: str | None = None,
     root = tree.body or tree.root
     text, truncated = "", False
     if root is not None:
-        items, truncated = render_items(root, max_nodes=max_nodes)
+        items, truncated = render_items(root, max_nodes=max_nodes, hidden=_hidden_ids(root))
         text = join_items(items)
     return RenderedPage(
         text=text + "\n" if text else "",
@@ -1158,14 +1198,18 @@ def _section_ids(tree: LexborHTMLParser, comments: list[_Comment]) -> set[int]:
     return ids
 
 
-def _density_root(tree: LexborHTMLParser, excluded: set[int]) -> tuple[LexborNode | None, int]:
+def _density_root(tree: LexborHTMLParser, excluded: set[int],
+                  lengths: dict[int, int] | None = None) -> tuple[LexborNode | None, int]:
     """The element whose paragraphs hold the most text (readability-style: a paragraph's text counts for
-    its parent in full and for its grandparent in half)."""
+    its parent in full and for its grandparent in half). Every ``<p>``'s white-space-collapsed length is
+    put in ``lengths`` by ``mem_id`` (for ``_paragraph_chars``)."""
     scores: dict[int, float] = {}
     nodes: dict[int, LexborNode] = {}
     for p in tree.css("p"):
         text = p.text(deep=True, separator="", strip=False)
         length = len(" ".join(text.split()))
+        if lengths is not None:
+            lengths[p.mem_id] = length
         if length < MIN_PARAGRAPH_CHARS:
             continue
         parent = p.parent
@@ -1183,8 +1227,14 @@ def _density_root(tree: LexborHTMLParser, excluded: set[int]) -> tuple[LexborNod
     return nodes[best], int(scores[best])
 
 
-def _paragraph_chars(node: LexborNode) -> int:
-    return sum(len(" ".join(p.text(deep=True).split())) for p in node.css("p"))
+def _paragraph_chars(node: LexborNode, lengths: dict[int, int]) -> int:
+    """White-space-collapsed characters of the ``<p>`` elements at and under ``node`` (``lengths`` by
+    ``mem_id``, as ``_density_root`` fills it; a paragraph missing there is measured here)."""
+    total = 0
+    for p in node.css("p"):
+        length = lengths.get(p.mem_id)
+        total += len(" ".join(p.text(deep=True).split())) if length is None else length
+    return total
 
 
 def _title_node(tree: LexborHTMLParser) -> LexborNode | None:
@@ -1198,13 +1248,14 @@ def _title_node(tree: LexborHTMLParser) -> LexborNode | None:
 def _body_root(tree: LexborHTMLParser, excluded: set[int], title: LexborNode | None) -> LexborNode | None:
     title_chain = {a.mem_id for a in _ancestors(title)} if title is not None else set()
     title_id = 0 if title is not None else None
-    dense, _ = _density_root(tree, excluded)
-    dense_chars = _paragraph_chars(dense) if dense is not None else 0
+    lengths: dict[int, int] = {}
+    dense, _ = _density_root(tree, excluded, lengths)
+    dense_chars = _paragraph_chars(dense, lengths) if dense is not None else 0
     for selector in BODY_SELECTORS:
         matches = [n for n in tree.css(selector) if not _inside(n, excluded)]
         if not matches:
             continue
-        sized = [(n, _paragraph_chars(n)) for n in matches]
+        sized = [(n, _paragraph_chars(n, lengths)) for n in matches]
         # the block that holds the headline, when it has text of its own
         if title_id is not None:
             for node, chars in sized:
@@ -1219,10 +1270,10 @@ def _body_root(tree: LexborHTMLParser, excluded: set[int], title: LexborNode | N
     return dense
 
 
-def _body_text(root: LexborNode, excluded: set[int], *, max_nodes: int) -> str:
+def _body_text(root: LexborNode, excluded: set[int], *, max_nodes: int, hidden: set[int] | None = None) -> str:
     skip = {n.mem_id for n in root.css(_BODY_JUNK) if n.mem_id != root.mem_id}
     skip |= excluded
-    text = node_text(root, skip=skip, max_nodes=max_nodes)
+    text = node_text(root, skip=skip, max_nodes=max_nodes, hidden=hidden)
     lines = [ln.strip(" \t") for ln in text.split("\n")]
     lines = [ln for ln in lines if ln]
     # a "Related posts" heading after the first paragraph ends the article
@@ -1297,7 +1348,7 @@ def _slug_title(url: str) -> str | None:
     return None
 
 
-def _site_names(tree: LexborHTMLParser, host: str | None) -> set[str]:
+def _site_names(tree: LexborHTMLParser, host: str | None, hidden: set[int] | None = None) -> set[str]:
     """Folded site names the page states (``og:site_name``, ``application-name``), and the text of links
     to the site's front page (``href="/"``, or the bare ``host`` of its canonical URL), which name the
     site in its header."""
@@ -1308,7 +1359,7 @@ def _site_names(tree: LexborHTMLParser, host: str | None) -> set[str]:
         selector += "".join(f', a[href="{scheme}{host}{end}" i]' for scheme in ("https://", "http://", "//")
                             for end in ("", "/"))
     for link in tree.css(selector)[:50]:
-        if text := " ".join(node_text(link).split()):
+        if text := " ".join(node_text(link, hidden=hidden).split()):
             names.add(text.casefold())
     return names
 
@@ -1374,7 +1425,7 @@ def _stated_part(text: str, refs: list[str]) -> str:
     return best
 
 
-def _title(tree: LexborHTMLParser) -> str | None:
+def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None:
     """The page's headline.
 
     Signals, none naming a site: a visible heading (``TITLE_CANDIDATES``, in that order) that agrees
@@ -1401,7 +1452,7 @@ def _title(tree: LexborHTMLParser) -> str | None:
             if node.mem_id in seen:
                 continue
             seen.add(node.mem_id)
-            text = " ".join(node_text(node).split())
+            text = " ".join(node_text(node, hidden=hidden).split())
             if not 3 <= len(text) <= 400:
                 continue
             bag = _title_bag(text)
@@ -1412,7 +1463,7 @@ def _title(tree: LexborHTMLParser) -> str | None:
             if not plain and not weakly and (score < MIN_TITLE_AGREEMENT or (best is not None and score <= best[0])):
                 continue
             if sites is None:
-                sites = _site_names(tree, urlsplit(url).netloc if url else None) | _stated_site_names(refs)
+                sites = _site_names(tree, urlsplit(url).netloc if url else None, hidden) | _stated_site_names(refs)
             if text.casefold() in sites:
                 continue
             if plain:
@@ -1501,6 +1552,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
         logger.debug("comment threads nested over %d deep: not extracted from markup", MAX_THREAD_DEPTH)
         comments = None
     stated = stated_comment_count(tree)
+    hidden = _hidden_ids(tree.root) if tree.root is not None else None  # for the article's innerText walks
     complete = comments is not None and not (not comments and stated)
     found = comments or []
     excluded = _section_ids(tree, found)
@@ -1509,10 +1561,10 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     ours = None
     if root is not None:
         ours = _body_text(root, excluded | ({title_node.mem_id} if title_node is not None else set()),
-                          max_nodes=max_nodes)
+                          max_nodes=max_nodes, hidden=hidden)
         if len(ours) < MIN_BODY_CHARS:
             ours = None
-    title = _title(tree)
+    title = _title(tree, hidden)
     body, source = choose_body(html, ours, title=title, use_trafilatura=use_trafilatura)
     body = drop_comment_text(body, (c.text for c in found))
     if len(body) < MIN_BODY_CHARS:
