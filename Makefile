@@ -29,8 +29,8 @@ lint: install
 	$(BIN)/ruff check flows tasks schemas tests bench
 	$(BIN)/mypy --strict tasks schemas flows/stage_tasks.py flows/caching.py
 
-# The text path's title ranker (tasks/models/title_ranker.json) and comment-header classifier
-# (tasks/models/comment_headers.json) from corpus-dev and the open four fifths of corpus-train; each prints
+# The text path's title ranker (tasks/extract/models/title_ranker.json) and comment-header classifier
+# (tasks/extract/models/comment_headers.json) from corpus-dev and the open four fifths of corpus-train; each prints
 # its in-sample and site-grouped cross-validated figures. Deterministic. The comment headers come first: the
 # title ranker's training reads the body windows, which start above the comments.
 train: install

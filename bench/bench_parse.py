@@ -39,7 +39,7 @@ Shard = tuple[pl.DataFrame, pl.DataFrame]
 
 def load_shards(corpus: Path, n_shards: int, shard_pages: int) -> tuple[list[Shard], pl.DataFrame]:
     """(lines, pages) per shard and the template lines learned from all of them."""
-    from tasks.boilerplate import strip_boilerplate
+    from tasks.extract.boilerplate import strip_boilerplate
     from tasks.extract.templates import learn_template_lines
     from tasks.ingest.pages import build_pages
     from tasks.io import expand_inputs, read_manifest, read_raw_records

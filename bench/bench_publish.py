@@ -38,7 +38,7 @@ def _without_signals() -> None:
     import polars as pl
 
     import tasks.publish.release
-    from tasks.signals import SIGNALS_DTYPE
+    from tasks.publish.signals import SIGNALS_DTYPE
 
     def constant(frame: pl.DataFrame, *, text_column: str) -> pl.DataFrame:
         del text_column
@@ -53,8 +53,8 @@ def _without_signals() -> None:
 def _time_alone(out: Path) -> dict[str, float]:
     """CPU seconds of the publish functions alone on what the build wrote (articles' bodies, comments)."""
     from tasks.publish.privacy import add_author_ids, redact_pii
+    from tasks.publish.signals import add_signals
     from tasks.publish.write import scan_corpus
-    from tasks.signals import add_signals
 
     frames = scan_corpus(out)
     arts = frames["articles"].select("body", "language").collect()

@@ -54,7 +54,7 @@ def _save(out: Path, name: str, frames: dict[str, pl.DataFrame]) -> None:
 
 def dump_dev(folder: Path, out: Path) -> None:
     from flows.evaluate import load_folder
-    from tasks.boilerplate import strip_boilerplate
+    from tasks.extract.boilerplate import strip_boilerplate
     from tasks.extract.templates import learn_template_lines
 
     parse, kept = _recording_parse()
@@ -68,7 +68,7 @@ def dump_dev(folder: Path, out: Path) -> None:
 
 
 def dump_corpus(corpus: Path, out: Path) -> None:
-    from tasks.boilerplate import strip_boilerplate
+    from tasks.extract.boilerplate import strip_boilerplate
     from tasks.extract.templates import learn_template_lines
     from tasks.ingest.pages import build_pages
     from tasks.io import expand_inputs, read_manifest, read_raw_records

@@ -50,7 +50,7 @@ FOLLOWED_PACKAGES = ("tasks", "schemas")
 
 
 def module_path(name: str) -> Path | None:
-    """The source file of module ``name`` (``tasks.parse``) without importing it; None if there is no such file."""
+    """The source file of module ``name`` (``tasks.extract.parse``) without importing it; None if no such file."""
     top, *rest = name.split(".")
     spec = importlib.util.find_spec(top)
     if spec is None or spec.origin is None:
@@ -68,7 +68,7 @@ def module_path(name: str) -> Path | None:
 
 
 def module_source(name: str) -> str | None:
-    """The source text of module ``name`` (``tasks.parse``) without importing it; None if there is no such file."""
+    """The source text of module ``name`` (``tasks.extract.parse``) without importing it; None if no such file."""
     path = module_path(name)
     return None if path is None else path.read_text(encoding="utf-8")
 

@@ -23,13 +23,13 @@ import xxhash
 from flows.scramble import SCRAMBLE_MODES, scramble_html
 from schemas.pages import RAW_RECORDS
 from schemas.validate import polars_schema
-from tasks import selectors
 from tasks.evaluate import score_pages, summarize_scores, token_f1
+from tasks.extract import selectors
 from tasks.extract.chain import parse_pages
+from tasks.extract.profiles import load_profiles
 from tasks.ingest.pages import build_pages
+from tasks.ingest.readers import InputFile, records_from_bytes
 from tasks.io import read_input_bytes
-from tasks.profiles import load_profiles
-from tasks.readers import InputFile, records_from_bytes
 
 logger = logging.getLogger(__name__)
 

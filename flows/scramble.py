@@ -1,6 +1,6 @@
 """Scrambled markup for the robustness eval: class and id names (and custom tag names) as meaningless tokens.
 
-The markup finder (``tasks.html``) reads a page's comments and authors partly from the names a site gives
+The markup finder (``tasks.extract.html``) reads a page's comments and authors partly from the names a site gives
 its classes and ids (``comment-author``, ``fn``, ``username``). A site never seen may name them in another
 language, with hashed CSS-module names (``css-1x2y3z``, ``sc-AbCd``) or utility classes only. To measure
 what that costs, ``corpus eval --html --scramble classes`` (or ``tags``) parses every page after

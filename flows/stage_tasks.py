@@ -56,7 +56,6 @@ from schemas.parsed import (
 from schemas.tagged import MERGED_COMMENTS, TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.work import SHARD_FILES
 from tasks import io
-from tasks.boilerplate import strip_boilerplate
 from tasks.dedup.clusters import (
     ORD_SHARD_BITS,
     Signatures,
@@ -85,6 +84,7 @@ from tasks.dedup.comments import (
 )
 from tasks.dedup.index import prior_cluster_nodes, prior_signatures, run_node_frames, run_nodes
 from tasks.dedup.keys import add_dedup_keys
+from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.chain import PARSE_PAGE_COLUMNS, parse_shard, readable_pages
 from tasks.extract.langid import LANGID_PAGE_COLUMNS, init_detector, tag_languages
 from tasks.extract.templates import (
@@ -96,10 +96,10 @@ from tasks.extract.templates import (
 )
 from tasks.hashing import partition_of
 from tasks.ingest.pages import build_pages
+from tasks.ingest.sites import init_sites
 from tasks.publish.release import PublishOptions, publish_articles, publish_comments, publish_counts
 from tasks.publish.select import PAGE_COLUMNS, crawl_month, select_outputs
 from tasks.publish.write import stage_partitioned, staged_shard
-from tasks.sites import init_sites
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -1,4 +1,4 @@
-"""Train the text path's comment-header classifier (``tasks.comment_headers``): part of ``make train``.
+"""Train the text path's comment-header classifier (``tasks.extract.comment_headers``): part of ``make train``.
 
 Reads the truth folders given (by default ``../shared/corpus-dev`` and the open four fifths of
 ``../shared/corpus-train``; the sealed fifth is never read), runs the parse stage's own steps up to the
@@ -16,7 +16,7 @@ it finds threads by itself on sites it never saw), and (d) the same on the held-
 comments heading and stated count lines removed (threads that state neither). The model leaves out the
 features named by ``--without`` (default ``WITHOUT``: the comments heading or count above a line, which
 (d) showed it leaned on). Then it writes the model fitted on every page to
-``tasks/models/comment_headers.json``.
+``tasks/extract/models/comment_headers.json``.
 
     python -m flows.train_comment_headers [--out PATH] [--folds 5] [--without F1,F2] [FOLDER[:FOLD] ...]
 """
@@ -35,11 +35,10 @@ from scipy.optimize import minimize
 
 from flows.evaluate import load_folder
 from flows.train_titles import site_folds
-from tasks.boilerplate import strip_boilerplate
-from tasks.comment_headers import FEATURES, MODEL_PATH, header_scores
 from tasks.evaluate import fold, score_pages, summarize_scores
-from tasks.extract.templates import learn_template_lines, tag_template_lines
-from tasks.parse import (
+from tasks.extract.boilerplate import strip_boilerplate
+from tasks.extract.comment_headers import FEATURES, MODEL_PATH, header_scores
+from tasks.extract.parse import (
     _number_lines,
     learned_header_features,
     line_features,
@@ -47,6 +46,7 @@ from tasks.parse import (
     segment_pages,
     sorted_lines,
 )
+from tasks.extract.templates import learn_template_lines, tag_template_lines
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 L2 = 1.0

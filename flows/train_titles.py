@@ -1,4 +1,4 @@
-"""Train the text path's title ranker (``tasks.titles``) on labelled pages: ``make train``.
+"""Train the text path's title ranker (``tasks.extract.titles``) on labelled pages: ``make train``.
 
 Reads the truth folders given (by default ``../shared/corpus-dev`` and the open four fifths of
 ``../shared/corpus-train``; the sealed fifth is never read), runs the parse stage's own steps up to the
@@ -9,7 +9,8 @@ line add nothing to the fit.
 
 It prints the in-sample title accuracy and a site-grouped cross-validation estimate (folds by a salted
 hash of the truth ``site``, ``flows.evaluate.site_bucket``: no site is in both the training and the
-scored part), the figure to expect on sites never seen, then writes the model to ``tasks/models/title_ranker.json``.
+scored part), the figure to expect on sites never seen, then writes the model to
+``tasks/extract/models/title_ranker.json``.
 
     python -m flows.train_titles [--out PATH] [--folds 5] [FOLDER[:FOLD] ...]
 """
@@ -27,17 +28,17 @@ import polars as pl
 from scipy.optimize import minimize
 
 from flows.evaluate import load_folder, site_bucket
-from tasks.boilerplate import strip_boilerplate
 from tasks.evaluate import fold_expr
+from tasks.extract.boilerplate import strip_boilerplate
+from tasks.extract.parse import body_windows, page_urls
 from tasks.extract.templates import learn_template_lines, tag_template_lines
-from tasks.parse import body_windows, page_urls
-from tasks.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
+from tasks.extract.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 L2 = 5.0
 """The L2 penalty on the (standardised) weights, summed over the training pages' losses."""
 TOP_K = 8
-"""Candidates per page whose costly features are computed (``tasks.titles.candidate_features``)."""
+"""Candidates per page whose costly features are computed (``tasks.extract.titles.candidate_features``)."""
 THRESHOLD = -1e9
 """Score a best candidate must beat: every page with a candidate gets a title (a wrong title and none
 score alike, and the true title is a candidate on most pages)."""

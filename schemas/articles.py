@@ -58,7 +58,7 @@ ARTICLES = pa.schema(
         field("pii_kinds", PII_KINDS_TYPE, "Kinds of personal data found in the body (url_with_user, email, ip, "
               "phone); empty when none. With --redact-pii each span is replaced by <URL_WITH_USER>, <EMAIL>, <IP> or "
               "<PHONE>.", nullable=False),
-        field("signals", SIGNALS, "Quality signals of the body (tasks/signals.py).", nullable=False),
+        field("signals", SIGNALS, "Quality signals of the body (tasks/publish/signals.py).", nullable=False),
         *ARTICLES_PARTITION,
     ]
 )

@@ -35,7 +35,7 @@ COMMENTS = pa.schema(
         field("text", pa.string(), "Comment paragraphs joined by a blank line.", nullable=False, text=True),
         field("posted_at_text", pa.string(), "The comment's date as written on the page.", text=True),
         field("posted_at", UTC_TIMESTAMP,
-              "posted_at_text read to UTC (tasks.dates): two-digit years and relative dates by the page's "
+              "posted_at_text read to UTC (tasks.extract.dates): two-digit years and relative dates by the page's "
               "fetch time, day/month order by the page's and site's dates; null where it cannot be read."),
         field("language_score", pa.float64(), "langdetect probability of language (null when 'und')."),
         field("language_inferred", pa.string(),
@@ -47,7 +47,7 @@ COMMENTS = pa.schema(
         field("source_path", pa.string(), "Input file the comment came from, as given.", nullable=False, text=True),
         field("pii_kinds", PII_KINDS_TYPE, "Kinds of personal data found in the text (url_with_user, email, ip, "
               "phone); empty when none. With --redact-pii each span is replaced by its placeholder.", nullable=False),
-        field("signals", SIGNALS, "Quality signals of the text (tasks/signals.py).", nullable=False),
+        field("signals", SIGNALS, "Quality signals of the text (tasks/publish/signals.py).", nullable=False),
         *COMMENTS_PARTITION,
     ]
 )

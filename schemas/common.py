@@ -37,7 +37,7 @@ SIGNALS = pa.struct([
                                           "words, in the first 2,000 characters; null for 'und' and languages "
                                           "without a list."),
 ])
-"""Quality signals of a text (``tasks/signals.py``), one struct column ``signals``."""
+"""Quality signals of a text (``tasks/publish/signals.py``), one struct column ``signals``."""
 
 PII_KINDS_TYPE = pa.list_(pa.string())
 

@@ -60,4 +60,4 @@ MANIFEST = pa.schema(
         field("site", pa.string(), "Site of the page, as the manifest states it."),
     ]
 )
-"""A manifest (CSV or JSONL) that attaches metadata to input files, as ``tasks.readers.parse_manifest`` reads it."""
+"""A manifest (CSV or JSONL) that attaches metadata to input files (``tasks.ingest.readers.parse_manifest``)."""

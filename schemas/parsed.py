@@ -42,7 +42,7 @@ SCORED_ARTICLES = pa.schema(
         *PARSED_ARTICLES,
         field("parse_confidence", pa.float64(),
               "How sure the parser is that body is the article, 0-1: weighted prose words of the body over 60 "
-              "(tasks.confidence); 0 when no article was found and body is the page's best other text.",
+              "(tasks.extract.confidence); 0 when no article was found and body is the page's best other text.",
               nullable=False),
         field("is_suspect", pa.bool_(), "parse_confidence under 0.5: body may be page chrome or a fallback.",
               nullable=False),
@@ -58,7 +58,7 @@ PARSED_COMMENTS = pa.schema(
         field("text", pa.string(), "Comment paragraphs joined by a blank line.", nullable=False),
         field("posted_at_text", pa.string(), "The comment's date as written on the page."),
         field("posted_at", UTC_TIMESTAMP,
-              "posted_at_text read to UTC (tasks.dates): two-digit years and relative dates by the page's "
+              "posted_at_text read to UTC (tasks.extract.dates): two-digit years and relative dates by the page's "
               "fetch time, day/month order by the page's and site's dates; null where it cannot be read."),
         field("parent_position", pa.int32(), "position of the comment this one replies to, when shown."),
     ]
@@ -74,7 +74,7 @@ TEMPLATE_LINES = pa.schema(
         field("share", pa.float64(), "n_pages / n_site_pages.", nullable=False),
     ]
 )
-"""Lines learned as site template by ``tasks.boilerplate.learn_template_lines`` (kept with the output
+"""Lines learned as site template by ``tasks.extract.boilerplate.learn_template_lines`` (kept with the output
 so that later runs strip them too)."""
 
 TEMPLATE_ROWS = pa.schema(

@@ -38,7 +38,7 @@ from schemas.common import SCHEMA_VERSION
 from schemas.dedup import INDEX_META_NAME, DedupIndexMeta
 from schemas.pages import RAW_RECORDS
 from schemas.validate import SchemaMismatchError, conform, empty_frame, polars_schema
-from tasks.readers import (
+from tasks.ingest.readers import (
     InputFile,
     error_record,
     input_kind,
@@ -267,14 +267,14 @@ def read_raw_records(files: pl.DataFrame, *, max_bytes: int) -> pl.DataFrame:
         rows.extend(records)
     if not rows:
         return empty_frame(RAW_RECORDS)
-    schema = polars_schema(RAW_RECORDS)  # every record has all of its keys (tasks.readers builds them on one base)
+    schema = polars_schema(RAW_RECORDS)  # every record has all of its keys (tasks.ingest.readers: one base)
     return pl.DataFrame({name: [rec[name] for rec in rows] for name in schema.names()}, schema=schema)
 
 
 def read_manifest(path: Path) -> pl.DataFrame:
     """Read a CSV or JSONL manifest (``path`` and any of ``url``, ``site``, ``fetched_at``): MANIFEST rows.
 
-    Parsing is ``tasks.readers.parse_manifest`` (delimiter sniffing; ISO 8601, epoch and HTTP dates):
+    Parsing is ``tasks.ingest.readers.parse_manifest`` (delimiter sniffing; ISO 8601, epoch and HTTP dates):
     polars reads a CSV file itself and a JSONL file is read line by line, so memory holds the parsed
     columns, not the file or its rows.
 

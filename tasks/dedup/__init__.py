@@ -46,7 +46,7 @@ shingle sets, as with classic MinHash, at one hash per shingle instead of ``num_
 fold.
 
 Bodies that may be chrome are no evidence of sameness: a body under ``min_tokens`` words, or one the
-parser tagged ``is_suspect`` (``tasks.confidence``: no confident article, e.g. a profile box or a blog's
+parser tagged ``is_suspect`` (``tasks.extract.confidence``: no confident article, e.g. a profile box or a blog's
 tagline that every post of the blog shows). They get no signature (no near or same-URL folding on
 them) and fold only exactly, when the page says so too: with a known URL, the same URL (an AMP alias
 counts as the page it renders) and the same title; without one, the same whole page (``article_id``).

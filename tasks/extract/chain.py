@@ -11,15 +11,15 @@ import polars as pl
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS, SCORED_ARTICLES
 from schemas.validate import cast_to
-from tasks.authors import reconcile_authors, unnamed_pages
-from tasks.boilerplate import strip_boilerplate
-from tasks.confidence import add_parse_confidence, chrome_lines, fallback_bodies, fill_empty_bodies
-from tasks.dates import resolve_posted_at
+from tasks.extract.authors import reconcile_authors, unnamed_pages
+from tasks.extract.boilerplate import strip_boilerplate
+from tasks.extract.confidence import add_parse_confidence, chrome_lines, fallback_bodies, fill_empty_bodies
+from tasks.extract.dates import resolve_posted_at
+from tasks.extract.html import drop_comment_lines, extract_html_pages, replace_partial_bodies
 from tasks.extract.langid import LANGID_PAGE_COLUMNS, tag_languages
+from tasks.extract.parse import BODY, parse_articles, parse_comments, segment_pages
+from tasks.extract.profiles import SiteProfile
 from tasks.extract.templates import learn_template_lines, merge_template_lines, tag_template_lines
-from tasks.html import drop_comment_lines, extract_html_pages, replace_partial_bodies
-from tasks.parse import BODY, parse_articles, parse_comments, segment_pages
-from tasks.profiles import SiteProfile
 
 
 def parse_shard(
@@ -27,22 +27,22 @@ def parse_shard(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse one shard into articles and comments.
 
-    HTML pages are parsed from their markup where it is reliable (``tasks.html``); where the markup
+    HTML pages are parsed from their markup where it is reliable (``tasks.extract.html``); where the markup
     gives an article but no comment and holds a comment section, the page's rendered lines still go
     through the text path's comment finder (its comments are kept, its article is not); where the
     markup's authors do not look like names, it reads them too, and its authors replace those of the
-    same comments that fail the test (``tasks.authors``). Every other
+    same comments that fail the test (``tasks.extract.authors``). Every other
     page goes through the text path: lines that the learned templates name (same site, same text) and no
     general rule stripped are stripped as ``template``, then the text parser segments the page. A text
-    page without a body gets its best other text (``tasks.confidence.fallback_bodies``); every article
+    page without a body gets its best other text (``tasks.extract.confidence.fallback_bodies``); every article
     gets ``parse_confidence`` and ``is_suspect``, in which paragraphs that are template or rule-stripped
     lines of their page (an HTML body taken from a sidebar) count for nothing.
     Comment dates of both paths are read again with their page's fetch time and day/month evidence
-    (``tasks.dates.resolve_posted_at``). Reads LINES rows and PAGES (page_id, site, text, html,
+    (``tasks.extract.dates.resolve_posted_at``). Reads LINES rows and PAGES (page_id, site, text, html,
     fetched_at, url; fetched_at and url may be missing: the URL's slug is a title cue). Returns
     SCORED_ARTICLES (one row per readable page) and PARSED_COMMENTS. A page whose markup gives no
     reliable comment thread at all takes title and body from its markup and the rest from the text path
-    (``tasks.html.replace_partial_bodies``); text-path comments found on pages of either kind are left
+    (``tasks.extract.html.replace_partial_bodies``); text-path comments found on pages of either kind are left
     out of their markup bodies.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from tasks.publish.privacy import PII_KINDS, add_author_ids, pseudonymize_comments, redact_pii
-from tasks.signals import add_signals
+from tasks.publish.signals import add_signals
 
 ADDED_COLUMNS = frozenset({"pii_kinds", "signals", "author_id"})
 """Columns of ARTICLES and COMMENTS that this step adds (``select_outputs`` leaves them out)."""

@@ -25,8 +25,8 @@ from schemas.comments import COMMENTS
 from schemas.duplicates import DUPLICATES
 from schemas.rejects import REJECTS
 from schemas.validate import cast_to, polars_schema
+from tasks.ingest.readers import SKIPPED_PREFIX
 from tasks.publish.release import ADDED_COLUMNS
-from tasks.readers import SKIPPED_PREFIX
 
 logger = logging.getLogger(__name__)
 

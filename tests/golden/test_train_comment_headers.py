@@ -1,4 +1,4 @@
-"""Golden tests of the comment-header classifier (``tasks.comment_headers``) on open-fold pages of
+"""Golden tests of the comment-header classifier (``tasks.extract.comment_headers``) on open-fold pages of
 ``../shared/corpus-train``: the classifier alone, with no rule of the comment finder, finds their threads
 (footer, German dated and name-line layouts), and finds none on news pages with teaser lists. The shipped
 model was trained on these pages among others (its out-of-fold figures are what ``make train`` prints);
@@ -16,8 +16,8 @@ import polars as pl
 
 from flows.evaluate import load_folder
 from flows.train_comment_headers import comment_figures, headless
-from tasks.boilerplate import strip_boilerplate
 from tasks.evaluate import summarize_scores
+from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.templates import learn_template_lines, tag_template_lines
 from tests.conftest import open_fold_folder
 

@@ -11,7 +11,7 @@ import pytest
 
 from schemas.parsed import TEMPLATE_LINES
 from schemas.validate import empty_frame
-from tasks.boilerplate import strip_boilerplate
+from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.chain import parse_shard
 
 CASES = {

@@ -18,7 +18,7 @@ from bench.gen_corpus import BUNDLED_TEMPLATES, default_templates_dir, iter_page
 from schemas.parsed import TEMPLATE_LINES
 from schemas.validate import empty_frame
 from tasks import io
-from tasks.boilerplate import strip_boilerplate
+from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.chain import parse_shard
 from tasks.ingest.pages import build_pages
 from tasks.plan import attach_manifest

@@ -125,17 +125,18 @@ def test_new_module_imported_by_reached_code_changes_the_key(pkg: Path) -> None:
 def test_stage_tasks_reach_the_modules_they_run() -> None:
     """The modules the old hand-kept lists missed (issue 22) are in the keys; other stages' modules are not."""
     ingest = code_closure("flows.stage_tasks", "ingest_task")
-    assert {"tasks.ingest.pages", "tasks.hashing", "tasks.readers", "tasks.ingest.encoding", "tasks.sites",
-            "tasks.html"} <= set(ingest)
-    assert "tasks.extract.langid" not in ingest and "tasks.parse" not in ingest
+    assert {"tasks.ingest.pages", "tasks.hashing", "tasks.ingest.readers", "tasks.ingest.encoding",
+            "tasks.ingest.sites",
+            "tasks.extract.html"} <= set(ingest)
+    assert "tasks.extract.langid" not in ingest and "tasks.extract.parse" not in ingest
     parse = code_closure("flows.stage_tasks", "parse_task")
-    assert {"tasks.parse", "tasks.html", "tasks.readers", "tasks.extract.chain"} <= set(parse)
+    assert {"tasks.extract.parse", "tasks.extract.html", "tasks.ingest.readers", "tasks.extract.chain"} <= set(parse)
     # parse runs boilerplate's prose test and chrome lines (parse confidence), never langid or dedup
-    assert "tasks.boilerplate" in parse
+    assert "tasks.extract.boilerplate" in parse
     assert not [m for m in parse if m == "tasks.extract.langid" or m.startswith("tasks.dedup")]
     langid = code_closure("flows.stage_tasks", "detect_language_task")
     assert {"tasks.extract.langid", "tasks.hashing"} <= set(langid)
-    assert "tasks.parse" not in langid
+    assert "tasks.extract.parse" not in langid
     assert {"tasks.publish.select", "tasks.publish.write"} <= set(code_closure("flows.stage_tasks", "write_task"))
 
 

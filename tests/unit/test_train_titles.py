@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from flows.train_titles import accuracy, misses
-from tasks import titles
+from tasks.extract import titles
 
 
 def _cands() -> pl.DataFrame:

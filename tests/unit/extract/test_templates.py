@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemas.parsed import LINES
 from schemas.validate import empty_frame
-from tasks.boilerplate import strip_boilerplate
+from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.templates import learn_template_lines
 from tests.unit.test_boilerplate import _pages
 

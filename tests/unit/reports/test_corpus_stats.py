@@ -178,8 +178,8 @@ def test_compute_stats_names_every_frame() -> None:
 
 def test_signal_distributions_of_articles_and_comments() -> None:
     """Issue 20: the report shows the distributions of the quality signals."""
+    from tasks.publish.signals import add_signals
     from tasks.reports.corpus_stats import signal_histogram, signal_quantiles
-    from tasks.signals import add_signals
 
     arts = add_signals(pl.DataFrame({"body": ["The cat and the dog.", "SHOUTING HERE"], "language": ["en", "en"]}),
                        text_column="body")

@@ -8,11 +8,11 @@ from polars.testing import assert_frame_equal, assert_series_equal
 
 from schemas.parsed import SCORED_ARTICLES, TEMPLATE_LINES
 from schemas.validate import conform, empty_frame
-from tasks.boilerplate import is_prose, strip_boilerplate
-from tasks.confidence import add_parse_confidence
+from tasks.extract.boilerplate import is_prose, strip_boilerplate
 from tasks.extract.chain import parse_shard
-from tasks.parse import line_features, parse_articles, segment_pages
-from tasks.words import count_words, with_word_counts
+from tasks.extract.confidence import add_parse_confidence
+from tasks.extract.parse import line_features, parse_articles, segment_pages
+from tasks.extract.words import count_words, with_word_counts
 
 JA_PARAS = [
     "昨年の元日に起きた能登半島地震を受け、救出救助活動に不可欠な警察の情報通信環境の整備が全国で進められる中、"

@@ -1,4 +1,4 @@
-"""Unit tests for tasks.parse: segmentation layouts, output builders, dates, and a property test (issue 3)."""
+"""Unit tests for tasks.extract.parse: segmentation layouts, output builders, dates, and a property test (issue 3)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
-from tasks import selectors
-from tasks.boilerplate import strip_boilerplate
-from tasks.parse import _digit_rows, author_date, clean_author, parse_articles, parse_comments, segment_pages
+from tasks.extract import selectors
+from tasks.extract.boilerplate import strip_boilerplate
+from tasks.extract.parse import _digit_rows, author_date, clean_author, parse_articles, parse_comments, segment_pages
 
 PARA = [
     "The council voted on Tuesday to extend the tram line to the northern districts by the year 2030.",
@@ -294,7 +294,7 @@ def test_article_printed_after_its_comments() -> None:
 
 def test_sorted_lines_sorts_only_unsorted_frames() -> None:
     """Lines out of order (or with a repeated key) are sorted; sorted lines come back as they are."""
-    from tasks.parse import sorted_lines
+    from tasks.extract.parse import sorted_lines
 
     frame = pl.DataFrame({"page_id": ["b", "a", "a", "b"], "line_no": [0, 1, 0, 1]})
     expected = pl.DataFrame({"page_id": ["a", "a", "b", "b"], "line_no": [0, 1, 0, 1]})
@@ -321,7 +321,7 @@ def test_segment_pages_does_not_depend_on_line_order() -> None:
 )
 def test_crumb_separator_pattern(line: str, is_crumb: bool) -> None:
     """The breadcrumb pattern finds exactly the lines that hold one of the separators."""
-    from tasks.titles import _CRUMB_RE
+    from tasks.extract.titles import _CRUMB_RE
 
     separators = (" » ", " › ", " > ", " >> ", " | ")
     assert any(s in line for s in separators) == is_crumb
@@ -333,7 +333,7 @@ def _reference_weights(
 ) -> dict[int, float | None]:
     """Each line's weight in ``start .. limit - 1`` as ``_body_windows`` defines it, line by line (None: a
     break that cannot be crossed)."""
-    from tasks import parse
+    from tasks.extract import parse
 
     span = range(start, limit)
 
@@ -385,7 +385,7 @@ def _reference_window(
     rules: list[str | None], prose: list[bool], words: list[int], texts: list[str], *, start: int, limit: int
 ) -> tuple[int, int] | None:
     """The body window as a sequential scan (Kadane's, restarting at breaks), for ``_body_windows``."""
-    from tasks import parse
+    from tasks.extract import parse
 
     best_sum, best = 0.0, None
     run_sum, run_start = 0.0, start
@@ -428,7 +428,7 @@ def test_body_windows_match_a_sequential_scan(
 ) -> None:
     """The vectorised maximum-sum window (prefix sums per segment between breaks) picks the window of the
     sequential scan, ties and the related-list factor included, on several pages at once."""
-    from tasks.parse import _body_windows
+    from tasks.extract.parse import _body_windows
 
     rows, bounds, expected = [], [], {}
     for page, (lines, a, b) in enumerate(pages):
@@ -456,7 +456,7 @@ def test_python_word_count_and_sentence_end_match_python(texts: list[str]) -> No
     """``_py_words`` counts as ``len(s.split())`` (\\x1c-\\x1f split too) and ``_sentence_end`` reads "$" as Python."""
     import re
 
-    from tasks.parse import _py_words, _sentence_end
+    from tasks.extract.parse import _py_words, _sentence_end
 
     got = pl.DataFrame({"t": texts}).select(w=_py_words(pl.col("t")), e=_sentence_end(pl.col("t")))
     assert got["w"].to_list() == [len(t.split()) for t in texts]

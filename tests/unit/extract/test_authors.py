@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tasks.authors import name_like, reconcile_authors, unnamed_pages
+from tasks.extract.authors import name_like, reconcile_authors, unnamed_pages
 
 TEXTS = ["The tram will help a lot of commuters in the north.", "Too expensive for what it gives us.",
          "We waited twenty years for this line, finally!", "Will the buses stop running once it opens?"]

@@ -25,12 +25,12 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
-from tasks.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.evaluate import bag_f1, fold, tokens
-from tasks.mainbody import choose_body, drop_comment_text
-from tasks.parse import NAME_MAX_WORDS as _NAME_MAX_WORDS
-from tasks.parse import clean_author as _without_badge
-from tasks.readers import parse_timestamp
+from tasks.extract.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
+from tasks.extract.mainbody import choose_body, drop_comment_text
+from tasks.extract.parse import NAME_MAX_WORDS as _NAME_MAX_WORDS
+from tasks.extract.parse import clean_author as _without_badge
+from tasks.ingest.readers import parse_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -1092,7 +1092,7 @@ def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bo
 UI_REPEAT_MIN = 4
 UI_REPEAT_SHARE = 2 / 3
 """A run of at least ``UI_REPEAT_MIN`` blocks where one name heads more than ``UI_REPEAT_SHARE`` of them
-is a list under a label, not a thread (as ``tasks.authors.UI_WORD_SHARE``)."""
+is a list under a label, not a thread (as ``tasks.extract.authors.UI_WORD_SHARE``)."""
 
 
 def _with_replies(members: list[LexborNode], taken: set[int], *, max_nodes: int) -> list[LexborNode]:
@@ -1534,7 +1534,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
                  max_nodes: int = DEFAULT_MAX_NODES, use_trafilatura: bool = True) -> ExtractedPage | None:
     """Read title, body and comments of one page from its markup; None when the markup is not usable.
 
-    The body is ours or trafilatura's, chosen by ``tasks.mainbody.choose_body`` (``use_trafilatura``
+    The body is ours or trafilatura's, chosen by ``tasks.extract.mainbody.choose_body`` (``use_trafilatura``
     off: ours alone), less any line that is a paragraph of a comment found here. None when the page is
     over ``max_html_bytes`` or ``max_nodes`` elements, or when neither extractor finds a body of
     ``MIN_BODY_CHARS``. A page whose comment section states comments that the known comment markup
@@ -1692,7 +1692,7 @@ def drop_comment_lines(articles: pl.DataFrame, comments: pl.DataFrame) -> pl.Dat
     """``articles`` with every body line that is a paragraph of one of its page's ``comments`` left out.
 
     Reads ``page_id``, ``body`` of ``articles`` and ``page_id``, ``text`` of ``comments`` (the text path's
-    comments of pages whose article came from markup); see ``tasks.mainbody.drop_comment_text``.
+    comments of pages whose article came from markup); see ``tasks.extract.mainbody.drop_comment_text``.
     """
     if articles.is_empty() or comments.is_empty():
         return articles

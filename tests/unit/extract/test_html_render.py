@@ -1,4 +1,4 @@
-"""The innerText walk's shortcuts (tasks/html.py): line breaks joined on one string, hidden elements from one
+"""The innerText walk's shortcuts (tasks/extract/html.py): line breaks joined on one string, hidden elements from one
 selector query. Each must give what the plain definition gives."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from tasks.html import _hidden_ids, _join_chunks, is_hidden, join_items, node_text, render_items
+from tasks.extract.html import _hidden_ids, _join_chunks, is_hidden, join_items, node_text, render_items
 
 _PIECES = st.sampled_from([" ", "  ", "\n", "a", "b c", " x ", "\t", "\xa0", "", " \n ", "y  z", "\x01", "\x02"])
 

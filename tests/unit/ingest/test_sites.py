@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tasks.sites import UNKNOWN_SITE, assign_sites, sanitise_site, site_from_url
+from tasks.ingest.sites import UNKNOWN_SITE, assign_sites, sanitise_site, site_from_url
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,7 @@ def test_site_list_is_the_bundled_snapshot_never_fetched(monkeypatch: pytest.Mon
     """Issue 17: private suffixes come from tldextract's bundled list; no URL is fetched or cache written."""
     import tldextract.cache
 
-    from tasks import sites
+    from tasks.ingest import sites
 
     def no_network(*_: object, **__: object) -> None:
         raise AssertionError("the public suffix list was fetched")

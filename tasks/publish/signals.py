@@ -34,10 +34,10 @@ import stop_words
 
 from schemas.common import SIGNALS
 from schemas.validate import polars_schema
-from tasks.words import SPACELESS
+from tasks.extract.words import SPACELESS
 
 UNSPACED = SPACELESS
-"""Letters of scripts written without spaces between words (``tasks.words.SPACELESS``): here each counts
+"""Letters of scripts written without spaces between words (``tasks.extract.words.SPACELESS``): here each counts
 as a word (a signal measures text, where ``count_words`` weighs lines for the parser)."""
 
 WORD = (rf"[{UNSPACED}--\p{{M}}]"

@@ -1,8 +1,8 @@
 """Comment authors read twice: where the markup's author names do not look like names, the text path's.
 
-The markup finder (``tasks.html``) takes a comment's author from the element its selectors name; on a
+The markup finder (``tasks.extract.html``) takes a comment's author from the element its selectors name; on a
 layout they do not know, that element may hold an avatar's initials, a date, a role or a control's
-label instead. The text finder (``tasks.parse``) reads the same comments from the rendered lines. Both
+label instead. The text finder (``tasks.extract.parse``) reads the same comments from the rendered lines. Both
 are right most of the time and wrong in different ways, so a page's markup authors are checked by a
 name-likeness test that needs no word list (``name_like``), and only the pages that fail it
 (``unnamed_pages``) go through the text finder too; where both give the same comment (text overlap)
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from tasks import selectors
 from tasks.evaluate import align_comments
-from tasks.parse import NAME_MAX_CHARS, NAME_MAX_WORDS
-from tasks.words import count_words
+from tasks.extract import selectors
+from tasks.extract.parse import NAME_MAX_CHARS, NAME_MAX_WORDS
+from tasks.extract.words import count_words
 
 UNNAMED_SHARE = 1 / 3
 """A page's markup authors are checked against the text finder's when at least this share of its

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from schemas.common import SIGNALS
-from tasks.signals import SIGNALS_DTYPE, add_signals, stopwords_of
+from tasks.publish.signals import SIGNALS_DTYPE, add_signals, stopwords_of
 
 
 def _signals(texts: list[str | None], languages: list[str | None]) -> list[dict]:
@@ -77,7 +77,7 @@ def test_empty_frame() -> None:
 
 def test_long_text_counts_every_word_and_samples_the_shares() -> None:
     """Words are counted over the whole text; shares over its first SAMPLE_CHARS characters."""
-    from tasks.signals import SAMPLE_CHARS
+    from tasks.publish.signals import SAMPLE_CHARS
 
     text = "the dog " * SAMPLE_CHARS + "BARK " * 100  # 8 characters a pair: the cut falls between words
     row = _signals([text], ["en"])[0]

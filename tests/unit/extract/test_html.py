@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from schemas.validate import polars_schema
-from tasks.html import html_to_text, render_page
+from tasks.extract.html import html_to_text, render_page
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "html"
 PAGES = sorted(p.name.removesuffix(".html.gz") for p in FIXTURES.glob("*.html.gz"))
 
 
@@ -97,7 +97,7 @@ import polars as pl  # noqa: E402 -- grouped with the extraction tests
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS  # noqa: E402
 from schemas.validate import conform  # noqa: E402
 from tasks.evaluate import score_page  # noqa: E402
-from tasks.html import extract_from_html, extract_page  # noqa: E402
+from tasks.extract.html import extract_from_html, extract_page  # noqa: E402
 
 
 def _frame(**pages: str | None) -> pl.DataFrame:
@@ -274,7 +274,7 @@ def test_extract_empty_frame() -> None:
 
 def test_deeply_nested_markup_is_not_parsed() -> None:
     """Issue 4: the HTML5 parser is quadratic in nesting depth, so very deep pages are refused up front."""
-    from tasks.html import check_markup
+    from tasks.extract.html import check_markup
 
     soup = "<div>" * 30_000 + "<p>x</p>"
     assert check_markup(soup) is not None
@@ -397,7 +397,7 @@ PRINTED_THREAD = """<html><body><h1>A post about things</h1><div class="entry-co
 
 
 def test_comment_section_without_comment_markup_is_left_to_the_text_path() -> None:
-    from tasks.html import extract_html_pages
+    from tasks.extract.html import extract_html_pages
 
     pages = _frame(section=PRINTED_THREAD.format(body=BODY, section='id="comments"'),
                    plain=PRINTED_THREAD.format(body=BODY, section='class="box"'))

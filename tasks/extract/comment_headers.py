@@ -12,8 +12,8 @@ between them.
 
 The classifier (``header_scores``) is a logistic model over ``FEATURES``: one weight per standardised
 feature, learned by ``flows.train_comment_headers`` from labelled pages and kept in
-``models/comment_headers.json`` beside this module (read once per process). ``tasks.parse`` reads the
-headers it is sure of where its own rules find no thread (``tasks.parse._learned_thread``).
+``models/comment_headers.json`` beside this module (read once per process). ``tasks.extract.parse`` reads the
+headers it is sure of where its own rules find no thread (``tasks.extract.parse._learned_thread``).
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ _RANGES = {"log_shape_count": (0.0, _LOG_CAP), "log_gap_prev": (0.0, _LOG_CAP), 
 
 FEATURE_COLUMNS = ("_page", "_i", "text", "strip_rule", "f_words", "f_date", "f_has_date", "f_count", "f_heading",
                    "f_numeric", "f_prose", "f_says", "f_ad_author", "f_affix", "name_like")
-"""The columns ``header_features`` reads (``tasks.parse.line_features`` columns, the page number and line,
-and ``name_like``: the line can be a commenter's name, ``tasks.parse._NAME_LIKE``)."""
+"""The columns ``header_features`` reads (``tasks.extract.parse.line_features`` columns, the page number and line,
+and ``name_like``: the line can be a commenter's name, ``tasks.extract.parse._NAME_LIKE``)."""
 
 
 def _near(expr: pl.Expr, k: int) -> pl.Expr:

@@ -1,8 +1,8 @@
 """Dates as pages write them, read to UTC: the one parser of written dates for the text and HTML paths.
 
-Both comment paths (``tasks.parse`` over text lines, ``tasks.html`` over markup) find a comment's date
+Both comment paths (``tasks.extract.parse`` over text lines, ``tasks.extract.html`` over markup) find a comment's date
 as written (``posted_at_text``) and read it with :func:`parse_date`; machine stamps (``datetime``
-attributes, ISO and HTTP dates) stay with ``tasks.readers.parse_timestamp``. The parse step then calls
+attributes, ISO and HTTP dates) stay with ``tasks.ingest.readers.parse_timestamp``. The parse step then calls
 :func:`resolve_posted_at` once over the shard's comments, which reads what one string alone cannot tell:
 
 - **Two-digit years.** With the page's fetch time, ``yy`` is the latest year ending in those digits that
@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from tasks.selectors import (
+from tasks.extract.selectors import (
     MONTH_ALT,
     MONTHS,
     RELATIVE_AMOUNT_RE,

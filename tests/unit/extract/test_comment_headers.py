@@ -1,5 +1,5 @@
-"""Unit tests for tasks.comment_headers (the comment-header line classifier), its trainer and its use in the
-text comment finder (tasks.parse)."""
+"""Unit tests for tasks.extract.comment_headers (the comment-header line classifier), its trainer and its use in the
+text comment finder (tasks.extract.parse)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,16 @@ import polars as pl
 import pytest
 
 from flows.train_comment_headers import fit, header_labels
-from tasks.boilerplate import strip_boilerplate
-from tasks.comment_headers import FEATURES, REPEAT_FEATURES, header_features, header_scores, line_scores, load_model
-from tasks.parse import (
+from tasks.extract.boilerplate import strip_boilerplate
+from tasks.extract.comment_headers import (
+    FEATURES,
+    REPEAT_FEATURES,
+    header_features,
+    header_scores,
+    line_scores,
+    load_model,
+)
+from tasks.extract.parse import (
     _number_lines,
     learned_header_features,
     line_features,

@@ -3,15 +3,15 @@
 Reads the ``PAGES`` columns ``page_id``, ``site``, ``text``; returns ``LINES`` rows (one per non-blank
 line, ``line_no`` keeps the position in the page so blank lines stay visible as gaps) with
 ``strip_rule`` naming the rule family that marked the line as boilerplate, or null when the line is
-kept for parsing. ``region`` and ``comment_position`` are left null for ``tasks.parse``.
+kept for parsing. ``region`` and ``comment_position`` are left null for ``tasks.extract.parse``.
 
 Three layers decide, in this order:
 
 1. per-run learned template lines (``learn_template_lines``): a line that repeats on many pages of one
    site is site chrome (``template``);
-2. site profiles (``tasks.profiles``): patterns a user wrote for a site (``profile``,
+2. site profiles (``tasks.extract.profiles``): patterns a user wrote for a site (``profile``,
    ``profile_body_end``, ``profile_comments_start``);
-3. general rule families from ``tasks.selectors`` (``share``, ``nav``, ``comment_form``, …), each a
+3. general rule families from ``tasks.extract.selectors`` (``share``, ``nav``, ``comment_form``, …), each a
    few regexes applied to all lines at once: one alternation of the family's patterns, plus one regex
    per pattern that opens with a wildcard, which reads only the lines that hold a part it requires
    (``selectors.RULE_REQUIRES``).
@@ -29,9 +29,9 @@ from polars.datatypes import IntegerType
 
 from schemas.parsed import LINES
 from schemas.validate import cast_to, empty_frame, polars_schema
-from tasks import selectors
-from tasks.profiles import SiteProfile
-from tasks.words import count_words
+from tasks.extract import selectors
+from tasks.extract.profiles import SiteProfile
+from tasks.extract.words import count_words
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def ends_like_sentence(text: pl.Expr) -> pl.Expr:
 
 def is_prose(text: pl.Expr, n_words: pl.Expr | None = None) -> pl.Expr:
     """Expression: the line reads like a sentence of running text (many words, sentence end; words of
-    scripts without spaces counted by ``tasks.words.count_words``; ``n_words``: those words where the
+    scripts without spaces counted by ``tasks.extract.words.count_words``; ``n_words``: those words where the
     caller has counted them already)."""
     words = count_words(text) if n_words is None else n_words
     return ((words >= PROSE_MIN_WORDS) & ends_like_sentence(text)) | (text.str.len_chars() >= PROSE_MIN_CHARS)

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from tasks.html import _title, drop_comment_lines, replace_partial_bodies, title_agreement
-from tasks.mainbody import UNCONFIRMED, choose_body, combine_bodies, drop_comment_text
+from tasks.extract.html import _title, drop_comment_lines, replace_partial_bodies, title_agreement
+from tasks.extract.mainbody import UNCONFIRMED, choose_body, combine_bodies, drop_comment_text
 
 P1 = "The council voted on Tuesday to close the old bridge to cars after engineers found deep cracks."
 P2 = "Cyclists and walkers may still cross it while the repair work is planned for the coming spring."

@@ -1,4 +1,4 @@
-"""tasks.dates: the one reader of written dates, for the text and HTML paths (issue 22)."""
+"""tasks.extract.dates: the one reader of written dates, for the text and HTML paths (issue 22)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 from schemas.parsed import PARSED_COMMENTS, TEMPLATE_LINES
 from schemas.validate import empty_frame, polars_schema
-from tasks.boilerplate import strip_boilerplate
-from tasks.dates import day_first_evidence, parse_date, relative_offset, resolve_posted_at
+from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.chain import parse_shard
+from tasks.extract.dates import day_first_evidence, parse_date, relative_offset, resolve_posted_at
 
 FETCHED = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
 
@@ -221,7 +221,7 @@ def test_dates_read_already_are_not_read_again(monkeypatch: pytest.MonkeyPatch) 
         seen.append(str(text))
         return parse_date(text, day_first=day_first)
 
-    monkeypatch.setattr("tasks.dates.parse_date", counted)
+    monkeypatch.setattr("tasks.extract.dates.parse_date", counted)
     read = comments.filter(pl.col("page_id") == "q").select("posted_at_text", "posted_at")
     got = resolve_posted_at(comments, pages, read=read)
     assert got.equals(expected)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from tasks.boilerplate import strip_boilerplate
-from tasks.parse import parse_articles, parse_comments, segment_pages, strip_shared_affixes
+from tasks.extract.boilerplate import strip_boilerplate
+from tasks.extract.parse import parse_articles, parse_comments, segment_pages, strip_shared_affixes
 
 PARA = [
     "The council voted on Tuesday to extend the tram line to the northern districts by the year 2030.",
@@ -114,7 +114,7 @@ def test_dated_headers_sharing_a_closing_word() -> None:
 
 
 def test_bracketed_count_is_a_stated_count() -> None:
-    from tasks.parse import line_features
+    from tasks.extract.parse import line_features
 
     lines = pl.DataFrame({"page_id": ["p"] * 2, "line_no": [0, 1], "text": ["[ 167 comments ]", "(12 Kommentare)"],
                           "strip_rule": [None, None]}, schema_overrides={"strip_rule": pl.String})

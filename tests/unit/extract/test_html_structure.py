@@ -10,7 +10,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from flows.scramble import scramble_html
-from tasks.html import _collect_comments, _tail_name, extract_page, name_shaped
+from tasks.extract.html import _collect_comments, _tail_name, extract_page, name_shaped
 
 ARTICLE = (
     "<html><body><article class='k1'><h1 class='k2'>A headline for the page</h1>"

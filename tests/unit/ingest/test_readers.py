@@ -17,7 +17,7 @@ from warcio.warcwriter import WARCWriter
 from schemas.pages import MANIFEST, PAGES, RAW_RECORDS
 from schemas.validate import conform, polars_schema
 from tasks.ingest.pages import build_pages
-from tasks.readers import (
+from tasks.ingest.readers import (
     SKIPPED_PREFIX,
     InputFile,
     input_kind,
@@ -29,7 +29,7 @@ from tasks.readers import (
     warc_records,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "html"
 PAGE = "rete-mirabile-net-15jahre"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from tasks import selectors
+from tasks.extract import selectors
 
 WINDOW_ABOVE = 40
 """Candidates start this many lines above the body's first line."""

@@ -1,6 +1,6 @@
 """Rules as data: the line patterns the stripper and the parser use, per rule family and language.
 
-Nothing here runs; ``tasks.boilerplate`` and ``tasks.parse`` compile these lists into alternation
+Nothing here runs; ``tasks.extract.boilerplate`` and ``tasks.extract.parse`` compile these lists into alternation
 regexes per family and apply them to exploded lines with polars (a pattern that opens with a wildcard
 gets a regex of its own and reads only the lines holding the part ``RULE_REQUIRES`` names for it).
 Patterns are written for polars' RE2-like engine: no lookaround, no backreferences; word boundaries

@@ -1,6 +1,6 @@
 """The main text of an HTML page: trafilatura's extraction and ours, combined by agreement.
 
-Two extractors read the body of an HTML page: ours (``tasks.html``: a main-content container found
+Two extractors read the body of an HTML page: ours (``tasks.extract.html``: a main-content container found
 by selectors and paragraph density, with chrome left out) and trafilatura's (``include_comments=False``,
 no metadata). Measured on pages of sites no rule was written for, trafilatura's body is the better one
 on most modern news layouts (ours keeps captions, share widgets and related-story lists inside the

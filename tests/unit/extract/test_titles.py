@@ -1,4 +1,4 @@
-"""Unit tests of the title candidates, their features and the ranker (tasks/titles.py)."""
+"""Unit tests of the title candidates, their features and the ranker (tasks/extract/titles.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from tasks import titles
-from tasks.boilerplate import strip_boilerplate
-from tasks.parse import body_windows, page_urls, parse_articles, segment_pages
+from tasks.extract import titles
+from tasks.extract.boilerplate import strip_boilerplate
+from tasks.extract.parse import body_windows, page_urls, parse_articles, segment_pages
 
 LEAD = ("The city council voted on Tuesday to extend the tram line by four kilometres to the northern "
         "districts, a project that has been discussed for more than ten years.")

@@ -1,4 +1,4 @@
-"""Unit tests for tasks.boilerplate: line splitting, each rule family, templates and profiles (issue 3)."""
+"""Unit tests for tasks.extract.boilerplate: line splitting, each rule family, templates and profiles (issue 3)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from polars.testing import assert_frame_equal
 
 from schemas.parsed import LINES, TEMPLATE_LINES
 from schemas.validate import empty_frame, polars_schema
-from tasks import selectors
-from tasks.boilerplate import (
+from tasks.extract import selectors
+from tasks.extract.boilerplate import (
     REQUIRED_PATTERN,
     explode_lines,
     family_pattern,
     family_patterns,
     strip_boilerplate,
 )
+from tasks.extract.profiles import SiteProfile, profile_from_dict
 from tasks.extract.templates import learn_template_lines
-from tasks.profiles import SiteProfile, profile_from_dict
 
 
 def _pages(*texts: str | None, site: str = "example.org") -> pl.DataFrame:
@@ -153,7 +153,7 @@ def test_profile_rejects_unknown_keys() -> None:
     assert SiteProfile(site="x.org").strip == ()
 
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ Tag, don't drop: a readable page on which the parser finds no article window sti
 row, with the page's best text as its body and ``is_suspect`` set. Only a page without any readable text
 is rejected (``no_article``).
 
-``parse_confidence`` reads the body as the body window does (``tasks.parse``): prose paragraphs that
+``parse_confidence`` reads the body as the body window does (``tasks.extract.parse``): prose paragraphs that
 are not template or rule-stripped lines of their page (learned per site, or general rule families: an
-HTML body taken from a sidebar is made of them) earn their word count (``tasks.words.count_words``, so
+HTML body taken from a sidebar is made of them) earn their word count (``tasks.extract.words.count_words``, so
 Chinese or Japanese prose counts too), at half weight when the body holds a single prose paragraph (a
 profile box, a blog's tagline or one teaser is one paragraph; an article rarely is); the sum over
 ``CONFIDENT_EVIDENCE`` is the confidence, capped at 1.
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from tasks.boilerplate import EMPTY_PAGE, PROSE_MIN_CHARS, ends_like_sentence, is_prose
-from tasks.words import with_word_counts
+from tasks.extract.boilerplate import EMPTY_PAGE, PROSE_MIN_CHARS, ends_like_sentence, is_prose
+from tasks.extract.words import with_word_counts
 
 CONFIDENT_EVIDENCE = 60.0
 """Weighted prose words of a body the parser is sure of (two paragraphs of 30 words)."""
@@ -38,7 +38,7 @@ def fallback_bodies(segmented: pl.DataFrame, *, articles: pl.DataFrame | None = 
     """The best text of each page outside its comments, for pages whose parse found no body.
 
     Args:
-        segmented: ``LINES`` rows after ``tasks.parse.segment_pages`` (reads ``page_id``, ``text``,
+        segmented: ``LINES`` rows after ``tasks.extract.parse.segment_pages`` (reads ``page_id``, ``text``,
             ``strip_rule``, ``region``, ``comment_position``).
         articles: ``page_id``, ``body`` of the parsed articles: where given, only the pages among them
             with an empty body (``EMPTY_BODY``) get a fallback (the others never use theirs).
@@ -88,7 +88,7 @@ def add_parse_confidence(articles: pl.DataFrame, *, chrome: pl.DataFrame | None 
         articles: reads ``page_id``, ``body`` and, when present, ``_fallback`` (dropped).
         chrome: ``page_id``, ``text`` of lines stripped on each page (``chrome_lines``): body paragraphs
             equal to one of them (a body made of the site's template lines) earn no confidence.
-        known_words: distinct ``text``, ``words`` (``tasks.words.count_words`` of the text, as the parser
+        known_words: distinct ``text``, ``words`` (``tasks.extract.words.count_words`` of the text, as the parser
             counted its lines): paragraphs with one of these texts are not counted again.
 
     Returns:

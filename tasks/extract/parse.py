@@ -1,6 +1,6 @@
 """Page parsing: place each tagged line in the title, the body or a comment, then build the outputs.
 
-``segment_pages`` reads ``LINES`` (as ``tasks.boilerplate.strip_boilerplate`` made them) and fills
+``segment_pages`` reads ``LINES`` (as ``tasks.extract.boilerplate.strip_boilerplate`` made them) and fills
 ``region`` (title, body, comment_author, comment_text, comment_meta) and ``comment_position``.
 ``parse_articles`` and ``parse_comments`` turn the segmented lines into ``PARSED_ARTICLES`` and
 ``PARSED_COMMENTS`` rows.
@@ -19,7 +19,7 @@ How a page is segmented (per page, linear in its lines):
    text above its header. Without dates (wpDiscuz-style widgets print only the name), the stated count
    picks the author lines: a dynamic programme chooses exactly that many name-like lines, never two in
    a row, preferring names that repeat on the page. Where these rules find no thread, a learned
-   comment-header classifier (``tasks.comment_headers``, on those pages only) takes over: a run of at
+   comment-header classifier (``tasks.extract.comment_headers``, on those pages only) takes over: a run of at
    least ``LEARNED_MIN_COMMENTS`` of its headers at regular distances whose texts read as readers'
    writing is the thread (``_learned_thread``). Authors lose the words
    most headers of the page share ("Posted by:", "said..."), a date glued on, and what follows a
@@ -31,7 +31,7 @@ How a page is segmented (per page, linear in its lines):
    repeats (widget labels), lone headlines (captions, teasers: long lines that are no sentence, with no
    paragraph or list item beside them) and teaser boxes (headlines in a row under a label) are left out;
    the standfirst between the title and a window that starts a little below it is taken in.
-3. Title. A learned ranker (``tasks.titles``) scores the kept lines from 30 lines above to 6 below the
+3. Title. A learned ranker (``tasks.extract.titles``) scores the kept lines from 30 lines above to 6 below the
    body's first line on shape, position, evidence (breadcrumb, comment-count quote, repetition, the URL's
    slug) and neighbours (teaser runs, a date or byline below); the best one is the title.
 
@@ -43,7 +43,7 @@ comment-header classifier on the pages where they found none: an upper bound of 
 costly repetition features, then the full scores on the few pages where three lines pass it
 (``_learned_candidates``); each from a little above their first header, date or count line;
 steps 2 and 3 run in polars over all pages at once (``_body_windows``,
-``tasks.titles.candidate_features``; the ranker is one matrix product). Polars releases the GIL, so the
+``tasks.extract.titles.candidate_features``; the ranker is one matrix product). Polars releases the GIL, so the
 Python part is what keeps two parse tasks on two threads from running side by side.
 """
 
@@ -62,15 +62,15 @@ import polars as pl
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import cast_to, empty_frame, polars_schema
-from tasks import selectors
-from tasks.comment_headers import FEATURE_COLUMNS as HEADER_COLUMNS
-from tasks.comment_headers import GAP_MAX as HEADER_GAP_MAX
-from tasks.comment_headers import header_features, line_scores
-from tasks.comment_headers import load_model as load_header_model
-from tasks.dates import parse_date
 from tasks.distinct import map_distinct
-from tasks.titles import candidate_features, load_model, rank_titles
-from tasks.words import count_words, with_word_counts
+from tasks.extract import selectors
+from tasks.extract.comment_headers import FEATURE_COLUMNS as HEADER_COLUMNS
+from tasks.extract.comment_headers import GAP_MAX as HEADER_GAP_MAX
+from tasks.extract.comment_headers import header_features, line_scores
+from tasks.extract.comment_headers import load_model as load_header_model
+from tasks.extract.dates import parse_date
+from tasks.extract.titles import candidate_features, load_model, rank_titles
+from tasks.extract.words import count_words, with_word_counts
 
 logger = logging.getLogger(__name__)
 
@@ -422,14 +422,14 @@ class _Page:
     sections: list[int]
     """Lines that open a comment section: a stated count or a comments heading."""
     learned: list[int] = field(default_factory=list)
-    """Lines the learned classifier (``tasks.comment_headers``) is sure head a comment."""
+    """Lines the learned classifier (``tasks.extract.comment_headers``) is sure head a comment."""
 
     def __len__(self) -> int:
         return len(self.text)
 
 
 def _py_words(expr: pl.Expr) -> pl.Expr:
-    """Words of a text (``tasks.words.count_words``): Python's ``len(s.split())`` (\\x1c-\\x1f are white
+    """Words of a text (``tasks.extract.words.count_words``): Python's ``len(s.split())`` (\\x1c-\\x1f are white
     space to ``str.split`` and not to the regex ``\\s``), letters of scripts without spaces (Chinese,
     Japanese, Thai) counted two to a word."""
     return count_words(expr)
@@ -1020,7 +1020,7 @@ def _header_lines(feats: pl.DataFrame) -> pl.DataFrame:
 
 
 def learned_header_features(feats: pl.DataFrame) -> pl.DataFrame:
-    """``tasks.comment_headers.header_features`` of every line of ``feats`` (``line_features`` columns plus
+    """``tasks.extract.comment_headers.header_features`` of every line of ``feats`` (``line_features`` columns plus
     ``_page`` and ``_i``, sorted by page and line), its ``name_like`` read as the finder reads it."""
     return header_features(_header_lines(feats))
 
@@ -1044,7 +1044,7 @@ def _learned_candidates(feats: pl.DataFrame, found: pl.Series, model: dict[str, 
     ``_learned`` (the lines it is sure head a comment): pages whose rules found none (not in ``found``,
     the ``_page`` of pages with rule comments) where at least ``LEARNED_MIN_COMMENTS`` lines reach the
     threshold in an upper bound of the score that skips the costly repetition features
-    (``tasks.comment_headers.line_scores``). The features of a line read only its own page, so the pages
+    (``tasks.extract.comment_headers.line_scores``). The features of a line read only its own page, so the pages
     left out are those where the full score finds too few headers too: the result is the same as scoring
     every page, at a fraction of the cost."""
     columns = dict.fromkeys([*_FINDER_COLUMNS, *(c for c in HEADER_COLUMNS if c != "name_like")])
@@ -1083,7 +1083,7 @@ def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = Non
 
     Args:
         feats: ``line_features`` columns plus ``_row``, ``_page`` and ``_i`` (``_number_lines``).
-        header_model: the comment-header classifier's weights (``tasks.comment_headers.load_model``).
+        header_model: the comment-header classifier's weights (``tasks.extract.comment_headers.load_model``).
         finder: "both" (rules, else the classifier's headers), "rules" or "learned" (one of them alone).
 
     Returns:
@@ -1310,9 +1310,9 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, word
     Args:
         lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
         urls: ``page_id``, ``url`` (the page's URL where known; its slug is a title cue), or None.
-        words: also return ``f_words``, each line's words (``tasks.words.count_words``), for later steps
+        words: also return ``f_words``, each line's words (``tasks.extract.words.count_words``), for later steps
             that would count them again.
-        header_model: the comment-header classifier's weights (``tasks.comment_headers``; the shipped
+        header_model: the comment-header classifier's weights (``tasks.extract.comment_headers``; the shipped
             model by default).
         finder: "both": the classifier's headers make a thread where the comment finder's rules find none;
             "rules" or "learned": one of them alone (for measuring them).

@@ -1,7 +1,7 @@
 """Site profiles: data-driven rules for sites a user cares about (one JSON file per site, no code).
 
-Profiles are optional: the general rules in ``tasks.selectors`` must work without them. A profile
-adds what a user knows about one site. Files live in ``tasks/profiles/`` (shipped examples) or any
+Profiles are optional: the general rules in ``tasks.extract.selectors`` must work without them. A profile
+adds what a user knows about one site. Files live in ``tasks/extract/profiles/`` (shipped examples) or any
 folder passed to ``load_profiles``; each file is one JSON object:
 
 ```json
