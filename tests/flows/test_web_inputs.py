@@ -12,7 +12,7 @@ import pytest
 from schemas import ARTICLES, ARTICLES_PARTITION, COMMENTS, COMMENTS_PARTITION, REJECTS, REJECTS_PARTITION
 from tasks.publish.write import read_partitioned
 from tests.conftest import FIXTURES
-from tests.unit.test_readers import _write_warc
+from tests.unit.ingest.test_readers import _write_warc
 
 pytestmark = [pytest.mark.slow, pytest.mark.write_disk, pytest.mark.usefixtures("prefect_server")]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from tasks.extract.chain import parse_pages
-from tests.unit.test_boilerplate import _pages
+from tests.unit.extract.test_boilerplate import _pages
 
 
 def test_parse_pages_runs_the_build_chain_on_readable_pages() -> None:

@@ -6,7 +6,7 @@ from schemas.parsed import LINES
 from schemas.validate import empty_frame
 from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.templates import learn_template_lines
-from tests.unit.test_boilerplate import _pages
+from tests.unit.extract.test_boilerplate import _pages
 
 
 def test_template_learning_ignores_unknown_sites_and_rare_lines() -> None:
