@@ -8,7 +8,7 @@ line just above it when the truth gives no author. Every other line is a negativ
 model (L2-penalised on standardised features, L-BFGS from zeros: deterministic).
 
 It prints two site-grouped cross-validations (folds by a salted hash of the truth ``site``, as the title
-ranker's: ``flows.train_titles.site_folds``; no site is in both the training and the scored part):
+ranker's: ``flows.fitting.site_folds``; no site is in both the training and the scored part):
 the header lines' precision and recall at the model's threshold, and the comment finder end to end on
 the held-out pages, scored as ``corpus eval`` scores comments: (a) its rules alone, (b) rules plus the
 classifier trained without the held-out sites, and (c) the classifier's headers alone (no rule: how far
@@ -34,9 +34,9 @@ import polars as pl
 from scipy.optimize import minimize
 
 from flows.evaluate import load_folder
-from flows.train_titles import site_folds
+from flows.fitting import site_folds, standardise
 from tasks.evaluate import fold, score_pages, summarize_scores
-from tasks.extract.boilerplate import strip_boilerplate
+from tasks.extract.chain import tagged_batch
 from tasks.extract.comment_headers import FEATURES, MODEL_PATH, header_scores
 from tasks.extract.parse import (
     _number_lines,
@@ -46,7 +46,6 @@ from tasks.extract.parse import (
     segment_pages,
     sorted_lines,
 )
-from tasks.extract.templates import learn_template_lines, tag_template_lines
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 L2 = 1.0
@@ -123,9 +122,7 @@ def labelled_lines(pages: pl.DataFrame, truth: pl.DataFrame, source: str) -> tup
     """The lines of ``pages`` (``load_folder`` output of the folder named ``source``) with ``page_id``
     (``source/NAME``), ``site``, the ``FEATURES`` and ``_label``; and the template-tagged ``LINES`` rows
     (``page_id`` as given) for parsing the pages again."""
-    lines = strip_boilerplate(pages)
-    templates = learn_template_lines(lines, pages.select("page_id", "site"))
-    tagged = tag_template_lines(lines, pages, templates)
+    tagged = tagged_batch(pages)
     feats = _number_lines(line_features(sorted_lines(tagged)))
     labels = header_labels(feats, truth)
     out = learned_header_features(feats).with_columns(
@@ -140,10 +137,8 @@ def fit(lines: pl.DataFrame, *, l2: float = L2, threshold: float = THRESHOLD, wi
     named in ``without`` are held at zero (weight 0: the model does not read them)."""
     x = lines.select(pl.lit(0.0).alias(f) if f in without else pl.col(f) for f in FEATURES
                      ).to_numpy().astype(np.float64)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
-    z = np.hstack([(x - mean) / scale, np.ones((x.shape[0], 1))])
+    z, mean, scale = standardise(x)
+    z = np.hstack([z, np.ones((x.shape[0], 1))])
     y = lines["_label"].to_numpy()
     penalty = np.ones(z.shape[1])
     penalty[-1] = 0.0  # the bias is not penalised

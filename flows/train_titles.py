@@ -27,11 +27,11 @@ import numpy as np
 import polars as pl
 from scipy.optimize import minimize
 
-from flows.evaluate import load_folder, site_bucket
+from flows.evaluate import load_folder
+from flows.fitting import site_folds, standardise
 from tasks.evaluate import fold_expr
-from tasks.extract.boilerplate import strip_boilerplate
+from tasks.extract.chain import tagged_batch
 from tasks.extract.parse import body_windows, page_urls
-from tasks.extract.templates import learn_template_lines, tag_template_lines
 from tasks.extract.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
@@ -48,9 +48,7 @@ def prepared_pages(pages: pl.DataFrame, truth: pl.DataFrame, source: str) -> dic
     """The parse stage's own steps up to the body windows on ``pages`` (``load_folder`` output of the folder
     named ``source``): what ``labelled_candidates`` reads (``feats``, ``windows``, ``urls``, ``ids``,
     ``keys``: the folded true titles, ``sites``, ``source``)."""
-    lines = strip_boilerplate(pages)
-    templates = learn_template_lines(lines, pages.select("page_id", "site"))
-    feats, _, _, windows = body_windows(tag_template_lines(lines, pages, templates))
+    feats, _, _, windows = body_windows(tagged_batch(pages))
     return {
         "feats": feats, "windows": windows, "urls": page_urls(feats, pages.select("page_id", "url")),
         "ids": feats.select("_page", "page_id").unique(), "sites": pages.select("page_id", "site"),
@@ -76,11 +74,7 @@ def labelled_candidates(prepared: dict[str, Any], model: dict[str, Any] | None =
 
 def fit(cands: pl.DataFrame, *, l2: float = L2) -> dict[str, Any]:
     """Fit the conditional logit on the reachable pages of ``cands``; returns the model dict."""
-    x = cands.select(FEATURES).to_numpy().astype(np.float64)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
-    z = (x - mean) / scale
+    z, mean, scale = standardise(cands.select(FEATURES).to_numpy().astype(np.float64))
     groups = cands["page_id"].rank("dense").cast(pl.Int64).to_numpy() - 1
     label = cands["_label"].to_numpy()
     use = cands["_reachable"].to_numpy()
@@ -133,14 +127,6 @@ def misses(cands: pl.DataFrame, model: dict[str, Any]) -> pl.DataFrame:
         pl.all().sort_by("_i").last())
     return best.filter(pl.col("_label") == 0).select("page_id", "_reachable", predicted="text", true="_true").sort(
         "page_id")
-
-
-def site_folds(sites: pl.Series, folds: int) -> pl.Series:
-    """The cross-validation fold of each site (``flows.evaluate.site_bucket`` salted "cv:"; one hash per
-    distinct site)."""
-    distinct = sites.unique().to_list()
-    return sites.replace_strict(distinct, [site_bucket(s, folds, salt="cv:") for s in distinct],
-                                return_dtype=pl.Int64)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,6 +97,31 @@ def readable_pages(pages: pl.DataFrame) -> pl.DataFrame:
     return pages.filter(pl.col("reject_reason").is_null()) if "reject_reason" in pages.columns else pages
 
 
+def batch_lines(pages: pl.DataFrame, *, templates: pl.DataFrame | None = None,
+                profiles: Mapping[str, SiteProfile] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The lines of one batch of pages and the template lines learned over it, as the build's
+    strip-boilerplate and learn-templates steps make them (the batch as one shard and one partition).
+
+    Args:
+        pages: ``PAGES`` rows (reads ``page_id``, ``site``, ``text``, ``html``).
+        templates: ``TEMPLATE_LINES`` of earlier runs to merge the learned ones with, or None.
+        profiles: site profiles for strip-boilerplate (the build passes none).
+
+    Returns:
+        ``LINES`` and ``TEMPLATE_LINES``.
+    """
+    lines = strip_boilerplate(pages, profiles=profiles)
+    learned = learn_template_lines(lines, pages.select("page_id", "site"))
+    return lines, learned if templates is None else merge_template_lines(learned, templates)
+
+
+def tagged_batch(pages: pl.DataFrame) -> pl.DataFrame:
+    """The lines of one batch of ``pages`` (``PAGES`` rows) tagged with the template lines learned over it
+    (``batch_lines``, ``tag_template_lines``): what the parse stage's text path reads; for the trainers."""
+    lines, learned = batch_lines(pages)
+    return tag_template_lines(lines, pages, learned)
+
+
 def parse_pages(pages: pl.DataFrame, *, templates: pl.DataFrame | None = None,
                 profiles: Mapping[str, SiteProfile] | None = None
                 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -117,10 +142,7 @@ def parse_pages(pages: pl.DataFrame, *, templates: pl.DataFrame | None = None,
         The ``TEMPLATE_LINES`` the parse used, ``TAGGED_ARTICLES`` and ``TAGGED_COMMENTS``.
     """
     readable = readable_pages(pages)
-    lines = strip_boilerplate(readable, profiles=profiles)
-    learned = learn_template_lines(lines, readable.select("page_id", "site"))
-    if templates is not None:
-        learned = merge_template_lines(learned, templates)
+    lines, learned = batch_lines(readable, templates=templates, profiles=profiles)
     articles, comments = parse_shard(lines, readable.select([c for c in PARSE_PAGE_COLUMNS if c in readable.columns]),
                                      learned)
     articles, comments = tag_languages(articles, comments, readable.select(LANGID_PAGE_COLUMNS))

@@ -17,8 +17,7 @@ import polars as pl
 from flows.evaluate import load_folder
 from flows.train_comment_headers import comment_figures, headless
 from tasks.evaluate import summarize_scores
-from tasks.extract.boilerplate import strip_boilerplate
-from tasks.extract.templates import learn_template_lines, tag_template_lines
+from tasks.extract.chain import tagged_batch
 from tests.conftest import open_fold_folder
 
 THREADS = ["webinknow-com-dragnetr662", "derpapierplanet-de-juni", "verfassungsblog-de-expertinnen",
@@ -28,8 +27,7 @@ TEASERS = ["theportugalnews-com-theportugalnews", "lto-de-lto"]
 
 def _scores(folder: Path, finder: str, *, no_heading: bool = False) -> pl.DataFrame:
     pages, articles, comments = load_folder(folder)
-    lines = strip_boilerplate(pages)
-    tagged = tag_template_lines(lines, pages, learn_template_lines(lines, pages.select("page_id", "site")))
+    tagged = tagged_batch(pages)
     return comment_figures(headless(tagged) if no_heading else tagged, (articles, comments), model=None,
                            finder=finder)
 
