@@ -41,8 +41,8 @@ def load_shards(corpus: Path, n_shards: int, shard_pages: int) -> tuple[list[Sha
     """(lines, pages) per shard and the template lines learned from all of them."""
     from tasks.extract.boilerplate import strip_boilerplate
     from tasks.extract.templates import learn_template_lines
+    from tasks.ingest.inputs import expand_inputs, read_manifest, read_raw_records
     from tasks.ingest.pages import build_pages
-    from tasks.io import expand_inputs, read_manifest, read_raw_records
     from tasks.plan import attach_manifest
 
     files, _ = expand_inputs([str(corpus / "pages")])

@@ -70,8 +70,8 @@ def dump_dev(folder: Path, out: Path) -> None:
 def dump_corpus(corpus: Path, out: Path) -> None:
     from tasks.extract.boilerplate import strip_boilerplate
     from tasks.extract.templates import learn_template_lines
+    from tasks.ingest.inputs import expand_inputs, read_manifest, read_raw_records
     from tasks.ingest.pages import build_pages
-    from tasks.io import expand_inputs, read_manifest, read_raw_records
     from tasks.plan import attach_manifest
 
     parse, kept = _recording_parse()

@@ -75,7 +75,9 @@ from schemas.dedup import INDEX_META_NAME
 from schemas.validate import empty_frame
 from schemas.work import INPUT_LEDGER, SHARD_FILES
 from tasks import io
+from tasks.ingest import inputs
 from tasks.plan import assign_shards, attach_manifest, auto_shard_size, dedup_partitions, template_partitions
+from tasks.publish import snapshots
 from tasks.publish.select import account
 from tasks.publish.write import commit_run
 
@@ -87,26 +89,26 @@ DATASETS = tuple(OUTPUT_DATASETS)
 @task(name="plan", cache_policy=NO_CACHE)
 def plan_task(config: BuildConfig) -> dict[str, Any]:
     """Find the input files, drop those already built into this output, cut and record the shards."""
-    files, unmatched = io.expand_inputs(config.inputs, follow_symlinks=config.follow_symlinks)
+    files, unmatched = inputs.expand_inputs(config.inputs, follow_symlinks=config.follow_symlinks)
     frame = pl.DataFrame({"path": [f.path for f in files], "size": [f.size for f in files],
                           "mtime_ns": [f.mtime_ns for f in files]},
                          schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
     del files  # a Python object per file: the frame holds them in a tenth of the memory
-    io.open_output(config.out, DATASETS)  # an earlier layout migrated, unfinished snapshots removed
-    outcome = io.settle_open_run(config.out, config.state_dir, config.work_dir)
+    snapshots.open_output(config.out, DATASETS)  # an earlier layout migrated, unfinished snapshots removed
+    outcome = snapshots.settle_open_run(config.out, config.state_dir, config.work_dir)
     if outcome != "none":
         logger.warning("the previous run stopped before it finished; it %s", outcome)
-    io.check_schema_versions(config.out, DATASETS)
-    ledger = io.read_batch(io.state_file(config.out, "inputs.parquet"), INPUT_LEDGER)
+    snapshots.check_schema_versions(config.out, DATASETS)
+    ledger = io.read_batch(snapshots.state_file(config.out, "inputs.parquet"), INPUT_LEDGER)
     fresh = frame.join(ledger.select("path", "size", "mtime_ns"), on=["path", "size", "mtime_ns"], how="anti")
-    manifest = io.read_manifest(config.manifest) if config.manifest else None
+    manifest = inputs.read_manifest(config.manifest) if config.manifest else None
     shards = assign_shards(attach_manifest(fresh, manifest),
                            shard_size=config.shard_size or auto_shard_size(fresh.height))
     paths = []
     for sid, files_of_shard in shards:  # a shard file is named by its content: never rewritten, so
         path = config.work_dir / "shards" / f"{sid}.parquet"  # its fingerprint (and the caches) hold
         paths.append((sid, str(path if path.exists() else io.write_batch(files_of_shard, path, SHARD_FILES))))
-    io.write_pointer(config.state_dir, {"version": io.snapshot_version(config.out),
+    snapshots.write_pointer(config.state_dir, {"version": snapshots.snapshot_version(config.out),
                                         "pending": [sid for sid, _ in paths]})
     return {"shards": paths, "files": frame.height, "already_built": frame.height - fresh.height,
             "unmatched": unmatched}
@@ -129,7 +131,7 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
     for key in ("pages_in", "articles", "duplicates", "rejects", "filtered_language", "comments"):
         totals.setdefault(key, 0)
     account(totals)
-    previous = io.snapshot_version(config.out)
+    previous = snapshots.snapshot_version(config.out)
     version, commit_seconds = previous, 0.0
     if plan["shards"] or previous is None:  # nothing new in a committed output: nothing to commit
         shard_files = [io.read_batch(Path(p), SHARD_FILES).with_columns(shard_id=pl.lit(sid))
@@ -137,7 +139,7 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
         built = pl.concat([f.select("path", "size", "mtime_ns", "shard_id") for f in shard_files]) if shard_files \
             else empty_frame(INPUT_LEDGER).drop("built_at")
         ledger = pl.concat([
-            io.read_batch(io.state_file(config.out, "inputs.parquet"), INPUT_LEDGER),
+            io.read_batch(snapshots.state_file(config.out, "inputs.parquet"), INPUT_LEDGER),
             built.with_columns(built_at=pl.lit(datetime.now(UTC))).cast({"built_at": pl.Datetime("us", "UTC")}),
         ]).unique("path", keep="last", maintain_order=True)
         new_state = {**state, "inputs.parquet": io.write_batch(ledger, config.work_dir / "state" / "inputs.parquet",
@@ -146,7 +148,7 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
         version = commit_run(config.out, [sid for sid, _ in plan["shards"]], state=new_state, datasets=DATASETS)
         commit_seconds = time.perf_counter() - clock
         logger.info("committed snapshot %s in %.3f s", version, commit_seconds)
-    io.write_pointer(config.state_dir, {"version": version, "pending": None})
+    snapshots.write_pointer(config.state_dir, {"version": version, "pending": None})
     stage_seconds, task_seconds = _stage_seconds(config.work_dir, since=time.time() - seconds)
     cached = {stage: c for stage, (_, c) in task_runs.items() if c}
     summary = {"files": plan["files"], "already_built": plan["already_built"], "shards": len(plan["shards"]),
@@ -226,11 +228,11 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
     """
     limit_malloc_retention()
     with naming_full_disk(config.out):  # a full disk: say which folder filled up
-        io.acquire_lock(config.out)
+        snapshots.acquire_lock(config.out)
     try:
         summary, stages = _build(config)
     finally:
-        io.release_lock(config.out)
+        snapshots.release_lock(config.out)
     publish_artifacts(summary, stages, config.out)
     return summary
 
@@ -249,14 +251,15 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     def each(stage: Any, i: int, *args: Any, **kwargs: Any) -> Any:
         return run.submit(stage, shard_label(i, n), *args, **kwargs)
 
-    index, prior_keys = io.state_file(config.out, "dedup_index"), io.state_file(config.out, "comment_keys")
+    index = snapshots.state_file(config.out, "dedup_index")
+    prior_keys = snapshots.state_file(config.out, "comment_keys")
     meta = io.read_index_meta(index)
     n_files = plan["files"] - plan["already_built"]
     parts = meta.partitions if meta else config.dedup.partitions or dedup_partitions(n_files)
-    if not index.exists() and io.state_file(config.out, "dedup_index.parquet").exists():  # an older output
+    if not index.exists() and snapshots.state_file(config.out, "dedup_index.parquet").exists():  # an older output
         index, prior_keys = run.call(
-            migrate_state_task, io.state_file(config.out, "dedup_index.parquet"),
-            io.state_file(config.out, "comment_keys.parquet"), bands=config.dedup.bands, rows=config.dedup.rows,
+            migrate_state_task, snapshots.state_file(config.out, "dedup_index.parquet"),
+            snapshots.state_file(config.out, "comment_keys.parquet"), bands=config.dedup.bands, rows=config.dedup.rows,
             parts=parts,
             out=IndexFolders(work / "state" / "migrated" / "dedup_index", work / "state" / "migrated" / "comment_keys"))
         meta = io.read_index_meta(index)
@@ -274,7 +277,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                           out=io.part_path(work / "templates" / "learned", p)) for p in range(template_parts)]
     run.settle("learn-templates", learned, [part_label(p, template_parts) for p in range(template_parts)])
     templates = run.call(merge_templates_task, learned, counted,
-                         io.state_file(config.out, "template_lines.parquet"),
+                         snapshots.state_file(config.out, "template_lines.parquet"),
                          out=work / "state" / "template_lines.parquet")
     base = meta.next_ord if meta else 0
     langid = config.langid.model_dump(include={"min_chars", "min_words", "min_score", "max_chars"})

@@ -43,7 +43,7 @@ from prefect.cache_policies import CachePolicy
 from prefect.context import TaskRunContext
 from pydantic import BaseModel
 
-from tasks.io import file_fingerprint
+from tasks.ingest.inputs import file_fingerprint
 
 FOLLOWED_PACKAGES = ("tasks", "schemas")
 """The top-level packages whose imports :func:`code_version` follows."""

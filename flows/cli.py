@@ -245,8 +245,8 @@ def inspect_page(path: Path) -> dict[str, Any]:
     import polars as pl
 
     from tasks.extract.chain import parse_pages
+    from tasks.ingest.inputs import expand_inputs, read_raw_records
     from tasks.ingest.pages import build_pages
-    from tasks.io import expand_inputs, read_raw_records
     from tasks.plan import attach_manifest
 
     files, _ = expand_inputs([str(path)])

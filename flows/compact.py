@@ -3,7 +3,7 @@
 Every row is kept: a partition's files are streamed, row group by row group, into new zstd files
 with statistics and ``ROWS_PER_GROUP``-row groups, written beside the output (``OUT/_compact/``),
 and each partition's row count is checked against the files it replaces. The merged files then go
-in through the same commit as a build's (``tasks.io.commit_snapshot``): one new snapshot, hard links
+in through the same commit as a build's (``tasks.publish.snapshots.commit_snapshot``): one new snapshot, hard links
 of every file left alone plus the merged ones, made current by one rename of ``OUT/_current``. A
 reader sees the corpus before or after the compaction, never a partition twice or half merged, and
 a compaction stopped before its commit leaves the corpus as it was (what it had merged is removed
@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.common import statistics_columns
-from tasks import io
 from tasks.hashing import xxh3_hex
+from tasks.publish import snapshots
 from tasks.publish.compaction_plan import TARGET_BYTES, plan_compaction
 from tasks.publish.write import ROWS_PER_GROUP, ZSTD_LEVEL
 
@@ -52,7 +52,7 @@ def list_files(out: Path, datasets: Sequence[str] = DATASETS) -> pl.DataFrame:
 
     The files of the committed snapshot (of ``out`` itself when nothing is committed).
     """
-    snap = io.current_snapshot(out) or out
+    snap = snapshots.current_snapshot(out) or out
     rows = []
     for name in datasets:
         root = snap / name
@@ -129,19 +129,19 @@ def compact(out: Path, *, target_bytes: int = TARGET_BYTES, datasets: Sequence[s
 
     Raises:
         CompactionError: when a build has not committed yet, or a merged partition fails its row check.
-        tasks.io.OutputLockedError: when a build is running on ``out``.
+        tasks.publish.snapshots.OutputLockedError: when a build is running on ``out``.
     """
     if not out.is_dir():
         raise FileNotFoundError(f"no corpus folder at {out}")
     started = time.perf_counter()
-    io.acquire_lock(out)
+    snapshots.acquire_lock(out)
     try:
-        pending = io.read_pointer(out / "_state").get("pending")
+        pending = snapshots.read_pointer(out / "_state").get("pending")
         if pending:
             raise CompactionError(f"a build of {out} has not finished (shards {pending}); run the build again first")
         shutil.rmtree(out / STAGING, ignore_errors=True)  # what a compaction stopped before its commit merged
-        io.open_output(out)
-        snap = io.current_snapshot(out) or out
+        snapshots.open_output(out)
+        snap = snapshots.current_snapshot(out) or out
         files = list_files(out, datasets)
         plan = plan_compaction(files, target_bytes=target_bytes)
         add: dict[str, Path] = {}
@@ -156,11 +156,11 @@ def compact(out: Path, *, target_bytes: int = TARGET_BYTES, datasets: Sequence[s
         version = None
         if add:
             replaced = {(Path(d) / p / f).as_posix() for d, p, f in plan.select("dataset", "partition", "file").rows()}
-            version = io.commit_snapshot(out, add=add, drop=replaced.__contains__)
+            version = snapshots.commit_snapshot(out, add=add, drop=replaced.__contains__)
         after = list_files(out, datasets)
     finally:
         shutil.rmtree(out / STAGING, ignore_errors=True)
-        io.release_lock(out)
+        snapshots.release_lock(out)
     per = {
         name: {
             "files_before": files.filter(pl.col("dataset") == name).height,

@@ -27,9 +27,9 @@ from tasks.evaluate import score_pages, summarize_scores, token_f1
 from tasks.extract import selectors
 from tasks.extract.chain import parse_pages
 from tasks.extract.profiles import load_profiles
+from tasks.ingest.inputs import read_input_bytes
 from tasks.ingest.pages import build_pages
 from tasks.ingest.readers import InputFile, records_from_bytes
-from tasks.io import read_input_bytes
 
 logger = logging.getLogger(__name__)
 

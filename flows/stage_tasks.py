@@ -95,6 +95,7 @@ from tasks.extract.templates import (
     template_rows,
 )
 from tasks.hashing import partition_of
+from tasks.ingest import inputs
 from tasks.ingest.pages import build_pages
 from tasks.ingest.sites import init_sites
 from tasks.publish.release import PublishOptions, publish_articles, publish_comments, publish_counts
@@ -217,7 +218,7 @@ live only while its batch is decoded, so the step's memory follows the shard's p
 def ingest_task(shard: Path, *, max_page_bytes: int, out: Path) -> Path:
     """Read the shard's input files into PAGES rows, ``INGEST_BATCH_FILES`` at a time (rows are per record)."""
     files, ingested_at = io.read_batch(shard, SHARD_FILES), datetime.now(UTC)
-    pages = [build_pages(io.read_raw_records(files.slice(start, INGEST_BATCH_FILES), max_bytes=max_page_bytes),
+    pages = [build_pages(inputs.read_raw_records(files.slice(start, INGEST_BATCH_FILES), max_bytes=max_page_bytes),
                          ingested_at=ingested_at) for start in range(0, max(files.height, 1), INGEST_BATCH_FILES)]
     return io.write_batch(pl.concat(pages), out, PAGES)
 

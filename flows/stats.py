@@ -23,7 +23,7 @@ from rich.table import Table
 
 from schemas import OUTPUT_DATASETS
 from schemas.validate import empty_frame, polars_schema
-from tasks.io import check_snapshot_kept
+from tasks.publish.snapshots import check_snapshot_kept
 from tasks.publish.write import dataset_roots
 from tasks.reports.corpus_stats import compute_stats, stage_times_from_files
 

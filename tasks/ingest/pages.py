@@ -1,6 +1,6 @@
 """Ingest: turn raw input records into decoded pages.
 
-Reads the ``RAW_RECORDS`` columns (bytes as read by ``tasks/io.py``); returns ``PAGES`` rows:
+Reads the ``RAW_RECORDS`` columns (bytes as read by ``tasks/ingest/inputs.py``); returns ``PAGES`` rows:
 decoded ``text`` (HTML is kept in ``html`` and rendered to innerText-style ``text`` by
 ``tasks.extract.html``, its canonical link replaces ``url`` and its stated publication time fills
 ``published_at``), ``page_id``, ``site``/``site_source``, and ``reject_reason`` for records that

@@ -10,7 +10,7 @@ responses that are not HTML or not a 2xx status) become records with no content 
 ``read_error = "skipped_<kind>"`` (see ``SKIPPED_PREFIX``): the selection step counts them per
 reason and does not report them as rejected pages.
 
-Only ``tasks/io.py`` calls the record readers, with the file's bytes already read and capped.
+Only ``tasks/ingest/inputs.py`` calls the record readers, with the file's bytes already read and capped.
 """
 
 from __future__ import annotations

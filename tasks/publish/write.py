@@ -3,7 +3,7 @@
 Each shard writes its rows into every partition it touches with file names
 ``part-{shard_id}-{i}.parquet``. The write step only stages them (``stage_partitioned``); the
 build's commit (``commit_run``) makes one new snapshot of the whole output current at once
-(``tasks.io.commit_snapshot``): the run's shards' older files are left out of it, their staged
+(``tasks.publish.snapshots.commit_snapshot``): the run's shards' older files are left out of it, their staged
 files linked in, every other file linked from the snapshot before. So a re-run replaces a shard's
 output instead of adding to it, and a reader sees either all of a run (every shard, every
 dataset, its build state) or none of it.
@@ -25,7 +25,7 @@ import pyarrow.dataset as ds
 from schemas import OUTPUT_DATASETS
 from schemas.common import SCHEMA_VERSION, statistics_columns
 from schemas.validate import conform
-from tasks import io
+from tasks.publish import snapshots
 
 ROWS_PER_GROUP = 64_000
 ZSTD_LEVEL = 6
@@ -107,12 +107,12 @@ def commit_run(out: Path, shard_ids: Iterable[str], *, state: Mapping[str, Path]
     folders: list[str] = []
     for name, path in (state or {}).items():
         if path.is_dir():  # a partitioned state folder replaces the old folder, or the older layout's one file
-            add |= {f"{io.SNAPSHOT_STATE}/{name}/{f.relative_to(path).as_posix()}": f
+            add |= {f"{snapshots.SNAPSHOT_STATE}/{name}/{f.relative_to(path).as_posix()}": f
                     for f in sorted(path.rglob("*")) if f.is_file() and not f.name.startswith(".")}
-            folders.append(f"{io.SNAPSHOT_STATE}/{name}/")
-            folders.append(f"{io.SNAPSHOT_STATE}/{name}.parquet")
+            folders.append(f"{snapshots.SNAPSHOT_STATE}/{name}/")
+            folders.append(f"{snapshots.SNAPSHOT_STATE}/{name}.parquet")
         elif path.exists():
-            add[f"{io.SNAPSHOT_STATE}/{name}"] = path
+            add[f"{snapshots.SNAPSHOT_STATE}/{name}"] = path
 
     def replaced(rel: str) -> bool:
         if rel.startswith(tuple(folders)):
@@ -120,7 +120,7 @@ def commit_run(out: Path, shard_ids: Iterable[str], *, state: Mapping[str, Path]
         parts = rel.split("/")
         return (parts[0], _shard_of(parts[-1])) in staged
 
-    version = io.commit_snapshot(out, add=add, drop=replaced, datasets=names)
+    version = snapshots.commit_snapshot(out, add=add, drop=replaced, datasets=names)
     for folder in staged.values():
         shutil.rmtree(folder, ignore_errors=True)
     return version
@@ -142,7 +142,7 @@ def write_partitioned(
     out, name = root.parent, root.name
     stage_partitioned(df, staged_shard(out, name, shard_id), schema, partition, shard_id=shard_id, metadata=metadata)
     version = commit_run(out, [shard_id], datasets=[name])
-    return out / io.SNAPSHOTS / version / name
+    return out / snapshots.SNAPSHOTS / version / name
 
 
 def staged_shard(root: Path, dataset: str, shard_id: str) -> Path:
@@ -159,11 +159,11 @@ def dataset_roots(out: Path, datasets: Iterable[str] = tuple(OUTPUT_DATASETS)) -
     ``OUT/<dataset>`` folders of an output of the earlier layout, else missing paths (empty
     datasets), never the links a first commit is about to make.
     """
-    snap = io.current_snapshot(out)
+    snap = snapshots.current_snapshot(out)
     if snap is not None:
         return {name: snap / name for name in datasets}
     return {name: out / name if (out / name).is_dir() and not (out / name).is_symlink()
-            else out / io.SNAPSHOTS / "none" / name for name in datasets}
+            else out / snapshots.SNAPSHOTS / "none" / name for name in datasets}
 
 
 def scan_corpus(out: Path, datasets: Iterable[str] = tuple(OUTPUT_DATASETS)) -> dict[str, pl.LazyFrame]:
@@ -179,11 +179,11 @@ def read_partitioned(root: Path, schema: pa.Schema, partition: pa.Schema) -> pl.
     even when a commit happens before it is collected.
 
     Raises:
-        tasks.io.SnapshotGoneError: the snapshot was removed (two commits happened since it was resolved).
+        tasks.publish.snapshots.SnapshotGoneError: the snapshot was removed (two commits happened since it was resolved).
     """
     root = root.resolve() if root.exists() else root
     files = sorted(root.rglob("*.parquet")) if root.exists() else []
-    io.check_snapshot_kept(root)
+    snapshots.check_snapshot_kept(root)
     if not files:
         frame = pl.from_arrow(schema.empty_table())
         assert isinstance(frame, pl.DataFrame)

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from schemas import OUTPUT_DATASETS as DATASETS
-from tasks import io
+from tasks.publish import snapshots
 from tasks.publish.write import read_partitioned
 from tests.conftest import FIXTURES, SAMPLE
 
@@ -190,34 +190,34 @@ def test_a_build_stopped_at_its_commit_point_resumes_right(tmp_path: Path, monke
         shutil.copy(SAMPLE / "pages" / name, src)
     _build([src], tmp_path / "reference", manifest=SAMPLE / "manifest.csv")
     expected = _frames(tmp_path / "reference")
-    real_flip, real_pointer = io.flip_current, io.write_pointer
+    real_flip, real_pointer = snapshots.flip_current, snapshots.write_pointer
 
     def stop(*args: object) -> None:
         raise RuntimeError("stopped at the commit point")
 
     before = tmp_path / "before"  # stopped after the snapshot was linked, before it became current
-    monkeypatch.setattr(io, "flip_current", stop)
+    monkeypatch.setattr(snapshots, "flip_current", stop)
     with pytest.raises(RuntimeError, match="commit point"):
         _build([src], before, manifest=SAMPLE / "manifest.csv")
-    monkeypatch.setattr(io, "flip_current", real_flip)
-    assert io.snapshot_version(before) is None
+    monkeypatch.setattr(snapshots, "flip_current", real_flip)
+    assert snapshots.snapshot_version(before) is None
     assert all(_read(before, name).is_empty() for name in DATASETS)
     summary = _build([src], before, manifest=SAMPLE / "manifest.csv")
     assert summary["pages_in"] == 3
-    assert len(list((before / io.SNAPSHOTS).iterdir())) == 1  # the unfinished snapshot is gone
+    assert len(list((before / snapshots.SNAPSHOTS).iterdir())) == 1  # the unfinished snapshot is gone
     after_commit = _frames(before)
 
     after = tmp_path / "after"  # stopped after _current moved on, before the run record was closed
-    monkeypatch.setattr(io, "write_pointer",
+    monkeypatch.setattr(snapshots, "write_pointer",
                         lambda state, pointer: real_pointer(state, pointer) if pointer["pending"] else stop())
     with pytest.raises(RuntimeError, match="commit point"):
         _build([src], after, manifest=SAMPLE / "manifest.csv")
-    monkeypatch.setattr(io, "write_pointer", real_pointer)
-    assert io.read_pointer(after / "_state")["pending"]
+    monkeypatch.setattr(snapshots, "write_pointer", real_pointer)
+    assert snapshots.read_pointer(after / "_state")["pending"]
     committed = _frames(after)
     summary = _build([src], after, manifest=SAMPLE / "manifest.csv")
     assert summary["already_built"] == summary["files"] == 3
-    assert io.read_pointer(after / "_state")["pending"] is None
+    assert snapshots.read_pointer(after / "_state")["pending"] is None
     for name in DATASETS:
         assert after_commit[name].equals(expected[name]), name
         assert committed[name].equals(expected[name]), name
@@ -233,9 +233,9 @@ def test_output_with_a_one_file_index_is_partitioned_and_extended_alike(tmp_path
     outs = [tmp_path / "partitioned", tmp_path / "one-file"]
     for out in outs:
         _build([first], out, manifest=SAMPLE / "manifest.csv")
-    snapshot = io.current_snapshot(outs[1])
+    snapshot = snapshots.current_snapshot(outs[1])
     assert snapshot is not None
-    state = snapshot / io.SNAPSHOT_STATE
+    state = snapshot / snapshots.SNAPSHOT_STATE
     nodes = pl.read_parquet(state / "dedup_index" / "nodes" / "*.parquet").sort("ord").drop("ord")
     nodes.write_parquet(state / "dedup_index.parquet")
     pl.read_parquet(state / "comment_keys" / "*.parquet").write_parquet(state / "comment_keys.parquet")
@@ -249,5 +249,5 @@ def test_output_with_a_one_file_index_is_partitioned_and_extended_alike(tmp_path
     assert _read(outs[1], "duplicates").height == 1
     stages = [json.loads(line)["stage"] for line in (outs[1] / "_work" / "executions.jsonl").open()]
     assert "migrate_state" in stages
-    assert io.state_file(outs[1], "dedup_index/meta.json").exists()
-    assert not io.state_file(outs[1], "dedup_index.parquet").exists()  # the older layout's file is gone
+    assert snapshots.state_file(outs[1], "dedup_index/meta.json").exists()
+    assert not snapshots.state_file(outs[1], "dedup_index.parquet").exists()  # the older layout's file is gone

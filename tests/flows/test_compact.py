@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 
 import flows.compact as fc
 from schemas import ARTICLES, ARTICLES_PARTITION, COMMENTS, COMMENTS_PARTITION, REJECTS, REJECTS_PARTITION
-from tasks import io
+from tasks.publish import snapshots
 from tasks.publish.write import dataset_roots, read_partitioned, write_partitioned
 from tasks.reports.dictionary import EXAMPLES
 
@@ -116,14 +116,14 @@ def test_readers_see_the_corpus_before_or_after_the_commit_never_a_mix(corpus: P
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     total = sum(f.height for f in _read_all(corpus).values())
     seen: list[int] = []
-    real = io.flip_current
+    real = snapshots.flip_current
 
     def checked(out: Path, version: str) -> None:
         _counting_reader(corpus, seen)
         real(out, version)
         _counting_reader(corpus, seen)
 
-    monkeypatch.setattr(io, "flip_current", checked)
+    monkeypatch.setattr(snapshots, "flip_current", checked)
     fc.compact(corpus)
     assert len(seen) == 2
     assert set(seen) == {total}
@@ -144,18 +144,18 @@ def test_a_reader_holding_the_snapshot_before_the_commit_can_finish(corpus: Path
 
 def test_a_compaction_stopped_before_its_commit_changes_nothing_and_the_next_one_finishes(
         corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before, version = _read_all(corpus), io.snapshot_version(corpus)
+    before, version = _read_all(corpus), snapshots.snapshot_version(corpus)
 
     def stop(out: Path, version: str) -> None:
         raise KeyboardInterrupt  # killed after the merged files and the new snapshot folder were made
 
-    monkeypatch.setattr(io, "flip_current", stop)
+    monkeypatch.setattr(snapshots, "flip_current", stop)
     with pytest.raises(KeyboardInterrupt):
         fc.compact(corpus)
     monkeypatch.undo()
-    assert io.snapshot_version(corpus) == version
+    assert snapshots.snapshot_version(corpus) == version
     assert _n_files(corpus) == 16
-    unfinished = [p for p in (corpus / io.SNAPSHOTS).iterdir() if p.name > str(version)]
+    unfinished = [p for p in (corpus / snapshots.SNAPSHOTS).iterdir() if p.name > str(version)]
     assert len(unfinished) == 1
     (corpus / ".corpusflow.lock").unlink(missing_ok=True)  # the interrupted process is gone
     summary = fc.compact(corpus)

@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 
 from schemas import OUTPUT_DATASETS as DATASETS
-from tasks.io import LOCK_NAME, OutputLockedError, acquire_lock, release_lock
+from tasks.publish.snapshots import LOCK_NAME, OutputLockedError, acquire_lock, release_lock
 from tasks.publish.write import read_partitioned, scan_corpus
 from tests.conftest import REPO, SAMPLE
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from flows.config import BuildConfig
-from tasks import io
+from tasks.publish import snapshots
 from tests.conftest import REPO, SAMPLE
 from tests.flows.test_crash_safety import _snapshot
 
@@ -105,7 +105,7 @@ def test_a_full_output_disk_fails_in_one_line_and_a_rerun_completes(
 
     out = disk / "out"
     _build(first, out)
-    committed, version = _snapshot(out), io.snapshot_version(out)
+    committed, version = _snapshot(out), snapshots.snapshot_version(out)
     size = (_used(disk) + int(fraction * growth)) // PAGE * PAGE
     _remount(disk, size)
     with pytest.raises(StageFailedError) as failed:
@@ -114,7 +114,7 @@ def test_a_full_output_disk_fails_in_one_line_and_a_rerun_completes(
     print("the failed build said:", message)  # which stage the disk filled in, shown by pytest -s
     assert "\n" not in message
     assert f"disk full: no space left in {out}" in message, message
-    assert io.snapshot_version(out) == version  # the committed corpus: unchanged, readable
+    assert snapshots.snapshot_version(out) == version  # the committed corpus: unchanged, readable
     for name, frame in _snapshot(out).items():
         assert frame.equals(committed[name]), name
     assert _leftovers(out) == []
@@ -125,7 +125,7 @@ def test_a_full_output_disk_fails_in_one_line_and_a_rerun_completes(
     _assert_same(out, reference)
     assert _leftovers(out) == []
     assert not [p for p in (out / "_work" / "staging").rglob("*") if p.is_file()]
-    assert len(list((out / io.SNAPSHOTS).iterdir())) <= 2
+    assert len(list((out / snapshots.SNAPSHOTS).iterdir())) <= 2
 
 
 def test_a_full_disk_under_the_prefect_home_is_named_and_a_rerun_completes(
@@ -143,7 +143,7 @@ def test_a_full_disk_under_the_prefect_home_is_named_and_a_rerun_completes(
     assert last.startswith("corpus: build failed: disk full"), proc.stderr[-3000:]
     assert str(home) in last, last
     assert not (home / "prefect.db").exists()  # no database half made on the full disk
-    assert io.snapshot_version(out) is None  # nothing committed
+    assert snapshots.snapshot_version(out) is None  # nothing committed
 
     _remount(disk, ROOMY)
     proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from schemas import OUTPUT_DATASETS as DATASETS
-from tasks import io
+from tasks.publish import snapshots
 from tasks.publish.write import read_partitioned
 from tests.conftest import SAMPLE
 
@@ -156,21 +156,21 @@ def test_inputs_read_again_never_double_a_row(tmp_path: Path, monkeypatch: pytes
     _check(summary, before, expected, reread=reread, change=change)
     assert summary["already_built"] == summary["files"] - reread
 
-    real_flip, real_pointer = io.flip_current, io.write_pointer
-    monkeypatch.setattr(io, "flip_current", _stop)
+    real_flip, real_pointer = snapshots.flip_current, snapshots.write_pointer
+    monkeypatch.setattr(snapshots, "flip_current", _stop)
     with pytest.raises(RuntimeError, match="commit point"):
         _build(drop, outs["stopped before the commit"])
-    monkeypatch.setattr(io, "flip_current", real_flip)
+    monkeypatch.setattr(snapshots, "flip_current", real_flip)
     rolled_back = _frames(outs["stopped before the commit"])
     assert all(rolled_back[name].equals(before[name]) for name in DATASETS)
     rerun = _build(drop, outs["stopped before the commit"])
     _check(rerun, before, _frames(outs["stopped before the commit"]), reread=reread, change=change)
 
-    monkeypatch.setattr(io, "write_pointer",
+    monkeypatch.setattr(snapshots, "write_pointer",
                         lambda state, pointer: real_pointer(state, pointer) if pointer["pending"] else _stop())
     with pytest.raises(RuntimeError, match="commit point"):
         _build(drop, outs["stopped after it"])
-    monkeypatch.setattr(io, "write_pointer", real_pointer)
+    monkeypatch.setattr(snapshots, "write_pointer", real_pointer)
     rerun = _build(drop, outs["stopped after it"])
     assert rerun["pages_in"] == 0  # the stopped run had committed: nothing is read a third time
 

@@ -17,9 +17,9 @@ import pytest
 from bench.gen_corpus import BUNDLED_TEMPLATES, default_templates_dir, iter_pages, load_templates, write_corpus
 from schemas.parsed import TEMPLATE_LINES
 from schemas.validate import empty_frame
-from tasks import io
 from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.chain import parse_shard
+from tasks.ingest import inputs
 from tasks.ingest.pages import build_pages
 from tasks.plan import attach_manifest
 
@@ -126,10 +126,10 @@ def test_written_pages_parse_into_articles_with_their_comments(tmp_path: Path) -
     assert len(manifest_rows) == 40
     assert all(Path(r["path"]).exists() for r in manifest_rows)
 
-    files, _ = io.expand_inputs([str(tmp_path / "pages")])
+    files, _ = inputs.expand_inputs([str(tmp_path / "pages")])
     frame = pl.DataFrame([{"path": f.path, "size": f.size, "mtime_ns": f.mtime_ns} for f in files])
-    frame = attach_manifest(frame, io.read_manifest(tmp_path / "manifest.csv"))
-    pages = build_pages(io.read_raw_records(frame, max_bytes=10_000_000), ingested_at=datetime.now(UTC))
+    frame = attach_manifest(frame, inputs.read_manifest(tmp_path / "manifest.csv"))
+    pages = build_pages(inputs.read_raw_records(frame, max_bytes=10_000_000), ingested_at=datetime.now(UTC))
     assert pages["reject_reason"].is_null().all()
     assert pages["url"].is_not_null().all()
     arts, coms = parse_shard(strip_boilerplate(pages), pages.select("page_id", "site"), empty_frame(TEMPLATE_LINES))

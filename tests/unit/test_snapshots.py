@@ -1,4 +1,4 @@
-"""Issue 8: a commit makes one new snapshot of the whole output current at once (tasks.io, tasks.publish.write)."""
+"""Issue 8: a commit makes one new snapshot of the whole output current at once (tasks.publish.snapshots, tasks.publish.write)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 import flows.compact as fc
 from schemas import OUTPUT_DATASETS as DATASETS
-from tasks import io
+from tasks.publish import snapshots
 from tasks.publish.write import (
     commit_run,
     dataset_roots,
@@ -65,8 +65,8 @@ def test_a_commit_replaces_the_shards_files_and_keeps_the_others(tmp_path: Path)
     assert not (out / "_work" / "staging" / "articles" / "s0").exists()
     # the public paths are fixed links through _current; an unchanged file is the same inode in both snapshots
     assert all((out / name).is_symlink() for name in DATASETS)
-    assert os.readlink(out / io.CURRENT_LINK) == f"{io.SNAPSHOTS}/{second}"
-    old, new = out / io.SNAPSHOTS / first, out / io.SNAPSHOTS / second
+    assert os.readlink(out / snapshots.CURRENT_LINK) == f"{snapshots.SNAPSHOTS}/{second}"
+    old, new = out / snapshots.SNAPSHOTS / first, out / snapshots.SNAPSHOTS / second
     assert os.stat(old / kept).st_ino == os.stat(new / kept).st_ino
     assert {p.name for p in (new / "comments").rglob("*.parquet")} == {"part-s1-0.parquet"}
     assert not list((new / "comments").glob("language=de"))  # a folder left without files is not carried over
@@ -85,11 +85,11 @@ def test_state_files_travel_with_the_snapshot(tmp_path: Path) -> None:
     src = tmp_path / "index.parquet"
     pl.DataFrame({"x": [1, 2]}).write_parquet(src)
     commit_run(out, [], state={"dedup_index.parquet": src})
-    first = io.state_file(out, "dedup_index.parquet")
+    first = snapshots.state_file(out, "dedup_index.parquet")
     assert pl.read_parquet(first)["x"].to_list() == [1, 2]
     _stage(out, "s0", {"articles": 1})
     commit_run(out, ["s0"])
-    again = io.state_file(out, "dedup_index.parquet")
+    again = snapshots.state_file(out, "dedup_index.parquet")
     assert again != first
     assert os.stat(again).st_ino == os.stat(src).st_ino  # linked, never copied
 
@@ -104,16 +104,16 @@ def test_a_commit_stopped_before_the_flip_leaves_the_old_snapshot_and_is_cleaned
     def killed(out: Path, version: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(io, "flip_current", killed)
+    monkeypatch.setattr(snapshots, "flip_current", killed)
     with pytest.raises(KeyboardInterrupt):
         commit_run(out, ["s0"])
     monkeypatch.undo()
-    assert io.snapshot_version(out) == before
+    assert snapshots.snapshot_version(out) == before
     assert _counts(out) == (2, 2, 0, 0)
-    unfinished = [p.name for p in (out / io.SNAPSHOTS).iterdir() if p.name != before]
+    unfinished = [p.name for p in (out / snapshots.SNAPSHOTS).iterdir() if p.name != before]
     assert len(unfinished) == 1
-    io.open_output(out)
-    assert [p.name for p in (out / io.SNAPSHOTS).iterdir()] == [before]
+    snapshots.open_output(out)
+    assert [p.name for p in (out / snapshots.SNAPSHOTS).iterdir()] == [before]
     assert (staged_shard(out, "articles", "s0") / ".complete").exists()  # staging survives: a re-run commits it
     commit_run(out, ["s0"])
     assert _counts(out) == (7, 1, 0, 0)
@@ -143,12 +143,12 @@ def test_a_commit_is_flushed_to_disk_before_and_after_its_rename(tmp_path: Path,
     monkeypatch.setattr(os, "replace", replace)
     second = commit_run(out, ["s0"])
     monkeypatch.undo()
-    flip = events.index(("rename", str(out / io.CURRENT_LINK)))
+    flip = events.index(("rename", str(out / snapshots.CURRENT_LINK)))
     before = {path for kind, path in events[:flip] if kind == "fsync"}
-    new = (out / io.SNAPSHOTS / second).resolve()
+    new = (out / snapshots.SNAPSHOTS / second).resolve()
     added = {str(p) for p in new.rglob("part-s0-*.parquet")}
     assert len(added) >= 3
-    assert added | {str(new / io.SNAPSHOT_INFO)} <= before
+    assert added | {str(new / snapshots.SNAPSHOT_INFO)} <= before
     folders = {str(p) for p in new.rglob("*") if p.is_dir()} | {str(new), str(new.parent), str(out.resolve())}
     assert folders <= before
     kept = {str(p) for p in new.rglob("part-s1-*.parquet")}
@@ -163,8 +163,8 @@ def test_only_the_current_and_the_previous_snapshot_are_kept(tmp_path: Path) -> 
     for k in range(4):
         _stage(out, "s0", {"articles": k + 1})
         versions.append(commit_run(out, ["s0"]))
-    assert sorted(p.name for p in (out / io.SNAPSHOTS).iterdir()) == versions[-2:]
-    info = json.loads((out / io.SNAPSHOTS / versions[-1] / io.SNAPSHOT_INFO).read_text())
+    assert sorted(p.name for p in (out / snapshots.SNAPSHOTS).iterdir()) == versions[-2:]
+    info = json.loads((out / snapshots.SNAPSHOTS / versions[-1] / snapshots.SNAPSHOT_INFO).read_text())
     assert info["previous"] == versions[-2]
 
 
@@ -175,20 +175,20 @@ def test_an_open_run_is_rolled_back_unless_its_snapshot_became_current(tmp_path:
     counts = work / "counts" / "s1.json"
     counts.parent.mkdir(parents=True)
     counts.write_text("{}")
-    io.write_pointer(state, {"version": base, "pending": ["s1"]})
+    snapshots.write_pointer(state, {"version": base, "pending": ["s1"]})
     _stage(out, "s1", {"articles": 1})
-    assert io.settle_open_run(out, state, work) == "rolled back"
+    assert snapshots.settle_open_run(out, state, work) == "rolled back"
     assert not counts.exists()
     assert not (work / "staging").exists()
-    assert io.read_pointer(state) == {"version": base, "pending": None}
+    assert snapshots.read_pointer(state) == {"version": base, "pending": None}
     counts.write_text("{}")
-    io.write_pointer(state, {"version": base, "pending": ["s1"]})
+    snapshots.write_pointer(state, {"version": base, "pending": ["s1"]})
     _stage(out, "s1", {"articles": 1})
     after = commit_run(out, ["s1"])  # committed, then stopped before the record was closed
-    assert io.settle_open_run(out, state, work) == "committed"
+    assert snapshots.settle_open_run(out, state, work) == "committed"
     assert counts.exists()
-    assert io.read_pointer(state) == {"version": after, "pending": None}
-    assert io.settle_open_run(out, state, work) == "none"
+    assert snapshots.read_pointer(state) == {"version": after, "pending": None}
+    assert snapshots.settle_open_run(out, state, work) == "none"
 
 
 def _earlier_layout(out: Path) -> None:
@@ -204,20 +204,20 @@ def _earlier_layout(out: Path) -> None:
     (out / "_state" / "v-1").mkdir(parents=True)
     pl.DataFrame({"path": ["a.txt"]}).write_parquet(out / "_state" / "v-1" / "inputs.parquet")
     (out / "_state" / "v-0").mkdir()
-    io.write_pointer(out / "_state", {"version": "v-1", "pending": ["s9"]})  # s9 stopped before its commit
+    snapshots.write_pointer(out / "_state", {"version": "v-1", "pending": ["s9"]})  # s9 stopped before its commit
 
 
 def test_an_output_of_the_earlier_layout_is_moved_into_a_first_snapshot(tmp_path: Path) -> None:
     out = tmp_path / "out"
     _earlier_layout(out)
-    io.open_output(out)
-    assert io.snapshot_version(out) == "v-1"
+    snapshots.open_output(out)
+    assert snapshots.snapshot_version(out) == "v-1"
     assert all((out / name).is_symlink() for name in DATASETS)
     assert _counts(out) == (2, 0, 0, 0)  # the unfinished run's files were removed, as that layout's rollback did
-    assert pl.read_parquet(io.state_file(out, "inputs.parquet"))["path"].to_list() == ["a.txt"]
-    assert sorted(p.name for p in (out / "_state").iterdir()) == [io.POINTER_NAME]
-    assert io.settle_open_run(out, out / "_state", out / "_work") == "rolled back"
-    io.open_output(out)  # a second time: nothing to do
+    assert pl.read_parquet(snapshots.state_file(out, "inputs.parquet"))["path"].to_list() == ["a.txt"]
+    assert sorted(p.name for p in (out / "_state").iterdir()) == [snapshots.POINTER_NAME]
+    assert snapshots.settle_open_run(out, out / "_state", out / "_work") == "rolled back"
+    snapshots.open_output(out)  # a second time: nothing to do
     assert _counts(out) == (2, 0, 0, 0)
 
 
@@ -229,14 +229,14 @@ def test_an_interrupted_migration_is_finished_by_the_next_run(tmp_path: Path,
     def killed(out: Path, version: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(io, "flip_current", killed)
+    monkeypatch.setattr(snapshots, "flip_current", killed)
     with pytest.raises(KeyboardInterrupt):
-        io.open_output(out)
+        snapshots.open_output(out)
     monkeypatch.undo()
     assert not (out / "articles").exists()  # moved, not yet linked: the corpus is unreadable until the next run
-    io.open_output(out)
+    snapshots.open_output(out)
     assert _counts(out) == (2, 0, 0, 0)
-    assert io.state_file(out, "inputs.parquet").exists()
+    assert snapshots.state_file(out, "inputs.parquet").exists()
 
 
 def test_a_plain_dataset_folder_beside_a_snapshot_stops_with_advice(tmp_path: Path) -> None:
@@ -244,8 +244,8 @@ def test_a_plain_dataset_folder_beside_a_snapshot_stops_with_advice(tmp_path: Pa
     _stage(out, "s0", {"articles": 1})
     commit_run(out, ["s0"], datasets=["articles"])
     (out / "comments").mkdir()
-    with pytest.raises(io.OutputLayoutError, match="move those folders out"):
-        io.open_output(out)
+    with pytest.raises(snapshots.OutputLayoutError, match="move those folders out"):
+        snapshots.open_output(out)
 
 
 FIXED = (3, 5, 1, 2)
@@ -326,6 +326,6 @@ def test_a_read_of_a_snapshot_removed_since_fails_loudly(tmp_path: Path) -> None
         _stage(out, f"s{k + 1}", {"articles": 1})
         commit_run(out, [f"s{k + 1}"])
     assert not roots["articles"].exists()
-    with pytest.raises(io.SnapshotGoneError, match="read again"):
+    with pytest.raises(snapshots.SnapshotGoneError, match="read again"):
         read_partitioned(roots["comments"], *DATASETS["comments"])
-    assert not list(out.glob(f".{io.SNAPSHOTS}-removed-*"))
+    assert not list(out.glob(f".{snapshots.SNAPSHOTS}-removed-*"))

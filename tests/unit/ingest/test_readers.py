@@ -69,7 +69,7 @@ def _write_warc(path: Path, *, gzip_members: bool) -> None:
 
 
 def _read(path: Path) -> pl.DataFrame:
-    """Read a file the way ``tasks/io.py`` does: bytes gunzipped as a whole, then split into records."""
+    """Read a file the way ``tasks/ingest/inputs.py`` does: bytes gunzipped as a whole, then split into records."""
     data = path.read_bytes()
     if path.name.endswith(".gz"):
         data = gzip.decompress(data)

@@ -66,7 +66,7 @@ def test_conform_casts_to_declared_types() -> None:
 
 def test_output_of_another_schema_version_stops_the_build_with_advice(tmp_path: Path) -> None:
     """Issue 8: never a silent mix of schemas in one dataset."""
-    from tasks.io import SchemaVersionError, check_schema_versions
+    from tasks.publish.snapshots import SchemaVersionError, check_schema_versions
 
     root = tmp_path / "rejects"
     write_partitioned(_rejects(1), root, REJECTS, REJECTS_PARTITION, shard_id="s0")
