@@ -2,7 +2,7 @@
 
 Runs both extractors over the same ``.html``/``.html.gz`` pages in one run and prints body F1,
 comment precision/recall/F1, author accuracy, spurious comment pages and pages per second per core
-(pages / process CPU seconds). Scoring is ``tasks.evaluate`` (bag of case-folded ``\\w+`` tokens;
+(pages / process CPU seconds). Scoring is ``tasks.reports.parse_scores`` (bag of case-folded ``\\w+`` tokens;
 comments aligned in order, a pair matching at text F1 >= 0.5). trafilatura gives comments only as
 one blob without authors, so it is scored as one comment per page with no author.
 
@@ -35,8 +35,8 @@ import polars as pl
 from selectolax.lexbor import LexborHTMLParser
 
 from flows.evaluate import is_sealed
-from tasks.evaluate import score_pages, summarize_scores
 from tasks.extract.html import check_markup, extract_html_pages, extract_page, render_page
+from tasks.reports.parse_scores import score_pages, summarize_scores
 
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus-dev"
 

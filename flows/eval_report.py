@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tasks.evaluate import fold, tokens
+from tasks.text_match import fold, tokens
 
 PAIR_F1 = 0.5
 """Token F1 at which a predicted comment counts as the true one at the same position (as the scorer)."""

@@ -23,13 +23,14 @@ import xxhash
 from flows.scramble import SCRAMBLE_MODES, scramble_html
 from schemas.pages import RAW_RECORDS
 from schemas.validate import polars_schema
-from tasks.evaluate import score_pages, summarize_scores, token_f1
 from tasks.extract import selectors
 from tasks.extract.chain import parse_pages
 from tasks.extract.profiles import load_profiles
 from tasks.ingest.inputs import read_input_bytes
 from tasks.ingest.pages import build_pages
 from tasks.ingest.readers import InputFile, records_from_bytes
+from tasks.reports.parse_scores import score_pages, summarize_scores
+from tasks.text_match import token_f1
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
     Returns:
         A JSON-able dict: ``folder``, ``trafilatura`` (whether its body was scored beside ours: HTML
         runs with trafilatura installed; then ``trafilatura_body_f1`` per page and summary), ``overall``
-        (see ``tasks.evaluate.summarize_scores``),
+        (see ``tasks.reports.parse_scores.summarize_scores``),
         ``by_layout`` (the same figures per layout family) and ``pages`` (per-page figures).
     """
     if fold not in FOLDS:

@@ -35,7 +35,6 @@ from scipy.optimize import minimize
 
 from flows.evaluate import load_folder
 from flows.fitting import site_folds, standardise
-from tasks.evaluate import fold, score_pages, summarize_scores
 from tasks.extract.chain import tagged_batch
 from tasks.extract.comment_headers import FEATURES, MODEL_PATH, header_scores
 from tasks.extract.parse import (
@@ -46,6 +45,8 @@ from tasks.extract.parse import (
     segment_pages,
     sorted_lines,
 )
+from tasks.reports.parse_scores import score_pages, summarize_scores
+from tasks.text_match import fold
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 L2 = 1.0
@@ -174,7 +175,7 @@ def header_counts(lines: pl.DataFrame, model: dict[str, Any]) -> tuple[int, int,
 
 def comment_figures(tagged: pl.DataFrame, truth: tuple[pl.DataFrame, pl.DataFrame], *,
                     model: dict[str, Any] | None, finder: str) -> pl.DataFrame:
-    """The per-page comment scores (``tasks.evaluate.score_pages``) of the text comment finder on the
+    """The per-page comment scores (``tasks.reports.parse_scores.score_pages``) of the text comment finder on the
     template-tagged lines ``tagged`` with the classifier ``model`` (``finder`` as ``segment_pages`` takes it)."""
     articles_truth, comments_truth = truth
     segmented = segment_pages(tagged, header_model=model, finder=finder)

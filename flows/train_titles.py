@@ -29,10 +29,10 @@ from scipy.optimize import minimize
 
 from flows.evaluate import load_folder
 from flows.fitting import site_folds, standardise
-from tasks.evaluate import fold_expr
 from tasks.extract.chain import tagged_batch
 from tasks.extract.parse import body_windows, page_urls
 from tasks.extract.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
+from tasks.text_match import fold_expr
 
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 L2 = 5.0
@@ -59,7 +59,7 @@ def prepared_pages(pages: pl.DataFrame, truth: pl.DataFrame, source: str) -> dic
 def labelled_candidates(prepared: dict[str, Any], model: dict[str, Any] | None = None) -> pl.DataFrame:
     """The title candidates of the ``prepared_pages`` with their features (all candidates, or the ones the
     cheap pass of ``model`` keeps), ``page_id`` (``source/NAME``), ``site``, ``_label`` (1.0 where the line
-    is the true title, compared as ``tasks.evaluate.fold`` does) and ``_reachable`` (the page's true title
+    is the true title, compared as ``tasks.text_match.fold`` does) and ``_reachable`` (the page's true title
     is one of its candidates)."""
     cands = candidate_features(prepared["feats"], prepared["windows"], prepared["urls"], model=model).join(
         prepared["ids"], on="_page", how="left")

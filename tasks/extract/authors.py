@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from tasks.evaluate import align_comments
 from tasks.extract import selectors
 from tasks.extract.parse import NAME_MAX_CHARS, NAME_MAX_WORDS
 from tasks.extract.words import count_words
+from tasks.text_match import align_comments
 
 UNNAMED_SHARE = 1 / 3
 """A page's markup authors are checked against the text finder's when at least this share of its
@@ -28,7 +28,7 @@ UI_WORD_MIN_COMMENTS = 4
 ``UI_WORD_MIN_COMMENTS`` of them) is a control's or a section's label repeated on every header, not a
 name (threads where one reader writes most comments are rare at that size)."""
 MIN_OVERLAP = 0.5
-"""Two comments are the same when their texts' token F1 reaches this (``tasks.evaluate.align_comments``)."""
+"""Two comments are the same when their texts' token F1 reaches this (``tasks.text_match.align_comments``)."""
 MIN_AGREEMENT = 2 / 3
 """The text finder's authors are taken on a page only when it found at least this share of the markup's
 comments (the two readings agree on the thread): a text pass that read the page's chrome as a thread
@@ -89,7 +89,7 @@ def reconcile_authors(markup: pl.DataFrame, text: pl.DataFrame) -> pl.DataFrame:
 
     Reads ``page_id``, ``position``, ``author``, ``text`` of both (PARSED_COMMENTS rows of one set of
     pages: the markup finder's and the text finder's); comments are the same when their texts align
-    (``tasks.evaluate.align_comments``, in page order), and a page's authors are replaced only where at
+    (``tasks.text_match.align_comments``, in page order), and a page's authors are replaced only where at
     least ``MIN_AGREEMENT`` of its markup comments align. Returns ``markup`` with ``author`` replaced.
     """
     if markup.is_empty() or text.is_empty():

@@ -25,12 +25,12 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
-from tasks.evaluate import bag_f1, fold, tokens
 from tasks.extract.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.extract.mainbody import choose_body, drop_comment_text
 from tasks.extract.parse import NAME_MAX_WORDS as _NAME_MAX_WORDS
 from tasks.extract.parse import clean_author as _without_badge
 from tasks.ingest.readers import parse_timestamp
+from tasks.text_match import bag_f1, fold, tokens
 
 logger = logging.getLogger(__name__)
 
@@ -1316,7 +1316,7 @@ def _title_bag(text: str) -> Counter[str]:
 
 
 def title_agreement(text: str, reference: str) -> float:
-    """Token F1 of two titles (``tasks.evaluate.tokens``, soft hyphens and zero-width characters
+    """Token F1 of two titles (``tasks.text_match.tokens``, soft hyphens and zero-width characters
     ignored); 0.0 when either has none."""
     return bag_f1(_title_bag(text), _title_bag(reference))
 

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 import trafilatura
 
-from tasks.evaluate import fold as _fold
+from tasks.text_match import fold as _fold
 
 logger = logging.getLogger(__name__)
 

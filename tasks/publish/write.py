@@ -179,7 +179,8 @@ def read_partitioned(root: Path, schema: pa.Schema, partition: pa.Schema) -> pl.
     even when a commit happens before it is collected.
 
     Raises:
-        tasks.publish.snapshots.SnapshotGoneError: the snapshot was removed (two commits happened since it was resolved).
+        tasks.publish.snapshots.SnapshotGoneError: the snapshot was removed (two commits happened since it was
+            resolved).
     """
     root = root.resolve() if root.exists() else root
     files = sorted(root.rglob("*.parquet")) if root.exists() else []

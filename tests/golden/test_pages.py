@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tasks.evaluate import score_page
 from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.parse import parse_articles, parse_comments, segment_pages
+from tasks.reports.parse_scores import score_page
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from flows.evaluate import is_sealed
-from tasks.evaluate import fold
 from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.parse import parse_articles, segment_pages
+from tasks.text_match import fold
 from tests.conftest import TRAIN
 
 KINDS = {

@@ -16,8 +16,8 @@ import polars as pl
 
 from flows.evaluate import load_folder
 from flows.train_comment_headers import comment_figures, headless
-from tasks.evaluate import summarize_scores
 from tasks.extract.chain import tagged_batch
+from tasks.reports.parse_scores import summarize_scores
 from tests.conftest import open_fold_folder
 
 THREADS = ["webinknow-com-dragnetr662", "derpapierplanet-de-juni", "verfassungsblog-de-expertinnen",

@@ -1,4 +1,5 @@
-"""Unit tests for tasks.evaluate (the parse metrics of issue 3) and the flows.evaluate runner."""
+"""Unit tests for the parse metrics of issue 3 (tasks.reports.parse_scores, tasks.text_match) and the
+flows.evaluate runner."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import polars as pl
 import pytest
 
 from flows.evaluate import format_report, run_eval
-from tasks.evaluate import align_comments, fold, score_page, score_pages, summarize_scores, token_f1
+from tasks.reports.parse_scores import score_page, score_pages, summarize_scores
+from tasks.text_match import align_comments, fold, token_f1
 
 
 def test_token_f1() -> None:

@@ -1,4 +1,5 @@
-"""Issue 8: a commit makes one new snapshot of the whole output current at once (tasks.publish.snapshots, tasks.publish.write)."""
+"""Issue 8: a commit makes one new snapshot of the whole output current at once (tasks.publish.snapshots,
+tasks.publish.write)."""
 
 from __future__ import annotations
 

@@ -96,8 +96,8 @@ import polars as pl  # noqa: E402 -- grouped with the extraction tests
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS  # noqa: E402
 from schemas.validate import conform  # noqa: E402
-from tasks.evaluate import score_page  # noqa: E402
 from tasks.extract.html import extract_from_html, extract_page  # noqa: E402
+from tasks.reports.parse_scores import score_page  # noqa: E402
 
 
 def _frame(**pages: str | None) -> pl.DataFrame:
