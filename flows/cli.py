@@ -234,7 +234,7 @@ def cmd_card(args: argparse.Namespace) -> int:
 
 def cmd_compact(args: argparse.Namespace) -> int:
     """Compact a corpus folder and print what changed."""
-    from flows.compact import compact
+    from tasks.publish.compaction import compact
 
     print(json.dumps(compact(args.out), indent=2, default=str))
     return EXIT_OK

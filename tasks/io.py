@@ -1,5 +1,5 @@
-"""Stage files and state files: with ``tasks.ingest.inputs``, ``tasks.publish.snapshots`` and
-``tasks.publish.write``, the only modules that touch disk.
+"""Stage files and state files: one of the modules that touch disk (the
+others: ``tasks.ingest.inputs``, ``tasks.publish.snapshots``, ``tasks.publish.write``, ``tasks.publish.compaction``).
 
 - Stage files: ``read_batch`` / ``write_batch`` read and write one Parquet file per shard
   and stage, conformed to a declared schema; writes go to a temporary file renamed into place,

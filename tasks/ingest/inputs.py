@@ -2,8 +2,8 @@
 
 A file's bytes are read with caps on compressed and decompressed size, so a gzip bomb or a huge file
 cannot exhaust memory; ``read_raw_records`` turns a shard's files into RAW_RECORDS rows (an unreadable
-file becomes a row with its reason); ``read_manifest`` reads the optional CSV/JSONL manifest. With
-``tasks.io``, ``tasks.publish.snapshots`` and ``tasks.publish.write``, the only modules that touch disk.
+file becomes a row with its reason); ``read_manifest`` reads the optional CSV/JSONL manifest. One
+of the modules that touch disk (see ``tasks.io``).
 """
 
 from __future__ import annotations

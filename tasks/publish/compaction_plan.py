@@ -2,7 +2,7 @@
 
 Many small runs leave one file per shard in every partition they touch. The plan groups the
 files of each partition (with the same schema and key-value metadata, so that what a file records
-about how it was made stays true) into output files of about ``target_bytes``; ``flows/compact.py``
+about how it was made stays true) into output files of about ``target_bytes``; ``tasks/publish/compaction.py``
 writes them and commits them in one new snapshot of the output.
 
 Columns read (one row per Parquet file): ``dataset``, ``partition`` (the hive folder relative to the

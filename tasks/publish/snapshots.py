@@ -10,7 +10,7 @@
 - Layout: ``migrate_layout`` turns an output folder of the older flat layout into snapshots;
   ``check_schema_versions`` refuses to add to datasets written with another schema version.
 
-With ``tasks.io``, ``tasks.ingest.inputs`` and ``tasks.publish.write``, the only modules that touch disk.
+One of the modules that touch disk (see ``tasks.io``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
-import flows.compact as fc
+import tasks.publish.compaction as fc
 from schemas import ARTICLES, ARTICLES_PARTITION, COMMENTS, COMMENTS_PARTITION, REJECTS, REJECTS_PARTITION
 from tasks.publish import snapshots
 from tasks.publish.write import dataset_roots, read_partitioned, write_partitioned

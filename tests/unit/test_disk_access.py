@@ -13,6 +13,7 @@ IO_MODULES = {
     "tasks/ingest/inputs.py",  # inputs (reads only today; listed as an I/O module)
     "tasks/publish/snapshots.py",  # the output folder and its commit point
     "tasks/publish/write.py",  # the published datasets
+    "tasks/publish/compaction.py",  # corpus compact: the merged files of a partition
 }
 MODEL_CACHE = {"tasks/extract/langid.py"}
 """langid keeps the language model it built in a cache folder of its own, outside every output folder."""

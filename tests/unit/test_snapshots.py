@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-import flows.compact as fc
+import tasks.publish.compaction as fc
 from schemas import OUTPUT_DATASETS as DATASETS
 from tasks.publish import snapshots
 from tasks.publish.write import (

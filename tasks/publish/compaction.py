@@ -9,7 +9,8 @@ reader sees the corpus before or after the compaction, never a partition twice o
 a compaction stopped before its commit leaves the corpus as it was (what it had merged is removed
 by the next ``compact`` or build).
 
-Compaction holds the output's build lock and refuses to run while a build has not committed.
+Compaction holds the output's build lock and refuses to run while a build has not committed. One of the
+modules that touch disk (it writes the merged files; the plan is the pure ``compaction_plan``).
 """
 
 from __future__ import annotations
