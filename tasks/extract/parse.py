@@ -289,8 +289,8 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
     # each filter reads only the rows the cheaper ones before it kept
     short = (
         frame.select("page_id", "_row", "text", "_chars", "f_words", "f_has_date")
-        .filter((pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8)
-                & (pl.col("f_has_date") | pl.any_horizontal(text.str.ends_with(e) for e in (".", ":", "…", ","))))
+        .filter((pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8))
+        .filter(pl.col("f_has_date") | text.str.slice(-1).is_in([".", ":", "…", ","]))
         .filter(closed | dated)
         .filter(name.str.contains(r"[^\W\d_]")
                 & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$")))
