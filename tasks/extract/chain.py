@@ -61,7 +61,7 @@ def parse_shard(
     lines = lines.join(html_arts.join(second, on="page_id", how="anti").select("page_id"), on="page_id",
                        how="anti")
     urls = pages.select("page_id", "url") if "url" in pages.columns else None
-    segmented = segment_pages(lines, urls, words=True)
+    segmented = segment_pages(lines, urls, features=True)
     text_comments = parse_comments(segmented)
     is_unnamed = pl.col("page_id").is_in(unnamed["page_id"].implode())
     html_coms = reconcile_authors(html_coms, text_comments.filter(is_unnamed))

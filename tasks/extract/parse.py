@@ -289,8 +289,8 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
     # each filter reads only the rows the cheaper ones before it kept
     short = (
         frame.select("page_id", "_row", "text", "_chars", "f_words", "f_has_date")
-        .filter((pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8)
-                & (pl.col("f_has_date") | pl.any_horizontal(text.str.ends_with(e) for e in (".", ":", "…", ","))))
+        .filter((pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8))
+        .filter(pl.col("f_has_date") | text.str.slice(-1).is_in([".", ":", "…", ","]))
         .filter(closed | dated)
         .filter(name.str.contains(r"[^\W\d_]")
                 & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$")))
@@ -1300,7 +1300,7 @@ def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
     return short.filter(_page_text_key().is_duplicated()).filter(~_last_char().is_in(_REPEATED_KEPT_END))["_row"]
 
 
-def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, words: bool = False,
+def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, features: bool = False,
                   header_model: dict[str, Any] | None = None, finder: str = "both") -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
@@ -1310,8 +1310,9 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, word
     Args:
         lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
         urls: ``page_id``, ``url`` (the page's URL where known; its slug is a title cue), or None.
-        words: also return ``f_words``, each line's words (``tasks.extract.words.count_words``), for later steps
-            that would count them again.
+        features: also return ``f_words``, each line's words (``tasks.extract.words.count_words``), and
+            ``f_count``, the comment count it states (``line_features``), for later steps that would compute
+            them again (``parse_articles``, ``tasks.extract.confidence.add_parse_confidence``).
         header_model: the comment-header classifier's weights (``tasks.extract.comment_headers``; the shipped
             model by default).
         finder: "both": the classifier's headers make a thread where the comment finder's rules find none;
@@ -1320,12 +1321,13 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, word
     Returns:
         The same rows and columns (``LINES``), sorted by ``page_id`` and ``line_no``, with ``region``
         (title, body, comment_author, comment_text, comment_meta or null) and ``comment_position``
-        (and ``f_words`` with ``words``).
+        (and ``f_words``, ``f_count`` with ``features``).
     """
     schema = polars_schema(LINES)
     if lines.height == 0:
         empty = empty_frame(LINES)
-        return empty.with_columns(f_words=pl.lit(None, dtype=pl.Int32)) if words else empty
+        return empty.with_columns(f_words=pl.lit(None, dtype=pl.Int32),
+                                  f_count=pl.lit(None, dtype=pl.Int32)) if features else empty
     feats, region, position, windows = body_windows(lines, header_model=header_model, finder=finder)
     # 3. the title near the body's first line (a learned ranker over candidate lines), then the body lines
     model = load_model()
@@ -1360,7 +1362,7 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, word
     region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
     region[body["_row"].to_numpy()] = _REGION_CODES[BODY]
     names = pl.Series([None, *_REGION_CODES], dtype=schema["region"])
-    return feats.select(*LINES.names, *(["f_words"] if words else [])).with_columns(
+    return feats.select(*LINES.names, *(["f_words", "f_count"] if features else [])).with_columns(
         region=names.gather(region),
         comment_position=pl.when(pl.Series(position) >= 0).then(pl.Series(position)).cast(schema["comment_position"]),
     )
@@ -1375,7 +1377,8 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
     """Build one article row per page from segmented lines.
 
     Args:
-        segmented: ``LINES`` rows after ``segment_pages`` (reads every column).
+        segmented: ``LINES`` rows after ``segment_pages`` (reads every column, and ``f_count`` where present:
+            the stated counts are then not read again).
         page_ids: pages to report even when they have no lines (empty or null text); their body is
             empty. Defaults to the pages present in ``segmented``.
 
@@ -1399,12 +1402,14 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
             pl.col("strip_rule").fill_null(UNPLACED)
         ),
     )
-    stated = seg.select("page_id", "text", "comment_position").filter(
-        before_comments & (pl.col("text").str.len_chars() <= 200))
+    if "f_count" in seg.columns:  # line_features read the counts of lines of at most 200 characters
+        stated = seg.filter(before_comments).select("page_id", _count="f_count")
+    else:
+        stated = seg.select("page_id", "text", "comment_position").filter(
+            before_comments & (pl.col("text").str.len_chars() <= 200))
+        stated = stated.filter(_digit_rows(stated)).with_columns(_count=count)  # the patterns need a digit
     stated = (
-        stated.filter(_digit_rows(stated))  # the count patterns (which need a digit) on these only
-        .with_columns(_count=count)
-        .filter(pl.col("_count").is_not_null() & (pl.col("_count") > 0))
+        stated.filter(pl.col("_count").is_not_null() & (pl.col("_count") > 0))
         .group_by("page_id")
         .agg(n_comments_stated=pl.col("_count").last())
     )

@@ -46,14 +46,19 @@ def test_count_words_counts_spaceless_letters_two_to_a_word(text: str, words: in
 
 
 def test_with_word_counts_equals_count_words() -> None:
-    """The frame form counts spaceless letters only on non-ASCII rows and gives the same counts."""
+    """The frame form counts spaces where a text is words with single spaces between them, and the words
+    elsewhere: the same counts as ``count_words``."""
     texts = [*JA_PARAS, ZH_PARA, TH_PARA, "", "plain ascii words here", "café  au\xa0lait", "Tokyo 東京 2024",
-             "a\x1cb", "“quoted” – dash", None]
+             "a\x1cb", "“quoted” – dash", None, "one", " lead", "trail ", " ", "  ", "two  spaces", "tab\there",
+             "line\nbreak", "em\u2003space", "a 、b", "x , y", "東京"]
     frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
     got = with_word_counts(frame, "t", "w")
     assert got.columns == ["t", "w"]
     assert got["w"].to_list() == frame.select(count_words(pl.col("t"))).to_series().to_list()
     assert got["w"].dtype == frame.select(count_words(pl.col("t"))).to_series().dtype
+    plain = frame.filter(pl.col("t").is_in(["one", "plain ascii words here", "x , y", ""]))  # no text to re-count
+    assert with_word_counts(plain, "t", "w")["w"].to_list() == plain.select(count_words(pl.col("t"))).to_series(
+        ).to_list()
 
 
 def test_cjk_lines_weigh_as_prose() -> None:
