@@ -501,7 +501,7 @@ def upper_bounds(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
     moves (``rule_score``, ``rule_best``, ``rule_gap``) at the better of their two joint values (not
     repeated: the rule score without the bonus; repeated: with it). The score is linear in each feature:
     a weight times a standardised feature is a constant times the feature plus a constant."""
-    weights = dict(zip(FEATURES, np.asarray(model["weights"]) / np.asarray(model["scale"]), strict=True))
+    weights = {f: float(w) / float(s) for f, w, s in zip(FEATURES, model["weights"], model["scale"], strict=True)}
     offset = float(model.get("bias", 0.0)) - float(
         np.dot(model["weights"], np.asarray(model["mean"]) / np.asarray(model["scale"])))
     fixed = [f for f in FEATURES if f not in COSTLY and f not in _MOVED and weights[f]]
