@@ -228,31 +228,33 @@ def _words(frame: pl.DataFrame, line: str, *flags: str) -> pl.DataFrame:
     return found.explode("_w").drop_nulls().with_columns(_w=pl.col("_w").hash()).unique()
 
 
-def body_words(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
-    """``_page``, ``_o`` (the line), ``_w``: the words (``_words``) of each page's first ``BODY_LINES`` kept
-    prose lines from the body window's first line on, which a headline retells (``_word_shares``).
+def body_lines(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """``_page``, ``_i``, ``text``: each page's first ``BODY_LINES`` kept prose lines from the body window's
+    first line on, whose words a headline retells (``_word_shares``).
 
     Reads ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_prose``, ``_placed`` of ``lines`` and ``_page``,
     ``_lo`` of ``windows``."""
     i = pl.col("_i")
-    body = (
+    return (
         lines.filter(_KEPT & pl.col("f_prose") & ~pl.col("_placed")).select("_page", "_i", "text")
         .join(windows, on="_page", how="inner", maintain_order="left").filter(i >= pl.col("_lo"))
-        .filter(pl.int_range(pl.len()).over("_page") < BODY_LINES)
+        .filter(pl.int_range(pl.len()).over("_page") < BODY_LINES).select("_page", "_i", "text")
     )
-    return _words(body, "_o")
 
 
-def _word_shares(body: pl.DataFrame, cands: pl.DataFrame, others: pl.DataFrame | None = None) -> pl.DataFrame:
+def _word_shares(body: pl.DataFrame, cands: pl.DataFrame, others: pl.DataFrame | None = None
+                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``_page``, ``_i``, ``body_share``: the share of a candidate's distinct words (``_BODY_TOKEN``,
     lower-cased) found in the page's first ``BODY_LINES`` kept prose lines from the body window's first
-    line on (``body``: ``body_words``; their first ``BODY_CHARS`` characters; the candidate's own line left
-    out): a headline retells its article's lead; widget labels, site names and other stories' teasers do
-    not. ``echo_above``: the largest share of its words that one candidate up to ``NEIGHBOURS`` lines above
-    it holds (a standfirst retells the headline above it). Words are compared by their hash.
+    line on (``body``: ``body_lines``, or their words as this function returned them: ``_page``, ``_o``,
+    ``_w``; their first ``BODY_CHARS`` characters; the candidate's own line left out): a headline retells
+    its article's lead; widget labels, site names and other stories' teasers do not. ``echo_above``: the
+    largest share of its words that one candidate up to ``NEIGHBOURS`` lines above it holds (a standfirst
+    retells the headline above it). Words are compared by their hash.
 
     Reads ``_page``, ``_i``, ``text`` of ``cands`` and of ``others`` (all the page's candidates, of which
-    those just above one of ``cands`` count for its echo; None: ``cands``)."""
+    those just above one of ``cands`` count for its echo; None: ``cands``). Returns the shares and the body
+    lines' words (read with the candidates' words in one call where ``body`` holds lines)."""
     i, line, other = pl.col("_i"), pl.col("_line"), pl.col("_o")
     keys = ["_page", "_i"]
     echoing = cands.select(*keys, "text", _cand=pl.lit(value=True))
@@ -260,7 +262,14 @@ def _word_shares(body: pl.DataFrame, cands: pl.DataFrame, others: pl.DataFrame |
         above = pl.concat([cands.select("_page", i - d) for d in range(1, NEIGHBOURS + 1)]).unique()
         echoing = pl.concat([echoing, others.select(*keys, "text").join(cands, on=keys, how="anti")
                             .join(above, on=keys, how="semi").with_columns(_cand=pl.lit(value=False))])
-    words = _words(echoing, "_line", "_cand")
+    if "text" in body.columns:  # the body lines' words with the candidates': one regex call
+        both = _words(pl.concat([echoing.with_columns(_body=pl.lit(value=False)),
+                                 body.with_columns(_cand=pl.lit(value=False), _body=pl.lit(value=True))]),
+                      "_line", "_cand", "_body")
+        body = both.filter("_body").select("_page", _o=line, _w="_w")
+        words = both.filter(~pl.col("_body")).drop("_body")
+    else:
+        words = _words(echoing, "_line", "_cand")
     cand_words = words.filter("_cand").select("_page", "_line", "_w")
     # each candidate word against the body lines that hold it (the body share) and the candidates just
     # above (the echo)
@@ -281,7 +290,7 @@ def _word_shares(body: pl.DataFrame, cands: pl.DataFrame, others: pl.DataFrame |
                 echo_above=pl.col("_above").fill_null(0) / pl.col("_n"))
     )
     return cands.select("_page", "_i").join(shares, on=["_page", "_i"], how="left", maintain_order="left").select(
-        "_page", "_i", *(pl.col(c).fill_null(0.0) for c in ("body_share", "echo_above")))
+        "_page", "_i", *(pl.col(c).fill_null(0.0) for c in ("body_share", "echo_above"))), body
 
 
 def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
@@ -436,15 +445,15 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     feats = feats.with_columns(_rs_lo=_rule_score(pl.lit(0)), _rs_hi=_rule_score(pl.lit(1)))
     feats = feats.with_columns(_top=pl.col("_rs_lo").max().over(page))
     all_cands = near.filter(ok).select("_page", "_i", "text")
-    body = body_words(lines, windows)
+    body = {"lines": body_lines(lines, windows)}  # their words once the first candidates' are read
     # the lines that may repeat a candidate: as many words as one of their page (each round counts a part)
     length_lines = page_lines.join(feats.select("_page", "f_words").unique(), on=["_page", "f_words"], how="semi")
 
     def costly(rows: pl.DataFrame) -> pl.DataFrame:
         rows = rows.join(_repeated_lines(length_lines, rows), on=["_page", "_key"], how="left", maintain_order="left")
         rows = rows.with_columns(repeated=pl.col("_rep").fill_null(1).clip(1, 3) - 1)
-        return rows.join(_word_shares(body, rows, all_cands), on=["_page", "_i"], how="left",
-                         maintain_order="left")
+        shares, body["lines"] = _word_shares(body["lines"], rows, all_cands)
+        return rows.join(shares, on=["_page", "_i"], how="left", maintain_order="left")
 
     done = costly(feats).drop("_top") if model is None else _pruned(feats, model, costly)
     done = _with_rule_ranks(done)
@@ -460,6 +469,7 @@ def _pruned(feats: pl.DataFrame, model: dict[str, Any],
     page = "_page"
     # first round: each page's FIRST_ROUND best upper bounds, and the candidates whose repetition bonus
     # may make the page's best rule score
+    feats = feats.with_columns(_fixed=fixed_terms(model))
     chosen = feats.with_columns(_ub=pl.Series(upper_bounds(feats, model))).select(
         (pl.col("_rs_hi") > pl.col("_top"))
         | (pl.col("_ub").rank("ordinal", descending=True).over(page) <= FIRST_ROUND)).to_series()
@@ -492,11 +502,19 @@ _MOVED = ("repeated", "rule_score", "rule_best", "rule_gap")
 """The features a candidate's repetition moves (``upper_bounds``)."""
 
 
+def fixed_terms(model: dict[str, Any]) -> pl.Expr:
+    """The sum of the score's terms of the features that are neither ``COSTLY`` nor moved by the repetition
+    count (``upper_bounds`` adds the others and the constants)."""
+    weights = {f: float(w) / float(s) for f, w, s in zip(FEATURES, model["weights"], model["scale"], strict=True)}
+    return pl.sum_horizontal([pl.col(f).cast(pl.Float64) * weights[f] for f in FEATURES
+                              if f not in COSTLY and f not in _MOVED and weights[f]])
+
+
 def upper_bounds(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
     """An upper bound of the ranker's score of each candidate of ``feats`` (``candidate_features``' rows
     before the ``COSTLY`` features: the others, ``_rs_lo`` and ``_rs_hi``, its rule score without and with the
-    repetition bonus, and ``_top``, its page's best rule score; a lower bound of that gives no bound but an
-    order, as the first round of ``_pruned`` reads it): each ``COSTLY``
+    repetition bonus, ``_top``, its page's best rule score; a lower bound of that gives no bound but an
+    order, as the first round of ``_pruned`` reads it; ``_fixed`` where given: ``fixed_terms``): each ``COSTLY``
     feature at the end of its range that its weight favours, the repetition count and the rule features it
     moves (``rule_score``, ``rule_best``, ``rule_gap``) at the better of their two joint values (not
     repeated: the rule score without the bonus; repeated: with it). The score is linear in each feature:
@@ -504,7 +522,6 @@ def upper_bounds(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
     weights = {f: float(w) / float(s) for f, w, s in zip(FEATURES, model["weights"], model["scale"], strict=True)}
     offset = float(model.get("bias", 0.0)) - float(
         np.dot(model["weights"], np.asarray(model["mean"]) / np.asarray(model["scale"])))
-    fixed = [f for f in FEATURES if f not in COSTLY and f not in _MOVED and weights[f]]
     for f in COSTLY:
         if f != "repeated":
             low, high = COSTLY_RANGES.get(f, (0.0, 1.0))
@@ -517,7 +534,8 @@ def upper_bounds(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
                 + weights["rule_best"] * ((rule == top) & ok).cast(pl.Float64)
                 + weights["rule_gap"] * (rule - top).clip(-10.0, 0.0))
 
-    bound = (pl.sum_horizontal([pl.col(f).cast(pl.Float64) * weights[f] for f in fixed]) + offset
+    terms = pl.col("_fixed") if "_fixed" in feats.columns else fixed_terms(model)
+    bound = (terms + offset
              + pl.max_horizontal(moved(pl.col("_rs_lo"), low),
                                  moved(pl.col("_rs_hi"), max(high * (weights["repeated"] > 0), 1.0))))
     bounds: np.ndarray = feats.select(bound).to_series().to_numpy()
