@@ -37,8 +37,6 @@ from tasks.text_match import fold_expr
 DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 L2 = 5.0
 """The L2 penalty on the (standardised) weights, summed over the training pages' losses."""
-TOP_K = 8
-"""Candidates per page whose costly features are computed (``tasks.extract.titles.candidate_features``)."""
 THRESHOLD = -1e9
 """Score a best candidate must beat: every page with a candidate gets a title (a wrong title and none
 score alike, and the true title is a candidate on most pages)."""
@@ -57,10 +55,10 @@ def prepared_pages(pages: pl.DataFrame, truth: pl.DataFrame, source: str) -> dic
 
 
 def labelled_candidates(prepared: dict[str, Any], model: dict[str, Any] | None = None) -> pl.DataFrame:
-    """The title candidates of the ``prepared_pages`` with their features (all candidates, or the ones the
-    cheap pass of ``model`` keeps), ``page_id`` (``source/NAME``), ``site``, ``_label`` (1.0 where the line
-    is the true title, compared as ``tasks.text_match.fold`` does) and ``_reachable`` (the page's true title
-    is one of its candidates)."""
+    """The title candidates of the ``prepared_pages`` with their features (all candidates, or with ``model``
+    the ones that can still be their page's title under it), ``page_id`` (``source/NAME``), ``site``,
+    ``_label`` (1.0 where the line is the true title, compared as ``tasks.text_match.fold`` does) and
+    ``_reachable`` (the page's true title is one of its candidates)."""
     cands = candidate_features(prepared["feats"], prepared["windows"], prepared["urls"], model=model).join(
         prepared["ids"], on="_page", how="left")
     return (
@@ -138,8 +136,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--l2", type=float, default=L2)
     parser.add_argument("--misses", action="store_true",
                         help="print the pages the cross-validation gets wrong (their predicted and true title)")
-    parser.add_argument("--top-k", type=int, default=TOP_K,
-                        help="candidates per page the cheap first pass keeps for the costly features")
     args = parser.parse_args(argv)
     prepared, n_pages = [], 0
     for source in args.sources:
@@ -154,10 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     reachable = cands.filter(pl.col("_reachable"))["page_id"].n_unique()
     print(f"pages {n_pages}, true title among the candidates on {reachable}")
     print(f"in-sample title accuracy {accuracy(cands, model, n_pages):.3f}")
-    model["top_k"] = args.top_k
     kept = pl.concat([labelled_candidates(p, model) for p in prepared])
-    print(f"first pass: true title among the {args.top_k} kept candidates on "
-          f"{kept.filter(pl.col('_reachable'))['page_id'].n_unique()} of {reachable}; in-sample title accuracy "
+    print(f"pruned: costly features for {kept.height} of {cands.height} candidates; in-sample title accuracy "
           f"with it {accuracy(kept, model, n_pages):.3f}")
     folds = site_folds(cands["site"], args.folds)
     cands = cands.with_columns(_fold=folds)
@@ -168,7 +162,6 @@ def main(argv: list[str] | None = None) -> int:
         n_test = test["page_id"].n_unique()
         fold_model = fit(train, l2=args.l2)
         hits += accuracy(test, fold_model, n_test) * n_test
-        fold_model["top_k"] = args.top_k
         test_k = pl.concat([labelled_candidates(p, fold_model) for p in prepared])
         test_k = test_k.filter(pl.col("site").replace_strict(fold_of, default=-1) == k)
         hits_k += accuracy(test_k, fold_model, n_test) * n_test
@@ -178,8 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"CV miss {page_id} (true title {where})\n  predicted: {predicted}\n  true:      {true}")
     n_cands = cands["page_id"].n_unique()
     print(f"site-grouped {args.folds}-fold CV title accuracy (pages with a candidate) "
-          f"{hits / n_cands:.3f}; over all pages {hits / n_pages:.3f}; with the first pass "
-          f"(top {args.top_k}) {hits_k / n_cands:.3f}")
+          f"{hits / n_cands:.3f}; over all pages {hits / n_pages:.3f}; pruned {hits_k / n_cands:.3f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(f"model written to {args.out}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -64,13 +65,15 @@ FEATURES: tuple[str, ...] = (
     "lead_like", "body_share", "echo_above", "template_line", "byline_line",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
-COSTLY: tuple[str, ...] = (
-    "repeated", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best", "body_share",
-    "echo_above",
-)
-"""The features computed only for the candidates the cheap pass keeps (``candidate_features``)."""
-CHEAP: tuple[str, ...] = tuple(f for f in FEATURES if f not in COSTLY)
-"""The features of the cheap pass."""
+COSTLY: tuple[str, ...] = ("repeated", "body_share", "echo_above")
+"""The costly features: computed only for the candidates that can still be their page's title
+(``candidate_features``); the others are bounded by their ranges (``COSTLY_RANGES``)."""
+COSTLY_RANGES: dict[str, tuple[float, float]] = {"repeated": (0.0, 2.0)}
+"""The range of each of ``COSTLY`` that is not a flag or a share (0 to 1): ``repeated`` is clipped to 0-2."""
+FIRST_ROUND = 1
+"""Candidates per page whose costly features are computed first (those of the highest upper bounds)."""
+BOUND_SLACK = 1e-7
+"""Added to an upper bound before it is compared with a full score (rounding of two sums of the same terms)."""
 
 
 def _title_hints(lines: pl.DataFrame) -> pl.DataFrame:
@@ -217,55 +220,67 @@ _BODY_TOKEN = r"\p{Han}|[\w--\p{Han}]{4,}"
 4+ word characters (shorter words are mostly function words)."""
 
 
-def _word_shares(lines: pl.DataFrame, windows: pl.DataFrame, cands: pl.DataFrame,
-                 others: pl.DataFrame | None = None) -> pl.DataFrame:
+def _words(frame: pl.DataFrame, line: str, *flags: str) -> pl.DataFrame:
+    """The distinct words (``_BODY_TOKEN`` of the first ``BODY_CHARS`` characters, lower-cased, hashed: ``_w``)
+    of each row of ``frame`` (``_page``, ``_i``, ``text`` and the ``flags`` columns), its ``_i`` named ``line``."""
+    found = frame.select("_page", *flags, pl.col("_i").alias(line),
+                         _w=_TEXT.str.slice(0, BODY_CHARS).str.to_lowercase().str.extract_all(_BODY_TOKEN))
+    return found.explode("_w").drop_nulls().with_columns(_w=pl.col("_w").hash()).unique()
+
+
+def body_lines(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """``_page``, ``_i``, ``text``: each page's first ``BODY_LINES`` kept prose lines from the body window's
+    first line on, whose words a headline retells (``_word_shares``).
+
+    Reads ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_prose``, ``_placed`` of ``lines`` and ``_page``,
+    ``_lo`` of ``windows``."""
+    i = pl.col("_i")
+    return (
+        lines.filter(_KEPT & pl.col("f_prose") & ~pl.col("_placed")).select("_page", "_i", "text")
+        .join(windows, on="_page", how="inner", maintain_order="left").filter(i >= pl.col("_lo"))
+        .filter(pl.int_range(pl.len()).over("_page") < BODY_LINES).select("_page", "_i", "text")
+    )
+
+
+def _word_shares(body: pl.DataFrame, cands: pl.DataFrame, others: pl.DataFrame | None = None
+                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``_page``, ``_i``, ``body_share``: the share of a candidate's distinct words (``_BODY_TOKEN``,
     lower-cased) found in the page's first ``BODY_LINES`` kept prose lines from the body window's first
-    line on (their first ``BODY_CHARS`` characters; the candidate's own line left out): a headline retells
+    line on (``body``: ``body_lines``, or their words as this function returned them: ``_page``, ``_o``,
+    ``_w``; their first ``BODY_CHARS`` characters; the candidate's own line left out): a headline retells
     its article's lead; widget labels, site names and other stories' teasers do not. ``echo_above``: the
     largest share of its words that one candidate up to ``NEIGHBOURS`` lines above it holds (a standfirst
     retells the headline above it). Words are compared by their hash.
 
-    Reads ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_prose``, ``_placed`` of ``lines``, ``_page``,
-    ``_lo`` of ``windows`` and ``_page``, ``_i``, ``text`` of ``cands`` and of ``others`` (all the page's
-    candidates, of which those just above one of ``cands`` count for its echo; None: ``cands``)."""
-    i, line = pl.col("_i"), pl.col("_line")
-    body = (
-        lines.select("_page", "_i", "text", "strip_rule", "f_prose", "_placed")
-        .join(windows, on="_page", how="inner", maintain_order="left")
-        .filter((i >= pl.col("_lo")) & _KEPT & pl.col("f_prose") & ~pl.col("_placed"))
-        .filter(pl.int_range(pl.len()).over("_page") < BODY_LINES)
-        .select("_page", "_i", "text", _cand=pl.lit(value=False), _body=pl.lit(value=True))
-    )
-    # each line once: the candidates (flagged where they are body lines too; ``_cand``: its shares are
-    # wanted, ``_echo``: it is a candidate, which may echo one below it), then the other body lines
+    Reads ``_page``, ``_i``, ``text`` of ``cands`` and of ``others`` (all the page's candidates, of which
+    those just above one of ``cands`` count for its echo; None: ``cands``). Returns the shares and the body
+    lines' words (read with the candidates' words in one call where ``body`` holds lines)."""
+    i, line, other = pl.col("_i"), pl.col("_line"), pl.col("_o")
     keys = ["_page", "_i"]
     echoing = cands.select(*keys, "text", _cand=pl.lit(value=True))
     if others is not None:
         above = pl.concat([cands.select("_page", i - d) for d in range(1, NEIGHBOURS + 1)]).unique()
         echoing = pl.concat([echoing, others.select(*keys, "text").join(cands, on=keys, how="anti")
                             .join(above, on=keys, how="semi").with_columns(_cand=pl.lit(value=False))])
-    rows = pl.concat([
-        echoing.with_columns(_echo=pl.lit(value=True))
-        .join(body.select(*keys, "_body"), on=keys, how="left", maintain_order="left")
-        .with_columns(pl.col("_body").fill_null(value=False)).select(*keys, "text", "_cand", "_echo", "_body"),
-        body.join(echoing, on=keys, how="anti").select(*keys, "text", "_cand", _echo=pl.lit(value=False),
-                                                       _body="_body"),
-    ])
-    found = rows.select("_page", "_cand", "_echo", "_body", _line=i,
-                        _w=_TEXT.str.slice(0, BODY_CHARS).str.to_lowercase().str.extract_all(_BODY_TOKEN))
-    words = found.explode("_w").drop_nulls().with_columns(_w=pl.col("_w").hash())
-    cand_words = words.filter("_cand").select("_page", "_line", "_w").unique()
-    # each candidate word against every line that holds it: other body lines (the body share) and the
-    # candidates just above (the echo)
-    other = pl.col("_o")
-    pairs = cand_words.join(words.select("_page", "_w", "_echo", "_body", _o=line), on=["_page", "_w"],
-                            how="inner").filter(other != line)
-    hits = pairs.filter("_body").select("_page", "_line", "_w").unique().group_by("_page", "_line").agg(
-        _hits=pl.len())
+    if "text" in body.columns:  # the body lines' words with the candidates': one regex call
+        both = _words(pl.concat([echoing.with_columns(_body=pl.lit(value=False)),
+                                 body.with_columns(_cand=pl.lit(value=False), _body=pl.lit(value=True))]),
+                      "_line", "_cand", "_body")
+        body = both.filter("_body").select("_page", _o=line, _w="_w")
+        words = both.filter(~pl.col("_body")).drop("_body")
+    else:
+        words = _words(echoing, "_line", "_cand")
+    cand_words = words.filter("_cand").select("_page", "_line", "_w")
+    # each candidate word against the body lines that hold it (the body share) and the candidates just
+    # above (the echo)
+    hits = (
+        cand_words.join(body, on=["_page", "_w"], how="inner").filter(other != line)
+        .select("_page", "_line", "_w").unique().group_by("_page", "_line").agg(_hits=pl.len())
+    )
     echoes = (
-        pairs.filter(pl.col("_echo") & (line - other).is_between(1, NEIGHBOURS)).select("_page", "_line", "_o", "_w")
-        .unique().group_by("_page", "_line", "_o").agg(_k=pl.len())
+        cand_words.join(words.select("_page", "_w", _o=line), on=["_page", "_w"], how="inner")
+        .filter((line - other).is_between(1, NEIGHBOURS))
+        .group_by("_page", "_line", "_o").agg(_k=pl.len())
         .group_by("_page", "_line").agg(_above=pl.col("_k").max())
     )
     shares = (
@@ -275,7 +290,7 @@ def _word_shares(lines: pl.DataFrame, windows: pl.DataFrame, cands: pl.DataFrame
                 echo_above=pl.col("_above").fill_null(0) / pl.col("_n"))
     )
     return cands.select("_page", "_i").join(shares, on=["_page", "_i"], how="left", maintain_order="left").select(
-        "_page", "_i", *(pl.col(c).fill_null(0.0) for c in ("body_share", "echo_above")))
+        "_page", "_i", *(pl.col(c).fill_null(0.0) for c in ("body_share", "echo_above"))), body
 
 
 def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
@@ -291,12 +306,15 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
                        model: dict[str, Any] | None = None) -> pl.DataFrame:
     """The title candidates of each page and their ``FEATURES``.
 
-    The features are computed in two passes: the cheap ones (shape, position, neighbours, the rule score
-    without its repetition bonus) for every candidate, the costly ones (``COSTLY``: repetition, near
-    relations, word shares with the body and the slug) only for each page's ``model["top_k"]`` best
-    candidates under the cheap ones (``first_pass_scores``) when a ``model`` with a ``top_k`` is given;
-    the others are left out. ``rule_best``, ``rule_gap`` and ``slug_best`` compare a candidate with the
-    page's candidates that are kept.
+    The costly features (``COSTLY``: repetition, word shares with the body) are computed only for the
+    candidates that can still be their page's title when a ``model`` is given, an exact prune: every
+    candidate gets an upper bound of its score (``upper_bounds``: each costly feature at its most favourable
+    value in its range); the costly features are computed first for each page's ``FIRST_ROUND`` best bounds
+    (and the candidates whose repetition bonus may make the page's best ``rule_score``, which ``rule_best``
+    and ``rule_gap`` compare with), then, in one more round, for every candidate whose bound reaches the
+    best full score of its page. The others are left out: they score below that best, so ``rank_titles``
+    chooses as it does over every candidate. All other features (``rule_best``, ``rule_gap`` and
+    ``slug_best`` compare a candidate with every candidate of its page) equal those computed without it.
 
     Args:
         lines: ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_date``, ``f_has_date``, ``f_count``,
@@ -305,11 +323,12 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         windows: ``_page``, ``_lo`` (the body's first line); a page without one is searched above its
             longest kept line.
         urls: ``_page``, ``url`` (the page's URL where known) or None.
-        model: the ranker (``load_model``) whose cheap pass chooses the candidates that get the costly
-            features; None: every candidate gets them.
+        model: the ranker (``load_model``) whose upper bounds leave out the candidates that cannot be
+            its title; None: every candidate and all its features.
 
     Returns:
-        ``_page``, ``_i``, ``text`` and the ``FEATURES`` columns (Float64), one row per kept candidate.
+        ``_page``, ``_i``, ``text`` and the ``FEATURES`` columns (Float64), one row per candidate kept, in
+        page and line order.
     """
     page, i, lo = "_page", pl.col("_i"), pl.col("_lo")
     windows = windows.select("_page", "_lo")
@@ -413,53 +432,114 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
     )
     feats = feats.with_columns(lead_like=pl.col("ends_period") & (_WORDS >= 12))
-    feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo))
-    if model is not None and model.get("top_k"):
-        first = _with_rule_ranks(feats.with_columns(rule_score=_rule_score(repeated=False))).select(*CHEAP)
-        feats = feats.filter(_top_k(feats["_page"], first_pass_scores(first, model), int(model["top_k"])))
-    # the costly features, for the kept candidates only
+    feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo)).select(
+        "_page", "_i", "_r", "text", "_key", "f_words", "_lo", "_kept", "rule_ok",
+        *(f for f in FEATURES if f in feats.columns))
     feats = feats.with_columns(_near_relations(near, feats))
-    feats = feats.join(_repeated_lines(page_lines, feats), on=["_page", "_key"], how="left", maintain_order="left")
-    feats = feats.with_columns(repeated=pl.col("_rep").fill_null(1).clip(1, 3) - 1)
-    all_cands = near.filter(ok).select("_page", "_i", "text")
-    feats = feats.join(_word_shares(lines, windows, feats, all_cands), on=["_page", "_i"], how="left",
-                       maintain_order="left")
     feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left").with_columns(
         pl.col("slug_share").fill_null(0.0))
     feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
                                & (pl.col("slug_share") > 0))
-    feats = _with_rule_ranks(feats.with_columns(rule_score=_rule_score()))
-    return feats.select("_page", "_i", "text", *(pl.col(f).cast(pl.Float64) for f in FEATURES))
+    # the rule score without and with its repetition bonus: the page's best of it is at least the best
+    # without; it is known once the candidates whose bonus could pass that have their repetition counted
+    feats = feats.with_columns(_rs_lo=_rule_score(pl.lit(0)), _rs_hi=_rule_score(pl.lit(1)))
+    feats = feats.with_columns(_top=pl.col("_rs_lo").max().over(page))
+    all_cands = near.filter(ok).select("_page", "_i", "text")
+    body = {"lines": body_lines(lines, windows)}  # their words once the first candidates' are read
+    # the lines that may repeat a candidate: as many words as one of their page (each round counts a part)
+    length_lines = page_lines.join(feats.select("_page", "f_words").unique(), on=["_page", "f_words"], how="semi")
+
+    def costly(rows: pl.DataFrame) -> pl.DataFrame:
+        rows = rows.join(_repeated_lines(length_lines, rows), on=["_page", "_key"], how="left", maintain_order="left")
+        rows = rows.with_columns(repeated=pl.col("_rep").fill_null(1).clip(1, 3) - 1)
+        shares, body["lines"] = _word_shares(body["lines"], rows, all_cands)
+        return rows.join(shares, on=["_page", "_i"], how="left", maintain_order="left")
+
+    done = costly(feats).drop("_top") if model is None else _pruned(feats, model, costly)
+    done = _with_rule_ranks(done)
+    return done.select("_page", "_i", "text", *(pl.col(f).cast(pl.Float64) for f in FEATURES))
+
+
+def _pruned(feats: pl.DataFrame, model: dict[str, Any],
+            costly: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+    """The candidates of ``feats`` that can still be their page's title under ``model``, with the ``COSTLY``
+    features (``costly``) and ``_top`` (the page's best rule score), in the order of ``feats``: two rounds
+    of ``candidate_features``' exact prune. Reads ``_page``, ``_rs_lo``, ``_rs_hi``, ``_top`` (the best
+    ``_rs_lo``) and what ``upper_bounds`` and ``_rule_score`` read."""
+    page = "_page"
+    # first round: each page's FIRST_ROUND best upper bounds, and the candidates whose repetition bonus
+    # may make the page's best rule score
+    feats = feats.with_columns(_fixed=fixed_terms(model))
+    chosen = feats.with_columns(_ub=pl.Series(upper_bounds(feats, model))).select(
+        (pl.col("_rs_hi") > pl.col("_top"))
+        | (pl.col("_ub").rank("ordinal", descending=True).over(page) <= FIRST_ROUND)).to_series()
+    done = costly(feats.filter(chosen))
+    top = done.group_by(page).agg(_best_rs=_rule_score(pl.col("repeated")).max())
+    rest = feats.filter(~chosen)
+    # the page's best rule score is now known; a candidate left whose upper bound cannot reach the
+    # best full score of its page cannot be its title (nor tie with it)
+    done, rest = (frame.join(top, on=page, how="left", maintain_order="left").with_columns(
+        _top=pl.max_horizontal("_top", "_best_rs")).drop("_best_rs") for frame in (done, rest))
+    best = done.select(page, _s=pl.Series(candidate_scores(_with_rule_ranks(done), model))).group_by(page).agg(
+        _best=pl.col("_s").max())
+    bar = rest.select(page).join(best, on=page, how="left", maintain_order="left")["_best"].fill_null(-np.inf)
+    more = rest.filter(pl.Series(upper_bounds(rest, model) + BOUND_SLACK) >= bar)
+    if more.height:
+        done = pl.concat([done, costly(more)], how="diagonal_relaxed").sort("_r")
+    return done
 
 
 def _with_rule_ranks(feats: pl.DataFrame) -> pl.DataFrame:
-    """``rule_best`` (the page's best ``rule_score`` among the candidates of ``feats``, and ``rule_ok``) and
-    ``rule_gap`` (how far below that best it scores, at most 10)."""
-    top = pl.col("rule_score").max().over("_page")
+    """``rule_score`` (with ``repeated``), ``rule_best`` (it is the page's best, ``_top`` where given, else the
+    best of ``feats``, and ``rule_ok``) and ``rule_gap`` (how far below that best it scores, at most 10)."""
+    feats = feats.with_columns(rule_score=_rule_score(pl.col("repeated")))
+    top = pl.col("_top") if "_top" in feats.columns else pl.col("rule_score").max().over("_page")
     return feats.with_columns(rule_best=(pl.col("rule_score") == top) & pl.col("rule_ok"),
                               rule_gap=(pl.col("rule_score") - top).clip(lower_bound=-10.0))
 
 
-def _top_k(pages: pl.Series, scores: np.ndarray, k: int) -> pl.Series:
-    """Whether each candidate is among the ``k`` best ``scores`` of its page (of equal scores, the later
-    rows first, as ``rank_titles`` prefers the later line)."""
-    order = pl.DataFrame({"_p": pages, "_s": scores}).with_row_index("_r")
-    ranked = order.sort(["_p", "_s", "_r"], descending=[False, True, True])
-    keep = np.zeros(len(scores), dtype=bool)
-    rank = ranked.select(pl.int_range(pl.len()).over("_p") < k).to_series().to_numpy()
-    keep[ranked["_r"].to_numpy()[rank]] = True
-    return pl.Series(keep)
+_MOVED = ("repeated", "rule_score", "rule_best", "rule_gap")
+"""The features a candidate's repetition moves (``upper_bounds``)."""
 
 
-def first_pass_scores(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
-    """The ranker's score of each candidate with its ``COSTLY`` features at their training mean (they add
-    nothing): the cheap pass that chooses the candidates whose costly features are computed. Reads the
-    ``CHEAP`` columns of ``feats``."""
-    use = [k for k, f in enumerate(FEATURES) if f not in COSTLY]
-    x = feats.select(CHEAP).to_numpy().astype(np.float64)
-    x = (x - np.asarray(model["mean"])[use]) / np.asarray(model["scale"])[use]
-    scores: np.ndarray = x @ np.asarray(model["weights"])[use]
-    return scores
+def fixed_terms(model: dict[str, Any]) -> pl.Expr:
+    """The sum of the score's terms of the features that are neither ``COSTLY`` nor moved by the repetition
+    count (``upper_bounds`` adds the others and the constants)."""
+    weights = {f: float(w) / float(s) for f, w, s in zip(FEATURES, model["weights"], model["scale"], strict=True)}
+    return pl.sum_horizontal([pl.col(f).cast(pl.Float64) * weights[f] for f in FEATURES
+                              if f not in COSTLY and f not in _MOVED and weights[f]])
+
+
+def upper_bounds(feats: pl.DataFrame, model: dict[str, Any]) -> np.ndarray:
+    """An upper bound of the ranker's score of each candidate of ``feats`` (``candidate_features``' rows
+    before the ``COSTLY`` features: the others, ``_rs_lo`` and ``_rs_hi``, its rule score without and with the
+    repetition bonus, ``_top``, its page's best rule score; a lower bound of that gives no bound but an
+    order, as the first round of ``_pruned`` reads it; ``_fixed`` where given: ``fixed_terms``): each ``COSTLY``
+    feature at the end of its range that its weight favours, the repetition count and the rule features it
+    moves (``rule_score``, ``rule_best``, ``rule_gap``) at the better of their two joint values (not
+    repeated: the rule score without the bonus; repeated: with it). The score is linear in each feature:
+    a weight times a standardised feature is a constant times the feature plus a constant."""
+    weights = {f: float(w) / float(s) for f, w, s in zip(FEATURES, model["weights"], model["scale"], strict=True)}
+    offset = float(model.get("bias", 0.0)) - float(
+        np.dot(model["weights"], np.asarray(model["mean"]) / np.asarray(model["scale"])))
+    for f in COSTLY:
+        if f != "repeated":
+            low, high = COSTLY_RANGES.get(f, (0.0, 1.0))
+            offset += max(weights[f] * low, weights[f] * high)
+    low, high = COSTLY_RANGES["repeated"]
+    top, ok = pl.col("_top"), pl.col("rule_ok")
+
+    def moved(rule: pl.Expr, repeated: float) -> pl.Expr:
+        return (weights["repeated"] * repeated + weights["rule_score"] * rule
+                + weights["rule_best"] * ((rule == top) & ok).cast(pl.Float64)
+                + weights["rule_gap"] * (rule - top).clip(-10.0, 0.0))
+
+    terms = pl.col("_fixed") if "_fixed" in feats.columns else fixed_terms(model)
+    bound = (terms + offset
+             + pl.max_horizontal(moved(pl.col("_rs_lo"), low),
+                                 moved(pl.col("_rs_hi"), max(high * (weights["repeated"] > 0), 1.0))))
+    bounds: np.ndarray = feats.select(bound).to_series().to_numpy()
+    return bounds
 
 
 def _within_page(expr: pl.Expr, shift: int) -> pl.Expr:
@@ -537,16 +617,13 @@ _RULE_OK = (
 """The hand-written rules' headline filter: no date, 2+ words, 8+ characters, not cut off, no separator."""
 
 
-def _rule_score(*, repeated: bool = True) -> pl.Expr:
+def _rule_score(repeated: pl.Expr) -> pl.Expr:
     """The hand-written headline score (the ranker takes it as one feature among the others): shape
     points, less 0.4 per kept line and 0.05 per line between the line and the body; -10 where
     ``rule_ok`` fails. Reads the shape feature columns, ``_kept``, ``_i``, ``_lo``, ``_key`` (the lower-cased
-    text) and, with ``repeated``, ``repeated`` (the cheap pass scores without it)."""
+    text); ``repeated`` gives the line's repetition count (a bonus where it is above 0)."""
     f = pl.col
-    if repeated:
-        bonus = pl.when(f("hinted")).then(5.0).when(f("repeated") > 0).then(1.5).otherwise(0.0)
-    else:
-        bonus = pl.when(f("hinted")).then(5.0).otherwise(0.0)
+    bonus = pl.when(f("hinted")).then(5.0).when(repeated > 0).then(1.5).otherwise(0.0)
     score = (
         2.0 - 0.4 * f("_kept") - 0.05 * (f("_lo") - f("_i")).clip(lower_bound=0)
         + bonus

@@ -209,37 +209,96 @@ TEASERS = ["Mayor Opens New Library in the Old Harbour", "Storm Damages Roofs Ac
            "Council Approves Budget for New Schools", "Festival Returns to the Market Square This Week"]
 
 
-def test_top_k_keeps_each_pages_best_and_prefers_the_later_of_equals() -> None:
-    pages = pl.Series([0, 0, 0, 0, 1, 1], dtype=pl.UInt32)
-    scores = np.array([1.0, 3.0, 3.0, 0.5, 2.0, -1.0])
-    assert titles._top_k(pages, scores, 2).to_list() == [False, True, True, False, True, True]
-    assert titles._top_k(pages, scores, 1).to_list() == [False, False, True, False, True, False]
+def _batch(pages: list[tuple[list[str], str | None]]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """``candidate_features``' inputs for several pages at once (as one shard)."""
+    frame = pl.DataFrame({"page_id": [f"p{k}" for k in range(len(pages))], "site": ["example.org"] * len(pages),
+                          "text": ["\n".join(lines) for lines, _ in pages]})
+    feats, _, _, windows = body_windows(strip_boilerplate(frame))
+    urls = pl.DataFrame({"page_id": frame["page_id"], "url": [url for _, url in pages]},
+                        schema={"page_id": pl.String, "url": pl.String})
+    return feats, windows, page_urls(feats, urls)
 
 
-def test_first_pass_is_the_ranker_with_costly_features_at_their_mean() -> None:
-    """Issue 17: the cheap pass scores a candidate as the ranker does when its costly features are at
-    their training mean."""
-    feats = _features(["Home", *TEASERS, "City Extends Tram Line to the North", LEAD, *PARA])
+TITLE = "City Extends Tram Line to the North"
+LONG_TEASERS = [f"{t} as the Region Prepares for a Busy Season of Events" for t in TEASERS] + [
+    f"{t} While Residents Wait for the Final Decision of the Council" for t in TEASERS]
+PAGES = [
+    (["Home", "News", *TEASERS, TITLE, "12 March 2024", LEAD, *PARA], "https://example.org/news/city-extends-tram-line"),
+    (["Home", *LONG_TEASERS, TITLE, LEAD, *PARA], None),
+    (["Menu", TITLE, "By Anna Berg", TEASERS[0], TEASERS[0], LEAD, *PARA, "Most read", *TEASERS], None),
+    (["Warum Putin vor einer Zerschlagung warnt", "Dekolonisierung:Warum Putin vor einer Zerschlagung warnt",
+      "Bericht 2022: Aktivistin getötet", "Bericht 2022 Aktivistin getötet", LEAD, *PARA],
+     "https://example.de/politik/warum-putin-vor-einer-zerschlagung-warnt-id12.html"),
+    (["Home", TEASERS[1], TEASERS[2], TITLE, "Tram line extension approved, city says", LEAD, *PARA], None),
+]
+"""Pages with many candidates, teaser runs, a repeated line, twins, a slug and a standfirst."""
+
+
+def _model_with(weights: dict[str, float]) -> dict:
+    """The shipped model's standardisation with other weights."""
     model = titles.load_model()
-    at_mean = feats.with_columns(pl.lit(model["mean"][titles.FEATURES.index(f)]).alias(f) for f in titles.COSTLY)
-    assert np.allclose(titles.first_pass_scores(at_mean, model), titles.candidate_scores(at_mean, model))
-    assert set(titles.CHEAP) | set(titles.COSTLY) == set(titles.FEATURES)
+    return {**model, "weights": [weights.get(f, 0.0) for f in titles.FEATURES]}
 
 
-def test_costly_features_only_for_the_first_pass_top_k() -> None:
-    """Issue 17: with the model's ``top_k`` only that many candidates per page get the costly features;
-    their features equal the ones every candidate gets without it, and the title is the same."""
-    prepared = _prepared(["Home", "News", *TEASERS, "City Extends Tram Line to the North", "12 March 2024", LEAD,
-                          *PARA], url="https://example.org/news/city-extends-tram-line-north.html")
-    model = {**titles.load_model(), "top_k": 3}
+def _random_models(n: int) -> list[dict]:
+    rng = np.random.default_rng(17)
+    return [titles.load_model()] + [_model_with(dict(zip(titles.FEATURES, rng.normal(size=len(titles.FEATURES)),
+                                                         strict=True))) for _ in range(n)]
+
+
+def test_pruned_ranker_equals_the_unpruned_one() -> None:
+    """Issue 17: with a model the costly features are computed only for the candidates whose upper bound can
+    still reach their page's best score; the titles equal those over every candidate, for the shipped model
+    and random ones, and the candidates kept have the very features they have without the prune."""
+    prepared = _batch(PAGES)
     every = titles.candidate_features(*prepared)
+    for model in _random_models(30):
+        kept = titles.candidate_features(*prepared, model=model)
+        assert titles.rank_titles(kept, model).rows() == titles.rank_titles(every, model).rows()
+        assert_frame_equal(every.join(kept.select("_page", "_i"), on=["_page", "_i"], how="semi"), kept)
+    kept = titles.candidate_features(*prepared, model=titles.load_model())
+    assert kept.height < every.height  # the prune leaves candidates out
+
+
+def test_upper_bounds_are_never_below_the_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bound of each candidate, with its page's best rule score known, is at least its full score, for the
+    shipped model and random ones; with only a lower bound of that best (before any repetition is counted:
+    the first round's order) it need not be."""
+    seen = {}
+
+    def capture(feats: pl.DataFrame, model: dict, costly: object) -> pl.DataFrame:
+        seen["feats"], seen["costly"] = feats, costly
+        return feats.head(0)
+
+    monkeypatch.setattr(titles, "_pruned", capture)
+    # (the first round's order reads the bound with a lower bound of the best rule score, the second its exact
+    # value)
+    prepared = _batch(PAGES)
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):  # the capture returns no costly features
+        titles.candidate_features(*prepared, model=titles.load_model())
+    feats = seen["feats"]
+    full = titles._with_rule_ranks(seen["costly"](feats).drop("_top"))
+    assert (full["rule_score"] > feats["_rs_lo"]).any()  # a repetition bonus is in play
+    exact = feats.with_columns(_top=full.select(pl.col("rule_score").max().over("_page")).to_series())
+    below = 0
+    for model in _random_models(30):
+        scores = titles.candidate_scores(full.select(pl.col(f).cast(pl.Float64) for f in titles.FEATURES), model)
+        assert (titles.upper_bounds(exact, model) >= scores - 1e-9).all()
+        below += int((titles.upper_bounds(feats, model) < scores - 1e-9).any())
+    assert below > 0
+
+
+def test_the_title_a_top_8_first_pass_would_miss() -> None:
+    """A page of many longer teaser lines and a short headline that only its word share with the lead makes
+    the best: a cheap pass with the costly features at their mean ranks the headline below its 8 best (the
+    first pass this prune replaces lost it); the prune keeps it, as the ranker over every candidate does."""
+    model = _model_with({"log_chars": 1.0, "body_share": 3.0, "echo_above": -1.0})
+    prepared = _batch([PAGES[1]])
+    every = titles.candidate_features(*prepared)
+    at_mean = every.with_columns(pl.lit(model["mean"][titles.FEATURES.index(f)]).alias(f) for f in titles.COSTLY)
+    cheap = every.select("text", _s=pl.Series(titles.candidate_scores(at_mean, model))).sort("_s", descending=True)
+    assert TITLE not in cheap["text"].head(8).to_list()
     kept = titles.candidate_features(*prepared, model=model)
-    assert every.height > kept.height == 3
-    same = every.join(kept.select("_page", "_i"), on=["_page", "_i"], how="semi")
-    # rule_best, rule_gap and slug_best compare with the kept candidates; the title is among them here
-    assert_frame_equal(same, kept)
-    assert titles.rank_titles(kept, model).rows() == titles.rank_titles(every, model).rows()
     best = titles.rank_titles(kept, model)["_title"].item()
-    assert kept.filter(pl.col("_i") == best)["text"].item() == "City Extends Tram Line to the North"
-    wide = titles.candidate_features(*prepared, model={**model, "top_k": 100})
-    assert_frame_equal(wide, every)
+    assert kept.filter(pl.col("_i") == best)["text"].item() == TITLE
+    assert titles.rank_titles(kept, model).rows() == titles.rank_titles(every, model).rows()
