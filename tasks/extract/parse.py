@@ -152,6 +152,16 @@ _LONE_HEADLINE_END = tuple('.!?…:;"”»’)]。！？」』')
 """A line of ``LIST_ITEM_MIN_WORDS``+ words that does not end like this, with no prose line and no such long
 line right above or below it, is a lone headline: a caption, a teaser or a widget line inside the article,
 left out of the body (a list's items have list items next to them; a sub-heading has its paragraph under it)."""
+_CREDIT_TAIL_RE = (
+    r"\([^()]{0,60}/[^()]{0,60}\)$"  # "… in 2011. (Adel Hana/Associated Press)", "(dpa/picture alliance)"
+    r"|(?i:foto|photo|bild|video|kuva)s?\s*:\s*[^.!?:]{2,80}$"  # "… am Montag. Foto: Felix Zahn/imago"
+    r"|©\s*[^.!?©]{2,80}$"  # "… 14 von 75 Kindern © VS Tristach"
+    r"|\s\|\s[^|]{2,40}\s\|\s[^|]{2,40}$"  # "Francesco Carta Fotografo | Moment | Getty Images"
+    r"|（[^（）]{1,30}撮影）$"  # "…霞ケ関で（潟沼義樹撮影）"
+)
+"""A line that ends with a picture credit (a name and an agency in brackets with a slash, a "Photo:" or "©" tail,
+three names between bars) is an image caption: left out of the body even inside its window, like a lone
+headline. Body sentences end with their own words, not with whose picture it is."""
 TAIL_GAP_LINES = 3
 TAIL_MAX_WORDS = 100
 TAIL_MAX_SHARE = 4
@@ -1271,6 +1281,7 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
 
     headline = long_line & ~prose & ~_last_char().is_in(_LONE_HEADLINE_END)
     lone = headline & ~beside(1) & ~beside(-1)
+    caption = pl.col("text").str.contains(_CREDIT_TAIL_RE)
     # a teaser box: TEASER_BOX_MIN_ITEMS+ headlines in a row right under a label or a stripped line
     label = pl.col("strip_rule").is_not_null() | (
         (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~_last_char().is_in(_LABEL_END_NOT))
@@ -1283,7 +1294,7 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("_under_label")).forward_fill()
     gap_opens, gap_first, gap_last = _run_bounds(pl.col("_gap"))
     gap_start = pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)
-    return frame.with_columns(_aside=pl.col("_lone") | box, _gap_start=gap_start).drop(
+    return frame.with_columns(_aside=pl.col("_lone") | box | caption, _gap_start=gap_start).drop(
         "_headline", "_lone", "_under_label", "_gap")
 
 
