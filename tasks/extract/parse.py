@@ -155,13 +155,16 @@ left out of the body (a list's items have list items next to them; a sub-heading
 _CREDIT_TAIL_RE = (
     r"\([^()]{0,60}/[^()]{0,60}\)$"  # "… in 2011. (Adel Hana/Associated Press)", "(dpa/picture alliance)"
     r"|(?i:foto|photo|bild|video|kuva)s?\s*:\s*[^.!?:]{2,80}$"  # "… am Montag. Foto: Felix Zahn/imago"
+    r"|[.!?]\s*(?i:foto|photo|bild|video|kuva)s?\s*:\s*[^!?]{2,160}$"  # "… von LOEWE.Foto: N. N. Styling: N. N."
+    r"|[.!?][\"”»’]?\s+[^\s\d.!?:;]*[^\s\d.!?:;/]/[^\s\d.!?:;]+(?:\s[^\s\d.!?:;]+){0,3}$"  # "… am Ende. IMAGO/N. N."
     r"|©\s*[^.!?©]{2,80}$"  # "… 14 von 75 Kindern © VS Tristach"
     r"|\s\|\s[^|]{2,40}\s\|\s[^|]{2,40}$"  # "Francesco Carta Fotografo | Moment | Getty Images"
     r"|（[^（）]{1,30}撮影）$"  # "…霞ケ関で（潟沼義樹撮影）"
 )
-"""A line that ends with a picture credit (a name and an agency in brackets with a slash, a "Photo:" or "©" tail,
-three names between bars) is an image caption: left out of the body even inside its window, like a lone
-headline. Body sentences end with their own words, not with whose picture it is."""
+"""A line that ends with a picture credit (a name and an agency in brackets with a slash, a "Photo:" or "©"
+tail, a slashed credit after the last sentence, three names between bars) is an image caption: left out of the
+body even inside its window, like a lone headline. Body sentences end with their own words, not with whose
+picture it is."""
 TAIL_GAP_LINES = 3
 TAIL_MAX_WORDS = 100
 TAIL_MAX_SHARE = 4

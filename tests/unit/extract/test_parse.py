@@ -543,6 +543,8 @@ def test_a_lone_headline_between_widgets_is_not_body() -> None:
     "Die neue Halle im Norden der Stadt am Montag aus der Luft gesehen. Foto: Jane Doe/dpa",
     "Le nouveau dépôt du tramway dans le quartier nord, vu du ciel lundi, avant les travaux © Ville de Lyon",
     "Jane Doe | City Press | Picture Agency",
+    "Der Bürgermeister eröffnet die neue Haltestelle am Bahnhof. IMAGO/Jane Doe",
+    "Grauer Blazer und Minikleid, beides von GIVENCHY.Foto: Jane Doe. Styling: John Doe. Haare: Jane Roe",
     "北部の新しい車両基地＝13日（山田太郎撮影）",
 ])
 def test_a_caption_ending_with_its_picture_credit_is_not_body(caption: str) -> None:
