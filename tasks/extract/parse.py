@@ -165,6 +165,10 @@ _CREDIT_TAIL_RE = (
 tail, a slashed credit after the last sentence, three names between bars) is an image caption: left out of the
 body even inside its window, like a lone headline. Body sentences end with their own words, not with whose
 picture it is."""
+_STORY_LINK_RE = r"^[^|.!?]{2,40}\s\|\s[^|]{10,}[^.!?;|]$"
+"""A short label, a bar and a headline with no sentence end ("WATCH | Ceasefire talks stalled as …", "READ ALSO |
+…" in any language) is a link to another story printed inside the article: left out of the body like a caption."""
+_ASIDE_LINE_RE = f"{_CREDIT_TAIL_RE}|{_STORY_LINK_RE}"
 TAIL_GAP_LINES = 3
 TAIL_MAX_WORDS = 100
 TAIL_MAX_SHARE = 4
@@ -1284,7 +1288,7 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
 
     headline = long_line & ~prose & ~_last_char().is_in(_LONE_HEADLINE_END)
     lone = headline & ~beside(1) & ~beside(-1)
-    caption = pl.col("text").str.contains(_CREDIT_TAIL_RE)
+    caption = pl.col("text").str.contains(_ASIDE_LINE_RE)  # a caption, or a link to another story
     # a teaser box: TEASER_BOX_MIN_ITEMS+ headlines in a row right under a label or a stripped line
     label = pl.col("strip_rule").is_not_null() | (
         (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~_last_char().is_in(_LABEL_END_NOT))

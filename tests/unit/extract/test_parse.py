@@ -556,6 +556,15 @@ def test_a_caption_ending_with_its_picture_credit_is_not_body(caption: str) -> N
     assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], *MORE, last]
 
 
+def test_a_labelled_link_to_another_story_is_not_body() -> None:
+    """A short label, a bar and a headline between paragraphs ("WATCH | …") links to another story and stays
+    out; a paragraph that opens with a place name and a bar and ends like a sentence stays."""
+    link = "READ ALSO | Residents of the northern districts react to the new tram line"
+    dateline = "BERLIN | The council voted on Monday to extend the bus lanes to the southern districts as well."
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], link, PARA[2], dateline, *MORE])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], dateline, *MORE]
+
+
 def test_the_standfirst_between_title_and_byline_joins_the_body() -> None:
     """The summary sentence printed right under the title, above the byline and share buttons, is the
     article's first paragraph; a long caption line with its credit line under it is not."""
