@@ -172,6 +172,11 @@ _ASIDE_LINES = (*_CREDIT_TAILS, _STORY_LINK_RE)
 """Run one by one (as one alternation they cost the regex engine some thirty times more), and only on the lines
 holding one of ``_ASIDE_CHARS``, which each of them needs (about one line in seven)."""
 _ASIDE_CHARS = r"[/:©|撮]"
+TRUNCATED_MIN_CHARS = 20
+TRUNCATED_MIN_LINES = 3
+"""Teaser blurbs cut to a fixed width: ``TRUNCATED_MIN_LINES``+ lines of a page that end with "..." or "…" and
+have the same length, ``TRUNCATED_MIN_CHARS``+ characters (a list of other stories, each blurb cut at the same
+character), are left out of the body. An author's own trailing-off sentences vary in length."""
 TAIL_GAP_LINES = 3
 TAIL_MAX_WORDS = 100
 TAIL_MAX_SHARE = 4
@@ -1272,10 +1277,12 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
         "_through", "_cut_row", "_cut", "_cut_above")
 
 
-def _aside_lines(text: pl.Series) -> pl.Series:
-    """Whether each line is an image caption or a link to another story (``_ASIDE_LINES``)."""
+def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
+    """Whether each line is an image caption or a link to another story (``_ASIDE_LINES``); only the ``kept``
+    lines are read (the others never join the body)."""
     found = np.zeros(text.len(), dtype=bool)
-    maybe = text.str.contains(_ASIDE_CHARS).fill_null(value=False).arg_true()
+    rows = kept.arg_true()
+    maybe = rows.filter(text.gather(rows).str.contains(_ASIDE_CHARS).fill_null(value=False))
     if maybe.len():
         lines = text.gather(maybe)
         hits = lines.str.contains(_ASIDE_LINES[0])
@@ -1285,9 +1292,24 @@ def _aside_lines(text: pl.Series) -> pl.Series:
     return pl.Series(found)
 
 
+def _truncated_blurbs(frame: pl.DataFrame) -> pl.Series:
+    """Whether each row of ``frame`` (``_page``, ``text``) is a teaser blurb cut to a fixed width (see
+    ``TRUNCATED_MIN_LINES``)."""
+    text = frame["text"]
+    cut = frame.select("_page", "text", _row=pl.int_range(pl.len())).filter(
+        text.str.ends_with("...") | text.str.ends_with("…")).with_columns(_len=pl.col("text").str.len_chars()).filter(
+        pl.col("_len") >= TRUNCATED_MIN_CHARS)
+    found = np.zeros(frame.height, dtype=bool)
+    if cut.height >= TRUNCATED_MIN_LINES:
+        rows = cut.filter(pl.len().over("_page", "_len") >= TRUNCATED_MIN_LINES)["_row"]
+        found[rows.to_numpy()] = True
+    return pl.Series(found)
+
+
 def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lone headlines (see ``_LONE_HEADLINE_END``) and teaser boxes (see ``TEASER_BOX_MIN_ITEMS``) of lines
-    sorted by page and line.
+    """Lone headlines (see ``_LONE_HEADLINE_END``), teaser boxes (see ``TEASER_BOX_MIN_ITEMS``), credited
+    captions and story links (see ``_ASIDE_LINES``) and blurbs cut to a fixed width (see ``TRUNCATED_MIN_LINES``)
+    of lines sorted by page and line.
 
     Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``text`` of ``frame`` (consecutive lines
     of each page; the line above or below a page's first or last row counts as absent); adds ``_aside`` and
@@ -1304,7 +1326,8 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
 
     headline = long_line & ~prose & ~_last_char().is_in(_LONE_HEADLINE_END)
     lone = headline & ~beside(1) & ~beside(-1)
-    caption = pl.lit(_aside_lines(frame["text"]))  # a caption or a link to another story
+    kept_rows = frame["strip_rule"].is_null()
+    caption = pl.lit(_aside_lines(frame["text"], kept_rows) | _truncated_blurbs(frame))  # caption, story link, blurb
     # a teaser box: TEASER_BOX_MIN_ITEMS+ headlines in a row right under a label or a stripped line
     label = pl.col("strip_rule").is_not_null() | (
         (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~_last_char().is_in(_LABEL_END_NOT))

@@ -565,6 +565,15 @@ def test_a_labelled_link_to_another_story_is_not_body() -> None:
     assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], dateline, *MORE]
 
 
+def test_blurbs_cut_to_one_width_are_not_body() -> None:
+    """Three lines ending in "..." with the same length (teasers cut at a fixed character) stay out; an author's
+    trailing-off sentences of different lengths stay in."""
+    blurbs = [f"{head[:40]}..." for head in (MORE[0], MORE[1], PARA[2])]
+    own = ["And then the council changed its mind once more...", "Nobody knows what happens next..."]
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], *blurbs, PARA[2], *own, *MORE])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], *own, *MORE]
+
+
 def test_the_standfirst_between_title_and_byline_joins_the_body() -> None:
     """The summary sentence printed right under the title, above the byline and share buttons, is the
     article's first paragraph; a long caption line with its credit line under it is not."""
