@@ -154,13 +154,18 @@ line right above or below it, is a lone headline: a caption, a teaser or a widge
 left out of the body (a list's items have list items next to them; a sub-heading has its paragraph under it)."""
 _CREDIT_TAILS = (
     r"\([^()]{0,60}/[^()]{0,60}\)$",  # "… in 2011. (Adel Hana/Associated Press)", "(dpa/picture alliance)"
-    r"(?i:foto|photo|bild|video|kuva)s?\s*:\s*[^.!?:]{2,80}$",  # "… am Montag. Foto: Felix Zahn/imago"
-    r"[.!?]\s*(?i:foto|photo|bild|video|kuva)s?\s*:\s*[^!?]{2,160}$",  # "… von LOEWE.Foto: N. N. Styling: N. N."
     r"[.!?][\"”»’]?\s+[^\s\d.!?:;]*[^\s\d.!?:;/]/[^\s\d.!?:;]+(?:\s[^\s\d.!?:;]+){0,3}$",  # "… am Ende. IMAGO/N. N."
     r"©\s*[^.!?©]{2,80}$",  # "… 14 von 75 Kindern © VS Tristach"
     r"\s\|\s[^|]{2,40}\s\|\s[^|]{2,40}$",  # "Francesco Carta Fotografo | Moment | Getty Images"
     r"（[^（）]{1,30}撮影）$",  # "…霞ケ関で（潟沼義樹撮影）"
 )
+_PHOTO_LABEL = r"(?i:foto|photo|bild|video|kuva)s?\s*:"
+_PHOTO_CREDITS = (
+    rf"{_PHOTO_LABEL}\s*[^.!?:]{{2,80}}$",  # "… am Montag. Foto: Felix Zahn/imago"
+    rf"[.!?]\s*{_PHOTO_LABEL}\s*[^!?]{{2,160}}$",  # "… von LOEWE.Foto: N. N. Styling: N. N."
+)
+"""Credit tails after a photo label, read only on the lines holding the label (the second pattern, which opens
+with a sentence end, costs as much as all the others when run on every line)."""
 """A line that ends with a picture credit (a name and an agency in brackets with a slash, a "Photo:" or "©"
 tail, a slashed credit after the last sentence, three names between bars) is an image caption: left out of the
 body even inside its window, like a lone headline. Body sentences end with their own words, not with whose
@@ -170,8 +175,8 @@ _STORY_LINK_RE = r"^[^|.!?]{2,40}\s\|\s[^|]{10,}[^.!?;|]$"
 …" in any language) is a link to another story printed inside the article: left out of the body like a caption."""
 _ASIDE_LINES = (*_CREDIT_TAILS, _STORY_LINK_RE)
 """Run one by one (as one alternation they cost the regex engine some thirty times more), and only on the lines
-holding one of ``_ASIDE_CHARS``, which each of them needs (about one line in seven)."""
-_ASIDE_CHARS = r"[/:©|撮]"
+holding one of ``_ASIDE_CHARS``, which each of them needs."""
+_ASIDE_CHARS = r"[/©|撮]"
 TRUNCATED_MIN_CHARS = 20
 TRUNCATED_MIN_LINES = 3
 """Teaser blurbs cut to a fixed width: ``TRUNCATED_MIN_LINES``+ lines of a page that end with "..." or "…" and
@@ -1282,13 +1287,20 @@ def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
     lines are read (the others never join the body)."""
     found = np.zeros(text.len(), dtype=bool)
     rows = kept.arg_true()
-    maybe = rows.filter(text.gather(rows).str.contains(_ASIDE_CHARS).fill_null(value=False))
+    candidates = text.gather(rows)
+    maybe = rows.filter(candidates.str.contains(_ASIDE_CHARS).fill_null(value=False))
     if maybe.len():
         lines = text.gather(maybe)
         hits = lines.str.contains(_ASIDE_LINES[0])
         for pattern in _ASIDE_LINES[1:]:
             hits = hits | lines.str.contains(pattern)
         found[maybe.filter(hits.fill_null(value=False)).to_numpy()] = True
+    colon = rows.filter(candidates.str.contains(":", literal=True).fill_null(value=False))
+    labelled = colon.filter(text.gather(colon).str.contains(_PHOTO_LABEL).fill_null(value=False))
+    if labelled.len():
+        photo = text.gather(labelled)
+        credited = photo.str.contains(_PHOTO_CREDITS[0]) | photo.str.contains(_PHOTO_CREDITS[1])
+        found[labelled.filter(credited.fill_null(value=False)).to_numpy()] = True
     return pl.Series(found)
 
 
