@@ -84,6 +84,12 @@ REQUIRED_PATTERN = rf"(?i){'|'.join(f'(?:{r})' for r in dict.fromkeys(selectors.
 cannot match a pattern listed there."""
 
 
+CREDITED_CAPTION_RE = r"^\S+(?:\s+\S+){2,}\s*©\s*[^©\d.!?]{2,60}$"
+"""A line that names a copyright holder after a description of three or more words, with no year in the
+credit ("Das Pflegeheim in Nußdorf-Debant © Gemeinde Nußdorf-Debant"), is an image caption between
+paragraphs, not the page's copyright footer ("© 2024 Example GmbH"): tagged ``caption`` instead of
+``footer``, so the article body goes on under it."""
+
 PROSE_MIN_CHARS = 200
 """A line with at least this many characters counts as prose whatever its end."""
 
@@ -202,6 +208,19 @@ def _profile_rules(profiles: Mapping[str, SiteProfile]) -> pl.Expr:
     return pl.coalesce(tagged)
 
 
+def _credited_captions(lines: pl.DataFrame) -> pl.DataFrame:
+    """``lines`` (reads ``text``, ``strip_rule``) with the ``footer`` lines that read as a credited caption
+    (``CREDITED_CAPTION_RE``) tagged ``caption``; the pattern runs on the few footer lines only."""
+    rules = lines["strip_rule"]
+    footers = (rules == "footer").fill_null(value=False).arg_true()
+    if footers.len() == 0:
+        return lines
+    credited = footers.filter(lines["text"].gather(footers).str.contains(CREDITED_CAPTION_RE))
+    if credited.len() == 0:
+        return lines
+    return lines.with_columns(strip_rule=rules.scatter(credited, "caption"))
+
+
 def strip_boilerplate(
     pages: pl.DataFrame,
     *,
@@ -250,7 +269,7 @@ def strip_boilerplate(
         strip_rule=rule,
         region=pl.lit(None, dtype=schema["region"]),
         comment_position=pl.lit(None, dtype=schema["comment_position"]),
-    ).pipe(cast_to, LINES)
+    ).pipe(cast_to, LINES).pipe(_credited_captions)
     logger.debug("tagged %d lines, %d as boilerplate", out.height, out["strip_rule"].is_not_null().sum())
     return out
 

@@ -152,6 +152,36 @@ _LONE_HEADLINE_END = tuple('.!?…:;"”»’)]。！？」』')
 """A line of ``LIST_ITEM_MIN_WORDS``+ words that does not end like this, with no prose line and no such long
 line right above or below it, is a lone headline: a caption, a teaser or a widget line inside the article,
 left out of the body (a list's items have list items next to them; a sub-heading has its paragraph under it)."""
+_CREDIT_TAILS = (
+    r"\([^()]{0,60}/[^()]{0,60}\)$",  # "… in 2011. (Adel Hana/Associated Press)", "(dpa/picture alliance)"
+    r"[.!?][\"”»’]?\s+[^\s\d.!?:;]*[^\s\d.!?:;/]/[^\s\d.!?:;]+(?:\s[^\s\d.!?:;]+){0,3}$",  # "… am Ende. IMAGO/N. N."
+    r"©\s*[^.!?©]{2,80}$",  # "… 14 von 75 Kindern © VS Tristach"
+    r"\s\|\s[^|]{2,40}\s\|\s[^|]{2,40}$",  # "Francesco Carta Fotografo | Moment | Getty Images"
+    r"（[^（）]{1,30}撮影）$",  # "…霞ケ関で（潟沼義樹撮影）"
+)
+_PHOTO_LABEL = r"(?i:foto|photo|bild|video|kuva)s?\s*:"
+_PHOTO_CREDITS = (
+    rf"{_PHOTO_LABEL}\s*[^.!?:]{{2,80}}$",  # "… am Montag. Foto: Felix Zahn/imago"
+    rf"[.!?]\s*{_PHOTO_LABEL}\s*[^!?]{{2,160}}$",  # "… von LOEWE.Foto: N. N. Styling: N. N."
+)
+"""Credit tails after a photo label, read only on the lines holding the label (the second pattern, which opens
+with a sentence end, costs as much as all the others when run on every line)."""
+"""A line that ends with a picture credit (a name and an agency in brackets with a slash, a "Photo:" or "©"
+tail, a slashed credit after the last sentence, three names between bars) is an image caption: left out of the
+body even inside its window, like a lone headline. Body sentences end with their own words, not with whose
+picture it is."""
+_STORY_LINK_RE = r"^[^|.!?]{2,40}\s\|\s[^|]{10,}[^.!?;|]$"
+"""A short label, a bar and a headline with no sentence end ("WATCH | Ceasefire talks stalled as …", "READ ALSO |
+…" in any language) is a link to another story printed inside the article: left out of the body like a caption."""
+_ASIDE_LINES = (*_CREDIT_TAILS, _STORY_LINK_RE)
+"""Run one by one (as one alternation they cost the regex engine some thirty times more), and only on the lines
+holding one of ``_ASIDE_CHARS``, which each of them needs."""
+_ASIDE_CHARS = r"[/©|撮]"
+TRUNCATED_MIN_CHARS = 20
+TRUNCATED_MIN_LINES = 3
+"""Teaser blurbs cut to a fixed width: ``TRUNCATED_MIN_LINES``+ lines of a page that end with "..." or "…" and
+have the same length, ``TRUNCATED_MIN_CHARS``+ characters (a list of other stories, each blurb cut at the same
+character), are left out of the body. An author's own trailing-off sentences vary in length."""
 TAIL_GAP_LINES = 3
 TAIL_MAX_WORDS = 100
 TAIL_MAX_SHARE = 4
@@ -1252,9 +1282,46 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
         "_through", "_cut_row", "_cut", "_cut_above")
 
 
+def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
+    """Whether each line is an image caption or a link to another story (``_ASIDE_LINES``); only the ``kept``
+    lines are read (the others never join the body)."""
+    found = np.zeros(text.len(), dtype=bool)
+    rows = kept.arg_true()
+    candidates = text.gather(rows)
+    maybe = rows.filter(candidates.str.contains(_ASIDE_CHARS).fill_null(value=False))
+    if maybe.len():
+        lines = text.gather(maybe)
+        hits = lines.str.contains(_ASIDE_LINES[0])
+        for pattern in _ASIDE_LINES[1:]:
+            hits = hits | lines.str.contains(pattern)
+        found[maybe.filter(hits.fill_null(value=False)).to_numpy()] = True
+    colon = rows.filter(candidates.str.contains(":", literal=True).fill_null(value=False))
+    labelled = colon.filter(text.gather(colon).str.contains(_PHOTO_LABEL).fill_null(value=False))
+    if labelled.len():
+        photo = text.gather(labelled)
+        credited = photo.str.contains(_PHOTO_CREDITS[0]) | photo.str.contains(_PHOTO_CREDITS[1])
+        found[labelled.filter(credited.fill_null(value=False)).to_numpy()] = True
+    return pl.Series(found)
+
+
+def _truncated_blurbs(frame: pl.DataFrame) -> pl.Series:
+    """Whether each row of ``frame`` (``_page``, ``text``) is a teaser blurb cut to a fixed width (see
+    ``TRUNCATED_MIN_LINES``)."""
+    text = frame["text"]
+    cut = frame.select("_page", "text", _row=pl.int_range(pl.len())).filter(
+        text.str.ends_with("...") | text.str.ends_with("…")).with_columns(_len=pl.col("text").str.len_chars()).filter(
+        pl.col("_len") >= TRUNCATED_MIN_CHARS)
+    found = np.zeros(frame.height, dtype=bool)
+    if cut.height >= TRUNCATED_MIN_LINES:
+        rows = cut.filter(pl.len().over("_page", "_len") >= TRUNCATED_MIN_LINES)["_row"]
+        found[rows.to_numpy()] = True
+    return pl.Series(found)
+
+
 def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lone headlines (see ``_LONE_HEADLINE_END``) and teaser boxes (see ``TEASER_BOX_MIN_ITEMS``) of lines
-    sorted by page and line.
+    """Lone headlines (see ``_LONE_HEADLINE_END``), teaser boxes (see ``TEASER_BOX_MIN_ITEMS``), credited
+    captions and story links (see ``_ASIDE_LINES``) and blurbs cut to a fixed width (see ``TRUNCATED_MIN_LINES``)
+    of lines sorted by page and line.
 
     Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``text`` of ``frame`` (consecutive lines
     of each page; the line above or below a page's first or last row counts as absent); adds ``_aside`` and
@@ -1271,6 +1338,8 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
 
     headline = long_line & ~prose & ~_last_char().is_in(_LONE_HEADLINE_END)
     lone = headline & ~beside(1) & ~beside(-1)
+    kept_rows = frame["strip_rule"].is_null()
+    caption = pl.lit(_aside_lines(frame["text"], kept_rows) | _truncated_blurbs(frame))  # caption, story link, blurb
     # a teaser box: TEASER_BOX_MIN_ITEMS+ headlines in a row right under a label or a stripped line
     label = pl.col("strip_rule").is_not_null() | (
         (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~_last_char().is_in(_LABEL_END_NOT))
@@ -1283,7 +1352,7 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("_under_label")).forward_fill()
     gap_opens, gap_first, gap_last = _run_bounds(pl.col("_gap"))
     gap_start = pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)
-    return frame.with_columns(_aside=pl.col("_lone") | box, _gap_start=gap_start).drop(
+    return frame.with_columns(_aside=pl.col("_lone") | box | caption, _gap_start=gap_start).drop(
         "_headline", "_lone", "_under_label", "_gap")
 
 

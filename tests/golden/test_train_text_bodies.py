@@ -23,6 +23,13 @@ BODY_KINDS = {
                                "expressen-se-expressen": 0.92, "outspokenmedia-com-dragnetr325": 0.98},
     # a labelled box of teaser headlines between the article's paragraphs
     "teaser box inside the article": {"aftonbladet-se-aftonbladet": 0.92},
+    # image captions that end with their picture credit ("(N. N./Agency)", "Foto: …", "© …", "… IMAGO/N. N."),
+    # and short ones that name a copyright holder (not the page's footer: the article goes on under them)
+    "captions with a picture credit": {"apnews-com-apnews": 0.92, "elpais-com-elpais": 0.91,
+                                       "mexiconewsdaily-com-mexiconewsdaily": 0.94,
+                                       "kleinezeitung-at-kleinezeitung": 0.97, "mbl-is-morgunbladid": 0.97},
+    # a label, a bar and a headline between paragraphs: a link to another story
+    "labelled story links inside the article": {"eyethunews-co-za-eyethunews": 0.88, "cbc-ca-cbcnews": 0.89},
 }
 """Pages per text-body failure kind with the body F1 each reaches (each was below it before the rule)."""
 

@@ -538,6 +538,42 @@ def test_a_lone_headline_between_widgets_is_not_body() -> None:
     assert [line for line in body if line not in ("Photo", "Share")] == [PARA[0], PARA[1], *items, PARA[2], sub, *MORE]
 
 
+@pytest.mark.parametrize("caption", [
+    "The new depot in the northern district, seen from the air on Monday. (Jane Doe/City Press)",
+    "Die neue Halle im Norden der Stadt am Montag aus der Luft gesehen. Foto: Jane Doe/dpa",
+    "Le nouveau dépôt du tramway dans le quartier nord, vu du ciel lundi, avant les travaux © Ville de Lyon",
+    "Jane Doe | City Press | Picture Agency",
+    "Der Bürgermeister eröffnet die neue Haltestelle am Bahnhof. IMAGO/Jane Doe",
+    "Grauer Blazer und Minikleid, beides von GIVENCHY.Foto: Jane Doe. Styling: John Doe. Haare: Jane Roe",
+    "北部の新しい車両基地＝13日（山田太郎撮影）",
+])
+def test_a_caption_ending_with_its_picture_credit_is_not_body(caption: str) -> None:
+    """A line ending with a picture credit (name and agency in brackets with a slash, a "Photo:" or "©" tail,
+    names between bars, a Japanese photographer's credit) is a caption between paragraphs and stays out; a
+    sentence ending in brackets stays."""
+    last = "Work on the first section starts in March, the council said (the second section follows in 2027)."
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], caption, PARA[2], *MORE, last])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], *MORE, last]
+
+
+def test_a_labelled_link_to_another_story_is_not_body() -> None:
+    """A short label, a bar and a headline between paragraphs ("WATCH | …") links to another story and stays
+    out; a paragraph that opens with a place name and a bar and ends like a sentence stays."""
+    link = "READ ALSO | Residents of the northern districts react to the new tram line"
+    dateline = "BERLIN | The council voted on Monday to extend the bus lanes to the southern districts as well."
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], link, PARA[2], dateline, *MORE])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], dateline, *MORE]
+
+
+def test_blurbs_cut_to_one_width_are_not_body() -> None:
+    """Three lines ending in "..." with the same length (teasers cut at a fixed character) stay out; an author's
+    trailing-off sentences of different lengths stay in."""
+    blurbs = [f"{head[:40]}..." for head in (MORE[0], MORE[1], PARA[2])]
+    own = ["And then the council changed its mind once more...", "Nobody knows what happens next..."]
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], *blurbs, PARA[2], *own, *MORE])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], *own, *MORE]
+
+
 def test_the_standfirst_between_title_and_byline_joins_the_body() -> None:
     """The summary sentence printed right under the title, above the byline and share buttons, is the
     article's first paragraph; a long caption line with its credit line under it is not."""
