@@ -15,10 +15,13 @@ classifier trained without the held-out sites, and (c) the classifier's headers 
 it finds threads by itself on sites it never saw), and (d) the same on the held-out pages with their
 comments heading and stated count lines removed (threads that state neither). The model leaves out the
 features named by ``--without`` (default ``WITHOUT``: the comments heading or count above a line, which
-(d) showed it leaned on). Then it writes the model fitted on every page to
-``tasks/extract/models/comment_headers.json``.
+(d) showed it leaned on). ``--augment MODE,...`` trains on copies of every page with comment cues taken out
+of their text too (``flows.scramble.scramble_text``; none by default, see ``AUGMENT``), and the CV then prints
+its figures for the pages as printed and for each perturbation apart. Then it writes the model fitted on
+every page to ``tasks/extract/models/comment_headers.json``.
 
-    python -m flows.train_comment_headers [--out PATH] [--folds 5] [--without F1,F2] [FOLDER[:FOLD] ...]
+    python -m flows.train_comment_headers [--out PATH] [--folds 5] [--without F1,F2] [--augment M1,M2]
+                                          [FOLDER[:FOLD] ...]
 """
 
 from __future__ import annotations
