@@ -4,6 +4,7 @@ text, tree and truth kept (issue 17)."""
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,14 @@ def test_scramble_text_all_keeps_truth_lines() -> None:
 def test_eval_text_scramble_needs_text(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="scramble"):
         run_eval(tmp_path, use_html=True, scramble="dates")
+
+
+def test_eval_reads_text_pages_perturbed(tmp_path: Path) -> None:
+    """Issue 17: ``corpus eval --scramble all`` parses the perturbed text and scores it against the same truth."""
+    (tmp_path / "p.txt").write_text(_THREAD, encoding="utf-8")
+    truth = {"site": "example.org", "title": _KEPT[0], "body": _KEPT[1],
+             "comments": [{"author": a, "text": t} for a, t in zip(_AUTHORS, _KEPT[2:], strict=True)]}
+    (tmp_path / "p.truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    plain, perturbed = run_eval(tmp_path), run_eval(tmp_path, scramble="all")
+    assert perturbed["scramble"] == "all" and plain["scramble"] == "none"
+    assert plain["overall"]["n_comment_pages"] == perturbed["overall"]["n_comment_pages"] == 1
