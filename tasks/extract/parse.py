@@ -782,7 +782,12 @@ def _name_thread(p: _Page) -> list[_Comment]:
     (``_evidence``): a sub-headed article or a list of teasers has the same shape but no such line above.
     Footers ("NAME" under each comment) are read as ``_build_anchored`` reads them."""
     n = len(p)
-    heads = [(i, i, i) for i in range(n - 1)
+    # a run needs evidence above it: no line above the first comments heading, count or form can head one
+    starts = [*p.sections[:1], *(p.rule.index(rule) for rule in ("comment_form", "profile_comments_start")
+                                 if rule in p.rule)]
+    if not starts:
+        return []
+    heads = [(i, i, i) for i in range(min(starts) + 1, n - 1)
              if p.name_like[i] and not p.sentence[i] and i not in p.headers
              and not p.name_like[i + 1] and not p.meta[i + 1] and p.rule[i + 1] in (None, "template")]
     runs: list[list[tuple[int, int, int]]] = []
@@ -796,12 +801,12 @@ def _name_thread(p: _Page) -> list[_Comment]:
         runs.append(part)
     best: list[_Comment] = []
     for run in runs:
-        if len(run) < max(NAME_THREAD_MIN, len(best) + 1):
+        if len(run) < max(NAME_THREAD_MIN, len(best) + 1) or not _evidence(p, run[0][0], says=False):
             continue
         comments = _build_anchored(p, run)
         if len(comments) < max(NAME_THREAD_MIN, len(best) + 1) or not _reads_as_thread(p, comments):
             continue
-        if _evidence(p, run[0][0], says=False) and all(any(p.sentence[i] for i in c.text) for c in comments):
+        if all(any(p.sentence[i] for i in c.text) for c in comments):
             best = comments
     return best
 
@@ -976,7 +981,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
     """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``_page`` and ``_i``, sorted by page;
     a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
     feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, sentence=_SENTENCE,
-                               _text_id=pl.col("text").rank("dense").over("_page"))
+                               _text_id=pl.col("text").hash())
     headers = feats.with_row_index("_local").select("_local", _kind=_HEADER_KIND).drop_nulls()
     kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
 
