@@ -982,7 +982,10 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
     a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
     feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, sentence=_SENTENCE,
                                _text_id=pl.col("text").hash())
-    headers = feats.with_row_index("_local").select("_local", _kind=_HEADER_KIND).drop_nulls()
+    # a header kind needs an author read by a header pattern or a shared affix: the other lines have none
+    may_head = pl.any_horizontal(_SAYS.is_not_null(), _BY_AUTHOR.is_not_null(), _AD_AUTHOR.is_not_null(),
+                                 pl.col("f_affix").fill_null(value=False))
+    headers = feats.with_row_index("_local").filter(may_head).select("_local", _kind=_HEADER_KIND).drop_nulls()
     kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
 
     def rows_where(expr: pl.Expr) -> list[int]:
@@ -1136,9 +1139,9 @@ def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = Non
     """
     out: tuple[list[int], list[int], list[int], list[tuple[int, int, int]]] = ([], [], [], [])
     # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
-    first_anchor = pl.coalesce(
-        pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page"),
-        pl.when(pl.col("f_heading")).then(pl.col("_i")).min().over("_page"))  # name lines under a heading
+    # (a comments heading is an anchor too: name lines under it may make a thread, ``_name_thread``)
+    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null() | pl.col("f_heading")
+                           ).then(pl.col("_i")).min().over("_page")
     if finder != "learned":
         _comment_lines(feats.select(_FINDER_COLUMNS).filter(
             _MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH)), "rules", out)
