@@ -98,10 +98,14 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--fold", choices=("all", "open", "sealed"), default="all",
                     help="Score every page, or only the open or the sealed fold (truth site's xxh3_64 %% 5 == 0 "
                          "is sealed; a sealed fold is reported in aggregate only).")
-    ev.add_argument("--scramble", choices=("none", "classes", "tags"), default="none",
+    ev.add_argument("--scramble", choices=("none", "classes", "tags", "heading", "chrome", "dates", "form", "all"),
+                    default="none",
                     help="With --html: replace every class and id name (classes), and custom tag names too "
                          "(tags), by a meaningless token before parsing, to measure what an unknown site "
-                         "vocabulary costs the markup finder.")
+                         "vocabulary costs the markup finder. Without --html: take comment cues out of the "
+                         "page text (truth unchanged): the comments heading and count lines (heading), "
+                         "reply/like/permalink lines and 'says' (chrome), dates on header lines (dates), "
+                         "the comment form (form), or all of them (all).")
     return parser
 
 

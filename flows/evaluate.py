@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 import xxhash
 
-from flows.scramble import SCRAMBLE_MODES, scramble_html
+from flows.scramble import SCRAMBLE_MODES, TEXT_SCRAMBLE_MODES, scramble_html, scramble_text
 from schemas.pages import RAW_RECORDS
 from schemas.validate import polars_schema
 from tasks.extract import selectors
@@ -70,8 +70,10 @@ def load_folder(folder: Path, *, use_html: bool = False, fold: str = "all",
     """Read every ``NAME.txt`` (``NAME.html`` / ``NAME.html.gz`` with ``use_html``) with a ``NAME.truth.json``.
 
     ``fold`` keeps every page (``all``), only the open pages or only the sealed ones (see ``is_sealed``).
-    ``scramble`` (HTML only) replaces class and id names, and with ``tags`` custom tag names, by meaningless
-    tokens before the page is read (``flows.scramble.scramble_html``): the robustness measure.
+    ``scramble`` (HTML) replaces class and id names, and with ``tags`` custom tag names, by meaningless
+    tokens before the page is read (``flows.scramble.scramble_html``); for text pages it takes comment
+    cues out of the page text (``flows.scramble.scramble_text``: ``heading``, ``chrome``, ``dates``,
+    ``form``, ``all``), the truth unchanged: the robustness measures.
 
     HTML pages go through ingest (decoding, rendering to text) exactly as in a build.
 
@@ -99,8 +101,13 @@ def load_folder(folder: Path, *, use_html: bool = False, fold: str = "all",
             pages.append({"page_id": name, "site": site, "url": truth.get("url"),
                           **_render(page_path, scramble=scramble)})
         else:
-            pages.append({"page_id": name, "site": site, "url": truth.get("url"), "html": None,
-                          "text": page_path.read_text(encoding="utf-8", errors="replace")})
+            text = page_path.read_text(encoding="utf-8", errors="replace")
+            if scramble != "none":
+                found = truth.get("comments") or []
+                text = scramble_text(text, scramble, authors=[c.get("author") for c in found],
+                                     kept=[truth.get("title") or "", truth.get("body") or "",
+                                           *(c.get("text") or "" for c in found)])
+            pages.append({"page_id": name, "site": site, "url": truth.get("url"), "html": None, "text": text})
         articles.append({"page_id": name, "title": truth.get("title"), "body": truth.get("body") or "",
                          "language": truth.get("language"), "source": truth.get("source_repo") or "unknown"})
         comments.extend(
@@ -181,7 +188,10 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
             reports aggregates only: no per-page rows and no worst pages.
         scramble: with ``use_html``, read the pages with their class and id names (``classes``), and
             custom tag names too (``tags``), replaced by meaningless tokens (``flows.scramble``): what
-            the markup finder keeps on a site whose vocabulary it does not know. ``none``: as they are.
+            the markup finder keeps on a site whose vocabulary it does not know. Without it, read the
+            text pages with comment cues taken out (``TEXT_SCRAMBLE_MODES``: the comments heading and
+            count, widget chrome, header dates, the comment form, or ``all``): what the text finder keeps
+            on a site that prints fewer cues. ``none``: as they are.
 
     Returns:
         A JSON-able dict: ``folder``, ``trafilatura`` (whether its body was scored beside ours: HTML
@@ -191,8 +201,9 @@ def run_eval(folder: Path, *, use_html: bool = False, use_profiles: bool = False
     """
     if fold not in FOLDS:
         raise ValueError(f"fold must be one of {FOLDS}, not {fold!r}")
-    if scramble not in SCRAMBLE_MODES or (scramble != "none" and not use_html):
-        raise ValueError(f"scramble must be one of {SCRAMBLE_MODES}, and other than none only with use_html")
+    modes = SCRAMBLE_MODES if use_html else TEXT_SCRAMBLE_MODES
+    if scramble not in modes:
+        raise ValueError(f"scramble must be one of {modes} {'with' if use_html else 'without'} use_html")
     pages, truth_articles, truth_comments = load_folder(folder, use_html=use_html, fold=fold, scramble=scramble)
     templates, articles, comments = parse_pages(pages, profiles=load_profiles() if use_profiles else None)
     missing = pages.select("page_id").join(articles.select("page_id"), on="page_id", how="anti")

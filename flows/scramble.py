@@ -1,4 +1,5 @@
-"""Scrambled markup for the robustness eval: class and id names (and custom tag names) as meaningless tokens.
+"""Scrambled pages for the robustness eval: class and id names (and custom tag names) as meaningless tokens;
+comment cues taken out of text pages.
 
 The markup finder (``tasks.extract.html``) reads a page's comments and authors partly from the names a site gives
 its classes and ids (``comment-author``, ``fn``, ``username``). A site never seen may name them in another
@@ -9,12 +10,19 @@ name) by a token made from a hash of the original: one name always gives the sam
 structure stays visible, but no word survives. Text, other attributes (``itemprop``, ``rel``, ``data-*``,
 ``aria-*``) and the tree are left as they are; ``href="#id"`` and ``for="id"`` references follow their ids.
 
-This is an evaluation tool: the product's parse code never scrambles anything.
+For text pages, ``corpus eval --scramble heading|chrome|dates|form|all`` (``scramble_text``) takes out of a
+page's text the comment cues a site never seen may not print (the comments heading and stated count, reply
+and like lines, dates on header lines, the comment form), keeping every line the truth holds: what the text
+comment finder keeps when the thread's repetition is its only evidence.
+
+These are evaluation tools: the product's parse code never scrambles anything.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable, Iterable
 
 import xxhash
 
@@ -72,3 +80,110 @@ def scramble_html(data: bytes, mode: str = "classes") -> bytes:
     if mode == "tags":
         out = _CUSTOM_TAG.sub(_scramble_tag, out)
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Text pages: the comment cues a site never seen may lack, taken out of the page text
+# --------------------------------------------------------------------------------------------------
+
+TEXT_SCRAMBLE_MODES = ("none", "heading", "chrome", "dates", "form", "all")
+"""Perturbations of a text page (``scramble_text``), each removing cues the text comment finder reads:
+``heading``: the comments heading and stated count lines; ``chrome``: reply, like, report, permalink and
+other comment-widget lines, and "NAME says:" headers cut to the name; ``dates``: date lines dropped and
+header lines that hold a commenter's name and a date cut to the name (name-only headers); ``form``: the
+comment form's lines; ``all``: every one of those."""
+
+_TEXT_PARTS = {"heading": ("heading",), "chrome": ("chrome",), "dates": ("dates",), "form": ("form",),
+               "all": ("heading", "chrome", "dates", "form")}
+
+
+def _line_key(line: str) -> str:
+    return " ".join(line.split())
+
+
+@functools.cache
+def _text_cues() -> dict[str, re.Pattern[str]]:
+    """The whole-line cue patterns of ``scramble_text``, from the parser's own vocabulary (``selectors``)."""
+    from tasks.extract import selectors  # noqa: PLC0415  (the HTML scrambler needs none of it)
+
+    heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
+
+    def whole(patterns: list[str]) -> re.Pattern[str]:
+        return re.compile(rf"(?i)^(?:{'|'.join(f'(?:{p})' for p in patterns)})$")
+
+    return {
+        "heading": re.compile(rf"(?i)^(?:{heading})\s*:?$"),
+        "count": re.compile(selectors.COMMENT_COUNT_RE),
+        "count_trailing": re.compile(selectors.COMMENT_COUNT_TRAILING_RE),
+        "chrome": whole(selectors.COMMENT_CHROME),
+        "says": re.compile(selectors.SAYS_LINE_RE),
+        "form": whole(selectors.COMMENT_FORM),
+        "date_line": re.compile(selectors.DATE_LINE_RE),
+    }
+
+
+def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None] = (),
+                  kept: Iterable[str] = ()) -> str:
+    """``text`` (a page's innerText) without the comment cues of ``mode`` (``TEXT_SCRAMBLE_MODES``).
+
+    Lines are taken out (or cut to the commenter's name) only when they are not truth text: a line whose
+    white-space-normalised text is a line of ``kept`` (the truth's title, body paragraphs and comment
+    texts) or a commenter's name of ``authors`` stays as it is, so the truth still holds for the page. A
+    header line is cut to a name only where it holds one of ``authors`` as whole words: a "says" line
+    (``chrome``: "NAME says:"), or a line whose rest holds a digit (``dates``: "NAME DATE", "NAME on DATE
+    at TIME", "DATE by NAME", "Posted by: NAME | DATE"). ``mode="none"`` returns ``text``.
+
+    Raises:
+        ValueError: ``mode`` is not one of ``TEXT_SCRAMBLE_MODES``.
+    """
+    if mode not in TEXT_SCRAMBLE_MODES:
+        raise ValueError(f"text scramble mode must be one of {TEXT_SCRAMBLE_MODES}, not {mode!r}")
+    if mode == "none":
+        return text
+    parts = _TEXT_PARTS[mode]
+    cues = _text_cues()
+    names = sorted({_line_key(a) for a in authors if a and _line_key(a)}, key=len, reverse=True)
+    protected = {_line_key(ln) for block in kept for ln in block.split("\n")} | set(names)
+    protected.discard("")
+    out: list[str] = []
+    for line in text.split("\n"):
+        key = _line_key(line)
+        if not key or key in protected:
+            out.append(line)
+            continue
+        if "heading" in parts and (cues["heading"].match(key) or cues["count"].match(key)
+                                   or cues["count_trailing"].match(key)):
+            continue
+        if "form" in parts and cues["form"].match(key):
+            continue
+        if "chrome" in parts:
+            if cues["chrome"].match(key):
+                continue
+            says = cues["says"].match(key)
+            name = _name_in(key, names, rest=lambda rest: True) if says else None
+            if name is not None:
+                out.append(name)
+                continue
+        if "dates" in parts:
+            if cues["date_line"].match(key):
+                continue
+            name = _name_in(key, names, rest=lambda rest: any(ch.isdigit() for ch in rest))
+            if name is not None:
+                out.append(name)
+                continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def _name_in(key: str, names: list[str], *, rest: Callable[[str], bool]) -> str | None:
+    """The longest of ``names`` that ``key`` holds as whole words with more around it, what is around it
+    passing ``rest``; None if none."""
+    for name in names:
+        at = key.find(name)
+        while at >= 0:
+            before, after = key[:at], key[at + len(name):]
+            whole = not (before[-1:].isalnum() or after[:1].isalnum())
+            if whole and (before or after) and rest(before + " " + after):
+                return name
+            at = key.find(name, at + 1)
+    return None

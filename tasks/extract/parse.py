@@ -104,6 +104,8 @@ MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
 LEARNED_MIN_COMMENTS = 3
 """A thread found from the learned headers alone (``_learned_thread``) needs this many comments."""
+NAME_THREAD_MIN = 4
+"""Name lines a thread of name lines alone needs (``_name_thread``)."""
 FINDERS = ("both", "rules", "learned")
 """What finds comments on the text path: the rules, else the learned headers (``both``, the default), or
 one of them alone (``rules``, ``learned``: for measuring them)."""
@@ -774,8 +776,8 @@ def _find_comments(p: _Page, finder: str = "rules") -> list[_Comment]:
     else the stated count's name lines), or by the learned headers alone ("learned": ``_learned_thread``)."""
     if finder == "learned":
         return _drop_repeats(p, _learned_thread(p)) if p.learned else []
-    if not p.headers and not p.dates and not p.counts:
-        return []  # no header line and no stated count: nothing to anchor a comment list on
+    if not p.headers and not p.dates and not p.sections:
+        return []  # no header line, stated count or comments heading: nothing to anchor a comment list on
     best: list[_Comment] = []
     for run in _anchored_candidates(p):
         if len(run) <= len(best):
@@ -796,7 +798,47 @@ def _find_comments(p: _Page, finder: str = "rules") -> list[_Comment]:
             best = comments
     if not best:
         best = _alternating(p)
+    if not best:
+        best = _name_thread(p)
     return _drop_repeats(p, best)
+
+
+def _name_thread(p: _Page) -> list[_Comment]:
+    """A thread headed by name lines alone, for pages where no header, date or count makes one: the
+    longest run of at least ``NAME_THREAD_MIN`` lines that can be a name and do not read as a sentence,
+    each followed by a text line, no comment break between (``_runs``), each at most ``HEADER_GAP_MAX``
+    lines below the one before, whose comments read as readers' writing (``_reads_as_thread``, and each
+    holding a line that reads as a sentence), below a comments heading, stated count or comment form
+    (``_evidence``): a sub-headed article or a list of teasers has the same shape but no such line above.
+    Footers ("NAME" under each comment) are read as ``_build_anchored`` reads them."""
+    n = len(p)
+    # a run needs evidence above it: no line above the first comments heading, count or form can head one
+    starts = [*p.sections[:1], *(p.rule.index(rule) for rule in ("comment_form", "profile_comments_start")
+                                 if rule in p.rule)]
+    if not starts:
+        return []
+    heads = [(i, i, i) for i in range(min(starts) + 1, n - 1)
+             if p.name_like[i] and not p.sentence[i] and i not in p.headers
+             and not p.name_like[i + 1] and not p.meta[i + 1] and p.rule[i + 1] in (None, "template")]
+    runs: list[list[tuple[int, int, int]]] = []
+    for run in _runs(heads, p):
+        part = [run[0]]
+        for h in run[1:]:
+            if h[0] - part[-1][0] > HEADER_GAP_MAX:
+                runs.append(part)
+                part = []
+            part.append(h)
+        runs.append(part)
+    best: list[_Comment] = []
+    for run in runs:
+        if len(run) < max(NAME_THREAD_MIN, len(best) + 1) or not _evidence(p, run[0][0], says=False):
+            continue
+        comments = _build_anchored(p, run)
+        if len(comments) < max(NAME_THREAD_MIN, len(best) + 1) or not _reads_as_thread(p, comments):
+            continue
+        if all(any(p.sentence[i] for i in c.text) for c in comments):
+            best = comments
+    return best
 
 
 def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
@@ -969,8 +1011,11 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
     """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``_page`` and ``_i``, sorted by page;
     a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
     feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, sentence=_SENTENCE,
-                               _text_id=pl.col("text").rank("dense").over("_page"))
-    headers = feats.with_row_index("_local").select("_local", _kind=_HEADER_KIND).drop_nulls()
+                               _text_id=pl.col("text").hash())
+    # a header kind needs an author read by a header pattern or a shared affix: the other lines have none
+    may_head = pl.any_horizontal(_SAYS.is_not_null(), _BY_AUTHOR.is_not_null(), _AD_AUTHOR.is_not_null(),
+                                 pl.col("f_affix").fill_null(value=False))
+    headers = feats.with_row_index("_local").filter(may_head).select("_local", _kind=_HEADER_KIND).drop_nulls()
     kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
 
     def rows_where(expr: pl.Expr) -> list[int]:
@@ -1034,7 +1079,8 @@ _EVIDENCE = (
     pl.col("f_heading") | pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
     | pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null()
 )
-_MAY_HOLD_COMMENTS = ((pl.col("f_count") >= 1).any() | (_EVIDENCE.any() & (_ANCHOR.sum() >= 2))).over("_page")
+_MAY_HOLD_COMMENTS = ((pl.col("f_count") >= 1).any() | (_EVIDENCE.any() & (_ANCHOR.sum() >= 2))
+                      | pl.col("f_heading").any()).over("_page")
 """Per line, whether its page may hold a comment list. Without a stated count (which ``_alternating`` and a
 lone comment need), a list needs two header or date lines and evidence (``_evidence``, ``_form_follows``):
 a comments heading, a comment form, or "says" and "by" headers."""
@@ -1123,7 +1169,9 @@ def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = Non
     """
     out: tuple[list[int], list[int], list[int], list[tuple[int, int, int]]] = ([], [], [], [])
     # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
-    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null()).then(pl.col("_i")).min().over("_page")
+    # (a comments heading is an anchor too: name lines under it may make a thread, ``_name_thread``)
+    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null() | pl.col("f_heading")
+                           ).then(pl.col("_i")).min().over("_page")
     if finder != "learned":
         _comment_lines(feats.select(_FINDER_COLUMNS).filter(
             _MAY_HOLD_COMMENTS & (pl.col("_i") >= first_anchor - COMMENT_REACH)), "rules", out)

@@ -1,15 +1,17 @@
-"""The robustness eval's scrambled markup (flows.scramble): names gone, text and tree kept (issue 17)."""
+"""The robustness eval's scrambled markup and perturbed text pages (flows.scramble): names or comment cues gone,
+text, tree and truth kept (issue 17)."""
 
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from flows.evaluate import run_eval
-from flows.scramble import scramble_html, scramble_token
+from flows.scramble import TEXT_SCRAMBLE_MODES, scramble_html, scramble_text, scramble_token
 from tasks.extract.html import html_to_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
@@ -68,3 +70,76 @@ def test_scramble_modes() -> None:
 def test_eval_scramble_needs_html(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="scramble"):
         run_eval(tmp_path, use_html=False, scramble="classes")
+
+
+_THREAD = """Title of the post
+The article's first paragraph ends here.
+3 Comments
+Anna Berg says:
+March 3, 2012 at 10:15 am
+I liked this a lot, thanks.
+Reply
+Like
+Tom Rao on 4 March 2012 at 9:00
+Reply to this: not so sure.
+Permalink
+2012-03-05 by Lee
+Agreed with Anna.
+Leave a Reply
+Your email address will not be published.
+Name *
+Footer text"""
+_AUTHORS = ["Anna Berg", "Tom Rao", "Lee"]
+_KEPT = ["Title of the post", "The article's first paragraph ends here.", "I liked this a lot, thanks.",
+         "Reply to this: not so sure.", "Agreed with Anna."]
+
+
+def _lines(mode: str) -> list[str]:
+    return scramble_text(_THREAD, mode, authors=_AUTHORS, kept=_KEPT).split("\n")
+
+
+def test_scramble_text_each_mode_takes_its_cues_only() -> None:
+    """Issue 17: each text perturbation removes its own comment cues and nothing else."""
+    assert scramble_text(_THREAD, "none", authors=_AUTHORS, kept=_KEPT) == _THREAD
+    heading = _lines("heading")
+    assert "3 Comments" not in heading and len(heading) == len(_THREAD.split("\n")) - 1
+    chrome = _lines("chrome")
+    assert "Reply" not in chrome and "Like" not in chrome and "Permalink" not in chrome
+    assert "Anna Berg" in chrome and "Anna Berg says:" not in chrome  # the header cut to the name
+    assert "Leave a Reply" in chrome and "3 Comments" in chrome
+    dates = _lines("dates")
+    assert "March 3, 2012 at 10:15 am" not in dates
+    assert "Tom Rao" in dates and "Lee" in dates  # "NAME on DATE", "DATE by NAME": name-only headers
+    assert "Anna Berg says:" in dates and "Reply" in dates
+    form = _lines("form")
+    assert not {"Leave a Reply", "Your email address will not be published.", "Name *"} & set(form)
+    assert "Footer text" in form and "Reply" in form
+
+
+def test_scramble_text_all_keeps_truth_lines() -> None:
+    """Issue 17: a perturbed page still holds every truth title, body, comment text and author line."""
+    out = _lines("all")
+    assert out == ["Title of the post", "The article's first paragraph ends here.", "Anna Berg",
+                   "I liked this a lot, thanks.", "Tom Rao", "Reply to this: not so sure.", "Lee",
+                   "Agreed with Anna.", "Footer text"]
+    # a truth line that looks like chrome ("Reply" as a whole comment) stays
+    assert "Reply" in scramble_text("Ann\nReply\nx", "all", authors=["Ann"], kept=["Reply"]).split("\n")
+    assert set(TEXT_SCRAMBLE_MODES) >= {"none", "heading", "chrome", "dates", "form", "all"}
+    with pytest.raises(ValueError, match="text scramble mode"):
+        scramble_text("", "classes")
+
+
+def test_eval_text_scramble_needs_text(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="scramble"):
+        run_eval(tmp_path, use_html=True, scramble="dates")
+
+
+def test_eval_reads_text_pages_perturbed(tmp_path: Path) -> None:
+    """Issue 17: ``corpus eval --scramble all`` parses the perturbed text and scores it against the same truth."""
+    (tmp_path / "p.txt").write_text(_THREAD, encoding="utf-8")
+    truth = {"site": "example.org", "title": _KEPT[0], "body": _KEPT[1],
+             "comments": [{"author": a, "text": t} for a, t in zip(_AUTHORS, _KEPT[2:], strict=True)]}
+    (tmp_path / "p.truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    plain, perturbed = run_eval(tmp_path), run_eval(tmp_path, scramble="all")
+    assert perturbed["scramble"] == "all" and plain["scramble"] == "none"
+    assert plain["overall"]["n_comment_pages"] == perturbed["overall"]["n_comment_pages"] == 1

@@ -210,14 +210,17 @@ def _always_header_model(names: set[str], lines: pl.DataFrame) -> dict:
 
 def test_learned_thread_where_the_rules_find_none() -> None:
     """A thread of name lines with no date, count, heading or "says": the rules see nothing; a classifier
-    that takes the name lines for headers makes the thread, each name its comment's author."""
-    lines = [*ARTICLE, "Comments", ""]
+    that takes the name lines for headers makes the thread, each name its comment's author. (Under a
+    comments heading the rules find such a thread themselves: ``parse._name_thread``.)"""
+    lines = [*ARTICLE]
     for author, text in THREAD:
         lines += [author, "", text, ""]
     lines += ["Leave a Reply"]
     tagged = _page("\n".join(lines))
     model = _always_header_model({a for a, _ in THREAD}, tagged)
     assert parse_comments(segment_pages(tagged, finder="rules")).height == 0
+    headed = _page("\n".join([*ARTICLE, "Comments", "", *lines[len(ARTICLE):]]))
+    assert parse_comments(segment_pages(headed, finder="rules"))["author"].to_list() == [a for a, _ in THREAD]
     comments = parse_comments(segment_pages(tagged, header_model=model)).sort("position")
     assert comments["author"].to_list() == [a for a, _ in THREAD]
     assert comments["text"].to_list() == [t for _, t in THREAD]

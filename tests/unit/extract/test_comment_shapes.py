@@ -169,3 +169,27 @@ def test_teasers_below_a_closed_comment_section_are_not_a_thread() -> None:
     thread = ["Comments", *teasers[3:]]
     _, comments = _parse(_page(thread))
     assert [c["text"] for c in comments] == REMARKS
+
+
+def test_name_lines_alone_under_a_comments_heading_make_a_thread() -> None:
+    """Issue 17: a thread that prints neither dates, count, chrome nor form, only a name over each comment,
+    is found below a comments heading."""
+    names = ["Anna Berg", "bob1984", "Chris", "Dana from Leeds"]
+    thread = [line for name, remark in zip(names, REMARKS, strict=True) for line in (name, "", remark, "")]
+    article, comments = _parse("\n".join(["Home", "", "City Extends Tram Line", "", *PARA, "", "Comments", "",
+                                          *thread, "© 2024 Example"]))
+    assert [(c["author"], c["text"]) for c in comments] == list(zip(names, REMARKS, strict=True))
+    assert "Anna Berg" not in article["body"]
+
+
+def test_name_lines_alone_need_a_heading_and_sentences() -> None:
+    """Issue 17: the same shape without a comments heading (an article's sub-headings), or under one with
+    texts that do not read as sentences (a list of labels), is no thread."""
+    names = ["Anna Berg", "bob1984", "Chris", "Dana from Leeds"]
+    thread = [line for name, remark in zip(names, REMARKS, strict=True) for line in (name, "", remark, "")]
+    _, comments = _parse("\n".join(["Home", "", "City Extends Tram Line", "", *PARA, "", *thread, "© 2024"]))
+    assert comments == []
+    labels = [line for name in names for line in (name, "", f"{name} and more of the same", "")]
+    _, comments = _parse("\n".join(["Home", "", "City Extends Tram Line", "", *PARA, "", "Comments", "",
+                                    *labels, "© 2024 Example"]))
+    assert comments == []
