@@ -264,7 +264,8 @@ def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path
 @recorded
 def parse_task(lines: Path, pages: Path, templates: Path, *, out: ParsedFiles) -> ParsedFiles:
     """Split each page into one article and its comments (PARSED_ARTICLES, PARSED_COMMENTS)."""
-    page_frame = readable_pages(io.read_batch(pages, PAGES)).select(PARSE_PAGE_COLUMNS)
+    page_frame = readable_pages(io.read_batch(pages, PAGES, columns=[*PARSE_PAGE_COLUMNS, "reject_reason"])
+                                ).select(PARSE_PAGE_COLUMNS)
     arts, coms = parse_shard(io.read_batch(lines, LINES), page_frame, io.read_batch(templates, TEMPLATE_LINES))
     return ParsedFiles(io.write_batch(arts, out.articles, SCORED_ARTICLES),
                        io.write_batch(coms, out.comments, PARSED_COMMENTS))
@@ -277,7 +278,7 @@ def detect_language_task(parsed: ParsedFiles, pages: Path, *, min_chars: int, mi
     """Language of every article (title + body) and of every comment."""
     arts, coms = tag_languages(io.read_batch(parsed.articles, SCORED_ARTICLES),
                                io.read_batch(parsed.comments, PARSED_COMMENTS),
-                               io.read_batch(pages, PAGES).select(LANGID_PAGE_COLUMNS), min_chars=min_chars,
+                               io.read_batch(pages, PAGES, columns=LANGID_PAGE_COLUMNS), min_chars=min_chars,
                                min_words=min_words, min_score=min_score, max_chars=max_chars)
     return TaggedFiles(io.write_batch(arts, out.articles, TAGGED_ARTICLES),
                        io.write_batch(coms, out.comments, TAGGED_COMMENTS))
