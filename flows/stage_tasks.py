@@ -234,7 +234,7 @@ def strip_boilerplate_task(pages: Path, *, out: Path) -> Path:
 @recorded
 def template_rows_task(lines: Path, pages: Path, *, parts: int, out: Path) -> Path:
     """What a shard adds to the template counts: distinct (site, line, page content) by partition, and its pages."""
-    rows, page_rows = template_rows(io.read_batch(lines, LINES),
+    rows, page_rows = template_rows(io.read_batch(lines, LINES, columns=["page_id", "text"]),
                                     io.read_batch(pages, PAGES, columns=["page_id", "site"]), parts=parts)
     io.write_parts(rows, out / "rows.parquet", TEMPLATE_ROWS)
     io.write_batch(page_rows, out / "pages.parquet", TEMPLATE_PAGES)
