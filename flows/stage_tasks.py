@@ -235,7 +235,7 @@ def strip_boilerplate_task(pages: Path, *, out: Path) -> Path:
 @recorded
 def template_rows_task(lines: Path, pages: Path, *, parts: int, out: Path) -> Path:
     """What a shard adds to the template counts: distinct (site, line, page content) by partition, and its pages."""
-    rows, page_rows = template_rows(io.read_batch(lines, LINES),
+    rows, page_rows = template_rows(io.read_batch(lines, LINES, columns=["page_id", "text"]),
                                     io.read_batch(pages, PAGES, columns=["page_id", "site"]), parts=parts)
     io.write_parts(rows, out / "rows.parquet", TEMPLATE_ROWS)
     io.write_batch(page_rows, out / "pages.parquet", TEMPLATE_PAGES)
@@ -265,7 +265,8 @@ def merge_templates_task(learned: list[Path], shards: list[Path], previous: Path
 @recorded
 def parse_task(lines: Path, pages: Path, templates: Path, *, out: ParsedFiles) -> ParsedFiles:
     """Split each page into one article and its comments (PARSED_ARTICLES, PARSED_COMMENTS)."""
-    page_frame = readable_pages(io.read_batch(pages, PAGES)).select(PARSE_PAGE_COLUMNS)
+    page_frame = readable_pages(io.read_batch(pages, PAGES, columns=[*PARSE_PAGE_COLUMNS, "reject_reason"])
+                                ).select(PARSE_PAGE_COLUMNS)
     arts, coms = parse_shard(io.read_batch(lines, LINES), page_frame, io.read_batch(templates, TEMPLATE_LINES))
     return ParsedFiles(io.write_batch(arts, out.articles, SCORED_ARTICLES),
                        io.write_batch(coms, out.comments, PARSED_COMMENTS))
@@ -278,7 +279,7 @@ def detect_language_task(parsed: ParsedFiles, pages: Path, *, min_chars: int, mi
     """Language of every article (title + body) and of every comment."""
     arts, coms = tag_languages(io.read_batch(parsed.articles, SCORED_ARTICLES),
                                io.read_batch(parsed.comments, PARSED_COMMENTS),
-                               io.read_batch(pages, PAGES).select(LANGID_PAGE_COLUMNS), min_chars=min_chars,
+                               io.read_batch(pages, PAGES, columns=LANGID_PAGE_COLUMNS), min_chars=min_chars,
                                min_words=min_words, min_score=min_score, max_chars=max_chars)
     return TaggedFiles(io.write_batch(arts, out.articles, TAGGED_ARTICLES),
                        io.write_batch(coms, out.comments, TAGGED_COMMENTS))

@@ -30,9 +30,10 @@ from schemas.dedup import INDEX_META_NAME, DedupIndexMeta
 from schemas.validate import SchemaMismatchError, conform, empty_frame, polars_schema
 
 PARQUET_COMPRESSION = "zstd"
-PARQUET_COMPRESSION_LEVEL = 3
-"""Stage files: on a shard of 500 generated text pages, zstd 3 wrote 0.76 MB in 13 ms; zstd 1 took as long for
-2.4 MB, lz4 as long for 4.2 MB; uncompressed took 4 ms for 6.6 MB (and a later stage reads each file again)."""
+PARQUET_COMPRESSION_LEVEL = 1
+"""Stage files: the 16 stage files of a shard of 500 real bench pages (pyarrow 26, one thread) took 173 ms of CPU
+to write at zstd 3 (12.4 MB), 106 ms at zstd 1 (14.4 MB) and 93 ms as lz4 (19.3 MB); reading them back 35, 33 and
+22 ms. zstd 1 for most of the saving at a sixth more disk (lz4: over half more, 39 GB of stage files at 1M pages)."""
 
 
 def _schema_metadata(schema: pa.Schema, extra: dict[str, str] | None) -> dict[bytes, bytes]:

@@ -646,7 +646,9 @@ def tag_languages(
     ids = pages.select("page_id", pl.coalesce("text", "html").fill_null("").alias("_content"))
     ids = ids.with_columns(article_id=hash_columns(ids, ["_content"])).select("page_id", "article_id")
     arts = articles.join(ids, on="page_id", how="left").with_columns(
-        _lang_text=pl.concat_str([pl.col("title").fill_null(""), pl.col("body")], separator="\n")
+        # detect_language reads the first max_chars characters: the rest of the body is not copied
+        _lang_text=pl.concat_str([pl.col("title").fill_null(""), pl.col("body").str.slice(0, max_chars)],
+                                 separator="\n")
     )
     detect = functools.partial(detect_language, min_chars=min_chars, min_words=min_words,
                                min_score=min_score, max_chars=max_chars)

@@ -10,7 +10,7 @@ from tasks.hashing import hash_columns, hash_series, partition_of
 
 def test_partition_of_is_xxh3_of_each_value() -> None:
     """Partitions are stored state: xxh3-64 of the UTF-8 value modulo the partitions, null in 0, the same
-    whether the values repeat (hashed once per distinct value) or not."""
+    whether the values repeat or not, named like the values."""
     values = [f"site\x1fline {i % 37}" for i in range(500)] + [None, "é", ""]
     expected = [xxhash.xxh3_64_intdigest(v.encode()) % 7 if v is not None else 0 for v in values]
     assert partition_of(pl.Series(values, dtype=pl.String), 7).to_list() == expected
@@ -18,6 +18,9 @@ def test_partition_of_is_xxh3_of_each_value() -> None:
     assert partition_of(pl.Series(distinct), 5).to_list() == [
         xxhash.xxh3_64_intdigest(v.encode()) % 5 if v is not None else 0 for v in distinct]
     assert partition_of(pl.Series(["a", "a", "a"]), 3).dtype == pl.Int32
+    assert partition_of(pl.Series("key", [None, "b"], dtype=pl.String), 1000).name == "key"
+    assert partition_of(pl.Series("key", [], dtype=pl.String), 4).to_list() == []
+    assert partition_of(pl.Series([None, None], dtype=pl.String), 4).to_list() == [0, 0]
 
 
 def test_hash_series_is_hash_columns_of_one_column() -> None:
