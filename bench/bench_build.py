@@ -104,9 +104,11 @@ def cores_wanted(samples: list[tuple[float, int]], since: float, cores: int) -> 
 class Sampler(threading.Thread):
     """Samples the process tree below ``root``: per pid its kind, VmHWM, VmRSS and CPU ticks."""
 
-    def __init__(self, root: int, interval: float) -> None:
+    def __init__(self, root: int, interval: float, trace: Path | None = None) -> None:
         super().__init__(daemon=True)
         self.root, self.interval, self.stop = root, interval, threading.Event()
+        self.trace = trace  # a CSV that every sample is appended to as it is taken (read while the build runs)
+        self.started = time.time()
         self.kinds: dict[int, str] = {}
         self.hwm: dict[int, float] = {}
         self.cpu: dict[int, float] = {}
@@ -145,7 +147,21 @@ class Sampler(threading.Thread):
             self.running.append((now, running))
             if rss_sum > self.rss_sum:
                 self.rss_sum, self.rss_sum_at = rss_sum, (now, parts)
+            if self.trace is not None:
+                self._append_trace(now, rss_sum, parts)
             self.stop.wait(self.interval)
+
+
+    def _append_trace(self, now: float, rss_sum: float, parts: dict[int, float]) -> None:
+        """One CSV line: seconds from the start, VmRSS MB of all processes, of the build process, of the API
+        server, and of each worker (largest first), then the CPU s of the tree so far."""
+        by_kind = {kind: sorted((mb for pid, mb in parts.items() if self.kinds.get(pid) == kind), reverse=True)
+                   for kind in ("build", "api_server", "worker", "other")}
+        line = [f"{now - self.started:.1f}", f"{rss_sum:.0f}", f"{sum(by_kind['build']):.0f}",
+                f"{sum(by_kind['api_server']):.0f}", " ".join(f"{mb:.0f}" for mb in by_kind["worker"]),
+                f"{self.tree_cpu[-1][1]:.1f}"]
+        with self.trace.open("a", encoding="utf-8") as f:
+            f.write(",".join(line) + "\n")
 
 
 def peak_at_once(sampler: Sampler, executions: list[dict[str, Any]], started: float) -> dict[str, Any]:
@@ -171,15 +187,22 @@ def stage_peaks(rss: dict[int, list[tuple[float, float]]], executions: list[dict
     return peaks
 
 
-def measure(corpus: Path, out: Path, extra: list[str], *, interval: float, checkout: Path = REPO) -> dict[str, Any]:
-    """Run ``corpus build`` of ``checkout`` on ``corpus`` into ``out`` (removed first); return what was measured."""
+def measure(corpus: Path, out: Path, extra: list[str], *, interval: float, checkout: Path = REPO,
+            trace: Path | None = None) -> dict[str, Any]:
+    """Run ``corpus build`` of ``checkout`` on ``corpus`` into ``out`` (removed first); return what was measured.
+
+    ``trace``: a CSV the memory samples are appended to while the build runs (``seconds,all_mb,build_mb,
+    api_server_mb,worker_mb,cpu_s``; the worker column lists each worker's MB, space-separated)."""
+    if trace is not None:
+        trace.parent.mkdir(parents=True, exist_ok=True)
+        trace.write_text("seconds,all_mb,build_mb,api_server_mb,worker_mb,cpu_s\n", encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     cmd = [str(REPO / ".venv" / "bin" / "python"), "-m", "flows.cli", "build", str(corpus / "pages"),
            "--manifest", str(corpus / "manifest.csv"), "--out", str(out), "--json", *extra]
     load_before = os.getloadavg()
     started = time.time()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=checkout)
-    sampler = Sampler(proc.pid, interval)
+    sampler = Sampler(proc.pid, interval, trace)
     sampler.start()
     stdout, stderr = proc.communicate()
     wall = time.time() - started
@@ -242,10 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkout", type=Path, default=REPO,
                         help="Run the code of this checkout (a git worktree; this one's virtualenv).")
     parser.add_argument("--interval", type=float, default=0.5, help="Seconds between samples of /proc.")
+    parser.add_argument("--trace", type=Path, default=None,
+                        help="Append every memory sample to this CSV as the build runs (read it while it runs).")
     args = parser.parse_args(argv)
     out = args.out or REPO / "bench" / "work" / f"run-build-{args.corpus.name}"
     result = measure(args.corpus.resolve(), out.resolve(), extra, interval=args.interval,
-                     checkout=args.checkout.resolve())
+                     checkout=args.checkout.resolve(), trace=args.trace)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:

@@ -13,7 +13,7 @@ import functools
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec, TypeVar
@@ -77,10 +77,14 @@ from tasks.dedup.comments import (
     article_refs,
     comment_rows,
     in_piece,
+    in_thread_piece,
     merge_partition_comments,
+    merge_pieces,
     repeat_pieces,
     shard_numbers,
     shard_text_counts,
+    sum_piece_counts,
+    thread_article,
 )
 from tasks.dedup.index import prior_cluster_nodes, prior_signatures, run_node_frames, run_nodes
 from tasks.dedup.keys import add_dedup_keys
@@ -449,17 +453,33 @@ def merge_comments_task(part: int, applied: list[Path], prior_keys: Path, *, sha
                         out: MergedFiles) -> MergedFiles:
     """Merge the comment threads of one partition of hash(canonical article id); its text counts.
 
-    The merged comments are written by the number (in ``shards``) of the shard that ships them.
+    The merged comments are written by the number (in ``shards``) of the shard that ships them. A partition
+    of more than ``MERGE_PIECE_ROWS`` comments is merged in pieces of hash(article), each read, merged and
+    written before the next, so memory holds one piece however many pages the partition has.
     """
     prior_file = io.part_path(prior_keys, part)
-    merged, keys, counts = merge_partition_comments(
-        io.read_part([a / "comments.parquet" for a in applied], COMMENT_ROWS, part).collect(),
-        io.read_part([a / "refs.parquet" for a in applied], ARTICLE_REFS, part).collect(),
-        io.read_batch(prior_file, COMMENT_KEYS) if prior_file.exists() else None)
-    merged = merged.with_columns(shard_numbers(pl.col("shard_id"), shards).alias("part"))
-    return MergedFiles(io.write_parts(merged, out.merged, MERGED_COMMENT_PARTS),
-                       io.write_batch(keys, out.comment_keys, COMMENT_KEYS),
-                       io.write_batch(counts, out.text_counts, TEXT_COUNTS))
+    comments = io.read_part([a / "comments.parquet" for a in applied], COMMENT_ROWS, part)
+    refs = io.read_part([a / "refs.parquet" for a in applied], ARTICLE_REFS, part)
+    prior = io.scan_batches([prior_file], COMMENT_KEYS) if prior_file.exists() else None
+    pieces = merge_pieces(comments.select(pl.len()).collect().item())
+    keys: list[pl.DataFrame] = []
+    counts: list[pl.DataFrame] = []
+
+    def piece(frame: pl.LazyFrame, article: pl.Expr, k: int) -> pl.DataFrame:
+        return frame.collect() if pieces == 1 else frame.filter(in_thread_piece(article, k, pieces)).collect()
+
+    def merged_pieces() -> Iterator[pl.DataFrame]:
+        for k in range(pieces):
+            merged, piece_keys, piece_counts = merge_partition_comments(
+                piece(comments, thread_article(), k), piece(refs, pl.col("article_id"), k),
+                None if prior is None else piece(prior, pl.col("article_id"), k))
+            keys.append(piece_keys)
+            counts.append(piece_counts)
+            yield merged.with_columns(shard_numbers(pl.col("shard_id"), shards).alias("part"))
+
+    merged_file = io.write_parts_pieces(merged_pieces(), out.merged, MERGED_COMMENT_PARTS)
+    return MergedFiles(merged_file, io.write_batch(pl.concat(keys), out.comment_keys, COMMENT_KEYS),
+                       io.write_batch(sum_piece_counts(counts), out.text_counts, TEXT_COUNTS))
 
 
 @task(name="count-repeats", retries=1, persist_result=True, cache_policy=StageCache())

@@ -206,21 +206,37 @@ def part_path(folder: Path, part: int) -> Path:
 def write_parts(df: pl.DataFrame, path: Path, schema: pa.Schema, *, column: str = "part") -> Path:
     """Write ``df`` conformed to ``schema`` plus its partition ``column`` as one Parquet file, atomically:
     sorted by partition, one row group per partition, so :func:`read_part` reads only its own rows."""
+    return write_parts_pieces([df], path, schema, column=column)
+
+
+def write_parts_pieces(pieces: Iterable[pl.DataFrame], path: Path, schema: pa.Schema, *, column: str = "part"
+                       ) -> Path:
+    """:func:`write_parts` of frames made one at a time: each piece is written as it comes (sorted by
+    partition, one row group per partition it holds) and let go before the next, so memory holds one piece.
+
+    :func:`read_part` reads a partition from every row group that holds it. One piece writes the same file
+    as :func:`write_parts`.
+    """
     full = pa.schema([*schema, pa.field(column, pa.int32(), nullable=False)])
-    table = conform(df.sort(column, maintain_order=True), full)
-    table = table.replace_schema_metadata(_schema_metadata(full, None))
+    metadata = _schema_metadata(full, None)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        parts = table.column(column).to_numpy()
-        cuts = [0, *(np.flatnonzero(np.diff(parts)) + 1).tolist(), len(parts)]
         with pq.ParquetWriter(tmp, full, compression=PARQUET_COMPRESSION,
                               compression_level=PARQUET_COMPRESSION_LEVEL) as writer:
-            for lo, hi in itertools.pairwise(cuts):
-                writer.write_table(table.slice(lo, hi - lo))
-            if not len(parts):
-                writer.write_table(table)
+            written = False
+            for df in pieces:
+                table = conform(df.sort(column, maintain_order=True), full).replace_schema_metadata(metadata)
+                parts = table.column(column).to_numpy()
+                cuts = [0, *(np.flatnonzero(np.diff(parts)) + 1).tolist(), len(parts)]
+                for lo, hi in itertools.pairwise(cuts):
+                    if hi > lo:
+                        writer.write_table(table.slice(lo, hi - lo))
+                        written = True
+                del table, parts
+            if not written:
+                writer.write_table(conform(empty_frame(full), full).replace_schema_metadata(metadata))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -27,7 +27,8 @@ def test_stage_peaks_take_the_highest_sample_inside_each_task() -> None:
 @pytest.mark.slow
 @pytest.mark.write_disk
 def test_measures_a_build_of_the_sample(tmp_path: Path) -> None:
-    result = measure(SAMPLE, tmp_path / "out", ["--runner", "threads"], interval=0.2)
+    trace = tmp_path / "trace.csv"
+    result = measure(SAMPLE, tmp_path / "out", ["--runner", "threads"], interval=0.2, trace=trace)
     n_pages = len(list((SAMPLE / "pages").glob("*.txt")))
     assert result["pages"] == n_pages
     assert result["cpu_seconds"] > 0
@@ -35,3 +36,8 @@ def test_measures_a_build_of_the_sample(tmp_path: Path) -> None:
     assert result["peak_rss_mb_by_process_kind"]["build"] > 0
     assert result["peak_rss_mb_all_processes_at_once"] >= result["peak_rss_mb_by_process_kind"]["build"] * 0.5
     assert result["summary"]["articles"] > 0
+    rows = [line.split(",") for line in trace.read_text().splitlines()]
+    assert rows[0] == ["seconds", "all_mb", "build_mb", "api_server_mb", "worker_mb", "cpu_s"]
+    assert len(rows) > 2 and all(len(r) == 6 for r in rows)
+    assert max(float(r[1]) for r in rows[1:]) == pytest.approx(result["peak_rss_mb_all_processes_at_once"], abs=1)
+    assert all(float(r[1]) >= float(r[2]) for r in rows[1:])

@@ -11,13 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from bench.gen_dedup import generate_planted, pair_scores
-from schemas.dedup import DEDUP_NODES
-from schemas.validate import empty_frame
+from flows.stage_tasks import MergedFiles, merge_comments_task
+from schemas.dedup import ARTICLE_REFS, COMMENT_KEYS, COMMENT_ROWS, DEDUP_NODES, MERGED_COMMENT_PARTS, TEXT_COUNTS
+from schemas.validate import cast_to, empty_frame
+from tasks import io
+from tasks.dedup import comments as comments_module
 from tasks.dedup.clusters import (
     ORD_SHARD_BITS,
     PAIR_PIECE_ROWS,
@@ -232,8 +237,10 @@ def test_incremental_runs_read_the_partitioned_index(parts: int) -> None:
 
 
 @pytest.mark.parametrize("parts", [1, 5])
-def test_comment_merge_per_partition_equals_the_whole_run(parts: int) -> None:
-    """Issue 7: threads merged per partition of hash(canonical article), repeats summed, equal the one-process merge."""
+def test_comment_merge_per_partition_equals_the_whole_run(parts: int, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 7: threads merged per partition of hash(canonical article), repeats summed, equal the one-process merge;
+    issue 18: the merge-comments task merging a partition in pieces of hash(article) writes the same rows."""
     planted = generate_planted(200, seed=4, copy_rate=0.6)
     articles = planted.articles.with_columns(language=pl.lit("en"))
     cut = [0, articles.height // 2, articles.height]
@@ -298,6 +305,39 @@ def test_comment_merge_per_partition_equals_the_whole_run(parts: int) -> None:
             expected.filter(pl.col("shard_id") == sid)), sid
     assert got.sort("comment_id", "page_id", "position").equals(expected.sort("comment_id", "page_id", "position"))
     assert pl.concat(new_keys).sort("comment_id").equals(expected_keys.sort("comment_id"))
+    _merge_task_in_pieces(tmp_path, monkeypatch, (rows, refs, prior_parts), shards, (merged, new_keys, counts))
+
+
+def _merge_task_in_pieces(tmp: Path, monkeypatch: pytest.MonkeyPatch,
+                          spread: tuple[list[pl.DataFrame], list[pl.DataFrame], pl.DataFrame], shards: list[str],
+                          whole: tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame]]) -> None:
+    """The merge-comments task on the spread files (each shard's comment rows and refs, the earlier run's keys
+    by partition), in one piece and in pieces of a few rows: each partition's merged rows (by shard number),
+    comment keys and text counts equal ``merge_partition_comments`` of the partition whole (``whole``)."""
+    rows, refs, prior_parts = spread
+    merged, new_keys, counts = whole
+    parts = len(merged)
+    applied = [tmp / "_work" / "applied" / sid for sid in shards]
+    for a, r, f in zip(applied, rows, refs, strict=True):
+        io.write_parts(r.select(*COMMENT_ROWS.names, "part"), a / "comments.parquet", COMMENT_ROWS)
+        io.write_parts(f, a / "refs.parquet", ARTICLE_REFS)
+    prior_dir = tmp / "_state" / "comment_keys"
+    for p in range(parts):
+        io.write_batch(prior_parts.filter(pl.col("part") == p).drop("part"), io.part_path(prior_dir, p), COMMENT_KEYS)
+    for piece_rows in (1_000_000, 7):
+        monkeypatch.setattr(comments_module, "MERGE_PIECE_ROWS", piece_rows)
+        for p in range(parts):
+            out = tmp / "_work" / f"merged-{piece_rows}"
+            got = merge_comments_task.fn(p, applied, prior_dir, shards=shards, out=MergedFiles(
+                io.part_path(out / "merged", p), io.part_path(out / "keys", p), io.part_path(out / "counts", p)))
+            assert (pq.ParquetFile(got.merged).num_row_groups > len(shards)) == (piece_rows == 7)
+            want = cast_to(merged[p], MERGED_COMMENT_PARTS).with_columns(
+                shard_numbers(pl.col("shard_id"), shards).alias("part"))
+            assert pl.read_parquet(got.merged).sort("comment_row").equals(want.sort("comment_row"))
+            assert io.read_batch(got.comment_keys, COMMENT_KEYS).sort("comment_id").equals(
+                cast_to(new_keys[p], COMMENT_KEYS).sort("comment_id"))
+            assert io.read_batch(got.text_counts, TEXT_COUNTS).sort("text_hash").equals(
+                cast_to(counts[p], TEXT_COUNTS).sort("text_hash"))
 
 
 @pytest.mark.parametrize("parts", [1, 4])
