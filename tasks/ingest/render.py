@@ -219,8 +219,8 @@ def join_items(items: list[str | int]) -> str:
     blank line for 2). Done on one string with the counts as control marks; text that holds those
     marks itself is joined chunk by chunk (``_join_chunks``), with the same result.
     """
-    text = "".join([_BREAK_MARKS[item] if isinstance(item, int) else item for item in items])
-    n_marks = len(items) - sum(1 for item in items if isinstance(item, str))
+    text = "".join(map(_BREAK_MARKS.get, items, items))  # type: ignore[arg-type]  # a count's mark, else the text
+    n_marks = items.count(1) + items.count(2)
     if text.count("\x01") + text.count("\x02") != n_marks:
         return _join_chunks(items)
     text = _SPACES.sub(" ", text)
