@@ -14,7 +14,7 @@ trafilatura's own speed is ``pages_per_cpu_s_without_comments`` (the call our pa
 ``pages_per_cpu_s`` (with comments). ``interleaved`` times our per-page work and trafilatura's own
 ``extract`` page by page in turn (three passes), the fair ratio on a machine whose load drifts: ours
 is the whole of what a build does with a page's markup, ingest's rendering to text
-(``tasks.extract.html.render_page``, with its canonical URL and publication time) and the markup path
+(``tasks.ingest.render.render_page``, with its canonical URL and publication time) and the markup path
 (``extract_page``: our markup extraction, trafilatura's body and the choice), against trafilatura's
 extraction of the body alone.
 ``--per-page`` lists every page.
@@ -35,7 +35,8 @@ import polars as pl
 from selectolax.lexbor import LexborHTMLParser
 
 from flows.evaluate import is_sealed
-from tasks.extract.html import check_markup, extract_html_pages, extract_page, render_page
+from tasks.extract.html import extract_html_pages, extract_page
+from tasks.ingest.render import check_markup, render_page
 from tasks.reports.parse_scores import score_pages, summarize_scores
 
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus-dev"

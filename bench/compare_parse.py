@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, os.getcwd())  # the checkout being measured, not the one this file lives in
 
@@ -37,8 +38,8 @@ def _recording_parse() -> tuple[Callable[..., tuple[pl.DataFrame, pl.DataFrame]]
     kept: list[pl.DataFrame] = []
     segment = chain.segment_pages
 
-    def recorded(lines: pl.DataFrame) -> pl.DataFrame:
-        out = segment(lines)
+    def recorded(*args: Any, **kwargs: Any) -> pl.DataFrame:
+        out = segment(*args, **kwargs)
         kept.append(out)
         return out
 

@@ -2,7 +2,7 @@
 
 Reads the ``RAW_RECORDS`` columns (bytes as read by ``tasks/ingest/inputs.py``); returns ``PAGES`` rows:
 decoded ``text`` (HTML is kept in ``html`` and rendered to innerText-style ``text`` by
-``tasks.extract.html``, its canonical link replaces ``url`` and its stated publication time fills
+``tasks.ingest.render``, its canonical link replaces ``url`` and its stated publication time fills
 ``published_at``), ``page_id``, ``site``/``site_source``, and ``reject_reason`` for records that
 cannot become an article (empty, binary, unreadable, ``html_too_large``, ``html_too_deep``,
 ``html_too_complex``, and
@@ -20,9 +20,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from schemas.pages import PAGES
 from schemas.validate import cast_to, polars_schema
-from tasks.extract.html import DEFAULT_MAX_HTML_BYTES, DEFAULT_MAX_NODES, check_markup, render_page
 from tasks.hashing import hash_columns
 from tasks.ingest.encoding import decode_bytes, looks_binary
+from tasks.ingest.render import DEFAULT_MAX_HTML_BYTES, DEFAULT_MAX_NODES, check_markup, render_page
 from tasks.ingest.sites import assign_sites
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def build_pages(
     decoded page, ``text`` its innerText rendering, ``url`` its canonical link when it has one
     (else the container's URL) and ``published_at`` the time the page states. HTML over
     ``max_html_bytes`` (UTF-8) is rejected as ``html_too_large``, block markup nested deeper than
-    ``tasks.extract.html.DEFAULT_MAX_DEPTH`` as ``html_too_deep`` and HTML with more than ``max_nodes`` DOM
+    ``tasks.ingest.render.DEFAULT_MAX_DEPTH`` as ``html_too_deep`` and HTML with more than ``max_nodes`` DOM
     nodes as ``html_too_complex``, so no page can stall a shard.
     """
     decoded = pl.DataFrame(

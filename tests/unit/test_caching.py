@@ -126,11 +126,12 @@ def test_stage_tasks_reach_the_modules_they_run() -> None:
     """The modules the old hand-kept lists missed (issue 22) are in the keys; other stages' modules are not."""
     ingest = code_closure("flows.stage_tasks", "ingest_task")
     assert {"tasks.ingest.pages", "tasks.hashing", "tasks.ingest.readers", "tasks.ingest.encoding",
-            "tasks.ingest.sites",
-            "tasks.extract.html"} <= set(ingest)
+            "tasks.ingest.sites", "tasks.ingest.render"} <= set(ingest)
     assert "tasks.extract.langid" not in ingest and "tasks.extract.parse" not in ingest
+    assert "tasks.extract.html" not in ingest  # the renderer is ingest's own; the markup path is parse's
     parse = code_closure("flows.stage_tasks", "parse_task")
-    assert {"tasks.extract.parse", "tasks.extract.html", "tasks.ingest.readers", "tasks.extract.chain"} <= set(parse)
+    assert {"tasks.extract.parse", "tasks.extract.html", "tasks.ingest.readers", "tasks.ingest.render",
+            "tasks.extract.chain"} <= set(parse)
     # parse runs boilerplate's prose test and chrome lines (parse confidence), never langid or dedup
     assert "tasks.extract.boilerplate" in parse
     assert not [m for m in parse if m == "tasks.extract.langid" or m.startswith("tasks.dedup")]

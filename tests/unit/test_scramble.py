@@ -12,7 +12,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from flows.evaluate import run_eval
 from flows.scramble import TEXT_SCRAMBLE_MODES, scramble_html, scramble_text, scramble_token
-from tasks.extract.html import html_to_text
+from tasks.ingest.render import html_to_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
 PAGES = sorted(p.name.removesuffix(".html.gz") for p in FIXTURES.glob("*.html.gz"))

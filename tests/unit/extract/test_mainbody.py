@@ -82,6 +82,39 @@ def test_choose_body_on_a_page() -> None:
     assert source in ("ours", "trafilatura", "trafilatura_trimmed")
 
 
+@pytest.mark.parametrize(("ours", "fast", "full"), [
+    (None, f"{P1}\n\n{P2}", f"{P1}\n\n{P2}\n\n{P3}"),  # ours found nothing: the full run's body
+    (None, f"{P1}\n\n{P2}", None),                     # ... and the fast run's when the full run finds none
+    ("", None, None),
+    (P1, f"{P1}\n\n{P2}\n\n{P3}", None),               # ours confirmed: the fast run alone
+    (f"{P1}\n\n{P2}\n\n{P3}", P1, f"{P1}\n\n{P2}"),    # the fast run finds too little: the full run's body
+])
+def test_choose_body_runs_trafilatura_as_the_rule_says(monkeypatch: pytest.MonkeyPatch, ours: str | None,
+                                                       fast: str | None, full: str | None) -> None:
+    """The body is the one of the plain rule (fast run, then the full run when the rule asks for it, the
+    fast body standing in for a full run that finds nothing), with the full run first, and the fast run
+    only when it is needed, on pages where ours found nothing."""
+    from tasks.extract import mainbody
+
+    calls: list[bool] = []
+
+    def fake(html: str, *, fast: bool = False) -> str | None:
+        calls.append(fast)
+        return fast_body if fast else full
+
+    fast_body = fast
+    monkeypatch.setattr(mainbody, "trafilatura_body", fake)
+    n_ours, n_fast = mainbody._n_words(ours or ""), mainbody._n_words(fast or "")
+    rerun = not n_fast or not n_ours or n_fast < mainbody.RERUN_BELOW * n_ours or (
+        combine_bodies(ours, fast)[1] == UNCONFIRMED and n_fast > mainbody.RERUN_ABOVE * n_ours)
+    expected = combine_bodies(ours, (full or fast) if rerun else fast)
+    assert choose_body("<p>x</p>", ours) == expected
+    if not n_ours:
+        assert calls == ([False] if full else [False, True])
+    else:
+        assert calls == ([True, False] if rerun else [True])
+
+
 def test_replace_partial_bodies_and_drop_comment_lines() -> None:
     articles = pl.DataFrame({"page_id": ["a", "b"], "title": ["text title", "kept"],
                              "body": ["text body", f"{P1}\n\nNice post!"]})

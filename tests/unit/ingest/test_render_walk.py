@@ -1,4 +1,4 @@
-"""The innerText walk's shortcuts (tasks/extract/html.py): line breaks joined on one string, hidden elements from one
+"""The innerText walk's shortcuts (tasks/ingest/render.py): line breaks joined on one string, hidden elements from one
 selector query. Each must give what the plain definition gives."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from tasks.extract.html import _hidden_ids, _join_chunks, is_hidden, join_items, node_text, render_items
+from tasks.ingest.render import _join_chunks, hidden_ids, is_hidden, join_items, node_text, render_items
 
 _PIECES = st.sampled_from([" ", "  ", "\n", "a", "b c", " x ", "\t", "\xa0", "", " \n ", "y  z", "\x01", "\x02"])
 
@@ -34,21 +34,21 @@ HIDDEN_PAGE = """<html><body>
 </body></html>"""
 
 
-def test_hidden_ids_are_the_elements_is_hidden_finds() -> None:
+def testhidden_ids_are_the_elements_is_hidden_finds() -> None:
     tree = LexborHTMLParser(HIDDEN_PAGE)
     assert tree.root is not None
     expected = {n.mem_id for n in tree.root.css("*") if is_hidden(n)}
-    assert _hidden_ids(tree.root) == expected
+    assert hidden_ids(tree.root) == expected
     assert len(expected) == 4
     section = tree.css_first("#s")
     assert section is not None
-    assert _hidden_ids(section) == {section.mem_id}  # the root of the query is one of its elements
+    assert hidden_ids(section) == {section.mem_id}  # the root of the query is one of its elements
 
 
 def test_render_with_the_hidden_set_equals_reading_attributes() -> None:
     tree = LexborHTMLParser(HIDDEN_PAGE)
     assert tree.body is not None and tree.root is not None
-    hidden = _hidden_ids(tree.root)
+    hidden = hidden_ids(tree.root)
     assert render_items(tree.body, hidden=hidden) == render_items(tree.body)
     assert node_text(tree.body, hidden=hidden) == node_text(tree.body) == "shown\n\nkept"
     section = tree.css_first("#s")
