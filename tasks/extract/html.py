@@ -26,10 +26,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
 from tasks.evaluate import bag_f1, fold, tokens
+from tasks.extract.authors import MAX_AUTHOR_CHARS, clean_authors, name_from_text
+from tasks.extract.authors import NAME_MAX_WORDS as _NAME_MAX_WORDS
 from tasks.extract.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.extract.mainbody import choose_body, drop_comment_text
-from tasks.extract.parse import NAME_MAX_WORDS as _NAME_MAX_WORDS
-from tasks.extract.parse import clean_author as _without_badge
 from tasks.ingest.readers import parse_timestamp
 
 logger = logging.getLogger(__name__)
@@ -496,14 +496,6 @@ nested comments grows with depth times size."""
 class _TooDeepError(Exception):
     """Comment markup nested deeper than ``MAX_THREAD_DEPTH``."""
 
-MAX_AUTHOR_CHARS = 80
-
-_SAYS = re.compile(
-    r"\s*(?:\b(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|dit|a dit|écrit|dice|dijo|escribe|diz|"
-    r"disse|escreveu|scrive|ha scritto|говорит|пишет|написал|написала)\b\s*:?|:)\s*$",
-    re.IGNORECASE,
-)
-_NUMBERING = re.compile(r"^\s*#?\d{1,4}[.)]?\s+")
 _CHROME_LINE = re.compile(
     r"^(?:reply|antworten|antwort|répondre|responder|rispondi|responder|ответить|like|gefällt mir|report|"
     r"melden|permalink|link|edit|bearbeiten|quote|zitieren|\d+\s*(?:likes?|points?)|↓|↑|says:?|sagt:?|"
@@ -595,6 +587,8 @@ class _Comment:
     text: str
     posted_at_text: str | None
     posted_at: datetime | None
+    author_node: LexborNode | None = None
+    """The element the author was read from (markup comments only)."""
 
 
 def _first_match(region: LexborNode, selectors: tuple[str, ...], excluded: set[int]) -> LexborNode | None:
@@ -613,22 +607,6 @@ def _ancestor_ids(node: LexborNode, stop: LexborNode) -> set[int]:
         out.add(parent.mem_id)
         parent = parent.parent
     return out
-
-
-def clean_author(text: str) -> str | None:
-    """The display name from an author element's text: "says:", numbering, a date and extra lines removed."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    if not lines:
-        return None
-    name = lines[0]
-    date = WRITTEN_DATE.search(name) or RELATIVE_DATE.search(name)
-    if date is not None and date.start() > 0:
-        name = name[: date.start()]
-        name = re.sub(r"\s+(?:on|am|le|el|il|em|at|um)\s*$", "", name, flags=re.IGNORECASE)
-    name = _SAYS.sub("", _NUMBERING.sub("", name)).strip(" \u00a0\t:·|•").rstrip(" \u00a0\t–—-,")
-    if not name or len(name) > MAX_AUTHOR_CHARS:
-        return None
-    return name
 
 
 _INITIALS = re.compile(r"[^\W_]{1,3}")
@@ -655,7 +633,7 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
             # prefer the innermost element that carries the name
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
             for cand in [*inner, node]:
-                name = clean_author(node_text(cand, skip=excluded))
+                name = name_from_text(node_text(cand, skip=excluded))
                 if not name or _DATE_ONLY.match(name):
                     continue
                 if found is None:
@@ -821,8 +799,20 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         if not text or (author is None and posted_text is None):
             continue
         position[mid] = len(comments)
-        comments.append(_Comment(node, parent, author, text, posted_text, posted))
+        comments.append(_Comment(node, parent, author, text, posted_text, posted, author_node))
     return comments
+
+
+def comment_author_elements(tree: LexborHTMLParser, *,
+                            max_nodes: int = DEFAULT_MAX_NODES) -> list[tuple[LexborNode, LexborNode, str]]:
+    """The comment element, the author element and the author name of each comment of ``tree`` whose
+    author an element holds (markup comments; a thread found by its structure gives none): what the
+    author perturbations of ``corpus eval --scramble`` (``flows.scramble``) move into other markup."""
+    try:
+        found = _collect_comments(tree, max_nodes=max_nodes)
+    except _TooDeepError:
+        return []
+    return [(c.node, c.author_node, c.author) for c in found if c.author_node is not None and c.author]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -921,7 +911,7 @@ def _tail_name(line: str) -> str | None:
     if not cuts and _URL_OR_WEEKDAY.search(head.strip()):
         return None
     label = _LABEL.search(head)
-    name = clean_author(head[label.end():] if label else head) or ""
+    name = name_from_text(head[label.end():] if label else head) or ""
     return name if name_shaped(name) else None
 
 
@@ -980,10 +970,9 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
                 written = find_date(lines[i])
                 if written:
                     posted_text, posted = written, parse_date(written)
-                return _Block(_without_badge(name), posted_text, posted, lines[:i], controls)
+                return _Block(name, posted_text, posted, lines[:i], controls)
     if block is not None:
         block.controls = controls
-        block.author = _without_badge(block.author)
     return block
 
 
@@ -995,7 +984,7 @@ def _line_name(line: str) -> str | None:
         return _tail_name(line)
     if match is not None:
         return None
-    name = clean_author(line)
+    name = name_from_text(line)
     return name if name is not None and name_shaped(name) else None
 
 
@@ -1637,7 +1626,7 @@ def extract_html_pages(
             unread.append(page_id)
     return (
         pl.DataFrame(articles, schema=polars_schema(PARSED_ARTICLES)),
-        pl.DataFrame(comments, schema=polars_schema(PARSED_COMMENTS)),
+        clean_authors(pl.DataFrame(comments, schema=polars_schema(PARSED_COMMENTS)), frames=False),
         pl.DataFrame(partial, schema={"page_id": pl.String, "title": pl.String, "body": pl.String,
                                       "body_source": pl.String}),
         pl.DataFrame({"page_id": unread}, schema={"page_id": pl.String}),
