@@ -182,6 +182,29 @@ def name_from_text(text: str) -> str | None:
     return name
 
 
+_SAID_LINE = re.compile(
+    r"^(?P<name>\S.{0,79}?)\s+(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|a dit|écrit|dijo|escribe|"
+    r"disse|escreveu|ha scritto|scrive|говорит|пишет|написал|написала)\b",
+    re.IGNORECASE,
+)
+
+
+SAID_REST_CHARS = 60
+"""After the "says" word of a header line only marks, or a date of at most this many characters."""
+
+
+def said_name(line: str) -> str | None:
+    """The name of a "NAME says:" / "NAME schrieb:" / "NAME a dit :" line (what follows the word: marks, or
+    a date of at most ``SAID_REST_CHARS``), or None when the line does not read so."""
+    match = _SAID_LINE.match(line.strip())
+    if match is None:
+        return None
+    rest = line.strip()[match.end():].strip(" \u00a0\t:.…,")
+    if rest and not (any(ch.isdigit() for ch in rest) and len(rest) <= SAID_REST_CHARS):
+        return None  # "John said that the council...": a sentence, not a header
+    return name_from_text(match.group("name"))
+
+
 _BADGE = re.compile(selectors.AUTHOR_BADGE_RE)
 _LEADING_MARKS = re.compile(r"^[·|•,–—-]+\s+")
 _TRAILING_MARKS = re.compile(r"[\s·|•,–—:-]+$")

@@ -26,7 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
 from tasks.evaluate import bag_f1, fold, tokens
-from tasks.extract.authors import MAX_AUTHOR_CHARS, clean_authors, name_from_text
+from tasks.extract.authors import MAX_AUTHOR_CHARS, clean_authors, name_from_text, said_name
 from tasks.extract.authors import NAME_MAX_WORDS as _NAME_MAX_WORDS
 from tasks.extract.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.extract.mainbody import choose_body, drop_comment_text
@@ -647,6 +647,124 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
 
 _DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
 
+HEAD_CHARS = 160
+"""An element is in a comment's head (where its author is written) when at most this many characters of
+the comment's text come before it."""
+HEAD_EVIDENCE = (
+    ("microdata", '[itemprop="author"] [itemprop="name"], [itemprop="creator"] [itemprop="name"], '
+                  '[itemprop="author"], [itemprop="creator"]', None),
+    ("rel-author", '[rel~="author"]', None),
+    ("cite", "cite", None),
+    ("profile-link", 'a[rel~="ugc"], a[rel~="external"], a[rel~="nofollow"]', None),
+    ("bold", "b, strong", None),
+    ("link", "a[href]", None),
+    ("said-line", None, None),
+    ("avatar-alt", "img[alt]", "alt"),
+    ("label", "a[aria-label], a[title], img[title], span[title]", "aria-label title"),
+)
+"""Kinds of evidence for a comment's author in its head, strongest first, none of them a class name: the
+name element of schema.org microdata, an author link (``rel="author"``), a ``<cite>``, a profile link
+(``rel="ugc"``/``"external"``/``"nofollow"``), the first bold text, the first link, a head line that reads
+"NAME says:" in one of the covered languages (no selector: ``tasks.extract.authors.said_name``), an
+avatar's ``alt``, a link's or an image's ``aria-label``/``title`` (not a control's: a label that holds the
+element's own visible text, "Reply to Jane" on a "Reply" link, is not taken). Each entry: name, selector,
+the attributes holding the name (None: the element's text). A ``<dt>`` just before a ``<dd>`` comment
+comes after them (``_head_author``)."""
+_AVATAR_WORDS = re.compile(
+    r"(?i)^(?:(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|bild|foto|"
+    r"profilbild)\s+(?:of|for|von|de|di|du|del|da)\s+)|(?:['’]s)?\s+(?:avatar|profile\s+picture|photo|picture|"
+    r"bild|foto|profilbild)$"
+)
+"""The words an avatar's ``alt`` puts around a name ("Avatar of Jane", "Jane's avatar")."""
+_DATE_LEAD_CHARS = 4
+"""Evidence whose text has a date within its first characters ("5. Dezember 2019 um 10:12"), or after a
+weekday only, is a date."""
+
+
+def _head_elements(region: LexborNode, excluded: set[int]) -> list[LexborNode]:
+    """The elements of ``region`` (outside ``excluded``) that come before its first ``HEAD_CHARS``
+    characters of text are read, in document order."""
+    out: list[LexborNode] = []
+    seen = 0
+    skip_below: set[int] = set()
+    for node in region.traverse(include_text=True):
+        if node.mem_id == region.mem_id:
+            continue
+        parent = node.parent
+        if node.mem_id in excluded or (parent is not None and parent.mem_id in skip_below):
+            skip_below.add(node.mem_id)
+            continue
+        if node.tag in ("script", "style", "noscript", "template"):
+            skip_below.add(node.mem_id)
+            continue
+        if node.tag == "-text":
+            seen += len((node.text_content or "").strip())
+            if seen > HEAD_CHARS:
+                break
+            continue
+        out.append(node)
+    return out
+
+
+def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int]) -> str | None:
+    """The name one piece of head evidence gives: its text, or the first of its ``attrs`` that holds
+    something (an avatar's words around the name cut); None when that is not name-shaped or a date."""
+    if attrs is None:
+        raw = node_text(node, skip=excluded).strip()
+    else:
+        values = node.attributes or {}
+        raw = next((str(values[a]) for a in attrs.split() if values.get(a)), "")
+        shown = " ".join(node_text(node, skip=excluded).split())
+        if shown and shown.casefold() in raw.casefold():
+            return None  # a control's label ("Reply to Jane" on a "Reply" link)
+        raw = _AVATAR_WORDS.sub("", raw.strip())
+    first = raw.split("\n")[0] if raw else ""
+    date = _date_in(first)
+    if date is not None and (date.start() <= _DATE_LEAD_CHARS or _URL_OR_WEEKDAY.search(first[: date.start()].strip())):
+        return None  # a date (a permalink's text, "Thursday, November 08, 2012 at 01:33 PM")
+    if first.rstrip().endswith(":") and said_name(first) is None:
+        return None  # a label ("Posted by:"), not the name after it
+    name = name_from_text(raw) if raw else None
+    if not name or not name_shaped(name) or "://" in name or name.startswith("www."):
+        return None
+    if _DATE_ONLY.match(name) and not (attrs is not None and name.isdigit()):
+        return None  # a number in the head's text is the comment's number; in an avatar's alt, a user name
+    return name
+
+
+def _head_author(region: LexborNode, excluded: set[int]) -> tuple[str | None, LexborNode | None]:
+    """The comment's author from the evidence in its head (``HEAD_EVIDENCE``, strongest kind first), then,
+    for a ``<dd>`` comment, the ``<dt>`` just before it (Blogger's lists). Class names play no part.
+    An avatar's initials give way to a longer name of the head they stand for."""
+    body = _first_match(region, COMMENT_TEXT_SELECTORS, excluded)
+    head = _head_elements(region, excluded | ({body.mem_id} if body is not None else set()))
+    initials: tuple[str, LexborNode] | None = None
+    for _, selector, attrs in HEAD_EVIDENCE:
+        if selector is None:
+            text = node_text(region, skip=excluded)
+            for line in [ln.strip() for ln in text.split("\n") if ln.strip()][:STRUCT_HEAD_LINES]:
+                if (name := said_name(line)) is not None and name_shaped(name):
+                    return name, None
+            continue
+        kind = {n.mem_id for n in region.css(selector)}
+        for node in head:
+            if node.mem_id not in kind:
+                continue
+            name = _evidence_name(node, attrs, excluded)
+            if name is None:
+                continue
+            if _INITIALS.fullmatch(name) and name == name.upper() and len(name) > 1:
+                initials = initials or (name, node)
+                continue
+            return name, node
+    if region.tag == "dd":
+        prev = region.prev
+        while prev is not None and prev.tag == "-text":
+            prev = prev.prev
+        if prev is not None and prev.tag == "dt" and (name := name_from_text(node_text(prev))) and name_shaped(name):
+            return name, None
+    return initials if initials is not None else (None, None)
+
 
 def _date_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, datetime | None]:
     for selector in DATE_SELECTORS:
@@ -792,6 +910,8 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
             parent = _sibling_parent(node, rep, position)
         excluded = _subtree_ids(mid, children)
         author, author_node = _author_of(node, excluded)
+        if author is None:  # no element the selectors know holds the name: the evidence in the head
+            author, author_node = _head_author(node, excluded)
         posted_text, posted = _date_of(node, excluded)
         if author is None and (block := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
             author = block.author  # no element the selectors know holds the name: the block's name line
