@@ -655,21 +655,21 @@ HEAD_EVIDENCE = (
                   '[itemprop="author"], [itemprop="creator"]', None),
     ("rel-author", '[rel~="author"]', None),
     ("cite", "cite", None),
-    ("profile-link", 'a[rel~="ugc"], a[rel~="external"], a[rel~="nofollow"]', None),
+    ("profile-link", 'a[rel~="ugc"], a[rel~="external"]', None),
     ("bold", "b, strong", None),
     ("link", "a[href]", None),
     ("said-line", None, None),
     ("avatar-alt", "img[alt]", "alt"),
     ("label", "a[aria-label], a[title], img[title], span[title]", "aria-label title"),
 )
-"""Kinds of evidence for a comment's author in its head, strongest first, none of them a class name: the
-name element of schema.org microdata, an author link (``rel="author"``), a ``<cite>``, a profile link
-(``rel="ugc"``/``"external"``/``"nofollow"``), the first bold text, the first link, a head line that reads
-"NAME says:" in one of the covered languages (no selector: ``tasks.extract.authors.said_name``), an
-avatar's ``alt``, a link's or an image's ``aria-label``/``title`` (not a control's: a label that holds the
-element's own visible text, "Reply to Jane" on a "Reply" link, is not taken). Each entry: name, selector,
-the attributes holding the name (None: the element's text). A ``<dt>`` just before a ``<dd>`` comment
-comes after them (``_head_author``)."""
+"""Kinds of evidence for a comment's author in its head, strongest first, none of them a class name: the name
+element of schema.org microdata, an author link (``rel="author"``), a ``<cite>``, a profile link
+(``rel="ugc"``/``"external"``; ``nofollow`` alone marks a comment's or a control's links too), the first bold
+text, the first link, a head line that reads "NAME says:" in one of the covered languages (no selector:
+``tasks.extract.authors.said_name``), an avatar's ``alt``, a link's or an image's ``aria-label``/``title`` (not
+a control's: a label that holds the element's own visible text, "Reply to Jane" on a "Reply" link, is not
+taken). Each entry: name, selector, the attributes holding the name (None: the element's text). A ``<dt>`` just
+before a ``<dd>`` comment comes after them (``_head_author``)."""
 _AVATAR_WORDS = re.compile(
     r"(?i)^(?:(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|bild|foto|"
     r"profilbild)\s+(?:of|for|von|de|di|du|del|da)\s+)|(?:['’]s)?\s+(?:avatar|profile\s+picture|photo|picture|"
@@ -910,8 +910,13 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
             parent = _sibling_parent(node, rep, position)
         excluded = _subtree_ids(mid, children)
         author, author_node = _author_of(node, excluded)
-        if author is None:  # no element the selectors know holds the name: the evidence in the head
-            author, author_node = _head_author(node, excluded)
+        if author is None or not name_shaped(author) or _INITIALS.fullmatch(author):
+            # no element the selectors know holds a name (or only an avatar's initials): the evidence in
+            # the head, where it gives a name (one the initials stand for)
+            head_author, head_node = _head_author(node, excluded)
+            if head_author is not None and (author is None or not name_shaped(author)
+                                            or _initials_of(author, head_author)):
+                author, author_node = head_author, head_node
         posted_text, posted = _date_of(node, excluded)
         if author is None and (block := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
             author = block.author  # no element the selectors know holds the name: the block's name line
