@@ -438,3 +438,16 @@ def test_comment_author_from_head_evidence_without_class_names(head: str, names:
                     for k, name in enumerate(names, start=1))
     _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
     assert comments.sort("position")["author"].to_list() == names
+
+
+def test_head_name_wins_over_avatar_initials_and_like_links() -> None:
+    """Issue 17: an avatar's initials give way to the head's name they stand for; a like button's
+    ``rel="nofollow"`` link is not a profile link, a bold name before it is the author."""
+    head = '<a href="?like={k}" rel="nofollow">Liken</a> <span class="author-avatar">{initials}</span> <b>{name}</b>'
+    names = ["Elon Musk", "Anna Berg"]
+    items = "".join(
+        HEAD_ITEM.format(k=k, name=name, head=head.format(k=k, initials="".join(w[0] for w in name.split()),
+                                                            name=name))
+        for k, name in enumerate(names, start=1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == names
