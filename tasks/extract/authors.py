@@ -146,11 +146,13 @@ _SAYS = re.compile(
 )
 _NUMBERING = re.compile(r"^\s*#?\d{1,4}[.)]?\s+")
 _DATE_PREPOSITION = re.compile(
-    r"(?:(?:\s+(?:on|am|le|el|il|em|at|um|den|der)|\s*[|·•–—-])\s+[^\W\d_]+,)?(?:\s+(?:on|am|le|el|il|em|at|um))?\s*$",
+    r"(?:(?:\s+(?:on|am|le|el|il|em|at|um|den|der)|\s*[|·•–—-])\s+[^\W\d_]+,|\s*,\s*[^\W\d_]{1,3}\.?,?)?"
+    r"(?:\s+(?:on|am|le|el|il|em|at|um))?\s*$",
     re.IGNORECASE,
 )
 """What stands between a name and the date after it: "on", "am", "le", and a word closed by a comma (the
-date's weekday after "on" or a separator: "Jane on Tuesday, May 4", "Jane | Tuesday, May 4")."""
+date's weekday after "on" or a separator: "Jane on Tuesday, May 4", "Jane | Tuesday, May 4"), or an
+abbreviated weekday after a comma ("Hella, Sa 12.03.2020")."""
 _TIME = re.compile(rf"(?i)(?:^|\s|[|,·•–—-])\s*{selectors.TIME_RE}")
 _SAYS_WORD = re.compile(
     r"\s+(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|a dit|écrit|dijo|escribe|disse|escreveu|"
@@ -158,6 +160,12 @@ _SAYS_WORD = re.compile(
     re.IGNORECASE,
 )
 """A "says" word and up to three words after it ("Jane said on Monday:"): not the name."""
+
+
+def name_before_date(text: str) -> str | None:
+    """The name in ``text``, the part of a line that stood before a date: what stands between a name and
+    its date ("on", a weekday) cut, then ``name_from_text``."""
+    return name_from_text(_DATE_PREPOSITION.sub("", text) or text)
 
 
 def name_from_text(text: str) -> str | None:

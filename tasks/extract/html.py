@@ -26,7 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
 from tasks.evaluate import bag_f1, fold, tokens
-from tasks.extract.authors import MAX_AUTHOR_CHARS, clean_authors, name_from_text, said_name
+from tasks.extract.authors import MAX_AUTHOR_CHARS, clean_authors, name_before_date, name_from_text, said_name
 from tasks.extract.authors import NAME_MAX_WORDS as _NAME_MAX_WORDS
 from tasks.extract.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.extract.mainbody import choose_body, drop_comment_text
@@ -1036,7 +1036,7 @@ def _tail_name(line: str) -> str | None:
     if not cuts and _URL_OR_WEEKDAY.search(head.strip()):
         return None
     label = _LABEL.search(head)
-    name = name_from_text(head[label.end():] if label else head) or ""
+    name = name_before_date(head[label.end():] if label else head) or ""
     return name if name_shaped(name) else None
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from tasks.extract.authors import (
     clean_authors,
+    name_before_date,
     name_from_text,
     name_like,
     reconcile_authors,
@@ -128,3 +129,11 @@ def test_clean_authors_cuts_frames_only_from_header_lines() -> None:
     assert clean_authors(frame)["author"].to_list()[:3] == ["Ann", "Bo", "Cy"]
     # markup authors are names already: a leading mark stays, a role badge goes, a numeric name is kept
     assert clean_authors(frame, frames=False)["author"].to_list()[3:] == ["-thh", "Mathias", "7"]
+
+
+@pytest.mark.parametrize(("head", "name"), [
+    ("Beth on ", "Beth"), ("Gregg N. on ", "Gregg N."), ("Josef Franz Lindner, Do ", "Josef Franz Lindner"),
+    ("Jane | Tuesday, ", "Jane"), ("Doe, Jane, ", "Doe, Jane"), ("42 ", "42"),
+])
+def test_name_before_date_cuts_what_joins_name_and_date(head: str, name: str) -> None:
+    assert name_before_date(head) == name
