@@ -656,26 +656,29 @@ HEAD_EVIDENCE = (
     ("rel-author", '[rel~="author"]', None),
     ("cite", "cite", None),
     ("profile-link", 'a[rel~="ugc"], a[rel~="external"]', None),
+    ("said-line", None, None),
     ("bold", "b, strong", None),
     ("link", "a[href]", None),
-    ("said-line", None, None),
     ("avatar-alt", "img[alt]", "alt"),
     ("label", "a[aria-label], a[title], img[title], span[title]", "aria-label title"),
 )
 """Kinds of evidence for a comment's author in its head, strongest first, none of them a class name: the name
 element of schema.org microdata, an author link (``rel="author"``), a ``<cite>``, a profile link
-(``rel="ugc"``/``"external"``; ``nofollow`` alone marks a comment's or a control's links too), the first bold
-text, the first link, a head line that reads "NAME says:" in one of the covered languages (no selector:
-``tasks.extract.authors.said_name``), an avatar's ``alt``, a link's or an image's ``aria-label``/``title`` (not
-a control's: a label that holds the element's own visible text, "Reply to Jane" on a "Reply" link, is not
-taken). Each entry: name, selector, the attributes holding the name (None: the element's text). A ``<dt>`` just
-before a ``<dd>`` comment comes after them (``_head_author``)."""
+(``rel="ugc"``/``"external"``; ``nofollow`` alone marks a comment's or a control's links too), a head line that
+reads "NAME says:" in one of the covered languages (no selector: ``tasks.extract.authors.said_name``), the first
+bold text, the first link, an avatar's ``alt`` (not a bare "Avatar", not an e-mail address), a link's or an
+image's ``aria-label``/``title`` (not a control's: a label that holds the element's own visible text, "Reply to
+Jane" on a "Reply" link, is not taken). Each entry: name, selector, the attributes holding the name (None: the
+element's text). A ``<dt>`` just before a ``<dd>`` comment comes after them (``_head_author``)."""
 _AVATAR_WORDS = re.compile(
     r"(?i)^(?:(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|bild|foto|"
     r"profilbild)\s+(?:of|for|von|de|di|du|del|da)\s+)|(?:['’]s)?\s+(?:avatar|profile\s+picture|photo|picture|"
     r"bild|foto|profilbild)$"
 )
 """The words an avatar's ``alt`` puts around a name ("Avatar of Jane", "Jane's avatar")."""
+_AVATAR_ONLY = re.compile(r"(?i)^\W*(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|"
+                          r"bild|foto|profilbild|user|gravatar)?\W*$")
+_EMAIL = re.compile(r"\S@\S+\.\w")
 _DATE_LEAD_CHARS = 4
 """Evidence whose text has a date within its first characters ("5. Dezember 2019 um 10:12"), or after a
 weekday only, is a date."""
@@ -718,6 +721,8 @@ def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int]) -> s
         if shown and shown.casefold() in raw.casefold():
             return None  # a control's label ("Reply to Jane" on a "Reply" link)
         raw = _AVATAR_WORDS.sub("", raw.strip())
+        if _AVATAR_ONLY.match(raw) or _EMAIL.search(raw):
+            return None  # a placeholder's alt ("Avatar"), or an e-mail address, not a display name
     first = raw.split("\n")[0] if raw else ""
     date = _date_in(first)
     if date is not None and (date.start() <= _DATE_LEAD_CHARS or _URL_OR_WEEKDAY.search(first[: date.start()].strip())):
@@ -737,11 +742,12 @@ def _head_author(region: LexborNode, excluded: set[int]) -> tuple[str | None, Le
     for a ``<dd>`` comment, the ``<dt>`` just before it (Blogger's lists). Class names play no part.
     An avatar's initials give way to a longer name of the head they stand for."""
     body = _first_match(region, COMMENT_TEXT_SELECTORS, excluded)
-    head = _head_elements(region, excluded | ({body.mem_id} if body is not None else set()))
+    outside = excluded | ({body.mem_id} if body is not None else set())
+    head = _head_elements(region, outside)
     initials: tuple[str, LexborNode] | None = None
     for _, selector, attrs in HEAD_EVIDENCE:
         if selector is None:
-            text = node_text(region, skip=excluded)
+            text = node_text(region, skip=outside)
             for line in [ln.strip() for ln in text.split("\n") if ln.strip()][:STRUCT_HEAD_LINES]:
                 if (name := said_name(line)) is not None and name_shaped(name):
                     return name, None

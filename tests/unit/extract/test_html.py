@@ -427,6 +427,8 @@ HEAD_ITEM = """<li id="comment-{k}" class="comment"><div><div>{head}</div>
     ('<span itemprop="author" itemscope><span itemprop="name">{name}</span></span>', ["Anna", "Ben K.", "7"]),
     ('<img src="/a/{k}.png" alt="{name}">', ["Anna", "Ben K.", "7"]),
     ('<img src="/a/{k}.png" alt="Avatar of {name}">', ["Anna", "Ben K.", "7"]),
+    ('<img src="/a.png" alt="Avatar"> <img src="/a/{k}.png" alt="{name}">', ["Anna", "Ben K.", "7"]),
+    ('<a href="/d/{k}">Delete</a> <p>{name} says:</p>', ["Anna", "Ben K.", "7"]),
     ("<p>{name} schrieb:</p>", ["Anna", "Ben K.", "7"]),
     ('<a href="/u/{k}" aria-label="{name}"><img src="/a.png" alt=""></a>', ["Anna", "Ben K.", "7"]),
 ])
