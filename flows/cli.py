@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.runtime import configure_prefect
+from flows.scramble import SCRAMBLE_MODES, TEXT_SCRAMBLE_MODES
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -98,14 +99,16 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--fold", choices=("all", "open", "sealed"), default="all",
                     help="Score every page, or only the open or the sealed fold (truth site's xxh3_64 %% 5 == 0 "
                          "is sealed; a sealed fold is reported in aggregate only).")
-    ev.add_argument("--scramble", choices=("none", "classes", "tags", "heading", "chrome", "dates", "form", "all"),
+    ev.add_argument("--scramble", choices=tuple(dict.fromkeys((*SCRAMBLE_MODES, *TEXT_SCRAMBLE_MODES))),
                     default="none",
                     help="With --html: replace every class and id name (classes), and custom tag names too "
                          "(tags), by a meaningless token before parsing, to measure what an unknown site "
-                         "vocabulary costs the markup finder. Without --html: take comment cues out of the "
-                         "page text (truth unchanged): the comments heading and count lines (heading), "
-                         "reply/like/permalink lines and 'says' (chrome), dates on header lines (dates), "
-                         "the comment form (form), or all of them (all).")
+                         "vocabulary costs the markup finder; or move each comment author the markup "
+                         "finder reads into another form (author-cite, author-bold, author-link, "
+                         "author-microdata, author-avatar, author-says), to measure how it reads that form. "
+                         "Without --html: take comment cues out of the page text (truth unchanged): the "
+                         "comments heading and count lines (heading), reply/like/permalink lines and 'says' "
+                         "(chrome), dates on header lines (dates), the comment form (form), or all of them (all).")
     return parser
 
 

@@ -1,5 +1,5 @@
-"""Scrambled pages for the robustness eval: class and id names (and custom tag names) as meaningless tokens;
-comment cues taken out of text pages.
+"""Scrambled pages for the robustness eval: class and id names (and custom tag names) as meaningless tokens,
+comment authors moved into other markup forms, comment cues taken out of text pages.
 
 The markup finder (``tasks.extract.html``) reads a page's comments and authors partly from the names a site gives
 its classes and ids (``comment-author``, ``fn``, ``username``). A site never seen may name them in another
@@ -9,6 +9,14 @@ what that costs, ``corpus eval --html --scramble classes`` (or ``tags``) parses 
 name) by a token made from a hash of the original: one name always gives the same token, so repeated
 structure stays visible, but no word survives. Text, other attributes (``itemprop``, ``rel``, ``data-*``,
 ``aria-*``) and the tree are left as they are; ``href="#id"`` and ``for="id"`` references follow their ids.
+
+The author perturbations (``--scramble author-cite`` and the other ``AUTHOR_FORMS``) ask a second question:
+does the finder read a comment's author from markup forms that the labelled pages do not show?
+``move_authors`` takes each comment whose author the markup finder reads from an element, puts the name
+into another common form (a ``<cite>``, a ``<b>``, a profile link, schema.org microdata, an avatar's
+``alt`` only, a "NAME says:" line; see ``AUTHOR_FORMS``), and takes the class, id and ``itemprop``
+names off the elements between the comment and the name, so the selectors cannot find the old place.
+The truth is unchanged, so author accuracy under each form says how well that form is read.
 
 For text pages, ``corpus eval --scramble heading|chrome|dates|form|all`` (``scramble_text``) takes out of a
 page's text the comment cues a site never seen may not print (the comments heading and stated count, reply
@@ -21,14 +29,33 @@ These are evaluation tools: the product's parse code never scrambles anything.
 from __future__ import annotations
 
 import functools
+import html as html_lib
 import re
 from collections.abc import Callable, Iterable
 
 import xxhash
+from selectolax.lexbor import LexborHTMLParser
 
-SCRAMBLE_MODES = ("none", "classes", "tags")
+from tasks.extract.html import comment_author_elements
+from tasks.ingest.encoding import decode_bytes
+
+AUTHOR_FORMS = {
+    "author-cite": "<cite>{name}</cite>",
+    "author-bold": "<b>{name}</b>",
+    "author-link": '<a href="https://example.org/people/{slug}" rel="external nofollow ugc">{name}</a>',
+    "author-microdata": ('<span itemprop="author" itemscope itemtype="https://schema.org/Person">'
+                         '<span itemprop="name">{name}</span></span>'),
+    "author-avatar": '<img src="/avatars/{slug}.png" alt="{name}" width="40" height="40">',
+    "author-says": "<p>{name} says:</p>",
+}
+"""Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
+``{slug}`` a token made from it."""
+SCRAMBLE_MODES = ("none", "classes", "tags", *AUTHOR_FORMS)
 """``none``: pages as they are; ``classes``: class and id values scrambled; ``tags``: those and the tag
-names of custom elements (names with a hyphen, ``<comment-item>``)."""
+names of custom elements (names with a hyphen, ``<comment-item>``); ``author-*``: comment authors moved
+into another form (``AUTHOR_FORMS``, ``move_authors``)."""
+_NAMING_ATTRS = ("class", "id", "itemprop", "itemscope", "itemtype")
+_BOM = b"\xef\xbb\xbf"
 
 _QUOTED = rb"""(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)"""
 _ATTR = re.compile(rb"(?i)(\s(?:class|id|for)\s*=\s*)(" + _QUOTED + rb")")
@@ -67,7 +94,8 @@ def scramble_html(data: bytes, mode: str = "classes") -> bytes:
     Every class token and every id (and ``for=`` and ``href="#..."`` references to ids) becomes
     ``scramble_token`` of itself; with ``mode="tags"`` the tag names of custom elements (a hyphen in the
     name) become ``x-`` and a hash too. The bytes outside those attribute values and tag names are
-    unchanged, so the page's text and tree are the same. ``mode="none"`` returns ``data``.
+    unchanged, so the page's text and tree are the same. ``mode="none"`` returns ``data``; an ``author-*``
+    mode returns ``move_authors(data, mode)``.
 
     Raises:
         ValueError: ``mode`` is not one of ``SCRAMBLE_MODES``.
@@ -76,10 +104,42 @@ def scramble_html(data: bytes, mode: str = "classes") -> bytes:
         raise ValueError(f"scramble mode must be one of {SCRAMBLE_MODES}, not {mode!r}")
     if mode == "none":
         return data
+    if mode in AUTHOR_FORMS:
+        return move_authors(data, mode)
     out = _HREF_FRAGMENT.sub(_scramble_fragment, _ATTR.sub(_scramble_value, data))
     if mode == "tags":
         out = _CUSTOM_TAG.sub(_scramble_tag, out)
     return out
+
+
+def move_authors(data: bytes, form: str) -> bytes:
+    """``data`` (an HTML page's bytes) with each comment author that the markup finder reads from an element
+    (``tasks.extract.html.comment_author_elements``) put into the markup of ``AUTHOR_FORMS[form]`` instead,
+    and the class, id and microdata names taken off every element between the comment and that place.
+    Returns the page as UTF-8 with a byte order mark (which decoding takes before any declared charset).
+
+    Raises:
+        ValueError: ``form`` is not one of ``AUTHOR_FORMS``.
+    """
+    if form not in AUTHOR_FORMS:
+        raise ValueError(f"author form must be one of {tuple(AUTHOR_FORMS)}, not {form!r}")
+    tree = LexborHTMLParser(decode_bytes(data, is_html=True).text)
+    moved = comment_author_elements(tree)
+    if not moved:
+        return data
+    for comment, author, name in moved:
+        parent = author.parent
+        while parent is not None and parent.mem_id != comment.mem_id:
+            for attr in _NAMING_ATTRS:
+                if attr in parent.attrs:
+                    del parent.attrs[attr]
+            parent = parent.parent
+        slug = scramble_token(name.encode()).decode()
+        snippet = AUTHOR_FORMS[form].format(name=html_lib.escape(name), slug=slug)
+        body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
+        if body is not None and body.child is not None:
+            author.replace_with(body.child)
+    return _BOM + (tree.html or "").encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,6 +1,15 @@
-"""Comment authors read twice: where the markup's author names do not look like names, the text path's.
+"""Comment authors: the one place where an author name is cleaned, and where the markup's names are checked.
 
-The markup finder (``tasks.extract.html``) takes a comment's author from the element its selectors name; on a
+Cleaning (both paths call it). ``name_from_text`` reads the name from the text of an author element or a
+header line (its first line, less numbering, "says:"/"schrieb:", a date after it); ``strip_badge`` takes a
+role badge and separators off a name ("Mathias Autor" -> "Mathias"); ``strip_shared_affixes`` cuts the
+words most authors of one page share at their start or end (the header's frame: "Posted by:", "said...");
+``clean_authors`` runs the last two over a frame of comments, and is what the text path
+(``tasks.extract.parse.parse_comments``) and the markup path (``tasks.extract.html.extract_html_pages``)
+both give their comments to. No word list decides what a name is: a numeric or one-character name is
+kept as it is.
+
+Checking. The markup finder(``tasks.extract.html``) takes a comment's author from the element its selectors name; on a
 layout they do not know, that element may hold an avatar's initials, a date, a role or a control's
 label instead. The text finder (``tasks.extract.parse``) reads the same comments from the rendered lines. Both
 are right most of the time and wrong in different ways, so a page's markup authors are checked by a
@@ -12,12 +21,22 @@ and the markup's author fails the test while the text finder's passes, the text 
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
+from tasks.distinct import map_distinct
 from tasks.extract import selectors
-from tasks.extract.parse import NAME_MAX_CHARS, NAME_MAX_WORDS
+from tasks.extract.dates import RELATIVE_DATE, WRITTEN_DATE
 from tasks.extract.words import count_words
 from tasks.text_match import align_comments
+
+NAME_MAX_WORDS = 6
+NAME_MAX_CHARS = 60
+"""A name has at most this many words and characters (the text path's header features and the
+name-likeness test use them)."""
+MAX_AUTHOR_CHARS = 80
+"""An author element's text longer than this (after cleaning) is not a name."""
 
 UNNAMED_SHARE = 1 / 3
 """A page's markup authors are checked against the text finder's when at least this share of its
@@ -114,3 +133,166 @@ def reconcile_authors(markup: pl.DataFrame, text: pl.DataFrame) -> pl.DataFrame:
             if not ok and other[j][2]:
                 authors[row] = other[j][1]
     return markup.with_columns(pl.Series("author", authors, dtype=markup.schema["author"]))
+
+
+# --------------------------------------------------------------------------------------------------
+# Cleaning: one owner for both paths
+# --------------------------------------------------------------------------------------------------
+
+_SAYS = re.compile(
+    r"\s*(?:\b(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|dit|a dit|écrit|dice|dijo|escribe|diz|"
+    r"disse|escreveu|scrive|ha scritto|говорит|пишет|написал|написала)\b\s*:?|:)\s*$",
+    re.IGNORECASE,
+)
+_NUMBERING = re.compile(r"^\s*#?\d{1,4}[.)]?\s+")
+_DATE_PREPOSITION = re.compile(
+    r"(?:(?:\s+(?:on|am|le|el|il|em|at|um|den|der)|\s*[|·•–—-])\s+[^\W\d_]+,|\s*,\s*[^\W\d_]{1,3}\.?,?)?"
+    r"(?:\s+(?:on|am|le|el|il|em|at|um))?\s*$",
+    re.IGNORECASE,
+)
+"""What stands between a name and the date after it: "on", "am", "le", and a word closed by a comma (the
+date's weekday after "on" or a separator: "Jane on Tuesday, May 4", "Jane | Tuesday, May 4"), or an
+abbreviated weekday after a comma ("Hella, Sa 12.03.2020")."""
+_TIME = re.compile(rf"(?i)(?:^|\s|[|,·•–—-])\s*{selectors.TIME_RE}")
+_SAYS_WORD = re.compile(
+    r"\s+(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|a dit|écrit|dijo|escribe|disse|escreveu|"
+    r"ha scritto|говорит|пишет|написал|написала)\b(?:\s+\S+){0,3}\s*[:.…]*\s*$",
+    re.IGNORECASE,
+)
+"""A "says" word and up to three words after it ("Jane said on Monday:"): not the name."""
+
+
+def name_before_date(text: str) -> str | None:
+    """The name in ``text``, the part of a line that stood before a date: what stands between a name and
+    its date ("on", a weekday) cut, then ``name_from_text``."""
+    return name_from_text(_DATE_PREPOSITION.sub("", text) or text)
+
+
+def name_from_text(text: str) -> str | None:
+    """The name from the text of an author element or a header line: its first line, less a leading number
+    ("#3 "), a "says"/"schrieb"/"a dit" and what follows it, a closing colon, and a date or clock time written
+    after the name (with the "on"/"am"/"le" and weekday before it); None when nothing is left or more than
+    ``MAX_AUTHOR_CHARS`` characters. A name of digits or of one character is kept as it is."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if not lines:
+        return None
+    name = lines[0]
+    date = WRITTEN_DATE.search(name) or RELATIVE_DATE.search(name)
+    if date is not None and date.start() > 0:
+        name = _DATE_PREPOSITION.sub("", name[: date.start()]) or name[: date.start()]
+    time = _TIME.search(name)
+    if time is not None and time.start() > 0 and not name[: time.start()].strip().isdigit():
+        name = _DATE_PREPOSITION.sub("", name[: time.start()]) or name[: time.start()]
+    name = _SAYS_WORD.sub("", name) or name
+    name = _SAYS.sub("", _NUMBERING.sub("", name)).strip(" \u00a0\t:·|•").rstrip(" \u00a0\t–—-,")
+    if not name or len(name) > MAX_AUTHOR_CHARS:
+        return None
+    return name
+
+
+_SAID_LINE = re.compile(
+    r"^(?P<name>\S.{0,79}?)\s+(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|a dit|écrit|dijo|escribe|"
+    r"disse|escreveu|ha scritto|scrive|говорит|пишет|написал|написала)\b",
+    re.IGNORECASE,
+)
+
+
+SAID_REST_CHARS = 60
+"""After the "says" word of a header line only marks, or a date of at most this many characters."""
+
+
+def said_name(line: str) -> str | None:
+    """The name of a "NAME says:" / "NAME schrieb:" / "NAME a dit :" line (what follows the word: marks, or
+    a date of at most ``SAID_REST_CHARS``), or None when the line does not read so."""
+    match = _SAID_LINE.match(line.strip())
+    if match is None:
+        return None
+    rest = line.strip()[match.end():].strip(" \u00a0\t:.…,")
+    if rest and not (any(ch.isdigit() for ch in rest) and len(rest) <= SAID_REST_CHARS):
+        return None  # "John said that the council...": a sentence, not a header
+    return name_from_text(match.group("name"))
+
+
+_BADGE = re.compile(selectors.AUTHOR_BADGE_RE)
+_LEADING_MARKS = re.compile(r"^[·|•,–—-]+\s+")
+_TRAILING_MARKS = re.compile(r"[\s·|•,–—:-]+$")
+
+
+def strip_badge(name: str | None) -> str | None:
+    """Strip a role badge and separators from an author name ("Mathias Autor" -> "Mathias")."""
+    if name is None:
+        return None
+    cleaned = _BADGE.sub("", name).strip()
+    cleaned = _LEADING_MARKS.sub("", _TRAILING_MARKS.sub("", cleaned))
+    return cleaned or name.strip() or None
+
+
+AFFIX_MIN_AUTHORS = 3
+"""A page needs this many authors before the words most of them share count as the header's frame."""
+AFFIX_SHARE = 0.8
+"""Share of a page's comment authors that must begin (or end) with the same words for those words to be
+taken as the header's frame ("Posted by:", "said...") rather than part of the names."""
+MAX_AFFIX_WORDS = 3
+PAIR_AFFIX_MIN = 2
+"""Pages with fewer authors than ``AFFIX_MIN_AUTHORS`` (but at least this many) have their shared words cut
+only when those words hold a frame mark (``_FRAME_MARK``: "Posted by:", "said..."): two names may share a
+word, they hardly share a colon or an ellipsis."""
+_FRAME_MARK = r"[:|…]|\.\."
+_GLUED_DATE = r"\s*[(\[]?\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b.*$"
+_NAME_SEPARATOR = r"\s+[|·•]\s+.*$|,\s+[^,]*\d.*$"
+
+
+def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MIN_AUTHORS,
+                         marked_pairs: bool = False) -> pl.DataFrame:
+    """Strip from ``author`` the words that most authors of the same page share at their start or end.
+
+    Header lines frame the name the same way on every comment of a page ("Posted by: NAME | DATE",
+    "NAME said...", "NAME schrieb:"): on pages with at least ``min_comments`` authors (with
+    ``marked_pairs``, two when the shared words hold a frame mark: see ``PAIR_AFFIX_MIN``), the longest run of
+    up to ``MAX_AFFIX_WORDS`` leading (then trailing) words that ``AFFIX_SHARE`` of the authors have,
+    each keeping at least one word of its own, is cut; then a date glued to the name ("Skelly09-12-2012"),
+    what follows a ``|``, ``·`` or ``•`` separator, and a comma with a date or number after it. No word
+    list: the frame is what repeats.
+
+    Reads ``page_id`` and ``author``; returns the same rows with ``author`` replaced.
+    """
+    author = pl.col("author")
+    out = comments.with_row_index("_r").with_columns(
+        _w=author.str.split(" "), _n=author.is_not_null().sum().over("page_id"))
+    # only pages with enough authors can show a frame; the others keep their names as they are
+    fewest = min(min_comments, PAIR_AFFIX_MIN) if marked_pairs else min_comments
+    framed = out.filter(pl.col("_n") >= fewest).select("_r", "page_id", "_w", "_n")
+    for side in ("head", "tail"):
+        best = framed.select("_r", _k=pl.lit(0))
+        for k in range(MAX_AFFIX_WORDS, 0, -1):
+            part = (pl.col("_w").list.head(k) if side == "head" else pl.col("_w").list.tail(k)).list.join(" ")
+            parts = framed.filter(pl.col("_w").list.len() > k).select("_r", "page_id", "_n", _part=part)
+            shared = parts.group_by("page_id", "_part").agg(_c=pl.len(), _n=pl.col("_n").first()).filter(
+                (pl.col("_c") >= AFFIX_SHARE * pl.col("_n"))
+                & ((pl.col("_n") >= min_comments) | pl.col("_part").str.contains(_FRAME_MARK))
+            ).select("page_id", "_part")
+            hits = parts.join(shared, on=["page_id", "_part"], how="semi").select("_r", _h=pl.lit(k))
+            best = best.join(hits, on="_r", how="left").select(
+                "_r", _k=pl.when(pl.col("_k") == 0).then(pl.col("_h").fill_null(0)).otherwise(pl.col("_k")))
+        framed = framed.join(best, on="_r").with_columns(
+            _w=pl.col("_w").list.slice(pl.col("_k"), None) if side == "head"
+            else pl.col("_w").list.head(pl.col("_w").list.len() - pl.col("_k"))
+        ).drop("_k")
+    out = out.join(framed.select("_r", _f=pl.col("_w")), on="_r", how="left").with_columns(
+        _w=pl.coalesce("_f", "_w"))
+    cleaned = pl.col("_w").list.join(" ").str.replace(_GLUED_DATE, "").str.replace(_NAME_SEPARATOR, "").str.strip_chars(
+        " ·|•,–—:-")
+    return out.sort("_r").with_columns(
+        author=pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(author)).drop("_r", "_w", "_n", "_f")
+
+
+def clean_authors(comments: pl.DataFrame, *, frames: bool = True, marked_pairs: bool = True) -> pl.DataFrame:
+    """``comments`` with ``author`` cleaned: with ``frames`` (authors read from header lines, the text path),
+    the page's shared frame is cut first (``strip_shared_affixes``; the marks that show a frame, "said...",
+    are still there); then a role badge and separators go (``strip_badge``, once per distinct name). Authors
+    read from markup elements (``name_from_text`` already took the name alone) pass ``frames=False``: a
+    mark that starts such a name ("-thh") is part of it. Reads ``page_id`` and ``author``; returns the
+    same rows with ``author`` replaced."""
+    dtype = comments.schema["author"]
+    out = strip_shared_affixes(comments, marked_pairs=marked_pairs) if frames else comments
+    return out.with_columns(author=map_distinct(out["author"], strip_badge, dtype))

@@ -21,10 +21,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
+from tasks.extract.authors import MAX_AUTHOR_CHARS, clean_authors, name_before_date, name_from_text, said_name
+from tasks.extract.authors import NAME_MAX_WORDS as _NAME_MAX_WORDS
 from tasks.extract.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.extract.mainbody import choose_body, drop_comment_text
-from tasks.extract.parse import NAME_MAX_WORDS as _NAME_MAX_WORDS
-from tasks.extract.parse import clean_author as _without_badge
 from tasks.ingest.readers import parse_timestamp
 from tasks.ingest.render import (
     DEFAULT_MAX_HTML_BYTES,
@@ -153,14 +153,6 @@ nested comments grows with depth times size."""
 class _TooDeepError(Exception):
     """Comment markup nested deeper than ``MAX_THREAD_DEPTH``."""
 
-MAX_AUTHOR_CHARS = 80
-
-_SAYS = re.compile(
-    r"\s*(?:\b(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|dit|a dit|écrit|dice|dijo|escribe|diz|"
-    r"disse|escreveu|scrive|ha scritto|говорит|пишет|написал|написала)\b\s*:?|:)\s*$",
-    re.IGNORECASE,
-)
-_NUMBERING = re.compile(r"^\s*#?\d{1,4}[.)]?\s+")
 _CHROME_LINE = re.compile(
     r"^(?:reply|antworten|antwort|répondre|responder|rispondi|responder|ответить|like|gefällt mir|report|"
     r"melden|permalink|link|edit|bearbeiten|quote|zitieren|\d+\s*(?:likes?|points?)|↓|↑|says:?|sagt:?|"
@@ -252,6 +244,8 @@ class _Comment:
     text: str
     posted_at_text: str | None
     posted_at: datetime | None
+    author_node: LexborNode | None = None
+    """The element the author was read from (markup comments only)."""
 
 
 def _first_match(region: LexborNode, selectors: tuple[str, ...], excluded: set[int]) -> LexborNode | None:
@@ -270,22 +264,6 @@ def _ancestor_ids(node: LexborNode, stop: LexborNode) -> set[int]:
         out.add(parent.mem_id)
         parent = parent.parent
     return out
-
-
-def clean_author(text: str) -> str | None:
-    """The display name from an author element's text: "says:", numbering, a date and extra lines removed."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    if not lines:
-        return None
-    name = lines[0]
-    date = WRITTEN_DATE.search(name) or RELATIVE_DATE.search(name)
-    if date is not None and date.start() > 0:
-        name = name[: date.start()]
-        name = re.sub(r"\s+(?:on|am|le|el|il|em|at|um)\s*$", "", name, flags=re.IGNORECASE)
-    name = _SAYS.sub("", _NUMBERING.sub("", name)).strip(" \u00a0\t:·|•").rstrip(" \u00a0\t–—-,")
-    if not name or len(name) > MAX_AUTHOR_CHARS:
-        return None
-    return name
 
 
 _INITIALS = re.compile(r"[^\W_]{1,3}")
@@ -312,7 +290,7 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
             # prefer the innermost element that carries the name
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
             for cand in [*inner, node]:
-                name = clean_author(node_text(cand, skip=excluded))
+                name = name_from_text(node_text(cand, skip=excluded))
                 if not name or _DATE_ONLY.match(name):
                     continue
                 if found is None:
@@ -325,6 +303,130 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
 
 
 _DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
+
+HEAD_CHARS = 160
+"""An element is in a comment's head (where its author is written) when at most this many characters of
+the comment's text come before it."""
+HEAD_EVIDENCE = (
+    ("microdata", '[itemprop="author"] [itemprop="name"], [itemprop="creator"] [itemprop="name"], '
+                  '[itemprop="author"], [itemprop="creator"]', None),
+    ("rel-author", '[rel~="author"]', None),
+    ("cite", "cite", None),
+    ("profile-link", 'a[rel~="ugc"], a[rel~="external"]', None),
+    ("said-line", None, None),
+    ("bold", "b, strong", None),
+    ("link", "a[href]", None),
+    ("avatar-alt", "img[alt]", "alt"),
+    ("label", "a[aria-label], a[title], img[title], span[title]", "aria-label title"),
+)
+"""Kinds of evidence for a comment's author in its head, strongest first, none of them a class name: the name
+element of schema.org microdata, an author link (``rel="author"``), a ``<cite>``, a profile link
+(``rel="ugc"``/``"external"``; ``nofollow`` alone marks a comment's or a control's links too), a head line that
+reads "NAME says:" in one of the covered languages (no selector: ``tasks.extract.authors.said_name``), the first
+bold text, the first link, an avatar's ``alt`` (not a bare "Avatar", not an e-mail address), a link's or an
+image's ``aria-label``/``title`` (not a control's: a label that holds the element's own visible text, "Reply to
+Jane" on a "Reply" link, is not taken). Each entry: name, selector, the attributes holding the name (None: the
+element's text). A ``<dt>`` just before a ``<dd>`` comment comes after them (``_head_author``)."""
+_AVATAR_WORDS = re.compile(
+    r"(?i)^(?:(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|bild|foto|"
+    r"profilbild)\s+(?:of|for|von|de|di|du|del|da)\s+)|(?:['’]s)?\s+(?:avatar|profile\s+picture|photo|picture|"
+    r"bild|foto|profilbild)$"
+)
+"""The words an avatar's ``alt`` puts around a name ("Avatar of Jane", "Jane's avatar")."""
+_AVATAR_ONLY = re.compile(r"(?i)^\W*(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|"
+                          r"bild|foto|profilbild|user|gravatar)?\W*$")
+_EMAIL = re.compile(r"\S@\S+\.\w")
+_DATE_LEAD_CHARS = 4
+"""Evidence whose text has a date within its first characters ("5. Dezember 2019 um 10:12"), or after a
+weekday only, is a date."""
+
+
+def _head_elements(region: LexborNode, excluded: set[int]) -> list[LexborNode]:
+    """The elements of ``region`` (outside ``excluded``) that come before its first ``HEAD_CHARS``
+    characters of text are read, in document order."""
+    out: list[LexborNode] = []
+    seen = 0
+    skip_below: set[int] = set()
+    for node in region.traverse(include_text=True):
+        if node.mem_id == region.mem_id:
+            continue
+        parent = node.parent
+        if node.mem_id in excluded or (parent is not None and parent.mem_id in skip_below):
+            skip_below.add(node.mem_id)
+            continue
+        if node.tag in ("script", "style", "noscript", "template"):
+            skip_below.add(node.mem_id)
+            continue
+        if node.tag == "-text":
+            seen += len((node.text_content or "").strip())
+            if seen > HEAD_CHARS:
+                break
+            continue
+        out.append(node)
+    return out
+
+
+def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int]) -> str | None:
+    """The name one piece of head evidence gives: its text, or the first of its ``attrs`` that holds
+    something (an avatar's words around the name cut); None when that is not name-shaped or a date."""
+    if attrs is None:
+        raw = node_text(node, skip=excluded).strip()
+    else:
+        values = node.attributes or {}
+        raw = next((str(values[a]) for a in attrs.split() if values.get(a)), "")
+        shown = " ".join(node_text(node, skip=excluded).split())
+        if shown and shown.casefold() in raw.casefold():
+            return None  # a control's label ("Reply to Jane" on a "Reply" link)
+        raw = _AVATAR_WORDS.sub("", raw.strip())
+        if _AVATAR_ONLY.match(raw) or _EMAIL.search(raw):
+            return None  # a placeholder's alt ("Avatar"), or an e-mail address, not a display name
+    first = raw.split("\n")[0] if raw else ""
+    date = _date_in(first)
+    if date is not None and (date.start() <= _DATE_LEAD_CHARS or _URL_OR_WEEKDAY.search(first[: date.start()].strip())):
+        return None  # a date (a permalink's text, "Thursday, November 08, 2012 at 01:33 PM")
+    if first.rstrip().endswith(":") and said_name(first) is None:
+        return None  # a label ("Posted by:"), not the name after it
+    name = name_from_text(raw) if raw else None
+    if not name or not name_shaped(name) or "://" in name or name.startswith("www."):
+        return None
+    if _DATE_ONLY.match(name) and not (attrs is not None and name.isdigit()):
+        return None  # a number in the head's text is the comment's number; in an avatar's alt, a user name
+    return name
+
+
+def _head_author(region: LexborNode, excluded: set[int]) -> tuple[str | None, LexborNode | None]:
+    """The comment's author from the evidence in its head (``HEAD_EVIDENCE``, strongest kind first), then,
+    for a ``<dd>`` comment, the ``<dt>`` just before it (Blogger's lists). Class names play no part.
+    An avatar's initials give way to a longer name of the head they stand for."""
+    body = _first_match(region, COMMENT_TEXT_SELECTORS, excluded)
+    outside = excluded | ({body.mem_id} if body is not None else set())
+    head = _head_elements(region, outside)
+    initials: tuple[str, LexborNode] | None = None
+    for _, selector, attrs in HEAD_EVIDENCE:
+        if selector is None:
+            text = node_text(region, skip=outside)
+            for line in [ln.strip() for ln in text.split("\n") if ln.strip()][:STRUCT_HEAD_LINES]:
+                if (name := said_name(line)) is not None and name_shaped(name):
+                    return name, None
+            continue
+        kind = {n.mem_id for n in region.css(selector)}
+        for node in head:
+            if node.mem_id not in kind:
+                continue
+            name = _evidence_name(node, attrs, excluded)
+            if name is None:
+                continue
+            if _INITIALS.fullmatch(name) and name == name.upper() and len(name) > 1:
+                initials = initials or (name, node)
+                continue
+            return name, node
+    if region.tag == "dd":
+        prev = region.prev
+        while prev is not None and prev.tag == "-text":
+            prev = prev.prev
+        if prev is not None and prev.tag == "dt" and (name := name_from_text(node_text(prev))) and name_shaped(name):
+            return name, None
+    return initials if initials is not None else (None, None)
 
 
 def _date_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, datetime | None]:
@@ -471,6 +573,13 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
             parent = _sibling_parent(node, rep, position)
         excluded = _subtree_ids(mid, children)
         author, author_node = _author_of(node, excluded)
+        if author is None or not name_shaped(author) or _INITIALS.fullmatch(author):
+            # no element the selectors know holds a name (or only an avatar's initials): the evidence in
+            # the head, where it gives a name (one the initials stand for)
+            head_author, head_node = _head_author(node, excluded)
+            if head_author is not None and (author is None or not name_shaped(author)
+                                            or _initials_of(author, head_author)):
+                author, author_node = head_author, head_node
         posted_text, posted = _date_of(node, excluded)
         if author is None and (block := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
             author = block.author  # no element the selectors know holds the name: the block's name line
@@ -478,8 +587,20 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         if not text or (author is None and posted_text is None):
             continue
         position[mid] = len(comments)
-        comments.append(_Comment(node, parent, author, text, posted_text, posted))
+        comments.append(_Comment(node, parent, author, text, posted_text, posted, author_node))
     return comments
+
+
+def comment_author_elements(tree: LexborHTMLParser, *,
+                            max_nodes: int = DEFAULT_MAX_NODES) -> list[tuple[LexborNode, LexborNode, str]]:
+    """The comment element, the author element and the author name of each comment of ``tree`` whose
+    author an element holds (markup comments; a thread found by its structure gives none): what the
+    author perturbations of ``corpus eval --scramble`` (``flows.scramble``) move into other markup."""
+    try:
+        found = _collect_comments(tree, max_nodes=max_nodes)
+    except _TooDeepError:
+        return []
+    return [(c.node, c.author_node, c.author) for c in found if c.author_node is not None and c.author]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -578,7 +699,7 @@ def _tail_name(line: str) -> str | None:
     if not cuts and _URL_OR_WEEKDAY.search(head.strip()):
         return None
     label = _LABEL.search(head)
-    name = clean_author(head[label.end():] if label else head) or ""
+    name = name_before_date(head[label.end():] if label else head) or ""
     return name if name_shaped(name) else None
 
 
@@ -637,10 +758,9 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
                 written = find_date(lines[i])
                 if written:
                     posted_text, posted = written, parse_date(written)
-                return _Block(_without_badge(name), posted_text, posted, lines[:i], controls)
+                return _Block(name, posted_text, posted, lines[:i], controls)
     if block is not None:
         block.controls = controls
-        block.author = _without_badge(block.author)
     return block
 
 
@@ -652,7 +772,7 @@ def _line_name(line: str) -> str | None:
         return _tail_name(line)
     if match is not None:
         return None
-    name = clean_author(line)
+    name = name_from_text(line)
     return name if name is not None and name_shaped(name) else None
 
 
@@ -1294,7 +1414,7 @@ def extract_html_pages(
             unread.append(page_id)
     return (
         pl.DataFrame(articles, schema=polars_schema(PARSED_ARTICLES)),
-        pl.DataFrame(comments, schema=polars_schema(PARSED_COMMENTS)),
+        clean_authors(pl.DataFrame(comments, schema=polars_schema(PARSED_COMMENTS)), frames=False),
         pl.DataFrame(partial, schema={"page_id": pl.String, "title": pl.String, "body": pl.String,
                                       "body_source": pl.String}),
         pl.DataFrame({"page_id": unread}, schema={"page_id": pl.String}),

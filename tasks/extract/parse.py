@@ -64,6 +64,7 @@ from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import cast_to, empty_frame, polars_schema
 from tasks.distinct import map_distinct
 from tasks.extract import selectors
+from tasks.extract.authors import NAME_MAX_CHARS, NAME_MAX_WORDS, clean_authors
 from tasks.extract.comment_headers import FEATURE_COLUMNS as HEADER_COLUMNS
 from tasks.extract.comment_headers import GAP_MAX as HEADER_GAP_MAX
 from tasks.extract.comment_headers import header_features, line_scores
@@ -81,8 +82,6 @@ COMMENT_AUTHOR = "comment_author"
 COMMENT_TEXT = "comment_text"
 COMMENT_META = "comment_meta"
 
-NAME_MAX_WORDS = 6
-NAME_MAX_CHARS = 60
 TITLE_MAX_CHARS = 220
 EVIDENCE_WINDOW = 20
 UNPLACED = "unplaced"
@@ -1563,77 +1562,6 @@ def parse_articles(segmented: pl.DataFrame, *, page_ids: pl.Series | None = None
     return cast_to(out, PARSED_ARTICLES)
 
 
-_BADGE = re.compile(selectors.AUTHOR_BADGE_RE)
-_LEADING_MARKS = re.compile(r"^[·|•,–—-]+\s+")
-_TRAILING_MARKS = re.compile(r"[\s·|•,–—:-]+$")
-
-
-def clean_author(name: str | None) -> str | None:
-    """Strip a role badge and separators from an author name ("Mathias Autor" -> "Mathias")."""
-    if name is None:
-        return None
-    cleaned = _BADGE.sub("", name).strip()
-    cleaned = _LEADING_MARKS.sub("", _TRAILING_MARKS.sub("", cleaned))
-    return cleaned or name.strip() or None
-
-
-AFFIX_SHARE = 0.8
-"""Share of a page's comment authors that must begin (or end) with the same words for those words to be
-taken as the header's frame ("Posted by:", "said...") rather than part of the names."""
-MAX_AFFIX_WORDS = 3
-PAIR_AFFIX_MIN = 2
-"""Pages with fewer authors than ``AFFIX_MIN_LINES`` (but at least this many) have their shared words cut
-only when those words hold a frame mark (``_FRAME_MARK``: "Posted by:", "said..."): two names may share a
-word, they hardly share a colon or an ellipsis."""
-_FRAME_MARK = r"[:|…]|\.\."
-_GLUED_DATE = r"\s*[(\[]?\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b.*$"
-_NAME_SEPARATOR = r"\s+[|·•]\s+.*$|,\s+[^,]*\d.*$"
-
-
-def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MIN_LINES,
-                         marked_pairs: bool = False) -> pl.DataFrame:
-    """Strip from ``author`` the words that most authors of the same page share at their start or end.
-
-    Header lines frame the name the same way on every comment of a page ("Posted by: NAME | DATE",
-    "NAME said...", "NAME schrieb:"): on pages with at least ``min_comments`` authors (with
-    ``marked_pairs``, two when the shared words hold a frame mark: see ``PAIR_AFFIX_MIN``), the longest run of
-    up to ``MAX_AFFIX_WORDS`` leading (then trailing) words that ``AFFIX_SHARE`` of the authors have,
-    each keeping at least one word of its own, is cut; then a date glued to the name ("Skelly09-12-2012"),
-    what follows a ``|``, ``·`` or ``•`` separator, and a comma with a date or number after it. No word
-    list: the frame is what repeats.
-
-    Reads ``page_id`` and ``author``; returns the same rows with ``author`` replaced.
-    """
-    author = pl.col("author")
-    out = comments.with_row_index("_r").with_columns(
-        _w=author.str.split(" "), _n=author.is_not_null().sum().over("page_id"))
-    # only pages with enough authors can show a frame; the others keep their names as they are
-    fewest = min(min_comments, PAIR_AFFIX_MIN) if marked_pairs else min_comments
-    framed = out.filter(pl.col("_n") >= fewest).select("_r", "page_id", "_w", "_n")
-    for side in ("head", "tail"):
-        best = framed.select("_r", _k=pl.lit(0))
-        for k in range(MAX_AFFIX_WORDS, 0, -1):
-            part = (pl.col("_w").list.head(k) if side == "head" else pl.col("_w").list.tail(k)).list.join(" ")
-            parts = framed.filter(pl.col("_w").list.len() > k).select("_r", "page_id", "_n", _part=part)
-            shared = parts.group_by("page_id", "_part").agg(_c=pl.len(), _n=pl.col("_n").first()).filter(
-                (pl.col("_c") >= AFFIX_SHARE * pl.col("_n"))
-                & ((pl.col("_n") >= min_comments) | pl.col("_part").str.contains(_FRAME_MARK))
-            ).select("page_id", "_part")
-            hits = parts.join(shared, on=["page_id", "_part"], how="semi").select("_r", _h=pl.lit(k))
-            best = best.join(hits, on="_r", how="left").select(
-                "_r", _k=pl.when(pl.col("_k") == 0).then(pl.col("_h").fill_null(0)).otherwise(pl.col("_k")))
-        framed = framed.join(best, on="_r").with_columns(
-            _w=pl.col("_w").list.slice(pl.col("_k"), None) if side == "head"
-            else pl.col("_w").list.head(pl.col("_w").list.len() - pl.col("_k"))
-        ).drop("_k")
-    out = out.join(framed.select("_r", _f=pl.col("_w")), on="_r", how="left").with_columns(
-        _w=pl.coalesce("_f", "_w"))
-    cleaned = pl.col("_w").list.join(" ").str.replace(_GLUED_DATE, "").str.replace(_NAME_SEPARATOR, "").str.strip_chars(
-        " ·|•,–—:-")
-    return out.sort("_r").with_columns(
-        author=pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(author)).drop("_r", "_w", "_n", "_f")
-
-
 _REPLY_TO = re.compile(r"\s*@\s?([^\s:,]+(?:\s[^\s:,]+)?)")
 
 
@@ -1715,9 +1643,7 @@ def parse_comments(segmented: pl.DataFrame) -> pl.DataFrame:
         position=pl.col("comment_position"),
         posted_at=map_distinct(grouped["posted_at_text"], parse_date, schema["posted_at"]),
     )
-    # the frame is cut before the name is cleaned: the marks that show a frame ("said...") are still there
-    grouped = strip_shared_affixes(grouped, marked_pairs=True)
-    grouped = grouped.with_columns(author=map_distinct(grouped["author"], clean_author, schema["author"]))
+    grouped = clean_authors(grouped, marked_pairs=True)
     # a reply names its parent with "@Name": only the pages with an "@" in a comment need the search
     replies = grouped.with_row_index("_row").filter(text.str.contains("@", literal=True).any().over("page_id"))
     parents: list[int | None] = [None] * grouped.height

@@ -143,3 +143,25 @@ def test_eval_reads_text_pages_perturbed(tmp_path: Path) -> None:
     plain, perturbed = run_eval(tmp_path), run_eval(tmp_path, scramble="all")
     assert perturbed["scramble"] == "all" and plain["scramble"] == "none"
     assert plain["overall"]["n_comment_pages"] == perturbed["overall"]["n_comment_pages"] == 1
+
+
+@pytest.mark.parametrize("form", ["author-cite", "author-bold", "author-avatar", "author-says"])
+def test_move_authors_puts_the_name_in_another_form(form: str) -> None:
+    """Issue 17: each markup-read comment author is moved into the form, the names on the way taken off."""
+    from flows.scramble import AUTHOR_FORMS, move_authors
+
+    page = ("<html><body><article><p>" + "Body text of the article. " * 10 + "</p></article>"
+            '<ol class="comment-list"><li id="comment-1" class="comment"><div class="comment-author vcard">'
+            '<b class="fn">Jäne</b> says:</div><time datetime="2021-03-04">March 4, 2021</time>'
+            '<div class="comment-content"><p>A reader comment about the article.</p></div></li></ol>'
+            "</body></html>").encode("latin-1")
+    out = move_authors(page, form).decode("utf-8-sig")
+    tree = LexborHTMLParser(out)
+    assert tree.css_first(".fn") is None and tree.css_first(".comment-author") is None
+    assert tree.css_first(".comment") is not None  # the comment item keeps its names
+    tag = AUTHOR_FORMS[form][1:].split(">")[0].split(" ")[0]
+    holder = tree.css_first(f"#comment-1 {tag}")
+    assert holder is not None
+    assert "Jäne" in (holder.attributes.get("alt") or "") + holder.text()  # decoded, written back as UTF-8
+    with pytest.raises(ValueError, match="author form"):
+        move_authors(page, "author-unknown")

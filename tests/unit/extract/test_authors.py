@@ -1,11 +1,21 @@
-"""Unit tests for the name-likeness test and the reconciliation of markup and text-path authors."""
+"""Unit tests for author cleaning (both paths), the name-likeness test and the reconciliation of markup and
+text-path authors."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
 
-from tasks.extract.authors import name_like, reconcile_authors, unnamed_pages
+from tasks.extract.authors import (
+    clean_authors,
+    name_before_date,
+    name_from_text,
+    name_like,
+    reconcile_authors,
+    strip_badge,
+    strip_shared_affixes,
+    unnamed_pages,
+)
 
 TEXTS = ["The tram will help a lot of commuters in the north.", "Too expensive for what it gives us.",
          "We waited twenty years for this line, finally!", "Will the buses stop running once it opens?"]
@@ -60,3 +70,70 @@ def test_a_text_reading_that_misses_the_thread_is_not_taken() -> None:
     text = _comments("p", ["Newest / Oldest", "Log in", "Log in"],
                      ["Comments are closed under this article.", TEXTS[1], "You are logged in."])
     assert reconcile_authors(markup, text)["author"].to_list() == ["EM", "6G", "M"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"), [("Mathias Autor", "Mathias"), ("Jane ·", "Jane"), ("d'Artagnan", "d'Artagnan"), (None, None)]
+)
+def test_strip_badge(raw: str | None, clean: str | None) -> None:
+    assert strip_badge(raw) == clean
+
+
+def test_shared_frame_is_cut_from_authors_but_names_stay_whole() -> None:
+    frame = pl.DataFrame({
+        "page_id": ["a"] * 4 + ["b"] * 5 + ["c"] * 2,
+        "author": ["Posted by: Ann", "Posted by: Bo Li", "Posted by: Cy", "Posted by: Dee | Friday",
+                   "Ann said...", "Bo said...", "Cy said...", "Di said...", "Heather",
+                   "Posted by: Ann", "Posted by: Bo"],  # two comments: too few to tell a frame from names
+    })
+    out = strip_shared_affixes(frame)["author"].to_list()
+    assert out[:4] == ["Ann", "Bo Li", "Cy", "Dee"]
+    assert out[4:9] == ["Ann", "Bo", "Cy", "Di", "Heather"]
+    assert out[9:] == ["Posted by: Ann", "Posted by: Bo"]
+
+
+def test_shared_first_name_is_not_a_frame() -> None:
+    frame = pl.DataFrame({"page_id": ["a"] * 5,
+                          "author": ["Anna", "Anna", "Anna", "Anna B", "Tom"]})
+    assert strip_shared_affixes(frame)["author"].to_list() == ["Anna", "Anna", "Anna", "Anna B", "Tom"]
+
+
+def test_glued_date_is_cut() -> None:
+    frame = pl.DataFrame({"page_id": ["a"], "author": ["Skelly09-12-2012"]})
+    assert strip_shared_affixes(frame)["author"].to_list() == ["Skelly"]
+
+
+def test_marked_frame_is_cut_from_two_authors() -> None:
+    frame = pl.DataFrame({
+        "page_id": ["a"] * 2 + ["b"] * 2 + ["c"] * 2,
+        "author": ["Posted by: Ann", "Posted by: Bo Li", "Ann said...", "Bo Li said...", "John Smith", "John Doe"],
+    })
+    out = strip_shared_affixes(frame, marked_pairs=True)["author"].to_list()
+    assert out == ["Ann", "Bo Li", "Ann", "Bo Li", "John Smith", "John Doe"]  # a shared word without a mark stays
+
+
+@pytest.mark.parametrize(("raw", "name"), [
+    ("Jane on Tuesday, May 4, 2021 at 3:22 pm", "Jane"), ("Jane | Tuesday, May 4, 2021", "Jane"),
+    ("#3 Jane schrieb:", "Jane"), ("Marc a dit :", "Marc"), ("Karl am 4. Mai 2021 um 12:30 Uhr", "Karl"),
+    ("Jane | 12:30", "Jane"), ("Jane said on Monday", "Jane"), ("Jane Smith said...", "Jane Smith"),
+    ("Anna 29.04.2023 12:30", "Anna"), ("Jane\n2 hours ago", "Jane"), ("Doe, Jane, May 4, 2021", "Doe, Jane"),
+    ("7", "7"), ("x", "x"), ("12345 says:", "12345"), ("Agent 007", "Agent 007"), ("", None),
+])
+def test_name_from_text_keeps_the_name_only(raw: str, name: str | None) -> None:
+    assert name_from_text(raw) == name
+
+
+def test_clean_authors_cuts_frames_only_from_header_lines() -> None:
+    frame = pl.DataFrame({"page_id": ["a"] * 3 + ["b"] * 3,
+                          "author": ["Ann said...", "Bo said...", "Cy said...", "-thh", "Mathias Autor", "7"]})
+    assert clean_authors(frame)["author"].to_list()[:3] == ["Ann", "Bo", "Cy"]
+    # markup authors are names already: a leading mark stays, a role badge goes, a numeric name is kept
+    assert clean_authors(frame, frames=False)["author"].to_list()[3:] == ["-thh", "Mathias", "7"]
+
+
+@pytest.mark.parametrize(("head", "name"), [
+    ("Beth on ", "Beth"), ("Gregg N. on ", "Gregg N."), ("Josef Franz Lindner, Do ", "Josef Franz Lindner"),
+    ("Jane | Tuesday, ", "Jane"), ("Doe, Jane, ", "Doe, Jane"), ("42 ", "42"),
+])
+def test_name_before_date_cuts_what_joins_name_and_date(head: str, name: str) -> None:
+    assert name_before_date(head) == name

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from tasks.extract.boilerplate import strip_boilerplate
-from tasks.extract.parse import parse_articles, parse_comments, segment_pages, strip_shared_affixes
+from tasks.extract.parse import parse_articles, parse_comments, segment_pages
 
 PARA = [
     "The council voted on Tuesday to extend the tram line to the northern districts by the year 2030.",
@@ -60,30 +60,6 @@ def test_headers_found_from_a_shared_closing_word() -> None:
     _, comments = _parse(_page(thread))
     assert [c["author"] for c in comments] == NAMES
     assert [c["text"] for c in comments] == REMARKS
-
-
-def test_shared_frame_is_cut_from_authors_but_names_stay_whole() -> None:
-    frame = pl.DataFrame({
-        "page_id": ["a"] * 4 + ["b"] * 5 + ["c"] * 2,
-        "author": ["Posted by: Ann", "Posted by: Bo Li", "Posted by: Cy", "Posted by: Dee | Friday",
-                   "Ann said...", "Bo said...", "Cy said...", "Di said...", "Heather",
-                   "Posted by: Ann", "Posted by: Bo"],  # two comments: too few to tell a frame from names
-    })
-    out = strip_shared_affixes(frame)["author"].to_list()
-    assert out[:4] == ["Ann", "Bo Li", "Cy", "Dee"]
-    assert out[4:9] == ["Ann", "Bo", "Cy", "Di", "Heather"]
-    assert out[9:] == ["Posted by: Ann", "Posted by: Bo"]
-
-
-def test_shared_first_name_is_not_a_frame() -> None:
-    frame = pl.DataFrame({"page_id": ["a"] * 5,
-                          "author": ["Anna", "Anna", "Anna", "Anna B", "Tom"]})
-    assert strip_shared_affixes(frame)["author"].to_list() == ["Anna", "Anna", "Anna", "Anna B", "Tom"]
-
-
-def test_glued_date_is_cut() -> None:
-    frame = pl.DataFrame({"page_id": ["a"], "author": ["Skelly09-12-2012"]})
-    assert strip_shared_affixes(frame)["author"].to_list() == ["Skelly"]
 
 
 def test_teaser_list_is_not_a_thread() -> None:
@@ -146,15 +122,6 @@ def test_footers_with_a_prose_intro_and_form_prompts_after() -> None:
     assert [c["author"] for c in comments] == NAMES
     assert [c["text"] for c in comments][1:] == REMARKS[1:]
     assert comments[0]["text"].endswith(REMARKS[0])
-
-
-def test_marked_frame_is_cut_from_two_authors() -> None:
-    frame = pl.DataFrame({
-        "page_id": ["a"] * 2 + ["b"] * 2 + ["c"] * 2,
-        "author": ["Posted by: Ann", "Posted by: Bo Li", "Ann said...", "Bo Li said...", "John Smith", "John Doe"],
-    })
-    out = strip_shared_affixes(frame, marked_pairs=True)["author"].to_list()
-    assert out == ["Ann", "Bo Li", "Ann", "Bo Li", "John Smith", "John Doe"]  # a shared word without a mark stays
 
 
 def test_teasers_below_a_closed_comment_section_are_not_a_thread() -> None:

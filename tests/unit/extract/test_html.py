@@ -345,3 +345,50 @@ def test_comment_section_without_comment_markup_is_left_to_the_text_path() -> No
     assert comments.is_empty() and partial.is_empty()
     # only the page whose markup holds a comment section has its rendered text searched for comments
     assert unread["page_id"].to_list() == ["section"]
+
+
+HEAD_THREAD = """<html><head><title>Post | Blog</title></head><body>
+<article><h1 class="entry-title">A post about trams</h1>
+<div class="entry-content"><p>The council voted on Tuesday to extend the tram line to the northern districts.</p>
+<p>Second paragraph of the article, long enough to count for the body of the page.</p></div></article>
+<div id="comments"><ol class="comment-list">{items}</ol></div>
+<form><textarea name="comment"></textarea></form></body></html>"""
+HEAD_ITEM = """<li id="comment-{k}" class="comment"><div><div>{head}</div>
+<div><a href="#comment-{k}">March {k}, 2021 at 5:06 am</a></div>
+<p>Comment number {k} says something about the tram line and its cost.</p>
+<div><a href="#" aria-label="Reply to {name}">Reply</a></div></div></li>"""
+
+
+@pytest.mark.parametrize(("head", "names"), [
+    ("<cite>{name}</cite>", ["Anna", "Ben K.", "7"]),
+    ("<b>{name}</b> <span>says:</span>", ["Anna", "Ben K.", "7"]),
+    ('<a href="https://example.org/u/{k}" rel="external nofollow ugc">{name}</a>', ["Anna", "Ben K.", "7"]),
+    ('<span itemprop="author" itemscope><span itemprop="name">{name}</span></span>', ["Anna", "Ben K.", "7"]),
+    ('<img src="/a/{k}.png" alt="{name}">', ["Anna", "Ben K.", "7"]),
+    ('<img src="/a/{k}.png" alt="Avatar of {name}">', ["Anna", "Ben K.", "7"]),
+    ('<img src="/a.png" alt="Avatar"> <img src="/a/{k}.png" alt="{name}">', ["Anna", "Ben K.", "7"]),
+    ('<a href="/d/{k}">Delete</a> <p>{name} says:</p>', ["Anna", "Ben K.", "7"]),
+    ("<p>{name} schrieb:</p>", ["Anna", "Ben K.", "7"]),
+    ('<a href="/u/{k}" aria-label="{name}"><img src="/a.png" alt=""></a>', ["Anna", "Ben K.", "7"]),
+])
+def test_comment_author_from_head_evidence_without_class_names(head: str, names: list[str]) -> None:
+    """Issue 17: the author of a known comment item is read from its head whatever markup holds it, with no
+    class name on the way (a cite, a bold name, a profile link, microdata, an avatar's alt, a "NAME
+    schrieb:" line, a link's aria-label), not from a date link or a reply control's label; numeric kept."""
+    items = "".join(HEAD_ITEM.format(k=k, name=name, head=head.format(k=k, name=name))
+                    for k, name in enumerate(names, start=1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == names
+
+
+def test_head_name_wins_over_avatar_initials_and_like_links() -> None:
+    """Issue 17: an avatar's initials give way to the head's name they stand for; a like button's
+    ``rel="nofollow"`` link is not a profile link, a bold name before it is the author."""
+    head = '<a href="?like={k}" rel="nofollow">Liken</a> <span class="author-avatar">{initials}</span> <b>{name}</b>'
+    names = ["Elon Musk", "Anna Berg"]
+    items = "".join(
+        HEAD_ITEM.format(k=k, name=name, head=head.format(k=k, initials="".join(w[0] for w in name.split()),
+                                                            name=name))
+        for k, name in enumerate(names, start=1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == names

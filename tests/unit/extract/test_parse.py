@@ -15,7 +15,7 @@ from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
 from tasks.extract import selectors
 from tasks.extract.boilerplate import strip_boilerplate
-from tasks.extract.parse import _digit_rows, author_date, clean_author, parse_articles, parse_comments, segment_pages
+from tasks.extract.parse import _digit_rows, author_date, parse_articles, parse_comments, segment_pages
 
 PARA = [
     "The council voted on Tuesday to extend the tram line to the northern districts by the year 2030.",
@@ -128,13 +128,6 @@ def test_dated_teasers_without_comment_evidence_are_not_comments() -> None:
     ])
     _, comments = _parse(text)
     assert comments == []
-
-
-@pytest.mark.parametrize(
-    ("raw", "clean"), [("Mathias Autor", "Mathias"), ("Jane ·", "Jane"), ("d'Artagnan", "d'Artagnan"), (None, None)]
-)
-def test_clean_author(raw: str | None, clean: str | None) -> None:
-    assert clean_author(raw) == clean
 
 
 _LINES = st.sampled_from([
