@@ -35,9 +35,11 @@ def hash_series(values: pl.Series) -> pl.Series:
     return pl.Series(list(map(xxhash.xxh3_64_hexdigest, _utf8(values.fill_null("")))), dtype=pl.String)
 
 
-def _utf8(values: pl.Series) -> list[bytes | None]:
-    """The values as UTF-8 bytes (polars encodes them; no ``str.encode`` per value)."""
-    return values.cast(pl.Binary).to_list()
+def _utf8(values: pl.Series) -> list[bytes]:
+    """The values of a string Series without nulls as UTF-8 bytes (polars encodes them; no ``str.encode`` per
+    value)."""
+    encoded: list[bytes] = values.cast(pl.Binary).to_list()
+    return encoded
 
 
 def partition_of(values: pl.Series, parts: int) -> pl.Series:
