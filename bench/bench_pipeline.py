@@ -432,8 +432,8 @@ def run_ours(corpus: Path, work_root: Path, *, shard_size: int, workers: int) ->
     try:
         started = time.perf_counter()
         plan = _walled(walls, "plan", _timed, cpu, "plan", plan_task.fn, config)
-        shards = [(sid, p) for sid, p in plan["shards"]]
-        n_files = plan["files"] - plan["already_built"]
+        shards = [(sid, p) for sid, p in plan.shards]
+        n_files = plan.files - plan.already_built
         phases, sids, graph = _graph_steps(runner, add, config, shards, n_files=n_files)
         walls.update(phases)
         _walled(walls, "commit", _timed, cpu, "commit", commit_run, config.out, sids)

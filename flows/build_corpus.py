@@ -32,7 +32,7 @@ import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 from prefect import flow, task
@@ -86,8 +86,18 @@ logger = logging.getLogger(__name__)
 DATASETS = tuple(OUTPUT_DATASETS)
 
 
+class BuildPlan(NamedTuple):
+    """What the plan task found: the shards to build (shard id, shard file), the input files matched, how
+    many of them the output already holds, and the inputs (paths, globs) that matched no file."""
+
+    shards: list[tuple[str, str]]
+    files: int
+    already_built: int
+    unmatched: list[str]
+
+
 @task(name="plan", cache_policy=NO_CACHE)
-def plan_task(config: BuildConfig) -> dict[str, Any]:
+def plan_task(config: BuildConfig) -> BuildPlan:
     """Find the input files, drop those already built into this output, cut and record the shards."""
     files, unmatched = inputs.expand_inputs(config.inputs, follow_symlinks=config.follow_symlinks)
     frame = pl.DataFrame({"path": [f.path for f in files], "size": [f.size for f in files],
@@ -110,12 +120,12 @@ def plan_task(config: BuildConfig) -> dict[str, Any]:
         paths.append((sid, str(path if path.exists() else io.write_batch(files_of_shard, path, SHARD_FILES))))
     snapshots.write_pointer(config.state_dir, {"version": snapshots.snapshot_version(config.out),
                                         "pending": [sid for sid, _ in paths]})
-    return {"shards": paths, "files": frame.height, "already_built": frame.height - fresh.height,
-            "unmatched": unmatched}
+    return BuildPlan(shards=paths, files=frame.height, already_built=frame.height - fresh.height,
+                     unmatched=list(unmatched))
 
 
 @task(name="finish", cache_policy=NO_CACHE)
-def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], state: dict[str, Path],
+def finish_task(config: BuildConfig, plan: BuildPlan, counts: list[Path], state: dict[str, Path],
                 seconds: float, *, task_runs: dict[str, tuple[int, int]],
                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Sum the shards' counts, check the accounting, commit the run (datasets and state), report it.
@@ -133,9 +143,9 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
     account(totals)
     previous = snapshots.snapshot_version(config.out)
     version, commit_seconds = previous, 0.0
-    if plan["shards"] or previous is None:  # nothing new in a committed output: nothing to commit
+    if plan.shards or previous is None:  # nothing new in a committed output: nothing to commit
         shard_files = [io.read_batch(Path(p), SHARD_FILES).with_columns(shard_id=pl.lit(sid))
-                       for sid, p in plan["shards"]]
+                       for sid, p in plan.shards]
         built = pl.concat([f.select("path", "size", "mtime_ns", "shard_id") for f in shard_files]) if shard_files \
             else empty_frame(INPUT_LEDGER).drop("built_at")
         ledger = pl.concat([
@@ -145,19 +155,20 @@ def finish_task(config: BuildConfig, plan: dict[str, Any], counts: list[Path], s
         new_state = {**state, "inputs.parquet": io.write_batch(ledger, config.work_dir / "state" / "inputs.parquet",
                                                                INPUT_LEDGER)}
         clock = time.perf_counter()  # the commit point of the run: datasets and state in one snapshot
-        version = commit_run(config.out, [sid for sid, _ in plan["shards"]], state=new_state, datasets=DATASETS)
+        version = commit_run(config.out, [sid for sid, _ in plan.shards], state=new_state, datasets=DATASETS)
         commit_seconds = time.perf_counter() - clock
         logger.info("committed snapshot %s in %.3f s", version, commit_seconds)
     snapshots.write_pointer(config.state_dir, {"version": version, "pending": None})
     stage_seconds, task_seconds = _stage_seconds(config.work_dir, since=time.time() - seconds)
     cached = {stage: c for stage, (_, c) in task_runs.items() if c}
-    summary = {"files": plan["files"], "already_built": plan["already_built"], "shards": len(plan["shards"]),
+    summary = {"files": plan.files, "already_built": plan.already_built, "shards": len(plan.shards),
                **dict(sorted(totals.items())), "seconds": round(seconds, 2),
                **{f"seconds_{k}": v for k, v in stage_seconds.items()},
                "seconds_commit": round(commit_seconds, 3), "attempt": flow_run.run_count or 1,
                "cached": ", ".join(f"{stage} {c}/{sum(task_runs[stage])}" for stage, c in cached.items()) or "none",
                "previous_state": previous, "state": version,
-               "pseudonymize": config.privacy.pseudonymize, "redact_pii": config.privacy.redact_pii}
+               "pseudonymize": config.privacy.pseudonymize, "redact_pii": config.privacy.redact_pii,
+               **({"unmatched": plan.unmatched} if plan.unmatched else {})}
     stages = [{"stage": stage, "task_runs": ran + hit, "cached": hit, "seconds": task_seconds.get(stage, 0.0)}
               for stage, (ran, hit) in task_runs.items()]
     io.write_json({**summary, "stage_seconds": stage_seconds, "stages": stages}, config.state_dir / "last_run.json")
@@ -241,7 +252,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     started = time.perf_counter()
     work = config.work_dir
     plan = Pipeline([], out=config.out).call(plan_task, config)
-    shards = [(sid, Path(p)) for sid, p in plan["shards"]]
+    shards = [(sid, Path(p)) for sid, p in plan.shards]
     sizes = [io.row_count([p]) for _, p in shards]
     run = Pipeline(sizes, out=config.out)
     n = len(shards)
@@ -254,7 +265,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     index = snapshots.state_file(config.out, "dedup_index")
     prior_keys = snapshots.state_file(config.out, "comment_keys")
     meta = io.read_index_meta(index)
-    n_files = plan["files"] - plan["already_built"]
+    n_files = plan.files - plan.already_built
     parts = meta.partitions if meta else config.dedup.partitions or dedup_partitions(n_files)
     if not index.exists() and snapshots.state_file(config.out, "dedup_index.parquet").exists():  # an older output
         index, prior_keys = run.call(

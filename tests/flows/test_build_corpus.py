@@ -50,6 +50,7 @@ def test_every_page_is_accounted_for(sample_build: tuple[Path, dict]) -> None:
     n_inputs = len(list((SAMPLE / "pages").glob("*.txt")))
     frames = {name: _read(out, name) for name in DATASETS}
     assert summary["pages_in"] == n_inputs
+    assert "unmatched" not in summary  # every input matched a file
     assert frames["articles"].height + frames["duplicates"].height + frames["rejects"].height == n_inputs
     assert summary["articles"] == frames["articles"].height
     assert summary["comments"] == frames["comments"].height
@@ -138,7 +139,9 @@ def test_bad_inputs_become_rejects_and_the_run_goes_on(tmp_path: Path) -> None:
     )
     (src / "latin1.txt").write_bytes(latin.encode("latin-1"))
     out = tmp_path / "out"
-    summary = _build([src], out)
+    missing = tmp_path / "not-there" / "*.txt"  # an input that matches no file: reported, the run goes on
+    summary = _build([src, missing], out)
+    assert summary["unmatched"] == [str(missing)]
     rejects = _read(out, "rejects")
     reasons = dict(zip(rejects["source_path"].str.split("/").list.last(), rejects["reason"], strict=True))
     assert reasons == {
