@@ -36,9 +36,6 @@ from collections.abc import Callable, Iterable
 import xxhash
 from selectolax.lexbor import LexborHTMLParser
 
-from tasks.extract.html import comment_author_elements
-from tasks.ingest.encoding import decode_bytes
-
 AUTHOR_FORMS = {
     "author-cite": "<cite>{name}</cite>",
     "author-bold": "<b>{name}</b>",
@@ -123,6 +120,11 @@ def move_authors(data: bytes, form: str) -> bytes:
     """
     if form not in AUTHOR_FORMS:
         raise ValueError(f"author form must be one of {tuple(AUTHOR_FORMS)}, not {form!r}")
+    # imported here: the CLI reads this module's mode names before it sets polars' thread count, and the
+    # markup parser imports polars
+    from tasks.extract.html import comment_author_elements
+    from tasks.ingest.encoding import decode_bytes
+
     tree = LexborHTMLParser(decode_bytes(data, is_html=True).text)
     moved = comment_author_elements(tree)
     if not moved:
