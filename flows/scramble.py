@@ -122,8 +122,8 @@ def move_authors(data: bytes, form: str) -> bytes:
         raise ValueError(f"author form must be one of {tuple(AUTHOR_FORMS)}, not {form!r}")
     # imported here: the CLI reads this module's mode names before it sets polars' thread count, and the
     # markup parser imports polars
-    from tasks.extract.html import comment_author_elements
-    from tasks.ingest.encoding import decode_bytes
+    from tasks.extract.html import comment_author_elements  # noqa: PLC0415 (see above)
+    from tasks.ingest.encoding import decode_bytes  # noqa: PLC0415
 
     tree = LexborHTMLParser(decode_bytes(data, is_html=True).text)
     moved = comment_author_elements(tree)
