@@ -43,6 +43,7 @@ from flows.scramble import TEXT_SCRAMBLE_MODES
 from tasks.extract.chain import tagged_batch
 from tasks.extract.comment_headers import FEATURES, MODEL_PATH, header_scores
 from tasks.extract.parse import (
+    Finder,
     _number_lines,
     learned_header_features,
     line_features,
@@ -185,7 +186,7 @@ def header_counts(lines: pl.DataFrame, model: dict[str, Any]) -> tuple[int, int,
 
 
 def comment_figures(tagged: pl.DataFrame, truth: tuple[pl.DataFrame, pl.DataFrame], *,
-                    model: dict[str, Any] | None, finder: str) -> pl.DataFrame:
+                    model: dict[str, Any] | None, finder: Finder) -> pl.DataFrame:
     """The per-page comment scores (``tasks.reports.parse_scores.score_pages``) of the text comment finder on the
     template-tagged lines ``tagged`` with the classifier ``model`` (``finder`` as ``segment_pages`` takes it)."""
     articles_truth, comments_truth = truth

@@ -55,7 +55,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -770,7 +770,12 @@ def _learned_thread(p: _Page) -> list[_Comment]:
     return best
 
 
-def _find_comments(p: _Page, finder: str = "rules") -> list[_Comment]:
+Finder = Literal["both", "rules", "learned"]
+"""Which comment finder runs: "both" (the rules, else the classifier's headers on pages where the rules find
+no thread; what a build runs), "rules" or "learned" (one of them alone, for evaluation)."""
+
+
+def _find_comments(p: _Page, finder: Finder = "rules") -> list[_Comment]:
     """The comments of one page: by the rules (``finder`` "rules": the longest anchored run with evidence,
     else the stated count's name lines), or by the learned headers alone ("learned": ``_learned_thread``)."""
     if finder == "learned":
@@ -884,7 +889,7 @@ def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[
     return limit
 
 
-def _segment_comments(p: _Page, finder: str = "rules") -> tuple[dict[int, tuple[str, int]], int]:
+def _segment_comments(p: _Page, finder: Finder = "rules") -> tuple[dict[int, tuple[str, int]], int]:
     """The comment lines of one page (line -> (region, comment position)) and the line where the comment
     section starts (the page length when there are no comments)."""
     placed: dict[int, tuple[str, int]] = {}
@@ -1135,7 +1140,7 @@ def _learned_candidates(feats: pl.DataFrame, found: pl.Series, model: dict[str, 
     return rest.with_columns(learned_headers(rest, model))
 
 
-def _comment_lines(finder_lines: pl.DataFrame, finder: str, out: tuple[list[int], list[int], list[int],
+def _comment_lines(finder_lines: pl.DataFrame, finder: Finder, out: tuple[list[int], list[int], list[int],
                    list[tuple[int, int, int]]]) -> None:
     """Run the comment finder (``finder``) on each page of ``finder_lines`` and add to ``out`` (rows,
     region codes, comment positions, sections) what it places."""
@@ -1149,7 +1154,7 @@ def _comment_lines(finder_lines: pl.DataFrame, finder: str, out: tuple[list[int]
             sections.append((page_key, first_line + limit, first_line + max(placed) + 1))
 
 
-def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = None, finder: str = "both"
+def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = None, finder: Finder = "both"
                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Step 1 (comments): the rules on the pages that may hold a comment list (``_MAY_HOLD_COMMENTS``),
     then the learned classifier (``header_model``; None: rules only) on the pages where they found none
@@ -1209,7 +1214,7 @@ def page_urls(feats: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame | 
     return pages.join(urls.select("page_id", "url"), on="page_id", how="inner").select("_page", "url")
 
 
-def body_windows(lines: pl.DataFrame, *, header_model: dict[str, Any] | None = None, finder: str = "both"
+def body_windows(lines: pl.DataFrame, *, header_model: dict[str, Any] | None = None, finder: Finder = "both"
                  ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, pl.DataFrame]:
     """Steps 1 and 2 of ``segment_pages``: the comments, then the body window of each page.
 
@@ -1417,7 +1422,7 @@ def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
 
 
 def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, features: bool = False,
-                  header_model: dict[str, Any] | None = None, finder: str = "both") -> pl.DataFrame:
+                  header_model: dict[str, Any] | None = None, finder: Finder = "both") -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
 
     The comment finder runs per page in Python on the pages that may hold comments; the body window,

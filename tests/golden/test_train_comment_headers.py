@@ -17,6 +17,7 @@ import polars as pl
 from flows.evaluate import load_folder
 from flows.train_comment_headers import comment_figures, headless
 from tasks.extract.chain import tagged_batch
+from tasks.extract.parse import Finder
 from tasks.reports.parse_scores import summarize_scores
 from tests.conftest import open_fold_folder
 
@@ -25,7 +26,7 @@ THREADS = ["webinknow-com-dragnetr662", "derpapierplanet-de-juni", "verfassungsb
 TEASERS = ["theportugalnews-com-theportugalnews", "lto-de-lto"]
 
 
-def _scores(folder: Path, finder: str, *, no_heading: bool = False) -> pl.DataFrame:
+def _scores(folder: Path, finder: Finder, *, no_heading: bool = False) -> pl.DataFrame:
     pages, articles, comments = load_folder(folder)
     tagged = tagged_batch(pages)
     return comment_figures(headless(tagged) if no_heading else tagged, (articles, comments), model=None,
