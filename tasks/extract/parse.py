@@ -737,6 +737,21 @@ def _reads_as_thread(p: _Page, comments: list[_Comment]) -> bool:
     return True
 
 
+def _gap_runs(heads: list[tuple[int, int, int]], p: _Page) -> list[list[tuple[int, int, int]]]:
+    """The runs of ``heads`` (``_runs``), each cut where two headers lie more than ``HEADER_GAP_MAX`` lines
+    apart."""
+    runs: list[list[tuple[int, int, int]]] = []
+    for run in _runs(heads, p):
+        part = [run[0]]
+        for h in run[1:]:
+            if h[0] - part[-1][0] > HEADER_GAP_MAX:
+                runs.append(part)
+                part = []
+            part.append(h)
+        runs.append(part)
+    return runs
+
+
 def _learned_thread(p: _Page) -> list[_Comment]:
     """The longest thread headed by the learned headers (``_Page.learned``), for pages where the rules
     find none: a run of at least ``LEARNED_MIN_COMMENTS`` headers, each at most ``HEADER_GAP_MAX`` lines
@@ -751,15 +766,7 @@ def _learned_thread(p: _Page) -> list[_Comment]:
             last += 1
         heads.append((i, last, i))
     clean = [h for k, h in enumerate(heads) if k + 1 >= len(heads) or heads[k + 1][0] > h[1] + 1]
-    runs: list[list[tuple[int, int, int]]] = []
-    for run in _runs(clean, p):
-        part = [run[0]]
-        for h in run[1:]:
-            if h[0] - part[-1][0] > HEADER_GAP_MAX:
-                runs.append(part)
-                part = []
-            part.append(h)
-        runs.append(part)
+    runs = _gap_runs(clean, p)
     best: list[_Comment] = []
     for run in runs:
         if len(run) < max(LEARNED_MIN_COMMENTS, len(best) + 1):
@@ -824,15 +831,7 @@ def _name_thread(p: _Page) -> list[_Comment]:
     heads = [(i, i, i) for i in range(min(starts) + 1, n - 1)
              if p.name_like[i] and not p.sentence[i] and i not in p.headers
              and not p.name_like[i + 1] and not p.meta[i + 1] and p.rule[i + 1] in (None, "template")]
-    runs: list[list[tuple[int, int, int]]] = []
-    for run in _runs(heads, p):
-        part = [run[0]]
-        for h in run[1:]:
-            if h[0] - part[-1][0] > HEADER_GAP_MAX:
-                runs.append(part)
-                part = []
-            part.append(h)
-        runs.append(part)
+    runs = _gap_runs(heads, p)
     best: list[_Comment] = []
     for run in runs:
         if len(run) < max(NAME_THREAD_MIN, len(best) + 1) or not _evidence(p, run[0][0], says=False):
