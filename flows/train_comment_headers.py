@@ -315,11 +315,11 @@ def cross_validate(lines: pl.DataFrame, tagged: pl.DataFrame, truth: tuple[pl.Da
     both = pl.concat(learned_scores)
     for kind, scores in split_perturbed(rules, both, pl.concat(alone_scores), pl.concat(headless_scores)):
         print(f"pages {kind}:")
-        a, b, c, d = scores
-        print(f"comment finder, (a) rules alone:              {summary(a)}")
-        print(f"comment finder, (b) rules + out-of-fold model: {summary(b)}")
-        print(f"comment finder, (c) out-of-fold model alone:   {summary(c)}")
-        print(f"comment finder, (d) (c) with no heading/count: {summary(d)}")
+        rules_only, with_model, model_alone, no_heading = scores
+        print(f"comment finder, (a) rules alone:              {summary(rules_only)}")
+        print(f"comment finder, (b) rules + out-of-fold model: {summary(with_model)}")
+        print(f"comment finder, (c) out-of-fold model alone:   {summary(model_alone)}")
+        print(f"comment finder, (d) (c) with no heading/count: {summary(no_heading)}")
     changed = rules.join(both, on="page_id", suffix="_b").filter(
         pl.col("n_pred_comments") != pl.col("n_pred_comments_b"))
     for row in changed.sort("page_id").iter_rows(named=True):
