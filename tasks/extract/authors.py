@@ -140,8 +140,7 @@ def reconcile_authors(markup: pl.DataFrame, text: pl.DataFrame) -> pl.DataFrame:
 # --------------------------------------------------------------------------------------------------
 
 _SAYS = re.compile(
-    r"\s*(?:\b(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|dit|a dit|écrit|dice|dijo|escribe|diz|"
-    r"disse|escreveu|scrive|ha scritto|говорит|пишет|написал|написала)\b\s*:?|:)\s*$",
+    rf"\s*(?:\b(?:{selectors.SAYS_ALT})\b\s*:?|:)\s*$",
     re.IGNORECASE,
 )
 _NUMBERING = re.compile(r"^\s*#?\d{1,4}[.)]?\s+")
@@ -155,8 +154,7 @@ date's weekday after "on" or a separator: "Jane on Tuesday, May 4", "Jane | Tues
 abbreviated weekday after a comma ("Hella, Sa 12.03.2020")."""
 _TIME = re.compile(rf"(?i)(?:^|\s|[|,·•–—-])\s*{selectors.TIME_RE}")
 _SAYS_WORD = re.compile(
-    r"\s+(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|a dit|écrit|dijo|escribe|disse|escreveu|"
-    r"ha scritto|говорит|пишет|написал|написала)\b(?:\s+\S+){0,3}\s*[:.…]*\s*$",
+    rf"\s+(?:{selectors.SAYS_ALT})\b(?:\s+\S+){{0,3}}\s*[:.…]*\s*$",
     re.IGNORECASE,
 )
 """A "says" word and up to three words after it ("Jane said on Monday:"): not the name."""
@@ -191,8 +189,7 @@ def name_from_text(text: str) -> str | None:
 
 
 _SAID_LINE = re.compile(
-    r"^(?P<name>\S.{0,79}?)\s+(?:says|said|writes|wrote|sagt|sagte|schreibt|schrieb|meint|a dit|écrit|dijo|escribe|"
-    r"disse|escreveu|ha scritto|scrive|говорит|пишет|написал|написала)\b",
+    rf"^(?P<name>\S.{{0,79}}?)\s+(?:{selectors.SAYS_ALT})\b",
     re.IGNORECASE,
 )
 

@@ -211,7 +211,7 @@ the body."""
 _TAIL_RE = rf"(?i){selectors.AUTHOR_DATE_TAIL_RE}"
 _DATE_BY_RE = rf"(?i){selectors.DATE_BY_RE}\S"
 _BY_AUTHOR_HEAD_RE = rf"(?i){selectors.BY_AUTHOR_HEAD_RE}\S"
-_SAYS_END_RE = rf"(?i)(?:{selectors._SAYS_ALT})\s*:?\s*$"
+_SAYS_END_RE = rf"(?i)(?:{selectors.SAYS_ALT})\s*:?\s*$"
 _BY_WORD_RE = rf"(?i){selectors.BY_RE}\s+\S"
 
 

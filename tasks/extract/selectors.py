@@ -133,11 +133,12 @@ SAYS_WORDS = [
 ]
 """Verbs that follow a commenter's name on the author line ("Jane says:", "Peter sagt:")."""
 
-_SAYS_ALT = "|".join(sorted((w.rstrip(":") for w in SAYS_WORDS), key=len, reverse=True))
+SAYS_ALT = "|".join(sorted((w.rstrip(":") for w in SAYS_WORDS), key=len, reverse=True))
+"""``SAYS_WORDS`` as a regex alternation, longest first (both paths' "NAME says:" patterns build on it)."""
 
 SAYS_LINE_RE = (
     r"(?i)^(?:#?\d{1,4}\.?\s+)?(?P<author>\S.{0,80}?)"
-    rf"(?:\s+(?:on|am|le|el|il|em)\s+.{{0,60}}?)?\s+(?:{_SAYS_ALT})\s*:?\s*$"
+    rf"(?:\s+(?:on|am|le|el|il|em)\s+.{{0,60}}?)?\s+(?:{SAYS_ALT})\s*:?\s*$"
 )
 """Author line of the form "[12.] NAME [on DATE] says:"; the name is captured as ``author``."""
 
