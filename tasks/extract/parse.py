@@ -160,17 +160,19 @@ _CREDIT_TAILS = (
     r"\s\|\s[^|]{2,40}\s\|\s[^|]{2,40}$",  # "Francesco Carta Fotografo | Moment | Getty Images"
     r"（[^（）]{1,30}撮影）$",  # "…霞ケ関で（潟沼義樹撮影）"
 )
+"""A line that ends with a picture credit (a name and an agency in brackets with a slash, a "Photo:" or "©"
+tail, a slashed credit after the last sentence, three names between bars) is an image caption: left out of the
+body even inside its window, like a lone headline. Body sentences end with their own words, not with whose
+picture it is."""
 _PHOTO_LABEL = r"(?i:foto|photo|bild|video|kuva)s?\s*:"
+"""Labels of a credit at a line's end. Not ``selectors``' bracketed-credit labels: "Quelle:" (source) closes
+body lines too, and reading it here dropped one on an open page."""
 _PHOTO_CREDITS = (
     rf"{_PHOTO_LABEL}\s*[^.!?:]{{2,80}}$",  # "… am Montag. Foto: Felix Zahn/imago"
     rf"[.!?]\s*{_PHOTO_LABEL}\s*[^!?]{{2,160}}$",  # "… von LOEWE.Foto: N. N. Styling: N. N."
 )
 """Credit tails after a photo label, read only on the lines holding the label (the second pattern, which opens
 with a sentence end, costs as much as all the others when run on every line)."""
-"""A line that ends with a picture credit (a name and an agency in brackets with a slash, a "Photo:" or "©"
-tail, a slashed credit after the last sentence, three names between bars) is an image caption: left out of the
-body even inside its window, like a lone headline. Body sentences end with their own words, not with whose
-picture it is."""
 _STORY_LINK_RE = r"^[^|.!?]{2,40}\s\|\s[^|]{10,}[^.!?;|]$"
 """A short label, a bar and a headline with no sentence end ("WATCH | Ceasefire talks stalled as …", "READ ALSO |
 …" in any language) is a link to another story printed inside the article: left out of the body like a caption."""
