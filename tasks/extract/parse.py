@@ -70,6 +70,7 @@ from tasks.extract.comment_headers import GAP_MAX as HEADER_GAP_MAX
 from tasks.extract.comment_headers import header_features, line_scores
 from tasks.extract.comment_headers import load_model as load_header_model
 from tasks.extract.dates import parse_date
+from tasks.extract.threads import THREAD_SENTENCE_SHARE, accept_thread, reader_sentences
 from tasks.extract.titles import candidate_features, load_model, rank_titles
 from tasks.extract.words import count_words, with_word_counts
 
@@ -112,7 +113,6 @@ FOOTER_REACH = 80
 """How far above a comment list's first header the finder looks for its heading when the headers may be
 footers (the first comment's text lies between them, so the reach is longer than ``EVIDENCE_WINDOW``)."""
 SENTENCE_MIN_WORDS = 20
-THREAD_SENTENCE_SHARE = 0.5
 COMMENT_REACH = EVIDENCE_WINDOW + 1
 """The comment finder reads no line more than this many lines above a page's first header, date or count
 line (its evidence and stated count are looked for in the ``EVIDENCE_WINDOW`` lines above a comment list,
@@ -726,11 +726,11 @@ def _reads_as_thread(p: _Page, comments: list[_Comment]) -> bool:
 
     A teaser list ("Politics" / headline / date, repeated) has the shape of a thread, but its "texts"
     are headlines: they do not end like sentences. A thread needs ``THREAD_SENTENCE_SHARE`` of its
-    comments to hold at least one line that ends like a sentence or is long, and no single "author"
+    comments to hold at least one line that ends like a sentence or is long and is not a header line
+    (``tasks.extract.threads.reader_sentences``), and no single "author"
     may head more than two thirds of four or more comments (a repeated "read more" or section label).
     """
-    with_sentence = sum(any(p.sentence[i] for i in c.text) for c in comments)
-    if with_sentence < THREAD_SENTENCE_SHARE * len(comments):
+    if reader_sentences(p, comments) < THREAD_SENTENCE_SHARE * len(comments):
         return False
     if len(comments) >= 4:
         authors = Counter(p.text[c.author] for c in comments if c.author is not None)
@@ -892,9 +892,11 @@ def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[
 
 def _segment_comments(p: _Page, finder: Finder = "rules") -> tuple[dict[int, tuple[str, int]], int]:
     """The comment lines of one page (line -> (region, comment position)) and the line where the comment
-    section starts (the page length when there are no comments)."""
+    section starts (the page length when there are no comments). The thread found ships only when it
+    reads as readers' writing (``tasks.extract.threads.accept_thread``)."""
     placed: dict[int, tuple[str, int]] = {}
-    limit = _place_comments(p, _find_comments(p, finder), placed)
+    comments = _find_comments(p, finder)
+    limit = _place_comments(p, comments if accept_thread(p, comments) else [], placed)
     return placed, limit
 
 

@@ -1,0 +1,51 @@
+"""Unit tests for thread acceptance (``tasks.extract.threads``): each rule on a tiny page."""
+
+from __future__ import annotations
+
+from tasks.extract.parse import _Comment, _Page
+from tasks.extract.threads import accept_thread, reader_sentences
+
+
+def _page(n: int, *, sentence: set[int] = frozenset(), prose: set[int] = frozenset(),
+          headers: set[int] = frozenset()) -> _Page:
+    return _Page(text=list(range(n)), rule=[None] * n, date=[False] * n, meta=[False] * n,
+                 name_like=[False] * n, count=[None] * n, heading=[False] * n, numeric=[False] * n,
+                 prose=[i in prose for i in range(n)], sentence=[i in sentence for i in range(n)],
+                 headers=dict.fromkeys(sorted(headers), "says"), dates=[], counts=[], sections=[])
+
+
+def _pairs(k: int) -> list[_Comment]:
+    """``k`` comments, each an author line (even line) and one text line (odd line)."""
+    return [_Comment(author=2 * j, text=[2 * j + 1]) for j in range(k)]
+
+
+def test_no_thread_is_accepted() -> None:
+    assert accept_thread(_page(3), [])
+
+
+def test_header_lines_are_not_reader_sentences() -> None:
+    # a skeleton: each "text" is the next comment's "NAME says:" header, which ends like a sentence
+    page = _page(8, sentence={1, 3, 5, 7}, prose=set(), headers={0, 1, 2, 3, 4, 5, 6, 7})
+    assert reader_sentences(page, _pairs(4)) == 0
+    assert not accept_thread(page, _pairs(4))
+
+
+def test_headed_thread_of_short_sentences_is_accepted() -> None:
+    page = _page(8, sentence={1, 3, 5, 7}, headers={0, 2, 4, 6})
+    assert accept_thread(page, _pairs(4))
+
+
+def test_small_headerless_thread_needs_prose_in_half_its_comments() -> None:
+    sentences = {1, 3, 5, 7}
+    assert not accept_thread(_page(8, sentence=sentences, prose={1}), _pairs(4))
+    assert accept_thread(_page(8, sentence=sentences, prose={1, 3}), _pairs(4))
+
+
+def test_large_headerless_thread_needs_no_prose() -> None:
+    page = _page(12, sentence={1, 3, 5, 7, 9, 11})
+    assert accept_thread(page, _pairs(6))
+
+
+def test_thread_without_sentences_is_refused_whatever_its_finder() -> None:
+    page = _page(8, sentence={1}, prose={1}, headers={0, 2, 4, 6})
+    assert not accept_thread(page, _pairs(4))
