@@ -16,6 +16,9 @@ only with evidence that its texts are readers' writing, in any language (line sh
   a header line (a name with a date, "says", "by"; ``_Page.headers``) has nothing but its line shapes
   for it; it needs at least half of its comments to hold prose (``_Page.prose``: the writing of a
   paragraph, not a headline or a teaser's one-line summary).
+- ``accept_thread``: no comment holds an article's worth of prose (more than ``MAX_COMMENT_PROSE``
+  prose lines: a "thread" of related-story headers whose last "comment" runs on into the article) or
+  a list of dates (more than ``MAX_COMMENT_DATES`` date lines: a sidebar's archive of months).
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ SMALL_THREAD = 5
 """A thread of at most this many comments, none headed by a header line, needs prose in most of them."""
 SMALL_PROSE_SHARE = 0.5
 """At least this share of a small header-less thread's comments must hold a prose line."""
+MAX_COMMENT_PROSE = 30
+"""A comment holds at most this many prose lines (the longest readers' comments of the labelled pages
+hold 15)."""
+MAX_COMMENT_DATES = 8
+"""A comment holds at most this many date lines, in its header, meta and text (the labelled pages'
+comments hold at most 3)."""
 
 
 def reader_sentences(p: _Page, comments: Sequence[_Comment]) -> int:
@@ -48,6 +57,10 @@ def accept_thread(p: _Page, comments: Sequence[_Comment]) -> bool:
         return True
     if reader_sentences(p, comments) < THREAD_SENTENCE_SHARE * n:
         return False
+    for c in comments:
+        if (sum(p.prose[i] for i in c.text) > MAX_COMMENT_PROSE
+                or sum(p.date[i] for i in (*c.meta, *c.text)) > MAX_COMMENT_DATES):
+            return False
     headed = any(c.author is not None and c.author in p.headers for c in comments)
     if n <= SMALL_THREAD and not headed:
         with_prose = sum(any(p.prose[i] for i in c.text) for c in comments)

@@ -49,3 +49,22 @@ def test_large_headerless_thread_needs_no_prose() -> None:
 def test_thread_without_sentences_is_refused_whatever_its_finder() -> None:
     page = _page(8, sentence={1}, prose={1}, headers={0, 2, 4, 6})
     assert not accept_thread(page, _pairs(4))
+
+
+def test_comment_holding_an_article_is_refused() -> None:
+    # two headers, the second "comment" running on into an article of 40 prose lines
+    n = 44
+    page = _page(n, sentence=set(range(1, n)), prose=set(range(1, n)), headers={0, 2})
+    thread = [_Comment(author=0, text=[1]), _Comment(author=2, text=list(range(3, n)))]
+    assert not accept_thread(page, thread)
+    assert accept_thread(page, [_Comment(author=0, text=[1]), _Comment(author=2, text=list(range(3, 13)))])
+
+
+def test_comment_holding_a_list_of_dates_is_refused() -> None:
+    n = 20
+    page = _page(n, sentence={1, 3}, prose={1, 3}, headers={0, 2})
+    page.date[5:15] = [True] * 10
+    archive = [_Comment(author=0, text=[1]), _Comment(author=2, text=[3], meta=list(range(5, 15)))]
+    assert not accept_thread(page, archive)
+    archive[1].meta = [5, 6]
+    assert accept_thread(page, archive)
