@@ -1,19 +1,27 @@
-"""Golden tests of thread acceptance on open-fold pages of ``../shared/corpus-train`` whose reader thread
-is cut out of the page text (the lines from the first to the last line of a truth comment): what stays
-below the article (a closed comment section's chrome, a poll, sidebar widgets, a trackback list) has a
-thread's shape and must not ship as comments. Skipped when the shared folder is absent; a page of the
-sealed fold is never used."""
+"""Golden tests of thread acceptance on the comment-less open-fold pages of ``../shared/corpus-train``,
+and on comment pages (corpus-dev and the open fold) whose reader thread is cut out of the page text
+(the lines from the first to the last line of a truth comment): what stays below the article (a closed
+comment section's chrome, a poll, sidebar widgets, a trackback list) has a thread's shape and must not
+ship as comments. Skipped when the shared folder is absent; a page of the sealed fold is never used."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from flows.evaluate import run_eval
+import pytest
+
+from flows.evaluate import is_sealed, run_eval
 from tests.conftest import TRAIN, open_fold_folder
 
-CUT_PAGES = ["47hats-com-dragnetr875", "taz-de-taz"]
-"""Comment pages whose text, the thread cut out, held a spurious thread before thread acceptance."""
+DEV = TRAIN.parent / "corpus-dev"
+
+CUT_PAGES = ["47hats-com-dragnetr875", "taz-de-taz", "gormulus-wordpress-com-durfen", "youhadmeatgardening-com-lemon"]
+"""Comment pages whose text, the thread cut out, held a spurious thread before thread acceptance (a
+trackback list and a poll; a closed section's login chrome; sidebar widgets with an archive of months; a
+related-posts list above the article, its last "comment" running on into the article)."""
+TRUTH_OMITS_COMMENTS = {"lefigaro-fr-lefigaro"}
+"""A comment-less open page whose text holds reader comments that its truth leaves out."""
 
 
 def _key(line: str) -> str:
@@ -21,23 +29,40 @@ def _key(line: str) -> str:
 
 
 def _cut_thread(folder: Path, name: str) -> None:
-    """Replace ``name``'s page text in ``folder`` by the page without its thread, its truth by one
-    without comments."""
-    truth = json.loads((TRAIN / f"{name}.truth.json").read_text(encoding="utf-8"))
-    lines = (TRAIN / f"{name}.txt").read_text(encoding="utf-8").split("\n")
+    """Write to ``folder`` the page ``name`` (of corpus-dev or the open fold of corpus-train) without its
+    thread, and its truth without comments."""
+    source = next(f for f in (DEV, TRAIN) if (f / f"{name}.truth.json").is_file())
+    truth = json.loads((source / f"{name}.truth.json").read_text(encoding="utf-8"))
+    assert source == DEV or not is_sealed(truth["site"]), f"{name} is in the sealed fold"
+    lines = (source / f"{name}.txt").read_text(encoding="utf-8").split("\n")
     said = {_key(ln) for c in truth["comments"] for ln in c["text"].split("\n") if _key(ln)}
     at = [i for i, ln in enumerate(lines) if _key(ln) in said]
     assert at, f"{name}: no comment line in the page text"
-    for suffix in (".txt", ".truth.json"):
-        (folder / f"{name}{suffix}").unlink()
     (folder / f"{name}.txt").write_text("\n".join(lines[:min(at)] + lines[max(at) + 1:]), encoding="utf-8")
     (folder / f"{name}.truth.json").write_text(json.dumps({**truth, "comments": []}), encoding="utf-8")
 
 
 def test_page_without_its_thread_holds_no_comment(tmp_path: Path) -> None:
-    folder = open_fold_folder(tmp_path, CUT_PAGES, (".txt",))
+    if not (TRAIN.is_dir() and DEV.is_dir()):
+        pytest.skip("the shared labelled pages are not present")
     for name in CUT_PAGES:
-        _cut_thread(folder, name)
-    result = run_eval(folder)
+        _cut_thread(tmp_path, name)
+    result = run_eval(tmp_path)
+    assert result["overall"]["n_pages"] == len(CUT_PAGES)
+    assert result["overall"]["spurious_comment_pages"] == 0, [
+        (p["page_id"], p["n_pred_comments"]) for p in result["pages"] if p["spurious"]]
+
+
+def test_comment_less_pages_hold_no_comment(tmp_path: Path) -> None:
+    if not TRAIN.is_dir():
+        pytest.skip(f"{TRAIN} is not present")
+    names = []
+    for truth_path in sorted(TRAIN.glob("*.truth.json")):
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        name = truth_path.name[: -len(".truth.json")]
+        if not is_sealed(truth["site"]) and not truth["comments"] and name not in TRUTH_OMITS_COMMENTS:
+            names.append(name)
+    result = run_eval(open_fold_folder(tmp_path, names, (".txt",)))
+    assert result["overall"]["n_pages"] == len(names) > 50
     assert result["overall"]["spurious_comment_pages"] == 0, [
         (p["page_id"], p["n_pred_comments"]) for p in result["pages"] if p["spurious"]]
