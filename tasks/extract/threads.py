@@ -12,10 +12,13 @@ only with evidence that its texts are readers' writing, in any language (line sh
   is not itself a header line (a "NAME says:" line ends like a sentence, yet a thread whose "texts" are
   the next comments' headers is a skeleton without texts); at least ``THREAD_SENTENCE_SHARE`` of the
   comments must hold one, whatever finder found them.
-- ``accept_thread``: a small thread (at most ``SMALL_THREAD`` comments) in which no comment is headed by
-  a header line (a name with a date, "says", "by"; ``_Page.headers``) has nothing but its line shapes
-  for it; it needs at least half of its comments to hold prose (``_Page.prose``: the writing of a
-  paragraph, not a headline or a teaser's one-line summary).
+- ``accept_thread``: a small thread (at most ``SMALL_THREAD`` comments) of which fewer than half of the
+  comments are headed (``_headed``: by a header line, a name with a date, "says", "by", ``_Page.headers``;
+  or with a date line in their meta) has nothing but its line shapes for it; it is refused when fewer
+  than half of its comments hold prose (``_Page.prose``: the writing of a paragraph) and one of them
+  reads as a list (``_list_like``: ``LIST_MIN_LINES`` text lines or more, none of them prose: a poll's
+  options, a widget's links, a closed section's login controls), where readers' short remarks are a
+  line or two each.
 - ``accept_thread``: no comment holds an article's worth of prose (more than ``MAX_COMMENT_PROSE``
   prose lines: a "thread" of related-story headers whose last "comment" runs on into the article) or
   a list of dates (more than ``MAX_COMMENT_DATES`` date lines: a sidebar's archive of months).
@@ -33,9 +36,10 @@ if TYPE_CHECKING:
 THREAD_SENTENCE_SHARE = 0.5
 """The share of a thread's comments whose text must hold a sentence that is not a header line."""
 SMALL_THREAD = 5
-"""A thread of at most this many comments, none headed by a header line, needs prose in most of them."""
-SMALL_PROSE_SHARE = 0.5
-"""At least this share of a small header-less thread's comments must hold a prose line."""
+"""A thread of at most this many comments, most of them not headed (``_headed``), is refused when fewer than
+half hold prose and one reads as a list (``_list_like``)."""
+LIST_MIN_LINES = 3
+"""A comment of this many text lines or more, none of them prose, reads as a list (``_list_like``)."""
 MAX_COMMENT_PROSE = 30
 """A comment holds at most this many prose lines (the longest readers' comments of the labelled pages
 hold 15)."""
@@ -47,6 +51,16 @@ comments hold at most 3)."""
 def reader_sentences(p: _Page, comments: Sequence[_Comment]) -> int:
     """How many of ``comments`` hold a text line that reads as a sentence and is not a header line."""
     return sum(any(p.sentence[i] and i not in p.headers for i in c.text) for c in comments)
+
+
+def _headed(p: _Page, c: _Comment) -> bool:
+    """Is comment ``c`` headed by a header line (``_Page.headers``) or dated (a date line in its meta)?"""
+    return (c.author is not None and c.author in p.headers) or any(p.date[i] for i in c.meta)
+
+
+def _list_like(p: _Page, c: _Comment) -> bool:
+    """Does comment ``c`` read as a list: ``LIST_MIN_LINES`` text lines or more, none of them prose?"""
+    return len(c.text) >= LIST_MIN_LINES and not any(p.prose[i] for i in c.text)
 
 
 def accept_thread(p: _Page, comments: Sequence[_Comment]) -> bool:
@@ -61,9 +75,7 @@ def accept_thread(p: _Page, comments: Sequence[_Comment]) -> bool:
         if (sum(p.prose[i] for i in c.text) > MAX_COMMENT_PROSE
                 or sum(p.date[i] for i in (*c.meta, *c.text)) > MAX_COMMENT_DATES):
             return False
-    headed = any(c.author is not None and c.author in p.headers for c in comments)
-    if n <= SMALL_THREAD and not headed:
+    if n <= SMALL_THREAD and 2 * sum(_headed(p, c) for c in comments) < n:
         with_prose = sum(any(p.prose[i] for i in c.text) for c in comments)
-        if with_prose < SMALL_PROSE_SHARE * n:
-            return False
+        return 2 * with_prose >= n or not any(_list_like(p, c) for c in comments)
     return True

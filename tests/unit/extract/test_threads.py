@@ -35,15 +35,38 @@ def test_headed_thread_of_short_sentences_is_accepted() -> None:
     assert accept_thread(page, _pairs(4))
 
 
-def test_small_headerless_thread_needs_prose_in_half_its_comments() -> None:
-    sentences = {1, 3, 5, 7}
-    assert not accept_thread(_page(8, sentence=sentences, prose={1}), _pairs(4))
-    assert accept_thread(_page(8, sentence=sentences, prose={1, 3}), _pairs(4))
+def _lists(k: int, *, dated: bool = False) -> tuple[_Page, list[_Comment]]:
+    """``k`` comments of an author line, three short sentence lines and (``dated``) a date line each."""
+    n = 5 * k
+    page = _page(n, sentence={i for i in range(n) if i % 5 in (1, 2, 3)})
+    page.date[4::5] = [dated] * k
+    return page, [_Comment(author=5 * j, text=[5 * j + 1, 5 * j + 2, 5 * j + 3], meta=[5 * j + 4])
+                  for j in range(k)]
 
 
-def test_large_headerless_thread_needs_no_prose() -> None:
-    page = _page(12, sentence={1, 3, 5, 7, 9, 11})
-    assert accept_thread(page, _pairs(6))
+def test_small_unheaded_thread_with_a_list_needs_prose_in_half_its_comments() -> None:
+    page, thread = _lists(4)
+    assert not accept_thread(page, thread)
+    page.prose[1] = True
+    assert not accept_thread(page, thread)
+    page.prose[6] = True  # half the comments hold a paragraph
+    assert accept_thread(page, thread)
+    thread[0].text = thread[0].text[:1]  # a short remark and three lists, no prose
+    page.prose[1] = page.prose[6] = False
+    assert not accept_thread(page, thread)
+    for c in thread:
+        c.text = c.text[:2]  # no list: short remarks
+    assert accept_thread(page, thread)
+
+
+def test_small_unheaded_thread_of_short_remarks_is_accepted() -> None:
+    page = _page(8, sentence={1, 3, 5, 7})
+    assert accept_thread(page, _pairs(4))
+
+
+def test_dated_or_large_thread_of_lists_is_accepted() -> None:
+    assert accept_thread(*_lists(4, dated=True))
+    assert accept_thread(*_lists(6))
 
 
 def test_thread_without_sentences_is_refused_whatever_its_finder() -> None:
