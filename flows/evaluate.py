@@ -73,7 +73,8 @@ def load_folder(folder: Path, *, use_html: bool = False, fold: str = "all",
     ``scramble`` (HTML) replaces class and id names, and with ``tags`` custom tag names, by meaningless
     tokens before the page is read (``flows.scramble.scramble_html``); for text pages it takes comment
     cues out of the page text (``flows.scramble.scramble_text``: ``heading``, ``chrome``, ``dates``,
-    ``form``, ``all``), the truth unchanged: the robustness measures.
+    ``form``, ``all``), the truth unchanged: the robustness measures; with ``thread`` it takes the
+    thread out and the truth's comments with it (every comment found is spurious).
 
     HTML pages go through ingest (decoding, rendering to text) exactly as in a build.
 
@@ -106,13 +107,15 @@ def load_folder(folder: Path, *, use_html: bool = False, fold: str = "all",
                 found = truth.get("comments") or []
                 text = scramble_text(text, scramble, authors=[c.get("author") for c in found],
                                      kept=[truth.get("title") or "", truth.get("body") or "",
-                                           *(c.get("text") or "" for c in found)])
+                                           *(c.get("text") or "" for c in found)],
+                                     thread=[c.get("text") or "" for c in found])
             pages.append({"page_id": name, "site": site, "url": truth.get("url"), "html": None, "text": text})
         articles.append({"page_id": name, "title": truth.get("title"), "body": truth.get("body") or "",
                          "language": truth.get("language"), "source": truth.get("source_repo") or "unknown"})
         comments.extend(
             {"page_id": name, "position": k, "author": c.get("author"), "text": c.get("text") or ""}
             for k, c in enumerate(truth.get("comments") or [])
+            if use_html or scramble != "thread"  # the thread taken out: the page is scored as comment-less
         )
     pages_df = pl.DataFrame(pages, schema={"page_id": pl.String, "site": pl.String, "url": pl.String,
                                            "html": pl.String, "text": pl.String})

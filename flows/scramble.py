@@ -21,7 +21,9 @@ The truth is unchanged, so author accuracy under each form says how well that fo
 For text pages, ``corpus eval --scramble heading|chrome|dates|form|all`` (``scramble_text``) takes out of a
 page's text the comment cues a site never seen may not print (the comments heading and stated count, reply
 and like lines, dates on header lines, the comment form), keeping every line the truth holds: what the text
-comment finder keeps when the thread's repetition is its only evidence.
+comment finder keeps when the thread's repetition is its only evidence. ``--scramble thread`` takes the
+thread itself out and scores the page as comment-less: the spurious threads the finder makes of what a
+closed or lazily loaded comment section leaves (a count, headers, login and form chrome, widgets).
 
 These are evaluation tools: the product's parse code never scrambles anything.
 """
@@ -148,12 +150,15 @@ def move_authors(data: bytes, form: str) -> bytes:
 # Text pages: the comment cues a site never seen may lack, taken out of the page text
 # --------------------------------------------------------------------------------------------------
 
-TEXT_SCRAMBLE_MODES = ("none", "heading", "chrome", "dates", "form", "all")
+TEXT_SCRAMBLE_MODES = ("none", "heading", "chrome", "dates", "form", "all", "thread")
 """Perturbations of a text page (``scramble_text``), each removing cues the text comment finder reads:
 ``heading``: the comments heading and stated count lines; ``chrome``: reply, like, report, permalink and
 other comment-widget lines, and "NAME says:" headers cut to the name; ``dates``: date lines dropped and
 header lines that hold a commenter's name and a date cut to the name (name-only headers); ``form``: the
-comment form's lines; ``all``: every one of those."""
+comment form's lines; ``all``: every one of those. ``thread`` asks the opposite question: the lines
+from the first to the last line of a truth comment's text are taken out (what stays is what a page
+whose thread is closed, or loaded later, prints: a count, headers, login and form chrome, the widgets
+below) and the page is scored as comment-less: every comment found on it is spurious."""
 
 _TEXT_PARTS = {"heading": ("heading",), "chrome": ("chrome",), "dates": ("dates",), "form": ("form",),
                "all": ("heading", "chrome", "dates", "form")}
@@ -185,7 +190,7 @@ def _text_cues() -> dict[str, re.Pattern[str]]:
 
 
 def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None] = (),
-                  kept: Iterable[str] = ()) -> str:
+                  kept: Iterable[str] = (), thread: Iterable[str] = ()) -> str:
     """``text`` (a page's innerText) without the comment cues of ``mode`` (``TEXT_SCRAMBLE_MODES``).
 
     Lines are taken out (or cut to the commenter's name) only when they are not truth text: a line whose
@@ -193,15 +198,17 @@ def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None]
     texts) or a commenter's name of ``authors`` stays as it is, so the truth still holds for the page. A
     header line is cut to a name only where it holds one of ``authors`` as whole words: a "says" line
     (``chrome``: "NAME says:"), or a line whose rest holds a digit (``dates``: "NAME DATE", "NAME on DATE
-    at TIME", "DATE by NAME", "Posted by: NAME | DATE"). ``mode="none"`` returns ``text``.
+    at TIME", "DATE by NAME", "Posted by: NAME | DATE"). ``mode="none"`` returns ``text``; ``mode="thread"``
+    returns it without the lines from the first to the last line that is a line of one of ``thread``
+    (the truth comments' texts; ``text`` itself when none is).
 
     Raises:
         ValueError: ``mode`` is not one of ``TEXT_SCRAMBLE_MODES``.
     """
     if mode not in TEXT_SCRAMBLE_MODES:
         raise ValueError(f"text scramble mode must be one of {TEXT_SCRAMBLE_MODES}, not {mode!r}")
-    if mode == "none":
-        return text
+    if mode in ("none", "thread"):
+        return text if mode == "none" else _without_thread(text, thread)
     parts = _TEXT_PARTS[mode]
     cues = _text_cues()
     names = sorted({_line_key(a) for a in authors if a and _line_key(a)}, key=len, reverse=True)
@@ -235,6 +242,15 @@ def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None]
                 continue
         out.append(line)
     return "\n".join(out)
+
+
+def _without_thread(text: str, thread: Iterable[str]) -> str:
+    """``text`` without its lines from the first to the last one that is a line of one of ``thread``."""
+    said = {_line_key(ln) for block in thread for ln in block.split("\n")}
+    said.discard("")
+    lines = text.split("\n")
+    at = [i for i, line in enumerate(lines) if _line_key(line) in said]
+    return "\n".join(lines[:at[0]] + lines[at[-1] + 1:]) if at else text
 
 
 def _name_in(key: str, names: list[str], *, rest: Callable[[str], bool]) -> str | None:

@@ -1,8 +1,9 @@
 """Golden tests of thread acceptance on the comment-less open-fold pages of ``../shared/corpus-train``,
 and on comment pages (corpus-dev and the open fold) whose reader thread is cut out of the page text
-(the lines from the first to the last line of a truth comment): what stays below the article (a closed
-comment section's chrome, a poll, sidebar widgets, a trackback list) has a thread's shape and must not
-ship as comments. Skipped when the shared folder is absent; a page of the sealed fold is never used."""
+(``corpus eval --scramble thread``: the lines from the first to the last line of a truth comment): what
+stays below the article (a closed comment section's chrome, a poll, sidebar widgets, a trackback list)
+has a thread's shape and must not ship as comments. Skipped when the shared folder is absent; a page of
+the sealed fold is never used."""
 
 from __future__ import annotations
 
@@ -24,30 +25,17 @@ TRUTH_OMITS_COMMENTS = {"lefigaro-fr-lefigaro"}
 """A comment-less open page whose text holds reader comments that its truth leaves out."""
 
 
-def _key(line: str) -> str:
-    return " ".join(line.split())
-
-
-def _cut_thread(folder: Path, name: str) -> None:
-    """Write to ``folder`` the page ``name`` (of corpus-dev or the open fold of corpus-train) without its
-    thread, and its truth without comments."""
-    source = next(f for f in (DEV, TRAIN) if (f / f"{name}.truth.json").is_file())
-    truth = json.loads((source / f"{name}.truth.json").read_text(encoding="utf-8"))
-    assert source == DEV or not is_sealed(truth["site"]), f"{name} is in the sealed fold"
-    lines = (source / f"{name}.txt").read_text(encoding="utf-8").split("\n")
-    said = {_key(ln) for c in truth["comments"] for ln in c["text"].split("\n") if _key(ln)}
-    at = [i for i, ln in enumerate(lines) if _key(ln) in said]
-    assert at, f"{name}: no comment line in the page text"
-    (folder / f"{name}.txt").write_text("\n".join(lines[:min(at)] + lines[max(at) + 1:]), encoding="utf-8")
-    (folder / f"{name}.truth.json").write_text(json.dumps({**truth, "comments": []}), encoding="utf-8")
-
-
 def test_page_without_its_thread_holds_no_comment(tmp_path: Path) -> None:
     if not (TRAIN.is_dir() and DEV.is_dir()):
         pytest.skip("the shared labelled pages are not present")
     for name in CUT_PAGES:
-        _cut_thread(tmp_path, name)
-    result = run_eval(tmp_path)
+        source = next(f for f in (DEV, TRAIN) if (f / f"{name}.truth.json").is_file())
+        truth = json.loads((source / f"{name}.truth.json").read_text(encoding="utf-8"))
+        assert source == DEV or not is_sealed(truth["site"]), f"{name} is in the sealed fold"
+        assert truth["comments"], f"{name} has no thread to take out"
+        for suffix in (".txt", ".truth.json"):
+            (tmp_path / f"{name}{suffix}").symlink_to(source / f"{name}{suffix}")
+    result = run_eval(tmp_path, scramble="thread")
     assert result["overall"]["n_pages"] == len(CUT_PAGES)
     assert result["overall"]["spurious_comment_pages"] == 0, [
         (p["page_id"], p["n_pred_comments"]) for p in result["pages"] if p["spurious"]]

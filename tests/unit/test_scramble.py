@@ -129,6 +129,15 @@ def test_scramble_text_all_keeps_truth_lines() -> None:
         scramble_text("", "classes")
 
 
+def test_scramble_text_thread_takes_the_thread_out() -> None:
+    """Issue 17: ``thread`` drops the lines from the first to the last comment line, nothing else."""
+    out = scramble_text(_THREAD, "thread", authors=_AUTHORS, kept=_KEPT, thread=_KEPT[2:]).split("\n")
+    lines = _THREAD.split("\n")
+    assert out == lines[:lines.index(_KEPT[2])] + lines[lines.index(_KEPT[4]) + 1:]
+    assert "Anna Berg says:" in out and "Leave a Reply" in out  # the header above the first text stays
+    assert scramble_text(_THREAD, "thread", thread=["not on the page"]) == _THREAD
+
+
 def test_eval_text_scramble_needs_text(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="scramble"):
         run_eval(tmp_path, use_html=True, scramble="dates")
@@ -143,6 +152,8 @@ def test_eval_reads_text_pages_perturbed(tmp_path: Path) -> None:
     plain, perturbed = run_eval(tmp_path), run_eval(tmp_path, scramble="all")
     assert perturbed["scramble"] == "all" and plain["scramble"] == "none"
     assert plain["overall"]["n_comment_pages"] == perturbed["overall"]["n_comment_pages"] == 1
+    cut = run_eval(tmp_path, scramble="thread")["overall"]
+    assert cut["n_comment_pages"] == 0 and cut["spurious_comment_pages"] == 0
 
 
 @pytest.mark.parametrize("form", ["author-cite", "author-bold", "author-avatar", "author-says"])
