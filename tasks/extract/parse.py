@@ -1014,41 +1014,57 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
 
 def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
     """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``_page`` and ``_i``, sorted by page;
-    a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
-    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, sentence=_SENTENCE,
+    a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page).
+
+    The columns become Python lists once for all pages, and each page takes its slice of them; the lines
+    that the finder starts from (headers, dates, counts, sections, learned headers) are found in polars
+    and made local to their page with one search of the page starts."""
+    if feats.height == 0:
+        return
+    # the sentence test's regexes run only on the lines too short to be a sentence by their words alone
+    sentence = feats.select(_SENTENCE_WORDS).to_series().to_numpy().copy()
+    unworded = pl.Series(np.flatnonzero(~sentence))
+    sentence[unworded.to_numpy()] = feats.select("text").gather(unworded).select(_SENTENCE_SHAPE).to_series().to_numpy()
+    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, sentence=pl.Series(sentence),
                                _text_id=pl.col("text").hash())
     # a header kind needs an author read by a header pattern or a shared affix: the other lines have none
     may_head = pl.any_horizontal(_SAYS.is_not_null(), _BY_AUTHOR.is_not_null(), _AD_AUTHOR.is_not_null(),
                                  pl.col("f_affix").fill_null(value=False))
     headers = feats.with_row_index("_local").filter(may_head).select("_local", _kind=_HEADER_KIND).drop_nulls()
-    kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
+    # each page's first row in feats, and per row list of the starters its page's range in it
+    page_lens = feats["_page"].rle().struct.field("len").to_numpy()
+    starts = np.concatenate([[0], np.cumsum(page_lens)]).astype(np.int64)
+    firsts = feats.select("_page", "_row", "_i").gather(starts[:-1])
 
-    def rows_where(expr: pl.Expr) -> list[int]:
-        return feats.select(pl.arg_where(expr)).to_series().to_list()
+    def local_rows(expr: pl.Expr | pl.Series) -> tuple[list[int], list[int]]:
+        rows = (expr.to_numpy() if isinstance(expr, pl.Series)
+                else feats.select(pl.arg_where(expr)).to_series().to_numpy())
+        bounds = np.searchsorted(rows, starts)
+        page = np.repeat(np.arange(len(page_lens)), np.diff(bounds))
+        return (rows - starts[page]).tolist(), bounds.tolist()
 
-    dates = rows_where(pl.col("f_date"))
-    learned = rows_where(pl.col("_learned")) if "_learned" in feats.columns else []
-    counts = rows_where(pl.col("f_count").is_not_null())
-    sections = rows_where(pl.col("f_count").is_not_null() | pl.col("f_heading"))
-    header_list = list(kinds)
+    dates, date_bounds = local_rows(pl.col("f_date"))
+    learned, learned_bounds = (local_rows(pl.col("_learned")) if "_learned" in feats.columns
+                               else ([], [0] * len(starts)))
+    counts, count_bounds = local_rows(pl.col("f_count").is_not_null())
+    sections, section_bounds = local_rows(pl.col("f_count").is_not_null() | pl.col("f_heading"))
+    header_rows, header_bounds = local_rows(headers["_local"])
+    kinds = headers["_kind"].to_list()
     columns = {"text": "_text_id", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
                "numeric": "f_numeric", "prose": "f_prose", "sentence": "sentence", "meta": "meta",
                "name_like": "name_like"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
-    first_rows, first_lines, page_keys = (feats[c].to_list() for c in ("_row", "_i", "_page"))
-    lo = 0
-    for n in feats["_page"].rle().struct.field("len").to_list():
-        hi = lo + n
-
-        def local(rows: list[int], lo: int = lo, hi: int = hi) -> list[int]:
-            return [i - lo for i in rows[bisect_left(rows, lo):bisect_left(rows, hi)]]
-
-        yield page_keys[lo], first_rows[lo], first_lines[lo], _Page(
+    bounds = starts.tolist()
+    for k, (page_key, first_row, first_line) in enumerate(firsts.iter_rows()):
+        lo, hi = bounds[k], bounds[k + 1]
+        h_lo, h_hi = header_bounds[k], header_bounds[k + 1]
+        yield page_key, first_row, first_line, _Page(
             **{name: values[lo:hi] for name, values in cols.items()},
-            headers={i: kinds[i + lo] for i in local(header_list)},
-            dates=local(dates), counts=local(counts), sections=local(sections), learned=local(learned),
+            headers=dict(zip(header_rows[h_lo:h_hi], kinds[h_lo:h_hi], strict=True)),
+            dates=dates[date_bounds[k]:date_bounds[k + 1]], counts=counts[count_bounds[k]:count_bounds[k + 1]],
+            sections=sections[section_bounds[k]:section_bounds[k + 1]],
+            learned=learned[learned_bounds[k]:learned_bounds[k + 1]],
         )
-        lo = hi
 
 
 def _number_lines(feats: pl.DataFrame) -> pl.DataFrame:
@@ -1071,8 +1087,9 @@ _NAME_LIKE = (
     & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
 )
 """Lines that can be a commenter's name (see ``_Page``)."""
-_SENTENCE = (_TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | _TEXT.str.contains(r"\w[.!?…。！？]\s+\w")
-             | (pl.col("f_words") >= SENTENCE_MIN_WORDS))
+_SENTENCE_SHAPE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | _TEXT.str.contains(r"\w[.!?…。！？]\s+\w")
+_SENTENCE_WORDS = pl.col("f_words") >= SENTENCE_MIN_WORDS
+_SENTENCE = _SENTENCE_SHAPE | _SENTENCE_WORDS
 """Lines that end like a sentence, hold a sentence end followed by more words, or are long enough to be
 one (see ``_reads_as_thread``)."""
 
