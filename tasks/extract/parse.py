@@ -1025,7 +1025,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
     sentence = feats.select(_SENTENCE_WORDS).to_series().to_numpy().copy()
     unworded = pl.Series(np.flatnonzero(~sentence))
     sentence[unworded.to_numpy()] = feats.select("text").gather(unworded).select(_SENTENCE_SHAPE).to_series().to_numpy()
-    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, sentence=pl.Series(sentence),
+    feats = feats.with_columns(_name_like(feats), meta=_META, sentence=pl.Series(sentence),
                                _text_id=pl.col("text").hash())
     # a header kind needs an author read by a header pattern or a shared affix: the other lines have none
     may_head = pl.any_horizontal(_SAYS.is_not_null(), _BY_AUTHOR.is_not_null(), _AD_AUTHOR.is_not_null(),
@@ -1080,13 +1080,22 @@ _RULE, _TEXT, _CHARS = pl.col("strip_rule"), pl.col("text"), pl.col("text").str.
 _UNSTATED = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
 _META = pl.col("f_date") | pl.col("f_numeric") | (_RULE == "comment_chrome").fill_null(value=False)
 """Dates, numbers and comment-widget controls: never a comment's text."""
-_NAME_LIKE = (
-    (_RULE.is_null() | (_RULE == "template")) & _UNSTATED & ~pl.col("f_heading")
-    & (_CHARS <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS)
-    # Python's "$" also matches before a final newline
-    & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
-)
-"""Lines that can be a commenter's name (see ``_Page``)."""
+_NAME_SHAPE = ((_RULE.is_null() | (_RULE == "template")) & _UNSTATED & ~pl.col("f_heading")
+               & (_CHARS <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS))
+# Python's "$" also matches before a final newline
+_NAME_END = ~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!")
+_NAME_LIKE = _NAME_SHAPE & _NAME_END
+"""Lines that can be a commenter's name (see ``_Page``); ``_name_like`` computes it for less."""
+
+
+def _name_like(frame: pl.DataFrame) -> pl.Series:
+    """``_NAME_LIKE`` of each line of ``frame`` (false where null), its end regex run only on the lines of
+    a name's shape."""
+    like = frame.select(_NAME_SHAPE.fill_null(value=False)).to_series().to_numpy().copy()
+    shaped = pl.Series(np.flatnonzero(like))
+    like[shaped.to_numpy()] = frame.select("text").gather(shaped).select(_NAME_END.fill_null(value=False)
+                                                                         ).to_series().to_numpy()
+    return pl.Series("name_like", like)
 _SENTENCE_SHAPE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | _TEXT.str.contains(r"\w[.!?…。！？]\s+\w")
 _SENTENCE_WORDS = pl.col("f_words") >= SENTENCE_MIN_WORDS
 _SENTENCE = _SENTENCE_SHAPE | _SENTENCE_WORDS
@@ -1113,8 +1122,7 @@ _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_
 
 def _header_lines(feats: pl.DataFrame) -> pl.DataFrame:
     """The columns of ``feats`` that the comment-header classifier reads, ``name_like`` as the finder reads it."""
-    return feats.select([c for c in HEADER_COLUMNS if c != "name_like"]).with_columns(
-        name_like=_NAME_LIKE.fill_null(value=False))
+    return feats.select([c for c in HEADER_COLUMNS if c != "name_like"]).with_columns(_name_like(feats))
 
 
 def learned_header_features(feats: pl.DataFrame) -> pl.DataFrame:
