@@ -313,8 +313,7 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
 
     Reads ``page_id``, ``_row``, ``text``, ``_chars``, ``f_words``, ``f_has_date``.
     """
-    text = pl.col("text")
-    name = text.str.replace(r"\s+\S+$", "")
+    text, name = pl.col("text"), pl.col("_name")
     closed = pl.col("f_words").is_between(2, NAME_MAX_WORDS + 1) & text.str.contains(
         r"\w[^\w\s]*\s+\S*\w\S*[.:…,]$")
     dated = pl.col("f_words").is_between(3, NAME_MAX_WORDS + 8) & pl.col("f_has_date") & text.str.contains(
@@ -325,6 +324,7 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
         .filter((pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8))
         .filter(pl.col("f_has_date") | text.str.slice(-1).is_in([".", ":", "…", ","]))
         .filter(closed | dated)
+        .with_columns(_name=text.str.replace(r"\s+\S+$", ""))  # once: a filter reads it three times
         .filter(name.str.contains(r"[^\W\d_]")
                 & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$")))
         .select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
