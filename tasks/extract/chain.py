@@ -22,6 +22,12 @@ from tasks.extract.profiles import SiteProfile
 from tasks.extract.templates import learn_template_lines, merge_template_lines, tag_template_lines
 
 
+def _without(frame: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` whose ``page_id`` is not one of ``pages``' (an anti join; ``frame`` itself when
+    ``pages`` is empty, as it is for a shard of text pages, where the join would still hash every row)."""
+    return frame if pages.height == 0 else frame.join(pages, on="page_id", how="anti")
+
+
 def parse_shard(
     lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -58,15 +64,14 @@ def parse_shard(
     second = pl.concat([markup_only, unnamed])
     lines = tag_template_lines(lines, pages, templates)
     chrome = chrome_lines(lines)
-    lines = lines.join(html_arts.join(second, on="page_id", how="anti").select("page_id"), on="page_id",
-                       how="anti")
+    lines = _without(lines, _without(html_arts, second).select("page_id"))
     urls = pages.select("page_id", "url") if "url" in pages.columns else None
     segmented = segment_pages(lines, urls, features=True)
     text_comments = parse_comments(segmented)
     is_unnamed = pl.col("page_id").is_in(unnamed["page_id"].implode())
     html_coms = reconcile_authors(html_coms, text_comments.filter(is_unnamed))
     text_comments = text_comments.filter(~is_unnamed)
-    text_segmented = segmented.join(second, on="page_id", how="anti")
+    text_segmented = _without(segmented, second)
     text_arts = parse_articles(text_segmented)
     text_arts = fill_empty_bodies(text_arts, fallback_bodies(text_segmented, articles=text_arts))
     text_arts = replace_partial_bodies(text_arts, text_comments, html_bodies).with_columns(

@@ -313,8 +313,7 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
 
     Reads ``page_id``, ``_row``, ``text``, ``_chars``, ``f_words``, ``f_has_date``.
     """
-    text = pl.col("text")
-    name = text.str.replace(r"\s+\S+$", "")
+    text, name = pl.col("text"), pl.col("_name")
     closed = pl.col("f_words").is_between(2, NAME_MAX_WORDS + 1) & text.str.contains(
         r"\w[^\w\s]*\s+\S*\w\S*[.:…,]$")
     dated = pl.col("f_words").is_between(3, NAME_MAX_WORDS + 8) & pl.col("f_has_date") & text.str.contains(
@@ -325,6 +324,7 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
         .filter((pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8))
         .filter(pl.col("f_has_date") | text.str.slice(-1).is_in([".", ":", "…", ","]))
         .filter(closed | dated)
+        .with_columns(_name=text.str.replace(r"\s+\S+$", ""))  # once: a filter reads it three times
         .filter(name.str.contains(r"[^\W\d_]")
                 & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$")))
         .select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
@@ -1016,41 +1016,57 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
 
 def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
     """The pages of ``feats`` (``line_features`` columns plus ``_row``, ``_page`` and ``_i``, sorted by page;
-    a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page)."""
-    feats = feats.with_columns(meta=_META, name_like=_NAME_LIKE, sentence=_SENTENCE,
+    a page may start below its first line) as (``_page``, ``_row`` and ``_i`` of its first line, page).
+
+    The columns become Python lists once for all pages, and each page takes its slice of them; the lines
+    that the finder starts from (headers, dates, counts, sections, learned headers) are found in polars
+    and made local to their page with one search of the page starts."""
+    if feats.height == 0:
+        return
+    # the sentence test's regexes run only on the lines too short to be a sentence by their words alone
+    sentence = feats.select(_SENTENCE_WORDS).to_series().to_numpy().copy()
+    unworded = pl.Series(np.flatnonzero(~sentence))
+    sentence[unworded.to_numpy()] = feats.select("text").gather(unworded).select(_SENTENCE_SHAPE).to_series().to_numpy()
+    feats = feats.with_columns(_name_like(feats), meta=_META, sentence=pl.Series(sentence),
                                _text_id=pl.col("text").hash())
     # a header kind needs an author read by a header pattern or a shared affix: the other lines have none
     may_head = pl.any_horizontal(_SAYS.is_not_null(), _BY_AUTHOR.is_not_null(), _AD_AUTHOR.is_not_null(),
                                  pl.col("f_affix").fill_null(value=False))
     headers = feats.with_row_index("_local").filter(may_head).select("_local", _kind=_HEADER_KIND).drop_nulls()
-    kinds = dict(zip(headers["_local"].to_list(), headers["_kind"].to_list(), strict=True))
+    # each page's first row in feats, and per row list of the starters its page's range in it
+    page_lens = feats["_page"].rle().struct.field("len").to_numpy()
+    starts = np.concatenate([[0], np.cumsum(page_lens)]).astype(np.int64)
+    firsts = feats.select("_page", "_row", "_i").gather(starts[:-1])
 
-    def rows_where(expr: pl.Expr) -> list[int]:
-        return feats.select(pl.arg_where(expr)).to_series().to_list()
+    def local_rows(expr: pl.Expr | pl.Series) -> tuple[list[int], list[int]]:
+        rows = (expr.to_numpy() if isinstance(expr, pl.Series)
+                else feats.select(pl.arg_where(expr)).to_series().to_numpy())
+        bounds = np.searchsorted(rows, starts)
+        page = np.repeat(np.arange(len(page_lens)), np.diff(bounds))
+        return (rows - starts[page]).tolist(), bounds.tolist()
 
-    dates = rows_where(pl.col("f_date"))
-    learned = rows_where(pl.col("_learned")) if "_learned" in feats.columns else []
-    counts = rows_where(pl.col("f_count").is_not_null())
-    sections = rows_where(pl.col("f_count").is_not_null() | pl.col("f_heading"))
-    header_list = list(kinds)
+    dates, date_bounds = local_rows(pl.col("f_date"))
+    learned, learned_bounds = (local_rows(pl.col("_learned")) if "_learned" in feats.columns
+                               else ([], [0] * len(starts)))
+    counts, count_bounds = local_rows(pl.col("f_count").is_not_null())
+    sections, section_bounds = local_rows(pl.col("f_count").is_not_null() | pl.col("f_heading"))
+    header_rows, header_bounds = local_rows(headers["_local"])
+    kinds = headers["_kind"].to_list()
     columns = {"text": "_text_id", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
                "numeric": "f_numeric", "prose": "f_prose", "sentence": "sentence", "meta": "meta",
                "name_like": "name_like"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
-    first_rows, first_lines, page_keys = (feats[c].to_list() for c in ("_row", "_i", "_page"))
-    lo = 0
-    for n in feats["_page"].rle().struct.field("len").to_list():
-        hi = lo + n
-
-        def local(rows: list[int], lo: int = lo, hi: int = hi) -> list[int]:
-            return [i - lo for i in rows[bisect_left(rows, lo):bisect_left(rows, hi)]]
-
-        yield page_keys[lo], first_rows[lo], first_lines[lo], _Page(
+    bounds = starts.tolist()
+    for k, (page_key, first_row, first_line) in enumerate(firsts.iter_rows()):
+        lo, hi = bounds[k], bounds[k + 1]
+        h_lo, h_hi = header_bounds[k], header_bounds[k + 1]
+        yield page_key, first_row, first_line, _Page(
             **{name: values[lo:hi] for name, values in cols.items()},
-            headers={i: kinds[i + lo] for i in local(header_list)},
-            dates=local(dates), counts=local(counts), sections=local(sections), learned=local(learned),
+            headers=dict(zip(header_rows[h_lo:h_hi], kinds[h_lo:h_hi], strict=True)),
+            dates=dates[date_bounds[k]:date_bounds[k + 1]], counts=counts[count_bounds[k]:count_bounds[k + 1]],
+            sections=sections[section_bounds[k]:section_bounds[k + 1]],
+            learned=learned[learned_bounds[k]:learned_bounds[k + 1]],
         )
-        lo = hi
 
 
 def _number_lines(feats: pl.DataFrame) -> pl.DataFrame:
@@ -1066,15 +1082,25 @@ _RULE, _TEXT, _CHARS = pl.col("strip_rule"), pl.col("text"), pl.col("text").str.
 _UNSTATED = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
 _META = pl.col("f_date") | pl.col("f_numeric") | (_RULE == "comment_chrome").fill_null(value=False)
 """Dates, numbers and comment-widget controls: never a comment's text."""
-_NAME_LIKE = (
-    (_RULE.is_null() | (_RULE == "template")) & _UNSTATED & ~pl.col("f_heading")
-    & (_CHARS <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS)
-    # Python's "$" also matches before a final newline
-    & (~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!"))
-)
-"""Lines that can be a commenter's name (see ``_Page``)."""
-_SENTENCE = (_TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | _TEXT.str.contains(r"\w[.!?…。！？]\s+\w")
-             | (pl.col("f_words") >= SENTENCE_MIN_WORDS))
+_NAME_SHAPE = ((_RULE.is_null() | (_RULE == "template")) & _UNSTATED & ~pl.col("f_heading")
+               & (_CHARS <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS))
+# Python's "$" also matches before a final newline
+_NAME_END = ~_TEXT.str.contains(r"[.!?:;,]\n?$") | _TEXT.str.ends_with(".") | _TEXT.str.ends_with("!")
+_NAME_LIKE = _NAME_SHAPE & _NAME_END
+"""Lines that can be a commenter's name (see ``_Page``); ``_name_like`` computes it for less."""
+
+
+def _name_like(frame: pl.DataFrame) -> pl.Series:
+    """``_NAME_LIKE`` of each line of ``frame`` (false where null), its end regex run only on the lines of
+    a name's shape."""
+    like = frame.select(_NAME_SHAPE.fill_null(value=False)).to_series().to_numpy().copy()
+    shaped = pl.Series(np.flatnonzero(like))
+    like[shaped.to_numpy()] = frame.select("text").gather(shaped).select(_NAME_END.fill_null(value=False)
+                                                                         ).to_series().to_numpy()
+    return pl.Series("name_like", like)
+_SENTENCE_SHAPE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | _TEXT.str.contains(r"\w[.!?…。！？]\s+\w")
+_SENTENCE_WORDS = pl.col("f_words") >= SENTENCE_MIN_WORDS
+_SENTENCE = _SENTENCE_SHAPE | _SENTENCE_WORDS
 """Lines that end like a sentence, hold a sentence end followed by more words, or are long enough to be
 one (see ``_reads_as_thread``)."""
 
@@ -1098,8 +1124,7 @@ _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_
 
 def _header_lines(feats: pl.DataFrame) -> pl.DataFrame:
     """The columns of ``feats`` that the comment-header classifier reads, ``name_like`` as the finder reads it."""
-    return feats.select([c for c in HEADER_COLUMNS if c != "name_like"]).with_columns(
-        name_like=_NAME_LIKE.fill_null(value=False))
+    return feats.select([c for c in HEADER_COLUMNS if c != "name_like"]).with_columns(_name_like(feats))
 
 
 def learned_header_features(feats: pl.DataFrame) -> pl.DataFrame:
