@@ -192,6 +192,13 @@ TAIL_MAX_SHARE = 4
 prose. When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_SHARE`` of the window's, it is
 an author box, a tag list, a form or a teaser after the article (its few positive weights paid for the
 gap), and the window ends above the gap."""
+BIO_NAME_MAX_WORDS = 4
+_NAME_WORDS = r"^\W*(\w+)(?:.*?(\w+))?\W*$"
+"""An author box under the article: a line of at most ``BIO_NAME_MAX_WORDS`` words (a name) right above a line of
+``LIST_ITEM_MIN_WORDS``+ words that opens with the name's first or last word ("Jane Doe" / "Jane Doe covers the
+city council ...", "THOMAS BEAUMONT" / "Beaumont covers ...", "alysha" / "Alysha is ..."): a writer's bio, in any
+script that separates its words. Where what follows the name is a tail (``TAIL_MAX_WORDS``, ``TAIL_MAX_SHARE``),
+the window ends above the name, as it does above a gap."""
 TEASER_BOX_MIN_ITEMS = 3
 """A teaser box inside the article: this many headlines (lines of ``LIST_ITEM_MIN_WORDS``+ words, not prose, not
 ending like a sentence) in a row right under a label ("Editor's picks", "RELATED COVERAGE": a stripped line
@@ -1357,6 +1364,32 @@ def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
     return pl.Series(found)
 
 
+def _bio_names(frame: pl.DataFrame) -> pl.Series:
+    """Whether each row of ``frame`` (``_page``, ``text``, ``strip_rule``, ``f_words``, ``f_date``; consecutive
+    lines of each page) is the name line over a writer's bio (see ``BIO_NAME_MAX_WORDS``)."""
+    page, words, kept = pl.col("_page"), pl.col("f_words"), pl.col("strip_rule").is_null()
+    below = (page.shift(-1) == page) & kept.shift(-1) & (words.shift(-1) >= LIST_ITEM_MIN_WORDS)
+    candidates = frame.select(
+        "_page", _row=_ROW, _name=pl.col("text"), _next=pl.col("text").shift(-1),
+        _ok=(kept & ~pl.col("f_date") & words.is_between(1, BIO_NAME_MAX_WORDS) & below).fill_null(value=False),
+    ).filter(pl.col("_ok"))
+    found = np.zeros(frame.height, dtype=bool)
+    if candidates.height:
+        name = pl.col("_name").str.to_lowercase().str.extract_groups(_NAME_WORDS)
+        first, last = name.struct.field("1"), name.struct.field("2")
+        opening = pl.col("_next").str.to_lowercase().str.extract(r"^\W*(\w+)", 1)
+        named = candidates.filter(((opening == first) | (opening == last)).fill_null(value=False)).select(
+            "_row", "_page", _name=pl.col("_name").str.to_lowercase())
+        if named.height:
+            # the name is the byline's too: another line of the page holds it
+            lines = frame.select("_page", _line=_ROW, _text=pl.col("text").str.to_lowercase())
+            rows = named.join(lines, on="_page").filter(
+                (pl.col("_line") != pl.col("_row")) & (pl.col("_line") != pl.col("_row") + 1)
+                & pl.col("_text").str.contains(pl.col("_name"), literal=True))["_row"].unique()
+            found[rows.to_numpy()] = True
+    return pl.Series(found)
+
+
 def _truncated_blurbs(frame: pl.DataFrame) -> pl.Series:
     """Whether each row of ``frame`` (``_page``, ``text``) is a teaser blurb cut to a fixed width (see
     ``TRUNCATED_MIN_LINES``)."""
@@ -1404,7 +1437,7 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     box = pl.col("_headline") & (last - first + 1 >= TEASER_BOX_MIN_ITEMS) & pl.when(opens).then(
         pl.col("_under_label")).forward_fill()
     gap_opens, gap_first, gap_last = _run_bounds(pl.col("_gap"))
-    gap_start = pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)
+    gap_start = (pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)) | pl.lit(_bio_names(frame))
     return frame.with_columns(_aside=pl.col("_lone") | box | caption, _gap_start=gap_start).drop(
         "_headline", "_lone", "_under_label", "_gap")
 

@@ -588,6 +588,23 @@ def test_an_author_box_after_a_gap_of_short_lines_is_cut_from_the_window() -> No
     assert _body_lines("\n".join([*article, *tail[:3], *long_tail])) == [*PARA, *MORE, *tail[:2], *long_tail]
 
 
+@pytest.mark.parametrize(("name", "bio"), [
+    ("Jane Doe", "Jane Doe has reported on the city council and its transport plans for more than ten years."),
+    ("JANE DOE", "Doe covers the city council and its transport plans for the paper. She is based in the north."),
+    ("jane", "Jane: mother of two, tram rider by day and writer of long stories about the city by night."),
+])
+def test_a_writers_bio_under_the_article_is_cut_from_the_window(name: str, bio: str) -> None:
+    """A name line right above a line that opens with the name (first or last word, any case), the name also
+    in the byline, ends the window above the name; a sub-heading whose words open its paragraph, with no
+    byline naming it, stays (as does a bio-shaped tail whose name no other line holds)."""
+    article = ["City Extends Tram Line to the North", f"By {name.title()}", "", *PARA, *MORE]
+    assert _body_lines("\n".join([*article, name, bio])) == [*PARA, *MORE]
+    heading = ["Stay tuned", "Stay tuned to this page: we will report on the vote and on what the council decides."]
+    assert _body_lines("\n".join([*article, *heading])) == [*PARA, *MORE, *heading]
+    unnamed = ["City Extends Tram Line to the North", "", *PARA, *MORE, name, bio]
+    assert _body_lines("\n".join(unnamed)) == [*PARA, *MORE, name, bio]
+
+
 def test_a_teaser_box_under_a_label_inside_the_article_is_not_body() -> None:
     """Three headlines in a row under a short label between paragraphs are a teaser box and stay out; the
     same shape under a line ending in ":" is the article's own list and stays in."""
