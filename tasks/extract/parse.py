@@ -184,7 +184,8 @@ TRUNCATED_MIN_CHARS = 20
 TRUNCATED_MIN_LINES = 3
 """Teaser blurbs cut to a fixed width: ``TRUNCATED_MIN_LINES``+ lines of a page that end with "..." or "…" and
 have the same length, ``TRUNCATED_MIN_CHARS``+ characters (a list of other stories, each blurb cut at the same
-character), are left out of the body. An author's own trailing-off sentences vary in length."""
+character), are left out of the body, and weigh in the body window as no prose (a list of them under the article,
+headline, blurb and date, does not pull the window into it). An author's own trailing-off sentences vary in length."""
 TAIL_GAP_LINES = 3
 TAIL_MAX_WORDS = 100
 TAIL_MAX_SHARE = 4
@@ -917,7 +918,8 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     Weights: a strong break (``_BODY_BREAKS``) cannot be crossed, except a soft one (``_SOFT_BREAKS``) with
     the article going on under it (``SOFT_BREAK_REACH``), which weighs ``SOFT_BREAK_WEIGHT``; other
     stripped lines, and lines whose text the page prints more than once (a repeated widget), weigh
-    ``STRIPPED_WEIGHT``; prose weighs its word count (times ``ISOLATED_PROSE_FACTOR`` without a prose
+    ``STRIPPED_WEIGHT``; prose (not a blurb cut to one width, see ``TRUNCATED_MIN_LINES``) weighs its word
+    count (times ``ISOLATED_PROSE_FACTOR`` without a prose
     neighbour or in a teaser run, times ``TEASER_PROSE_FACTOR`` in a long teaser run or as a teaser
     blurb); long list lines weigh ``LIST_ITEM_WEIGHT`` (``TEASER_WEIGHT`` in a teaser run) and short lines
     ``SHORT_LINE_WEIGHT``. A window
@@ -954,7 +956,8 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         return expr.shift(-k).fill_null(value=False) & inside
 
     rows = scan.height
-    prose = pl.col("f_prose") & rule.is_null()
+    # teaser blurbs cut to one width are no prose: they weigh as the headlines of a teaser list
+    prose = pl.col("f_prose") & rule.is_null() & ~pl.lit(_truncated_blurbs(scan))
     words = pl.col("f_words")
     item_np, up_np, down_np = (
         col.to_numpy() for col in scan.select(rule.is_null() & ~prose & (words >= LIST_ITEM_MIN_WORDS), up, down)

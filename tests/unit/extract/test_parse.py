@@ -567,6 +567,17 @@ def test_blurbs_cut_to_one_width_are_not_body() -> None:
     assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], *own, *MORE]
 
 
+def test_a_list_of_blurbs_cut_to_one_width_under_the_article_is_not_the_window() -> None:
+    """Under the article and a run of widget lines, a list of other stories (headline, a blurb cut at a fixed
+    width, date) does not pull the window down into it: its blurbs are no prose."""
+    widgets = ["Share", "Print", "Email", "Copy link", "Report", "Cancel"]
+    stories = []
+    for k, para in enumerate([*PARA, *MORE]):
+        stories += [f"Other story {k} of the day", f"{para} {PARA[k % 3]}"[:150] + "...", "13 January"]
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, *widgets, "Latest", *stories])
+    assert _body_lines(text) == [*PARA, *MORE]
+
+
 def test_the_standfirst_between_title_and_byline_joins_the_body() -> None:
     """The summary sentence printed right under the title, above the byline and share buttons, is the
     article's first paragraph; a long caption line with its credit line under it is not."""
