@@ -931,8 +931,8 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     multiples of 0.5, so these sums are exact.
 
     Args:
-        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, ``text``, sorted by
-            page and line.
+        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, ``text``,
+            ``_cut_blurb`` (``_truncated_blurbs``), sorted by page and line.
         bounds: ``_page``, ``_start``, ``_limit``: the pages to search and their line range.
 
     Returns:
@@ -957,7 +957,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
 
     rows = scan.height
     # teaser blurbs cut to one width are no prose: they weigh as the headlines of a teaser list
-    prose = pl.col("f_prose") & rule.is_null() & ~pl.lit(_truncated_blurbs(scan))
+    prose = pl.col("f_prose") & rule.is_null() & ~pl.col("_cut_blurb")
     words = pl.col("f_words")
     item_np, up_np, down_np = (
         col.to_numpy() for col in scan.select(rule.is_null() & ~prose & (words >= LIST_ITEM_MIN_WORDS), up, down)
@@ -1236,10 +1236,10 @@ def body_windows(lines: pl.DataFrame, *, header_model: dict[str, Any] | None = N
             (one of them alone).
 
     Returns:
-        The lines sorted by page and line with the ``line_features`` columns, ``_row``, ``_page``, ``_i``
-        and ``_placed`` (the line is in a comment); per line its region code (``_REGION_CODES``, 0 where
-        unplaced) and comment position (-1 outside comments); and per page ``_page``, ``_lo``, ``_hi``
-        (the body window's first and last line) for the pages that have one.
+        The lines sorted by page and line with the ``line_features`` columns, ``_row``, ``_page``, ``_i``,
+        ``_placed`` (the line is in a comment) and ``_cut_blurb`` (``_truncated_blurbs``); per line its region
+        code (``_REGION_CODES``, 0 where unplaced) and comment position (-1 outside comments); and per page
+        ``_page``, ``_lo``, ``_hi`` (the body window's first and last line) for the pages that have one.
     """
     feats = _number_lines(line_features(sorted_lines(lines)))
     # 1. comments, and where each page's comment section starts
@@ -1251,14 +1251,14 @@ def body_windows(lines: pl.DataFrame, *, header_model: dict[str, Any] | None = N
     position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
     region[comments["_row"].to_numpy()] = comments["_region"].to_numpy()
     position[comments["_row"].to_numpy()] = comments["_position"].to_numpy()
-    feats = feats.with_columns(_placed=pl.Series(region > 0))
+    feats = feats.with_columns(_placed=pl.Series(region > 0), _cut_blurb=_truncated_blurbs(feats))
     # 2. the body window above the comments; where there is none, below them (some layouts print the
     # article after the comments)
     page_len = feats.group_by("_page", maintain_order=True).agg(_n=pl.len().cast(pl.Int32))
     bounds = page_len.join(sections, on="_page", how="left", maintain_order="left").select(
         "_page", "_after", "_n", _start=pl.lit(0, dtype=pl.Int32), _limit=pl.col("_limit").fill_null(pl.col("_n"))
     )
-    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words", "text")
+    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words", "text", "_cut_blurb")
     above = _body_windows(window_columns, bounds)
     below = _body_windows(
         window_columns,
@@ -1377,19 +1377,23 @@ def _bio_names(frame: pl.DataFrame) -> pl.Series:
         _ok=(kept & ~pl.col("f_date") & words.is_between(1, BIO_NAME_MAX_WORDS) & below).fill_null(value=False),
     ).filter(pl.col("_ok"))
     found = np.zeros(frame.height, dtype=bool)
-    if candidates.height:
-        name = pl.col("_name").str.to_lowercase().str.extract_groups(_NAME_WORDS)
-        first, last = name.struct.field("1"), name.struct.field("2")
-        opening = pl.col("_next").str.to_lowercase().str.extract(r"^\W*(\w+)", 1)
-        named = candidates.filter(((opening == first) | (opening == last)).fill_null(value=False)).select(
-            "_row", "_page", _name=pl.col("_name").str.to_lowercase())
-        if named.height:
-            # the name is the byline's too: another line of the page holds it
-            lines = frame.select("_page", _line=_ROW, _text=pl.col("text").str.to_lowercase())
-            rows = named.join(lines, on="_page").filter(
-                (pl.col("_line") != pl.col("_row")) & (pl.col("_line") != pl.col("_row") + 1)
-                & pl.col("_text").str.contains(pl.col("_name"), literal=True))["_row"].unique()
-            found[rows.to_numpy()] = True
+    if not candidates.height:
+        return pl.Series(found)
+    # (the next line's opening word is read from its first characters only: lowercasing whole paragraphs costs)
+    name = pl.col("_name").str.to_lowercase()
+    opening = pl.col("_next").str.slice(0, 40).str.to_lowercase().str.extract(r"^\W*(\w+)", 1)
+    first, last = (pl.col("_name").str.extract(_NAME_WORDS, k) for k in (1, 2))
+    named = candidates.with_columns(_name=name).filter(
+        ((opening == first) | (opening == last)).fill_null(value=False)).select("_row", "_page", "_name")
+    if not named.height:
+        return pl.Series(found)
+    # the name is the byline's too: another line of the page holds it
+    lines = frame.select("_page", "text", _line=_ROW).filter(page.is_in(named["_page"].implode()))
+    line, row = pl.col("_line"), pl.col("_row")
+    rows = named.join(lines, on="_page").filter(
+        (line != row) & (line != row + 1)
+        & pl.col("text").str.to_lowercase().str.contains(pl.col("_name"), literal=True))["_row"].unique()
+    found[rows.to_numpy()] = True
     return pl.Series(found)
 
 
@@ -1412,7 +1416,8 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     captions and story links (see ``_ASIDE_LINES``) and blurbs cut to a fixed width (see ``TRUNCATED_MIN_LINES``)
     of lines sorted by page and line.
 
-    Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``text`` of ``frame`` (consecutive lines
+    Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``, ``text``, ``_cut_blurb`` (a blurb
+    cut to one width, ``_truncated_blurbs`` over the whole page) of ``frame`` (consecutive lines
     of each page; the line above or below a page's first or last row counts as absent); adds ``_aside`` and
     ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see ``_cut_tails_and_standfirsts``).
     """
@@ -1428,7 +1433,7 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     headline = long_line & ~prose & ~_last_char().is_in(_LONE_HEADLINE_END)
     lone = headline & ~beside(1) & ~beside(-1)
     kept_rows = frame["strip_rule"].is_null()
-    caption = pl.lit(_aside_lines(frame["text"], kept_rows) | _truncated_blurbs(frame))  # caption, story link, blurb
+    caption = pl.lit(_aside_lines(frame["text"], kept_rows)) | pl.col("_cut_blurb")  # caption, story link, blurb
     # a teaser box: TEASER_BOX_MIN_ITEMS+ headlines in a row right under a label or a stripped line
     label = pl.col("strip_rule").is_not_null() | (
         (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~_last_char().is_in(_LABEL_END_NOT))
@@ -1502,7 +1507,8 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
         windows.join(title_rows.select("_page", _title="_i", _title_text="text"), on="_page", how="left"),
         on="_page", how="left", maintain_order="left")
     near = (
-        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words")
+        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words",
+                     "_cut_blurb")
         .with_columns(per_page.select(pl.col("_lo", "_hi", "_title").gather(feats["_page"])))
         .filter(i.is_between(pl.col("_lo") - LEDE_REACH, pl.col("_hi") + 1))
     )

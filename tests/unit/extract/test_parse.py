@@ -421,7 +421,7 @@ def test_body_windows_match_a_sequential_scan(
 ) -> None:
     """The vectorised maximum-sum window (prefix sums per segment between breaks) picks the window of the
     sequential scan, ties and the related-list factor included, on several pages at once."""
-    from tasks.extract.parse import _body_windows
+    from tasks.extract.parse import _body_windows, _truncated_blurbs
 
     rows, bounds, expected = [], [], {}
     for page, (lines, a, b) in enumerate(pages):
@@ -434,7 +434,10 @@ def test_body_windows_match_a_sequential_scan(
             expected[page] = window
     schema = {"_page": pl.UInt32, "_i": pl.Int32, "strip_rule": pl.String, "f_prose": pl.Boolean, "f_words": pl.Int32,
               "text": pl.String}
-    got = _body_windows(pl.DataFrame(rows, schema=schema),
+    frame = pl.DataFrame(rows, schema=schema)
+    frame = frame.with_columns(_cut_blurb=_truncated_blurbs(frame))
+    assert not frame["_cut_blurb"].any()  # the reference scan does not read blurbs: none are drawn
+    got = _body_windows(frame,
                         pl.DataFrame(bounds, schema={"_page": pl.UInt32, "_start": pl.Int32, "_limit": pl.Int32}))
     assert {page: (lo, hi) for page, lo, hi in got.iter_rows()} == expected
 
