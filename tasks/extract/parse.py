@@ -122,9 +122,12 @@ _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", 
                              "pagination", "profile_body_end"})
 _SECTION_BREAKS = _COMMENT_BREAKS - {"comment_form"}
 """Breaks that end a comment section's reach upward: evidence above one of them is for another section."""
-_SOFT_BREAKS = frozenset({"related", "newsletter"})
+_SOFT_BREAKS = frozenset({"related", "newsletter", "taxonomy"})
 """Breaks that boxes inside an article also print ("Join our newsletter", "More from ..." above a few
-links): crossable when the article goes on right under them."""
+links, "Related Topics" or "Tags:" above a few topic links): crossable when the article goes on right under
+them. A tag box printed between two halves of the article (a page that repeats its tag box, or a layout
+that places it mid-article) no longer halves the body; the footer, cookie and pagination breaks stay strong
+(crossing them took in text under the article on open pages)."""
 _BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_start"}
 SOFT_BREAK_WEIGHT = -20.0
 SOFT_BREAK_REACH = 8

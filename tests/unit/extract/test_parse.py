@@ -477,6 +477,15 @@ def test_body_crosses_a_newsletter_box_when_the_article_goes_on() -> None:
     assert _body_lines(text) == [*PARA, *MORE]
 
 
+def test_body_crosses_a_tag_box_when_the_article_goes_on() -> None:
+    """A tag box between paragraphs ("Related Topics" over a few topic links), with the article going on under
+    it, does not halve the body; at the article's end it still ends it."""
+    tags = ["Related Topics", "Trams", "City council"]
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], *tags, PARA[2], *MORE,
+                      *tags, "Other story of the day that readers liked", "© 2024 Example"])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], *MORE]
+
+
 def test_body_stops_at_a_newsletter_box_followed_by_single_teasers() -> None:
     """Under a newsletter box, prose lines that never come two in a row (teasers between widgets) are no
     continuation: the break holds."""
