@@ -135,8 +135,9 @@ SOFT_BREAK_REACH = 8
 many lines under it; otherwise it ends the body like any strong break."""
 TEASER_REACH = 2
 TEASER_MIN_ITEMS = 3
-"""A teaser run: ``TEASER_MIN_ITEMS`` long non-prose lines (headlines) among a line and its ``TEASER_REACH``
-neighbours each side; its items weigh ``TEASER_WEIGHT`` and its prose counts as isolated."""
+"""A teaser run: ``TEASER_MIN_ITEMS`` long lines that are no prose or end in "?" or "!" (headlines: teasers ask
+and exclaim, "... are YOU affected?") among a line and its ``TEASER_REACH`` neighbours each side; its items
+(those that are no prose) weigh ``TEASER_WEIGHT`` and its prose counts as isolated."""
 LONG_TEASER_REACH = 3
 LONG_TEASER_MIN_ITEMS = 5
 """A long teaser run (``LONG_TEASER_MIN_ITEMS`` items among ``LONG_TEASER_REACH`` neighbours each side):
@@ -963,7 +964,9 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     prose = pl.col("f_prose") & rule.is_null() & ~pl.col("_cut_blurb")
     words = pl.col("f_words")
     item_np, up_np, down_np = (
-        col.to_numpy() for col in scan.select(rule.is_null() & ~prose & (words >= LIST_ITEM_MIN_WORDS), up, down)
+        col.to_numpy() for col in scan.select(
+            rule.is_null() & (~prose | pl.col("text").str.slice(-1).is_in(["?", "!"])) & (words >= LIST_ITEM_MIN_WORDS),
+            up, down)
     )
     total = np.concatenate([[0], np.cumsum(item_np, dtype=np.int64)])
     idx = np.arange(rows)

@@ -333,15 +333,19 @@ def _reference_weights(
     def kept(i: int) -> bool:
         return i in span and prose[i] and rules[i] is None
 
-    def item(i: int, min_words: int = parse.LIST_ITEM_MIN_WORDS) -> bool:
+    def headline(i: int, min_words: int) -> bool:
         return i in span and rules[i] is None and not kept(i) and words[i] >= min_words
+
+    def item(i: int) -> bool:  # a teaser run's item: a headline, or a long line that asks or exclaims
+        return i in span and rules[i] is None and (not kept(i) or texts[i][-1:] in ("?", "!")) \
+            and words[i] >= parse.LIST_ITEM_MIN_WORDS
 
     def paired(i: int) -> bool:
         return kept(i - 1) or kept(i + 1)
 
     def blurb(i: int) -> bool:
         return (kept(i) and not paired(i) and words[i] < parse.TEASER_BLURB_MAX_WORDS
-                and item(i - 1, parse.TEASER_HEAD_MIN_WORDS))
+                and headline(i - 1, parse.TEASER_HEAD_MIN_WORDS))
 
     pair_starts = [i for i in span if kept(i) and kept(i + 1)]
     seen = Counter(texts[i] for i in span)
@@ -402,11 +406,11 @@ def _reference_window(
 
 
 _WINDOW_LINE = st.tuples(
-    st.sampled_from([None, None, None, "related", "related", "newsletter", "footer", "comment_form", "share",
-                     "template"]),
+    st.sampled_from([None, None, None, "related", "related", "newsletter", "taxonomy", "footer", "comment_form",
+                     "share", "template"]),
     st.booleans(),
     st.integers(min_value=0, max_value=40),
-    st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h"]),
+    st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h", "a?", "b!", "c?"]),
 )
 
 
@@ -416,6 +420,10 @@ _WINDOW_LINE = st.tuples(
 # a list opening RELATED_LIST_REACH lines under a "related" heading still counts as related
 @example([([("related", False, 0, "a"), (None, False, 1, "b"), (None, False, 1, "c"), (None, True, 10, "d"),
             (None, True, 10, "e"), ("footer", False, 0, "f"), (None, True, 6, "g"), (None, True, 6, "h")], 0, 8)])
+# long lines that ask or exclaim count as a teaser run's items (the run after the paragraphs is no window of its own)
+@example([([(None, True, 20, "p0."), (None, True, 10, "p1."), (None, True, 12, "t2!"), (None, False, 12, "t3!"),
+            (None, True, 1, "t4!"), (None, True, 9, "t5!"), (None, False, 9, "t6"), (None, False, 12, "t7"),
+            (None, True, 9, "t8")], 0, 9)])
 def test_body_windows_match_a_sequential_scan(
     pages: list[tuple[list[tuple[str | None, bool, int, str]], int, int]],
 ) -> None:
@@ -484,6 +492,30 @@ def test_body_crosses_a_tag_box_when_the_article_goes_on() -> None:
     text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], *tags, PARA[2], *MORE,
                       *tags, "Other story of the day that readers liked", "© 2024 Example"])
     assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], *MORE]
+
+
+def test_question_headlines_under_the_article_are_teasers_not_body() -> None:
+    """A list of other stories under the article whose headlines ask or exclaim ("... are YOU affected?") is
+    a teaser list: its question lines count as its headlines, so it does not pull the window into it; an
+    interview's questions between answers stay in the body."""
+    heads = [
+        "Walmart removes self-checkouts and swaps back to traditional lanes in many of its stores",
+        "Can you really get cheaper flights by using the private mode of your web browser?",
+        "Wealthy savers could be hit by a minor tweak to the way their money is insured - are YOU affected?",
+        "Stamp prices to rise by a record amount as the cost of sending a letter goes up again",
+        "Are YOU keeping money secrets from your partner? A finance guru warns of what it costs",
+        "How many credit cards should you have? The answer is not zero, says a new study from the bank",
+        "When SHOULD you give money to your children? An author urges parents to hand it over early",
+        "Target is plotting a paid membership program of ten to fifteen dollars a month - will it work?",
+        "A new government plan will save Americans a thousand dollars on their closing costs - are YOU eligible?",
+        "Costco is testing a major change to its stores that could alter the way you shop there",
+    ]
+    widgets = ["Share", "Add comment", "Search", "Your Money"]
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, *widgets, *heads])
+    assert _body_lines(text) == [*PARA, *MORE]
+    questions = [f"Why did the council choose the northern route for line {k} of the new network?" for k in range(3)]
+    interview = [PARA[0], questions[0], PARA[1], questions[1], PARA[2], questions[2], *MORE]
+    assert _body_lines("\n".join(["City Extends Tram Line to the North", "", *interview])) == interview
 
 
 def test_body_stops_at_a_newsletter_box_followed_by_single_teasers() -> None:
