@@ -34,6 +34,8 @@ BODY_KINDS = {
     # under the article, a list of other stories whose blurbs are cut at one width (headline, blurb..., date)
     "list of cut blurbs under the article": {"chunichi-co-jp-chunichishimbun": 0.85,
                                              "tokyo-np-co-jp-tokyoshimbun": 0.95},
+    # under the article, a list of other stories whose headlines ask or exclaim ("... are YOU affected?")
+    "teaser headlines that ask under the article": {"dailymail-co-uk-dailymail": 0.85},
     # a label, a bar and a headline between paragraphs: a link to another story
     "labelled story links inside the article": {"eyethunews-co-za-eyethunews": 0.88, "cbc-ca-cbcnews": 0.89},
 }
