@@ -198,12 +198,13 @@ prose. When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_S
 an author box, a tag list, a form or a teaser after the article (its few positive weights paid for the
 gap), and the window ends above the gap."""
 BIO_NAME_MAX_WORDS = 4
+BIO_REACH = 8
 _NAME_WORDS = r"^\W*(\w+)(?:.*?(\w+))?\W*$"
 """An author box under the article: a line of at most ``BIO_NAME_MAX_WORDS`` words (a name) right above a line of
 ``LIST_ITEM_MIN_WORDS``+ words that opens with the name's first or last word ("Jane Doe" / "Jane Doe covers the
 city council ...", "THOMAS BEAUMONT" / "Beaumont covers ...", "alysha" / "Alysha is ..."): a writer's bio, in any
-script that separates its words. Where what follows the name is a tail (``TAIL_MAX_WORDS``, ``TAIL_MAX_SHARE``),
-the window ends above the name, as it does above a gap."""
+script that separates its words; read on the window's last ``BIO_REACH`` lines. Where what follows the name is
+a tail (``TAIL_MAX_WORDS``, ``TAIL_MAX_SHARE``), the window ends above the name, as it does above a gap."""
 TEASER_BOX_MIN_ITEMS = 3
 """A teaser box inside the article: this many headlines (lines of ``LIST_ITEM_MIN_WORDS``+ words, not prose, not
 ending like a sentence) in a row right under a label ("Editor's picks", "RELATED COVERAGE": a stripped line
@@ -1374,13 +1375,14 @@ def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
 
 
 def _bio_names(frame: pl.DataFrame) -> pl.Series:
-    """Whether each row of ``frame`` (``_page``, ``text``, ``strip_rule``, ``f_words``, ``f_date``; consecutive
-    lines of each page) is the name line over a writer's bio (see ``BIO_NAME_MAX_WORDS``)."""
+    """Whether each row of ``frame`` (``_page``, ``_i``, ``_hi``, ``text``, ``strip_rule``, ``f_words``, ``f_date``;
+    consecutive lines of each page) is the name line over a writer's bio (see ``BIO_NAME_MAX_WORDS``)."""
     page, words, kept = pl.col("_page"), pl.col("f_words"), pl.col("strip_rule").is_null()
     below = (page.shift(-1) == page) & kept.shift(-1) & (words.shift(-1) >= LIST_ITEM_MIN_WORDS)
     candidates = frame.select(
         "_page", _row=_ROW, _name=pl.col("text"), _next=pl.col("text").shift(-1),
-        _ok=(kept & ~pl.col("f_date") & words.is_between(1, BIO_NAME_MAX_WORDS) & below).fill_null(value=False),
+        _ok=(kept & ~pl.col("f_date") & words.is_between(1, BIO_NAME_MAX_WORDS) & below
+             & (pl.col("_hi") - pl.col("_i")).is_between(1, BIO_REACH)).fill_null(value=False),
     ).filter(pl.col("_ok"))
     found = np.zeros(frame.height, dtype=bool)
     if not candidates.height:
