@@ -122,9 +122,12 @@ _COMMENT_BREAKS = frozenset({"comment_form", "footer", "related", "newsletter", 
                              "pagination", "profile_body_end"})
 _SECTION_BREAKS = _COMMENT_BREAKS - {"comment_form"}
 """Breaks that end a comment section's reach upward: evidence above one of them is for another section."""
-_SOFT_BREAKS = frozenset({"related", "newsletter"})
+_SOFT_BREAKS = frozenset({"related", "newsletter", "taxonomy"})
 """Breaks that boxes inside an article also print ("Join our newsletter", "More from ..." above a few
-links): crossable when the article goes on right under them."""
+links, "Related Topics" or "Tags:" above a few topic links): crossable when the article goes on right under
+them. A tag box printed between two halves of the article (a page that repeats its tag box, or a layout
+that places it mid-article) no longer halves the body; the footer, cookie and pagination breaks stay strong
+(crossing them took in text under the article on open pages)."""
 _BODY_BREAKS = selectors.STRONG_BREAKS | {"profile_body_end", "profile_comments_start"}
 SOFT_BREAK_WEIGHT = -20.0
 SOFT_BREAK_REACH = 8
@@ -132,8 +135,9 @@ SOFT_BREAK_REACH = 8
 many lines under it; otherwise it ends the body like any strong break."""
 TEASER_REACH = 2
 TEASER_MIN_ITEMS = 3
-"""A teaser run: ``TEASER_MIN_ITEMS`` long non-prose lines (headlines) among a line and its ``TEASER_REACH``
-neighbours each side; its items weigh ``TEASER_WEIGHT`` and its prose counts as isolated."""
+"""A teaser run: ``TEASER_MIN_ITEMS`` long lines that are no prose or end in "?" or "!" (headlines: teasers ask
+and exclaim, "... are YOU affected?") among a line and its ``TEASER_REACH`` neighbours each side; its items
+(those that are no prose) weigh ``TEASER_WEIGHT`` and its prose counts as isolated."""
 LONG_TEASER_REACH = 3
 LONG_TEASER_MIN_ITEMS = 5
 """A long teaser run (``LONG_TEASER_MIN_ITEMS`` items among ``LONG_TEASER_REACH`` neighbours each side):
@@ -184,7 +188,8 @@ TRUNCATED_MIN_CHARS = 20
 TRUNCATED_MIN_LINES = 3
 """Teaser blurbs cut to a fixed width: ``TRUNCATED_MIN_LINES``+ lines of a page that end with "..." or "…" and
 have the same length, ``TRUNCATED_MIN_CHARS``+ characters (a list of other stories, each blurb cut at the same
-character), are left out of the body. An author's own trailing-off sentences vary in length."""
+character), are left out of the body, and weigh in the body window as no prose (a list of them under the article,
+headline, blurb and date, does not pull the window into it). An author's own trailing-off sentences vary in length."""
 TAIL_GAP_LINES = 3
 TAIL_MAX_WORDS = 100
 TAIL_MAX_SHARE = 4
@@ -192,6 +197,14 @@ TAIL_MAX_SHARE = 4
 prose. When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_SHARE`` of the window's, it is
 an author box, a tag list, a form or a teaser after the article (its few positive weights paid for the
 gap), and the window ends above the gap."""
+BIO_NAME_MAX_WORDS = 4
+BIO_REACH = 8
+_NAME_WORDS = r"^\W*(\w+)(?:.*?(\w+))?\W*$"
+"""An author box under the article: a line of at most ``BIO_NAME_MAX_WORDS`` words (a name) right above a line of
+``LIST_ITEM_MIN_WORDS``+ words that opens with the name's first or last word ("Jane Doe" / "Jane Doe covers the
+city council ...", "THOMAS BEAUMONT" / "Beaumont covers ...", "alysha" / "Alysha is ..."): a writer's bio, in any
+script that separates its words; read on the window's last ``BIO_REACH`` lines. Where what follows the name is
+a tail (``TAIL_MAX_WORDS``, ``TAIL_MAX_SHARE``), the window ends above the name, as it does above a gap."""
 TEASER_BOX_MIN_ITEMS = 3
 """A teaser box inside the article: this many headlines (lines of ``LIST_ITEM_MIN_WORDS``+ words, not prose, not
 ending like a sentence) in a row right under a label ("Editor's picks", "RELATED COVERAGE": a stripped line
@@ -912,7 +925,8 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     Weights: a strong break (``_BODY_BREAKS``) cannot be crossed, except a soft one (``_SOFT_BREAKS``) with
     the article going on under it (``SOFT_BREAK_REACH``), which weighs ``SOFT_BREAK_WEIGHT``; other
     stripped lines, and lines whose text the page prints more than once (a repeated widget), weigh
-    ``STRIPPED_WEIGHT``; prose weighs its word count (times ``ISOLATED_PROSE_FACTOR`` without a prose
+    ``STRIPPED_WEIGHT``; prose (not a blurb cut to one width, see ``TRUNCATED_MIN_LINES``) weighs its word
+    count (times ``ISOLATED_PROSE_FACTOR`` without a prose
     neighbour or in a teaser run, times ``TEASER_PROSE_FACTOR`` in a long teaser run or as a teaser
     blurb); long list lines weigh ``LIST_ITEM_WEIGHT`` (``TEASER_WEIGHT`` in a teaser run) and short lines
     ``SHORT_LINE_WEIGHT``. A window
@@ -924,8 +938,8 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     multiples of 0.5, so these sums are exact.
 
     Args:
-        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, ``text``, sorted by
-            page and line.
+        lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, ``text``,
+            ``_cut_blurb`` (``_truncated_blurbs``), sorted by page and line.
         bounds: ``_page``, ``_start``, ``_limit``: the pages to search and their line range.
 
     Returns:
@@ -949,10 +963,13 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         return expr.shift(-k).fill_null(value=False) & inside
 
     rows = scan.height
-    prose = pl.col("f_prose") & rule.is_null()
+    # teaser blurbs cut to one width are no prose: they weigh as the headlines of a teaser list
+    prose = pl.col("f_prose") & rule.is_null() & ~pl.col("_cut_blurb")
     words = pl.col("f_words")
     item_np, up_np, down_np = (
-        col.to_numpy() for col in scan.select(rule.is_null() & ~prose & (words >= LIST_ITEM_MIN_WORDS), up, down)
+        col.to_numpy() for col in scan.select(
+            rule.is_null() & (~prose | pl.col("text").str.slice(-1).is_in(["?", "!"])) & (words >= LIST_ITEM_MIN_WORDS),
+            up, down)
     )
     total = np.concatenate([[0], np.cumsum(item_np, dtype=np.int64)])
     idx = np.arange(rows)
@@ -1253,10 +1270,10 @@ def body_windows(lines: pl.DataFrame, *, header_model: dict[str, Any] | None = N
             (one of them alone).
 
     Returns:
-        The lines sorted by page and line with the ``line_features`` columns, ``_row``, ``_page``, ``_i``
-        and ``_placed`` (the line is in a comment); per line its region code (``_REGION_CODES``, 0 where
-        unplaced) and comment position (-1 outside comments); and per page ``_page``, ``_lo``, ``_hi``
-        (the body window's first and last line) for the pages that have one.
+        The lines sorted by page and line with the ``line_features`` columns, ``_row``, ``_page``, ``_i``,
+        ``_placed`` (the line is in a comment) and ``_cut_blurb`` (``_truncated_blurbs``); per line its region
+        code (``_REGION_CODES``, 0 where unplaced) and comment position (-1 outside comments); and per page
+        ``_page``, ``_lo``, ``_hi`` (the body window's first and last line) for the pages that have one.
     """
     feats = _number_lines(line_features(sorted_lines(lines)))
     # 1. comments, and where each page's comment section starts
@@ -1268,14 +1285,14 @@ def body_windows(lines: pl.DataFrame, *, header_model: dict[str, Any] | None = N
     position = np.full(feats.height, -1, dtype=np.int32)  # -1: not in a comment
     region[comments["_row"].to_numpy()] = comments["_region"].to_numpy()
     position[comments["_row"].to_numpy()] = comments["_position"].to_numpy()
-    feats = feats.with_columns(_placed=pl.Series(region > 0))
+    feats = feats.with_columns(_placed=pl.Series(region > 0), _cut_blurb=_truncated_blurbs(feats))
     # 2. the body window above the comments; where there is none, below them (some layouts print the
     # article after the comments)
     page_len = feats.group_by("_page", maintain_order=True).agg(_n=pl.len().cast(pl.Int32))
     bounds = page_len.join(sections, on="_page", how="left", maintain_order="left").select(
         "_page", "_after", "_n", _start=pl.lit(0, dtype=pl.Int32), _limit=pl.col("_limit").fill_null(pl.col("_n"))
     )
-    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words", "text")
+    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words", "text", "_cut_blurb")
     above = _body_windows(window_columns, bounds)
     below = _body_windows(
         window_columns,
@@ -1384,6 +1401,37 @@ def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
     return pl.Series(found)
 
 
+def _bio_names(frame: pl.DataFrame) -> pl.Series:
+    """Whether each row of ``frame`` (``_page``, ``_i``, ``_hi``, ``text``, ``strip_rule``, ``f_words``, ``f_date``;
+    consecutive lines of each page) is the name line over a writer's bio (see ``BIO_NAME_MAX_WORDS``)."""
+    page, words, kept = pl.col("_page"), pl.col("f_words"), pl.col("strip_rule").is_null()
+    below = (page.shift(-1) == page) & kept.shift(-1) & (words.shift(-1) >= LIST_ITEM_MIN_WORDS)
+    candidates = frame.select(
+        "_page", _row=_ROW, _name=pl.col("text"), _next=pl.col("text").shift(-1),
+        _ok=(kept & ~pl.col("f_date") & words.is_between(1, BIO_NAME_MAX_WORDS) & below
+             & (pl.col("_hi") - pl.col("_i")).is_between(1, BIO_REACH)).fill_null(value=False),
+    ).filter(pl.col("_ok"))
+    found = np.zeros(frame.height, dtype=bool)
+    if not candidates.height:
+        return pl.Series(found)
+    # (the next line's opening word is read from its first characters only: lowercasing whole paragraphs costs)
+    name = pl.col("_name").str.to_lowercase()
+    opening = pl.col("_next").str.slice(0, 40).str.to_lowercase().str.extract(r"^\W*(\w+)", 1)
+    first, last = (pl.col("_name").str.extract(_NAME_WORDS, k) for k in (1, 2))
+    named = candidates.with_columns(_name=name).filter(
+        ((opening == first) | (opening == last)).fill_null(value=False)).select("_row", "_page", "_name")
+    if not named.height:
+        return pl.Series(found)
+    # the name is the byline's too: another line of the page holds it
+    lines = frame.select("_page", "text", _line=_ROW).filter(page.is_in(named["_page"].implode()))
+    line, row = pl.col("_line"), pl.col("_row")
+    rows = named.join(lines, on="_page").filter(
+        (line != row) & (line != row + 1)
+        & pl.col("text").str.to_lowercase().str.contains(pl.col("_name"), literal=True))["_row"].unique()
+    found[rows.to_numpy()] = True
+    return pl.Series(found)
+
+
 def _truncated_blurbs(frame: pl.DataFrame) -> pl.Series:
     """Whether each row of ``frame`` (``_page``, ``text``) is a teaser blurb cut to a fixed width (see
     ``TRUNCATED_MIN_LINES``)."""
@@ -1403,7 +1451,8 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     captions and story links (see ``_ASIDE_LINES``) and blurbs cut to a fixed width (see ``TRUNCATED_MIN_LINES``)
     of lines sorted by page and line.
 
-    Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``text`` of ``frame`` (consecutive lines
+    Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``, ``text``, ``_cut_blurb`` (a blurb
+    cut to one width, ``_truncated_blurbs`` over the whole page) of ``frame`` (consecutive lines
     of each page; the line above or below a page's first or last row counts as absent); adds ``_aside`` and
     ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see ``_cut_tails_and_standfirsts``).
     """
@@ -1419,7 +1468,7 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     headline = long_line & ~prose & ~_last_char().is_in(_LONE_HEADLINE_END)
     lone = headline & ~beside(1) & ~beside(-1)
     kept_rows = frame["strip_rule"].is_null()
-    caption = pl.lit(_aside_lines(frame["text"], kept_rows) | _truncated_blurbs(frame))  # caption, story link, blurb
+    caption = pl.lit(_aside_lines(frame["text"], kept_rows)) | pl.col("_cut_blurb")  # caption, story link, blurb
     # a teaser box: TEASER_BOX_MIN_ITEMS+ headlines in a row right under a label or a stripped line
     label = pl.col("strip_rule").is_not_null() | (
         (pl.col("f_words") <= REPEATED_LABEL_MAX_WORDS) & ~_last_char().is_in(_LABEL_END_NOT))
@@ -1431,7 +1480,7 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     box = pl.col("_headline") & (last - first + 1 >= TEASER_BOX_MIN_ITEMS) & pl.when(opens).then(
         pl.col("_under_label")).forward_fill()
     gap_opens, gap_first, gap_last = _run_bounds(pl.col("_gap"))
-    gap_start = pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)
+    gap_start = (pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)) | pl.lit(_bio_names(frame))
     return frame.with_columns(_aside=pl.col("_lone") | box | caption, _gap_start=gap_start).drop(
         "_headline", "_lone", "_under_label", "_gap")
 
@@ -1493,7 +1542,8 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
         windows.join(title_rows.select("_page", _title="_i", _title_text="text"), on="_page", how="left"),
         on="_page", how="left", maintain_order="left")
     near = (
-        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words")
+        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words",
+                     "_cut_blurb")
         .with_columns(per_page.select(pl.col("_lo", "_hi", "_title").gather(feats["_page"])))
         .filter(i.is_between(pl.col("_lo") - LEDE_REACH, pl.col("_hi") + 1))
     )

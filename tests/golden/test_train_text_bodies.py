@@ -28,6 +28,14 @@ BODY_KINDS = {
     "captions with a picture credit": {"apnews-com-apnews": 0.92, "elpais-com-elpais": 0.91,
                                        "mexiconewsdaily-com-mexiconewsdaily": 0.94,
                                        "kleinezeitung-at-kleinezeitung": 0.97, "mbl-is-morgunbladid": 0.97},
+    # a writer's bio under the article: a name line (also in the byline) above a line opening with the name
+    "writer's bio after the article": {"howdoesshe-com-dragnetr974": 0.99, "howdoesshe-com-dragnetr975": 0.99,
+                                       "eyethunews-co-za-eyethunews": 0.95},
+    # under the article, a list of other stories whose blurbs are cut at one width (headline, blurb..., date)
+    "list of cut blurbs under the article": {"chunichi-co-jp-chunichishimbun": 0.85,
+                                             "tokyo-np-co-jp-tokyoshimbun": 0.95},
+    # under the article, a list of other stories whose headlines ask or exclaim ("... are YOU affected?")
+    "teaser headlines that ask under the article": {"dailymail-co-uk-dailymail": 0.85},
     # a label, a bar and a headline between paragraphs: a link to another story
     "labelled story links inside the article": {"eyethunews-co-za-eyethunews": 0.88, "cbc-ca-cbcnews": 0.89},
 }

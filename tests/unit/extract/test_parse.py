@@ -333,15 +333,19 @@ def _reference_weights(
     def kept(i: int) -> bool:
         return i in span and prose[i] and rules[i] is None
 
-    def item(i: int, min_words: int = parse.LIST_ITEM_MIN_WORDS) -> bool:
+    def headline(i: int, min_words: int) -> bool:
         return i in span and rules[i] is None and not kept(i) and words[i] >= min_words
+
+    def item(i: int) -> bool:  # a teaser run's item: a headline, or a long line that asks or exclaims
+        return i in span and rules[i] is None and (not kept(i) or texts[i][-1:] in ("?", "!")) \
+            and words[i] >= parse.LIST_ITEM_MIN_WORDS
 
     def paired(i: int) -> bool:
         return kept(i - 1) or kept(i + 1)
 
     def blurb(i: int) -> bool:
         return (kept(i) and not paired(i) and words[i] < parse.TEASER_BLURB_MAX_WORDS
-                and item(i - 1, parse.TEASER_HEAD_MIN_WORDS))
+                and headline(i - 1, parse.TEASER_HEAD_MIN_WORDS))
 
     pair_starts = [i for i in span if kept(i) and kept(i + 1)]
     seen = Counter(texts[i] for i in span)
@@ -402,11 +406,11 @@ def _reference_window(
 
 
 _WINDOW_LINE = st.tuples(
-    st.sampled_from([None, None, None, "related", "related", "newsletter", "footer", "comment_form", "share",
-                     "template"]),
+    st.sampled_from([None, None, None, "related", "related", "newsletter", "taxonomy", "footer", "comment_form",
+                     "share", "template"]),
     st.booleans(),
     st.integers(min_value=0, max_value=40),
-    st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h"]),
+    st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h", "a?", "b!", "c?"]),
 )
 
 
@@ -416,12 +420,16 @@ _WINDOW_LINE = st.tuples(
 # a list opening RELATED_LIST_REACH lines under a "related" heading still counts as related
 @example([([("related", False, 0, "a"), (None, False, 1, "b"), (None, False, 1, "c"), (None, True, 10, "d"),
             (None, True, 10, "e"), ("footer", False, 0, "f"), (None, True, 6, "g"), (None, True, 6, "h")], 0, 8)])
+# long lines that ask or exclaim count as a teaser run's items (the run after the paragraphs is no window of its own)
+@example([([(None, True, 20, "p0."), (None, True, 10, "p1."), (None, True, 12, "t2!"), (None, False, 12, "t3!"),
+            (None, True, 1, "t4!"), (None, True, 9, "t5!"), (None, False, 9, "t6"), (None, False, 12, "t7"),
+            (None, True, 9, "t8")], 0, 9)])
 def test_body_windows_match_a_sequential_scan(
     pages: list[tuple[list[tuple[str | None, bool, int, str]], int, int]],
 ) -> None:
     """The vectorised maximum-sum window (prefix sums per segment between breaks) picks the window of the
     sequential scan, ties and the related-list factor included, on several pages at once."""
-    from tasks.extract.parse import _body_windows
+    from tasks.extract.parse import _body_windows, _truncated_blurbs
 
     rows, bounds, expected = [], [], {}
     for page, (lines, a, b) in enumerate(pages):
@@ -434,7 +442,10 @@ def test_body_windows_match_a_sequential_scan(
             expected[page] = window
     schema = {"_page": pl.UInt32, "_i": pl.Int32, "strip_rule": pl.String, "f_prose": pl.Boolean, "f_words": pl.Int32,
               "text": pl.String}
-    got = _body_windows(pl.DataFrame(rows, schema=schema),
+    frame = pl.DataFrame(rows, schema=schema)
+    frame = frame.with_columns(_cut_blurb=_truncated_blurbs(frame))
+    assert not frame["_cut_blurb"].any()  # the reference scan does not read blurbs: none are drawn
+    got = _body_windows(frame,
                         pl.DataFrame(bounds, schema={"_page": pl.UInt32, "_start": pl.Int32, "_limit": pl.Int32}))
     assert {page: (lo, hi) for page, lo, hi in got.iter_rows()} == expected
 
@@ -472,6 +483,39 @@ def test_body_crosses_a_newsletter_box_when_the_article_goes_on() -> None:
     text = "\n".join(["City Extends Tram Line to the North", "", *PARA, "Subscribe to our newsletter",
                       "Sign up", *MORE, "© 2024 Example"])
     assert _body_lines(text) == [*PARA, *MORE]
+
+
+def test_body_crosses_a_tag_box_when_the_article_goes_on() -> None:
+    """A tag box between paragraphs ("Related Topics" over a few topic links), with the article going on under
+    it, does not halve the body; at the article's end it still ends it."""
+    tags = ["Related Topics", "Trams", "City council"]
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], *tags, PARA[2], *MORE,
+                      *tags, "Other story of the day that readers liked", "© 2024 Example"])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], *MORE]
+
+
+def test_question_headlines_under_the_article_are_teasers_not_body() -> None:
+    """A list of other stories under the article whose headlines ask or exclaim ("... are YOU affected?") is
+    a teaser list: its question lines count as its headlines, so it does not pull the window into it; an
+    interview's questions between answers stay in the body."""
+    heads = [
+        "Walmart removes self-checkouts and swaps back to traditional lanes in many of its stores",
+        "Can you really get cheaper flights by using the private mode of your web browser?",
+        "Wealthy savers could be hit by a minor tweak to the way their money is insured - are YOU affected?",
+        "Stamp prices to rise by a record amount as the cost of sending a letter goes up again",
+        "Are YOU keeping money secrets from your partner? A finance guru warns of what it costs",
+        "How many credit cards should you have? The answer is not zero, says a new study from the bank",
+        "When SHOULD you give money to your children? An author urges parents to hand it over early",
+        "Target is plotting a paid membership program of ten to fifteen dollars a month - will it work?",
+        "A new government plan will save Americans a thousand dollars on their closing costs - are YOU eligible?",
+        "Costco is testing a major change to its stores that could alter the way you shop there",
+    ]
+    widgets = ["Share", "Add comment", "Search", "Your Money"]
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, *widgets, *heads])
+    assert _body_lines(text) == [*PARA, *MORE]
+    questions = [f"Why did the council choose the northern route for line {k} of the new network?" for k in range(3)]
+    interview = [PARA[0], questions[0], PARA[1], questions[1], PARA[2], questions[2], *MORE]
+    assert _body_lines("\n".join(["City Extends Tram Line to the North", "", *interview])) == interview
 
 
 def test_body_stops_at_a_newsletter_box_followed_by_single_teasers() -> None:
@@ -567,6 +611,17 @@ def test_blurbs_cut_to_one_width_are_not_body() -> None:
     assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], *own, *MORE]
 
 
+def test_a_list_of_blurbs_cut_to_one_width_under_the_article_is_not_the_window() -> None:
+    """Under the article and a run of widget lines, a list of other stories (headline, a blurb cut at a fixed
+    width, date) does not pull the window down into it: its blurbs are no prose."""
+    widgets = ["Share", "Print", "Email", "Copy link", "Report", "Cancel"]
+    stories = []
+    for k, para in enumerate([*PARA, *MORE]):
+        stories += [f"Other story {k} of the day", f"{para} {PARA[k % 3]}"[:150] + "...", "13 January"]
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, *widgets, "Latest", *stories])
+    assert _body_lines(text) == [*PARA, *MORE]
+
+
 def test_the_standfirst_between_title_and_byline_joins_the_body() -> None:
     """The summary sentence printed right under the title, above the byline and share buttons, is the
     article's first paragraph; a long caption line with its credit line under it is not."""
@@ -586,6 +641,23 @@ def test_an_author_box_after_a_gap_of_short_lines_is_cut_from_the_window() -> No
     assert _body_lines("\n".join([*article, *tail])) == [*PARA, *MORE]
     long_tail = [bio.replace("Jane Doe", f"Reporter {k}") for k in range(8)]
     assert _body_lines("\n".join([*article, *tail[:3], *long_tail])) == [*PARA, *MORE, *tail[:2], *long_tail]
+
+
+@pytest.mark.parametrize(("name", "bio"), [
+    ("Jane Doe", "Jane Doe has reported on the city council and its transport plans for more than ten years."),
+    ("JANE DOE", "Doe covers the city council and its transport plans for the paper. She is based in the north."),
+    ("jane", "Jane: mother of two, tram rider by day and writer of long stories about the city by night."),
+])
+def test_a_writers_bio_under_the_article_is_cut_from_the_window(name: str, bio: str) -> None:
+    """A name line right above a line that opens with the name (first or last word, any case), the name also
+    in the byline, ends the window above the name; a sub-heading whose words open its paragraph, with no
+    byline naming it, stays (as does a bio-shaped tail whose name no other line holds)."""
+    article = ["City Extends Tram Line to the North", f"By {name.title()}", "", *PARA, *MORE]
+    assert _body_lines("\n".join([*article, name, bio])) == [*PARA, *MORE]
+    heading = ["Stay tuned", "Stay tuned to this page: we will report on the vote and on what the council decides."]
+    assert _body_lines("\n".join([*article, *heading])) == [*PARA, *MORE, *heading]
+    unnamed = ["City Extends Tram Line to the North", "", *PARA, *MORE, name, bio]
+    assert _body_lines("\n".join(unnamed)) == [*PARA, *MORE, name, bio]
 
 
 def test_a_teaser_box_under_a_label_inside_the_article_is_not_body() -> None:
