@@ -244,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--augment", default=",".join(AUGMENT),
                         help="comma-separated text perturbations (flows.scramble) whose copies of every page are "
                              "trained on too (default: %(default)s; empty: none)")
+    parser.add_argument("--perturb", default="",
+                        help="comma-separated text perturbations whose copies of every page are scored in the CV "
+                             "but not trained on (out-of-fold figures of a model that never saw them)")
     parser.add_argument("--without", default=",".join(WITHOUT),
                         help="comma-separated FEATURES the model does not read (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -254,14 +257,17 @@ def main(argv: list[str] | None = None) -> int:
         if (source.partition(":")[2] or "all") == "sealed":
             parser.error("the sealed fold is never trained on")
     augment = tuple(m for m in args.augment.split(",") if m)
-    if set(augment) - set(TEXT_SCRAMBLE_MODES[1:]):
-        parser.error(f"unknown text perturbations: {sorted(set(augment) - set(TEXT_SCRAMBLE_MODES[1:]))}")
-    lines, tagged, truth_articles, truth_comments = load_sources(args.sources, augment=augment)
+    perturb = tuple(m for m in args.perturb.split(",") if m and m not in augment)
+    if set(augment + perturb) - set(TEXT_SCRAMBLE_MODES[1:]):
+        parser.error(f"unknown text perturbations: {sorted(set(augment + perturb) - set(TEXT_SCRAMBLE_MODES[1:]))}")
+    lines, tagged, truth_articles, truth_comments = load_sources(args.sources, augment=augment + perturb)
+    lines = lines.with_columns(_train=~pl.col("page_id").str.extract(r"~(\w+)$").is_in(list(perturb)).fill_null(
+        value=False))  # the copies of ``perturb`` are scored, never trained on
     n_true = int(truth_comments.height)
     print(f"pages {truth_articles.height}, lines {lines.height}, true comments {n_true}, "
           f"header lines labelled {int(lines['_label'].sum())}")
-    model = fit(lines, l2=args.l2, threshold=args.threshold, without=without)
-    tp, n_pred, n_head = header_counts(lines, model)
+    model = fit(lines.filter("_train"), l2=args.l2, threshold=args.threshold, without=without)
+    tp, n_pred, n_head = header_counts(lines.filter("_train"), model)
     print(f"in-sample header lines: precision {tp / max(n_pred, 1):.3f} recall {tp / max(n_head, 1):.3f}")
     cross_validate(lines, tagged, (truth_articles, truth_comments), folds=args.folds, l2=args.l2,
                    threshold=args.threshold, without=without)
@@ -293,13 +299,14 @@ def cross_validate(lines: pl.DataFrame, tagged: pl.DataFrame, truth: tuple[pl.Da
     ``site``; ``truth``: the truth articles (with ``site``) and comments."""
     truth_articles, truth_comments = truth
     lines = lines.with_columns(_fold=site_folds(lines["site"], folds))
+    trainable = pl.col("_train") if "_train" in lines.columns else pl.lit(value=True)
     page_fold = truth_articles.select("page_id", _fold=site_folds(truth_articles["site"], folds))
     tp = n_pred = n_head = 0
     rules = comment_figures(tagged.drop("site"), (truth_articles, truth_comments), model=None, finder="rules")
     learned_scores, alone_scores, headless_scores = [], [], []
     unheaded = headless(tagged)
     for k in range(folds):
-        train = lines.filter(pl.col("_fold") != k)
+        train = lines.filter((pl.col("_fold") != k) & trainable)
         fold_model = fit(train, l2=l2, threshold=threshold, without=without)
         a, b, c = header_counts(lines.filter(pl.col("_fold") == k), fold_model)
         tp, n_pred, n_head = tp + a, n_pred + b, n_head + c
