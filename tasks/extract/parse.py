@@ -789,8 +789,10 @@ def _learned_thread(p: _Page) -> list[_Comment]:
     """The longest thread headed by the learned headers (``_Page.learned``), for pages where the rules
     find none: a run of at least ``LEARNED_MIN_COMMENTS`` headers, each at most ``HEADER_GAP_MAX`` lines
     below the one before and with no comment break between (``_runs``), whose comments read as readers'
-    writing (``_reads_as_thread``) and hold prose often enough (``LEARNED_PROSE_SHARE``). A header takes the date and number lines under it as its meta; the
-    last comment ends as a rule-found thread's last comment does (``_build_anchored``)."""
+    writing (``_reads_as_thread``) and hold prose often enough (``LEARNED_PROSE_SHARE``). A header takes
+    the date and number lines under it as its meta; the last comment ends as a rule-found thread's last
+    comment does (``_build_anchored``); name lines the classifier was not sure of fill a run of name
+    lines (``_fill_name_run``)."""
     n = len(p)
     heads: list[tuple[int, int, int]] = []
     for i in p.learned:
