@@ -104,10 +104,6 @@ MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
 LEARNED_MIN_COMMENTS = 3
 """A thread found from the learned headers alone (``_learned_thread``) needs this many comments."""
-LEARNED_PROSE_SHARE = 0.25
-"""The share of a learned thread's comments that must hold a prose line (``f_prose``): readers write prose, a
-list of teasers under dates or section labels holds headlines (in cross-validation the teaser list taken
-for a thread had 0.07, the threads found 0.29 or more)."""
 NAME_THREAD_MIN = 4
 """Name lines a thread of name lines alone needs (``_name_thread``)."""
 FINDERS = ("both", "rules", "learned")
@@ -789,7 +785,7 @@ def _learned_thread(p: _Page) -> list[_Comment]:
     """The longest thread headed by the learned headers (``_Page.learned``), for pages where the rules
     find none: a run of at least ``LEARNED_MIN_COMMENTS`` headers, each at most ``HEADER_GAP_MAX`` lines
     below the one before and with no comment break between (``_runs``), whose comments read as readers'
-    writing (``_reads_as_thread``) and hold prose often enough (``LEARNED_PROSE_SHARE``). A header takes
+    writing (``_reads_as_thread``). A header takes
     the date and number lines under it as its meta; the last comment ends as a rule-found thread's last
     comment does (``_build_anchored``); name lines the classifier was not sure of fill a run of name
     lines (``_fill_name_run``)."""
@@ -807,9 +803,7 @@ def _learned_thread(p: _Page) -> list[_Comment]:
         if len(run) < max(LEARNED_MIN_COMMENTS, len(best) + 1):
             continue
         comments = _build_anchored(p, run)
-        if len(comments) < max(LEARNED_MIN_COMMENTS, len(best) + 1) or not _reads_as_thread(p, comments):
-            continue
-        if sum(any(p.prose[i] for i in c.text) for c in comments) >= LEARNED_PROSE_SHARE * len(comments):
+        if len(comments) >= max(LEARNED_MIN_COMMENTS, len(best) + 1) and _reads_as_thread(p, comments):
             best = _fill_name_run(p, run, comments)
     return best
 
