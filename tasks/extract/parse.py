@@ -633,8 +633,8 @@ def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, list[
 def _unheaded_footers(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, list[list[int]]] | None:
     """``_footer_texts`` of a run of ``LEARNED_MIN_COMMENTS`` headers or more with no comments heading or count
     line above it: its headers are footers when text lines stand just above the first one (the first
-    comment's text) and no text line follows the last one before the section ends, or the first that
-    follows does not read as a sentence (a form's prompt) while one above the first header does (a header
+    comment's text) and no text line follows the last one before the section ends, or neither of the first
+    two that follow reads as a sentence (a form's prompts) while one above the first header does (a header
     layout ends on the last comment's text, or on the reply button under it). "NAME says:" headers are
     never footers. The first comment reaches up over text lines only, no further than the longest distance
     between two headers of the run, and stops at a date, header or widget line (the article's byline or
@@ -643,7 +643,7 @@ def _unheaded_footers(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, l
         return None
     end = _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)
     after = _text_lines(p, range(run[-1][1] + 1, end))
-    if after and (p.sentence[after[0]] or p.rule[end - 1] == "comment_chrome"):
+    if after and (any(p.sentence[i] for i in after[:2]) or p.rule[end - 1] == "comment_chrome"):
         return None
     reach = max(b[0] - a[1] for a, b in itertools.pairwise(run))
     start = run[0][0] - 1
