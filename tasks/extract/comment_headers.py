@@ -52,19 +52,22 @@ FEATURES: tuple[str, ...] = (
     "rel_pos", "log_to_end", "section_above", "form_below",
     "log_shape_count", "regular_prev", "regular_next", "log_gap_prev",
     "next_prose", "next_long", "log_next_words", "prev_long", "prev_name_like", "next_date",
-    "chrome_near", "chrome_above", "text_after", "run_member", "log_run_size",
+    "chrome_near", "chrome_above", "text_after", "run_member", "log_run_size", "name_repeats", "shape_distinct",
 )
 """The features of a line, in the model's order (see ``header_features``)."""
 
 REPEAT_FEATURES: tuple[str, ...] = (
     "log_shape_count", "regular_prev", "regular_next", "log_gap_prev", "text_after", "run_member", "log_run_size",
-    "chrome_near", "chrome_above",
+    "chrome_near", "chrome_above", "name_repeats", "shape_distinct",
 )
 """The features that read the page's repetition (its shape groups and repeated widget words): the costly
 ones. ``line_scores``'s upper bound puts their most favourable value in their place."""
 _LOG_CAP = float(np.log(CAP + 1))
 _RANGES = {"log_shape_count": (0.0, _LOG_CAP), "log_gap_prev": (0.0, _LOG_CAP), "log_run_size": (0.0, _LOG_CAP),
            "chrome_near": (0.0, float(2 * NEAR))}
+NAME_REPEATS_MAX = 12
+"""A name-like line printed twice up to this many times on its page: a commenter who writes more than once
+(the site's author answering); a line printed more often is a widget word or a menu entry."""
 """The range of each of ``REPEAT_FEATURES`` that is not a flag (0 to 1)."""
 
 FEATURE_COLUMNS = ("_page", "_i", "text", "strip_rule", "f_words", "f_date", "f_has_date", "f_count", "f_heading",
@@ -104,18 +107,21 @@ def _shape_groups(frame: pl.DataFrame) -> pl.Series:
     lines consecutive and in order), a struct of its shape group's figures (null fields for lines over
     ``SHORT_CHARS``): ``_gp``, ``_gn`` (lines to the previous and next line of its shape on the page),
     ``_tb``, ``_ta`` (a long line lies between it and them), ``_shapes`` (lines of its shape on the page),
-    ``_member`` (a run member) and ``_run_size`` (run members of its shape on the page).
+    ``_member`` (a run member), ``_run_size`` (run members of its shape on the page) and ``_distinct``
+    (distinct texts among the lines of its shape on the page).
 
     One sort of the short lines by page, shape (hashed) and line replaces a window per figure."""
     height = frame.height
     short = frame.select(_CHARS <= SHORT_CHARS).to_series().to_numpy()
     rows = np.flatnonzero(short)
-    key = frame.select("text", "f_words", "_digit").filter(pl.Series(short)).select(_shape()).to_series().to_numpy()
+    short_lines = frame.select("text", "f_words", "_digit").filter(pl.Series(short))
+    key = short_lines.select(_shape()).to_series().to_numpy()
+    text_key = short_lines.select(_TEXT.hash(seed=0)).to_series().to_numpy()
     page = frame["_page"].to_numpy()[rows]
     line = frame["_i"].to_numpy().astype(np.int64)
     cum_long = np.cumsum(frame["_long"].to_numpy(), dtype=np.int64)
     order = np.lexsort((line[rows], key, page))
-    rows, key, page = rows[order], key[order], page[order]
+    rows, key, page, text_key = rows[order], key[order], page[order], text_key[order]
     at, cum = line[rows], cum_long[rows]
     same_prev = np.zeros(len(rows), dtype=bool)
     same_prev[1:] = (key[1:] == key[:-1]) & (page[1:] == page[:-1])
@@ -138,6 +144,11 @@ def _shape_groups(frame: pl.DataFrame) -> pl.Series:
     group = np.cumsum(~same_prev) - 1
     shapes = np.bincount(group)[group] if len(rows) else np.zeros(0, dtype=np.int64)
     run_size = np.bincount(group, weights=member)[group] if len(rows) else np.zeros(0)
+    # distinct texts per shape group: one sort by group and text, a new text where either changes
+    by_text = np.lexsort((text_key, group))
+    new_text = np.ones(len(rows), dtype=bool)
+    new_text[1:] = (group[by_text][1:] != group[by_text][:-1]) | (text_key[by_text][1:] != text_key[by_text][:-1])
+    distinct = np.bincount(group[by_text], weights=new_text)[group] if len(rows) else np.zeros(0)
 
     def scatter(values: np.ndarray, missing: np.ndarray | None = None) -> pl.Series:
         out = np.zeros(height, dtype=values.dtype)
@@ -156,6 +167,7 @@ def _shape_groups(frame: pl.DataFrame) -> pl.Series:
         "_tb": scatter(text_before, ~has), "_ta": scatter(text_after, ~has),
         "_shapes": scatter(shapes, ~has), "_member": scatter(member),
         "_run_size": scatter(run_size.astype(np.int64), ~has),
+        "_distinct": scatter(distinct.astype(np.int64), ~has),
     }).to_struct("_groups")
 
 
@@ -204,6 +216,9 @@ def _feature_exprs(lines: pl.DataFrame, *, repeats: bool = True) -> tuple[pl.Dat
         "chrome_above": chrome_above,
         "text_after": pl.col("_ta"), "run_member": pl.col("_member"),
         "log_run_size": pl.when(pl.col("_member")).then(_log(pl.col("_run_size"))),
+        "name_repeats": pl.col("name_like") & pl.col("_count").is_between(2, NAME_REPEATS_MAX),
+        "shape_distinct": pl.when(pl.col("_shapes") >= 2).then(
+            pl.col("_distinct").cast(pl.Float64) / pl.col("_shapes").cast(pl.Float64)),
     }
     exprs = {name: {**own, **repeat}[name] for name in FEATURES}
     return frame, exprs
@@ -222,10 +237,13 @@ def header_features(lines: pl.DataFrame) -> pl.DataFrame:
     to the previous line of its shape (log), whether the previous and next ones are at a regular distance
     (``GAP_MIN`` to ``GAP_MAX``), whether a long line (8+ words or prose) lies between it and the next,
     whether it is a run member (a regular distance with a long line between, above or below) and how many
-    run members of its shape the page has (log). Neighbours: the next line prose, long or a date, its
-    words, the previous line long or name-like, and repeated widget words (``CHROME_*``) within ``NEAR``
-    lines, and just above. Features whose weight stayed under 0.1 (standardised) in a fit over all of
-    them were left out (text repeats, the distance to the next line of the shape, case, "by" headers, ...).
+    run members of its shape the page has (log), the share of distinct texts among the lines of its shape
+    (commenters' names differ; a widget word is the same text each time) and whether it is a name-like line
+    the page prints again (two to ``NAME_REPEATS_MAX`` times: a commenter who writes twice). Neighbours:
+    the next line prose, long or a date, its words, the previous line long or name-like, and repeated
+    widget words (``CHROME_*``) within ``NEAR`` lines, and just above. Features whose weight stayed under
+    0.1 (standardised) in a fit over all of them were left out (text repeats, the distance to the next
+    line of the shape, case, "by" headers, ...).
     """
     frame, exprs = _feature_exprs(lines)
     return frame.select("_page", "_i", *(expr.cast(pl.Float64).fill_null(0.0).alias(name)

@@ -49,6 +49,7 @@ Python part is what keeps two parse tasks on two threads from running side by si
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from bisect import bisect_left
@@ -630,13 +631,39 @@ def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, list[
     """
     start = _section_start(p, run[0][0])
     if start is None:
-        return None
+        return _unheaded_footers(p, run)
     before = _text_lines(p, range(start + 1, run[0][0]))
     if not before:
         return None
     after = _text_lines(p, range(run[-1][1] + 1, _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)))
     footer_cues = any(p.prose[i] for i in before) and not (after and p.sentence[after[0]])
     if len(after) >= len(before) and not footer_cues:
+        return None
+    bounds = [start, *(last for _, last, _ in run)]
+    return start, [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
+
+
+def _unheaded_footers(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, list[list[int]]] | None:
+    """``_footer_texts`` of a run of ``LEARNED_MIN_COMMENTS`` headers or more with no comments heading or count
+    line above it: its headers are footers when text lines stand just above the first one (the first
+    comment's text) and no text line follows the last one before the section ends, or neither of the first
+    two that follow reads as a sentence (a form's prompts) while one above the first header does (a header
+    layout ends on the last comment's text, or on the reply button under it). "NAME says:" headers are
+    never footers. The first comment reaches up over text lines only, no further than the longest distance
+    between two headers of the run, and stops at a date, header or widget line (the article's byline or
+    the section's chrome)."""
+    if len(run) < LEARNED_MIN_COMMENTS or p.headers.get(run[0][2]) == "says":
+        return None
+    end = _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)
+    after = _text_lines(p, range(run[-1][1] + 1, end))
+    if after and (any(p.sentence[i] for i in after[:2]) or p.rule[end - 1] == "comment_chrome"):
+        return None
+    reach = max(b[0] - a[1] for a, b in itertools.pairwise(run))
+    start = run[0][0] - 1
+    while start >= max(0, run[0][0] - reach) and not p.meta[start] and start not in p.headers and p.rule[
+            start] in (None, "template"):
+        start -= 1
+    if start == run[0][0] - 1 or (after and not any(p.sentence[i] for i in range(start + 1, run[0][0]))):
         return None
     bounds = [start, *(last for _, last, _ in run)]
     return start, [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
@@ -771,8 +798,10 @@ def _learned_thread(p: _Page) -> list[_Comment]:
     """The longest thread headed by the learned headers (``_Page.learned``), for pages where the rules
     find none: a run of at least ``LEARNED_MIN_COMMENTS`` headers, each at most ``HEADER_GAP_MAX`` lines
     below the one before and with no comment break between (``_runs``), whose comments read as readers'
-    writing (``_reads_as_thread``). A header takes the date and number lines under it as its meta; the
-    last comment ends as a rule-found thread's last comment does (``_build_anchored``)."""
+    writing (``_reads_as_thread``). A header takes
+    the date and number lines under it as its meta; the last comment ends as a rule-found thread's last
+    comment does (``_build_anchored``); name lines the classifier was not sure of fill a run of name
+    lines (``_fill_name_run``)."""
     n = len(p)
     heads: list[tuple[int, int, int]] = []
     for i in p.learned:
@@ -788,8 +817,39 @@ def _learned_thread(p: _Page) -> list[_Comment]:
             continue
         comments = _build_anchored(p, run)
         if len(comments) >= max(LEARNED_MIN_COMMENTS, len(best) + 1) and _reads_as_thread(p, comments):
-            best = comments
+            best = _fill_name_run(p, run, comments)
     return best
+
+
+def _name_heads(p: _Page, lines: range) -> list[tuple[int, int, int]]:
+    """The lines of ``lines`` that can head a comment by a name alone (as ``_name_thread`` reads them): a
+    name-like line that does not read as a sentence and is no header of another kind, followed by a text
+    line that is not name-like."""
+    return [(i, i, i) for i in lines
+            if i + 1 < len(p) and p.name_like[i] and not p.sentence[i] and i not in p.headers
+            and not p.name_like[i + 1] and not p.meta[i + 1] and p.rule[i + 1] in (None, "template")]
+
+
+def _fill_name_run(p: _Page, run: list[tuple[int, int, int]], comments: list[_Comment]) -> list[_Comment]:
+    """``comments`` (built on the learned headers ``run``) with the headers the classifier was not sure of
+    added, where the run is a thread of name lines: when most of its headers are name lines alone
+    (``_name_heads``), every name line between its first header and ``HEADER_GAP_MAX`` lines below its
+    last (no comment break between, ``_gap_runs``) heads a comment too. The filled thread is kept when
+    it reads as readers' writing (``_reads_as_thread``), each of its comments holds a line that reads as
+    a sentence and it has more comments than ``comments``; else ``comments`` as they are."""
+    first, last = run[0][0], run[-1][1]
+    names = {h[0] for h in _name_heads(p, range(first, last + 1))}
+    if sum(h[0] in names for h in run) * 2 <= len(run):
+        return comments
+    heads = sorted({*run, *_name_heads(p, range(first, min(len(p), last + 1 + HEADER_GAP_MAX)))})
+    filled = next((part for part in _gap_runs(heads, p) if part[0][0] == first), [])
+    if len(filled) <= len(run):
+        return comments
+    built = _build_anchored(p, filled)
+    if (len(built) <= len(comments) or not _reads_as_thread(p, built)
+            or not all(any(p.sentence[i] for i in c.text) for c in built)):
+        return comments
+    return built
 
 
 Finder = Literal["both", "rules", "learned"]

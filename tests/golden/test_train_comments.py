@@ -53,3 +53,17 @@ def test_avatar_initials_are_not_authors(tmp_path: Path) -> None:
     overall = run_eval(folder, use_html=True)["overall"]
     assert overall["comment_recall"] == 1.0, overall
     assert overall["author_accuracy"] == 1.0, overall
+
+
+UNHEADED_FOOTERS = ["webinknow-com-dragnetr662", "prblog-typepad-com-dragnetr60", "abeautifulmess-com-dragnetr976"]
+""""Posted by: NAME | DATE" footers under each comment, read with the comments heading and count taken out
+(``--scramble heading``): each name must still sign the text above it, not the one below."""
+
+
+def test_footers_without_their_heading_sign_the_text_above(tmp_path: Path) -> None:
+    folder = open_fold_folder(tmp_path, UNHEADED_FOOTERS, (".txt",))
+    overall = run_eval(folder, scramble="heading")["overall"]
+    assert overall["comment_recall"] >= 0.9, overall
+    assert overall["author_accuracy"] >= 0.9, overall
+    # and as printed, under their heading, as before
+    assert run_eval(folder, scramble="none")["overall"]["author_accuracy"] >= 0.95

@@ -120,8 +120,12 @@ def test_header_labels_footer_layout_looks_below() -> None:
 
 
 def _fixture_lines(seed: int) -> pl.DataFrame:
+    # the two signal columns are drawn first, so that the fixture's signal does not change with the
+    # number of features
     rng = np.random.default_rng(seed)
+    signal = rng.normal(size=(200, 2))
     x = rng.normal(size=(200, len(FEATURES)))
+    x[:, 0], x[:, 3] = signal[:, 0], signal[:, 1]
     label = (x[:, 0] + 0.5 * x[:, 3] + rng.normal(scale=0.5, size=200) > 1.0).astype(np.float64)
     return pl.DataFrame(x, schema=list(FEATURES)).with_columns(_label=pl.Series(label))
 
@@ -269,3 +273,62 @@ def test_shipped_model_leaves_a_plain_article_alone() -> None:
     scores = header_scores(learned_header_features(feats), load_model())
     assert (scores >= load_model()["threshold"]).sum() < 3
     assert parse_comments(segment_pages(tagged)).height == 0
+
+
+def test_name_repeats_and_distinct_shapes() -> None:
+    """A name printed twice is a commenter writing again; a widget word printed at every comment is one
+    text many times (few distinct texts in its shape), names are many."""
+    texts = ["Anna Keller", PROSE, "Reply", "Boris Lund", PROSE, "Reply", "Anna Keller", PROSE, "Reply",
+             "Chiara Neri", PROSE, "Reply"]
+    out = header_features(_lines(texts))
+    repeats = _feature(out, "name_repeats")
+    assert [repeats[i] for i in (0, 3, 6, 9)] == [1.0, 0.0, 1.0, 0.0]
+    assert repeats[2] == 1.0  # "Reply" is name-like too: the distinct share tells it from names
+    menu = header_features(_lines(["Home", PROSE] * 13))
+    assert _feature(menu, "name_repeats")[0] == 0.0  # more than NAME_REPEATS_MAX times: a menu entry
+    distinct = _feature(out, "shape_distinct")
+    assert distinct[0] == pytest.approx(3 / 4)  # four "a a" lines, three names
+    assert distinct[2] == pytest.approx(1 / 4)  # four "Reply" lines, one text
+    assert distinct[1] == 0.0  # a long line has no shape
+
+
+def _named_model(names: set[str]) -> dict:
+    """A model sure of the lines of ``names`` only: its one weight on ``name_repeats`` (each of them printed
+    twice on the page), none on ``name_like``."""
+    k = FEATURES.index("name_repeats")
+    weights = [0.0] * len(FEATURES)
+    weights[k] = 10.0
+    return {"features": list(FEATURES), "weights": weights, "mean": [0.0] * len(FEATURES),
+            "scale": [1.0] * len(FEATURES), "bias": -5.0, "threshold": 1.0, "_names": sorted(names)}
+
+
+def test_learned_run_of_names_takes_the_names_between() -> None:
+    """The classifier is sure of three headers of a thread of name lines (the names printed twice); the
+    name lines it was not sure of, between and below them, head comments too (``_fill_name_run``)."""
+    thread = [THREAD[0], THREAD[1], ("Anna Keller", "And the buses are full every morning, so it is both."),
+              ("Eva Moll", "Nobody asked the people who live along the line."),
+              ("Boris Lund", "Then ask the villages what they would rather have first."),
+              ("Finn Ross", "They said the same about the bridge and it was late by six years.")]
+    lines = [*ARTICLE]
+    for author, text in thread:
+        lines += [author, "", text, ""]
+    tagged = _page("\n".join(lines))
+    comments = parse_comments(segment_pages(tagged, header_model=_named_model(set()), finder="learned")).sort(
+        "position")
+    assert comments["author"].to_list() == [a for a, _ in thread]
+    assert comments["text"].to_list() == [t for _, t in thread]
+
+
+def test_learned_run_of_dates_is_not_filled_with_names() -> None:
+    """Where the classifier's headers are not name lines (a date under each comment's name), name lines
+    are not added: the thread is the classifier's."""
+    from tasks.extract.parse import _Comment, _fill_name_run, _Page
+
+    n = 12
+    page = _Page(text=list(range(n)), rule=[None] * n, date=[i % 3 == 0 for i in range(n)],
+                 meta=[i % 3 == 0 for i in range(n)], name_like=[i % 3 == 1 for i in range(n)],
+                 count=[None] * n, heading=[False] * n, numeric=[False] * n, prose=[i % 3 == 2 for i in range(n)],
+                 sentence=[i % 3 == 2 for i in range(n)], headers={}, dates=[0, 3, 6, 9], counts=[], sections=[])
+    run = [(0, 0, 0), (3, 3, 3), (6, 6, 6)]
+    comments = [_Comment(author=0, text=[1, 2]), _Comment(author=3, text=[4, 5]), _Comment(author=6, text=[7, 8])]
+    assert _fill_name_run(page, run, comments) is comments

@@ -712,3 +712,32 @@ def test_date_and_count_patterns_need_a_digit(text: str) -> None:
         trailing=pl.col("text").str.contains(selectors.COMMENT_COUNT_TRAILING_RE),
     ).row(0)
     assert found == (False, False, False)
+
+
+FOOTED = [("Anna Keller", "I take this tram every day and the extension is long overdue, frankly."),
+          ("Boris Lund", "The money would be better spent on buses that can reach the villages too."),
+          ("Chiara Neri", "Finally some good news for the north. I hope they keep to the schedule.")]
+
+
+@pytest.mark.parametrize("tail", [["Post a comment", "Name"], ["Preview your comment", "Post a comment"]])
+def test_footers_without_a_comments_heading(tail: list[str]) -> None:
+    """"Posted by: NAME | DATE" under each comment and no comments heading or count above: no text follows
+    the last footer (or a form's prompt, not a sentence, does) and the first comment's text stands above
+    the first footer, so each name signs the text above it."""
+    lines = [_article(), "Posted on 3 May 2021 | Permalink", ""]
+    for author, text in FOOTED:
+        lines += [text, "", f"Posted by: {author} | 3 May 2021 at 10:15", ""]
+    _, comments = _parse("\n".join([*lines, *tail]))
+    assert [c["author"] for c in comments] == [a for a, _ in FOOTED]
+    assert [c["text"] for c in comments] == [t for _, t in FOOTED]
+
+
+def test_headers_closed_by_a_reply_button_are_not_footers() -> None:
+    """A reply button under the last comment's text ends a header layout: the names head the text below."""
+    texts = [*(t for _, t in FOOTED[:-1]), "See the map they published in March"]  # no sentence end
+    lines = [_article(), "Comments are moderated.", ""]
+    for (author, _), text in zip(FOOTED, texts, strict=True):
+        lines += [f"Posted by: {author} | 3 May 2021 at 10:15", "", text, "", "Reply", ""]
+    _, comments = _parse("\n".join([*lines, "Leave a Reply"]))
+    assert [c["author"] for c in comments] == [a for a, _ in FOOTED]
+    assert [c["text"] for c in comments] == texts
