@@ -1081,6 +1081,19 @@ MIN_WEAK_AGREEMENT = 0.5
 (``TITLE_SELECTORS``) at or above this agreement is still taken before the first one that agrees less."""
 
 MAX_TITLE_CANDIDATES = 30
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_INNER_HEADING = "h1, h2, h3, h4"
+"""A headline selector's element that is no heading but holds one (a ``.post-title`` wrapper of the headline's
+h2 and a byline h3) stands for its first heading."""
+
+
+def _headings(tree: LexborHTMLParser, selector: str) -> list[LexborNode]:
+    """The first ``MAX_TITLE_CANDIDATES`` elements of ``selector``, a wrapper standing for its first heading
+    (``_INNER_HEADING``)."""
+    return [node if node.tag in _HEADING_TAGS or (inner := node.css_first(_INNER_HEADING)) is None else inner
+            for node in tree.css(selector)[:MAX_TITLE_CANDIDATES]]
+
+
 _TITLE_WORD = re.compile(r"\w+")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 """Soft hyphens and zero-width characters: not word breaks when titles are compared."""
@@ -1212,7 +1225,8 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
     first and, among equals, the best agreement; a kicker, date or byline beside a stated title inside
     that heading is cut off (``_stated_part``). Without one: the best heading of a headline selector
     agreeing at least ``MIN_WEAK_AGREEMENT``, else the first such heading that is not the site name, then
-    ``og:title`` less a trailing site name, then the longest part of ``<title>``.
+    ``og:title`` (the part of it the page shows, ``_shown_part``, else it less a trailing site name), then the
+    longest part of ``<title>``. A headline selector's wrapper of headings stands for its first heading.
     """
     url = canonical_url(tree)
     named = stated_titles(tree)
@@ -1225,7 +1239,7 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
     best: tuple[float, str] | None = None
     weak: tuple[float, str] | None = None
     for selector in TITLE_CANDIDATES:
-        for node in tree.css(selector)[:MAX_TITLE_CANDIDATES]:
+        for node in _headings(tree, selector):
             if node.mem_id in seen:
                 continue
             seen.add(node.mem_id)
@@ -1256,11 +1270,33 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
     return first_plain if first_plain is not None else _stated_title(tree)
 
 
+_PART_END = re.compile(r"\s*[|–—·•»:ㅣ｜-]")
+"""Where a stated title may end its headline and begin a section or site name, spaced or not
+("Headline-Section | Site", "Headline ㅣ Site")."""
+MIN_SHOWN_CHARS = 12
+"""A shown part of a stated title (``_shown_part``) holds at least this many characters."""
+
+
+def _shown_part(tree: LexborHTMLParser, stated: str) -> str | None:
+    """The longest start of ``stated`` that ends where a separator follows (``_PART_END``) and that the page
+    shows as one text of its body (an element's own text, white space and case aside): the headline of a
+    stated title that glues section and site names to it ("Headline"-Politics|Site)."""
+    ends = [m.start() for m in _PART_END.finditer(stated) if m.start() >= MIN_SHOWN_CHARS]
+    if not ends or tree.body is None:
+        return None
+    shown = {fold(t) for t in tree.body.text(separator="\n").split("\n") if len(t) >= MIN_SHOWN_CHARS}
+    for end in sorted(ends, reverse=True):
+        if fold(stated[:end]) in shown:
+            return stated[:end].strip()
+    return None
+
+
 def _stated_title(tree: LexborHTMLParser) -> str | None:
-    """``og:title`` (else ``twitter:title``) less a trailing site name, else the longest part of ``<title>``."""
+    """``og:title`` (else ``twitter:title``) less a trailing site name (its shown part, ``_shown_part``, where
+    the page shows one), else the longest part of ``<title>``."""
     og = _meta(tree, 'meta[property="og:title" i]') or _meta(tree, 'meta[name="twitter:title" i]')
     if og:
-        return clean_title(og, _meta(tree, 'meta[property="og:site_name" i]'))
+        return _shown_part(tree, og) or clean_title(og, _meta(tree, 'meta[property="og:site_name" i]'))
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
         # "Headline | Blog name | Publisher": the headline is the longest part
