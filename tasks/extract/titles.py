@@ -161,7 +161,8 @@ def _ascii_fold(expr: pl.Expr, *, ascii_only: bool = False) -> pl.Expr:
     folded = expr.str.to_lowercase()
     if not ascii_only:
         folded = folded.str.replace_many(_LATIN_FROM, _LATIN_TO)
-    return folded.str.replace_all(r"[^a-z0-9]+", "").str.replace_all(r"([aou])e", "${1}")
+    # "ae", "oe", "ue" as "a", "o", "u": leftmost, without overlaps, as a regex would replace them
+    return folded.str.replace_all(r"[^a-z0-9]+", "").str.replace_many(["ae", "oe", "ue"], ["a", "o", "u"])
 
 
 SLUG_MIN_TOKENS = 3
@@ -203,12 +204,13 @@ def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
         texts.filter("_ascii").select("_page", "_i", _folded=_ascii_fold(_TEXT, ascii_only=True)),
         texts.filter(~pl.col("_ascii")).select("_page", "_i", _folded=_ascii_fold(_TEXT)),
     ])
-    return (
-        folded.join(tokens, on="_page", how="inner")
-        .group_by("_page", "_i")
-        .agg(slug_share=(pl.col("_folded").str.contains(pl.col("_token"), literal=True).sum()
-                         / pl.col("_n_tokens").first()).cast(pl.Float64))
-    )
+    # each candidate's slug words found, counted by the candidate's row (cheaper than a group-by)
+    pairs = folded.with_row_index("_c").join(tokens, on="_page", how="inner")
+    found = pairs.select(pl.col("_folded").str.contains(pl.col("_token"), literal=True)).to_series().to_numpy()
+    hits = np.bincount(pairs["_c"].to_numpy(), weights=found, minlength=folded.height)
+    n_tokens = tokens.group_by("_page").agg(pl.col("_n_tokens").first())
+    return folded.select("_page", "_i").join(n_tokens, on="_page", how="left", maintain_order="left").select(
+        "_page", "_i", slug_share=pl.Series(hits) / pl.col("_n_tokens"))
 
 
 BODY_LINES = 6
@@ -223,9 +225,12 @@ _BODY_TOKEN = r"\p{Han}|[\w--\p{Han}]{4,}"
 def _words(frame: pl.DataFrame, line: str, *flags: str) -> pl.DataFrame:
     """The distinct words (``_BODY_TOKEN`` of the first ``BODY_CHARS`` characters, lower-cased, hashed: ``_w``)
     of each row of ``frame`` (``_page``, ``_i``, ``text`` and the ``flags`` columns), its ``_i`` named ``line``."""
+    # hashed and made distinct within each row's list (its rows are distinct lines): cheaper than a frame-wide
+    # unique over the exploded words
     found = frame.select("_page", *flags, pl.col("_i").alias(line),
-                         _w=_TEXT.str.slice(0, BODY_CHARS).str.to_lowercase().str.extract_all(_BODY_TOKEN))
-    return found.explode("_w").drop_nulls().with_columns(_w=pl.col("_w").hash()).unique()
+                         _w=_TEXT.str.slice(0, BODY_CHARS).str.to_lowercase().str.extract_all(_BODY_TOKEN)
+                         .list.eval(pl.element().hash()).list.unique())
+    return found.explode("_w").drop_nulls()
 
 
 def body_lines(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
