@@ -569,11 +569,12 @@ def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     taken from ``near`` (``_r``, ``_page``, ``text``, ``strip_rule``) by row; pairs are chosen on the
     neighbour's page, rule and length before any text is read, and letters are compared only for pairs
     of near equal length. Returns the four flags, one row per candidate (in the order of ``cands``)."""
-    chars, other = _CHARS, pl.col("_o")
+    other = pl.col("_o")
     rows = cands["_r"].cast(pl.Int64)
     n = near.height
     near_page = near["_page"]
-    near_ok = near["strip_rule"].is_null() & (near["text"].str.len_chars() >= 8)
+    near_chars = near["text"].str.len_chars()
+    near_ok = near["strip_rule"].is_null() & (near_chars >= 8)
     parts = []
     for k in _OFFSETS:
         at = (rows - k).clip(0, n - 1)
@@ -584,19 +585,22 @@ def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     chosen = pl.concat(parts)
     pairs = pl.DataFrame({"_c": chosen["_c"], "_at": chosen["_at"], "text": cands["text"].gather(chosen["_c"]),
                           "_o": near["text"].gather(chosen["_at"]), "_above": chosen["_above"]})
-    o_chars = other.str.len_chars()
 
     def key(e: pl.Expr) -> pl.Expr:
         return e.str.to_lowercase().str.replace_all(r"[^\w]+", "")
 
-    close = ((o_chars.cast(pl.Int64) - chars.cast(pl.Int64)).abs() <= 6) & (chars >= 8) & (other != _TEXT)
-    pairs = pairs.with_columns(
-        _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
-        _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
-        _close=close,
-    )
+    # the lengths of both lines of each pair decide which texts are compared at all: the neighbour as a part
+    # of the candidate where it is shorter, the candidate as a part of it where it is longer
+    lengths = near_chars.cast(pl.Int64).to_numpy()
+    mine_chars = lengths[rows.to_numpy()[chosen["_c"].to_numpy()]]
+    their_chars = lengths[chosen["_at"].to_numpy()]
+    shorter = pairs.filter(pl.Series(their_chars < mine_chars))
+    longer = pairs.filter(pl.Series((their_chars > mine_chars) & (mine_chars >= 8)))
+    holds = shorter["_c"].filter(shorter.select(_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)).to_series())
+    held = longer["_c"].filter(longer.select(other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)).to_series())
     # letters are compared on the close pairs only, each line's letters taken once
-    close_pairs = pairs.filter("_close")
+    close_pairs = pairs.filter(pl.Series((np.abs(their_chars - mine_chars) <= 6) & (mine_chars >= 8)))
+    close_pairs = close_pairs.filter(other != _TEXT)
     mine, theirs = cands["_r"].cast(pl.Int64).gather(close_pairs["_c"]).to_numpy(), close_pairs["_at"].to_numpy()
     keyed = np.unique(np.concatenate([mine, theirs]))
     keys = near["text"].gather(keyed).to_frame().select(key(_TEXT)).to_series()
@@ -608,8 +612,8 @@ def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
         return pl.Series(np.bincount(index.to_numpy(), minlength=size) > 0)
 
     return pl.DataFrame({
-        "holds_near": any_of(pairs["_c"].filter(pairs["_holds"])),
-        "held_near": any_of(pairs["_c"].filter(pairs["_held"])),
+        "holds_near": any_of(holds),
+        "held_near": any_of(held),
         "twin_first": any_of(twins["_c"].filter(~twins["_above"])),
         "twin_second": any_of(twins["_c"].filter(twins["_above"])),
     })
