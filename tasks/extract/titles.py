@@ -130,9 +130,10 @@ def number_shaped(texts: pl.Series) -> pl.Series:
     costly regex) runs only on the lines of at most ``NUMBER_SHAPE_CHARS`` characters with two numbers."""
     text = pl.col("t")
     frame = texts.to_frame("t")
-    maybe = frame.select((text.str.len_chars() <= NUMBER_SHAPE_CHARS) & text.str.contains(r"\d\D+\d"))
-    at = maybe.to_series().arg_true()
     shaped = np.zeros(len(texts), dtype=bool)
+    # each test on the lines the cheaper one before it kept: length, then two numbers, then the letters
+    short = frame.select(text.str.len_chars() <= NUMBER_SHAPE_CHARS).to_series().arg_true()
+    at = short.filter(frame[short].select(text.str.contains(r"\d\D+\d")).to_series()) if len(short) else short
     if len(at):
         some = frame[at].select(text.str.count_matches(r"[^\d\W]") <= text.str.count_matches(r"\d"))
         shaped[at.to_numpy()] = some.to_series().to_numpy()
