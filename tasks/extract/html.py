@@ -1223,7 +1223,8 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
     ``MIN_TITLE_AGREEMENT``) and is not the site's name (``_site_names``, or the part of a stated title
     that a separator sets beside its headline, ``_stated_site_names``) is taken, the most specific selector
     first and, among equals, the best agreement; a kicker, date or byline beside a stated title inside
-    that heading is cut off (``_stated_part``). Without one: the best heading of a headline selector
+    that heading is cut off (``_stated_part``); a heading that does not agree with ``og:title`` gives way to
+    the first one that does (``_og_heading``). Without one: the best heading of a headline selector
     agreeing at least ``MIN_WEAK_AGREEMENT``, else the first such heading that is not the site name, then
     ``og:title`` (the part of it the page shows, ``_shown_part``, else it less a trailing site name), then the
     longest part of ``<title>``. A headline selector's wrapper of headings stands for its first heading.
@@ -1264,10 +1265,26 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
             elif weakly:
                 weak = (score, text)
         if best is not None:
-            return _stated_part(best[1], named)
+            return _stated_part(_og_heading(tree, best[1], sites or set(), hidden), named)
     if weak is not None:
         return _stated_part(weak[1], named)
     return first_plain if first_plain is not None else _stated_title(tree)
+
+
+def _og_heading(tree: LexborHTMLParser, chosen: str, sites: set[str], hidden: set[int] | None) -> str:
+    """``chosen``, or where it does not agree with ``og:title`` (it agreed with ``<title>`` or the URL slug,
+    which may state a search-engine variant of the headline) the first heading of ``TITLE_CANDIDATES`` that
+    agrees with ``og:title`` (``MIN_TITLE_AGREEMENT``) and is no site name (``sites``)."""
+    og = _meta(tree, 'meta[property="og:title" i]')
+    if og is None or title_agreement(chosen, og) >= MIN_TITLE_AGREEMENT:
+        return chosen
+    for selector in TITLE_CANDIDATES:
+        for node in _headings(tree, selector):
+            text = " ".join(node_text(node, hidden=hidden).split())
+            agrees = 3 <= len(text) <= 400 and title_agreement(text, og) >= MIN_TITLE_AGREEMENT
+            if agrees and text.casefold() not in sites:
+                return text
+    return chosen
 
 
 _PART_END = re.compile(r"\s*[|–—·•»:ㅣ｜-]")

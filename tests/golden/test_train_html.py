@@ -39,6 +39,8 @@ TITLE_KINDS = {
     "wrapper of headings": ["apple-touch-com-dragnetr35"],
     # no heading: the headline is a paragraph, og:title glues a section and the site name to it
     "headline outside any heading": ["hankookilbo-com-hankookilbo"],
+    # the h1 agrees with <title> and the slug only; the heading that agrees with og:title is the headline
+    "h1 of a search-engine title": ["tagesanzeiger-ch-tagesanzeiger"],
 }
 
 

@@ -184,6 +184,17 @@ def test_title_agreement(a: str, b: str, score: float) -> None:
     # no heading: og:title glues a section and the site name to the headline the page shows in a paragraph
     ("<meta property='og:title' content='Rain all week in the city-Weatherㅣ Daily Paper'>"
      "<body><p class='big'>Rain all week in the city</p><p>text</p></body>", "Rain all week in the city"),
+    # the h1 agrees with <title> and the slug only (a search-engine variant); a heading agreeing with og:title
+    # is the headline, its kicker cut off
+    ("<meta property='og:title' content='City plans a heliport while its ballroom stalls'>"
+     "<title>City plans heliport near the hall</title><h1>City plans heliport near the hall</h1>"
+     "<h2>Rebuilding the hall – City plans a heliport while its ballroom stalls</h2><p>text</p>",
+     "City plans a heliport while its ballroom stalls"),
+    # ... and an h1 that agrees with og:title too stays the headline
+    ("<meta property='og:title' content='City plans a heliport near the hall today'>"
+     "<title>City plans heliport near the hall</title><h1>City plans heliport near the hall</h1>"
+     "<h2>Rebuilding the hall – City plans a heliport near the hall today</h2><p>text</p>",
+     "City plans heliport near the hall"),
     # ... and where the page does not show such a part, og:title less its site name as before
     ("<meta property='og:site_name' content='Daily Paper'>"
      "<meta property='og:title' content='Rain all week in the city - Daily Paper'><body><p>text</p></body>",
