@@ -1117,17 +1117,22 @@ def _meta(tree: LexborHTMLParser, selector: str) -> str | None:
     return content or None
 
 
-def stated_titles(tree: LexborHTMLParser, url: str | None = None) -> list[str]:
+def stated_titles(tree: LexborHTMLParser, url: str | None = None,
+                  social: tuple[str | None, str | None] | None = None) -> list[str]:
     """What the page states its title to be outside the visible text: ``og:title``, ``twitter:title``,
     ``<title>`` and the last path segment of its canonical ``url`` (the slug, hyphens as spaces; last)."""
-    refs = [t for t in (_meta(tree, 'meta[property="og:title" i]'), _meta(tree, 'meta[name="twitter:title" i]'))
-            if t]
+    refs = [t for t in (social or _social_titles(tree)) if t]
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
         refs.append(text)
     if url and (slug := _slug_title(url)):
         refs.append(slug)
     return refs
+
+
+def _social_titles(tree: LexborHTMLParser) -> tuple[str | None, str | None]:
+    """``og:title`` and ``twitter:title``."""
+    return _meta(tree, 'meta[property="og:title" i]'), _meta(tree, 'meta[name="twitter:title" i]')
 
 
 def _slug_title(url: str) -> str | None:
@@ -1230,7 +1235,8 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
     longest part of ``<title>``. A headline selector's wrapper of headings stands for its first heading.
     """
     url = canonical_url(tree)
-    named = stated_titles(tree)
+    social = _social_titles(tree)
+    named = stated_titles(tree, social=social)
     slug = _slug_title(url) if url else None
     refs = [*named, slug] if slug else named
     ref_bags = [_title_bag(ref) for ref in refs]
@@ -1265,21 +1271,24 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
             elif weakly:
                 weak = (score, text)
         if best is not None:
-            return _stated_part(_og_heading(tree, best[1], sites or set(), hidden), named)
+            return _stated_part(_og_heading(tree, best[1], social[0], sites or set(), hidden), named)
     if weak is not None:
         return _stated_part(weak[1], named)
     return first_plain if first_plain is not None else _stated_title(tree)
 
 
-def _og_heading(tree: LexborHTMLParser, chosen: str, sites: set[str], hidden: set[int] | None) -> str:
-    """``chosen``, or where it does not agree with ``og:title`` (it agreed with ``<title>`` or the URL slug,
-    which may state a search-engine variant of the headline) the first heading of ``TITLE_CANDIDATES`` that
-    agrees with ``og:title`` (``MIN_TITLE_AGREEMENT``) and is no site name (``sites``)."""
-    og = _meta(tree, 'meta[property="og:title" i]')
+def _og_heading(tree: LexborHTMLParser, chosen: str, og: str | None, sites: set[str],
+                hidden: set[int] | None) -> str:
+    """``chosen``, or where it does not agree with ``og`` (``og:title``; ``chosen`` agreed with ``<title>`` or
+    the URL slug, which may state a search-engine variant of the headline) the first heading of
+    ``TITLE_CANDIDATES`` that agrees with it (``MIN_TITLE_AGREEMENT``) and is no site name (``sites``). A
+    heading is rendered only where its markup's text agrees at least ``MIN_WEAK_AGREEMENT``."""
     if og is None or title_agreement(chosen, og) >= MIN_TITLE_AGREEMENT:
         return chosen
     for selector in TITLE_CANDIDATES:
         for node in _headings(tree, selector):
+            if title_agreement(node.text(deep=True), og) < MIN_WEAK_AGREEMENT:
+                continue
             text = " ".join(node_text(node, hidden=hidden).split())
             agrees = 3 <= len(text) <= 400 and title_agreement(text, og) >= MIN_TITLE_AGREEMENT
             if agrees and text.casefold() not in sites:
@@ -1301,11 +1310,12 @@ def _shown_part(tree: LexborHTMLParser, stated: str) -> str | None:
     ends = [m.start() for m in _PART_END.finditer(stated) if m.start() >= MIN_SHOWN_CHARS]
     if not ends or tree.body is None:
         return None
-    shown = {fold(t) for t in tree.body.text(separator="\n").split("\n") if len(t) >= MIN_SHOWN_CHARS}
-    for end in sorted(ends, reverse=True):
-        if fold(stated[:end]) in shown:
-            return stated[:end].strip()
-    return None
+    parts = {fold(stated[:end]): stated[:end].strip() for end in ends}
+    # only the texts of about a part's length are folded (a paragraph or a menu item is none)
+    low, high = min(map(len, parts)), 2 * max(map(len, parts))
+    shown = {fold(t) for t in tree.body.text(separator="\n").split("\n") if low <= len(t) <= high}
+    found = [key for key in parts if key in shown]
+    return parts[max(found, key=len)] if found else None
 
 
 def _stated_title(tree: LexborHTMLParser) -> str | None:
