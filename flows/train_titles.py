@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     folds = site_folds(cands["site"], args.folds)
     cands = cands.with_columns(_fold=folds)
     fold_of = dict(zip(cands["site"].to_list(), folds.to_list(), strict=True))
+    reachable_of = cands.group_by("page_id").agg(pl.col("_reachable").first())
     hits = hits_k = 0.0
     for k in range(args.folds):
         train, test = cands.filter(pl.col("_fold") != k), cands.filter(pl.col("_fold") == k)
@@ -164,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         hits += accuracy(test, fold_model, n_test) * n_test
         test_k = pl.concat([labelled_candidates(p, fold_model) for p in prepared])
         test_k = test_k.filter(pl.col("site").replace_strict(fold_of, default=-1) == k)
+        # whether the true title is a candidate at all is read over every candidate, not the pruned ones (the
+        # prune leaves out a true line that cannot win)
+        test_k = test_k.drop("_reachable").join(reachable_of, on="page_id", how="left")
         hits_k += accuracy(test_k, fold_model, n_test) * n_test
         if args.misses:
             for page_id, reachable, predicted, true in misses(test_k, fold_model).iter_rows():

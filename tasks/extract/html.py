@@ -1081,6 +1081,19 @@ MIN_WEAK_AGREEMENT = 0.5
 (``TITLE_SELECTORS``) at or above this agreement is still taken before the first one that agrees less."""
 
 MAX_TITLE_CANDIDATES = 30
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_INNER_HEADING = "h1, h2, h3, h4"
+"""A headline selector's element that is no heading but holds one (a ``.post-title`` wrapper of the headline's
+h2 and a byline h3) stands for its first heading."""
+
+
+def _headings(tree: LexborHTMLParser, selector: str) -> list[LexborNode]:
+    """The first ``MAX_TITLE_CANDIDATES`` elements of ``selector``, a wrapper standing for its first heading
+    (``_INNER_HEADING``)."""
+    return [node if node.tag in _HEADING_TAGS or (inner := node.css_first(_INNER_HEADING)) is None else inner
+            for node in tree.css(selector)[:MAX_TITLE_CANDIDATES]]
+
+
 _TITLE_WORD = re.compile(r"\w+")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 """Soft hyphens and zero-width characters: not word breaks when titles are compared."""
@@ -1104,17 +1117,22 @@ def _meta(tree: LexborHTMLParser, selector: str) -> str | None:
     return content or None
 
 
-def stated_titles(tree: LexborHTMLParser, url: str | None = None) -> list[str]:
+def stated_titles(tree: LexborHTMLParser, url: str | None = None,
+                  social: tuple[str | None, str | None] | None = None) -> list[str]:
     """What the page states its title to be outside the visible text: ``og:title``, ``twitter:title``,
     ``<title>`` and the last path segment of its canonical ``url`` (the slug, hyphens as spaces; last)."""
-    refs = [t for t in (_meta(tree, 'meta[property="og:title" i]'), _meta(tree, 'meta[name="twitter:title" i]'))
-            if t]
+    refs = [t for t in (social or _social_titles(tree)) if t]
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
         refs.append(text)
     if url and (slug := _slug_title(url)):
         refs.append(slug)
     return refs
+
+
+def _social_titles(tree: LexborHTMLParser) -> tuple[str | None, str | None]:
+    """``og:title`` and ``twitter:title``."""
+    return _meta(tree, 'meta[property="og:title" i]'), _meta(tree, 'meta[name="twitter:title" i]')
 
 
 def _slug_title(url: str) -> str | None:
@@ -1210,12 +1228,15 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
     ``MIN_TITLE_AGREEMENT``) and is not the site's name (``_site_names``, or the part of a stated title
     that a separator sets beside its headline, ``_stated_site_names``) is taken, the most specific selector
     first and, among equals, the best agreement; a kicker, date or byline beside a stated title inside
-    that heading is cut off (``_stated_part``). Without one: the best heading of a headline selector
+    that heading is cut off (``_stated_part``); a heading that does not agree with ``og:title`` gives way to
+    the first one that does (``_og_heading``). Without one: the best heading of a headline selector
     agreeing at least ``MIN_WEAK_AGREEMENT``, else the first such heading that is not the site name, then
-    ``og:title`` less a trailing site name, then the longest part of ``<title>``.
+    ``og:title`` (the part of it the page shows, ``_shown_part``, else it less a trailing site name), then the
+    longest part of ``<title>``. A headline selector's wrapper of headings stands for its first heading.
     """
     url = canonical_url(tree)
-    named = stated_titles(tree)
+    social = _social_titles(tree)
+    named = stated_titles(tree, social=social)
     slug = _slug_title(url) if url else None
     refs = [*named, slug] if slug else named
     ref_bags = [_title_bag(ref) for ref in refs]
@@ -1225,7 +1246,7 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
     best: tuple[float, str] | None = None
     weak: tuple[float, str] | None = None
     for selector in TITLE_CANDIDATES:
-        for node in tree.css(selector)[:MAX_TITLE_CANDIDATES]:
+        for node in _headings(tree, selector):
             if node.mem_id in seen:
                 continue
             seen.add(node.mem_id)
@@ -1250,17 +1271,59 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
             elif weakly:
                 weak = (score, text)
         if best is not None:
-            return _stated_part(best[1], named)
+            return _stated_part(_og_heading(tree, best[1], social[0], sites or set(), hidden), named)
     if weak is not None:
         return _stated_part(weak[1], named)
     return first_plain if first_plain is not None else _stated_title(tree)
 
 
+def _og_heading(tree: LexborHTMLParser, chosen: str, og: str | None, sites: set[str],
+                hidden: set[int] | None) -> str:
+    """``chosen``, or where it does not agree with ``og`` (``og:title``; ``chosen`` agreed with ``<title>`` or
+    the URL slug, which may state a search-engine variant of the headline) the first heading of
+    ``TITLE_CANDIDATES`` that agrees with it (``MIN_TITLE_AGREEMENT``) and is no site name (``sites``). A
+    heading is rendered only where its markup's text agrees at least ``MIN_WEAK_AGREEMENT``."""
+    if og is None or title_agreement(chosen, og) >= MIN_TITLE_AGREEMENT:
+        return chosen
+    for selector in TITLE_CANDIDATES:
+        for node in _headings(tree, selector):
+            if title_agreement(node.text(deep=True), og) < MIN_WEAK_AGREEMENT:
+                continue
+            text = " ".join(node_text(node, hidden=hidden).split())
+            agrees = 3 <= len(text) <= 400 and title_agreement(text, og) >= MIN_TITLE_AGREEMENT
+            if agrees and text.casefold() not in sites:
+                return text
+    return chosen
+
+
+_PART_END = re.compile(r"\s*[|–—·•»:ㅣ｜-]")
+"""Where a stated title may end its headline and begin a section or site name, spaced or not
+("Headline-Section | Site", "Headline ㅣ Site")."""
+MIN_SHOWN_CHARS = 12
+"""A shown part of a stated title (``_shown_part``) holds at least this many characters."""
+
+
+def _shown_part(tree: LexborHTMLParser, stated: str) -> str | None:
+    """The longest start of ``stated`` that ends where a separator follows (``_PART_END``) and that the page
+    shows as one text of its body (an element's own text, white space and case aside): the headline of a
+    stated title that glues section and site names to it ("Headline"-Politics|Site)."""
+    ends = [m.start() for m in _PART_END.finditer(stated) if m.start() >= MIN_SHOWN_CHARS]
+    if not ends or tree.body is None:
+        return None
+    parts = {fold(stated[:end]): stated[:end].strip() for end in ends}
+    # only the texts of about a part's length are folded (a paragraph or a menu item is none)
+    low, high = min(map(len, parts)), 2 * max(map(len, parts))
+    shown = {fold(t) for t in tree.body.text(separator="\n").split("\n") if low <= len(t) <= high}
+    found = [key for key in parts if key in shown]
+    return parts[max(found, key=len)] if found else None
+
+
 def _stated_title(tree: LexborHTMLParser) -> str | None:
-    """``og:title`` (else ``twitter:title``) less a trailing site name, else the longest part of ``<title>``."""
+    """``og:title`` (else ``twitter:title``) less a trailing site name (its shown part, ``_shown_part``, where
+    the page shows one), else the longest part of ``<title>``."""
     og = _meta(tree, 'meta[property="og:title" i]') or _meta(tree, 'meta[name="twitter:title" i]')
     if og:
-        return clean_title(og, _meta(tree, 'meta[property="og:site_name" i]'))
+        return _shown_part(tree, og) or clean_title(og, _meta(tree, 'meta[property="og:site_name" i]'))
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
         # "Headline | Blog name | Publisher": the headline is the longest part

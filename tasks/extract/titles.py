@@ -130,9 +130,10 @@ def number_shaped(texts: pl.Series) -> pl.Series:
     costly regex) runs only on the lines of at most ``NUMBER_SHAPE_CHARS`` characters with two numbers."""
     text = pl.col("t")
     frame = texts.to_frame("t")
-    maybe = frame.select((text.str.len_chars() <= NUMBER_SHAPE_CHARS) & text.str.contains(r"\d\D+\d"))
-    at = maybe.to_series().arg_true()
     shaped = np.zeros(len(texts), dtype=bool)
+    # each test on the lines the cheaper one before it kept: length, then two numbers, then the letters
+    short = frame.select(text.str.len_chars() <= NUMBER_SHAPE_CHARS).to_series().arg_true()
+    at = short.filter(frame[short].select(text.str.contains(r"\d\D+\d")).to_series()) if len(short) else short
     if len(at):
         some = frame[at].select(text.str.count_matches(r"[^\d\W]") <= text.str.count_matches(r"\d"))
         shaped[at.to_numpy()] = some.to_series().to_numpy()
@@ -161,7 +162,8 @@ def _ascii_fold(expr: pl.Expr, *, ascii_only: bool = False) -> pl.Expr:
     folded = expr.str.to_lowercase()
     if not ascii_only:
         folded = folded.str.replace_many(_LATIN_FROM, _LATIN_TO)
-    return folded.str.replace_all(r"[^a-z0-9]+", "").str.replace_all(r"([aou])e", "${1}")
+    # "ae", "oe", "ue" as "a", "o", "u": leftmost, without overlaps, as a regex would replace them
+    return folded.str.replace_all(r"[^a-z0-9]+", "").str.replace_many(["ae", "oe", "ue"], ["a", "o", "u"])
 
 
 SLUG_MIN_TOKENS = 3
@@ -203,12 +205,13 @@ def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
         texts.filter("_ascii").select("_page", "_i", _folded=_ascii_fold(_TEXT, ascii_only=True)),
         texts.filter(~pl.col("_ascii")).select("_page", "_i", _folded=_ascii_fold(_TEXT)),
     ])
-    return (
-        folded.join(tokens, on="_page", how="inner")
-        .group_by("_page", "_i")
-        .agg(slug_share=(pl.col("_folded").str.contains(pl.col("_token"), literal=True).sum()
-                         / pl.col("_n_tokens").first()).cast(pl.Float64))
-    )
+    # each candidate's slug words found, counted by the candidate's row (cheaper than a group-by)
+    pairs = folded.with_row_index("_c").join(tokens, on="_page", how="inner")
+    found = pairs.select(pl.col("_folded").str.contains(pl.col("_token"), literal=True)).to_series().to_numpy()
+    hits = np.bincount(pairs["_c"].to_numpy(), weights=found, minlength=folded.height)
+    n_tokens = tokens.group_by("_page").agg(pl.col("_n_tokens").first())
+    return folded.select("_page", "_i").join(n_tokens, on="_page", how="left", maintain_order="left").select(
+        "_page", "_i", slug_share=pl.Series(hits) / pl.col("_n_tokens"))
 
 
 BODY_LINES = 6
@@ -223,9 +226,12 @@ _BODY_TOKEN = r"\p{Han}|[\w--\p{Han}]{4,}"
 def _words(frame: pl.DataFrame, line: str, *flags: str) -> pl.DataFrame:
     """The distinct words (``_BODY_TOKEN`` of the first ``BODY_CHARS`` characters, lower-cased, hashed: ``_w``)
     of each row of ``frame`` (``_page``, ``_i``, ``text`` and the ``flags`` columns), its ``_i`` named ``line``."""
+    # hashed and made distinct within each row's list (its rows are distinct lines): cheaper than a frame-wide
+    # unique over the exploded words
     found = frame.select("_page", *flags, pl.col("_i").alias(line),
-                         _w=_TEXT.str.slice(0, BODY_CHARS).str.to_lowercase().str.extract_all(_BODY_TOKEN))
-    return found.explode("_w").drop_nulls().with_columns(_w=pl.col("_w").hash()).unique()
+                         _w=_TEXT.str.slice(0, BODY_CHARS).str.to_lowercase().str.extract_all(_BODY_TOKEN)
+                         .list.eval(pl.element().hash()).list.unique())
+    return found.explode("_w").drop_nulls()
 
 
 def body_lines(lines: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
@@ -564,11 +570,12 @@ def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     taken from ``near`` (``_r``, ``_page``, ``text``, ``strip_rule``) by row; pairs are chosen on the
     neighbour's page, rule and length before any text is read, and letters are compared only for pairs
     of near equal length. Returns the four flags, one row per candidate (in the order of ``cands``)."""
-    chars, other = _CHARS, pl.col("_o")
+    other = pl.col("_o")
     rows = cands["_r"].cast(pl.Int64)
     n = near.height
     near_page = near["_page"]
-    near_ok = near["strip_rule"].is_null() & (near["text"].str.len_chars() >= 8)
+    near_chars = near["text"].str.len_chars()
+    near_ok = near["strip_rule"].is_null() & (near_chars >= 8)
     parts = []
     for k in _OFFSETS:
         at = (rows - k).clip(0, n - 1)
@@ -579,19 +586,22 @@ def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     chosen = pl.concat(parts)
     pairs = pl.DataFrame({"_c": chosen["_c"], "_at": chosen["_at"], "text": cands["text"].gather(chosen["_c"]),
                           "_o": near["text"].gather(chosen["_at"]), "_above": chosen["_above"]})
-    o_chars = other.str.len_chars()
 
     def key(e: pl.Expr) -> pl.Expr:
         return e.str.to_lowercase().str.replace_all(r"[^\w]+", "")
 
-    close = ((o_chars.cast(pl.Int64) - chars.cast(pl.Int64)).abs() <= 6) & (chars >= 8) & (other != _TEXT)
-    pairs = pairs.with_columns(
-        _holds=(o_chars < chars) & (_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)),
-        _held=(o_chars > chars) & (chars >= 8) & (other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)),
-        _close=close,
-    )
+    # the lengths of both lines of each pair decide which texts are compared at all: the neighbour as a part
+    # of the candidate where it is shorter, the candidate as a part of it where it is longer
+    lengths = near_chars.cast(pl.Int64).to_numpy()
+    mine_chars = lengths[rows.to_numpy()[chosen["_c"].to_numpy()]]
+    their_chars = lengths[chosen["_at"].to_numpy()]
+    shorter = pairs.filter(pl.Series(their_chars < mine_chars))
+    longer = pairs.filter(pl.Series((their_chars > mine_chars) & (mine_chars >= 8)))
+    holds = shorter["_c"].filter(shorter.select(_TEXT.str.ends_with(other) | _TEXT.str.starts_with(other)).to_series())
+    held = longer["_c"].filter(longer.select(other.str.ends_with(_TEXT) | other.str.starts_with(_TEXT)).to_series())
     # letters are compared on the close pairs only, each line's letters taken once
-    close_pairs = pairs.filter("_close")
+    close_pairs = pairs.filter(pl.Series((np.abs(their_chars - mine_chars) <= 6) & (mine_chars >= 8)))
+    close_pairs = close_pairs.filter(other != _TEXT)
     mine, theirs = cands["_r"].cast(pl.Int64).gather(close_pairs["_c"]).to_numpy(), close_pairs["_at"].to_numpy()
     keyed = np.unique(np.concatenate([mine, theirs]))
     keys = near["text"].gather(keyed).to_frame().select(key(_TEXT)).to_series()
@@ -603,8 +613,8 @@ def _near_relations(near: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
         return pl.Series(np.bincount(index.to_numpy(), minlength=size) > 0)
 
     return pl.DataFrame({
-        "holds_near": any_of(pairs["_c"].filter(pairs["_holds"])),
-        "held_near": any_of(pairs["_c"].filter(pairs["_held"])),
+        "holds_near": any_of(holds),
+        "held_near": any_of(held),
         "twin_first": any_of(twins["_c"].filter(~twins["_above"])),
         "twin_second": any_of(twins["_c"].filter(twins["_above"])),
     })

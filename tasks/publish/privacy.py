@@ -17,7 +17,8 @@ and ``author``; adds:
 
 How. Each kind is one regular expression (polars' Rust regex engine, which has no look-around; no
 Unicode ``\b`` either, which would take it off its fast automaton), run
-over the whole batch with ``str.replace_all``: the characters just before and after a span are
+over the batch with ``str.replace_all`` (only on the texts that hold a character or word every span
+needs, :data:`MAY_HOLD_PII`; the others pass through): the characters just before and after a span are
 matched as groups ``pre`` and ``post`` and written back, which is how a span is kept from starting
 or ending inside a longer number or word. Numbers that look like phones or IPs but are dates
 (``12.05.2024``, ``2024-05-12``) or version numbers (``version 1.2.3.4``, ``v10.0.2.15``, ``build
@@ -122,8 +123,19 @@ def _protect(text: pl.Expr) -> pl.Expr:
     return text
 
 
+MAY_HOLD_PII = (r"(?i)[\d@:" + GUARD + r"]|arroba|arobase|\sdot\s"
+                r"|[\[(\{<]\s*(?:at|dot|punkt|point|punto|ponto|\.)\s*[\])\}>]")
+"""What every span of every kind, and every protected number, needs somewhere in the text: a digit
+(phones, IPv4, dates, versions), ``:`` (IPv6, URLs), ``@``, an ``arroba``/``arobase``, a bracketed
+``at`` or dot word, or `` dot `` (the obfuscated addresses); or the guard itself (removed under
+``redact``). A text without any of these is passed through untouched, without running the patterns."""
+
+
 def redact_pii(frame: pl.DataFrame, column: str, *, redact: bool) -> pl.DataFrame:
     """Tag (and with ``redact`` replace) the personal data in ``column``.
+
+    The patterns run only on the texts that match :data:`MAY_HOLD_PII` (most comments and some bodies
+    do not); the others get an empty ``pii_kinds`` and keep their text.
 
     Args:
         frame: any rows with the text ``column`` (String, may be null).
@@ -134,16 +146,24 @@ def redact_pii(frame: pl.DataFrame, column: str, *, redact: bool) -> pl.DataFram
     Returns:
         The same rows plus ``pii_kinds`` (List(String), kinds in :data:`PII_KINDS` order, empty when none).
     """
-    out = frame.with_columns(_protect(pl.col(column)).alias("_pii_work"))
-    for kind in PII_KINDS:  # one column at a time: each kind reads the text with the earlier kinds replaced
+    rows = frame.select(pl.col(column).str.contains(MAY_HOLD_PII).fill_null(value=False).alias("_may")).with_row_index(
+        "_pii_row")
+    work = (frame.select(pl.col(column)).with_row_index("_pii_row").filter(rows.get_column("_may"))
+            .with_columns(_protect(pl.col(column)).alias("_pii_work")))
+    for kind in PII_KINDS:  # one kind at a time: each reads the text with the earlier kinds replaced
         replaced = pl.col("_pii_work").str.replace_all(PATTERNS[kind], "${pre}" + PLACEHOLDERS[kind] + "${post}")
-        out = out.with_columns(replaced.alias("_pii_work"),
-                               pl.when(replaced.ne_missing(pl.col("_pii_work"))).then(pl.lit(kind)).alias(f"_pii_{kind}"))
+        work = (work.with_columns(replaced.alias("_pii_next"))  # replaced once, then compared
+                .with_columns(pl.when(pl.col("_pii_next").ne_missing(pl.col("_pii_work"))).then(pl.lit(kind))
+                              .alias(f"_pii_{kind}"))
+                .drop("_pii_work").rename({"_pii_next": "_pii_work"}))
     kinds = pl.concat_list([f"_pii_{k}" for k in PII_KINDS]).list.drop_nulls()
-    out = out.with_columns(kinds.alias("pii_kinds"))
+    work = work.select("_pii_row", kinds.alias("pii_kinds"),
+                       pl.col("_pii_work").str.replace_all(GUARD, "", literal=True).alias("_pii_text"))
+    tagged = rows.select("_pii_row").join(work, on="_pii_row", how="left", maintain_order="left")
+    out = frame.with_columns(tagged.get_column("pii_kinds").fill_null(pl.lit([], pl.List(pl.String))))
     if redact:
-        out = out.with_columns(pl.col("_pii_work").str.replace_all(GUARD, "", literal=True).alias(column))
-    return out.drop("_pii_work", *[f"_pii_{k}" for k in PII_KINDS])
+        out = out.with_columns(pl.coalesce(tagged.get_column("_pii_text"), pl.col(column)).alias(column))
+    return out
 
 
 def find_pii(texts: pl.Series) -> pl.DataFrame:

@@ -35,6 +35,12 @@ TITLE_KINDS = {
     "kicker inside the heading": ["rbb24-de-rbb24", "thenation-com-thenation"],
     # pages whose comments the markup does not give: the markup's title still beats the text path's
     "unparsed comment markup": ["geekdoctor-blogspot-com-dragnetr88", "observantlittle-blogspot-com-cev129html"],
+    # a headline class on a wrapper of the headline's h2 and a byline h3
+    "wrapper of headings": ["apple-touch-com-dragnetr35"],
+    # no heading: the headline is a paragraph, og:title glues a section and the site name to it
+    "headline outside any heading": ["hankookilbo-com-hankookilbo"],
+    # the h1 agrees with <title> and the slug only; the heading that agrees with og:title is the headline
+    "h1 of a search-engine title": ["tagesanzeiger-ch-tagesanzeiger"],
 }
 
 

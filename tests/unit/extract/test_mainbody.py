@@ -177,6 +177,28 @@ def test_title_agreement(a: str, b: str, score: float) -> None:
     ("<meta property='og:title' content='Report: activist killed'>"
      "<title>In the 2022 protests: Report: activist killed</title>"
      "<h1>In the 2022 protests: Report: activist killed</h1>", "In the 2022 protests: Report: activist killed"),
+    # a headline class on a wrapper of the headline's h2 and a byline h3: the h2 stands for it
+    ("<title>Store may close over royalty spikes - Blog</title><div class='post-title'>"
+     "<h2><a href='/p'>Store may close over royalty spikes</a></h2><h3>Posted on 1 May</h3>"
+     "</div><p>text</p>", "Store may close over royalty spikes"),
+    # no heading: og:title glues a section and the site name to the headline the page shows in a paragraph
+    ("<meta property='og:title' content='Rain all week in the city-Weatherㅣ Daily Paper'>"
+     "<body><p class='big'>Rain all week in the city</p><p>text</p></body>", "Rain all week in the city"),
+    # the h1 agrees with <title> and the slug only (a search-engine variant); a heading agreeing with og:title
+    # is the headline, its kicker cut off
+    ("<meta property='og:title' content='City plans a heliport while its ballroom stalls'>"
+     "<title>City plans heliport near the hall</title><h1>City plans heliport near the hall</h1>"
+     "<h2>Rebuilding the hall – City plans a heliport while its ballroom stalls</h2><p>text</p>",
+     "City plans a heliport while its ballroom stalls"),
+    # ... and an h1 that agrees with og:title too stays the headline
+    ("<meta property='og:title' content='City plans a heliport near the hall today'>"
+     "<title>City plans heliport near the hall</title><h1>City plans heliport near the hall</h1>"
+     "<h2>Rebuilding the hall – City plans a heliport near the hall today</h2><p>text</p>",
+     "City plans heliport near the hall"),
+    # ... and where the page does not show such a part, og:title less its site name as before
+    ("<meta property='og:site_name' content='Daily Paper'>"
+     "<meta property='og:title' content='Rain all week in the city - Daily Paper'><body><p>text</p></body>",
+     "Rain all week in the city"),
 ])
 def test_title_rules(html: str, title: str) -> None:
     assert _title(LexborHTMLParser(html)) == title

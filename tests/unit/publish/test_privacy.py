@@ -12,7 +12,16 @@ import polars as pl
 import pytest
 
 from tasks import io
-from tasks.publish.privacy import AUTHOR_ID_CHARS, add_author_ids, find_pii, pseudonymize_comments, redact_pii
+from tasks.publish.privacy import (
+    AUTHOR_ID_CHARS,
+    GUARD,
+    MAY_HOLD_PII,
+    PII_KINDS,
+    add_author_ids,
+    find_pii,
+    pseudonymize_comments,
+    redact_pii,
+)
 from tests.conftest import FIXTURES
 
 KEY = b"0123456789abcdef-test-key"
@@ -107,6 +116,24 @@ def test_labelled_set_precision_and_recall() -> None:
     assert n >= 100
     assert precision >= 0.97, precision
     assert recall >= 0.90, recall
+
+
+def test_texts_passed_through_are_those_without_a_span() -> None:
+    """The prefilter (MAY_HOLD_PII) skips no span: every span of the labelled set matches it, and the
+    kinds tagged equal those find_pii finds on every text, unfiltered."""
+    texts = pl.Series([r["text"] for r in _labelled()] + ["no numbers here", "a plain\nline at noon", None])
+    found = find_pii(texts)
+    assert found.height >= 100
+    assert found.get_column("span").str.contains(MAY_HOLD_PII).all()
+    by_row: dict[int, set[str]] = {}
+    for row, kind in found.select("row", "kind").iter_rows():
+        by_row.setdefault(row, set()).add(kind)
+    expected = [[k for k in PII_KINDS if k in by_row.get(i, set())] for i in range(len(texts))]
+    assert redact_pii(pl.DataFrame({"text": texts}), "text", redact=False).get_column("pii_kinds").to_list() == expected
+
+
+def test_redaction_removes_a_guard_the_text_held() -> None:
+    assert _redacted(f"plain{GUARD} words") == "plain words"
 
 
 def test_labelled_fixture_is_what_its_builder_writes(tmp_path: Path) -> None:
