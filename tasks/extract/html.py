@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import polars as pl
@@ -829,10 +831,17 @@ _DIGIT = re.compile(r"\d")
 def _may_be_comment(node: LexborNode) -> bool:
     """A cheap first test of ``_read_block`` on the raw text: some text, not over ``STRUCT_MAX_BLOCK_CHARS``,
     and a digit in it (a written date has one) or a ``<time>`` element."""
+    return _raw_size(node) is not None
+
+
+def _raw_size(node: LexborNode) -> int | None:
+    """The length of the raw text of a block that passes ``_may_be_comment``, else None."""
     raw = node.text(deep=True)
     if not raw or len(raw) > STRUCT_MAX_BLOCK_CHARS or not raw.strip():
-        return False
-    return _DIGIT.search(raw) is not None or node.css_first("time, [datetime]") is not None
+        return None
+    if _DIGIT.search(raw) is not None or node.css_first("time, [datetime]") is not None:
+        return len(raw)
+    return None
 
 
 def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bool:
@@ -892,6 +901,31 @@ def _with_replies(members: list[LexborNode], taken: set[int], *, max_nodes: int)
     return members
 
 
+_T = TypeVar("_T")
+
+
+def _enough(nodes: list[LexborNode], read: Callable[[LexborNode], _T | None],
+            n_run: int) -> list[tuple[LexborNode, _T]] | None:
+    """``(node, read(node))`` for the ``nodes`` whose ``read`` is not None (``read``: a test or a reading of
+    a block), in order, when they are at least ``STRUCT_MIN_COMMENTS`` and ``STRUCT_MIN_SHARE`` of a run of
+    ``n_run``; None as soon as too many have failed for that (the rest are not read)."""
+    need = max(STRUCT_MIN_COMMENTS, STRUCT_MIN_SHARE * n_run)
+    allowed = len(nodes) - need  # failures the run can take
+    if allowed < 0:
+        return None
+    out: list[tuple[LexborNode, _T]] = []
+    failed = 0
+    for node in nodes:
+        value = read(node)
+        if value is None:
+            failed += 1
+            if failed > allowed:
+                return None
+        else:
+            out.append((node, value))
+    return out
+
+
 def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[LexborNode]:
     """Comment blocks found by the shape of a thread, not by names: a run of sibling blocks of one tag of
     which at least ``STRUCT_MIN_COMMENTS`` and ``STRUCT_MIN_SHARE`` read as a comment (``_read_block``: a
@@ -909,13 +943,17 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
             continue
         if any(a.mem_id in taken for a in _ancestors(run[0])):
             continue  # inside a comment already taken: its replies are read below
-        likely = [node for node in run if _may_be_comment(node)]
-        if len(likely) < STRUCT_MIN_COMMENTS or len(likely) < STRUCT_MIN_SHARE * len(run):
+        sized = _enough(run, _raw_size, len(run))
+        if sized is None:
             continue  # settled on the raw text alone: most pages' runs never need rendering
-        read = [(node, _read_block(node, set(), max_nodes=max_nodes)) for node in likely]
-        good = [(node, block) for node, block in read if block is not None]
-        if len(good) < STRUCT_MIN_COMMENTS or len(good) < STRUCT_MIN_SHARE * len(run):
+        # the smallest blocks are read first, so that a run that is no thread is given up on cheaply
+        by_size = sorted(range(len(sized)), key=lambda i: sized[i][1])
+        read = _enough([sized[i][0] for i in by_size], lambda node: _read_block(node, set(), max_nodes=max_nodes),
+                       len(run))
+        if read is None:
             continue
+        order = {node.mem_id: i for i, (node, _) in enumerate(sized)}
+        good = sorted(read, key=lambda pair: order[pair[0].mem_id])
         if not _thread_like(good, has_form=has_form):
             continue
         members = _with_replies([node for node, _ in good], taken, max_nodes=max_nodes)
