@@ -103,6 +103,7 @@ COMMENT_SECTION_SELECTORS = (
 )
 """Containers of a comment section (used to tell the article apart and to notice unparsed comments)."""
 _ANY_SECTION = ", ".join(COMMENT_SECTION_SELECTORS)
+_NAMED_SECTIONS = ", ".join(COMMENT_SECTION_SELECTORS[:6])
 _COMMENT_FORM = "form textarea"
 """A form with a text area on the page: a place for readers' comments, named or not (with the section
 selectors, what lets the text finder search a page's rendered text for a thread)."""
@@ -814,11 +815,10 @@ def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]
         if visited >= max_nodes:
             break
         by_tag: dict[str, list[LexborNode]] = {}
-        child = parent.child
-        while child is not None:
-            if child.tag in _STRUCT_TAGS:
-                by_tag.setdefault(child.tag, []).append(child)
-            child = child.next
+        for child in parent.iter(include_text=False):  # element children (text nodes are left out in lexbor)
+            tag = child.tag
+            if tag in _STRUCT_TAGS:
+                by_tag.setdefault(tag, []).append(child)
         for members in by_tag.values():
             if len(members) >= STRUCT_MIN_COMMENTS:
                 runs.append(members)
@@ -1004,10 +1004,7 @@ def _inside(node: LexborNode, ids: set[int]) -> bool:
 
 
 def _section_ids(tree: LexborHTMLParser, comments: list[_Comment]) -> set[int]:
-    ids: set[int] = set()
-    for selector in COMMENT_SECTION_SELECTORS[:6]:
-        for node in tree.css(selector):
-            ids.add(node.mem_id)
+    ids = {node.mem_id for node in tree.css(_NAMED_SECTIONS)}  # one query for the six selectors
     for comment in comments:
         ids.add(comment.node.mem_id)
     return ids

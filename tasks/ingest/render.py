@@ -235,12 +235,20 @@ def join_items(items: list[str | int]) -> str:
     n_marks = items.count(1) + items.count(2)
     if text.count("\x01") + text.count("\x02") != n_marks:
         return _join_chunks(items)
-    text = _SPACES.sub(" ", text)
-    for edge in ("\n", "\x01", "\x02"):  # single spaces now: one replace each side strips every line end
-        text = text.replace(" " + edge, edge).replace(edge + " ", edge)
+    # each pass only where the text holds what it replaces (most parts of a page need few of them)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    if " " in text:
+        for edge in ("\n", "\x01", "\x02"):  # single spaces now: one replace each side strips every line end
+            text = text.replace(" " + edge, edge).replace(edge + " ", edge)
     text = text.strip(" ").strip("\x01\x02")
-    text = _LINE_RUN.sub("\n", _BLANK_LINE_RUN.sub("\n\n", text))
-    return _BLANK_RUNS.sub("\n\n", text).strip("\n")
+    if "\x02" in text:
+        text = _BLANK_LINE_RUN.sub("\n\n", text)
+    if "\x01" in text:
+        text = _LINE_RUN.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip("\n")
 
 
 def _join_chunks(items: list[str | int]) -> str:
