@@ -215,7 +215,11 @@ def _comment_candidates(tree: LexborHTMLParser) -> list[LexborNode]:
     return found
 
 
-def _ancestors(node: LexborNode, limit: int = 200) -> list[LexborNode]:
+_ANCESTOR_LIMIT = 200
+"""How far up the tree the ancestor walks look."""
+
+
+def _ancestors(node: LexborNode, limit: int = _ANCESTOR_LIMIT) -> list[LexborNode]:
     out: list[LexborNode] = []
     parent = node.parent
     while parent is not None and len(out) < limit:
@@ -803,8 +807,13 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
 
 
 def _outside(node: LexborNode, stop_tags: frozenset[str]) -> bool:
-    """True when no ancestor of ``node`` is one of ``stop_tags``."""
-    return not any(a.tag in stop_tags for a in _ancestors(node))
+    """True when no ancestor of ``node`` (up to ``_ANCESTOR_LIMIT`` of them) is one of ``stop_tags``."""
+    parent, seen = node.parent, 0
+    while parent is not None and seen < _ANCESTOR_LIMIT:
+        if parent.tag in stop_tags:
+            return False
+        parent, seen = parent.parent, seen + 1
+    return True
 
 
 def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]:
@@ -941,7 +950,7 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
     for run in _sibling_runs(root, max_nodes=max_nodes):
         if run[0].mem_id in taken or not _outside(run[0], _STRUCT_NOT_IN):
             continue
-        if any(a.mem_id in taken for a in _ancestors(run[0])):
+        if taken and any(a.mem_id in taken for a in _ancestors(run[0])):
             continue  # inside a comment already taken: its replies are read below
         sized = _enough(run, _raw_size, len(run))
         if sized is None:
@@ -998,9 +1007,17 @@ def _collect_structural(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comm
 
 
 def _inside(node: LexborNode, ids: set[int]) -> bool:
+    """Is ``node`` or one of its ancestors (up to ``_ANCESTOR_LIMIT`` of them) in ``ids``?"""
+    if not ids:
+        return False
     if node.mem_id in ids:
         return True
-    return any(a.mem_id in ids for a in _ancestors(node))
+    parent, seen = node.parent, 0
+    while parent is not None and seen < _ANCESTOR_LIMIT:
+        if parent.mem_id in ids:
+            return True
+        parent, seen = parent.parent, seen + 1
+    return False
 
 
 def _section_ids(tree: LexborHTMLParser, comments: list[_Comment]) -> set[int]:
