@@ -80,6 +80,8 @@ COMMENT_CHROME_SELECTORS = (
     ".forum-chapo", '[class*="comment-header"]', '[class*="comment-footer"]', '[class*="awaiting"]', "button",
 )
 """Controls and meta inside a comment: removed from its text."""
+_COMMENT_CHROME = ", ".join(COMMENT_CHROME_SELECTORS)
+"""The chrome selectors as one query (the elements they match are a set: one query costs less than 29)."""
 
 AUTHOR_SELECTORS = (
     ".fn", '[itemprop="author"] [itemprop="name"]', '[itemprop="author"]', ".wpd-comment-author",
@@ -190,7 +192,49 @@ def _is_part(node: LexborNode) -> bool:
     return any(_PART_TOKEN.search(t) for t in _class_tokens(node))
 
 
+_ITEM_GROUPS = (
+    (", ".join(COMMENT_ITEM_SELECTORS[:7]), False),
+    (", ".join(COMMENT_ITEM_SELECTORS[7:11]), True),
+    (", ".join(COMMENT_ITEM_SELECTORS[11:]), False),
+)
+"""``COMMENT_ITEM_SELECTORS`` in three runs of one query each, and whether an element a run finds first must
+have a comment id (``_ITEM_ID``): the ``[id^=...]`` selectors stand together between the others."""
+
+
+def _candidate(node: LexborNode, *, by_id: bool) -> bool:
+    """Can an element a comment item selector found (``by_id``: an ``[id^=...]`` one) be one comment?"""
+    if node.tag not in _ITEM_TAGS:
+        return False
+    attrs = node.attributes or {}
+    node_id = attrs.get("id") or ""
+    if by_id and not _ITEM_ID.match(node_id):
+        return False
+    if _LINKBACK.search(attrs.get("class") or ""):
+        return False
+    return not (_is_part(node) and not (_ITEM_ID.match(node_id) and not node_id.lower().startswith("div-")))
+
+
 def _comment_candidates(tree: LexborHTMLParser) -> list[LexborNode]:
+    """The elements that may be one reader comment (``COMMENT_ITEM_SELECTORS``), in no set order (the caller
+    sorts them). Each element is judged under the first selector that finds it; at ``MAX_COMMENTS`` the
+    search stops, taking the selectors in turn."""
+    seen: set[int] = set()
+    found: list[LexborNode] = []
+    for query, by_id in _ITEM_GROUPS:
+        for node in tree.css(query):
+            mid = node.mem_id
+            if mid in seen:
+                continue
+            seen.add(mid)
+            if _candidate(node, by_id=by_id):
+                found.append(node)
+    if len(found) < MAX_COMMENTS:
+        return found
+    return _candidates_in_turn(tree)
+
+
+def _candidates_in_turn(tree: LexborHTMLParser) -> list[LexborNode]:
+    """``_comment_candidates`` selector by selector, up to the first ``MAX_COMMENTS``."""
     seen: set[int] = set()
     found: list[LexborNode] = []
     for selector in COMMENT_ITEM_SELECTORS:
@@ -199,19 +243,10 @@ def _comment_candidates(tree: LexborHTMLParser) -> list[LexborNode]:
             if mid in seen:
                 continue
             seen.add(mid)
-            if node.tag not in _ITEM_TAGS:
-                continue
-            attrs = node.attributes or {}
-            node_id = attrs.get("id") or ""
-            if selector.startswith("[id") and not _ITEM_ID.match(node_id):
-                continue
-            if _LINKBACK.search(attrs.get("class") or ""):
-                continue
-            if _is_part(node) and not (_ITEM_ID.match(node_id) and not node_id.lower().startswith("div-")):
-                continue
-            found.append(node)
-            if len(found) >= MAX_COMMENTS:
-                return found
+            if _candidate(node, by_id=selector.startswith("[id")):
+                found.append(node)
+                if len(found) >= MAX_COMMENTS:
+                    return found
     return found
 
 
@@ -472,10 +507,7 @@ def _comment_text(region: LexborNode, excluded: set[int], author_node: LexborNod
             break
     root = container or region
     skip = set(excluded)
-    for selector in COMMENT_CHROME_SELECTORS:
-        for node in root.css(selector):
-            if node.mem_id != root.mem_id:
-                skip.add(node.mem_id)
+    skip.update(node.mem_id for node in root.css(_COMMENT_CHROME) if node.mem_id != root.mem_id)
     if author_node is not None:
         skip.add(author_node.mem_id)
     text = node_text(root, skip=skip)
