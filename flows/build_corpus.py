@@ -234,8 +234,9 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
     are paths, so nothing large crosses between processes. Threads are bound by the GIL: on 2 cores they
     kept 1.0-1.2 cores busy (``flows/runners.py``).
 
-    Memory a finished task freed goes back to the system (:func:`flows.runtime.limit_malloc_retention`),
-    so the process's low point stays level through a long run instead of rising stage by stage.
+    Memory a finished task freed goes back to the system (:func:`flows.runtime.limit_malloc_retention`;
+    pyarrow's too, :func:`flows.runners.arrow_memory_from_malloc`, set by ``corpus build``), so the process's
+    low point stays level through a long run instead of rising stage by stage.
     """
     limit_malloc_retention()
     with naming_full_disk(config.out):  # a full disk: say which folder filled up
