@@ -99,11 +99,7 @@ class BuildPlan(NamedTuple):
 @task(name="plan", cache_policy=NO_CACHE)
 def plan_task(config: BuildConfig) -> BuildPlan:
     """Find the input files, drop those already built into this output, cut and record the shards."""
-    files, unmatched = inputs.expand_inputs(config.inputs, follow_symlinks=config.follow_symlinks)
-    frame = pl.DataFrame({"path": [f.path for f in files], "size": [f.size for f in files],
-                          "mtime_ns": [f.mtime_ns for f in files]},
-                         schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
-    del files  # a Python object per file: the frame holds them in a tenth of the memory
+    frame, unmatched = inputs.input_files_frame(config.inputs, follow_symlinks=config.follow_symlinks)
     snapshots.open_output(config.out, DATASETS)  # an earlier layout migrated, unfinished snapshots removed
     outcome = snapshots.settle_open_run(config.out, config.state_dir, config.work_dir)
     if outcome != "none":
