@@ -99,11 +99,7 @@ class BuildPlan(NamedTuple):
 @task(name="plan", cache_policy=NO_CACHE)
 def plan_task(config: BuildConfig) -> BuildPlan:
     """Find the input files, drop those already built into this output, cut and record the shards."""
-    files, unmatched = inputs.expand_inputs(config.inputs, follow_symlinks=config.follow_symlinks)
-    frame = pl.DataFrame({"path": [f.path for f in files], "size": [f.size for f in files],
-                          "mtime_ns": [f.mtime_ns for f in files]},
-                         schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64})
-    del files  # a Python object per file: the frame holds them in a tenth of the memory
+    frame, unmatched = inputs.input_files_frame(config.inputs, follow_symlinks=config.follow_symlinks)
     snapshots.open_output(config.out, DATASETS)  # an earlier layout migrated, unfinished snapshots removed
     outcome = snapshots.settle_open_run(config.out, config.state_dir, config.work_dir)
     if outcome != "none":
@@ -234,8 +230,9 @@ def build_corpus(config: BuildConfig) -> dict[str, Any]:
     are paths, so nothing large crosses between processes. Threads are bound by the GIL: on 2 cores they
     kept 1.0-1.2 cores busy (``flows/runners.py``).
 
-    Memory a finished task freed goes back to the system (:func:`flows.runtime.limit_malloc_retention`),
-    so the process's low point stays level through a long run instead of rising stage by stage.
+    Memory a finished task freed goes back to the system (:func:`flows.runtime.limit_malloc_retention`;
+    pyarrow's too, :func:`flows.runners.arrow_memory_from_malloc`, set by ``corpus build``), so the process's
+    low point stays level through a long run instead of rising stage by stage.
     """
     limit_malloc_retention()
     with naming_full_disk(config.out):  # a full disk: say which folder filled up

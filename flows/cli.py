@@ -157,11 +157,12 @@ def _flow_of(args: argparse.Namespace, build_corpus: Any) -> Any:
 
 def _build(args: argparse.Namespace, launched: Any) -> int:
     if not args.cluster:  # before polars is imported (by the flow's modules): it reads the variable once
-        from flows.runners import set_polars_threads
+        from flows.runners import arrow_memory_from_malloc, set_polars_threads
         from flows.runtime import release_polars_memory_promptly
 
         set_polars_threads(args.runner, args.workers)
         release_polars_memory_promptly()
+        arrow_memory_from_malloc()  # pyarrow's too: it reads its variable once
     from flows.build_corpus import build_corpus
     from flows.config import BuildConfig, LangIdConfig, PrivacyConfig
 

@@ -32,6 +32,7 @@ flow process; the workers start while the API server boots
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from typing import Any
 
@@ -87,6 +88,28 @@ def _init_worker(polars_threads: int) -> None:
     import flows.stage_tasks  # noqa: PLC0415 -- imported for its import cost, before the first task
 
     flows.stage_tasks.warm_up()
+
+
+ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
+"""The variable by which a user chooses pyarrow's allocator (``jemalloc``, ``mimalloc``, ``system``); when set, kept."""
+
+
+def arrow_memory_from_malloc() -> bool:
+    """Have pyarrow allocate from glibc's ``malloc`` (``ARROW_DEFAULT_MEMORY_POOL=system``) in this process if
+    pyarrow is not loaded yet, and in every process started from it later (the worker processes); whether this
+    process is affected. A value the user set is kept.
+
+    pyarrow's default pool (mimalloc in the wheels) keeps the pages of freed buffers for its own reuse, so each
+    Parquet write of a task (the Arrow copy of a frame in ``schemas.validate.conform``, the encoded column
+    chunks) left its high-water mark in the process. On one 2,500-page shard of the 20,000-page real corpus
+    (one process, one polars thread) the write step stood at 411-444 MB after staging its datasets and peaked
+    at 426-467 MB; from ``malloc``, under the build's thresholds (:func:`flows.runtime.limit_malloc_retention`:
+    a block of 4 MB or more is mapped on its own and unmapped when freed, a task's end trims the heaps), 333-348
+    MB after, 359-382 MB at the peak. The variable is read once, when pyarrow makes its default pool
+    (``pyarrow.set_memory_pool`` later did not change what the Parquet writers hold).
+    """
+    os.environ.setdefault(ARROW_POOL_ENV, "system")
+    return "pyarrow" not in sys.modules
 
 
 RUNNER_ONLY_COLLECTIONS = frozenset({"prefect_dask"})
@@ -236,6 +259,7 @@ class SharedServerProcessPool(ProcessPoolTaskRunner):
 
     def _start_workers(self) -> None:
         release_polars_memory_promptly()  # in the workers' environment before they start
+        arrow_memory_from_malloc()
         if self._executor is not None:  # start every worker now: their imports overlap the flow's first steps
             for _ in range(self._max_workers):
                 self._executor.submit(os.getpid)

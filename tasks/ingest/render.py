@@ -135,18 +135,29 @@ def _next_cell(node: LexborNode) -> bool:
     return False
 
 
-def _open_element(node: LexborNode, tag: str, items: list[str | int], stack: list[LexborNode | str | int]) -> int:
+_SKIP, _BLOCK, _PARA, _PRE, _CELL, _BR = 1, 2, 3, 4, 5, 6
+_ACTIONS: dict[str, int] = {
+    **dict.fromkeys(SKIPPED_TAGS, _SKIP), **dict.fromkeys(BLOCK_TAGS, _BLOCK),
+    "p": _PARA, "pre": _PRE, "listing": _PRE, "xmp": _PRE, "plaintext": _PRE, "td": _CELL, "th": _CELL, "br": _BR,
+}
+"""What the walk does at an element, by tag: leave it out, set it off as a block (``<p>`` by a blank line; a
+``pre``-like block keeps its white space), a table cell, a line break; inline elements are not listed."""
+
+
+def _open_element(node: LexborNode, action: int, items: list[str | int], stack: list[LexborNode | str | int]) -> int:
     """Emit what comes before an element's content and schedule what comes after; 1 when it opens a pre."""
-    if tag == "p":
+    if action == _PARA:
         items.append(2)
         stack.append(2)
-    elif tag in BLOCK_TAGS:
+    elif action == _BLOCK:
         items.append(1)
         stack.append(1)
-        if tag in ("pre", "listing", "xmp", "plaintext"):
-            stack.append(_PRE_EXIT)
-            return 1
-    elif tag in _CELL_TAGS and _next_cell(node):
+    elif action == _PRE:
+        items.append(1)
+        stack.append(1)
+        stack.append(_PRE_EXIT)
+        return 1
+    elif action == _CELL and _next_cell(node):
         stack.append("\t")
     return 0
 
@@ -165,19 +176,18 @@ def render_items(
     element's attributes are read otherwise).
     """
     items: list[str | int] = []
+    append = items.append
     stack: list[LexborNode | str | int] = [root]
+    push, pop, actions, collapse = stack.append, stack.pop, _ACTIONS, _WS.sub
     in_pre = 0
     visited = 0
     while stack:
-        entry = stack.pop()
-        if isinstance(entry, int):
-            items.append(entry)
-            continue
-        if isinstance(entry, str):
+        entry = pop()
+        if not isinstance(entry, LexborNode):  # a line-break count or a TAB to emit, or the end of a pre
             if entry == _PRE_EXIT:
                 in_pre -= 1
             else:
-                items.append(entry)
+                append(entry)
             continue
         visited += 1
         if visited > max_nodes:
@@ -189,19 +199,21 @@ def render_items(
             if in_pre:
                 items.extend(_pre_items(text))
             else:  # _WS only where it has something to collapse
-                items.append(_WS.sub(" ", text) if "  " in text or "\n" in text or "\t" in text or "\r" in text
-                             or "\f" in text else text)
+                append(collapse(" ", text) if "  " in text or "\n" in text or "\t" in text or "\r" in text
+                       or "\f" in text else text)
             continue
-        if (tag is None or tag in SKIPPED_TAGS or (entry.mem_id in hidden if hidden is not None else is_hidden(entry))
+        action = _SKIP if tag is None else actions.get(tag, 0)
+        if (action == _SKIP or (entry.mem_id in hidden if hidden is not None else is_hidden(entry))
                 or (skip and entry.mem_id in skip)):
             continue
-        if tag == "br":
-            items.append("\n")
-            continue
-        in_pre += _open_element(entry, tag, items, stack)
+        if action:
+            if action == _BR:
+                append("\n")
+                continue
+            in_pre += _open_element(entry, action, items, stack)
         child = entry.last_child  # children pushed last to first, so the first is walked next
         while child is not None:
-            stack.append(child)
+            push(child)
             child = child.prev
     return items, False
 
@@ -223,12 +235,20 @@ def join_items(items: list[str | int]) -> str:
     n_marks = items.count(1) + items.count(2)
     if text.count("\x01") + text.count("\x02") != n_marks:
         return _join_chunks(items)
-    text = _SPACES.sub(" ", text)
-    for edge in ("\n", "\x01", "\x02"):  # single spaces now: one replace each side strips every line end
-        text = text.replace(" " + edge, edge).replace(edge + " ", edge)
+    # each pass only where the text holds what it replaces (most parts of a page need few of them)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    if " " in text:
+        for edge in ("\n", "\x01", "\x02"):  # single spaces now: one replace each side strips every line end
+            text = text.replace(" " + edge, edge).replace(edge + " ", edge)
     text = text.strip(" ").strip("\x01\x02")
-    text = _LINE_RUN.sub("\n", _BLANK_LINE_RUN.sub("\n\n", text))
-    return _BLANK_RUNS.sub("\n\n", text).strip("\n")
+    if "\x02" in text:
+        text = _BLANK_LINE_RUN.sub("\n\n", text)
+    if "\x01" in text:
+        text = _LINE_RUN.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip("\n")
 
 
 def _join_chunks(items: list[str | int]) -> str:

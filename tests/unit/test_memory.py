@@ -91,3 +91,31 @@ def test_trim_freed_memory_returns_the_holes() -> None:
     assert before - after < 4
     before, after = _run(_HOLES, "trim")
     assert before - after > 24
+
+
+# Sets pyarrow's pool as corpus build does (or not), then prints the pool pyarrow allocates from.
+_ARROW_POOL = """
+import sys
+from flows.runners import arrow_memory_from_malloc
+if sys.argv[1] == "build":
+    assert arrow_memory_from_malloc()
+import pyarrow as pa
+print(pa.default_memory_pool().backend_name)
+"""
+
+
+def _arrow_pool(mode: str, **env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"} | env
+    done = subprocess.run([sys.executable, "-c", _ARROW_POOL, mode], cwd=REPO, env=clean, capture_output=True,
+                          text=True, check=True, timeout=60)
+    return done.stdout.strip()
+
+
+def test_arrow_allocates_from_malloc_in_a_build() -> None:
+    """pyarrow's own pool keeps freed pages; a build has it allocate from glibc's malloc instead."""
+    assert _arrow_pool("default") != "system"
+    assert _arrow_pool("build") == "system"
+
+
+def test_arrow_pool_keeps_the_users_choice() -> None:
+    assert _arrow_pool("build", ARROW_DEFAULT_MEMORY_POOL="jemalloc") == "jemalloc"
