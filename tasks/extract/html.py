@@ -359,15 +359,18 @@ _DATE_LEAD_CHARS = 4
 weekday only, is a date."""
 
 
-def _head_elements(region: LexborNode, excluded: set[int]) -> list[LexborNode]:
+def _head_elements(region: LexborNode, excluded: set[int], body: LexborNode | None = None) -> list[LexborNode]:
     """The elements of ``region`` (outside ``excluded``) that come before its first ``HEAD_CHARS``
-    characters of text are read, in document order."""
+    characters of text are read, and before its ``body`` (the element of its text: what follows the text,
+    a "Delete" or "Follow" link, is the comment's foot), in document order."""
     out: list[LexborNode] = []
     seen = 0
     skip_below: set[int] = set()
     for node in region.traverse(include_text=True):
         if node.mem_id == region.mem_id:
             continue
+        if body is not None and node.mem_id == body.mem_id:
+            break
         parent = node.parent
         if node.mem_id in excluded or (parent is not None and parent.mem_id in skip_below):
             skip_below.add(node.mem_id)
@@ -501,15 +504,16 @@ def _dt_name(region: LexborNode) -> str | None:
     return None
 
 
-def _head_author(region: LexborNode, excluded: set[int]) -> tuple[str | None, LexborNode | None, str | None]:
+def _head_author(region: LexborNode, excluded: set[int],
+                 refused: frozenset[str] = frozenset()) -> tuple[str | None, LexborNode | None, str | None]:
     """The comment's author from the evidence in its head (``HEAD_EVIDENCE``, strongest kind first), then,
     for a ``<dd>`` comment, the ``<dt>`` just before it (Blogger's lists), then a head line with a date and a
     name (``_date_line_name``). Class names play no part. An avatar's initials give way to a longer name of
-    the head they stand for. Returns the name, the element holding it (None for a line or a script) and the
-    kind of evidence."""
+    the head they stand for. A name of ``refused`` (a label the page repeats on most comments) is passed
+    over. Returns the name, the element holding it (None for a line or a script) and the kind of evidence."""
     body = _first_match(region, COMMENT_TEXT_SELECTORS, excluded)
     outside = excluded | ({body.mem_id} if body is not None else set())
-    head = _head_elements(region, outside)
+    head = _head_elements(region, outside, body)
     text = node_text(region, skip=outside)
     lines = [" ".join(ln.split()) for ln in text.split("\n") if ln.strip()][:STRUCT_HEAD_LINES]
     initials: tuple[str, LexborNode | None, str] | None = None
@@ -525,7 +529,7 @@ def _head_author(region: LexborNode, excluded: set[int]) -> tuple[str | None, Le
                 if node.mem_id not in kind and not (data and node.mem_id == region.mem_id):
                     continue
                 name = _evidence_name(node, attrs, excluded, data=data)
-                if name is None:
+                if name is None or name in refused:
                     continue
                 if _INITIALS.fullmatch(name) and name == name.upper() and len(name) > 1:
                     initials = initials or (name, node, kind_name)
@@ -543,8 +547,8 @@ def _head_author(region: LexborNode, excluded: set[int]) -> tuple[str | None, Le
     return None, None, None
 
 
-def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int,
-                    block: _Block | None = None) -> tuple[str | None, LexborNode | None]:
+def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
+                    refused: frozenset[str] = frozenset()) -> tuple[str | None, LexborNode | None]:
     """The author of one comment and the element holding it, the one author step of both finders: the element
     the selectors name (``_author_of``), or where that holds no name (or only an avatar's initials) the
     evidence in the head (``_head_author``), then the block's name line (``_read_block``).
@@ -552,12 +556,15 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int,
     ``block`` is the comment as the structural finder read it (its name line is its author). There the
     evidence is taken over the name line where it is of a ``STRONG_EVIDENCE`` kind, or a header line of the
     block holds it (the line "Jane Doe Moderator" with "Jane Doe" in bold), or the name line is only its
-    initials; else the name line stays. The element is given for a markup comment only.
+    initials; else the name line stays. The element is given for a markup comment only. A name of ``refused``
+    (``_without_repeated_labels``) is not taken from an element.
     """
     author, author_node = _author_of(node, excluded)
+    if author in refused:
+        author, author_node = None, None
     kind = "class"
     if author is None or not name_shaped(author) or _INITIALS.fullmatch(author):
-        head_author, head_node, head_kind = _head_author(node, excluded)
+        head_author, head_node, head_kind = _head_author(node, excluded, refused)
         if head_author is not None and (author is None or (head_kind != "date-line" and (
                 not name_shaped(author) or _initials_of(author, head_author)))):
             # a date line's name takes no element's place: "H.H." is not name-shaped, still the author
@@ -727,6 +734,28 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
             continue
         position[mid] = len(comments)
         comments.append(_Comment(node, parent, author, text, posted_text, posted, author_node))
+    return _without_repeated_labels(comments, children, max_nodes=max_nodes)
+
+
+def _without_repeated_labels(comments: list[_Comment], children: dict[int, list[int]], *,
+                             max_nodes: int) -> list[_Comment]:
+    """``comments`` with the author read again, passing the label over, where one "author" heads more than
+    ``UI_REPEAT_SHARE`` of at least ``UI_REPEAT_MIN`` comments: a control's or a section's word on every
+    comment ("Delete", "Follow"), in any language, not a name (``tasks.extract.authors.UI_WORD_SHARE``)."""
+    counts = Counter(c.author for c in comments if c.author is not None)
+    if len(comments) < UI_REPEAT_MIN or not counts:
+        return comments
+    refused = frozenset(a for a, n in counts.items() if n > UI_REPEAT_SHARE * len(comments))
+    if not refused:
+        return comments
+    for comment in comments:
+        if comment.author not in refused:
+            continue
+        excluded = _subtree_ids(comment.node.mem_id, children)
+        author, author_node = _comment_author(comment.node, excluded, max_nodes=max_nodes, refused=refused)
+        if author is not None and author not in refused:
+            comment.author, comment.author_node = author, author_node
+            comment.text = _comment_text(comment.node, excluded, author_node) or comment.text
     return comments
 
 
