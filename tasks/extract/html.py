@@ -344,7 +344,7 @@ and a name beside it, either side ("Jane Doe 12.03.2024", "12.03.2024 Jane Doe":
 STRONG_EVIDENCE = frozenset({"class", "microdata", "json-ld", "rel-author", "data-attr", "cite", "said-line"})
 """Kinds of evidence that name the author by what they are, wherever in the head they stand; the other kinds
 (bold text, a link, an avatar, a label) hold a name only by their place, so on a comment found by its
-structure they count only where a header line of the comment holds them (``_comment_author``)."""
+structure they count only where the comment's name line holds them (``_comment_author``)."""
 _AVATAR_WORDS = re.compile(
     r"(?i)^(?:(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|bild|foto|"
     r"profilbild)\s+(?:of|for|von|de|di|du|del|da)\s+)|(?:['’]s)?\s+(?:avatar|profile\s+picture|photo|picture|"
@@ -554,8 +554,8 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, blo
     evidence in the head (``_head_author``), then the block's name line (``_read_block``).
 
     ``block`` is the comment as the structural finder read it (its name line is its author). There the
-    evidence is taken over the name line where it is of a ``STRONG_EVIDENCE`` kind, or a header line of the
-    block holds it (the line "Jane Doe Moderator" with "Jane Doe" in bold), or the name line is only its
+    evidence is taken over the name line where it is of a ``STRONG_EVIDENCE`` kind, or the name line holds
+    it (the line "Jane Doe Top contributor" with "Jane Doe" in bold), or the name line is only its
     initials; else the name line stays. The element is given for a markup comment only. A name of ``refused``
     (``_without_repeated_labels``) is not taken from an element.
     """
@@ -575,8 +575,7 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, blo
         if author is None or not name_shaped(author) or block.author is None:
             return block.author, None
         folded = author.casefold()
-        if (kind in STRONG_EVIDENCE or any(folded in line.casefold() for line in block.head)
-                or _initials_of(block.author, author)):
+        if kind in STRONG_EVIDENCE or folded in block.author.casefold() or _initials_of(block.author, author):
             return author, None
         return block.author, None
     if author is None and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
@@ -886,8 +885,6 @@ class _Block:
     lines: list[str]
     controls: bool = False
     """Did the block hold a line that is a known control ("Reply", "Antworten")?"""
-    head: tuple[str, ...] = ()
-    """The header lines (before the text, or the signature line after it): where the author is written."""
 
 
 def _time_of(node: LexborNode, skip: set[int]) -> tuple[str | None, datetime | None]:
@@ -928,7 +925,7 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
                 written = find_date(lines[i])
                 if written:
                     posted_text, posted = written, parse_date(written)
-                return _Block(name, posted_text, posted, lines[:i], controls, (lines[i],))
+                return _Block(name, posted_text, posted, lines[:i], controls)
     if block is not None:
         block.controls = controls
     return block
@@ -966,7 +963,7 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
             break
     if author is None or posted_text is None or head + 1 >= len(lines):
         return None
-    return _Block(author, posted_text, posted, lines[head + 1:], head=tuple(lines[: head + 1]))
+    return _Block(author, posted_text, posted, lines[head + 1:])
 
 
 def _outside(node: LexborNode, stop_tags: frozenset[str]) -> bool:
