@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import functools
 import html as html_lib
+import json
 import re
 from collections.abc import Callable, Iterable
 
 import xxhash
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 AUTHOR_FORMS = {
     "author-cite": "<cite>{name}</cite>",
@@ -46,9 +47,32 @@ AUTHOR_FORMS = {
                          '<span itemprop="name">{name}</span></span>'),
     "author-avatar": '<img src="/avatars/{slug}.png" alt="{name}" width="40" height="40">',
     "author-says": "<p>{name} says:</p>",
+    "author-wrote": "<p>{name} {verb}:</p>",
+    "author-jsonld": ('<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "Comment", '
+                      '"author": {{"@type": "Person", "name": {json}}}}}</script>'),
+    "author-dl": "<dt>{name}</dt>",
+    "author-header": ('<div class="k5e1d0c3a"><span class="k77aa1f02">{name}</span> '
+                      '<span class="k0c9b2e41">12.03.2024, 10:15</span></div>'),
+    "author-profile": '<a href="https://example.org/profile/{slug}" title="@{slug}"><span>{name}</span></a>',
+    "author-datefirst": "<div>12.03.2024 {name}</div>",
+    "author-data": '<img src="/avatars/{slug}.png" alt="" width="40" height="40">',
+    "author-strong": ('<header><strong>{name}</strong> <time datetime="2024-03-12T10:15">12 March 2024</time>'
+                      '</header>'),
 }
 """Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
-``{slug}`` a token made from it."""
+``{slug}`` a token made from it, ``{json}`` the name as a JSON string, ``{verb}`` a "wrote" verb in one of
+``WROTE_VERBS`` (chosen from the name's hash). ``author-wrote``: "NAME schrieb:" and its kin in other
+languages; ``author-jsonld``: a schema.org ``Comment`` object in a ``<script type="application/ld+json">``
+inside the comment; ``author-dl``: the name in a ``<dt>`` and the comment made the ``<dd>`` after it;
+``author-header``: the name in a ``<span>`` of a head ``<div>`` with the date beside it, every class a
+meaningless token; ``author-profile``: a link to a profile (no ``rel``) holding the name, the nickname in its ``title``
+("@k1a2b3c4d"); ``author-datefirst``: the date then the name on one line;
+``author-data``: the name only in a ``data-author``/``data-username`` attribute of the comment element (the
+place of the name holds an avatar without ``alt``); ``author-strong``: a ``<strong>`` in a ``<header>``
+beside a ``<time>``. No form writes an "@handle" next to the name: the labelled pages keep a handle shown
+with the name as part of it ("Kris @Krazy_Kris"), so the unchanged truth would not hold."""
+WROTE_VERBS = ("wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał", "skrev")
+_DATA_ATTRS = ("data-author", "data-username")
 SCRAMBLE_MODES = ("none", "classes", "tags", *AUTHOR_FORMS)
 """``none``: pages as they are; ``classes``: class and id values scrambled; ``tags``: those and the tag
 names of custom elements (names with a hyphen, ``<comment-item>``); ``author-*``: comment authors moved
@@ -131,19 +155,40 @@ def move_authors(data: bytes, form: str) -> bytes:
     moved = comment_author_elements(tree)
     if not moved:
         return data
-    for comment, author, name in moved:
+    # last first: a reply's comment is replaced before the comment that holds it is rebuilt (``author-dl``)
+    for comment, author, name in reversed(moved):
         parent = author.parent
         while parent is not None and parent.mem_id != comment.mem_id:
             for attr in _NAMING_ATTRS:
                 if attr in parent.attrs:
                     del parent.attrs[attr]
             parent = parent.parent
+        digest = xxhash.xxh3_64(name.encode()).intdigest()
         slug = scramble_token(name.encode()).decode()
-        snippet = AUTHOR_FORMS[form].format(name=html_lib.escape(name), slug=slug)
+        snippet = AUTHOR_FORMS[form].format(
+            name=html_lib.escape(name), slug=slug, json=json.dumps(name, ensure_ascii=False).replace("<", "\\u003c"),
+            verb=WROTE_VERBS[digest % len(WROTE_VERBS)])
         body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
-        if body is not None and body.child is not None:
+        if form == "author-data":
+            comment.attrs[_DATA_ATTRS[digest % len(_DATA_ATTRS)]] = name
+        if form == "author-dl":
+            author.decompose()
+            _as_definition(comment, snippet)
+        elif body is not None and body.child is not None:
             author.replace_with(body.child)
     return _BOM + (tree.html or "").encode("utf-8")
+
+
+def _as_definition(comment: LexborNode, term: str) -> None:
+    """Put ``comment`` (an element) in a ``<dd>`` of its own with its attributes and content, ``term`` (a
+    ``<dt>``) just before it, in place of the element."""
+    attrs = "".join(f' {k}="{html_lib.escape(v or "", quote=True)}"' for k, v in comment.attributes.items())
+    inner = "".join(child.html or "" for child in comment.iter(include_text=True))
+    parsed = LexborHTMLParser(f"<html><body><dl>{term}<dd{attrs}>{inner}</dd></dl></body></html>").css_first("dl")
+    if parsed is None or parsed.child is None or parsed.last_child is None:
+        return
+    comment.insert_before(parsed.child)
+    comment.replace_with(parsed.last_child)
 
 
 # --------------------------------------------------------------------------------------------------

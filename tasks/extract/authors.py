@@ -169,8 +169,8 @@ def name_before_date(text: str) -> str | None:
 def name_from_text(text: str) -> str | None:
     """The name from the text of an author element or a header line: its first line, less a leading number
     ("#3 "), a "says"/"schrieb"/"a dit" and what follows it, a closing colon, and a date or clock time written
-    after the name (with the "on"/"am"/"le" and weekday before it); None when nothing is left or more than
-    ``MAX_AUTHOR_CHARS`` characters. A name of digits or of one character is kept as it is."""
+    after the name (with the "on"/"am"/"le" and weekday before it); None when nothing is left (or only that
+    "on") or more than ``MAX_AUTHOR_CHARS`` characters. A name of digits or of one character is kept as it is."""
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     if not lines:
         return None
@@ -185,6 +185,8 @@ def name_from_text(text: str) -> str | None:
     name = _SAYS.sub("", _NUMBERING.sub("", name)).strip(" \u00a0\t:·|•").rstrip(" \u00a0\t–—-,")
     if not name or len(name) > MAX_AUTHOR_CHARS:
         return None
+    if (date is not None or time is not None) and not _DATE_PREPOSITION.sub("", " " + name).strip():
+        return None  # only the word that joins a name to its date ("on 10/26/2012 at 12:49 PM said:")
     return name
 
 

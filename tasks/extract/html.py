@@ -9,6 +9,7 @@ rendering it uses for parts of a page, and the limits that bound the work on any
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
@@ -27,6 +28,7 @@ from tasks.extract.authors import MAX_AUTHOR_CHARS, clean_authors, name_before_d
 from tasks.extract.authors import NAME_MAX_WORDS as _NAME_MAX_WORDS
 from tasks.extract.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.extract.mainbody import choose_body, drop_comment_text
+from tasks.extract.selectors import BY_RE, TIME_CONNECTOR_RE, TIME_RE
 from tasks.ingest.readers import parse_timestamp
 from tasks.ingest.render import (
     DEFAULT_MAX_HTML_BYTES,
@@ -346,13 +348,19 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
 
 _DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
 
+_DATA_NAME_ATTRS = ("data-author-name", "data-display-name", "data-author", "data-username", "data-user-name",
+                    "data-commenter", "data-nickname")
+"""Data attributes that hold a commenter's name (``data-author="Jane"``), most specific first."""
+
 HEAD_CHARS = 160
 """An element is in a comment's head (where its author is written) when at most this many characters of
 the comment's text come before it."""
 HEAD_EVIDENCE = (
     ("microdata", '[itemprop="author"] [itemprop="name"], [itemprop="creator"] [itemprop="name"], '
                   '[itemprop="author"], [itemprop="creator"]', None),
+    ("json-ld", None, None),
     ("rel-author", '[rel~="author"]', None),
+    ("data-attr", ", ".join(f"[{a}]" for a in _DATA_NAME_ATTRS), " ".join(_DATA_NAME_ATTRS)),
     ("cite", "cite", None),
     ("profile-link", 'a[rel~="ugc"], a[rel~="external"]', None),
     ("said-line", None, None),
@@ -362,13 +370,23 @@ HEAD_EVIDENCE = (
     ("label", "a[aria-label], a[title], img[title], span[title]", "aria-label title"),
 )
 """Kinds of evidence for a comment's author in its head, strongest first, none of them a class name: the name
-element of schema.org microdata, an author link (``rel="author"``), a ``<cite>``, a profile link
+element of schema.org microdata, the author of a schema.org ``Comment`` object in a
+``<script type="application/ld+json">`` of the comment (``_json_ld_author``), an author link
+(``rel="author"``), a ``data-author``/``data-username`` attribute of the comment or of an element of its head
+(``_DATA_NAME_ATTRS``; not digits only: those are a user's number), a ``<cite>``, a profile link
 (``rel="ugc"``/``"external"``; ``nofollow`` alone marks a comment's or a control's links too), a head line that
-reads "NAME says:" in one of the covered languages (no selector: ``tasks.extract.authors.said_name``), the first
-bold text, the first link, an avatar's ``alt`` (not a bare "Avatar", not an e-mail address), a link's or an
-image's ``aria-label``/``title`` (not a control's: a label that holds the element's own visible text, "Reply to
-Jane" on a "Reply" link, is not taken). Each entry: name, selector, the attributes holding the name (None: the
-element's text). A ``<dt>`` just before a ``<dd>`` comment comes after them (``_head_author``)."""
+reads "NAME says:" / "NAME schrieb:" in one of the covered languages (no selector:
+``tasks.extract.authors.said_name``), the first bold text, the first link, an avatar's ``alt`` (not a bare
+"Avatar", not an e-mail address), a link's or an image's ``aria-label``/``title`` (not a control's: a label
+that holds the element's own visible text, "Reply to Jane" on a "Reply" link, is not taken). Each entry: name,
+selector, the attributes holding the name (None: the element's text, or, without a selector, the head's
+lines or scripts). A ``<dt>`` just before a ``<dd>`` comment comes after them, then a head line with a date
+and a name beside it, either side ("Jane Doe 12.03.2024", "12.03.2024 Jane Doe": ``_date_line_name``;
+``_head_author``)."""
+STRONG_EVIDENCE = frozenset({"class", "microdata", "json-ld", "rel-author", "data-attr", "cite", "said-line"})
+"""Kinds of evidence that name the author by what they are, wherever in the head they stand; the other kinds
+(bold text, a link, an avatar, a label) hold a name only by their place, so on a comment found by its
+structure they count only where the comment's name line holds them (``_comment_author``)."""
 _AVATAR_WORDS = re.compile(
     r"(?i)^(?:(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|bild|foto|"
     r"profilbild)\s+(?:of|for|von|de|di|du|del|da)\s+)|(?:['’]s)?\s+(?:avatar|profile\s+picture|photo|picture|"
@@ -383,15 +401,18 @@ _DATE_LEAD_CHARS = 4
 weekday only, is a date."""
 
 
-def _head_elements(region: LexborNode, excluded: set[int]) -> list[LexborNode]:
+def _head_elements(region: LexborNode, excluded: set[int], body: LexborNode | None = None) -> list[LexborNode]:
     """The elements of ``region`` (outside ``excluded``) that come before its first ``HEAD_CHARS``
-    characters of text are read, in document order."""
+    characters of text are read, and before its ``body`` (the element of its text: what follows the text,
+    a "Delete" or "Follow" link, is the comment's foot), in document order."""
     out: list[LexborNode] = []
     seen = 0
     skip_below: set[int] = set()
     for node in region.traverse(include_text=True):
         if node.mem_id == region.mem_id:
             continue
+        if body is not None and node.mem_id == body.mem_id:
+            break
         parent = node.parent
         if node.mem_id in excluded or (parent is not None and parent.mem_id in skip_below):
             skip_below.add(node.mem_id)
@@ -408,16 +429,21 @@ def _head_elements(region: LexborNode, excluded: set[int]) -> list[LexborNode]:
     return out
 
 
-def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int]) -> str | None:
+def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int], *, data: bool = False) -> str | None:
     """The name one piece of head evidence gives: its text, or the first of its ``attrs`` that holds
-    something (an avatar's words around the name cut); None when that is not name-shaped or a date."""
+    something (an avatar's words around the name cut); None when that is not name-shaped or a date. With
+    ``data`` (a ``data-*`` attribute made to hold the name) the name may be the element's own text, and one
+    of digits only is a user's number, not taken."""
     if attrs is None:
         raw = node_text(node, skip=excluded).strip()
     else:
         values = node.attributes or {}
         raw = next((str(values[a]) for a in attrs.split() if values.get(a)), "")
         shown = " ".join(node_text(node, skip=excluded).split())
-        if shown and shown.casefold() in raw.casefold():
+        if data:
+            if raw.strip().isdigit():
+                return None
+        elif shown and shown.casefold() in raw.casefold():
             return None  # a control's label ("Reply to Jane" on a "Reply" link)
         raw = _AVATAR_WORDS.sub("", raw.strip())
         if _AVATAR_ONLY.match(raw) or _EMAIL.search(raw):
@@ -436,39 +462,167 @@ def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int]) -> s
     return name
 
 
-def _head_author(region: LexborNode, excluded: set[int]) -> tuple[str | None, LexborNode | None]:
+_LD_TYPES = frozenset({"Comment", "Answer", "DiscussionForumPosting"})
+
+
+def _ld_author(data: object) -> str | None:
+    """The author's name of the first schema.org ``Comment`` object (``Answer``, ``DiscussionForumPosting``)
+    in parsed JSON-LD ``data``: at its top, in a list or in ``@graph`` (not the comments nested in it, its
+    replies). ``author`` (or ``creator``) is a ``Person`` with a ``name``, a list of them, or a string."""
+    items = data if isinstance(data, list) else [data]
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if "@graph" in item and (name := _ld_author(item["@graph"])) is not None:
+            return name
+        kind = item.get("@type")
+        if not (_LD_TYPES.intersection(kind) if isinstance(kind, list) else kind in _LD_TYPES):
+            continue
+        author = item.get("author") or item.get("creator")
+        if isinstance(author, list):
+            author = author[0] if author else None
+        if isinstance(author, dict):
+            author = author.get("name") or author.get("alternateName")
+        if isinstance(author, str) and author.strip():
+            return author.strip()
+    return None
+
+
+def _json_ld_author(region: LexborNode, excluded: set[int]) -> str | None:
+    """The author a ``<script type="application/ld+json">`` of the comment (outside ``excluded``: its replies)
+    states for it (``_ld_author``), when name-shaped."""
+    for script in region.css('script[type="application/ld+json" i]'):
+        if script.mem_id in excluded or _ancestor_ids(script, region) & excluded:
+            continue
+        try:
+            data = json.loads(script.text(deep=True) or "")
+        except ValueError:
+            continue
+        raw = _ld_author(data)
+        name = name_from_text(raw) if raw else None
+        if name and name_shaped(name):
+            return name
+    return None
+
+
+_TIME_LEAD = re.compile(rf"(?i)^[\s,|·•–—-]*(?:(?:{TIME_CONNECTOR_RE}\s*)?{TIME_RE})?"
+                        r"\s*(?:uhr|h|hrs|horas|heures|ore|godz\.?|óra|klo|saat|ч\.?)?(?![^\W\d_])")
+"""A clock time after a date (a date match may hold the time but not its unit: "um 12:13 Uhr")."""
+_BY_LEAD = re.compile(rf"(?i)^[\s,|·•–—:-]*(?:{BY_RE}\b\s*:?)?[\s,|·•–—:-]*")
+
+
+def _date_line_name(lines: list[str]) -> str | None:
+    """The name on the first of ``lines`` (a comment's head lines) that holds a date: the part before the
+    date (``_tail_name``: "Jane Doe | 12.03.2024"), or, when the line opens with the date, the part after it
+    less a clock time and a "by"/"von" ("12.03.2024, 10:15 Jane Doe"), with a letter in it (digits after a
+    date are its time). None when that line holds no name."""
+    for line in lines[:STRUCT_HEAD_LINES]:
+        match = _date_in(line)
+        if match is None:
+            continue
+        if match.start() > 0:
+            return _tail_name(line)
+        rest = _TIME_LEAD.sub("", line[match.end():])
+        rest = _BY_LEAD.sub("", rest, count=1)
+        name = name_from_text(rest) if rest.strip() else None
+        if name is None or _LETTER.search(name) is None or not name_shaped(name) or _date_in(name) is not None:
+            return None
+        return name
+    return None
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _dt_name(region: LexborNode) -> str | None:
+    """For a ``<dd>`` comment, the name in the ``<dt>`` just before it (Blogger's lists), or None."""
+    if region.tag != "dd":
+        return None
+    prev = region.prev
+    while prev is not None and prev.tag == "-text":
+        prev = prev.prev
+    if prev is not None and prev.tag == "dt" and (name := name_from_text(node_text(prev))) and name_shaped(name):
+        return name
+    return None
+
+
+def _head_author(region: LexborNode, excluded: set[int],
+                 refused: frozenset[str] = frozenset()) -> tuple[str | None, LexborNode | None, str | None]:
     """The comment's author from the evidence in its head (``HEAD_EVIDENCE``, strongest kind first), then,
-    for a ``<dd>`` comment, the ``<dt>`` just before it (Blogger's lists). Class names play no part.
-    An avatar's initials give way to a longer name of the head they stand for."""
+    for a ``<dd>`` comment, the ``<dt>`` just before it (Blogger's lists), then a head line with a date and a
+    name (``_date_line_name``). Class names play no part. An avatar's initials give way to a longer name of
+    the head they stand for. A name of ``refused`` (a label the page repeats on most comments) is passed
+    over. Returns the name, the element holding it (None for a line or a script) and the kind of evidence."""
     body = _first_match(region, COMMENT_TEXT_SELECTORS, excluded)
     outside = excluded | ({body.mem_id} if body is not None else set())
-    head = _head_elements(region, outside)
-    initials: tuple[str, LexborNode] | None = None
-    for _, selector, attrs in HEAD_EVIDENCE:
-        if selector is None:
-            text = node_text(region, skip=outside)
-            for line in [ln.strip() for ln in text.split("\n") if ln.strip()][:STRUCT_HEAD_LINES]:
-                if (name := said_name(line)) is not None and name_shaped(name):
-                    return name, None
+    head = _head_elements(region, outside, body)
+    text = node_text(region, skip=outside)
+    lines = [" ".join(ln.split()) for ln in text.split("\n") if ln.strip()][:STRUCT_HEAD_LINES]
+    initials: tuple[str, LexborNode | None, str] | None = None
+    for kind_name, selector, attrs in HEAD_EVIDENCE:
+        if kind_name == "json-ld":
+            name = _json_ld_author(region, excluded)
+        elif selector is None:  # the "says" line
+            name = next((n for line in lines if (n := said_name(line)) is not None and name_shaped(n)), None)
+        else:
+            data = kind_name == "data-attr"
+            kind = {n.mem_id for n in region.css(selector)}
+            for node in [region, *head] if data else head:
+                if node.mem_id not in kind and not (data and node.mem_id == region.mem_id):
+                    continue
+                name = _evidence_name(node, attrs, excluded, data=data)
+                if name is None or name in refused:
+                    continue
+                if _INITIALS.fullmatch(name) and name == name.upper() and len(name) > 1:
+                    initials = initials or (name, node, kind_name)
+                    continue
+                return name, node, kind_name
             continue
-        kind = {n.mem_id for n in region.css(selector)}
-        for node in head:
-            if node.mem_id not in kind:
-                continue
-            name = _evidence_name(node, attrs, excluded)
-            if name is None:
-                continue
-            if _INITIALS.fullmatch(name) and name == name.upper() and len(name) > 1:
-                initials = initials or (name, node)
-                continue
-            return name, node
-    if region.tag == "dd":
-        prev = region.prev
-        while prev is not None and prev.tag == "-text":
-            prev = prev.prev
-        if prev is not None and prev.tag == "dt" and (name := name_from_text(node_text(prev))) and name_shaped(name):
-            return name, None
-    return initials if initials is not None else (None, None)
+        if name is not None:
+            return name, None, kind_name
+    if (name := _dt_name(region)) is not None:
+        return name, None, "dt"
+    if initials is not None:
+        return initials
+    if (name := _date_line_name(lines)) is not None:
+        return name, None, "date-line"
+    return None, None, None
+
+
+def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
+                    refused: frozenset[str] = frozenset()) -> tuple[str | None, LexborNode | None]:
+    """The author of one comment and the element holding it, the one author step of both finders: the element
+    the selectors name (``_author_of``), or where that holds no name (or only an avatar's initials) the
+    evidence in the head (``_head_author``), then the block's name line (``_read_block``).
+
+    ``block`` is the comment as the structural finder read it (its name line is its author). There the
+    evidence is taken over the name line where it is of a ``STRONG_EVIDENCE`` kind, or the name line holds
+    it (the line "Jane Doe Top contributor" with "Jane Doe" in bold), or the name line is only its
+    initials; else the name line stays. The element is given for a markup comment only. A name of ``refused``
+    (``_without_repeated_labels``) is not taken from an element.
+    """
+    author, author_node = _author_of(node, excluded)
+    if author in refused:
+        author, author_node = None, None
+    kind = "class"
+    if author is None or not name_shaped(author) or _INITIALS.fullmatch(author):
+        head_author, head_node, head_kind = _head_author(node, excluded, refused)
+        if head_author is not None and (author is None or (head_kind != "date-line" and (
+                not name_shaped(author) or _initials_of(author, head_author)))):
+            # a date line's name takes no element's place: "H.H." is not name-shaped, still the author
+            author, author_node, kind = head_author, head_node, head_kind or kind
+            if author_node is not None and author_node.mem_id == node.mem_id:
+                author_node = None  # a data attribute of the comment element: no element of its own
+    if block is not None:
+        if author is None or not name_shaped(author) or block.author is None:
+            return block.author, None
+        folded = author.casefold()
+        if kind in STRONG_EVIDENCE or folded in block.author.casefold() or _initials_of(block.author, author):
+            return author, None
+        return block.author, None
+    if author is None and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
+        author = read.author  # no element the selectors know holds the name: the block's name line
+    return author, author_node
 
 
 def _date_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, datetime | None]:
@@ -611,22 +765,35 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         if parent is None and nearest[mid] is None:
             parent = _sibling_parent(node, rep, position)
         excluded = _subtree_ids(mid, children)
-        author, author_node = _author_of(node, excluded)
-        if author is None or not name_shaped(author) or _INITIALS.fullmatch(author):
-            # no element the selectors know holds a name (or only an avatar's initials): the evidence in
-            # the head, where it gives a name (one the initials stand for)
-            head_author, head_node = _head_author(node, excluded)
-            if head_author is not None and (author is None or not name_shaped(author)
-                                            or _initials_of(author, head_author)):
-                author, author_node = head_author, head_node
+        author, author_node = _comment_author(node, excluded, max_nodes=max_nodes)
         posted_text, posted = _date_of(node, excluded)
-        if author is None and (block := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
-            author = block.author  # no element the selectors know holds the name: the block's name line
         text = _comment_text(node, excluded, author_node)
         if not text or (author is None and posted_text is None):
             continue
         position[mid] = len(comments)
         comments.append(_Comment(node, parent, author, text, posted_text, posted, author_node))
+    return _without_repeated_labels(comments, children, max_nodes=max_nodes)
+
+
+def _without_repeated_labels(comments: list[_Comment], children: dict[int, list[int]], *,
+                             max_nodes: int) -> list[_Comment]:
+    """``comments`` with the author read again, passing the label over, where one "author" heads more than
+    ``UI_REPEAT_SHARE`` of at least ``UI_REPEAT_MIN`` comments: a control's or a section's word on every
+    comment ("Delete", "Follow"), in any language, not a name (``tasks.extract.authors.UI_WORD_SHARE``)."""
+    counts = Counter(c.author for c in comments if c.author is not None)
+    if len(comments) < UI_REPEAT_MIN or not counts:
+        return comments
+    refused = frozenset(a for a, n in counts.items() if n > UI_REPEAT_SHARE * len(comments))
+    if not refused:
+        return comments
+    for comment in comments:
+        if comment.author not in refused:
+            continue
+        excluded = _subtree_ids(comment.node.mem_id, children)
+        author, author_node = _comment_author(comment.node, excluded, max_nodes=max_nodes, refused=refused)
+        if author is not None and author not in refused:
+            comment.author, comment.author_node = author, author_node
+            comment.text = _comment_text(comment.node, excluded, author_node) or comment.text
     return comments
 
 
@@ -1027,8 +1194,9 @@ def _collect_structural(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comm
         parent = nearest[mid]
         while parent is not None and parent not in position:
             parent = nearest[parent]
+        author, _ = _comment_author(node, set(children[mid]), max_nodes=max_nodes, block=block)
         position[mid] = len(comments)
-        comments.append(_Comment(node, position[parent] if parent is not None else None, block.author,
+        comments.append(_Comment(node, position[parent] if parent is not None else None, author,
                                  "\n\n".join(text), block.posted_at_text, block.posted_at))
     return comments
 

@@ -129,7 +129,8 @@ DATE_LINE_RE = rf"(?i)^(?:{DATE_LINE_BODY})$"
 SAYS_WORDS = [
     "says", "said", "writes", "wrote", "sagt", "sagte", "schreibt", "schrieb", "meint", "dit", "a dit",
     "écrit", "dice", "dijo", "escribe", "diz", "disse", "escreveu", "scrive", "ha scritto", "ha detto",
-    "говорит", "пишет", "написал", "написала",
+    "говорит", "пишет", "написал", "написала", "a écrit", "escribió", "schreef", "skrev", "napisał", "napisała",
+    "napsal", "napísal", "kirjoitti", "írta", "yazdı", "έγραψε", "commented", "kommentierte",
 ]
 """Verbs that follow a commenter's name on the author line ("Jane says:", "Peter sagt:")."""
 

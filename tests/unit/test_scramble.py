@@ -156,7 +156,8 @@ def test_eval_reads_text_pages_perturbed(tmp_path: Path) -> None:
     assert cut["n_comment_pages"] == 0 and cut["spurious_comment_pages"] == 0
 
 
-@pytest.mark.parametrize("form", ["author-cite", "author-bold", "author-avatar", "author-says"])
+@pytest.mark.parametrize("form", ["author-cite", "author-bold", "author-avatar", "author-says", "author-wrote",
+                                  "author-jsonld", "author-profile", "author-datefirst", "author-strong"])
 def test_move_authors_puts_the_name_in_another_form(form: str) -> None:
     """Issue 17: each markup-read comment author is moved into the form, the names on the way taken off."""
     from flows.scramble import AUTHOR_FORMS, move_authors
@@ -176,3 +177,48 @@ def test_move_authors_puts_the_name_in_another_form(form: str) -> None:
     assert "Jäne" in (holder.attributes.get("alt") or "") + holder.text()  # decoded, written back as UTF-8
     with pytest.raises(ValueError, match="author form"):
         move_authors(page, "author-unknown")
+
+
+_WP_PAGE = ("<html><body><article><p>" + "Body text of the article. " * 10 + "</p></article>"
+            '<ol class="comment-list">{items}</ol></body></html>')
+_WP_ITEM = ('<li id="comment-{k}" class="comment"><div class="comment-author vcard"><b class="fn">{name}</b> says:'
+            '</div><time datetime="2021-03-0{k}">March {k}, 2021</time><div class="comment-content"><p>Reader '
+            "comment {k} about the article.</p></div>{replies}</li>")
+
+
+def _wp(form: str) -> LexborHTMLParser:
+    from flows.scramble import move_authors
+
+    reply = '<ol class="children">' + _WP_ITEM.format(k=2, name="Bo", replies="") + "</ol>"
+    page = _WP_PAGE.format(items=_WP_ITEM.format(k=1, name="Jäne", replies=reply)
+                           + _WP_ITEM.format(k=3, name="Cy", replies=""))
+    return LexborHTMLParser(move_authors(page.encode(), form).decode("utf-8-sig"))
+
+
+def test_move_authors_into_definition_lists() -> None:
+    """Issue 17: ``author-dl`` makes each comment (replies too) a ``<dd>`` with its name in the ``<dt>`` before."""
+    tree = _wp("author-dl")
+    assert tree.css_first(".fn") is None
+    terms = [(dt.text(), dt.next.attributes.get("id") if dt.next is not None else None) for dt in tree.css("dt")]
+    assert terms == [("Jäne", "comment-1"), ("Bo", "comment-2"), ("Cy", "comment-3")]
+    assert [dd.tag for dd in tree.css('[id^="comment-"]')] == ["dd", "dd", "dd"]
+    assert "Reader comment 2" in (tree.css_first("#comment-1").text())  # the reply stays inside its parent
+
+
+def test_move_authors_into_data_attributes() -> None:
+    """Issue 17: ``author-data`` leaves the name only in a data attribute of the comment element."""
+    tree = _wp("author-data")
+    names = [(li.attributes.get("data-author") or li.attributes.get("data-username")) for li in tree.css("li")]
+    assert names == ["Jäne", "Bo", "Cy"]
+    assert "Jäne" not in tree.body.text() and tree.css_first(".fn") is None
+
+
+def test_author_forms_are_read_back() -> None:
+    """Issue 17: the markup finder reads the author back from each form the perturbation writes."""
+    from flows.scramble import AUTHOR_FORMS
+    from tasks.extract.html import extract_page
+
+    for form in AUTHOR_FORMS:
+        page = extract_page(_wp(form).html or "", use_trafilatura=False)
+        assert page is not None, form
+        assert [c["author"] for c in page.comments] == ["Jäne", "Bo", "Cy"], form

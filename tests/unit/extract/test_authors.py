@@ -118,6 +118,8 @@ def test_marked_frame_is_cut_from_two_authors() -> None:
     ("Jane | 12:30", "Jane"), ("Jane said on Monday", "Jane"), ("Jane Smith said...", "Jane Smith"),
     ("Anna 29.04.2023 12:30", "Anna"), ("Jane\n2 hours ago", "Jane"), ("Doe, Jane, May 4, 2021", "Doe, Jane"),
     ("7", "7"), ("x", "x"), ("12345 says:", "12345"), ("Agent 007", "Agent 007"), ("", None),
+    ("Jean a écrit :", "Jean"), ("Ana escribió:", "Ana"), ("Piet schreef:", "Piet"), ("Ola skrev:", "Ola"),
+    ("on 10/26/2012 at 12:49 PM said:", None), ("am 4. Mai 2021 um 12:30 Uhr", None), ("on", "on"),
 ])
 def test_name_from_text_keeps_the_name_only(raw: str, name: str | None) -> None:
     assert name_from_text(raw) == name

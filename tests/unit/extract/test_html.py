@@ -370,15 +370,55 @@ HEAD_ITEM = """<li id="comment-{k}" class="comment"><div><div>{head}</div>
     ('<a href="/d/{k}">Delete</a> <p>{name} says:</p>', ["Anna", "Ben K.", "7"]),
     ("<p>{name} schrieb:</p>", ["Anna", "Ben K.", "7"]),
     ('<a href="/u/{k}" aria-label="{name}"><img src="/a.png" alt=""></a>', ["Anna", "Ben K.", "7"]),
+    ('<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "Comment", '
+     '"author": {{"@type": "Person", "name": "{name}"}}}}</script>', ["Anna", "Ben K.", "7"]),
+    ("<p>{name} a écrit :</p>", ["Anna", "Ben K.", "7"]),
+    ("<p>{name} escribió:</p>", ["Anna", "Ben K.", "7"]),
+    ("<p>{name} schreef:</p>", ["Anna", "Ben K.", "7"]),
+    ('<div class="x1"><span class="x2">{name}</span> <span class="x3">12.03.2021, 10:15</span></div>',
+     ["Anna", "Ben K.", "7"]),
+    ('<a href="/profile/u{k}" title="@u{k}"><span>{name}</span></a>', ["Anna", "Ben K.", "x"]),
+    ("<div>12.03.2021 {name}</div>", ["Anna", "Ben K.", "x"]),
+    ("<div>12.03.2021, 10:15 | {name}</div>", ["Anna", "Ben K.", "x"]),
+    ("<div>10. März 2021 um 12:13 Uhr {name}</div>", ["Anna", "Ben K.", "x"]),
+    ('<div data-username="{name}"><img src="/a.png" alt=""></div>', ["Anna", "Ben K.", "x"]),
+    ('<span data-author="{name}">{name}</span>', ["Anna", "Ben K.", "x"]),
+    ('<header><strong>{name}</strong> <time datetime="2021-03-12">12 March 2021</time></header>',
+     ["Anna", "Ben K.", "7"]),
 ])
 def test_comment_author_from_head_evidence_without_class_names(head: str, names: list[str]) -> None:
     """Issue 17: the author of a known comment item is read from its head whatever markup holds it, with no
     class name on the way (a cite, a bold name, a profile link, microdata, an avatar's alt, a "NAME
-    schrieb:" line, a link's aria-label), not from a date link or a reply control's label; numeric kept."""
+    schrieb:" line in several languages, a link's aria-label, a JSON-LD ``Comment``, a data attribute, a
+    span beside the date, the name after the date, a strong in a header), not from a date link or a reply
+    control's label; numeric and one-character names kept."""
     items = "".join(HEAD_ITEM.format(k=k, name=name, head=head.format(k=k, name=name))
                     for k, name in enumerate(names, start=1))
     _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
     assert comments.sort("position")["author"].to_list() == names
+
+
+def test_comment_author_from_data_attribute_of_the_comment_and_not_a_number() -> None:
+    """Issue 17: a ``data-author`` on the comment element names its author; a ``data-username`` of digits
+    only is a user's number, not taken (the date line's name is)."""
+    items = "".join(HEAD_ITEM.format(k=k, name=name, head="<img src='/a.png' alt=''>").replace(
+        'class="comment"', f'class="comment" data-author="{name}"') for k, name in enumerate(["Anna", "Ben"], 1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == ["Anna", "Ben"]
+    head = '<div data-username="4711">12.03.2021 {name}</div>'
+    items = "".join(HEAD_ITEM.format(k=k, name=name, head=head.format(name=name))
+                    for k, name in enumerate(["Anna", "Ben"], 1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == ["Anna", "Ben"]
+
+
+def test_date_line_name_does_not_replace_an_author_element() -> None:
+    """An author element whose text is not name-shaped ("H.H.") stays the author: a name read from a date
+    line ("10. April 2018 um 12:13 Uhr") comes only where no element names one."""
+    head = '<b class="fn">H.H.</b> <span>sagt:</span><div><time>10. April 2018 um 12:13 Uhr</time></div>'
+    items = HEAD_ITEM.format(k=1, name="H.H.", head=head)
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments["author"].to_list() == ["H.H."]
 
 
 def test_head_name_wins_over_avatar_initials_and_like_links() -> None:

@@ -154,3 +154,35 @@ def test_known_comment_without_known_author_element() -> None:
     items = "".join(f"<li class='comment'><strong>{n}</strong><span>May {i}, 2020</span><p>Text {i} here.</p></li>"
                     for i, n in enumerate(["Ana Lima", "9"], 1))
     assert [a for a, _, _ in _found(_page(items))] == ["Ana Lima", "9"]
+
+
+def _headed(head: str, date: str, text: str) -> str:
+    return (f"<li class='k3'><div class='k4'>{head}</div><div class='k5'>{date}</div>"
+            f"<div class='k6'><p>{text}</p></div><a class='k7' href='#'>Reply</a></li>")
+
+
+@pytest.mark.parametrize(("head", "names"), [
+    # the avatar's initials stand on the name line: the avatar's alt names the author
+    ("<img src='/a.png' alt='{name}'><span>{initials}</span>", ["Anna Berg", "Tom Rao"]),
+    # a role after the name on the same line: the cite holds the name alone
+    ("<cite>{name}</cite> <span>Top contributor</span>", ["Anna Berg", "Tom Rao"]),
+    # a bold name with a role beside it on the header line
+    ("<b>{name}</b> <span>Stammleser</span>", ["Anna Berg", "Lee"]),
+    # schema.org microdata
+    ("<span itemprop='author'><span itemprop='name'>{name}</span></span> <span>Gold member</span>",
+     ["Anna Berg", "x"]),
+])
+def test_structural_comments_share_the_head_evidence(head: str, names: list[str]) -> None:
+    """Issue 17: a thread found by its structure reads its authors with the markup finder's head evidence
+    (one author step): the name alone, not the name line's initials, role or badge."""
+    items = "".join(_headed(head.format(name=name, initials="".join(w[0] for w in name.split())),
+                            f"1{k}.03.2021 14:05", f"Comment number {k} about the topic, in full.")
+                    for k, name in enumerate(names, start=1))
+    assert [a for a, _, _ in _found(_page(items))] == names
+
+
+def test_structural_name_line_kept_against_weak_evidence_in_the_text() -> None:
+    """A bold word or a link in a structural comment's text is not its author: the name line stays."""
+    items = "".join(_headed(name, f"1{k}.03.2021 14:05", f"<b>Wichtig</b>: comment {k} with a <a href='/x'>link</a>.")
+                    for k, name in enumerate(["Anna Berg", "Tom"], start=1))
+    assert [a for a, _, _ in _found(_page(items))] == ["Anna Berg", "Tom"]
