@@ -11,7 +11,8 @@ only with evidence that its texts are readers' writing, in any language (line sh
 - ``reader_sentences``: a comment's text holds a line that reads as a sentence (``_Page.sentence``) and
   is not itself a header line (a "NAME says:" line ends like a sentence, yet a thread whose "texts" are
   the next comments' headers is a skeleton without texts); at least ``THREAD_SENTENCE_SHARE`` of the
-  comments must hold one, whatever finder found them.
+  comments must hold one, whatever finder found them, unless the page states a comment count equal to
+  the thread's size (``count_agrees``: "45 Comments" over 45 one-word answers).
 - ``accept_thread``: a small thread (at most ``SMALL_THREAD`` comments) of which fewer than half of the
   comments are headed (``_headed``: by a header line, a name with a date, "says", "by", ``_Page.headers``;
   or with a date line in their meta) has nothing but its line shapes for it; it is refused when fewer
@@ -53,6 +54,16 @@ def reader_sentences(p: _Page, comments: Sequence[_Comment]) -> int:
     return sum(any(p.sentence[i] and i not in p.headers for i in c.text) for c in comments)
 
 
+def count_agrees(p: _Page, comments: Sequence[_Comment]) -> bool:
+    """Does the page state a comment count equal to the number of ``comments`` ("45 Comments" over 45)?
+
+    A thread that the page's own count confirms needs no sentence share: a thread of one-word answers
+    (a giveaway's secret word, "+1", names) is still the readers' thread the page says it holds.
+    """
+    n = len(comments)
+    return any(p.count[i] == n for i in p.counts)
+
+
 def _headed(p: _Page, c: _Comment) -> bool:
     """Is comment ``c`` headed by a header line (``_Page.headers``) or dated (a date line in its meta)?"""
     return (c.author is not None and c.author in p.headers) or any(p.date[i] for i in c.meta)
@@ -69,7 +80,7 @@ def accept_thread(p: _Page, comments: Sequence[_Comment]) -> bool:
     n = len(comments)
     if n == 0:
         return True
-    if reader_sentences(p, comments) < THREAD_SENTENCE_SHARE * n:
+    if reader_sentences(p, comments) < THREAD_SENTENCE_SHARE * n and not count_agrees(p, comments):
         return False
     for c in comments:
         if (sum(p.prose[i] for i in c.text) > MAX_COMMENT_PROSE

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tasks.extract.parse import _Comment, _Page
-from tasks.extract.threads import accept_thread, reader_sentences
+from tasks.extract.parse import _Comment, _Page, _reads_as_thread
+from tasks.extract.threads import accept_thread, count_agrees, reader_sentences
 
 
 def _page(n: int, *, sentence: set[int] = frozenset(), prose: set[int] = frozenset(),
@@ -28,6 +28,19 @@ def test_header_lines_are_not_reader_sentences() -> None:
     page = _page(8, sentence={1, 3, 5, 7}, prose=set(), headers={0, 1, 2, 3, 4, 5, 6, 7})
     assert reader_sentences(page, _pairs(4)) == 0
     assert not accept_thread(page, _pairs(4))
+
+
+def test_a_stated_count_equal_to_the_thread_stands_for_its_sentences() -> None:
+    # six "NAME says:" comments of one-word answers (no sentence) under a line stating "6 Comments" (line 12)
+    page = _page(13, headers={0, 2, 4, 6, 8, 10})
+    thread = _pairs(6)
+    assert not accept_thread(page, thread) and not _reads_as_thread(page, thread)
+    page.count[12], page.counts = 6, [12]
+    assert count_agrees(page, thread)
+    assert accept_thread(page, thread) and _reads_as_thread(page, thread)
+    page.count[12] = 7  # a count the thread does not match confirms nothing
+    assert not count_agrees(page, thread)
+    assert not accept_thread(page, thread) and not _reads_as_thread(page, thread)
 
 
 def test_headed_thread_of_short_sentences_is_accepted() -> None:
