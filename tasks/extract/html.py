@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -256,13 +256,12 @@ _ANCESTOR_LIMIT = 200
 """How far up the tree the ancestor walks look."""
 
 
-def _ancestors(node: LexborNode, limit: int = _ANCESTOR_LIMIT) -> list[LexborNode]:
-    out: list[LexborNode] = []
-    parent = node.parent
-    while parent is not None and len(out) < limit:
-        out.append(parent)
-        parent = parent.parent
-    return out
+def _ancestors(node: LexborNode, limit: int = _ANCESTOR_LIMIT) -> Iterator[LexborNode]:
+    """The ancestors of ``node``, nearest first, at most ``limit`` of them (lazily: a search stops at its hit)."""
+    parent, seen = node.parent, 0
+    while parent is not None and seen < limit:
+        yield parent
+        parent, seen = parent.parent, seen + 1
 
 
 def _doc_order(nodes: list[LexborNode], tree: LexborHTMLParser) -> list[LexborNode]:
@@ -1007,12 +1006,7 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
 
 def _outside(node: LexborNode, stop_tags: frozenset[str]) -> bool:
     """True when no ancestor of ``node`` (up to ``_ANCESTOR_LIMIT`` of them) is one of ``stop_tags``."""
-    parent, seen = node.parent, 0
-    while parent is not None and seen < _ANCESTOR_LIMIT:
-        if parent.tag in stop_tags:
-            return False
-        parent, seen = parent.parent, seen + 1
-    return True
+    return not any(parent.tag in stop_tags for parent in _ancestors(node))
 
 
 def _sibling_runs(root: LexborNode, *, max_nodes: int) -> list[list[LexborNode]]:
@@ -1208,16 +1202,7 @@ def _collect_structural(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comm
 
 def _inside(node: LexborNode, ids: set[int]) -> bool:
     """Is ``node`` or one of its ancestors (up to ``_ANCESTOR_LIMIT`` of them) in ``ids``?"""
-    if not ids:
-        return False
-    if node.mem_id in ids:
-        return True
-    parent, seen = node.parent, 0
-    while parent is not None and seen < _ANCESTOR_LIMIT:
-        if parent.mem_id in ids:
-            return True
-        parent, seen = parent.parent, seen + 1
-    return False
+    return bool(ids) and (node.mem_id in ids or any(parent.mem_id in ids for parent in _ancestors(node)))
 
 
 def _section_ids(tree: LexborHTMLParser, comments: list[_Comment]) -> set[int]:
