@@ -214,34 +214,61 @@ def write_parts_pieces(pieces: Iterable[pl.DataFrame], path: Path, schema: pa.Sc
     """:func:`write_parts` of frames made one at a time: each piece is written as it comes (sorted by
     partition, one row group per partition it holds) and let go before the next, so memory holds one piece.
 
-    :func:`read_part` reads a partition from every row group that holds it. One piece writes the same file
-    as :func:`write_parts`.
+    When more than one piece came, the file is then regrouped (:func:`_regroup_parts`) to one row group per
+    partition, read and written one partition at a time: a row group per piece and partition would grow as
+    pieces x partitions (at 1,000,000 pages about 7,600 row groups a file, whose footers every reader
+    parses). Rows keep their order within a partition. One piece writes the same file as :func:`write_parts`.
     """
     full = pa.schema([*schema, pa.field(column, pa.int32(), nullable=False)])
     metadata = _schema_metadata(full, None)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    groups: dict[int, list[int]] = {}  # partition -> its row groups in the file, in order
+    n_pieces = n_groups = 0
     try:
         with pq.ParquetWriter(tmp, full, compression=PARQUET_COMPRESSION,
                               compression_level=PARQUET_COMPRESSION_LEVEL) as writer:
-            written = False
             for df in pieces:
                 table = conform(df.sort(column, maintain_order=True), full).replace_schema_metadata(metadata)
                 parts = table.column(column).to_numpy()
                 cuts = [0, *(np.flatnonzero(np.diff(parts)) + 1).tolist(), len(parts)]
                 for lo, hi in itertools.pairwise(cuts):
                     if hi > lo:
-                        writer.write_table(table.slice(lo, hi - lo))
-                        written = True
+                        groups.setdefault(int(parts[lo]), []).append(n_groups)
+                        writer.write_table(table.slice(lo, hi - lo), row_group_size=hi - lo)
+                        n_groups += 1
+                n_pieces += 1
                 del table, parts
-            if not written:
+            if not groups:
                 writer.write_table(conform(empty_frame(full), full).replace_schema_metadata(metadata))
-        os.replace(tmp, path)
+        if n_pieces > 1:
+            _regroup_parts(tmp, path, full, groups)
+        else:
+            os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _regroup_parts(source: str, path: Path, schema: pa.Schema, groups: dict[int, list[int]]) -> None:
+    """Rewrite ``source`` (row groups ``groups[part]`` per partition, in file order) as ``path`` with one row
+    group per partition, in partition order, holding one partition's rows in memory at a time; atomic."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        reader = pq.ParquetFile(source)
+        with pq.ParquetWriter(tmp, schema, compression=PARQUET_COMPRESSION,
+                              compression_level=PARQUET_COMPRESSION_LEVEL) as writer:
+            for part in sorted(groups):
+                table = reader.read_row_groups(groups[part])
+                writer.write_table(table, row_group_size=max(1, table.num_rows))
+                del table
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def read_part(paths: Sequence[Path], schema: pa.Schema, part: int, *, column: str = "part") -> pl.LazyFrame:

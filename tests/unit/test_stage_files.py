@@ -100,3 +100,17 @@ def test_read_rows_takes_rows_from_the_row_groups_that_hold_them(tmp_path: Path)
     assert got["_row"].to_list() == got["a"].to_list() == want
     assert got["b"].to_list() == [str(r) for r in want]
     assert io.read_rows(path, [], ["a"]).columns == ["_row"]
+
+
+def test_parts_written_in_pieces_hold_one_row_group_per_partition(tmp_path: Path) -> None:
+    schema = pa.schema([pa.field("row", pa.int64(), nullable=False), pa.field("text", pa.string())])
+    rows = pl.DataFrame({"row": range(60), "text": [f"t{i}" for i in range(60)],
+                         "part": [(i * 7) % 5 for i in range(60)]}).cast({"part": pl.Int32})
+    pieces = [rows.slice(k, 20) for k in (0, 20, 40)]  # every piece holds every partition
+    split = io.write_parts_pieces(iter(pieces), tmp_path / "pieces.parquet", schema)
+    whole = io.write_parts(rows, tmp_path / "whole.parquet", schema)
+    assert pq.ParquetFile(split).num_row_groups == 5  # not 3 pieces x 5 partitions
+    assert io.row_count([split]) == io.row_count([whole]) == 60
+    for part in range(5):  # a partition's rows, in the order the pieces gave them
+        assert_frame_equal(io.read_part([split], schema, part).collect(), io.read_part([whole], schema, part).collect())
+    assert not list(tmp_path.glob(".*.tmp"))

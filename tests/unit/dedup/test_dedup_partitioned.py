@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bench.gen_dedup import generate_planted, pair_scores
+from flows import stage_tasks
 from flows.stage_tasks import MergedFiles, merge_comments_task
 from schemas.dedup import ARTICLE_REFS, COMMENT_KEYS, COMMENT_ROWS, DEDUP_NODES, MERGED_COMMENT_PARTS, TEXT_COUNTS
 from schemas.validate import cast_to, empty_frame
@@ -324,13 +325,22 @@ def _merge_task_in_pieces(tmp: Path, monkeypatch: pytest.MonkeyPatch,
     prior_dir = tmp / "_state" / "comment_keys"
     for p in range(parts):
         io.write_batch(prior_parts.filter(pl.col("part") == p).drop("part"), io.part_path(prior_dir, p), COMMENT_KEYS)
+    calls: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return merge_partition_comments(*args, **kwargs)
+
+    monkeypatch.setattr(stage_tasks, "merge_partition_comments", counted)
     for piece_rows in (1_000_000, 7):
         monkeypatch.setattr(comments_module, "MERGE_PIECE_ROWS", piece_rows)
         for p in range(parts):
             out = tmp / "_work" / f"merged-{piece_rows}"
+            calls.clear()
             got = merge_comments_task.fn(p, applied, prior_dir, shards=shards, out=MergedFiles(
                 io.part_path(out / "merged", p), io.part_path(out / "keys", p), io.part_path(out / "counts", p)))
-            assert (pq.ParquetFile(got.merged).num_row_groups > len(shards)) == (piece_rows == 7)
+            assert (len(calls) > 1) == (piece_rows == 7)  # merged in pieces
+            assert pq.ParquetFile(got.merged).num_row_groups <= len(shards)  # one row group per shard, pieces or not
             want = cast_to(merged[p], MERGED_COMMENT_PARTS).with_columns(
                 shard_numbers(pl.col("shard_id"), shards).alias("part"))
             assert pl.read_parquet(got.merged).sort("comment_row").equals(want.sort("comment_row"))
