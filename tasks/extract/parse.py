@@ -71,7 +71,7 @@ from tasks.extract.comment_headers import GAP_MAX as HEADER_GAP_MAX
 from tasks.extract.comment_headers import header_features, line_scores
 from tasks.extract.comment_headers import load_model as load_header_model
 from tasks.extract.dates import parse_date
-from tasks.extract.threads import THREAD_SENTENCE_SHARE, accept_thread, count_agrees, reader_sentences
+from tasks.extract.threads import accept_thread, reads_as_writing
 from tasks.extract.titles import candidate_features, load_model, rank_titles
 from tasks.extract.words import count_words, with_word_counts
 
@@ -766,12 +766,11 @@ def _reads_as_thread(p: _Page, comments: list[_Comment]) -> bool:
 
     A teaser list ("Politics" / headline / date, repeated) has the shape of a thread, but its "texts"
     are headlines: they do not end like sentences. A thread needs ``THREAD_SENTENCE_SHARE`` of its
-    comments to hold at least one line that ends like a sentence or is long and is not a header line
-    (``tasks.extract.threads.reader_sentences``) unless the page's stated count equals its size
-    (``tasks.extract.threads.count_agrees``), and no single "author"
-    may head more than two thirds of four or more comments (a repeated "read more" or section label).
+    comments to hold at least one line that ends like a sentence or is long and is not a header line,
+    unless the page's stated count equals its size (``tasks.extract.threads.reads_as_writing``); and no
+    single "author" may head more than two thirds of four or more comments (a repeated "read more" or section label).
     """
-    if reader_sentences(p, comments) < THREAD_SENTENCE_SHARE * len(comments) and not count_agrees(p, comments):
+    if not reads_as_writing(p, comments):
         return False
     if len(comments) >= 4:
         authors = Counter(p.text[c.author] for c in comments if c.author is not None)

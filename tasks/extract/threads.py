@@ -64,6 +64,13 @@ def count_agrees(p: _Page, comments: Sequence[_Comment]) -> bool:
     return any(p.count[i] == n for i in p.counts)
 
 
+def reads_as_writing(p: _Page, comments: Sequence[_Comment]) -> bool:
+    """Do ``THREAD_SENTENCE_SHARE`` of ``comments`` hold a reader's sentence (``reader_sentences``), or does the
+    page's stated count confirm the thread (``count_agrees``)? The one sentence test of a found thread, read by
+    the finders' choice of a thread (``tasks.extract.parse._reads_as_thread``) and by ``accept_thread``."""
+    return reader_sentences(p, comments) >= THREAD_SENTENCE_SHARE * len(comments) or count_agrees(p, comments)
+
+
 def _headed(p: _Page, c: _Comment) -> bool:
     """Is comment ``c`` headed by a header line (``_Page.headers``) or dated (a date line in its meta)?"""
     return (c.author is not None and c.author in p.headers) or any(p.date[i] for i in c.meta)
@@ -80,7 +87,7 @@ def accept_thread(p: _Page, comments: Sequence[_Comment]) -> bool:
     n = len(comments)
     if n == 0:
         return True
-    if reader_sentences(p, comments) < THREAD_SENTENCE_SHARE * n and not count_agrees(p, comments):
+    if not reads_as_writing(p, comments):
         return False
     for c in comments:
         if (sum(p.prose[i] for i in c.text) > MAX_COMMENT_PROSE

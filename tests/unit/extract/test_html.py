@@ -359,32 +359,39 @@ HEAD_ITEM = """<li id="comment-{k}" class="comment"><div><div>{head}</div>
 <div><a href="#" aria-label="Reply to {name}">Reply</a></div></div></li>"""
 
 
+NAMES = ["Anna", "Ben K.", "7"]
+"""Commenter names of the head-evidence cases: a numeric name among them."""
+LETTER_NAMES = ["Anna", "Ben K.", "x"]
+"""The same for forms that read a numeric string as an id or a number, not a name (a profile link's title,
+a name beside a date, a data attribute)."""
+
+
 @pytest.mark.parametrize(("head", "names"), [
-    ("<cite>{name}</cite>", ["Anna", "Ben K.", "7"]),
-    ("<b>{name}</b> <span>says:</span>", ["Anna", "Ben K.", "7"]),
-    ('<a href="https://example.org/u/{k}" rel="external nofollow ugc">{name}</a>', ["Anna", "Ben K.", "7"]),
-    ('<span itemprop="author" itemscope><span itemprop="name">{name}</span></span>', ["Anna", "Ben K.", "7"]),
-    ('<img src="/a/{k}.png" alt="{name}">', ["Anna", "Ben K.", "7"]),
-    ('<img src="/a/{k}.png" alt="Avatar of {name}">', ["Anna", "Ben K.", "7"]),
-    ('<img src="/a.png" alt="Avatar"> <img src="/a/{k}.png" alt="{name}">', ["Anna", "Ben K.", "7"]),
-    ('<a href="/d/{k}">Delete</a> <p>{name} says:</p>', ["Anna", "Ben K.", "7"]),
-    ("<p>{name} schrieb:</p>", ["Anna", "Ben K.", "7"]),
-    ('<a href="/u/{k}" aria-label="{name}"><img src="/a.png" alt=""></a>', ["Anna", "Ben K.", "7"]),
+    ("<cite>{name}</cite>", NAMES),
+    ("<b>{name}</b> <span>says:</span>", NAMES),
+    ('<a href="https://example.org/u/{k}" rel="external nofollow ugc">{name}</a>', NAMES),
+    ('<span itemprop="author" itemscope><span itemprop="name">{name}</span></span>', NAMES),
+    ('<img src="/a/{k}.png" alt="{name}">', NAMES),
+    ('<img src="/a/{k}.png" alt="Avatar of {name}">', NAMES),
+    ('<img src="/a.png" alt="Avatar"> <img src="/a/{k}.png" alt="{name}">', NAMES),
+    ('<a href="/d/{k}">Delete</a> <p>{name} says:</p>', NAMES),
+    ("<p>{name} schrieb:</p>", NAMES),
+    ('<a href="/u/{k}" aria-label="{name}"><img src="/a.png" alt=""></a>', NAMES),
     ('<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "Comment", '
-     '"author": {{"@type": "Person", "name": "{name}"}}}}</script>', ["Anna", "Ben K.", "7"]),
-    ("<p>{name} a écrit :</p>", ["Anna", "Ben K.", "7"]),
-    ("<p>{name} escribió:</p>", ["Anna", "Ben K.", "7"]),
-    ("<p>{name} schreef:</p>", ["Anna", "Ben K.", "7"]),
+     '"author": {{"@type": "Person", "name": "{name}"}}}}</script>', NAMES),
+    ("<p>{name} a écrit :</p>", NAMES),
+    ("<p>{name} escribió:</p>", NAMES),
+    ("<p>{name} schreef:</p>", NAMES),
     ('<div class="x1"><span class="x2">{name}</span> <span class="x3">12.03.2021, 10:15</span></div>',
-     ["Anna", "Ben K.", "7"]),
-    ('<a href="/profile/u{k}" title="@u{k}"><span>{name}</span></a>', ["Anna", "Ben K.", "x"]),
-    ("<div>12.03.2021 {name}</div>", ["Anna", "Ben K.", "x"]),
-    ("<div>12.03.2021, 10:15 | {name}</div>", ["Anna", "Ben K.", "x"]),
-    ("<div>10. März 2021 um 12:13 Uhr {name}</div>", ["Anna", "Ben K.", "x"]),
-    ('<div data-username="{name}"><img src="/a.png" alt=""></div>', ["Anna", "Ben K.", "x"]),
-    ('<span data-author="{name}">{name}</span>', ["Anna", "Ben K.", "x"]),
+     NAMES),
+    ('<a href="/profile/u{k}" title="@u{k}"><span>{name}</span></a>', LETTER_NAMES),
+    ("<div>12.03.2021 {name}</div>", LETTER_NAMES),
+    ("<div>12.03.2021, 10:15 | {name}</div>", LETTER_NAMES),
+    ("<div>10. März 2021 um 12:13 Uhr {name}</div>", LETTER_NAMES),
+    ('<div data-username="{name}"><img src="/a.png" alt=""></div>', LETTER_NAMES),
+    ('<span data-author="{name}">{name}</span>', LETTER_NAMES),
     ('<header><strong>{name}</strong> <time datetime="2021-03-12">12 March 2021</time></header>',
-     ["Anna", "Ben K.", "7"]),
+     NAMES),
 ])
 def test_comment_author_from_head_evidence_without_class_names(head: str, names: list[str]) -> None:
     """Issue 17: the author of a known comment item is read from its head whatever markup holds it, with no
