@@ -217,6 +217,7 @@ def iter_real_pages(sources: Sequence[Source], *, n_pages: int, seed: int = 0, h
     page gives about as many pages.
     """
     rand = random.Random(seed)
+    tag = f"s{seed}-" if seed else ""  # corpora of other seeds can be built together: no URL is shared
     names = sorted({a for s in sources for a in s.authors}) or ["Reader"]
     varier = _Varier(rand, names)
     suffix = "html" if html else "txt"
@@ -232,7 +233,7 @@ def iter_real_pages(sources: Sequence[Source], *, n_pages: int, seed: int = 0, h
                 rand.shuffle(order)
             s_index = order.pop()
             source = sources[s_index]
-            page = RealPage(path=path, url=f"https://{source.site}/{clock:%Y/%m}/{source.name}-{index}/",
+            page = RealPage(path=path, url=f"https://{source.site}/{clock:%Y/%m}/{source.name}-{tag}{index}/",
                             fetched_at=clock, page=varier.vary(source, html=html), kind=kind, source_path=path,
                             story_id=story, site=source.site, language=source.language, template=source.name,
                             n_comments=source.n_comments)
