@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 import xxhash
 
-from flows.scramble import SCRAMBLE_MODES, TEXT_SCRAMBLE_MODES, scramble_html, scramble_text
+from flows.scramble import SCRAMBLE_MODES, TEXT_SCRAMBLE_MODES, THREAD_CUT_MODES, scramble_html, scramble_text
 from schemas.pages import RAW_RECORDS
 from schemas.validate import polars_schema
 from tasks.extract import selectors
@@ -41,6 +41,9 @@ LAYOUTS = ("no comments", "says lines", "author+date lines", "name + date lines"
 
 
 MAX_PAGE_BYTES = 20_000_000
+
+DONORS = 10
+"""Other pages whose writing a hard negative (``flows.scramble.THREAD_CUT_MODES``) joins below a page's article."""
 
 FOLDS = ("all", "open", "sealed")
 """Which pages of a folder ``run_eval`` scores: every page, or one side of the seal (``is_sealed``)."""
@@ -74,7 +77,9 @@ def load_folder(folder: Path, *, use_html: bool = False, fold: str = "all",
     tokens before the page is read (``flows.scramble.scramble_html``); for text pages it takes comment
     cues out of the page text (``flows.scramble.scramble_text``: ``heading``, ``chrome``, ``dates``,
     ``form``, ``all``), the truth unchanged: the robustness measures; with ``thread`` it takes the
-    thread out and the truth's comments with it (every comment found is spurious).
+    thread out and the truth's comments with it (every comment found is spurious), and with
+    ``thread-teasers`` and ``thread-article`` it joins other pages' writing of the same fold in its place
+    (``_donors``; ``flows.scramble.teaser_block``, ``article_block``): the hard negatives.
 
     HTML pages go through ingest (decoding, rendering to text) exactly as in a build.
 
@@ -88,6 +93,7 @@ def load_folder(folder: Path, *, use_html: bool = False, fold: str = "all",
     pages: list[dict[str, Any]] = []
     articles: list[dict[str, Any]] = []
     comments: list[dict[str, Any]] = []
+    folded: list[tuple[str, Path, dict[str, Any]]] = []
     for truth_path in sorted(folder.glob(f"*{TRUTH_SUFFIX}")):
         name = truth_path.name[: -len(TRUTH_SUFFIX)]
         candidates = [folder / f"{name}.html", folder / f"{name}.html.gz"] if use_html else [folder / f"{name}.txt"]
@@ -97,6 +103,8 @@ def load_folder(folder: Path, *, use_html: bool = False, fold: str = "all",
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
         if fold != "all" and is_sealed(truth.get("site")) != (fold == "sealed"):
             continue
+        folded.append((name, page_path, truth))
+    for k, (name, page_path, truth) in enumerate(folded):
         site = truth.get("site") or "unknown"
         if use_html:
             pages.append({"page_id": name, "site": site, "url": truth.get("url"),
@@ -108,14 +116,15 @@ def load_folder(folder: Path, *, use_html: bool = False, fold: str = "all",
                 text = scramble_text(text, scramble, authors=[c.get("author") for c in found],
                                      kept=[truth.get("title") or "", truth.get("body") or "",
                                            *(c.get("text") or "" for c in found)],
-                                     thread=[c.get("text") or "" for c in found])
+                                     thread=[c.get("text") or "" for c in found],
+                                     donors=_donors(folded, k) if scramble in THREAD_CUT_MODES else ())
             pages.append({"page_id": name, "site": site, "url": truth.get("url"), "html": None, "text": text})
         articles.append({"page_id": name, "title": truth.get("title"), "body": truth.get("body") or "",
                          "language": truth.get("language"), "source": truth.get("source_repo") or "unknown"})
         comments.extend(
             {"page_id": name, "position": k, "author": c.get("author"), "text": c.get("text") or ""}
             for k, c in enumerate(truth.get("comments") or [])
-            if use_html or scramble != "thread"  # the thread taken out: the page is scored as comment-less
+            if use_html or scramble not in THREAD_CUT_MODES  # the thread taken out: scored as comment-less
         )
     pages_df = pl.DataFrame(pages, schema={"page_id": pl.String, "site": pl.String, "url": pl.String,
                                            "html": pl.String, "text": pl.String})
@@ -127,6 +136,14 @@ def load_folder(folder: Path, *, use_html: bool = False, fold: str = "all",
         comments, schema={"page_id": pl.String, "position": pl.Int64, "author": pl.String, "text": pl.String}
     )
     return pages_df, articles_df, comments_df
+
+
+def _donors(folded: list[tuple[str, Path, dict[str, Any]]], k: int) -> list[tuple[str, str]]:
+    """(title, body) of the pages after page ``k`` of ``folded`` (in name order, from the first again after
+    the last) whose site is not its own, up to ``DONORS``: what the hard negatives join below its article."""
+    site = folded[k][2].get("site")
+    after = (folded[(k + j) % len(folded)][2] for j in range(1, len(folded)))
+    return [(t.get("title") or "", t.get("body") or "") for t in after if t.get("site") != site][:DONORS]
 
 
 def _render(path: Path, *, scramble: str = "none") -> dict[str, Any]:

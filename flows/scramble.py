@@ -34,7 +34,7 @@ import functools
 import html as html_lib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import xxhash
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -195,7 +195,8 @@ def _as_definition(comment: LexborNode, term: str) -> None:
 # Text pages: the comment cues a site never seen may lack, taken out of the page text
 # --------------------------------------------------------------------------------------------------
 
-TEXT_SCRAMBLE_MODES = ("none", "heading", "chrome", "dates", "form", "all", "thread")
+TEXT_SCRAMBLE_MODES = ("none", "heading", "chrome", "dates", "form", "all", "thread", "thread-teasers",
+                       "thread-article")
 """Perturbations of a text page (``scramble_text``), each removing cues the text comment finder reads:
 ``heading``: the comments heading and stated count lines; ``chrome``: reply, like, report, permalink and
 other comment-widget lines, and "NAME says:" headers cut to the name; ``dates``: date lines dropped and
@@ -203,7 +204,20 @@ header lines that hold a commenter's name and a date cut to the name (name-only 
 comment form's lines; ``all``: every one of those. ``thread`` asks the opposite question: the lines
 from the first to the last line of a truth comment's text are taken out (what stays is what a page
 whose thread is closed, or loaded later, prints: a count, headers, login and form chrome, the widgets
-below) and the page is scored as comment-less: every comment found on it is spurious."""
+below) and the page is scored as comment-less: every comment found on it is spurious. The hard negatives
+join other pages' writing where the thread was (below the article on a comment-less page), the page again
+scored as comment-less: ``thread-teasers`` a story-teaser list (``teaser_block``: each other page's title
+and the first sentence of its body), ``thread-article`` a share bar and a "Comments" heading over a
+sub-headed article (``article_block``: other pages' paragraphs, a short heading over every two)."""
+THREAD_CUT_MODES = ("thread", "thread-teasers", "thread-article")
+"""The text perturbations that take the thread out: their pages are scored as comment-less."""
+TEASERS = 6
+"""Teasers in a ``thread-teasers`` block."""
+ARTICLE_PARAGRAPHS = 8
+"""Paragraphs in a ``thread-article`` block."""
+SUBHEAD_WORDS = (2, 3, 4, 5)
+"""Words of the ``thread-article`` sub-headings in turn (the first words of other pages' titles)."""
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s")
 
 _TEXT_PARTS = {"heading": ("heading",), "chrome": ("chrome",), "dates": ("dates",), "form": ("form",),
                "all": ("heading", "chrome", "dates", "form")}
@@ -235,7 +249,8 @@ def _text_cues() -> dict[str, re.Pattern[str]]:
 
 
 def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None] = (),
-                  kept: Iterable[str] = (), thread: Iterable[str] = ()) -> str:
+                  kept: Iterable[str] = (), thread: Iterable[str] = (),
+                  donors: Sequence[tuple[str, str]] = ()) -> str:
     """``text`` (a page's innerText) without the comment cues of ``mode`` (``TEXT_SCRAMBLE_MODES``).
 
     Lines are taken out (or cut to the commenter's name) only when they are not truth text: a line whose
@@ -245,15 +260,18 @@ def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None]
     (``chrome``: "NAME says:"), or a line whose rest holds a digit (``dates``: "NAME DATE", "NAME on DATE
     at TIME", "DATE by NAME", "Posted by: NAME | DATE"). ``mode="none"`` returns ``text``; ``mode="thread"``
     returns it without the lines from the first to the last line that is a line of one of ``thread``
-    (the truth comments' texts; ``text`` itself when none is).
+    (the truth comments' texts; ``text`` itself when none is); ``thread-teasers`` and ``thread-article``
+    put in their place (below the last line of ``kept``, the truth's title and body first, when no line of
+    ``thread`` is on the page) a block made of ``donors``, other pages' (title, body): ``teaser_block``,
+    ``article_block``.
 
     Raises:
         ValueError: ``mode`` is not one of ``TEXT_SCRAMBLE_MODES``.
     """
     if mode not in TEXT_SCRAMBLE_MODES:
         raise ValueError(f"text scramble mode must be one of {TEXT_SCRAMBLE_MODES}, not {mode!r}")
-    if mode in ("none", "thread"):
-        return text if mode == "none" else _without_thread(text, thread)
+    if mode == "none" or mode in THREAD_CUT_MODES:
+        return text if mode == "none" else _joined(text, thread, kept, _donor_block(mode, donors))
     parts = _TEXT_PARTS[mode]
     cues = _text_cues()
     names = sorted({_line_key(a) for a in authors if a and _line_key(a)}, key=len, reverse=True)
@@ -296,6 +314,62 @@ def _without_thread(text: str, thread: Iterable[str]) -> str:
     lines = text.split("\n")
     at = [i for i, line in enumerate(lines) if _line_key(line) in said]
     return "\n".join(lines[:at[0]] + lines[at[-1] + 1:]) if at else text
+
+
+def _donor_block(mode: str, donors: Sequence[tuple[str, str]]) -> list[str] | None:
+    """The lines a thread-cut ``mode`` puts where the thread was: none for ``thread``."""
+    if mode == "thread":
+        return None
+    return teaser_block(donors) if mode == "thread-teasers" else article_block(donors)
+
+
+def _joined(text: str, thread: Iterable[str], kept: Iterable[str], block: list[str] | None) -> str:
+    """``text`` with ``block`` in place of its lines from the first to the last one that is a line of one of
+    ``thread``; without those, ``block`` below its last line that is a line of ``kept`` (its end if none).
+    ``block`` None: ``text`` without those lines (``_without_thread``), as it is when it has none."""
+    if block is None:
+        return _without_thread(text, thread)
+    said = {_line_key(ln) for b in thread for ln in b.split("\n")}
+    said.discard("")
+    lines = text.split("\n")
+    at = [i for i, line in enumerate(lines) if _line_key(line) in said]
+    if at:
+        return "\n".join(lines[:at[0]] + block + lines[at[-1] + 1:])
+    own = {_line_key(ln) for b in kept for ln in b.split("\n")}
+    own.discard("")
+    below = max((i + 1 for i, line in enumerate(lines) if _line_key(line) in own), default=len(lines))
+    return "\n".join(lines[:below] + block + lines[below:])
+
+
+def _paragraphs(body: str) -> list[str]:
+    return [key for ln in body.split("\n") if (key := _line_key(ln))]
+
+
+def teaser_block(donors: Sequence[tuple[str, str]]) -> list[str]:
+    """A story-teaser list: of the first ``TEASERS`` of ``donors`` (title, body) with both, the title and the
+    first sentence of the body's first paragraph, one line each."""
+    out: list[str] = []
+    for title, body in donors:
+        paragraphs = _paragraphs(body)
+        if len(out) == 2 * TEASERS or not _line_key(title) or not paragraphs:
+            continue
+        out += [_line_key(title), _SENTENCE_END.split(paragraphs[0], maxsplit=1)[0]]
+    return out
+
+
+def article_block(donors: Sequence[tuple[str, str]]) -> list[str]:
+    """A share bar and a comments heading over a sub-headed article: the first ``ARTICLE_PARAGRAPHS``
+    paragraphs of ``donors``' bodies (title, body), over every second one a heading of the first words of
+    a donor's title (the last donor's first; as many words as ``SUBHEAD_WORDS`` gives in turn)."""
+    paragraphs = [par for _, body in donors for par in _paragraphs(body)][:ARTICLE_PARAGRAPHS]
+    heads = [h for title, _ in reversed(donors) if (h := title.split())]
+    heads = [" ".join(h[:SUBHEAD_WORDS[k % len(SUBHEAD_WORDS)]]).rstrip(".,;:!?") for k, h in enumerate(heads)]
+    out = ["Share", "Tweet", "Email", "Comments"]
+    for k, par in enumerate(paragraphs):
+        if k % 2 == 0 and heads:
+            out.append(heads[k // 2 % len(heads)])
+        out.append(par)
+    return out
 
 
 def _name_in(key: str, names: list[str], *, rest: Callable[[str], bool]) -> str | None:

@@ -71,7 +71,7 @@ from tasks.extract.comment_headers import GAP_MAX as HEADER_GAP_MAX
 from tasks.extract.comment_headers import header_features, line_scores
 from tasks.extract.comment_headers import load_model as load_header_model
 from tasks.extract.dates import parse_date
-from tasks.extract.threads import accept_thread, reads_as_writing
+from tasks.extract.threads import accept_thread, reads_as_writing, titled_lines
 from tasks.extract.titles import candidate_features, load_model, rank_titles
 from tasks.extract.words import count_words, with_word_counts
 
@@ -470,6 +470,8 @@ class _Page:
     """Lines that open a comment section: a stated count or a comments heading."""
     learned: list[int] = field(default_factory=list)
     """Lines the learned classifier (``tasks.extract.comment_headers``) is sure head a comment."""
+    titled: list[bool] = field(default_factory=list)
+    """Name-like lines that read as a title rather than a name (``tasks.extract.threads.titled_lines``)."""
 
     def __len__(self) -> int:
         return len(self.text)
@@ -1106,6 +1108,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
     sentence[unworded.to_numpy()] = feats.select("text").gather(unworded).select(_SENTENCE_SHAPE).to_series().to_numpy()
     feats = feats.with_columns(_name_like(feats), meta=_META, sentence=pl.Series(sentence),
                                _text_id=pl.col("text").hash())
+    feats = feats.with_columns(titled_lines(feats, feats["name_like"]))
     # a header kind needs an author read by a header pattern or a shared affix: the other lines have none
     may_head = pl.any_horizontal(_SAYS.is_not_null(), _BY_AUTHOR.is_not_null(), _AD_AUTHOR.is_not_null(),
                                  pl.col("f_affix").fill_null(value=False))
@@ -1131,7 +1134,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
     kinds = headers["_kind"].to_list()
     columns = {"text": "_text_id", "rule": "strip_rule", "date": "f_date", "count": "f_count", "heading": "f_heading",
                "numeric": "f_numeric", "prose": "f_prose", "sentence": "sentence", "meta": "meta",
-               "name_like": "name_like"}
+               "name_like": "name_like", "titled": "titled"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
     bounds = starts.tolist()
     for k, (page_key, first_row, first_line) in enumerate(firsts.iter_rows()):

@@ -20,6 +20,13 @@ only with evidence that its texts are readers' writing, in any language (line sh
   reads as a list (``_list_like``: ``LIST_MIN_LINES`` text lines or more, none of them prose: a poll's
   options, a widget's links, a closed section's login controls), where readers' short remarks are a
   line or two each.
+- ``accept_thread``: a thread of which fewer than half of the comments are headed or dated (``_evidenced``:
+  ``_headed``, or a date line as the header) and whose page states no count equal to its size has only
+  its header lines for it; it is refused when half of those read as titles (``_Page.titled``, see
+  ``titled_lines``: ``TITLE_MIN_WORDS`` words or more, or a phrase's case, a capital first and a word in
+  lower case after it): a story-teaser list (headline, one-sentence summary) or a sub-headed article
+  below a share bar's "Comments", where readers' names are a word or two (2% of the labelled pages'
+  commenters' names have four words or more) and, written with capitals, are capitalised throughout.
 - ``accept_thread``: no comment holds an article's worth of prose (more than ``MAX_COMMENT_PROSE``
   prose lines: a "thread" of related-story headers whose last "comment" runs on into the article) or
   a list of dates (more than ``MAX_COMMENT_DATES`` date lines: a sidebar's archive of months).
@@ -28,6 +35,9 @@ only with evidence that its texts are readers' writing, in any language (line sh
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -44,9 +54,29 @@ LIST_MIN_LINES = 3
 MAX_COMMENT_PROSE = 30
 """A comment holds at most this many prose lines (the longest readers' comments of the labelled pages
 hold 15)."""
+TITLE_MIN_WORDS = 4
+"""A name-like line of this many words or more reads as a title (``titled_lines``)."""
+TITLE_SHARE = 0.5
+"""A thread with little evidence (``_evidenced``) is refused when this share of its comments' header lines read
+as titles (``_Page.titled``)."""
+_PHRASE_CASE = r"^\p{Lu}\S*\s(?:.*\s)?\p{Ll}"
+"""A phrase's case: a capital first, then a word in lower case ("How to make it", "Le projet de loi")."""
 MAX_COMMENT_DATES = 8
 """A comment holds at most this many date lines, in its header, meta and text (the labelled pages'
 comments hold at most 3)."""
+
+
+def titled_lines(frame: pl.DataFrame, name_like: pl.Series) -> pl.Series:
+    """Which lines of ``frame`` (reads ``text``, ``f_words``) that ``name_like`` marks read as a title rather
+    than a name: ``TITLE_MIN_WORDS`` words or more, or a phrase's case (``_PHRASE_CASE``); false on the other
+    lines. The case regex runs only on the shorter name-like lines."""
+    like = name_like.fill_null(value=False).to_numpy()
+    long = frame.select(pl.col("f_words").fill_null(0) >= TITLE_MIN_WORDS).to_series().to_numpy()
+    titled = like & long
+    short = pl.Series(np.flatnonzero(like & ~long))
+    titled[short.to_numpy()] = frame.select("text").gather(short).select(
+        pl.col("text").str.contains(_PHRASE_CASE).fill_null(value=False)).to_series().to_numpy()
+    return pl.Series("titled", titled)
 
 
 def reader_sentences(p: _Page, comments: Sequence[_Comment]) -> int:
@@ -76,6 +106,20 @@ def _headed(p: _Page, c: _Comment) -> bool:
     return (c.author is not None and c.author in p.headers) or any(p.date[i] for i in c.meta)
 
 
+def _evidenced(p: _Page, c: _Comment) -> bool:
+    """Is comment ``c`` headed or dated (``_headed``), or is its header line a date?"""
+    return _headed(p, c) or (c.author is not None and p.date[c.author])
+
+
+def titled_headers(p: _Page, comments: Sequence[_Comment]) -> bool:
+    """Do fewer than half of ``comments`` have evidence of a thread (``_evidenced``, or the page's count equal
+    to their number), and ``TITLE_SHARE`` of them a header line that reads as a title (``_Page.titled``)?"""
+    n = len(comments)
+    if 2 * sum(_evidenced(p, c) for c in comments) >= n or count_agrees(p, comments):
+        return False
+    return sum(c.author is not None and p.titled[c.author] for c in comments) >= TITLE_SHARE * n
+
+
 def _list_like(p: _Page, c: _Comment) -> bool:
     """Does comment ``c`` read as a list: ``LIST_MIN_LINES`` text lines or more, none of them prose?"""
     return len(c.text) >= LIST_MIN_LINES and not any(p.prose[i] for i in c.text)
@@ -87,7 +131,7 @@ def accept_thread(p: _Page, comments: Sequence[_Comment]) -> bool:
     n = len(comments)
     if n == 0:
         return True
-    if not reads_as_writing(p, comments):
+    if not reads_as_writing(p, comments) or titled_headers(p, comments):
         return False
     for c in comments:
         if (sum(p.prose[i] for i in c.text) > MAX_COMMENT_PROSE

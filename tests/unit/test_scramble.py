@@ -11,7 +11,17 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from flows.evaluate import run_eval
-from flows.scramble import TEXT_SCRAMBLE_MODES, scramble_html, scramble_text, scramble_token
+from flows.scramble import (
+    ARTICLE_PARAGRAPHS,
+    TEASERS,
+    TEXT_SCRAMBLE_MODES,
+    THREAD_CUT_MODES,
+    article_block,
+    scramble_html,
+    scramble_text,
+    scramble_token,
+    teaser_block,
+)
 from tasks.ingest.render import html_to_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
@@ -222,3 +232,39 @@ def test_author_forms_are_read_back() -> None:
         page = extract_page(_wp(form).html or "", use_trafilatura=False)
         assert page is not None, form
         assert [c["author"] for c in page.comments] == ["Jäne", "Bo", "Cy"], form
+
+
+_DONORS = [("Storm hits the coast today", "Winds rose overnight. Roads closed.\nA second paragraph here."),
+           ("", "No title, so no teaser."),
+           ("Markets fall again", "Shares fell sharply! Traders blamed rates."),
+           ("Ein Titel auf Deutsch hier", "Erster Absatz. Zweiter Satz.\nNoch einer.\nUnd ein dritter.")]
+
+
+def test_teaser_and_article_blocks_are_made_of_other_pages() -> None:
+    """Issue 17: the hard negatives' blocks: a teaser list (title, first sentence) and a sub-headed article."""
+    assert teaser_block(_DONORS) == ["Storm hits the coast today", "Winds rose overnight.", "Markets fall again",
+                                     "Shares fell sharply!", "Ein Titel auf Deutsch hier", "Erster Absatz."]
+    assert len(teaser_block(_DONORS * 5)) == 2 * TEASERS
+    article = article_block(_DONORS)
+    assert article[:4] == ["Share", "Tweet", "Email", "Comments"]
+    # headings of 2, 3, 4 words from the last donor's title backwards, over every second paragraph
+    assert article[4:] == ["Ein Titel", "Winds rose overnight. Roads closed.", "A second paragraph here.",
+                           "Markets fall again", "No title, so no teaser.",
+                           "Shares fell sharply! Traders blamed rates.",
+                           "Storm hits the coast", "Erster Absatz. Zweiter Satz.", "Noch einer.",
+                           "Ein Titel", "Und ein dritter."]
+    assert len([ln for ln in article_block(_DONORS * 5)[4:] if ln.endswith(".")]) == ARTICLE_PARAGRAPHS
+
+
+def test_thread_cut_modes_join_a_block_where_the_thread_was() -> None:
+    """Issue 17: ``thread-teasers`` and ``thread-article`` put the block in the thread's place, or below the
+    article on a page without one."""
+    lines = _THREAD.split("\n")
+    out = scramble_text(_THREAD, "thread-teasers", kept=_KEPT, thread=_KEPT[2:], donors=_DONORS).split("\n")
+    cut = scramble_text(_THREAD, "thread", kept=_KEPT, thread=_KEPT[2:]).split("\n")
+    at = lines.index(_KEPT[2])
+    assert out == cut[:at] + teaser_block(_DONORS) + cut[at:]
+    page = "Menu\nTitle of the post\nThe article's first paragraph ends here.\nFooter text"
+    out = scramble_text(page, "thread-article", kept=_KEPT[:2], donors=_DONORS).split("\n")
+    assert out == page.split("\n")[:3] + article_block(_DONORS) + ["Footer text"]
+    assert set(THREAD_CUT_MODES) <= set(TEXT_SCRAMBLE_MODES)

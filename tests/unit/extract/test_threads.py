@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from tasks.extract.parse import _Comment, _Page, _reads_as_thread
-from tasks.extract.threads import accept_thread, count_agrees, reader_sentences
+from tasks.extract.threads import accept_thread, count_agrees, reader_sentences, titled_headers, titled_lines
 
 
 def _page(n: int, *, sentence: set[int] = frozenset(), prose: set[int] = frozenset(),
@@ -11,7 +13,8 @@ def _page(n: int, *, sentence: set[int] = frozenset(), prose: set[int] = frozens
     return _Page(text=list(range(n)), rule=[None] * n, date=[False] * n, meta=[False] * n,
                  name_like=[False] * n, count=[None] * n, heading=[False] * n, numeric=[False] * n,
                  prose=[i in prose for i in range(n)], sentence=[i in sentence for i in range(n)],
-                 headers=dict.fromkeys(sorted(headers), "says"), dates=[], counts=[], sections=[])
+                 headers=dict.fromkeys(sorted(headers), "says"), dates=[], counts=[], sections=[],
+                 titled=[False] * n)
 
 
 def _pairs(k: int) -> list[_Comment]:
@@ -104,3 +107,47 @@ def test_comment_holding_a_list_of_dates_is_refused() -> None:
     assert not accept_thread(page, archive)
     archive[1].meta = [5, 6]
     assert accept_thread(page, archive)
+
+
+def test_titled_lines_are_long_or_phrase_cased_name_like_lines() -> None:
+    texts = ["Kullat Nunu", "thetentman", "Steve (treelobsters)", "Dan_Veteran", "Beth :: Porch",
+             "The Modern Ambitions Behind Neon", "How to Program", "Le projet de loi", "What happens next",
+             "Es ist sechs Uhr früh und noch stockdunkel.", "Why You Can’t Fake"]
+    frame = pl.DataFrame({"text": texts, "f_words": [len(t.split()) for t in texts]})
+    like = pl.Series([True] * 9 + [False, True])  # the long sentence is no name-like line
+    assert titled_lines(frame, like).to_list() == [False] * 5 + [True] * 4 + [False, True]
+    assert titled_lines(frame, pl.Series([None] * 11, dtype=pl.Boolean)).to_list() == [False] * 11
+
+
+def _titled(k: int, titled: int) -> tuple[_Page, list[_Comment]]:
+    """``k`` comments of a name-like header line and two prose lines each, the first ``titled`` headers
+    reading as titles; no header kind, no date."""
+    n = 3 * k
+    page = _page(n, sentence={i for i in range(n) if i % 3}, prose={i for i in range(n) if i % 3})
+    page.name_like[::3] = [True] * k
+    page.titled[::3] = [j < titled for j in range(k)]
+    return page, [_Comment(author=3 * j, text=[3 * j + 1, 3 * j + 2]) for j in range(k)]
+
+
+def test_thread_headed_by_titles_without_other_evidence_is_refused() -> None:
+    # a sub-headed article under a "Comments" heading: four short headings over two paragraphs each
+    page, thread = _titled(4, 2)
+    assert titled_headers(page, thread) and not accept_thread(page, thread)
+    page, thread = _titled(4, 1)  # one heading-like name of four: names
+    assert not titled_headers(page, thread) and accept_thread(page, thread)
+
+
+def test_titled_headers_with_dates_or_a_stated_count_are_accepted() -> None:
+    page, thread = _titled(4, 4)
+    assert not accept_thread(page, thread)
+    for c in thread[:2]:  # half the comments dated: a thread's evidence
+        page.date[c.text[-1]] = True
+        c.meta, c.text = c.text[-1:], c.text[:-1]
+    assert not titled_headers(page, thread) and accept_thread(page, thread)
+    page, thread = _titled(4, 4)
+    page.headers = {0: "says", 3: "says"}  # half headed by a header line
+    assert accept_thread(page, thread)
+    page, thread = _titled(4, 4)
+    page.count.append(4)
+    page.counts = [len(page.count) - 1]  # "4 Comments" over four
+    assert count_agrees(page, thread) and accept_thread(page, thread)
