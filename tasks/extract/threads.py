@@ -20,13 +20,16 @@ only with evidence that its texts are readers' writing, in any language (line sh
   reads as a list (``_list_like``: ``LIST_MIN_LINES`` text lines or more, none of them prose: a poll's
   options, a widget's links, a closed section's login controls), where readers' short remarks are a
   line or two each.
-- ``accept_thread``: a thread of which fewer than half of the comments are headed or dated (``_evidenced``:
-  ``_headed``, or a date line as the header) and whose page states no count equal to its size has only
-  its header lines for it; it is refused when half of those read as titles (``_Page.titled``, see
-  ``titled_lines``: ``TITLE_MIN_WORDS`` words or more, or a phrase's case, a capital first and a word in
-  lower case after it): a story-teaser list (headline, one-sentence summary) or a sub-headed article
-  below a share bar's "Comments", where readers' names are a word or two (2% of the labelled pages'
-  commenters' names have four words or more) and, written with capitals, are capitalised throughout.
+- ``accept_thread``: a thread of which fewer than half of the comments have a header line or a comment
+  control (``_evidenced``: ``_Page.headers``, "Reply" and its kin in the meta; a date alone is no evidence,
+  teasers are dated) and whose page states no count equal to its size has only its header lines for it;
+  it is refused when ``TITLE_SHARE`` of its comments are headed by a line that reads as a title
+  (``_Page.titled``, see ``titled_lines``: ``TITLE_MIN_WORDS`` words or more, or a phrase's case, a
+  capital first and a word in lower case after it) and heads no other comment of the thread (a name
+  repeats, a headline does not): a story-teaser list (headline, date, one-sentence summary) or a
+  sub-headed article below a share bar's "Comments", where readers' names are a word or two (2% of the
+  labelled pages' commenters' names have four words or more) and, written with capitals, are
+  capitalised throughout.
 - ``accept_thread``: no comment holds an article's worth of prose (more than ``MAX_COMMENT_PROSE``
   prose lines: a "thread" of related-story headers whose last "comment" runs on into the article) or
   a list of dates (more than ``MAX_COMMENT_DATES`` date lines: a sidebar's archive of months).
@@ -34,6 +37,7 @@ only with evidence that its texts are readers' writing, in any language (line sh
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,8 +61,8 @@ hold 15)."""
 TITLE_MIN_WORDS = 4
 """A name-like line of this many words or more reads as a title (``titled_lines``)."""
 TITLE_SHARE = 0.5
-"""A thread with little evidence (``_evidenced``) is refused when this share of its comments' header lines read
-as titles (``_Page.titled``)."""
+"""A thread with little evidence (``_evidenced``) is refused when this share of its comments are headed by a
+line that reads as a title (``_Page.titled``) and heads no other comment."""
 _PHRASE_CASE = r"^\p{Lu}\S*\s(?:.*\s)?\p{Ll}"
 """A phrase's case: a capital first, then a word in lower case ("How to make it", "Le projet de loi")."""
 MAX_COMMENT_DATES = 8
@@ -107,17 +111,21 @@ def _headed(p: _Page, c: _Comment) -> bool:
 
 
 def _evidenced(p: _Page, c: _Comment) -> bool:
-    """Is comment ``c`` headed or dated (``_headed``), or is its header line a date?"""
-    return _headed(p, c) or (c.author is not None and p.date[c.author])
+    """Is comment ``c`` headed by a header line (``_Page.headers``: "NAME says", "by NAME", "NAME DATE"), or
+    does its meta hold a comment control ("Reply", "Like")? A date alone is no evidence: teasers are dated."""
+    return (c.author is not None and c.author in p.headers) or any(p.rule[i] == "comment_chrome" for i in c.meta)
 
 
 def titled_headers(p: _Page, comments: Sequence[_Comment]) -> bool:
     """Do fewer than half of ``comments`` have evidence of a thread (``_evidenced``, or the page's count equal
-    to their number), and ``TITLE_SHARE`` of them a header line that reads as a title (``_Page.titled``)?"""
+    to their number), and ``TITLE_SHARE`` of them a header line that reads as a title (``_Page.titled``) and
+    heads no other of them?"""
     n = len(comments)
     if 2 * sum(_evidenced(p, c) for c in comments) >= n or count_agrees(p, comments):
         return False
-    return sum(c.author is not None and p.titled[c.author] for c in comments) >= TITLE_SHARE * n
+    heads = Counter(p.text[c.author] for c in comments if c.author is not None)
+    return sum(c.author is not None and p.titled[c.author] and heads[p.text[c.author]] == 1
+               for c in comments) >= TITLE_SHARE * n
 
 
 def _list_like(p: _Page, c: _Comment) -> bool:

@@ -137,12 +137,14 @@ def test_thread_headed_by_titles_without_other_evidence_is_refused() -> None:
     assert not titled_headers(page, thread) and accept_thread(page, thread)
 
 
-def test_titled_headers_with_dates_or_a_stated_count_are_accepted() -> None:
+def test_titled_headers_with_header_lines_controls_or_a_stated_count_are_accepted() -> None:
     page, thread = _titled(4, 4)
-    assert not accept_thread(page, thread)
-    for c in thread[:2]:  # half the comments dated: a thread's evidence
+    for c in thread:  # a date under each headline: a dated teaser list, still refused
         page.date[c.text[-1]] = True
         c.meta, c.text = c.text[-1:], c.text[:-1]
+    assert titled_headers(page, thread) and not accept_thread(page, thread)
+    for c in thread[:2]:  # "Reply" under half the comments: readers' controls
+        page.rule[c.meta[0]] = "comment_chrome"
     assert not titled_headers(page, thread) and accept_thread(page, thread)
     page, thread = _titled(4, 4)
     page.headers = {0: "says", 3: "says"}  # half headed by a header line
@@ -151,3 +153,13 @@ def test_titled_headers_with_dates_or_a_stated_count_are_accepted() -> None:
     page.count.append(4)
     page.counts = [len(page.count) - 1]  # "4 Comments" over four
     assert count_agrees(page, thread) and accept_thread(page, thread)
+
+
+def test_a_repeated_header_is_a_name_not_a_title() -> None:
+    # "IT jobs" answering under each reader's comment: a phrase-cased name heading half the thread
+    page, thread = _titled(4, 0)
+    page.titled[3] = page.titled[9] = True
+    page.text[9] = page.text[3]
+    assert not titled_headers(page, thread) and accept_thread(page, thread)
+    page.text[9] = 99  # two different headlines
+    assert titled_headers(page, thread) and not accept_thread(page, thread)
