@@ -108,7 +108,10 @@ def _build_parser() -> argparse.ArgumentParser:
                          "author-microdata, author-avatar, author-says), to measure how it reads that form. "
                          "Without --html: take comment cues out of the page text (truth unchanged): the "
                          "comments heading and count lines (heading), reply/like/permalink lines and 'says' "
-                         "(chrome), dates on header lines (dates), the comment form (form), or all of them (all).")
+                         "(chrome), dates on header lines (dates), the comment form (form), or all of them (all); "
+                         "or take each page's thread out and score it as comment-less (thread), with other "
+                         "pages' teaser list (thread-teasers) or sub-headed article (thread-article) put "
+                         "in its place: the spurious threads a comment-less page yields.")
     return parser
 
 
