@@ -111,7 +111,8 @@ def _build_parser() -> argparse.ArgumentParser:
                          "(chrome), dates on header lines (dates), the comment form (form), or all of them (all); "
                          "or take each page's thread out and score it as comment-less (thread), with other "
                          "pages' teaser list (thread-teasers) or sub-headed article (thread-article) put "
-                         "in its place: the spurious threads a comment-less page yields.")
+                         "in its place, or only its comment texts taken out (thread-texts): the spurious "
+                         "threads a comment-less page yields.")
     return parser
 
 

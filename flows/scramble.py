@@ -196,7 +196,7 @@ def _as_definition(comment: LexborNode, term: str) -> None:
 # --------------------------------------------------------------------------------------------------
 
 TEXT_SCRAMBLE_MODES = ("none", "heading", "chrome", "dates", "form", "all", "thread", "thread-teasers",
-                       "thread-article")
+                       "thread-article", "thread-texts")
 """Perturbations of a text page (``scramble_text``), each removing cues the text comment finder reads:
 ``heading``: the comments heading and stated count lines; ``chrome``: reply, like, report, permalink and
 other comment-widget lines, and "NAME says:" headers cut to the name; ``dates``: date lines dropped and
@@ -208,8 +208,10 @@ below) and the page is scored as comment-less: every comment found on it is spur
 join other pages' writing where the thread was (below the article on a comment-less page), the page again
 scored as comment-less: ``thread-teasers`` a story-teaser list (``teaser_block``: each other page's title
 and the first sentence of its body), ``thread-article`` a share bar and a "Comments" heading over a
-sub-headed article (``article_block``: other pages' paragraphs, a short heading over every two)."""
-THREAD_CUT_MODES = ("thread", "thread-teasers", "thread-article")
+sub-headed article (``article_block``: other pages' paragraphs, a short heading over every two).
+``thread-texts`` takes out only the lines of the comments' texts: the headers, dates and controls stay, a
+thread whose texts are loaded later."""
+THREAD_CUT_MODES = ("thread", "thread-teasers", "thread-article", "thread-texts")
 """The text perturbations that take the thread out: their pages are scored as comment-less."""
 TEASERS = 6
 """Teasers in a ``thread-teasers`` block."""
@@ -263,7 +265,7 @@ def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None]
     (the truth comments' texts; ``text`` itself when none is); ``thread-teasers`` and ``thread-article``
     put in their place (below the last line of ``kept``, the truth's title and body first, when no line of
     ``thread`` is on the page) a block made of ``donors``, other pages' (title, body): ``teaser_block``,
-    ``article_block``.
+    ``article_block``; ``thread-texts`` returns it without every line that is a line of one of ``thread``.
 
     Raises:
         ValueError: ``mode`` is not one of ``TEXT_SCRAMBLE_MODES``.
@@ -271,7 +273,7 @@ def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None]
     if mode not in TEXT_SCRAMBLE_MODES:
         raise ValueError(f"text scramble mode must be one of {TEXT_SCRAMBLE_MODES}, not {mode!r}")
     if mode == "none" or mode in THREAD_CUT_MODES:
-        return text if mode == "none" else _joined(text, thread, kept, _donor_block(mode, donors))
+        return text if mode == "none" else _cut(text, mode, thread, kept, donors)
     parts = _TEXT_PARTS[mode]
     cues = _text_cues()
     names = sorted({_line_key(a) for a in authors if a and _line_key(a)}, key=len, reverse=True)
@@ -316,19 +318,20 @@ def _without_thread(text: str, thread: Iterable[str]) -> str:
     return "\n".join(lines[:at[0]] + lines[at[-1] + 1:]) if at else text
 
 
-def _donor_block(mode: str, donors: Sequence[tuple[str, str]]) -> list[str] | None:
-    """The lines a thread-cut ``mode`` puts where the thread was: none for ``thread``."""
+def _cut(text: str, mode: str, thread: Iterable[str], kept: Iterable[str],
+         donors: Sequence[tuple[str, str]]) -> str:
+    """``text`` perturbed by a thread-cut ``mode`` (``THREAD_CUT_MODES``; see ``scramble_text``)."""
+    if mode == "thread-texts":
+        said = {_line_key(ln) for b in thread for ln in b.split("\n")} - {""}
+        return "\n".join(line for line in text.split("\n") if _line_key(line) not in said)
     if mode == "thread":
-        return None
-    return teaser_block(donors) if mode == "thread-teasers" else article_block(donors)
-
-
-def _joined(text: str, thread: Iterable[str], kept: Iterable[str], block: list[str] | None) -> str:
-    """``text`` with ``block`` in place of its lines from the first to the last one that is a line of one of
-    ``thread``; without those, ``block`` below its last line that is a line of ``kept`` (its end if none).
-    ``block`` None: ``text`` without those lines (``_without_thread``), as it is when it has none."""
-    if block is None:
         return _without_thread(text, thread)
+    return _joined(text, thread, kept, teaser_block(donors) if mode == "thread-teasers" else article_block(donors))
+
+
+def _joined(text: str, thread: Iterable[str], kept: Iterable[str], block: list[str]) -> str:
+    """``text`` with ``block`` in place of its lines from the first to the last one that is a line of one of
+    ``thread``; without those, ``block`` below its last line that is a line of ``kept`` (its end if none)."""
     said = {_line_key(ln) for b in thread for ln in b.split("\n")}
     said.discard("")
     lines = text.split("\n")

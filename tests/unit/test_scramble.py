@@ -268,3 +268,10 @@ def test_thread_cut_modes_join_a_block_where_the_thread_was() -> None:
     out = scramble_text(page, "thread-article", kept=_KEPT[:2], donors=_DONORS).split("\n")
     assert out == page.split("\n")[:3] + article_block(_DONORS) + ["Footer text"]
     assert set(THREAD_CUT_MODES) <= set(TEXT_SCRAMBLE_MODES)
+
+
+def test_thread_texts_takes_only_the_comment_texts_out() -> None:
+    """Issue 17: ``thread-texts`` leaves the thread's headers, dates and controls: a thread loaded later."""
+    out = scramble_text(_THREAD, "thread-texts", kept=_KEPT, thread=_KEPT[2:]).split("\n")
+    assert out == [ln for ln in _THREAD.split("\n") if ln not in _KEPT[2:]]
+    assert "Anna Berg says:" in out and "Tom Rao on 4 March 2012 at 9:00" in out and "Reply" in out
