@@ -671,6 +671,21 @@ def test_a_teaser_box_under_a_label_inside_the_article_is_not_body() -> None:
         PARA[0], PARA[1], "The plan has three parts:", *heads, *end]
 
 
+def test_a_box_the_page_prints_twice_is_not_body() -> None:
+    """Three headlines between paragraphs that the page prints again in a sidebar are a copied box and stay
+    out; the same lines printed once stay in, and so do a pull quote repeated once and repeated code lines."""
+    heads = [f"Story number {k} that readers of this site looked at" for k in range(3)]
+    start = ["City Extends Tram Line to the North", "", PARA[0], PARA[1]]
+    end = [PARA[2], *MORE]
+    sidebar = ["", "Most read", *heads, "© 2024 Example"]
+    assert _body_lines("\n".join([*start, *heads, *end, *sidebar])) == [PARA[0], PARA[1], *end]
+    assert _body_lines("\n".join([*start, *heads, *end])) == [PARA[0], PARA[1], *heads, *end]
+    quoted = _body_lines("\n".join([*start, PARA[0], *end]))
+    assert quoted == [PARA[0], PARA[1], PARA[0], *end]
+    code = ["the list of items: [", "the list of items: [", "the list of items: ["]
+    assert _body_lines("\n".join([*start, *code, *end, "", *code])) == [PARA[0], PARA[1], *code, *end]
+
+
 def test_body_rules_read_each_page_alone() -> None:
     """The tail cut, the standfirst and the asides are computed over many pages at once: a page parsed
     beside others (before or after one whose tail is cut, or whose standfirst is taken) keeps its own body."""
