@@ -65,13 +65,14 @@ def _body_lines(text: str, truth: dict[str, Any]) -> tuple[list[str], set[int]]:
 
 
 def _teaser_in_body(text: str, truth: dict[str, Any], _rng: random.Random) -> str:
-    """The page with a copy of a box of non-body lines (four lines in a row of 4+ words, none in the true
-    body) put in the middle of the article: a teaser box the layout places inside the story."""
+    """The page with a copy of a box of non-body lines (the first four lines in a row of 4+ words above the
+    article, none in the true body: teaser headlines, not the footer) put in the middle of the article: a
+    teaser box the layout places inside the story."""
     lines, inside = _body_lines(text, truth)
     if len(inside) < 4:
         return text
     box: list[str] = []
-    for k, ln in enumerate(lines):
+    for k, ln in enumerate(lines[:min(inside)]):
         if k not in inside and len(ln.split()) >= 4 and ln.strip() not in (truth.get("body") or ""):
             box.append(ln)
             if len(box) == 4:
@@ -87,7 +88,8 @@ def _teaser_in_body(text: str, truth: dict[str, Any], _rng: random.Random) -> st
 
 def _shuffle_boxes(text: str, truth: dict[str, Any], rng: random.Random) -> str:
     """The page with its boxes (runs of lines between empty lines) outside the article shuffled, the
-    article's own lines kept in their place: navigation, teasers and footers in another order."""
+    article's own lines kept in their place: navigation, teasers and footers in another order. Below the
+    article of a page with comments the order is kept (a thread's boxes are its comments)."""
     lines, inside = _body_lines(text, truth)
     if not inside:
         return text
@@ -102,7 +104,8 @@ def _shuffle_boxes(text: str, truth: dict[str, Any], rng: random.Random) -> str:
         return [b for b in out if b]
     head, tail = boxes(lines[:first]), boxes(lines[last + 1:])
     rng.shuffle(head)
-    rng.shuffle(tail)
+    if not truth.get("comments"):
+        rng.shuffle(tail)
     return "\n\n".join(["\n".join(b) for b in head] + ["\n".join(lines[first:last + 1])]
                        + ["\n".join(b) for b in tail])
 
@@ -124,7 +127,7 @@ def load_pages(sources: list[str], perturb: str) -> tuple[pl.DataFrame, pl.DataF
     pages, truth = [], []
     for source in sources:
         folder, _, fold = source.partition(":")
-        p, t, _ = load_folder(Path(folder), fold=fold or "all")
+        p, t, c = load_folder(Path(folder), fold=fold or "all")
         name = Path(folder).name
         p = p.with_columns(page_id=pl.lit(f"{name}/") + pl.col("page_id"))
         t = t.with_columns(page_id=pl.lit(f"{name}/") + pl.col("page_id"))
@@ -132,8 +135,9 @@ def load_pages(sources: list[str], perturb: str) -> tuple[pl.DataFrame, pl.DataF
             change, rng = PERTURBATIONS[perturb], random.Random(0)
             bodies = dict(t.select("page_id", "body").iter_rows())
             titles = dict(t.select("page_id", "title").iter_rows())
+            threads = {f"{name}/{pid}" for pid in c["page_id"].unique().to_list()}
             p = p.with_columns(text=pl.Series([
-                change(text, {"body": bodies[pid], "title": titles[pid]}, rng)
+                change(text, {"body": bodies[pid], "title": titles[pid], "comments": pid in threads}, rng)
                 for pid, text in p.select("page_id", "text").iter_rows()]))
         pages.append(p)
         truth.append(t.select("page_id", "body"))
