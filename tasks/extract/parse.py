@@ -1626,7 +1626,11 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
     )
     body = near.filter(
         (i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
-         & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text")))
+         # the title's line is no body line, unless it reads as a sentence of the article (a page printing no
+         # heading line, whose lede was taken for its title)
+         & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text"))
+                                 | (pl.col("f_prose") & (pl.col("f_words") >= SENTENCE_MIN_WORDS)
+                                    & _last_char().is_in(_LEDE_END)))
          & ~pl.col("_aside")) | pl.col("_standfirst")
     )
     body = body.filter(~pl.col("_row").is_in(_repeated_labels(feats).implode()))

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
+from tasks.extract import parse as parse_module
 from tasks.extract import selectors
 from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.parse import _digit_rows, author_date, parse_articles, parse_comments, segment_pages
@@ -756,3 +757,20 @@ def test_headers_closed_by_a_reply_button_are_not_footers() -> None:
     _, comments = _parse("\n".join([*lines, "Leave a Reply"]))
     assert [c["author"] for c in comments] == [a for a, _ in FOOTED]
     assert [c["text"] for c in comments] == texts
+
+
+def test_a_sentence_taken_for_the_title_stays_in_the_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page that prints no heading line: where the title chosen is a long line that reads as a sentence (the
+    lede), it stays in the body too; a headline-shaped title line does not."""
+    lede = ("Prosecutors in the northern city have dropped an investigation into the tram contracts that were "
+            "awarded to a firm owned by the mayor's brother in 2010.")
+    chosen: list[str] = []
+
+    def first_line_titled(feats: pl.DataFrame, _model: object) -> pl.DataFrame:
+        return feats.filter(pl.col("text") == chosen[0]).select("_page", _title=pl.col("_i")).unique("_page")
+
+    monkeypatch.setattr(parse_module, "rank_titles", first_line_titled)
+    chosen.append(lede)
+    assert _body_lines("\n".join(["Home", "Share", lede, *PARA])) == [lede, *PARA]
+    chosen[0] = "City Extends Tram Line to the North"
+    assert _body_lines("\n".join(["Home", "Share", chosen[0], *PARA])) == PARA
