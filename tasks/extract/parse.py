@@ -211,6 +211,13 @@ TEASER_BOX_MIN_ITEMS = 3
 ending like a sentence) in a row right under a label ("Editor's picks", "RELATED COVERAGE": a stripped line
 or one of at most ``REPEATED_LABEL_MAX_WORDS`` words not ending in ":", ".", "," or ";"); its lines are left
 out of the body. A list the article introduces ("Ingredients:", "Here is how:") opens under a colon."""
+COPIED_BOX_MIN_LINES = 3
+"""A box the page prints twice: this many lines in a row (lines of ``COPIED_LINE_MIN_WORDS``+ words, not stripped),
+each of whose text the page prints elsewhere too (a teaser list shown both in the article and in a sidebar, a
+menu printed twice): its lines are left out of the body even inside its window. An article's own sentences
+quoted once more (a pull quote) are a line or two, not such a run; lines ending in ":" or a bracket (code,
+speaker labels: ``_REPEATED_KEPT_END``) are kept."""
+COPIED_LINE_MIN_WORDS = 2
 LEDE_REACH = 12
 _LEDE_END = tuple('.!?…"”»’。！？」』')
 """The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
@@ -1515,7 +1522,8 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     of lines sorted by page and line.
 
     Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``, ``text``, ``_cut_blurb`` (a blurb
-    cut to one width, ``_truncated_blurbs`` over the whole page) of ``frame`` (consecutive lines
+    cut to one width, ``_truncated_blurbs`` over the whole page), ``_twice`` (the page prints the line's text more
+    than once; a run of them is a copied box, see ``COPIED_BOX_MIN_LINES``) of ``frame`` (consecutive lines
     of each page; the line above or below a page's first or last row counts as absent); adds ``_aside`` and
     ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see ``_cut_tails_and_standfirsts``).
     """
@@ -1544,8 +1552,12 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("_under_label")).forward_fill()
     gap_opens, gap_first, gap_last = _run_bounds(pl.col("_gap"))
     gap_start = (pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)) | pl.lit(_bio_names(frame))
-    return frame.with_columns(_aside=pl.col("_lone") | box | caption, _gap_start=gap_start).drop(
-        "_headline", "_lone", "_under_label", "_gap")
+    frame = frame.with_columns(_copy=pl.col("_twice") & kept & (pl.col("f_words") >= COPIED_LINE_MIN_WORDS)
+                               & ~_last_char().is_in(_REPEATED_KEPT_END))
+    _, copy_first, copy_last = _run_bounds(pl.col("_copy"))
+    copied = pl.col("_copy") & (copy_last - copy_first + 1 >= COPIED_BOX_MIN_LINES)
+    return frame.with_columns(_aside=pl.col("_lone") | box | caption | copied, _gap_start=gap_start).drop(
+        "_headline", "_lone", "_under_label", "_gap", "_copy")
 
 
 def _page_text_key() -> pl.Expr:
@@ -1606,7 +1618,7 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
         on="_page", how="left", maintain_order="left")
     near = (
         feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words",
-                     "_cut_blurb")
+                     "_cut_blurb", _twice=_page_text_key().is_duplicated())
         .with_columns(per_page.select(pl.col("_lo", "_hi", "_title").gather(feats["_page"])))
         .filter(i.is_between(pl.col("_lo") - LEDE_REACH, pl.col("_hi") + 1))
     )
@@ -1617,7 +1629,11 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
     )
     body = near.filter(
         (i.is_between(pl.col("_lo"), pl.col("_hi")) & ~pl.col("_placed") & pl.col("strip_rule").is_null()
-         & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text")))
+         # the title's line is no body line, unless it reads as a sentence of the article (a page printing no
+         # heading line, whose lede was taken for its title)
+         & ~pl.col("f_date") & (pl.col("_title_text").is_null() | (pl.col("text") != pl.col("_title_text"))
+                                 | (pl.col("f_prose") & (pl.col("f_words") >= SENTENCE_MIN_WORDS)
+                                    & _last_char().is_in(_LEDE_END)))
          & ~pl.col("_aside")) | pl.col("_standfirst")
     )
     body = body.filter(~pl.col("_row").is_in(_repeated_labels(feats).implode()))

@@ -38,6 +38,8 @@ BODY_KINDS = {
     "teaser headlines that ask under the article": {"dailymail-co-uk-dailymail": 0.85},
     # a label, a bar and a headline between paragraphs: a link to another story
     "labelled story links inside the article": {"eyethunews-co-za-eyethunews": 0.88, "cbc-ca-cbcnews": 0.89},
+    # between the article's paragraphs, a box of headlines the page prints again elsewhere (a sidebar)
+    "teaser box the page prints twice": {"thesun-co-uk-thesun": 0.98, "rp-pl-rzeczpospolita": 0.96},
 }
 """Pages per text-body failure kind with the body F1 each reaches (each was below it before the rule)."""
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import empty_frame, polars_schema
+from tasks.extract import parse as parse_module
 from tasks.extract import selectors
 from tasks.extract.boilerplate import strip_boilerplate
 from tasks.extract.parse import _digit_rows, author_date, parse_articles, parse_comments, segment_pages
@@ -671,6 +672,21 @@ def test_a_teaser_box_under_a_label_inside_the_article_is_not_body() -> None:
         PARA[0], PARA[1], "The plan has three parts:", *heads, *end]
 
 
+def test_a_box_the_page_prints_twice_is_not_body() -> None:
+    """Three headlines between paragraphs that the page prints again in a sidebar are a copied box and stay
+    out; the same lines printed once stay in, and so do a pull quote repeated once and repeated code lines."""
+    heads = [f"Story number {k} that readers of this site looked at" for k in range(3)]
+    start = ["City Extends Tram Line to the North", "", PARA[0], PARA[1]]
+    end = [PARA[2], *MORE]
+    sidebar = ["", "Most read", *heads, "© 2024 Example"]
+    assert _body_lines("\n".join([*start, *heads, *end, *sidebar])) == [PARA[0], PARA[1], *end]
+    assert _body_lines("\n".join([*start, *heads, *end])) == [PARA[0], PARA[1], *heads, *end]
+    quoted = _body_lines("\n".join([*start, PARA[0], *end]))
+    assert quoted == [PARA[0], PARA[1], PARA[0], *end]
+    code = ["the list of items: [", "the list of items: [", "the list of items: ["]
+    assert _body_lines("\n".join([*start, *code, *end, "", *code])) == [PARA[0], PARA[1], *code, *end]
+
+
 def test_body_rules_read_each_page_alone() -> None:
     """The tail cut, the standfirst and the asides are computed over many pages at once: a page parsed
     beside others (before or after one whose tail is cut, or whose standfirst is taken) keeps its own body."""
@@ -741,3 +757,20 @@ def test_headers_closed_by_a_reply_button_are_not_footers() -> None:
     _, comments = _parse("\n".join([*lines, "Leave a Reply"]))
     assert [c["author"] for c in comments] == [a for a, _ in FOOTED]
     assert [c["text"] for c in comments] == texts
+
+
+def test_a_sentence_taken_for_the_title_stays_in_the_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page that prints no heading line: where the title chosen is a long line that reads as a sentence (the
+    lede), it stays in the body too; a headline-shaped title line does not."""
+    lede = ("Prosecutors in the northern city have dropped an investigation into the tram contracts that were "
+            "awarded to a firm owned by the mayor's brother in 2010.")
+    chosen: list[str] = []
+
+    def first_line_titled(feats: pl.DataFrame, _model: object) -> pl.DataFrame:
+        return feats.filter(pl.col("text") == chosen[0]).select("_page", _title=pl.col("_i")).unique("_page")
+
+    monkeypatch.setattr(parse_module, "rank_titles", first_line_titled)
+    chosen.append(lede)
+    assert _body_lines("\n".join(["Home", "Share", lede, *PARA])) == [lede, *PARA]
+    chosen[0] = "City Extends Tram Line to the North"
+    assert _body_lines("\n".join(["Home", "Share", chosen[0], *PARA])) == PARA
