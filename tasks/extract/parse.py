@@ -1205,7 +1205,10 @@ _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_
 
 
 def _header_lines(feats: pl.DataFrame) -> pl.DataFrame:
-    """The columns of ``feats`` that the comment-header classifier reads, ``name_like`` as the finder reads it."""
+    """The columns of ``feats`` that the comment-header classifier reads, ``name_like`` as the finder reads it
+    (``_name_like``; taken from ``feats`` where it has the column)."""
+    if "name_like" in feats.columns:
+        return feats.select(HEADER_COLUMNS)
     return feats.select([c for c in HEADER_COLUMNS if c != "name_like"]).with_columns(_name_like(feats))
 
 
@@ -1244,14 +1247,11 @@ def _learned_candidates(feats: pl.DataFrame, found: pl.Series, model: dict[str, 
     if rest.height == 0:
         return rest.with_columns(_learned=pl.lit(value=False))
     threshold = float(model["threshold"])
-    # the classifier's columns, ``name_like`` read once for both scores (``_header_lines`` reads it per call)
-    rest = rest.with_columns(_name_like(rest))
-    bound = pl.Series("_bound", line_scores(rest.select(HEADER_COLUMNS), model, bound=True) >= threshold)
+    rest = rest.with_columns(_name_like(rest))  # read once for both scores
+    bound = pl.Series("_bound", line_scores(_header_lines(rest), model, bound=True) >= threshold)
     rest = rest.with_columns(bound).filter(pl.col("_bound").sum().over("_page") >= LEARNED_MIN_COMMENTS
                                            ).drop("_bound")
-    learned = (line_scores(rest.select(HEADER_COLUMNS), model) >= threshold if rest.height
-               else np.zeros(0, dtype=bool))
-    return rest.with_columns(_learned=pl.Series(learned)).drop("name_like")
+    return rest.with_columns(learned_headers(rest, model)).drop("name_like")
 
 
 def _comment_lines(finder_lines: pl.DataFrame, finder: Finder, out: tuple[list[int], list[int], list[int],
