@@ -356,10 +356,12 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _digit_rows(frame: pl.DataFrame) -> pl.Series:
     """Whether each ``text`` of ``frame`` holds a digit (the regex ``\\d``, any script's digits); the
-    Unicode search runs only on the rows with a non-ASCII character and no ASCII digit."""
+    Unicode search runs only on the rows with a non-ASCII character and no ASCII digit (their characters
+    are read from ``_chars`` where ``frame`` has it)."""
     text = pl.col("text")
     ascii_digit = frame.select(text.str.contains("[0-9]")).to_series()
-    wide = frame.select(~ascii_digit & (text.str.len_bytes() != text.str.len_chars())).to_series().arg_true()
+    chars = pl.col("_chars") if "_chars" in frame.columns else text.str.len_chars()
+    wide = frame.select(~ascii_digit & (text.str.len_bytes() != chars)).to_series().arg_true()
     found = ascii_digit.to_numpy().copy()
     found[wide.to_numpy()] = frame["text"].gather(wide).str.contains(r"\d").to_numpy()
     return pl.Series(found)
@@ -1109,10 +1111,12 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
     and made local to their page with one search of the page starts."""
     if feats.height == 0:
         return
-    # the sentence test's regexes run only on the lines too short to be a sentence by their words alone
+    # the sentence test's regexes run only on the lines too short to be a sentence by their words alone, the
+    # second (a sentence end inside the line, a search through all of it) only where the first (its end) fails
     sentence = feats.select(_SENTENCE_WORDS).to_series().to_numpy().copy()
-    unworded = pl.Series(np.flatnonzero(~sentence))
-    sentence[unworded.to_numpy()] = feats.select("text").gather(unworded).select(_SENTENCE_SHAPE).to_series().to_numpy()
+    for shape in _SENTENCE_SHAPES:
+        rest = pl.Series(np.flatnonzero(~sentence))
+        sentence[rest.to_numpy()] = feats.select("text").gather(rest).select(shape).to_series().to_numpy()
     feats = feats.with_columns(_name_like(feats), meta=_META, sentence=pl.Series(sentence),
                                _text_id=pl.col("text").hash())
     feats = feats.with_columns(titled_lines(feats, feats["name_like"]))
@@ -1185,7 +1189,8 @@ def _name_like(frame: pl.DataFrame) -> pl.Series:
     like[shaped.to_numpy()] = frame.select("text").gather(shaped).select(_NAME_END.fill_null(value=False)
                                                                          ).to_series().to_numpy()
     return pl.Series("name_like", like)
-_SENTENCE_SHAPE = _TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$") | _TEXT.str.contains(r"\w[.!?…。！？]\s+\w")
+_SENTENCE_SHAPES = (_TEXT.str.contains(r"[.!?…:;)\]\"”»’。！？」』]\s*$"), _TEXT.str.contains(r"\w[.!?…。！？]\s+\w"))
+_SENTENCE_SHAPE = _SENTENCE_SHAPES[0] | _SENTENCE_SHAPES[1]
 _SENTENCE_WORDS = pl.col("f_words") >= SENTENCE_MIN_WORDS
 _SENTENCE = _SENTENCE_SHAPE | _SENTENCE_WORDS
 """Lines that end like a sentence, hold a sentence end followed by more words, or are long enough to be
@@ -1210,7 +1215,10 @@ _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_
 
 
 def _header_lines(feats: pl.DataFrame) -> pl.DataFrame:
-    """The columns of ``feats`` that the comment-header classifier reads, ``name_like`` as the finder reads it."""
+    """The columns of ``feats`` that the comment-header classifier reads, ``name_like`` as the finder reads it
+    (``_name_like``; taken from ``feats`` where it has the column)."""
+    if "name_like" in feats.columns:
+        return feats.select(HEADER_COLUMNS)
     return feats.select([c for c in HEADER_COLUMNS if c != "name_like"]).with_columns(_name_like(feats))
 
 
@@ -1249,10 +1257,11 @@ def _learned_candidates(feats: pl.DataFrame, found: pl.Series, model: dict[str, 
     if rest.height == 0:
         return rest.with_columns(_learned=pl.lit(value=False))
     threshold = float(model["threshold"])
+    rest = rest.with_columns(_name_like(rest))  # read once for both scores
     bound = pl.Series("_bound", line_scores(_header_lines(rest), model, bound=True) >= threshold)
     rest = rest.with_columns(bound).filter(pl.col("_bound").sum().over("_page") >= LEARNED_MIN_COMMENTS
                                            ).drop("_bound")
-    return rest.with_columns(learned_headers(rest, model))
+    return rest.with_columns(learned_headers(rest, model)).drop("name_like")
 
 
 def _comment_lines(finder_lines: pl.DataFrame, finder: Finder, out: tuple[list[int], list[int], list[int],
