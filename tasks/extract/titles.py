@@ -2,7 +2,8 @@
 
 A page's title candidates are the kept lines (and the lines stripped as a site template or a byline,
 flagged: ``RULES_SEEN``) from ``WINDOW_ABOVE`` lines above its body window's first line to ``WINDOW_BELOW``
-lines below it (``candidate_features``). Each candidate gets shape features (length, case, punctuation,
+lines below it, and the ``BYLINE_ZONE`` lines just above its first byline or dateline line wherever that
+is (``candidate_features``). Each candidate gets shape features (length, case, punctuation,
 script), position features (lines and kept lines to the body start, its rank among the candidates above
 the body), evidence features (named by a breadcrumb or a comment-count line, repeated on the page, the
 share of its words the body's first prose lines hold, the URL slug's words it holds) and neighbour
@@ -44,6 +45,9 @@ RULES_SEEN = ("template", "byline")
 """Stripped lines that stay candidates (flagged ``template_line``, ``byline_line``): a post's headline recurs
 in the other posts' archive lists of its site (so is learned as a template line), and a headline may open
 with the word a byline opens with."""
+BYLINE_ZONE = 4
+"""The lines up to this many above a page's first byline or dateline line (not in a comment) are candidates too,
+where the body window starts far from it: a headline sits just above its byline wherever the body window starts."""
 MODEL_PATH = Path(__file__).with_name("models") / "title_ranker.json"
 
 _CRUMB_RE = r" (?:»|›|>>?|\|) "
@@ -310,7 +314,9 @@ def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
 
 def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.DataFrame | None = None, *,
                        model: dict[str, Any] | None = None) -> pl.DataFrame:
-    """The title candidates of each page and their ``FEATURES``.
+    """The title candidates of each page and their ``FEATURES``: the lines from ``WINDOW_ABOVE`` above the body
+    window's first line to ``WINDOW_BELOW`` below it, and the ``BYLINE_ZONE`` lines above the page's first line
+    stripped as a byline or dateline (outside comments), where these lie elsewhere.
 
     The costly features (``COSTLY``: repetition, word shares with the body) are computed only for the
     candidates that can still be their page's title when a ``model`` is given, an exact prune: every
@@ -342,11 +348,15 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         windows = pl.concat([windows, _longest_lines(lines.join(windows, on=page, how="anti"))])
     # the lines near a body start are chosen on (page, line) alone; only they are copied with their features
     starts = lines.select("_page", "_i").join(windows, on="_page", how="left", maintain_order="left")["_lo"]
-    chosen = lines.select(i.is_between(starts - WINDOW_ABOVE - NEIGHBOURS, starts + WINDOW_BELOW + NEIGHBOURS)
-                          .fill_null(value=False)).to_series()
+    anchors = lines.filter(pl.col("strip_rule").is_in(("byline", "dateline")) & ~pl.col("_placed")).group_by(
+        page).agg(_at=i.min())
+    bylines = lines.select("_page").join(anchors, on="_page", how="left", maintain_order="left")["_at"]
+    chosen = lines.select(
+        i.is_between(starts - WINDOW_ABOVE - NEIGHBOURS, starts + WINDOW_BELOW + NEIGHBOURS).fill_null(value=False)
+        | i.is_between(bylines - BYLINE_ZONE - NEIGHBOURS, bylines + NEIGHBOURS).fill_null(value=False)).to_series()
     near = lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric",
                         "f_words", "f_prose", "f_by_author", "_placed").filter(chosen).with_columns(
-        _lo=starts.filter(chosen))
+        _lo=starts.filter(chosen), _at=bylines.filter(chosen))
     near = near.with_columns(_shaped=number_shaped(near["text"]))
     dateish = (pl.col("f_date") | pl.col("f_has_date") | pl.col("f_by_author").is_not_null()
                | (pl.col("strip_rule") == "byline").fill_null(value=False) | pl.col("_shaped")) & (_CHARS <= 160)
@@ -376,8 +386,10 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         _prev_date=pl.when(pl.col("_date_pg").shift(1).forward_fill() == pl.col(page))
         .then(pl.col("_date_i").shift(1).forward_fill()),
     )
+    in_reach = i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) | i.is_between(
+        pl.col("_at") - BYLINE_ZONE, pl.col("_at") - 1).fill_null(value=False)
     ok = (
-        i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & (_KEPT | pl.col("strip_rule").is_in(RULES_SEEN))
+        in_reach & (_KEPT | pl.col("strip_rule").is_in(RULES_SEEN))
         & ~pl.col("_placed") & ~pl.col("f_date")
         & pl.col("f_count").is_null() & ~pl.col("f_numeric") & (_WORDS >= 1) & _CHARS.is_between(2, MAX_CHARS)
     )

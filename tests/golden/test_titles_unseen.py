@@ -28,6 +28,8 @@ KINDS = {
     # a kicker glued to the headline, or the headline printed twice
     "kicker": ["zdfheute-de-zdf", "mz-de-mitteldeutschezeitung", "sn-at-salzburgernachrichten"],
     # scripts written without spaces (no body window)
+    # the headline just above its byline, far from where the body window starts
+    "byline_zone": ["47hats-com-dragnetr875"],
     "cjk": ["chunichi-co-jp-chunichishimbun", "sankei-com-sankeishimbun", "tokyo-np-co-jp-tokyoshimbun"],
 }
 

@@ -302,3 +302,20 @@ def test_the_title_a_top_8_first_pass_would_miss() -> None:
     best = titles.rank_titles(kept, model)["_title"].item()
     assert kept.filter(pl.col("_i") == best)["text"].item() == TITLE
     assert titles.rank_titles(kept, model).rows() == titles.rank_titles(every, model).rows()
+
+
+def test_headline_above_a_byline_far_from_the_body_window_is_a_candidate() -> None:
+    """The ``BYLINE_ZONE`` lines just above the page's first byline are candidates where the body window starts
+    more than ``WINDOW_ABOVE`` lines below them, and the headline among them is the title; the lines above the
+    zone, and the zone itself without a byline, are out of reach."""
+    top = [f"Weather report for region {k}" for k in range(titles.BYLINE_ZONE + 2)]
+    filler = [f"Photo gallery number {k} of the week" for k in range(titles.WINDOW_ABOVE + 5)]
+    headline = "City Extends Tram Line to the North"
+    lines = [*top, headline, "By Jane Smith", "Published 12 May 2024", *filler, LEAD, *PARA]
+    texts = _features(lines)["text"].to_list()
+    assert headline in texts
+    assert [t for t in top if t in texts] == top[-(titles.BYLINE_ZONE - 1):]
+    assert _title(lines) == headline
+    unanchored = _features([*top, headline, "Home", "Archive", *filler, LEAD, *PARA])["text"].to_list()
+    assert headline not in unanchored
+    assert not set(top) & set(unanchored)
