@@ -8,7 +8,8 @@ script), position features (lines and kept lines to the body start, its rank amo
 the body), evidence features (named by a breadcrumb or a comment-count line, repeated on the page, the
 share of its words the body's first prose lines hold, the URL slug's words it holds) and neighbour
 features (how many headline-like lines surround it, as in a list of teaser headlines; how near a date or
-byline line follows it; how much of it a line just above retells, as a standfirst retells its headline).
+byline line follows it; whether a short label sits just above it, as a kicker or section name sits above a
+headline; how much of it a line just above retells, as a standfirst retells its headline).
 No feature names a site or a word of a language: the cues are shapes, positions and repetition.
 
 The ranker is a conditional logit (a softmax over a page's candidates, ``rank_titles``): one weight per
@@ -48,6 +49,8 @@ with the word a byline opens with."""
 BYLINE_ZONE = 4
 """The lines up to this many above a page's first byline or dateline line (not in a comment) are candidates too,
 where the body window starts far from it: a headline sits just above its byline wherever the body window starts."""
+KICKER_WORDS = 6
+"""A kicker or section label above a headline (``kicker_above``) has at most this many words."""
 MODEL_PATH = Path(__file__).with_name("models") / "title_ranker.json"
 
 _CRUMB_RE = r" (?:»|›|>>?|\|) "
@@ -63,10 +66,10 @@ FEATURES: tuple[str, ...] = (
     "ends_cut", "ends_mark", "odd_start", "separator", "digits",
     "below", "log_lines_above", "log_kept_above", "first_above", "cand_rank", "page_pos",
     "hinted", "repeated",
-    "headline_neighbours", "date_next", "date_between", "date_before", "stripped_prev", "stripped_next",
+    "headline_neighbours", "date_next", "date_between", "stripped_prev", "stripped_next",
     "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
     "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
-    "lead_like", "body_share", "echo_above", "template_line", "byline_line",
+    "lead_like", "body_share", "echo_above", "template_line", "byline_line", "kicker_above",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 COSTLY: tuple[str, ...] = ("repeated", "body_share", "echo_above")
@@ -368,6 +371,9 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         _prose=(pl.col("f_prose") & _KEPT).cast(pl.Float64),
         _stripped=(~_KEPT).cast(pl.Float64),
         _numeric=pl.col("f_numeric").cast(pl.Float64),
+        # a kicker or section label: a short kept line that is no sentence, question or date
+        _short=_KEPT & _WORDS.is_between(1, KICKER_WORDS) & (_CHARS <= 60) & ~_TEXT.str.contains(r"[.?!]$")
+        & ~pl.col("f_date"),
     ).with_columns(
         _date_pg=pl.when(pl.col("_date_i").is_not_null()).then(pl.col(page)),
         _kept=pl.col("_kept").cum_sum(reverse=True).over(page) - pl.col("_kept"),
@@ -379,12 +385,11 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         stripped_prev=_within_page(pl.col("_stripped"), 1).fill_null(1.0),
         numeric_next=_within_page(pl.col("_numeric"), -1).fill_null(0.0),
         numeric_prev=_within_page(pl.col("_numeric"), 1).fill_null(0.0),
+        kicker_above=_within_page(pl.col("_short"), 1).fill_null(value=False) & (_WORDS >= 4),
     ).with_columns(
-        # the nearest date line below and above, on the same page
+        # the nearest date line below, on the same page
         _next_date=pl.when(pl.col("_date_pg").shift(-1).backward_fill() == pl.col(page))
         .then(pl.col("_date_i").shift(-1).backward_fill()),
-        _prev_date=pl.when(pl.col("_date_pg").shift(1).forward_fill() == pl.col(page))
-        .then(pl.col("_date_i").shift(1).forward_fill()),
     )
     in_reach = i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) | i.is_between(
         pl.col("_at") - BYLINE_ZONE, pl.col("_at") - 1).fill_null(value=False)
@@ -447,7 +452,6 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         date_next=(DATE_REACH - (pl.col("_next_date") - i).clip(upper_bound=DATE_REACH)).fill_null(0)
         .cast(pl.Float64) / DATE_REACH,
         date_between=(pl.col("_next_date") <= lo).fill_null(value=False) & (i < lo),
-        date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
     )
     feats = feats.with_columns(lead_like=pl.col("ends_period") & (_WORDS >= 12))
     feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo)).select(

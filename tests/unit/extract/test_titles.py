@@ -91,6 +91,19 @@ def test_teaser_run_counts_headline_neighbours() -> None:
     assert _row(feats, "City Extends Tram Line to the North")["first_above"] == 1.0
 
 
+def test_kicker_above_a_headline() -> None:
+    """A headline under a short label ("Transport", "Nahverkehr –") has ``kicker_above``; a line under a sentence,
+    a question or a date, and a label itself (too short), do not."""
+    headline = "City Extends Tram Line to the North"
+    for kicker in ("Transport", "Nahverkehr –", "Local politics in the north"):
+        feats = _features(["Weather report for the whole region and the coast today", kicker, headline, LEAD, *PARA])
+        assert _row(feats, headline)["kicker_above"] == 1.0, kicker
+        assert _row(feats, kicker)["kicker_above"] == 0.0
+    for above in ("Are you ready?", "The vote came after a long debate.", "Seven words are far too many for labels"):
+        feats = _features(["Weather report for the whole region and the coast today", above, headline, LEAD, *PARA])
+        assert _row(feats, headline)["kicker_above"] == 0.0, above
+
+
 def test_slug_agreement() -> None:
     lines = ["Other Story About the Harbour Museum Today", "City Extends Tram Line to the North", LEAD, *PARA]
     feats = _features(lines, url="https://example.org/news/2024/city-extends-tram-line-north-id4521.html")
