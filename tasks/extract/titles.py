@@ -9,7 +9,8 @@ the body), evidence features (named by a breadcrumb or a comment-count line, rep
 share of its words the body's first prose lines hold, the URL slug's words it holds) and neighbour
 features (how many headline-like lines surround it, as in a list of teaser headlines; how near a date or
 byline line follows it; whether a short label sits just above it, as a kicker or section name sits above a
-headline; how much of it a line just above retells, as a standfirst retells its headline).
+headline, or a date line, as a blog's post date sits above its headline; how much of it a line just above
+retells, as a standfirst retells its headline).
 No feature names a site or a word of a language: the cues are shapes, positions and repetition.
 
 The ranker is a conditional logit (a softmax over a page's candidates, ``rank_titles``): one weight per
@@ -69,7 +70,7 @@ FEATURES: tuple[str, ...] = (
     "headline_neighbours", "date_next", "date_between", "stripped_prev", "stripped_next",
     "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
     "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
-    "lead_like", "body_share", "echo_above", "template_line", "byline_line", "kicker_above",
+    "lead_like", "body_share", "echo_above", "template_line", "byline_line", "kicker_above", "dateline_prev",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 COSTLY: tuple[str, ...] = ("repeated", "body_share", "echo_above")
@@ -386,6 +387,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         numeric_next=_within_page(pl.col("_numeric"), -1).fill_null(0.0),
         numeric_prev=_within_page(pl.col("_numeric"), 1).fill_null(0.0),
         kicker_above=_within_page(pl.col("_short"), 1).fill_null(value=False) & (_WORDS >= 4),
+        dateline_prev=_within_page((pl.col("strip_rule") == "dateline").fill_null(value=False) | pl.col("f_date"), 1)
+        .fill_null(value=False),
     ).with_columns(
         # the nearest date line below, on the same page
         _next_date=pl.when(pl.col("_date_pg").shift(-1).backward_fill() == pl.col(page))

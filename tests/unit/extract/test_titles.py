@@ -104,6 +104,22 @@ def test_kicker_above_a_headline() -> None:
         assert _row(feats, headline)["kicker_above"] == 0.0, above
 
 
+def test_dateline_just_above_a_headline() -> None:
+    """``dateline_prev``: the line just above is a date line (a blog's post date over its headline); a byline
+    above, or a date two lines up, is not."""
+    headline = "City Extends Tram Line to the North"
+    feats = _features(["Weather report for the whole region and the coast today", "09/21/2012", headline, LEAD,
+                       *PARA])
+    assert _row(feats, headline)["dateline_prev"] == 1.0
+    feats = _features(["Weather report for the whole region and the coast today", "09/21/2012",
+                       "Transport and city planning news", headline, LEAD, *PARA])
+    assert _row(feats, headline)["dateline_prev"] == 0.0
+    assert _row(feats, "Transport and city planning news")["dateline_prev"] == 1.0
+    feats = _features(["Weather report for the whole region and the coast today", "By Jane Smith", headline,
+                       LEAD, *PARA])
+    assert _row(feats, headline)["dateline_prev"] == 0.0
+
+
 def test_slug_agreement() -> None:
     lines = ["Other Story About the Harbour Museum Today", "City Extends Tram Line to the North", LEAD, *PARA]
     feats = _features(lines, url="https://example.org/news/2024/city-extends-tram-line-north-id4521.html")
