@@ -2,12 +2,15 @@
 
 A page's title candidates are the kept lines (and the lines stripped as a site template or a byline,
 flagged: ``RULES_SEEN``) from ``WINDOW_ABOVE`` lines above its body window's first line to ``WINDOW_BELOW``
-lines below it (``candidate_features``). Each candidate gets shape features (length, case, punctuation,
+lines below it, and the ``BYLINE_ZONE`` lines just above its first byline or dateline line wherever that
+is (``candidate_features``). Each candidate gets shape features (length, case, punctuation,
 script), position features (lines and kept lines to the body start, its rank among the candidates above
 the body), evidence features (named by a breadcrumb or a comment-count line, repeated on the page, the
 share of its words the body's first prose lines hold, the URL slug's words it holds) and neighbour
 features (how many headline-like lines surround it, as in a list of teaser headlines; how near a date or
-byline line follows it; how much of it a line just above retells, as a standfirst retells its headline).
+byline line follows it; whether a short label sits just above it, as a kicker or section name sits above a
+headline, or a date line, as a blog's post date sits above its headline; how much of it a line just above
+retells, as a standfirst retells its headline).
 No feature names a site or a word of a language: the cues are shapes, positions and repetition.
 
 The ranker is a conditional logit (a softmax over a page's candidates, ``rank_titles``): one weight per
@@ -44,6 +47,11 @@ RULES_SEEN = ("template", "byline")
 """Stripped lines that stay candidates (flagged ``template_line``, ``byline_line``): a post's headline recurs
 in the other posts' archive lists of its site (so is learned as a template line), and a headline may open
 with the word a byline opens with."""
+BYLINE_ZONE = 4
+"""The lines up to this many above a page's first byline or dateline line (not in a comment) are candidates too,
+where the body window starts far from it: a headline sits just above its byline wherever the body window starts."""
+KICKER_WORDS = 6
+"""A kicker or section label above a headline (``kicker_above``) has at most this many words."""
 MODEL_PATH = Path(__file__).with_name("models") / "title_ranker.json"
 
 _CRUMB_RE = r" (?:»|›|>>?|\|) "
@@ -59,10 +67,10 @@ FEATURES: tuple[str, ...] = (
     "ends_cut", "ends_mark", "odd_start", "separator", "digits",
     "below", "log_lines_above", "log_kept_above", "first_above", "cand_rank", "page_pos",
     "hinted", "repeated",
-    "headline_neighbours", "date_next", "date_between", "date_before", "stripped_prev", "stripped_next",
+    "headline_neighbours", "date_next", "date_between", "stripped_prev", "stripped_next",
     "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
     "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
-    "lead_like", "body_share", "echo_above", "template_line", "byline_line",
+    "lead_like", "body_share", "echo_above", "template_line", "byline_line", "kicker_above", "dateline_prev",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 COSTLY: tuple[str, ...] = ("repeated", "body_share", "echo_above")
@@ -310,7 +318,9 @@ def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
 
 def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.DataFrame | None = None, *,
                        model: dict[str, Any] | None = None) -> pl.DataFrame:
-    """The title candidates of each page and their ``FEATURES``.
+    """The title candidates of each page and their ``FEATURES``: the lines from ``WINDOW_ABOVE`` above the body
+    window's first line to ``WINDOW_BELOW`` below it, and the ``BYLINE_ZONE`` lines above the page's first line
+    stripped as a byline or dateline (outside comments), where these lie elsewhere.
 
     The costly features (``COSTLY``: repetition, word shares with the body) are computed only for the
     candidates that can still be their page's title when a ``model`` is given, an exact prune: every
@@ -342,11 +352,15 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         windows = pl.concat([windows, _longest_lines(lines.join(windows, on=page, how="anti"))])
     # the lines near a body start are chosen on (page, line) alone; only they are copied with their features
     starts = lines.select("_page", "_i").join(windows, on="_page", how="left", maintain_order="left")["_lo"]
-    chosen = lines.select(i.is_between(starts - WINDOW_ABOVE - NEIGHBOURS, starts + WINDOW_BELOW + NEIGHBOURS)
-                          .fill_null(value=False)).to_series()
+    anchors = lines.filter(pl.col("strip_rule").is_in(("byline", "dateline")) & ~pl.col("_placed")).group_by(
+        page).agg(_at=i.min())
+    bylines = lines.select("_page").join(anchors, on="_page", how="left", maintain_order="left")["_at"]
+    chosen = lines.select(
+        i.is_between(starts - WINDOW_ABOVE - NEIGHBOURS, starts + WINDOW_BELOW + NEIGHBOURS).fill_null(value=False)
+        | i.is_between(bylines - BYLINE_ZONE - NEIGHBOURS, bylines + NEIGHBOURS).fill_null(value=False)).to_series()
     near = lines.select("_page", "_i", "text", "strip_rule", "f_date", "f_has_date", "f_count", "f_numeric",
                         "f_words", "f_prose", "f_by_author", "_placed").filter(chosen).with_columns(
-        _lo=starts.filter(chosen))
+        _lo=starts.filter(chosen), _at=bylines.filter(chosen))
     near = near.with_columns(_shaped=number_shaped(near["text"]))
     dateish = (pl.col("f_date") | pl.col("f_has_date") | pl.col("f_by_author").is_not_null()
                | (pl.col("strip_rule") == "byline").fill_null(value=False) | pl.col("_shaped")) & (_CHARS <= 160)
@@ -358,6 +372,9 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         _prose=(pl.col("f_prose") & _KEPT).cast(pl.Float64),
         _stripped=(~_KEPT).cast(pl.Float64),
         _numeric=pl.col("f_numeric").cast(pl.Float64),
+        # a kicker or section label: a short kept line that is no sentence, question or date
+        _short=_KEPT & _WORDS.is_between(1, KICKER_WORDS) & (_CHARS <= 60) & ~_TEXT.str.contains(r"[.?!]$")
+        & ~pl.col("f_date"),
     ).with_columns(
         _date_pg=pl.when(pl.col("_date_i").is_not_null()).then(pl.col(page)),
         _kept=pl.col("_kept").cum_sum(reverse=True).over(page) - pl.col("_kept"),
@@ -369,15 +386,18 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         stripped_prev=_within_page(pl.col("_stripped"), 1).fill_null(1.0),
         numeric_next=_within_page(pl.col("_numeric"), -1).fill_null(0.0),
         numeric_prev=_within_page(pl.col("_numeric"), 1).fill_null(0.0),
+        kicker_above=_within_page(pl.col("_short"), 1).fill_null(value=False) & (_WORDS >= 4),
+        dateline_prev=_within_page((pl.col("strip_rule") == "dateline").fill_null(value=False) | pl.col("f_date"), 1)
+        .fill_null(value=False),
     ).with_columns(
-        # the nearest date line below and above, on the same page
+        # the nearest date line below, on the same page
         _next_date=pl.when(pl.col("_date_pg").shift(-1).backward_fill() == pl.col(page))
         .then(pl.col("_date_i").shift(-1).backward_fill()),
-        _prev_date=pl.when(pl.col("_date_pg").shift(1).forward_fill() == pl.col(page))
-        .then(pl.col("_date_i").shift(1).forward_fill()),
     )
+    in_reach = i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) | i.is_between(
+        pl.col("_at") - BYLINE_ZONE, pl.col("_at") - 1).fill_null(value=False)
     ok = (
-        i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) & (_KEPT | pl.col("strip_rule").is_in(RULES_SEEN))
+        in_reach & (_KEPT | pl.col("strip_rule").is_in(RULES_SEEN))
         & ~pl.col("_placed") & ~pl.col("f_date")
         & pl.col("f_count").is_null() & ~pl.col("f_numeric") & (_WORDS >= 1) & _CHARS.is_between(2, MAX_CHARS)
     )
@@ -435,7 +455,6 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         date_next=(DATE_REACH - (pl.col("_next_date") - i).clip(upper_bound=DATE_REACH)).fill_null(0)
         .cast(pl.Float64) / DATE_REACH,
         date_between=(pl.col("_next_date") <= lo).fill_null(value=False) & (i < lo),
-        date_before=((i - pl.col("_prev_date")) <= NEIGHBOURS).fill_null(value=False),
     )
     feats = feats.with_columns(lead_like=pl.col("ends_period") & (_WORDS >= 12))
     feats = feats.with_columns(rule_ok=_RULE_OK & (i <= lo)).select(

@@ -22,11 +22,17 @@ KINDS = {
                      "nature-com-nature"],
     # a lead, caption or sub-heading inside the article
     "inside_body": ["ruhrnachrichten-de-ruhrnachrichten", "mediaindonesia-com-mediaindonesia",
-                    "gamestar-de-gamestar"],
+                    "gamestar-de-gamestar", "standard-co-uk-eveningstandard"],
     # the site's name or tagline
     "site_name": ["thesun-co-uk-thesun", "virtualgeek-typepad-com-dragnetr400"],
     # a kicker glued to the headline, or the headline printed twice
-    "kicker": ["zdfheute-de-zdf", "mz-de-mitteldeutschezeitung", "sn-at-salzburgernachrichten"],
+    "kicker": ["zdfheute-de-zdf", "mz-de-mitteldeutschezeitung", "sn-at-salzburgernachrichten",
+               "rp-online-de-rheinischepost"],
+    # a blog post's headline under its date line, the blog's name and tagline above it
+    "under_dateline": ["prblog-typepad-com-dragnetr60", "thefischbowl-blogspot-com-dragnetr656",
+                       "virtualgeek-typepad-com-dragnetr397"],
+    # the headline just above its byline, far from where the body window starts
+    "byline_zone": ["47hats-com-dragnetr875"],
     # scripts written without spaces (no body window)
     "cjk": ["chunichi-co-jp-chunichishimbun", "sankei-com-sankeishimbun", "tokyo-np-co-jp-tokyoshimbun"],
 }

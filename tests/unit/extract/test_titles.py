@@ -91,6 +91,35 @@ def test_teaser_run_counts_headline_neighbours() -> None:
     assert _row(feats, "City Extends Tram Line to the North")["first_above"] == 1.0
 
 
+def test_kicker_above_a_headline() -> None:
+    """A headline under a short label ("Transport", "Nahverkehr –") has ``kicker_above``; a line under a sentence,
+    a question or a date, and a label itself (too short), do not."""
+    headline = "City Extends Tram Line to the North"
+    for kicker in ("Transport", "Nahverkehr –", "Local politics in the north"):
+        feats = _features(["Weather report for the whole region and the coast today", kicker, headline, LEAD, *PARA])
+        assert _row(feats, headline)["kicker_above"] == 1.0, kicker
+        assert _row(feats, kicker)["kicker_above"] == 0.0
+    for above in ("Are you ready?", "The vote came after a long debate.", "Seven words are far too many for labels"):
+        feats = _features(["Weather report for the whole region and the coast today", above, headline, LEAD, *PARA])
+        assert _row(feats, headline)["kicker_above"] == 0.0, above
+
+
+def test_dateline_just_above_a_headline() -> None:
+    """``dateline_prev``: the line just above is a date line (a blog's post date over its headline); a byline
+    above, or a date two lines up, is not."""
+    headline = "City Extends Tram Line to the North"
+    feats = _features(["Weather report for the whole region and the coast today", "09/21/2012", headline, LEAD,
+                       *PARA])
+    assert _row(feats, headline)["dateline_prev"] == 1.0
+    feats = _features(["Weather report for the whole region and the coast today", "09/21/2012",
+                       "Transport and city planning news", headline, LEAD, *PARA])
+    assert _row(feats, headline)["dateline_prev"] == 0.0
+    assert _row(feats, "Transport and city planning news")["dateline_prev"] == 1.0
+    feats = _features(["Weather report for the whole region and the coast today", "By Jane Smith", headline,
+                       LEAD, *PARA])
+    assert _row(feats, headline)["dateline_prev"] == 0.0
+
+
 def test_slug_agreement() -> None:
     lines = ["Other Story About the Harbour Museum Today", "City Extends Tram Line to the North", LEAD, *PARA]
     feats = _features(lines, url="https://example.org/news/2024/city-extends-tram-line-north-id4521.html")
@@ -302,3 +331,20 @@ def test_the_title_a_top_8_first_pass_would_miss() -> None:
     best = titles.rank_titles(kept, model)["_title"].item()
     assert kept.filter(pl.col("_i") == best)["text"].item() == TITLE
     assert titles.rank_titles(kept, model).rows() == titles.rank_titles(every, model).rows()
+
+
+def test_headline_above_a_byline_far_from_the_body_window_is_a_candidate() -> None:
+    """The ``BYLINE_ZONE`` lines just above the page's first byline are candidates where the body window starts
+    more than ``WINDOW_ABOVE`` lines below them, and the headline among them is the title; the lines above the
+    zone, and the zone itself without a byline, are out of reach."""
+    top = [f"Weather report for region {k}" for k in range(titles.BYLINE_ZONE + 2)]
+    filler = [f"Photo gallery number {k} of the week" for k in range(titles.WINDOW_ABOVE + 5)]
+    headline = "City Extends Tram Line to the North"
+    lines = [*top, headline, "By Jane Smith", "Published 12 May 2024", *filler, LEAD, *PARA]
+    texts = _features(lines)["text"].to_list()
+    assert headline in texts
+    assert [t for t in top if t in texts] == top[-(titles.BYLINE_ZONE - 1):]
+    assert _title(lines) == headline
+    unanchored = _features([*top, headline, "Home", "Archive", *filler, LEAD, *PARA])["text"].to_list()
+    assert headline not in unanchored
+    assert not set(top) & set(unanchored)
