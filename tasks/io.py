@@ -36,6 +36,18 @@ to write at zstd 3 (12.4 MB), 106 ms at zstd 1 (14.4 MB) and 93 ms as lz4 (19.3 
 22 ms. zstd 1 for most of the saving at a sixth more disk (lz4: over half more, 39 GB of stage files at 1M pages)."""
 
 
+def _stage_file_options(schema: pa.Schema) -> dict[str, Any]:
+    """``pq.ParquetWriter`` options of a stage file: zstd 1, dictionary encoding for its string columns only.
+
+    Integers and floats here are mostly hashes, ordinals and scores that never repeat (a MinHash signature is
+    128 random 64-bit values), so a dictionary of them is built and thrown away: on the stage files of a
+    2,000-page shard of real pages, writing 0.371 -> 0.339 CPU s, and the files 1% smaller (the dedup keys and
+    index nodes 28% smaller, the lines and pages files within 0.3%)."""
+    strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    return {"compression": PARQUET_COMPRESSION, "compression_level": PARQUET_COMPRESSION_LEVEL,
+            "use_dictionary": strings or False}
+
+
 def _schema_metadata(schema: pa.Schema, extra: dict[str, str] | None) -> dict[bytes, bytes]:
     meta = dict(schema.metadata or {})
     meta[b"corpusflow.schema_version"] = SCHEMA_VERSION.encode()
@@ -52,7 +64,7 @@ def write_batch(df: pl.DataFrame, path: Path, schema: pa.Schema, *, metadata: di
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression=PARQUET_COMPRESSION, compression_level=PARQUET_COMPRESSION_LEVEL)
+        pq.write_table(table, tmp, **_stage_file_options(schema))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -227,8 +239,7 @@ def write_parts_pieces(pieces: Iterable[pl.DataFrame], path: Path, schema: pa.Sc
     groups: dict[int, list[int]] = {}  # partition -> its row groups in the file, in order
     n_pieces = n_groups = 0
     try:
-        with pq.ParquetWriter(tmp, full, compression=PARQUET_COMPRESSION,
-                              compression_level=PARQUET_COMPRESSION_LEVEL) as writer:
+        with pq.ParquetWriter(tmp, full, **_stage_file_options(full)) as writer:
             for df in pieces:
                 table = conform(df.sort(column, maintain_order=True), full).replace_schema_metadata(metadata)
                 parts = table.column(column).to_numpy()
@@ -259,8 +270,7 @@ def _regroup_parts(source: str, path: Path, schema: pa.Schema, groups: dict[int,
     os.close(fd)
     try:
         reader = pq.ParquetFile(source)
-        with pq.ParquetWriter(tmp, schema, compression=PARQUET_COMPRESSION,
-                              compression_level=PARQUET_COMPRESSION_LEVEL) as writer:
+        with pq.ParquetWriter(tmp, schema, **_stage_file_options(schema)) as writer:
             for part in sorted(groups):
                 table = reader.read_row_groups(groups[part])
                 writer.write_table(table, row_group_size=max(1, table.num_rows))

@@ -12,7 +12,8 @@ Three layers decide, in this order:
 2. site profiles (``tasks.extract.profiles``): patterns a user wrote for a site (``profile``,
    ``profile_body_end``, ``profile_comments_start``);
 3. general rule families from ``tasks.extract.selectors`` (``share``, ``nav``, ``comment_form``, …), each a
-   few regexes applied to all lines at once: one alternation of the family's patterns, plus one regex
+   few regexes applied to the shard's distinct line texts at once (a line's family depends on its text
+   alone): one alternation of the family's patterns, plus one regex
    per pattern that opens with a wildcard, which reads only the lines that hold a part it requires
    (``selectors.RULE_REQUIRES``).
 
@@ -221,6 +222,25 @@ def _credited_captions(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(strip_rule=rules.scatter(credited, "caption"))
 
 
+def _general_rule_of(texts: pl.DataFrame) -> pl.DataFrame:
+    """``text`` and ``_general_rule``: the general rule family of each line of ``texts`` (``_general_rules``)."""
+    text = pl.col("text")
+    # Each intermediate column is computed once: the line's length, the line where it holds a part
+    # that wildcard patterns require, each family's match, then prose only where a guarded family
+    # matched (the prose test costs as much as several families).
+    family_columns = {family: f"_is_{family}" for family in selectors.RULE_ORDER}
+    texts = texts.with_columns(
+        _length=text.str.len_chars(),
+        _required=pl.when(text.str.contains(REQUIRED_PATTERN)).then(text).otherwise(pl.lit("")),
+    )
+    matches = _general_matches(text, pl.col("_length"), pl.col("_required"))
+    texts = texts.with_columns(expr.alias(family_columns[family]) for family, expr in matches.items())
+    guarded = [pl.col(family_columns[f]) for f in selectors.RULE_ORDER if f in selectors.PROSE_GUARDED]
+    texts = texts.with_columns(_prose=is_prose(pl.when(pl.any_horizontal(guarded)).then(text)).fill_null(value=False))
+    rule = _general_rules({f: pl.col(c) for f, c in family_columns.items()}, pl.col("_prose"), text)
+    return texts.select("text", rule.alias("_general_rule"))
+
+
 def strip_boilerplate(
     pages: pl.DataFrame,
     *,
@@ -245,20 +265,11 @@ def strip_boilerplate(
     lines = explode_lines(pages)
     if lines.height == 0:
         return empty_frame(LINES)
-    text = pl.col("text")
-    # Each intermediate column is computed once: the line's length, the line where it holds a part
-    # that wildcard patterns require, each family's match, then prose only where a guarded family
-    # matched (the prose test costs as much as several families).
-    family_columns = {family: f"_is_{family}" for family in selectors.RULE_ORDER}
-    lines = lines.with_columns(
-        _length=text.str.len_chars(),
-        _required=pl.when(text.str.contains(REQUIRED_PATTERN)).then(text).otherwise(pl.lit("")),
-    )
-    matches = _general_matches(text, pl.col("_length"), pl.col("_required"))
-    lines = lines.with_columns(expr.alias(family_columns[family]) for family, expr in matches.items())
-    guarded = [pl.col(family_columns[f]) for f in selectors.RULE_ORDER if f in selectors.PROSE_GUARDED]
-    lines = lines.with_columns(_prose=is_prose(pl.when(pl.any_horizontal(guarded)).then(text)).fill_null(value=False))
-    rule = _general_rules({f: pl.col(c) for f, c in family_columns.items()}, pl.col("_prose"), text)
+    # The general rules read the line's text alone, and a site's chrome repeats on its pages: they run once
+    # per distinct text (about a quarter of a shard's lines) and are joined back to the lines.
+    general = _general_rule_of(lines.select(pl.col("text").unique()))
+    lines = lines.join(general, on="text", how="left", maintain_order="left")
+    rule = pl.col("_general_rule")
     if profiles:
         rule = pl.coalesce(_profile_rules(profiles), rule)
     if template_lines is not None and template_lines.height > 0:
