@@ -59,6 +59,7 @@ BLOCK_TAGS = frozenset({
 _CELL_TAGS = frozenset({"td", "th"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _WS = re.compile(r"[ \t\n\r\f]+")
+_WS_CHARS = " \t\n\r\f"
 _SPACES = re.compile(r" {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _PRE_EXIT = "\x01pre"
@@ -198,9 +199,10 @@ def render_items(
             text = entry.text_content or ""
             if in_pre:
                 items.extend(_pre_items(text))
-            else:  # _WS only where it has something to collapse
-                append(collapse(" ", text) if "  " in text or "\n" in text or "\t" in text or "\r" in text
-                       or "\f" in text else text)
+            else:  # white space alone (most text nodes between tags) is one space; _WS only where it has
+                # something to collapse
+                append(" " if not text.strip(_WS_CHARS) and text else collapse(" ", text)
+                       if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text else text)
             continue
         action = _SKIP if tag is None else actions.get(tag, 0)
         if (action == _SKIP or (entry.mem_id in hidden if hidden is not None else is_hidden(entry))
