@@ -222,3 +222,18 @@ def test_author_forms_are_read_back() -> None:
         page = extract_page(_wp(form).html or "", use_trafilatura=False)
         assert page is not None, form
         assert [c["author"] for c in page.comments] == ["Jäne", "Bo", "Cy"], form
+
+
+def test_scramble_text_numbered_and_footer_relay_name_headers() -> None:
+    """Issue 17: ``numbered`` puts "#1", "#2", ... above each name-only header line; ``footer`` moves each one
+    below its comment's text (the author after the text); the other lines stay in their order."""
+    thread = _KEPT[2:]
+    dates = _lines("dates")
+    numbered = scramble_text(_THREAD, "numbered", authors=_AUTHORS, kept=_KEPT, thread=thread).split("\n")
+    assert [ln for ln in numbered if not ln.startswith("#")] == dates
+    assert numbered[numbered.index("Tom Rao") - 1] == "#1" and numbered[numbered.index("Lee") - 1] == "#2"
+    footer = scramble_text(_THREAD, "footer", authors=_AUTHORS, kept=_KEPT, thread=thread).split("\n")
+    assert sorted(footer) == sorted(dates)
+    assert footer.index("Tom Rao") == footer.index("Reply to this: not so sure.") + 1
+    assert footer.index("Lee") == footer.index("Agreed with Anna.") + 1
+    assert footer[-4:] == dates[-4:]  # the form and footer stay below
