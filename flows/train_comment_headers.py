@@ -67,17 +67,19 @@ AUTHOR_REACH = 4
 """How many lines above a comment's first text line its author line is looked for."""
 AUGMENT: tuple[str, ...] = ("all",)
 """The text perturbations (``flows.scramble.scramble_text``) whose copies of the pages the model is trained on
-beside the pages as they are (``--augment``), each copy's lines weighing ``AUGMENT_WEIGHT``. ``all`` (threads
-without heading, count, chrome, header dates or form: the repetition of the headers is all that is left)
-at half weight, measured in the site-grouped CV with name-like lines sharing one shape
-(``tasks.extract.comment_headers._shape``) and learned threads needing a comment with a prose line
-(``tasks.extract.parse._learned_thread``): rules plus the out-of-fold model on the ``all`` copies R 0.034 ->
-0.276 (P 0.951, no spurious page), on the pages as printed unchanged (F1 0.987, one spurious page as by the
-rules alone); the model alone on the pages as printed R 0.824 -> 0.795. At full weight (and no prose
-guard) the model alone fell to R 0.676 and read a golden page's footer thread worse; at 0.2 the ``all``
-copies reached R 0.136 only. The prose guard alone (every learned thread needing a quarter of its comments
-with prose) cost threads of short comments (model alone R 0.826 -> 0.698), so only a thread that nothing
-but its repetition marks needs that share (``tasks.extract.parse._cued``)."""
+beside the pages as they are (``--augment``), each copy's lines weighing ``AUGMENT_WEIGHT``: ``all`` (threads
+without heading, count, chrome, header dates or form: the repetition of the headers is all that is left).
+Measured in the site-grouped CV, rules plus the out-of-fold model, with learned threads needing a comment
+with a prose line (``tasks.extract.parse._learned_thread``): at half weight the ``all`` copies R 0.034 ->
+0.236 (P 0.935, authors 0.854), the pages as printed unchanged (F1 0.987, the one spurious page of the rules
+alone), the model alone on them R 0.824 -> 0.817 (authors 0.872 -> 0.888). At full weight (without the
+prose guard) the model alone fell to R 0.676 and read a golden page's footer thread worse; at 0.2 the
+``all`` copies reached R 0.136 only, at 0.5 without the guard a dated teaser list of a comment-less page
+became a thread. Guarding every learned thread with a quarter of its comments holding prose cost threads
+of short comments (model alone R 0.826 -> 0.698), so only a thread that nothing but its repetition marks
+needs that share (``tasks.extract.parse._cued``). Name-like lines sharing one shape whatever their words
+(``tasks.extract.comment_headers._shape``) took the ``all`` copies to R 0.276 but authors to 0.734, and a
+widget word the page repeats at every comment into the names' shape: not kept."""
 AUGMENT_WEIGHT = 0.5
 """The weight of an ``AUGMENT`` copy's line in the log-loss (a line of a page as printed weighs 1)."""
 WITHOUT: tuple[str, ...] = ("section_above",)
