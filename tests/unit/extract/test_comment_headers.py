@@ -370,3 +370,4 @@ def test_learned_thread_needs_prose_and_more_of_it_when_only_its_repetition_mark
     assert len(_learned(one_prose, form=True)) == 5
     assert _learned(one_prose, form=False) == []  # 1 of 5 under the share
     assert len(_learned([THREAD[0][1], THREAD[1][1], *SHORT[2:]], form=False)) == 5
+
