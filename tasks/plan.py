@@ -75,7 +75,9 @@ def assign_shards(files: pl.DataFrame, *, shard_size: int) -> list[tuple[str, pl
 def attach_manifest(files: pl.DataFrame, manifest: pl.DataFrame | None) -> pl.DataFrame:
     """Add the manifest's url, site and fetched_at to the input files (SHARD_FILES columns).
 
-    A manifest row matches a file by its path as given, else by its file name.
+    A manifest row matches a file by its path as given, else by its file name. Only the files no path
+    matched are looked up by name: a manifest that names every file's path (1,000,000 rows) is joined
+    once, without a second table of file names beside it.
     """
     dtypes = polars_schema(SHARD_FILES)
     if manifest is None or manifest.is_empty():
@@ -84,16 +86,15 @@ def attach_manifest(files: pl.DataFrame, manifest: pl.DataFrame | None) -> pl.Da
             pl.lit(None, dtype=dtypes["site"]).alias("site"),
             pl.lit(None, dtype=dtypes["fetched_at"]).alias("fetched_at"),
         )
-    man = manifest.unique("path", keep="first")
-    by_name = man.with_columns(pl.col("path").str.split("/").list.last().alias("_name")).drop("path")
-    out = files.join(man, on="path", how="left").with_columns(
-        pl.col("path").str.split("/").list.last().alias("_name")
-    )
-    out = out.join(by_name.unique("_name", keep="first"), on="_name", how="left", suffix="_by_name")
-    out = out.select(
-        "path", "size", "mtime_ns",
-        pl.coalesce("url", "url_by_name").alias("url"),
-        pl.coalesce("site", "site_by_name").alias("site"),
-        pl.coalesce("fetched_at", "fetched_at_by_name").alias("fetched_at"),
-    )
-    return cast_to(out, SHARD_FILES)
+    fields = ("url", "site", "fetched_at")
+    man = manifest.select("path", *fields).unique("path", keep="first")
+    out = files.select("path", "size", "mtime_ns").with_row_index("_row").join(
+        man.with_columns(pl.lit(value=True).alias("_by_path")), on="path", how="left")
+    unmatched = out["_by_path"].is_null()
+    if unmatched.any():
+        name = pl.col("path").str.extract(r"([^/]*)$").alias("_name")
+        by_name = man.with_columns(name).drop("path").unique("_name", keep="first")
+        named = (out.filter(unmatched).drop(*fields).with_columns(name)
+                 .join(by_name, on="_name", how="left").drop("_name"))
+        out = pl.concat([out.filter(~unmatched), named.select(out.columns)])
+    return cast_to(out.sort("_row").drop("_row", "_by_path"), SHARD_FILES)

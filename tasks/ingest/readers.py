@@ -307,6 +307,8 @@ def records_from_bytes(
 
 _BOM = b"\xef\xbb\xbf"
 _MANIFEST_FIELDS = tuple(MANIFEST.names)
+MANIFEST_ROWS_AT_ONCE = 100_000
+"""Manifest rows cleaned and parsed at a time: a 1,000,000-row manifest's copies are a tenth as large."""
 """The manifest's fields, in ``MANIFEST`` order: path, url, fetched_at, site."""
 _ISO_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z")
 _NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f")
@@ -418,14 +420,19 @@ def parse_manifest(source: bytes | Path, *, name: str) -> pl.DataFrame:
     lower = name.lower().removesuffix(".gz")
     jsonl = lower.endswith((".jsonl", ".json", ".ndjson"))
     raw = _jsonl_columns(source, name) if jsonl else _csv_columns(source, name)
-    raw = raw.with_columns(pl.Series(c, [None] * raw.height, dtype=pl.String) for c in _MANIFEST_FIELDS
-                         if c not in raw.columns)
-    clean = raw.select(pl.col(c).str.strip_chars().replace("", None) for c in _MANIFEST_FIELDS)
-    kept = clean.filter(pl.col("path").is_not_null())
-    if kept.height < clean.height:
-        logger.warning("manifest %s: %d rows without a path skipped", name, clean.height - kept.height)
-    out = kept.with_columns(parse_timestamps(kept["fetched_at"]).alias("fetched_at"))
-    bad_times = kept["fetched_at"].count() - out["fetched_at"].count()  # non-null values before and after
+    raw = raw.select(pl.col(c) if c in raw.columns else pl.lit(None, dtype=pl.String).alias(c)
+                     for c in _MANIFEST_FIELDS)
+    parts, skipped, bad_times = [], 0, 0
+    for start in range(0, raw.height, MANIFEST_ROWS_AT_ONCE):  # a slice's copies at a time, not the file's
+        clean = raw.slice(start, MANIFEST_ROWS_AT_ONCE).select(
+            pl.col(c).str.strip_chars().replace("", None) for c in _MANIFEST_FIELDS)
+        kept = clean.filter(pl.col("path").is_not_null())
+        out = kept.with_columns(parse_timestamps(kept["fetched_at"]).alias("fetched_at"))
+        skipped += clean.height - kept.height
+        bad_times += kept["fetched_at"].count() - out["fetched_at"].count()  # non-null values before and after
+        parts.append(cast_to(out, MANIFEST))
+    if skipped:
+        logger.warning("manifest %s: %d rows without a path skipped", name, skipped)
     if bad_times:
         logger.warning("manifest %s: %d fetched_at values could not be read", name, bad_times)
-    return cast_to(out, MANIFEST)
+    return pl.concat(parts, rechunk=False) if parts else cast_to(raw.clear(), MANIFEST)

@@ -47,3 +47,18 @@ def test_default_shards_grow_with_the_input_within_bounds() -> None:
 def test_default_partitions_follow_the_input_files() -> None:
     """Partitions follow the pages (one per 20,000 files, 2 to 64), not the shards."""
     assert [dedup_partitions(n) for n in (0, 2_000, 20_000, 100_000, 1_000_000, 10_000_000)] == [2, 2, 2, 5, 50, 64]
+
+
+def test_a_file_matched_by_its_path_keeps_that_row() -> None:
+    """A manifest row of the file's own path decides its fields, null ones too; only files no path matched
+    are looked up by file name (another folder's file of the same name lends nothing to a matched file)."""
+    manifest = pl.DataFrame({
+        "path": ["in/p00.txt", "old/p00.txt", "old/p01.txt"],
+        "url": [None, "https://a.org/old", "https://a.org/1"],
+        "site": ["a.org", None, None],
+        "fetched_at": [None, None, None],
+    }, schema_overrides={"fetched_at": pl.Datetime("us", "UTC")})
+    out = attach_manifest(_files(3), manifest)
+    assert out["path"].to_list() == ["in/p00.txt", "in/p01.txt", "in/p02.txt"]
+    assert out["url"].to_list() == [None, "https://a.org/1", None]
+    assert out["site"].to_list() == ["a.org", None, None]

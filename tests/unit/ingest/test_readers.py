@@ -16,6 +16,7 @@ from warcio.warcwriter import WARCWriter
 
 from schemas.pages import MANIFEST, PAGES, RAW_RECORDS
 from schemas.validate import conform, polars_schema
+from tasks.ingest import readers
 from tasks.ingest.pages import build_pages
 from tasks.ingest.readers import (
     SKIPPED_PREFIX,
@@ -240,6 +241,23 @@ def test_manifest_read_from_its_file_equals_its_bytes(name: str, tmp_path: Path)
     assert whole["fetched_at"].null_count() == 6
     (tmp_path / name).write_bytes(data)
     assert parse_manifest(tmp_path / name, name=name).equals(whole)
+
+
+def test_manifest_read_in_slices_equals_it_read_whole(monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 18: a large manifest is cleaned a slice of rows at a time; the frame and the counts of skipped
+    rows and unreadable times are those of one pass."""
+    data = ("path,url,fetched_at\n" + "".join(
+        f"{'' if i % 5 == 0 else f' p{i}.txt '},https://e.example/{i},"
+        f"{'soon' if i % 3 == 0 else '2024-05-01T12:00:00Z'}\n" for i in range(23))).encode()
+    whole = parse_manifest(data, name="m.csv")
+    whole_log = caplog.text
+    caplog.clear()
+    monkeypatch.setattr(readers, "MANIFEST_ROWS_AT_ONCE", 4)
+    sliced = parse_manifest(data, name="m.csv")
+    assert sliced.equals(whole) and sliced.height == 18 and sliced["path"][0] == "p1.txt"
+    assert "5 rows without a path skipped" in whole_log and "6 fetched_at values" in whole_log
+    assert caplog.text == whole_log
 
 
 def test_parse_manifest_semicolon_csv_and_jsonl() -> None:
