@@ -394,8 +394,8 @@ def article_block(donors: Sequence[tuple[str, str]]) -> list[str]:
     paragraphs of ``donors``' bodies (title, body), over every second one a heading of the first words of
     a donor's title (the last donor's first; as many words as ``SUBHEAD_WORDS`` gives in turn)."""
     paragraphs = [par for _, body in donors for par in _paragraphs(body)][:ARTICLE_PARAGRAPHS]
-    heads = [h for title, _ in reversed(donors) if (h := title.split())]
-    heads = [" ".join(h[:SUBHEAD_WORDS[k % len(SUBHEAD_WORDS)]]).rstrip(".,;:!?") for k, h in enumerate(heads)]
+    titles = [words for title, _ in reversed(donors) if (words := title.split())]
+    heads = [" ".join(w[:SUBHEAD_WORDS[k % len(SUBHEAD_WORDS)]]).rstrip(".,;:!?") for k, w in enumerate(titles)]
     out = ["Share", "Tweet", "Email", "Comments"]
     for k, par in enumerate(paragraphs):
         if k % 2 == 0 and heads:
