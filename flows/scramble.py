@@ -85,8 +85,9 @@ link. The tail forms (``TAIL_FORMS``) put the name after the comment's text inst
 ``author-footer``: TypePad's "Posted by: NAME | DATE" line; ``author-signed``: a "— NAME" line;
 ``author-postprofile``: a forum's profile block (``<dl>`` with the name, post count and join date) after the post.
 ``author-ldpage``: the name taken out of the comment and written only in a page-level JSON-LD ``BlogPosting``
-whose ``comment`` list holds each comment's author and text. No form writes an "@handle" next to the name: the labelled pages keep a handle shown
-with the name as part of it ("Kris @Krazy_Kris"), so the unchanged truth would not hold."""
+whose ``comment`` list holds each comment's author and text. No form writes an "@handle" next to the name:
+the labelled pages keep a handle shown with the name as part of it ("Kris @Krazy_Kris"), so the unchanged
+truth would not hold."""
 TAIL_FORMS = frozenset({"author-footer", "author-signed", "author-postprofile"})
 """Forms written after the comment's text element (``COMMENT_TEXT_SELECTORS``), or before its replies."""
 WROTE_VERBS = ("wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał", "skrev")
@@ -188,21 +189,14 @@ def move_authors(data: bytes, form: str) -> bytes:
         snippet = AUTHOR_FORMS[form].format(
             name=html_lib.escape(name), slug=slug, json=json.dumps(name, ensure_ascii=False).replace("<", "\\u003c"),
             verb=WROTE_VERBS[digest % len(WROTE_VERBS)])
-        body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
         if form == "author-data":
             comment.attrs[_DATA_ATTRS[digest % len(_DATA_ATTRS)]] = name
         if form == "author-ldpage":
             author.decompose()
             stated.append({"@type": "Comment", "author": {"@type": "Person", "name": name},
                            "text": _own_text(comment, comment_ids)})
-        elif form == "author-dl":
-            author.decompose()
-            _as_definition(comment, snippet)
-        elif form in TAIL_FORMS and body is not None and body.child is not None:
-            author.decompose()
-            _put_after_text(comment, body.child, comment_ids, _text_selector())
-        elif body is not None and body.child is not None:
-            author.replace_with(body.child)
+        else:
+            _place(form, snippet, comment, author, comment_ids)
     if stated:
         ld = json.dumps({"@context": "https://schema.org", "@type": "BlogPosting", "comment": stated[::-1]},
                         ensure_ascii=False).replace("<", "\\u003c")
@@ -211,6 +205,22 @@ def move_authors(data: bytes, form: str) -> bytes:
         if holder is not None and script.head is not None and script.head.child is not None:
             holder.insert_child(script.head.child)
     return _BOM + (tree.html or "").encode("utf-8")
+
+
+def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, comment_ids: set[int]) -> None:
+    """Put ``snippet`` (the name in ``form``) in ``comment`` in place of the ``author`` element: there, or
+    after the comment's text (``TAIL_FORMS``), or as the ``<dt>`` of the comment made a ``<dd>`` (``author-dl``)."""
+    body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
+    if form == "author-dl":
+        author.decompose()
+        _as_definition(comment, snippet)
+    elif body is None or body.child is None:
+        return
+    elif form in TAIL_FORMS:
+        author.decompose()
+        _put_after_text(comment, body.child, comment_ids, _text_selector())
+    else:
+        author.replace_with(body.child)
 
 
 @functools.cache
@@ -249,9 +259,10 @@ def _put_after_text(comment: LexborNode, snippet: LexborNode, comment_ids: set[i
             return
     for node in comment.traverse(include_text=False):
         if node.mem_id in comment_ids and node.mem_id != comment.mem_id:
-            while node.parent is not None and node.parent.mem_id != comment.mem_id:
-                node = node.parent
-            node.insert_before(snippet)
+            child = node
+            while child.parent is not None and child.parent.mem_id != comment.mem_id:
+                child = child.parent
+            child.insert_before(snippet)
             return
     comment.insert_child(snippet)
 

@@ -120,6 +120,7 @@ def test_marked_frame_is_cut_from_two_authors() -> None:
     ("7", "7"), ("x", "x"), ("12345 says:", "12345"), ("Agent 007", "Agent 007"), ("", None),
     ("Jean a écrit :", "Jean"), ("Ana escribió:", "Ana"), ("Piet schreef:", "Piet"), ("Ola skrev:", "Ola"),
     ("on 10/26/2012 at 12:49 PM said:", None), ("am 4. Mai 2021 um 12:30 Uhr", None), ("on", "on"),
+    ("— Jane Doe", "Jane Doe"), ("~ 7", "7"), ("-thh", "-thh"), ("— 山田太郎", "山田太郎"), ("Иван said...", "Иван"),
 ])
 def test_name_from_text_keeps_the_name_only(raw: str, name: str | None) -> None:
     assert name_from_text(raw) == name
