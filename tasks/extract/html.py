@@ -334,8 +334,8 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
             for cand in [*inner, node]:
                 name = name_from_text(node_text(cand, skip=excluded))
-                if not name or _DATE_ONLY.match(name):
-                    continue
+                if not name or _DATE_ONLY.match(name) or _BADGE_ONLY.match(name):
+                    continue  # a date, or a role badge with "author" in its class ("Autor")
                 if found is None:
                     if not (_INITIALS.fullmatch(name) and name == name.upper()):
                         return name, cand
@@ -579,7 +579,8 @@ def _head_author(region: LexborNode, excluded: set[int],
     outside = excluded | ({body.mem_id} if body is not None else set())
     head = _head_elements(region, outside, body)
     text = node_text(region, skip=outside | {part.mem_id for part in foot})  # the head's lines: not the foot's
-    lines = [" ".join(ln.split()) for ln in text.split("\n") if ln.strip()][:STRUCT_HEAD_LINES]
+    every = [" ".join(ln.split()) for ln in text.split("\n") if ln.strip()]
+    lines, last = every[:STRUCT_HEAD_LINES], every[-1] if every else ""
     initials: tuple[str, LexborNode | None, str] | None = None
     for kind_name, selector, attrs in HEAD_EVIDENCE:
         if kind_name == "json-ld":
@@ -602,22 +603,28 @@ def _head_author(region: LexborNode, excluded: set[int],
             continue
         if name is not None:
             return name, None, kind_name
-    return _late_author(region, foot, excluded, lines, initials)
+    return _late_author(region, foot, excluded, lines, last=last, initials=initials)
 
 
-def _late_author(region: LexborNode, foot: list[LexborNode], excluded: set[int], lines: list[str],
+def _late_author(region: LexborNode, foot: list[LexborNode], excluded: set[int], lines: list[str], *, last: str,
                  initials: tuple[str, LexborNode | None, str] | None,
                  ) -> tuple[str | None, LexborNode | None, str | None]:
     """After the head evidence (``_head_author``): a ``<dd>`` comment's ``<dt>``, an avatar's ``initials``,
-    a name beside a date on a head line (``lines``), then the comment's ``foot`` (``_foot_elements``)."""
+    the comment's ``foot`` (``_foot_elements``: a name there is written as the comment's signature; a word
+    before a head line's date may be a label, "Posted October 28, 2012"), a name beside a date on a head line
+    (``lines``), then, where the comment has no text element, a signature as its ``last`` line ("— Jane")."""
     if (name := _dt_name(region)) is not None:
         return name, None, "dt"
     if initials is not None:
         return initials
-    if (name := _date_line_name(lines)) is not None:
-        return name, None, "date-line"
     if foot and (name := _foot_name(foot, excluded)) is not None:
         return name, None, "foot"
+    if (name := _date_line_name(lines)) is not None:
+        return name, None, "date-line"
+    if not foot and last and (sign := _SIGNATURE.match(last)) is not None:
+        name = name_from_text(sign.group("name"))  # no text element: a signature as the comment's last line
+        if name and name_shaped(name):
+            return name, None, "foot"
     return None, None, None
 
 

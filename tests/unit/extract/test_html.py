@@ -502,3 +502,21 @@ def test_inflected_control_labels_and_badges_are_not_names() -> None:
                         for k, name in enumerate(["Anna", "x"], start=1))
         _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
         assert comments.sort("position")["author"].to_list() == ["Anna", "x"], head
+
+
+def test_foot_signature_wins_over_a_label_before_the_head_date_and_stands_without_a_text_element() -> None:
+    """Issue 17: a signature after the text names the comment, not the label before the head's date
+    ("Posted October 28, 2012"); without a text element a "— NAME" last line is the signature; a role badge
+    whose class names the author ("Autor" in ``span.comment-author-badge``) is not the name."""
+    item = ('<li id="comment-{k}" class="comment"><div>Posted March {k}, 2021 at 5:06 am | <a href="#c{k}">Permalink'
+            '</a></div><div class="comment-content"><p>Comment {k} on the tram line and its cost.</p></div>'
+            '<p>— {name}</p></li>')
+    bare = ('<li id="comment-{k}" class="comment"><small><a href="#c{k}">March {k}, 2021 at 5:06 am</a></small>'
+            '<div><p>Comment {k} on the tram line and its cost.</p></div><p>— {name}</p></li>')
+    badge = ('<li id="comment-{k}" class="comment"><span class="comment-author-badge">Autor</span>'
+             '<time datetime="2021-03-0{k}">March {k}, 2021</time><div class="comment-content"><p>Comment {k} on '
+             'the tram line and its cost.</p></div><p>— {name}</p></li>')
+    for form in (item, bare, badge):
+        items = "".join(form.format(k=k, name=name) for k, name in enumerate(["Anna", "7"], start=1))
+        _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+        assert comments.sort("position")["author"].to_list() == ["Anna", "7"], form
