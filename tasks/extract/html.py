@@ -333,7 +333,7 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
             # prefer the innermost element that carries the name
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
             for cand in [*inner, node]:
-                name = name_from_text(node_text(cand, skip=excluded))
+                name = _linked_name(cand, name_from_text(node_text(cand, skip=excluded)), excluded)
                 if not name or _DATE_ONLY.match(name) or _BADGE_ONLY.match(name):
                     continue  # a date, or a role badge with "author" in its class ("Autor")
                 if found is None:
@@ -346,6 +346,25 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
 
 
 _DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
+LABEL_MAX_WORDS = 3
+
+
+def _linked_name(node: LexborNode, name: str | None, excluded: set[int]) -> str | None:
+    """``name`` (read from ``node``'s text) less a label before the one link that holds the name:
+    "Submitted by <a>Jane</a>", "Kommentar von <a>Jane</a>" give "Jane" (up to ``LABEL_MAX_WORDS`` words
+    before the link's text, the last of them lower-case: a connector such as "by", "von", "par")."""
+    if not name:
+        return name
+    links = [a for a in node.css("a") if a.mem_id not in excluded]
+    if len(links) != 1:
+        return name
+    linked = " ".join(node_text(links[0], skip=excluded).split())
+    if not linked or linked == name or not name.endswith(linked) or not name_shaped(linked):
+        return name
+    label = name[: -len(linked)].strip()
+    if not label or len(label.split()) > LABEL_MAX_WORDS or not label.split()[-1][:1].islower():
+        return name
+    return linked
 
 _DATA_NAME_ATTRS = ("data-author-name", "data-display-name", "data-author", "data-username", "data-user-name",
                     "data-commenter", "data-nickname")
@@ -457,10 +476,14 @@ def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int], *, d
     if first.rstrip().endswith(":") and said_name(first) is None:
         return None  # a label ("Posted by:"), not the name after it
     name = name_from_text(raw) if raw else None
+    read = name
+    if attrs is None:
+        name = _linked_name(node, name, excluded)
     if not name or not name_shaped(name) or "://" in name or name.startswith("www.") or _BADGE_ONLY.match(name):
         return None  # not a name, a web address, or a role badge alone ("Autor" beside the name)
-    if _DATE_ONLY.match(name) and not (attrs is not None and name.isdigit()):
+    if _DATE_ONLY.match(name) and not ((attrs is not None or name != read) and name.isdigit()):
         return None  # a number in the head's text is the comment's number; in an avatar's alt, a user name
+        # (or in the link after a label: "by <a>7</a>")
     return name
 
 
@@ -693,6 +716,8 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, blo
     kind = "class"
     if author is None or not name_shaped(author) or _INITIALS.fullmatch(author):
         head_author, head_node, head_kind = _head_author(node, excluded, refused)
+        if head_kind == "date-line" and not read_block and block is None:
+            head_author = None  # the page's JSON-LD comments are asked first (a label may stand before a date)
         if head_author is not None and (author is None or (head_kind != "date-line" and (
                 not name_shaped(author) or _initials_of(author, head_author)))):
             # a date line's name takes no element's place: "H.H." is not name-shaped, still the author
@@ -1048,7 +1073,7 @@ def _tail_name(line: str) -> str | None:
         return None
     label = _LABEL.search(head)
     name = name_before_date(head[label.end():] if label else head) or ""
-    return name if name_shaped(name) else None
+    return name if name_shaped(name) and not _BADGE_ONLY.match(name) else None
 
 
 _URL_OR_WEEKDAY = re.compile(r"://|^www\.|^[^\W\d_]+,$")

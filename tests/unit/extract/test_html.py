@@ -520,3 +520,20 @@ def test_foot_signature_wins_over_a_label_before_the_head_date_and_stands_withou
         items = "".join(form.format(k=k, name=name) for k, name in enumerate(["Anna", "7"], start=1))
         _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
         assert comments.sort("position")["author"].to_list() == ["Anna", "7"], form
+
+
+def test_label_before_a_linked_name_and_a_badge_before_a_date_are_not_names() -> None:
+    """Issue 17: "Submitted by <a>NAME</a> on DATE" in the author's element gives the linked name only (the
+    label's last word lower-case: "by", "von"); "Autor 12. März 2021" on a head line is a badge, not a name."""
+    head = '<cite><div>{label} <a href="/user/{k}">{name}</a> on 12 March 2021 - 10:15am</div></cite>'
+    for label in ("Submitted by", "Kommentar von"):
+        items = "".join(HEAD_ITEM.format(k=k, name=name, head=head.format(k=k, name=name, label=label))
+                        for k, name in enumerate(["Anna", "7", "Maria da Silva"], start=1))
+        _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+        assert comments.sort("position")["author"].to_list() == ["Anna", "7", "Maria da Silva"], label
+    listed = [{"@type": "Comment", "author": {"name": "Anna"},
+               "text": "Comment number 1 says something about the tram line and its cost."}]
+    script = f'<script type="application/ld+json">{json.dumps({"comment": listed})}</script>'
+    items = HEAD_ITEM.format(k=1, name="Anna", head="<cite><span>Autor</span></cite>")
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items).replace("</head>", script + "</head>")))
+    assert comments["author"].to_list() == ["Anna"]
