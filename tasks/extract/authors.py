@@ -221,11 +221,17 @@ _LEADING_MARKS = re.compile(r"^[·|•,–—-]+\s+")
 _TRAILING_MARKS = re.compile(r"[\s·|•,–—:-]+$")
 
 
+_SAID_TAIL = re.compile(rf"(?i)\s+(?:{selectors.SAYS_ALT})\s*(?::|\.\.\.|…)\s*$")
+"""A "says" word closed by a colon or an ellipsis after a name ("Jane said...", "Jane schrieb:"): the header's
+frame, cut even where the page has too few authors to show it (``strip_shared_affixes``)."""
+
+
 def strip_badge(name: str | None) -> str | None:
-    """Strip a role badge and separators from an author name ("Mathias Autor" -> "Mathias")."""
+    """Strip a "said..." frame, a role badge and separators from an author name ("Mathias Autor" -> "Mathias",
+    "Jane said..." -> "Jane")."""
     if name is None:
         return None
-    cleaned = _BADGE.sub("", name).strip()
+    cleaned = _BADGE.sub("", _SAID_TAIL.sub("", name)).strip()
     cleaned = _LEADING_MARKS.sub("", _TRAILING_MARKS.sub("", cleaned))
     return cleaned or name.strip() or None
 
