@@ -731,9 +731,26 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, blo
         if kind in STRONG_EVIDENCE or folded in block.author.casefold() or _initials_of(block.author, author):
             return author, None
         return block.author, None
+    if author is None:
+        author = _self_named(node, excluded)
     if author is None and read_block and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
         author = read.author  # no element the selectors know holds the name: the block's name line
     return author, author_node
+
+
+_SELF_AUTHOR = '[class*="author"]'
+
+
+def _self_named(region: LexborNode, excluded: set[int]) -> str | None:
+    """The first line of a comment element whose own class names its author ("comment-author-jane
+    bypostauthor"), where no element of it and no head evidence names one: the last reading before the
+    block's name line (the element is never its own author element, ``_author_of``)."""
+    if not region.css_matches(_SELF_AUTHOR):
+        return None
+    name = name_from_text(node_text(region, skip=excluded))
+    if not name or _DATE_ONLY.match(name) or _BADGE_ONLY.match(name):
+        return None
+    return name
 
 
 def _date_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, datetime | None]:
