@@ -731,7 +731,7 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, blo
         if kind in STRONG_EVIDENCE or folded in block.author.casefold() or _initials_of(block.author, author):
             return author, None
         return block.author, None
-    if author is None:
+    if author is None and read_block:  # else the caller asks the page's JSON-LD first
         author = _self_named(node, excluded)
     if author is None and read_block and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
         author = read.author  # no element the selectors know holds the name: the block's name line
@@ -898,7 +898,7 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         posted_text, posted = _date_of(node, excluded)
         text = _comment_text(node, excluded, author_node)
         if author is None and stated:  # the page's JSON-LD names it, else the block's name line
-            author = _ld_name(text, stated)
+            author = _ld_name(text, stated) or _self_named(node, excluded)
             if author is None and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
                 author = read.author
         if not text or (author is None and posted_text is None):
