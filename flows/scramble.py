@@ -58,6 +58,16 @@ AUTHOR_FORMS = {
     "author-data": '<img src="/avatars/{slug}.png" alt="" width="40" height="40">',
     "author-strong": ('<header><strong>{name}</strong> <time datetime="2024-03-12T10:15">12 March 2024</time>'
                       '</header>'),
+    "author-said": '<div><a href="https://example.org/profile/{slug}">{name}</a> said...</div>',
+    "author-submitted": '<div>Submitted by <a href="/user/{slug}">{name}</a> on 12 March 2024 - 10:15am</div>',
+    "author-title": ('<a href="https://example.org/people/{slug}" title="{name}"><img src="/avatars/{slug}.png" alt="">'
+                     '</a>'),
+    "author-footer": ('<p>Posted by: <a href="https://example.org/people/{slug}">{name}</a> | '
+                      '<a href="#c{slug}">12 March 2024 at 10:15 AM</a></p>'),
+    "author-signed": "<p>— {name}</p>",
+    "author-postprofile": ('<dl><dt><a href="/memberlist.php?mode=viewprofile&amp;u={slug}">{name}</a></dt>'
+                           "<dd>Posts: 1234</dd><dd>Joined: 12 Mar 2019</dd></dl>"),
+    "author-ldpage": "",
 }
 """Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
 ``{slug}`` a token made from it, ``{json}`` the name as a JSON string, ``{verb}`` a "wrote" verb in one of
@@ -69,8 +79,17 @@ meaningless token; ``author-profile``: a link to a profile (no ``rel``) holding 
 ("@k1a2b3c4d"); ``author-datefirst``: the date then the name on one line;
 ``author-data``: the name only in a ``data-author``/``data-username`` attribute of the comment element (the
 place of the name holds an avatar without ``alt``); ``author-strong``: a ``<strong>`` in a ``<header>``
-beside a ``<time>``. No form writes an "@handle" next to the name: the labelled pages keep a handle shown
-with the name as part of it ("Kris @Krazy_Kris"), so the unchanged truth would not hold."""
+beside a ``<time>``; ``author-said``: Blogger's classic head, a profile link and "said..."; ``author-submitted``:
+Drupal's "Submitted by NAME on DATE"; ``author-title``: the name only in the ``title`` of an avatar's profile
+link. The tail forms (``TAIL_FORMS``) put the name after the comment's text instead of in its head:
+``author-footer``: TypePad's "Posted by: NAME | DATE" line; ``author-signed``: a "— NAME" line;
+``author-postprofile``: a forum's profile block (``<dl>`` with the name, post count and join date) after the post.
+``author-ldpage``: the name taken out of the comment and written only in a page-level JSON-LD ``BlogPosting``
+whose ``comment`` list holds each comment's author and text. No form writes an "@handle" next to the name:
+the labelled pages keep a handle shown with the name as part of it ("Kris @Krazy_Kris"), so the unchanged
+truth would not hold."""
+TAIL_FORMS = frozenset({"author-footer", "author-signed", "author-postprofile"})
+"""Forms written after the comment's text element (``COMMENT_TEXT_SELECTORS``), or before its replies."""
 WROTE_VERBS = ("wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał", "skrev")
 _DATA_ATTRS = ("data-author", "data-username")
 SCRAMBLE_MODES = ("none", "classes", "tags", *AUTHOR_FORMS)
@@ -155,6 +174,8 @@ def move_authors(data: bytes, form: str) -> bytes:
     moved = comment_author_elements(tree)
     if not moved:
         return data
+    comment_ids = {comment.mem_id for comment, _, _ in moved}
+    stated: list[dict[str, object]] = []
     # last first: a reply's comment is replaced before the comment that holds it is rebuilt (``author-dl``)
     for comment, author, name in reversed(moved):
         parent = author.parent
@@ -168,15 +189,82 @@ def move_authors(data: bytes, form: str) -> bytes:
         snippet = AUTHOR_FORMS[form].format(
             name=html_lib.escape(name), slug=slug, json=json.dumps(name, ensure_ascii=False).replace("<", "\\u003c"),
             verb=WROTE_VERBS[digest % len(WROTE_VERBS)])
-        body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
         if form == "author-data":
             comment.attrs[_DATA_ATTRS[digest % len(_DATA_ATTRS)]] = name
-        if form == "author-dl":
+        if form == "author-ldpage":
             author.decompose()
-            _as_definition(comment, snippet)
-        elif body is not None and body.child is not None:
-            author.replace_with(body.child)
+            stated.append({"@type": "Comment", "author": {"@type": "Person", "name": name},
+                           "text": _own_text(comment, comment_ids)})
+        else:
+            _place(form, snippet, comment, author, comment_ids)
+    if stated:
+        ld = json.dumps({"@context": "https://schema.org", "@type": "BlogPosting", "comment": stated[::-1]},
+                        ensure_ascii=False).replace("<", "\\u003c")
+        script = LexborHTMLParser(f'<html><head><script type="application/ld+json">{ld}</script></head></html>')
+        holder = tree.head or tree.body
+        if holder is not None and script.head is not None and script.head.child is not None:
+            holder.insert_child(script.head.child)
     return _BOM + (tree.html or "").encode("utf-8")
+
+
+def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, comment_ids: set[int]) -> None:
+    """Put ``snippet`` (the name in ``form``) in ``comment`` in place of the ``author`` element: there, or
+    after the comment's text (``TAIL_FORMS``), or as the ``<dt>`` of the comment made a ``<dd>`` (``author-dl``)."""
+    body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
+    if form == "author-dl":
+        author.decompose()
+        _as_definition(comment, snippet)
+    elif body is None or body.child is None:
+        return
+    elif form in TAIL_FORMS:
+        author.decompose()
+        _put_after_text(comment, body.child, comment_ids, _text_selector())
+    else:
+        author.replace_with(body.child)
+
+
+@functools.cache
+def _text_selector() -> str:
+    from tasks.extract.html import COMMENT_TEXT_SELECTORS  # noqa: PLC0415 (see move_authors)
+
+    return ", ".join(COMMENT_TEXT_SELECTORS)
+
+
+def _own(node: LexborNode, comment: LexborNode, comment_ids: set[int]) -> bool:
+    """Is ``node`` (in ``comment``) outside every other comment of ``comment_ids`` (its replies)?"""
+    parent = node if node.mem_id != comment.mem_id else None
+    while parent is not None and parent.mem_id != comment.mem_id:
+        if parent.mem_id in comment_ids:
+            return False
+        parent = parent.parent
+    return True
+
+
+def _own_text(comment: LexborNode, comment_ids: set[int]) -> str:
+    """The text of the comment's own text element (``COMMENT_TEXT_SELECTORS``), or where there is none of
+    ``comment`` outside its replies (``comment_ids``), white space collapsed."""
+    holder = next((node for node in comment.css(_text_selector())
+                   if node.mem_id != comment.mem_id and _own(node, comment, comment_ids)), comment)
+    parts = [node.text_content or "" for node in holder.traverse(include_text=True)
+             if node.tag == "-text" and _own(node, comment, comment_ids)]
+    return " ".join(" ".join(parts).split())
+
+
+def _put_after_text(comment: LexborNode, snippet: LexborNode, comment_ids: set[int], text_selector: str) -> None:
+    """Put ``snippet`` just after the comment's own text element (``text_selector``, outside its replies), or
+    where there is none, before its first reply or at its end."""
+    for node in comment.css(text_selector):
+        if node.mem_id != comment.mem_id and _own(node, comment, comment_ids):
+            node.insert_after(snippet)
+            return
+    for node in comment.traverse(include_text=False):
+        if node.mem_id in comment_ids and node.mem_id != comment.mem_id:
+            child = node
+            while child.parent is not None and child.parent.mem_id != comment.mem_id:
+                child = child.parent
+            child.insert_before(snippet)
+            return
+    comment.insert_child(snippet)
 
 
 def _as_definition(comment: LexborNode, term: str) -> None:

@@ -144,6 +144,8 @@ _SAYS = re.compile(
     re.IGNORECASE,
 )
 _NUMBERING = re.compile(r"^\s*#?\d{1,4}[.)]?\s+")
+_SIGNATURE = re.compile(r"^\s*[–—~]\s*(?=\S)")
+"""The dash of a signature line ("— Jane"); a hyphen may start a name ("-thh"), a dash does not."""
 _DATE_PREPOSITION = re.compile(
     r"(?:(?:\s+(?:on|am|le|el|il|em|at|um|den|der)|\s*[|·•–—-])\s+[^\W\d_]+,|\s*,\s*[^\W\d_]{1,3}\.?,?)?"
     r"(?:\s+(?:on|am|le|el|il|em|at|um))?\s*$",
@@ -168,9 +170,10 @@ def name_before_date(text: str) -> str | None:
 
 def name_from_text(text: str) -> str | None:
     """The name from the text of an author element or a header line: its first line, less a leading number
-    ("#3 "), a "says"/"schrieb"/"a dit" and what follows it, a closing colon, and a date or clock time written
-    after the name (with the "on"/"am"/"le" and weekday before it); None when nothing is left (or only that
-    "on") or more than ``MAX_AUTHOR_CHARS`` characters. A name of digits or of one character is kept as it is."""
+    ("#3 ") or a signature's dash ("— "), a "says"/"schrieb"/"a dit" and what follows it, a closing colon,
+    and a date or clock time written after the name (with the "on"/"am"/"le" and weekday before it); None
+    when nothing is left (or only that "on") or more than ``MAX_AUTHOR_CHARS`` characters. A name of digits or
+    of one character is kept as it is."""
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     if not lines:
         return None
@@ -182,7 +185,8 @@ def name_from_text(text: str) -> str | None:
     if time is not None and time.start() > 0 and not name[: time.start()].strip().isdigit():
         name = _DATE_PREPOSITION.sub("", name[: time.start()]) or name[: time.start()]
     name = _SAYS_WORD.sub("", name) or name
-    name = _SAYS.sub("", _NUMBERING.sub("", name)).strip(" \u00a0\t:·|•").rstrip(" \u00a0\t–—-,")
+    name = _SAYS.sub("", _SIGNATURE.sub("", _NUMBERING.sub("", name)))
+    name = name.strip(" \u00a0\t:·|•").rstrip(" \u00a0\t–—-,")
     if not name or len(name) > MAX_AUTHOR_CHARS:
         return None
     if (date is not None or time is not None) and not _DATE_PREPOSITION.sub("", " " + name).strip():
@@ -217,11 +221,17 @@ _LEADING_MARKS = re.compile(r"^[·|•,–—-]+\s+")
 _TRAILING_MARKS = re.compile(r"[\s·|•,–—:-]+$")
 
 
+_SAID_TAIL = re.compile(rf"(?i)\s+(?:{selectors.SAYS_ALT})\s*(?::|\.\.\.|…)\s*$")
+"""A "says" word closed by a colon or an ellipsis after a name ("Jane said...", "Jane schrieb:"): the header's
+frame, cut even where the page has too few authors to show it (``strip_shared_affixes``)."""
+
+
 def strip_badge(name: str | None) -> str | None:
-    """Strip a role badge and separators from an author name ("Mathias Autor" -> "Mathias")."""
+    """Strip a "said..." frame, a role badge and separators from an author name ("Mathias Autor" -> "Mathias",
+    "Jane said..." -> "Jane")."""
     if name is None:
         return None
-    cleaned = _BADGE.sub("", name).strip()
+    cleaned = _BADGE.sub("", _SAID_TAIL.sub("", name)).strip()
     cleaned = _LEADING_MARKS.sub("", _TRAILING_MARKS.sub("", cleaned))
     return cleaned or name.strip() or None
 

@@ -328,14 +328,14 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
     found: tuple[str, LexborNode] | None = None
     for selector in AUTHOR_SELECTORS:
         for node in region.css(selector):
-            if node.mem_id in excluded or _ancestor_ids(node, region) & excluded:
-                continue
+            if node.mem_id in excluded or node.mem_id == region.mem_id or _ancestor_ids(node, region) & excluded:
+                continue  # the comment element itself ("comment-author-jane bypostauthor") names no element
             # prefer the innermost element that carries the name
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
             for cand in [*inner, node]:
-                name = name_from_text(node_text(cand, skip=excluded))
-                if not name or _DATE_ONLY.match(name):
-                    continue
+                name = _linked_name(cand, name_from_text(node_text(cand, skip=excluded)), excluded)
+                if not name or _DATE_ONLY.match(name) or _BADGE_ONLY.match(name):
+                    continue  # a date, or a role badge with "author" in its class ("Autor")
                 if found is None:
                     if not (_INITIALS.fullmatch(name) and name == name.upper()):
                         return name, cand
@@ -346,6 +346,25 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
 
 
 _DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
+LABEL_MAX_WORDS = 3
+
+
+def _linked_name(node: LexborNode, name: str | None, excluded: set[int]) -> str | None:
+    """``name`` (read from ``node``'s text) less a label before the one link that holds the name:
+    "Submitted by <a>Jane</a>", "Kommentar von <a>Jane</a>" give "Jane" (up to ``LABEL_MAX_WORDS`` words
+    before the link's text, the last of them lower-case: a connector such as "by", "von", "par")."""
+    if not name:
+        return name
+    links = [a for a in node.css("a") if a.mem_id not in excluded]
+    if len(links) != 1:
+        return name
+    linked = " ".join(node_text(links[0], skip=excluded).split())
+    if not linked or linked == name or not name.endswith(linked) or not name_shaped(linked):
+        return name
+    label = name[: -len(linked)].strip()
+    if not label or len(label.split()) > LABEL_MAX_WORDS or not label.split()[-1][:1].islower():
+        return name
+    return linked
 
 _DATA_NAME_ATTRS = ("data-author-name", "data-display-name", "data-author", "data-username", "data-user-name",
                     "data-commenter", "data-nickname")
@@ -395,6 +414,9 @@ _AVATAR_WORDS = re.compile(
 _AVATAR_ONLY = re.compile(r"(?i)^\W*(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|"
                           r"bild|foto|profilbild|user|gravatar)?\W*$")
 _EMAIL = re.compile(r"\S@\S+\.\w")
+_BADGE_ONLY = re.compile(r"(?i)^\W*(?:author|autor|autorin|auteur|autore|moderator|site owner)\W*$")
+"""A role badge standing alone in an element beside the name (``AUTHOR_BADGE_RE`` less "admin", which many
+blogs' owners keep as their name): not evidence of a name."""
 _DATE_LEAD_CHARS = 4
 """Evidence whose text has a date within its first characters ("5. Dezember 2019 um 10:12"), or after a
 weekday only, is a date."""
@@ -442,8 +464,8 @@ def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int], *, d
         if data:
             if raw.strip().isdigit():
                 return None
-        elif shown and shown.casefold() in raw.casefold():
-            return None  # a control's label ("Reply to Jane" on a "Reply" link)
+        elif shown and _labels_control(shown, raw):
+            return None  # a control's label ("Reply to Jane" on a "Reply" link, "Antworte auf Jane" on "Antworten")
         raw = _AVATAR_WORDS.sub("", raw.strip())
         if _AVATAR_ONLY.match(raw) or _EMAIL.search(raw):
             return None  # a placeholder's alt ("Avatar"), or an e-mail address, not a display name
@@ -454,11 +476,33 @@ def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int], *, d
     if first.rstrip().endswith(":") and said_name(first) is None:
         return None  # a label ("Posted by:"), not the name after it
     name = name_from_text(raw) if raw else None
-    if not name or not name_shaped(name) or "://" in name or name.startswith("www."):
-        return None
-    if _DATE_ONLY.match(name) and not (attrs is not None and name.isdigit()):
+    read = name
+    if attrs is None:
+        name = _linked_name(node, name, excluded)
+    if not name or not name_shaped(name) or "://" in name or name.startswith("www.") or _BADGE_ONLY.match(name):
+        return None  # not a name, a web address, or a role badge alone ("Autor" beside the name)
+    if _DATE_ONLY.match(name) and not ((attrs is not None or name != read) and name.isdigit()):
         return None  # a number in the head's text is the comment's number; in an avatar's alt, a user name
+        # (or in the link after a label: "by <a>7</a>")
     return name
+
+
+CONTROL_STEM_CHARS = 5
+"""A label whose first word and the element's visible text share this many first letters (or all of a
+shorter visible text) is the control's own label ("Antworte auf Jane" on an "Antworten" link)."""
+
+
+def _labels_control(shown: str, label: str) -> bool:
+    """Is ``label`` (an ``aria-label``/``title``) the label of the control whose visible text is ``shown``:
+    it holds that text, or its first word starts as that text does (the verb inflected)?"""
+    shown, label = shown.casefold(), label.casefold().strip()
+    if shown in label:
+        return True
+    first, word = label.split()[:1], shown.split()[:1]
+    if not first or not word:
+        return False
+    stem = min(CONTROL_STEM_CHARS, len(word[0]))
+    return len(first[0]) >= stem and first[0][:stem] == word[0][:stem] and len(label.split()) > 1
 
 
 _LD_TYPES = frozenset({"Comment", "Answer", "DiscussionForumPosting"})
@@ -549,14 +593,17 @@ def _head_author(region: LexborNode, excluded: set[int],
                  refused: frozenset[str] = frozenset()) -> tuple[str | None, LexborNode | None, str | None]:
     """The comment's author from the evidence in its head (``HEAD_EVIDENCE``, strongest kind first), then,
     for a ``<dd>`` comment, the ``<dt>`` just before it (Blogger's lists), then a head line with a date and a
-    name (``_date_line_name``). Class names play no part. An avatar's initials give way to a longer name of
-    the head they stand for. A name of ``refused`` (a label the page repeats on most comments) is passed
-    over. Returns the name, the element holding it (None for a line or a script) and the kind of evidence."""
+    name (``_date_line_name``), then the comment's foot (``_foot_name``). Class names play no part. An
+    avatar's initials give way to a longer name of the head they stand for. A name of ``refused`` (a label
+    the page repeats on most comments) is passed over. Returns the name, the element holding it (None for a
+    line or a script) and the kind of evidence."""
     body = _first_match(region, COMMENT_TEXT_SELECTORS, excluded)
+    foot = _foot_elements(region, body, excluded) if body is not None else []
     outside = excluded | ({body.mem_id} if body is not None else set())
     head = _head_elements(region, outside, body)
-    text = node_text(region, skip=outside)
-    lines = [" ".join(ln.split()) for ln in text.split("\n") if ln.strip()][:STRUCT_HEAD_LINES]
+    text = node_text(region, skip=outside | {part.mem_id for part in foot})  # the head's lines: not the foot's
+    every = [" ".join(ln.split()) for ln in text.split("\n") if ln.strip()]
+    lines, last = every[:STRUCT_HEAD_LINES], every[-1] if every else ""
     initials: tuple[str, LexborNode | None, str] | None = None
     for kind_name, selector, attrs in HEAD_EVIDENCE:
         if kind_name == "json-ld":
@@ -579,20 +626,83 @@ def _head_author(region: LexborNode, excluded: set[int],
             continue
         if name is not None:
             return name, None, kind_name
+    return _late_author(region, foot, excluded, lines, last=last, initials=initials)
+
+
+def _late_author(region: LexborNode, foot: list[LexborNode], excluded: set[int], lines: list[str], *, last: str,
+                 initials: tuple[str, LexborNode | None, str] | None,
+                 ) -> tuple[str | None, LexborNode | None, str | None]:
+    """After the head evidence (``_head_author``): a ``<dd>`` comment's ``<dt>``, an avatar's ``initials``,
+    the comment's ``foot`` (``_foot_elements``: a name there is written as the comment's signature; a word
+    before a head line's date may be a label, "Posted October 28, 2012"), a name beside a date on a head line
+    (``lines``), then, where the comment has no text element, a signature as its ``last`` line ("— Jane")."""
     if (name := _dt_name(region)) is not None:
         return name, None, "dt"
     if initials is not None:
         return initials
+    if foot and (name := _foot_name(foot, excluded)) is not None:
+        return name, None, "foot"
     if (name := _date_line_name(lines)) is not None:
         return name, None, "date-line"
+    if not foot and last and (sign := _SIGNATURE.match(last)) is not None:
+        name = name_from_text(sign.group("name"))  # no text element: a signature as the comment's last line
+        if name and name_shaped(name):
+            return name, None, "foot"
     return None, None, None
 
 
+FOOT_CHARS = 240
+"""A comment's foot (what follows its text element) is read up to this many characters."""
+_SIGNATURE = re.compile(r"^[–—~]\s*(?P<name>\S.*)$")
+
+
+def _foot_elements(region: LexborNode, body: LexborNode, excluded: set[int]) -> list[LexborNode]:
+    """The comment's foot: the nodes of ``region`` after its ``body`` (the text element), outside ``excluded``
+    (its replies), up to ``FOOT_CHARS`` characters of text, in document order."""
+    foot: list[LexborNode] = []
+    node: LexborNode | None = body
+    seen = 0
+    while node is not None and node.mem_id != region.mem_id and seen <= FOOT_CHARS:
+        sib = node.next
+        while sib is not None and seen <= FOOT_CHARS:
+            if sib.mem_id not in excluded and sib.tag not in ("script", "style", "template"):
+                foot.append(sib)
+                seen += len((sib.text(deep=True) or "").strip())
+            sib = sib.next
+        node = node.parent
+    return foot
+
+
+def _foot_name(foot: list[LexborNode], excluded: set[int]) -> str | None:
+    """The name in the ``foot`` of a comment whose head names none (``_foot_elements``): a line with a name
+    before a date ("Posted by: Jane | 12 March 2024 at 10:15"), a signature line ("— Jane"), or a ``<dt>``
+    (a forum's profile block after the post)."""
+    for part in foot:
+        if part.tag == "-text":
+            continue
+        text = node_text(part, skip=excluded)
+        for line in (" ".join(ln.split()) for ln in text.split("\n") if ln.strip()):
+            if _date_in(line) is not None:
+                if (name := _tail_name(line)) is not None:
+                    return name
+            elif (sign := _SIGNATURE.match(line)) is not None:
+                name = name_from_text(sign.group("name"))
+                if name and name_shaped(name):
+                    return name
+        for term in [part] if part.tag == "dt" else part.css("dt"):
+            if term.mem_id not in excluded and (name := name_from_text(node_text(term, skip=excluded))) \
+                    and name_shaped(name):
+                return name
+    return None
+
+
 def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
-                    refused: frozenset[str] = frozenset()) -> tuple[str | None, LexborNode | None]:
+                    refused: frozenset[str] = frozenset(), read_block: bool = True,
+                    ) -> tuple[str | None, LexborNode | None]:
     """The author of one comment and the element holding it, the one author step of both finders: the element
     the selectors name (``_author_of``), or where that holds no name (or only an avatar's initials) the
-    evidence in the head (``_head_author``), then the block's name line (``_read_block``).
+    evidence in the head (``_head_author``), then the block's name line (``_read_block``; not with
+    ``read_block`` False: the caller first asks the page's JSON-LD, ``_ld_name``).
 
     ``block`` is the comment as the structural finder read it (its name line is its author). There the
     evidence is taken over the name line where it is of a ``STRONG_EVIDENCE`` kind, or the name line holds
@@ -606,6 +716,8 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, blo
     kind = "class"
     if author is None or not name_shaped(author) or _INITIALS.fullmatch(author):
         head_author, head_node, head_kind = _head_author(node, excluded, refused)
+        if head_kind == "date-line" and not read_block and block is None:
+            head_author = None  # the page's JSON-LD comments are asked first (a label may stand before a date)
         if head_author is not None and (author is None or (head_kind != "date-line" and (
                 not name_shaped(author) or _initials_of(author, head_author)))):
             # a date line's name takes no element's place: "H.H." is not name-shaped, still the author
@@ -619,9 +731,26 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, blo
         if kind in STRONG_EVIDENCE or folded in block.author.casefold() or _initials_of(block.author, author):
             return author, None
         return block.author, None
-    if author is None and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
+    if author is None and read_block:  # else the caller asks the page's JSON-LD first
+        author = _self_named(node, excluded)
+    if author is None and read_block and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
         author = read.author  # no element the selectors know holds the name: the block's name line
     return author, author_node
+
+
+_SELF_AUTHOR = '[class*="author"]'
+
+
+def _self_named(region: LexborNode, excluded: set[int]) -> str | None:
+    """The first line of a comment element whose own class names its author ("comment-author-jane
+    bypostauthor"), where no element of it and no head evidence names one: the last reading before the
+    block's name line (the element is never its own author element, ``_author_of``)."""
+    if not region.css_matches(_SELF_AUTHOR):
+        return None
+    name = name_from_text(node_text(region, skip=excluded))
+    if not name or _DATE_ONLY.match(name) or _BADGE_ONLY.match(name):
+        return None
+    return name
 
 
 def _date_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, datetime | None]:
@@ -745,6 +874,7 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
     if not candidates:
         return _collect_structural(tree, max_nodes=max_nodes)
     candidates = _doc_order(candidates, tree)
+    stated = _page_ld_comments(tree)
     nearest, children = _thread(candidates)
     rep = _representatives(candidates, children, max_nodes=max_nodes)
     comments: list[_Comment] = []
@@ -764,21 +894,73 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         if parent is None and nearest[mid] is None:
             parent = _sibling_parent(node, rep, position)
         excluded = _subtree_ids(mid, children)
-        author, author_node = _comment_author(node, excluded, max_nodes=max_nodes)
+        author, author_node = _comment_author(node, excluded, max_nodes=max_nodes, read_block=not stated)
         posted_text, posted = _date_of(node, excluded)
         text = _comment_text(node, excluded, author_node)
+        if author is None and stated:  # the page's JSON-LD names it, else the block's name line
+            author = _ld_name(text, stated) or _self_named(node, excluded)
+            if author is None and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
+                author = read.author
         if not text or (author is None and posted_text is None):
             continue
         position[mid] = len(comments)
         comments.append(_Comment(node, parent, author, text, posted_text, posted, author_node))
-    return _without_repeated_labels(comments, children, max_nodes=max_nodes)
+    return _without_repeated_labels(comments, children, max_nodes=max_nodes, stated=stated)
+
+
+LD_MIN_OVERLAP = 0.5
+"""A comment takes the author of a page-level JSON-LD comment whose text's token F1 with its own reaches this."""
+
+
+def _ld_comments(data: object, out: list[tuple[str, str]], depth: int = 0) -> None:
+    """Append to ``out`` the (author, text) of every schema.org ``Comment`` (``_LD_TYPES``) in parsed JSON-LD
+    ``data``, wherever it stands (a ``comment`` list of the article, ``@graph``, replies)."""
+    if depth > MAX_THREAD_DEPTH:
+        return
+    if isinstance(data, list):
+        for item in data:
+            _ld_comments(item, out, depth + 1)
+        return
+    if not isinstance(data, dict):
+        return
+    kind = data.get("@type")
+    if _LD_TYPES.intersection(kind) if isinstance(kind, list) else kind in _LD_TYPES:
+        text = data.get("text") or data.get("description")
+        if isinstance(text, str) and (author := _ld_author(data)) is not None:
+            out.append((author, text))
+    for value in data.values():
+        if isinstance(value, (list, dict)):
+            _ld_comments(value, out, depth + 1)
+
+
+def _page_ld_comments(tree: LexborHTMLParser) -> list[tuple[str, Counter[str]]]:
+    """The (author, text tokens) of every schema.org ``Comment`` in the page's JSON-LD scripts (an article's
+    ``comment`` list, anywhere on the page; ``_ld_comments``)."""
+    stated: list[tuple[str, str]] = []
+    for script in tree.css('script[type="application/ld+json" i]'):
+        try:
+            _ld_comments(json.loads(script.text(deep=True) or ""), stated)
+        except ValueError:
+            continue
+    return [(name, tokens(text)) for name, text in stated]
+
+
+def _ld_name(text: str, stated: list[tuple[str, Counter[str]]]) -> str | None:
+    """The author of the page's JSON-LD comment (``_page_ld_comments``) whose text best matches ``text`` (a
+    comment's), when their token F1 reaches ``LD_MIN_OVERLAP`` and the name is name-shaped; else None."""
+    mine = tokens(text)
+    score, best = max(((bag_f1(mine, bag), i) for i, (_, bag) in enumerate(stated)), default=(0.0, -1))
+    name = name_from_text(stated[best][0]) if score >= LD_MIN_OVERLAP else None
+    return name if name and name_shaped(name) else None
 
 
 def _without_repeated_labels(comments: list[_Comment], children: dict[int, list[int]], *,
-                             max_nodes: int) -> list[_Comment]:
+                             max_nodes: int, stated: list[tuple[str, Counter[str]]] | None = None,
+                             ) -> list[_Comment]:
     """``comments`` with the author read again, passing the label over, where one "author" heads more than
     ``UI_REPEAT_SHARE`` of at least ``UI_REPEAT_MIN`` comments: a control's or a section's word on every
-    comment ("Delete", "Follow"), in any language, not a name (``tasks.extract.authors.UI_WORD_SHARE``)."""
+    comment ("Delete", "Follow"), in any language, not a name (``tasks.extract.authors.UI_WORD_SHARE``); the
+    page's JSON-LD comments (``stated``) are asked before a block's name line."""
     counts = Counter(c.author for c in comments if c.author is not None)
     if len(comments) < UI_REPEAT_MIN or not counts:
         return comments
@@ -789,7 +971,10 @@ def _without_repeated_labels(comments: list[_Comment], children: dict[int, list[
         if comment.author not in refused:
             continue
         excluded = _subtree_ids(comment.node.mem_id, children)
-        author, author_node = _comment_author(comment.node, excluded, max_nodes=max_nodes, refused=refused)
+        author, author_node = _comment_author(comment.node, excluded, max_nodes=max_nodes, refused=refused,
+                                              read_block=not stated)
+        if author is None and stated:
+            author = _ld_name(comment.text, stated)
         if author is not None and author not in refused:
             comment.author, comment.author_node = author, author_node
             comment.text = _comment_text(comment.node, excluded, author_node) or comment.text
@@ -905,7 +1090,7 @@ def _tail_name(line: str) -> str | None:
         return None
     label = _LABEL.search(head)
     name = name_before_date(head[label.end():] if label else head) or ""
-    return name if name_shaped(name) else None
+    return name if name_shaped(name) and not _BADGE_ONLY.match(name) else None
 
 
 _URL_OR_WEEKDAY = re.compile(r"://|^www\.|^[^\W\d_]+,$")

@@ -120,6 +120,7 @@ def test_marked_frame_is_cut_from_two_authors() -> None:
     ("7", "7"), ("x", "x"), ("12345 says:", "12345"), ("Agent 007", "Agent 007"), ("", None),
     ("Jean a écrit :", "Jean"), ("Ana escribió:", "Ana"), ("Piet schreef:", "Piet"), ("Ola skrev:", "Ola"),
     ("on 10/26/2012 at 12:49 PM said:", None), ("am 4. Mai 2021 um 12:30 Uhr", None), ("on", "on"),
+    ("— Jane Doe", "Jane Doe"), ("~ 7", "7"), ("-thh", "-thh"), ("— 山田太郎", "山田太郎"), ("Иван said...", "Иван"),
 ])
 def test_name_from_text_keeps_the_name_only(raw: str, name: str | None) -> None:
     assert name_from_text(raw) == name
@@ -139,3 +140,13 @@ def test_clean_authors_cuts_frames_only_from_header_lines() -> None:
 ])
 def test_name_before_date_cuts_what_joins_name_and_date(head: str, name: str) -> None:
     assert name_before_date(head) == name
+
+
+@pytest.mark.parametrize(("raw", "name"), [
+    ("martinealison said...", "martinealison"), ("Jane schrieb:", "Jane"), ("Иван написал…", "Иван"),
+    ("Simon Says", "Simon Says"), ("7 said...", "7"), ("said...", "said..."), ("Mathias Autor", "Mathias"),
+])
+def test_strip_badge_cuts_a_said_frame_on_a_lone_author(raw: str, name: str) -> None:
+    """Issue 17: a "NAME said..." header read by the text path on a page of one or two comments (too few to
+    show a shared frame) gives the name alone; a "says" word without its mark is part of the name."""
+    assert strip_badge(raw) == name

@@ -439,3 +439,101 @@ def test_head_name_wins_over_avatar_initials_and_like_links() -> None:
         for k, name in enumerate(names, start=1))
     _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
     assert comments.sort("position")["author"].to_list() == names
+
+
+FOOT_ITEM = """<li id="comment-{k}" class="comment"><div><img src="/a/{k}.png" alt="">
+<div class="comment-content"><p>Comment number {k} says something about the tram line and its cost.</p></div>
+{foot}<div><a href="#comment-{k}">March {k}, 2021 at 5:06 am</a> <a href="#respond">Reply</a></div></div></li>"""
+
+
+@pytest.mark.parametrize(("foot", "names"), [
+    ('<p>Posted by: <a href="https://example.org/u/{k}">{name}</a> | <a href="#c{k}">12 March 2021 at 10:15 AM</a>'
+     "</p>", LETTER_NAMES),
+    ("<p>— {name}</p>", NAMES),
+    ('<dl><dt><a href="/memberlist.php?u={k}">{name}</a></dt><dd>Posts: 12</dd><dd>Joined: 12 Mar 2019</dd></dl>',
+     NAMES),
+    ("<p>— {name}</p>", ["山田太郎", "Иван Петров", "محمد"]),
+])
+def test_comment_author_from_the_foot_after_the_text(foot: str, names: list[str]) -> None:
+    """Issue 17: where the head names no one, the author is read after the comment's text element: a
+    "Posted by: NAME | DATE" line (TypePad), a signature ("— NAME"), a forum's profile block (``<dt>``);
+    numeric, one-character and non-Latin names kept, the date, post count and controls not taken."""
+    items = "".join(FOOT_ITEM.format(k=k, foot=foot.format(k=k, name=name)) for k, name in enumerate(names, start=1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == names
+
+
+def test_comment_author_from_a_page_level_json_ld_comment_list() -> None:
+    """Issue 17: comments whose markup names no one take the author of the page's JSON-LD ``Comment`` whose
+    text matches theirs (in any order), not the next one in the list; a comment the list lacks stays unnamed
+    by it."""
+    texts = ["The tram line should reach the harbour first.", "Fares will rise again, as always.",
+             "Nobody asked the people who live along the route."]
+    listed = [{"@type": "Comment", "author": {"@type": "Person", "name": n}, "text": t}
+              for n, t in zip(["Quinn", "7"], texts[1::-1], strict=True)]
+    ld = json.dumps({"@context": "https://schema.org", "@type": "BlogPosting", "comment": listed})
+    items = "".join(f'<li id="comment-{k}" class="comment"><div><time datetime="2021-03-0{k}">March {k}, 2021'
+                    f'</time></div><div class="comment-content"><p>{t}</p></div></li>'
+                    for k, t in enumerate(texts, start=1))
+    script = f'<script type="application/ld+json">{ld}</script>'
+    page = HEAD_THREAD.format(items=items).replace("</head>", script + "</head>")
+    _, comments = extract_from_html(_frame(page=page))
+    assert comments.sort("position")["author"].to_list()[:2] == ["7", "Quinn"]
+
+
+def test_comment_element_is_not_its_own_author_element() -> None:
+    """Issue 17: a comment element whose class names its author ("comment-author-admin bypostauthor", the
+    post author's reply) is not read as the author element (its first line, the head, is no name)."""
+    head = '<div>Submitted by <a href="/user/{k}">{name}</a> on 12 March 2021 - 10:15am</div>'
+    items = "".join(HEAD_ITEM.format(k=k, name=name, head=head.format(k=k, name=name))
+                    for k, name in enumerate(["Anna", "Ben"], start=1))
+    items = items.replace('class="comment"', 'class="comment byuser comment-author-anna bypostauthor"', 1)
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == ["Anna", "Ben"]
+
+
+def test_inflected_control_labels_and_badges_are_not_names() -> None:
+    """Issue 17: a reply link labelled "Antworte auf NAME" (its text "Antworten", the verb inflected) and a
+    role badge standing alone beside the name ("Autor") are not the author; the bold name after them is."""
+    for head in ('<a href="#r{k}" aria-label="Antworte auf {name}">Antworten</a> '
+                 '<a href="/u/{k}" title="{name}"><img src="/a.png" alt=""></a>',
+                 '<b>Autor</b> <a href="/u/{k}">{name}</a>'):
+        items = "".join(HEAD_ITEM.format(k=k, name=name, head=head.format(k=k, name=name))
+                        for k, name in enumerate(["Anna", "x"], start=1))
+        _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+        assert comments.sort("position")["author"].to_list() == ["Anna", "x"], head
+
+
+def test_foot_signature_wins_over_a_label_before_the_head_date_and_stands_without_a_text_element() -> None:
+    """Issue 17: a signature after the text names the comment, not the label before the head's date
+    ("Posted October 28, 2012"); without a text element a "— NAME" last line is the signature; a role badge
+    whose class names the author ("Autor" in ``span.comment-author-badge``) is not the name."""
+    item = ('<li id="comment-{k}" class="comment"><div>Posted March {k}, 2021 at 5:06 am | <a href="#c{k}">Permalink'
+            '</a></div><div class="comment-content"><p>Comment {k} on the tram line and its cost.</p></div>'
+            '<p>— {name}</p></li>')
+    bare = ('<li id="comment-{k}" class="comment"><small><a href="#c{k}">March {k}, 2021 at 5:06 am</a></small>'
+            '<div><p>Comment {k} on the tram line and its cost.</p></div><p>— {name}</p></li>')
+    badge = ('<li id="comment-{k}" class="comment"><span class="comment-author-badge">Autor</span>'
+             '<time datetime="2021-03-0{k}">March {k}, 2021</time><div class="comment-content"><p>Comment {k} on '
+             'the tram line and its cost.</p></div><p>— {name}</p></li>')
+    for form in (item, bare, badge):
+        items = "".join(form.format(k=k, name=name) for k, name in enumerate(["Anna", "7"], start=1))
+        _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+        assert comments.sort("position")["author"].to_list() == ["Anna", "7"], form
+
+
+def test_label_before_a_linked_name_and_a_badge_before_a_date_are_not_names() -> None:
+    """Issue 17: "Submitted by <a>NAME</a> on DATE" in the author's element gives the linked name only (the
+    label's last word lower-case: "by", "von"); "Autor 12. März 2021" on a head line is a badge, not a name."""
+    head = '<cite><div>{label} <a href="/user/{k}">{name}</a> on 12 March 2021 - 10:15am</div></cite>'
+    for label in ("Submitted by", "Kommentar von"):
+        items = "".join(HEAD_ITEM.format(k=k, name=name, head=head.format(k=k, name=name, label=label))
+                        for k, name in enumerate(["Anna", "7", "Maria da Silva"], start=1))
+        _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+        assert comments.sort("position")["author"].to_list() == ["Anna", "7", "Maria da Silva"], label
+    listed = [{"@type": "Comment", "author": {"name": "Anna"},
+               "text": "Comment number 1 says something about the tram line and its cost."}]
+    script = f'<script type="application/ld+json">{json.dumps({"comment": listed})}</script>'
+    items = HEAD_ITEM.format(k=1, name="Anna", head="<cite><span>Autor</span></cite>")
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items).replace("</head>", script + "</head>")))
+    assert comments["author"].to_list() == ["Anna"]
