@@ -284,7 +284,7 @@ def _as_definition(comment: LexborNode, term: str) -> None:
 # --------------------------------------------------------------------------------------------------
 
 TEXT_SCRAMBLE_MODES = ("none", "heading", "chrome", "dates", "form", "all", "thread", "thread-teasers",
-                       "thread-article", "thread-texts", "numbered", "footer")
+                       "thread-article", "thread-texts")
 """Perturbations of a text page (``scramble_text``), each removing cues the text comment finder reads:
 ``heading``: the comments heading and stated count lines; ``chrome``: reply, like, report, permalink and
 other comment-widget lines, and "NAME says:" headers cut to the name; ``dates``: date lines dropped and
@@ -298,10 +298,7 @@ scored as comment-less: ``thread-teasers`` a story-teaser list (``teaser_block``
 and the first sentence of its body), ``thread-article`` a share bar and a "Comments" heading over a
 sub-headed article (``article_block``: other pages' paragraphs, a short heading over every two).
 ``thread-texts`` takes out only the lines of the comments' texts: the headers, dates and controls stay, a
-thread whose texts are loaded later. ``numbered`` and
-``footer`` model layouts the labelled pages rarely show, on top of ``dates`` (name-only headers): a "#1",
-"#2", ... line above each commenter's name line (numbered comments), or each name line moved below its
-comment's text (the author after the text)."""
+thread whose texts are loaded later."""
 THREAD_CUT_MODES = ("thread", "thread-teasers", "thread-article", "thread-texts")
 """The text perturbations that take the thread out: their pages are scored as comment-less."""
 TEASERS = 6
@@ -313,7 +310,7 @@ SUBHEAD_WORDS = (2, 3, 4, 5)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s")
 
 _TEXT_PARTS = {"heading": ("heading",), "chrome": ("chrome",), "dates": ("dates",), "form": ("form",),
-               "all": ("heading", "chrome", "dates", "form"), "numbered": ("dates",), "footer": ("dates",)}
+               "all": ("heading", "chrome", "dates", "form")}
 
 
 def _line_key(line: str) -> str:
@@ -397,33 +394,7 @@ def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None]
                 out.append(name)
                 continue
         out.append(line)
-    said = {_line_key(ln) for block in thread for ln in block.split("\n")} - {""}
-    return "\n".join(_relaid(out, mode, set(names), said))
-
-
-def _relaid(lines: list[str], mode: str, names: set[str], said: set[str]) -> list[str]:
-    """``lines`` with each line that is one of ``names`` (a commenter's name line) numbered ("#1" on a line
-    above it, ``mode="numbered"``) or moved below the last line of ``said`` (the comments' text lines) that
-    follows it before the next name line (``mode="footer"``; a name line with no text line of ``said`` under
-    it stays where it is); ``lines`` as they are for any other mode."""
-    if mode not in ("numbered", "footer"):
-        return lines
-    at = [i for i, line in enumerate(lines) if _line_key(line) in names]
-    if mode == "numbered":
-        out: list[str] = []
-        marks = set(at)
-        for i, line in enumerate(lines):
-            if i in marks:
-                out.append(f"#{len(out) - i + 1}")
-            out.append(line)
-        return out
-    moved = list(lines)
-    for k, i in enumerate(at):
-        stop = at[k + 1] if k + 1 < len(at) else len(lines)
-        last = max((j for j in range(i + 1, stop) if _line_key(lines[j]) in said), default=None)
-        if last is not None:
-            moved[i:last + 1] = [*lines[i + 1:last + 1], lines[i]]
-    return moved
+    return "\n".join(out)
 
 
 def _without_thread(text: str, thread: Iterable[str]) -> str:

@@ -16,9 +16,9 @@ it finds threads by itself on sites it never saw), and (d) the same on the held-
 comments heading and stated count lines removed (threads that state neither). The model leaves out the
 features named by ``--without`` (default ``WITHOUT``: the comments heading or count above a line, which
 (d) showed it leaned on). ``--augment MODE,...`` trains on copies of every page with comment cues taken out
-of their text too (``flows.scramble.scramble_text``; none by default, see ``AUGMENT``; ``--augment-weight``
-their lines' weight), and the CV then prints its figures for the pages as printed and for each perturbation
-apart. Then it writes the model fitted on every page to ``tasks/extract/models/comment_headers.json``.
+of their text too (``flows.scramble.scramble_text``; none by default, see ``AUGMENT``), and the CV then prints
+its figures for the pages as printed and for each perturbation apart. Then it writes the model fitted on
+every page to ``tasks/extract/models/comment_headers.json``.
 
 ``--perturb MODE,...`` adds such copies to the CV's scored pages only (never trained on): the out-of-fold
 figures of the shipped model on threads that print fewer cues.
@@ -67,23 +67,15 @@ AUTHOR_REACH = 4
 """How many lines above a comment's first text line its author line is looked for."""
 AUGMENT: tuple[str, ...] = ()
 """The text perturbations (``flows.scramble.scramble_text``) whose copies of the pages the model is trained on
-beside the pages as they are (``--augment``), each copy's lines weighing ``AUGMENT_WEIGHT``. None in the
-shipped model. Measured with ``all`` (threads without heading, count, chrome, header dates or form) at half
-weight, learned threads needing a comment with a prose line (``tasks.extract.parse._learned_thread``),
-site-grouped CV, rules plus the out-of-fold model: the ``all`` copies R 0.034 -> 0.236 (P 0.935), ``heading``
-F1 0.946 -> 0.951, the pages as printed unchanged (F1 0.987, the one spurious page of the rules alone); the
-model alone on them R 0.824 -> 0.817. Not shipped: the model alone reads two golden threads' authors a line
-off (tests/golden/test_train_comment_headers.py, authors 0.69), ``form`` copies get a spurious page more out
-of fold, letter-shuffled interview labels on 13 bench pages became threads, and its larger repetition
-weights let most pages through ``line_scores``'s bound. At full weight (no prose guard) the model alone fell
-to R 0.676 and read footer threads without a heading worse; at 0.2 the ``all`` copies reached R 0.136 only.
-Name-like lines sharing one shape whatever their words (``tasks.extract.comment_headers._shape``) took the
-``all`` copies to R 0.276 but authors to 0.734, and put a widget word the page repeats at every comment into
-the names' shape. Guarding every learned thread with a quarter of its comments holding prose cost threads of
-short comments (model alone R 0.826 -> 0.698), so only a thread that nothing but its repetition marks needs
-that share (``tasks.extract.parse._cued``)."""
-AUGMENT_WEIGHT = 0.5
-"""The weight of an ``AUGMENT`` copy's line in the log-loss (a line of a page as printed weighs 1)."""
+beside the pages as they are (``--augment``). None by default. Measured with ``all`` (threads without
+heading, count, chrome, header dates or form), the two repetition features and a prose guard in
+``tasks.extract.parse._learned_thread`` (a quarter of a learned thread's comments holding a prose line),
+site-grouped CV, rules plus the out-of-fold model: the pages as printed as by the rules alone, their ``all``
+copies R 0.002 -> 0.294 (P 0.945), ``heading`` copies F1 0.950, no spurious page; but the model alone on
+the pages as printed R 0.826 -> 0.676, and in-sample it read fewer footer threads with no heading (a golden
+test's author accuracy 0.855, under its 0.9). Without the guard it took a teaser list under relative dates
+for a thread (a spurious page); with the shipped model the guard saves no page and costs threads of short
+comments (0.0-0.22 of them holding prose; model alone R 0.826 -> 0.698), so it is not in the code."""
 WITHOUT: tuple[str, ...] = ("section_above",)
 """The features the shipped model does not read (``fit``'s ``without``)."""
 FOOTER_REACH = 40
@@ -160,16 +152,12 @@ def labelled_lines(pages: pl.DataFrame, truth: pl.DataFrame, source: str) -> tup
     return out, tagged
 
 
-def fit(lines: pl.DataFrame, *, l2: float = L2, threshold: float = THRESHOLD, without: tuple[str, ...] = (),
-        augment_weight: float = 1.0) -> dict[str, Any]:
-    """Fit the logistic model on ``lines`` (``FEATURES``, ``_label``, ``page_id``); returns the model dict. The
-    features named in ``without`` are held at zero (weight 0: the model does not read them). The lines of
-    perturbed copies (``page_id`` ending ``~MODE``, ``load_sources``) count ``augment_weight`` times in the
-    log-loss."""
+def fit(lines: pl.DataFrame, *, l2: float = L2, threshold: float = THRESHOLD, without: tuple[str, ...] = ()
+        ) -> dict[str, Any]:
+    """Fit the logistic model on ``lines`` (``FEATURES``, ``_label``); returns the model dict. The features
+    named in ``without`` are held at zero (weight 0: the model does not read them)."""
     x = lines.select(pl.lit(0.0).alias(f) if f in without else pl.col(f) for f in FEATURES
                      ).to_numpy().astype(np.float64)
-    copy = lines["page_id"].str.contains("~").to_numpy() if "page_id" in lines.columns else np.zeros(len(x), bool)
-    sample = np.where(copy, augment_weight, 1.0)
     z, mean, scale = standardise(x)
     z = np.hstack([z, np.ones((x.shape[0], 1))])
     y = lines["_label"].to_numpy()
@@ -179,9 +167,9 @@ def fit(lines: pl.DataFrame, *, l2: float = L2, threshold: float = THRESHOLD, wi
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         s = z @ w
         # log(1 + e^s) - y s, computed stably
-        value = float((sample * (np.logaddexp(0.0, s) - y * s)).sum()) + l2 * float((penalty * w) @ w)
+        value = float((np.logaddexp(0.0, s) - y * s).sum()) + l2 * float((penalty * w) @ w)
         p = 0.5 * (1.0 + np.tanh(0.5 * s))
-        grad = z.T @ (sample * (p - y)) + 2 * l2 * penalty * w
+        grad = z.T @ (p - y) + 2 * l2 * penalty * w
         return value, grad
 
     result = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 3000})
@@ -264,8 +252,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--augment", default=",".join(AUGMENT),
                         help="comma-separated text perturbations (flows.scramble) whose copies of every page are "
                              "trained on too (default: %(default)s; empty: none)")
-    parser.add_argument("--augment-weight", type=float, default=AUGMENT_WEIGHT,
-                        help="weight of the --augment copies' lines in the loss (default: %(default)s)")
     parser.add_argument("--perturb", default="",
                         help="comma-separated text perturbations whose copies of every page are scored in the CV "
                              "but not trained on (out-of-fold figures of a model that never saw them)")
@@ -288,12 +274,11 @@ def main(argv: list[str] | None = None) -> int:
     n_true = int(truth_comments.height)
     print(f"pages {truth_articles.height}, lines {lines.height}, true comments {n_true}, "
           f"header lines labelled {int(lines['_label'].sum())}")
-    model = fit(lines.filter("_train"), l2=args.l2, threshold=args.threshold, without=without,
-                augment_weight=args.augment_weight)
+    model = fit(lines.filter("_train"), l2=args.l2, threshold=args.threshold, without=without)
     tp, n_pred, n_head = header_counts(lines.filter("_train"), model)
     print(f"in-sample header lines: precision {tp / max(n_pred, 1):.3f} recall {tp / max(n_head, 1):.3f}")
     cross_validate(lines, tagged, (truth_articles, truth_comments), folds=args.folds, l2=args.l2,
-                   threshold=args.threshold, without=without, augment_weight=args.augment_weight)
+                   threshold=args.threshold, without=without)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(f"model written to {args.out}")
@@ -311,8 +296,7 @@ def split_perturbed(*scores: pl.DataFrame) -> list[tuple[str, tuple[pl.DataFrame
 
 
 def cross_validate(lines: pl.DataFrame, tagged: pl.DataFrame, truth: tuple[pl.DataFrame, pl.DataFrame], *,
-                   folds: int, l2: float, threshold: float, without: tuple[str, ...] = (),
-                   augment_weight: float = 1.0) -> None:
+                   folds: int, l2: float, threshold: float, without: tuple[str, ...] = ()) -> None:
     """Print the site-grouped cross-validation: header lines' precision and recall, and the comment
     finder's figures on the held-out pages (a) by its rules alone, (b) with the classifier fitted
     without them, (c) by that classifier alone, and (d) by it alone on the held-out pages with their
@@ -331,7 +315,7 @@ def cross_validate(lines: pl.DataFrame, tagged: pl.DataFrame, truth: tuple[pl.Da
     unheaded = headless(tagged)
     for k in range(folds):
         train = lines.filter((pl.col("_fold") != k) & trainable)
-        fold_model = fit(train, l2=l2, threshold=threshold, without=without, augment_weight=augment_weight)
+        fold_model = fit(train, l2=l2, threshold=threshold, without=without)
         a, b, c = header_counts(lines.filter(pl.col("_fold") == k), fold_model)
         tp, n_pred, n_head = tp + a, n_pred + b, n_head + c
         held = page_fold.filter(pl.col("_fold") == k).select("page_id")

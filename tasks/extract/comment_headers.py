@@ -62,11 +62,6 @@ REPEAT_FEATURES: tuple[str, ...] = (
 )
 """The features that read the page's repetition (its shape groups and repeated widget words): the costly
 ones. ``line_scores``'s upper bound puts their most favourable value in their place."""
-SHAPE_FEATURES: frozenset[str] = frozenset({
-    "log_shape_count", "regular_prev", "regular_next", "log_gap_prev", "text_after", "run_member", "log_run_size",
-    "shape_distinct",
-})
-"""The ``REPEAT_FEATURES`` read from a line's shape group (``_shape_groups``): 0 on a line over ``SHORT_CHARS``."""
 _LOG_CAP = float(np.log(CAP + 1))
 _RANGES = {"log_shape_count": (0.0, _LOG_CAP), "log_gap_prev": (0.0, _LOG_CAP), "log_run_size": (0.0, _LOG_CAP),
            "chrome_near": (0.0, float(2 * NEAR))}
@@ -206,25 +201,22 @@ def _feature_exprs(lines: pl.DataFrame, *, repeats: bool = True) -> tuple[pl.Dat
         "log_next_words": _log(_near(words, 1)), "prev_long": _near(pl.col("_long"), -1),
         "prev_name_like": _near(pl.col("name_like"), -1), "next_date": _near(pl.col("f_date"), 1),
     }
-    frame = frame.with_columns(_count=pl.len().over(_TEXT.hash(seed=0), "_page"))
-    frame = frame.with_columns(_chrome=chrome_word.fill_null(value=False))
-    chrome_above = pl.any_horizontal([_near(pl.col("_chrome"), -k).fill_null(value=False) for k in range(1, NEAR + 1)])
-    own |= {
-        "chrome_near": pl.sum_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False).cast(pl.Int32)
-                                          for k in (*range(-NEAR, 0), *range(1, NEAR + 1))]),
-        "chrome_above": chrome_above,
-        "name_repeats": pl.col("name_like") & pl.col("_count").is_between(2, NAME_REPEATS_MAX),
-    }
     if not repeats:
         return frame, own
-    frame = frame.with_columns(_shape_groups(frame)).unnest("_groups")
+    frame = frame.with_columns(_count=pl.len().over(_TEXT.hash(seed=0), "_page"))
+    frame = frame.with_columns(_shape_groups(frame), _chrome=chrome_word.fill_null(value=False)).unnest("_groups")
+    chrome_above = pl.any_horizontal([_near(pl.col("_chrome"), -k).fill_null(value=False) for k in range(1, NEAR + 1)])
     repeat = {
         "log_shape_count": _log(pl.col("_shapes")),
         "regular_prev": pl.col("_gp").is_between(GAP_MIN, GAP_MAX),
         "regular_next": pl.col("_gn").is_between(GAP_MIN, GAP_MAX),
         "log_gap_prev": _log(pl.col("_gp")),
+        "chrome_near": pl.sum_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False).cast(pl.Int32)
+                                          for k in (*range(-NEAR, 0), *range(1, NEAR + 1))]),
+        "chrome_above": chrome_above,
         "text_after": pl.col("_ta"), "run_member": pl.col("_member"),
         "log_run_size": pl.when(pl.col("_member")).then(_log(pl.col("_run_size"))),
+        "name_repeats": pl.col("name_like") & pl.col("_count").is_between(2, NAME_REPEATS_MAX),
         "shape_distinct": pl.when(pl.col("_shapes") >= 2).then(
             pl.col("_distinct").cast(pl.Float64) / pl.col("_shapes").cast(pl.Float64)),
     }
@@ -263,46 +255,23 @@ def line_scores(lines: pl.DataFrame, model: dict[str, Any], *, bound: bool = Fal
     ``header_scores(header_features(lines), model)``, in one select that never builds the feature
     columns (a weight times a standardised feature is a constant times the feature plus a constant).
 
-    With ``bound``, an upper bound of them that skips the costly ``SHAPE_FEATURES``: 0 on a line over
-    ``SHORT_CHARS`` (it has no shape), at most ``_shape_most`` on a shorter one; the other
-    ``REPEAT_FEATURES`` (repeated texts and widget words) are read as they are. A line under the threshold
-    there is under it in the full score."""
+    With ``bound``, an upper bound of them that skips the costly ``REPEAT_FEATURES`` (each at its most
+    favourable value): a line under the threshold there is under it in the full score."""
     frame, exprs = _feature_exprs(lines, repeats=not bound)
     offset = float(model.get("bias", 0.0))
     terms = []
-    unit = {name: weight / scale for name, weight, scale in zip(FEATURES, model["weights"], model["scale"],
-                                                                strict=True)}
     for name, weight, mean, scale in zip(FEATURES, model["weights"], model["mean"], model["scale"], strict=True):
         if not weight:
             continue
         offset -= weight * mean / scale
         if name in exprs:
             terms.append(exprs[name].cast(pl.Float64).fill_null(0.0) * (weight / scale))
-        elif name not in SHAPE_FEATURES:
+        else:
             low, high = _RANGES.get(name, (0.0, 1.0))
             offset += max(weight * low, weight * high) / scale
-    if bound:
-        terms.append(pl.when(_CHARS <= SHORT_CHARS).then(_shape_most(unit)).otherwise(0.0))
     score = (pl.sum_horizontal(terms) if terms else pl.repeat(0.0, pl.len())) + offset
     scores: np.ndarray = frame.select(score).to_series().to_numpy()
     return scores
-
-
-def _shape_most(unit: dict[str, float]) -> float:
-    """The most the ``SHAPE_FEATURES`` add to a short line's score (``unit``: each feature's weight over its
-    scale). A line alone in its shape (``log_shape_count`` log 2) has no other figure of its shape; in a
-    shape of two lines or more (log 3 up to ``_LOG_CAP``) each of the others is at its most favourable value,
-    but ``log_run_size`` is 0 off a run (``run_member`` 0) and never over ``log_shape_count``. Each case is
-    linear in ``log_shape_count`` (or the larger of two linear parts), so its ends bound it."""
-
-    def most(name: str) -> float:
-        low, high = _RANGES.get(name, (0.0, 1.0))
-        return max(unit[name] * low, unit[name] * high)
-
-    free = sum(most(name) for name in SHAPE_FEATURES - {"log_shape_count", "log_run_size", "run_member"})
-    lone = unit["log_shape_count"] * float(np.log(2.0))
-    return max(lone, *(unit["log_shape_count"] * x + free + max(0.0, unit["run_member"] + max(0.0, unit[
-        "log_run_size"] * x)) for x in (float(np.log(3.0)), _LOG_CAP)))
 
 
 @cache

@@ -107,9 +107,6 @@ LEARNED_MIN_COMMENTS = 3
 """A thread found from the learned headers alone (``_learned_thread``) needs this many comments."""
 NAME_THREAD_MIN = 4
 """Name lines a thread of name lines alone needs (``_name_thread``)."""
-UNCUED_PROSE_SHARE = 0.25
-"""The share of a learned thread's comments that must hold a prose line (``_Page.prose``) when nothing but
-the repetition of its headers marks it (``_cued``)."""
 FINDERS = ("both", "rules", "learned")
 """What finds comments on the text path: the rules, else the learned headers (``both``, the default), or
 one of them alone (``rules``, ``learned``: for measuring them)."""
@@ -815,9 +812,7 @@ def _learned_thread(p: _Page) -> list[_Comment]:
     writing (``_reads_as_thread``). A header takes
     the date and number lines under it as its meta; the last comment ends as a rule-found thread's last
     comment does (``_build_anchored``); name lines the classifier was not sure of fill a run of name
-    lines (``_fill_name_run``). A thread that nothing but that repetition marks (``_cued``: no date or widget
-    line, no comments heading, count or form) needs ``UNCUED_PROSE_SHARE`` of its comments to hold a prose
-    line: a list of teasers under relative dates ("2 d. ago" / headline / views) repeats as a thread does."""
+    lines (``_fill_name_run``)."""
     n = len(p)
     heads: list[tuple[int, int, int]] = []
     for i in p.learned:
@@ -832,21 +827,9 @@ def _learned_thread(p: _Page) -> list[_Comment]:
         if len(run) < max(LEARNED_MIN_COMMENTS, len(best) + 1):
             continue
         comments = _build_anchored(p, run)
-        with_prose = sum(any(p.prose[i] for i in c.text) for c in comments)
-        if (len(comments) >= max(LEARNED_MIN_COMMENTS, len(best) + 1) and _reads_as_thread(p, comments)
-                and with_prose > 0 and (_cued(p, comments) or with_prose >= UNCUED_PROSE_SHARE * len(comments))):
+        if len(comments) >= max(LEARNED_MIN_COMMENTS, len(best) + 1) and _reads_as_thread(p, comments):
             best = _fill_name_run(p, run, comments)
     return best
-
-
-def _cued(p: _Page, comments: list[_Comment]) -> bool:
-    """Does anything besides the repetition of its headers mark ``comments`` as a thread: a date or widget line
-    (reply, like) in a comment's meta, a header line of the rules' kinds (``_Page.headers``), a comments
-    heading, count or form above the first (``_evidence``) or a form after the last (``_form_follows``)?"""
-    first = min([c.author if c.author is not None else c.text[0] for c in comments])
-    return (any(p.date[i] or p.rule[i] == "comment_chrome" for c in comments for i in c.meta)
-            or any(c.author in p.headers for c in comments) or _evidence(p, first, says=False)
-            or _form_follows(p, comments[-1]))
 
 
 def _name_heads(p: _Page, lines: range) -> list[tuple[int, int, int]]:
@@ -924,8 +907,7 @@ def _name_thread(p: _Page) -> list[_Comment]:
     lines below the one before, whose comments read as readers' writing (``_reads_as_thread``, and each
     holding a line that reads as a sentence), below a comments heading, stated count or comment form
     (``_evidence``): a sub-headed article or a list of teasers has the same shape but no such line above.
-    A name line under a text line and over a widget or date line ("text" / "NAME" / "Reply") is a
-    footer: footers ("NAME" under each comment) are read as ``_build_anchored`` reads them."""
+    Footers ("NAME" under each comment) are read as ``_build_anchored`` reads them."""
     n = len(p)
     # a run needs evidence above it: no line above the first comments heading, count or form can head one
     starts = [*p.sections[:1], *(p.rule.index(rule) for rule in ("comment_form", "profile_comments_start")
@@ -934,7 +916,7 @@ def _name_thread(p: _Page) -> list[_Comment]:
         return []
     heads = [(i, i, i) for i in range(min(starts) + 1, n - 1)
              if p.name_like[i] and not p.sentence[i] and i not in p.headers
-             and (_reads_on(p, i + 1) or (p.meta[i + 1] and _reads_on(p, i - 1)))]
+             and not p.name_like[i + 1] and not p.meta[i + 1] and p.rule[i + 1] in (None, "template")]
     runs = _gap_runs(heads, p)
     best: list[_Comment] = []
     for run in runs:
@@ -946,12 +928,6 @@ def _name_thread(p: _Page) -> list[_Comment]:
         if all(any(p.sentence[i] for i in c.text) for c in comments):
             best = comments
     return best
-
-
-def _reads_on(p: _Page, i: int) -> bool:
-    """Is line ``i`` a comment's text line that is not name-like (kept or template, not a date, number or
-    widget control)?"""
-    return not p.name_like[i] and not p.meta[i] and p.rule[i] in (None, "template")
 
 
 def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:

@@ -67,15 +67,3 @@ def test_footers_without_their_heading_sign_the_text_above(tmp_path: Path) -> No
     assert overall["author_accuracy"] >= 0.9, overall
     # and as printed, under their heading, as before
     assert run_eval(folder, scramble="none")["overall"]["author_accuracy"] >= 0.95
-
-
-CUELESS_LISTS = ["latimes-com-latimes", "mainichi-jp-mainichishimbun", "habarileo-co-tz-habarileo",
-                 "theportugalnews-com-theportugalnews", "lto-de-lto", "lrt-lt-lrt"]
-"""Comment-less news pages with lists of dated, labelled teasers, read with every comment cue taken out too
-(``--scramble all``: no heading, count, reply or like line, header date or form)."""
-
-
-def test_teaser_lists_with_every_cue_taken_out_are_not_threads(tmp_path: Path) -> None:
-    folder = open_fold_folder(tmp_path, CUELESS_LISTS, (".txt",))
-    for scramble in ("none", "all"):
-        assert run_eval(folder, scramble=scramble)["overall"]["spurious_comment_pages"] == 0, scramble

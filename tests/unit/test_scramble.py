@@ -275,18 +275,3 @@ def test_thread_texts_takes_only_the_comment_texts_out() -> None:
     out = scramble_text(_THREAD, "thread-texts", kept=_KEPT, thread=_KEPT[2:]).split("\n")
     assert out == [ln for ln in _THREAD.split("\n") if ln not in _KEPT[2:]]
     assert "Anna Berg says:" in out and "Tom Rao on 4 March 2012 at 9:00" in out and "Reply" in out
-
-
-def test_scramble_text_numbered_and_footer_relay_name_headers() -> None:
-    """Issue 17: ``numbered`` puts "#1", "#2", ... above each name-only header line; ``footer`` moves each one
-    below its comment's text (the author after the text); the other lines stay in their order."""
-    thread = _KEPT[2:]
-    dates = _lines("dates")
-    numbered = scramble_text(_THREAD, "numbered", authors=_AUTHORS, kept=_KEPT, thread=thread).split("\n")
-    assert [ln for ln in numbered if not ln.startswith("#")] == dates
-    assert numbered[numbered.index("Tom Rao") - 1] == "#1" and numbered[numbered.index("Lee") - 1] == "#2"
-    footer = scramble_text(_THREAD, "footer", authors=_AUTHORS, kept=_KEPT, thread=thread).split("\n")
-    assert sorted(footer) == sorted(dates)
-    assert footer.index("Tom Rao") == footer.index("Reply to this: not so sure.") + 1
-    assert footer.index("Lee") == footer.index("Agreed with Anna.") + 1
-    assert footer[-4:] == dates[-4:]  # the form and footer stay below

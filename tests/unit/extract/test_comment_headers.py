@@ -153,17 +153,6 @@ def test_fit_without_a_feature_gives_it_no_weight() -> None:
     assert weights[FEATURES[3]] > 0.5  # the other signal is still learned
 
 
-def test_fit_weighs_the_perturbed_copies() -> None:
-    """Issue 17: the lines of perturbed copies (``NAME~MODE``) count ``augment_weight`` times in the loss: a
-    weight of 1 is the plain fit over every line, a small weight pulls the model towards the pages as printed."""
-    printed = _fixture_lines(7).with_columns(page_id=pl.lit("d/p"))
-    copies = _fixture_lines(8).with_columns(page_id=pl.lit("d/p~all"), _label=1.0 - pl.col("_label"))
-    both = pl.concat([printed, copies])
-    assert fit(both, augment_weight=1.0)["weights"] == fit(both.drop("page_id"))["weights"]
-    light, full, alone = fit(both, augment_weight=0.05), fit(both, augment_weight=1.0), fit(printed)
-    assert abs(light["weights"][0] - alone["weights"][0]) < abs(full["weights"][0] - alone["weights"][0])
-
-
 def test_shipped_model_matches_the_features() -> None:
     model = load_model()
     assert model["features"] == list(FEATURES)
@@ -343,31 +332,3 @@ def test_learned_run_of_dates_is_not_filled_with_names() -> None:
     run = [(0, 0, 0), (3, 3, 3), (6, 6, 6)]
     comments = [_Comment(author=0, text=[1, 2]), _Comment(author=3, text=[4, 5]), _Comment(author=6, text=[7, 8])]
     assert _fill_name_run(page, run, comments) is comments
-
-
-SHORT = ["I like this plan and hope it comes soon.", "We have waited far too long for this line.",
-         "The buses were always late in our district.", "My children will take it to school now.",
-         "Nobody asked the people who live there first."]
-"""Readers' sentences too short to be prose (``_Page.prose``)."""
-
-
-def _learned(texts: list[str], *, form: bool) -> list[str]:
-    names = ["Anna Keller", "Boris Lund", "Chiara Neri", "Dev Patel", "Eva Roth"]
-    lines = [*ARTICLE]
-    for author, text in zip(names, texts, strict=True):
-        lines += [author, "", text, ""]
-    lines += ["Leave a Reply"] if form else ["Copyright 2024 Example News and its partners, all rights reserved."]
-    tagged = _page("\n".join(lines))
-    return parse_comments(segment_pages(tagged, header_model=_always_header_model(set(), tagged)))["author"].to_list()
-
-
-def test_learned_thread_needs_prose_and_more_of_it_when_only_its_repetition_marks_it() -> None:
-    """Issue 17: a learned thread needs a comment holding prose (a teaser list's headlines hold none); one that
-    nothing but the repetition of its headers marks (no date, widget, heading, count or form:
-    ``parse._cued``) needs ``UNCUED_PROSE_SHARE`` of its comments to."""
-    one_prose = [THREAD[0][1], *SHORT[1:]]
-    assert _learned(SHORT, form=True) == []
-    assert len(_learned(one_prose, form=True)) == 5
-    assert _learned(one_prose, form=False) == []  # 1 of 5 under the share
-    assert len(_learned([THREAD[0][1], THREAD[1][1], *SHORT[2:]], form=False)) == 5
-

@@ -160,17 +160,3 @@ def test_name_lines_alone_need_a_heading_and_sentences() -> None:
     _, comments = _parse("\n".join(["Home", "", "City Extends Tram Line", "", *PARA, "", "Comments", "",
                                     *labels, "© 2024 Example"]))
     assert comments == []
-
-
-def test_name_lines_under_each_comment_make_a_footer_thread() -> None:
-    """Issue 17: a thread that prints each commenter's name under the comment's text, a reply button under
-    the name ("text" / "NAME" / "Reply"), is found below a comments heading with each name on its own
-    comment, and the same shape without a heading or form is no thread."""
-    names = ["Anna Berg", "bob1984", "Chris", "Dana from Leeds"]
-    thread = [line for name, remark in zip(names, REMARKS, strict=True) for line in (remark, name, "Reply")]
-    article, comments = _parse("\n".join(["Home", "", "City Extends Tram Line", "", *PARA, "", "Comments", "",
-                                          *thread, "© 2024 Example"]))
-    assert [(c["author"], c["text"]) for c in comments] == list(zip(names, REMARKS, strict=True))
-    assert "Anna Berg" not in article["body"]
-    _, comments = _parse("\n".join(["Home", "", "City Extends Tram Line", "", *PARA, "", *thread, "© 2024"]))
-    assert comments == []
