@@ -18,8 +18,10 @@ and ``author``; adds:
 How. Each kind is one regular expression (polars' Rust regex engine, which has no look-around; no
 Unicode ``\b`` either, which would take it off its fast automaton), run
 over the batch with ``str.replace_all`` (only on the texts that hold a character or word every span
-needs, :data:`MAY_HOLD_PII`; the others pass through): the characters just before and after a span are
-matched as groups ``pre`` and ``post`` and written back, which is how a span is kept from starting
+needs, :data:`MAY_HOLD_PII`, the others pass through; per kind, searched only in the texts holding what
+every span of that kind holds, :data:`PREFILTERS`, and replaced only in those it matches): the
+characters just before and after a span are matched as groups ``pre`` and ``post`` and written back,
+which is how a span is kept from starting
 or ending inside a longer number or word. Numbers that look like phones or IPs but are dates
 (``12.05.2024``, ``2024-05-12``) or version numbers (``version 1.2.3.4``, ``v10.0.2.15``, ``build
 22.04.1``) are first protected by a private-use marker (U+E000) that no pattern accepts before a
@@ -131,6 +133,41 @@ MAY_HOLD_PII = (r"(?i)[\d@:" + GUARD + r"]|arroba|arobase|\sdot\s"
 ``redact``). A text without any of these is passed through untouched, without running the patterns."""
 
 
+PREFILTERS: dict[str, tuple[str, ...]] = {
+    "url_with_user": ("://",),
+    "email": ("@", r"(?i)arroba|arobase", r"(?i)dot", r"(?i)[\[(\{<]\s*(?:at|punkt|point|punto|ponto|\.)\s*[\])\}>]"),
+    "ip": (r"\d\.\d{1,3}\.\d", "::", r"(?i)[0-9a-f]:[0-9a-f]"),
+}
+r"""For a kind, what every one of its spans holds (any one of these patterns matches it): a text that matches
+none is not searched for that kind. Each is a literal or a small pattern that the regex engine finds by a
+fast literal scan, where the kind's own pattern (its span can start after almost any character) is scanned
+character by character. ``url_with_user`` needs ``://``; ``email`` an ``@``, an ``arroba``/``arobase``, a
+``dot`` (`` dot `` of the third form) or a bracketed ``at`` or dot word; ``ip`` four dotted numbers
+(``\d\.\d{1,3}\.\d`` is inside every IPv4 address), or for IPv6 a ``::`` or hex digits around a colon.
+``phone`` and the protected numbers have none cheaper than their own pattern."""
+
+
+def _replace_matches(texts: pl.Series, pattern: str, replacement: str, *, needs: tuple[str, ...] = (),
+                     literal: bool = False) -> tuple[pl.Series, pl.Series]:
+    """``texts`` with ``pattern`` replaced (``str.replace_all``), and which texts it matched.
+
+    The replacement runs only on the texts the pattern matches (the others are not copied); with
+    ``needs``, the pattern itself is searched only in the texts that match one of them. A match always
+    changes the text (no span is its own placeholder), so the mask is also "the text changed".
+    """
+    candidates = pl.Series(range(texts.len()), dtype=pl.UInt32)
+    if needs:
+        may = pl.select(pl.any_horizontal([pl.lit(texts).str.contains(n) for n in needs])).to_series()
+        candidates = candidates.filter(may)
+    hits = candidates.filter(texts.gather(candidates).str.contains(pattern, literal=literal))
+    matched = pl.repeat(value=False, n=texts.len(), dtype=pl.Boolean, eager=True)
+    if hits.len():
+        texts = texts.clone()
+        texts.scatter(hits, texts.gather(hits).str.replace_all(pattern, replacement, literal=literal))
+        matched.scatter(hits, values=True)
+    return texts, matched
+
+
 def redact_pii(frame: pl.DataFrame, column: str, *, redact: bool) -> pl.DataFrame:
     """Tag (and with ``redact`` replace) the personal data in ``column``.
 
@@ -148,17 +185,17 @@ def redact_pii(frame: pl.DataFrame, column: str, *, redact: bool) -> pl.DataFram
     """
     rows = frame.select(pl.col(column).str.contains(MAY_HOLD_PII).fill_null(value=False).alias("_may")).with_row_index(
         "_pii_row")
-    work = (frame.select(pl.col(column)).with_row_index("_pii_row").filter(rows.get_column("_may"))
-            .with_columns(_protect(pl.col(column)).alias("_pii_work")))
+    work = frame.select(pl.col(column)).with_row_index("_pii_row").filter(rows.get_column("_may"))
+    texts = work.get_column(column)
+    for pattern in _PROTECT:
+        texts, _ = _replace_matches(texts, pattern, "${pre}" + GUARD + "${span}${post}")
+    found: dict[str, pl.Series] = {}
     for kind in PII_KINDS:  # one kind at a time: each reads the text with the earlier kinds replaced
-        replaced = pl.col("_pii_work").str.replace_all(PATTERNS[kind], "${pre}" + PLACEHOLDERS[kind] + "${post}")
-        work = (work.with_columns(replaced.alias("_pii_next"))  # replaced once, then compared
-                .with_columns(pl.when(pl.col("_pii_next").ne_missing(pl.col("_pii_work"))).then(pl.lit(kind))
-                              .alias(f"_pii_{kind}"))
-                .drop("_pii_work").rename({"_pii_next": "_pii_work"}))
-    kinds = pl.concat_list([f"_pii_{k}" for k in PII_KINDS]).list.drop_nulls()
-    work = work.select("_pii_row", kinds.alias("pii_kinds"),
-                       pl.col("_pii_work").str.replace_all(GUARD, "", literal=True).alias("_pii_text"))
+        texts, found[kind] = _replace_matches(texts, PATTERNS[kind], "${pre}" + PLACEHOLDERS[kind] + "${post}",
+                                              needs=PREFILTERS.get(kind, ()))
+    texts, _ = _replace_matches(texts, GUARD, "", literal=True)
+    kinds = pl.concat_list([pl.when(pl.lit(found[k])).then(pl.lit(k)) for k in PII_KINDS]).list.drop_nulls()
+    work = work.select("_pii_row", kinds.alias("pii_kinds"), pl.lit(texts).alias("_pii_text"))
     tagged = rows.select("_pii_row").join(work, on="_pii_row", how="left", maintain_order="left")
     out = frame.with_columns(tagged.get_column("pii_kinds").fill_null(pl.lit([], pl.List(pl.String))))
     if redact:
