@@ -102,13 +102,14 @@ def _repeated_lines(lines: pl.DataFrame, cands: pl.DataFrame) -> pl.DataFrame:
     """How often each candidate's text occurs on its page, compared lower-cased (only lines with as many
     words as a candidate of their page are lower-cased and counted; lower-casing keeps white space).
 
-    Reads ``_page``, ``text``, ``f_words`` of ``lines`` and ``cands``; returns ``_page``, ``_key``, ``_rep``."""
+    Reads ``_page``, ``text``, ``f_words`` of ``lines`` and ``_page``, ``f_words``, ``_key`` (the lower-cased text)
+    of ``cands``; returns ``_page``, ``_key``, ``_rep``."""
     lengths = cands.select("_page", "f_words").unique()
     same_length = lines.join(lengths, on=["_page", "f_words"], how="semi")
     # an ASCII line lower-cases to an ASCII text of as many bytes: it can only equal a candidate's key that
     # is ASCII and as long, so the other ASCII lines are not lower-cased
     ascii_text = _TEXT.str.len_bytes() == _CHARS
-    keys = cands.select("_page", "f_words", _key=_TEXT.str.to_lowercase())
+    keys = cands.select("_page", "f_words", "_key")
     ascii_keys = keys.filter(pl.col("_key").str.len_bytes() == pl.col("_key").str.len_chars()).select(
         "_page", "f_words", _bytes=pl.col("_key").str.len_bytes()).unique()
     same_length = same_length.with_columns(_ascii=ascii_text, _bytes=_TEXT.str.len_bytes())
@@ -164,10 +165,11 @@ def _latin_letters() -> tuple[list[str], list[str]]:
 _LATIN_FROM, _LATIN_TO = _latin_letters()
 
 
-def _ascii_fold(expr: pl.Expr, *, ascii_only: bool = False) -> pl.Expr:
+def _ascii_fold(expr: pl.Expr, *, ascii_only: bool = False, lowered: bool = False) -> pl.Expr:
     """Lower case, Latin diacritics dropped, umlaut spellings folded ("ü" and "ue" both to "u"), letters and
-    digits only: how a URL slug spells a headline's words (``ascii_only``: the text is known to be ASCII)."""
-    folded = expr.str.to_lowercase()
+    digits only: how a URL slug spells a headline's words (``ascii_only``: the text is known to be ASCII;
+    ``lowered``: it is lower-cased already)."""
+    folded = expr if lowered else expr.str.to_lowercase()
     if not ascii_only:
         folded = folded.str.replace_many(_LATIN_FROM, _LATIN_TO)
     # "ae", "oe", "ue" as "a", "o", "u": leftmost, without overlaps, as a regex would replace them
@@ -200,18 +202,21 @@ def slug_tokens(urls: pl.DataFrame) -> pl.DataFrame:
 def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
     """``_page``, ``_i``, ``slug_share``: the share of the page's slug words (``slug_tokens``) that the
     candidate's folded text holds, for the candidates of pages with a slug (0 for the others, which have
-    no row here)."""
+    no row here). Reads ``_page``, ``_i``, ``_key`` (the lower-cased text) of ``cands``."""
     empty = pl.DataFrame(schema={"_page": cands.schema["_page"], "_i": cands.schema["_i"], "slug_share": pl.Float64})
     if urls is None or urls.height == 0:
         return empty
     tokens = slug_tokens(urls)
     if tokens.height == 0:
         return empty
-    texts = cands.select("_page", "_i", "text").join(tokens.select("_page").unique(), on="_page", how="semi")
-    texts = texts.with_columns(_ascii=_TEXT.str.len_bytes() == _CHARS)
+    # folded from the lower-cased text (a text is ASCII where it is: lower-casing keeps a text ASCII, and
+    # the diacritics' replacement leaves an ASCII text as it is)
+    key = pl.col("_key")
+    texts = cands.select("_page", "_i", "_key").join(tokens.select("_page").unique(), on="_page", how="semi")
+    texts = texts.with_columns(_ascii=key.str.len_bytes() == key.str.len_chars())
     folded = pl.concat([
-        texts.filter("_ascii").select("_page", "_i", _folded=_ascii_fold(_TEXT, ascii_only=True)),
-        texts.filter(~pl.col("_ascii")).select("_page", "_i", _folded=_ascii_fold(_TEXT)),
+        texts.filter("_ascii").select("_page", "_i", _folded=_ascii_fold(key, ascii_only=True, lowered=True)),
+        texts.filter(~pl.col("_ascii")).select("_page", "_i", _folded=_ascii_fold(key, lowered=True)),
     ])
     # each candidate's slug words found, counted by the candidate's row (cheaper than a group-by)
     pairs = folded.with_row_index("_c").join(tokens, on="_page", how="inner")
