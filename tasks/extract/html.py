@@ -508,6 +508,25 @@ def _labels_control(shown: str, label: str) -> bool:
 _LD_TYPES = frozenset({"Comment", "Answer", "DiscussionForumPosting"})
 
 
+def _is_ld_comment(item: dict[str, object]) -> bool:
+    """Whether a JSON-LD object's ``@type`` (a name or a list of them) is one of ``_LD_TYPES``."""
+    kind = item.get("@type")
+    return bool(_LD_TYPES.intersection(kind)) if isinstance(kind, list) else kind in _LD_TYPES
+
+
+def _ld_scripts(node: LexborNode | LexborHTMLParser, excluded: set[int] | None = None) -> Iterator[object]:
+    """The parsed JSON of each ``<script type="application/ld+json">`` under ``node`` (not those in
+    ``excluded`` or under one of them: a comment's replies); scripts that are no JSON are passed over."""
+    for script in node.css('script[type="application/ld+json" i]'):
+        if excluded and isinstance(node, LexborNode) and (script.mem_id in excluded
+                                                          or _ancestor_ids(script, node) & excluded):
+            continue
+        try:
+            yield json.loads(script.text(deep=True) or "")
+        except ValueError:
+            continue
+
+
 def _ld_author(data: object) -> str | None:
     """The author's name of the first schema.org ``Comment`` object (``Answer``, ``DiscussionForumPosting``)
     in parsed JSON-LD ``data``: at its top, in a list or in ``@graph`` (not the comments nested in it, its
@@ -518,8 +537,7 @@ def _ld_author(data: object) -> str | None:
             continue
         if "@graph" in item and (name := _ld_author(item["@graph"])) is not None:
             return name
-        kind = item.get("@type")
-        if not (_LD_TYPES.intersection(kind) if isinstance(kind, list) else kind in _LD_TYPES):
+        if not _is_ld_comment(item):
             continue
         author = item.get("author") or item.get("creator")
         if isinstance(author, list):
@@ -534,13 +552,7 @@ def _ld_author(data: object) -> str | None:
 def _json_ld_author(region: LexborNode, excluded: set[int]) -> str | None:
     """The author a ``<script type="application/ld+json">`` of the comment (outside ``excluded``: its replies)
     states for it (``_ld_author``), when name-shaped."""
-    for script in region.css('script[type="application/ld+json" i]'):
-        if script.mem_id in excluded or _ancestor_ids(script, region) & excluded:
-            continue
-        try:
-            data = json.loads(script.text(deep=True) or "")
-        except ValueError:
-            continue
+    for data in _ld_scripts(region, excluded):
         raw = _ld_author(data)
         name = name_from_text(raw) if raw else None
         if name and name_shaped(name):
@@ -923,8 +935,7 @@ def _ld_comments(data: object, out: list[tuple[str, str]], depth: int = 0) -> No
         return
     if not isinstance(data, dict):
         return
-    kind = data.get("@type")
-    if _LD_TYPES.intersection(kind) if isinstance(kind, list) else kind in _LD_TYPES:
+    if _is_ld_comment(data):
         text = data.get("text") or data.get("description")
         if isinstance(text, str) and (author := _ld_author(data)) is not None:
             out.append((author, text))
@@ -937,11 +948,8 @@ def _page_ld_comments(tree: LexborHTMLParser) -> list[tuple[str, Counter[str]]]:
     """The (author, text tokens) of every schema.org ``Comment`` in the page's JSON-LD scripts (an article's
     ``comment`` list, anywhere on the page; ``_ld_comments``)."""
     stated: list[tuple[str, str]] = []
-    for script in tree.css('script[type="application/ld+json" i]'):
-        try:
-            _ld_comments(json.loads(script.text(deep=True) or ""), stated)
-        except ValueError:
-            continue
+    for data in _ld_scripts(tree):
+        _ld_comments(data, stated)
     return [(name, tokens(text)) for name, text in stated]
 
 
