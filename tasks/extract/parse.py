@@ -185,6 +185,16 @@ _ASIDE_LINES = (*_CREDIT_TAILS, _STORY_LINK_RE)
 """Run one by one (as one alternation they cost the regex engine some thirty times more), and only on the lines
 holding one of ``_ASIDE_CHARS``, which each of them needs."""
 _ASIDE_CHARS = r"[/©|撮]"
+_CUT_LINK_RE = r"(?:…|\.\.\.)\s*[^\s.…!?:;\"”»’)\]]+(?:\s+[^\s.…!?:;\"”»’)\]]+){0,3}$"
+"""A teaser blurb cut short with a link after it: an ellipsis, then one to four words and no sentence end ("… over
+the last few… Read more", "…mehr", "… Lire la suite"). A sentence of the article that trails off ends with the
+ellipsis or goes on to a sentence of its own ("… costs money... a lot of money." ends with a full stop)."""
+SELF_REPEAT_MAX = 3
+SELF_REPEAT_MIN_WORDS = 4
+"""A line of ``SELF_REPEAT_MIN_WORDS``+ words that is one phrase printed two to ``SELF_REPEAT_MAX`` times, a space
+between ("Jane Doe Jane Doe", a headline three times over: a link's text, its image's alt text and its title), is
+a teaser link or an author badge rendered from a widget, left out of the body like a caption. Prose does not
+say the same words twice in a row."""
 TRUNCATED_MIN_CHARS = 20
 TRUNCATED_MIN_LINES = 3
 """Teaser blurbs cut to a fixed width: ``TRUNCATED_MIN_LINES``+ lines of a page that end with "..." or "…" and
@@ -198,6 +208,11 @@ TAIL_MAX_SHARE = 4
 prose. When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_SHARE`` of the window's, it is
 an author box, a tag list, a form or a teaser after the article (its few positive weights paid for the
 gap), and the window ends above the gap."""
+HEAD_MAX_WORDS = 100
+HEAD_MAX_SHARE = 4
+"""A window's head: what precedes its first run of ``TAIL_GAP_LINES``+ gap lines (stripped or short lines, not
+prose). When it holds at most ``HEAD_MAX_WORDS`` words and at most 1/``HEAD_MAX_SHARE`` of the window's, it is
+a caption, a byline box, a teaser or a widget above the article, and the window starts under the gap."""
 BIO_NAME_MAX_WORDS = 4
 BIO_REACH = 8
 _NAME_WORDS = r"^\W*(\w+)(?:.*?(\w+))?\W*$"
@@ -1415,6 +1430,7 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
     page's first row, or backward from its last), cheaper than windows over the page.
     """
     i, lo, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule"), pl.col("_page")
+    frame = _cut_heads(frame)
     inside = i.is_between(lo, pl.col("_hi"))
     under_caption = ((rule.shift(-1) == "caption") & (page.shift(-1) == page)).fill_null(value=False)
     candidate = (
@@ -1458,6 +1474,24 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
         "_through", "_cut_row", "_cut", "_cut_above")
 
 
+def _cut_heads(frame: pl.DataFrame) -> pl.DataFrame:
+    """Move each window's first line under its head (see ``HEAD_MAX_WORDS``). Reads ``_page``, ``_i``, ``_lo``,
+    ``_hi``, ``strip_rule``, ``f_words``, ``f_date``, ``_gap_end`` of ``frame`` (consecutive lines of each page);
+    returns it with ``_lo`` moved."""
+    i, lo, hi, rule = pl.col("_i"), pl.col("_lo"), pl.col("_hi"), pl.col("strip_rule")
+    inside = i.is_between(lo, hi)
+    words = pl.when(inside & rule.is_null() & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0)
+    above = words.cum_sum().over("_page") - words
+    total = words.sum().over("_page")
+    sentence = inside & rule.is_null() & pl.col("f_prose") & _last_char().is_in(_LEDE_END)
+    said = sentence.cast(pl.Int32).cum_sum().over("_page")
+    end = inside & pl.col("_gap_end") & (i < hi) & (said == 0)
+    first_end = pl.when(end).then(i).min().over("_page")
+    head = pl.when(end).then(above + words).min().over("_page")
+    cut = (first_end.is_not_null() & (head <= HEAD_MAX_WORDS) & (head * HEAD_MAX_SHARE <= total)).fill_null(value=False)
+    return frame.with_columns(_lo=pl.when(cut).then(first_end + 1).otherwise(lo))
+
+
 def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
     """Whether each line is an image caption or a link to another story (``_ASIDE_LINES``); only the ``kept``
     lines are read (the others never join the body)."""
@@ -1477,6 +1511,24 @@ def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
         photo = text.gather(labelled)
         credited = photo.str.contains(_PHOTO_CREDITS[0]) | photo.str.contains(_PHOTO_CREDITS[1])
         found[labelled.filter(credited.fill_null(value=False)).to_numpy()] = True
+    dotted = rows.filter(candidates.str.contains(r"…|\.\.\.").fill_null(value=False))
+    if dotted.len():
+        found[dotted.filter(text.gather(dotted).str.contains(_CUT_LINK_RE).fill_null(value=False)).to_numpy()] = True
+    found[rows.filter(_self_repeated(candidates)).to_numpy()] = True
+    return pl.Series(found)
+
+
+def _self_repeated(text: pl.Series) -> pl.Series:
+    """Whether each line is one phrase printed two to ``SELF_REPEAT_MAX`` times (see ``SELF_REPEAT_MIN_WORDS``)."""
+    found = np.zeros(text.len(), dtype=bool)
+    frame = pl.DataFrame({"t": text}).with_row_index("r").filter(
+        pl.col("t").str.count_matches(" ", literal=True) >= SELF_REPEAT_MIN_WORDS - 1).with_columns(
+        n=pl.col("t").str.len_chars().cast(pl.Int64))
+    for times in range(2, SELF_REPEAT_MAX + 1):
+        size = ((pl.col("n") - (times - 1)) // times).clip(lower_bound=0)
+        copies = pl.concat_str([pl.col("t").str.slice(0, size)] * times, separator=" ")
+        hit = frame.filter((pl.col("n") == size * times + times - 1) & (copies == pl.col("t")))["r"]
+        found[hit.to_numpy()] = True
     return pl.Series(found)
 
 
@@ -1560,12 +1612,15 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     box = pl.col("_headline") & (last - first + 1 >= TEASER_BOX_MIN_ITEMS) & pl.when(opens).then(
         pl.col("_under_label")).forward_fill()
     gap_opens, gap_first, gap_last = _run_bounds(pl.col("_gap"))
-    gap_start = (pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)) | pl.lit(_bio_names(frame))
+    gap_run = pl.col("_gap") & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)
+    gap_start = (gap_run & gap_opens) | pl.lit(_bio_names(frame))
+    gap_end = gap_run & (gap_last == _ROW)
     frame = frame.with_columns(_copy=pl.col("_twice") & kept & (pl.col("f_words") >= COPIED_LINE_MIN_WORDS)
                                & ~_last_char().is_in(_REPEATED_KEPT_END))
     _, copy_first, copy_last = _run_bounds(pl.col("_copy"))
     copied = pl.col("_copy") & (copy_last - copy_first + 1 >= COPIED_BOX_MIN_LINES)
-    return frame.with_columns(_aside=pl.col("_lone") | box | caption | copied, _gap_start=gap_start).drop(
+    return frame.with_columns(_aside=pl.col("_lone") | box | caption | copied, _gap_start=gap_start,
+                              _gap_end=gap_end).drop(
         "_headline", "_lone", "_under_label", "_gap", "_copy")
 
 
