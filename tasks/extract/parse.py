@@ -1476,20 +1476,31 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _cut_heads(frame: pl.DataFrame) -> pl.DataFrame:
     """Move each window's first line under its head (see ``HEAD_MAX_WORDS``). Reads ``_page``, ``_i``, ``_lo``,
-    ``_hi``, ``strip_rule``, ``f_words``, ``f_date``, ``_gap_end`` of ``frame`` (consecutive lines of each page);
-    returns it with ``_lo`` moved."""
-    i, lo, hi, rule = pl.col("_i"), pl.col("_lo"), pl.col("_hi"), pl.col("strip_rule")
+    ``_hi``, ``strip_rule``, ``f_words``, ``f_date``, ``f_prose``, ``_gap_end`` of ``frame`` (consecutive lines of
+    each page); returns it with ``_lo`` moved. Per-page sums are running sums less their value at the page's
+    first row (scans, cheaper than windows over the page)."""
+    i, lo, hi, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("_hi"), pl.col("strip_rule"), pl.col("_page")
     inside = i.is_between(lo, hi)
+    opens = (page != page.shift(1)).fill_null(value=True)
+    closes = (page != page.shift(-1)).fill_null(value=True)
+
+    def in_page(expr: pl.Expr) -> pl.Expr:
+        """The running sum of ``expr`` over the page's rows up to and including this one."""
+        run = expr.cum_sum()
+        return run - pl.when(opens).then(run - expr).forward_fill()
+
     words = pl.when(inside & rule.is_null() & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0)
-    above = words.cum_sum().over("_page") - words
-    total = words.sum().over("_page")
-    sentence = inside & rule.is_null() & pl.col("f_prose") & _last_char().is_in(_LEDE_END)
-    said = sentence.cast(pl.Int32).cum_sum().over("_page")
-    end = inside & pl.col("_gap_end") & (i < hi) & (said == 0)
-    first_end = pl.when(end).then(i).min().over("_page")
-    head = pl.when(end).then(above + words).min().over("_page")
-    cut = (first_end.is_not_null() & (head <= HEAD_MAX_WORDS) & (head * HEAD_MAX_SHARE <= total)).fill_null(value=False)
-    return frame.with_columns(_lo=pl.when(cut).then(first_end + 1).otherwise(lo))
+    sentence = (inside & rule.is_null() & pl.col("f_prose") & _last_char().is_in(_LEDE_END)).cast(pl.Int32)
+    end = inside & pl.col("_gap_end") & (i < hi)
+    head, said, ends = in_page(words), in_page(sentence), in_page(end.cast(pl.Int32))
+    total = pl.when(closes).then(head).backward_fill()
+    cuts = frame.select(page, _new=i + 1, _cut=(end & (ends == 1) & (said == 0) & (head <= HEAD_MAX_WORDS)
+                                                 & (head * HEAD_MAX_SHARE <= total)).fill_null(value=False)
+                        ).filter(pl.col("_cut"))
+    if not cuts.height:
+        return frame
+    moved = page.replace_strict(cuts["_page"], cuts["_new"], default=None, return_dtype=frame.schema["_lo"])
+    return frame.with_columns(_lo=moved.fill_null(lo))
 
 
 def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
@@ -1521,13 +1532,17 @@ def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
 def _self_repeated(text: pl.Series) -> pl.Series:
     """Whether each line is one phrase printed two to ``SELF_REPEAT_MAX`` times (see ``SELF_REPEAT_MIN_WORDS``)."""
     found = np.zeros(text.len(), dtype=bool)
-    frame = pl.DataFrame({"t": text}).with_row_index("r").filter(
-        pl.col("t").str.count_matches(" ", literal=True) >= SELF_REPEAT_MIN_WORDS - 1).with_columns(
-        n=pl.col("t").str.len_chars().cast(pl.Int64))
+    frame = pl.DataFrame({"t": text}).with_row_index("r").with_columns(n=pl.col("t").str.len_chars().cast(pl.Int64))
+    frame = frame.filter(pl.col("n") >= 2 * SELF_REPEAT_MIN_WORDS - 1)
+    t, n = pl.col("t"), pl.col("n")
     for times in range(2, SELF_REPEAT_MAX + 1):
-        size = ((pl.col("n") - (times - 1)) // times).clip(lower_bound=0)
-        copies = pl.concat_str([pl.col("t").str.slice(0, size)] * times, separator=" ")
-        hit = frame.filter((pl.col("n") == size * times + times - 1) & (copies == pl.col("t")))["r"]
+        size = (n - (times - 1)) // times
+        # the line's length fits, its first and last pieces agree, then the whole line is compared
+        shaped = frame.filter(((n - (times - 1)) % times == 0) & (size >= 1))
+        shaped = shaped.filter(t.str.slice(0, size) == t.str.slice(n - size))
+        piece = t.str.slice(0, size)
+        hit = shaped.filter(piece.str.contains(" ", literal=True)
+                            & (pl.concat_str([piece] * times, separator=" ") == t))["r"]
         found[hit.to_numpy()] = True
     return pl.Series(found)
 
