@@ -147,9 +147,12 @@ TEASER_WEIGHT = -2.0
 TEASER_PROSE_FACTOR = 0.0
 TEASER_HEAD_MIN_WORDS = 4
 TEASER_BLURB_MAX_WORDS = 30
+TEASER_BLURB_REACH = 4
 """A teaser blurb: an isolated prose line under ``TEASER_BLURB_MAX_WORDS`` words right under a non-prose line
-of ``TEASER_HEAD_MIN_WORDS``+ words, with another blurb two lines above or below (headline, blurb,
-headline, blurb); it weighs by ``TEASER_PROSE_FACTOR``."""
+of ``TEASER_HEAD_MIN_WORDS``+ words not ending in a full stop (a headline; a short sentence of the article ends
+in one), with another blurb two to ``TEASER_BLURB_REACH`` lines above or below (headline, blurb, headline,
+blurb; or with a label or a "read more" line per item: label, headline, blurb, link); it weighs by
+``TEASER_PROSE_FACTOR``."""
 REPEATED_LABEL_MAX_WORDS = 4
 """A line of at most this many words that the page prints more than once ("Article content", "Save",
 "View 6 Images" between paragraphs) is a widget label, left out of the body even inside its window;
@@ -1073,9 +1076,11 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         value=False)
     teaser = pl.col("_items") >= TEASER_MIN_ITEMS
     long_teaser = pl.col("_long_items") >= LONG_TEASER_MIN_ITEMS
-    headline = near(rule.is_null() & ~prose & (words >= TEASER_HEAD_MIN_WORDS), -1)
+    headline = near(rule.is_null() & ~prose & (words >= TEASER_HEAD_MIN_WORDS) & ~_last_char().is_in([".", "。"]),
+                    -1)
     blurb = prose & ~paired & (words < TEASER_BLURB_MAX_WORDS) & headline
-    blurbs = pl.col("_blurb") & (near(pl.col("_blurb"), -2) | near(pl.col("_blurb"), 2))
+    blurbs = pl.col("_blurb") & pl.any_horizontal(
+        [near(pl.col("_blurb"), k) for d in range(2, TEASER_BLURB_REACH + 1) for k in (-d, d)])
     weight = (
         pl.when(soft).then(SOFT_BREAK_WEIGHT)
         .when(rule.is_not_null() | pl.col("_repeated")).then(STRIPPED_WEIGHT)

@@ -45,6 +45,8 @@ BODY_KINDS = {
     "head above a gap at the window's top": {"mbl-is-morgunbladid": 0.99, "pravda-com-ua-pravda": 0.97},
     # a line with an ellipsis and a few words and no sentence end after it: a teaser cut short before a link
     "blurb cut short before a link": {"euronews-com-euronewsen": 0.97},
+    # under the article, a newsletter form, then teasers of label, headline, blurb and a "read on" link each
+    "teaser items with a link line each": {"correctiv-org-correctiv": 0.95},
 }
 """Pages per text-body failure kind with the body F1 each reaches (each was below it before the rule)."""
 

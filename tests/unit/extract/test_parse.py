@@ -811,3 +811,19 @@ def test_a_blurb_cut_short_before_a_link_is_not_body() -> None:
     text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], blurbs[0], PARA[2], blurbs[1],
                       own, *MORE])
     assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], own, *MORE]
+
+
+def test_teaser_items_with_a_link_line_each_are_not_body() -> None:
+    """Headline, blurb and a "read on" link per item (blurbs three lines apart) under the article: a list of
+    other stories, not more article. Short sentences of the article between its paragraphs, ending in a full
+    stop, are no headlines: the paragraphs under them stay."""
+    items = []
+    for k in range(3):
+        items += [f"Other story number {k} from the region",
+                  f"The district council number {k} met on Monday to discuss the new timetable for its buses.",
+                  "Read on"]
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, "Short", *items])
+    assert _body_lines(text) == [*PARA, *MORE]
+    short = [f"The depot number {k} opens in May." for k in range(3)]
+    story = [PARA[0], short[0], PARA[1], "", short[1], PARA[2], "", short[2], *MORE]
+    assert _body_lines("\n".join(["City Extends Tram Line to the North", "", *story])) == [x for x in story if x]
