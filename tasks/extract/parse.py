@@ -207,10 +207,11 @@ headline, blurb and date, does not pull the window into it). An author's own tra
 TAIL_GAP_LINES = 3
 TAIL_MAX_WORDS = 100
 TAIL_MAX_SHARE = 4
-"""A window's tail: what follows its last run of ``TAIL_GAP_LINES``+ lines that are stripped or short and not
-prose. When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_SHARE`` of the window's, it is
-an author box, a tag list, a form or a teaser after the article (its few positive weights paid for the
-gap), and the window ends above the gap."""
+"""A window's tail: what follows a run of ``TAIL_GAP_LINES``+ lines that are stripped or short and not prose.
+When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_SHARE`` of the window's, it is an
+author box, a tag list, a form or a teaser after the article (its few positive weights paid for the gap),
+and the window ends above the gap; of several such gaps, above the first (a newsletter form and a teaser
+under an author line are two short tails, one after the other)."""
 HEAD_MAX_WORDS = 100
 HEAD_MAX_SHARE = 4
 """A window's head: what precedes its first run of ``TAIL_GAP_LINES``+ gap lines (stripped or short lines, not
@@ -1464,19 +1465,23 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
     frame = frame.with_columns(
         _first=pl.when(opens).then(n).forward_fill(), _last=at_last_row(n),
         _page_above=pl.when(opens).then(above).forward_fill(), _through=at_last_row(above + words),
-        # the page's last tail start (filled in from another page where it has none: not taken)
-        _cut_row=at_last_row(pl.when(start).then(n).forward_fill()),
-        _cut=at_last_row(pl.when(start).then(i).forward_fill()),
-        _cut_above=at_last_row(pl.when(start).then(above).forward_fill()),
         _standfirst=(cand == 1) & (pl.col("_seen") == pl.when(opens).then(pl.col("_seen")).forward_fill())
         & _last_char().is_in(_LEDE_END),
     )
-    tail, total = pl.col("_through") - pl.col("_cut_above"), pl.col("_through") - pl.col("_page_above")
-    trim = (pl.col("_cut_row").is_between(pl.col("_first"), pl.col("_last")) & (tail <= TAIL_MAX_WORDS)
-            & (tail * TAIL_MAX_SHARE <= total)).fill_null(value=False)
+    # a tail start whose tail (its words to the window's end) is short, and the page's first such one (filled
+    # in from another page where it has none: not taken)
+    tail, total = pl.col("_through") - above, pl.col("_through") - pl.col("_page_above")
+    short = start & (tail <= TAIL_MAX_WORDS) & (tail * TAIL_MAX_SHARE <= total)
+
+    def at_first(expr: pl.Expr) -> pl.Expr:
+        """The first non-null ``expr`` at or after the page's first row, on every row of the page."""
+        return pl.when(opens).then(expr.backward_fill()).forward_fill()
+
+    frame = frame.with_columns(_cut_row=at_first(pl.when(short).then(n)), _cut=at_first(pl.when(short).then(i)))
+    trim = pl.col("_cut_row").is_between(pl.col("_first"), pl.col("_last")).fill_null(value=False)
     return frame.with_columns(_hi=pl.when(trim).then(pl.col("_cut") - 1).otherwise(pl.col("_hi"))).drop(
         "_n", "_opens", "_closes", "_words", "_cand", "_start", "_above", "_seen", "_first", "_last", "_page_above",
-        "_through", "_cut_row", "_cut", "_cut_above")
+        "_through", "_cut_row", "_cut")
 
 
 def _cut_heads(frame: pl.DataFrame) -> pl.DataFrame:

@@ -827,3 +827,15 @@ def test_teaser_items_with_a_link_line_each_are_not_body() -> None:
     short = [f"The depot number {k} opens in May." for k in range(3)]
     story = [PARA[0], short[0], PARA[1], "", short[1], PARA[2], "", short[2], *MORE]
     assert _body_lines("\n".join(["City Extends Tram Line to the North", "", *story])) == [x for x in story if x]
+
+
+def test_two_short_tails_one_after_the_other_are_both_cut() -> None:
+    """Under the article, an editor's line over a newsletter form, then a short author box after another gap:
+    each is a short tail, and the window ends above the first gap."""
+    article = [*PARA, *MORE, *[p.replace("the", "a") for p in PARA + MORE]]
+    form = ["Editing: Jane Doe", "Fact check: John Doe", "Every morning at seven",
+            "Read about power and its abuse, every morning, in the newsletter of our newsroom.",
+            "First name (optional)", "Last name (optional)", "Your address (required)"]
+    box = ["Jane Doe reports on the city council and its transport plans for the newsroom since 2019."]
+    text = "\n".join(["City Extends Tram Line to the North", "", *article, *form, *box])
+    assert _body_lines(text) == article
