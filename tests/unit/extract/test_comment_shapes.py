@@ -160,3 +160,41 @@ def test_name_lines_alone_need_a_heading_and_sentences() -> None:
     _, comments = _parse("\n".join(["Home", "", "City Extends Tram Line", "", *PARA, "", "Comments", "",
                                     *labels, "© 2024 Example"]))
     assert comments == []
+
+
+
+MORE_NAMES = ["Anna Keller", "bob1984", "Chris", "Dana from Leeds", "Eero", "Fatima B"]
+MORE_REMARKS = [*REMARKS, "The northern districts have waited long enough for a decent connection.",
+                "I hope the works do not close my street for a whole year."]
+FORM_TAIL = ["1", "This is only a preview. Your comment has not yet been posted.",
+             "Your comment could not be posted. Please try again in a few minutes.",
+             "As a final step before posting your comment, enter the letters you see.",
+             "Having trouble reading this image? View an alternate one."]
+"""Form lines a list does not know: a number, then sentences (more text lines than the first comment's)."""
+
+
+def test_name_footers_whose_last_footer_the_run_misses() -> None:
+    # footers of names alone ("Posted by: NAME | DATE" without its date); the last footer stands over
+    # prompts that can be names too, so the run of name lines ends one footer early, and the form's
+    # sentences under it outnumber the text above the first footer: the last comment's text followed by
+    # a name line, and two sentences above the first footer, make footers
+    thread = ["Comments", INTRO, "I have read the plan twice now. It leaves the eastern suburbs out completely."]
+    for name, remark in zip(MORE_NAMES, MORE_REMARKS, strict=True):
+        thread += [remark, name]
+    thread += ["Verify your Comment", "Previewing your Comment", *FORM_TAIL]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == MORE_NAMES[:5]
+    assert [c["text"] for c in comments][1:] == MORE_REMARKS[1:5]
+
+
+def test_name_headers_under_a_one_line_notice_stay_headers() -> None:
+    # the same tail under a header layout of names alone: one sentence above the first header is a
+    # notice, not a first comment's text
+    thread = ["Comments", INTRO]
+    for name, remark in zip(MORE_NAMES, MORE_REMARKS, strict=True):
+        thread += [name, remark]
+    thread += ["Verify your Comment", "Previewing your Comment", *FORM_TAIL]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments][:6] == MORE_NAMES
+    assert [c["text"] for c in comments][:5] == MORE_REMARKS[:5]
+    assert comments[5]["text"].startswith(MORE_REMARKS[5])  # the unknown form's lines run on under it
