@@ -114,7 +114,7 @@ FOOTER_REACH = 80
 """How far above a comment list's first header the finder looks for its heading when the headers may be
 footers (the first comment's text lies between them, so the reach is longer than ``EVIDENCE_WINDOW``)."""
 FOOTER_BLOCK_MIN = 2
-"""Sentence lines between a comments heading and a run's first header from which they read as the first comment's
+"""Text lines between a comments heading and a run's first header from which they read as the first comment's
 text of a footer layout when the run's last header leaves a name line under its text (``_trailing_footer``)."""
 SENTENCE_MIN_WORDS = 20
 COMMENT_REACH = EVIDENCE_WINDOW + 1
@@ -659,14 +659,13 @@ def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, list[
 
 def _trailing_footer(p: _Page, before: list[int], after: list[int]) -> bool:
     """Does a run read as headers leave the text of a footer layout at both ends: ``before`` (the text lines
-    between the comments heading and the run's first header) a block of ``FOOTER_BLOCK_MIN`` sentences or
-    more holding prose (the first comment's text, not a one-line notice), and ``after`` (the text lines
+    between the comments heading and the run's first header) a block of ``FOOTER_BLOCK_MIN`` lines or more
+    holding prose (the first comment's text, not a one-line notice), and ``after`` (the text lines
     below the last header) a text block no longer than that, then a line that can be a name and does not
     read as a sentence (the last comment's footer, which the run did not take: the line under it is no
     comment's text)? A header layout starts on a header under its heading and ends on the last comment's
     text."""
-    if (sum(p.sentence[i] for i in before) < FOOTER_BLOCK_MIN or not any(p.prose[i] for i in before) or not after
-            or p.name_like[after[0]]):
+    if len(before) < FOOTER_BLOCK_MIN or not any(p.prose[i] for i in before) or not after or p.name_like[after[0]]:
         return False
     for i in after[1:len(before) + 1]:
         if p.name_like[i]:

@@ -177,7 +177,7 @@ def test_name_footers_whose_last_footer_the_run_misses() -> None:
     # footers of names alone ("Posted by: NAME | DATE" without its date); the last footer stands over
     # prompts that can be names too, so the run of name lines ends one footer early, and the form's
     # sentences under it outnumber the text above the first footer: the last comment's text followed by
-    # a name line, and two sentences above the first footer, make footers
+    # a name line, and two lines of prose above the first footer, make footers
     thread = ["Comments", INTRO, "I have read the plan twice now. It leaves the eastern suburbs out completely."]
     for name, remark in zip(MORE_NAMES, MORE_REMARKS, strict=True):
         thread += [remark, name]
