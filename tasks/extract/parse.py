@@ -71,7 +71,7 @@ from tasks.extract.comment_headers import GAP_MAX as HEADER_GAP_MAX
 from tasks.extract.comment_headers import header_features, line_scores
 from tasks.extract.comment_headers import load_model as load_header_model
 from tasks.extract.dates import parse_date
-from tasks.extract.threads import accept_thread, reads_as_writing, titled_lines
+from tasks.extract.threads import accept_thread, reads_as_writing, titled_headers, titled_lines
 from tasks.extract.titles import candidate_features, load_model, rank_titles
 from tasks.extract.words import count_words, with_word_counts
 
@@ -105,6 +105,11 @@ MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
 LEARNED_MIN_COMMENTS = 3
 """A thread found from the learned headers alone (``_learned_thread``) needs this many comments."""
+ALTERNATING_TITLED_MIN = 3
+"""A thread of a stated count's name lines (``_alternating``) of this many comments or more is refused when its
+headers read as titles (``tasks.extract.threads.titled_headers``, the count no evidence: the finder chose as
+many comments as it states). Two comments, one of them under a sign-off line that reads as a title, are too
+few to tell."""
 NAME_THREAD_MIN = 4
 """Name lines a thread of name lines alone needs (``_name_thread``)."""
 FINDERS = ("both", "rules", "learned")
@@ -725,7 +730,9 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]
 
 
 def _alternating(p: _Page) -> list[_Comment]:
-    """wpDiscuz-style lists without dates: a stated count N picks N author lines."""
+    """wpDiscuz-style lists without dates: a stated count N picks N author lines. A list of
+    ``ALTERNATING_TITLED_MIN`` or more whose author lines read as titles (``titled_headers``, the count no
+    evidence) is a list of headlines over teasers: the next count is tried."""
     counts = [i for i in p.counts if 0 < p.count[i] <= MAX_NAME_ONLY]  # type: ignore[operator]
     for c in reversed(counts[-MAX_COUNT_LINES_TRIED:]):
         n_stated: int = p.count[c]  # type: ignore[assignment]
@@ -742,6 +749,8 @@ def _alternating(p: _Page) -> list[_Comment]:
             text = [i for i in idx if a < i < stop]
             meta = [i for i in range(a + 1, stop) if i not in set(text)]
             comments.append(_Comment(author=a, meta=meta, text=text))
+        if len(comments) >= ALTERNATING_TITLED_MIN and titled_headers(p, comments, counted=False):
+            continue  # headlines over teasers: the count chose their number, it confirms nothing
         return comments
     return []
 

@@ -125,12 +125,13 @@ def _evidenced(p: _Page, c: _Comment) -> bool:
     return (c.author is not None and c.author in p.headers) or any(p.rule[i] == "comment_chrome" for i in c.meta)
 
 
-def titled_headers(p: _Page, comments: Sequence[_Comment]) -> bool:
+def titled_headers(p: _Page, comments: Sequence[_Comment], *, counted: bool = True) -> bool:
     """Do fewer than half of ``comments`` have evidence of a thread (``_evidenced``, or the page's count equal
     to their number), and ``TITLE_SHARE`` of them a header line that reads as a title (``_Page.titled``) and
-    heads no other of them?"""
+    heads no other of them? With ``counted`` False the page's count is no evidence: a finder that chose
+    as many comments as the count states (``tasks.extract.parse._alternating``) cannot be confirmed by it."""
     n = len(comments)
-    if 2 * sum(_evidenced(p, c) for c in comments) >= n or count_agrees(p, comments):
+    if 2 * sum(_evidenced(p, c) for c in comments) >= n or (counted and count_agrees(p, comments)):
         return False
     heads = Counter(p.text[c.author] for c in comments if c.author is not None)
     return sum(c.author is not None and p.titled[c.author] and heads[p.text[c.author]] == 1

@@ -198,3 +198,28 @@ def test_name_headers_under_a_one_line_notice_stay_headers() -> None:
     assert [c["author"] for c in comments][:6] == MORE_NAMES
     assert [c["text"] for c in comments][:5] == MORE_REMARKS[:5]
     assert comments[5]["text"].startswith(MORE_REMARKS[5])  # the unknown form's lines run on under it
+
+
+HEADLINES = ["Minister resigns over the budget", "Harbour opens a new ferry line", "Storm closes the coastal road",
+             "Museum finds a lost painting"]
+SUMMARIES = ["The minister said on Monday that she would step down at the end of the month.",
+             "The first ferry leaves on Friday and crosses the bay in under twenty minutes.",
+             "Police asked drivers to avoid the area until the clean-up is finished.",
+             "The painting had hung in a storeroom for more than sixty years, the curators said."]
+
+
+def test_headlines_under_a_stated_count_are_not_its_comments() -> None:
+    # a stated count over a list of headlines and summaries: the count's own number of "authors" chosen
+    # from the list confirms nothing, and the headlines read as titles
+    teasers = ["3 Comments"]
+    for headline, summary in zip(HEADLINES, SUMMARIES, strict=True):
+        teasers += [headline, summary]
+    _, comments = _parse(_page(teasers))
+    assert comments == []
+    # names over remarks under the same count are its comments
+    thread = ["3 Comments"]
+    for name, remark in zip(MORE_NAMES[:3], REMARKS[:3], strict=True):
+        thread += [name, remark]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == MORE_NAMES[:3]
+    assert [c["text"] for c in comments] == REMARKS[:3]
