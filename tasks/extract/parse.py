@@ -110,6 +110,8 @@ ALTERNATING_TITLED_MIN = 3
 headers read as titles (``tasks.extract.threads.titled_headers``, the count no evidence: the finder chose as
 many comments as it states). Two comments, one of them under a sign-off line that reads as a title, are too
 few to tell."""
+CHROME_BAR_REACH = 2
+"""Lines below a comment control within which another one makes a widget bar (``_chrome_bar``)."""
 NAME_THREAD_MIN = 4
 """Name lines a thread of name lines alone needs (``_name_thread``)."""
 FINDERS = ("both", "rules", "learned")
@@ -572,7 +574,13 @@ def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
     return candidates
 
 
-def _evidence(p: _Page, first: int, *, says: bool) -> bool:
+def _chrome_bar(p: _Page, i: int) -> bool:
+    """Does line ``i`` open a comment widget bar: a comment control ("Subscribe", "Notify of", "Newest") with
+    another one within ``CHROME_BAR_REACH`` lines below it?"""
+    return p.rule[i] == "comment_chrome" and "comment_chrome" in p.rule[i + 1:i + 1 + CHROME_BAR_REACH]
+
+
+def _evidence(p: _Page, first: int, *, says: bool, bar: bool = False) -> bool:
     """Is there evidence that a header run starting at ``first`` is a comment list? A comments heading,
     stated count, comment form or comments-start line within ``EVIDENCE_WINDOW`` lines above it, with no
     other section break (related stories, footer, tags, ...) between: a closed comment section ("Be the
@@ -583,7 +591,7 @@ def _evidence(p: _Page, first: int, *, says: bool) -> bool:
         count = p.count[i]
         if (count is not None and count > 0) or p.heading[i]:
             return True
-        if p.rule[i] in ("profile_comments_start", "comment_form"):
+        if p.rule[i] in ("profile_comments_start", "comment_form") or (bar and _chrome_bar(p, i)):
             return True
         if p.rule[i] in _SECTION_BREAKS:
             return False
@@ -901,7 +909,7 @@ def _find_comments(p: _Page, finder: Finder = "rules") -> list[_Comment]:
     else the stated count's name lines), or by the learned headers alone ("learned": ``_learned_thread``)."""
     if finder == "learned":
         return _drop_repeats(p, _learned_thread(p)) if p.learned else []
-    if not p.headers and not p.dates and not p.sections:
+    if not p.headers and not p.dates and not p.sections and "comment_chrome" not in p.rule:
         return []  # no header line, stated count or comments heading: nothing to anchor a comment list on
     best: list[_Comment] = []
     for run in _anchored_candidates(p):
@@ -933,13 +941,16 @@ def _name_thread(p: _Page) -> list[_Comment]:
     longest run of at least ``NAME_THREAD_MIN`` lines that can be a name and do not read as a sentence,
     each followed by a text line, no comment break between (``_runs``), each at most ``HEADER_GAP_MAX``
     lines below the one before, whose comments read as readers' writing (``_reads_as_thread``, and each
-    holding a line that reads as a sentence), below a comments heading, stated count or comment form
-    (``_evidence``): a sub-headed article or a list of teasers has the same shape but no such line above.
+    holding a line that reads as a sentence), below a comments heading, stated count, comment form or a bar
+    of comment controls (``_evidence``, ``_chrome_bar``: "Subscribe" / "Notify of" / "Newest" over a thread
+    that prints neither heading nor count): a sub-headed article or a list of teasers has the same shape but
+    no such line above.
     Footers ("NAME" under each comment) are read as ``_build_anchored`` reads them."""
     n = len(p)
     # a run needs evidence above it: no line above the first comments heading, count or form can head one
+    bar = next((i for i in range(n) if _chrome_bar(p, i)), None)
     starts = [*p.sections[:1], *(p.rule.index(rule) for rule in ("comment_form", "profile_comments_start")
-                                 if rule in p.rule)]
+                                 if rule in p.rule), *([] if bar is None else [bar])]
     if not starts:
         return []
     heads = [(i, i, i) for i in range(min(starts) + 1, n - 1)
@@ -948,7 +959,7 @@ def _name_thread(p: _Page) -> list[_Comment]:
     runs = _gap_runs(heads, p)
     best: list[_Comment] = []
     for run in runs:
-        if len(run) < max(NAME_THREAD_MIN, len(best) + 1) or not _evidence(p, run[0][0], says=False):
+        if len(run) < max(NAME_THREAD_MIN, len(best) + 1) or not _evidence(p, run[0][0], says=False, bar=True):
             continue
         comments = _build_anchored(p, run)
         if len(comments) < max(NAME_THREAD_MIN, len(best) + 1) or not _reads_as_thread(p, comments):
@@ -1232,11 +1243,13 @@ _EVIDENCE = (
     pl.col("f_heading") | pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
     | pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null()
 )
+_CHROME_LINE = (pl.col("strip_rule") == "comment_chrome").fill_null(value=False)
 _MAY_HOLD_COMMENTS = ((pl.col("f_count") >= 1).any() | (_EVIDENCE.any() & (_ANCHOR.sum() >= 2))
-                      | pl.col("f_heading").any()).over("_page")
+                      | pl.col("f_heading").any() | (_CHROME_LINE.sum() >= 2)).over("_page")
 """Per line, whether its page may hold a comment list. Without a stated count (which ``_alternating`` and a
 lone comment need), a list needs two header or date lines and evidence (``_evidence``, ``_form_follows``):
-a comments heading, a comment form, or "says" and "by" headers."""
+a comments heading, a comment form, or "says" and "by" headers; or two comment controls (a widget bar over
+name lines, ``_name_thread``)."""
 
 
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
@@ -1326,7 +1339,7 @@ def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = Non
     out: tuple[list[int], list[int], list[int], list[tuple[int, int, int]]] = ([], [], [], [])
     # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
     # (a comments heading is an anchor too: name lines under it may make a thread, ``_name_thread``)
-    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null() | pl.col("f_heading")
+    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null() | pl.col("f_heading") | _CHROME_LINE
                            ).then(pl.col("_i")).min().over("_page")
     if finder != "learned":
         _comment_lines(feats.select(_FINDER_COLUMNS).filter(

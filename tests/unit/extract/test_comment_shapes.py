@@ -223,3 +223,22 @@ def test_headlines_under_a_stated_count_are_not_its_comments() -> None:
     _, comments = _parse(_page(thread))
     assert [c["author"] for c in comments] == MORE_NAMES[:3]
     assert [c["text"] for c in comments] == REMARKS[:3]
+
+
+def _bare(thread: list[str]) -> str:
+    """An article and ``thread`` below it, with no comments heading, count or form."""
+    return "\n".join(["City Extends Tram Line to the North", "", "\n\n".join(PARA), "", *thread, "",
+                      "© 2024 Example newspaper"])
+
+
+def test_name_lines_under_a_comment_widget_bar_are_a_thread() -> None:
+    # no heading, count or form: a bar of comment controls above the name lines is the section's start
+    names = []
+    for name, remark in zip(MORE_NAMES[:4], REMARKS, strict=True):
+        names += [name, remark]
+    _, comments = _parse(_bare(["Subscribe", "Notify of", *names]))
+    assert [c["author"] for c in comments] == MORE_NAMES[:4]
+    assert [c["text"] for c in comments] == REMARKS
+    # the same lines without the bar, or under one control alone, are no thread
+    assert _parse(_bare(names))[1] == []
+    assert _parse(_bare(["Subscribe", *names]))[1] == []
