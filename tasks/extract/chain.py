@@ -6,6 +6,7 @@ per-shard chain over one batch of pages in one process (``parse_pages``, for ``c
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import polars as pl
 
@@ -29,7 +30,7 @@ def _without(frame: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFrame:
 
 
 def parse_shard(
-    lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame
+    lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame, *, header_model: dict[str, Any] | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse one shard into articles and comments.
 
@@ -49,7 +50,8 @@ def parse_shard(
     SCORED_ARTICLES (one row per readable page) and PARSED_COMMENTS. A page whose markup gives no
     reliable comment thread at all takes title and body from its markup and the rest from the text path
     (``tasks.extract.html.replace_partial_bodies``); text-path comments found on pages of either kind are left
-    out of their markup bodies.
+    out of their markup bodies. ``header_model``: the text path's comment-header classifier
+    (``tasks.extract.comment_headers``; None: the shipped one), as ``segment_pages`` takes it.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
         if optional not in pages.columns:
@@ -66,7 +68,7 @@ def parse_shard(
     chrome = chrome_lines(lines)
     lines = _without(lines, _without(html_arts, second).select("page_id"))
     urls = pages.select("page_id", "url") if "url" in pages.columns else None
-    segmented = segment_pages(lines, urls, features=True)
+    segmented = segment_pages(lines, urls, features=True, header_model=header_model)
     text_comments = parse_comments(segmented)
     is_unnamed = pl.col("page_id").is_in(unnamed["page_id"].implode())
     html_coms = reconcile_authors(html_coms, text_comments.filter(is_unnamed))
@@ -128,7 +130,7 @@ def tagged_batch(pages: pl.DataFrame) -> pl.DataFrame:
 
 
 def parse_pages(pages: pl.DataFrame, *, templates: pl.DataFrame | None = None,
-                profiles: Mapping[str, SiteProfile] | None = None
+                profiles: Mapping[str, SiteProfile] | None = None, header_model: dict[str, Any] | None = None
                 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The build's per-shard chain over one batch of pages, in one process (``corpus inspect``, ``corpus eval``).
 
@@ -142,6 +144,8 @@ def parse_pages(pages: pl.DataFrame, *, templates: pl.DataFrame | None = None,
             ``reject_reason`` where present).
         templates: ``TEMPLATE_LINES`` of earlier runs, or None.
         profiles: site profiles for strip-boilerplate (the build passes none).
+        header_model: the text path's comment-header classifier (None: the shipped one); ``flows.comment_check``
+            passes one trained without the pages it parses.
 
     Returns:
         The ``TEMPLATE_LINES`` the parse used, ``TAGGED_ARTICLES`` and ``TAGGED_COMMENTS``.
@@ -149,6 +153,6 @@ def parse_pages(pages: pl.DataFrame, *, templates: pl.DataFrame | None = None,
     readable = readable_pages(pages)
     lines, learned = batch_lines(readable, templates=templates, profiles=profiles)
     articles, comments = parse_shard(lines, readable.select([c for c in PARSE_PAGE_COLUMNS if c in readable.columns]),
-                                     learned)
+                                     learned, header_model=header_model)
     articles, comments = tag_languages(articles, comments, readable.select(LANGID_PAGE_COLUMNS))
     return learned, articles, comments

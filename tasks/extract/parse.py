@@ -71,7 +71,7 @@ from tasks.extract.comment_headers import GAP_MAX as HEADER_GAP_MAX
 from tasks.extract.comment_headers import header_features, line_scores
 from tasks.extract.comment_headers import load_model as load_header_model
 from tasks.extract.dates import parse_date
-from tasks.extract.threads import accept_thread, reads_as_writing, titled_lines
+from tasks.extract.threads import accept_thread, reads_as_writing, titled_headers, titled_lines
 from tasks.extract.titles import candidate_features, load_model, rank_titles
 from tasks.extract.words import count_words, with_word_counts
 
@@ -105,6 +105,13 @@ MIN_COMMENTS = 2
 """A comment list needs this many comments unless the page states a matching count."""
 LEARNED_MIN_COMMENTS = 3
 """A thread found from the learned headers alone (``_learned_thread``) needs this many comments."""
+ALTERNATING_TITLED_MIN = 3
+"""A thread of a stated count's name lines (``_alternating``) of this many comments or more is refused when its
+headers read as titles (``tasks.extract.threads.titled_headers``, the count no evidence: the finder chose as
+many comments as it states). Two comments, one of them under a sign-off line that reads as a title, are too
+few to tell."""
+CHROME_BAR_REACH = 2
+"""Lines below a comment control within which another one makes a widget bar (``_chrome_bar``)."""
 NAME_THREAD_MIN = 4
 """Name lines a thread of name lines alone needs (``_name_thread``)."""
 FINDERS = ("both", "rules", "learned")
@@ -113,6 +120,9 @@ one of them alone (``rules``, ``learned``: for measuring them)."""
 FOOTER_REACH = 80
 """How far above a comment list's first header the finder looks for its heading when the headers may be
 footers (the first comment's text lies between them, so the reach is longer than ``EVIDENCE_WINDOW``)."""
+FOOTER_BLOCK_MIN = 2
+"""Text lines between a comments heading and a run's first header from which they read as the first comment's
+text of a footer layout when the run's last header leaves a name line under its text (``_trailing_footer``)."""
 SENTENCE_MIN_WORDS = 20
 COMMENT_REACH = EVIDENCE_WINDOW + 1
 """The comment finder reads no line more than this many lines above a page's first header, date or count
@@ -583,7 +593,13 @@ def _anchored_candidates(p: _Page) -> list[list[tuple[int, int, int]]]:
     return candidates
 
 
-def _evidence(p: _Page, first: int, *, says: bool) -> bool:
+def _chrome_bar(p: _Page, i: int) -> bool:
+    """Does line ``i`` open a comment widget bar: a comment control ("Subscribe", "Notify of", "Newest") with
+    another one within ``CHROME_BAR_REACH`` lines below it?"""
+    return p.rule[i] == "comment_chrome" and "comment_chrome" in p.rule[i + 1:i + 1 + CHROME_BAR_REACH]
+
+
+def _evidence(p: _Page, first: int, *, says: bool, bar: bool = False) -> bool:
     """Is there evidence that a header run starting at ``first`` is a comment list? A comments heading,
     stated count, comment form or comments-start line within ``EVIDENCE_WINDOW`` lines above it, with no
     other section break (related stories, footer, tags, ...) between: a closed comment section ("Be the
@@ -594,7 +610,7 @@ def _evidence(p: _Page, first: int, *, says: bool) -> bool:
         count = p.count[i]
         if (count is not None and count > 0) or p.heading[i]:
             return True
-        if p.rule[i] in ("profile_comments_start", "comment_form"):
+        if p.rule[i] in ("profile_comments_start", "comment_form") or (bar and _chrome_bar(p, i)):
             return True
         if p.rule[i] in _SECTION_BREAKS:
             return False
@@ -667,10 +683,26 @@ def _footer_texts(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, list[
         return None
     after = _text_lines(p, range(run[-1][1] + 1, _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)))
     footer_cues = any(p.prose[i] for i in before) and not (after and p.sentence[after[0]])
-    if len(after) >= len(before) and not footer_cues:
+    if len(after) >= len(before) and not footer_cues and not _trailing_footer(p, before, after):
         return None
     bounds = [start, *(last for _, last, _ in run)]
     return start, [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
+
+
+def _trailing_footer(p: _Page, before: list[int], after: list[int]) -> bool:
+    """Does a run read as headers leave the text of a footer layout at both ends: ``before`` (the text lines
+    between the comments heading and the run's first header) a block of ``FOOTER_BLOCK_MIN`` lines or more
+    holding prose (the first comment's text, not a one-line notice), and ``after`` (the text lines
+    below the last header) a text block no longer than that, then a line that can be a name and does not
+    read as a sentence (the last comment's footer, which the run did not take: the line under it is no
+    comment's text)? A header layout starts on a header under its heading and ends on the last comment's
+    text."""
+    if len(before) < FOOTER_BLOCK_MIN or not any(p.prose[i] for i in before) or not after or p.name_like[after[0]]:
+        return False
+    for i in after[1:len(before) + 1]:
+        if p.name_like[i]:
+            return not p.sentence[i]
+    return False
 
 
 def _unheaded_footers(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, list[list[int]]] | None:
@@ -725,7 +757,9 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]
 
 
 def _alternating(p: _Page) -> list[_Comment]:
-    """wpDiscuz-style lists without dates: a stated count N picks N author lines."""
+    """wpDiscuz-style lists without dates: a stated count N picks N author lines. A list of
+    ``ALTERNATING_TITLED_MIN`` or more whose author lines read as titles (``titled_headers``, the count no
+    evidence) is a list of headlines over teasers: the next count is tried."""
     counts = [i for i in p.counts if 0 < p.count[i] <= MAX_NAME_ONLY]  # type: ignore[operator]
     for c in reversed(counts[-MAX_COUNT_LINES_TRIED:]):
         n_stated: int = p.count[c]  # type: ignore[assignment]
@@ -742,6 +776,8 @@ def _alternating(p: _Page) -> list[_Comment]:
             text = [i for i in idx if a < i < stop]
             meta = [i for i in range(a + 1, stop) if i not in set(text)]
             comments.append(_Comment(author=a, meta=meta, text=text))
+        if len(comments) >= ALTERNATING_TITLED_MIN and titled_headers(p, comments, counted=False):
+            continue  # headlines over teasers: the count chose their number, it confirms nothing
         return comments
     return []
 
@@ -892,7 +928,7 @@ def _find_comments(p: _Page, finder: Finder = "rules") -> list[_Comment]:
     else the stated count's name lines), or by the learned headers alone ("learned": ``_learned_thread``)."""
     if finder == "learned":
         return _drop_repeats(p, _learned_thread(p)) if p.learned else []
-    if not p.headers and not p.dates and not p.sections:
+    if not p.headers and not p.dates and not p.sections and "comment_chrome" not in p.rule:
         return []  # no header line, stated count or comments heading: nothing to anchor a comment list on
     best: list[_Comment] = []
     for run in _anchored_candidates(p):
@@ -924,13 +960,16 @@ def _name_thread(p: _Page) -> list[_Comment]:
     longest run of at least ``NAME_THREAD_MIN`` lines that can be a name and do not read as a sentence,
     each followed by a text line, no comment break between (``_runs``), each at most ``HEADER_GAP_MAX``
     lines below the one before, whose comments read as readers' writing (``_reads_as_thread``, and each
-    holding a line that reads as a sentence), below a comments heading, stated count or comment form
-    (``_evidence``): a sub-headed article or a list of teasers has the same shape but no such line above.
+    holding a line that reads as a sentence), below a comments heading, stated count, comment form or a bar
+    of comment controls (``_evidence``, ``_chrome_bar``: "Subscribe" / "Notify of" / "Newest" over a thread
+    that prints neither heading nor count): a sub-headed article or a list of teasers has the same shape but
+    no such line above.
     Footers ("NAME" under each comment) are read as ``_build_anchored`` reads them."""
     n = len(p)
     # a run needs evidence above it: no line above the first comments heading, count or form can head one
+    bar = next((i for i in range(n) if _chrome_bar(p, i)), None)
     starts = [*p.sections[:1], *(p.rule.index(rule) for rule in ("comment_form", "profile_comments_start")
-                                 if rule in p.rule)]
+                                 if rule in p.rule), *([] if bar is None else [bar])]
     if not starts:
         return []
     heads = [(i, i, i) for i in range(min(starts) + 1, n - 1)
@@ -939,7 +978,7 @@ def _name_thread(p: _Page) -> list[_Comment]:
     runs = _gap_runs(heads, p)
     best: list[_Comment] = []
     for run in runs:
-        if len(run) < max(NAME_THREAD_MIN, len(best) + 1) or not _evidence(p, run[0][0], says=False):
+        if len(run) < max(NAME_THREAD_MIN, len(best) + 1) or not _evidence(p, run[0][0], says=False, bar=True):
             continue
         comments = _build_anchored(p, run)
         if len(comments) < max(NAME_THREAD_MIN, len(best) + 1) or not _reads_as_thread(p, comments):
@@ -1225,11 +1264,13 @@ _EVIDENCE = (
     pl.col("f_heading") | pl.col("strip_rule").is_in(["comment_form", "profile_comments_start"]).fill_null(value=False)
     | pl.col("f_says").is_not_null() | pl.col("f_by_author").is_not_null()
 )
+_CHROME_LINE = (pl.col("strip_rule") == "comment_chrome").fill_null(value=False)
 _MAY_HOLD_COMMENTS = ((pl.col("f_count") >= 1).any() | (_EVIDENCE.any() & (_ANCHOR.sum() >= 2))
-                      | pl.col("f_heading").any()).over("_page")
+                      | pl.col("f_heading").any() | (_CHROME_LINE.sum() >= 2)).over("_page")
 """Per line, whether its page may hold a comment list. Without a stated count (which ``_alternating`` and a
 lone comment need), a list needs two header or date lines and evidence (``_evidence``, ``_form_follows``):
-a comments heading, a comment form, or "says" and "by" headers."""
+a comments heading, a comment form, or "says" and "by" headers; or two comment controls (a widget bar over
+name lines, ``_name_thread``)."""
 
 
 _REGION_CODES = {TITLE: 1, BODY: 2, COMMENT_AUTHOR: 3, COMMENT_TEXT: 4, COMMENT_META: 5}
@@ -1319,7 +1360,7 @@ def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = Non
     out: tuple[list[int], list[int], list[int], list[tuple[int, int, int]]] = ([], [], [], [])
     # the finder reads no line more than COMMENT_REACH lines above a page's first header, date or count
     # (a comments heading is an anchor too: name lines under it may make a thread, ``_name_thread``)
-    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null() | pl.col("f_heading")
+    first_anchor = pl.when(_ANCHOR | pl.col("f_count").is_not_null() | pl.col("f_heading") | _CHROME_LINE
                            ).then(pl.col("_i")).min().over("_page")
     if finder != "learned":
         _comment_lines(feats.select(_FINDER_COLUMNS).filter(

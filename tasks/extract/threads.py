@@ -30,6 +30,11 @@ only with evidence that its texts are readers' writing, in any language (line sh
   sub-headed article below a share bar's "Comments", where readers' names are a word or two (2% of the
   labelled pages' commenters' names have four words or more) and, written with capitals, are
   capitalised throughout.
+- ``accept_thread``: a thread of ``MIN_REPEATED_THREAD`` comments or more of which fewer than ``OWN_TEXT_SHARE``
+  hold a text line of their own (``own_texts``: a line whose text no other text line of the thread repeats)
+  is refused, whatever its count: readers write different texts, while a thread whose texts are not in the
+  page (loaded later) leaves the same widget lines ("Reply", "Delete", "Replies" in any language) under
+  each header.
 - ``accept_thread``: no comment holds an article's worth of prose (more than ``MAX_COMMENT_PROSE``
   prose lines: a "thread" of related-story headers whose last "comment" runs on into the article) or
   a list of dates (more than ``MAX_COMMENT_DATES`` date lines: a sidebar's archive of months).
@@ -65,6 +70,10 @@ TITLE_SHARE = 0.5
 line that reads as a title (``_Page.titled``) and heads no other comment."""
 _PHRASE_CASE = r"^\p{Lu}\S*\s(?:.*\s)?\p{Ll}"
 """A phrase's case: a capital first, then a word in lower case ("How to make it", "Le projet de loi")."""
+OWN_TEXT_SHARE = 0.5
+MIN_REPEATED_THREAD = 3
+"""A thread of ``MIN_REPEATED_THREAD`` comments or more is refused when fewer than ``OWN_TEXT_SHARE`` of them hold
+a text line of their own (``own_texts``)."""
 MAX_COMMENT_DATES = 8
 """A comment holds at most this many date lines, in its header, meta and text (the labelled pages'
 comments hold at most 3)."""
@@ -116,12 +125,13 @@ def _evidenced(p: _Page, c: _Comment) -> bool:
     return (c.author is not None and c.author in p.headers) or any(p.rule[i] == "comment_chrome" for i in c.meta)
 
 
-def titled_headers(p: _Page, comments: Sequence[_Comment]) -> bool:
+def titled_headers(p: _Page, comments: Sequence[_Comment], *, counted: bool = True) -> bool:
     """Do fewer than half of ``comments`` have evidence of a thread (``_evidenced``, or the page's count equal
     to their number), and ``TITLE_SHARE`` of them a header line that reads as a title (``_Page.titled``) and
-    heads no other of them?"""
+    heads no other of them? With ``counted`` False the page's count is no evidence: a finder that chose
+    as many comments as the count states (``tasks.extract.parse._alternating``) cannot be confirmed by it."""
     n = len(comments)
-    if 2 * sum(_evidenced(p, c) for c in comments) >= n or count_agrees(p, comments):
+    if 2 * sum(_evidenced(p, c) for c in comments) >= n or (counted and count_agrees(p, comments)):
         return False
     heads = Counter(p.text[c.author] for c in comments if c.author is not None)
     return sum(c.author is not None and p.titled[c.author] and heads[p.text[c.author]] == 1
@@ -133,6 +143,12 @@ def _list_like(p: _Page, c: _Comment) -> bool:
     return len(c.text) >= LIST_MIN_LINES and not any(p.prose[i] for i in c.text)
 
 
+def own_texts(p: _Page, comments: Sequence[_Comment]) -> int:
+    """How many of ``comments`` hold a text line whose text no other text line of the thread repeats."""
+    seen = Counter(p.text[i] for c in comments for i in c.text)
+    return sum(any(seen[p.text[i]] == 1 for i in c.text) for c in comments)
+
+
 def accept_thread(p: _Page, comments: Sequence[_Comment]) -> bool:
     """Does the thread ``comments`` (found on page ``p``) ship? An empty thread does (nothing to ship);
     see the module docstring for what a found one needs."""
@@ -140,6 +156,8 @@ def accept_thread(p: _Page, comments: Sequence[_Comment]) -> bool:
     if n == 0:
         return True
     if not reads_as_writing(p, comments) or titled_headers(p, comments):
+        return False
+    if n >= MIN_REPEATED_THREAD and OWN_TEXT_SHARE * n > own_texts(p, comments):
         return False
     for c in comments:
         if (sum(p.prose[i] for i in c.text) > MAX_COMMENT_PROSE

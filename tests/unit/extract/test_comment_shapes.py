@@ -160,3 +160,85 @@ def test_name_lines_alone_need_a_heading_and_sentences() -> None:
     _, comments = _parse("\n".join(["Home", "", "City Extends Tram Line", "", *PARA, "", "Comments", "",
                                     *labels, "© 2024 Example"]))
     assert comments == []
+
+
+
+MORE_NAMES = ["Anna Keller", "bob1984", "Chris", "Dana from Leeds", "Eero", "Fatima B"]
+MORE_REMARKS = [*REMARKS, "The northern districts have waited long enough for a decent connection.",
+                "I hope the works do not close my street for a whole year."]
+FORM_TAIL = ["1", "This is only a preview. Your comment has not yet been posted.",
+             "Your comment could not be posted. Please try again in a few minutes.",
+             "As a final step before posting your comment, enter the letters you see.",
+             "Having trouble reading this image? View an alternate one."]
+"""Form lines a list does not know: a number, then sentences (more text lines than the first comment's)."""
+
+
+def test_name_footers_whose_last_footer_the_run_misses() -> None:
+    # footers of names alone ("Posted by: NAME | DATE" without its date); the last footer stands over
+    # prompts that can be names too, so the run of name lines ends one footer early, and the form's
+    # sentences under it outnumber the text above the first footer: the last comment's text followed by
+    # a name line, and two lines of prose above the first footer, make footers
+    thread = ["Comments", INTRO, "I have read the plan twice now. It leaves the eastern suburbs out completely."]
+    for name, remark in zip(MORE_NAMES, MORE_REMARKS, strict=True):
+        thread += [remark, name]
+    thread += ["Verify your Comment", "Previewing your Comment", *FORM_TAIL]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == MORE_NAMES[:5]
+    assert [c["text"] for c in comments][1:] == MORE_REMARKS[1:5]
+
+
+def test_name_headers_under_a_one_line_notice_stay_headers() -> None:
+    # the same tail under a header layout of names alone: one sentence above the first header is a
+    # notice, not a first comment's text
+    thread = ["Comments", INTRO]
+    for name, remark in zip(MORE_NAMES, MORE_REMARKS, strict=True):
+        thread += [name, remark]
+    thread += ["Verify your Comment", "Previewing your Comment", *FORM_TAIL]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments][:6] == MORE_NAMES
+    assert [c["text"] for c in comments][:5] == MORE_REMARKS[:5]
+    assert comments[5]["text"].startswith(MORE_REMARKS[5])  # the unknown form's lines run on under it
+
+
+HEADLINES = ["Minister resigns over the budget", "Harbour opens a new ferry line", "Storm closes the coastal road",
+             "Museum finds a lost painting"]
+SUMMARIES = ["The minister said on Monday that she would step down at the end of the month.",
+             "The first ferry leaves on Friday and crosses the bay in under twenty minutes.",
+             "Police asked drivers to avoid the area until the clean-up is finished.",
+             "The painting had hung in a storeroom for more than sixty years, the curators said."]
+
+
+def test_headlines_under_a_stated_count_are_not_its_comments() -> None:
+    # a stated count over a list of headlines and summaries: the count's own number of "authors" chosen
+    # from the list confirms nothing, and the headlines read as titles
+    teasers = ["3 Comments"]
+    for headline, summary in zip(HEADLINES, SUMMARIES, strict=True):
+        teasers += [headline, summary]
+    _, comments = _parse(_page(teasers))
+    assert comments == []
+    # names over remarks under the same count are its comments
+    thread = ["3 Comments"]
+    for name, remark in zip(MORE_NAMES[:3], REMARKS[:3], strict=True):
+        thread += [name, remark]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == MORE_NAMES[:3]
+    assert [c["text"] for c in comments] == REMARKS[:3]
+
+
+def _bare(thread: list[str]) -> str:
+    """An article and ``thread`` below it, with no comments heading, count or form."""
+    return "\n".join(["City Extends Tram Line to the North", "", "\n\n".join(PARA), "", *thread, "",
+                      "© 2024 Example newspaper"])
+
+
+def test_name_lines_under_a_comment_widget_bar_are_a_thread() -> None:
+    # no heading, count or form: a bar of comment controls above the name lines is the section's start
+    names = []
+    for name, remark in zip(MORE_NAMES[:4], REMARKS, strict=True):
+        names += [name, remark]
+    _, comments = _parse(_bare(["Subscribe", "Notify of", *names]))
+    assert [c["author"] for c in comments] == MORE_NAMES[:4]
+    assert [c["text"] for c in comments] == REMARKS
+    # the same lines without the bar, or under one control alone, are no thread
+    assert _parse(_bare(names))[1] == []
+    assert _parse(_bare(["Subscribe", *names]))[1] == []

@@ -5,7 +5,14 @@ from __future__ import annotations
 import polars as pl
 
 from tasks.extract.parse import _Comment, _Page, _reads_as_thread
-from tasks.extract.threads import accept_thread, count_agrees, reader_sentences, titled_headers, titled_lines
+from tasks.extract.threads import (
+    accept_thread,
+    count_agrees,
+    own_texts,
+    reader_sentences,
+    titled_headers,
+    titled_lines,
+)
 
 
 def _page(n: int, *, sentence: set[int] = frozenset(), prose: set[int] = frozenset(),
@@ -163,3 +170,25 @@ def test_a_repeated_header_is_a_name_not_a_title() -> None:
     assert not titled_headers(page, thread) and accept_thread(page, thread)
     page.text[9] = 99  # two different headlines
     assert titled_headers(page, thread) and not accept_thread(page, thread)
+
+
+def test_thread_whose_texts_repeat_is_refused_even_under_a_matching_count() -> None:
+    # a thread whose texts are not on the page (loaded later): under each "NAME says:" header only the
+    # same two widget lines ("ReplyDelete", "Replies"), which pass for sentences here; the stated count
+    # matches the headers
+    n = 4
+    page = _page(3 * n + 1, sentence=set(range(3 * n)) - set(range(0, 3 * n, 3)), headers=set(range(0, 3 * n, 3)))
+    page.text = [i if i % 3 == 0 else 1000 + i % 3 for i in range(3 * n + 1)]  # lines 3j+1, 3j+2 repeat
+    page.count[3 * n], page.counts = n, [3 * n]
+    thread = [_Comment(author=3 * j, text=[3 * j + 1, 3 * j + 2]) for j in range(n)]
+    assert count_agrees(page, thread)
+    assert own_texts(page, thread) == 0
+    assert not accept_thread(page, thread)
+    # one comment with a text of its own of four: still under half
+    page.text[1] = 77
+    assert own_texts(page, thread) == 1
+    assert not accept_thread(page, thread)
+    # half of them with their own text: the thread stands (readers may answer "+1" or "Thanks!")
+    page.text[4] = 78
+    assert own_texts(page, thread) == 2
+    assert accept_thread(page, thread)
