@@ -1808,6 +1808,15 @@ def _raw_spans(html: str) -> dict[str, list[tuple[int, int, bool]]] | None:
     return spans
 
 
+def _in_noscript(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == "noscript":
+            return True
+        parent = parent.parent
+    return False
+
+
 def trafilatura_markup(html: str, tree: LexborHTMLParser) -> str:
     """``html`` with the text of its scripts (JSON ones aside) and style sheets left out, for trafilatura:
     it drops script and style elements before it reads any text (its cleaning, its baseline and its external
@@ -1820,12 +1829,11 @@ def trafilatura_markup(html: str, tree: LexborHTMLParser) -> str:
     and styles inside ``<noscript>`` (text to a parser that runs no scripts), in the first
     ``RAW_KEEP_HEAD`` characters, or holding ``<!--`` (where HTML5's script escapes could differ).
     """
-    if (spans := _raw_spans(html)) is None or not (spans["script"] or spans["style"]):
+    if "\x00" in html or (spans := _raw_spans(html)) is None:
         return html
     nodes: dict[str, list[LexborNode]] = {"script": [], "style": []}
     for node in tree.css("script, style"):
         nodes[node.tag or ""].append(node)  # css() returns elements only: every tag is one of the two
-    held = {node.mem_id for node in tree.css("noscript script, noscript style")} if "<noscript" in html else set()
     cut: list[tuple[int, int]] = []
     for tag, found in spans.items():
         if len(nodes[tag]) != len(found):
@@ -1837,7 +1845,7 @@ def trafilatura_markup(html: str, tree: LexborHTMLParser) -> str:
             child = node.first_child
             if (child.text_content if child is not None and child.next is None else node.text(deep=True)) != text:
                 return html
-            if json_tag or start < RAW_KEEP_HEAD or start == end or "<!--" in text or node.mem_id in held:
+            if json_tag or start < RAW_KEEP_HEAD or start == end or "<!--" in text or _in_noscript(node):
                 continue
             cut.append((start, end))
     if not cut:

@@ -29,14 +29,13 @@ def _lean(html: str) -> str:
 def test_script_and_style_text_left_out_tags_and_json_ld_kept() -> None:
     ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Tram line"}</script>'
     html = _page(head='<style>p { color: red }</style><script src="a.js"></script>' + ld,
-                 body='<script>var a = "<b>"; if (a < 2) {}</script><script\ttype="module">go()</script >'
-                      "<SCRIPT>up()</SCRIPT>")
+                 body='<script>var a = "<b>"; if (a < 2) {}</script><SCRIPT type="module">go()</SCRIPT >')
     lean = _lean(html)
-    assert "color: red" not in lean and "var a" not in lean and "go()" not in lean and "up()" not in lean
-    assert "<style></style>" in lean and "<script></script>" in lean and '<script\ttype="module"></script >' in lean
+    assert "color: red" not in lean and "var a" not in lean and "go()" not in lean
+    assert "<style></style>" in lean and "<script></script>" in lean and '<SCRIPT type="module"></SCRIPT >' in lean
     assert ld in lean and '<script src="a.js"></script>' in lean
     assert lean.replace("\n", "") == html.replace("\n", "").replace("p { color: red }", "").replace(
-        'var a = "<b>"; if (a < 2) {}', "").replace("go()", "").replace("up()", "")
+        'var a = "<b>"; if (a < 2) {}', "").replace("go()", "")
 
 
 def test_script_text_in_a_comment_is_not_a_script() -> None:
@@ -47,7 +46,7 @@ def test_script_text_in_a_comment_is_not_a_script() -> None:
 
 
 def test_page_whose_parse_disagrees_goes_unchanged() -> None:
-    """A "<script>" in a text area, a script with ">" in an attribute of its tag, or one inside
+    """A "<script>" in a text area, a script with "</script>" in an attribute of its tag, or one inside
     ``<noscript>``: the page (or that script) keeps its text."""
     for body in ("<textarea><script>x()</script></textarea><script>y()</script>",
                  '<script data-x="a>b">y()</script>',
