@@ -1772,94 +1772,6 @@ def stated_comment_count(tree: LexborHTMLParser) -> int | None:
     return None
 
 
-_RAW_OPEN = re.compile(r"<(script|style)(?=[\t\n\f\r />])[^>]*>|<!--", re.IGNORECASE)
-_RAW_CLOSE = {"script": re.compile(r"</script[\t\n\f\r />]", re.IGNORECASE),
-              "style": re.compile(r"</style[\t\n\f\r />]", re.IGNORECASE)}
-_MARKUP_COMMENT_END = re.compile(r"--!?>")
-RAW_KEEP_HEAD = 4096
-"""Scripts and styles that begin within this many characters of a page are left as they are: trafilatura reads
-the page's first lines as written (its doctype and ``<html/>`` repairs) before it parses it."""
-
-
-def _raw_spans(html: str) -> dict[str, list[tuple[int, int, bool]]] | None:
-    """Where the text of each ``<script>`` and ``<style>`` element stands in ``html`` as an HTML5 tokenizer
-    reads it: (start, end, whether the script's tag names JSON) per tag in document order, skipping markup
-    comments; None when an element has no end tag."""
-    spans: dict[str, list[tuple[int, int, bool]]] = {"script": [], "style": []}
-    pos = 0
-    while (match := _RAW_OPEN.search(html, pos)) is not None:
-        tag = match.group(1)
-        end = match.end()
-        if tag is None:  # a markup comment: "<!-->" and "<!--->" end at once, else at "-->" or "--!>"
-            if html.startswith(">", end) or html.startswith("->", end):
-                pos = html.index(">", end) + 1
-                continue
-            close = _MARKUP_COMMENT_END.search(html, end)
-            if close is None:
-                break
-            pos = close.end()
-            continue
-        tag = tag.lower()
-        close = _RAW_CLOSE[tag].search(html, end)
-        if close is None:
-            return None
-        spans[tag].append((end, close.start(), "json" in match.group(0).lower()))
-        pos = close.start()
-    return spans
-
-
-def _in_noscript(node: LexborNode) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.tag == "noscript":
-            return True
-        parent = parent.parent
-    return False
-
-
-def trafilatura_markup(html: str, tree: LexborHTMLParser) -> str:
-    """``html`` with the text of its scripts (JSON ones aside) and style sheets left out, for trafilatura:
-    it drops script and style elements before it reads any text (its cleaning, its baseline and its external
-    extractors alike), reads scripts only for their JSON-LD, and spends about a third of its parse on them.
-
-    Only text is left out, never a tag, and only where the page's own parse (``tree``, HTML5 as
-    trafilatura's libxml2 tokenizer) holds exactly the elements found here, each with exactly that text
-    (line breaks normalised as a parser does): the text of a script in a markup comment, an attribute, a
-    ``<title>``, a ``<template>`` or an SVG makes the page go to trafilatura unchanged. Not left out: scripts
-    and styles inside ``<noscript>`` (text to a parser that runs no scripts), in the first
-    ``RAW_KEEP_HEAD`` characters, or holding ``<!--`` (where HTML5's script escapes could differ).
-    """
-    if "\x00" in html or (spans := _raw_spans(html)) is None:
-        return html
-    nodes: dict[str, list[LexborNode]] = {"script": [], "style": []}
-    for node in tree.css("script, style"):
-        nodes[node.tag or ""].append(node)  # css() returns elements only: every tag is one of the two
-    cut: list[tuple[int, int]] = []
-    for tag, found in spans.items():
-        if len(nodes[tag]) != len(found):
-            return html
-        for node, (start, end, json_tag) in zip(nodes[tag], found, strict=True):
-            text = html[start:end]
-            if "\r" in text:
-                text = text.replace("\r\n", "\n").replace("\r", "\n")
-            child = node.first_child
-            if (child.text_content if child is not None and child.next is None else node.text(deep=True)) != text:
-                return html
-            if json_tag or start < RAW_KEEP_HEAD or start == end or "<!--" in text or _in_noscript(node):
-                continue
-            cut.append((start, end))
-    if not cut:
-        return html
-    cut.sort()
-    parts: list[str] = []
-    last = 0
-    for start, end in cut:
-        parts.append(html[last:start])
-        last = end
-    parts.append(html[last:])
-    return "".join(parts)
-
-
 # --------------------------------------------------------------------------------------------------
 # The stage function
 # --------------------------------------------------------------------------------------------------
@@ -1923,8 +1835,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
         if len(ours) < MIN_BODY_CHARS:
             ours = None
     title = _title(tree, hidden)
-    body, source = choose_body(trafilatura_markup(html, tree) if use_trafilatura else html, ours, title=title,
-                               use_trafilatura=use_trafilatura)
+    body, source = choose_body(html, ours, title=title, use_trafilatura=use_trafilatura)
     body = drop_comment_text(body, (c.text for c in found))
     if len(body) < MIN_BODY_CHARS:
         return None
