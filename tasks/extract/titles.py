@@ -71,6 +71,7 @@ FEATURES: tuple[str, ...] = (
     "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
     "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
     "lead_like", "body_share", "echo_above", "template_line", "byline_line", "kicker_above", "dateline_prev",
+    "site_named", "caption",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 COSTLY: tuple[str, ...] = ("repeated", "body_share", "echo_above")
@@ -225,6 +226,48 @@ def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
     n_tokens = tokens.group_by("_page").agg(pl.col("_n_tokens").first())
     return folded.select("_page", "_i").join(n_tokens, on="_page", how="left", maintain_order="left").select(
         "_page", "_i", slug_share=pl.Series(hits) / pl.col("_n_tokens"))
+
+
+_CAPTION_RE = r"\p{L}/\p{Lu}[\p{L}.-]*$|(?:\p{L}: [^.:]+\.(?:\s|$).*){2}"
+"""A photo caption's shape (``caption``): it ends in a photographer and agency ("Jane Doe/Reuters"), or holds two
+or more credits of the form "Label: Name." (photo, styling, ...), in any language."""
+SITE_WORDS = 12
+"""A line names its site (``site_named``) only in a part of at most this many words."""
+SITE_SPARE = 3
+"""... that folds to the site's host name followed by at most this many more characters ("Corriere TV")."""
+_SEGMENT_SPLIT = r"\s+[-–—|:·•»]\s+|:\s+"
+
+
+def host_labels(urls: pl.DataFrame) -> pl.DataFrame:
+    """``_page``, ``_label``: the first label of each page's URL host that is not "www", "m" or "amp", folded
+    as ``_ascii_fold`` folds a line ("www.corriere.it" -> "corriere", "virtualgeek.typepad.com" ->
+    "virtualgeek"); labels under 4 characters are left out. Reads ``_page``, ``url``."""
+    host = pl.col("url").str.extract(r"^[a-zA-Z][\w+.-]*://(?:[^/@]*@)?([^/:?#]+)", 1).str.to_lowercase()
+    label = host.str.replace(r"^(?:(?:www\d?|m|amp|mobile)\.)+", "").str.extract(r"^([^.]+)\.", 1)
+    return urls.select("_page", _label=_ascii_fold(label, lowered=True)).filter(
+        pl.col("_label").str.len_chars() >= 4)
+
+
+def _site_named(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
+    """``_page``, ``_i``, ``site_named``: a part of the candidate (the whole line, or a part between separators
+    such as " - ", " | ", ": ") of at most ``SITE_WORDS`` words is the site's name: folded (``_ascii_fold``) it
+    is the host's label (``host_labels``) followed by at most ``SITE_SPARE`` characters ("Video - Corriere TV"
+    on corriere.it), or a start of it of 4+ characters ("Virtual Geek" on virtualgeek.typepad.com). A widget
+    label or the site's name line, never its headline. Rows only for the candidates that hold one.
+    Reads ``_page``, ``_i``, ``text`` of ``cands``."""
+    empty = pl.DataFrame(schema={"_page": cands.schema["_page"], "_i": cands.schema["_i"], "site_named": pl.Boolean})
+    if urls is None or urls.height == 0:
+        return empty
+    labels = host_labels(urls)
+    parts = cands.select("_page", "_i", "text").join(
+        labels, on="_page", how="inner").with_columns(_part=_TEXT.str.replace_all(_SEGMENT_SPLIT, "\x1f")
+                                                      .str.split("\x1f")).explode("_part")
+    parts = parts.filter(pl.col("_part").str.count_matches(r"\S+") <= SITE_WORDS).with_columns(
+        _part=_ascii_fold(pl.col("_part")))
+    part, label = pl.col("_part"), pl.col("_label")
+    named = (part.str.starts_with(label) & (part.str.len_chars() <= label.str.len_chars() + SITE_SPARE)) | (
+        label.str.starts_with(part) & (part.str.len_chars() >= 4))
+    return parts.filter(named).select("_page", "_i", site_named=pl.lit(value=True)).unique()
 
 
 BODY_LINES = 6
@@ -453,6 +496,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         page_pos=i.cast(pl.Float64) / pl.col("_n").cast(pl.Float64),
         hinted=pl.col("_hinted").fill_null(value=False),
         credit=_TEXT.str.contains(r"©|\)$"),
+        caption=_TEXT.str.contains(_CAPTION_RE),
         template_line=(pl.col("strip_rule") == "template").fill_null(value=False),
         byline_line=(pl.col("strip_rule") == "byline").fill_null(value=False),
         glued=_TEXT.str.count_matches(r"\p{Ll}\p{Lu}\p{Ll}") >= 2,
@@ -468,6 +512,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
     feats = feats.with_columns(_near_relations(near, feats))
     feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left").with_columns(
         pl.col("slug_share").fill_null(0.0))
+    feats = feats.join(_site_named(feats, urls), on=["_page", "_i"], how="left", maintain_order="left").with_columns(
+        pl.col("site_named").fill_null(value=False))
     feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
                                & (pl.col("slug_share") > 0))
     # the rule score without and with its repetition bonus: the page's best of it is at least the best
