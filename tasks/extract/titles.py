@@ -239,10 +239,14 @@ _SEGMENT_SPLIT = r"\s+[-–—|:·•»]\s+|:\s+"
 
 
 def host_labels(urls: pl.DataFrame) -> pl.DataFrame:
-    """``_page``, ``_label``: the first label of each page's URL host that is not "www", "m" or "amp", folded
-    as ``_ascii_fold`` folds a line ("www.corriere.it" -> "corriere", "virtualgeek.typepad.com" ->
-    "virtualgeek"); labels under 4 characters are left out. Reads ``_page``, ``url``."""
-    host = pl.col("url").str.extract(r"^[a-zA-Z][\w+.-]*://(?:[^/@]*@)?([^/:?#]+)", 1).str.to_lowercase()
+    """``_page``, ``_label``: the first label of each page's URL host (or, where the URL is not known, of its
+    ``site``) that is not "www", "m" or "amp", folded as ``_ascii_fold`` folds a line ("www.corriere.it" ->
+    "corriere", "virtualgeek.typepad.com" -> "virtualgeek"); labels under 4 characters are left out. Reads
+    ``_page``, ``url`` and ``site`` where present."""
+    host = pl.col("url").str.extract(r"^[a-zA-Z][\w+.-]*://(?:[^/@]*@)?([^/:?#]+)", 1)
+    if "site" in urls.columns:
+        host = pl.coalesce(host, pl.col("site"))
+    host = host.str.to_lowercase()
     label = host.str.replace(r"^(?:(?:www\d?|m|amp|mobile)\.)+", "").str.extract(r"^([^.]+)\.", 1)
     return urls.select("_page", _label=_ascii_fold(label, lowered=True)).filter(
         pl.col("_label").str.len_chars() >= 4)
@@ -252,8 +256,8 @@ def _site_named(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
     """``_page``, ``_i``, ``site_named``: a part of the candidate (the whole line, or a part between separators
     such as " - ", " | ", ": ") of at most ``SITE_WORDS`` words is the site's name: folded (``_ascii_fold``) it
     is the host's label (``host_labels``) followed by at most ``SITE_SPARE`` characters ("Video - Corriere TV"
-    on corriere.it), or a start of it of 4+ characters ("Virtual Geek" on virtualgeek.typepad.com). A widget
-    label or the site's name line, never its headline. Rows only for the candidates that hold one.
+    on corriere.it, "Virtual Geek" on virtualgeek.typepad.com): a widget label or the site's name line, never
+    its headline. Rows only for the candidates that hold one.
     Reads ``_page``, ``_i``, ``text`` of ``cands``."""
     empty = pl.DataFrame(schema={"_page": cands.schema["_page"], "_i": cands.schema["_i"], "site_named": pl.Boolean})
     if urls is None or urls.height == 0:
@@ -265,8 +269,7 @@ def _site_named(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
     parts = parts.filter(pl.col("_part").str.count_matches(r"\S+") <= SITE_WORDS).with_columns(
         _part=_ascii_fold(pl.col("_part")))
     part, label = pl.col("_part"), pl.col("_label")
-    named = (part.str.starts_with(label) & (part.str.len_chars() <= label.str.len_chars() + SITE_SPARE)) | (
-        label.str.starts_with(part) & (part.str.len_chars() >= 4))
+    named = part.str.starts_with(label) & (part.str.len_chars() <= label.str.len_chars() + SITE_SPARE)
     return parts.filter(named).select("_page", "_i", site_named=pl.lit(value=True)).unique()
 
 
@@ -386,7 +389,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
             page and line.
         windows: ``_page``, ``_lo`` (the body's first line); a page without one is searched above its
             longest kept line.
-        urls: ``_page``, ``url`` (the page's URL where known) or None.
+        urls: ``_page``, ``url`` (the page's URL where known) and optionally ``site`` (the site's host: its name
+            where the URL is not known, ``host_labels``), or None.
         model: the ranker (``load_model``) whose upper bounds leave out the candidates that cannot be
             its title; None: every candidate and all its features.
 

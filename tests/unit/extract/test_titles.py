@@ -183,6 +183,10 @@ def test_host_labels() -> None:
         "https://m.süddeutsche.de/politik/x", "https://bbc.com/news", None]},
         schema={"_page": pl.UInt32, "url": pl.String})
     assert titles.host_labels(urls).rows() == [(0, "corriere"), (1, "virtualgeek"), (2, "suddeutsche")]
+    # where the URL is not known, the site's host names the site
+    sites = urls.with_columns(site=pl.Series(["other.org", None, None, "bbc.com", "www.web-ink-now.com"]))
+    assert titles.host_labels(sites).rows() == [(0, "corriere"), (1, "virtualgeek"), (2, "suddeutsche"),
+                                                (4, "webinknow")]
 
 
 def test_site_named() -> None:
@@ -199,7 +203,16 @@ def test_site_named() -> None:
     feats = _features(lines, url="http://virtualgeek.typepad.com/virtual_geek/2012/10/city-extends-tram-line.html")
     assert _row(feats, "Virtual Geek")["site_named"] == 1.0
     assert _row(feats, "Video - Corriere TV")["site_named"] == 0.0
+    feats = _features(lines, url="http://virtualgeekblog.example.org/city-extends-tram-line.html")
+    assert _row(feats, "Virtual Geek")["site_named"] == 0.0  # a start of the host's name is not its name
     assert _features(lines)["site_named"].sum() == 0  # no URL, no site name
+    # no URL but the page's site: its host names the site
+    pages = pl.DataFrame({"page_id": ["p"], "site": ["virtualgeek.typepad.com"], "text": ["\n".join(lines)]})
+    feats, _, _, windows = body_windows(strip_boilerplate(pages))
+    urls = page_urls(feats, pl.DataFrame({"page_id": ["p"], "url": [None], "site": ["virtualgeek.typepad.com"]},
+                                         schema={"page_id": pl.String, "url": pl.String, "site": pl.String}))
+    assert urls is not None and urls.columns == ["_page", "url", "site"]
+    assert _row(titles.candidate_features(feats, windows, urls), "Virtual Geek")["site_named"] == 1.0
 
 
 def test_page_without_body_window_searched_above_its_longest_line() -> None:
