@@ -42,7 +42,7 @@ from prefect.runtime import flow_run
 
 from flows.config import BuildConfig
 from flows.pipeline import Pipeline, part_label, shard_label
-from flows.runners import default_runner
+from flows.runners import default_runner, end_worker_processes
 from flows.runtime import limit_malloc_retention, naming_full_disk
 from flows.stage_tasks import (
     AppliedFiles,
@@ -140,9 +140,8 @@ def finish_task(config: BuildConfig, plan: BuildPlan, counts: list[Path], state:
     previous = snapshots.snapshot_version(config.out)
     version, commit_seconds = previous, 0.0
     if plan.shards or previous is None:  # nothing new in a committed output: nothing to commit
-        shard_files = [io.read_batch(Path(p), SHARD_FILES).with_columns(shard_id=pl.lit(sid))
-                       for sid, p in plan.shards]
-        built = pl.concat([f.select("path", "size", "mtime_ns", "shard_id") for f in shard_files]) if shard_files \
+        built = pl.concat([io.read_batch(Path(p), SHARD_FILES, columns=["path", "size", "mtime_ns"])
+                           .with_columns(shard_id=pl.lit(sid)) for sid, p in plan.shards]) if plan.shards \
             else empty_frame(INPUT_LEDGER).drop("built_at")
         ledger = pl.concat([
             io.read_batch(snapshots.state_file(config.out, "inputs.parquet"), INPUT_LEDGER),
@@ -254,6 +253,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     run = Pipeline(sizes, out=config.out)
     n = len(shards)
     if not shards:  # nothing new: every input is already in the output
+        end_worker_processes()
         return run.call(finish_task, config, plan, [], {}, time.perf_counter() - started, task_runs={})
 
     def each(stage: Any, i: int, *args: Any, **kwargs: Any) -> Any:
@@ -339,6 +339,7 @@ def _build(config: BuildConfig) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                                                        strict=True))]
     counts_paths = run.settle("write", counts, [shard_label(i, n) for i in range(n)], shards=True)
     run.settle("update-index", index_parts, part_names)
+    end_worker_processes()  # every task has ended: the idle workers' memory is not held beside the finish step
     new_state = {"dedup_index": state / "dedup_index", "comment_keys": state / "comment_keys",
                  "template_lines.parquet": templates}
     return run.call(finish_task, config, plan, counts_paths, new_state, time.perf_counter() - started,

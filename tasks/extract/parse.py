@@ -147,9 +147,12 @@ TEASER_WEIGHT = -2.0
 TEASER_PROSE_FACTOR = 0.0
 TEASER_HEAD_MIN_WORDS = 4
 TEASER_BLURB_MAX_WORDS = 30
+TEASER_BLURB_REACH = 4
 """A teaser blurb: an isolated prose line under ``TEASER_BLURB_MAX_WORDS`` words right under a non-prose line
-of ``TEASER_HEAD_MIN_WORDS``+ words, with another blurb two lines above or below (headline, blurb,
-headline, blurb); it weighs by ``TEASER_PROSE_FACTOR``."""
+of ``TEASER_HEAD_MIN_WORDS``+ words not ending in a full stop (a headline; a short sentence of the article ends
+in one), with another blurb two to ``TEASER_BLURB_REACH`` lines above or below (headline, blurb, headline,
+blurb; or with a label or a "read more" line per item: label, headline, blurb, link); it weighs by
+``TEASER_PROSE_FACTOR``."""
 REPEATED_LABEL_MAX_WORDS = 4
 """A line of at most this many words that the page prints more than once ("Article content", "Save",
 "View 6 Images" between paragraphs) is a widget label, left out of the body even inside its window;
@@ -185,6 +188,16 @@ _ASIDE_LINES = (*_CREDIT_TAILS, _STORY_LINK_RE)
 """Run one by one (as one alternation they cost the regex engine some thirty times more), and only on the lines
 holding one of ``_ASIDE_CHARS``, which each of them needs."""
 _ASIDE_CHARS = r"[/©|撮]"
+_CUT_LINK_RE = r"(?:…|\.\.\.)\s*[^\s.…!?:;\"”»’)\]]+(?:\s+[^\s.…!?:;\"”»’)\]]+){0,3}$"
+"""A teaser blurb cut short with a link after it: an ellipsis, then one to four words and no sentence end ("… over
+the last few… Read more", "…mehr", "… Lire la suite"). A sentence of the article that trails off ends with the
+ellipsis or goes on to a sentence of its own ("… costs money... a lot of money." ends with a full stop)."""
+SELF_REPEAT_MAX = 3
+SELF_REPEAT_MIN_WORDS = 4
+"""A line of ``SELF_REPEAT_MIN_WORDS``+ words that is one phrase printed two to ``SELF_REPEAT_MAX`` times, a space
+between ("Jane Doe Jane Doe", a headline three times over: a link's text, its image's alt text and its title), is
+a teaser link or an author badge rendered from a widget, left out of the body like a caption. Prose does not
+say the same words twice in a row."""
 TRUNCATED_MIN_CHARS = 20
 TRUNCATED_MIN_LINES = 3
 """Teaser blurbs cut to a fixed width: ``TRUNCATED_MIN_LINES``+ lines of a page that end with "..." or "…" and
@@ -194,10 +207,16 @@ headline, blurb and date, does not pull the window into it). An author's own tra
 TAIL_GAP_LINES = 3
 TAIL_MAX_WORDS = 100
 TAIL_MAX_SHARE = 4
-"""A window's tail: what follows its last run of ``TAIL_GAP_LINES``+ lines that are stripped or short and not
-prose. When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_SHARE`` of the window's, it is
-an author box, a tag list, a form or a teaser after the article (its few positive weights paid for the
-gap), and the window ends above the gap."""
+"""A window's tail: what follows a run of ``TAIL_GAP_LINES``+ lines that are stripped or short and not prose.
+When it holds at most ``TAIL_MAX_WORDS`` words and at most 1/``TAIL_MAX_SHARE`` of the window's, it is an
+author box, a tag list, a form or a teaser after the article (its few positive weights paid for the gap),
+and the window ends above the gap; of several such gaps, above the first (a newsletter form and a teaser
+under an author line are two short tails, one after the other)."""
+HEAD_MAX_WORDS = 100
+HEAD_MAX_SHARE = 4
+"""A window's head: what precedes its first run of ``TAIL_GAP_LINES``+ gap lines (stripped or short lines, not
+prose). When it holds at most ``HEAD_MAX_WORDS`` words and at most 1/``HEAD_MAX_SHARE`` of the window's, it is
+a caption, a byline box, a teaser or a widget above the article, and the window starts under the gap."""
 BIO_NAME_MAX_WORDS = 4
 BIO_REACH = 8
 _NAME_WORDS = r"^\W*(\w+)(?:.*?(\w+))?\W*$"
@@ -1058,9 +1077,11 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         value=False)
     teaser = pl.col("_items") >= TEASER_MIN_ITEMS
     long_teaser = pl.col("_long_items") >= LONG_TEASER_MIN_ITEMS
-    headline = near(rule.is_null() & ~prose & (words >= TEASER_HEAD_MIN_WORDS), -1)
+    headline = near(rule.is_null() & ~prose & (words >= TEASER_HEAD_MIN_WORDS) & ~_last_char().is_in([".", "。"]),
+                    -1)
     blurb = prose & ~paired & (words < TEASER_BLURB_MAX_WORDS) & headline
-    blurbs = pl.col("_blurb") & (near(pl.col("_blurb"), -2) | near(pl.col("_blurb"), 2))
+    blurbs = pl.col("_blurb") & pl.any_horizontal(
+        [near(pl.col("_blurb"), k) for d in range(2, TEASER_BLURB_REACH + 1) for k in (-d, d)])
     weight = (
         pl.when(soft).then(SOFT_BREAK_WEIGHT)
         .when(rule.is_not_null() | pl.col("_repeated")).then(STRIPPED_WEIGHT)
@@ -1417,6 +1438,7 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
     page's first row, or backward from its last), cheaper than windows over the page.
     """
     i, lo, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule"), pl.col("_page")
+    frame = _cut_heads(frame)
     inside = i.is_between(lo, pl.col("_hi"))
     under_caption = ((rule.shift(-1) == "caption") & (page.shift(-1) == page)).fill_null(value=False)
     candidate = (
@@ -1445,19 +1467,52 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
     frame = frame.with_columns(
         _first=pl.when(opens).then(n).forward_fill(), _last=at_last_row(n),
         _page_above=pl.when(opens).then(above).forward_fill(), _through=at_last_row(above + words),
-        # the page's last tail start (filled in from another page where it has none: not taken)
-        _cut_row=at_last_row(pl.when(start).then(n).forward_fill()),
-        _cut=at_last_row(pl.when(start).then(i).forward_fill()),
-        _cut_above=at_last_row(pl.when(start).then(above).forward_fill()),
         _standfirst=(cand == 1) & (pl.col("_seen") == pl.when(opens).then(pl.col("_seen")).forward_fill())
         & _last_char().is_in(_LEDE_END),
     )
-    tail, total = pl.col("_through") - pl.col("_cut_above"), pl.col("_through") - pl.col("_page_above")
-    trim = (pl.col("_cut_row").is_between(pl.col("_first"), pl.col("_last")) & (tail <= TAIL_MAX_WORDS)
-            & (tail * TAIL_MAX_SHARE <= total)).fill_null(value=False)
+    # a tail start whose tail (its words to the window's end) is short, and the page's first such one (filled
+    # in from another page where it has none: not taken)
+    tail, total = pl.col("_through") - above, pl.col("_through") - pl.col("_page_above")
+    short = start & (tail <= TAIL_MAX_WORDS) & (tail * TAIL_MAX_SHARE <= total)
+
+    def at_first(expr: pl.Expr) -> pl.Expr:
+        """The first non-null ``expr`` at or after the page's first row, on every row of the page."""
+        return pl.when(opens).then(expr.backward_fill()).forward_fill()
+
+    frame = frame.with_columns(_cut_row=at_first(pl.when(short).then(n)), _cut=at_first(pl.when(short).then(i)))
+    trim = pl.col("_cut_row").is_between(pl.col("_first"), pl.col("_last")).fill_null(value=False)
     return frame.with_columns(_hi=pl.when(trim).then(pl.col("_cut") - 1).otherwise(pl.col("_hi"))).drop(
         "_n", "_opens", "_closes", "_words", "_cand", "_start", "_above", "_seen", "_first", "_last", "_page_above",
-        "_through", "_cut_row", "_cut", "_cut_above")
+        "_through", "_cut_row", "_cut")
+
+
+def _cut_heads(frame: pl.DataFrame) -> pl.DataFrame:
+    """Move each window's first line under its head (see ``HEAD_MAX_WORDS``). Reads ``_page``, ``_i``, ``_lo``,
+    ``_hi``, ``strip_rule``, ``f_words``, ``f_date``, ``f_prose``, ``_gap_end`` of ``frame`` (consecutive lines of
+    each page); returns it with ``_lo`` moved. Per-page sums are running sums less their value at the page's
+    first row (scans, cheaper than windows over the page)."""
+    i, lo, hi, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("_hi"), pl.col("strip_rule"), pl.col("_page")
+    inside = i.is_between(lo, hi)
+    opens = (page != page.shift(1)).fill_null(value=True)
+    closes = (page != page.shift(-1)).fill_null(value=True)
+
+    def in_page(expr: pl.Expr) -> pl.Expr:
+        """The running sum of ``expr`` over the page's rows up to and including this one."""
+        run = expr.cum_sum()
+        return run - pl.when(opens).then(run - expr).forward_fill()
+
+    words = pl.when(inside & rule.is_null() & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0)
+    sentence = (inside & rule.is_null() & pl.col("f_prose") & _last_char().is_in(_LEDE_END)).cast(pl.Int32)
+    end = inside & pl.col("_gap_end") & (i < hi)
+    head, said, ends = in_page(words), in_page(sentence), in_page(end.cast(pl.Int32))
+    total = pl.when(closes).then(head).backward_fill()
+    cuts = frame.select(page, _new=i + 1, _cut=(end & (ends == 1) & (said == 0) & (head <= HEAD_MAX_WORDS)
+                                                 & (head * HEAD_MAX_SHARE <= total)).fill_null(value=False)
+                        ).filter(pl.col("_cut"))
+    if not cuts.height:
+        return frame
+    moved = page.replace_strict(cuts["_page"], cuts["_new"], default=None, return_dtype=frame.schema["_lo"])
+    return frame.with_columns(_lo=moved.fill_null(lo))
 
 
 def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
@@ -1479,6 +1534,28 @@ def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
         photo = text.gather(labelled)
         credited = photo.str.contains(_PHOTO_CREDITS[0]) | photo.str.contains(_PHOTO_CREDITS[1])
         found[labelled.filter(credited.fill_null(value=False)).to_numpy()] = True
+    dotted = rows.filter(candidates.str.contains(r"…|\.\.\.").fill_null(value=False))
+    if dotted.len():
+        found[dotted.filter(text.gather(dotted).str.contains(_CUT_LINK_RE).fill_null(value=False)).to_numpy()] = True
+    found[rows.filter(_self_repeated(candidates)).to_numpy()] = True
+    return pl.Series(found)
+
+
+def _self_repeated(text: pl.Series) -> pl.Series:
+    """Whether each line is one phrase printed two to ``SELF_REPEAT_MAX`` times (see ``SELF_REPEAT_MIN_WORDS``)."""
+    found = np.zeros(text.len(), dtype=bool)
+    frame = pl.DataFrame({"t": text}).with_row_index("r").with_columns(n=pl.col("t").str.len_chars().cast(pl.Int64))
+    frame = frame.filter(pl.col("n") >= 2 * SELF_REPEAT_MIN_WORDS - 1)
+    t, n = pl.col("t"), pl.col("n")
+    for times in range(2, SELF_REPEAT_MAX + 1):
+        size = (n - (times - 1)) // times
+        # the line's length fits, its first and last pieces agree, then the whole line is compared
+        shaped = frame.filter(((n - (times - 1)) % times == 0) & (size >= 1))
+        shaped = shaped.filter(t.str.slice(0, size) == t.str.slice(n - size))
+        piece = t.str.slice(0, size)
+        hit = shaped.filter(piece.str.contains(" ", literal=True)
+                            & (pl.concat_str([piece] * times, separator=" ") == t))["r"]
+        found[hit.to_numpy()] = True
     return pl.Series(found)
 
 
@@ -1562,12 +1639,15 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     box = pl.col("_headline") & (last - first + 1 >= TEASER_BOX_MIN_ITEMS) & pl.when(opens).then(
         pl.col("_under_label")).forward_fill()
     gap_opens, gap_first, gap_last = _run_bounds(pl.col("_gap"))
-    gap_start = (pl.col("_gap") & gap_opens & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)) | pl.lit(_bio_names(frame))
+    gap_run = pl.col("_gap") & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)
+    gap_start = (gap_run & gap_opens) | pl.lit(_bio_names(frame))
+    gap_end = gap_run & (gap_last == _ROW)
     frame = frame.with_columns(_copy=pl.col("_twice") & kept & (pl.col("f_words") >= COPIED_LINE_MIN_WORDS)
                                & ~_last_char().is_in(_REPEATED_KEPT_END))
     _, copy_first, copy_last = _run_bounds(pl.col("_copy"))
     copied = pl.col("_copy") & (copy_last - copy_first + 1 >= COPIED_BOX_MIN_LINES)
-    return frame.with_columns(_aside=pl.col("_lone") | box | caption | copied, _gap_start=gap_start).drop(
+    return frame.with_columns(_aside=pl.col("_lone") | box | caption | copied, _gap_start=gap_start,
+                              _gap_end=gap_end).drop(
         "_headline", "_lone", "_under_label", "_gap", "_copy")
 
 

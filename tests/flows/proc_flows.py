@@ -6,7 +6,7 @@ import os
 
 from prefect import flow, task
 
-from flows.runners import SharedServerProcessPool
+from flows.runners import SharedServerProcessPool, end_worker_processes
 
 
 @task(name="where-am-i")
@@ -51,6 +51,23 @@ def worker_states(n: int = 3) -> list[tuple[int, int, bool, str | None, int]]:
 def crash() -> list[int]:
     """One task ends its worker process."""
     return [f.result() for f in [where_am_i.submit(1), die.submit(3), where_am_i.submit(2)]]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@flow(name="runner-end-workers", task_runner=SharedServerProcessPool(max_workers=2))
+def end_workers(n: int = 4) -> tuple[list[int], bool, list[bool]]:
+    """Run ``n`` tasks, then end the workers: their process ids, whether they were ended and whether each
+    is still alive afterwards."""
+    pids = sorted({pid for pid, _ in [f.result() for f in [where_am_i.submit(i) for i in range(n)]]})
+    ended = end_worker_processes()
+    return pids, ended, [_alive(pid) for pid in pids]
 
 
 if __name__ == "__main__":  # embedded mode: run in a fresh process with no PREFECT_API_URL

@@ -178,6 +178,20 @@ def test_workers_reuse_settings_and_skip_runner_collections() -> None:
 
 
 @pytest.mark.usefixtures("prefect_server")
+def test_ending_the_workers_before_the_flow_ends() -> None:
+    """The build ends its worker processes once the last task has ended, before its own last step: they are
+    gone at once, and the flow run still completes. Outside a flow run, or on threads, nothing is ended."""
+    from tests.flows.proc_flows import end_workers
+
+    state = end_workers(4, return_state=True)
+    assert state.is_completed()
+    pids, ended, alive = state.result()
+    assert ended and pids and os.getpid() not in pids
+    assert alive == [False] * len(pids)
+    assert not flows.runners.end_worker_processes()  # no flow run here
+
+
+@pytest.mark.usefixtures("prefect_server")
 def test_a_dead_worker_fails_the_run_without_hanging() -> None:
     from tests.flows.proc_flows import crash
 

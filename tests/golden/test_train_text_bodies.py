@@ -40,6 +40,13 @@ BODY_KINDS = {
     "labelled story links inside the article": {"eyethunews-co-za-eyethunews": 0.88, "cbc-ca-cbcnews": 0.89},
     # between the article's paragraphs, a box of headlines the page prints again elsewhere (a sidebar)
     "teaser box the page prints twice": {"thesun-co-uk-thesun": 0.98, "rp-pl-rzeczpospolita": 0.96},
+    # at the window's top, a caption or teaser with no sentence end above a gap of short lines (byline, place,
+    # bookmark button): the article starts under the gap
+    "head above a gap at the window's top": {"mbl-is-morgunbladid": 0.99, "pravda-com-ua-pravda": 0.97},
+    # a line with an ellipsis and a few words and no sentence end after it: a teaser cut short before a link
+    "blurb cut short before a link": {"euronews-com-euronewsen": 0.97},
+    # under the article, a newsletter form, then teasers of label, headline, blurb and a "read on" link each
+    "teaser items with a link line each": {"correctiv-org-correctiv": 0.95},
 }
 """Pages per text-body failure kind with the body F1 each reaches (each was below it before the rule)."""
 

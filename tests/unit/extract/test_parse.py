@@ -774,3 +774,68 @@ def test_a_sentence_taken_for_the_title_stays_in_the_body(monkeypatch: pytest.Mo
     assert _body_lines("\n".join(["Home", "Share", lede, *PARA])) == [lede, *PARA]
     chosen[0] = "City Extends Tram Line to the North"
     assert _body_lines("\n".join(["Home", "Share", chosen[0], *PARA])) == PARA
+
+
+def test_a_short_head_above_a_gap_is_cut_from_the_window() -> None:
+    """A caption with no sentence end at the window's top, then three short lines (byline, place, a bookmark
+    button) above the article: the window starts under the gap. A lede that ends like a sentence stays."""
+    caption = ("Four residents of the northern districts, part of a group of neighbours that has campaigned for the"
+               " tram line for years, at the council meeting on Tuesday evening. From left: Jane Roe, John Roe,"
+               " Mary Major and Richard Miles")
+    article = [*PARA, *MORE, *[p.replace("the", "a") for p in PARA + MORE]]
+    for head, kept in ((caption, False), (f"{caption}.", True)):
+        text = "\n".join(["Home", "News", "", "City Extends Tram Line to the North", "", head, "", "Jane Doe", "",
+                          "writes from the town hall", "", "Bookmark", "", *article])
+        body = _body_lines(text)
+        assert (head in body) is kept
+        assert body[-len(article):] == article
+
+
+def test_a_line_printing_one_phrase_twice_or_three_times_is_not_body() -> None:
+    """A widget's name badge ("Jane Doe Jane Doe") or a teaser headline printed three times on its line (link
+    text, alt text, title) between paragraphs stays out; a sentence that repeats a word or two stays."""
+    badge = "Jane Marie Doe Jane Marie Doe"
+    head = "How the City Plans Its Trams"
+    echo = "Very, very slowly the trams came back, and the city said they had come back to stay for good."
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], badge, PARA[2],
+                      f"{head} {head} {head}", echo, *MORE])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], echo, *MORE]
+
+
+def test_a_blurb_cut_short_before_a_link_is_not_body() -> None:
+    """A teaser blurb cut with an ellipsis and followed by a link label ("… Read more", "…mehr") stays out; a
+    sentence that trails off and goes on to its end stays."""
+    blurbs = ["When you walk into almost any store, you are immediately overloaded with sights… Read more Read more",
+              "Die Stadt baut die Straßenbahn in den Norden weiter, doch die Kosten steigen und…mehr"]
+    own = "Fixing the network costs money... a lot of money, the mayor said at the end of the meeting."
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], blurbs[0], PARA[2], blurbs[1],
+                      own, *MORE])
+    assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], own, *MORE]
+
+
+def test_teaser_items_with_a_link_line_each_are_not_body() -> None:
+    """Headline, blurb and a "read on" link per item (blurbs three lines apart) under the article: a list of
+    other stories, not more article. Short sentences of the article between its paragraphs, ending in a full
+    stop, are no headlines: the paragraphs under them stay."""
+    items = []
+    for k in range(3):
+        items += [f"Other story number {k} from the region",
+                  f"The district council number {k} met on Monday to discuss the new timetable for its buses.",
+                  "Read on"]
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, "Short", *items])
+    assert _body_lines(text) == [*PARA, *MORE]
+    short = [f"The depot number {k} opens in May." for k in range(3)]
+    story = [PARA[0], short[0], PARA[1], "", short[1], PARA[2], "", short[2], *MORE]
+    assert _body_lines("\n".join(["City Extends Tram Line to the North", "", *story])) == [x for x in story if x]
+
+
+def test_two_short_tails_one_after_the_other_are_both_cut() -> None:
+    """Under the article, an editor's line over a newsletter form, then a short author box after another gap:
+    each is a short tail, and the window ends above the first gap."""
+    article = [*PARA, *MORE, *[p.replace("the", "a") for p in PARA + MORE]]
+    form = ["Editing: Jane Doe", "Fact check: John Doe", "Every morning at seven",
+            "Read about power and its abuse, every morning, in the newsletter of our newsroom.",
+            "First name (optional)", "Last name (optional)", "Your address (required)"]
+    box = ["Jane Doe reports on the city council and its transport plans for the newsroom since 2019."]
+    text = "\n".join(["City Extends Tram Line to the North", "", *article, *form, *box])
+    assert _body_lines(text) == article
