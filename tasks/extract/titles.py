@@ -232,7 +232,8 @@ _CAPTION_RE = r"\p{L}/\p{Lu}[\p{L}.-]*$|(?:\p{L}: [^.:]+\.(?:\s|$).*){2}"
 """A photo caption's shape (``caption``): it ends in a photographer and agency ("Jane Doe/Reuters"), or holds two
 or more credits of the form "Label: Name." (photo, styling, ...), in any language."""
 SITE_WORDS = 12
-"""A line names its site (``site_named``) only in a part of at most this many words."""
+"""A line names its site (``site_named``: the line names it, or the candidate line just above it does, as a
+blog's tagline sits under its name) only in a part of at most this many words."""
 SITE_SPARE = 3
 """... that folds to the site's host name followed by at most this many more characters ("Corriere TV")."""
 _SEGMENT_SPLIT = r"\s+[-–—|:·•»]\s+|:\s+"
@@ -528,7 +529,11 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         *(f for f in FEATURES if f in feats.columns))
     feats = feats.with_columns(_near_relations(near, feats))
     slug, named = _url_cues(feats, urls)
-    feats = feats.with_columns(slug_share=pl.Series(slug), site_named=pl.Series(named))
+    # the site's name, or the line just under it (a blog's tagline under its name), is no headline
+    under = (pl.col("_named").shift(1) & (pl.col("_page").shift(1) == pl.col("_page"))
+             & (pl.col("_i").shift(1) == pl.col("_i") - 1)).fill_null(value=False)
+    feats = feats.with_columns(slug_share=pl.Series(slug), _named=pl.Series(named)).with_columns(
+        site_named=pl.col("_named") | under).drop("_named")
     feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
                                & (pl.col("slug_share") > 0))
     # the rule score without and with its repetition bonus: the page's best of it is at least the best

@@ -193,8 +193,8 @@ def test_site_named() -> None:
     """``site_named``: the line, or a part of it between separators, is the site's name as its host spells it
     (with up to a few characters more, or a start of it); a headline that merely mentions the site is not."""
     headline = "City Extends Tram Line to the North"
-    lines = ["Virtual Geek", "Video - Corriere TV", "Corriere della Sera: Why the Tram Line Matters Today",
-             "Weather report for the whole region and the coast today", headline, LEAD, *PARA]
+    lines = ["Video - Corriere TV", "Weather report for the whole region and the coast today", "Virtual Geek",
+             "Corriere della Sera: Why the Tram Line Matters Today", headline, LEAD, *PARA]
     feats = _features(lines, url="https://www.corriere.it/cronache/city-extends-tram-line.shtml")
     assert _row(feats, "Video - Corriere TV")["site_named"] == 1.0
     assert _row(feats, "Corriere della Sera: Why the Tram Line Matters Today")["site_named"] == 0.0
@@ -206,6 +206,12 @@ def test_site_named() -> None:
     feats = _features(lines, url="http://virtualgeekblog.example.org/city-extends-tram-line.html")
     assert _row(feats, "Virtual Geek")["site_named"] == 0.0  # a start of the host's name is not its name
     assert _features(lines)["site_named"].sum() == 0  # no URL, no site name
+    # the line just under the site's name (a blog's tagline) counts as it; a line two below does not
+    tagline = ["Virtual Geek", "an insider's perspective on storage and clouds", "Weather report for the whole "
+               "region and the coast today", headline, LEAD, *PARA]
+    feats = _features(tagline, url="http://virtualgeek.typepad.com/virtual_geek/2012/10/city-extends-tram-line.html")
+    assert _row(feats, "an insider's perspective on storage and clouds")["site_named"] == 1.0
+    assert _row(feats, "Weather report for the whole region and the coast today")["site_named"] == 0.0
     # no URL but the page's site: its host names the site
     pages = pl.DataFrame({"page_id": ["p"], "site": ["virtualgeek.typepad.com"], "text": ["\n".join(lines)]})
     feats, _, _, windows = body_windows(strip_boilerplate(pages))
