@@ -63,7 +63,7 @@ import polars as pl
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import cast_to, empty_frame, polars_schema
-from tasks.distinct import map_distinct
+from tasks.distinct import distinct_values, map_distinct
 from tasks.extract import selectors
 from tasks.extract.authors import NAME_MAX_CHARS, NAME_MAX_WORDS, clean_authors
 from tasks.extract.comment_headers import FEATURE_COLUMNS as HEADER_COLUMNS
@@ -380,21 +380,6 @@ def _prose_rows(frame: pl.DataFrame) -> np.ndarray:
     return prose
 
 
-def _distinct_texts(frame: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
-    """The distinct ``text`` values of ``frame`` (a frame of one column, ``text``) and, per row of ``frame``,
-    the row of its text in it: a site's chrome, bylines, dates and widget lines repeat on its pages, so a
-    shard's lines hold about a quarter as many distinct texts as lines."""
-    # in the order of their first line: the texts' bytes then lie in the order of the lines', which the
-    # string searches over them read faster than the hash order of a plain group-by
-    groups = frame.select("text", _at=pl.int_range(pl.len(), dtype=pl.UInt32)).group_by(
-        "text", maintain_order=True).agg("_at")
-    at = np.empty(frame.height, dtype=np.uint32)
-    rows = groups["_at"]
-    at[rows.explode().to_numpy()] = np.repeat(np.arange(groups.height, dtype=np.uint32),
-                                              rows.list.len().to_numpy())
-    return groups.select("text"), at
-
-
 def _text_features(texts: pl.DataFrame) -> pl.DataFrame:
     """The ``line_features`` that read a line's text alone, of each row of ``texts`` (``text``): ``f_words``,
     ``_chars``, ``f_has_date``, ``_date_line`` (``DATE_LINE_RE`` matches), ``_count`` (the stated comment count,
@@ -457,8 +442,10 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     ``lines`` (``_text_features``); the two tests that compare a line with its page's other lines (a
     repeated date shape, a shared closing word) run on the lines.
     """
-    texts, at = _distinct_texts(lines.select("text"))
-    per_text = _text_features(texts)
+    # a site's chrome, bylines, dates and widget lines repeat on its pages: a shard's lines hold about a
+    # quarter as many distinct texts as lines
+    texts, at = distinct_values(lines["text"])
+    per_text = _text_features(texts.to_frame())
     frame = lines.with_columns(per_text.gather(at))
     # a line opening with a date whose shape (digits masked) the page repeats is a comment's date line,
     # widget words after the date and all ("17.10.2019, 14:14 Reply Quote #")
