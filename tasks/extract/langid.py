@@ -23,6 +23,7 @@ text with more upper-case than lower-case letters is read lower-cased (langdetec
 inside upper-case runs). Nothing is random, every text is scored on its own, and the log-probabilities
 are fixed-point numbers whose sums are exact, so a text gets the same answer in every process and
 run, whatever else is in the batch.
+So each distinct text of a batch is scored once, and its answer goes to every row holding it.
 
 The arrays (about 50 MB) are built from langdetect's bundled profiles on first use, about one CPU
 second, and saved to a cache folder (``cache_dir()``: ``$CORPUSFLOW_CACHE_DIR``, else
@@ -88,6 +89,7 @@ from langdetect.utils.ngram import NGram
 
 from schemas.tagged import TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import cast_to
+from tasks.distinct import distinct_values
 from tasks.hashing import hash_columns
 
 logger = logging.getLogger(__name__)
@@ -502,18 +504,17 @@ def detect_language(
     """
     model = _model()
     candidates = _candidates(model, tuple(sorted(set(languages))) if languages is not None else None)
+    # every text is scored on its own (see the module's docstring): each distinct text once, its answer
+    # gathered to every row that holds it (a page's copies, repeated comments)
+    texts, at = distinct_values(frame.get_column(text_column).cast(pl.String))
+    cut = texts.to_frame("t").select(
+        pl.col("t").fill_null("").str.slice(0, max_chars).str.replace_all(_URL_OR_MAIL, " ")).to_series()
+    # NFC leaves ASCII text as it is: only the texts holding another character are normalised
+    wide = (cut.str.len_bytes() != cut.str.len_chars()).arg_true()
+    if wide.len():
+        cut = cut.scatter(wide, cut.gather(wide).str.normalize("NFC"))
     # langdetect starts its n-gram buffer with a space: so does every text here.
-    prepared = frame.select(
-        pl.concat_str(
-            pl.lit(" "),
-            pl.col(text_column)
-            .cast(pl.String)
-            .fill_null("")
-            .str.slice(0, max_chars)
-            .str.replace_all(_URL_OR_MAIL, " ")
-            .str.normalize("NFC"),
-        )
-    ).to_series()
+    prepared = cut.to_frame("t").select(pl.concat_str(pl.lit(" "), pl.col("t"))).to_series()
     codepoints, sizes = _series_codepoints(prepared)
     codepoints, sizes = _clean(model, codepoints, sizes, min_chars=max(min_chars, 1), min_words=min_words)
     sums, found = _score(model, codepoints, sizes)
@@ -528,10 +529,10 @@ def detect_language(
     score = probs[np.arange(len(sizes)), best]
     ok = (found > 0) & (score >= min_score)
     language = np.where(ok, np.array(candidates.names, dtype=object)[best], UND)
-    logger.debug("detected %d texts, %d und", frame.height, int((~ok).sum()))
+    logger.debug("detected %d texts (%d distinct), %d und", frame.height, len(sizes), int((~ok[at]).sum()))
     added = [
-        pl.Series("language", language, dtype=pl.String),
-        pl.Series("language_score", np.where(ok, score, np.nan), dtype=pl.Float64, nan_to_null=True),
+        pl.Series("language", language[at], dtype=pl.String),
+        pl.Series("language_score", np.where(ok, score, np.nan)[at], dtype=pl.Float64, nan_to_null=True),
     ]
     if {"language", "language_score"} & set(frame.columns):
         return frame.with_columns(added)

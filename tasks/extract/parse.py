@@ -63,7 +63,7 @@ import polars as pl
 
 from schemas.parsed import LINES, PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import cast_to, empty_frame, polars_schema
-from tasks.distinct import map_distinct
+from tasks.distinct import distinct_values, map_distinct
 from tasks.extract import selectors
 from tasks.extract.authors import NAME_MAX_CHARS, NAME_MAX_WORDS, clean_authors
 from tasks.extract.comment_headers import FEATURE_COLUMNS as HEADER_COLUMNS
@@ -353,15 +353,16 @@ AFFIX_MIN_LINES = 3
 before it counts as the frame of comment headers."""
 
 
-def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
-    """``_row`` and ``f_affix`` of the header-like lines that end with the same word as at least
-    ``AFFIX_MIN_LINES - 1`` other such lines of the same page: the repeated frame of comment headers in
+def _affix_lines(frame: pl.DataFrame) -> pl.DataFrame:
+    """``_row``, ``_last`` (the closing word, lower-cased) and ``_affix_line`` (true) of the header-like lines
+    of ``frame``; those that end with the same word as at least ``AFFIX_MIN_LINES - 1`` other such lines of the
+    same page are ``f_affix`` (``line_features``): the repeated frame of comment headers in
     any language, found from the repetition itself rather than from a word list. Header-like is a name
     closed by a mark ("NAME said...", "NAME schrieb:", "NAME a écrit :"; at most ``NAME_MAX_WORDS``
     words before the shared word) or a line that opens with a letter and holds a date ("NAME, Do 9 Apr
     2020 / 08:34 Reply"). The part before the shared word must not end like a clause.
 
-    Reads ``page_id``, ``_row``, ``text``, ``_chars``, ``f_words``, ``f_has_date``.
+    Reads ``_row``, ``text``, ``_chars``, ``f_words``, ``f_has_date``.
     """
     text, name = pl.col("text"), pl.col("_name")
     closed = pl.col("f_words").is_between(2, NAME_MAX_WORDS + 1) & text.str.contains(
@@ -370,17 +371,16 @@ def _affix_headers(frame: pl.DataFrame) -> pl.DataFrame:
         r"^[^\W\d_]")
     # each filter reads only the rows the cheaper ones before it kept
     short = (
-        frame.select("page_id", "_row", "text", "_chars", "f_words", "f_has_date")
+        frame.select("_row", "text", "_chars", "f_words", "f_has_date")
         .filter((pl.col("_chars") <= NAME_MAX_CHARS + 60) & (pl.col("f_words") <= NAME_MAX_WORDS + 8))
         .filter(pl.col("f_has_date") | text.str.slice(-1).is_in([".", ":", "…", ","]))
         .filter(closed | dated)
         .with_columns(_name=text.str.replace(r"\s+\S+$", ""))  # once: a filter reads it three times
         .filter(name.str.contains(r"[^\W\d_]")
                 & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$")))
-        .select("page_id", "_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase())
+        .select("_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase(), _affix_line=pl.lit(value=True))
     )
-    shared = pl.len().over("page_id", "_last") >= AFFIX_MIN_LINES
-    return short.filter(shared).select("_row", f_affix=pl.lit(value=True))
+    return short
 
 
 def _digit_rows(frame: pl.DataFrame) -> pl.Series:
@@ -409,29 +409,27 @@ def _prose_rows(frame: pl.DataFrame) -> np.ndarray:
     return prose
 
 
-def line_features(lines: pl.DataFrame) -> pl.DataFrame:
-    """Add the per-line pattern features the segmenter reads.
-
-    Reads ``text`` and ``strip_rule``; adds ``f_date`` (the line is a date), ``f_has_date`` (it holds a
-    date; computed for lines that can be a title, else false), ``f_says`` (author of a "NAME says:"
-    line), ``f_ad_author`` (author of a "NAME DATE" line), ``f_by_author`` (a "DATE by NAME" or "by NAME
-    on DATE" line), ``f_count`` (a stated comment count), ``f_heading`` (a comments heading),
-    ``f_numeric``, ``f_words``, ``f_prose``.
-    """
+def _text_features(texts: pl.DataFrame) -> pl.DataFrame:
+    """The ``line_features`` that read a line's text alone, of each row of ``texts`` (``text``): ``f_words``,
+    ``_chars``, ``f_has_date``, ``_date_line`` (``DATE_LINE_RE`` matches), ``_count`` (the stated comment count,
+    -1: none), ``f_heading``, ``f_numeric``, ``f_prose``, ``f_ad_author``, ``f_by_author``, ``f_says``, and the
+    keys of the two page-wide tests: ``_shape`` (a line opening with a date, digits masked; null for the
+    others) and ``_last`` (the closing word of a header-like line, lower-cased; ``_affix_line`` marks those
+    lines)."""
     text, chars = pl.col("text"), pl.col("_chars")
     count = pl.coalesce(
         text.str.extract(selectors.COMMENT_COUNT_RE, 1),
         text.str.extract(selectors.COMMENT_COUNT_TRAILING_RE, 1),
     ).cast(pl.Int32, strict=False)
     heading = "|".join(re.escape(h) for h in selectors.COMMENT_HEADING)
-    frame = with_word_counts(lines.with_row_index("_row"), "text", "f_words").with_columns(
+    frame = with_word_counts(texts.with_row_index("_row"), "text", "f_words").with_columns(
         _chars=text.str.len_chars(), f_words=pl.col("f_words").cast(pl.Int32)
     )
     # the date and count patterns run on the lines short enough to need them and holding a digit (which
     # every date and count pattern needs; a masked column would still be scanned)
-    short = frame.filter(chars <= TITLE_MAX_CHARS).select("_row", "page_id", "text", "_chars")
+    short = frame.filter(chars <= TITLE_MAX_CHARS).select("_row", "text", "_chars")
     numbered = short.filter(_digit_rows(short)).select(
-        "_row", "page_id", "text", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}"),
+        "_row", "text", f_has_date=text.str.contains(rf"(?i){selectors.DATE_RE}"),
         _count=pl.when(chars <= 200).then(count).fill_null(-1),  # counts are >= 0
     )
     rows = numbered["_row"].to_numpy()
@@ -440,30 +438,63 @@ def line_features(lines: pl.DataFrame) -> pl.DataFrame:
     stated = np.full(frame.height, -1, dtype=np.int32)
     stated[rows] = numbered["_count"].to_numpy()
     short = short.select("_row", "text", "_chars", f_has_date=pl.Series(has_date[short["_row"].to_numpy()]))
-    # a line opening with a date (or a relative one: "2 days ago at 07:52 am") whose shape (digits masked)
-    # the page repeats is a comment's date line, widget words after the date and all
-    # ("17.10.2019, 14:14 Reply Quote #")
+    # a line opening with a date (or a relative one: "2 days ago at 07:52 am") is a comment's date line where
+    # its page repeats its shape (``line_features``)
     dated = numbered.filter(text.str.contains(r"^\d")).filter(
         pl.col("f_has_date") | text.str.contains(rf"(?i)^(?:{selectors.RELATIVE_DATE_RE})")
-    ).select("_row", _shape=text.str.replace_all(r"\d", "0"), page_id="page_id")
-    repeated = dated.filter(pl.len().over("page_id", "_shape") >= AFFIX_MIN_LINES)["_row"].to_numpy()
-    shaped = np.zeros(frame.height, dtype=bool)
-    shaped[repeated] = True
+    ).select("_row", _shape=text.str.replace_all(r"\d", "0"))
+    frame = frame.with_columns(f_has_date=pl.Series(has_date))
     return (
         frame.with_columns(
-            f_has_date=pl.Series(has_date),
-            f_date=(text.str.contains(selectors.DATE_LINE_RE) | pl.Series(shaped)) & (chars <= 120),
-            f_count=pl.when(pl.Series(stated) >= 0).then(pl.Series(stated)),
+            _date_line=text.str.contains(selectors.DATE_LINE_RE),
+            _count=pl.Series(stated),
             f_heading=text.str.contains(rf"(?i)^(?:{heading})\s*:?$"),
             f_numeric=text.str.contains(r"^[\d\s.,:+\-–()\[\]#%]+$"),
             f_prose=pl.Series(_prose_rows(frame)),
         )
         .join(_header_features(short), on="_row", how="left", maintain_order="left")
-        .join(_affix_headers(frame.with_columns(f_has_date=pl.Series(has_date))), on="_row", how="left",
-              maintain_order="left")
-        .with_columns(f_affix=pl.col("f_affix").fill_null(value=False))
-        .drop("_row", "_chars")
+        .join(dated, on="_row", how="left", maintain_order="left")
+        .join(_affix_lines(frame), on="_row", how="left", maintain_order="left")
+        .with_columns(_affix_line=pl.col("_affix_line").fill_null(value=False))
+        .drop("_row", "text")
     )
+
+
+def line_features(lines: pl.DataFrame) -> pl.DataFrame:
+    """Add the per-line pattern features the segmenter reads.
+
+    Reads ``text``, ``page_id`` and ``strip_rule``; adds ``f_date`` (the line is a date), ``f_has_date`` (it
+    holds a date; computed for lines that can be a title, else false), ``f_says`` (author of a "NAME says:"
+    line), ``f_ad_author`` (author of a "NAME DATE" line), ``f_by_author`` (a "DATE by NAME" or "by NAME
+    on DATE" line), ``f_count`` (a stated comment count), ``f_heading`` (a comments heading),
+    ``f_numeric``, ``f_words``, ``f_prose``, ``f_affix``. The patterns run once per distinct text of
+    ``lines`` (``_text_features``); the two tests that compare a line with its page's other lines (a
+    repeated date shape, a shared closing word) run on the lines.
+    """
+    # a site's chrome, bylines, dates and widget lines repeat on its pages: a shard's lines hold about a
+    # quarter as many distinct texts as lines
+    texts, at = distinct_values(lines["text"])
+    per_text = _text_features(texts.to_frame())
+    frame = lines.with_columns(per_text.gather(at))
+    # a line opening with a date whose shape (digits masked) the page repeats is a comment's date line,
+    # widget words after the date and all ("17.10.2019, 14:14 Reply Quote #")
+    dated = frame.select("page_id", "_shape", _at=pl.int_range(pl.len(), dtype=pl.UInt32)).filter(
+        pl.col("_shape").is_not_null())
+    repeated = dated.filter(pl.len().over("page_id", "_shape") >= AFFIX_MIN_LINES)["_at"].to_numpy()
+    shaped = np.zeros(frame.height, dtype=bool)
+    shaped[repeated] = True
+    # a header-like line ending with the same word as at least AFFIX_MIN_LINES - 1 others of its page
+    framed = frame.select("page_id", "_last", "_affix_line", _at=pl.int_range(pl.len(), dtype=pl.UInt32)).filter(
+        "_affix_line")
+    affix = np.zeros(frame.height, dtype=bool)
+    affix[framed.filter(pl.len().over("page_id", "_last") >= AFFIX_MIN_LINES)["_at"].to_numpy()] = True
+    chars = pl.col("_chars")
+    return frame.with_columns(
+        f_date=(pl.col("_date_line") | pl.Series(shaped)) & (chars <= 120),
+        f_count=pl.when(pl.col("_count") >= 0).then(pl.col("_count")),
+        f_affix=pl.Series(affix),
+    ).select(*lines.columns, "f_words", "f_has_date", "f_date", "f_count", "f_heading", "f_numeric", "f_prose",
+             "f_ad_author", "f_by_author", "f_says", "f_affix")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``tasks.distinct.map_distinct``: a pure function once per distinct value."""
+"""``tasks.distinct``: a pure function once per distinct value, and the distinct values of a column."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 import polars as pl
 import pytest
 
-from tasks.distinct import map_distinct
+from tasks.distinct import distinct_values, map_distinct
 
 
 def _counting(calls: list[str]) -> Callable[[str], int]:
@@ -39,3 +39,16 @@ def test_repeated_values_call_the_function_once_each() -> None:
 def test_empty_and_all_null() -> None:
     assert map_distinct(pl.Series([], dtype=pl.String), len, pl.Int64).to_list() == []
     assert map_distinct(pl.Series([None, None], dtype=pl.String), len, pl.Int64).to_list() == [None, None]
+
+
+@pytest.mark.parametrize("values", [
+    ["b", "a", "b", None, "c", "a", None],
+    ["x"] * 5,
+    [],
+])
+def test_distinct_values_in_first_order_and_gathered_back(values: list[str | None]) -> None:
+    series = pl.Series("s", values, dtype=pl.String)
+    distinct, at = distinct_values(series)
+    assert distinct.name == "s"
+    assert distinct.to_list() == list(dict.fromkeys(values))
+    assert distinct.gather(at).to_list() == values
