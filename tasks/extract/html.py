@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -881,8 +882,100 @@ def _sibling_parent(node: LexborNode, rep: dict[int, int], position: dict[int, i
     return None
 
 
+_RUN_SKIP_TAGS = frozenset({"-text", "-comment", "script", "style", "noscript", "br", "hr", "template"})
+"""Children that neither start nor break a run of comment parts (``_sibling_groups``)."""
+_RUN_PARENTS = 'dt, [class*="comment" i]'
+"""Elements whose parents may hold comments as runs of sibling parts: a ``<dt>`` (a definition list), or an
+element whose class names a comment part."""
+RUN_MIN_GROUPS = 2
+"""Comments a run of sibling parts must hold (``_sibling_groups``)."""
+
+
+def _part_key(node: LexborNode) -> str:
+    """A sibling's shape: its tag and first class token."""
+    tokens = _class_tokens(node)
+    return f"{node.tag}.{tokens[0]}" if tokens else node.tag or ""
+
+
+def _is_anchor(node: LexborNode) -> bool:
+    """An empty link target (``<a name="c123"></a>``) between the parts of a run: no part of its own."""
+    return node.tag == "a" and not (node.text(deep=True) or "").strip() and not node.css_first("img")
+
+
+def _sibling_groups(parent: LexborNode) -> list[list[LexborNode]]:
+    """The comments of ``parent`` written as runs of sibling parts, no element holding one comment alone (Blogger's
+    classic ``<dl id="comments-block">``: a ``<dt>`` with the name, a ``<dd>`` with the text, a ``<dd>`` with
+    the date, then the next ``<dt>``), each as its list of parts; [] when the children are no such run.
+
+    The head shape (``_part_key``: tag and first class token) is the first shape that occurs at least
+    ``RUN_MIN_GROUPS`` times, is never followed by itself, and is followed each time by one same shape
+    (the body); the body's shape differs from the head's. A group runs from a head to the element before
+    the next head (the last: to the next element of neither shape seen in the groups)."""
+    children = [child for child in parent.iter(include_text=False)
+                if child.tag not in _RUN_SKIP_TAGS and not _is_anchor(child)]
+    keys = [_part_key(child) for child in children]
+    for head in dict.fromkeys(keys):
+        starts = [i for i, key in enumerate(keys) if key == head]
+        if len(starts) < RUN_MIN_GROUPS:
+            continue
+        follow = {keys[i + 1] if i + 1 < len(keys) else None for i in starts}
+        if len(follow) != 1 or None in follow or head in follow:
+            continue
+        inner = set(keys[starts[0]:starts[-1]])
+        groups = [children[a:b] for a, b in pairwise(starts)]
+        last = [children[starts[-1]]]
+        for child, key in zip(children[starts[-1] + 1:], keys[starts[-1] + 1:], strict=False):
+            if key not in inner:
+                break
+            last.append(child)
+        return [*groups, last]
+    return []
+
+
+def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> list[LexborNode]:
+    """Put each comment written as a run of sibling parts (``_sibling_groups``) into a ``<div>`` of its own,
+    in place, and return those elements (new comment candidates). A run counts where one of its parts has a
+    class naming a comment part (``_PART_TOKEN``: ``comment-body``, ``comment-author``) or it stands in a
+    comment section (``COMMENT_SECTION_SELECTORS``), and it neither stands in nor holds a comment
+    ``candidates`` found."""
+    parents: dict[int, LexborNode] = {}
+    for node in tree.css(_RUN_PARENTS):
+        if node.parent is not None and node.parent.tag not in ("html", "body", "head"):
+            parents.setdefault(node.parent.mem_id, node.parent)
+    if not parents:
+        return []
+    cand_ids = {c.mem_id for c in candidates}
+    sections = {node.mem_id for node in tree.css(_ANY_SECTION)}
+    wrappers: list[LexborNode] = []
+    for parent in parents.values():
+        groups = _sibling_groups(parent)
+        if not groups:
+            continue
+        lineage = {parent.mem_id} | {a.mem_id for a in _ancestors(parent)}
+        parts = [part for group in groups for part in group]
+        if lineage & cand_ids or any(d.mem_id in cand_ids for part in parts for d in part.traverse()):
+            continue
+        if not (lineage & sections or any(_is_part(part) for part in parts)):
+            continue
+        for group in groups:
+            wrapper = LexborHTMLParser("<div></div>").css_first("div")
+            if wrapper is None:
+                break
+            group[0].insert_before(wrapper)
+            made = group[0].prev
+            if made is None or made.tag != "div":
+                break
+            for part in group:
+                made.insert_child(part)  # a copy: the part itself goes
+                part.decompose()
+            wrappers.append(made)
+    return wrappers
+
+
 def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
     candidates = _comment_candidates(tree)
+    if wrapped := _wrap_sibling_runs(tree, candidates):
+        candidates = [*_comment_candidates(tree), *wrapped]
     if not candidates:
         return _collect_structural(tree, max_nodes=max_nodes)
     candidates = _doc_order(candidates, tree)
