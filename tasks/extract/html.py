@@ -932,12 +932,36 @@ def _sibling_groups(parent: LexborNode) -> list[list[LexborNode]]:
     return []
 
 
+_RUN_MARK = "data-comment-run"
+"""The attribute that marks the elements ``_wrap_sibling_runs`` made (a copy of an element keeps it: a run
+nested in a part of another run is wrapped first, then copied with that part)."""
+
+
+def _depth(node: LexborNode) -> int:
+    return sum(1 for _ in _ancestors(node))
+
+
+def _wrap(group: list[LexborNode]) -> bool:
+    """Put the sibling elements ``group`` into a new ``<div>`` marked ``_RUN_MARK``, in their place."""
+    wrapper = LexborHTMLParser(f"<div {_RUN_MARK}></div>").css_first("div")
+    if wrapper is None:
+        return False
+    group[0].insert_before(wrapper)
+    made = group[0].prev
+    if made is None or made.tag != "div":
+        return False
+    for part in group:
+        made.insert_child(part)  # a copy: the part itself goes
+        part.decompose()
+    return True
+
+
 def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> list[LexborNode]:
     """Put each comment written as a run of sibling parts (``_sibling_groups``) into a ``<div>`` of its own,
-    in place, and return those elements (new comment candidates). A run counts where one of its parts has a
-    class naming a comment part (``_PART_TOKEN``: ``comment-body``, ``comment-author``) or it stands in a
-    comment section (``COMMENT_SECTION_SELECTORS``), and it neither stands in nor holds a comment
-    ``candidates`` found."""
+    in place, and return those elements (new comment candidates, in document order). A run counts where one
+    of its parts has a class naming a comment part (``_PART_TOKEN``: ``comment-body``, ``comment-author``) or
+    it stands in a comment section (``COMMENT_SECTION_SELECTORS``), and it neither stands in nor holds a
+    comment ``candidates`` found. Runs nested in the parts of another run (replies) are wrapped first."""
     parents: dict[int, LexborNode] = {}
     for node in tree.css(_RUN_PARENTS):
         if node.parent is not None and node.parent.tag not in ("html", "body", "head"):
@@ -946,8 +970,8 @@ def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> 
         return []
     cand_ids = {c.mem_id for c in candidates}
     sections = {node.mem_id for node in tree.css(_ANY_SECTION)}
-    wrappers: list[LexborNode] = []
-    for parent in parents.values():
+    made_any = False
+    for parent in sorted(parents.values(), key=_depth, reverse=True):  # the innermost first: see _RUN_MARK
         groups = _sibling_groups(parent)
         if not groups:
             continue
@@ -958,24 +982,19 @@ def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> 
         if not (lineage & sections or any(_is_part(part) for part in parts)):
             continue
         for group in groups:
-            wrapper = LexborHTMLParser("<div></div>").css_first("div")
-            if wrapper is None:
-                break
-            group[0].insert_before(wrapper)
-            made = group[0].prev
-            if made is None or made.tag != "div":
-                break
-            for part in group:
-                made.insert_child(part)  # a copy: the part itself goes
-                part.decompose()
-            wrappers.append(made)
+            made_any = _wrap(group) or made_any
+    if not made_any:
+        return []
+    wrappers = tree.css(f"div[{_RUN_MARK}]")
+    for wrapper in wrappers:
+        del wrapper.attrs[_RUN_MARK]
     return wrappers
 
 
 def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
     candidates = _comment_candidates(tree)
     if wrapped := _wrap_sibling_runs(tree, candidates):
-        candidates = [*_comment_candidates(tree), *wrapped]
+        candidates = [*_comment_candidates(tree), *wrapped]  # the wrapping copied the parts: found again
     if not candidates:
         return _collect_structural(tree, max_nodes=max_nodes)
     candidates = _doc_order(candidates, tree)
