@@ -1897,8 +1897,8 @@ class ExtractedPage:
     """What the markup gave for one page: title, body, stated comment count and the comments.
 
     ``complete`` is False when only the body is to be trusted (the comment markup did not yield the
-    comments the page states, or our container search found no body but trafilatura did): the text
-    path then reads title and comments, and ``body_source`` says where the body came from.
+    comments the page states, or our container search found no body but trafilatura did and the markup
+    gave no comment): the text path then reads title and comments, and ``body_source`` says where the body came from.
     """
 
     title: str | None
@@ -1920,7 +1920,8 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     off: ours alone), less any line that is a paragraph of a comment found here. None when the page is
     over ``max_html_bytes`` or ``max_nodes`` elements, or when neither extractor finds a body of
     ``MIN_BODY_CHARS``. A page whose comment section states comments that the known comment markup
-    does not yield, or whose body only trafilatura found, comes back with ``complete=False``.
+    does not yield, or whose body only trafilatura found and whose markup gives no comment, comes back with
+    ``complete=False``.
     """
     if check_markup(html, max_html_bytes=max_html_bytes) is not None:
         return None
@@ -1951,7 +1952,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     body = drop_comment_text(body, (c.text for c in found))
     if len(body) < MIN_BODY_CHARS:
         return None
-    complete = complete and ours is not None
+    complete = complete and (ours is not None or bool(found))  # comments found in markup are kept
     rows: list[dict[str, object]] = [
         {"position": i, "author": c.author, "text": c.text, "posted_at_text": c.posted_at_text,
          "posted_at": c.posted_at, "parent_position": c.parent}
