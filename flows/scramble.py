@@ -68,6 +68,7 @@ AUTHOR_FORMS = {
     "author-postprofile": ('<dl><dt><a href="/memberlist.php?mode=viewprofile&amp;u={slug}">{name}</a></dt>'
                            "<dd>Posts: 1234</dd><dd>Joined: 12 Mar 2019</dd></dl>"),
     "author-ldpage": "",
+    "author-blogger": '<a href="https://example.org/profile/{slug}" rel="nofollow">{name}</a> said...',
 }
 """Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
 ``{slug}`` a token made from it, ``{json}`` the name as a JSON string, ``{verb}`` a "wrote" verb in one of
@@ -85,7 +86,10 @@ link. The tail forms (``TAIL_FORMS``) put the name after the comment's text inst
 ``author-footer``: TypePad's "Posted by: NAME | DATE" line; ``author-signed``: a "— NAME" line;
 ``author-postprofile``: a forum's profile block (``<dl>`` with the name, post count and join date) after the post.
 ``author-ldpage``: the name taken out of the comment and written only in a page-level JSON-LD ``BlogPosting``
-whose ``comment`` list holds each comment's author and text. No form writes an "@handle" next to the name:
+whose ``comment`` list holds each comment's author and text. ``author-blogger``: Blogger's classic thread, no
+element holding one comment: each comment element (with the wrappers that hold only it) becomes a ``<dt>``
+with a profile link and "said..." followed by a ``<dd>`` with the rest of its content, the pairs of one list
+in one ``<dl>``, no class or id on either. No form writes an "@handle" next to the name:
 the labelled pages keep a handle shown with the name as part of it ("Kris @Krazy_Kris"), so the unchanged
 truth would not hold."""
 TAIL_FORMS = frozenset({"author-footer", "author-signed", "author-postprofile"})
@@ -209,11 +213,15 @@ def move_authors(data: bytes, form: str) -> bytes:
 
 def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, comment_ids: set[int]) -> None:
     """Put ``snippet`` (the name in ``form``) in ``comment`` in place of the ``author`` element: there, or
-    after the comment's text (``TAIL_FORMS``), or as the ``<dt>`` of the comment made a ``<dd>`` (``author-dl``)."""
+    after the comment's text (``TAIL_FORMS``), or as the ``<dt>`` of the comment made a ``<dd>`` (``author-dl``),
+    or in a ``<dt>`` before a ``<dd>`` with the content, the comment element gone (``author-blogger``)."""
     body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
     if form == "author-dl":
         author.decompose()
         _as_definition(comment, snippet)
+    elif form == "author-blogger":
+        author.decompose()
+        _as_run(comment, snippet)
     elif body is None or body.child is None:
         return
     elif form in TAIL_FORMS:
@@ -277,6 +285,42 @@ def _as_definition(comment: LexborNode, term: str) -> None:
         return
     comment.insert_before(parsed.child)
     comment.replace_with(parsed.last_child)
+
+
+def _outermost(comment: LexborNode) -> LexborNode:
+    """``comment`` or the outermost of the elements around it that hold nothing else (an ``li`` with an id
+    around an ``article``): the element a thread without per-comment elements has in its place."""
+    target = comment
+    while (parent := target.parent) is not None and parent.tag in ("li", "div", "article", "section"):
+        others = [child for child in parent.iter(include_text=True) if child.mem_id != target.mem_id
+                  and not (child.tag == "-text" and not (child.text_content or "").strip())
+                  and child.tag not in ("-comment", "script")]
+        if others:
+            break
+        target = parent
+    return target
+
+
+def _as_run(comment: LexborNode, head: str) -> None:
+    """Put a ``<dt>`` holding ``head`` and a ``<dd>`` holding the content of ``comment`` (an element) in place
+    of the comment and the wrappers around it that hold nothing else (``_outermost``), no attributes on
+    either; the pair joins the ``<dl>`` this function made just after it (replaced last first, the next
+    comment's), else goes in a new ``<dl>``, so a run nested in a reply stays inside its comment's ``<dd>``."""
+    target = _outermost(comment)
+    inner = "".join(child.html or "" for child in comment.iter(include_text=True))
+    parsed = LexborHTMLParser(f"<html><body><dl><dt>{head}</dt><dd>{inner}</dd></dl></body></html>").css_first("dl")
+    if parsed is None:
+        return
+    after = target.next
+    while after is not None and after.tag == "-text" and not (after.text_content or "").strip():
+        after = after.next
+    if after is not None and after.tag == "dl" and not after.attributes and after.child is not None:
+        first = after.child
+        for part in list(parsed.iter(include_text=False)):
+            first.insert_before(part)
+        target.decompose()
+    else:
+        target.replace_with(parsed)
 
 
 # --------------------------------------------------------------------------------------------------

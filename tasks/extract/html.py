@@ -941,6 +941,10 @@ def _depth(node: LexborNode) -> int:
     return sum(1 for _ in _ancestors(node))
 
 
+def _first_element(node: LexborNode) -> LexborNode | None:
+    return next((child for child in node.iter(include_text=False) if child.tag not in _RUN_SKIP_TAGS), None)
+
+
 def _wrap(group: list[LexborNode]) -> bool:
     """Put the sibling elements ``group`` into a new ``<div>`` marked ``_RUN_MARK``, in their place."""
     wrapper = LexborHTMLParser(f"<div {_RUN_MARK}></div>").css_first("div")
@@ -993,8 +997,10 @@ def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> 
 
 def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
     candidates = _comment_candidates(tree)
+    heads: set[int] = set()  # the head part of each comment written as a run: its name line, no text
     if wrapped := _wrap_sibling_runs(tree, candidates):
         candidates = [*_comment_candidates(tree), *wrapped]  # the wrapping copied the parts: found again
+        heads = {head.mem_id for wrapper in wrapped if (head := _first_element(wrapper)) is not None}
     if not candidates:
         return _collect_structural(tree, max_nodes=max_nodes)
     candidates = _doc_order(candidates, tree)
@@ -1020,7 +1026,9 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         excluded = _subtree_ids(mid, children)
         author, author_node = _comment_author(node, excluded, max_nodes=max_nodes, read_block=not stated)
         posted_text, posted = _date_of(node, excluded)
-        text = _comment_text(node, excluded, author_node)
+        head = _first_element(node) if heads else None
+        text = _comment_text(node, excluded | {head.mem_id} if head is not None and head.mem_id in heads
+                             else excluded, author_node)
         if author is None and stated:  # the page's JSON-LD names it, else the block's name line
             author = _ld_name(text, stated) or _self_named(node, excluded)
             if author is None and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
