@@ -889,6 +889,8 @@ _RUN_PARENTS = 'dt, [class*="comment" i]'
 element whose class names a comment part."""
 RUN_MIN_GROUPS = 2
 """Comments a run of sibling parts must hold (``_sibling_groups``)."""
+RUN_PART_LEVELS = 3
+"""How far above a run of sibling parts a class naming a comment part or list (``comment-list``) counts."""
 
 
 def _part_key(node: LexborNode) -> str:
@@ -902,26 +904,27 @@ def _is_anchor(node: LexborNode) -> bool:
     return node.tag == "a" and not (node.text(deep=True) or "").strip() and not node.css_first("img")
 
 
-def _sibling_groups(parent: LexborNode) -> list[list[LexborNode]]:
+def _sibling_groups(parent: LexborNode, heads: frozenset[str] = frozenset()) -> list[list[LexborNode]]:
     """The comments of ``parent`` written as runs of sibling parts, no element holding one comment alone (Blogger's
     classic ``<dl id="comments-block">``: a ``<dt>`` with the name, a ``<dd>`` with the text, a ``<dd>`` with
     the date, then the next ``<dt>``), each as its list of parts; [] when the children are no such run.
 
     The head shape (``_part_key``: tag and first class token) is the first shape that occurs at least
-    ``RUN_MIN_GROUPS`` times, is never followed by itself, and is followed each time by one same shape
-    (the body); the body's shape differs from the head's. A group runs from a head to the element before
-    the next head (the last: to the next element of neither shape seen in the groups)."""
+    ``RUN_MIN_GROUPS`` times (once, when it is one of ``heads``: a reply run of a thread whose runs have that
+    head), is never followed by itself, and is followed each time by one same shape (the body); the body's
+    shape differs from the head's. A group runs from a head to the element before the next head (the last:
+    to the next element of neither shape seen in the groups)."""
     children = [child for child in parent.iter(include_text=False)
                 if child.tag not in _RUN_SKIP_TAGS and not _is_anchor(child)]
     keys = [_part_key(child) for child in children]
     for head in dict.fromkeys(keys):
         starts = [i for i, key in enumerate(keys) if key == head]
-        if len(starts) < RUN_MIN_GROUPS:
+        if len(starts) < (1 if head in heads else RUN_MIN_GROUPS):
             continue
         follow = {keys[i + 1] if i + 1 < len(keys) else None for i in starts}
         if len(follow) != 1 or None in follow or head in follow:
             continue
-        inner = set(keys[starts[0]:starts[-1]])
+        inner = set(keys[starts[0]:starts[-1]]) | follow
         groups = [children[a:b] for a, b in pairwise(starts)]
         last = [children[starts[-1]]]
         for child, key in zip(children[starts[-1] + 1:], keys[starts[-1] + 1:], strict=False):
@@ -960,12 +963,24 @@ def _wrap(group: list[LexborNode]) -> bool:
     return True
 
 
+def _run_counts(parent: LexborNode, groups: list[list[LexborNode]], cand_ids: set[int], sections: set[int]) -> bool:
+    """Is the run ``groups`` of ``parent`` a thread's (``_wrap_sibling_runs``)?"""
+    lineage = {parent.mem_id} | {a.mem_id for a in _ancestors(parent)}
+    parts = [part for group in groups for part in group]
+    if lineage & cand_ids or any(d.mem_id in cand_ids for part in parts for d in part.traverse()):
+        return False
+    near = [parent, *_ancestors(parent, limit=RUN_PART_LEVELS)]
+    return bool(lineage & sections) or any(_is_part(node) for node in (*parts, *near))
+
+
 def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> list[LexborNode]:
     """Put each comment written as a run of sibling parts (``_sibling_groups``) into a ``<div>`` of its own,
     in place, and return those elements (new comment candidates, in document order). A run counts where one
-    of its parts has a class naming a comment part (``_PART_TOKEN``: ``comment-body``, ``comment-author``) or
-    it stands in a comment section (``COMMENT_SECTION_SELECTORS``), and it neither stands in nor holds a
-    comment ``candidates`` found. Runs nested in the parts of another run (replies) are wrapped first."""
+    of its parts, its parent or one of ``RUN_PART_LEVELS`` elements above has a class naming a comment part
+    or list (``_PART_TOKEN``: ``comment-body``, ``comment-author``, ``comment-list``) or it stands in a comment
+    section (``COMMENT_SECTION_SELECTORS``), and it neither stands in nor holds a comment ``candidates``
+    found. A run of one comment in such a run counts where its head has the shape of such a run's (a reply).
+    Runs nested in the parts of another run (replies) are wrapped first."""
     parents: dict[int, LexborNode] = {}
     for node in tree.css(_RUN_PARENTS):
         if node.parent is not None and node.parent.tag not in ("html", "body", "head"):
@@ -974,21 +989,21 @@ def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> 
         return []
     cand_ids = {c.mem_id for c in candidates}
     sections = {node.mem_id for node in tree.css(_ANY_SECTION)}
-    made_any = False
-    for parent in sorted(parents.values(), key=_depth, reverse=True):  # the innermost first: see _RUN_MARK
-        groups = _sibling_groups(parent)
-        if not groups:
-            continue
-        lineage = {parent.mem_id} | {a.mem_id for a in _ancestors(parent)}
-        parts = [part for group in groups for part in group]
-        if lineage & cand_ids or any(d.mem_id in cand_ids for part in parts for d in part.traverse()):
-            continue
-        if not (lineage & sections or any(_is_part(part) for part in parts)):
-            continue
-        for group in groups:
-            made_any = _wrap(group) or made_any
-    if not made_any:
+    runs: dict[int, tuple[LexborNode, list[list[LexborNode]]]] = {}
+    for mid, parent in parents.items():
+        if (groups := _sibling_groups(parent)) and _run_counts(parent, groups, cand_ids, sections):
+            runs[mid] = (parent, groups)
+    if not runs:
         return []
+    heads = frozenset(_part_key(groups[0][0]) for _, groups in runs.values())
+    threads = set(runs)
+    for mid, parent in parents.items():
+        if mid not in runs and any(a.mem_id in threads for a in _ancestors(parent)) \
+                and (groups := _sibling_groups(parent, heads)) and _run_counts(parent, groups, cand_ids, threads):
+            runs[mid] = (parent, groups)
+    for _, groups in sorted(runs.values(), key=lambda run: _depth(run[0]), reverse=True):  # see _RUN_MARK
+        for group in groups:
+            _wrap(group)
     wrappers = tree.css(f"div[{_RUN_MARK}]")
     for wrapper in wrappers:
         del wrapper.attrs[_RUN_MARK]
