@@ -944,8 +944,19 @@ def _depth(node: LexborNode) -> int:
     return sum(1 for _ in _ancestors(node))
 
 
-def _first_element(node: LexborNode) -> LexborNode | None:
-    return next((child for child in node.iter(include_text=False) if child.tag not in _RUN_SKIP_TAGS), None)
+def _run_outside(wrapper: LexborNode) -> tuple[set[int], str | None]:
+    """The parts of a comment written as a run (``_wrap_sibling_runs``) that hold no text of it: the head (its
+    name line) and the parts that are a date line (``_is_date_line``), and the date written in the first of
+    those."""
+    parts = [child for child in wrapper.iter(include_text=False) if child.tag not in _RUN_SKIP_TAGS]
+    skip = {parts[0].mem_id} if parts else set()
+    written = None
+    for part in parts[1:]:
+        line = " ".join(part.text().split())
+        if line and _is_date_line(line):
+            skip.add(part.mem_id)
+            written = written or find_date(line)
+    return skip, written
 
 
 def _wrap(group: list[LexborNode]) -> bool:
@@ -1012,10 +1023,10 @@ def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> 
 
 def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
     candidates = _comment_candidates(tree)
-    heads: set[int] = set()  # the head part of each comment written as a run: its name line, no text
+    outside: dict[int, tuple[set[int], str | None]] = {}  # a run's comment: its parts that are no text, its date
     if wrapped := _wrap_sibling_runs(tree, candidates):
         candidates = [*_comment_candidates(tree), *wrapped]  # the wrapping copied the parts: found again
-        heads = {head.mem_id for wrapper in wrapped if (head := _first_element(wrapper)) is not None}
+        outside = {wrapper.mem_id: _run_outside(wrapper) for wrapper in wrapped}
     if not candidates:
         return _collect_structural(tree, max_nodes=max_nodes)
     candidates = _doc_order(candidates, tree)
@@ -1041,9 +1052,10 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         excluded = _subtree_ids(mid, children)
         author, author_node = _comment_author(node, excluded, max_nodes=max_nodes, read_block=not stated)
         posted_text, posted = _date_of(node, excluded)
-        head = _first_element(node) if heads else None
-        text = _comment_text(node, excluded | {head.mem_id} if head is not None and head.mem_id in heads
-                             else excluded, author_node)
+        skip, run_date = outside.get(mid, (set(), None))
+        text = _comment_text(node, excluded | skip, author_node)
+        if posted_text is None and run_date is not None:
+            posted_text, posted = run_date, parse_date(run_date)
         if author is None and stated:  # the page's JSON-LD names it, else the block's name line
             author = _ld_name(text, stated) or _self_named(node, excluded)
             if author is None and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
