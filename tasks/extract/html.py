@@ -350,17 +350,30 @@ _DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
 LABEL_MAX_WORDS = 3
 
 
+_FRAME_END = re.compile(r"(?::|\.\.\.|…)$")
+"""How a header's frame after a name ends, in any language ("said...", "a dit…", "schrieb:")."""
+
+
 def _linked_name(node: LexborNode, name: str | None, excluded: set[int]) -> str | None:
     """``name`` (read from ``node``'s text) less a label before the one link that holds the name:
     "Submitted by <a>Jane</a>", "Kommentar von <a>Jane</a>" give "Jane" (up to ``LABEL_MAX_WORDS`` words
-    before the link's text, the last of them lower-case: a connector such as "by", "von", "par")."""
+    before the link's text, the last of them lower-case: a connector such as "by", "von", "par"), or less a
+    frame after it: up to ``LABEL_MAX_WORDS`` words without digits that end as a frame does (``_FRAME_END``:
+    "<a>Jane</a> hat gesagt…", "<a>Jane</a> powiedział(a)...", "<a>Jane</a> сказал(а)...")."""
     if not name:
         return name
-    links = [a for a in node.css("a") if a.mem_id not in excluded]
+    links = [text for a in node.css("a") if a.mem_id not in excluded
+             and (text := " ".join(node_text(a, skip=excluded).split()))]  # no empty anchor (<a name="c1">)
     if len(links) != 1:
         return name
-    linked = " ".join(node_text(links[0], skip=excluded).split())
-    if not linked or linked == name or not name.endswith(linked) or not name_shaped(linked):
+    linked = links[0]
+    if not linked or linked == name or not name_shaped(linked):
+        return name
+    if name.startswith(linked):  # a frame after the name: "<a>Jane</a> hat gesagt…", "<a>Jane</a> dedi ki..."
+        frame = name[len(linked):].strip()
+        return linked if (_FRAME_END.search(frame) and len(frame.split()) <= LABEL_MAX_WORDS
+                          and not any(ch.isdigit() for ch in frame)) else name
+    if not name.endswith(linked):
         return name
     label = name[: -len(linked)].strip()
     if not label or len(label.split()) > LABEL_MAX_WORDS or not label.split()[-1][:1].islower():

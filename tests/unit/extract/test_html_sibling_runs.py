@@ -117,3 +117,24 @@ def test_markup_comments_kept_where_only_trafilatura_finds_the_body(monkeypatch:
     assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
     bare = extract_page(ARTICLE + "<div id='comments'></div></body></html>", use_trafilatura=True)
     assert bare is not None and not bare.complete
+
+
+@pytest.mark.parametrize("frame", ["said...", "hat gesagt…", "zei...", "powiedział(a)...", "сказал(а)...",
+                                   "dedi ki...", "είπε...", "さんは書きました..."])
+def test_frame_after_the_linked_name_in_any_language(frame: str) -> None:
+    """Blogger's head in the blog's language: the words after the one named link, ending as a frame does
+    ("...", "…", ":"), are cut wherever the language's word is unknown."""
+    page = extract_page(_blogger(PEOPLE).replace("said...", frame), use_trafilatura=False)
+    assert page is not None
+    assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
+
+
+@pytest.mark.parametrize("head", ["<a href='/u'>Jane</a> wrote this long sentence about it...",
+                                  "<a href='/u'>Jane</a> on 12.05.2021 said...", "<a href='/u'>Jane</a> and Bob"])
+def test_no_frame_cut_from_a_sentence_a_date_or_an_unclosed_tail(head: str) -> None:
+    from tasks.extract.html import _linked_name
+
+    node = LexborHTMLParser(f"<html><body><div>{head}</div></body></html>").css_first("div")
+    assert node is not None
+    text = " ".join(node.text().split())
+    assert _linked_name(node, text, set()) == text
