@@ -323,6 +323,24 @@ def _initials_of(short: str, name: str) -> bool:
     return all(ch.lower() in starts for ch in short)
 
 
+_QUOTE_TAGS = frozenset({"blockquote", "q"})
+
+
+def _in_quote(node: LexborNode, region: LexborNode) -> bool:
+    """Is ``node`` (or an element between it and ``region``) a quote: another comment's words, its name too?"""
+    cur: LexborNode | None = node
+    while cur is not None and cur.mem_id != region.mem_id:
+        if cur.tag in _QUOTE_TAGS:
+            return True
+        cur = cur.parent
+    return False
+
+
+def _quote_ids(region: LexborNode) -> set[int]:
+    """The quotes in ``region`` (not itself): left out where its block's name line is read."""
+    return {node.mem_id for node in region.css("blockquote, q") if node.mem_id != region.mem_id}
+
+
 def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, LexborNode | None]:
     """The comment's author name and the element holding it. A name that is only the initials of a
     longer name found in the same comment (an avatar drawn from the name) gives way to that name."""
@@ -331,6 +349,8 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
         for node in region.css(selector):
             if node.mem_id in excluded or node.mem_id == region.mem_id or _ancestor_ids(node, region) & excluded:
                 continue  # the comment element itself ("comment-author-jane bypostauthor") names no element
+            if _in_quote(node, region):
+                continue  # a quoted comment's name ("<blockquote><cite>Jane</cite> ...") is not this one's author
             # prefer the innermost element that carries the name
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
             for cand in [*inner, node]:
@@ -439,10 +459,12 @@ weekday only, is a date."""
 def _head_elements(region: LexborNode, excluded: set[int], body: LexborNode | None = None) -> list[LexborNode]:
     """The elements of ``region`` (outside ``excluded``) that come before its first ``HEAD_CHARS``
     characters of text are read, and before its ``body`` (the element of its text: what follows the text,
-    a "Delete" or "Follow" link, is the comment's foot), in document order."""
+    a "Delete" or "Follow" link, is the comment's foot), in document order; none in a quote (``<blockquote>``,
+    ``<q>``: another comment's words, whose text still counts)."""
     out: list[LexborNode] = []
     seen = 0
     skip_below: set[int] = set()
+    quoted: set[int] = set()
     for node in region.traverse(include_text=True):
         if node.mem_id == region.mem_id:
             continue
@@ -459,6 +481,9 @@ def _head_elements(region: LexborNode, excluded: set[int], body: LexborNode | No
             seen += len((node.text_content or "").strip())
             if seen > HEAD_CHARS:
                 break
+            continue
+        if node.tag in _QUOTE_TAGS or (parent is not None and parent.mem_id in quoted):
+            quoted.add(node.mem_id)  # a quote's text counts, its names are another comment's
             continue
         out.append(node)
     return out
@@ -759,8 +784,9 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, blo
         return block.author, None
     if author is None and read_block:  # else the caller asks the page's JSON-LD first
         author = _self_named(node, excluded)
-    if author is None and read_block and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
-        author = read.author  # no element the selectors know holds the name: the block's name line
+    if author is None and read_block and (read := _read_block(node, excluded | _quote_ids(node),
+                                                              max_nodes=max_nodes)) is not None:
+        author = read.author  # no element the selectors know holds the name: the block's name line (not a quote's)
     return author, author_node
 
 
@@ -1071,7 +1097,8 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
             posted_text, posted = run_date, parse_date(run_date)
         if author is None and stated:  # the page's JSON-LD names it, else the block's name line
             author = _ld_name(text, stated) or _self_named(node, excluded)
-            if author is None and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
+            read = _read_block(node, excluded | _quote_ids(node), max_nodes=max_nodes) if author is None else None
+            if read is not None:
                 author = read.author
         if not text or (author is None and posted_text is None):
             continue

@@ -138,3 +138,32 @@ def test_no_frame_cut_from_a_sentence_a_date_or_an_unclosed_tail(head: str) -> N
     assert node is not None
     text = " ".join(node.text().split())
     assert _linked_name(node, text, set()) == text
+
+
+_QUOTED = {"cite": "<blockquote><cite>Other Person</cite><p>Quoted words of the other person here.</p></blockquote>",
+           "bold": "<blockquote><p><b>Other Person wrote:</b></p><p>Quoted words of the other person.</p></blockquote>",
+           "q": "<p><q><b>Other Person</b>: quoted words</q></p>"}
+_HEADS = {"strong": "<div class='meta'><strong>{name}</strong> <span>12.03.2024</span></div>",
+          "link": "<div class='meta'><a href='/u/{k}'>{name}</a> <time>12.03.2024</time></div>",
+          "fn": "<div class='comment-author'><span class='fn'>{name}</span></div>"}
+
+
+@pytest.mark.parametrize("quote", list(_QUOTED))
+@pytest.mark.parametrize("head", list(_HEADS))
+def test_a_quoted_comments_name_is_not_the_author(head: str, quote: str) -> None:
+    """A reply that quotes another comment (its name in a ``<cite>`` or bold in the quote) keeps its own author."""
+    items = "".join(f"<li class='comment' id='comment-{k}'>{_HEADS[head].format(name=name, k=k)}"
+                    f"<div class='comment-content'>{_QUOTED[quote]}<p>My own words number {k} on this.</p></div></li>"
+                    for k, name in enumerate(["Jane Roe", "Bob Poe"]))
+    page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
+    assert page is not None
+    assert [c["author"] for c in page.comments] == ["Jane Roe", "Bob Poe"]
+
+
+def test_a_quote_is_no_name_line_when_no_element_names_the_author() -> None:
+    """No author element, no date: the quote's name is not read as the comment's name line."""
+    items = "".join(f"<li class='comment' id='comment-{k}'><div class='comment-content'>{_QUOTED['bold']}"
+                    f"<p>My own words number {k} on this.</p></div></li>" for k in range(2))
+    page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
+    assert page is not None
+    assert all(c["author"] != "Other Person" for c in page.comments)
