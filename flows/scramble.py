@@ -69,6 +69,7 @@ AUTHOR_FORMS = {
                            "<dd>Posts: 1234</dd><dd>Joined: 12 Mar 2019</dd></dl>"),
     "author-ldpage": "",
     "author-blogger": '<a href="https://example.org/profile/{slug}" rel="nofollow">{name}</a> said...',
+    "author-pairs": '<a href="https://example.org/people/{slug}">{name}</a>',
 }
 """Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
 ``{slug}`` a token made from it, ``{json}`` the name as a JSON string, ``{verb}`` a "wrote" verb in one of
@@ -89,9 +90,13 @@ link. The tail forms (``TAIL_FORMS``) put the name after the comment's text inst
 whose ``comment`` list holds each comment's author and text. ``author-blogger``: Blogger's classic thread, no
 element holding one comment: each comment element (with the wrappers that hold only it) becomes a ``<dt>``
 with a profile link and "said..." followed by a ``<dd>`` with the rest of its content, the pairs of one list
-in one ``<dl>``, no class or id on either. No form writes an "@handle" next to the name:
+in one ``<dl>``, no class or id on either; ``author-pairs``: the same with a ``<div>`` holding the name's link and
+a ``<div>`` with the content, classed as a comment's header and body (``RUN_PAIR_CLASSES``), side by side in
+the list. No form writes an "@handle" next to the name:
 the labelled pages keep a handle shown with the name as part of it ("Kris @Krazy_Kris"), so the unchanged
 truth would not hold."""
+RUN_PAIR_CLASSES = ("comment-header", "comment-body")
+"""The classes of ``author-pairs``' head and body elements: named as a comment's parts, as no element is the comment."""
 TAIL_FORMS = frozenset({"author-footer", "author-signed", "author-postprofile"})
 """Forms written after the comment's text element (``COMMENT_TEXT_SELECTORS``), or before its replies."""
 WROTE_VERBS = ("wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał", "skrev")
@@ -214,14 +219,15 @@ def move_authors(data: bytes, form: str) -> bytes:
 def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, comment_ids: set[int]) -> None:
     """Put ``snippet`` (the name in ``form``) in ``comment`` in place of the ``author`` element: there, or
     after the comment's text (``TAIL_FORMS``), or as the ``<dt>`` of the comment made a ``<dd>`` (``author-dl``),
-    or in a ``<dt>`` before a ``<dd>`` with the content, the comment element gone (``author-blogger``)."""
+    or in a ``<dt>`` (``author-blogger``) or ``<div>`` (``author-pairs``) before a ``<dd>`` or ``<div>`` with the
+    content, the comment element gone."""
     body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
     if form == "author-dl":
         author.decompose()
         _as_definition(comment, snippet)
-    elif form == "author-blogger":
+    elif form in ("author-blogger", "author-pairs"):
         author.decompose()
-        _as_run(comment, snippet)
+        _as_run(comment, snippet, pairs=form == "author-pairs")
     elif body is None or body.child is None:
         return
     elif form in TAIL_FORMS:
@@ -301,13 +307,22 @@ def _outermost(comment: LexborNode) -> LexborNode:
     return target
 
 
-def _as_run(comment: LexborNode, head: str) -> None:
+def _as_run(comment: LexborNode, head: str, *, pairs: bool = False) -> None:
     """Put a ``<dt>`` holding ``head`` and a ``<dd>`` holding the content of ``comment`` (an element) in place
     of the comment and the wrappers around it that hold nothing else (``_outermost``), no attributes on
     either; the pair joins the ``<dl>`` this function made just after it (replaced last first, the next
-    comment's), else goes in a new ``<dl>``, so a run nested in a reply stays inside its comment's ``<dd>``."""
+    comment's), else goes in a new ``<dl>``, so a run nested in a reply stays inside its comment's ``<dd>``.
+    With ``pairs``: two ``<div>`` (``RUN_PAIR_CLASSES``) put in the comment's place, no list around them."""
     target = _outermost(comment)
     inner = "".join(child.html or "" for child in comment.iter(include_text=True))
+    if pairs:
+        made = LexborHTMLParser(f'<html><body><div class="{RUN_PAIR_CLASSES[0]}">{head}</div>'
+                                f'<div class="{RUN_PAIR_CLASSES[1]}">{inner}</div></body></html>').body
+        if made is not None:
+            for part in list(made.iter(include_text=False)):
+                target.insert_before(part)
+            target.decompose()
+        return
     parsed = LexborHTMLParser(f"<html><body><dl><dt>{head}</dt><dd>{inner}</dd></dl></body></html>").css_first("dl")
     if parsed is None:
         return
