@@ -206,6 +206,7 @@ def move_authors(data: bytes, form: str) -> bytes:
                            "text": _own_text(comment, comment_ids)})
         else:
             _place(form, snippet, comment, author, comment_ids)
+    _unwrap_runs(tree, _run_mark())
     if stated:
         ld = json.dumps({"@context": "https://schema.org", "@type": "BlogPosting", "comment": stated[::-1]},
                         ensure_ascii=False).replace("<", "\\u003c")
@@ -216,13 +217,27 @@ def move_authors(data: bytes, form: str) -> bytes:
     return _BOM + (tree.html or "").encode("utf-8")
 
 
+def _unwrap_runs(tree: LexborHTMLParser, mark: str) -> None:
+    """Take out the elements the markup finder put around each comment written as a run of sibling parts
+    (marked ``mark``, ``tasks.extract.html.RUN_MARK``): the parts stand side by side again, as on the page."""
+    for wrapper in tree.css(f"[{mark}]"):
+        if wrapper.tag == "div":
+            wrapper.unwrap()
+        else:
+            del wrapper.attrs[mark]
+
+
 def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, comment_ids: set[int]) -> None:
     """Put ``snippet`` (the name in ``form``) in ``comment`` in place of the ``author`` element: there, or
     after the comment's text (``TAIL_FORMS``), or as the ``<dt>`` of the comment made a ``<dd>`` (``author-dl``),
     or in a ``<dt>`` (``author-blogger``) or ``<div>`` (``author-pairs``) before a ``<dd>`` or ``<div>`` with the
     content, the comment element gone."""
     body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
-    if form == "author-dl":
+    if form == "author-dl" and _run_mark() in comment.attrs:
+        author.decompose()  # a run's parts (a <dd> with the text) stay: the name's <dt> goes before them
+        if body is not None and body.child is not None:
+            comment.insert_before(body.child)
+    elif form == "author-dl":
         author.decompose()
         _as_definition(comment, snippet)
     elif form in ("author-blogger", "author-pairs"):
@@ -235,6 +250,13 @@ def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, com
         _put_after_text(comment, body.child, comment_ids, _text_selector())
     else:
         author.replace_with(body.child)
+
+
+@functools.cache
+def _run_mark() -> str:
+    from tasks.extract.html import RUN_MARK  # noqa: PLC0415 (see move_authors)
+
+    return RUN_MARK
 
 
 @functools.cache

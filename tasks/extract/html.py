@@ -974,33 +974,41 @@ def _sibling_groups(parent: LexborNode, heads: frozenset[str] = frozenset()) -> 
     return []
 
 
-_RUN_MARK = "data-comment-run"
+RUN_MARK = "data-comment-run"
 """The attribute that marks the elements ``_wrap_sibling_runs`` made (a copy of an element keeps it: a run
-nested in a part of another run is wrapped first, then copied with that part)."""
+nested in a part of another run is wrapped first, then copied with that part; ``flows.scramble`` takes them
+out again before it writes a page back)."""
 
 
 def _depth(node: LexborNode) -> int:
     return sum(1 for _ in _ancestors(node))
 
 
-def _run_outside(wrapper: LexborNode) -> tuple[set[int], str | None]:
-    """The parts of a comment written as a run (``_wrap_sibling_runs``) that hold no text of it: the head (its
-    name line) and the parts that are a date line (``_is_date_line``), and the date written in the first of
-    those."""
+def _run_outside(wrapper: LexborNode) -> tuple[set[int], str | None, str | None]:
+    """The parts of a comment written as a run (``_wrap_sibling_runs``) that hold no text of it, the date written
+    in them and the name in its head: the head is its name line where it is header-sized (at most
+    ``STRUCT_HEADER_CHARS``) and another part holds text; a part that is a date line (``_is_date_line``) is
+    its date."""
     parts = [child for child in wrapper.iter(include_text=False) if child.tag not in _RUN_SKIP_TAGS]
-    skip = {parts[0].mem_id} if parts else set()
+    lines = [" ".join(part.text().split()) for part in parts]
+    skip: set[int] = set()
     written = None
-    for part in parts[1:]:
-        line = " ".join(part.text().split())
+    for part, line in zip(parts[1:], lines[1:], strict=True):
         if line and _is_date_line(line):
             skip.add(part.mem_id)
             written = written or find_date(line)
-    return skip, written
+    head_name = None
+    if parts and len(lines[0]) <= STRUCT_HEADER_CHARS and any(
+            line for part, line in zip(parts[1:], lines[1:], strict=True) if part.mem_id not in skip):
+        skip.add(parts[0].mem_id)
+        name = name_from_text(lines[0])
+        head_name = name if name and name_shaped(name) and not _is_date_line(name) else None
+    return skip, written, head_name
 
 
 def _wrap(group: list[LexborNode]) -> bool:
-    """Put the sibling elements ``group`` into a new ``<div>`` marked ``_RUN_MARK``, in their place."""
-    wrapper = LexborHTMLParser(f"<div {_RUN_MARK}></div>").css_first("div")
+    """Put the sibling elements ``group`` into a new ``<div>`` marked ``RUN_MARK``, in their place."""
+    wrapper = LexborHTMLParser(f"<div {RUN_MARK}></div>").css_first("div")
     if wrapper is None:
         return False
     group[0].insert_before(wrapper)
@@ -1051,18 +1059,15 @@ def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> 
         if mid not in runs and any(a.mem_id in threads for a in _ancestors(parent)) \
                 and (groups := _sibling_groups(parent, heads)) and _run_counts(parent, groups, cand_ids, threads):
             runs[mid] = (parent, groups)
-    for _, groups in sorted(runs.values(), key=lambda run: _depth(run[0]), reverse=True):  # see _RUN_MARK
+    for _, groups in sorted(runs.values(), key=lambda run: _depth(run[0]), reverse=True):  # see RUN_MARK
         for group in groups:
             _wrap(group)
-    wrappers = tree.css(f"div[{_RUN_MARK}]")
-    for wrapper in wrappers:
-        del wrapper.attrs[_RUN_MARK]
-    return wrappers
+    return tree.css(f"div[{RUN_MARK}]")
 
 
 def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
     candidates = _comment_candidates(tree)
-    outside: dict[int, tuple[set[int], str | None]] = {}  # a run's comment: its parts that are no text, its date
+    outside: dict[int, tuple[set[int], str | None, str | None]] = {}  # a run's comment: _run_outside
     if wrapped := _wrap_sibling_runs(tree, candidates):
         candidates = [*_comment_candidates(tree), *wrapped]  # the wrapping copied the parts: found again
         outside = {wrapper.mem_id: _run_outside(wrapper) for wrapper in wrapped}
@@ -1091,10 +1096,11 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         excluded = _subtree_ids(mid, children)
         author, author_node = _comment_author(node, excluded, max_nodes=max_nodes, read_block=not stated)
         posted_text, posted = _date_of(node, excluded)
-        skip, run_date = outside.get(mid, (set(), None))
+        skip, run_date, head_name = outside.get(mid, (set(), None, None))
         text = _comment_text(node, excluded | skip, author_node)
         if posted_text is None and run_date is not None:
             posted_text, posted = run_date, parse_date(run_date)
+        author = author or head_name  # no element and no evidence names it: the run's head line
         if author is None and stated:  # the page's JSON-LD names it, else the block's name line
             author = _ld_name(text, stated) or _self_named(node, excluded)
             read = _read_block(node, excluded | _quote_ids(node), max_nodes=max_nodes) if author is None else None
