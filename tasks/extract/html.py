@@ -984,11 +984,20 @@ def _depth(node: LexborNode) -> int:
     return sum(1 for _ in _ancestors(node))
 
 
+_TEXT_ELEMENT = ", ".join(COMMENT_TEXT_SELECTORS)
+
+
+def _head_line(part: LexborNode, line: str) -> bool:
+    """Can the first part of a sibling-run comment be its name line: header-sized (``STRUCT_HEADER_CHARS``), no
+    sentence end but an ellipsis ("said..."), and not named as the comment's text (``COMMENT_TEXT_SELECTORS``)?"""
+    return (len(line) <= STRUCT_HEADER_CHARS and not (_SENTENCE_END.search(line) and not _CUT_END.search(line))
+            and not part.css_matches(_TEXT_ELEMENT))
+
+
 def _run_outside(wrapper: LexborNode) -> tuple[set[int], str | None, str | None]:
     """The parts of a comment written as a run (``_wrap_sibling_runs``) that hold no text of it, the date written
-    in them and the name in its head: the head is its name line where it is header-sized (at most
-    ``STRUCT_HEADER_CHARS``) and another part holds text; a part that is a date line (``_is_date_line``) is
-    its date."""
+    in them and the name in its head: the head is its name line where it reads as one (``_head_line``) and
+    another part holds text; a part that is a date line (``_is_date_line``) is its date."""
     parts = [child for child in wrapper.iter(include_text=False) if child.tag not in _RUN_SKIP_TAGS]
     lines = [" ".join(part.text().split()) for part in parts]
     skip: set[int] = set()
@@ -998,7 +1007,7 @@ def _run_outside(wrapper: LexborNode) -> tuple[set[int], str | None, str | None]
             skip.add(part.mem_id)
             written = written or find_date(line)
     head_name = None
-    if parts and len(lines[0]) <= STRUCT_HEADER_CHARS and any(
+    if parts and _head_line(parts[0], lines[0]) and any(
             line for part, line in zip(parts[1:], lines[1:], strict=True) if part.mem_id not in skip):
         skip.add(parts[0].mem_id)
         name = name_from_text(lines[0])

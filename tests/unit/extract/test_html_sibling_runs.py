@@ -167,3 +167,15 @@ def test_a_quote_is_no_name_line_when_no_element_names_the_author() -> None:
     page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
     assert page is not None
     assert all(c["author"] != "Other Person" for c in page.comments)
+
+
+def test_a_bare_head_line_names_the_comment_and_a_text_head_stays_text() -> None:
+    """A classless ``<dt>`` holding only the name names the comment (no element or evidence does); a run whose
+    first part holds the text (the name in a part after it) keeps that part as the text."""
+    named = "".join(f"<dt>{n}</dt><dd><p>{t}</p></dd>" for n, t, _ in PEOPLE)
+    html = ARTICLE + f"<div id='comments'><dl>{named}</dl></div></body></html>"
+    assert [(a, t) for a, t, _ in _found(html)] == [(n, t) for n, t, _ in PEOPLE]
+    footed = "".join(f"<dd class='comment-body'><p>{t}</p></dd><dd class='comment-footer'>Posted by "
+                     f"<a href='/u/{k}'>{n}</a> | {d}</dd>" for k, (n, t, d) in enumerate(PEOPLE))
+    html = ARTICLE + f"<div id='comments'><dl>{footed}</dl></div></body></html>"
+    assert [t for _, t, _ in _found(html)] == [t for _, t, _ in PEOPLE]
