@@ -219,12 +219,17 @@ def move_authors(data: bytes, form: str) -> bytes:
 
 def _unwrap_runs(tree: LexborHTMLParser, mark: str) -> None:
     """Take out the elements the markup finder put around each comment written as a run of sibling parts
-    (marked ``mark``, ``tasks.extract.html.RUN_MARK``): the parts stand side by side again, as on the page."""
+    (marked ``mark``, ``tasks.extract.html.RUN_MARK``): the parts stand side by side again, as on the page
+    (a data attribute ``author-data`` gave the element goes to the run's head)."""
     for wrapper in tree.css(f"[{mark}]"):
-        if wrapper.tag == "div":
-            wrapper.unwrap()
-        else:
+        if wrapper.tag != "div":
             del wrapper.attrs[mark]
+            continue
+        head = next((child for child in wrapper.iter(include_text=False) if child.tag != "script"), None)
+        for attr in _DATA_ATTRS:  # author-data: the attribute goes to the run's head, no comment element holds it
+            if attr in wrapper.attrs and head is not None:
+                head.attrs[attr] = wrapper.attrs[attr] or ""
+        wrapper.unwrap()
 
 
 def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, comment_ids: set[int]) -> None:

@@ -1015,6 +1015,18 @@ def _run_outside(wrapper: LexborNode) -> tuple[set[int], str | None, str | None]
     return skip, written, head_name
 
 
+def _scripts_before(node: LexborNode) -> list[LexborNode]:
+    """The JSON-LD scripts just before ``node`` (a run's head), in document order: they belong to its comment."""
+    found: list[LexborNode] = []
+    sib = node.prev
+    while sib is not None and (sib.tag in ("-text", "-comment") or (
+            sib.tag == "script" and "ld+json" in ((sib.attributes or {}).get("type") or ""))):
+        if sib.tag == "script":
+            found.append(sib)
+        sib = sib.prev
+    return found[::-1]
+
+
 def _wrap(group: list[LexborNode]) -> bool:
     """Put the sibling elements ``group`` into a new ``<div>`` marked ``RUN_MARK``, in their place."""
     wrapper = LexborHTMLParser(f"<div {RUN_MARK}></div>").css_first("div")
@@ -1070,7 +1082,7 @@ def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> 
             runs[mid] = (parent, groups)
     for _, groups in sorted(runs.values(), key=lambda run: _depth(run[0]), reverse=True):  # see RUN_MARK
         for group in groups:
-            _wrap(group)
+            _wrap([*_scripts_before(group[0]), *group])
     return tree.css(f"div[{RUN_MARK}]")
 
 
