@@ -68,6 +68,8 @@ AUTHOR_FORMS = {
     "author-postprofile": ('<dl><dt><a href="/memberlist.php?mode=viewprofile&amp;u={slug}">{name}</a></dt>'
                            "<dd>Posts: 1234</dd><dd>Joined: 12 Mar 2019</dd></dl>"),
     "author-ldpage": "",
+    "author-blogger": '<a href="https://example.org/profile/{slug}" rel="nofollow">{name}</a> said...',
+    "author-pairs": '<a href="https://example.org/people/{slug}">{name}</a>',
 }
 """Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
 ``{slug}`` a token made from it, ``{json}`` the name as a JSON string, ``{verb}`` a "wrote" verb in one of
@@ -85,9 +87,16 @@ link. The tail forms (``TAIL_FORMS``) put the name after the comment's text inst
 ``author-footer``: TypePad's "Posted by: NAME | DATE" line; ``author-signed``: a "— NAME" line;
 ``author-postprofile``: a forum's profile block (``<dl>`` with the name, post count and join date) after the post.
 ``author-ldpage``: the name taken out of the comment and written only in a page-level JSON-LD ``BlogPosting``
-whose ``comment`` list holds each comment's author and text. No form writes an "@handle" next to the name:
+whose ``comment`` list holds each comment's author and text. ``author-blogger``: Blogger's classic thread, no
+element holding one comment: each comment element (with the wrappers that hold only it) becomes a ``<dt>``
+with a profile link and "said..." followed by a ``<dd>`` with the rest of its content, the pairs of one list
+in one ``<dl>``, no class or id on either; ``author-pairs``: the same with a ``<div>`` holding the name's link and
+a ``<div>`` with the content, classed as a comment's header and body (``RUN_PAIR_CLASSES``), side by side in
+the list. No form writes an "@handle" next to the name:
 the labelled pages keep a handle shown with the name as part of it ("Kris @Krazy_Kris"), so the unchanged
 truth would not hold."""
+RUN_PAIR_CLASSES = ("comment-header", "comment-body")
+"""The classes of ``author-pairs``' head and body elements: named as a comment's parts, as no element is the comment."""
 TAIL_FORMS = frozenset({"author-footer", "author-signed", "author-postprofile"})
 """Forms written after the comment's text element (``COMMENT_TEXT_SELECTORS``), or before its replies."""
 WROTE_VERBS = ("wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał", "skrev")
@@ -197,6 +206,7 @@ def move_authors(data: bytes, form: str) -> bytes:
                            "text": _own_text(comment, comment_ids)})
         else:
             _place(form, snippet, comment, author, comment_ids)
+    _unwrap_runs(tree, _run_mark())
     if stated:
         ld = json.dumps({"@context": "https://schema.org", "@type": "BlogPosting", "comment": stated[::-1]},
                         ensure_ascii=False).replace("<", "\\u003c")
@@ -207,13 +217,37 @@ def move_authors(data: bytes, form: str) -> bytes:
     return _BOM + (tree.html or "").encode("utf-8")
 
 
+def _unwrap_runs(tree: LexborHTMLParser, mark: str) -> None:
+    """Take out the elements the markup finder put around each comment written as a run of sibling parts
+    (marked ``mark``, ``tasks.extract.html.RUN_MARK``): the parts stand side by side again, as on the page
+    (a data attribute ``author-data`` gave the element goes to the run's head)."""
+    for wrapper in tree.css(f"[{mark}]"):
+        if wrapper.tag != "div":
+            del wrapper.attrs[mark]
+            continue
+        head = next((child for child in wrapper.iter(include_text=False) if child.tag != "script"), None)
+        for attr in _DATA_ATTRS:  # author-data: the attribute goes to the run's head, no comment element holds it
+            if attr in wrapper.attrs and head is not None:
+                head.attrs[attr] = wrapper.attrs[attr] or ""
+        wrapper.unwrap()
+
+
 def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, comment_ids: set[int]) -> None:
     """Put ``snippet`` (the name in ``form``) in ``comment`` in place of the ``author`` element: there, or
-    after the comment's text (``TAIL_FORMS``), or as the ``<dt>`` of the comment made a ``<dd>`` (``author-dl``)."""
+    after the comment's text (``TAIL_FORMS``), or as the ``<dt>`` of the comment made a ``<dd>`` (``author-dl``),
+    or in a ``<dt>`` (``author-blogger``) or ``<div>`` (``author-pairs``) before a ``<dd>`` or ``<div>`` with the
+    content, the comment element gone."""
     body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
-    if form == "author-dl":
+    if form == "author-dl" and _run_mark() in comment.attrs:
+        author.decompose()  # a run's parts (a <dd> with the text) stay: the name's <dt> goes before them
+        if body is not None and body.child is not None:
+            comment.insert_before(body.child)
+    elif form == "author-dl":
         author.decompose()
         _as_definition(comment, snippet)
+    elif form in ("author-blogger", "author-pairs"):
+        author.decompose()
+        _as_run(comment, snippet, pairs=form == "author-pairs")
     elif body is None or body.child is None:
         return
     elif form in TAIL_FORMS:
@@ -221,6 +255,13 @@ def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, com
         _put_after_text(comment, body.child, comment_ids, _text_selector())
     else:
         author.replace_with(body.child)
+
+
+@functools.cache
+def _run_mark() -> str:
+    from tasks.extract.html import RUN_MARK  # noqa: PLC0415 (see move_authors)
+
+    return RUN_MARK
 
 
 @functools.cache
@@ -277,6 +318,51 @@ def _as_definition(comment: LexborNode, term: str) -> None:
         return
     comment.insert_before(parsed.child)
     comment.replace_with(parsed.last_child)
+
+
+def _outermost(comment: LexborNode) -> LexborNode:
+    """``comment`` or the outermost of the elements around it that hold nothing else (an ``li`` with an id
+    around an ``article``): the element a thread without per-comment elements has in its place."""
+    target = comment
+    while (parent := target.parent) is not None and parent.tag in ("li", "div", "article", "section"):
+        others = [child for child in parent.iter(include_text=True) if child.mem_id != target.mem_id
+                  and not (child.tag == "-text" and not (child.text_content or "").strip())
+                  and child.tag not in ("-comment", "script")]
+        if others:
+            break
+        target = parent
+    return target
+
+
+def _as_run(comment: LexborNode, head: str, *, pairs: bool = False) -> None:
+    """Put a ``<dt>`` holding ``head`` and a ``<dd>`` holding the content of ``comment`` (an element) in place
+    of the comment and the wrappers around it that hold nothing else (``_outermost``), no attributes on
+    either; the pair joins the ``<dl>`` this function made just after it (replaced last first, the next
+    comment's), else goes in a new ``<dl>``, so a run nested in a reply stays inside its comment's ``<dd>``.
+    With ``pairs``: two ``<div>`` (``RUN_PAIR_CLASSES``) put in the comment's place, no list around them."""
+    target = _outermost(comment)
+    inner = "".join(child.html or "" for child in comment.iter(include_text=True))
+    if pairs:
+        made = LexborHTMLParser(f'<html><body><div class="{RUN_PAIR_CLASSES[0]}">{head}</div>'
+                                f'<div class="{RUN_PAIR_CLASSES[1]}">{inner}</div></body></html>').body
+        if made is not None:
+            for part in list(made.iter(include_text=False)):
+                target.insert_before(part)
+            target.decompose()
+        return
+    parsed = LexborHTMLParser(f"<html><body><dl><dt>{head}</dt><dd>{inner}</dd></dl></body></html>").css_first("dl")
+    if parsed is None:
+        return
+    after = target.next
+    while after is not None and after.tag == "-text" and not (after.text_content or "").strip():
+        after = after.next
+    if after is not None and after.tag == "dl" and not after.attributes and after.child is not None:
+        first = after.child
+        for part in list(parsed.iter(include_text=False)):
+            first.insert_before(part)
+        target.decompose()
+    else:
+        target.replace_with(parsed)
 
 
 # --------------------------------------------------------------------------------------------------

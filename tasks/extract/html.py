@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -322,6 +323,24 @@ def _initials_of(short: str, name: str) -> bool:
     return all(ch.lower() in starts for ch in short)
 
 
+_QUOTE_TAGS = frozenset({"blockquote", "q"})
+
+
+def _in_quote(node: LexborNode, region: LexborNode) -> bool:
+    """Is ``node`` (or an element between it and ``region``) a quote: another comment's words, its name too?"""
+    cur: LexborNode | None = node
+    while cur is not None and cur.mem_id != region.mem_id:
+        if cur.tag in _QUOTE_TAGS:
+            return True
+        cur = cur.parent
+    return False
+
+
+def _quote_ids(region: LexborNode) -> set[int]:
+    """The quotes in ``region`` (not itself): left out where its block's name line is read."""
+    return {node.mem_id for node in region.css("blockquote, q") if node.mem_id != region.mem_id}
+
+
 def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, LexborNode | None]:
     """The comment's author name and the element holding it. A name that is only the initials of a
     longer name found in the same comment (an avatar drawn from the name) gives way to that name."""
@@ -330,6 +349,8 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
         for node in region.css(selector):
             if node.mem_id in excluded or node.mem_id == region.mem_id or _ancestor_ids(node, region) & excluded:
                 continue  # the comment element itself ("comment-author-jane bypostauthor") names no element
+            if _in_quote(node, region):
+                continue  # a quoted comment's name ("<blockquote><cite>Jane</cite> ...") is not this one's author
             # prefer the innermost element that carries the name
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
             for cand in [*inner, node]:
@@ -349,17 +370,30 @@ _DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
 LABEL_MAX_WORDS = 3
 
 
+_FRAME_END = re.compile(r"(?::|\.\.\.|…)$")
+"""How a header's frame after a name ends, in any language ("said...", "a dit…", "schrieb:")."""
+
+
 def _linked_name(node: LexborNode, name: str | None, excluded: set[int]) -> str | None:
     """``name`` (read from ``node``'s text) less a label before the one link that holds the name:
     "Submitted by <a>Jane</a>", "Kommentar von <a>Jane</a>" give "Jane" (up to ``LABEL_MAX_WORDS`` words
-    before the link's text, the last of them lower-case: a connector such as "by", "von", "par")."""
+    before the link's text, the last of them lower-case: a connector such as "by", "von", "par"), or less a
+    frame after it: up to ``LABEL_MAX_WORDS`` words without digits that end as a frame does (``_FRAME_END``:
+    "<a>Jane</a> hat gesagt…", "<a>Jane</a> powiedział(a)...", "<a>Jane</a> сказал(а)...")."""
     if not name:
         return name
-    links = [a for a in node.css("a") if a.mem_id not in excluded]
+    links = [text for a in node.css("a") if a.mem_id not in excluded
+             and (text := " ".join(node_text(a, skip=excluded).split()))]  # no empty anchor (<a name="c1">)
     if len(links) != 1:
         return name
-    linked = " ".join(node_text(links[0], skip=excluded).split())
-    if not linked or linked == name or not name.endswith(linked) or not name_shaped(linked):
+    linked = links[0]
+    if not linked or linked == name or not name_shaped(linked):
+        return name
+    if name.startswith(linked):  # a frame after the name: "<a>Jane</a> hat gesagt…", "<a>Jane</a> dedi ki..."
+        frame = name[len(linked):].strip()
+        return linked if (_FRAME_END.search(frame) and len(frame.split()) <= LABEL_MAX_WORDS
+                          and not any(ch.isdigit() for ch in frame)) else name
+    if not name.endswith(linked):
         return name
     label = name[: -len(linked)].strip()
     if not label or len(label.split()) > LABEL_MAX_WORDS or not label.split()[-1][:1].islower():
@@ -425,10 +459,12 @@ weekday only, is a date."""
 def _head_elements(region: LexborNode, excluded: set[int], body: LexborNode | None = None) -> list[LexborNode]:
     """The elements of ``region`` (outside ``excluded``) that come before its first ``HEAD_CHARS``
     characters of text are read, and before its ``body`` (the element of its text: what follows the text,
-    a "Delete" or "Follow" link, is the comment's foot), in document order."""
+    a "Delete" or "Follow" link, is the comment's foot), in document order; none in a quote (``<blockquote>``,
+    ``<q>``: another comment's words, whose text still counts)."""
     out: list[LexborNode] = []
     seen = 0
     skip_below: set[int] = set()
+    quoted: set[int] = set()
     for node in region.traverse(include_text=True):
         if node.mem_id == region.mem_id:
             continue
@@ -445,6 +481,9 @@ def _head_elements(region: LexborNode, excluded: set[int], body: LexborNode | No
             seen += len((node.text_content or "").strip())
             if seen > HEAD_CHARS:
                 break
+            continue
+        if node.tag in _QUOTE_TAGS or (parent is not None and parent.mem_id in quoted):
+            quoted.add(node.mem_id)  # a quote's text counts, its names are another comment's
             continue
         out.append(node)
     return out
@@ -745,8 +784,9 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, blo
         return block.author, None
     if author is None and read_block:  # else the caller asks the page's JSON-LD first
         author = _self_named(node, excluded)
-    if author is None and read_block and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
-        author = read.author  # no element the selectors know holds the name: the block's name line
+    if author is None and read_block and (read := _read_block(node, excluded | _quote_ids(node),
+                                                              max_nodes=max_nodes)) is not None:
+        author = read.author  # no element the selectors know holds the name: the block's name line (not a quote's)
     return author, author_node
 
 
@@ -881,8 +921,177 @@ def _sibling_parent(node: LexborNode, rep: dict[int, int], position: dict[int, i
     return None
 
 
+_RUN_SKIP_TAGS = frozenset({"-text", "-comment", "script", "style", "noscript", "br", "hr", "template"})
+"""Children that neither start nor break a run of comment parts (``_sibling_groups``)."""
+_RUN_PARENTS = 'dt, [class*="comment" i]'
+"""Elements whose parents may hold comments as runs of sibling parts: a ``<dt>`` (a definition list), or an
+element whose class names a comment part."""
+RUN_MIN_GROUPS = 2
+"""Comments a run of sibling parts must hold (``_sibling_groups``)."""
+RUN_PART_LEVELS = 3
+"""How far above a run of sibling parts a class naming a comment part or list (``comment-list``) counts."""
+
+
+def _part_key(node: LexborNode) -> str:
+    """A sibling's shape: its tag and first class token."""
+    tokens = _class_tokens(node)
+    return f"{node.tag}.{tokens[0]}" if tokens else node.tag or ""
+
+
+def _is_anchor(node: LexborNode) -> bool:
+    """An empty link target (``<a name="c123"></a>``) between the parts of a run: no part of its own."""
+    return node.tag == "a" and not (node.text(deep=True) or "").strip() and not node.css_first("img")
+
+
+def _sibling_groups(parent: LexborNode, heads: frozenset[str] = frozenset()) -> list[list[LexborNode]]:
+    """The comments of ``parent`` written as runs of sibling parts, no element holding one comment alone (Blogger's
+    classic ``<dl id="comments-block">``: a ``<dt>`` with the name, a ``<dd>`` with the text, a ``<dd>`` with
+    the date, then the next ``<dt>``), each as its list of parts; [] when the children are no such run.
+
+    The head shape (``_part_key``: tag and first class token) is the first shape that occurs at least
+    ``RUN_MIN_GROUPS`` times (once, when it is one of ``heads``: a reply run of a thread whose runs have that
+    head), is never followed by itself, and is followed each time by one same shape (the body); the body's
+    shape differs from the head's. A group runs from a head to the element before the next head (the last:
+    to the next element of neither shape seen in the groups)."""
+    children = [child for child in parent.iter(include_text=False)
+                if child.tag not in _RUN_SKIP_TAGS and not _is_anchor(child)]
+    keys = [_part_key(child) for child in children]
+    for head in dict.fromkeys(keys):
+        starts = [i for i, key in enumerate(keys) if key == head]
+        if len(starts) < (1 if head in heads else RUN_MIN_GROUPS):
+            continue
+        follow = {keys[i + 1] if i + 1 < len(keys) else None for i in starts}
+        if len(follow) != 1 or None in follow or head in follow:
+            continue
+        inner = set(keys[starts[0]:starts[-1]]) | follow
+        groups = [children[a:b] for a, b in pairwise(starts)]
+        last = [children[starts[-1]]]
+        for child, key in zip(children[starts[-1] + 1:], keys[starts[-1] + 1:], strict=False):
+            if key not in inner:
+                break
+            last.append(child)
+        return [*groups, last]
+    return []
+
+
+RUN_MARK = "data-comment-run"
+"""The attribute that marks the elements ``_wrap_sibling_runs`` made (a copy of an element keeps it: a run
+nested in a part of another run is wrapped first, then copied with that part; ``flows.scramble`` takes them
+out again before it writes a page back)."""
+
+
+def _depth(node: LexborNode) -> int:
+    return sum(1 for _ in _ancestors(node))
+
+
+_TEXT_ELEMENT = ", ".join(COMMENT_TEXT_SELECTORS)
+
+
+def _head_line(part: LexborNode, line: str) -> bool:
+    """Can the first part of a sibling-run comment be its name line: header-sized (``STRUCT_HEADER_CHARS``), no
+    sentence end but an ellipsis ("said..."), and not named as the comment's text (``COMMENT_TEXT_SELECTORS``)?"""
+    return (len(line) <= STRUCT_HEADER_CHARS and not (_SENTENCE_END.search(line) and not _CUT_END.search(line))
+            and not part.css_matches(_TEXT_ELEMENT))
+
+
+def _run_outside(wrapper: LexborNode) -> tuple[set[int], str | None, str | None]:
+    """The parts of a comment written as a run (``_wrap_sibling_runs``) that hold no text of it, the date written
+    in them and the name in its head: the head is its name line where it reads as one (``_head_line``) and
+    another part holds text; a part that is a date line (``_is_date_line``) is its date."""
+    parts = [child for child in wrapper.iter(include_text=False) if child.tag not in _RUN_SKIP_TAGS]
+    lines = [" ".join(part.text().split()) for part in parts]
+    skip: set[int] = set()
+    written = None
+    for part, line in zip(parts[1:], lines[1:], strict=True):
+        if line and _is_date_line(line):
+            skip.add(part.mem_id)
+            written = written or find_date(line)
+    head_name = None
+    if parts and _head_line(parts[0], lines[0]) and any(
+            line for part, line in zip(parts[1:], lines[1:], strict=True) if part.mem_id not in skip):
+        skip.add(parts[0].mem_id)
+        name = name_from_text(lines[0])
+        head_name = name if name and name_shaped(name) and not _is_date_line(name) else None
+    return skip, written, head_name
+
+
+def _scripts_before(node: LexborNode) -> list[LexborNode]:
+    """The JSON-LD scripts just before ``node`` (a run's head), in document order: they belong to its comment."""
+    found: list[LexborNode] = []
+    sib = node.prev
+    while sib is not None and (sib.tag in ("-text", "-comment") or (
+            sib.tag == "script" and "ld+json" in ((sib.attributes or {}).get("type") or ""))):
+        if sib.tag == "script":
+            found.append(sib)
+        sib = sib.prev
+    return found[::-1]
+
+
+def _wrap(group: list[LexborNode]) -> bool:
+    """Put the sibling elements ``group`` into a new ``<div>`` marked ``RUN_MARK``, in their place."""
+    wrapper = LexborHTMLParser(f"<div {RUN_MARK}></div>").css_first("div")
+    if wrapper is None:
+        return False
+    group[0].insert_before(wrapper)
+    made = group[0].prev
+    if made is None or made.tag != "div":
+        return False
+    for part in group:
+        made.insert_child(part)  # a copy: the part itself goes
+        part.decompose()
+    return True
+
+
+def _run_counts(parent: LexborNode, groups: list[list[LexborNode]], cand_ids: set[int], sections: set[int]) -> bool:
+    """Is the run ``groups`` of ``parent`` a thread's (``_wrap_sibling_runs``)?"""
+    lineage = {parent.mem_id} | {a.mem_id for a in _ancestors(parent)}
+    parts = [part for group in groups for part in group]
+    if lineage & cand_ids or any(d.mem_id in cand_ids for part in parts for d in part.traverse()):
+        return False
+    near = [parent, *_ancestors(parent, limit=RUN_PART_LEVELS)]
+    return bool(lineage & sections) or any(_is_part(node) for node in (*parts, *near))
+
+
+def _wrap_sibling_runs(tree: LexborHTMLParser, candidates: list[LexborNode]) -> list[LexborNode]:
+    """Put each comment written as a run of sibling parts (``_sibling_groups``) into a ``<div>`` of its own,
+    in place, and return those elements (new comment candidates, in document order). A run counts where one
+    of its parts, its parent or one of ``RUN_PART_LEVELS`` elements above has a class naming a comment part
+    or list (``_PART_TOKEN``: ``comment-body``, ``comment-author``, ``comment-list``) or it stands in a comment
+    section (``COMMENT_SECTION_SELECTORS``), and it neither stands in nor holds a comment ``candidates``
+    found. A run of one comment in such a run counts where its head has the shape of such a run's (a reply).
+    Runs nested in the parts of another run (replies) are wrapped first."""
+    parents: dict[int, LexborNode] = {}
+    for node in tree.css(_RUN_PARENTS):
+        if node.parent is not None and node.parent.tag not in ("html", "body", "head"):
+            parents.setdefault(node.parent.mem_id, node.parent)
+    if not parents:
+        return []
+    cand_ids = {c.mem_id for c in candidates}
+    sections = {node.mem_id for node in tree.css(_ANY_SECTION)}
+    runs: dict[int, tuple[LexborNode, list[list[LexborNode]]]] = {}
+    for mid, parent in parents.items():
+        if (groups := _sibling_groups(parent)) and _run_counts(parent, groups, cand_ids, sections):
+            runs[mid] = (parent, groups)
+    if not runs:
+        return []
+    heads = frozenset(_part_key(groups[0][0]) for _, groups in runs.values())
+    threads = set(runs)
+    for mid, parent in parents.items():
+        if mid not in runs and any(a.mem_id in threads for a in _ancestors(parent)) \
+                and (groups := _sibling_groups(parent, heads)) and _run_counts(parent, groups, cand_ids, threads):
+            runs[mid] = (parent, groups)
+    for _, groups in sorted(runs.values(), key=lambda run: _depth(run[0]), reverse=True):  # see RUN_MARK
+        for group in groups:
+            _wrap([*_scripts_before(group[0]), *group])
+    return tree.css(f"div[{RUN_MARK}]")
+
+
 def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Comment]:
     candidates = _comment_candidates(tree)
+    outside: dict[int, tuple[set[int], str | None, str | None]] = {}  # a run's comment: _run_outside
+    if wrapped := _wrap_sibling_runs(tree, candidates):
+        candidates = [*_comment_candidates(tree), *wrapped]  # the wrapping copied the parts: found again
+        outside = {wrapper.mem_id: _run_outside(wrapper) for wrapper in wrapped}
     if not candidates:
         return _collect_structural(tree, max_nodes=max_nodes)
     candidates = _doc_order(candidates, tree)
@@ -908,10 +1117,15 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         excluded = _subtree_ids(mid, children)
         author, author_node = _comment_author(node, excluded, max_nodes=max_nodes, read_block=not stated)
         posted_text, posted = _date_of(node, excluded)
-        text = _comment_text(node, excluded, author_node)
+        skip, run_date, head_name = outside.get(mid, (set(), None, None))
+        text = _comment_text(node, excluded | skip, author_node)
+        if posted_text is None and run_date is not None:
+            posted_text, posted = run_date, parse_date(run_date)
+        author = author or head_name  # no element and no evidence names it: the run's head line
         if author is None and stated:  # the page's JSON-LD names it, else the block's name line
             author = _ld_name(text, stated) or _self_named(node, excluded)
-            if author is None and (read := _read_block(node, excluded, max_nodes=max_nodes)) is not None:
+            read = _read_block(node, excluded | _quote_ids(node), max_nodes=max_nodes) if author is None else None
+            if read is not None:
                 author = read.author
         if not text or (author is None and posted_text is None):
             continue
@@ -1785,8 +1999,8 @@ class ExtractedPage:
     """What the markup gave for one page: title, body, stated comment count and the comments.
 
     ``complete`` is False when only the body is to be trusted (the comment markup did not yield the
-    comments the page states, or our container search found no body but trafilatura did): the text
-    path then reads title and comments, and ``body_source`` says where the body came from.
+    comments the page states, or our container search found no body but trafilatura did and the markup
+    gave no comment): the text path then reads title and comments, and ``body_source`` says where the body came from.
     """
 
     title: str | None
@@ -1808,7 +2022,8 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     off: ours alone), less any line that is a paragraph of a comment found here. None when the page is
     over ``max_html_bytes`` or ``max_nodes`` elements, or when neither extractor finds a body of
     ``MIN_BODY_CHARS``. A page whose comment section states comments that the known comment markup
-    does not yield, or whose body only trafilatura found, comes back with ``complete=False``.
+    does not yield, or whose body only trafilatura found and whose markup gives no comment, comes back with
+    ``complete=False``.
     """
     if check_markup(html, max_html_bytes=max_html_bytes) is not None:
         return None
@@ -1839,7 +2054,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     body = drop_comment_text(body, (c.text for c in found))
     if len(body) < MIN_BODY_CHARS:
         return None
-    complete = complete and ours is not None
+    complete = complete and (ours is not None or bool(found))  # comments found in markup are kept
     rows: list[dict[str, object]] = [
         {"position": i, "author": c.author, "text": c.text, "posted_at_text": c.posted_at_text,
          "posted_at": c.posted_at, "parent_position": c.parent}

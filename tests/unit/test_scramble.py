@@ -215,6 +215,22 @@ def test_move_authors_into_definition_lists() -> None:
     assert "Reader comment 2" in (tree.css_first("#comment-1").text())  # the reply stays inside its parent
 
 
+def test_move_authors_into_sibling_runs() -> None:
+    """Issue 17: ``author-blogger`` unwraps each comment into a ``<dt>`` "NAME said..." and a ``<dd>`` with its
+    content, no element holding one comment (a reply's pair inside its parent's ``<dd>``); ``author-pairs``
+    into a header ``<div>`` and a body ``<div>`` side by side."""
+    tree = _wp("author-blogger")
+    assert tree.css_first("li") is None and tree.css_first('[id^="comment-"], .comment, .fn') is None
+    assert [" ".join(dt.text().split()) for dt in tree.css("dt")] == ["Jäne said...", "Bo said...", "Cy said..."]
+    outer = tree.css_first("ol.comment-list > dl")
+    assert outer is not None and [child.tag for child in outer.iter(include_text=False)] == ["dt", "dd", "dt", "dd"]
+    assert "Reader comment 2" in outer.css("dd")[0].text()  # the reply stays inside its parent
+    pairs = _wp("author-pairs")
+    assert pairs.css_first("li") is None and pairs.css_first("dt") is None
+    assert [head.text() for head in pairs.css(".comment-header")] == ["Jäne", "Bo", "Cy"]
+    assert "Reader comment 2" in pairs.css(".comment-body")[0].text()
+
+
 def test_move_authors_into_data_attributes() -> None:
     """Issue 17: ``author-data`` leaves the name only in a data attribute of the comment element."""
     tree = _wp("author-data")

@@ -1,0 +1,181 @@
+"""Comment threads written as runs of sibling parts, no element holding one comment (issue 17): Blogger's classic
+``<dl id="comments-block">`` (a ``<dt>`` with the name and "said...", a ``<dd>`` with the text, a ``<dd>`` with
+the date) and its kin, read by the markup finder (``tasks.extract.html._wrap_sibling_runs``)."""
+
+from __future__ import annotations
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from tasks.extract import html as html_module
+from tasks.extract.html import _collect_comments, _sibling_groups, extract_page
+
+BODY = ("<p>" + "The article body is long enough to be the article body of this page. " * 4 + "</p>"
+        "<p>" + "A second paragraph of the article says more about the topic at hand. " * 3 + "</p>")
+ARTICLE = f"<html><body><h1>A headline for the page</h1><div class='post-body entry-content'>{BODY}</div>"
+
+BLOGGER_ITEM = """<dt class="comment-author" id="c{k}"><a name="c{k}"></a>
+<div class="avatar-image-container"><img src="/a{k}.png" alt="" title="{name}"></div>
+<a href="https://www.blogger.com/profile/{k}" rel="nofollow">{name}</a> said...</dt>
+<dd class="comment-body" id="Blog1_cmt-{k}"><p>{text}</p></dd>
+<dd class="comment-footer"><span class="comment-timestamp"><a href="#c{k}" title="comment permalink">{date}</a>
+<span class="item-control blog-admin"><a class="comment-delete" href="/delete?{k}" title="Delete Comment">
+<img src="/icon_delete13.gif"></a></span></span></dd>"""
+
+PEOPLE = [("Chibby", "Already donated, a cousin of mine lives there.", "November 10, 2012 7:18 PM"),
+          ("Ylu", "This is very touching, from a New Yorker.", "November 11, 2012 10:16 AM"),
+          ("Ana María", "Ich finde den Beitrag sehr gut.", "November 12, 2012 9:00 AM")]
+
+
+def _blogger(items: list[tuple[str, str, str]], *, block: str = '<dl class="avatar-comment-indent" '
+             'id="comments-block">{items}</dl>') -> str:
+    listed = "".join(BLOGGER_ITEM.format(k=k, name=n, text=t, date=d) for k, (n, t, d) in enumerate(items))
+    return (ARTICLE + '<div class="comments" id="comments"><h4>3 comments:</h4>'
+            + block.format(items=listed) + "</div></body></html>")
+
+
+def _found(html: str) -> list[tuple[str | None, str, int | None]]:
+    return [(c.author, c.text, c.parent) for c in _collect_comments(LexborHTMLParser(html), max_nodes=100_000)]
+
+
+def test_blogger_classic_comments_block_is_read_from_markup() -> None:
+    """Each dt/dd/dd run is one comment: the name without "said...", the text without the name line, the date."""
+    page = extract_page(_blogger(PEOPLE), use_trafilatura=False)
+    assert page is not None and page.complete
+    assert [(c["author"], c["text"]) for c in page.comments] == [(n, t) for n, t, _ in PEOPLE]
+    assert [c["posted_at_text"] for c in page.comments] == [d for _, _, d in PEOPLE]
+    assert all(c["parent_position"] is None for c in page.comments)
+    assert "Already donated" not in page.body
+
+
+def test_runs_of_classless_parts_in_a_comment_section() -> None:
+    """No class names the parts: the comment section around the run is the evidence (any language)."""
+    items = "".join(f"<dt><a href='/u/{k}'>{n}</a> a écrit :</dt><dd><p>{t}</p></dd><dd>{d}</dd>"
+                    for k, (n, t, d) in enumerate(PEOPLE))
+    html = ARTICLE + f"<div id='comments'><dl>{items}</dl></div></body></html>"
+    assert [(a, t) for a, t, _ in _found(html)] == [(n, t) for n, t, _ in PEOPLE]
+    found = _collect_comments(LexborHTMLParser(html), max_nodes=100_000)  # the date part read as the date
+    assert [(c.posted_at_text, c.posted_at is not None) for c in found] == [(d, True) for _, _, d in PEOPLE]
+
+
+def test_header_and_body_divs_alternating_as_siblings() -> None:
+    """Not only definition lists: a header element and a body element alternating, named as comment parts."""
+    items = "".join(f"<div class='comment-header'><b>{n}</b> <span>{d}</span></div>"
+                    f"<div class='comment-body'><p>{t}</p></div>" for n, t, d in PEOPLE)
+    html = ARTICLE + f"<div class='box'>{items}</div></body></html>"
+    assert [(a, t) for a, t, _ in _found(html)] == [(n, t) for n, t, _ in PEOPLE]
+
+
+def test_glossary_and_profile_lists_are_no_comments() -> None:
+    """A definition list in the article (no comment section, no comment class) and a one-term profile block
+    give no comment: a spurious comment is worse than a missed one."""
+    glossary = "".join(f"<dt>{n}</dt><dd>{t} {d}</dd>" for n, t, d in PEOPLE)
+    html = (ARTICLE.replace("</div>", f"<dl>{glossary}</dl></div>", 1)
+            + "<dl class='profile-datablock'><dt class='profile-data'>Jane</dt><dd>About me.</dd></dl>"
+            + "</body></html>")
+    page = extract_page(html, use_trafilatura=False)
+    assert page is not None and page.comments == []
+
+
+def test_reply_run_inside_a_comment_body() -> None:
+    """A run of one comment inside a part of a thread's run, its head of the same shape, is a reply."""
+    reply = "<dl><dt><a href='/u/9'>Bo</a> said...</dt><dd><p>A reply by Bo to Ana.</p></dd></dl>"
+    items = (f"<dt><a href='/u/1'>Ana</a> said...</dt><dd><p>First comment by Ana.</p>{reply}</dd>"
+             "<dt><a href='/u/2'>Cy</a> said...</dt><dd><p>Second comment by Cy.</p></dd>")
+    html = ARTICLE + f"<ol class='comment-list'><dl>{items}</dl></ol></body></html>"
+    assert _found(html) == [("Ana", "First comment by Ana.", None), ("Bo", "A reply by Bo to Ana.", 0),
+                            ("Cy", "Second comment by Cy.", None)]
+
+
+def test_runs_inside_known_comment_items_are_left_alone() -> None:
+    """A forum post's profile block (dt/dd) inside a known comment element stays part of that comment."""
+    items = "".join(f"<div class='comment' id='comment-{k}'><dl><dt>{n}</dt><dd>Posts: 12</dd><dt>Joined</dt>"
+                    f"<dd>2019</dd></dl><div class='comment-content'><p>{t}</p></div><time>{d}</time></div>"
+                    for k, (n, t, d) in enumerate(PEOPLE))
+    html = ARTICLE + f"<div id='comments'>{items}</div></body></html>"
+    assert [t for _, t, _ in _found(html)] == [t for _, t, _ in PEOPLE]
+
+
+@pytest.mark.parametrize(("children", "want"), [
+    ("<dt>a</dt><dd>1</dd><dd>2</dd><dt>b</dt><dd>3</dd><dd>4</dd><p>after</p>", [["a", "1", "2"], ["b", "3", "4"]]),
+    ("<h4>3 comments</h4><dt>a</dt><dd>1</dd><dt>b</dt><dd>2</dd>", [["a", "1"], ["b", "2"]]),
+    ("<dt>a</dt><dd>1</dd>", []),  # one comment alone is no run
+    ("<dt>a</dt><dt>b</dt><dd>1</dd><dt>c</dt><dd>2</dd>", []),  # a head followed by a head: no run
+    ("<dt>a</dt><dd>1</dd><dt>b</dt><p>2</p>", []),  # the heads are followed by different shapes
+])
+def test_sibling_groups(children: str, want: list[list[str]]) -> None:
+    parent = LexborHTMLParser(f"<html><body><div>{children}</div></body></html>").css_first("div")
+    assert parent is not None
+    assert [[part.text() for part in group] for group in _sibling_groups(parent)] == want
+
+
+def test_markup_comments_kept_where_only_trafilatura_finds_the_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our container search finding no body no longer sends the comments the markup gives to the text path."""
+    monkeypatch.setattr(html_module, "_body_root", lambda *_: None)
+    page = extract_page(_blogger(PEOPLE), use_trafilatura=True)
+    assert page is not None and page.complete and page.body_source != "ours"
+    assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
+    bare = extract_page(ARTICLE + "<div id='comments'></div></body></html>", use_trafilatura=True)
+    assert bare is not None and not bare.complete
+
+
+@pytest.mark.parametrize("frame", ["said...", "hat gesagt…", "zei...", "powiedział(a)...", "сказал(а)...",
+                                   "dedi ki...", "είπε...", "さんは書きました..."])
+def test_frame_after_the_linked_name_in_any_language(frame: str) -> None:
+    """Blogger's head in the blog's language: the words after the one named link, ending as a frame does
+    ("...", "…", ":"), are cut wherever the language's word is unknown."""
+    page = extract_page(_blogger(PEOPLE).replace("said...", frame), use_trafilatura=False)
+    assert page is not None
+    assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
+
+
+@pytest.mark.parametrize("head", ["<a href='/u'>Jane</a> wrote this long sentence about it...",
+                                  "<a href='/u'>Jane</a> on 12.05.2021 said...", "<a href='/u'>Jane</a> and Bob"])
+def test_no_frame_cut_from_a_sentence_a_date_or_an_unclosed_tail(head: str) -> None:
+    from tasks.extract.html import _linked_name
+
+    node = LexborHTMLParser(f"<html><body><div>{head}</div></body></html>").css_first("div")
+    assert node is not None
+    text = " ".join(node.text().split())
+    assert _linked_name(node, text, set()) == text
+
+
+_QUOTED = {"cite": "<blockquote><cite>Other Person</cite><p>Quoted words of the other person here.</p></blockquote>",
+           "bold": "<blockquote><p><b>Other Person wrote:</b></p><p>Quoted words of the other person.</p></blockquote>",
+           "q": "<p><q><b>Other Person</b>: quoted words</q></p>"}
+_HEADS = {"strong": "<div class='meta'><strong>{name}</strong> <span>12.03.2024</span></div>",
+          "link": "<div class='meta'><a href='/u/{k}'>{name}</a> <time>12.03.2024</time></div>",
+          "fn": "<div class='comment-author'><span class='fn'>{name}</span></div>"}
+
+
+@pytest.mark.parametrize("quote", list(_QUOTED))
+@pytest.mark.parametrize("head", list(_HEADS))
+def test_a_quoted_comments_name_is_not_the_author(head: str, quote: str) -> None:
+    """A reply that quotes another comment (its name in a ``<cite>`` or bold in the quote) keeps its own author."""
+    items = "".join(f"<li class='comment' id='comment-{k}'>{_HEADS[head].format(name=name, k=k)}"
+                    f"<div class='comment-content'>{_QUOTED[quote]}<p>My own words number {k} on this.</p></div></li>"
+                    for k, name in enumerate(["Jane Roe", "Bob Poe"]))
+    page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
+    assert page is not None
+    assert [c["author"] for c in page.comments] == ["Jane Roe", "Bob Poe"]
+
+
+def test_a_quote_is_no_name_line_when_no_element_names_the_author() -> None:
+    """No author element, no date: the quote's name is not read as the comment's name line."""
+    items = "".join(f"<li class='comment' id='comment-{k}'><div class='comment-content'>{_QUOTED['bold']}"
+                    f"<p>My own words number {k} on this.</p></div></li>" for k in range(2))
+    page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
+    assert page is not None
+    assert all(c["author"] != "Other Person" for c in page.comments)
+
+
+def test_a_bare_head_line_names_the_comment_and_a_text_head_stays_text() -> None:
+    """A classless ``<dt>`` holding only the name names the comment (no element or evidence does); a run whose
+    first part holds the text (the name in a part after it) keeps that part as the text."""
+    named = "".join(f"<dt>{n}</dt><dd><p>{t}</p></dd>" for n, t, _ in PEOPLE)
+    html = ARTICLE + f"<div id='comments'><dl>{named}</dl></div></body></html>"
+    assert [(a, t) for a, t, _ in _found(html)] == [(n, t) for n, t, _ in PEOPLE]
+    footed = "".join(f"<dd class='comment-body'><p>{t}</p></dd><dd class='comment-footer'>Posted by "
+                     f"<a href='/u/{k}'>{n}</a> | {d}</dd>" for k, (n, t, d) in enumerate(PEOPLE))
+    html = ARTICLE + f"<div id='comments'><dl>{footed}</dl></div></body></html>"
+    assert [t for _, t, _ in _found(html)] == [t for _, t, _ in PEOPLE]
