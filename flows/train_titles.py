@@ -48,7 +48,7 @@ def prepared_pages(pages: pl.DataFrame, truth: pl.DataFrame, source: str) -> dic
     ``keys``: the folded true titles, ``sites``, ``source``)."""
     feats, _, _, windows = body_windows(tagged_batch(pages))
     return {
-        "feats": feats, "windows": windows, "urls": page_urls(feats, pages.select("page_id", "url", "site")),
+        "feats": feats, "windows": windows, "urls": page_urls(feats, pages.select("page_id", "url")),
         "ids": feats.select("_page", "page_id").unique(), "sites": pages.select("page_id", "site"),
         "keys": truth.select("page_id", _true=fold_expr(pl.col("title"))), "source": source,
     }

@@ -67,9 +67,7 @@ def parse_shard(
     lines = tag_template_lines(lines, pages, templates)
     chrome = chrome_lines(lines)
     lines = _without(lines, _without(html_arts, second).select("page_id"))
-    # the URL's slug and host (the site's host where the URL is not known) are title cues
-    cues = [c for c in ("url", "site") if c in pages.columns]
-    urls = pages.select("page_id", *cues) if "url" in cues else None
+    urls = pages.select("page_id", "url") if "url" in pages.columns else None
     segmented = segment_pages(lines, urls, features=True, header_model=header_model)
     text_comments = parse_comments(segmented)
     is_unnamed = pl.col("page_id").is_in(unnamed["page_id"].implode())

@@ -1423,14 +1423,12 @@ def sorted_lines(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def page_urls(feats: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame | None:
-    """``_page``, ``url`` (and ``site`` where ``urls`` has it: the site's host, which names the site where the
-    URL is not known) of the pages of ``feats`` (``page_id``, ``_page``) that ``urls`` (``page_id``, ``url``,
-    optionally ``site``) names."""
+    """``_page``, ``url`` of the pages of ``feats`` (``page_id``, ``_page``) that ``urls`` (``page_id``,
+    ``url``) names."""
     if urls is None:
         return None
     pages = feats.select("page_id", "_page").unique("_page")
-    extra = ["site"] if "site" in urls.columns else []
-    return pages.join(urls.select("page_id", "url", *extra), on="page_id", how="inner").select("_page", "url", *extra)
+    return pages.join(urls.select("page_id", "url"), on="page_id", how="inner").select("_page", "url")
 
 
 def body_windows(lines: pl.DataFrame, *, header_model: dict[str, Any] | None = None, finder: Finder = "both"
@@ -1745,8 +1743,7 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
 
     Args:
         lines: ``LINES`` rows (reads ``page_id``, ``line_no``, ``text``, ``strip_rule``).
-        urls: ``page_id``, ``url`` (the page's URL where known; its slug is a title cue) and optionally ``site``
-            (the site's host, whose name is a cue against a title line where the URL is not known), or None.
+        urls: ``page_id``, ``url`` (the page's URL where known; its slug is a title cue), or None.
         features: also return ``f_words``, each line's words (``tasks.extract.words.count_words``), and
             ``f_count``, the comment count it states (``line_features``), for later steps that would compute
             them again (``parse_articles``, ``tasks.extract.confidence.add_parse_confidence``).

@@ -71,7 +71,6 @@ FEATURES: tuple[str, ...] = (
     "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
     "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
     "lead_like", "body_share", "echo_above", "template_line", "byline_line", "kicker_above", "dateline_prev",
-    "site_named", "caption",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 COSTLY: tuple[str, ...] = ("repeated", "body_share", "echo_above")
@@ -200,77 +199,32 @@ def slug_tokens(urls: pl.DataFrame) -> pl.DataFrame:
     return tokens.unique(maintain_order=True).with_columns(_n_tokens=pl.len().over("_page").cast(pl.Int32))
 
 
-def _folded_keys(cands: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFrame:
-    """``_c`` (the row of ``cands``), ``_page``, ``_folded``: the text of each candidate of ``pages`` (``_page``)
-    folded as a URL spells it (``_ascii_fold``), from its lower-cased text (``_key``; a text is ASCII where it is:
-    lower-casing keeps a text ASCII, and the diacritics' replacement leaves an ASCII text as it is). Reads
-    ``_page``, ``_key`` of ``cands``."""
+def _slug_share(cands: pl.DataFrame, urls: pl.DataFrame | None) -> pl.DataFrame:
+    """``_page``, ``_i``, ``slug_share``: the share of the page's slug words (``slug_tokens``) that the
+    candidate's folded text holds, for the candidates of pages with a slug (0 for the others, which have
+    no row here). Reads ``_page``, ``_i``, ``_key`` (the lower-cased text) of ``cands``."""
+    empty = pl.DataFrame(schema={"_page": cands.schema["_page"], "_i": cands.schema["_i"], "slug_share": pl.Float64})
+    if urls is None or urls.height == 0:
+        return empty
+    tokens = slug_tokens(urls)
+    if tokens.height == 0:
+        return empty
+    # folded from the lower-cased text (a text is ASCII where it is: lower-casing keeps a text ASCII, and
+    # the diacritics' replacement leaves an ASCII text as it is)
     key = pl.col("_key")
-    texts = cands.select("_page", "_key").with_row_index("_c").join(pages, on="_page", how="semi")
+    texts = cands.select("_page", "_i", "_key").join(tokens.select("_page").unique(), on="_page", how="semi")
     texts = texts.with_columns(_ascii=key.str.len_bytes() == key.str.len_chars())
-    return pl.concat([
-        texts.filter("_ascii").select("_c", "_page", _folded=_ascii_fold(key, ascii_only=True, lowered=True)),
-        texts.filter(~pl.col("_ascii")).select("_c", "_page", _folded=_ascii_fold(key, lowered=True)),
+    folded = pl.concat([
+        texts.filter("_ascii").select("_page", "_i", _folded=_ascii_fold(key, ascii_only=True, lowered=True)),
+        texts.filter(~pl.col("_ascii")).select("_page", "_i", _folded=_ascii_fold(key, lowered=True)),
     ])
-
-
-def _slug_share(folded: pl.DataFrame, tokens: pl.DataFrame, size: int) -> np.ndarray:
-    """``slug_share`` of each of ``size`` candidates: the share of its page's slug words (``tokens``:
-    ``slug_tokens``) that its folded text (``folded``: ``_folded_keys``) holds; 0 on a page without a slug."""
     # each candidate's slug words found, counted by the candidate's row (cheaper than a group-by)
-    pairs = folded.join(tokens, on="_page", how="inner")
+    pairs = folded.with_row_index("_c").join(tokens, on="_page", how="inner")
     found = pairs.select(pl.col("_folded").str.contains(pl.col("_token"), literal=True)).to_series().to_numpy()
-    rows = pairs["_c"].to_numpy()
-    hits = np.bincount(rows, weights=found, minlength=size)
-    n_tokens = np.ones(size)
-    n_tokens[rows] = pairs["_n_tokens"].to_numpy()
-    share: np.ndarray = hits / n_tokens
-    return share
-
-
-_CAPTION_RE = r"\p{L}/\p{Lu}[\p{L}.-]*$|(?:\p{L}: [^.:]+\.(?:\s|$).*){2}"
-"""A photo caption's shape (``caption``): it ends in a photographer and agency ("Jane Doe/Reuters"), or holds two
-or more credits of the form "Label: Name." (photo, styling, ...), in any language."""
-SITE_WORDS = 12
-"""A line names its site (``site_named``: the line names it, or the candidate line just above it does, as a
-blog's tagline sits under its name) only in a part of at most this many words."""
-SITE_SPARE = 3
-"""... that folds to the site's host name followed by at most this many more characters ("Corriere TV")."""
-_SEGMENT_SPLIT = r"\s+[-–—|:·•»]\s+|:\s+"
-
-
-def host_labels(urls: pl.DataFrame) -> pl.DataFrame:
-    """``_page``, ``_label``: the first label of each page's URL host (or, where the URL is not known, of its
-    ``site``) that is not "www", "m" or "amp", folded as ``_ascii_fold`` folds a line ("www.corriere.it" ->
-    "corriere", "virtualgeek.typepad.com" -> "virtualgeek"); labels under 4 characters are left out. Reads
-    ``_page``, ``url`` and ``site`` where present."""
-    host = pl.col("url").str.extract(r"^[a-zA-Z][\w+.-]*://(?:[^/@]*@)?([^/:?#]+)", 1)
-    if "site" in urls.columns:
-        host = pl.coalesce(host, pl.col("site"))
-    host = host.str.to_lowercase()
-    label = host.str.replace(r"^(?:(?:www\d?|m|amp|mobile)\.)+", "").str.extract(r"^([^.]+)\.", 1)
-    return urls.select("_page", _label=_ascii_fold(label, lowered=True)).filter(
-        pl.col("_label").str.len_chars() >= 4)
-
-
-def _site_named(cands: pl.DataFrame, folded: pl.DataFrame, labels: pl.DataFrame) -> np.ndarray:
-    """``site_named`` of each candidate: its folded text (``folded``: ``_folded_keys``) holds its site's name
-    (``labels``: ``host_labels``) and a part of it (the whole line, or a part between separators such as
-    " - ", " | ", ": ") of at most ``SITE_WORDS`` words, folded (``_ascii_fold``), is that name followed by at
-    most ``SITE_SPARE`` characters ("Video - Corriere TV" on corriere.it, "Virtual Geek" on
-    virtualgeek.typepad.com): a widget label or the site's name line, never its headline. The parts are read
-    only for the few lines whose folded text holds the name. Reads ``text`` of ``cands``."""
-    holding = folded.join(labels, on="_page", how="inner").filter(
-        pl.col("_folded").str.contains(pl.col("_label"), literal=True))
-    parts = holding.select("_c", "_label", text=cands["text"].gather(holding["_c"])).with_columns(
-        _part=_TEXT.str.replace_all(_SEGMENT_SPLIT, "\x1f").str.split("\x1f")).explode("_part")
-    parts = parts.filter(pl.col("_part").str.count_matches(r"\S+") <= SITE_WORDS).with_columns(
-        _part=_ascii_fold(pl.col("_part")))
-    part, label = pl.col("_part"), pl.col("_label")
-    named = part.str.starts_with(label) & (part.str.len_chars() <= label.str.len_chars() + SITE_SPARE)
-    flags = np.zeros(cands.height, dtype=bool)
-    flags[parts.filter(named)["_c"].to_numpy()] = True
-    return flags
+    hits = np.bincount(pairs["_c"].to_numpy(), weights=found, minlength=folded.height)
+    n_tokens = tokens.group_by("_page").agg(pl.col("_n_tokens").first())
+    return folded.select("_page", "_i").join(n_tokens, on="_page", how="left", maintain_order="left").select(
+        "_page", "_i", slug_share=pl.Series(hits) / pl.col("_n_tokens"))
 
 
 BODY_LINES = 6
@@ -367,20 +321,6 @@ def _longest_lines(lines: pl.DataFrame) -> pl.DataFrame:
         _lo=pl.col("_i").min())
 
 
-def _url_cues(cands: pl.DataFrame, urls: pl.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
-    """``slug_share`` (``_slug_share``) and ``site_named`` (``_site_named``) of each candidate row, from its
-    page's URL (a slug) and URL or site (a host name), the texts folded once (``_folded_keys``). Reads
-    ``_page``, ``text``, ``_key`` of ``cands``."""
-    slug, named = np.zeros(cands.height), np.zeros(cands.height, dtype=bool)
-    if urls is None or urls.height == 0:
-        return slug, named
-    tokens, labels = slug_tokens(urls), host_labels(urls)
-    if tokens.height == 0 and labels.height == 0:
-        return slug, named
-    folded = _folded_keys(cands, pl.concat([tokens.select("_page"), labels.select("_page")]).unique())
-    return _slug_share(folded, tokens, cands.height), _site_named(cands, folded, labels)
-
-
 def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.DataFrame | None = None, *,
                        model: dict[str, Any] | None = None) -> pl.DataFrame:
     """The title candidates of each page and their ``FEATURES``: the lines from ``WINDOW_ABOVE`` above the body
@@ -403,8 +343,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
             page and line.
         windows: ``_page``, ``_lo`` (the body's first line); a page without one is searched above its
             longest kept line.
-        urls: ``_page``, ``url`` (the page's URL where known) and optionally ``site`` (the site's host: its name
-            where the URL is not known, ``host_labels``), or None.
+        urls: ``_page``, ``url`` (the page's URL where known) or None.
         model: the ranker (``load_model``) whose upper bounds leave out the candidates that cannot be
             its title; None: every candidate and all its features.
 
@@ -514,7 +453,6 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         page_pos=i.cast(pl.Float64) / pl.col("_n").cast(pl.Float64),
         hinted=pl.col("_hinted").fill_null(value=False),
         credit=_TEXT.str.contains(r"©|\)$"),
-        caption=_TEXT.str.contains(_CAPTION_RE),
         template_line=(pl.col("strip_rule") == "template").fill_null(value=False),
         byline_line=(pl.col("strip_rule") == "byline").fill_null(value=False),
         glued=_TEXT.str.count_matches(r"\p{Ll}\p{Lu}\p{Ll}") >= 2,
@@ -528,12 +466,8 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         "_page", "_i", "_r", "text", "_key", "f_words", "_lo", "_kept", "rule_ok",
         *(f for f in FEATURES if f in feats.columns))
     feats = feats.with_columns(_near_relations(near, feats))
-    slug, named = _url_cues(feats, urls)
-    # the site's name, or the line just under it (a blog's tagline under its name), is no headline
-    under = (pl.col("_named").shift(1) & (pl.col("_page").shift(1) == pl.col("_page"))
-             & (pl.col("_i").shift(1) == pl.col("_i") - 1)).fill_null(value=False)
-    feats = feats.with_columns(slug_share=pl.Series(slug), _named=pl.Series(named)).with_columns(
-        site_named=pl.col("_named") | under).drop("_named")
+    feats = feats.join(_slug_share(feats, urls), on=["_page", "_i"], how="left", maintain_order="left").with_columns(
+        pl.col("slug_share").fill_null(0.0))
     feats = feats.with_columns(slug_best=(pl.col("slug_share") == pl.col("slug_share").max().over(page))
                                & (pl.col("slug_share") > 0))
     # the rule score without and with its repetition bonus: the page's best of it is at least the best

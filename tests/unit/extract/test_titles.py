@@ -164,63 +164,6 @@ def test_shape_features() -> None:
     assert _row(feats, "City Extends Tram Line to the North")["rule_ok"] == 1.0
 
 
-def test_caption_shape() -> None:
-    """``caption``: a line ending in a photographer and agency, or holding two "Label: Name." credits, in any
-    language; a headline with one colon, or a slash inside it, is none."""
-    captions = ["The Moulin Rouge cabaret in Paris at night Benoit Tessier/Reuters",
-                "Kate wears a look by the designerFoto: Nikolai Berg. Styling: Kate Lane. Haare: Syd Hayes"]
-    headlines = ["Interview: Why the Tram Line Will Change the North", "City and/or Region to Pay for Tram Line"]
-    feats = _features(["Weather report for the whole region and the coast today", *captions, *headlines, LEAD, *PARA])
-    for text in captions:
-        assert _row(feats, text)["caption"] == 1.0, text
-    for text in headlines:
-        assert _row(feats, text)["caption"] == 0.0, text
-
-
-def test_host_labels() -> None:
-    urls = pl.DataFrame({"_page": [0, 1, 2, 3, 4], "url": [
-        "https://www.corriere.it/video/a-b-c.shtml", "http://virtualgeek.typepad.com/virtual_geek/2012/10/x.html",
-        "https://m.süddeutsche.de/politik/x", "https://bbc.com/news", None]},
-        schema={"_page": pl.UInt32, "url": pl.String})
-    assert titles.host_labels(urls).rows() == [(0, "corriere"), (1, "virtualgeek"), (2, "suddeutsche")]
-    # where the URL is not known, the site's host names the site
-    sites = urls.with_columns(site=pl.Series(["other.org", None, None, "bbc.com", "www.web-ink-now.com"]))
-    assert titles.host_labels(sites).rows() == [(0, "corriere"), (1, "virtualgeek"), (2, "suddeutsche"),
-                                                (4, "webinknow")]
-
-
-def test_site_named() -> None:
-    """``site_named``: the line, or a part of it between separators, is the site's name as its host spells it
-    (with up to a few characters more, or a start of it); a headline that merely mentions the site is not."""
-    headline = "City Extends Tram Line to the North"
-    lines = ["Video - Corriere TV", "Weather report for the whole region and the coast today", "Virtual Geek",
-             "Corriere della Sera: Why the Tram Line Matters Today", headline, LEAD, *PARA]
-    feats = _features(lines, url="https://www.corriere.it/cronache/city-extends-tram-line.shtml")
-    assert _row(feats, "Video - Corriere TV")["site_named"] == 1.0
-    assert _row(feats, "Corriere della Sera: Why the Tram Line Matters Today")["site_named"] == 0.0
-    assert _row(feats, "Virtual Geek")["site_named"] == 0.0
-    assert _row(feats, headline)["site_named"] == 0.0
-    feats = _features(lines, url="http://virtualgeek.typepad.com/virtual_geek/2012/10/city-extends-tram-line.html")
-    assert _row(feats, "Virtual Geek")["site_named"] == 1.0
-    assert _row(feats, "Video - Corriere TV")["site_named"] == 0.0
-    feats = _features(lines, url="http://virtualgeekblog.example.org/city-extends-tram-line.html")
-    assert _row(feats, "Virtual Geek")["site_named"] == 0.0  # a start of the host's name is not its name
-    assert _features(lines)["site_named"].sum() == 0  # no URL, no site name
-    # the line just under the site's name (a blog's tagline) counts as it; a line two below does not
-    tagline = ["Virtual Geek", "an insider's perspective on storage and clouds", "Weather report for the whole "
-               "region and the coast today", headline, LEAD, *PARA]
-    feats = _features(tagline, url="http://virtualgeek.typepad.com/virtual_geek/2012/10/city-extends-tram-line.html")
-    assert _row(feats, "an insider's perspective on storage and clouds")["site_named"] == 1.0
-    assert _row(feats, "Weather report for the whole region and the coast today")["site_named"] == 0.0
-    # no URL but the page's site: its host names the site
-    pages = pl.DataFrame({"page_id": ["p"], "site": ["virtualgeek.typepad.com"], "text": ["\n".join(lines)]})
-    feats, _, _, windows = body_windows(strip_boilerplate(pages))
-    urls = page_urls(feats, pl.DataFrame({"page_id": ["p"], "url": [None], "site": ["virtualgeek.typepad.com"]},
-                                         schema={"page_id": pl.String, "url": pl.String, "site": pl.String}))
-    assert urls is not None and urls.columns == ["_page", "url", "site"]
-    assert _row(titles.candidate_features(feats, windows, urls), "Virtual Geek")["site_named"] == 1.0
-
-
 def test_page_without_body_window_searched_above_its_longest_line() -> None:
     """Scripts without spaces give no prose by word count: the title is looked for above the longest line."""
     body = ("１３日午後９時１９分ごろ、宮崎県で震度５弱の地震があった。"
