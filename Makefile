@@ -22,12 +22,12 @@ demo: install
 
 test: install
 	$(BIN)/ruff check flows tasks schemas tests bench
-	$(BIN)/mypy --strict tasks schemas flows/stage_tasks.py flows/caching.py flows/fitting.py flows/train_titles.py flows/train_comment_headers.py flows/body_check.py flows/scramble.py flows/evaluate.py flows/eval_report.py
+	$(BIN)/mypy --strict tasks schemas flows/stage_tasks.py flows/caching.py flows/fitting.py flows/train_titles.py flows/train_comment_headers.py flows/body_check.py flows/scramble.py flows/evaluate.py flows/eval_report.py flows/comment_check.py
 	$(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check flows tasks schemas tests bench
-	$(BIN)/mypy --strict tasks schemas flows/stage_tasks.py flows/caching.py flows/fitting.py flows/train_titles.py flows/train_comment_headers.py flows/body_check.py flows/scramble.py flows/evaluate.py flows/eval_report.py
+	$(BIN)/mypy --strict tasks schemas flows/stage_tasks.py flows/caching.py flows/fitting.py flows/train_titles.py flows/train_comment_headers.py flows/body_check.py flows/scramble.py flows/evaluate.py flows/eval_report.py flows/comment_check.py
 
 # The text path's title ranker (tasks/extract/models/title_ranker.json) and comment-header classifier
 # (tasks/extract/models/comment_headers.json) from corpus-dev and the open four fifths of corpus-train; each prints
