@@ -326,30 +326,22 @@ def _initials_of(short: str, name: str) -> bool:
 _QUOTE_TAGS = frozenset({"blockquote", "q"})
 
 
-def _in_quote(node: LexborNode, region: LexborNode) -> bool:
-    """Is ``node`` (or an element between it and ``region``) a quote: another comment's words, its name too?"""
-    cur: LexborNode | None = node
-    while cur is not None and cur.mem_id != region.mem_id:
-        if cur.tag in _QUOTE_TAGS:
-            return True
-        cur = cur.parent
-    return False
-
-
 def _quote_ids(region: LexborNode) -> set[int]:
     """The quotes in ``region`` (not itself): left out where its block's name line is read."""
-    return {node.mem_id for node in region.css("blockquote, q") if node.mem_id != region.mem_id}
+    return {node.mem_id for node in region.css(", ".join(sorted(_QUOTE_TAGS))) if node.mem_id != region.mem_id}
 
 
 def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, LexborNode | None]:
     """The comment's author name and the element holding it. A name that is only the initials of a
     longer name found in the same comment (an avatar drawn from the name) gives way to that name."""
     found: tuple[str, LexborNode] | None = None
+    quotes = _quote_ids(region)
     for selector in AUTHOR_SELECTORS:
         for node in region.css(selector):
-            if node.mem_id in excluded or node.mem_id == region.mem_id or _ancestor_ids(node, region) & excluded:
+            ancestors = _ancestor_ids(node, region)
+            if node.mem_id in excluded or node.mem_id == region.mem_id or ancestors & excluded:
                 continue  # the comment element itself ("comment-author-jane bypostauthor") names no element
-            if _in_quote(node, region):
+            if node.mem_id in quotes or ancestors & quotes:
                 continue  # a quoted comment's name ("<blockquote><cite>Jane</cite> ...") is not this one's author
             # prefer the innermost element that carries the name
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
