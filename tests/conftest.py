@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from flows.evaluate import is_sealed
 from flows.runtime import configure_prefect
@@ -26,6 +27,12 @@ os.environ.setdefault("CORPUSFLOW_TASK_RUNNER", "threads")
 # Tests of the key made per output unset it (tests/flows/test_publish.py, tests/unit/publish/test_privacy.py).
 (_HOME / "pseudonym.key").write_text("the test session's shared pseudonym key\n")
 os.environ.setdefault("CORPUSFLOW_PSEUDONYM_KEY", str(_HOME / "pseudonym.key"))
+
+# Property tests: the same examples on every run by default, so a test that passed on a commit passes on its
+# clean clone (CI). HYPOTHESIS_PROFILE=explore draws new examples on each run, to look for cases not yet seen.
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"

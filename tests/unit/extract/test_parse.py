@@ -334,8 +334,9 @@ def _reference_weights(
     def kept(i: int) -> bool:
         return i in span and prose[i] and rules[i] is None
 
-    def headline(i: int, min_words: int) -> bool:
-        return i in span and rules[i] is None and not kept(i) and words[i] >= min_words
+    def headline(i: int, min_words: int) -> bool:  # a teaser headline ends in no full stop
+        return i in span and rules[i] is None and not kept(i) and words[i] >= min_words \
+            and texts[i][-1:] not in (".", "\u3002")
 
     def item(i: int) -> bool:  # a teaser run's item: a headline, or a long line that asks or exclaims
         return i in span and rules[i] is None and (not kept(i) or texts[i][-1:] in ("?", "!")) \
@@ -364,7 +365,8 @@ def _reference_weights(
         elif rules[i] is not None or seen[texts[i]] > 1:
             w = parse.STRIPPED_WEIGHT
         elif kept(i):
-            if long_teaser or (blurb(i) and (blurb(i - 2) or blurb(i + 2))):
+            if long_teaser or (blurb(i) and any(blurb(i + k) for d in range(2, parse.TEASER_BLURB_REACH + 1)
+                                                for k in (-d, d))):
                 factor = parse.TEASER_PROSE_FACTOR
             else:
                 factor = 1.0 if paired(i) and not teaser else parse.ISOLATED_PROSE_FACTOR
@@ -411,7 +413,7 @@ _WINDOW_LINE = st.tuples(
                      "share", "template"]),
     st.booleans(),
     st.integers(min_value=0, max_value=40),
-    st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h", "a?", "b!", "c?"]),
+    st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h", "a?", "b!", "c?", "d.", "e."]),
 )
 
 
@@ -421,6 +423,12 @@ _WINDOW_LINE = st.tuples(
 # a list opening RELATED_LIST_REACH lines under a "related" heading still counts as related
 @example([([("related", False, 0, "a"), (None, False, 1, "b"), (None, False, 1, "c"), (None, True, 10, "d"),
             (None, True, 10, "e"), ("footer", False, 0, "f"), (None, True, 6, "g"), (None, True, 6, "h")], 0, 8)])
+# teaser blurbs three lines apart (headline, blurb, link per item) weigh as teasers
+@example([([(None, False, 4, "a"), (None, True, 0, "a"), (None, False, 0, "a"), (None, False, 4, "a"),
+            (None, True, 1, "b")], 0, 5)])
+# a headline ends in no full stop: the short prose line under a sentence is no blurb
+@example([([(None, False, 4, "h."), (None, True, 2, "b"), (None, False, 4, "a"), (None, True, 2, "c"),
+            (None, True, 9, "d")], 0, 5)])
 # long lines that ask or exclaim count as a teaser run's items (the run after the paragraphs is no window of its own)
 @example([([(None, True, 20, "p0."), (None, True, 10, "p1."), (None, True, 12, "t2!"), (None, False, 12, "t3!"),
             (None, True, 1, "t4!"), (None, True, 9, "t5!"), (None, False, 9, "t6"), (None, False, 12, "t7"),
