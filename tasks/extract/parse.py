@@ -176,13 +176,13 @@ _CREDIT_TAILS = (
     r"[.!?][\"”»’]?\s+[^\s\d.!?:;]*[^\s\d.!?:;/]/[^\s\d.!?:;]+(?:\s[^\s\d.!?:;]+){0,3}$",  # "… am Ende. IMAGO/N. N."
     r"©\s*[^.!?©]{2,80}$",  # "… 14 von 75 Kindern © VS Tristach"
     r"\s\|\s[^|]{2,40}\s\|\s[^|]{2,40}$",  # "Francesco Carta Fotografo | Moment | Getty Images"
-    r"（[^（）]{1,30}撮影）$",  # "…霞ケ関で（潟沼義樹撮影）"
+    r"（[^（）]{1,30}(?:撮影|提供)）$",  # "…霞ケ関で（潟沼義樹撮影）", "…吉田孝太技官（警視庁提供）"
 )
 """A line that ends with a picture credit (a name and an agency in brackets with a slash, a "Photo:" or "©"
 tail, a slashed credit after the last sentence, three names between bars) is an image caption: left out of the
 body even inside its window, like a lone headline. Body sentences end with their own words, not with whose
 picture it is."""
-_PHOTO_LABEL = r"(?i:foto|photo|bild|video|kuva)s?\s*:"
+_PHOTO_LABEL = r"(?i:foto|photo(?:graph)?|bild|video|kuva)s?\s*:"
 """Labels of a credit at a line's end. Not ``selectors``' bracketed-credit labels: "Quelle:" (source) closes
 body lines too, and reading it here dropped one on an open page."""
 _PHOTO_CREDITS = (
@@ -197,7 +197,12 @@ _STORY_LINK_RE = r"^[^|.!?]{2,40}\s\|\s[^|]{10,}[^.!?;|]$"
 _ASIDE_LINES = (*_CREDIT_TAILS, _STORY_LINK_RE)
 """Run one by one (as one alternation they cost the regex engine some thirty times more), and only on the lines
 holding one of ``_ASIDE_CHARS``, which each of them needs."""
-_ASIDE_CHARS = r"[/©|撮]"
+_ASIDE_CHARS = r"[/©|撮提]"
+_AGENCY_TAIL_RE = r"^(?:\S+\s+){7}.*\p{L}[.!?。][\"”»’]?\s+(?:\p{Lu}[\p{Lu}\d]+|\p{Lo}[\p{Lo}\d]*)$"
+"""A line of ``LIST_ITEM_MIN_WORDS``+ words whose last sentence is followed by one word in capitals or in a script
+without letter case ("… in Sweidah. SRF", "… 있다. 연합뉴스"): the agency or broadcaster of a picture, a caption.
+A paragraph's own last word is part of its last sentence; a sign-off ("… Thanks. x", "… Grüße. lg") is lower
+case, and an initial ("Jennifer L. Armentrout") is one letter before its full stop, not a word."""
 _CUT_LINK_RE = r"(?:…|\.\.\.)\s*[^\s.…!?:;\"”»’)\]]+(?:\s+[^\s.…!?:;\"”»’)\]]+){0,3}$"
 """A teaser blurb cut short with a link after it: an ellipsis, then one to four words and no sentence end ("… over
 the last few… Read more", "…mehr", "… Lire la suite"). A sentence of the article that trails off ends with the
@@ -1091,7 +1096,8 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     blurb); long list lines weigh ``LIST_ITEM_WEIGHT`` (``TEASER_WEIGHT`` in a teaser run) and short lines
     ``SHORT_LINE_WEIGHT``. A window
     that opens right under a "related posts" heading is a list of related stories, not the article: it
-    competes with its sum scaled by ``RELATED_LIST_FACTOR``. Of equal sums the first window wins.
+    competes with its sum scaled by ``RELATED_LIST_FACTOR``. Of equal sums the first window wins. The window
+    then takes in the neutral lines right above and below it (``_neutral_edges``).
 
     The running sum of the classic scan (restart where it drops to zero or below) is the prefix sum
     minus the lowest earlier prefix sum (or zero) of the segment between breaks; the weights are
@@ -1152,6 +1158,8 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     blurb = prose & ~paired & (words < TEASER_BLURB_MAX_WORDS) & headline
     blurbs = pl.col("_blurb") & pl.any_horizontal(
         [near(pl.col("_blurb"), k) for d in range(2, TEASER_BLURB_REACH + 1) for k in (-d, d)])
+    # a paragraph-long line that is no prose and no teaser item: neutral, and taken at the window's edges
+    neutral = rule.is_null() & ~pl.col("_repeated") & ~prose & ~teaser & (words >= SENTENCE_MIN_WORDS)
     weight = (
         pl.when(soft).then(SOFT_BREAK_WEIGHT)
         .when(rule.is_not_null() | pl.col("_repeated")).then(STRIPPED_WEIGHT)
@@ -1173,6 +1181,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(
             _w=weight,
+            _neutral=neutral,
             # segments between breaks, numbered over all pages (a page's first line opens one)
             _seg=(is_break | (i == pl.col("_start"))).cum_sum(),
             _related=i - related_dist,
@@ -1190,7 +1199,33 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         page, "_run_start", i, _score=pl.col("_run") * pl.when(near_related).then(RELATED_LIST_FACTOR).otherwise(1.0)
     ).filter(pl.col("_score") > 0)
     best = scored.filter(pl.col("_score") == pl.col("_score").max().over(page))
-    return best.group_by(page, maintain_order=True).agg(_lo=pl.col("_run_start").first(), _hi=i.first())
+    windows = best.group_by(page, maintain_order=True).agg(_lo=pl.col("_run_start").first(), _hi=i.first())
+    return _neutral_edges(scan.select(page, i, "_neutral"), windows)
+
+
+def _neutral_edges(scan: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """``windows`` (``_page``, ``_lo``, ``_hi``) grown over the runs of neutral lines right above and below them.
+
+    A neutral line is kept, not prose, no teaser item and holds ``SENTENCE_MIN_WORDS``+ words: a paragraph whose
+    end reads as no sentence end (a reporter's credit in brackets, "…【エルサレム松岡大地】", a sentence cut off
+    by the page). It weighs 0, so the maximum-sum scan, first window of equal sums, leaves it out at either
+    edge while it keeps it inside. Headlines, links and labels next to the article are shorter.
+    ``scan``: ``_page``, ``_i``, ``_neutral`` of the lines searched (breaks left out), sorted by page and line."""
+    page, i, neutral = pl.col("_page"), pl.col("_i"), pl.col("_neutral")
+    joined = (neutral.shift(1) & (i.shift(1) == i - 1) & (page.shift(1) == page)).fill_null(value=False)
+    joined_below = (neutral.shift(-1) & (i.shift(-1) == i + 1) & (page.shift(-1) == page)).fill_null(value=False)
+    runs = scan.with_columns(
+        _from=pl.when(neutral & ~joined).then(i).forward_fill(),
+        _to=pl.when(neutral & ~joined_below).then(i).backward_fill(),
+    ).filter(neutral)
+    above = runs.select(page, _lo=i + 1, _new_lo="_from")
+    below = runs.select(page, _hi=i - 1, _new_hi="_to")
+    return (
+        windows.join(above, on=["_page", "_lo"], how="left", maintain_order="left")
+        .join(below, on=["_page", "_hi"], how="left", maintain_order="left")
+        .select(page, _lo=pl.coalesce("_new_lo", "_lo").cast(windows.schema["_lo"]),
+                _hi=pl.coalesce("_new_hi", "_hi").cast(windows.schema["_hi"]))
+    )
 
 
 def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
@@ -1604,6 +1639,9 @@ def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
         photo = text.gather(labelled)
         credited = photo.str.contains(_PHOTO_CREDITS[0]) | photo.str.contains(_PHOTO_CREDITS[1])
         found[labelled.filter(credited.fill_null(value=False)).to_numpy()] = True
+    tailed = rows.filter(candidates.str.contains(r"[.!?。][\"”»’]?\s+\S+$").fill_null(value=False))
+    if tailed.len():
+        found[tailed.filter(text.gather(tailed).str.contains(_AGENCY_TAIL_RE).fill_null(value=False)).to_numpy()] = True
     dotted = rows.filter(candidates.str.contains(r"…|\.\.\.").fill_null(value=False))
     if dotted.len():
         found[dotted.filter(text.gather(dotted).str.contains(_CUT_LINK_RE).fill_null(value=False)).to_numpy()] = True
