@@ -1592,10 +1592,11 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _cut_heads(frame: pl.DataFrame) -> pl.DataFrame:
-    """Move each window's first line under its head (see ``HEAD_MAX_WORDS``). Reads ``_page``, ``_i``, ``_lo``,
-    ``_hi``, ``strip_rule``, ``f_words``, ``f_date``, ``f_prose``, ``_gap_end`` of ``frame`` (consecutive lines of
-    each page); returns it with ``_lo`` moved. Per-page sums are running sums less their value at the page's
-    first row (scans, cheaper than windows over the page)."""
+    """Move each window's first line under its head (see ``HEAD_MAX_WORDS``; the page's title line, where the
+    window opens with it, counts for nothing: a headline that asks or exclaims reads as prose). Reads ``_page``,
+    ``_i``, ``_lo``, ``_hi``, ``_title``, ``strip_rule``, ``f_words``, ``f_date``, ``f_prose``, ``_gap_end`` of
+    ``frame`` (consecutive lines of each page); returns it with ``_lo`` moved. Per-page sums are running sums
+    less their value at the page's first row (scans, cheaper than windows over the page)."""
     i, lo, hi, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("_hi"), pl.col("strip_rule"), pl.col("_page")
     inside = i.is_between(lo, hi)
     opens = (page != page.shift(1)).fill_null(value=True)
@@ -1606,8 +1607,10 @@ def _cut_heads(frame: pl.DataFrame) -> pl.DataFrame:
         run = expr.cum_sum()
         return run - pl.when(opens).then(run - expr).forward_fill()
 
-    words = pl.when(inside & rule.is_null() & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0)
-    sentence = (inside & rule.is_null() & pl.col("f_prose") & _last_char().is_in(_LEDE_END)).cast(pl.Int32)
+    # the page's title line, where the window opens with it, is neither head words nor a sentence of the article
+    own = inside & rule.is_null() & (i != pl.col("_title")).fill_null(value=True)
+    words = pl.when(own & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0)
+    sentence = (own & pl.col("f_prose") & _last_char().is_in(_LEDE_END)).cast(pl.Int32)
     end = inside & pl.col("_gap_end") & (i < hi)
     head, said, ends = in_page(words), in_page(sentence), in_page(end.cast(pl.Int32))
     total = pl.when(closes).then(head).backward_fill()

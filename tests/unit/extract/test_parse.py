@@ -840,6 +840,18 @@ def test_a_short_head_above_a_gap_is_cut_from_the_window() -> None:
         assert body[-len(article):] == article
 
 
+def test_a_question_headline_over_a_gap_is_no_head_sentence() -> None:
+    """A headline that asks a question reads as prose; where the window opens with it, a byline gap under it
+    (name, published and updated lines) is still cut from the window's top."""
+    title = "Who is the new coach of the city team and how long will he stay in the job this time?"
+    article = [*PARA, *MORE, *[p.replace("the", "a") for p in PARA + MORE]]
+    text = "\n".join(["Home", "Sport", title, "Jane Doe", "Published: 22:04, 22 Apr 2024",
+                      "Updated: 22:05, 22 Apr 2024", *article])
+    article_row, _ = _parse(text)
+    assert article_row["title"] == title
+    assert _body_lines(text) == article
+
+
 def test_a_line_printing_one_phrase_twice_or_three_times_is_not_body() -> None:
     """A widget's name badge ("Jane Doe Jane Doe") or a teaser headline printed three times on its line (link
     text, alt text, title) between paragraphs stays out; a sentence that repeats a word or two stays."""
