@@ -252,6 +252,15 @@ menu printed twice): its lines are left out of the body even inside its window. 
 quoted once more (a pull quote) are a line or two, not such a run; lines ending in ":" or a bracket (code,
 speaker labels: ``_REPEATED_KEPT_END``) are kept."""
 COPIED_LINE_MIN_WORDS = 2
+LIST_MIN_ITEMS = 2
+LIST_MAX_ITEMS = 60
+LIST_LONG_SHARE = 3
+"""A list the article introduces at its end: where the body's last line, or the kept line right under it, ends
+with ":" ("Ingredients for 4 portions:", "Location:", "… a few more tips:"), the run of kept lines under it that
+are neither prose nor dates nor stripped (``LIST_MIN_ITEMS`` to ``LIST_MAX_ITEMS`` of them, at most one in
+``LIST_LONG_SHARE`` of ``LIST_ITEM_MIN_WORDS``+ words) joins the body: ingredients, an address, names. A run of
+headlines under "Related:" or of share links under "Share:" is of long lines, and one under a stripped label
+is no candidate."""
 LEDE_REACH = 12
 _LEDE_END = tuple('.!?…"”»’。！？」』')
 """The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
@@ -1762,6 +1771,43 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
         "_headline", "_lone", "_under_label", "_gap", "_copy")
 
 
+def _introduced_lists(feats: pl.DataFrame, ends: pl.DataFrame) -> pl.DataFrame:
+    """``_row`` of the list each body introduces at its end (see ``LIST_MIN_ITEMS``).
+
+    Args:
+        feats: the lines (``_row``, ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``,
+            ``_placed``), sorted by page and line; a page's rows are its consecutive lines.
+        ends: ``_page``, ``_i``: each body's last line.
+    """
+    page, i = pl.col("_page"), pl.col("_i")
+    stop = (pl.col("strip_rule").is_not_null() | pl.col("f_prose") | pl.col("f_date") | pl.col("_placed")
+            | page.is_in(ends["_page"].implode()).not_())
+    lines = feats.select("_row", "_page", "_i", _colon=_last_char() == ":", _stop=stop,
+                        _long=pl.col("f_words") >= LIST_ITEM_MIN_WORDS)
+    lines = lines.with_columns(
+        # the first stop at or under each line (its row number; a page's last row closes it)
+        _until=pl.when(pl.col("_stop") | (page != page.shift(-1)).fill_null(value=True)).then(_ROW).backward_fill(),
+        _row_no=_ROW,
+    )
+    at = ends.join(lines.select("_page", "_i", "_colon", "_row_no"), on=["_page", "_i"], how="inner")
+    under = lines.select("_page", _i=i - 1, _next_colon=pl.col("_colon") & ~pl.col("_stop"), _next_row="_row_no")
+    at = at.join(under, on=["_page", "_i"], how="left").with_columns(
+        _label=pl.when(pl.col("_colon")).then("_row_no").when(pl.col("_next_colon")).then("_next_row"))
+    at = at.filter(pl.col("_label").is_not_null())
+    # a few labels per shard: each list is read off the arrays
+    pages, until, stops, long = (lines[c].to_numpy() for c in ("_page", "_until", "_stop", "_long"))
+    rows: list[int] = []
+    for label in at["_label"].to_list():
+        first = label + 1
+        if first >= len(pages) or stops[first] or pages[first] != pages[label]:
+            continue
+        last = min(until[first] - int(stops[until[first]]), first + LIST_MAX_ITEMS - 1)
+        n = last - first + 1
+        if n >= LIST_MIN_ITEMS and long[first:last + 1].sum() * LIST_LONG_SHARE <= n:
+            rows.extend([label, *range(first, last + 1)])
+    return lines[sorted(set(rows))].select("_row")
+
+
 def _page_text_key() -> pl.Expr:
     """A key of (``_page``, ``text``): a 64-bit hash of the text xor the page number. Comparing it costs half
     as much as comparing the pairs; two different lines among ~10^6 collide with odds of ~10^-7."""
@@ -1838,6 +1884,8 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
                                     & _last_char().is_in(_LEDE_END)))
          & ~pl.col("_aside")) | pl.col("_standfirst")
     )
+    ends = near.filter(i == pl.col("_hi")).select("_page", "_i")
+    body = pl.concat([body.select("_row"), _introduced_lists(feats, ends)])
     body = body.filter(~pl.col("_row").is_in(_repeated_labels(feats).implode()))
     region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
     region[body["_row"].to_numpy()] = _REGION_CODES[BODY]

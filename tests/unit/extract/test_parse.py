@@ -852,6 +852,21 @@ def test_a_question_headline_over_a_gap_is_no_head_sentence() -> None:
     assert _body_lines(text) == article
 
 
+def test_a_list_the_article_introduces_at_its_end_is_body() -> None:
+    """Short lines under a line ending with ":" at the article's end (ingredients, an address) join the body, up to
+    the next stripped line; a run of headlines under "Related:" and a lone name under "Contact:" do not."""
+    intro = "Ingredients for four portions:"
+    items = ["2 tsp vegetable oil", "1 large onion", "4 cloves garlic", "salt and pepper to taste"]
+    text = "\n".join(["Tram Line Soup", "", *PARA, *MORE, intro, *items, "Share", "© 2024 Example"])
+    assert _body_lines(text) == [*PARA, *MORE, intro, *items]
+    heads = ["Residents of the northern districts react to the new tram line plans",
+             "Why the council wants a second depot for the trams near the motorway",
+             "What the new timetable for the whole network means for the night buses"]
+    for label, under in (("Related:", heads), ("Contact the author:", ["Jane Doe"])):
+        text = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, label, *under, "Share"])
+        assert _body_lines(text) == [*PARA, *MORE]
+
+
 def test_a_line_printing_one_phrase_twice_or_three_times_is_not_body() -> None:
     """A widget's name badge ("Jane Doe Jane Doe") or a teaser headline printed three times on its line (link
     text, alt text, title) between paragraphs stays out; a sentence that repeats a word or two stays."""
