@@ -196,9 +196,10 @@ _STORY_LINK_RE = r"^[^|.!?]{2,40}\s\|\s[^|]{10,}[^.!?;|]$"
 …" in any language) is a link to another story printed inside the article: left out of the body like a caption."""
 _ASIDE_LINES = (*_CREDIT_TAILS, _STORY_LINK_RE)
 """Run one by one (as one alternation they cost the regex engine some thirty times more), and only on the lines
-holding one of ``_ASIDE_CHARS``, which each of them needs."""
-_ASIDE_CHARS = r"[/©|撮提]"
-_AGENCY_TAIL_RE = r"^(?:\S+\s+){7}.*\p{L}[.!?。][\"”»’]?\s+(?:\p{Lu}[\p{Lu}\d]+|\p{Lo}[\p{Lo}\d]*)$"
+holding one of ``_ASIDE_CHARS`` (or ending with the full-width bracket), which each of them needs."""
+_ASIDE_CHARS = r"[/©|]|）$"
+_AGENCY_TAIL_END = r"\p{L}[.!?。][\"”»’]?\s+(?:\p{Lu}[\p{Lu}\d]+|\p{Lo}[\p{Lo}\d]*)$"
+_AGENCY_TAIL_RE = rf"^(?:\S+\s+){{7}}.*{_AGENCY_TAIL_END}"
 """A line of ``LIST_ITEM_MIN_WORDS``+ words whose last sentence is followed by one word in capitals or in a script
 without letter case ("… in Sweidah. SRF", "… 있다. 연합뉴스"): the agency or broadcaster of a picture, a caption.
 A paragraph's own last word is part of its last sentence; a sign-off ("… Thanks. x", "… Grüße. lg") is lower
@@ -1651,7 +1652,8 @@ def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
         photo = text.gather(labelled)
         credited = photo.str.contains(_PHOTO_CREDITS[0]) | photo.str.contains(_PHOTO_CREDITS[1])
         found[labelled.filter(credited.fill_null(value=False)).to_numpy()] = True
-    tailed = rows.filter(candidates.str.contains(r"[.!?。][\"”»’]?\s+\S+$").fill_null(value=False))
+    # (first the last character: an end-anchored pattern reads a whole paragraph)
+    tailed = rows.filter(candidates.str.slice(-1).str.contains(r"[\p{Lu}\p{Lo}\d]").fill_null(value=False))
     if tailed.len():
         found[tailed.filter(text.gather(tailed).str.contains(_AGENCY_TAIL_RE).fill_null(value=False)).to_numpy()] = True
     dotted = rows.filter(candidates.str.contains(r"…|\.\.\.").fill_null(value=False))
@@ -1771,41 +1773,48 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
         "_headline", "_lone", "_under_label", "_gap", "_copy")
 
 
-def _introduced_lists(feats: pl.DataFrame, ends: pl.DataFrame) -> pl.DataFrame:
-    """``_row`` of the list each body introduces at its end (see ``LIST_MIN_ITEMS``).
+def _introduced_lists(feats: pl.DataFrame, ends: pl.Series) -> pl.Series:
+    """``_row`` of the lines of the list each body introduces at its end (see ``LIST_MIN_ITEMS``).
 
     Args:
-        feats: the lines (``_row``, ``_page``, ``_i``, ``text``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``,
-            ``_placed``), sorted by page and line; a page's rows are its consecutive lines.
-        ends: ``_page``, ``_i``: each body's last line.
+        feats: the lines (``_row`` = their row, ``_page``, ``text``, ``strip_rule``, ``f_prose``, ``f_words``,
+            ``f_date``, ``_placed``), sorted by page and line.
+        ends: ``_row`` of each body's last line.
     """
-    page, i = pl.col("_page"), pl.col("_i")
-    stop = (pl.col("strip_rule").is_not_null() | pl.col("f_prose") | pl.col("f_date") | pl.col("_placed")
-            | page.is_in(ends["_page"].implode()).not_())
-    lines = feats.select("_row", "_page", "_i", _colon=_last_char() == ":", _stop=stop,
-                        _long=pl.col("f_words") >= LIST_ITEM_MIN_WORDS)
-    lines = lines.with_columns(
-        # the first stop at or under each line (its row number; a page's last row closes it)
-        _until=pl.when(pl.col("_stop") | (page != page.shift(-1)).fill_null(value=True)).then(_ROW).backward_fill(),
-        _row_no=_ROW,
+    n = feats.height
+    # the body's last line and the line under it (in the same page) are read first: few of them end with ":"
+    rows = pl.concat([ends, ends + 1])
+    rows = rows.filter(rows < n)
+    head = feats[rows].select("_row", "_page", _colon=_last_char() == ":")
+    colon = set(head.filter("_colon")["_row"].to_list())
+    page_of = dict(zip(head["_row"].to_list(), head["_page"].to_list(), strict=True))
+    last = set(ends.to_list())
+    labels = sorted({end if end in colon else end + 1 for end in last
+                     if end in colon or (end + 1 in colon and page_of.get(end + 1) == page_of.get(end))})
+    if not labels:
+        return pl.Series("_row", [], dtype=feats.schema["_row"])
+    # the lines that may follow each label (LIST_MAX_ITEMS of them) and the label itself
+    reach = np.unique(np.concatenate([np.arange(k, min(k + LIST_MAX_ITEMS + 1, n)) for k in labels]))
+    near = feats[reach].select(
+        "_row", "_page", _long=pl.col("f_words") >= LIST_ITEM_MIN_WORDS,
+        _stop=pl.col("strip_rule").is_not_null() | pl.col("f_prose") | pl.col("f_date") | pl.col("_placed"),
     )
-    at = ends.join(lines.select("_page", "_i", "_colon", "_row_no"), on=["_page", "_i"], how="inner")
-    under = lines.select("_page", _i=i - 1, _next_colon=pl.col("_colon") & ~pl.col("_stop"), _next_row="_row_no")
-    at = at.join(under, on=["_page", "_i"], how="left").with_columns(
-        _label=pl.when(pl.col("_colon")).then("_row_no").when(pl.col("_next_colon")).then("_next_row"))
-    at = at.filter(pl.col("_label").is_not_null())
-    # a few labels per shard: each list is read off the arrays
-    pages, until, stops, long = (lines[c].to_numpy() for c in ("_page", "_until", "_stop", "_long"))
-    rows: list[int] = []
-    for label in at["_label"].to_list():
-        first = label + 1
-        if first >= len(pages) or stops[first] or pages[first] != pages[label]:
+    at = {row: k for k, row in enumerate(near["_row"].to_list())}
+    row_at, pages, stops, long = (near[c].to_numpy() for c in ("_row", "_page", "_stop", "_long"))
+    found: list[int] = []
+    for label in labels:
+        k = at[label]
+        # a label that is the body's last line may be prose; one under it is a kept line that is no stop
+        if label not in last and stops[k]:
             continue
-        last = min(until[first] - int(stops[until[first]]), first + LIST_MAX_ITEMS - 1)
-        n = last - first + 1
-        if n >= LIST_MIN_ITEMS and long[first:last + 1].sum() * LIST_LONG_SHARE <= n:
-            rows.extend([label, *range(first, last + 1)])
-    return lines[sorted(set(rows))].select("_row")
+        items = []
+        for j in range(k + 1, min(k + LIST_MAX_ITEMS + 1, len(pages))):
+            if pages[j] != pages[k] or stops[j] or row_at[j] != label + (j - k):
+                break
+            items.append(j)
+        if len(items) >= LIST_MIN_ITEMS and long[items].sum() * LIST_LONG_SHARE <= len(items):
+            found.extend([label, *(label + (j - k) for j in items)])
+    return pl.Series("_row", sorted(set(found)), dtype=feats.schema["_row"])
 
 
 def _page_text_key() -> pl.Expr:
@@ -1884,8 +1893,8 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
                                     & _last_char().is_in(_LEDE_END)))
          & ~pl.col("_aside")) | pl.col("_standfirst")
     )
-    ends = near.filter(i == pl.col("_hi")).select("_page", "_i")
-    body = pl.concat([body.select("_row"), _introduced_lists(feats, ends)])
+    ends = near.filter(i == pl.col("_hi"))["_row"]
+    body = pl.concat([body["_row"], _introduced_lists(feats, ends)]).to_frame()
     body = body.filter(~pl.col("_row").is_in(_repeated_labels(feats).implode()))
     region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
     region[body["_row"].to_numpy()] = _REGION_CODES[BODY]
