@@ -262,7 +262,7 @@ are neither prose nor dates nor stripped (``LIST_MIN_ITEMS`` to ``LIST_MAX_ITEMS
 ``LIST_LONG_SHARE`` of ``LIST_ITEM_MIN_WORDS``+ words) joins the body: ingredients, an address, names. A run of
 headlines under "Related:" or of share links under "Share:" is of long lines, and one under a stripped label
 is no candidate."""
-LEDE_REACH = 12
+LEDE_REACH = 20
 _LEDE_END = tuple('.!?…"”»’。！？」』')
 """The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
 line of ``LIST_ITEM_MIN_WORDS``+ words between them (bylines, dates and share buttons are shorter or

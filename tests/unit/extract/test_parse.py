@@ -682,6 +682,16 @@ def test_the_standfirst_between_title_and_byline_joins_the_body() -> None:
     assert _body_lines("\n".join([*head, *PARA, "© 2024 Example"])) == [lede, *PARA]
 
 
+def test_the_standfirst_joins_the_body_over_a_long_byline_and_share_box() -> None:
+    """The summary under the title still joins the body when an author box and a share bar of some fifteen
+    lines stand between it and the article."""
+    lede = "The northern districts get their tram eight years after the first plans, at twice the cost."
+    box = ["By Jane Doe", "View author publications", "Search author on the site", "Share", "Facebook", "Twitter",
+           "Email", "Print", "Copy link", "Bookmark", "Listen", "Read later", "Comments", "Font size", "Contrast"]
+    head = ["Home", "News", "", "City Extends Tram Line to the North", lede, *box]
+    assert _body_lines("\n".join([*head, *PARA, *MORE, "© 2024 Example"])) == [lede, *PARA, *MORE]
+
+
 def test_an_author_box_after_a_gap_of_short_lines_is_cut_from_the_window() -> None:
     """A short tail after three short or stripped lines (an author's name, role and one-line bio under the
     article) ends the window above the gap; a longer last section after such a gap stays."""
