@@ -1634,8 +1634,9 @@ def _cut_heads(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
-    """Whether each line is an image caption or a link to another story (``_ASIDE_LINES``); only the ``kept``
-    lines are read (the others never join the body)."""
+    """Whether each line is an image caption or a link to another story (``_ASIDE_LINES``, ``_PHOTO_CREDITS``,
+    ``_AGENCY_TAIL_RE``, ``_CUT_LINK_RE``, ``_self_repeated``); only the ``kept`` lines are read (the others never
+    join the body)."""
     found = np.zeros(text.len(), dtype=bool)
     rows = kept.arg_true()
     candidates = text.gather(rows)
