@@ -739,9 +739,45 @@ def _foot_name(foot: list[LexborNode], excluded: set[int]) -> str | None:
     return None
 
 
+BADGE_MAX_WORDS = 2
+"""Words a line may hold after the link with the commenter's name, before its "says" word or date, for the
+link alone to be the name (``_link_delimited``): a role badge ("Moderator", "(Admin)", "Redaktion")."""
+
+
+def _link_delimited(node: LexborNode, excluded: set[int], author: str | None) -> str | None:
+    """``author`` (read from a line or an element holding more than a link) cut to the text of a link of the
+    comment ``node`` (outside ``excluded``) that it starts with, where what follows the link is one to
+    ``BADGE_MAX_WORDS`` words without a digit and no "@handle" (a role badge or an untranslated "says" word:
+    "<a>Jane</a> Moderator dice:", "<a>Bo</a> (Admin) zegt:"). The link holds the name, the rest is the head's
+    frame, in any language. Else ``author`` as it is."""
+    if author is None or " " not in author:
+        return author
+    for link in node.css("a[href]"):
+        shown = " ".join((link.text(deep=True) or "").split())
+        if not shown or not author.startswith(shown + " ") or not name_shaped(shown):
+            continue
+        rest = author[len(shown):].split()
+        if len(rest) > BADGE_MAX_WORDS or any(ch.isdigit() or ch == "@" for ch in "".join(rest)):
+            return author
+        if link.mem_id in excluded or _ancestor_ids(link, node) & excluded:
+            continue  # a reply's link
+        return shown
+    return author
+
+
 def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
                     refused: frozenset[str] = frozenset(), read_block: bool = True,
                     ) -> tuple[str | None, LexborNode | None]:
+    """The author of one comment and the element holding it (``_read_author``), a role badge or a frame word
+    after a linked name cut (``_link_delimited``)."""
+    author, author_node = _read_author(node, excluded, max_nodes=max_nodes, block=block, refused=refused,
+                                       read_block=read_block)
+    return _link_delimited(node, excluded, author), author_node
+
+
+def _read_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
+                 refused: frozenset[str] = frozenset(), read_block: bool = True,
+                 ) -> tuple[str | None, LexborNode | None]:
     """The author of one comment and the element holding it, the one author step of both finders: the element
     the selectors name (``_author_of``), or where that holds no name (or only an avatar's initials) the
     evidence in the head (``_head_author``), then the block's name line (``_read_block``; not with
@@ -915,9 +951,9 @@ def _sibling_parent(node: LexborNode, rep: dict[int, int], position: dict[int, i
 
 _RUN_SKIP_TAGS = frozenset({"-text", "-comment", "script", "style", "noscript", "br", "hr", "template"})
 """Children that neither start nor break a run of comment parts (``_sibling_groups``)."""
-_RUN_PARENTS = 'dt, [class*="comment" i]'
-"""Elements whose parents may hold comments as runs of sibling parts: a ``<dt>`` (a definition list), or an
-element whose class names a comment part."""
+_RUN_PARENTS = 'dt, tr, [class*="comment" i]'
+"""Elements whose parents may hold comments as runs of sibling parts: a ``<dt>`` (a definition list), a table
+row (``_row_pairs``), or an element whose class names a comment part."""
 RUN_MIN_GROUPS = 2
 """Comments a run of sibling parts must hold (``_sibling_groups``)."""
 RUN_PART_LEVELS = 3
@@ -963,7 +999,45 @@ def _sibling_groups(parent: LexborNode, heads: frozenset[str] = frozenset()) -> 
                 break
             last.append(child)
         return [*groups, last]
-    return []
+    return _row_pairs(children, keys, heads) or _row_cells(children, keys, heads)
+
+
+def _row_pairs(children: list[LexborNode], keys: list[str], heads: frozenset[str]) -> list[list[LexborNode]]:
+    """The comments of a parent whose children all have one shape and alternate a head and a body (a table
+    per thread, a row "NAME, DATE" over a row with the text: guest books, old CMS threads), each a pair; []
+    when they do not read so. Every head is header-sized (``_head_line``) and holds a date, every body holds
+    text; at least ``RUN_MIN_GROUPS`` pairs (one, when the shape is one of ``heads``: a reply's table)."""
+    if len(set(keys)) != 1 or len(children) % 2 or len(children) < 2 * (1 if keys[0] in heads else RUN_MIN_GROUPS):
+        return []
+    pairs = [children[i:i + 2] for i in range(0, len(children), 2)]
+    for head, body in pairs:
+        line = " ".join((head.text(deep=True) or "").split())
+        if not line or _date_in(line) is None or not _head_line(head, line) or not (body.text(deep=True) or "").strip():
+            return []
+    return pairs
+
+
+def _row_cells(children: list[LexborNode], keys: list[str], heads: frozenset[str]) -> list[list[LexborNode]]:
+    """The comments of a table whose rows are one comment each, a cell with the name (and a post count, a
+    join date) beside a cell with the text (a forum's thread), each as the row's cells; [] when the rows do
+    not read so. Every row has two or more cells, the first header-sized (``_head_line``) with a name-shaped
+    first line, a later one holding more text than it; at least ``RUN_MIN_GROUPS`` rows (one, when the shape
+    is one of ``heads``)."""
+    if not keys or set(keys) != {"tr"} or len(children) < (1 if heads & {"td", "th"} else RUN_MIN_GROUPS):
+        return []
+    rows: list[list[LexborNode]] = []
+    for row in children:
+        cells = [cell for cell in row.iter(include_text=False) if cell.tag in ("td", "th")]
+        if len(cells) < 2:  # a name cell and a text cell
+            return []
+        line = " ".join((cells[0].text(deep=True) or "").split())
+        first = next((ln.strip() for ln in node_text(cells[0]).split("\n") if ln.strip()), "")
+        name = name_from_text(first) if first else None
+        if not line or not _head_line(cells[0], line) or name is None or not name_shaped(name) \
+                or max(len((cell.text(deep=True) or "").strip()) for cell in cells[1:]) <= len(line):
+            return []
+        rows.append(cells)
+    return rows
 
 
 RUN_MARK = "data-comment-run"
@@ -1002,7 +1076,7 @@ def _run_outside(wrapper: LexborNode) -> tuple[set[int], str | None, str | None]
     if parts and _head_line(parts[0], lines[0]) and any(
             line for part, line in zip(parts[1:], lines[1:], strict=True) if part.mem_id not in skip):
         skip.add(parts[0].mem_id)
-        name = name_from_text(lines[0])
+        name = name_from_text(node_text(parts[0]))  # its first line: "Jane<br>Posts: 12" names Jane
         head_name = name if name and name_shaped(name) and not _is_date_line(name) else None
     return skip, written, head_name
 
@@ -1107,9 +1181,13 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         if parent is None and nearest[mid] is None:
             parent = _sibling_parent(node, rep, position)
         excluded = _subtree_ids(mid, children)
-        author, author_node = _comment_author(node, excluded, max_nodes=max_nodes, read_block=not stated)
-        posted_text, posted = _date_of(node, excluded)
         skip, run_date, head_name = outside.get(mid, (set(), None, None))
+        # a run's head line is its name line, as a structural block's is: evidence of a weak kind (a "Follow"
+        # link in the text part) does not outweigh it, nor does the block's reading (a post count under the name)
+        head = _Block(head_name, None, None, []) if head_name is not None else None
+        author, author_node = _comment_author(node, excluded, max_nodes=max_nodes, block=head,
+                                              read_block=not stated and head is None)
+        posted_text, posted = _date_of(node, excluded)
         text = _comment_text(node, excluded | skip, author_node)
         if posted_text is None and run_date is not None:
             posted_text, posted = run_date, parse_date(run_date)
@@ -1168,6 +1246,27 @@ def _ld_name(text: str, stated: list[tuple[str, Counter[str]]]) -> str | None:
     return name if name and name_shaped(name) else None
 
 
+def _link_target(node: LexborNode | None) -> str | None:
+    """The address of the link that is or holds ``node`` (up to two levels above it), less a fragment; None
+    when there is none, or it is only a fragment (a permalink to the comment itself)."""
+    for anc in [node, *(_ancestors(node, limit=2) if node is not None else [])]:
+        if anc is not None and anc.tag == "a":
+            href = ((anc.attributes or {}).get("href") or "").split("#")[0].strip()
+            return href or None
+    return None
+
+
+def _per_user_controls(comments: list[_Comment], counts: Counter[str]) -> frozenset[str]:
+    """The authors read from links that head two or more comments, each time a link to another address: a
+    control beside each commenter ("Follow" to /people/7/follow, "Message" to /pm?to=7), in any language. A
+    reader who writes twice links to one profile (or to none)."""
+    targets: dict[str, set[str | None]] = {}
+    for comment in comments:
+        if comment.author is not None and counts[comment.author] > 1:
+            targets.setdefault(comment.author, set()).add(_link_target(comment.author_node))
+    return frozenset(a for a, seen in targets.items() if None not in seen and len(seen) == counts[a])
+
+
 def _without_repeated_labels(comments: list[_Comment], children: dict[int, list[int]], *,
                              max_nodes: int, stated: list[tuple[str, Counter[str]]] | None = None,
                              ) -> list[_Comment]:
@@ -1176,9 +1275,11 @@ def _without_repeated_labels(comments: list[_Comment], children: dict[int, list[
     comment ("Delete", "Follow"), in any language, not a name (``tasks.extract.authors.UI_WORD_SHARE``); the
     page's JSON-LD comments (``stated``) are asked before a block's name line."""
     counts = Counter(c.author for c in comments if c.author is not None)
-    if len(comments) < UI_REPEAT_MIN or not counts:
+    if not counts:
         return comments
-    refused = frozenset(a for a, n in counts.items() if n > UI_REPEAT_SHARE * len(comments))
+    refused = _per_user_controls(comments, counts)
+    if len(comments) >= UI_REPEAT_MIN:
+        refused |= frozenset(a for a, n in counts.items() if n > UI_REPEAT_SHARE * len(comments))
     if not refused:
         return comments
     for comment in comments:
@@ -1381,15 +1482,20 @@ def _line_name(line: str) -> str | None:
 
 
 def _head_block(lines: list[str], posted_text: str | None, posted: datetime | None) -> _Block | None:
-    """A comment whose name and date are among its first ``STRUCT_HEAD_LINES`` lines, text after them."""
+    """A comment whose name and date are among its first ``STRUCT_HEAD_LINES`` lines, text after them (a date
+    below the first line of text after the name, or on the last line, is the comment's foot, not its head: the
+    date may then be a ``<time>``'s, ``posted_text``)."""
     author = None
-    head = -1
+    head = named_at = -1
     dated = False  # a line of the head states the date (a <time> element may state it too)
     for i, line in enumerate(lines[:STRUCT_HEAD_LINES]):
         name = _line_name(line) if author is None else None
         if name is not None:
-            author, head = name, i
-        if (match := _date_in(line)) is not None or (name is None and _is_date_line(line)):
+            author, head, named_at = name, i, i
+        match = _date_in(line)
+        if author is not None and name is None and match is None and not name_shaped(line):
+            break  # a line of text: the head ended, a date below it is the comment's foot
+        if match is not None or (name is None and _is_date_line(line)):
             if author is None and not _is_date_line(line):
                 continue  # a dated line before any name: text, not a header
             head, dated = max(head, i), True
@@ -1398,8 +1504,10 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
                 posted = parse_date(posted_text)
         if author is not None and dated:
             break
-    if author is None or posted_text is None or head + 1 >= len(lines):
+    if author is None or posted_text is None:
         return None
+    if head + 1 >= len(lines):  # the date is on the last line: the comment's foot, the text above it
+        return _Block(author, posted_text, posted, lines[named_at + 1:head]) if named_at + 1 < head else None
     return _Block(author, posted_text, posted, lines[head + 1:])
 
 
