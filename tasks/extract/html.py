@@ -853,6 +853,52 @@ def _date_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, dateti
     return None, None
 
 
+HOLDER_LEVELS = 2
+"""How far above the author element ``_head_holder`` looks for the element of its head line."""
+
+
+def _head_holder(author_node: LexborNode, root: LexborNode) -> LexborNode:
+    """The element of the head line the author element stands in, where that line is the name and its frame
+    only ("<div><a>Jane</a> Moderator dice: 12.03.2024</div>"): one line, beginning with the name, the rest
+    without a sentence end and holding a date, ending as a frame does (":", "...") or of at most
+    ``BADGE_MAX_WORDS`` words; up to ``HOLDER_LEVELS`` above it, below ``root``. Else ``author_node``: the
+    text around it is the comment's."""
+    name = " ".join((author_node.text(deep=True) or "").split())
+    holder, node = author_node, author_node
+    for _ in range(HOLDER_LEVELS):
+        node = node.parent
+        if node is None or node.mem_id == root.mem_id or node.tag in ("body", "html"):
+            break
+        line = node_text(node).strip()
+        if not name or "\n" in line or not line.startswith(name):
+            break
+        if not _frame_only(line[len(name):]):
+            break
+        holder = node
+    return holder
+
+
+def _frame_only(rest: str) -> bool:
+    """Is ``rest`` (what follows a name on its head line) the line's frame only: empty, or no sentence end and
+    a date in it, a frame's end (":", "...") or at most ``BADGE_MAX_WORDS`` words?"""
+    rest = " ".join(rest.split())
+    return not rest or (not _SENTENCE_END.search(rest) and (
+        _date_in(rest) is not None or bool(_FRAME_END.search(rest)) or len(rest.split()) <= BADGE_MAX_WORDS))
+
+
+def _without_head_lines(text: str, author: str | None) -> str:
+    """``text`` (a comment's, paragraphs split by blank lines) without its head where the text begins with it: a
+    first line that is the ``author``'s name and its frame only (``_frame_only``: "Jane Moderator dice:
+    12.03.2024", "Jane"), then a date line. Only when text is left after them."""
+    if not author:
+        return text
+    parts = text.split("\n\n")
+    if len(parts) < 2 or not parts[0].startswith(author) or not _frame_only(parts[0][len(author):]):
+        return text
+    cut = 2 if len(parts) > 2 and _is_date_line(parts[1]) else 1
+    return "\n\n".join(parts[cut:])
+
+
 def _comment_text(region: LexborNode, excluded: set[int], author_node: LexborNode | None) -> str:
     container = None
     for selector in COMMENT_TEXT_SELECTORS:
@@ -871,7 +917,7 @@ def _comment_text(region: LexborNode, excluded: set[int], author_node: LexborNod
     skip = set(excluded)
     skip.update(node.mem_id for node in root.css(_COMMENT_CHROME) if node.mem_id != root.mem_id)
     if author_node is not None:
-        skip.add(author_node.mem_id)
+        skip.add(_head_holder(author_node, root).mem_id)
     text = node_text(root, skip=skip)
     lines = [ln.strip() for ln in text.split("\n")]
     kept = [ln for ln in lines if ln and not _CHROME_LINE.match(ln)]
@@ -1197,6 +1243,7 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
             read = _read_block(node, excluded | _quote_ids(node), max_nodes=max_nodes) if author is None else None
             if read is not None:
                 author = read.author
+        text = _without_head_lines(text, author)
         if not text or (author is None and posted_text is None):
             continue
         position[mid] = len(comments)

@@ -237,3 +237,29 @@ def test_no_badge_cut_from_a_handle_or_a_whole_linked_name(head: str, want: str)
     node = LexborHTMLParser(f"<html><body><div>{head}</div></body></html>").css_first("div")
     assert node is not None
     assert _link_delimited(node, set(), " ".join(node.text().split()).removesuffix(" Reply")) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("Jane Moderator dice: 12.03.2024 10:15\n\nBuckwheat", "Buckwheat"),  # the head line the markup left in
+    ("Jane\n\n12.03.2024 10:15\n\nBuckwheat seeds", "Buckwheat seeds"),  # a bare name line, then its date
+    ("Jane is right about this.\n\nMore words.", "Jane is right about this.\n\nMore words."),  # a sentence stays
+    ("Jane Doe and I went there last summer with friends\n\nMore.", "Jane Doe and I went there last summer with "
+     "friends\n\nMore."),  # more than a badge after the name
+    ("Jane", "Jane"),  # nothing would be left
+])
+def test_a_head_line_left_in_the_text_is_cut(text: str, want: str) -> None:
+    from tasks.extract.html import _without_head_lines
+
+    assert _without_head_lines(text, "Jane") == want
+    assert _without_head_lines(text, None) == text
+
+
+def test_a_date_on_a_blocks_last_line_is_its_foot() -> None:
+    """A name line, a control, the text, then a date line with controls: the name line names the comment, not
+    the short text line above the date (read as a signature)."""
+    from tasks.extract.html import _head_block
+
+    block = _head_block(["Pauliina", "Follow", "yeah, switch!:)", "November 12, 2012 18:06 Reply Flag"],
+                        "November 12, 2012 18:06", None)
+    assert block is not None and block.author == "Pauliina" and block.lines == ["Follow", "yeah, switch!:)"]
+    assert _head_block(["Jane", "12.03.2024"], None, None) is None  # no text: no comment
