@@ -815,7 +815,29 @@ def _read_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block:
     if author is None and read_block and (read := _read_block(node, excluded | _quote_ids(node),
                                                               max_nodes=max_nodes)) is not None:
         author = read.author  # no element the selectors know holds the name: the block's name line (not a quote's)
+    if author is None and read_block and (cell := _name_cell(node, excluded)) is not None:
+        author, author_node = cell  # the cell is the comment's head: not its text
     return author, author_node
+
+
+def _name_cell(region: LexborNode, excluded: set[int]) -> tuple[str, LexborNode] | None:
+    """The name in the first cell of a table row of the comment (outside ``excluded``) that stands beside a cell
+    with more text (a forum's post: "Jane / Posts: 12" beside the post): the cell's first line, name-shaped and
+    no date, and the cell; None when the comment holds no such row."""
+    row = next((r for r in region.css("tr") if r.mem_id not in excluded and not _ancestor_ids(r, region) & excluded),
+               None)
+    if row is None:
+        return None
+    cells = [cell for cell in row.iter(include_text=False) if cell.tag in ("td", "th")]
+    if len(cells) < 2:  # a name cell and a text cell
+        return None
+    line = " ".join((cells[0].text(deep=True) or "").split())
+    if not line or len(line) > STRUCT_HEADER_CHARS or max(len((c.text(deep=True) or "").strip())
+                                                          for c in cells[1:]) <= len(line):
+        return None
+    first = next((ln.strip() for ln in node_text(cells[0]).split("\n") if ln.strip()), "")
+    name = name_from_text(first) if first else None
+    return (name, cells[0]) if name is not None and name_shaped(name) and _date_in(name) is None else None
 
 
 _SELF_AUTHOR = '[class*="author"]'
@@ -1066,24 +1088,27 @@ def _row_pairs(children: list[LexborNode], keys: list[str], heads: frozenset[str
 def _row_cells(children: list[LexborNode], keys: list[str], heads: frozenset[str]) -> list[list[LexborNode]]:
     """The comments of a table whose rows are one comment each, a cell with the name (and a post count, a
     join date) beside a cell with the text (a forum's thread), each as the row's cells; [] when the rows do
-    not read so. Every row has two or more cells, the first header-sized (``_head_line``) with a name-shaped
-    first line, a later one holding more text than it; at least ``RUN_MIN_GROUPS`` rows (one, when the shape
-    is one of ``heads``)."""
+    not read so. Every row has two or more cells, the first header-sized (``STRUCT_HEADER_CHARS``, not a text
+    element), a later one holding more text than it; the first cell's first line is name-shaped in
+    ``STRUCT_MIN_SHARE`` of the rows ("Bob. Just Bob." is a name too); at least ``RUN_MIN_GROUPS`` rows (one,
+    when the shape is one of ``heads``)."""
     if not keys or set(keys) != {"tr"} or len(children) < (1 if heads & {"td", "th"} else RUN_MIN_GROUPS):
         return []
     rows: list[list[LexborNode]] = []
+    named = 0
     for row in children:
         cells = [cell for cell in row.iter(include_text=False) if cell.tag in ("td", "th")]
         if len(cells) < 2:  # a name cell and a text cell
             return []
         line = " ".join((cells[0].text(deep=True) or "").split())
-        first = next((ln.strip() for ln in node_text(cells[0]).split("\n") if ln.strip()), "")
-        name = name_from_text(first) if first else None
-        if not line or not _head_line(cells[0], line) or name is None or not name_shaped(name) \
+        if not line or len(line) > STRUCT_HEADER_CHARS or cells[0].css_matches(_TEXT_ELEMENT) \
                 or max(len((cell.text(deep=True) or "").strip()) for cell in cells[1:]) <= len(line):
             return []
+        first = next((ln.strip() for ln in node_text(cells[0]).split("\n") if ln.strip()), "")
+        name = name_from_text(first) if first else None
+        named += name is not None and name_shaped(name)
         rows.append(cells)
-    return rows
+    return rows if named >= STRUCT_MIN_SHARE * len(rows) else []
 
 
 RUN_MARK = "data-comment-run"

@@ -263,3 +263,19 @@ def test_a_date_on_a_blocks_last_line_is_its_foot() -> None:
                         "November 12, 2012 18:06", None)
     assert block is not None and block.author == "Pauliina" and block.lines == ["Follow", "yeah, switch!:)"]
     assert _head_block(["Jane", "12.03.2024"], None, None) is None  # no text: no comment
+
+
+def test_a_name_cell_names_a_comment_element() -> None:
+    """A known comment element whose post is a table row: the name cell beside the text cell names it, where
+    nothing else does; a cell that is the text itself names nothing."""
+    items = "".join(f"<li class='comment' id='comment-{k}'><table><tr><td>{n}<br>Posts: 12</td><td><p>{t}</p>"
+                    f"</td></tr></table></li>" for k, (n, t, _) in enumerate(PEOPLE))
+    html = ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>"
+    assert [(a, t) for a, t, _ in _found(html)] == [(n, t) for n, t, _ in PEOPLE]
+    from tasks.extract.html import _name_cell
+
+    row = LexborHTMLParser("<div><table><tr><td>A long text cell that says a lot more.</td><td>Hi</td></tr></table>"
+                           "</div>").css_first("div")
+    assert row is not None and _name_cell(row, set()) is None
+    named = LexborHTMLParser(f"<div><table><tr><td>Jo</td><td>{PEOPLE[0][1]}</td></tr></table></div>").css_first("div")
+    assert named is not None and (found := _name_cell(named, set())) is not None and found[0] == "Jo"
