@@ -25,7 +25,14 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
-from tasks.extract.authors import MAX_AUTHOR_CHARS, clean_authors, name_before_date, name_from_text, said_name
+from tasks.extract.authors import (
+    MAX_AUTHOR_CHARS,
+    clean_authors,
+    frame_only,
+    name_before_date,
+    name_from_text,
+    said_name,
+)
 from tasks.extract.authors import NAME_MAX_WORDS as _NAME_MAX_WORDS
 from tasks.extract.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.extract.mainbody import choose_body, drop_comment_text
@@ -602,12 +609,13 @@ def _date_line_name(lines: list[str]) -> str | None:
     date (``_tail_name``: "Jane Doe | 12.03.2024"), or, when the line opens with the date, the part after it
     less a clock time and a "by"/"von" ("12.03.2024, 10:15 Jane Doe"), with a letter in it (digits after a
     date are its time). None when that line holds no name."""
-    for line in lines[:STRUCT_HEAD_LINES]:
+    for i, line in enumerate(lines[:STRUCT_HEAD_LINES]):
         match = _date_in(line)
         if match is None:
             continue
         if match.start() > 0:
-            return _tail_name(line)
+            # "on DATE said:" under the name's line: the name is the line above
+            return _name_above(lines, i) if frame_only(line[: match.start()]) else _tail_name(line)
         rest = _TIME_LEAD.sub("", line[match.end():])
         rest = _BY_LEAD.sub("", rest, count=1)
         name = name_from_text(rest) if rest.strip() else None
@@ -618,6 +626,15 @@ def _date_line_name(lines: list[str]) -> str | None:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+
+
+def _name_above(lines: list[str], at: int) -> str | None:
+    """The name on the line above ``lines[at]`` (a line of the head's frame only: "says:", "on DATE said:"),
+    when that line is name-shaped and no date; else None."""
+    if at < 1:
+        return None
+    name = name_from_text(lines[at - 1])
+    return name if name is not None and name_shaped(name) and _date_in(name) is None else None
 
 
 def _dt_name(region: LexborNode) -> str | None:
@@ -651,8 +668,10 @@ def _head_author(region: LexborNode, excluded: set[int],
     for kind_name, selector, attrs in HEAD_EVIDENCE:
         if kind_name == "json-ld":
             name = _json_ld_author(region, excluded)
-        elif selector is None:  # the "says" line
-            name = next((n for line in lines if (n := said_name(line)) is not None and name_shaped(n)), None)
+        elif selector is None:  # the "says" line, or a "says" word alone on the line after the name
+            name = next((n for i, line in enumerate(lines) if (n := said_name(line) or (
+                _name_above(lines, i) if _LETTER.search(line) and frame_only(line) else None)) is not None
+                and name_shaped(n)), None)
         else:
             data = kind_name == "data-attr"
             kind = {n.mem_id for n in region.css(selector)}

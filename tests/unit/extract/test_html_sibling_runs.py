@@ -279,3 +279,16 @@ def test_a_name_cell_names_a_comment_element() -> None:
     assert row is not None and _name_cell(row, set()) is None
     named = LexborHTMLParser(f"<div><table><tr><td>Jo</td><td>{PEOPLE[0][1]}</td></tr></table></div>").css_first("div")
     assert named is not None and (found := _name_cell(named, set())) is not None and found[0] == "Jo"
+
+
+@pytest.mark.parametrize("frame", ["<span>says:</span>",
+                                   "on <time>August 22, 2012 at 6:29 pm</time> <span>said:</span>"])
+def test_the_name_on_its_own_line_over_its_frame(frame: str) -> None:
+    """The name alone in a classless element, its "says:" (or "on DATE said:") on the next line: the name
+    line names the comment, not the comment's number above it nor the "on"."""
+    items = "".join(f"<li class='comment' id='comment-{k}'><div>{k + 1}</div><div><div><span class='x{k}'>{n}</span>"
+                    f"</div> {frame}</div><div class='comment-content'><p>{t}</p></div></li>"
+                    for k, (n, t, _) in enumerate(PEOPLE))
+    page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
+    assert page is not None
+    assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
