@@ -630,11 +630,12 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 def _name_above(lines: list[str], at: int) -> str | None:
     """The name on the line above ``lines[at]`` (a line of the head's frame only: "says:", "on DATE said:"),
-    when that line is name-shaped and no date; else None."""
-    if at < 1:
+    when that line is the head's first with a letter (a comment's number may stand above it), name-shaped and
+    without a date; else None (a "says:" under a post count, or under "Submitted by NAME on DATE")."""
+    if at < 1 or _date_in(lines[at - 1]) is not None or any(_LETTER.search(line) for line in lines[: at - 1]):
         return None
     name = name_from_text(lines[at - 1])
-    return name if name is not None and name_shaped(name) and _date_in(name) is None else None
+    return name if name is not None and name_shaped(name) else None
 
 
 def _dt_name(region: LexborNode) -> str | None:
