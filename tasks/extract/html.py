@@ -630,10 +630,12 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 def _name_above(lines: list[str], at: int) -> str | None:
     """The name on the line above ``lines[at]`` (a line of the head's frame only: "says:", "on DATE said:"),
-    when that line is the head's first with a letter (a comment's number may stand above it), name-shaped and
-    without a date; else None (a "says:" under a post count, or under "Submitted by NAME on DATE")."""
-    if at < 1 or _date_in(lines[at - 1]) is not None or any(_LETTER.search(line) for line in lines[: at - 1]):
-        return None
+    when that line is the head's first with a letter (a comment's number may stand above it: a number alone is
+    not taken), name-shaped and without a date; else None (a "says:" under a post count, or under "Submitted by
+    NAME on DATE")."""
+    if at < 1 or _date_in(lines[at - 1]) is not None or not _LETTER.search(lines[at - 1]) \
+            or any(_LETTER.search(line) for line in lines[: at - 1]):
+        return None  # a number alone above "says:" is the comment's number
     name = name_from_text(lines[at - 1])
     return name if name is not None and name_shaped(name) else None
 

@@ -292,3 +292,13 @@ def test_the_name_on_its_own_line_over_its_frame(frame: str) -> None:
     page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
     assert page is not None
     assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
+
+
+def test_a_comment_number_over_a_lone_says_line_is_no_name() -> None:
+    """The name in a ``<dt>`` before a ``<dd>`` comment whose head is its number and "says:": the number is not
+    read as the name above the says line."""
+    items = "".join(f"<dt>{n}</dt><dd class='comment' id='comment-{k}'><div>{k + 1}</div><div><span>says:</span>"
+                    f"</div><div class='comment-content'><p>{t}</p></div></dd>" for k, (n, t, _) in enumerate(PEOPLE))
+    page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
+    assert page is not None
+    assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
