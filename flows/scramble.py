@@ -70,6 +70,16 @@ AUTHOR_FORMS = {
     "author-ldpage": "",
     "author-blogger": '<a href="https://example.org/profile/{slug}" rel="nofollow">{name}</a> said...',
     "author-pairs": '<a href="https://example.org/people/{slug}">{name}</a>',
+    "author-table": "{name}, 12.03.2024 10:15",
+    "author-forum": "{name}<br>Posts: 1234",
+    "author-badge": ('<div><a href="https://example.org/u/{slug}">{name}</a> {badge} {said} '
+                     '<a href="#c{slug}">12.03.2024 10:15</a></div>'),
+    "author-plain": "<div>{name}<br>12.03.2024 10:15</div>",
+    "author-span": '<div><span class="k3f9e2a10">{name}</span></div>',
+    "author-sigdate": "<p>— {name}, 12.03.2024</p>",
+    "author-headerlink": ('<header><a href="https://example.org/u/{slug}">{name}</a> '
+                          '<time datetime="2024-03-12T10:15">12 March 2024</time> '
+                          '<a href="#respond">Reply</a></header>'),
 }
 """Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
 ``{slug}`` a token made from it, ``{json}`` the name as a JSON string, ``{verb}`` a "wrote" verb in one of
@@ -92,13 +102,26 @@ element holding one comment: each comment element (with the wrappers that hold o
 with a profile link and "said..." followed by a ``<dd>`` with the rest of its content, the pairs of one list
 in one ``<dl>``, no class or id on either; ``author-pairs``: the same with a ``<div>`` holding the name's link and
 a ``<div>`` with the content, classed as a comment's header and body (``RUN_PAIR_CLASSES``), side by side in
-the list. No form writes an "@handle" next to the name:
+the list. ``author-table``: a table per thread, each comment two rows, a cell "NAME, DATE" over a cell
+with the content, no class or id (old CMS and guest-book threads); ``author-forum``: a forum's row, the name
+and a post count in a cell beside the cell with the content; ``author-badge``: a linked name, a role badge
+(``BADGES``), a "says" word in one of several languages (``SAID_WORDS``) and a date on one line;
+``author-plain``: the name as bare text over a date line; ``author-span``: the name in a ``<span>`` whose
+class is a meaningless token, nothing else in its line; ``author-sigdate``: a "— NAME, DATE" signature
+after the text; ``author-headerlink``: a ``<header>`` with a profile link, a ``<time>`` and a "Reply" link.
+No form writes an "@handle" next to the name:
 the labelled pages keep a handle shown with the name as part of it ("Kris @Krazy_Kris"), so the unchanged
 truth would not hold."""
 RUN_PAIR_CLASSES = ("comment-header", "comment-body")
 """The classes of ``author-pairs``' head and body elements: named as a comment's parts, as no element is the comment."""
-TAIL_FORMS = frozenset({"author-footer", "author-signed", "author-postprofile"})
+TAIL_FORMS = frozenset({"author-footer", "author-signed", "author-postprofile", "author-sigdate"})
 """Forms written after the comment's text element (``COMMENT_TEXT_SELECTORS``), or before its replies."""
+RUN_FORMS = {"author-blogger": "dl", "author-pairs": "pairs", "author-table": "table", "author-forum": "forum"}
+"""The forms that write no element holding one comment (``_as_run``) and how their parts stand."""
+BADGES = ("(Admin)", "Moderator", "Author", "Autor", "(Modérateur)", "Redaktion")
+"""Role badges ``author-badge`` writes after a name (chosen from the name's hash)."""
+SAID_WORDS = ("says:", "dice:", "schreibt:", "dit :", "zegt:", "pisze:", "scrive:", "diz:")
+""""says" words ``author-badge`` writes after the badge (chosen from the name's hash)."""
 WROTE_VERBS = ("wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał", "skrev")
 _DATA_ATTRS = ("data-author", "data-username")
 SCRAMBLE_MODES = ("none", "classes", "tags", *AUTHOR_FORMS)
@@ -197,7 +220,8 @@ def move_authors(data: bytes, form: str) -> bytes:
         slug = scramble_token(name.encode()).decode()
         snippet = AUTHOR_FORMS[form].format(
             name=html_lib.escape(name), slug=slug, json=json.dumps(name, ensure_ascii=False).replace("<", "\\u003c"),
-            verb=WROTE_VERBS[digest % len(WROTE_VERBS)])
+            verb=WROTE_VERBS[digest % len(WROTE_VERBS)], badge=BADGES[digest % len(BADGES)],
+            said=SAID_WORDS[digest // 7 % len(SAID_WORDS)])
         if form == "author-data":
             comment.attrs[_DATA_ATTRS[digest % len(_DATA_ATTRS)]] = name
         if form == "author-ldpage":
@@ -245,9 +269,9 @@ def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, com
     elif form == "author-dl":
         author.decompose()
         _as_definition(comment, snippet)
-    elif form in ("author-blogger", "author-pairs"):
+    elif form in RUN_FORMS:
         author.decompose()
-        _as_run(comment, snippet, pairs=form == "author-pairs")
+        _as_run(comment, snippet, RUN_FORMS[form])
     elif body is None or body.child is None:
         return
     elif form in TAIL_FORMS:
@@ -322,27 +346,31 @@ def _as_definition(comment: LexborNode, term: str) -> None:
 
 def _outermost(comment: LexborNode) -> LexborNode:
     """``comment`` or the outermost of the elements around it that hold nothing else (an ``li`` with an id
-    around an ``article``): the element a thread without per-comment elements has in its place."""
+    around an ``article``; a rule or a line break do not count): the element a thread without per-comment
+    elements has in its place."""
     target = comment
     while (parent := target.parent) is not None and parent.tag in ("li", "div", "article", "section"):
         others = [child for child in parent.iter(include_text=True) if child.mem_id != target.mem_id
                   and not (child.tag == "-text" and not (child.text_content or "").strip())
-                  and child.tag not in ("-comment", "script")]
+                  and child.tag not in ("-comment", "script", "hr", "br")]
         if others:
             break
         target = parent
     return target
 
 
-def _as_run(comment: LexborNode, head: str, *, pairs: bool = False) -> None:
-    """Put a ``<dt>`` holding ``head`` and a ``<dd>`` holding the content of ``comment`` (an element) in place
-    of the comment and the wrappers around it that hold nothing else (``_outermost``), no attributes on
-    either; the pair joins the ``<dl>`` this function made just after it (replaced last first, the next
-    comment's), else goes in a new ``<dl>``, so a run nested in a reply stays inside its comment's ``<dd>``.
-    With ``pairs``: two ``<div>`` (``RUN_PAIR_CLASSES``) put in the comment's place, no list around them."""
+def _as_run(comment: LexborNode, head: str, kind: str = "dl") -> None:
+    """Put the parts of a comment written without an element of its own in place of ``comment`` (an element)
+    and the wrappers around it that hold nothing else (``_outermost``), no attributes on them (``RUN_FORMS``):
+    ``dl``: a ``<dt>`` holding ``head`` and a ``<dd>`` holding the comment's content; ``table``: a row with a
+    cell holding ``head`` over a row with a cell holding the content; ``forum``: one row, a cell holding
+    ``head`` beside a cell holding the content. The parts join the list or table this function made just
+    after them (replaced last first, the next comment's), else go in a new one, so a run nested in a reply
+    stays inside its comment's content. ``pairs``: two ``<div>`` (``RUN_PAIR_CLASSES``) put in the comment's
+    place, no list around them."""
     target = _outermost(comment)
     inner = "".join(child.html or "" for child in comment.iter(include_text=True))
-    if pairs:
+    if kind == "pairs":
         made = LexborHTMLParser(f'<html><body><div class="{RUN_PAIR_CLASSES[0]}">{head}</div>'
                                 f'<div class="{RUN_PAIR_CLASSES[1]}">{inner}</div></body></html>').body
         if made is not None:
@@ -350,15 +378,23 @@ def _as_run(comment: LexborNode, head: str, *, pairs: bool = False) -> None:
                 target.insert_before(part)
             target.decompose()
         return
-    parsed = LexborHTMLParser(f"<html><body><dl><dt>{head}</dt><dd>{inner}</dd></dl></body></html>").css_first("dl")
+    container = "table" if kind in ("table", "forum") else "dl"
+    parts = {"dl": f"<dt>{head}</dt><dd>{inner}</dd>",
+             "table": f"<tr><td>{head}</td></tr><tr><td>{inner}</td></tr>",
+             "forum": f"<tr><td>{head}</td><td>{inner}</td></tr>"}[kind]
+    parsed = LexborHTMLParser(f"<html><body><{container}>{parts}</{container}></body></html>").css_first(container)
     if parsed is None:
         return
     after = target.next
-    while after is not None and after.tag == "-text" and not (after.text_content or "").strip():
-        after = after.next
-    if after is not None and after.tag == "dl" and not after.attributes and after.child is not None:
-        first = after.child
-        for part in list(parsed.iter(include_text=False)):
+    while after is not None and ((after.tag in ("-text", "-comment") and not (after.text_content or "").strip())
+                                 or (after.tag == "a" and not after.attributes.get("href") and not after.text())):
+        after = after.next  # white space, and the empty anchors between comments (<a id="c123"></a>)
+    rows = parsed.css_first("tbody") if container == "table" else parsed
+    joined = after.css_first("tbody") if container == "table" and after is not None and after.tag == "table" else after
+    if (rows is not None and after is not None and after.tag == container and not after.attributes
+            and joined is not None and joined.child is not None):
+        first = joined.child
+        for part in list(rows.iter(include_text=False)):
             first.insert_before(part)
         target.decompose()
     else:

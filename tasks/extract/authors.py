@@ -162,6 +162,13 @@ _SAYS_WORD = re.compile(
 """A "says" word and up to three words after it ("Jane said on Monday:"): not the name."""
 
 
+def frame_only(text: str) -> bool:
+    """Is ``text`` (a head line, or what stands before a date on one) only a header's frame, no name: a "says"
+    word ("says:", "schrieb:"), or the word that joins a name to its date ("on", "am", "le")? The name is then
+    on the line before."""
+    return not _SAYS.sub("", _DATE_PREPOSITION.sub("", " " + text.strip())).strip(" \u00a0\t:·|•,–—-")
+
+
 def name_before_date(text: str) -> str | None:
     """The name in ``text``, the part of a line that stood before a date: what stands between a name and
     its date ("on", a weekday) cut, then ``name_from_text``."""

@@ -25,7 +25,14 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
-from tasks.extract.authors import MAX_AUTHOR_CHARS, clean_authors, name_before_date, name_from_text, said_name
+from tasks.extract.authors import (
+    MAX_AUTHOR_CHARS,
+    clean_authors,
+    frame_only,
+    name_before_date,
+    name_from_text,
+    said_name,
+)
 from tasks.extract.authors import NAME_MAX_WORDS as _NAME_MAX_WORDS
 from tasks.extract.dates import RELATIVE_DATE, WRITTEN_DATE, find_date, parse_date
 from tasks.extract.mainbody import choose_body, drop_comment_text
@@ -602,12 +609,13 @@ def _date_line_name(lines: list[str]) -> str | None:
     date (``_tail_name``: "Jane Doe | 12.03.2024"), or, when the line opens with the date, the part after it
     less a clock time and a "by"/"von" ("12.03.2024, 10:15 Jane Doe"), with a letter in it (digits after a
     date are its time). None when that line holds no name."""
-    for line in lines[:STRUCT_HEAD_LINES]:
+    for i, line in enumerate(lines[:STRUCT_HEAD_LINES]):
         match = _date_in(line)
         if match is None:
             continue
         if match.start() > 0:
-            return _tail_name(line)
+            # "on DATE said:" under the name's line: the name is the line above
+            return _name_above(lines, i) if frame_only(line[: match.start()]) else _tail_name(line)
         rest = _TIME_LEAD.sub("", line[match.end():])
         rest = _BY_LEAD.sub("", rest, count=1)
         name = name_from_text(rest) if rest.strip() else None
@@ -618,6 +626,18 @@ def _date_line_name(lines: list[str]) -> str | None:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+
+
+def _name_above(lines: list[str], at: int) -> str | None:
+    """The name on the line above ``lines[at]`` (a line of the head's frame only: "says:", "on DATE said:"),
+    when that line is the head's first with a letter (a comment's number may stand above it: a number alone is
+    not taken), name-shaped and without a date; else None (a "says:" under a post count, or under "Submitted by
+    NAME on DATE")."""
+    if at < 1 or _date_in(lines[at - 1]) is not None or not _LETTER.search(lines[at - 1]) \
+            or any(_LETTER.search(line) for line in lines[: at - 1]):
+        return None  # a number alone above "says:" is the comment's number
+    name = name_from_text(lines[at - 1])
+    return name if name is not None and name_shaped(name) else None
 
 
 def _dt_name(region: LexborNode) -> str | None:
@@ -651,8 +671,10 @@ def _head_author(region: LexborNode, excluded: set[int],
     for kind_name, selector, attrs in HEAD_EVIDENCE:
         if kind_name == "json-ld":
             name = _json_ld_author(region, excluded)
-        elif selector is None:  # the "says" line
-            name = next((n for line in lines if (n := said_name(line)) is not None and name_shaped(n)), None)
+        elif selector is None:  # the "says" line, or a "says" word alone on the line after the name
+            name = next((n for i, line in enumerate(lines) if (n := said_name(line) or (
+                _name_above(lines, i) if _LETTER.search(line) and frame_only(line) else None)) is not None
+                and name_shaped(n)), None)
         else:
             data = kind_name == "data-attr"
             kind = {n.mem_id for n in region.css(selector)}
@@ -739,9 +761,45 @@ def _foot_name(foot: list[LexborNode], excluded: set[int]) -> str | None:
     return None
 
 
+BADGE_MAX_WORDS = 2
+"""Words a line may hold after the link with the commenter's name, before its "says" word or date, for the
+link alone to be the name (``_link_delimited``): a role badge ("Moderator", "(Admin)", "Redaktion")."""
+
+
+def _link_delimited(node: LexborNode, excluded: set[int], author: str | None) -> str | None:
+    """``author`` (read from a line or an element holding more than a link) cut to the text of a link of the
+    comment ``node`` (outside ``excluded``) that it starts with, where what follows the link is one to
+    ``BADGE_MAX_WORDS`` words without a digit and no "@handle" (a role badge or an untranslated "says" word:
+    "<a>Jane</a> Moderator dice:", "<a>Bo</a> (Admin) zegt:"). The link holds the name, the rest is the head's
+    frame, in any language. Else ``author`` as it is."""
+    if author is None or " " not in author:
+        return author
+    for link in node.css("a[href]"):
+        shown = " ".join((link.text(deep=True) or "").split())
+        if not shown or not author.startswith(shown + " ") or not name_shaped(shown):
+            continue
+        rest = author[len(shown):].split()
+        if len(rest) > BADGE_MAX_WORDS or any(ch.isdigit() or ch == "@" for ch in "".join(rest)):
+            return author
+        if link.mem_id in excluded or _ancestor_ids(link, node) & excluded:
+            continue  # a reply's link
+        return shown
+    return author
+
+
 def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
                     refused: frozenset[str] = frozenset(), read_block: bool = True,
                     ) -> tuple[str | None, LexborNode | None]:
+    """The author of one comment and the element holding it (``_read_author``), a role badge or a frame word
+    after a linked name cut (``_link_delimited``)."""
+    author, author_node = _read_author(node, excluded, max_nodes=max_nodes, block=block, refused=refused,
+                                       read_block=read_block)
+    return _link_delimited(node, excluded, author), author_node
+
+
+def _read_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
+                 refused: frozenset[str] = frozenset(), read_block: bool = True,
+                 ) -> tuple[str | None, LexborNode | None]:
     """The author of one comment and the element holding it, the one author step of both finders: the element
     the selectors name (``_author_of``), or where that holds no name (or only an avatar's initials) the
     evidence in the head (``_head_author``), then the block's name line (``_read_block``; not with
@@ -779,7 +837,29 @@ def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, blo
     if author is None and read_block and (read := _read_block(node, excluded | _quote_ids(node),
                                                               max_nodes=max_nodes)) is not None:
         author = read.author  # no element the selectors know holds the name: the block's name line (not a quote's)
+    if author is None and read_block and (cell := _name_cell(node, excluded)) is not None:
+        author, author_node = cell  # the cell is the comment's head: not its text
     return author, author_node
+
+
+def _name_cell(region: LexborNode, excluded: set[int]) -> tuple[str, LexborNode] | None:
+    """The name in the first cell of a table row of the comment (outside ``excluded``) that stands beside a cell
+    with more text (a forum's post: "Jane / Posts: 12" beside the post): the cell's first line, name-shaped and
+    no date, and the cell; None when the comment holds no such row."""
+    row = next((r for r in region.css("tr") if r.mem_id not in excluded and not _ancestor_ids(r, region) & excluded),
+               None)
+    if row is None:
+        return None
+    cells = [cell for cell in row.iter(include_text=False) if cell.tag in ("td", "th")]
+    if len(cells) < 2:  # a name cell and a text cell
+        return None
+    line = " ".join((cells[0].text(deep=True) or "").split())
+    if not line or len(line) > STRUCT_HEADER_CHARS or max(len((c.text(deep=True) or "").strip())
+                                                          for c in cells[1:]) <= len(line):
+        return None
+    first = next((ln.strip() for ln in node_text(cells[0]).split("\n") if ln.strip()), "")
+    name = name_from_text(first) if first else None
+    return (name, cells[0]) if name is not None and name_shaped(name) and _date_in(name) is None else None
 
 
 _SELF_AUTHOR = '[class*="author"]'
@@ -817,6 +897,52 @@ def _date_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, dateti
     return None, None
 
 
+HOLDER_LEVELS = 2
+"""How far above the author element ``_head_holder`` looks for the element of its head line."""
+
+
+def _head_holder(author_node: LexborNode, root: LexborNode) -> LexborNode:
+    """The element of the head line the author element stands in, where that line is the name and its frame
+    only ("<div><a>Jane</a> Moderator dice: 12.03.2024</div>"): one line, beginning with the name, the rest
+    without a sentence end and holding a date, ending as a frame does (":", "...") or of at most
+    ``BADGE_MAX_WORDS`` words; up to ``HOLDER_LEVELS`` above it, below ``root``. Else ``author_node``: the
+    text around it is the comment's."""
+    name = " ".join((author_node.text(deep=True) or "").split())
+    holder, node = author_node, author_node
+    for _ in range(HOLDER_LEVELS):
+        node = node.parent
+        if node is None or node.mem_id == root.mem_id or node.tag in ("body", "html"):
+            break
+        line = node_text(node).strip()
+        if not name or "\n" in line or not line.startswith(name):
+            break
+        if not _frame_only(line[len(name):]):
+            break
+        holder = node
+    return holder
+
+
+def _frame_only(rest: str) -> bool:
+    """Is ``rest`` (what follows a name on its head line) the line's frame only: empty, or no sentence end and
+    a date in it, a frame's end (":", "...") or at most ``BADGE_MAX_WORDS`` words?"""
+    rest = " ".join(rest.split())
+    return not rest or (not _SENTENCE_END.search(rest) and (
+        _date_in(rest) is not None or bool(_FRAME_END.search(rest)) or len(rest.split()) <= BADGE_MAX_WORDS))
+
+
+def _without_head_lines(text: str, author: str | None) -> str:
+    """``text`` (a comment's, paragraphs split by blank lines) without its head where the text begins with it: a
+    first line that is the ``author``'s name and its frame only (``_frame_only``: "Jane Moderator dice:
+    12.03.2024", "Jane"), then a date line. Only when text is left after them."""
+    if not author:
+        return text
+    parts = text.split("\n\n")
+    if len(parts) < 2 or not parts[0].startswith(author) or not _frame_only(parts[0][len(author):]):
+        return text
+    cut = 2 if len(parts) > 2 and _is_date_line(parts[1]) else 1
+    return "\n\n".join(parts[cut:])
+
+
 def _comment_text(region: LexborNode, excluded: set[int], author_node: LexborNode | None) -> str:
     container = None
     for selector in COMMENT_TEXT_SELECTORS:
@@ -835,7 +961,7 @@ def _comment_text(region: LexborNode, excluded: set[int], author_node: LexborNod
     skip = set(excluded)
     skip.update(node.mem_id for node in root.css(_COMMENT_CHROME) if node.mem_id != root.mem_id)
     if author_node is not None:
-        skip.add(author_node.mem_id)
+        skip.add(_head_holder(author_node, root).mem_id)
     text = node_text(root, skip=skip)
     lines = [ln.strip() for ln in text.split("\n")]
     kept = [ln for ln in lines if ln and not _CHROME_LINE.match(ln)]
@@ -915,9 +1041,9 @@ def _sibling_parent(node: LexborNode, rep: dict[int, int], position: dict[int, i
 
 _RUN_SKIP_TAGS = frozenset({"-text", "-comment", "script", "style", "noscript", "br", "hr", "template"})
 """Children that neither start nor break a run of comment parts (``_sibling_groups``)."""
-_RUN_PARENTS = 'dt, [class*="comment" i]'
-"""Elements whose parents may hold comments as runs of sibling parts: a ``<dt>`` (a definition list), or an
-element whose class names a comment part."""
+_RUN_PARENTS = 'dt, tr, [class*="comment" i]'
+"""Elements whose parents may hold comments as runs of sibling parts: a ``<dt>`` (a definition list), a table
+row (``_row_pairs``), or an element whose class names a comment part."""
 RUN_MIN_GROUPS = 2
 """Comments a run of sibling parts must hold (``_sibling_groups``)."""
 RUN_PART_LEVELS = 3
@@ -963,7 +1089,48 @@ def _sibling_groups(parent: LexborNode, heads: frozenset[str] = frozenset()) -> 
                 break
             last.append(child)
         return [*groups, last]
-    return []
+    return _row_pairs(children, keys, heads) or _row_cells(children, keys, heads)
+
+
+def _row_pairs(children: list[LexborNode], keys: list[str], heads: frozenset[str]) -> list[list[LexborNode]]:
+    """The comments of a parent whose children all have one shape and alternate a head and a body (a table
+    per thread, a row "NAME, DATE" over a row with the text: guest books, old CMS threads), each a pair; []
+    when they do not read so. Every head is header-sized (``_head_line``) and holds a date, every body holds
+    text; at least ``RUN_MIN_GROUPS`` pairs (one, when the shape is one of ``heads``: a reply's table)."""
+    if len(set(keys)) != 1 or len(children) % 2 or len(children) < 2 * (1 if keys[0] in heads else RUN_MIN_GROUPS):
+        return []
+    pairs = [children[i:i + 2] for i in range(0, len(children), 2)]
+    for head, body in pairs:
+        line = " ".join((head.text(deep=True) or "").split())
+        if not line or _date_in(line) is None or not _head_line(head, line) or not (body.text(deep=True) or "").strip():
+            return []
+    return pairs
+
+
+def _row_cells(children: list[LexborNode], keys: list[str], heads: frozenset[str]) -> list[list[LexborNode]]:
+    """The comments of a table whose rows are one comment each, a cell with the name (and a post count, a
+    join date) beside a cell with the text (a forum's thread), each as the row's cells; [] when the rows do
+    not read so. Every row has two or more cells, the first header-sized (``STRUCT_HEADER_CHARS``, not a text
+    element), a later one holding more text than it; the first cell's first line is name-shaped in
+    ``STRUCT_MIN_SHARE`` of the rows ("Bob. Just Bob." is a name too); at least ``RUN_MIN_GROUPS`` rows (one,
+    when the shape is one of ``heads``)."""
+    if not keys or set(keys) != {"tr"} or len(children) < (1 if heads & {"td", "th"} else RUN_MIN_GROUPS):
+        return []
+    rows: list[list[LexborNode]] = []
+    named = 0
+    for row in children:
+        cells = [cell for cell in row.iter(include_text=False) if cell.tag in ("td", "th")]
+        if len(cells) < 2:  # a name cell and a text cell
+            return []
+        line = " ".join((cells[0].text(deep=True) or "").split())
+        if not line or len(line) > STRUCT_HEADER_CHARS or cells[0].css_matches(_TEXT_ELEMENT) \
+                or max(len((cell.text(deep=True) or "").strip()) for cell in cells[1:]) <= len(line):
+            return []
+        first = next((ln.strip() for ln in node_text(cells[0]).split("\n") if ln.strip()), "")
+        name = name_from_text(first) if first else None
+        named += name is not None and name_shaped(name)
+        rows.append(cells)
+    return rows if named >= STRUCT_MIN_SHARE * len(rows) else []
 
 
 RUN_MARK = "data-comment-run"
@@ -1002,7 +1169,7 @@ def _run_outside(wrapper: LexborNode) -> tuple[set[int], str | None, str | None]
     if parts and _head_line(parts[0], lines[0]) and any(
             line for part, line in zip(parts[1:], lines[1:], strict=True) if part.mem_id not in skip):
         skip.add(parts[0].mem_id)
-        name = name_from_text(lines[0])
+        name = name_from_text(node_text(parts[0]))  # its first line: "Jane<br>Posts: 12" names Jane
         head_name = name if name and name_shaped(name) and not _is_date_line(name) else None
     return skip, written, head_name
 
@@ -1107,9 +1274,13 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         if parent is None and nearest[mid] is None:
             parent = _sibling_parent(node, rep, position)
         excluded = _subtree_ids(mid, children)
-        author, author_node = _comment_author(node, excluded, max_nodes=max_nodes, read_block=not stated)
-        posted_text, posted = _date_of(node, excluded)
         skip, run_date, head_name = outside.get(mid, (set(), None, None))
+        # a run's head line is its name line, as a structural block's is: evidence of a weak kind (a "Follow"
+        # link in the text part) does not outweigh it, nor does the block's reading (a post count under the name)
+        head = _Block(head_name, None, None, []) if head_name is not None else None
+        author, author_node = _comment_author(node, excluded, max_nodes=max_nodes, block=head,
+                                              read_block=not stated and head is None)
+        posted_text, posted = _date_of(node, excluded)
         text = _comment_text(node, excluded | skip, author_node)
         if posted_text is None and run_date is not None:
             posted_text, posted = run_date, parse_date(run_date)
@@ -1119,6 +1290,7 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
             read = _read_block(node, excluded | _quote_ids(node), max_nodes=max_nodes) if author is None else None
             if read is not None:
                 author = read.author
+        text = _without_head_lines(text, author)
         if not text or (author is None and posted_text is None):
             continue
         position[mid] = len(comments)
@@ -1168,6 +1340,27 @@ def _ld_name(text: str, stated: list[tuple[str, Counter[str]]]) -> str | None:
     return name if name and name_shaped(name) else None
 
 
+def _link_target(node: LexborNode | None) -> str | None:
+    """The address of the link that is or holds ``node`` (up to two levels above it), less a fragment; None
+    when there is none, or it is only a fragment (a permalink to the comment itself)."""
+    for anc in [node, *(_ancestors(node, limit=2) if node is not None else [])]:
+        if anc is not None and anc.tag == "a":
+            href = ((anc.attributes or {}).get("href") or "").split("#")[0].strip()
+            return href or None
+    return None
+
+
+def _per_user_controls(comments: list[_Comment], counts: Counter[str]) -> frozenset[str]:
+    """The authors read from links that head two or more comments, each time a link to another address: a
+    control beside each commenter ("Follow" to /people/7/follow, "Message" to /pm?to=7), in any language. A
+    reader who writes twice links to one profile (or to none)."""
+    targets: dict[str, set[str | None]] = {}
+    for comment in comments:
+        if comment.author is not None and counts[comment.author] > 1:
+            targets.setdefault(comment.author, set()).add(_link_target(comment.author_node))
+    return frozenset(a for a, seen in targets.items() if None not in seen and len(seen) == counts[a])
+
+
 def _without_repeated_labels(comments: list[_Comment], children: dict[int, list[int]], *,
                              max_nodes: int, stated: list[tuple[str, Counter[str]]] | None = None,
                              ) -> list[_Comment]:
@@ -1176,9 +1369,11 @@ def _without_repeated_labels(comments: list[_Comment], children: dict[int, list[
     comment ("Delete", "Follow"), in any language, not a name (``tasks.extract.authors.UI_WORD_SHARE``); the
     page's JSON-LD comments (``stated``) are asked before a block's name line."""
     counts = Counter(c.author for c in comments if c.author is not None)
-    if len(comments) < UI_REPEAT_MIN or not counts:
+    if not counts:
         return comments
-    refused = frozenset(a for a, n in counts.items() if n > UI_REPEAT_SHARE * len(comments))
+    refused = _per_user_controls(comments, counts)
+    if len(comments) >= UI_REPEAT_MIN:
+        refused |= frozenset(a for a, n in counts.items() if n > UI_REPEAT_SHARE * len(comments))
     if not refused:
         return comments
     for comment in comments:
@@ -1381,15 +1576,20 @@ def _line_name(line: str) -> str | None:
 
 
 def _head_block(lines: list[str], posted_text: str | None, posted: datetime | None) -> _Block | None:
-    """A comment whose name and date are among its first ``STRUCT_HEAD_LINES`` lines, text after them."""
+    """A comment whose name and date are among its first ``STRUCT_HEAD_LINES`` lines, text after them (a date
+    below the first line of text after the name, or on the last line, is the comment's foot, not its head: the
+    date may then be a ``<time>``'s, ``posted_text``)."""
     author = None
-    head = -1
+    head = named_at = -1
     dated = False  # a line of the head states the date (a <time> element may state it too)
     for i, line in enumerate(lines[:STRUCT_HEAD_LINES]):
         name = _line_name(line) if author is None else None
         if name is not None:
-            author, head = name, i
-        if (match := _date_in(line)) is not None or (name is None and _is_date_line(line)):
+            author, head, named_at = name, i, i
+        match = _date_in(line)
+        if author is not None and name is None and match is None and not name_shaped(line):
+            break  # a line of text: the head ended, a date below it is the comment's foot
+        if match is not None or (name is None and _is_date_line(line)):
             if author is None and not _is_date_line(line):
                 continue  # a dated line before any name: text, not a header
             head, dated = max(head, i), True
@@ -1398,8 +1598,10 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
                 posted = parse_date(posted_text)
         if author is not None and dated:
             break
-    if author is None or posted_text is None or head + 1 >= len(lines):
+    if author is None or posted_text is None:
         return None
+    if head + 1 >= len(lines):  # the date is on the last line: the comment's foot, the text above it
+        return _Block(author, posted_text, posted, lines[named_at + 1:head]) if named_at + 1 < head else None
     return _Block(author, posted_text, posted, lines[head + 1:])
 
 

@@ -150,3 +150,14 @@ def test_strip_badge_cuts_a_said_frame_on_a_lone_author(raw: str, name: str) -> 
     """Issue 17: a "NAME said..." header read by the text path on a page of one or two comments (too few to
     show a shared frame) gives the name alone; a "says" word without its mark is part of the name."""
     assert strip_badge(raw) == name
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("says:", True), ("schrieb:", True), ("on", True), ("on Tuesday,", True),
+    ("Jane", False), ("Jane says:", False), ("sizzle", False), ("7", False),
+])
+def test_frame_only(text: str, want: bool) -> None:
+    """A "says" word or a date's connector alone is a head's frame, the name on the line above; a name is not."""
+    from tasks.extract.authors import frame_only
+
+    assert frame_only(text) is want

@@ -179,3 +179,126 @@ def test_a_bare_head_line_names_the_comment_and_a_text_head_stays_text() -> None
                      f"<a href='/u/{k}'>{n}</a> | {d}</dd>" for k, (n, t, d) in enumerate(PEOPLE))
     html = ARTICLE + f"<div id='comments'><dl>{footed}</dl></div></body></html>"
     assert [t for _, t, _ in _found(html)] == [t for _, t, _ in PEOPLE]
+
+
+def test_a_table_of_head_rows_over_text_rows() -> None:
+    """A table per thread, no class on it: a row "NAME, DATE" over a row with the text (guest books, old CMS
+    threads) is one comment; a reply's table of one such pair inside a text row is a reply."""
+    reply = "<table><tr><td>Bo, 13.03.2024 08:00</td></tr><tr><td><p>A reply by Bo to Ana.</p></td></tr></table>"
+    rows = (f"<tr><td>Ana, 12.03.2024 10:15</td></tr><tr><td><p>First comment by Ana.</p>{reply}</td></tr>"
+            "<tr><td>7, 12.03.2024 11:00</td></tr><tr><td><p>Second comment by user 7.</p></td></tr>")
+    html = ARTICLE + f"<div id='comments'><table>{rows}</table></div></body></html>"
+    assert _found(html) == [("Ana", "First comment by Ana.", None), ("Bo", "A reply by Bo to Ana.", 0),
+                            ("7", "Second comment by user 7.", None)]
+
+
+def test_a_forum_table_of_name_cells_beside_text_cells() -> None:
+    """A forum's thread: each row a comment, the name (and a post count) in a cell beside the text's cell."""
+    rows = "".join(f"<tr><td>{n}<br>Posts: 12</td><td><p>{t}</p><time>{d}</time></td></tr>" for n, t, d in PEOPLE)
+    html = ARTICLE + f"<div id='comments'><table>{rows}</table></div></body></html>"
+    assert [(a, t) for a, t, _ in _found(html)] == [(n, t) for n, t, _ in PEOPLE]
+
+
+def test_data_tables_are_no_comments() -> None:
+    """Tables in the article (a schedule of dated rows, a specification's name/value rows) and outside a
+    comment section give no comment."""
+    schedule = "".join(f"<tr><td>Stage {k}, 12.0{k}.2024</td></tr><tr><td>From the coast to the hills.</td></tr>"
+                       for k in range(1, 4))
+    spec = "".join(f"<tr><td>{n}</td><td>{v}</td></tr>" for n, v in [("Weight", "1.2 kg"), ("Colour", "Black"),
+                                                                     ("Battery", "About ten hours of use")])
+    related = "".join(f"<tr><td>By Jane Doe, 0{k}.03.2024</td></tr><tr><td><a href='/story/{k}'>Another story "
+                      f"number {k} of this site</a></td></tr>" for k in range(1, 4))
+    html = (ARTICLE.replace("</div>", f"<table>{schedule}</table><table>{spec}</table></div>", 1)
+            + f"<div class='related-posts'><h3>Related</h3><table>{related}</table></div></body></html>")
+    page = extract_page(html, use_trafilatura=False)
+    assert page is not None and page.comments == []
+
+
+@pytest.mark.parametrize("frame", ["Moderator dice:", "(Admin) zegt:", "Redaktion", "Autor pisze:", "(Modérateur)"])
+def test_a_badge_after_the_linked_name_in_any_language(frame: str) -> None:
+    """A role badge and an unknown "says" word after the link holding the name, a date after them: the link
+    is the name."""
+    items = "".join(f"<li class='comment' id='comment-{k}'><div><a href='/u/{k}'>{n}</a> {frame} "
+                    f"<a href='#c{k}'>{d}</a></div><div class='comment-content'><p>{t}</p></div></li>"
+                    for k, (n, t, d) in enumerate(PEOPLE))
+    page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
+    assert page is not None
+    assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
+
+
+@pytest.mark.parametrize(("head", "want"), [
+    ("<a href='/u/1'>Kris</a> @Krazy_Kris", "Kris @Krazy_Kris"),  # a handle shown with the name stays
+    ("<b>Jane Doe</b> <a href='/u/1'>Reply</a>", "Jane Doe"),  # a control's link after the name is not the name
+    ("<a href='/u/1'>Jane Doe</a>", "Jane Doe"),
+])
+def test_no_badge_cut_from_a_handle_or_a_whole_linked_name(head: str, want: str) -> None:
+    from tasks.extract.html import _link_delimited
+
+    node = LexborHTMLParser(f"<html><body><div>{head}</div></body></html>").css_first("div")
+    assert node is not None
+    assert _link_delimited(node, set(), " ".join(node.text().split()).removesuffix(" Reply")) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("Jane Moderator dice: 12.03.2024 10:15\n\nBuckwheat", "Buckwheat"),  # the head line the markup left in
+    ("Jane\n\n12.03.2024 10:15\n\nBuckwheat seeds", "Buckwheat seeds"),  # a bare name line, then its date
+    ("Jane is right about this.\n\nMore words.", "Jane is right about this.\n\nMore words."),  # a sentence stays
+    ("Jane Doe and I went there last summer with friends\n\nMore.", "Jane Doe and I went there last summer with "
+     "friends\n\nMore."),  # more than a badge after the name
+    ("Jane", "Jane"),  # nothing would be left
+])
+def test_a_head_line_left_in_the_text_is_cut(text: str, want: str) -> None:
+    from tasks.extract.html import _without_head_lines
+
+    assert _without_head_lines(text, "Jane") == want
+    assert _without_head_lines(text, None) == text
+
+
+def test_a_date_on_a_blocks_last_line_is_its_foot() -> None:
+    """A name line, a control, the text, then a date line with controls: the name line names the comment, not
+    the short text line above the date (read as a signature)."""
+    from tasks.extract.html import _head_block
+
+    block = _head_block(["Pauliina", "Follow", "yeah, switch!:)", "November 12, 2012 18:06 Reply Flag"],
+                        "November 12, 2012 18:06", None)
+    assert block is not None and block.author == "Pauliina" and block.lines == ["Follow", "yeah, switch!:)"]
+    assert _head_block(["Jane", "12.03.2024"], None, None) is None  # no text: no comment
+
+
+def test_a_name_cell_names_a_comment_element() -> None:
+    """A known comment element whose post is a table row: the name cell beside the text cell names it, where
+    nothing else does; a cell that is the text itself names nothing."""
+    items = "".join(f"<li class='comment' id='comment-{k}'><table><tr><td>{n}<br>Posts: 12</td><td><p>{t}</p>"
+                    f"</td></tr></table></li>" for k, (n, t, _) in enumerate(PEOPLE))
+    html = ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>"
+    assert [(a, t) for a, t, _ in _found(html)] == [(n, t) for n, t, _ in PEOPLE]
+    from tasks.extract.html import _name_cell
+
+    row = LexborHTMLParser("<div><table><tr><td>A long text cell that says a lot more.</td><td>Hi</td></tr></table>"
+                           "</div>").css_first("div")
+    assert row is not None and _name_cell(row, set()) is None
+    named = LexborHTMLParser(f"<div><table><tr><td>Jo</td><td>{PEOPLE[0][1]}</td></tr></table></div>").css_first("div")
+    assert named is not None and (found := _name_cell(named, set())) is not None and found[0] == "Jo"
+
+
+@pytest.mark.parametrize("frame", ["<span>says:</span>",
+                                   "on <time>August 22, 2012 at 6:29 pm</time> <span>said:</span>"])
+def test_the_name_on_its_own_line_over_its_frame(frame: str) -> None:
+    """The name alone in a classless element, its "says:" (or "on DATE said:") on the next line: the name
+    line names the comment, not the comment's number above it nor the "on"."""
+    items = "".join(f"<li class='comment' id='comment-{k}'><div>{k + 1}</div><div><div><span class='x{k}'>{n}</span>"
+                    f"</div> {frame}</div><div class='comment-content'><p>{t}</p></div></li>"
+                    for k, (n, t, _) in enumerate(PEOPLE))
+    page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
+    assert page is not None
+    assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
+
+
+def test_a_comment_number_over_a_lone_says_line_is_no_name() -> None:
+    """The name in a ``<dt>`` before a ``<dd>`` comment whose head is its number and "says:": the number is not
+    read as the name above the says line."""
+    items = "".join(f"<dt>{n}</dt><dd class='comment' id='comment-{k}'><div>{k + 1}</div><div><span>says:</span>"
+                    f"</div><div class='comment-content'><p>{t}</p></div></dd>" for k, (n, t, _) in enumerate(PEOPLE))
+    page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
+    assert page is not None
+    assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
