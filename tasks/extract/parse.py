@@ -112,6 +112,9 @@ many comments as it states). Two comments, one of them under a sign-off line tha
 few to tell."""
 CHROME_BAR_REACH = 2
 """Lines below a comment control within which another one makes a widget bar (``_chrome_bar``)."""
+SAME_HEAD_MIN = 3
+"""A thread of this many comments or more, more than two thirds of them under one header line, is a list under a
+repeated label (``_reads_as_thread``)."""
 NAME_THREAD_MIN = 4
 """Name lines a thread of name lines alone needs (``_name_thread``)."""
 FINDERS = ("both", "rules", "learned")
@@ -771,7 +774,7 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]
                      + [i for i in range(bound + 1, first) if p.meta[i]], text=text)
             for (first, last, author), text, bound in zip(run, texts, [start, *(h[1] for h in run[:-1])], strict=True)
         ]
-        return [c for c in footed if c.text]
+        return [c for c in _names_over_footers(p, footed) if c.text]
     comments: list[_Comment] = []
     ends_with_chrome = 0
     for k, (first, last, author) in enumerate(run):
@@ -785,6 +788,29 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]
         meta += [i for i in body if p.meta[i]]
         comments.append(_Comment(author=author, meta=meta, text=text))
     return [c for c in comments if c.text]
+
+
+def _opening_name(p: _Page, c: _Comment, reach: int) -> int | None:
+    """The place in ``c.text`` of the first of its first ``reach`` lines that can be a name and does not read as
+    a sentence, None if none is."""
+    return next((k for k, i in enumerate(c.text[:reach]) if p.name_like[i] and not p.sentence[i]), None)
+
+
+def _names_over_footers(p: _Page, comments: list[_Comment]) -> list[_Comment]:
+    """``comments`` of a footer layout (``_footer_texts``) whose footers hold no name: when there are
+    ``LEARNED_MIN_COMMENTS`` of them or more, none of their footer lines can be a name ("March 3, 2012 18:06
+    Reply 0 Flag", a date and controls) and each comment's text opens with a line that can be a name and does
+    not read as a sentence (the first comment's within its first ``FOOTER_BLOCK_MIN`` lines, under a form's
+    prompt), that line is the comment's author and its footer line its meta; the lines above the first
+    comment's name are no comment's. Else ``comments`` as they are."""
+    if len(comments) < LEARNED_MIN_COMMENTS or any(c.author is None or p.name_like[c.author] for c in comments):
+        return comments
+    opens = [_opening_name(p, comments[0], FOOTER_BLOCK_MIN), *(_opening_name(p, c, 1) for c in comments[1:])]
+    if any(k is None for k in opens):
+        return comments
+    return [_Comment(author=c.text[k], meta=sorted([*c.meta, c.author]),  # type: ignore[misc,index]
+                     text=c.text[k + 1:])  # type: ignore[operator]
+            for c, k in zip(comments, opens, strict=True)]
 
 
 def _alternating(p: _Page) -> list[_Comment]:
@@ -865,11 +891,12 @@ def _reads_as_thread(p: _Page, comments: list[_Comment]) -> bool:
     are headlines: they do not end like sentences. A thread needs ``THREAD_SENTENCE_SHARE`` of its
     comments to hold at least one line that ends like a sentence or is long and is not a header line,
     unless the page's stated count equals its size (``tasks.extract.threads.reads_as_writing``); and no
-    single "author" may head more than two thirds of four or more comments (a repeated "read more" or section label).
+    single "author" may head more than two thirds of ``SAME_HEAD_MIN`` or more comments (a repeated "read more" or
+    section label over dated teasers: three comments under one label are a section's list, not one reader).
     """
     if not reads_as_writing(p, comments):
         return False
-    if len(comments) >= 4:
+    if len(comments) >= SAME_HEAD_MIN:
         authors = Counter(p.text[c.author] for c in comments if c.author is not None)
         if authors and authors.most_common(1)[0][1] * 3 > len(comments) * 2:
             return False

@@ -242,3 +242,50 @@ def test_name_lines_under_a_comment_widget_bar_are_a_thread() -> None:
     # the same lines without the bar, or under one control alone, are no thread
     assert _parse(_bare(names))[1] == []
     assert _parse(_bare(["Subscribe", *names]))[1] == []
+
+
+def _dated_footers(names: list[str], remarks: list[str]) -> list[str]:
+    """A footer layout whose footers hold no name: "NAME Follow" over each comment, a date with the widget's
+    controls under it."""
+    thread = ["4 Comments", "To leave a comment on this story, please log in with your account"]
+    for k, (name, remark) in enumerate(zip(names, remarks, strict=True)):
+        thread += [f"{name} Follow", remark, f"November 12, 2012 18:0{k}:00 Reply 0 Flag this comment"]
+    return thread
+
+
+def test_names_over_footers_without_names_are_the_authors() -> None:
+    # (a name with an initial, "Anna K. Follow", reads as a sentence to the finder and is not taken)
+    names = MORE_NAMES[:4]
+    _, comments = _parse(_page(_dated_footers(names, REMARKS)))
+    assert [c["author"] for c in comments] == names
+    assert [c["text"] for c in comments] == REMARKS
+
+
+def test_names_over_dated_footers_without_texts_are_no_thread() -> None:
+    # the texts loaded later: a name line and a footer each, nothing a reader wrote
+    thread = [line for line in _dated_footers(MORE_NAMES[:4], REMARKS) if line not in REMARKS]
+    _, comments = _parse(_page(thread))
+    assert comments == []
+
+
+def test_footer_layout_whose_texts_open_with_sentences_keeps_its_footers() -> None:
+    # the footers name the readers and the texts open with sentences: nothing moves
+    thread = ["Comments"]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [remark, "Thanks for the update!", f"Posted by: {name} | November 0{day}, 2012 at 03:22 PM"]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+
+
+def test_dated_items_under_one_repeated_label_are_no_thread() -> None:
+    # an opinion section's list: its label, a date and a headline-and-summary sentence per item, three times
+    items = ["Comments"]
+    for k, remark in enumerate(REMARKS[:3]):
+        items += ["Opinions", f"2024.03.1{k} 08:00", remark]
+    _, comments = _parse(_page(items))
+    assert comments == []
+    thread = ["Comments"]
+    for k, (name, remark) in enumerate(zip(NAMES[:3], REMARKS[:3], strict=True)):
+        thread += [name, f"2024.03.1{k} 08:00", remark]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES[:3]
