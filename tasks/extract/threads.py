@@ -36,13 +36,14 @@ only with evidence that its texts are readers' writing, in any language (line sh
   page (loaded later) leaves the same widget lines ("Reply", "Delete", "Replies" in any language) under
   each header.
 - ``accept_thread``: a thread of which fewer than half of the comments are headed (``_headed``) or have a
-  comment control (``_evidenced``), whose page states no count equal to its size, in which no header line
+  comment control (``_evidenced``), in which no header line
   heads two comments and ``SECTION_SHARE`` of the comments hold ``SECTION_PROSE_LINES`` prose lines or more
   (``sectioned_article``) is refused: a sub-headed article (a short heading over every few paragraphs) reads
   so, whatever its headings' case, while readers' threads hold mostly a line or two a comment and a name
   that comes back (a reader answering another); of the labelled threads found without header lines, dates
   or controls (the ``dates`` perturbation makes dozens), none has half of its comments of two prose lines or
-  more and no name heading two of them.
+  more and no name heading two of them. A stated count equal to the number of sections is no evidence here:
+  a page whose thread is not printed keeps its count over whatever stands below it.
 - ``accept_thread``: no comment holds an article's worth of prose (more than ``MAX_COMMENT_PROSE``
   prose lines: a "thread" of related-story headers whose last "comment" runs on into the article) or
   a list of dates (more than ``MAX_COMMENT_DATES`` date lines: a sidebar's archive of months).
@@ -158,10 +159,11 @@ def _list_like(p: _Page, c: _Comment) -> bool:
 
 def sectioned_article(p: _Page, comments: Sequence[_Comment]) -> bool:
     """Do ``comments`` read as a sub-headed article: fewer than half of them headed (``_headed``) or with a comment
-    control (``_evidenced``), no stated count equal to their number (``count_agrees``), no header line heading
-    two of them, and ``SECTION_SHARE`` of them holding ``SECTION_PROSE_LINES`` prose lines or more?"""
+    control (``_evidenced``), no header line heading two of them (a stated count equal to their number is no
+    evidence: it may count a thread the page does not print), and ``SECTION_SHARE`` of them holding
+    ``SECTION_PROSE_LINES`` prose lines or more?"""
     n = len(comments)
-    if (2 * sum(_headed(p, c) or _evidenced(p, c) for c in comments) >= n or count_agrees(p, comments)
+    if (2 * sum(_headed(p, c) or _evidenced(p, c) for c in comments) >= n
             or sum(sum(p.prose[i] for i in c.text) >= SECTION_PROSE_LINES for c in comments) < SECTION_SHARE * n):
         return False
     heads = Counter(p.text[c.author] for c in comments if c.author is not None)

@@ -168,8 +168,8 @@ def test_threads_of_short_remarks_or_with_evidence_are_no_article() -> None:
     assert not sectioned_article(page, thread)
     page, thread = _titled(4, 0)
     page.count.append(4)
-    page.counts = [len(page.count) - 1]  # "4 Comments" over four
-    assert not sectioned_article(page, thread) and accept_thread(page, thread)
+    page.counts = [len(page.count) - 1]  # "4 Comments" over four sections: the count of a thread not printed
+    assert count_agrees(page, thread) and sectioned_article(page, thread) and not accept_thread(page, thread)
 
 
 def test_titled_headers_with_header_lines_controls_or_a_stated_count_are_accepted() -> None:
@@ -185,6 +185,9 @@ def test_titled_headers_with_header_lines_controls_or_a_stated_count_are_accepte
     page.headers = {0: "says", 3: "says"}  # half headed by a header line
     assert accept_thread(page, thread)
     page, thread = _titled(4, 4)
+    for c in thread:  # a paragraph each: readers' remarks (two each would read as an article's sections)
+        page.prose[c.text[1]] = False
+    assert titled_headers(page, thread, counted=False) and not accept_thread(page, thread)
     page.count.append(4)
     page.counts = [len(page.count) - 1]  # "4 Comments" over four
     assert count_agrees(page, thread) and accept_thread(page, thread)
