@@ -117,6 +117,19 @@ SAME_HEAD_MIN = 3
 repeated label (``_reads_as_thread``)."""
 NAME_THREAD_MIN = 4
 """Name lines a thread of name lines alone needs (``_name_thread``)."""
+BARE_THREAD_MIN = 5
+"""Comments a thread of name lines with no comment cue on its page needs (``_bare_name_thread``)."""
+BARE_IN_A_ROW_SHARE = 0.25
+"""A thread of name lines with no comment cue is refused when more than this share of its neighbouring comments
+are under the same name (``_bare_name_thread``)."""
+BARE_OPENING_SHARE = 2 / 3
+"""A thread of name lines with no comment cue needs this share of its comments to open on a line that reads as
+a sentence or is prose (``_bare_name_thread``)."""
+BARE_TOP_SHARE = 0.5
+"""No name heads more than this share of a thread of name lines with no comment cue (``_bare_name_thread``)."""
+BARE_NAMES_MIN = 3
+"""Different names a thread of name lines with no comment cue needs (``_bare_name_thread``): two labels in turn
+are a list's."""
 FINDERS = ("both", "rules", "learned")
 """What finds comments on the text path: the rules, else the learned headers (``both``, the default), or
 one of them alone (``rules``, ``learned``: for measuring them)."""
@@ -805,12 +818,12 @@ def _names_over_footers(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     comment's name are no comment's. Else ``comments`` as they are."""
     if len(comments) < LEARNED_MIN_COMMENTS or any(c.author is None or p.name_like[c.author] for c in comments):
         return comments
-    opens = [_opening_name(p, comments[0], FOOTER_BLOCK_MIN), *(_opening_name(p, c, 1) for c in comments[1:])]
-    if any(k is None for k in opens):
+    found = [_opening_name(p, comments[0], FOOTER_BLOCK_MIN), *(_opening_name(p, c, 1) for c in comments[1:])]
+    opens = [k for k in found if k is not None]
+    if len(opens) < len(comments):
         return comments
-    return [_Comment(author=c.text[k], meta=sorted([*c.meta, c.author]),  # type: ignore[misc,index]
-                     text=c.text[k + 1:])  # type: ignore[operator]
-            for c, k in zip(comments, opens, strict=True)]
+    return [_Comment(author=c.text[k], meta=sorted([*c.meta, *([] if c.author is None else [c.author])]),
+                     text=c.text[k + 1:]) for c, k in zip(comments, opens, strict=True)]
 
 
 def _alternating(p: _Page) -> list[_Comment]:
@@ -977,15 +990,21 @@ def _fill_name_run(p: _Page, run: list[tuple[int, int, int]], comments: list[_Co
 
 
 Finder = Literal["both", "rules", "learned"]
+_Pass = Literal["rules", "learned", "bare"]
+"""One pass of the comment finder over a page: the rules, the learned headers, or the name lines alone on a page
+without a comment cue (``_bare_name_thread``)."""
 """Which comment finder runs: "both" (the rules, else the classifier's headers on pages where the rules find
 no thread; what a build runs), "rules" or "learned" (one of them alone, for evaluation)."""
 
 
-def _find_comments(p: _Page, finder: Finder = "rules") -> list[_Comment]:
+def _find_comments(p: _Page, finder: Finder | _Pass = "rules") -> list[_Comment]:
     """The comments of one page: by the rules (``finder`` "rules": the longest anchored run with evidence,
-    else the stated count's name lines), or by the learned headers alone ("learned": ``_learned_thread``)."""
+    else the stated count's name lines), by the learned headers alone ("learned": ``_learned_thread``), or by
+    name lines alone on a page without a comment cue ("bare": ``_bare_name_thread``)."""
     if finder == "learned":
         return _drop_repeats(p, _learned_thread(p)) if p.learned else []
+    if finder == "bare":
+        return _drop_repeats(p, _bare_name_thread(p))
     if not p.headers and not p.dates and not p.sections and "comment_chrome" not in p.rule:
         return []  # no header line, stated count or comments heading: nothing to anchor a comment list on
     best: list[_Comment] = []
@@ -1046,6 +1065,48 @@ def _name_thread(p: _Page) -> list[_Comment]:
     return best
 
 
+def _bare_name_thread(p: _Page) -> list[_Comment]:
+    """A thread headed by name lines alone on a page that prints no comment cue (no comments heading, count,
+    date, header line, control or form: ``_bare_pages``), its evidence the names themselves: the longest run of
+    at least ``BARE_THREAD_MIN`` name heads (``_name_heads``: a name-like line over a text line), no comment break
+    between them (``_runs``) and each at most ``HEADER_GAP_MAX`` lines below the one before (``_gap_runs``),
+    whose comments (read as ``_build_anchored`` reads them: headers, or footers under each comment)
+
+    - are headed by ``BARE_NAMES_MIN`` different names or more, one of them heading two comments or more (a
+      reader answering another; an article's sub-headings do not repeat), none more than ``BARE_TOP_SHARE`` of
+      them (a blog's owner answering every reader heads half; a section's label over a list heads more);
+    - have no more than ``BARE_IN_A_ROW_SHARE`` of their neighbours under the same name (a label repeated over a
+      list's items: "Article content" over each paragraph; a reader answers another reader);
+    - open on a line that reads as a sentence or is prose in ``BARE_OPENING_SHARE`` of them (a teaser opens on
+      its headline, a reader's comment mostly on a sentence);
+    - read as readers' writing (``_reads_as_thread``), each holding a line that reads as a sentence.
+
+    Of the labelled threads read without their cues (``corpus eval --scramble all``), the ones found so hold a
+    fifth of their neighbours under one name at most, under half of them under one name, and open on a sentence
+    in two thirds of their comments or more; of the lists found so on pages without comments, half of the
+    neighbours of a list of paragraphs under a repeated label, three fifths of a list under a section's label,
+    and three fifths of a teaser list's openings."""
+    best: list[_Comment] = []
+    for run in _gap_runs(_name_heads(p, range(len(p))), p):
+        if len(run) < max(BARE_THREAD_MIN, len(best) + 1):
+            continue
+        comments = _build_anchored(p, run)
+        if len(comments) < max(BARE_THREAD_MIN, len(best) + 1):
+            continue
+        heads = [p.text[c.author] if c.author is not None else None for c in comments]
+        names = Counter(h for h in heads if h is not None)
+        in_a_row = sum(a == b for a, b in itertools.pairwise(heads))
+        opening = sum(p.sentence[c.text[0]] or p.prose[c.text[0]] for c in comments if c.text)
+        top = names.most_common(1)[0][1] if names else 0
+        if (len(names) < BARE_NAMES_MIN or top < 2 or top > BARE_TOP_SHARE * len(comments)
+                or in_a_row > BARE_IN_A_ROW_SHARE * (len(comments) - 1)
+                or opening < BARE_OPENING_SHARE * len(comments)):
+            continue
+        if _reads_as_thread(p, comments) and all(any(p.sentence[i] for i in c.text) for c in comments):
+            best = comments
+    return best
+
+
 def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     """Drop a comment printed again verbatim (same header and text), as quoting widgets do."""
 
@@ -1090,7 +1151,7 @@ def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[
     return limit
 
 
-def _segment_comments(p: _Page, finder: Finder = "rules") -> tuple[dict[int, tuple[str, int]], int]:
+def _segment_comments(p: _Page, finder: Finder | _Pass = "rules") -> tuple[dict[int, tuple[str, int]], int]:
     """The comment lines of one page (line -> (region, comment position)) and the line where the comment
     section starts (the page length when there are no comments). The thread found ships only when it
     reads as readers' writing (``tasks.extract.threads.accept_thread``)."""
@@ -1384,7 +1445,32 @@ def _learned_candidates(feats: pl.DataFrame, found: pl.Series, model: dict[str, 
     return rest.with_columns(learned_headers(rest, model)).drop("name_like")
 
 
-def _comment_lines(finder_lines: pl.DataFrame, finder: Finder, out: tuple[list[int], list[int], list[int],
+def _bare_pages(feats: pl.DataFrame, found: pl.Series) -> pl.DataFrame:
+    """The ``_FINDER_COLUMNS`` of the pages of ``feats`` where a thread of name lines alone may stand
+    (``_bare_name_thread``): pages not in ``found`` (the ``_page`` of pages with comments) with no comment cue
+    (``_MAY_HOLD_COMMENTS`` false, and fewer than two lines of a header's shape: "NAME says", "by NAME", "NAME
+    DATE", a closing word the page repeats; a page that has them and no thread has its headers read) where
+    ``BARE_THREAD_MIN`` name-like lines or more stand over a text line and one such line's text heads two of
+    them."""
+    rest = feats.select(_FINDER_COLUMNS)
+    if found.len():
+        rest = rest.filter(~pl.col("_page").is_in(found.implode()))
+    headers = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_affix")
+    rest = rest.filter(~_MAY_HOLD_COMMENTS & (headers.fill_null(value=False).sum().over("_page") < 2))
+    if rest.height == 0:
+        return rest
+    like = _name_like(rest)
+    text_like = ~like & ~rest.select(_META.fill_null(value=False)).to_series() & rest.select(
+        (_RULE.is_null() | (_RULE == "template")).fill_null(value=False)).to_series()
+    same_page = rest["_page"] == rest["_page"].shift(-1)
+    head = (like & text_like.shift(-1, fill_value=False) & same_page.fill_null(value=False)).alias("_head")
+    counts = rest.select("_page", "text", head).filter(pl.col("_head")).group_by("_page", "text").len()
+    pages = counts.group_by("_page").agg(pl.col("len").sum().alias("_n"), pl.col("len").max().alias("_top"))
+    pages = pages.filter((pl.col("_n") >= BARE_THREAD_MIN) & (pl.col("_top") >= 2))
+    return rest.filter(pl.col("_page").is_in(pages["_page"].implode()))
+
+
+def _comment_lines(finder_lines: pl.DataFrame, finder: Finder | _Pass, out: tuple[list[int], list[int], list[int],
                    list[tuple[int, int, int]]]) -> None:
     """Run the comment finder (``finder``) on each page of ``finder_lines`` and add to ``out`` (rows,
     region codes, comment positions, sections) what it places."""
@@ -1431,6 +1517,9 @@ def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = Non
         _comment_lines(rest.select(*_FINDER_COLUMNS, "_learned").filter(
             (learned.sum().over("_page") >= LEARNED_MIN_COMMENTS) & (pl.col("_i") >= first - COMMENT_REACH)),
             "learned", out)
+    if finder != "learned":
+        found = pl.Series("_page", [page for page, _, _ in out[3]], dtype=pl.UInt32)
+        _comment_lines(_bare_pages(feats, found), "bare", out)
     rows, codes, positions, sections = out
     comments = pl.DataFrame({"_row": rows, "_region": codes, "_position": positions},
                             schema={"_row": pl.UInt32, "_region": pl.Int8, "_position": pl.Int32})

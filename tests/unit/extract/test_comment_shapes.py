@@ -289,3 +289,76 @@ def test_dated_items_under_one_repeated_label_are_no_thread() -> None:
         thread += [name, f"2024.03.1{k} 08:00", remark]
     _, comments = _parse(_page(thread))
     assert [c["author"] for c in comments] == NAMES[:3]
+
+
+BARE_NAMES = ["Anna Keller", "bob1984", "Anna Keller", "Chris", "Dana from Leeds", "bob1984"]
+BARE_REMARKS = [*REMARKS, "The northern districts have waited long enough for a decent connection.",
+                "I hope the works do not close my street for a whole year."]
+
+
+def _cueless(names: list[str], remarks: list[str]) -> str:
+    """A page with no comment cue at all (no heading, count, date, control or form): the article, then a name
+    over each comment, then the site's footer line."""
+    thread = [line for name, remark in zip(names, remarks, strict=True) for line in (name, remark)]
+    return "\n".join(["City Extends Tram Line to the North", *PARA, *thread, "© 2024 Example"])
+
+
+def test_name_lines_with_a_name_twice_make_a_thread_without_any_cue() -> None:
+    article, comments = _parse(_cueless(BARE_NAMES, BARE_REMARKS))
+    assert [(c["author"], c["text"]) for c in comments] == list(zip(BARE_NAMES, BARE_REMARKS, strict=True))
+    assert "bob1984" not in article["body"]
+
+
+def test_name_lines_without_a_cue_need_a_name_twice_and_more_than_two_names() -> None:
+    # every heading once: an article's sub-headings, or a list of people's quotes; no thread
+    names = ["Anna Keller", "bob1984", "Chris", "Dana from Leeds", "Eero", "Fatima B"]
+    assert _parse(_cueless(names, BARE_REMARKS))[1] == []
+    # two labels in turn over sentences: a list's sections
+    assert _parse(_cueless(["Politics", "Sport"] * 3, BARE_REMARKS))[1] == []
+    # four comments: too few to tell without a cue
+    assert _parse(_cueless(BARE_NAMES[:4], BARE_REMARKS[:4]))[1] == []
+
+
+def test_a_label_over_items_in_a_row_is_no_reader() -> None:
+    # "Article content" over two paragraphs in a row, twice: a label repeated over a list's items
+    labels = ["Article content", "Article content", "Video", "Article content", "Article content", "Photos"]
+    assert _parse(_cueless(labels, BARE_REMARKS))[1] == []
+    # one reader writing twice in a row of six is still a thread
+    names = ["Anna Keller", "bob1984", "bob1984", "Chris", "Dana from Leeds", "Anna Keller"]
+    assert [c["author"] for c in _parse(_cueless(names, BARE_REMARKS))[1]] == names
+
+
+def test_bylined_teasers_without_a_cue_are_no_thread() -> None:
+    # a related-stories list: its authors' names (one of them twice) over a headline and a summary each
+    authors = ["Joan Walsh", "Chris Lehmann", "Nadia Scharf", "Joan Walsh", "Michael Kazin", "Ann Berg"]
+    items = []
+    for k, (author, summary) in enumerate(zip(authors, BARE_REMARKS, strict=True)):
+        items += [author, f"Minister Number {k} Resigns Over the Budget", summary]
+    page = "\n".join(["City Extends Tram Line to the North", *PARA, *items, "© 2024 Example"])
+    assert _parse(page)[1] == []
+
+
+def test_a_label_over_most_items_is_no_reader() -> None:
+    # a section's label over four teasers of seven, never twice in a row; a blog's owner answering each
+    # reader heads at most half of the thread
+    remarks = [*BARE_REMARKS, "Could the council publish the timetable for the works soon?"]
+    labels = ["Politics", "Anna Keller", "Politics", "bob1984", "Politics", "Chris", "Politics"]
+    assert _parse(_cueless(labels, remarks))[1] == []
+    owner = ["Anna Keller", "Owner", "bob1984", "Owner", "Chris", "Owner"]
+    assert [c["author"] for c in _parse(_cueless(owner, BARE_REMARKS))[1]] == owner
+
+
+def test_bare_pages_are_those_without_a_cue_or_header_lines() -> None:
+    from tasks.extract.parse import _bare_pages, _number_lines, line_features, sorted_lines
+
+    cueless = _cueless(BARE_NAMES, BARE_REMARKS)
+    # two "NAME DATE" header lines over the same thread: their headers are read, not name lines alone
+    dated = _cueless(["Eero 12.03.2024 10:00", "Fatima B 12.03.2024 10:01", *BARE_NAMES],
+                     [*MORE_REMARKS[4:], *BARE_REMARKS])
+    once = _cueless(["Anna Keller", "bob1984", "Chris", "Dana from Leeds", "Eero", "Fatima B"], BARE_REMARKS)
+    pages = pl.DataFrame({"page_id": ["a", "b", "d"], "site": ["x.example"] * 3, "text": [cueless, dated, once]})
+    feats = _number_lines(line_features(sorted_lines(strip_boilerplate(pages))))
+    bare = _bare_pages(feats, pl.Series("_page", [], dtype=pl.UInt32))
+    page_of = dict(feats.select("_page", "page_id").unique().iter_rows())
+    assert {page_of[k] for k in bare["_page"].unique()} == {"a"}  # b: header lines; d: no name twice
+    assert _bare_pages(feats, pl.Series("_page", [0], dtype=pl.UInt32)).height == 0  # a: found already
