@@ -1350,8 +1350,11 @@ def _number_lines(feats: pl.DataFrame) -> pl.DataFrame:
 # Line flags of the ``line_features`` columns, computed on the lines that a finder reads.
 _RULE, _TEXT, _CHARS = pl.col("strip_rule"), pl.col("text"), pl.col("text").str.len_chars()
 _UNSTATED = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
-_META = pl.col("f_date") | pl.col("f_numeric") | (_RULE == "comment_chrome").fill_null(value=False)
-"""Dates, numbers and comment-widget controls: never a comment's text."""
+_TIME_ONLY = r"(?i)^\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?)?$"
+"""A time of day alone ("7:28 PM", "18:06"): a comment widget's timestamp."""
+_META = (pl.col("f_date") | pl.col("f_numeric") | (_RULE == "comment_chrome").fill_null(value=False)
+         | _TEXT.str.contains(_TIME_ONLY).fill_null(value=False))
+"""Dates, times of day, numbers and comment-widget controls: never a comment's text."""
 _NAME_SHAPE = ((_RULE.is_null() | (_RULE == "template")) & _UNSTATED & ~pl.col("f_heading")
                & (_CHARS <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS))
 # Python's "$" also matches before a final newline

@@ -362,3 +362,21 @@ def test_bare_pages_are_those_without_a_cue_or_header_lines() -> None:
     page_of = dict(feats.select("_page", "page_id").unique().iter_rows())
     assert {page_of[k] for k in bare["_page"].unique()} == {"a"}  # b: header lines; d: no name twice
     assert _bare_pages(feats, pl.Series("_page", [0], dtype=pl.UInt32)).height == 0  # a: found already
+
+
+def _said(names: list[str], remarks: list[str] | None) -> list[str]:
+    """A stated count, then "NAME said...", a time of day under it and (``remarks``) the reader's text."""
+    thread = ["4 comments:"]
+    for k, name in enumerate(names):
+        thread += [f"{name} said...", *([remarks[k]] if remarks else []), f"{k + 1}:2{k} PM"]
+    return thread
+
+
+def test_a_time_of_day_is_a_comments_meta() -> None:
+    _, comments = _parse(_page(_said(MORE_NAMES[:4], REMARKS)))
+    assert [(c["author"], c["text"]) for c in comments] == list(zip(MORE_NAMES[:4], REMARKS, strict=True))
+
+
+def test_headers_over_times_of_day_alone_are_no_thread() -> None:
+    # the texts loaded later: a count, each reader's header and the time of the comment, nothing they wrote
+    assert _parse(_page(_said(MORE_NAMES[:4], None)))[1] == []
