@@ -71,7 +71,14 @@ from tasks.extract.comment_headers import GAP_MAX as HEADER_GAP_MAX
 from tasks.extract.comment_headers import header_features, line_scores
 from tasks.extract.comment_headers import load_model as load_header_model
 from tasks.extract.dates import parse_date
-from tasks.extract.threads import accept_thread, reads_as_writing, titled_headers, titled_lines
+from tasks.extract.threads import (
+    THREAD_SENTENCE_SHARE,
+    accept_thread,
+    reader_sentences,
+    reads_as_writing,
+    titled_headers,
+    titled_lines,
+)
 from tasks.extract.titles import candidate_features, load_model, rank_titles
 from tasks.extract.words import count_words, with_word_counts
 
@@ -829,7 +836,9 @@ def _names_over_footers(p: _Page, comments: list[_Comment]) -> list[_Comment]:
 def _alternating(p: _Page) -> list[_Comment]:
     """wpDiscuz-style lists without dates: a stated count N picks N author lines. A list of
     ``ALTERNATING_TITLED_MIN`` or more whose author lines read as titles (``titled_headers``, the count no
-    evidence) is a list of headlines over teasers: the next count is tried."""
+    evidence) is a list of headlines over teasers, and a list of which fewer than ``THREAD_SENTENCE_SHARE`` of
+    the comments hold a reader's sentence (``tasks.extract.threads.reader_sentences``; the count, which chose
+    their number, does not stand for them) is names over headlines: the next count is tried."""
     counts = [i for i in p.counts if 0 < p.count[i] <= MAX_NAME_ONLY]  # type: ignore[operator]
     for c in reversed(counts[-MAX_COUNT_LINES_TRIED:]):
         n_stated: int = p.count[c]  # type: ignore[assignment]
@@ -848,6 +857,8 @@ def _alternating(p: _Page) -> list[_Comment]:
             comments.append(_Comment(author=a, meta=meta, text=text))
         if len(comments) >= ALTERNATING_TITLED_MIN and titled_headers(p, comments, counted=False):
             continue  # headlines over teasers: the count chose their number, it confirms nothing
+        if reader_sentences(p, comments) < THREAD_SENTENCE_SHARE * len(comments):
+            continue  # nor does it stand for the readers' sentences: names over headlines are a list
         return comments
     return []
 

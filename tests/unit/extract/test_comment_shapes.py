@@ -380,3 +380,16 @@ def test_a_time_of_day_is_a_comments_meta() -> None:
 def test_headers_over_times_of_day_alone_are_no_thread() -> None:
     # the texts loaded later: a count, each reader's header and the time of the comment, nothing they wrote
     assert _parse(_page(_said(MORE_NAMES[:4], None)))[1] == []
+
+
+def test_a_stated_count_over_names_and_headlines_is_no_thread() -> None:
+    # "3 Comments" stays where the thread was cut; below it, names over headlines (a byline list): the count
+    # chose three "comments", so it cannot stand for their sentences
+    items = ["3 Comments"]
+    for k, name in enumerate(MORE_NAMES[:3]):
+        items += [name, f"Minister Number {k} Resigns Over the Budget"]
+    assert _parse(_page(items))[1] == []
+    thread = ["3 Comments"]
+    for name, remark in zip(MORE_NAMES[:3], REMARKS[:3], strict=True):
+        thread += [name, remark]
+    assert [c["author"] for c in _parse(_page(thread))[1]] == MORE_NAMES[:3]
