@@ -1465,7 +1465,7 @@ def _bare_pages(feats: pl.DataFrame, found: pl.Series) -> pl.DataFrame:
     (``_MAY_HOLD_COMMENTS`` false, and fewer than two lines of a header's shape: "NAME says", "by NAME", "NAME
     DATE", a closing word the page repeats; a page that has them and no thread has its headers read) where
     ``BARE_THREAD_MIN`` name-like lines or more stand over a text line and one such line's text heads two of
-    them."""
+    them, among ``BARE_NAMES_MIN`` different ones or more."""
     rest = feats.select(_FINDER_COLUMNS)
     if found.len():
         rest = rest.filter(~pl.col("_page").is_in(found.implode()))
@@ -1479,8 +1479,10 @@ def _bare_pages(feats: pl.DataFrame, found: pl.Series) -> pl.DataFrame:
     same_page = rest["_page"] == rest["_page"].shift(-1)
     head = (like & text_like.shift(-1, fill_value=False) & same_page.fill_null(value=False)).alias("_head")
     counts = rest.select("_page", "text", head).filter(pl.col("_head")).group_by("_page", "text").len()
-    pages = counts.group_by("_page").agg(pl.col("len").sum().alias("_n"), pl.col("len").max().alias("_top"))
-    pages = pages.filter((pl.col("_n") >= BARE_THREAD_MIN) & (pl.col("_top") >= 2))
+    pages = counts.group_by("_page").agg(pl.col("len").sum().alias("_n"), pl.col("len").max().alias("_top"),
+                                         pl.len().alias("_names"))
+    pages = pages.filter((pl.col("_n") >= BARE_THREAD_MIN) & (pl.col("_top") >= 2)
+                         & (pl.col("_names") >= BARE_NAMES_MIN))
     return rest.filter(pl.col("_page").is_in(pages["_page"].implode()))
 
 
