@@ -30,6 +30,7 @@ from polars.datatypes import IntegerType
 
 from schemas.parsed import LINES
 from schemas.validate import cast_to, empty_frame, polars_schema
+from tasks.distinct import distinct_values
 from tasks.extract import selectors
 from tasks.extract.profiles import SiteProfile
 from tasks.extract.words import count_words
@@ -266,9 +267,11 @@ def strip_boilerplate(
     if lines.height == 0:
         return empty_frame(LINES)
     # The general rules read the line's text alone, and a site's chrome repeats on its pages: they run once
-    # per distinct text (about a quarter of a shard's lines) and are joined back to the lines.
-    general = _general_rule_of(lines.select(pl.col("text").unique()))
-    lines = lines.join(general, on="text", how="left", maintain_order="left")
+    # per distinct text (about a quarter of a shard's lines), taken in the order of their first line (the
+    # regexes read the texts' bytes in order), and each line gathers its text's rule (no join on the text).
+    texts, at = distinct_values(lines.get_column("text"))
+    general = _general_rule_of(texts.to_frame()).get_column("_general_rule")
+    lines = lines.with_columns(general.gather(at))
     rule = pl.col("_general_rule")
     if profiles:
         rule = pl.coalesce(_profile_rules(profiles), rule)

@@ -74,10 +74,12 @@ def fill_empty_bodies(articles: pl.DataFrame, fallback: pl.DataFrame) -> pl.Data
 
 
 def chrome_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """The distinct ``page_id``, ``text`` of the lines a rule stripped (a learned ``template`` line of the
-    page's site, or a general rule family), from ``LINES`` rows (reads ``page_id``, ``text``, ``strip_rule``)."""
+    """The ``page_id``, ``text`` of the lines a rule stripped (a learned ``template`` line of the page's site,
+    or a general rule family), from ``LINES`` rows (reads ``page_id``, ``text``, ``strip_rule``). A line a page
+    repeats is listed as often: ``add_parse_confidence`` reads them as a set (an anti join), so no distinct step
+    (a hash of every stripped line's text) is spent on them."""
     tagged = pl.col("strip_rule").is_not_null() & (pl.col("strip_rule") != EMPTY_PAGE)
-    return lines.filter(tagged).select("page_id", "text").unique()
+    return lines.filter(tagged).select("page_id", "text")
 
 
 def add_parse_confidence(articles: pl.DataFrame, *, chrome: pl.DataFrame | None = None,

@@ -199,13 +199,13 @@ _CREDIT_TAILS = (
     r"[.!?][\"”»’]?\s+[^\s\d.!?:;]*[^\s\d.!?:;/]/[^\s\d.!?:;]+(?:\s[^\s\d.!?:;]+){0,3}$",  # "… am Ende. IMAGO/N. N."
     r"©\s*[^.!?©]{2,80}$",  # "… 14 von 75 Kindern © VS Tristach"
     r"\s\|\s[^|]{2,40}\s\|\s[^|]{2,40}$",  # "Francesco Carta Fotografo | Moment | Getty Images"
-    r"（[^（）]{1,30}撮影）$",  # "…霞ケ関で（潟沼義樹撮影）"
+    r"（[^（）]{1,30}(?:撮影|提供)）$",  # "…霞ケ関で（潟沼義樹撮影）", "…吉田孝太技官（警視庁提供）"
 )
 """A line that ends with a picture credit (a name and an agency in brackets with a slash, a "Photo:" or "©"
 tail, a slashed credit after the last sentence, three names between bars) is an image caption: left out of the
 body even inside its window, like a lone headline. Body sentences end with their own words, not with whose
 picture it is."""
-_PHOTO_LABEL = r"(?i:foto|photo|bild|video|kuva)s?\s*:"
+_PHOTO_LABEL = r"(?i:foto|photo(?:graph)?|bild|video|kuva)s?\s*:"
 """Labels of a credit at a line's end. Not ``selectors``' bracketed-credit labels: "Quelle:" (source) closes
 body lines too, and reading it here dropped one on an open page."""
 _PHOTO_CREDITS = (
@@ -219,8 +219,14 @@ _STORY_LINK_RE = r"^[^|.!?]{2,40}\s\|\s[^|]{10,}[^.!?;|]$"
 …" in any language) is a link to another story printed inside the article: left out of the body like a caption."""
 _ASIDE_LINES = (*_CREDIT_TAILS, _STORY_LINK_RE)
 """Run one by one (as one alternation they cost the regex engine some thirty times more), and only on the lines
-holding one of ``_ASIDE_CHARS``, which each of them needs."""
-_ASIDE_CHARS = r"[/©|撮]"
+holding one of ``_ASIDE_CHARS`` (or ending with the full-width bracket), which each of them needs."""
+_ASIDE_CHARS = r"[/©|]|）$"
+_AGENCY_TAIL_END = r"\p{L}[.!?。][\"”»’]?\s+(?:\p{Lu}[\p{Lu}\d]+|\p{Lo}[\p{Lo}\d]*)$"
+_AGENCY_TAIL_RE = rf"^(?:\S+\s+){{7}}.*{_AGENCY_TAIL_END}"
+"""A line of ``LIST_ITEM_MIN_WORDS``+ words whose last sentence is followed by one word in capitals or in a script
+without letter case ("… in Sweidah. SRF", "… 있다. 연합뉴스"): the agency or broadcaster of a picture, a caption.
+A paragraph's own last word is part of its last sentence; a sign-off ("… Thanks. x", "… Grüße. lg") is lower
+case, and an initial ("Jennifer L. Armentrout") is one letter before its full stop, not a word."""
 _CUT_LINK_RE = r"(?:…|\.\.\.)\s*[^\s.…!?:;\"”»’)\]]+(?:\s+[^\s.…!?:;\"”»’)\]]+){0,3}$"
 """A teaser blurb cut short with a link after it: an ellipsis, then one to four words and no sentence end ("… over
 the last few… Read more", "…mehr", "… Lire la suite"). A sentence of the article that trails off ends with the
@@ -270,7 +276,16 @@ menu printed twice): its lines are left out of the body even inside its window. 
 quoted once more (a pull quote) are a line or two, not such a run; lines ending in ":" or a bracket (code,
 speaker labels: ``_REPEATED_KEPT_END``) are kept."""
 COPIED_LINE_MIN_WORDS = 2
-LEDE_REACH = 12
+LIST_MIN_ITEMS = 2
+LIST_MAX_ITEMS = 60
+LIST_LONG_SHARE = 3
+"""A list the article introduces at its end: where the body's last line, or the kept line right under it, ends
+with ":" ("Ingredients for 4 portions:", "Location:", "… a few more tips:"), the run of kept lines under it that
+are neither prose nor dates nor stripped (``LIST_MIN_ITEMS`` to ``LIST_MAX_ITEMS`` of them, at most one in
+``LIST_LONG_SHARE`` of ``LIST_ITEM_MIN_WORDS``+ words) joins the body: ingredients, an address, names. A run of
+headlines under "Related:" or of share links under "Share:" is of long lines, and one under a stripped label
+is no candidate."""
+LEDE_REACH = 20
 _LEDE_END = tuple('.!?…"”»’。！？」』')
 """The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
 line of ``LIST_ITEM_MIN_WORDS``+ words between them (bylines, dates and share buttons are shorter or
@@ -1190,7 +1205,8 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     blurb); long list lines weigh ``LIST_ITEM_WEIGHT`` (``TEASER_WEIGHT`` in a teaser run) and short lines
     ``SHORT_LINE_WEIGHT``. A window
     that opens right under a "related posts" heading is a list of related stories, not the article: it
-    competes with its sum scaled by ``RELATED_LIST_FACTOR``. Of equal sums the first window wins.
+    competes with its sum scaled by ``RELATED_LIST_FACTOR``. Of equal sums the first window wins. The window
+    then takes in the neutral lines right above and below it (``_neutral_edges``).
 
     The running sum of the classic scan (restart where it drops to zero or below) is the prefix sum
     minus the lowest earlier prefix sum (or zero) of the segment between breaks; the weights are
@@ -1251,6 +1267,8 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     blurb = prose & ~paired & (words < TEASER_BLURB_MAX_WORDS) & headline
     blurbs = pl.col("_blurb") & pl.any_horizontal(
         [near(pl.col("_blurb"), k) for d in range(2, TEASER_BLURB_REACH + 1) for k in (-d, d)])
+    # a paragraph-long line that is no prose and no teaser item: neutral, and taken at the window's edges
+    neutral = rule.is_null() & ~pl.col("_repeated") & ~prose & ~teaser & (words >= SENTENCE_MIN_WORDS)
     weight = (
         pl.when(soft).then(SOFT_BREAK_WEIGHT)
         .when(rule.is_not_null() | pl.col("_repeated")).then(STRIPPED_WEIGHT)
@@ -1272,6 +1290,7 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(
             _w=weight,
+            _neutral=neutral,
             # segments between breaks, numbered over all pages (a page's first line opens one)
             _seg=(is_break | (i == pl.col("_start"))).cum_sum(),
             _related=i - related_dist,
@@ -1289,7 +1308,33 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
         page, "_run_start", i, _score=pl.col("_run") * pl.when(near_related).then(RELATED_LIST_FACTOR).otherwise(1.0)
     ).filter(pl.col("_score") > 0)
     best = scored.filter(pl.col("_score") == pl.col("_score").max().over(page))
-    return best.group_by(page, maintain_order=True).agg(_lo=pl.col("_run_start").first(), _hi=i.first())
+    windows = best.group_by(page, maintain_order=True).agg(_lo=pl.col("_run_start").first(), _hi=i.first())
+    return _neutral_edges(scan.select(page, i, "_neutral"), windows)
+
+
+def _neutral_edges(scan: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """``windows`` (``_page``, ``_lo``, ``_hi``) grown over the runs of neutral lines right above and below them.
+
+    A neutral line is kept, not prose, no teaser item and holds ``SENTENCE_MIN_WORDS``+ words: a paragraph whose
+    end reads as no sentence end (a reporter's credit in brackets, "…【エルサレム松岡大地】", a sentence cut off
+    by the page). It weighs 0, so the maximum-sum scan, first window of equal sums, leaves it out at either
+    edge while it keeps it inside. Headlines, links and labels next to the article are shorter.
+    ``scan``: ``_page``, ``_i``, ``_neutral`` of the lines searched (breaks left out), sorted by page and line."""
+    page, i, neutral = pl.col("_page"), pl.col("_i"), pl.col("_neutral")
+    joined = (neutral.shift(1) & (i.shift(1) == i - 1) & (page.shift(1) == page)).fill_null(value=False)
+    joined_below = (neutral.shift(-1) & (i.shift(-1) == i + 1) & (page.shift(-1) == page)).fill_null(value=False)
+    runs = scan.with_columns(
+        _from=pl.when(neutral & ~joined).then(i).forward_fill(),
+        _to=pl.when(neutral & ~joined_below).then(i).backward_fill(),
+    ).filter(neutral)
+    above = runs.select(page, _lo=i + 1, _new_lo="_from")
+    below = runs.select(page, _hi=i - 1, _new_hi="_to")
+    return (
+        windows.join(above, on=["_page", "_lo"], how="left", maintain_order="left")
+        .join(below, on=["_page", "_hi"], how="left", maintain_order="left")
+        .select(page, _lo=pl.coalesce("_new_lo", "_lo").cast(windows.schema["_lo"]),
+                _hi=pl.coalesce("_new_hi", "_hi").cast(windows.schema["_hi"]))
+    )
 
 
 def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]:
@@ -1689,10 +1734,11 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _cut_heads(frame: pl.DataFrame) -> pl.DataFrame:
-    """Move each window's first line under its head (see ``HEAD_MAX_WORDS``). Reads ``_page``, ``_i``, ``_lo``,
-    ``_hi``, ``strip_rule``, ``f_words``, ``f_date``, ``f_prose``, ``_gap_end`` of ``frame`` (consecutive lines of
-    each page); returns it with ``_lo`` moved. Per-page sums are running sums less their value at the page's
-    first row (scans, cheaper than windows over the page)."""
+    """Move each window's first line under its head (see ``HEAD_MAX_WORDS``; the page's title line, where the
+    window opens with it, counts for nothing: a headline that asks or exclaims reads as prose). Reads ``_page``,
+    ``_i``, ``_lo``, ``_hi``, ``_title``, ``strip_rule``, ``f_words``, ``f_date``, ``f_prose``, ``_gap_end`` of
+    ``frame`` (consecutive lines of each page); returns it with ``_lo`` moved. Per-page sums are running sums
+    less their value at the page's first row (scans, cheaper than windows over the page)."""
     i, lo, hi, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("_hi"), pl.col("strip_rule"), pl.col("_page")
     inside = i.is_between(lo, hi)
     opens = (page != page.shift(1)).fill_null(value=True)
@@ -1703,8 +1749,10 @@ def _cut_heads(frame: pl.DataFrame) -> pl.DataFrame:
         run = expr.cum_sum()
         return run - pl.when(opens).then(run - expr).forward_fill()
 
-    words = pl.when(inside & rule.is_null() & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0)
-    sentence = (inside & rule.is_null() & pl.col("f_prose") & _last_char().is_in(_LEDE_END)).cast(pl.Int32)
+    # the page's title line, where the window opens with it, is neither head words nor a sentence of the article
+    own = inside & rule.is_null() & (i != pl.col("_title")).fill_null(value=True)
+    words = pl.when(own & ~pl.col("f_date")).then(pl.col("f_words")).otherwise(0)
+    sentence = (own & pl.col("f_prose") & _last_char().is_in(_LEDE_END)).cast(pl.Int32)
     end = inside & pl.col("_gap_end") & (i < hi)
     head, said, ends = in_page(words), in_page(sentence), in_page(end.cast(pl.Int32))
     total = pl.when(closes).then(head).backward_fill()
@@ -1718,8 +1766,9 @@ def _cut_heads(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
-    """Whether each line is an image caption or a link to another story (``_ASIDE_LINES``); only the ``kept``
-    lines are read (the others never join the body)."""
+    """Whether each line is an image caption or a link to another story (``_ASIDE_LINES``, ``_PHOTO_CREDITS``,
+    ``_AGENCY_TAIL_RE``, ``_CUT_LINK_RE``, ``_self_repeated``); only the ``kept`` lines are read (the others never
+    join the body)."""
     found = np.zeros(text.len(), dtype=bool)
     rows = kept.arg_true()
     candidates = text.gather(rows)
@@ -1736,6 +1785,10 @@ def _aside_lines(text: pl.Series, kept: pl.Series) -> pl.Series:
         photo = text.gather(labelled)
         credited = photo.str.contains(_PHOTO_CREDITS[0]) | photo.str.contains(_PHOTO_CREDITS[1])
         found[labelled.filter(credited.fill_null(value=False)).to_numpy()] = True
+    # (first the last character: an end-anchored pattern reads a whole paragraph)
+    tailed = rows.filter(candidates.str.slice(-1).str.contains(r"[\p{Lu}\p{Lo}\d]").fill_null(value=False))
+    if tailed.len():
+        found[tailed.filter(text.gather(tailed).str.contains(_AGENCY_TAIL_RE).fill_null(value=False)).to_numpy()] = True
     dotted = rows.filter(candidates.str.contains(r"…|\.\.\.").fill_null(value=False))
     if dotted.len():
         found[dotted.filter(text.gather(dotted).str.contains(_CUT_LINK_RE).fill_null(value=False)).to_numpy()] = True
@@ -1853,6 +1906,50 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
         "_headline", "_lone", "_under_label", "_gap", "_copy")
 
 
+def _introduced_lists(feats: pl.DataFrame, ends: pl.Series) -> pl.Series:
+    """``_row`` of the lines of the list each body introduces at its end (see ``LIST_MIN_ITEMS``).
+
+    Args:
+        feats: the lines (``_row`` = their row, ``_page``, ``text``, ``strip_rule``, ``f_prose``, ``f_words``,
+            ``f_date``, ``_placed``), sorted by page and line.
+        ends: ``_row`` of each body's last line.
+    """
+    n = feats.height
+    # the body's last line and the line under it (in the same page) are read first: few of them end with ":"
+    rows = pl.concat([ends, ends + 1])
+    rows = rows.filter(rows < n)
+    head = feats[rows].select("_row", "_page", _colon=_last_char() == ":")
+    colon = set(head.filter("_colon")["_row"].to_list())
+    page_of = dict(zip(head["_row"].to_list(), head["_page"].to_list(), strict=True))
+    last = set(ends.to_list())
+    labels = sorted({end if end in colon else end + 1 for end in last
+                     if end in colon or (end + 1 in colon and page_of.get(end + 1) == page_of.get(end))})
+    if not labels:
+        return pl.Series("_row", [], dtype=feats.schema["_row"])
+    # the lines that may follow each label (LIST_MAX_ITEMS of them) and the label itself
+    reach = np.unique(np.concatenate([np.arange(k, min(k + LIST_MAX_ITEMS + 1, n)) for k in labels]))
+    near = feats[reach].select(
+        "_row", "_page", _long=pl.col("f_words") >= LIST_ITEM_MIN_WORDS,
+        _stop=pl.col("strip_rule").is_not_null() | pl.col("f_prose") | pl.col("f_date") | pl.col("_placed"),
+    )
+    at = {row: k for k, row in enumerate(near["_row"].to_list())}
+    row_at, pages, stops, long = (near[c].to_numpy() for c in ("_row", "_page", "_stop", "_long"))
+    found: list[int] = []
+    for label in labels:
+        k = at[label]
+        # a label that is the body's last line may be prose; one under it is a kept line that is no stop
+        if label not in last and stops[k]:
+            continue
+        items = []
+        for j in range(k + 1, min(k + LIST_MAX_ITEMS + 1, len(pages))):
+            if pages[j] != pages[k] or stops[j] or row_at[j] != label + (j - k):
+                break
+            items.append(j)
+        if len(items) >= LIST_MIN_ITEMS and long[items].sum() * LIST_LONG_SHARE <= len(items):
+            found.extend([label, *(label + (j - k) for j in items)])
+    return pl.Series("_row", sorted(set(found)), dtype=feats.schema["_row"])
+
+
 def _page_text_key() -> pl.Expr:
     """A key of (``_page``, ``text``): a 64-bit hash of the text xor the page number. Comparing it costs half
     as much as comparing the pairs; two different lines among ~10^6 collide with odds of ~10^-7."""
@@ -1929,6 +2026,8 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
                                     & _last_char().is_in(_LEDE_END)))
          & ~pl.col("_aside")) | pl.col("_standfirst")
     )
+    ends = near.filter(i == pl.col("_hi"))["_row"]
+    body = pl.concat([body["_row"], _introduced_lists(feats, ends)]).to_frame()
     body = body.filter(~pl.col("_row").is_in(_repeated_labels(feats).implode()))
     region[title_rows["_row"].to_numpy()] = _REGION_CODES[TITLE]
     region[body["_row"].to_numpy()] = _REGION_CODES[BODY]

@@ -3,14 +3,14 @@
 A page's title candidates are the kept lines (and the lines stripped as a site template or a byline,
 flagged: ``RULES_SEEN``) from ``WINDOW_ABOVE`` lines above its body window's first line to ``WINDOW_BELOW``
 lines below it, and the ``BYLINE_ZONE`` lines just above its first byline or dateline line wherever that
-is (``candidate_features``). Each candidate gets shape features (length, case, punctuation,
-script), position features (lines and kept lines to the body start, its rank among the candidates above
-the body), evidence features (named by a breadcrumb or a comment-count line, repeated on the page, the
-share of its words the body's first prose lines hold, the URL slug's words it holds) and neighbour
-features (how many headline-like lines surround it, as in a list of teaser headlines; how near a date or
-byline line follows it; whether a short label sits just above it, as a kicker or section name sits above a
-headline, or a date line, as a blog's post date sits above its headline; how much of it a line just above
-retells, as a standfirst retells its headline).
+is (``candidate_features``). Each candidate gets shape features (length, case, punctuation, script), position
+features (lines and kept lines to the body start, the lines also in steps of 1, 2, 3-4 and 5-8, its rank among
+the candidates above the body), evidence features (named by a breadcrumb or a comment-count line, repeated on
+the page, the share of its words the body's first prose lines hold, the URL slug's words it holds) and
+neighbour features (how many headline-like lines surround it, as in a list of teaser headlines; how near a
+date or byline line follows it; whether a short label sits just above it, as a kicker or section name sits
+above a headline, or a date line, as a blog's post date sits above its headline; how much of it a line just
+above retells, as a standfirst retells its headline).
 No feature names a site or a word of a language: the cues are shapes, positions and repetition.
 
 The ranker is a conditional logit (a softmax over a page's candidates, ``rank_titles``): one weight per
@@ -71,6 +71,7 @@ FEATURES: tuple[str, ...] = (
     "prose_next", "prose_prev", "numeric_prev", "numeric_next", "rule_ok", "rule_score", "rule_best", "rule_gap",
     "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
     "lead_like", "body_share", "echo_above", "template_line", "byline_line", "kicker_above", "dateline_prev",
+    "above_1", "above_2", "above_3_4", "above_5_8",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 COSTLY: tuple[str, ...] = ("repeated", "body_share", "echo_above")
@@ -447,6 +448,11 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         digits=_TEXT.str.count_matches("[0-9]").cast(pl.Float64) / chars.cast(pl.Float64),
         below=i >= lo,
         log_lines_above=(lo - i).clip(lower_bound=0).cast(pl.Float64).log1p(),
+        # the lines to the body's first line in steps (the log above is one slope over every distance)
+        above_1=lo - i == 1,
+        above_2=lo - i == 2,
+        above_3_4=(lo - i).is_between(3, 4),
+        above_5_8=(lo - i).is_between(5, 8),
         log_kept_above=pl.col("_kept").log1p(),
         first_above=(above.cum_sum(reverse=True).over(page) == 1) & (above == 1),
         cand_rank=(above.cum_sum(reverse=True).over(page).clip(upper_bound=10) * above).cast(pl.Float64) / 10.0,

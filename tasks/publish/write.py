@@ -28,13 +28,18 @@ from schemas.validate import conform
 from tasks.publish import snapshots
 
 ROWS_PER_GROUP = 64_000
-ZSTD_LEVEL = 6
+ZSTD_LEVEL = 5
 """zstd level of the published datasets. On the articles and comments of 5,000 real pages (``bench.gen_real``,
 one polars thread): level 3 13.23 MB in 0.46 CPU s, 6 12.43 MB in 0.77 s, 9 12.06 MB in 1.19 s, 12 11.80 MB
-in 2.60 s, against 13.10 MB for the same columns as one zstd-3 file each. Level 6 stays 5% below that file
-at 0.37 ms of CPU a page less than level 12 (a tenth of a build's CPU). (On the synthetic pages of
-``bench.gen_corpus``, 20,000: 3 18.76 MB, 9 17.06, 12 16.69, one zstd-3 file 16.96.) Reading is as fast
-at any level."""
+in 2.60 s, against 13.10 MB for the same columns as one zstd-3 file each. Level 5 costs a quarter less
+CPU than 6 for about 2% more bytes: on the articles and comments
+of another 5,000 real pages written as one file each, level 4 13.07 MB in 0.35 CPU s, 5 12.87 MB in 0.43 s,
+6 12.57 MB in 0.59 s, against 13.35 MB for one zstd-3 file each (level 5 stays 3.6% below it; 4 only 2.1%).
+As the build writes them (hive partitions, so more and smaller files) the same pages' articles and comments
+take 13.97 MB at level 5 and 13.67 MB at level 6, against 13.35 MB as one zstd-3 file each; the write step of a
+2,500-page shard, interleaved in one process, 1.074 -> 0.969 CPU s (median of 6) from 6 to 5.
+(On the synthetic pages of ``bench.gen_corpus``, 20,000: 3 18.76 MB, 9 17.06, 12 16.69, one zstd-3 file
+16.96.) Reading is as fast at any level."""
 
 
 def _file_options(schema: pa.Schema) -> ds.FileWriteOptions:

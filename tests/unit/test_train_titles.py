@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
-from flows.train_titles import accuracy, misses
+from flows.train_titles import accuracy, main, misses, with_modes
 from tasks.extract import titles
 
 
@@ -29,3 +30,17 @@ def test_accuracy_and_misses() -> None:
     assert accuracy(cands, model, 2) == 0.5
     assert accuracy(cands, model, 4) == 0.25  # pages without a candidate count as misses
     assert misses(cands, model).rows() == [("p2", True, "A Longer Widget Label", "the true title")]
+
+
+def test_perturbed_copies_are_told_apart_by_their_mode() -> None:
+    """A page's perturbed copy (``NAME~MODE``) gets its mode; the page as printed gets "none"."""
+    frame = pl.DataFrame({"page_id": ["corpus-train/a-b-c", "corpus-train/a-b-c~dates", "corpus-dev/x~all"]})
+    assert with_modes(frame)["_mode"].to_list() == ["none", "dates", "all"]
+
+
+def test_unknown_or_thread_cut_perturbations_are_refused() -> None:
+    """Only the cue-removing text perturbations make copies of a page to train on or score."""
+    for flag in ("--augment", "--perturb"):
+        for mode in ("thread", "nonsense"):
+            with pytest.raises(SystemExit):
+                main([flag, mode, "../no-such-folder"])

@@ -323,10 +323,11 @@ def test_crumb_separator_pattern(line: str, is_crumb: bool) -> None:
 
 
 def _reference_weights(
-    rules: list[str | None], prose: list[bool], words: list[int], texts: list[str], *, start: int, limit: int
+    rules: list[str | None], prose: list[bool], words: list[int], texts: list[str], *, start: int, limit: int,
+    neutral: set[int] | None = None,
 ) -> dict[int, float | None]:
     """Each line's weight in ``start .. limit - 1`` as ``_body_windows`` defines it, line by line (None: a
-    break that cannot be crossed)."""
+    break that cannot be crossed); the neutral lines (taken at a window's edges) are added to ``neutral``."""
     from tasks.extract import parse
 
     span = range(start, limit)
@@ -375,6 +376,8 @@ def _reference_weights(
             w = parse.TEASER_WEIGHT
         elif words[i] >= parse.LIST_ITEM_MIN_WORDS:
             w = parse.LIST_ITEM_WEIGHT
+            if neutral is not None and words[i] >= parse.SENTENCE_MIN_WORDS:
+                neutral.add(i)
         else:
             w = parse.SHORT_LINE_WEIGHT
         weights[i] = w
@@ -384,13 +387,15 @@ def _reference_weights(
 def _reference_window(
     rules: list[str | None], prose: list[bool], words: list[int], texts: list[str], *, start: int, limit: int
 ) -> tuple[int, int] | None:
-    """The body window as a sequential scan (Kadane's, restarting at breaks), for ``_body_windows``."""
+    """The body window as a sequential scan (Kadane's, restarting at breaks), for ``_body_windows``, then grown
+    line by line over the neutral lines right above and below it."""
     from tasks.extract import parse
 
     best_sum, best = 0.0, None
     run_sum, run_start = 0.0, start
     last_related = start - parse.RELATED_LIST_REACH - 1
-    weights = _reference_weights(rules, prose, words, texts, start=start, limit=limit)
+    neutral: set[int] = set()
+    weights = _reference_weights(rules, prose, words, texts, start=start, limit=limit, neutral=neutral)
     for i in range(start, limit):
         if rules[i] == "related":
             last_related = i
@@ -405,7 +410,14 @@ def _reference_window(
         score = run_sum * (parse.RELATED_LIST_FACTOR if related else 1.0)
         if score > best_sum:
             best_sum, best = score, (run_start, i)
-    return best
+    if best is None:
+        return None
+    lo, hi = best
+    while lo - 1 in neutral:
+        lo -= 1
+    while hi + 1 in neutral:
+        hi += 1
+    return lo, hi
 
 
 _WINDOW_LINE = st.tuples(
@@ -433,6 +445,9 @@ _WINDOW_LINE = st.tuples(
 @example([([(None, True, 20, "p0."), (None, True, 10, "p1."), (None, True, 12, "t2!"), (None, False, 12, "t3!"),
             (None, True, 1, "t4!"), (None, True, 9, "t5!"), (None, False, 9, "t6"), (None, False, 12, "t7"),
             (None, True, 9, "t8")], 0, 9)])
+# the window takes in the paragraph-long lines that end in no sentence end right above and below it
+@example([([("share", False, 0, "a"), (None, False, 25, "b"), (None, False, 21, "c"), (None, True, 12, "d"),
+            (None, True, 12, "e"), (None, False, 30, "f"), (None, False, 9, "g")], 0, 7)])
 def test_body_windows_match_a_sequential_scan(
     pages: list[tuple[list[tuple[str | None, bool, int, str]], int, int]],
 ) -> None:
@@ -592,6 +607,10 @@ def test_a_lone_headline_between_widgets_is_not_body() -> None:
     "Der Bürgermeister eröffnet die neue Haltestelle am Bahnhof. IMAGO/Jane Doe",
     "Grauer Blazer und Minikleid, beides von GIVENCHY.Foto: Jane Doe. Styling: John Doe. Haare: Jane Roe",
     "北部の新しい車両基地＝13日（山田太郎撮影）",
+    "新しい無線機を載せたパトカーで通話試験をする技官（警視庁提供）",
+    "Die Siedler versammeln sich am Montagabend auf dem Platz vor dem Rathaus. SRF",
+    "시민들이 13일 서울 광화문 광장에서 열린 집회에 참석해 구호를 외치고 있다. 연합뉴스",
+    "Crowds on the new platform of the northern terminus on Sunday. Photograph: Jane Doe via Getty",
 ])
 def test_a_caption_ending_with_its_picture_credit_is_not_body(caption: str) -> None:
     """A line ending with a picture credit (name and agency in brackets with a slash, a "Photo:" or "©" tail,
@@ -600,6 +619,28 @@ def test_a_caption_ending_with_its_picture_credit_is_not_body(caption: str) -> N
     last = "Work on the first section starts in March, the council said (the second section follows in 2027)."
     text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], caption, PARA[2], *MORE, last])
     assert _body_lines(text) == [PARA[0], PARA[1], PARA[2], *MORE, last]
+
+
+def test_a_sign_off_after_the_last_sentence_stays_in_the_body() -> None:
+    """A paragraph whose last sentence is followed by a lower-case word (a sign-off) or by a name with an initial
+    is no caption: it stays."""
+    own = ["We will be back next week with more news from the council and the tram works. Cheers. xo",
+           "The figures for the second section come from the planning report by Jennifer L. Armentrout"]
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], PARA[1], *own, PARA[2], *MORE])
+    assert _body_lines(text) == [PARA[0], PARA[1], *own, PARA[2], *MORE]
+
+
+def test_paragraph_long_lines_ending_in_no_sentence_end_join_the_window_at_its_edges() -> None:
+    """A paragraph-long line right above or below the article that ends in no sentence end (a reporter's
+    credit in brackets, a sentence the page cut off) is part of the article; a shorter such line (a link, a
+    kicker) is not."""
+    first = ("The regional transport authority presented its plans for a new tram line to the northern districts "
+             "on Tuesday evening in front of some two hundred residents")
+    last = ("Work on the first section is due to start in March and the council expects the first trams to run "
+            "on the new tracks two years later 【Jane Doe, John Roe】")
+    link = "More news about the tram line and the northern districts"
+    text = "\n".join(["City Extends Tram Line to the North", "Share", first, *PARA, *MORE, last, link, "Share"])
+    assert _body_lines(text) == [first, *PARA, *MORE, last]
 
 
 def test_a_labelled_link_to_another_story_is_not_body() -> None:
@@ -639,6 +680,16 @@ def test_the_standfirst_between_title_and_byline_joins_the_body() -> None:
     head = ["Home", "News", "", "City Extends Tram Line to the North", caption, "Photo: Jane Doe", lede,
             "By Jane Doe", "Share", "Facebook", "Twitter", "Email", "Print"]
     assert _body_lines("\n".join([*head, *PARA, "© 2024 Example"])) == [lede, *PARA]
+
+
+def test_the_standfirst_joins_the_body_over_a_long_byline_and_share_box() -> None:
+    """The summary under the title still joins the body when an author box and a share bar of some fifteen
+    lines stand between it and the article."""
+    lede = "The northern districts get their tram eight years after the first plans, at twice the cost."
+    box = ["By Jane Doe", "View author publications", "Search author on the site", "Share", "Facebook", "Twitter",
+           "Email", "Print", "Copy link", "Bookmark", "Listen", "Read later", "Comments", "Font size", "Contrast"]
+    head = ["Home", "News", "", "City Extends Tram Line to the North", lede, *box]
+    assert _body_lines("\n".join([*head, *PARA, *MORE, "© 2024 Example"])) == [lede, *PARA, *MORE]
 
 
 def test_an_author_box_after_a_gap_of_short_lines_is_cut_from_the_window() -> None:
@@ -797,6 +848,33 @@ def test_a_short_head_above_a_gap_is_cut_from_the_window() -> None:
         body = _body_lines(text)
         assert (head in body) is kept
         assert body[-len(article):] == article
+
+
+def test_a_question_headline_over_a_gap_is_no_head_sentence() -> None:
+    """A headline that asks a question reads as prose; where the window opens with it, a byline gap under it
+    (name, published and updated lines) is still cut from the window's top."""
+    title = "Who is the new coach of the city team and how long will he stay in the job this time?"
+    article = [*PARA, *MORE, *[p.replace("the", "a") for p in PARA + MORE]]
+    text = "\n".join(["Home", "Sport", title, "Jane Doe", "Published: 22:04, 22 Apr 2024",
+                      "Updated: 22:05, 22 Apr 2024", *article])
+    article_row, _ = _parse(text)
+    assert article_row["title"] == title
+    assert _body_lines(text) == article
+
+
+def test_a_list_the_article_introduces_at_its_end_is_body() -> None:
+    """Short lines under a line ending with ":" at the article's end (ingredients, an address) join the body, up to
+    the next stripped line; a run of headlines under "Related:" and a lone name under "Contact:" do not."""
+    intro = "Ingredients for four portions:"
+    items = ["2 tsp vegetable oil", "1 large onion", "4 cloves garlic", "salt and pepper to taste"]
+    text = "\n".join(["Tram Line Soup", "", *PARA, *MORE, intro, *items, "Share", "© 2024 Example"])
+    assert _body_lines(text) == [*PARA, *MORE, intro, *items]
+    heads = ["Residents of the northern districts react to the new tram line plans",
+             "Why the council wants a second depot for the trams near the motorway",
+             "What the new timetable for the whole network means for the night buses"]
+    for label, under in (("Related:", heads), ("Contact the author:", ["Jane Doe"])):
+        text = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, label, *under, "Share"])
+        assert _body_lines(text) == [*PARA, *MORE]
 
 
 def test_a_line_printing_one_phrase_twice_or_three_times_is_not_body() -> None:

@@ -120,6 +120,25 @@ def test_dateline_just_above_a_headline() -> None:
     assert _row(feats, headline)["dateline_prev"] == 0.0
 
 
+def test_distance_to_the_body_in_steps() -> None:
+    """``above_1``, ``above_2``, ``above_3_4``, ``above_5_8``: how many lines above the body window's first line
+    a candidate stands, one flag per step; a line further up, and one inside the window, have none."""
+    labels = ["Weather report for the whole region and the coast today", "Transport and city planning news",
+              "Museum Extends Opening Hours for the Summer", "Local Team Wins Cup After Dramatic Final",
+              "Storm Damages Roofs Across the Western Districts", "Mayor Opens New Library in the Old Harbour",
+              "City Extends Tram Line to the North"]
+    feats = _features([*labels, LEAD, *PARA])
+    lo = int(feats.filter(pl.col("text") == LEAD)["_i"][0])
+    steps = ("above_1", "above_2", "above_3_4", "above_5_8")
+    for row in feats.iter_rows(named=True):
+        distance = lo - row["_i"]
+        expected = {"above_1": distance == 1, "above_2": distance == 2, "above_3_4": 3 <= distance <= 4,
+                    "above_5_8": 5 <= distance <= 8}
+        assert {f: row[f] == 1.0 for f in steps} == expected, (row["text"], distance)
+    assert _row(feats, "City Extends Tram Line to the North")["above_1"] == 1.0
+    assert sum(_row(feats, LEAD)[f] for f in steps) == 0.0
+
+
 def test_slug_agreement() -> None:
     lines = ["Other Story About the Harbour Museum Today", "City Extends Tram Line to the North", LEAD, *PARA]
     feats = _features(lines, url="https://example.org/news/2024/city-extends-tram-line-north-id4521.html")
