@@ -109,6 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
                          "Without --html: take comment cues out of the page text (truth unchanged): the "
                          "comments heading and count lines (heading), reply/like/permalink lines and 'says' "
                          "(chrome), dates on header lines (dates), the comment form (form), or all of them (all); "
+                         "make comment dates relative ('NAME · 3 hours ago': relative); "
                          "or take each page's thread out and score it as comment-less (thread), with other "
                          "pages' teaser list (thread-teasers) or sub-headed article (thread-article) put "
                          "in its place, or only its comment texts taken out (thread-texts): the spurious "

@@ -405,14 +405,17 @@ def _as_run(comment: LexborNode, head: str, kind: str = "dl") -> None:
 # Text pages: the comment cues a site never seen may lack, taken out of the page text
 # --------------------------------------------------------------------------------------------------
 
-TEXT_SCRAMBLE_MODES = ("none", "heading", "chrome", "dates", "form", "all", "thread", "thread-teasers",
+TEXT_SCRAMBLE_MODES = ("none", "heading", "chrome", "dates", "form", "all", "relative", "thread", "thread-teasers",
                        "thread-article", "thread-texts")
 """Perturbations of a text page (``scramble_text``), each removing cues the text comment finder reads:
 ``heading``: the comments heading and stated count lines; ``chrome``: reply, like, report, permalink and
 other comment-widget lines, and "NAME says:" headers cut to the name; ``dates``: date lines dropped and
 header lines that hold a commenter's name and a date cut to the name (name-only headers); ``form``: the
-comment form's lines; ``all``: every one of those. ``thread`` asks the opposite question: the lines
-from the first to the last line of a truth comment's text are taken out (what stays is what a page
+comment form's lines; ``all``: every one of those. ``relative`` rewrites the dates instead of taking them
+out, as widgets that print a relative date do: a date line becomes "N hours ago", a header line that holds a
+commenter's name and a date "NAME · N hours ago" (N counting up from 1 down the page). ``thread`` asks the
+opposite question: the lines from the first to the last line of a truth comment's text are taken out (what
+stays is what a page
 whose thread is closed, or loaded later, prints: a count, headers, login and form chrome, the widgets
 below) and the page is scored as comment-less: every comment found on it is spurious. The hard negatives
 join other pages' writing where the thread was (below the article on a comment-less page), the page again
@@ -432,7 +435,7 @@ SUBHEAD_WORDS = (2, 3, 4, 5)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s")
 
 _TEXT_PARTS = {"heading": ("heading",), "chrome": ("chrome",), "dates": ("dates",), "form": ("form",),
-               "all": ("heading", "chrome", "dates", "form")}
+               "all": ("heading", "chrome", "dates", "form"), "relative": ()}
 
 
 def _line_key(line: str) -> str:
@@ -475,13 +478,13 @@ def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None]
     (the truth comments' texts; ``text`` itself when none is); ``thread-teasers`` and ``thread-article``
     put in their place (below the last line of ``kept``, the truth's title and body first, when no line of
     ``thread`` is on the page) a block made of ``donors``, other pages' (title, body): ``teaser_block``,
-    ``article_block``; ``thread-texts`` returns it without every line that is a line of one of ``thread``.
+    ``article_block``; ``thread-texts`` returns it without every line that is a line of one of ``thread``;
+    ``relative`` returns it with its comment dates made relative (``_relative_dates``).
 
     Raises:
         ValueError: ``mode`` is not one of ``TEXT_SCRAMBLE_MODES``.
     """
-    if mode not in TEXT_SCRAMBLE_MODES:
-        raise ValueError(f"text scramble mode must be one of {TEXT_SCRAMBLE_MODES}, not {mode!r}")
+    _check_text_mode(mode)
     if mode == "none" or mode in THREAD_CUT_MODES:
         return text if mode == "none" else _cut(text, mode, thread, kept, donors)
     parts = _TEXT_PARTS[mode]
@@ -489,6 +492,8 @@ def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None]
     names = sorted({_line_key(a) for a in authors if a and _line_key(a)}, key=len, reverse=True)
     protected = {_line_key(ln) for block in kept for ln in block.split("\n")} | set(names)
     protected.discard("")
+    if mode == "relative":
+        return _relative_dates(text, names, protected)
     out: list[str] = []
     for line in text.split("\n"):
         key = _line_key(line)
@@ -515,6 +520,30 @@ def scramble_text(text: str, mode: str = "all", *, authors: Iterable[str | None]
             if name is not None:
                 out.append(name)
                 continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def _check_text_mode(mode: str) -> None:
+    """Raise ``ValueError`` unless ``mode`` is one of ``TEXT_SCRAMBLE_MODES``."""
+    if mode not in TEXT_SCRAMBLE_MODES:
+        raise ValueError(f"text scramble mode must be one of {TEXT_SCRAMBLE_MODES}, not {mode!r}")
+
+
+def _relative_dates(text: str, names: list[str], protected: set[str]) -> str:
+    """``text`` with its comment dates made relative (``scramble_text``'s ``relative``): a date line becomes "N
+    hours ago", a header line that holds one of ``names`` and a digit "NAME · N hours ago", N counting up from
+    1; the lines of ``protected`` (truth text) stay as they are."""
+    out: list[str] = []
+    ago = 0
+    for line in text.split("\n"):
+        key = _line_key(line)
+        dated = bool(key) and key not in protected and _text_cues()["date_line"].match(key) is not None
+        name = (None if dated or not key or key in protected
+                else _name_in(key, names, rest=lambda rest: any(ch.isdigit() for ch in rest)))
+        if dated or name is not None:
+            ago += 1
+            line = f"{ago} hours ago" if name is None else f"{name} · {ago} hours ago"  # noqa: PLW2901
         out.append(line)
     return "\n".join(out)
 

@@ -71,7 +71,14 @@ from tasks.extract.comment_headers import GAP_MAX as HEADER_GAP_MAX
 from tasks.extract.comment_headers import header_features, line_scores
 from tasks.extract.comment_headers import load_model as load_header_model
 from tasks.extract.dates import parse_date
-from tasks.extract.threads import accept_thread, reads_as_writing, titled_headers, titled_lines
+from tasks.extract.threads import (
+    THREAD_SENTENCE_SHARE,
+    accept_thread,
+    reader_sentences,
+    reads_as_writing,
+    titled_headers,
+    titled_lines,
+)
 from tasks.extract.titles import candidate_features, load_model, rank_titles
 from tasks.extract.words import count_words, with_word_counts
 
@@ -112,8 +119,24 @@ many comments as it states). Two comments, one of them under a sign-off line tha
 few to tell."""
 CHROME_BAR_REACH = 2
 """Lines below a comment control within which another one makes a widget bar (``_chrome_bar``)."""
+SAME_HEAD_MIN = 3
+"""A thread of this many comments or more, more than two thirds of them under one header line, is a list under a
+repeated label (``_reads_as_thread``)."""
 NAME_THREAD_MIN = 4
 """Name lines a thread of name lines alone needs (``_name_thread``)."""
+BARE_THREAD_MIN = 5
+"""Comments a thread of name lines with no comment cue on its page needs (``_bare_name_thread``)."""
+BARE_IN_A_ROW_SHARE = 0.25
+"""A thread of name lines with no comment cue is refused when more than this share of its neighbouring comments
+are under the same name (``_bare_name_thread``)."""
+BARE_OPENING_SHARE = 2 / 3
+"""A thread of name lines with no comment cue needs this share of its comments to open on a line that reads as
+a sentence or is prose (``_bare_name_thread``)."""
+BARE_TOP_SHARE = 0.5
+"""No name heads more than this share of a thread of name lines with no comment cue (``_bare_name_thread``)."""
+BARE_NAMES_MIN = 3
+"""Different names a thread of name lines with no comment cue needs (``_bare_name_thread``): two labels in turn
+are a list's."""
 FINDERS = ("both", "rules", "learned")
 """What finds comments on the text path: the rules, else the learned headers (``both``, the default), or
 one of them alone (``rules``, ``learned``: for measuring them)."""
@@ -786,7 +809,7 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]
                      + [i for i in range(bound + 1, first) if p.meta[i]], text=text)
             for (first, last, author), text, bound in zip(run, texts, [start, *(h[1] for h in run[:-1])], strict=True)
         ]
-        return [c for c in footed if c.text]
+        return [c for c in _names_over_footers(p, footed) if c.text]
     comments: list[_Comment] = []
     ends_with_chrome = 0
     for k, (first, last, author) in enumerate(run):
@@ -802,10 +825,35 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]
     return [c for c in comments if c.text]
 
 
+def _opening_name(p: _Page, c: _Comment, reach: int) -> int | None:
+    """The place in ``c.text`` of the first of its first ``reach`` lines that can be a name and does not read as
+    a sentence, None if none is."""
+    return next((k for k, i in enumerate(c.text[:reach]) if p.name_like[i] and not p.sentence[i]), None)
+
+
+def _names_over_footers(p: _Page, comments: list[_Comment]) -> list[_Comment]:
+    """``comments`` of a footer layout (``_footer_texts``) whose footers hold no name: when there are
+    ``LEARNED_MIN_COMMENTS`` of them or more, none of their footer lines can be a name ("March 3, 2012 18:06
+    Reply 0 Flag", a date and controls) and each comment's text opens with a line that can be a name and does
+    not read as a sentence (the first comment's within its first ``FOOTER_BLOCK_MIN`` lines, under a form's
+    prompt), that line is the comment's author and its footer line its meta; the lines above the first
+    comment's name are no comment's. Else ``comments`` as they are."""
+    if len(comments) < LEARNED_MIN_COMMENTS or any(c.author is None or p.name_like[c.author] for c in comments):
+        return comments
+    found = [_opening_name(p, comments[0], FOOTER_BLOCK_MIN), *(_opening_name(p, c, 1) for c in comments[1:])]
+    opens = [k for k in found if k is not None]
+    if len(opens) < len(comments):
+        return comments
+    return [_Comment(author=c.text[k], meta=sorted([*c.meta, *([] if c.author is None else [c.author])]),
+                     text=c.text[k + 1:]) for c, k in zip(comments, opens, strict=True)]
+
+
 def _alternating(p: _Page) -> list[_Comment]:
     """wpDiscuz-style lists without dates: a stated count N picks N author lines. A list of
     ``ALTERNATING_TITLED_MIN`` or more whose author lines read as titles (``titled_headers``, the count no
-    evidence) is a list of headlines over teasers: the next count is tried."""
+    evidence) is a list of headlines over teasers, and a list of which fewer than ``THREAD_SENTENCE_SHARE`` of
+    the comments hold a reader's sentence (``tasks.extract.threads.reader_sentences``; the count, which chose
+    their number, does not stand for them) is names over headlines: the next count is tried."""
     counts = [i for i in p.counts if 0 < p.count[i] <= MAX_NAME_ONLY]  # type: ignore[operator]
     for c in reversed(counts[-MAX_COUNT_LINES_TRIED:]):
         n_stated: int = p.count[c]  # type: ignore[assignment]
@@ -824,6 +872,8 @@ def _alternating(p: _Page) -> list[_Comment]:
             comments.append(_Comment(author=a, meta=meta, text=text))
         if len(comments) >= ALTERNATING_TITLED_MIN and titled_headers(p, comments, counted=False):
             continue  # headlines over teasers: the count chose their number, it confirms nothing
+        if reader_sentences(p, comments) < THREAD_SENTENCE_SHARE * len(comments):
+            continue  # nor does it stand for the readers' sentences: names over headlines are a list
         return comments
     return []
 
@@ -880,11 +930,12 @@ def _reads_as_thread(p: _Page, comments: list[_Comment]) -> bool:
     are headlines: they do not end like sentences. A thread needs ``THREAD_SENTENCE_SHARE`` of its
     comments to hold at least one line that ends like a sentence or is long and is not a header line,
     unless the page's stated count equals its size (``tasks.extract.threads.reads_as_writing``); and no
-    single "author" may head more than two thirds of four or more comments (a repeated "read more" or section label).
+    single "author" may head more than two thirds of ``SAME_HEAD_MIN`` or more comments (a repeated "read more" or
+    section label over dated teasers: three comments under one label are a section's list, not one reader).
     """
     if not reads_as_writing(p, comments):
         return False
-    if len(comments) >= 4:
+    if len(comments) >= SAME_HEAD_MIN:
         authors = Counter(p.text[c.author] for c in comments if c.author is not None)
         if authors and authors.most_common(1)[0][1] * 3 > len(comments) * 2:
             return False
@@ -965,15 +1016,21 @@ def _fill_name_run(p: _Page, run: list[tuple[int, int, int]], comments: list[_Co
 
 
 Finder = Literal["both", "rules", "learned"]
+_Pass = Literal["rules", "learned", "bare"]
+"""One pass of the comment finder over a page: the rules, the learned headers, or the name lines alone on a page
+without a comment cue (``_bare_name_thread``)."""
 """Which comment finder runs: "both" (the rules, else the classifier's headers on pages where the rules find
 no thread; what a build runs), "rules" or "learned" (one of them alone, for evaluation)."""
 
 
-def _find_comments(p: _Page, finder: Finder = "rules") -> list[_Comment]:
+def _find_comments(p: _Page, finder: Finder | _Pass = "rules") -> list[_Comment]:
     """The comments of one page: by the rules (``finder`` "rules": the longest anchored run with evidence,
-    else the stated count's name lines), or by the learned headers alone ("learned": ``_learned_thread``)."""
+    else the stated count's name lines), by the learned headers alone ("learned": ``_learned_thread``), or by
+    name lines alone on a page without a comment cue ("bare": ``_bare_name_thread``)."""
     if finder == "learned":
         return _drop_repeats(p, _learned_thread(p)) if p.learned else []
+    if finder == "bare":
+        return _drop_repeats(p, _bare_name_thread(p))
     if not p.headers and not p.dates and not p.sections and "comment_chrome" not in p.rule:
         return []  # no header line, stated count or comments heading: nothing to anchor a comment list on
     best: list[_Comment] = []
@@ -1034,6 +1091,48 @@ def _name_thread(p: _Page) -> list[_Comment]:
     return best
 
 
+def _bare_name_thread(p: _Page) -> list[_Comment]:
+    """A thread headed by name lines alone on a page that prints no comment cue (no comments heading, count,
+    date, header line, control or form: ``_bare_pages``), its evidence the names themselves: the longest run of
+    at least ``BARE_THREAD_MIN`` name heads (``_name_heads``: a name-like line over a text line), no comment break
+    between them (``_runs``) and each at most ``HEADER_GAP_MAX`` lines below the one before (``_gap_runs``),
+    whose comments (read as ``_build_anchored`` reads them: headers, or footers under each comment)
+
+    - are headed by ``BARE_NAMES_MIN`` different names or more, one of them heading two comments or more (a
+      reader answering another; an article's sub-headings do not repeat), none more than ``BARE_TOP_SHARE`` of
+      them (a blog's owner answering every reader heads half; a section's label over a list heads more);
+    - have no more than ``BARE_IN_A_ROW_SHARE`` of their neighbours under the same name (a label repeated over a
+      list's items: "Article content" over each paragraph; a reader answers another reader);
+    - open on a line that reads as a sentence or is prose in ``BARE_OPENING_SHARE`` of them (a teaser opens on
+      its headline, a reader's comment mostly on a sentence);
+    - read as readers' writing (``_reads_as_thread``), each holding a line that reads as a sentence.
+
+    Of the labelled threads read without their cues (``corpus eval --scramble all``), the ones found so hold a
+    fifth of their neighbours under one name at most, under half of them under one name, and open on a sentence
+    in two thirds of their comments or more; of the lists found so on pages without comments, half of the
+    neighbours of a list of paragraphs under a repeated label, three fifths of a list under a section's label,
+    and three fifths of a teaser list's openings."""
+    best: list[_Comment] = []
+    for run in _gap_runs(_name_heads(p, range(len(p))), p):
+        if len(run) < max(BARE_THREAD_MIN, len(best) + 1):
+            continue
+        comments = _build_anchored(p, run)
+        if len(comments) < max(BARE_THREAD_MIN, len(best) + 1):
+            continue
+        heads = [p.text[c.author] if c.author is not None else None for c in comments]
+        names = Counter(h for h in heads if h is not None)
+        in_a_row = sum(a == b for a, b in itertools.pairwise(heads))
+        opening = sum(p.sentence[c.text[0]] or p.prose[c.text[0]] for c in comments if c.text)
+        top = names.most_common(1)[0][1] if names else 0
+        if (len(names) < BARE_NAMES_MIN or top < 2 or top > BARE_TOP_SHARE * len(comments)
+                or in_a_row > BARE_IN_A_ROW_SHARE * (len(comments) - 1)
+                or opening < BARE_OPENING_SHARE * len(comments)):
+            continue
+        if _reads_as_thread(p, comments) and all(any(p.sentence[i] for i in c.text) for c in comments):
+            best = comments
+    return best
+
+
 def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
     """Drop a comment printed again verbatim (same header and text), as quoting widgets do."""
 
@@ -1078,7 +1177,7 @@ def _place_comments(p: _Page, comments: list[_Comment], placed: dict[int, tuple[
     return limit
 
 
-def _segment_comments(p: _Page, finder: Finder = "rules") -> tuple[dict[int, tuple[str, int]], int]:
+def _segment_comments(p: _Page, finder: Finder | _Pass = "rules") -> tuple[dict[int, tuple[str, int]], int]:
     """The comment lines of one page (line -> (region, comment position)) and the line where the comment
     section starts (the page length when there are no comments). The thread found ships only when it
     reads as readers' writing (``tasks.extract.threads.accept_thread``)."""
@@ -1307,8 +1406,11 @@ def _number_lines(feats: pl.DataFrame) -> pl.DataFrame:
 # Line flags of the ``line_features`` columns, computed on the lines that a finder reads.
 _RULE, _TEXT, _CHARS = pl.col("strip_rule"), pl.col("text"), pl.col("text").str.len_chars()
 _UNSTATED = pl.col("f_count").is_null() & ~pl.col("f_date") & ~pl.col("f_numeric")
-_META = pl.col("f_date") | pl.col("f_numeric") | (_RULE == "comment_chrome").fill_null(value=False)
-"""Dates, numbers and comment-widget controls: never a comment's text."""
+_TIME_ONLY = r"(?i)^\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?\s?m\.?)?$"
+"""A time of day alone ("7:28 PM", "18:06"): a comment widget's timestamp."""
+_META = (pl.col("f_date") | pl.col("f_numeric") | (_RULE == "comment_chrome").fill_null(value=False)
+         | _TEXT.str.contains(_TIME_ONLY).fill_null(value=False))
+"""Dates, times of day, numbers and comment-widget controls: never a comment's text."""
 _NAME_SHAPE = ((_RULE.is_null() | (_RULE == "template")) & _UNSTATED & ~pl.col("f_heading")
                & (_CHARS <= NAME_MAX_CHARS) & (pl.col("f_words") <= NAME_MAX_WORDS))
 # Python's "$" also matches before a final newline
@@ -1402,7 +1504,34 @@ def _learned_candidates(feats: pl.DataFrame, found: pl.Series, model: dict[str, 
     return rest.with_columns(learned_headers(rest, model)).drop("name_like")
 
 
-def _comment_lines(finder_lines: pl.DataFrame, finder: Finder, out: tuple[list[int], list[int], list[int],
+def _bare_pages(feats: pl.DataFrame, found: pl.Series) -> pl.DataFrame:
+    """The ``_FINDER_COLUMNS`` of the pages of ``feats`` where a thread of name lines alone may stand
+    (``_bare_name_thread``): pages not in ``found`` (the ``_page`` of pages with comments) with no comment cue
+    (``_MAY_HOLD_COMMENTS`` false, and fewer than two lines of a header's shape: "NAME says", "by NAME", "NAME
+    DATE", a closing word the page repeats; a page that has them and no thread has its headers read) where
+    ``BARE_THREAD_MIN`` name-like lines or more stand over a text line and one such line's text heads two of
+    them, among ``BARE_NAMES_MIN`` different ones or more."""
+    rest = feats.select(_FINDER_COLUMNS)
+    if found.len():
+        rest = rest.filter(~pl.col("_page").is_in(found.implode()))
+    headers = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_affix")
+    rest = rest.filter(~_MAY_HOLD_COMMENTS & (headers.fill_null(value=False).sum().over("_page") < 2))
+    if rest.height == 0:
+        return rest
+    like = _name_like(rest)
+    text_like = ~like & ~rest.select(_META.fill_null(value=False)).to_series() & rest.select(
+        (_RULE.is_null() | (_RULE == "template")).fill_null(value=False)).to_series()
+    same_page = rest["_page"] == rest["_page"].shift(-1)
+    head = (like & text_like.shift(-1, fill_value=False) & same_page.fill_null(value=False)).alias("_head")
+    counts = rest.select("_page", "text", head).filter(pl.col("_head")).group_by("_page", "text").len()
+    pages = counts.group_by("_page").agg(pl.col("len").sum().alias("_n"), pl.col("len").max().alias("_top"),
+                                         pl.len().alias("_names"))
+    pages = pages.filter((pl.col("_n") >= BARE_THREAD_MIN) & (pl.col("_top") >= 2)
+                         & (pl.col("_names") >= BARE_NAMES_MIN))
+    return rest.filter(pl.col("_page").is_in(pages["_page"].implode()))
+
+
+def _comment_lines(finder_lines: pl.DataFrame, finder: Finder | _Pass, out: tuple[list[int], list[int], list[int],
                    list[tuple[int, int, int]]]) -> None:
     """Run the comment finder (``finder``) on each page of ``finder_lines`` and add to ``out`` (rows,
     region codes, comment positions, sections) what it places."""
@@ -1449,6 +1578,9 @@ def _all_comments(feats: pl.DataFrame, header_model: dict[str, Any] | None = Non
         _comment_lines(rest.select(*_FINDER_COLUMNS, "_learned").filter(
             (learned.sum().over("_page") >= LEARNED_MIN_COMMENTS) & (pl.col("_i") >= first - COMMENT_REACH)),
             "learned", out)
+    if finder != "learned":
+        found = pl.Series("_page", [page for page, _, _ in out[3]], dtype=pl.UInt32)
+        _comment_lines(_bare_pages(feats, found), "bare", out)
     rows, codes, positions, sections = out
     comments = pl.DataFrame({"_row": rows, "_region": codes, "_position": positions},
                             schema={"_row": pl.UInt32, "_region": pl.Int8, "_position": pl.Int32})

@@ -35,6 +35,15 @@ only with evidence that its texts are readers' writing, in any language (line sh
   is refused, whatever its count: readers write different texts, while a thread whose texts are not in the
   page (loaded later) leaves the same widget lines ("Reply", "Delete", "Replies" in any language) under
   each header.
+- ``accept_thread``: a thread of which fewer than half of the comments are headed (``_headed``) or have a
+  comment control (``_evidenced``), in which no header line
+  heads two comments and ``SECTION_SHARE`` of the comments hold ``SECTION_PROSE_LINES`` prose lines or more
+  (``sectioned_article``) is refused: a sub-headed article (a short heading over every few paragraphs) reads
+  so, whatever its headings' case, while readers' threads hold mostly a line or two a comment and a name
+  that comes back (a reader answering another); of the labelled threads found without header lines, dates
+  or controls (the ``dates`` perturbation makes dozens), none has half of its comments of two prose lines or
+  more and no name heading two of them. A stated count equal to the number of sections is no evidence here:
+  a page whose thread is not printed keeps its count over whatever stands below it.
 - ``accept_thread``: no comment holds an article's worth of prose (more than ``MAX_COMMENT_PROSE``
   prose lines: a "thread" of related-story headers whose last "comment" runs on into the article) or
   a list of dates (more than ``MAX_COMMENT_DATES`` date lines: a sidebar's archive of months).
@@ -74,6 +83,11 @@ OWN_TEXT_SHARE = 0.5
 MIN_REPEATED_THREAD = 3
 """A thread of ``MIN_REPEATED_THREAD`` comments or more is refused when fewer than ``OWN_TEXT_SHARE`` of them hold
 a text line of their own (``own_texts``)."""
+SECTION_PROSE_LINES = 2
+"""A comment of this many prose lines or more reads as an article's section (``sectioned_article``)."""
+SECTION_SHARE = 0.5
+"""A thread with little evidence is refused when this share of its comments read as an article's sections and no
+header line heads two of them (``sectioned_article``)."""
 MAX_COMMENT_DATES = 8
 """A comment holds at most this many date lines, in its header, meta and text (the labelled pages'
 comments hold at most 3)."""
@@ -143,6 +157,19 @@ def _list_like(p: _Page, c: _Comment) -> bool:
     return len(c.text) >= LIST_MIN_LINES and not any(p.prose[i] for i in c.text)
 
 
+def sectioned_article(p: _Page, comments: Sequence[_Comment]) -> bool:
+    """Do ``comments`` read as a sub-headed article: fewer than half of them headed (``_headed``) or with a comment
+    control (``_evidenced``), no header line heading two of them (a stated count equal to their number is no
+    evidence: it may count a thread the page does not print), and ``SECTION_SHARE`` of them holding
+    ``SECTION_PROSE_LINES`` prose lines or more?"""
+    n = len(comments)
+    if (2 * sum(_headed(p, c) or _evidenced(p, c) for c in comments) >= n
+            or sum(sum(p.prose[i] for i in c.text) >= SECTION_PROSE_LINES for c in comments) < SECTION_SHARE * n):
+        return False
+    heads = Counter(p.text[c.author] for c in comments if c.author is not None)
+    return not heads or heads.most_common(1)[0][1] == 1
+
+
 def own_texts(p: _Page, comments: Sequence[_Comment]) -> int:
     """How many of ``comments`` hold a text line whose text no other text line of the thread repeats."""
     seen = Counter(p.text[i] for c in comments for i in c.text)
@@ -155,7 +182,7 @@ def accept_thread(p: _Page, comments: Sequence[_Comment]) -> bool:
     n = len(comments)
     if n == 0:
         return True
-    if not reads_as_writing(p, comments) or titled_headers(p, comments):
+    if not reads_as_writing(p, comments) or titled_headers(p, comments) or sectioned_article(p, comments):
         return False
     if n >= MIN_REPEATED_THREAD and OWN_TEXT_SHARE * n > own_texts(p, comments):
         return False

@@ -126,6 +126,14 @@ def test_scramble_text_each_mode_takes_its_cues_only() -> None:
     assert "Footer text" in form and "Reply" in form
 
 
+def test_scramble_text_relative_rewrites_dates_only() -> None:
+    relative = _lines("relative")
+    assert "March 3, 2012 at 10:15 am" not in relative and "1 hours ago" in relative  # a date line
+    assert "Tom Rao · 2 hours ago" in relative and "Lee · 3 hours ago" in relative  # "NAME DATE" headers
+    assert "Anna Berg says:" in relative and "Reply" in relative and "3 Comments" in relative
+    assert len(relative) == len(_THREAD.split("\n"))
+
+
 def test_scramble_text_all_keeps_truth_lines() -> None:
     """Issue 17: a perturbed page still holds every truth title, body, comment text and author line."""
     out = _lines("all")

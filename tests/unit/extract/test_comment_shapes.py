@@ -242,3 +242,154 @@ def test_name_lines_under_a_comment_widget_bar_are_a_thread() -> None:
     # the same lines without the bar, or under one control alone, are no thread
     assert _parse(_bare(names))[1] == []
     assert _parse(_bare(["Subscribe", *names]))[1] == []
+
+
+def _dated_footers(names: list[str], remarks: list[str]) -> list[str]:
+    """A footer layout whose footers hold no name: "NAME Follow" over each comment, a date with the widget's
+    controls under it."""
+    thread = ["4 Comments", "To leave a comment on this story, please log in with your account"]
+    for k, (name, remark) in enumerate(zip(names, remarks, strict=True)):
+        thread += [f"{name} Follow", remark, f"November 12, 2012 18:0{k}:00 Reply 0 Flag this comment"]
+    return thread
+
+
+def test_names_over_footers_without_names_are_the_authors() -> None:
+    # (a name with an initial, "Anna K. Follow", reads as a sentence to the finder and is not taken)
+    names = MORE_NAMES[:4]
+    _, comments = _parse(_page(_dated_footers(names, REMARKS)))
+    assert [c["author"] for c in comments] == names
+    assert [c["text"] for c in comments] == REMARKS
+
+
+def test_names_over_dated_footers_without_texts_are_no_thread() -> None:
+    # the texts loaded later: a name line and a footer each, nothing a reader wrote
+    thread = [line for line in _dated_footers(MORE_NAMES[:4], REMARKS) if line not in REMARKS]
+    _, comments = _parse(_page(thread))
+    assert comments == []
+
+
+def test_footer_layout_whose_texts_open_with_sentences_keeps_its_footers() -> None:
+    # the footers name the readers and the texts open with sentences: nothing moves
+    thread = ["Comments"]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [remark, "Thanks for the update!", f"Posted by: {name} | November 0{day}, 2012 at 03:22 PM"]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES
+
+
+def test_dated_items_under_one_repeated_label_are_no_thread() -> None:
+    # an opinion section's list: its label, a date and a headline-and-summary sentence per item, three times
+    items = ["Comments"]
+    for k, remark in enumerate(REMARKS[:3]):
+        items += ["Opinions", f"2024.03.1{k} 08:00", remark]
+    _, comments = _parse(_page(items))
+    assert comments == []
+    thread = ["Comments"]
+    for k, (name, remark) in enumerate(zip(NAMES[:3], REMARKS[:3], strict=True)):
+        thread += [name, f"2024.03.1{k} 08:00", remark]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == NAMES[:3]
+
+
+BARE_NAMES = ["Anna Keller", "bob1984", "Anna Keller", "Chris", "Dana from Leeds", "bob1984"]
+BARE_REMARKS = [*REMARKS, "The northern districts have waited long enough for a decent connection.",
+                "I hope the works do not close my street for a whole year."]
+
+
+def _cueless(names: list[str], remarks: list[str]) -> str:
+    """A page with no comment cue at all (no heading, count, date, control or form): the article, then a name
+    over each comment, then the site's footer line."""
+    thread = [line for name, remark in zip(names, remarks, strict=True) for line in (name, remark)]
+    return "\n".join(["City Extends Tram Line to the North", *PARA, *thread, "© 2024 Example"])
+
+
+def test_name_lines_with_a_name_twice_make_a_thread_without_any_cue() -> None:
+    article, comments = _parse(_cueless(BARE_NAMES, BARE_REMARKS))
+    assert [(c["author"], c["text"]) for c in comments] == list(zip(BARE_NAMES, BARE_REMARKS, strict=True))
+    assert "bob1984" not in article["body"]
+
+
+def test_name_lines_without_a_cue_need_a_name_twice_and_more_than_two_names() -> None:
+    # every heading once: an article's sub-headings, or a list of people's quotes; no thread
+    names = ["Anna Keller", "bob1984", "Chris", "Dana from Leeds", "Eero", "Fatima B"]
+    assert _parse(_cueless(names, BARE_REMARKS))[1] == []
+    # two labels in turn over sentences: a list's sections
+    assert _parse(_cueless(["Politics", "Sport"] * 3, BARE_REMARKS))[1] == []
+    # four comments: too few to tell without a cue
+    assert _parse(_cueless(BARE_NAMES[:4], BARE_REMARKS[:4]))[1] == []
+
+
+def test_a_label_over_items_in_a_row_is_no_reader() -> None:
+    # "Article content" over two paragraphs in a row, twice: a label repeated over a list's items
+    labels = ["Article content", "Article content", "Video", "Article content", "Article content", "Photos"]
+    assert _parse(_cueless(labels, BARE_REMARKS))[1] == []
+    # one reader writing twice in a row of six is still a thread
+    names = ["Anna Keller", "bob1984", "bob1984", "Chris", "Dana from Leeds", "Anna Keller"]
+    assert [c["author"] for c in _parse(_cueless(names, BARE_REMARKS))[1]] == names
+
+
+def test_bylined_teasers_without_a_cue_are_no_thread() -> None:
+    # a related-stories list: its authors' names (one of them twice) over a headline and a summary each
+    authors = ["Joan Walsh", "Chris Lehmann", "Nadia Scharf", "Joan Walsh", "Michael Kazin", "Ann Berg"]
+    items = []
+    for k, (author, summary) in enumerate(zip(authors, BARE_REMARKS, strict=True)):
+        items += [author, f"Minister Number {k} Resigns Over the Budget", summary]
+    page = "\n".join(["City Extends Tram Line to the North", *PARA, *items, "© 2024 Example"])
+    assert _parse(page)[1] == []
+
+
+def test_a_label_over_most_items_is_no_reader() -> None:
+    # a section's label over four teasers of seven, never twice in a row; a blog's owner answering each
+    # reader heads at most half of the thread
+    remarks = [*BARE_REMARKS, "Could the council publish the timetable for the works soon?"]
+    labels = ["Politics", "Anna Keller", "Politics", "bob1984", "Politics", "Chris", "Politics"]
+    assert _parse(_cueless(labels, remarks))[1] == []
+    owner = ["Anna Keller", "Owner", "bob1984", "Owner", "Chris", "Owner"]
+    assert [c["author"] for c in _parse(_cueless(owner, BARE_REMARKS))[1]] == owner
+
+
+def test_bare_pages_are_those_without_a_cue_or_header_lines() -> None:
+    from tasks.extract.parse import _bare_pages, _number_lines, line_features, sorted_lines
+
+    cueless = _cueless(BARE_NAMES, BARE_REMARKS)
+    # two "NAME DATE" header lines over the same thread: their headers are read, not name lines alone
+    dated = _cueless(["Eero 12.03.2024 10:00", "Fatima B 12.03.2024 10:01", *BARE_NAMES],
+                     [*MORE_REMARKS[4:], *BARE_REMARKS])
+    once = _cueless(["Anna Keller", "bob1984", "Chris", "Dana from Leeds", "Eero", "Fatima B"], BARE_REMARKS)
+    pages = pl.DataFrame({"page_id": ["a", "b", "d"], "site": ["x.example"] * 3, "text": [cueless, dated, once]})
+    feats = _number_lines(line_features(sorted_lines(strip_boilerplate(pages))))
+    bare = _bare_pages(feats, pl.Series("_page", [], dtype=pl.UInt32))
+    page_of = dict(feats.select("_page", "page_id").unique().iter_rows())
+    assert {page_of[k] for k in bare["_page"].unique()} == {"a"}  # b: header lines; d: no name twice
+    assert _bare_pages(feats, pl.Series("_page", [0], dtype=pl.UInt32)).height == 0  # a: found already
+
+
+def _said(names: list[str], remarks: list[str] | None) -> list[str]:
+    """A stated count, then "NAME said...", a time of day under it and (``remarks``) the reader's text."""
+    thread = ["4 comments:"]
+    for k, name in enumerate(names):
+        thread += [f"{name} said...", *([remarks[k]] if remarks else []), f"{k + 1}:2{k} PM"]
+    return thread
+
+
+def test_a_time_of_day_is_a_comments_meta() -> None:
+    _, comments = _parse(_page(_said(MORE_NAMES[:4], REMARKS)))
+    assert [(c["author"], c["text"]) for c in comments] == list(zip(MORE_NAMES[:4], REMARKS, strict=True))
+
+
+def test_headers_over_times_of_day_alone_are_no_thread() -> None:
+    # the texts loaded later: a count, each reader's header and the time of the comment, nothing they wrote
+    assert _parse(_page(_said(MORE_NAMES[:4], None)))[1] == []
+
+
+def test_a_stated_count_over_names_and_headlines_is_no_thread() -> None:
+    # "3 Comments" stays where the thread was cut; below it, names over headlines (a byline list): the count
+    # chose three "comments", so it cannot stand for their sentences
+    items = ["3 Comments"]
+    for k, name in enumerate(MORE_NAMES[:3]):
+        items += [name, f"Minister Number {k} Resigns Over the Budget"]
+    assert _parse(_page(items))[1] == []
+    thread = ["3 Comments"]
+    for name, remark in zip(MORE_NAMES[:3], REMARKS[:3], strict=True):
+        thread += [name, remark]
+    assert [c["author"] for c in _parse(_page(thread))[1]] == MORE_NAMES[:3]

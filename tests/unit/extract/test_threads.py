@@ -10,6 +10,7 @@ from tasks.extract.threads import (
     count_agrees,
     own_texts,
     reader_sentences,
+    sectioned_article,
     titled_headers,
     titled_lines,
 )
@@ -140,8 +141,35 @@ def test_thread_headed_by_titles_without_other_evidence_is_refused() -> None:
     # a sub-headed article under a "Comments" heading: four short headings over two paragraphs each
     page, thread = _titled(4, 2)
     assert titled_headers(page, thread) and not accept_thread(page, thread)
-    page, thread = _titled(4, 1)  # one heading-like name of four: names
-    assert not titled_headers(page, thread) and accept_thread(page, thread)
+    page, thread = _titled(4, 1)  # one heading-like name of four: names, so no titled headers
+    assert not titled_headers(page, thread)
+    page.text[9] = page.text[0]  # the first reader answering at the end: a thread (two paragraphs each or not)
+    assert accept_thread(page, thread)
+
+
+def test_sub_headed_article_without_titles_is_refused() -> None:
+    # short headings ("Three Cases", "Old School") over two paragraphs each, no header line, date, control or
+    # count, no heading twice: an article's sections, whatever the case of its headings
+    page, thread = _titled(4, 0)
+    assert not titled_headers(page, thread) and sectioned_article(page, thread) and not accept_thread(page, thread)
+    page.text[9] = page.text[0]  # a name heading two comments: readers answering each other
+    assert not sectioned_article(page, thread) and accept_thread(page, thread)
+
+
+def test_threads_of_short_remarks_or_with_evidence_are_no_article() -> None:
+    page, thread = _titled(4, 0)
+    for c in thread[:3]:  # three comments of a line of prose and a short remark each
+        page.prose[c.text[1]] = False
+    assert not sectioned_article(page, thread) and accept_thread(page, thread)
+    page, thread = _titled(4, 0)
+    for c in thread[:2]:  # "Reply" under half of them
+        page.rule[c.text[1]] = "comment_chrome"
+        c.meta, c.text = c.text[1:], c.text[:1]
+    assert not sectioned_article(page, thread)
+    page, thread = _titled(4, 0)
+    page.count.append(4)
+    page.counts = [len(page.count) - 1]  # "4 Comments" over four sections: the count of a thread not printed
+    assert count_agrees(page, thread) and sectioned_article(page, thread) and not accept_thread(page, thread)
 
 
 def test_titled_headers_with_header_lines_controls_or_a_stated_count_are_accepted() -> None:
@@ -157,6 +185,9 @@ def test_titled_headers_with_header_lines_controls_or_a_stated_count_are_accepte
     page.headers = {0: "says", 3: "says"}  # half headed by a header line
     assert accept_thread(page, thread)
     page, thread = _titled(4, 4)
+    for c in thread:  # a paragraph each: readers' remarks (two each would read as an article's sections)
+        page.prose[c.text[1]] = False
+    assert titled_headers(page, thread, counted=False) and not accept_thread(page, thread)
     page.count.append(4)
     page.counts = [len(page.count) - 1]  # "4 Comments" over four
     assert count_agrees(page, thread) and accept_thread(page, thread)
