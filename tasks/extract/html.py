@@ -910,9 +910,10 @@ def _head_holder(author_node: LexborNode, root: LexborNode) -> LexborNode:
     name = " ".join((author_node.text(deep=True) or "").split())
     holder, node = author_node, author_node
     for _ in range(HOLDER_LEVELS):
-        node = node.parent
-        if node is None or node.mem_id == root.mem_id or node.tag in ("body", "html"):
+        parent = node.parent
+        if parent is None or parent.mem_id == root.mem_id or parent.tag in ("body", "html"):
             break
+        node = parent
         line = node_text(node).strip()
         if not name or "\n" in line or not line.startswith(name):
             break
