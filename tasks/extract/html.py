@@ -1435,20 +1435,25 @@ _STRUCT_NOT_IN = frozenset({"nav", "header", "footer", "form", "select", "menu",
 _NAME_SHAPE = re.compile(r"[^\W_]")
 _SENTENCE_END = re.compile(r"[.!?;]$")
 _INITIAL_END = re.compile(r"(?:^|\s)[^\W\d_]{1,2}\.$")
+_INNER_SENTENCE_END = re.compile(r"[?!]\s+\w")
+"""A question or exclamation mark with words after it: a sentence and more ("How did you do that? AWESOME")."""
 _DATE_REST = re.compile(r"^[\W\d_]*(?:\w{1,3}[\W\d_]*)?$")
 """What may stand beside a date on a date line: marks, numbers and one short word ("at", "um", "à")."""
 
 
 def name_shaped(text: str) -> bool:
     """Could ``text`` be a person's display name? One to ``NAME_MAX_WORDS`` words in at most
-    ``MAX_AUTHOR_CHARS`` characters, a letter or digit in it, no date in it and no sentence end (an initial
-    as in "Anna K." is fine). No word list: a numeric or one-character name passes."""
+    ``MAX_AUTHOR_CHARS`` characters, a letter or digit in it, no date in it, no sentence end (an initial
+    as in "Anna K." is fine) and no "?" or "!" with words after it. No word list: a numeric or one-character
+    name passes."""
     text = text.strip()
     if not text or len(text) > MAX_AUTHOR_CHARS or len(text.split()) > _NAME_MAX_WORDS:
         return False
     if not _NAME_SHAPE.search(text) or (_DATE_ONLY.match(text) and not text.isdigit()):
         return False
     if WRITTEN_DATE.search(text) or RELATIVE_DATE.search(text) or (_CHROME_LINE.match(text) and not text.isdigit()):
+        return False
+    if _INNER_SENTENCE_END.search(text):
         return False
     return not (_SENTENCE_END.search(text) and not _INITIAL_END.search(text) and not _CUT_END.search(text))
 
@@ -1588,6 +1593,8 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
         if name is not None:
             author, head, named_at = name, i, i
         match = _date_in(line)
+        if author is None and match is None and not name_shaped(line):
+            return None  # a line of text before any name: a name under it signs the text, it heads nothing
         if author is not None and name is None and match is None and not name_shaped(line):
             break  # a line of text: the head ended, a date below it is the comment's foot
         if match is not None or (name is None and _is_date_line(line)):

@@ -265,6 +265,18 @@ def test_a_date_on_a_blocks_last_line_is_its_foot() -> None:
     assert _head_block(["Jane", "12.03.2024"], None, None) is None  # no text: no comment
 
 
+def test_a_name_under_the_text_heads_no_block() -> None:
+    """The text, a signature name, a link, and the date from a ``<time>``: the name signs the text above it; it
+    is no head, and the text is not cut to the link under it."""
+    from tasks.extract.html import _head_block
+
+    lines = ["LOVE the flannel! This is an awesome DIY for the winter weather! :)", "xx Emily",
+             "http://outintosparks.example.org"]
+    assert _head_block(lines, "November 17, 2014 at 3:10 PM", None) is None
+    block = _head_block(["Emily V", *lines], "November 17, 2014 at 3:10 PM", None)
+    assert block is not None and block.author == "Emily V" and block.lines == lines
+
+
 def test_a_name_cell_names_a_comment_element() -> None:
     """A known comment element whose post is a table row: the name cell beside the text cell names it, where
     nothing else does; a cell that is the text itself names nothing."""

@@ -107,6 +107,7 @@ def test_tail_name(line: str, name: str | None) -> None:
     ("Jane Doe", True), ("7", True), ("x", True), ("Anna K.", True), ("mike...", True), ("山田太郎", True),
     ("This is a sentence.", False), ("May 1, 2012", False), ("12.03.2021", False), ("Reply", False),
     ("one two three four five six seven", False), ("", False), ("---", False),
+    ("How did you do that? AWESOME", False), ("Wow! Great", False),
 ])
 def test_name_shaped(text: str, ok: bool) -> None:
     assert name_shaped(text) is ok
