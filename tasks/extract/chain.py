@@ -34,8 +34,8 @@ PARSE_SLICE_PAGES = 1_250
 """Pages ``parse_shard`` parses at a time. The text path's frames (the lines with their features, the
 segmented lines) follow the pages parsed together, not the shard. On a 2,500-page shard of real-size pages
 (one polars thread), one pass took the parse task 340-370 MB above the worker's imports, two slices 270-300
-MB and three 240-260 MB; each slice also pays the parse's fixed cost of about 0.1-0.15 CPU s (its polars
-queries planned again), so two slices cost about 2% more parse CPU and three about 7%."""
+MB and three 240-260 MB; each slice also pays the parse's fixed cost again (its polars queries planned and
+built: a call on 5 pages takes about 0.16 CPU s), so two slices cost about 2% more parse CPU and three about 7%."""
 
 
 def parse_shard(
