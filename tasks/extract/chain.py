@@ -5,6 +5,7 @@ per-shard chain over one batch of pages in one process (``parse_pages``, for ``c
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,8 +30,17 @@ def _without(frame: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFrame:
     return frame if pages.height == 0 else frame.join(pages, on="page_id", how="anti")
 
 
+PARSE_SLICE_PAGES = 1_250
+"""Pages ``parse_shard`` parses at a time. The text path's frames (the lines with their features, the
+segmented lines) follow the pages parsed together, not the shard. On a 2,500-page shard of real-size pages
+(one polars thread), one pass took the parse task 340-370 MB above the worker's imports, two slices 270-300
+MB and three 240-260 MB; each slice also pays the parse's fixed cost again (its polars queries planned and
+built: a call on 5 pages takes about 0.16 CPU s), so two slices cost about 2% more parse CPU and three about 7%."""
+
+
 def parse_shard(
-    lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame, *, header_model: dict[str, Any] | None = None
+    lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame, *, header_model: dict[str, Any] | None = None,
+    slice_pages: int | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse one shard into articles and comments.
 
@@ -52,10 +62,59 @@ def parse_shard(
     (``tasks.extract.html.replace_partial_bodies``); text-path comments found on pages of either kind are left
     out of their markup bodies. ``header_model``: the text path's comment-header classifier
     (``tasks.extract.comment_headers``; None: the shipped one), as ``segment_pages`` takes it.
+
+    Everything but the comment dates is read page by page, so the pages are parsed ``slice_pages`` at a time
+    (default ``PARSE_SLICE_PAGES``; ranges of ``page_id``) and the slices' rows put back in the order one pass
+    gives: text-path rows by ``page_id``, then markup rows in the order of ``pages``. The comment dates
+    are resolved once over the shard: their day/month evidence is counted over each site's pages.
     """
     for optional in ("text", "html"):  # frames of text-only or HTML-only pages may lack one of them
         if optional not in pages.columns:
             pages = pages.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
+    bounds = _slice_bounds(pages, slice_pages or PARSE_SLICE_PAGES)
+    if not bounds:
+        text_arts, html_arts, text_coms, html_coms = _parse_slice(lines, pages, templates, header_model)
+    else:
+        parts = [_parse_slice(lines.filter(_in_range(lo, hi)), pages.filter(_in_range(lo, hi)), templates, header_model)
+                 for lo, hi in itertools.pairwise([None, *bounds, None])]
+        text_arts, html_arts, text_coms, html_coms = (pl.concat([part[i] for part in parts]) for i in range(4))
+        del parts
+        html_arts, html_coms = _in_page_order(html_arts, pages), _in_page_order(html_coms, pages)
+    articles = pl.concat([text_arts, html_arts])
+    comments = pl.concat([text_coms, html_coms])
+    # the text path's comments read their written dates with parse_date already: not read again
+    read = text_coms.select("posted_at_text", "posted_at")
+    return articles, resolve_posted_at(comments, pages, read=read)
+
+
+def _slice_bounds(pages: pl.DataFrame, slice_pages: int) -> list[str]:
+    """The ``page_id`` at which each slice after the first begins: every ``slice_pages``-th of the distinct
+    ``page_id`` of ``pages`` in sorted order; none when the pages make one slice."""
+    if pages.height <= slice_pages:
+        return []
+    ids = pages.get_column("page_id").unique().sort()
+    return ids.gather(list(range(slice_pages, ids.len(), slice_pages))).to_list()
+
+
+def _in_range(lo: str | None, hi: str | None) -> pl.Expr:
+    """``page_id`` from ``lo`` (included) to ``hi`` (left out); None: open on that side."""
+    page = pl.col("page_id")
+    if lo is None:
+        return page < hi
+    return page >= lo if hi is None else (page >= lo) & (page < hi)
+
+
+def _in_page_order(frame: pl.DataFrame, pages: pl.DataFrame) -> pl.DataFrame:
+    """``frame``'s rows ordered by their page's first row in ``pages`` (a stable sort: a page's rows keep theirs)."""
+    at = pages.select("page_id").with_row_index("_at").unique("page_id", keep="first")
+    return frame.join(at, on="page_id", how="left", maintain_order="left").sort("_at", maintain_order=True).drop("_at")
+
+
+def _parse_slice(
+    lines: pl.DataFrame, pages: pl.DataFrame, templates: pl.DataFrame, header_model: dict[str, Any] | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """``parse_shard`` over one set of pages, the comment dates aside: SCORED_ARTICLES of the text path and of
+    the markup path, PARSED_COMMENTS of the text path and of the markup path (each in the order one pass gives)."""
     html_pages = pages.filter(pl.col("html").is_not_null())
     html_arts, html_coms, html_bodies, markup_only = extract_html_pages(html_pages.select("page_id", "html", "text"))
     # pages whose markup gave an article but no comment, yet holds a comment section: their rendered text
@@ -69,11 +128,13 @@ def parse_shard(
     lines = _without(lines, _without(html_arts, second).select("page_id"))
     urls = pages.select("page_id", "url") if "url" in pages.columns else None
     segmented = segment_pages(lines, urls, features=True, header_model=header_model)
+    del lines
     text_comments = parse_comments(segmented)
     is_unnamed = pl.col("page_id").is_in(unnamed["page_id"].implode())
     html_coms = reconcile_authors(html_coms, text_comments.filter(is_unnamed))
     text_comments = text_comments.filter(~is_unnamed)
     text_segmented = _without(segmented, second)
+    del segmented
     text_arts = parse_articles(text_segmented)
     text_arts = fill_empty_bodies(text_arts, fallback_bodies(text_segmented, articles=text_arts))
     text_arts = replace_partial_bodies(text_arts, text_comments, html_bodies).with_columns(
@@ -84,12 +145,11 @@ def parse_shard(
                         html_arts.with_columns(_fallback=pl.lit(value=False)).select(names)], how="vertical_relaxed")
     # the text path's body paragraphs are its body lines, whose words the parser counted already
     known_words = text_segmented.filter(pl.col("region") == BODY).select("text", words="f_words").unique("text")
+    del text_segmented
     articles = cast_to(add_parse_confidence(parsed, chrome=chrome, known_words=known_words), SCORED_ARTICLES)
-    comments = pl.concat([cast_to(text_comments, PARSED_COMMENTS),
-                          cast_to(html_coms, PARSED_COMMENTS)])
-    # the text path's comments read their written dates with parse_date already: not read again
-    read = text_comments.select("posted_at_text", "posted_at")
-    return articles, resolve_posted_at(comments, pages, read=read)
+    n_text = text_arts.height
+    return (articles.head(n_text), articles.slice(n_text), cast_to(text_comments, PARSED_COMMENTS),
+            cast_to(html_coms, PARSED_COMMENTS))
 
 
 PARSE_PAGE_COLUMNS = ("page_id", "site", "url", "text", "html", "fetched_at")
