@@ -28,11 +28,10 @@ from typing import Any
 import polars as pl
 
 from flows.evaluate import load_folder
-from flows.fitting import site_folds
+from flows.fitting import DEFAULT_SOURCES, site_folds
 from tasks.extract.chain import parse_pages
 from tasks.text_match import bag_f1, tokens
 
-DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 GOOD_F1 = 0.95
 """A page whose body F1 reaches this is counted as right."""
 SHORT_RECALL = 0.5

@@ -33,14 +33,13 @@ from typing import Any
 import polars as pl
 
 from flows.evaluate import load_folder
-from flows.fitting import site_folds
+from flows.fitting import DEFAULT_SOURCES, site_folds
 from flows.scramble import TEXT_SCRAMBLE_MODES
 from flows.train_comment_headers import L2, THRESHOLD, WITHOUT, fit, labelled_lines
 from tasks.extract.chain import parse_pages
 from tasks.extract.comment_headers import load_model
 from tasks.reports.parse_scores import score_pages, summarize_scores
 
-DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 FIGURES = ("comment_precision", "comment_recall", "comment_f1", "author_accuracy")
 """The comment figures of ``tasks.reports.parse_scores.summarize_scores`` that are printed."""
 

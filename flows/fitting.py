@@ -1,13 +1,40 @@
 """What the trainers of the learned parse components share (``flows.train_titles``,
-``flows.train_comment_headers``): site-grouped cross-validation folds and feature standardisation.
+``flows.train_comment_headers``): their command-line options, site-grouped cross-validation folds and feature
+standardisation.
 """
 
 from __future__ import annotations
+
+import argparse
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from flows.evaluate import site_bucket
+
+DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
+"""The pages every trainer reads by default: corpus-dev whole and the open four fifths of corpus-train."""
+
+
+def trainer_parser(description: str, *, model_path: Path, l2: float,
+                   augment: tuple[str, ...]) -> argparse.ArgumentParser:
+    """The options every trainer takes: the truth folders, the model file, the cross-validation folds, the L2
+    weight, and the text perturbations (``flows.scramble``) trained on (``--augment``) or only scored in the
+    cross-validation (``--perturb``). A trainer adds its own options to it."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("sources", nargs="*", default=list(DEFAULT_SOURCES),
+                        help="FOLDER[:FOLD] truth folders (FOLD all or open; default: corpus-dev, corpus-train open)")
+    parser.add_argument("--out", type=Path, default=model_path)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--l2", type=float, default=l2)
+    parser.add_argument("--augment", default=",".join(augment),
+                        help="comma-separated text perturbations (flows.scramble) whose copies of every page are "
+                             "trained on too (default: %(default)r; empty: none)")
+    parser.add_argument("--perturb", default="",
+                        help="comma-separated text perturbations whose copies of every page the cross-validation "
+                             "scores, never trained on (out-of-fold figures of a model that never saw them)")
+    return parser
 
 
 def site_folds(sites: pl.Series, folds: int) -> pl.Series:

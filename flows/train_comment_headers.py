@@ -29,7 +29,6 @@ figures of the shipped model on threads that print fewer cues.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -41,7 +40,7 @@ import polars as pl
 from scipy.optimize import minimize
 
 from flows.evaluate import load_folder
-from flows.fitting import site_folds, standardise
+from flows.fitting import site_folds, standardise, trainer_parser
 from flows.scramble import TEXT_SCRAMBLE_MODES
 from tasks.extract.chain import tagged_batch
 from tasks.extract.comment_headers import FEATURES, MODEL_PATH, header_scores
@@ -57,7 +56,6 @@ from tasks.extract.parse import (
 from tasks.reports.parse_scores import score_pages, summarize_scores
 from tasks.text_match import fold
 
-DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 L2 = 1.0
 """The L2 penalty on the (standardised) weights, added to the summed log-loss of the training lines."""
 THRESHOLD = 1.0
@@ -242,19 +240,8 @@ def load_sources(sources: Sequence[str], *, augment: tuple[str, ...] = ()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("sources", nargs="*", default=list(DEFAULT_SOURCES),
-                        help="FOLDER[:FOLD] truth folders (FOLD all or open; default: corpus-dev, corpus-train open)")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--l2", type=float, default=L2)
+    parser = trainer_parser(__doc__.split("\n")[0], model_path=MODEL_PATH, l2=L2, augment=AUGMENT)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
-    parser.add_argument("--augment", default=",".join(AUGMENT),
-                        help="comma-separated text perturbations (flows.scramble) whose copies of every page are "
-                             "trained on too (default: %(default)s; empty: none)")
-    parser.add_argument("--perturb", default="",
-                        help="comma-separated text perturbations whose copies of every page are scored in the CV "
-                             "but not trained on (out-of-fold figures of a model that never saw them)")
     parser.add_argument("--without", default=",".join(WITHOUT),
                         help="comma-separated FEATURES the model does not read (default: %(default)s)")
     args = parser.parse_args(argv)

@@ -23,7 +23,6 @@ pages as printed (none by default, ``AUGMENT``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -34,14 +33,13 @@ import polars as pl
 from scipy.optimize import minimize
 
 from flows.evaluate import load_folder
-from flows.fitting import site_folds, standardise
+from flows.fitting import site_folds, standardise, trainer_parser
 from flows.scramble import TEXT_SCRAMBLE_MODES, THREAD_CUT_MODES
 from tasks.extract.chain import tagged_batch
 from tasks.extract.parse import body_windows, page_urls
 from tasks.extract.titles import FEATURES, MODEL_PATH, candidate_features, candidate_scores
 from tasks.text_match import fold_expr
 
-DEFAULT_SOURCES = ("../shared/corpus-dev:all", "../shared/corpus-train:open")
 L2 = 5.0
 """The L2 penalty on the (standardised) weights, summed over the training pages' losses."""
 AUGMENT: tuple[str, ...] = ()
@@ -206,18 +204,7 @@ def cross_validate(cands: pl.DataFrame, prepared: list[dict[str, Any]], *, folds
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("sources", nargs="*", default=list(DEFAULT_SOURCES),
-                        help="FOLDER[:FOLD] truth folders (FOLD all or open; default: corpus-dev, corpus-train open)")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--l2", type=float, default=L2)
-    parser.add_argument("--augment", default=",".join(AUGMENT),
-                        help="comma-separated text perturbations (flows.scramble) whose copies of every page are "
-                             "trained on too (default: %(default)r)")
-    parser.add_argument("--perturb", default="",
-                        help="comma-separated text perturbations whose copies of every page the cross-validation "
-                             "scores (never trained on)")
+    parser = trainer_parser(__doc__.split("\n")[0], model_path=MODEL_PATH, l2=L2, augment=AUGMENT)
     parser.add_argument("--misses", action="store_true",
                         help="print the pages the cross-validation gets wrong (their predicted and true title)")
     args = parser.parse_args(argv)
