@@ -1581,6 +1581,13 @@ def _line_name(line: str) -> str | None:
     return name if name is not None and name_shaped(name) else None
 
 
+def _text_line(line: str) -> bool:
+    """A line of a reader's text, not a control or a number: more words than a name has
+    (``NAME_MAX_WORDS``), or two or more words ending a sentence ("Great post!"; not "12." nor "Reply")."""
+    words = len(line.split())
+    return words > _NAME_MAX_WORDS or (words >= 2 and _SENTENCE_END.search(line.strip()) is not None)
+
+
 def _head_block(lines: list[str], posted_text: str | None, posted: datetime | None) -> _Block | None:
     """A comment whose name and date are among its first ``STRUCT_HEAD_LINES`` lines, text after them (a date
     below the first line of text after the name, or on the last line, is the comment's foot, not its head: the
@@ -1593,7 +1600,7 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
         if name is not None:
             author, head, named_at = name, i, i
         match = _date_in(line)
-        if author is None and match is None and not name_shaped(line):
+        if author is None and match is None and _text_line(line):
             return None  # a line of text before any name: a name under it signs the text, it heads nothing
         if author is not None and name is None and match is None and not name_shaped(line):
             break  # a line of text: the head ended, a date below it is the comment's foot

@@ -275,6 +275,12 @@ def test_a_name_under_the_text_heads_no_block() -> None:
     assert _head_block(lines, "November 17, 2014 at 3:10 PM", None) is None
     block = _head_block(["Emily V", *lines], "November 17, 2014 at 3:10 PM", None)
     assert block is not None and block.author == "Emily V" and block.lines == lines
+    short = ["Great post!", "xx Emily", "http://outintosparks.example.org"]
+    assert _head_block(short, "November 17, 2014 at 3:10 PM", None) is None
+    # a control or a number above the name is no text: the name still heads the comment
+    for above in ("Reply", "12."):
+        block = _head_block([above, "Emily V", *lines], "November 17, 2014 at 3:10 PM", None)
+        assert block is not None and block.author == "Emily V" and block.lines == lines
 
 
 def test_a_name_cell_names_a_comment_element() -> None:
