@@ -54,7 +54,7 @@ import logging
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -72,8 +72,10 @@ from tasks.extract.comment_headers import header_features, line_scores
 from tasks.extract.comment_headers import load_model as load_header_model
 from tasks.extract.dates import parse_date
 from tasks.extract.threads import (
+    LAYOUT_VOTES_MIN,
     THREAD_SENTENCE_SHARE,
     accept_thread,
+    layout_votes,
     reader_sentences,
     reads_as_writing,
     titled_headers,
@@ -579,6 +581,9 @@ class _Page:
     """Lines the learned classifier (``tasks.extract.comment_headers``) is sure head a comment."""
     titled: list[bool] = field(default_factory=list)
     """Name-like lines that read as a title rather than a name (``tasks.extract.threads.titled_lines``)."""
+    raw: Sequence[str] = ()
+    """Each line's text (a slice of the batch's column, read only where a run's layout is voted on:
+    ``tasks.extract.threads.layout_votes``); empty when not given."""
 
     def __len__(self) -> int:
         return len(self.text)
@@ -800,8 +805,47 @@ def _unheaded_footers(p: _Page, run: list[tuple[int, int, int]]) -> tuple[int, l
     return start, [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
 
 
-def _build_anchored(p: _Page, run: list[tuple[int, int, int]]) -> list[_Comment]:
+def _block_start(p: _Page, run: list[tuple[int, int, int]]) -> int:
+    """The line above the text block just above the first header of ``run``: the block reaches up over text lines
+    only, no further than the longest distance between two headers of the run (one header: ``HEADER_GAP_MAX``),
+    and stops at a date, number, header, widget, heading or count line."""
+    reach = max((b[0] - a[1] for a, b in itertools.pairwise(run)), default=HEADER_GAP_MAX)
+    start = run[0][0] - 1
+    while (start >= max(0, run[0][0] - reach) and not p.meta[start] and start not in p.headers
+           and p.rule[start] in (None, "template") and not p.heading[start] and p.count[start] is None):
+        start -= 1
+    return start
+
+
+def _voted_layout(p: _Page, run: list[tuple[int, int, int]], footers: tuple[int, list[list[int]]] | None
+                  ) -> tuple[int, list[list[int]]] | None:
+    """``footers`` (``_footer_texts`` of ``run``) as the names readers answer decide them (``layout_votes``): None
+    where the run reads as headers, the footer reading (each comment the text block above its header, the first
+    from ``_block_start``) where it reads as footers; ``footers`` as they are where the votes decide nothing.
+    One side decides with ``LAYOUT_VOTES_MIN`` votes or more and more than twice the other's: a reader may answer
+    the comment two above theirs (a head vote in a footer layout) or name themselves (a foot vote in a header
+    layout). "NAME says:" runs are headers always."""
+    if len(p.raw) == 0 or len(run) < LAYOUT_VOTES_MIN or p.headers.get(run[0][2]) == "says":
+        return footers
+    start = _block_start(p, run)
+    bounds = [start, *(last for _, last, _ in run)]
+    blocks = [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)]
+    end = _comment_end(p, run[-1][1] + 1, stop_at_chrome=True)
+    below = _text_lines(p, range(run[-1][1] + 1, end))
+    foot, head = layout_votes(p, [author for _, _, author in run], [*blocks, below])
+    if head >= LAYOUT_VOTES_MIN and head > 2 * foot:
+        return None
+    if foot >= LAYOUT_VOTES_MIN and foot > 2 * head and footers is None:
+        return start, blocks
+    return footers
+
+
+def _build_anchored(p: _Page, run: list[tuple[int, int, int]], *, vote: bool = True) -> list[_Comment]:
+    """The comments headed (or footed) by the header lines of ``run``: footers where ``_footer_texts`` reads them
+    so, or (``vote``) where the names readers answer say so (``_voted_layout``)."""
     footers = _footer_texts(p, run)
+    if vote:
+        footers = _voted_layout(p, run, footers)
     if footers is not None:
         start, texts = footers
         footed = [
@@ -1107,6 +1151,9 @@ def _bare_name_thread(p: _Page) -> list[_Comment]:
       its headline, a reader's comment mostly on a sentence);
     - read as readers' writing (``_reads_as_thread``), each holding a line that reads as a sentence.
 
+    A run is read with its layout voted on by the names readers answer (``_voted_layout``) first, and as its
+    shape alone reads it when that reading fails these tests.
+
     Of the labelled threads read without their cues (``corpus eval --scramble all``), the ones found so hold a
     fifth of their neighbours under one name at most, under half of them under one name, and open on a sentence
     in two thirds of their comments or more; of the lists found so on pages without comments, half of the
@@ -1116,21 +1163,30 @@ def _bare_name_thread(p: _Page) -> list[_Comment]:
     for run in _gap_runs(_name_heads(p, range(len(p))), p):
         if len(run) < max(BARE_THREAD_MIN, len(best) + 1):
             continue
-        comments = _build_anchored(p, run)
-        if len(comments) < max(BARE_THREAD_MIN, len(best) + 1):
-            continue
-        heads = [p.text[c.author] if c.author is not None else None for c in comments]
-        names = Counter(h for h in heads if h is not None)
-        in_a_row = sum(a == b for a, b in itertools.pairwise(heads))
-        opening = sum(p.sentence[c.text[0]] or p.prose[c.text[0]] for c in comments if c.text)
-        top = names.most_common(1)[0][1] if names else 0
-        if (len(names) < BARE_NAMES_MIN or top < 2 or top > BARE_TOP_SHARE * len(comments)
-                or in_a_row > BARE_IN_A_ROW_SHARE * (len(comments) - 1)
-                or opening < BARE_OPENING_SHARE * len(comments)):
-            continue
-        if _reads_as_thread(p, comments) and all(any(p.sentence[i] for i in c.text) for c in comments):
-            best = comments
+        for vote in (True, False):
+            comments = _bare_thread(p, _build_anchored(p, run, vote=vote), len(best))
+            if comments:
+                best = comments
+                break
     return best
+
+
+def _bare_thread(p: _Page, comments: list[_Comment], longest: int) -> list[_Comment]:
+    """``comments`` when they pass ``_bare_name_thread``'s tests and are more than ``longest``, else none."""
+    if len(comments) < max(BARE_THREAD_MIN, longest + 1):
+        return []
+    heads = [p.text[c.author] if c.author is not None else None for c in comments]
+    names = Counter(h for h in heads if h is not None)
+    in_a_row = sum(a == b for a, b in itertools.pairwise(heads))
+    opening = sum(p.sentence[c.text[0]] or p.prose[c.text[0]] for c in comments if c.text)
+    top = names.most_common(1)[0][1] if names else 0
+    if (len(names) < BARE_NAMES_MIN or top < 2 or top > BARE_TOP_SHARE * len(comments)
+            or in_a_row > BARE_IN_A_ROW_SHARE * (len(comments) - 1)
+            or opening < BARE_OPENING_SHARE * len(comments)):
+        return []
+    if _reads_as_thread(p, comments) and all(any(p.sentence[i] for i in c.text) for c in comments):
+        return comments
+    return []
 
 
 def _drop_repeats(p: _Page, comments: list[_Comment]) -> list[_Comment]:
@@ -1383,6 +1439,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
                "name_like": "name_like", "titled": "titled"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
     bounds = starts.tolist()
+    raw = feats["text"]
     for k, (page_key, first_row, first_line) in enumerate(firsts.iter_rows()):
         lo, hi = bounds[k], bounds[k + 1]
         h_lo, h_hi = header_bounds[k], header_bounds[k + 1]
@@ -1391,7 +1448,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
             headers=dict(zip(header_rows[h_lo:h_hi], kinds[h_lo:h_hi], strict=True)),
             dates=dates[date_bounds[k]:date_bounds[k + 1]], counts=counts[count_bounds[k]:count_bounds[k + 1]],
             sections=sections[section_bounds[k]:section_bounds[k + 1]],
-            learned=learned[learned_bounds[k]:learned_bounds[k + 1]],
+            learned=learned[learned_bounds[k]:learned_bounds[k + 1]], raw=raw.slice(lo, hi - lo),
         )
 
 

@@ -44,6 +44,13 @@ only with evidence that its texts are readers' writing, in any language (line sh
   or controls (the ``dates`` perturbation makes dozens), none has half of its comments of two prose lines or
   more and no name heading two of them. A stated count equal to the number of sections is no evidence here:
   a page whose thread is not printed keeps its count over whatever stands below it.
+- ``layout_votes`` (read by ``tasks.extract.parse._build_anchored``, before any of the above): whether a run of
+  header lines heads its comments (the name above the text) or foots them (the name under the text) is read
+  from the whole run, not per comment: readers answer the comment above theirs by its author's name ("Danke
+  Gitta!", "Eric, cool."). Where the name of a header line comes back in the text block just below it, that
+  block answers it, so it is the next comment's text (a footer layout); where it comes back in the block
+  below the next header line, the next comment answers it (a header layout). The side with
+  ``LAYOUT_VOTES_MIN`` such names or more, and more than twice the other side's, decides.
 - ``accept_thread``: no comment holds an article's worth of prose (more than ``MAX_COMMENT_PROSE``
   prose lines: a "thread" of related-story headers whose last "comment" runs on into the article) or
   a list of dates (more than ``MAX_COMMENT_DATES`` date lines: a sidebar's archive of months).
@@ -51,6 +58,7 @@ only with evidence that its texts are readers' writing, in any language (line sh
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -91,6 +99,69 @@ header line heads two of them (``sectioned_article``)."""
 MAX_COMMENT_DATES = 8
 """A comment holds at most this many date lines, in its header, meta and text (the labelled pages'
 comments hold at most 3)."""
+
+LAYOUT_VOTES_MIN = 2
+"""Names answered on one side of their header lines (``layout_votes``) that decide a run's layout."""
+ADDRESS_CHARS = 80
+"""The characters of a text block read for a name it answers: readers address the one they answer first ("Danke
+Gitta!", "Eric, cool."), and sign their own text last ("... kisses, Paola")."""
+NAME_WORD_MIN = 3
+"""A header line's name is its first word of this many letters or more ("Anna K." -> "Anna", "@kpeterlka"), cut
+where a capital follows a small letter ("EricTTung" -> "Eric", "IwonaMay 30, 2019" -> "Iwona")."""
+NAME_BLOCKS_SHARE = 1 / 4
+"""A name word found in more than this share of a run's blocks casts no vote: a word of the language ("The Yum
+List"), or the owner's name that every reader writes."""
+_NAME_WORD = re.compile(rf"[^\W\d_]{{{NAME_WORD_MIN},}}")
+
+
+def name_word(line: str) -> str | None:
+    """The word of a header line that a reader answering its author would write (see ``NAME_WORD_MIN``); None if
+    it has none."""
+    found = _NAME_WORD.search(line)
+    if found is None:
+        return None
+    word = found.group(0)
+    cut = next((k for k in range(1, len(word)) if word[k].isupper() and word[k - 1].islower()), len(word))
+    return word[:cut] if cut >= NAME_WORD_MIN else None
+
+
+def _answers(word: str) -> re.Pattern[str]:
+    """The pattern of ``word`` answered in a text: as a whole word; written with a capital where the header
+    writes one ("Rose" is not "rose"), in any case where the header writes it small ("jeuys" answered "Jeuys")."""
+    escaped = re.escape(word)
+    return re.compile(rf"(?<!\w){escaped}(?!\w)" if word[0].isupper() else rf"(?i)(?<!\w){escaped}(?!\w)")
+
+
+def layout_votes(p: _Page, heads: Sequence[int], blocks: Sequence[Sequence[int]]) -> tuple[int, int]:
+    """How many header lines of a run read as footers and how many as headers, by the names readers answer.
+
+    Args:
+        p: the page (reads ``_Page.raw``, the lines' texts; no vote without them).
+        heads: the run's author lines, in order.
+        blocks: the text lines of the ``len(heads) + 1`` blocks around them: above the first header, between
+            each two, below the last.
+
+    Returns:
+        ``(foot, head)``: the header lines whose name (``name_word``) the block just below them names within its
+        first ``ADDRESS_CHARS`` characters (that block answers them: a footer layout), and those whose name the
+        block below the next header line names (the next comment answers them: a header layout); a name found
+        in more than ``NAME_BLOCKS_SHARE`` of the blocks is no vote.
+    """
+    if len(p.raw) == 0 or len(blocks) != len(heads) + 1:
+        return 0, 0
+    texts = [" ".join(p.raw[i] for i in block)[:ADDRESS_CHARS] for block in blocks]
+    foot = head = 0
+    for k, line in enumerate(heads):
+        word = name_word(p.raw[line])
+        if word is None:
+            continue
+        named = _answers(word)
+        found = [named.search(text) is not None for text in texts]
+        if sum(found) > NAME_BLOCKS_SHARE * len(texts):
+            continue
+        foot += found[k + 1]
+        head += k + 2 < len(texts) and found[k + 2]
+    return foot, head
 
 
 def titled_lines(frame: pl.DataFrame, name_like: pl.Series) -> pl.Series:

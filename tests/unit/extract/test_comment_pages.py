@@ -103,6 +103,7 @@ def test_comment_pages_are_the_plain_per_page_columns() -> None:
         assert (first_row, first_line) == (rows["_row"][0], rows["_i"][0])
         plain = _plain_page(rows)
         assert {name: getattr(page, name) for name in plain} == plain
+        assert list(page.raw) == rows["text"].to_list()  # the lines' texts, read where a layout is voted on
     headers = {key: page.headers for key, _, _, page in pages}
     assert any(headers.values())
     assert not all(headers.values())

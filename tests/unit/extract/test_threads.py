@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+
 import polars as pl
 
-from tasks.extract.parse import _Comment, _Page, _reads_as_thread
+from tasks.extract.parse import _Comment, _Page, _reads_as_thread, _voted_layout
 from tasks.extract.threads import (
     accept_thread,
     count_agrees,
+    layout_votes,
+    name_word,
     own_texts,
     reader_sentences,
     sectioned_article,
@@ -223,3 +227,93 @@ def test_thread_whose_texts_repeat_is_refused_even_under_a_matching_count() -> N
     page.text[4] = 78
     assert own_texts(page, thread) == 2
     assert accept_thread(page, thread)
+
+
+# --------------------------------------------------------------------------------------------------
+# layout_votes: footers or headers, by the names readers answer
+# --------------------------------------------------------------------------------------------------
+
+
+def test_name_word_is_the_first_long_word_cut_at_a_glued_capital() -> None:
+    assert name_word("Gitta Peyn") == "Gitta"
+    assert name_word("EricTTung") == "Eric"
+    assert name_word("IwonaMay 30, 2019 at 1:06 PM") == "Iwona"
+    assert name_word("@kpeterlka") == "kpeterlka"
+    assert name_word("Bo") is None  # too short to be told from a word of the text
+    assert name_word("12.03.2024") is None
+
+
+def _raw_page(lines: list[str]) -> _Page:
+    page = _page(len(lines))
+    page.raw = lines
+    return page
+
+
+_FOOTED = ["Wunderbar beschrieben, danke für das Video!", "Gitta Peyn",
+           "Danke Gitta! Neidisch muss niemand sein.", "Peter Addor",
+           "Lieber Peter, du schreibst so lebendig.", "Thomas Berg",
+           "Das ist ja krass, lieber Thomas, danke.", "Peter Addor",
+           "Danke Peter für die spannenden Artikel.", "Elisabeth Walder",
+           "Danke, Elisabeth! Schöne Festtage.", "Peter Addor"]
+"""A footer layout: each comment's text, then its author's name; each reader answers the comment above."""
+
+
+_HEADED = [line for k in range(0, len(_FOOTED), 2) for line in (_FOOTED[k + 1], _FOOTED[k])]
+"""The same thread printed name first: each name over its own text, the next reader answering it."""
+
+
+def _blocks(page: _Page, heads: list[int]) -> list[list[int]]:
+    bounds = [-1, *heads, len(page)]
+    return [list(range(a + 1, b)) for a, b in itertools.pairwise(bounds)]
+
+
+def test_names_answered_just_below_their_line_vote_for_footers() -> None:
+    page = _raw_page(_FOOTED)
+    heads = [1, 3, 5, 7, 9, 11]
+    foot, head = layout_votes(page, heads, _blocks(page, heads))
+    assert foot >= 3 and head == 0
+
+
+def test_names_answered_below_the_next_header_vote_for_headers() -> None:
+    page = _raw_page(_HEADED)
+    heads = [0, 2, 4, 6, 8, 10]
+    foot, head = layout_votes(page, heads, _blocks(page, heads))
+    assert head >= 3 and foot == 0
+
+
+def test_a_signature_at_the_end_of_a_long_text_and_common_words_cast_no_vote() -> None:
+    long_text = "This looks lovely, I would definitely like to experience the luxury like this one day, kisses Paola"
+    lines = ["Paola", long_text, "The Yum List", "The hotel looks great.", "Nancy Chan", "The view is nice.",
+             "Rose world", "The beds look perfect.", "Mun", "The pool! Good!"]
+    page = _raw_page(lines)
+    heads = [0, 2, 4, 6, 8]
+    assert layout_votes(page, heads, _blocks(page, heads)) == (0, 0)
+
+
+def test_no_vote_without_the_lines_texts() -> None:
+    page = _page(12)
+    heads = [1, 3, 5, 7, 9, 11]
+    assert layout_votes(page, heads, _blocks(page, heads)) == (0, 0)
+
+
+def test_voted_layout_reads_answered_names_as_footers_and_overrules_a_footer_reading() -> None:
+    # the footer thread above, nothing else on the page: read as footers, each comment the text above its name
+    page = _raw_page(_FOOTED)
+    page.name_like = [i % 2 == 1 for i in range(len(_FOOTED))]
+    run = [(i, i, i) for i in range(1, len(_FOOTED), 2)]
+    start, texts = _voted_layout(page, run, None)
+    assert start == -1 and texts == [[i - 1] for i in range(1, len(_FOOTED), 2)]
+    # printed name first, the same names answered below the next header: a footer reading is overruled
+    headed = _raw_page(_HEADED)
+    run = [(i, i, i) for i in range(0, len(_FOOTED), 2)]
+    assert _voted_layout(headed, run, (-1, [[]] + [[i - 1] for i in range(2, len(_FOOTED), 2)])) is None
+
+
+def test_voted_layout_leaves_a_run_without_answered_names_as_it_is() -> None:
+    lines = ["Anna Berg", "Great news, I take this tram every day.", "Tom Kurz", "Too expensive, as always.",
+             "Mia Lund", "Finally. Took them long enough."]
+    page = _raw_page(lines)
+    run = [(i, i, i) for i in (0, 2, 4)]
+    footers = (-1, [[], [1], [3]])
+    assert _voted_layout(page, run, footers) == footers
+    assert _voted_layout(page, run, None) is None
