@@ -1028,13 +1028,26 @@ def _learned_thread(p: _Page) -> list[_Comment]:
     return best
 
 
+_SAID_END = tuple("!?！？")
+"""How a short line that a reader says ends ("Danke!", "Hi, Roberta!", "Really?"), where a name, a label, a
+slogan ("Ihre Meinung zählt.") or a control ("Load more...") does not."""
+
+
+def _said(p: _Page, i: int) -> bool:
+    """Does line ``i``, short enough to be a name, read as a reader's short remark: an exclamation or a question
+    (``_SAID_END``)? A name line over such a line heads a comment (``_name_heads``). False without the lines'
+    texts."""
+    return len(p.raw) > 0 and p.sentence[i] and str(p.raw[i]).rstrip().endswith(_SAID_END)
+
+
 def _name_heads(p: _Page, lines: range) -> list[tuple[int, int, int]]:
     """The lines of ``lines`` that can head a comment by a name alone (as ``_name_thread`` reads them): a
     name-like line that does not read as a sentence and is no header of another kind, followed by a text
-    line that is not name-like."""
+    line that is not name-like or is a reader's short remark (``_said``: "Danke!" under "photobix")."""
     return [(i, i, i) for i in lines
             if i + 1 < len(p) and p.name_like[i] and not p.sentence[i] and i not in p.headers
-            and not p.name_like[i + 1] and not p.meta[i + 1] and p.rule[i + 1] in (None, "template")]
+            and (not p.name_like[i + 1] or _said(p, i + 1)) and not p.meta[i + 1]
+            and p.rule[i + 1] in (None, "template")]
 
 
 def _fill_name_run(p: _Page, run: list[tuple[int, int, int]], comments: list[_Comment]) -> list[_Comment]:
@@ -1111,6 +1124,7 @@ def _name_thread(p: _Page) -> list[_Comment]:
     of comment controls (``_evidence``, ``_chrome_bar``: "Subscribe" / "Notify of" / "Newest" over a thread
     that prints neither heading nor count): a sub-headed article or a list of teasers has the same shape but
     no such line above.
+    A name line over a reader's short remark ("Danke!", ``_said``) heads one too.
     Footers ("NAME" under each comment) are read as ``_build_anchored`` reads them."""
     n = len(p)
     # a run needs evidence above it: no line above the first comments heading, count or form can head one
@@ -1121,7 +1135,8 @@ def _name_thread(p: _Page) -> list[_Comment]:
         return []
     heads = [(i, i, i) for i in range(min(starts) + 1, n - 1)
              if p.name_like[i] and not p.sentence[i] and i not in p.headers
-             and not p.name_like[i + 1] and not p.meta[i + 1] and p.rule[i + 1] in (None, "template")]
+             and (not p.name_like[i + 1] or _said(p, i + 1)) and not p.meta[i + 1]
+            and p.rule[i + 1] in (None, "template")]
     runs = _gap_runs(heads, p)
     best: list[_Comment] = []
     for run in runs:

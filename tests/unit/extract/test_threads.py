@@ -6,7 +6,7 @@ import itertools
 
 import polars as pl
 
-from tasks.extract.parse import _Comment, _Page, _reads_as_thread, _voted_layout
+from tasks.extract.parse import _Comment, _name_heads, _Page, _reads_as_thread, _said, _voted_layout
 from tasks.extract.threads import (
     accept_thread,
     count_agrees,
@@ -317,3 +317,23 @@ def test_voted_layout_leaves_a_run_without_answered_names_as_it_is() -> None:
     footers = (-1, [[], [1], [3]])
     assert _voted_layout(page, run, footers) == footers
     assert _voted_layout(page, run, None) is None
+
+
+def test_a_name_over_a_short_exclamation_or_question_heads_a_comment() -> None:
+    lines = ["photobix", "Danke!", "jeuys", "richtig, politik darf kein hirnfreier raum sein.", "Mathias",
+             "Wer hat das gesagt?", "Anna K.", "Guides", "Night Mode (iPhone 11)"]
+    page = _raw_page(lines)
+    page.name_like = [True, True, True, False, True, True, True, True, True]
+    page.sentence = [False, True, False, True, False, True, False, False, True]
+    assert _said(page, 1) and _said(page, 5)
+    assert not _said(page, 8)  # a bracket ends a label, not a remark
+    heads = [h for h, _, _ in _name_heads(page, range(len(lines)))]
+    assert heads == [0, 2, 4]  # "Anna K." over "Guides" (a name-like line, no remark) heads nothing
+    page.raw = ()
+    assert not _said(page, 1)
+
+
+def test_a_slogan_or_a_control_ending_with_a_full_stop_is_no_remark() -> None:
+    page = _raw_page(["Forum: 5 Postings", "Ihre Meinung zählt.", "Add comment", "Load more..."])
+    page.sentence = [False, True, False, True]
+    assert not _said(page, 1) and not _said(page, 3)
