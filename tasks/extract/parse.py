@@ -922,14 +922,30 @@ def _alternating(p: _Page) -> list[_Comment]:
     return []
 
 
+_STATED_END = r"(?:^|[^.…])[.!?。！？]\s*$"
+_INITIAL_END = r"(?:^|\s)[^\W\d_]{1,2}\.\s*$"
+
+
+def _stated(p: _Page, i: int) -> bool:
+    """Does name-like line ``i`` read as a statement, not a name: a sentence (``_Page.sentence``) that ends with a
+    sentence's mark, not an initial or an ellipsis ("Berlin.", "Kein Homeoffice, kein Auto.", "Well this is it
+    everyone.", but not "Anna K." nor "martinealison said...")? False without the lines' texts."""
+    if not p.sentence[i] or len(p.raw) == 0:
+        return False
+    line = str(p.raw[i])
+    return re.search(_STATED_END, line) is not None and re.search(_INITIAL_END, line) is None
+
+
 def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     """Choose exactly ``n`` author lines among ``idx``: first line is one, never two adjacent, last is text.
 
-    Maximises the summed author score (name-like lines; names that repeat score higher).
+    Maximises the summed author score (name-like lines that do not read as a statement, ``_stated``; names that
+    repeat score higher).
     """
     m = len(idx)
     freq = Counter(p.text[i] for i in idx)
-    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0)) if p.name_like[i] else None for i in idx]
+    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0)) if p.name_like[i] and not _stated(p, i) else None
+             for i in idx]
     if score[0] is None:
         return None
     neg = float("-inf")

@@ -6,7 +6,16 @@ import itertools
 
 import polars as pl
 
-from tasks.extract.parse import _Comment, _name_heads, _Page, _reads_as_thread, _said, _voted_layout
+from tasks.extract.parse import (
+    _choose_authors,
+    _Comment,
+    _name_heads,
+    _Page,
+    _reads_as_thread,
+    _said,
+    _stated,
+    _voted_layout,
+)
 from tasks.extract.threads import (
     accept_thread,
     count_agrees,
@@ -337,3 +346,27 @@ def test_a_slogan_or_a_control_ending_with_a_full_stop_is_no_remark() -> None:
     page = _raw_page(["Forum: 5 Postings", "Ihre Meinung zählt.", "Add comment", "Load more..."])
     page.sentence = [False, True, False, True]
     assert not _said(page, 1) and not _said(page, 3)
+
+
+def test_a_statement_is_no_name() -> None:
+    lines = ["Berlin.", "Kein Homeoffice, kein Auto.", "Well this is it everyone.", "Anna K.", "martinealison said...",
+             "Anna Berg", "Wow!"]
+    page = _raw_page(lines)
+    page.sentence = [True] * len(lines)
+    page.sentence[5] = False
+    assert [_stated(page, i) for i in range(len(lines))] == [True, True, True, False, False, False, True]
+    page.raw = ()
+    assert not any(_stated(page, i) for i in range(len(lines)))
+
+
+def test_a_stated_count_picks_no_statement_for_an_author() -> None:
+    # "2 comments" over a statement and teasers: the statement heads no comment, so the count picks no thread
+    lines = ["Well this is it everyone.", "Socialist critic of NATO poised to win the presidency", "Anna Berg",
+             "Great news, I take this tram every day.", "Tom Kurz", "Too expensive, as always."]
+    page = _raw_page(lines)
+    page.name_like = [True, False, True, False, True, False]
+    page.sentence = [True, False, False, True, False, True]
+    assert _choose_authors(page, list(range(len(lines))), 2) is None
+    assert _choose_authors(page, list(range(2, len(lines))), 2) == [2, 4]
+    page.raw = ()  # without the texts the statement is read as a name
+    assert _choose_authors(page, list(range(len(lines))), 2) == [0, 2]
