@@ -770,12 +770,15 @@ def _trailing_footer(p: _Page, before: list[int], after: list[int]) -> bool:
     below the last header) a text block no longer than that, then a line that can be a name and does not
     read as a sentence (the last comment's footer, which the run did not take: the line under it is no
     comment's text)? A header layout starts on a header under its heading and ends on the last comment's
-    text."""
-    if len(before) < FOOTER_BLOCK_MIN or not any(p.prose[i] for i in before) or not after or p.name_like[after[0]]:
+    text. A one-line ``before`` (a short first comment, or a notice under the heading) is enough where that line
+    closes the section: it is the last text line before the section ends ("Comments" / text / NAME / ... / text /
+    NAME, then the page's navigation), so no comment's text follows the name under it."""
+    if not before or not after or p.name_like[after[0]]:
         return False
+    closing = len(before) < FOOTER_BLOCK_MIN or not any(p.prose[i] for i in before)
     for i in after[1:len(before) + 1]:
         if p.name_like[i]:
-            return not p.sentence[i]
+            return not p.sentence[i] and (not closing or i == after[-1])
     return False
 
 

@@ -14,6 +14,7 @@ from tasks.extract.parse import (
     _reads_as_thread,
     _said,
     _stated,
+    _trailing_footer,
     _voted_layout,
 )
 from tasks.extract.threads import (
@@ -370,3 +371,16 @@ def test_a_stated_count_picks_no_statement_for_an_author() -> None:
     assert _choose_authors(page, list(range(2, len(lines))), 2) == [2, 4]
     page.raw = ()  # without the texts the statement is read as a name
     assert _choose_authors(page, list(range(len(lines))), 2) == [0, 2]
+
+
+def test_a_one_line_first_block_makes_footers_where_a_name_closes_the_section() -> None:
+    # "Comments" / text / NAME / text / NAME / text / NAME, then the section ends: the run took the names but the
+    # last; the line under the heading is one short text, so the name must close the section
+    page = _page(8)
+    page.name_like = [False, False, True, False, True, False, True, False]
+    before, after = [1], [5, 6]
+    assert _trailing_footer(page, before, after)
+    assert not _trailing_footer(page, before, [5, 6, 7])  # text under the name: a header layout's sidebar
+    assert not _trailing_footer(page, [], after)
+    page.sentence[6] = True  # a line that reads as a sentence is no footer
+    assert not _trailing_footer(page, before, after)
