@@ -582,8 +582,8 @@ class _Page:
     titled: list[bool] = field(default_factory=list)
     """Name-like lines that read as a title rather than a name (``tasks.extract.threads.titled_lines``)."""
     raw: Sequence[str] = ()
-    """Each line's text (a slice of the batch's column, read only where a run's layout is voted on:
-    ``tasks.extract.threads.layout_votes``); empty when not given."""
+    """Each line's text (read where a run's layout is voted on, ``tasks.extract.threads.layout_votes``, and a name
+    line's neighbour is read as a remark or a statement: ``_said``, ``_stated``); empty when not given."""
 
     def __len__(self) -> int:
         return len(self.text)
@@ -843,10 +843,17 @@ def _voted_layout(p: _Page, run: list[tuple[int, int, int]], footers: tuple[int,
     return footers
 
 
-def _build_anchored(p: _Page, run: list[tuple[int, int, int]], *, vote: bool = True) -> list[_Comment]:
+_SHAPE: Any = object()
+"""``_build_anchored``'s ``footers`` default: read the run's layout from its shape (``_footer_texts``)."""
+
+
+def _build_anchored(p: _Page, run: list[tuple[int, int, int]], *, vote: bool = True,
+                    footers: tuple[int, list[list[int]]] | None = _SHAPE) -> list[_Comment]:
     """The comments headed (or footed) by the header lines of ``run``: footers where ``_footer_texts`` reads them
-    so, or (``vote``) where the names readers answer say so (``_voted_layout``)."""
-    footers = _footer_texts(p, run)
+    so (or as ``footers`` gives them, None for headers), or (``vote``) where the names readers answer say so
+    (``_voted_layout``)."""
+    if footers is _SHAPE:
+        footers = _footer_texts(p, run)
     if vote:
         footers = _voted_layout(p, run, footers)
     if footers is not None:
@@ -1124,7 +1131,7 @@ def _find_comments(p: _Page, finder: Finder | _Pass = "rules") -> list[_Comment]
     for run in _anchored_candidates(p):
         if len(run) <= len(best):
             continue  # a run gives at most one comment per header: it cannot beat the best
-        comments = _build_anchored(p, run)
+        comments = _build_anchored(p, run, vote=False)  # the vote runs on a run that would be the best only
         if not comments:
             continue
         kind = p.headers.get(run[0][2])
@@ -1137,7 +1144,8 @@ def _find_comments(p: _Page, finder: Finder | _Pass = "rules") -> list[_Comment]
             continue
         evidence = _evidence(p, run[0][0], says=says) or (marked and _form_follows(p, comments[-1]))
         if evidence and len(comments) > len(best) and _reads_as_thread(p, comments):
-            best = comments
+            voted = _build_anchored(p, run)
+            best = voted if len(voted) > len(best) and _reads_as_thread(p, voted) else comments
     if not best:
         best = _alternating(p)
     if not best:
@@ -1208,11 +1216,12 @@ def _bare_name_thread(p: _Page) -> list[_Comment]:
     for run in _gap_runs(_name_heads(p, range(len(p))), p):
         if len(run) < max(BARE_THREAD_MIN, len(best) + 1):
             continue
-        for vote in (True, False):
-            comments = _bare_thread(p, _build_anchored(p, run, vote=vote), len(best))
-            if comments:
-                best = comments
-                break
+        shape = _footer_texts(p, run)
+        voted = _voted_layout(p, run, shape)
+        comments = _bare_thread(p, _build_anchored(p, run, vote=False, footers=voted), len(best))
+        if not comments and voted is not shape:
+            comments = _bare_thread(p, _build_anchored(p, run, vote=False, footers=shape), len(best))
+        best = comments or best
     return best
 
 
@@ -1484,7 +1493,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
                "name_like": "name_like", "titled": "titled"}
     cols = {name: feats[column].to_list() for name, column in columns.items()}
     bounds = starts.tolist()
-    raw = feats["text"]
+    raw = feats["text"].to_list()
     for k, (page_key, first_row, first_line) in enumerate(firsts.iter_rows()):
         lo, hi = bounds[k], bounds[k + 1]
         h_lo, h_hi = header_bounds[k], header_bounds[k + 1]
@@ -1493,7 +1502,7 @@ def _comment_pages(feats: pl.DataFrame) -> Iterator[tuple[int, int, int, _Page]]
             headers=dict(zip(header_rows[h_lo:h_hi], kinds[h_lo:h_hi], strict=True)),
             dates=dates[date_bounds[k]:date_bounds[k + 1]], counts=counts[count_bounds[k]:count_bounds[k + 1]],
             sections=sections[section_bounds[k]:section_bounds[k + 1]],
-            learned=learned[learned_bounds[k]:learned_bounds[k + 1]], raw=raw.slice(lo, hi - lo),
+            learned=learned[learned_bounds[k]:learned_bounds[k + 1]], raw=raw[lo:hi],
         )
 
 

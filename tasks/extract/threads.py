@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -114,6 +115,7 @@ List"), or the owner's name that every reader writes."""
 _NAME_WORD = re.compile(rf"[^\W\d_]{{{NAME_WORD_MIN},}}")
 
 
+@lru_cache(maxsize=8192)
 def name_word(line: str) -> str | None:
     """The word of a header line that a reader answering its author would write (see ``NAME_WORD_MIN``); None if
     it has none."""
@@ -130,6 +132,18 @@ def _answers(word: str) -> re.Pattern[str]:
     writes one ("Rose" is not "rose"), in any case where the header writes it small ("jeuys" answered "Jeuys")."""
     escaped = re.escape(word)
     return re.compile(rf"(?<!\w){escaped}(?!\w)" if word[0].isupper() else rf"(?i)(?<!\w){escaped}(?!\w)")
+
+
+def _opening(p: _Page, block: Sequence[int]) -> str:
+    """The first ``ADDRESS_CHARS`` characters of the text lines ``block``, joined by a space."""
+    parts: list[str] = []
+    size = 0
+    for i in block:
+        parts.append(p.raw[i])
+        size += len(p.raw[i]) + 1
+        if size > ADDRESS_CHARS:
+            break
+    return " ".join(parts)[:ADDRESS_CHARS]
 
 
 def layout_votes(p: _Page, heads: Sequence[int], blocks: Sequence[Sequence[int]]) -> tuple[int, int]:
@@ -149,12 +163,14 @@ def layout_votes(p: _Page, heads: Sequence[int], blocks: Sequence[Sequence[int]]
     """
     if len(p.raw) == 0 or len(blocks) != len(heads) + 1:
         return 0, 0
-    texts = [" ".join(p.raw[i] for i in block)[:ADDRESS_CHARS] for block in blocks]
+    texts = [_opening(p, block) for block in blocks]
+    joined = "\n".join(texts)
+    folded = joined.casefold()
     foot = head = 0
     for k, line in enumerate(heads):
         word = name_word(p.raw[line])
-        if word is None:
-            continue
+        if word is None or (word not in joined if word[0].isupper() else word.casefold() not in folded):
+            continue  # most names come back in no block: no pattern to run
         named = _answers(word)
         found = [named.search(text) is not None for text in texts]
         if sum(found) > NAME_BLOCKS_SHARE * len(texts):
