@@ -30,7 +30,8 @@ How a page is segmented (per page, linear in its lines):
    short or stripped lines (an author box, tags, a form) is cut; inside the window, short lines the page
    repeats (widget labels), lone headlines (captions, teasers: long lines that are no sentence, with no
    paragraph or list item beside them) and teaser boxes (headlines in a row under a label) are left out;
-   the standfirst between the title and a window that starts a little below it is taken in.
+   the standfirst between the title and a window that starts a little below it is taken in; a window that opens
+   above the page's title and holds it starts under it (``_under_title``).
 3. Title. A learned ranker (``tasks.extract.titles``) scores the kept lines from 30 lines above to 6 below the
    body's first line on shape, position, evidence (breadcrumb, comment-count quote, repetition, the URL's
    slug) and neighbours (teaser runs, a date or byline below); the best one is the title.
@@ -1963,6 +1964,18 @@ def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
     return short.filter(_page_text_key().is_duplicated()).filter(~_last_char().is_in(_REPEATED_KEPT_END))["_row"]
 
 
+def _under_title() -> pl.Expr:
+    """``_lo`` of each window, moved under the page's title line where the window opens above it and holds it.
+
+    The lines of a window above the title it holds are the page's header: a menu whose items the renderer glued
+    to their teasers ("BooksJuly, 2009: The Web Startup Success Guide is out ..."), a section label, a kicker.
+    The article starts under its headline. The title ranker reads candidates at most ``titles.WINDOW_BELOW``
+    lines under a window's first line, so this moves a window's start by that many lines at most. Reads ``_lo``,
+    ``_hi`` and ``_title`` (null: no title, nothing moved)."""
+    lo, hi, title = pl.col("_lo"), pl.col("_hi"), pl.col("_title")
+    return pl.when(((lo < title) & (title <= hi)).fill_null(value=False)).then(title + 1).otherwise(lo).alias("_lo")
+
+
 def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, features: bool = False,
                   header_model: dict[str, Any] | None = None, finder: Finder = "both") -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
@@ -2013,7 +2026,7 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
         .filter(i.is_between(pl.col("_lo") - LEDE_REACH, pl.col("_hi") + 1))
     )
     near = (
-        near.with_columns(_title_text=per_page["_title_text"].gather(near["_page"]))
+        near.with_columns(_title_text=per_page["_title_text"].gather(near["_page"]), _lo=_under_title())
         .pipe(_with_asides)
         .pipe(_cut_tails_and_standfirsts)
     )

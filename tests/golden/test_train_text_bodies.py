@@ -47,6 +47,9 @@ BODY_KINDS = {
     "blurb cut short before a link": {"euronews-com-euronewsen": 0.97},
     # under the article, a newsletter form, then teasers of label, headline, blurb and a "read on" link each
     "teaser items with a link line each": {"correctiv-org-correctiv": 0.95},
+    # a window that opens above the headline it holds: menu items glued to their teasers, a kicker above the
+    # title; the article starts under its headline
+    "header lines above the title": {"47hats-com-dragnetr875": 0.97, "webinknow-com-dragnetr680": 0.98},
 }
 """Pages per text-body failure kind with the body F1 each reaches (each was below it before the rule)."""
 

@@ -925,3 +925,26 @@ def test_two_short_tails_one_after_the_other_are_both_cut() -> None:
     box = ["Jane Doe reports on the city council and its transport plans for the newsroom since 2019."]
     text = "\n".join(["City Extends Tram Line to the North", "", *article, *form, *box])
     assert _body_lines(text) == article
+
+
+def test_a_window_opening_above_the_title_it_holds_starts_under_it() -> None:
+    """Menu items glued to their teasers (long lines of prose above the headline) do not open the body: the
+    window that holds the title starts under it. A page whose window opens under its title keeps it whole."""
+    menu = ["Books The new guide for small publishers is out and selling well in every shop of the country.",
+            "Podcast", "About Jane Doe is the author of the guide and writes about small firms every week.",
+            "Blog", "Shop"]
+    title = "City Extends Tram Line to the North"
+    page = [*menu, "Home / News", title, "Posted on 14 August 2012 by Jane Doe", *PARA, *MORE, "© 2024 Example"]
+    article, _ = _parse("\n".join(page))
+    assert article["title"] == title
+    assert _body_lines("\n".join(page)) == [*PARA, *MORE]
+    plain = ["Home", "News", "", title, "Posted on 14 August 2012 by Jane Doe", *PARA, *MORE, "© 2024 Example"]
+    assert _body_lines("\n".join(plain)) == [*PARA, *MORE]
+
+
+def test_under_title_moves_only_windows_that_hold_their_title() -> None:
+    """``_under_title`` moves a window's start under the title only where the window opens above it and holds
+    it: not a window under its title, nor one above a title printed below it, nor a page without a title."""
+    frame = pl.DataFrame({"_lo": [2, 5, 2, 2, 4], "_hi": [20, 20, 6, 20, 20], "_title": [4, 3, 9, None, 4]},
+                         schema={"_lo": pl.Int32, "_hi": pl.Int32, "_title": pl.Int32})
+    assert frame.select(parse_module._under_title())["_lo"].to_list() == [5, 5, 2, 2, 4]
