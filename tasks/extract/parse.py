@@ -232,6 +232,18 @@ _CUT_LINK_RE = r"(?:…|\.\.\.)\s*[^\s.…!?:;\"”»’)\]]+(?:\s+[^\s.…!?:;\
 """A teaser blurb cut short with a link after it: an ellipsis, then one to four words and no sentence end ("… over
 the last few… Read more", "…mehr", "… Lire la suite"). A sentence of the article that trails off ends with the
 ellipsis or goes on to a sentence of its own ("… costs money... a lot of money." ends with a full stop)."""
+STAMP_MAX_WORDS = 11
+_STAMP_RE = r"\d{1,2}:\d{2}|\d{1,2}\s*[時时]\s*\d{1,2}\s*分|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*월\s*\d{1,2}\s*일"
+STAMP_MAX_CHARS = 120
+_CJK_DATE_PART = r"\d+\s*[年月日時时分秒월일시분초]"
+"""A stamp line: a line of at most ``STAMP_MAX_WORDS`` words (not counting ``_CJK_DATE_PART``s) that
+holds a calendar date (``f_has_date``: ``selectors.DATE_RE``) or a clock time or a date written with the
+CJK unit signs (``_STAMP_RE``: "12:19", "01時28分", "1月14日", "5월 10일"), with no such line right above or
+below it: a date line the date patterns do not read as one ("Publiziert heute um 12:19 Uhr", "2025年1月14日
+01時28分 (1月14日 01時40分更新)", "Tobias Mühlbauer24.04.2024, 19:35 Uhr"), a video's duration ("Duration 1:30",
+"01:43 min") or a tweet's signature line. It is left out of the body like a caption. Lines of dated
+items one under the other (a timeline, a schedule) are a list of the article and stay. The evidence is
+digits and unit signs, not words of one language."""
 SELF_REPEAT_MAX = 3
 SELF_REPEAT_MIN_WORDS = 4
 """A line of ``SELF_REPEAT_MIN_WORDS``+ words that is one phrase printed two to ``SELF_REPEAT_MAX`` times, a space
@@ -1860,16 +1872,34 @@ def _truncated_blurbs(frame: pl.DataFrame) -> pl.Series:
     return pl.Series(found)
 
 
+def _stamp_lines(frame: pl.DataFrame) -> pl.Series:
+    """Whether each row of ``frame`` (``text``, ``strip_rule``, ``f_has_date``) is a kept line holding a date or a
+    clock time and at most ``STAMP_MAX_WORDS`` words once its CJK date and time parts ("2025年1月14日", "01時28分")
+    are taken out (those scripts count a word per sign); see ``STAMP_MAX_WORDS``, whose neighbour test is not
+    made here. The patterns run only on the kept lines of at most ``STAMP_MAX_CHARS`` characters holding a digit."""
+    found = np.zeros(frame.height, dtype=bool)
+    short = frame.select(_row=_ROW, text=pl.col("text"), _dated=pl.col("f_has_date").fill_null(value=False)).filter(
+        frame["strip_rule"].is_null() & (frame["text"].str.len_chars() <= STAMP_MAX_CHARS))
+    short = short.filter(short["text"].str.contains(r"\d").fill_null(value=False))
+    if short.height:
+        rest = pl.col("text").str.replace_all(_CJK_DATE_PART, " ")
+        hits = short.filter(pl.col("_dated") | pl.col("text").str.contains(_STAMP_RE).fill_null(value=False)).filter(
+            count_words(rest) <= STAMP_MAX_WORDS)["_row"]
+        found[hits.to_numpy()] = True
+    return pl.Series(found)
+
+
 def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     """Lone headlines (see ``_LONE_HEADLINE_END``), teaser boxes (see ``TEASER_BOX_MIN_ITEMS``), credited
-    captions and story links (see ``_ASIDE_LINES``) and blurbs cut to a fixed width (see ``TRUNCATED_MIN_LINES``)
-    of lines sorted by page and line.
+    captions and story links (see ``_ASIDE_LINES``), blurbs cut to a fixed width (see ``TRUNCATED_MIN_LINES``) and
+    stamp lines (see ``STAMP_MAX_WORDS``) of lines sorted by page and line.
 
-    Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``, ``text``, ``_cut_blurb`` (a blurb
-    cut to one width, ``_truncated_blurbs`` over the whole page), ``_twice`` (the page prints the line's text more
-    than once; a run of them is a copied box, see ``COPIED_BOX_MIN_LINES``) of ``frame`` (consecutive lines
-    of each page; the line above or below a page's first or last row counts as absent); adds ``_aside`` and
-    ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see ``_cut_tails_and_standfirsts``).
+    Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``, ``f_has_date``, ``text``,
+    ``_cut_blurb`` (a blurb cut to one width, ``_truncated_blurbs`` over the whole page), ``_twice`` (the page
+    prints the line's text more than once; a run of them is a copied box, see ``COPIED_BOX_MIN_LINES``) of ``frame``
+    (consecutive lines of each page; the line above or below a page's first or last row counts as absent); adds
+    ``_aside`` and ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see
+    ``_cut_tails_and_standfirsts``).
     """
     kept = pl.col("strip_rule").is_null()
     prose = pl.col("f_prose") & kept
@@ -1898,13 +1928,17 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     gap_run = pl.col("_gap") & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)
     gap_start = (gap_run & gap_opens) | pl.lit(_bio_names(frame))
     gap_end = gap_run & (gap_last == _ROW)
+    stamp = pl.lit(_stamp_lines(frame))
+    frame = frame.with_columns(_stamp=stamp).with_columns(
+        _stamp=pl.col("_stamp") & ~(pl.col("_stamp").shift(1) & (page.shift(1) == page)).fill_null(value=False)
+        & ~(pl.col("_stamp").shift(-1) & (page.shift(-1) == page)).fill_null(value=False))
     frame = frame.with_columns(_copy=pl.col("_twice") & kept & (pl.col("f_words") >= COPIED_LINE_MIN_WORDS)
                                & ~_last_char().is_in(_REPEATED_KEPT_END))
     _, copy_first, copy_last = _run_bounds(pl.col("_copy"))
     copied = pl.col("_copy") & (copy_last - copy_first + 1 >= COPIED_BOX_MIN_LINES)
-    return frame.with_columns(_aside=pl.col("_lone") | box | caption | copied, _gap_start=gap_start,
-                              _gap_end=gap_end).drop(
-        "_headline", "_lone", "_under_label", "_gap", "_copy")
+    return frame.with_columns(_aside=pl.col("_lone") | box | caption | copied | pl.col("_stamp"),
+                              _gap_start=gap_start, _gap_end=gap_end).drop(
+        "_headline", "_lone", "_under_label", "_gap", "_copy", "_stamp")
 
 
 def _introduced_lists(feats: pl.DataFrame, ends: pl.Series) -> pl.Series:
@@ -2020,8 +2054,8 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
         windows.join(title_rows.select("_page", _title="_i", _title_text="text"), on="_page", how="left"),
         on="_page", how="left", maintain_order="left")
     near = (
-        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words",
-                     "_cut_blurb", _twice=_page_text_key().is_duplicated())
+        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "f_has_date", "_placed", "f_prose",
+                     "f_words", "_cut_blurb", _twice=_page_text_key().is_duplicated())
         .with_columns(per_page.select(pl.col("_lo", "_hi", "_title").gather(feats["_page"])))
         .filter(i.is_between(pl.col("_lo") - LEDE_REACH, pl.col("_hi") + 1))
     )

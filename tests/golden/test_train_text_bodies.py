@@ -50,6 +50,10 @@ BODY_KINDS = {
     # a window that opens above the headline it holds: menu items glued to their teasers, a kicker above the
     # title; the article starts under its headline
     "header lines above the title": {"47hats-com-dragnetr875": 0.97, "webinknow-com-dragnetr680": 0.98},
+    # a short line holding a date or a clock time that the date patterns do not read as a date line: a relative
+    # date with a time, a CJK update stamp, a broadcast note, a video's duration
+    "date and time stamps not read as dates": {"br-de-br": 0.95, "chunichi-co-jp-chunichishimbun": 0.93,
+                                               "rp-pl-rzeczpospolita": 0.965, "n-tv-de-ntv": 0.975},
 }
 """Pages per text-body failure kind with the body F1 each reaches (each was below it before the rule)."""
 

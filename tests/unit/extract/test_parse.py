@@ -948,3 +948,26 @@ def test_under_title_moves_only_windows_that_hold_their_title() -> None:
     frame = pl.DataFrame({"_lo": [2, 5, 2, 2, 4], "_hi": [20, 20, 6, 20, 20], "_title": [4, 3, 9, None, 4]},
                          schema={"_lo": pl.Int32, "_hi": pl.Int32, "_title": pl.Int32})
     assert frame.select(parse_module._under_title())["_lo"].to_list() == [5, 5, 2, 2, 4]
+
+
+@pytest.mark.parametrize("stamp", [
+    "Publiziert heute um 12:19 Uhr",
+    "2025年1月14日 01時28分 (1月14日 01時40分更新)",
+    "Duration 1:30",
+    "— Secretary of Transport (@transport) May 6, 2025",
+])
+def test_a_date_or_time_stamp_inside_the_article_is_not_body(stamp: str) -> None:
+    """A short line holding a date or a clock time between paragraphs (a date line the date patterns do not read,
+    a CJK update stamp, a video's duration, a post's signature) is left out of the body."""
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], "", stamp, "", PARA[1], PARA[2], *MORE])
+    assert _body_lines(text) == [*PARA, *MORE]
+
+
+def test_dated_lines_one_under_the_other_and_dated_sentences_stay_in_the_body() -> None:
+    """Lines of dated items one under the other (a timeline) stay in the body, and so do a sentence of the
+    article that names a date and a short line holding no date or time."""
+    timeline = ["12 March 2020: schools close", "23 March 2020: the first lockdown begins"]
+    dated = "The council will vote on the final route at its meeting on 14 May 2024 at 18:00 in the town hall."
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], "", *timeline, "", PARA[1], dated,
+                      "What comes next", PARA[2], *MORE])
+    assert _body_lines(text) == [PARA[0], *timeline, PARA[1], dated, "What comes next", PARA[2], *MORE]
