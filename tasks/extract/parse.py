@@ -275,8 +275,11 @@ _NAME_WORDS = r"^\W*(\w+)(?:.*?(\w+))?\W*$"
 """An author box under the article: a line of at most ``BIO_NAME_MAX_WORDS`` words (a name) right above a line of
 ``LIST_ITEM_MIN_WORDS``+ words that opens with the name's first or last word ("Jane Doe" / "Jane Doe covers the
 city council ...", "THOMAS BEAUMONT" / "Beaumont covers ...", "alysha" / "Alysha is ..."): a writer's bio, in any
-script that separates its words; read on the window's last ``BIO_REACH`` lines. Where what follows the name is
-a tail (``TAIL_MAX_WORDS``, ``TAIL_MAX_SHARE``), the window ends above the name, as it does above a gap."""
+script that separates its words; or a name of two words or more over a role line of at most ``BIO_NAME_MAX_WORDS``
+words and a line of ``LIST_ITEM_MIN_WORDS``+ words ("Jane Doe" / "Reporter" / "Since 2019 at the paper ..."). Either
+way the page prints the name in another line too (the byline). Read on the window's last ``BIO_REACH`` lines. Where
+what follows the name is a tail (``TAIL_MAX_WORDS``, ``TAIL_MAX_SHARE``), the window ends above the name, as it
+does above a gap."""
 TEASER_BOX_MIN_ITEMS = 3
 """A teaser box inside the article: this many headlines (lines of ``LIST_ITEM_MIN_WORDS``+ words, not prose, not
 ending like a sentence) in a row right under a label ("Editor's picks", "RELATED COVERAGE": a stripped line
@@ -1830,11 +1833,19 @@ def _self_repeated(text: pl.Series) -> pl.Series:
 def _bio_names(frame: pl.DataFrame) -> pl.Series:
     """Whether each row of ``frame`` (``_page``, ``_i``, ``_hi``, ``text``, ``strip_rule``, ``f_words``, ``f_date``;
     consecutive lines of each page) is the name line over a writer's bio (see ``BIO_NAME_MAX_WORDS``)."""
-    page, words, kept = pl.col("_page"), pl.col("f_words"), pl.col("strip_rule").is_null()
-    below = (page.shift(-1) == page) & kept.shift(-1) & (words.shift(-1) >= LIST_ITEM_MIN_WORDS)
+    page, words, kept, date = pl.col("_page"), pl.col("f_words"), pl.col("strip_rule").is_null(), pl.col("f_date")
+
+    def at(k: int, expr: pl.Expr) -> pl.Expr:
+        """``expr`` of the line ``k`` lines below, false outside the page."""
+        return ((page.shift(-k) == page) & expr.shift(-k)).fill_null(value=False)
+
+    below = at(1, kept & (words >= LIST_ITEM_MIN_WORDS))
+    # a name of two words or more, a role line under it ("Redakteurin", "Formel 1 & Motorrad Ressort"), the bio
+    role = (words >= 2) & at(1, kept & ~date & words.is_between(1, BIO_NAME_MAX_WORDS)) & at(
+        2, kept & (words >= LIST_ITEM_MIN_WORDS))
     candidates = frame.select(
-        "_page", _row=_ROW, _name=pl.col("text"), _next=pl.col("text").shift(-1),
-        _ok=(kept & ~pl.col("f_date") & words.is_between(1, BIO_NAME_MAX_WORDS) & below
+        "_page", _row=_ROW, _name=pl.col("text"), _next=pl.col("text").shift(-1), _role=role,
+        _ok=(kept & ~date & words.is_between(1, BIO_NAME_MAX_WORDS) & (below | role)
              & (pl.col("_hi") - pl.col("_i")).is_between(1, BIO_REACH)).fill_null(value=False),
     ).filter(pl.col("_ok"))
     found = np.zeros(frame.height, dtype=bool)
@@ -1845,14 +1856,15 @@ def _bio_names(frame: pl.DataFrame) -> pl.Series:
     opening = pl.col("_next").str.slice(0, 40).str.to_lowercase().str.extract(r"^\W*(\w+)", 1)
     first, last = (pl.col("_name").str.extract(_NAME_WORDS, k) for k in (1, 2))
     named = candidates.with_columns(_name=name).filter(
-        ((opening == first) | (opening == last)).fill_null(value=False)).select("_row", "_page", "_name")
+        ((opening == first) | (opening == last)).fill_null(value=False) | pl.col("_role")).select(
+        "_row", "_page", "_name", "_role")
     if not named.height:
         return pl.Series(found)
-    # the name is the byline's too: another line of the page holds it
+    # the name is the byline's too: another line of the page holds it (not the bio, nor the role line over it)
     lines = frame.select("_page", "text", _line=_ROW).filter(page.is_in(named["_page"].implode()))
     line, row = pl.col("_line"), pl.col("_row")
     rows = named.join(lines, on="_page").filter(
-        (line != row) & (line != row + 1)
+        (line != row) & (line != row + 1) & ~(pl.col("_role") & (line == row + 2))
         & pl.col("text").str.to_lowercase().str.contains(pl.col("_name"), literal=True))["_row"].unique()
     found[rows.to_numpy()] = True
     return pl.Series(found)

@@ -31,6 +31,8 @@ BODY_KINDS = {
     # a writer's bio under the article: a name line (also in the byline) above a line opening with the name
     "writer's bio after the article": {"howdoesshe-com-dragnetr974": 0.99, "howdoesshe-com-dragnetr975": 0.99,
                                        "eyethunews-co-za-eyethunews": 0.95},
+    # a writer's name (also in the byline) over a role line and a bio line under the article
+    "writer's bio under a role line": {"taz-de-taz": 0.76},
     # under the article, a list of other stories whose blurbs are cut at one width (headline, blurb..., date)
     "list of cut blurbs under the article": {"chunichi-co-jp-chunichishimbun": 0.85,
                                              "tokyo-np-co-jp-tokyoshimbun": 0.95},

@@ -971,3 +971,16 @@ def test_dated_lines_one_under_the_other_and_dated_sentences_stay_in_the_body() 
     text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], "", *timeline, "", PARA[1], dated,
                       "What comes next", PARA[2], *MORE])
     assert _body_lines(text) == [PARA[0], *timeline, PARA[1], dated, "What comes next", PARA[2], *MORE]
+
+
+def test_a_writers_bio_under_a_role_line_is_cut_from_the_window() -> None:
+    """A name of two words or more over a role line and a bio line, the name also in the byline, ends the window
+    above the name; the same lines stay where no other line names the writer, or where the name is one word."""
+    bio = "Since 2019 at the paper, she writes about transport, housing and the budgets of the city council."
+    article = ["City Extends Tram Line to the North", "By Jane Doe", "", *PARA, *MORE]
+    assert _body_lines("\n".join([*article, "Jane Doe", "Reporter", bio])) == [*PARA, *MORE]
+    unnamed = ["City Extends Tram Line to the North", "", *PARA, *MORE]
+    assert _body_lines("\n".join([*unnamed, "Jane Doe", "Reporter", bio])) == [*PARA, *MORE, "Jane Doe",
+                                                                                "Reporter", bio]
+    one_word = ["City Extends Tram Line to the North", "By Jane", "", *PARA, *MORE]
+    assert _body_lines("\n".join([*one_word, "Jane", "Reporter", bio])) == [*PARA, *MORE, "Jane", "Reporter", bio]
