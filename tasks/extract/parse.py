@@ -31,7 +31,8 @@ How a page is segmented (per page, linear in its lines):
    repeats (widget labels), lone headlines (captions, teasers: long lines that are no sentence, with no
    paragraph or list item beside them) and teaser boxes (headlines in a row under a label) are left out;
    the standfirst between the title and a window that starts a little below it is taken in; a window that opens
-   above the page's title and holds it starts under it (``_under_title``).
+   above the page's title and holds it starts under it when a byline or date line stands under the title
+   (``_under_title``).
 3. Title. A learned ranker (``tasks.extract.titles``) scores the kept lines from 30 lines above to 6 below the
    body's first line on shape, position, evidence (breadcrumb, comment-count quote, repetition, the URL's
    slug) and neighbours (teaser runs, a date or byline below); the best one is the title.
@@ -2011,15 +2012,21 @@ def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
 
 
 def _under_title() -> pl.Expr:
-    """``_lo`` of each window, moved under the page's title line where the window opens above it and holds it.
+    """``_lo`` of each window, moved under the page's title line where the window opens above it and holds it, and
+    the line under the title is a stripped one or a date (a byline, a dateline, a share bar).
 
     The lines of a window above the title it holds are the page's header: a menu whose items the renderer glued
     to their teasers ("BooksJuly, 2009: The Web Startup Success Guide is out ..."), a section label, a kicker.
-    The article starts under its headline. The title ranker reads candidates at most ``titles.WINDOW_BELOW``
-    lines under a window's first line, so this moves a window's start by that many lines at most. Reads ``_lo``,
-    ``_hi`` and ``_title`` (null: no title, nothing moved)."""
-    lo, hi, title = pl.col("_lo"), pl.col("_hi"), pl.col("_title")
-    return pl.when(((lo < title) & (title <= hi)).fill_null(value=False)).then(title + 1).otherwise(lo).alias("_lo")
+    The article starts under its headline, and a headline has its byline or date under it; a line of the article
+    taken for the title (a page that prints no headline) has the article's text under it, and the window stays.
+    The title ranker reads candidates at most ``titles.WINDOW_BELOW`` lines under a window's first line, so this
+    moves a window's start by that many lines at most. Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``_title`` (null:
+    no title, nothing moved), ``strip_rule`` and ``f_date`` of consecutive lines of each page."""
+    lo, hi, title, i = pl.col("_lo"), pl.col("_hi"), pl.col("_title"), pl.col("_i")
+    marked = ((i == title + 1) & (pl.col("strip_rule").is_not_null() | pl.col("f_date"))).fill_null(value=False)
+    headed = marked.any().over("_page")
+    return pl.when(((lo < title) & (title <= hi)).fill_null(value=False) & headed).then(title + 1).otherwise(
+        lo).alias("_lo")
 
 
 def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, features: bool = False,

@@ -49,9 +49,9 @@ BODY_KINDS = {
     "blurb cut short before a link": {"euronews-com-euronewsen": 0.97},
     # under the article, a newsletter form, then teasers of label, headline, blurb and a "read on" link each
     "teaser items with a link line each": {"correctiv-org-correctiv": 0.95},
-    # a window that opens above the headline it holds: menu items glued to their teasers, a kicker above the
-    # title; the article starts under its headline
-    "header lines above the title": {"47hats-com-dragnetr875": 0.97, "webinknow-com-dragnetr680": 0.98},
+    # a window that opens above the headline it holds, a byline under the headline: menu items glued to their
+    # teasers above the title; the article starts under its headline
+    "header lines above the title": {"47hats-com-dragnetr875": 0.97},
     # a short line holding a date or a clock time that the date patterns do not read as a date line: a relative
     # date with a time, a CJK update stamp, a broadcast note, a video's duration
     "date and time stamps not read as dates": {"br-de-br": 0.95, "chunichi-co-jp-chunichishimbun": 0.93,

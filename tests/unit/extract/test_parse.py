@@ -942,12 +942,22 @@ def test_a_window_opening_above_the_title_it_holds_starts_under_it() -> None:
     assert _body_lines("\n".join(plain)) == [*PARA, *MORE]
 
 
-def test_under_title_moves_only_windows_that_hold_their_title() -> None:
-    """``_under_title`` moves a window's start under the title only where the window opens above it and holds
-    it: not a window under its title, nor one above a title printed below it, nor a page without a title."""
-    frame = pl.DataFrame({"_lo": [2, 5, 2, 2, 4], "_hi": [20, 20, 6, 20, 20], "_title": [4, 3, 9, None, 4]},
-                         schema={"_lo": pl.Int32, "_hi": pl.Int32, "_title": pl.Int32})
-    assert frame.select(parse_module._under_title())["_lo"].to_list() == [5, 5, 2, 2, 4]
+def test_under_title_moves_only_windows_that_hold_their_title_over_a_byline() -> None:
+    """``_under_title`` moves a window's start under the title only where the window opens above it and holds it
+    and the line under the title is stripped or a date: not a window under its title, nor one above a title
+    printed below it, nor a page without a title, nor one whose title has the article's text under it (a line
+    of the article taken for the title)."""
+    windows = [(2, 20, 4, "byline", False), (5, 20, 3, "byline", False), (2, 6, 9, "byline", False),
+               (2, 20, None, "byline", False), (2, 20, 4, None, False), (2, 20, 4, None, True)]
+    rows = [{"_page": page, "_i": i, "_lo": lo, "_hi": hi, "_title": title,
+             "strip_rule": rule if title is not None and i == title + 1 else None,
+             "f_date": date and title is not None and i == title + 1}
+            for page, (lo, hi, title, rule, date) in enumerate(windows) for i in range(25)]
+    frame = pl.DataFrame(rows, schema={"_page": pl.UInt32, "_i": pl.Int32, "_lo": pl.Int32, "_hi": pl.Int32,
+                                       "_title": pl.Int32, "strip_rule": pl.String, "f_date": pl.Boolean})
+    moved = frame.with_columns(parse_module._under_title()).group_by("_page", maintain_order=True).agg(
+        pl.col("_lo").first())["_lo"].to_list()
+    assert moved == [5, 5, 2, 2, 2, 5]
 
 
 @pytest.mark.parametrize("stamp", [
