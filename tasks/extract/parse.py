@@ -304,10 +304,10 @@ headlines under "Related:" or of share links under "Share:" is of long lines, an
 is no candidate."""
 LEDE_REACH = 20
 _LEDE_END = tuple('.!?…"”»’。！？」』')
-"""The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
-line of ``LIST_ITEM_MIN_WORDS``+ words between them (bylines, dates and share buttons are shorter or
-stripped) is the article's summary when it ends like a sentence and no caption line follows it; it joins
-the body."""
+"""The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept line of
+``LIST_ITEM_MIN_WORDS``+ words between them (bylines, dates and share buttons are shorter or stripped; a line
+holding a date and a clock time is a dateline whatever its length) is the article's summary when it ends like a
+sentence and no caption line follows it; it joins the body."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1696,10 +1696,10 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
     """Cut each window's tail (see ``TAIL_GAP_LINES``) and find each page's standfirst (see ``LEDE_REACH``).
 
     Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``_title``, ``text``, ``strip_rule``, ``f_words``, ``f_date``,
-    ``_placed`` and ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines) of ``frame``: the rows
-    of each page from above its window to below it, sorted by page and line. Returns it with ``_hi`` moved
-    above a cut tail and ``_standfirst``. Per-page values come from scans (a value filled forward from a
-    page's first row, or backward from its last), cheaper than windows over the page.
+    ``f_has_date``, ``_placed`` and ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines) of
+    ``frame``: the rows of each page from above its window to below it, sorted by page and line. Returns it with
+    ``_hi`` moved above a cut tail and ``_standfirst``. Per-page values come from scans (a value filled forward from
+    a page's first row, or backward from its last), cheaper than windows over the page.
     """
     i, lo, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule"), pl.col("_page")
     frame = _cut_heads(frame)
@@ -1708,6 +1708,9 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
     candidate = (
         (lo - pl.col("_title") <= LEDE_REACH) & (i > pl.col("_title")) & (i < lo) & rule.is_null()
         & ~pl.col("_placed") & ~pl.col("f_date") & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS) & ~under_caption
+        # a date with a clock time is a dateline however many words are around it ("23. März 2017, aktualisiert
+        # 23. März 2017, 15:43 Uhr | Quelle: ..."), not the summary
+        & ~(pl.col("f_has_date") & pl.col("text").str.contains(r"\d{1,2}:\d{2}"))
     ).fill_null(value=False)
     words, cand, n = pl.col("_words"), pl.col("_cand"), pl.col("_n")
     opens, closes = pl.col("_opens"), pl.col("_closes")

@@ -17,7 +17,9 @@ BODY_KINDS = {
     "labels and lone headlines inside the article": {"thesun-co-uk-thesun": 0.94, "vogue-de-voguede": 0.92,
                                                       "theintercept-com-theintercept": 0.95},
     # the summary under the title, above the byline and share buttons, outside the window
-    "standfirst missed": {"monsterdealz-de-d71bfdce9d": 0.88, "lifestyle-msn-com-goose-msn1": 0.98},
+    "standfirst missed": {"monsterdealz-de-d71bfdce9d": 0.88, "lifestyle-msn-com-goose-msn1": 0.98,
+                          # under a long dateline with a clock time, which is no summary
+                          "wiwo-de-goose-wiwo": 0.99},
     # an author box, tag list, trackback or report-an-error block after a gap under the article
     "tail after the article": {"prblog-typepad-com-dragnetr60": 0.94, "howdoesshe-com-dragnetr972": 0.96,
                                "expressen-se-expressen": 0.92, "outspokenmedia-com-dragnetr325": 0.98},

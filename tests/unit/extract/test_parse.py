@@ -994,3 +994,17 @@ def test_a_writers_bio_under_a_role_line_is_cut_from_the_window() -> None:
                                                                                 "Reporter", bio]
     one_word = ["City Extends Tram Line to the North", "By Jane", "", *PARA, *MORE]
     assert _body_lines("\n".join([*one_word, "Jane", "Reporter", bio])) == [*PARA, *MORE, "Jane", "Reporter", bio]
+
+
+def test_the_standfirst_is_found_under_a_long_dateline_with_a_clock_time() -> None:
+    """A line holding a date and a clock time between the title and the summary (however many words around them)
+    is a dateline, not the summary: the summary under it joins the body; a summary that names a date without a
+    time is still the summary."""
+    lede = "The northern districts get their tram eight years after the first plans, at twice the cost."
+    dateline = "23 March 2017, updated 23 March 2017, 15:43 | Source: The Example Daily News Online"
+    share = ["Share", "Facebook", "Twitter", "Email", "Print"]
+    head = ["Home", "News", "", "City Extends Tram Line to the North", dateline, lede, *share]
+    assert _body_lines("\n".join([*head, *PARA, *MORE, "© 2024 Example"])) == [lede, *PARA, *MORE]
+    dated = "Since 23 March 2017 the northern districts wait for their tram, which now costs twice as much."
+    head = ["Home", "News", "", "City Extends Tram Line to the North", dated, *share]
+    assert _body_lines("\n".join([*head, *PARA, *MORE, "© 2024 Example"])) == [dated, *PARA, *MORE]
