@@ -1696,10 +1696,10 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
     """Cut each window's tail (see ``TAIL_GAP_LINES``) and find each page's standfirst (see ``LEDE_REACH``).
 
     Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``_title``, ``text``, ``strip_rule``, ``f_words``, ``f_date``,
-    ``f_has_date``, ``_placed`` and ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines) of
-    ``frame``: the rows of each page from above its window to below it, sorted by page and line. Returns it with
-    ``_hi`` moved above a cut tail and ``_standfirst``. Per-page values come from scans (a value filled forward from
-    a page's first row, or backward from its last), cheaper than windows over the page.
+    ``_timestamp`` (``_timestamps``), ``_placed`` and ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap
+    lines) of ``frame``: the rows of each page from above its window to below it, sorted by page and line. Returns
+    it with ``_hi`` moved above a cut tail and ``_standfirst``. Per-page values come from scans (a value filled
+    forward from a page's first row, or backward from its last), cheaper than windows over the page.
     """
     i, lo, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule"), pl.col("_page")
     frame = _cut_heads(frame)
@@ -1710,7 +1710,7 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
         & ~pl.col("_placed") & ~pl.col("f_date") & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS) & ~under_caption
         # a date with a clock time is a dateline however many words are around it ("23. März 2017, aktualisiert
         # 23. März 2017, 15:43 Uhr | Quelle: ..."), not the summary
-        & ~(pl.col("f_has_date") & pl.col("text").str.contains(r"\d{1,2}:\d{2}"))
+        & ~pl.col("_timestamp")
     ).fill_null(value=False)
     words, cand, n = pl.col("_words"), pl.col("_cand"), pl.col("_n")
     opens, closes = pl.col("_opens"), pl.col("_closes")
@@ -1892,14 +1892,18 @@ def _stamp_lines(frame: pl.DataFrame) -> pl.Series:
     """Whether each row of ``frame`` (``text``, ``strip_rule``, ``f_has_date``) is a kept line holding a date or a
     clock time and at most ``STAMP_MAX_WORDS`` words once its CJK date and time parts ("2025年1月14日", "01時28分")
     are taken out (those scripts count a word per sign); see ``STAMP_MAX_WORDS``, whose neighbour test is not
-    made here. The patterns run only on the kept lines of at most ``STAMP_MAX_CHARS`` characters holding a digit."""
+    made here. The patterns run only on the kept lines of at most ``STAMP_MAX_CHARS`` characters holding a date, a
+    colon or a CJK date or time sign."""
     found = np.zeros(frame.height, dtype=bool)
     short = frame.select(_row=_ROW, text=pl.col("text"), _dated=pl.col("f_has_date").fill_null(value=False)).filter(
         frame["strip_rule"].is_null() & (frame["text"].str.len_chars() <= STAMP_MAX_CHARS))
-    short = short.filter(short["text"].str.contains(r"\d").fill_null(value=False))
-    if short.height:
+    # (a clock needs a colon, a CJK date or time one of four signs: cheap tests before the pattern)
+    text = short["text"]
+    maybe = short.filter(short["_dated"] | text.str.contains(":", literal=True).fill_null(value=False)
+                         | text.str.contains("[時时月월]").fill_null(value=False))
+    if maybe.height:
         rest = pl.col("text").str.replace_all(_CJK_DATE_PART, " ")
-        hits = short.filter(pl.col("_dated") | pl.col("text").str.contains(_STAMP_RE).fill_null(value=False)).filter(
+        hits = maybe.filter(pl.col("_dated") | pl.col("text").str.contains(_STAMP_RE).fill_null(value=False)).filter(
             count_words(rest) <= STAMP_MAX_WORDS)["_row"]
         found[hits.to_numpy()] = True
     return pl.Series(found)
@@ -2014,7 +2018,7 @@ def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
     return short.filter(_page_text_key().is_duplicated()).filter(~_last_char().is_in(_REPEATED_KEPT_END))["_row"]
 
 
-def _under_title() -> pl.Expr:
+def _under_title(frame: pl.DataFrame) -> pl.Expr:
     """``_lo`` of each window, moved under the page's title line where the window opens above it and holds it, and
     the line under the title is a stripped one or a date (a byline, a dateline, a share bar).
 
@@ -2024,12 +2028,22 @@ def _under_title() -> pl.Expr:
     taken for the title (a page that prints no headline) has the article's text under it, and the window stays.
     The title ranker reads candidates at most ``titles.WINDOW_BELOW`` lines under a window's first line, so this
     moves a window's start by that many lines at most. Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``_title`` (null:
-    no title, nothing moved), ``strip_rule`` and ``f_date`` of consecutive lines of each page."""
+    no title, nothing moved), ``strip_rule`` and ``f_date`` of ``frame``'s rows (consecutive lines of each page)."""
     lo, hi, title, i = pl.col("_lo"), pl.col("_hi"), pl.col("_title"), pl.col("_i")
-    marked = ((i == title + 1) & (pl.col("strip_rule").is_not_null() | pl.col("f_date"))).fill_null(value=False)
-    headed = marked.any().over("_page")
-    return pl.when(((lo < title) & (title <= hi)).fill_null(value=False) & headed).then(title + 1).otherwise(
-        lo).alias("_lo")
+    headed = frame.filter(((i == title + 1) & (pl.col("strip_rule").is_not_null() | pl.col("f_date"))).fill_null(
+        value=False))["_page"]
+    return pl.when(((lo < title) & (title <= hi)).fill_null(value=False) & pl.col("_page").is_in(
+        headed.implode())).then(title + 1).otherwise(lo).alias("_lo")
+
+
+def _timestamps(frame: pl.DataFrame) -> pl.Series:
+    """Whether each row of ``frame`` (``text``, ``f_has_date``) holds a date and a clock time (a dateline, see
+    ``LEDE_REACH``); the clock pattern runs only on the lines holding a date."""
+    found = np.zeros(frame.height, dtype=bool)
+    dated = frame.select(_row=_ROW, text=pl.col("text")).filter(frame["f_has_date"].fill_null(value=False))
+    if dated.height:
+        found[dated.filter(pl.col("text").str.contains(r"\d{1,2}:\d{2}"))["_row"].to_numpy()] = True
+    return pl.Series(found)
 
 
 def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, features: bool = False,
@@ -2082,7 +2096,8 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
         .filter(i.is_between(pl.col("_lo") - LEDE_REACH, pl.col("_hi") + 1))
     )
     near = (
-        near.with_columns(_title_text=per_page["_title_text"].gather(near["_page"]), _lo=_under_title())
+        near.with_columns(_title_text=per_page["_title_text"].gather(near["_page"]), _lo=_under_title(near),
+                          _timestamp=_timestamps(near))
         .pipe(_with_asides)
         .pipe(_cut_tails_and_standfirsts)
     )

@@ -955,7 +955,7 @@ def test_under_title_moves_only_windows_that_hold_their_title_over_a_byline() ->
             for page, (lo, hi, title, rule, date) in enumerate(windows) for i in range(25)]
     frame = pl.DataFrame(rows, schema={"_page": pl.UInt32, "_i": pl.Int32, "_lo": pl.Int32, "_hi": pl.Int32,
                                        "_title": pl.Int32, "strip_rule": pl.String, "f_date": pl.Boolean})
-    moved = frame.with_columns(parse_module._under_title()).group_by("_page", maintain_order=True).agg(
+    moved = frame.with_columns(parse_module._under_title(frame)).group_by("_page", maintain_order=True).agg(
         pl.col("_lo").first())["_lo"].to_list()
     assert moved == [5, 5, 2, 2, 2, 5]
 
