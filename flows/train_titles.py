@@ -168,15 +168,29 @@ def prepared_sources(sources: list[str], modes: tuple[str, ...] = ("none",)) -> 
     return prepared, n_pages
 
 
+def _print_misses(cands: pl.DataFrame, model: dict[str, Any]) -> None:
+    """Print the pages of ``cands`` whose best candidate under ``model`` is not the true title."""
+    for page_id, reachable, predicted, true in misses(cands, model).iter_rows():
+        where = "a candidate" if reachable else "no candidate"
+        print(f"CV miss {page_id} (true title {where})\n  predicted: {predicted}\n  true:      {true}")
+
+
 def cross_validate(cands: pl.DataFrame, prepared: list[dict[str, Any]], *, folds: int, l2: float,
                    modes: tuple[str, ...], scored_only: tuple[str, ...], show_misses: bool
-                   ) -> tuple[dict[str, float], float]:
+                   ) -> tuple[dict[str, float], float | None]:
     """Site-grouped cross-validation of ``cands`` (``labelled_candidates`` of ``prepared`` with ``_mode``): each
     part's pages scored by the model fitted on the other parts' pages (their copies of the ``scored_only``
-    modes left out of the fit). Returns the titles right per mode (over every candidate) and, for the pages as
-    printed, over the candidates the fold's model keeps (``labelled_candidates`` with it); prints the pages
-    missed where ``show_misses``."""
-    parts = site_folds(cands["site"], folds)
+    modes left out of the fit). ``folds`` 0: leave one site out (each site its own part: the estimate for a
+    site never seen, with the most training pages). Returns the titles right per mode (over every candidate)
+    and, for the pages as printed, over the candidates the fold's model keeps (``labelled_candidates`` with
+    it; None with ``folds`` 0, where the features of every page would be read once per site); prints the
+    pages missed where ``show_misses``."""
+    pruned = folds > 0
+    if folds == 0:
+        parts = cands["site"].rank("dense").cast(pl.Int64) - 1
+        folds = int(parts.max() or 0) + 1
+    else:
+        parts = site_folds(cands["site"], folds)
     cands = cands.with_columns(_fold=parts)
     fold_of = dict(zip(cands["site"].to_list(), parts.to_list(), strict=True))
     reachable_of = cands.group_by("page_id").agg(pl.col("_reachable").first())
@@ -189,6 +203,10 @@ def cross_validate(cands: pl.DataFrame, prepared: list[dict[str, Any]], *, folds
             part = test.filter(pl.col("_mode") == mode)
             n_part = part["page_id"].n_unique()
             hits[mode] += accuracy(part, fold_model, n_part) * n_part
+        if not pruned:
+            if show_misses:
+                _print_misses(test.filter(pl.col("_mode") == "none"), fold_model)
+            continue
         n_test = test.filter(pl.col("_mode") == "none")["page_id"].n_unique()
         test_k = with_modes(pl.concat([labelled_candidates(p, fold_model) for p in prepared]))
         test_k = test_k.filter((pl.col("site").replace_strict(fold_of, default=-1) == k) & (pl.col("_mode") == "none"))
@@ -197,10 +215,8 @@ def cross_validate(cands: pl.DataFrame, prepared: list[dict[str, Any]], *, folds
         test_k = test_k.drop("_reachable").join(reachable_of, on="page_id", how="left")
         hits_k += accuracy(test_k, fold_model, n_test) * n_test
         if show_misses:
-            for page_id, reachable, predicted, true in misses(test_k, fold_model).iter_rows():
-                where = "a candidate" if reachable else "no candidate"
-                print(f"CV miss {page_id} (true title {where})\n  predicted: {predicted}\n  true:      {true}")
-    return hits, hits_k
+            _print_misses(test_k, fold_model)
+    return hits, hits_k if pruned else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,8 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     hits, hits_k = cross_validate(cands, prepared, folds=args.folds, l2=args.l2, modes=modes,
                                   scored_only=perturb, show_misses=args.misses)
     n_cands = printed["page_id"].n_unique()
-    print(f"site-grouped {args.folds}-fold CV title accuracy (pages with a candidate) "
-          f"{hits['none'] / n_cands:.3f}; over all pages {hits['none'] / n_pages:.3f}; pruned {hits_k / n_cands:.3f}")
+    split = f"site-grouped {args.folds}-fold" if args.folds else "leave-one-site-out"
+    print(f"{split} CV title accuracy (pages with a candidate) {hits['none'] / n_cands:.3f}; over all pages "
+          f"{hits['none'] / n_pages:.3f}" + (f"; pruned {hits_k / n_cands:.3f}" if hits_k is not None else ""))
     for mode in modes[1:]:
         n_mode = cands.filter(pl.col("_mode") == mode)["page_id"].n_unique()
         trained = "trained on" if mode in augment else "scored only"
