@@ -10,7 +10,8 @@ line add nothing to the fit.
 It prints the in-sample title accuracy and a site-grouped cross-validation estimate (folds by a salted
 hash of the truth ``site``, ``flows.evaluate.site_bucket``: no site is in both the training and the
 scored part), the figure to expect on sites never seen, then writes the model to
-``tasks/extract/models/title_ranker.json``.
+``tasks/extract/models/title_ranker.json``. ``--folds 0`` leaves one site out at a time (each site its own
+part: the estimate with the most training pages, and no split luck; a few times slower).
 
 ``--perturb MODE,...`` scores copies of every page with cues taken out of their text
 (``flows.scramble.scramble_text``: ``heading``, ``chrome``, ``dates``, ``form``, ``all``) in the
@@ -18,7 +19,7 @@ cross-validation too, never trained on: how the ranker holds on pages that print
 no date line near its headline, with ``dates``). ``--augment MODE,...`` trains on such copies beside the
 pages as printed (none by default, ``AUGMENT``).
 
-    python -m flows.train_titles [--out PATH] [--folds 5] [--perturb MODE,...] [--augment MODE,...] [FOLDER[:FOLD] ...]
+    python -m flows.train_titles [--out PATH] [--folds 5|0] [--perturb MODE,...] [--augment MODE,...] [FOLDER[:FOLD] ...]
 """
 
 from __future__ import annotations
