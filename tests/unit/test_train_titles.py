@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import polars as pl
 import pytest
 
-from flows.train_titles import accuracy, cross_validate, fit, main, misses, with_modes
+from flows.train_titles import (
+    NO_URL,
+    accuracy,
+    cross_validate,
+    fit,
+    labelled_candidates,
+    main,
+    misses,
+    prepared_sources,
+    with_modes,
+)
 from tasks.extract import titles
 
 
@@ -72,3 +85,24 @@ def test_leave_one_site_out(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     assert printed.count("CV miss") == 9 and "CV miss c0 (true title a candidate)" in printed
     assert accuracy(cands, fit(cands, l2=1.0), 9) == 5 / 9
+
+
+def test_copies_without_url(tmp_path: Path) -> None:
+    """``nourl`` copies are the pages with their URL taken away (their slug gives no evidence), named ``~nourl``."""
+    lines = ["Home", "City Extends Tram Line to the North",
+             "The city council voted on Tuesday to extend the tram line by four kilometres to the northern districts, "
+             "a project that has been discussed for more than ten years."]
+    (tmp_path / "p.txt").write_text("\n".join(lines), encoding="utf-8")
+    truth = {"site": "example.org", "url": "https://example.org/news/city-extends-tram-line-north", "title": lines[1],
+             "body": lines[2], "comments": []}
+    (tmp_path / "p.truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    prepared, n_pages = prepared_sources([str(tmp_path)], ("none", NO_URL))
+    assert n_pages == 1
+    printed, copy = prepared
+    assert printed["urls"]["url"].to_list() == [truth["url"]]
+    assert copy["urls"]["url"].is_null().all()
+    assert copy["ids"]["page_id"].to_list() == [f"p~{NO_URL}"]
+    cands = with_modes(pl.concat([labelled_candidates(p) for p in prepared]))
+    title = cands.filter(pl.col("text") == lines[1])
+    assert title.sort("_mode")["slug_share"].to_list() == [1.0, 0.0]  # "none", then "nourl"
+    assert title["_label"].to_list() == [1.0, 1.0]
