@@ -199,7 +199,7 @@ def cross_validate(cands: pl.DataFrame, prepared: list[dict[str, Any]], *, folds
     pruned = folds > 0
     if folds == 0:
         parts = cands["site"].rank("dense").cast(pl.Int64) - 1
-        folds = int(parts.max() or 0) + 1
+        folds = cands["site"].n_unique()
     else:
         parts = site_folds(cands["site"], folds)
     cands = cands.with_columns(_fold=parts)
