@@ -388,12 +388,16 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         # a kicker or section label: a short kept line that is no sentence, question or date
         _short=_KEPT & _WORDS.is_between(1, KICKER_WORDS) & (_CHARS <= 60) & ~_TEXT.str.contains(r"[.?!]$")
         & ~pl.col("f_date"),
-        # a menu or widget label: a kept line of one to three words that is no sentence and no date
-        _label=(_KEPT & _WORDS.is_between(1, LABEL_WORDS) & (_CHARS <= 40) & ~_TEXT.str.contains(r"[.?!:]$")
-                & ~pl.col("f_date")).cast(pl.Float64),
         # a photo credit (any line: a credit is often stripped as a template)
-        _credit=_TEXT.str.contains("©"),
-        _hcum=_headline_like().cast(pl.Int32).cum_sum().over(page),
+        _credit=_TEXT.str.contains("©", literal=True),
+        _prose_i=pl.when(pl.col("f_prose") & _KEPT & (_WORDS >= PROSE_WORDS)).then(i),
+    ).with_columns(
+        # the headline-like lines so far (over all pages: differences within a page count its own)
+        _hcum=pl.col("_headline").cum_sum(),
+        # a menu or widget label: a kicker-like line of one to three words, not ending in a colon
+        _label=(pl.col("_short") & (_WORDS <= LABEL_WORDS) & (_CHARS <= 40) & ~_TEXT.str.ends_with(":"))
+        .cast(pl.Float64),
+        _prose_pg=pl.when(pl.col("_prose_i").is_not_null()).then(pl.col(page)),
     ).with_columns(
         _date_pg=pl.when(pl.col("_date_i").is_not_null()).then(pl.col(page)),
         _kept=pl.col("_kept").cum_sum(reverse=True).over(page) - pl.col("_kept"),
@@ -415,13 +419,13 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         labels_above=pl.sum_horizontal(_within_page(pl.col("_label"), d).fill_null(0.0)
                                        for d in range(1, NEIGHBOURS + 1)) / NEIGHBOURS,
         _date_hcum=pl.when(dateish).then(pl.col("_hcum")),
-        _prose_i=pl.when(pl.col("f_prose") & _KEPT & (_WORDS >= PROSE_WORDS)).then(i),
     ).with_columns(
         # the nearest date line below, on the same page
         _next_date=pl.when(pl.col("_date_pg").shift(-1).backward_fill() == pl.col(page))
         .then(pl.col("_date_i").shift(-1).backward_fill()),
         # how near the next paragraph of prose follows (of the near lines: a body or a standfirst opens there)
-        prose_near=(DATE_REACH - (pl.col("_prose_i").shift(-1).backward_fill().over(page) - i)
+        prose_near=(DATE_REACH - (pl.when(pl.col("_prose_pg").shift(-1).backward_fill() == pl.col(page))
+                                  .then(pl.col("_prose_i").shift(-1).backward_fill()) - i)
                     .clip(upper_bound=DATE_REACH)).fill_null(0).cast(pl.Float64) / DATE_REACH,
         # headline-shaped lines between the line and the next date line (0: the last one above it)
         heads_to_date=pl.when(pl.col("_date_pg").shift(-1).backward_fill() == pl.col(page))
