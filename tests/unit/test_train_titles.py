@@ -106,3 +106,11 @@ def test_copies_without_url(tmp_path: Path) -> None:
     title = cands.filter(pl.col("text") == lines[1])
     assert title.sort("_mode")["slug_share"].to_list() == [1.0, 0.0]  # "none", then "nourl"
     assert title["_label"].to_list() == [1.0, 1.0]
+
+
+def test_fit_is_deterministic() -> None:
+    """The same candidates give the same model file, to the byte; other candidates give other weights."""
+    cands = _site_cands()
+    first, second = fit(cands, l2=1.0), fit(cands, l2=1.0)
+    assert json.dumps(first) == json.dumps(second)
+    assert fit(cands.filter(pl.col("site") != "c.org"), l2=1.0)["weights"] != first["weights"]
