@@ -379,6 +379,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
                | (pl.col("strip_rule") == "byline").fill_null(value=False) | pl.col("_shaped")) & (_CHARS <= 160)
     kept_body = (i < lo) & _KEPT & ~pl.col("f_date")
     near = near.with_columns(
+        *_same_pages(),
         _headline=_headline_like().cast(pl.Int32),
         _date_i=pl.when(dateish).then(i),
         _kept=pl.when(kept_body).then(pl.when(_WORDS >= 4).then(1.0).otherwise(0.5)).otherwise(0.0),
@@ -616,7 +617,19 @@ def _within_page(expr: pl.Expr, shift: int) -> pl.Expr:
     ``NEIGHBOURS`` lines of a page's first or last near line, which no candidate is."""
     if shift == 0:
         return expr
-    return pl.when(pl.col("_page").shift(shift) == pl.col("_page")).then(expr.shift(shift))
+    return pl.when(pl.col(_same_page(shift))).then(expr.shift(shift))
+
+
+def _same_page(shift: int) -> str:
+    """The column that tells whether the line ``shift`` rows away is on the same page (``_same_pages``)."""
+    return f"_same_{'up' if shift > 0 else 'down'}{abs(shift)}"
+
+
+def _same_pages() -> list[pl.Expr]:
+    """The ``_same_page`` columns of the row offsets up to ``NEIGHBOURS`` either way (computed once, read by
+    every ``_within_page``). Reads ``_page``."""
+    return [(pl.col("_page").shift(k) == pl.col("_page")).fill_null(value=False).alias(_same_page(k))
+            for k in _OFFSETS]
 
 
 _OFFSETS = tuple(k for d in range(1, NEIGHBOURS + 1) for k in (d, -d))
