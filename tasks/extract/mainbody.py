@@ -29,10 +29,6 @@ import re
 from collections.abc import Iterable
 
 import trafilatura
-from lxml import etree
-from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
-from lxml.html import fromstring as _html_fromstring
-from trafilatura.utils import repair_faulty_html
 
 from tasks.text_match import fold as _fold
 
@@ -70,36 +66,11 @@ def _n_words(line: str) -> int:
     return len(_WORD.findall(line))
 
 
-_LXML_PARSER = etree.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
-                                remove_pis=True)
-"""trafilatura's own parser settings (``trafilatura.utils.HTML_PARSER``) with a C-level element class lookup
-(every element an ``HtmlElement``) instead of ``lxml.html``'s Python one, which trafilatura's passes over the
-tree call for every element they touch (about 2,800 calls a page and pass)."""
-_LXML_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
-    element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity))
-
-
-def lxml_page(html: str) -> HtmlElement | str:
-    """``html`` parsed as trafilatura parses a page (``trafilatura.utils.load_html``: its repair, then its
-    parser's settings), for one parse shared by its runs on the page, or ``html`` itself wherever its loader
-    would take another way (a parse error, an empty or doubtful tree): handed the string, it then loads the
-    page itself. Its output on the tree equals its output on the string (``trafilatura.extract`` copies a
-    tree it is handed; the lookup only spares it ``lxml.html``'s form element classes, which it never uses)."""
-    beginning = html[:50].lower()
+def trafilatura_body(html: str, *, fast: bool = False) -> str | None:
+    """trafilatura's main text of ``html`` (comments left out), one line per paragraph, or None when it
+    finds none. ``fast`` skips its fallback extractors."""
     try:
-        tree = _html_fromstring(repair_faulty_html(html, beginning), parser=_LXML_PARSER)
-    except Exception:  # its loader's fallbacks take over on the string
-        return html
-    if len(tree) < 1 or ("html" not in beginning and len(tree) < 2):
-        return html
-    return tree
-
-
-def trafilatura_body(page: str | HtmlElement, *, fast: bool = False) -> str | None:
-    """trafilatura's main text of ``page`` (markup, or its tree from ``lxml_page``; comments left out), one
-    line per paragraph, or None when it finds none. ``fast`` skips its fallback extractors."""
-    try:
-        text = trafilatura.extract(page, include_comments=False, with_metadata=False, fast=fast)
+        text = trafilatura.extract(html, include_comments=False, with_metadata=False, fast=fast)
     except (ValueError, TypeError, RecursionError) as exc:  # a malformed page must not stop the batch
         logger.debug("trafilatura failed: %s", exc)
         return None
@@ -155,22 +126,20 @@ def choose_body(html: str, ours: str | None, *, title: str | None = None,
     fallbacks rescue pages where its main pass keeps a fragment or the whole page), and the choice is
     made on that body. Most pages need the fast run alone. When ours found nothing the full run is
     certain, so it comes first and the fast run only stands in for a full run that finds nothing (the
-    same body as running both in turn, one run fewer). The page is parsed for trafilatura once
-    (``lxml_page``) and its runs read copies of that tree.
+    same body as running both in turn, one run fewer).
     """
     if not use_trafilatura:
         return combine_bodies(ours, None, title=title)
-    page = lxml_page(html)  # parsed once for both runs
     n_ours = _n_words(ours or "")
     if not n_ours:
-        theirs = trafilatura_body(page, fast=False) or trafilatura_body(page, fast=True)
+        theirs = trafilatura_body(html, fast=False) or trafilatura_body(html, fast=True)
         return combine_bodies(ours, theirs, title=title)
-    theirs = trafilatura_body(page, fast=True)
+    theirs = trafilatura_body(html, fast=True)
     n_theirs = _n_words(theirs or "")
     body, source = combine_bodies(ours, theirs, title=title)
     if not n_theirs or n_theirs < rerun_below * n_ours or (
             source == UNCONFIRMED and n_theirs > rerun_above * n_ours):
-        theirs = trafilatura_body(page, fast=False) or theirs
+        theirs = trafilatura_body(html, fast=False) or theirs
         body, source = combine_bodies(ours, theirs, title=title)
     return body, source
 

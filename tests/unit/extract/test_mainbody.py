@@ -215,25 +215,3 @@ def test_eval_says_when_trafilatura_is_absent(monkeypatch: pytest.MonkeyPatch) -
     report = format_report({"folder": "f", "trafilatura": "absent: not installed",
                             "overall": {"n_pages": 1, "worst_pages": []}})
     assert "trafilatura is not installed" in report
-
-
-def test_trafilatura_reads_the_shared_tree_as_it_reads_the_markup() -> None:
-    """One lxml parse serves both of trafilatura's runs (``lxml_page``): its body from the tree equals its
-    body from the markup, fast and full, on a page with form elements, comments and a processing
-    instruction; markup its loader would treat otherwise (a fragment) stays a string."""
-    from lxml.html import HtmlElement
-
-    from tasks.extract.mainbody import lxml_page, trafilatura_body
-
-    html = (f"<!DOCTYPE html><html><head><title>The bridge closes</title></head><body><!-- nav -->"
-            f"<?php echo 1 ?><nav><a href='/'>Home</a></nav><article><h1>The bridge closes</h1><p>{P1}</p>"
-            f"<p>{P2}</p><form><label for='q'>Search</label><input id='q' value='bridge'><select><option>A"
-            f"</option></select><textarea>Your comment</textarea></form><p>{P3}</p></article>"
-            f"<footer>Contact us</footer></body></html>")
-    page = lxml_page(html)
-    assert isinstance(page, HtmlElement)
-    for fast in (True, False):
-        assert trafilatura_body(page, fast=fast) == trafilatura_body(html, fast=fast)
-        assert trafilatura_body(page, fast=fast) is not None
-    assert trafilatura_body(page, fast=True) == trafilatura_body(page, fast=True)  # the tree is not consumed
-    assert lxml_page("<p>x</p>") == "<p>x</p>"
