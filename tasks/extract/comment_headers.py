@@ -62,10 +62,6 @@ REPEAT_FEATURES: tuple[str, ...] = (
 )
 """The features that read the page's repetition (its shape groups and repeated widget words): the costly
 ones. ``line_scores``'s upper bound puts their most favourable value in their place."""
-GROUP_FEATURES: tuple[str, ...] = tuple(
-    f for f in REPEAT_FEATURES if f not in ("chrome_near", "chrome_above", "name_repeats"))
-"""The ``REPEAT_FEATURES`` that read the page's shape groups (``_shape_groups``); the others read only how
-often the page prints each text."""
 _LOG_CAP = float(np.log(CAP + 1))
 _RANGES = {"log_shape_count": (0.0, _LOG_CAP), "log_gap_prev": (0.0, _LOG_CAP), "log_run_size": (0.0, _LOG_CAP),
            "chrome_near": (0.0, float(2 * NEAR))}
@@ -179,7 +175,9 @@ def _feature_exprs(lines: pl.DataFrame, *, repeats: bool = True, groups: bool = 
                    ) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
     """The lines with the helper columns the features read, and each feature's expression (see
     ``header_features``); with ``repeats`` False, all but ``REPEAT_FEATURES`` (the helper columns they
-    read are not built); with ``groups`` False, all but ``GROUP_FEATURES`` (no shape groups built)."""
+    read are not built); with ``groups`` False, all but those that read the page's shape groups (no
+    ``_shape_groups``: ``chrome_near``, ``chrome_above`` and ``name_repeats`` read only how often the page
+    prints each text)."""
     frame = lines.select(FEATURE_COLUMNS)
     words = pl.col("f_words")
     long_line = (words >= 8) | pl.col("f_prose")
@@ -269,7 +267,8 @@ def line_scores(lines: pl.DataFrame, model: dict[str, Any], *, bound: bool | Lit
 
     With ``bound``, an upper bound of them that skips the costly ``REPEAT_FEATURES`` (each at its most
     favourable value): a line under the threshold there is under it in the full score. With ``bound``
-    "groups", a tighter one that skips only ``GROUP_FEATURES`` (the page's repeated texts are counted)."""
+    "groups", a tighter one that skips only the features of the page's shape groups (its repeated texts
+    are counted)."""
     frame, exprs = _feature_exprs(lines, repeats=bound in (False, "groups"), groups=not bound)
     offset = float(model.get("bias", 0.0))
     terms = []
