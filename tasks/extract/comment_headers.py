@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -171,10 +171,13 @@ def _shape_groups(frame: pl.DataFrame) -> pl.Series:
     }).to_struct("_groups")
 
 
-def _feature_exprs(lines: pl.DataFrame, *, repeats: bool = True) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
+def _feature_exprs(lines: pl.DataFrame, *, repeats: bool = True, groups: bool = True
+                   ) -> tuple[pl.DataFrame, dict[str, pl.Expr]]:
     """The lines with the helper columns the features read, and each feature's expression (see
     ``header_features``); with ``repeats`` False, all but ``REPEAT_FEATURES`` (the helper columns they
-    read are not built)."""
+    read are not built); with ``groups`` False, all but those that read the page's shape groups (no
+    ``_shape_groups``: ``chrome_near``, ``chrome_above`` and ``name_repeats`` read only how often the page
+    prints each text)."""
     frame = lines.select(FEATURE_COLUMNS)
     words = pl.col("f_words")
     long_line = (words >= 8) | pl.col("f_prose")
@@ -204,19 +207,25 @@ def _feature_exprs(lines: pl.DataFrame, *, repeats: bool = True) -> tuple[pl.Dat
     if not repeats:
         return frame, own
     frame = frame.with_columns(_count=pl.len().over(_TEXT.hash(seed=0), "_page"))
-    frame = frame.with_columns(_shape_groups(frame), _chrome=chrome_word.fill_null(value=False)).unnest("_groups")
+    frame = frame.with_columns(_chrome=chrome_word.fill_null(value=False))
     chrome_above = pl.any_horizontal([_near(pl.col("_chrome"), -k).fill_null(value=False) for k in range(1, NEAR + 1)])
+    texts = {
+        "chrome_near": pl.sum_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False).cast(pl.Int32)
+                                          for k in (*range(-NEAR, 0), *range(1, NEAR + 1))]),
+        "chrome_above": chrome_above,
+        "name_repeats": pl.col("name_like") & pl.col("_count").is_between(2, NAME_REPEATS_MAX),
+    }
+    if not groups:
+        return frame, {**own, **texts}
+    frame = frame.with_columns(_shape_groups(frame)).unnest("_groups")
     repeat = {
+        **texts,
         "log_shape_count": _log(pl.col("_shapes")),
         "regular_prev": pl.col("_gp").is_between(GAP_MIN, GAP_MAX),
         "regular_next": pl.col("_gn").is_between(GAP_MIN, GAP_MAX),
         "log_gap_prev": _log(pl.col("_gp")),
-        "chrome_near": pl.sum_horizontal([_near(pl.col("_chrome"), k).fill_null(value=False).cast(pl.Int32)
-                                          for k in (*range(-NEAR, 0), *range(1, NEAR + 1))]),
-        "chrome_above": chrome_above,
         "text_after": pl.col("_ta"), "run_member": pl.col("_member"),
         "log_run_size": pl.when(pl.col("_member")).then(_log(pl.col("_run_size"))),
-        "name_repeats": pl.col("name_like") & pl.col("_count").is_between(2, NAME_REPEATS_MAX),
         "shape_distinct": pl.when(pl.col("_shapes") >= 2).then(
             pl.col("_distinct").cast(pl.Float64) / pl.col("_shapes").cast(pl.Float64)),
     }
@@ -250,14 +259,17 @@ def header_features(lines: pl.DataFrame) -> pl.DataFrame:
                                          for name, expr in exprs.items()))
 
 
-def line_scores(lines: pl.DataFrame, model: dict[str, Any], *, bound: bool = False) -> np.ndarray:
+def line_scores(lines: pl.DataFrame, model: dict[str, Any], *, bound: bool | Literal["groups"] = False
+                ) -> np.ndarray:
     """The classifier's log-odds per line of ``lines`` (as ``header_features`` takes them): the same as
     ``header_scores(header_features(lines), model)``, in one select that never builds the feature
     columns (a weight times a standardised feature is a constant times the feature plus a constant).
 
     With ``bound``, an upper bound of them that skips the costly ``REPEAT_FEATURES`` (each at its most
-    favourable value): a line under the threshold there is under it in the full score."""
-    frame, exprs = _feature_exprs(lines, repeats=not bound)
+    favourable value): a line under the threshold there is under it in the full score. With ``bound``
+    "groups", a tighter one that skips only the features of the page's shape groups (its repeated texts
+    are counted)."""
+    frame, exprs = _feature_exprs(lines, repeats=bound in (False, "groups"), groups=not bound)
     offset = float(model.get("bias", 0.0))
     terms = []
     for name, weight, mean, scale in zip(FEATURES, model["weights"], model["mean"], model["scale"], strict=True):

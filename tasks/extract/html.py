@@ -2287,7 +2287,7 @@ def extract_html_pages(
     markup gives only a body (see ``ExtractedPage.complete``) are in the third, for
     ``replace_partial_bodies`` once the text path has read them; pages without HTML, over
     ``max_html_bytes`` (UTF-8) or ``max_nodes`` elements, or without a body of ``MIN_BODY_CHARS`` are
-    in none.
+    in none. Pages of the same markup (a page fetched again unchanged, or under a second URL) are read once.
 
     Returns:
         ``PARSED_ARTICLES`` rows (``page_id``, ``title``, ``body`` with paragraphs joined by a blank
@@ -2303,15 +2303,19 @@ def extract_html_pages(
     comments: list[dict[str, object]] = []
     partial: list[dict[str, object]] = []
     unread: list[str] = []
+    read: dict[str, ExtractedPage | None] = {}  # by markup: a page fetched twice unchanged is read once
     for page_id, html, text in zip(pages["page_id"].to_list(), pages["html"].to_list(), texts, strict=True):
         if not html:
             continue
-        try:
-            page = extract_page(html, max_html_bytes=max_html_bytes, max_nodes=max_nodes,
-                                use_trafilatura=use_trafilatura)
-        except (ValueError, RecursionError) as exc:  # a malformed page must not stop the batch
-            logger.warning("page %s: markup extraction failed: %s", page_id, exc)
-            continue
+        if html in read:
+            page = read[html]
+        else:
+            try:
+                page = read[html] = extract_page(html, max_html_bytes=max_html_bytes, max_nodes=max_nodes,
+                                                 use_trafilatura=use_trafilatura)
+            except (ValueError, RecursionError) as exc:  # a malformed page must not stop the batch
+                logger.warning("page %s: markup extraction failed: %s", page_id, exc)
+                continue
         if page is None:
             continue
         if not page.complete:

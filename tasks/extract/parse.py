@@ -30,7 +30,9 @@ How a page is segmented (per page, linear in its lines):
    short or stripped lines (an author box, tags, a form) is cut; inside the window, short lines the page
    repeats (widget labels), lone headlines (captions, teasers: long lines that are no sentence, with no
    paragraph or list item beside them) and teaser boxes (headlines in a row under a label) are left out;
-   the standfirst between the title and a window that starts a little below it is taken in.
+   the standfirst between the title and a window that starts a little below it is taken in; a window that opens
+   above the page's title and holds it starts under it when a byline or date line stands under the title
+   (``_under_title``).
 3. Title. A learned ranker (``tasks.extract.titles``) scores the kept lines from 30 lines above to 6 below the
    body's first line on shape, position, evidence (breadcrumb, comment-count quote, repetition, the URL's
    slug) and neighbours (teaser runs, a date or byline below); the best one is the title.
@@ -233,6 +235,18 @@ _CUT_LINK_RE = r"(?:…|\.\.\.)\s*[^\s.…!?:;\"”»’)\]]+(?:\s+[^\s.…!?:;\
 """A teaser blurb cut short with a link after it: an ellipsis, then one to four words and no sentence end ("… over
 the last few… Read more", "…mehr", "… Lire la suite"). A sentence of the article that trails off ends with the
 ellipsis or goes on to a sentence of its own ("… costs money... a lot of money." ends with a full stop)."""
+STAMP_MAX_WORDS = 11
+_STAMP_RE = r"\d{1,2}:\d{2}|\d{1,2}\s*[時时]\s*\d{1,2}\s*分|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*월\s*\d{1,2}\s*일"
+STAMP_MAX_CHARS = 120
+_CJK_DATE_PART = r"\d+\s*[年月日時时分秒월일시분초]"
+"""A stamp line: a line of at most ``STAMP_MAX_WORDS`` words (not counting ``_CJK_DATE_PART``s) that
+holds a calendar date (``f_has_date``: ``selectors.DATE_RE``) or a clock time or a date written with the
+CJK unit signs (``_STAMP_RE``: "12:19", "01時28分", "1月14日", "5월 10일"), with no such line right above or
+below it: a date line the date patterns do not read as one ("Publiziert heute um 12:19 Uhr", "2025年1月14日
+01時28分 (1月14日 01時40分更新)", "Tobias Mühlbauer24.04.2024, 19:35 Uhr"), a video's duration ("Duration 1:30",
+"01:43 min") or a tweet's signature line. It is left out of the body like a caption. Lines of dated
+items one under the other (a timeline, a schedule) are a list of the article and stay. The evidence is
+digits and unit signs, not words of one language."""
 SELF_REPEAT_MAX = 3
 SELF_REPEAT_MIN_WORDS = 4
 """A line of ``SELF_REPEAT_MIN_WORDS``+ words that is one phrase printed two to ``SELF_REPEAT_MAX`` times, a space
@@ -264,8 +278,11 @@ _NAME_WORDS = r"^\W*(\w+)(?:.*?(\w+))?\W*$"
 """An author box under the article: a line of at most ``BIO_NAME_MAX_WORDS`` words (a name) right above a line of
 ``LIST_ITEM_MIN_WORDS``+ words that opens with the name's first or last word ("Jane Doe" / "Jane Doe covers the
 city council ...", "THOMAS BEAUMONT" / "Beaumont covers ...", "alysha" / "Alysha is ..."): a writer's bio, in any
-script that separates its words; read on the window's last ``BIO_REACH`` lines. Where what follows the name is
-a tail (``TAIL_MAX_WORDS``, ``TAIL_MAX_SHARE``), the window ends above the name, as it does above a gap."""
+script that separates its words; or a name of two words or more over a role line of at most ``BIO_NAME_MAX_WORDS``
+words and a line of ``LIST_ITEM_MIN_WORDS``+ words ("Jane Doe" / "Reporter" / "Since 2019 at the paper ..."). Either
+way the page prints the name in another line too (the byline). Read on the window's last ``BIO_REACH`` lines. Where
+what follows the name is a tail (``TAIL_MAX_WORDS``, ``TAIL_MAX_SHARE``), the window ends above the name, as it
+does above a gap."""
 TEASER_BOX_MIN_ITEMS = 3
 """A teaser box inside the article: this many headlines (lines of ``LIST_ITEM_MIN_WORDS``+ words, not prose, not
 ending like a sentence) in a row right under a label ("Editor's picks", "RELATED COVERAGE": a stripped line
@@ -289,10 +306,10 @@ headlines under "Related:" or of share links under "Share:" is of long lines, an
 is no candidate."""
 LEDE_REACH = 20
 _LEDE_END = tuple('.!?…"”»’。！？」』')
-"""The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept
-line of ``LIST_ITEM_MIN_WORDS``+ words between them (bylines, dates and share buttons are shorter or
-stripped) is the article's summary when it ends like a sentence and no caption line follows it; it joins
-the body."""
+"""The standfirst: where the body window starts at most ``LEDE_REACH`` lines under the title, the first kept line of
+``LIST_ITEM_MIN_WORDS``+ words between them (bylines, dates and share buttons are shorter or stripped; a line
+holding a date and a clock time is a dateline whatever its length) is the article's summary when it ends like a
+sentence and no caption line follows it; it joins the body."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1597,10 +1614,10 @@ def _learned_candidates(feats: pl.DataFrame, found: pl.Series, model: dict[str, 
     """The lines of the pages of ``feats`` where the classifier (``model``) may make a thread, with
     ``_learned`` (the lines it is sure head a comment): pages whose rules found none (not in ``found``,
     the ``_page`` of pages with rule comments) where at least ``LEARNED_MIN_COMMENTS`` lines reach the
-    threshold in an upper bound of the score that skips the costly repetition features
-    (``tasks.extract.comment_headers.line_scores``). The features of a line read only its own page, so the pages
-    left out are those where the full score finds too few headers too: the result is the same as scoring
-    every page, at a fraction of the cost."""
+    threshold in an upper bound of the score that skips the costly shape-group features
+    (``tasks.extract.comment_headers.line_scores`` with ``bound="groups"``). The features of a line read only
+    its own page, so the pages left out are those where the full score finds too few headers too: the result
+    is the same as scoring every page, at a fraction of the cost."""
     columns = dict.fromkeys([*_FINDER_COLUMNS, *(c for c in HEADER_COLUMNS if c != "name_like")])
     rest = feats.select(list(columns))
     if found.len():
@@ -1609,10 +1626,17 @@ def _learned_candidates(feats: pl.DataFrame, found: pl.Series, model: dict[str, 
         return rest.with_columns(_learned=pl.lit(value=False))
     threshold = float(model["threshold"])
     rest = rest.with_columns(_name_like(rest))  # read once for both scores
-    bound = pl.Series("_bound", line_scores(_header_lines(rest), model, bound=True) >= threshold)
-    rest = rest.with_columns(bound).filter(pl.col("_bound").sum().over("_page") >= LEARNED_MIN_COMMENTS
-                                           ).drop("_bound")
+    # the bound without the page's shape groups: its repeated texts cost little and leave out more pages than
+    # the looser bound without any repetition (on real pages a third of the lines that one keeps)
+    bound = line_scores(_header_lines(rest), model, bound="groups") + _BOUND_SLACK >= threshold
+    rest = rest.with_columns(pl.Series("_bound", bound)).filter(
+        pl.col("_bound").sum().over("_page") >= LEARNED_MIN_COMMENTS).drop("_bound")
     return rest.with_columns(learned_headers(rest, model)).drop("name_like")
+
+
+_BOUND_SLACK = 1e-9
+"""Added to an upper bound of a line's score before it is compared with the threshold: a bound that equals
+the score may sum its terms in another order, and must not fall an ulp under it."""
 
 
 def _bare_pages(feats: pl.DataFrame, found: pl.Series) -> pl.DataFrame:
@@ -1790,10 +1814,10 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
     """Cut each window's tail (see ``TAIL_GAP_LINES``) and find each page's standfirst (see ``LEDE_REACH``).
 
     Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``_title``, ``text``, ``strip_rule``, ``f_words``, ``f_date``,
-    ``_placed`` and ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines) of ``frame``: the rows
-    of each page from above its window to below it, sorted by page and line. Returns it with ``_hi`` moved
-    above a cut tail and ``_standfirst``. Per-page values come from scans (a value filled forward from a
-    page's first row, or backward from its last), cheaper than windows over the page.
+    ``_timestamp`` (``_timestamps``), ``_placed`` and ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap
+    lines) of ``frame``: the rows of each page from above its window to below it, sorted by page and line. Returns
+    it with ``_hi`` moved above a cut tail and ``_standfirst``. Per-page values come from scans (a value filled
+    forward from a page's first row, or backward from its last), cheaper than windows over the page.
     """
     i, lo, rule, page = pl.col("_i"), pl.col("_lo"), pl.col("strip_rule"), pl.col("_page")
     frame = _cut_heads(frame)
@@ -1802,6 +1826,9 @@ def _cut_tails_and_standfirsts(frame: pl.DataFrame) -> pl.DataFrame:
     candidate = (
         (lo - pl.col("_title") <= LEDE_REACH) & (i > pl.col("_title")) & (i < lo) & rule.is_null()
         & ~pl.col("_placed") & ~pl.col("f_date") & (pl.col("f_words") >= LIST_ITEM_MIN_WORDS) & ~under_caption
+        # a date with a clock time is a dateline however many words are around it ("23. März 2017, aktualisiert
+        # 23. März 2017, 15:43 Uhr | Quelle: ..."), not the summary
+        & ~pl.col("_timestamp")
     ).fill_null(value=False)
     words, cand, n = pl.col("_words"), pl.col("_cand"), pl.col("_n")
     opens, closes = pl.col("_opens"), pl.col("_closes")
@@ -1928,11 +1955,19 @@ def _self_repeated(text: pl.Series) -> pl.Series:
 def _bio_names(frame: pl.DataFrame) -> pl.Series:
     """Whether each row of ``frame`` (``_page``, ``_i``, ``_hi``, ``text``, ``strip_rule``, ``f_words``, ``f_date``;
     consecutive lines of each page) is the name line over a writer's bio (see ``BIO_NAME_MAX_WORDS``)."""
-    page, words, kept = pl.col("_page"), pl.col("f_words"), pl.col("strip_rule").is_null()
-    below = (page.shift(-1) == page) & kept.shift(-1) & (words.shift(-1) >= LIST_ITEM_MIN_WORDS)
+    page, words, kept, date = pl.col("_page"), pl.col("f_words"), pl.col("strip_rule").is_null(), pl.col("f_date")
+
+    def at(k: int, expr: pl.Expr) -> pl.Expr:
+        """``expr`` of the line ``k`` lines below, false outside the page."""
+        return ((page.shift(-k) == page) & expr.shift(-k)).fill_null(value=False)
+
+    below = at(1, kept & (words >= LIST_ITEM_MIN_WORDS))
+    # a name of two words or more, a role line under it ("Redakteurin", "Formel 1 & Motorrad Ressort"), the bio
+    role = (words >= 2) & at(1, kept & ~date & words.is_between(1, BIO_NAME_MAX_WORDS)) & at(
+        2, kept & (words >= LIST_ITEM_MIN_WORDS))
     candidates = frame.select(
-        "_page", _row=_ROW, _name=pl.col("text"), _next=pl.col("text").shift(-1),
-        _ok=(kept & ~pl.col("f_date") & words.is_between(1, BIO_NAME_MAX_WORDS) & below
+        "_page", _row=_ROW, _name=pl.col("text"), _next=pl.col("text").shift(-1), _role=role,
+        _ok=(kept & ~date & words.is_between(1, BIO_NAME_MAX_WORDS) & (below | role)
              & (pl.col("_hi") - pl.col("_i")).is_between(1, BIO_REACH)).fill_null(value=False),
     ).filter(pl.col("_ok"))
     found = np.zeros(frame.height, dtype=bool)
@@ -1943,14 +1978,15 @@ def _bio_names(frame: pl.DataFrame) -> pl.Series:
     opening = pl.col("_next").str.slice(0, 40).str.to_lowercase().str.extract(r"^\W*(\w+)", 1)
     first, last = (pl.col("_name").str.extract(_NAME_WORDS, k) for k in (1, 2))
     named = candidates.with_columns(_name=name).filter(
-        ((opening == first) | (opening == last)).fill_null(value=False)).select("_row", "_page", "_name")
+        ((opening == first) | (opening == last)).fill_null(value=False) | pl.col("_role")).select(
+        "_row", "_page", "_name", "_role")
     if not named.height:
         return pl.Series(found)
-    # the name is the byline's too: another line of the page holds it
+    # the name is the byline's too: another line of the page holds it (not the bio, nor the role line over it)
     lines = frame.select("_page", "text", _line=_ROW).filter(page.is_in(named["_page"].implode()))
     line, row = pl.col("_line"), pl.col("_row")
     rows = named.join(lines, on="_page").filter(
-        (line != row) & (line != row + 1)
+        (line != row) & (line != row + 1) & ~(pl.col("_role") & (line == row + 2))
         & pl.col("text").str.to_lowercase().str.contains(pl.col("_name"), literal=True))["_row"].unique()
     found[rows.to_numpy()] = True
     return pl.Series(found)
@@ -1970,16 +2006,38 @@ def _truncated_blurbs(frame: pl.DataFrame) -> pl.Series:
     return pl.Series(found)
 
 
+def _stamp_lines(frame: pl.DataFrame) -> pl.Series:
+    """Whether each row of ``frame`` (``text``, ``strip_rule``, ``f_has_date``) is a kept line holding a date or a
+    clock time and at most ``STAMP_MAX_WORDS`` words once its CJK date and time parts ("2025年1月14日", "01時28分")
+    are taken out (those scripts count a word per sign); see ``STAMP_MAX_WORDS``, whose neighbour test is not
+    made here. The patterns run only on the kept lines of at most ``STAMP_MAX_CHARS`` characters holding a date, a
+    colon or a CJK date or time sign."""
+    found = np.zeros(frame.height, dtype=bool)
+    short = frame.select(_row=_ROW, text=pl.col("text"), _dated=pl.col("f_has_date").fill_null(value=False)).filter(
+        frame["strip_rule"].is_null() & (frame["text"].str.len_chars() <= STAMP_MAX_CHARS))
+    # (a clock needs a colon, a CJK date or time one of four signs: cheap tests before the pattern)
+    text = short["text"]
+    maybe = short.filter(short["_dated"] | text.str.contains(":", literal=True).fill_null(value=False)
+                         | text.str.contains("[時时月월]").fill_null(value=False))
+    if maybe.height:
+        rest = pl.col("text").str.replace_all(_CJK_DATE_PART, " ")
+        hits = maybe.filter(pl.col("_dated") | pl.col("text").str.contains(_STAMP_RE).fill_null(value=False)).filter(
+            count_words(rest) <= STAMP_MAX_WORDS)["_row"]
+        found[hits.to_numpy()] = True
+    return pl.Series(found)
+
+
 def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     """Lone headlines (see ``_LONE_HEADLINE_END``), teaser boxes (see ``TEASER_BOX_MIN_ITEMS``), credited
-    captions and story links (see ``_ASIDE_LINES``) and blurbs cut to a fixed width (see ``TRUNCATED_MIN_LINES``)
-    of lines sorted by page and line.
+    captions and story links (see ``_ASIDE_LINES``), blurbs cut to a fixed width (see ``TRUNCATED_MIN_LINES``) and
+    stamp lines (see ``STAMP_MAX_WORDS``) of lines sorted by page and line.
 
-    Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``, ``text``, ``_cut_blurb`` (a blurb
-    cut to one width, ``_truncated_blurbs`` over the whole page), ``_twice`` (the page prints the line's text more
-    than once; a run of them is a copied box, see ``COPIED_BOX_MIN_LINES``) of ``frame`` (consecutive lines
-    of each page; the line above or below a page's first or last row counts as absent); adds ``_aside`` and
-    ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see ``_cut_tails_and_standfirsts``).
+    Reads ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``f_words``, ``f_date``, ``f_has_date``, ``text``,
+    ``_cut_blurb`` (a blurb cut to one width, ``_truncated_blurbs`` over the whole page), ``_twice`` (the page
+    prints the line's text more than once; a run of them is a copied box, see ``COPIED_BOX_MIN_LINES``) of ``frame``
+    (consecutive lines of each page; the line above or below a page's first or last row counts as absent); adds
+    ``_aside`` and ``_gap_start`` (the row opens a run of ``TAIL_GAP_LINES``+ gap lines, see
+    ``_cut_tails_and_standfirsts``).
     """
     kept = pl.col("strip_rule").is_null()
     prose = pl.col("f_prose") & kept
@@ -2008,13 +2066,17 @@ def _with_asides(frame: pl.DataFrame) -> pl.DataFrame:
     gap_run = pl.col("_gap") & (gap_last - gap_first + 1 >= TAIL_GAP_LINES)
     gap_start = (gap_run & gap_opens) | pl.lit(_bio_names(frame))
     gap_end = gap_run & (gap_last == _ROW)
+    stamp = pl.lit(_stamp_lines(frame))
+    frame = frame.with_columns(_stamp=stamp).with_columns(
+        _stamp=pl.col("_stamp") & ~(pl.col("_stamp").shift(1) & (page.shift(1) == page)).fill_null(value=False)
+        & ~(pl.col("_stamp").shift(-1) & (page.shift(-1) == page)).fill_null(value=False))
     frame = frame.with_columns(_copy=pl.col("_twice") & kept & (pl.col("f_words") >= COPIED_LINE_MIN_WORDS)
                                & ~_last_char().is_in(_REPEATED_KEPT_END))
     _, copy_first, copy_last = _run_bounds(pl.col("_copy"))
     copied = pl.col("_copy") & (copy_last - copy_first + 1 >= COPIED_BOX_MIN_LINES)
-    return frame.with_columns(_aside=pl.col("_lone") | box | caption | copied, _gap_start=gap_start,
-                              _gap_end=gap_end).drop(
-        "_headline", "_lone", "_under_label", "_gap", "_copy")
+    return frame.with_columns(_aside=pl.col("_lone") | box | caption | copied | pl.col("_stamp"),
+                              _gap_start=gap_start, _gap_end=gap_end).drop(
+        "_headline", "_lone", "_under_label", "_gap", "_copy", "_stamp")
 
 
 def _introduced_lists(feats: pl.DataFrame, ends: pl.Series) -> pl.Series:
@@ -2074,6 +2136,34 @@ def _repeated_labels(feats: pl.DataFrame) -> pl.Series:
     return short.filter(_page_text_key().is_duplicated()).filter(~_last_char().is_in(_REPEATED_KEPT_END))["_row"]
 
 
+def _under_title(frame: pl.DataFrame) -> pl.Expr:
+    """``_lo`` of each window, moved under the page's title line where the window opens above it and holds it, and
+    the line under the title is a stripped one or a date (a byline, a dateline, a share bar).
+
+    The lines of a window above the title it holds are the page's header: a menu whose items the renderer glued
+    to their teasers ("BooksJuly, 2009: The Web Startup Success Guide is out ..."), a section label, a kicker.
+    The article starts under its headline, and a headline has its byline or date under it; a line of the article
+    taken for the title (a page that prints no headline) has the article's text under it, and the window stays.
+    The title ranker reads candidates at most ``titles.WINDOW_BELOW`` lines under a window's first line, so this
+    moves a window's start by that many lines at most. Reads ``_page``, ``_i``, ``_lo``, ``_hi``, ``_title`` (null:
+    no title, nothing moved), ``strip_rule`` and ``f_date`` of ``frame``'s rows (consecutive lines of each page)."""
+    lo, hi, title, i = pl.col("_lo"), pl.col("_hi"), pl.col("_title"), pl.col("_i")
+    headed = frame.filter(((i == title + 1) & (pl.col("strip_rule").is_not_null() | pl.col("f_date"))).fill_null(
+        value=False))["_page"]
+    return pl.when(((lo < title) & (title <= hi)).fill_null(value=False) & pl.col("_page").is_in(
+        headed.implode())).then(title + 1).otherwise(lo).alias("_lo")
+
+
+def _timestamps(frame: pl.DataFrame) -> pl.Series:
+    """Whether each row of ``frame`` (``text``, ``f_has_date``) holds a date and a clock time (a dateline, see
+    ``LEDE_REACH``); the clock pattern runs only on the lines holding a date."""
+    found = np.zeros(frame.height, dtype=bool)
+    dated = frame.select(_row=_ROW, text=pl.col("text")).filter(frame["f_has_date"].fill_null(value=False))
+    if dated.height:
+        found[dated.filter(pl.col("text").str.contains(r"\d{1,2}:\d{2}"))["_row"].to_numpy()] = True
+    return pl.Series(found)
+
+
 def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, features: bool = False,
                   header_model: dict[str, Any] | None = None, finder: Finder = "both") -> pl.DataFrame:
     """Fill ``region`` and ``comment_position`` of tagged lines.
@@ -2118,13 +2208,14 @@ def segment_pages(lines: pl.DataFrame, urls: pl.DataFrame | None = None, *, feat
         windows.join(title_rows.select("_page", _title="_i", _title_text="text"), on="_page", how="left"),
         on="_page", how="left", maintain_order="left")
     near = (
-        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "_placed", "f_prose", "f_words",
-                     "_cut_blurb", _twice=_page_text_key().is_duplicated())
+        feats.select("_page", "_i", "_row", "text", "strip_rule", "f_date", "f_has_date", "_placed", "f_prose",
+                     "f_words", "_cut_blurb", _twice=_page_text_key().is_duplicated())
         .with_columns(per_page.select(pl.col("_lo", "_hi", "_title").gather(feats["_page"])))
         .filter(i.is_between(pl.col("_lo") - LEDE_REACH, pl.col("_hi") + 1))
     )
     near = (
-        near.with_columns(_title_text=per_page["_title_text"].gather(near["_page"]))
+        near.with_columns(_title_text=per_page["_title_text"].gather(near["_page"]), _lo=_under_title(near),
+                          _timestamp=_timestamps(near))
         .pipe(_with_asides)
         .pipe(_cut_tails_and_standfirsts)
     )

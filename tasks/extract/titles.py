@@ -8,9 +8,11 @@ features (lines and kept lines to the body start, the lines also in steps of 1, 
 the candidates above the body), evidence features (named by a breadcrumb or a comment-count line, repeated on
 the page, the share of its words the body's first prose lines hold, the URL slug's words it holds) and
 neighbour features (how many headline-like lines surround it, as in a list of teaser headlines; how near a
-date or byline line follows it; whether a short label sits just above it, as a kicker or section name sits
-above a headline, or a date line, as a blog's post date sits above its headline; how much of it a line just
-above retells, as a standfirst retells its headline).
+date or byline line follows it, and how many headline-like lines stand between (the last one above its date is
+the headline, not an earlier variant); how near a paragraph of prose follows it; whether a short label sits just
+above it, as a kicker or section name sits above a headline, or a date line, as a blog's post date sits above its
+headline; how many of the lines around it are menu labels; whether a "©" credit stands just above or below it,
+as around a photo caption; how much of it a line just above retells, as a standfirst retells its headline).
 No feature names a site or a word of a language: the cues are shapes, positions and repetition.
 
 The ranker is a conditional logit (a softmax over a page's candidates, ``rank_titles``): one weight per
@@ -50,6 +52,10 @@ with the word a byline opens with."""
 BYLINE_ZONE = 4
 """The lines up to this many above a page's first byline or dateline line (not in a comment) are candidates too,
 where the body window starts far from it: a headline sits just above its byline wherever the body window starts."""
+PROSE_WORDS = 15
+"""A paragraph of prose that opens a body (``prose_near``) has at least this many words."""
+LABEL_WORDS = 3
+"""A menu or widget label (``labels_below``, ``labels_above``) has at most this many words."""
 KICKER_WORDS = 6
 """A kicker or section label above a headline (``kicker_above``) has at most this many words."""
 MODEL_PATH = Path(__file__).with_name("models") / "title_ranker.json"
@@ -72,6 +78,7 @@ FEATURES: tuple[str, ...] = (
     "credit", "glued", "holds_near", "held_near", "twin_first", "twin_second", "slug_share", "slug_best",
     "lead_like", "body_share", "echo_above", "template_line", "byline_line", "kicker_above", "dateline_prev",
     "above_1", "above_2", "above_3_4", "above_5_8",
+    "credit_prev", "credit_next", "labels_below", "labels_above", "heads_to_date", "prose_near",
 )
 """The features of a candidate, in the model's order (see ``candidate_features``)."""
 COSTLY: tuple[str, ...] = ("repeated", "body_share", "echo_above")
@@ -372,6 +379,7 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
                | (pl.col("strip_rule") == "byline").fill_null(value=False) | pl.col("_shaped")) & (_CHARS <= 160)
     kept_body = (i < lo) & _KEPT & ~pl.col("f_date")
     near = near.with_columns(
+        *_same_pages(),
         _headline=_headline_like().cast(pl.Int32),
         _date_i=pl.when(dateish).then(i),
         _kept=pl.when(kept_body).then(pl.when(_WORDS >= 4).then(1.0).otherwise(0.5)).otherwise(0.0),
@@ -381,6 +389,16 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         # a kicker or section label: a short kept line that is no sentence, question or date
         _short=_KEPT & _WORDS.is_between(1, KICKER_WORDS) & (_CHARS <= 60) & ~_TEXT.str.contains(r"[.?!]$")
         & ~pl.col("f_date"),
+        # a photo credit (any line: a credit is often stripped as a template)
+        _credit=_TEXT.str.contains("©", literal=True),
+        _prose_i=pl.when(pl.col("f_prose") & _KEPT & (_WORDS >= PROSE_WORDS)).then(i),
+    ).with_columns(
+        # the headline-like lines so far (over all pages: differences within a page count its own)
+        _hcum=pl.col("_headline").cum_sum(),
+        # a menu or widget label: a kicker-like line of one to three words, not ending in a colon
+        _label=(pl.col("_short") & (_WORDS <= LABEL_WORDS) & (_CHARS <= 40) & ~_TEXT.str.ends_with(":"))
+        .cast(pl.Float64),
+        _prose_pg=pl.when(pl.col("_prose_i").is_not_null()).then(pl.col(page)),
     ).with_columns(
         _date_pg=pl.when(pl.col("_date_i").is_not_null()).then(pl.col(page)),
         _kept=pl.col("_kept").cum_sum(reverse=True).over(page) - pl.col("_kept"),
@@ -395,10 +413,25 @@ def candidate_features(lines: pl.DataFrame, windows: pl.DataFrame, urls: pl.Data
         kicker_above=_within_page(pl.col("_short"), 1).fill_null(value=False) & (_WORDS >= 4),
         dateline_prev=_within_page((pl.col("strip_rule") == "dateline").fill_null(value=False) | pl.col("f_date"), 1)
         .fill_null(value=False),
+        credit_prev=_within_page(pl.col("_credit"), 1).fill_null(value=False),
+        credit_next=_within_page(pl.col("_credit"), -1).fill_null(value=False),
+        labels_below=pl.sum_horizontal(_within_page(pl.col("_label"), -d).fill_null(0.0)
+                                       for d in range(1, NEIGHBOURS + 1)) / NEIGHBOURS,
+        labels_above=pl.sum_horizontal(_within_page(pl.col("_label"), d).fill_null(0.0)
+                                       for d in range(1, NEIGHBOURS + 1)) / NEIGHBOURS,
+        _date_hcum=pl.when(dateish).then(pl.col("_hcum")),
     ).with_columns(
         # the nearest date line below, on the same page
         _next_date=pl.when(pl.col("_date_pg").shift(-1).backward_fill() == pl.col(page))
         .then(pl.col("_date_i").shift(-1).backward_fill()),
+        # how near the next paragraph of prose follows (of the near lines: a body or a standfirst opens there)
+        prose_near=(DATE_REACH - (pl.when(pl.col("_prose_pg").shift(-1).backward_fill() == pl.col(page))
+                                  .then(pl.col("_prose_i").shift(-1).backward_fill()) - i)
+                    .clip(upper_bound=DATE_REACH)).fill_null(0).cast(pl.Float64) / DATE_REACH,
+        # headline-shaped lines between the line and the next date line (0: the last one above it)
+        heads_to_date=pl.when(pl.col("_date_pg").shift(-1).backward_fill() == pl.col(page))
+        .then(pl.col("_date_hcum").shift(-1).backward_fill() - pl.col("_hcum")).clip(0, 3).fill_null(3)
+        .cast(pl.Float64) / 3.0,
     )
     in_reach = i.is_between(lo - WINDOW_ABOVE, lo + WINDOW_BELOW) | i.is_between(
         pl.col("_at") - BYLINE_ZONE, pl.col("_at") - 1).fill_null(value=False)
@@ -584,7 +617,19 @@ def _within_page(expr: pl.Expr, shift: int) -> pl.Expr:
     ``NEIGHBOURS`` lines of a page's first or last near line, which no candidate is."""
     if shift == 0:
         return expr
-    return pl.when(pl.col("_page").shift(shift) == pl.col("_page")).then(expr.shift(shift))
+    return pl.when(pl.col(_same_page(shift))).then(expr.shift(shift))
+
+
+def _same_page(shift: int) -> str:
+    """The column that tells whether the line ``shift`` rows away is on the same page (``_same_pages``)."""
+    return f"_same_{'up' if shift > 0 else 'down'}{abs(shift)}"
+
+
+def _same_pages() -> list[pl.Expr]:
+    """The ``_same_page`` columns of the row offsets up to ``NEIGHBOURS`` either way (computed once, read by
+    every ``_within_page``). Reads ``_page``."""
+    return [(pl.col("_page").shift(k) == pl.col("_page")).fill_null(value=False).alias(_same_page(k))
+            for k in _OFFSETS]
 
 
 _OFFSETS = tuple(k for d in range(1, NEIGHBOURS + 1) for k in (d, -d))

@@ -71,13 +71,16 @@ def _render_row(html: str, url: str | None, *, max_html_bytes: int, max_nodes: i
 
 
 def _render_html(html: pl.Series, urls: pl.Series, *, max_html_bytes: int, max_nodes: int) -> pl.DataFrame:
-    """``_RENDER_SCHEMA`` rows for the pages (all null where ``html`` is null); only HTML rows are parsed."""
+    """``_RENDER_SCHEMA`` rows for the pages (all null where ``html`` is null); only HTML rows are parsed, each
+    markup and URL once (a page fetched again unchanged is rendered once)."""
     rows = html.is_not_null().arg_true()
+    keys = list(zip(html.gather(rows).to_list(), urls.gather(rows).to_list(), strict=True))
+    done: dict[tuple[str, str | None], _Rendered] = {}
+    for key in keys:
+        if key not in done:
+            done[key] = _render_row(*key, max_html_bytes=max_html_bytes, max_nodes=max_nodes)
     rendered = pl.DataFrame(
-        [
-            _render_row(h, u, max_html_bytes=max_html_bytes, max_nodes=max_nodes)
-            for h, u in zip(html.gather(rows).to_list(), urls.gather(rows).to_list(), strict=True)
-        ],
+        [done[key] for key in keys],
         schema=_RENDER_SCHEMA,
         orient="row",
     )

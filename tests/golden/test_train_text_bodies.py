@@ -17,7 +17,9 @@ BODY_KINDS = {
     "labels and lone headlines inside the article": {"thesun-co-uk-thesun": 0.94, "vogue-de-voguede": 0.92,
                                                       "theintercept-com-theintercept": 0.95},
     # the summary under the title, above the byline and share buttons, outside the window
-    "standfirst missed": {"monsterdealz-de-d71bfdce9d": 0.88, "lifestyle-msn-com-goose-msn1": 0.98},
+    "standfirst missed": {"monsterdealz-de-d71bfdce9d": 0.88, "lifestyle-msn-com-goose-msn1": 0.98,
+                          # under a long dateline with a clock time, which is no summary
+                          "wiwo-de-goose-wiwo": 0.99},
     # an author box, tag list, trackback or report-an-error block after a gap under the article
     "tail after the article": {"prblog-typepad-com-dragnetr60": 0.94, "howdoesshe-com-dragnetr972": 0.96,
                                "expressen-se-expressen": 0.92, "outspokenmedia-com-dragnetr325": 0.98},
@@ -31,6 +33,8 @@ BODY_KINDS = {
     # a writer's bio under the article: a name line (also in the byline) above a line opening with the name
     "writer's bio after the article": {"howdoesshe-com-dragnetr974": 0.99, "howdoesshe-com-dragnetr975": 0.99,
                                        "eyethunews-co-za-eyethunews": 0.95},
+    # a writer's name (also in the byline) over a role line and a bio line under the article
+    "writer's bio under a role line": {"taz-de-taz": 0.76},
     # under the article, a list of other stories whose blurbs are cut at one width (headline, blurb..., date)
     "list of cut blurbs under the article": {"chunichi-co-jp-chunichishimbun": 0.85,
                                              "tokyo-np-co-jp-tokyoshimbun": 0.95},
@@ -47,6 +51,13 @@ BODY_KINDS = {
     "blurb cut short before a link": {"euronews-com-euronewsen": 0.97},
     # under the article, a newsletter form, then teasers of label, headline, blurb and a "read on" link each
     "teaser items with a link line each": {"correctiv-org-correctiv": 0.95},
+    # a window that opens above the headline it holds, a byline under the headline: menu items glued to their
+    # teasers above the title; the article starts under its headline
+    "header lines above the title": {"47hats-com-dragnetr875": 0.97},
+    # a short line holding a date or a clock time that the date patterns do not read as a date line: a relative
+    # date with a time, a CJK update stamp, a broadcast note, a video's duration
+    "date and time stamps not read as dates": {"br-de-br": 0.95, "chunichi-co-jp-chunichishimbun": 0.93,
+                                               "rp-pl-rzeczpospolita": 0.965, "n-tv-de-ntv": 0.975},
 }
 """Pages per text-body failure kind with the body F1 each reaches (each was below it before the rule)."""
 

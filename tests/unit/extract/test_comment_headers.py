@@ -178,6 +178,11 @@ def test_bound_is_never_under_the_score() -> None:
         assert full == pytest.approx(header_scores(header_features(lines), model))
         assert (bound >= full - 1e-9).all()
         assert (bound > full + 1e-6).any()  # and it is a bound, not the score
+        # the tighter bound counts the repeated texts: between the two, and below the loose one somewhere
+        groups = line_scores(lines, model, bound="groups")
+        assert (groups >= full - 1e-9).all()
+        assert (groups <= bound + 1e-9).all()
+        assert (groups < bound - 1e-6).any()
 
 
 def test_model_file_with_other_features_is_refused(tmp_path: Path) -> None:

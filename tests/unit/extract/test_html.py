@@ -347,6 +347,30 @@ def test_comment_section_without_comment_markup_is_left_to_the_text_path() -> No
     assert unread["page_id"].to_list() == ["section"]
 
 
+def test_pages_of_the_same_markup_are_read_once_with_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page fetched twice unchanged (or under a second URL) is read from its markup once; each copy gets
+    the rows it gets when it is read alone."""
+    from tasks.extract import html as html_module
+
+    markup = WP_THREAD.format(body=BODY)
+    alone = [frame.drop("page_id") for frame in html_module.extract_html_pages(_frame(a=markup))[:2]]
+    calls: list[str] = []
+    real = html_module.extract_page
+
+    def counting(html: str, **kwargs: object) -> html_module.ExtractedPage | None:
+        calls.append(html)
+        return real(html, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(html_module, "extract_page", counting)
+    other = PRINTED_THREAD.format(body=BODY, section='id="comments"')
+    articles, comments, _, _ = html_module.extract_html_pages(_frame(a=markup, b=other, c=markup))
+    assert calls == [markup, other]
+    for page_id in ("a", "c"):
+        assert articles.filter(pl.col("page_id") == page_id).drop("page_id").equals(alone[0])
+        assert comments.filter(pl.col("page_id") == page_id).drop("page_id").equals(alone[1])
+    assert comments.filter(pl.col("page_id") == "a").height == 3
+
+
 HEAD_THREAD = """<html><head><title>Post | Blog</title></head><body>
 <article><h1 class="entry-title">A post about trams</h1>
 <div class="entry-content"><p>The council voted on Tuesday to extend the tram line to the northern districts.</p>

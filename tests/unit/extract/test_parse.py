@@ -925,3 +925,86 @@ def test_two_short_tails_one_after_the_other_are_both_cut() -> None:
     box = ["Jane Doe reports on the city council and its transport plans for the newsroom since 2019."]
     text = "\n".join(["City Extends Tram Line to the North", "", *article, *form, *box])
     assert _body_lines(text) == article
+
+
+def test_a_window_opening_above_the_title_it_holds_starts_under_it() -> None:
+    """Menu items glued to their teasers (long lines of prose above the headline) do not open the body: the
+    window that holds the title starts under it. A page whose window opens under its title keeps it whole."""
+    menu = ["Books The new guide for small publishers is out and selling well in every shop of the country.",
+            "Podcast", "About Jane Doe is the author of the guide and writes about small firms every week.",
+            "Blog", "Shop"]
+    title = "City Extends Tram Line to the North"
+    page = [*menu, "Home / News", title, "Posted on 14 August 2012 by Jane Doe", *PARA, *MORE, "© 2024 Example"]
+    article, _ = _parse("\n".join(page))
+    assert article["title"] == title
+    assert _body_lines("\n".join(page)) == [*PARA, *MORE]
+    plain = ["Home", "News", "", title, "Posted on 14 August 2012 by Jane Doe", *PARA, *MORE, "© 2024 Example"]
+    assert _body_lines("\n".join(plain)) == [*PARA, *MORE]
+
+
+def test_under_title_moves_only_windows_that_hold_their_title_over_a_byline() -> None:
+    """``_under_title`` moves a window's start under the title only where the window opens above it and holds it
+    and the line under the title is stripped or a date: not a window under its title, nor one above a title
+    printed below it, nor a page without a title, nor one whose title has the article's text under it (a line
+    of the article taken for the title)."""
+    windows = [(2, 20, 4, "byline", False), (5, 20, 3, "byline", False), (2, 6, 9, "byline", False),
+               (2, 20, None, "byline", False), (2, 20, 4, None, False), (2, 20, 4, None, True)]
+    rows = [{"_page": page, "_i": i, "_lo": lo, "_hi": hi, "_title": title,
+             "strip_rule": rule if title is not None and i == title + 1 else None,
+             "f_date": date and title is not None and i == title + 1}
+            for page, (lo, hi, title, rule, date) in enumerate(windows) for i in range(25)]
+    frame = pl.DataFrame(rows, schema={"_page": pl.UInt32, "_i": pl.Int32, "_lo": pl.Int32, "_hi": pl.Int32,
+                                       "_title": pl.Int32, "strip_rule": pl.String, "f_date": pl.Boolean})
+    moved = frame.with_columns(parse_module._under_title(frame)).group_by("_page", maintain_order=True).agg(
+        pl.col("_lo").first())["_lo"].to_list()
+    assert moved == [5, 5, 2, 2, 2, 5]
+
+
+@pytest.mark.parametrize("stamp", [
+    "Publiziert heute um 12:19 Uhr",
+    "2025年1月14日 01時28分 (1月14日 01時40分更新)",
+    "Duration 1:30",
+    "— Secretary of Transport (@transport) May 6, 2025",
+])
+def test_a_date_or_time_stamp_inside_the_article_is_not_body(stamp: str) -> None:
+    """A short line holding a date or a clock time between paragraphs (a date line the date patterns do not read,
+    a CJK update stamp, a video's duration, a post's signature) is left out of the body."""
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], "", stamp, "", PARA[1], PARA[2], *MORE])
+    assert _body_lines(text) == [*PARA, *MORE]
+
+
+def test_dated_lines_one_under_the_other_and_dated_sentences_stay_in_the_body() -> None:
+    """Lines of dated items one under the other (a timeline) stay in the body, and so do a sentence of the
+    article that names a date and a short line holding no date or time."""
+    timeline = ["12 March 2020: schools close", "23 March 2020: the first lockdown begins"]
+    dated = "The council will vote on the final route at its meeting on 14 May 2024 at 18:00 in the town hall."
+    text = "\n".join(["City Extends Tram Line to the North", "", PARA[0], "", *timeline, "", PARA[1], dated,
+                      "What comes next", PARA[2], *MORE])
+    assert _body_lines(text) == [PARA[0], *timeline, PARA[1], dated, "What comes next", PARA[2], *MORE]
+
+
+def test_a_writers_bio_under_a_role_line_is_cut_from_the_window() -> None:
+    """A name of two words or more over a role line and a bio line, the name also in the byline, ends the window
+    above the name; the same lines stay where no other line names the writer, or where the name is one word."""
+    bio = "Since 2019 at the paper, she writes about transport, housing and the budgets of the city council."
+    article = ["City Extends Tram Line to the North", "By Jane Doe", "", *PARA, *MORE]
+    assert _body_lines("\n".join([*article, "Jane Doe", "Reporter", bio])) == [*PARA, *MORE]
+    unnamed = ["City Extends Tram Line to the North", "", *PARA, *MORE]
+    assert _body_lines("\n".join([*unnamed, "Jane Doe", "Reporter", bio])) == [*PARA, *MORE, "Jane Doe",
+                                                                                "Reporter", bio]
+    one_word = ["City Extends Tram Line to the North", "By Jane", "", *PARA, *MORE]
+    assert _body_lines("\n".join([*one_word, "Jane", "Reporter", bio])) == [*PARA, *MORE, "Jane", "Reporter", bio]
+
+
+def test_the_standfirst_is_found_under_a_long_dateline_with_a_clock_time() -> None:
+    """A line holding a date and a clock time between the title and the summary (however many words around them)
+    is a dateline, not the summary: the summary under it joins the body; a summary that names a date without a
+    time is still the summary."""
+    lede = "The northern districts get their tram eight years after the first plans, at twice the cost."
+    dateline = "23 March 2017, updated 23 March 2017, 15:43 | Source: The Example Daily News Online"
+    share = ["Share", "Facebook", "Twitter", "Email", "Print"]
+    head = ["Home", "News", "", "City Extends Tram Line to the North", dateline, lede, *share]
+    assert _body_lines("\n".join([*head, *PARA, *MORE, "© 2024 Example"])) == [lede, *PARA, *MORE]
+    dated = "Since 23 March 2017 the northern districts wait for their tram, which now costs twice as much."
+    head = ["Home", "News", "", "City Extends Tram Line to the North", dated, *share]
+    assert _body_lines("\n".join([*head, *PARA, *MORE, "© 2024 Example"])) == [dated, *PARA, *MORE]

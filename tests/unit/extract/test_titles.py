@@ -367,3 +367,56 @@ def test_headline_above_a_byline_far_from_the_body_window_is_a_candidate() -> No
     unanchored = _features([*top, headline, "Home", "Archive", *filler, LEAD, *PARA])["text"].to_list()
     assert headline not in unanchored
     assert not set(top) & set(unanchored)
+
+
+def test_photo_credit_around_a_caption() -> None:
+    """``credit_prev`` / ``credit_next``: a "©" credit line just above / below the line (a photo caption sits
+    between credits); a headline two lines from a credit has neither."""
+    headline, caption = "City Extends Tram Line to the North", "The new tram stop at the northern terminus"
+    feats = _features(["Home", headline, "Weather report for the whole region and the coast today",
+                       "© Jane Smith", caption, "© Jane Smith", LEAD, *PARA])
+    assert _row(feats, caption)["credit_prev"] == 1.0
+    assert _row(feats, caption)["credit_next"] == 1.0
+    assert _row(feats, headline)["credit_prev"] == 0.0
+    assert _row(feats, headline)["credit_next"] == 0.0
+
+
+def test_menu_labels_around_a_line() -> None:
+    """``labels_below`` / ``labels_above``: the share of the three lines below / above that are short labels
+    (one to three words, no sentence, no date): a menu item sits among them, a headline above its lead not."""
+    menu = ["Sport", "Culture", "Money Matters Weekly", "Travel", "Podcasts", "Opinion"]
+    headline = "City Extends Tram Line to the North"
+    feats = _features(["Weather report for the whole region and the coast today", *menu[:2], menu[2], *menu[3:],
+                       headline, LEAD, *PARA])
+    assert _row(feats, menu[2])["labels_below"] == 1.0
+    assert _row(feats, menu[2])["labels_above"] == pytest.approx(2 / 3)
+    assert _row(feats, headline)["labels_below"] == 0.0
+    assert _row(feats, headline)["labels_above"] == 1.0
+    # a sentence or a date is no label
+    feats = _features(["Weather report for the whole region and the coast today", "Are you ready?",
+                       "12 March 2024", headline, LEAD, *PARA])
+    assert _row(feats, headline)["labels_above"] == 0.0
+
+
+def test_headlines_between_a_line_and_its_date() -> None:
+    """``heads_to_date``: the headline-shaped lines between a candidate and the next date line, in thirds (0:
+    the last one above its date, as a headline above its byline); 1 where no date line follows."""
+    seo, kicker, headline = ("Trump Plans a Helicopter Pad at the White House", "Rebuilding of the White House grounds",
+                             "Trump Plans a Landing Pad While His Ballroom Stalls")
+    feats = _features(["Home", seo, kicker, headline, "12 March 2024", LEAD, *PARA])
+    assert _row(feats, headline)["heads_to_date"] == 0.0
+    assert _row(feats, kicker)["heads_to_date"] == pytest.approx(1 / 3)
+    assert _row(feats, seo)["heads_to_date"] == pytest.approx(2 / 3)
+    feats = _features(["Home", headline, LEAD, *PARA])
+    assert _row(feats, headline)["heads_to_date"] == 1.0
+
+
+def test_prose_near_below_a_line() -> None:
+    """``prose_near``: how near below the next paragraph of prose (15+ words) starts, 1 - lines / ``DATE_REACH``:
+    a headline over its lead scores high, a menu item far above the body low."""
+    headline = "City Extends Tram Line to the North"
+    feats = _features(["Weather report for the whole region and the coast today", "Sport", "Culture", "Travel",
+                       "Money", "Podcasts", "Opinion", "Video", "Climate", headline, LEAD, *PARA])
+    reach = titles.DATE_REACH
+    assert _row(feats, headline)["prose_near"] == pytest.approx((reach - 1) / reach)
+    assert _row(feats, "Weather report for the whole region and the coast today")["prose_near"] == 0.0

@@ -170,6 +170,34 @@ def test_jsonl_records() -> None:
     assert pages["reject_reason"].to_list() == [None, None, "no_content", "bad_json", "bad_json"]
 
 
+def test_a_page_fetched_again_unchanged_is_rendered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same markup at the same URL is rendered once and gets the same row each time; under another URL
+    (its relative canonical link resolves against it) it is rendered again."""
+    from tasks.ingest import pages as pages_module
+
+    html = ('<html><head><link rel="canonical" href="/story"></head><body><p>Hello there</p>'
+            '<time class="published" datetime="2024-02-03T04:05:06Z"></time></body></html>')
+    urls = ["https://a.example.com/x", "https://a.example.com/x", "https://b.example.com/y"]
+    data = "".join(json.dumps({"url": u, "html": html, "fetched_at": 1700000000}) + "\n" for u in urls).encode()
+    raw = pl.DataFrame(list(jsonl_records(InputFile("pages.jsonl", len(data), 0), data)),
+                       schema=polars_schema(RAW_RECORDS))
+    alone = [build_pages(raw[i:i + 1], ingested_at=NOW) for i in range(3)]
+    calls: list[str | None] = []
+    real = pages_module.render_page
+
+    def counting(tree: object, **kwargs: object) -> object:
+        calls.append(kwargs.get("base_url"))  # type: ignore[arg-type]
+        return real(tree, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages_module, "render_page", counting)
+    together = build_pages(raw, ingested_at=NOW)
+    assert calls == [urls[0], urls[2]]
+    cols = ["text", "url", "published_at", "reject_reason"]
+    assert together.select(cols).equals(pl.concat([frame.select(cols) for frame in alone]))
+    assert together["url"].to_list() == ["https://a.example.com/story", "https://a.example.com/story",
+                                         "https://b.example.com/story"]
+
+
 @pytest.mark.write_disk
 def test_jsonl_gz_through_io(tmp_path: Path) -> None:
     path = tmp_path / "pages.jsonl.gz"
