@@ -80,6 +80,18 @@ AUTHOR_FORMS = {
     "author-headerlink": ('<header><a href="https://example.org/u/{slug}">{name}</a> '
                           '<time datetime="2024-03-12T10:15">12 March 2024</time> '
                           '<a href="#respond">Reply</a></header>'),
+    "author-initials": ('<div><div aria-hidden="true">{initials}</div><div><span>{name}</span> · '
+                        "<span>3 hours ago</span></div></div>"),
+    "author-verb": "<p>{name} {other_verb}:</p>",
+    "author-usertitle": ('<div><div><a href="https://example.org/members/{slug}.1/">{name}</a></div>'
+                         "<div>{usertitle}</div></div>"),
+    "author-phpbb": ('<p>by <strong><a href="./memberlist.php?mode=viewprofile&amp;u={slug}">{name}</a></strong> '
+                     "» Tue Mar 12, 2024 10:15 am</p>"),
+    "author-rdfa": ('<footer><article typeof="schema:Person" about="/user/{slug}"><img src="/avatars/{slug}.png" '
+                    'alt="Profile picture for user {name}"></article><p><span property="schema:name" '
+                    'typeof="schema:Person">{name}</span></p><p>Tue, 03/12/2024 - 10:15</p>'
+                    '<p><a href="/comment/{slug}#comment-{slug}">Permalink</a></p></footer>'),
+    "author-replyto": '<div><a href="https://example.org/u/{slug}">{name}</a>{reply}</div>',
 }
 """Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
 ``{slug}`` a token made from it, ``{json}`` the name as a JSON string, ``{verb}`` a "wrote" verb in one of
@@ -123,6 +135,16 @@ BADGES = ("(Admin)", "Moderator", "Author", "Autor", "(Modérateur)", "Redaktion
 SAID_WORDS = ("says:", "dice:", "schreibt:", "dit :", "zegt:", "pisze:", "scrive:", "diz:")
 """"says" words ``author-badge`` writes after the badge (chosen from the name's hash)."""
 WROTE_VERBS = ("wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał", "skrev")
+OTHER_VERBS = ("rašė", "skrifaði", "a scris", "napisao", "menulis", "написав", "kirjutas", "rakstīja",
+               "comentou", "comentó", "ha commentato", "a commenté", "antwortete", "replied", "svarade", "vastasi")
+"""Verbs ``author-verb`` writes after a name ("NAME rašė:"): the "wrote" of languages the parser's own list
+(``tasks.extract.selectors.SAYS_WORDS``) leaves out, and "replied"/"commented" kin it does not hold either."""
+USER_TITLES = ("Well-known member", "Registered User", "Junior Member", "Guest", "Gast", "Stammgast", "Membre",
+               "Nuovo utente", "Active member", "New member")
+"""A forum's or comment widget's user title ``author-usertitle`` writes on the line under the name."""
+REPLY_FRAMES = ("→ {parent}", "replied to {parent}", "in reply to {parent}", "antwortete auf {parent}",
+                "en réponse à {parent}", "@{parent}")
+"""What ``author-replyto`` writes after a reply's author name, naming the comment it answers (a link)."""
 _DATA_ATTRS = ("data-author", "data-username")
 SCRAMBLE_MODES = ("none", "classes", "tags", *AUTHOR_FORMS)
 """``none``: pages as they are; ``classes``: class and id values scrambled; ``tags``: those and the tag
@@ -207,6 +229,8 @@ def move_authors(data: bytes, form: str) -> bytes:
     if not moved:
         return data
     comment_ids = {comment.mem_id for comment, _, _ in moved}
+    parents = _parent_names(moved)
+    page_digest = xxhash.xxh3_64(moved[0][2].encode()).intdigest()  # one choice for the page: one site, one language
     stated: list[dict[str, object]] = []
     # last first: a reply's comment is replaced before the comment that holds it is rebuilt (``author-dl``)
     for comment, author, name in reversed(moved):
@@ -221,7 +245,9 @@ def move_authors(data: bytes, form: str) -> bytes:
         snippet = AUTHOR_FORMS[form].format(
             name=html_lib.escape(name), slug=slug, json=json.dumps(name, ensure_ascii=False).replace("<", "\\u003c"),
             verb=WROTE_VERBS[digest % len(WROTE_VERBS)], badge=BADGES[digest % len(BADGES)],
-            said=SAID_WORDS[digest // 7 % len(SAID_WORDS)])
+            said=SAID_WORDS[digest // 7 % len(SAID_WORDS)], initials=html_lib.escape(_initials(name)),
+            other_verb=OTHER_VERBS[page_digest % len(OTHER_VERBS)], usertitle=USER_TITLES[digest % len(USER_TITLES)],
+            reply=_reply_frame(parents.get(comment.mem_id), digest))
         if form == "author-data":
             comment.attrs[_DATA_ATTRS[digest % len(_DATA_ATTRS)]] = name
         if form == "author-ldpage":
@@ -239,6 +265,35 @@ def move_authors(data: bytes, form: str) -> bytes:
         if holder is not None and script.head is not None and script.head.child is not None:
             holder.insert_child(script.head.child)
     return _BOM + (tree.html or "").encode("utf-8")
+
+
+def _parent_names(moved: list[tuple[LexborNode, LexborNode, str]]) -> dict[int, str]:
+    """The author's name of the nearest comment of ``moved`` around each comment of ``moved`` that is a reply
+    (by ``mem_id``): the comment it answers."""
+    names = {comment.mem_id: name for comment, _, name in moved}
+    out: dict[int, str] = {}
+    for comment, _, _ in moved:
+        parent = comment.parent
+        while parent is not None and parent.mem_id not in names:
+            parent = parent.parent
+        if parent is not None:
+            out[comment.mem_id] = names[parent.mem_id]
+    return out
+
+
+def _initials(name: str) -> str:
+    """A letter avatar's text for ``name``: the first letters of its first two words, upper case."""
+    return "".join(next((ch for ch in word if ch.isalnum()), "") for word in name.split()[:2]).upper()
+
+
+def _reply_frame(parent: str | None, digest: int) -> str:
+    """``author-replyto``'s words after a reply's author: one of ``REPLY_FRAMES`` naming ``parent`` in a link
+    (chosen from ``digest``), nothing for a comment that answers none."""
+    if parent is None:
+        return ""
+    link = f'<a href="#c{scramble_token(parent.encode()).decode()}">{html_lib.escape(parent)}</a>'
+    frame = REPLY_FRAMES[digest % len(REPLY_FRAMES)]
+    return " <span>" + frame.replace("{parent}", link) + "</span>" if not frame.startswith("@") else f" @{link}"
 
 
 def _unwrap_runs(tree: LexborHTMLParser, mark: str) -> None:

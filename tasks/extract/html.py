@@ -29,6 +29,7 @@ from tasks.extract.authors import (
     MAX_AUTHOR_CHARS,
     clean_authors,
     frame_only,
+    initials_of,
     name_before_date,
     name_from_text,
     said_name,
@@ -318,16 +319,6 @@ def _ancestor_ids(node: LexborNode, stop: LexborNode) -> set[int]:
 
 
 _INITIALS = re.compile(r"[^\W_]{1,3}")
-_WORD_STARTS = re.compile(r"(?:^|[\s\-_.(\[])[(\[]?([^\W_])")
-
-
-def _initials_of(short: str, name: str) -> bool:
-    """Is ``short`` (one to three letters or digits, an avatar's placeholder: "EM", "6G") made of the
-    first letters of ``name``'s words, in order (case ignored), and ``name`` longer than it?"""
-    if len(name) <= len(short) or not _INITIALS.fullmatch(short):
-        return False
-    starts = iter(m.group(1).lower() for m in _WORD_STARTS.finditer(name))
-    return all(ch.lower() in starts for ch in short)
 
 
 _QUOTE_TAGS = frozenset({"blockquote", "q"})
@@ -360,7 +351,7 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
                     if not (_INITIALS.fullmatch(name) and name == name.upper()):
                         return name, cand
                     found = (name, cand)  # maybe an avatar's initials: look for the name they stand for
-                elif _initials_of(found[0], name):
+                elif initials_of(found[0], name):
                     return name, cand
     return found if found is not None else (None, None)
 
@@ -409,6 +400,8 @@ the comment's text come before it."""
 HEAD_EVIDENCE = (
     ("microdata", '[itemprop="author"] [itemprop="name"], [itemprop="creator"] [itemprop="name"], '
                   '[itemprop="author"], [itemprop="creator"]', None),
+    ("rdfa", '[property~="schema:name"], [property~="foaf:name"], [property~="sioc:name"], '
+             '[rel~="schema:author"] [property~="name"], [typeof~="schema:Person"] [property~="name"]', None),
     ("json-ld", None, None),
     ("rel-author", '[rel~="author"]', None),
     ("data-attr", ", ".join(f"[{a}]" for a in _DATA_NAME_ATTRS), " ".join(_DATA_NAME_ATTRS)),
@@ -421,7 +414,8 @@ HEAD_EVIDENCE = (
     ("label", "a[aria-label], a[title], img[title], span[title]", "aria-label title"),
 )
 """Kinds of evidence for a comment's author in its head, strongest first, none of them a class name: the name
-element of schema.org microdata, the author of a schema.org ``Comment`` object in a
+element of schema.org microdata, the name of an RDFa person (``property="schema:name"``, ``"foaf:name"``:
+Drupal's comments), the author of a schema.org ``Comment`` object in a
 ``<script type="application/ld+json">`` of the comment (``_json_ld_author``), an author link
 (``rel="author"``), a ``data-author``/``data-username`` attribute of the comment or of an element of its head
 (``_DATA_NAME_ATTRS``; not digits only: those are a user's number), a ``<cite>``, a profile link
@@ -434,16 +428,17 @@ selector, the attributes holding the name (None: the element's text, or, without
 lines or scripts). A ``<dt>`` just before a ``<dd>`` comment comes after them, then a head line with a date
 and a name beside it, either side ("Jane Doe 12.03.2024", "12.03.2024 Jane Doe": ``_date_line_name``;
 ``_head_author``)."""
-STRONG_EVIDENCE = frozenset({"class", "microdata", "json-ld", "rel-author", "data-attr", "cite", "said-line"})
+STRONG_EVIDENCE = frozenset({"class", "microdata", "rdfa", "json-ld", "rel-author", "data-attr", "cite", "said-line"})
 """Kinds of evidence that name the author by what they are, wherever in the head they stand; the other kinds
 (bold text, a link, an avatar, a label) hold a name only by their place, so on a comment found by its
 structure they count only where the comment's name line holds them (``_comment_author``)."""
 _AVATAR_WORDS = re.compile(
     r"(?i)^(?:(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|bild|foto|"
-    r"profilbild)\s+(?:of|for|von|de|di|du|del|da)\s+)|(?:['’]s)?\s+(?:avatar|profile\s+picture|photo|picture|"
+    r"profilbild)\s+(?:of|for|von|de|di|du|del|da)\s+(?:(?:user|benutzer|utilisateur|usuario|utente)\s+)?)|(?:['’]s)?\s+(?:avatar|profile\s+picture|photo|picture|"
     r"bild|foto|profilbild)$"
 )
-"""The words an avatar's ``alt`` puts around a name ("Avatar of Jane", "Jane's avatar")."""
+"""The words an avatar's ``alt`` puts around a name ("Avatar of Jane", "Jane's avatar", "Profile picture for
+user jane")."""
 _AVATAR_ONLY = re.compile(r"(?i)^\W*(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|"
                           r"bild|foto|profilbild|user|gravatar)?\W*$")
 _EMAIL = re.compile(r"\S@\S+\.\w")
@@ -502,8 +497,9 @@ def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int], *, d
         if data:
             if raw.strip().isdigit():
                 return None
-        elif shown and _labels_control(shown, raw):
-            return None  # a control's label ("Reply to Jane" on a "Reply" link, "Antworte auf Jane" on "Antworten")
+        elif shown and (_labels_control(shown, raw) or _date_in(shown) is not None):
+            return None  # a control's label ("Reply to Jane" on a "Reply" link, "Antworte auf Jane" on "Antworten"),
+            # or a permalink's ("Link to comment" on the comment's date)
         raw = _AVATAR_WORDS.sub("", raw.strip())
         if _AVATAR_ONLY.match(raw) or _EMAIL.search(raw):
             return None  # a placeholder's alt ("Avatar"), or an e-mail address, not a display name
@@ -778,13 +774,31 @@ def _link_delimited(node: LexborNode, excluded: set[int], author: str | None) ->
         shown = " ".join((link.text(deep=True) or "").split())
         if not shown or not author.startswith(shown + " ") or not name_shaped(shown):
             continue
-        rest = author[len(shown):].split()
-        if len(rest) > BADGE_MAX_WORDS or any(ch.isdigit() or ch == "@" for ch in "".join(rest)):
+        rest, most = _answered(node, excluded, author[len(shown):].strip())
+        if len(rest) > most or any(ch.isdigit() or ch == "@" for ch in "".join(rest)):
             return author
         if link.mem_id in excluded or _ancestor_ids(link, node) & excluded:
             continue  # a reply's link
         return shown
     return author
+
+
+_ANSWERED_MARKS = " \u00a0@→↪»>:,(|"
+
+
+def _answered(node: LexborNode, excluded: set[int], rest: str) -> tuple[list[str], int]:
+    """The words of ``rest`` (what follows the linked name on a head line of the comment ``node``) and how many
+    of them a frame may hold: where ``rest`` ends with the text of a link to a place on the page (``href="#..."``:
+    the comment a reply answers, "→ <a href="#c12">Jane</a>", "in reply to <a>Jane</a>", "@<a>Jane</a>"), that
+    name and the marks before it are left out and the frame may hold up to ``LABEL_MAX_WORDS`` words; else
+    ``BADGE_MAX_WORDS`` (a role badge)."""
+    for link in node.css('a[href^="#"]'):
+        if link.mem_id in excluded:
+            continue
+        answered = " ".join((link.text(deep=True) or "").split())
+        if answered and rest.endswith(answered) and name_shaped(answered) and len(rest) > len(answered):
+            return rest[: -len(answered)].strip(_ANSWERED_MARKS).split(), LABEL_MAX_WORDS
+    return rest.split(), BADGE_MAX_WORDS
 
 
 def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
@@ -820,7 +834,7 @@ def _read_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block:
         if head_kind == "date-line" and not read_block and block is None:
             head_author = None  # the page's JSON-LD comments are asked first (a label may stand before a date)
         if head_author is not None and (author is None or (head_kind != "date-line" and (
-                not name_shaped(author) or _initials_of(author, head_author)))):
+                not name_shaped(author) or initials_of(author, head_author)))):
             # a date line's name takes no element's place: "H.H." is not name-shaped, still the author
             author, author_node, kind = head_author, head_node, head_kind or kind
             if author_node is not None and author_node.mem_id == node.mem_id:
@@ -829,7 +843,7 @@ def _read_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block:
         if author is None or not name_shaped(author) or block.author is None:
             return block.author, None
         folded = author.casefold()
-        if kind in STRONG_EVIDENCE or folded in block.author.casefold() or _initials_of(block.author, author):
+        if kind in STRONG_EVIDENCE or folded in block.author.casefold() or initials_of(block.author, author):
             return author, None
         return block.author, None
     if author is None and read_block:  # else the caller asks the page's JSON-LD first
@@ -903,7 +917,8 @@ HOLDER_LEVELS = 2
 
 def _head_holder(author_node: LexborNode, root: LexborNode) -> LexborNode:
     """The element of the head line the author element stands in, where that line is the name and its frame
-    only ("<div><a>Jane</a> Moderator dice: 12.03.2024</div>"): one line, beginning with the name, the rest
+    only ("<div><a>Jane</a> Moderator dice: 12.03.2024</div>", "<p>by <b>Jane</b> » Tue Mar 12, 2024</p>"): one
+    line, beginning with the name or with a label before it (``_label_only``), the rest
     without a sentence end and holding a date, ending as a frame does (":", "...") or of at most
     ``BADGE_MAX_WORDS`` words; up to ``HOLDER_LEVELS`` above it, below ``root``. Else ``author_node``: the
     text around it is the comment's."""
@@ -915,12 +930,24 @@ def _head_holder(author_node: LexborNode, root: LexborNode) -> LexborNode:
             break
         node = parent
         line = node_text(node).strip()
-        if not name or "\n" in line or not line.startswith(name):
+        at = line.find(name) if name else -1
+        if at < 0 or "\n" in line or not (at == 0 or _label_only(line[:at])):
             break
-        if not _frame_only(line[len(name):]):
+        if not _frame_only(line[at + len(name):]):
             break
         holder = node
     return holder
+
+
+HEAD_LABEL_WORDS = 2
+"""Words a label before the name on a head line may have ("by", "Submitted by", "Kommentar von")."""
+
+
+def _label_only(before: str) -> bool:
+    """Is ``before`` (what stands before a name on its head line) a label only: up to ``HEAD_LABEL_WORDS`` words
+    without a digit, the last of them lower-case ("by", "Submitted by", "Kommentar von")?"""
+    words = before.split()
+    return 0 < len(words) <= HEAD_LABEL_WORDS and words[-1][:1].islower() and not any(ch.isdigit() for ch in before)
 
 
 def _frame_only(rest: str) -> bool:
@@ -1597,6 +1624,9 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
     dated = False  # a line of the head states the date (a <time> element may state it too)
     for i, line in enumerate(lines[:STRUCT_HEAD_LINES]):
         name = _line_name(line) if author is None else None
+        if name is not None and name == name.upper() and i + 1 < len(lines) \
+                and (below := _line_name(lines[i + 1])) is not None and initials_of(name, below):
+            continue  # an avatar's initials ("DG") over the name they are drawn from ("Dan Garner")
         if name is not None:
             author, head, named_at = name, i, i
         match = _date_in(line)
