@@ -930,6 +930,9 @@ def _head_holder(author_node: LexborNode, root: LexborNode) -> LexborNode:
             break
         node = parent
         line = node_text(node).strip()
+        first, _, below = line.partition("\n")
+        if below and first.isalpha() and first.isupper() and initials_of(first, name):
+            line = below.strip()  # a letter avatar's initials over the name: the head's too
         at = line.find(name) if name else -1
         if at < 0 or "\n" in line or not (at == 0 or _label_only(line[:at])):
             break
@@ -959,12 +962,15 @@ def _frame_only(rest: str) -> bool:
 
 
 def _without_head_lines(text: str, author: str | None) -> str:
-    """``text`` (a comment's, paragraphs split by blank lines) without its head where the text begins with it: a
-    first line that is the ``author``'s name and its frame only (``_frame_only``: "Jane Moderator dice:
+    """``text`` (a comment's, paragraphs split by blank lines) without its head where the text begins with it (a
+    letter avatar's initials of the name may stand above it): a first line that is the ``author``'s name and its
+    frame only (``_frame_only``: "Jane Moderator dice:
     12.03.2024", "Jane"), then a date line. Only when text is left after them."""
     if not author:
         return text
     parts = text.split("\n\n")
+    if len(parts) > 2 and parts[0].isalpha() and parts[0].isupper() and initials_of(parts[0], author):
+        parts = parts[1:]  # a letter avatar's initials over the name line
     if len(parts) < 2 or not parts[0].startswith(author) or not _frame_only(parts[0][len(author):]):
         return text
     cut = 2 if len(parts) > 2 and _is_date_line(parts[1]) else 1
@@ -1692,12 +1698,46 @@ def _raw_size(node: LexborNode) -> int | None:
     return None
 
 
-def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bool:
+STRUCT_FORM_GAP_CHARS = 1_500
+"""A comment form shows where a thread is only for a run whose first or last block stands within this many
+characters of the page's text of the form (a "Leave a reply" heading, a pager, a login prompt between them):
+a run of name-and-date blocks inside the article or in a sidebar (embedded posts, a live ticker, quotes) is
+no thread because the page has a form elsewhere."""
+
+
+def _text_offsets(root: LexborNode, ids: set[int], *, max_nodes: int) -> dict[int, tuple[int, int]]:
+    """The start and end, in characters of ``root``'s text (white space left out), of each element of ``ids``
+    (up to ``max_nodes`` nodes are walked)."""
+    offsets: dict[int, tuple[int, int]] = {}
+    at = 0
+    for visited, node in enumerate(root.traverse(include_text=True)):
+        if visited >= max_nodes:
+            break
+        if node.tag == "-text":
+            at += len("".join((node.text_content or "").split()))
+        elif node.mem_id in ids:
+            offsets[node.mem_id] = (at, at + len("".join((node.text(deep=True) or "").split())))
+    return offsets
+
+
+def _near_form(good: list[tuple[LexborNode, _Block]], form: LexborNode, root: LexborNode, *, max_nodes: int) -> bool:
+    """Does the run (``good``, in document order) stand within ``STRUCT_FORM_GAP_CHARS`` of the page's text of
+    the comment ``form``, before or after it?"""
+    first, last = good[0][0], good[-1][0]
+    offsets = _text_offsets(root, {first.mem_id, last.mem_id, form.mem_id}, max_nodes=max_nodes)
+    if len(offsets) < 3:  # the three elements asked for
+        return True  # not all reached within the walk: the form's evidence stands as before
+    form_at, form_end = offsets[form.mem_id]
+    return (0 <= form_at - offsets[last.mem_id][1] <= STRUCT_FORM_GAP_CHARS
+            or 0 <= offsets[first.mem_id][0] - form_end <= STRUCT_FORM_GAP_CHARS)
+
+
+def _thread_like(good: list[tuple[LexborNode, _Block]], *, near_form: Callable[[], bool]) -> bool:
     """Do the blocks that read as comments make a thread rather than a list of teasers or a page's parts?
     Not when their text is mostly lines that are links, or at least half of them open their text with a line that is
     all link (a teaser's headline), or one holds a top-level heading (``h1``/``h2``: a page part), or one
     "author" heads more than ``UI_REPEAT_SHARE`` of at least ``UI_REPEAT_MIN`` blocks (a section label).
-    And a thread shows where readers write: a comment form on the page (``has_form``), or controls in at
+    And a thread shows where readers write: a comment form just before or after it (``near_form``), or controls in at
     least half of its blocks (a known control line, or a short line that opens or ends the text of several
     of them, in any language)."""
     links = total = linked_first = 0
@@ -1713,7 +1753,7 @@ def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bo
     authors = Counter(block.author for _, block in good)
     if len(good) >= UI_REPEAT_MIN and authors.most_common(1)[0][1] > UI_REPEAT_SHARE * len(good):
         return False
-    if has_form:
+    if near_form():
         return True
     edges = [{_DIGITS.sub("0", block.lines[0]), _DIGITS.sub("0", block.lines[-1])} for _, block in good]
     repeated = Counter(ln for edge in edges for ln in edge if len(ln) <= STRUCT_CHROME_CHARS and _WORDS.search(ln))
@@ -1783,7 +1823,9 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
     root = tree.body
     if root is None:
         return []
-    has_form = tree.css_first(_COMMENT_FORM) is not None
+    form = tree.css_first(_COMMENT_FORM)
+    while form is not None and form.tag != "form":
+        form = form.parent  # the form around the text area
     accepted: list[LexborNode] = []
     taken: set[int] = set()
     for run in _sibling_runs(root, max_nodes=max_nodes):
@@ -1802,7 +1844,8 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
             continue
         order = {node.mem_id: i for i, (node, _) in enumerate(sized)}
         good = sorted(read, key=lambda pair: order[pair[0].mem_id])
-        if not _thread_like(good, has_form=has_form):
+        if not _thread_like(good, near_form=lambda good=good: form is not None and _near_form(
+                good, form, root, max_nodes=max_nodes)):
             continue
         members = _with_replies([node for node, _ in good], taken, max_nodes=max_nodes)
         taken.update(n.mem_id for n in members)
