@@ -9,6 +9,8 @@ what that costs, ``corpus eval --html --scramble classes`` (or ``tags``) parses 
 name) by a token made from a hash of the original: one name always gives the same token, so repeated
 structure stays visible, but no word survives. Text, other attributes (``itemprop``, ``rel``, ``data-*``,
 ``aria-*``) and the tree are left as they are; ``href="#id"`` and ``for="id"`` references follow their ids.
+``--scramble embeds-posts`` and ``embeds-ticker`` (``embed_blocks``) are the markup finder's hard negatives: blocks
+shaped as comments (a name, a date, a sentence) inside the article that are no reader's comments.
 
 The author perturbations (``--scramble author-cite`` and the other ``AUTHOR_FORMS``) ask a second question:
 does the finder read a comment's author from markup forms that the labelled pages do not show?
@@ -146,7 +148,22 @@ REPLY_FRAMES = ("→ {parent}", "replied to {parent}", "in reply to {parent}", "
                 "en réponse à {parent}", "@{parent}")
 """What ``author-replyto`` writes after a reply's author name, naming the comment it answers (a link)."""
 _DATA_ATTRS = ("data-author", "data-username")
-SCRAMBLE_MODES = ("none", "classes", "tags", *AUTHOR_FORMS)
+EMBED_FORMS = {
+    "embeds-posts": ('<blockquote><p>{text}</p>&mdash; {name} (@{handle}) '
+                     '<a href="https://social.example.org/{handle}/status/{k}">March {day}, 2024</a></blockquote>'),
+    "embeds-ticker": ('<div><div><span>{name}</span> <time datetime="2024-03-{day:02d}T10:15">'
+                      "{day}.03.2024, 10:15</time></div><p>{text}</p></div>"),
+}
+"""Hard negatives for the markup finder (``embed_blocks``): a run of blocks shaped as a thread's comments (a name, a
+date, a sentence) put inside the article, halfway down its paragraphs: embedded social posts (a quote signed
+"— NAME (@handle) DATE" with a link to the post elsewhere) and a live ticker's entries (a name and a time over a
+paragraph). Neither is a reader's comment: every comment found in them is spurious."""
+EMBED_PEOPLE = (("Jane Doe", "The council approved the budget after a long debate on Tuesday night."),
+                ("Peter Miller", "Officials said the new line would open in spring, two years later than planned."),
+                ("Ana Souza", "Prices rose again in March, driven by energy and food costs across the region."),
+                ("Kenji Sato", "The team will play its next match at home against the league leaders on Sunday."))
+"""The names and sentences of the ``EMBED_FORMS`` blocks, in turn."""
+SCRAMBLE_MODES = ("none", "classes", "tags", *AUTHOR_FORMS, *EMBED_FORMS)
 """``none``: pages as they are; ``classes``: class and id values scrambled; ``tags``: those and the tag
 names of custom elements (names with a hyphen, ``<comment-item>``); ``author-*``: comment authors moved
 into another form (``AUTHOR_FORMS``, ``move_authors``)."""
@@ -202,10 +219,36 @@ def scramble_html(data: bytes, mode: str = "classes") -> bytes:
         return data
     if mode in AUTHOR_FORMS:
         return move_authors(data, mode)
+    if mode in EMBED_FORMS:
+        return embed_blocks(data, mode)
     out = _HREF_FRAGMENT.sub(_scramble_fragment, _ATTR.sub(_scramble_value, data))
     if mode == "tags":
         out = _CUSTOM_TAG.sub(_scramble_tag, out)
     return out
+
+
+_PARAGRAPH_END = re.compile(r"(?i)</p\s*>")
+
+
+def embed_blocks(data: bytes, form: str) -> bytes:
+    """``data`` (an HTML page's bytes) with a ``<div>`` of the four ``EMBED_FORMS[form]`` blocks
+    (``EMBED_PEOPLE``) after the middle one of its closing ``</p>`` tags (at the end of its body when it has
+    none), as UTF-8 with a byte order mark.
+
+    Raises:
+        ValueError: ``form`` is not one of ``EMBED_FORMS``.
+    """
+    if form not in EMBED_FORMS:
+        raise ValueError(f"embed form must be one of {tuple(EMBED_FORMS)}, not {form!r}")
+    from tasks.ingest.encoding import decode_bytes  # noqa: PLC0415 (see move_authors)
+
+    page = decode_bytes(data, is_html=True).text
+    blocks = "".join(EMBED_FORMS[form].format(name=html_lib.escape(name), text=html_lib.escape(text), k=k, day=k + 2,
+                                              handle=name.split()[0].lower())
+                     for k, (name, text) in enumerate(EMBED_PEOPLE))
+    ends = [m.end() for m in _PARAGRAPH_END.finditer(page)]
+    at = ends[len(ends) // 2] if ends else max(page.lower().rfind("</body"), 0) or len(page)
+    return _BOM + (page[:at] + f"<div>{blocks}</div>" + page[at:]).encode("utf-8")
 
 
 def move_authors(data: bytes, form: str) -> bytes:
