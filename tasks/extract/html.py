@@ -399,9 +399,8 @@ HEAD_CHARS = 160
 the comment's text come before it."""
 HEAD_EVIDENCE = (
     ("microdata", '[itemprop="author"] [itemprop="name"], [itemprop="creator"] [itemprop="name"], '
-                  '[itemprop="author"], [itemprop="creator"]', None),
-    ("rdfa", '[property~="schema:name"], [property~="foaf:name"], [property~="sioc:name"], '
-             '[rel~="schema:author"] [property~="name"], [typeof~="schema:Person"] [property~="name"]', None),
+                  '[itemprop="author"], [itemprop="creator"], [property~="schema:name"], [property~="foaf:name"], '
+                  '[property~="sioc:name"], [typeof~="schema:Person"] [property~="name"]', None),
     ("json-ld", None, None),
     ("rel-author", '[rel~="author"]', None),
     ("data-attr", ", ".join(f"[{a}]" for a in _DATA_NAME_ATTRS), " ".join(_DATA_NAME_ATTRS)),
@@ -414,8 +413,8 @@ HEAD_EVIDENCE = (
     ("label", "a[aria-label], a[title], img[title], span[title]", "aria-label title"),
 )
 """Kinds of evidence for a comment's author in its head, strongest first, none of them a class name: the name
-element of schema.org microdata, the name of an RDFa person (``property="schema:name"``, ``"foaf:name"``:
-Drupal's comments), the author of a schema.org ``Comment`` object in a
+element of schema.org microdata or the name of an RDFa person (``property="schema:name"``, ``"foaf:name"``:
+Drupal's comments; one query with the microdata), the author of a schema.org ``Comment`` object in a
 ``<script type="application/ld+json">`` of the comment (``_json_ld_author``), an author link
 (``rel="author"``), a ``data-author``/``data-username`` attribute of the comment or of an element of its head
 (``_DATA_NAME_ATTRS``; not digits only: those are a user's number), a ``<cite>``, a profile link
@@ -428,7 +427,7 @@ selector, the attributes holding the name (None: the element's text, or, without
 lines or scripts). A ``<dt>`` just before a ``<dd>`` comment comes after them, then a head line with a date
 and a name beside it, either side ("Jane Doe 12.03.2024", "12.03.2024 Jane Doe": ``_date_line_name``;
 ``_head_author``)."""
-STRONG_EVIDENCE = frozenset({"class", "microdata", "rdfa", "json-ld", "rel-author", "data-attr", "cite", "said-line"})
+STRONG_EVIDENCE = frozenset({"class", "microdata", "json-ld", "rel-author", "data-attr", "cite", "said-line"})
 """Kinds of evidence that name the author by what they are, wherever in the head they stand; the other kinds
 (bold text, a link, an avatar, a label) hold a name only by their place, so on a comment found by its
 structure they count only where the comment's name line holds them (``_comment_author``)."""
@@ -774,9 +773,11 @@ def _link_delimited(node: LexborNode, excluded: set[int], author: str | None) ->
         shown = " ".join((link.text(deep=True) or "").split())
         if not shown or not author.startswith(shown + " ") or not name_shaped(shown):
             continue
-        rest, most = _answered(node, excluded, author[len(shown):].strip())
-        if len(rest) > most or any(ch.isdigit() or ch == "@" for ch in "".join(rest)):
-            return author
+        rest = author[len(shown):].split()
+        if len(rest) > BADGE_MAX_WORDS or any(ch.isdigit() or ch == "@" for ch in "".join(rest)):
+            rest, most = _answered(node, excluded, author[len(shown):].strip())  # asked only where needed
+            if most == BADGE_MAX_WORDS or len(rest) > most or any(ch.isdigit() or ch == "@" for ch in "".join(rest)):
+                return author
         if link.mem_id in excluded or _ancestor_ids(link, node) & excluded:
             continue  # a reply's link
         return shown
