@@ -1706,31 +1706,33 @@ a run of name-and-date blocks inside the article or in a sidebar (embedded posts
 no thread because the page has a form elsewhere."""
 
 
-def _text_offsets(root: LexborNode, ids: set[int], *, max_nodes: int) -> dict[int, tuple[int, int]]:
-    """The start and end, in characters of ``root``'s text (white space left out), of each element of ``ids``
+def _text_starts(root: LexborNode, *, max_nodes: int) -> dict[int, int]:
+    """The start of each element of ``root`` in characters of its text (white space left out), by ``mem_id``
     (up to ``max_nodes`` nodes are walked)."""
-    offsets: dict[int, tuple[int, int]] = {}
+    starts: dict[int, int] = {}
     at = 0
     for visited, node in enumerate(root.traverse(include_text=True)):
         if visited >= max_nodes:
             break
         if node.tag == "-text":
             at += len("".join((node.text_content or "").split()))
-        elif node.mem_id in ids:
-            offsets[node.mem_id] = (at, at + len("".join((node.text(deep=True) or "").split())))
-    return offsets
+        else:
+            starts[node.mem_id] = at
+    return starts
 
 
-def _near_form(good: list[tuple[LexborNode, _Block]], form: LexborNode, root: LexborNode, *, max_nodes: int) -> bool:
+def _near_form(good: list[tuple[LexborNode, _Block]], form: LexborNode, starts: dict[int, int]) -> bool:
     """Does the run (``good``, in document order) stand within ``STRUCT_FORM_GAP_CHARS`` of the page's text of
-    the comment ``form``, before or after it?"""
+    the comment ``form``, before or after it (``starts``: ``_text_starts`` of the page)?"""
     first, last = good[0][0], good[-1][0]
-    offsets = _text_offsets(root, {first.mem_id, last.mem_id, form.mem_id}, max_nodes=max_nodes)
-    if len(offsets) < 3:  # the three elements asked for
+    if not {first.mem_id, last.mem_id, form.mem_id} <= starts.keys():
         return True  # not all reached within the walk: the form's evidence stands as before
-    form_at, form_end = offsets[form.mem_id]
-    return (0 <= form_at - offsets[last.mem_id][1] <= STRUCT_FORM_GAP_CHARS
-            or 0 <= offsets[first.mem_id][0] - form_end <= STRUCT_FORM_GAP_CHARS)
+
+    def end(node: LexborNode) -> int:
+        return starts[node.mem_id] + len("".join((node.text(deep=True) or "").split()))
+
+    return (0 <= starts[form.mem_id] - end(last) <= STRUCT_FORM_GAP_CHARS
+            or 0 <= starts[first.mem_id] - end(form) <= STRUCT_FORM_GAP_CHARS)
 
 
 def _thread_like(good: list[tuple[LexborNode, _Block]], *, near_form: Callable[[], bool]) -> bool:
@@ -1827,6 +1829,7 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
     form = tree.css_first(_COMMENT_FORM)
     while form is not None and form.tag != "form":
         form = form.parent  # the form around the text area
+    starts: dict[int, dict[int, int]] = {}  # the page's text offsets, walked once, when a form is asked about
     accepted: list[LexborNode] = []
     taken: set[int] = set()
     for run in _sibling_runs(root, max_nodes=max_nodes):
@@ -1846,7 +1849,7 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
         order = {node.mem_id: i for i, (node, _) in enumerate(sized)}
         good = sorted(read, key=lambda pair: order[pair[0].mem_id])
         if not _thread_like(good, near_form=lambda good=good: form is not None and _near_form(
-                good, form, root, max_nodes=max_nodes)):
+                good, form, starts.setdefault(0, _text_starts(root, max_nodes=max_nodes)))):
             continue
         members = _with_replies([node for node, _ in good], taken, max_nodes=max_nodes)
         taken.update(n.mem_id for n in members)
