@@ -9,6 +9,8 @@ what that costs, ``corpus eval --html --scramble classes`` (or ``tags``) parses 
 name) by a token made from a hash of the original: one name always gives the same token, so repeated
 structure stays visible, but no word survives. Text, other attributes (``itemprop``, ``rel``, ``data-*``,
 ``aria-*``) and the tree are left as they are; ``href="#id"`` and ``for="id"`` references follow their ids.
+``--scramble embeds-posts`` and ``embeds-ticker`` (``embed_blocks``) are the markup finder's hard negatives: blocks
+shaped as comments (a name, a date, a sentence) inside the article that are no reader's comments.
 
 The author perturbations (``--scramble author-cite`` and the other ``AUTHOR_FORMS``) ask a second question:
 does the finder read a comment's author from markup forms that the labelled pages do not show?
@@ -80,6 +82,18 @@ AUTHOR_FORMS = {
     "author-headerlink": ('<header><a href="https://example.org/u/{slug}">{name}</a> '
                           '<time datetime="2024-03-12T10:15">12 March 2024</time> '
                           '<a href="#respond">Reply</a></header>'),
+    "author-initials": ('<div><div aria-hidden="true">{initials}</div><div><span>{name}</span> · '
+                        "<span>3 hours ago</span></div></div>"),
+    "author-verb": "<p>{name} {other_verb}:</p>",
+    "author-usertitle": ('<div><div><a href="https://example.org/members/{slug}.1/">{name}</a></div>'
+                         "<div>{usertitle}</div></div>"),
+    "author-phpbb": ('<p>by <strong><a href="./memberlist.php?mode=viewprofile&amp;u={slug}">{name}</a></strong> '
+                     "» Tue Mar 12, 2024 10:15 am</p>"),
+    "author-rdfa": ('<footer><article typeof="schema:Person" about="/user/{slug}"><img src="/avatars/{slug}.png" '
+                    'alt="Profile picture for user {name}"></article><p><span property="schema:name" '
+                    'typeof="schema:Person">{name}</span></p><p>Tue, 03/12/2024 - 10:15</p>'
+                    '<p><a href="/comment/{slug}#comment-{slug}">Permalink</a></p></footer>'),
+    "author-replyto": '<div><a href="https://example.org/u/{slug}">{name}</a>{reply}</div>',
 }
 """Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
 ``{slug}`` a token made from it, ``{json}`` the name as a JSON string, ``{verb}`` a "wrote" verb in one of
@@ -123,8 +137,33 @@ BADGES = ("(Admin)", "Moderator", "Author", "Autor", "(Modérateur)", "Redaktion
 SAID_WORDS = ("says:", "dice:", "schreibt:", "dit :", "zegt:", "pisze:", "scrive:", "diz:")
 """"says" words ``author-badge`` writes after the badge (chosen from the name's hash)."""
 WROTE_VERBS = ("wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał", "skrev")
+OTHER_VERBS = ("rašė", "skrifaði", "a scris", "napisao", "menulis", "написав", "kirjutas", "rakstīja",
+               "comentou", "comentó", "ha commentato", "a commenté", "antwortete", "replied", "svarade", "vastasi")
+"""Verbs ``author-verb`` writes after a name ("NAME rašė:"): the "wrote" of languages the parser's own list
+(``tasks.extract.selectors.SAYS_WORDS``) leaves out, and "replied"/"commented" kin it does not hold either."""
+USER_TITLES = ("Well-known member", "Registered User", "Junior Member", "Guest", "Gast", "Stammgast", "Membre",
+               "Nuovo utente", "Active member", "New member")
+"""A forum's or comment widget's user title ``author-usertitle`` writes on the line under the name."""
+REPLY_FRAMES = ("→ {parent}", "replied to {parent}", "in reply to {parent}", "antwortete auf {parent}",
+                "en réponse à {parent}", "@{parent}")
+"""What ``author-replyto`` writes after a reply's author name, naming the comment it answers (a link)."""
 _DATA_ATTRS = ("data-author", "data-username")
-SCRAMBLE_MODES = ("none", "classes", "tags", *AUTHOR_FORMS)
+EMBED_FORMS = {
+    "embeds-posts": ('<blockquote><p>{text}</p>&mdash; {name} (@{handle}) '
+                     '<a href="https://social.example.org/{handle}/status/{k}">March {day}, 2024</a></blockquote>'),
+    "embeds-ticker": ('<div><div><span>{name}</span> <time datetime="2024-03-{day:02d}T10:15">'
+                      "{day}.03.2024, 10:15</time></div><p>{text}</p></div>"),
+}
+"""Hard negatives for the markup finder (``embed_blocks``): a run of blocks shaped as a thread's comments (a name, a
+date, a sentence) put inside the article, halfway down its paragraphs: embedded social posts (a quote signed
+"— NAME (@handle) DATE" with a link to the post elsewhere) and a live ticker's entries (a name and a time over a
+paragraph). Neither is a reader's comment: every comment found in them is spurious."""
+EMBED_PEOPLE = (("Jane Doe", "The council approved the budget after a long debate on Tuesday night."),
+                ("Peter Miller", "Officials said the new line would open in spring, two years later than planned."),
+                ("Ana Souza", "Prices rose again in March, driven by energy and food costs across the region."),
+                ("Kenji Sato", "The team will play its next match at home against the league leaders on Sunday."))
+"""The names and sentences of the ``EMBED_FORMS`` blocks, in turn."""
+SCRAMBLE_MODES = ("none", "classes", "tags", *AUTHOR_FORMS, *EMBED_FORMS)
 """``none``: pages as they are; ``classes``: class and id values scrambled; ``tags``: those and the tag
 names of custom elements (names with a hyphen, ``<comment-item>``); ``author-*``: comment authors moved
 into another form (``AUTHOR_FORMS``, ``move_authors``)."""
@@ -180,10 +219,36 @@ def scramble_html(data: bytes, mode: str = "classes") -> bytes:
         return data
     if mode in AUTHOR_FORMS:
         return move_authors(data, mode)
+    if mode in EMBED_FORMS:
+        return embed_blocks(data, mode)
     out = _HREF_FRAGMENT.sub(_scramble_fragment, _ATTR.sub(_scramble_value, data))
     if mode == "tags":
         out = _CUSTOM_TAG.sub(_scramble_tag, out)
     return out
+
+
+_PARAGRAPH_END = re.compile(r"(?i)</p\s*>")
+
+
+def embed_blocks(data: bytes, form: str) -> bytes:
+    """``data`` (an HTML page's bytes) with a ``<div>`` of the four ``EMBED_FORMS[form]`` blocks
+    (``EMBED_PEOPLE``) after the middle one of its closing ``</p>`` tags (at the end of its body when it has
+    none), as UTF-8 with a byte order mark.
+
+    Raises:
+        ValueError: ``form`` is not one of ``EMBED_FORMS``.
+    """
+    if form not in EMBED_FORMS:
+        raise ValueError(f"embed form must be one of {tuple(EMBED_FORMS)}, not {form!r}")
+    from tasks.ingest.encoding import decode_bytes  # noqa: PLC0415 (see move_authors)
+
+    page = decode_bytes(data, is_html=True).text
+    blocks = "".join(EMBED_FORMS[form].format(name=html_lib.escape(name), text=html_lib.escape(text), k=k, day=k + 2,
+                                              handle=name.split()[0].lower())
+                     for k, (name, text) in enumerate(EMBED_PEOPLE))
+    ends = [m.end() for m in _PARAGRAPH_END.finditer(page)]
+    at = ends[len(ends) // 2] if ends else max(page.lower().rfind("</body"), 0) or len(page)
+    return _BOM + (page[:at] + f"<div>{blocks}</div>" + page[at:]).encode("utf-8")
 
 
 def move_authors(data: bytes, form: str) -> bytes:
@@ -207,6 +272,8 @@ def move_authors(data: bytes, form: str) -> bytes:
     if not moved:
         return data
     comment_ids = {comment.mem_id for comment, _, _ in moved}
+    parents = _parent_names(moved)
+    page_digest = xxhash.xxh3_64(moved[0][2].encode()).intdigest()  # one choice for the page: one site, one language
     stated: list[dict[str, object]] = []
     # last first: a reply's comment is replaced before the comment that holds it is rebuilt (``author-dl``)
     for comment, author, name in reversed(moved):
@@ -221,7 +288,9 @@ def move_authors(data: bytes, form: str) -> bytes:
         snippet = AUTHOR_FORMS[form].format(
             name=html_lib.escape(name), slug=slug, json=json.dumps(name, ensure_ascii=False).replace("<", "\\u003c"),
             verb=WROTE_VERBS[digest % len(WROTE_VERBS)], badge=BADGES[digest % len(BADGES)],
-            said=SAID_WORDS[digest // 7 % len(SAID_WORDS)])
+            said=SAID_WORDS[digest // 7 % len(SAID_WORDS)], initials=html_lib.escape(_initials(name)),
+            other_verb=OTHER_VERBS[page_digest % len(OTHER_VERBS)], usertitle=USER_TITLES[digest % len(USER_TITLES)],
+            reply=_reply_frame(parents.get(comment.mem_id), digest))
         if form == "author-data":
             comment.attrs[_DATA_ATTRS[digest % len(_DATA_ATTRS)]] = name
         if form == "author-ldpage":
@@ -239,6 +308,35 @@ def move_authors(data: bytes, form: str) -> bytes:
         if holder is not None and script.head is not None and script.head.child is not None:
             holder.insert_child(script.head.child)
     return _BOM + (tree.html or "").encode("utf-8")
+
+
+def _parent_names(moved: list[tuple[LexborNode, LexborNode, str]]) -> dict[int, str]:
+    """The author's name of the nearest comment of ``moved`` around each comment of ``moved`` that is a reply
+    (by ``mem_id``): the comment it answers."""
+    names = {comment.mem_id: name for comment, _, name in moved}
+    out: dict[int, str] = {}
+    for comment, _, _ in moved:
+        parent = comment.parent
+        while parent is not None and parent.mem_id not in names:
+            parent = parent.parent
+        if parent is not None:
+            out[comment.mem_id] = names[parent.mem_id]
+    return out
+
+
+def _initials(name: str) -> str:
+    """A letter avatar's text for ``name``: the first letters of its first two words, upper case."""
+    return "".join(next((ch for ch in word if ch.isalnum()), "") for word in name.split()[:2]).upper()
+
+
+def _reply_frame(parent: str | None, digest: int) -> str:
+    """``author-replyto``'s words after a reply's author: one of ``REPLY_FRAMES`` naming ``parent`` in a link
+    (chosen from ``digest``), nothing for a comment that answers none."""
+    if parent is None:
+        return ""
+    link = f'<a href="#c{scramble_token(parent.encode()).decode()}">{html_lib.escape(parent)}</a>'
+    frame = REPLY_FRAMES[digest % len(REPLY_FRAMES)]
+    return " <span>" + frame.replace("{parent}", link) + "</span>" if not frame.startswith("@") else f" @{link}"
 
 
 def _unwrap_runs(tree: LexborHTMLParser, mark: str) -> None:

@@ -147,13 +147,14 @@ _NUMBERING = re.compile(r"^\s*#?\d{1,4}[.)]?\s+")
 _SIGNATURE = re.compile(r"^\s*[–—~]\s*(?=\S)")
 """The dash of a signature line ("— Jane"); a hyphen may start a name ("-thh"), a dash does not."""
 _DATE_PREPOSITION = re.compile(
-    r"(?:(?:\s+(?:on|am|le|el|il|em|at|um|den|der)|\s*[|·•–—-])\s+[^\W\d_]+,|\s*,\s*[^\W\d_]{1,3}\.?,?)?"
+    r"(?:(?:\s+(?:on|am|le|el|il|em|at|um|den|der)|\s*[|·•–—-])\s+[^\W\d_]+,|\s*,\s*[^\W\d_]{1,3}\.?,?"
+    r"|\s*[|·•»–—-]\s+[^\W\d_]{2,3}\.?)?"
     r"(?:\s+(?:on|am|le|el|il|em|at|um))?\s*$",
     re.IGNORECASE,
 )
 """What stands between a name and the date after it: "on", "am", "le", and a word closed by a comma (the
 date's weekday after "on" or a separator: "Jane on Tuesday, May 4", "Jane | Tuesday, May 4"), or an
-abbreviated weekday after a comma ("Hella, Sa 12.03.2020")."""
+abbreviated weekday after a comma ("Hella, Sa 12.03.2020") or a separator ("Jane » Tue Mar 12, 2024")."""
 _TIME = re.compile(rf"(?i)(?:^|\s|[|,·•–—-])\s*{selectors.TIME_RE}")
 _SAYS_WORD = re.compile(
     rf"\s+(?:{selectors.SAYS_ALT})\b(?:\s+\S+){{0,3}}\s*[:.…]*\s*$",
@@ -169,6 +170,19 @@ def frame_only(text: str) -> bool:
     return not _SAYS.sub("", _DATE_PREPOSITION.sub("", " " + text.strip())).strip(" \u00a0\t:·|•,–—-")
 
 
+_INITIALS = re.compile(r"[^\W_]{1,3}")
+_WORD_STARTS = re.compile(r"(?:^|[\s\-_.(\[])[(\[]?([^\W_])")
+
+
+def initials_of(short: str, name: str) -> bool:
+    """Is ``short`` (one to three letters or digits, an avatar's placeholder: "EM", "6G") made of the
+    first letters of ``name``'s words, in order (case ignored), and ``name`` longer than it?"""
+    if len(name) <= len(short) or not _INITIALS.fullmatch(short):
+        return False
+    starts = iter(m.group(1).lower() for m in _WORD_STARTS.finditer(name))
+    return all(ch.lower() in starts for ch in short)
+
+
 def name_before_date(text: str) -> str | None:
     """The name in ``text``, the part of a line that stood before a date: what stands between a name and
     its date ("on", a weekday) cut, then ``name_from_text``."""
@@ -179,11 +193,14 @@ def name_from_text(text: str) -> str | None:
     """The name from the text of an author element or a header line: its first line, less a leading number
     ("#3 ") or a signature's dash ("— "), a "says"/"schrieb"/"a dit" and what follows it, a closing colon,
     and a date or clock time written after the name (with the "on"/"am"/"le" and weekday before it); None
-    when nothing is left (or only that "on") or more than ``MAX_AUTHOR_CHARS`` characters. A name of digits or
-    of one character is kept as it is."""
+    when nothing is left (or only that "on") or more than ``MAX_AUTHOR_CHARS`` characters. A first line of
+    a letter avatar's initials ("DG", capital letters only) over the name they stand for ("Dan Garner") gives way to
+    that line. A name of digits or of one character is kept as it is."""
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     if not lines:
         return None
+    if len(lines) > 1 and lines[0].isalpha() and lines[0].isupper() and initials_of(lines[0], lines[1]):
+        lines = lines[1:]  # a letter avatar's initials ("DG") over the name they are drawn from ("Dan Garner")
     name = lines[0]
     date = WRITTEN_DATE.search(name) or RELATIVE_DATE.search(name)
     if date is not None and date.start() > 0:
@@ -193,7 +210,7 @@ def name_from_text(text: str) -> str | None:
         name = _DATE_PREPOSITION.sub("", name[: time.start()]) or name[: time.start()]
     name = _SAYS_WORD.sub("", name) or name
     name = _SAYS.sub("", _SIGNATURE.sub("", _NUMBERING.sub("", name)))
-    name = name.strip(" \u00a0\t:·|•").rstrip(" \u00a0\t–—-,")
+    name = name.strip(" \u00a0\t:·|•").rstrip(" \u00a0\t–—-,»")
     if not name or len(name) > MAX_AUTHOR_CHARS:
         return None
     if (date is not None or time is not None) and not _DATE_PREPOSITION.sub("", " " + name).strip():
@@ -302,13 +319,43 @@ def strip_shared_affixes(comments: pl.DataFrame, *, min_comments: int = AFFIX_MI
         author=pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(author)).drop("_r", "_w", "_n", "_f")
 
 
+def strip_shared_verb(comments: pl.DataFrame) -> pl.DataFrame:
+    """Strip from ``author`` the lower-case words at its end that most of its page's authors end with, written
+    after at least ``AFFIX_MIN_AUTHORS`` different names: the "wrote" of a language no list holds ("Jane
+    rašė", "Bo rašė", "Cy rašė"; "Jane ha commentato"). The authors read from markup elements keep their
+    frames otherwise (``clean_authors`` with ``frames=False``); a reader who writes most of a page's
+    comments does not make a surname a frame (different names are needed), nor does a surname (capitalised).
+    Up to ``MAX_AFFIX_WORDS`` words, the longest shared run, each name keeping at least one word of its own;
+    shared by ``AFFIX_SHARE`` of the page's authors. Reads ``page_id`` and ``author``; returns the same rows
+    with ``author`` replaced."""
+    words = pl.col("author").str.split(" ")
+    out = comments.with_row_index("_r").with_columns(_w=words, _n=pl.col("author").is_not_null().sum().over("page_id"))
+    cut = out.select("_r", _k=pl.lit(0))
+    for k in range(MAX_AFFIX_WORDS, 0, -1):
+        parts = out.filter((pl.col("_n") >= AFFIX_MIN_AUTHORS) & (pl.col("_w").list.len() > k)).select(
+            "_r", "page_id", "_n", _tail=pl.col("_w").list.tail(k).list.join(" "),
+            _head=pl.col("_w").list.head(pl.col("_w").list.len() - k).list.join(" "))
+        shared = parts.filter(pl.col("_tail").str.contains(r"^\p{Ll}")).group_by("page_id", "_tail").agg(
+            _c=pl.len(), _u=pl.col("_head").n_unique(), _n=pl.col("_n").first()).filter(
+            (pl.col("_c") >= AFFIX_SHARE * pl.col("_n")) & (pl.col("_u") >= AFFIX_MIN_AUTHORS))
+        hits = parts.join(shared.select("page_id", "_tail"), on=["page_id", "_tail"], how="semi").select(
+            "_r", _h=pl.lit(k))
+        cut = cut.join(hits, on="_r", how="left").select(
+            "_r", _k=pl.when(pl.col("_k") == 0).then(pl.col("_h").fill_null(0)).otherwise(pl.col("_k")))
+    return out.join(cut, on="_r").sort("_r").with_columns(
+        author=pl.when(pl.col("_k") > 0).then(
+            pl.col("_w").list.head(pl.col("_w").list.len() - pl.col("_k")).list.join(" ")).otherwise(pl.col("author"))
+    ).drop("_r", "_w", "_n", "_k")
+
+
 def clean_authors(comments: pl.DataFrame, *, frames: bool = True, marked_pairs: bool = True) -> pl.DataFrame:
     """``comments`` with ``author`` cleaned: with ``frames`` (authors read from header lines, the text path),
     the page's shared frame is cut first (``strip_shared_affixes``; the marks that show a frame, "said...",
     are still there); then a role badge and separators go (``strip_badge``, once per distinct name). Authors
     read from markup elements (``name_from_text`` already took the name alone) pass ``frames=False``: a
-    mark that starts such a name ("-thh") is part of it. Reads ``page_id`` and ``author``; returns the
-    same rows with ``author`` replaced."""
+    mark that starts such a name ("-thh") is part of it; only a "wrote" word its page's names share is cut
+    from them (``strip_shared_verb``). Reads ``page_id`` and ``author``; returns the same rows with
+    ``author`` replaced."""
     dtype = comments.schema["author"]
-    out = strip_shared_affixes(comments, marked_pairs=marked_pairs) if frames else comments
+    out = strip_shared_affixes(comments, marked_pairs=marked_pairs) if frames else strip_shared_verb(comments)
     return out.with_columns(author=map_distinct(out["author"], strip_badge, dtype))

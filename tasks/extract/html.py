@@ -29,6 +29,7 @@ from tasks.extract.authors import (
     MAX_AUTHOR_CHARS,
     clean_authors,
     frame_only,
+    initials_of,
     name_before_date,
     name_from_text,
     said_name,
@@ -318,16 +319,6 @@ def _ancestor_ids(node: LexborNode, stop: LexborNode) -> set[int]:
 
 
 _INITIALS = re.compile(r"[^\W_]{1,3}")
-_WORD_STARTS = re.compile(r"(?:^|[\s\-_.(\[])[(\[]?([^\W_])")
-
-
-def _initials_of(short: str, name: str) -> bool:
-    """Is ``short`` (one to three letters or digits, an avatar's placeholder: "EM", "6G") made of the
-    first letters of ``name``'s words, in order (case ignored), and ``name`` longer than it?"""
-    if len(name) <= len(short) or not _INITIALS.fullmatch(short):
-        return False
-    starts = iter(m.group(1).lower() for m in _WORD_STARTS.finditer(name))
-    return all(ch.lower() in starts for ch in short)
 
 
 _QUOTE_TAGS = frozenset({"blockquote", "q"})
@@ -360,7 +351,7 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
                     if not (_INITIALS.fullmatch(name) and name == name.upper()):
                         return name, cand
                     found = (name, cand)  # maybe an avatar's initials: look for the name they stand for
-                elif _initials_of(found[0], name):
+                elif initials_of(found[0], name):
                     return name, cand
     return found if found is not None else (None, None)
 
@@ -408,7 +399,8 @@ HEAD_CHARS = 160
 the comment's text come before it."""
 HEAD_EVIDENCE = (
     ("microdata", '[itemprop="author"] [itemprop="name"], [itemprop="creator"] [itemprop="name"], '
-                  '[itemprop="author"], [itemprop="creator"]', None),
+                  '[itemprop="author"], [itemprop="creator"], [property~="schema:name"], [property~="foaf:name"], '
+                  '[property~="sioc:name"], [typeof~="schema:Person"] [property~="name"]', None),
     ("json-ld", None, None),
     ("rel-author", '[rel~="author"]', None),
     ("data-attr", ", ".join(f"[{a}]" for a in _DATA_NAME_ATTRS), " ".join(_DATA_NAME_ATTRS)),
@@ -421,7 +413,8 @@ HEAD_EVIDENCE = (
     ("label", "a[aria-label], a[title], img[title], span[title]", "aria-label title"),
 )
 """Kinds of evidence for a comment's author in its head, strongest first, none of them a class name: the name
-element of schema.org microdata, the author of a schema.org ``Comment`` object in a
+element of schema.org microdata or the name of an RDFa person (``property="schema:name"``, ``"foaf:name"``:
+Drupal's comments; one query with the microdata), the author of a schema.org ``Comment`` object in a
 ``<script type="application/ld+json">`` of the comment (``_json_ld_author``), an author link
 (``rel="author"``), a ``data-author``/``data-username`` attribute of the comment or of an element of its head
 (``_DATA_NAME_ATTRS``; not digits only: those are a user's number), a ``<cite>``, a profile link
@@ -440,10 +433,11 @@ STRONG_EVIDENCE = frozenset({"class", "microdata", "json-ld", "rel-author", "dat
 structure they count only where the comment's name line holds them (``_comment_author``)."""
 _AVATAR_WORDS = re.compile(
     r"(?i)^(?:(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|bild|foto|"
-    r"profilbild)\s+(?:of|for|von|de|di|du|del|da)\s+)|(?:['’]s)?\s+(?:avatar|profile\s+picture|photo|picture|"
+    r"profilbild)\s+(?:of|for|von|de|di|du|del|da)\s+(?:(?:user|benutzer|utilisateur|usuario|utente)\s+)?)|(?:['’]s)?\s+(?:avatar|profile\s+picture|photo|picture|"
     r"bild|foto|profilbild)$"
 )
-"""The words an avatar's ``alt`` puts around a name ("Avatar of Jane", "Jane's avatar")."""
+"""The words an avatar's ``alt`` puts around a name ("Avatar of Jane", "Jane's avatar", "Profile picture for
+user jane")."""
 _AVATAR_ONLY = re.compile(r"(?i)^\W*(?:user\s+)?(?:avatar|profile(?:\s+(?:picture|image|photo))?|photo|picture|image|"
                           r"bild|foto|profilbild|user|gravatar)?\W*$")
 _EMAIL = re.compile(r"\S@\S+\.\w")
@@ -502,8 +496,9 @@ def _evidence_name(node: LexborNode, attrs: str | None, excluded: set[int], *, d
         if data:
             if raw.strip().isdigit():
                 return None
-        elif shown and _labels_control(shown, raw):
-            return None  # a control's label ("Reply to Jane" on a "Reply" link, "Antworte auf Jane" on "Antworten")
+        elif shown and (_labels_control(shown, raw) or _date_in(shown) is not None):
+            return None  # a control's label ("Reply to Jane" on a "Reply" link, "Antworte auf Jane" on "Antworten"),
+            # or a permalink's ("Link to comment" on the comment's date)
         raw = _AVATAR_WORDS.sub("", raw.strip())
         if _AVATAR_ONLY.match(raw) or _EMAIL.search(raw):
             return None  # a placeholder's alt ("Avatar"), or an e-mail address, not a display name
@@ -780,11 +775,31 @@ def _link_delimited(node: LexborNode, excluded: set[int], author: str | None) ->
             continue
         rest = author[len(shown):].split()
         if len(rest) > BADGE_MAX_WORDS or any(ch.isdigit() or ch == "@" for ch in "".join(rest)):
-            return author
+            rest, most = _answered(node, excluded, author[len(shown):].strip())  # asked only where needed
+            if most == BADGE_MAX_WORDS or len(rest) > most or any(ch.isdigit() or ch == "@" for ch in "".join(rest)):
+                return author
         if link.mem_id in excluded or _ancestor_ids(link, node) & excluded:
             continue  # a reply's link
         return shown
     return author
+
+
+_ANSWERED_MARKS = " \u00a0@→↪»>:,(|"
+
+
+def _answered(node: LexborNode, excluded: set[int], rest: str) -> tuple[list[str], int]:
+    """The words of ``rest`` (what follows the linked name on a head line of the comment ``node``) and how many
+    of them a frame may hold: where ``rest`` ends with the text of a link to a place on the page (``href="#..."``:
+    the comment a reply answers, "→ <a href="#c12">Jane</a>", "in reply to <a>Jane</a>", "@<a>Jane</a>"), that
+    name and the marks before it are left out and the frame may hold up to ``LABEL_MAX_WORDS`` words; else
+    ``BADGE_MAX_WORDS`` (a role badge)."""
+    for link in node.css('a[href^="#"]'):
+        if link.mem_id in excluded:
+            continue
+        answered = " ".join((link.text(deep=True) or "").split())
+        if answered and rest.endswith(answered) and name_shaped(answered) and len(rest) > len(answered):
+            return rest[: -len(answered)].strip(_ANSWERED_MARKS).split(), LABEL_MAX_WORDS
+    return rest.split(), BADGE_MAX_WORDS
 
 
 def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
@@ -820,7 +835,7 @@ def _read_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block:
         if head_kind == "date-line" and not read_block and block is None:
             head_author = None  # the page's JSON-LD comments are asked first (a label may stand before a date)
         if head_author is not None and (author is None or (head_kind != "date-line" and (
-                not name_shaped(author) or _initials_of(author, head_author)))):
+                not name_shaped(author) or initials_of(author, head_author)))):
             # a date line's name takes no element's place: "H.H." is not name-shaped, still the author
             author, author_node, kind = head_author, head_node, head_kind or kind
             if author_node is not None and author_node.mem_id == node.mem_id:
@@ -829,7 +844,7 @@ def _read_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block:
         if author is None or not name_shaped(author) or block.author is None:
             return block.author, None
         folded = author.casefold()
-        if kind in STRONG_EVIDENCE or folded in block.author.casefold() or _initials_of(block.author, author):
+        if kind in STRONG_EVIDENCE or folded in block.author.casefold() or initials_of(block.author, author):
             return author, None
         return block.author, None
     if author is None and read_block:  # else the caller asks the page's JSON-LD first
@@ -903,7 +918,8 @@ HOLDER_LEVELS = 2
 
 def _head_holder(author_node: LexborNode, root: LexborNode) -> LexborNode:
     """The element of the head line the author element stands in, where that line is the name and its frame
-    only ("<div><a>Jane</a> Moderator dice: 12.03.2024</div>"): one line, beginning with the name, the rest
+    only ("<div><a>Jane</a> Moderator dice: 12.03.2024</div>", "<p>by <b>Jane</b> » Tue Mar 12, 2024</p>"): one
+    line, beginning with the name or with a label before it (``_label_only``), the rest
     without a sentence end and holding a date, ending as a frame does (":", "...") or of at most
     ``BADGE_MAX_WORDS`` words; up to ``HOLDER_LEVELS`` above it, below ``root``. Else ``author_node``: the
     text around it is the comment's."""
@@ -915,12 +931,27 @@ def _head_holder(author_node: LexborNode, root: LexborNode) -> LexborNode:
             break
         node = parent
         line = node_text(node).strip()
-        if not name or "\n" in line or not line.startswith(name):
+        first, _, below = line.partition("\n")
+        if below and first.isalpha() and first.isupper() and initials_of(first, name):
+            line = below.strip()  # a letter avatar's initials over the name: the head's too
+        at = line.find(name) if name else -1
+        if at < 0 or "\n" in line or not (at == 0 or _label_only(line[:at])):
             break
-        if not _frame_only(line[len(name):]):
+        if not _frame_only(line[at + len(name):]):
             break
         holder = node
     return holder
+
+
+HEAD_LABEL_WORDS = 2
+"""Words a label before the name on a head line may have ("by", "Submitted by", "Kommentar von")."""
+
+
+def _label_only(before: str) -> bool:
+    """Is ``before`` (what stands before a name on its head line) a label only: up to ``HEAD_LABEL_WORDS`` words
+    without a digit, the last of them lower-case ("by", "Submitted by", "Kommentar von")?"""
+    words = before.split()
+    return 0 < len(words) <= HEAD_LABEL_WORDS and words[-1][:1].islower() and not any(ch.isdigit() for ch in before)
 
 
 def _frame_only(rest: str) -> bool:
@@ -932,12 +963,15 @@ def _frame_only(rest: str) -> bool:
 
 
 def _without_head_lines(text: str, author: str | None) -> str:
-    """``text`` (a comment's, paragraphs split by blank lines) without its head where the text begins with it: a
-    first line that is the ``author``'s name and its frame only (``_frame_only``: "Jane Moderator dice:
+    """``text`` (a comment's, paragraphs split by blank lines) without its head where the text begins with it (a
+    letter avatar's initials of the name may stand above it): a first line that is the ``author``'s name and its
+    frame only (``_frame_only``: "Jane Moderator dice:
     12.03.2024", "Jane"), then a date line. Only when text is left after them."""
     if not author:
         return text
     parts = text.split("\n\n")
+    if len(parts) > 2 and parts[0].isalpha() and parts[0].isupper() and initials_of(parts[0], author):
+        parts = parts[1:]  # a letter avatar's initials over the name line
     if len(parts) < 2 or not parts[0].startswith(author) or not _frame_only(parts[0][len(author):]):
         return text
     cut = 2 if len(parts) > 2 and _is_date_line(parts[1]) else 1
@@ -1597,6 +1631,9 @@ def _head_block(lines: list[str], posted_text: str | None, posted: datetime | No
     dated = False  # a line of the head states the date (a <time> element may state it too)
     for i, line in enumerate(lines[:STRUCT_HEAD_LINES]):
         name = _line_name(line) if author is None else None
+        if name is not None and name == name.upper() and i + 1 < len(lines) \
+                and (below := _line_name(lines[i + 1])) is not None and initials_of(name, below):
+            continue  # an avatar's initials ("DG") over the name they are drawn from ("Dan Garner")
         if name is not None:
             author, head, named_at = name, i, i
         match = _date_in(line)
@@ -1662,12 +1699,48 @@ def _raw_size(node: LexborNode) -> int | None:
     return None
 
 
-def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bool:
+STRUCT_FORM_GAP_CHARS = 1_500
+"""A comment form shows where a thread is only for a run whose first or last block stands within this many
+characters of the page's text of the form (a "Leave a reply" heading, a pager, a login prompt between them):
+a run of name-and-date blocks inside the article or in a sidebar (embedded posts, a live ticker, quotes) is
+no thread because the page has a form elsewhere."""
+
+
+def _text_starts(root: LexborNode, *, max_nodes: int) -> dict[int, int]:
+    """The start of each element of ``root`` in characters of its text (white space left out), by ``mem_id``
+    (up to ``max_nodes`` nodes are walked)."""
+    starts: dict[int, int] = {}
+    at = 0
+    for visited, node in enumerate(root.traverse(include_text=True)):
+        if visited >= max_nodes:
+            break
+        if node.tag == "-text":
+            at += len("".join((node.text_content or "").split()))
+        else:
+            starts[node.mem_id] = at
+    return starts
+
+
+def _near_form(good: list[tuple[LexborNode, _Block]], form: LexborNode, starts: dict[int, int]) -> bool:
+    """Does the run (``good``, in document order) stand within ``STRUCT_FORM_GAP_CHARS`` of the page's text of
+    the comment ``form``, before or after it (``starts``: ``_text_starts`` of the page)?"""
+    first, last = good[0][0], good[-1][0]
+    if not {first.mem_id, last.mem_id, form.mem_id} <= starts.keys():
+        return True  # not all reached within the walk: the form's evidence stands as before
+
+    def end(node: LexborNode) -> int:
+        return starts[node.mem_id] + len("".join((node.text(deep=True) or "").split()))
+
+    return (0 <= starts[form.mem_id] - end(last) <= STRUCT_FORM_GAP_CHARS
+            or 0 <= starts[first.mem_id] - end(form) <= STRUCT_FORM_GAP_CHARS)
+
+
+def _thread_like(good: list[tuple[LexborNode, _Block]], *, near_form: Callable[[], bool]) -> bool:
     """Do the blocks that read as comments make a thread rather than a list of teasers or a page's parts?
     Not when their text is mostly lines that are links, or at least half of them open their text with a line that is
     all link (a teaser's headline), or one holds a top-level heading (``h1``/``h2``: a page part), or one
     "author" heads more than ``UI_REPEAT_SHARE`` of at least ``UI_REPEAT_MIN`` blocks (a section label).
-    And a thread shows where readers write: a comment form on the page (``has_form``), or controls in at
+    And a thread shows where readers write: a comment form just before or after it (``near_form``), or controls in at
     least half of its blocks (a known control line, or a short line that opens or ends the text of several
     of them, in any language)."""
     links = total = linked_first = 0
@@ -1683,7 +1756,7 @@ def _thread_like(good: list[tuple[LexborNode, _Block]], *, has_form: bool) -> bo
     authors = Counter(block.author for _, block in good)
     if len(good) >= UI_REPEAT_MIN and authors.most_common(1)[0][1] > UI_REPEAT_SHARE * len(good):
         return False
-    if has_form:
+    if near_form():
         return True
     edges = [{_DIGITS.sub("0", block.lines[0]), _DIGITS.sub("0", block.lines[-1])} for _, block in good]
     repeated = Counter(ln for edge in edges for ln in edge if len(ln) <= STRUCT_CHROME_CHARS and _WORDS.search(ln))
@@ -1753,7 +1826,10 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
     root = tree.body
     if root is None:
         return []
-    has_form = tree.css_first(_COMMENT_FORM) is not None
+    form = tree.css_first(_COMMENT_FORM)
+    while form is not None and form.tag != "form":
+        form = form.parent  # the form around the text area
+    starts: dict[int, dict[int, int]] = {}  # the page's text offsets, walked once, when a form is asked about
     accepted: list[LexborNode] = []
     taken: set[int] = set()
     for run in _sibling_runs(root, max_nodes=max_nodes):
@@ -1772,7 +1848,8 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
             continue
         order = {node.mem_id: i for i, (node, _) in enumerate(sized)}
         good = sorted(read, key=lambda pair: order[pair[0].mem_id])
-        if not _thread_like(good, has_form=has_form):
+        if not _thread_like(good, near_form=lambda good=good: form is not None and _near_form(
+                good, form, starts.setdefault(0, _text_starts(root, max_nodes=max_nodes)))):
             continue
         members = _with_replies([node for node, _ in good], taken, max_nodes=max_nodes)
         taken.update(n.mem_id for n in members)

@@ -249,13 +249,16 @@ def test_move_authors_into_data_attributes() -> None:
 
 def test_author_forms_are_read_back() -> None:
     """Issue 17: the markup finder reads the author back from each form the perturbation writes."""
+    import polars as pl
+
     from flows.scramble import AUTHOR_FORMS
-    from tasks.extract.html import extract_page
+    from tasks.extract.html import extract_html_pages
 
     for form in AUTHOR_FORMS:
-        page = extract_page(_wp(form).html or "", use_trafilatura=False)
-        assert page is not None, form
-        assert [c["author"] for c in page.comments] == ["Jäne", "Bo", "Cy"], form
+        # the markup path as a build runs it: a page's authors are cleaned together ("a scris" they share)
+        _, comments, _, _ = extract_html_pages(pl.DataFrame({"page_id": ["p"], "html": [_wp(form).html or ""]}),
+                                               use_trafilatura=False)
+        assert comments.sort("position")["author"].to_list() == ["Jäne", "Bo", "Cy"], form
 
 
 _DONORS = [("Storm hits the coast today", "Winds rose overnight. Roads closed.\nA second paragraph here."),
@@ -299,3 +302,23 @@ def test_thread_texts_takes_only_the_comment_texts_out() -> None:
     out = scramble_text(_THREAD, "thread-texts", kept=_KEPT, thread=_KEPT[2:]).split("\n")
     assert out == [ln for ln in _THREAD.split("\n") if ln not in _KEPT[2:]]
     assert "Anna Berg says:" in out and "Tom Rao on 4 March 2012 at 9:00" in out and "Reply" in out
+
+
+def test_embed_blocks_are_no_thread() -> None:
+    """Issue 17 (spurious threads): ``embeds-*`` put four comment-shaped blocks halfway down the article's
+    paragraphs; on a page with a comment form after the rest of a long article they are no thread."""
+    from flows.scramble import EMBED_PEOPLE, embed_blocks
+    from tasks.extract.html import extract_page
+
+    paragraphs = "".join(f"<p>Paragraph {k} of the article goes on about the council's budget and the new tram "
+                         f"line for a while, with more words to make it long enough to read.</p>" for k in range(30))
+    page = (f"<html><body><article><h1>A headline for the page</h1>{paragraphs}</article>"
+            "<form><textarea name='comment'></textarea><button>Send</button></form></body></html>").encode()
+    for form in ("embeds-posts", "embeds-ticker"):
+        out = embed_blocks(page, form).decode("utf-8-sig")
+        assert all(name in out for name, _ in EMBED_PEOPLE)
+        assert out.index("Jane Doe") > out.index("Paragraph 14") and out.index("Jane Doe") < out.index("Paragraph 16")
+        found = extract_page(out, use_trafilatura=False)
+        assert found is not None and found.comments == []
+    with pytest.raises(ValueError, match="embed form"):
+        embed_blocks(page, "author-cite")

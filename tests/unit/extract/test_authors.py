@@ -14,6 +14,7 @@ from tasks.extract.authors import (
     reconcile_authors,
     strip_badge,
     strip_shared_affixes,
+    strip_shared_verb,
     unnamed_pages,
 )
 
@@ -124,6 +125,32 @@ def test_marked_frame_is_cut_from_two_authors() -> None:
 ])
 def test_name_from_text_keeps_the_name_only(raw: str, name: str | None) -> None:
     assert name_from_text(raw) == name
+
+
+@pytest.mark.parametrize(("raw", "name"), [
+    ("DG\nDan Garner · 3 hours ago", "Dan Garner"), ("P\nphotobix", "photobix"), ("ÉM\nÉmile Martin", "Émile Martin"),
+    # not initials over their name: kept as the first line
+    ("JD\nRandom Words Here", "JD"), ("5\n5 Kommentare", "5"), ("Anna\nAnna Smith", "Anna"), ("dg\nDan Garner", "dg"),
+])
+def test_name_from_text_passes_over_a_letter_avatar(raw: str, name: str) -> None:
+    assert name_from_text(raw) == name
+
+
+def test_strip_shared_verb_cuts_a_wrote_word_names_share() -> None:
+    frame = pl.DataFrame({"page_id": ["a"] * 4 + ["b"] * 4 + ["c"] * 3 + ["d"] * 2,
+                          "author": ["Julia rašė", "Ela rašė", "Deb Wess rašė", "Ela rašė",
+                                     "Darya Pino", "Darya Pino", "Darya Pino", "Jo Pino",  # a surname: capitalised
+                                     "Ann ha commentato", "Bo ha commentato", "Ann ha commentato",  # two names only
+                                     "Cy kirjutas", "Di kirjutas"]})  # too few authors
+    out = strip_shared_verb(frame)
+    assert out.columns == frame.columns
+    assert out["author"].to_list() == ["Julia", "Ela", "Deb Wess", "Ela", "Darya Pino", "Darya Pino", "Darya Pino",
+                                       "Jo Pino", "Ann ha commentato", "Bo ha commentato", "Ann ha commentato",
+                                       "Cy kirjutas", "Di kirjutas"]
+    one_reader = pl.DataFrame({"page_id": ["e"] * 4, "author": ["darya pino", "darya pino", "darya pino", "jo pino"]})
+    assert strip_shared_verb(one_reader)["author"].to_list() == one_reader["author"].to_list()  # one reader, one name
+    mixed = pl.DataFrame({"page_id": ["f"] * 5, "author": ["Ann rašė", "Bo rašė", "Cy rašė", "Di", "Ed"]})
+    assert strip_shared_verb(mixed)["author"].to_list() == mixed["author"].to_list()  # not most of the page's
 
 
 def test_clean_authors_cuts_frames_only_from_header_lines() -> None:

@@ -320,3 +320,74 @@ def test_a_comment_number_over_a_lone_says_line_is_no_name() -> None:
     page = extract_page(ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>", use_trafilatura=False)
     assert page is not None
     assert [c["author"] for c in page.comments] == [n for n, _, _ in PEOPLE]
+
+
+@pytest.mark.parametrize(("head", "want"), [
+    ("<a href='/u/1'>Jane Doe</a> <span>replied to <a href='#c2'>Bo</a></span>", "Jane Doe"),
+    ("<a href='/u/1'>Jane Doe</a> <span>in reply to <a href='#c2'>Bo Li</a></span>", "Jane Doe"),
+    ("<a href='/u/1'>Jane Doe</a> <span>→ <a href='#comment-2'>Bo</a></span>", "Jane Doe"),
+    ("<a href='/u/1'>Jane Doe</a> @<a href='#c2'>Bo</a>", "Jane Doe"),
+    # not a frame before the name of the comment answered: more words, or the link leaves the page
+    ("<a href='/u/1'>Jane Doe</a> <span>told a long story to <a href='#c2'>Bo</a></span>",
+     "Jane Doe told a long story to Bo"),
+    ("<a href='/u/1'>Jane Doe</a> <span>replied to <a href='/u/2'>Bo</a></span>", "Jane Doe replied to Bo"),
+])
+def test_the_name_of_the_comment_answered_is_not_the_author(head: str, want: str) -> None:
+    from tasks.extract.html import _link_delimited
+
+    node = LexborHTMLParser(f"<html><body><div>{head}</div></body></html>").css_first("div")
+    assert node is not None
+    assert _link_delimited(node, set(), " ".join(node.text().split())) == want
+
+
+def test_a_letter_avatar_over_the_name_heads_no_block() -> None:
+    """A letter avatar's initials over the name line: the name heads the comment, not its initials; a short
+    capitalised line that is not the name's initials stays the author."""
+    from tasks.extract.html import _head_block
+
+    lines = ["November 5, 2012", "DG", "Dan Garner · 3 hours ago", "I too need to sharpen my focus, every day."]
+    block = _head_block(lines, None, None)
+    assert block is not None and block.author == "Dan Garner"
+    block = _head_block(["November 5, 2012", "JD", "Too expensive for what it gives us, I think.", "More."],
+                        None, None)
+    assert block is not None and block.author == "JD"
+
+
+DRUPAL_ITEM = ("<article class='js-comment' id='comment-{k}'><footer><article typeof='schema:Person' "
+               "about='/user/{k}'><img src='/p{k}.png' alt='Profile picture for user {name}'></article>"
+               "<p><span property='schema:name' typeof='schema:Person'>{name}</span></p><p>{date}</p>"
+               "<p><a href='/comment/{k}#comment-{k}' title='Link to comment'>Permalink</a></p></footer>"
+               "<div class='field--name-comment-body'><p>{text}</p></div></article>")
+
+
+def test_drupal_rdfa_names_the_author() -> None:
+    """Drupal's comment head: the RDFa person's name, not the avatar's "Profile picture for user NAME"."""
+    items = "".join(DRUPAL_ITEM.format(k=k, name=n, text=t, date=d) for k, (n, t, d) in enumerate(PEOPLE))
+    html = ARTICLE + f"<section class='comments'><h2>Comments</h2>{items}</section></body></html>"
+    assert [(a, t) for a, t, _ in _found(html)] == [(n, t) for n, t, _ in PEOPLE]
+    avatar_only = html.replace("property='schema:name'", "")
+    assert [a for a, _, _ in _found(avatar_only)] == [n for n, _, _ in PEOPLE]  # the alt less its words
+
+
+def test_a_permalinks_title_is_no_name() -> None:
+    """A permalink showing the date with a ``title`` ("Link to comment") beside a name in a plain span: the
+    span's line names the comment, not the link's title."""
+    items = "".join(f"<div class='comment' id='comment-{k}'><footer><div><span>{n}</span></div>"
+                    f"<a href='#comment-{k}' title='Link to comment'><time datetime='2012-11-10'>{d}</time></a>"
+                    f"</footer><div class='comment-content'><p>{t}</p></div></div>"
+                    for k, (n, t, d) in enumerate(PEOPLE))
+    html = ARTICLE + f"<div id='comments'>{items}</div></body></html>"
+    assert [a for a, _, _ in _found(html)] == [n for n, _, _ in PEOPLE]
+
+
+def test_a_labelled_head_line_is_no_part_of_the_text() -> None:
+    """phpBB's head line, "by NAME » DATE", with the name in bold: the name is the author, the line is not the
+    comment's text; a sentence that holds the bold name is the text."""
+    items = "".join(f"<li class='comment' id='comment-{k}'><p>by <strong><a href='./memberlist.php?u={k}'>{n}</a>"
+                    f"</strong> » Tue Mar 12, 2024 10:15 am</p><p>{t}</p></li>" for k, (n, t, _) in enumerate(PEOPLE))
+    html = ARTICLE + f"<ol class='commentlist'>{items}</ol></body></html>"
+    assert [(a, t) for a, t, _ in _found(html)] == [(n, t) for n, t, _ in PEOPLE]
+    said = "".join(f"<li class='comment' id='comment-{k}'><p>I agree with <strong>{n}</strong> about it</p>"
+                   f"<p>{t}</p></li>" for k, (n, t, _) in enumerate(PEOPLE))
+    html = ARTICLE + f"<ol class='commentlist'>{said}</ol></body></html>"
+    assert all(t.startswith("I agree with") for _, t, _ in _found(html))

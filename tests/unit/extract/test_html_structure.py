@@ -150,6 +150,20 @@ def test_without_form_or_controls_no_thread() -> None:
     assert len(_found(_page(items, form=True))) == 3
 
 
+def test_a_form_far_from_the_run_makes_no_thread() -> None:
+    """A comment form shows where a thread is only for a run just before or after it: name-and-date blocks
+    (embedded posts, a live ticker) with the rest of a long article between them and the form are no thread."""
+    items = "".join(f"<li class='k3'><b>{n}</b><span>May {i}, 2020</span><p>{text}</p></li>"
+                    for i, (n, text) in enumerate([("Ana", "Good."), ("Ben", "Not sure."), ("Cy", "Why?")], 1))
+    rest = "<p>" + "More of the article, a long paragraph that goes on about the topic of the page. " * 30 + "</p>"
+    far = ARTICLE + f"<div class='k12'><ol class='k10'>{items}</ol>{rest}</div>{FORM}</body></html>"
+    assert _found(far) == []
+    near = ARTICLE + f"<div class='k12'>{rest}<ol class='k10'>{items}</ol></div>{FORM}</body></html>"
+    assert len(_found(near)) == 3
+    form_first = ARTICLE + f"<div class='k12'>{rest}{FORM}<ol class='k10'>{items}</ol></div></body></html>"
+    assert len(_found(form_first)) == 3
+
+
 def test_known_comment_without_known_author_element() -> None:
     """Issue 17: a comment the selectors know whose name sits in an element they do not: its name line."""
     items = "".join(f"<li class='comment'><strong>{n}</strong><span>May {i}, 2020</span><p>Text {i} here.</p></li>"
