@@ -17,11 +17,10 @@ from tests.conftest import TRAIN
 DEV = TRAIN.parent / "corpus-dev"
 
 LAYOUTS = {
-    # page: (scramble, comments matched at least, authors right at least); before the rules: authors 0, 2, 0, 2
+    # page: (scramble, comments matched at least, authors right at least); before the rules: authors 0, 2, 0
     "anchor-ch-lanka": ("all", 9, 8),  # texts that answer the name above them (threads.layout_votes)
     "gormulus-wordpress-com-durfen": ("all", 36, 34),  # "photobix" over "Danke!": a name over a short remark
     "abeautifulmess-com-dragnetr976": ("dates", 18, 17),  # "Comments" / text / NAME ... / text / NAME, then the end
-    "librarianbyday-net-dragnetr601": ("dates", 11, 7),  # "Rate This: 0 0" under each comment is no author
 }
 
 
