@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import pairwise
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -1735,6 +1736,17 @@ def _near_form(good: list[tuple[LexborNode, _Block]], form: LexborNode, starts: 
             or 0 <= starts[first.mem_id] - end(form) <= STRUCT_FORM_GAP_CHARS)
 
 
+def _form_near(good: list[tuple[LexborNode, _Block]], form: LexborNode | None, root: LexborNode,
+               starts: dict[int, dict[int, int]], max_nodes: int) -> bool:
+    """``_near_form`` of the run ``good`` and the page's comment ``form`` (False without one); the page's text
+    offsets are walked on the first call and kept in ``starts`` (under key 0) for the page's other runs."""
+    if form is None:
+        return False
+    if 0 not in starts:
+        starts[0] = _text_starts(root, max_nodes=max_nodes)
+    return _near_form(good, form, starts[0])
+
+
 def _thread_like(good: list[tuple[LexborNode, _Block]], *, near_form: Callable[[], bool]) -> bool:
     """Do the blocks that read as comments make a thread rather than a list of teasers or a page's parts?
     Not when their text is mostly lines that are links, or at least half of them open their text with a line that is
@@ -1848,8 +1860,7 @@ def _structural_candidates(tree: LexborHTMLParser, *, max_nodes: int) -> list[Le
             continue
         order = {node.mem_id: i for i, (node, _) in enumerate(sized)}
         good = sorted(read, key=lambda pair: order[pair[0].mem_id])
-        if not _thread_like(good, near_form=lambda good=good: form is not None and _near_form(
-                good, form, starts.setdefault(0, _text_starts(root, max_nodes=max_nodes)))):
+        if not _thread_like(good, near_form=partial(_form_near, good, form, root, starts, max_nodes)):
             continue
         members = _with_replies([node for node, _ in good], taken, max_nodes=max_nodes)
         taken.update(n.mem_id for n in members)
