@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
 
 import trafilatura
@@ -33,6 +34,11 @@ import trafilatura
 from tasks.text_match import fold as _fold
 
 logger = logging.getLogger(__name__)
+
+_TRAFILATURA = threading.Lock()
+"""Held around every trafilatura run: two runs at once in one process (two parse tasks of the threads runner)
+corrupt the C heap under trafilatura's lxml parsing (aborts and segmentation faults in about one build of five on
+HTML pages); one at a time they do not."""
 
 MIN_AGREEMENT = 0.85
 """Share of ours' words that must lie in lines trafilatura also has for the two to agree."""
@@ -70,7 +76,8 @@ def trafilatura_body(html: str, *, fast: bool = False) -> str | None:
     """trafilatura's main text of ``html`` (comments left out), one line per paragraph, or None when it
     finds none. ``fast`` skips its fallback extractors."""
     try:
-        text = trafilatura.extract(html, include_comments=False, with_metadata=False, fast=fast)
+        with _TRAFILATURA:
+            text = trafilatura.extract(html, include_comments=False, with_metadata=False, fast=fast)
     except (ValueError, TypeError, RecursionError) as exc:  # a malformed page must not stop the batch
         logger.debug("trafilatura failed: %s", exc)
         return None

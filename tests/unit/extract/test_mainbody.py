@@ -215,3 +215,20 @@ def test_eval_says_when_trafilatura_is_absent(monkeypatch: pytest.MonkeyPatch) -
     report = format_report({"folder": "f", "trafilatura": "absent: not installed",
                             "overall": {"n_pages": 1, "worst_pages": []}})
     assert "trafilatura is not installed" in report
+
+
+def test_trafilatura_runs_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two trafilatura runs at once in one process corrupt the C heap (threads runner): every run holds the lock."""
+    from tasks.extract import mainbody
+
+    held: list[bool] = []
+
+    def extract(html: str, **_: object) -> str:
+        held.append(mainbody._TRAFILATURA.locked())
+        return "text"
+
+    monkeypatch.setattr(mainbody.trafilatura, "extract", extract)
+    assert mainbody.trafilatura_body("<p>x</p>") == "text"
+    assert mainbody.trafilatura_body("<p>x</p>", fast=True) == "text"
+    assert held == [True, True]
+    assert not mainbody._TRAFILATURA.locked()
