@@ -183,6 +183,12 @@ def initials_of(short: str, name: str) -> bool:
     return all(ch.lower() in starts for ch in short)
 
 
+def avatar_initials(short: str, name: str) -> bool:
+    """Is ``short`` a letter avatar's initials drawn from ``name`` ("DG" over "Dan Garner"): capital letters only,
+    and ``initials_of`` the name?"""
+    return short.isalpha() and short.isupper() and initials_of(short, name)
+
+
 def name_before_date(text: str) -> str | None:
     """The name in ``text``, the part of a line that stood before a date: what stands between a name and
     its date ("on", a weekday) cut, then ``name_from_text``."""
@@ -199,7 +205,7 @@ def name_from_text(text: str) -> str | None:
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     if not lines:
         return None
-    if len(lines) > 1 and lines[0].isalpha() and lines[0].isupper() and initials_of(lines[0], lines[1]):
+    if len(lines) > 1 and avatar_initials(lines[0], lines[1]):
         lines = lines[1:]  # a letter avatar's initials ("DG") over the name they are drawn from ("Dan Garner")
     name = lines[0]
     date = WRITTEN_DATE.search(name) or RELATIVE_DATE.search(name)

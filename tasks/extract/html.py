@@ -28,6 +28,7 @@ from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
 from tasks.extract.authors import (
     MAX_AUTHOR_CHARS,
+    avatar_initials,
     clean_authors,
     frame_only,
     initials_of,
@@ -933,7 +934,7 @@ def _head_holder(author_node: LexborNode, root: LexborNode) -> LexborNode:
         node = parent
         line = node_text(node).strip()
         first, _, below = line.partition("\n")
-        if below and first.isalpha() and first.isupper() and initials_of(first, name):
+        if below and avatar_initials(first, name):
             line = below.strip()  # a letter avatar's initials over the name: the head's too
         at = line.find(name) if name else -1
         if at < 0 or "\n" in line or not (at == 0 or _label_only(line[:at])):
@@ -971,7 +972,7 @@ def _without_head_lines(text: str, author: str | None) -> str:
     if not author:
         return text
     parts = text.split("\n\n")
-    if len(parts) > 2 and parts[0].isalpha() and parts[0].isupper() and initials_of(parts[0], author):
+    if len(parts) > 2 and avatar_initials(parts[0], author):
         parts = parts[1:]  # a letter avatar's initials over the name line
     if len(parts) < 2 or not parts[0].startswith(author) or not _frame_only(parts[0][len(author):]):
         return text

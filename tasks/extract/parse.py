@@ -236,7 +236,9 @@ _CUT_LINK_RE = r"(?:…|\.\.\.)\s*[^\s.…!?:;\"”»’)\]]+(?:\s+[^\s.…!?:;\
 the last few… Read more", "…mehr", "… Lire la suite"). A sentence of the article that trails off ends with the
 ellipsis or goes on to a sentence of its own ("… costs money... a lot of money." ends with a full stop)."""
 STAMP_MAX_WORDS = 11
-_STAMP_RE = r"\d{1,2}:\d{2}|\d{1,2}\s*[時时]\s*\d{1,2}\s*分|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*월\s*\d{1,2}\s*일"
+_CLOCK_RE = r"\d{1,2}:\d{2}"
+"""A clock time with a colon ("12:19"; a dot or an "h" would read dates and scores as times too)."""
+_STAMP_RE = _CLOCK_RE + r"|\d{1,2}\s*[時时]\s*\d{1,2}\s*分|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*월\s*\d{1,2}\s*일"
 STAMP_MAX_CHARS = 120
 _CJK_DATE_PART = r"\d+\s*[年月日時时分秒월일시분초]"
 """A stamp line: a line of at most ``STAMP_MAX_WORDS`` words (not counting ``_CJK_DATE_PART``s) that
@@ -2149,7 +2151,7 @@ def _timestamps(frame: pl.DataFrame) -> pl.Series:
     found = np.zeros(frame.height, dtype=bool)
     dated = frame.select(_row=_ROW, text=pl.col("text")).filter(frame["f_has_date"].fill_null(value=False))
     if dated.height:
-        found[dated.filter(pl.col("text").str.contains(r"\d{1,2}:\d{2}"))["_row"].to_numpy()] = True
+        found[dated.filter(pl.col("text").str.contains(_CLOCK_RE))["_row"].to_numpy()] = True
     return pl.Series(found)
 
 
