@@ -56,6 +56,9 @@ def open_fold_folder(tmp_path: Path, names: list[str], suffixes: tuple[str, ...]
     return tmp_path
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# A test process that cannot exit (a thread or exit hook that blocks) ends, with its stacks printed.
+pytest_plugins = ["tests.exit_watchdog"]
+
 
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
