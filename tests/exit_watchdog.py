@@ -20,7 +20,6 @@ import time
 import pytest
 
 _DEFAULT_GRACE_SECONDS = 120.0
-_status: list[int] = []
 
 
 def _grace_seconds() -> float:
@@ -37,13 +36,9 @@ def _end_after(grace: float, status: int) -> None:
     os._exit(status)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _status.append(int(exitstatus))
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if not _status:  # the session never ran (--help, --version, a usage error)
-        return
+    """Armed as the session finishes: what may block comes after (the last hooks, the exit)."""
     grace = _grace_seconds()
-    threading.Thread(target=_end_after, args=(grace, _status[-1]), name="exit-watchdog", daemon=True).start()
+    threading.Thread(target=_end_after, args=(grace, int(exitstatus)), name="exit-watchdog", daemon=True).start()
     faulthandler.dump_traceback_later(2 * grace, exit=True, file=sys.__stderr__)
