@@ -974,16 +974,27 @@ def _stated(p: _Page, i: int) -> bool:
     return re.search(_STATED_END, line) is not None and re.search(_INITIAL_END, line) is None
 
 
+WIDGET_LABEL_MIN = 3
+"""A thread of this many comments or more is no thread of one line printed under most of them (``_widget_label``)."""
+
+
+def _widget_label(repeats: int, n: int) -> bool:
+    """Is a line printed ``repeats`` times among a count's ``n`` comments' lines a widget's label ("Rate This: 0 0"
+    under each comment) rather than a name: more than half of ``n``, for ``WIDGET_LABEL_MIN`` comments or more? A
+    blog's owner answering every reader heads half of them."""
+    return n >= WIDGET_LABEL_MIN and 2 * repeats > n
+
+
 def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     """Choose exactly ``n`` author lines among ``idx``: first line is one, never two adjacent, last is text.
 
-    Maximises the summed author score (name-like lines that do not read as a statement, ``_stated``; names that
-    repeat score higher).
+    Maximises the summed author score (name-like lines that do not read as a statement, ``_stated``, nor a
+    widget's label, ``_widget_label``; names that repeat score higher).
     """
     m = len(idx)
     freq = Counter(p.text[i] for i in idx)
-    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0)) if p.name_like[i] and not _stated(p, i) else None
-             for i in idx]
+    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0))
+             if p.name_like[i] and not _stated(p, i) and not _widget_label(freq[p.text[i]], n) else None for i in idx]
     if score[0] is None:
         return None
     neg = float("-inf")
