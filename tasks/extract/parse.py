@@ -24,13 +24,14 @@ How a page is segmented (per page, linear in its lines):
    writing is the thread (``_learned_thread``). Authors lose the words
    most headers of the page share ("Posted by:", "said..."), a date glued on, and what follows a
    separator.
-2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word
-   count, boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a
-   comment form cannot be crossed) picks the article text. A short tail after the window's last gap of
-   short or stripped lines (an author box, tags, a form) is cut; inside the window, short lines the page
-   repeats (widget labels), lone headlines (captions, teasers: long lines that are no sentence, with no
-   paragraph or list item beside them) and teaser boxes (headlines in a row under a label) are left out;
-   the standfirst between the title and a window that starts a little below it is taken in; a window that opens
+2. Body. Above the comments, a maximum-sum window over line weights (prose lines weigh their word count,
+   boilerplate and short lines weigh negative, strong breaks such as "Related posts" or a comment form cannot
+   be crossed) picks the article text; a stated count or comments heading under the article's prose ends it
+   too, whether or not a thread is found under it (``OPENER_PROSE_MIN``). A short tail after the window's last
+   gap of short or stripped lines (an author box, tags, a form) is cut; inside the window, short lines the
+   page repeats (widget labels), lone headlines (captions, teasers: long lines that are no sentence, with no
+   paragraph or list item beside them) and teaser boxes (headlines in a row under a label) are left out; the
+   standfirst between the title and a window that starts a little below it is taken in; a window that opens
    above the page's title and holds it starts under it when a byline or date line stands under the title
    (``_under_title``).
 3. Title. A learned ranker (``tasks.extract.titles``) scores the kept lines from 30 lines above to 6 below the
@@ -171,6 +172,14 @@ SOFT_BREAK_WEIGHT = -20.0
 SOFT_BREAK_REACH = 8
 """A soft break is crossable (at ``SOFT_BREAK_WEIGHT``) when two consecutive prose lines start within this
 many lines under it; otherwise it ends the body like any strong break."""
+OPENER_PROSE_MIN = 40.0
+OPENER_PROSE_SHARE = 0.25
+"""A comment section's opener (a stated count, "12 Comments", or a comments heading, "Leserkommentare") ends the
+body when the best window above it sums to ``OPENER_PROSE_MIN`` or more and to ``OPENER_PROSE_SHARE`` of the
+page's best window or more (the article's prose lies above it: an opener in a menu or a share bar over the
+article has no more than a standfirst above it), and no two consecutive prose lines start within
+``SOFT_BREAK_REACH`` lines under it (the article does not go on under it as under a sub-heading); whether or
+not a thread is found under it (``_opener_limits``)."""
 TEASER_REACH = 2
 TEASER_MIN_ITEMS = 3
 """A teaser run: ``TEASER_MIN_ITEMS`` long lines that are no prose or end in "?" or "!" (headlines: teasers ask
@@ -965,16 +974,27 @@ def _stated(p: _Page, i: int) -> bool:
     return re.search(_STATED_END, line) is not None and re.search(_INITIAL_END, line) is None
 
 
+WIDGET_LABEL_MIN = 3
+"""A thread of this many comments or more is no thread of one line printed under most of them (``_widget_label``)."""
+
+
+def _widget_label(repeats: int, n: int) -> bool:
+    """Is a line printed ``repeats`` times among a count's ``n`` comments' lines a widget's label ("Rate This: 0 0"
+    under each comment) rather than a name: more than half of ``n``, for ``WIDGET_LABEL_MIN`` comments or more? A
+    blog's owner answering every reader heads half of them."""
+    return n >= WIDGET_LABEL_MIN and 2 * repeats > n
+
+
 def _choose_authors(p: _Page, idx: list[int], n: int) -> list[int] | None:
     """Choose exactly ``n`` author lines among ``idx``: first line is one, never two adjacent, last is text.
 
-    Maximises the summed author score (name-like lines that do not read as a statement, ``_stated``; names that
-    repeat score higher).
+    Maximises the summed author score (name-like lines that do not read as a statement, ``_stated``, nor a
+    widget's label, ``_widget_label``; names that repeat score higher).
     """
     m = len(idx)
     freq = Counter(p.text[i] for i in idx)
-    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0)) if p.name_like[i] and not _stated(p, i) else None
-             for i in idx]
+    score = [(1.0 + (1.0 if freq[p.text[i]] > 1 else 0.0))
+             if p.name_like[i] and not _stated(p, i) and not _widget_label(freq[p.text[i]], n) else None for i in idx]
     if score[0] is None:
         return None
     neg = float("-inf")
@@ -1324,7 +1344,9 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     ``SHORT_LINE_WEIGHT``. A window
     that opens right under a "related posts" heading is a list of related stories, not the article: it
     competes with its sum scaled by ``RELATED_LIST_FACTOR``. Of equal sums the first window wins. The window
-    then takes in the neutral lines right above and below it (``_neutral_edges``).
+    then takes in the neutral lines right above and below it (``_neutral_edges``). Where ``lines`` hold
+    ``f_count`` and ``f_heading``, a comment section's opener under the article's prose ends the range searched
+    (``_opener_limits``).
 
     The running sum of the classic scan (restart where it drops to zero or below) is the prefix sum
     minus the lowest earlier prefix sum (or zero) of the segment between breaks; the weights are
@@ -1332,15 +1354,42 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
 
     Args:
         lines: ``_page``, ``_i`` (line in the page), ``strip_rule``, ``f_prose``, ``f_words``, ``text``,
-            ``_cut_blurb`` (``_truncated_blurbs``), sorted by page and line.
+            ``_cut_blurb`` (``_truncated_blurbs``), optionally ``f_count`` and ``f_heading``, sorted by page
+            and line.
         bounds: ``_page``, ``_start``, ``_limit``: the pages to search and their line range.
 
     Returns:
         ``_page``, ``_lo``, ``_hi`` (first and last line of the window) for the pages that have one.
     """
-    rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", "_seg"
+    page = "_page"
     if bounds.is_empty():
         return pl.DataFrame(schema={page: lines.schema[page], "_lo": lines.schema["_i"], "_hi": lines.schema["_i"]})
+    scored, neutral = _window_scores(lines, bounds)
+    if "f_count" in lines.columns:  # the body ends at a comment section's opener below its prose
+        limits = _opener_limits(lines, scored, bounds)
+        if limits.height:
+            cut = bounds.join(limits, on=page, how="semi").drop("_limit").join(limits, on=page)
+            rescored, reneutral = _window_scores(lines, cut)
+            keep = pl.col(page).is_in(limits[page].implode()).not_()
+            scored = pl.concat([scored.filter(keep), rescored])
+            neutral = pl.concat([neutral.filter(keep), reneutral])
+    return _best_windows(scored, neutral)
+
+
+def _best_windows(scored: pl.DataFrame, neutral: pl.DataFrame) -> pl.DataFrame:
+    """``_page``, ``_lo``, ``_hi`` of each page's best window (``_body_windows``) from ``_window_scores``' frames."""
+    page, i = "_page", pl.col("_i")
+    scored = scored.filter(pl.col("_score") > 0)
+    best = scored.filter(pl.col("_score") == pl.col("_score").max().over(page))
+    windows = best.group_by(page, maintain_order=True).agg(_lo=pl.col("_run_start").first(), _hi=i.first())
+    return _neutral_edges(neutral, windows)
+
+
+def _window_scores(lines: pl.DataFrame, bounds: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The scan of ``_body_windows`` (its arguments, ``bounds`` not empty): per line searched that is no break,
+    ``_page``, ``_run_start``, ``_i``, ``_score`` (the best window sum ending at the line, and its first line),
+    and ``_page``, ``_i``, ``_neutral`` (``_neutral_edges``)."""
+    rule, i, page, seg = pl.col("strip_rule"), pl.col("_i"), "_page", "_seg"
     # the lines in their page's range are chosen on (page, line) first; only they are copied
     ranges = lines.select(page, "_i").join(bounds.select(page, "_start", "_limit"), on=page, how="left",
                                            maintain_order="left")
@@ -1424,10 +1473,41 @@ def _body_windows(lines: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     near_related = (pl.col("_run_start") - pl.col("_related")).is_between(0, RELATED_LIST_REACH).fill_null(value=False)
     scored = scan.select(
         page, "_run_start", i, _score=pl.col("_run") * pl.when(near_related).then(RELATED_LIST_FACTOR).otherwise(1.0)
-    ).filter(pl.col("_score") > 0)
-    best = scored.filter(pl.col("_score") == pl.col("_score").max().over(page))
-    windows = best.group_by(page, maintain_order=True).agg(_lo=pl.col("_run_start").first(), _hi=i.first())
-    return _neutral_edges(scan.select(page, i, "_neutral"), windows)
+    )
+    return scored, scan.select(page, i, "_neutral")
+
+
+def _opener_limits(lines: pl.DataFrame, scored: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
+    """The pages whose body ends at a comment section's opener (``OPENER_PROSE_MIN``), and that opener's line.
+
+    An unrendered or closed thread, or one the finder does not read (login and rating controls under the
+    count), leaves no comment section start: without this the window runs on over the widget's lines, or
+    the comments' own paragraphs outweigh the article.
+
+    Args:
+        lines: ``_page``, ``_i``, ``strip_rule``, ``f_prose``, ``_cut_blurb``, ``f_count``, ``f_heading``,
+            sorted by page and line, each page's lines consecutive.
+        scored: ``_page``, ``_i``, ``_score`` of the lines searched (``_window_scores``).
+        bounds: ``_page``, ``_start``, ``_limit``: the pages searched and their line range.
+
+    Returns:
+        ``_page``, ``_limit`` (the first opener line that ends the body) of the pages where one does.
+    """
+    i = pl.col("_i")
+    prose = pl.col("f_prose") & pl.col("strip_rule").is_null() & ~pl.col("_cut_blurb")
+    opener = pl.col("f_count").is_not_null() | pl.col("f_heading")
+    frame = lines.select("_page", "_i", _prose=prose, _opener=opener).filter(pl.col("_opener").any().over("_page"))
+    frame = frame.join(bounds.select("_page", "_start", "_limit"), on="_page", how="inner", maintain_order="left")
+    if frame.is_empty():
+        return bounds.select("_page", "_limit").clear()
+    frame = frame.join(scored.select("_page", "_i", "_score"), on=["_page", "_i"], how="left", maintain_order="left")
+    score = pl.col("_score").fill_null(0.0)
+    pair_row = pl.when(pl.col("_prose") & pl.col("_prose").shift(-1).over("_page").fill_null(value=False)).then(i)
+    resumes = ((pair_row.backward_fill().over("_page") - i) <= SOFT_BREAK_REACH).fill_null(value=False)
+    above = score.cum_max().shift(1).over("_page").fill_null(0.0)
+    enough = pl.max_horizontal(pl.lit(OPENER_PROSE_MIN), OPENER_PROSE_SHARE * score.max().over("_page"))
+    ends = pl.col("_opener") & i.is_between(pl.col("_start"), pl.col("_limit") - 1) & (above >= enough) & ~resumes
+    return frame.filter(ends).group_by("_page", maintain_order=True).agg(_limit=i.min().cast(bounds.schema["_limit"]))
 
 
 def _neutral_edges(scan: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
@@ -1767,7 +1847,8 @@ def body_windows(lines: pl.DataFrame, *, header_model: dict[str, Any] | None = N
     bounds = page_len.join(sections, on="_page", how="left", maintain_order="left").select(
         "_page", "_after", "_n", _start=pl.lit(0, dtype=pl.Int32), _limit=pl.col("_limit").fill_null(pl.col("_n"))
     )
-    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words", "text", "_cut_blurb")
+    window_columns = feats.select("_page", "_i", "strip_rule", "f_prose", "f_words", "text", "_cut_blurb", "f_count",
+                                  "f_heading")
     above = _body_windows(window_columns, bounds)
     below = _body_windows(
         window_columns,

@@ -23,6 +23,8 @@ Rule families (the values of ``LINES.strip_rule``):
 - ``newsletter``: subscription boxes.
 - ``donation``: donation and support widgets (amounts, "Donate", "Support us").
 - ``appeal``: sentences asking readers to pay for the journalism ("Your support helps …").
+- ``embed``: what a blocked embed (a video, a post, a map) leaves in the text: its label and consent prompt
+  ("External content", "I agree to external content being shown", "YouTube-Inhalte erlauben").
 - ``cookie``: cookie and consent banners.
 - ``comment_form``: the comment form ("Leave a Reply", "Name *", "Your email address will not be published").
 - ``comment_chrome``: comment-widget controls ("Reply", "Antworten", "Oldest", "Newest Most Voted").
@@ -447,6 +449,24 @@ RULES: dict[str, list[str]] = {
     "appeal": [
         _APPEAL_ANY,
     ],
+    "embed": [
+        r"empfohlene[rn]? (?:redaktionelle[rn]? |externe[rn]? )+inhalte?",
+        r"externer? inhalte?(?: \S+){0,2}",
+        r"an dieser stelle (?:finden sie|findest du|folgt|steht|wird) .{0,80}(?:externe[nr]? inhalte?|inhalte? von|"
+        r"\S+-inhalte?).{0,300}",
+        r"ich bin damit einverstanden, dass mir .{0,80}inhalte? .{0,300}",
+        r"personenbezogene daten können an drittplattformen übermittelt werden.{0,200}",
+        r"(?:\S+-)?inhalte? (?:erlauben|zulassen|laden|anzeigen|aktivieren|einblenden)",
+        r"link zum \S+-inhalt",
+        r"(?:recommended )?(?:external|third[- ]party|embedded) content(?: \S+){0,2}",
+        r"(?:allow|load|show|enable|display) (?:external |third[- ]party |embedded )?content(?: from \S+(?: \S+)?)?",
+        r"i (?:agree|consent) (?:that|to) .{0,80}(?:external|third[- ]party|embedded) content.{0,300}",
+        r"click (?:here )?to (?:load|show|display|allow|view) (?:the |this )?(?:external |embedded )?"
+        r"(?:content|video|embed|post|tweet).{0,120}",
+        r"contenus? (?:externes?|tiers)(?: \S+){0,2}", r"j'accepte .{0,60}contenus? (?:externes?|tiers).{0,300}",
+        r"contenidos? externos?(?: \S+){0,2}", r"acepto .{0,60}contenidos? (?:externos?|de terceros).{0,300}",
+        r"contenut[oi] estern[oi](?: \S+){0,2}", r"accetto .{0,60}contenut[oi] (?:estern[oi]|di terze parti).{0,300}",
+    ],
     "cookie": [
         _COOKIE_CONSENT,
         _WE_USE_COOKIES,
@@ -484,13 +504,13 @@ case-insensitive, picks the few lines worth running these patterns on."""
 
 RULE_ORDER: list[str] = [
     "comment_form", "comment_chrome", "cookie", "share", "nav", "pagination", "related", "taxonomy",
-    "caption", "readmore", "newsletter", "donation", "appeal", "footer", "dateline", "byline",
+    "caption", "readmore", "newsletter", "donation", "appeal", "embed", "footer", "dateline", "byline",
 ]
 """Families in the order they are tried (``template`` and ``profile`` come first, see boilerplate)."""
 
 RULE_MAX_CHARS: dict[str, int] = {
     "share": 120, "readmore": 60, "nav": 260, "pagination": 220, "related": 160, "taxonomy": 400, "byline": 140,
-    "caption": 320, "newsletter": 200, "donation": 200, "appeal": 400, "cookie": 600, "footer": 300,
+    "caption": 320, "newsletter": 200, "donation": 200, "appeal": 400, "embed": 400, "cookie": 600, "footer": 300,
     "comment_form": 300, "comment_chrome": 300, "dateline": 120,
 }
 """Longest line each family may strip: a long line is prose, whatever words it contains."""

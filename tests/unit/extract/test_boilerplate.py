@@ -86,6 +86,13 @@ def test_lines_keep_their_position_and_are_stripped() -> None:
         ("2,500 $", "donation"),
         ("Ihr Beitrag hilft, unsere Berichterstattung noch weiter auszubauen und kostenlos anzubieten.", "appeal"),
         ("We use cookies to improve your experience on our website.", "cookie"),
+        ("Empfohlener redaktioneller Inhalt", "embed"),
+        ("An dieser Stelle finden Sie externen Inhalt, der den Artikel ergänzt.", "embed"),
+        ("Ich bin damit einverstanden, dass mir externe Inhalte angezeigt werden.", "embed"),
+        ("YouTube-Inhalte erlauben", "embed"),
+        ("External content", "embed"),
+        ("I agree to external content being shown to me.", "embed"),
+        ("Contenu externe", "embed"),
         ("© 2019 NBC Universal", "footer"),
         ("Example Blog © Example Media Group", "footer"),
         ("© Jane Doe", "footer"),
@@ -119,6 +126,9 @@ def test_rule_families(line: str, family: str) -> None:
         "« Nous ne céderons pas », a déclaré le ministre devant les députés.",
         "Mustafa Mehmet",
         "Joker",
+        "Die Inhalte der Verhandlungen blieben bis zuletzt geheim, sagte die Ministerin am Abend.",
+        "Ich bin damit einverstanden, dass mir die Stadt die Kosten erstattet, sagte der Anwohner.",
+        "The council will show content from its archive at the exhibition next month.",
     ],
 )
 def test_content_lines_are_kept(line: str) -> None:

@@ -1008,3 +1008,36 @@ def test_the_standfirst_is_found_under_a_long_dateline_with_a_clock_time() -> No
     dated = "Since 23 March 2017 the northern districts wait for their tram, which now costs twice as much."
     head = ["Home", "News", "", "City Extends Tram Line to the North", dated, *share]
     assert _body_lines("\n".join([*head, *PARA, *MORE, "© 2024 Example"])) == [dated, *PARA, *MORE]
+
+
+READER_TEXTS = [
+    "I have lived in the northern district for thirty years and I have never seen a plan as badly thought out as "
+    "this one, which will cost every one of us for a decade and bring almost nothing to the people who need it.",
+    "The council should have asked the people who take the bus every morning before it spent the money of the "
+    "whole region on a line that will run empty for most of the day, as the last one did when it opened.",
+    "Anyone who has tried to cross the city at rush hour knows that something had to be done, and a tram is at "
+    "least cleaner and quieter than the buses we have now, so I welcome it even if it comes years too late.",
+]
+
+
+@pytest.mark.parametrize("opener", ["3 Comments", "Kommentare (3)", "Leserkommentare"])
+def test_the_body_ends_at_a_comment_section_opener_with_no_thread_read_under_it(opener: str) -> None:
+    """A stated count or comments heading under the article, over login controls and readers' paragraphs the
+    finder reads no thread in (no names, no dates), ends the body: the comments' prose, more than the article's,
+    does not become the body."""
+    controls = ["Newest", "Oldest", "Log in", "Register", "Forgot password?", "Show profile", "Edit profile",
+                "Log out", "Report comment", "Reason"]
+    readers = [line for text in READER_TEXTS for line in (text, "Reply")]
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, *MORE, opener, *controls, *readers,
+                      "© 2024 Example"])
+    assert _body_lines(text) == [*PARA, *MORE]
+
+
+def test_a_comments_heading_the_article_goes_on_under_is_no_end_of_the_body() -> None:
+    """A "Discussion" sub-heading with the article's paragraphs right under it stays in the body, and a stated
+    count over the article (a share bar under the title) ends nothing: no article prose lies above it."""
+    text = "\n".join(["City Extends Tram Line to the North", "", *PARA, "Discussion", *MORE, "© 2024 Example"])
+    assert _body_lines(text) == [*PARA, "Discussion", *MORE]
+    text = "\n".join(["City Extends Tram Line to the North", "Share", "12 Comments", "", *PARA, *MORE,
+                      "© 2024 Example"])
+    assert _body_lines(text) == [*PARA, *MORE]

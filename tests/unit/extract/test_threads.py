@@ -16,6 +16,7 @@ from tasks.extract.parse import (
     _stated,
     _trailing_footer,
     _voted_layout,
+    _widget_label,
 )
 from tasks.extract.threads import (
     accept_thread,
@@ -384,3 +385,17 @@ def test_a_one_line_first_block_makes_footers_where_a_name_closes_the_section() 
     assert not _trailing_footer(page, [], after)
     page.sentence[6] = True  # a line that reads as a sentence is no footer
     assert not _trailing_footer(page, before, after)
+
+
+def test_a_line_under_most_comments_is_a_widget_label_not_a_name() -> None:
+    assert _widget_label(3, 4) and _widget_label(2, 3)
+    assert not _widget_label(2, 4)  # an owner answering every other reader heads half
+    assert not _widget_label(2, 2)  # two comments by one reader
+    # "3 Responses" over name / text / "Rate This: 0 0" under each: the label heads no comment
+    lines = ["Barbara", "A good list of concerns.", "Rate This: 0 0", "Bobbi Newman", "Too true!",
+             "Rate This: 0 0", "Ian", "I have been banging on about it.", "Rate This: 0 0"]
+    page = _raw_page(lines)
+    page.text = [hash(line) for line in lines]
+    page.name_like = [True, False, True, True, False, True, True, False, True]
+    page.sentence = [False, True, False, False, True, False, False, True, False]
+    assert _choose_authors(page, list(range(len(lines))), 3) == [0, 3, 6]
