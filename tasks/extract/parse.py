@@ -737,6 +737,28 @@ def _comment_end(p: _Page, start: int, *, stop_at_chrome: bool) -> int:
     return i
 
 
+_LAST_COMMENT_ENDS = frozenset({"nav", "readmore", "share", "byline", "donation", "appeal", "caption"})
+"""Boilerplate families (besides ``_COMMENT_BREAKS``) that no reader's text carries (6 of the labelled pages'
+2,334 comment text lines carry a strip rule): below the last comment's text, such a line is the page's own."""
+_MORE_COMMENTS = re.compile(selectors.MORE_COMMENTS_RE)
+
+
+def _last_end(p: _Page, start: int, end: int) -> int:
+    """Where the last comment of a header layout, its body the lines ``start`` to ``end - 1``, ends: at the first
+    line below its first text line that is boilerplate of ``_LAST_COMMENT_ENDS`` or a link to the whole thread
+    ("Read all comments", ``selectors.MORE_COMMENTS_RE``: a preview's end). A thread ends on its last reader's
+    text; the page's navigation, teasers and share bars below it are nobody's comment."""
+    first = next((i for i in range(start, end) if not p.meta[i] and p.rule[i] in (None, "template")), None)
+    if first is None:
+        return end
+    for i in range(first + 1, end):
+        rule = p.rule[i]
+        if rule in _LAST_COMMENT_ENDS or (rule == "comment_chrome" and len(p.raw) > 0
+                                          and _MORE_COMMENTS.search(str(p.raw[i])) is not None):
+            return i
+    return end
+
+
 def _section_start(p: _Page, first: int) -> int | None:
     """The comments heading, count line or comments-start line closest above line ``first``, if one is
     within ``FOOTER_REACH`` lines and no comment break lies between."""
@@ -888,7 +910,8 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]], *, vote: bool = T
     for k, (first, last, author) in enumerate(run):
         nxt = run[k + 1][0] if k + 1 < len(run) else None
         meta = [i for i in range(first, last + 1) if i != author]
-        end = nxt if nxt is not None else _comment_end(p, last + 1, stop_at_chrome=ends_with_chrome * 2 > k)
+        end = nxt if nxt is not None else _last_end(
+            p, last + 1, _comment_end(p, last + 1, stop_at_chrome=ends_with_chrome * 2 > k))
         body = range(last + 1, end)
         if nxt is not None and "comment_chrome" in p.rule[last + 1:end]:
             ends_with_chrome += 1

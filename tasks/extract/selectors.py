@@ -259,8 +259,21 @@ COMMENT_CHROME = [
     r"x\s*dismiss\s*x\s*undismiss", r"\d+\s*reply", r"all replies", r"view (?:all )?replies",
     r"\d+ (?:replies|antworten|réponses|respuestas|risposte|respostas)", r"show (?:all )?replies",
     r"(?:upvote|downvote|vote up|vote down)\s*\d*", r"ответить\s*пожаловаться", r"пожаловаться",
+    r"\[?\s*(?:read|view|see|show|load)\s+(?:all|more|the)?\s*(?:\d+\s+)?comments?\s*(?:\(\d+\))?\s*\]?",
+    r"(?:lire|voir|afficher)\s+(?:les|tous les)?\s*(?:\d+\s+)?commentaires?",
+    r"alle\s+(?:\d+\s+)?kommentare(?:\s+(?:lesen|anzeigen))?",
+    r"kommentare\s+(?:lesen|laden)", r"(?:ver|leer|mostrar)\s+(?:los|todos los)?\s*(?:\d+\s+)?comentarios",
+    r"(?:leggi|vedi|mostra)\s+(?:i|tutti i)?\s*(?:\d+\s+)?commenti",
 ]
 """Comment-widget controls: never part of a comment's text."""
+
+MORE_COMMENTS_RE = (
+    r"(?i)^\W*(?:(?:read|view|see|show|load)\s+(?:all|more|the)?|lire\s+(?:les|tous les)?|voir\s+(?:les|tous les)?|"
+    r"afficher\s+(?:les|tous les)?|alle|(?:ver|leer|mostrar)\s+(?:los|todos los)?|(?:leggi|vedi|mostra)\s+"
+    r"(?:i|tutti i)?)\s*(?:\d+\s+)?(?:comments?|commentaires?|kommentare|comentarios|commenti)\b"
+)
+"""A link to the whole thread under a preview of it ("Read all comments", "View all 45 comments", "Lire les 10
+commentaires", "Alle Kommentare anzeigen"): the printed thread ends above it."""
 
 # --------------------------------------------------------------------------------------------------
 # Line rule families (whole-line patterns, case-insensitive)

@@ -393,3 +393,31 @@ def test_a_stated_count_over_names_and_headlines_is_no_thread() -> None:
     for name, remark in zip(MORE_NAMES[:3], REMARKS[:3], strict=True):
         thread += [name, remark]
     assert [c["author"] for c in _parse(_page(thread))[1]] == MORE_NAMES[:3]
+
+
+def test_the_last_comment_ends_at_a_link_to_the_whole_thread() -> None:
+    # a preview of the thread (three of ten comments), then the link to the rest and the page's teasers: none of
+    # them is the last reader's text
+    thread = ["10 comments"]
+    for name, remark, day in zip(NAMES[:3], REMARKS[:3], range(1, 4), strict=True):
+        thread += [name, f"November 0{day}, 2012 at 03:22 PM", remark]
+    teasers = ["Read all 10 comments", "Minister Resigns Over the Budget",
+               "The minister left office on Friday after weeks of pressure from his own party.",
+               "Bridge Closed for Repairs Until Spring",
+               "Drivers will have to take a detour of twenty minutes while the works go on."]
+    page = "\n".join(["City Extends Tram Line to the North", *PARA, *thread, *teasers])
+    _, comments = _parse(page)
+    assert [c["author"] for c in comments] == NAMES[:3]
+    assert [c["text"] for c in comments] == REMARKS[:3]
+
+
+def test_the_last_comment_ends_at_the_pages_navigation() -> None:
+    thread = ["Comments"]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [f"{name} | November 0{day}, 2012 at 03:22 PM", remark]
+    sidebar = ["Search", "What is the hardest part of your week?", "Finding time to cook.", "Getting to work.",
+               "Recent Tweets"]
+    page = "\n".join(["City Extends Tram Line to the North", *PARA, *thread, *sidebar])
+    _, comments = _parse(page)
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments] == REMARKS
