@@ -348,20 +348,33 @@ def test_a_label_over_most_items_is_no_reader() -> None:
     assert [c["author"] for c in _parse(_cueless(owner, BARE_REMARKS))[1]] == owner
 
 
-def test_bare_pages_are_those_without_a_cue_or_header_lines() -> None:
+def test_bare_pages_are_those_without_a_cue_or_a_thread_found() -> None:
     from tasks.extract.parse import _bare_pages, _number_lines, line_features, sorted_lines
 
     cueless = _cueless(BARE_NAMES, BARE_REMARKS)
-    # two "NAME DATE" header lines over the same thread: their headers are read, not name lines alone
+    # two "NAME DATE" header lines over the same thread: header lines that made no thread do not keep the name
+    # lines below them from making one
     dated = _cueless(["Eero 12.03.2024 10:00", "Fatima B 12.03.2024 10:01", *BARE_NAMES],
                      [*MORE_REMARKS[4:], *BARE_REMARKS])
     once = _cueless(["Anna Keller", "bob1984", "Chris", "Dana from Leeds", "Eero", "Fatima B"], BARE_REMARKS)
-    pages = pl.DataFrame({"page_id": ["a", "b", "d"], "site": ["x.example"] * 3, "text": [cueless, dated, once]})
+    headed = "\n".join(["City Extends Tram Line to the North", *PARA, "Comments",
+                        *cueless.split("\n")[len(PARA) + 1:]])
+    pages = pl.DataFrame({"page_id": ["a", "b", "d", "h"], "site": ["x.example"] * 4,
+                          "text": [cueless, dated, once, headed]})
     feats = _number_lines(line_features(sorted_lines(strip_boilerplate(pages))))
     bare = _bare_pages(feats, pl.Series("_page", [], dtype=pl.UInt32))
     page_of = dict(feats.select("_page", "page_id").unique().iter_rows())
-    assert {page_of[k] for k in bare["_page"].unique()} == {"a"}  # b: header lines; d: no name twice
-    assert _bare_pages(feats, pl.Series("_page", [0], dtype=pl.UInt32)).height == 0  # a: found already
+    assert {page_of[k] for k in bare["_page"].unique()} == {"a", "b"}  # d: no name twice; h: a comments heading
+    found = pl.Series("_page", [k for k, v in page_of.items() if v == "a"], dtype=pl.UInt32)
+    assert "a" not in {page_of[k] for k in _bare_pages(feats, found)["_page"].unique()}  # a: found already
+
+
+def test_name_lines_under_a_dated_sidebar_list_make_a_thread() -> None:
+    # a sidebar's dated list of posts ("TITLE DATE": header lines of a sort) above a thread of name lines
+    posts = ["Recent posts", "Tram Works Begin 12.03.2024", "A New Bridge 02.03.2024", "Budget Vote 21.02.2024"]
+    thread = [line for name, remark in zip(BARE_NAMES, BARE_REMARKS, strict=True) for line in (name, remark)]
+    page = "\n".join(["City Extends Tram Line to the North", *PARA, *posts, *thread, "© 2024 Example"])
+    assert [(c["author"], c["text"]) for c in _parse(page)[1]] == list(zip(BARE_NAMES, BARE_REMARKS, strict=True))
 
 
 def _said(names: list[str], remarks: list[str] | None) -> list[str]:
