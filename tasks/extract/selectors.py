@@ -146,7 +146,19 @@ SAYS_LINE_RE = (
 LINE_NUMBER_RE = r"#?\d{1,4}\.?\s+"
 """A comment's number before its header line ("12. ", "#3 ")."""
 
-COMMENT_DATE_RE = rf"(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?"
+WEEKDAY_RE = (
+    r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag|"
+    r"samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|"
+    r"sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica),?\s+"
+    r"|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so)\.,?\s*"
+    r"|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun),\s*)"
+)
+"""A weekday before a comment's date ("Thursday, November 08, 2012", "jeudi 8 novembre 2012", "Thu, 12 Mar 2024",
+"Do., 08.11.2012"): written out, or cut short with a point or a comma after it (so that no name is read as one)."""
+
+COMMENT_DATE_RE = (
+    rf"(?:{WEEKDAY_RE})?(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?"
+)
 """The date (and time) on a comment header line."""
 
 BY_RE = r"(?:by|par|von|por|da|di|от)"

@@ -43,6 +43,18 @@ def test_footer_headers_close_each_comment() -> None:
     assert article["body"] == "\n\n".join(PARA)
 
 
+def test_footers_dated_with_a_weekday_head_every_comment() -> None:
+    # "Posted by: NAME | Thursday, November 08, 2012 at 01:26 PM": the weekday is the date's, whatever the name's
+    # length ("Tom from Detroit" took it into a name of seven words, too long for one)
+    names = ["Janet", "Tom from Detroit", "Bill in St. Paul", "Jan (in Edmonton, Canada)"]
+    thread = ["Comments"]
+    for name, remark, day in zip(names, REMARKS, range(1, 5), strict=True):
+        thread += [remark, f"Posted by: {name} | Thursday, November 0{day}, 2012 at 03:22 PM"]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == names
+    assert [c["text"] for c in comments] == REMARKS
+
+
 def test_header_layout_is_not_read_as_footers() -> None:
     thread = ["Comments"]
     for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
