@@ -1258,7 +1258,11 @@ def _bare_name_thread(p: _Page) -> list[_Comment]:
 
 
 def _bare_thread(p: _Page, comments: list[_Comment], longest: int) -> list[_Comment]:
-    """``comments`` when they pass ``_bare_name_thread``'s tests and are more than ``longest``, else none."""
+    """``comments`` when they pass ``_bare_name_thread``'s tests and are more than ``longest``, else none. The
+    comments at the end that hold no line reading as a sentence are left out first: a run of name lines may go on
+    below the thread into the sidebar's labels and links ("About" over a profile, "Popular posts" over a title)."""
+    while comments and not any(p.sentence[i] for i in comments[-1].text):
+        comments = comments[:-1]
     if len(comments) < max(BARE_THREAD_MIN, longest + 1):
         return []
     heads = [p.text[c.author] if c.author is not None else None for c in comments]

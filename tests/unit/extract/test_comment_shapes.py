@@ -446,3 +446,18 @@ def test_the_last_comment_ends_at_the_pages_navigation() -> None:
     _, comments = _parse(page)
     assert [c["author"] for c in comments] == NAMES
     assert [c["text"] for c in comments] == REMARKS
+
+
+def test_name_lines_going_on_into_the_sidebar_keep_the_thread() -> None:
+    # readers answer the name above theirs (a header layout), and the run of name lines goes on below the thread
+    # into the sidebar: a label over a blurb holds no sentence, and is no comment
+    remarks = ["I think the tram will help a lot of commuters in the north.",
+               "Anna, it is too expensive for what it gives us, in my opinion.",
+               "Bob, we waited twenty years for this line. Finally!",
+               "Will the buses stop running once it opens?",
+               "Chris, the northern districts have waited long enough for a decent connection.",
+               "Dana, I hope the works do not close my street for a whole year."]
+    thread = [line for name, remark in zip(BARE_NAMES, remarks, strict=True) for line in (name, remark)]
+    sidebar = ["Popular", "Ten tips for tram riders who want to get a seat on the morning line"]
+    page = "\n".join(["City Extends Tram Line to the North", *PARA, *thread, *sidebar, "© 2024 Example"])
+    assert [(c["author"], c["text"]) for c in _parse(page)[1]] == list(zip(BARE_NAMES, remarks, strict=True))
