@@ -746,6 +746,28 @@ def _comment_end(p: _Page, start: int, *, stop_at_chrome: bool) -> int:
     return i
 
 
+_LAST_COMMENT_ENDS = frozenset({"nav", "readmore", "share", "byline", "donation", "appeal", "caption"})
+"""Boilerplate families (besides ``_COMMENT_BREAKS``) that no reader's text carries (6 of the labelled pages'
+2,334 comment text lines carry a strip rule): below the last comment's text, such a line is the page's own."""
+_MORE_COMMENTS = re.compile(selectors.MORE_COMMENTS_RE)
+
+
+def _last_end(p: _Page, start: int, end: int) -> int:
+    """Where the last comment of a header layout, its body the lines ``start`` to ``end - 1``, ends: at the first
+    line below its first text line that is boilerplate of ``_LAST_COMMENT_ENDS`` or a link to the whole thread
+    ("Read all comments", ``selectors.MORE_COMMENTS_RE``: a preview's end). A thread ends on its last reader's
+    text; the page's navigation, teasers and share bars below it are nobody's comment."""
+    first = next((i for i in range(start, end) if not p.meta[i] and p.rule[i] in (None, "template")), None)
+    if first is None:
+        return end
+    for i in range(first + 1, end):
+        rule = p.rule[i]
+        if rule in _LAST_COMMENT_ENDS or (rule == "comment_chrome" and len(p.raw) > 0
+                                          and _MORE_COMMENTS.search(str(p.raw[i])) is not None):
+            return i
+    return end
+
+
 def _section_start(p: _Page, first: int) -> int | None:
     """The comments heading, count line or comments-start line closest above line ``first``, if one is
     within ``FOOTER_REACH`` lines and no comment break lies between."""
@@ -897,7 +919,8 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]], *, vote: bool = T
     for k, (first, last, author) in enumerate(run):
         nxt = run[k + 1][0] if k + 1 < len(run) else None
         meta = [i for i in range(first, last + 1) if i != author]
-        end = nxt if nxt is not None else _comment_end(p, last + 1, stop_at_chrome=ends_with_chrome * 2 > k)
+        end = nxt if nxt is not None else _last_end(
+            p, last + 1, _comment_end(p, last + 1, stop_at_chrome=ends_with_chrome * 2 > k))
         body = range(last + 1, end)
         if nxt is not None and "comment_chrome" in p.rule[last + 1:end]:
             ends_with_chrome += 1
@@ -1218,10 +1241,11 @@ def _name_thread(p: _Page) -> list[_Comment]:
 
 def _bare_name_thread(p: _Page) -> list[_Comment]:
     """A thread headed by name lines alone on a page that prints no comment cue (no comments heading, count,
-    date, header line, control or form: ``_bare_pages``), its evidence the names themselves: the longest run of
-    at least ``BARE_THREAD_MIN`` name heads (``_name_heads``: a name-like line over a text line), no comment break
-    between them (``_runs``) and each at most ``HEADER_GAP_MAX`` lines below the one before (``_gap_runs``),
-    whose comments (read as ``_build_anchored`` reads them: headers, or footers under each comment)
+    control or form, and no thread read from its header lines: ``_bare_pages``), its evidence the names
+    themselves: the longest run of at least ``BARE_THREAD_MIN`` name heads (``_name_heads``: a name-like line over
+    a text line), no comment break between them (``_runs``) and each at most ``HEADER_GAP_MAX`` lines below the
+    one before (``_gap_runs``), whose comments (read as ``_build_anchored`` reads them: headers, or footers under
+    each comment)
 
     - are headed by ``BARE_NAMES_MIN`` different names or more, one of them heading two comments or more (a
       reader answering another; an article's sub-headings do not repeat), none more than ``BARE_TOP_SHARE`` of
@@ -1254,7 +1278,11 @@ def _bare_name_thread(p: _Page) -> list[_Comment]:
 
 
 def _bare_thread(p: _Page, comments: list[_Comment], longest: int) -> list[_Comment]:
-    """``comments`` when they pass ``_bare_name_thread``'s tests and are more than ``longest``, else none."""
+    """``comments`` when they pass ``_bare_name_thread``'s tests and are more than ``longest``, else none. The
+    comments at the end that hold no line reading as a sentence are left out first: a run of name lines may go on
+    below the thread into the sidebar's labels and links ("About" over a profile, "Popular posts" over a title)."""
+    while comments and not any(p.sentence[i] for i in comments[-1].text):
+        comments = comments[:-1]
     if len(comments) < max(BARE_THREAD_MIN, longest + 1):
         return []
     heads = [p.text[c.author] if c.author is not None else None for c in comments]
@@ -1713,15 +1741,17 @@ the score may sum its terms in another order, and must not fall an ulp under it.
 def _bare_pages(feats: pl.DataFrame, found: pl.Series) -> pl.DataFrame:
     """The ``_FINDER_COLUMNS`` of the pages of ``feats`` where a thread of name lines alone may stand
     (``_bare_name_thread``): pages not in ``found`` (the ``_page`` of pages with comments) with no comment cue
-    (``_MAY_HOLD_COMMENTS`` false, and fewer than two lines of a header's shape: "NAME says", "by NAME", "NAME
-    DATE", a closing word the page repeats; a page that has them and no thread has its headers read) where
-    ``BARE_THREAD_MIN`` name-like lines or more stand over a text line and one such line's text heads two of
-    them, among ``BARE_NAMES_MIN`` different ones or more."""
+    (``_MAY_HOLD_COMMENTS`` false) where ``BARE_THREAD_MIN`` name-like lines or more stand over a text line and
+    one such line's text heads two of them, among ``BARE_NAMES_MIN`` different ones or more. Lines of a header's
+    shape ("NAME DATE", "by NAME", a closing word the page repeats) do not keep a page out: the learned headers
+    have read them and made no thread of them, and they stand on pages whose thread prints names alone, in a
+    sidebar's dated list of posts, a recipe's "Prep Time:" lines, an archive's "TITLE DATE" links (of the
+    labelled threads read without their cues, ``--scramble all``, five pages' threads of name lines, 119
+    comments, stood on such pages; no comment-less page gained a thread, under any ``--scramble`` mode)."""
     rest = feats.select(_FINDER_COLUMNS)
     if found.len():
         rest = rest.filter(~pl.col("_page").is_in(found.implode()))
-    headers = pl.any_horizontal(pl.col("f_says", "f_by_author", "f_ad_author").is_not_null()) | pl.col("f_affix")
-    rest = rest.filter(~_MAY_HOLD_COMMENTS & (headers.fill_null(value=False).sum().over("_page") < 2))
+    rest = rest.filter(~_MAY_HOLD_COMMENTS)
     if rest.height == 0:
         return rest
     like = _name_like(rest)

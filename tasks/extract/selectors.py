@@ -148,7 +148,19 @@ SAYS_LINE_RE = (
 LINE_NUMBER_RE = r"#?\d{1,4}\.?\s+"
 """A comment's number before its header line ("12. ", "#3 ")."""
 
-COMMENT_DATE_RE = rf"(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?"
+WEEKDAY_RE = (
+    r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag|"
+    r"samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|"
+    r"sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica),?\s+"
+    r"|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so)\.,?\s*"
+    r"|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun),\s*)"
+)
+"""A weekday before a comment's date ("Thursday, November 08, 2012", "jeudi 8 novembre 2012", "Thu, 12 Mar 2024",
+"Do., 08.11.2012"): written out, or cut short with a point or a comma after it (so that no name is read as one)."""
+
+COMMENT_DATE_RE = (
+    rf"(?:{WEEKDAY_RE})?(?:{DATE_RE}|{RELATIVE_DATE_RE})(?:,?\s*{TIME_CONNECTOR_RE}?\s*{TIME_RE})?"
+)
 """The date (and time) on a comment header line."""
 
 BY_RE = r"(?:by|par|von|por|da|di|от)"
@@ -261,8 +273,21 @@ COMMENT_CHROME = [
     r"x\s*dismiss\s*x\s*undismiss", r"\d+\s*reply", r"all replies", r"view (?:all )?replies",
     r"\d+ (?:replies|antworten|réponses|respuestas|risposte|respostas)", r"show (?:all )?replies",
     r"(?:upvote|downvote|vote up|vote down)\s*\d*", r"ответить\s*пожаловаться", r"пожаловаться",
+    r"\[?\s*(?:read|view|see|show|load)\s+(?:all|more|the)?\s*(?:\d+\s+)?comments?\s*(?:\(\d+\))?\s*\]?",
+    r"(?:lire|voir|afficher)\s+(?:les|tous les)?\s*(?:\d+\s+)?commentaires?",
+    r"alle\s+(?:\d+\s+)?kommentare(?:\s+(?:lesen|anzeigen))?",
+    r"kommentare\s+(?:lesen|laden)", r"(?:ver|leer|mostrar)\s+(?:los|todos los)?\s*(?:\d+\s+)?comentarios",
+    r"(?:leggi|vedi|mostra)\s+(?:i|tutti i)?\s*(?:\d+\s+)?commenti",
 ]
 """Comment-widget controls: never part of a comment's text."""
+
+MORE_COMMENTS_RE = (
+    r"(?i)^\W*(?:(?:read|view|see|show|load)\s+(?:all|more|the)?|lire\s+(?:les|tous les)?|voir\s+(?:les|tous les)?|"
+    r"afficher\s+(?:les|tous les)?|alle|(?:ver|leer|mostrar)\s+(?:los|todos los)?|(?:leggi|vedi|mostra)\s+"
+    r"(?:i|tutti i)?)\s*(?:\d+\s+)?(?:comments?|commentaires?|kommentare|comentarios|commenti)\b"
+)
+"""A link to the whole thread under a preview of it ("Read all comments", "View all 45 comments", "Lire les 10
+commentaires", "Alle Kommentare anzeigen"): the printed thread ends above it."""
 
 # --------------------------------------------------------------------------------------------------
 # Line rule families (whole-line patterns, case-insensitive)

@@ -43,6 +43,18 @@ def test_footer_headers_close_each_comment() -> None:
     assert article["body"] == "\n\n".join(PARA)
 
 
+def test_footers_dated_with_a_weekday_head_every_comment() -> None:
+    # "Posted by: NAME | Thursday, November 08, 2012 at 01:26 PM": the weekday is the date's, whatever the name's
+    # length ("Tom from Detroit" took it into a name of seven words, too long for one)
+    names = ["Janet", "Tom from Detroit", "Bill in St. Paul", "Jan (in Edmonton, Canada)"]
+    thread = ["Comments"]
+    for name, remark, day in zip(names, REMARKS, range(1, 5), strict=True):
+        thread += [remark, f"Posted by: {name} | Thursday, November 0{day}, 2012 at 03:22 PM"]
+    _, comments = _parse(_page(thread))
+    assert [c["author"] for c in comments] == names
+    assert [c["text"] for c in comments] == REMARKS
+
+
 def test_header_layout_is_not_read_as_footers() -> None:
     thread = ["Comments"]
     for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
@@ -348,20 +360,33 @@ def test_a_label_over_most_items_is_no_reader() -> None:
     assert [c["author"] for c in _parse(_cueless(owner, BARE_REMARKS))[1]] == owner
 
 
-def test_bare_pages_are_those_without_a_cue_or_header_lines() -> None:
+def test_bare_pages_are_those_without_a_cue_or_a_thread_found() -> None:
     from tasks.extract.parse import _bare_pages, _number_lines, line_features, sorted_lines
 
     cueless = _cueless(BARE_NAMES, BARE_REMARKS)
-    # two "NAME DATE" header lines over the same thread: their headers are read, not name lines alone
+    # two "NAME DATE" header lines over the same thread: header lines that made no thread do not keep the name
+    # lines below them from making one
     dated = _cueless(["Eero 12.03.2024 10:00", "Fatima B 12.03.2024 10:01", *BARE_NAMES],
                      [*MORE_REMARKS[4:], *BARE_REMARKS])
     once = _cueless(["Anna Keller", "bob1984", "Chris", "Dana from Leeds", "Eero", "Fatima B"], BARE_REMARKS)
-    pages = pl.DataFrame({"page_id": ["a", "b", "d"], "site": ["x.example"] * 3, "text": [cueless, dated, once]})
+    headed = "\n".join(["City Extends Tram Line to the North", *PARA, "Comments",
+                        *cueless.split("\n")[len(PARA) + 1:]])
+    pages = pl.DataFrame({"page_id": ["a", "b", "d", "h"], "site": ["x.example"] * 4,
+                          "text": [cueless, dated, once, headed]})
     feats = _number_lines(line_features(sorted_lines(strip_boilerplate(pages))))
     bare = _bare_pages(feats, pl.Series("_page", [], dtype=pl.UInt32))
     page_of = dict(feats.select("_page", "page_id").unique().iter_rows())
-    assert {page_of[k] for k in bare["_page"].unique()} == {"a"}  # b: header lines; d: no name twice
-    assert _bare_pages(feats, pl.Series("_page", [0], dtype=pl.UInt32)).height == 0  # a: found already
+    assert {page_of[k] for k in bare["_page"].unique()} == {"a", "b"}  # d: no name twice; h: a comments heading
+    found = pl.Series("_page", [k for k, v in page_of.items() if v == "a"], dtype=pl.UInt32)
+    assert "a" not in {page_of[k] for k in _bare_pages(feats, found)["_page"].unique()}  # a: found already
+
+
+def test_name_lines_under_a_dated_sidebar_list_make_a_thread() -> None:
+    # a sidebar's dated list of posts ("TITLE DATE": header lines of a sort) above a thread of name lines
+    posts = ["Recent posts", "Tram Works Begin 12.03.2024", "A New Bridge 02.03.2024", "Budget Vote 21.02.2024"]
+    thread = [line for name, remark in zip(BARE_NAMES, BARE_REMARKS, strict=True) for line in (name, remark)]
+    page = "\n".join(["City Extends Tram Line to the North", *PARA, *posts, *thread, "© 2024 Example"])
+    assert [(c["author"], c["text"]) for c in _parse(page)[1]] == list(zip(BARE_NAMES, BARE_REMARKS, strict=True))
 
 
 def _said(names: list[str], remarks: list[str] | None) -> list[str]:
@@ -393,3 +418,46 @@ def test_a_stated_count_over_names_and_headlines_is_no_thread() -> None:
     for name, remark in zip(MORE_NAMES[:3], REMARKS[:3], strict=True):
         thread += [name, remark]
     assert [c["author"] for c in _parse(_page(thread))[1]] == MORE_NAMES[:3]
+
+
+def test_the_last_comment_ends_at_a_link_to_the_whole_thread() -> None:
+    # a preview of the thread (three of ten comments), then the link to the rest and the page's teasers: none of
+    # them is the last reader's text
+    thread = ["10 comments"]
+    for name, remark, day in zip(NAMES[:3], REMARKS[:3], range(1, 4), strict=True):
+        thread += [name, f"November 0{day}, 2012 at 03:22 PM", remark]
+    teasers = ["Read all 10 comments", "Minister Resigns Over the Budget",
+               "The minister left office on Friday after weeks of pressure from his own party.",
+               "Bridge Closed for Repairs Until Spring",
+               "Drivers will have to take a detour of twenty minutes while the works go on."]
+    page = "\n".join(["City Extends Tram Line to the North", *PARA, *thread, *teasers])
+    _, comments = _parse(page)
+    assert [c["author"] for c in comments] == NAMES[:3]
+    assert [c["text"] for c in comments] == REMARKS[:3]
+
+
+def test_the_last_comment_ends_at_the_pages_navigation() -> None:
+    thread = ["Comments"]
+    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
+        thread += [f"{name} | November 0{day}, 2012 at 03:22 PM", remark]
+    sidebar = ["Search", "What is the hardest part of your week?", "Finding time to cook.", "Getting to work.",
+               "Recent Tweets"]
+    page = "\n".join(["City Extends Tram Line to the North", *PARA, *thread, *sidebar])
+    _, comments = _parse(page)
+    assert [c["author"] for c in comments] == NAMES
+    assert [c["text"] for c in comments] == REMARKS
+
+
+def test_name_lines_going_on_into_the_sidebar_keep_the_thread() -> None:
+    # readers answer the name above theirs (a header layout), and the run of name lines goes on below the thread
+    # into the sidebar: a label over a blurb holds no sentence, and is no comment
+    remarks = ["I think the tram will help a lot of commuters in the north.",
+               "Anna, it is too expensive for what it gives us, in my opinion.",
+               "Bob, we waited twenty years for this line. Finally!",
+               "Will the buses stop running once it opens?",
+               "Chris, the northern districts have waited long enough for a decent connection.",
+               "Dana, I hope the works do not close my street for a whole year."]
+    thread = [line for name, remark in zip(BARE_NAMES, remarks, strict=True) for line in (name, remark)]
+    sidebar = ["Popular", "Ten tips for tram riders who want to get a seat on the morning line"]
+    page = "\n".join(["City Extends Tram Line to the North", *PARA, *thread, *sidebar, "© 2024 Example"])
+    assert [(c["author"], c["text"]) for c in _parse(page)[1]] == list(zip(BARE_NAMES, remarks, strict=True))

@@ -176,7 +176,7 @@ _HEADER_PARTS = st.sampled_from([
     "Jane", "Jane Doe", "12.", "#3", "1234", "12345", " ", "  ", "\n", "\u00a0", "·", " · ", " | ", ",", " - ", " on ",
     " am ", "Autor", "admin ", "March 10, 2017", "10. März 2019", "29.07.2020", "2019-08-02", "Nov 12", "March 2019",
     " at 12:20 AM", " // 12:56", ", 14:05", "um 21.11 Uhr", "2 years ago", "vor 3 Tagen", "a day ago", " | Permalink",
-    " Reply", "#12", "x" * 79, "y" * 40, "é", "Ж",
+    " Reply", "#12", "x" * 79, "y" * 40, "é", "Ж", "Thursday, ", "Thu, ", "Do., ", "jeudi ", "Fri",
 ])
 
 
