@@ -31,7 +31,7 @@ only with evidence that its texts are readers' writing, in any language (line sh
   labelled pages' commenters' names have four words or more) and, written with capitals, are
   capitalised throughout.
 - ``accept_thread``: a thread of ``MIN_REPEATED_THREAD`` comments or more of which fewer than ``OWN_TEXT_SHARE``
-  hold a text line of their own (``own_texts``: a line whose text no other text line of the thread repeats)
+  hold a text line of their own (``own_texts``: a line whose text no comment by another author repeats)
   is refused, whatever its count: readers write different texts, while a thread whose texts are not in the
   page (loaded later) leaves the same widget lines ("Reply", "Delete", "Replies" in any language) under
   each header.
@@ -258,9 +258,15 @@ def sectioned_article(p: _Page, comments: Sequence[_Comment]) -> bool:
 
 
 def own_texts(p: _Page, comments: Sequence[_Comment]) -> int:
-    """How many of ``comments`` hold a text line whose text no other text line of the thread repeats."""
-    seen = Counter(p.text[i] for c in comments for i in c.text)
-    return sum(any(seen[p.text[i]] == 1 for i in c.text) for c in comments)
+    """How many of ``comments`` hold a text line of their own: a line whose text no comment by another author
+    repeats. A reader who posts the same text twice (a double post, printed twice under one name) keeps it as
+    their own; widget lines repeat under every name. A comment without an author line is its own author."""
+    writers: dict[int, set[object]] = {}
+    for k, c in enumerate(comments):
+        writer: object = ("comment", k) if c.author is None else p.text[c.author]
+        for i in c.text:
+            writers.setdefault(p.text[i], set()).add(writer)
+    return sum(any(len(writers[p.text[i]]) == 1 for i in c.text) for c in comments)
 
 
 def accept_thread(p: _Page, comments: Sequence[_Comment]) -> bool:

@@ -240,6 +240,19 @@ def test_thread_whose_texts_repeat_is_refused_even_under_a_matching_count() -> N
     assert accept_thread(page, thread)
 
 
+def test_a_double_post_keeps_its_text_as_the_readers_own() -> None:
+    # three comments: A's own text, then B's text posted twice (printed twice under B's name); the repeat is
+    # one reader's, not a widget line under every name, so two of three hold a text of their own
+    page = _page(9, sentence=set(range(9)) - {0, 3, 6}, headers={0, 3, 6})
+    page.text = [100, 1, 2, 101, 3, 4, 101, 3, 4]
+    thread = [_Comment(author=3 * j, text=[3 * j + 1, 3 * j + 2]) for j in range(3)]
+    assert own_texts(page, thread) == 3
+    assert accept_thread(page, thread)
+    page.text[6] = 102  # the same text under another name: it is nobody's own
+    assert own_texts(page, thread) == 1
+    assert not accept_thread(page, thread)
+
+
 # --------------------------------------------------------------------------------------------------
 # layout_votes: footers or headers, by the names readers answer
 # --------------------------------------------------------------------------------------------------
