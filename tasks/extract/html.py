@@ -2068,8 +2068,17 @@ def title_agreement(text: str, reference: str) -> float:
     return bag_f1(_title_bag(text), _title_bag(reference))
 
 
-def _meta(tree: LexborHTMLParser, selector: str) -> str | None:
-    node = tree.css_first(selector)
+_OG_TITLE = 'meta[property="og:title" i]'
+_TWITTER_TITLE = 'meta[name="twitter:title" i]'
+_OG_SITE_NAME = 'meta[property="og:site_name" i]'
+_APPLICATION_NAME = 'meta[name="application-name" i]'
+_METAS = SelectorSet((_OG_TITLE, _TWITTER_TITLE, _OG_SITE_NAME, _APPLICATION_NAME))
+"""The meta elements the headline reader reads, one query (``tasks.extract.select``)."""
+
+
+def _meta(tree: LexborHTMLParser | Selection, selector: str) -> str | None:
+    """The ``content`` of the first element of ``selector`` (in ``tree``, or in a ``_METAS`` query of it)."""
+    node = tree.first(selector) if isinstance(tree, Selection) else tree.css_first(selector)
     content = " ".join((node.attributes.get("content") or "").split()) if node is not None else ""
     return content or None
 
@@ -2087,9 +2096,9 @@ def stated_titles(tree: LexborHTMLParser, url: str | None = None,
     return refs
 
 
-def _social_titles(tree: LexborHTMLParser) -> tuple[str | None, str | None]:
+def _social_titles(tree: LexborHTMLParser | Selection) -> tuple[str | None, str | None]:
     """``og:title`` and ``twitter:title``."""
-    return _meta(tree, 'meta[property="og:title" i]'), _meta(tree, 'meta[name="twitter:title" i]')
+    return _meta(tree, _OG_TITLE), _meta(tree, _TWITTER_TITLE)
 
 
 def _slug_title(url: str) -> str | None:
@@ -2100,12 +2109,13 @@ def _slug_title(url: str) -> str | None:
     return None
 
 
-def _site_names(tree: LexborHTMLParser, host: str | None, hidden: set[int] | None = None) -> set[str]:
+def _site_names(tree: LexborHTMLParser, host: str | None, hidden: set[int] | None = None, *,
+                metas: Selection | None = None) -> set[str]:
     """Folded site names the page states (``og:site_name``, ``application-name``), and the text of links
     to the site's front page (``href="/"``, or the bare ``host`` of its canonical URL), which name the
-    site in its header."""
-    names = {t.casefold() for t in (_meta(tree, 'meta[property="og:site_name" i]'),
-                                     _meta(tree, 'meta[name="application-name" i]')) if t}
+    site in its header. ``metas``: the page's ``_METAS`` query, where made."""
+    metas = metas or _METAS.select(tree)
+    names = {t.casefold() for t in (_meta(metas, _OG_SITE_NAME), _meta(metas, _APPLICATION_NAME)) if t}
     selector = 'a[href="/"]'
     if host and '"' not in host and "\\" not in host:
         selector += "".join(f', a[href="{scheme}{host}{end}" i]' for scheme in ("https://", "http://", "//")
@@ -2193,8 +2203,9 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None, *, heads: Sel
     ``heads``: the page's ``_HEADINGS`` query, where made.
     """
     heads = heads or _HEADINGS.select(tree)
+    metas = _METAS.select(tree)
     url = canonical_url(tree)
-    social = _social_titles(tree)
+    social = _social_titles(metas)
     named = stated_titles(tree, social=social)
     slug = _slug_title(url) if url else None
     refs = [*named, slug] if slug else named
@@ -2220,7 +2231,8 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None, *, heads: Sel
             if not plain and not weakly and (score < MIN_TITLE_AGREEMENT or (best is not None and score <= best[0])):
                 continue
             if sites is None:
-                sites = _site_names(tree, urlsplit(url).netloc if url else None, hidden) | _stated_site_names(refs)
+                sites = _site_names(tree, urlsplit(url).netloc if url else None, hidden,
+                                    metas=metas) | _stated_site_names(refs)
             if text.casefold() in sites:
                 continue
             if plain:
@@ -2233,7 +2245,7 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None, *, heads: Sel
             return _stated_part(_og_heading(heads, best[1], social[0], sites or set(), hidden), named)
     if weak is not None:
         return _stated_part(weak[1], named)
-    return first_plain if first_plain is not None else _stated_title(tree)
+    return first_plain if first_plain is not None else _stated_title(tree, metas)
 
 
 def _og_heading(heads: Selection, chosen: str, og: str | None, sites: set[str],
@@ -2277,12 +2289,13 @@ def _shown_part(tree: LexborHTMLParser, stated: str) -> str | None:
     return parts[max(found, key=len)] if found else None
 
 
-def _stated_title(tree: LexborHTMLParser) -> str | None:
+def _stated_title(tree: LexborHTMLParser, metas: Selection | None = None) -> str | None:
     """``og:title`` (else ``twitter:title``) less a trailing site name (its shown part, ``_shown_part``, where
-    the page shows one), else the longest part of ``<title>``."""
-    og = _meta(tree, 'meta[property="og:title" i]') or _meta(tree, 'meta[name="twitter:title" i]')
+    the page shows one), else the longest part of ``<title>``. ``metas``: the page's ``_METAS`` query, where made."""
+    metas = metas or _METAS.select(tree)
+    og = _meta(metas, _OG_TITLE) or _meta(metas, _TWITTER_TITLE)
     if og:
-        return _shown_part(tree, og) or clean_title(og, _meta(tree, 'meta[property="og:site_name" i]'))
+        return _shown_part(tree, og) or clean_title(og, _meta(metas, _OG_SITE_NAME))
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
         # "Headline | Blog name | Publisher": the headline is the longest part
