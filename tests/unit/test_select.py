@@ -1,4 +1,4 @@
-"""``tasks.extract.select``: a selector set's answer, split by selector, equals lexbor's own query per selector."""
+"""``tasks.select``: a selector set's answer, split by selector, equals lexbor's own query per selector."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from tasks.extract.html import BODY_SELECTORS, COMMENT_SECTION_SELECTORS, TITLE_CANDIDATES
-from tasks.extract.select import SelectorSet
+from tasks.select import SelectorSet
 
 SELECTORS = (
     *BODY_SELECTORS, *TITLE_CANDIDATES, *COMMENT_SECTION_SELECTORS, "form textarea", ".commentlist > li",
