@@ -49,6 +49,7 @@ from tasks.ingest.render import (
     hidden_ids,
     node_text,
 )
+from tasks.select import Selection, SelectorSet
 from tasks.text_match import bag_f1, fold, tokens
 
 logger = logging.getLogger(__name__)
@@ -118,10 +119,13 @@ COMMENT_SECTION_SELECTORS = (
 )
 """Containers of a comment section (used to tell the article apart and to notice unparsed comments)."""
 _ANY_SECTION = ", ".join(COMMENT_SECTION_SELECTORS)
-_NAMED_SECTIONS = ", ".join(COMMENT_SECTION_SELECTORS[:6])
 _COMMENT_FORM = "form textarea"
 """A form with a text area on the page: a place for readers' comments, named or not (with the section
 selectors, what lets the text finder search a page's rendered text for a thread)."""
+_SECTIONS = SelectorSet((*COMMENT_SECTION_SELECTORS, _COMMENT_FORM))
+"""The sections and the comment form, one query of the page as the comments left it (``tasks.select``)."""
+_COUNT_SECTIONS = ("#comments", ".comments-area", ".comments", '[id*="comments"]')
+"""The sections whose headings may state the comment count (``stated_comment_count``)."""
 
 BODY_SELECTORS = (
     '[itemprop="articleBody"]', ".entry-content", ".post-content", ".article-body", ".article__body",
@@ -150,6 +154,8 @@ TITLE_SELECTORS = (
     '[itemprop="headline"]', "h1.headline", ".headline", "article h1", "main h1", "h1",
 )
 """Where the article's headline is, most specific first."""
+_CONTAINERS = SelectorSet(BODY_SELECTORS)
+"""The main-content containers, one query (``tasks.select``)."""
 
 MIN_BODY_CHARS = 80
 """A page whose body has fewer characters is not handled from markup (the text path takes it)."""
@@ -1595,7 +1601,7 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
     block = _head_block(lines, posted_text, posted)
     if block is None:  # a signature line after the text: "Posted by: Jane | May 1, 2012 at 3:22 PM"
         for i in range(len(lines) - 1, max(len(lines) - STRUCT_HEAD_LINES, 1) - 1, -1):
-            if (name := _line_name(lines[i])) is not None and (posted_text or _date_in(lines[i])):
+            if (posted_text or _date_in(lines[i])) and (name := _line_name(lines[i])) is not None:  # cheap test first
                 written = find_date(lines[i])
                 if written:
                     posted_text, posted = written, parse_date(written)
@@ -1910,8 +1916,11 @@ def _inside(node: LexborNode, ids: set[int]) -> bool:
     return bool(ids) and (node.mem_id in ids or any(parent.mem_id in ids for parent in _ancestors(node)))
 
 
-def _section_ids(tree: LexborHTMLParser, comments: list[_Comment]) -> set[int]:
-    ids = {node.mem_id for node in tree.css(_NAMED_SECTIONS)}  # one query for the six selectors
+def _section_ids(tree: LexborHTMLParser, comments: list[_Comment], sections: Selection | None = None) -> set[int]:
+    """The named comment sections (``COMMENT_SECTION_SELECTORS[:6]``) and the comments' elements, by ``mem_id``
+    (``sections``: the page's ``_SECTIONS`` query, where made)."""
+    sections = sections or _SECTIONS.select(tree)
+    ids = {node.mem_id for selector in COMMENT_SECTION_SELECTORS[:6] for node in sections.matches(selector)}
     for comment in comments:
         ids.add(comment.node.mem_id)
     return ids
@@ -1956,9 +1965,12 @@ def _paragraph_chars(node: LexborNode, lengths: dict[int, int]) -> int:
     return total
 
 
-def _title_node(tree: LexborHTMLParser) -> LexborNode | None:
+def _title_node(tree: LexborHTMLParser, heads: Selection | None = None) -> LexborNode | None:
+    """The first element of ``TITLE_SELECTORS``, the most specific first (``heads``: the page's ``_HEADINGS``
+    query, where made)."""
+    heads = heads or _HEADINGS.select(tree)
     for selector in TITLE_SELECTORS:
-        node = tree.css_first(selector)
+        node = heads.first(selector)
         if node is not None:
             return node
     return None
@@ -1970,8 +1982,9 @@ def _body_root(tree: LexborHTMLParser, excluded: set[int], title: LexborNode | N
     lengths: dict[int, int] = {}
     dense, _ = _density_root(tree, excluded, lengths)
     dense_chars = _paragraph_chars(dense, lengths) if dense is not None else 0
+    containers = _CONTAINERS.select(tree)
     for selector in BODY_SELECTORS:
-        matches = [n for n in tree.css(selector) if not _inside(n, excluded)]
+        matches = [n for n in containers.matches(selector) if not _inside(n, excluded)]
         if not matches:
             continue
         sized = [(n, _paragraph_chars(n, lengths)) for n in matches]
@@ -2013,6 +2026,8 @@ def clean_title(text: str, site_name: str | None) -> str:
 
 TITLE_CANDIDATES = (*TITLE_SELECTORS, "h2", "h3")
 """Elements that may hold the visible headline, in order of preference among those that agree."""
+_HEADINGS = SelectorSet(TITLE_CANDIDATES)
+"""The headline selectors and the headings, one query (``tasks.select``)."""
 
 MIN_TITLE_AGREEMENT = 0.7
 """Token F1 with the page's stated titles (``og:title``, ``twitter:title``, ``<title>``, URL slug)
@@ -2029,11 +2044,11 @@ _INNER_HEADING = "h1, h2, h3, h4"
 h2 and a byline h3) stands for its first heading."""
 
 
-def _headings(tree: LexborHTMLParser, selector: str) -> list[LexborNode]:
-    """The first ``MAX_TITLE_CANDIDATES`` elements of ``selector``, a wrapper standing for its first heading
-    (``_INNER_HEADING``)."""
+def _headings(heads: Selection, selector: str) -> list[LexborNode]:
+    """The first ``MAX_TITLE_CANDIDATES`` elements of ``selector`` (in ``heads``, the page's ``_HEADINGS``
+    query), a wrapper standing for its first heading (``_INNER_HEADING``)."""
     return [node if node.tag in _HEADING_TAGS or (inner := node.css_first(_INNER_HEADING)) is None else inner
-            for node in tree.css(selector)[:MAX_TITLE_CANDIDATES]]
+            for node in heads.matches(selector)[:MAX_TITLE_CANDIDATES]]
 
 
 _TITLE_WORD = re.compile(r"\w+")
@@ -2053,8 +2068,17 @@ def title_agreement(text: str, reference: str) -> float:
     return bag_f1(_title_bag(text), _title_bag(reference))
 
 
-def _meta(tree: LexborHTMLParser, selector: str) -> str | None:
-    node = tree.css_first(selector)
+_OG_TITLE = 'meta[property="og:title" i]'
+_TWITTER_TITLE = 'meta[name="twitter:title" i]'
+_OG_SITE_NAME = 'meta[property="og:site_name" i]'
+_APPLICATION_NAME = 'meta[name="application-name" i]'
+_METAS = SelectorSet((_OG_TITLE, _TWITTER_TITLE, _OG_SITE_NAME, _APPLICATION_NAME))
+"""The meta elements the headline reader reads, one query (``tasks.select``)."""
+
+
+def _meta(tree: LexborHTMLParser | Selection, selector: str) -> str | None:
+    """The ``content`` of the first element of ``selector`` (in ``tree``, or in a ``_METAS`` query of it)."""
+    node = tree.first(selector) if isinstance(tree, Selection) else tree.css_first(selector)
     content = " ".join((node.attributes.get("content") or "").split()) if node is not None else ""
     return content or None
 
@@ -2072,9 +2096,9 @@ def stated_titles(tree: LexborHTMLParser, url: str | None = None,
     return refs
 
 
-def _social_titles(tree: LexborHTMLParser) -> tuple[str | None, str | None]:
+def _social_titles(tree: LexborHTMLParser | Selection) -> tuple[str | None, str | None]:
     """``og:title`` and ``twitter:title``."""
-    return _meta(tree, 'meta[property="og:title" i]'), _meta(tree, 'meta[name="twitter:title" i]')
+    return _meta(tree, _OG_TITLE), _meta(tree, _TWITTER_TITLE)
 
 
 def _slug_title(url: str) -> str | None:
@@ -2085,12 +2109,13 @@ def _slug_title(url: str) -> str | None:
     return None
 
 
-def _site_names(tree: LexborHTMLParser, host: str | None, hidden: set[int] | None = None) -> set[str]:
+def _site_names(tree: LexborHTMLParser, host: str | None, hidden: set[int] | None = None, *,
+                metas: Selection | None = None) -> set[str]:
     """Folded site names the page states (``og:site_name``, ``application-name``), and the text of links
     to the site's front page (``href="/"``, or the bare ``host`` of its canonical URL), which name the
-    site in its header."""
-    names = {t.casefold() for t in (_meta(tree, 'meta[property="og:site_name" i]'),
-                                     _meta(tree, 'meta[name="application-name" i]')) if t}
+    site in its header. ``metas``: the page's ``_METAS`` query, where made."""
+    metas = metas or _METAS.select(tree)
+    names = {t.casefold() for t in (_meta(metas, _OG_SITE_NAME), _meta(metas, _APPLICATION_NAME)) if t}
     selector = 'a[href="/"]'
     if host and '"' not in host and "\\" not in host:
         selector += "".join(f', a[href="{scheme}{host}{end}" i]' for scheme in ("https://", "http://", "//")
@@ -2162,7 +2187,7 @@ def _stated_part(text: str, refs: list[str]) -> str:
     return best
 
 
-def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None:
+def _title(tree: LexborHTMLParser, hidden: set[int] | None = None, *, heads: Selection | None = None) -> str | None:
     """The page's headline.
 
     Signals, none naming a site: a visible heading (``TITLE_CANDIDATES``, in that order) that agrees
@@ -2175,9 +2200,12 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
     agreeing at least ``MIN_WEAK_AGREEMENT``, else the first such heading that is not the site name, then
     ``og:title`` (the part of it the page shows, ``_shown_part``, else it less a trailing site name), then the
     longest part of ``<title>``. A headline selector's wrapper of headings stands for its first heading.
+    ``heads``: the page's ``_HEADINGS`` query, where made.
     """
+    heads = heads or _HEADINGS.select(tree)
+    metas = _METAS.select(tree)
     url = canonical_url(tree)
-    social = _social_titles(tree)
+    social = _social_titles(metas)
     named = stated_titles(tree, social=social)
     slug = _slug_title(url) if url else None
     refs = [*named, slug] if slug else named
@@ -2188,7 +2216,7 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
     best: tuple[float, str] | None = None
     weak: tuple[float, str] | None = None
     for selector in TITLE_CANDIDATES:
-        for node in _headings(tree, selector):
+        for node in _headings(heads, selector):
             if node.mem_id in seen:
                 continue
             seen.add(node.mem_id)
@@ -2203,7 +2231,8 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
             if not plain and not weakly and (score < MIN_TITLE_AGREEMENT or (best is not None and score <= best[0])):
                 continue
             if sites is None:
-                sites = _site_names(tree, urlsplit(url).netloc if url else None, hidden) | _stated_site_names(refs)
+                sites = _site_names(tree, urlsplit(url).netloc if url else None, hidden,
+                                    metas=metas) | _stated_site_names(refs)
             if text.casefold() in sites:
                 continue
             if plain:
@@ -2213,13 +2242,13 @@ def _title(tree: LexborHTMLParser, hidden: set[int] | None = None) -> str | None
             elif weakly:
                 weak = (score, text)
         if best is not None:
-            return _stated_part(_og_heading(tree, best[1], social[0], sites or set(), hidden), named)
+            return _stated_part(_og_heading(heads, best[1], social[0], sites or set(), hidden), named)
     if weak is not None:
         return _stated_part(weak[1], named)
-    return first_plain if first_plain is not None else _stated_title(tree)
+    return first_plain if first_plain is not None else _stated_title(tree, metas)
 
 
-def _og_heading(tree: LexborHTMLParser, chosen: str, og: str | None, sites: set[str],
+def _og_heading(heads: Selection, chosen: str, og: str | None, sites: set[str],
                 hidden: set[int] | None) -> str:
     """``chosen``, or where it does not agree with ``og`` (``og:title``; ``chosen`` agreed with ``<title>`` or
     the URL slug, which may state a search-engine variant of the headline) the first heading of
@@ -2228,7 +2257,7 @@ def _og_heading(tree: LexborHTMLParser, chosen: str, og: str | None, sites: set[
     if og is None or title_agreement(chosen, og) >= MIN_TITLE_AGREEMENT:
         return chosen
     for selector in TITLE_CANDIDATES:
-        for node in _headings(tree, selector):
+        for node in _headings(heads, selector):
             if title_agreement(node.text(deep=True), og) < MIN_WEAK_AGREEMENT:
                 continue
             text = " ".join(node_text(node, hidden=hidden).split())
@@ -2260,12 +2289,13 @@ def _shown_part(tree: LexborHTMLParser, stated: str) -> str | None:
     return parts[max(found, key=len)] if found else None
 
 
-def _stated_title(tree: LexborHTMLParser) -> str | None:
+def _stated_title(tree: LexborHTMLParser, metas: Selection | None = None) -> str | None:
     """``og:title`` (else ``twitter:title``) less a trailing site name (its shown part, ``_shown_part``, where
-    the page shows one), else the longest part of ``<title>``."""
-    og = _meta(tree, 'meta[property="og:title" i]') or _meta(tree, 'meta[name="twitter:title" i]')
+    the page shows one), else the longest part of ``<title>``. ``metas``: the page's ``_METAS`` query, where made."""
+    metas = metas or _METAS.select(tree)
+    og = _meta(metas, _OG_TITLE) or _meta(metas, _TWITTER_TITLE)
     if og:
-        return _shown_part(tree, og) or clean_title(og, _meta(tree, 'meta[property="og:site_name" i]'))
+        return _shown_part(tree, og) or clean_title(og, _meta(metas, _OG_SITE_NAME))
     node = tree.css_first("title")
     if node is not None and (text := " ".join(node.text().split())):
         # "Headline | Blog name | Publisher": the headline is the longest part
@@ -2273,10 +2303,12 @@ def _stated_title(tree: LexborHTMLParser) -> str | None:
     return None
 
 
-def stated_comment_count(tree: LexborHTMLParser) -> int | None:
-    """The comment count a comment section heading states ("18 Comments", "91 Ergänzungen")."""
-    for selector in ("#comments", ".comments-area", ".comments", '[id*="comments"]'):
-        for section in tree.css(selector)[:3]:
+def stated_comment_count(tree: LexborHTMLParser, sections: Selection | None = None) -> int | None:
+    """The comment count a comment section heading states ("18 Comments", "91 Ergänzungen"); ``sections``: the
+    page's ``_SECTIONS`` query, where made."""
+    sections = sections or _SECTIONS.select(tree)
+    for selector in _COUNT_SECTIONS:
+        for section in sections.matches(selector)[:3]:
             for heading in section.css("h1, h2, h3, h4, .comments-title, [class*='title'], [class*='headline']")[:5]:
                 match = _COUNT.search(" ".join(heading.text(deep=True).split()))
                 if match:
@@ -2334,12 +2366,14 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     except _TooDeepError:
         logger.debug("comment threads nested over %d deep: not extracted from markup", MAX_THREAD_DEPTH)
         comments = None
-    stated = stated_comment_count(tree)
+    sections = _SECTIONS.select(tree)  # the tree as the comment finder left it (runs of parts wrapped)
+    stated = stated_comment_count(tree, sections)
     hidden = hidden_ids(tree.root) if tree.root is not None else None  # for the article's innerText walks
     complete = comments is not None and not (not comments and stated)
     found = comments or []
-    excluded = _section_ids(tree, found)
-    title_node = _title_node(tree)
+    excluded = _section_ids(tree, found, sections)
+    heads = _HEADINGS.select(tree)
+    title_node = _title_node(tree, heads)
     root = _body_root(tree, excluded, title_node)
     ours = None
     if root is not None:
@@ -2347,7 +2381,7 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
                           max_nodes=max_nodes, hidden=hidden)
         if len(ours) < MIN_BODY_CHARS:
             ours = None
-    title = _title(tree, hidden)
+    title = _title(tree, hidden, heads=heads)
     body, source = choose_body(html, ours, title=title, use_trafilatura=use_trafilatura)
     body = drop_comment_text(body, (c.text for c in found))
     if len(body) < MIN_BODY_CHARS:
@@ -2358,7 +2392,8 @@ def extract_page(html: str, *, max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
          "posted_at": c.posted_at, "parent_position": c.parent}
         for i, c in enumerate(found)
     ] if complete else []
-    section = bool(found) or tree.css_first(_ANY_SECTION) is not None or tree.css_first(_COMMENT_FORM) is not None
+    section = bool(found) or any(sections.matches(selector) for selector in COMMENT_SECTION_SELECTORS) \
+        or sections.first(_COMMENT_FORM) is not None
     return ExtractedPage(title, body, stated, rows, complete=complete, body_source=source, comment_section=section)
 
 

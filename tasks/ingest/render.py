@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from tasks.ingest.readers import parse_timestamp
+from tasks.select import SelectorSet
 
 logger = logging.getLogger(__name__)
 
@@ -370,22 +371,27 @@ _PUBLISHED_TIME = (
     "time.entry-date",
     "article time[pubdate]",
 )
+_PUBLISHED_METAS = SelectorSet(_PUBLISHED_META)
+_PUBLISHED_TIMES = SelectorSet(_PUBLISHED_TIME)
+"""The publication meta tags and ``<time>`` elements, one query each (``tasks.select``)."""
 _JSONLD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]{6,40})"')
 
 
 def published_at(tree: LexborHTMLParser) -> datetime | None:
     """Publication time the page states, in UTC: article meta tags, JSON-LD ``datePublished``, then
     ``<time>`` elements marked as the publication date. None when none of them can be read."""
+    metas = _PUBLISHED_METAS.select(tree)
     for selector in _PUBLISHED_META:
-        node = tree.css_first(selector)
+        node = metas.first(selector)
         if node is not None and (found := parse_timestamp(node.attributes.get("content"))) is not None:
             return found
     for node in tree.css('script[type="application/ld+json" i]'):
         match = _JSONLD_PUBLISHED.search(node.text(deep=True) or "")
         if match and (found := parse_timestamp(match.group(1))) is not None:
             return found
+    times = _PUBLISHED_TIMES.select(tree)
     for selector in _PUBLISHED_TIME:
-        node = tree.css_first(selector)
+        node = times.first(selector)
         if node is not None and (found := parse_timestamp(node.attributes.get("datetime"))) is not None:
             return found
     return None
