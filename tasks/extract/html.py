@@ -26,6 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
+from tasks.css_queries import Selection, SelectorSet
 from tasks.extract.authors import (
     MAX_AUTHOR_CHARS,
     avatar_initials,
@@ -49,7 +50,6 @@ from tasks.ingest.render import (
     hidden_ids,
     node_text,
 )
-from tasks.select import Selection, SelectorSet
 from tasks.text_match import bag_f1, fold, tokens
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ _COMMENT_FORM = "form textarea"
 """A form with a text area on the page: a place for readers' comments, named or not (with the section
 selectors, what lets the text finder search a page's rendered text for a thread)."""
 _SECTIONS = SelectorSet((*COMMENT_SECTION_SELECTORS, _COMMENT_FORM))
-"""The sections and the comment form, one query of the page as the comments left it (``tasks.select``)."""
+"""The sections and the comment form, one query of the page as the comments left it (``tasks.css_queries``)."""
 _COUNT_SECTIONS = ("#comments", ".comments-area", ".comments", '[id*="comments"]')
 """The sections whose headings may state the comment count (``stated_comment_count``)."""
 
@@ -155,7 +155,7 @@ TITLE_SELECTORS = (
 )
 """Where the article's headline is, most specific first."""
 _CONTAINERS = SelectorSet(BODY_SELECTORS)
-"""The main-content containers, one query (``tasks.select``)."""
+"""The main-content containers, one query (``tasks.css_queries``)."""
 
 MIN_BODY_CHARS = 80
 """A page whose body has fewer characters is not handled from markup (the text path takes it)."""
@@ -2027,7 +2027,7 @@ def clean_title(text: str, site_name: str | None) -> str:
 TITLE_CANDIDATES = (*TITLE_SELECTORS, "h2", "h3")
 """Elements that may hold the visible headline, in order of preference among those that agree."""
 _HEADINGS = SelectorSet(TITLE_CANDIDATES)
-"""The headline selectors and the headings, one query (``tasks.select``)."""
+"""The headline selectors and the headings, one query (``tasks.css_queries``)."""
 
 MIN_TITLE_AGREEMENT = 0.7
 """Token F1 with the page's stated titles (``og:title``, ``twitter:title``, ``<title>``, URL slug)
@@ -2073,7 +2073,7 @@ _TWITTER_TITLE = 'meta[name="twitter:title" i]'
 _OG_SITE_NAME = 'meta[property="og:site_name" i]'
 _APPLICATION_NAME = 'meta[name="application-name" i]'
 _METAS = SelectorSet((_OG_TITLE, _TWITTER_TITLE, _OG_SITE_NAME, _APPLICATION_NAME))
-"""The meta elements the headline reader reads, one query (``tasks.select``)."""
+"""The meta elements the headline reader reads, one query (``tasks.css_queries``)."""
 
 
 def _meta(tree: LexborHTMLParser | Selection, selector: str) -> str | None:

@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from tasks.css_queries import SelectorSet
 from tasks.ingest.readers import parse_timestamp
-from tasks.select import SelectorSet
 
 logger = logging.getLogger(__name__)
 
@@ -373,7 +373,7 @@ _PUBLISHED_TIME = (
 )
 _PUBLISHED_METAS = SelectorSet(_PUBLISHED_META)
 _PUBLISHED_TIMES = SelectorSet(_PUBLISHED_TIME)
-"""The publication meta tags and ``<time>`` elements, one query each (``tasks.select``)."""
+"""The publication meta tags and ``<time>`` elements, one query each (``tasks.css_queries``)."""
 _JSONLD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]{6,40})"')
 
 

@@ -1,12 +1,12 @@
-"""``tasks.select``: a selector set's answer, split by selector, equals lexbor's own query per selector."""
+"""``tasks.css_queries``: a selector set's answer, split by selector, equals lexbor's own query per selector."""
 
 from __future__ import annotations
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from tasks.css_queries import SelectorSet
 from tasks.extract.html import BODY_SELECTORS, COMMENT_SECTION_SELECTORS, TITLE_CANDIDATES
-from tasks.select import SelectorSet
 
 SELECTORS = (
     *BODY_SELECTORS, *TITLE_CANDIDATES, *COMMENT_SECTION_SELECTORS, "form textarea", ".commentlist > li",
