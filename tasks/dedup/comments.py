@@ -18,6 +18,7 @@ from schemas.validate import cast_to, polars_schema
 from tasks.dedup.keys import _WHITE_RUN
 from tasks.extract.langid import UND
 from tasks.hashing import hash_series, partition_of
+from tasks.normal_forms import NFKC_UNSTABLE
 
 COMMENT_SHARD_BITS = 32
 
@@ -28,9 +29,13 @@ COMMENT_SHARD_BITS = 32
 
 
 def _comment_text_key(text: pl.Series) -> pl.Series:
-    """Lower case, white space collapsed, NFKC where not ASCII: what makes two comment texts 'the same'."""
+    """Lower case, white space collapsed, NFKC where not ASCII: what makes two comment texts 'the same'.
+
+    NFKC runs only on the texts holding a character it may change (``tasks.normal_forms.NFKC_UNSTABLE``)."""
     fast = text.fill_null("").str.to_lowercase().str.replace_all(_WHITE_RUN, " ")
     idx = (fast.str.len_bytes() != fast.str.len_chars()).arg_true()
+    if idx.len():
+        idx = idx.filter(fast.gather(idx).str.contains(NFKC_UNSTABLE))
     if idx.len():
         fixed = fast.gather(idx).str.normalize("NFKC").str.to_lowercase().str.replace_all(_WHITE_RUN, " ")
         fast = fast.scatter(idx, fixed)

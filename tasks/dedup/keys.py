@@ -17,6 +17,7 @@ import pyarrow as pa
 from schemas.dedup import DEDUP_KEYS
 from schemas.validate import polars_schema
 from tasks.hashing import hash_series
+from tasks.normal_forms import NFKC_UNSTABLE
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +59,14 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 def _normalise(text: pl.Series) -> pl.Series:
     """Lower case, every run of characters that are not letters, digits or marks as one space, stripped.
 
-    Rows that still hold non-ASCII characters are NFKC-normalised first (ligatures, full-width forms,
-    decomposed accents); pure ASCII rows skip that step, which is most of its cost.
+    Rows that still hold a character NFKC may change (ligatures, full-width forms, decomposed accents:
+    ``tasks.normal_forms.NFKC_UNSTABLE``) are NFKC-normalised first; the others, which it leaves as they
+    are, skip that step, which is most of its cost.
     """
     fast = text.fill_null("").str.to_lowercase().str.replace_all(_NON_WORD, " ")
     idx = (fast.str.len_bytes() != fast.str.len_chars()).arg_true()
+    if idx.len():
+        idx = idx.filter(fast.gather(idx).str.contains(NFKC_UNSTABLE))
     if idx.len():
         fixed = fast.gather(idx).str.normalize("NFKC").str.to_lowercase().str.replace_all(_NON_WORD, " ")
         fast = fast.scatter(idx, fixed)

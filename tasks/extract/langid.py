@@ -91,6 +91,7 @@ from schemas.tagged import TAGGED_ARTICLES, TAGGED_COMMENTS
 from schemas.validate import cast_to
 from tasks.distinct import distinct_values
 from tasks.hashing import hash_columns
+from tasks.normal_forms import NFC_UNSTABLE
 
 logger = logging.getLogger(__name__)
 
@@ -509,8 +510,11 @@ def detect_language(
     texts, at = distinct_values(frame.get_column(text_column).cast(pl.String))
     cut = texts.to_frame("t").select(
         pl.col("t").fill_null("").str.slice(0, max_chars).str.replace_all(_URL_OR_MAIL, " ")).to_series()
-    # NFC leaves ASCII text as it is: only the texts holding another character are normalised
+    # NFC leaves ASCII text as it is, and a text without a character it may change (NFC_UNSTABLE): only the
+    # texts holding one are normalised
     wide = (cut.str.len_bytes() != cut.str.len_chars()).arg_true()
+    if wide.len():
+        wide = wide.filter(cut.gather(wide).str.contains(NFC_UNSTABLE))
     if wide.len():
         cut = cut.scatter(wide, cut.gather(wide).str.normalize("NFC"))
     # langdetect starts its n-gram buffer with a space: so does every text here.

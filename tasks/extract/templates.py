@@ -54,8 +54,10 @@ def template_rows(lines: pl.DataFrame, pages: pl.DataFrame, *, parts: int) -> tu
     content = content.with_columns(hash_columns(content, ["content"]).alias("content_hash")).drop("content")
     site_of = site_of.join(content, on="page_id", how="inner")
     page_rows = site_of.select("site", "content_hash").unique(maintain_order=True)
-    rows = (lines.select("page_id", "text").unique(maintain_order=True)
-            .join(site_of.filter(pl.col("site") != "unknown"), on="page_id", how="inner")
+    # one distinct step: (site, content) follows from the page, so a line repeated on its page is dropped by the
+    # distinct (site, text, content) rows as by a distinct (page, text) step before the join
+    rows = (lines.select("page_id", "text")
+            .join(site_of.filter(pl.col("site") != "unknown"), on="page_id", how="inner", maintain_order="left")
             .select("site", "text", "content_hash").unique(maintain_order=True))
     key = rows.select(pl.concat_str("site", "text", separator="\x1f")).to_series()
     return rows.with_columns(partition_of(key, parts).alias("part")), page_rows
