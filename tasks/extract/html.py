@@ -1469,14 +1469,15 @@ def _link_target(node: LexborNode | None) -> str | None:
 
 
 def _per_user_controls(comments: list[_Comment], counts: Counter[str]) -> frozenset[str]:
-    """The authors read from links that head two or more comments, each time a link to another address: a
-    control beside each commenter ("Follow" to /people/7/follow, "Message" to /pm?to=7), in any language. A
-    reader who writes twice links to one profile (or to none)."""
+    """The authors read from links that head two or more comments, always a link, to two or more addresses: a
+    control beside each commenter ("Follow" to /people/7/follow, "Message" to /pm?to=7), or a label the links to
+    commenters' own sites share ("Link to comment author's website"), in any language. A reader who writes twice
+    links to one profile (or to none)."""
     targets: dict[str, set[str | None]] = {}
     for comment in comments:
         if comment.author is not None and counts[comment.author] > 1:
             targets.setdefault(comment.author, set()).add(_link_target(comment.author_node))
-    return frozenset(a for a, seen in targets.items() if None not in seen and len(seen) == counts[a])
+    return frozenset(a for a, seen in targets.items() if None not in seen and len(seen) > 1)
 
 
 def _without_repeated_labels(comments: list[_Comment], children: dict[int, list[int]], *,

@@ -591,3 +591,16 @@ def test_head_before_the_comment_element_names_it_and_not_the_comment_around_it(
     items = item(1, "Anna Berg", reply) + item(3, "Cy")
     _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
     assert comments.sort("position")["author"].to_list() == ["Anna Berg", "Ben K.", "Cy"]
+
+
+def test_a_link_label_shared_by_commenters_sites_is_not_a_name() -> None:
+    """A ``title`` that every commenter's link to their own site carries ("Link to comment author's website")
+    is a label, though one reader links twice to one site: the name beside the date is the author."""
+    sites = {"Anna Berg": "https://anna.example.org/", "Ben K.": "https://ben.example.net/"}
+    head = ('<a href="{site}" title="Link to comment author\'s website"><img src="/a.png" alt=""></a>'
+            "<div><span>{name}</span> <span>12.03.2021, 10:15</span></div>")
+    names = ["Anna Berg", "Ben K.", "Anna Berg"]
+    items = "".join(HEAD_ITEM.format(k=k, name=name, head=head.format(site=sites[name], name=name))
+                    for k, name in enumerate(names, start=1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == names
