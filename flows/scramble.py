@@ -100,6 +100,7 @@ AUTHOR_FORMS = {
     "author-handlefirst": ('<div><span class="user-handle">@{slug}</span> <span class="k5d1e0a77">{name}</span> '
                            "<span>12.03.2024</span></div>"),
     "author-outside": '<div><b>{name}</b> 12.03.2024, 10:15</div>',
+    "author-outsidewrap": '<div><b>{name}</b> 12.03.2024, 10:15</div>',
     "author-replies": '<div><span>{name}</span> <span>12.03.2024, 10:15</span></div>',
 }
 """Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
@@ -134,8 +135,9 @@ after the text; ``author-headerlink``: a ``<header>`` with a profile link, a ``<
 ``username`` and a date: the truth takes the display name; ``author-handlefirst``: the handle first (classed
 ``user-handle``), the display name in a ``<span>`` of a meaningless class after it. ``author-outside``: the name and
 a date in a ``<div>`` just before the comment element, outside it (a head row above the element a theme marks
-as the comment). ``author-replies``: the replies only (comments inside another moved comment) have their name
-in a ``<span>`` beside a date, the comments they answer keep theirs as they were (a thread mixing two head forms).
+as the comment); ``author-outsidewrap``: the same, the comment element in a ``<div>`` of its own after it.
+``author-replies``: the replies only (comments inside another moved comment) have their name in a ``<span>``
+beside a date, the comments they answer keep theirs as they were (a thread mixing two head forms).
 Only ``author-handle`` and ``author-handlefirst`` write an "@handle" next to the name, in an element of its own:
 the labelled pages keep a handle shown within the name's element as part of it ("Kris @Krazy_Kris"), so the
 unchanged truth would not hold for a handle written there."""
@@ -143,8 +145,9 @@ RUN_PAIR_CLASSES = ("comment-header", "comment-body")
 """The classes of ``author-pairs``' head and body elements: named as a comment's parts, as no element is the comment."""
 TAIL_FORMS = frozenset({"author-footer", "author-signed", "author-postprofile", "author-sigdate"})
 """Forms written after the comment's text element (``COMMENT_TEXT_SELECTORS``), or before its replies."""
-BEFORE_FORMS = frozenset({"author-outside"})
-"""Forms written just before the comment element, outside it."""
+BEFORE_FORMS = frozenset({"author-outside", "author-outsidewrap"})
+"""Forms written just before the comment element, outside it (``author-outsidewrap``: the comment element put in a
+``<div>`` of its own first, the name before that)."""
 REPLY_ONLY_FORMS = frozenset({"author-replies"})
 """Forms written for the replies only: a comment that answers none keeps its name where it was."""
 RUN_FORMS = {"author-blogger": "dl", "author-pairs": "pairs", "author-table": "table", "author-forum": "forum"}
@@ -397,8 +400,17 @@ def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, com
     elif form in BEFORE_FORMS:
         author.decompose()
         comment.insert_before(body.child)
+        if form == "author-outsidewrap":
+            _wrap(comment)
     else:
         author.replace_with(body.child)
+
+
+def _wrap(node: LexborNode) -> None:
+    """Put ``node`` in a ``<div>`` of its own, in its place (the copy keeps its attributes and content)."""
+    made = LexborHTMLParser(f"<html><body><div>{node.html or ''}</div></body></html>").body
+    if made is not None and made.child is not None:
+        node.replace_with(made.child)
 
 
 @functools.cache

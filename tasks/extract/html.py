@@ -1382,10 +1382,16 @@ def _lead_name(node: LexborNode) -> tuple[LexborNode, str] | None:
     name it holds, where it is the comment's head written outside it (a theme marks the comment's text and foot as
     the comment, its name and date stand in a row above): not itself a comment's text, at most
     ``STRUCT_HEADER_CHARS`` of text, a date in it, and a name read from it as from a comment's head
-    (``_head_author``: its bold text, link, a name beside the date); None otherwise."""
-    prev = node.prev
-    while prev is not None and (prev.tag in ("-text", "-comment") and not (prev.text_content or "").strip()):
-        prev = prev.prev
+    (``_head_author``: its bold text, link, a name beside the date); None otherwise. Where the comment element is
+    the only element of a wrapper around it (``_LEAD_WRAPPERS``, up to ``LEAD_LEVELS`` of them), the element before
+    that wrapper."""
+    holder, prev = node, _prev_element(node)
+    for _ in range(LEAD_LEVELS):
+        parent = holder.parent
+        if prev is not None or parent is None or parent.tag not in _LEAD_WRAPPERS or _prev_element(holder) is not None \
+                or _next_element(holder) is not None:
+            break  # a list (``ol.children``: a reply alone in it) is no wrapper, what stands before it is its comment's
+        holder, prev = parent, _prev_element(parent)  # a wrapper holding the comment element alone
     if prev is None or prev.tag in _LEAD_NOT:
         return None
     text = " ".join(node_text(prev).split())
@@ -1397,6 +1403,29 @@ def _lead_name(node: LexborNode) -> tuple[LexborNode, str] | None:
     if name is None or kind is None or not name_shaped(name) or _date_in(name) is not None:
         return None
     return prev, name
+
+
+LEAD_LEVELS = 2
+"""How many wrappers holding a comment element alone ``_lead_name`` looks past for the head before them."""
+_LEAD_WRAPPERS = frozenset({"div", "section", "article", "aside"})
+"""Elements that may wrap one comment element (not a list: a reply alone in its replies list stands below its
+comment's foot)."""
+
+
+def _prev_element(node: LexborNode) -> LexborNode | None:
+    """The sibling before ``node``, white space and markup comments passed over (None when there is none)."""
+    prev = node.prev
+    while prev is not None and prev.tag in ("-text", "-comment") and not (prev.text_content or "").strip():
+        prev = prev.prev
+    return prev
+
+
+def _next_element(node: LexborNode) -> LexborNode | None:
+    """The sibling after ``node``, white space and markup comments passed over (None when there is none)."""
+    nxt = node.next
+    while nxt is not None and nxt.tag in ("-text", "-comment") and not (nxt.text_content or "").strip():
+        nxt = nxt.next
+    return nxt
 
 
 _LEAD_NOT = frozenset({"-text", "-comment", "script", "style", "a", "h1", "h2", "h3", "h4", "h5", "h6", "form",

@@ -591,6 +591,11 @@ def test_head_before_the_comment_element_names_it_and_not_the_comment_around_it(
     items = item(1, "Anna Berg", reply) + item(3, "Cy")
     _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
     assert comments.sort("position")["author"].to_list() == ["Anna Berg", "Ben K.", "Cy"]
+    # the comment element alone in a wrapper: the head stands before the wrapper
+    wrapped = "".join(item(k, name).replace('<li id', '<div><li id').replace("</li>", "</li></div>")
+                      for k, name in enumerate(["Anna Berg", "Ben K."], start=1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=wrapped)))
+    assert comments.sort("position")["author"].to_list() == ["Anna Berg", "Ben K."]
 
 
 def test_a_link_label_shared_by_commenters_sites_is_not_a_name() -> None:
