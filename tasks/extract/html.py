@@ -1377,14 +1377,14 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
     return _without_repeated_labels(comments, children, max_nodes=max_nodes, stated=stated)
 
 
-def _lead_name(node: LexborNode) -> tuple[LexborNode, str] | None:
+def _lead_name(node: LexborNode, comment_ids: set[int]) -> tuple[LexborNode, str] | None:
     """The element just before the comment element ``node`` (white space and markup comments passed over) and the
     name it holds, where it is the comment's head written outside it (a theme marks the comment's text and foot as
     the comment, its name and date stand in a row above): not itself a comment's text, at most
     ``STRUCT_HEADER_CHARS`` of text, a date in it, and a name read from it as from a comment's head
     (``_head_author``: its bold text, link, a name beside the date); None otherwise. Where the comment element is
     the only element of a wrapper around it (``_LEAD_WRAPPERS``, up to ``LEAD_LEVELS`` of them), the element before
-    that wrapper."""
+    that wrapper. None where that element is one of the ``comment_ids``."""
     holder, prev = node, _prev_element(node)
     for _ in range(LEAD_LEVELS):
         parent = holder.parent
@@ -1392,7 +1392,9 @@ def _lead_name(node: LexborNode) -> tuple[LexborNode, str] | None:
                 or _next_element(holder) is not None:
             break  # a list (``ol.children``: a reply alone in it) is no wrapper, what stands before it is its comment's
         holder, prev = parent, _prev_element(parent)  # a wrapper holding the comment element alone
-    if prev is None or prev.tag in _LEAD_NOT:
+    if prev is None or prev.tag in _LEAD_NOT or prev.mem_id in comment_ids:
+        return None  # the comment before it (``comment_ids``), not a head
+    if len(prev.text(deep=True) or "") > STRUCT_MAX_BLOCK_CHARS:
         return None
     text = " ".join(node_text(prev).split())
     if not text or len(text) > STRUCT_HEADER_CHARS or _date_in(text) is None:
@@ -1439,8 +1441,8 @@ def _leads(candidates: list[LexborNode]) -> dict[int, tuple[LexborNode, str]]:
     ids = {node.mem_id for node in candidates}
     out: dict[int, tuple[LexborNode, str]] = {}
     for node in candidates:
-        found = _lead_name(node)
-        if found is not None and found[0].mem_id not in ids:
+        found = _lead_name(node, ids)
+        if found is not None:
             out[node.mem_id] = found
     return out
 
