@@ -94,6 +94,14 @@ AUTHOR_FORMS = {
                     'typeof="schema:Person">{name}</span></p><p>Tue, 03/12/2024 - 10:15</p>'
                     '<p><a href="/comment/{slug}#comment-{slug}">Permalink</a></p></footer>'),
     "author-replyto": '<div><a href="https://example.org/u/{slug}">{name}</a>{reply}</div>',
+    "author-handle": ('<div><a href="https://example.org/u/{slug}"><span>{name}</span></a> '
+                      '<span class="username">@{slug}</span> · <time datetime="2024-03-12T10:15">12 March 2024</time>'
+                      "</div>"),
+    "author-handlefirst": ('<div><span class="user-handle">@{slug}</span> <span class="k5d1e0a77">{name}</span> '
+                           "<span>12.03.2024</span></div>"),
+    "author-outside": '<div><b>{name}</b> 12.03.2024, 10:15</div>',
+    "author-outsidewrap": '<div><b>{name}</b> 12.03.2024, 10:15</div>',
+    "author-replies": '<div><span>{name}</span> <span>12.03.2024, 10:15</span></div>',
 }
 """Markup a comment's author name is moved into (``move_authors``): ``{name}`` is the name (escaped),
 ``{slug}`` a token made from it, ``{json}`` the name as a JSON string, ``{verb}`` a "wrote" verb in one of
@@ -123,13 +131,25 @@ and a post count in a cell beside the cell with the content; ``author-badge``: a
 ``author-plain``: the name as bare text over a date line; ``author-span``: the name in a ``<span>`` whose
 class is a meaningless token, nothing else in its line; ``author-sigdate``: a "— NAME, DATE" signature
 after the text; ``author-headerlink``: a ``<header>`` with a profile link, a ``<time>`` and a "Reply" link.
-No form writes an "@handle" next to the name:
-the labelled pages keep a handle shown with the name as part of it ("Kris @Krazy_Kris"), so the unchanged
-truth would not hold."""
+``author-handle``: the display name in a profile link, then the handle ("@k1a2b3c4d") in an element classed
+``username`` and a date: the truth takes the display name; ``author-handlefirst``: the handle first (classed
+``user-handle``), the display name in a ``<span>`` of a meaningless class after it. ``author-outside``: the name and
+a date in a ``<div>`` just before the comment element, outside it (a head row above the element a theme marks
+as the comment); ``author-outsidewrap``: the same, the comment element in a ``<div>`` of its own after it.
+``author-replies``: the replies only (comments inside another moved comment) have their name in a ``<span>``
+beside a date, the comments they answer keep theirs as they were (a thread mixing two head forms).
+Only ``author-handle`` and ``author-handlefirst`` write an "@handle" next to the name, in an element of its own:
+the labelled pages keep a handle shown within the name's element as part of it ("Kris @Krazy_Kris"), so the
+unchanged truth would not hold for a handle written there."""
 RUN_PAIR_CLASSES = ("comment-header", "comment-body")
 """The classes of ``author-pairs``' head and body elements: named as a comment's parts, as no element is the comment."""
 TAIL_FORMS = frozenset({"author-footer", "author-signed", "author-postprofile", "author-sigdate"})
 """Forms written after the comment's text element (``COMMENT_TEXT_SELECTORS``), or before its replies."""
+BEFORE_FORMS = frozenset({"author-outside", "author-outsidewrap"})
+"""Forms written just before the comment element, outside it (``author-outsidewrap``: the comment element put in a
+``<div>`` of its own first, the name before that)."""
+REPLY_ONLY_FORMS = frozenset({"author-replies"})
+"""Forms written for the replies only: a comment that answers none keeps its name where it was."""
 RUN_FORMS = {"author-blogger": "dl", "author-pairs": "pairs", "author-table": "table", "author-forum": "forum"}
 """The forms that write no element holding one comment (``_as_run``) and how their parts stand."""
 BADGES = ("(Admin)", "Moderator", "Author", "Autor", "(Modérateur)", "Redaktion")
@@ -277,6 +297,8 @@ def move_authors(data: bytes, form: str) -> bytes:
     stated: list[dict[str, object]] = []
     # last first: a reply's comment is replaced before the comment that holds it is rebuilt (``author-dl``)
     for comment, author, name in reversed(moved):
+        if form in REPLY_ONLY_FORMS and comment.mem_id not in parents:
+            continue
         parent = author.parent
         while parent is not None and parent.mem_id != comment.mem_id:
             for attr in _NAMING_ATTRS:
@@ -356,9 +378,9 @@ def _unwrap_runs(tree: LexborHTMLParser, mark: str) -> None:
 
 def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, comment_ids: set[int]) -> None:
     """Put ``snippet`` (the name in ``form``) in ``comment`` in place of the ``author`` element: there, or
-    after the comment's text (``TAIL_FORMS``), or as the ``<dt>`` of the comment made a ``<dd>`` (``author-dl``),
-    or in a ``<dt>`` (``author-blogger``) or ``<div>`` (``author-pairs``) before a ``<dd>`` or ``<div>`` with the
-    content, the comment element gone."""
+    after the comment's text (``TAIL_FORMS``), or just before the comment element, outside it (``BEFORE_FORMS``),
+    or as the ``<dt>`` of the comment made a ``<dd>`` (``author-dl``), or in a ``<dt>`` (``author-blogger``) or
+    ``<div>`` (``author-pairs``) before a ``<dd>`` or ``<div>`` with the content, the comment element gone."""
     body = LexborHTMLParser(f"<html><body>{snippet}</body></html>").body
     if form == "author-dl" and _run_mark() in comment.attrs:
         author.decompose()  # a run's parts (a <dd> with the text) stay: the name's <dt> goes before them
@@ -375,8 +397,20 @@ def _place(form: str, snippet: str, comment: LexborNode, author: LexborNode, com
     elif form in TAIL_FORMS:
         author.decompose()
         _put_after_text(comment, body.child, comment_ids, _text_selector())
+    elif form in BEFORE_FORMS:
+        author.decompose()
+        comment.insert_before(body.child)
+        if form == "author-outsidewrap":
+            _wrap(comment)
     else:
         author.replace_with(body.child)
+
+
+def _wrap(node: LexborNode) -> None:
+    """Put ``node`` in a ``<div>`` of its own, in its place (the copy keeps its attributes and content)."""
+    made = LexborHTMLParser(f"<html><body><div>{node.html or ''}</div></body></html>").body
+    if made is not None and made.child is not None:
+        node.replace_with(made.child)
 
 
 @functools.cache

@@ -54,7 +54,7 @@ comments (the two readings agree on the thread): a text pass that read the page'
 lines up with a comment now and then, and its "authors" are then labels."""
 
 _SENTENCE_END = r"[.!?:;]$"
-_INITIAL_END = r"(?:^|\s)[^\W\d_]{1,2}\.$"
+_INITIAL_END = r"(?:^|[\s.])[^\W\d_]{1,2}\.$"
 _INITIALS_ONLY = r"^[\p{Lu}\d]{1,3}$"
 
 
@@ -170,6 +170,14 @@ def frame_only(text: str) -> bool:
     return not _SAYS.sub("", _DATE_PREPOSITION.sub("", " " + text.strip())).strip(" \u00a0\t:·|•,–—-")
 
 
+HANDLE = re.compile(r"@[^\s@]+")
+"""A user's handle written alone ("@jane_d"): beside a display name, the handle is not the name."""
+_LEADING_HANDLE = re.compile(r"^@[^\s@]+\s+[·|•–—-]?\s*(?=\S)")
+"""A handle written before the display name on one line ("@jane_d Jane Doe", "@jane_d · Jane Doe")."""
+_FRAME_CLOSE = re.compile(r"(?::|\.\.\.|…)\s*$")
+"""How a head's frame after the name closes ("schrieb:", "said..."): a line so closed is "NAME verb:"."""
+
+
 _INITIALS = re.compile(r"[^\W_]{1,3}")
 _WORD_STARTS = re.compile(r"(?:^|[\s\-_.(\[])[(\[]?([^\W_])")
 
@@ -216,6 +224,12 @@ def name_from_text(text: str) -> str | None:
         name = _DATE_PREPOSITION.sub("", name[: time.start()]) or name[: time.start()]
     name = _SAYS_WORD.sub("", name) or name
     name = _SAYS.sub("", _SIGNATURE.sub("", _NUMBERING.sub("", name)))
+    shown = _LEADING_HANDLE.sub("", name.strip())  # "@jane_d Jane Doe": the handle before the display name
+    if shown != name.strip() and not _TIME.search(shown) and not WRITTEN_DATE.search(shown) \
+            and not RELATIVE_DATE.search(shown) and any(ch.isalpha() for ch in shown) \
+            and not _FRAME_CLOSE.search(lines[0]):
+        name = shown  # what follows is a name, not what was left of a date ("@jane 11. Dezember 2012"), nor the
+        # "wrote" word of a "NAME verb:" head in a language no list holds ("@jane svarade:")
     name = name.strip(" \u00a0\t:·|•").rstrip(" \u00a0\t–—-,»")
     if not name or len(name) > MAX_AUTHOR_CHARS:
         return None
@@ -252,16 +266,21 @@ _TRAILING_MARKS = re.compile(r"[\s·|•,–—:-]+$")
 
 
 _SAID_TAIL = re.compile(rf"(?i)\s+(?:{selectors.SAYS_ALT})\s*(?::|\.\.\.|…)\s*$")
+_CUT_MARK = re.compile(r"(?<=[^\s.])(?:\.\.\.|…)$")
+"""An ellipsis closing a name ("mike..."): a widget cut the name short there, or it closes the head's frame; what
+the reader sees as the name is what stands before it (a run of more dots, "so what....", is the writer's own)."""
 """A "says" word closed by a colon or an ellipsis after a name ("Jane said...", "Jane schrieb:"): the header's
 frame, cut even where the page has too few authors to show it (``strip_shared_affixes``)."""
 
 
 def strip_badge(name: str | None) -> str | None:
-    """Strip a "said..." frame, a role badge and separators from an author name ("Mathias Autor" -> "Mathias",
-    "Jane said..." -> "Jane")."""
+    """Strip a "said..." frame, a role badge, a closing ellipsis (``_CUT_MARK``) and separators from an author name
+    ("Mathias Autor" -> "Mathias", "Jane said..." -> "Jane", "mike..." -> "mike")."""
     if name is None:
         return None
     cleaned = _BADGE.sub("", _SAID_TAIL.sub("", name)).strip()
+    uncut = _CUT_MARK.sub("", cleaned)
+    cleaned = uncut if uncut and not frame_only(uncut) else cleaned  # "said..." alone is no name cut short
     cleaned = _LEADING_MARKS.sub("", _TRAILING_MARKS.sub("", cleaned))
     return cleaned or name.strip() or None
 

@@ -28,6 +28,7 @@ from schemas.parsed import PARSED_ARTICLES, PARSED_COMMENTS
 from schemas.validate import polars_schema
 from tasks.css_queries import Selection, SelectorSet
 from tasks.extract.authors import (
+    HANDLE,
     MAX_AUTHOR_CHARS,
     avatar_initials,
     clean_authors,
@@ -355,6 +356,8 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
                 name = _linked_name(cand, name_from_text(node_text(cand, skip=excluded)), excluded)
                 if not name or _DATE_ONLY.match(name) or _BADGE_ONLY.match(name):
                     continue  # a date, or a role badge with "author" in its class ("Autor")
+                if HANDLE.fullmatch(name) and (beside := _beside_handle(cand, region, excluded)) is not None:
+                    return beside  # "@jane_d" in its own element beside the display name "Jane Doe"
                 if found is None:
                     if not (_INITIALS.fullmatch(name) and name == name.upper()):
                         return name, cand
@@ -366,6 +369,34 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
 
 _DATE_ONLY = re.compile(r"^[\d\s./:,-]+(?:am|pm|uhr)?$", re.IGNORECASE)
 LABEL_MAX_WORDS = 3
+
+
+def _beside_handle(node: LexborNode, region: LexborNode, excluded: set[int]) -> tuple[str, LexborNode] | None:
+    """The display name on the head line of ``node``, an element holding a handle alone ("@jane_d"): the line of
+    the nearest element around it (up to ``HOLDER_LEVELS`` above it, below ``region``) that holds more than the
+    handle, the handle taken out and the name read from what is left ("Jane Doe @jane_d · 12 March 2024",
+    "@jane_d Jane Doe 12.03.2024"), and that element; None when no such line holds a name-shaped one."""
+    handle = " ".join(node_text(node, skip=excluded).split())
+    holder = node
+    for _ in range(HOLDER_LEVELS):
+        parent = holder.parent
+        if parent is None or parent.mem_id == region.mem_id:
+            return None
+        holder = parent
+        line = next((ln for ln in node_text(holder, skip=excluded).split("\n") if ln.strip()), "")
+        line = " ".join(line.split())
+        if line == handle:
+            continue  # a link around the handle: one level more
+        if handle not in line:
+            return None
+        rest = (line.replace(handle, " ", 1)).strip(" \u00a0·|•,–—-")
+        if (date := _date_in(rest)) is not None and date.start() == 0:
+            return None  # the handle's line holds its date only: the handle is the name shown
+        name = name_from_text(rest) if rest else None
+        if name is None or not name_shaped(name) or HANDLE.fullmatch(name) or _DATE_ONLY.match(name):
+            return None
+        return name, holder
+    return None
 
 
 _FRAME_END = re.compile(r"(?::|\.\.\.|…)$")
@@ -811,17 +842,17 @@ def _answered(node: LexborNode, excluded: set[int], rest: str) -> tuple[list[str
 
 
 def _comment_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
-                    refused: frozenset[str] = frozenset(), read_block: bool = True,
+                    refused: frozenset[str] = frozenset(), read_block: bool = True, lead: str | None = None,
                     ) -> tuple[str | None, LexborNode | None]:
     """The author of one comment and the element holding it (``_read_author``), a role badge or a frame word
     after a linked name cut (``_link_delimited``)."""
     author, author_node = _read_author(node, excluded, max_nodes=max_nodes, block=block, refused=refused,
-                                       read_block=read_block)
+                                       read_block=read_block, lead=lead)
     return _link_delimited(node, excluded, author), author_node
 
 
 def _read_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block: _Block | None = None,
-                 refused: frozenset[str] = frozenset(), read_block: bool = True,
+                 refused: frozenset[str] = frozenset(), read_block: bool = True, lead: str | None = None,
                  ) -> tuple[str | None, LexborNode | None]:
     """The author of one comment and the element holding it, the one author step of both finders: the element
     the selectors name (``_author_of``), or where that holds no name (or only an avatar's initials) the
@@ -832,11 +863,15 @@ def _read_author(node: LexborNode, excluded: set[int], *, max_nodes: int, block:
     evidence is taken over the name line where it is of a ``STRONG_EVIDENCE`` kind, or the name line holds
     it (the line "Jane Doe Top contributor" with "Jane Doe" in bold), or the name line is only its
     initials; else the name line stays. The element is given for a markup comment only. A name of ``refused``
-    (``_without_repeated_labels``) is not taken from an element.
+    (``_without_repeated_labels``) is not taken from an element. ``lead`` is the name of the comment's head where
+    that stands just before the comment element, outside it (``_lead_name``): where no element the selectors name
+    holds a name, it is taken before the evidence inside the comment (a bold word or a link of its text).
     """
     author, author_node = _author_of(node, excluded)
     if author in refused:
         author, author_node = None, None
+    if author is None and lead is not None and lead not in refused:
+        return lead, None
     kind = "class"
     if author is None or not name_shaped(author) or _INITIALS.fullmatch(author):
         head_author, head_node, head_kind = _head_author(node, excluded, refused)
@@ -972,15 +1007,18 @@ def _frame_only(rest: str) -> bool:
 
 def _without_head_lines(text: str, author: str | None) -> str:
     """``text`` (a comment's, paragraphs split by blank lines) without its head where the text begins with it (a
-    letter avatar's initials of the name may stand above it): a first line that is the ``author``'s name and its
-    frame only (``_frame_only``: "Jane Moderator dice:
+    letter avatar's initials of the name may stand above it): a first line that is the ``author``'s name (a handle
+    may stand before it) and its frame only (``_frame_only``: "Jane Moderator dice:
     12.03.2024", "Jane"), then a date line. Only when text is left after them."""
     if not author:
         return text
     parts = text.split("\n\n")
     if len(parts) > 2 and avatar_initials(parts[0], author):
         parts = parts[1:]  # a letter avatar's initials over the name line
-    if len(parts) < 2 or not parts[0].startswith(author) or not _frame_only(parts[0][len(author):]):
+    first = parts[0]
+    if (handle := HANDLE.match(first)) is not None and first[handle.end():].strip(" \u00a0·|•–—-").startswith(author):
+        first = first[handle.end():].strip(" \u00a0·|•–—-")  # a handle before the name ("@jane_d Jane Doe")
+    if len(parts) < 2 or not first.startswith(author) or not _frame_only(first[len(author):]):
         return text
     cut = 2 if len(parts) > 2 and _is_date_line(parts[1]) else 1
     return "\n\n".join(parts[cut:])
@@ -1300,6 +1338,8 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
     stated = _page_ld_comments(tree)
     nearest, children = _thread(candidates)
     rep = _representatives(candidates, children, max_nodes=max_nodes)
+    leads = _leads([node for node in candidates if rep[node.mem_id] == node.mem_id])
+    lead_ids = {lead.mem_id for lead, _ in leads.values()}
     comments: list[_Comment] = []
     position: dict[int, int] = {}
     for node in candidates:
@@ -1316,13 +1356,15 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
             anc = nearest[anc]
         if parent is None and nearest[mid] is None:
             parent = _sibling_parent(node, rep, position)
-        excluded = _subtree_ids(mid, children)
+        excluded = _subtree_ids(mid, children) | lead_ids  # a reply's head before it is the reply's
         skip, run_date, head_name = outside.get(mid, (set(), None, None))
         # a run's head line is its name line, as a structural block's is: evidence of a weak kind (a "Follow"
         # link in the text part) does not outweigh it, nor does the block's reading (a post count under the name)
         head = _Block(head_name, None, None, []) if head_name is not None else None
+        lead = leads.get(mid)
         author, author_node = _comment_author(node, excluded, max_nodes=max_nodes, block=head,
-                                              read_block=not stated and head is None)
+                                              read_block=not stated and head is None,
+                                              lead=lead[1] if lead is not None else None)
         posted_text, posted = _date_of(node, excluded)
         text = _comment_text(node, excluded | skip, author_node)
         if posted_text is None and run_date is not None:
@@ -1339,6 +1381,76 @@ def _collect_comments(tree: LexborHTMLParser, *, max_nodes: int) -> list[_Commen
         position[mid] = len(comments)
         comments.append(_Comment(node, parent, author, text, posted_text, posted, author_node))
     return _without_repeated_labels(comments, children, max_nodes=max_nodes, stated=stated)
+
+
+def _lead_name(node: LexborNode, comment_ids: set[int]) -> tuple[LexborNode, str] | None:
+    """The element just before the comment element ``node`` (white space and markup comments passed over) and the
+    name it holds, where it is the comment's head written outside it (a theme marks the comment's text and foot as
+    the comment, its name and date stand in a row above): not itself a comment's text, at most
+    ``STRUCT_HEADER_CHARS`` of text, a date in it, and a name read from it as from a comment's head
+    (``_head_author``: its bold text, link, a name beside the date); None otherwise. Where the comment element is
+    the only element of a wrapper around it (``_LEAD_WRAPPERS``, up to ``LEAD_LEVELS`` of them), the element before
+    that wrapper. None where that element is one of the ``comment_ids``."""
+    holder, prev = node, _prev_element(node)
+    for _ in range(LEAD_LEVELS):
+        parent = holder.parent
+        if prev is not None or parent is None or parent.tag not in _LEAD_WRAPPERS or _prev_element(holder) is not None \
+                or _next_element(holder) is not None:
+            break  # a list (``ol.children``: a reply alone in it) is no wrapper, what stands before it is its comment's
+        holder, prev = parent, _prev_element(parent)  # a wrapper holding the comment element alone
+    if prev is None or prev.tag in _LEAD_NOT or prev.mem_id in comment_ids:
+        return None  # the comment before it (``comment_ids``), not a head
+    if len(prev.text(deep=True) or "") > STRUCT_MAX_BLOCK_CHARS:
+        return None
+    text = " ".join(node_text(prev).split())
+    if not text or len(text) > STRUCT_HEADER_CHARS or _date_in(text) is None:
+        return None
+    if prev.css_first(_TEXT_ELEMENT) is not None:
+        return None  # a comment's text: another comment, not a head
+    name, _, kind = _head_author(prev, set())
+    if name is None or kind is None or not name_shaped(name) or _date_in(name) is not None:
+        return None
+    return prev, name
+
+
+LEAD_LEVELS = 2
+"""How many wrappers holding a comment element alone ``_lead_name`` looks past for the head before them."""
+_LEAD_WRAPPERS = frozenset({"div", "section", "article", "aside"})
+"""Elements that may wrap one comment element (not a list: a reply alone in its replies list stands below its
+comment's foot)."""
+
+
+def _prev_element(node: LexborNode) -> LexborNode | None:
+    """The sibling before ``node``, white space and markup comments passed over (None when there is none)."""
+    prev = node.prev
+    while prev is not None and prev.tag in ("-text", "-comment") and not (prev.text_content or "").strip():
+        prev = prev.prev
+    return prev
+
+
+def _next_element(node: LexborNode) -> LexborNode | None:
+    """The sibling after ``node``, white space and markup comments passed over (None when there is none)."""
+    nxt = node.next
+    while nxt is not None and nxt.tag in ("-text", "-comment") and not (nxt.text_content or "").strip():
+        nxt = nxt.next
+    return nxt
+
+
+_LEAD_NOT = frozenset({"-text", "-comment", "script", "style", "a", "h1", "h2", "h3", "h4", "h5", "h6", "form",
+                       "textarea", "p", "blockquote"})
+"""Elements before a comment that are not its head: text, a heading, a paragraph (the article's, or a comment's)."""
+
+
+def _leads(candidates: list[LexborNode]) -> dict[int, tuple[LexborNode, str]]:
+    """For each comment element of ``candidates`` whose head stands just before it (``_lead_name``), the head and
+    its name, by the element's ``mem_id``; none where the element before one comment is another of them."""
+    ids = {node.mem_id for node in candidates}
+    out: dict[int, tuple[LexborNode, str]] = {}
+    for node in candidates:
+        found = _lead_name(node, ids)
+        if found is not None:
+            out[node.mem_id] = found
+    return out
 
 
 LD_MIN_OVERLAP = 0.5
@@ -1394,14 +1506,15 @@ def _link_target(node: LexborNode | None) -> str | None:
 
 
 def _per_user_controls(comments: list[_Comment], counts: Counter[str]) -> frozenset[str]:
-    """The authors read from links that head two or more comments, each time a link to another address: a
-    control beside each commenter ("Follow" to /people/7/follow, "Message" to /pm?to=7), in any language. A
-    reader who writes twice links to one profile (or to none)."""
+    """The authors read from links that head two or more comments, always a link, to two or more addresses: a
+    control beside each commenter ("Follow" to /people/7/follow, "Message" to /pm?to=7), or a label the links to
+    commenters' own sites share ("Link to comment author's website"), in any language. A reader who writes twice
+    links to one profile (or to none)."""
     targets: dict[str, set[str | None]] = {}
     for comment in comments:
         if comment.author is not None and counts[comment.author] > 1:
             targets.setdefault(comment.author, set()).add(_link_target(comment.author_node))
-    return frozenset(a for a, seen in targets.items() if None not in seen and len(seen) == counts[a])
+    return frozenset(a for a, seen in targets.items() if None not in seen and len(seen) > 1)
 
 
 def _without_repeated_labels(comments: list[_Comment], children: dict[int, list[int]], *,
@@ -1476,7 +1589,8 @@ _STRUCT_TAGS = frozenset({"li", "article", "div", "section", "dd", "blockquote",
 _STRUCT_NOT_IN = frozenset({"nav", "header", "footer", "form", "select", "menu", "button", "a"})
 _NAME_SHAPE = re.compile(r"[^\W_]")
 _SENTENCE_END = re.compile(r"[.!?;]$")
-_INITIAL_END = re.compile(r"(?:^|\s)[^\W\d_]{1,2}\.$")
+_INITIAL_END = re.compile(r"(?:^|[\s.])[^\W\d_]{1,2}\.$")
+"""A name may end with an initial: "Anna K.", or initials only ("G.M.", "J.R.R.")."""
 _INNER_SENTENCE_END = re.compile(r"[?!]\s+\w")
 """A question or exclamation mark with words after it: a sentence and more ("How did you do that? AWESOME")."""
 _DATE_REST = re.compile(r"^[\W\d_]*(?:\w{1,3}[\W\d_]*)?$")

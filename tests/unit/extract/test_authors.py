@@ -172,6 +172,7 @@ def test_name_before_date_cuts_what_joins_name_and_date(head: str, name: str) ->
 @pytest.mark.parametrize(("raw", "name"), [
     ("martinealison said...", "martinealison"), ("Jane schrieb:", "Jane"), ("Иван написал…", "Иван"),
     ("Simon Says", "Simon Says"), ("7 said...", "7"), ("said...", "said..."), ("Mathias Autor", "Mathias"),
+    ("mike...", "mike"), ("Jane…", "Jane"), ("so what....", "so what...."),
 ])
 def test_strip_badge_cuts_a_said_frame_on_a_lone_author(raw: str, name: str) -> None:
     """Issue 17: a "NAME said..." header read by the text path on a page of one or two comments (too few to
@@ -188,3 +189,21 @@ def test_frame_only(text: str, want: bool) -> None:
     from tasks.extract.authors import frame_only
 
     assert frame_only(text) is want
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("@jane_d Jane Doe", "Jane Doe"), ("@jane_d · Jane Doe", "Jane Doe"), ("@k829 6rings", "6rings"),
+    ("Kris @Krazy_Kris", "Kris @Krazy_Kris"), ("@kpeterlka", "@kpeterlka"),
+    ("@kpeterlka 11. Dezember 2012 um 14:11", "@kpeterlka"),
+])
+def test_name_from_text_takes_the_display_name_after_a_handle(text: str, name: str) -> None:
+    """A handle before the display name is not the name; a handle alone, or after the name, stays."""
+    from tasks.extract.authors import name_from_text
+
+    assert name_from_text(text) == name
+
+
+def test_initials_only_are_name_like() -> None:
+    """Initials with their dots ("G.M.", "J.R.R.") are a name, as "Anna K." is; a sentence is not."""
+    frame = pl.DataFrame({"author": ["G.M.", "J.R.R.", "Anna K.", "I liked this one."]})
+    assert frame.select(name_like(pl.col("author")))["author"].to_list() == [True, True, True, False]

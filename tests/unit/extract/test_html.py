@@ -561,3 +561,51 @@ def test_label_before_a_linked_name_and_a_badge_before_a_date_are_not_names() ->
     items = HEAD_ITEM.format(k=1, name="Anna", head="<cite><span>Autor</span></cite>")
     _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items).replace("</head>", script + "</head>")))
     assert comments["author"].to_list() == ["Anna"]
+
+
+@pytest.mark.parametrize("head", [
+    '<a href="/u/{k}"><span>{name}</span></a> <span class="username">@user{k}</span> · <time>12 March 2021</time>',
+    '<span class="user-handle">@user{k}</span> <span class="x9">{name}</span> <span>12.03.2021</span>',
+])
+def test_display_name_beside_a_handle_is_the_author(head: str) -> None:
+    """A handle ("@user1") in an element of its own beside the display name, before it or after it, is not the
+    name; a handle within the name's own element ("Kris @Krazy_Kris") stays part of it."""
+    names = ["Anna Berg", "Ben K.", "G.M."]
+    items = "".join(HEAD_ITEM.format(k=k, name=name, head=head.format(k=k, name=name))
+                    for k, name in enumerate(names, start=1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == names
+    items = HEAD_ITEM.format(k=1, name="x", head='<cite class="fn">Kris @Krazy_Kris</cite> says:')
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments["author"].to_list() == ["Kris @Krazy_Kris"]
+
+
+def test_head_before_the_comment_element_names_it_and_not_the_comment_around_it() -> None:
+    """A comment's head written just before the element marked as the comment, outside it (a name and a date
+    in a row above), names that comment; the comment whose replies list holds it does not take that name."""
+    def item(k: int, name: str, replies: str = "") -> str:
+        return (f'<div><b>{name}</b> 12.03.2021, 10:1{k}</div><li id="comment-{k}" class="comment">'
+                f'<div><img src="/a/{k}.png" alt=""></div><div><a href="#comment-{k}">#{k}</a></div>'
+                f"<p>Comment number {k} says something about the tram line and its cost.</p>{replies}</li>")
+    reply = '<ol class="children">' + item(2, "Ben K.") + "</ol>"
+    items = item(1, "Anna Berg", reply) + item(3, "Cy")
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == ["Anna Berg", "Ben K.", "Cy"]
+    # the comment element alone in a wrapper: the head stands before the wrapper
+    wrapped = "".join(item(k, name).replace('<li id', '<div><li id').replace("</li>", "</li></div>")
+                      for k, name in enumerate(["Anna Berg", "Ben K."], start=1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=wrapped)))
+    assert comments.sort("position")["author"].to_list() == ["Anna Berg", "Ben K."]
+
+
+def test_a_link_label_shared_by_commenters_sites_is_not_a_name() -> None:
+    """A ``title`` that every commenter's link to their own site carries ("Link to comment author's website")
+    is a label, though one reader links twice to one site: the name beside the date is the author."""
+    sites = {"Anna Berg": "https://anna.example.org/", "Ben K.": "https://ben.example.net/"}
+    head = ('<a href="{site}" title="Link to comment author\'s website"><img src="/a.png" alt=""></a>'
+            "<div><span>{name}</span> <span>12.03.2021, 10:15</span></div>")
+    names = ["Anna Berg", "Ben K.", "Anna Berg"]
+    items = "".join(HEAD_ITEM.format(k=k, name=name, head=head.format(site=sites[name], name=name))
+                    for k, name in enumerate(names, start=1))
+    _, comments = extract_from_html(_frame(page=HEAD_THREAD.format(items=items)))
+    assert comments.sort("position")["author"].to_list() == names
