@@ -33,11 +33,16 @@ def _page(thread: list[str]) -> str:
                       "Leave a comment", "Your email address will not be published."])
 
 
-def test_footer_headers_close_each_comment() -> None:
+def _footer_thread(names: list[str], weekday: str = "") -> list[str]:
+    """A "Comments" heading over each remark closed by its "Posted by: NAME | [WEEKDAY, ]DATE" footer."""
     thread = ["Comments"]
-    for name, remark, day in zip(NAMES, REMARKS, range(1, 5), strict=True):
-        thread += [remark, f"Posted by: {name} | November 0{day}, 2012 at 03:22 PM"]
-    article, comments = _parse(_page(thread))
+    for name, remark, day in zip(names, REMARKS, range(1, 5), strict=True):
+        thread += [remark, f"Posted by: {name} | {weekday}November 0{day}, 2012 at 03:22 PM"]
+    return thread
+
+
+def test_footer_headers_close_each_comment() -> None:
+    article, comments = _parse(_page(_footer_thread(NAMES)))
     assert [c["author"] for c in comments] == NAMES
     assert [c["text"] for c in comments] == REMARKS
     assert article["body"] == "\n\n".join(PARA)
@@ -47,10 +52,7 @@ def test_footers_dated_with_a_weekday_head_every_comment() -> None:
     # "Posted by: NAME | Thursday, November 08, 2012 at 01:26 PM": the weekday is the date's, whatever the name's
     # length ("Tom from Detroit" took it into a name of seven words, too long for one)
     names = ["Janet", "Tom from Detroit", "Bill in St. Paul", "Jan (in Edmonton, Canada)"]
-    thread = ["Comments"]
-    for name, remark, day in zip(names, REMARKS, range(1, 5), strict=True):
-        thread += [remark, f"Posted by: {name} | Thursday, November 0{day}, 2012 at 03:22 PM"]
-    _, comments = _parse(_page(thread))
+    _, comments = _parse(_page(_footer_thread(names, weekday="Thursday, ")))
     assert [c["author"] for c in comments] == names
     assert [c["text"] for c in comments] == REMARKS
 
