@@ -417,6 +417,10 @@ def _header_features(short: pl.DataFrame) -> pl.DataFrame:
     return found.filter(pl.any_horizontal(pl.col("f_says", "f_ad_author", "f_by_author").is_not_null()))
 
 
+_ABBREVIATION_END = r"(?:^|\s)(?:[^\W\d_]{1,2}\.)+$"
+"""A name that ends with an initial or a dotted abbreviation ("Anna K.", "Rao Jr.", "Ada Lane, Ph.D.", "M.D."), not
+like a clause: the name of a header line ("NAME said...") may end so."""
+
 AFFIX_MIN_LINES = 3
 """How often a page must repeat a header's shape (a closing word, a date line's shape, an author frame)
 before it counts as the frame of comment headers."""
@@ -446,7 +450,7 @@ def _affix_lines(frame: pl.DataFrame) -> pl.DataFrame:
         .filter(closed | dated)
         .with_columns(_name=text.str.replace(r"\s+\S+$", ""))  # once: a filter reads it three times
         .filter(name.str.contains(r"[^\W\d_]")
-                & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$")))
+                & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(_ABBREVIATION_END)))
         .select("_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase(), _affix_line=pl.lit(value=True))
     )
     return short

@@ -463,6 +463,13 @@ def test_name_lines_going_on_into_the_sidebar_keep_the_thread() -> None:
     assert [(c["author"], c["text"]) for c in _parse(page)[1]] == list(zip(BARE_NAMES, remarks, strict=True))
 
 
+def test_a_name_ending_with_a_dotted_degree_heads_its_comment() -> None:
+    # "NAME, Ph.D. said...": a degree closes the name as an initial does ("Anna K."), not as a clause ends
+    names = ["Anna K.", "Lee Marsh, Ph.D.", "Chris", "Dana from Leeds"]
+    _, comments = _parse(_page(_said(names, REMARKS)))
+    assert [(c["author"], c["text"]) for c in comments] == list(zip(names, REMARKS, strict=True))
+
+
 def _over_run(stated: int) -> str:
     """A thread under "``stated`` Comments" (dated headers, four comments) that runs on into a sidebar's list of
     topics, one of them a dated post ("TITLE on DATE": a header line of a sort)."""
