@@ -76,6 +76,7 @@ from tasks.extract.comment_headers import load_model as load_header_model
 from tasks.extract.dates import parse_date
 from tasks.extract.threads import (
     LAYOUT_VOTES_MIN,
+    LIST_MIN_LINES,
     THREAD_SENTENCE_SHARE,
     accept_thread,
     layout_votes,
@@ -416,6 +417,10 @@ def _header_features(short: pl.DataFrame) -> pl.DataFrame:
     return found.filter(pl.any_horizontal(pl.col("f_says", "f_ad_author", "f_by_author").is_not_null()))
 
 
+_ABBREVIATION_END = r"(?:^|\s)(?:[^\W\d_]{1,2}\.)+$"
+"""A name that ends with an initial or a dotted abbreviation ("Anna K.", "Rao Jr.", "Ada Lane, Ph.D.", "M.D."), not
+like a clause: the name of a header line ("NAME said...") may end so."""
+
 AFFIX_MIN_LINES = 3
 """How often a page must repeat a header's shape (a closing word, a date line's shape, an author frame)
 before it counts as the frame of comment headers."""
@@ -445,7 +450,7 @@ def _affix_lines(frame: pl.DataFrame) -> pl.DataFrame:
         .filter(closed | dated)
         .with_columns(_name=text.str.replace(r"\s+\S+$", ""))  # once: a filter reads it three times
         .filter(name.str.contains(r"[^\W\d_]")
-                & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(r"(?:^|\s)[^\W\d_]{1,2}\.$")))
+                & ~(name.str.contains(r"[.!?:;,]$") & ~name.str.contains(_ABBREVIATION_END)))
         .select("_row", _last=text.str.extract(r"(\S+)$", 1).str.to_lowercase(), _affix_line=pl.lit(value=True))
     )
     return short
@@ -1179,6 +1184,7 @@ def _find_comments(p: _Page, finder: Finder | _Pass = "rules") -> list[_Comment]
     if not p.headers and not p.dates and not p.sections and "comment_chrome" not in p.rule:
         return []  # no header line, stated count or comments heading: nothing to anchor a comment list on
     best: list[_Comment] = []
+    best_run: list[tuple[int, int, int]] = []
     for run in _anchored_candidates(p):
         if len(run) <= len(best):
             continue  # a run gives at most one comment per header: it cannot beat the best
@@ -1197,11 +1203,68 @@ def _find_comments(p: _Page, finder: Finder | _Pass = "rules") -> list[_Comment]
         if evidence and len(comments) > len(best) and _reads_as_thread(p, comments):
             voted = _build_anchored(p, run)
             best = voted if len(voted) > len(best) and _reads_as_thread(p, voted) else comments
+            best_run = run
+    if best:
+        best = _counted_reading(p, best_run, best)
     if not best:
         best = _alternating(p)
     if not best:
         best = _name_thread(p)
     return _drop_repeats(p, best)
+
+
+def _thread_stated(p: _Page, comments: list[_Comment]) -> int | None:
+    """The comment count stated above the thread ``comments``: on the closest comment section opener above its
+    first line (``_section_start``), else within ``EVIDENCE_WINDOW`` lines above it (``_stated_before``)."""
+    head = comments[0]
+    first = min([*([] if head.author is None else [head.author]), *head.meta, *head.text])
+    start = _section_start(p, first)
+    if start is not None and p.count[start] is not None:
+        return int(p.count[start])  # type: ignore[arg-type]
+    return _stated_before(p, first)
+
+
+def _counted_reading(p: _Page, run: list[tuple[int, int, int]], comments: list[_Comment]) -> list[_Comment]:
+    """``comments`` (the thread built on the header lines ``run``), or another reading of the same lines that agrees
+    with the page's stated count (``_thread_stated``) where ``comments`` does not.
+
+    More comments than the count: the thread ran over into what the page prints below it (a sidebar's headers and
+    lists): the comments past the count are dropped when none of them holds a reader's sentence
+    (``reader_sentences``), and the last one kept loses its widget tail (``_widget_tail``). The layout stays as it
+    was read: a reading of another layout that happens to have the count's size pairs every text with the wrong
+    name. Fewer comments than the count: the header layout (each header over the text below it) and the footer
+    layout read from the section's shape (``_footer_texts``) or from the text block above each header
+    (``_block_start``) are tried in that order, where one of them reads a comment whose text the other leaves
+    empty (the first or last header with no text on its side). No reading adds a header line, so none invents a
+    comment, and each must still read as readers' writing (``_reads_as_thread``). A count that no reading meets (a
+    paged thread's total, a count of trackbacks too) leaves ``comments`` as they are."""
+    stated = _thread_stated(p, comments)
+    if stated is None or stated <= 0 or stated == len(comments) or not run:
+        return comments
+    if len(comments) > stated:
+        kept = [*comments[:stated - 1], _widget_tail(p, comments[stated - 1])]
+        if reader_sentences(p, comments[stated:]) == 0 and kept[-1].text and _reads_as_thread(p, kept):
+            return kept
+        return comments
+    start = _block_start(p, run)
+    bounds = [start, *(last for _, last, _ in run)]
+    blocks = (start, [_text_lines(p, range(bounds[k] + 1, first)) for k, (first, _, _) in enumerate(run)])
+    for footers in (None, _SHAPE, blocks):
+        other = _build_anchored(p, run, vote=False, footers=footers)
+        if len(other) == stated and _reads_as_thread(p, other):
+            return other
+    return comments
+
+
+def _widget_tail(p: _Page, c: _Comment) -> _Comment:
+    """Comment ``c`` without the lines below its last line that reads as a sentence or prose, where
+    ``LIST_MIN_LINES`` text lines or more follow it and none of them does (a widget's list: "Search the Site",
+    "Categories", month names), as the last comment of a thread that ran over into a sidebar carries them; ``c``
+    as it is otherwise."""
+    said = [k for k, i in enumerate(c.text) if p.sentence[i] or p.prose[i]]
+    if not said or len(c.text) - said[-1] - 1 < LIST_MIN_LINES:
+        return c
+    return _Comment(author=c.author, meta=c.meta, text=c.text[:said[-1] + 1])
 
 
 def _name_thread(p: _Page) -> list[_Comment]:

@@ -463,3 +463,32 @@ def test_name_lines_going_on_into_the_sidebar_keep_the_thread() -> None:
     sidebar = ["Popular", "Ten tips for tram riders who want to get a seat on the morning line"]
     page = "\n".join(["City Extends Tram Line to the North", *PARA, *thread, *sidebar, "© 2024 Example"])
     assert [(c["author"], c["text"]) for c in _parse(page)[1]] == list(zip(BARE_NAMES, remarks, strict=True))
+
+
+def test_a_name_ending_with_a_dotted_degree_heads_its_comment() -> None:
+    # "NAME, Ph.D. said...": a degree closes the name as an initial does ("Anna K."), not as a clause ends
+    names = ["Anna K.", "Lee Marsh, Ph.D.", "Chris", "Dana from Leeds"]
+    _, comments = _parse(_page(_said(names, REMARKS)))
+    assert [(c["author"], c["text"]) for c in comments] == list(zip(names, REMARKS, strict=True))
+
+
+def _over_run(stated: int) -> str:
+    """A thread under "``stated`` Comments" (dated headers, four comments) that runs on into a sidebar's list of
+    topics, one of them a dated post ("TITLE on DATE": a header line of a sort)."""
+    thread = [f"{stated} Comments"]
+    for k, (name, remark) in enumerate(zip(NAMES, REMARKS, strict=True)):
+        thread += [f"{name} on November 0{k + 1}, 2012 at 3:22 pm", remark]
+    sidebar = ["Search the Site", "Entrepreneurship", "Gratitude", "Meetups",
+               "Annual Review on December 1, 2012 at 9:00 am", "Travel Tips", "Writing", "Unconventional Guides"]
+    return "\n".join(["City Extends Tram Line to the North", "", "\n\n".join(PARA), "", *thread, *sidebar])
+
+
+def test_a_stated_count_ends_a_thread_that_runs_over_into_a_sidebar() -> None:
+    _, comments = _parse(_over_run(4))
+    assert [(c["author"], c["text"]) for c in comments] == list(zip(NAMES, REMARKS, strict=True))
+
+
+def test_a_count_that_disagrees_by_more_than_the_run_over_changes_nothing() -> None:
+    # a count above the readings' sizes (a paged thread's total) cuts nothing: the sidebar's post stays a comment
+    _, comments = _parse(_over_run(40))
+    assert [c["author"] for c in comments] == [*NAMES, "Annual Review"]
