@@ -740,10 +740,10 @@ def _stated_before(p: _Page, first: int) -> int | None:
 
 def _comment_end(p: _Page, start: int, *, stop_at_chrome: bool) -> int:
     """Index one past the last line of the comment whose text starts at ``start``."""
-    i = start
-    while i < len(p):
-        rule = p.rule[i]
-        if rule in _COMMENT_BREAKS or p.count[i] is not None or p.heading[i]:
+    i, n, rules, counts, headings = start, len(p), p.rule, p.count, p.heading
+    while i < n:
+        rule = rules[i]
+        if rule in _COMMENT_BREAKS or counts[i] is not None or headings[i]:
             break
         if stop_at_chrome and rule == "comment_chrome" and i > start:
             return i + 1
@@ -929,8 +929,9 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]], *, vote: bool = T
         body = range(last + 1, end)
         if nxt is not None and "comment_chrome" in p.rule[last + 1:end]:
             ends_with_chrome += 1
-        text = [i for i in body if not p.meta[i]]
-        meta += [i for i in body if p.meta[i]]
+        flags = p.meta
+        text = [i for i in body if not flags[i]]
+        meta += [i for i in body if flags[i]]
         comments.append(_Comment(author=author, meta=meta, text=text))
     return [c for c in comments if c.text]
 
@@ -1137,8 +1138,9 @@ def _name_heads(p: _Page, lines: range) -> list[tuple[int, int, int]]:
     """The lines of ``lines`` that can head a comment by a name alone (as ``_name_thread`` reads them): a
     name-like line that does not read as a sentence and is no header of another kind, followed by a text
     line that is not name-like or is a reader's short remark (``_said``: "Danke!" under "photobix")."""
+    n = len(p)
     return [(i, i, i) for i in lines
-            if i + 1 < len(p) and p.name_like[i] and not p.sentence[i] and i not in p.headers
+            if i + 1 < n and p.name_like[i] and not p.sentence[i] and i not in p.headers
             and (not p.name_like[i + 1] or _said(p, i + 1)) and not p.meta[i + 1]
             and p.rule[i + 1] in (None, "template")]
 
@@ -1280,7 +1282,7 @@ def _name_thread(p: _Page) -> list[_Comment]:
     Footers ("NAME" under each comment) are read as ``_build_anchored`` reads them."""
     n = len(p)
     # a run needs evidence above it: no line above the first comments heading, count or form can head one
-    bar = next((i for i in range(n) if _chrome_bar(p, i)), None)
+    bar = next((i for i, rule in enumerate(p.rule) if rule == "comment_chrome" and _chrome_bar(p, i)), None)
     starts = [*p.sections[:1], *(p.rule.index(rule) for rule in ("comment_form", "profile_comments_start")
                                  if rule in p.rule), *([] if bar is None else [bar])]
     if not starts:
