@@ -106,6 +106,8 @@ AUTHOR_SELECTORS = (
     ".forum-chapo small a", ".forum-chapo small",
 )
 """Where a comment's author name is written, most specific first."""
+_INNER_AUTHORS = ", ".join(AUTHOR_SELECTORS[:14])
+"""The specific author selectors as one list: is an element of them under an author element (``_author_of``)?"""
 
 DATE_SELECTORS = (
     "time", '[itemprop="dateCreated"]', '[itemprop="datePublished"]', ".wpd-comment-date", '[class*="comment-date"]',
@@ -333,11 +335,12 @@ _INITIALS = re.compile(r"[^\W_]{1,3}")
 _QUOTE_TAGS = frozenset({"blockquote", "q"})
 
 
-def _has_child_element(node: LexborNode) -> bool:
-    """Does ``node`` hold an element (not only text or comment nodes)?"""
+def _holds_match(node: LexborNode, query: str) -> bool:
+    """Does an element under ``node`` (not ``node`` itself) match ``query``? One existence query per child
+    element, each stopping at its first match; none under an element that holds only text."""
     child = node.child
     while child is not None:
-        if not (child.tag or "-").startswith("-"):
+        if not (child.tag or "-").startswith("-") and child.css_matches(query):
             return True
         child = child.next
     return False
@@ -360,9 +363,9 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
                 continue  # the comment element itself ("comment-author-jane bypostauthor") names no element
             if node.mem_id in quotes or ancestors & quotes:
                 continue  # a quoted comment's name ("<blockquote><cite>Jane</cite> ...") is not this one's author
-            # prefer the innermost element that carries the name (none under an element without child elements)
+            # prefer the innermost element that carries the name (asked one by one only where one is under it)
             inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel)
-                     if n.mem_id != node.mem_id] if _has_child_element(node) else []
+                     if n.mem_id != node.mem_id] if _holds_match(node, _INNER_AUTHORS) else []
             for cand in [*inner, node]:
                 name = _linked_name(cand, name_from_text(node_text(cand, skip=excluded)), excluded)
                 if not name or _DATE_ONLY.match(name) or _BADGE_ONLY.match(name):
