@@ -725,6 +725,8 @@ def _head_author(region: LexborNode, excluded: set[int],
                 and name_shaped(n)), None)
         else:
             data = kind_name == "data-attr"
+            if not head and not data:
+                continue  # no element of the head to hold it: the query would find nothing of use
             kind = {n.mem_id for n in region.css(selector)}
             for node in [region, *head] if data else head:
                 if node.mem_id not in kind and not (data and node.mem_id == region.mem_id):
