@@ -106,6 +106,8 @@ AUTHOR_SELECTORS = (
     ".forum-chapo small a", ".forum-chapo small",
 )
 """Where a comment's author name is written, most specific first."""
+_INNER_AUTHORS = ", ".join(AUTHOR_SELECTORS[:14])
+"""The specific author selectors as one list: is an element of them under an author element (``_author_of``)?"""
 
 DATE_SELECTORS = (
     "time", '[itemprop="dateCreated"]', '[itemprop="datePublished"]', ".wpd-comment-date", '[class*="comment-date"]',
@@ -333,6 +335,17 @@ _INITIALS = re.compile(r"[^\W_]{1,3}")
 _QUOTE_TAGS = frozenset({"blockquote", "q"})
 
 
+def _holds_match(node: LexborNode, query: str) -> bool:
+    """Does an element under ``node`` (not ``node`` itself) match ``query``? One existence query per child
+    element, each stopping at its first match; none under an element that holds only text."""
+    child = node.child
+    while child is not None:
+        if not (child.tag or "-").startswith("-") and child.css_matches(query):
+            return True
+        child = child.next
+    return False
+
+
 def _quote_ids(region: LexborNode) -> set[int]:
     """The quotes in ``region`` (not itself): left out where its block's name line is read."""
     return {node.mem_id for node in region.css(", ".join(sorted(_QUOTE_TAGS))) if node.mem_id != region.mem_id}
@@ -350,8 +363,9 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
                 continue  # the comment element itself ("comment-author-jane bypostauthor") names no element
             if node.mem_id in quotes or ancestors & quotes:
                 continue  # a quoted comment's name ("<blockquote><cite>Jane</cite> ...") is not this one's author
-            # prefer the innermost element that carries the name
-            inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel) if n.mem_id != node.mem_id]
+            # prefer the innermost element that carries the name (asked one by one only where one is under it)
+            inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel)
+                     if n.mem_id != node.mem_id] if _holds_match(node, _INNER_AUTHORS) else []
             for cand in [*inner, node]:
                 name = _linked_name(cand, name_from_text(node_text(cand, skip=excluded)), excluded)
                 if not name or _DATE_ONLY.match(name) or _BADGE_ONLY.match(name):
@@ -711,6 +725,8 @@ def _head_author(region: LexborNode, excluded: set[int],
                 and name_shaped(n)), None)
         else:
             data = kind_name == "data-attr"
+            if not head and not data:
+                continue  # no element of the head to hold it: the query would find nothing of use
             kind = {n.mem_id for n in region.css(selector)}
             for node in [region, *head] if data else head:
                 if node.mem_id not in kind and not (data and node.mem_id == region.mem_id):
@@ -1628,7 +1644,11 @@ def _date_in(line: str) -> re.Match[str] | None:
 def _is_date_line(line: str) -> bool:
     """A line that holds a date (and time) and at most ``STRUCT_DATE_LINE_WORDS`` other words ("Posted",
     "at", "| Permalink"), or digits and marks only."""
-    match = _date_in(line)
+    return _date_line_at(line, _date_in(line))
+
+
+def _date_line_at(line: str, match: re.Match[str] | None) -> bool:
+    """``_is_date_line`` of a line whose ``_date_in`` is ``match``."""
     if match is None:
         return (len(line) <= STRUCT_HEADER_CHARS and _DATE_ONLY.match(line) is not None
                 and _NUMERIC_DATE.search(line) is not None)
@@ -1647,7 +1667,11 @@ def _tail_name(line: str) -> str | None:
     its colon ("Posted by: Jane | May 1, 2012" -> "Jane"). A single word with a comma just before the
     date is the date's weekday ("Thursday, April 5, 2012"), and a web address there is the author's
     site: neither is the name."""
-    match = _date_in(line)
+    return _tail_name_at(line, _date_in(line))
+
+
+def _tail_name_at(line: str, match: re.Match[str] | None) -> str | None:
+    """``_tail_name`` of a line whose ``_date_in`` is ``match``."""
     if match is None or match.start() == 0:
         return None
     head = line[: match.start()]
@@ -1681,6 +1705,32 @@ class _Block:
     """Did the block hold a line that is a known control ("Reply", "Antworten")?"""
 
 
+class _LineFacts:
+    """``_date_in``, ``_line_name`` and ``_is_date_line`` of the lines of one block, each worked out once per line
+    (``_read_block``'s tests of its head and signature lines ask of the same lines again)."""
+
+    __slots__ = ("_dates", "_names")
+
+    def __init__(self) -> None:
+        self._dates: dict[str, re.Match[str] | None] = {}
+        self._names: dict[str, str | None] = {}
+
+    def date_in(self, line: str) -> re.Match[str] | None:
+        if line in self._dates:
+            return self._dates[line]
+        match = self._dates[line] = _date_in(line)
+        return match
+
+    def line_name(self, line: str) -> str | None:
+        if line in self._names:
+            return self._names[line]
+        name = self._names[line] = _line_name_at(line, self.date_in(line))
+        return name
+
+    def is_date_line(self, line: str) -> bool:
+        return _date_line_at(line, self.date_in(line))
+
+
 def _time_of(node: LexborNode, skip: set[int]) -> tuple[str | None, datetime | None]:
     """The first ``<time>`` (or ``[datetime]``) element of a block outside ``skip``: its text and time."""
     for el in node.css("time, [datetime]"):
@@ -1708,14 +1758,16 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
     kept = [ln for ln in lines if ln and (ln.isdigit() or not _CHROME_LINE.match(ln))]
     controls = any(_CHROME_LINE.match(ln) and _WORDS.search(ln) for ln in lines if ln)
     lines = kept
-    if len(lines) < 2 or sum(_is_date_line(ln) and _line_name(ln) is None
+    facts = _LineFacts()
+    if len(lines) < 2 or sum(facts.is_date_line(ln) and facts.line_name(ln) is None
                              for ln in lines[:STRUCT_DATE_LIST_LINES]) > STRUCT_MAX_DATE_LINES:
         return None
     posted_text, posted = _time_of(node, skip)
-    block = _head_block(lines, posted_text, posted)
+    block = _head_block(lines, posted_text, posted, facts)
     if block is None:  # a signature line after the text: "Posted by: Jane | May 1, 2012 at 3:22 PM"
         for i in range(len(lines) - 1, max(len(lines) - STRUCT_HEAD_LINES, 1) - 1, -1):
-            if (posted_text or _date_in(lines[i])) and (name := _line_name(lines[i])) is not None:  # cheap test first
+            # the date first: the cheap test
+            if (posted_text or facts.date_in(lines[i])) and (name := facts.line_name(lines[i])) is not None:
                 written = find_date(lines[i])
                 if written:
                     posted_text, posted = written, parse_date(written)
@@ -1728,9 +1780,13 @@ def _read_block(node: LexborNode, skip: set[int], *, max_nodes: int) -> _Block |
 def _line_name(line: str) -> str | None:
     """The name a header or signature line gives: the line itself when it is name-shaped (less "says:" and
     a trailing date), or the part before its date (``_tail_name``)."""
-    match = _date_in(line)
+    return _line_name_at(line, _date_in(line))
+
+
+def _line_name_at(line: str, match: re.Match[str] | None) -> str | None:
+    """``_line_name`` of a line whose ``_date_in`` is ``match``."""
     if match is not None and match.start() > 0:
-        return _tail_name(line)
+        return _tail_name_at(line, match)
     if match is not None:
         return None
     name = name_from_text(line)
@@ -1744,27 +1800,30 @@ def _text_line(line: str) -> bool:
     return words > _NAME_MAX_WORDS or (words >= 2 and _SENTENCE_END.search(line.strip()) is not None)
 
 
-def _head_block(lines: list[str], posted_text: str | None, posted: datetime | None) -> _Block | None:
+def _head_block(lines: list[str], posted_text: str | None, posted: datetime | None,
+                facts: _LineFacts | None = None) -> _Block | None:
     """A comment whose name and date are among its first ``STRUCT_HEAD_LINES`` lines, text after them (a date
     below the first line of text after the name, or on the last line, is the comment's foot, not its head: the
-    date may then be a ``<time>``'s, ``posted_text``)."""
+    date may then be a ``<time>``'s, ``posted_text``). ``facts``: the lines' dates and names as far as the caller
+    has read them."""
+    facts = facts if facts is not None else _LineFacts()
     author = None
     head = named_at = -1
     dated = False  # a line of the head states the date (a <time> element may state it too)
     for i, line in enumerate(lines[:STRUCT_HEAD_LINES]):
-        name = _line_name(line) if author is None else None
+        name = facts.line_name(line) if author is None else None
         if name is not None and name == name.upper() and i + 1 < len(lines) \
-                and (below := _line_name(lines[i + 1])) is not None and initials_of(name, below):
+                and (below := facts.line_name(lines[i + 1])) is not None and initials_of(name, below):
             continue  # an avatar's initials ("DG") over the name they are drawn from ("Dan Garner")
         if name is not None:
             author, head, named_at = name, i, i
-        match = _date_in(line)
+        match = facts.date_in(line)
         if author is None and match is None and _text_line(line):
             return None  # a line of text before any name: a name under it signs the text, it heads nothing
         if author is not None and name is None and match is None and not name_shaped(line):
             break  # a line of text: the head ended, a date below it is the comment's foot
-        if match is not None or (name is None and _is_date_line(line)):
-            if author is None and not _is_date_line(line):
+        if match is not None or (name is None and facts.is_date_line(line)):
+            if author is None and not facts.is_date_line(line):
                 continue  # a dated line before any name: text, not a header
             head, dated = max(head, i), True
             if posted_text is None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, create_tag
 
 from tasks.css_queries import SelectorSet
 from tasks.ingest.readers import parse_timestamp
@@ -144,6 +144,33 @@ _ACTIONS: dict[str, int] = {
 }
 """What the walk does at an element, by tag: leave it out, set it off as a block (``<p>`` by a blank line; a
 ``pre``-like block keeps its white space), a table cell, a line break; inline elements are not listed."""
+_INLINE_TAGS = ("a", "span", "b", "strong", "i", "em", "u", "s", "small", "sup", "sub", "abbr", "time", "cite",
+                "code", "mark", "q", "font", "label", "button", "bdi", "bdo", "wbr", "del", "ins", "kbd", "var")
+_BUILTIN_TAG_IDS = 1 << 12
+"""Above lexbor's ids of the tags it knows (a custom element's id is the address of its document's entry)."""
+
+
+def _actions_by_id() -> dict[int, int]:
+    """``_ACTIONS`` (and 0 for the common inline tags) by lexbor's tag id, for the tags whose id is one of its
+    built-in ones (an element of another name, a custom element, gets an id of its document: read by name)."""
+    table: dict[int, int] = {}
+    for name in (*_ACTIONS, *_INLINE_TAGS):
+        element = create_tag(name)
+        if element.tag == name and 0 < element.tag_id < _BUILTIN_TAG_IDS:
+            table[element.tag_id] = _ACTIONS.get(name, 0)
+    return table
+
+
+_ACTIONS_BY_ID = _actions_by_id()
+_TEXT_NODE = LexborHTMLParser("<p>x</p>").css_first("p")
+_TEXT_ID: int = _TEXT_NODE.child.tag_id if _TEXT_NODE is not None and _TEXT_NODE.child is not None else -1
+"""lexbor's id of a text node (its ``tag`` is ``-text``)."""
+
+
+def _named_action(node: LexborNode) -> int:
+    """``_ACTIONS`` of a node by its tag name (none: a node other than an element or text is left out)."""
+    tag = node.tag
+    return _SKIP if tag is None else _ACTIONS.get(tag, 0)
 
 
 def _open_element(node: LexborNode, action: int, items: list[str | int], stack: list[LexborNode | str | int]) -> int:
@@ -180,7 +207,7 @@ def render_items(
     items: list[str | int] = []
     append = items.append
     stack: list[LexborNode | str | int] = [root]
-    push, pop, actions, collapse = stack.append, stack.pop, _ACTIONS, _WS.sub
+    push, pop, by_id, collapse = stack.append, stack.pop, _ACTIONS_BY_ID, _WS.sub
     in_pre = 0
     visited = 0
     while stack:
@@ -195,8 +222,8 @@ def render_items(
         if visited > max_nodes:
             logger.debug("innerText walk stopped after %d nodes", max_nodes)
             return items, True
-        tag = entry.tag
-        if tag == "-text":
+        tag_id = entry.tag_id  # an int: cheaper to read than the name, which is made anew for each node
+        if tag_id == _TEXT_ID:
             text = entry.text_content or ""
             if in_pre:
                 items.extend(_pre_items(text))
@@ -205,7 +232,8 @@ def render_items(
                 append(" " if not text.strip(_WS_CHARS) and text else collapse(" ", text)
                        if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text else text)
             continue
-        action = _SKIP if tag is None else actions.get(tag, 0)
+        # by name: a tag lexbor has no id of its own for, or a node other than an element
+        action = by_id[tag_id] if tag_id in by_id else _named_action(entry)
         if (action == _SKIP or (entry.mem_id in hidden if hidden is not None else is_hidden(entry))
                 or (skip and entry.mem_id in skip)):
             continue

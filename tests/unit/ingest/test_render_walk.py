@@ -7,7 +7,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from tasks.ingest.render import _join_chunks, hidden_ids, is_hidden, join_items, node_text, render_items
+from tasks.ingest.render import (
+    _ACTIONS_BY_ID,
+    _TEXT_ID,
+    _join_chunks,
+    _named_action,
+    hidden_ids,
+    is_hidden,
+    join_items,
+    node_text,
+    render_items,
+)
 
 _PIECES = st.sampled_from([" ", "  ", "\n", "a", "b c", " x ", "\t", "\xa0", "", " \n ", "y  z", "\x01", "\x02"])
 
@@ -54,3 +64,23 @@ def test_render_with_the_hidden_set_equals_reading_attributes() -> None:
     section = tree.css_first("#s")
     assert section is not None
     assert node_text(section, hidden=hidden) == node_text(section) == ""
+
+
+TAG_PAGE = """<!DOCTYPE html><html><head><title>T</title><style>p{}</style></head><body><!-- note -->
+<div>a<custom-block>b <b>c</b></custom-block><my-p>d</my-p><p>e<br>f</p><span>g</span><table><tr><td>h</td>
+<td>i</td></tr></table><pre> j  k </pre><svg><text>l</text><foreignObject>m</foreignObject></svg><math><mi>n</mi>
+</math><font>o</font><blink>p</blink><listing>q</listing><template><p>r</p></template><x-td>s</x-td></div>
+</body></html>"""
+
+
+def test_the_walk_reads_by_tag_id_what_it_reads_by_name() -> None:
+    tree = LexborHTMLParser(TAG_PAGE)
+    assert tree.root is not None
+    for node in tree.root.traverse(include_text=True):
+        if node.tag_id == _TEXT_ID:
+            assert node.tag == "-text"
+            continue
+        by_id = _ACTIONS_BY_ID.get(node.tag_id)
+        assert by_id is None or by_id == _named_action(node), node.tag
+    # as the walk by names gave it (a custom element is inline, <pre> white space collapsed per line as before)
+    assert node_text(tree.body) == "ab cd\n\ne\nf\n\ng\nh\t i\nj k\nop\nq\ns"  # type: ignore[arg-type]
