@@ -4,7 +4,7 @@ perturbations of the page that no rule should depend on.
 Reads the truth folders given (by default ``../shared/corpus-dev`` and the open four fifths of
 ``../shared/corpus-train``; the sealed fifth is never read), runs the build's own stage functions on their
 ``.txt`` pages (``tasks.extract.chain.parse_pages``) and scores each page's body against the truth (token
-bags, ``tasks.text_match``): precision, recall, F1, and a failure kind (``FAILURE_KINDS``). Each
+bags, ``tasks.text_match``): precision, recall, F1, and a failure kind (``tasks.reports.parse_scores.BODY_KINDS``). Each
 ``--perturb`` mode (``PERTURBATIONS``) changes the pages before they are read, the truth unchanged, and
 prints the same figures: a body choice that holds on sites never seen keeps them.
 
@@ -30,17 +30,9 @@ import polars as pl
 from flows.evaluate import load_folder
 from flows.fitting import DEFAULT_SOURCES, site_folds
 from tasks.extract.chain import parse_pages
+from tasks.reports.parse_scores import body_kind
 from tasks.text_match import bag_f1, tokens
 
-GOOD_F1 = 0.95
-"""A page whose body F1 reaches this is counted as right."""
-SHORT_RECALL = 0.5
-"""Below this recall (with fair precision) the window is on the wrong block or misses most of the article."""
-FAIR = 0.9
-"""Precision or recall at or above this is fair (the other one then names the failure)."""
-FAILURE_KINDS = ("ok", "wrong block", "cut short", "overgrown", "both")
-"""``ok``: F1 >= ``GOOD_F1``; ``wrong block``: recall < ``SHORT_RECALL``; ``both``: precision and recall
-below ``FAIR``; else ``cut short`` where recall is the lower of the two, ``overgrown`` where precision is."""
 SEPARATOR_RE = re.compile(r"^\W*$")
 """A line of punctuation or symbols only (a rule drawn with dashes, a bullet, a lone "|")."""
 
@@ -154,10 +146,8 @@ def score_bodies(pages: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
         precision = overlap / sum(p.values()) if p else float(not t)
         recall = overlap / sum(t.values()) if t else float(not p)
         f1 = bag_f1(p, t) if p or t else 1.0
-        kind = ("ok" if f1 >= GOOD_F1 else "wrong block" if recall < SHORT_RECALL
-                else "both" if max(precision, recall) < FAIR else "cut short" if recall < precision else "overgrown")
-        rows.append({"page_id": pid, "site": site, "precision": precision, "recall": recall, "f1": f1, "kind": kind})
-    return pl.DataFrame(rows)
+        rows.append({"page_id": pid, "site": site, "precision": precision, "recall": recall, "f1": f1})
+    return pl.DataFrame(rows).with_columns(kind=body_kind(pl.col("precision"), pl.col("recall"), pl.col("f1")))
 
 
 def summary(scores: pl.DataFrame, *, parts: int = 5) -> dict[str, Any]:
@@ -179,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sources", nargs="*", default=list(DEFAULT_SOURCES))
     parser.add_argument("--perturb", nargs="*", default=[], choices=sorted(PERTURBATIONS))
-    parser.add_argument("--pages", action="store_true", help="also print each page below GOOD_F1")
+    parser.add_argument("--pages", action="store_true", help="also print each page not ok (body F1 below 0.95)")
     args = parser.parse_args(argv)
     if any(s.endswith(":sealed") for s in args.sources):
         parser.error("the sealed fold is scored by corpus eval only")

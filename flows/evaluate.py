@@ -321,7 +321,8 @@ _COLUMNS = [
 
 
 def format_report(result: dict[str, Any]) -> str:
-    """Render ``run_eval``'s result as a plain-text table (overall, per layout, worst pages)."""
+    """Render ``run_eval``'s result as a plain-text table (overall, per layout, pages by failure kind,
+    worst pages)."""
     rows = [("overall", result["overall"]), *result.get("by_layout", {}).items()]
     header = ["", *[c for c, _ in _COLUMNS]]
     table = [header] + [[name, *[_fmt(summary.get(key)) for _, key in _COLUMNS]] for name, summary in rows]
@@ -333,6 +334,11 @@ def format_report(result: dict[str, Any]) -> str:
               for r in table]
     if result.get("trafilatura", "").startswith("absent"):
         lines += ["", "trafilatura body F1: trafilatura is not installed, column left empty."]
+    kinds = result["overall"].get("failure_kinds")
+    if kinds:
+        lines += ["", "Pages by failure kind (overall):"]
+        lines += [f"  {part}: " + ", ".join(f"{name} {n}" for name, n in counts.items())
+                  for part, counts in kinds.items()]
     lines += ["", "Worst pages:"]
     for page in result["overall"].get("worst_pages", []):
         lines.append(

@@ -16,7 +16,11 @@ Definitions:
   comments; author accuracy over matched pairs (exact after folding); mean text F1 of matched pairs;
   the share of comment pages whose comment count is exact; the number of comment-less pages that were
   given comments (spurious);
-- language accuracy over pages with a known true language.
+- language accuracy over pages with a known true language;
+- failure kinds (``failure_kinds``): how many pages fail in each way, for the body (``BODY_KINDS``, by its
+  token precision and recall), the comments of pages with true comments (``COMMENT_KINDS``, by the counts
+  found, true and matched) and their authors; counts only, so a fold reported in aggregate can say which
+  kind of failure costs it most without naming a page.
 """
 
 from __future__ import annotations
@@ -26,12 +30,14 @@ from typing import Any
 
 import polars as pl
 
-from tasks.text_match import align_comments, fold, token_f1
+from tasks.text_match import align_comments, bag_f1, fold, tokens
 
 SCORE_SCHEMA: dict[str, pl.DataType] = {
     "page_id": pl.String(),
     "title_ok": pl.Boolean(),
     "body_f1": pl.Float64(),
+    "body_precision": pl.Float64(),
+    "body_recall": pl.Float64(),
     "n_true_comments": pl.Int64(),
     "n_pred_comments": pl.Int64(),
     "n_matched": pl.Int64(),
@@ -43,6 +49,39 @@ SCORE_SCHEMA: dict[str, pl.DataType] = {
     "language_ok": pl.Boolean(),
 }
 """Columns of ``score_pages``' output."""
+
+GOOD_F1 = 0.95
+"""A page whose body F1 reaches this is counted as right."""
+SHORT_RECALL = 0.5
+"""Below this recall (with fair precision) the body is on the wrong block or misses most of the article."""
+FAIR = 0.9
+"""Precision or recall at or above this is fair (the other one then names the failure)."""
+BODY_KINDS = ("ok", "wrong block", "cut short", "overgrown", "both")
+"""``ok``: F1 >= ``GOOD_F1``; ``wrong block``: recall < ``SHORT_RECALL``; ``both``: precision and recall
+below ``FAIR``; else ``cut short`` where recall is the lower of the two, ``overgrown`` where precision is."""
+COMMENT_KINDS = ("right", "missed", "cut short", "run over", "same count, other comments")
+"""On a page with true comments: ``right``: as many found as true, all matched; ``missed``: none found;
+``cut short``: fewer found than true; ``run over``: more found than true; ``same count, other comments``:
+as many found as true, not all matched (a comment split and two merged, or the thread shifted)."""
+
+
+def body_kind(precision: pl.Expr, recall: pl.Expr, f1: pl.Expr) -> pl.Expr:
+    """The body's failure kind (``BODY_KINDS``) from its token precision, recall and F1."""
+    return (pl.when(f1 >= GOOD_F1).then(pl.lit("ok"))
+            .when(recall < SHORT_RECALL).then(pl.lit("wrong block"))
+            .when(pl.max_horizontal(precision, recall) < FAIR).then(pl.lit("both"))
+            .when(recall < precision).then(pl.lit("cut short"))
+            .otherwise(pl.lit("overgrown")))
+
+
+def comment_kind(n_true: pl.Expr, n_pred: pl.Expr, n_matched: pl.Expr) -> pl.Expr:
+    """The comments' failure kind (``COMMENT_KINDS``) of a page with true comments; null on other pages."""
+    return (pl.when(n_true == 0).then(pl.lit(None, dtype=pl.String))
+            .when(n_pred == 0).then(pl.lit("missed"))
+            .when(n_pred < n_true).then(pl.lit("cut short"))
+            .when(n_pred > n_true).then(pl.lit("run over"))
+            .when(n_matched < n_true).then(pl.lit("same count, other comments"))
+            .otherwise(pl.lit("right")))
 
 
 def score_page(
@@ -62,9 +101,13 @@ def score_page(
     precision = n_matched / n_pred if n_pred else (1.0 if n_true == 0 else 0.0)
     recall = n_matched / n_true if n_true else (1.0 if n_pred == 0 else 0.0)
     comment_f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    got, want = tokens(body), tokens(true_body)
+    overlap = sum((got & want).values())
     return {
         "title_ok": fold(title) == fold(true_title) and bool(fold(true_title)),
-        "body_f1": token_f1(body, true_body),
+        "body_f1": bag_f1(got, want) if got or want else 1.0,
+        "body_precision": overlap / sum(got.values()) if got else float(not want),
+        "body_recall": overlap / sum(want.values()) if want else float(not got),
         "n_true_comments": n_true,
         "n_pred_comments": n_pred,
         "n_matched": n_matched,
@@ -180,7 +223,38 @@ def summarize_scores(scores: pl.DataFrame, *, n_worst: int = 5) -> dict[str, Any
         "n_true_comments": n_true,
         "n_pred_comments": n_pred,
         "n_matched_comments": n_matched,
+        "failure_kinds": failure_kinds(scores),
         "worst_pages": worst.select(
             "page_id", "page_score", "title_ok", "body_f1", "comment_f1", "n_true_comments", "n_pred_comments"
         ).to_dicts(),
+    }
+
+
+def failure_kinds(scores: pl.DataFrame) -> dict[str, dict[str, int]]:
+    """How many pages of ``score_pages`` rows fail in each way (counts only, no page named).
+
+    Reads ``body_precision``, ``body_recall``, ``body_f1``, ``title_ok``, ``n_true_comments``,
+    ``n_pred_comments``, ``n_matched``, ``n_author_ok`` and ``spurious``. Returns ``body`` (pages per
+    ``BODY_KINDS``), ``comments`` (pages with true comments per ``COMMENT_KINDS``), ``authors`` (pages with
+    matched comments: ``all right``, ``some wrong``, ``all wrong``), and ``other`` (``title wrong``,
+    ``spurious`` pages). Every kind is listed, with 0 where no page has it.
+    """
+    kinds = scores.select(
+        body=body_kind(pl.col("body_precision"), pl.col("body_recall"), pl.col("body_f1")),
+        comments=comment_kind(pl.col("n_true_comments"), pl.col("n_pred_comments"), pl.col("n_matched")),
+        authors=pl.when(pl.col("n_matched") == 0).then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("n_author_ok") == pl.col("n_matched")).then(pl.lit("all right"))
+        .when(pl.col("n_author_ok") == 0).then(pl.lit("all wrong"))
+        .otherwise(pl.lit("some wrong")),
+    )
+
+    def count(column: str, names: Sequence[str]) -> dict[str, int]:
+        found = dict(kinds[column].drop_nulls().value_counts().iter_rows())
+        return {name: int(found.get(name, 0)) for name in names}
+
+    return {
+        "body": count("body", BODY_KINDS),
+        "comments": count("comments", COMMENT_KINDS),
+        "authors": count("authors", ("all right", "some wrong", "all wrong")),
+        "other": {"title wrong": int((~scores["title_ok"]).sum()), "spurious": int(scores["spurious"].sum())},
     }

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from flows.evaluate import format_report, run_eval
-from tasks.reports.parse_scores import score_page, score_pages, summarize_scores
+from tasks.reports.parse_scores import failure_kinds, score_page, score_pages, summarize_scores
 from tasks.text_match import align_comments, fold, token_f1
 
 
@@ -62,6 +62,36 @@ def test_score_pages_and_summary() -> None:
     assert summary["language_accuracy"] == 1.0
     assert summary["worst_pages"][0]["page_id"] == "b"
     assert summarize_scores(scores.head(0))["n_pages"] == 0
+
+
+def test_failure_kinds_count_pages_by_how_they_fail() -> None:
+    words = " ".join(f"w{i}" for i in range(20))
+    few = " ".join(f"w{i}" for i in range(8))
+    pages = {  # page: (predicted body, [predicted (author, text)], true body, [true (author, text)])
+        "ok": (words, [("Ann", "first remark here"), ("Bob", "second remark here")],
+               words, [("Ann", "first remark here"), ("Bob", "second remark here")]),
+        "overgrown": (words + " " + " ".join(f"x{i}" for i in range(8)), [], words, []),
+        "cut-short": (" ".join(f"w{i}" for i in range(17)), [("Ann", "first remark here")],
+                      words, [("Ann", "first remark here"), ("Bob", "second remark here")]),
+        "wrong-block": (few + " " + " ".join(f"x{i}" for i in range(12)), [("Ann", "an unrelated line")],
+                        words, [("Ann", "first remark here")]),
+        "run-over": (words, [("Anne", "first remark here"), ("Cy", "a sidebar teaser")],
+                     words, [("Ann", "first remark here")]),
+        "missed": (words, [], words, [("Ann", "first remark here")]),
+        "spurious": (words, [("Ann", "a teaser")], words, []),
+    }
+    scores = pl.DataFrame([{"page_id": page, **score_page(title="T", body=body, comments=got, true_title="T",
+                                                          true_body=true_body, true_comments=want)}
+                           for page, (body, got, true_body, want) in pages.items()])
+    kinds = failure_kinds(scores)
+    assert kinds["body"] == {"ok": 4, "wrong block": 1, "cut short": 1, "overgrown": 1, "both": 0}
+    assert kinds["comments"] == {"right": 1, "missed": 1, "cut short": 1, "run over": 1,
+                                 "same count, other comments": 1}
+    assert kinds["authors"] == {"all right": 2, "some wrong": 0, "all wrong": 1}
+    assert kinds["other"] == {"title wrong": 0, "spurious": 1}
+    assert summarize_scores(scores)["failure_kinds"] == kinds
+    assert "  comments: right 1, missed 1, cut short 1, run over 1, same count, other comments 1" in format_report(
+        {"overall": summarize_scores(scores)})
 
 
 def test_run_eval_on_fixture_pages(tmp_path: Path) -> None:
