@@ -42,6 +42,14 @@ SCORE_SCHEMA: dict[str, pl.DataType] = {
     "n_pred_comments": pl.Int64(),
     "n_matched": pl.Int64(),
     "n_author_ok": pl.Int64(),
+    "n_author_missing": pl.Int64(),
+    "n_author_other_reader": pl.Int64(),
+    "n_author_longer": pl.Int64(),
+    "n_author_shorter": pl.Int64(),
+    "n_author_one_label_for_several_readers": pl.Int64(),
+    "n_author_unrelated_with_digits": pl.Int64(),
+    "n_author_unrelated_one_word": pl.Int64(),
+    "n_author_unrelated_words": pl.Int64(),
     "matched_text_f1_sum": pl.Float64(),
     "comment_f1": pl.Float64(),
     "count_exact": pl.Boolean(),
@@ -63,6 +71,41 @@ COMMENT_KINDS = ("right", "missed", "cut short", "run over", "same count, other 
 """On a page with true comments: ``right``: as many found as true, all matched; ``missed``: none found;
 ``cut short``: fewer found than true; ``run over``: more found than true; ``same count, other comments``:
 as many found as true, not all matched (a comment split and two merged, or the thread shifted)."""
+AUTHOR_ERRORS = ("missing", "other reader", "longer", "shorter", "one label for several readers",
+                 "unrelated with digits", "unrelated one word", "unrelated words")
+"""A matched comment's wrong author: ``missing`` (none read), ``other reader`` (the true author of another comment
+of the page), ``longer`` (holds the true name and more: a badge, a date, a verb), ``shorter`` (a part of the true
+name), ``one label for several readers`` (the same text read as the author of comments by different readers: a
+control word, a site's label), else unrelated to it: ``with digits`` (a date, a time, a count), ``one word`` (a
+handle, a word of the page), ``words`` (another element's text, another form of the name)."""
+
+
+def author_column(kind: str) -> str:
+    """The ``score_pages`` column counting matched comments whose author error is ``kind`` (``AUTHOR_ERRORS``)."""
+    return "n_author_" + kind.replace(" ", "_")
+
+
+def author_error(predicted: str | None, true: str | None, page_authors: set[str],
+                 labels: frozenset[str] = frozenset()) -> str | None:
+    """The kind of error (``AUTHOR_ERRORS``) of ``predicted`` against ``true`` (both folded here), or None when
+    they agree; ``page_authors`` holds the page's true authors, ``labels`` the texts read as the author of
+    comments by two or more different readers, both folded."""
+    got, want = fold(predicted), fold(true)
+    if got == want:
+        return None
+    if not got:
+        return "missing"
+    if got in page_authors:
+        return "other reader"
+    if want and want in got:
+        return "longer"
+    if got in want:
+        return "shorter"
+    if got in labels:
+        return "one label for several readers"
+    if any(c.isdigit() for c in got):
+        return "unrelated with digits"
+    return "unrelated one word" if len(got.split()) == 1 else "unrelated words"
 
 
 def body_kind(precision: pl.Expr, recall: pl.Expr, f1: pl.Expr) -> pl.Expr:
@@ -103,6 +146,12 @@ def score_page(
     comment_f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     got, want = tokens(body), tokens(true_body)
     overlap = sum((got & want).values())
+    page_authors = {fold(a) for a, _ in true_comments} - {""}
+    readers: dict[str, set[str]] = {}
+    for i, j, _ in pairs:
+        readers.setdefault(fold(comments[i][0]), set()).add(fold(true_comments[j][0]))
+    labels = frozenset(got for got, true in readers.items() if len(true) > 1)
+    errors = [author_error(comments[i][0], true_comments[j][0], page_authors, labels) for i, j, _ in pairs]
     return {
         "title_ok": fold(title) == fold(true_title) and bool(fold(true_title)),
         "body_f1": bag_f1(got, want) if got or want else 1.0,
@@ -111,7 +160,8 @@ def score_page(
         "n_true_comments": n_true,
         "n_pred_comments": n_pred,
         "n_matched": n_matched,
-        "n_author_ok": sum(fold(comments[i][0]) == fold(true_comments[j][0]) for i, j, _ in pairs),
+        "n_author_ok": errors.count(None),
+        **{author_column(kind): errors.count(kind) for kind in AUTHOR_ERRORS},
         "matched_text_f1_sum": sum(f for _, _, f in pairs),
         "comment_f1": comment_f1,
         "count_exact": n_pred == n_true,
@@ -234,9 +284,10 @@ def failure_kinds(scores: pl.DataFrame) -> dict[str, dict[str, int]]:
     """How many pages of ``score_pages`` rows fail in each way (counts only, no page named).
 
     Reads ``body_precision``, ``body_recall``, ``body_f1``, ``title_ok``, ``n_true_comments``,
-    ``n_pred_comments``, ``n_matched``, ``n_author_ok`` and ``spurious``. Returns ``body`` (pages per
-    ``BODY_KINDS``), ``comments`` (pages with true comments per ``COMMENT_KINDS``), ``authors`` (pages with
-    matched comments: ``all right``, ``some wrong``, ``all wrong``), and ``other`` (``title wrong``,
+    ``n_pred_comments``, ``n_matched``, ``n_author_ok``, the ``n_author_*`` error counts and ``spurious``.
+    Returns ``body`` (pages per ``BODY_KINDS``), ``comments`` (pages with true comments per
+    ``COMMENT_KINDS``), ``authors`` (pages with matched comments: ``all right``, ``some wrong``, ``all
+    wrong``), ``author errors`` (matched comments per ``AUTHOR_ERRORS``) and ``other`` (``title wrong``,
     ``spurious`` pages). Every kind is listed, with 0 where no page has it.
     """
     kinds = scores.select(
@@ -256,5 +307,6 @@ def failure_kinds(scores: pl.DataFrame) -> dict[str, dict[str, int]]:
         "body": count("body", BODY_KINDS),
         "comments": count("comments", COMMENT_KINDS),
         "authors": count("authors", ("all right", "some wrong", "all wrong")),
+        "author errors": {kind: int(scores[author_column(kind)].sum()) for kind in AUTHOR_ERRORS},
         "other": {"title wrong": int((~scores["title_ok"]).sum()), "spurious": int(scores["spurious"].sum())},
     }

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from flows.evaluate import format_report, run_eval
-from tasks.reports.parse_scores import failure_kinds, score_page, score_pages, summarize_scores
+from tasks.reports.parse_scores import author_error, failure_kinds, score_page, score_pages, summarize_scores
 from tasks.text_match import align_comments, fold, token_f1
 
 
@@ -88,10 +88,26 @@ def test_failure_kinds_count_pages_by_how_they_fail() -> None:
     assert kinds["comments"] == {"right": 1, "missed": 1, "cut short": 1, "run over": 1,
                                  "same count, other comments": 1}
     assert kinds["authors"] == {"all right": 2, "some wrong": 0, "all wrong": 1}
+    assert kinds["author errors"] == {"missing": 0, "other reader": 0, "longer": 1, "shorter": 0,
+                                      "one label for several readers": 0, "unrelated with digits": 0,
+                                      "unrelated one word": 0, "unrelated words": 0}
     assert kinds["other"] == {"title wrong": 0, "spurious": 1}
     assert summarize_scores(scores)["failure_kinds"] == kinds
     assert "  comments: right 1, missed 1, cut short 1, run over 1, same count, other comments 1" in format_report(
         {"overall": summarize_scores(scores)})
+
+
+def test_author_errors_by_kind() -> None:
+    readers = {"ann lee", "bob"}
+    assert author_error("Ann  Lee", "ann lee", readers) is None
+    assert author_error(None, "Ann Lee", readers) == "missing"
+    assert author_error("Bob", "Ann Lee", readers) == "other reader"
+    assert author_error("Ann Lee Top Commenter", "Ann Lee", readers) == "longer"
+    assert author_error("Lee", "Ann Lee", readers) == "shorter"
+    assert author_error("Reply", "Ann Lee", readers) == "unrelated one word"
+    assert author_error("12 March 2024", "Ann Lee", readers) == "unrelated with digits"
+    assert author_error("Guest Reader", "Ann Lee", readers) == "unrelated words"
+    assert author_error("Reply", "Ann Lee", readers, frozenset({"reply"})) == "one label for several readers"
 
 
 def test_run_eval_on_fixture_pages(tmp_path: Path) -> None:
