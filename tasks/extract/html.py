@@ -106,7 +106,9 @@ AUTHOR_SELECTORS = (
     ".forum-chapo small a", ".forum-chapo small",
 )
 """Where a comment's author name is written, most specific first."""
-_INNER_AUTHORS = ", ".join(AUTHOR_SELECTORS[:14])
+_SPECIFIC_AUTHORS = AUTHOR_SELECTORS[:14]
+"""The specific author selectors (the rest are broad: any class holding "author" or "name", ``cite``, a forum's)."""
+_INNER_AUTHORS = ", ".join(_SPECIFIC_AUTHORS)
 """The specific author selectors as one list: is an element of them under an author element (``_author_of``)?"""
 
 DATE_SELECTORS = (
@@ -364,7 +366,7 @@ def _author_of(region: LexborNode, excluded: set[int]) -> tuple[str | None, Lexb
             if node.mem_id in quotes or ancestors & quotes:
                 continue  # a quoted comment's name ("<blockquote><cite>Jane</cite> ...") is not this one's author
             # prefer the innermost element that carries the name (asked one by one only where one is under it)
-            inner = [n for sel in AUTHOR_SELECTORS[:14] for n in node.css(sel)
+            inner = [n for sel in _SPECIFIC_AUTHORS for n in node.css(sel)
                      if n.mem_id != node.mem_id] if _holds_match(node, _INNER_AUTHORS) else []
             for cand in [*inner, node]:
                 name = _linked_name(cand, name_from_text(node_text(cand, skip=excluded)), excluded)
@@ -1407,13 +1409,13 @@ def _lead_name(node: LexborNode, comment_ids: set[int]) -> tuple[LexborNode, str
     (``_head_author``: its bold text, link, a name beside the date); None otherwise. Where the comment element is
     the only element of a wrapper around it (``_LEAD_WRAPPERS``, up to ``LEAD_LEVELS`` of them), the element before
     that wrapper. None where that element is one of the ``comment_ids``."""
-    holder, prev = node, _prev_element(node)
+    holder, prev = node, _sibling_element(node, before=True)
     for _ in range(LEAD_LEVELS):
         parent = holder.parent
-        if prev is not None or parent is None or parent.tag not in _LEAD_WRAPPERS or _prev_element(holder) is not None \
-                or _next_element(holder) is not None:
+        if (prev is not None or parent is None or parent.tag not in _LEAD_WRAPPERS
+                or _sibling_element(holder, before=False) is not None):
             break  # a list (``ol.children``: a reply alone in it) is no wrapper, what stands before it is its comment's
-        holder, prev = parent, _prev_element(parent)  # a wrapper holding the comment element alone
+        holder, prev = parent, _sibling_element(parent, before=True)  # a wrapper holding the comment element alone
     if prev is None or prev.tag in _LEAD_NOT or prev.mem_id in comment_ids:
         return None  # the comment before it (``comment_ids``), not a head
     if len(prev.text(deep=True) or "") > STRUCT_MAX_BLOCK_CHARS:
@@ -1436,20 +1438,13 @@ _LEAD_WRAPPERS = frozenset({"div", "section", "article", "aside"})
 comment's foot)."""
 
 
-def _prev_element(node: LexborNode) -> LexborNode | None:
-    """The sibling before ``node``, white space and markup comments passed over (None when there is none)."""
-    prev = node.prev
-    while prev is not None and prev.tag in ("-text", "-comment") and not (prev.text_content or "").strip():
-        prev = prev.prev
-    return prev
-
-
-def _next_element(node: LexborNode) -> LexborNode | None:
-    """The sibling after ``node``, white space and markup comments passed over (None when there is none)."""
-    nxt = node.next
-    while nxt is not None and nxt.tag in ("-text", "-comment") and not (nxt.text_content or "").strip():
-        nxt = nxt.next
-    return nxt
+def _sibling_element(node: LexborNode, *, before: bool) -> LexborNode | None:
+    """The sibling before (``before``) or after ``node``, white space and markup comments passed over (None when
+    there is none)."""
+    sibling = node.prev if before else node.next
+    while sibling is not None and sibling.tag in ("-text", "-comment") and not (sibling.text_content or "").strip():
+        sibling = sibling.prev if before else sibling.next
+    return sibling
 
 
 _LEAD_NOT = frozenset({"-text", "-comment", "script", "style", "a", "h1", "h2", "h3", "h4", "h5", "h6", "form",

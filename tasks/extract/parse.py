@@ -920,7 +920,7 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]], *, vote: bool = T
         ]
         return [c for c in _names_over_footers(p, footed) if c.text]
     comments: list[_Comment] = []
-    ends_with_chrome = 0
+    ends_with_chrome, flags = 0, p.meta
     for k, (first, last, author) in enumerate(run):
         nxt = run[k + 1][0] if k + 1 < len(run) else None
         meta = [i for i in range(first, last + 1) if i != author]
@@ -929,7 +929,6 @@ def _build_anchored(p: _Page, run: list[tuple[int, int, int]], *, vote: bool = T
         body = range(last + 1, end)
         if nxt is not None and "comment_chrome" in p.rule[last + 1:end]:
             ends_with_chrome += 1
-        flags = p.meta
         text = [i for i in body if not flags[i]]
         meta += [i for i in body if flags[i]]
         comments.append(_Comment(author=author, meta=meta, text=text))
